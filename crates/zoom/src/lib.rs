@@ -1,0 +1,29 @@
+//! Zoom client library for Lectern: OAuth (authorization code + PKCE, refresh, revoke),
+//! the REST v2 calls Lectern needs, webhook verification and parsing, Meeting SDK
+//! signatures and a rate-limit budget.
+//!
+//! The crate knows nothing of courses; it maps Zoom's wire protocol to typed Rust and
+//! classifies Zoom's errors ([`ErrorKind`]) so the app can decide what to do. It never
+//! logs a credential: every token and secret is a [`Secret`].
+//!
+//! Facts about Zoom (shapes, codes, limits) come from `shared/design/zoom.md`.
+
+pub mod api;
+mod client;
+pub mod clock;
+mod de;
+pub mod error;
+mod http;
+pub mod oauth;
+pub mod path;
+pub mod ratelimit;
+pub mod sdk;
+mod secret;
+pub mod webhook;
+
+pub use api::Api;
+pub use client::{RetryPolicy, ZoomClient, ZoomConfig};
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use error::{ErrorKind, FieldError, Origin, RateLimitScope, ZoomError};
+pub use oauth::{AuthorizeRequest, Pkce, TokenSet};
+pub use secret::Secret;
