@@ -1,0 +1,574 @@
+//! `/users/{userId}/meetings` and `/meetings/{meetingId}`.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, RawPathParams, RawQuery, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use jiff::Timestamp;
+use serde_json::{Map, Value, json};
+
+use super::errors::{ApiError, ApiResult};
+use super::{
+    authenticate, check_meeting_access, count_daily, decode_meeting_key, query_map, resolve_user,
+};
+use crate::Shared;
+use crate::clock::zoom_time;
+use crate::model::{Category, Meeting, MeetingStatus, UserType};
+
+/// Parsed and validated create/update body.
+#[derive(Debug, Default)]
+pub struct MeetingInput {
+    pub topic: Option<String>,
+    pub kind: Option<i64>,
+    pub start_time: Option<Timestamp>,
+    pub duration: Option<i64>,
+    pub timezone: Option<String>,
+    pub agenda: Option<String>,
+    pub password: Option<String>,
+    pub settings: Option<Map<String, Value>>,
+}
+
+fn field_err(errs: &mut Vec<(String, String)>, f: &str) {
+    errs.push((f.to_string(), "Invalid field.".to_string()));
+}
+
+/// Parse a request body like Zoom's validator does (types, lengths, enums).
+pub fn parse_input(body: &[u8], allowed_types: &[i64]) -> ApiResult<MeetingInput> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(MeetingInput::default());
+    }
+    let v: Value = serde_json::from_slice(body)
+        .map_err(|_| ApiError::invalid_param("Request Body should be a valid JSON object."))?;
+    let Value::Object(o) = v else {
+        return Err(ApiError::invalid_param(
+            "Request Body should be a valid JSON object.",
+        ));
+    };
+    let mut errs = vec![];
+    let mut inp = MeetingInput::default();
+    let str_field =
+        |o: &Map<String, Value>, k: &str, max: usize, errs: &mut Vec<(String, String)>| match o
+            .get(k)
+        {
+            None | Some(Value::Null) => None,
+            Some(Value::String(s)) if s.chars().count() <= max => Some(s.clone()),
+            Some(_) => {
+                field_err(errs, k);
+                None
+            }
+        };
+    inp.topic = str_field(&o, "topic", 200, &mut errs);
+    inp.agenda = str_field(&o, "agenda", 2000, &mut errs);
+    inp.timezone = str_field(&o, "timezone", 64, &mut errs);
+    if let Some(tz) = &inp.timezone
+        && !tz.is_empty()
+        && jiff::tz::TimeZone::get(tz).is_err()
+    {
+        field_err(&mut errs, "timezone");
+    }
+    inp.password = str_field(&o, "password", 10, &mut errs);
+    if let Some(p) = &inp.password
+        && !p
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "@-_*".contains(c))
+    {
+        field_err(&mut errs, "password");
+    }
+    match o.get("type") {
+        None | Some(Value::Null) => {}
+        Some(v) => match v.as_i64() {
+            Some(t) if allowed_types.contains(&t) => inp.kind = Some(t),
+            _ => field_err(&mut errs, "type"),
+        },
+    }
+    match o.get("duration") {
+        None | Some(Value::Null) => {}
+        Some(v) => match v.as_i64() {
+            Some(d) if d >= 0 => inp.duration = Some(d),
+            _ => field_err(&mut errs, "duration"),
+        },
+    }
+    if let Some(s) = str_field(&o, "start_time", 64, &mut errs)
+        && !s.is_empty()
+    {
+        match parse_start(&s, inp.timezone.as_deref()) {
+            Some(t) => inp.start_time = Some(t),
+            None => field_err(&mut errs, "start_time"),
+        }
+    }
+    match o.get("settings") {
+        None | Some(Value::Null) => {}
+        Some(Value::Object(s)) => {
+            check_settings(s, &mut errs);
+            inp.settings = Some(s.clone());
+        }
+        Some(_) => field_err(&mut errs, "settings"),
+    }
+    if errs.is_empty() {
+        Ok(inp)
+    } else {
+        Err(ApiError::validation(errs))
+    }
+}
+
+fn check_settings(s: &Map<String, Value>, errs: &mut Vec<(String, String)>) {
+    let bools = [
+        "join_before_host",
+        "waiting_room",
+        "mute_upon_entry",
+        "host_video",
+        "participant_video",
+        "meeting_authentication",
+        "use_pmi",
+        "private_meeting",
+        "email_notification",
+        "alternative_hosts_email_notification",
+        "continuous_meeting_chat",
+        "focus_mode",
+    ];
+    for b in bools {
+        if let Some(v) = s.get(b)
+            && !v.is_boolean()
+        {
+            field_err(errs, &format!("settings.{b}"));
+        }
+    }
+    let enums: [(&str, &[&str]); 3] = [
+        ("auto_recording", &["local", "cloud", "none"]),
+        ("audio", &["both", "telephony", "voip", "thirdParty"]),
+        ("encryption_type", &["enhanced_encryption", "e2ee"]),
+    ];
+    for (k, allowed) in enums {
+        if let Some(v) = s.get(k)
+            && !v.as_str().is_some_and(|x| allowed.contains(&x))
+        {
+            field_err(errs, &format!("settings.{k}"));
+        }
+    }
+    if let Some(v) = s.get("approval_type")
+        && !v.as_i64().is_some_and(|x| (0..=2).contains(&x))
+    {
+        field_err(errs, "settings.approval_type");
+    }
+    if let Some(v) = s.get("jbh_time")
+        && !v.as_i64().is_some_and(|x| [0, 5, 10, 15].contains(&x))
+    {
+        field_err(errs, "settings.jbh_time");
+    }
+    if let Some(v) = s.get("alternative_hosts")
+        && !v.is_string()
+    {
+        field_err(errs, "settings.alternative_hosts");
+    }
+}
+
+/// `...Z` = UTC; `yyyy-MM-ddTHH:mm:ss` = local time in `timezone` (UTC when absent).
+pub fn parse_start(s: &str, tz: Option<&str>) -> Option<Timestamp> {
+    if let Ok(t) = s.parse::<Timestamp>() {
+        return Some(t);
+    }
+    let dt: jiff::civil::DateTime = s.parse().ok()?;
+    let zone = tz
+        .filter(|z| !z.is_empty())
+        .and_then(|z| jiff::tz::TimeZone::get(z).ok())
+        .unwrap_or(jiff::tz::TimeZone::UTC);
+    dt.to_zoned(zone).ok().map(|z| z.timestamp())
+}
+
+pub fn default_settings(is_webinar: bool) -> Map<String, Value> {
+    let v = if is_webinar {
+        json!({
+            "host_video": false, "panelists_video": false, "practice_session": false,
+            "hd_video": false, "approval_type": 2, "audio": "both", "auto_recording": "none",
+            "enforce_login": false, "alternative_hosts": "", "close_registration": false,
+            "show_share_button": false, "allow_multiple_devices": false, "on_demand": false,
+            "meeting_authentication": false, "add_watermark": false,
+            "panelists_invitation_email_notification": true
+        })
+    } else {
+        json!({
+            "host_video": false, "participant_video": false, "join_before_host": false,
+            "jbh_time": 0, "mute_upon_entry": false, "watermark": false, "use_pmi": false,
+            "approval_type": 2, "audio": "both", "auto_recording": "none",
+            "enforce_login": false, "enforce_login_domains": "", "alternative_hosts": "",
+            "alternative_hosts_email_notification": true, "waiting_room": false,
+            "meeting_authentication": false, "encryption_type": "enhanced_encryption",
+            "private_meeting": false, "email_notification": true,
+            "continuous_meeting_chat": {"enable": false}, "focus_mode": false,
+            "host_save_video_order": false, "participant_focused_meeting": false,
+            "registrants_confirmation_email": true, "registrants_email_notification": true
+        })
+    };
+    match v {
+        Value::Object(m) => m,
+        _ => Map::new(),
+    }
+}
+
+fn merge_settings(base: &mut Value, patch: &Map<String, Value>) {
+    if let Value::Object(b) = base {
+        for (k, v) in patch {
+            b.insert(k.clone(), v.clone());
+        }
+    }
+}
+
+/// The meeting/webinar object as Zoom returns it from create and GET.
+pub fn meeting_json(shared: &Shared, m: &Meeting, host_email: &str, zak: &str) -> Value {
+    let base = &shared.base_url;
+    let enc = crate::ops::encrypted_password(&m.password);
+    let mut v = json!({
+        "uuid": m.uuid,
+        "id": m.id,
+        "host_id": m.host_id,
+        "host_email": host_email,
+        "assistant_id": "",
+        "topic": m.topic,
+        "type": m.kind,
+        "status": match m.status { MeetingStatus::Waiting => "waiting", MeetingStatus::Started => "started" },
+        "start_time": zoom_time(m.start_time),
+        "duration": m.duration,
+        "timezone": m.timezone,
+        "agenda": m.agenda,
+        "created_at": zoom_time(m.created_at),
+        "start_url": format!("{base}/s/{}?zak={zak}", m.id),
+        "join_url": format!("{base}/j/{}?pwd={enc}", m.id),
+        "registration_url": "",
+        "pre_schedule": false,
+        "settings": m.settings,
+        "creation_source": "open_api",
+    });
+    if let Value::Object(o) = &mut v {
+        if m.is_webinar {
+            o.insert("password".into(), json!(m.password));
+            o.insert("h323_passcode".into(), json!(digits(&m.password)));
+            o.insert("encrypted_passcode".into(), json!(enc));
+            o.remove("pre_schedule");
+        } else {
+            o.insert("password".into(), json!(m.password));
+            o.insert("h323_password".into(), json!(digits(&m.password)));
+            o.insert("pstn_password".into(), json!(digits(&m.password)));
+            o.insert("encrypted_password".into(), json!(enc));
+        }
+    }
+    v
+}
+
+fn digits(p: &str) -> String {
+    p.bytes().map(|b| char::from(b'0' + b % 10)).collect()
+}
+
+/// Create a meeting or webinar in the world (caller did all checks).
+pub fn insert_meeting(
+    shared: &Shared,
+    host: &crate::model::User,
+    inp: MeetingInput,
+    is_webinar: bool,
+) -> Meeting {
+    let now = shared.clock.now();
+    let mut w = shared.world.lock();
+    let id = w.new_meeting_id();
+    let seq = w.next_meeting as u64;
+    let kind = inp.kind.unwrap_or(if is_webinar { 5 } else { 2 });
+    let start = inp
+        .start_time
+        .filter(|t| *t > now && matches!(kind, 2 | 5 | 8 | 9))
+        .unwrap_or(now);
+    let mut settings = Value::Object(default_settings(is_webinar));
+    if let Some(s) = &inp.settings {
+        merge_settings(&mut settings, s);
+    }
+    let m = Meeting {
+        id,
+        uuid: crate::model::meeting_uuid(seq),
+        host_id: host.id.clone(),
+        account_id: host.account_id.clone(),
+        topic: inp.topic.unwrap_or_else(|| {
+            if is_webinar {
+                "Zoom Webinar"
+            } else {
+                "Zoom Meeting"
+            }
+            .to_string()
+        }),
+        agenda: inp.agenda.unwrap_or_default(),
+        kind,
+        start_time: start,
+        duration: inp.duration.unwrap_or(60),
+        timezone: inp
+            .timezone
+            .filter(|t| !t.is_empty())
+            .unwrap_or_else(|| host.timezone.clone()),
+        password: inp
+            .password
+            .filter(|p| !p.is_empty())
+            .unwrap_or_else(crate::model::passcode),
+        created_at: now,
+        is_webinar,
+        settings,
+        status: MeetingStatus::Waiting,
+        started_at: None,
+        live: vec![],
+        records: vec![],
+        past: vec![],
+        uuid_seq: seq,
+    };
+    w.meetings.insert(id, m.clone());
+    m
+}
+
+fn zak_for(shared: &Shared, user_id: &str) -> String {
+    let tok = crate::model::random_token("eyJzaW1aYWsiOi", 48);
+    let exp = shared
+        .clock
+        .now()
+        .checked_add(jiff::SignedDuration::from_hours(2))
+        .unwrap_or(Timestamp::MAX);
+    shared.world.lock().zaks.insert(
+        tok.clone(),
+        crate::model::UserToken {
+            user_id: user_id.to_string(),
+            meeting_id: None,
+            expires_at: exp,
+        },
+    );
+    tok
+}
+
+pub async fn create_meeting(
+    State(shared): State<Arc<Shared>>,
+    Path(user_id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Response> {
+    let caller = authenticate(&shared, &headers, Category::Light)?;
+    let host = resolve_user(&shared, &caller, &user_id, &super::MEETING_WRITE)?;
+    if host.kind == UserType::Unassigned {
+        return Err(ApiError::cannot_host());
+    }
+    let inp = parse_input(&body, &[1, 2, 3, 8, 10])?;
+    count_daily(&shared, &host.id)?;
+    let m = insert_meeting(&shared, &host, inp, false);
+    let out = {
+        let w = shared.world.lock();
+        crate::events::meeting_created(&w, &m, &caller.user.id)
+    };
+    shared.send(out);
+    let zak = zak_for(&shared, &host.id);
+    Ok((
+        StatusCode::CREATED,
+        Json(meeting_json(&shared, &m, &host.email, &zak)),
+    )
+        .into_response())
+}
+
+pub async fn list_meetings(
+    State(shared): State<Arc<Shared>>,
+    Path(user_id): Path<String>,
+    RawQuery(q): RawQuery,
+    headers: HeaderMap,
+) -> ApiResult<Json<Value>> {
+    let caller = authenticate(&shared, &headers, Category::Medium)?;
+    let host = resolve_user(&shared, &caller, &user_id, &super::MEETING_LIST)?;
+    let q = query_map(q.as_deref());
+    let kind = q.get("type").map(String::as_str).unwrap_or("scheduled");
+    if ![
+        "scheduled",
+        "live",
+        "upcoming",
+        "upcoming_meetings",
+        "previous_meetings",
+    ]
+    .contains(&kind)
+    {
+        return Err(ApiError::validation(vec![(
+            "type".into(),
+            "Invalid field.".into(),
+        )]));
+    }
+    let page_size = q
+        .get("page_size")
+        .and_then(|s| s.parse::<usize>().ok())
+        .unwrap_or(30)
+        .clamp(1, 300);
+    let start = match q.get("next_page_token").filter(|s| !s.is_empty()) {
+        None => 0,
+        Some(t) => t
+            .parse::<usize>()
+            .map_err(|_| ApiError::invalid_param("The next page token is invalid or expired."))?,
+    };
+    let now = shared.clock.now();
+    let w = shared.world.lock();
+    let all: Vec<&Meeting> = w
+        .meetings
+        .values()
+        .filter(|m| !m.is_webinar && m.host_id == host.id)
+        .filter(|m| match kind {
+            "live" => m.status == MeetingStatus::Started,
+            "upcoming" | "upcoming_meetings" => m.start_time >= now,
+            "previous_meetings" => !m.past.is_empty(),
+            _ => true,
+        })
+        .collect();
+    let total = all.len();
+    let meetings: Vec<Value> = all
+        .iter()
+        .skip(start)
+        .take(page_size)
+        .map(|m| {
+            json!({
+                "uuid": m.uuid, "id": m.id, "host_id": m.host_id, "topic": m.topic,
+                "type": m.kind, "start_time": zoom_time(m.start_time), "duration": m.duration,
+                "timezone": m.timezone, "agenda": m.agenda, "created_at": zoom_time(m.created_at),
+                "join_url": format!("{}/j/{}?pwd={}", shared.base_url, m.id, crate::ops::encrypted_password(&m.password)),
+                "pmi": "",
+            })
+        })
+        .collect();
+    let next = if start + page_size < total {
+        (start + page_size).to_string()
+    } else {
+        String::new()
+    };
+    Ok(Json(json!({
+        "next_page_token": next,
+        "page_count": total.div_ceil(page_size),
+        "page_number": 1,
+        "page_size": page_size,
+        "total_records": total,
+        "meetings": meetings,
+    })))
+}
+
+/// Look up a non-webinar meeting by the numeric id in the path.
+fn find_meeting(shared: &Shared, raw: &str, webinar: bool) -> ApiResult<Meeting> {
+    let key = decode_meeting_key(raw);
+    let nf = || {
+        if webinar {
+            ApiError::webinar_not_found(&key)
+        } else {
+            ApiError::meeting_not_found(&key)
+        }
+    };
+    let w = shared.world.lock();
+    let (m, _) = w.meeting_by_id_or_uuid(&key).ok_or_else(nf)?;
+    if m.is_webinar != webinar {
+        return Err(if webinar {
+            nf()
+        } else {
+            ApiError::new(400, 3000, "Cannot access webinar info.")
+        });
+    }
+    Ok(m.clone())
+}
+
+pub fn raw_param(p: &RawPathParams) -> String {
+    p.iter()
+        .next()
+        .map(|(_, v)| v.to_string())
+        .unwrap_or_default()
+}
+
+pub async fn get_meeting(
+    State(shared): State<Arc<Shared>>,
+    params: RawPathParams,
+    headers: HeaderMap,
+) -> ApiResult<Json<Value>> {
+    let caller = authenticate(&shared, &headers, Category::Light)?;
+    let raw = raw_param(&params);
+    let m = find_meeting(&shared, &raw, false)?;
+    check_meeting_access(
+        &caller,
+        &m.host_id,
+        &m.account_id,
+        &super::MEETING_READ,
+        &decode_meeting_key(&raw),
+        false,
+    )?;
+    let email = shared
+        .world
+        .lock()
+        .users
+        .get(&m.host_id)
+        .map(|u| u.email.clone())
+        .unwrap_or_default();
+    let zak = zak_for(&shared, &m.host_id);
+    Ok(Json(meeting_json(&shared, &m, &email, &zak)))
+}
+
+pub async fn update_meeting(
+    State(shared): State<Arc<Shared>>,
+    params: RawPathParams,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<StatusCode> {
+    let caller = authenticate(&shared, &headers, Category::Light)?;
+    let raw = raw_param(&params);
+    let m = find_meeting(&shared, &raw, false)?;
+    check_meeting_access(
+        &caller,
+        &m.host_id,
+        &m.account_id,
+        &super::MEETING_UPDATE,
+        &raw,
+        false,
+    )?;
+    let inp = parse_input(&body, &[1, 2, 3, 8, 10])?;
+    count_daily(&shared, &m.host_id)?;
+    let now = shared.clock.now();
+    let mut w = shared.world.lock();
+    let Some(m) = w.meetings.get_mut(&m.id) else {
+        return Err(ApiError::meeting_not_found(&raw));
+    };
+    if let Some(t) = inp.topic {
+        m.topic = t;
+    }
+    if let Some(a) = inp.agenda {
+        m.agenda = a;
+    }
+    if let Some(k) = inp.kind {
+        m.kind = k;
+    }
+    if let Some(d) = inp.duration {
+        m.duration = d;
+    }
+    if let Some(tz) = inp.timezone.filter(|t| !t.is_empty()) {
+        m.timezone = tz;
+    }
+    if let Some(p) = inp.password.filter(|p| !p.is_empty()) {
+        m.password = p;
+    }
+    if let Some(t) = inp.start_time.filter(|t| *t > now) {
+        m.start_time = t;
+    }
+    if let Some(s) = &inp.settings {
+        merge_settings(&mut m.settings, s);
+    }
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub async fn delete_meeting(
+    State(shared): State<Arc<Shared>>,
+    params: RawPathParams,
+    headers: HeaderMap,
+) -> ApiResult<StatusCode> {
+    let caller = authenticate(&shared, &headers, Category::Light)?;
+    let raw = raw_param(&params);
+    let key = decode_meeting_key(&raw);
+    let id: i64 = key.parse().map_err(|_| ApiError::meeting_not_found(&key))?;
+    let m = find_meeting(&shared, &raw, false)?;
+    check_meeting_access(
+        &caller,
+        &m.host_id,
+        &m.account_id,
+        &super::MEETING_DELETE,
+        &key,
+        false,
+    )?;
+    let out = crate::ops::delete_meeting(&shared, id, &caller.user.id);
+    shared.send(out);
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,111 @@
+//! `/users/{userId}/webinars` and `/webinars/{webinarId}`.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, RawPathParams, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde_json::Value;
+
+use super::errors::{ApiError, ApiResult};
+use super::meetings::{insert_meeting, meeting_json, parse_input, raw_param};
+use super::{authenticate, check_meeting_access, count_daily, decode_meeting_key, resolve_user};
+use crate::Shared;
+use crate::model::{Category, Meeting, Plan, UserType};
+
+/// Webinars need a paid plan with the Webinar add-on, and a licensed host.
+fn check_webinar_plan(shared: &Shared, host: &crate::model::User) -> ApiResult<()> {
+    let w = shared.world.lock();
+    let acct = w
+        .accounts
+        .get(&host.account_id)
+        .ok_or_else(|| ApiError::user_not_found(&host.id))?;
+    if acct.plan == Plan::Basic || !acct.webinar_addon {
+        return Err(ApiError::webinar_plan_missing());
+    }
+    if host.kind != UserType::Licensed {
+        return Err(ApiError::no_permission());
+    }
+    Ok(())
+}
+
+pub async fn create_webinar(
+    State(shared): State<Arc<Shared>>,
+    Path(user_id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Response> {
+    let caller = authenticate(&shared, &headers, Category::Light)?;
+    let host = resolve_user(&shared, &caller, &user_id, &super::WEBINAR_WRITE)?;
+    check_webinar_plan(&shared, &host)?;
+    let inp = parse_input(&body, &[5, 6, 9])?;
+    count_daily(&shared, &host.id)?;
+    let m = insert_meeting(&shared, &host, inp, true);
+    let zak = crate::model::random_token("eyJzaW1aYWsiOi", 48);
+    Ok((
+        StatusCode::CREATED,
+        Json(meeting_json(&shared, &m, &host.email, &zak)),
+    )
+        .into_response())
+}
+
+fn find_webinar(shared: &Shared, raw: &str) -> ApiResult<Meeting> {
+    let key = decode_meeting_key(raw);
+    let w = shared.world.lock();
+    match w.meeting_by_id_or_uuid(&key) {
+        Some((m, _)) if m.is_webinar => Ok(m.clone()),
+        _ => Err(ApiError::webinar_not_found(&key)),
+    }
+}
+
+pub async fn get_webinar(
+    State(shared): State<Arc<Shared>>,
+    params: RawPathParams,
+    headers: HeaderMap,
+) -> ApiResult<Json<Value>> {
+    let caller = authenticate(&shared, &headers, Category::Light)?;
+    let raw = raw_param(&params);
+    let m = find_webinar(&shared, &raw)?;
+    check_meeting_access(
+        &caller,
+        &m.host_id,
+        &m.account_id,
+        &super::WEBINAR_READ,
+        &raw,
+        true,
+    )?;
+    let host = shared.world.lock().users.get(&m.host_id).cloned();
+    if let Some(h) = &host {
+        check_webinar_plan(&shared, h)?;
+    }
+    let email = host.map(|h| h.email).unwrap_or_default();
+    let zak = crate::model::random_token("eyJzaW1aYWsiOi", 48);
+    Ok(Json(meeting_json(&shared, &m, &email, &zak)))
+}
+
+pub async fn delete_webinar(
+    State(shared): State<Arc<Shared>>,
+    params: RawPathParams,
+    headers: HeaderMap,
+) -> ApiResult<StatusCode> {
+    let caller = authenticate(&shared, &headers, Category::Light)?;
+    let raw = raw_param(&params);
+    let key = decode_meeting_key(&raw);
+    if key.parse::<i64>().is_err() {
+        return Err(ApiError::invalid_param("Invalid webinar ID."));
+    }
+    let m = find_webinar(&shared, &raw)?;
+    check_meeting_access(
+        &caller,
+        &m.host_id,
+        &m.account_id,
+        &super::WEBINAR_DELETE,
+        &key,
+        true,
+    )?;
+    let out = crate::ops::delete_meeting(&shared, m.id, &caller.user.id);
+    shared.send(out);
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,215 @@
+//! Fault injection per route and the log of received requests.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use parking_lot::Mutex;
+use serde::{Deserialize, Serialize};
+
+use crate::Shared;
+use crate::server::KillSwitch;
+
+/// What to do to a matching request.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FaultKind {
+    /// Wait this long, then handle normally.
+    Latency(Duration),
+    /// Answer with this status (no action performed).
+    Status(u16),
+    /// Never answer (no action performed); the client must time out.
+    Timeout,
+    /// Answer 429 like Zoom's per-second limit (no action performed).
+    RateLimited,
+    /// Perform the action, then drop the connection without any response.
+    CommitThenDrop,
+}
+
+/// A fault rule: applies to requests whose method matches (None = any) and whose path
+/// starts with `path_prefix`, `times` times (None = until cleared).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Fault {
+    #[serde(default)]
+    pub method: Option<String>,
+    pub path_prefix: String,
+    pub kind: FaultKind,
+    #[serde(default)]
+    pub times: Option<u32>,
+}
+
+#[derive(Debug, Default)]
+pub struct FaultTable {
+    rules: Mutex<Vec<Fault>>,
+}
+
+impl FaultTable {
+    pub fn add(&self, f: Fault) {
+        self.rules.lock().push(f);
+    }
+
+    pub fn clear(&self) {
+        self.rules.lock().clear();
+    }
+
+    pub fn list(&self) -> Vec<Fault> {
+        self.rules.lock().clone()
+    }
+
+    /// Take the first matching fault (consuming one use).
+    pub fn take(&self, method: &str, path: &str) -> Option<FaultKind> {
+        let mut rules = self.rules.lock();
+        let idx = rules.iter().position(|f| {
+            f.method
+                .as_deref()
+                .is_none_or(|m| m.eq_ignore_ascii_case(method))
+                && path.starts_with(&f.path_prefix)
+        })?;
+        let kind = rules[idx].kind.clone();
+        if let Some(t) = rules[idx].times.as_mut() {
+            *t = t.saturating_sub(1);
+            if *t == 0 {
+                rules.remove(idx);
+            }
+        }
+        Some(kind)
+    }
+}
+
+/// One request the simulator received (control-API calls under `/_sim/` are not logged,
+/// except the SDK stand-in's calls under `/_sim/sdk/`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RecordedRequest {
+    pub method: String,
+    pub path: String,
+    pub query: Option<String>,
+    /// Status answered; 0 when the connection was dropped or never answered.
+    pub status: u16,
+    pub at: jiff::Timestamp,
+}
+
+#[derive(Debug, Default)]
+pub struct RequestLog {
+    entries: Mutex<Vec<RecordedRequest>>,
+}
+
+impl RequestLog {
+    pub fn push(&self, r: RecordedRequest) {
+        self.entries.lock().push(r);
+    }
+
+    pub fn all(&self) -> Vec<RecordedRequest> {
+        self.entries.lock().clone()
+    }
+
+    pub fn count(&self, method: &str, path_prefix: &str) -> usize {
+        self.entries
+            .lock()
+            .iter()
+            .filter(|r| r.method.eq_ignore_ascii_case(method) && r.path.starts_with(path_prefix))
+            .count()
+    }
+
+    pub fn clear(&self) {
+        self.entries.lock().clear();
+    }
+}
+
+fn is_control(path: &str) -> bool {
+    path.starts_with("/_sim/")
+        && !path.starts_with("/_sim/sdk/join")
+        && !path.starts_with("/_sim/sdk/leave")
+}
+
+/// Middleware: apply faults and record requests.
+pub async fn layer(State(shared): State<Arc<Shared>>, req: Request, next: Next) -> Response {
+    let method = req.method().to_string();
+    let path = req.uri().path().to_string();
+    let query = req.uri().query().map(str::to_string);
+    let control = is_control(&path);
+    let kill = req.extensions().get::<KillSwitch>().cloned();
+    let at = shared.clock.now();
+    let fault = if control {
+        None
+    } else {
+        shared.faults.take(&method, &path)
+    };
+    let record = |status: u16| {
+        if !control {
+            shared.log.push(RecordedRequest {
+                method: method.clone(),
+                path: path.clone(),
+                query: query.clone(),
+                status,
+                at,
+            });
+        }
+    };
+    match fault {
+        None => {
+            let resp = next.run(req).await;
+            record(resp.status().as_u16());
+            resp
+        }
+        Some(FaultKind::Latency(d)) => {
+            tokio::time::sleep(d).await;
+            let resp = next.run(req).await;
+            record(resp.status().as_u16());
+            resp
+        }
+        Some(FaultKind::Status(code)) => {
+            record(code);
+            let status = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            let body = serde_json::json!({"code": code, "message": "Simulated failure."});
+            (status, axum::Json(body)).into_response()
+        }
+        Some(FaultKind::RateLimited) => {
+            record(429);
+            crate::api::errors::qps_limited("Light", 80)
+        }
+        Some(FaultKind::Timeout) => {
+            record(0);
+            tokio::time::sleep(Duration::from_secs(3600)).await;
+            Response::new(Body::empty())
+        }
+        Some(FaultKind::CommitThenDrop) => {
+            let _resp = next.run(req).await;
+            record(0);
+            if let Some(k) = kill {
+                k.fire();
+            }
+            // The connection task drops the socket; never answer.
+            std::future::pending::<()>().await;
+            Response::new(Body::empty())
+        }
+    }
+}
+
+/// Add permissive CORS headers (the SDK stand-in runs on another origin).
+pub async fn cors(req: Request, next: Next) -> Response {
+    if req.method() == axum::http::Method::OPTIONS {
+        let mut r = StatusCode::NO_CONTENT.into_response();
+        add_cors(&mut r);
+        return r;
+    }
+    let mut r = next.run(req).await;
+    add_cors(&mut r);
+    r
+}
+
+fn add_cors(r: &mut Response) {
+    let h = r.headers_mut();
+    h.insert("access-control-allow-origin", HeaderValue::from_static("*"));
+    h.insert(
+        "access-control-allow-methods",
+        HeaderValue::from_static("GET, POST, OPTIONS"),
+    );
+    h.insert(
+        "access-control-allow-headers",
+        HeaderValue::from_static("content-type"),
+    );
+}

@@ -1,0 +1,512 @@
+//! Meeting room: the Web Meeting SDK stand-in (JS + join checks) and a page per meeting.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use base64::Engine as _;
+use hmac::{KeyInit as _, Mac as _};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::Shared;
+use crate::model::MeetingStatus;
+use crate::ops::{self, JoinAs};
+
+const SDK_JS: &str = include_str!("sdk.js");
+
+pub fn routes() -> Router<Arc<Shared>> {
+    let sdk = Router::new()
+        .route("/_sim/sdk/zoom-meeting-sdk.js", get(sdk_js))
+        .route(
+            "/_sim/sdk/join",
+            post(join).options(|| async { StatusCode::NO_CONTENT }),
+        )
+        .route(
+            "/_sim/sdk/leave",
+            post(leave).options(|| async { StatusCode::NO_CONTENT }),
+        )
+        .route(
+            "/_sim/sdk/end",
+            post(end).options(|| async { StatusCode::NO_CONTENT }),
+        )
+        .route("/_sim/sdk/status", get(status))
+        .layer(axum::middleware::from_fn(crate::faults::cors));
+    Router::new()
+        .merge(sdk)
+        .route("/wc/{meeting_id}", get(room_page))
+        .route("/j/{meeting_id}", get(join_link))
+        .route("/s/{meeting_id}", get(start_link))
+        .route("/_sim/room/{meeting_id}/start", post(room_start))
+        .route("/_sim/room/{meeting_id}/end", post(room_end))
+}
+
+async fn sdk_js() -> Response {
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                "application/javascript; charset=utf-8",
+            ),
+            (header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"),
+        ],
+        SDK_JS,
+    )
+        .into_response()
+}
+
+/// Join parameters as the SDK's `join()` receives them.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct JoinRequest {
+    pub signature: Option<String>,
+    pub sdk_key: Option<String>,
+    pub meeting_number: Option<Value>,
+    pub password: Option<String>,
+    pub pass_word: Option<String>,
+    pub user_name: Option<String>,
+    pub user_email: Option<String>,
+    pub tk: Option<String>,
+    pub zak: Option<String>,
+    pub obf_token: Option<String>,
+    pub customer_key: Option<String>,
+}
+
+/// A rejected join, shaped like the real SDK's promise rejection.
+#[derive(Debug, Clone)]
+pub struct JoinError {
+    pub code: i64,
+    pub reason: String,
+}
+
+fn jerr(code: i64, reason: impl Into<String>) -> JoinError {
+    JoinError {
+        code,
+        reason: reason.into(),
+    }
+}
+
+impl IntoResponse for JoinError {
+    fn into_response(self) -> Response {
+        (
+            StatusCode::BAD_REQUEST,
+            Json(json!({"type": "JOIN_MEETING_FAILED", "reason": self.reason, "errorCode": self.code})),
+        )
+            .into_response()
+    }
+}
+
+fn value_str(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.trim().to_string()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// Verify the Meeting SDK JWT; returns (client_id of the app, role, mn).
+pub fn verify_signature(
+    shared: &Shared,
+    jwt: &str,
+    now: i64,
+) -> Result<(String, i64, String), JoinError> {
+    let invalid = || jerr(3712, "Signature is invalid.");
+    let parts: Vec<&str> = jwt.split('.').collect();
+    if parts.len() != 3 {
+        return Err(invalid());
+    }
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let header: Value = b64
+        .decode(parts[0].trim_end_matches('='))
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .ok_or_else(invalid)?;
+    if header["alg"] != "HS256" {
+        return Err(invalid());
+    }
+    let claims: Value = b64
+        .decode(parts[1].trim_end_matches('='))
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .ok_or_else(invalid)?;
+    let key = claims
+        .get("sdkKey")
+        .or_else(|| claims.get("appKey"))
+        .and_then(Value::as_str)
+        .ok_or_else(|| jerr(3712, "Invalid SDK App Keys."))?;
+    let (client_id, secret) = {
+        let w = shared.world.lock();
+        let app = w
+            .apps
+            .values()
+            .find(|a| a.sdk_key == key)
+            .ok_or_else(|| jerr(3712, "Invalid SDK App Keys."))?;
+        (app.client_id.clone(), app.sdk_secret.clone())
+    };
+    if let (Some(a), Some(s)) = (claims.get("appKey"), claims.get("sdkKey"))
+        && a != s
+    {
+        return Err(jerr(3712, "Invalid SDK App Keys."));
+    }
+    let sig = b64
+        .decode(parts[2].trim_end_matches('='))
+        .map_err(|_| invalid())?;
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).expect("any key");
+    mac.update(format!("{}.{}", parts[0], parts[1]).as_bytes());
+    mac.verify_slice(&sig).map_err(|_| invalid())?;
+    // iat/exp must be integers (not strings), exp − iat within [30 min, 48 h].
+    let iat = claims
+        .get("iat")
+        .and_then(Value::as_i64)
+        .ok_or_else(invalid)?;
+    let exp = claims
+        .get("exp")
+        .and_then(Value::as_i64)
+        .ok_or_else(invalid)?;
+    if !(1800..=172_800).contains(&(exp - iat)) {
+        return Err(invalid());
+    }
+    if iat > now + 5 {
+        return Err(jerr(3712, "Signature is invalid: iat is in the future."));
+    }
+    if exp <= now {
+        return Err(jerr(3712, "Signature has expired."));
+    }
+    if let Some(t) = claims.get("tokenExp") {
+        let t = t.as_i64().ok_or_else(invalid)?;
+        if t <= now {
+            return Err(jerr(3712, "Signature has expired."));
+        }
+    }
+    let role = claims
+        .get("role")
+        .and_then(Value::as_i64)
+        .ok_or_else(invalid)?;
+    if role != 0 && role != 1 {
+        return Err(invalid());
+    }
+    let mn = claims.get("mn").and_then(value_str).ok_or_else(invalid)?;
+    Ok((client_id, role, mn))
+}
+
+/// Everything Zoom checks when the SDK joins; on success the participant is in the meeting.
+pub fn check_and_join(shared: &Shared, r: JoinRequest) -> Result<Value, JoinError> {
+    let now = shared.clock.now();
+    let sig = r
+        .signature
+        .as_deref()
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| jerr(3712, "Signature is invalid."))?;
+    let (client_id, role, mn) = verify_signature(shared, sig, now.as_second())?;
+    let number = r
+        .meeting_number
+        .as_ref()
+        .and_then(value_str)
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| jerr(3706, "The meeting number is wrong."))?;
+    if number != mn {
+        return Err(jerr(3706, "The meeting number is wrong."));
+    }
+    let meeting_id: i64 = number
+        .parse()
+        .map_err(|_| jerr(3706, "The meeting number is wrong."))?;
+    let user_name = r
+        .user_name
+        .clone()
+        .filter(|s| !s.trim().is_empty())
+        .ok_or_else(|| jerr(3000, "Invalid parameter: userName."))?;
+    let w = shared.world.lock();
+    let app = w
+        .apps
+        .get(&client_id)
+        .cloned()
+        .ok_or_else(|| jerr(3712, "Invalid SDK App Keys."))?;
+    if let Some(k) = r.sdk_key.as_deref().filter(|k| !k.is_empty())
+        && k != app.sdk_key
+    {
+        return Err(jerr(3712, "Invalid SDK App Keys."));
+    }
+    let m = w
+        .meetings
+        .get(&meeting_id)
+        .cloned()
+        .ok_or_else(|| jerr(3001, "Meeting does not exist."))?;
+    let password = r
+        .password
+        .clone()
+        .or(r.pass_word.clone())
+        .unwrap_or_default();
+    if password != m.password {
+        return Err(jerr(3004, "Wrong meeting passcode."));
+    }
+    if m.is_webinar && r.user_email.as_deref().unwrap_or("").is_empty() {
+        return Err(jerr(3000, "userEmail is required for webinars."));
+    }
+    let zak_user = match r.zak.as_deref().filter(|z| !z.is_empty()) {
+        None => None,
+        Some(z) => {
+            let t = w
+                .zaks
+                .get(z)
+                .filter(|t| t.expires_at > now)
+                .ok_or_else(|| jerr(3000, "Invalid ZAK token."))?;
+            Some(t.user_id.clone())
+        }
+    };
+    let mut obf_user = None;
+    if role == 1 {
+        if zak_user.as_deref() != Some(m.host_id.as_str()) {
+            return Err(jerr(
+                3000,
+                "Starting a meeting (role 1) requires the host's ZAK.",
+            ));
+        }
+    } else if zak_user.is_none() && m.account_id != app.owner_account_id {
+        let tok = r
+            .obf_token
+            .as_deref()
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| {
+                jerr(
+                    3000,
+                    "This meeting is outside the app's account: an OBF token or ZAK is required.",
+                )
+            })?;
+        let t = w
+            .obfs
+            .get(tok)
+            .filter(|t| t.expires_at > now && t.meeting_id == Some(meeting_id))
+            .ok_or_else(|| jerr(3000, "Invalid OBF token."))?;
+        if !m
+            .live
+            .iter()
+            .any(|p| p.zoom_user_id.as_deref() == Some(t.user_id.as_str()))
+        {
+            return Err(jerr(
+                3000,
+                "The user who authorized the OBF token is not in the meeting.",
+            ));
+        }
+        obf_user = Some(t.user_id.clone());
+    }
+    let jbh = m.settings["join_before_host"].as_bool().unwrap_or(false);
+    if role == 0 && m.status != MeetingStatus::Started && !jbh {
+        return Err(jerr(3008, "Meeting has not started."));
+    }
+    let is_host = role == 1;
+    let (email, zoom_user) = match &zak_user {
+        Some(u) => (
+            r.user_email
+                .clone()
+                .filter(|e| !e.is_empty())
+                .or_else(|| w.users.get(u).map(|u| u.email.clone()))
+                .unwrap_or_default(),
+            Some(u.clone()),
+        ),
+        None => (r.user_email.clone().unwrap_or_default(), None),
+    };
+    let topic = m.topic.clone();
+    drop(w);
+    let already = shared.world.lock().meetings.get(&meeting_id).and_then(|m| {
+        zoom_user.as_ref().and_then(|u| {
+            m.live
+                .iter()
+                .find(|p| p.zoom_user_id.as_ref() == Some(u))
+                .cloned()
+        })
+    });
+    let p = match already {
+        Some(p) => p,
+        None => ops::participant_join(
+            shared,
+            meeting_id,
+            JoinAs {
+                name: user_name.clone(),
+                email,
+                customer_key: r.customer_key.clone().unwrap_or_default(),
+                zoom_user_id: zoom_user,
+                is_host,
+                obf_user_id: obf_user,
+            },
+        )
+        .map_err(|e| jerr(3001, e))?,
+    };
+    Ok(json!({
+        "participantId": p.participant_id,
+        "meetingNumber": meeting_id.to_string(),
+        "topic": topic,
+        "userName": p.name,
+        "customerKey": p.customer_key,
+        "isHost": p.is_host,
+    }))
+}
+
+async fn join(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+    let r: JoinRequest = match serde_json::from_slice(&body) {
+        Ok(r) => r,
+        Err(_) => return jerr(3000, "Invalid parameters.").into_response(),
+    };
+    match check_and_join(&shared, r) {
+        Ok(v) => Json(v).into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct LeaveRequest {
+    meeting_number: Value,
+    participant_id: String,
+}
+
+fn parse_leave(body: &[u8]) -> Option<(i64, String)> {
+    let r: LeaveRequest = serde_json::from_slice(body).ok()?;
+    let id = value_str(&r.meeting_number)?.parse().ok()?;
+    Some((id, r.participant_id))
+}
+
+async fn leave(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+    let Some((id, pid)) = parse_leave(&body) else {
+        return (
+            StatusCode::BAD_REQUEST,
+            Json(json!({"error": "bad request"})),
+        )
+            .into_response();
+    };
+    let n = ops::participant_leave_by_id(&shared, id, &pid);
+    Json(json!({"left": n})).into_response()
+}
+
+async fn end(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+    let Some((id, pid)) = parse_leave(&body) else {
+        return (
+            StatusCode::BAD_REQUEST,
+            Json(json!({"error": "bad request"})),
+        )
+            .into_response();
+    };
+    let is_host = shared
+        .world
+        .lock()
+        .meetings
+        .get(&id)
+        .is_some_and(|m| m.live.iter().any(|p| p.participant_id == pid && p.is_host));
+    if !is_host {
+        return jerr(3000, "Only the host can end the meeting.").into_response();
+    }
+    let _ = ops::end_meeting(&shared, id, "Host ended the meeting.");
+    Json(json!({"ended": true})).into_response()
+}
+
+async fn status(State(shared): State<Arc<Shared>>, RawQuery(q): RawQuery) -> Response {
+    let q = crate::api::query_map(q.as_deref());
+    let id: i64 = q
+        .get("meetingNumber")
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_default();
+    let pid = q.get("participantId").cloned().unwrap_or_default();
+    let w = shared.world.lock();
+    let (in_meeting, status) = match w.meetings.get(&id) {
+        None => (false, "deleted"),
+        Some(m) => (
+            m.live.iter().any(|p| p.participant_id == pid),
+            if m.status == MeetingStatus::Started {
+                "started"
+            } else {
+                "waiting"
+            },
+        ),
+    };
+    Json(json!({"inMeeting": in_meeting, "status": status, "reason": if in_meeting { "" } else { "The meeting has ended or you were removed." }})).into_response()
+}
+
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+async fn room_page(State(shared): State<Arc<Shared>>, Path(id): Path<i64>) -> Response {
+    let w = shared.world.lock();
+    let Some(m) = w.meetings.get(&id) else {
+        return (
+            StatusCode::NOT_FOUND,
+            Html("<h1>This meeting ID is not valid.</h1>".to_string()),
+        )
+            .into_response();
+    };
+    let people: String = m
+        .live
+        .iter()
+        .map(|p| {
+            format!(
+                "<li class=\"participant\" data-customer-key=\"{}\">{}{}</li>",
+                esc(&p.customer_key),
+                esc(&p.name),
+                if p.is_host { " (Host)" } else { "" }
+            )
+        })
+        .collect();
+    let status = if m.status == MeetingStatus::Started {
+        "started"
+    } else {
+        "waiting"
+    };
+    Html(format!(
+        r#"<!doctype html><html><head><meta charset="utf-8"><title>{topic} - Zoom (simulated)</title><meta http-equiv="refresh" content="3"></head>
+<body><div id="zoom-sim-room" data-status="{status}"><h1 id="topic">{topic}</h1>
+<p>Meeting ID: <span id="meeting-id">{id}</span> · Status: <span id="status">{status}</span></p>
+<ul id="participants">{people}</ul>
+<form method="post" action="/_sim/room/{id}/start"><button id="start" type="submit">Join as host</button></form>
+<form method="post" action="/_sim/room/{id}/end"><button id="end" type="submit">End meeting</button></form>
+</div></body></html>"#,
+        topic = esc(&m.topic),
+    ))
+    .into_response()
+}
+
+async fn join_link(Path(id): Path<i64>) -> Redirect {
+    Redirect::to(&format!("/wc/{id}"))
+}
+
+async fn start_link(
+    State(shared): State<Arc<Shared>>,
+    Path(id): Path<i64>,
+    RawQuery(q): RawQuery,
+) -> Response {
+    let q = crate::api::query_map(q.as_deref());
+    let now = shared.clock.now();
+    let ok = {
+        let w = shared.world.lock();
+        let zak = q
+            .get("zak")
+            .and_then(|z| w.zaks.get(z))
+            .filter(|t| t.expires_at > now);
+        matches!((zak, w.meetings.get(&id)), (Some(t), Some(m)) if t.user_id == m.host_id)
+    };
+    if !ok {
+        return (
+            StatusCode::UNAUTHORIZED,
+            Html("<h1>The start link has expired.</h1>".to_string()),
+        )
+            .into_response();
+    }
+    let _ = ops::host_join(&shared, id);
+    Redirect::to(&format!("/wc/{id}")).into_response()
+}
+
+async fn room_start(State(shared): State<Arc<Shared>>, Path(id): Path<i64>) -> Redirect {
+    let _ = ops::host_join(&shared, id);
+    Redirect::to(&format!("/wc/{id}"))
+}
+
+async fn room_end(State(shared): State<Arc<Shared>>, Path(id): Path<i64>) -> Redirect {
+    let _ = ops::end_meeting(&shared, id, "Host ended the meeting.");
+    Redirect::to(&format!("/wc/{id}"))
+}

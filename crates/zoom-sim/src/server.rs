@@ -1,0 +1,75 @@
+//! Accept loop: one hyper connection per socket, with a kill switch so a fault can drop
+//! the connection without answering ("commit then drop").
+
+use std::sync::Arc;
+
+use axum::Router;
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::service::TowerToHyperService;
+use tokio::sync::{Notify, watch};
+use tower::ServiceExt as _;
+
+use crate::Shared;
+
+/// Inserted into each request's extensions; firing it closes the connection at once.
+#[derive(Clone, Debug, Default)]
+pub struct KillSwitch(Arc<Notify>);
+
+impl KillSwitch {
+    pub fn fire(&self) {
+        self.0.notify_one();
+    }
+}
+
+pub fn router(shared: Arc<Shared>) -> Router {
+    Router::new()
+        .merge(crate::oauth::routes())
+        .nest("/v2", crate::api::routes(shared.clone()))
+        .merge(crate::room::routes())
+        .merge(crate::control::routes())
+        .fallback(crate::api::errors::not_found_fallback)
+        .layer(axum::middleware::from_fn_with_state(
+            shared.clone(),
+            crate::faults::layer,
+        ))
+        .with_state(shared)
+}
+
+pub fn spawn(
+    listener: tokio::net::TcpListener,
+    shared: Arc<Shared>,
+    mut stop: watch::Receiver<bool>,
+) {
+    let app = router(shared);
+    tokio::spawn(async move {
+        loop {
+            let accepted = tokio::select! {
+                r = listener.accept() => r,
+                _ = stop.changed() => return,
+            };
+            let Ok((stream, _)) = accepted else {
+                continue;
+            };
+            let _ = stream.set_nodelay(true);
+            let kill = KillSwitch::default();
+            let app = app.clone();
+            let mut stop = stop.clone();
+            tokio::spawn(async move {
+                let k = kill.clone();
+                let svc = tower::service_fn(move |mut req: axum::http::Request<Incoming>| {
+                    req.extensions_mut().insert(k.clone());
+                    app.clone().oneshot(req.map(axum::body::Body::new))
+                });
+                let conn = hyper::server::conn::http1::Builder::new()
+                    .timer(TokioTimer::new())
+                    .serve_connection(TokioIo::new(stream), TowerToHyperService::new(svc));
+                tokio::select! {
+                    _ = conn => {}
+                    _ = kill.0.notified() => {}
+                    _ = stop.changed() => {}
+                }
+            });
+        }
+    });
+}
