@@ -1,0 +1,103 @@
+## Navigation
+nav-catalogue = Courses
+nav-my-courses = My courses
+nav-teach = Teach
+nav-admin = Admin
+nav-sign-in = Sign in
+nav-sign-up = Sign up
+nav-sign-out = Sign out
+
+## Errors
+error-not-found = We couldn't find that page.
+error-forbidden = You don't have permission to do that.
+error-sign-in-required = Please sign in to continue.
+error-csrf = This form has expired. Go back, reload the page and try again.
+error-bad-request = We couldn't understand that request.
+error-rate-limited = Too many attempts. Please wait a moment and try again.
+error-too-large = That request is too large.
+error-internal = Something went wrong on our side. Please try again in a moment.
+error-back-home = Back to the home page
+
+## Forms
+form-required = This field is required.
+form-email-invalid = Enter a valid e-mail address.
+form-email-taken = An account with this e-mail address already exists.
+form-password-short = Use at least { $min } characters.
+form-timezone-invalid = Choose a time zone from the list (for example Europe/Berlin).
+form-invalid-choice = Choose one of the offered options.
+form-url-invalid = Enter a full web address starting with https://.
+form-color-invalid = Use a colour like #3b5bdb.
+form-save = Save
+form-remove = Remove
+
+## Fields
+field-display-name = Name
+field-email = E-mail
+field-password = Password
+field-new-password = New password
+field-timezone = Time zone
+field-language = Language
+field-role = Role
+field-school-name = School name
+field-logo-url = Logo URL
+field-primary-color = Primary colour
+field-default-timezone = Default time zone
+field-signup-open = Anyone may sign up
+field-domain = Custom domain
+
+## Accounts
+signup-title = Create your account
+signup-submit = Create account
+signup-have-account = Already have an account?
+signin-title = Sign in
+signin-submit = Sign in
+signin-failed = The e-mail or password is not correct.
+signin-forgot = Forgot your password?
+forgot-title = Reset your password
+forgot-intro = Enter your e-mail address and we'll send you a link to choose a new password.
+forgot-submit = Send reset link
+forgot-sent = If an account exists for that address, we've sent a link. It works once, for one hour.
+reset-title = Choose a new password
+reset-submit = Set password
+reset-invalid = This link has expired or was already used.
+reset-request-new = Request a new link
+reset-email-subject = Reset your { $school } password
+reset-email-greeting = Hello { $name },
+reset-email-body = Someone asked to reset the password of your { $school } account. Use the button below to choose a new one.
+reset-email-button = Choose a new password
+reset-email-footer = The link works once and expires in one hour. If you didn't ask for this, ignore this e-mail.
+reset-email-text =
+    Hello { $name },
+
+    Someone asked to reset the password of your { $school } account.
+    Open this link to choose a new one (it works once and expires in one hour):
+
+    { $link }
+
+    If you didn't ask for this, ignore this e-mail.
+profile-title = Your profile
+profile-language-browser = Same as my browser
+profile-saved = Your profile was saved.
+role-student = Student
+role-instructor = Instructor
+role-admin = Admin
+role-self-demote = You can't remove your own admin role.
+
+## Admin
+admin-school = School settings
+admin-users = Users
+admin-integrations = Integrations
+admin-outbox = Outbox
+admin-jobs = Background jobs
+outbox-intro = E-mail that Lectern sent or, without SMTP configured, kept here.
+outbox-empty = No e-mail yet.
+jobs-failed = Failed
+jobs-queued = Waiting
+jobs-none = None.
+jobs-retry = Retry
+domains-title = Custom domains
+domains-add = Add domain
+domain-invalid = Enter a host name like learn.example.com.
+domain-taken = This domain is already in use.
+zoom-card-intro = Connect your school's Zoom account to run live sessions and webinars inside your courses.
+zoom-coming-soon = Coming soon

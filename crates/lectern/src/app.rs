@@ -1,0 +1,83 @@
+//! Builds the application state and the router; nothing else.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::routing::get;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::config::Config;
+use crate::db::Db;
+use crate::email::Mailer;
+use crate::ops::metrics::Metrics;
+use crate::web::{self, AppError};
+
+#[derive(Clone)]
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub db: Db,
+    pub mailer: Mailer,
+    pub metrics: Arc<Metrics>,
+}
+
+impl AppState {
+    pub fn new(config: Config, db: Db) -> anyhow::Result<AppState> {
+        let mailer = Mailer::new(&config)?;
+        Ok(AppState {
+            config: Arc::new(config),
+            db,
+            mailer,
+            metrics: Arc::new(Metrics::new()?),
+        })
+    }
+
+    pub fn secure_cookies(&self) -> bool {
+        self.config.secure_cookies()
+    }
+
+    /// An absolute URL under our public base URL.
+    pub fn url(&self, path: &str) -> String {
+        let base = self.config.base_url.as_str().trim_end_matches('/');
+        format!("{base}{path}")
+    }
+}
+
+pub fn router(state: AppState) -> Router {
+    let pages = Router::new()
+        .merge(crate::accounts::routes::routes())
+        .merge(crate::schools::routes::routes())
+        .merge(crate::courses::routes::routes())
+        .merge(crate::email::routes::routes())
+        .merge(crate::jobs::routes::routes())
+        .fallback(not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            web::context::layer,
+        ));
+
+    Router::new()
+        .route("/healthz", get(crate::ops::healthz))
+        .route("/readyz", get(crate::ops::readyz))
+        .route("/metrics", get(crate::ops::metrics::render))
+        .route("/static/app.css", get(web::assets::css))
+        .route("/static/app.js", get(web::assets::js))
+        .merge(pages)
+        // A route layer runs after routing, so the metric can use the matched route.
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::ops::metrics::track,
+        ))
+        .layer(RequestBodyLimitLayer::new(web::context::MAX_BODY))
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
+            // Only method and path: query strings may carry reset tokens.
+            tracing::info_span!("http", method = %req.method(), path = %req.uri().path())
+        }))
+        .layer(CatchPanicLayer::new())
+        .with_state(state)
+}
+
+async fn not_found() -> AppError {
+    AppError::NotFound
+}

@@ -1,0 +1,203 @@
+//! The `lectern` command line: serve, worker, migrate, demo and admin commands.
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand};
+
+use crate::accounts::{self, NewUser, Role};
+use crate::app::AppState;
+use crate::config::Config;
+use crate::db::{Backend, Db};
+use crate::schools::{self, NewSchool};
+
+#[derive(Parser)]
+#[command(name = "lectern", version, about = "Lectern: online courses with first-class Zoom live sessions")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the web server (and the job worker, unless --no-worker).
+    ///
+    /// On SQLite the schema is migrated automatically; on PostgreSQL run `lectern migrate`
+    /// first or pass --migrate.
+    Serve {
+        /// Do not run the job worker in this process (run `lectern worker` elsewhere).
+        #[arg(long)]
+        no_worker: bool,
+        /// Apply pending database migrations before serving.
+        #[arg(long)]
+        migrate: bool,
+    },
+    /// Run only the job worker (e-mail, reminders, Zoom clean-up).
+    Worker,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Run a seeded, offline demo in ./lectern-demo/ and print where to open it.
+    Demo {
+        /// Folder for the demo's database and key.
+        #[arg(long, default_value = "./lectern-demo")]
+        dir: std::path::PathBuf,
+        /// Address to listen on.
+        #[arg(long, default_value = crate::config::DEFAULT_BIND)]
+        bind: std::net::SocketAddr,
+    },
+    /// Administrative tasks from the shell.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Create a school (tenant).
+    CreateSchool {
+        /// Display name, e.g. "Northwind Academy".
+        #[arg(long)]
+        name: String,
+        /// URL-safe identifier, e.g. "northwind".
+        #[arg(long)]
+        slug: String,
+        /// Make it the school served for unknown hosts.
+        #[arg(long)]
+        default: bool,
+        /// A custom domain routed to this school (repeatable).
+        #[arg(long)]
+        domain: Vec<String>,
+    },
+    /// Create a user in a school. The password is read from LECTERN_NEW_PASSWORD.
+    CreateUser {
+        /// The school's slug.
+        #[arg(long)]
+        school: String,
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// admin, instructor or student.
+        #[arg(long, default_value = "student")]
+        role: String,
+        /// IANA time zone.
+        #[arg(long, default_value = "UTC")]
+        timezone: String,
+        #[arg(long, env = "LECTERN_NEW_PASSWORD", hide_env_values = true)]
+        password: String,
+    },
+}
+
+pub fn main() -> ExitCode {
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    let cli = Cli::parse();
+    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match rt.block_on(run(cli.command)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+async fn run(command: Command) -> anyhow::Result<()> {
+    if let Command::Demo { dir, bind } = command {
+        return crate::demo::run(&dir, bind).await;
+    }
+    let config = Config::from_env()?;
+    crate::telemetry::init(&config.log_filter, config.log_format);
+    let db = Db::connect(&config.database_url, config.db_max_connections).await?;
+    match command {
+        Command::Migrate => {
+            let n = db.migrate().await?;
+            println!("applied {n} migration(s)");
+            Ok(())
+        }
+        Command::Serve { no_worker, migrate } => {
+            prepare_schema(&db, migrate).await?;
+            let listener = tokio::net::TcpListener::bind(config.bind)
+                .await
+                .map_err(|e| anyhow::anyhow!("cannot listen on {} (LECTERN_BIND): {e}", config.bind))?;
+            let base = config.base_url.clone();
+            let state = AppState::new(config, db)?;
+            let running = crate::server::start(state, listener, !no_worker, Duration::from_secs(2)).await?;
+            tracing::info!(addr = %running.addr, %base, "lectern is serving");
+            crate::server::wait_for_signal().await;
+            running.stop().await;
+            Ok(())
+        }
+        Command::Worker => {
+            prepare_schema(&db, false).await?;
+            let state = AppState::new(config, db)?;
+            let (tx, rx) = tokio::sync::watch::channel(false);
+            let worker = tokio::spawn(crate::jobs::worker::run(state, rx, Duration::from_secs(2)));
+            crate::server::wait_for_signal().await;
+            let _ = tx.send(true);
+            let _ = worker.await;
+            Ok(())
+        }
+        Command::Admin(cmd) => admin(&db, cmd).await,
+        Command::Demo { .. } => unreachable!("handled above"),
+    }
+}
+
+/// SQLite migrates itself; PostgreSQL only when asked, and refuses to run on an old schema.
+async fn prepare_schema(db: &Db, migrate: bool) -> anyhow::Result<()> {
+    if migrate || db.backend == Backend::Sqlite {
+        db.migrate().await?;
+        return Ok(());
+    }
+    let latest = crate::db::MIGRATIONS_POSTGRES.iter().map(|m| m.version).max().unwrap_or(0);
+    let current: Option<i64> = sqlx::query_scalar("SELECT MAX(version) FROM lectern_migrations")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap_or(None);
+    if current.unwrap_or(0) < latest {
+        anyhow::bail!("the database schema is not up to date: run `lectern migrate` (or `lectern serve --migrate`)");
+    }
+    Ok(())
+}
+
+async fn admin(db: &Db, cmd: AdminCommand) -> anyhow::Result<()> {
+    db.migrate().await.ok();
+    match cmd {
+        AdminCommand::CreateSchool { name, slug, default, domain } => {
+            let id = schools::create(db, NewSchool { slug: &slug, name: &name, is_default: default }).await?;
+            for d in domain {
+                schools::add_domain(db, id, &d).await?;
+            }
+            println!("created school {slug} (id {id})");
+            Ok(())
+        }
+        AdminCommand::CreateUser { school, email, name, role, timezone, password } => {
+            let school = schools::by_slug(db, &school)
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("no school with slug {school:?}"))?;
+            let role = Role::parse(&role).ok_or_else(|| anyhow::anyhow!("--role must be admin, instructor or student"))?;
+            anyhow::ensure!(accounts::valid_email(&email), "--email is not a valid address");
+            anyhow::ensure!(accounts::valid_timezone(&timezone), "--timezone is not an IANA zone");
+            anyhow::ensure!(password.chars().count() >= 10, "the password needs at least 10 characters");
+            let id = accounts::create_user(
+                db,
+                NewUser {
+                    school_id: school.id,
+                    email: &email,
+                    display_name: &name,
+                    password: &password,
+                    role,
+                    timezone: &timezone,
+                    language: None,
+                },
+            )
+            .await?;
+            println!("created {} {email} (id {id})", role.as_str());
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,213 @@
+//! Typed configuration read from the environment. Every failure names the variable, so a
+//! misconfigured start-up ends with one clear line instead of a backtrace.
+
+use std::net::SocketAddr;
+
+use base64::Engine;
+use url::Url;
+
+use crate::crypto::SecretKey;
+
+pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://./lectern-data/lectern.db";
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{var} is missing: {hint}")]
+    Missing { var: &'static str, hint: &'static str },
+    #[error("{var} is invalid: {reason}")]
+    Invalid { var: &'static str, reason: String },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub bind: SocketAddr,
+    pub base_url: Url,
+    pub database_url: String,
+    pub secret_key: SecretKey,
+    pub smtp_url: Option<String>,
+    pub mail_from: String,
+    pub log_filter: String,
+    pub log_format: LogFormat,
+    pub db_max_connections: u32,
+}
+
+/// Where configuration values come from; the environment in production, a map in tests.
+pub trait Source {
+    fn get(&self, key: &str) -> Option<String>;
+}
+
+pub struct Env;
+impl Source for Env {
+    fn get(&self, key: &str) -> Option<String> {
+        std::env::var(key).ok().filter(|v| !v.trim().is_empty())
+    }
+}
+
+impl Source for std::collections::HashMap<&'static str, String> {
+    fn get(&self, key: &str) -> Option<String> {
+        self.get(key).cloned()
+    }
+}
+
+impl Config {
+    pub fn from_env() -> Result<Config, ConfigError> {
+        Self::from_source(&Env)
+    }
+
+    pub fn from_source(src: &dyn Source) -> Result<Config, ConfigError> {
+        let bind_raw = src.get("LECTERN_BIND").unwrap_or_else(|| DEFAULT_BIND.into());
+        let bind: SocketAddr = bind_raw.parse().map_err(|_| ConfigError::Invalid {
+            var: "LECTERN_BIND",
+            reason: format!("{bind_raw:?} is not an address like 127.0.0.1:8080"),
+        })?;
+        let base_raw = src.get("LECTERN_BASE_URL").unwrap_or_else(|| format!("http://{bind}"));
+        let base_url = Url::parse(&base_raw)
+            .ok()
+            .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
+            .ok_or_else(|| ConfigError::Invalid {
+                var: "LECTERN_BASE_URL",
+                reason: format!("{base_raw:?} is not an absolute http(s) URL"),
+            })?;
+        let database_url = src
+            .get("DATABASE_URL")
+            .unwrap_or_else(|| DEFAULT_DATABASE_URL.into());
+        database_url
+            .parse::<crate::db::Backend>()
+            .map_err(|e| ConfigError::Invalid {
+                var: "DATABASE_URL",
+                reason: e.to_string(),
+            })?;
+        let secret_key = match src.get("LECTERN_SECRET_KEY") {
+            None => {
+                return Err(ConfigError::Missing {
+                    var: "LECTERN_SECRET_KEY",
+                    hint: "set it to 32 random bytes, base64-encoded (e.g. `openssl rand -base64 32`)",
+                });
+            }
+            Some(raw) => SecretKey::parse(&raw).map_err(|reason| ConfigError::Invalid {
+                var: "LECTERN_SECRET_KEY",
+                reason,
+            })?,
+        };
+        let smtp_url = src.get("SMTP_URL");
+        if let Some(s) = &smtp_url {
+            let ok = Url::parse(s)
+                .map(|u| matches!(u.scheme(), "smtp" | "smtps"))
+                .unwrap_or(false);
+            if !ok {
+                return Err(ConfigError::Invalid {
+                    var: "SMTP_URL",
+                    reason: "expected smtp://host:port or smtps://user:pass@host:port".into(),
+                });
+            }
+        }
+        let mail_from = src
+            .get("LECTERN_MAIL_FROM")
+            .unwrap_or_else(|| "Lectern <no-reply@lectern.localhost>".into());
+        mail_from
+            .parse::<lettre::message::Mailbox>()
+            .map_err(|e| ConfigError::Invalid {
+                var: "LECTERN_MAIL_FROM",
+                reason: e.to_string(),
+            })?;
+        let log_filter = src.get("LECTERN_LOG").unwrap_or_else(|| "info".into());
+        tracing_subscriber::EnvFilter::try_new(&log_filter).map_err(|e| ConfigError::Invalid {
+            var: "LECTERN_LOG",
+            reason: e.to_string(),
+        })?;
+        let log_format = match src.get("LECTERN_LOG_FORMAT").as_deref() {
+            None | Some("text") => LogFormat::Text,
+            Some("json") => LogFormat::Json,
+            Some(other) => {
+                return Err(ConfigError::Invalid {
+                    var: "LECTERN_LOG_FORMAT",
+                    reason: format!("{other:?}: use text or json"),
+                });
+            }
+        };
+        let db_max_connections = match src.get("LECTERN_DB_MAX_CONNECTIONS") {
+            None => 16,
+            Some(v) => v
+                .parse::<u32>()
+                .ok()
+                .filter(|n| *n > 0)
+                .ok_or_else(|| ConfigError::Invalid {
+                    var: "LECTERN_DB_MAX_CONNECTIONS",
+                    reason: format!("{v:?} is not a positive number"),
+                })?,
+        };
+        Ok(Config {
+            bind,
+            base_url,
+            database_url,
+            secret_key,
+            smtp_url,
+            mail_from,
+            log_filter,
+            log_format,
+            db_max_connections,
+        })
+    }
+
+    /// Cookies get `Secure` and the `__Host-` prefix only when we are served over https.
+    pub fn secure_cookies(&self) -> bool {
+        self.base_url.scheme() == "https"
+    }
+}
+
+/// Generates a fresh key in the format `LECTERN_SECRET_KEY` expects.
+pub fn generate_secret_key() -> String {
+    let bytes: [u8; 32] = rand::random();
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn with(pairs: &[(&'static str, &str)]) -> HashMap<&'static str, String> {
+        pairs.iter().map(|(k, v)| (*k, v.to_string())).collect()
+    }
+
+    #[test]
+    fn missing_secret_names_the_variable() {
+        let err = Config::from_source(&with(&[])).unwrap_err().to_string();
+        assert!(err.starts_with("LECTERN_SECRET_KEY is missing"), "{err}");
+    }
+
+    #[test]
+    fn malformed_values_name_their_variable() {
+        let key = generate_secret_key();
+        for (var, bad) in [
+            ("LECTERN_SECRET_KEY", "short"),
+            ("LECTERN_BIND", "nowhere"),
+            ("LECTERN_BASE_URL", "ftp://x"),
+            ("DATABASE_URL", "mysql://x"),
+            ("SMTP_URL", "http://x"),
+            ("LECTERN_LOG_FORMAT", "xml"),
+        ] {
+            let mut m = with(&[("LECTERN_SECRET_KEY", &key)]);
+            m.insert(var, bad.to_string());
+            let err = Config::from_source(&m).unwrap_err().to_string();
+            assert!(err.starts_with(var), "{var}: {err}");
+        }
+    }
+
+    #[test]
+    fn defaults_apply() {
+        let key = generate_secret_key();
+        let c = Config::from_source(&with(&[("LECTERN_SECRET_KEY", &key)])).unwrap();
+        assert_eq!(c.bind.to_string(), DEFAULT_BIND);
+        assert_eq!(c.base_url.as_str(), "http://127.0.0.1:8080/");
+        assert_eq!(c.database_url, DEFAULT_DATABASE_URL);
+        assert!(!c.secure_cookies());
+    }
+}

@@ -1,0 +1,4 @@
+//! Courses and their ordered lessons.
+
+pub mod routes;
+pub mod seed;

@@ -1,0 +1,130 @@
+//! The database: one `AnyPool` over SQLite (embedded default) or PostgreSQL (shared by
+//! several instances), chosen by the URL.
+//!
+//! Every query is written once in portable SQL (`$1` placeholders, `RETURNING`,
+//! `ON CONFLICT`); the rare backend-specific statement asks [`Db::backend`]. To stay within
+//! what the `Any` driver carries, columns hold only integers and text: instants are epoch
+//! milliseconds, booleans are 0/1.
+
+mod migrate;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::any::{AnyPoolOptions, install_default_drivers};
+use sqlx::{AnyPool, Executor};
+
+pub use migrate::{MIGRATIONS_POSTGRES, MIGRATIONS_SQLITE, Migration};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Clone, Debug)]
+pub struct Db {
+    pub pool: AnyPool,
+    pub backend: Backend,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbUrlError {
+    #[error("DATABASE_URL must start with sqlite:// or postgres:// (got scheme {0:?})")]
+    Scheme(String),
+}
+
+impl FromStr for Backend {
+    type Err = DbUrlError;
+    fn from_str(url: &str) -> Result<Self, Self::Err> {
+        let scheme = url.split(':').next().unwrap_or_default();
+        match scheme {
+            "sqlite" => Ok(Backend::Sqlite),
+            "postgres" | "postgresql" => Ok(Backend::Postgres),
+            other => Err(DbUrlError::Scheme(other.to_string())),
+        }
+    }
+}
+
+impl Db {
+    /// Connects to `url`. For SQLite the file (and its folder) is created when missing.
+    pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<Db> {
+        install_default_drivers();
+        let backend: Backend = url.parse()?;
+        let pool = match backend {
+            Backend::Sqlite => {
+                ensure_sqlite_parent(url)?;
+                let url = if url.contains("mode=") {
+                    url.to_string()
+                } else if url.contains('?') {
+                    format!("{url}&mode=rwc")
+                } else {
+                    format!("{url}?mode=rwc")
+                };
+                AnyPoolOptions::new()
+                    .max_connections(max_connections)
+                    .acquire_timeout(Duration::from_secs(10))
+                    .after_connect(|conn, _meta| {
+                        Box::pin(async move {
+                            // WAL lets readers run beside the single writer; the busy timeout
+                            // makes concurrent writers wait instead of failing at once.
+                            conn.execute(
+                                "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                                 PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
+                            )
+                            .await?;
+                            Ok(())
+                        })
+                    })
+                    .connect(&url)
+                    .await?
+            }
+            Backend::Postgres => {
+                AnyPoolOptions::new()
+                    .max_connections(max_connections)
+                    .acquire_timeout(Duration::from_secs(10))
+                    .connect(url)
+                    .await?
+            }
+        };
+        Ok(Db { pool, backend })
+    }
+
+    /// Applies pending migrations of this backend. Safe to call from several instances at
+    /// once on PostgreSQL (an advisory lock serialises them).
+    pub async fn migrate(&self) -> anyhow::Result<usize> {
+        migrate::run(self).await
+    }
+
+    pub async fn ping(&self) -> bool {
+        sqlx::query("SELECT 1").execute(&self.pool).await.is_ok()
+    }
+}
+
+fn ensure_sqlite_parent(url: &str) -> std::io::Result<()> {
+    let path = url
+        .trim_start_matches("sqlite://")
+        .trim_start_matches("sqlite:")
+        .split('?')
+        .next()
+        .unwrap_or_default();
+    if path.is_empty() || path == ":memory:" {
+        return Ok(());
+    }
+    if let Some(parent) = std::path::Path::new(path).parent()
+        && !parent.as_os_str().is_empty()
+    {
+        std::fs::create_dir_all(parent)?;
+    }
+    Ok(())
+}
+
+/// The current instant as epoch milliseconds, the unit of every time column.
+pub fn now_ms() -> i64 {
+    jiff::Timestamp::now().as_millisecond()
+}
+
+/// Reads a 0/1 column as a bool (the `Any` driver carries no portable boolean).
+pub fn flag(v: i64) -> bool {
+    v != 0
+}

@@ -1,0 +1,100 @@
+//! `lectern demo`: a seeded school in ./lectern-demo/, offline, ready to click through.
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::time::Duration;
+
+use crate::accounts::{self, NewUser, Role};
+use crate::app::AppState;
+use crate::config::{Config, generate_secret_key};
+use crate::db::Db;
+use crate::schools::{self, NewSchool};
+
+pub const DEMO_PASSWORD: &str = "lectern-demo-pass";
+
+pub struct DemoUser {
+    pub email: &'static str,
+    pub name: &'static str,
+    pub role: Role,
+}
+
+pub const USERS: &[DemoUser] = &[
+    DemoUser { email: "admin@lectern.test", name: "Ada Admin", role: Role::Admin },
+    DemoUser { email: "instructor@lectern.test", name: "Ines Instructor", role: Role::Instructor },
+    DemoUser { email: "student1@lectern.test", name: "Sam Student", role: Role::Student },
+    DemoUser { email: "student2@lectern.test", name: "Sky Student", role: Role::Student },
+];
+
+pub async fn run(dir: &Path, bind: SocketAddr) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    let key_path = dir.join("secret.key");
+    let key = match std::fs::read_to_string(&key_path) {
+        Ok(k) => k.trim().to_string(),
+        Err(_) => {
+            let k = generate_secret_key();
+            std::fs::write(&key_path, &k)?;
+            k
+        }
+    };
+    let db_url = format!("sqlite://{}/lectern.db", dir.display());
+    let mut env: std::collections::HashMap<&'static str, String> = std::collections::HashMap::new();
+    env.insert("LECTERN_SECRET_KEY", key);
+    env.insert("DATABASE_URL", db_url);
+    env.insert("LECTERN_BIND", bind.to_string());
+    for var in ["LECTERN_LOG", "LECTERN_LOG_FORMAT", "SMTP_URL", "LECTERN_BASE_URL"] {
+        if let Ok(v) = std::env::var(var) {
+            env.insert(var, v);
+        }
+    }
+    let config = Config::from_source(&env)?;
+    crate::telemetry::init(&config.log_filter, config.log_format);
+    let db = Db::connect(&config.database_url, 8).await?;
+    db.migrate().await?;
+    let fresh = seed(&db).await?;
+    let listener = tokio::net::TcpListener::bind(bind)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot listen on {bind}: {e} (try `lectern demo --bind 127.0.0.1:8081`)"))?;
+    let base = config.base_url.clone();
+    let state = AppState::new(config, db)?;
+    let running = crate::server::start(state, listener, true, Duration::from_secs(1)).await?;
+    println!();
+    println!("Lectern demo is running{}.", if fresh { " (freshly seeded)" } else { "" });
+    println!("Open {base}");
+    println!();
+    println!("Sign in with any of these (password: {DEMO_PASSWORD}):");
+    for u in USERS {
+        println!("  {:<11} {}", u.role.as_str(), u.email);
+    }
+    println!();
+    println!("Press Ctrl-C to stop. Data lives in {}.", dir.display());
+    crate::server::wait_for_signal().await;
+    running.stop().await;
+    Ok(())
+}
+
+/// Seeds the demo school once; returns whether it did.
+pub async fn seed(db: &Db) -> anyhow::Result<bool> {
+    if schools::by_slug(db, "demo").await?.is_some() {
+        return Ok(false);
+    }
+    let school_id = schools::create(db, NewSchool { slug: "demo", name: "Lectern Academy", is_default: true }).await?;
+    let mut ids = Vec::new();
+    for u in USERS {
+        let id = accounts::create_user(
+            db,
+            NewUser {
+                school_id,
+                email: u.email,
+                display_name: u.name,
+                password: DEMO_PASSWORD,
+                role: u.role,
+                timezone: "Europe/Berlin",
+                language: None,
+            },
+        )
+        .await?;
+        ids.push(id);
+    }
+    crate::courses::seed::demo_course(db, school_id, ids[1], &ids[2..]).await?;
+    Ok(true)
+}

@@ -1,0 +1,215 @@
+//! A database-backed job queue. Jobs are enqueued in the same transaction as the change
+//! that needs them; workers claim them with a lease (`FOR UPDATE SKIP LOCKED` on
+//! PostgreSQL; SQLite's single writer makes the same UPDATE atomic), retry failures with
+//! exponential backoff, and keep jobs that ran out of attempts as `failed` for admins.
+
+pub mod routes;
+pub mod worker;
+
+use serde::{Deserialize, Serialize};
+use sqlx::AnyConnection;
+
+use crate::db::{Backend, Db, now_ms};
+
+pub struct NewJob {
+    pub kind: &'static str,
+    pub payload: serde_json::Value,
+    pub school_id: Option<i64>,
+    /// When set, a second job with the same key is not created (idempotent scheduling).
+    pub dedupe_key: Option<String>,
+    pub run_at: i64,
+    pub max_attempts: i64,
+}
+
+impl NewJob {
+    pub fn now(kind: &'static str, payload: serde_json::Value) -> NewJob {
+        NewJob {
+            kind,
+            payload,
+            school_id: None,
+            dedupe_key: None,
+            run_at: now_ms(),
+            max_attempts: 8,
+        }
+    }
+    pub fn school(mut self, school_id: i64) -> Self {
+        self.school_id = Some(school_id);
+        self
+    }
+    pub fn at(mut self, run_at_ms: i64) -> Self {
+        self.run_at = run_at_ms;
+        self
+    }
+    pub fn dedupe(mut self, key: impl Into<String>) -> Self {
+        self.dedupe_key = Some(key.into());
+        self
+    }
+}
+
+/// Enqueues on the caller's connection or transaction; returns `None` when deduplicated.
+pub async fn enqueue(conn: &mut AnyConnection, job: NewJob) -> sqlx::Result<Option<i64>> {
+    let now = now_ms();
+    sqlx::query_scalar(
+        "INSERT INTO jobs (school_id, kind, dedupe_key, payload, state, run_at, attempts, max_attempts, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, 'queued', $5, 0, $6, $7, $7)
+         ON CONFLICT (dedupe_key) DO NOTHING RETURNING id",
+    )
+    .bind(job.school_id)
+    .bind(job.kind)
+    .bind(job.dedupe_key)
+    .bind(job.payload.to_string())
+    .bind(job.run_at)
+    .bind(job.max_attempts)
+    .bind(now)
+    .fetch_optional(conn)
+    .await
+}
+
+#[derive(Debug, Clone, sqlx::FromRow, Serialize, Deserialize)]
+pub struct Job {
+    pub id: i64,
+    pub school_id: Option<i64>,
+    pub kind: String,
+    pub payload: String,
+    pub state: String,
+    pub run_at: i64,
+    pub attempts: i64,
+    pub max_attempts: i64,
+    pub last_error: Option<String>,
+}
+
+const JOB_COLUMNS: &str = "id, school_id, kind, payload, state, run_at, attempts, max_attempts, last_error";
+
+const CLAIM_PG: &str = "UPDATE jobs SET state = 'running', locked_until = $1, locked_by = $2, attempts = attempts + 1, updated_at = $3
+    WHERE id IN (
+        SELECT id FROM jobs
+        WHERE (state = 'queued' AND run_at <= $3) OR (state = 'running' AND locked_until < $3)
+        ORDER BY run_at LIMIT $4 FOR UPDATE SKIP LOCKED)
+    RETURNING id, school_id, kind, payload, state, run_at, attempts, max_attempts, last_error";
+
+const CLAIM_SQLITE: &str = "UPDATE jobs SET state = 'running', locked_until = $1, locked_by = $2, attempts = attempts + 1, updated_at = $3
+    WHERE id IN (
+        SELECT id FROM jobs
+        WHERE (state = 'queued' AND run_at <= $3) OR (state = 'running' AND locked_until < $3)
+        ORDER BY run_at LIMIT $4)
+    RETURNING id, school_id, kind, payload, state, run_at, attempts, max_attempts, last_error";
+
+/// Claims up to `limit` due jobs for `worker` with a lease of `lease_ms`. A job whose
+/// lease ran out (its worker died) is claimed again.
+pub async fn claim(db: &Db, worker: &str, limit: i64, lease_ms: i64) -> sqlx::Result<Vec<Job>> {
+    let now = now_ms();
+    let sql = match db.backend {
+        Backend::Postgres => CLAIM_PG,
+        Backend::Sqlite => CLAIM_SQLITE,
+    };
+    sqlx::query_as::<_, Job>(sql)
+        .bind(now + lease_ms)
+        .bind(worker)
+        .bind(now)
+        .bind(limit)
+        .fetch_all(&db.pool)
+        .await
+}
+
+pub async fn complete(db: &Db, id: i64, worker: &str) -> sqlx::Result<()> {
+    sqlx::query("UPDATE jobs SET state = 'done', locked_until = NULL, updated_at = $1 WHERE id = $2 AND locked_by = $3")
+        .bind(now_ms())
+        .bind(id)
+        .bind(worker)
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}
+
+/// Records a failure: back to `queued` with exponential backoff, or `failed` for good.
+pub async fn fail(db: &Db, job: &Job, worker: &str, error: &str) -> sqlx::Result<()> {
+    let now = now_ms();
+    let exhausted = job.attempts >= job.max_attempts;
+    let delay = backoff_ms(job.attempts);
+    sqlx::query(
+        "UPDATE jobs SET state = $1, run_at = $2, locked_until = NULL, last_error = $3, updated_at = $4
+         WHERE id = $5 AND locked_by = $6",
+    )
+    .bind(if exhausted { "failed" } else { "queued" })
+    .bind(now + delay)
+    .bind(truncate(error, 2000))
+    .bind(now)
+    .bind(job.id)
+    .bind(worker)
+    .execute(&db.pool)
+    .await?;
+    Ok(())
+}
+
+/// Gives a claimed job back untouched (graceful shutdown before it started).
+pub async fn release(db: &Db, id: i64, worker: &str) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE jobs SET state = 'queued', locked_until = NULL, attempts = attempts - 1, updated_at = $1 WHERE id = $2 AND locked_by = $3 AND state = 'running'",
+    )
+    .bind(now_ms())
+    .bind(id)
+    .bind(worker)
+    .execute(&db.pool)
+    .await?;
+    Ok(())
+}
+
+/// 2^attempts seconds, capped at one hour.
+pub fn backoff_ms(attempts: i64) -> i64 {
+    let exp = attempts.clamp(0, 12) as u32;
+    (1000_i64 << exp).min(3_600_000)
+}
+
+fn truncate(s: &str, max: usize) -> String {
+    if s.len() <= max {
+        return s.to_string();
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    s[..end].to_string()
+}
+
+pub async fn counts_by_state(db: &Db) -> sqlx::Result<Vec<(String, i64)>> {
+    sqlx::query_as("SELECT state, COUNT(*) FROM jobs GROUP BY state")
+        .fetch_all(&db.pool)
+        .await
+}
+
+/// Jobs of one school (or global jobs) in a state, newest first, for the admin page.
+pub async fn list(db: &Db, school_id: i64, state: &str, limit: i64) -> sqlx::Result<Vec<Job>> {
+    sqlx::query_as::<_, Job>(sqlx::AssertSqlSafe(format!(
+        "SELECT {JOB_COLUMNS} FROM jobs WHERE (school_id = $1 OR school_id IS NULL) AND state = $2 ORDER BY updated_at DESC LIMIT $3"
+    )))
+    .bind(school_id)
+    .bind(state)
+    .bind(limit)
+    .fetch_all(&db.pool)
+    .await
+}
+
+/// Puts a failed job back in the queue (admin action).
+pub async fn retry(db: &Db, school_id: i64, id: i64) -> sqlx::Result<bool> {
+    let r = sqlx::query(
+        "UPDATE jobs SET state = 'queued', run_at = $1, attempts = 0, updated_at = $1 WHERE id = $2 AND state = 'failed' AND (school_id = $3 OR school_id IS NULL)",
+    )
+    .bind(now_ms())
+    .bind(id)
+    .bind(school_id)
+    .execute(&db.pool)
+    .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_and_caps() {
+        assert_eq!(backoff_ms(0), 1000);
+        assert_eq!(backoff_ms(3), 8000);
+        assert_eq!(backoff_ms(40), 3_600_000);
+    }
+}

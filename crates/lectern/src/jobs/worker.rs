@@ -1,0 +1,91 @@
+//! The worker loop: claims due jobs, runs their handler, records the outcome. Runs inside
+//! `lectern serve` (unless `--no-worker`) or alone as `lectern worker`.
+
+use std::time::Duration;
+
+use tokio::sync::watch;
+
+use super::Job;
+use crate::app::AppState;
+
+const LEASE_MS: i64 = 5 * 60 * 1000;
+const BATCH: i64 = 8;
+
+/// Runs until `shutdown` flips to true; the job in hand is finished first, claimed but
+/// unstarted jobs are released.
+pub async fn run(state: AppState, mut shutdown: watch::Receiver<bool>, poll: Duration) {
+    let worker_id = format!("{}-{}", std::process::id(), uuid::Uuid::new_v4().simple());
+    tracing::info!(worker = %worker_id, "job worker started");
+    loop {
+        if *shutdown.borrow() {
+            break;
+        }
+        let ran = run_once(&state, &worker_id, &shutdown).await;
+        if ran == 0 {
+            tokio::select! {
+                _ = tokio::time::sleep(poll) => {}
+                _ = shutdown.changed() => {}
+            }
+        }
+    }
+    tracing::info!(worker = %worker_id, "job worker stopped");
+}
+
+/// Claims and runs one batch; returns how many jobs ran.
+pub async fn run_once(state: &AppState, worker_id: &str, shutdown: &watch::Receiver<bool>) -> usize {
+    let jobs = match super::claim(&state.db, worker_id, BATCH, LEASE_MS).await {
+        Ok(j) => j,
+        Err(e) => {
+            tracing::warn!(error = %e, "claiming jobs failed");
+            return 0;
+        }
+    };
+    let mut ran = 0;
+    for job in jobs {
+        if *shutdown.borrow() {
+            if let Err(e) = super::release(&state.db, job.id, worker_id).await {
+                tracing::warn!(job = job.id, error = %e, "releasing job failed");
+            }
+            continue;
+        }
+        ran += 1;
+        let outcome = dispatch(state, &job).await;
+        let recorded = match outcome {
+            Ok(()) => super::complete(&state.db, job.id, worker_id).await,
+            Err(e) => {
+                tracing::warn!(job = job.id, kind = %job.kind, attempt = job.attempts, error = %format!("{e:#}"), "job failed");
+                super::fail(&state.db, &job, worker_id, &format!("{e:#}")).await
+            }
+        };
+        if let Err(e) = recorded {
+            tracing::warn!(job = job.id, error = %e, "recording job outcome failed");
+        }
+    }
+    ran
+}
+
+/// Drains every due job (tests and the demo use this to run the queue deterministically).
+pub async fn drain(state: &AppState) -> usize {
+    let (_tx, rx) = watch::channel(false);
+    let id = format!("drain-{}", uuid::Uuid::new_v4().simple());
+    let mut total = 0;
+    loop {
+        let n = run_once(state, &id, &rx).await;
+        if n == 0 {
+            return total;
+        }
+        total += n;
+    }
+}
+
+async fn dispatch(state: &AppState, job: &Job) -> anyhow::Result<()> {
+    let payload: serde_json::Value = serde_json::from_str(&job.payload)?;
+    match job.kind.as_str() {
+        crate::email::SEND_EMAIL => crate::email::deliver_job(state, &payload).await,
+        "prune_rate_limits" => {
+            crate::accounts::rate_limit::prune(&state.db).await?;
+            Ok(())
+        }
+        other => anyhow::bail!("unknown job kind {other:?}"),
+    }
+}

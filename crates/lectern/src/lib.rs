@@ -1,0 +1,19 @@
+//! Lectern: a self-hostable online course platform with first-class Zoom live sessions.
+//! `docs/ARCHITECTURE.md` maps the modules and the data flow.
+
+pub mod accounts;
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod courses;
+pub mod crypto;
+pub mod db;
+pub mod demo;
+pub mod email;
+pub mod i18n;
+pub mod jobs;
+pub mod ops;
+pub mod schools;
+pub mod server;
+pub mod telemetry;
+pub mod web;

@@ -1,0 +1,73 @@
+//! Prometheus metrics: request counts and latencies by route, and job counts by state.
+
+use std::time::Instant;
+
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::header;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use prometheus::{Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts, Registry, TextEncoder};
+
+use crate::app::AppState;
+
+pub struct Metrics {
+    registry: Registry,
+    requests: IntCounterVec,
+    latency: HistogramVec,
+    jobs: IntGaugeVec,
+}
+
+impl Metrics {
+    pub fn new() -> anyhow::Result<Metrics> {
+        let registry = Registry::new();
+        let requests = IntCounterVec::new(
+            Opts::new("lectern_http_requests_total", "HTTP requests by route and status"),
+            &["method", "route", "status"],
+        )?;
+        let latency = HistogramVec::new(
+            HistogramOpts::new("lectern_http_request_duration_seconds", "HTTP latency by route")
+                .buckets(vec![0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5]),
+            &["method", "route"],
+        )?;
+        let jobs = IntGaugeVec::new(Opts::new("lectern_jobs", "Jobs by state"), &["state"])?;
+        registry.register(Box::new(requests.clone()))?;
+        registry.register(Box::new(latency.clone()))?;
+        registry.register(Box::new(jobs.clone()))?;
+        Ok(Metrics { registry, requests, latency, jobs })
+    }
+}
+
+pub async fn track(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let start = Instant::now();
+    let method = req.method().to_string();
+    // The route template, never the concrete path (bounded label set, no tokens).
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_else(|| "unmatched".into());
+    let resp = next.run(req).await;
+    let m = &state.metrics;
+    m.requests
+        .with_label_values(&[method.as_str(), route.as_str(), resp.status().as_str()])
+        .inc();
+    m.latency
+        .with_label_values(&[method.as_str(), route.as_str()])
+        .observe(start.elapsed().as_secs_f64());
+    resp
+}
+
+pub async fn render(State(state): State<AppState>) -> Response {
+    if let Ok(counts) = crate::jobs::counts_by_state(&state.db).await {
+        for state_name in ["queued", "running", "done", "failed"] {
+            let n = counts.iter().find(|(s, _)| s == state_name).map(|(_, n)| *n).unwrap_or(0);
+            state.metrics.jobs.with_label_values(&[state_name]).set(n);
+        }
+    }
+    let mut buf = Vec::new();
+    let families = state.metrics.registry.gather();
+    if TextEncoder::new().encode(&families, &mut buf).is_err() {
+        return axum::http::StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    }
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], buf).into_response()
+}

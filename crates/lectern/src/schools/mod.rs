@@ -1,0 +1,173 @@
+//! Schools (tenants): branding, sign-up policy, custom domains, and routing a request to
+//! its school by the `Host` header.
+
+pub mod routes;
+
+use crate::db::{Db, flag, now_ms};
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct School {
+    pub id: i64,
+    pub slug: String,
+    pub name: String,
+    pub display_name: String,
+    pub logo_url: Option<String>,
+    pub primary_color: String,
+    pub signup_open: i64,
+    pub default_timezone: String,
+    pub is_default: i64,
+}
+
+impl School {
+    pub fn signup_allowed(&self) -> bool {
+        flag(self.signup_open)
+    }
+}
+
+const COLUMNS: &str = "s.id, s.slug, s.name, s.display_name, s.logo_url, s.primary_color, s.signup_open, s.default_timezone, s.is_default";
+
+pub struct NewSchool<'a> {
+    pub slug: &'a str,
+    pub name: &'a str,
+    pub is_default: bool,
+}
+
+/// Finds the school for a request host (port stripped), falling back to the default school.
+pub async fn for_host(db: &Db, host: &str) -> sqlx::Result<Option<School>> {
+    let host = normalize_host(host);
+    let by_domain = sqlx::query_as::<_, School>(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM schools s JOIN school_domains d ON d.school_id = s.id WHERE d.host = $1"
+    )))
+    .bind(&host)
+    .fetch_optional(&db.pool)
+    .await?;
+    if by_domain.is_some() {
+        return Ok(by_domain);
+    }
+    default_school(db).await
+}
+
+pub async fn default_school(db: &Db) -> sqlx::Result<Option<School>> {
+    sqlx::query_as::<_, School>(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM schools s ORDER BY s.is_default DESC, s.id LIMIT 1"
+    )))
+    .fetch_optional(&db.pool)
+    .await
+}
+
+pub async fn by_slug(db: &Db, slug: &str) -> sqlx::Result<Option<School>> {
+    sqlx::query_as::<_, School>(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM schools s WHERE s.slug = $1"
+    )))
+    .bind(slug)
+    .fetch_optional(&db.pool)
+    .await
+}
+
+pub async fn create(db: &Db, new: NewSchool<'_>) -> sqlx::Result<i64> {
+    let mut tx = db.pool.begin().await?;
+    if new.is_default {
+        sqlx::query("UPDATE schools SET is_default = 0")
+            .execute(&mut *tx)
+            .await?;
+    }
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO schools (slug, name, display_name, is_default, created_at) VALUES ($1, $2, $2, $3, $4) RETURNING id",
+    )
+    .bind(new.slug)
+    .bind(new.name)
+    .bind(i64::from(new.is_default))
+    .bind(now_ms())
+    .fetch_one(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+pub async fn domains(db: &Db, school_id: i64) -> sqlx::Result<Vec<String>> {
+    sqlx::query_scalar("SELECT host FROM school_domains WHERE school_id = $1 ORDER BY host")
+        .bind(school_id)
+        .fetch_all(&db.pool)
+        .await
+}
+
+pub async fn add_domain(db: &Db, school_id: i64, host: &str) -> sqlx::Result<bool> {
+    let r = sqlx::query(
+        "INSERT INTO school_domains (school_id, host) VALUES ($1, $2) ON CONFLICT (host) DO NOTHING",
+    )
+    .bind(school_id)
+    .bind(normalize_host(host))
+    .execute(&db.pool)
+    .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+pub async fn remove_domain(db: &Db, school_id: i64, host: &str) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM school_domains WHERE school_id = $1 AND host = $2")
+        .bind(school_id)
+        .bind(host)
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}
+
+pub struct Branding<'a> {
+    pub display_name: &'a str,
+    pub logo_url: Option<&'a str>,
+    pub primary_color: &'a str,
+    pub signup_open: bool,
+    pub default_timezone: &'a str,
+}
+
+pub async fn update_branding(db: &Db, school_id: i64, b: Branding<'_>) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE schools SET display_name = $1, logo_url = $2, primary_color = $3, signup_open = $4, default_timezone = $5 WHERE id = $6",
+    )
+    .bind(b.display_name)
+    .bind(b.logo_url)
+    .bind(b.primary_color)
+    .bind(i64::from(b.signup_open))
+    .bind(b.default_timezone)
+    .bind(school_id)
+    .execute(&db.pool)
+    .await?;
+    Ok(())
+}
+
+pub fn normalize_host(host: &str) -> String {
+    let host = host.trim().to_ascii_lowercase();
+    // Strip a port, but keep IPv6 literals intact.
+    if let Some(rest) = host.strip_prefix('[') {
+        return rest.split(']').next().unwrap_or_default().to_string();
+    }
+    host.rsplit_once(':')
+        .filter(|(_, port)| port.chars().all(|c| c.is_ascii_digit()))
+        .map(|(h, _)| h.to_string())
+        .unwrap_or(host)
+}
+
+/// A colour safe to put in a style attribute: `#rgb` or `#rrggbb` only.
+pub fn valid_color(c: &str) -> bool {
+    let hex = c.strip_prefix('#').unwrap_or("");
+    matches!(hex.len(), 3 | 6) && hex.chars().all(|c| c.is_ascii_hexdigit())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hosts_are_normalized() {
+        assert_eq!(normalize_host("Learn.Example.com:8080"), "learn.example.com");
+        assert_eq!(normalize_host("[::1]:80"), "::1");
+        assert_eq!(normalize_host("localhost"), "localhost");
+    }
+
+    #[test]
+    fn colours_are_checked() {
+        assert!(valid_color("#3b5bdb"));
+        assert!(valid_color("#fff"));
+        assert!(!valid_color("red;background:url(x)"));
+        assert!(!valid_color("#12345g"));
+    }
+}

@@ -1,0 +1,187 @@
+//! School settings (admins): branding, sign-up policy, custom domains, users and roles,
+//! and Settings → Integrations.
+
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+
+use super::{Branding, valid_color};
+use crate::accounts::{self, Role};
+use crate::app::AppState;
+use crate::web::{AppError, AppResult, Ctx, FieldErrors, Form, render};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/admin/school", get(settings_page).post(save_settings))
+        .route("/admin/school/domains", post(add_domain))
+        .route("/admin/school/domains/remove", post(remove_domain))
+        .route("/admin/users", get(users_page))
+        .route("/admin/users/{id}/role", post(set_role))
+        .route("/settings/integrations", get(integrations))
+}
+
+#[derive(Deserialize, Default, Clone)]
+#[serde(default)]
+struct SettingsForm {
+    display_name: String,
+    logo_url: String,
+    primary_color: String,
+    signup_open: String,
+    default_timezone: String,
+}
+
+#[derive(askama::Template)]
+#[template(path = "schools/settings.html")]
+struct SettingsPage {
+    ctx: Ctx,
+    form: SettingsForm,
+    errors: FieldErrors,
+    domains: Vec<String>,
+    domain_error: String,
+}
+
+async fn settings_page(State(state): State<AppState>, ctx: Ctx) -> AppResult<Html<String>> {
+    ctx.require_admin()?;
+    let s = &ctx.school;
+    let form = SettingsForm {
+        display_name: s.display_name.clone(),
+        logo_url: s.logo_url.clone().unwrap_or_default(),
+        primary_color: s.primary_color.clone(),
+        signup_open: if s.signup_allowed() { "on".into() } else { String::new() },
+        default_timezone: s.default_timezone.clone(),
+    };
+    let domains = super::domains(&state.db, ctx.school.id).await?;
+    render(&SettingsPage { ctx, form, errors: FieldErrors::default(), domains, domain_error: String::new() })
+}
+
+pub fn valid_http_url(u: &str) -> bool {
+    url::Url::parse(u).is_ok_and(|u| matches!(u.scheme(), "http" | "https"))
+}
+
+async fn save_settings(State(state): State<AppState>, ctx: Ctx, Form(form): Form<SettingsForm>) -> AppResult<Response> {
+    ctx.require_admin()?;
+    let mut errors = FieldErrors::default();
+    if form.display_name.trim().is_empty() {
+        errors.add("display_name", ctx.t("form-required"));
+    }
+    if !form.logo_url.trim().is_empty() && !valid_http_url(form.logo_url.trim()) {
+        errors.add("logo_url", ctx.t("form-url-invalid"));
+    }
+    if !valid_color(form.primary_color.trim()) {
+        errors.add("primary_color", ctx.t("form-color-invalid"));
+    }
+    if !accounts::valid_timezone(form.default_timezone.trim()) {
+        errors.add("default_timezone", ctx.t("form-timezone-invalid"));
+    }
+    if !errors.is_empty() {
+        let domains = super::domains(&state.db, ctx.school.id).await?;
+        let page = render(&SettingsPage { ctx, form, errors, domains, domain_error: String::new() })?;
+        return Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+    }
+    super::update_branding(
+        &state.db,
+        ctx.school.id,
+        Branding {
+            display_name: form.display_name.trim(),
+            logo_url: Some(form.logo_url.trim()).filter(|u| !u.is_empty()),
+            primary_color: form.primary_color.trim(),
+            signup_open: !form.signup_open.is_empty(),
+            default_timezone: form.default_timezone.trim(),
+        },
+    )
+    .await?;
+    Ok(Redirect::to("/admin/school").into_response())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct DomainForm {
+    host: String,
+}
+
+fn valid_host(h: &str) -> bool {
+    !h.is_empty()
+        && h.len() <= 253
+        && h.split('.').all(|l| {
+            !l.is_empty() && l.len() <= 63 && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        })
+}
+
+async fn add_domain(State(state): State<AppState>, ctx: Ctx, Form(form): Form<DomainForm>) -> AppResult<Response> {
+    ctx.require_admin()?;
+    let host = super::normalize_host(&form.host);
+    let error = if !valid_host(&host) {
+        ctx.t("domain-invalid")
+    } else if !super::add_domain(&state.db, ctx.school.id, &host).await? {
+        ctx.t("domain-taken")
+    } else {
+        return Ok(Redirect::to("/admin/school").into_response());
+    };
+    let s = &ctx.school;
+    let form = SettingsForm {
+        display_name: s.display_name.clone(),
+        logo_url: s.logo_url.clone().unwrap_or_default(),
+        primary_color: s.primary_color.clone(),
+        signup_open: if s.signup_allowed() { "on".into() } else { String::new() },
+        default_timezone: s.default_timezone.clone(),
+    };
+    let domains = super::domains(&state.db, ctx.school.id).await?;
+    let page = render(&SettingsPage { ctx, form, errors: FieldErrors::default(), domains, domain_error: error })?;
+    Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+}
+
+async fn remove_domain(State(state): State<AppState>, ctx: Ctx, Form(form): Form<DomainForm>) -> AppResult<Redirect> {
+    ctx.require_admin()?;
+    super::remove_domain(&state.db, ctx.school.id, &form.host).await?;
+    Ok(Redirect::to("/admin/school"))
+}
+
+#[derive(askama::Template)]
+#[template(path = "schools/users.html")]
+struct UsersPage {
+    ctx: Ctx,
+    users: Vec<accounts::User>,
+}
+
+async fn users_page(State(state): State<AppState>, ctx: Ctx) -> AppResult<Html<String>> {
+    ctx.require_admin()?;
+    let users = accounts::list(&state.db, ctx.school.id).await?;
+    render(&UsersPage { ctx, users })
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct RoleForm {
+    role: String,
+}
+
+async fn set_role(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(form): Form<RoleForm>,
+) -> AppResult<Redirect> {
+    let me = ctx.require_admin()?;
+    let role = Role::parse(&form.role).ok_or_else(|| AppError::BadRequest(ctx.t("form-invalid-choice")))?;
+    if me.id == id && role != Role::Admin {
+        // An admin cannot demote themselves and lock the school out.
+        return Err(AppError::BadRequest(ctx.t("role-self-demote")));
+    }
+    if !accounts::set_role(&state.db, ctx.school.id, id, role).await? {
+        return Err(AppError::NotFound);
+    }
+    Ok(Redirect::to("/admin/users"))
+}
+
+#[derive(askama::Template)]
+#[template(path = "schools/integrations.html")]
+struct IntegrationsPage {
+    ctx: Ctx,
+}
+
+async fn integrations(ctx: Ctx) -> AppResult<Html<String>> {
+    ctx.require_admin()?;
+    render(&IntegrationsPage { ctx })
+}

@@ -1,0 +1,275 @@
+//! The request context every page needs: the school (from the `Host` header), the
+//! signed-in user (from the session cookie), the CSRF token, the language and the viewer's
+//! time zone. One middleware builds it, checks CSRF on state-changing requests, and turns
+//! error markers into branded error pages.
+
+use axum::body::Body;
+use axum::extract::{FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum_extra::extract::cookie::CookieJar;
+
+use super::error::{AppError, ErrorPage};
+use crate::accounts::{User, sessions};
+use crate::app::AppState;
+use crate::crypto::{ct_eq, random_token};
+use crate::i18n::Tr;
+use crate::schools::{self, School};
+
+/// Largest request body we read (forms, JSON). Bigger bodies get 413.
+pub const MAX_BODY: usize = 1024 * 1024;
+
+#[derive(Clone, Debug)]
+pub struct Ctx {
+    pub school: School,
+    pub user: Option<User>,
+    pub csrf: String,
+    pub tr: Tr,
+    pub tz: jiff::tz::TimeZone,
+    pub tz_name: String,
+    pub path: String,
+}
+
+impl Ctx {
+    pub fn t(&self, key: &str) -> String {
+        self.tr.t(key)
+    }
+    pub fn t1(&self, key: &str, name: &'static str, value: impl ToString) -> String {
+        self.tr.t1(key, name, value)
+    }
+    pub fn is_admin(&self) -> bool {
+        self.user.as_ref().is_some_and(User::is_admin)
+    }
+    pub fn can_teach(&self) -> bool {
+        self.user.as_ref().is_some_and(User::can_teach)
+    }
+    pub fn signed_in(&self) -> bool {
+        self.user.is_some()
+    }
+    pub fn user_name(&self) -> String {
+        self.user.as_ref().map(|u| u.display_name.clone()).unwrap_or_default()
+    }
+    /// The signed-in user, or the sign-in page.
+    pub fn require_user(&self) -> Result<&User, AppError> {
+        self.user.as_ref().ok_or(AppError::SignInRequired)
+    }
+    pub fn require_admin(&self) -> Result<&User, AppError> {
+        let u = self.require_user()?;
+        if u.is_admin() { Ok(u) } else { Err(AppError::Forbidden) }
+    }
+    pub fn require_teacher(&self) -> Result<&User, AppError> {
+        let u = self.require_user()?;
+        if u.can_teach() { Ok(u) } else { Err(AppError::Forbidden) }
+    }
+    /// An instant (epoch ms) in the viewer's time zone, e.g. "Tue, 24 Nov 2026, 14:00 CET".
+    pub fn local_time(&self, ms: &i64) -> String {
+        crate::web::time::format_in(*ms, &self.tz)
+    }
+    pub fn brand_color(&self) -> &str {
+        &self.school.primary_color
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Ctx {
+    type Rejection = AppError;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        parts
+            .extensions
+            .get::<Ctx>()
+            .cloned()
+            .ok_or_else(|| AppError::Internal(anyhow::anyhow!("context layer missing")))
+    }
+}
+
+/// Paths that receive server-to-server posts, authenticated by their own signatures.
+fn csrf_exempt(path: &str) -> bool {
+    path.starts_with("/webhooks/") || path.starts_with("/zoom/")
+}
+
+pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    match build(&state, req).await {
+        Ok((ctx, req, new_csrf)) => {
+            let mut resp = next.run(req).await;
+            if let Some(page) = resp.extensions().get::<ErrorPage>().cloned() {
+                resp = render_error(&ctx, &page, resp);
+            }
+            if new_csrf {
+                let c = sessions::cookie(
+                    sessions::csrf_cookie_name(state.secure_cookies()),
+                    ctx.csrf.clone(),
+                    state.secure_cookies(),
+                    365,
+                );
+                if let Ok(v) = c.to_string().parse() {
+                    resp.headers_mut().append(header::SET_COOKIE, v);
+                }
+            }
+            resp
+        }
+        Err((ctx, err)) => {
+            let page = ErrorPage {
+                status: err.status(),
+                message_key: "",
+                detail: None,
+            };
+            let resp = err.into_response();
+            match ctx {
+                Some(ctx) => {
+                    let page = resp.extensions().get::<ErrorPage>().cloned().unwrap_or(page);
+                    render_error(&ctx, &page, resp)
+                }
+                None => resp,
+            }
+        }
+    }
+}
+
+type BuildError = (Option<Ctx>, AppError);
+
+async fn build(state: &AppState, req: Request) -> Result<(Ctx, Request, bool), BuildError> {
+    let host = req
+        .headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    let school = match schools::for_host(&state.db, &host).await {
+        Ok(Some(s)) => s,
+        Ok(None) => {
+            return Err((
+                None,
+                AppError::Internal(anyhow::anyhow!(
+                    "no school exists yet; create one with `lectern admin create-school`"
+                )),
+            ));
+        }
+        Err(e) => return Err((None, e.into())),
+    };
+    let secure = state.secure_cookies();
+    let jar = CookieJar::from_headers(req.headers());
+    let user = match jar.get(sessions::cookie_name(secure)) {
+        Some(c) => sessions::user_for(&state.db, &state.config.secret_key, c.value(), school.id)
+            .await
+            .map_err(|e| (None, e.into()))?,
+        None => None,
+    };
+    let existing_csrf = jar
+        .get(sessions::csrf_cookie_name(secure))
+        .map(|c| c.value().to_string())
+        .filter(|v| v.len() >= 32);
+    let new_csrf = existing_csrf.is_none();
+    let csrf = existing_csrf.unwrap_or_else(random_token);
+
+    let tr = Tr::choose(
+        user.as_ref().and_then(|u| u.language.as_deref()),
+        header_str(req.headers(), header::ACCEPT_LANGUAGE),
+    );
+    let tz_name = user
+        .as_ref()
+        .map(|u| u.timezone.clone())
+        .or_else(|| jar.get("lectern_tz").map(|c| c.value().to_string()))
+        .filter(|tz| crate::accounts::valid_timezone(tz))
+        .unwrap_or_else(|| school.default_timezone.clone());
+    let tz = jiff::tz::TimeZone::get(&tz_name).unwrap_or(jiff::tz::TimeZone::UTC);
+    let ctx = Ctx {
+        school,
+        user,
+        csrf,
+        tr,
+        tz,
+        tz_name,
+        path: req.uri().path().to_string(),
+    };
+
+    let mut req = req;
+    if !is_safe(req.method()) && !csrf_exempt(req.uri().path()) {
+        req = check_csrf(&ctx, req, new_csrf).await.map_err(|e| (Some(ctx.clone()), e))?;
+    }
+    req.extensions_mut().insert(ctx.clone());
+    Ok((ctx, req, new_csrf))
+}
+
+fn is_safe(m: &Method) -> bool {
+    matches!(*m, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+fn header_str(h: &HeaderMap, name: header::HeaderName) -> Option<&str> {
+    h.get(name).and_then(|v| v.to_str().ok())
+}
+
+/// Double-submit check: the token in the form field `_csrf` (or the `x-csrf-token` header)
+/// must equal the token in our HttpOnly cookie, which only our own pages can echo.
+async fn check_csrf(ctx: &Ctx, req: Request, new_cookie: bool) -> Result<Request, AppError> {
+    if new_cookie {
+        return Err(AppError::Csrf);
+    }
+    if let Some(h) = header_str(req.headers(), header::HeaderName::from_static("x-csrf-token")) {
+        return if ct_eq(h, &ctx.csrf) { Ok(req) } else { Err(AppError::Csrf) };
+    }
+    let is_form = header_str(req.headers(), header::CONTENT_TYPE)
+        .is_some_and(|c| c.starts_with("application/x-www-form-urlencoded"));
+    if !is_form {
+        return Err(AppError::Csrf);
+    }
+    let (parts, body) = req.into_parts();
+    let bytes = axum::body::to_bytes(body, MAX_BODY)
+        .await
+        .map_err(|_| AppError::PayloadTooLarge)?;
+    let token = url::form_urlencoded::parse(&bytes)
+        .find(|(k, _)| k == "_csrf")
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default();
+    if !ct_eq(&token, &ctx.csrf) {
+        return Err(AppError::Csrf);
+    }
+    Ok(Request::from_parts(parts, Body::from(bytes)))
+}
+
+#[derive(askama::Template)]
+#[template(path = "error.html")]
+struct ErrorTemplate<'a> {
+    ctx: &'a Ctx,
+    status: u16,
+    message: String,
+    detail: Option<String>,
+}
+
+fn render_error(ctx: &Ctx, page: &ErrorPage, original: Response) -> Response {
+    if page.status == StatusCode::UNAUTHORIZED && !ctx.path.starts_with("/api/") {
+        let next = url::form_urlencoded::byte_serialize(ctx.path.as_bytes()).collect::<String>();
+        return Redirect::to(&format!("/signin?next={next}")).into_response();
+    }
+    let message = if page.message_key.is_empty() {
+        ctx.t("error-internal")
+    } else {
+        ctx.t(page.message_key)
+    };
+    let mut resp = if ctx.path.starts_with("/api/") {
+        axum::Json(serde_json::json!({
+            "error": page.message_key,
+            "message": message,
+            "detail": page.detail,
+        }))
+        .into_response()
+    } else {
+        let tpl = ErrorTemplate {
+            ctx,
+            status: page.status.as_u16(),
+            message,
+            detail: page.detail.clone(),
+        };
+        match askama::Template::render(&tpl) {
+            Ok(html) => Html(html).into_response(),
+            Err(_) => "error".into_response(),
+        }
+    };
+    *resp.status_mut() = page.status;
+    for name in [header::RETRY_AFTER, header::SET_COOKIE] {
+        for v in original.headers().get_all(&name) {
+            resp.headers_mut().append(&name, v.clone());
+        }
+    }
+    resp
+}

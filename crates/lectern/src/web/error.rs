@@ -1,0 +1,103 @@
+//! The one error type at the HTTP edge. Handlers return `Result<_, AppError>`; the
+//! response carries a [`ErrorPage`] marker that the page layer turns into a branded,
+//! translated page (HTML) or a JSON body (for `/api/` and JSON clients).
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("not found")]
+    NotFound,
+    #[error("forbidden")]
+    Forbidden,
+    #[error("sign-in required")]
+    SignInRequired,
+    #[error("CSRF check failed")]
+    Csrf,
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    #[error("too many requests")]
+    RateLimited { retry_after_secs: u64 },
+    #[error("payload too large")]
+    PayloadTooLarge,
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl From<sqlx::Error> for AppError {
+    fn from(e: sqlx::Error) -> Self {
+        AppError::Internal(e.into())
+    }
+}
+
+impl From<askama::Error> for AppError {
+    fn from(e: askama::Error) -> Self {
+        AppError::Internal(e.into())
+    }
+}
+
+/// What the page layer needs to render an error: status and a catalogue key, never the
+/// internal cause.
+#[derive(Clone, Debug)]
+pub struct ErrorPage {
+    pub status: StatusCode,
+    pub message_key: &'static str,
+    pub detail: Option<String>,
+}
+
+impl AppError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::Forbidden | AppError::Csrf => StatusCode::FORBIDDEN,
+            AppError::SignInRequired => StatusCode::UNAUTHORIZED,
+            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn message_key(&self) -> &'static str {
+        match self {
+            AppError::NotFound => "error-not-found",
+            AppError::Forbidden => "error-forbidden",
+            AppError::SignInRequired => "error-sign-in-required",
+            AppError::Csrf => "error-csrf",
+            AppError::BadRequest(_) => "error-bad-request",
+            AppError::RateLimited { .. } => "error-rate-limited",
+            AppError::PayloadTooLarge => "error-too-large",
+            AppError::Internal(_) => "error-internal",
+        }
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        if let AppError::Internal(cause) = &self {
+            // Logged once, here; the page itself reveals nothing.
+            tracing::error!(error = %format!("{cause:#}"), "internal error");
+        }
+        let status = self.status();
+        let detail = match &self {
+            AppError::BadRequest(m) => Some(m.clone()),
+            _ => None,
+        };
+        let mut resp = (status, "").into_response();
+        if let AppError::RateLimited { retry_after_secs } = self {
+            resp.headers_mut().insert(
+                header::RETRY_AFTER,
+                HeaderValue::from(retry_after_secs.max(1)),
+            );
+        }
+        resp.extensions_mut().insert(ErrorPage {
+            status,
+            message_key: self.message_key(),
+            detail,
+        });
+        resp
+    }
+}
+
+pub type AppResult<T> = Result<T, AppError>;

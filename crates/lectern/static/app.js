@@ -1,0 +1,35 @@
+// Lectern's small amount of JavaScript: time-zone detection and countdowns.
+(function () {
+  "use strict";
+  var tz = "";
+  try { tz = Intl.DateTimeFormat().resolvedOptions().timeZone || ""; } catch (e) { tz = ""; }
+
+  // Remember the browser's zone for anonymous pages (read by the server, changes nothing).
+  if (tz && document.cookie.indexOf("lectern_tz=") === -1) {
+    document.cookie = "lectern_tz=" + encodeURIComponent(tz) + "; path=/; max-age=31536000; samesite=lax";
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("input[data-detect-timezone]").forEach(function (el) {
+      if (!el.value && tz) { el.value = tz; }
+    });
+    document.querySelectorAll("datalist[data-timezones]").forEach(function (list) {
+      if (!Intl.supportedValuesOf) { return; }
+      Intl.supportedValuesOf("timeZone").forEach(function (z) {
+        var o = document.createElement("option"); o.value = z; list.appendChild(o);
+      });
+    });
+    var countdowns = document.querySelectorAll("[data-countdown]");
+    if (countdowns.length) { tick(); setInterval(tick, 1000); }
+    function tick() {
+      countdowns.forEach(function (el) {
+        var target = Date.parse(el.getAttribute("data-countdown"));
+        var left = Math.max(0, Math.floor((target - Date.now()) / 1000));
+        var d = Math.floor(left / 86400), h = Math.floor(left % 86400 / 3600), m = Math.floor(left % 3600 / 60), s = left % 60;
+        el.textContent = (d ? d + "d " : "") + pad(h) + ":" + pad(m) + ":" + pad(s);
+        if (left === 0 && el.hasAttribute("data-reload-at-zero") && !el.dataset.reloaded) { el.dataset.reloaded = "1"; location.reload(); }
+      });
+    }
+    function pad(n) { return n < 10 ? "0" + n : "" + n; }
+  });
+})();
