@@ -6,7 +6,12 @@ use serde_json::{Value, json};
 use zoom_sim::{AppSpec, Plan, UserType};
 
 fn jwt(secret: &str, claims: Value) -> String {
-    encode(&Header::new(Algorithm::HS256), &claims, &EncodingKey::from_secret(secret.as_bytes())).unwrap()
+    encode(
+        &Header::new(Algorithm::HS256),
+        &claims,
+        &EncodingKey::from_secret(secret.as_bytes()),
+    )
+    .unwrap()
 }
 
 fn claims(key: &str, mn: i64, role: i64, iat: i64, exp: i64) -> Value {
@@ -39,7 +44,12 @@ async fn sdk_jwt_vector_from_zoom_md_verifies() {
     let r = zoom_sim::room::verify_signature(w.sim.shared(), VECTOR, 1_700_000_100).unwrap();
     assert_eq!(r, ("abc123".to_string(), 0, "123456789".to_string()));
     // Expired at the simulator's real-ish clock; tampered signature fails.
-    assert_eq!(zoom_sim::room::verify_signature(w.sim.shared(), VECTOR, 1_700_007_300).unwrap_err().code, 3712);
+    assert_eq!(
+        zoom_sim::room::verify_signature(w.sim.shared(), VECTOR, 1_700_007_300)
+            .unwrap_err()
+            .code,
+        3712
+    );
     let tampered = format!("{}A", &VECTOR[..VECTOR.len() - 1]);
     assert!(zoom_sim::room::verify_signature(w.sim.shared(), &tampered, 1_700_000_100).is_err());
 }
@@ -52,7 +62,10 @@ async fn join_checks_signature_claims_passcode_and_host_presence() {
     let id = m["id"].as_i64().unwrap();
     let pwd = m["password"].as_str().unwrap().to_string();
     let now = w.sim.now().as_second();
-    let good = jwt(CLIENT_SECRET, claims(CLIENT_ID, id, 0, now - 60, now + 7200));
+    let good = jwt(
+        CLIENT_SECRET,
+        claims(CLIENT_ID, id, 0, now - 60, now + 7200),
+    );
     let base = json!({"signature": good, "meetingNumber": id, "password": pwd, "userName": "Stu",
                       "userEmail": "stu@example.com", "customerKey": "enr-1"});
 
@@ -63,34 +76,73 @@ async fn join_checks_signature_claims_passcode_and_host_presence() {
     w.sim.host_joins(id);
 
     let mut bad = base.clone();
-    bad["signature"] = json!(jwt("wrong-secret", claims(CLIENT_ID, id, 0, now - 60, now + 7200)));
+    bad["signature"] = json!(jwt(
+        "wrong-secret",
+        claims(CLIENT_ID, id, 0, now - 60, now + 7200)
+    ));
     assert_eq!(join(&w, bad).await.1["errorCode"], 3712);
     let mut bad = base.clone();
-    bad["signature"] = json!(jwt(CLIENT_SECRET, claims(CLIENT_ID, id, 0, now - 60, now + 1000)));
-    assert_eq!(join(&w, bad).await.1["errorCode"], 3712, "exp - iat < 30 min");
+    bad["signature"] = json!(jwt(
+        CLIENT_SECRET,
+        claims(CLIENT_ID, id, 0, now - 60, now + 1000)
+    ));
+    assert_eq!(
+        join(&w, bad).await.1["errorCode"],
+        3712,
+        "exp - iat < 30 min"
+    );
     let mut bad = base.clone();
-    bad["signature"] = json!(jwt(CLIENT_SECRET, claims(CLIENT_ID, id, 0, now - 60, now + 49 * 3600)));
+    bad["signature"] = json!(jwt(
+        CLIENT_SECRET,
+        claims(CLIENT_ID, id, 0, now - 60, now + 49 * 3600)
+    ));
     assert_eq!(join(&w, bad).await.1["errorCode"], 3712, "exp - iat > 48 h");
     let mut bad = base.clone();
-    bad["signature"] = json!(jwt(CLIENT_SECRET, claims(CLIENT_ID, id, 0, now + 600, now + 7200)));
-    assert_eq!(join(&w, bad).await.1["errorCode"], 3712, "iat in the future");
+    bad["signature"] = json!(jwt(
+        CLIENT_SECRET,
+        claims(CLIENT_ID, id, 0, now + 600, now + 7200)
+    ));
+    assert_eq!(
+        join(&w, bad).await.1["errorCode"],
+        3712,
+        "iat in the future"
+    );
     let mut bad = base.clone();
-    bad["signature"] = json!(jwt(CLIENT_SECRET, json!({"appKey": CLIENT_ID, "mn": id.to_string(), "role": 0, "iat": (now - 60).to_string(), "exp": now + 7200})));
+    bad["signature"] = json!(jwt(
+        CLIENT_SECRET,
+        json!({"appKey": CLIENT_ID, "mn": id.to_string(), "role": 0, "iat": (now - 60).to_string(), "exp": now + 7200})
+    ));
     assert_eq!(join(&w, bad).await.1["errorCode"], 3712, "iat as a string");
     let mut bad = base.clone();
-    bad["signature"] = json!(jwt(CLIENT_SECRET, claims("unknown-key", id, 0, now - 60, now + 7200)));
+    bad["signature"] = json!(jwt(
+        CLIENT_SECRET,
+        claims("unknown-key", id, 0, now - 60, now + 7200)
+    ));
     assert_eq!(join(&w, bad).await.1["errorCode"], 3712);
     let mut bad = base.clone();
-    bad["signature"] = json!(jwt(CLIENT_SECRET, claims(CLIENT_ID, id + 1, 0, now - 60, now + 7200)));
-    assert_eq!(join(&w, bad).await.1["errorCode"], 3706, "mn must equal meetingNumber");
+    bad["signature"] = json!(jwt(
+        CLIENT_SECRET,
+        claims(CLIENT_ID, id + 1, 0, now - 60, now + 7200)
+    ));
+    assert_eq!(
+        join(&w, bad).await.1["errorCode"],
+        3706,
+        "mn must equal meetingNumber"
+    );
     let mut bad = base.clone();
     bad["password"] = json!("nope");
     assert_eq!(join(&w, bad).await.1["errorCode"], 3004);
     // Role 1 needs the host's ZAK.
     let mut host = base.clone();
-    host["signature"] = json!(jwt(CLIENT_SECRET, claims(CLIENT_ID, id, 1, now - 60, now + 7200)));
+    host["signature"] = json!(jwt(
+        CLIENT_SECRET,
+        claims(CLIENT_ID, id, 1, now - 60, now + 7200)
+    ));
     assert_eq!(join(&w, host.clone()).await.1["errorCode"], 3000);
-    let zak = w.get(&tok, "/users/me/token?type=zak").await.2["token"].as_str().unwrap().to_string();
+    let zak = w.get(&tok, "/users/me/token?type=zak").await.2["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
     host["zak"] = json!(zak);
     let (s, v) = join(&w, host).await;
     assert_eq!(s, 200, "{v}");
@@ -100,19 +152,36 @@ async fn join_checks_signature_claims_passcode_and_host_presence() {
     assert_eq!(s, 200, "{v}");
     assert_eq!(v["topic"], "SDK class");
     let sm = w.sim.meeting(id).unwrap();
-    let p = sm.participants.iter().find(|p| p.customer_key == "enr-1").unwrap();
-    assert_eq!((p.name.as_str(), p.email.as_str()), ("Stu", "stu@example.com"));
+    let p = sm
+        .participants
+        .iter()
+        .find(|p| p.customer_key == "enr-1")
+        .unwrap();
+    assert_eq!(
+        (p.name.as_str(), p.email.as_str()),
+        ("Stu", "stu@example.com")
+    );
 
     // Leave via the stand-in's endpoint.
     let r = w
         .http
         .post(format!("{}/_sim/sdk/leave", w.sim.base_url()))
-        .body(json!({"meetingNumber": id.to_string(), "participantId": v["participantId"]}).to_string())
+        .body(
+            json!({"meetingNumber": id.to_string(), "participantId": v["participantId"]})
+                .to_string(),
+        )
         .send()
         .await
         .unwrap();
     assert_eq!(r.status(), 200);
-    assert!(w.sim.meeting(id).unwrap().participants.iter().all(|p| p.customer_key != "enr-1"));
+    assert!(
+        w.sim
+            .meeting(id)
+            .unwrap()
+            .participants
+            .iter()
+            .all(|p| p.customer_key != "enr-1")
+    );
 }
 
 #[tokio::test]
@@ -120,19 +189,34 @@ async fn external_meeting_needs_obf_of_present_user_and_ends_with_them() {
     // The SDK app belongs to the platform account; the meeting is in the instructor's account.
     let w = world().await;
     let inst_acct = w.sim.create_account(Plan::Pro, false);
-    let instructor = w.sim.create_user(&inst_acct, "teach@example.com", "Tea", "Cher", UserType::Licensed);
+    let instructor = w.sim.create_user(
+        &inst_acct,
+        "teach@example.com",
+        "Tea",
+        "Cher",
+        UserType::Licensed,
+    );
     let tok = w.token_for(&instructor).await;
     let m = w.create_meeting(&tok, json!({"topic": "External"})).await;
     let id = m["id"].as_i64().unwrap();
     let pwd = m["password"].as_str().unwrap().to_string();
     let now = w.sim.now().as_second();
-    let sig = jwt(CLIENT_SECRET, claims(CLIENT_ID, id, 0, now - 60, now + 7200));
+    let sig = jwt(
+        CLIENT_SECRET,
+        claims(CLIENT_ID, id, 0, now - 60, now + 7200),
+    );
     let body = json!({"signature": sig, "meetingNumber": id.to_string(), "password": pwd, "userName": "Stu", "customerKey": "k1"});
     w.sim.host_joins(id);
     let (s, v) = join(&w, body.clone()).await;
     assert_eq!(s, 400);
     assert!(v["reason"].as_str().unwrap().contains("OBF"), "{v}");
-    let obf = w.get(&tok, &format!("/users/me/token?type=onbehalf&meeting_id={id}")).await.2["token"]
+    let obf = w
+        .get(
+            &tok,
+            &format!("/users/me/token?type=onbehalf&meeting_id={id}"),
+        )
+        .await
+        .2["token"]
         .as_str()
         .unwrap()
         .to_string();
@@ -141,7 +225,16 @@ async fn external_meeting_needs_obf_of_present_user_and_ends_with_them() {
     let (s, v) = join(&w, with_obf.clone()).await;
     assert_eq!(s, 200, "{v}");
     // Host leaves → OBF participants are removed.
-    let host_pid = w.sim.meeting(id).unwrap().participants.iter().find(|p| p.is_host).unwrap().participant_id.clone();
+    let host_pid = w
+        .sim
+        .meeting(id)
+        .unwrap()
+        .participants
+        .iter()
+        .find(|p| p.is_host)
+        .unwrap()
+        .participant_id
+        .clone();
     w.http
         .post(format!("{}/_sim/sdk/leave", w.sim.base_url()))
         .body(json!({"meetingNumber": id, "participantId": host_pid}).to_string())
@@ -175,14 +268,33 @@ async fn separate_sdk_credentials_and_js_surface() {
     let pwd = w.sim.meeting(id).unwrap().password;
     let now = w.sim.now().as_second();
     let sig = jwt("sdk-secret-3", claims("sdk-key-3", id, 0, now, now + 1800));
-    let (s, v) = join(&w, json!({"signature": sig, "meetingNumber": id, "passWord": pwd, "userName": "A"})).await;
+    let (s, v) = join(
+        &w,
+        json!({"signature": sig, "meetingNumber": id, "passWord": pwd, "userName": "A"}),
+    )
+    .await;
     assert_eq!(s, 200, "{v}");
     let js = w.http.get(w.sim.sdk_script_url()).send().await.unwrap();
     assert_eq!(js.headers()["access-control-allow-origin"], "*");
     let js = js.text().await.unwrap();
-    for needle in ["ZoomMtgEmbedded", "createClient", "leaveMeeting", "endMeeting", "zoom-sim-meeting", "window.ZoomMtg"] {
+    for needle in [
+        "ZoomMtgEmbedded",
+        "createClient",
+        "leaveMeeting",
+        "endMeeting",
+        "zoom-sim-meeting",
+        "window.ZoomMtg",
+    ] {
         assert!(js.contains(needle), "{needle}");
     }
-    let page = w.http.get(w.sim.room_url(id)).send().await.unwrap().text().await.unwrap();
+    let page = w
+        .http
+        .get(w.sim.room_url(id))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(page.contains("id=\"participants\""));
 }

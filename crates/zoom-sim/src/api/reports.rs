@@ -196,7 +196,8 @@ pub fn recording_json(
         "host_id": m.host_id,
         "host_email": host_email,
         "topic": m.topic,
-        "type": m.kind,
+        // Zoom's REST schema has the recording's meeting type as a string enum ("1".."99").
+        "type": m.kind.to_string(),
         "start_time": zoom_time(inst.start),
         "timezone": m.timezone,
         "duration": (inst.end.as_second() - inst.start.as_second()) / 60,
