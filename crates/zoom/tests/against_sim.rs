@@ -834,3 +834,85 @@ async fn token_endpoint_5xx_is_transient_and_not_retried() {
     // The refresh token was not consumed by the failed call.
     e.client.refresh(&e.tokens.refresh_token).await.unwrap();
 }
+
+// ---------------------------------------------------------------- Meeting SDK
+
+#[tokio::test]
+async fn sdk_signature_is_accepted_by_the_simulated_sdk() {
+    let e = env().await;
+    let api = e.client.api(&e.tokens);
+    let m = api
+        .create_meeting("me", &CreateMeeting::scheduled("SDK", soon(), 60))
+        .await
+        .unwrap();
+    let join = |body: serde_json::Value| {
+        let url = format!("{}/_sim/sdk/join", e.sim.base_url());
+        async move {
+            reqwest::Client::new()
+                .post(url)
+                .json(&body)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    // Host: role 1 with a fresh ZAK.
+    let host_sig = e
+        .client
+        .sdk_signature(m.id, zoom::sdk::Role::Host, 7200)
+        .unwrap();
+    let zak = api.zak_token("me").await.unwrap();
+    let status = join(serde_json::json!({
+        "signature": host_sig,
+        "meetingNumber": m.id.to_string(),
+        "password": m.password.clone().unwrap_or_default(),
+        "userName": "Ada Lovelace",
+        "userEmail": "teacher@lectern.test",
+        "zak": zak.expose(),
+    }))
+    .await;
+    assert_eq!(status, 200);
+    // Attendee: role 0, recognised later by customerKey.
+    let sig = e
+        .client
+        .sdk_signature(m.id, zoom::sdk::Role::Attendee, 3600)
+        .unwrap();
+    let status = join(serde_json::json!({
+        "signature": sig,
+        "meetingNumber": m.id,
+        "password": m.password.clone().unwrap_or_default(),
+        "userName": "Stu Dent",
+        "userEmail": "stu@lectern.test",
+        "customerKey": "stu-1",
+    }))
+    .await;
+    assert_eq!(status, 200);
+    // A signature made with the wrong secret is refused.
+    let claims = zoom::sdk::SdkClaims::new(
+        m.id,
+        zoom::sdk::Role::Attendee,
+        jiff::Timestamp::now(),
+        3600,
+    );
+    let forged = zoom::sdk::sign(CLIENT_ID, &Secret::new("wrong"), &claims).unwrap();
+    let _ = join(serde_json::json!({
+        "signature": forged,
+        "meetingNumber": m.id,
+        "password": m.password.clone().unwrap_or_default(),
+        "userName": "Mallory",
+        "userEmail": "m@evil.test",
+        "customerKey": "mallory",
+    }))
+    .await;
+    let sm = e.sim.meeting(m.id).unwrap();
+    let keys: Vec<_> = sm
+        .participants
+        .iter()
+        .map(|p| p.customer_key.as_str())
+        .collect();
+    assert!(keys.contains(&"stu-1"), "{keys:?}");
+    assert!(!keys.contains(&"mallory"), "{keys:?}");
+    assert!(sm.participants.iter().any(|p| p.is_host));
+}
