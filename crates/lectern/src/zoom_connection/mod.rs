@@ -4,6 +4,7 @@
 //! an API handle; this module never calls `live`.
 
 pub mod flow;
+pub mod hosts;
 pub mod routes;
 pub mod scopes;
 pub mod tokens;
