@@ -10,8 +10,14 @@ use zoom_sim::{AppSpec, Plan, UserType, ZoomSim};
 
 #[tokio::main]
 async fn main() {
-    let secs: u64 = std::env::args().nth(1).and_then(|s| s.parse().ok()).unwrap_or(5);
-    let events: usize = std::env::args().nth(2).and_then(|s| s.parse().ok()).unwrap_or(5000);
+    let secs: u64 = std::env::args()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(5);
+    let events: usize = std::env::args()
+        .nth(2)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(5000);
 
     // Webhook receiver.
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -44,12 +50,19 @@ async fn main() {
         webhook_secret: "whsec".into(),
         ..Default::default()
     });
-    let http = reqwest::Client::builder().pool_max_idle_per_host(128).build().unwrap();
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(128)
+        .build()
+        .unwrap();
     let code = sim.issue_code("bench", &user, "http://x/cb", None);
     let tok: serde_json::Value = http
         .post(format!("{}/oauth/token", sim.base_url()))
         .basic_auth("bench", Some("secret"))
-        .form(&[("grant_type", "authorization_code"), ("code", &code), ("redirect_uri", "http://x/cb")])
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", "http://x/cb"),
+        ])
         .send()
         .await
         .unwrap()
@@ -111,5 +124,8 @@ async fn main() {
     }
     let el = start.elapsed().as_secs_f64();
     let got = received.load(Ordering::Relaxed) - base;
-    println!("webhooks: {got} signed deliveries in {el:.2}s = {:.0} events/s", got as f64 / el);
+    println!(
+        "webhooks: {got} signed deliveries in {el:.2}s = {:.0} events/s",
+        got as f64 / el
+    );
 }
