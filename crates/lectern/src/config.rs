@@ -302,7 +302,7 @@ mod tests {
             ("ZOOM_API_BASE", "http://127.0.0.1:9/v2/"),
         ]))
         .unwrap();
-        let z = c.zoom.unwrap();
+        let z = c.zoom.clone().unwrap();
         assert_eq!(z.api_base, "http://127.0.0.1:9/v2");
         assert_eq!(z.oauth_base, DEFAULT_ZOOM_OAUTH_BASE);
         assert!(!format!("{z:?}").contains("shh"));

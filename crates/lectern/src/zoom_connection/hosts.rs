@@ -27,7 +27,12 @@ pub enum HostError {
 }
 
 /// Resolves the Zoom host for lessons taught by `instructor_email` (user id `instructor_id`).
-pub async fn resolve(state: &AppState, school_id: i64, instructor_id: i64, instructor_email: &str) -> Result<Host, HostError> {
+pub async fn resolve(
+    state: &AppState,
+    school_id: i64,
+    instructor_id: i64,
+    instructor_email: &str,
+) -> Result<Host, HostError> {
     if let Some(own) = super::find(&state.db, school_id, Owner::User(instructor_id)).await?
         && own.is_connected()
     {
@@ -41,7 +46,12 @@ pub async fn resolve(state: &AppState, school_id: i64, instructor_id: i64, instr
         return connected_user(&school);
     }
     let wanted = instructor_email.trim().to_lowercase();
-    let users = tokens::with_api(state, &school, |api| async move { api.list_all_users().await }).await?;
+    let users = tokens::with_api(
+        state,
+        &school,
+        |api| async move { api.list_all_users().await },
+    )
+    .await?;
     users
         .into_iter()
         .find(|u| u.email.to_lowercase() == wanted)
