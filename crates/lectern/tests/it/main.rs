@@ -1,0 +1,7 @@
+//! Lectern's one integration-test binary. `support` starts the real app; every test below
+//! runs on SQLite and on PostgreSQL (`db_test!`). See crates/lectern/TESTING.md.
+
+#[macro_use]
+mod support;
+
+mod ops;
