@@ -70,12 +70,10 @@ pub fn router(state: AppState) -> Router {
             crate::ops::metrics::track,
         ))
         .layer(RequestBodyLimitLayer::new(web::context::MAX_BODY))
-        .layer(
-            TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
-                // Only method and path: query strings may carry reset tokens.
-                tracing::info_span!("http", method = %req.method(), path = %req.uri().path())
-            }),
-        )
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
+            // Only method and path: query strings may carry reset tokens.
+            tracing::info_span!("http", method = %req.method(), path = %req.uri().path())
+        }))
         .layer(CatchPanicLayer::new())
         .with_state(state)
 }

@@ -14,10 +14,7 @@ pub const DEFAULT_DATABASE_URL: &str = "sqlite://./lectern-data/lectern.db";
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("{var} is missing: {hint}")]
-    Missing {
-        var: &'static str,
-        hint: &'static str,
-    },
+    Missing { var: &'static str, hint: &'static str },
     #[error("{var} is invalid: {reason}")]
     Invalid { var: &'static str, reason: String },
 }
@@ -65,16 +62,12 @@ impl Config {
     }
 
     pub fn from_source(src: &dyn Source) -> Result<Config, ConfigError> {
-        let bind_raw = src
-            .get("LECTERN_BIND")
-            .unwrap_or_else(|| DEFAULT_BIND.into());
+        let bind_raw = src.get("LECTERN_BIND").unwrap_or_else(|| DEFAULT_BIND.into());
         let bind: SocketAddr = bind_raw.parse().map_err(|_| ConfigError::Invalid {
             var: "LECTERN_BIND",
             reason: format!("{bind_raw:?} is not an address like 127.0.0.1:8080"),
         })?;
-        let base_raw = src
-            .get("LECTERN_BASE_URL")
-            .unwrap_or_else(|| format!("http://{bind}"));
+        let base_raw = src.get("LECTERN_BASE_URL").unwrap_or_else(|| format!("http://{bind}"));
         let base_url = Url::parse(&base_raw)
             .ok()
             .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
@@ -139,16 +132,17 @@ impl Config {
                 });
             }
         };
-        let db_max_connections =
-            match src.get("LECTERN_DB_MAX_CONNECTIONS") {
-                None => 16,
-                Some(v) => v.parse::<u32>().ok().filter(|n| *n > 0).ok_or_else(|| {
-                    ConfigError::Invalid {
-                        var: "LECTERN_DB_MAX_CONNECTIONS",
-                        reason: format!("{v:?} is not a positive number"),
-                    }
+        let db_max_connections = match src.get("LECTERN_DB_MAX_CONNECTIONS") {
+            None => 16,
+            Some(v) => v
+                .parse::<u32>()
+                .ok()
+                .filter(|n| *n > 0)
+                .ok_or_else(|| ConfigError::Invalid {
+                    var: "LECTERN_DB_MAX_CONNECTIONS",
+                    reason: format!("{v:?} is not a positive number"),
                 })?,
-            };
+        };
         Ok(Config {
             bind,
             base_url,

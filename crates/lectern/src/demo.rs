@@ -19,26 +19,10 @@ pub struct DemoUser {
 }
 
 pub const USERS: &[DemoUser] = &[
-    DemoUser {
-        email: "admin@lectern.test",
-        name: "Ada Admin",
-        role: Role::Admin,
-    },
-    DemoUser {
-        email: "instructor@lectern.test",
-        name: "Ines Instructor",
-        role: Role::Instructor,
-    },
-    DemoUser {
-        email: "student1@lectern.test",
-        name: "Sam Student",
-        role: Role::Student,
-    },
-    DemoUser {
-        email: "student2@lectern.test",
-        name: "Sky Student",
-        role: Role::Student,
-    },
+    DemoUser { email: "admin@lectern.test", name: "Ada Admin", role: Role::Admin },
+    DemoUser { email: "instructor@lectern.test", name: "Ines Instructor", role: Role::Instructor },
+    DemoUser { email: "student1@lectern.test", name: "Sam Student", role: Role::Student },
+    DemoUser { email: "student2@lectern.test", name: "Sky Student", role: Role::Student },
 ];
 
 pub async fn run(dir: &Path, bind: SocketAddr) -> anyhow::Result<()> {
@@ -57,12 +41,7 @@ pub async fn run(dir: &Path, bind: SocketAddr) -> anyhow::Result<()> {
     env.insert("LECTERN_SECRET_KEY", key);
     env.insert("DATABASE_URL", db_url);
     env.insert("LECTERN_BIND", bind.to_string());
-    for var in [
-        "LECTERN_LOG",
-        "LECTERN_LOG_FORMAT",
-        "SMTP_URL",
-        "LECTERN_BASE_URL",
-    ] {
+    for var in ["LECTERN_LOG", "LECTERN_LOG_FORMAT", "SMTP_URL", "LECTERN_BASE_URL"] {
         if let Ok(v) = std::env::var(var) {
             env.insert(var, v);
         }
@@ -72,17 +51,14 @@ pub async fn run(dir: &Path, bind: SocketAddr) -> anyhow::Result<()> {
     let db = Db::connect(&config.database_url, 8).await?;
     db.migrate().await?;
     let fresh = seed(&db).await?;
-    let listener = tokio::net::TcpListener::bind(bind).await.map_err(|e| {
-        anyhow::anyhow!("cannot listen on {bind}: {e} (try `lectern demo --bind 127.0.0.1:8081`)")
-    })?;
+    let listener = tokio::net::TcpListener::bind(bind)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot listen on {bind}: {e} (try `lectern demo --bind 127.0.0.1:8081`)"))?;
     let base = config.base_url.clone();
     let state = AppState::new(config, db)?;
     let running = crate::server::start(state, listener, true, Duration::from_secs(1)).await?;
     println!();
-    println!(
-        "Lectern demo is running{}.",
-        if fresh { " (freshly seeded)" } else { "" }
-    );
+    println!("Lectern demo is running{}.", if fresh { " (freshly seeded)" } else { "" });
     println!("Open {base}");
     println!();
     println!("Sign in with any of these (password: {DEMO_PASSWORD}):");
@@ -101,15 +77,7 @@ pub async fn seed(db: &Db) -> anyhow::Result<bool> {
     if schools::by_slug(db, "demo").await?.is_some() {
         return Ok(false);
     }
-    let school_id = schools::create(
-        db,
-        NewSchool {
-            slug: "demo",
-            name: "Lectern Academy",
-            is_default: true,
-        },
-    )
-    .await?;
+    let school_id = schools::create(db, NewSchool { slug: "demo", name: "Lectern Academy", is_default: true }).await?;
     let mut ids = Vec::new();
     for u in USERS {
         let id = accounts::create_user(

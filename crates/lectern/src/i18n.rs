@@ -123,11 +123,7 @@ mod tests {
 
     #[test]
     fn every_language_has_every_english_key() {
-        let en = std::fs::read_to_string(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/locales/en-US/main.ftl"
-        ))
-        .unwrap();
+        let en = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/locales/en-US/main.ftl")).unwrap();
         let keys: Vec<&str> = en
             .lines()
             .filter(|l| !l.starts_with(['#', ' ', '\t', '.']) && l.contains(" ="))

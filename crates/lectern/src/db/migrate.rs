@@ -67,14 +67,12 @@ async fn apply(conn: &mut sqlx::AnyConnection, migrations: &[Migration]) -> anyh
             .execute(&mut *tx)
             .await
             .map_err(|e| anyhow::anyhow!("migration {} ({}) failed: {e}", m.version, m.name))?;
-        sqlx::query(
-            "INSERT INTO lectern_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
-        )
-        .bind(m.version)
-        .bind(m.name)
-        .bind(super::now_ms())
-        .execute(&mut *tx)
-        .await?;
+        sqlx::query("INSERT INTO lectern_migrations (version, name, applied_at) VALUES ($1, $2, $3)")
+            .bind(m.version)
+            .bind(m.name)
+            .bind(super::now_ms())
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
         tracing::info!(version = m.version, name = m.name, "applied migration");
         count += 1;

@@ -32,11 +32,7 @@ pub async fn run(state: AppState, mut shutdown: watch::Receiver<bool>, poll: Dur
 }
 
 /// Claims and runs one batch; returns how many jobs ran.
-pub async fn run_once(
-    state: &AppState,
-    worker_id: &str,
-    shutdown: &watch::Receiver<bool>,
-) -> usize {
+pub async fn run_once(state: &AppState, worker_id: &str, shutdown: &watch::Receiver<bool>) -> usize {
     let jobs = match super::claim(&state.db, worker_id, BATCH, LEASE_MS).await {
         Ok(j) => j,
         Err(e) => {

@@ -49,32 +49,18 @@ async fn settings_page(State(state): State<AppState>, ctx: Ctx) -> AppResult<Htm
         display_name: s.display_name.clone(),
         logo_url: s.logo_url.clone().unwrap_or_default(),
         primary_color: s.primary_color.clone(),
-        signup_open: if s.signup_allowed() {
-            "on".into()
-        } else {
-            String::new()
-        },
+        signup_open: if s.signup_allowed() { "on".into() } else { String::new() },
         default_timezone: s.default_timezone.clone(),
     };
     let domains = super::domains(&state.db, ctx.school.id).await?;
-    render(&SettingsPage {
-        ctx,
-        form,
-        errors: FieldErrors::default(),
-        domains,
-        domain_error: String::new(),
-    })
+    render(&SettingsPage { ctx, form, errors: FieldErrors::default(), domains, domain_error: String::new() })
 }
 
 pub fn valid_http_url(u: &str) -> bool {
     url::Url::parse(u).is_ok_and(|u| matches!(u.scheme(), "http" | "https"))
 }
 
-async fn save_settings(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Form(form): Form<SettingsForm>,
-) -> AppResult<Response> {
+async fn save_settings(State(state): State<AppState>, ctx: Ctx, Form(form): Form<SettingsForm>) -> AppResult<Response> {
     ctx.require_admin()?;
     let mut errors = FieldErrors::default();
     if form.display_name.trim().is_empty() {
@@ -91,13 +77,7 @@ async fn save_settings(
     }
     if !errors.is_empty() {
         let domains = super::domains(&state.db, ctx.school.id).await?;
-        let page = render(&SettingsPage {
-            ctx,
-            form,
-            errors,
-            domains,
-            domain_error: String::new(),
-        })?;
+        let page = render(&SettingsPage { ctx, form, errors, domains, domain_error: String::new() })?;
         return Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     }
     super::update_branding(
@@ -125,17 +105,11 @@ fn valid_host(h: &str) -> bool {
     !h.is_empty()
         && h.len() <= 253
         && h.split('.').all(|l| {
-            !l.is_empty()
-                && l.len() <= 63
-                && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            !l.is_empty() && l.len() <= 63 && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
         })
 }
 
-async fn add_domain(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Form(form): Form<DomainForm>,
-) -> AppResult<Response> {
+async fn add_domain(State(state): State<AppState>, ctx: Ctx, Form(form): Form<DomainForm>) -> AppResult<Response> {
     ctx.require_admin()?;
     let host = super::normalize_host(&form.host);
     let error = if !valid_host(&host) {
@@ -150,29 +124,15 @@ async fn add_domain(
         display_name: s.display_name.clone(),
         logo_url: s.logo_url.clone().unwrap_or_default(),
         primary_color: s.primary_color.clone(),
-        signup_open: if s.signup_allowed() {
-            "on".into()
-        } else {
-            String::new()
-        },
+        signup_open: if s.signup_allowed() { "on".into() } else { String::new() },
         default_timezone: s.default_timezone.clone(),
     };
     let domains = super::domains(&state.db, ctx.school.id).await?;
-    let page = render(&SettingsPage {
-        ctx,
-        form,
-        errors: FieldErrors::default(),
-        domains,
-        domain_error: error,
-    })?;
+    let page = render(&SettingsPage { ctx, form, errors: FieldErrors::default(), domains, domain_error: error })?;
     Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
 }
 
-async fn remove_domain(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Form(form): Form<DomainForm>,
-) -> AppResult<Redirect> {
+async fn remove_domain(State(state): State<AppState>, ctx: Ctx, Form(form): Form<DomainForm>) -> AppResult<Redirect> {
     ctx.require_admin()?;
     super::remove_domain(&state.db, ctx.school.id, &form.host).await?;
     Ok(Redirect::to("/admin/school"))
@@ -204,8 +164,7 @@ async fn set_role(
     Form(form): Form<RoleForm>,
 ) -> AppResult<Redirect> {
     let me = ctx.require_admin()?;
-    let role = Role::parse(&form.role)
-        .ok_or_else(|| AppError::BadRequest(ctx.t("form-invalid-choice")))?;
+    let role = Role::parse(&form.role).ok_or_else(|| AppError::BadRequest(ctx.t("form-invalid-choice")))?;
     if me.id == id && role != Role::Admin {
         // An admin cannot demote themselves and lock the school out.
         return Err(AppError::BadRequest(ctx.t("role-self-demote")));

@@ -49,10 +49,7 @@ impl Ctx {
         self.user.is_some()
     }
     pub fn user_name(&self) -> String {
-        self.user
-            .as_ref()
-            .map(|u| u.display_name.clone())
-            .unwrap_or_default()
+        self.user.as_ref().map(|u| u.display_name.clone()).unwrap_or_default()
     }
     /// The signed-in user, or the sign-in page.
     pub fn require_user(&self) -> Result<&User, AppError> {
@@ -60,19 +57,11 @@ impl Ctx {
     }
     pub fn require_admin(&self) -> Result<&User, AppError> {
         let u = self.require_user()?;
-        if u.is_admin() {
-            Ok(u)
-        } else {
-            Err(AppError::Forbidden)
-        }
+        if u.is_admin() { Ok(u) } else { Err(AppError::Forbidden) }
     }
     pub fn require_teacher(&self) -> Result<&User, AppError> {
         let u = self.require_user()?;
-        if u.can_teach() {
-            Ok(u)
-        } else {
-            Err(AppError::Forbidden)
-        }
+        if u.can_teach() { Ok(u) } else { Err(AppError::Forbidden) }
     }
     /// An instant (epoch ms) in the viewer's time zone, e.g. "Tue, 24 Nov 2026, 14:00 CET".
     pub fn local_time(&self, ms: &i64) -> String {
@@ -128,11 +117,7 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
             let resp = err.into_response();
             match ctx {
                 Some(ctx) => {
-                    let page = resp
-                        .extensions()
-                        .get::<ErrorPage>()
-                        .cloned()
-                        .unwrap_or(page);
+                    let page = resp.extensions().get::<ErrorPage>().cloned().unwrap_or(page);
                     render_error(&ctx, &page, resp)
                 }
                 None => resp,
@@ -200,9 +185,7 @@ async fn build(state: &AppState, req: Request) -> Result<(Ctx, Request, bool), B
 
     let mut req = req;
     if !is_safe(req.method()) && !csrf_exempt(req.uri().path()) {
-        req = check_csrf(&ctx, req, new_csrf)
-            .await
-            .map_err(|e| (Some(ctx.clone()), e))?;
+        req = check_csrf(&ctx, req, new_csrf).await.map_err(|e| (Some(ctx.clone()), e))?;
     }
     req.extensions_mut().insert(ctx.clone());
     Ok((ctx, req, new_csrf))
@@ -222,15 +205,8 @@ async fn check_csrf(ctx: &Ctx, req: Request, new_cookie: bool) -> Result<Request
     if new_cookie {
         return Err(AppError::Csrf);
     }
-    if let Some(h) = header_str(
-        req.headers(),
-        header::HeaderName::from_static("x-csrf-token"),
-    ) {
-        return if ct_eq(h, &ctx.csrf) {
-            Ok(req)
-        } else {
-            Err(AppError::Csrf)
-        };
+    if let Some(h) = header_str(req.headers(), header::HeaderName::from_static("x-csrf-token")) {
+        return if ct_eq(h, &ctx.csrf) { Ok(req) } else { Err(AppError::Csrf) };
     }
     let is_form = header_str(req.headers(), header::CONTENT_TYPE)
         .is_some_and(|c| c.starts_with("application/x-www-form-urlencoded"));
