@@ -4,4 +4,5 @@
 #[macro_use]
 mod support;
 
+mod accounts;
 mod ops;
