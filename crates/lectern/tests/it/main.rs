@@ -6,3 +6,4 @@ mod support;
 
 mod accounts;
 mod ops;
+mod zoom_connection;
