@@ -352,6 +352,9 @@ pub fn complete_recording(shared: &Shared, meeting_id: i64) -> Result<(), String
             .unwrap_or_default();
         let obj =
             crate::api::reports::recording_json(shared, &m, &inst, &email).unwrap_or_default();
+        let mut obj = obj;
+        // The webhook schema has `type` as an integer (the REST schema as a string).
+        obj["type"] = serde_json::json!(m.kind);
         events::recording_completed(&w, &m, obj, now.as_millisecond())
     };
     shared.send(out);

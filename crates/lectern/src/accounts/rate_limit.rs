@@ -7,7 +7,8 @@ pub struct Limit {
     pub window_secs: i64,
 }
 
-pub const SIGN_IN_PER_IP: Limit = Limit { max: 20, window_secs: 300 };
+// Generous per IP: a whole classroom often shares one address behind NAT.
+pub const SIGN_IN_PER_IP: Limit = Limit { max: 300, window_secs: 300 };
 pub const SIGN_IN_PER_ACCOUNT: Limit = Limit { max: 5, window_secs: 300 };
 pub const RESET_PER_IP: Limit = Limit { max: 10, window_secs: 900 };
 pub const RESET_PER_ACCOUNT: Limit = Limit { max: 3, window_secs: 900 };

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, RawPathParams, RawQuery, State};
+use axum::extract::{OriginalUri, Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use jiff::Timestamp;
@@ -49,17 +49,17 @@ pub fn parse_input(body: &[u8], allowed_types: &[i64]) -> ApiResult<MeetingInput
     };
     let mut errs = vec![];
     let mut inp = MeetingInput::default();
-    let str_field =
-        |o: &Map<String, Value>, k: &str, max: usize, errs: &mut Vec<(String, String)>| match o
-            .get(k)
-        {
-            None | Some(Value::Null) => None,
-            Some(Value::String(s)) if s.chars().count() <= max => Some(s.clone()),
-            Some(_) => {
-                field_err(errs, k);
-                None
-            }
-        };
+    let str_field = |o: &Map<String, Value>,
+                     k: &str,
+                     max: usize,
+                     errs: &mut Vec<(String, String)>| match o.get(k) {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) if s.chars().count() <= max => Some(s.clone()),
+        Some(_) => {
+            field_err(errs, k);
+            None
+        }
+    };
     inp.topic = str_field(&o, "topic", 200, &mut errs);
     inp.agenda = str_field(&o, "agenda", 2000, &mut errs);
     inp.timezone = str_field(&o, "timezone", 64, &mut errs);
@@ -465,20 +465,22 @@ fn find_meeting(shared: &Shared, raw: &str, webinar: bool) -> ApiResult<Meeting>
     Ok(m.clone())
 }
 
-pub fn raw_param(p: &RawPathParams) -> String {
-    p.iter()
-        .next()
-        .map(|(_, v)| v.to_string())
-        .unwrap_or_default()
+/// The still percent-encoded `{meetingId}` segment of the original request path
+/// (axum's extractors decode once; Zoom's double-encoding rule needs the raw bytes).
+pub fn raw_segment(uri: &axum::http::Uri) -> String {
+    let segs: Vec<&str> = uri.path().split('/').collect();
+    // /v2/meetings/{id}..., /v2/webinars/{id}, /v2/past_meetings/{id}/..., /v2/report/meetings/{id}/...
+    let idx = if segs.get(2) == Some(&"report") { 4 } else { 3 };
+    segs.get(idx).map(|s| s.to_string()).unwrap_or_default()
 }
 
 pub async fn get_meeting(
     State(shared): State<Arc<Shared>>,
-    params: RawPathParams,
+    OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
 ) -> ApiResult<Json<Value>> {
     let caller = authenticate(&shared, &headers, Category::Light)?;
-    let raw = raw_param(&params);
+    let raw = raw_segment(&uri);
     let m = find_meeting(&shared, &raw, false)?;
     check_meeting_access(
         &caller,
@@ -501,12 +503,12 @@ pub async fn get_meeting(
 
 pub async fn update_meeting(
     State(shared): State<Arc<Shared>>,
-    params: RawPathParams,
+    OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<StatusCode> {
     let caller = authenticate(&shared, &headers, Category::Light)?;
-    let raw = raw_param(&params);
+    let raw = raw_segment(&uri);
     let m = find_meeting(&shared, &raw, false)?;
     check_meeting_access(
         &caller,
@@ -552,11 +554,11 @@ pub async fn update_meeting(
 
 pub async fn delete_meeting(
     State(shared): State<Arc<Shared>>,
-    params: RawPathParams,
+    OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
 ) -> ApiResult<StatusCode> {
     let caller = authenticate(&shared, &headers, Category::Light)?;
-    let raw = raw_param(&params);
+    let raw = raw_segment(&uri);
     let key = decode_meeting_key(&raw);
     let id: i64 = key.parse().map_err(|_| ApiError::meeting_not_found(&key))?;
     let m = find_meeting(&shared, &raw, false)?;

@@ -3,12 +3,12 @@
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{RawPathParams, RawQuery, State};
+use axum::extract::{OriginalUri, RawQuery, State};
 use axum::http::HeaderMap;
 use serde_json::{Value, json};
 
 use super::errors::{ApiError, ApiResult};
-use super::meetings::raw_param;
+use super::meetings::raw_segment;
 use super::{ScopeRule, authenticate, check_meeting_access, decode_meeting_key, query_map};
 use crate::Shared;
 use crate::clock::zoom_time;
@@ -74,7 +74,7 @@ fn duration_secs(p: &Participant, end: jiff::Timestamp) -> i64 {
 
 async fn participants(
     shared: Arc<Shared>,
-    params: RawPathParams,
+    OriginalUri(uri): OriginalUri,
     q: Option<String>,
     headers: HeaderMap,
     category: Category,
@@ -82,7 +82,7 @@ async fn participants(
     report: bool,
 ) -> ApiResult<Json<Value>> {
     let caller = authenticate(&shared, &headers, category)?;
-    let key = decode_meeting_key(&raw_param(&params));
+    let key = decode_meeting_key(&raw_segment(&uri));
     let (m, inst) = find_instance(&shared, &key)?;
     check_meeting_access(&caller, &m.host_id, &m.account_id, rule, &key, false)?;
     if report {
@@ -126,13 +126,13 @@ async fn participants(
 
 pub async fn past_participants(
     State(shared): State<Arc<Shared>>,
-    params: RawPathParams,
+    OriginalUri(uri): OriginalUri,
     RawQuery(q): RawQuery,
     headers: HeaderMap,
 ) -> ApiResult<Json<Value>> {
     participants(
         shared,
-        params,
+        OriginalUri(uri),
         q,
         headers,
         Category::Medium,
@@ -144,13 +144,13 @@ pub async fn past_participants(
 
 pub async fn report_participants(
     State(shared): State<Arc<Shared>>,
-    params: RawPathParams,
+    OriginalUri(uri): OriginalUri,
     RawQuery(q): RawQuery,
     headers: HeaderMap,
 ) -> ApiResult<Json<Value>> {
     participants(
         shared,
-        params,
+        OriginalUri(uri),
         q,
         headers,
         Category::Heavy,
@@ -196,7 +196,8 @@ pub fn recording_json(
         "host_id": m.host_id,
         "host_email": host_email,
         "topic": m.topic,
-        "type": m.kind,
+        // Zoom's REST schema has the recording's meeting type as a string enum ("1".."99").
+        "type": m.kind.to_string(),
         "start_time": zoom_time(inst.start),
         "timezone": m.timezone,
         "duration": (inst.end.as_second() - inst.start.as_second()) / 60,
@@ -211,11 +212,11 @@ pub fn recording_json(
 
 pub async fn recordings(
     State(shared): State<Arc<Shared>>,
-    params: RawPathParams,
+    OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
 ) -> ApiResult<Json<Value>> {
     let caller = authenticate(&shared, &headers, Category::Light)?;
-    let key = decode_meeting_key(&raw_param(&params));
+    let key = decode_meeting_key(&raw_segment(&uri));
     let (m, idx) = {
         let w = shared.world.lock();
         let (m, idx) = w

@@ -4,13 +4,13 @@ use std::sync::Arc;
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, RawPathParams, State};
+use axum::extract::{OriginalUri, Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
 use super::errors::{ApiError, ApiResult};
-use super::meetings::{insert_meeting, meeting_json, parse_input, raw_param};
+use super::meetings::{insert_meeting, meeting_json, parse_input, raw_segment};
 use super::{authenticate, check_meeting_access, count_daily, decode_meeting_key, resolve_user};
 use crate::Shared;
 use crate::model::{Category, Meeting, Plan, UserType};
@@ -62,11 +62,11 @@ fn find_webinar(shared: &Shared, raw: &str) -> ApiResult<Meeting> {
 
 pub async fn get_webinar(
     State(shared): State<Arc<Shared>>,
-    params: RawPathParams,
+    OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
 ) -> ApiResult<Json<Value>> {
     let caller = authenticate(&shared, &headers, Category::Light)?;
-    let raw = raw_param(&params);
+    let raw = raw_segment(&uri);
     let m = find_webinar(&shared, &raw)?;
     check_meeting_access(
         &caller,
@@ -87,11 +87,11 @@ pub async fn get_webinar(
 
 pub async fn delete_webinar(
     State(shared): State<Arc<Shared>>,
-    params: RawPathParams,
+    OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
 ) -> ApiResult<StatusCode> {
     let caller = authenticate(&shared, &headers, Category::Light)?;
-    let raw = raw_param(&params);
+    let raw = raw_segment(&uri);
     let key = decode_meeting_key(&raw);
     if key.parse::<i64>().is_err() {
         return Err(ApiError::invalid_param("Invalid webinar ID."));

@@ -1,0 +1,126 @@
+//! Issue 2's benchmark: 200 students signed in; an enrolled student's course page at 64
+//! connections, against `/healthz` measured in the same run.
+
+use lectern::accounts::{self, NewUser, Role};
+use lectern::db::now_ms;
+use lectern::schools::{self, NewSchool};
+
+use crate::load::{self, Options};
+use crate::setup::{self, Target};
+
+const PASSWORD: &str = "bench-password-123";
+
+pub async fn run(target: Target, students: usize, opts: &Options) -> anyhow::Result<()> {
+    let app = setup::start(&target).await?;
+    let db = &app.state.db;
+    let school = schools::create(db, NewSchool { slug: "bench", name: "Bench School", is_default: true }).await?;
+    let instructor = accounts::create_user(
+        db,
+        NewUser {
+            school_id: school,
+            email: "teacher@bench.test",
+            display_name: "Teacher",
+            password: PASSWORD,
+            role: Role::Instructor,
+            timezone: "Europe/Berlin",
+            language: None,
+        },
+    )
+    .await?;
+    let course_slug = seed_course(db, school, instructor).await?;
+    let mut emails = Vec::new();
+    for i in 0..students {
+        let email = format!("student{i}@bench.test");
+        let id = accounts::create_user(
+            db,
+            NewUser {
+                school_id: school,
+                email: &email,
+                display_name: &format!("Student {i}"),
+                password: PASSWORD,
+                role: Role::Student,
+                timezone: "America/New_York",
+                language: None,
+            },
+        )
+        .await?;
+        sqlx::query("INSERT INTO enrollments (school_id, course_id, user_id, enrolled_at) SELECT $1, id, $2, $3 FROM courses WHERE slug = $4")
+            .bind(school)
+            .bind(id)
+            .bind(now_ms())
+            .bind(&course_slug)
+            .execute(&db.pool)
+            .await?;
+        emails.push(email);
+    }
+    let mut clients = Vec::new();
+    for e in &emails {
+        clients.push(setup::sign_in(&app.base, e, PASSWORD).await?);
+    }
+    let course_url = format!("{}/courses/{course_slug}", app.base);
+    // Warm-up, and a check that the page really is the enrolled view.
+    let probe = clients[0].get(&course_url).send().await?;
+    anyhow::ensure!(probe.status().is_success(), "course page answered {}", probe.status());
+
+    println!("\n{} — {} students signed in, {} connections, {:?} per endpoint", app.label, students, opts.connections, opts.duration);
+    let health = load::run("GET /healthz", &clients, &format!("{}/healthz", app.base), opts).await;
+    health.print();
+    let course = load::run("GET /courses/{slug} (enrolled)", &clients, &course_url, opts).await;
+    course.print();
+    println!("  course page throughput = {:.3} × /healthz", course.rps() / health.rps());
+    println!("  target: course page p99 < 25 ms → {}", if course.p99_ms < 25.0 { "met" } else { "NOT met" });
+    app.stop().await;
+    Ok(())
+}
+
+/// A published course with a handful of lessons, written with plain SQL so the benchmark
+/// depends only on the schema.
+async fn seed_course(db: &lectern::db::Db, school: i64, instructor: i64) -> anyhow::Result<String> {
+    let now = now_ms();
+    let slug = "benchmark-course".to_string();
+    let course: i64 = sqlx::query_scalar(
+        "INSERT INTO courses (school_id, slug, title, description, status, created_at, updated_at) VALUES ($1, $2, 'Benchmark course', 'A course for measuring.', 'published', $3, $3) RETURNING id",
+    )
+    .bind(school)
+    .bind(&slug)
+    .bind(now)
+    .fetch_one(&db.pool)
+    .await?;
+    sqlx::query("INSERT INTO course_instructors (school_id, course_id, user_id) VALUES ($1, $2, $3)")
+        .bind(school)
+        .bind(course)
+        .bind(instructor)
+        .execute(&db.pool)
+        .await?;
+    for (pos, (kind, title)) in [
+        ("video", "Welcome video"),
+        ("document", "Reading"),
+        ("external_link", "Further reading"),
+        ("document", "Summary"),
+    ]
+    .iter()
+    .enumerate()
+    {
+        sqlx::query(
+            "INSERT INTO lessons (school_id, course_id, position, kind, title, required, body, url, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, 1, '# Hello', 'https://example.com/x', $6, $6)",
+        )
+        .bind(school)
+        .bind(course)
+        .bind(pos as i64 + 1)
+        .bind(*kind)
+        .bind(*title)
+        .bind(now)
+        .execute(&db.pool)
+        .await?;
+    }
+    sqlx::query(
+        "INSERT INTO lessons (school_id, course_id, position, kind, title, required, body, starts_at, timezone, local_start, duration_min, created_at, updated_at) VALUES ($1, $2, 5, 'live_session', 'Live Q&A', 1, 'Agenda', $3, 'Europe/Berlin', '2026-12-01T18:00', 120, $4, $4)",
+    )
+    .bind(school)
+    .bind(course)
+    .bind(now + 86_400_000)
+    .bind(now)
+    .execute(&db.pool)
+    .await?;
+    Ok(slug)
+}

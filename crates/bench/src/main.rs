@@ -1,0 +1,67 @@
+//! Lectern load benchmarks. Each scenario starts the real app in this (release) process on
+//! SQLite and on PostgreSQL, measures a baseline endpoint and the endpoint under study in
+//! the same run, and prints throughput, p50/p99 and the ratio to the baseline.
+//!
+//!     cargo run --release -p lectern-bench -- foundation
+//!     LECTERN_BENCH_PG=postgres://postgres@127.0.0.1:5432/test cargo run --release -p lectern-bench -- foundation
+
+mod foundation;
+mod load;
+mod setup;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(about = "Lectern load benchmarks")]
+struct Cli {
+    #[command(subcommand)]
+    scenario: Scenario,
+    /// Concurrent connections.
+    #[arg(long, default_value_t = 64, global = true)]
+    connections: usize,
+    /// Seconds to measure each endpoint.
+    #[arg(long, default_value_t = 10, global = true)]
+    seconds: u64,
+    /// Only this database: sqlite or postgres (default: both; postgres needs LECTERN_BENCH_PG).
+    #[arg(long, global = true)]
+    db: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum Scenario {
+    /// 200 signed-in students load an enrolled course page, against /healthz.
+    Foundation {
+        #[arg(long, default_value_t = 200)]
+        students: usize,
+    },
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let pg = std::env::var("LECTERN_BENCH_PG")
+        .ok()
+        .or_else(|| std::env::var("LECTERN_TEST_DATABASE_URL").ok());
+    let mut targets: Vec<setup::Target> = Vec::new();
+    if cli.db.as_deref() != Some("postgres") {
+        targets.push(setup::Target::Sqlite);
+    }
+    if cli.db.as_deref() != Some("sqlite") {
+        match &pg {
+            Some(url) => targets.push(setup::Target::Postgres(url.clone())),
+            None => eprintln!("(skipping PostgreSQL: set LECTERN_BENCH_PG=postgres://...)"),
+        }
+    }
+    let opts = load::Options {
+        connections: cli.connections,
+        duration: std::time::Duration::from_secs(cli.seconds),
+    };
+    match cli.scenario {
+        Scenario::Foundation { students } => {
+            for t in targets {
+                foundation::run(t, students, &opts).await?;
+            }
+        }
+    }
+    Ok(())
+}

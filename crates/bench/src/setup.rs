@@ -1,0 +1,112 @@
+//! Starts the app in-process on a fresh database and seeds what a scenario needs.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use lectern::app::AppState;
+use lectern::config::Config;
+use lectern::db::Db;
+use lectern::server::Running;
+
+pub enum Target {
+    Sqlite,
+    Postgres(String),
+}
+
+pub struct App {
+    pub state: AppState,
+    pub running: Running,
+    pub base: String,
+    pub label: &'static str,
+    _dir: Option<TempDir>,
+    pg_cleanup: Option<(String, String)>,
+}
+
+pub struct TempDir(std::path::PathBuf);
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+pub async fn start(target: &Target) -> anyhow::Result<App> {
+    let id = uuid::Uuid::new_v4().simple().to_string();
+    let (url, dir, pg_cleanup, label) = match target {
+        Target::Sqlite => {
+            let dir = std::env::temp_dir().join(format!("lectern-bench-{id}"));
+            std::fs::create_dir_all(&dir)?;
+            let url = format!("sqlite://{}/bench.db", dir.display());
+            (url, Some(TempDir(dir)), None, "SQLite")
+        }
+        Target::Postgres(base) => {
+            let schema = format!("bench_{id}");
+            let admin = Db::connect(base, 1).await?;
+            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
+                .execute(&admin.pool)
+                .await?;
+            let sep = if base.contains('?') { '&' } else { '?' };
+            let url = format!("{base}{sep}options=-c%20search_path%3D{schema}");
+            (url, None, Some((base.clone(), schema)), "PostgreSQL")
+        }
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let mut env: HashMap<&'static str, String> = HashMap::new();
+    env.insert("LECTERN_SECRET_KEY", lectern::config::generate_secret_key());
+    env.insert("DATABASE_URL", url.clone());
+    env.insert("LECTERN_BIND", addr.to_string());
+    env.insert("LECTERN_LOG", "warn".into());
+    env.insert("LECTERN_DB_MAX_CONNECTIONS", "16".into());
+    let config = Config::from_source(&env)?;
+    lectern::telemetry::init(&config.log_filter, config.log_format);
+    let db = Db::connect(&url, config.db_max_connections).await?;
+    db.migrate().await?;
+    let state = AppState::new(config, db)?;
+    let running = lectern::server::start(state.clone(), listener, false, Duration::from_secs(5)).await?;
+    Ok(App {
+        state,
+        running,
+        base: format!("http://{addr}"),
+        label,
+        _dir: dir,
+        pg_cleanup,
+    })
+}
+
+impl App {
+    pub async fn stop(self) {
+        self.running.stop().await;
+        if let Some((base, schema)) = self.pg_cleanup
+            && let Ok(admin) = Db::connect(&base, 1).await
+        {
+            let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE")))
+                .execute(&admin.pool)
+                .await;
+        }
+    }
+}
+
+/// Signs a user in through the real sign-in form and returns a client holding the session.
+pub async fn sign_in(base: &str, email: &str, password: &str) -> anyhow::Result<reqwest::Client> {
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .pool_max_idle_per_host(4)
+        .build()?;
+    let page = client.get(format!("{base}/signin")).send().await?.text().await?;
+    let csrf = hidden_value(&page, "_csrf").ok_or_else(|| anyhow::anyhow!("no CSRF field on /signin"))?;
+    let resp = client
+        .post(format!("{base}/signin"))
+        .form(&[("_csrf", csrf.as_str()), ("email", email), ("password", password), ("next", "/")])
+        .send()
+        .await?;
+    anyhow::ensure!(resp.status().is_redirection(), "sign-in of {email} failed: {}", resp.status());
+    Ok(client)
+}
+
+fn hidden_value(html: &str, name: &str) -> Option<String> {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html.find(&marker)? + marker.len();
+    let end = html[start..].find('"')?;
+    Some(html[start..start + end].to_string())
+}

@@ -1,0 +1,8 @@
+//! Lectern's one integration-test binary. `support` starts the real app; every test below
+//! runs on SQLite and on PostgreSQL (`db_test!`). See crates/lectern/TESTING.md.
+
+#[macro_use]
+mod support;
+
+mod accounts;
+mod ops;

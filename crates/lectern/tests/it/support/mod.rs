@@ -1,0 +1,453 @@
+//! The integration-test harness: a real Lectern (router, middleware, worker) on
+//! 127.0.0.1:0 against a fresh database, HTTP clients with cookie jars, an SMTP sink and a
+//! headless browser.
+//!
+//! Every test runs twice through [`db_test!`]: on a fresh SQLite file and on a fresh
+//! PostgreSQL schema (when `LECTERN_TEST_DATABASE_URL` is set; skipped loudly otherwise).
+
+#![allow(dead_code)]
+
+pub mod bin;
+pub mod browser;
+pub mod client;
+pub mod mail;
+pub mod smtp;
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use lectern::accounts::{self, NewUser, Role};
+use lectern::app::AppState;
+use lectern::config::{Config, generate_secret_key};
+use lectern::db::{Backend, Db};
+use lectern::schools::{self, NewSchool, School};
+use lectern::server::{self, Running};
+
+#[allow(unused_imports)]
+pub use client::{Resp, TestClient};
+pub use smtp::SmtpSink;
+
+/// The password of every seeded test user.
+pub const PASSWORD: &str = "correct horse battery staple";
+
+pub const PG_ENV: &str = "LECTERN_TEST_DATABASE_URL";
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DbKind {
+    Sqlite,
+    Postgres,
+}
+
+/// The PostgreSQL server URL for tests, if configured.
+pub fn pg_base_url() -> Option<String> {
+    std::env::var(PG_ENV).ok().filter(|s| !s.trim().is_empty())
+}
+
+/// Prints a loud skip line when PostgreSQL is not configured; `true` when it is.
+pub fn pg_available(test: &str) -> bool {
+    if pg_base_url().is_some() {
+        return true;
+    }
+    eprintln!("\n*** SKIPPED {test} on PostgreSQL: {PG_ENV} is not set (CI sets it) ***\n");
+    false
+}
+
+/// Runs a test body once per database: `mod name { fn sqlite(); fn postgres(); }`.
+///
+/// - `db_test!(name, |app| async move { ... })`: `app` is a started default [`TestApp`].
+/// - `db_test!(name, builder |b| async move { ... })`: `b` is a [`TestAppBuilder`] to
+///   configure (`.with_smtp()`, `.with_worker()`, ...) and `.start().await` yourself.
+macro_rules! db_test {
+    ($name:ident, |$app:ident| $body:expr) => {
+        db_test!(@gen $name, kind => {
+            let $app = crate::support::TestApp::builder(kind).start().await;
+            $body.await
+        });
+    };
+    ($name:ident, builder |$b:ident| $body:expr) => {
+        db_test!(@gen $name, kind => {
+            let $b = crate::support::TestApp::builder(kind);
+            $body.await
+        });
+    };
+    (@gen $name:ident, $kind:ident => $run:block) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let $kind = crate::support::DbKind::Sqlite;
+                $run
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if !crate::support::pg_available(concat!(module_path!(), "::postgres")) {
+                    return;
+                }
+                let $kind = crate::support::DbKind::Postgres;
+                $run
+            }
+        }
+    };
+}
+
+/// A fresh, empty database: a SQLite file in a temporary folder, or a PostgreSQL schema
+/// `t_<uuid>` reached through `options=-c search_path=...`. Removed on drop.
+pub struct TestDb {
+    pub kind: DbKind,
+    pub url: String,
+    dir: Option<tempfile::TempDir>,
+    pg: Option<(String, String)>,
+}
+
+impl TestDb {
+    pub async fn new(kind: DbKind) -> TestDb {
+        match kind {
+            DbKind::Sqlite => {
+                let dir = tempfile::tempdir().expect("temp dir");
+                let url = format!("sqlite://{}/lectern.db", dir.path().display());
+                TestDb {
+                    kind,
+                    url,
+                    dir: Some(dir),
+                    pg: None,
+                }
+            }
+            DbKind::Postgres => {
+                let base = pg_base_url().expect("LECTERN_TEST_DATABASE_URL");
+                let schema = format!("t_{}", uuid::Uuid::new_v4().simple());
+                let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&base)
+                    .await
+                    .unwrap_or_else(|e| panic!("cannot connect to {PG_ENV}={base}: {e}"));
+                sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
+                    .execute(&mut conn)
+                    .await
+                    .expect("create schema");
+                let _ = sqlx::Connection::close(conn).await;
+                let sep = if base.contains('?') { '&' } else { '?' };
+                let url = format!("{base}{sep}options=-c%20search_path%3D{schema}");
+                TestDb {
+                    kind,
+                    url,
+                    dir: None,
+                    pg: Some((base, schema)),
+                }
+            }
+        }
+    }
+
+    pub async fn connect(&self) -> Db {
+        Db::connect(&self.url, 8)
+            .await
+            .expect("connect to the test database")
+    }
+
+    /// The SQLite file's folder (for binaries that want a place to write).
+    pub fn dir(&self) -> Option<&std::path::Path> {
+        self.dir.as_ref().map(|d| d.path())
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let Some((base, schema)) = self.pg.take() else {
+            return;
+        };
+        // Drop runs inside the test's runtime; use a thread with its own.
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            rt.block_on(async move {
+                let Ok(mut conn) = <sqlx::PgConnection as sqlx::Connection>::connect(&base).await
+                else {
+                    return;
+                };
+                let sql =
+                    format!("SET lock_timeout = '5s'; DROP SCHEMA IF EXISTS {schema} CASCADE");
+                if let Err(e) = sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+                    .execute(&mut conn)
+                    .await
+                {
+                    eprintln!("warning: could not drop test schema {schema}: {e}");
+                }
+                let _ = sqlx::Connection::close(conn).await;
+            });
+        })
+        .join();
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct TestUser {
+    pub id: i64,
+    pub school_id: i64,
+    pub email: String,
+    pub name: String,
+    pub password: String,
+    pub role: Role,
+}
+
+pub struct TestAppBuilder {
+    kind: DbKind,
+    worker: bool,
+    smtp: bool,
+    poll: Duration,
+    env: HashMap<&'static str, String>,
+}
+
+impl TestAppBuilder {
+    pub fn kind(&self) -> DbKind {
+        self.kind
+    }
+    /// Runs the job worker in the background (default: off; use `app.drain_jobs()`).
+    pub fn with_worker(mut self) -> Self {
+        self.worker = true;
+        self
+    }
+    /// Starts an [`SmtpSink`] and points `SMTP_URL` at it.
+    pub fn with_smtp(mut self) -> Self {
+        self.smtp = true;
+        self
+    }
+    /// Worker poll interval (default 100 ms).
+    pub fn poll(mut self, d: Duration) -> Self {
+        self.poll = d;
+        self
+    }
+    /// Any extra configuration variable.
+    pub fn env(mut self, key: &'static str, value: impl Into<String>) -> Self {
+        self.env.insert(key, value.into());
+        self
+    }
+
+    pub async fn start(self) -> TestApp {
+        let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+        let test_db = TestDb::new(self.kind).await;
+        let db = test_db.connect().await;
+        db.migrate().await.expect("migrate");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let base_url = format!("http://{addr}");
+        let smtp = if self.smtp {
+            Some(SmtpSink::start().await)
+        } else {
+            None
+        };
+        let mut env = self.env;
+        env.entry("LECTERN_SECRET_KEY")
+            .or_insert_with(generate_secret_key);
+        env.insert("DATABASE_URL", test_db.url.clone());
+        env.insert("LECTERN_BIND", addr.to_string());
+        env.entry("LECTERN_BASE_URL")
+            .or_insert_with(|| base_url.clone());
+        if let Some(s) = &smtp {
+            env.insert("SMTP_URL", s.url());
+        }
+        let config = Config::from_source(&env).expect("test config");
+        let state = AppState::new(config, db.clone()).expect("state");
+
+        let school_id = schools::create(
+            &db,
+            NewSchool {
+                slug: "test",
+                name: "Test School",
+                is_default: true,
+            },
+        )
+        .await
+        .expect("school");
+        let school = schools::by_slug(&db, "test")
+            .await
+            .expect("school")
+            .expect("school");
+        let (admin, instructor, student) = tokio::join!(
+            create_user(
+                &db,
+                school_id,
+                "admin@test.example",
+                "Ada Admin",
+                Role::Admin
+            ),
+            create_user(
+                &db,
+                school_id,
+                "instructor@test.example",
+                "Ines Instructor",
+                Role::Instructor
+            ),
+            create_user(
+                &db,
+                school_id,
+                "student@test.example",
+                "Sam Student",
+                Role::Student
+            ),
+        );
+        let running = server::start(state.clone(), listener, self.worker, self.poll)
+            .await
+            .expect("server start");
+        TestApp {
+            kind: self.kind,
+            addr,
+            base_url,
+            state,
+            db,
+            school,
+            admin,
+            instructor,
+            student,
+            smtp,
+            running: Some(running),
+            test_db,
+        }
+    }
+}
+
+pub async fn create_user(db: &Db, school_id: i64, email: &str, name: &str, role: Role) -> TestUser {
+    let id = accounts::create_user(
+        db,
+        NewUser {
+            school_id,
+            email,
+            display_name: name,
+            password: PASSWORD,
+            role,
+            timezone: "Europe/Berlin",
+            language: None,
+        },
+    )
+    .await
+    .unwrap_or_else(|e| panic!("create user {email}: {e}"));
+    TestUser {
+        id,
+        school_id,
+        email: email.to_string(),
+        name: name.to_string(),
+        password: PASSWORD.to_string(),
+        role,
+    }
+}
+
+/// A running app. Fields drop in order, so the database goes last.
+pub struct TestApp {
+    pub kind: DbKind,
+    pub addr: SocketAddr,
+    /// `http://127.0.0.1:<port>`, also the configured public base URL.
+    pub base_url: String,
+    pub state: AppState,
+    pub db: Db,
+    /// The default school ("test"), with the three users below.
+    pub school: School,
+    pub admin: TestUser,
+    pub instructor: TestUser,
+    pub student: TestUser,
+    pub smtp: Option<SmtpSink>,
+    running: Option<Running>,
+    pub test_db: TestDb,
+}
+
+impl TestApp {
+    pub fn builder(kind: DbKind) -> TestAppBuilder {
+        TestAppBuilder {
+            kind,
+            worker: false,
+            smtp: false,
+            poll: Duration::from_millis(100),
+            env: HashMap::new(),
+        }
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.db.backend
+    }
+
+    /// An anonymous browser-like client (cookie jar, no redirects followed).
+    pub fn client(&self) -> TestClient {
+        TestClient::new(&self.base_url)
+    }
+
+    /// A client already signed in as `user`.
+    pub async fn signed_in(&self, user: &TestUser) -> TestClient {
+        let c = self.client();
+        c.signin(&user.email, &user.password).await;
+        c
+    }
+
+    /// Runs every due job now, in this task; returns how many ran.
+    pub async fn drain_jobs(&self) -> usize {
+        lectern::jobs::worker::drain(&self.state).await
+    }
+
+    /// A second school reachable by `host` (a custom domain).
+    pub async fn create_school(&self, slug: &str, name: &str, host: &str) -> School {
+        let id = schools::create(
+            &self.db,
+            NewSchool {
+                slug,
+                name,
+                is_default: false,
+            },
+        )
+        .await
+        .expect("school");
+        assert!(
+            schools::add_domain(&self.db, id, host)
+                .await
+                .expect("domain")
+        );
+        schools::by_slug(&self.db, slug)
+            .await
+            .expect("school")
+            .expect("school")
+    }
+
+    pub async fn create_user(
+        &self,
+        school_id: i64,
+        email: &str,
+        name: &str,
+        role: Role,
+    ) -> TestUser {
+        create_user(&self.db, school_id, email, name, role).await
+    }
+
+    /// Graceful shutdown: stops accepting, lets the worker finish the job in hand.
+    pub async fn stop(&mut self) {
+        if let Some(r) = self.running.take() {
+            r.stop().await;
+        }
+    }
+
+    /// One integer from the database (`SELECT COUNT(*) ...` and the like).
+    pub async fn scalar(&self, sql: &'static str) -> i64 {
+        sqlx::query_scalar::<_, i64>(sql)
+            .fetch_one(&self.db.pool)
+            .await
+            .expect(sql)
+    }
+}
+
+/// Polls `f` every 20 ms until it returns `Some`, or panics after `timeout`.
+pub async fn eventually<T, F, Fut>(what: &str, timeout: Duration, mut f: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = tokio::time::Instant::now() + timeout;
+    loop {
+        if let Some(v) = f().await {
+            return v;
+        }
+        if tokio::time::Instant::now() > deadline {
+            panic!("timed out after {timeout:?} waiting for {what}");
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}

@@ -1,0 +1,246 @@
+//! Faithfulness: requests the simulator accepts, responses it produces and webhook payloads
+//! it emits validate against fragments of Zoom's OpenAPI (schemas/*.json, from extract.py).
+mod common;
+
+use common::*;
+use reqwest::Method;
+use serde_json::{Value, json};
+use zoom_sim::Plan;
+
+const REST: &str = include_str!("../schemas/rest.json");
+const HOOKS: &str = include_str!("../schemas/webhooks.json");
+
+/// A validator for the extracted subset: type, required, enum, properties, items, oneOf/anyOf.
+fn validate(v: &Value, s: &Value, path: &str, errs: &mut Vec<String>) {
+    if let Some(alts) = s
+        .get("oneOf")
+        .or_else(|| s.get("anyOf"))
+        .and_then(Value::as_array)
+        && !alts.is_empty()
+        && !alts.iter().any(|a| {
+            let mut e = vec![];
+            validate(v, a, path, &mut e);
+            e.is_empty()
+        })
+    {
+        errs.push(format!("{path}: matches no alternative"));
+    }
+    if let Some(t) = s.get("type") {
+        let types: Vec<&str> = match t {
+            Value::String(t) => vec![t.as_str()],
+            Value::Array(a) => a.iter().filter_map(Value::as_str).collect(),
+            _ => vec![],
+        };
+        let ok = types.iter().any(|t| match *t {
+            "string" => v.is_string(),
+            "integer" => v.is_i64() || v.is_u64(),
+            "number" => v.is_number(),
+            "boolean" => v.is_boolean(),
+            "object" => v.is_object(),
+            "array" => v.is_array(),
+            "null" => v.is_null(),
+            _ => true,
+        });
+        if !ok {
+            errs.push(format!("{path}: expected {types:?}, got {v}"));
+            return;
+        }
+    }
+    if let Some(e) = s.get("enum").and_then(Value::as_array)
+        && !v.is_null()
+        && !e.contains(v)
+        // Zoom's enums for ints are sometimes strings in the spec; compare loosely.
+        && !e.iter().any(|x| x.as_str() == Some(&v.to_string()))
+    {
+        errs.push(format!("{path}: {v} not in {e:?}"));
+    }
+    if let Some(o) = v.as_object() {
+        if let Some(req) = s.get("required").and_then(Value::as_array) {
+            for r in req.iter().filter_map(Value::as_str) {
+                if !o.contains_key(r) {
+                    errs.push(format!("{path}: missing required {r}"));
+                }
+            }
+        }
+        if let Some(props) = s.get("properties").and_then(Value::as_object) {
+            for (k, sub) in props {
+                if let Some(x) = o.get(k) {
+                    validate(x, sub, &format!("{path}.{k}"), errs);
+                }
+            }
+        }
+    }
+    if let (Some(a), Some(items)) = (v.as_array(), s.get("items")) {
+        for (i, x) in a.iter().enumerate() {
+            validate(x, items, &format!("{path}[{i}]"), errs);
+        }
+    }
+}
+
+fn check(schemas: &Value, name: &str, v: &Value) {
+    let s = schemas
+        .get(name)
+        .unwrap_or_else(|| panic!("no schema {name}"));
+    assert!(s.get("properties").is_some(), "empty fragment {name}");
+    let mut errs = vec![];
+    validate(v, s, name, &mut errs);
+    assert!(errs.is_empty(), "{name}: {errs:#?}\n{v}");
+}
+
+#[test]
+fn validator_rejects_wrong_shapes() {
+    let s = json!({"type": "object", "required": ["id"], "properties": {"id": {"type": "integer"}, "status": {"type": "string", "enum": ["a"]}, "xs": {"type": "array", "items": {"type": "string"}}}});
+    for bad in [
+        json!({}),
+        json!({"id": "1"}),
+        json!({"id": 1, "status": "b"}),
+        json!({"id": 1, "xs": [1]}),
+    ] {
+        let mut e = vec![];
+        validate(&bad, &s, "t", &mut e);
+        assert!(!e.is_empty(), "{bad}");
+    }
+}
+
+#[tokio::test]
+async fn rest_requests_and_responses_match_zoom_schemas() {
+    let rest: Value = serde_json::from_str(REST).unwrap();
+    let w = world_with(
+        Plan::Business,
+        {
+            let mut s = granular_scopes();
+            s.push("report:read:list_meeting_participants:admin".into());
+            s.push("user:read:list_users:admin".into());
+            s
+        },
+        None,
+    )
+    .await;
+    w.sim.set_rate_limits(false);
+    let tok = w.token().await;
+    let body = json!({"topic": "Schema", "type": 2, "start_time": "2099-03-01T09:00:00", "timezone": "Europe/Paris",
+                      "duration": 90, "agenda": "marker", "password": "abc123",
+                      "settings": {"join_before_host": false, "waiting_room": true, "approval_type": 2,
+                                   "auto_recording": "cloud", "audio": "both", "mute_upon_entry": true}});
+    check(&rest, "meetingCreate.request", &body);
+    let (s, _, m) = w
+        .send(Method::POST, &tok, "/users/me/meetings", Some(body))
+        .await;
+    assert_eq!(s, 201);
+    check(&rest, "meetingCreate.201", &m);
+    let id = m["id"].as_i64().unwrap();
+    check(
+        &rest,
+        "meeting.200",
+        &w.get(&tok, &format!("/meetings/{id}")).await.2,
+    );
+    check(
+        &rest,
+        "meetings.200",
+        &w.get(&tok, "/users/me/meetings").await.2,
+    );
+    let patch = json!({"agenda": "new", "duration": 30});
+    check(&rest, "meetingUpdate.request", &patch);
+    assert_eq!(
+        w.send(Method::PATCH, &tok, &format!("/meetings/{id}"), Some(patch))
+            .await
+            .0,
+        204
+    );
+    check(&rest, "user.200", &w.get(&tok, "/users/me").await.2);
+    check(&rest, "users.200", &w.get(&tok, "/users").await.2);
+    check(
+        &rest,
+        "userToken.200",
+        &w.get(&tok, "/users/me/token?type=zak").await.2,
+    );
+
+    let wb = json!({"topic": "Web", "type": 5, "duration": 60});
+    check(&rest, "webinarCreate.request", &wb);
+    let (s, _, web) = w
+        .send(Method::POST, &tok, "/users/me/webinars", Some(wb))
+        .await;
+    assert_eq!(s, 201);
+    check(&rest, "webinarCreate.201", &web);
+    check(
+        &rest,
+        "webinar.200",
+        &w.get(&tok, &format!("/webinars/{}", web["id"])).await.2,
+    );
+
+    w.sim.host_joins(id);
+    w.sim.participant_join(id, "Stu", "stu@example.com", "ck");
+    w.sim.complete_recording(id);
+    check(
+        &rest,
+        "pastMeetingParticipants.200",
+        &w.get(&tok, &format!("/past_meetings/{id}/participants"))
+            .await
+            .2,
+    );
+    check(
+        &rest,
+        "reportMeetingParticipants.200",
+        &w.get(&tok, &format!("/report/meetings/{id}/participants"))
+            .await
+            .2,
+    );
+    check(
+        &rest,
+        "recordingGet.200",
+        &w.get(&tok, &format!("/meetings/{id}/recordings")).await.2,
+    );
+}
+
+#[tokio::test]
+async fn webhook_payloads_match_zoom_schemas() {
+    let hooks: Value = serde_json::from_str(HOOKS).unwrap();
+    let rx = receiver().await;
+    let w = world_with(Plan::Business, granular_scopes(), Some(rx.url.clone())).await;
+    let tok = w.token().await;
+    let id = w.create_meeting(&tok, json!({"topic": "Hooks"})).await["id"]
+        .as_i64()
+        .unwrap();
+    w.sim.host_joins(id);
+    w.sim.participant_join(id, "Stu", "", "ck");
+    w.sim.participant_leave(id, "ck");
+    w.sim.end_meeting(id);
+    w.sim.complete_recording(id);
+    let (s, _, web) = w
+        .send(
+            Method::POST,
+            &tok,
+            "/users/me/webinars",
+            Some(json!({"topic": "W"})),
+        )
+        .await;
+    assert_eq!(s, 201);
+    let wid = web["id"].as_i64().unwrap();
+    w.sim.host_joins(wid);
+    w.sim.end_meeting(wid);
+    w.send(Method::DELETE, &tok, &format!("/meetings/{id}"), None)
+        .await;
+    w.sim.deauthorize(CLIENT_ID, &w.user);
+    let expected = [
+        "meeting.created",
+        "meeting.started",
+        "meeting.participant_joined",
+        "meeting.participant_left",
+        "meeting.ended",
+        "recording.completed",
+        "webinar.started",
+        "webinar.ended",
+        "meeting.deleted",
+        "app_deauthorized",
+    ];
+    for e in expected {
+        rx.wait_for(1, e).await;
+    }
+    for ev in rx.events() {
+        let name = ev["event"].as_str().unwrap().to_string();
+        if name == "endpoint.url_validation" || name.starts_with("webinar.participant") {
+            continue;
+        }
+        check(&hooks, &name, &ev);
+    }
+}
