@@ -23,16 +23,34 @@ use crate::web::{AppError, AppResult, Ctx, FieldErrors, Form, render};
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/teach", get(teach_home))
-        .route("/teach/courses/new", get(new_course_page).post(create_course))
+        .route(
+            "/teach/courses/new",
+            get(new_course_page).post(create_course),
+        )
         .route("/teach/courses/{id}", get(editor_page).post(save_course))
         .route("/teach/courses/{id}/publish", post(publish))
         .route("/teach/courses/{id}/unpublish", post(unpublish))
         .route("/teach/courses/{id}/instructors", post(add_instructor))
-        .route("/teach/courses/{id}/instructors/{user_id}/remove", post(remove_instructor))
-        .route("/teach/courses/{id}/lessons/new", get(new_lesson_page).post(create_lesson))
-        .route("/teach/courses/{id}/lessons/{lesson_id}", get(edit_lesson_page).post(save_lesson))
-        .route("/teach/courses/{id}/lessons/{lesson_id}/move", post(move_lesson))
-        .route("/teach/courses/{id}/lessons/{lesson_id}/delete", post(delete_lesson))
+        .route(
+            "/teach/courses/{id}/instructors/{user_id}/remove",
+            post(remove_instructor),
+        )
+        .route(
+            "/teach/courses/{id}/lessons/new",
+            get(new_lesson_page).post(create_lesson),
+        )
+        .route(
+            "/teach/courses/{id}/lessons/{lesson_id}",
+            get(edit_lesson_page).post(save_lesson),
+        )
+        .route(
+            "/teach/courses/{id}/lessons/{lesson_id}/move",
+            post(move_lesson),
+        )
+        .route(
+            "/teach/courses/{id}/lessons/{lesson_id}/delete",
+            post(delete_lesson),
+        )
 }
 
 const MAX_TITLE: usize = 200;
@@ -43,7 +61,9 @@ const MAX_TITLE: usize = 200;
 async fn managed_course(state: &AppState, ctx: &Ctx, id: &str) -> AppResult<Course> {
     let user = ctx.require_user()?;
     let id = parse_id(id)?;
-    let course = super::by_id(&state.db, ctx.school.id, id).await?.ok_or(AppError::NotFound)?;
+    let course = super::by_id(&state.db, ctx.school.id, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     if !super::can_manage(&state.db, user, &course).await? {
         return Err(AppError::Forbidden);
     }
@@ -122,10 +142,18 @@ struct NewCoursePage {
 
 async fn new_course_page(ctx: Ctx) -> AppResult<Html<String>> {
     ctx.require_teacher()?;
-    render(&NewCoursePage { ctx, form: CourseForm::default(), errors: FieldErrors::default() })
+    render(&NewCoursePage {
+        ctx,
+        form: CourseForm::default(),
+        errors: FieldErrors::default(),
+    })
 }
 
-async fn create_course(State(state): State<AppState>, ctx: Ctx, Form(form): Form<CourseForm>) -> AppResult<Response> {
+async fn create_course(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(form): Form<CourseForm>,
+) -> AppResult<Response> {
     let user = ctx.require_teacher()?;
     let errors = form.validate(&ctx);
     if !errors.is_empty() {
@@ -167,7 +195,11 @@ impl EditorPage {
     }
 }
 
-async fn editor_page(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> AppResult<Html<String>> {
+async fn editor_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> AppResult<Html<String>> {
     let course = managed_course(&state, &ctx, &id).await?;
     render(&EditorPage::load(&state, ctx, course).await?)
 }
@@ -190,13 +222,21 @@ async fn save_course(
     Ok(Redirect::to(&format!("/teach/courses/{}", course.id)).into_response())
 }
 
-async fn publish(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> AppResult<Redirect> {
+async fn publish(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> AppResult<Redirect> {
     let course = managed_course(&state, &ctx, &id).await?;
     super::set_published(&state.db, ctx.school.id, course.id, true).await?;
     Ok(Redirect::to(&format!("/teach/courses/{}", course.id)))
 }
 
-async fn unpublish(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> AppResult<Redirect> {
+async fn unpublish(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> AppResult<Redirect> {
     let course = managed_course(&state, &ctx, &id).await?;
     super::set_published(&state.db, ctx.school.id, course.id, false).await?;
     Ok(Redirect::to(&format!("/teach/courses/{}", course.id)))
@@ -269,10 +309,20 @@ struct LessonEditorPage {
 }
 
 impl LessonEditorPage {
-    fn new(ctx: Ctx, course: Course, kind: LessonKind, lesson_id: Option<i64>, form: LessonForm) -> LessonEditorPage {
+    fn new(
+        ctx: Ctx,
+        course: Course,
+        kind: LessonKind,
+        lesson_id: Option<i64>,
+        form: LessonForm,
+    ) -> LessonEditorPage {
         let action = match lesson_id {
             Some(l) => format!("/teach/courses/{}/lessons/{l}", course.id),
-            None => format!("/teach/courses/{}/lessons/new?kind={}", course.id, kind.as_str()),
+            None => format!(
+                "/teach/courses/{}/lessons/new?kind={}",
+                course.id,
+                kind.as_str()
+            ),
         };
         LessonEditorPage {
             ctx,
@@ -289,7 +339,7 @@ impl LessonEditorPage {
 
     fn rejected(mut self, r: Rejected) -> AppResult<Response> {
         self.errors = r.errors;
-        self.fold = r.fold.map(Vec::from).unwrap_or_default();
+        self.fold = r.fold;
         Ok(unprocessable(render(&self)?))
     }
 
@@ -320,8 +370,18 @@ async fn new_lesson_page(
 ) -> AppResult<Html<String>> {
     let course = managed_course(&state, &ctx, &id).await?;
     let kind = parse_kind(&q)?;
-    let tz = ctx.user.as_ref().map(|u| u.timezone.clone()).unwrap_or_else(|| ctx.tz_name.clone());
-    render(&LessonEditorPage::new(ctx, course, kind, None, LessonForm::blank(&tz)))
+    let tz = ctx
+        .user
+        .as_ref()
+        .map(|u| u.timezone.clone())
+        .unwrap_or_else(|| ctx.tz_name.clone());
+    render(&LessonEditorPage::new(
+        ctx,
+        course,
+        kind,
+        None,
+        LessonForm::blank(&tz),
+    ))
 }
 
 async fn create_lesson(
@@ -342,7 +402,12 @@ async fn create_lesson(
     }
 }
 
-async fn managed_lesson(state: &AppState, ctx: &Ctx, id: &str, lesson_id: &str) -> AppResult<(Course, Lesson)> {
+async fn managed_lesson(
+    state: &AppState,
+    ctx: &Ctx,
+    id: &str,
+    lesson_id: &str,
+) -> AppResult<(Course, Lesson)> {
     let course = managed_course(state, ctx, id).await?;
     let lesson = super::lesson(&state.db, ctx.school.id, course.id, parse_id(lesson_id)?)
         .await?
@@ -357,7 +422,13 @@ async fn edit_lesson_page(
 ) -> AppResult<Html<String>> {
     let (course, lesson) = managed_lesson(&state, &ctx, &id, &lesson_id).await?;
     let form = LessonForm::from_lesson(&lesson);
-    render(&LessonEditorPage::new(ctx, course, lesson.kind, Some(lesson.id), form))
+    render(&LessonEditorPage::new(
+        ctx,
+        course,
+        lesson.kind,
+        Some(lesson.id),
+        form,
+    ))
 }
 
 async fn save_lesson(
@@ -372,7 +443,9 @@ async fn save_lesson(
             super::update_lesson(&state.db, ctx.school.id, course.id, lesson.id, &record).await?;
             Ok(Redirect::to(&format!("/teach/courses/{}", course.id)).into_response())
         }
-        Err(r) => LessonEditorPage::new(ctx, course, lesson.kind, Some(lesson.id), form).rejected(r),
+        Err(r) => {
+            LessonEditorPage::new(ctx, course, lesson.kind, Some(lesson.id), form).rejected(r)
+        }
     }
 }
 
@@ -395,7 +468,10 @@ async fn move_lesson(
         _ => return Err(AppError::BadRequest(ctx.t("form-invalid-choice"))),
     };
     super::move_lesson(&state.db, ctx.school.id, course.id, lesson.id, dir).await?;
-    Ok(Redirect::to(&format!("/teach/courses/{}#lessons", course.id)))
+    Ok(Redirect::to(&format!(
+        "/teach/courses/{}#lessons",
+        course.id
+    )))
 }
 
 async fn delete_lesson(
@@ -405,5 +481,8 @@ async fn delete_lesson(
 ) -> AppResult<Redirect> {
     let (course, lesson) = managed_lesson(&state, &ctx, &id, &lesson_id).await?;
     super::delete_lesson(&state.db, ctx.school.id, course.id, lesson.id).await?;
-    Ok(Redirect::to(&format!("/teach/courses/{}#lessons", course.id)))
+    Ok(Redirect::to(&format!(
+        "/teach/courses/{}#lessons",
+        course.id
+    )))
 }

@@ -41,10 +41,18 @@ impl LessonForm {
     pub fn from_lesson(l: &Lesson) -> LessonForm {
         LessonForm {
             title: l.title.clone(),
-            required: if l.is_required() { "on".into() } else { String::new() },
+            required: if l.is_required() {
+                "on".into()
+            } else {
+                String::new()
+            },
             url: l.url.clone().unwrap_or_default(),
             body: l.body.clone(),
-            quiz: if l.kind == LessonKind::Quiz { Quiz::from_json(l.quiz_json.as_deref()).to_text() } else { String::new() },
+            quiz: if l.kind == LessonKind::Quiz {
+                Quiz::from_json(l.quiz_json.as_deref()).to_text()
+            } else {
+                String::new()
+            },
             pass_mark: l.pass_mark.map(|p| p.to_string()).unwrap_or_default(),
             local_start: l.local_start.clone().unwrap_or_default(),
             timezone: l.timezone.clone().unwrap_or_default(),
@@ -79,7 +87,8 @@ pub struct LessonRecord {
 #[derive(Debug, Default)]
 pub struct Rejected {
     pub errors: FieldErrors,
-    pub fold: Option<[OffsetChoice; 2]>,
+    /// Empty, or the two offsets of an ambiguous start time.
+    pub fold: Vec<OffsetChoice>,
 }
 
 pub const MAX_TITLE: usize = 200;
@@ -134,8 +143,12 @@ pub fn parse(kind: LessonKind, form: &LessonForm, tr: &Tr) -> Result<LessonRecor
                 record.local_start = Some(s.local_start);
                 record.duration_min = Some(s.duration_min);
             }
-            Err(ScheduleError::BadDateTime) => errors.add("local_start", tr.t("schedule-bad-datetime")),
-            Err(ScheduleError::BadTimezone) => errors.add("timezone", tr.t("form-timezone-invalid")),
+            Err(ScheduleError::BadDateTime) => {
+                errors.add("local_start", tr.t("schedule-bad-datetime"))
+            }
+            Err(ScheduleError::BadTimezone) => {
+                errors.add("timezone", tr.t("form-timezone-invalid"))
+            }
             Err(ScheduleError::BadDuration) => errors.add(
                 "duration",
                 tr.t1("schedule-bad-duration", "max", schedule::MAX_DURATION_MIN),
@@ -144,16 +157,27 @@ pub fn parse(kind: LessonKind, form: &LessonForm, tr: &Tr) -> Result<LessonRecor
                 "local_start",
                 tr.ta(
                     "schedule-gap",
-                    &[("zone", form.timezone.trim().to_string()), ("from", from), ("to", to)],
+                    &[
+                        ("zone", form.timezone.trim().to_string()),
+                        ("from", from),
+                        ("to", to),
+                    ],
                 ),
             ),
             Err(ScheduleError::Fold { choices }) => {
-                errors.add("local_start", tr.t1("schedule-fold", "zone", form.timezone.trim()));
-                rejected.fold = Some(choices);
+                errors.add(
+                    "local_start",
+                    tr.t1("schedule-fold", "zone", form.timezone.trim()),
+                );
+                rejected.fold = Vec::from(choices);
             }
         }
     }
-    if rejected.errors.is_empty() { Ok(record) } else { Err(rejected) }
+    if rejected.errors.is_empty() {
+        Ok(record)
+    } else {
+        Err(rejected)
+    }
 }
 
 fn quiz_error(e: &QuizError, tr: &Tr) -> String {
@@ -163,7 +187,9 @@ fn quiz_error(e: &QuizError, tr: &Tr) -> String {
         QuizError::EmptyPrompt { question } => tr.t1("quiz-error-prompt", "n", question),
         QuizError::TooFewChoices { question } => tr.t1("quiz-error-choices", "n", question),
         QuizError::NoCorrectChoice { question } => tr.t1("quiz-error-no-correct", "n", question),
-        QuizError::SeveralCorrectChoices { question } => tr.t1("quiz-error-several-correct", "n", question),
+        QuizError::SeveralCorrectChoices { question } => {
+            tr.t1("quiz-error-several-correct", "n", question)
+        }
     }
 }
 
@@ -185,20 +211,34 @@ pub fn video_embed(raw: &str) -> VideoEmbed {
     if !matches!(url.scheme(), "http" | "https") {
         return VideoEmbed::Link(String::new());
     }
-    let host = url.host_str().unwrap_or_default().trim_start_matches("www.").trim_start_matches("m.");
-    let segments: Vec<&str> = url.path_segments().map(|s| s.filter(|p| !p.is_empty()).collect()).unwrap_or_default();
+    let host = url
+        .host_str()
+        .unwrap_or_default()
+        .trim_start_matches("www.")
+        .trim_start_matches("m.");
+    let segments: Vec<&str> = url
+        .path_segments()
+        .map(|s| s.filter(|p| !p.is_empty()).collect())
+        .unwrap_or_default();
     let youtube_id = |id: &str| {
-        (id.len() == 11 && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'))
-            .then(|| format!("https://www.youtube-nocookie.com/embed/{id}"))
+        (id.len() == 11
+            && id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+        .then(|| format!("https://www.youtube-nocookie.com/embed/{id}"))
     };
     let embed = match (host, segments.as_slice()) {
         ("youtube.com", ["watch"]) => url
             .query_pairs()
             .find(|(k, _)| k == "v")
             .and_then(|(_, v)| youtube_id(&v)),
-        ("youtube.com" | "youtube-nocookie.com", ["embed" | "shorts" | "live", id]) => youtube_id(id),
+        ("youtube.com" | "youtube-nocookie.com", ["embed" | "shorts" | "live", id]) => {
+            youtube_id(id)
+        }
         ("youtu.be", [id]) => youtube_id(id),
-        ("vimeo.com", [id, ..]) | ("player.vimeo.com", ["video", id]) if id.chars().all(|c| c.is_ascii_digit()) => {
+        ("vimeo.com", [id, ..]) | ("player.vimeo.com", ["video", id])
+            if id.chars().all(|c| c.is_ascii_digit()) =>
+        {
             Some(format!("https://player.vimeo.com/video/{id}"))
         }
         _ => None,
@@ -207,7 +247,10 @@ pub fn video_embed(raw: &str) -> VideoEmbed {
         return VideoEmbed::Iframe(src);
     }
     let path = url.path().to_ascii_lowercase();
-    if [".mp4", ".webm", ".ogg", ".ogv", ".mov", ".m4v"].iter().any(|ext| path.ends_with(ext)) {
+    if [".mp4", ".webm", ".ogg", ".ogv", ".mov", ".m4v"]
+        .iter()
+        .any(|ext| path.ends_with(ext))
+    {
         VideoEmbed::File(url.to_string())
     } else {
         VideoEmbed::Link(url.to_string())
@@ -273,12 +316,28 @@ impl LessonView {
         let (starts_iso, state) = match (lesson.kind.is_scheduled(), lesson.starts_at) {
             (true, Some(at)) => (
                 crate::web::time::iso_utc(at),
-                Some(session_state(at, lesson.duration_min.unwrap_or(schedule::DEFAULT_DURATION_MIN), now)),
+                Some(session_state(
+                    at,
+                    lesson
+                        .duration_min
+                        .unwrap_or(schedule::DEFAULT_DURATION_MIN),
+                    now,
+                )),
             ),
             _ => (String::new(), None),
         };
         let starts_ms = lesson.starts_at.unwrap_or_default();
-        LessonView { lesson, body_html, iframe, video_file, link, quiz, starts_iso, starts_ms, state }
+        LessonView {
+            lesson,
+            body_html,
+            iframe,
+            video_file,
+            link,
+            quiz,
+            starts_iso,
+            starts_ms,
+            state,
+        }
     }
 
     pub fn is_upcoming(&self) -> bool {
@@ -294,7 +353,11 @@ impl LessonView {
     pub fn wall_time(&self) -> String {
         format!(
             "{} {}",
-            self.lesson.local_start.as_deref().unwrap_or_default().replace('T', " "),
+            self.lesson
+                .local_start
+                .as_deref()
+                .unwrap_or_default()
+                .replace('T', " "),
             self.lesson.timezone.as_deref().unwrap_or_default()
         )
     }
@@ -302,7 +365,9 @@ impl LessonView {
         self.lesson.pass_mark.unwrap_or(quiz::DEFAULT_PASS_MARK)
     }
     pub fn duration(&self) -> i64 {
-        self.lesson.duration_min.unwrap_or(schedule::DEFAULT_DURATION_MIN)
+        self.lesson
+            .duration_min
+            .unwrap_or(schedule::DEFAULT_DURATION_MIN)
     }
 }
 
@@ -333,48 +398,100 @@ mod tests {
     #[test]
     fn parses_each_kind() {
         let tr = Tr::default();
-        let v = parse(LessonKind::Video, &form(&[("url", "https://youtu.be/dQw4w9WgXcQ")]), &tr).unwrap();
+        let v = parse(
+            LessonKind::Video,
+            &form(&[("url", "https://youtu.be/dQw4w9WgXcQ")]),
+            &tr,
+        )
+        .unwrap();
         assert_eq!(v.url.as_deref(), Some("https://youtu.be/dQw4w9WgXcQ"));
         assert!(v.required);
-        let d = parse(LessonKind::Document, &form(&[("body", "# Hi"), ("required", "")]), &tr).unwrap();
+        let d = parse(
+            LessonKind::Document,
+            &form(&[("body", "# Hi"), ("required", "")]),
+            &tr,
+        )
+        .unwrap();
         assert!(!d.required);
         let q = parse(LessonKind::Quiz, &form(&[("quiz", "? a\n* b\n- c")]), &tr).unwrap();
         assert_eq!(q.pass_mark, Some(70));
         assert!(q.quiz_json.unwrap().contains("\"correct\":0"));
-        let l = parse(LessonKind::LiveSession, &form(&[("local_start", "2026-06-10T18:30")]), &tr).unwrap();
+        let l = parse(
+            LessonKind::LiveSession,
+            &form(&[("local_start", "2026-06-10T18:30")]),
+            &tr,
+        )
+        .unwrap();
         assert_eq!(l.duration_min, Some(120));
         assert_eq!(l.timezone.as_deref(), Some("Europe/Berlin"));
-        let e = parse(LessonKind::ExternalLink, &form(&[("url", "javascript:alert(1)")]), &tr).unwrap_err();
+        let e = parse(
+            LessonKind::ExternalLink,
+            &form(&[("url", "javascript:alert(1)")]),
+            &tr,
+        )
+        .unwrap_err();
         assert!(e.errors.has("url"));
     }
 
     #[test]
     fn schedule_problems_are_reported_on_the_form() {
         let tr = Tr::default();
-        let gap = parse(LessonKind::Webinar, &form(&[("local_start", "2026-03-29T02:30")]), &tr).unwrap_err();
+        let gap = parse(
+            LessonKind::Webinar,
+            &form(&[("local_start", "2026-03-29T02:30")]),
+            &tr,
+        )
+        .unwrap_err();
         let msg = gap.errors.get("local_start");
-        assert!(msg.contains("doesn't exist") && msg.contains("02:00") && msg.contains("03:00"), "{msg}");
-        assert!(gap.fold.is_none());
-        let fold = parse(LessonKind::Webinar, &form(&[("local_start", "2026-10-25T02:30")]), &tr).unwrap_err();
-        assert!(fold.fold.is_some());
-        let chosen = parse(LessonKind::Webinar, &form(&[("local_start", "2026-10-25T02:30"), ("offset", "3600")]), &tr);
+        assert!(
+            msg.contains("doesn't exist") && msg.contains("02:00") && msg.contains("03:00"),
+            "{msg}"
+        );
+        assert!(gap.fold.is_empty());
+        let fold = parse(
+            LessonKind::Webinar,
+            &form(&[("local_start", "2026-10-25T02:30")]),
+            &tr,
+        )
+        .unwrap_err();
+        assert_eq!(fold.fold.len(), 2);
+        let chosen = parse(
+            LessonKind::Webinar,
+            &form(&[("local_start", "2026-10-25T02:30"), ("offset", "3600")]),
+            &tr,
+        );
         assert!(chosen.is_ok());
     }
 
     #[test]
     fn videos_embed_where_possible() {
         let yt = VideoEmbed::Iframe("https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ".into());
-        assert_eq!(video_embed("https://www.youtube.com/watch?v=dQw4w9WgXcQ&t=1"), yt);
+        assert_eq!(
+            video_embed("https://www.youtube.com/watch?v=dQw4w9WgXcQ&t=1"),
+            yt
+        );
         assert_eq!(video_embed("https://youtu.be/dQw4w9WgXcQ"), yt);
         assert_eq!(video_embed("https://m.youtube.com/shorts/dQw4w9WgXcQ"), yt);
-        assert_eq!(video_embed("https://www.youtube.com/watch?v=bad\"id"), VideoEmbed::Link("https://www.youtube.com/watch?v=bad%22id".into()));
+        assert_eq!(
+            video_embed("https://www.youtube.com/watch?v=bad\"id"),
+            VideoEmbed::Link("https://www.youtube.com/watch?v=bad%22id".into())
+        );
         assert_eq!(
             video_embed("https://vimeo.com/76979871"),
             VideoEmbed::Iframe("https://player.vimeo.com/video/76979871".into())
         );
-        assert_eq!(video_embed("https://cdn.example/a/talk.MP4"), VideoEmbed::File("https://cdn.example/a/talk.MP4".into()));
-        assert_eq!(video_embed("https://example.com/page"), VideoEmbed::Link("https://example.com/page".into()));
-        assert_eq!(video_embed("javascript:alert(1)"), VideoEmbed::Link(String::new()));
+        assert_eq!(
+            video_embed("https://cdn.example/a/talk.MP4"),
+            VideoEmbed::File("https://cdn.example/a/talk.MP4".into())
+        );
+        assert_eq!(
+            video_embed("https://example.com/page"),
+            VideoEmbed::Link("https://example.com/page".into())
+        );
+        assert_eq!(
+            video_embed("javascript:alert(1)"),
+            VideoEmbed::Link(String::new())
+        );
     }
 
     #[test]

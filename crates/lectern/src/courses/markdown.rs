@@ -6,17 +6,28 @@ use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, html};
 
 /// Renders untrusted Markdown to HTML that cannot run script.
 pub fn render(source: &str) -> String {
-    let options = Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TASKLISTS;
+    let options =
+        Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TASKLISTS;
     let events = Parser::new_ext(source, options).filter_map(|event| match event {
         // Raw HTML, block or inline, never reaches the page.
         Event::Html(_) | Event::InlineHtml(_) => None,
-        Event::Start(Tag::Link { link_type, dest_url, title, id }) => Some(Event::Start(Tag::Link {
+        Event::Start(Tag::Link {
+            link_type,
+            dest_url,
+            title,
+            id,
+        }) => Some(Event::Start(Tag::Link {
             link_type,
             dest_url: safe_url(dest_url),
             title,
             id,
         })),
-        Event::Start(Tag::Image { link_type, dest_url, title, id }) => Some(Event::Start(Tag::Image {
+        Event::Start(Tag::Image {
+            link_type,
+            dest_url,
+            title,
+            id,
+        }) => Some(Event::Start(Tag::Image {
             link_type,
             dest_url: safe_url(dest_url),
             title,
@@ -30,7 +41,11 @@ pub fn render(source: &str) -> String {
 }
 
 fn safe_url(url: CowStr<'_>) -> CowStr<'_> {
-    if allowed_url(&url) { url } else { CowStr::Borrowed("#") }
+    if allowed_url(&url) {
+        url
+    } else {
+        CowStr::Borrowed("#")
+    }
 }
 
 /// http, https and mailto URLs, and relative ones (no scheme). Browsers ignore ASCII
@@ -61,7 +76,9 @@ mod tests {
 
     #[test]
     fn renders_ordinary_markdown() {
-        let html = render("# Title\n\nSome *text* and [a link](https://example.com/x?a=1&b=2).\n\n- one\n- two\n");
+        let html = render(
+            "# Title\n\nSome *text* and [a link](https://example.com/x?a=1&b=2).\n\n- one\n- two\n",
+        );
         assert!(html.contains("<h1>Title</h1>"));
         assert!(html.contains("<em>text</em>"));
         assert!(html.contains(r#"<a href="https://example.com/x?a=1&amp;b=2">a link</a>"#));
@@ -85,8 +102,21 @@ mod tests {
             "<style>body{display:none}</style>",
         ] {
             let html = render(payload);
-            for bad in ["<script", "<img", "<iframe", "onclick", "onerror", "<svg", "javascript:", "<style", "<div"] {
-                assert!(!html.to_lowercase().contains(bad), "{payload:?} produced {html:?}");
+            for bad in [
+                "<script",
+                "<img",
+                "<iframe",
+                "onclick",
+                "onerror",
+                "<svg",
+                "javascript:",
+                "<style",
+                "<div",
+            ] {
+                assert!(
+                    !html.to_lowercase().contains(bad),
+                    "{payload:?} produced {html:?}"
+                );
             }
         }
     }
@@ -110,7 +140,10 @@ mod tests {
             let html = render(payload).to_lowercase();
             for attr in ["href=\"", "src=\""] {
                 for bad in ["javascript", "vbscript", "data", "\\", "java script"] {
-                    assert!(!html.contains(&format!("{attr}{bad}")), "{payload:?} produced {html:?}");
+                    assert!(
+                        !html.contains(&format!("{attr}{bad}")),
+                        "{payload:?} produced {html:?}"
+                    );
                 }
             }
             assert!(!html.contains("<svg"), "{payload:?} produced {html:?}");
@@ -119,9 +152,14 @@ mod tests {
 
     #[test]
     fn text_and_attributes_are_escaped() {
-        let html = render("[a\" onmouseover=\"alert(1)](https://x.example/\"onmouseover=\"alert(1) \"t\\\"itle\")");
+        let html = render(
+            "[a\" onmouseover=\"alert(1)](https://x.example/\"onmouseover=\"alert(1) \"t\\\"itle\")",
+        );
         // Quotes can't close an attribute: they're percent-encoded in URLs and escaped in titles.
-        assert!(html.contains(r#"href="https://x.example/%22onmouseover=%22alert(1)""#), "{html}");
+        assert!(
+            html.contains(r#"href="https://x.example/%22onmouseover=%22alert(1)""#),
+            "{html}"
+        );
         assert!(html.contains(r#"title="t&quot;itle""#), "{html}");
         let code = render("`<b>bold</b>`\n\n    <script>x</script>\n");
         assert!(code.contains("&lt;b&gt;"));

@@ -76,7 +76,10 @@ impl LessonKind {
 
     /// Kinds a learner completes with a "Mark complete" button.
     pub fn self_completed(self) -> bool {
-        matches!(self, LessonKind::Video | LessonKind::Document | LessonKind::ExternalLink)
+        matches!(
+            self,
+            LessonKind::Video | LessonKind::Document | LessonKind::ExternalLink
+        )
     }
 
     pub fn has_url(self) -> bool {
@@ -114,7 +117,8 @@ impl Course {
     }
 }
 
-const COURSE_COLUMNS: &str = "c.id, c.school_id, c.slug, c.title, c.description, c.cover_url, c.status";
+const COURSE_COLUMNS: &str =
+    "c.id, c.school_id, c.slug, c.title, c.description, c.cover_url, c.status";
 
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct Lesson {
@@ -210,7 +214,12 @@ pub struct CourseFields<'a> {
 }
 
 /// Creates a draft course taught by `instructor`, with a slug made unique in the school.
-pub async fn create(db: &Db, school_id: i64, instructor: i64, f: CourseFields<'_>) -> anyhow::Result<Course> {
+pub async fn create(
+    db: &Db,
+    school_id: i64,
+    instructor: i64,
+    f: CourseFields<'_>,
+) -> anyhow::Result<Course> {
     let base = slug::slugify(f.title);
     let now = now_ms();
     for n in 1..=1000 {
@@ -230,12 +239,14 @@ pub async fn create(db: &Db, school_id: i64, instructor: i64, f: CourseFields<'_
         .fetch_optional(&mut *tx)
         .await?;
         let Some(id) = id else { continue };
-        sqlx::query("INSERT INTO course_instructors (school_id, course_id, user_id) VALUES ($1, $2, $3)")
-            .bind(school_id)
-            .bind(id)
-            .bind(instructor)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "INSERT INTO course_instructors (school_id, course_id, user_id) VALUES ($1, $2, $3)",
+        )
+        .bind(school_id)
+        .bind(id)
+        .bind(instructor)
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
         return by_id(db, school_id, id)
             .await?
@@ -307,7 +318,12 @@ pub async fn can_manage(db: &Db, user: &User, course: &Course) -> sqlx::Result<b
     teaches(db, course.school_id, course.id, user.id).await
 }
 
-pub async fn add_instructor(db: &Db, school_id: i64, course_id: i64, user_id: i64) -> sqlx::Result<()> {
+pub async fn add_instructor(
+    db: &Db,
+    school_id: i64,
+    course_id: i64,
+    user_id: i64,
+) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO course_instructors (school_id, course_id, user_id) VALUES ($1, $2, $3)
          ON CONFLICT (course_id, user_id) DO NOTHING",
@@ -320,13 +336,20 @@ pub async fn add_instructor(db: &Db, school_id: i64, course_id: i64, user_id: i6
     Ok(())
 }
 
-pub async fn remove_instructor(db: &Db, school_id: i64, course_id: i64, user_id: i64) -> sqlx::Result<()> {
-    sqlx::query("DELETE FROM course_instructors WHERE school_id = $1 AND course_id = $2 AND user_id = $3")
-        .bind(school_id)
-        .bind(course_id)
-        .bind(user_id)
-        .execute(&db.pool)
-        .await?;
+pub async fn remove_instructor(
+    db: &Db,
+    school_id: i64,
+    course_id: i64,
+    user_id: i64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "DELETE FROM course_instructors WHERE school_id = $1 AND course_id = $2 AND user_id = $3",
+    )
+    .bind(school_id)
+    .bind(course_id)
+    .bind(user_id)
+    .execute(&db.pool)
+    .await?;
     Ok(())
 }
 
@@ -343,7 +366,12 @@ pub async fn lessons(db: &Db, school_id: i64, course_id: i64) -> sqlx::Result<Ve
     .await
 }
 
-pub async fn lesson(db: &Db, school_id: i64, course_id: i64, id: i64) -> sqlx::Result<Option<Lesson>> {
+pub async fn lesson(
+    db: &Db,
+    school_id: i64,
+    course_id: i64,
+    id: i64,
+) -> sqlx::Result<Option<Lesson>> {
     sqlx::query_as::<_, Lesson>(sqlx::AssertSqlSafe(format!(
         "SELECT {LESSON_COLUMNS} FROM lessons l WHERE l.school_id = $1 AND l.course_id = $2 AND l.id = $3"
     )))
@@ -355,7 +383,12 @@ pub async fn lesson(db: &Db, school_id: i64, course_id: i64, id: i64) -> sqlx::R
 }
 
 /// Appends a lesson at the end of the course.
-pub async fn insert_lesson(db: &Db, school_id: i64, course_id: i64, r: &LessonRecord) -> sqlx::Result<i64> {
+pub async fn insert_lesson(
+    db: &Db,
+    school_id: i64,
+    course_id: i64,
+    r: &LessonRecord,
+) -> sqlx::Result<i64> {
     let now = now_ms();
     sqlx::query_scalar::<_, i64>(
         "INSERT INTO lessons (school_id, course_id, position, kind, title, required, body, url, quiz_json,
@@ -382,7 +415,13 @@ pub async fn insert_lesson(db: &Db, school_id: i64, course_id: i64, r: &LessonRe
     .await
 }
 
-pub async fn update_lesson(db: &Db, school_id: i64, course_id: i64, id: i64, r: &LessonRecord) -> sqlx::Result<()> {
+pub async fn update_lesson(
+    db: &Db,
+    school_id: i64,
+    course_id: i64,
+    id: i64,
+    r: &LessonRecord,
+) -> sqlx::Result<()> {
     sqlx::query(
         "UPDATE lessons SET title = $1, required = $2, body = $3, url = $4, quiz_json = $5, pass_mark = $6,
              starts_at = $7, timezone = $8, local_start = $9, duration_min = $10, updated_at = $11
@@ -426,7 +465,13 @@ pub fn reordered(ids: &[i64], id: i64, dir: Move) -> Option<Vec<i64>> {
 }
 
 /// Moves a lesson one place up or down; positions stay 1..n.
-pub async fn move_lesson(db: &Db, school_id: i64, course_id: i64, id: i64, dir: Move) -> sqlx::Result<()> {
+pub async fn move_lesson(
+    db: &Db,
+    school_id: i64,
+    course_id: i64,
+    id: i64,
+    dir: Move,
+) -> sqlx::Result<()> {
     let mut tx = db.pool.begin().await?;
     let ids = lesson_ids(&mut tx, school_id, course_id).await?;
     if let Some(order) = reordered(&ids, id, dir) {
@@ -460,15 +505,22 @@ async fn lesson_ids(tx: &mut Tx<'_>, school_id: i64, course_id: i64) -> sqlx::Re
     .await
 }
 
-async fn renumber(tx: &mut Tx<'_>, school_id: i64, course_id: i64, order: &[i64]) -> sqlx::Result<()> {
+async fn renumber(
+    tx: &mut Tx<'_>,
+    school_id: i64,
+    course_id: i64,
+    order: &[i64],
+) -> sqlx::Result<()> {
     for (i, id) in order.iter().enumerate() {
-        sqlx::query("UPDATE lessons SET position = $1 WHERE school_id = $2 AND course_id = $3 AND id = $4")
-            .bind(i as i64 + 1)
-            .bind(school_id)
-            .bind(course_id)
-            .bind(*id)
-            .execute(&mut **tx)
-            .await?;
+        sqlx::query(
+            "UPDATE lessons SET position = $1 WHERE school_id = $2 AND course_id = $3 AND id = $4",
+        )
+        .bind(i as i64 + 1)
+        .bind(school_id)
+        .bind(course_id)
+        .bind(*id)
+        .execute(&mut **tx)
+        .await?;
     }
     Ok(())
 }

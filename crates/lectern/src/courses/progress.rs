@@ -16,7 +16,11 @@ pub struct Progress {
 impl Progress {
     /// Whole percent, rounded down; a course without required lessons is at 0 %.
     pub fn percent(&self) -> i64 {
-        if self.total <= 0 { 0 } else { (self.done.min(self.total) * 100) / self.total }
+        if self.total <= 0 {
+            0
+        } else {
+            (self.done.min(self.total) * 100) / self.total
+        }
     }
     pub fn is_complete(&self) -> bool {
         self.total > 0 && self.done >= self.total
@@ -42,7 +46,12 @@ pub struct Enrollment {
     pub completed_at: Option<i64>,
 }
 
-pub async fn enrollment(db: &Db, school_id: i64, course_id: i64, user_id: i64) -> sqlx::Result<Option<Enrollment>> {
+pub async fn enrollment(
+    db: &Db,
+    school_id: i64,
+    course_id: i64,
+    user_id: i64,
+) -> sqlx::Result<Option<Enrollment>> {
     sqlx::query_as::<_, Enrollment>(
         "SELECT enrolled_at, completed_at FROM enrollments WHERE school_id = $1 AND course_id = $2 AND user_id = $3",
     )
@@ -68,7 +77,12 @@ pub async fn enroll(db: &Db, school_id: i64, course_id: i64, user_id: i64) -> sq
     Ok(())
 }
 
-pub async fn completed_lessons(db: &Db, school_id: i64, course_id: i64, user_id: i64) -> sqlx::Result<HashSet<i64>> {
+pub async fn completed_lessons(
+    db: &Db,
+    school_id: i64,
+    course_id: i64,
+    user_id: i64,
+) -> sqlx::Result<HashSet<i64>> {
     let ids: Vec<i64> = sqlx::query_scalar(
         "SELECT p.lesson_id FROM lesson_progress p JOIN lessons l ON l.id = p.lesson_id
          WHERE p.school_id = $1 AND l.course_id = $2 AND p.user_id = $3",
@@ -82,7 +96,13 @@ pub async fn completed_lessons(db: &Db, school_id: i64, course_id: i64, user_id:
 }
 
 /// Records a lesson as completed (once) and updates the course's completion.
-pub async fn complete_lesson(db: &Db, school_id: i64, course_id: i64, lesson_id: i64, user_id: i64) -> sqlx::Result<()> {
+pub async fn complete_lesson(
+    db: &Db,
+    school_id: i64,
+    course_id: i64,
+    lesson_id: i64,
+    user_id: i64,
+) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO lesson_progress (school_id, lesson_id, user_id, completed_at) VALUES ($1, $2, $3, $4)
          ON CONFLICT (lesson_id, user_id) DO NOTHING",
@@ -97,7 +117,12 @@ pub async fn complete_lesson(db: &Db, school_id: i64, course_id: i64, lesson_id:
 }
 
 /// Sets `enrollments.completed_at` the first time every required lesson is done.
-pub async fn refresh_completion(db: &Db, school_id: i64, course_id: i64, user_id: i64) -> sqlx::Result<()> {
+pub async fn refresh_completion(
+    db: &Db,
+    school_id: i64,
+    course_id: i64,
+    user_id: i64,
+) -> sqlx::Result<()> {
     let lessons = super::lessons(db, school_id, course_id).await?;
     let done = completed_lessons(db, school_id, course_id, user_id).await?;
     if compute(&lessons, &done).is_complete() {
@@ -145,7 +170,12 @@ pub struct AttemptSummary {
     pub best: Option<i64>,
 }
 
-pub async fn attempts(db: &Db, school_id: i64, lesson_id: i64, user_id: i64) -> sqlx::Result<AttemptSummary> {
+pub async fn attempts(
+    db: &Db,
+    school_id: i64,
+    lesson_id: i64,
+    user_id: i64,
+) -> sqlx::Result<AttemptSummary> {
     sqlx::query_as::<_, AttemptSummary>(
         "SELECT COUNT(*) AS attempts, MAX(score) AS best FROM quiz_attempts
          WHERE school_id = $1 AND lesson_id = $2 AND user_id = $3",
@@ -170,7 +200,10 @@ pub struct MyCourse {
 
 impl MyCourse {
     pub fn progress(&self) -> Progress {
-        Progress { done: self.done, total: self.total }
+        Progress {
+            done: self.done,
+            total: self.total,
+        }
     }
     pub fn cover(&self) -> &str {
         self.cover_url.as_deref().unwrap_or_default()
@@ -219,7 +252,12 @@ mod tests {
 
     #[test]
     fn percentage_counts_required_lessons_only() {
-        let lessons = [lesson(1, true), lesson(2, true), lesson(3, false), lesson(4, true)];
+        let lessons = [
+            lesson(1, true),
+            lesson(2, true),
+            lesson(3, false),
+            lesson(4, true),
+        ];
         let none = compute(&lessons, &HashSet::new());
         assert_eq!((none.done, none.total, none.percent()), (0, 3, 0));
         let optional_only = compute(&lessons, &HashSet::from([3]));

@@ -36,11 +36,21 @@ pub struct Question {
 pub enum QuizError {
     Empty,
     /// A choice line before any `?` line, or a line we can't read.
-    BadLine { line: usize },
-    EmptyPrompt { question: usize },
-    TooFewChoices { question: usize },
-    NoCorrectChoice { question: usize },
-    SeveralCorrectChoices { question: usize },
+    BadLine {
+        line: usize,
+    },
+    EmptyPrompt {
+        question: usize,
+    },
+    TooFewChoices {
+        question: usize,
+    },
+    NoCorrectChoice {
+        question: usize,
+    },
+    SeveralCorrectChoices {
+        question: usize,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -66,7 +76,11 @@ impl Quiz {
                 continue;
             }
             if let Some(prompt) = line.strip_prefix('?') {
-                drafts.push(Draft { prompt: prompt.trim().to_string(), choices: Vec::new(), correct: Vec::new() });
+                drafts.push(Draft {
+                    prompt: prompt.trim().to_string(),
+                    choices: Vec::new(),
+                    correct: Vec::new(),
+                });
                 continue;
             }
             let (is_correct, choice) = match (line.strip_prefix('*'), line.strip_prefix('-')) {
@@ -96,7 +110,11 @@ impl Quiz {
             }
             match d.correct.as_slice() {
                 [] => return Err(QuizError::NoCorrectChoice { question }),
-                [c] => questions.push(Question { prompt: d.prompt, choices: d.choices, correct: *c }),
+                [c] => questions.push(Question {
+                    prompt: d.prompt,
+                    choices: d.choices,
+                    correct: *c,
+                }),
                 _ => return Err(QuizError::SeveralCorrectChoices { question }),
             }
         }
@@ -125,7 +143,8 @@ impl Quiz {
 
     /// A stored quiz; a damaged value reads as an empty quiz.
     pub fn from_json(json: Option<&str>) -> Quiz {
-        json.and_then(|j| serde_json::from_str(j).ok()).unwrap_or_default()
+        json.and_then(|j| serde_json::from_str(j).ok())
+            .unwrap_or_default()
     }
 
     /// Reads the answers from a submitted form: field `q<N>` holds the chosen index of
@@ -150,8 +169,13 @@ impl Quiz {
             .zip(answers.iter().chain(std::iter::repeat(&None)))
             .filter(|(q, a)| **a == Some(q.correct))
             .count();
-        let score = if total == 0 { 0 } else { (correct * 100 / total) as i64 };
-        Grade { correct, total, score, passed: total > 0 && score >= pass_mark }
+        let score = (correct * 100).checked_div(total).unwrap_or(0) as i64;
+        Grade {
+            correct,
+            total,
+            score,
+            passed: total > 0 && score >= pass_mark,
+        }
     }
 }
 
@@ -186,25 +210,54 @@ mod tests {
     #[test]
     fn rejects_bad_text() {
         assert_eq!(Quiz::parse_text("  \n"), Err(QuizError::Empty));
-        assert_eq!(Quiz::parse_text("- 3\n? q\n"), Err(QuizError::BadLine { line: 1 }));
-        assert_eq!(Quiz::parse_text("? q\nhello\n"), Err(QuizError::BadLine { line: 2 }));
-        assert_eq!(Quiz::parse_text("?\n* a\n- b\n"), Err(QuizError::EmptyPrompt { question: 1 }));
-        assert_eq!(Quiz::parse_text("? q\n* a\n"), Err(QuizError::TooFewChoices { question: 1 }));
-        assert_eq!(Quiz::parse_text("? q\n* a\n- b\n? r\n- a\n- b"), Err(QuizError::NoCorrectChoice { question: 2 }));
-        assert_eq!(Quiz::parse_text("? q\n* a\n* b\n"), Err(QuizError::SeveralCorrectChoices { question: 1 }));
+        assert_eq!(
+            Quiz::parse_text("- 3\n? q\n"),
+            Err(QuizError::BadLine { line: 1 })
+        );
+        assert_eq!(
+            Quiz::parse_text("? q\nhello\n"),
+            Err(QuizError::BadLine { line: 2 })
+        );
+        assert_eq!(
+            Quiz::parse_text("?\n* a\n- b\n"),
+            Err(QuizError::EmptyPrompt { question: 1 })
+        );
+        assert_eq!(
+            Quiz::parse_text("? q\n* a\n"),
+            Err(QuizError::TooFewChoices { question: 1 })
+        );
+        assert_eq!(
+            Quiz::parse_text("? q\n* a\n- b\n? r\n- a\n- b"),
+            Err(QuizError::NoCorrectChoice { question: 2 })
+        );
+        assert_eq!(
+            Quiz::parse_text("? q\n* a\n* b\n"),
+            Err(QuizError::SeveralCorrectChoices { question: 1 })
+        );
     }
 
     #[test]
     fn grades_attempts() {
         let q = Quiz::parse_text(TEXT).unwrap();
         let all = q.grade(&[Some(1), Some(0), Some(1)], 70);
-        assert_eq!(all, Grade { correct: 3, total: 3, score: 100, passed: true });
+        assert_eq!(
+            all,
+            Grade {
+                correct: 3,
+                total: 3,
+                score: 100,
+                passed: true
+            }
+        );
         let two = q.grade(&[Some(1), Some(0), Some(0)], 70);
         assert_eq!((two.correct, two.score, two.passed), (2, 66, false));
         assert!(q.grade(&[Some(1), Some(0), Some(0)], 66).passed);
         let none = q.grade(&[], 0);
         assert_eq!((none.correct, none.score, none.passed), (0, 0, true));
-        assert!(!Quiz::default().grade(&[], 0).passed, "an empty quiz never passes");
+        assert!(
+            !Quiz::default().grade(&[], 0).passed,
+            "an empty quiz never passes"
+        );
     }
 
     #[test]

@@ -50,7 +50,13 @@ pub struct OutlineItem {
     pub upcoming: bool,
 }
 
-fn outline(ctx: &Ctx, course: &Course, lessons: &[Lesson], done: &HashSet<i64>, current: Option<i64>) -> Vec<OutlineItem> {
+fn outline(
+    ctx: &Ctx,
+    course: &Course,
+    lessons: &[Lesson],
+    done: &HashSet<i64>,
+    current: Option<i64>,
+) -> Vec<OutlineItem> {
     let now = now_ms();
     lessons
         .iter()
@@ -75,7 +81,9 @@ fn outline(ctx: &Ctx, course: &Course, lessons: &[Lesson], done: &HashSet<i64>, 
 
 /// The course if this viewer may see it: published, or managed by them. Else 404.
 async fn visible_course(db: &Db, ctx: &Ctx, slug: &str) -> AppResult<(Course, bool)> {
-    let course = super::by_slug(db, ctx.school.id, slug).await?.ok_or(AppError::NotFound)?;
+    let course = super::by_slug(db, ctx.school.id, slug)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let manager = match &ctx.user {
         Some(u) => super::can_manage(db, u, &course).await?,
         None => false,
@@ -113,7 +121,11 @@ struct CoursePage {
     continue_url: String,
 }
 
-async fn course_page(State(state): State<AppState>, ctx: Ctx, Path(slug): Path<String>) -> AppResult<Html<String>> {
+async fn course_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(slug): Path<String>,
+) -> AppResult<Html<String>> {
     let db = &state.db;
     let (course, manager) = visible_course(db, &ctx, &slug).await?;
     let lessons = super::lessons(db, ctx.school.id, course.id).await?;
@@ -147,7 +159,11 @@ async fn course_page(State(state): State<AppState>, ctx: Ctx, Path(slug): Path<S
     render(&page)
 }
 
-async fn enroll(State(state): State<AppState>, ctx: Ctx, Path(slug): Path<String>) -> AppResult<Redirect> {
+async fn enroll(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(slug): Path<String>,
+) -> AppResult<Redirect> {
     let user = ctx.require_user()?;
     let course = super::by_slug(&state.db, ctx.school.id, &slug)
         .await?
@@ -188,14 +204,22 @@ async fn load_player(state: &AppState, ctx: Ctx, slug: &str, id: &str) -> AppRes
     let id = parse_id(id)?;
     let (course, manager) = visible_course(db, &ctx, slug).await?;
     let lessons = super::lessons(db, ctx.school.id, course.id).await?;
-    let index = lessons.iter().position(|l| l.id == id).ok_or(AppError::NotFound)?;
-    let enrolled = progress::enrollment(db, ctx.school.id, course.id, user.id).await?.is_some();
+    let index = lessons
+        .iter()
+        .position(|l| l.id == id)
+        .ok_or(AppError::NotFound)?;
+    let enrolled = progress::enrollment(db, ctx.school.id, course.id, user.id)
+        .await?
+        .is_some();
     if !enrolled && !manager {
         return Ok(Player::NotEnrolled(course.url()));
     }
     let done = progress::completed_lessons(db, ctx.school.id, course.id, user.id).await?;
     let attempts_text = if lessons[index].kind == LessonKind::Quiz {
-        attempts_text(&ctx, &progress::attempts(db, ctx.school.id, id, user.id).await?)
+        attempts_text(
+            &ctx,
+            &progress::attempts(db, ctx.school.id, id, user.id).await?,
+        )
     } else {
         String::new()
     };
@@ -235,19 +259,32 @@ fn attempts_text(ctx: &Ctx, a: &AttemptSummary) -> String {
     match a.best {
         Some(best) if a.attempts > 0 => ctx.tr.ta(
             "quiz-attempts",
-            &[("count", a.attempts.to_string()), ("best", best.to_string())],
+            &[
+                ("count", a.attempts.to_string()),
+                ("best", best.to_string()),
+            ],
         ),
         _ => String::new(),
     }
 }
 
 /// The lesson for a learner's action (complete, quiz): they must be enrolled.
-async fn enrolled_lesson(state: &AppState, ctx: &Ctx, slug: &str, id: &str) -> AppResult<(Course, Lesson, i64)> {
+async fn enrolled_lesson(
+    state: &AppState,
+    ctx: &Ctx,
+    slug: &str,
+    id: &str,
+) -> AppResult<(Course, Lesson, i64)> {
     let user = ctx.require_user()?;
     let id = parse_id(id)?;
     let (course, _) = visible_course(&state.db, ctx, slug).await?;
-    let lesson = super::lesson(&state.db, ctx.school.id, course.id, id).await?.ok_or(AppError::NotFound)?;
-    if progress::enrollment(&state.db, ctx.school.id, course.id, user.id).await?.is_none() {
+    let lesson = super::lesson(&state.db, ctx.school.id, course.id, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if progress::enrollment(&state.db, ctx.school.id, course.id, user.id)
+        .await?
+        .is_none()
+    {
         return Err(AppError::Forbidden);
     }
     Ok((course, lesson, user.id))
@@ -263,7 +300,10 @@ async fn complete(
         return Err(AppError::BadRequest(ctx.t("lesson-cannot-mark-complete")));
     }
     progress::complete_lesson(&state.db, ctx.school.id, course.id, lesson.id, user_id).await?;
-    Ok(Redirect::to(&format!("/courses/{}/lessons/{}", course.slug, lesson.id)))
+    Ok(Redirect::to(&format!(
+        "/courses/{}/lessons/{}",
+        course.slug, lesson.id
+    )))
 }
 
 async fn submit_quiz(
@@ -278,7 +318,10 @@ async fn submit_quiz(
     }
     let quiz = super::quiz::Quiz::from_json(lesson.quiz_json.as_deref());
     let answers = quiz.answers_from_form(&form);
-    let grade = quiz.grade(&answers, lesson.pass_mark.unwrap_or(super::quiz::DEFAULT_PASS_MARK));
+    let grade = quiz.grade(
+        &answers,
+        lesson.pass_mark.unwrap_or(super::quiz::DEFAULT_PASS_MARK),
+    );
     let answers_json = serde_json::to_string(&answers).map_err(anyhow::Error::from)?;
     progress::record_attempt(
         &state.db,
@@ -298,7 +341,11 @@ async fn submit_quiz(
     match load_player(&state, ctx, &slug, &id).await? {
         Player::Page(mut page) => {
             page.grade_text = page.ctx.tr.ta(
-                if grade.passed { "quiz-passed" } else { "quiz-failed" },
+                if grade.passed {
+                    "quiz-passed"
+                } else {
+                    "quiz-failed"
+                },
                 &[
                     ("score", grade.score.to_string()),
                     ("correct", grade.correct.to_string()),

@@ -38,16 +38,28 @@ pub enum ScheduleError {
     /// Not an IANA zone.
     BadTimezone,
     /// The wall time is skipped by a DST change; `from`/`to` are the wall times around it.
-    Gap { from: String, to: String },
+    Gap {
+        from: String,
+        to: String,
+    },
     /// The wall time happens twice; the user must choose.
-    Fold { choices: [OffsetChoice; 2] },
+    Fold {
+        choices: [OffsetChoice; 2],
+    },
     BadDuration,
 }
 
 /// Parses a `datetime-local` value such as `2026-03-29T02:30`.
 fn parse_local(local: &str) -> Result<DateTime, ScheduleError> {
-    let dt: DateTime = local.trim().parse().map_err(|_| ScheduleError::BadDateTime)?;
-    dt.with().second(0).subsec_nanosecond(0).build().map_err(|_| ScheduleError::BadDateTime)
+    let dt: DateTime = local
+        .trim()
+        .parse()
+        .map_err(|_| ScheduleError::BadDateTime)?;
+    dt.with()
+        .second(0)
+        .subsec_nanosecond(0)
+        .build()
+        .map_err(|_| ScheduleError::BadDateTime)
 }
 
 pub fn parse_duration(s: &str) -> Result<i64, ScheduleError> {
@@ -98,13 +110,21 @@ pub fn resolve(
                         .to_timestamp(dt)
                         .map(|ts| tz.to_offset_info(ts).abbreviation().to_string())
                         .unwrap_or_default();
-                    OffsetChoice { seconds: o.seconds(), label: offset_label(o), abbreviation }
+                    OffsetChoice {
+                        seconds: o.seconds(),
+                        label: offset_label(o),
+                        abbreviation,
+                    }
                 };
-                return Err(ScheduleError::Fold { choices: [choice(before), choice(after)] });
+                return Err(ScheduleError::Fold {
+                    choices: [choice(before), choice(after)],
+                });
             }
         },
     };
-    let ts = offset.to_timestamp(dt).map_err(|_| ScheduleError::BadDateTime)?;
+    let ts = offset
+        .to_timestamp(dt)
+        .map_err(|_| ScheduleError::BadDateTime)?;
     Ok(Schedule {
         starts_at: ts.as_millisecond(),
         timezone: timezone.to_string(),
@@ -166,7 +186,13 @@ mod tests {
     fn gap_is_rejected_berlin() {
         // 29 March 2026: Berlin jumps from 02:00 CET to 03:00 CEST.
         let e = resolve("2026-03-29T02:30", "Europe/Berlin", "120", None).unwrap_err();
-        assert_eq!(e, ScheduleError::Gap { from: "02:00".into(), to: "03:00".into() });
+        assert_eq!(
+            e,
+            ScheduleError::Gap {
+                from: "02:00".into(),
+                to: "03:00".into()
+            }
+        );
         assert!(resolve("2026-03-29T03:00", "Europe/Berlin", "120", None).is_ok());
         assert!(resolve("2026-03-29T01:59", "Europe/Berlin", "120", None).is_ok());
     }
@@ -175,7 +201,13 @@ mod tests {
     fn gap_is_rejected_new_york() {
         // 8 March 2026: New York jumps from 02:00 EST to 03:00 EDT.
         let e = resolve("2026-03-08T02:15", "America/New_York", "", None).unwrap_err();
-        assert_eq!(e, ScheduleError::Gap { from: "02:00".into(), to: "03:00".into() });
+        assert_eq!(
+            e,
+            ScheduleError::Gap {
+                from: "02:00".into(),
+                to: "03:00".into()
+            }
+        );
         // Even an offset choice cannot make a missing time exist.
         assert!(resolve("2026-03-08T02:15", "America/New_York", "", Some(-5 * 3600)).is_err());
     }
@@ -184,7 +216,9 @@ mod tests {
     fn fold_needs_a_choice_berlin() {
         // 25 October 2026: 02:00–03:00 happens twice in Berlin (CEST then CET).
         let e = resolve("2026-10-25T02:30", "Europe/Berlin", "", None).unwrap_err();
-        let ScheduleError::Fold { choices } = e else { panic!("expected a fold, got {e:?}") };
+        let ScheduleError::Fold { choices } = e else {
+            panic!("expected a fold, got {e:?}")
+        };
         assert_eq!(choices[0].seconds, 2 * 3600);
         assert_eq!(choices[0].label, "UTC+02:00");
         assert_eq!(choices[0].abbreviation, "CEST");
@@ -205,8 +239,13 @@ mod tests {
     fn fold_needs_a_choice_new_york() {
         // 1 November 2026: 01:00–02:00 happens twice in New York (EDT then EST).
         let e = resolve("2026-11-01T01:30", "America/New_York", "", None).unwrap_err();
-        let ScheduleError::Fold { choices } = e else { panic!("expected a fold") };
-        assert_eq!((choices[0].seconds, choices[1].seconds), (-4 * 3600, -5 * 3600));
+        let ScheduleError::Fold { choices } = e else {
+            panic!("expected a fold")
+        };
+        assert_eq!(
+            (choices[0].seconds, choices[1].seconds),
+            (-4 * 3600, -5 * 3600)
+        );
         assert_eq!(choices[0].label, "UTC-04:00");
         let edt = resolve("2026-11-01T01:30", "America/New_York", "", Some(-4 * 3600)).unwrap();
         assert_eq!(edt.starts_at, ms("2026-11-01T05:30:00Z"));
@@ -217,12 +256,33 @@ mod tests {
 
     #[test]
     fn bad_input_is_reported() {
-        assert_eq!(resolve("tomorrow", "Europe/Berlin", "", None), Err(ScheduleError::BadDateTime));
-        assert_eq!(resolve("", "Europe/Berlin", "", None), Err(ScheduleError::BadDateTime));
-        assert_eq!(resolve("2026-06-10T18:30", "Mars/Olympus", "", None), Err(ScheduleError::BadTimezone));
-        assert_eq!(resolve("2026-06-10T18:30", "", "", None), Err(ScheduleError::BadTimezone));
-        assert_eq!(resolve("2026-06-10T18:30", "UTC", "0", None), Err(ScheduleError::BadDuration));
-        assert_eq!(resolve("2026-06-10T18:30", "UTC", "abc", None), Err(ScheduleError::BadDuration));
-        assert_eq!(resolve("2026-06-10T18:30", "UTC", "5000", None), Err(ScheduleError::BadDuration));
+        assert_eq!(
+            resolve("tomorrow", "Europe/Berlin", "", None),
+            Err(ScheduleError::BadDateTime)
+        );
+        assert_eq!(
+            resolve("", "Europe/Berlin", "", None),
+            Err(ScheduleError::BadDateTime)
+        );
+        assert_eq!(
+            resolve("2026-06-10T18:30", "Mars/Olympus", "", None),
+            Err(ScheduleError::BadTimezone)
+        );
+        assert_eq!(
+            resolve("2026-06-10T18:30", "", "", None),
+            Err(ScheduleError::BadTimezone)
+        );
+        assert_eq!(
+            resolve("2026-06-10T18:30", "UTC", "0", None),
+            Err(ScheduleError::BadDuration)
+        );
+        assert_eq!(
+            resolve("2026-06-10T18:30", "UTC", "abc", None),
+            Err(ScheduleError::BadDuration)
+        );
+        assert_eq!(
+            resolve("2026-06-10T18:30", "UTC", "5000", None),
+            Err(ScheduleError::BadDuration)
+        );
     }
 }

@@ -43,7 +43,13 @@ fn record(kind: LessonKind, title: &str, body: &str) -> LessonRecord {
 }
 
 /// A scheduled lesson at `at` (epoch ms), with its wall time in the demo zone.
-fn scheduled(kind: LessonKind, title: &str, body: &str, at: i64, duration_min: i64) -> LessonRecord {
+fn scheduled(
+    kind: LessonKind,
+    title: &str,
+    body: &str,
+    at: i64,
+    duration_min: i64,
+) -> LessonRecord {
     let mut r = record(kind, title, body);
     r.required = false;
     set_start(&mut r, at);
@@ -56,7 +62,12 @@ fn set_start(r: &mut LessonRecord, at: i64) {
     let at = at - at.rem_euclid(60_000);
     let tz = TimeZone::get(DEMO_TZ).unwrap_or(TimeZone::UTC);
     let local = Timestamp::from_millisecond(at)
-        .map(|ts| ts.to_zoned(tz).datetime().strftime("%Y-%m-%dT%H:%M").to_string())
+        .map(|ts| {
+            ts.to_zoned(tz)
+                .datetime()
+                .strftime("%Y-%m-%dT%H:%M")
+                .to_string()
+        })
         .unwrap_or_default();
     r.starts_at = Some(at);
     r.timezone = Some(DEMO_TZ.to_string());
@@ -84,12 +95,21 @@ fn demo_quiz() -> Quiz {
     }
 }
 
-pub async fn demo_course(db: &Db, school_id: i64, instructor: i64, students: &[i64]) -> anyhow::Result<()> {
+pub async fn demo_course(
+    db: &Db,
+    school_id: i64,
+    instructor: i64,
+    students: &[i64],
+) -> anyhow::Result<()> {
     let course = super::create(
         db,
         school_id,
         instructor,
-        CourseFields { title: DEMO_COURSE_TITLE, description: DESCRIPTION, cover_url: None },
+        CourseFields {
+            title: DEMO_COURSE_TITLE,
+            description: DESCRIPTION,
+            cover_url: None,
+        },
     )
     .await?;
     let now = now_ms();
@@ -100,7 +120,11 @@ pub async fn demo_course(db: &Db, school_id: i64, instructor: i64, students: &[i
     );
     video.url = Some("https://www.youtube.com/watch?v=aqz-KE-bpKQ".into());
     let document = record(LessonKind::Document, "How this course works", DOCUMENT);
-    let mut quiz = record(LessonKind::Quiz, "Check your understanding", "Two questions; 50 % passes.");
+    let mut quiz = record(
+        LessonKind::Quiz,
+        "Check your understanding",
+        "Two questions; 50 % passes.",
+    );
     quiz.quiz_json = Some(demo_quiz().to_json());
     quiz.pass_mark = Some(50);
     let live = scheduled(
@@ -140,7 +164,9 @@ pub async fn refresh_demo_schedule(db: &Db) -> anyhow::Result<()> {
     let Some(school) = crate::schools::by_slug(db, "demo").await? else {
         return Ok(());
     };
-    let Some(course) = super::by_slug(db, school.id, &super::slug::slugify(DEMO_COURSE_TITLE)).await? else {
+    let Some(course) =
+        super::by_slug(db, school.id, &super::slug::slugify(DEMO_COURSE_TITLE)).await?
+    else {
         return Ok(());
     };
     let now = now_ms();

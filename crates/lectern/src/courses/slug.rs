@@ -29,12 +29,20 @@ pub fn slugify(title: &str) -> String {
         }
     }
     let out = out.trim_end_matches('-').to_string();
-    if out.is_empty() { "course".to_string() } else { out }
+    if out.is_empty() {
+        "course".to_string()
+    } else {
+        out
+    }
 }
 
 /// The `n`th candidate for a title whose slug is taken: `slug`, `slug-2`, `slug-3` …
 pub fn candidate(base: &str, n: u32) -> String {
-    if n <= 1 { base.to_string() } else { format!("{base}-{n}") }
+    if n <= 1 {
+        base.to_string()
+    } else {
+        format!("{base}-{n}")
+    }
 }
 
 fn fold_accent(c: char) -> impl Iterator<Item = char> {
@@ -70,7 +78,10 @@ mod tests {
         assert_eq!(slugify("  --Hello,   World--  "), "hello-world");
         assert_eq!(slugify("Grüße aus Köln"), "gruesse-aus-koeln");
         assert_eq!(slugify("Café crème"), "cafe-creme");
-        assert_eq!(slugify("<script>alert(1)</script>"), "script-alert-1-script");
+        assert_eq!(
+            slugify("<script>alert(1)</script>"),
+            "script-alert-1-script"
+        );
         assert_eq!(slugify("日本語"), "course");
         assert_eq!(slugify(""), "course");
         let long = slugify(&"word ".repeat(40));
