@@ -121,20 +121,85 @@ mod tests {
         assert_eq!(Tr::choose(None, Some("fr;q=0.5, de;q=0.9")).lang(), "de");
     }
 
+    /// Keys defined in a locale folder (all its .ftl files).
+    fn keys_of(lang: &str) -> Vec<String> {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("locales")
+            .join(lang);
+        let mut keys = Vec::new();
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+            keys.extend(
+                text.lines()
+                    .filter(|l| !l.starts_with(['#', ' ', '\t', '.']) && l.contains(" ="))
+                    .filter_map(|l| l.split(" =").next())
+                    .map(str::to_string),
+            );
+        }
+        keys
+    }
+
     #[test]
-    fn every_language_has_every_english_key() {
-        let en = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/locales/en-US/main.ftl")).unwrap();
-        let keys: Vec<&str> = en
+    fn translations_cover_the_core_catalogue() {
+        let core = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/locales/en-US/main.ftl"
+        ))
+        .unwrap();
+        let core: Vec<&str> = core
             .lines()
             .filter(|l| !l.starts_with(['#', ' ', '\t', '.']) && l.contains(" ="))
             .filter_map(|l| l.split(" =").next())
             .collect();
-        assert!(keys.len() > 50);
-        for lang in supported() {
-            let tr = Tr::new(&lang);
-            for k in &keys {
-                assert!(tr.has(k), "{lang} lacks {k}");
+        assert!(core.len() > 50);
+        for lang in supported().into_iter().filter(|l| l != "en-US") {
+            let have = keys_of(&lang);
+            for k in &core {
+                assert!(have.iter().any(|h| h == k), "{lang} lacks {k}");
             }
         }
+    }
+
+    /// Every key the code and templates ask for exists in English, so no page shows a raw key.
+    #[test]
+    fn every_used_key_exists_in_english() {
+        let en = keys_of("en-US");
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut missing = Vec::new();
+        let mut stack = vec![root.join("src"), root.join("templates")];
+        while let Some(dir) = stack.pop() {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    stack.push(path);
+                    continue;
+                }
+                let text = std::fs::read_to_string(&path).unwrap();
+                for pat in ["t(\"", "t1(\"", "ta(\""] {
+                    for (i, _) in text.match_indices(pat) {
+                        let rest = &text[i + pat.len()..];
+                        let key: String = rest
+                            .chars()
+                            .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')
+                            .collect();
+                        let preceded_by_ident = text[..i]
+                            .chars()
+                            .last()
+                            .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
+                        if !preceded_by_ident
+                            && rest[key.len()..].starts_with('"')
+                            && !key.is_empty()
+                            && !en.contains(&key)
+                        {
+                            missing.push(format!("{}: {key}", path.display()));
+                        }
+                    }
+                }
+            }
+        }
+        assert!(
+            missing.is_empty(),
+            "keys missing from locales/en-US: {missing:#?}"
+        );
     }
 }

@@ -7,3 +7,4 @@ mod support;
 mod accounts;
 mod courses;
 mod ops;
+mod zoom_connection;
