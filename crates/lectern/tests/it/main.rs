@@ -5,5 +5,6 @@
 mod support;
 
 mod accounts;
+mod courses;
 mod ops;
 mod zoom_connection;
