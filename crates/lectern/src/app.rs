@@ -57,6 +57,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::email::routes::routes())
         .merge(crate::jobs::routes::routes())
         .merge(crate::zoom_connection::routes::routes())
+        .merge(crate::live::routes::routes())
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
@@ -69,6 +70,7 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(crate::ops::metrics::render))
         .route("/static/app.css", get(web::assets::css))
         .route("/static/app.js", get(web::assets::js))
+        .route("/static/live.js", get(web::assets::live_js))
         .merge(crate::webhooks::routes())
         .merge(pages)
         // A route layer runs after routing, so the metric can use the matched route.

@@ -42,6 +42,67 @@ pub struct Config {
     /// `None` when the Zoom client id or secret is missing: the Zoom card then says
     /// "Zoom integration is not configured." and connecting is refused.
     pub zoom: Option<ZoomSettings>,
+    /// Live sessions: start window, grace, clean-up delays.
+    pub live: LiveSettings,
+}
+
+/// Timing of live sessions (all configurable; defaults follow the brief).
+#[derive(Clone, Debug)]
+pub struct LiveSettings {
+    /// The host sees "Start Meeting" this long before the start (default 15 min).
+    pub start_lead_ms: i64,
+    /// A session with no `meeting.ended` ends at scheduled end + this (default 30 min).
+    pub end_grace_ms: i64,
+    /// The Zoom meeting is deleted this long after the end when no recording arrived
+    /// (default 24 h); right after the recording is collected otherwise.
+    pub delete_delay_ms: i64,
+    /// A session still `starting` after this long is reconciled (default 60 s).
+    pub reconcile_after_ms: i64,
+    /// Zoom account that owns our Marketplace app. Meetings of other accounts need an
+    /// on-behalf-of token for embedded joins; unset means "always another account".
+    pub app_account_id: Option<String>,
+}
+
+impl Default for LiveSettings {
+    fn default() -> Self {
+        LiveSettings {
+            start_lead_ms: 15 * 60_000,
+            end_grace_ms: 30 * 60_000,
+            delete_delay_ms: 24 * 3_600_000,
+            reconcile_after_ms: 60_000,
+            app_account_id: None,
+        }
+    }
+}
+
+fn live_settings(src: &dyn Source) -> Result<LiveSettings, ConfigError> {
+    let num = |var: &'static str, default: i64, unit_ms: i64| -> Result<i64, ConfigError> {
+        match src.get(var) {
+            None => Ok(default),
+            Some(v) => v
+                .trim()
+                .parse::<i64>()
+                .ok()
+                .filter(|n| *n >= 0)
+                .map(|n| n * unit_ms)
+                .ok_or_else(|| ConfigError::Invalid {
+                    var,
+                    reason: format!("{v:?} is not a non-negative number"),
+                }),
+        }
+    };
+    let d = LiveSettings::default();
+    Ok(LiveSettings {
+        start_lead_ms: num("LECTERN_LIVE_START_LEAD_MIN", d.start_lead_ms, 60_000)?,
+        end_grace_ms: num("LECTERN_LIVE_END_GRACE_MIN", d.end_grace_ms, 60_000)?,
+        delete_delay_ms: num("LECTERN_LIVE_DELETE_DELAY_MIN", d.delete_delay_ms, 60_000)?,
+        reconcile_after_ms: num(
+            "LECTERN_LIVE_RECONCILE_AFTER_SECS",
+            d.reconcile_after_ms,
+            1000,
+        )?,
+        app_account_id: src.get("ZOOM_APP_ACCOUNT_ID"),
+    })
 }
 
 #[derive(Clone)]
@@ -180,8 +241,10 @@ impl Config {
                 })?,
             };
         let zoom = zoom_settings(src)?;
+        let live = live_settings(src)?;
         Ok(Config {
             zoom,
+            live,
             bind,
             base_url,
             database_url,

@@ -12,6 +12,7 @@ pub mod demo;
 pub mod email;
 pub mod i18n;
 pub mod jobs;
+pub mod live;
 pub mod ops;
 pub mod schools;
 pub mod server;

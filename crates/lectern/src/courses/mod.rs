@@ -482,6 +482,8 @@ pub async fn move_lesson(
 
 pub async fn delete_lesson(db: &Db, school_id: i64, course_id: i64, id: i64) -> sqlx::Result<()> {
     let mut tx = db.pool.begin().await?;
+    // A live lesson's Zoom meeting is deleted later by a job: deleting never fails because of Zoom.
+    crate::live::on_lesson_deleted(&mut tx, school_id, id).await?;
     sqlx::query("DELETE FROM lessons WHERE school_id = $1 AND course_id = $2 AND id = $3")
         .bind(school_id)
         .bind(course_id)

@@ -4,7 +4,7 @@
 use std::collections::{HashMap, HashSet};
 
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 
@@ -189,6 +189,7 @@ struct LessonPage {
     grade: Option<Grade>,
     grade_text: String,
     attempts_text: String,
+    live: Option<crate::live::panel::Panel>,
 }
 
 /// Everything the player needs, after the access check: signed in, and enrolled or
@@ -198,7 +199,13 @@ enum Player {
     NotEnrolled(String),
 }
 
-async fn load_player(state: &AppState, ctx: Ctx, slug: &str, id: &str) -> AppResult<Player> {
+async fn load_player(
+    state: &AppState,
+    ctx: Ctx,
+    slug: &str,
+    id: &str,
+    live_error: Option<&str>,
+) -> AppResult<Player> {
     let db = &state.db;
     let user: User = ctx.require_user()?.clone();
     let id = parse_id(id)?;
@@ -226,7 +233,24 @@ async fn load_player(state: &AppState, ctx: Ctx, slug: &str, id: &str) -> AppRes
     let url = |l: &Lesson| format!("/courses/{}/lessons/{}", course.slug, l.id);
     let prev = index.checked_sub(1).map(|i| url(&lessons[i]));
     let next = lessons.get(index + 1).map(url);
+    let live = if lessons[index].kind.is_scheduled() {
+        Some(
+            crate::live::panel::build(
+                state,
+                &ctx,
+                &course,
+                &lessons[index],
+                enrolled,
+                manager,
+                live_error,
+            )
+            .await?,
+        )
+    } else {
+        None
+    };
     let page = LessonPage {
+        live,
         outline: outline(&ctx, &course, &lessons, &done, Some(id)),
         progress: progress::compute(&lessons, &done),
         completed: done.contains(&id),
@@ -248,8 +272,10 @@ async fn lesson_page(
     State(state): State<AppState>,
     ctx: Ctx,
     Path((slug, id)): Path<(String, String)>,
+    Query(q): Query<HashMap<String, String>>,
 ) -> AppResult<Response> {
-    match load_player(&state, ctx, &slug, &id).await? {
+    let live_error = q.get("live_error").map(String::as_str);
+    match load_player(&state, ctx, &slug, &id, live_error).await? {
         Player::Page(page) => Ok(render(&*page)?.into_response()),
         Player::NotEnrolled(to) => Ok(Redirect::to(&to).into_response()),
     }
@@ -338,7 +364,7 @@ async fn submit_quiz(
     if grade.passed {
         progress::complete_lesson(&state.db, ctx.school.id, course.id, lesson.id, user_id).await?;
     }
-    match load_player(&state, ctx, &slug, &id).await? {
+    match load_player(&state, ctx, &slug, &id, None).await? {
         Player::Page(mut page) => {
             page.grade_text = page.ctx.tr.ta(
                 if grade.passed {

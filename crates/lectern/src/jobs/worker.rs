@@ -91,6 +91,9 @@ async fn dispatch(state: &AppState, job: &Job) -> anyhow::Result<()> {
             crate::accounts::rate_limit::prune(&state.db).await?;
             Ok(())
         }
+        kind if crate::live::jobs::is_live_job(kind) => {
+            crate::live::jobs::dispatch(state, kind, &payload).await
+        }
         other => anyhow::bail!("unknown job kind {other:?}"),
     }
 }

@@ -36,6 +36,8 @@ pub async fn process_job(state: &AppState, payload: &serde_json::Value) -> anyho
             *deauthorization_time,
         )
         .await?;
+    } else {
+        crate::live::events::handle(state, &event).await?;
     }
     sqlx::query("UPDATE zoom_events SET processed_at = $1 WHERE id = $2")
         .bind(now_ms())

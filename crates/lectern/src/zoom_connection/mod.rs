@@ -321,6 +321,7 @@ pub async fn delete_all_data(db: &Db, school_id: i64, actor: i64) -> sqlx::Resul
     .bind(school_id)
     .execute(&mut *tx)
     .await?;
+    crate::live::wipe_zoom_data(&mut tx, school_id).await?;
     audit(
         &mut tx,
         school_id,

@@ -44,6 +44,56 @@ const NEEDED: &[(&str, &[&str])] = &[
             "webinar:write:admin",
         ],
     ),
+    // Live sessions: reconciliation lists the host's meetings, clean-up deletes them,
+    // embedded joins outside the app's account need the host's on-behalf-of token, and
+    // attendance reads the past participants.
+    (
+        "meeting:read:list_meetings",
+        &[
+            "meeting:read:list_meetings",
+            "meeting:read:list_meetings:admin",
+            "meeting:read",
+            "meeting:read:admin",
+            "meeting:write",
+            "meeting:write:admin",
+        ],
+    ),
+    (
+        "meeting:delete:meeting",
+        &[
+            "meeting:delete:meeting",
+            "meeting:delete:meeting:admin",
+            "meeting:write",
+            "meeting:write:admin",
+        ],
+    ),
+    (
+        "webinar:delete:webinar",
+        &[
+            "webinar:delete:webinar",
+            "webinar:delete:webinar:admin",
+            "webinar:write",
+            "webinar:write:admin",
+        ],
+    ),
+    (
+        "meeting:read:list_past_participants",
+        &[
+            "meeting:read:list_past_participants",
+            "meeting:read:list_past_participants:admin",
+            "meeting:read",
+            "meeting:read:admin",
+        ],
+    ),
+    (
+        "user:read:token",
+        &[
+            "user:read:token",
+            "user:read:token:admin",
+            "user:read",
+            "user:read:admin",
+        ],
+    ),
     (
         "user:read:user",
         &[
@@ -96,11 +146,19 @@ mod tests {
             missing(&[
                 "meeting:write:meeting",
                 "meeting:read:meeting",
+                "meeting:read:list_meetings",
+                "meeting:delete:meeting",
+                "meeting:read:list_past_participants",
+                "user:read:token",
                 "user:read:user"
             ]),
-            vec!["webinar:write:webinar", "webinar:read:webinar"]
+            vec![
+                "webinar:write:webinar",
+                "webinar:read:webinar",
+                "webinar:delete:webinar"
+            ]
         );
-        assert_eq!(missing(&[]).len(), 5);
+        assert_eq!(missing(&[]).len(), NEEDED.len());
     }
 
     #[test]

@@ -466,7 +466,7 @@ db_test!(dst_gap_rejected_and_fold_asks, |app| async move {
         page.attr("#countdown", "data-countdown").as_deref(),
         Some("2027-11-07T06:30:00Z")
     );
-    assert!(page.attr("#live-placeholder", "id").is_some());
+    assert!(page.attr("#live", "id").is_some());
 });
 
 db_test!(lessons_reorder_and_stay_dense, |app| async move {

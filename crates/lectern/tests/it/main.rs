@@ -6,5 +6,6 @@ mod support;
 
 mod accounts;
 mod courses;
+mod live;
 mod ops;
 mod zoom_connection;

@@ -1,0 +1,438 @@
+//! Attendance: join/leave instants per participant, bound to the learner by the SDK
+//! `customerKey` (our user id), else by e-mail among the course's people, else kept as
+//! "unmatched" for the instructor to assign. Segments are computed from the events in
+//! event-time order: rejoins merge, a leave that arrived before its join is paired once the
+//! join arrives, and the report's slightly different instants overlap rather than double.
+
+use std::collections::BTreeMap;
+
+use zoom::api::MeetingRef;
+
+use super::Session;
+use crate::app::AppState;
+use crate::db::{Db, now_ms};
+use crate::zoom_connection::{self, tokens};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Join,
+    Leave,
+}
+
+impl Kind {
+    fn as_str(self) -> &'static str {
+        match self {
+            Kind::Join => "join",
+            Kind::Leave => "leave",
+        }
+    }
+}
+
+/// What Zoom told us about a participant.
+#[derive(Default)]
+pub struct Seen<'a> {
+    pub customer_key: Option<&'a str>,
+    pub email: Option<&'a str>,
+    pub name: Option<&'a str>,
+    pub participant_uuid: Option<&'a str>,
+    pub participant_id: Option<&'a str>,
+    pub zoom_user_id: Option<&'a str>,
+}
+
+pub struct Who {
+    pub key: String,
+    pub user_id: Option<i64>,
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub is_host: bool,
+}
+
+fn nonempty(s: Option<&str>) -> Option<&str> {
+    s.map(str::trim).filter(|s| !s.is_empty())
+}
+
+/// Resolves a participant to one of our users of this school, when possible.
+pub async fn identify(db: &Db, s: &Session, seen: Seen<'_>) -> sqlx::Result<Who> {
+    let is_host = nonempty(seen.zoom_user_id).is_some()
+        && nonempty(seen.zoom_user_id) == s.zoom_host_id.as_deref();
+    let mut user_id = None;
+    if let Some(k) = nonempty(seen.customer_key).and_then(|k| k.parse::<i64>().ok()) {
+        user_id = sqlx::query_scalar("SELECT id FROM users WHERE id = $1 AND school_id = $2")
+            .bind(k)
+            .bind(s.school_id)
+            .fetch_optional(&db.pool)
+            .await?;
+    }
+    if user_id.is_none()
+        && let Some(e) = nonempty(seen.email)
+    {
+        // Only people of this course: its students and instructors.
+        user_id = sqlx::query_scalar(
+            "SELECT u.id FROM users u WHERE u.school_id = $1 AND u.email_norm = $2 AND (
+               EXISTS (SELECT 1 FROM enrollments e WHERE e.user_id = u.id AND e.course_id = $3)
+               OR EXISTS (SELECT 1 FROM course_instructors i WHERE i.user_id = u.id AND i.course_id = $3))",
+        )
+        .bind(s.school_id)
+        .bind(e.to_lowercase())
+        .bind(s.course_id)
+        .fetch_optional(&db.pool)
+        .await?;
+    }
+    let key = match user_id {
+        Some(id) => format!("u:{id}"),
+        None => nonempty(seen.email)
+            .map(|e| format!("e:{}", e.to_lowercase()))
+            .or_else(|| nonempty(seen.participant_uuid).map(|p| format!("p:{p}")))
+            .or_else(|| nonempty(seen.participant_id).map(|p| format!("i:{p}")))
+            .or_else(|| nonempty(seen.name).map(|n| format!("n:{n}")))
+            .unwrap_or_else(|| "unknown".into()),
+    };
+    Ok(Who {
+        key,
+        user_id,
+        name: nonempty(seen.name).map(str::to_string),
+        email: nonempty(seen.email).map(str::to_string),
+        is_host,
+    })
+}
+
+pub async fn record(
+    db: &Db,
+    s: &Session,
+    who: &Who,
+    kind: Kind,
+    at: i64,
+    source: &str,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO live_attendance_events (school_id, session_id, participant_key, user_id, name, email, is_host, kind, at, source, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+         ON CONFLICT (session_id, participant_key, kind, at) DO NOTHING",
+    )
+    .bind(s.school_id)
+    .bind(s.id)
+    .bind(&who.key)
+    .bind(who.user_id)
+    .bind(who.name.as_deref())
+    .bind(who.email.as_deref())
+    .bind(i64::from(who.is_host))
+    .bind(kind.as_str())
+    .bind(at)
+    .bind(source)
+    .bind(now_ms())
+    .execute(&db.pool)
+    .await?;
+    Ok(())
+}
+
+/// One person's time in the session.
+#[derive(Clone, Debug)]
+pub struct Attendee {
+    pub key: String,
+    pub user_id: Option<i64>,
+    pub name: String,
+    pub email: String,
+    pub is_host: bool,
+    pub segments: Vec<(i64, i64)>,
+}
+
+impl Attendee {
+    pub fn total_ms(&self) -> i64 {
+        self.segments.iter().map(|(a, b)| b - a).sum()
+    }
+    pub fn minutes(&self) -> i64 {
+        (self.total_ms() + 30_000) / 60_000
+    }
+    pub fn first_join(&self) -> Option<i64> {
+        self.segments.first().map(|s| s.0)
+    }
+    pub fn last_leave(&self) -> Option<i64> {
+        self.segments.last().map(|s| s.1)
+    }
+}
+
+/// Pairs joins and leaves (sorted by instant) into merged segments. A leave with no open
+/// join extends the previous segment, or starts at `session_start`; an open join ends at
+/// `session_end`.
+pub fn segments(
+    mut events: Vec<(i64, Kind)>,
+    session_start: i64,
+    session_end: i64,
+) -> Vec<(i64, i64)> {
+    events.sort_by_key(|(at, k)| (*at, *k == Kind::Leave));
+    let mut out: Vec<(i64, i64)> = Vec::new();
+    let mut open: Option<i64> = None;
+    for (at, kind) in events {
+        match (kind, open) {
+            (Kind::Join, None) => open = Some(at),
+            (Kind::Join, Some(_)) => {}
+            (Kind::Leave, Some(from)) => {
+                out.push((from, at));
+                open = None;
+            }
+            (Kind::Leave, None) => match out.last_mut() {
+                Some(last) => last.1 = last.1.max(at),
+                None => out.push((session_start.min(at), at)),
+            },
+        }
+    }
+    if let Some(from) = open {
+        out.push((from, session_end.max(from)));
+    }
+    // Merge overlaps (webhook and report instants of the same segment).
+    out.sort();
+    let mut merged: Vec<(i64, i64)> = Vec::new();
+    for (a, b) in out {
+        match merged.last_mut() {
+            Some(last) if a <= last.1 => last.1 = last.1.max(b),
+            _ => merged.push((a, b)),
+        }
+    }
+    merged
+}
+
+#[derive(sqlx::FromRow)]
+struct EventRow {
+    participant_key: String,
+    user_id: Option<i64>,
+    name: Option<String>,
+    email: Option<String>,
+    is_host: i64,
+    kind: String,
+    at: i64,
+}
+
+/// Everyone seen in the session, keyed by user (when matched) or participant key.
+pub async fn attendees(db: &Db, s: &Session) -> sqlx::Result<Vec<Attendee>> {
+    let rows = sqlx::query_as::<_, EventRow>(
+        "SELECT participant_key, user_id, name, email, is_host, kind, at FROM live_attendance_events
+         WHERE session_id = $1 ORDER BY at, id",
+    )
+    .bind(s.id)
+    .fetch_all(&db.pool)
+    .await?;
+    let start = s.started_at.or(s.linked_at).unwrap_or(0);
+    let end = s.ended_at.unwrap_or_else(now_ms);
+    let mut by: BTreeMap<String, (Attendee, Vec<(i64, Kind)>)> = BTreeMap::new();
+    for r in rows {
+        let key = r
+            .user_id
+            .map(|u| format!("u:{u}"))
+            .unwrap_or_else(|| r.participant_key.clone());
+        let entry = by.entry(key.clone()).or_insert_with(|| {
+            (
+                Attendee {
+                    key,
+                    user_id: r.user_id,
+                    name: String::new(),
+                    email: String::new(),
+                    is_host: false,
+                    segments: Vec::new(),
+                },
+                Vec::new(),
+            )
+        });
+        if let Some(n) = r.name {
+            entry.0.name = n;
+        }
+        if let Some(e) = r.email {
+            entry.0.email = e;
+        }
+        entry.0.is_host |= r.is_host != 0;
+        let kind = if r.kind == "join" {
+            Kind::Join
+        } else {
+            Kind::Leave
+        };
+        entry.1.push((r.at, kind));
+    }
+    Ok(by
+        .into_values()
+        .map(|(mut a, ev)| {
+            a.segments = segments(ev, start, end);
+            a
+        })
+        .collect())
+}
+
+/// The instructor assigns an unmatched participant to a learner of the course.
+pub async fn assign(
+    db: &Db,
+    s: &Session,
+    participant_key: &str,
+    user_id: i64,
+) -> sqlx::Result<bool> {
+    let ok: Option<i64> = sqlx::query_scalar(
+        "SELECT user_id FROM enrollments WHERE course_id = $1 AND user_id = $2 AND school_id = $3",
+    )
+    .bind(s.course_id)
+    .bind(user_id)
+    .bind(s.school_id)
+    .fetch_optional(&db.pool)
+    .await?;
+    if ok.is_none() {
+        return Ok(false);
+    }
+    let n = sqlx::query(
+        "UPDATE live_attendance_events SET user_id = $1 WHERE session_id = $2 AND participant_key = $3 AND user_id IS NULL",
+    )
+    .bind(user_id)
+    .bind(s.id)
+    .bind(participant_key)
+    .execute(&db.pool)
+    .await?
+    .rows_affected();
+    Ok(n > 0)
+}
+
+/// After the end: fill gaps from Zoom's participants report (paginated). The report with
+/// `customer_key` needs admin scopes; without them the past-meeting list is used.
+pub async fn reconcile_report(state: &AppState, session_id: i64) -> anyhow::Result<()> {
+    let Some(s) = super::by_id(&state.db, session_id).await? else {
+        return Ok(());
+    };
+    let (Some(meeting_id), Some(conn_id)) = (s.meeting_id, s.connection_id) else {
+        return Ok(());
+    };
+    let Some(conn) = zoom_connection::by_id(&state.db, conn_id).await? else {
+        return Ok(());
+    };
+    if !conn.is_connected() {
+        return Ok(());
+    }
+    let mref = match s.meeting_uuid.as_deref().filter(|u| !u.is_empty()) {
+        Some(u) => MeetingRef::Uuid(u.to_string()),
+        None => MeetingRef::Id(meeting_id),
+    };
+    super::start::pace(
+        state,
+        conn.zoom_account_id.as_deref().unwrap_or_default(),
+        zoom::ratelimit::Category::Heavy,
+    )
+    .await;
+    let m2 = mref.clone();
+    let rows = match tokens::with_api(state, &conn, |api| {
+        let m = m2.clone();
+        async move { api.all_report_meeting_participants(&m).await }
+    })
+    .await
+    {
+        Ok(r) => r,
+        Err(tokens::AccessError::Zoom(e)) if e.kind() == zoom::ErrorKind::NotFound => return Ok(()),
+        Err(tokens::AccessError::Zoom(e)) if !e.is_transient() => {
+            let m3 = mref.clone();
+            match tokens::with_api(state, &conn, |api| {
+                let m = m3.clone();
+                async move { api.all_past_meeting_participants(&m).await }
+            })
+            .await
+            {
+                Ok(r) => r,
+                Err(tokens::AccessError::Zoom(e)) if !e.is_transient() => {
+                    tracing::info!(session = s.id, error = %e, "no participants report available");
+                    return Ok(());
+                }
+                Err(e) => anyhow::bail!("participants report failed: {e}"),
+            }
+        }
+        Err(e) => anyhow::bail!("participants report failed: {e}"),
+    };
+    for p in rows {
+        let who = identify(
+            &state.db,
+            &s,
+            Seen {
+                customer_key: p.customer_key.as_deref(),
+                email: p.user_email.as_deref(),
+                name: Some(p.name.as_str()),
+                participant_uuid: None,
+                participant_id: p.user_id.as_deref(),
+                zoom_user_id: p.participant_user_id.as_deref().or(p.id.as_deref()),
+            },
+        )
+        .await?;
+        if let Some(j) = p.join_time {
+            record(
+                &state.db,
+                &s,
+                &who,
+                Kind::Join,
+                j.as_millisecond(),
+                "report",
+            )
+            .await?;
+        }
+        if let Some(l) = p.leave_time {
+            record(
+                &state.db,
+                &s,
+                &who,
+                Kind::Leave,
+                l.as_millisecond(),
+                "report",
+            )
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+/// CSV of the instructor's attendance table (RFC 4180 quoting).
+pub fn csv(rows: &[(String, String, String, String, i64)]) -> String {
+    fn q(s: &str) -> String {
+        // Neutralise spreadsheet formulas, then quote.
+        let s = if s.starts_with(['=', '+', '-', '@']) {
+            format!("'{s}")
+        } else {
+            s.to_string()
+        };
+        format!("\"{}\"", s.replace('"', "\"\""))
+    }
+    let mut out = String::from("name,email,first_join_utc,last_leave_utc,minutes\r\n");
+    for (name, email, from, to, minutes) in rows {
+        out.push_str(&format!(
+            "{},{},{},{},{}\r\n",
+            q(name),
+            q(email),
+            q(from),
+            q(to),
+            minutes
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use Kind::*;
+
+    #[test]
+    fn rejoins_merge_and_out_of_order_is_harmless() {
+        // join 0-10, rejoin 12-30, plus report instants one second later.
+        let ev = vec![
+            (30, Leave),
+            (0, Join),
+            (10, Leave),
+            (12, Join),
+            (1, Join),
+            (11, Leave),
+            (31, Leave),
+            (13, Join),
+        ];
+        assert_eq!(segments(ev, 0, 100), vec![(0, 11), (12, 31)]);
+    }
+
+    #[test]
+    fn leave_without_join_and_open_join() {
+        assert_eq!(segments(vec![(50, Leave)], 5, 100), vec![(5, 50)]);
+        assert_eq!(segments(vec![(20, Join)], 5, 100), vec![(20, 100)]);
+        assert_eq!(segments(vec![], 5, 100), vec![]);
+    }
+
+    #[test]
+    fn csv_quotes_and_defuses_formulas() {
+        let c = csv(&[("=cmd".into(), "a\"b".into(), "x".into(), "y".into(), 3)]);
+        assert!(c.contains("\"'=cmd\",\"a\"\"b\""), "{c}");
+    }
+}

@@ -1,0 +1,156 @@
+//! Zoom failures at Start, as the brief's messages with the way out. Stored on the session
+//! row as a catalogue key plus arguments, rendered in the viewer's language; never a 500.
+
+use serde::{Deserialize, Serialize};
+use zoom::{ErrorKind, ZoomError};
+
+use crate::zoom_connection::hosts::HostError;
+use crate::zoom_connection::tokens::AccessError;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum LiveError {
+    /// Zoom is not configured on this server.
+    NotConfigured,
+    /// No usable connection (disconnected, deauthorized, needs reconnect).
+    NotConnected,
+    /// 4700/4711: the grant lacks scopes.
+    MissingScopes(Vec<String>),
+    /// Webinar plan is missing.
+    WebinarPlanMissing,
+    /// 3161 "not allowed to host", or a feature disabled for the account.
+    NotEnabled,
+    /// 200 "No permission." / 403.
+    NoPermission,
+    /// The host's (or account's) daily create limit; resets at this instant (ms).
+    DailyLimit(i64),
+    /// 5xx, timeouts, per-second 429: nothing was created; try again.
+    TryAgain,
+    /// The instructor's e-mail is not a user of the school's Zoom account.
+    HostNotInAccount(String),
+    /// The meeting was deleted in Zoom; Start creates a new one.
+    MeetingDeleted,
+    /// The start was interrupted (crash, lost answer) and nothing was found in Zoom.
+    Interrupted,
+    /// Zoom refused the request for another reason (its message).
+    Refused(String),
+    /// Too early / too late to start.
+    NotNow,
+}
+
+impl LiveError {
+    /// Catalogue key of the message.
+    pub fn key(&self) -> &'static str {
+        match self {
+            LiveError::NotConfigured => "live-error-not-configured",
+            LiveError::NotConnected => "live-error-not-connected",
+            LiveError::MissingScopes(_) => "live-error-missing-scopes",
+            LiveError::WebinarPlanMissing => "live-error-webinar-plan",
+            LiveError::NotEnabled => "live-error-not-enabled",
+            LiveError::NoPermission => "live-error-no-permission",
+            LiveError::DailyLimit(_) => "live-error-daily-limit",
+            LiveError::TryAgain => "live-error-try-again",
+            LiveError::HostNotInAccount(_) => "live-error-host-not-in-account",
+            LiveError::MeetingDeleted => "live-error-meeting-deleted",
+            LiveError::Interrupted => "live-error-interrupted",
+            LiveError::Refused(_) => "live-error-refused",
+            LiveError::NotNow => "live-error-not-now",
+        }
+    }
+
+    /// The message in `tr`'s language (instants in `tz`).
+    pub fn message(&self, tr: &crate::i18n::Tr, tz: &jiff::tz::TimeZone) -> String {
+        match self {
+            LiveError::MissingScopes(scopes) => {
+                let list = if scopes.is_empty() {
+                    "meeting:write:meeting".to_string()
+                } else {
+                    scopes.join(", ")
+                };
+                tr.t1(self.key(), "scopes", list)
+            }
+            LiveError::DailyLimit(at) => {
+                tr.t1(self.key(), "when", crate::web::time::format_in(*at, tz))
+            }
+            LiveError::HostNotInAccount(email) => tr.t1(self.key(), "email", email),
+            LiveError::Refused(m) => tr.t1(self.key(), "reason", m),
+            _ => tr.t(self.key()),
+        }
+    }
+
+    /// Errors that mean the Zoom connection itself must be fixed by an admin.
+    pub fn needs_reconnect(&self) -> bool {
+        matches!(
+            self,
+            LiveError::NotConnected | LiveError::MissingScopes(_) | LiveError::NotConfigured
+        )
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+    pub fn from_json(s: &str) -> Option<LiveError> {
+        serde_json::from_str(s).ok()
+    }
+
+    /// Whether the create call may have reached Zoom and created something.
+    pub fn ambiguous(err: &ZoomError) -> bool {
+        err.is_transient()
+    }
+}
+
+impl From<&ZoomError> for LiveError {
+    fn from(e: &ZoomError) -> Self {
+        match e.kind() {
+            ErrorKind::MissingScopes { scopes } => LiveError::MissingScopes(scopes),
+            ErrorKind::TokenInvalid | ErrorKind::InvalidGrant | ErrorKind::InvalidClient => {
+                LiveError::NotConnected
+            }
+            ErrorKind::WebinarPlanMissing => LiveError::WebinarPlanMissing,
+            ErrorKind::NotEnabled => LiveError::NotEnabled,
+            ErrorKind::NoPermission => {
+                if e.message().to_lowercase().contains("not enabled") {
+                    LiveError::NotEnabled
+                } else {
+                    LiveError::NoPermission
+                }
+            }
+            ErrorKind::RateLimited { scope, retry_at } => match scope {
+                zoom::RateLimitScope::PerSecond => LiveError::TryAgain,
+                _ => LiveError::DailyLimit(retry_at.as_millisecond()),
+            },
+            ErrorKind::Transient => LiveError::TryAgain,
+            _ => {
+                let m = e.message();
+                if m.to_lowercase().contains("not enabled") {
+                    LiveError::NotEnabled
+                } else {
+                    LiveError::Refused(m.chars().take(200).collect())
+                }
+            }
+        }
+    }
+}
+
+impl From<&AccessError> for LiveError {
+    fn from(e: &AccessError) -> Self {
+        match e {
+            AccessError::NotConfigured => LiveError::NotConfigured,
+            AccessError::NotConnected | AccessError::NeedsReconnect | AccessError::Seal(_) => {
+                LiveError::NotConnected
+            }
+            AccessError::Zoom(z) => LiveError::from(z),
+            AccessError::RefreshTimeout | AccessError::Db(_) => LiveError::TryAgain,
+        }
+    }
+}
+
+impl From<&HostError> for LiveError {
+    fn from(e: &HostError) -> Self {
+        match e {
+            HostError::NotConnected => LiveError::NotConnected,
+            HostError::NotInAccount { email } => LiveError::HostNotInAccount(email.clone()),
+            HostError::Access(a) => LiveError::from(a),
+            HostError::Db(_) => LiveError::TryAgain,
+        }
+    }
+}

@@ -1,0 +1,156 @@
+//! Webhook events for live sessions, processed in jobs after they were stored. Every
+//! handler is a conditional update or an insert with a unique key, so duplicates and
+//! out-of-order delivery change nothing twice.
+
+use zoom::webhook::{EventKind, MeetingObject, ParticipantInfo, WebhookEvent};
+
+use super::{State, attendance};
+use crate::app::AppState;
+use crate::db::now_ms;
+
+pub async fn handle(state: &AppState, event: &WebhookEvent) -> anyhow::Result<()> {
+    let ts = event.event_ts_ms.unwrap_or_else(now_ms);
+    match &event.kind {
+        EventKind::MeetingStarted(m) | EventKind::WebinarStarted(m) => started(state, m, ts).await,
+        EventKind::MeetingEnded(m) | EventKind::WebinarEnded(m) => ended(state, m, ts).await,
+        EventKind::MeetingDeleted(m) | EventKind::WebinarDeleted(m) => deleted(state, m).await,
+        EventKind::ParticipantJoined {
+            meeting,
+            participant,
+            ..
+        } => participant_event(state, meeting, participant, attendance::Kind::Join, ts).await,
+        EventKind::ParticipantLeft {
+            meeting,
+            participant,
+            ..
+        } => participant_event(state, meeting, participant, attendance::Kind::Leave, ts).await,
+        EventKind::RecordingCompleted { meeting, files, .. } => {
+            recording(state, meeting, files).await
+        }
+        _ => Ok(()),
+    }
+}
+
+async fn sessions_of(state: &AppState, m: &MeetingObject) -> anyhow::Result<Vec<super::Session>> {
+    match m.id {
+        Some(id) => Ok(super::by_meeting(&state.db, id).await?),
+        None => Ok(Vec::new()),
+    }
+}
+
+/// The host is in: the session is live (it already is once linked) and students may join.
+async fn started(state: &AppState, m: &MeetingObject, ts: i64) -> anyhow::Result<()> {
+    let at = m.start_time.map(|t| t.as_millisecond()).unwrap_or(ts);
+    for s in sessions_of(state, m).await? {
+        sqlx::query(
+            "UPDATE live_sessions SET host_present = 1, started_at = COALESCE(started_at, $1),
+               meeting_uuid = COALESCE($2, meeting_uuid), updated_at = $3
+             WHERE id = $4 AND state = 'live'",
+        )
+        .bind(at)
+        .bind(m.uuid.as_deref().filter(|u| !u.is_empty()))
+        .bind(now_ms())
+        .bind(s.id)
+        .execute(&state.db.pool)
+        .await?;
+    }
+    Ok(())
+}
+
+async fn ended(state: &AppState, m: &MeetingObject, ts: i64) -> anyhow::Result<()> {
+    let at = m.end_time.map(|t| t.as_millisecond()).unwrap_or(ts);
+    for s in sessions_of(state, m).await? {
+        if let Some(uuid) = m.uuid.as_deref().filter(|u| !u.is_empty()) {
+            sqlx::query(
+                "UPDATE live_sessions SET meeting_uuid = $1 WHERE id = $2 AND state = 'live'",
+            )
+            .bind(uuid)
+            .bind(s.id)
+            .execute(&state.db.pool)
+            .await?;
+        }
+        let s = super::by_id(&state.db, s.id).await?.unwrap_or(s);
+        super::jobs::end_session(state, &s, at).await?;
+    }
+    Ok(())
+}
+
+/// Deleted in Zoom before the session took place: the lesson says so and Start creates a
+/// new meeting. Our own deletion after the end arrives here too and changes nothing.
+async fn deleted(state: &AppState, m: &MeetingObject) -> anyhow::Result<()> {
+    let Some(id) = m.id else { return Ok(()) };
+    for s in super::by_meeting(&state.db, id).await? {
+        if s.state() == State::Live {
+            super::start::mark_deleted_in_zoom(state, s.id, id).await?;
+        }
+    }
+    Ok(())
+}
+
+async fn participant_event(
+    state: &AppState,
+    m: &MeetingObject,
+    p: &ParticipantInfo,
+    kind: attendance::Kind,
+    ts: i64,
+) -> anyhow::Result<()> {
+    let at = match kind {
+        attendance::Kind::Join => p.join_time,
+        attendance::Kind::Leave => p.leave_time,
+    }
+    .map(|t| t.as_millisecond())
+    .unwrap_or(ts);
+    for s in sessions_of(state, m).await? {
+        let who = attendance::identify(
+            &state.db,
+            &s,
+            attendance::Seen {
+                customer_key: p.customer_key.as_deref(),
+                email: p.email.as_deref(),
+                name: p.user_name.as_deref(),
+                participant_uuid: p.participant_uuid.as_deref(),
+                participant_id: p.user_id.as_deref(),
+                zoom_user_id: p.participant_user_id.as_deref().or(p.id.as_deref()),
+            },
+        )
+        .await?;
+        attendance::record(&state.db, &s, &who, kind, at, "webhook").await?;
+    }
+    Ok(())
+}
+
+async fn recording(
+    state: &AppState,
+    m: &MeetingObject,
+    files: &[zoom::api::RecordingFile],
+) -> anyhow::Result<()> {
+    let now = now_ms();
+    for s in sessions_of(state, m).await? {
+        let mut tx = state.db.pool.begin().await?;
+        for f in files {
+            if f.id.is_empty() {
+                continue;
+            }
+            sqlx::query(
+                "INSERT INTO live_recordings (school_id, session_id, file_id, file_type, play_url, download_url,
+                   recording_start, recording_end, file_size, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (session_id, file_id) DO NOTHING",
+            )
+            .bind(s.school_id)
+            .bind(s.id)
+            .bind(&f.id)
+            .bind(&f.file_type)
+            .bind(f.play_url.as_deref())
+            .bind(f.download_url.as_deref())
+            .bind(f.recording_start.map(|t| t.as_millisecond()))
+            .bind(f.recording_end.map(|t| t.as_millisecond()))
+            .bind(f.file_size)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        super::jobs::after_recording(&mut tx, &s).await?;
+        tx.commit().await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,240 @@
+//! Job kinds of live sessions. Each is idempotent and keyed so that scheduling it twice
+//! creates one job.
+
+use sqlx::AnyConnection;
+
+use super::{Session, State};
+use crate::app::AppState;
+use crate::db::now_ms;
+use crate::jobs::{self, NewJob};
+use crate::zoom_connection::{self, tokens};
+
+pub const RECONCILE: &str = "live_reconcile";
+pub const DELETE_MEETING: &str = "live_delete_meeting";
+pub const END_OVERDUE: &str = "live_end_overdue";
+pub const ATTENDANCE_REPORT: &str = "live_attendance_report";
+pub const REMINDER: &str = "live_reminder";
+
+/// Delay between the end and the participants report (Zoom needs a moment to process).
+const REPORT_DELAY_MS: i64 = 2 * 60_000;
+/// After a recording is collected the meeting may go, once the report had its chance.
+const DELETE_AFTER_RECORDING_MS: i64 = 10 * 60_000;
+
+pub fn is_live_job(kind: &str) -> bool {
+    matches!(
+        kind,
+        RECONCILE | DELETE_MEETING | END_OVERDUE | ATTENDANCE_REPORT | REMINDER
+    )
+}
+
+pub async fn dispatch(state: &AppState, kind: &str, p: &serde_json::Value) -> anyhow::Result<()> {
+    let id = |k: &str| {
+        p[k].as_i64()
+            .ok_or_else(|| anyhow::anyhow!("payload lacks {k}"))
+    };
+    match kind {
+        RECONCILE => super::start::reconcile(state, id("session_id")?, id("attempt")?).await,
+        DELETE_MEETING => {
+            delete_meeting(
+                state,
+                p["session_id"].as_i64(),
+                id("meeting_id")?,
+                p["webinar"].as_bool().unwrap_or(false),
+                id("connection_id")?,
+            )
+            .await
+        }
+        END_OVERDUE => end_overdue(state, id("session_id")?, id("attempt")?).await,
+        ATTENDANCE_REPORT => super::attendance::reconcile_report(state, id("session_id")?).await,
+        REMINDER => Ok(()),
+        other => anyhow::bail!("unknown live job {other:?}"),
+    }
+}
+
+pub async fn enqueue_delete_meeting(
+    conn: &mut AnyConnection,
+    school_id: i64,
+    session_id: i64,
+    meeting_id: i64,
+    webinar: bool,
+    connection_id: i64,
+    at: i64,
+) -> sqlx::Result<()> {
+    jobs::enqueue(
+        conn,
+        NewJob::now(
+            DELETE_MEETING,
+            serde_json::json!({ "session_id": session_id, "meeting_id": meeting_id, "webinar": webinar, "connection_id": connection_id }),
+        )
+        .school(school_id)
+        .at(at)
+        .dedupe(format!("live_delete:{meeting_id}:{at}")),
+    )
+    .await?;
+    Ok(())
+}
+
+/// After `starting → live`: the session ends at scheduled end + grace if Zoom never says so.
+pub async fn after_link(
+    tx: &mut AnyConnection,
+    state: &AppState,
+    session: &Session,
+) -> sqlx::Result<()> {
+    let row: Option<(Option<i64>, Option<i64>, i64)> = sqlx::query_as(
+        "SELECT l.starts_at, l.duration_min, s.attempt FROM lessons l JOIN live_sessions s ON s.lesson_id = l.id WHERE s.id = $1",
+    )
+    .bind(session.id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some((starts_at, duration, attempt)) = row else {
+        return Ok(());
+    };
+    let end = starts_at.unwrap_or_else(now_ms) + duration.unwrap_or(60) * 60_000;
+    jobs::enqueue(
+        tx,
+        NewJob::now(
+            END_OVERDUE,
+            serde_json::json!({ "session_id": session.id, "attempt": attempt }),
+        )
+        .school(session.school_id)
+        .at(end.max(now_ms()) + state.config.live.end_grace_ms)
+        .dedupe(format!("live_end:{}:{attempt}", session.id)),
+    )
+    .await?;
+    Ok(())
+}
+
+/// After `live → ended`: reconcile attendance with Zoom's report, then delete the meeting
+/// after a delay (sooner once the recording is in).
+pub async fn after_end(
+    tx: &mut AnyConnection,
+    state: &AppState,
+    session: &Session,
+) -> sqlx::Result<()> {
+    let now = now_ms();
+    if let Some(meeting_id) = session.meeting_id {
+        jobs::enqueue(
+            tx,
+            NewJob::now(
+                ATTENDANCE_REPORT,
+                serde_json::json!({ "session_id": session.id }),
+            )
+            .school(session.school_id)
+            .at(now + REPORT_DELAY_MS)
+            .dedupe(format!("live_report:{}:{meeting_id}", session.id)),
+        )
+        .await?;
+        if let Some(conn_id) = session.connection_id {
+            enqueue_delete_meeting(
+                tx,
+                session.school_id,
+                session.id,
+                meeting_id,
+                session.webinar(),
+                conn_id,
+                now + state.config.live.delete_delay_ms,
+            )
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+/// The recording is collected: the meeting may be deleted soon.
+pub async fn after_recording(tx: &mut AnyConnection, session: &Session) -> sqlx::Result<()> {
+    if let (Some(meeting_id), Some(conn_id), State::Ended) =
+        (session.meeting_id, session.connection_id, session.state())
+    {
+        jobs::enqueue(
+            tx,
+            NewJob::now(
+                DELETE_MEETING,
+                serde_json::json!({ "session_id": session.id, "meeting_id": meeting_id, "webinar": session.webinar(), "connection_id": conn_id }),
+            )
+            .school(session.school_id)
+            .at(now_ms() + DELETE_AFTER_RECORDING_MS)
+            .dedupe(format!("live_delete:{meeting_id}:recording")),
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// `live → ended` (a conditional UPDATE; the first of webhook and timer wins).
+pub async fn end_session(state: &AppState, session: &Session, at: i64) -> anyhow::Result<bool> {
+    let mut tx = state.db.pool.begin().await?;
+    let n = sqlx::query(
+        "UPDATE live_sessions SET state = 'ended', ended_at = $1, host_present = 0, updated_at = $2
+         WHERE id = $3 AND state = 'live'",
+    )
+    .bind(at)
+    .bind(now_ms())
+    .bind(session.id)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if n == 1 {
+        after_end(&mut tx, state, session).await?;
+    }
+    tx.commit().await?;
+    if n == 1 {
+        tracing::info!(session = session.id, "live session ended");
+    }
+    Ok(n == 1)
+}
+
+async fn end_overdue(state: &AppState, session_id: i64, attempt: i64) -> anyhow::Result<()> {
+    let Some(s) = super::by_id(&state.db, session_id).await? else {
+        return Ok(());
+    };
+    if s.state() == State::Live && s.attempt == attempt {
+        end_session(state, &s, now_ms()).await?;
+    }
+    Ok(())
+}
+
+/// Deletes a Zoom meeting (or webinar); 404/3001 counts as done. A connection that is gone
+/// can't delete anything: that is logged and the job ends.
+async fn delete_meeting(
+    state: &AppState,
+    session_id: Option<i64>,
+    meeting_id: i64,
+    webinar: bool,
+    connection_id: i64,
+) -> anyhow::Result<()> {
+    let Some(conn) = zoom_connection::by_id(&state.db, connection_id).await? else {
+        return Ok(());
+    };
+    if !conn.is_connected() {
+        tracing::info!(
+            meeting = meeting_id,
+            "Zoom not connected; meeting left in Zoom"
+        );
+        return Ok(());
+    }
+    let r = tokens::with_api(state, &conn, |api| async move {
+        if webinar {
+            api.delete_webinar(meeting_id).await
+        } else {
+            api.delete_meeting(meeting_id, None).await
+        }
+    })
+    .await;
+    match r {
+        Ok(_) => {}
+        Err(tokens::AccessError::Zoom(e)) if e.kind() == zoom::ErrorKind::NotFound => {}
+        Err(e) => anyhow::bail!("deleting Zoom meeting failed: {e}"),
+    }
+    if let Some(id) = session_id {
+        sqlx::query(
+            "UPDATE live_sessions SET cleaned_up_at = $1 WHERE id = $2 AND meeting_id = $3 AND cleaned_up_at IS NULL",
+        )
+        .bind(now_ms())
+        .bind(id)
+        .bind(meeting_id)
+        .execute(&state.db.pool)
+        .await?;
+    }
+    tracing::info!(meeting = meeting_id, "Zoom meeting deleted");
+    Ok(())
+}

@@ -1,0 +1,115 @@
+//! The embedded join: a role-0 Meeting SDK signature for this meeting only, for an enrolled
+//! student of a live session only. The answer never holds a start URL, a ZAK, the SDK
+//! secret or an OAuth token. When the meeting belongs to another Zoom account than our
+//! app's owner, Zoom requires an on-behalf-of token of the host, who must be in the
+//! meeting: it is fetched here, paced within the account's rate budget, and until the host
+//! is in the student is told to wait.
+
+use serde::Serialize;
+use zoom::sdk::Role;
+
+use super::{Session, State};
+use crate::accounts::User;
+use crate::app::AppState;
+use crate::zoom_connection::{self, tokens};
+
+/// SDK signatures live two hours (Zoom's sample; must be 30 min..48 h).
+const SIGNATURE_LIFETIME_SECS: i64 = 7200;
+
+#[derive(Serialize, Debug)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum JoinAnswer {
+    /// Not live yet, or the host is not in (OBF meetings).
+    Waiting,
+    Ended,
+    /// Zoom is not usable right now (disconnected, not configured, Zoom failing).
+    Unavailable,
+    Ready(Box<JoinParams>),
+}
+
+#[derive(Serialize, Debug)]
+#[serde(rename_all = "camelCase")]
+pub struct JoinParams {
+    pub signature: String,
+    pub sdk_key: String,
+    pub meeting_number: String,
+    pub password: String,
+    pub user_name: String,
+    pub user_email: String,
+    pub customer_key: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub obf_token: Option<String>,
+    /// The "Open in Zoom app" fallback.
+    pub join_url: String,
+}
+
+/// Whether joins to this session's meeting need an OBF token.
+pub fn needs_obf(state: &AppState, s: &Session) -> bool {
+    match (&state.config.live.app_account_id, &s.zoom_account_id) {
+        (Some(app), Some(meeting)) => app != meeting,
+        _ => true,
+    }
+}
+
+/// The answer for `user`, who the caller checked is an enrolled student of the course.
+pub async fn answer(state: &AppState, s: &Session, user: &User) -> anyhow::Result<JoinAnswer> {
+    let Some(rt) = state.zoom.as_ref() else {
+        return Ok(JoinAnswer::Unavailable);
+    };
+    match s.state() {
+        State::Ended | State::Cancelled => return Ok(JoinAnswer::Ended),
+        State::Scheduled | State::Starting => return Ok(JoinAnswer::Waiting),
+        State::Live => {}
+    }
+    let (Some(meeting_id), Some(conn_id)) = (s.meeting_id, s.connection_id) else {
+        return Ok(JoinAnswer::Waiting);
+    };
+    let Some(conn) = zoom_connection::by_id(&state.db, conn_id).await? else {
+        return Ok(JoinAnswer::Unavailable);
+    };
+    if !conn.is_connected() {
+        return Ok(JoinAnswer::Unavailable);
+    }
+    let obf_token = if needs_obf(state, s) {
+        if !s.host_present() {
+            return Ok(JoinAnswer::Waiting);
+        }
+        let Some(host) = s.zoom_host_id.clone() else {
+            return Ok(JoinAnswer::Unavailable);
+        };
+        let got = super::start::paced_call(state, &conn, zoom::ratelimit::Category::Light, |api| {
+            let host = host.clone();
+            async move { api.onbehalf_token(&host, meeting_id).await }
+        })
+        .await;
+        match got {
+            Ok(t) => Some(t.expose().to_string()),
+            // 3000: the host is not in the meeting (yet, or any more).
+            Err(tokens::AccessError::Zoom(e)) if e.code() == Some(3000) => {
+                return Ok(JoinAnswer::Waiting);
+            }
+            Err(e) => {
+                tracing::warn!(session = s.id, error = %e, "on-behalf-of token failed");
+                return Ok(JoinAnswer::Unavailable);
+            }
+        }
+    } else {
+        None
+    };
+    let signature = rt
+        .client
+        .sdk_signature(meeting_id, Role::Attendee, SIGNATURE_LIFETIME_SECS)
+        .map_err(|e| anyhow::anyhow!("SDK signature: {e}"))?;
+    let key = &state.config.secret_key;
+    Ok(JoinAnswer::Ready(Box::new(JoinParams {
+        signature,
+        sdk_key: rt.settings.client_id.clone(),
+        meeting_number: meeting_id.to_string(),
+        password: s.passcode(key).unwrap_or_default(),
+        user_name: user.display_name.clone(),
+        user_email: user.email.clone(),
+        customer_key: user.id.to_string(),
+        obf_token,
+        join_url: s.join_url(key).unwrap_or_default(),
+    })))
+}

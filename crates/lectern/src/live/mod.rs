@@ -1,0 +1,283 @@
+//! Live sessions and webinars (issue 5): one row per live lesson moving through
+//! `scheduled → starting → live → ended` (+ `cancelled`), every transition a conditional
+//! UPDATE so that it holds across app instances.
+//!
+//! - [`start`]: the host's Start (exactly one Zoom create per attempt), reconciliation of
+//!   stuck `starting` rows by the agenda marker, Zoom errors → the brief's messages, and
+//!   the host launch with a start URL fetched at click time (never stored).
+//! - [`join`]: the role-0 SDK signature for enrolled students of a live session (+ OBF).
+//! - [`events`]: webhook processing (started/ended/deleted, participants, recordings).
+//! - [`attendance`]: segments from join/leave events, report reconciliation, CSV.
+//! - [`jobs`]: the job kinds of this capability.
+//! - [`panel`], [`routes`]: what the lesson player shows and the HTTP edge.
+//!
+//! `live` calls `zoom_connection` for API access; `zoom_connection` never calls `live`.
+
+pub mod attendance;
+pub mod errors;
+pub mod events;
+pub mod jobs;
+pub mod join;
+pub mod panel;
+pub mod routes;
+pub mod start;
+
+use sqlx::AnyConnection;
+
+use crate::courses::{Lesson, LessonKind};
+use crate::crypto::SecretKey;
+use crate::db::{Db, flag, now_ms};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum State {
+    Scheduled,
+    Starting,
+    Live,
+    Ended,
+    Cancelled,
+}
+
+impl State {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            State::Scheduled => "scheduled",
+            State::Starting => "starting",
+            State::Live => "live",
+            State::Ended => "ended",
+            State::Cancelled => "cancelled",
+        }
+    }
+    pub fn parse(s: &str) -> State {
+        match s {
+            "starting" => State::Starting,
+            "live" => State::Live,
+            "ended" => State::Ended,
+            "cancelled" => State::Cancelled,
+            _ => State::Scheduled,
+        }
+    }
+}
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct Session {
+    pub id: i64,
+    pub school_id: i64,
+    pub course_id: i64,
+    pub lesson_id: i64,
+    pub is_webinar: i64,
+    pub state: String,
+    pub attempt: i64,
+    pub starting_since: Option<i64>,
+    pub host_user_id: Option<i64>,
+    pub connection_id: Option<i64>,
+    pub zoom_host_id: Option<String>,
+    pub zoom_account_id: Option<String>,
+    pub meeting_id: Option<i64>,
+    pub meeting_uuid: Option<String>,
+    pub join_url_sealed: Option<String>,
+    pub passcode_sealed: Option<String>,
+    pub host_present: i64,
+    pub linked_at: Option<i64>,
+    pub started_at: Option<i64>,
+    pub ended_at: Option<i64>,
+    pub zoom_deleted_at: Option<i64>,
+    pub cleaned_up_at: Option<i64>,
+    pub last_error: Option<String>,
+    pub last_error_args: Option<String>,
+    pub last_error_at: Option<i64>,
+}
+
+pub const COLUMNS: &str = "id, school_id, course_id, lesson_id, is_webinar, state, attempt, starting_since, host_user_id, \
+    connection_id, zoom_host_id, zoom_account_id, meeting_id, meeting_uuid, join_url_sealed, passcode_sealed, host_present, \
+    linked_at, started_at, ended_at, zoom_deleted_at, cleaned_up_at, last_error, last_error_args, last_error_at";
+
+impl Session {
+    pub fn state(&self) -> State {
+        State::parse(&self.state)
+    }
+    pub fn webinar(&self) -> bool {
+        flag(self.is_webinar)
+    }
+    pub fn host_present(&self) -> bool {
+        flag(self.host_present)
+    }
+    /// The participants' join link (sealed at rest, bound to this row).
+    pub fn join_url(&self, key: &SecretKey) -> Option<String> {
+        open(
+            key,
+            self.join_url_sealed.as_deref()?,
+            &aad(self.id, "join_url"),
+        )
+    }
+    pub fn passcode(&self, key: &SecretKey) -> Option<String> {
+        open(
+            key,
+            self.passcode_sealed.as_deref()?,
+            &aad(self.id, "passcode"),
+        )
+    }
+}
+
+pub fn aad(session_id: i64, which: &str) -> String {
+    format!("live_sessions:{session_id}:{which}")
+}
+
+fn open(key: &SecretKey, sealed: &str, aad: &str) -> Option<String> {
+    key.open(sealed, aad)
+        .ok()
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+}
+
+/// The marker put into the Zoom agenda: identifies school, lesson and start attempt.
+pub fn marker(school_id: i64, lesson_id: i64, attempt: i64) -> String {
+    format!("[lectern:{school_id}:{lesson_id}:{attempt}]")
+}
+
+/// The attempt of a marker for this lesson found in an agenda, if any.
+pub fn marker_attempt(agenda: &str, school_id: i64, lesson_id: i64) -> Option<i64> {
+    let prefix = format!("[lectern:{school_id}:{lesson_id}:");
+    let start = agenda.rfind(&prefix)? + prefix.len();
+    let rest = &agenda[start..];
+    let end = rest.find(']')?;
+    rest[..end].parse().ok()
+}
+
+pub async fn by_lesson(db: &Db, school_id: i64, lesson_id: i64) -> sqlx::Result<Option<Session>> {
+    sqlx::query_as::<_, Session>(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM live_sessions WHERE school_id = $1 AND lesson_id = $2"
+    )))
+    .bind(school_id)
+    .bind(lesson_id)
+    .fetch_optional(&db.pool)
+    .await
+}
+
+pub async fn by_id(db: &Db, id: i64) -> sqlx::Result<Option<Session>> {
+    sqlx::query_as::<_, Session>(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM live_sessions WHERE id = $1"
+    )))
+    .bind(id)
+    .fetch_optional(&db.pool)
+    .await
+}
+
+/// Sessions linked to a Zoom meeting or webinar id (webhooks look them up this way).
+pub async fn by_meeting(db: &Db, meeting_id: i64) -> sqlx::Result<Vec<Session>> {
+    sqlx::query_as::<_, Session>(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM live_sessions WHERE meeting_id = $1"
+    )))
+    .bind(meeting_id)
+    .fetch_all(&db.pool)
+    .await
+}
+
+/// The session row of a live lesson, created on first use.
+pub async fn ensure(db: &Db, school_id: i64, lesson: &Lesson) -> sqlx::Result<Session> {
+    let now = now_ms();
+    sqlx::query(
+        "INSERT INTO live_sessions (school_id, course_id, lesson_id, is_webinar, state, attempt, host_present, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, 'scheduled', 0, 0, $5, $5) ON CONFLICT (lesson_id) DO NOTHING",
+    )
+    .bind(school_id)
+    .bind(lesson.course_id)
+    .bind(lesson.id)
+    .bind(i64::from(lesson.kind == LessonKind::Webinar))
+    .bind(now)
+    .execute(&db.pool)
+    .await?;
+    by_lesson(db, school_id, lesson.id)
+        .await?
+        .ok_or(sqlx::Error::RowNotFound)
+}
+
+/// Scheduled end of a lesson (start + duration), epoch ms.
+pub fn scheduled_end(lesson: &Lesson) -> Option<i64> {
+    Some(lesson.starts_at? + lesson.duration_min.unwrap_or(60) * 60_000)
+}
+
+/// A lesson (with its course) of this school, by id.
+pub async fn lesson_in_school(
+    db: &Db,
+    school_id: i64,
+    lesson_id: i64,
+) -> sqlx::Result<Option<(crate::courses::Course, Lesson)>> {
+    let course_id: Option<i64> =
+        sqlx::query_scalar("SELECT course_id FROM lessons WHERE school_id = $1 AND id = $2")
+            .bind(school_id)
+            .bind(lesson_id)
+            .fetch_optional(&db.pool)
+            .await?;
+    let Some(course_id) = course_id else {
+        return Ok(None);
+    };
+    let course = crate::courses::by_id(db, school_id, course_id).await?;
+    let lesson = crate::courses::lesson(db, school_id, course_id, lesson_id).await?;
+    Ok(course.zip(lesson))
+}
+
+/// Called by `courses` in the transaction that deletes a lesson: the Zoom meeting (if any)
+/// is deleted later by a job, so deleting never fails because of Zoom.
+pub async fn on_lesson_deleted(
+    conn: &mut AnyConnection,
+    school_id: i64,
+    lesson_id: i64,
+) -> sqlx::Result<()> {
+    let row: Option<(i64, Option<i64>, i64, Option<i64>)> = sqlx::query_as(
+        "SELECT id, meeting_id, is_webinar, connection_id FROM live_sessions WHERE school_id = $1 AND lesson_id = $2",
+    )
+    .bind(school_id)
+    .bind(lesson_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    if let Some((session_id, Some(meeting_id), webinar, Some(connection_id))) = row {
+        jobs::enqueue_delete_meeting(
+            conn,
+            school_id,
+            session_id,
+            meeting_id,
+            flag(webinar),
+            connection_id,
+            now_ms(),
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// "Delete all Zoom data": meeting ids, URLs, passcodes and participants' names and
+/// e-mails go; states, instants and durations stay (anonymous counts for course history).
+pub async fn wipe_zoom_data(conn: &mut AnyConnection, school_id: i64) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE live_sessions SET meeting_id = NULL, meeting_uuid = NULL, join_url_sealed = NULL, passcode_sealed = NULL,
+           zoom_host_id = NULL, zoom_account_id = NULL, updated_at = $1 WHERE school_id = $2",
+    )
+    .bind(now_ms())
+    .bind(school_id)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query("UPDATE live_attendance_events SET name = NULL, email = NULL WHERE school_id = $1")
+        .bind(school_id)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query(
+        "UPDATE live_recordings SET play_url = NULL, download_url = NULL WHERE school_id = $1",
+    )
+    .bind(school_id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn marker_round_trips() {
+        let agenda = format!("Agenda text [lectern:1:2:0] more\n\n{}", marker(3, 42, 7));
+        assert_eq!(marker_attempt(&agenda, 3, 42), Some(7));
+        assert_eq!(marker_attempt(&agenda, 3, 4), None);
+        assert_eq!(marker_attempt("nothing", 3, 42), None);
+        assert_eq!(marker_attempt("[lectern:3:42:x]", 3, 42), None);
+    }
+}

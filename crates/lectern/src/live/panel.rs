@@ -1,0 +1,226 @@
+//! What the lesson player shows about a live lesson, per viewer: the host's Start button
+//! and errors; a student's countdown, Join button, "ended" note, recording and own
+//! attendance; and "Live sessions are unavailable right now" when Zoom is not usable.
+
+use super::errors::LiveError;
+use super::{State, attendance};
+use crate::app::AppState;
+use crate::courses::{Course, Lesson};
+use crate::db::now_ms;
+use crate::web::Ctx;
+use crate::zoom_connection;
+
+pub struct RecordingLink {
+    pub label: String,
+    pub url: String,
+}
+
+pub struct Panel {
+    pub lesson_id: i64,
+    pub state: &'static str,
+    pub manager: bool,
+    pub enrolled: bool,
+    /// Zoom is not configured or the connection is not usable.
+    pub unavailable: bool,
+    pub can_start: bool,
+    pub start_opens_iso: String,
+    pub starts_iso: String,
+    pub error: String,
+    pub reconnect_hint: bool,
+    pub deleted_in_zoom: bool,
+    pub host_present: bool,
+    pub sdk_url: String,
+    pub recordings: Vec<RecordingLink>,
+    /// The student's own attendance ("" when none).
+    pub my_attendance: String,
+    pub attendance_url: String,
+    pub edit_url: String,
+    /// "Open in Zoom app" (enrolled students of a live session only).
+    pub join_url: String,
+}
+
+impl Panel {
+    pub fn is(&self, s: &str) -> bool {
+        self.state == s
+    }
+    pub fn waiting(&self) -> bool {
+        matches!(self.state, "scheduled" | "starting")
+    }
+}
+
+async fn zoom_usable(
+    state: &AppState,
+    school_id: i64,
+    course_id: i64,
+    linked: Option<i64>,
+) -> anyhow::Result<bool> {
+    if state.zoom.is_none() {
+        return Ok(false);
+    }
+    if let Some(conn_id) = linked {
+        return Ok(zoom_connection::by_id(&state.db, conn_id)
+            .await?
+            .is_some_and(|c| c.is_connected()));
+    }
+    for i in crate::courses::instructors(&state.db, school_id, course_id).await? {
+        if zoom_connection::for_host(&state.db, school_id, i.id)
+            .await?
+            .is_some_and(|c| c.is_connected())
+        {
+            return Ok(true);
+        }
+    }
+    Ok(
+        zoom_connection::find(&state.db, school_id, zoom_connection::Owner::School)
+            .await?
+            .is_some_and(|c| c.is_connected()),
+    )
+}
+
+pub async fn build(
+    state: &AppState,
+    ctx: &Ctx,
+    course: &Course,
+    lesson: &Lesson,
+    enrolled: bool,
+    manager: bool,
+    start_error: Option<&str>,
+) -> anyhow::Result<Panel> {
+    let s = super::ensure(&state.db, ctx.school.id, lesson).await?;
+    let now = now_ms();
+    let starts_at = lesson.starts_at.unwrap_or(now);
+    let end = super::scheduled_end(lesson).unwrap_or(now);
+    // A session nobody started is over once its time (plus grace) has passed.
+    let mut st = s.state();
+    if matches!(st, State::Scheduled | State::Starting)
+        && now > end + state.config.live.end_grace_ms
+    {
+        st = State::Ended;
+    }
+    let unavailable = !matches!(st, State::Ended | State::Cancelled)
+        && !zoom_usable(
+            state,
+            ctx.school.id,
+            course.id,
+            s.connection_id.filter(|_| st == State::Live),
+        )
+        .await?;
+    let opens = starts_at - state.config.live.start_lead_ms;
+    let mut error = String::new();
+    let mut reconnect_hint = false;
+    if manager {
+        let stored = s.last_error_args.as_deref().and_then(LiveError::from_json);
+        let from_query = start_error.and_then(simple_error);
+        if let Some(e) = stored.or(from_query) {
+            reconnect_hint = e.needs_reconnect();
+            error = e.message(&ctx.tr, &ctx.tz);
+        }
+    }
+    let recordings = if enrolled || manager {
+        recordings(state, ctx, s.id).await?
+    } else {
+        Vec::new()
+    };
+    let my_attendance = match (&ctx.user, enrolled) {
+        (Some(u), true) if matches!(st, State::Live | State::Ended) => {
+            let mine = attendance::attendees(&state.db, &s)
+                .await?
+                .into_iter()
+                .find(|a| a.user_id == Some(u.id));
+            match mine {
+                Some(a) => ctx.tr.ta(
+                    "live-my-attendance",
+                    &[
+                        ("minutes", a.minutes().to_string()),
+                        (
+                            "from",
+                            a.first_join()
+                                .map(|t| ctx.local_time(&t))
+                                .unwrap_or_default(),
+                        ),
+                        (
+                            "to",
+                            a.last_leave()
+                                .map(|t| ctx.local_time(&t))
+                                .unwrap_or_default(),
+                        ),
+                    ],
+                ),
+                None if st == State::Ended => ctx.t("live-my-attendance-none"),
+                None => String::new(),
+            }
+        }
+        _ => String::new(),
+    };
+    Ok(Panel {
+        lesson_id: lesson.id,
+        state: st.as_str(),
+        manager,
+        enrolled,
+        unavailable,
+        can_start: manager
+            && !unavailable
+            && matches!(st, State::Scheduled | State::Starting | State::Live)
+            && now >= opens,
+        start_opens_iso: crate::web::time::iso_utc(opens),
+        starts_iso: crate::web::time::iso_utc(starts_at),
+        error,
+        reconnect_hint,
+        deleted_in_zoom: s.zoom_deleted_at.is_some() && st == State::Scheduled,
+        host_present: s.host_present(),
+        sdk_url: state
+            .zoom
+            .as_ref()
+            .map(|z| z.settings.sdk_url.clone())
+            .unwrap_or_default(),
+        recordings,
+        my_attendance,
+        attendance_url: format!("/live/{}/attendance", lesson.id),
+        edit_url: format!("/teach/courses/{}/lessons/{}", course.id, lesson.id),
+        join_url: if enrolled && st == State::Live {
+            s.join_url(&state.config.secret_key).unwrap_or_default()
+        } else {
+            String::new()
+        },
+    })
+}
+
+/// Errors passed back in the redirect after Start (only the argument-less ones).
+fn simple_error(key: &str) -> Option<LiveError> {
+    [
+        LiveError::NotConfigured,
+        LiveError::NotConnected,
+        LiveError::WebinarPlanMissing,
+        LiveError::NotEnabled,
+        LiveError::NoPermission,
+        LiveError::TryAgain,
+        LiveError::MeetingDeleted,
+        LiveError::Interrupted,
+        LiveError::NotNow,
+    ]
+    .into_iter()
+    .find(|e| e.key() == key)
+}
+
+async fn recordings(
+    state: &AppState,
+    ctx: &Ctx,
+    session_id: i64,
+) -> anyhow::Result<Vec<RecordingLink>> {
+    let rows: Vec<(String, Option<String>, Option<String>)> = sqlx::query_as(
+        "SELECT file_type, play_url, download_url FROM live_recordings WHERE session_id = $1 ORDER BY id",
+    )
+    .bind(session_id)
+    .fetch_all(&state.db.pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(kind, play, download)| {
+            let url = play.or(download)?;
+            (url.starts_with("https://") || url.starts_with("http://")).then(|| RecordingLink {
+                label: ctx.t1("live-recording-file", "kind", kind),
+                url,
+            })
+        })
+        .collect())
+}

@@ -1,0 +1,285 @@
+//! The HTTP edge of live sessions: Start (host), the join signature (students), the
+//! instructor's attendance page and CSV, assigning unmatched participants.
+
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::{HeaderValue, header};
+use axum::response::{Html, IntoResponse, Json, Redirect, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+
+use super::attendance;
+use super::start::{self, Outcome};
+use crate::app::AppState;
+use crate::courses::{Course, Lesson};
+use crate::web::{AppError, AppResult, Ctx, Form, render};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/live/{lesson}/start", post(start_meeting))
+        .route("/api/live/{lesson}/join", post(join_signature))
+        .route("/live/{lesson}/attendance", get(attendance_page))
+        .route("/live/{lesson}/attendance.csv", get(attendance_csv))
+        .route("/live/{lesson}/attendance/assign", post(assign))
+}
+
+fn parse_id(s: &str) -> AppResult<i64> {
+    s.parse().map_err(|_| AppError::NotFound)
+}
+
+/// A live lesson of this school (any other id, or another school's, is 404).
+async fn live_lesson(state: &AppState, ctx: &Ctx, id: &str) -> AppResult<(Course, Lesson)> {
+    let id = parse_id(id)?;
+    let (course, lesson) = super::lesson_in_school(&state.db, ctx.school.id, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if !lesson.kind.is_scheduled() {
+        return Err(AppError::NotFound);
+    }
+    Ok((course, lesson))
+}
+
+/// The lesson for someone who manages its course (host instructor or admin).
+async fn managed(state: &AppState, ctx: &Ctx, id: &str) -> AppResult<(Course, Lesson)> {
+    let user = ctx.require_user()?;
+    let (course, lesson) = live_lesson(state, ctx, id).await?;
+    if !crate::courses::can_manage(&state.db, user, &course).await? {
+        return Err(AppError::NotFound);
+    }
+    Ok((course, lesson))
+}
+
+fn lesson_url(course: &Course, lesson: &Lesson) -> String {
+    format!("/courses/{}/lessons/{}", course.slug, lesson.id)
+}
+
+async fn start_meeting(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
+    let (course, lesson) = managed(&state, &ctx, &id).await?;
+    let user = ctx.require_user()?;
+    let outcome = start::start(&state, &lesson, user).await?;
+    let mut resp = match outcome {
+        Outcome::Launch(url) => Redirect::to(&url).into_response(),
+        Outcome::Failed(e) => Redirect::to(&format!(
+            "{}?live_error={}#live",
+            lesson_url(&course, &lesson),
+            e.key()
+        ))
+        .into_response(),
+    };
+    // The start URL carries the host's credentials: keep it out of caches and referrers.
+    let h = resp.headers_mut();
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    Ok(resp)
+}
+
+async fn join_signature(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
+    let user = ctx.require_user()?.clone();
+    let (course, lesson) = live_lesson(&state, &ctx, &id).await?;
+    let enrolled =
+        crate::courses::progress::enrollment(&state.db, ctx.school.id, course.id, user.id)
+            .await?
+            .is_some();
+    if !enrolled {
+        return Err(AppError::Forbidden);
+    }
+    let session = super::ensure(&state.db, ctx.school.id, &lesson).await?;
+    let answer = super::join::answer(&state, &session, &user).await?;
+    let mut resp = Json(answer).into_response();
+    resp.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(resp)
+}
+
+pub struct Row {
+    pub key: String,
+    pub name: String,
+    pub email: String,
+    pub from: String,
+    pub to: String,
+    pub segments: usize,
+    pub minutes: i64,
+    pub attended: bool,
+}
+
+#[derive(askama::Template)]
+#[template(path = "live/attendance.html")]
+struct AttendancePage {
+    ctx: Ctx,
+    course: Course,
+    lesson: Lesson,
+    state: String,
+    rows: Vec<Row>,
+    unmatched: Vec<Row>,
+    students: Vec<(i64, String)>,
+    attended: usize,
+    absent: usize,
+}
+
+impl AttendancePage {
+    fn summary(&self) -> String {
+        self.ctx.tr.ta(
+            "live-attendance-summary",
+            &[
+                ("attended", self.attended.to_string()),
+                ("absent", self.absent.to_string()),
+            ],
+        )
+    }
+}
+
+async fn rows(
+    state: &AppState,
+    ctx: &Ctx,
+    course: &Course,
+    lesson: &Lesson,
+) -> AppResult<(String, Vec<Row>, Vec<Row>, Vec<(i64, String)>)> {
+    let s = super::ensure(&state.db, ctx.school.id, lesson).await?;
+    let people = attendance::attendees(&state.db, &s).await?;
+    let students: Vec<(i64, String, String)> = sqlx::query_as(
+        "SELECT u.id, u.display_name, u.email FROM enrollments e JOIN users u ON u.id = e.user_id
+         WHERE e.school_id = $1 AND e.course_id = $2 ORDER BY u.display_name, u.id",
+    )
+    .bind(ctx.school.id)
+    .bind(course.id)
+    .fetch_all(&state.db.pool)
+    .await?;
+    let fmt = |t: Option<i64>| t.map(|t| ctx.local_time(&t)).unwrap_or_default();
+    let mut out = Vec::new();
+    for (id, name, email) in &students {
+        let a = people.iter().find(|a| a.user_id == Some(*id));
+        out.push(Row {
+            key: format!("u:{id}"),
+            name: name.clone(),
+            email: email.clone(),
+            from: fmt(a.and_then(|a| a.first_join())),
+            to: fmt(a.and_then(|a| a.last_leave())),
+            segments: a.map_or(0, |a| a.segments.len()),
+            minutes: a.map_or(0, |a| a.minutes()),
+            attended: a.is_some_and(|a| !a.segments.is_empty()),
+        });
+    }
+    let unmatched = people
+        .iter()
+        .filter(|a| a.user_id.is_none() && !a.is_host)
+        .map(|a| Row {
+            key: a.key.clone(),
+            name: a.name.clone(),
+            email: a.email.clone(),
+            from: fmt(a.first_join()),
+            to: fmt(a.last_leave()),
+            segments: a.segments.len(),
+            minutes: a.minutes(),
+            attended: true,
+        })
+        .collect();
+    let _ = lesson;
+    Ok((
+        s.state.clone(),
+        out,
+        unmatched,
+        students.into_iter().map(|(id, n, _)| (id, n)).collect(),
+    ))
+}
+
+async fn attendance_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> AppResult<Html<String>> {
+    let (course, lesson) = managed(&state, &ctx, &id).await?;
+    let (st, rows, unmatched, students) = rows(&state, &ctx, &course, &lesson).await?;
+    let attended = rows.iter().filter(|r| r.attended).count();
+    let absent = rows.len() - attended;
+    render(&AttendancePage {
+        ctx,
+        course,
+        lesson,
+        state: st,
+        rows,
+        unmatched,
+        students,
+        attended,
+        absent,
+    })
+}
+
+async fn attendance_csv(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
+    let (course, lesson) = managed(&state, &ctx, &id).await?;
+    let s = super::ensure(&state.db, ctx.school.id, &lesson).await?;
+    let people = attendance::attendees(&state.db, &s).await?;
+    let (_, rows, unmatched, _) = rows(&state, &ctx, &course, &lesson).await?;
+    let iso = |t: Option<i64>| t.map(crate::web::time::iso_utc).unwrap_or_default();
+    let find = |key: &str| {
+        people
+            .iter()
+            .find(|a| a.key == key || a.user_id.map(|u| format!("u:{u}")).as_deref() == Some(key))
+    };
+    let lines: Vec<(String, String, String, String, i64)> = rows
+        .iter()
+        .chain(unmatched.iter())
+        .map(|r| {
+            let a = find(&r.key);
+            (
+                r.name.clone(),
+                r.email.clone(),
+                iso(a.and_then(|a| a.first_join())),
+                iso(a.and_then(|a| a.last_leave())),
+                r.minutes,
+            )
+        })
+        .collect();
+    let body = attendance::csv(&lines);
+    let name = format!("attendance-lesson-{}.csv", lesson.id);
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        body,
+    )
+        .into_response())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct AssignForm {
+    participant: String,
+    user_id: String,
+}
+
+async fn assign(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Form(form): Form<AssignForm>,
+) -> AppResult<Redirect> {
+    let (_course, lesson) = managed(&state, &ctx, &id).await?;
+    let user_id: i64 = form
+        .user_id
+        .parse()
+        .map_err(|_| AppError::BadRequest(ctx.t("live-assign-invalid")))?;
+    let s = super::ensure(&state.db, ctx.school.id, &lesson).await?;
+    if !attendance::assign(&state.db, &s, &form.participant, user_id).await? {
+        return Err(AppError::BadRequest(ctx.t("live-assign-invalid")));
+    }
+    Ok(Redirect::to(&format!("/live/{}/attendance", lesson.id)))
+}
