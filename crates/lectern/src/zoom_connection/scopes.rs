@@ -83,6 +83,8 @@ const NEEDED: &[(&str, &[&str])] = &[
             "meeting:read:list_past_participants:admin",
             "meeting:read",
             "meeting:read:admin",
+            "meeting:write",
+            "meeting:write:admin",
         ],
     ),
     (
