@@ -638,3 +638,128 @@ db_test!(
             assert_eq!(jobs, 1);
         }
 );
+
+/// Signs `user` in through the browser's form.
+async fn browser_signin(
+    b: &crate::support::browser::Browser,
+    app: &TestApp,
+    user: &crate::support::TestUser,
+) {
+    b.goto(&format!("{}/signin", app.base_url)).await;
+    b.fill("input[name=email]", &user.email).await;
+    b.fill("input[name=password]", &user.password).await;
+    b.click("#signin-submit").await;
+    b.wait_css("#signout").await;
+}
+
+db_test!(
+    browser_two_students_join_embedded_and_attendance_shows,
+    builder
+        | b
+        | async move {
+            if !crate::support::browser::available("live browser join") {
+                return;
+            }
+            let t = setup(b).await;
+            let second = t
+                .app
+                .create_user(
+                    t.app.school.id,
+                    "student2@test.example",
+                    "Sue Second",
+                    Role::Student,
+                )
+                .await;
+            courses::progress::enroll(&t.app.db, t.app.school.id, t.course_id, second.id)
+                .await
+                .unwrap();
+            // The instructor starts; the host is in the meeting (start URL opened in Zoom).
+            let inst = t.app.signed_in(&t.app.instructor).await;
+            let r = t.start(&inst).await;
+            assert!(r.location().unwrap().contains("/s/"));
+            let m = t.session().await.meeting_id.unwrap();
+            t.zoom.sim.host_joins(m);
+            crate::support::eventually(
+                "host present",
+                std::time::Duration::from_secs(10),
+                || async {
+                    t.app.drain_jobs().await;
+                    t.session().await.host_present().then_some(())
+                },
+            )
+            .await;
+
+            let mut browsers = Vec::new();
+            for user in [&t.app.student, &second] {
+                let br = crate::support::browser::Browser::start().await;
+                browser_signin(&br, &t.app, user).await;
+                br.goto(&format!("{}{}", t.app.base_url, t.lesson_url()))
+                    .await;
+                br.click("#live-join").await;
+                let who = br
+                    .wait_css("#zoom-sim-meeting .zoom-sim-user")
+                    .await
+                    .text()
+                    .await
+                    .unwrap();
+                assert_eq!(who, user.name);
+                browsers.push(br);
+            }
+            let keys: Vec<String> = t
+                .zoom
+                .sim
+                .meeting(m)
+                .unwrap()
+                .participants
+                .iter()
+                .map(|p| p.customer_key.clone())
+                .collect();
+            for id in [t.app.student.id, second.id] {
+                assert!(
+                    keys.contains(&id.to_string()),
+                    "customerKey {id} reached Zoom: {keys:?}"
+                );
+            }
+
+            // The host ends the meeting: the players show it, the session ends.
+            t.zoom.sim.end_meeting(m);
+            for br in &browsers {
+                br.wait_css("#zoom-sim-ended").await;
+            }
+            t.zoom
+                .sim
+                .wait_for_deliveries(std::time::Duration::from_secs(10), |d| {
+                    d.iter()
+                        .any(|x| x.event == "meeting.ended" && x.status == Some(200))
+                })
+                .await;
+            crate::support::eventually("ended", std::time::Duration::from_secs(10), || async {
+                t.app.drain_jobs().await;
+                (t.session().await.state == "ended").then_some(())
+            })
+            .await;
+            for br in browsers {
+                br.close().await;
+            }
+            let page = inst.get(&format!("/live/{}/attendance", t.lesson)).await;
+            for id in [t.app.student.id, second.id] {
+                assert_eq!(
+                    page.attr(
+                        &format!("#attendance tr[data-key='u:{id}']"),
+                        "data-attended"
+                    )
+                    .as_deref(),
+                    Some("true"),
+                    "{}",
+                    page.text
+                );
+            }
+            let sp = t
+                .app
+                .signed_in(&t.app.student)
+                .await
+                .get(&t.lesson_url())
+                .await;
+            assert!(sp.texts("#live-ended")[0].contains("This session has ended"));
+        }
+);
