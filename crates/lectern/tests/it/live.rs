@@ -763,3 +763,84 @@ db_test!(
             assert!(sp.texts("#live-ended")[0].contains("This session has ended"));
         }
 );
+
+db_test!(
+    recording_shows_to_enrolled_students_only_and_deletion_in_zoom_allows_a_new_start,
+    builder
+        | b
+        | async move {
+            let t = setup(b).await;
+            let inst = t.app.signed_in(&t.app.instructor).await;
+            t.start(&inst).await;
+            let m = t.session().await.meeting_id.unwrap();
+
+            // Deleted in Zoom before it started: the lesson says so, Start creates a new one.
+            let conn = lectern::zoom_connection::find(
+                &t.app.db,
+                t.app.school.id,
+                lectern::zoom_connection::Owner::School,
+            )
+            .await
+            .unwrap()
+            .unwrap();
+            lectern::zoom_connection::tokens::with_api(&t.app.state, &conn, |api| async move {
+                api.delete_meeting(m, None).await
+            })
+            .await
+            .unwrap();
+            let r = t.start(&inst).await;
+            assert!(
+                r.location()
+                    .unwrap()
+                    .contains("live_error=live-error-meeting-deleted"),
+                "{:?}",
+                r.location()
+            );
+            let page = inst.get(&t.lesson_url()).await;
+            assert!(page.texts("#live-deleted-in-zoom")[0].contains("deleted in Zoom"));
+            let r = t.start(&inst).await;
+            assert!(r.location().unwrap().contains("/s/"));
+            assert_eq!(t.creates(), 2);
+            let m = t.session().await.meeting_id.unwrap();
+
+            t.zoom.sim.host_joins(m);
+            t.zoom.sim.end_meeting(m);
+            t.zoom.sim.complete_recording(m);
+            t.zoom
+                .sim
+                .wait_for_deliveries(std::time::Duration::from_secs(10), |d| {
+                    d.iter()
+                        .any(|x| x.event == "recording.completed" && x.status == Some(200))
+                })
+                .await;
+            crate::support::eventually(
+                "recording stored",
+                std::time::Duration::from_secs(10),
+                || async {
+                    t.app.drain_jobs().await;
+                    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM live_recordings")
+                        .fetch_one(&t.app.db.pool)
+                        .await
+                        .unwrap();
+                    (n > 0).then_some(())
+                },
+            )
+            .await;
+            let student = t.app.signed_in(&t.app.student).await;
+            let page = student.get(&t.lesson_url()).await;
+            assert!(
+                !page.texts("#live-recordings a").is_empty(),
+                "{}",
+                page.text
+            );
+            // Not enrolled: no player, no recording.
+            let other = t
+                .app
+                .create_user(t.app.school.id, "o@test.example", "O", Role::Student)
+                .await;
+            let other = t.app.signed_in(&other).await;
+            let r = other.get(&t.lesson_url()).await;
+            assert!(r.texts("#live-recordings a").is_empty());
+            assert_ne!(r.status.as_u16(), 200);
+        }
+);
