@@ -22,6 +22,11 @@ pub const MIGRATIONS_SQLITE: &[Migration] = &[
         name: "zoom_connection",
         sql: include_str!("../../migrations/sqlite/0002_zoom_connection.sql"),
     },
+    Migration {
+        version: 3,
+        name: "lesson_host",
+        sql: include_str!("../../migrations/sqlite/0003_lesson_host.sql"),
+    },
 ];
 
 pub const MIGRATIONS_POSTGRES: &[Migration] = &[
@@ -34,6 +39,11 @@ pub const MIGRATIONS_POSTGRES: &[Migration] = &[
         version: 2,
         name: "zoom_connection",
         sql: include_str!("../../migrations/postgres/0002_zoom_connection.sql"),
+    },
+    Migration {
+        version: 3,
+        name: "lesson_host",
+        sql: include_str!("../../migrations/postgres/0003_lesson_host.sql"),
     },
 ];
 
