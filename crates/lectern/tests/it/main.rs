@@ -5,4 +5,6 @@
 mod support;
 
 mod accounts;
+mod jobs;
 mod ops;
+mod security;
