@@ -23,10 +23,10 @@ mod tests {
 
     #[test]
     fn formats_in_viewer_zone() {
-        let ms = 1_795_000_000_000; // 2026-11-18T09:46:40Z
+        let ms = 1_795_000_000_000; // 2026-11-18T11:06:40Z
         let berlin = TimeZone::get("Europe/Berlin").unwrap();
-        assert_eq!(format_in(ms, &berlin), "Wed, 18 Nov 2026, 10:46 CET");
-        assert_eq!(format_in(ms, &TimeZone::UTC), "Wed, 18 Nov 2026, 09:46 UTC");
-        assert_eq!(iso_utc(ms), "2026-11-18T09:46:40Z");
+        assert_eq!(format_in(ms, &berlin), "Wed, 18 Nov 2026, 12:06 CET");
+        assert_eq!(format_in(ms, &TimeZone::UTC), "Wed, 18 Nov 2026, 11:06 UTC");
+        assert_eq!(iso_utc(ms), "2026-11-18T11:06:40Z");
     }
 }

@@ -8,4 +8,5 @@ mod accounts;
 mod cli;
 mod jobs;
 mod ops;
+mod schema;
 mod security;
