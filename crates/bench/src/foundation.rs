@@ -13,7 +13,15 @@ const PASSWORD: &str = "bench-password-123";
 pub async fn run(target: Target, students: usize, opts: &Options) -> anyhow::Result<()> {
     let app = setup::start(&target).await?;
     let db = &app.state.db;
-    let school = schools::create(db, NewSchool { slug: "bench", name: "Bench School", is_default: true }).await?;
+    let school = schools::create(
+        db,
+        NewSchool {
+            slug: "bench",
+            name: "Bench School",
+            is_default: true,
+        },
+    )
+    .await?;
     let instructor = accounts::create_user(
         db,
         NewUser {
@@ -60,15 +68,44 @@ pub async fn run(target: Target, students: usize, opts: &Options) -> anyhow::Res
     let course_url = format!("{}/courses/{course_slug}", app.base);
     // Warm-up, and a check that the page really is the enrolled view.
     let probe = clients[0].get(&course_url).send().await?;
-    anyhow::ensure!(probe.status().is_success(), "course page answered {}", probe.status());
+    anyhow::ensure!(
+        probe.status().is_success(),
+        "course page answered {}",
+        probe.status()
+    );
 
-    println!("\n{} — {} students signed in, {} connections, {:?} per endpoint", app.label, students, opts.connections, opts.duration);
-    let health = load::run("GET /healthz", &clients, &format!("{}/healthz", app.base), opts).await;
+    println!(
+        "\n{} — {} students signed in, {} connections, {:?} per endpoint",
+        app.label, students, opts.connections, opts.duration
+    );
+    let health = load::run(
+        "GET /healthz",
+        &clients,
+        &format!("{}/healthz", app.base),
+        opts,
+    )
+    .await;
     health.print();
-    let course = load::run("GET /courses/{slug} (enrolled)", &clients, &course_url, opts).await;
+    let course = load::run(
+        "GET /courses/{slug} (enrolled)",
+        &clients,
+        &course_url,
+        opts,
+    )
+    .await;
     course.print();
-    println!("  course page throughput = {:.3} × /healthz", course.rps() / health.rps());
-    println!("  target: course page p99 < 25 ms → {}", if course.p99_ms < 25.0 { "met" } else { "NOT met" });
+    println!(
+        "  course page throughput = {:.3} × /healthz",
+        course.rps() / health.rps()
+    );
+    println!(
+        "  target: course page p99 < 25 ms → {}",
+        if course.p99_ms < 25.0 {
+            "met"
+        } else {
+            "NOT met"
+        }
+    );
     app.stop().await;
     Ok(())
 }
@@ -86,12 +123,14 @@ async fn seed_course(db: &lectern::db::Db, school: i64, instructor: i64) -> anyh
     .bind(now)
     .fetch_one(&db.pool)
     .await?;
-    sqlx::query("INSERT INTO course_instructors (school_id, course_id, user_id) VALUES ($1, $2, $3)")
-        .bind(school)
-        .bind(course)
-        .bind(instructor)
-        .execute(&db.pool)
-        .await?;
+    sqlx::query(
+        "INSERT INTO course_instructors (school_id, course_id, user_id) VALUES ($1, $2, $3)",
+    )
+    .bind(school)
+    .bind(course)
+    .bind(instructor)
+    .execute(&db.pool)
+    .await?;
     for (pos, (kind, title)) in [
         ("video", "Welcome video"),
         ("document", "Reading"),

@@ -52,7 +52,8 @@ pub async fn run(name: &str, clients: &[reqwest::Client], url: &str, opts: &Opti
         let hist = hist.clone();
         let errors = errors.clone();
         tasks.push(tokio::spawn(async move {
-            let mut local = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).expect("valid bounds");
+            let mut local =
+                Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).expect("valid bounds");
             while Instant::now() < deadline {
                 let t = Instant::now();
                 let ok = match client.get(&url).send().await {

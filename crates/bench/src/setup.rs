@@ -62,7 +62,8 @@ pub async fn start(target: &Target) -> anyhow::Result<App> {
     let db = Db::connect(&url, config.db_max_connections).await?;
     db.migrate().await?;
     let state = AppState::new(config, db)?;
-    let running = lectern::server::start(state.clone(), listener, false, Duration::from_secs(5)).await?;
+    let running =
+        lectern::server::start(state.clone(), listener, false, Duration::from_secs(5)).await?;
     Ok(App {
         state,
         running,
@@ -93,14 +94,29 @@ pub async fn sign_in(base: &str, email: &str, password: &str) -> anyhow::Result<
         .redirect(reqwest::redirect::Policy::none())
         .pool_max_idle_per_host(4)
         .build()?;
-    let page = client.get(format!("{base}/signin")).send().await?.text().await?;
-    let csrf = hidden_value(&page, "_csrf").ok_or_else(|| anyhow::anyhow!("no CSRF field on /signin"))?;
+    let page = client
+        .get(format!("{base}/signin"))
+        .send()
+        .await?
+        .text()
+        .await?;
+    let csrf =
+        hidden_value(&page, "_csrf").ok_or_else(|| anyhow::anyhow!("no CSRF field on /signin"))?;
     let resp = client
         .post(format!("{base}/signin"))
-        .form(&[("_csrf", csrf.as_str()), ("email", email), ("password", password), ("next", "/")])
+        .form(&[
+            ("_csrf", csrf.as_str()),
+            ("email", email),
+            ("password", password),
+            ("next", "/"),
+        ])
         .send()
         .await?;
-    anyhow::ensure!(resp.status().is_redirection(), "sign-in of {email} failed: {}", resp.status());
+    anyhow::ensure!(
+        resp.status().is_redirection(),
+        "sign-in of {email} failed: {}",
+        resp.status()
+    );
     Ok(client)
 }
 

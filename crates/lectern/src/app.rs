@@ -13,6 +13,7 @@ use crate::db::Db;
 use crate::email::Mailer;
 use crate::ops::metrics::Metrics;
 use crate::web::{self, AppError};
+use crate::zoom_connection::ZoomRuntime;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -20,12 +21,16 @@ pub struct AppState {
     pub db: Db,
     pub mailer: Mailer,
     pub metrics: Arc<Metrics>,
+    /// `None` when the server has no Zoom credentials.
+    pub zoom: Option<ZoomRuntime>,
 }
 
 impl AppState {
     pub fn new(config: Config, db: Db) -> anyhow::Result<AppState> {
         let mailer = Mailer::new(&config)?;
+        let zoom = ZoomRuntime::new(&config)?;
         Ok(AppState {
+            zoom,
             config: Arc::new(config),
             db,
             mailer,
@@ -51,6 +56,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::courses::routes::routes())
         .merge(crate::email::routes::routes())
         .merge(crate::jobs::routes::routes())
+        .merge(crate::zoom_connection::routes::routes())
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
@@ -63,6 +69,7 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(crate::ops::metrics::render))
         .route("/static/app.css", get(web::assets::css))
         .route("/static/app.js", get(web::assets::js))
+        .merge(crate::webhooks::routes())
         .merge(pages)
         // A route layer runs after routing, so the metric can use the matched route.
         .route_layer(axum::middleware::from_fn_with_state(
@@ -101,8 +108,14 @@ async fn not_found() -> AppError {
 mod tests {
     #[test]
     fn secret_path_segments_are_masked() {
-        assert_eq!(super::loggable_path("/password/reset/abc123"), "/password/reset/<redacted>");
-        assert_eq!(super::loggable_path("/password/reset/abc/x"), "/password/reset/<redacted>/x");
+        assert_eq!(
+            super::loggable_path("/password/reset/abc123"),
+            "/password/reset/<redacted>"
+        );
+        assert_eq!(
+            super::loggable_path("/password/reset/abc/x"),
+            "/password/reset/<redacted>/x"
+        );
         assert_eq!(super::loggable_path("/signin"), "/signin");
     }
 }

@@ -12,7 +12,11 @@ use crate::db::{Backend, Db};
 use crate::schools::{self, NewSchool};
 
 #[derive(Parser)]
-#[command(name = "lectern", version, about = "Lectern: online courses with first-class Zoom live sessions")]
+#[command(
+    name = "lectern",
+    version,
+    about = "Lectern: online courses with first-class Zoom live sessions"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -90,7 +94,10 @@ enum AdminCommand {
 pub fn main() -> ExitCode {
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     let cli = Cli::parse();
-    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the runtime: {e}");
@@ -123,10 +130,13 @@ async fn run(command: Command) -> anyhow::Result<()> {
             prepare_schema(&db, migrate).await?;
             let listener = tokio::net::TcpListener::bind(config.bind)
                 .await
-                .map_err(|e| anyhow::anyhow!("cannot listen on {} (LECTERN_BIND): {e}", config.bind))?;
+                .map_err(|e| {
+                    anyhow::anyhow!("cannot listen on {} (LECTERN_BIND): {e}", config.bind)
+                })?;
             let base = config.base_url.clone();
             let state = AppState::new(config, db)?;
-            let running = crate::server::start(state, listener, !no_worker, Duration::from_secs(2)).await?;
+            let running =
+                crate::server::start(state, listener, !no_worker, Duration::from_secs(2)).await?;
             tracing::info!(addr = %running.addr, %base, "lectern is serving");
             crate::server::wait_for_signal().await;
             running.stop().await;
@@ -153,13 +163,19 @@ async fn prepare_schema(db: &Db, migrate: bool) -> anyhow::Result<()> {
         db.migrate().await?;
         return Ok(());
     }
-    let latest = crate::db::MIGRATIONS_POSTGRES.iter().map(|m| m.version).max().unwrap_or(0);
+    let latest = crate::db::MIGRATIONS_POSTGRES
+        .iter()
+        .map(|m| m.version)
+        .max()
+        .unwrap_or(0);
     let current: Option<i64> = sqlx::query_scalar("SELECT MAX(version) FROM lectern_migrations")
         .fetch_one(&db.pool)
         .await
         .unwrap_or(None);
     if current.unwrap_or(0) < latest {
-        anyhow::bail!("the database schema is not up to date: run `lectern migrate` (or `lectern serve --migrate`)");
+        anyhow::bail!(
+            "the database schema is not up to date: run `lectern migrate` (or `lectern serve --migrate`)"
+        );
     }
     Ok(())
 }
@@ -167,22 +183,52 @@ async fn prepare_schema(db: &Db, migrate: bool) -> anyhow::Result<()> {
 async fn admin(db: &Db, cmd: AdminCommand) -> anyhow::Result<()> {
     db.migrate().await.ok();
     match cmd {
-        AdminCommand::CreateSchool { name, slug, default, domain } => {
-            let id = schools::create(db, NewSchool { slug: &slug, name: &name, is_default: default }).await?;
+        AdminCommand::CreateSchool {
+            name,
+            slug,
+            default,
+            domain,
+        } => {
+            let id = schools::create(
+                db,
+                NewSchool {
+                    slug: &slug,
+                    name: &name,
+                    is_default: default,
+                },
+            )
+            .await?;
             for d in domain {
                 schools::add_domain(db, id, &d).await?;
             }
             println!("created school {slug} (id {id})");
             Ok(())
         }
-        AdminCommand::CreateUser { school, email, name, role, timezone, password } => {
+        AdminCommand::CreateUser {
+            school,
+            email,
+            name,
+            role,
+            timezone,
+            password,
+        } => {
             let school = schools::by_slug(db, &school)
                 .await?
                 .ok_or_else(|| anyhow::anyhow!("no school with slug {school:?}"))?;
-            let role = Role::parse(&role).ok_or_else(|| anyhow::anyhow!("--role must be admin, instructor or student"))?;
-            anyhow::ensure!(accounts::valid_email(&email), "--email is not a valid address");
-            anyhow::ensure!(accounts::valid_timezone(&timezone), "--timezone is not an IANA zone");
-            anyhow::ensure!(password.chars().count() >= 10, "the password needs at least 10 characters");
+            let role = Role::parse(&role)
+                .ok_or_else(|| anyhow::anyhow!("--role must be admin, instructor or student"))?;
+            anyhow::ensure!(
+                accounts::valid_email(&email),
+                "--email is not a valid address"
+            );
+            anyhow::ensure!(
+                accounts::valid_timezone(&timezone),
+                "--timezone is not an IANA zone"
+            );
+            anyhow::ensure!(
+                password.chars().count() >= 10,
+                "the password needs at least 10 characters"
+            );
             let id = accounts::create_user(
                 db,
                 NewUser {

@@ -14,7 +14,10 @@ pub const DEFAULT_DATABASE_URL: &str = "sqlite://./lectern-data/lectern.db";
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("{var} is missing: {hint}")]
-    Missing { var: &'static str, hint: &'static str },
+    Missing {
+        var: &'static str,
+        hint: &'static str,
+    },
     #[error("{var} is invalid: {reason}")]
     Invalid { var: &'static str, reason: String },
 }
@@ -36,7 +39,37 @@ pub struct Config {
     pub log_filter: String,
     pub log_format: LogFormat,
     pub db_max_connections: u32,
+    /// `None` when the Zoom client id or secret is missing: the Zoom card then says
+    /// "Zoom integration is not configured." and connecting is refused.
+    pub zoom: Option<ZoomSettings>,
 }
+
+#[derive(Clone)]
+pub struct ZoomSettings {
+    pub client_id: String,
+    pub client_secret: String,
+    /// Secret token of the app's event subscription (webhook signatures).
+    pub webhook_secret: Option<String>,
+    pub oauth_base: String,
+    pub api_base: String,
+    /// Where the course player loads the Web Meeting SDK from.
+    pub sdk_url: String,
+}
+
+impl std::fmt::Debug for ZoomSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ZoomSettings")
+            .field("client_id", &self.client_id)
+            .field("oauth_base", &self.oauth_base)
+            .field("api_base", &self.api_base)
+            .finish_non_exhaustive()
+    }
+}
+
+pub const DEFAULT_ZOOM_OAUTH_BASE: &str = "https://zoom.us";
+pub const DEFAULT_ZOOM_API_BASE: &str = "https://api.zoom.us/v2";
+pub const DEFAULT_ZOOM_SDK_URL: &str =
+    "https://source.zoom.us/3.13.2/zoom-meeting-embedded-3.13.2.min.js";
 
 /// Where configuration values come from; the environment in production, a map in tests.
 pub trait Source {
@@ -62,12 +95,16 @@ impl Config {
     }
 
     pub fn from_source(src: &dyn Source) -> Result<Config, ConfigError> {
-        let bind_raw = src.get("LECTERN_BIND").unwrap_or_else(|| DEFAULT_BIND.into());
+        let bind_raw = src
+            .get("LECTERN_BIND")
+            .unwrap_or_else(|| DEFAULT_BIND.into());
         let bind: SocketAddr = bind_raw.parse().map_err(|_| ConfigError::Invalid {
             var: "LECTERN_BIND",
             reason: format!("{bind_raw:?} is not an address like 127.0.0.1:8080"),
         })?;
-        let base_raw = src.get("LECTERN_BASE_URL").unwrap_or_else(|| format!("http://{bind}"));
+        let base_raw = src
+            .get("LECTERN_BASE_URL")
+            .unwrap_or_else(|| format!("http://{bind}"));
         let base_url = Url::parse(&base_raw)
             .ok()
             .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
@@ -132,18 +169,19 @@ impl Config {
                 });
             }
         };
-        let db_max_connections = match src.get("LECTERN_DB_MAX_CONNECTIONS") {
-            None => 16,
-            Some(v) => v
-                .parse::<u32>()
-                .ok()
-                .filter(|n| *n > 0)
-                .ok_or_else(|| ConfigError::Invalid {
-                    var: "LECTERN_DB_MAX_CONNECTIONS",
-                    reason: format!("{v:?} is not a positive number"),
+        let db_max_connections =
+            match src.get("LECTERN_DB_MAX_CONNECTIONS") {
+                None => 16,
+                Some(v) => v.parse::<u32>().ok().filter(|n| *n > 0).ok_or_else(|| {
+                    ConfigError::Invalid {
+                        var: "LECTERN_DB_MAX_CONNECTIONS",
+                        reason: format!("{v:?} is not a positive number"),
+                    }
                 })?,
-        };
+            };
+        let zoom = zoom_settings(src)?;
         Ok(Config {
+            zoom,
             bind,
             base_url,
             database_url,
@@ -156,10 +194,49 @@ impl Config {
         })
     }
 
+    /// The OAuth redirect URI Zoom must be configured with.
+    pub fn zoom_redirect_uri(&self) -> String {
+        format!(
+            "{}/integrations/zoom/callback",
+            self.base_url.as_str().trim_end_matches('/')
+        )
+    }
+
     /// Cookies get `Secure` and the `__Host-` prefix only when we are served over https.
     pub fn secure_cookies(&self) -> bool {
         self.base_url.scheme() == "https"
     }
+}
+
+fn zoom_settings(src: &dyn Source) -> Result<Option<ZoomSettings>, ConfigError> {
+    let url_var = |var: &'static str, default: &str| -> Result<String, ConfigError> {
+        let v = src.get(var).unwrap_or_else(|| default.to_string());
+        match Url::parse(&v) {
+            Ok(u) if matches!(u.scheme(), "http" | "https") => {
+                Ok(v.trim_end_matches('/').to_string())
+            }
+            _ => Err(ConfigError::Invalid {
+                var,
+                reason: format!("{v:?} is not an absolute http(s) URL"),
+            }),
+        }
+    };
+    let oauth_base = url_var("ZOOM_OAUTH_BASE", DEFAULT_ZOOM_OAUTH_BASE)?;
+    let api_base = url_var("ZOOM_API_BASE", DEFAULT_ZOOM_API_BASE)?;
+    let sdk_url = url_var("ZOOM_SDK_URL", DEFAULT_ZOOM_SDK_URL)?;
+    let (Some(client_id), Some(client_secret)) =
+        (src.get("ZOOM_CLIENT_ID"), src.get("ZOOM_CLIENT_SECRET"))
+    else {
+        return Ok(None);
+    };
+    Ok(Some(ZoomSettings {
+        client_id,
+        client_secret,
+        webhook_secret: src.get("ZOOM_WEBHOOK_SECRET_TOKEN"),
+        oauth_base,
+        api_base,
+        sdk_url,
+    }))
 }
 
 /// Generates a fresh key in the format `LECTERN_SECRET_KEY` expects.
@@ -209,5 +286,36 @@ mod tests {
         assert_eq!(c.base_url.as_str(), "http://127.0.0.1:8080/");
         assert_eq!(c.database_url, DEFAULT_DATABASE_URL);
         assert!(!c.secure_cookies());
+        assert!(
+            c.zoom.is_none(),
+            "Zoom stays unconfigured without credentials"
+        );
+    }
+
+    #[test]
+    fn zoom_needs_id_and_secret() {
+        let key = generate_secret_key();
+        let c = Config::from_source(&with(&[
+            ("LECTERN_SECRET_KEY", &key),
+            ("ZOOM_CLIENT_ID", "abc"),
+            ("ZOOM_CLIENT_SECRET", "shh"),
+            ("ZOOM_API_BASE", "http://127.0.0.1:9/v2/"),
+        ]))
+        .unwrap();
+        let z = c.zoom.clone().unwrap();
+        assert_eq!(z.api_base, "http://127.0.0.1:9/v2");
+        assert_eq!(z.oauth_base, DEFAULT_ZOOM_OAUTH_BASE);
+        assert!(!format!("{z:?}").contains("shh"));
+        assert_eq!(
+            c.zoom_redirect_uri(),
+            "http://127.0.0.1:8080/integrations/zoom/callback"
+        );
+        let err = Config::from_source(&with(&[
+            ("LECTERN_SECRET_KEY", &key),
+            ("ZOOM_OAUTH_BASE", "nope"),
+        ]))
+        .unwrap_err()
+        .to_string();
+        assert!(err.starts_with("ZOOM_OAUTH_BASE"), "{err}");
     }
 }

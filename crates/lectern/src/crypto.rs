@@ -188,7 +188,10 @@ mod tests {
         assert!(!sealed.contains("access-token"));
         assert_eq!(k.open(&sealed, "zoom_tokens:1").unwrap(), b"access-token");
         assert_eq!(k.open(&sealed, "zoom_tokens:2"), Err(SealError::Tampered));
-        assert_eq!(key().open(&sealed, "zoom_tokens:1"), Err(SealError::UnknownKey));
+        assert_eq!(
+            key().open(&sealed, "zoom_tokens:1"),
+            Err(SealError::UnknownKey)
+        );
     }
 
     #[test]

@@ -19,10 +19,26 @@ pub struct DemoUser {
 }
 
 pub const USERS: &[DemoUser] = &[
-    DemoUser { email: "admin@lectern.test", name: "Ada Admin", role: Role::Admin },
-    DemoUser { email: "instructor@lectern.test", name: "Ines Instructor", role: Role::Instructor },
-    DemoUser { email: "student1@lectern.test", name: "Sam Student", role: Role::Student },
-    DemoUser { email: "student2@lectern.test", name: "Sky Student", role: Role::Student },
+    DemoUser {
+        email: "admin@lectern.test",
+        name: "Ada Admin",
+        role: Role::Admin,
+    },
+    DemoUser {
+        email: "instructor@lectern.test",
+        name: "Ines Instructor",
+        role: Role::Instructor,
+    },
+    DemoUser {
+        email: "student1@lectern.test",
+        name: "Sam Student",
+        role: Role::Student,
+    },
+    DemoUser {
+        email: "student2@lectern.test",
+        name: "Sky Student",
+        role: Role::Student,
+    },
 ];
 
 pub async fn run(dir: &Path, bind: SocketAddr) -> anyhow::Result<()> {
@@ -41,24 +57,48 @@ pub async fn run(dir: &Path, bind: SocketAddr) -> anyhow::Result<()> {
     env.insert("LECTERN_SECRET_KEY", key);
     env.insert("DATABASE_URL", db_url);
     env.insert("LECTERN_BIND", bind.to_string());
-    for var in ["LECTERN_LOG", "LECTERN_LOG_FORMAT", "SMTP_URL", "LECTERN_BASE_URL"] {
+    for var in [
+        "LECTERN_LOG",
+        "LECTERN_LOG_FORMAT",
+        "SMTP_URL",
+        "LECTERN_BASE_URL",
+    ] {
         if let Ok(v) = std::env::var(var) {
             env.insert(var, v);
         }
     }
+    // The Zoom simulator runs in this process: the whole product works offline.
+    let sim = zoom_sim::ZoomSim::start().await?;
+    let zoom = DemoZoom::new();
+    env.insert("ZOOM_CLIENT_ID", zoom.client_id.clone());
+    env.insert("ZOOM_CLIENT_SECRET", zoom.client_secret.clone());
+    env.insert("ZOOM_WEBHOOK_SECRET_TOKEN", zoom.webhook_secret.clone());
+    env.insert("ZOOM_OAUTH_BASE", sim.base_url());
+    env.insert("ZOOM_API_BASE", sim.api_base());
+    env.insert("ZOOM_SDK_URL", sim.sdk_script_url());
     let config = Config::from_source(&env)?;
     crate::telemetry::init(&config.log_filter, config.log_format);
     let db = Db::connect(&config.database_url, 8).await?;
     db.migrate().await?;
     let fresh = seed(&db).await?;
-    let listener = tokio::net::TcpListener::bind(bind)
-        .await
-        .map_err(|e| anyhow::anyhow!("cannot listen on {bind}: {e} (try `lectern demo --bind 127.0.0.1:8081`)"))?;
+    forget_previous_zoom(&db).await?;
+    let listener = tokio::net::TcpListener::bind(bind).await.map_err(|e| {
+        anyhow::anyhow!("cannot listen on {bind}: {e} (try `lectern demo --bind 127.0.0.1:8081`)")
+    })?;
     let base = config.base_url.clone();
+    let redirect_uri = config.zoom_redirect_uri();
     let state = AppState::new(config, db)?;
     let running = crate::server::start(state, listener, true, Duration::from_secs(1)).await?;
+    zoom.register(
+        &sim,
+        &redirect_uri,
+        &format!("{}/webhooks/zoom", base.as_str().trim_end_matches('/')),
+    );
     println!();
-    println!("Lectern demo is running{}.", if fresh { " (freshly seeded)" } else { "" });
+    println!(
+        "Lectern demo is running{}.",
+        if fresh { " (freshly seeded)" } else { "" }
+    );
     println!("Open {base}");
     println!();
     println!("Sign in with any of these (password: {DEMO_PASSWORD}):");
@@ -66,9 +106,85 @@ pub async fn run(dir: &Path, bind: SocketAddr) -> anyhow::Result<()> {
         println!("  {:<11} {}", u.role.as_str(), u.email);
     }
     println!();
+    println!(
+        "Zoom runs on a local simulator at {} (sign-in there is automatic as {}).",
+        sim.base_url(),
+        USERS[1].email
+    );
+    println!("Connect it at {}settings/integrations as the admin.", base);
+    println!();
     println!("Press Ctrl-C to stop. Data lives in {}.", dir.display());
     crate::server::wait_for_signal().await;
     running.stop().await;
+    Ok(())
+}
+
+/// The demo's Zoom app and account inside the simulator.
+struct DemoZoom {
+    client_id: String,
+    client_secret: String,
+    webhook_secret: String,
+}
+
+impl DemoZoom {
+    fn new() -> DemoZoom {
+        DemoZoom {
+            client_id: "lectern-demo-app".into(),
+            client_secret: crate::crypto::random_token(),
+            webhook_secret: crate::crypto::random_token(),
+        }
+    }
+
+    /// A Pro account with the webinar add-on, a user for the demo instructor (who is also
+    /// "signed in to Zoom" in the browser), and our app with every scope Lectern uses.
+    fn register(&self, sim: &zoom_sim::ZoomSim, redirect_uri: &str, webhook_url: &str) {
+        let account = sim.create_account(zoom_sim::Plan::Pro, true);
+        let user = sim.create_user(
+            &account,
+            USERS[1].email,
+            "Ines",
+            "Instructor",
+            zoom_sim::UserType::Licensed,
+        );
+        sim.set_user_timezone(&user, "Europe/Berlin");
+        sim.set_login_user(&user);
+        let mut scopes: Vec<String> = crate::zoom_connection::scopes::needed()
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        scopes.extend(
+            [
+                "user:read:token",
+                "user:read:zak",
+                "meeting:read:list_past_participants",
+                "cloud_recording:read:list_recording_files",
+            ]
+            .map(String::from),
+        );
+        sim.create_app(zoom_sim::AppSpec {
+            client_id: self.client_id.clone(),
+            client_secret: self.client_secret.clone(),
+            redirect_uris: vec![redirect_uri.to_string()],
+            scopes,
+            owner_account_id: account,
+            webhook_url: Some(webhook_url.to_string()),
+            webhook_secret: self.webhook_secret.clone(),
+            sdk_key: None,
+            sdk_secret: None,
+        });
+    }
+}
+
+/// A fresh simulator knows none of the tokens a previous demo run stored.
+async fn forget_previous_zoom(db: &Db) -> anyhow::Result<()> {
+    sqlx::query("DELETE FROM zoom_tokens")
+        .execute(&db.pool)
+        .await?;
+    sqlx::query(
+        "UPDATE zoom_connections SET state = 'disconnected', zoom_email = NULL, zoom_display_name = NULL WHERE state <> 'disconnected'",
+    )
+    .execute(&db.pool)
+    .await?;
     Ok(())
 }
 
@@ -77,7 +193,15 @@ pub async fn seed(db: &Db) -> anyhow::Result<bool> {
     if schools::by_slug(db, "demo").await?.is_some() {
         return Ok(false);
     }
-    let school_id = schools::create(db, NewSchool { slug: "demo", name: "Lectern Academy", is_default: true }).await?;
+    let school_id = schools::create(
+        db,
+        NewSchool {
+            slug: "demo",
+            name: "Lectern Academy",
+            is_default: true,
+        },
+    )
+    .await?;
     let mut ids = Vec::new();
     for u in USERS {
         let id = accounts::create_user(

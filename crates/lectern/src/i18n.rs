@@ -95,10 +95,6 @@ pub fn supported() -> Vec<String> {
 
 fn negotiate<'a>(tags: impl Iterator<Item = &'a str>) -> LanguageIdentifier {
     let available: Vec<&LanguageIdentifier> = LOCALES.locales().collect();
-    negotiate_among(&available, tags)
-}
-
-fn negotiate_among<'a>(available: &[&LanguageIdentifier], tags: impl Iterator<Item = &'a str>) -> LanguageIdentifier {
     for tag in tags {
         let Ok(want) = tag.parse::<LanguageIdentifier>() else {
             continue;
@@ -116,59 +112,129 @@ fn negotiate_among<'a>(available: &[&LanguageIdentifier], tags: impl Iterator<It
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::BTreeMap;
-    use std::path::Path;
 
     #[test]
     fn accept_language_is_negotiated() {
         assert_eq!(Tr::choose(None, Some("xx, en-GB;q=0.8")).lang(), "en-US");
         assert_eq!(Tr::choose(None, None).lang(), "en-US");
-        // The profile wins over the browser.
-        assert_eq!(Tr::choose(Some("en-US"), Some("xx")).lang(), "en-US");
-        // Every result is a language we ship.
-        for accept in ["fr;q=0.5, de;q=0.9", "*", "en", ""] {
-            assert!(supported().contains(&Tr::choose(None, Some(accept)).lang()), "{accept}");
+        assert_eq!(Tr::choose(Some("de"), Some("en")).lang(), "de");
+        assert_eq!(Tr::choose(None, Some("fr;q=0.5, de;q=0.9")).lang(), "de");
+    }
+
+    /// Keys defined in a locale folder (all its .ftl files).
+    fn keys_of(lang: &str) -> Vec<String> {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("locales")
+            .join(lang);
+        let mut keys = Vec::new();
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+            keys.extend(
+                text.lines()
+                    .filter(|l| !l.starts_with(['#', ' ', '\t', '.']) && l.contains(" ="))
+                    .filter_map(|l| l.split(" =").next())
+                    .map(str::to_string),
+            );
         }
+        keys
     }
 
     #[test]
-    fn negotiation_prefers_quality_then_exact_then_same_language() {
-        let avail: Vec<LanguageIdentifier> = ["en-US", "de", "fr-CA"].iter().map(|t| t.parse().unwrap()).collect();
-        let pick = |tags: &[&str]| negotiate_among(&avail.iter().collect::<Vec<_>>(), tags.iter().copied()).to_string();
-        assert_eq!(pick(&["de-AT"]), "de");
-        assert_eq!(pick(&["fr"]), "fr-CA");
-        assert_eq!(pick(&["xx", "de"]), "de");
-        assert_eq!(pick(&["xx"]), "en-US");
+    fn translations_cover_the_core_catalogue() {
+        let core = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/locales/en-US/main.ftl"
+        ))
+        .unwrap();
+        let core: Vec<&str> = core
+            .lines()
+            .filter(|l| !l.starts_with(['#', ' ', '\t', '.']) && l.contains(" ="))
+            .filter_map(|l| l.split(" =").next())
+            .collect();
+        assert!(core.len() > 50);
+        for lang in supported().into_iter().filter(|l| l != "en-US") {
+            let have = keys_of(&lang);
+            for k in &core {
+                assert!(have.iter().any(|h| h == k), "{lang} lacks {k}");
+            }
+        }
     }
 
-    /// Message ids (and the `$variables` each uses) of every .ftl file in a language folder.
-    fn messages(lang_dir: &Path) -> BTreeMap<String, Vec<String>> {
-        let mut out = BTreeMap::new();
-        let mut files: Vec<_> = std::fs::read_dir(lang_dir)
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .filter(|p| p.extension().is_some_and(|x| x == "ftl"))
-            .collect();
-        files.sort();
-        for file in files {
-            let text = std::fs::read_to_string(&file).unwrap();
-            let mut current: Option<String> = None;
-            for line in text.lines() {
-                let is_msg = !line.starts_with(['#', ' ', '\t', '.', '-']) && line.contains(" =");
-                if is_msg {
-                    let id = line.split(" =").next().unwrap().trim().to_string();
-                    assert!(out.insert(id.clone(), Vec::new()).is_none(), "{id} defined twice ({})", file.display());
-                    current = Some(id);
+    /// Every key the code and templates ask for exists in English, so no page shows a raw key.
+    #[test]
+    fn every_used_key_exists_in_english() {
+        let en = keys_of("en-US");
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut missing = Vec::new();
+        let mut stack = vec![root.join("src"), root.join("templates")];
+        while let Some(dir) = stack.pop() {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    stack.push(path);
+                    continue;
+                }
+                let text = std::fs::read_to_string(&path).unwrap();
+                for pat in ["t(\"", "t1(\"", "ta(\""] {
+                    for (i, _) in text.match_indices(pat) {
+                        let rest = &text[i + pat.len()..];
+                        let key: String = rest
+                            .chars()
+                            .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')
+                            .collect();
+                        let preceded_by_ident = text[..i]
+                            .chars()
+                            .last()
+                            .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
+                        if !preceded_by_ident
+                            && rest[key.len()..].starts_with('"')
+                            && !key.is_empty()
+                            && !en.contains(&key)
+                        {
+                            missing.push(format!("{}: {key}", path.display()));
+                        }
+                    }
+                }
+            }
+        }
+        assert!(
+            missing.is_empty(),
+            "keys missing from locales/en-US: {missing:#?}"
+        );
+    }
+
+    /// Message ids and the `$variables` each uses, from every .ftl file of a language.
+    fn messages_with_vars(lang: &str) -> Vec<(String, Vec<String>)> {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("locales")
+            .join(lang);
+        let mut out: Vec<(String, Vec<String>)> = Vec::new();
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_none_or(|x| x != "ftl") {
+                continue;
+            }
+            let mut in_message = false;
+            for line in std::fs::read_to_string(&path).unwrap().lines() {
+                if !line.starts_with(['#', ' ', '\t', '.', '-']) && line.contains(" =") {
+                    out.push((
+                        line.split(" =").next().unwrap().trim().to_string(),
+                        Vec::new(),
+                    ));
+                    in_message = true;
                 } else if line.trim().is_empty() {
                     continue; // blank lines may sit inside a multi-line message
                 } else if !line.starts_with([' ', '\t']) {
-                    current = None;
+                    in_message = false;
                     continue;
                 }
-                if let Some(id) = &current {
-                    let vars = out.get_mut(id).unwrap();
+                if in_message {
+                    let vars = &mut out.last_mut().unwrap().1;
                     for part in line.split('$').skip(1) {
-                        let v: String = part.chars().take_while(|c| c.is_alphanumeric() || *c == '_' || *c == '-').collect();
+                        let v: String = part
+                            .chars()
+                            .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == '-')
+                            .collect();
                         if !v.is_empty() && !vars.contains(&v) {
                             vars.push(v);
                         }
@@ -179,27 +245,27 @@ mod tests {
         out
     }
 
+    /// Every English message in EVERY .ftl file formats without Fluent errors when given its
+    /// variables (a broken message shows "Unknown localization key" on the page).
     #[test]
-    fn every_language_has_every_english_key() {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("locales");
-        let en = messages(&root.join("en-US"));
+    fn every_english_message_formats() {
+        let en = messages_with_vars("en-US");
         assert!(en.len() > 50, "{} English messages", en.len());
-        // Every English message formats without errors, given its variables.
+        let mut seen = std::collections::HashSet::new();
         let tr = Tr::new("en-US");
         for (id, vars) in &en {
-            let args: HashMap<Cow<'static, str>, FluentValue<'_>> =
-                vars.iter().map(|v| (Cow::Owned(v.clone()), FluentValue::from("x"))).collect();
-            assert!(LOCALES.try_lookup_with_args(&tr.lang, id, &args).is_some(), "en-US: {id} does not format");
-        }
-        // Other languages have the same ids (Fluent would silently fall back to English).
-        for entry in std::fs::read_dir(&root).unwrap() {
-            let dir = entry.unwrap().path();
-            if !dir.is_dir() || dir.ends_with("en-US") {
-                continue;
-            }
-            let other = messages(&dir);
-            let missing: Vec<&String> = en.keys().filter(|k| !other.contains_key(*k)).collect();
-            assert!(missing.is_empty(), "{} lacks {missing:?}", dir.display());
+            assert!(
+                seen.insert(id.clone()),
+                "{id} is defined twice in locales/en-US"
+            );
+            let args: HashMap<Cow<'static, str>, FluentValue<'_>> = vars
+                .iter()
+                .map(|v| (Cow::Owned(v.clone()), FluentValue::from("x")))
+                .collect();
+            assert!(
+                LOCALES.try_lookup_with_args(&tr.lang, id, &args).is_some(),
+                "en-US: {id} does not format with {vars:?}"
+            );
         }
     }
 }

@@ -17,3 +17,5 @@ pub mod schools;
 pub mod server;
 pub mod telemetry;
 pub mod web;
+pub mod webhooks;
+pub mod zoom_connection;

@@ -25,17 +25,25 @@ impl Running {
 }
 
 /// Binds `listener` and serves; spawns the worker too when `with_worker`.
-pub async fn start(state: AppState, listener: TcpListener, with_worker: bool, poll: Duration) -> anyhow::Result<Running> {
+pub async fn start(
+    state: AppState,
+    listener: TcpListener,
+    with_worker: bool,
+    poll: Duration,
+) -> anyhow::Result<Running> {
     let addr = listener.local_addr()?;
     let (tx, rx) = watch::channel(false);
     let mut tasks = Vec::new();
     let app = router(state.clone());
     let mut http_rx = rx.clone();
     tasks.push(tokio::spawn(async move {
-        let serve = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(async move {
-                let _ = http_rx.wait_for(|stop| *stop).await;
-            });
+        let serve = axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move {
+            let _ = http_rx.wait_for(|stop| *stop).await;
+        });
         if let Err(e) = serve.await {
             tracing::error!(error = %e, "HTTP server failed");
         }
@@ -43,20 +51,25 @@ pub async fn start(state: AppState, listener: TcpListener, with_worker: bool, po
     if with_worker {
         tasks.push(tokio::spawn(crate::jobs::worker::run(state, rx, poll)));
     }
-    Ok(Running { addr, shutdown: tx, tasks })
+    Ok(Running {
+        addr,
+        shutdown: tx,
+        tasks,
+    })
 }
 
 pub async fn wait_for_signal() {
     let ctrl_c = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {
-        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(s) => s,
-            Err(_) => {
-                let _ = ctrl_c.await;
-                return;
-            }
-        };
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => {
+                    let _ = ctrl_c.await;
+                    return;
+                }
+            };
         tokio::select! {
             _ = ctrl_c => {}
             _ = term.recv() => {}

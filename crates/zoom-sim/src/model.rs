@@ -303,6 +303,34 @@ pub fn meeting_uuid(seq: u64) -> String {
     s
 }
 
+impl Meeting {
+    /// A copy without participants and history (cheap; enough to build event payloads).
+    pub fn head(&self) -> Meeting {
+        Meeting {
+            id: self.id,
+            uuid: self.uuid.clone(),
+            host_id: self.host_id.clone(),
+            account_id: self.account_id.clone(),
+            topic: self.topic.clone(),
+            agenda: self.agenda.clone(),
+            kind: self.kind,
+            start_time: self.start_time,
+            duration: self.duration,
+            timezone: self.timezone.clone(),
+            password: self.password.clone(),
+            created_at: self.created_at,
+            is_webinar: self.is_webinar,
+            settings: serde_json::Value::Null,
+            status: self.status.clone(),
+            started_at: self.started_at,
+            live: vec![],
+            records: vec![],
+            past: vec![],
+            uuid_seq: self.uuid_seq,
+        }
+    }
+}
+
 impl World {
     pub fn user_by_id_or_email(&self, key: &str) -> Option<&User> {
         self.users.get(key).or_else(|| {

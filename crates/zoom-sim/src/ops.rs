@@ -120,7 +120,7 @@ pub fn participant_join(
         };
         m.live.push(p.clone());
         m.records.push(p.clone());
-        let m = m.clone();
+        let m = m.head();
         if started {
             out.extend(events::started(&w, &m, ts));
         }
@@ -195,7 +195,7 @@ fn leave_locked(
         }
         left.push(p);
     }
-    let m = m.clone();
+    let m = m.head();
     for p in &left {
         out.extend(events::participant(w, &m, p, true, ts));
     }
@@ -282,7 +282,7 @@ pub fn end_meeting(shared: &Shared, meeting_id: i64, reason: &str) -> Result<(),
         let Some(m) = w.meetings.get_mut(&meeting_id) else {
             return Err("gone".into());
         };
-        let snapshot = m.clone();
+        let snapshot = m.head();
         m.past.push(Instance {
             uuid: m.uuid.clone(),
             start: m.started_at.unwrap_or(now),
@@ -344,7 +344,7 @@ pub fn complete_recording(shared: &Shared, meeting_id: i64) -> Result<(), String
             ],
         });
         let inst = inst.clone();
-        let m = m.clone();
+        let m = m.head();
         let email = w
             .users
             .get(&m.host_id)

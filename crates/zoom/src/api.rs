@@ -665,6 +665,12 @@ impl Api {
         Ok(Secret::new(t.token))
     }
 
+    /// `GET /users/me/zak` — a ZAK for the authorizing user, valid only 5 minutes.
+    pub async fn me_zak(&self) -> Result<Secret, ZoomError> {
+        let t: TokenBody = self.get_json("users.me.zak", "/users/me/zak", &[]).await?;
+        Ok(Secret::new(t.token))
+    }
+
     /// `GET /users/{userId}/token?type=onbehalf&meeting_id=…` — an OBF token letting a
     /// Meeting SDK app join a meeting outside its account while that user is present.
     pub async fn onbehalf_token(

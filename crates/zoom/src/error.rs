@@ -93,9 +93,12 @@ pub enum ErrorKind {
     Other,
 }
 
-/// Error from any Zoom call.
+/// Error from any Zoom call. Boxed so `Result<T, ZoomError>` stays one pointer wide.
 #[derive(Debug, Clone)]
-pub struct ZoomError {
+pub struct ZoomError(Box<Repr>);
+
+#[derive(Debug, Clone)]
+struct Repr {
     origin: Origin,
     status: Option<u16>,
     code: Option<i64>,
@@ -132,7 +135,7 @@ struct OAuthErrorBody {
 
 impl ZoomError {
     fn bare(origin: Origin, message: impl Into<String>, received_at: Timestamp) -> Self {
-        Self {
+        Self(Box::new(Repr {
             origin,
             status: None,
             code: None,
@@ -142,7 +145,7 @@ impl ZoomError {
             retry_after: None,
             rate_limit_type: None,
             received_at,
-        }
+        }))
     }
 
     /// Build from a non-2xx REST response.
@@ -153,14 +156,14 @@ impl ZoomError {
         received_at: Timestamp,
     ) -> Self {
         let mut err = Self::bare(Origin::Api, String::new(), received_at);
-        err.status = Some(status);
+        err.0.status = Some(status);
         match serde_json::from_slice::<ApiErrorBody>(body) {
             Ok(b) => {
-                err.code = b.code;
-                err.message = truncate(b.message.unwrap_or_default());
-                err.field_errors = b.errors;
+                err.0.code = b.code;
+                err.0.message = truncate(b.message.unwrap_or_default());
+                err.0.field_errors = b.errors;
             }
-            Err(_) => err.message = truncate(String::from_utf8_lossy(body).into_owned()),
+            Err(_) => err.0.message = truncate(String::from_utf8_lossy(body).into_owned()),
         }
         err.read_rate_limit_headers(headers);
         err
@@ -177,19 +180,19 @@ impl ZoomError {
         received_at: Timestamp,
     ) -> Self {
         let mut err = Self::bare(Origin::TokenEndpoint, String::new(), received_at);
-        err.status = Some(status);
+        err.0.status = Some(status);
         if let Ok(b) = serde_json::from_slice::<OAuthErrorBody>(body) {
-            err.oauth_error = b.error;
-            err.message = truncate(b.reason.or(b.error_description).unwrap_or_default());
+            err.0.oauth_error = b.error;
+            err.0.message = truncate(b.reason.or(b.error_description).unwrap_or_default());
         }
-        if err.message.is_empty()
+        if err.0.message.is_empty()
             && let Ok(b) = serde_json::from_slice::<ApiErrorBody>(body)
         {
-            err.code = b.code;
-            err.message = truncate(b.message.unwrap_or_default());
+            err.0.code = b.code;
+            err.0.message = truncate(b.message.unwrap_or_default());
         }
-        if err.message.is_empty() && err.oauth_error.is_none() {
-            err.message = truncate(String::from_utf8_lossy(body).into_owned());
+        if err.0.message.is_empty() && err.0.oauth_error.is_none() {
+            err.0.message = truncate(String::from_utf8_lossy(body).into_owned());
         }
         err.read_rate_limit_headers(headers);
         err
@@ -213,7 +216,7 @@ impl ZoomError {
     /// A 2xx response whose body we could not read as the documented shape.
     pub(crate) fn decode(status: u16, what: impl fmt::Display, received_at: Timestamp) -> Self {
         let mut err = Self::bare(Origin::Decode, what.to_string(), received_at);
-        err.status = Some(status);
+        err.0.status = Some(status);
         err
     }
 
@@ -229,56 +232,57 @@ impl ZoomError {
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_owned)
         };
-        self.retry_after = get("retry-after").and_then(|v| parse_retry_after(&v, self.received_at));
-        self.rate_limit_type = get("x-ratelimit-type");
+        self.0.retry_after =
+            get("retry-after").and_then(|v| parse_retry_after(&v, self.0.received_at));
+        self.0.rate_limit_type = get("x-ratelimit-type");
     }
 
     /// Where the error came from.
     pub fn origin(&self) -> Origin {
-        self.origin
+        self.0.origin
     }
     /// HTTP status, if a response was received.
     pub fn status(&self) -> Option<u16> {
-        self.status
+        self.0.status
     }
     /// Zoom's numeric error code from the body, if any.
     pub fn code(&self) -> Option<i64> {
-        self.code
+        self.0.code
     }
     /// Zoom's message (or the OAuth `reason`), truncated to 500 bytes.
     pub fn message(&self) -> &str {
-        &self.message
+        &self.0.message
     }
     /// Per-field validation errors.
     pub fn field_errors(&self) -> &[FieldError] {
-        &self.field_errors
+        &self.0.field_errors
     }
     /// The OAuth `error` member of a token-endpoint error (`invalid_grant`, …).
     pub fn oauth_error(&self) -> Option<&str> {
-        self.oauth_error.as_deref()
+        self.0.oauth_error.as_deref()
     }
     /// `Retry-After` as an absolute instant, when Zoom sent one.
     pub fn retry_after(&self) -> Option<Timestamp> {
-        self.retry_after
+        self.0.retry_after
     }
 
     /// Classify the error; see [`ErrorKind`].
     pub fn kind(&self) -> ErrorKind {
-        match self.origin {
+        match self.0.origin {
             Origin::Timeout | Origin::Connect | Origin::Transport => return ErrorKind::Transient,
             Origin::Decode | Origin::Local => return ErrorKind::Other,
             Origin::Api | Origin::TokenEndpoint => {}
         }
-        let status = self.status.unwrap_or(0);
-        let msg_lc = self.message.to_ascii_lowercase();
-        if status == 429 || self.code == Some(429) {
+        let status = self.0.status.unwrap_or(0);
+        let msg_lc = self.0.message.to_ascii_lowercase();
+        if status == 429 || self.0.code == Some(429) {
             return self.rate_limited(&msg_lc);
         }
         if status >= 500 {
             return ErrorKind::Transient;
         }
-        if self.origin == Origin::TokenEndpoint {
-            return match self.oauth_error.as_deref() {
+        if self.0.origin == Origin::TokenEndpoint {
+            return match self.0.oauth_error.as_deref() {
                 Some("invalid_grant") => ErrorKind::InvalidGrant,
                 Some("invalid_client") => ErrorKind::InvalidClient,
                 // Older deployments said invalid_request for a dead refresh token.
@@ -288,12 +292,12 @@ impl ZoomError {
                 _ => ErrorKind::InvalidRequest,
             };
         }
-        match self.code {
+        match self.0.code {
             Some(124) => return ErrorKind::TokenInvalid,
             Some(4700 | 4711) => {
                 return if msg_lc.contains("scope") {
                     ErrorKind::MissingScopes {
-                        scopes: parse_scopes(&self.message),
+                        scopes: parse_scopes(&self.0.message),
                     }
                 } else {
                     ErrorKind::TokenInvalid
@@ -322,6 +326,7 @@ impl ZoomError {
 
     fn rate_limited(&self, msg_lc: &str) -> ErrorKind {
         let type_lc = self
+            .0
             .rate_limit_type
             .as_deref()
             .unwrap_or("")
@@ -337,13 +342,14 @@ impl ZoomError {
         } else {
             RateLimitScope::DailyAccount
         };
-        let retry_at = self.retry_after.unwrap_or_else(|| match scope {
+        let retry_at = self.0.retry_after.unwrap_or_else(|| match scope {
             RateLimitScope::PerSecond => self
+                .0
                 .received_at
                 .checked_add(jiff::SignedDuration::from_secs(1))
-                .unwrap_or(self.received_at),
+                .unwrap_or(self.0.received_at),
             RateLimitScope::DailyHost | RateLimitScope::DailyAccount => {
-                next_utc_midnight(self.received_at)
+                next_utc_midnight(self.0.received_at)
             }
         });
         ErrorKind::RateLimited { scope, retry_at }
@@ -357,7 +363,7 @@ impl ZoomError {
     /// True when a DELETE failing this way means the resource is already gone, so the
     /// delete has in effect succeeded (Zoom answers a second DELETE with 404/3001).
     pub fn is_already_gone(&self) -> bool {
-        self.origin == Origin::Api && (self.status == Some(404) || self.code == Some(3001))
+        self.0.origin == Origin::Api && (self.0.status == Some(404) || self.0.code == Some(3001))
     }
 
     /// True if retrying the same idempotent request later may succeed.
@@ -368,7 +374,7 @@ impl ZoomError {
 
 impl fmt::Display for ZoomError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let what = match self.origin {
+        let what = match self.0.origin {
             Origin::Api => "zoom api error",
             Origin::TokenEndpoint => "zoom oauth error",
             Origin::Timeout => "zoom request timed out",
@@ -378,20 +384,20 @@ impl fmt::Display for ZoomError {
             Origin::Local => "invalid zoom request",
         };
         f.write_str(what)?;
-        if let Some(s) = self.status {
+        if let Some(s) = self.0.status {
             write!(f, " (HTTP {s}")?;
-            if let Some(c) = self.code {
+            if let Some(c) = self.0.code {
                 write!(f, ", code {c}")?;
             }
-            if let Some(e) = &self.oauth_error {
+            if let Some(e) = &self.0.oauth_error {
                 write!(f, ", {e}")?;
             }
             f.write_str(")")?;
         }
-        if !self.message.is_empty() {
-            write!(f, ": {}", self.message)?;
+        if !self.0.message.is_empty() {
+            write!(f, ": {}", self.0.message)?;
         }
-        for fe in &self.field_errors {
+        for fe in &self.0.field_errors {
             write!(f, "; {}: {}", fe.field, fe.message)?;
         }
         Ok(())

@@ -107,6 +107,21 @@ pub fn sign(sdk_key: &str, sdk_secret: &Secret, claims: &SdkClaims) -> Result<St
     Ok(format!("{signing_input}.{sig}"))
 }
 
+impl crate::ZoomClient {
+    /// Meeting SDK signature with this app's client id/secret (General apps sign with
+    /// them), `iat` = now − 30 s and the given lifetime (Zoom's sample uses 7200 s).
+    pub fn sdk_signature(
+        &self,
+        meeting_number: i64,
+        role: Role,
+        lifetime_secs: i64,
+    ) -> Result<String, SdkError> {
+        let c = self.config();
+        let claims = SdkClaims::new(meeting_number, role, self.now(), lifetime_secs);
+        sign(&c.client_id, &c.client_secret, &claims)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -99,5 +99,3 @@ domains-title = Custom domains
 domains-add = Add domain
 domain-invalid = Enter a host name like learn.example.com.
 domain-taken = This domain is already in use.
-zoom-card-intro = Connect your school's Zoom account to run live sessions and webinars inside your courses.
-zoom-coming-soon = Coming soon

@@ -170,7 +170,12 @@ pub async fn set_role(db: &Db, school_id: i64, user_id: i64, role: Role) -> sqlx
 }
 
 /// Checks a password; the hash is fetched here so it never leaves this module.
-pub async fn check_password(db: &Db, school_id: i64, email: &str, password: &str) -> sqlx::Result<Option<User>> {
+pub async fn check_password(
+    db: &Db,
+    school_id: i64,
+    email: &str,
+    password: &str,
+) -> sqlx::Result<Option<User>> {
     let row: Option<(i64, String)> = sqlx::query_as(
         "SELECT id, password_hash FROM users WHERE school_id = $1 AND email_norm = $2",
     )
@@ -190,7 +195,12 @@ pub async fn check_password(db: &Db, school_id: i64, email: &str, password: &str
     }
 }
 
-pub async fn set_password(db: &Db, school_id: i64, user_id: i64, password: &str) -> anyhow::Result<()> {
+pub async fn set_password(
+    db: &Db,
+    school_id: i64,
+    user_id: i64,
+    password: &str,
+) -> anyhow::Result<()> {
     let hash = crate::crypto::password::hash(password.to_string()).await?;
     sqlx::query("UPDATE users SET password_hash = $1 WHERE school_id = $2 AND id = $3")
         .bind(hash)

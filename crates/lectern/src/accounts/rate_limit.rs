@@ -8,10 +8,22 @@ pub struct Limit {
 }
 
 // Generous per IP: a whole classroom often shares one address behind NAT.
-pub const SIGN_IN_PER_IP: Limit = Limit { max: 300, window_secs: 300 };
-pub const SIGN_IN_PER_ACCOUNT: Limit = Limit { max: 5, window_secs: 300 };
-pub const RESET_PER_IP: Limit = Limit { max: 10, window_secs: 900 };
-pub const RESET_PER_ACCOUNT: Limit = Limit { max: 3, window_secs: 900 };
+pub const SIGN_IN_PER_IP: Limit = Limit {
+    max: 300,
+    window_secs: 300,
+};
+pub const SIGN_IN_PER_ACCOUNT: Limit = Limit {
+    max: 5,
+    window_secs: 300,
+};
+pub const RESET_PER_IP: Limit = Limit {
+    max: 10,
+    window_secs: 900,
+};
+pub const RESET_PER_ACCOUNT: Limit = Limit {
+    max: 3,
+    window_secs: 900,
+};
 
 /// Counts one hit on `bucket`; `Err(seconds)` says how long to wait when over the limit.
 pub async fn hit(db: &Db, bucket: &str, limit: &Limit) -> sqlx::Result<Result<(), u64>> {

@@ -73,7 +73,10 @@ async fn signup(
         errors.add("email", ctx.t("form-email-invalid"));
     }
     if form.password.chars().count() < MIN_PASSWORD {
-        errors.add("password", ctx.t1("form-password-short", "min", MIN_PASSWORD));
+        errors.add(
+            "password",
+            ctx.t1("form-password-short", "min", MIN_PASSWORD),
+        );
     }
     let timezone = if valid_timezone(&form.timezone) {
         form.timezone.clone()
@@ -196,10 +199,19 @@ async fn signin(
     ClientIp(ip): ClientIp,
     Form(form): Form<SigninForm>,
 ) -> AppResult<Response> {
-    throttle(&state, format!("signin:ip:{ip}"), &rate_limit::SIGN_IN_PER_IP).await?;
     throttle(
         &state,
-        format!("signin:acct:{}:{}", ctx.school.id, super::normalize_email(&form.email)),
+        format!("signin:ip:{ip}"),
+        &rate_limit::SIGN_IN_PER_IP,
+    )
+    .await?;
+    throttle(
+        &state,
+        format!(
+            "signin:acct:{}:{}",
+            ctx.school.id,
+            super::normalize_email(&form.email)
+        ),
         &rate_limit::SIGN_IN_PER_ACCOUNT,
     )
     .await?;
@@ -260,14 +272,23 @@ async fn forgot(
     if !valid_email(&form.email) {
         let error = ctx.t("form-email-invalid");
         return Ok(with_status(
-            render(&ForgotPage { ctx, form, sent: false, error })?,
+            render(&ForgotPage {
+                ctx,
+                form,
+                sent: false,
+                error,
+            })?,
             axum::http::StatusCode::UNPROCESSABLE_ENTITY,
         ));
     }
     throttle(&state, format!("reset:ip:{ip}"), &rate_limit::RESET_PER_IP).await?;
     throttle(
         &state,
-        format!("reset:acct:{}:{}", ctx.school.id, super::normalize_email(&form.email)),
+        format!(
+            "reset:acct:{}:{}",
+            ctx.school.id,
+            super::normalize_email(&form.email)
+        ),
         &rate_limit::RESET_PER_ACCOUNT,
     )
     .await?;
@@ -279,7 +300,11 @@ async fn forgot(
         let school_name = ctx.school.display_name.clone();
         let text = tr.ta(
             "reset-email-text",
-            &[("name", user.display_name.clone()), ("link", link.clone()), ("school", school_name.clone())],
+            &[
+                ("name", user.display_name.clone()),
+                ("link", link.clone()),
+                ("school", school_name.clone()),
+            ],
         );
         let html = ResetEmailHtml {
             greeting: tr.t1("reset-email-greeting", "name", &user.display_name),
@@ -348,7 +373,11 @@ struct ResetPage {
 }
 
 /// The user id of a reset token that is unused and unexpired.
-async fn reset_target(state: &AppState, school_id: i64, token: &str) -> sqlx::Result<Option<(i64, i64)>> {
+async fn reset_target(
+    state: &AppState,
+    school_id: i64,
+    token: &str,
+) -> sqlx::Result<Option<(i64, i64)>> {
     sqlx::query_as(
         "SELECT id, user_id FROM password_resets WHERE school_id = $1 AND token_hash = $2 AND used_at IS NULL AND expires_at > $3",
     )
@@ -359,11 +388,29 @@ async fn reset_target(state: &AppState, school_id: i64, token: &str) -> sqlx::Re
     .await
 }
 
-async fn reset_page(State(state): State<AppState>, ctx: Ctx, Path(token): Path<String>) -> AppResult<Response> {
+async fn reset_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(token): Path<String>,
+) -> AppResult<Response> {
     let valid = reset_target(&state, ctx.school.id, &token).await?.is_some();
-    let status = if valid { axum::http::StatusCode::OK } else { axum::http::StatusCode::GONE };
-    let page = render(&ResetPage { ctx, token, valid, error: String::new() })?;
-    Ok((status, [(axum::http::header::REFERRER_POLICY, "no-referrer")], page).into_response())
+    let status = if valid {
+        axum::http::StatusCode::OK
+    } else {
+        axum::http::StatusCode::GONE
+    };
+    let page = render(&ResetPage {
+        ctx,
+        token,
+        valid,
+        error: String::new(),
+    })?;
+    Ok((
+        status,
+        [(axum::http::header::REFERRER_POLICY, "no-referrer")],
+        page,
+    )
+        .into_response())
 }
 
 async fn reset(
@@ -374,21 +421,32 @@ async fn reset(
     Form(form): Form<ResetForm>,
 ) -> AppResult<Response> {
     let Some((reset_id, user_id)) = reset_target(&state, ctx.school.id, &token).await? else {
-        let page = render(&ResetPage { ctx, token, valid: false, error: String::new() })?;
+        let page = render(&ResetPage {
+            ctx,
+            token,
+            valid: false,
+            error: String::new(),
+        })?;
         return Ok((axum::http::StatusCode::GONE, page).into_response());
     };
     if form.password.chars().count() < MIN_PASSWORD {
         let error = ctx.t1("form-password-short", "min", MIN_PASSWORD);
-        let page = render(&ResetPage { ctx, token, valid: true, error })?;
+        let page = render(&ResetPage {
+            ctx,
+            token,
+            valid: true,
+            error,
+        })?;
         return Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     }
     // Single use: only the request that marks the token used may change the password.
-    let claimed = sqlx::query("UPDATE password_resets SET used_at = $1 WHERE id = $2 AND used_at IS NULL")
-        .bind(now_ms())
-        .bind(reset_id)
-        .execute(&state.db.pool)
-        .await?
-        .rows_affected();
+    let claimed =
+        sqlx::query("UPDATE password_resets SET used_at = $1 WHERE id = $2 AND used_at IS NULL")
+            .bind(now_ms())
+            .bind(reset_id)
+            .execute(&state.db.pool)
+            .await?
+            .rows_affected();
     if claimed != 1 {
         return Err(AppError::NotFound);
     }
@@ -441,7 +499,11 @@ async fn profile_page(ctx: Ctx, Query(q): Query<SavedQuery>) -> AppResult<Html<S
     })
 }
 
-async fn profile(State(state): State<AppState>, ctx: Ctx, Form(form): Form<ProfileForm>) -> AppResult<Response> {
+async fn profile(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(form): Form<ProfileForm>,
+) -> AppResult<Response> {
     let user = ctx.require_user()?.clone();
     let mut errors = FieldErrors::default();
     if form.display_name.trim().is_empty() {
@@ -476,7 +538,13 @@ async fn profile(State(state): State<AppState>, ctx: Ctx, Form(form): Form<Profi
         }
     }
     Ok(with_status(
-        render(&ProfilePage { ctx, form, errors, saved: false, languages })?,
+        render(&ProfilePage {
+            ctx,
+            form,
+            errors,
+            saved: false,
+            languages,
+        })?,
         axum::http::StatusCode::UNPROCESSABLE_ENTITY,
     ))
 }

@@ -10,15 +10,28 @@ use crate::db::{Db, now_ms};
 const SESSION_DAYS: i64 = 30;
 
 pub fn cookie_name(secure: bool) -> &'static str {
-    if secure { "__Host-lectern_session" } else { "lectern_session" }
+    if secure {
+        "__Host-lectern_session"
+    } else {
+        "lectern_session"
+    }
 }
 
 pub fn csrf_cookie_name(secure: bool) -> &'static str {
-    if secure { "__Host-lectern_csrf" } else { "lectern_csrf" }
+    if secure {
+        "__Host-lectern_csrf"
+    } else {
+        "lectern_csrf"
+    }
 }
 
 /// Builds a cookie with our attributes: HttpOnly, SameSite=Lax, Path=/, Secure on https.
-pub fn cookie(name: &'static str, value: String, secure: bool, max_age_days: i64) -> Cookie<'static> {
+pub fn cookie(
+    name: &'static str,
+    value: String,
+    secure: bool,
+    max_age_days: i64,
+) -> Cookie<'static> {
     let mut c = Cookie::new(name, value);
     c.set_http_only(true);
     c.set_same_site(SameSite::Lax);
@@ -53,7 +66,12 @@ pub fn max_age_days() -> i64 {
 }
 
 /// The signed-in user for a session token, only within `school_id`.
-pub async fn user_for(db: &Db, key: &SecretKey, token: &str, school_id: i64) -> sqlx::Result<Option<User>> {
+pub async fn user_for(
+    db: &Db,
+    key: &SecretKey,
+    token: &str,
+    school_id: i64,
+) -> sqlx::Result<Option<User>> {
     sqlx::query_as::<_, User>(sqlx::AssertSqlSafe(format!(
         "SELECT {USER_COLUMNS} FROM sessions s JOIN users u ON u.id = s.user_id
          WHERE s.id = $1 AND s.school_id = $2 AND s.expires_at > $3"

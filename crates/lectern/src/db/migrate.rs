@@ -11,17 +11,31 @@ pub struct Migration {
     pub sql: &'static str,
 }
 
-pub const MIGRATIONS_SQLITE: &[Migration] = &[Migration {
-    version: 1,
-    name: "foundation",
-    sql: include_str!("../../migrations/sqlite/0001_foundation.sql"),
-}];
+pub const MIGRATIONS_SQLITE: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "foundation",
+        sql: include_str!("../../migrations/sqlite/0001_foundation.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "zoom_connection",
+        sql: include_str!("../../migrations/sqlite/0002_zoom_connection.sql"),
+    },
+];
 
-pub const MIGRATIONS_POSTGRES: &[Migration] = &[Migration {
-    version: 1,
-    name: "foundation",
-    sql: include_str!("../../migrations/postgres/0001_foundation.sql"),
-}];
+pub const MIGRATIONS_POSTGRES: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "foundation",
+        sql: include_str!("../../migrations/postgres/0001_foundation.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "zoom_connection",
+        sql: include_str!("../../migrations/postgres/0002_zoom_connection.sql"),
+    },
+];
 
 /// An arbitrary constant that names our migration lock among PostgreSQL advisory locks.
 const PG_MIGRATION_LOCK: i64 = 0x4c45_4354_4552_4e01;
@@ -67,12 +81,14 @@ async fn apply(conn: &mut sqlx::AnyConnection, migrations: &[Migration]) -> anyh
             .execute(&mut *tx)
             .await
             .map_err(|e| anyhow::anyhow!("migration {} ({}) failed: {e}", m.version, m.name))?;
-        sqlx::query("INSERT INTO lectern_migrations (version, name, applied_at) VALUES ($1, $2, $3)")
-            .bind(m.version)
-            .bind(m.name)
-            .bind(super::now_ms())
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "INSERT INTO lectern_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
+        )
+        .bind(m.version)
+        .bind(m.name)
+        .bind(super::now_ms())
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
         tracing::info!(version = m.version, name = m.name, "applied migration");
         count += 1;

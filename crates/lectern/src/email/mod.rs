@@ -79,7 +79,10 @@ struct Row {
     status: String,
 }
 
-pub(crate) async fn deliver_job(state: &AppState, payload: &serde_json::Value) -> anyhow::Result<()> {
+pub(crate) async fn deliver_job(
+    state: &AppState,
+    payload: &serde_json::Value,
+) -> anyhow::Result<()> {
     let id = payload["email_id"]
         .as_i64()
         .ok_or_else(|| anyhow::anyhow!("payload lacks email_id"))?;
@@ -103,7 +106,10 @@ pub(crate) async fn deliver_job(state: &AppState, payload: &serde_json::Value) -
         .from(state.mailer.from.clone())
         .to(row.to_addr.parse()?)
         .subject(row.subject)
-        .multipart(MultiPart::alternative_plain_html(row.body_text, row.body_html))?;
+        .multipart(MultiPart::alternative_plain_html(
+            row.body_text,
+            row.body_html,
+        ))?;
     match transport.send(message).await {
         Ok(_) => mark(state, id, "sent", None).await,
         Err(e) => {
@@ -138,7 +144,11 @@ pub struct OutboxEntry {
     pub created_at: i64,
 }
 
-pub async fn outbox(db: &crate::db::Db, school_id: i64, limit: i64) -> sqlx::Result<Vec<OutboxEntry>> {
+pub async fn outbox(
+    db: &crate::db::Db,
+    school_id: i64,
+    limit: i64,
+) -> sqlx::Result<Vec<OutboxEntry>> {
     sqlx::query_as::<_, OutboxEntry>(
         "SELECT id, to_addr, subject, body_text, status, created_at FROM emails WHERE school_id = $1 ORDER BY id DESC LIMIT $2",
     )

@@ -78,7 +78,8 @@ pub struct Job {
     pub last_error: Option<String>,
 }
 
-const JOB_COLUMNS: &str = "id, school_id, kind, payload, state, run_at, attempts, max_attempts, last_error";
+const JOB_COLUMNS: &str =
+    "id, school_id, kind, payload, state, run_at, attempts, max_attempts, last_error";
 
 const CLAIM_PG: &str = "UPDATE jobs SET state = 'running', locked_until = $1, locked_by = $2, attempts = attempts + 1, updated_at = $3
     WHERE id IN (

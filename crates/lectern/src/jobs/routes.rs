@@ -24,10 +24,18 @@ async fn failed_jobs(State(state): State<AppState>, ctx: Ctx) -> AppResult<Html<
     ctx.require_admin()?;
     let failed = super::list(&state.db, ctx.school.id, "failed", 100).await?;
     let queued = super::list(&state.db, ctx.school.id, "queued", 100).await?;
-    render(&JobsPage { ctx, failed, queued })
+    render(&JobsPage {
+        ctx,
+        failed,
+        queued,
+    })
 }
 
-async fn retry(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> AppResult<Redirect> {
+async fn retry(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+) -> AppResult<Redirect> {
     ctx.require_admin()?;
     if !super::retry(&state.db, ctx.school.id, id).await? {
         return Err(AppError::NotFound);

@@ -32,7 +32,11 @@ pub async fn run(state: AppState, mut shutdown: watch::Receiver<bool>, poll: Dur
 }
 
 /// Claims and runs one batch; returns how many jobs ran.
-pub async fn run_once(state: &AppState, worker_id: &str, shutdown: &watch::Receiver<bool>) -> usize {
+pub async fn run_once(
+    state: &AppState,
+    worker_id: &str,
+    shutdown: &watch::Receiver<bool>,
+) -> usize {
     let jobs = match super::claim(&state.db, worker_id, BATCH, LEASE_MS).await {
         Ok(j) => j,
         Err(e) => {
@@ -82,6 +86,7 @@ async fn dispatch(state: &AppState, job: &Job) -> anyhow::Result<()> {
     let payload: serde_json::Value = serde_json::from_str(&job.payload)?;
     match job.kind.as_str() {
         crate::email::SEND_EMAIL => crate::email::deliver_job(state, &payload).await,
+        crate::webhooks::PROCESS_ZOOM_EVENT => crate::webhooks::process_job(state, &payload).await,
         "prune_rate_limits" => {
             crate::accounts::rate_limit::prune(&state.db).await?;
             Ok(())

@@ -6,7 +6,9 @@ use axum::extract::{MatchedPath, Request, State};
 use axum::http::header;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use prometheus::{Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts, Registry, TextEncoder};
+use prometheus::{
+    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts, Registry, TextEncoder,
+};
 
 use crate::app::AppState;
 
@@ -21,19 +23,32 @@ impl Metrics {
     pub fn new() -> anyhow::Result<Metrics> {
         let registry = Registry::new();
         let requests = IntCounterVec::new(
-            Opts::new("lectern_http_requests_total", "HTTP requests by route and status"),
+            Opts::new(
+                "lectern_http_requests_total",
+                "HTTP requests by route and status",
+            ),
             &["method", "route", "status"],
         )?;
         let latency = HistogramVec::new(
-            HistogramOpts::new("lectern_http_request_duration_seconds", "HTTP latency by route")
-                .buckets(vec![0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5]),
+            HistogramOpts::new(
+                "lectern_http_request_duration_seconds",
+                "HTTP latency by route",
+            )
+            .buckets(vec![
+                0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
+            ]),
             &["method", "route"],
         )?;
         let jobs = IntGaugeVec::new(Opts::new("lectern_jobs", "Jobs by state"), &["state"])?;
         registry.register(Box::new(requests.clone()))?;
         registry.register(Box::new(latency.clone()))?;
         registry.register(Box::new(jobs.clone()))?;
-        Ok(Metrics { registry, requests, latency, jobs })
+        Ok(Metrics {
+            registry,
+            requests,
+            latency,
+            jobs,
+        })
     }
 }
 
@@ -60,7 +75,11 @@ pub async fn track(State(state): State<AppState>, req: Request, next: Next) -> R
 pub async fn render(State(state): State<AppState>) -> Response {
     if let Ok(counts) = crate::jobs::counts_by_state(&state.db).await {
         for state_name in ["queued", "running", "done", "failed"] {
-            let n = counts.iter().find(|(s, _)| s == state_name).map(|(_, n)| *n).unwrap_or(0);
+            let n = counts
+                .iter()
+                .find(|(s, _)| s == state_name)
+                .map(|(_, n)| *n)
+                .unwrap_or(0);
             state.metrics.jobs.with_label_values(&[state_name]).set(n);
         }
     }

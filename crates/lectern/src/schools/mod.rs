@@ -158,7 +158,10 @@ mod tests {
 
     #[test]
     fn hosts_are_normalized() {
-        assert_eq!(normalize_host("Learn.Example.com:8080"), "learn.example.com");
+        assert_eq!(
+            normalize_host("Learn.Example.com:8080"),
+            "learn.example.com"
+        );
         assert_eq!(normalize_host("[::1]:80"), "::1");
         assert_eq!(normalize_host("localhost"), "localhost");
     }

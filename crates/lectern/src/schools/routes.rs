@@ -19,7 +19,6 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/school/domains/remove", post(remove_domain))
         .route("/admin/users", get(users_page))
         .route("/admin/users/{id}/role", post(set_role))
-        .route("/settings/integrations", get(integrations))
 }
 
 #[derive(Deserialize, Default, Clone)]
@@ -49,18 +48,32 @@ async fn settings_page(State(state): State<AppState>, ctx: Ctx) -> AppResult<Htm
         display_name: s.display_name.clone(),
         logo_url: s.logo_url.clone().unwrap_or_default(),
         primary_color: s.primary_color.clone(),
-        signup_open: if s.signup_allowed() { "on".into() } else { String::new() },
+        signup_open: if s.signup_allowed() {
+            "on".into()
+        } else {
+            String::new()
+        },
         default_timezone: s.default_timezone.clone(),
     };
     let domains = super::domains(&state.db, ctx.school.id).await?;
-    render(&SettingsPage { ctx, form, errors: FieldErrors::default(), domains, domain_error: String::new() })
+    render(&SettingsPage {
+        ctx,
+        form,
+        errors: FieldErrors::default(),
+        domains,
+        domain_error: String::new(),
+    })
 }
 
 pub fn valid_http_url(u: &str) -> bool {
     url::Url::parse(u).is_ok_and(|u| matches!(u.scheme(), "http" | "https"))
 }
 
-async fn save_settings(State(state): State<AppState>, ctx: Ctx, Form(form): Form<SettingsForm>) -> AppResult<Response> {
+async fn save_settings(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(form): Form<SettingsForm>,
+) -> AppResult<Response> {
     ctx.require_admin()?;
     let mut errors = FieldErrors::default();
     if form.display_name.trim().is_empty() {
@@ -77,7 +90,13 @@ async fn save_settings(State(state): State<AppState>, ctx: Ctx, Form(form): Form
     }
     if !errors.is_empty() {
         let domains = super::domains(&state.db, ctx.school.id).await?;
-        let page = render(&SettingsPage { ctx, form, errors, domains, domain_error: String::new() })?;
+        let page = render(&SettingsPage {
+            ctx,
+            form,
+            errors,
+            domains,
+            domain_error: String::new(),
+        })?;
         return Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     }
     super::update_branding(
@@ -105,11 +124,17 @@ fn valid_host(h: &str) -> bool {
     !h.is_empty()
         && h.len() <= 253
         && h.split('.').all(|l| {
-            !l.is_empty() && l.len() <= 63 && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            !l.is_empty()
+                && l.len() <= 63
+                && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
         })
 }
 
-async fn add_domain(State(state): State<AppState>, ctx: Ctx, Form(form): Form<DomainForm>) -> AppResult<Response> {
+async fn add_domain(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(form): Form<DomainForm>,
+) -> AppResult<Response> {
     ctx.require_admin()?;
     let host = super::normalize_host(&form.host);
     let error = if !valid_host(&host) {
@@ -124,15 +149,29 @@ async fn add_domain(State(state): State<AppState>, ctx: Ctx, Form(form): Form<Do
         display_name: s.display_name.clone(),
         logo_url: s.logo_url.clone().unwrap_or_default(),
         primary_color: s.primary_color.clone(),
-        signup_open: if s.signup_allowed() { "on".into() } else { String::new() },
+        signup_open: if s.signup_allowed() {
+            "on".into()
+        } else {
+            String::new()
+        },
         default_timezone: s.default_timezone.clone(),
     };
     let domains = super::domains(&state.db, ctx.school.id).await?;
-    let page = render(&SettingsPage { ctx, form, errors: FieldErrors::default(), domains, domain_error: error })?;
+    let page = render(&SettingsPage {
+        ctx,
+        form,
+        errors: FieldErrors::default(),
+        domains,
+        domain_error: error,
+    })?;
     Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
 }
 
-async fn remove_domain(State(state): State<AppState>, ctx: Ctx, Form(form): Form<DomainForm>) -> AppResult<Redirect> {
+async fn remove_domain(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(form): Form<DomainForm>,
+) -> AppResult<Redirect> {
     ctx.require_admin()?;
     super::remove_domain(&state.db, ctx.school.id, &form.host).await?;
     Ok(Redirect::to("/admin/school"))
@@ -164,7 +203,8 @@ async fn set_role(
     Form(form): Form<RoleForm>,
 ) -> AppResult<Redirect> {
     let me = ctx.require_admin()?;
-    let role = Role::parse(&form.role).ok_or_else(|| AppError::BadRequest(ctx.t("form-invalid-choice")))?;
+    let role = Role::parse(&form.role)
+        .ok_or_else(|| AppError::BadRequest(ctx.t("form-invalid-choice")))?;
     if me.id == id && role != Role::Admin {
         // An admin cannot demote themselves and lock the school out.
         return Err(AppError::BadRequest(ctx.t("role-self-demote")));
@@ -173,15 +213,4 @@ async fn set_role(
         return Err(AppError::NotFound);
     }
     Ok(Redirect::to("/admin/users"))
-}
-
-#[derive(askama::Template)]
-#[template(path = "schools/integrations.html")]
-struct IntegrationsPage {
-    ctx: Ctx,
-}
-
-async fn integrations(ctx: Ctx) -> AppResult<Html<String>> {
-    ctx.require_admin()?;
-    render(&IntegrationsPage { ctx })
 }

@@ -30,6 +30,8 @@ pub struct Ctx {
     pub tz: jiff::tz::TimeZone,
     pub tz_name: String,
     pub path: String,
+    /// Keyed hash of the session cookie (never the cookie itself); binds OAuth `state`.
+    pub session_id: Option<String>,
 }
 
 impl Ctx {
@@ -49,7 +51,10 @@ impl Ctx {
         self.user.is_some()
     }
     pub fn user_name(&self) -> String {
-        self.user.as_ref().map(|u| u.display_name.clone()).unwrap_or_default()
+        self.user
+            .as_ref()
+            .map(|u| u.display_name.clone())
+            .unwrap_or_default()
     }
     /// The signed-in user, or the sign-in page.
     pub fn require_user(&self) -> Result<&User, AppError> {
@@ -57,11 +62,19 @@ impl Ctx {
     }
     pub fn require_admin(&self) -> Result<&User, AppError> {
         let u = self.require_user()?;
-        if u.is_admin() { Ok(u) } else { Err(AppError::Forbidden) }
+        if u.is_admin() {
+            Ok(u)
+        } else {
+            Err(AppError::Forbidden)
+        }
     }
     pub fn require_teacher(&self) -> Result<&User, AppError> {
         let u = self.require_user()?;
-        if u.can_teach() { Ok(u) } else { Err(AppError::Forbidden) }
+        if u.can_teach() {
+            Ok(u)
+        } else {
+            Err(AppError::Forbidden)
+        }
     }
     /// An instant (epoch ms) in the viewer's time zone, e.g. "Tue, 24 Nov 2026, 14:00 CET".
     pub fn local_time(&self, ms: &i64) -> String {
@@ -117,7 +130,11 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
             let resp = err.into_response();
             match ctx {
                 Some(ctx) => {
-                    let page = resp.extensions().get::<ErrorPage>().cloned().unwrap_or(page);
+                    let page = resp
+                        .extensions()
+                        .get::<ErrorPage>()
+                        .cloned()
+                        .unwrap_or(page);
                     render_error(&ctx, &page, resp)
                 }
                 None => resp,
@@ -149,12 +166,18 @@ async fn build(state: &AppState, req: Request) -> Result<(Ctx, Request, bool), B
     };
     let secure = state.secure_cookies();
     let jar = CookieJar::from_headers(req.headers());
-    let user = match jar.get(sessions::cookie_name(secure)) {
-        Some(c) => sessions::user_for(&state.db, &state.config.secret_key, c.value(), school.id)
+    let session_cookie = jar
+        .get(sessions::cookie_name(secure))
+        .map(|c| c.value().to_string());
+    let user = match &session_cookie {
+        Some(token) => sessions::user_for(&state.db, &state.config.secret_key, token, school.id)
             .await
             .map_err(|e| (None, e.into()))?,
         None => None,
     };
+    let session_id = session_cookie
+        .filter(|_| user.is_some())
+        .map(|t| state.config.secret_key.token_hash(&t));
     let existing_csrf = jar
         .get(sessions::csrf_cookie_name(secure))
         .map(|c| c.value().to_string())
@@ -181,11 +204,14 @@ async fn build(state: &AppState, req: Request) -> Result<(Ctx, Request, bool), B
         tz,
         tz_name,
         path: req.uri().path().to_string(),
+        session_id,
     };
 
     let mut req = req;
     if !is_safe(req.method()) && !csrf_exempt(req.uri().path()) {
-        req = check_csrf(&ctx, req, new_csrf).await.map_err(|e| (Some(ctx.clone()), e))?;
+        req = check_csrf(&ctx, req, new_csrf)
+            .await
+            .map_err(|e| (Some(ctx.clone()), e))?;
     }
     req.extensions_mut().insert(ctx.clone());
     Ok((ctx, req, new_csrf))
@@ -205,8 +231,15 @@ async fn check_csrf(ctx: &Ctx, req: Request, new_cookie: bool) -> Result<Request
     if new_cookie {
         return Err(AppError::Csrf);
     }
-    if let Some(h) = header_str(req.headers(), header::HeaderName::from_static("x-csrf-token")) {
-        return if ct_eq(h, &ctx.csrf) { Ok(req) } else { Err(AppError::Csrf) };
+    if let Some(h) = header_str(
+        req.headers(),
+        header::HeaderName::from_static("x-csrf-token"),
+    ) {
+        return if ct_eq(h, &ctx.csrf) {
+            Ok(req)
+        } else {
+            Err(AppError::Csrf)
+        };
     }
     let is_form = header_str(req.headers(), header::CONTENT_TYPE)
         .is_some_and(|c| c.starts_with("application/x-www-form-urlencoded"));

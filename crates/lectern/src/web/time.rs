@@ -5,7 +5,10 @@ use jiff::tz::TimeZone;
 
 pub fn format_in(ms: i64, tz: &TimeZone) -> String {
     match Timestamp::from_millisecond(ms) {
-        Ok(ts) => ts.to_zoned(tz.clone()).strftime("%a, %-d %b %Y, %H:%M %Z").to_string(),
+        Ok(ts) => ts
+            .to_zoned(tz.clone())
+            .strftime("%a, %-d %b %Y, %H:%M %Z")
+            .to_string(),
         Err(_) => String::new(),
     }
 }

@@ -1,0 +1,101 @@
+## Navigation
+nav-catalogue = Kurse
+nav-my-courses = Meine Kurse
+nav-teach = Unterrichten
+nav-admin = Verwaltung
+nav-sign-in = Anmelden
+nav-sign-up = Registrieren
+nav-sign-out = Abmelden
+
+## Errors
+error-not-found = Diese Seite gibt es nicht.
+error-forbidden = Dazu fehlt Ihnen die Berechtigung.
+error-sign-in-required = Bitte melden Sie sich an, um fortzufahren.
+error-csrf = Dieses Formular ist abgelaufen. Gehen Sie zurück, laden Sie die Seite neu und versuchen Sie es noch einmal.
+error-bad-request = Diese Anfrage konnten wir nicht verstehen.
+error-rate-limited = Zu viele Versuche. Bitte warten Sie einen Moment.
+error-too-large = Diese Anfrage ist zu groß.
+error-internal = Bei uns ist etwas schiefgegangen. Bitte versuchen Sie es gleich noch einmal.
+error-back-home = Zur Startseite
+
+## Forms
+form-required = Dieses Feld ist erforderlich.
+form-email-invalid = Geben Sie eine gültige E-Mail-Adresse ein.
+form-email-taken = Es gibt bereits ein Konto mit dieser E-Mail-Adresse.
+form-password-short = Verwenden Sie mindestens { $min } Zeichen.
+form-timezone-invalid = Wählen Sie eine Zeitzone aus der Liste (zum Beispiel Europe/Berlin).
+form-invalid-choice = Wählen Sie eine der angebotenen Optionen.
+form-url-invalid = Geben Sie eine vollständige Webadresse ein, die mit https:// beginnt.
+form-color-invalid = Verwenden Sie eine Farbe wie #3b5bdb.
+form-save = Speichern
+form-remove = Entfernen
+
+## Fields
+field-display-name = Name
+field-email = E-Mail
+field-password = Passwort
+field-new-password = Neues Passwort
+field-timezone = Zeitzone
+field-language = Sprache
+field-role = Rolle
+field-school-name = Name der Schule
+field-logo-url = Logo-URL
+field-primary-color = Hauptfarbe
+field-default-timezone = Standard-Zeitzone
+field-signup-open = Jede Person darf sich registrieren
+field-domain = Eigene Domain
+
+## Accounts
+signup-title = Konto erstellen
+signup-submit = Konto erstellen
+signup-have-account = Sie haben schon ein Konto?
+signin-title = Anmelden
+signin-submit = Anmelden
+signin-failed = E-Mail-Adresse oder Passwort stimmen nicht.
+signin-forgot = Passwort vergessen?
+forgot-title = Passwort zurücksetzen
+forgot-intro = Geben Sie Ihre E-Mail-Adresse ein. Wir schicken Ihnen einen Link, mit dem Sie ein neues Passwort wählen.
+forgot-submit = Link senden
+forgot-sent = Falls es ein Konto mit dieser Adresse gibt, haben wir einen Link geschickt. Er funktioniert einmal und eine Stunde lang.
+reset-title = Neues Passwort wählen
+reset-submit = Passwort festlegen
+reset-invalid = Dieser Link ist abgelaufen oder wurde schon benutzt.
+reset-request-new = Neuen Link anfordern
+reset-email-subject = Ihr Passwort bei { $school } zurücksetzen
+reset-email-greeting = Hallo { $name },
+reset-email-body = Jemand möchte das Passwort Ihres Kontos bei { $school } zurücksetzen. Mit der Schaltfläche unten wählen Sie ein neues.
+reset-email-button = Neues Passwort wählen
+reset-email-footer = Der Link funktioniert einmal und läuft nach einer Stunde ab. Wenn Sie das nicht angefordert haben, ignorieren Sie diese E-Mail.
+reset-email-text =
+    Hallo { $name },
+
+    jemand möchte das Passwort Ihres Kontos bei { $school } zurücksetzen.
+    Öffnen Sie diesen Link, um ein neues zu wählen (er funktioniert einmal und eine Stunde lang):
+
+    { $link }
+
+    Wenn Sie das nicht angefordert haben, ignorieren Sie diese E-Mail.
+profile-title = Ihr Profil
+profile-language-browser = Wie mein Browser
+profile-saved = Ihr Profil wurde gespeichert.
+role-student = Lernende
+role-instructor = Lehrende
+role-admin = Verwaltung
+role-self-demote = Sie können sich die Verwaltungsrolle nicht selbst entziehen.
+
+## Admin
+admin-school = Schuleinstellungen
+admin-users = Personen
+admin-integrations = Integrationen
+admin-outbox = Postausgang
+admin-jobs = Hintergrundaufgaben
+outbox-intro = E-Mails, die Lectern verschickt hat oder – ohne SMTP-Konfiguration – hier aufbewahrt.
+outbox-empty = Noch keine E-Mails.
+jobs-failed = Fehlgeschlagen
+jobs-queued = Wartend
+jobs-none = Keine.
+jobs-retry = Erneut versuchen
+domains-title = Eigene Domains
+domains-add = Domain hinzufügen
+domain-invalid = Geben Sie einen Hostnamen wie lernen.example.com ein.
+domain-taken = Diese Domain wird schon verwendet.

@@ -1,0 +1,81 @@
+//! Processing stored webhook events, in jobs. Each handler is idempotent: a duplicate or a
+//! late event changes nothing twice.
+
+use zoom::webhook::EventKind;
+
+use crate::app::AppState;
+use crate::db::now_ms;
+use crate::zoom_connection::{self, ConnState};
+
+pub async fn process_job(state: &AppState, payload: &serde_json::Value) -> anyhow::Result<()> {
+    let id = payload["event_id"]
+        .as_i64()
+        .ok_or_else(|| anyhow::anyhow!("payload lacks event_id"))?;
+    let row: Option<(String, Option<i64>)> =
+        sqlx::query_as("SELECT payload, processed_at FROM zoom_events WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&state.db.pool)
+            .await?;
+    let Some((body, processed)) = row else {
+        return Ok(());
+    };
+    if processed.is_some() {
+        return Ok(());
+    }
+    let event = zoom::webhook::parse_event(body.as_bytes())?;
+    if let EventKind::AppDeauthorized {
+        user_id,
+        deauthorization_time,
+        ..
+    } = &event.kind
+    {
+        deauthorize(
+            state,
+            user_id.as_deref(),
+            event.account_id.as_deref(),
+            *deauthorization_time,
+        )
+        .await?;
+    }
+    sqlx::query("UPDATE zoom_events SET processed_at = $1 WHERE id = $2")
+        .bind(now_ms())
+        .bind(id)
+        .execute(&state.db.pool)
+        .await?;
+    Ok(())
+}
+
+/// The app was removed in Zoom: the same as a disconnect, minus the revoke call.
+async fn deauthorize(
+    state: &AppState,
+    user_id: Option<&str>,
+    account_id: Option<&str>,
+    at: Option<jiff::Timestamp>,
+) -> anyhow::Result<()> {
+    let Some(user_id) = user_id.filter(|u| !u.is_empty()) else {
+        return Ok(());
+    };
+    let at = at.map(|t| t.as_millisecond()).unwrap_or_else(now_ms);
+    for conn in zoom_connection::by_zoom_user(&state.db, user_id).await? {
+        if let (Some(want), Some(have)) = (account_id, conn.zoom_account_id.as_deref())
+            && !want.is_empty()
+            && want != have
+        {
+            continue;
+        }
+        if zoom_connection::end(&state.db, conn.id, ConnState::Deauthorized, at).await? {
+            let mut tx = state.db.pool.begin().await?;
+            zoom_connection::audit(
+                &mut tx,
+                conn.school_id,
+                None,
+                "zoom.deauthorized",
+                &conn.scope_key,
+            )
+            .await?;
+            tx.commit().await?;
+            tracing::info!(connection = conn.id, "Zoom app deauthorized");
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,334 @@
+//! The school's (or an instructor's own) connection to a Zoom account: OAuth connect with
+//! `state` + PKCE, sealed tokens with single-flight refresh across instances, health,
+//! disconnect, deauthorization and deletion of all Zoom data. `live` asks this module for
+//! an API handle; this module never calls `live`.
+
+pub mod flow;
+pub mod hosts;
+pub mod routes;
+pub mod scopes;
+pub mod tokens;
+pub mod usage;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use sqlx::AnyConnection;
+
+use crate::config::{Config, ZoomSettings};
+use crate::db::{Db, now_ms};
+
+/// Zoom pieces shared by every request of this instance.
+#[derive(Clone)]
+pub struct ZoomRuntime {
+    pub settings: ZoomSettings,
+    pub client: zoom::ZoomClient,
+    pub verifier: Option<zoom::webhook::WebhookVerifier>,
+    /// In-process single flight for refreshes; the database lease does it across instances.
+    refresh_locks: Arc<Mutex<HashMap<i64, Arc<tokio::sync::Mutex<()>>>>>,
+}
+
+impl ZoomRuntime {
+    pub fn new(config: &Config) -> anyhow::Result<Option<ZoomRuntime>> {
+        let Some(settings) = config.zoom.clone() else {
+            return Ok(None);
+        };
+        let zc = zoom::ZoomConfig::new(
+            settings.client_id.clone(),
+            zoom::Secret::new(settings.client_secret.clone()),
+            config.zoom_redirect_uri(),
+        )
+        .with_bases(settings.oauth_base.clone(), settings.api_base.clone());
+        let client = zoom::ZoomClient::new(zc).map_err(|e| anyhow::anyhow!("Zoom client: {e}"))?;
+        let verifier = settings
+            .webhook_secret
+            .clone()
+            .map(|s| zoom::webhook::WebhookVerifier::new(zoom::Secret::new(s)));
+        Ok(Some(ZoomRuntime {
+            settings,
+            client,
+            verifier,
+            refresh_locks: Arc::default(),
+        }))
+    }
+
+    pub(crate) fn refresh_lock(&self, connection_id: i64) -> Arc<tokio::sync::Mutex<()>> {
+        let mut map = self.refresh_locks.lock().unwrap_or_else(|p| p.into_inner());
+        map.entry(connection_id).or_default().clone()
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ConnState {
+    Connected,
+    NeedsReconnect,
+    Disconnected,
+    Deauthorized,
+}
+
+impl ConnState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConnState::Connected => "connected",
+            ConnState::NeedsReconnect => "needs_reconnect",
+            ConnState::Disconnected => "disconnected",
+            ConnState::Deauthorized => "deauthorized",
+        }
+    }
+    fn parse(s: &str) -> ConnState {
+        match s {
+            "connected" => ConnState::Connected,
+            "needs_reconnect" => ConnState::NeedsReconnect,
+            "deauthorized" => ConnState::Deauthorized,
+            _ => ConnState::Disconnected,
+        }
+    }
+}
+
+/// Whose connection: the school's, or one instructor's own.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Owner {
+    School,
+    User(i64),
+}
+
+impl Owner {
+    pub fn scope_key(self) -> String {
+        match self {
+            Owner::School => "school".into(),
+            Owner::User(id) => format!("user:{id}"),
+        }
+    }
+    pub fn from_scope_key(k: &str) -> Option<Owner> {
+        if k == "school" {
+            return Some(Owner::School);
+        }
+        k.strip_prefix("user:")?.parse().ok().map(Owner::User)
+    }
+    fn user_id(self) -> Option<i64> {
+        match self {
+            Owner::School => None,
+            Owner::User(id) => Some(id),
+        }
+    }
+}
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct Connection {
+    pub id: i64,
+    pub school_id: i64,
+    pub scope_key: String,
+    pub state: String,
+    pub zoom_account_id: Option<String>,
+    pub zoom_user_id: Option<String>,
+    pub zoom_email: Option<String>,
+    pub zoom_display_name: Option<String>,
+    pub scopes: String,
+    pub api_url: Option<String>,
+    pub connected_at: Option<i64>,
+    pub disconnected_at: Option<i64>,
+    pub deauthorized_at: Option<i64>,
+    pub last_refresh_at: Option<i64>,
+    pub last_error: Option<String>,
+    pub last_error_at: Option<i64>,
+}
+
+const COLUMNS: &str = "id, school_id, scope_key, state, zoom_account_id, zoom_user_id, zoom_email, zoom_display_name, scopes, api_url, connected_at, disconnected_at, deauthorized_at, last_refresh_at, last_error, last_error_at";
+
+impl Connection {
+    pub fn state(&self) -> ConnState {
+        ConnState::parse(&self.state)
+    }
+    pub fn is_connected(&self) -> bool {
+        self.state() == ConnState::Connected
+    }
+    pub fn granted(&self) -> Vec<&str> {
+        self.scopes.split_whitespace().collect()
+    }
+    pub fn missing_scopes(&self) -> Vec<&'static str> {
+        scopes::missing(&self.granted())
+    }
+    pub fn account_level(&self) -> bool {
+        scopes::account_level(&self.granted())
+    }
+    pub fn owner(&self) -> Option<Owner> {
+        Owner::from_scope_key(&self.scope_key)
+    }
+}
+
+pub async fn find(db: &Db, school_id: i64, owner: Owner) -> sqlx::Result<Option<Connection>> {
+    sqlx::query_as::<_, Connection>(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM zoom_connections WHERE school_id = $1 AND scope_key = $2"
+    )))
+    .bind(school_id)
+    .bind(owner.scope_key())
+    .fetch_optional(&db.pool)
+    .await
+}
+
+pub async fn by_id(db: &Db, id: i64) -> sqlx::Result<Option<Connection>> {
+    sqlx::query_as::<_, Connection>(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM zoom_connections WHERE id = $1"
+    )))
+    .bind(id)
+    .fetch_optional(&db.pool)
+    .await
+}
+
+/// Connections of a Zoom user (for `app_deauthorized`), in any school.
+pub async fn by_zoom_user(db: &Db, zoom_user_id: &str) -> sqlx::Result<Vec<Connection>> {
+    sqlx::query_as::<_, Connection>(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM zoom_connections WHERE zoom_user_id = $1"
+    )))
+    .bind(zoom_user_id)
+    .fetch_all(&db.pool)
+    .await
+}
+
+/// The connection that hosts an instructor's meetings: their own if they connected one,
+/// else the school's.
+pub async fn for_host(
+    db: &Db,
+    school_id: i64,
+    instructor_id: i64,
+) -> sqlx::Result<Option<Connection>> {
+    if let Some(c) = find(db, school_id, Owner::User(instructor_id)).await?
+        && c.is_connected()
+    {
+        return Ok(Some(c));
+    }
+    find(db, school_id, Owner::School).await
+}
+
+pub struct ZoomAccount<'a> {
+    pub account_id: &'a str,
+    pub user_id: &'a str,
+    pub email: &'a str,
+    pub display_name: &'a str,
+    pub scopes: &'a str,
+    pub api_url: Option<&'a str>,
+}
+
+/// Creates or revives the connection row as connected; returns its id.
+pub async fn upsert_connected(
+    conn: &mut AnyConnection,
+    school_id: i64,
+    owner: Owner,
+    by_user: i64,
+    acct: &ZoomAccount<'_>,
+) -> sqlx::Result<i64> {
+    let now = now_ms();
+    sqlx::query_scalar(
+        "INSERT INTO zoom_connections (school_id, scope_key, owner_user_id, state, zoom_account_id, zoom_user_id, zoom_email, zoom_display_name, scopes, api_url, connected_at, connected_by, updated_at)
+         VALUES ($1, $2, $3, 'connected', $4, $5, $6, $7, $8, $9, $10, $11, $10)
+         ON CONFLICT (school_id, scope_key) DO UPDATE SET
+           state = 'connected', zoom_account_id = excluded.zoom_account_id, zoom_user_id = excluded.zoom_user_id,
+           zoom_email = excluded.zoom_email, zoom_display_name = excluded.zoom_display_name, scopes = excluded.scopes,
+           api_url = excluded.api_url, connected_at = excluded.connected_at, connected_by = excluded.connected_by,
+           disconnected_at = NULL, deauthorized_at = NULL, last_error = NULL, last_error_at = NULL,
+           reconnect_notified_at = NULL, updated_at = excluded.updated_at
+         RETURNING id",
+    )
+    .bind(school_id)
+    .bind(owner.scope_key())
+    .bind(owner.user_id())
+    .bind(acct.account_id)
+    .bind(acct.user_id)
+    .bind(acct.email)
+    .bind(acct.display_name)
+    .bind(acct.scopes)
+    .bind(acct.api_url)
+    .bind(now)
+    .bind(by_user)
+    .fetch_one(conn)
+    .await
+}
+
+/// Ends a connection: tokens deleted (not flagged), Zoom e-mail and name removed from
+/// display, the moment recorded. Course content is untouched.
+pub async fn end(db: &Db, connection_id: i64, new_state: ConnState, at: i64) -> sqlx::Result<bool> {
+    let mut tx = db.pool.begin().await?;
+    sqlx::query("DELETE FROM zoom_tokens WHERE connection_id = $1")
+        .bind(connection_id)
+        .execute(&mut *tx)
+        .await?;
+    let (col, other) = match new_state {
+        ConnState::Deauthorized => ("deauthorized_at", "disconnected_at"),
+        _ => ("disconnected_at", "deauthorized_at"),
+    };
+    let changed = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "UPDATE zoom_connections SET state = $1, zoom_email = NULL, zoom_display_name = NULL, {col} = $2, {other} = NULL, updated_at = $2
+         WHERE id = $3 AND state IN ('connected', 'needs_reconnect')"
+    )))
+    .bind(new_state.as_str())
+    .bind(at)
+    .bind(connection_id)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    tx.commit().await?;
+    Ok(changed == 1)
+}
+
+pub async fn record_error(db: &Db, connection_id: i64, message: &str) -> sqlx::Result<()> {
+    sqlx::query("UPDATE zoom_connections SET last_error = $1, last_error_at = $2 WHERE id = $3")
+        .bind(message)
+        .bind(now_ms())
+        .bind(connection_id)
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}
+
+pub async fn audit(
+    conn: &mut AnyConnection,
+    school_id: i64,
+    actor: Option<i64>,
+    action: &str,
+    detail: &str,
+) -> sqlx::Result<()> {
+    sqlx::query("INSERT INTO audit_log (school_id, actor_user_id, action, detail, created_at) VALUES ($1, $2, $3, $4, $5)")
+        .bind(school_id)
+        .bind(actor)
+        .bind(action)
+        .bind(detail)
+        .bind(now_ms())
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// "Delete all Zoom data": tokens, account details, OAuth states and counters of this
+/// school go; the connection row stays as an anonymous "disconnected" record.
+pub async fn delete_all_data(db: &Db, school_id: i64, actor: i64) -> sqlx::Result<()> {
+    let mut tx = db.pool.begin().await?;
+    sqlx::query("DELETE FROM zoom_tokens WHERE school_id = $1")
+        .bind(school_id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("DELETE FROM zoom_oauth_states WHERE school_id = $1")
+        .bind(school_id)
+        .execute(&mut *tx)
+        .await?;
+    let now = now_ms();
+    sqlx::query(
+        "UPDATE zoom_connections SET state = 'disconnected', zoom_account_id = NULL, zoom_user_id = NULL, zoom_email = NULL,
+           zoom_display_name = NULL, scopes = '', api_url = NULL, last_error = NULL, last_error_at = NULL,
+           disconnected_at = COALESCE(disconnected_at, $1), updated_at = $1
+         WHERE school_id = $2",
+    )
+    .bind(now)
+    .bind(school_id)
+    .execute(&mut *tx)
+    .await?;
+    audit(
+        &mut tx,
+        school_id,
+        Some(actor),
+        "zoom.delete_all_data",
+        "Zoom tokens and account details deleted",
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,115 @@
+//! Which Zoom scopes Lectern needs, and whether a grant covers them. Apps created today get
+//! granular scopes; older apps keep classic ones; `:admin` variants cover the user-level ones.
+
+/// The scopes the brief asks for, by their granular names, with every scope that also
+/// satisfies each one.
+const NEEDED: &[(&str, &[&str])] = &[
+    (
+        "meeting:write:meeting",
+        &[
+            "meeting:write:meeting",
+            "meeting:write:meeting:admin",
+            "meeting:write",
+            "meeting:write:admin",
+        ],
+    ),
+    (
+        "meeting:read:meeting",
+        &[
+            "meeting:read:meeting",
+            "meeting:read:meeting:admin",
+            "meeting:read",
+            "meeting:read:admin",
+            "meeting:write",
+            "meeting:write:admin",
+        ],
+    ),
+    (
+        "webinar:write:webinar",
+        &[
+            "webinar:write:webinar",
+            "webinar:write:webinar:admin",
+            "webinar:write",
+            "webinar:write:admin",
+        ],
+    ),
+    (
+        "webinar:read:webinar",
+        &[
+            "webinar:read:webinar",
+            "webinar:read:webinar:admin",
+            "webinar:read",
+            "webinar:read:admin",
+            "webinar:write",
+            "webinar:write:admin",
+        ],
+    ),
+    (
+        "user:read:user",
+        &[
+            "user:read:user",
+            "user:read:user:admin",
+            "user:read",
+            "user:read:admin",
+            "user:write",
+            "user:write:admin",
+            "user_profile",
+            "user_info:read",
+        ],
+    ),
+];
+
+pub fn needed() -> Vec<&'static str> {
+    NEEDED.iter().map(|(n, _)| *n).collect()
+}
+
+/// The needed scopes (granular names) that `granted` does not cover.
+pub fn missing(granted: &[&str]) -> Vec<&'static str> {
+    NEEDED
+        .iter()
+        .filter(|(_, accepted)| !accepted.iter().any(|a| granted.contains(a)))
+        .map(|(n, _)| *n)
+        .collect()
+}
+
+/// Account-level grants let any user of the Zoom account host (multi-host, seed 003).
+pub fn account_level(granted: &[&str]) -> bool {
+    granted.iter().any(|s| {
+        matches!(
+            *s,
+            "user:read:admin" | "user:read:user:admin" | "user:read:list_users:admin"
+        )
+    }) && granted
+        .iter()
+        .any(|s| s.starts_with("meeting:write") && s.ends_with(":admin"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn granular_and_classic_grants_are_both_understood() {
+        assert!(missing(&needed()).is_empty());
+        assert!(missing(&["meeting:write", "webinar:write", "user:read"]).is_empty());
+        assert_eq!(
+            missing(&[
+                "meeting:write:meeting",
+                "meeting:read:meeting",
+                "user:read:user"
+            ]),
+            vec!["webinar:write:webinar", "webinar:read:webinar"]
+        );
+        assert_eq!(missing(&[]).len(), 5);
+    }
+
+    #[test]
+    fn admin_scopes_mean_account_level() {
+        assert!(account_level(&["user:read:admin", "meeting:write:admin"]));
+        assert!(account_level(&[
+            "user:read:user:admin",
+            "meeting:write:meeting:admin"
+        ]));
+        assert!(!account_level(&["user:read:user", "meeting:write:meeting"]));
+    }
+}
