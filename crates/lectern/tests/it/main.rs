@@ -11,3 +11,4 @@ mod jobs;
 mod ops;
 mod schema;
 mod security;
+mod zoom_connection;

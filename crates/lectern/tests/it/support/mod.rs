@@ -12,6 +12,7 @@ pub mod browser;
 pub mod client;
 pub mod mail;
 pub mod smtp;
+pub mod zoom;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
