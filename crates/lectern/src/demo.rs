@@ -81,6 +81,7 @@ pub async fn run(dir: &Path, bind: SocketAddr) -> anyhow::Result<()> {
     let db = Db::connect(&config.database_url, 8).await?;
     db.migrate().await?;
     let fresh = seed(&db).await?;
+    crate::courses::seed::refresh_demo_schedule(&db).await?;
     forget_previous_zoom(&db).await?;
     let listener = tokio::net::TcpListener::bind(bind).await.map_err(|e| {
         anyhow::anyhow!("cannot listen on {bind}: {e} (try `lectern demo --bind 127.0.0.1:8081`)")

@@ -1,4 +1,548 @@
-//! Courses and their ordered lessons.
+//! Courses and their ordered lessons: the model and its queries. Every query is scoped by
+//! the school, so a course of another school simply doesn't exist (404).
+//!
+//! - [`routes`]: the learner's pages (catalogue, course page, lesson player, my courses).
+//! - [`editor`]: the instructor area (`/teach`).
+//! - [`lessons`]: lesson input parsed into a [`LessonRecord`], and how lessons display.
+//! - [`schedule`]: wall time + IANA zone → UTC instant, DST gaps and folds.
+//! - [`markdown`], [`quiz`], [`progress`], [`slug`], [`seed`] (the demo course).
 
+pub mod editor;
+pub mod lessons;
+pub mod markdown;
+pub mod progress;
+pub mod quiz;
 pub mod routes;
+pub mod schedule;
 pub mod seed;
+pub mod slug;
+
+use crate::accounts::User;
+use crate::db::{Db, flag, now_ms};
+
+pub use lessons::LessonRecord;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LessonKind {
+    Video,
+    Document,
+    Quiz,
+    LiveSession,
+    Webinar,
+    ExternalLink,
+}
+
+impl LessonKind {
+    pub const ALL: [LessonKind; 6] = [
+        LessonKind::Video,
+        LessonKind::Document,
+        LessonKind::Quiz,
+        LessonKind::LiveSession,
+        LessonKind::Webinar,
+        LessonKind::ExternalLink,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LessonKind::Video => "video",
+            LessonKind::Document => "document",
+            LessonKind::Quiz => "quiz",
+            LessonKind::LiveSession => "live_session",
+            LessonKind::Webinar => "webinar",
+            LessonKind::ExternalLink => "external_link",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<LessonKind> {
+        LessonKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    /// The catalogue key of the kind's name.
+    pub fn label_key(self) -> &'static str {
+        match self {
+            LessonKind::Video => "lesson-kind-video",
+            LessonKind::Document => "lesson-kind-document",
+            LessonKind::Quiz => "lesson-kind-quiz",
+            LessonKind::LiveSession => "lesson-kind-live-session",
+            LessonKind::Webinar => "lesson-kind-webinar",
+            LessonKind::ExternalLink => "lesson-kind-external-link",
+        }
+    }
+
+    /// Live sessions and webinars have a start time, zone and duration.
+    pub fn is_scheduled(self) -> bool {
+        matches!(self, LessonKind::LiveSession | LessonKind::Webinar)
+    }
+
+    /// Kinds a learner completes with a "Mark complete" button.
+    pub fn self_completed(self) -> bool {
+        matches!(
+            self,
+            LessonKind::Video | LessonKind::Document | LessonKind::ExternalLink
+        )
+    }
+
+    pub fn has_url(self) -> bool {
+        matches!(self, LessonKind::Video | LessonKind::ExternalLink)
+    }
+}
+
+impl TryFrom<String> for LessonKind {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        LessonKind::parse(&s).ok_or_else(|| format!("unknown lesson kind {s:?}"))
+    }
+}
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct Course {
+    pub id: i64,
+    pub school_id: i64,
+    pub slug: String,
+    pub title: String,
+    pub description: String,
+    pub cover_url: Option<String>,
+    pub status: String,
+}
+
+impl Course {
+    pub fn is_published(&self) -> bool {
+        self.status == "published"
+    }
+    pub fn cover(&self) -> &str {
+        self.cover_url.as_deref().unwrap_or_default()
+    }
+    pub fn url(&self) -> String {
+        format!("/courses/{}", self.slug)
+    }
+}
+
+const COURSE_COLUMNS: &str =
+    "c.id, c.school_id, c.slug, c.title, c.description, c.cover_url, c.status";
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct Lesson {
+    pub id: i64,
+    pub course_id: i64,
+    pub position: i64,
+    #[sqlx(try_from = "String")]
+    pub kind: LessonKind,
+    pub title: String,
+    pub required: i64,
+    pub body: String,
+    pub url: Option<String>,
+    pub quiz_json: Option<String>,
+    pub pass_mark: Option<i64>,
+    pub starts_at: Option<i64>,
+    pub timezone: Option<String>,
+    pub local_start: Option<String>,
+    pub duration_min: Option<i64>,
+}
+
+impl Lesson {
+    pub fn is_required(&self) -> bool {
+        flag(self.required)
+    }
+}
+
+const LESSON_COLUMNS: &str = "l.id, l.course_id, l.position, l.kind, l.title, l.required, l.body, l.url, \
+     l.quiz_json, l.pass_mark, l.starts_at, l.timezone, l.local_start, l.duration_min";
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct Instructor {
+    pub id: i64,
+    pub display_name: String,
+    pub email: String,
+}
+
+// ---- courses ----
+
+pub async fn published(db: &Db, school_id: i64) -> sqlx::Result<Vec<Course>> {
+    sqlx::query_as::<_, Course>(sqlx::AssertSqlSafe(format!(
+        "SELECT {COURSE_COLUMNS} FROM courses c WHERE c.school_id = $1 AND c.status = 'published' \
+         ORDER BY c.created_at DESC, c.id DESC"
+    )))
+    .bind(school_id)
+    .fetch_all(&db.pool)
+    .await
+}
+
+pub async fn by_slug(db: &Db, school_id: i64, slug: &str) -> sqlx::Result<Option<Course>> {
+    sqlx::query_as::<_, Course>(sqlx::AssertSqlSafe(format!(
+        "SELECT {COURSE_COLUMNS} FROM courses c WHERE c.school_id = $1 AND c.slug = $2"
+    )))
+    .bind(school_id)
+    .bind(slug)
+    .fetch_optional(&db.pool)
+    .await
+}
+
+pub async fn by_id(db: &Db, school_id: i64, id: i64) -> sqlx::Result<Option<Course>> {
+    sqlx::query_as::<_, Course>(sqlx::AssertSqlSafe(format!(
+        "SELECT {COURSE_COLUMNS} FROM courses c WHERE c.school_id = $1 AND c.id = $2"
+    )))
+    .bind(school_id)
+    .bind(id)
+    .fetch_optional(&db.pool)
+    .await
+}
+
+/// The courses a user may manage: all of the school's for an admin, else those they teach.
+pub async fn managed_by(db: &Db, user: &User) -> sqlx::Result<Vec<Course>> {
+    if user.is_admin() {
+        return sqlx::query_as::<_, Course>(sqlx::AssertSqlSafe(format!(
+            "SELECT {COURSE_COLUMNS} FROM courses c WHERE c.school_id = $1 ORDER BY c.updated_at DESC, c.id DESC"
+        )))
+        .bind(user.school_id)
+        .fetch_all(&db.pool)
+        .await;
+    }
+    sqlx::query_as::<_, Course>(sqlx::AssertSqlSafe(format!(
+        "SELECT {COURSE_COLUMNS} FROM courses c JOIN course_instructors i ON i.course_id = c.id \
+         WHERE c.school_id = $1 AND i.user_id = $2 ORDER BY c.updated_at DESC, c.id DESC"
+    )))
+    .bind(user.school_id)
+    .bind(user.id)
+    .fetch_all(&db.pool)
+    .await
+}
+
+pub struct CourseFields<'a> {
+    pub title: &'a str,
+    pub description: &'a str,
+    pub cover_url: Option<&'a str>,
+}
+
+/// Creates a draft course taught by `instructor`, with a slug made unique in the school.
+pub async fn create(
+    db: &Db,
+    school_id: i64,
+    instructor: i64,
+    f: CourseFields<'_>,
+) -> anyhow::Result<Course> {
+    let base = slug::slugify(f.title);
+    let now = now_ms();
+    for n in 1..=1000 {
+        let candidate = slug::candidate(&base, n);
+        let mut tx = db.pool.begin().await?;
+        let id = sqlx::query_scalar::<_, i64>(
+            "INSERT INTO courses (school_id, slug, title, description, cover_url, status, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, 'draft', $6, $6)
+             ON CONFLICT (school_id, slug) DO NOTHING RETURNING id",
+        )
+        .bind(school_id)
+        .bind(&candidate)
+        .bind(f.title)
+        .bind(f.description)
+        .bind(f.cover_url)
+        .bind(now)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(id) = id else { continue };
+        sqlx::query(
+            "INSERT INTO course_instructors (school_id, course_id, user_id) VALUES ($1, $2, $3)",
+        )
+        .bind(school_id)
+        .bind(id)
+        .bind(instructor)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        return by_id(db, school_id, id)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("course {id} vanished"));
+    }
+    anyhow::bail!("no free slug for {base:?}")
+}
+
+pub async fn update(db: &Db, school_id: i64, id: i64, f: CourseFields<'_>) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE courses SET title = $1, description = $2, cover_url = $3, updated_at = $4
+         WHERE school_id = $5 AND id = $6",
+    )
+    .bind(f.title)
+    .bind(f.description)
+    .bind(f.cover_url)
+    .bind(now_ms())
+    .bind(school_id)
+    .bind(id)
+    .execute(&db.pool)
+    .await?;
+    Ok(())
+}
+
+pub async fn set_published(db: &Db, school_id: i64, id: i64, published: bool) -> sqlx::Result<()> {
+    sqlx::query("UPDATE courses SET status = $1, updated_at = $2 WHERE school_id = $3 AND id = $4")
+        .bind(if published { "published" } else { "draft" })
+        .bind(now_ms())
+        .bind(school_id)
+        .bind(id)
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}
+
+// ---- instructors ----
+
+pub async fn instructors(db: &Db, school_id: i64, course_id: i64) -> sqlx::Result<Vec<Instructor>> {
+    sqlx::query_as::<_, Instructor>(
+        "SELECT u.id, u.display_name, u.email FROM course_instructors i JOIN users u ON u.id = i.user_id
+         WHERE i.school_id = $1 AND i.course_id = $2 ORDER BY u.display_name, u.id",
+    )
+    .bind(school_id)
+    .bind(course_id)
+    .fetch_all(&db.pool)
+    .await
+}
+
+pub async fn teaches(db: &Db, school_id: i64, course_id: i64, user_id: i64) -> sqlx::Result<bool> {
+    let n: Option<i64> = sqlx::query_scalar(
+        "SELECT user_id FROM course_instructors WHERE school_id = $1 AND course_id = $2 AND user_id = $3",
+    )
+    .bind(school_id)
+    .bind(course_id)
+    .bind(user_id)
+    .fetch_optional(&db.pool)
+    .await?;
+    Ok(n.is_some())
+}
+
+/// Admins manage every course of their school; instructors the ones they teach.
+pub async fn can_manage(db: &Db, user: &User, course: &Course) -> sqlx::Result<bool> {
+    if user.school_id != course.school_id || !user.can_teach() {
+        return Ok(false);
+    }
+    if user.is_admin() {
+        return Ok(true);
+    }
+    teaches(db, course.school_id, course.id, user.id).await
+}
+
+pub async fn add_instructor(
+    db: &Db,
+    school_id: i64,
+    course_id: i64,
+    user_id: i64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO course_instructors (school_id, course_id, user_id) VALUES ($1, $2, $3)
+         ON CONFLICT (course_id, user_id) DO NOTHING",
+    )
+    .bind(school_id)
+    .bind(course_id)
+    .bind(user_id)
+    .execute(&db.pool)
+    .await?;
+    Ok(())
+}
+
+pub async fn remove_instructor(
+    db: &Db,
+    school_id: i64,
+    course_id: i64,
+    user_id: i64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "DELETE FROM course_instructors WHERE school_id = $1 AND course_id = $2 AND user_id = $3",
+    )
+    .bind(school_id)
+    .bind(course_id)
+    .bind(user_id)
+    .execute(&db.pool)
+    .await?;
+    Ok(())
+}
+
+// ---- lessons ----
+
+pub async fn lessons(db: &Db, school_id: i64, course_id: i64) -> sqlx::Result<Vec<Lesson>> {
+    sqlx::query_as::<_, Lesson>(sqlx::AssertSqlSafe(format!(
+        "SELECT {LESSON_COLUMNS} FROM lessons l WHERE l.school_id = $1 AND l.course_id = $2 \
+         ORDER BY l.position, l.id"
+    )))
+    .bind(school_id)
+    .bind(course_id)
+    .fetch_all(&db.pool)
+    .await
+}
+
+pub async fn lesson(
+    db: &Db,
+    school_id: i64,
+    course_id: i64,
+    id: i64,
+) -> sqlx::Result<Option<Lesson>> {
+    sqlx::query_as::<_, Lesson>(sqlx::AssertSqlSafe(format!(
+        "SELECT {LESSON_COLUMNS} FROM lessons l WHERE l.school_id = $1 AND l.course_id = $2 AND l.id = $3"
+    )))
+    .bind(school_id)
+    .bind(course_id)
+    .bind(id)
+    .fetch_optional(&db.pool)
+    .await
+}
+
+/// Appends a lesson at the end of the course.
+pub async fn insert_lesson(
+    db: &Db,
+    school_id: i64,
+    course_id: i64,
+    r: &LessonRecord,
+) -> sqlx::Result<i64> {
+    let now = now_ms();
+    sqlx::query_scalar::<_, i64>(
+        "INSERT INTO lessons (school_id, course_id, position, kind, title, required, body, url, quiz_json,
+             pass_mark, starts_at, timezone, local_start, duration_min, created_at, updated_at)
+         VALUES ($1, $2, (SELECT COALESCE(MAX(position), 0) + 1 FROM lessons WHERE course_id = $2),
+             $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14)
+         RETURNING id",
+    )
+    .bind(school_id)
+    .bind(course_id)
+    .bind(r.kind.as_str())
+    .bind(&r.title)
+    .bind(i64::from(r.required))
+    .bind(&r.body)
+    .bind(&r.url)
+    .bind(&r.quiz_json)
+    .bind(r.pass_mark)
+    .bind(r.starts_at)
+    .bind(&r.timezone)
+    .bind(&r.local_start)
+    .bind(r.duration_min)
+    .bind(now)
+    .fetch_one(&db.pool)
+    .await
+}
+
+pub async fn update_lesson(
+    db: &Db,
+    school_id: i64,
+    course_id: i64,
+    id: i64,
+    r: &LessonRecord,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE lessons SET title = $1, required = $2, body = $3, url = $4, quiz_json = $5, pass_mark = $6,
+             starts_at = $7, timezone = $8, local_start = $9, duration_min = $10, updated_at = $11
+         WHERE school_id = $12 AND course_id = $13 AND id = $14",
+    )
+    .bind(&r.title)
+    .bind(i64::from(r.required))
+    .bind(&r.body)
+    .bind(&r.url)
+    .bind(&r.quiz_json)
+    .bind(r.pass_mark)
+    .bind(r.starts_at)
+    .bind(&r.timezone)
+    .bind(&r.local_start)
+    .bind(r.duration_min)
+    .bind(now_ms())
+    .bind(school_id)
+    .bind(course_id)
+    .bind(id)
+    .execute(&db.pool)
+    .await?;
+    Ok(())
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Move {
+    Up,
+    Down,
+}
+
+/// The order after moving `id` one place; `None` when it can't move that way.
+pub fn reordered(ids: &[i64], id: i64, dir: Move) -> Option<Vec<i64>> {
+    let i = ids.iter().position(|x| *x == id)?;
+    let j = match dir {
+        Move::Up => i.checked_sub(1)?,
+        Move::Down => Some(i + 1).filter(|j| *j < ids.len())?,
+    };
+    let mut out = ids.to_vec();
+    out.swap(i, j);
+    Some(out)
+}
+
+/// Moves a lesson one place up or down; positions stay 1..n.
+pub async fn move_lesson(
+    db: &Db,
+    school_id: i64,
+    course_id: i64,
+    id: i64,
+    dir: Move,
+) -> sqlx::Result<()> {
+    let mut tx = db.pool.begin().await?;
+    let ids = lesson_ids(&mut tx, school_id, course_id).await?;
+    if let Some(order) = reordered(&ids, id, dir) {
+        renumber(&mut tx, school_id, course_id, &order).await?;
+    }
+    tx.commit().await
+}
+
+pub async fn delete_lesson(db: &Db, school_id: i64, course_id: i64, id: i64) -> sqlx::Result<()> {
+    let mut tx = db.pool.begin().await?;
+    sqlx::query("DELETE FROM lessons WHERE school_id = $1 AND course_id = $2 AND id = $3")
+        .bind(school_id)
+        .bind(course_id)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    let ids = lesson_ids(&mut tx, school_id, course_id).await?;
+    renumber(&mut tx, school_id, course_id, &ids).await?;
+    tx.commit().await
+}
+
+type Tx<'a> = sqlx::Transaction<'a, sqlx::Any>;
+
+async fn lesson_ids(tx: &mut Tx<'_>, school_id: i64, course_id: i64) -> sqlx::Result<Vec<i64>> {
+    sqlx::query_scalar::<_, i64>(
+        "SELECT id FROM lessons WHERE school_id = $1 AND course_id = $2 ORDER BY position, id",
+    )
+    .bind(school_id)
+    .bind(course_id)
+    .fetch_all(&mut **tx)
+    .await
+}
+
+async fn renumber(
+    tx: &mut Tx<'_>,
+    school_id: i64,
+    course_id: i64,
+    order: &[i64],
+) -> sqlx::Result<()> {
+    for (i, id) in order.iter().enumerate() {
+        sqlx::query(
+            "UPDATE lessons SET position = $1 WHERE school_id = $2 AND course_id = $3 AND id = $4",
+        )
+        .bind(i as i64 + 1)
+        .bind(school_id)
+        .bind(course_id)
+        .bind(*id)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_round_trip() {
+        for k in LessonKind::ALL {
+            assert_eq!(LessonKind::parse(k.as_str()), Some(k));
+        }
+        assert_eq!(LessonKind::parse("podcast"), None);
+    }
+
+    #[test]
+    fn reorder_swaps_neighbours() {
+        assert_eq!(reordered(&[1, 2, 3], 2, Move::Up), Some(vec![2, 1, 3]));
+        assert_eq!(reordered(&[1, 2, 3], 2, Move::Down), Some(vec![1, 3, 2]));
+        assert_eq!(reordered(&[1, 2, 3], 1, Move::Up), None);
+        assert_eq!(reordered(&[1, 2, 3], 3, Move::Down), None);
+        assert_eq!(reordered(&[1, 2, 3], 9, Move::Up), None);
+    }
+}

@@ -1,20 +1,373 @@
-use axum::Router;
-use axum::response::Html;
-use axum::routing::get;
+//! The learner's pages: catalogue, course page, enrolment, lesson player, progress, quiz
+//! attempts and "My courses". The instructor area lives in [`super::editor`].
 
+use std::collections::{HashMap, HashSet};
+
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+
+use super::lessons::LessonView;
+use super::progress::{self, AttemptSummary, MyCourse, Progress};
+use super::quiz::Grade;
+use super::{Course, Instructor, Lesson, LessonKind, markdown};
+use crate::accounts::User;
 use crate::app::AppState;
-use crate::web::{AppResult, Ctx, render};
+use crate::db::{Db, now_ms};
+use crate::web::{AppError, AppResult, Ctx, Form, render};
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/", get(catalogue))
+    Router::new()
+        .route("/", get(catalogue))
+        .route("/my/courses", get(my_courses))
+        .route("/courses/{slug}", get(course_page))
+        .route("/courses/{slug}/enroll", post(enroll))
+        .route("/courses/{slug}/lessons/{id}", get(lesson_page))
+        .route("/courses/{slug}/lessons/{id}/complete", post(complete))
+        .route("/courses/{slug}/lessons/{id}/quiz", post(submit_quiz))
+        .merge(super::editor::routes())
+}
+
+/// A numeric id from the path; anything else is a page that doesn't exist.
+pub fn parse_id(s: &str) -> AppResult<i64> {
+    s.parse::<i64>().map_err(|_| AppError::NotFound)
+}
+
+/// One line of a course outline.
+pub struct OutlineItem {
+    pub id: i64,
+    pub title: String,
+    pub kind: LessonKind,
+    pub url: String,
+    pub done: bool,
+    pub current: bool,
+    pub required: bool,
+    pub starts_at: Option<i64>,
+    pub starts_iso: String,
+    /// The start in the viewer's time zone; empty for unscheduled lessons.
+    pub when: String,
+    pub upcoming: bool,
+}
+
+fn outline(
+    ctx: &Ctx,
+    course: &Course,
+    lessons: &[Lesson],
+    done: &HashSet<i64>,
+    current: Option<i64>,
+) -> Vec<OutlineItem> {
+    let now = now_ms();
+    lessons
+        .iter()
+        .map(|l| {
+            let starts_at = l.starts_at.filter(|_| l.kind.is_scheduled());
+            OutlineItem {
+                id: l.id,
+                title: l.title.clone(),
+                kind: l.kind,
+                url: format!("/courses/{}/lessons/{}", course.slug, l.id),
+                done: done.contains(&l.id),
+                current: current == Some(l.id),
+                required: l.is_required(),
+                starts_at,
+                starts_iso: starts_at.map(crate::web::time::iso_utc).unwrap_or_default(),
+                when: starts_at.map(|s| ctx.local_time(&s)).unwrap_or_default(),
+                upcoming: starts_at.is_some_and(|s| s > now),
+            }
+        })
+        .collect()
+}
+
+/// The course if this viewer may see it: published, or managed by them. Else 404.
+async fn visible_course(db: &Db, ctx: &Ctx, slug: &str) -> AppResult<(Course, bool)> {
+    let course = super::by_slug(db, ctx.school.id, slug)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let manager = match &ctx.user {
+        Some(u) => super::can_manage(db, u, &course).await?,
+        None => false,
+    };
+    if !course.is_published() && !manager {
+        return Err(AppError::NotFound);
+    }
+    Ok((course, manager))
 }
 
 #[derive(askama::Template)]
 #[template(path = "courses/catalogue.html")]
-struct Catalogue {
+struct CataloguePage {
     ctx: Ctx,
+    courses: Vec<Course>,
 }
 
-async fn catalogue(ctx: Ctx) -> AppResult<Html<String>> {
-    render(&Catalogue { ctx })
+async fn catalogue(State(state): State<AppState>, ctx: Ctx) -> AppResult<Html<String>> {
+    let courses = super::published(&state.db, ctx.school.id).await?;
+    render(&CataloguePage { ctx, courses })
+}
+
+#[derive(askama::Template)]
+#[template(path = "courses/course.html")]
+struct CoursePage {
+    ctx: Ctx,
+    course: Course,
+    description_html: String,
+    outline: Vec<OutlineItem>,
+    instructors: Vec<Instructor>,
+    enrolled: bool,
+    manager: bool,
+    completed: bool,
+    progress: Progress,
+    continue_url: String,
+}
+
+async fn course_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(slug): Path<String>,
+) -> AppResult<Html<String>> {
+    let db = &state.db;
+    let (course, manager) = visible_course(db, &ctx, &slug).await?;
+    let lessons = super::lessons(db, ctx.school.id, course.id).await?;
+    let instructors = super::instructors(db, ctx.school.id, course.id).await?;
+    let (enrollment, done) = match &ctx.user {
+        Some(u) => (
+            progress::enrollment(db, ctx.school.id, course.id, u.id).await?,
+            progress::completed_lessons(db, ctx.school.id, course.id, u.id).await?,
+        ),
+        None => (None, HashSet::new()),
+    };
+    let progress = progress::compute(&lessons, &done);
+    let continue_url = lessons
+        .iter()
+        .find(|l| !done.contains(&l.id))
+        .or(lessons.first())
+        .map(|l| format!("/courses/{}/lessons/{}", course.slug, l.id))
+        .unwrap_or_default();
+    let page = CoursePage {
+        description_html: markdown::render(&course.description),
+        outline: outline(&ctx, &course, &lessons, &done, None),
+        instructors,
+        enrolled: enrollment.is_some(),
+        completed: enrollment.is_some_and(|e| e.completed_at.is_some()),
+        manager,
+        progress,
+        continue_url,
+        course,
+        ctx,
+    };
+    render(&page)
+}
+
+async fn enroll(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(slug): Path<String>,
+) -> AppResult<Redirect> {
+    let user = ctx.require_user()?;
+    let course = super::by_slug(&state.db, ctx.school.id, &slug)
+        .await?
+        .filter(Course::is_published)
+        .ok_or(AppError::NotFound)?;
+    progress::enroll(&state.db, ctx.school.id, course.id, user.id).await?;
+    Ok(Redirect::to(&course.url()))
+}
+
+#[derive(askama::Template)]
+#[template(path = "courses/lesson.html")]
+struct LessonPage {
+    ctx: Ctx,
+    course: Course,
+    outline: Vec<OutlineItem>,
+    view: LessonView,
+    progress: Progress,
+    enrolled: bool,
+    manager: bool,
+    completed: bool,
+    prev: Option<String>,
+    next: Option<String>,
+    grade: Option<Grade>,
+    grade_text: String,
+    attempts_text: String,
+}
+
+/// Everything the player needs, after the access check: signed in, and enrolled or
+/// managing the course. A learner who isn't enrolled goes to the course page to enrol.
+enum Player {
+    Page(Box<LessonPage>),
+    NotEnrolled(String),
+}
+
+async fn load_player(state: &AppState, ctx: Ctx, slug: &str, id: &str) -> AppResult<Player> {
+    let db = &state.db;
+    let user: User = ctx.require_user()?.clone();
+    let id = parse_id(id)?;
+    let (course, manager) = visible_course(db, &ctx, slug).await?;
+    let lessons = super::lessons(db, ctx.school.id, course.id).await?;
+    let index = lessons
+        .iter()
+        .position(|l| l.id == id)
+        .ok_or(AppError::NotFound)?;
+    let enrolled = progress::enrollment(db, ctx.school.id, course.id, user.id)
+        .await?
+        .is_some();
+    if !enrolled && !manager {
+        return Ok(Player::NotEnrolled(course.url()));
+    }
+    let done = progress::completed_lessons(db, ctx.school.id, course.id, user.id).await?;
+    let attempts_text = if lessons[index].kind == LessonKind::Quiz {
+        attempts_text(
+            &ctx,
+            &progress::attempts(db, ctx.school.id, id, user.id).await?,
+        )
+    } else {
+        String::new()
+    };
+    let url = |l: &Lesson| format!("/courses/{}/lessons/{}", course.slug, l.id);
+    let prev = index.checked_sub(1).map(|i| url(&lessons[i]));
+    let next = lessons.get(index + 1).map(url);
+    let page = LessonPage {
+        outline: outline(&ctx, &course, &lessons, &done, Some(id)),
+        progress: progress::compute(&lessons, &done),
+        completed: done.contains(&id),
+        view: LessonView::new(lessons[index].clone(), now_ms()),
+        enrolled,
+        manager,
+        prev,
+        next,
+        grade: None,
+        grade_text: String::new(),
+        attempts_text,
+        course,
+        ctx,
+    };
+    Ok(Player::Page(Box::new(page)))
+}
+
+async fn lesson_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((slug, id)): Path<(String, String)>,
+) -> AppResult<Response> {
+    match load_player(&state, ctx, &slug, &id).await? {
+        Player::Page(page) => Ok(render(&*page)?.into_response()),
+        Player::NotEnrolled(to) => Ok(Redirect::to(&to).into_response()),
+    }
+}
+
+fn attempts_text(ctx: &Ctx, a: &AttemptSummary) -> String {
+    match a.best {
+        Some(best) if a.attempts > 0 => ctx.tr.ta(
+            "quiz-attempts",
+            &[
+                ("count", a.attempts.to_string()),
+                ("best", best.to_string()),
+            ],
+        ),
+        _ => String::new(),
+    }
+}
+
+/// The lesson for a learner's action (complete, quiz): they must be enrolled.
+async fn enrolled_lesson(
+    state: &AppState,
+    ctx: &Ctx,
+    slug: &str,
+    id: &str,
+) -> AppResult<(Course, Lesson, i64)> {
+    let user = ctx.require_user()?;
+    let id = parse_id(id)?;
+    let (course, _) = visible_course(&state.db, ctx, slug).await?;
+    let lesson = super::lesson(&state.db, ctx.school.id, course.id, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if progress::enrollment(&state.db, ctx.school.id, course.id, user.id)
+        .await?
+        .is_none()
+    {
+        return Err(AppError::Forbidden);
+    }
+    Ok((course, lesson, user.id))
+}
+
+async fn complete(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((slug, id)): Path<(String, String)>,
+) -> AppResult<Redirect> {
+    let (course, lesson, user_id) = enrolled_lesson(&state, &ctx, &slug, &id).await?;
+    if !lesson.kind.self_completed() {
+        return Err(AppError::BadRequest(ctx.t("lesson-cannot-mark-complete")));
+    }
+    progress::complete_lesson(&state.db, ctx.school.id, course.id, lesson.id, user_id).await?;
+    Ok(Redirect::to(&format!(
+        "/courses/{}/lessons/{}",
+        course.slug, lesson.id
+    )))
+}
+
+async fn submit_quiz(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((slug, id)): Path<(String, String)>,
+    Form(form): Form<HashMap<String, String>>,
+) -> AppResult<Response> {
+    let (course, lesson, user_id) = enrolled_lesson(&state, &ctx, &slug, &id).await?;
+    if lesson.kind != LessonKind::Quiz {
+        return Err(AppError::NotFound);
+    }
+    let quiz = super::quiz::Quiz::from_json(lesson.quiz_json.as_deref());
+    let answers = quiz.answers_from_form(&form);
+    let grade = quiz.grade(
+        &answers,
+        lesson.pass_mark.unwrap_or(super::quiz::DEFAULT_PASS_MARK),
+    );
+    let answers_json = serde_json::to_string(&answers).map_err(anyhow::Error::from)?;
+    progress::record_attempt(
+        &state.db,
+        ctx.school.id,
+        progress::Attempt {
+            lesson_id: lesson.id,
+            user_id,
+            answers_json: &answers_json,
+            score: grade.score,
+            passed: grade.passed,
+        },
+    )
+    .await?;
+    if grade.passed {
+        progress::complete_lesson(&state.db, ctx.school.id, course.id, lesson.id, user_id).await?;
+    }
+    match load_player(&state, ctx, &slug, &id).await? {
+        Player::Page(mut page) => {
+            page.grade_text = page.ctx.tr.ta(
+                if grade.passed {
+                    "quiz-passed"
+                } else {
+                    "quiz-failed"
+                },
+                &[
+                    ("score", grade.score.to_string()),
+                    ("correct", grade.correct.to_string()),
+                    ("total", grade.total.to_string()),
+                ],
+            );
+            page.grade = Some(grade);
+            Ok(render(&*page)?.into_response())
+        }
+        Player::NotEnrolled(to) => Ok(Redirect::to(&to).into_response()),
+    }
+}
+
+#[derive(askama::Template)]
+#[template(path = "courses/my.html")]
+struct MyCoursesPage {
+    ctx: Ctx,
+    courses: Vec<MyCourse>,
+}
+
+async fn my_courses(State(state): State<AppState>, ctx: Ctx) -> AppResult<Html<String>> {
+    let user = ctx.require_user()?;
+    let courses = progress::my_courses(&state.db, ctx.school.id, user.id).await?;
+    render(&MyCoursesPage { ctx, courses })
 }

@@ -6,7 +6,9 @@ mod support;
 
 mod accounts;
 mod browser;
+mod browser_courses;
 mod cli;
+mod courses;
 mod jobs;
 mod ops;
 mod schema;

@@ -1,0 +1,488 @@
+//! The instructor area: the courses I teach (all of them for an admin), creating and
+//! editing a course, publishing, instructors, and adding, editing, moving and deleting
+//! lessons. Instructors manage only their courses (403 otherwise); another school's
+//! course doesn't exist (404).
+
+use std::sync::LazyLock;
+
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+
+use super::lessons::{self, LessonForm, Rejected};
+use super::routes::parse_id;
+use super::schedule::OffsetChoice;
+use super::{Course, CourseFields, Instructor, Lesson, LessonKind, Move};
+use crate::app::AppState;
+use crate::schools::routes::valid_http_url;
+use crate::web::{AppError, AppResult, Ctx, FieldErrors, Form, render};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/teach", get(teach_home))
+        .route(
+            "/teach/courses/new",
+            get(new_course_page).post(create_course),
+        )
+        .route("/teach/courses/{id}", get(editor_page).post(save_course))
+        .route("/teach/courses/{id}/publish", post(publish))
+        .route("/teach/courses/{id}/unpublish", post(unpublish))
+        .route("/teach/courses/{id}/instructors", post(add_instructor))
+        .route(
+            "/teach/courses/{id}/instructors/{user_id}/remove",
+            post(remove_instructor),
+        )
+        .route(
+            "/teach/courses/{id}/lessons/new",
+            get(new_lesson_page).post(create_lesson),
+        )
+        .route(
+            "/teach/courses/{id}/lessons/{lesson_id}",
+            get(edit_lesson_page).post(save_lesson),
+        )
+        .route(
+            "/teach/courses/{id}/lessons/{lesson_id}/move",
+            post(move_lesson),
+        )
+        .route(
+            "/teach/courses/{id}/lessons/{lesson_id}/delete",
+            post(delete_lesson),
+        )
+}
+
+const MAX_TITLE: usize = 200;
+
+/// The course behind `/teach/courses/{id}` if this user may manage it: signed in (else
+/// the sign-in page), in this school (else 404), and admin or one of its instructors
+/// (else 403).
+async fn managed_course(state: &AppState, ctx: &Ctx, id: &str) -> AppResult<Course> {
+    let user = ctx.require_user()?;
+    let id = parse_id(id)?;
+    let course = super::by_id(&state.db, ctx.school.id, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if !super::can_manage(&state.db, user, &course).await? {
+        return Err(AppError::Forbidden);
+    }
+    Ok(course)
+}
+
+fn unprocessable(html: Html<String>) -> Response {
+    (StatusCode::UNPROCESSABLE_ENTITY, html).into_response()
+}
+
+// ---- the course list ----
+
+#[derive(askama::Template)]
+#[template(path = "teach/index.html")]
+struct TeachPage {
+    ctx: Ctx,
+    courses: Vec<Course>,
+}
+
+async fn teach_home(State(state): State<AppState>, ctx: Ctx) -> AppResult<Html<String>> {
+    let user = ctx.require_teacher()?;
+    let courses = super::managed_by(&state.db, user).await?;
+    render(&TeachPage { ctx, courses })
+}
+
+// ---- course fields ----
+
+#[derive(Deserialize, Default, Clone)]
+#[serde(default)]
+struct CourseForm {
+    title: String,
+    description: String,
+    cover_url: String,
+}
+
+impl CourseForm {
+    fn from_course(c: &Course) -> CourseForm {
+        CourseForm {
+            title: c.title.clone(),
+            description: c.description.clone(),
+            cover_url: c.cover_url.clone().unwrap_or_default(),
+        }
+    }
+
+    fn validate(&self, ctx: &Ctx) -> FieldErrors {
+        let mut errors = FieldErrors::default();
+        let title = self.title.trim();
+        if title.is_empty() {
+            errors.add("title", ctx.t("form-required"));
+        } else if title.chars().count() > MAX_TITLE {
+            errors.add("title", ctx.t1("course-too-long", "max", MAX_TITLE));
+        }
+        let cover = self.cover_url.trim();
+        if !cover.is_empty() && !valid_http_url(cover) {
+            errors.add("cover_url", ctx.t("form-url-invalid"));
+        }
+        errors
+    }
+
+    fn fields(&self) -> CourseFields<'_> {
+        CourseFields {
+            title: self.title.trim(),
+            description: self.description.trim_end(),
+            cover_url: Some(self.cover_url.trim()).filter(|c| !c.is_empty()),
+        }
+    }
+}
+
+#[derive(askama::Template)]
+#[template(path = "teach/new_course.html")]
+struct NewCoursePage {
+    ctx: Ctx,
+    form: CourseForm,
+    errors: FieldErrors,
+}
+
+async fn new_course_page(ctx: Ctx) -> AppResult<Html<String>> {
+    ctx.require_teacher()?;
+    render(&NewCoursePage {
+        ctx,
+        form: CourseForm::default(),
+        errors: FieldErrors::default(),
+    })
+}
+
+async fn create_course(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(form): Form<CourseForm>,
+) -> AppResult<Response> {
+    let user = ctx.require_teacher()?;
+    let errors = form.validate(&ctx);
+    if !errors.is_empty() {
+        return Ok(unprocessable(render(&NewCoursePage { ctx, form, errors })?));
+    }
+    let course = super::create(&state.db, ctx.school.id, user.id, form.fields()).await?;
+    Ok(Redirect::to(&format!("/teach/courses/{}", course.id)).into_response())
+}
+
+#[derive(askama::Template)]
+#[template(path = "teach/course.html")]
+struct EditorPage {
+    ctx: Ctx,
+    course: Course,
+    form: CourseForm,
+    errors: FieldErrors,
+    lessons: Vec<Lesson>,
+    instructors: Vec<Instructor>,
+    instructor_email: String,
+    instructor_error: String,
+    kinds: [LessonKind; 6],
+}
+
+impl EditorPage {
+    async fn load(state: &AppState, ctx: Ctx, course: Course) -> AppResult<EditorPage> {
+        let lessons = super::lessons(&state.db, ctx.school.id, course.id).await?;
+        let instructors = super::instructors(&state.db, ctx.school.id, course.id).await?;
+        Ok(EditorPage {
+            form: CourseForm::from_course(&course),
+            errors: FieldErrors::default(),
+            lessons,
+            instructors,
+            instructor_email: String::new(),
+            instructor_error: String::new(),
+            kinds: LessonKind::ALL,
+            course,
+            ctx,
+        })
+    }
+}
+
+async fn editor_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> AppResult<Html<String>> {
+    let course = managed_course(&state, &ctx, &id).await?;
+    render(&EditorPage::load(&state, ctx, course).await?)
+}
+
+async fn save_course(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Form(form): Form<CourseForm>,
+) -> AppResult<Response> {
+    let course = managed_course(&state, &ctx, &id).await?;
+    let errors = form.validate(&ctx);
+    if !errors.is_empty() {
+        let mut page = EditorPage::load(&state, ctx, course).await?;
+        page.form = form;
+        page.errors = errors;
+        return Ok(unprocessable(render(&page)?));
+    }
+    super::update(&state.db, ctx.school.id, course.id, form.fields()).await?;
+    Ok(Redirect::to(&format!("/teach/courses/{}", course.id)).into_response())
+}
+
+async fn publish(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> AppResult<Redirect> {
+    let course = managed_course(&state, &ctx, &id).await?;
+    super::set_published(&state.db, ctx.school.id, course.id, true).await?;
+    Ok(Redirect::to(&format!("/teach/courses/{}", course.id)))
+}
+
+async fn unpublish(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> AppResult<Redirect> {
+    let course = managed_course(&state, &ctx, &id).await?;
+    super::set_published(&state.db, ctx.school.id, course.id, false).await?;
+    Ok(Redirect::to(&format!("/teach/courses/{}", course.id)))
+}
+
+// ---- instructors (admins) ----
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct InstructorForm {
+    email: String,
+}
+
+async fn add_instructor(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Form(form): Form<InstructorForm>,
+) -> AppResult<Response> {
+    let course = managed_course(&state, &ctx, &id).await?;
+    ctx.require_admin()?;
+    let found = crate::accounts::by_email(&state.db, ctx.school.id, &form.email).await?;
+    match found.filter(|u| u.can_teach()) {
+        Some(u) => {
+            super::add_instructor(&state.db, ctx.school.id, course.id, u.id).await?;
+            Ok(Redirect::to(&format!("/teach/courses/{}", course.id)).into_response())
+        }
+        None => {
+            let mut page = EditorPage::load(&state, ctx, course).await?;
+            page.instructor_error = page.ctx.t("teach-instructor-not-found");
+            page.instructor_email = form.email;
+            Ok(unprocessable(render(&page)?))
+        }
+    }
+}
+
+async fn remove_instructor(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((id, user_id)): Path<(String, String)>,
+) -> AppResult<Redirect> {
+    let course = managed_course(&state, &ctx, &id).await?;
+    ctx.require_admin()?;
+    super::remove_instructor(&state.db, ctx.school.id, course.id, parse_id(&user_id)?).await?;
+    Ok(Redirect::to(&format!("/teach/courses/{}", course.id)))
+}
+
+// ---- lessons ----
+
+/// Every IANA zone, for the time-zone picker.
+static TIMEZONES: LazyLock<Vec<String>> = LazyLock::new(|| {
+    let mut v: Vec<String> = jiff::tz::db().available().map(|n| n.to_string()).collect();
+    v.sort();
+    v
+});
+
+#[derive(askama::Template)]
+#[template(path = "teach/lesson.html")]
+struct LessonEditorPage {
+    ctx: Ctx,
+    course: Course,
+    kind: LessonKind,
+    /// `None` for a new lesson.
+    lesson_id: Option<i64>,
+    action: String,
+    form: LessonForm,
+    errors: FieldErrors,
+    fold: Vec<OffsetChoice>,
+    timezones: &'static [String],
+}
+
+impl LessonEditorPage {
+    fn new(
+        ctx: Ctx,
+        course: Course,
+        kind: LessonKind,
+        lesson_id: Option<i64>,
+        form: LessonForm,
+    ) -> LessonEditorPage {
+        let action = match lesson_id {
+            Some(l) => format!("/teach/courses/{}/lessons/{l}", course.id),
+            None => format!(
+                "/teach/courses/{}/lessons/new?kind={}",
+                course.id,
+                kind.as_str()
+            ),
+        };
+        LessonEditorPage {
+            ctx,
+            course,
+            kind,
+            lesson_id,
+            action,
+            form,
+            errors: FieldErrors::default(),
+            fold: Vec::new(),
+            timezones: TIMEZONES.as_slice(),
+        }
+    }
+
+    fn rejected(mut self, r: Rejected) -> AppResult<Response> {
+        self.errors = r.errors;
+        self.fold = r.fold;
+        Ok(unprocessable(render(&self)?))
+    }
+
+    fn is_zone(&self, tz: &str) -> bool {
+        self.form.timezone == tz
+    }
+
+    fn is_offset(&self, seconds: &i32) -> bool {
+        self.form.offset.trim() == seconds.to_string()
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct KindQuery {
+    kind: String,
+}
+
+fn parse_kind(q: &KindQuery) -> AppResult<LessonKind> {
+    LessonKind::parse(&q.kind).ok_or(AppError::NotFound)
+}
+
+async fn new_lesson_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Query(q): Query<KindQuery>,
+) -> AppResult<Html<String>> {
+    let course = managed_course(&state, &ctx, &id).await?;
+    let kind = parse_kind(&q)?;
+    let tz = ctx
+        .user
+        .as_ref()
+        .map(|u| u.timezone.clone())
+        .unwrap_or_else(|| ctx.tz_name.clone());
+    render(&LessonEditorPage::new(
+        ctx,
+        course,
+        kind,
+        None,
+        LessonForm::blank(&tz),
+    ))
+}
+
+async fn create_lesson(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Query(q): Query<KindQuery>,
+    Form(form): Form<LessonForm>,
+) -> AppResult<Response> {
+    let course = managed_course(&state, &ctx, &id).await?;
+    let kind = parse_kind(&q)?;
+    match lessons::parse(kind, &form, &ctx.tr) {
+        Ok(record) => {
+            super::insert_lesson(&state.db, ctx.school.id, course.id, &record).await?;
+            Ok(Redirect::to(&format!("/teach/courses/{}", course.id)).into_response())
+        }
+        Err(r) => LessonEditorPage::new(ctx, course, kind, None, form).rejected(r),
+    }
+}
+
+async fn managed_lesson(
+    state: &AppState,
+    ctx: &Ctx,
+    id: &str,
+    lesson_id: &str,
+) -> AppResult<(Course, Lesson)> {
+    let course = managed_course(state, ctx, id).await?;
+    let lesson = super::lesson(&state.db, ctx.school.id, course.id, parse_id(lesson_id)?)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok((course, lesson))
+}
+
+async fn edit_lesson_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((id, lesson_id)): Path<(String, String)>,
+) -> AppResult<Html<String>> {
+    let (course, lesson) = managed_lesson(&state, &ctx, &id, &lesson_id).await?;
+    let form = LessonForm::from_lesson(&lesson);
+    render(&LessonEditorPage::new(
+        ctx,
+        course,
+        lesson.kind,
+        Some(lesson.id),
+        form,
+    ))
+}
+
+async fn save_lesson(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((id, lesson_id)): Path<(String, String)>,
+    Form(form): Form<LessonForm>,
+) -> AppResult<Response> {
+    let (course, lesson) = managed_lesson(&state, &ctx, &id, &lesson_id).await?;
+    match lessons::parse(lesson.kind, &form, &ctx.tr) {
+        Ok(record) => {
+            super::update_lesson(&state.db, ctx.school.id, course.id, lesson.id, &record).await?;
+            Ok(Redirect::to(&format!("/teach/courses/{}", course.id)).into_response())
+        }
+        Err(r) => {
+            LessonEditorPage::new(ctx, course, lesson.kind, Some(lesson.id), form).rejected(r)
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct MoveForm {
+    direction: String,
+}
+
+async fn move_lesson(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((id, lesson_id)): Path<(String, String)>,
+    Form(form): Form<MoveForm>,
+) -> AppResult<Redirect> {
+    let (course, lesson) = managed_lesson(&state, &ctx, &id, &lesson_id).await?;
+    let dir = match form.direction.as_str() {
+        "up" => Move::Up,
+        "down" => Move::Down,
+        _ => return Err(AppError::BadRequest(ctx.t("form-invalid-choice"))),
+    };
+    super::move_lesson(&state.db, ctx.school.id, course.id, lesson.id, dir).await?;
+    Ok(Redirect::to(&format!(
+        "/teach/courses/{}#lessons",
+        course.id
+    )))
+}
+
+async fn delete_lesson(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((id, lesson_id)): Path<(String, String)>,
+) -> AppResult<Redirect> {
+    let (course, lesson) = managed_lesson(&state, &ctx, &id, &lesson_id).await?;
+    super::delete_lesson(&state.db, ctx.school.id, course.id, lesson.id).await?;
+    Ok(Redirect::to(&format!(
+        "/teach/courses/{}#lessons",
+        course.id
+    )))
+}

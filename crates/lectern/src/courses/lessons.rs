@@ -1,0 +1,503 @@
+//! Lessons as input (the editor's form parsed into a [`LessonRecord`]) and as output (how a
+//! lesson's content is shown: video embeds, rendered Markdown, schedule state).
+
+use serde::Deserialize;
+
+use super::quiz::{self, Quiz, QuizError};
+use super::schedule::{self, OffsetChoice, ScheduleError};
+use super::{Lesson, LessonKind, markdown};
+use crate::i18n::Tr;
+use crate::web::FieldErrors;
+
+/// What the lesson editor posts. Every field is a string so any body parses.
+#[derive(Deserialize, Default, Clone, Debug)]
+#[serde(default)]
+pub struct LessonForm {
+    pub title: String,
+    pub required: String,
+    pub url: String,
+    pub body: String,
+    pub quiz: String,
+    pub pass_mark: String,
+    pub local_start: String,
+    pub timezone: String,
+    pub duration: String,
+    /// The offset (seconds) chosen for an ambiguous wall time.
+    pub offset: String,
+}
+
+impl LessonForm {
+    /// A blank form for a new lesson: required, 120 minutes, the instructor's zone.
+    pub fn blank(timezone: &str) -> LessonForm {
+        LessonForm {
+            required: "on".into(),
+            pass_mark: quiz::DEFAULT_PASS_MARK.to_string(),
+            timezone: timezone.to_string(),
+            duration: schedule::DEFAULT_DURATION_MIN.to_string(),
+            ..Default::default()
+        }
+    }
+
+    pub fn from_lesson(l: &Lesson) -> LessonForm {
+        LessonForm {
+            title: l.title.clone(),
+            required: if l.is_required() {
+                "on".into()
+            } else {
+                String::new()
+            },
+            url: l.url.clone().unwrap_or_default(),
+            body: l.body.clone(),
+            quiz: if l.kind == LessonKind::Quiz {
+                Quiz::from_json(l.quiz_json.as_deref()).to_text()
+            } else {
+                String::new()
+            },
+            pass_mark: l.pass_mark.map(|p| p.to_string()).unwrap_or_default(),
+            local_start: l.local_start.clone().unwrap_or_default(),
+            timezone: l.timezone.clone().unwrap_or_default(),
+            duration: l.duration_min.map(|d| d.to_string()).unwrap_or_default(),
+            offset: String::new(),
+        }
+    }
+
+    pub fn is_required(&self) -> bool {
+        !self.required.is_empty()
+    }
+}
+
+/// A validated lesson, ready for its row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LessonRecord {
+    pub kind: LessonKind,
+    pub title: String,
+    pub required: bool,
+    pub body: String,
+    pub url: Option<String>,
+    pub quiz_json: Option<String>,
+    pub pass_mark: Option<i64>,
+    pub starts_at: Option<i64>,
+    pub timezone: Option<String>,
+    pub local_start: Option<String>,
+    pub duration_min: Option<i64>,
+}
+
+/// Why a lesson form was refused: messages per field, and for an ambiguous start time the
+/// two offsets to choose from.
+#[derive(Debug, Default)]
+pub struct Rejected {
+    pub errors: FieldErrors,
+    /// Empty, or the two offsets of an ambiguous start time.
+    pub fold: Vec<OffsetChoice>,
+}
+
+pub const MAX_TITLE: usize = 200;
+
+pub fn parse(kind: LessonKind, form: &LessonForm, tr: &Tr) -> Result<LessonRecord, Rejected> {
+    let mut rejected = Rejected::default();
+    let errors = &mut rejected.errors;
+    let title = form.title.trim().to_string();
+    if title.is_empty() {
+        errors.add("title", tr.t("form-required"));
+    } else if title.chars().count() > MAX_TITLE {
+        errors.add("title", tr.t1("course-too-long", "max", MAX_TITLE));
+    }
+    let mut record = LessonRecord {
+        kind,
+        title,
+        required: form.is_required(),
+        body: form.body.trim_end().to_string(),
+        url: None,
+        quiz_json: None,
+        pass_mark: None,
+        starts_at: None,
+        timezone: None,
+        local_start: None,
+        duration_min: None,
+    };
+    if kind.has_url() {
+        let url = form.url.trim();
+        if url.is_empty() {
+            errors.add("url", tr.t("form-required"));
+        } else if !crate::schools::routes::valid_http_url(url) {
+            errors.add("url", tr.t("form-url-invalid"));
+        }
+        record.url = Some(url.to_string());
+    }
+    if kind == LessonKind::Quiz {
+        match Quiz::parse_text(&form.quiz) {
+            Ok(q) => record.quiz_json = Some(q.to_json()),
+            Err(e) => errors.add("quiz", quiz_error(&e, tr)),
+        }
+        match quiz::parse_pass_mark(&form.pass_mark) {
+            Some(p) => record.pass_mark = Some(p),
+            None => errors.add("pass_mark", tr.t("lesson-pass-mark-invalid")),
+        }
+    }
+    if kind.is_scheduled() {
+        let offset = form.offset.trim().parse::<i32>().ok();
+        match schedule::resolve(&form.local_start, &form.timezone, &form.duration, offset) {
+            Ok(s) => {
+                record.starts_at = Some(s.starts_at);
+                record.timezone = Some(s.timezone);
+                record.local_start = Some(s.local_start);
+                record.duration_min = Some(s.duration_min);
+            }
+            Err(ScheduleError::BadDateTime) => {
+                errors.add("local_start", tr.t("schedule-bad-datetime"))
+            }
+            Err(ScheduleError::BadTimezone) => {
+                errors.add("timezone", tr.t("form-timezone-invalid"))
+            }
+            Err(ScheduleError::BadDuration) => errors.add(
+                "duration",
+                tr.t1("schedule-bad-duration", "max", schedule::MAX_DURATION_MIN),
+            ),
+            Err(ScheduleError::Gap { from, to }) => errors.add(
+                "local_start",
+                tr.ta(
+                    "schedule-gap",
+                    &[
+                        ("zone", form.timezone.trim().to_string()),
+                        ("from", from),
+                        ("to", to),
+                    ],
+                ),
+            ),
+            Err(ScheduleError::Fold { choices }) => {
+                errors.add(
+                    "local_start",
+                    tr.t1("schedule-fold", "zone", form.timezone.trim()),
+                );
+                rejected.fold = Vec::from(choices);
+            }
+        }
+    }
+    if rejected.errors.is_empty() {
+        Ok(record)
+    } else {
+        Err(rejected)
+    }
+}
+
+fn quiz_error(e: &QuizError, tr: &Tr) -> String {
+    match e {
+        QuizError::Empty => tr.t("quiz-error-empty"),
+        QuizError::BadLine { line } => tr.t1("quiz-error-line", "line", line),
+        QuizError::EmptyPrompt { question } => tr.t1("quiz-error-prompt", "n", question),
+        QuizError::TooFewChoices { question } => tr.t1("quiz-error-choices", "n", question),
+        QuizError::NoCorrectChoice { question } => tr.t1("quiz-error-no-correct", "n", question),
+        QuizError::SeveralCorrectChoices { question } => {
+            tr.t1("quiz-error-several-correct", "n", question)
+        }
+    }
+}
+
+/// How a video URL is shown.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum VideoEmbed {
+    /// A player page for an `<iframe>` (YouTube, Vimeo).
+    Iframe(String),
+    /// A media file for a `<video>` tag.
+    File(String),
+    /// Anything else: a link.
+    Link(String),
+}
+
+pub fn video_embed(raw: &str) -> VideoEmbed {
+    let Ok(url) = url::Url::parse(raw.trim()) else {
+        return VideoEmbed::Link(raw.to_string());
+    };
+    if !matches!(url.scheme(), "http" | "https") {
+        return VideoEmbed::Link(String::new());
+    }
+    let host = url
+        .host_str()
+        .unwrap_or_default()
+        .trim_start_matches("www.")
+        .trim_start_matches("m.");
+    let segments: Vec<&str> = url
+        .path_segments()
+        .map(|s| s.filter(|p| !p.is_empty()).collect())
+        .unwrap_or_default();
+    let youtube_id = |id: &str| {
+        (id.len() == 11
+            && id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+        .then(|| format!("https://www.youtube-nocookie.com/embed/{id}"))
+    };
+    let embed = match (host, segments.as_slice()) {
+        ("youtube.com", ["watch"]) => url
+            .query_pairs()
+            .find(|(k, _)| k == "v")
+            .and_then(|(_, v)| youtube_id(&v)),
+        ("youtube.com" | "youtube-nocookie.com", ["embed" | "shorts" | "live", id]) => {
+            youtube_id(id)
+        }
+        ("youtu.be", [id]) => youtube_id(id),
+        ("vimeo.com", [id, ..]) | ("player.vimeo.com", ["video", id])
+            if id.chars().all(|c| c.is_ascii_digit()) =>
+        {
+            Some(format!("https://player.vimeo.com/video/{id}"))
+        }
+        _ => None,
+    };
+    if let Some(src) = embed {
+        return VideoEmbed::Iframe(src);
+    }
+    let path = url.path().to_ascii_lowercase();
+    if [".mp4", ".webm", ".ogg", ".ogv", ".mov", ".m4v"]
+        .iter()
+        .any(|ext| path.ends_with(ext))
+    {
+        VideoEmbed::File(url.to_string())
+    } else {
+        VideoEmbed::Link(url.to_string())
+    }
+}
+
+/// Where a scheduled lesson stands at `now`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionState {
+    Upcoming,
+    Live,
+    Ended,
+}
+
+pub fn session_state(starts_at: i64, duration_min: i64, now: i64) -> SessionState {
+    if now < starts_at {
+        SessionState::Upcoming
+    } else if now < starts_at + duration_min * 60_000 {
+        SessionState::Live
+    } else {
+        SessionState::Ended
+    }
+}
+
+/// A lesson prepared for the player page.
+pub struct LessonView {
+    pub lesson: Lesson,
+    /// Sanitised HTML of the body (Markdown).
+    pub body_html: String,
+    pub iframe: String,
+    pub video_file: String,
+    pub link: String,
+    pub quiz: Quiz,
+    pub starts_iso: String,
+    /// The start instant (epoch ms); 0 for unscheduled lessons.
+    pub starts_ms: i64,
+    pub state: Option<SessionState>,
+}
+
+impl LessonView {
+    pub fn new(lesson: Lesson, now: i64) -> LessonView {
+        let body_html = markdown::render(&lesson.body);
+        let (mut iframe, mut video_file, mut link) = (String::new(), String::new(), String::new());
+        if let Some(url) = lesson.url.as_deref() {
+            match lesson.kind {
+                LessonKind::Video => match video_embed(url) {
+                    VideoEmbed::Iframe(s) => iframe = s,
+                    VideoEmbed::File(s) => video_file = s,
+                    VideoEmbed::Link(s) => link = s,
+                },
+                _ => {
+                    if crate::schools::routes::valid_http_url(url) {
+                        link = url.to_string();
+                    }
+                }
+            }
+        }
+        let quiz = if lesson.kind == LessonKind::Quiz {
+            Quiz::from_json(lesson.quiz_json.as_deref())
+        } else {
+            Quiz::default()
+        };
+        let (starts_iso, state) = match (lesson.kind.is_scheduled(), lesson.starts_at) {
+            (true, Some(at)) => (
+                crate::web::time::iso_utc(at),
+                Some(session_state(
+                    at,
+                    lesson
+                        .duration_min
+                        .unwrap_or(schedule::DEFAULT_DURATION_MIN),
+                    now,
+                )),
+            ),
+            _ => (String::new(), None),
+        };
+        let starts_ms = lesson.starts_at.unwrap_or_default();
+        LessonView {
+            lesson,
+            body_html,
+            iframe,
+            video_file,
+            link,
+            quiz,
+            starts_iso,
+            starts_ms,
+            state,
+        }
+    }
+
+    pub fn is_upcoming(&self) -> bool {
+        self.state == Some(SessionState::Upcoming)
+    }
+    pub fn is_live(&self) -> bool {
+        self.state == Some(SessionState::Live)
+    }
+    pub fn is_ended(&self) -> bool {
+        self.state == Some(SessionState::Ended)
+    }
+    /// The wall time and zone the instructor chose, e.g. `2026-03-29 18:00 Europe/Berlin`.
+    pub fn wall_time(&self) -> String {
+        format!(
+            "{} {}",
+            self.lesson
+                .local_start
+                .as_deref()
+                .unwrap_or_default()
+                .replace('T', " "),
+            self.lesson.timezone.as_deref().unwrap_or_default()
+        )
+    }
+    pub fn pass_mark(&self) -> i64 {
+        self.lesson.pass_mark.unwrap_or(quiz::DEFAULT_PASS_MARK)
+    }
+    pub fn duration(&self) -> i64 {
+        self.lesson
+            .duration_min
+            .unwrap_or(schedule::DEFAULT_DURATION_MIN)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn form(kind_fields: &[(&str, &str)]) -> LessonForm {
+        let mut f = LessonForm::blank("Europe/Berlin");
+        f.title = "A lesson".into();
+        for (k, v) in kind_fields {
+            let v = v.to_string();
+            match *k {
+                "url" => f.url = v,
+                "body" => f.body = v,
+                "quiz" => f.quiz = v,
+                "pass_mark" => f.pass_mark = v,
+                "local_start" => f.local_start = v,
+                "timezone" => f.timezone = v,
+                "offset" => f.offset = v,
+                "required" => f.required = v,
+                _ => panic!("unknown field {k}"),
+            }
+        }
+        f
+    }
+
+    #[test]
+    fn parses_each_kind() {
+        let tr = Tr::default();
+        let v = parse(
+            LessonKind::Video,
+            &form(&[("url", "https://youtu.be/dQw4w9WgXcQ")]),
+            &tr,
+        )
+        .unwrap();
+        assert_eq!(v.url.as_deref(), Some("https://youtu.be/dQw4w9WgXcQ"));
+        assert!(v.required);
+        let d = parse(
+            LessonKind::Document,
+            &form(&[("body", "# Hi"), ("required", "")]),
+            &tr,
+        )
+        .unwrap();
+        assert!(!d.required);
+        let q = parse(LessonKind::Quiz, &form(&[("quiz", "? a\n* b\n- c")]), &tr).unwrap();
+        assert_eq!(q.pass_mark, Some(70));
+        assert!(q.quiz_json.unwrap().contains("\"correct\":0"));
+        let l = parse(
+            LessonKind::LiveSession,
+            &form(&[("local_start", "2026-06-10T18:30")]),
+            &tr,
+        )
+        .unwrap();
+        assert_eq!(l.duration_min, Some(120));
+        assert_eq!(l.timezone.as_deref(), Some("Europe/Berlin"));
+        let e = parse(
+            LessonKind::ExternalLink,
+            &form(&[("url", "javascript:alert(1)")]),
+            &tr,
+        )
+        .unwrap_err();
+        assert!(e.errors.has("url"));
+    }
+
+    #[test]
+    fn schedule_problems_are_reported_on_the_form() {
+        let tr = Tr::default();
+        let gap = parse(
+            LessonKind::Webinar,
+            &form(&[("local_start", "2026-03-29T02:30")]),
+            &tr,
+        )
+        .unwrap_err();
+        let msg = gap.errors.get("local_start");
+        assert!(
+            msg.contains("doesn't exist") && msg.contains("02:00") && msg.contains("03:00"),
+            "{msg}"
+        );
+        assert!(gap.fold.is_empty());
+        let fold = parse(
+            LessonKind::Webinar,
+            &form(&[("local_start", "2026-10-25T02:30")]),
+            &tr,
+        )
+        .unwrap_err();
+        assert_eq!(fold.fold.len(), 2);
+        let chosen = parse(
+            LessonKind::Webinar,
+            &form(&[("local_start", "2026-10-25T02:30"), ("offset", "3600")]),
+            &tr,
+        );
+        assert!(chosen.is_ok());
+    }
+
+    #[test]
+    fn videos_embed_where_possible() {
+        let yt = VideoEmbed::Iframe("https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ".into());
+        assert_eq!(
+            video_embed("https://www.youtube.com/watch?v=dQw4w9WgXcQ&t=1"),
+            yt
+        );
+        assert_eq!(video_embed("https://youtu.be/dQw4w9WgXcQ"), yt);
+        assert_eq!(video_embed("https://m.youtube.com/shorts/dQw4w9WgXcQ"), yt);
+        assert_eq!(
+            video_embed("https://www.youtube.com/watch?v=bad\"id"),
+            VideoEmbed::Link("https://www.youtube.com/watch?v=bad%22id".into())
+        );
+        assert_eq!(
+            video_embed("https://vimeo.com/76979871"),
+            VideoEmbed::Iframe("https://player.vimeo.com/video/76979871".into())
+        );
+        assert_eq!(
+            video_embed("https://cdn.example/a/talk.MP4"),
+            VideoEmbed::File("https://cdn.example/a/talk.MP4".into())
+        );
+        assert_eq!(
+            video_embed("https://example.com/page"),
+            VideoEmbed::Link("https://example.com/page".into())
+        );
+        assert_eq!(
+            video_embed("javascript:alert(1)"),
+            VideoEmbed::Link(String::new())
+        );
+    }
+
+    #[test]
+    fn session_states() {
+        assert_eq!(session_state(1000, 1, 999), SessionState::Upcoming);
+        assert_eq!(session_state(1000, 1, 1000), SessionState::Live);
+        assert_eq!(session_state(1000, 1, 61_000), SessionState::Ended);
+    }
+}

@@ -1,0 +1,182 @@
+//! Markdown for document lessons, rendered safely: raw HTML is dropped and link and image
+//! URLs are limited to http, https, mailto and relative ones. The output is the only HTML
+//! a template prints with `|safe`.
+
+use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, html};
+
+/// Renders untrusted Markdown to HTML that cannot run script.
+pub fn render(source: &str) -> String {
+    let options =
+        Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TASKLISTS;
+    let events = Parser::new_ext(source, options).filter_map(|event| match event {
+        // Raw HTML, block or inline, never reaches the page.
+        Event::Html(_) | Event::InlineHtml(_) => None,
+        Event::Start(Tag::Link {
+            link_type,
+            dest_url,
+            title,
+            id,
+        }) => Some(Event::Start(Tag::Link {
+            link_type,
+            dest_url: safe_url(dest_url),
+            title,
+            id,
+        })),
+        Event::Start(Tag::Image {
+            link_type,
+            dest_url,
+            title,
+            id,
+        }) => Some(Event::Start(Tag::Image {
+            link_type,
+            dest_url: safe_url(dest_url),
+            title,
+            id,
+        })),
+        other => Some(other),
+    });
+    let mut out = String::with_capacity(source.len() * 3 / 2);
+    html::push_html(&mut out, events);
+    out
+}
+
+fn safe_url(url: CowStr<'_>) -> CowStr<'_> {
+    if allowed_url(&url) {
+        url
+    } else {
+        CowStr::Borrowed("#")
+    }
+}
+
+/// http, https and mailto URLs, and relative ones (no scheme). Browsers ignore ASCII
+/// whitespace and control characters inside a scheme (`java\tscript:`), so we do too.
+pub fn allowed_url(url: &str) -> bool {
+    let cleaned: String = url
+        .chars()
+        .filter(|c| !c.is_ascii_whitespace() && !c.is_ascii_control())
+        .collect::<String>()
+        .to_ascii_lowercase();
+    let scheme_end = cleaned.find(':');
+    let path_start = cleaned.find(['/', '?', '#']);
+    match (scheme_end, path_start) {
+        // A colon before any slash, query or fragment: that's a scheme.
+        (Some(c), None) => scheme_ok(&cleaned[..c]),
+        (Some(c), Some(p)) if c < p => scheme_ok(&cleaned[..c]),
+        _ => !cleaned.starts_with('\\') && !cleaned.starts_with("/\\"),
+    }
+}
+
+fn scheme_ok(scheme: &str) -> bool {
+    matches!(scheme, "http" | "https" | "mailto")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_ordinary_markdown() {
+        let html = render(
+            "# Title\n\nSome *text* and [a link](https://example.com/x?a=1&b=2).\n\n- one\n- two\n",
+        );
+        assert!(html.contains("<h1>Title</h1>"));
+        assert!(html.contains("<em>text</em>"));
+        assert!(html.contains(r#"<a href="https://example.com/x?a=1&amp;b=2">a link</a>"#));
+        assert!(html.contains("<li>one</li>"));
+        let rel = render("[next](/courses/x) ![pic](img/a.png) [mail](mailto:a@b.co) [top](#top)");
+        assert!(rel.contains(r#"href="/courses/x""#));
+        assert!(rel.contains(r#"src="img/a.png""#));
+        assert!(rel.contains(r#"href="mailto:a@b.co""#));
+        assert!(rel.contains(r##"href="#top""##));
+    }
+
+    #[test]
+    fn raw_html_is_dropped() {
+        for payload in [
+            "<script>alert(1)</script>",
+            "Hello <img src=x onerror=alert(1)> world",
+            "<iframe src=\"https://evil.example\"></iframe>",
+            "<div onclick=\"alert(1)\">click</div>",
+            "<svg><script>alert(1)</script></svg>",
+            "text <a href=\"javascript:alert(1)\">x</a>",
+            "<style>body{display:none}</style>",
+        ] {
+            let html = render(payload);
+            for bad in [
+                "<script",
+                "<img",
+                "<iframe",
+                "onclick",
+                "onerror",
+                "<svg",
+                "javascript:",
+                "<style",
+                "<div",
+            ] {
+                assert!(
+                    !html.to_lowercase().contains(bad),
+                    "{payload:?} produced {html:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn dangerous_urls_are_neutralised() {
+        for payload in [
+            "[x](javascript:alert(1))",
+            "[x](JavaScript:alert(1))",
+            "[x](java\tscript:alert(1))",
+            "[x](<java script:alert(1)>)",
+            "[x](&#106;avascript:alert(1))",
+            "[x](vbscript:msgbox(1))",
+            "[x](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==)",
+            "![x](javascript:alert(1))",
+            "![x](data:image/svg+xml,<svg onload=alert(1)>)",
+            "<javascript:alert(1)>",
+            "[x][r]\n\n[r]: javascript:alert(1)",
+            "[x](\\\\evil.example/share)",
+        ] {
+            let html = render(payload).to_lowercase();
+            for attr in ["href=\"", "src=\""] {
+                for bad in ["javascript", "vbscript", "data", "\\", "java script"] {
+                    assert!(
+                        !html.contains(&format!("{attr}{bad}")),
+                        "{payload:?} produced {html:?}"
+                    );
+                }
+            }
+            assert!(!html.contains("<svg"), "{payload:?} produced {html:?}");
+        }
+    }
+
+    #[test]
+    fn text_and_attributes_are_escaped() {
+        let html = render(
+            "[a\" onmouseover=\"alert(1)](https://x.example/\"onmouseover=\"alert(1) \"t\\\"itle\")",
+        );
+        // Quotes can't close an attribute: they're percent-encoded in URLs and escaped in titles.
+        assert!(
+            html.contains(r#"href="https://x.example/%22onmouseover=%22alert(1)""#),
+            "{html}"
+        );
+        assert!(html.contains(r#"title="t&quot;itle""#), "{html}");
+        let code = render("`<b>bold</b>`\n\n    <script>x</script>\n");
+        assert!(code.contains("&lt;b&gt;"));
+        assert!(code.contains("&lt;script&gt;"));
+    }
+
+    #[test]
+    fn url_rules() {
+        assert!(allowed_url("https://example.com"));
+        assert!(allowed_url("HTTP://example.com"));
+        assert!(allowed_url("mailto:x@y.z"));
+        assert!(allowed_url("/a/b:c"));
+        assert!(allowed_url("a/b?c=d:e"));
+        assert!(allowed_url("#frag"));
+        assert!(!allowed_url("javascript:alert(1)"));
+        assert!(!allowed_url(" javascript:alert(1)"));
+        assert!(!allowed_url("ftp://x"));
+        assert!(!allowed_url("\\\\server\\share"));
+    }
+}

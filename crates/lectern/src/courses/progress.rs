@@ -1,0 +1,283 @@
+//! Enrolment and progress: which lessons a learner has completed, the course percentage
+//! (completed required lessons / required lessons), and the course's completion instant,
+//! set the first time the percentage reaches 100.
+
+use std::collections::HashSet;
+
+use super::Lesson;
+use crate::db::{Db, now_ms};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Progress {
+    pub done: i64,
+    pub total: i64,
+}
+
+impl Progress {
+    /// Whole percent, rounded down; a course without required lessons is at 0 %.
+    pub fn percent(&self) -> i64 {
+        if self.total <= 0 {
+            0
+        } else {
+            (self.done.min(self.total) * 100) / self.total
+        }
+    }
+    pub fn is_complete(&self) -> bool {
+        self.total > 0 && self.done >= self.total
+    }
+}
+
+/// Progress over `lessons` given the ids a learner completed.
+pub fn compute(lessons: &[Lesson], completed: &HashSet<i64>) -> Progress {
+    let required = lessons.iter().filter(|l| l.is_required());
+    let (mut done, mut total) = (0, 0);
+    for l in required {
+        total += 1;
+        if completed.contains(&l.id) {
+            done += 1;
+        }
+    }
+    Progress { done, total }
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Enrollment {
+    pub enrolled_at: i64,
+    pub completed_at: Option<i64>,
+}
+
+pub async fn enrollment(
+    db: &Db,
+    school_id: i64,
+    course_id: i64,
+    user_id: i64,
+) -> sqlx::Result<Option<Enrollment>> {
+    sqlx::query_as::<_, Enrollment>(
+        "SELECT enrolled_at, completed_at FROM enrollments WHERE school_id = $1 AND course_id = $2 AND user_id = $3",
+    )
+    .bind(school_id)
+    .bind(course_id)
+    .bind(user_id)
+    .fetch_optional(&db.pool)
+    .await
+}
+
+/// Enrols a learner; enrolling twice changes nothing.
+pub async fn enroll(db: &Db, school_id: i64, course_id: i64, user_id: i64) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO enrollments (school_id, course_id, user_id, enrolled_at) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (course_id, user_id) DO NOTHING",
+    )
+    .bind(school_id)
+    .bind(course_id)
+    .bind(user_id)
+    .bind(now_ms())
+    .execute(&db.pool)
+    .await?;
+    Ok(())
+}
+
+pub async fn completed_lessons(
+    db: &Db,
+    school_id: i64,
+    course_id: i64,
+    user_id: i64,
+) -> sqlx::Result<HashSet<i64>> {
+    let ids: Vec<i64> = sqlx::query_scalar(
+        "SELECT p.lesson_id FROM lesson_progress p JOIN lessons l ON l.id = p.lesson_id
+         WHERE p.school_id = $1 AND l.course_id = $2 AND p.user_id = $3",
+    )
+    .bind(school_id)
+    .bind(course_id)
+    .bind(user_id)
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(ids.into_iter().collect())
+}
+
+/// Records a lesson as completed (once) and updates the course's completion.
+pub async fn complete_lesson(
+    db: &Db,
+    school_id: i64,
+    course_id: i64,
+    lesson_id: i64,
+    user_id: i64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO lesson_progress (school_id, lesson_id, user_id, completed_at) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (lesson_id, user_id) DO NOTHING",
+    )
+    .bind(school_id)
+    .bind(lesson_id)
+    .bind(user_id)
+    .bind(now_ms())
+    .execute(&db.pool)
+    .await?;
+    refresh_completion(db, school_id, course_id, user_id).await
+}
+
+/// Sets `enrollments.completed_at` the first time every required lesson is done.
+pub async fn refresh_completion(
+    db: &Db,
+    school_id: i64,
+    course_id: i64,
+    user_id: i64,
+) -> sqlx::Result<()> {
+    let lessons = super::lessons(db, school_id, course_id).await?;
+    let done = completed_lessons(db, school_id, course_id, user_id).await?;
+    if compute(&lessons, &done).is_complete() {
+        sqlx::query(
+            "UPDATE enrollments SET completed_at = $1
+             WHERE school_id = $2 AND course_id = $3 AND user_id = $4 AND completed_at IS NULL",
+        )
+        .bind(now_ms())
+        .bind(school_id)
+        .bind(course_id)
+        .bind(user_id)
+        .execute(&db.pool)
+        .await?;
+    }
+    Ok(())
+}
+
+pub struct Attempt<'a> {
+    pub lesson_id: i64,
+    pub user_id: i64,
+    pub answers_json: &'a str,
+    pub score: i64,
+    pub passed: bool,
+}
+
+pub async fn record_attempt(db: &Db, school_id: i64, a: Attempt<'_>) -> sqlx::Result<i64> {
+    sqlx::query_scalar::<_, i64>(
+        "INSERT INTO quiz_attempts (school_id, lesson_id, user_id, answers_json, score, passed, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+    )
+    .bind(school_id)
+    .bind(a.lesson_id)
+    .bind(a.user_id)
+    .bind(a.answers_json)
+    .bind(a.score)
+    .bind(i64::from(a.passed))
+    .bind(now_ms())
+    .fetch_one(&db.pool)
+    .await
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AttemptSummary {
+    pub attempts: i64,
+    pub best: Option<i64>,
+}
+
+pub async fn attempts(
+    db: &Db,
+    school_id: i64,
+    lesson_id: i64,
+    user_id: i64,
+) -> sqlx::Result<AttemptSummary> {
+    sqlx::query_as::<_, AttemptSummary>(
+        "SELECT COUNT(*) AS attempts, MAX(score) AS best FROM quiz_attempts
+         WHERE school_id = $1 AND lesson_id = $2 AND user_id = $3",
+    )
+    .bind(school_id)
+    .bind(lesson_id)
+    .bind(user_id)
+    .fetch_one(&db.pool)
+    .await
+}
+
+/// One row of "My courses".
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct MyCourse {
+    pub slug: String,
+    pub title: String,
+    pub cover_url: Option<String>,
+    pub completed_at: Option<i64>,
+    pub total: i64,
+    pub done: i64,
+}
+
+impl MyCourse {
+    pub fn progress(&self) -> Progress {
+        Progress {
+            done: self.done,
+            total: self.total,
+        }
+    }
+    pub fn cover(&self) -> &str {
+        self.cover_url.as_deref().unwrap_or_default()
+    }
+}
+
+pub async fn my_courses(db: &Db, school_id: i64, user_id: i64) -> sqlx::Result<Vec<MyCourse>> {
+    sqlx::query_as::<_, MyCourse>(
+        "SELECT c.slug, c.title, c.cover_url, e.completed_at,
+             (SELECT COUNT(*) FROM lessons l WHERE l.course_id = c.id AND l.required = 1) AS total,
+             (SELECT COUNT(*) FROM lesson_progress p JOIN lessons l ON l.id = p.lesson_id
+                WHERE l.course_id = c.id AND l.required = 1 AND p.user_id = e.user_id) AS done
+         FROM enrollments e JOIN courses c ON c.id = e.course_id
+         WHERE e.school_id = $1 AND e.user_id = $2 AND c.status = 'published'
+         ORDER BY e.enrolled_at DESC, c.id DESC",
+    )
+    .bind(school_id)
+    .bind(user_id)
+    .fetch_all(&db.pool)
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::courses::LessonKind;
+
+    fn lesson(id: i64, required: bool) -> Lesson {
+        Lesson {
+            id,
+            course_id: 1,
+            position: id,
+            kind: LessonKind::Document,
+            title: format!("L{id}"),
+            required: i64::from(required),
+            body: String::new(),
+            url: None,
+            quiz_json: None,
+            pass_mark: None,
+            starts_at: None,
+            timezone: None,
+            local_start: None,
+            duration_min: None,
+        }
+    }
+
+    #[test]
+    fn percentage_counts_required_lessons_only() {
+        let lessons = [
+            lesson(1, true),
+            lesson(2, true),
+            lesson(3, false),
+            lesson(4, true),
+        ];
+        let none = compute(&lessons, &HashSet::new());
+        assert_eq!((none.done, none.total, none.percent()), (0, 3, 0));
+        let optional_only = compute(&lessons, &HashSet::from([3]));
+        assert_eq!(optional_only.percent(), 0);
+        let one = compute(&lessons, &HashSet::from([1, 3]));
+        assert_eq!(one.percent(), 33);
+        assert!(!one.is_complete());
+        let all = compute(&lessons, &HashSet::from([1, 2, 4]));
+        assert_eq!(all.percent(), 100);
+        assert!(all.is_complete());
+        // Ids of deleted or foreign lessons don't count.
+        let stray = compute(&lessons, &HashSet::from([1, 99]));
+        assert_eq!(stray.done, 1);
+    }
+
+    #[test]
+    fn empty_courses_are_never_complete() {
+        let p = compute(&[lesson(1, false)], &HashSet::from([1]));
+        assert_eq!(p.percent(), 0);
+        assert!(!p.is_complete());
+        assert_eq!(Progress { done: 5, total: 3 }.percent(), 100);
+    }
+}
