@@ -5,6 +5,12 @@
 mod support;
 
 mod accounts;
+mod browser;
+mod browser_courses;
+mod cli;
 mod courses;
+mod jobs;
 mod ops;
+mod schema;
+mod security;
 mod zoom_connection;
