@@ -23,6 +23,7 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// `None` when the server has no Zoom credentials.
     pub zoom: Option<ZoomRuntime>,
+    pub schools: Arc<crate::schools::HostCache>,
 }
 
 impl AppState {
@@ -30,6 +31,7 @@ impl AppState {
         let mailer = Mailer::new(&config)?;
         let zoom = ZoomRuntime::new(&config)?;
         Ok(AppState {
+            schools: Arc::default(),
             zoom,
             config: Arc::new(config),
             db,
