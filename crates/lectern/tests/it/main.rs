@@ -1,5 +1,5 @@
 //! Lectern's one integration-test binary. `support` starts the real app; every test below
-//! runs on SQLite and on PostgreSQL (`db_test!`). See crates/lectern/TESTING.md.
+//! runs on SQLite and on PostgreSQL (`db_test!`). See docs/TESTING.md.
 
 #[macro_use]
 mod support;
