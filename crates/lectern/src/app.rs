@@ -23,6 +23,7 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// `None` when the server has no Zoom credentials.
     pub zoom: Option<ZoomRuntime>,
+    pub schools: Arc<crate::schools::HostCache>,
 }
 
 impl AppState {
@@ -30,6 +31,7 @@ impl AppState {
         let mailer = Mailer::new(&config)?;
         let zoom = ZoomRuntime::new(&config)?;
         Ok(AppState {
+            schools: Arc::default(),
             zoom,
             config: Arc::new(config),
             db,
@@ -79,16 +81,45 @@ pub fn router(state: AppState) -> Router {
             crate::ops::metrics::track,
         ))
         .layer(RequestBodyLimitLayer::new(web::context::MAX_BODY))
-        .layer(
-            TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
-                // Only method and path: query strings may carry reset tokens.
-                tracing::info_span!("http", method = %req.method(), path = %req.uri().path())
-            }),
-        )
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
+            // Only method and path (query strings may carry tokens), with secret path
+            // segments such as reset tokens masked.
+            tracing::info_span!("http", method = %req.method(), path = %loggable_path(req.uri().path()))
+        }))
         .layer(CatchPanicLayer::new())
         .with_state(state)
 }
 
+/// Path prefixes whose next segment is a secret (a bearer token in the URL).
+const SECRET_PATH_PREFIXES: &[&str] = &["/password/reset/"];
+
+/// The request path as it may appear in logs: the segment after a secret prefix is masked.
+pub fn loggable_path(path: &str) -> std::borrow::Cow<'_, str> {
+    for prefix in SECRET_PATH_PREFIXES {
+        if let Some(rest) = path.strip_prefix(prefix) {
+            let tail = rest.find('/').map(|i| &rest[i..]).unwrap_or("");
+            return format!("{prefix}<redacted>{tail}").into();
+        }
+    }
+    path.into()
+}
+
 async fn not_found() -> AppError {
     AppError::NotFound
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn secret_path_segments_are_masked() {
+        assert_eq!(
+            super::loggable_path("/password/reset/abc123"),
+            "/password/reset/<redacted>"
+        );
+        assert_eq!(
+            super::loggable_path("/password/reset/abc/x"),
+            "/password/reset/<redacted>/x"
+        );
+        assert_eq!(super::loggable_path("/signin"), "/signin");
+    }
 }

@@ -168,10 +168,16 @@ async fn prepare_schema(db: &Db, migrate: bool) -> anyhow::Result<()> {
         .map(|m| m.version)
         .max()
         .unwrap_or(0);
-    let current: Option<i64> = sqlx::query_scalar("SELECT MAX(version) FROM lectern_migrations")
-        .fetch_one(&db.pool)
-        .await
-        .unwrap_or(None);
+    let current: Option<i64> =
+        match sqlx::query_scalar("SELECT MAX(version) FROM lectern_migrations")
+            .fetch_one(&db.pool)
+            .await
+        {
+            Ok(v) => v,
+            // No migrations table yet: a fresh database.
+            Err(sqlx::Error::Database(e)) if e.message().contains("does not exist") => None,
+            Err(e) => anyhow::bail!("cannot read the database schema version: {e}"),
+        };
     if current.unwrap_or(0) < latest {
         anyhow::bail!(
             "the database schema is not up to date: run `lectern migrate` (or `lectern serve --migrate`)"
@@ -181,7 +187,8 @@ async fn prepare_schema(db: &Db, migrate: bool) -> anyhow::Result<()> {
 }
 
 async fn admin(db: &Db, cmd: AdminCommand) -> anyhow::Result<()> {
-    db.migrate().await.ok();
+    // Same rule as `serve`: SQLite migrates itself, PostgreSQL must be migrated first.
+    prepare_schema(db, false).await?;
     match cmd {
         AdminCommand::CreateSchool {
             name,

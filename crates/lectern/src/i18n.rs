@@ -202,4 +202,70 @@ mod tests {
             "keys missing from locales/en-US: {missing:#?}"
         );
     }
+
+    /// Message ids and the `$variables` each uses, from every .ftl file of a language.
+    fn messages_with_vars(lang: &str) -> Vec<(String, Vec<String>)> {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("locales")
+            .join(lang);
+        let mut out: Vec<(String, Vec<String>)> = Vec::new();
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_none_or(|x| x != "ftl") {
+                continue;
+            }
+            let mut in_message = false;
+            for line in std::fs::read_to_string(&path).unwrap().lines() {
+                if !line.starts_with(['#', ' ', '\t', '.', '-']) && line.contains(" =") {
+                    out.push((
+                        line.split(" =").next().unwrap().trim().to_string(),
+                        Vec::new(),
+                    ));
+                    in_message = true;
+                } else if line.trim().is_empty() {
+                    continue; // blank lines may sit inside a multi-line message
+                } else if !line.starts_with([' ', '\t']) {
+                    in_message = false;
+                    continue;
+                }
+                if in_message {
+                    let vars = &mut out.last_mut().unwrap().1;
+                    for part in line.split('$').skip(1) {
+                        let v: String = part
+                            .chars()
+                            .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == '-')
+                            .collect();
+                        if !v.is_empty() && !vars.contains(&v) {
+                            vars.push(v);
+                        }
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// Every English message in EVERY .ftl file formats without Fluent errors when given its
+    /// variables (a broken message shows "Unknown localization key" on the page).
+    #[test]
+    fn every_english_message_formats() {
+        let en = messages_with_vars("en-US");
+        assert!(en.len() > 50, "{} English messages", en.len());
+        let mut seen = std::collections::HashSet::new();
+        let tr = Tr::new("en-US");
+        for (id, vars) in &en {
+            assert!(
+                seen.insert(id.clone()),
+                "{id} is defined twice in locales/en-US"
+            );
+            let args: HashMap<Cow<'static, str>, FluentValue<'_>> = vars
+                .iter()
+                .map(|v| (Cow::Owned(v.clone()), FluentValue::from("x")))
+                .collect();
+            assert!(
+                LOCALES.try_lookup_with_args(&tr.lang, id, &args).is_some(),
+                "en-US: {id} does not format with {vars:?}"
+            );
+        }
+    }
 }

@@ -112,3 +112,4 @@ teach-add-instructor = Add an instructor by e-mail
 teach-add = Add
 teach-instructor-not-found = No instructor or admin in this school has that e-mail address.
 teach-markdown-hint = You can use Markdown: **bold**, *italic*, [links](https://example.com), lists and headings.
+lesson-host-not-in-zoom = { $email } is not a user of the school's Zoom account, so Zoom can't create meetings for them. Ask a Zoom admin to add this address to the account, or let an instructor who is in it schedule the session.

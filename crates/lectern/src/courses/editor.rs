@@ -12,6 +12,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 
+use super::LessonHost;
 use super::lessons::{self, LessonForm, Rejected};
 use super::routes::parse_id;
 use super::schedule::OffsetChoice;
@@ -19,6 +20,7 @@ use super::{Course, CourseFields, Instructor, Lesson, LessonKind, Move};
 use crate::app::AppState;
 use crate::schools::routes::valid_http_url;
 use crate::web::{AppError, AppResult, Ctx, FieldErrors, Form, render};
+use crate::zoom_connection::hosts::{self, HostError};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -393,12 +395,20 @@ async fn create_lesson(
 ) -> AppResult<Response> {
     let course = managed_course(&state, &ctx, &id).await?;
     let kind = parse_kind(&q)?;
-    match lessons::parse(kind, &form, &ctx.tr) {
-        Ok(record) => {
-            super::insert_lesson(&state.db, ctx.school.id, course.id, &record).await?;
+    let parsed = lessons::parse(kind, &form, &ctx.tr);
+    let host = match &parsed {
+        Ok(_) => live_host(&state, &ctx, kind).await,
+        Err(_) => Ok(None),
+    };
+    match (parsed, host) {
+        (Ok(record), Ok(host)) => {
+            let id = super::insert_lesson(&state.db, ctx.school.id, course.id, &record).await?;
+            super::set_lesson_host(&state.db, ctx.school.id, id, host.as_ref()).await?;
             Ok(Redirect::to(&format!("/teach/courses/{}", course.id)).into_response())
         }
-        Err(r) => LessonEditorPage::new(ctx, course, kind, None, form).rejected(r),
+        (Err(r), _) | (_, Err(r)) => {
+            LessonEditorPage::new(ctx, course, kind, None, form).rejected(r)
+        }
     }
 }
 
@@ -438,13 +448,54 @@ async fn save_lesson(
     Form(form): Form<LessonForm>,
 ) -> AppResult<Response> {
     let (course, lesson) = managed_lesson(&state, &ctx, &id, &lesson_id).await?;
-    match lessons::parse(lesson.kind, &form, &ctx.tr) {
-        Ok(record) => {
+    let parsed = lessons::parse(lesson.kind, &form, &ctx.tr);
+    let host = match &parsed {
+        Ok(_) => live_host(&state, &ctx, lesson.kind).await,
+        Err(_) => Ok(None),
+    };
+    match (parsed, host) {
+        (Ok(record), Ok(host)) => {
             super::update_lesson(&state.db, ctx.school.id, course.id, lesson.id, &record).await?;
+            super::set_lesson_host(&state.db, ctx.school.id, lesson.id, host.as_ref()).await?;
             Ok(Redirect::to(&format!("/teach/courses/{}", course.id)).into_response())
         }
-        Err(r) => {
+        (Err(r), _) | (_, Err(r)) => {
             LessonEditorPage::new(ctx, course, lesson.kind, Some(lesson.id), form).rejected(r)
+        }
+    }
+}
+
+/// The Zoom host of a live lesson saved by the current user (Z9): checked now, so that a
+/// host who is not in the school's Zoom account is refused with a clear message. Without a
+/// connection the lesson saves hostless; the host is resolved when the session starts.
+async fn live_host(
+    state: &AppState,
+    ctx: &Ctx,
+    kind: LessonKind,
+) -> Result<Option<LessonHost>, Rejected> {
+    if !kind.is_scheduled() {
+        return Ok(None);
+    }
+    let Some(user) = ctx.user.as_ref() else {
+        return Ok(None);
+    };
+    match hosts::resolve(state, ctx.school.id, user.id, &user.email).await {
+        Ok(host) => Ok(Some(LessonHost {
+            user_id: user.id,
+            host,
+        })),
+        Err(HostError::NotInAccount { email }) => {
+            let mut errors = FieldErrors::default();
+            errors.add("host", ctx.t1("lesson-host-not-in-zoom", "email", email));
+            Err(Rejected {
+                errors,
+                fold: Vec::new(),
+            })
+        }
+        Err(HostError::NotConnected) => Ok(None),
+        Err(e) => {
+            tracing::warn!(error = %e, "could not check the Zoom host; it will be resolved at Start");
+            Ok(None)
         }
     }
 }

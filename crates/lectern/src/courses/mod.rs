@@ -415,6 +415,33 @@ pub async fn insert_lesson(
     .await
 }
 
+/// Who hosts a live lesson: the Lectern user who scheduled it and their Zoom host.
+pub struct LessonHost {
+    pub user_id: i64,
+    pub host: crate::zoom_connection::hosts::Host,
+}
+
+pub async fn set_lesson_host(
+    db: &Db,
+    school_id: i64,
+    lesson_id: i64,
+    host: Option<&LessonHost>,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE lessons SET host_user_id = $1, zoom_connection_id = $2, zoom_host_id = $3, zoom_host_email = $4
+         WHERE school_id = $5 AND id = $6",
+    )
+    .bind(host.map(|h| h.user_id))
+    .bind(host.map(|h| h.host.connection_id))
+    .bind(host.map(|h| h.host.zoom_user_id.clone()))
+    .bind(host.map(|h| h.host.zoom_email.clone()))
+    .bind(school_id)
+    .bind(lesson_id)
+    .execute(&db.pool)
+    .await?;
+    Ok(())
+}
+
 pub async fn update_lesson(
     db: &Db,
     school_id: i64,

@@ -128,15 +128,21 @@ async fn course_page(
 ) -> AppResult<Html<String>> {
     let db = &state.db;
     let (course, manager) = visible_course(db, &ctx, &slug).await?;
-    let lessons = super::lessons(db, ctx.school.id, course.id).await?;
-    let instructors = super::instructors(db, ctx.school.id, course.id).await?;
-    let (enrollment, done) = match &ctx.user {
-        Some(u) => (
-            progress::enrollment(db, ctx.school.id, course.id, u.id).await?,
-            progress::completed_lessons(db, ctx.school.id, course.id, u.id).await?,
-        ),
-        None => (None, HashSet::new()),
+    // A whole class opens this page at once: the four reads go out together.
+    let learner = async {
+        match &ctx.user {
+            Some(u) => tokio::try_join!(
+                progress::enrollment(db, ctx.school.id, course.id, u.id),
+                progress::completed_lessons(db, ctx.school.id, course.id, u.id),
+            ),
+            None => Ok((None, HashSet::new())),
+        }
     };
+    let (lessons, instructors, (enrollment, done)) = tokio::try_join!(
+        super::lessons(db, ctx.school.id, course.id),
+        super::instructors(db, ctx.school.id, course.id),
+        learner,
+    )?;
     let progress = progress::compute(&lessons, &done);
     let continue_url = lessons
         .iter()

@@ -24,8 +24,13 @@ pub const MIGRATIONS_SQLITE: &[Migration] = &[
     },
     Migration {
         version: 3,
+        name: "lesson_host",
+        sql: include_str!("../../migrations/sqlite/0003_lesson_host.sql"),
+    },
+    Migration {
+        version: 4,
         name: "live",
-        sql: include_str!("../../migrations/sqlite/0003_live.sql"),
+        sql: include_str!("../../migrations/sqlite/0004_live.sql"),
     },
 ];
 
@@ -42,8 +47,13 @@ pub const MIGRATIONS_POSTGRES: &[Migration] = &[
     },
     Migration {
         version: 3,
+        name: "lesson_host",
+        sql: include_str!("../../migrations/postgres/0003_lesson_host.sql"),
+    },
+    Migration {
+        version: 4,
         name: "live",
-        sql: include_str!("../../migrations/postgres/0003_live.sql"),
+        sql: include_str!("../../migrations/postgres/0004_live.sql"),
     },
 ];
 

@@ -3,6 +3,10 @@
 
 pub mod routes;
 
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
 use crate::db::{Db, flag, now_ms};
 
 #[derive(Clone, Debug, sqlx::FromRow)]
@@ -30,6 +34,44 @@ pub struct NewSchool<'a> {
     pub slug: &'a str,
     pub name: &'a str,
     pub is_default: bool,
+}
+
+/// Every request needs its school; this short-lived per-instance cache saves two queries
+/// per request. Changes made on this instance clear it at once; another instance sees a
+/// branding or domain change within `TTL`.
+#[derive(Default)]
+pub struct HostCache {
+    map: Mutex<HashMap<String, (Instant, School)>>,
+}
+
+impl HostCache {
+    const TTL: Duration = Duration::from_secs(5);
+
+    pub async fn school_for(&self, db: &Db, host: &str) -> sqlx::Result<Option<School>> {
+        let key = normalize_host(host);
+        if let Some((at, s)) = self.lock().get(&key)
+            && at.elapsed() < Self::TTL
+        {
+            return Ok(Some(s.clone()));
+        }
+        let found = for_host(db, &key).await?;
+        if let Some(s) = &found {
+            let mut map = self.lock();
+            if map.len() > 10_000 {
+                map.clear(); // unbounded Host headers must not grow memory
+            }
+            map.insert(key, (Instant::now(), s.clone()));
+        }
+        Ok(found)
+    }
+
+    pub fn clear(&self) {
+        self.lock().clear();
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, (Instant, School)>> {
+        self.map.lock().unwrap_or_else(|p| p.into_inner())
+    }
 }
 
 /// Finds the school for a request host (port stripped), falling back to the default school.

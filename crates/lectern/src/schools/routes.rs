@@ -111,6 +111,7 @@ async fn save_settings(
         },
     )
     .await?;
+    state.schools.clear();
     Ok(Redirect::to("/admin/school").into_response())
 }
 
@@ -142,6 +143,7 @@ async fn add_domain(
     } else if !super::add_domain(&state.db, ctx.school.id, &host).await? {
         ctx.t("domain-taken")
     } else {
+        state.schools.clear();
         return Ok(Redirect::to("/admin/school").into_response());
     };
     let s = &ctx.school;
@@ -174,6 +176,7 @@ async fn remove_domain(
 ) -> AppResult<Redirect> {
     ctx.require_admin()?;
     super::remove_domain(&state.db, ctx.school.id, &form.host).await?;
+    state.schools.clear();
     Ok(Redirect::to("/admin/school"))
 }
 

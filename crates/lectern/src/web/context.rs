@@ -16,7 +16,7 @@ use crate::accounts::{User, sessions};
 use crate::app::AppState;
 use crate::crypto::{ct_eq, random_token};
 use crate::i18n::Tr;
-use crate::schools::{self, School};
+use crate::schools::School;
 
 /// Largest request body we read (forms, JSON). Bigger bodies get 413.
 pub const MAX_BODY: usize = 1024 * 1024;
@@ -152,7 +152,7 @@ async fn build(state: &AppState, req: Request) -> Result<(Ctx, Request, bool), B
         .and_then(|h| h.to_str().ok())
         .unwrap_or_default()
         .to_string();
-    let school = match schools::for_host(&state.db, &host).await {
+    let school = match state.schools.school_for(&state.db, &host).await {
         Ok(Some(s)) => s,
         Ok(None) => {
             return Err((

@@ -124,16 +124,15 @@ pub fn missing(granted: &[&str]) -> Vec<&'static str> {
         .collect()
 }
 
-/// Account-level grants let any user of the Zoom account host (multi-host, seed 003).
+/// Account-level grants let any user of the Zoom account host (multi-host, seed 003): we
+/// must be able to list the account's users and to create meetings for them.
 pub fn account_level(granted: &[&str]) -> bool {
-    granted.iter().any(|s| {
-        matches!(
-            *s,
-            "user:read:admin" | "user:read:user:admin" | "user:read:list_users:admin"
-        )
-    }) && granted
+    granted
         .iter()
-        .any(|s| s.starts_with("meeting:write") && s.ends_with(":admin"))
+        .any(|s| matches!(*s, "user:read:admin" | "user:read:list_users:admin"))
+        && granted
+            .iter()
+            .any(|s| matches!(*s, "meeting:write:admin" | "meeting:write:meeting:admin"))
 }
 
 #[cfg(test)]
@@ -167,9 +166,13 @@ mod tests {
     fn admin_scopes_mean_account_level() {
         assert!(account_level(&["user:read:admin", "meeting:write:admin"]));
         assert!(account_level(&[
-            "user:read:user:admin",
+            "user:read:list_users:admin",
             "meeting:write:meeting:admin"
         ]));
+        assert!(
+            !account_level(&["user:read:user:admin", "meeting:write:meeting:admin"]),
+            "cannot list users"
+        );
         assert!(!account_level(&["user:read:user", "meeting:write:meeting"]));
     }
 }

@@ -297,28 +297,50 @@ db_test!(
     }
 );
 
-db_test!(language_comes_from_accept_language, |app| async move {
-    let c = app.client();
-    let lang = |accept: &'static str| {
-        let c = c.clone();
-        async move {
+db_test!(
+    language_comes_from_accept_language_then_profile,
+    |app| async move {
+        async fn page(c: &TestClient, accept: &str) -> (String, String) {
             let r = c
                 .send(
                     c.request(reqwest::Method::GET, "/signin")
                         .header("accept-language", accept),
                 )
                 .await;
-            r.attr("html", "lang").unwrap_or_default()
+            (
+                r.attr("html", "lang").unwrap_or_default(),
+                r.texts("h1").join(""),
+            )
         }
-    };
-    // Only en-US ships today; every preference negotiates to a shipped language.
-    let supported = lectern::i18n::supported();
-    for accept in ["en-GB,en;q=0.8", "fr-CH, fr;q=0.9, *;q=0.5", "xx"] {
-        let got = lang(accept).await;
-        assert!(supported.contains(&got), "{accept} -> {got}");
+        let c = app.client();
+        assert_eq!(
+            page(&c, "de-DE,de;q=0.9,en;q=0.5").await,
+            ("de".to_string(), "Anmelden".to_string())
+        );
+        assert_eq!(page(&c, "fr;q=0.5, de;q=0.9").await.0, "de");
+        assert_eq!(
+            page(&c, "en-GB,en;q=0.8").await,
+            ("en-US".to_string(), "Sign in".to_string())
+        );
+        assert_eq!(page(&c, "xx").await.0, "en-US");
+
+        // The profile's language wins over the browser's.
+        let s = app.signed_in(&app.student).await;
+        assert_eq!(page(&s, "de").await.0, "de");
+        s.post_form(
+            "/profile",
+            &[
+                ("display_name", "Sam Student"),
+                ("email", &app.student.email),
+                ("timezone", "UTC"),
+                ("language", "en-US"),
+            ],
+        )
+        .await
+        .assert_redirect_to("/profile");
+        assert_eq!(page(&s, "de").await.0, "en-US");
     }
-    assert_eq!(lang("en-GB,en;q=0.8").await, "en-US");
-});
+);
 
 /// Requests a reset for `email` and returns the link from the delivered e-mail.
 async fn request_reset_via_smtp(app: &crate::support::TestApp, email: &str, nth: usize) -> String {

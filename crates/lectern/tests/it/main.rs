@@ -1,11 +1,17 @@
 //! Lectern's one integration-test binary. `support` starts the real app; every test below
-//! runs on SQLite and on PostgreSQL (`db_test!`). See crates/lectern/TESTING.md.
+//! runs on SQLite and on PostgreSQL (`db_test!`). See docs/TESTING.md.
 
 #[macro_use]
 mod support;
 
 mod accounts;
+mod browser;
+mod browser_courses;
+mod cli;
 mod courses;
+mod jobs;
 mod live;
 mod ops;
+mod schema;
+mod security;
 mod zoom_connection;

@@ -819,3 +819,134 @@ async fn trace_logs_contain_no_tokens() {
         assert!(!logs.contains(secret), "a secret appeared in the logs");
     }
 }
+
+/// Creates a course as `c` (an instructor) and returns its id.
+async fn course_of(c: &crate::support::TestClient, title: &str) -> i64 {
+    let r = c
+        .post_form(
+            "/teach/courses/new",
+            &[("title", title), ("description", ""), ("cover_url", "")],
+        )
+        .await;
+    r.assert_redirect_to("/teach/courses/");
+    r.location()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+fn live_fields(title: &str) -> Vec<(&str, &str)> {
+    vec![
+        ("title", title),
+        ("local_start", "2030-05-06T18:00"),
+        ("timezone", "Europe/Berlin"),
+        ("duration", "90"),
+    ]
+}
+
+db_test!(
+    account_level_connection_checks_hosts_when_lessons_are_saved,
+    builder
+        | b
+        | async move {
+            let zoom = ZoomFixture::start().await;
+            let app = zoom.configure(b).start().await;
+            let mut scopes: Vec<String> = lectern::zoom_connection::scopes::needed()
+                .iter()
+                .map(|s| s.to_string())
+                .collect();
+            scopes.extend([
+                "user:read:list_users:admin".to_string(),
+                "meeting:write:meeting:admin".to_string(),
+            ]);
+            zoom.register(&app, Some(scopes));
+            let admin = app.signed_in(&app.admin).await;
+            zoom.connect(&admin, "school").await.assert_status(200);
+            assert!(school_connection(&app).await.account_level());
+
+            // An instructor who is a user of the Zoom account hosts their own lesson.
+            let teacher = app.signed_in(&app.instructor).await;
+            let course = course_of(&teacher, "Hosted").await;
+            let path = format!("/teach/courses/{course}/lessons/new?kind=live_session");
+            teacher
+                .post_form(&path, &live_fields("Kick-off"))
+                .await
+                .assert_redirect_to(&format!("/teach/courses/{course}"));
+            let (host_user, zoom_host): (Option<i64>, Option<String>) = sqlx::query_as(
+                "SELECT host_user_id, zoom_host_id FROM lessons WHERE title = 'Kick-off'",
+            )
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+            assert_eq!(
+                host_user,
+                Some(app.instructor.id),
+                "last Zoom error: {:?}",
+                school_connection(&app).await.last_error
+            );
+            assert_eq!(zoom_host.as_deref(), Some(zoom.zoom_user.as_str()));
+
+            // One who is not gets a clear message, and nothing is saved.
+            let outsider = app
+                .create_user(
+                    app.school.id,
+                    "outsider@test.example",
+                    "Otto Outsider",
+                    lectern::accounts::Role::Instructor,
+                )
+                .await;
+            let other = app.signed_in(&outsider).await;
+            let course = course_of(&other, "Not hosted").await;
+            let path = format!("/teach/courses/{course}/lessons/new?kind=webinar");
+            let r = other.post_form(&path, &live_fields("Refused")).await;
+            r.assert_status(422);
+            let msg = r.texts("#host-error").join(" ");
+            assert!(
+                msg.contains("outsider@test.example is not a user of the school's Zoom account"),
+                "{msg}"
+            );
+            assert_eq!(r.input("title").as_deref(), Some("Refused"));
+            assert_eq!(
+                count(&app, "SELECT COUNT(*) FROM lessons WHERE title = 'Refused'").await,
+                0
+            );
+        }
+);
+
+db_test!(
+    user_level_connection_hosts_every_meeting_with_the_connected_user,
+    builder
+        | b
+        | async move {
+            let (app, zoom) = connected_app(b).await;
+            assert!(!school_connection(&app).await.account_level());
+            let outsider = app
+                .create_user(
+                    app.school.id,
+                    "outsider@test.example",
+                    "Otto Outsider",
+                    lectern::accounts::Role::Instructor,
+                )
+                .await;
+            let other = app.signed_in(&outsider).await;
+            let course = course_of(&other, "Shared host").await;
+            let path = format!("/teach/courses/{course}/lessons/new?kind=live_session");
+            other
+                .post_form(&path, &live_fields("Shared"))
+                .await
+                .assert_redirect_to(&format!("/teach/courses/{course}"));
+            let zoom_host: Option<String> =
+                sqlx::query_scalar("SELECT zoom_host_id FROM lessons WHERE title = 'Shared'")
+                    .fetch_one(&app.db.pool)
+                    .await
+                    .unwrap();
+            assert_eq!(
+                zoom_host.as_deref(),
+                Some(zoom.zoom_user.as_str()),
+                "the connected Zoom user hosts"
+            );
+        }
+);

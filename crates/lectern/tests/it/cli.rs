@@ -1,0 +1,316 @@
+//! The `lectern` binary: configuration errors, migrate/serve, SIGTERM, and what it logs.
+
+use std::time::Duration;
+
+use crate::support::bin::{self, Proc, lectern};
+use crate::support::{DbKind, TestClient, TestDb};
+
+fn key() -> String {
+    lectern::config::generate_secret_key()
+}
+
+#[tokio::test]
+async fn bad_configuration_is_one_line_and_exit_code_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}/x.db", dir.path().display());
+    let cases: Vec<(Vec<(&str, String)>, &str)> = vec![
+        (
+            vec![("LECTERN_SECRET_KEY", "not-base64!".into())],
+            "LECTERN_SECRET_KEY",
+        ),
+        (
+            vec![("LECTERN_SECRET_KEY", "c2hvcnQ=".into())],
+            "LECTERN_SECRET_KEY",
+        ),
+        (vec![], "LECTERN_SECRET_KEY"),
+        (
+            vec![
+                ("LECTERN_SECRET_KEY", key()),
+                ("LECTERN_BIND", "nowhere".into()),
+            ],
+            "LECTERN_BIND",
+        ),
+        (
+            vec![
+                ("LECTERN_SECRET_KEY", key()),
+                ("DATABASE_URL", "mysql://x".into()),
+            ],
+            "DATABASE_URL",
+        ),
+        (
+            vec![
+                ("LECTERN_SECRET_KEY", key()),
+                ("SMTP_URL", "http://x".into()),
+            ],
+            "SMTP_URL",
+        ),
+        (
+            vec![("LECTERN_SECRET_KEY", key()), ("LECTERN_LOG", "[[[".into())],
+            "LECTERN_LOG",
+        ),
+    ];
+    for (env, var) in cases {
+        for sub in ["serve", "migrate", "worker"] {
+            let mut cmd = lectern(&[sub]);
+            cmd.env("DATABASE_URL", &db).env("RUST_BACKTRACE", "1");
+            for (k, v) in &env {
+                cmd.env(k, v);
+            }
+            let out = bin::run(cmd).await;
+            assert_eq!(out.code, Some(2), "{sub} with bad {var}: {}", out.stderr);
+            let lines: Vec<&str> = out
+                .stderr
+                .lines()
+                .filter(|l| !l.trim().is_empty())
+                .collect();
+            assert_eq!(
+                lines.len(),
+                1,
+                "{sub} with bad {var}: expected one line, got:\n{}",
+                out.stderr
+            );
+            assert!(
+                lines[0].contains(var),
+                "{sub}: {:?} does not name {var}",
+                lines[0]
+            );
+            assert!(
+                !out.stderr.contains("panicked") && !out.stderr.contains("backtrace"),
+                "{}",
+                out.stderr
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn help_is_useful() {
+    for args in [
+        vec!["--help"],
+        vec!["serve", "--help"],
+        vec!["admin", "create-user", "--help"],
+    ] {
+        let out = bin::run(lectern(&args)).await;
+        assert_eq!(out.code, Some(0), "{args:?}");
+        assert!(out.stdout.len() > 100, "{args:?}: {}", out.stdout);
+    }
+}
+
+/// Env for `serve` on `db` at a free port; returns (env, base URL).
+fn serve_env(db: &TestDb) -> (Vec<(&'static str, String)>, String) {
+    let port = bin::free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let env = vec![
+        ("LECTERN_SECRET_KEY", key()),
+        ("DATABASE_URL", db.url.clone()),
+        ("LECTERN_BIND", format!("127.0.0.1:{port}")),
+        ("LECTERN_BASE_URL", base.clone()),
+    ];
+    (env, base)
+}
+
+fn cmd(args: &[&str], env: &[(&'static str, String)]) -> std::process::Command {
+    let mut c = lectern(args);
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    c
+}
+
+db_test!(
+    serve_needs_migrate_on_postgres_and_migrates_sqlite_itself,
+    builder
+        | b
+        | async move {
+            let db = TestDb::new(b.kind()).await;
+            let (env, base) = serve_env(&db);
+            if b.kind() == DbKind::Postgres {
+                let out = bin::run(cmd(&["serve"], &env)).await;
+                assert_eq!(
+                    out.code,
+                    Some(2),
+                    "serve on an unmigrated PostgreSQL must refuse: {}",
+                    out.stderr
+                );
+                let last = out.stderr.lines().last().unwrap_or_default();
+                assert!(last.contains("lectern migrate"), "{last}");
+                let out = bin::run(cmd(&["migrate"], &env)).await;
+                assert_eq!(out.code, Some(0), "{}", out.stderr);
+                let n = lectern::db::MIGRATIONS_POSTGRES.len();
+                assert!(
+                    out.stdout.contains(&format!("applied {n} migration")),
+                    "{}",
+                    out.stdout
+                );
+                let again = bin::run(cmd(&["migrate"], &env)).await;
+                assert!(
+                    again.stdout.contains("applied 0 migration"),
+                    "idempotent: {}",
+                    again.stdout
+                );
+            }
+            // Create a school and a user from the shell, then serve and sign in.
+            let out = bin::run(cmd(
+                &[
+                    "admin",
+                    "create-school",
+                    "--name",
+                    "Shell School",
+                    "--slug",
+                    "shell",
+                    "--default",
+                ],
+                &env,
+            ))
+            .await;
+            assert_eq!(out.code, Some(0), "{}", out.stderr);
+            let mut c = cmd(
+                &[
+                    "admin",
+                    "create-user",
+                    "--school",
+                    "shell",
+                    "--email",
+                    "a@shell.test",
+                    "--name",
+                    "Shell Admin",
+                    "--role",
+                    "admin",
+                ],
+                &env,
+            );
+            c.env("LECTERN_NEW_PASSWORD", "shell password 1");
+            let out = bin::run(c).await;
+            assert_eq!(out.code, Some(0), "{}", out.stderr);
+
+            let mut p = Proc::spawn(cmd(&["serve"], &env));
+            p.wait_ready(&base).await;
+            let client = TestClient::new(&base);
+            client.get("/readyz").await.assert_status(200);
+            client.signin("a@shell.test", "shell password 1").await;
+            assert_eq!(client.get("/admin/users").await.status.as_u16(), 200);
+            let (code, _, stderr) = p.terminate().await;
+            assert_eq!(code, Some(0), "SIGTERM is a clean exit: {stderr}");
+        }
+);
+
+db_test!(
+    logs_at_trace_level_hold_no_secrets,
+    builder
+        | b
+        | async move {
+            let db = TestDb::new(b.kind()).await;
+            let (mut env, base) = serve_env(&db);
+            env.push(("LECTERN_LOG", "trace".into()));
+            let boot = db.connect().await;
+            boot.migrate().await.unwrap();
+            let school = lectern::schools::create(
+                &boot,
+                lectern::schools::NewSchool {
+                    slug: "s",
+                    name: "S",
+                    is_default: true,
+                },
+            )
+            .await
+            .unwrap();
+            let admin = crate::support::create_user(
+                &boot,
+                school,
+                "admin@s.test",
+                "Admin",
+                lectern::accounts::Role::Admin,
+            )
+            .await;
+
+            let mut p = Proc::spawn(cmd(&["serve", "--migrate"], &env));
+            p.wait_ready(&base).await;
+            let c = TestClient::new(&base);
+            // Sign-up with a distinctive password, a failed sign-in, a reset request and its use.
+            let secret_pw = "Sup3r-Secret-Passw0rd-xyzzy";
+            c.post_form(
+                "/signup",
+                &[
+                    ("display_name", "Logger"),
+                    ("email", "log@s.test"),
+                    ("password", secret_pw),
+                    ("timezone", "UTC"),
+                ],
+            )
+            .await
+            .assert_redirect_to("/");
+            let session = c.cookie("lectern_session").expect("session");
+            let csrf = c.cookie("lectern_csrf").expect("csrf");
+            c.get("/profile").await.assert_status(200);
+            let other = TestClient::new(&base);
+            other
+                .post_form(
+                    "/signin",
+                    &[
+                        ("email", "log@s.test"),
+                        ("password", "Wrong-Passw0rd-plugh"),
+                    ],
+                )
+                .await
+                .assert_status(422);
+            other
+                .post_form("/password/forgot", &[("email", "log@s.test")])
+                .await
+                .assert_status(200);
+            // The worker puts it in the outbox; the admin reads the link there.
+            let a = TestClient::new(&base);
+            a.signin(&admin.email, &admin.password).await;
+            let body = crate::support::eventually(
+                "reset e-mail in the outbox",
+                Duration::from_secs(10),
+                || async {
+                    let r = a.get("/admin/outbox").await;
+                    let b = r.texts(".email-body").join("\n");
+                    b.contains("/password/reset/").then_some(b)
+                },
+            )
+            .await;
+            let link = body
+                .split_whitespace()
+                .find(|w| w.contains("/password/reset/"))
+                .unwrap()
+                .to_string();
+            let token = link.rsplit('/').next().unwrap().to_string();
+            let r = other.get(&link).await;
+            r.assert_status(200);
+            other
+                .post_form(&link, &[("password", "Another-Passw0rd-frob")])
+                .await
+                .assert_redirect_to("/");
+            let admin_session = a.cookie("lectern_session").unwrap();
+
+            let (code, stdout, stderr) = p.terminate().await;
+            assert_eq!(code, Some(0));
+            let logs = format!("{stdout}\n{stderr}");
+            assert!(
+                logs.lines().count() > 20,
+                "trace logging produced too little:\n{logs}"
+            );
+            assert!(logs.contains("/signup"), "request paths are logged");
+            for (what, secret) in [
+                ("sign-up password", secret_pw),
+                ("wrong password", "Wrong-Passw0rd-plugh"),
+                ("new password", "Another-Passw0rd-frob"),
+                ("session cookie", session.as_str()),
+                ("admin session cookie", admin_session.as_str()),
+                ("CSRF token", csrf.as_str()),
+                ("reset token", token.as_str()),
+            ] {
+                let hits: Vec<&str> = logs
+                    .lines()
+                    .filter(|l| l.contains(secret))
+                    .take(3)
+                    .collect();
+                assert!(
+                    hits.is_empty(),
+                    "the {what} appears in the logs:\n{}",
+                    hits.join("\n")
+                );
+            }
+        }
+);

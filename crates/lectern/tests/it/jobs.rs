@@ -1,0 +1,293 @@
+//! The job queue and worker: claims, retries with backoff, failed jobs for admins, safe
+//! concurrent claiming, and graceful shutdown.
+
+use std::collections::HashSet;
+use std::time::{Duration, Instant};
+
+use lectern::db::now_ms;
+use lectern::jobs::{self, NewJob};
+
+async fn enqueue(app: &crate::support::TestApp, job: NewJob) -> i64 {
+    let mut conn = app.db.pool.acquire().await.unwrap();
+    jobs::enqueue(&mut conn, job)
+        .await
+        .unwrap()
+        .expect("not deduplicated")
+}
+
+async fn job(app: &crate::support::TestApp, id: i64) -> (String, i64, i64, Option<String>) {
+    sqlx::query_as("SELECT state, attempts, run_at, last_error FROM jobs WHERE id = $1")
+        .bind(id)
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap()
+}
+
+db_test!(
+    failing_job_retries_with_backoff_then_shows_as_failed,
+    |app| async move {
+        let mut j = NewJob::now("no_such_kind", serde_json::json!({"n": 1})).school(app.school.id);
+        j.max_attempts = 3;
+        let id = enqueue(&app, j).await;
+
+        // Attempt 1 fails: back in the queue, 2 s later.
+        let before = now_ms();
+        assert_eq!(app.drain_jobs().await, 1);
+        let (state, attempts, run_at, err) = job(&app, id).await;
+        assert_eq!((state.as_str(), attempts), ("queued", 1));
+        assert!(err.unwrap_or_default().contains("unknown job kind"));
+        let delay = run_at - before;
+        assert!((2000..3000).contains(&delay), "first backoff {delay} ms");
+        // Not due yet: nothing runs.
+        assert_eq!(app.drain_jobs().await, 0);
+
+        // Attempt 2: the delay doubles.
+        sqlx::query("UPDATE jobs SET run_at = $1 WHERE id = $2")
+            .bind(now_ms() - 1)
+            .bind(id)
+            .execute(&app.db.pool)
+            .await
+            .unwrap();
+        let before = now_ms();
+        assert_eq!(app.drain_jobs().await, 1);
+        let (state, attempts, run_at, _) = job(&app, id).await;
+        assert_eq!((state.as_str(), attempts), ("queued", 2));
+        let delay = run_at - before;
+        assert!((4000..5000).contains(&delay), "second backoff {delay} ms");
+
+        // Attempt 3 exhausts it: failed, kept, visible to admins, retryable.
+        sqlx::query("UPDATE jobs SET run_at = $1 WHERE id = $2")
+            .bind(now_ms() - 1)
+            .bind(id)
+            .execute(&app.db.pool)
+            .await
+            .unwrap();
+        assert_eq!(app.drain_jobs().await, 1);
+        assert_eq!(job(&app, id).await.0, "failed");
+        assert_eq!(app.drain_jobs().await, 0);
+
+        let admin = app.signed_in(&app.admin).await;
+        let page = admin.get("/admin/jobs").await;
+        page.assert_status(200);
+        assert!(page.text.contains(&format!("#{id}")), "{}", page.text);
+        assert!(page.text.contains("no_such_kind"));
+        assert!(page.text.contains("3/3"));
+        let m = admin.get("/metrics").await;
+        assert!(
+            m.text.contains("lectern_jobs{state=\"failed\"} 1"),
+            "{}",
+            m.text
+        );
+
+        let token = admin.csrf_for("/admin/jobs").await;
+        admin
+            .post_form_raw(&format!("/admin/jobs/{id}/retry"), &[("_csrf", &token)])
+            .await
+            .assert_redirect_to("/admin/jobs");
+        let (state, attempts, _, _) = job(&app, id).await;
+        assert_eq!((state.as_str(), attempts), ("queued", 0));
+        // Students cannot retry.
+        let s = app.signed_in(&app.student).await;
+        s.post_form(&format!("/admin/jobs/{id}/retry"), &[])
+            .await
+            .assert_status(403);
+    }
+);
+
+db_test!(scheduled_and_deduplicated_jobs, |app| async move {
+    let later = enqueue(
+        &app,
+        NewJob::now("prune_rate_limits", serde_json::json!({}))
+            .at(now_ms() + 60_000)
+            .dedupe("prune:1"),
+    )
+    .await;
+    let mut conn = app.db.pool.acquire().await.unwrap();
+    let dup = jobs::enqueue(
+        &mut conn,
+        NewJob::now("prune_rate_limits", serde_json::json!({})).dedupe("prune:1"),
+    )
+    .await
+    .unwrap();
+    drop(conn);
+    assert_eq!(dup, None, "same dedupe key, no second job");
+    assert_eq!(app.drain_jobs().await, 0, "scheduled in the future");
+    sqlx::query("UPDATE jobs SET run_at = $1 WHERE id = $2")
+        .bind(now_ms() - 1)
+        .bind(later)
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(app.drain_jobs().await, 1);
+    assert_eq!(job(&app, later).await.0, "done");
+});
+
+db_test!(concurrent_claimers_never_share_a_job, |app| async move {
+    const N: i64 = 120;
+    let mut conn = app.db.pool.acquire().await.unwrap();
+    for i in 0..N {
+        jobs::enqueue(
+            &mut conn,
+            NewJob::now("noop", serde_json::json!({ "i": i })),
+        )
+        .await
+        .unwrap();
+    }
+    drop(conn);
+    let mut tasks = Vec::new();
+    for w in 0..4 {
+        // Each claimer has its own pool, as separate worker processes would.
+        let db = app.test_db.connect().await;
+        tasks.push(tokio::spawn(async move {
+            let mut mine = Vec::new();
+            loop {
+                let got = jobs::claim(&db, &format!("w{w}"), 5, 60_000).await.unwrap();
+                if got.is_empty() {
+                    return mine;
+                }
+                mine.extend(got.into_iter().map(|j| j.id));
+                tokio::task::yield_now().await;
+            }
+        }));
+    }
+    let mut all = Vec::new();
+    let mut per_worker = Vec::new();
+    for t in tasks {
+        let mine = t.await.unwrap();
+        per_worker.push(mine.len());
+        all.extend(mine);
+    }
+    let unique: HashSet<i64> = all.iter().copied().collect();
+    assert_eq!(
+        unique.len(),
+        all.len(),
+        "a job was claimed twice; per worker {per_worker:?}"
+    );
+    assert_eq!(
+        all.len() as i64,
+        N,
+        "every job claimed once; per worker {per_worker:?}"
+    );
+    let running = app
+        .scalar("SELECT COUNT(*) FROM jobs WHERE state = 'running'")
+        .await;
+    assert_eq!(running, N);
+});
+
+db_test!(expired_lease_is_claimed_again, |app| async move {
+    let id = enqueue(&app, NewJob::now("noop", serde_json::json!({}))).await;
+    // A live lease is respected...
+    let held = jobs::claim(&app.db, "alive", 10, 60_000).await.unwrap();
+    assert_eq!(held.len(), 1);
+    assert!(
+        jobs::claim(&app.db, "other", 10, 60_000)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    sqlx::query("UPDATE jobs SET state = 'queued', locked_until = NULL, attempts = 0")
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    // ...an expired one is not (its worker died).
+    let first = jobs::claim(&app.db, "dead-worker", 10, 1).await.unwrap();
+    assert_eq!(first.len(), 1);
+    tokio::time::sleep(Duration::from_millis(10)).await;
+    let again = jobs::claim(&app.db, "rescuer", 10, 60_000).await.unwrap();
+    assert_eq!(again.iter().map(|j| j.id).collect::<Vec<_>>(), vec![id]);
+    assert_eq!(again[0].attempts, 2);
+});
+
+db_test!(
+    worker_delivers_email_in_the_background,
+    builder
+        | b
+        | async move {
+            let app = b.with_smtp().with_worker().start().await;
+            let c = app.client();
+            c.post_form("/password/forgot", &[("email", &app.student.email)])
+                .await
+                .assert_status(200);
+            let msgs = app
+                .smtp
+                .as_ref()
+                .unwrap()
+                .wait_for(1, Duration::from_secs(10))
+                .await;
+            assert_eq!(msgs.len(), 1);
+            let status: String =
+                crate::support::eventually("email marked sent", Duration::from_secs(5), || async {
+                    let s: String = sqlx::query_scalar("SELECT status FROM emails")
+                        .fetch_one(&app.db.pool)
+                        .await
+                        .unwrap();
+                    (s == "sent").then_some(s)
+                })
+                .await;
+            assert_eq!(status, "sent");
+        }
+);
+
+db_test!(
+    graceful_shutdown_finishes_the_job_in_hand_and_releases_the_rest,
+    builder
+        | b
+        | async move {
+            let mut app = b.with_smtp().with_worker().start().await;
+            let sink = app.smtp.clone().unwrap();
+            sink.set_delay(Duration::from_millis(1500));
+            // Two e-mails in one transaction, so one worker batch claims both.
+            let mut tx = app.db.pool.begin().await.unwrap();
+            for n in 0..2 {
+                lectern::email::queue(
+                    &mut tx,
+                    app.school.id,
+                    lectern::email::Email {
+                        to: format!("r{n}@example.org"),
+                        subject: format!("m{n}"),
+                        text: "t".into(),
+                        html: "<p>h</p>".into(),
+                    },
+                )
+                .await
+                .unwrap();
+            }
+            tx.commit().await.unwrap();
+            crate::support::eventually(
+                "the first delivery to start",
+                Duration::from_secs(10),
+                || async { (sink.data_started() >= 1).then_some(()) },
+            )
+            .await;
+            let t = Instant::now();
+            app.stop().await;
+            assert!(
+                t.elapsed() >= Duration::from_millis(800),
+                "stop waited for the job in hand ({:?})",
+                t.elapsed()
+            );
+            let rows: Vec<(String, String, i64)> = sqlx::query_as(
+        "SELECT j.state, e.status, j.attempts FROM jobs j JOIN emails e ON j.dedupe_key = 'email:' || CAST(e.id AS TEXT) ORDER BY e.id",
+    )
+    .fetch_all(&app.db.pool)
+    .await
+    .unwrap();
+            assert_eq!(
+                rows[0],
+                ("done".to_string(), "sent".to_string(), 1),
+                "{rows:?}"
+            );
+            assert_eq!(
+                rows[1],
+                ("queued".to_string(), "queued".to_string(), 0),
+                "released, not lost: {rows:?}"
+            );
+            assert_eq!(sink.messages().len(), 1);
+            // The HTTP side stopped too.
+            assert!(
+                reqwest::get(format!("{}/healthz", app.base_url))
+                    .await
+                    .is_err()
+            );
+        }
+);
