@@ -205,6 +205,38 @@ fn create_request(
     req
 }
 
+/// The host recorded on the lesson when it was saved (Z9), while its connection is still
+/// connected; otherwise the host is resolved for whoever pressed Start.
+async fn recorded_host(
+    state: &AppState,
+    school_id: i64,
+    lesson_id: i64,
+) -> anyhow::Result<Option<(hosts::Host, i64)>> {
+    let row: Option<(Option<i64>, Option<i64>, Option<String>, Option<String>)> = sqlx::query_as(
+        "SELECT host_user_id, zoom_connection_id, zoom_host_id, zoom_host_email FROM lessons WHERE school_id = $1 AND id = $2",
+    )
+    .bind(school_id)
+    .bind(lesson_id)
+    .fetch_optional(&state.db.pool)
+    .await?;
+    let Some((Some(user_id), Some(connection_id), Some(zoom_user_id), email)) = row else {
+        return Ok(None);
+    };
+    let connected = zoom_connection::by_id(&state.db, connection_id)
+        .await?
+        .is_some_and(|c| c.is_connected() && c.school_id == school_id);
+    Ok(connected.then(|| {
+        (
+            hosts::Host {
+                connection_id,
+                zoom_user_id,
+                zoom_email: email.unwrap_or_default(),
+            },
+            user_id,
+        )
+    }))
+}
+
 async fn create_as_winner(
     state: &AppState,
     lesson: &Lesson,
@@ -212,9 +244,12 @@ async fn create_as_winner(
     session: &Session,
     attempt: i64,
 ) -> anyhow::Result<Outcome> {
-    let host = match hosts::resolve(state, user.school_id, user.id, &user.email).await {
-        Ok(h) => h,
-        Err(e) => return fail(state, session.id, attempt, LiveError::from(&e)).await,
+    let (host, host_user_id) = match recorded_host(state, user.school_id, lesson.id).await? {
+        Some(recorded) => recorded,
+        None => match hosts::resolve(state, user.school_id, user.id, &user.email).await {
+            Ok(h) => (h, user.id),
+            Err(e) => return fail(state, session.id, attempt, LiveError::from(&e)).await,
+        },
     };
     let Some(conn) = zoom_connection::by_id(&state.db, host.connection_id).await? else {
         return fail(state, session.id, attempt, LiveError::NotConnected).await;
@@ -228,7 +263,7 @@ async fn create_as_winner(
     .bind(conn.id)
     .bind(&host.zoom_user_id)
     .bind(&account)
-    .bind(user.id)
+    .bind(host_user_id)
     .bind(session.id)
     .bind(attempt)
     .execute(&state.db.pool)

@@ -844,3 +844,73 @@ db_test!(
             assert_ne!(r.status.as_u16(), 200);
         }
 );
+
+db_test!(
+    start_uses_the_host_recorded_on_the_lesson,
+    builder
+        | b
+        | async move {
+            let mut scopes: Vec<String> = lectern::zoom_connection::scopes::needed()
+                .iter()
+                .map(|s| s.to_string())
+                .collect();
+            scopes.extend([
+                "user:read:list_users:admin".to_string(),
+                "meeting:write:meeting:admin".to_string(),
+                "meeting:read:list_meetings:admin".to_string(),
+            ]);
+            let t = setup_with(b, LessonKind::LiveSession, Some(scopes)).await;
+            // A second instructor, a user of the same Zoom account, scheduled the lesson.
+            let second_zoom = t.zoom.sim.create_user(
+                &t.zoom.account,
+                "second@test.example",
+                "Sid",
+                "Second",
+                zoom_sim::UserType::Licensed,
+            );
+            let second = t
+                .app
+                .create_user(
+                    t.app.school.id,
+                    "second@test.example",
+                    "Sid Second",
+                    Role::Instructor,
+                )
+                .await;
+            let host = lectern::zoom_connection::hosts::resolve(
+                &t.app.state,
+                t.app.school.id,
+                second.id,
+                &second.email,
+            )
+            .await
+            .expect("second instructor is in the Zoom account");
+            assert_eq!(host.zoom_user_id, second_zoom);
+            courses::set_lesson_host(
+                &t.app.db,
+                t.app.school.id,
+                t.lesson,
+                Some(&courses::LessonHost {
+                    user_id: second.id,
+                    host,
+                }),
+            )
+            .await
+            .unwrap();
+
+            // The course's other instructor presses Start: the meeting belongs to the recorded host.
+            let teacher = t.app.signed_in(&t.app.instructor).await;
+            let r = t.start(&teacher).await;
+            assert!(r.status.is_redirection(), "{} {}", r.status, r.text);
+            let meetings = t.zoom.sim.meetings();
+            assert_eq!(meetings.len(), 1);
+            assert_eq!(
+                meetings[0].host_id, second_zoom,
+                "created for the lesson's host"
+            );
+            assert_eq!(
+                t.session().await.zoom_host_id.as_deref(),
+                Some(second_zoom.as_str())
+            );
+        }
+);
