@@ -212,7 +212,9 @@ async fn recorded_host(
     school_id: i64,
     lesson_id: i64,
 ) -> anyhow::Result<Option<(hosts::Host, i64)>> {
-    let row: Option<(Option<i64>, Option<i64>, Option<String>, Option<String>)> = sqlx::query_as(
+    /// host_user_id, zoom_connection_id, zoom_host_id, zoom_host_email
+    type Row = (Option<i64>, Option<i64>, Option<String>, Option<String>);
+    let row: Option<Row> = sqlx::query_as(
         "SELECT host_user_id, zoom_connection_id, zoom_host_id, zoom_host_email FROM lessons WHERE school_id = $1 AND id = $2",
     )
     .bind(school_id)

@@ -31,6 +31,23 @@ struct SettingsForm {
     default_timezone: String,
 }
 
+impl SettingsForm {
+    /// The form as the school is now.
+    fn of(s: &super::School) -> SettingsForm {
+        SettingsForm {
+            display_name: s.display_name.clone(),
+            logo_url: s.logo_url.clone().unwrap_or_default(),
+            primary_color: s.primary_color.clone(),
+            signup_open: if s.signup_allowed() {
+                "on".into()
+            } else {
+                String::new()
+            },
+            default_timezone: s.default_timezone.clone(),
+        }
+    }
+}
+
 #[derive(askama::Template)]
 #[template(path = "schools/settings.html")]
 struct SettingsPage {
@@ -43,18 +60,7 @@ struct SettingsPage {
 
 async fn settings_page(State(state): State<AppState>, ctx: Ctx) -> AppResult<Html<String>> {
     ctx.require_admin()?;
-    let s = &ctx.school;
-    let form = SettingsForm {
-        display_name: s.display_name.clone(),
-        logo_url: s.logo_url.clone().unwrap_or_default(),
-        primary_color: s.primary_color.clone(),
-        signup_open: if s.signup_allowed() {
-            "on".into()
-        } else {
-            String::new()
-        },
-        default_timezone: s.default_timezone.clone(),
-    };
+    let form = SettingsForm::of(&ctx.school);
     let domains = super::domains(&state.db, ctx.school.id).await?;
     render(&SettingsPage {
         ctx,
@@ -146,18 +152,7 @@ async fn add_domain(
         state.schools.clear();
         return Ok(Redirect::to("/admin/school").into_response());
     };
-    let s = &ctx.school;
-    let form = SettingsForm {
-        display_name: s.display_name.clone(),
-        logo_url: s.logo_url.clone().unwrap_or_default(),
-        primary_color: s.primary_color.clone(),
-        signup_open: if s.signup_allowed() {
-            "on".into()
-        } else {
-            String::new()
-        },
-        default_timezone: s.default_timezone.clone(),
-    };
+    let form = SettingsForm::of(&ctx.school);
     let domains = super::domains(&state.db, ctx.school.id).await?;
     let page = render(&SettingsPage {
         ctx,

@@ -6,14 +6,6 @@ use crate::support::{TestApp, TestClient};
 
 const EVIL: &str = "<script>alert(1)</script>";
 
-async fn browser_signin(b: &Browser, base: &str, email: &str, password: &str) {
-    b.goto(&format!("{base}/signin")).await;
-    b.fill("input[name=email]", email).await;
-    b.fill("input[name=password]", password).await;
-    b.click("#signin-submit").await;
-    b.wait_css("#signout").await;
-}
-
 /// Sets a form control's value through the DOM (date pickers and textareas with newlines).
 async fn set_value(b: &Browser, css: &str, value: &str) {
     b.wait_css(css).await;
@@ -78,7 +70,8 @@ db_test!(
         }
         let b = Browser::start().await;
         let base = app.base_url.clone();
-        browser_signin(&b, &base, &app.instructor.email, &app.instructor.password).await;
+        b.sign_in(&base, &app.instructor.email, &app.instructor.password)
+            .await;
         b.goto(&format!("{base}/teach")).await;
         b.click("#new-course").await;
         b.wait_css("#create-course").await;
@@ -302,7 +295,8 @@ db_test!(lesson_player_fits_a_360px_screen, |app| async move {
     assert!(lesson_links.len() >= 4, "{lesson_links:?}");
 
     let b = Browser::start_mobile(360, 740).await;
-    browser_signin(&b, &app.base_url, &app.student.email, &app.student.password).await;
+    b.sign_in(&app.base_url, &app.student.email, &app.student.password)
+        .await;
     let width = b.eval("return window.innerWidth").await;
     assert_eq!(width, serde_json::json!(360), "phone viewport");
     for (i, href) in lesson_links.iter().enumerate() {

@@ -639,19 +639,6 @@ db_test!(
         }
 );
 
-/// Signs `user` in through the browser's form.
-async fn browser_signin(
-    b: &crate::support::browser::Browser,
-    app: &TestApp,
-    user: &crate::support::TestUser,
-) {
-    b.goto(&format!("{}/signin", app.base_url)).await;
-    b.fill("input[name=email]", &user.email).await;
-    b.fill("input[name=password]", &user.password).await;
-    b.click("#signin-submit").await;
-    b.wait_css("#signout").await;
-}
-
 db_test!(
     browser_two_students_join_embedded_and_attendance_shows,
     builder
@@ -692,7 +679,8 @@ db_test!(
             let mut browsers = Vec::new();
             for user in [&t.app.student, &second] {
                 let br = crate::support::browser::Browser::start().await;
-                browser_signin(&br, &t.app, user).await;
+                br.sign_in(&t.app.base_url, &user.email, &user.password)
+                    .await;
                 br.goto(&format!("{}{}", t.app.base_url, t.lesson_url()))
                     .await;
                 br.click("#live-join").await;

@@ -648,19 +648,6 @@ db_test!(
         }
 );
 
-/// Signs `user` in through the browser's form.
-async fn browser_signin(
-    b: &crate::support::browser::Browser,
-    app: &TestApp,
-    user: &crate::support::TestUser,
-) {
-    b.goto(&format!("{}/signin", app.base_url)).await;
-    b.fill("input[name=email]", &user.email).await;
-    b.fill("input[name=password]", &user.password).await;
-    b.click("#signin-submit").await;
-    b.wait_css("#signout").await;
-}
-
 db_test!(
     browser_connect_by_clicking_allow_then_deny,
     builder
@@ -674,7 +661,8 @@ db_test!(
             let app = zoom.configure(b).start().await;
             zoom.register(&app, None);
             let br = crate::support::browser::Browser::start().await;
-            browser_signin(&br, &app, &app.admin).await;
+            br.sign_in(&app.base_url, &app.admin.email, &app.admin.password)
+                .await;
             br.goto(&format!("{}/settings/integrations", app.base_url))
                 .await;
             br.click("#zoom-connect").await;

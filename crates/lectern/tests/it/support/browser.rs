@@ -144,6 +144,15 @@ impl Browser {
             .unwrap_or_else(|e| panic!("script {js}: {e}"))
     }
 
+    /// Signs in through the app's form at `base` and waits for the signed-in page.
+    pub async fn sign_in(&self, base: &str, email: &str, password: &str) {
+        self.goto(&format!("{base}/signin")).await;
+        self.fill("input[name=email]", email).await;
+        self.fill("input[name=password]", password).await;
+        self.click("#signin-submit").await;
+        self.wait_css("#signout").await;
+    }
+
     /// Fails when a JavaScript alert/confirm/prompt is open.
     pub async fn assert_no_dialog(&self) {
         if let Ok(text) = self.c.get_alert_text().await {
