@@ -11,12 +11,12 @@ use zoom_sim::{Fault, FaultKind, Plan};
 use crate::support::zoom::ZoomFixture;
 use crate::support::{TestApp, TestAppBuilder, TestClient};
 
-struct Live {
-    app: TestApp,
-    zoom: ZoomFixture,
-    course_slug: String,
-    course_id: i64,
-    lesson: i64,
+pub(crate) struct Live {
+    pub(crate) app: TestApp,
+    pub(crate) zoom: ZoomFixture,
+    pub(crate) course_slug: String,
+    pub(crate) course_id: i64,
+    pub(crate) lesson: i64,
 }
 
 async fn connected(b: TestAppBuilder, scopes: Option<Vec<String>>) -> (TestApp, ZoomFixture) {
@@ -83,17 +83,17 @@ async fn setup_with(b: TestAppBuilder, kind: LessonKind, scopes: Option<Vec<Stri
     }
 }
 
-async fn setup(b: TestAppBuilder) -> Live {
+pub(crate) async fn setup(b: TestAppBuilder) -> Live {
     setup_with(b, LessonKind::LiveSession, None).await
 }
 
 impl Live {
-    async fn start(&self, c: &TestClient) -> crate::support::Resp {
+    pub(crate) async fn start(&self, c: &TestClient) -> crate::support::Resp {
         let csrf = c.csrf_for(&self.lesson_url()).await;
         c.post_form_raw(&format!("/live/{}/start", self.lesson), &[("_csrf", &csrf)])
             .await
     }
-    fn lesson_url(&self) -> String {
+    pub(crate) fn lesson_url(&self) -> String {
         format!("/courses/{}/lessons/{}", self.course_slug, self.lesson)
     }
     fn creates(&self) -> usize {
@@ -106,7 +106,7 @@ impl Live {
             })
             .count()
     }
-    async fn session(&self) -> lectern::live::Session {
+    pub(crate) async fn session(&self) -> lectern::live::Session {
         lectern::live::by_lesson(&self.app.db, self.app.school.id, self.lesson)
             .await
             .unwrap()
