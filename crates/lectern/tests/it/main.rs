@@ -12,6 +12,7 @@ mod courses;
 mod jobs;
 mod live;
 mod ops;
+mod reminders;
 mod schema;
 mod security;
 mod zoom_connection;
