@@ -9,6 +9,14 @@
     document.cookie = "lectern_tz=" + encodeURIComponent(tz) + "; path=/; max-age=31536000; samesite=lax";
   }
 
+  // Forms with data-confirm ask before they are sent (e.g. "Cancel session").
+  document.addEventListener("submit", function (e) {
+    var f = e.target;
+    if (f && f.getAttribute && f.getAttribute("data-confirm") && !window.confirm(f.getAttribute("data-confirm"))) {
+      e.preventDefault();
+    }
+  });
+
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("input[data-detect-timezone]").forEach(function (el) {
       if (!el.value && tz) { el.value = tz; }

@@ -333,6 +333,7 @@ async fn forgot(
                 subject: tr.t1("reset-email-subject", "school", &school_name),
                 text,
                 html: askama::Template::render(&html)?,
+                calendar: None,
             },
         )
         .await?;

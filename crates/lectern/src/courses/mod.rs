@@ -390,7 +390,8 @@ pub async fn insert_lesson(
     r: &LessonRecord,
 ) -> sqlx::Result<i64> {
     let now = now_ms();
-    sqlx::query_scalar::<_, i64>(
+    let mut tx = db.pool.begin().await?;
+    let id = sqlx::query_scalar::<_, i64>(
         "INSERT INTO lessons (school_id, course_id, position, kind, title, required, body, url, quiz_json,
              pass_mark, starts_at, timezone, local_start, duration_min, created_at, updated_at)
          VALUES ($1, $2, (SELECT COALESCE(MAX(position), 0) + 1 FROM lessons WHERE course_id = $2),
@@ -411,8 +412,12 @@ pub async fn insert_lesson(
     .bind(&r.local_start)
     .bind(r.duration_min)
     .bind(now)
-    .fetch_one(&db.pool)
-    .await
+    .fetch_one(&mut *tx)
+    .await?;
+    // A live lesson's reminders are scheduled with it.
+    crate::live::reminders::on_lesson_written(&mut tx, id, None).await?;
+    tx.commit().await?;
+    Ok(id)
 }
 
 /// Who hosts a live lesson: the Lectern user who scheduled it and their Zoom host.
@@ -449,6 +454,18 @@ pub async fn update_lesson(
     id: i64,
     r: &LessonRecord,
 ) -> sqlx::Result<()> {
+    let mut tx = db.pool.begin().await?;
+    let previous: Option<Option<i64>> = sqlx::query_scalar(
+        "SELECT starts_at FROM lessons WHERE school_id = $1 AND course_id = $2 AND id = $3",
+    )
+    .bind(school_id)
+    .bind(course_id)
+    .bind(id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(previous) = previous else {
+        return Ok(());
+    };
     sqlx::query(
         "UPDATE lessons SET title = $1, required = $2, body = $3, url = $4, quiz_json = $5, pass_mark = $6,
              starts_at = $7, timezone = $8, local_start = $9, duration_min = $10, updated_at = $11
@@ -468,9 +485,11 @@ pub async fn update_lesson(
     .bind(school_id)
     .bind(course_id)
     .bind(id)
-    .execute(&db.pool)
+    .execute(&mut *tx)
     .await?;
-    Ok(())
+    // A changed time moves the reminders and notifies the enrolled students.
+    crate::live::reminders::on_lesson_written(&mut tx, id, previous).await?;
+    tx.commit().await
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -64,7 +64,8 @@ pub async fn enrollment(
 
 /// Enrols a learner; enrolling twice changes nothing.
 pub async fn enroll(db: &Db, school_id: i64, course_id: i64, user_id: i64) -> sqlx::Result<()> {
-    sqlx::query(
+    let mut tx = db.pool.begin().await?;
+    let r = sqlx::query(
         "INSERT INTO enrollments (school_id, course_id, user_id, enrolled_at) VALUES ($1, $2, $3, $4)
          ON CONFLICT (course_id, user_id) DO NOTHING",
     )
@@ -72,9 +73,13 @@ pub async fn enroll(db: &Db, school_id: i64, course_id: i64, user_id: i64) -> sq
     .bind(course_id)
     .bind(user_id)
     .bind(now_ms())
-    .execute(&db.pool)
+    .execute(&mut *tx)
     .await?;
-    Ok(())
+    if r.rows_affected() == 1 {
+        // The reminders still ahead of the course's live sessions reach this student.
+        crate::live::reminders::on_enrolled(&mut tx, course_id).await?;
+    }
+    tx.commit().await
 }
 
 pub async fn completed_lessons(

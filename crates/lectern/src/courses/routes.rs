@@ -396,10 +396,19 @@ async fn submit_quiz(
 struct MyCoursesPage {
     ctx: Ctx,
     courses: Vec<MyCourse>,
+    /// The secret calendar-feed URL ("" until created).
+    calendar_url: String,
 }
 
 async fn my_courses(State(state): State<AppState>, ctx: Ctx) -> AppResult<Html<String>> {
     let user = ctx.require_user()?;
     let courses = progress::my_courses(&state.db, ctx.school.id, user.id).await?;
-    render(&MyCoursesPage { ctx, courses })
+    let calendar_url = crate::live::feeds::url_for(&state, user.id)
+        .await?
+        .unwrap_or_default();
+    render(&MyCoursesPage {
+        ctx,
+        courses,
+        calendar_url,
+    })
 }

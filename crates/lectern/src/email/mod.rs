@@ -4,7 +4,8 @@
 
 pub mod routes;
 
-use lettre::message::{Mailbox, MultiPart};
+use lettre::message::header::ContentType;
+use lettre::message::{Attachment, Mailbox, MultiPart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use sqlx::AnyConnection;
 
@@ -44,13 +45,21 @@ pub struct Email {
     pub subject: String,
     pub text: String,
     pub html: String,
+    /// An iCalendar attachment (`text/calendar; method=...`), e.g. a session invitation.
+    pub calendar: Option<Calendar>,
+}
+
+pub struct Calendar {
+    /// `REQUEST` or `CANCEL`.
+    pub method: String,
+    pub ics: String,
 }
 
 /// Writes the message and its delivery job in the caller's transaction.
 pub async fn queue(conn: &mut AnyConnection, school_id: i64, email: Email) -> sqlx::Result<i64> {
     let id: i64 = sqlx::query_scalar(
-        "INSERT INTO emails (school_id, to_addr, subject, body_text, body_html, status, created_at)
-         VALUES ($1, $2, $3, $4, $5, 'queued', $6) RETURNING id",
+        "INSERT INTO emails (school_id, to_addr, subject, body_text, body_html, status, created_at, ics, ics_method)
+         VALUES ($1, $2, $3, $4, $5, 'queued', $6, $7, $8) RETURNING id",
     )
     .bind(school_id)
     .bind(&email.to)
@@ -58,6 +67,8 @@ pub async fn queue(conn: &mut AnyConnection, school_id: i64, email: Email) -> sq
     .bind(&email.text)
     .bind(&email.html)
     .bind(now_ms())
+    .bind(email.calendar.as_ref().map(|c| c.ics.clone()))
+    .bind(email.calendar.as_ref().map(|c| c.method.clone()))
     .fetch_one(&mut *conn)
     .await?;
     jobs::enqueue(
@@ -77,6 +88,8 @@ struct Row {
     body_text: String,
     body_html: String,
     status: String,
+    ics: Option<String>,
+    ics_method: Option<String>,
 }
 
 pub(crate) async fn deliver_job(
@@ -87,7 +100,7 @@ pub(crate) async fn deliver_job(
         .as_i64()
         .ok_or_else(|| anyhow::anyhow!("payload lacks email_id"))?;
     let Some(row) = sqlx::query_as::<_, Row>(
-        "SELECT to_addr, subject, body_text, body_html, status FROM emails WHERE id = $1",
+        "SELECT to_addr, subject, body_text, body_html, status, ics, ics_method FROM emails WHERE id = $1",
     )
     .bind(id)
     .fetch_optional(&state.db.pool)
@@ -102,14 +115,23 @@ pub(crate) async fn deliver_job(
         mark(state, id, "outbox", None).await?;
         return Ok(());
     };
+    let body = MultiPart::alternative_plain_html(row.body_text, row.body_html);
+    let body = match row.ics {
+        Some(ics) => {
+            let method = row.ics_method.as_deref().unwrap_or("REQUEST");
+            let ctype =
+                ContentType::parse(&format!("text/calendar; charset=UTF-8; method={method}"))?;
+            MultiPart::mixed()
+                .multipart(body)
+                .singlepart(Attachment::new("invite.ics".to_string()).body(ics, ctype))
+        }
+        None => body,
+    };
     let message = Message::builder()
         .from(state.mailer.from.clone())
         .to(row.to_addr.parse()?)
         .subject(row.subject)
-        .multipart(MultiPart::alternative_plain_html(
-            row.body_text,
-            row.body_html,
-        ))?;
+        .multipart(body)?;
     match transport.send(message).await {
         Ok(_) => mark(state, id, "sent", None).await,
         Err(e) => {

@@ -46,7 +46,7 @@ pub async fn dispatch(state: &AppState, kind: &str, p: &serde_json::Value) -> an
         }
         END_OVERDUE => end_overdue(state, id("session_id")?, id("attempt")?).await,
         ATTENDANCE_REPORT => super::attendance::reconcile_report(state, id("session_id")?).await,
-        REMINDER => Ok(()),
+        REMINDER => super::reminders::run(state, p).await,
         other => anyhow::bail!("unknown live job {other:?}"),
     }
 }

@@ -16,9 +16,12 @@
 pub mod attendance;
 pub mod errors;
 pub mod events;
+pub mod feeds;
+pub mod ics;
 pub mod jobs;
 pub mod join;
 pub mod panel;
+pub mod reminders;
 pub mod routes;
 pub mod start;
 

@@ -23,6 +23,8 @@ pub struct Panel {
     /// Zoom is not configured or the connection is not usable.
     pub unavailable: bool,
     pub can_start: bool,
+    /// The host may cancel a session that is still scheduled.
+    pub can_cancel: bool,
     pub start_opens_iso: String,
     pub starts_iso: String,
     pub error: String,
@@ -162,6 +164,7 @@ pub async fn build(
             && !unavailable
             && matches!(st, State::Scheduled | State::Starting | State::Live)
             && now >= opens,
+        can_cancel: manager && st == State::Scheduled,
         start_opens_iso: crate::web::time::iso_utc(opens),
         starts_iso: crate::web::time::iso_utc(starts_at),
         error,

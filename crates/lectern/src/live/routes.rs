@@ -17,10 +17,12 @@ use crate::web::{AppError, AppResult, Ctx, Form, render};
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/live/{lesson}/start", post(start_meeting))
+        .route("/live/{lesson}/cancel", post(cancel_session))
         .route("/api/live/{lesson}/join", post(join_signature))
         .route("/live/{lesson}/attendance", get(attendance_page))
         .route("/live/{lesson}/attendance.csv", get(attendance_csv))
         .route("/live/{lesson}/attendance/assign", post(assign))
+        .merge(super::feeds::routes())
 }
 
 fn parse_id(s: &str) -> AppResult<i64> {
@@ -51,6 +53,24 @@ async fn managed(state: &AppState, ctx: &Ctx, id: &str) -> AppResult<(Course, Le
 
 fn lesson_url(course: &Course, lesson: &Lesson) -> String {
     format!("/courses/{}/lessons/{}", course.slug, lesson.id)
+}
+
+/// "Cancel session" (host instructor or admin): the session moves to `cancelled`, the
+/// students are notified; a session that already started can't be cancelled (409).
+async fn cancel_session(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
+    let (course, lesson) = managed(&state, &ctx, &id).await?;
+    match super::reminders::cancel(&state.db, ctx.school.id, &lesson).await? {
+        super::reminders::Cancelled::Now => {
+            Ok(Redirect::to(&format!("{}#live", lesson_url(&course, &lesson))).into_response())
+        }
+        super::reminders::Cancelled::NotCancellable => {
+            Err(AppError::BadRequest(ctx.t("live-cancel-not-possible")))
+        }
+    }
 }
 
 async fn start_meeting(

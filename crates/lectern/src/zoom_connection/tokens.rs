@@ -360,6 +360,7 @@ async fn notify_admins(
                 subject: tr.t("zoom-reconnect-email-subject"),
                 text,
                 html,
+                calendar: None,
             },
         )
         .await?;

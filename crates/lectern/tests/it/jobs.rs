@@ -247,6 +247,7 @@ db_test!(
                         subject: format!("m{n}"),
                         text: "t".into(),
                         html: "<p>h</p>".into(),
+                        calendar: None,
                     },
                 )
                 .await

@@ -13,6 +13,7 @@ mod jobs;
 mod live;
 mod live_connection;
 mod ops;
+mod reminders;
 mod schema;
 mod security;
 mod zoom_connection;

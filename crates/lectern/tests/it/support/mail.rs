@@ -10,6 +10,9 @@ pub struct Mail {
     pub text: Option<String>,
     /// The decoded `text/html` part.
     pub html: Option<String>,
+    /// The decoded `text/calendar` part (an `.ics` attachment) and its content type.
+    pub calendar: Option<String>,
+    pub calendar_type: Option<String>,
 }
 
 impl Mail {
@@ -101,6 +104,9 @@ fn collect(headers: &[(String, String)], body: &str, mail: &mut Mail) {
         mail.text = Some(decoded);
     } else if lower.starts_with("text/html") && mail.html.is_none() {
         mail.html = Some(decoded);
+    } else if lower.starts_with("text/calendar") && mail.calendar.is_none() {
+        mail.calendar = Some(decoded);
+        mail.calendar_type = Some(ctype.clone());
     }
 }
 

@@ -1,0 +1,20 @@
+## Reminders, reschedule updates and cancellations of live sessions (e-mail), calendar feeds
+reminder-greeting = Hello { $name },
+reminder-open-lesson = Open the lesson
+reminder-footer = The attached calendar invitation keeps your calendar up to date.
+reminder-24h-subject = Tomorrow: { $title } at { $when }
+reminder-24h-body = "{ $title }" ({ $course }) starts in 24 hours: { $when }.
+reminder-1h-subject = In one hour: { $title } at { $when }
+reminder-1h-body = "{ $title }" ({ $course }) starts in one hour: { $when }.
+reminder-update-subject = Rescheduled: { $title } is now at { $when }
+reminder-update-body = "{ $title }" ({ $course }) was moved. It now starts { $when }.
+reminder-cancel-subject = Cancelled: { $title } ({ $when })
+reminder-cancel-body = "{ $title }" ({ $course }), planned for { $when }, was cancelled.
+live-cancel = Cancel session
+live-cancel-confirm = Cancel this session? Enrolled students will be notified.
+live-cancel-not-possible = Only a scheduled session that has not started can be cancelled.
+calendar-feed-title = Calendar feed
+calendar-feed-help = Subscribe to this address in your calendar app to see the live sessions of all your courses. Keep it secret: anyone with the link sees your schedule.
+calendar-feed-create = Create a calendar link
+calendar-feed-reset = Reset link
+calendar-feed-course = Add to calendar (.ics)

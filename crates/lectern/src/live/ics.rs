@@ -1,0 +1,141 @@
+//! iCalendar (RFC 5545) for live lessons: one VEVENT per lesson with a stable UID, a
+//! SEQUENCE that grows on reschedule and cancellation, instants in UTC. Text values are
+//! escaped and lines folded at 75 octets.
+
+use jiff::Timestamp;
+
+#[derive(Clone, Debug)]
+pub struct Event {
+    pub uid: String,
+    pub sequence: i64,
+    pub starts_at: i64,
+    pub ends_at: i64,
+    pub summary: String,
+    pub description: String,
+    pub url: String,
+    pub cancelled: bool,
+}
+
+/// The UID of a lesson's event: stable across reschedules.
+pub fn uid(lesson_id: i64, host: &str) -> String {
+    format!("lesson-{lesson_id}@{host}")
+}
+
+/// `20260610T163000Z`
+pub fn utc(ms: i64) -> String {
+    Timestamp::from_millisecond(ms)
+        .map(|t| t.strftime("%Y%m%dT%H%M%SZ").to_string())
+        .unwrap_or_default()
+}
+
+/// Escapes a TEXT value: backslash, semicolon, comma and newlines.
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            ';' => out.push_str("\\;"),
+            ',' => out.push_str("\\,"),
+            '\n' => out.push_str("\\n"),
+            '\r' => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Folds a content line at 75 octets (never inside a UTF-8 sequence), CRLF-terminated.
+pub fn fold(line: &str) -> String {
+    let mut out = String::with_capacity(line.len() + 8);
+    let mut len = 0;
+    for c in line.chars() {
+        let n = c.len_utf8();
+        if len + n > 75 {
+            out.push_str("\r\n ");
+            len = 1;
+        }
+        out.push(c);
+        len += n;
+    }
+    out.push_str("\r\n");
+    out
+}
+
+/// A VCALENDAR with `method` (REQUEST, CANCEL) or none (a subscription feed).
+pub fn calendar(method: Option<&str>, name: Option<&str>, events: &[Event], now: i64) -> String {
+    let mut out = String::new();
+    let mut line = |s: String| out.push_str(&fold(&s));
+    line("BEGIN:VCALENDAR".into());
+    line("VERSION:2.0".into());
+    line("PRODID:-//Lectern//Live sessions//EN".into());
+    line("CALSCALE:GREGORIAN".into());
+    if let Some(m) = method {
+        line(format!("METHOD:{m}"));
+    }
+    if let Some(n) = name {
+        line(format!("X-WR-CALNAME:{}", escape(n)));
+    }
+    for e in events {
+        line("BEGIN:VEVENT".into());
+        line(format!("UID:{}", e.uid));
+        line(format!("SEQUENCE:{}", e.sequence));
+        line(format!("DTSTAMP:{}", utc(now)));
+        line(format!("DTSTART:{}", utc(e.starts_at)));
+        line(format!("DTEND:{}", utc(e.ends_at)));
+        line(format!("SUMMARY:{}", escape(&e.summary)));
+        line(format!("DESCRIPTION:{}", escape(&e.description)));
+        line(format!("URL:{}", e.url));
+        line(format!(
+            "STATUS:{}",
+            if e.cancelled {
+                "CANCELLED"
+            } else {
+                "CONFIRMED"
+            }
+        ));
+        line("END:VEVENT".into());
+    }
+    line("END:VCALENDAR".into());
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_and_folds() {
+        assert_eq!(escape("a,b;c\\d\ne"), "a\\,b\\;c\\\\d\\ne");
+        let long = format!("SUMMARY:{}", "ä".repeat(60));
+        let folded = fold(&long);
+        for l in folded.split("\r\n").filter(|l| !l.is_empty()) {
+            assert!(l.len() <= 75, "{} octets", l.len());
+        }
+        let unfolded = folded.trim_end().replace("\r\n ", "");
+        assert_eq!(unfolded, long);
+    }
+
+    #[test]
+    fn event_in_utc() {
+        let cal = calendar(
+            Some("REQUEST"),
+            None,
+            &[Event {
+                uid: uid(7, "example.org"),
+                sequence: 2,
+                starts_at: 1_781_109_000_000,
+                ends_at: 1_781_112_600_000,
+                summary: "Q&A, part 1".into(),
+                description: "x".into(),
+                url: "https://example.org/x".into(),
+                cancelled: false,
+            }],
+            0,
+        );
+        assert!(cal.contains("METHOD:REQUEST\r\n"));
+        assert!(cal.contains("UID:lesson-7@example.org\r\n"));
+        assert!(cal.contains("SEQUENCE:2\r\n"));
+        assert!(cal.contains("DTSTART:20260610T163000Z\r\n"));
+        assert!(cal.contains("SUMMARY:Q&A\\, part 1\r\n"));
+    }
+}

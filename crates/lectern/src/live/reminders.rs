@@ -1,0 +1,441 @@
+//! Reminders (24 h and 1 h before), reschedule updates and cancellation notices of live
+//! lessons, each e-mailed to every enrolled student in their own time zone and language
+//! with an `.ics` attachment.
+//!
+//! Scheduling is idempotent: one job per (lesson, start instant, kind), keyed so that
+//! scheduling twice creates one job; a job whose lesson moved or was cancelled does
+//! nothing. Sending writes a `live_notifications_sent` row and the e-mail (an outbox row
+//! with its own delivery job) in one transaction per student, so a job that runs again
+//! after a crash queues nothing twice and none is lost.
+
+use jiff::tz::TimeZone;
+use sqlx::AnyConnection;
+
+use super::ics;
+use super::jobs::REMINDER;
+use crate::app::AppState;
+use crate::db::{Db, now_ms};
+use crate::email::{self, Calendar, Email};
+use crate::i18n::Tr;
+use crate::jobs::{self, NewJob};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Notice {
+    Day,
+    Hour,
+    Update,
+    Cancel,
+}
+
+impl Notice {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Notice::Day => "24h",
+            Notice::Hour => "1h",
+            Notice::Update => "update",
+            Notice::Cancel => "cancel",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Notice> {
+        match s {
+            "24h" => Some(Notice::Day),
+            "1h" => Some(Notice::Hour),
+            "update" => Some(Notice::Update),
+            "cancel" => Some(Notice::Cancel),
+            _ => None,
+        }
+    }
+    /// How long before the start a reminder goes out.
+    pub fn lead_ms(self) -> Option<i64> {
+        match self {
+            Notice::Day => Some(24 * 3_600_000),
+            Notice::Hour => Some(3_600_000),
+            _ => None,
+        }
+    }
+}
+
+pub const REMINDERS: [Notice; 2] = [Notice::Day, Notice::Hour];
+
+/// The dedupe key of a reminder job: includes the start instant, so a moved lesson gets
+/// new jobs and the old ones find the lesson moved.
+pub fn reminder_key(lesson_id: i64, starts_at: i64, notice: Notice) -> String {
+    format!("reminder:{lesson_id}:{starts_at}:{}", notice.as_str())
+}
+
+/// Enqueues the reminders of a lesson starting at `starts_at` whose moment is still ahead.
+pub async fn schedule(
+    conn: &mut AnyConnection,
+    school_id: i64,
+    lesson_id: i64,
+    starts_at: i64,
+    now: i64,
+) -> sqlx::Result<()> {
+    for notice in REMINDERS {
+        let at = starts_at - notice.lead_ms().unwrap_or(0);
+        if at < now {
+            continue;
+        }
+        jobs::enqueue(
+            conn,
+            NewJob::now(
+                REMINDER,
+                serde_json::json!({ "lesson_id": lesson_id, "starts_at": starts_at, "kind": notice.as_str() }),
+            )
+            .school(school_id)
+            .at(at)
+            .dedupe(reminder_key(lesson_id, starts_at, notice)),
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+#[derive(sqlx::FromRow)]
+struct LessonRow {
+    school_id: i64,
+    course_id: i64,
+    kind: String,
+    title: String,
+    starts_at: Option<i64>,
+    duration_min: Option<i64>,
+    ics_sequence: i64,
+    course_title: String,
+    slug: String,
+    state: Option<String>,
+}
+
+const LESSON_SQL: &str = "SELECT l.school_id, l.course_id, l.kind, l.title, l.starts_at, l.duration_min, l.ics_sequence,
+       c.title AS course_title, c.slug, s.state
+     FROM lessons l JOIN courses c ON c.id = l.course_id LEFT JOIN live_sessions s ON s.lesson_id = l.id
+     WHERE l.id = $1";
+
+async fn lesson_row(conn: &mut AnyConnection, lesson_id: i64) -> sqlx::Result<Option<LessonRow>> {
+    sqlx::query_as::<_, LessonRow>(LESSON_SQL)
+        .bind(lesson_id)
+        .fetch_optional(conn)
+        .await
+}
+
+fn is_live_kind(kind: &str) -> bool {
+    crate::courses::LessonKind::parse(kind).is_some_and(|k| k.is_scheduled())
+}
+
+/// Called in the transaction that inserted or updated a lesson. `previous_start` is the
+/// start before the change (`None` for a new lesson): a changed time bumps the event's
+/// SEQUENCE and sends an update; the reminders of the (new) start are scheduled.
+pub async fn on_lesson_written(
+    conn: &mut AnyConnection,
+    lesson_id: i64,
+    previous_start: Option<i64>,
+) -> sqlx::Result<()> {
+    let Some(l) = lesson_row(conn, lesson_id).await? else {
+        return Ok(());
+    };
+    let Some(starts_at) = l.starts_at.filter(|_| is_live_kind(&l.kind)) else {
+        return Ok(());
+    };
+    if l.state.as_deref() == Some("cancelled") {
+        return Ok(());
+    }
+    let now = now_ms();
+    if previous_start.is_some_and(|p| p != starts_at) {
+        let sequence: i64 = sqlx::query_scalar(
+            "UPDATE lessons SET ics_sequence = ics_sequence + 1 WHERE id = $1 RETURNING ics_sequence",
+        )
+        .bind(lesson_id)
+        .fetch_one(&mut *conn)
+        .await?;
+        enqueue_notice(
+            conn,
+            l.school_id,
+            lesson_id,
+            starts_at,
+            Notice::Update,
+            sequence,
+        )
+        .await?;
+    }
+    schedule(conn, l.school_id, lesson_id, starts_at, now).await
+}
+
+async fn enqueue_notice(
+    conn: &mut AnyConnection,
+    school_id: i64,
+    lesson_id: i64,
+    starts_at: i64,
+    notice: Notice,
+    sequence: i64,
+) -> sqlx::Result<()> {
+    jobs::enqueue(
+        conn,
+        NewJob::now(
+            REMINDER,
+            serde_json::json!({ "lesson_id": lesson_id, "starts_at": starts_at, "kind": notice.as_str(), "sequence": sequence }),
+        )
+        .school(school_id)
+        .dedupe(format!(
+            "reminder:{lesson_id}:{starts_at}:{}:{sequence}",
+            notice.as_str()
+        )),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Called in the transaction that enrolled a student: the reminders still ahead of the
+/// course's live lessons are (idempotently) scheduled.
+pub async fn on_enrolled(conn: &mut AnyConnection, course_id: i64) -> sqlx::Result<()> {
+    let now = now_ms();
+    let rows: Vec<(i64, i64, String, i64)> = sqlx::query_as(
+        "SELECT l.id, l.school_id, l.kind, l.starts_at FROM lessons l LEFT JOIN live_sessions s ON s.lesson_id = l.id
+         WHERE l.course_id = $1 AND l.starts_at > $2 AND (s.state IS NULL OR s.state <> 'cancelled')",
+    )
+    .bind(course_id)
+    .bind(now)
+    .fetch_all(&mut *conn)
+    .await?;
+    for (lesson_id, school_id, kind, starts_at) in rows {
+        if is_live_kind(&kind) {
+            schedule(conn, school_id, lesson_id, starts_at, now).await?;
+        }
+    }
+    Ok(())
+}
+
+/// What cancelling did.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Cancelled {
+    Now,
+    /// Not scheduled any more (already cancelled, started or ended).
+    NotCancellable,
+}
+
+/// Cancels a scheduled live lesson: `scheduled → cancelled` (conditional), the Zoom
+/// meeting (if any) deleted by a job, reminders stopped (their jobs find it cancelled),
+/// enrolled students notified with a METHOD:CANCEL event.
+pub async fn cancel(
+    db: &Db,
+    school_id: i64,
+    lesson: &crate::courses::Lesson,
+) -> sqlx::Result<Cancelled> {
+    let session = super::ensure(db, school_id, lesson).await?;
+    let now = now_ms();
+    let mut tx = db.pool.begin().await?;
+    let r = sqlx::query(
+        "UPDATE live_sessions SET state = 'cancelled', updated_at = $1 WHERE id = $2 AND state = 'scheduled'",
+    )
+    .bind(now)
+    .bind(session.id)
+    .execute(&mut *tx)
+    .await?;
+    if r.rows_affected() != 1 {
+        return Ok(Cancelled::NotCancellable);
+    }
+    let (meeting_id, webinar, connection_id): (Option<i64>, i64, Option<i64>) = sqlx::query_as(
+        "SELECT meeting_id, is_webinar, connection_id FROM live_sessions WHERE id = $1",
+    )
+    .bind(session.id)
+    .fetch_one(&mut *tx)
+    .await?;
+    if let (Some(meeting_id), Some(connection_id)) = (meeting_id, connection_id) {
+        super::jobs::enqueue_delete_meeting(
+            &mut tx,
+            school_id,
+            session.id,
+            meeting_id,
+            crate::db::flag(webinar),
+            connection_id,
+            now,
+        )
+        .await?;
+    }
+    let sequence: i64 = sqlx::query_scalar(
+        "UPDATE lessons SET ics_sequence = ics_sequence + 1 WHERE id = $1 RETURNING ics_sequence",
+    )
+    .bind(lesson.id)
+    .fetch_one(&mut *tx)
+    .await?;
+    enqueue_notice(
+        &mut tx,
+        school_id,
+        lesson.id,
+        lesson.starts_at.unwrap_or(0),
+        Notice::Cancel,
+        sequence,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Cancelled::Now)
+}
+
+#[derive(sqlx::FromRow)]
+struct Recipient {
+    id: i64,
+    email: String,
+    display_name: String,
+    timezone: String,
+    language: Option<String>,
+    enrolled_at: i64,
+}
+
+/// The job: sends one notice of one lesson to every enrolled student who hasn't had it.
+pub async fn run(state: &AppState, p: &serde_json::Value) -> anyhow::Result<()> {
+    let lesson_id = p["lesson_id"]
+        .as_i64()
+        .ok_or_else(|| anyhow::anyhow!("payload lacks lesson_id"))?;
+    let starts_at = p["starts_at"]
+        .as_i64()
+        .ok_or_else(|| anyhow::anyhow!("payload lacks starts_at"))?;
+    let notice = p["kind"]
+        .as_str()
+        .and_then(Notice::parse)
+        .ok_or_else(|| anyhow::anyhow!("payload lacks kind"))?;
+    let sequence = p["sequence"].as_i64();
+    let mut conn = state.db.pool.acquire().await?;
+    let Some(l) = lesson_row(&mut conn, lesson_id).await? else {
+        return Ok(()); // the lesson was deleted
+    };
+    drop(conn);
+    let cancelled = l.state.as_deref() == Some("cancelled");
+    let current = l.starts_at == Some(starts_at) && is_live_kind(&l.kind);
+    let due = match notice {
+        Notice::Day | Notice::Hour => !cancelled && current && now_ms() < starts_at,
+        Notice::Update => !cancelled && current && sequence == Some(l.ics_sequence),
+        Notice::Cancel => cancelled,
+    };
+    if !due {
+        return Ok(());
+    }
+    let recipients = sqlx::query_as::<_, Recipient>(
+        "SELECT u.id, u.email, u.display_name, u.timezone, u.language, e.enrolled_at
+         FROM enrollments e JOIN users u ON u.id = e.user_id
+         WHERE e.school_id = $1 AND e.course_id = $2 ORDER BY u.id",
+    )
+    .bind(l.school_id)
+    .bind(l.course_id)
+    .fetch_all(&state.db.pool)
+    .await?;
+    let moment = notice.lead_ms().map(|lead| starts_at - lead);
+    let lesson_url = state.url(&format!("/courses/{}/lessons/{lesson_id}", l.slug));
+    let host = state
+        .config
+        .base_url
+        .host_str()
+        .unwrap_or("lectern")
+        .to_string();
+    let event = ics::Event {
+        uid: ics::uid(lesson_id, &host),
+        sequence: l.ics_sequence,
+        starts_at,
+        ends_at: starts_at + l.duration_min.unwrap_or(60) * 60_000,
+        summary: l.title.clone(),
+        description: format!("{}\n{lesson_url}", l.course_title),
+        url: lesson_url.clone(),
+        cancelled: notice == Notice::Cancel,
+    };
+    let method = if notice == Notice::Cancel {
+        "CANCEL"
+    } else {
+        "REQUEST"
+    };
+    let marker_sequence = match notice {
+        Notice::Day | Notice::Hour => 0,
+        _ => l.ics_sequence,
+    };
+    for r in recipients {
+        // Enrolled after the reminder's moment: that reminder is not theirs.
+        if moment.is_some_and(|m| r.enrolled_at > m) {
+            continue;
+        }
+        let mut tx = state.db.pool.begin().await?;
+        let inserted = sqlx::query(
+            "INSERT INTO live_notifications_sent (school_id, lesson_id, user_id, kind, starts_at, sequence, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
+        )
+        .bind(l.school_id)
+        .bind(lesson_id)
+        .bind(r.id)
+        .bind(notice.as_str())
+        .bind(starts_at)
+        .bind(marker_sequence)
+        .bind(now_ms())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if inserted != 1 {
+            continue; // queued by an earlier run
+        }
+        let email = render(&r, notice, &l, starts_at, &lesson_url)?;
+        let email = Email {
+            calendar: Some(Calendar {
+                method: method.to_string(),
+                ics: ics::calendar(Some(method), None, std::slice::from_ref(&event), now_ms()),
+            }),
+            ..email
+        };
+        let email_id = email::queue(&mut tx, l.school_id, email).await?;
+        sqlx::query(
+            "UPDATE live_notifications_sent SET email_id = $1 WHERE lesson_id = $2 AND user_id = $3 AND kind = $4 AND starts_at = $5 AND sequence = $6",
+        )
+        .bind(email_id)
+        .bind(lesson_id)
+        .bind(r.id)
+        .bind(notice.as_str())
+        .bind(starts_at)
+        .bind(marker_sequence)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+    }
+    Ok(())
+}
+
+#[derive(askama::Template)]
+#[template(path = "email/live_notice.html")]
+struct NoticeHtml {
+    greeting: String,
+    body: String,
+    button: String,
+    link: String,
+    footer: String,
+}
+
+fn render(
+    r: &Recipient,
+    notice: Notice,
+    l: &LessonRow,
+    starts_at: i64,
+    link: &str,
+) -> anyhow::Result<Email> {
+    let tr = Tr::choose(r.language.as_deref(), None);
+    let tz = TimeZone::get(&r.timezone).unwrap_or(TimeZone::UTC);
+    let when = crate::web::time::format_in(starts_at, &tz);
+    let args = [
+        ("title", l.title.clone()),
+        ("course", l.course_title.clone()),
+        ("when", when),
+        ("name", r.display_name.clone()),
+    ];
+    let key = |k: &str| format!("reminder-{}-{k}", notice.as_str());
+    let subject = tr.ta(&key("subject"), &args);
+    let body = tr.ta(&key("body"), &args);
+    let greeting = tr.ta("reminder-greeting", &args);
+    let button = tr.t("reminder-open-lesson");
+    let footer = tr.t("reminder-footer");
+    let text = format!("{greeting}\n\n{body}\n\n{button}: {link}\n\n{footer}\n");
+    let html = askama::Template::render(&NoticeHtml {
+        greeting,
+        body,
+        button,
+        link: link.to_string(),
+        footer,
+    })?;
+    Ok(Email {
+        to: r.email.clone(),
+        subject,
+        text,
+        html,
+        calendar: None,
+    })
+}
