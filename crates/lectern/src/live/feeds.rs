@@ -52,6 +52,7 @@ fn events(state: &AppState, rows: Vec<FeedRow>) -> Vec<ics::Event> {
                 description: format!("{}\n{url}", r.course_title),
                 url,
                 cancelled: r.state.as_deref() == Some("cancelled"),
+                organizer: None,
             }
         })
         .collect()

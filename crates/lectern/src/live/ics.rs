@@ -14,6 +14,8 @@ pub struct Event {
     pub description: String,
     pub url: String,
     pub cancelled: bool,
+    /// The organizer's e-mail address (iTIP invitations want one).
+    pub organizer: Option<String>,
 }
 
 /// The UID of a lesson's event: stable across reschedules.
@@ -82,6 +84,9 @@ pub fn calendar(method: Option<&str>, name: Option<&str>, events: &[Event], now:
         line(format!("DTSTAMP:{}", utc(now)));
         line(format!("DTSTART:{}", utc(e.starts_at)));
         line(format!("DTEND:{}", utc(e.ends_at)));
+        if let Some(o) = &e.organizer {
+            line(format!("ORGANIZER:mailto:{o}"));
+        }
         line(format!("SUMMARY:{}", escape(&e.summary)));
         line(format!("DESCRIPTION:{}", escape(&e.description)));
         line(format!("URL:{}", e.url));
@@ -129,6 +134,7 @@ mod tests {
                 description: "x".into(),
                 url: "https://example.org/x".into(),
                 cancelled: false,
+                organizer: Some("school@example.org".into()),
             }],
             0,
         );
@@ -137,5 +143,6 @@ mod tests {
         assert!(cal.contains("SEQUENCE:2\r\n"));
         assert!(cal.contains("DTSTART:20260610T163000Z\r\n"));
         assert!(cal.contains("SUMMARY:Q&A\\, part 1\r\n"));
+        assert!(cal.contains("ORGANIZER:mailto:school@example.org\r\n"));
     }
 }

@@ -333,6 +333,7 @@ pub async fn run(state: &AppState, p: &serde_json::Value) -> anyhow::Result<()> 
         description: format!("{}\n{lesson_url}", l.course_title),
         url: lesson_url.clone(),
         cancelled: notice == Notice::Cancel,
+        organizer: organizer(state),
     };
     let method = if notice == Notice::Cancel {
         "CANCEL"
@@ -389,6 +390,16 @@ pub async fn run(state: &AppState, p: &serde_json::Value) -> anyhow::Result<()> 
         tx.commit().await?;
     }
     Ok(())
+}
+
+/// The address invitations come from (the configured sender).
+fn organizer(state: &AppState) -> Option<String> {
+    state
+        .config
+        .mail_from
+        .parse::<lettre::message::Mailbox>()
+        .ok()
+        .map(|m| m.email.to_string())
 }
 
 #[derive(askama::Template)]

@@ -900,5 +900,40 @@ db_test!(
                 t.session().await.zoom_host_id.as_deref(),
                 Some(second_zoom.as_str())
             );
+
+    cancelling_a_session_with_a_zoom_meeting_enqueues_its_deletion,
+    builder
+        | b
+        | async move {
+            let t = setup(b).await;
+            let teacher = t.app.signed_in(&t.app.instructor).await;
+            // The session row exists once the player was shown; link a meeting to it.
+            teacher.get(&t.lesson_url()).await.assert_status(200);
+            let s = t.session().await;
+            sqlx::query(
+                "UPDATE live_sessions SET meeting_id = 987654321, connection_id = (SELECT MIN(id) FROM zoom_connections) WHERE id = $1",
+            )
+            .bind(s.id)
+            .execute(&t.app.db.pool)
+            .await
+            .unwrap();
+            teacher
+                .post_form(&format!("/live/{}/cancel", t.lesson), &[])
+                .await
+                .assert_redirect_to(&t.lesson_url());
+            assert_eq!(t.session().await.state, "cancelled");
+            let payload: String =
+                sqlx::query_scalar("SELECT payload FROM jobs WHERE kind = 'live_delete_meeting'")
+                    .fetch_one(&t.app.db.pool)
+                    .await
+                    .unwrap();
+            let p: serde_json::Value = serde_json::from_str(&payload).unwrap();
+            assert_eq!(p["meeting_id"], 987654321);
+            assert_eq!(p["session_id"], s.id);
+            // A cancelled session can't be started.
+            let r = t.start(&teacher).await;
+            assert!(r.status.is_redirection() || r.status.is_client_error());
+            assert_eq!(t.session().await.state, "cancelled");
+            assert_eq!(t.creates(), 0, "no meeting created for a cancelled session");
         }
 );

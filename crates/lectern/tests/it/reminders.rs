@@ -195,6 +195,10 @@ fn assert_invite(mail: &Mail, method: &str, lesson: i64, starts_at: i64, sequenc
     );
     assert_eq!(ics_value(ics, "METHOD").as_deref(), Some(method));
     assert!(
+        ics_value(ics, "ORGANIZER").is_some_and(|o| o.starts_with("mailto:")),
+        "{ics}"
+    );
+    assert!(
         ics_value(ics, "UID").is_some_and(|u| u.starts_with(&format!("lesson-{lesson}@"))),
         "{ics}"
     );
