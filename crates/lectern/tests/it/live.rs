@@ -900,7 +900,10 @@ db_test!(
                 t.session().await.zoom_host_id.as_deref(),
                 Some(second_zoom.as_str())
             );
+        }
+);
 
+db_test!(
     cancelling_a_session_with_a_zoom_meeting_enqueues_its_deletion,
     builder
         | b
