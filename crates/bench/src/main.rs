@@ -6,6 +6,7 @@
 //!     LECTERN_BENCH_PG=postgres://postgres@127.0.0.1:5432/test cargo run --release -p lectern-bench -- foundation
 
 mod foundation;
+mod live;
 mod load;
 mod setup;
 
@@ -34,6 +35,26 @@ enum Scenario {
         #[arg(long, default_value_t = 200)]
         students: usize,
     },
+    /// Issue 5: the instructor starts; 2,000 students load the player and ask for a join
+    /// signature within a window; then the signature endpoint against /healthz.
+    ClassStart {
+        #[arg(long, default_value_t = 2000)]
+        students: usize,
+        /// Seconds over which the class arrives.
+        #[arg(long, default_value_t = 10)]
+        window: u64,
+        /// Run the on-behalf-of path (meeting outside the app owner's account) instead.
+        #[arg(long)]
+        obf: bool,
+    },
+    /// Issue 5: 20,000 signed participant events posted to /webhooks/zoom, then drained and
+    /// attendance checked.
+    WebhookIngest {
+        #[arg(long, default_value_t = 2000)]
+        students: usize,
+        #[arg(long, default_value_t = 20_000)]
+        events: usize,
+    },
 }
 
 #[tokio::main]
@@ -60,6 +81,27 @@ async fn main() -> anyhow::Result<()> {
         Scenario::Foundation { students } => {
             for t in targets {
                 foundation::run(t, students, &opts).await?;
+            }
+        }
+        Scenario::ClassStart {
+            students,
+            window,
+            obf,
+        } => {
+            for t in targets {
+                live::class_start(
+                    t,
+                    students,
+                    std::time::Duration::from_secs(window),
+                    obf,
+                    &opts,
+                )
+                .await?;
+            }
+        }
+        Scenario::WebhookIngest { students, events } => {
+            for t in targets {
+                live::webhook_ingest(t, students, events, &opts).await?;
             }
         }
     }

@@ -30,6 +30,15 @@ impl Drop for TempDir {
 }
 
 pub async fn start(target: &Target) -> anyhow::Result<App> {
+    start_with(target, &[], false).await
+}
+
+/// Like [`start`], with extra configuration variables and optionally the job worker.
+pub async fn start_with(
+    target: &Target,
+    extra: &[(&'static str, String)],
+    with_worker: bool,
+) -> anyhow::Result<App> {
     let id = uuid::Uuid::new_v4().simple().to_string();
     let (url, dir, pg_cleanup, label) = match target {
         Target::Sqlite => {
@@ -57,13 +66,21 @@ pub async fn start(target: &Target) -> anyhow::Result<App> {
     env.insert("LECTERN_BIND", addr.to_string());
     env.insert("LECTERN_LOG", "warn".into());
     env.insert("LECTERN_DB_MAX_CONNECTIONS", "16".into());
+    for (k, v) in extra {
+        env.insert(k, v.clone());
+    }
     let config = Config::from_source(&env)?;
     lectern::telemetry::init(&config.log_filter, config.log_format);
     let db = Db::connect(&url, config.db_max_connections).await?;
     db.migrate().await?;
     let state = AppState::new(config, db)?;
-    let running =
-        lectern::server::start(state.clone(), listener, false, Duration::from_secs(5)).await?;
+    let running = lectern::server::start(
+        state.clone(),
+        listener,
+        with_worker,
+        Duration::from_millis(100),
+    )
+    .await?;
     Ok(App {
         state,
         running,
@@ -120,7 +137,7 @@ pub async fn sign_in(base: &str, email: &str, password: &str) -> anyhow::Result<
     Ok(client)
 }
 
-fn hidden_value(html: &str, name: &str) -> Option<String> {
+pub fn hidden_value(html: &str, name: &str) -> Option<String> {
     let marker = format!("name=\"{name}\" value=\"");
     let start = html.find(&marker)? + marker.len();
     let end = html[start..].find('"')?;

@@ -174,8 +174,13 @@ pub async fn by_meeting(db: &Db, meeting_id: i64) -> sqlx::Result<Vec<Session>> 
     .await
 }
 
-/// The session row of a live lesson, created on first use.
+/// The session row of a live lesson, created on first use. Read first: every join
+/// signature passes here, and a whole class arriving at once must not turn into a burst
+/// of (conflicting) inserts, which serialize on SQLite and write WAL on PostgreSQL.
 pub async fn ensure(db: &Db, school_id: i64, lesson: &Lesson) -> sqlx::Result<Session> {
+    if let Some(s) = by_lesson(db, school_id, lesson.id).await? {
+        return Ok(s);
+    }
     let now = now_ms();
     sqlx::query(
         "INSERT INTO live_sessions (school_id, course_id, lesson_id, is_webinar, state, attempt, host_present, created_at, updated_at)

@@ -940,3 +940,590 @@ db_test!(
             assert_eq!(t.creates(), 0, "no meeting created for a cancelled session");
         }
 );
+
+// ---- Robustness: webhooks (signature, replay, order, bad bodies) and Start races ----
+
+fn unix_now() -> i64 {
+    now_ms() / 1000
+}
+
+/// `x-zm-request-timestamp` and `x-zm-signature` for `body` signed with `secret` at `ts`.
+fn sign_with(secret: &str, ts: i64, body: &[u8]) -> (String, String) {
+    let ts = ts.to_string();
+    let sig = zoom::webhook::sign(&zoom::Secret::new(secret), &ts, body);
+    (ts, sig)
+}
+
+impl Live {
+    async fn post_hook(&self, body: &[u8], ts: &str, sig: &str) -> (u16, String) {
+        let r = reqwest::Client::new()
+            .post(format!("{}/webhooks/zoom", self.app.base_url))
+            .header("content-type", "application/json")
+            .header("x-zm-request-timestamp", ts)
+            .header("x-zm-signature", sig)
+            .body(body.to_vec())
+            .send()
+            .await
+            .expect("post webhook");
+        (r.status().as_u16(), r.text().await.unwrap_or_default())
+    }
+    /// Posts `body` signed with the configured secret, now.
+    async fn hook(&self, body: &str) -> u16 {
+        let (ts, sig) = sign_with(&self.zoom.webhook_secret, unix_now(), body.as_bytes());
+        self.post_hook(body.as_bytes(), &ts, &sig).await.0
+    }
+    async fn stored(&self, event: &str) -> i64 {
+        sqlx::query_scalar("SELECT COUNT(*) FROM zoom_events WHERE event = $1")
+            .bind(event)
+            .fetch_one(&self.app.db.pool)
+            .await
+            .unwrap()
+    }
+    /// Starts the session and returns the meeting's id and uuid.
+    async fn started_meeting(&self) -> (i64, String) {
+        let inst = self.app.signed_in(&self.app.instructor).await;
+        assert_eq!(self.start(&inst).await.status.as_u16(), 303);
+        let m = self.zoom.sim.meetings()[0].clone();
+        (m.id, m.uuid)
+    }
+}
+
+fn zoom_time(secs: i64) -> String {
+    jiff::Timestamp::from_second(secs)
+        .unwrap()
+        .strftime("%Y-%m-%dT%H:%M:%SZ")
+        .to_string()
+}
+
+/// A meeting event as zoom-sim sends it.
+fn meeting_event(event: &str, account: &str, m: i64, uuid: &str, at: i64) -> String {
+    let mut o = serde_json::json!({
+        "id": m.to_string(), "uuid": uuid, "host_id": "host", "topic": "Office hours",
+        "type": 2, "start_time": zoom_time(at), "timezone": "Europe/Berlin", "duration": 60,
+    });
+    if event.ends_with(".ended") {
+        o["end_time"] = serde_json::json!(zoom_time(at));
+    }
+    serde_json::json!({
+        "event": event, "event_ts": at * 1000,
+        "payload": {"account_id": account, "object": o},
+    })
+    .to_string()
+}
+
+/// A participant_joined/left event for our user `uid` at `at` (unix seconds).
+fn participant_event(left: bool, account: &str, m: i64, uuid: &str, uid: i64, at: i64) -> String {
+    let mut p = serde_json::json!({
+        "user_id": "16778240", "user_name": "Sam Student", "id": "",
+        "participant_uuid": format!("PU-{uid}"), "email": "student@test.example",
+        "registrant_id": "", "participant_user_id": "", "customer_key": uid.to_string(),
+        "phone_number": "",
+    });
+    let event = if left {
+        p["leave_time"] = serde_json::json!(zoom_time(at));
+        p["leave_reason"] = serde_json::json!("left the meeting");
+        "meeting.participant_left"
+    } else {
+        p["join_time"] = serde_json::json!(zoom_time(at));
+        "meeting.participant_joined"
+    };
+    serde_json::json!({
+        "event": event, "event_ts": at * 1000,
+        "payload": {"account_id": account, "object": {
+            "id": m.to_string(), "uuid": uuid, "host_id": "host", "topic": "Office hours",
+            "type": 2, "start_time": zoom_time(at), "timezone": "Europe/Berlin", "duration": 60,
+            "participant": p,
+        }},
+    })
+    .to_string()
+}
+
+db_test!(
+    webhook_valid_signature_is_accepted_and_stored,
+    builder
+        | b
+        | async move {
+            let t = setup(b).await;
+            let body = meeting_event("meeting.started", &t.zoom.account, 4242, "U-1", unix_now());
+            assert_eq!(t.hook(&body).await, 200);
+            assert_eq!(t.stored("meeting.started").await, 1);
+        }
+);
+
+db_test!(
+    webhook_tampered_body_is_401_and_not_stored,
+    builder
+        | b
+        | async move {
+            let t = setup(b).await;
+            let body = meeting_event("meeting.ended", &t.zoom.account, 4242, "U-1", unix_now());
+            let (ts, sig) = sign_with(&t.zoom.webhook_secret, unix_now(), body.as_bytes());
+            let tampered = body.replace("4242", "4243");
+            assert_eq!(t.post_hook(tampered.as_bytes(), &ts, &sig).await.0, 401);
+            assert_eq!(t.stored("meeting.ended").await, 0);
+        }
+);
+
+db_test!(
+    webhook_wrong_secret_is_401,
+    builder
+        | b
+        | async move {
+            let t = setup(b).await;
+            let body = meeting_event("meeting.ended", &t.zoom.account, 4242, "U-1", unix_now());
+            let (ts, sig) = sign_with("not-the-secret", unix_now(), body.as_bytes());
+            assert_eq!(t.post_hook(body.as_bytes(), &ts, &sig).await.0, 401);
+            // No signature at all is 401 too.
+            let (ts, _) = sign_with(&t.zoom.webhook_secret, unix_now(), body.as_bytes());
+            let r = reqwest::Client::new()
+                .post(format!("{}/webhooks/zoom", t.app.base_url))
+                .header("x-zm-request-timestamp", ts)
+                .body(body.clone())
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status().as_u16(), 401);
+            assert_eq!(t.stored("meeting.ended").await, 0);
+        }
+);
+
+db_test!(
+    webhook_stale_timestamp_is_401,
+    builder
+        | b
+        | async move {
+            let t = setup(b).await;
+            let body = meeting_event("meeting.ended", &t.zoom.account, 4242, "U-1", unix_now());
+            // Correctly signed, but an hour old (a replay).
+            let (ts, sig) = sign_with(&t.zoom.webhook_secret, unix_now() - 3600, body.as_bytes());
+            assert_eq!(t.post_hook(body.as_bytes(), &ts, &sig).await.0, 401);
+            assert_eq!(t.stored("meeting.ended").await, 0);
+        }
+);
+
+db_test!(
+    webhook_url_validation_is_answered,
+    builder
+        | b
+        | async move {
+            let t = setup(b).await;
+            let body = serde_json::json!({
+                "event": "endpoint.url_validation", "event_ts": now_ms(),
+                "payload": {"plainToken": "qgg8vlvZRS6UYooatFL8Aw"},
+            })
+            .to_string();
+            let (ts, sig) = sign_with(&t.zoom.webhook_secret, unix_now(), body.as_bytes());
+            let (status, text) = t.post_hook(body.as_bytes(), &ts, &sig).await;
+            assert_eq!(status, 200, "{text}");
+            let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+            let want = zoom::webhook::url_validation_response(
+                &zoom::Secret::new(t.zoom.webhook_secret.as_str()),
+                "qgg8vlvZRS6UYooatFL8Aw",
+            );
+            assert_eq!(v["plainToken"], "qgg8vlvZRS6UYooatFL8Aw");
+            assert_eq!(v["encryptedToken"], want.encrypted_token.as_str());
+        }
+);
+
+db_test!(
+    webhook_garbage_is_400_and_oversized_is_413,
+    builder
+        | b
+        | async move {
+            let t = setup(b).await;
+            // Correctly signed bytes that are not an event.
+            for garbage in [&b"\xff\xfe\x00garbage{{"[..], b"{\"event\":", b"[]", b""] {
+                let (ts, sig) = sign_with(&t.zoom.webhook_secret, unix_now(), garbage);
+                let (status, _) = t.post_hook(garbage, &ts, &sig).await;
+                assert_eq!(status, 400, "{:?}", String::from_utf8_lossy(garbage));
+            }
+            let big = vec![b'a'; 2 * 1024 * 1024];
+            let (ts, sig) = sign_with(&t.zoom.webhook_secret, unix_now(), &big);
+            let (status, _) = t.post_hook(&big, &ts, &sig).await;
+            assert_eq!(status, 413);
+            let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM zoom_events")
+                .fetch_one(&t.app.db.pool)
+                .await
+                .unwrap();
+            let before_sim: i64 = n;
+            // Still healthy afterwards, and nothing was stored from the bad bodies.
+            let h = reqwest::get(format!("{}/healthz", t.app.base_url))
+                .await
+                .unwrap();
+            assert!(h.status().is_success());
+            let again: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM zoom_events")
+                .fetch_one(&t.app.db.pool)
+                .await
+                .unwrap();
+            assert_eq!(before_sim, again);
+        }
+);
+
+db_test!(
+    webhook_duplicate_delivery_changes_nothing_twice,
+    builder
+        | b
+        | async move {
+            let t = setup(b).await;
+            let (m, uuid) = t.started_meeting().await;
+            t.app.drain_jobs().await;
+            let at = unix_now() - 120;
+            let uid = t.app.student.id;
+            let join = participant_event(false, &t.zoom.account, m, &uuid, uid, at);
+            let leave = participant_event(true, &t.zoom.account, m, &uuid, uid, at + 60);
+            let ended = meeting_event("meeting.ended", &t.zoom.account, m, &uuid, at + 90);
+            for body in [&join, &leave, &ended] {
+                assert_eq!(t.hook(body).await, 200);
+                assert_eq!(t.hook(body).await, 200, "a retry is acknowledged too");
+            }
+            t.app.drain_jobs().await;
+            // Deliveries after processing are still no-ops.
+            for body in [&join, &leave, &ended] {
+                assert_eq!(t.hook(body).await, 200);
+            }
+            t.app.drain_jobs().await;
+            assert_eq!(t.stored("meeting.participant_joined").await, 1);
+            assert_eq!(t.stored("meeting.participant_left").await, 1);
+            assert_eq!(t.stored("meeting.ended").await, 1);
+            let s = t.session().await;
+            assert_eq!(s.state, "ended");
+            let rows: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM live_attendance_events WHERE session_id = $1 AND user_id = $2",
+            )
+            .bind(s.id)
+            .bind(uid)
+            .fetch_one(&t.app.db.pool)
+            .await
+            .unwrap();
+            assert_eq!(rows, 2);
+            let a = lectern::live::attendance::attendees(&t.app.db, &s)
+                .await
+                .unwrap();
+            let me = a.iter().find(|a| a.user_id == Some(uid)).expect("attended");
+            assert_eq!(me.segments, vec![(at * 1000, (at + 60) * 1000)]);
+            let jobs: i64 =
+                sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE kind = 'live_delete_meeting'")
+                    .fetch_one(&t.app.db.pool)
+                    .await
+                    .unwrap();
+            assert_eq!(jobs, 1, "one deletion scheduled");
+        }
+);
+
+db_test!(
+    webhook_out_of_order_events_end_in_the_right_state,
+    builder
+        | b
+        | async move {
+            let t = setup(b).await;
+            let (m, uuid) = t.started_meeting().await;
+            t.app.drain_jobs().await;
+            let at = unix_now() - 600;
+            let uid = t.app.student.id;
+            // Left before joined, each processed before the next arrives.
+            let leave = participant_event(true, &t.zoom.account, m, &uuid, uid, at + 300);
+            assert_eq!(t.hook(&leave).await, 200);
+            t.app.drain_jobs().await;
+            let join = participant_event(false, &t.zoom.account, m, &uuid, uid, at + 60);
+            assert_eq!(t.hook(&join).await, 200);
+            t.app.drain_jobs().await;
+            // Ended before started.
+            let ended = meeting_event("meeting.ended", &t.zoom.account, m, &uuid, at + 400);
+            assert_eq!(t.hook(&ended).await, 200);
+            t.app.drain_jobs().await;
+            let started = meeting_event("meeting.started", &t.zoom.account, m, &uuid, at);
+            assert_eq!(t.hook(&started).await, 200);
+            t.app.drain_jobs().await;
+            let s = t.session().await;
+            assert_eq!(
+                s.state, "ended",
+                "a late started does not revive the session"
+            );
+            let a = lectern::live::attendance::attendees(&t.app.db, &s)
+                .await
+                .unwrap();
+            let me = a.iter().find(|a| a.user_id == Some(uid)).expect("attended");
+            assert_eq!(me.segments, vec![((at + 60) * 1000, (at + 300) * 1000)]);
+            assert_eq!(me.minutes(), 4);
+        }
+);
+
+db_test!(
+    start_racing_across_two_app_instances_creates_one_meeting,
+    builder
+        | b
+        | async move {
+            let t = setup(b).await;
+            // A second instance on the same database: its own pool, Zoom client and locks,
+            // serving HTTP on its own port.
+            let db2 = t.app.test_db.connect().await;
+            let second = lectern::app::AppState::new((*t.app.state.config).clone(), db2).unwrap();
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let base2 = format!("http://{}", listener.local_addr().unwrap());
+            let running = lectern::server::start(
+                second.clone(),
+                listener,
+                false,
+                std::time::Duration::from_secs(5),
+            )
+            .await
+            .unwrap();
+            let inst = t.app.signed_in(&t.app.instructor).await;
+            let csrf = inst.csrf_for(&t.lesson_url()).await;
+            // The same browser session, sent to either instance.
+            let cookies = format!(
+                "lectern_session={}; lectern_csrf={}",
+                inst.cookie("lectern_session").unwrap(),
+                inst.cookie("lectern_csrf").unwrap()
+            );
+            let http = reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap();
+            let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(30));
+            let mut tasks = Vec::new();
+            for i in 0..30 {
+                let base = if i % 2 == 0 {
+                    t.app.base_url.clone()
+                } else {
+                    base2.clone()
+                };
+                let (http, cookies, csrf, barrier) =
+                    (http.clone(), cookies.clone(), csrf.clone(), barrier.clone());
+                let path = format!("{base}/live/{}/start", t.lesson);
+                tasks.push(tokio::spawn(async move {
+                    barrier.wait().await;
+                    let r = http
+                        .post(path)
+                        .header("cookie", cookies)
+                        .form(&[("_csrf", csrf.as_str())])
+                        .send()
+                        .await
+                        .unwrap();
+                    (
+                        r.status().as_u16(),
+                        r.headers()
+                            .get("location")
+                            .and_then(|v| v.to_str().ok())
+                            .unwrap_or_default()
+                            .to_string(),
+                    )
+                }));
+            }
+            let sim_base = t.zoom.sim.base_url();
+            for h in tasks {
+                let (status, to) = h.await.unwrap();
+                assert_eq!(status, 303);
+                assert!(to.starts_with(&sim_base) && to.contains("/s/"), "{to}");
+            }
+            assert_eq!(t.creates(), 1, "exactly one create across two instances");
+            assert_eq!(t.zoom.sim.meetings().len(), 1);
+            let s = t.session().await;
+            assert_eq!(s.state, "live");
+            assert_eq!(s.meeting_id, Some(t.zoom.sim.meetings()[0].id));
+            running.stop().await;
+        }
+);
+
+db_test!(
+    killing_the_process_while_starting_ends_with_one_linked_meeting_after_restart,
+    builder
+        | b
+        | async move {
+            use crate::support::bin::{self, Proc};
+            let db = crate::support::TestDb::new(b.kind()).await;
+            let zoom = ZoomFixture::start().await;
+            let port = bin::free_port();
+            let base = format!("http://127.0.0.1:{port}");
+            let env: Vec<(&str, String)> = vec![
+                ("LECTERN_SECRET_KEY", lectern::config::generate_secret_key()),
+                ("DATABASE_URL", db.url.clone()),
+                ("LECTERN_BIND", format!("127.0.0.1:{port}")),
+                ("LECTERN_BASE_URL", base.clone()),
+                ("LECTERN_LOG", "warn".into()),
+                ("LECTERN_LIVE_RECONCILE_AFTER_SECS", "5".into()),
+                ("ZOOM_CLIENT_ID", zoom.client_id.clone()),
+                ("ZOOM_CLIENT_SECRET", zoom.client_secret.clone()),
+                ("ZOOM_WEBHOOK_SECRET_TOKEN", zoom.webhook_secret.clone()),
+                ("ZOOM_OAUTH_BASE", zoom.sim.base_url()),
+                ("ZOOM_API_BASE", zoom.sim.api_base()),
+                ("ZOOM_SDK_URL", zoom.sim.sdk_script_url()),
+            ];
+            let serve = || {
+                let mut c = bin::lectern(&["serve", "--migrate"]);
+                for (k, v) in &env {
+                    c.env(k, v);
+                }
+                Proc::spawn(c)
+            };
+            let mut first = serve();
+            first.wait_ready(&base).await;
+
+            // Seed through the library on the same database.
+            let conn = db.connect().await;
+            let school = lectern::schools::create(
+                &conn,
+                lectern::schools::NewSchool {
+                    slug: "kill",
+                    name: "Kill School",
+                    is_default: true,
+                },
+            )
+            .await
+            .unwrap();
+            let pw = "kill-test-password-1";
+            let user = |email: &'static str, role| lectern::accounts::NewUser {
+                school_id: school,
+                email,
+                display_name: email,
+                password: pw,
+                role,
+                timezone: "Europe/Berlin",
+                language: None,
+            };
+            lectern::accounts::create_user(&conn, user("admin@kill.test", Role::Admin))
+                .await
+                .unwrap();
+            let instructor = lectern::accounts::create_user(
+                &conn,
+                user("instructor@test.example", Role::Instructor),
+            )
+            .await
+            .unwrap();
+            let course = courses::create(
+                &conn,
+                school,
+                instructor,
+                CourseFields {
+                    title: "Killed",
+                    description: "",
+                    cover_url: None,
+                },
+            )
+            .await
+            .unwrap();
+            courses::set_published(&conn, school, course.id, true)
+                .await
+                .unwrap();
+            let lesson = courses::insert_lesson(
+                &conn,
+                school,
+                course.id,
+                &LessonRecord {
+                    kind: LessonKind::LiveSession,
+                    title: "Office hours".into(),
+                    required: true,
+                    body: "".into(),
+                    url: None,
+                    quiz_json: None,
+                    pass_mark: None,
+                    starts_at: Some(now_ms() + 5 * 60_000),
+                    timezone: Some("Europe/Berlin".into()),
+                    local_start: None,
+                    duration_min: Some(60),
+                },
+            )
+            .await
+            .unwrap();
+            zoom.sim.create_app(zoom_sim::AppSpec {
+                client_id: zoom.client_id.clone(),
+                client_secret: zoom.client_secret.clone(),
+                redirect_uris: vec![format!("{base}/integrations/zoom/callback")],
+                scopes: lectern::zoom_connection::scopes::needed()
+                    .iter()
+                    .map(|s| s.to_string())
+                    .collect(),
+                owner_account_id: zoom.account.clone(),
+                webhook_url: Some(format!("{base}/webhooks/zoom")),
+                webhook_secret: zoom.webhook_secret.clone(),
+                sdk_key: None,
+                sdk_secret: None,
+            });
+            let admin = TestClient::new(&base);
+            admin.signin("admin@kill.test", pw).await;
+            zoom.connect(&admin, "school").await.assert_status(200);
+
+            // Meeting create answers only after 3 s; the process dies while `starting`.
+            zoom.sim.inject_fault(Fault {
+                method: Some("POST".into()),
+                path_prefix: "/v2/users/".into(),
+                kind: FaultKind::Latency(std::time::Duration::from_secs(3)),
+                times: Some(1),
+            });
+            let inst = TestClient::new(&base);
+            inst.signin("instructor@test.example", pw).await;
+            let lesson_path = format!("/courses/{}/lessons/{lesson}", course.slug);
+            let csrf = inst.csrf_for(&lesson_path).await;
+            let starting = {
+                let inst = inst.clone();
+                let path = format!("/live/{lesson}/start");
+                tokio::spawn(async move { inst.post_form_raw(&path, &[("_csrf", &csrf)]).await })
+            };
+            crate::support::eventually("starting", std::time::Duration::from_secs(5), || async {
+                let s = lectern::live::by_lesson(&conn, school, lesson)
+                    .await
+                    .unwrap();
+                s.filter(|s| s.state == "starting").map(|_| ())
+            })
+            .await;
+            let status = std::process::Command::new("kill")
+                .args(["-KILL", &first.pid().to_string()])
+                .status()
+                .unwrap();
+            assert!(status.success());
+            starting.abort();
+            let s = lectern::live::by_lesson(&conn, school, lesson)
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!(s.state, "starting", "the dead process never committed");
+            assert_eq!(s.meeting_id, None);
+            drop(first);
+            // The create was in flight when the caller died; zoom-sim drops it with the
+            // connection, so Zoom holds nothing for this lesson.
+            tokio::time::sleep(std::time::Duration::from_secs(4)).await;
+            assert!(zoom.sim.meetings().is_empty(), "{:?}", zoom.sim.meetings());
+
+            // Restart: the reconcile job (scheduled in the Start transaction) finds no
+            // meeting by its marker and returns the session to `scheduled`.
+            let mut second = serve();
+            second.wait_ready(&base).await;
+            let back = crate::support::eventually(
+                "reconciled after restart",
+                std::time::Duration::from_secs(20),
+                || async {
+                    let s = lectern::live::by_lesson(&conn, school, lesson)
+                        .await
+                        .unwrap()?;
+                    (s.state != "starting").then_some(s)
+                },
+            )
+            .await;
+            assert_eq!(back.state, "scheduled", "{back:?}");
+            assert_eq!(back.meeting_id, None);
+            // Start works again: exactly one meeting, linked, nothing orphaned.
+            let again = inst.post_form(&format!("/live/{lesson}/start"), &[]).await;
+            assert_eq!(again.status.as_u16(), 303, "{}", again.text);
+            let meetings = zoom.sim.meetings();
+            assert_eq!(meetings.len(), 1, "none orphaned: {meetings:?}");
+            let linked = lectern::live::by_lesson(&conn, school, lesson)
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!(linked.state, "live", "{linked:?}");
+            assert_eq!(
+                linked.meeting_id,
+                Some(meetings[0].id),
+                "the one meeting is linked"
+            );
+            let creates = zoom
+                .sim
+                .requests()
+                .iter()
+                .filter(|r| r.method == "POST" && r.path.ends_with("/meetings"))
+                .count();
+            assert_eq!(creates, 1, "only the new attempt completed in Zoom");
+            let (code, _, stderr) = second.terminate().await;
+            assert_eq!(code, Some(0), "{stderr}");
+        }
+);

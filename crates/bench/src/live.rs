@@ -1,0 +1,683 @@
+//! Issue 5's benchmarks, against zoom-sim started in this process.
+//!
+//! `class-start`: a whole class arrives in the same minute. The instructor presses Start
+//! (one Zoom meeting create), the host joins in the simulator, and within a 10-second
+//! window every student loads the lesson player and asks for a join signature. Then the
+//! signature endpoint is measured closed-loop against `/healthz` in the same run.
+//!
+//! `webhook-ingest`: 20,000 signed participant_joined/left events (with ~5% duplicate
+//! deliveries and some leave-before-join pairs) posted concurrently to `/webhooks/zoom`;
+//! then the processing jobs are drained and every student's attendance is checked.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use hdrhistogram::Histogram;
+use lectern::accounts::{self, NewUser, Role};
+use lectern::courses::{self, CourseFields, LessonKind, LessonRecord};
+use lectern::db::now_ms;
+use lectern::schools::{self, NewSchool};
+use serde_json::json;
+use zoom_sim::{AppSpec, Plan, UserType, ZoomSim};
+
+use crate::load::{self, Options};
+use crate::setup::{self, App, Target, hidden_value};
+
+const PASSWORD: &str = "bench-password-123";
+const WEBHOOK_SECRET: &str = "bench-webhook-secret";
+
+/// The app, the simulator and a live session with enrolled students.
+struct World {
+    app: App,
+    sim: ZoomSim,
+    account: String,
+    school: i64,
+    lesson: i64,
+    lesson_url: String,
+    meeting: i64,
+    /// Per student: user id, `Cookie` header value, CSRF token.
+    students: Vec<(i64, String, String)>,
+    start_secs: f64,
+}
+
+async fn prepare(
+    target: &Target,
+    students: usize,
+    obf: bool,
+    worker: bool,
+) -> anyhow::Result<World> {
+    let sim = ZoomSim::start().await?;
+    let account = sim.create_account(Plan::Pro, true);
+    let zoom_user = sim.create_user(
+        &account,
+        "teacher@bench.test",
+        "Tess",
+        "Teacher",
+        UserType::Licensed,
+    );
+    sim.set_login_user(&zoom_user);
+    sim.set_auto_approve(true);
+    let client_id = format!("bench-{}", uuid::Uuid::new_v4().simple());
+    let client_secret = "bench-client-secret".to_string();
+    let mut extra = vec![
+        ("ZOOM_CLIENT_ID", client_id.clone()),
+        ("ZOOM_CLIENT_SECRET", client_secret.clone()),
+        ("ZOOM_WEBHOOK_SECRET_TOKEN", WEBHOOK_SECRET.to_string()),
+        ("ZOOM_OAUTH_BASE", sim.base_url()),
+        ("ZOOM_API_BASE", sim.api_base()),
+        ("ZOOM_SDK_URL", sim.sdk_script_url()),
+    ];
+    if !obf {
+        // The meeting lives in the app owner's account: no on-behalf-of token needed.
+        extra.push(("ZOOM_APP_ACCOUNT_ID", account.clone()));
+    }
+    let app = setup::start_with(target, &extra, worker).await?;
+    sim.create_app(AppSpec {
+        client_id,
+        client_secret,
+        redirect_uris: vec![format!("{}/integrations/zoom/callback", app.base)],
+        scopes: lectern::zoom_connection::scopes::needed()
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
+        owner_account_id: account.clone(),
+        webhook_url: Some(format!("{}/webhooks/zoom", app.base)),
+        webhook_secret: WEBHOOK_SECRET.to_string(),
+        sdk_key: None,
+        sdk_secret: None,
+    });
+
+    let db = &app.state.db;
+    let school = schools::create(
+        db,
+        NewSchool {
+            slug: "bench",
+            name: "Bench School",
+            is_default: true,
+        },
+    )
+    .await?;
+    let new = |email: &'static str, name: &'static str, role| NewUser {
+        school_id: school,
+        email,
+        display_name: name,
+        password: PASSWORD,
+        role,
+        timezone: "Europe/Berlin",
+        language: None,
+    };
+    accounts::create_user(db, new("admin@bench.test", "Admin", Role::Admin)).await?;
+    let instructor = accounts::create_user(
+        db,
+        new("teacher@bench.test", "Tess Teacher", Role::Instructor),
+    )
+    .await?;
+    let course = courses::create(
+        db,
+        school,
+        instructor,
+        CourseFields {
+            title: "Live class",
+            description: "",
+            cover_url: None,
+        },
+    )
+    .await?;
+    courses::set_published(db, school, course.id, true).await?;
+    let lesson = courses::insert_lesson(
+        db,
+        school,
+        course.id,
+        &LessonRecord {
+            kind: LessonKind::LiveSession,
+            title: "Lecture".into(),
+            required: true,
+            body: "Agenda".into(),
+            url: None,
+            quiz_json: None,
+            pass_mark: None,
+            starts_at: Some(now_ms()),
+            timezone: Some("Europe/Berlin".into()),
+            local_start: None,
+            duration_min: Some(120),
+        },
+    )
+    .await?;
+
+    // Students by SQL with the instructor's password hash (no 2,000 argon2 runs), each
+    // with a session row created the way sign-in does (keyed hash of a random token).
+    let t = Instant::now();
+    let key = &app.state.config.secret_key;
+    let secure = app.state.secure_cookies();
+    let (sc, cc) = (
+        accounts::sessions::cookie_name(secure),
+        accounts::sessions::csrf_cookie_name(secure),
+    );
+    let mut list = Vec::with_capacity(students);
+    let mut tx = db.pool.begin().await?;
+    let now = now_ms();
+    for i in 0..students {
+        let email = format!("student{i}@bench.test");
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO users (school_id, email, email_norm, display_name, password_hash, role, timezone, language, created_at)
+             SELECT school_id, $1, $1, $2, password_hash, 'student', 'America/New_York', NULL, $3 FROM users WHERE id = $4
+             RETURNING id",
+        )
+        .bind(&email)
+        .bind(format!("Student {i}"))
+        .bind(now)
+        .bind(instructor)
+        .fetch_one(&mut *tx)
+        .await?;
+        sqlx::query("INSERT INTO enrollments (school_id, course_id, user_id, enrolled_at) VALUES ($1, $2, $3, $4)")
+            .bind(school)
+            .bind(course.id)
+            .bind(id)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        let token = lectern::crypto::random_token();
+        sqlx::query("INSERT INTO sessions (id, school_id, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
+            .bind(key.token_hash(&token))
+            .bind(school)
+            .bind(id)
+            .bind(now)
+            .bind(now + 86_400_000)
+            .execute(&mut *tx)
+            .await?;
+        let csrf = lectern::crypto::random_token();
+        list.push((id, format!("{sc}={token}; {cc}={csrf}"), csrf));
+    }
+    tx.commit().await?;
+    eprintln!(
+        "  seeded {students} students with sessions in {:.1}s",
+        t.elapsed().as_secs_f64()
+    );
+
+    // The school's Zoom connection through the real OAuth flow (sim auto-approves).
+    let admin = setup::sign_in(&app.base, "admin@bench.test", PASSWORD).await?;
+    let page = admin
+        .get(format!("{}/settings/integrations", app.base))
+        .send()
+        .await?
+        .text()
+        .await?;
+    let csrf =
+        hidden_value(&page, "_csrf").ok_or_else(|| anyhow::anyhow!("no _csrf on integrations"))?;
+    let r = admin
+        .post(format!("{}/integrations/zoom/connect", app.base))
+        .form(&[("_csrf", csrf.as_str()), ("for", "school")])
+        .send()
+        .await?;
+    let to_zoom = location(&r)?;
+    let plain = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()?;
+    let back = location(&plain.get(&to_zoom).send().await?)?;
+    let cb = admin.get(&back).send().await?;
+    anyhow::ensure!(
+        cb.status().is_success(),
+        "Zoom callback answered {}",
+        cb.status()
+    );
+
+    // The instructor starts: exactly one meeting create, then the host joins.
+    let inst = setup::sign_in(&app.base, "teacher@bench.test", PASSWORD).await?;
+    let lesson_url = format!("{}/courses/{}/lessons/{lesson}", app.base, course.slug);
+    let page = inst.get(&lesson_url).send().await?.text().await?;
+    let csrf =
+        hidden_value(&page, "_csrf").ok_or_else(|| anyhow::anyhow!("no _csrf on the lesson"))?;
+    let t = Instant::now();
+    let r = inst
+        .post(format!("{}/live/{lesson}/start", app.base))
+        .form(&[("_csrf", csrf.as_str())])
+        .send()
+        .await?;
+    let start_secs = t.elapsed().as_secs_f64();
+    let launch = location(&r)?;
+    anyhow::ensure!(
+        launch.starts_with(&sim.base_url()),
+        "Start did not launch Zoom: {launch}"
+    );
+    let meeting = sim
+        .meetings()
+        .first()
+        .map(|m| m.id)
+        .ok_or_else(|| anyhow::anyhow!("no meeting in the sim"))?;
+    sim.host_joins(meeting);
+    if obf {
+        // Joins wait for the host: let meeting.started be processed.
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let s = lectern::live::by_lesson(db, school, lesson)
+                .await?
+                .expect("session");
+            if s.host_present() {
+                break;
+            }
+            anyhow::ensure!(Instant::now() < deadline, "meeting.started never processed");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+    Ok(World {
+        app,
+        sim,
+        account,
+        school,
+        lesson,
+        lesson_url,
+        meeting,
+        students: list,
+        start_secs,
+    })
+}
+
+fn location(r: &reqwest::Response) -> anyhow::Result<String> {
+    r.headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+        .ok_or_else(|| anyhow::anyhow!("expected a redirect, got {}", r.status()))
+}
+
+fn meeting_creates(sim: &ZoomSim) -> usize {
+    sim.requests()
+        .iter()
+        .filter(|r| {
+            r.method == "POST" && r.path.contains("/users/") && r.path.ends_with("/meetings")
+        })
+        .count()
+}
+
+fn shared_client() -> anyhow::Result<reqwest::Client> {
+    Ok(reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .pool_max_idle_per_host(256)
+        .build()?)
+}
+
+fn ms(h: &Histogram<u64>, q: f64) -> f64 {
+    h.value_at_quantile(q) as f64 / 1000.0
+}
+
+pub async fn class_start(
+    target: Target,
+    students: usize,
+    window: Duration,
+    obf: bool,
+    opts: &Options,
+) -> anyhow::Result<()> {
+    let w = prepare(&target, students, obf, obf).await?;
+    println!(
+        "\n{} — class-start, {} students, {} path, arrivals over {:?}",
+        w.app.label,
+        students,
+        if obf {
+            "on-behalf-of (OBF)"
+        } else {
+            "app-account (no OBF)"
+        },
+        window
+    );
+    println!(
+        "  Start (one create in Zoom + launch): {:.1} ms",
+        w.start_secs * 1000.0
+    );
+    let client = shared_client()?;
+    let join_url = format!("{}/api/live/{}/join", w.app.base, w.lesson);
+
+    // Phase 1: the class arrives, student i at i × window / n; each loads the player,
+    // then asks for a signature.
+    let page_h = Arc::new(std::sync::Mutex::new(Histogram::<u64>::new_with_bounds(
+        1, 60_000_000, 3,
+    )?));
+    let join_h = Arc::new(std::sync::Mutex::new(Histogram::<u64>::new_with_bounds(
+        1, 60_000_000, 3,
+    )?));
+    let errors = Arc::new(AtomicU64::new(0));
+    let first_error = Arc::new(std::sync::Mutex::new(None::<String>));
+    let t0 = Instant::now();
+    let mut tasks = Vec::new();
+    let n = w.students.len();
+    for (i, (_, cookie, csrf)) in w.students.iter().cloned().enumerate() {
+        let (client, page_h, join_h, errors, first_error) = (
+            client.clone(),
+            page_h.clone(),
+            join_h.clone(),
+            errors.clone(),
+            first_error.clone(),
+        );
+        let (lesson_url, join_url) = (w.lesson_url.clone(), join_url.clone());
+        let at = t0 + window.mul_f64(i as f64 / n as f64);
+        tasks.push(tokio::spawn(async move {
+            tokio::time::sleep_until(at.into()).await;
+            let fail = |what: String| {
+                errors.fetch_add(1, Ordering::Relaxed);
+                first_error.lock().unwrap().get_or_insert(what);
+            };
+            let t = Instant::now();
+            match client
+                .get(&lesson_url)
+                .header("cookie", &cookie)
+                .send()
+                .await
+            {
+                Ok(r) if r.status().is_success() => {
+                    let _ = r.bytes().await;
+                    let _ = page_h
+                        .lock()
+                        .unwrap()
+                        .record(t.elapsed().as_micros() as u64);
+                }
+                Ok(r) => return fail(format!("player {}", r.status())),
+                Err(e) => return fail(format!("player {e}")),
+            }
+            let t = Instant::now();
+            match client
+                .post(&join_url)
+                .header("cookie", &cookie)
+                .header("x-csrf-token", &csrf)
+                .send()
+                .await
+            {
+                Ok(r) => {
+                    let status = r.status();
+                    let body = r.text().await.unwrap_or_default();
+                    if status.is_success() && body.contains("\"status\":\"ready\"") {
+                        let _ = join_h
+                            .lock()
+                            .unwrap()
+                            .record(t.elapsed().as_micros() as u64);
+                    } else {
+                        fail(format!(
+                            "join {status}: {}",
+                            body.chars().take(200).collect::<String>()
+                        ));
+                    }
+                }
+                Err(e) => fail(format!("join {e}")),
+            }
+        }));
+    }
+    for t in tasks {
+        t.await?;
+    }
+    let took = t0.elapsed().as_secs_f64();
+    {
+        let (p, j) = (page_h.lock().unwrap(), join_h.lock().unwrap());
+        println!(
+            "  arrival: {} students done in {:.2}s (window {:.0}s); errors {}",
+            j.len(),
+            took,
+            window.as_secs_f64(),
+            errors.load(Ordering::Relaxed)
+        );
+        println!(
+            "    GET  lesson player          p50 {:>7.2} ms   p99 {:>7.2} ms   max {:>7.2} ms",
+            ms(&p, 0.5),
+            ms(&p, 0.99),
+            p.max() as f64 / 1000.0
+        );
+        println!(
+            "    POST /api/live/{{id}}/join   p50 {:>7.2} ms   p99 {:>7.2} ms   max {:>7.2} ms",
+            ms(&j, 0.5),
+            ms(&j, 0.99),
+            j.max() as f64 / 1000.0
+        );
+    }
+    if let Some(e) = first_error.lock().unwrap().take() {
+        println!("    first error: {e}");
+    }
+
+    // Phase 2: saturation, closed loop, against /healthz in the same run.
+    let health_url = format!("{}/healthz", w.app.base);
+    let c = client.clone();
+    let health = load::run_fn("GET /healthz", move |_, _| c.get(&health_url), None, opts).await;
+    health.print();
+    let students = Arc::new(w.students.clone());
+    let c = client.clone();
+    let conns = opts.connections;
+    let join = load::run_fn(
+        "POST /api/live/{id}/join",
+        move |wk, k| {
+            let (_, cookie, csrf) = &students[(wk + k as usize * conns) % students.len()];
+            c.post(&join_url)
+                .header("cookie", cookie)
+                .header("x-csrf-token", csrf)
+        },
+        Some("\"status\":\"ready\""),
+        opts,
+    )
+    .await;
+    join.print();
+    let creates = meeting_creates(&w.sim);
+    let obf_calls = w.sim.count_requests("GET", "/v2/users/");
+    println!(
+        "  join signature throughput = {:.3} × /healthz",
+        join.rps() / health.rps()
+    );
+    println!(
+        "  Zoom meeting creates seen by the sim: {creates} (must be 1); other GET /v2/users/… calls: {obf_calls}"
+    );
+    let arrival_p99 = ms(&join_h.lock().unwrap(), 0.99);
+    let ok = errors.load(Ordering::Relaxed) == 0
+        && join.errors == 0
+        && creates == 1
+        && arrival_p99 < 50.0
+        && join.p99_ms < 50.0;
+    println!(
+        "  target: p99 < 50 ms, zero errors, one create → {}",
+        if ok { "met" } else { "NOT met" }
+    );
+    w.sim.shutdown();
+    w.app.stop().await;
+    Ok(())
+}
+
+pub async fn webhook_ingest(
+    target: Target,
+    students: usize,
+    events: usize,
+    opts: &Options,
+) -> anyhow::Result<()> {
+    let w = prepare(&target, students, false, false).await?;
+    // Drain what the simulator sent so far (meeting.created/started), so the drain below
+    // measures only our events.
+    lectern::jobs::worker::drain(&w.app.state).await;
+    let pairs_per_student = (events / 2).div_ceil(students);
+    let uuid = w.sim.meeting(w.meeting).map(|m| m.uuid).unwrap_or_default();
+    let base_secs = now_ms() / 1000 - 6 * 3600;
+    // Each pair: join at base + k×10 min + student offset, leave 5 min later.
+    let mut bodies: Vec<String> = Vec::new();
+    let mut expected: HashMap<i64, (usize, i64)> = HashMap::new();
+    let mut out_of_order = 0usize;
+    'outer: for k in 0..pairs_per_student {
+        for (i, (uid, _, _)) in w.students.iter().enumerate() {
+            if bodies.len() + 2 > events {
+                break 'outer;
+            }
+            let join = base_secs + (k as i64) * 600 + (i as i64 % 60);
+            let leave = join + 300;
+            let ev = |left: bool, at: i64| {
+                let t = jiff::Timestamp::from_second(at)
+                    .expect("valid")
+                    .strftime("%Y-%m-%dT%H:%M:%SZ")
+                    .to_string();
+                let mut p = json!({
+                    "user_id": format!("{}", 16_000_000 + i),
+                    "user_name": format!("Student {i}"),
+                    "id": "",
+                    "participant_uuid": format!("P-{uid}-{k}"),
+                    "email": format!("student{i}@bench.test"),
+                    "registrant_id": "",
+                    "participant_user_id": "",
+                    "customer_key": uid.to_string(),
+                    "phone_number": "",
+                });
+                if left {
+                    p["leave_time"] = json!(t);
+                    p["leave_reason"] = json!("left the meeting");
+                } else {
+                    p["join_time"] = json!(t);
+                }
+                let name = if left {
+                    "meeting.participant_left"
+                } else {
+                    "meeting.participant_joined"
+                };
+                json!({
+                    "event": name,
+                    "event_ts": at * 1000,
+                    "payload": {"account_id": w.account, "object": {
+                        "id": w.meeting.to_string(), "uuid": uuid, "host_id": "h", "topic": "Lecture",
+                        "type": 2, "start_time": "2026-01-01T00:00:00Z", "timezone": "Europe/Berlin",
+                        "duration": 120, "participant": p,
+                    }},
+                })
+                .to_string()
+            };
+            // Every 7th pair arrives leave-first.
+            if (i + k) % 7 == 0 {
+                bodies.push(ev(true, leave));
+                bodies.push(ev(false, join));
+                out_of_order += 1;
+            } else {
+                bodies.push(ev(false, join));
+                bodies.push(ev(true, leave));
+            }
+            let e = expected.entry(*uid).or_default();
+            e.0 += 1;
+            e.1 += 300_000;
+        }
+    }
+    let unique = bodies.len();
+    // ~5% duplicate deliveries (Zoom's retries carry the same body), sent later.
+    let dups: Vec<String> = bodies.iter().step_by(20).cloned().collect();
+    let ndup = dups.len();
+    bodies.extend(dups);
+    let bodies = Arc::new(bodies);
+    // The simulator's own events (the host's participant_joined) are not ours.
+    let before: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM zoom_events WHERE event LIKE 'meeting.participant_%'",
+    )
+    .fetch_one(&w.app.state.db.pool)
+    .await?;
+    let secret = zoom::Secret::new(WEBHOOK_SECRET);
+    let client = shared_client()?;
+    let url = format!("{}/webhooks/zoom", w.app.base);
+    let next = Arc::new(AtomicUsize::new(0));
+    let errors = Arc::new(AtomicU64::new(0));
+    let hist = Arc::new(std::sync::Mutex::new(Histogram::<u64>::new_with_bounds(
+        1, 60_000_000, 3,
+    )?));
+    let t0 = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..opts.connections {
+        let (bodies, client, url, next, errors, hist, secret) = (
+            bodies.clone(),
+            client.clone(),
+            url.clone(),
+            next.clone(),
+            errors.clone(),
+            hist.clone(),
+            secret.clone(),
+        );
+        tasks.push(tokio::spawn(async move {
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(body) = bodies.get(i) else { break };
+                let ts = (now_ms() / 1000).to_string();
+                let sig = zoom::webhook::sign(&secret, &ts, body.as_bytes());
+                let t = Instant::now();
+                let ok = client
+                    .post(&url)
+                    .header("content-type", "application/json")
+                    .header("x-zm-request-timestamp", ts)
+                    .header("x-zm-signature", sig)
+                    .body(body.clone())
+                    .send()
+                    .await
+                    .is_ok_and(|r| r.status().is_success());
+                if ok {
+                    let _ = hist.lock().unwrap().record(t.elapsed().as_micros() as u64);
+                } else {
+                    errors.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+        }));
+    }
+    for t in tasks {
+        t.await?;
+    }
+    let secs = t0.elapsed().as_secs_f64();
+    let posted = bodies.len();
+    let h = hist.lock().unwrap().clone();
+    println!(
+        "\n{} — webhook-ingest, {} unique participant events (+{} duplicate deliveries, {} leave-before-join pairs), {} connections",
+        w.app.label, unique, ndup, out_of_order, opts.connections
+    );
+    println!(
+        "  accepted {:.0} deliveries/s ({} in {:.2}s)   p50 {:.2} ms   p99 {:.2} ms   errors {}",
+        h.len() as f64 / secs,
+        h.len(),
+        secs,
+        ms(&h, 0.5),
+        ms(&h, 0.99),
+        errors.load(Ordering::Relaxed)
+    );
+    let stored: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM zoom_events WHERE event LIKE 'meeting.participant_%'",
+    )
+    .fetch_one(&w.app.state.db.pool)
+    .await?;
+    let stored = stored - before;
+    let t = Instant::now();
+    let drained = lectern::jobs::worker::drain(&w.app.state).await;
+    let dsecs = t.elapsed().as_secs_f64();
+    println!(
+        "  stored {stored} events (expected {unique}); drained {drained} jobs in {dsecs:.1}s ({:.0} jobs/s)",
+        drained as f64 / dsecs
+    );
+    let s = lectern::live::by_lesson(&w.app.state.db, w.school, w.lesson)
+        .await?
+        .expect("session");
+    let got = lectern::live::attendance::attendees(&w.app.state.db, &s).await?;
+    let mut wrong = 0usize;
+    let mut checked = 0usize;
+    for a in &got {
+        let Some(uid) = a.user_id else { continue };
+        let Some((segs, total)) = expected.get(&uid) else {
+            continue;
+        };
+        checked += 1;
+        if a.segments.len() != *segs || a.total_ms() != *total {
+            if wrong < 3 {
+                println!(
+                    "    user {uid}: {} segments / {} ms, expected {segs} / {total}",
+                    a.segments.len(),
+                    a.total_ms()
+                );
+            }
+            wrong += 1;
+        }
+    }
+    let missing = expected.len() - checked;
+    let exact = wrong == 0 && missing == 0 && stored as usize == unique;
+    println!(
+        "  attendance: {checked} students checked, {wrong} wrong, {missing} missing → {}",
+        if exact { "exactly right" } else { "WRONG" }
+    );
+    println!(
+        "  target: ≥ 2,000 accepted events/s, zero errors, attendance exact → {}",
+        if exact && errors.load(Ordering::Relaxed) == 0 && posted as f64 / secs >= 2000.0 {
+            "met"
+        } else {
+            "NOT met"
+        }
+    );
+    w.sim.shutdown();
+    w.app.stop().await;
+    Ok(())
+}
