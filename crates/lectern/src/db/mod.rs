@@ -64,6 +64,9 @@ impl Db {
                 AnyPoolOptions::new()
                     .max_connections(max_connections)
                     .acquire_timeout(Duration::from_secs(10))
+                    // A ping before every query doubles the round trips of a page; a
+                    // broken connection fails its query instead and is replaced.
+                    .test_before_acquire(false)
                     .after_connect(|conn, _meta| {
                         Box::pin(async move {
                             // WAL lets readers run beside the single writer; the busy timeout
@@ -83,6 +86,7 @@ impl Db {
                 AnyPoolOptions::new()
                     .max_connections(max_connections)
                     .acquire_timeout(Duration::from_secs(10))
+                    .test_before_acquire(false)
                     .connect(url)
                     .await?
             }
