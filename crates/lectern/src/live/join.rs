@@ -43,6 +43,10 @@ pub struct JoinParams {
     pub join_url: String,
 }
 
+/// How long one OBF token serves a class (Zoom's live 2 hours; the host must still be in,
+/// which the session state checks before the token is used).
+const OBF_REUSE: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// Whether joins to this session's meeting need an OBF token.
 pub fn needs_obf(state: &AppState, s: &Session) -> bool {
     match (&state.config.live.app_account_id, &s.zoom_account_id) {
@@ -77,11 +81,34 @@ pub async fn answer(state: &AppState, s: &Session, user: &User) -> anyhow::Resul
         let Some(host) = s.zoom_host_id.clone() else {
             return Ok(JoinAnswer::Unavailable);
         };
-        let got = super::start::paced_call(state, &conn, zoom::ratelimit::Category::Light, |api| {
-            let host = host.clone();
-            async move { api.onbehalf_token(&host, meeting_id).await }
-        })
-        .await;
+        // One fetch per (meeting, host) and minute, shared by the whole class: the others
+        // wait on the cell's lock and reuse the token.
+        let cell = rt.obf_cell(meeting_id, &host);
+        let mut cached = cell.lock().await;
+        let fresh = cached
+            .as_ref()
+            .filter(|(at, _)| at.elapsed() < OBF_REUSE)
+            .map(|(_, t)| t.clone());
+        let got = match fresh {
+            Some(t) => Ok(t),
+            None => {
+                let r = super::start::paced_call(
+                    state,
+                    &conn,
+                    zoom::ratelimit::Category::Light,
+                    |api| {
+                        let host = host.clone();
+                        async move { api.onbehalf_token(&host, meeting_id).await }
+                    },
+                )
+                .await;
+                if let Ok(t) = &r {
+                    *cached = Some((std::time::Instant::now(), t.clone()));
+                }
+                r
+            }
+        };
+        drop(cached);
         match got {
             Ok(t) => Some(t.expose().to_string()),
             // 3000: the host is not in the meeting (yet, or any more).

@@ -26,7 +26,13 @@ pub struct ZoomRuntime {
     pub verifier: Option<zoom::webhook::WebhookVerifier>,
     /// In-process single flight for refreshes; the database lease does it across instances.
     refresh_locks: Arc<Mutex<HashMap<i64, Arc<tokio::sync::Mutex<()>>>>>,
+    /// On-behalf-of tokens per (meeting, host): the token is the host's, not the student's,
+    /// so a class joining at once shares one Zoom call instead of one each.
+    obf_tokens: Arc<Mutex<HashMap<(i64, String), ObfCell>>>,
 }
+
+/// One cached OBF token and when it was fetched; its mutex is the single flight.
+pub type ObfCell = Arc<tokio::sync::Mutex<Option<(std::time::Instant, zoom::Secret)>>>;
 
 impl ZoomRuntime {
     pub fn new(config: &Config) -> anyhow::Result<Option<ZoomRuntime>> {
@@ -49,7 +55,19 @@ impl ZoomRuntime {
             client,
             verifier,
             refresh_locks: Arc::default(),
+            obf_tokens: Arc::default(),
         }))
+    }
+
+    /// The cache cell for the OBF token of `host` in `meeting_id`.
+    pub fn obf_cell(&self, meeting_id: i64, host: &str) -> ObfCell {
+        let mut map = self.obf_tokens.lock().unwrap_or_else(|p| p.into_inner());
+        if map.len() > 10_000 {
+            map.clear();
+        }
+        map.entry((meeting_id, host.to_string()))
+            .or_default()
+            .clone()
     }
 
     pub(crate) fn refresh_lock(&self, connection_id: i64) -> Arc<tokio::sync::Mutex<()>> {

@@ -484,6 +484,35 @@ db_test!(
                     && !body.contains("client-secret-for-tests")
             );
 
+            // A second student (and the first again) reuse that OBF token: one Zoom call
+            // serves the class.
+            let obf_calls = || {
+                t.zoom
+                    .sim
+                    .requests()
+                    .iter()
+                    .filter(|r| r.query.as_deref().is_some_and(|q| q.contains("onbehalf")))
+                    .count()
+            };
+            assert_eq!(obf_calls(), 1);
+            let classmate = t
+                .app
+                .create_user(t.app.school.id, "mate@test.example", "Mate", Role::Student)
+                .await;
+            courses::progress::enroll(&t.app.db, t.app.school.id, t.course_id, classmate.id)
+                .await
+                .unwrap();
+            let classmate = t.app.signed_in(&classmate).await;
+            let (_, v2) = t.join(&classmate).await;
+            assert_eq!(v2["status"], "ready");
+            assert_eq!(v2["obfToken"], v["obfToken"]);
+            t.join(&student).await;
+            assert_eq!(
+                obf_calls(),
+                1,
+                "the OBF token is fetched once per meeting and minute"
+            );
+
             // The page offers Join and the "Open in Zoom app" fallback.
             let page = student.get(&t.lesson_url()).await;
             assert_eq!(page.texts("#live-join"), vec!["Join Meeting"]);
