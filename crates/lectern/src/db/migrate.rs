@@ -11,60 +11,30 @@ pub struct Migration {
     pub sql: &'static str,
 }
 
-pub const MIGRATIONS_SQLITE: &[Migration] = &[
-    Migration {
-        version: 1,
-        name: "foundation",
-        sql: include_str!("../../migrations/sqlite/0001_foundation.sql"),
-    },
-    Migration {
-        version: 2,
-        name: "zoom_connection",
-        sql: include_str!("../../migrations/sqlite/0002_zoom_connection.sql"),
-    },
-    Migration {
-        version: 3,
-        name: "lesson_host",
-        sql: include_str!("../../migrations/sqlite/0003_lesson_host.sql"),
-    },
-    Migration {
-        version: 4,
-        name: "live",
-        sql: include_str!("../../migrations/sqlite/0004_live.sql"),
-    },
-    Migration {
-        version: 5,
-        name: "reminders",
-        sql: include_str!("../../migrations/sqlite/0005_reminders.sql"),
-    },
-];
+/// One list of migrations, expanded for both backends, so that the two can't drift apart:
+/// a new migration is one line here and one file in each of `migrations/sqlite` and
+/// `migrations/postgres` (a test compares the resulting schemas).
+macro_rules! migrations {
+    ($(($version:literal, $name:literal, $file:literal)),* $(,)?) => {
+        pub const MIGRATIONS_SQLITE: &[Migration] = &[$(Migration {
+            version: $version,
+            name: $name,
+            sql: include_str!(concat!("../../migrations/sqlite/", $file)),
+        }),*];
+        pub const MIGRATIONS_POSTGRES: &[Migration] = &[$(Migration {
+            version: $version,
+            name: $name,
+            sql: include_str!(concat!("../../migrations/postgres/", $file)),
+        }),*];
+    };
+}
 
-pub const MIGRATIONS_POSTGRES: &[Migration] = &[
-    Migration {
-        version: 1,
-        name: "foundation",
-        sql: include_str!("../../migrations/postgres/0001_foundation.sql"),
-    },
-    Migration {
-        version: 2,
-        name: "zoom_connection",
-        sql: include_str!("../../migrations/postgres/0002_zoom_connection.sql"),
-    },
-    Migration {
-        version: 3,
-        name: "lesson_host",
-        sql: include_str!("../../migrations/postgres/0003_lesson_host.sql"),
-    },
-    Migration {
-        version: 4,
-        name: "live",
-        sql: include_str!("../../migrations/postgres/0004_live.sql"),
-    },
-    Migration {
-        version: 5,
-        name: "reminders",
-        sql: include_str!("../../migrations/postgres/0005_reminders.sql"),
-    },
+migrations![
+    (1, "foundation", "0001_foundation.sql"),
+    (2, "zoom_connection", "0002_zoom_connection.sql"),
+    (3, "lesson_host", "0003_lesson_host.sql"),
+    (4, "live", "0004_live.sql"),
+    (5, "reminders", "0005_reminders.sql"),
 ];
 
 /// An arbitrary constant that names our migration lock among PostgreSQL advisory locks.
