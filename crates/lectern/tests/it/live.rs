@@ -32,28 +32,33 @@ async fn connected(b: TestAppBuilder, scopes: Option<Vec<String>>) -> (TestApp, 
     (app, zoom)
 }
 
-/// A published course taught by the test instructor, the test student enrolled, and one
-/// live lesson starting in five minutes.
-async fn setup_with(b: TestAppBuilder, kind: LessonKind, scopes: Option<Vec<String>>) -> Live {
-    let (app, zoom) = connected(b, scopes).await;
+/// A published course taught by `instructor` with one live lesson of `kind` starting in
+/// five minutes; returns the course and the lesson id.
+pub(crate) async fn seed_live_course(
+    db: &lectern::db::Db,
+    school: i64,
+    instructor: i64,
+    kind: LessonKind,
+    title: &str,
+) -> (courses::Course, i64) {
     let course = courses::create(
-        &app.db,
-        app.school.id,
-        app.instructor.id,
+        db,
+        school,
+        instructor,
         CourseFields {
-            title: "Live course",
+            title,
             description: "",
             cover_url: None,
         },
     )
     .await
     .unwrap();
-    courses::set_published(&app.db, app.school.id, course.id, true)
+    courses::set_published(db, school, course.id, true)
         .await
         .unwrap();
     let lesson = courses::insert_lesson(
-        &app.db,
-        app.school.id,
+        db,
+        school,
         course.id,
         &LessonRecord {
             kind,
@@ -71,6 +76,21 @@ async fn setup_with(b: TestAppBuilder, kind: LessonKind, scopes: Option<Vec<Stri
     )
     .await
     .unwrap();
+    (course, lesson)
+}
+
+/// A published course taught by the test instructor, the test student enrolled, and one
+/// live lesson starting in five minutes.
+async fn setup_with(b: TestAppBuilder, kind: LessonKind, scopes: Option<Vec<String>>) -> Live {
+    let (app, zoom) = connected(b, scopes).await;
+    let (course, lesson) = seed_live_course(
+        &app.db,
+        app.school.id,
+        app.instructor.id,
+        kind,
+        "Live course",
+    )
+    .await;
     courses::progress::enroll(&app.db, app.school.id, course.id, app.student.id)
         .await
         .unwrap();
@@ -1419,55 +1439,10 @@ db_test!(
             )
             .await
             .unwrap();
-            let course = courses::create(
-                &conn,
-                school,
-                instructor,
-                CourseFields {
-                    title: "Killed",
-                    description: "",
-                    cover_url: None,
-                },
-            )
-            .await
-            .unwrap();
-            courses::set_published(&conn, school, course.id, true)
-                .await
-                .unwrap();
-            let lesson = courses::insert_lesson(
-                &conn,
-                school,
-                course.id,
-                &LessonRecord {
-                    kind: LessonKind::LiveSession,
-                    title: "Office hours".into(),
-                    required: true,
-                    body: "".into(),
-                    url: None,
-                    quiz_json: None,
-                    pass_mark: None,
-                    starts_at: Some(now_ms() + 5 * 60_000),
-                    timezone: Some("Europe/Berlin".into()),
-                    local_start: None,
-                    duration_min: Some(60),
-                },
-            )
-            .await
-            .unwrap();
-            zoom.sim.create_app(zoom_sim::AppSpec {
-                client_id: zoom.client_id.clone(),
-                client_secret: zoom.client_secret.clone(),
-                redirect_uris: vec![format!("{base}/integrations/zoom/callback")],
-                scopes: lectern::zoom_connection::scopes::needed()
-                    .iter()
-                    .map(|s| s.to_string())
-                    .collect(),
-                owner_account_id: zoom.account.clone(),
-                webhook_url: Some(format!("{base}/webhooks/zoom")),
-                webhook_secret: zoom.webhook_secret.clone(),
-                sdk_key: None,
-                sdk_secret: None,
-            });
+            let (course, lesson) =
+                seed_live_course(&conn, school, instructor, LessonKind::LiveSession, "Killed")
+                    .await;
+            zoom.register_at(&base, None);
             let admin = TestClient::new(&base);
             admin.signin("admin@kill.test", pw).await;
             zoom.connect(&admin, "school").await.assert_status(200);

@@ -745,20 +745,7 @@ async fn trace_logs_contain_no_tokens() {
         lectern::accounts::Role::Admin,
     )
     .await;
-    zoom.sim.create_app(zoom_sim::AppSpec {
-        client_id: zoom.client_id.clone(),
-        client_secret: zoom.client_secret.clone(),
-        redirect_uris: vec![format!("{base}/integrations/zoom/callback")],
-        scopes: lectern::zoom_connection::scopes::needed()
-            .iter()
-            .map(|s| s.to_string())
-            .collect(),
-        owner_account_id: zoom.account.clone(),
-        webhook_url: None,
-        webhook_secret: zoom.webhook_secret.clone(),
-        sdk_key: None,
-        sdk_secret: None,
-    });
+    zoom.register_at(&base, None);
     let client = crate::support::TestClient::new(&base);
     client.signin(&admin.email, &admin.password).await;
     let page = zoom.connect(&client, "school").await;

@@ -51,15 +51,20 @@ impl ZoomFixture {
 
     /// Registers our app in the simulator; `scopes` defaults to everything Lectern needs.
     pub fn register(&self, app: &TestApp, scopes: Option<Vec<String>>) {
+        self.register_at(&app.base_url, scopes);
+    }
+
+    /// The same for an app at `base` (a `lectern` binary started by a test).
+    pub fn register_at(&self, base: &str, scopes: Option<Vec<String>>) {
         let scopes =
             scopes.unwrap_or_else(|| scopes::needed().iter().map(|s| s.to_string()).collect());
         self.sim.create_app(AppSpec {
             client_id: self.client_id.clone(),
             client_secret: self.client_secret.clone(),
-            redirect_uris: vec![format!("{}/integrations/zoom/callback", app.base_url)],
+            redirect_uris: vec![format!("{base}/integrations/zoom/callback")],
             scopes,
             owner_account_id: self.account.clone(),
-            webhook_url: Some(format!("{}/webhooks/zoom", app.base_url)),
+            webhook_url: Some(format!("{base}/webhooks/zoom")),
             webhook_secret: self.webhook_secret.clone(),
             sdk_key: None,
             sdk_secret: None,
