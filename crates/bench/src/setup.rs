@@ -65,7 +65,11 @@ pub async fn start_with(
     env.insert("DATABASE_URL", url.clone());
     env.insert("LECTERN_BIND", addr.to_string());
     env.insert("LECTERN_LOG", "warn".into());
-    env.insert("LECTERN_DB_MAX_CONNECTIONS", "16".into());
+    // The app's default pool unless `LECTERN_DB_MAX_CONNECTIONS` in the bench's own
+    // environment asks for another size, to compare them.
+    if let Ok(pool) = std::env::var("LECTERN_DB_MAX_CONNECTIONS") {
+        env.insert("LECTERN_DB_MAX_CONNECTIONS", pool);
+    }
     for (k, v) in extra {
         env.insert(k, v.clone());
     }

@@ -17,6 +17,8 @@ pub mod schedule;
 pub mod seed;
 pub mod slug;
 
+use std::collections::HashSet;
+
 use crate::accounts::User;
 use crate::db::{Db, flag, now_ms};
 
@@ -175,6 +177,60 @@ pub async fn by_slug(db: &Db, school_id: i64, slug: &str) -> sqlx::Result<Option
     .bind(slug)
     .fetch_optional(&db.pool)
     .await
+}
+
+/// A course as one viewer sees it: the row, their enrolment and whether they manage it.
+pub struct CourseForViewer {
+    pub course: Course,
+    pub enrollment: Option<progress::Enrollment>,
+    pub manager: bool,
+}
+
+#[derive(sqlx::FromRow)]
+struct CourseViewerRow {
+    #[sqlx(flatten)]
+    course: Course,
+    enrolled_at: Option<i64>,
+    completed_at: Option<i64>,
+    teaches: i64,
+}
+
+/// The course page and the player are what a whole class opens at once, so the course,
+/// the viewer's enrolment and their teaching role come back in one round trip.
+pub async fn for_viewer(
+    db: &Db,
+    school_id: i64,
+    slug: &str,
+    viewer: Option<&User>,
+) -> sqlx::Result<Option<CourseForViewer>> {
+    // No user has id 0, so an anonymous viewer matches no enrolment and teaches nothing.
+    let user_id = viewer.map_or(0, |u| u.id);
+    let row = sqlx::query_as::<_, CourseViewerRow>(sqlx::AssertSqlSafe(format!(
+        "SELECT {COURSE_COLUMNS}, e.enrolled_at, e.completed_at,
+                (SELECT COUNT(*) FROM course_instructors i
+                  WHERE i.course_id = c.id AND i.user_id = $3) AS teaches
+         FROM courses c
+         LEFT JOIN enrollments e ON e.course_id = c.id AND e.user_id = $3
+         WHERE c.school_id = $1 AND c.slug = $2"
+    )))
+    .bind(school_id)
+    .bind(slug)
+    .bind(user_id)
+    .fetch_optional(&db.pool)
+    .await?;
+    Ok(row.map(|r| {
+        let manager = viewer.is_some_and(|u| {
+            u.school_id == r.course.school_id && u.can_teach() && (u.is_admin() || r.teaches > 0)
+        });
+        CourseForViewer {
+            enrollment: r.enrolled_at.map(|enrolled_at| progress::Enrollment {
+                enrolled_at,
+                completed_at: r.completed_at,
+            }),
+            manager,
+            course: r.course,
+        }
+    }))
 }
 
 pub async fn by_id(db: &Db, school_id: i64, id: i64) -> sqlx::Result<Option<Course>> {
@@ -364,6 +420,38 @@ pub async fn lessons(db: &Db, school_id: i64, course_id: i64) -> sqlx::Result<Ve
     .bind(course_id)
     .fetch_all(&db.pool)
     .await
+}
+
+#[derive(sqlx::FromRow)]
+struct LessonProgressRow {
+    #[sqlx(flatten)]
+    lesson: Lesson,
+    done_by: Option<i64>,
+}
+
+/// The ordered lessons and the ids of those `user_id` completed, in one query.
+pub async fn lessons_with_progress(
+    db: &Db,
+    school_id: i64,
+    course_id: i64,
+    user_id: Option<i64>,
+) -> sqlx::Result<(Vec<Lesson>, HashSet<i64>)> {
+    let rows = sqlx::query_as::<_, LessonProgressRow>(sqlx::AssertSqlSafe(format!(
+        "SELECT {LESSON_COLUMNS}, p.user_id AS done_by FROM lessons l
+         LEFT JOIN lesson_progress p ON p.lesson_id = l.id AND p.user_id = $3
+         WHERE l.school_id = $1 AND l.course_id = $2 ORDER BY l.position, l.id"
+    )))
+    .bind(school_id)
+    .bind(course_id)
+    .bind(user_id.unwrap_or(0))
+    .fetch_all(&db.pool)
+    .await?;
+    let done = rows
+        .iter()
+        .filter(|r| r.done_by.is_some())
+        .map(|r| r.lesson.id)
+        .collect();
+    Ok((rows.into_iter().map(|r| r.lesson).collect(), done))
 }
 
 pub async fn lesson(

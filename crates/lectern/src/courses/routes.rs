@@ -79,19 +79,16 @@ fn outline(
         .collect()
 }
 
-/// The course if this viewer may see it: published, or managed by them. Else 404.
-async fn visible_course(db: &Db, ctx: &Ctx, slug: &str) -> AppResult<(Course, bool)> {
-    let course = super::by_slug(db, ctx.school.id, slug)
+/// The course if this viewer may see it (published, or managed by them), with their
+/// enrolment. Else 404.
+async fn visible_course(db: &Db, ctx: &Ctx, slug: &str) -> AppResult<super::CourseForViewer> {
+    let view = super::for_viewer(db, ctx.school.id, slug, ctx.user.as_ref())
         .await?
         .ok_or(AppError::NotFound)?;
-    let manager = match &ctx.user {
-        Some(u) => super::can_manage(db, u, &course).await?,
-        None => false,
-    };
-    if !course.is_published() && !manager {
+    if !view.course.is_published() && !view.manager {
         return Err(AppError::NotFound);
     }
-    Ok((course, manager))
+    Ok(view)
 }
 
 #[derive(askama::Template)]
@@ -127,21 +124,20 @@ async fn course_page(
     Path(slug): Path<String>,
 ) -> AppResult<Html<String>> {
     let db = &state.db;
-    let (course, manager) = visible_course(db, &ctx, &slug).await?;
-    // A whole class opens this page at once: the four reads go out together.
-    let learner = async {
-        match &ctx.user {
-            Some(u) => tokio::try_join!(
-                progress::enrollment(db, ctx.school.id, course.id, u.id),
-                progress::completed_lessons(db, ctx.school.id, course.id, u.id),
-            ),
-            None => Ok((None, HashSet::new())),
-        }
-    };
-    let (lessons, instructors, (enrollment, done)) = tokio::try_join!(
-        super::lessons(db, ctx.school.id, course.id),
+    let super::CourseForViewer {
+        course,
+        enrollment,
+        manager,
+    } = visible_course(db, &ctx, &slug).await?;
+    // A whole class opens this page at once: the two remaining reads go out together.
+    let ((lessons, done), instructors) = tokio::try_join!(
+        super::lessons_with_progress(
+            db,
+            ctx.school.id,
+            course.id,
+            ctx.user.as_ref().map(|u| u.id)
+        ),
         super::instructors(db, ctx.school.id, course.id),
-        learner,
     )?;
     let progress = progress::compute(&lessons, &done);
     let continue_url = lessons
@@ -215,19 +211,21 @@ async fn load_player(
     let db = &state.db;
     let user: User = ctx.require_user()?.clone();
     let id = parse_id(id)?;
-    let (course, manager) = visible_course(db, &ctx, slug).await?;
-    let lessons = super::lessons(db, ctx.school.id, course.id).await?;
+    let super::CourseForViewer {
+        course,
+        enrollment,
+        manager,
+    } = visible_course(db, &ctx, slug).await?;
+    let enrolled = enrollment.is_some();
+    if !enrolled && !manager {
+        return Ok(Player::NotEnrolled(course.url()));
+    }
+    let (lessons, done) =
+        super::lessons_with_progress(db, ctx.school.id, course.id, Some(user.id)).await?;
     let index = lessons
         .iter()
         .position(|l| l.id == id)
         .ok_or(AppError::NotFound)?;
-    let enrolled = progress::enrollment(db, ctx.school.id, course.id, user.id)
-        .await?
-        .is_some();
-    if !enrolled && !manager {
-        return Ok(Player::NotEnrolled(course.url()));
-    }
-    let done = progress::completed_lessons(db, ctx.school.id, course.id, user.id).await?;
     let attempts_text = if lessons[index].kind == LessonKind::Quiz {
         attempts_text(
             &ctx,
@@ -309,14 +307,12 @@ async fn enrolled_lesson(
 ) -> AppResult<(Course, Lesson, i64)> {
     let user = ctx.require_user()?;
     let id = parse_id(id)?;
-    let (course, _) = visible_course(&state.db, ctx, slug).await?;
+    let view = visible_course(&state.db, ctx, slug).await?;
+    let course = view.course;
     let lesson = super::lesson(&state.db, ctx.school.id, course.id, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    if progress::enrollment(&state.db, ctx.school.id, course.id, user.id)
-        .await?
-        .is_none()
-    {
+    if view.enrollment.is_none() {
         return Err(AppError::Forbidden);
     }
     Ok((course, lesson, user.id))
