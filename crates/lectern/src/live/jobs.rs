@@ -14,6 +14,7 @@ pub const DELETE_MEETING: &str = "live_delete_meeting";
 pub const END_OVERDUE: &str = "live_end_overdue";
 pub const ATTENDANCE_REPORT: &str = "live_attendance_report";
 pub const REMINDER: &str = "live_reminder";
+pub const EXPIRE_UNSTARTED: &str = "live_expire_unstarted";
 
 /// Delay between the end and the participants report (Zoom needs a moment to process).
 const REPORT_DELAY_MS: i64 = 2 * 60_000;
@@ -23,7 +24,7 @@ const DELETE_AFTER_RECORDING_MS: i64 = 10 * 60_000;
 pub fn is_live_job(kind: &str) -> bool {
     matches!(
         kind,
-        RECONCILE | DELETE_MEETING | END_OVERDUE | ATTENDANCE_REPORT | REMINDER
+        RECONCILE | DELETE_MEETING | END_OVERDUE | ATTENDANCE_REPORT | REMINDER | EXPIRE_UNSTARTED
     )
 }
 
@@ -47,6 +48,15 @@ pub async fn dispatch(state: &AppState, kind: &str, p: &serde_json::Value) -> an
         END_OVERDUE => end_overdue(state, id("session_id")?, id("attempt")?).await,
         ATTENDANCE_REPORT => super::attendance::reconcile_report(state, id("session_id")?).await,
         REMINDER => super::reminders::run(state, p).await,
+        EXPIRE_UNSTARTED => {
+            expire_unstarted(
+                state,
+                id("lesson_id")?,
+                id("end")?,
+                p["after_grace"].as_bool().unwrap_or(false),
+            )
+            .await
+        }
         other => anyhow::bail!("unknown live job {other:?}"),
     }
 }
@@ -181,6 +191,98 @@ pub async fn end_session(state: &AppState, session: &Session, at: i64) -> anyhow
         tracing::info!(session = session.id, "live session ended");
     }
     Ok(n == 1)
+}
+
+/// Enqueues the expiry of a live lesson ending at `end` that nobody starts: it runs at the
+/// scheduled end and again once the grace period is over (the grace is configuration,
+/// which the lesson's transaction doesn't carry). Keyed by the end, so a moved lesson gets
+/// a new job and the old one finds the lesson moved.
+pub async fn schedule_expiry(
+    conn: &mut AnyConnection,
+    school_id: i64,
+    lesson_id: i64,
+    end: i64,
+    after_grace: Option<i64>,
+) -> sqlx::Result<()> {
+    let (at, suffix) = match after_grace {
+        Some(at) => (at, ":grace"),
+        None => (end, ""),
+    };
+    jobs::enqueue(
+        conn,
+        NewJob::now(
+            EXPIRE_UNSTARTED,
+            serde_json::json!({ "lesson_id": lesson_id, "end": end, "after_grace": after_grace.is_some() }),
+        )
+        .school(school_id)
+        .at(at)
+        .dedupe(format!("live_expire:{lesson_id}:{end}{suffix}")),
+    )
+    .await?;
+    Ok(())
+}
+
+/// `scheduled → ended` for a session nobody started by its end + grace, so that the row,
+/// not only the page, says it is over (attendance lists everyone as absent, Start is gone).
+async fn expire_unstarted(
+    state: &AppState,
+    lesson_id: i64,
+    end: i64,
+    after_grace: bool,
+) -> anyhow::Result<()> {
+    let lesson: Option<(i64, Option<i64>, Option<i64>)> =
+        sqlx::query_as("SELECT school_id, starts_at, duration_min FROM lessons WHERE id = $1")
+            .bind(lesson_id)
+            .fetch_optional(&state.db.pool)
+            .await?;
+    let Some((school_id, starts_at, duration)) = lesson else {
+        return Ok(());
+    };
+    let current_end = starts_at.map(|s| s + duration.unwrap_or(60) * 60_000);
+    if current_end != Some(end) {
+        return Ok(());
+    }
+    let deadline = end + state.config.live.end_grace_ms;
+    let now = now_ms();
+    if !after_grace || now < deadline {
+        let mut conn = state.db.pool.acquire().await?;
+        schedule_expiry(&mut conn, school_id, lesson_id, end, Some(deadline)).await?;
+        return Ok(());
+    }
+    let Some(s) = super::by_lesson(&state.db, school_id, lesson_id).await? else {
+        // Never viewed: the row is created ended.
+        sqlx::query(
+            "INSERT INTO live_sessions (school_id, course_id, lesson_id, is_webinar, state, attempt, host_present, ended_at, created_at, updated_at)
+             SELECT school_id, course_id, id, CASE WHEN kind = 'webinar' THEN 1 ELSE 0 END, 'ended', 0, 0, $1, $1, $1
+             FROM lessons WHERE id = $2
+             ON CONFLICT (lesson_id) DO NOTHING",
+        )
+        .bind(now)
+        .bind(lesson_id)
+        .execute(&state.db.pool)
+        .await?;
+        return Ok(());
+    };
+    match s.state() {
+        State::Scheduled => {
+            let n = sqlx::query(
+                "UPDATE live_sessions SET state = 'ended', ended_at = $1, updated_at = $1
+                 WHERE id = $2 AND state = 'scheduled'",
+            )
+            .bind(now)
+            .bind(s.id)
+            .execute(&state.db.pool)
+            .await?
+            .rows_affected();
+            if n == 1 {
+                tracing::info!(session = s.id, "live session ended without being started");
+            }
+            Ok(())
+        }
+        // Reconciliation decides first; this job is retried after it.
+        State::Starting => anyhow::bail!("session {} is still starting", s.id),
+        State::Live | State::Ended | State::Cancelled => Ok(()),
+    }
 }
 
 async fn end_overdue(state: &AppState, session_id: i64, attempt: i64) -> anyhow::Result<()> {
