@@ -243,6 +243,14 @@ impl ZoomSim {
         }
     }
 
+    /// Change a user's license type, as an account admin does in Zoom's user management
+    /// (e.g. to `Unassigned`, who may no longer host or schedule: error 3161).
+    pub fn set_user_type(&self, user_id: &str, kind: UserType) {
+        if let Some(u) = self.h.shared.world.lock().users.get_mut(user_id) {
+            u.kind = kind;
+        }
+    }
+
     /// Register an OAuth app. When it has a webhook URL, an `endpoint.url_validation`
     /// request is sent to it (asynchronously); see [`ZoomSim::webhook_validated`].
     pub fn create_app(&self, app: AppSpec) {

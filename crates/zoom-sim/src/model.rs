@@ -148,6 +148,8 @@ pub struct Recording {
     pub start: Timestamp,
     pub end: Timestamp,
     pub files: Vec<(String, String)>, // (file id, file type)
+    /// `recording_play_passcode`: spliced into a play link as `?pwd=`.
+    pub play_passcode: String,
 }
 
 #[derive(Debug, Clone)]

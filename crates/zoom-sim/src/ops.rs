@@ -342,6 +342,7 @@ pub fn complete_recording(shared: &Shared, meeting_id: i64) -> Result<(), String
                 (crate::model::zoom_id(), "MP4".to_string()),
                 (crate::model::zoom_id(), "M4A".to_string()),
             ],
+            play_passcode: crate::model::random_token("", 24),
         });
         let inst = inst.clone();
         let m = m.head();

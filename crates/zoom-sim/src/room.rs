@@ -42,6 +42,7 @@ pub fn routes() -> Router<Arc<Shared>> {
         .route("/wc/{meeting_id}", get(room_page))
         .route("/j/{meeting_id}", get(join_link))
         .route("/s/{meeting_id}", get(start_link))
+        .route("/rec/play/{file_id}", get(play_recording))
         .route("/_sim/room/{meeting_id}/start", post(room_start))
         .route("/_sim/room/{meeting_id}/end", post(room_end))
 }
@@ -499,6 +500,48 @@ async fn start_link(
     }
     let _ = ops::host_join(&shared, id);
     Redirect::to(&format!("/wc/{id}")).into_response()
+}
+
+/// A cloud recording's play page: like Zoom's, it opens only with the recording's play
+/// passcode in `?pwd=` (else the passcode prompt, here a 401).
+async fn play_recording(
+    State(shared): State<Arc<Shared>>,
+    Path(file_id): Path<String>,
+    RawQuery(q): RawQuery,
+) -> Response {
+    let q = crate::api::query_map(q.as_deref());
+    let found = {
+        let w = shared.world.lock();
+        w.meetings.values().find_map(|m| {
+            m.past.iter().find_map(|inst| {
+                let rec = inst.recording.as_ref()?;
+                let (_, kind) = rec.files.iter().find(|(id, _)| *id == file_id)?;
+                Some((m.topic.clone(), kind.clone(), rec.play_passcode.clone()))
+            })
+        })
+    };
+    let Some((topic, kind, passcode)) = found else {
+        return (
+            StatusCode::NOT_FOUND,
+            Html("<h1>This recording does not exist.</h1>".to_string()),
+        )
+            .into_response();
+    };
+    if q.get("pwd").map(String::as_str) != Some(passcode.as_str()) {
+        return (
+            StatusCode::UNAUTHORIZED,
+            Html(
+                "<h1 id=\"zoom-sim-passcode\">Enter the passcode to watch this recording.</h1>"
+                    .to_string(),
+            ),
+        )
+            .into_response();
+    }
+    let topic = esc(&topic);
+    Html(format!(
+        "<h1 id=\"zoom-sim-recording\">{topic}</h1><p>{kind} recording</p>"
+    ))
+    .into_response()
 }
 
 async fn room_start(State(shared): State<Arc<Shared>>, Path(id): Path<i64>) -> Redirect {

@@ -533,6 +533,22 @@ async fn recordings() {
     assert_eq!(s, 200, "{v}");
     assert_eq!(v["id"], id);
     assert_eq!(v["recording_files"].as_array().unwrap().len(), 2);
+
+    // The play link opens only with the recording's play passcode spliced in as `?pwd=`.
+    let pwd = v["recording_play_passcode"].as_str().unwrap().to_string();
+    assert!(pwd.len() >= 16, "{v}");
+    let play = v["recording_files"][0]["play_url"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let status = |url: String| {
+        let http = w.http.clone();
+        async move { http.get(url).send().await.unwrap().status().as_u16() }
+    };
+    assert_eq!(status(play.clone()).await, 401);
+    assert_eq!(status(format!("{play}?pwd=wrong")).await, 401);
+    assert_eq!(status(format!("{play}?pwd={pwd}")).await, 200);
+    assert_eq!(status(format!("{play}x?pwd={pwd}")).await, 404);
 }
 
 #[tokio::test]

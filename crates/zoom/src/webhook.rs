@@ -285,6 +285,10 @@ pub enum EventKind {
         files: Vec<RecordingFile>,
         /// Top-level `download_token` (24 h bearer for `download_url`).
         download_token: Option<Secret>,
+        /// `share_url`: the page where approved users view the recording.
+        share_url: Option<String>,
+        /// `recording_play_passcode`: spliced into `play_url` or `share_url` as `?pwd=`.
+        play_passcode: Option<Secret>,
     },
     /// `app_deauthorized`: delete the user's tokens and data.
     AppDeauthorized {
@@ -486,6 +490,10 @@ pub fn parse_event(body: &[u8]) -> Result<WebhookEvent, WebhookError> {
                 })
                 .unwrap_or_default(),
             download_token: s(&root, "download_token").map(Secret::new),
+            share_url: s(obj, "share_url").filter(|u| !u.is_empty()),
+            play_passcode: s(obj, "recording_play_passcode")
+                .filter(|p| !p.is_empty())
+                .map(Secret::new),
         },
         "app_deauthorized" => EventKind::AppDeauthorized {
             user_id: s(payload, "user_id"),
@@ -653,11 +661,13 @@ mod tests {
             panic!()
         };
         assert!(m.end_time.is_some());
-        let e = parse_event(br#"{"event":"recording.completed","event_ts":2,"download_token":"dl-secret","payload":{"object":{"id":5,"uuid":"u==","recording_files":[{"id":"f1","file_type":"MP4","download_url":"https://x/d"},"junk"]}}}"#).unwrap();
+        let e = parse_event(br#"{"event":"recording.completed","event_ts":2,"download_token":"dl-secret","payload":{"object":{"id":5,"uuid":"u==","share_url":"https://x/s","recording_play_passcode":"pw-1","recording_files":[{"id":"f1","file_type":"MP4","download_url":"https://x/d"},"junk"]}}}"#).unwrap();
         let EventKind::RecordingCompleted {
             meeting,
             files,
             download_token,
+            share_url,
+            play_passcode,
         } = e.kind
         else {
             panic!()
@@ -665,6 +675,17 @@ mod tests {
         assert_eq!(meeting.id, Some(5));
         assert_eq!(files.len(), 1);
         assert_eq!(download_token.unwrap().expose(), "dl-secret");
+        assert_eq!(share_url.as_deref(), Some("https://x/s"));
+        assert_eq!(play_passcode.unwrap().expose(), "pw-1");
+        // An empty passcode (the recording has none) is no passcode.
+        let e = parse_event(br#"{"event":"recording.completed","payload":{"object":{"id":5,"recording_play_passcode":""}}}"#).unwrap();
+        assert!(matches!(
+            e.kind,
+            EventKind::RecordingCompleted {
+                play_passcode: None,
+                ..
+            }
+        ));
         let e =
             parse_event(br#"{"event":"webinar.started","payload":{"object":{"id":"9"}}}"#).unwrap();
         assert!(matches!(e.kind, EventKind::WebinarStarted(_)));

@@ -213,11 +213,15 @@ async fn simulator_webhooks_verify_and_parse() {
             meeting,
             files,
             download_token,
+            share_url,
+            play_passcode,
         } = &e.kind
         {
             assert_eq!(meeting.id, Some(id));
             assert!(!files.is_empty());
             assert!(download_token.is_some());
+            assert!(share_url.is_some());
+            assert!(play_passcode.is_some());
         }
         if let EventKind::AppDeauthorized { user_id, .. } = &e.kind {
             assert_eq!(user_id.as_deref(), Some(host.as_str()));

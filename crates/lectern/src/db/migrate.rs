@@ -35,6 +35,7 @@ migrations![
     (3, "lesson_host", "0003_lesson_host.sql"),
     (4, "live", "0004_live.sql"),
     (5, "reminders", "0005_reminders.sql"),
+    (6, "recording_passcode", "0006_recording_passcode.sql"),
 ];
 
 /// An arbitrary constant that names our migration lock among PostgreSQL advisory locks.

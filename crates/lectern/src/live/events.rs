@@ -24,9 +24,12 @@ pub async fn handle(state: &AppState, event: &WebhookEvent) -> anyhow::Result<()
             participant,
             ..
         } => participant_event(state, meeting, participant, attendance::Kind::Leave, ts).await,
-        EventKind::RecordingCompleted { meeting, files, .. } => {
-            recording(state, meeting, files).await
-        }
+        EventKind::RecordingCompleted {
+            meeting,
+            files,
+            play_passcode,
+            ..
+        } => recording(state, meeting, files, play_passcode.as_ref()).await,
         _ => Ok(()),
     }
 }
@@ -123,18 +126,23 @@ async fn recording(
     state: &AppState,
     m: &MeetingObject,
     files: &[zoom::api::RecordingFile],
+    play_passcode: Option<&zoom::Secret>,
 ) -> anyhow::Result<()> {
     let now = now_ms();
+    let key = &state.config.secret_key;
     for s in sessions_of(state, m).await? {
         let mut tx = state.db.pool.begin().await?;
         for f in files {
             if f.id.is_empty() {
                 continue;
             }
+            // Sealed like the join passcode; bound to this session and file.
+            let passcode = play_passcode
+                .map(|p| key.seal(p.expose().as_bytes(), &super::recording_aad(s.id, &f.id)));
             sqlx::query(
                 "INSERT INTO live_recordings (school_id, session_id, file_id, file_type, play_url, download_url,
-                   recording_start, recording_end, file_size, created_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (session_id, file_id) DO NOTHING",
+                   recording_start, recording_end, file_size, created_at, play_passcode_sealed)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (session_id, file_id) DO NOTHING",
             )
             .bind(s.school_id)
             .bind(s.id)
@@ -146,6 +154,7 @@ async fn recording(
             .bind(f.recording_end.map(|t| t.as_millisecond()))
             .bind(f.file_size)
             .bind(now)
+            .bind(passcode)
             .execute(&mut *tx)
             .await?;
         }

@@ -125,6 +125,24 @@ pub fn aad(session_id: i64, which: &str) -> String {
     format!("live_sessions:{session_id}:{which}")
 }
 
+/// Associated data of a recording file's sealed play passcode.
+pub fn recording_aad(session_id: i64, file_id: &str) -> String {
+    format!("live_recordings:{session_id}:{file_id}:play_passcode")
+}
+
+/// A recording's play link with its passcode spliced in as `?pwd=`, as Zoom documents
+/// for `recording_play_passcode`.
+pub fn play_link(url: &str, passcode: Option<&str>) -> String {
+    match passcode {
+        Some(p) if !p.is_empty() => {
+            let sep = if url.contains('?') { '&' } else { '?' };
+            let p: String = url::form_urlencoded::byte_serialize(p.as_bytes()).collect();
+            format!("{url}{sep}pwd={p}")
+        }
+        _ => url.to_string(),
+    }
+}
+
 fn open(key: &SecretKey, sealed: &str, aad: &str) -> Option<String> {
     key.open(sealed, aad)
         .ok()
@@ -268,7 +286,7 @@ pub async fn wipe_zoom_data(conn: &mut AnyConnection, school_id: i64) -> sqlx::R
         .execute(&mut *conn)
         .await?;
     sqlx::query(
-        "UPDATE live_recordings SET play_url = NULL, download_url = NULL WHERE school_id = $1",
+        "UPDATE live_recordings SET play_url = NULL, download_url = NULL, play_passcode_sealed = NULL WHERE school_id = $1",
     )
     .bind(school_id)
     .execute(&mut *conn)
@@ -287,5 +305,25 @@ mod tests {
         assert_eq!(marker_attempt(&agenda, 3, 4), None);
         assert_eq!(marker_attempt("nothing", 3, 42), None);
         assert_eq!(marker_attempt("[lectern:3:42:x]", 3, 42), None);
+    }
+
+    #[test]
+    fn play_link_splices_the_encoded_passcode() {
+        assert_eq!(
+            play_link("https://zoom.us/rec/play/abc", Some("a+b/c=")),
+            "https://zoom.us/rec/play/abc?pwd=a%2Bb%2Fc%3D"
+        );
+        assert_eq!(
+            play_link("https://zoom.us/rec/play/abc?x=1", Some("p")),
+            "https://zoom.us/rec/play/abc?x=1&pwd=p"
+        );
+        assert_eq!(
+            play_link("https://zoom.us/rec/play/abc", Some("")),
+            "https://zoom.us/rec/play/abc"
+        );
+        assert_eq!(
+            play_link("https://zoom.us/rec/play/abc", None),
+            "https://zoom.us/rec/play/abc"
+        );
     }
 }

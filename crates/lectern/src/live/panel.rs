@@ -205,21 +205,48 @@ fn simple_error(key: &str) -> Option<LiveError> {
     .find(|e| e.key() == key)
 }
 
+#[derive(sqlx::FromRow)]
+struct RecordingRow {
+    file_id: String,
+    file_type: String,
+    play_url: Option<String>,
+    download_url: Option<String>,
+    play_passcode_sealed: Option<String>,
+}
+
 async fn recordings(
     state: &AppState,
     ctx: &Ctx,
     session_id: i64,
 ) -> anyhow::Result<Vec<RecordingLink>> {
-    let rows: Vec<(String, Option<String>, Option<String>)> = sqlx::query_as(
-        "SELECT file_type, play_url, download_url FROM live_recordings WHERE session_id = $1 ORDER BY id",
+    let rows: Vec<RecordingRow> = sqlx::query_as(
+        "SELECT file_id, file_type, play_url, download_url, play_passcode_sealed FROM live_recordings
+         WHERE session_id = $1 ORDER BY id",
     )
     .bind(session_id)
     .fetch_all(&state.db.pool)
     .await?;
+    let key = &state.config.secret_key;
     Ok(rows
         .into_iter()
-        .filter_map(|(kind, play, download)| {
-            let url = play.or(download)?;
+        .filter_map(|r| {
+            let RecordingRow {
+                file_id,
+                file_type: kind,
+                play_url: play,
+                download_url: download,
+                play_passcode_sealed: sealed,
+            } = r;
+            let passcode = sealed.and_then(|s| {
+                key.open(&s, &super::recording_aad(session_id, &file_id))
+                    .ok()
+                    .map(|b| String::from_utf8_lossy(&b).into_owned())
+            });
+            // A play link takes the passcode; a bare download link needs Zoom's bearer.
+            let url = match play {
+                Some(p) => super::play_link(&p, passcode.as_deref()),
+                None => download?,
+            };
             (url.starts_with("https://") || url.starts_with("http://")).then(|| RecordingLink {
                 label: ctx.t1("live-recording-file", "kind", kind),
                 url,

@@ -205,7 +205,7 @@ pub fn recording_json(
         "recording_count": files.len(),
         "share_url": format!("{base}/rec/share/{}", m.id),
         "password": "",
-        "recording_play_passcode": "",
+        "recording_play_passcode": rec.play_passcode,
         "recording_files": files,
     }))
 }
