@@ -132,7 +132,7 @@ impl Live {
             .unwrap()
             .expect("session row")
     }
-    async fn join(&self, c: &TestClient) -> (u16, serde_json::Value) {
+    pub(crate) async fn join(&self, c: &TestClient) -> (u16, serde_json::Value) {
         let csrf = c.csrf_for("/").await;
         let r = c
             .send(
@@ -379,6 +379,32 @@ db_test!(
             let msg = start_error(&t).await;
             assert!(msg.contains("Webinar plan is missing"), "{msg}");
             assert!(msg.contains("upgrade"), "{msg}");
+        }
+);
+
+db_test!(
+    host_not_allowed_to_host_says_enable_it_in_zoom_settings,
+    builder
+        | b
+        | async move {
+            let t = setup(b).await;
+            // The host's license was removed in Zoom after the school connected:
+            // code 3161, "not allowed meeting hosting and scheduling capabilities".
+            t.zoom
+                .sim
+                .set_user_type(&t.zoom.zoom_user, zoom_sim::UserType::Unassigned);
+            let msg = start_error(&t).await;
+            assert!(msg.contains("Not enabled for your account"), "{msg}");
+            assert!(msg.contains("Zoom account settings"), "{msg}");
+            assert!(t.zoom.sim.meetings().is_empty());
+            // Enabled again in Zoom: the next Start works.
+            t.zoom
+                .sim
+                .set_user_type(&t.zoom.zoom_user, zoom_sim::UserType::Licensed);
+            let inst = t.app.signed_in(&t.app.instructor).await;
+            let r = t.start(&inst).await;
+            assert!(r.location().unwrap().contains("/s/"), "{:?}", r.location());
+            assert_eq!(t.creates(), 2, "one refused create, one real");
         }
 );
 
@@ -798,6 +824,69 @@ db_test!(
                 .get(&t.lesson_url())
                 .await;
             assert!(sp.texts("#live-ended")[0].contains("This session has ended"));
+
+            // The recording arrives: an enrolled student's player links it (with the play
+            // passcode); a student of the school who is not enrolled never sees it.
+            t.zoom.sim.complete_recording(m);
+            crate::support::eventually(
+                "recording stored",
+                std::time::Duration::from_secs(10),
+                || async {
+                    t.app.drain_jobs().await;
+                    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM live_recordings")
+                        .fetch_one(&t.app.db.pool)
+                        .await
+                        .unwrap();
+                    (n > 0).then_some(())
+                },
+            )
+            .await;
+            let lesson_page = format!("{}{}", t.app.base_url, t.lesson_url());
+            let br = crate::support::browser::Browser::start().await;
+            br.sign_in(
+                &t.app.base_url,
+                &t.app.student.email,
+                &t.app.student.password,
+            )
+            .await;
+            br.goto(&lesson_page).await;
+            let href = br
+                .wait_css("#live-recordings a")
+                .await
+                .attr("href")
+                .await
+                .unwrap()
+                .unwrap_or_default();
+            assert!(
+                href.contains("/rec/play/") && href.contains("pwd="),
+                "{href}"
+            );
+            br.close().await;
+            let outsider = t
+                .app
+                .create_user(
+                    t.app.school.id,
+                    "outsider@test.example",
+                    "Out Sider",
+                    Role::Student,
+                )
+                .await;
+            let br = crate::support::browser::Browser::start().await;
+            br.sign_in(&t.app.base_url, &outsider.email, &outsider.password)
+                .await;
+            br.goto(&lesson_page).await;
+            br.wait_css("body").await;
+            let links = br
+                .eval("return document.querySelectorAll('#live-recordings a').length")
+                .await;
+            assert_eq!(links, serde_json::json!(0));
+            let here = br.eval("return location.pathname").await;
+            assert_ne!(
+                here,
+                serde_json::json!(t.lesson_url()),
+                "not enrolled: no player"
+            );
+            br.close().await;
         }
 );
 
@@ -869,6 +958,26 @@ db_test!(
                 !page.texts("#live-recordings a").is_empty(),
                 "{}",
                 page.text
+            );
+            // The play link carries the recording's passcode and opens in Zoom; the
+            // passcode is sealed at rest.
+            let link = page.attr("#live-recordings a", "href").unwrap();
+            assert!(
+                link.contains("/rec/play/") && link.contains("?pwd="),
+                "{link}"
+            );
+            let played = reqwest::get(&link).await.unwrap();
+            assert_eq!(played.status().as_u16(), 200, "{link}");
+            let pwd = link.split("pwd=").nth(1).unwrap().to_string();
+            let sealed: Vec<Option<String>> =
+                sqlx::query_scalar("SELECT play_passcode_sealed FROM live_recordings")
+                    .fetch_all(&t.app.db.pool)
+                    .await
+                    .unwrap();
+            assert!(
+                sealed
+                    .iter()
+                    .all(|s| s.as_deref().is_some_and(|s| !s.contains(&pwd)))
             );
             // Not enrolled: no player, no recording.
             let other = t
@@ -1529,5 +1638,139 @@ db_test!(
             assert_eq!(creates, 1, "only the new attempt completed in Zoom");
             let (code, _, stderr) = second.terminate().await;
             assert_eq!(code, Some(0), "{stderr}");
+        }
+);
+
+db_test!(
+    a_session_nobody_started_ends_after_its_grace_and_a_new_time_schedules_it_again,
+    builder
+        | b
+        | async move {
+            let t = setup(b).await;
+            let lesson = courses::lesson(&t.app.db, t.app.school.id, t.course_id, t.lesson)
+                .await
+                .unwrap()
+                .unwrap();
+            let record = |starts_at: i64| LessonRecord {
+                kind: LessonKind::LiveSession,
+                title: lesson.title.clone(),
+                required: true,
+                body: lesson.body.clone(),
+                url: None,
+                quiz_json: None,
+                pass_mark: None,
+                starts_at: Some(starts_at),
+                timezone: lesson.timezone.clone(),
+                local_start: None,
+                duration_min: Some(60),
+            };
+            // Viewed once (the session row exists), then moved three hours into the past:
+            // its end (−2 h) and grace (30 min) are over.
+            t.app
+                .signed_in(&t.app.student)
+                .await
+                .get(&t.lesson_url())
+                .await;
+            assert_eq!(t.session().await.state, "scheduled");
+            courses::update_lesson(
+                &t.app.db,
+                t.app.school.id,
+                t.course_id,
+                t.lesson,
+                &record(now_ms() - 3 * 3_600_000),
+            )
+            .await
+            .unwrap();
+            // A second one, created in the past and never viewed (no session row yet).
+            let unseen = courses::insert_lesson(
+                &t.app.db,
+                t.app.school.id,
+                t.course_id,
+                &record(now_ms() - 3 * 3_600_000),
+            )
+            .await
+            .unwrap();
+            t.app.drain_jobs().await;
+            let s = t.session().await;
+            assert_eq!(s.state, "ended");
+            assert!(s.meeting_id.is_none() && s.ended_at.is_some());
+            let s2 = lectern::live::by_lesson(&t.app.db, t.app.school.id, unseen)
+                .await
+                .unwrap()
+                .expect("row created ended");
+            assert_eq!(s2.state, "ended");
+            let page = t
+                .app
+                .signed_in(&t.app.student)
+                .await
+                .get(&t.lesson_url())
+                .await;
+            assert!(page.texts("#live-ended")[0].contains("This session has ended"));
+
+            // Moved to five minutes from now: scheduled again, and Start creates the meeting.
+            courses::update_lesson(
+                &t.app.db,
+                t.app.school.id,
+                t.course_id,
+                t.lesson,
+                &record(now_ms() + 5 * 60_000),
+            )
+            .await
+            .unwrap();
+            t.app.drain_jobs().await;
+            assert_eq!(t.session().await.state, "scheduled");
+            let inst = t.app.signed_in(&t.app.instructor).await;
+            let r = t.start(&inst).await;
+            assert!(r.location().unwrap().contains("/s/"), "{:?}", r.location());
+            assert_eq!(t.creates(), 1);
+            assert_eq!(t.session().await.state, "live");
+        }
+);
+
+db_test!(
+    a_session_within_its_grace_is_not_ended_early,
+    builder
+        | b
+        | async move {
+            let t = setup(b).await;
+            let lesson = courses::lesson(&t.app.db, t.app.school.id, t.course_id, t.lesson)
+                .await
+                .unwrap()
+                .unwrap();
+            // Ended ten minutes ago; the grace runs another twenty.
+            courses::update_lesson(
+                &t.app.db,
+                t.app.school.id,
+                t.course_id,
+                t.lesson,
+                &LessonRecord {
+                    kind: LessonKind::LiveSession,
+                    title: lesson.title.clone(),
+                    required: true,
+                    body: lesson.body.clone(),
+                    url: None,
+                    quiz_json: None,
+                    pass_mark: None,
+                    starts_at: Some(now_ms() - 70 * 60_000),
+                    timezone: lesson.timezone.clone(),
+                    local_start: None,
+                    duration_min: Some(60),
+                },
+            )
+            .await
+            .unwrap();
+            t.app.drain_jobs().await;
+            let s = lectern::live::by_lesson(&t.app.db, t.app.school.id, t.lesson)
+                .await
+                .unwrap();
+            assert!(s.is_none_or(|s| s.state == "scheduled"));
+            let pending: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM jobs
+                 WHERE kind = 'live_expire_unstarted' AND state = 'queued' AND dedupe_key LIKE '%:grace'",
+            )
+            .fetch_one(&t.app.db.pool)
+            .await
+            .unwrap();
+            assert_eq!(pending, 1, "the expiry waits for the grace to pass");
         }
 );

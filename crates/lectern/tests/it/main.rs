@@ -11,6 +11,7 @@ mod cli;
 mod courses;
 mod jobs;
 mod live;
+mod live_access;
 mod live_connection;
 mod ops;
 mod reminders;
