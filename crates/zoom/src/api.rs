@@ -677,6 +677,7 @@ impl Api {
         &self,
         user_id: &str,
         meeting_id: i64,
+        ttl_secs: u32,
     ) -> Result<Secret, ZoomError> {
         let path = format!("/users/{}/token", user_segment(user_id));
         let t: TokenBody = self
@@ -686,6 +687,7 @@ impl Api {
                 &[
                     ("type", "onbehalf".into()),
                     ("meeting_id", meeting_id.to_string()),
+                    ("ttl", ttl_secs.to_string()),
                 ],
             )
             .await?;

@@ -296,11 +296,19 @@ async fn zak_and_onbehalf_tokens() {
         .await
         .unwrap();
     // Zoom issues an OBF token only while its user is in the meeting.
-    let err = api.onbehalf_token("me", m.id).await.unwrap_err();
+    let err = api.onbehalf_token("me", m.id, 600).await.unwrap_err();
     assert_kind(&err, &ErrorKind::InvalidRequest);
     e.sim.host_joins(m.id);
-    let obf = api.onbehalf_token("me", m.id).await.unwrap();
+    let obf = api.onbehalf_token("me", m.id, 600).await.unwrap();
     assert!(!obf.expose().is_empty());
+    let sent = e
+        .sim
+        .requests()
+        .into_iter()
+        .rev()
+        .find(|r| r.query.as_deref().is_some_and(|q| q.contains("onbehalf")))
+        .unwrap();
+    assert!(sent.query.unwrap().contains("ttl=600"));
 }
 
 // ---------------------------------------------------------------- meetings

@@ -43,9 +43,13 @@ pub struct JoinParams {
     pub join_url: String,
 }
 
-/// How long one OBF token serves a class (Zoom's live 2 hours; the host must still be in,
-/// which the session state checks before the token is used).
+/// How long one OBF token serves a class (the host must still be in, which the session
+/// state checks before the token is used).
 const OBF_REUSE: std::time::Duration = std::time::Duration::from_secs(60);
+/// The OBF token goes to students' browsers (the Web SDK joins with it), so it is asked
+/// to live ten minutes rather than Zoom's default two hours: enough for the last student
+/// served from the cache to load the SDK and join, and no more.
+const OBF_TTL_SECS: u32 = 600;
 
 /// Whether joins to this session's meeting need an OBF token.
 pub fn needs_obf(state: &AppState, s: &Session) -> bool {
@@ -98,7 +102,7 @@ pub async fn answer(state: &AppState, s: &Session, user: &User) -> anyhow::Resul
                     zoom::ratelimit::Category::Light,
                     |api| {
                         let host = host.clone();
-                        async move { api.onbehalf_token(&host, meeting_id).await }
+                        async move { api.onbehalf_token(&host, meeting_id, OBF_TTL_SECS).await }
                     },
                 )
                 .await;

@@ -132,6 +132,44 @@ impl Live {
             .unwrap()
             .expect("session row")
     }
+    /// The host joins meeting `m` in Zoom; returns once `meeting.started` was processed.
+    pub(crate) async fn host_in(&self, m: i64) {
+        self.zoom.sim.host_joins(m);
+        crate::support::eventually(
+            "host present",
+            std::time::Duration::from_secs(10),
+            || async {
+                self.app.drain_jobs().await;
+                self.session().await.host_present().then_some(())
+            },
+        )
+        .await;
+    }
+    /// Zoom finishes the cloud recording of `m`; returns once `recording.completed` was
+    /// delivered and processed.
+    pub(crate) async fn recording_collected(&self, m: i64) {
+        self.zoom.sim.complete_recording(m);
+        self.zoom
+            .sim
+            .wait_for_deliveries(std::time::Duration::from_secs(10), |d| {
+                d.iter()
+                    .any(|x| x.event == "recording.completed" && x.status == Some(200))
+            })
+            .await;
+        crate::support::eventually(
+            "recording stored",
+            std::time::Duration::from_secs(10),
+            || async {
+                self.app.drain_jobs().await;
+                let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM live_recordings")
+                    .fetch_one(&self.app.db.pool)
+                    .await
+                    .unwrap();
+                (n > 0).then_some(())
+            },
+        )
+        .await;
+    }
     pub(crate) async fn join(&self, c: &TestClient) -> (u16, serde_json::Value) {
         let csrf = c.csrf_for("/").await;
         let r = c
@@ -502,16 +540,7 @@ db_test!(
             // Same account as the app's owner is not configured: OBF → host must be in.
             let (_, v) = t.join(&student).await;
             assert_eq!(v["status"], "waiting");
-            t.zoom.sim.host_joins(meeting.id);
-            crate::support::eventually(
-                "meeting.started processed",
-                std::time::Duration::from_secs(10),
-                || async {
-                    t.app.drain_jobs().await;
-                    t.session().await.host_present().then_some(())
-                },
-            )
-            .await;
+            t.host_in(meeting.id).await;
             let (st, v) = t.join(&student).await;
             assert_eq!(st, 200, "{v}");
             assert_eq!(v["status"], "ready", "{v}");
@@ -541,6 +570,12 @@ db_test!(
                     .count()
             };
             assert_eq!(obf_calls(), 1);
+            // It reaches students' browsers, so it is asked to live minutes, not hours.
+            assert!(t.zoom.sim.requests().iter().any(|r| {
+                r.query
+                    .as_deref()
+                    .is_some_and(|q| q.contains("onbehalf") && q.contains("ttl=600"))
+            }));
             let classmate = t
                 .app
                 .create_user(t.app.school.id, "mate@test.example", "Mate", Role::Student)
@@ -740,16 +775,7 @@ db_test!(
             let r = t.start(&inst).await;
             assert!(r.location().unwrap().contains("/s/"));
             let m = t.session().await.meeting_id.unwrap();
-            t.zoom.sim.host_joins(m);
-            crate::support::eventually(
-                "host present",
-                std::time::Duration::from_secs(10),
-                || async {
-                    t.app.drain_jobs().await;
-                    t.session().await.host_present().then_some(())
-                },
-            )
-            .await;
+            t.host_in(m).await;
 
             let mut browsers = Vec::new();
             for user in [&t.app.student, &second] {
@@ -827,20 +853,7 @@ db_test!(
 
             // The recording arrives: an enrolled student's player links it (with the play
             // passcode); a student of the school who is not enrolled never sees it.
-            t.zoom.sim.complete_recording(m);
-            crate::support::eventually(
-                "recording stored",
-                std::time::Duration::from_secs(10),
-                || async {
-                    t.app.drain_jobs().await;
-                    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM live_recordings")
-                        .fetch_one(&t.app.db.pool)
-                        .await
-                        .unwrap();
-                    (n > 0).then_some(())
-                },
-            )
-            .await;
+            t.recording_collected(m).await;
             let lesson_page = format!("{}{}", t.app.base_url, t.lesson_url());
             let br = crate::support::browser::Browser::start().await;
             br.sign_in(
@@ -931,27 +944,7 @@ db_test!(
 
             t.zoom.sim.host_joins(m);
             t.zoom.sim.end_meeting(m);
-            t.zoom.sim.complete_recording(m);
-            t.zoom
-                .sim
-                .wait_for_deliveries(std::time::Duration::from_secs(10), |d| {
-                    d.iter()
-                        .any(|x| x.event == "recording.completed" && x.status == Some(200))
-                })
-                .await;
-            crate::support::eventually(
-                "recording stored",
-                std::time::Duration::from_secs(10),
-                || async {
-                    t.app.drain_jobs().await;
-                    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM live_recordings")
-                        .fetch_one(&t.app.db.pool)
-                        .await
-                        .unwrap();
-                    (n > 0).then_some(())
-                },
-            )
-            .await;
+            t.recording_collected(m).await;
             let student = t.app.signed_in(&t.app.student).await;
             let page = student.get(&t.lesson_url()).await;
             assert!(
@@ -1641,29 +1634,54 @@ db_test!(
         }
 );
 
+/// The live lesson `lesson` as a record starting at `starts_at` for 60 minutes.
+fn live_record(lesson: &courses::Lesson, starts_at: i64) -> LessonRecord {
+    LessonRecord {
+        kind: LessonKind::LiveSession,
+        title: lesson.title.clone(),
+        required: true,
+        body: lesson.body.clone(),
+        url: None,
+        quiz_json: None,
+        pass_mark: None,
+        starts_at: Some(starts_at),
+        timezone: lesson.timezone.clone(),
+        local_start: None,
+        duration_min: Some(60),
+    }
+}
+
+impl Live {
+    /// Moves the live lesson to start at `starts_at` (60 minutes), as the editor does.
+    async fn reschedule(&self, starts_at: i64) -> courses::Lesson {
+        let lesson = courses::lesson(
+            &self.app.db,
+            self.app.school.id,
+            self.course_id,
+            self.lesson,
+        )
+        .await
+        .unwrap()
+        .unwrap();
+        courses::update_lesson(
+            &self.app.db,
+            self.app.school.id,
+            self.course_id,
+            self.lesson,
+            &live_record(&lesson, starts_at),
+        )
+        .await
+        .unwrap();
+        lesson
+    }
+}
+
 db_test!(
     a_session_nobody_started_ends_after_its_grace_and_a_new_time_schedules_it_again,
     builder
         | b
         | async move {
             let t = setup(b).await;
-            let lesson = courses::lesson(&t.app.db, t.app.school.id, t.course_id, t.lesson)
-                .await
-                .unwrap()
-                .unwrap();
-            let record = |starts_at: i64| LessonRecord {
-                kind: LessonKind::LiveSession,
-                title: lesson.title.clone(),
-                required: true,
-                body: lesson.body.clone(),
-                url: None,
-                quiz_json: None,
-                pass_mark: None,
-                starts_at: Some(starts_at),
-                timezone: lesson.timezone.clone(),
-                local_start: None,
-                duration_min: Some(60),
-            };
             // Viewed once (the session row exists), then moved three hours into the past:
             // its end (−2 h) and grace (30 min) are over.
             t.app
@@ -1672,21 +1690,13 @@ db_test!(
                 .get(&t.lesson_url())
                 .await;
             assert_eq!(t.session().await.state, "scheduled");
-            courses::update_lesson(
-                &t.app.db,
-                t.app.school.id,
-                t.course_id,
-                t.lesson,
-                &record(now_ms() - 3 * 3_600_000),
-            )
-            .await
-            .unwrap();
+            let lesson = t.reschedule(now_ms() - 3 * 3_600_000).await;
             // A second one, created in the past and never viewed (no session row yet).
             let unseen = courses::insert_lesson(
                 &t.app.db,
                 t.app.school.id,
                 t.course_id,
-                &record(now_ms() - 3 * 3_600_000),
+                &live_record(&lesson, now_ms() - 3 * 3_600_000),
             )
             .await
             .unwrap();
@@ -1708,15 +1718,7 @@ db_test!(
             assert!(page.texts("#live-ended")[0].contains("This session has ended"));
 
             // Moved to five minutes from now: scheduled again, and Start creates the meeting.
-            courses::update_lesson(
-                &t.app.db,
-                t.app.school.id,
-                t.course_id,
-                t.lesson,
-                &record(now_ms() + 5 * 60_000),
-            )
-            .await
-            .unwrap();
+            t.reschedule(now_ms() + 5 * 60_000).await;
             t.app.drain_jobs().await;
             assert_eq!(t.session().await.state, "scheduled");
             let inst = t.app.signed_in(&t.app.instructor).await;
@@ -1733,32 +1735,8 @@ db_test!(
         | b
         | async move {
             let t = setup(b).await;
-            let lesson = courses::lesson(&t.app.db, t.app.school.id, t.course_id, t.lesson)
-                .await
-                .unwrap()
-                .unwrap();
             // Ended ten minutes ago; the grace runs another twenty.
-            courses::update_lesson(
-                &t.app.db,
-                t.app.school.id,
-                t.course_id,
-                t.lesson,
-                &LessonRecord {
-                    kind: LessonKind::LiveSession,
-                    title: lesson.title.clone(),
-                    required: true,
-                    body: lesson.body.clone(),
-                    url: None,
-                    quiz_json: None,
-                    pass_mark: None,
-                    starts_at: Some(now_ms() - 70 * 60_000),
-                    timezone: lesson.timezone.clone(),
-                    local_start: None,
-                    duration_min: Some(60),
-                },
-            )
-            .await
-            .unwrap();
+            t.reschedule(now_ms() - 70 * 60_000).await;
             t.app.drain_jobs().await;
             let s = lectern::live::by_lesson(&t.app.db, t.app.school.id, t.lesson)
                 .await

@@ -102,16 +102,7 @@ db_test!(
             let r = t.start(&host).await;
             assert!(r.location().unwrap().contains("/s/"));
             let m = t.session().await.meeting_id.unwrap();
-            t.zoom.sim.host_joins(m);
-            crate::support::eventually(
-                "host present",
-                std::time::Duration::from_secs(10),
-                || async {
-                    app.drain_jobs().await;
-                    t.session().await.host_present().then_some(())
-                },
-            )
-            .await;
+            t.host_in(m).await;
             let signature = [
                 ("anonymous", &anonymous, 401),
                 ("not enrolled", &not_enrolled, 403),
@@ -133,26 +124,11 @@ db_test!(
 
             // Ended, recording collected.
             t.zoom.sim.end_meeting(m);
-            t.zoom.sim.complete_recording(m);
-            t.zoom
-                .sim
-                .wait_for_deliveries(std::time::Duration::from_secs(10), |d| {
-                    d.iter()
-                        .any(|x| x.event == "recording.completed" && x.status == Some(200))
-                })
-                .await;
-            crate::support::eventually(
-                "recording stored",
-                std::time::Duration::from_secs(10),
-                || async {
-                    app.drain_jobs().await;
-                    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM live_recordings")
-                        .fetch_one(&app.db.pool)
-                        .await
-                        .unwrap();
-                    (n > 0 && t.session().await.state == "ended").then_some(())
-                },
-            )
+            t.recording_collected(m).await;
+            crate::support::eventually("ended", std::time::Duration::from_secs(10), || async {
+                app.drain_jobs().await;
+                (t.session().await.state == "ended").then_some(())
+            })
             .await;
             let url = t.lesson_url();
             let course = format!("/courses/{}", t.course_slug);
