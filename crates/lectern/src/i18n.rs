@@ -203,24 +203,45 @@ mod tests {
         );
     }
 
-    /// Message ids and the `$variables` each uses, from every .ftl file of a language.
-    fn messages_with_vars(lang: &str) -> Vec<(String, Vec<String>)> {
+    /// One message as a simple line parser sees it.
+    struct FtlMessage {
+        /// The .ftl file it is defined in.
+        file: String,
+        id: String,
+        /// The names of its `.attributes`.
+        attrs: std::collections::BTreeSet<String>,
+        /// The `$variables` its value, attributes and selectors use.
+        vars: std::collections::BTreeSet<String>,
+    }
+
+    /// The .ftl files of a language folder, sorted by name.
+    fn ftl_files(lang: &str) -> Vec<std::path::PathBuf> {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("locales")
             .join(lang);
-        let mut out: Vec<(String, Vec<String>)> = Vec::new();
-        for entry in std::fs::read_dir(dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.extension().is_none_or(|x| x != "ftl") {
-                continue;
-            }
+        let mut files: Vec<_> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|x| x == "ftl"))
+            .collect();
+        files.sort();
+        files
+    }
+
+    /// Message ids, attributes and the `$variables` each uses, from every .ftl file of a language.
+    fn ftl_messages(lang: &str) -> Vec<FtlMessage> {
+        let mut out: Vec<FtlMessage> = Vec::new();
+        for path in ftl_files(lang) {
+            let file = path.file_name().unwrap().to_string_lossy().into_owned();
             let mut in_message = false;
             for line in std::fs::read_to_string(&path).unwrap().lines() {
                 if !line.starts_with(['#', ' ', '\t', '.', '-']) && line.contains(" =") {
-                    out.push((
-                        line.split(" =").next().unwrap().trim().to_string(),
-                        Vec::new(),
-                    ));
+                    out.push(FtlMessage {
+                        file: file.clone(),
+                        id: line.split(" =").next().unwrap().trim().to_string(),
+                        attrs: Default::default(),
+                        vars: Default::default(),
+                    });
                     in_message = true;
                 } else if line.trim().is_empty() {
                     continue; // blank lines may sit inside a multi-line message
@@ -228,16 +249,24 @@ mod tests {
                     in_message = false;
                     continue;
                 }
-                if in_message {
-                    let vars = &mut out.last_mut().unwrap().1;
-                    for part in line.split('$').skip(1) {
-                        let v: String = part
-                            .chars()
-                            .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == '-')
-                            .collect();
-                        if !v.is_empty() && !vars.contains(&v) {
-                            vars.push(v);
-                        }
+                if !in_message {
+                    continue;
+                }
+                let msg = out.last_mut().unwrap();
+                if let Some((attr, _)) = line
+                    .trim_start()
+                    .strip_prefix('.')
+                    .and_then(|a| a.split_once('='))
+                {
+                    msg.attrs.insert(attr.trim().to_string());
+                }
+                for part in line.split('$').skip(1) {
+                    let v: String = part
+                        .chars()
+                        .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == '-')
+                        .collect();
+                    if !v.is_empty() {
+                        msg.vars.insert(v);
                     }
                 }
             }
@@ -245,27 +274,144 @@ mod tests {
         out
     }
 
+    /// Arguments for every variable of a message, as text and as numbers 1 and 2 (so both
+    /// the `one` and `other` plural variants get formatted).
+    fn sample_args(
+        vars: &std::collections::BTreeSet<String>,
+    ) -> Vec<fluent_templates::fluent_bundle::FluentArgs<'static>> {
+        [
+            FluentValue::from("x"),
+            FluentValue::from(1),
+            FluentValue::from(2),
+        ]
+        .into_iter()
+        .map(|value| {
+            let mut args = fluent_templates::fluent_bundle::FluentArgs::new();
+            for v in vars {
+                args.set(v.clone(), value.clone());
+            }
+            args
+        })
+        .collect()
+    }
+
     /// Every English message in EVERY .ftl file formats without Fluent errors when given its
     /// variables (a broken message shows "Unknown localization key" on the page).
     #[test]
     fn every_english_message_formats() {
-        let en = messages_with_vars("en-US");
+        let en = ftl_messages("en-US");
         assert!(en.len() > 50, "{} English messages", en.len());
         let mut seen = std::collections::HashSet::new();
         let tr = Tr::new("en-US");
-        for (id, vars) in &en {
+        for m in &en {
+            let id = &m.id;
             assert!(
                 seen.insert(id.clone()),
                 "{id} is defined twice in locales/en-US"
             );
-            let args: HashMap<Cow<'static, str>, FluentValue<'_>> = vars
+            let args: HashMap<Cow<'static, str>, FluentValue<'_>> = m
+                .vars
                 .iter()
                 .map(|v| (Cow::Owned(v.clone()), FluentValue::from("x")))
                 .collect();
             assert!(
                 LOCALES.try_lookup_with_args(&tr.lang, id, &args).is_some(),
-                "en-US: {id} does not format with {vars:?}"
+                "en-US: {id} does not format with {:?}",
+                m.vars
             );
+        }
+    }
+
+    /// Every message of EVERY English .ftl file exists in every other language with the same
+    /// attributes and the same `$variables`, and formats there without Fluent errors. The
+    /// other language's files are parsed on their own, so English fallback can't hide a gap.
+    #[test]
+    fn every_language_has_every_english_message_with_its_variables() {
+        use fluent_templates::fluent_bundle::{FluentBundle, FluentResource};
+
+        let en = ftl_messages("en-US");
+        assert!(en.len() > 200, "{} English messages", en.len());
+        // The folders on disk, not `supported()`: a syntax error makes the loader panic, and
+        // this test should name the file instead.
+        let mut others: Vec<String> =
+            std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/locales"))
+                .unwrap()
+                .map(|e| e.unwrap())
+                .filter(|e| e.path().is_dir())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|l| l != "en-US")
+                .collect();
+        others.sort();
+        assert!(!others.is_empty(), "no language besides en-US");
+        for lang in others {
+            let mut problems = Vec::new();
+
+            let mut bundle = FluentBundle::new(vec![lang.parse().unwrap()]);
+            bundle.set_use_isolating(false);
+            for path in ftl_files(&lang) {
+                let name = path.file_name().unwrap().to_string_lossy().into_owned();
+                let text = std::fs::read_to_string(&path).unwrap();
+                let resource = FluentResource::try_new(text).unwrap_or_else(|(res, errors)| {
+                    problems.push(format!("{lang}/{name} has syntax errors: {errors:?}"));
+                    res
+                });
+                if let Err(errors) = bundle.add_resource(resource) {
+                    problems.push(format!("{lang}/{name}: {errors:?}"));
+                }
+            }
+
+            let theirs = ftl_messages(&lang);
+            let theirs: HashMap<&str, &FtlMessage> =
+                theirs.iter().map(|m| (m.id.as_str(), m)).collect();
+            for m in &en {
+                let (id, file) = (&m.id, &m.file);
+                let Some(t) = theirs.get(id.as_str()) else {
+                    problems.push(format!("{lang} lacks {id} (from en-US/{file})"));
+                    continue;
+                };
+                if t.vars != m.vars {
+                    problems.push(format!(
+                        "{lang}/{}: {id} uses {:?}, en-US/{file} uses {:?}",
+                        t.file, t.vars, m.vars
+                    ));
+                }
+                if t.attrs != m.attrs {
+                    problems.push(format!(
+                        "{lang}/{}: {id} has attributes {:?}, en-US/{file} has {:?}",
+                        t.file, t.attrs, m.attrs
+                    ));
+                }
+                let Some(msg) = bundle.get_message(id) else {
+                    problems.push(format!("{lang}/{}: {id} is not a valid message", t.file));
+                    continue;
+                };
+                let bundle_attrs: std::collections::BTreeSet<String> =
+                    msg.attributes().map(|a| a.id().to_string()).collect();
+                if bundle_attrs != m.attrs {
+                    problems.push(format!(
+                        "{lang}/{}: {id} has attributes {bundle_attrs:?}, en-US/{file} has {:?}",
+                        t.file, m.attrs
+                    ));
+                }
+                for args in sample_args(&m.vars) {
+                    let mut errors = Vec::new();
+                    let patterns = msg
+                        .value()
+                        .into_iter()
+                        .chain(msg.attributes().map(|a| a.value()));
+                    for pattern in patterns {
+                        bundle.format_pattern(pattern, Some(&args), &mut errors);
+                    }
+                    if !errors.is_empty() {
+                        problems.push(format!(
+                            "{lang}/{}: {id} does not format: {errors:?}",
+                            t.file
+                        ));
+                        break;
+                    }
+                }
+            }
+            assert!(problems.is_empty(), "{lang}: {problems:#?}");
         }
     }
 }

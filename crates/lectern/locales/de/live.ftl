@@ -1,0 +1,52 @@
+# Mirrors en-US/live.ftl: keep the same message ids and variables.
+
+## Live-Sitzungen und Webinare (Lektionsansicht, Starten, Beitreten, Anwesenheit)
+live-start = Meeting starten
+live-rejoin-host = Meeting als Host öffnen
+live-start-available-from = „Meeting starten“ ist verfügbar in
+live-state-live = Diese Sitzung läuft gerade.
+live-join = Meeting beitreten
+live-open-in-app = In der Zoom-App öffnen
+live-waiting-for-instructor = Warten, bis die Lehrkraft die Sitzung startet…
+live-starts-in = Beginnt in
+live-ended = Diese Sitzung ist beendet.
+live-cancelled = Diese Sitzung wurde abgesagt.
+live-join-failed = Das Meeting konnte hier nicht geöffnet werden. Verwenden Sie stattdessen „In der Zoom-App öffnen“.
+live-unavailable = Live-Sitzungen sind gerade nicht verfügbar.
+live-unavailable-instructor = Zoom ist nicht verbunden, daher kann diese Sitzung nicht starten. Verbinden Sie Zoom unter Einstellungen → Integrationen neu oder stellen Sie diese Lektion auf einen externen Link um.
+live-reconnect-link = Zoom neu verbinden
+live-switch-external = Lektion bearbeiten (auf einen externen Link umstellen)
+live-deleted-in-zoom = Das Meeting wurde in Zoom gelöscht. „Meeting starten“ erstellt ein neues.
+live-recordings = Aufzeichnung
+live-recording-file = Aufzeichnung ({ $kind })
+live-my-attendance = Sie waren { $minutes } Minuten anwesend ({ $from } – { $to }).
+live-my-attendance-none = Sie haben an dieser Sitzung nicht teilgenommen.
+live-attendance-link = Anwesenheit
+live-attendance-title = Anwesenheit
+live-attendance-summary = { $attended } anwesend, { $absent } nie erschienen.
+live-attendance-csv = Als CSV exportieren
+live-col-name = Name
+live-col-email = E-Mail
+live-col-from = Beigetreten
+live-col-to = Gegangen
+live-col-minutes = Minuten
+live-never-came = Nie erschienen
+live-unmatched-title = Nicht zugeordnete Teilnehmende
+live-unmatched-help = Diese Personen sind außerhalb der Kursansicht beigetreten und konnten nicht über ihre E-Mail-Adresse zugeordnet werden. Weisen Sie sie jeweils einer lernenden Person zu.
+live-assign = Zuweisen
+live-assign-invalid = Wählen Sie eine Person, die in diesen Kurs eingeschrieben ist.
+
+## Fehler beim Starten (Zoom-Antworten, mit Lösungsweg)
+live-error-not-configured = Die Zoom-Integration ist auf diesem Server nicht eingerichtet.
+live-error-not-connected = Zoom ist nicht verbunden. Verbinden Sie die Zoom-Integration unter Einstellungen → Integrationen neu.
+live-error-missing-scopes = Verbinden Sie die Zoom-Integration mit den nötigen Berechtigungen neu („Reconnect Zoom integration with proper permissions“). Zoom hat Folgendes nicht gewährt: { $scopes }.
+live-error-webinar-plan = Zoom meldet „Webinar plan is missing“: Wechseln Sie für den Host zu einem Zoom-Tarif mit Webinar-Lizenzen (Pro oder höher mit dem Webinar-Add-on) oder machen Sie diese Lektion zu einer Live-Sitzung.
+live-error-not-enabled = Zoom meldet „Not enabled for your account“: Aktivieren Sie diese Funktion (Meetings veranstalten/planen) für den Host in Ihren Zoom-Kontoeinstellungen und versuchen Sie es dann noch einmal.
+live-error-no-permission = Zoom hat abgelehnt: Der Host hat dafür keine Berechtigung. Prüfen Sie die Rolle und den Tarif des Hosts in Zoom.
+live-error-daily-limit = Das tägliche Zoom-Limit für das Erstellen von Meetings ist für diesen Host erreicht. Es wird am { $when } zurückgesetzt; bis dahin wird kein weiterer Versuch unternommen.
+live-error-try-again = Zoom hat nicht rechtzeitig geantwortet. Es wurde nichts erstellt – bitte versuchen Sie es noch einmal.
+live-error-host-not-in-account = { $email } ist kein Benutzer des Zoom-Kontos der Schule, daher kann das Meeting nicht für diese Person erstellt werden.
+live-error-meeting-deleted = Das Meeting wurde in Zoom gelöscht. „Meeting starten“ erstellt ein neues.
+live-error-interrupted = Das Starten des Meetings wurde unterbrochen, und in Zoom wurde kein Meeting gefunden. Klicken Sie erneut auf „Meeting starten“.
+live-error-refused = Zoom hat das Erstellen des Meetings abgelehnt: { $reason }
+live-error-not-now = Diese Sitzung kann jetzt nicht gestartet werden (das Startfenster hat noch nicht begonnen oder die Sitzung ist vorbei).
