@@ -223,6 +223,8 @@ pub struct World {
     pub grants: HashMap<(String, String), u64>,
     pub zaks: HashMap<String, UserToken>,
     pub obfs: HashMap<String, UserToken>,
+    /// Signed file links issued by recording downloads: signature → file id.
+    pub file_links: HashMap<String, String>,
     pub meetings: BTreeMap<i64, Meeting>,
     pub auto_approve: bool,
     pub login_user: Option<String>,
@@ -250,6 +252,7 @@ impl Default for World {
             grants: HashMap::new(),
             zaks: HashMap::new(),
             obfs: HashMap::new(),
+            file_links: HashMap::new(),
             meetings: BTreeMap::new(),
             auto_approve: false,
             login_user: None,

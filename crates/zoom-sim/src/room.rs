@@ -43,6 +43,8 @@ pub fn routes() -> Router<Arc<Shared>> {
         .route("/j/{meeting_id}", get(join_link))
         .route("/s/{meeting_id}", get(start_link))
         .route("/rec/play/{file_id}", get(play_recording))
+        .route("/rec/download/{file_id}", get(download_recording))
+        .route("/rec/file/{file_id}", get(recording_file))
         .route("/_sim/room/{meeting_id}/start", post(room_start))
         .route("/_sim/room/{meeting_id}/end", post(room_end))
 }
@@ -542,6 +544,86 @@ async fn play_recording(
         "<h1 id=\"zoom-sim-recording\">{topic}</h1><p>{kind} recording</p>"
     ))
     .into_response()
+}
+
+/// The bytes the simulator serves for a recording file: a fixed prefix naming the file, so
+/// a test can check it received this file, padded to the advertised 1 MiB.
+pub fn recording_bytes(file_id: &str) -> Vec<u8> {
+    let mut b = format!("zoom-sim recording {file_id}\n").into_bytes();
+    b.resize(1_048_576, b'.');
+    b
+}
+
+/// The meeting (host, account) and kind of a recording file, if it exists.
+fn recording_file_owner(shared: &Shared, file_id: &str) -> Option<(String, String, String)> {
+    let w = shared.world.lock();
+    w.meetings.values().find_map(|m| {
+        m.past.iter().find_map(|inst| {
+            let rec = inst.recording.as_ref()?;
+            let (_, kind) = rec.files.iter().find(|(id, _)| id == file_id)?;
+            Some((m.host_id.clone(), m.account_id.clone(), kind.clone()))
+        })
+    })
+}
+
+/// `download_url`: like Zoom, it needs `Authorization: Bearer` (an OAuth token of the
+/// meeting's account with the recording scope) and answers with a redirect to a
+/// short-lived file link that carries no credentials.
+async fn download_recording(
+    State(shared): State<Arc<Shared>>,
+    Path(file_id): Path<String>,
+    headers: axum::http::HeaderMap,
+) -> Response {
+    let caller = match crate::api::authenticate(&shared, &headers, crate::model::Category::Light) {
+        Ok(c) => c,
+        Err(e) => return e.into_response(),
+    };
+    let Some((host, account, _)) = recording_file_owner(&shared, &file_id) else {
+        return crate::api::errors::ApiError::no_recording().into_response();
+    };
+    if let Err(e) = crate::api::check_meeting_access(
+        &caller,
+        &host,
+        &account,
+        &crate::api::RECORDINGS,
+        &file_id,
+        false,
+    ) {
+        return e.into_response();
+    }
+    let sig = crate::model::random_token("", 16);
+    shared
+        .world
+        .lock()
+        .file_links
+        .insert(sig.clone(), file_id.clone());
+    (
+        StatusCode::FOUND,
+        [(header::LOCATION, format!("/rec/file/{file_id}?sig={sig}"))],
+    )
+        .into_response()
+}
+
+/// The file link a download redirects to: valid for the file it was issued for.
+async fn recording_file(
+    State(shared): State<Arc<Shared>>,
+    Path(file_id): Path<String>,
+    RawQuery(q): RawQuery,
+) -> Response {
+    let q = crate::api::query_map(q.as_deref());
+    let ok = q
+        .get("sig")
+        .and_then(|s| shared.world.lock().file_links.get(s).cloned())
+        .is_some_and(|f| f == file_id);
+    let Some((_, _, kind)) = recording_file_owner(&shared, &file_id).filter(|_| ok) else {
+        return (StatusCode::FORBIDDEN, "link expired").into_response();
+    };
+    let mime = if kind == "MP4" {
+        "video/mp4"
+    } else {
+        "audio/mp4"
+    };
+    ([(header::CONTENT_TYPE, mime)], recording_bytes(&file_id)).into_response()
 }
 
 async fn room_start(State(shared): State<Arc<Shared>>, Path(id): Path<i64>) -> Redirect {

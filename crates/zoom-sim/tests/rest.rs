@@ -549,6 +549,33 @@ async fn recordings() {
     assert_eq!(status(format!("{play}?pwd=wrong")).await, 401);
     assert_eq!(status(format!("{play}?pwd={pwd}")).await, 200);
     assert_eq!(status(format!("{play}x?pwd={pwd}")).await, 404);
+
+    // The download link needs the bearer token and redirects to a credential-free file link.
+    let file = v["recording_files"][0]["id"].as_str().unwrap().to_string();
+    let download = v["recording_files"][0]["download_url"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let r = w.http.get(&download).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 401);
+    let r = w
+        .http
+        .get(&download)
+        .bearer_auth(&tok)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 302);
+    let to = r.headers()["location"].to_str().unwrap().to_string();
+    assert!(!to.contains(&tok));
+    let file_url = format!("{}{to}", w.sim.base_url());
+    let r = w.http.get(&file_url).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let body = r.bytes().await.unwrap();
+    assert_eq!(body.len(), 1_048_576);
+    assert!(body.starts_with(format!("zoom-sim recording {file}").as_bytes()));
+    let forged = format!("{}/rec/file/{file}?sig=forged", w.sim.base_url());
+    assert_eq!(status(forged).await, 403);
 }
 
 #[tokio::test]

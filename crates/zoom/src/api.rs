@@ -694,6 +694,75 @@ impl Api {
         Ok(Secret::new(t.token))
     }
 
+    // ---- recording files ----------------------------------------------------------
+
+    /// Opens a cloud recording file (`download_url` of a recording file) for streaming.
+    /// Zoom wants the bearer token on `download_url` and answers with a redirect to a
+    /// short-lived file link, which is followed once *without* the token. The token goes
+    /// only to Zoom's hosts (`zoom.us` and its subdomains over https, or the configured
+    /// OAuth/REST hosts), whatever URL a payload names. `timeout` bounds the whole
+    /// transfer (files are large; the client's per-call timeout does not apply).
+    pub async fn download_recording(
+        &self,
+        download_url: &str,
+        timeout: std::time::Duration,
+    ) -> Result<reqwest::Response, ZoomError> {
+        let url = url::Url::parse(download_url)
+            .map_err(|e| ZoomError::local(format!("recording download URL: {e}")))?;
+        if !self.is_zoom_host(&url) {
+            return Err(ZoomError::local(
+                "recording download URL is not on a Zoom host; the token is not sent",
+            ));
+        }
+        let http = &self.client.inner.http;
+        let now = || self.client.now();
+        let resp = http
+            .get(url.clone())
+            .bearer_auth(self.token.expose())
+            .timeout(timeout)
+            .send()
+            .await
+            .map_err(|e| ZoomError::from_transport(e, now()))?;
+        let resp = if resp.status().is_redirection() {
+            let to = resp
+                .headers()
+                .get(reqwest::header::LOCATION)
+                .and_then(|l| l.to_str().ok())
+                .and_then(|l| url.join(l).ok())
+                .ok_or_else(|| {
+                    ZoomError::local("recording download redirect without a location")
+                })?;
+            http.get(to)
+                .timeout(timeout)
+                .send()
+                .await
+                .map_err(|e| ZoomError::from_transport(e, now()))?
+        } else {
+            resp
+        };
+        let status = resp.status().as_u16();
+        if (200..300).contains(&status) {
+            return Ok(resp);
+        }
+        let headers = resp.headers().clone();
+        let body = resp.bytes().await.unwrap_or_default();
+        Err(ZoomError::from_api_response(status, &headers, &body, now()))
+    }
+
+    fn is_zoom_host(&self, url: &url::Url) -> bool {
+        let Some(host) = url.host_str() else {
+            return false;
+        };
+        let configured = [self.base.as_str(), self.client.config().oauth_base.as_str()]
+            .into_iter()
+            .filter_map(|b| url::Url::parse(b).ok())
+            .any(|b| {
+                b.host_str() == Some(host)
+                    && b.port_or_known_default() == url.port_or_known_default()
+            });
+        configured || (url.scheme() == "https" && (host == "zoom.us" || host.ends_with(".zoom.us")))
+    }
+
     // ---- meetings ----------------------------------------------------------------
 
     /// `POST /users/{userId}/meetings`. Never retried (no idempotency key exists): on a

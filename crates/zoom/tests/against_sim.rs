@@ -575,6 +575,33 @@ async fn recordings_and_missing_recording() {
     let rec = api.meeting_recordings(&MeetingRef::Id(m.id)).await.unwrap();
     assert!(!rec.recording_files.is_empty());
     assert!(rec.recording_files.iter().any(|f| f.download_url.is_some()));
+
+    // Download: bearer on Zoom's link, redirect followed without it, bytes streamed.
+    let f = &rec.recording_files[0];
+    let url = f.download_url.as_deref().unwrap();
+    let timeout = std::time::Duration::from_secs(30);
+    let resp = api.download_recording(url, timeout).await.unwrap();
+    let body = resp.bytes().await.unwrap();
+    assert!(body.starts_with(format!("zoom-sim recording {}", f.id).as_bytes()));
+    assert_eq!(body.len(), 1_048_576);
+    let downloads = e.sim.count_requests("GET", "/rec/");
+    // A link elsewhere never receives the token (no request is made at all).
+    for foreign in [
+        "https://attacker.example/rec/download/x",
+        "http://zoom.us/rec/download/x",
+        "https://zoom.us.attacker.example/x",
+        "not a url",
+    ] {
+        assert!(
+            api.download_recording(foreign, timeout).await.is_err(),
+            "{foreign}"
+        );
+    }
+    assert_eq!(e.sim.count_requests("GET", "/rec/"), downloads);
+    // A file Zoom does not have: its error, classified.
+    let gone = url.replace(&f.id, "no-such-file");
+    let err = api.download_recording(&gone, timeout).await.unwrap_err();
+    assert_kind(&err, &ErrorKind::NotFound);
 }
 
 // ---------------------------------------------------------------- rate limits

@@ -13,6 +13,7 @@ error-forbidden = Dazu fehlt Ihnen die Berechtigung.
 error-sign-in-required = Bitte melden Sie sich an, um fortzufahren.
 error-csrf = Dieses Formular ist abgelaufen. Gehen Sie zurück, laden Sie die Seite neu und versuchen Sie es noch einmal.
 error-bad-request = Diese Anfrage konnten wir nicht verstehen.
+error-upstream = Zoom hat nicht wie erwartet geantwortet.
 error-rate-limited = Zu viele Versuche. Bitte warten Sie einen Moment.
 error-too-large = Diese Anfrage ist zu groß.
 error-internal = Bei uns ist etwas schiefgegangen. Bitte versuchen Sie es gleich noch einmal.

@@ -13,6 +13,7 @@ error-forbidden = You don't have permission to do that.
 error-sign-in-required = Please sign in to continue.
 error-csrf = This form has expired. Go back, reload the page and try again.
 error-bad-request = We couldn't understand that request.
+error-upstream = Zoom did not answer as expected.
 error-rate-limited = Too many attempts. Please wait a moment and try again.
 error-too-large = That request is too large.
 error-internal = Something went wrong on our side. Please try again in a moment.

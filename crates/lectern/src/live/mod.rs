@@ -14,6 +14,7 @@
 //! `live` calls `zoom_connection` for API access; `zoom_connection` never calls `live`.
 
 pub mod attendance;
+pub mod download;
 pub mod errors;
 pub mod events;
 pub mod feeds;

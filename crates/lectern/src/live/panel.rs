@@ -13,6 +13,8 @@ use crate::zoom_connection;
 pub struct RecordingLink {
     pub label: String,
     pub url: String,
+    /// Our download route, which streams the file from Zoom (its own link needs a token).
+    pub download: Option<String>,
 }
 
 pub struct Panel {
@@ -119,7 +121,7 @@ pub async fn build(
         }
     }
     let recordings = if enrolled || manager {
-        recordings(state, ctx, s.id).await?
+        recordings(state, ctx, s.id, lesson.id).await?
     } else {
         Vec::new()
     };
@@ -214,10 +216,15 @@ struct RecordingRow {
     play_passcode_sealed: Option<String>,
 }
 
+fn urlencode(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
 async fn recordings(
     state: &AppState,
     ctx: &Ctx,
     session_id: i64,
+    lesson_id: i64,
 ) -> anyhow::Result<Vec<RecordingLink>> {
     let rows: Vec<RecordingRow> = sqlx::query_as(
         "SELECT file_id, file_type, play_url, download_url, play_passcode_sealed FROM live_recordings
@@ -242,14 +249,20 @@ async fn recordings(
                     .ok()
                     .map(|b| String::from_utf8_lossy(&b).into_owned())
             });
-            // A play link takes the passcode; a bare download link needs Zoom's bearer.
+            // A play link takes the passcode; Zoom's download link needs our bearer token,
+            // so downloads go through our route.
+            let ours = format!("/live/{lesson_id}/recordings/{}", urlencode(&file_id));
+            let download = download.is_some().then_some(ours);
             let url = match play {
-                Some(p) => super::play_link(&p, passcode.as_deref()),
-                None => download?,
+                Some(p) if p.starts_with("https://") || p.starts_with("http://") => {
+                    super::play_link(&p, passcode.as_deref())
+                }
+                _ => download.clone()?,
             };
-            (url.starts_with("https://") || url.starts_with("http://")).then(|| RecordingLink {
+            Some(RecordingLink {
                 label: ctx.t1("live-recording-file", "kind", kind),
                 url,
+                download,
             })
         })
         .collect())

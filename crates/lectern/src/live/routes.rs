@@ -22,6 +22,7 @@ pub fn routes() -> Router<AppState> {
         .route("/live/{lesson}/attendance", get(attendance_page))
         .route("/live/{lesson}/attendance.csv", get(attendance_csv))
         .route("/live/{lesson}/attendance/assign", post(assign))
+        .route("/live/{lesson}/recordings/{file}", get(download_recording))
         .merge(super::feeds::routes())
 }
 
@@ -96,6 +97,55 @@ async fn start_meeting(
     h.insert(
         header::REFERRER_POLICY,
         HeaderValue::from_static("no-referrer"),
+    );
+    Ok(resp)
+}
+
+/// A recording file, streamed from Zoom to an enrolled student or a manager of the course.
+async fn download_recording(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((id, file)): Path<(String, String)>,
+) -> AppResult<Response> {
+    let user = ctx.require_user()?.clone();
+    let (course, lesson) = live_lesson(&state, &ctx, &id).await?;
+    let enrolled =
+        crate::courses::progress::enrollment(&state.db, ctx.school.id, course.id, user.id)
+            .await?
+            .is_some();
+    if !enrolled && !crate::courses::can_manage(&state.db, &user, &course).await? {
+        return Err(AppError::NotFound);
+    }
+    let session = super::by_lesson(&state.db, ctx.school.id, lesson.id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let name = format!("{}-{}", course.slug, lesson.id);
+    let dl = match super::download::open(&state, &session, &file, &name).await {
+        Ok(dl) => dl,
+        Err(super::download::DownloadError::NotFound) => return Err(AppError::NotFound),
+        Err(super::download::DownloadError::Zoom(e)) => {
+            return Err(AppError::Upstream(ctx.t1(
+                "live-recording-download-failed",
+                "reason",
+                e.message(&ctx.tr, &ctx.tz),
+            )));
+        }
+        Err(super::download::DownloadError::Db(e)) => return Err(e.into()),
+    };
+    let upstream = dl.response.headers().clone();
+    let mut resp = Response::new(axum::body::Body::from_stream(dl.response.bytes_stream()));
+    let h = resp.headers_mut();
+    for name in [header::CONTENT_TYPE, header::CONTENT_LENGTH] {
+        if let Some(v) = upstream.get(&name) {
+            h.insert(name, v.clone());
+        }
+    }
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{}\"", dl.file_name)) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
     );
     Ok(resp)
 }

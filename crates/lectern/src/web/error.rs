@@ -17,6 +17,9 @@ pub enum AppError {
     Csrf,
     #[error("bad request: {0}")]
     BadRequest(String),
+    /// Zoom (or another service we depend on) failed; the message says what to do.
+    #[error("upstream failed: {0}")]
+    Upstream(String),
     #[error("too many requests")]
     RateLimited { retry_after_secs: u64 },
     #[error("payload too large")]
@@ -53,6 +56,7 @@ impl AppError {
             AppError::Forbidden | AppError::Csrf => StatusCode::FORBIDDEN,
             AppError::SignInRequired => StatusCode::UNAUTHORIZED,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Upstream(_) => StatusCode::BAD_GATEWAY,
             AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -66,6 +70,7 @@ impl AppError {
             AppError::SignInRequired => "error-sign-in-required",
             AppError::Csrf => "error-csrf",
             AppError::BadRequest(_) => "error-bad-request",
+            AppError::Upstream(_) => "error-upstream",
             AppError::RateLimited { .. } => "error-rate-limited",
             AppError::PayloadTooLarge => "error-too-large",
             AppError::Internal(_) => "error-internal",
@@ -81,7 +86,7 @@ impl IntoResponse for AppError {
         }
         let status = self.status();
         let detail = match &self {
-            AppError::BadRequest(m) => Some(m.clone()),
+            AppError::BadRequest(m) | AppError::Upstream(m) => Some(m.clone()),
             _ => None,
         };
         let mut resp = (status, "").into_response();

@@ -87,6 +87,19 @@ const NEEDED: &[(&str, &[&str])] = &[
             "meeting:write:admin",
         ],
     ),
+    // Recording downloads are streamed from Zoom with the school's token.
+    (
+        "cloud_recording:read:list_recording_files",
+        &[
+            "cloud_recording:read:list_recording_files",
+            "cloud_recording:read:list_recording_files:admin",
+            "cloud_recording:read:list_recording_files:master",
+            "recording:read",
+            "recording:read:admin",
+            "recording:write",
+            "recording:write:admin",
+        ],
+    ),
     (
         "user:read:token",
         &[
@@ -142,7 +155,19 @@ mod tests {
     #[test]
     fn granular_and_classic_grants_are_both_understood() {
         assert!(missing(&needed()).is_empty());
-        assert!(missing(&["meeting:write", "webinar:write", "user:read"]).is_empty());
+        assert!(
+            missing(&[
+                "meeting:write",
+                "webinar:write",
+                "user:read",
+                "recording:read"
+            ])
+            .is_empty()
+        );
+        assert_eq!(
+            missing(&["meeting:write", "webinar:write", "user:read"]),
+            vec!["cloud_recording:read:list_recording_files"]
+        );
         assert_eq!(
             missing(&[
                 "meeting:write:meeting",
@@ -150,6 +175,7 @@ mod tests {
                 "meeting:read:list_meetings",
                 "meeting:delete:meeting",
                 "meeting:read:list_past_participants",
+                "cloud_recording:read:list_recording_files",
                 "user:read:token",
                 "user:read:user"
             ]),

@@ -972,6 +972,56 @@ db_test!(
                     .iter()
                     .all(|s| s.as_deref().is_some_and(|s| !s.contains(&pwd)))
             );
+            // Download goes through us (Zoom's link needs the school's token): the file's
+            // bytes arrive as an attachment, and the token appears nowhere in the page.
+            let dl = page.attr(".live-recording-download", "href").unwrap();
+            assert!(
+                dl.starts_with(&format!("/live/{}/recordings/", t.lesson)),
+                "{dl}"
+            );
+            let file_id: String =
+                sqlx::query_scalar("SELECT file_id FROM live_recordings ORDER BY id LIMIT 1")
+                    .fetch_one(&t.app.db.pool)
+                    .await
+                    .unwrap();
+            let got = student.get(&dl).await;
+            assert_eq!(got.status.as_u16(), 200, "{}", got.text);
+            assert!(
+                got.headers["content-disposition"]
+                    .to_str()
+                    .unwrap()
+                    .starts_with("attachment;")
+            );
+            assert!(
+                got.text
+                    .starts_with(&format!("zoom-sim recording {file_id}"))
+            );
+            assert!(!page.text.contains("access_token") && !page.text.contains("Bearer"));
+            // Zoom failing: the brief's "try again" on a branded page, never a 500.
+            t.zoom.sim.inject_fault(Fault {
+                method: Some("GET".into()),
+                path_prefix: "/rec/download/".into(),
+                kind: FaultKind::Status(503),
+                times: Some(1),
+            });
+            let failed = student.get(&dl).await;
+            assert_eq!(failed.status.as_u16(), 502);
+            assert!(
+                failed.text.contains("can’t be downloaded right now"),
+                "{}",
+                failed.text
+            );
+            assert!(
+                failed.text.to_lowercase().contains("try again"),
+                "{}",
+                failed.text
+            );
+            assert_eq!(student.get(&dl).await.status.as_u16(), 200, "works again");
+            // An unknown file is a 404, not a call to Zoom.
+            let missing = student
+                .get(&format!("/live/{}/recordings/no-such-file", t.lesson))
+                .await;
+            assert_eq!(missing.status.as_u16(), 404);
             // Not enrolled: no player, no recording.
             let other = t
                 .app

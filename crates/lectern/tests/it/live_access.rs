@@ -16,16 +16,17 @@ struct Seen {
     recordings: usize,
     attendance: u16,
     csv: u16,
+    download: u16,
 }
 
-async fn seen(c: &TestClient, lesson_url: &str, lesson: i64) -> Seen {
+async fn seen(c: &TestClient, lesson_url: &str, lesson: i64, download: &str) -> Seen {
     let player = c.get(lesson_url).await;
     Seen {
         player: player.status.as_u16(),
         sent_to: player
             .location()
             .map(|l| l.split('?').next().unwrap_or_default().to_string()),
-        recordings: player.texts("#live-recordings a").len(),
+        recordings: player.texts("#live-recordings li").len(),
         attendance: c
             .get(&format!("/live/{lesson}/attendance"))
             .await
@@ -36,6 +37,7 @@ async fn seen(c: &TestClient, lesson_url: &str, lesson: i64) -> Seen {
             .await
             .status
             .as_u16(),
+        download: c.get(download).await.status.as_u16(),
     }
 }
 
@@ -132,13 +134,19 @@ db_test!(
             .await;
             let url = t.lesson_url();
             let course = format!("/courses/{}", t.course_slug);
-            let see = |player, sent_to: Option<&str>, recordings, attendance, csv| Seen {
+            let see = |player, sent_to: Option<&str>, recordings, attendance, csv, download| Seen {
                 player,
                 sent_to: sent_to.map(str::to_string),
                 recordings,
                 attendance,
                 csv,
+                download,
             };
+            let download = host
+                .get(&url)
+                .await
+                .attr(".live-recording-download", "href")
+                .expect("a download link");
             let files = 2; // the simulator records an MP4 and an M4A
             // Anonymous visitors are asked to sign in; non-enrolled ones of this school are
             // sent to the course page to enrol.
@@ -147,21 +155,25 @@ db_test!(
                 (
                     "anonymous",
                     &anonymous,
-                    see(303, Some("/signin"), 0, 303, 303),
+                    see(303, Some("/signin"), 0, 303, 303, 303),
                 ),
-                ("not enrolled", &not_enrolled, see(303, c, 0, 404, 404)),
-                ("enrolled", &enrolled, see(200, None, files, 404, 404)),
+                ("not enrolled", &not_enrolled, see(303, c, 0, 404, 404, 404)),
+                ("enrolled", &enrolled, see(200, None, files, 404, 404, 200)),
                 (
                     "other course's instructor",
                     &other_instructor,
-                    see(303, c, 0, 404, 404),
+                    see(303, c, 0, 404, 404, 404),
                 ),
-                ("host", &host, see(200, None, files, 200, 200)),
-                ("admin", &admin, see(200, None, files, 200, 200)),
-                ("other school", &other_school, see(404, None, 0, 404, 404)),
+                ("host", &host, see(200, None, files, 200, 200, 200)),
+                ("admin", &admin, see(200, None, files, 200, 200, 200)),
+                (
+                    "other school",
+                    &other_school,
+                    see(404, None, 0, 404, 404, 404),
+                ),
             ];
             for (who, c, want) in matrix {
-                assert_eq!(seen(c, &url, t.lesson).await, want, "{who}");
+                assert_eq!(seen(c, &url, t.lesson, &download).await, want, "{who}");
             }
             // The enrolled student sees their own attendance in the player, nobody else's.
             let page = enrolled.get(&url).await;
