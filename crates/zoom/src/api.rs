@@ -732,6 +732,12 @@ impl Api {
                 .ok_or_else(|| {
                     ZoomError::local("recording download redirect without a location")
                 })?;
+            // Zoom's file links are https (the simulator's stay on its configured origin).
+            if to.scheme() != "https" && to.origin() != url.origin() {
+                return Err(ZoomError::local(
+                    "recording download redirected to a non-https link",
+                ));
+            }
             http.get(to)
                 .timeout(timeout)
                 .send()
@@ -753,14 +759,16 @@ impl Api {
         let Some(host) = url.host_str() else {
             return false;
         };
+        // The whole origin (scheme, host, port) must match: `http://zoom.us:443` is not
+        // `https://zoom.us`.
         let configured = [self.base.as_str(), self.client.config().oauth_base.as_str()]
             .into_iter()
             .filter_map(|b| url::Url::parse(b).ok())
-            .any(|b| {
-                b.host_str() == Some(host)
-                    && b.port_or_known_default() == url.port_or_known_default()
-            });
-        configured || (url.scheme() == "https" && (host == "zoom.us" || host.ends_with(".zoom.us")))
+            .any(|b| b.origin() == url.origin());
+        let zoom = url.scheme() == "https"
+            && url.port().is_none()
+            && (host == "zoom.us" || host.ends_with(".zoom.us"));
+        configured || zoom
     }
 
     // ---- meetings ----------------------------------------------------------------

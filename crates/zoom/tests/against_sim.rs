@@ -589,6 +589,10 @@ async fn recordings_and_missing_recording() {
     for foreign in [
         "https://attacker.example/rec/download/x",
         "http://zoom.us/rec/download/x",
+        "http://zoom.us:443/rec/download/x",
+        "https://zoom.us:8443/rec/download/x",
+        "https://zoom.us@attacker.example/rec/download/x",
+        "https://zoom.us./rec/download/x",
         "https://zoom.us.attacker.example/x",
         "not a url",
     ] {

@@ -20,6 +20,7 @@ live-deleted-in-zoom = Das Meeting wurde in Zoom gelöscht. „Meeting starten�
 live-recordings = Aufzeichnung
 live-recording-download = Herunterladen
 live-recording-download-failed = Die Aufzeichnung kann gerade nicht heruntergeladen werden: { $reason }
+live-recording-download-later = Bitte versuchen Sie es später noch einmal; wenn es weiterhin nicht klappt, wenden Sie sich an Ihre Lehrkraft.
 live-recording-file = Aufzeichnung ({ $kind })
 live-my-attendance = Sie waren { $minutes } Minuten anwesend ({ $from } – { $to }).
 live-my-attendance-none = Sie haben an dieser Sitzung nicht teilgenommen.

@@ -18,6 +18,7 @@ live-deleted-in-zoom = The meeting was deleted in Zoom. Start Meeting creates a 
 live-recordings = Recording
 live-recording-download = Download
 live-recording-download-failed = The recording can’t be downloaded right now: { $reason }
+live-recording-download-later = Please try again later; if it keeps failing, tell your instructor.
 live-recording-file = Recording ({ $kind })
 live-my-attendance = You attended for { $minutes } minutes ({ $from } – { $to }).
 live-my-attendance-none = You did not attend this session.

@@ -35,7 +35,11 @@ migrations![
     (3, "lesson_host", "0003_lesson_host.sql"),
     (4, "live", "0004_live.sql"),
     (5, "reminders", "0005_reminders.sql"),
-    (6, "recording_passcode", "0006_recording_passcode.sql"),
+    (
+        6,
+        "live_recordings_expiry",
+        "0006_live_recordings_expiry.sql"
+    ),
 ];
 
 /// An arbitrary constant that names our migration lock among PostgreSQL advisory locks.

@@ -84,14 +84,14 @@ const JOB_COLUMNS: &str =
 const CLAIM_PG: &str = "UPDATE jobs SET state = 'running', locked_until = $1, locked_by = $2, attempts = attempts + 1, updated_at = $3
     WHERE id IN (
         SELECT id FROM jobs
-        WHERE (state = 'queued' AND run_at <= $3) OR (state = 'running' AND locked_until < $3)
+        WHERE (state = 'queued' AND run_at <= $3) OR (state = 'running' AND locked_until < $3 AND attempts < max_attempts)
         ORDER BY run_at LIMIT $4 FOR UPDATE SKIP LOCKED)
     RETURNING id, school_id, kind, payload, state, run_at, attempts, max_attempts, last_error";
 
 const CLAIM_SQLITE: &str = "UPDATE jobs SET state = 'running', locked_until = $1, locked_by = $2, attempts = attempts + 1, updated_at = $3
     WHERE id IN (
         SELECT id FROM jobs
-        WHERE (state = 'queued' AND run_at <= $3) OR (state = 'running' AND locked_until < $3)
+        WHERE (state = 'queued' AND run_at <= $3) OR (state = 'running' AND locked_until < $3 AND attempts < max_attempts)
         ORDER BY run_at LIMIT $4)
     RETURNING id, school_id, kind, payload, state, run_at, attempts, max_attempts, last_error";
 
@@ -99,6 +99,16 @@ const CLAIM_SQLITE: &str = "UPDATE jobs SET state = 'running', locked_until = $1
 /// lease ran out (its worker died) is claimed again.
 pub async fn claim(db: &Db, worker: &str, limit: i64, lease_ms: i64) -> sqlx::Result<Vec<Job>> {
     let now = now_ms();
+    // A job whose last allowed attempt never reported back (its worker died, or it
+    // panicked) is failed for good, where admins see it, instead of running forever.
+    sqlx::query(
+        "UPDATE jobs SET state = 'failed', locked_until = NULL, updated_at = $1,
+             last_error = 'no outcome reported: the worker stopped or the job panicked'
+         WHERE state = 'running' AND locked_until < $1 AND attempts >= max_attempts",
+    )
+    .bind(now)
+    .execute(&db.pool)
+    .await?;
     let sql = match db.backend {
         Backend::Postgres => CLAIM_PG,
         Backend::Sqlite => CLAIM_SQLITE,

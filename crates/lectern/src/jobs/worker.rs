@@ -1,6 +1,7 @@
 //! The worker loop: claims due jobs, runs their handler, records the outcome. Runs inside
 //! `lectern serve` (unless `--no-worker`) or alone as `lectern worker`.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use tokio::sync::watch;
@@ -53,18 +54,33 @@ pub async fn run_once(
     };
     let mut pending = jobs.into_iter();
     let mut running = JoinSet::new();
+    let mut in_hand = HashMap::new();
     let mut ran = 0;
     loop {
         while running.len() < CONCURRENCY && !*shutdown.borrow() {
             let Some(job) = pending.next() else { break };
             ran += 1;
-            let (state, worker) = (state.clone(), worker_id.to_string());
-            running.spawn(async move { run_job(&state, &worker, job).await });
+            let (state, worker, task_job) = (state.clone(), worker_id.to_string(), job.clone());
+            let task = running.spawn(async move { run_job(&state, &worker, task_job).await });
+            in_hand.insert(task.id(), job);
         }
-        match running.join_next().await {
+        match running.join_next_with_id().await {
             None => break,
-            Some(Err(e)) => tracing::error!(error = %e, "job task panicked; its lease will expire"),
-            Some(Ok(())) => {}
+            Some(Ok((id, ()))) => {
+                in_hand.remove(&id);
+            }
+            // A panic is this job's failure like any other: retried with backoff, then
+            // shown as failed.
+            Some(Err(e)) => {
+                if let Some(job) = in_hand.remove(&e.id()) {
+                    tracing::error!(job = job.id, kind = %job.kind, "job panicked");
+                    if let Err(e) =
+                        super::fail(&state.db, &job, worker_id, "the job panicked").await
+                    {
+                        tracing::warn!(job = job.id, error = %e, "recording job outcome failed");
+                    }
+                }
+            }
         }
     }
     for job in pending {

@@ -194,33 +194,38 @@ pub async fn end_session(state: &AppState, session: &Session, at: i64) -> anyhow
 }
 
 /// Enqueues the expiry of a live lesson ending at `end` that nobody starts: it runs at the
-/// scheduled end and again once the grace period is over (the grace is configuration,
-/// which the lesson's transaction doesn't carry). Keyed by the end, so a moved lesson gets
-/// a new job and the old one finds the lesson moved.
+/// scheduled end (`at` = None) and again at `at` once the grace period is over (the grace
+/// is configuration, which the lesson's transaction doesn't carry). Keyed by the end, so a
+/// moved lesson gets a new job and the old one finds the lesson moved.
 pub async fn schedule_expiry(
     conn: &mut AnyConnection,
     school_id: i64,
     lesson_id: i64,
     end: i64,
-    after_grace: Option<i64>,
+    at: Option<i64>,
 ) -> sqlx::Result<()> {
-    let (at, suffix) = match after_grace {
-        Some(at) => (at, ":grace"),
-        None => (end, ""),
+    let key = match at {
+        None => format!("live_expire:{lesson_id}:{end}"),
+        Some(at) => format!("live_expire:{lesson_id}:{end}:{at}"),
     };
     jobs::enqueue(
         conn,
         NewJob::now(
             EXPIRE_UNSTARTED,
-            serde_json::json!({ "lesson_id": lesson_id, "end": end, "after_grace": after_grace.is_some() }),
+            serde_json::json!({ "lesson_id": lesson_id, "end": end, "after_grace": at.is_some() }),
         )
         .school(school_id)
-        .at(at)
-        .dedupe(format!("live_expire:{lesson_id}:{end}{suffix}")),
+        .at(at.unwrap_or(end))
+        .dedupe(key),
     )
     .await?;
     Ok(())
 }
+
+/// The lesson still ends at `$end` (epoch ms): guards every expiry write, so a lesson moved
+/// while this job runs is left alone.
+const STILL_ENDS_AT: &str = "EXISTS (SELECT 1 FROM lessons l WHERE l.id = $2
+       AND l.starts_at + COALESCE(l.duration_min, 60) * 60000 = $3)";
 
 /// `scheduled → ended` for a session nobody started by its end + grace, so that the row,
 /// not only the page, says it is over (attendance lists everyone as absent, Start is gone).
@@ -244,33 +249,40 @@ async fn expire_unstarted(
     }
     let deadline = end + state.config.live.end_grace_ms;
     let now = now_ms();
-    if !after_grace || now < deadline {
+    let later = |at: i64| async move {
         let mut conn = state.db.pool.acquire().await?;
-        schedule_expiry(&mut conn, school_id, lesson_id, end, Some(deadline)).await?;
-        return Ok(());
+        schedule_expiry(&mut conn, school_id, lesson_id, end, Some(at)).await?;
+        anyhow::Ok(())
+    };
+    if !after_grace || now < deadline {
+        return later(deadline).await;
     }
     let Some(s) = super::by_lesson(&state.db, school_id, lesson_id).await? else {
         // Never viewed: the row is created ended.
-        sqlx::query(
-            "INSERT INTO live_sessions (school_id, course_id, lesson_id, is_webinar, state, attempt, host_present, ended_at, created_at, updated_at)
-             SELECT school_id, course_id, id, CASE WHEN kind = 'webinar' THEN 1 ELSE 0 END, 'ended', 0, 0, $1, $1, $1
-             FROM lessons WHERE id = $2
-             ON CONFLICT (lesson_id) DO NOTHING",
-        )
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "INSERT INTO live_sessions (school_id, course_id, lesson_id, is_webinar, state, attempt, host_present,
+                 ended_at, expired_at, created_at, updated_at)
+             SELECT school_id, course_id, id, CASE WHEN kind = 'webinar' THEN 1 ELSE 0 END, 'ended', 0, 0,
+                 $1, $1, $1, $1
+             FROM lessons WHERE id = $2 AND {STILL_ENDS_AT}
+             ON CONFLICT (lesson_id) DO NOTHING"
+        )))
         .bind(now)
         .bind(lesson_id)
+        .bind(end)
         .execute(&state.db.pool)
         .await?;
         return Ok(());
     };
     match s.state() {
         State::Scheduled => {
-            let n = sqlx::query(
-                "UPDATE live_sessions SET state = 'ended', ended_at = $1, updated_at = $1
-                 WHERE id = $2 AND state = 'scheduled'",
-            )
+            let n = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "UPDATE live_sessions SET state = 'ended', ended_at = $1, expired_at = $1, updated_at = $1
+                 WHERE lesson_id = $2 AND state = 'scheduled' AND {STILL_ENDS_AT}"
+            )))
             .bind(now)
-            .bind(s.id)
+            .bind(lesson_id)
+            .bind(end)
             .execute(&state.db.pool)
             .await?
             .rows_affected();
@@ -279,8 +291,9 @@ async fn expire_unstarted(
             }
             Ok(())
         }
-        // Reconciliation decides first; this job is retried after it.
-        State::Starting => anyhow::bail!("session {} is still starting", s.id),
+        // Reconciliation decides first (it links a meeting or goes back to scheduled);
+        // look again after it had its chance.
+        State::Starting => later(now + state.config.live.reconcile_after_ms + 60_000).await,
         State::Live | State::Ended | State::Cancelled => Ok(()),
     }
 }

@@ -156,18 +156,18 @@ pub async fn on_lesson_written(
         )
         .await?;
     }
-    if previous_start.is_some_and(|p| p != starts_at) {
-        // A session that expired unstarted and is moved to a new time is scheduled again.
-        sqlx::query(
-            "UPDATE live_sessions SET state = 'scheduled', ended_at = NULL, updated_at = $1
-             WHERE lesson_id = $2 AND state = 'ended' AND meeting_id IS NULL AND started_at IS NULL",
-        )
-        .bind(now)
-        .bind(lesson_id)
-        .execute(&mut *conn)
-        .await?;
-    }
     let end = starts_at + l.duration_min.unwrap_or(60) * 60_000;
+    // A session that expired unstarted, moved (or lengthened) to end after the moment it
+    // was declared over, is a new occasion: scheduled again.
+    sqlx::query(
+        "UPDATE live_sessions SET state = 'scheduled', ended_at = NULL, expired_at = NULL, updated_at = $1
+         WHERE lesson_id = $2 AND state = 'ended' AND expired_at IS NOT NULL AND expired_at < $3",
+    )
+    .bind(now)
+    .bind(lesson_id)
+    .bind(end)
+    .execute(&mut *conn)
+    .await?;
     super::jobs::schedule_expiry(conn, l.school_id, lesson_id, end, None).await?;
     schedule(conn, l.school_id, lesson_id, starts_at, now).await
 }

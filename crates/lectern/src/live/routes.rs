@@ -113,7 +113,10 @@ async fn download_recording(
         crate::courses::progress::enrollment(&state.db, ctx.school.id, course.id, user.id)
             .await?
             .is_some();
-    if !enrolled && !crate::courses::can_manage(&state.db, &user, &course).await? {
+    let manager = crate::courses::can_manage(&state.db, &user, &course).await?;
+    // As the player: enrolled students of a published course, or its managers.
+    let may = manager || (enrolled && course.is_published());
+    if !may {
         return Err(AppError::NotFound);
     }
     let session = super::by_lesson(&state.db, ctx.school.id, lesson.id)
@@ -123,11 +126,23 @@ async fn download_recording(
     let dl = match super::download::open(&state, &session, &file, &name).await {
         Ok(dl) => dl,
         Err(super::download::DownloadError::NotFound) => return Err(AppError::NotFound),
+        // Managers get the brief's advice (reconnect, scopes, …); students, who can do
+        // nothing about it, a plain "try later".
         Err(super::download::DownloadError::Zoom(e)) => {
+            tracing::warn!(
+                session = session.id,
+                error = e.key(),
+                "recording download failed"
+            );
+            let reason = if manager {
+                e.message(&ctx.tr, &ctx.tz)
+            } else {
+                ctx.t("live-recording-download-later")
+            };
             return Err(AppError::Upstream(ctx.t1(
                 "live-recording-download-failed",
                 "reason",
-                e.message(&ctx.tr, &ctx.tz),
+                reason,
             )));
         }
         Err(super::download::DownloadError::Db(e)) => return Err(e.into()),
@@ -157,6 +172,10 @@ async fn join_signature(
 ) -> AppResult<Response> {
     let user = ctx.require_user()?.clone();
     let (course, lesson) = live_lesson(&state, &ctx, &id).await?;
+    // An unpublished course has no player for students, so no join either.
+    if !course.is_published() {
+        return Err(AppError::NotFound);
+    }
     let enrolled =
         crate::courses::progress::enrollment(&state.db, ctx.school.id, course.id, user.id)
             .await?

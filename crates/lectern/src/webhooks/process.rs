@@ -39,12 +39,38 @@ pub async fn process_job(state: &AppState, payload: &serde_json::Value) -> anyho
     } else {
         crate::live::events::handle(state, &event).await?;
     }
-    sqlx::query("UPDATE zoom_events SET processed_at = $1 WHERE id = $2")
+    // What the event carried that opens something (recording passcodes, the download
+    // token) has been sealed where it is used; the stored body keeps none of it.
+    let kept = match &event.kind {
+        EventKind::RecordingCompleted { .. } => redact(&body),
+        _ => body,
+    };
+    sqlx::query("UPDATE zoom_events SET processed_at = $1, payload = $2 WHERE id = $3")
         .bind(now_ms())
+        .bind(kept)
         .bind(id)
         .execute(&state.db.pool)
         .await?;
     Ok(())
+}
+
+/// The event body without its secrets: the top-level `download_token` and the object's
+/// `password` and `recording_play_passcode`.
+fn redact(body: &str) -> String {
+    let Ok(mut v) = serde_json::from_str::<serde_json::Value>(body) else {
+        return String::new();
+    };
+    if let Some(root) = v.as_object_mut() {
+        root.remove("download_token");
+    }
+    if let Some(obj) = v
+        .pointer_mut("/payload/object")
+        .and_then(serde_json::Value::as_object_mut)
+    {
+        obj.remove("password");
+        obj.remove("recording_play_passcode");
+    }
+    v.to_string()
 }
 
 /// The app was removed in Zoom: the same as a disconnect, minus the revoke call.
@@ -80,4 +106,23 @@ async fn deauthorize(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn redact_removes_the_secrets_and_keeps_the_rest() {
+        let body = r#"{"event":"recording.completed","download_token":"dl","payload":{"object":{"id":5,"password":"pw","recording_play_passcode":"pp","recording_files":[{"id":"f"}]}}}"#;
+        let out = super::redact(body);
+        for secret in [
+            "\"dl\"",
+            "\"pw\"",
+            "\"pp\"",
+            "download_token",
+            "recording_play_passcode",
+        ] {
+            assert!(!out.contains(secret), "{secret} in {out}");
+        }
+        assert!(out.contains("recording_files") && out.contains("\"id\":5"));
+    }
 }

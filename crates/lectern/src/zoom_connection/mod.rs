@@ -328,6 +328,15 @@ pub async fn delete_all_data(db: &Db, school_id: i64, actor: i64) -> sqlx::Resul
         .bind(school_id)
         .execute(&mut *tx)
         .await?;
+    // Processed webhook bodies name participants; they go too (unprocessed ones are still
+    // owed their processing, which finds nothing left to change).
+    sqlx::query(
+        "DELETE FROM zoom_events WHERE processed_at IS NOT NULL AND zoom_account_id IN
+           (SELECT zoom_account_id FROM zoom_connections WHERE school_id = $1 AND zoom_account_id IS NOT NULL)",
+    )
+    .bind(school_id)
+    .execute(&mut *tx)
+    .await?;
     let now = now_ms();
     sqlx::query(
         "UPDATE zoom_connections SET state = 'disconnected', zoom_account_id = NULL, zoom_user_id = NULL, zoom_email = NULL,

@@ -152,7 +152,10 @@ where
         }
         other => other,
     };
-    if let Err(e) = &result {
+    // A missing meeting or file is about that object, not the connection's health.
+    if let Err(e) = &result
+        && e.kind() != ErrorKind::NotFound
+    {
         let _ = super::record_error(&state.db, conn.id, &e.to_string()).await;
     }
     Ok(result?)

@@ -196,6 +196,25 @@ db_test!(expired_lease_is_claimed_again, |app| async move {
     let again = jobs::claim(&app.db, "rescuer", 10, 60_000).await.unwrap();
     assert_eq!(again.iter().map(|j| j.id).collect::<Vec<_>>(), vec![id]);
     assert_eq!(again[0].attempts, 2);
+    // Its last allowed attempt never reported back either: failed for good, not run again.
+    sqlx::query("UPDATE jobs SET locked_until = 1, attempts = max_attempts")
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    assert!(
+        jobs::claim(&app.db, "third", 10, 60_000)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let (state, error): (String, Option<String>) =
+        sqlx::query_as("SELECT state, last_error FROM jobs WHERE id = $1")
+            .bind(id)
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(state, "failed");
+    assert!(error.unwrap().contains("no outcome reported"));
 });
 
 db_test!(
@@ -255,6 +274,12 @@ db_test!(
                 .await
                 .unwrap();
             }
+            // Due since long before any claim's clock reading, so the first claim that
+            // sees them takes them all.
+            sqlx::query("UPDATE jobs SET run_at = 0 WHERE state = 'queued'")
+                .execute(&mut *tx)
+                .await
+                .unwrap();
             tx.commit().await.unwrap();
             crate::support::eventually(
                 "the first delivery to start",

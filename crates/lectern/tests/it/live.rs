@@ -972,6 +972,19 @@ db_test!(
                     .iter()
                     .all(|s| s.as_deref().is_some_and(|s| !s.contains(&pwd)))
             );
+            let stored: Vec<String> = sqlx::query_scalar(
+                "SELECT payload FROM zoom_events WHERE event = 'recording.completed'",
+            )
+            .fetch_all(&t.app.db.pool)
+            .await
+            .unwrap();
+            assert!(!stored.is_empty());
+            assert!(
+                stored
+                    .iter()
+                    .all(|b| !b.contains(&pwd) && !b.contains("download_token")),
+                "the stored webhook body keeps no passcode or download token"
+            );
             // Download goes through us (Zoom's link needs the school's token): the file's
             // bytes arrive as an attachment, and the token appears nowhere in the page.
             let dl = page.attr(".live-recording-download", "href").unwrap();
@@ -1776,6 +1789,20 @@ db_test!(
             assert!(r.location().unwrap().contains("/s/"), "{:?}", r.location());
             assert_eq!(t.creates(), 1);
             assert_eq!(t.session().await.state, "live");
+
+            // A session that really took place and was ended by Zoom stays ended when its
+            // lesson is moved: only expired ones come back.
+            let m = t.session().await.meeting_id.unwrap();
+            t.host_in(m).await;
+            t.zoom.sim.end_meeting(m);
+            crate::support::eventually("ended", std::time::Duration::from_secs(10), || async {
+                t.app.drain_jobs().await;
+                (t.session().await.state == "ended").then_some(())
+            })
+            .await;
+            t.reschedule(now_ms() + 24 * 3_600_000).await;
+            t.app.drain_jobs().await;
+            assert_eq!(t.session().await.state, "ended");
         }
 );
 
@@ -1794,8 +1821,11 @@ db_test!(
             assert!(s.is_none_or(|s| s.state == "scheduled"));
             let pending: i64 = sqlx::query_scalar(
                 "SELECT COUNT(*) FROM jobs
-                 WHERE kind = 'live_expire_unstarted' AND state = 'queued' AND dedupe_key LIKE '%:grace'",
+                 WHERE kind = 'live_expire_unstarted' AND state = 'queued' AND run_at > $1
+                   AND run_at <= $2",
             )
+            .bind(now_ms())
+            .bind(now_ms() + 20 * 60_000)
             .fetch_one(&t.app.db.pool)
             .await
             .unwrap();

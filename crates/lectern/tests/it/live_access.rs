@@ -186,5 +186,16 @@ db_test!(
                 page.texts("#attendance tr").is_empty(),
                 "no class list for students"
             );
+
+            // Unpublished: the course is gone for its students, recordings and joins too;
+            // its managers keep everything.
+            courses::set_published(&app.db, app.school.id, t.course_id, false)
+                .await
+                .unwrap();
+            assert_eq!(enrolled.get(&url).await.status.as_u16(), 404);
+            assert_eq!(enrolled.get(&download).await.status.as_u16(), 404);
+            assert_eq!(t.join(&enrolled).await.0, 404);
+            assert_eq!(host.get(&download).await.status.as_u16(), 200);
+            assert_eq!(admin.get(&url).await.status.as_u16(), 200);
         }
 );

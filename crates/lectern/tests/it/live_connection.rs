@@ -128,6 +128,16 @@ db_test!(
                 "names and e-mails were recorded"
             );
 
+            assert!(
+                scalar(
+                    &t.app,
+                    "SELECT COUNT(*) FROM zoom_events WHERE processed_at IS NOT NULL"
+                )
+                .await
+                    > 0,
+                "the webhook bodies (with participants' names) were stored"
+            );
+
             let admin = t.app.signed_in(&t.app.admin).await;
             admin
                 .post_form("/integrations/zoom/delete-data", &[("confirm", "DELETE")])
@@ -149,6 +159,15 @@ db_test!(
                 "anonymous counts stay"
             );
             assert_eq!(scalar(&t.app, "SELECT COUNT(*) FROM zoom_tokens").await, 0);
+            assert_eq!(
+                scalar(
+                    &t.app,
+                    "SELECT COUNT(*) FROM zoom_events WHERE processed_at IS NOT NULL"
+                )
+                .await,
+                0,
+                "processed webhook bodies are gone"
+            );
             let c = zoom_connection::find(&t.app.db, t.app.school.id, Owner::School)
                 .await
                 .unwrap()
