@@ -20,7 +20,7 @@ pub mod slug;
 use std::collections::HashSet;
 
 use crate::accounts::User;
-use crate::db::{Db, flag, now_ms};
+use crate::db::{Backend, Db, flag, now_ms};
 
 pub use lessons::LessonRecord;
 
@@ -150,7 +150,7 @@ impl Lesson {
 const LESSON_COLUMNS: &str = "l.id, l.course_id, l.position, l.kind, l.title, l.required, l.body, l.url, \
      l.quiz_json, l.pass_mark, l.starts_at, l.timezone, l.local_start, l.duration_min";
 
-#[derive(Clone, Debug, sqlx::FromRow)]
+#[derive(Clone, Debug, sqlx::FromRow, serde::Deserialize)]
 pub struct Instructor {
     pub id: i64,
     pub display_name: String,
@@ -179,11 +179,42 @@ pub async fn by_slug(db: &Db, school_id: i64, slug: &str) -> sqlx::Result<Option
     .await
 }
 
-/// A course as one viewer sees it: the row, their enrolment and whether they manage it.
+/// A course as one viewer sees it: the row, their enrolment, whether they manage it and,
+/// for the course page, its instructors and outline.
 pub struct CourseForViewer {
     pub course: Course,
     pub enrollment: Option<progress::Enrollment>,
     pub manager: bool,
+    /// With [`ViewerExtras::CoursePage`] only.
+    pub instructors: Vec<Instructor>,
+    /// With [`ViewerExtras::CoursePage`] only: the lessons as the outline needs them (no
+    /// bodies) and the ids of those the viewer completed.
+    pub outline: Option<(Vec<Lesson>, HashSet<i64>)>,
+}
+
+/// What [`for_viewer`] reads besides the course, enrolment and role.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ViewerExtras {
+    None,
+    /// Instructors and the outline with the viewer's completions, aggregated as JSON in
+    /// the same query: the course page is then the session lookup and this one query.
+    CoursePage,
+}
+
+/// One outline entry as aggregated by [`outline_json_sql`].
+#[derive(serde::Deserialize)]
+struct OutlineEntry {
+    id: i64,
+    course_id: i64,
+    position: i64,
+    kind: String,
+    title: String,
+    required: i64,
+    starts_at: Option<i64>,
+    timezone: Option<String>,
+    local_start: Option<String>,
+    duration_min: Option<i64>,
+    done: i64,
 }
 
 #[derive(sqlx::FromRow)]
@@ -193,22 +224,116 @@ struct CourseViewerRow {
     enrolled_at: Option<i64>,
     completed_at: Option<i64>,
     teaches: i64,
+    instructors_json: Option<String>,
+    outline_json: Option<String>,
+}
+
+/// The course's instructors as one JSON array (ordered by name), in a correlated
+/// subquery, so the course page needs no separate round trip for them.
+fn instructors_json_sql(backend: Backend) -> &'static str {
+    match backend {
+        Backend::Postgres => {
+            "(SELECT COALESCE(json_agg(json_build_object('id', u.id, 'display_name', u.display_name, 'email', u.email)
+                   ORDER BY u.display_name, u.id)::text, '[]')
+              FROM course_instructors ci JOIN users u ON u.id = ci.user_id
+              WHERE ci.course_id = c.id AND ci.school_id = c.school_id)"
+        }
+        Backend::Sqlite => {
+            "(SELECT json_group_array(json_object('id', id, 'display_name', display_name, 'email', email))
+              FROM (SELECT u.id, u.display_name, u.email
+                    FROM course_instructors ci JOIN users u ON u.id = ci.user_id
+                    WHERE ci.course_id = c.id AND ci.school_id = c.school_id
+                    ORDER BY u.display_name, u.id))"
+        }
+    }
+}
+
+/// The course's lessons in order, with a 0/1 `done` for the viewer (`$3`), as one JSON
+/// array; the outline needs no bodies or quiz definitions.
+fn outline_json_sql(backend: Backend) -> &'static str {
+    match backend {
+        Backend::Postgres => {
+            "(SELECT COALESCE(json_agg(json_build_object('id', l.id, 'course_id', l.course_id,
+                   'position', l.position, 'kind', l.kind, 'title', l.title, 'required', l.required,
+                   'starts_at', l.starts_at, 'timezone', l.timezone, 'local_start', l.local_start,
+                   'duration_min', l.duration_min,
+                   'done', CASE WHEN p.user_id IS NULL THEN 0 ELSE 1 END)
+                   ORDER BY l.position, l.id)::text, '[]')
+              FROM lessons l LEFT JOIN lesson_progress p ON p.lesson_id = l.id AND p.user_id = $3
+              WHERE l.course_id = c.id AND l.school_id = c.school_id)"
+        }
+        Backend::Sqlite => {
+            "(SELECT json_group_array(json_object('id', id, 'course_id', course_id,
+                   'position', position, 'kind', kind, 'title', title, 'required', required,
+                   'starts_at', starts_at, 'timezone', timezone, 'local_start', local_start,
+                   'duration_min', duration_min, 'done', done))
+              FROM (SELECT l.id, l.course_id, l.position, l.kind, l.title, l.required, l.starts_at,
+                           l.timezone, l.local_start, l.duration_min,
+                           CASE WHEN p.user_id IS NULL THEN 0 ELSE 1 END AS done
+                    FROM lessons l LEFT JOIN lesson_progress p ON p.lesson_id = l.id AND p.user_id = $3
+                    WHERE l.course_id = c.id AND l.school_id = c.school_id
+                    ORDER BY l.position, l.id))"
+        }
+    }
+}
+
+fn outline_from_json(json: &str) -> Result<(Vec<Lesson>, HashSet<i64>), sqlx::Error> {
+    let decode = |e: String| sqlx::Error::Decode(e.into());
+    let entries: Vec<OutlineEntry> =
+        serde_json::from_str(json).map_err(|e| decode(e.to_string()))?;
+    let done = entries
+        .iter()
+        .filter(|e| e.done != 0)
+        .map(|e| e.id)
+        .collect();
+    let lessons = entries
+        .into_iter()
+        .map(|e| {
+            Ok(Lesson {
+                id: e.id,
+                course_id: e.course_id,
+                position: e.position,
+                kind: LessonKind::try_from(e.kind).map_err(decode)?,
+                title: e.title,
+                required: e.required,
+                body: String::new(),
+                url: None,
+                quiz_json: None,
+                pass_mark: None,
+                starts_at: e.starts_at,
+                timezone: e.timezone,
+                local_start: e.local_start,
+                duration_min: e.duration_min,
+            })
+        })
+        .collect::<Result<_, sqlx::Error>>()?;
+    Ok((lessons, done))
 }
 
 /// The course page and the player are what a whole class opens at once, so the course,
-/// the viewer's enrolment and their teaching role come back in one round trip.
+/// the viewer's enrolment and teaching role (and, for the course page, its instructors)
+/// come back in one round trip.
 pub async fn for_viewer(
     db: &Db,
     school_id: i64,
     slug: &str,
     viewer: Option<&User>,
+    extras: ViewerExtras,
 ) -> sqlx::Result<Option<CourseForViewer>> {
     // No user has id 0, so an anonymous viewer matches no enrolment and teaches nothing.
     let user_id = viewer.map_or(0, |u| u.id);
+    let (instructors, outline) = match extras {
+        ViewerExtras::CoursePage => (
+            instructors_json_sql(db.backend),
+            outline_json_sql(db.backend),
+        ),
+        ViewerExtras::None => ("CAST(NULL AS TEXT)", "CAST(NULL AS TEXT)"),
+    };
     let row = sqlx::query_as::<_, CourseViewerRow>(sqlx::AssertSqlSafe(format!(
         "SELECT {COURSE_COLUMNS}, e.enrolled_at, e.completed_at,
                 (SELECT COUNT(*) FROM course_instructors i
-                  WHERE i.course_id = c.id AND i.user_id = $3) AS teaches
+                  WHERE i.course_id = c.id AND i.user_id = $3) AS teaches,
+                {instructors} AS instructors_json, {outline} AS outline_json
          FROM courses c
          LEFT JOIN enrollments e ON e.course_id = c.id AND e.user_id = $3
          WHERE c.school_id = $1 AND c.slug = $2"
@@ -218,18 +343,28 @@ pub async fn for_viewer(
     .bind(user_id)
     .fetch_optional(&db.pool)
     .await?;
-    Ok(row.map(|r| {
-        let manager = viewer.is_some_and(|u| {
-            u.school_id == r.course.school_id && u.can_teach() && (u.is_admin() || r.teaches > 0)
-        });
-        CourseForViewer {
-            enrollment: r.enrolled_at.map(|enrolled_at| progress::Enrollment {
-                enrolled_at,
-                completed_at: r.completed_at,
-            }),
-            manager,
-            course: r.course,
-        }
+    let Some(r) = row else { return Ok(None) };
+    let instructors = match r.instructors_json.as_deref() {
+        Some(json) => serde_json::from_str(json).map_err(|e| sqlx::Error::Decode(e.into()))?,
+        None => Vec::new(),
+    };
+    let outline = r
+        .outline_json
+        .as_deref()
+        .map(outline_from_json)
+        .transpose()?;
+    let manager = viewer.is_some_and(|u| {
+        u.school_id == r.course.school_id && u.can_teach() && (u.is_admin() || r.teaches > 0)
+    });
+    Ok(Some(CourseForViewer {
+        enrollment: r.enrolled_at.map(|enrolled_at| progress::Enrollment {
+            enrolled_at,
+            completed_at: r.completed_at,
+        }),
+        manager,
+        instructors,
+        outline,
+        course: r.course,
     }))
 }
 

@@ -81,8 +81,13 @@ fn outline(
 
 /// The course if this viewer may see it (published, or managed by them), with their
 /// enrolment. Else 404.
-async fn visible_course(db: &Db, ctx: &Ctx, slug: &str) -> AppResult<super::CourseForViewer> {
-    let view = super::for_viewer(db, ctx.school.id, slug, ctx.user.as_ref())
+async fn visible_course(
+    db: &Db,
+    ctx: &Ctx,
+    slug: &str,
+    extras: super::ViewerExtras,
+) -> AppResult<super::CourseForViewer> {
+    let view = super::for_viewer(db, ctx.school.id, slug, ctx.user.as_ref(), extras)
         .await?
         .ok_or(AppError::NotFound)?;
     if !view.course.is_published() && !view.manager {
@@ -124,21 +129,15 @@ async fn course_page(
     Path(slug): Path<String>,
 ) -> AppResult<Html<String>> {
     let db = &state.db;
+    // A whole class opens this page at once: with the session, two queries.
     let super::CourseForViewer {
         course,
         enrollment,
         manager,
-    } = visible_course(db, &ctx, &slug).await?;
-    // A whole class opens this page at once: the two remaining reads go out together.
-    let ((lessons, done), instructors) = tokio::try_join!(
-        super::lessons_with_progress(
-            db,
-            ctx.school.id,
-            course.id,
-            ctx.user.as_ref().map(|u| u.id)
-        ),
-        super::instructors(db, ctx.school.id, course.id),
-    )?;
+        instructors,
+        outline: lessons_done,
+    } = visible_course(db, &ctx, &slug, super::ViewerExtras::CoursePage).await?;
+    let (lessons, done) = lessons_done.unwrap_or_default();
     let progress = progress::compute(&lessons, &done);
     let continue_url = lessons
         .iter()
@@ -215,7 +214,8 @@ async fn load_player(
         course,
         enrollment,
         manager,
-    } = visible_course(db, &ctx, slug).await?;
+        ..
+    } = visible_course(db, &ctx, slug, super::ViewerExtras::None).await?;
     let enrolled = enrollment.is_some();
     if !enrolled && !manager {
         return Ok(Player::NotEnrolled(course.url()));
@@ -307,7 +307,7 @@ async fn enrolled_lesson(
 ) -> AppResult<(Course, Lesson, i64)> {
     let user = ctx.require_user()?;
     let id = parse_id(id)?;
-    let view = visible_course(&state.db, ctx, slug).await?;
+    let view = visible_course(&state.db, ctx, slug, super::ViewerExtras::None).await?;
     let course = view.course;
     let lesson = super::lesson(&state.db, ctx.school.id, course.id, id)
         .await?

@@ -589,3 +589,41 @@ db_test!(course_form_validates_inline, |app| async move {
     assert!(r.texts("#quiz-error")[0].contains("question 1"));
     assert_eq!(r.texts("#lesson-quiz"), vec!["? a\n- b\n- c".to_string()]);
 });
+
+db_test!(
+    course_page_names_its_instructors_in_order,
+    |app| async move {
+        let t = app.signed_in(&app.instructor).await;
+        let (id, slug) = new_course(&t, "Taught by two").await;
+        add_lesson(&t, id, "document", &[("title", "Doc"), ("body", "x")]).await;
+        publish(&t, id).await;
+        // A second instructor whose name needs escaping in JSON and in HTML.
+        let other = app
+            .create_user(
+                app.school.id,
+                "ann@lectern.test",
+                r#"Ann "A" O'Brien \ Ö"#,
+                Role::Instructor,
+            )
+            .await;
+        lectern::courses::add_instructor(&app.db, app.school.id, id, other.id)
+            .await
+            .unwrap();
+        let page = app.client().get(&format!("/courses/{slug}")).await;
+        page.assert_status(200);
+        let names = page.texts("#instructors").join(" ");
+        let first = names.find("Ann \"A\" O'Brien \\ Ö").expect(&names);
+        let second = names.find(&app.instructor.name).expect(&names);
+        assert!(first < second, "ordered by name: {names}");
+
+        // A course without instructors names none.
+        sqlx::query("DELETE FROM course_instructors WHERE course_id = $1")
+            .bind(id)
+            .execute(&app.db.pool)
+            .await
+            .unwrap();
+        let page = app.client().get(&format!("/courses/{slug}")).await;
+        page.assert_status(200);
+        assert!(page.texts("#instructors").is_empty());
+    }
+);
