@@ -362,6 +362,14 @@ mod tests {
             c.zoom.is_none(),
             "Zoom stays unconfigured without credentials"
         );
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get() as u32);
+        assert_eq!(c.db_max_connections, (cores * 4).clamp(8, 32));
+        let mut m = with(&[("LECTERN_SECRET_KEY", &key)]);
+        m.insert("LECTERN_DB_MAX_CONNECTIONS", "3".into());
+        assert_eq!(Config::from_source(&m).unwrap().db_max_connections, 3);
+        m.insert("LECTERN_DB_MAX_CONNECTIONS", "0".into());
+        let err = Config::from_source(&m).unwrap_err().to_string();
+        assert!(err.starts_with("LECTERN_DB_MAX_CONNECTIONS"), "{err}");
     }
 
     #[test]

@@ -504,6 +504,32 @@ async fn start_link(
     Redirect::to(&format!("/wc/{id}")).into_response()
 }
 
+/// What the simulator knows of one cloud recording file.
+struct RecordingFile {
+    host_id: String,
+    account_id: String,
+    topic: String,
+    kind: String,
+    play_passcode: String,
+}
+
+fn find_recording_file(shared: &Shared, file_id: &str) -> Option<RecordingFile> {
+    let w = shared.world.lock();
+    w.meetings.values().find_map(|m| {
+        m.past.iter().find_map(|inst| {
+            let rec = inst.recording.as_ref()?;
+            let (_, kind) = rec.files.iter().find(|(id, _)| id == file_id)?;
+            Some(RecordingFile {
+                host_id: m.host_id.clone(),
+                account_id: m.account_id.clone(),
+                topic: m.topic.clone(),
+                kind: kind.clone(),
+                play_passcode: rec.play_passcode.clone(),
+            })
+        })
+    })
+}
+
 /// A cloud recording's play page: like Zoom's, it opens only with the recording's play
 /// passcode in `?pwd=` (else the passcode prompt, here a 401).
 async fn play_recording(
@@ -512,24 +538,14 @@ async fn play_recording(
     RawQuery(q): RawQuery,
 ) -> Response {
     let q = crate::api::query_map(q.as_deref());
-    let found = {
-        let w = shared.world.lock();
-        w.meetings.values().find_map(|m| {
-            m.past.iter().find_map(|inst| {
-                let rec = inst.recording.as_ref()?;
-                let (_, kind) = rec.files.iter().find(|(id, _)| *id == file_id)?;
-                Some((m.topic.clone(), kind.clone(), rec.play_passcode.clone()))
-            })
-        })
-    };
-    let Some((topic, kind, passcode)) = found else {
+    let Some(file) = find_recording_file(&shared, &file_id) else {
         return (
             StatusCode::NOT_FOUND,
             Html("<h1>This recording does not exist.</h1>".to_string()),
         )
             .into_response();
     };
-    if q.get("pwd").map(String::as_str) != Some(passcode.as_str()) {
+    if q.get("pwd") != Some(&file.play_passcode) {
         return (
             StatusCode::UNAUTHORIZED,
             Html(
@@ -539,9 +555,10 @@ async fn play_recording(
         )
             .into_response();
     }
-    let topic = esc(&topic);
     Html(format!(
-        "<h1 id=\"zoom-sim-recording\">{topic}</h1><p>{kind} recording</p>"
+        "<h1 id=\"zoom-sim-recording\">{}</h1><p>{} recording</p>",
+        esc(&file.topic),
+        esc(&file.kind)
     ))
     .into_response()
 }
@@ -552,18 +569,6 @@ pub fn recording_bytes(file_id: &str) -> Vec<u8> {
     let mut b = format!("zoom-sim recording {file_id}\n").into_bytes();
     b.resize(1_048_576, b'.');
     b
-}
-
-/// The meeting (host, account) and kind of a recording file, if it exists.
-fn recording_file_owner(shared: &Shared, file_id: &str) -> Option<(String, String, String)> {
-    let w = shared.world.lock();
-    w.meetings.values().find_map(|m| {
-        m.past.iter().find_map(|inst| {
-            let rec = inst.recording.as_ref()?;
-            let (_, kind) = rec.files.iter().find(|(id, _)| id == file_id)?;
-            Some((m.host_id.clone(), m.account_id.clone(), kind.clone()))
-        })
-    })
 }
 
 /// `download_url`: like Zoom, it needs `Authorization: Bearer` (an OAuth token of the
@@ -578,13 +583,13 @@ async fn download_recording(
         Ok(c) => c,
         Err(e) => return e.into_response(),
     };
-    let Some((host, account, _)) = recording_file_owner(&shared, &file_id) else {
+    let Some(file) = find_recording_file(&shared, &file_id) else {
         return crate::api::errors::ApiError::no_recording().into_response();
     };
     if let Err(e) = crate::api::check_meeting_access(
         &caller,
-        &host,
-        &account,
+        &file.host_id,
+        &file.account_id,
         &crate::api::RECORDINGS,
         &file_id,
         false,
@@ -615,7 +620,8 @@ async fn recording_file(
         .get("sig")
         .and_then(|s| shared.world.lock().file_links.get(s).cloned())
         .is_some_and(|f| f == file_id);
-    let Some((_, _, kind)) = recording_file_owner(&shared, &file_id).filter(|_| ok) else {
+    let Some(RecordingFile { kind, .. }) = find_recording_file(&shared, &file_id).filter(|_| ok)
+    else {
         return (StatusCode::FORBIDDEN, "link expired").into_response();
     };
     let mime = if kind == "MP4" {

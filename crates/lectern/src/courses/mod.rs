@@ -353,9 +353,7 @@ pub async fn for_viewer(
         .as_deref()
         .map(outline_from_json)
         .transpose()?;
-    let manager = viewer.is_some_and(|u| {
-        u.school_id == r.course.school_id && u.can_teach() && (u.is_admin() || r.teaches > 0)
-    });
+    let manager = viewer.is_some_and(|u| manages(u, &r.course, r.teaches > 0));
     Ok(Some(CourseForViewer {
         enrollment: r.enrolled_at.map(|enrolled_at| progress::Enrollment {
             enrolled_at,
@@ -507,6 +505,11 @@ pub async fn can_manage(db: &Db, user: &User, course: &Course) -> sqlx::Result<b
         return Ok(true);
     }
     teaches(db, course.school_id, course.id, user.id).await
+}
+
+/// [`can_manage`] when whether `user` teaches `course` is already known.
+fn manages(user: &User, course: &Course, teaches: bool) -> bool {
+    user.school_id == course.school_id && user.can_teach() && (user.is_admin() || teaches)
 }
 
 pub async fn add_instructor(

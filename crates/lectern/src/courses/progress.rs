@@ -82,24 +82,6 @@ pub async fn enroll(db: &Db, school_id: i64, course_id: i64, user_id: i64) -> sq
     tx.commit().await
 }
 
-pub async fn completed_lessons(
-    db: &Db,
-    school_id: i64,
-    course_id: i64,
-    user_id: i64,
-) -> sqlx::Result<HashSet<i64>> {
-    let ids: Vec<i64> = sqlx::query_scalar(
-        "SELECT p.lesson_id FROM lesson_progress p JOIN lessons l ON l.id = p.lesson_id
-         WHERE p.school_id = $1 AND l.course_id = $2 AND p.user_id = $3",
-    )
-    .bind(school_id)
-    .bind(course_id)
-    .bind(user_id)
-    .fetch_all(&db.pool)
-    .await?;
-    Ok(ids.into_iter().collect())
-}
-
 /// Records a lesson as completed (once) and updates the course's completion.
 pub async fn complete_lesson(
     db: &Db,
@@ -128,8 +110,8 @@ pub async fn refresh_completion(
     course_id: i64,
     user_id: i64,
 ) -> sqlx::Result<()> {
-    let lessons = super::lessons(db, school_id, course_id).await?;
-    let done = completed_lessons(db, school_id, course_id, user_id).await?;
+    let (lessons, done) =
+        super::lessons_with_progress(db, school_id, course_id, Some(user_id)).await?;
     if compute(&lessons, &done).is_complete() {
         sqlx::query(
             "UPDATE enrollments SET completed_at = $1

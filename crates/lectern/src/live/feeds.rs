@@ -47,7 +47,7 @@ fn events(state: &AppState, rows: Vec<FeedRow>) -> Vec<ics::Event> {
                 uid: ics::uid(r.id, host),
                 sequence: r.ics_sequence,
                 starts_at: r.starts_at,
-                ends_at: r.starts_at + r.duration_min.unwrap_or(60) * 60_000,
+                ends_at: super::end_at(r.starts_at, r.duration_min),
                 summary: r.title,
                 description: format!("{}\n{url}", r.course_title),
                 url,

@@ -99,7 +99,7 @@ pub async fn after_link(
     let Some((starts_at, duration, attempt)) = row else {
         return Ok(());
     };
-    let end = starts_at.unwrap_or_else(now_ms) + duration.unwrap_or(60) * 60_000;
+    let end = super::end_at(starts_at.unwrap_or_else(now_ms), duration);
     jobs::enqueue(
         tx,
         NewJob::now(
@@ -222,8 +222,8 @@ pub async fn schedule_expiry(
     Ok(())
 }
 
-/// The lesson still ends at `$end` (epoch ms): guards every expiry write, so a lesson moved
-/// while this job runs is left alone.
+/// The lesson still ends at `$3` (epoch ms; [`super::end_at`] in SQL): guards every expiry
+/// write, so a lesson moved while this job runs is left alone.
 const STILL_ENDS_AT: &str = "EXISTS (SELECT 1 FROM lessons l WHERE l.id = $2
        AND l.starts_at + COALESCE(l.duration_min, 60) * 60000 = $3)";
 
@@ -243,7 +243,7 @@ async fn expire_unstarted(
     let Some((school_id, starts_at, duration)) = lesson else {
         return Ok(());
     };
-    let current_end = starts_at.map(|s| s + duration.unwrap_or(60) * 60_000);
+    let current_end = starts_at.map(|s| super::end_at(s, duration));
     if current_end != Some(end) {
         return Ok(());
     }

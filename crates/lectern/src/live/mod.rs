@@ -137,14 +137,19 @@ pub fn play_link(url: &str, passcode: Option<&str>) -> String {
     match passcode {
         Some(p) if !p.is_empty() => {
             let sep = if url.contains('?') { '&' } else { '?' };
-            let p: String = url::form_urlencoded::byte_serialize(p.as_bytes()).collect();
-            format!("{url}{sep}pwd={p}")
+            format!("{url}{sep}pwd={}", urlencode(p))
         }
         _ => url.to_string(),
     }
 }
 
-fn open(key: &SecretKey, sealed: &str, aad: &str) -> Option<String> {
+/// `s` percent-encoded for a query value or a path segment.
+pub fn urlencode(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+/// A sealed column's plain text, or None when it does not open (other key, other row).
+pub(crate) fn open(key: &SecretKey, sealed: &str, aad: &str) -> Option<String> {
     key.open(sealed, aad)
         .ok()
         .map(|b| String::from_utf8_lossy(&b).into_owned())
@@ -219,7 +224,13 @@ pub async fn ensure(db: &Db, school_id: i64, lesson: &Lesson) -> sqlx::Result<Se
 
 /// Scheduled end of a lesson (start + duration), epoch ms.
 pub fn scheduled_end(lesson: &Lesson) -> Option<i64> {
-    Some(lesson.starts_at? + lesson.duration_min.unwrap_or(60) * 60_000)
+    Some(end_at(lesson.starts_at?, lesson.duration_min))
+}
+
+/// The end of a session starting at `starts_at` (epoch ms) lasting `duration_min` (60 when
+/// unset). `jobs::STILL_ENDS_AT` says the same in SQL.
+pub fn end_at(starts_at: i64, duration_min: Option<i64>) -> i64 {
+    starts_at + duration_min.unwrap_or(60) * 60_000
 }
 
 /// A lesson (with its course) of this school, by id.

@@ -216,10 +216,6 @@ struct RecordingRow {
     play_passcode_sealed: Option<String>,
 }
 
-fn urlencode(s: &str) -> String {
-    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
-}
-
 async fn recordings(
     state: &AppState,
     ctx: &Ctx,
@@ -237,30 +233,26 @@ async fn recordings(
     Ok(rows
         .into_iter()
         .filter_map(|r| {
-            let RecordingRow {
-                file_id,
-                file_type: kind,
-                play_url: play,
-                download_url: download,
-                play_passcode_sealed: sealed,
-            } = r;
-            let passcode = sealed.and_then(|s| {
-                key.open(&s, &super::recording_aad(session_id, &file_id))
-                    .ok()
-                    .map(|b| String::from_utf8_lossy(&b).into_owned())
-            });
+            let passcode = r
+                .play_passcode_sealed
+                .as_deref()
+                .and_then(|s| super::open(key, s, &super::recording_aad(session_id, &r.file_id)));
             // A play link takes the passcode; Zoom's download link needs our bearer token,
             // so downloads go through our route.
-            let ours = format!("/live/{lesson_id}/recordings/{}", urlencode(&file_id));
-            let download = download.is_some().then_some(ours);
-            let url = match play {
+            let download = r.download_url.is_some().then(|| {
+                format!(
+                    "/live/{lesson_id}/recordings/{}",
+                    super::urlencode(&r.file_id)
+                )
+            });
+            let url = match r.play_url {
                 Some(p) if p.starts_with("https://") || p.starts_with("http://") => {
                     super::play_link(&p, passcode.as_deref())
                 }
                 _ => download.clone()?,
             };
             Some(RecordingLink {
-                label: ctx.t1("live-recording-file", "kind", kind),
+                label: ctx.t1("live-recording-file", "kind", r.file_type),
                 url,
                 download,
             })

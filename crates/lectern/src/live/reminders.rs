@@ -156,7 +156,7 @@ pub async fn on_lesson_written(
         )
         .await?;
     }
-    let end = starts_at + l.duration_min.unwrap_or(60) * 60_000;
+    let end = super::end_at(starts_at, l.duration_min);
     // A session that expired unstarted, moved (or lengthened) to end after the moment it
     // was declared over, is a new occasion: scheduled again.
     sqlx::query(
@@ -341,7 +341,7 @@ pub async fn run(state: &AppState, p: &serde_json::Value) -> anyhow::Result<()> 
         uid: ics::uid(lesson_id, &host),
         sequence: l.ics_sequence,
         starts_at,
-        ends_at: starts_at + l.duration_min.unwrap_or(60) * 60_000,
+        ends_at: super::end_at(starts_at, l.duration_min),
         summary: l.title.clone(),
         description: format!("{}\n{lesson_url}", l.course_title),
         url: lesson_url.clone(),

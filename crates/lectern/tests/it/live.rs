@@ -937,6 +937,12 @@ db_test!(
             );
             let page = inst.get(&t.lesson_url()).await;
             assert!(page.texts("#live-deleted-in-zoom")[0].contains("deleted in Zoom"));
+            // Zoom's 404 was about that meeting, not the connection: its health stays clean.
+            let conn_now = lectern::zoom_connection::by_id(&t.app.db, conn.id)
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!(conn_now.last_error, None);
             let r = t.start(&inst).await;
             assert!(r.location().unwrap().contains("/s/"));
             assert_eq!(t.creates(), 2);
@@ -1737,6 +1743,20 @@ impl Live {
         .unwrap();
         lesson
     }
+
+    /// Queued expiry jobs due after now and within `minutes`.
+    async fn expiries_due_within(&self, minutes: i64) -> i64 {
+        sqlx::query_scalar(
+            "SELECT COUNT(*) FROM jobs
+             WHERE kind = 'live_expire_unstarted' AND state = 'queued' AND run_at > $1
+               AND run_at <= $2",
+        )
+        .bind(now_ms())
+        .bind(now_ms() + minutes * 60_000)
+        .fetch_one(&self.app.db.pool)
+        .await
+        .unwrap()
+    }
 }
 
 db_test!(
@@ -1819,16 +1839,53 @@ db_test!(
                 .await
                 .unwrap();
             assert!(s.is_none_or(|s| s.state == "scheduled"));
-            let pending: i64 = sqlx::query_scalar(
-                "SELECT COUNT(*) FROM jobs
-                 WHERE kind = 'live_expire_unstarted' AND state = 'queued' AND run_at > $1
-                   AND run_at <= $2",
-            )
-            .bind(now_ms())
-            .bind(now_ms() + 20 * 60_000)
-            .fetch_one(&t.app.db.pool)
-            .await
-            .unwrap();
-            assert_eq!(pending, 1, "the expiry waits for the grace to pass");
+            assert_eq!(
+                t.expiries_due_within(20).await,
+                1,
+                "the expiry waits for the grace to pass"
+            );
+        }
+);
+
+db_test!(
+    a_session_still_starting_at_its_deadline_is_looked_at_again_after_reconciliation,
+    builder
+        | b
+        | async move {
+            let t = setup(b).await;
+            t.app
+                .signed_in(&t.app.student)
+                .await
+                .get(&t.lesson_url())
+                .await;
+            // A Start whose answer never came is still open when the grace runs out.
+            sqlx::query("UPDATE live_sessions SET state = 'starting', starting_since = $1")
+                .bind(now_ms())
+                .execute(&t.app.db.pool)
+                .await
+                .unwrap();
+            t.reschedule(now_ms() - 3 * 3_600_000).await;
+            t.app.drain_jobs().await;
+            assert_eq!(
+                t.session().await.state,
+                "starting",
+                "reconciliation decides"
+            );
+            assert_eq!(
+                t.expiries_due_within(10).await,
+                1,
+                "the expiry looks again after reconciliation"
+            );
+            // Reconciliation found nothing in Zoom: back to scheduled. The next look ends it.
+            sqlx::query("UPDATE live_sessions SET state = 'scheduled', starting_since = NULL")
+                .execute(&t.app.db.pool)
+                .await
+                .unwrap();
+            sqlx::query("UPDATE jobs SET run_at = 0 WHERE kind = 'live_expire_unstarted' AND state = 'queued'")
+                .execute(&t.app.db.pool)
+                .await
+                .unwrap();
+            t.app.drain_jobs().await;
+            assert_eq!(t.session().await.state, "ended");
         }
 );
