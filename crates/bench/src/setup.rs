@@ -17,7 +17,8 @@ pub struct App {
     pub state: AppState,
     pub running: Running,
     pub base: String,
-    pub label: &'static str,
+    /// The database, and for PostgreSQL whether its connections use TLS.
+    pub label: String,
     _dir: Option<TempDir>,
     pg_cleanup: Option<(String, String)>,
 }
@@ -77,6 +78,18 @@ pub async fn start_with(
     lectern::telemetry::init(&config.log_filter, config.log_format);
     let db = Db::connect(&url, config.db_max_connections).await?;
     db.migrate().await?;
+    let label = match target {
+        Target::Sqlite => label.to_string(),
+        // TLS on a loopback connection costs CPU on both ends; the label says which it was.
+        Target::Postgres(_) => {
+            let tls: i64 = sqlx::query_scalar(
+                "SELECT COALESCE((SELECT CASE WHEN ssl THEN 1 ELSE 0 END FROM pg_stat_ssl WHERE pid = pg_backend_pid()), 0)::bigint",
+            )
+            .fetch_one(&db.pool)
+            .await?;
+            format!("{label} (TLS {})", if tls == 1 { "on" } else { "off" })
+        }
+    };
     let state = AppState::new(config, db)?;
     let running = lectern::server::start(
         state.clone(),

@@ -8,6 +8,7 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::trace::TraceLayer;
 
+use crate::accounts::session_cache::SessionCache;
 use crate::config::Config;
 use crate::db::Db;
 use crate::email::Mailer;
@@ -24,19 +25,23 @@ pub struct AppState {
     /// `None` when the server has no Zoom credentials.
     pub zoom: Option<ZoomRuntime>,
     pub schools: Arc<crate::schools::HostCache>,
+    /// Live only while [`crate::accounts::session_cache::follow_changes`] runs.
+    pub sessions: Arc<SessionCache>,
 }
 
 impl AppState {
     pub fn new(config: Config, db: Db) -> anyhow::Result<AppState> {
         let mailer = Mailer::new(&config)?;
         let zoom = ZoomRuntime::new(&config)?;
+        let metrics = Arc::new(Metrics::new()?);
         Ok(AppState {
             schools: Arc::default(),
+            sessions: Arc::new(metrics.session_cache()),
             zoom,
             config: Arc::new(config),
             db,
             mailer,
-            metrics: Arc::new(Metrics::new()?),
+            metrics,
         })
     }
 

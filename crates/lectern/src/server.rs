@@ -6,7 +6,9 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
+use crate::accounts::session_cache;
 use crate::app::{AppState, router};
+use crate::db::Backend;
 
 pub struct Running {
     pub addr: SocketAddr,
@@ -24,7 +26,8 @@ impl Running {
     }
 }
 
-/// Binds `listener` and serves; spawns the worker too when `with_worker`.
+/// Binds `listener` and serves; spawns the worker too when `with_worker`, and on
+/// PostgreSQL the subscription that keeps the session cache live.
 pub async fn start(
     state: AppState,
     listener: TcpListener,
@@ -48,6 +51,13 @@ pub async fn start(
             tracing::error!(error = %e, "HTTP server failed");
         }
     }));
+    if state.db.backend == Backend::Postgres {
+        tasks.push(tokio::spawn(session_cache::follow_changes(
+            state.sessions.clone(),
+            state.config.database_url.clone(),
+            rx.clone(),
+        )));
+    }
     if with_worker {
         tasks.push(tokio::spawn(crate::jobs::worker::run(state, rx, poll)));
     }

@@ -3,9 +3,11 @@
 
 pub mod rate_limit;
 pub mod routes;
+pub mod session_cache;
 pub mod sessions;
 
 use crate::db::{Db, now_ms};
+use session_cache::SessionCache;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -159,13 +161,21 @@ pub async fn list(db: &Db, school_id: i64) -> sqlx::Result<Vec<User>> {
     .await
 }
 
-pub async fn set_role(db: &Db, school_id: i64, user_id: i64, role: Role) -> sqlx::Result<bool> {
+/// Changes a user's role; `cache` forgets their sessions, which carry the old role.
+pub async fn set_role(
+    db: &Db,
+    cache: &SessionCache,
+    school_id: i64,
+    user_id: i64,
+    role: Role,
+) -> sqlx::Result<bool> {
     let r = sqlx::query("UPDATE users SET role = $1 WHERE school_id = $2 AND id = $3")
         .bind(role.as_str())
         .bind(school_id)
         .bind(user_id)
         .execute(&db.pool)
         .await?;
+    cache.forget_user(user_id);
     Ok(r.rows_affected() == 1)
 }
 
@@ -218,7 +228,12 @@ pub struct Profile<'a> {
     pub language: Option<&'a str>,
 }
 
-pub async fn update_profile(db: &Db, user: &User, p: Profile<'_>) -> Result<(), CreateUserError> {
+pub async fn update_profile(
+    db: &Db,
+    cache: &SessionCache,
+    user: &User,
+    p: Profile<'_>,
+) -> Result<(), CreateUserError> {
     let r = sqlx::query(
         "UPDATE users SET display_name = $1, email = $2, email_norm = $3, timezone = $4, language = $5
          WHERE school_id = $6 AND id = $7
@@ -234,6 +249,7 @@ pub async fn update_profile(db: &Db, user: &User, p: Profile<'_>) -> Result<(), 
     .execute(&db.pool)
     .await
     .map_err(anyhow::Error::from)?;
+    cache.forget_user(user.id);
     if r.rows_affected() == 0 {
         return Err(CreateUserError::EmailTaken);
     }

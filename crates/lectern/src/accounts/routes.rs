@@ -129,7 +129,13 @@ async fn start_session(
 ) -> AppResult<Response> {
     let secure = state.secure_cookies();
     if let Some(old) = jar.get(sessions::cookie_name(secure)) {
-        sessions::delete(&state.db, &state.config.secret_key, old.value()).await?;
+        sessions::delete(
+            &state.db,
+            &state.sessions,
+            &state.config.secret_key,
+            old.value(),
+        )
+        .await?;
     }
     let token = sessions::create(&state.db, &state.config.secret_key, user).await?;
     let jar = jar.add(sessions::cookie(
@@ -233,7 +239,13 @@ async fn signout(State(state): State<AppState>, jar: CookieJar) -> AppResult<Res
     let secure = state.secure_cookies();
     let name = sessions::cookie_name(secure);
     if let Some(c) = jar.get(name) {
-        sessions::delete(&state.db, &state.config.secret_key, c.value()).await?;
+        sessions::delete(
+            &state.db,
+            &state.sessions,
+            &state.config.secret_key,
+            c.value(),
+        )
+        .await?;
     }
     let jar = jar.remove(sessions::cookie(name, String::new(), secure, 0));
     Ok((jar, Redirect::to("/")).into_response())
@@ -452,7 +464,7 @@ async fn reset(
         return Err(AppError::NotFound);
     }
     super::set_password(&state.db, ctx.school.id, user_id, &form.password).await?;
-    sessions::delete_all_for(&state.db, user_id).await?;
+    sessions::delete_all_for(&state.db, &state.sessions, user_id).await?;
     let user = super::by_id(&state.db, ctx.school.id, user_id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -523,6 +535,7 @@ async fn profile(
     if errors.is_empty() {
         let r = super::update_profile(
             &state.db,
+            &state.sessions,
             &user,
             Profile {
                 display_name: &form.display_name,

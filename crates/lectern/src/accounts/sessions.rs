@@ -1,8 +1,10 @@
 //! Sessions live in the database so that every app instance sees them. The cookie holds a
-//! random token; the table holds only its keyed hash.
+//! random token; the table holds only its keyed hash. Lookups go through the instance's
+//! [`SessionCache`] (live on PostgreSQL while subscribed to changes).
 
 use axum_extra::extract::cookie::{Cookie, SameSite};
 
+use super::session_cache::SessionCache;
 use super::{USER_COLUMNS, User};
 use crate::crypto::{SecretKey, random_token};
 use crate::db::{Db, now_ms};
@@ -65,37 +67,64 @@ pub fn max_age_days() -> i64 {
     SESSION_DAYS
 }
 
-/// The signed-in user for a session token, only within `school_id`.
+#[derive(sqlx::FromRow)]
+struct SessionUser {
+    #[sqlx(flatten)]
+    user: User,
+    expires_at: i64,
+}
+
+/// The signed-in user for a session token, only within `school_id`; from `cache` while it
+/// is live, else from the database.
 pub async fn user_for(
     db: &Db,
+    cache: &SessionCache,
     key: &SecretKey,
     token: &str,
     school_id: i64,
 ) -> sqlx::Result<Option<User>> {
-    sqlx::query_as::<_, User>(sqlx::AssertSqlSafe(format!(
-        "SELECT {USER_COLUMNS} FROM sessions s JOIN users u ON u.id = s.user_id
+    let hash = key.token_hash(token);
+    let now = now_ms();
+    let ticket = match cache.get(&hash, school_id, now) {
+        Ok(user) => return Ok(Some(user)),
+        Err(ticket) => ticket,
+    };
+    let row = sqlx::query_as::<_, SessionUser>(sqlx::AssertSqlSafe(format!(
+        "SELECT {USER_COLUMNS}, s.expires_at FROM sessions s JOIN users u ON u.id = s.user_id
          WHERE s.id = $1 AND s.school_id = $2 AND s.expires_at > $3"
     )))
-    .bind(key.token_hash(token))
+    .bind(&hash)
     .bind(school_id)
-    .bind(now_ms())
+    .bind(now)
     .fetch_optional(&db.pool)
-    .await
+    .await?;
+    Ok(row.map(|r| {
+        cache.put(ticket, hash, r.user.clone(), r.expires_at);
+        r.user
+    }))
 }
 
-pub async fn delete(db: &Db, key: &SecretKey, token: &str) -> sqlx::Result<()> {
+pub async fn delete(
+    db: &Db,
+    cache: &SessionCache,
+    key: &SecretKey,
+    token: &str,
+) -> sqlx::Result<()> {
+    let hash = key.token_hash(token);
     sqlx::query("DELETE FROM sessions WHERE id = $1")
-        .bind(key.token_hash(token))
+        .bind(&hash)
         .execute(&db.pool)
         .await?;
+    cache.forget_session(&hash);
     Ok(())
 }
 
 /// Ends every session of a user (after a password reset).
-pub async fn delete_all_for(db: &Db, user_id: i64) -> sqlx::Result<()> {
+pub async fn delete_all_for(db: &Db, cache: &SessionCache, user_id: i64) -> sqlx::Result<()> {
     sqlx::query("DELETE FROM sessions WHERE user_id = $1")
         .bind(user_id)
         .execute(&db.pool)
         .await?;
+    cache.forget_user(user_id);
     Ok(())
 }

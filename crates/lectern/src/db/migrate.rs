@@ -40,6 +40,7 @@ migrations![
         "live_recordings_expiry",
         "0006_live_recordings_expiry.sql"
     ),
+    (7, "session_cache", "0007_session_cache.sql"),
 ];
 
 /// An arbitrary constant that names our migration lock among PostgreSQL advisory locks.

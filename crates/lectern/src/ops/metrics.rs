@@ -1,4 +1,5 @@
-//! Prometheus metrics: request counts and latencies by route, and job counts by state.
+//! Prometheus metrics: request counts and latencies by route, job counts by state, and
+//! the session cache's lookups.
 
 use std::time::Instant;
 
@@ -7,9 +8,11 @@ use axum::http::header;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts, Registry, TextEncoder,
+    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry,
+    TextEncoder,
 };
 
+use crate::accounts::session_cache::SessionCache;
 use crate::app::AppState;
 
 pub struct Metrics {
@@ -17,6 +20,8 @@ pub struct Metrics {
     requests: IntCounterVec,
     latency: HistogramVec,
     jobs: IntGaugeVec,
+    session_lookups: IntCounterVec,
+    session_cache_live: IntGauge,
 }
 
 impl Metrics {
@@ -40,15 +45,38 @@ impl Metrics {
             &["method", "route"],
         )?;
         let jobs = IntGaugeVec::new(Opts::new("lectern_jobs", "Jobs by state"), &["state"])?;
+        let session_lookups = IntCounterVec::new(
+            Opts::new(
+                "lectern_session_lookups_total",
+                "Session lookups by result: hit, miss (read from the database) or off (cache not live)",
+            ),
+            &["result"],
+        )?;
+        let session_cache_live = IntGauge::new(
+            "lectern_session_cache_live",
+            "1 while the session cache is subscribed to session changes",
+        )?;
         registry.register(Box::new(requests.clone()))?;
         registry.register(Box::new(latency.clone()))?;
         registry.register(Box::new(jobs.clone()))?;
+        registry.register(Box::new(session_lookups.clone()))?;
+        registry.register(Box::new(session_cache_live.clone()))?;
         Ok(Metrics {
             registry,
             requests,
             latency,
             jobs,
+            session_lookups,
+            session_cache_live,
         })
+    }
+
+    /// A session cache whose lookups and state are reported here.
+    pub fn session_cache(&self) -> SessionCache {
+        SessionCache::new(
+            self.session_lookups.clone(),
+            self.session_cache_live.clone(),
+        )
     }
 }
 

@@ -207,7 +207,7 @@ async fn set_role(
         // An admin cannot demote themselves and lock the school out.
         return Err(AppError::BadRequest(ctx.t("role-self-demote")));
     }
-    if !accounts::set_role(&state.db, ctx.school.id, id, role).await? {
+    if !accounts::set_role(&state.db, &state.sessions, ctx.school.id, id, role).await? {
         return Err(AppError::NotFound);
     }
     Ok(Redirect::to("/admin/users"))

@@ -170,9 +170,15 @@ async fn build(state: &AppState, req: Request) -> Result<(Ctx, Request, bool), B
         .get(sessions::cookie_name(secure))
         .map(|c| c.value().to_string());
     let user = match &session_cookie {
-        Some(token) => sessions::user_for(&state.db, &state.config.secret_key, token, school.id)
-            .await
-            .map_err(|e| (None, e.into()))?,
+        Some(token) => sessions::user_for(
+            &state.db,
+            &state.sessions,
+            &state.config.secret_key,
+            token,
+            school.id,
+        )
+        .await
+        .map_err(|e| (None, e.into()))?,
         None => None,
     };
     let session_id = session_cookie

@@ -698,14 +698,14 @@ db_test!(
             t.zoom
                 .sim
                 .wait_for_deliveries(std::time::Duration::from_secs(10), |d| {
-                    d.iter()
-                        .any(|x| x.event == "meeting.ended" && x.status == Some(200))
-                        && d.iter()
-                            .filter(|x| {
-                                x.event == "meeting.participant_left" && x.status == Some(200)
-                            })
+                    let acked = |event: &str| {
+                        d.iter()
+                            .filter(|x| x.event == event && x.status == Some(200))
                             .count()
-                            >= 3
+                    };
+                    acked("meeting.ended") >= 1
+                        && acked("meeting.participant_joined") >= 3
+                        && acked("meeting.participant_left") >= 3
                 })
                 .await;
             drain_until("ended", |s| s.state == "ended").await;
@@ -1476,18 +1476,8 @@ db_test!(
             let t = setup(b).await;
             // A second instance on the same database: its own pool, Zoom client and locks,
             // serving HTTP on its own port.
-            let db2 = t.app.test_db.connect().await;
-            let second = lectern::app::AppState::new((*t.app.state.config).clone(), db2).unwrap();
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-            let base2 = format!("http://{}", listener.local_addr().unwrap());
-            let running = lectern::server::start(
-                second.clone(),
-                listener,
-                false,
-                std::time::Duration::from_secs(5),
-            )
-            .await
-            .unwrap();
+            let second = t.app.second_instance().await;
+            let base2 = second.base_url.clone();
             let inst = t.app.signed_in(&t.app.instructor).await;
             let csrf = inst.csrf_for(&t.lesson_url()).await;
             // The same browser session, sent to either instance.
@@ -1541,7 +1531,7 @@ db_test!(
             let s = t.session().await;
             assert_eq!(s.state, "live");
             assert_eq!(s.meeting_id, Some(t.zoom.sim.meetings()[0].id));
-            running.stop().await;
+            second.stop().await;
         }
 );
 

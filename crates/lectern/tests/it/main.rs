@@ -17,4 +17,5 @@ mod ops;
 mod reminders;
 mod schema;
 mod security;
+mod session_cache;
 mod zoom_connection;

@@ -112,6 +112,21 @@ impl TestClient {
         }
     }
 
+    /// Another client holding a copy of this one's cookies, talking to `base` (another
+    /// instance): what a replayed session cookie looks like. Later cookie changes (such as
+    /// the removal at sign-out) stay with this client.
+    pub fn copy_to(&self, base: &str) -> TestClient {
+        let other = TestClient::new(base);
+        let from = reqwest::Url::parse(&self.base).expect("base url");
+        let to = reqwest::Url::parse(&other.base).expect("base url");
+        if let Some(header) = self.jar.cookies(&from) {
+            for kv in header.to_str().expect("ascii cookies").split(';') {
+                other.jar.add_cookie_str(kv.trim(), &to);
+            }
+        }
+        other
+    }
+
     pub fn url(&self, path: &str) -> String {
         if path.starts_with("http://") || path.starts_with("https://") {
             path.to_string()

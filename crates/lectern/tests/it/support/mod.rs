@@ -426,12 +426,44 @@ impl TestApp {
         }
     }
 
+    /// Another instance of the app on the same database, as a second server behind a load
+    /// balancer would be: its own pool, caches, Zoom client and in-process locks.
+    pub async fn second_instance(&self) -> Instance {
+        let db = self.test_db.connect().await;
+        let state = AppState::new((*self.state.config).clone(), db).expect("second state");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let base_url = format!("http://{}", listener.local_addr().expect("addr"));
+        let running = server::start(state.clone(), listener, false, Duration::from_secs(5))
+            .await
+            .expect("second server start");
+        Instance {
+            base_url,
+            state,
+            running,
+        }
+    }
+
     /// One integer from the database (`SELECT COUNT(*) ...` and the like).
     pub async fn scalar(&self, sql: &'static str) -> i64 {
         sqlx::query_scalar::<_, i64>(sql)
             .fetch_one(&self.db.pool)
             .await
             .expect(sql)
+    }
+}
+
+/// A second app instance from [`TestApp::second_instance`].
+pub struct Instance {
+    pub base_url: String,
+    pub state: AppState,
+    running: Running,
+}
+
+impl Instance {
+    pub async fn stop(self) {
+        self.running.stop().await;
     }
 }
 

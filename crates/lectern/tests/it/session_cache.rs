@@ -1,0 +1,254 @@
+//! The per-instance session cache (accounts/session_cache.rs): live on PostgreSQL only
+//! while subscribed to change notifications, never on SQLite; a sign-out, a role or
+//! profile change, on any instance or straight in the database, reaches the next request.
+
+use std::time::Duration;
+
+use crate::support::{DbKind, TestApp, TestClient, eventually};
+
+/// How long a notification may take to reach another instance before the test fails;
+/// without notifications a stale entry would live for the cache's 30 s bound.
+const PROPAGATION: Duration = Duration::from_secs(3);
+
+async fn lookups(c: &TestClient, result: &str) -> u64 {
+    let text = c.get("/metrics").await.text;
+    let line = format!("lectern_session_lookups_total{{result=\"{result}\"}} ");
+    text.lines()
+        .find_map(|l| l.strip_prefix(line.as_str()))
+        .map_or(0, |n| n.trim().parse().expect("a count"))
+}
+
+/// Waits until the cache of `state` is as live as its backend allows.
+async fn settled(kind: DbKind, state: &lectern::app::AppState) {
+    let want = kind == DbKind::Postgres;
+    eventually(
+        "the session cache to settle",
+        Duration::from_secs(10),
+        || {
+            let live = state.sessions.is_live();
+            async move { (live == want).then_some(()) }
+        },
+    )
+    .await;
+}
+
+async fn name_is(c: &TestClient, want: Option<&str>) -> Option<()> {
+    (c.whoami().await.as_deref() == want).then_some(())
+}
+
+db_test!(
+    sessions_are_cached_on_postgres_only_and_local_writes_evict_at_once,
+    |app| async move {
+        settled(app.kind, &app.state).await;
+        let c = app.signed_in(&app.student).await;
+        let (hits, off) = (lookups(&c, "hit").await, lookups(&c, "off").await);
+        for _ in 0..3 {
+            assert_eq!(c.whoami().await.as_deref(), Some("Sam Student"));
+        }
+        match app.kind {
+            DbKind::Postgres => {
+                eventually("later pages to hit", Duration::from_secs(5), || {
+                    let c = c.clone();
+                    async move {
+                        c.whoami().await;
+                        (lookups(&c, "hit").await >= hits + 2).then_some(())
+                    }
+                })
+                .await
+            }
+            DbKind::Sqlite => {
+                assert_eq!(lookups(&c, "hit").await, 0, "SQLite never caches");
+                assert!(lookups(&c, "off").await >= off + 3);
+            }
+        }
+        // This instance's own writes are seen by the very next request, without waiting.
+        c.post_form(
+            "/profile",
+            &[
+                ("display_name", "Sam Renamed"),
+                ("email", &app.student.email),
+                ("timezone", "Europe/Berlin"),
+                ("language", ""),
+            ],
+        )
+        .await
+        .assert_status(303);
+        assert_eq!(c.whoami().await.as_deref(), Some("Sam Renamed"));
+        c.signout().await.assert_status(303);
+        assert_eq!(c.whoami().await, None, "signed out at once");
+    }
+);
+
+db_test!(changes_on_one_instance_reach_the_other, |app| async move {
+    let second = app.second_instance().await;
+    settled(app.kind, &app.state).await;
+    settled(app.kind, &second.state).await;
+
+    // Sign-out on A ends the session on B, which had it cached.
+    let a = app.signed_in(&app.student).await;
+    let b = a.copy_to(&second.base_url);
+    assert_eq!(b.whoami().await.as_deref(), Some("Sam Student"));
+    assert_eq!(b.whoami().await.as_deref(), Some("Sam Student"));
+    a.signout().await.assert_status(303);
+    eventually("the sign-out to reach B", PROPAGATION, || name_is(&b, None)).await;
+
+    // An admin on A demotes the instructor, whose session B has cached.
+    let inst = app.signed_in(&app.instructor).await;
+    let inst_b = inst.copy_to(&second.base_url);
+    inst_b.get("/teach").await.assert_status(200);
+    inst_b.get("/teach").await.assert_status(200);
+    let admin = app.signed_in(&app.admin).await;
+    admin
+        .post_form(
+            &format!("/admin/users/{}/role", app.instructor.id),
+            &[("role", "student")],
+        )
+        .await
+        .assert_status(303);
+    eventually("the demotion to reach B", PROPAGATION, || {
+        let inst_b = inst_b.clone();
+        async move { (inst_b.get("/teach").await.status == 403).then_some(()) }
+    })
+    .await;
+    second.stop().await;
+});
+
+db_test!(
+    changes_made_straight_in_the_database_reach_the_cache,
+    |app| async move {
+        settled(app.kind, &app.state).await;
+        let c = app.signed_in(&app.student).await;
+        assert_eq!(c.whoami().await.as_deref(), Some("Sam Student"));
+        assert_eq!(c.whoami().await.as_deref(), Some("Sam Student"));
+        // As `psql`, a job or another program would: no application code runs here.
+        sqlx::query("UPDATE users SET display_name = 'Sam From SQL' WHERE id = $1")
+            .bind(app.student.id)
+            .execute(&app.db.pool)
+            .await
+            .unwrap();
+        eventually("the rename", PROPAGATION, || {
+            name_is(&c, Some("Sam From SQL"))
+        })
+        .await;
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+            .bind(app.student.id)
+            .execute(&app.db.pool)
+            .await
+            .unwrap();
+        eventually("the deleted session", PROPAGATION, || name_is(&c, None)).await;
+    }
+);
+
+/// Ends the app's session-change subscription as a restart of PostgreSQL or a network
+/// failure would.
+async fn kill_subscription(app: &TestApp) {
+    let pid = app.state.sessions.subscription_pid().expect("subscribed");
+    let killed: bool = sqlx::query_scalar("SELECT pg_terminate_backend($1)")
+        .bind(pid)
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    assert!(killed, "backend {pid} ended");
+}
+
+db_test!(
+    a_lost_subscription_turns_the_cache_off_until_it_is_back,
+    |app| async move {
+        if app.kind == DbKind::Sqlite {
+            return; // no subscription to lose
+        }
+        settled(app.kind, &app.state).await;
+        let c = app.signed_in(&app.student).await;
+        assert_eq!(c.whoami().await.as_deref(), Some("Sam Student"));
+        kill_subscription(&app).await;
+        eventually("the cache to go off", Duration::from_secs(5), || {
+            let live = app.state.sessions.is_live();
+            async move { (!live).then_some(()) }
+        })
+        .await;
+        // Not notified now, yet the next page sees the change: the cache is off and empty.
+        sqlx::query("UPDATE users SET display_name = 'Sam Offline' WHERE id = $1")
+            .bind(app.student.id)
+            .execute(&app.db.pool)
+            .await
+            .unwrap();
+        assert_eq!(c.whoami().await.as_deref(), Some("Sam Offline"));
+        settled(app.kind, &app.state).await;
+        let hits = lookups(&c, "hit").await;
+        eventually(
+            "hits again after resubscribing",
+            Duration::from_secs(5),
+            || {
+                let c = c.clone();
+                async move {
+                    assert_eq!(c.whoami().await.as_deref(), Some("Sam Offline"));
+                    (lookups(&c, "hit").await > hits).then_some(())
+                }
+            },
+        )
+        .await;
+    }
+);
+
+db_test!(
+    this_instances_own_writes_evict_without_waiting_for_a_notification,
+    |app| async move {
+        use lectern::accounts::{self, Profile, Role, sessions};
+        // A live cache that no subscription feeds: only the write paths can evict from it.
+        let cache = app.state.metrics.session_cache();
+        cache.set_live(true);
+        let key = &app.state.config.secret_key;
+        let school = app.school.id;
+        let user = accounts::by_id(&app.db, school, app.student.id)
+            .await
+            .unwrap()
+            .unwrap();
+        let lookup = |token: String| {
+            let cache = &cache;
+            let db = &app.db;
+            async move {
+                sessions::user_for(db, cache, key, &token, school)
+                    .await
+                    .unwrap()
+            }
+        };
+        let token = sessions::create(&app.db, key, &user).await.unwrap();
+        assert_eq!(
+            lookup(token.clone()).await.unwrap().display_name,
+            "Sam Student"
+        );
+
+        let p = Profile {
+            display_name: "Sam Profile",
+            email: &user.email,
+            timezone: "UTC",
+            language: None,
+        };
+        accounts::update_profile(&app.db, &cache, &user, p)
+            .await
+            .unwrap();
+        assert_eq!(
+            lookup(token.clone()).await.unwrap().display_name,
+            "Sam Profile"
+        );
+
+        assert!(
+            accounts::set_role(&app.db, &cache, school, user.id, Role::Instructor)
+                .await
+                .unwrap()
+        );
+        assert_eq!(lookup(token.clone()).await.unwrap().role, Role::Instructor);
+
+        sessions::delete(&app.db, &cache, key, &token)
+            .await
+            .unwrap();
+        assert!(lookup(token.clone()).await.is_none(), "signed out");
+
+        let token = sessions::create(&app.db, key, &user).await.unwrap();
+        assert!(lookup(token.clone()).await.is_some());
+        sessions::delete_all_for(&app.db, &cache, user.id)
+            .await
+            .unwrap();
+        assert!(lookup(token).await.is_none(), "all sessions ended");
+    }
+);
