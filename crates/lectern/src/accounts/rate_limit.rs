@@ -45,12 +45,3 @@ pub async fn hit(db: &Db, bucket: &str, limit: &Limit) -> sqlx::Result<Result<()
     }
     Ok(Ok(()))
 }
-
-/// Drops windows that ended long ago; run from a periodic job.
-pub async fn prune(db: &Db) -> sqlx::Result<u64> {
-    let r = sqlx::query("DELETE FROM rate_limits WHERE window_start < $1")
-        .bind(now_ms() - 86_400_000)
-        .execute(&db.pool)
-        .await?;
-    Ok(r.rows_affected())
-}

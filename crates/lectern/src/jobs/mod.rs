@@ -3,6 +3,7 @@
 //! PostgreSQL; SQLite's single writer makes the same UPDATE atomic), retry failures with
 //! exponential backoff, and keep jobs that ran out of attempts as `failed` for admins.
 
+pub mod maintenance;
 pub mod routes;
 pub mod worker;
 

@@ -16,15 +16,24 @@ const BATCH: i64 = 16;
 /// workers may run), and most of a job's time is waiting on the database or on Zoom: run
 /// one at a time, a class's 20,000 webhook events took 40 s to process on PostgreSQL.
 pub const CONCURRENCY: usize = 4;
+/// How often a worker makes sure the current hour's maintenance job exists.
+const MAINTENANCE_CHECK: Duration = Duration::from_secs(60);
 
 /// Runs until `shutdown` flips to true; the job in hand is finished first, claimed but
 /// unstarted jobs are released.
 pub async fn run(state: AppState, mut shutdown: watch::Receiver<bool>, poll: Duration) {
     let worker_id = format!("{}-{}", std::process::id(), uuid::Uuid::new_v4().simple());
     tracing::info!(worker = %worker_id, "job worker started");
+    let mut maintenance_checked: Option<std::time::Instant> = None;
     loop {
         if *shutdown.borrow() {
             break;
+        }
+        if maintenance_checked.is_none_or(|t| t.elapsed() >= MAINTENANCE_CHECK) {
+            match super::maintenance::ensure_scheduled(&state.db, crate::db::now_ms()).await {
+                Ok(()) => maintenance_checked = Some(std::time::Instant::now()),
+                Err(e) => tracing::warn!(error = %e, "scheduling maintenance failed"),
+            }
         }
         let ran = run_once(&state, &worker_id, &shutdown).await;
         if ran == 0 {
@@ -124,10 +133,7 @@ async fn dispatch(state: &AppState, job: &Job) -> anyhow::Result<()> {
     match job.kind.as_str() {
         crate::email::SEND_EMAIL => crate::email::deliver_job(state, &payload).await,
         crate::webhooks::PROCESS_ZOOM_EVENT => crate::webhooks::process_job(state, &payload).await,
-        "prune_rate_limits" => {
-            crate::accounts::rate_limit::prune(&state.db).await?;
-            Ok(())
-        }
+        super::maintenance::KIND => super::maintenance::job(&state.db).await,
         kind if crate::live::jobs::is_live_job(kind) => {
             crate::live::jobs::dispatch(state, kind, &payload).await
         }

@@ -97,15 +97,15 @@ db_test!(
 db_test!(scheduled_and_deduplicated_jobs, |app| async move {
     let later = enqueue(
         &app,
-        NewJob::now("prune_rate_limits", serde_json::json!({}))
+        NewJob::now(jobs::maintenance::KIND, serde_json::json!({}))
             .at(now_ms() + 60_000)
-            .dedupe("prune:1"),
+            .dedupe("maintenance:test"),
     )
     .await;
     let mut conn = app.db.pool.acquire().await.unwrap();
     let dup = jobs::enqueue(
         &mut conn,
-        NewJob::now("prune_rate_limits", serde_json::json!({})).dedupe("prune:1"),
+        NewJob::now(jobs::maintenance::KIND, serde_json::json!({})).dedupe("maintenance:test"),
     )
     .await
     .unwrap();
@@ -321,6 +321,123 @@ db_test!(
                 reqwest::get(format!("{}/healthz", app.base_url))
                     .await
                     .is_err()
+            );
+        }
+);
+
+db_test!(
+    hourly_maintenance_is_scheduled_once_and_prunes_only_what_expired_a_day_ago,
+    builder
+        | b
+        | async move {
+            let app = b.with_worker().start().await;
+            // The running worker schedules the current hour's job by itself.
+            let hour = now_ms().div_euclid(3_600_000);
+            let key = format!("maintenance:{hour}");
+            crate::support::eventually(
+                "the worker to run maintenance",
+                Duration::from_secs(10),
+                || {
+                    let (app, key) = (&app, key.clone());
+                    async move {
+                        let state: Option<String> =
+                            sqlx::query_scalar("SELECT state FROM jobs WHERE dedupe_key = $1")
+                                .bind(key)
+                                .fetch_optional(&app.db.pool)
+                                .await
+                                .unwrap();
+                        (state.as_deref() == Some("done")).then_some(())
+                    }
+                },
+            )
+            .await;
+            // Asking again (another worker, a restart) adds nothing.
+            jobs::maintenance::ensure_scheduled(&app.db, now_ms())
+                .await
+                .unwrap();
+            assert_eq!(
+                app.scalar("SELECT COUNT(*) FROM jobs WHERE kind = 'maintenance'")
+                    .await,
+                1
+            );
+
+            let now = now_ms();
+            let (day, uid, sid) = (86_400_000, app.student.id, app.school.id);
+            for (bucket, start) in [("old", now - day - 1), ("recent", now - day + 60_000)] {
+                sqlx::query(
+                    "INSERT INTO rate_limits (bucket, window_start, hits) VALUES ($1, $2, 1)",
+                )
+                .bind(bucket)
+                .bind(start)
+                .execute(&app.db.pool)
+                .await
+                .unwrap();
+            }
+            for (id, expires) in [
+                ("gone", now - day - 1),
+                ("kept", now - 1),
+                ("valid", now + day),
+            ] {
+                sqlx::query("INSERT INTO sessions (id, school_id, user_id, created_at, expires_at) VALUES ($1, $2, $3, 0, $4)")
+                    .bind(id)
+                    .bind(sid)
+                    .bind(uid)
+                    .bind(expires)
+                    .execute(&app.db.pool)
+                    .await
+                    .unwrap();
+                sqlx::query("INSERT INTO password_resets (school_id, user_id, token_hash, expires_at, created_at) VALUES ($1, $2, $3, $4, 0)")
+                    .bind(sid)
+                    .bind(uid)
+                    .bind(id)
+                    .bind(expires)
+                    .execute(&app.db.pool)
+                    .await
+                    .unwrap();
+                sqlx::query("INSERT INTO zoom_oauth_states (school_id, user_id, session_hash, state_hash, scope_key, verifier_sealed, created_at, expires_at) VALUES ($1, $2, 's', $3, 'k', 'v', 0, $4)")
+                    .bind(sid)
+                    .bind(uid)
+                    .bind(id)
+                    .bind(expires)
+                    .execute(&app.db.pool)
+                    .await
+                    .unwrap();
+            }
+            let pruned = jobs::maintenance::run(&app.db, now).await.unwrap();
+            assert_eq!(
+                pruned,
+                jobs::maintenance::Pruned {
+                    rate_limits: 1,
+                    sessions: 1,
+                    password_resets: 1,
+                    oauth_states: 1,
+                }
+            );
+            let left = |sql: &'static str| {
+                let app = &app;
+                async move {
+                    sqlx::query_scalar::<_, String>(sql)
+                        .fetch_all(&app.db.pool)
+                        .await
+                        .unwrap()
+                }
+            };
+            assert_eq!(
+                left("SELECT bucket FROM rate_limits ORDER BY bucket").await,
+                ["recent"]
+            );
+            assert_eq!(
+                left("SELECT id FROM sessions WHERE id IN ('gone', 'kept', 'valid') ORDER BY id")
+                    .await,
+                ["kept", "valid"]
+            );
+            assert_eq!(
+                left("SELECT token_hash FROM password_resets ORDER BY token_hash").await,
+                ["kept", "valid"]
+            );
+            assert_eq!(
+                left("SELECT state_hash FROM zoom_oauth_states ORDER BY state_hash").await,
+                ["kept", "valid"]
             );
         }
 );
