@@ -62,8 +62,11 @@ pub async fn run(target: Target, students: usize, opts: &Options) -> anyhow::Res
         emails.push(email);
     }
     let mut clients = Vec::new();
+    let mut cookies = Vec::new();
     for e in &emails {
-        clients.push(setup::sign_in(&app.base, e, PASSWORD).await?);
+        let (client, cookie) = setup::sign_in_with_cookies(&app.base, e, PASSWORD).await?;
+        clients.push(client);
+        cookies.push(cookie);
     }
     let course_url = format!("{}/courses/{course_slug}", app.base);
     // Warm-up, and a check that the page really is the enrolled view.
@@ -80,7 +83,7 @@ pub async fn run(target: Target, students: usize, opts: &Options) -> anyhow::Res
     );
     let health = load::run(
         "GET /healthz",
-        &clients,
+        &cookies,
         &format!("{}/healthz", app.base),
         opts,
     )
@@ -88,7 +91,7 @@ pub async fn run(target: Target, students: usize, opts: &Options) -> anyhow::Res
     health.print();
     let course = load::run(
         "GET /courses/{slug} (enrolled)",
-        &clients,
+        &cookies,
         &course_url,
         opts,
     )
@@ -97,6 +100,30 @@ pub async fn run(target: Target, students: usize, opts: &Options) -> anyhow::Res
     println!(
         "  course page throughput = {:.3} × /healthz",
         course.rps() / health.rps()
+    );
+    let metrics = clients[0]
+        .get(format!("{}/metrics", app.base))
+        .send()
+        .await?
+        .text()
+        .await?;
+    let count = |result: &str| -> u64 {
+        let prefix = format!("lectern_session_lookups_total{{result=\"{result}\"}} ");
+        metrics
+            .lines()
+            .find_map(|l| l.strip_prefix(prefix.as_str()))
+            .and_then(|n| n.trim().parse().ok())
+            .unwrap_or(0)
+    };
+    let (hit, miss, off) = (count("hit"), count("miss"), count("off"));
+    println!("  session lookups: hit {hit}, miss {miss}, off (no cache) {off}");
+    // Every signed-in page looks its session up once: fewer lookups than course pages
+    // would mean the load generator's cookies were not accepted (an anonymous page).
+    anyhow::ensure!(
+        hit + miss + off >= course.requests,
+        "{} course pages but only {} session lookups: not the enrolled view",
+        course.requests,
+        hit + miss + off
     );
     println!(
         "  target: course page p99 < 25 ms → {}",

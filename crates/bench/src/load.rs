@@ -1,5 +1,10 @@
 //! A closed-loop load generator: N workers, each with its own client (own cookies), issue
 //! requests back to back for a fixed time; latencies go into an HDR histogram.
+//!
+//! [`run`] drives plain HTTP/1.1 connections (hyper, one per worker, a fixed `Cookie`
+//! header), so that the generator, which shares the machine with the app and the
+//! database, spends as little CPU as a tool like `wrk` would; [`run_fn`] builds each
+//! request with reqwest when a scenario needs varied requests.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -37,8 +42,14 @@ impl Report {
     }
 }
 
-/// Runs `clients.len()` workers; worker i requests `url` with `clients[i]`.
-pub async fn run(name: &str, clients: &[reqwest::Client], url: &str, opts: &Options) -> Report {
+/// Runs `opts.connections` workers; worker i sends `GET url` with `Cookie: cookies[i % n]`
+/// over its own keep-alive connection. A worker whose connection fails reconnects.
+pub async fn run(name: &str, cookies: &[String], url: &str, opts: &Options) -> Report {
+    let uri: hyper::Uri = url.parse().expect("a valid URL");
+    let authority = uri.authority().expect("an absolute URL").to_string();
+    let path = uri
+        .path_and_query()
+        .map_or("/".to_string(), |p| p.as_str().to_string());
     let hist = Arc::new(Mutex::new(
         Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).expect("valid bounds"),
     ));
@@ -47,27 +58,27 @@ pub async fn run(name: &str, clients: &[reqwest::Client], url: &str, opts: &Opti
     let deadline = start + opts.duration;
     let mut tasks = Vec::new();
     for i in 0..opts.connections {
-        let client = clients[i % clients.len()].clone();
-        let url = url.to_string();
+        let cookie = cookies[i % cookies.len()].clone();
+        let (authority, path) = (authority.clone(), path.clone());
         let hist = hist.clone();
         let errors = errors.clone();
         tasks.push(tokio::spawn(async move {
             let mut local =
                 Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).expect("valid bounds");
+            let mut conn = None;
             while Instant::now() < deadline {
                 let t = Instant::now();
-                let ok = match client.get(&url).send().await {
-                    Ok(r) => {
-                        let ok = r.status().is_success();
-                        let _ = r.bytes().await;
-                        ok
+                match get(&mut conn, &authority, &path, &cookie).await {
+                    Ok(true) => {
+                        let _ = local.record(t.elapsed().as_micros() as u64);
                     }
-                    Err(_) => false,
-                };
-                if ok {
-                    let _ = local.record(t.elapsed().as_micros() as u64);
-                } else {
-                    errors.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    Ok(false) => {
+                        errors.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    }
+                    Err(_) => {
+                        conn = None;
+                        errors.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    }
                 }
             }
             let _ = hist.lock().await.add(&local);
@@ -86,6 +97,37 @@ pub async fn run(name: &str, clients: &[reqwest::Client], url: &str, opts: &Opti
         p50_ms: h.value_at_quantile(0.50) as f64 / 1000.0,
         p99_ms: h.value_at_quantile(0.99) as f64 / 1000.0,
     }
+}
+
+type Sender = hyper::client::conn::http1::SendRequest<http_body_util::Empty<bytes::Bytes>>;
+
+/// One GET on the worker's connection (opened when missing); `Ok(true)` for a 2xx whose
+/// body was read to the end.
+async fn get(
+    conn: &mut Option<Sender>,
+    authority: &str,
+    path: &str,
+    cookie: &str,
+) -> anyhow::Result<bool> {
+    use http_body_util::BodyExt;
+    if conn.as_ref().is_none_or(|c| c.is_closed()) {
+        let stream = tokio::net::TcpStream::connect(authority).await?;
+        stream.set_nodelay(true)?;
+        let (sender, connection) =
+            hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream)).await?;
+        tokio::spawn(connection);
+        *conn = Some(sender);
+    }
+    let sender = conn.as_mut().expect("connected");
+    sender.ready().await?;
+    let req = hyper::Request::get(path)
+        .header(hyper::header::HOST, authority)
+        .header(hyper::header::COOKIE, cookie)
+        .body(http_body_util::Empty::new())?;
+    let resp = sender.send_request(req).await?;
+    let ok = resp.status().is_success();
+    resp.into_body().collect().await?;
+    Ok(ok)
 }
 
 /// A closed-loop run where worker `w` builds its `n`-th request with `make(w, n)`; a

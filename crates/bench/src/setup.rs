@@ -123,8 +123,18 @@ impl App {
 
 /// Signs a user in through the real sign-in form and returns a client holding the session.
 pub async fn sign_in(base: &str, email: &str, password: &str) -> anyhow::Result<reqwest::Client> {
+    Ok(sign_in_with_cookies(base, email, password).await?.0)
+}
+
+/// Like [`sign_in`], also returning the `Cookie` header the browser would now send.
+pub async fn sign_in_with_cookies(
+    base: &str,
+    email: &str,
+    password: &str,
+) -> anyhow::Result<(reqwest::Client, String)> {
+    let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
     let client = reqwest::Client::builder()
-        .cookie_store(true)
+        .cookie_provider(jar.clone())
         .redirect(reqwest::redirect::Policy::none())
         .pool_max_idle_per_host(4)
         .build()?;
@@ -151,7 +161,12 @@ pub async fn sign_in(base: &str, email: &str, password: &str) -> anyhow::Result<
         "sign-in of {email} failed: {}",
         resp.status()
     );
-    Ok(client)
+    use reqwest::cookie::CookieStore;
+    let cookies = jar
+        .cookies(&base.parse()?)
+        .and_then(|h| h.to_str().ok().map(str::to_string))
+        .ok_or_else(|| anyhow::anyhow!("no cookies after signing in {email}"))?;
+    Ok((client, cookies))
 }
 
 pub fn hidden_value(html: &str, name: &str) -> Option<String> {
