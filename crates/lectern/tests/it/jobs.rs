@@ -378,30 +378,21 @@ db_test!(
                 ("kept", now - 1),
                 ("valid", now + day),
             ] {
-                sqlx::query("INSERT INTO sessions (id, school_id, user_id, created_at, expires_at) VALUES ($1, $2, $3, 0, $4)")
-                    .bind(id)
-                    .bind(sid)
-                    .bind(uid)
-                    .bind(expires)
-                    .execute(&app.db.pool)
-                    .await
-                    .unwrap();
-                sqlx::query("INSERT INTO password_resets (school_id, user_id, token_hash, expires_at, created_at) VALUES ($1, $2, $3, $4, 0)")
-                    .bind(sid)
-                    .bind(uid)
-                    .bind(id)
-                    .bind(expires)
-                    .execute(&app.db.pool)
-                    .await
-                    .unwrap();
-                sqlx::query("INSERT INTO zoom_oauth_states (school_id, user_id, session_hash, state_hash, scope_key, verifier_sealed, created_at, expires_at) VALUES ($1, $2, 's', $3, 'k', 'v', 0, $4)")
-                    .bind(sid)
-                    .bind(uid)
-                    .bind(id)
-                    .bind(expires)
-                    .execute(&app.db.pool)
-                    .await
-                    .unwrap();
+                // Every table binds (school, user, key, expiry).
+                for sql in [
+                    "INSERT INTO sessions (school_id, user_id, id, expires_at, created_at) VALUES ($1, $2, $3, $4, 0)",
+                    "INSERT INTO password_resets (school_id, user_id, token_hash, expires_at, created_at) VALUES ($1, $2, $3, $4, 0)",
+                    "INSERT INTO zoom_oauth_states (school_id, user_id, state_hash, expires_at, session_hash, scope_key, verifier_sealed, created_at) VALUES ($1, $2, $3, $4, 's', 'k', 'v', 0)",
+                ] {
+                    sqlx::query(sql)
+                        .bind(sid)
+                        .bind(uid)
+                        .bind(id)
+                        .bind(expires)
+                        .execute(&app.db.pool)
+                        .await
+                        .unwrap();
+                }
             }
             let pruned = jobs::maintenance::run(&app.db, now).await.unwrap();
             assert_eq!(
