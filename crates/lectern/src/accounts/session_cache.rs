@@ -1,10 +1,16 @@
 //! A per-instance cache of "session token → signed-in user", so that a page costs one
 //! query fewer. It is only trusted while the database tells this instance about every
-//! change: on PostgreSQL a trigger (migration 0007) sends `NOTIFY lectern_auth, '<user id>'`
-//! whenever a session or a user row is updated or deleted, by any instance, job or shell,
-//! and [`follow_changes`] evicts that user's entries. While that subscription is not
-//! established (at start, after a lost connection, on SQLite) the cache is off and every
-//! lookup goes to the database, as it would without a cache.
+//! change: on PostgreSQL a trigger (migration 0007) sends
+//! `NOTIFY lectern_auth, '<schema>:<user id>'` whenever a user row or a live session row is
+//! updated or deleted, by any instance, job or shell, and [`follow_changes`] evicts that
+//! user's entries. While that subscription is not established (at start, after a lost
+//! connection, on SQLite) the cache is off and every lookup goes to the database, as it
+//! would without a cache.
+//!
+//! A subscription can also die without a word (a network partition no side has noticed,
+//! or a pooler that drops notifications), so every instance also sends a heartbeat
+//! notification every [`HEARTBEAT`]; a subscription that hears nothing for [`SILENCE`] is
+//! dropped and the cache is off until a new one hears its first heartbeat.
 //!
 //! Writes made by this instance also evict synchronously, so a request that follows a
 //! sign-out or a profile change on the same instance never waits for the notification.
@@ -17,12 +23,18 @@ use prometheus::{IntCounterVec, IntGauge};
 use tokio::sync::watch;
 
 use super::User;
+use crate::db::Db;
 
 /// The channel of the trigger in `migrations/postgres/0007_session_cache.sql`.
 pub const CHANNEL: &str = "lectern_auth";
 
-/// A bound on how long an entry is trusted even while subscribed, for a subscription
-/// that died silently (a network partition that neither side has noticed yet).
+/// How often each instance notifies the channel to show subscriptions are alive.
+pub const HEARTBEAT: Duration = Duration::from_secs(2);
+/// A subscription that receives nothing for this long is considered dead.
+pub const SILENCE: Duration = Duration::from_secs(5);
+const HEARTBEAT_PAYLOAD: &str = "hb";
+
+/// A last bound on how long an entry is trusted even while subscribed.
 const MAX_AGE: Duration = Duration::from_secs(30);
 
 /// Entries kept at most; past it the cache starts over (sessions are cheap to look up).
@@ -123,11 +135,23 @@ impl SessionCache {
     /// Turns the cache on (subscribed) or off; either way it starts empty, because changes
     /// made while not subscribed were not seen.
     pub fn set_live(&self, live: bool) {
+        self.set_subscription(live.then_some(0));
+    }
+
+    /// On with the subscription's backend pid, or off (`None`).
+    fn set_subscription(&self, pid: Option<i32>) {
         let mut inner = self.lock();
         inner.generation += 1;
         inner.entries.clear();
-        inner.live = live;
-        self.live_gauge.set(i64::from(live));
+        inner.live = pid.is_some();
+        inner.subscription_pid = pid.filter(|p| *p != 0);
+        self.live_gauge.set(i64::from(inner.live));
+    }
+
+    fn clear(&self) {
+        let mut inner = self.lock();
+        inner.generation += 1;
+        inner.entries.clear();
     }
 
     pub fn is_live(&self) -> bool {
@@ -144,75 +168,144 @@ impl SessionCache {
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Applies one notification: a user id, or anything else (which forgets everything).
-    fn apply(&self, payload: &str) {
-        match payload.parse::<i64>() {
+    /// Applies one notification of the channel for `schema`: a heartbeat, another
+    /// schema's change (ignored), a user id, or anything else (which forgets everything).
+    fn apply(&self, schema: &str, payload: &str) {
+        if payload == HEARTBEAT_PAYLOAD {
+            return;
+        }
+        let Some((of, what)) = payload.rsplit_once(':') else {
+            return self.clear();
+        };
+        if of != schema {
+            return;
+        }
+        match what.parse::<i64>() {
             Ok(user_id) => self.forget_user(user_id),
-            Err(_) => self.set_live(true),
+            Err(_) => self.clear(),
         }
     }
 }
 
 /// Keeps `cache` subscribed to the change notifications of the PostgreSQL database at
-/// `url` until `shutdown` turns true; the cache is live exactly while subscribed.
+/// `url` until `shutdown` turns true; the cache is live exactly while subscribed and
+/// hearing heartbeats, which this task also sends through `db` every [`HEARTBEAT`].
 pub async fn follow_changes(
     cache: Arc<SessionCache>,
+    db: Db,
     url: String,
     mut shutdown: watch::Receiver<bool>,
 ) {
+    let heartbeat = tokio::spawn(send_heartbeats(db.clone(), shutdown.clone()));
     let mut backoff = Duration::from_millis(100);
+    let mut failures_logged = 0u32;
     loop {
         cache.set_live(false);
-        match subscribe(&url).await {
-            Ok((mut listener, pid)) => {
-                // Subscribed from here on: what changed before is cleared by going live.
-                cache.set_live(true);
-                cache.lock().subscription_pid = Some(pid);
-                tracing::debug!(pid, "subscribed to session changes");
-                backoff = Duration::from_millis(100);
+        let subscribed = tokio::select! {
+            _ = shutdown.wait_for(|stop| *stop) => break,
+            s = subscribe(&url, &db) => s,
+        };
+        match subscribed {
+            Ok((mut listener, pid, schema)) => {
+                let since = tokio::time::Instant::now();
+                let mut live = false;
                 loop {
-                    tokio::select! {
+                    let next = tokio::select! {
                         _ = shutdown.wait_for(|stop| *stop) => {
                             cache.set_live(false);
+                            heartbeat.abort();
                             return;
                         }
-                        next = listener.try_recv() => match next {
-                            Ok(Some(n)) => cache.apply(n.payload()),
-                            Ok(None) => {
-                                tracing::warn!("lost the session-change subscription; session cache off until it is back");
-                                break;
+                        // A timeout drops the listener, so an interrupted read is harmless.
+                        next = tokio::time::timeout(SILENCE, listener.try_recv()) => next,
+                    };
+                    match next {
+                        Ok(Ok(Some(n))) => {
+                            if !live {
+                                // Hearing anything proves notifications reach us; what
+                                // changed before now is forgotten by going live.
+                                cache.set_subscription(Some(pid));
+                                live = true;
+                                failures_logged = 0;
+                                tracing::debug!(pid, "session cache live");
+                            } else {
+                                cache.apply(&schema, n.payload());
                             }
-                            Err(e) => {
-                                tracing::warn!(error = %e, "session-change subscription failed; session cache off until it is back");
-                                break;
-                            }
-                        },
+                        }
+                        Ok(Ok(None)) | Ok(Err(_)) => {
+                            tracing::warn!(
+                                "lost the session-change subscription; session cache off until it is back"
+                            );
+                            break;
+                        }
+                        Err(_) => {
+                            tracing::warn!(silence = ?SILENCE, "the session-change subscription went quiet; session cache off until it is back");
+                            break;
+                        }
                     }
+                }
+                if since.elapsed() > Duration::from_secs(30) {
+                    backoff = Duration::from_millis(100);
                 }
             }
             Err(e) => {
-                tracing::warn!(error = %e, "cannot subscribe to session changes; session cache off");
+                // Once per failure streak at warn, so a database that stays away does not
+                // fill the log.
+                if failures_logged == 0 {
+                    tracing::warn!(error = %e, "cannot subscribe to session changes; session cache off");
+                } else {
+                    tracing::debug!(error = %e, "cannot subscribe to session changes");
+                }
+                failures_logged += 1;
             }
         }
         cache.set_live(false);
         tokio::select! {
-            _ = shutdown.wait_for(|stop| *stop) => return,
+            _ = shutdown.wait_for(|stop| *stop) => break,
             _ = tokio::time::sleep(backoff) => {}
         }
         backoff = (backoff * 2).min(Duration::from_secs(5));
     }
+    cache.set_live(false);
+    heartbeat.abort();
 }
 
-async fn subscribe(url: &str) -> sqlx::Result<(sqlx::postgres::PgListener, i32)> {
+async fn send_heartbeats(db: Db, mut shutdown: watch::Receiver<bool>) {
+    loop {
+        if let Err(e) = notify_heartbeat(&db).await {
+            tracing::debug!(error = %e, "session-change heartbeat failed");
+        }
+        tokio::select! {
+            _ = shutdown.wait_for(|stop| *stop) => return,
+            _ = tokio::time::sleep(HEARTBEAT) => {}
+        }
+    }
+}
+
+async fn notify_heartbeat(db: &Db) -> sqlx::Result<()> {
+    sqlx::query("SELECT pg_notify($1, $2)")
+        .bind(CHANNEL)
+        .bind(HEARTBEAT_PAYLOAD)
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}
+
+/// LISTENs on a connection of its own; returns it with its backend pid and schema (the
+/// first of its search path, where the triggers live), after asking for a heartbeat so
+/// that the first notification arrives at once.
+async fn subscribe(url: &str, db: &Db) -> sqlx::Result<(sqlx::postgres::PgListener, i32, String)> {
     let mut listener = sqlx::postgres::PgListener::connect(url).await?;
     // A lost connection is reported at once (`Ok(None)`) instead of being re-established
     // silently, so that the cache is off for the whole gap.
     listener.eager_reconnect(false);
     listener.listen(CHANNEL).await?;
-    let pid: i32 = sqlx::query_scalar("SELECT pg_backend_pid()")
-        .fetch_one(&mut listener)
-        .await?;
-    Ok((listener, pid))
+    let (pid, schema): (i32, String) =
+        sqlx::query_as("SELECT pg_backend_pid(), current_schema()::text")
+            .fetch_one(&mut listener)
+            .await?;
+    notify_heartbeat(db).await?;
+    Ok((listener, pid, schema))
 }
 
 #[cfg(test)]
@@ -279,7 +372,7 @@ mod tests {
         assert!(c.get("c", 1, 100).is_err(), "expired at 100");
         let t = miss(&c, "c");
         c.put(t, "c".into(), user(2), 100);
-        c.apply("1");
+        c.apply("s", "s:1");
         assert!(c.get("a", 1, 0).is_err() && c.get("b", 1, 0).is_err());
         assert_eq!(c.get("c", 1, 0).unwrap().id, 2);
         c.forget_session("c");
@@ -287,13 +380,19 @@ mod tests {
     }
 
     #[test]
-    fn an_unreadable_notification_forgets_everything() {
+    fn heartbeats_and_other_schemas_are_ignored_and_a_truncate_forgets_everything() {
         let c = cache();
         c.set_live(true);
         let t = miss(&c, "a");
         c.put(t, "a".into(), user(1), 100);
-        c.apply("not a user id");
+        c.apply("s", "hb");
+        c.apply("s", "other:1");
+        assert!(
+            c.get("a", 1, 0).is_ok(),
+            "heartbeats and other schemas change nothing"
+        );
+        c.apply("s", "s:*");
         assert!(c.is_live());
-        assert!(c.get("a", 1, 0).is_err());
+        assert!(c.get("a", 1, 0).is_err(), "a TRUNCATE forgets everything");
     }
 }

@@ -352,14 +352,16 @@ db_test!(
             )
             .await;
             // Asking again (another worker, a restart) adds nothing.
-            jobs::maintenance::ensure_scheduled(&app.db, now_ms())
+            jobs::maintenance::ensure_scheduled(&app.db, hour * 3_600_000 + 1)
                 .await
                 .unwrap();
-            assert_eq!(
-                app.scalar("SELECT COUNT(*) FROM jobs WHERE kind = 'maintenance'")
-                    .await,
-                1
-            );
+            let same_hour: i64 =
+                sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE dedupe_key = $1")
+                    .bind(&key)
+                    .fetch_one(&app.db.pool)
+                    .await
+                    .unwrap();
+            assert_eq!(same_hour, 1);
 
             let now = now_ms();
             let (day, uid, sid) = (86_400_000, app.student.id, app.school.id);
