@@ -308,13 +308,15 @@ pub fn generate_secret_key() -> String {
     base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 
-/// Four connections per core, between 8 and 32. Measured with `lectern-bench foundation`
-/// on 2 cores with PostgreSQL on the same machine: 8 connections gave the course page
-/// 4,411 req/s at p99 21 ms, 16 gave 3,935 req/s at p99 27 ms, 32 gave p99 40 ms; beyond
-/// what the cores can run, more connections only queue inside the database.
-fn default_pool_size() -> u32 {
+/// Two connections per core, between 4 and 32. Measured with `lectern-bench foundation`
+/// on 2 cores with PostgreSQL on the same machine, the course page being one query:
+/// 4 connections beat 8 in three interleaved pairs (p99 18.2/20.7/20.9 ms against
+/// 25.6/27.1/22.6 ms), and 2 or 3 were slower again; beyond what the cores can run, more
+/// connections only queue inside the database. A database on another machine may want
+/// more (`LECTERN_DB_MAX_CONNECTIONS`).
+pub fn default_pool_size() -> u32 {
     let cores = std::thread::available_parallelism().map_or(2, |n| n.get() as u32);
-    (cores * 4).clamp(8, 32)
+    (cores * 2).clamp(4, 32)
 }
 
 #[cfg(test)]
@@ -363,7 +365,7 @@ mod tests {
             "Zoom stays unconfigured without credentials"
         );
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get() as u32);
-        assert_eq!(c.db_max_connections, (cores * 4).clamp(8, 32));
+        assert_eq!(c.db_max_connections, (cores * 2).clamp(4, 32));
         let mut m = with(&[("LECTERN_SECRET_KEY", &key)]);
         m.insert("LECTERN_DB_MAX_CONNECTIONS", "3".into());
         assert_eq!(Config::from_source(&m).unwrap().db_max_connections, 3);

@@ -140,8 +140,9 @@ impl TestDb {
         }
     }
 
+    /// A pool of the app's default size, so tests run with what production runs.
     pub async fn connect(&self) -> Db {
-        Db::connect(&self.url, 8)
+        Db::connect(&self.url, lectern::config::default_pool_size())
             .await
             .expect("connect to the test database")
     }
