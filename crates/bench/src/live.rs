@@ -432,20 +432,27 @@ pub async fn class_start(
     }
 
     // Phase 2: saturation, closed loop, against /healthz in the same run.
-    let health_url = format!("{}/healthz", w.app.base);
-    let c = client.clone();
-    let health = load::run_fn("GET /healthz", move |_, _| c.get(&health_url), None, opts).await;
+    let health = load::run_fn(
+        "GET /healthz",
+        &load::Target::parse(&format!("{}/healthz", w.app.base)),
+        |_, _| hyper::Request::get("/healthz"),
+        None,
+        opts,
+    )
+    .await;
     health.print();
     let students = Arc::new(w.students.clone());
-    let c = client.clone();
     let conns = opts.connections;
+    let join_target = load::Target::parse(&join_url);
+    let join_path = join_target.path.clone();
     let join = load::run_fn(
         "POST /api/live/{id}/join",
+        &join_target,
         move |wk, k| {
             let (_, cookie, csrf) = &students[(wk + k as usize * conns) % students.len()];
-            c.post(&join_url)
-                .header("cookie", cookie)
-                .header("x-csrf-token", csrf)
+            hyper::Request::post(join_path.as_str())
+                .header(hyper::header::COOKIE, cookie.as_str())
+                .header("x-csrf-token", csrf.as_str())
         },
         Some("\"status\":\"ready\""),
         opts,

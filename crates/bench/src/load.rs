@@ -1,10 +1,9 @@
 //! A closed-loop load generator: N workers, each with its own client (own cookies), issue
 //! requests back to back for a fixed time; latencies go into an HDR histogram.
 //!
-//! [`run`] drives plain HTTP/1.1 connections (hyper, one per worker, a fixed `Cookie`
-//! header), so that the generator, which shares the machine with the app and the
-//! database, spends as little CPU as a tool like `wrk` would; [`run_fn`] builds each
-//! request with reqwest when a scenario needs varied requests.
+//! Workers drive plain HTTP/1.1 connections (hyper, one keep-alive connection each, headers
+//! such as `Cookie` set by the scenario), so that the generator, which shares the machine
+//! with the app and the database, spends as little CPU as a tool like `wrk` would.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -42,14 +41,57 @@ impl Report {
     }
 }
 
-/// Runs `opts.connections` workers; worker i sends `GET url` with `Cookie: cookies[i % n]`
-/// over its own keep-alive connection. A worker whose connection fails reconnects.
+/// Runs `opts.connections` workers; worker i sends `GET url` with `Cookie: cookies[i % n]`.
 pub async fn run(name: &str, cookies: &[String], url: &str, opts: &Options) -> Report {
-    let uri: hyper::Uri = url.parse().expect("a valid URL");
-    let authority = uri.authority().expect("an absolute URL").to_string();
-    let path = uri
-        .path_and_query()
-        .map_or("/".to_string(), |p| p.as_str().to_string());
+    let cookies = cookies.to_vec();
+    let target = Target::parse(url);
+    let path = target.path.clone();
+    run_fn(
+        name,
+        &target,
+        move |w, _| {
+            hyper::Request::get(path.as_str())
+                .header(hyper::header::COOKIE, cookies[w % cookies.len()].as_str())
+        },
+        None,
+        opts,
+    )
+    .await
+}
+
+/// Where requests go: the `host:port` to connect to and the path of `url`.
+pub struct Target {
+    pub authority: String,
+    pub path: String,
+}
+
+impl Target {
+    pub fn parse(url: &str) -> Target {
+        let uri: hyper::Uri = url.parse().expect("a valid URL");
+        Target {
+            authority: uri.authority().expect("an absolute URL").to_string(),
+            path: uri
+                .path_and_query()
+                .map_or("/".to_string(), |p| p.as_str().to_string()),
+        }
+    }
+}
+
+/// A closed-loop run where worker `w` builds its `n`-th request with `make(w, n)` (without
+/// a body; `Host` is added); a response counts as success when its status is 2xx and, if
+/// `must_contain` is set, its body contains that text. A worker whose connection fails
+/// reconnects.
+pub async fn run_fn<F>(
+    name: &str,
+    target: &Target,
+    make: F,
+    must_contain: Option<&'static str>,
+    opts: &Options,
+) -> Report
+where
+    F: Fn(usize, u64) -> hyper::http::request::Builder + Send + Sync + 'static,
+{
+    let make = Arc::new(make);
     let hist = Arc::new(Mutex::new(
         Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).expect("valid bounds"),
     ));
@@ -57,18 +99,21 @@ pub async fn run(name: &str, cookies: &[String], url: &str, opts: &Options) -> R
     let start = Instant::now();
     let deadline = start + opts.duration;
     let mut tasks = Vec::new();
-    for i in 0..opts.connections {
-        let cookie = cookies[i % cookies.len()].clone();
-        let (authority, path) = (authority.clone(), path.clone());
+    for w in 0..opts.connections {
+        let make = make.clone();
+        let authority = target.authority.clone();
         let hist = hist.clone();
         let errors = errors.clone();
         tasks.push(tokio::spawn(async move {
             let mut local =
                 Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).expect("valid bounds");
             let mut conn = None;
+            let mut n = 0u64;
             while Instant::now() < deadline {
+                let req = make(w, n).header(hyper::header::HOST, authority.as_str());
+                n += 1;
                 let t = Instant::now();
-                match get(&mut conn, &authority, &path, &cookie).await {
+                match send(&mut conn, &authority, req, must_contain).await {
                     Ok(true) => {
                         let _ = local.record(t.elapsed().as_micros() as u64);
                     }
@@ -101,13 +146,13 @@ pub async fn run(name: &str, cookies: &[String], url: &str, opts: &Options) -> R
 
 type Sender = hyper::client::conn::http1::SendRequest<http_body_util::Empty<bytes::Bytes>>;
 
-/// One GET on the worker's connection (opened when missing); `Ok(true)` for a 2xx whose
-/// body was read to the end.
-async fn get(
+/// Sends one request on the worker's connection (opened when missing); `Ok(true)` for a
+/// 2xx whose body, read to the end, contains `must_contain` if given.
+async fn send(
     conn: &mut Option<Sender>,
     authority: &str,
-    path: &str,
-    cookie: &str,
+    req: hyper::http::request::Builder,
+    must_contain: Option<&str>,
 ) -> anyhow::Result<bool> {
     use http_body_util::BodyExt;
     if conn.as_ref().is_none_or(|c| c.is_closed()) {
@@ -120,75 +165,10 @@ async fn get(
     }
     let sender = conn.as_mut().expect("connected");
     sender.ready().await?;
-    let req = hyper::Request::get(path)
-        .header(hyper::header::HOST, authority)
-        .header(hyper::header::COOKIE, cookie)
-        .body(http_body_util::Empty::new())?;
-    let resp = sender.send_request(req).await?;
+    let resp = sender
+        .send_request(req.body(http_body_util::Empty::new())?)
+        .await?;
     let ok = resp.status().is_success();
-    resp.into_body().collect().await?;
-    Ok(ok)
-}
-
-/// A closed-loop run where worker `w` builds its `n`-th request with `make(w, n)`; a
-/// response counts as success when its status is 2xx and, if `must_contain` is set, its
-/// body contains that text.
-pub async fn run_fn<F>(
-    name: &str,
-    make: F,
-    must_contain: Option<&'static str>,
-    opts: &Options,
-) -> Report
-where
-    F: Fn(usize, u64) -> reqwest::RequestBuilder + Send + Sync + 'static,
-{
-    let make = Arc::new(make);
-    let hist = Arc::new(Mutex::new(
-        Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).expect("valid bounds"),
-    ));
-    let errors = Arc::new(std::sync::atomic::AtomicU64::new(0));
-    let start = Instant::now();
-    let deadline = start + opts.duration;
-    let mut tasks = Vec::new();
-    for w in 0..opts.connections {
-        let make = make.clone();
-        let hist = hist.clone();
-        let errors = errors.clone();
-        tasks.push(tokio::spawn(async move {
-            let mut local =
-                Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).expect("valid bounds");
-            let mut n = 0u64;
-            while Instant::now() < deadline {
-                let t = Instant::now();
-                let ok = match make(w, n).send().await {
-                    Ok(r) => {
-                        let status_ok = r.status().is_success();
-                        let body = r.text().await.unwrap_or_default();
-                        status_ok && must_contain.is_none_or(|m| body.contains(m))
-                    }
-                    Err(_) => false,
-                };
-                n += 1;
-                if ok {
-                    let _ = local.record(t.elapsed().as_micros() as u64);
-                } else {
-                    errors.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                }
-            }
-            let _ = hist.lock().await.add(&local);
-        }));
-    }
-    for t in tasks {
-        let _ = t.await;
-    }
-    let seconds = start.elapsed().as_secs_f64();
-    let h = hist.lock().await;
-    Report {
-        name: name.to_string(),
-        requests: h.len(),
-        errors: errors.load(std::sync::atomic::Ordering::Relaxed),
-        seconds,
-        p50_ms: h.value_at_quantile(0.50) as f64 / 1000.0,
-        p99_ms: h.value_at_quantile(0.99) as f64 / 1000.0,
-    }
+    let body = resp.into_body().collect().await?.to_bytes();
+    Ok(ok && must_contain.is_none_or(|m| body.windows(m.len()).any(|w| w == m.as_bytes())))
 }
