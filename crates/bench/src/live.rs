@@ -572,8 +572,7 @@ pub async fn webhook_ingest(
     .fetch_one(&w.app.state.db.pool)
     .await?;
     let secret = zoom::Secret::new(WEBHOOK_SECRET);
-    let client = shared_client()?;
-    let url = format!("{}/webhooks/zoom", w.app.base);
+    let target = load::Target::parse(&format!("{}/webhooks/zoom", w.app.base));
     let next = Arc::new(AtomicUsize::new(0));
     let errors = Arc::new(AtomicU64::new(0));
     let hist = Arc::new(std::sync::Mutex::new(Histogram::<u64>::new_with_bounds(
@@ -582,10 +581,10 @@ pub async fn webhook_ingest(
     let t0 = Instant::now();
     let mut tasks = Vec::new();
     for _ in 0..opts.connections {
-        let (bodies, client, url, next, errors, hist, secret) = (
+        let mut conn = load::Conn::new(&target.authority);
+        let path = target.path.clone();
+        let (bodies, next, errors, hist, secret) = (
             bodies.clone(),
-            client.clone(),
-            url.clone(),
             next.clone(),
             errors.clone(),
             hist.clone(),
@@ -598,15 +597,11 @@ pub async fn webhook_ingest(
                 let ts = (now_ms() / 1000).to_string();
                 let sig = zoom::webhook::sign(&secret, &ts, body.as_bytes());
                 let t = Instant::now();
-                let ok = client
-                    .post(&url)
-                    .header("content-type", "application/json")
+                let req = hyper::Request::post(path.as_str())
+                    .header(hyper::header::CONTENT_TYPE, "application/json")
                     .header("x-zm-request-timestamp", ts)
-                    .header("x-zm-signature", sig)
-                    .body(body.clone())
-                    .send()
-                    .await
-                    .is_ok_and(|r| r.status().is_success());
+                    .header("x-zm-signature", sig);
+                let ok = conn.send(req, bytes::Bytes::from(body.clone()), None).await;
                 if ok {
                     let _ = hist.lock().unwrap().record(t.elapsed().as_micros() as u64);
                 } else {

@@ -79,8 +79,7 @@ impl Target {
 
 /// A closed-loop run where worker `w` builds its `n`-th request with `make(w, n)` (without
 /// a body; `Host` is added); a response counts as success when its status is 2xx and, if
-/// `must_contain` is set, its body contains that text. A worker whose connection fails
-/// reconnects.
+/// `must_contain` is set, its body contains that text.
 pub async fn run_fn<F>(
     name: &str,
     target: &Target,
@@ -107,23 +106,16 @@ where
         tasks.push(tokio::spawn(async move {
             let mut local =
                 Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).expect("valid bounds");
-            let mut conn = None;
+            let mut conn = Conn::new(&authority);
             let mut n = 0u64;
             while Instant::now() < deadline {
-                let req = make(w, n).header(hyper::header::HOST, authority.as_str());
+                let req = make(w, n);
                 n += 1;
                 let t = Instant::now();
-                match send(&mut conn, &authority, req, must_contain).await {
-                    Ok(true) => {
-                        let _ = local.record(t.elapsed().as_micros() as u64);
-                    }
-                    Ok(false) => {
-                        errors.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    }
-                    Err(_) => {
-                        conn = None;
-                        errors.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    }
+                if conn.send(req, bytes::Bytes::new(), must_contain).await {
+                    let _ = local.record(t.elapsed().as_micros() as u64);
+                } else {
+                    errors.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 }
             }
             let _ = hist.lock().await.add(&local);
@@ -144,31 +136,63 @@ where
     }
 }
 
-type Sender = hyper::client::conn::http1::SendRequest<http_body_util::Empty<bytes::Bytes>>;
+type Sender = hyper::client::conn::http1::SendRequest<http_body_util::Full<bytes::Bytes>>;
 
-/// Sends one request on the worker's connection (opened when missing); `Ok(true)` for a
-/// 2xx whose body, read to the end, contains `must_contain` if given.
-async fn send(
-    conn: &mut Option<Sender>,
-    authority: &str,
-    req: hyper::http::request::Builder,
-    must_contain: Option<&str>,
-) -> anyhow::Result<bool> {
-    use http_body_util::BodyExt;
-    if conn.as_ref().is_none_or(|c| c.is_closed()) {
-        let stream = tokio::net::TcpStream::connect(authority).await?;
-        stream.set_nodelay(true)?;
-        let (sender, connection) =
-            hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream)).await?;
-        tokio::spawn(connection);
-        *conn = Some(sender);
+/// One worker's keep-alive HTTP/1.1 connection, opened on first use and again after a
+/// failure.
+pub struct Conn {
+    authority: String,
+    sender: Option<Sender>,
+}
+
+impl Conn {
+    pub fn new(authority: &str) -> Conn {
+        Conn {
+            authority: authority.to_string(),
+            sender: None,
+        }
     }
-    let sender = conn.as_mut().expect("connected");
-    sender.ready().await?;
-    let resp = sender
-        .send_request(req.body(http_body_util::Empty::new())?)
-        .await?;
-    let ok = resp.status().is_success();
-    let body = resp.into_body().collect().await?.to_bytes();
-    Ok(ok && must_contain.is_none_or(|m| body.windows(m.len()).any(|w| w == m.as_bytes())))
+
+    /// Sends `req` (`Host` is added) with `body`; true for a 2xx whose body, read to the
+    /// end, contains `must_contain` if given.
+    pub async fn send(
+        &mut self,
+        req: hyper::http::request::Builder,
+        body: bytes::Bytes,
+        must_contain: Option<&str>,
+    ) -> bool {
+        let req = req.header(hyper::header::HOST, self.authority.as_str());
+        match self.try_send(req, body, must_contain).await {
+            Ok(ok) => ok,
+            Err(_) => {
+                self.sender = None;
+                false
+            }
+        }
+    }
+
+    async fn try_send(
+        &mut self,
+        req: hyper::http::request::Builder,
+        body: bytes::Bytes,
+        must_contain: Option<&str>,
+    ) -> anyhow::Result<bool> {
+        use http_body_util::BodyExt;
+        if self.sender.as_ref().is_none_or(|c| c.is_closed()) {
+            let stream = tokio::net::TcpStream::connect(&self.authority).await?;
+            stream.set_nodelay(true)?;
+            let (sender, connection) =
+                hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream)).await?;
+            tokio::spawn(connection);
+            self.sender = Some(sender);
+        }
+        let sender = self.sender.as_mut().expect("connected");
+        sender.ready().await?;
+        let resp = sender
+            .send_request(req.body(http_body_util::Full::new(body))?)
+            .await?;
+        let ok = resp.status().is_success();
+        let body = resp.into_body().collect().await?.to_bytes();
+        Ok(ok && must_contain.is_none_or(|m| body.windows(m.len()).any(|w| w == m.as_bytes())))
+    }
 }
