@@ -61,16 +61,18 @@ pub async fn run(target: Target, students: usize, opts: &Options) -> anyhow::Res
             .await?;
         emails.push(email);
     }
-    let mut clients = Vec::new();
+    // The generator needs only the cookies; one client is kept for the checks around it.
     let mut cookies = Vec::new();
+    let mut probe_client = None;
     for e in &emails {
         let (client, cookie) = setup::sign_in_with_cookies(&app.base, e, PASSWORD).await?;
-        clients.push(client);
+        probe_client.get_or_insert(client);
         cookies.push(cookie);
     }
+    let probe_client = probe_client.ok_or_else(|| anyhow::anyhow!("no students to sign in"))?;
     let course_url = format!("{}/courses/{course_slug}", app.base);
     // Warm-up, and a check that the page really is the enrolled view.
-    let probe = clients[0].get(&course_url).send().await?;
+    let probe = probe_client.get(&course_url).send().await?;
     anyhow::ensure!(
         probe.status().is_success(),
         "course page answered {}",
@@ -101,7 +103,7 @@ pub async fn run(target: Target, students: usize, opts: &Options) -> anyhow::Res
         "  course page throughput = {:.3} × /healthz",
         course.rps() / health.rps()
     );
-    let metrics = clients[0]
+    let metrics = probe_client
         .get(format!("{}/metrics", app.base))
         .send()
         .await?

@@ -19,7 +19,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use prometheus::{IntCounterVec, IntGauge};
+use prometheus::{IntCounter, IntCounterVec, IntGauge};
 use tokio::sync::watch;
 
 use super::User;
@@ -42,7 +42,10 @@ const CAPACITY: usize = 20_000;
 
 pub struct SessionCache {
     inner: Mutex<Inner>,
-    lookups: IntCounterVec,
+    // Resolved once: a lookup is on every page, labels are hashed only here.
+    hits: IntCounter,
+    misses: IntCounter,
+    offs: IntCounter,
     live_gauge: IntGauge,
 }
 
@@ -73,7 +76,9 @@ impl SessionCache {
     pub fn new(lookups: IntCounterVec, live_gauge: IntGauge) -> SessionCache {
         SessionCache {
             inner: Mutex::default(),
-            lookups,
+            hits: lookups.with_label_values(&["hit"]),
+            misses: lookups.with_label_values(&["miss"]),
+            offs: lookups.with_label_values(&["off"]),
             live_gauge,
         }
     }
@@ -83,7 +88,7 @@ impl SessionCache {
     pub fn get(&self, token_hash: &str, school_id: i64, now_ms: i64) -> Result<User, Ticket> {
         let mut inner = self.lock();
         if !inner.live {
-            self.lookups.with_label_values(&["off"]).inc();
+            self.offs.inc();
             return Err(Ticket(None));
         }
         let fresh = inner.entries.get(token_hash).filter(|e| {
@@ -92,11 +97,11 @@ impl SessionCache {
                 && e.cached_at.elapsed() < MAX_AGE
         });
         if let Some(e) = fresh {
-            self.lookups.with_label_values(&["hit"]).inc();
+            self.hits.inc();
             return Ok(e.user.clone());
         }
         inner.entries.remove(token_hash);
-        self.lookups.with_label_values(&["miss"]).inc();
+        self.misses.inc();
         Err(Ticket(Some(inner.generation)))
     }
 
@@ -132,20 +137,20 @@ impl SessionCache {
         inner.entries.retain(|_, e| e.user.id != user_id);
     }
 
-    /// Turns the cache on (subscribed) or off; either way it starts empty, because changes
-    /// made while not subscribed were not seen.
+    /// Turns the cache on or off; either way it starts empty, because changes made while
+    /// not subscribed were not seen. [`follow_changes`] goes live with its subscription's
+    /// backend pid; tests turn a cache on without one.
     pub fn set_live(&self, live: bool) {
-        self.set_subscription(live.then_some(0));
+        self.reset(live, None);
     }
 
-    /// On with the subscription's backend pid, or off (`None`).
-    fn set_subscription(&self, pid: Option<i32>) {
+    fn reset(&self, live: bool, subscription_pid: Option<i32>) {
         let mut inner = self.lock();
         inner.generation += 1;
         inner.entries.clear();
-        inner.live = pid.is_some();
-        inner.subscription_pid = pid.filter(|p| *p != 0);
-        self.live_gauge.set(i64::from(inner.live));
+        inner.live = live;
+        inner.subscription_pid = subscription_pid;
+        self.live_gauge.set(i64::from(live));
     }
 
     fn clear(&self) {
@@ -160,8 +165,7 @@ impl SessionCache {
 
     /// The backend pid of the live subscription (`pg_stat_activity.pid`), if any.
     pub fn subscription_pid(&self) -> Option<i32> {
-        let inner = self.lock();
-        inner.subscription_pid.filter(|_| inner.live)
+        self.lock().subscription_pid
     }
 
     fn lock(&self) -> MutexGuard<'_, Inner> {
@@ -200,48 +204,20 @@ pub async fn follow_changes(
     let mut backoff = Duration::from_millis(100);
     let mut failures_logged = 0u32;
     loop {
-        cache.set_live(false);
         let subscribed = tokio::select! {
             _ = shutdown.wait_for(|stop| *stop) => break,
             s = subscribe(&url, &db) => s,
         };
         match subscribed {
-            Ok((mut listener, pid, schema)) => {
+            Ok((listener, pid, schema)) => {
+                failures_logged = 0;
                 let since = tokio::time::Instant::now();
-                let mut live = false;
-                loop {
-                    let next = tokio::select! {
-                        _ = shutdown.wait_for(|stop| *stop) => {
-                            cache.set_live(false);
-                            heartbeat.abort();
-                            return;
-                        }
-                        // A timeout drops the listener, so an interrupted read is harmless.
-                        next = tokio::time::timeout(SILENCE, listener.try_recv()) => next,
-                    };
-                    match next {
-                        Ok(Ok(Some(n))) => {
-                            if !live {
-                                // Hearing anything proves notifications reach us; what
-                                // changed before now is forgotten by going live.
-                                cache.set_subscription(Some(pid));
-                                live = true;
-                                failures_logged = 0;
-                                tracing::debug!(pid, "session cache live");
-                            } else {
-                                cache.apply(&schema, n.payload());
-                            }
-                        }
-                        Ok(Ok(None)) | Ok(Err(_)) => {
-                            tracing::warn!(
-                                "lost the session-change subscription; session cache off until it is back"
-                            );
-                            break;
-                        }
-                        Err(_) => {
-                            tracing::warn!(silence = ?SILENCE, "the session-change subscription went quiet; session cache off until it is back");
-                            break;
-                        }
+                let ended = listen(&cache, listener, pid, &schema, &mut shutdown).await;
+                cache.set_live(false);
+                match ended {
+                    Ended::Shutdown => break,
+                    Ended::Lost(why) => {
+                        tracing::warn!("{why}; session cache off until the subscription is back")
                     }
                 }
                 if since.elapsed() > Duration::from_secs(30) {
@@ -259,7 +235,6 @@ pub async fn follow_changes(
                 failures_logged += 1;
             }
         }
-        cache.set_live(false);
         tokio::select! {
             _ = shutdown.wait_for(|stop| *stop) => break,
             _ = tokio::time::sleep(backoff) => {}
@@ -268,6 +243,43 @@ pub async fn follow_changes(
     }
     cache.set_live(false);
     heartbeat.abort();
+}
+
+enum Ended {
+    Shutdown,
+    Lost(&'static str),
+}
+
+/// Applies the notifications of one subscription until it is lost, goes quiet for
+/// [`SILENCE`], or `shutdown` turns true. The cache goes live at the first notification
+/// heard, which proves they reach us; what changed before is forgotten by going live.
+async fn listen(
+    cache: &SessionCache,
+    mut listener: sqlx::postgres::PgListener,
+    pid: i32,
+    schema: &str,
+    shutdown: &mut watch::Receiver<bool>,
+) -> Ended {
+    let mut live = false;
+    loop {
+        let next = tokio::select! {
+            _ = shutdown.wait_for(|stop| *stop) => return Ended::Shutdown,
+            // A timeout drops the listener, so an interrupted read is harmless.
+            next = tokio::time::timeout(SILENCE, listener.try_recv()) => next,
+        };
+        match next {
+            Ok(Ok(Some(_))) if !live => {
+                cache.reset(true, Some(pid));
+                live = true;
+                tracing::debug!(pid, "session cache live");
+            }
+            Ok(Ok(Some(n))) => cache.apply(schema, n.payload()),
+            Ok(Ok(None)) | Ok(Err(_)) => {
+                return Ended::Lost("lost the session-change subscription");
+            }
+            Err(_) => return Ended::Lost("the session-change subscription went quiet"),
+        }
+    }
 }
 
 async fn send_heartbeats(db: Db, mut shutdown: watch::Receiver<bool>) {

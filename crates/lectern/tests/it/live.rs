@@ -116,6 +116,15 @@ impl Live {
     pub(crate) fn lesson_url(&self) -> String {
         format!("/courses/{}/lessons/{}", self.course_slug, self.lesson)
     }
+    /// The lesson page as the enrolled student sees it (viewing it also creates the
+    /// session row).
+    pub(crate) async fn student_page(&self) -> crate::support::Resp {
+        self.app
+            .signed_in(&self.app.student)
+            .await
+            .get(&self.lesson_url())
+            .await
+    }
     fn creates(&self) -> usize {
         self.zoom
             .sim
@@ -843,12 +852,7 @@ db_test!(
                     page.text
                 );
             }
-            let sp = t
-                .app
-                .signed_in(&t.app.student)
-                .await
-                .get(&t.lesson_url())
-                .await;
+            let sp = t.student_page().await;
             assert!(sp.texts("#live-ended")[0].contains("This session has ended"));
 
             // The recording arrives: an enrolled student's player links it (with the play
@@ -1757,11 +1761,7 @@ db_test!(
             let t = setup(b).await;
             // Viewed once (the session row exists), then moved three hours into the past:
             // its end (−2 h) and grace (30 min) are over.
-            t.app
-                .signed_in(&t.app.student)
-                .await
-                .get(&t.lesson_url())
-                .await;
+            t.student_page().await;
             assert_eq!(t.session().await.state, "scheduled");
             let lesson = t.reschedule(now_ms() - 3 * 3_600_000).await;
             // A second one, created in the past and never viewed (no session row yet).
@@ -1782,12 +1782,7 @@ db_test!(
                 .unwrap()
                 .expect("row created ended");
             assert_eq!(s2.state, "ended");
-            let page = t
-                .app
-                .signed_in(&t.app.student)
-                .await
-                .get(&t.lesson_url())
-                .await;
+            let page = t.student_page().await;
             assert!(page.texts("#live-ended")[0].contains("This session has ended"));
 
             // Moved to five minutes from now: scheduled again, and Start creates the meeting.
@@ -1843,11 +1838,7 @@ db_test!(
         | b
         | async move {
             let t = setup(b).await;
-            t.app
-                .signed_in(&t.app.student)
-                .await
-                .get(&t.lesson_url())
-                .await;
+            t.student_page().await;
             // A Start whose answer never came is still open when the grace runs out.
             sqlx::query("UPDATE live_sessions SET state = 'starting', starting_since = $1")
                 .bind(now_ms())
