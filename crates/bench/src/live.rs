@@ -67,7 +67,7 @@ async fn prepare(
         ("ZOOM_WEBHOOK_SECRET_TOKEN", WEBHOOK_SECRET.to_string()),
         ("ZOOM_OAUTH_BASE", sim.base_url()),
         ("ZOOM_API_BASE", sim.api_base()),
-        ("ZOOM_SDK_URL", sim.sdk_script_url()),
+        ("ZOOM_SDK_URL", format!("{}/_sim/sdk", sim.base_url())),
     ];
     if !obf {
         // The meeting lives in the app owner's account: no on-behalf-of token needed.

@@ -113,8 +113,28 @@ pub struct ZoomSettings {
     pub webhook_secret: Option<String>,
     pub oauth_base: String,
     pub api_base: String,
-    /// Where the course player loads the Web Meeting SDK from.
+    /// Base of the Web Meeting SDK's CDN layout (`{base}/{version}/lib/vendor/*.min.js`,
+    /// `{base}/zoom-meeting-embedded-{version}.min.js`); Zoom's CDN or a local mirror.
     pub sdk_url: String,
+    /// The SDK version the player loads (one value: the scripts' paths follow from it).
+    pub sdk_version: String,
+    /// Zoom's web domain for the SDK (`init({webEndpoint})`), e.g. `www.zoomgov.com`;
+    /// unset means the SDK's own default (`zoom.us`).
+    pub sdk_web_endpoint: Option<String>,
+}
+
+impl ZoomSettings {
+    /// The scripts the component view needs, in load order: Zoom's bundle expects React,
+    /// ReactDOM, Redux, Redux-Thunk and lodash as globals (as Zoom's CDN sample loads them).
+    pub fn sdk_scripts(&self) -> Vec<String> {
+        let (base, v) = (&self.sdk_url, &self.sdk_version);
+        let mut s: Vec<String> = ["react", "react-dom", "redux", "redux-thunk", "lodash"]
+            .iter()
+            .map(|lib| format!("{base}/{v}/lib/vendor/{lib}.min.js"))
+            .collect();
+        s.push(format!("{base}/zoom-meeting-embedded-{v}.min.js"));
+        s
+    }
 }
 
 impl std::fmt::Debug for ZoomSettings {
@@ -129,8 +149,10 @@ impl std::fmt::Debug for ZoomSettings {
 
 pub const DEFAULT_ZOOM_OAUTH_BASE: &str = "https://zoom.us";
 pub const DEFAULT_ZOOM_API_BASE: &str = "https://api.zoom.us/v2";
-pub const DEFAULT_ZOOM_SDK_URL: &str =
-    "https://source.zoom.us/3.13.2/zoom-meeting-embedded-3.13.2.min.js";
+pub const DEFAULT_ZOOM_SDK_URL: &str = "https://source.zoom.us";
+/// The current Web Meeting SDK (obfToken needs 5.x or later; Zoom recommends 5.1.4+ for
+/// WebRTC video). See docs/zoom-web-sdk.md.
+pub const DEFAULT_ZOOM_SDK_VERSION: &str = "6.2.0";
 
 /// Where configuration values come from; the environment in production, a map in tests.
 pub trait Source {
@@ -287,6 +309,33 @@ fn zoom_settings(src: &dyn Source) -> Result<Option<ZoomSettings>, ConfigError> 
     let oauth_base = url_var("ZOOM_OAUTH_BASE", DEFAULT_ZOOM_OAUTH_BASE)?;
     let api_base = url_var("ZOOM_API_BASE", DEFAULT_ZOOM_API_BASE)?;
     let sdk_url = url_var("ZOOM_SDK_URL", DEFAULT_ZOOM_SDK_URL)?;
+    if sdk_url.ends_with(".js") {
+        return Err(ConfigError::Invalid {
+            var: "ZOOM_SDK_URL",
+            reason: format!(
+                "{sdk_url:?} names a script; give the CDN base (e.g. https://source.zoom.us) and the version in ZOOM_SDK_VERSION"
+            ),
+        });
+    }
+    let sdk_version = src
+        .get("ZOOM_SDK_VERSION")
+        .unwrap_or_else(|| DEFAULT_ZOOM_SDK_VERSION.to_string());
+    if !valid_sdk_version(&sdk_version) {
+        return Err(ConfigError::Invalid {
+            var: "ZOOM_SDK_VERSION",
+            reason: format!("{sdk_version:?} is not a version like 6.2.0"),
+        });
+    }
+    let sdk_web_endpoint = match src.get("ZOOM_SDK_WEB_ENDPOINT") {
+        None => None,
+        Some(h) if valid_web_endpoint(&h) => Some(h),
+        Some(h) => {
+            return Err(ConfigError::Invalid {
+                var: "ZOOM_SDK_WEB_ENDPOINT",
+                reason: format!("{h:?} is not a host name (with an optional :port)"),
+            });
+        }
+    };
     let (Some(client_id), Some(client_secret)) =
         (src.get("ZOOM_CLIENT_ID"), src.get("ZOOM_CLIENT_SECRET"))
     else {
@@ -299,7 +348,25 @@ fn zoom_settings(src: &dyn Source) -> Result<Option<ZoomSettings>, ConfigError> 
         oauth_base,
         api_base,
         sdk_url,
+        sdk_version,
+        sdk_web_endpoint,
     }))
+}
+
+fn valid_sdk_version(v: &str) -> bool {
+    let parts: Vec<&str> = v.split('.').collect();
+    parts.len() == 3
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.len() <= 4 && p.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// `webEndpoint` is a bare host (the SDK adds the scheme), optionally with a port.
+fn valid_web_endpoint(h: &str) -> bool {
+    !h.is_empty()
+        && h.len() <= 253
+        && h.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':'))
 }
 
 /// Generates a fresh key in the format `LECTERN_SECRET_KEY` expects.
@@ -399,5 +466,53 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(err.starts_with("ZOOM_OAUTH_BASE"), "{err}");
+    }
+
+    #[test]
+    fn sdk_is_a_cdn_base_and_one_version() {
+        let key = generate_secret_key();
+        let base = [
+            ("LECTERN_SECRET_KEY", key.as_str()),
+            ("ZOOM_CLIENT_ID", "abc"),
+            ("ZOOM_CLIENT_SECRET", "shh"),
+        ];
+        let z = Config::from_source(&with(&base)).unwrap().zoom.unwrap();
+        assert_eq!(z.sdk_version, DEFAULT_ZOOM_SDK_VERSION);
+        assert_eq!(z.sdk_web_endpoint, None);
+        let scripts = z.sdk_scripts();
+        assert_eq!(
+            scripts.first().unwrap(),
+            "https://source.zoom.us/6.2.0/lib/vendor/react.min.js"
+        );
+        assert_eq!(
+            scripts.last().unwrap(),
+            "https://source.zoom.us/zoom-meeting-embedded-6.2.0.min.js"
+        );
+        assert!(scripts.iter().any(|s| s.ends_with("/react-dom.min.js")));
+        for (var, bad) in [
+            (
+                "ZOOM_SDK_URL",
+                "https://source.zoom.us/3.13.2/zoom-meeting-embedded-3.13.2.min.js",
+            ),
+            ("ZOOM_SDK_VERSION", "latest"),
+            ("ZOOM_SDK_VERSION", "6.2"),
+            ("ZOOM_SDK_WEB_ENDPOINT", "https://zoom.us/"),
+        ] {
+            let mut m = with(&base);
+            m.insert(var, bad.to_string());
+            let err = Config::from_source(&m).unwrap_err().to_string();
+            assert!(err.starts_with(var), "{var}={bad}: {err}");
+        }
+        let mut m = with(&base);
+        m.insert("ZOOM_SDK_WEB_ENDPOINT", "www.zoomgov.com".into());
+        m.insert("ZOOM_SDK_VERSION", "5.1.4".into());
+        let z = Config::from_source(&m).unwrap().zoom.unwrap();
+        assert_eq!(z.sdk_web_endpoint.as_deref(), Some("www.zoomgov.com"));
+        assert!(
+            z.sdk_scripts()
+                .last()
+                .unwrap()
+                .ends_with("/zoom-meeting-embedded-5.1.4.min.js")
+        );
     }
 }

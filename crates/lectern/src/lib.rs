@@ -14,6 +14,7 @@ pub mod i18n;
 pub mod jobs;
 pub mod live;
 pub mod ops;
+pub mod push;
 pub mod schools;
 pub mod server;
 pub mod telemetry;

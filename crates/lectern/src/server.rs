@@ -39,6 +39,7 @@ pub async fn start(
     let mut tasks = Vec::new();
     let app = router(state.clone());
     let mut http_rx = rx.clone();
+    let hub = state.db.changes.clone();
     tasks.push(tokio::spawn(async move {
         let serve = axum::serve(
             listener,
@@ -46,6 +47,7 @@ pub async fn start(
         )
         .with_graceful_shutdown(async move {
             let _ = http_rx.wait_for(|stop| *stop).await;
+            hub.close();
         });
         if let Err(e) = serve.await {
             tracing::error!(error = %e, "HTTP server failed");

@@ -1,4 +1,4 @@
-// Lectern's small amount of JavaScript: time-zone detection and countdowns.
+// Lectern's small amount of JavaScript: time-zone detection, confirmations and countdowns.
 (function () {
   "use strict";
   var tz = "";
@@ -27,15 +27,17 @@
         var o = document.createElement("option"); o.value = z; list.appendChild(o);
       });
     });
-    var countdowns = document.querySelectorAll("[data-countdown]");
-    if (countdowns.length) { tick(); setInterval(tick, 1000); }
+    // Countdowns only count: they never reload the page. Live pages swap their content
+    // (live.js), so every tick looks for the countdowns that are there now.
+    tick(); setInterval(tick, 1000);
     function tick() {
-      countdowns.forEach(function (el) {
+      document.querySelectorAll("[data-countdown]").forEach(function (el) {
         var target = Date.parse(el.getAttribute("data-countdown"));
+        if (isNaN(target)) { return; }
         var left = Math.max(0, Math.floor((target - Date.now()) / 1000));
         var d = Math.floor(left / 86400), h = Math.floor(left % 86400 / 3600), m = Math.floor(left % 3600 / 60), s = left % 60;
-        el.textContent = (d ? d + "d " : "") + pad(h) + ":" + pad(m) + ":" + pad(s);
-        if (left === 0 && el.hasAttribute("data-reload-at-zero") && !el.dataset.reloaded) { el.dataset.reloaded = "1"; location.reload(); }
+        var text = (d ? d + "d " : "") + pad(h) + ":" + pad(m) + ":" + pad(s);
+        if (el.textContent !== text) { el.textContent = text; }
       });
     }
     function pad(n) { return n < 10 ? "0" + n : "" + n; }

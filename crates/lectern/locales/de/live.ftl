@@ -22,7 +22,11 @@ live-recording-download = Herunterladen
 live-recording-download-failed = Die Aufzeichnung kann gerade nicht heruntergeladen werden: { $reason }
 live-recording-download-later = Bitte versuchen Sie es später noch einmal; wenn es weiterhin nicht klappt, wenden Sie sich an Ihre Lehrkraft.
 live-recording-file = Aufzeichnung ({ $kind })
-live-my-attendance = Sie waren { $minutes } Minuten anwesend ({ $from } – { $to }).
+live-my-attendance =
+    Sie waren { $minutes ->
+        [one] { $minutes } Minute
+       *[other] { $minutes } Minuten
+    } anwesend ({ $from } – { $to }).
 live-my-attendance-none = Sie haben an dieser Sitzung nicht teilgenommen.
 live-attendance-link = Anwesenheit
 live-attendance-title = Anwesenheit
@@ -37,6 +41,7 @@ live-never-came = Nie erschienen
 live-unmatched-title = Nicht zugeordnete Teilnehmende
 live-unmatched-help = Diese Personen sind außerhalb der Kursansicht beigetreten und konnten nicht über ihre E-Mail-Adresse zugeordnet werden. Weisen Sie sie jeweils einer lernenden Person zu.
 live-assign = Zuweisen
+live-assign-label = Lernende Person, der { $name } zugeordnet wird
 live-assign-invalid = Wählen Sie eine Person, die in diesen Kurs eingeschrieben ist.
 
 ## Fehler beim Starten (Zoom-Antworten, mit Lösungsweg)
@@ -48,8 +53,37 @@ live-error-not-enabled = Zoom meldet „Not enabled for your account“: Aktivie
 live-error-no-permission = Zoom hat abgelehnt: Der Host hat dafür keine Berechtigung. Prüfen Sie die Rolle und den Tarif des Hosts in Zoom.
 live-error-daily-limit = Das tägliche Zoom-Limit für das Erstellen von Meetings ist für diesen Host erreicht. Es wird am { $when } zurückgesetzt; bis dahin wird kein weiterer Versuch unternommen.
 live-error-try-again = Zoom hat nicht rechtzeitig geantwortet. Es wurde nichts erstellt – bitte versuchen Sie es noch einmal.
+live-error-zoom-server = Bei Zoom ist ein Fehler aufgetreten (HTTP { $status }). Bitte versuchen Sie es in einigen Minuten noch einmal.
+live-error-unreachable = Lectern konnte Zoom nicht erreichen. Bitte versuchen Sie es in einigen Minuten noch einmal.
+live-error-busy = Zoom erhält gerade zu viele Anfragen. Bitte versuchen Sie es gleich noch einmal.
+live-error-heading-meeting = Zoom-Meeting konnte nicht erstellt werden
+live-error-heading-webinar = Zoom-Webinar konnte nicht erstellt werden
+live-error-with-heading = { $heading }: { $message }
 live-error-host-not-in-account = { $email } ist kein Benutzer des Zoom-Kontos der Schule, daher kann das Meeting nicht für diese Person erstellt werden.
 live-error-meeting-deleted = Das Meeting wurde in Zoom gelöscht. „Meeting starten“ erstellt ein neues.
 live-error-interrupted = Das Starten des Meetings wurde unterbrochen, und in Zoom wurde kein Meeting gefunden. Klicken Sie erneut auf „Meeting starten“.
 live-error-refused = Zoom hat das Erstellen des Meetings abgelehnt: { $reason }
 live-error-not-now = Diese Sitzung kann jetzt nicht gestartet werden (das Startfenster hat noch nicht begonnen oder die Sitzung ist vorbei).
+
+## Die Live-Anzeige der Lektion: ein Zustand, eine Meldung (live/display.rs)
+live-panel-heading = Live-Sitzung
+live-join-appears = „Meeting beitreten“ erscheint hier, sobald die Lehrkraft die Sitzung startet.
+live-msg-opening-soon = Die Sitzung beginnt um { $when }. Die Lehrkraft kann sie jetzt öffnen; „Meeting beitreten“ erscheint hier von selbst.
+live-msg-opening-soon-host = Sie können die Sitzung jetzt starten. Ihre Lernenden sehen „Meeting beitreten“, sobald Sie das tun.
+live-msg-starting-now = Die Sitzung sollte um { $when } beginnen, und die Lehrkraft hat sie noch nicht gestartet. Lassen Sie diese Seite offen: „Meeting beitreten“ erscheint hier von selbst.
+live-msg-starting-now-host = Die Sitzung sollte um { $when } beginnen. Ihre Lernenden warten darauf, dass Sie sie starten.
+live-did-not-take-place = Diese Sitzung hat nicht stattgefunden.
+live-msg-joined = Sie sind in der Sitzung.
+live-msg-left = Sie haben die Sitzung verlassen. Solange sie läuft, können Sie wieder beitreten.
+live-leave = Verlassen
+live-rejoin = Wieder beitreten
+live-joining = Das Meeting wird geöffnet…
+live-waiting-for-host = Die Lehrkraft ist dem Meeting noch nicht beigetreten. Sie werden eingelassen, sobald sie da ist.
+live-phone-hint = Auf dem Telefon funktioniert die Zoom-App am besten.
+live-badge-upcoming = Beginnt in
+live-badge-opening-soon = Beginnt gleich
+live-badge-starting-now = Sollte begonnen haben
+live-badge-live = Läuft gerade
+live-badge-ended = Beendet
+live-badge-cancelled = Abgesagt
+live-badge-did-not-take-place = Hat nicht stattgefunden

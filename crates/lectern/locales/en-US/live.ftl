@@ -20,7 +20,11 @@ live-recording-download = Download
 live-recording-download-failed = The recording can’t be downloaded right now: { $reason }
 live-recording-download-later = Please try again later; if it keeps failing, tell your instructor.
 live-recording-file = Recording ({ $kind })
-live-my-attendance = You attended for { $minutes } minutes ({ $from } – { $to }).
+live-my-attendance =
+    You attended for { $minutes ->
+        [one] { $minutes } minute
+       *[other] { $minutes } minutes
+    } ({ $from } – { $to }).
 live-my-attendance-none = You did not attend this session.
 live-attendance-link = Attendance
 live-attendance-title = Attendance
@@ -35,6 +39,7 @@ live-never-came = Never came
 live-unmatched-title = Unmatched participants
 live-unmatched-help = These people joined outside the course player and could not be matched by e-mail. Assign them to a learner.
 live-assign = Assign
+live-assign-label = Learner to assign { $name } to
 live-assign-invalid = Choose a learner enrolled in this course.
 
 ## Start errors (Zoom's answers, with the way out)
@@ -46,8 +51,37 @@ live-error-not-enabled = Not enabled for your account: enable this feature (meet
 live-error-no-permission = Zoom refused: the host has no permission for this. Check the host's role and plan in Zoom.
 live-error-daily-limit = Zoom's daily limit for creating meetings is reached for this host. It resets at { $when }; no further attempt is made before then.
 live-error-try-again = Zoom did not answer in time. Nothing was created — please try again.
+live-error-zoom-server = Zoom had a problem on its side (HTTP { $status }). Please try again in a few minutes.
+live-error-unreachable = Lectern could not reach Zoom. Please try again in a few minutes.
+live-error-busy = Zoom is receiving too many requests right now. Please try again in a moment.
+live-error-heading-meeting = Failed to create Zoom meeting
+live-error-heading-webinar = Failed to create Zoom webinar
+live-error-with-heading = { $heading }: { $message }
 live-error-host-not-in-account = { $email } is not a user of the school's Zoom account, so the meeting can't be created for them.
 live-error-meeting-deleted = The meeting was deleted in Zoom. Start Meeting creates a new one.
 live-error-interrupted = Starting the meeting was interrupted and no meeting was found in Zoom. Press Start Meeting again.
 live-error-refused = Zoom refused to create the meeting: { $reason }
 live-error-not-now = This session can't be started now (it is not yet within the start window, or it is over).
+
+## The player's live panel: one state, one message (live/display.rs)
+live-panel-heading = Live session
+live-join-appears = Join Meeting appears here as soon as the instructor starts the session.
+live-msg-opening-soon = The session starts at { $when }. The instructor can open it now; Join Meeting will appear here by itself.
+live-msg-opening-soon-host = You can start the session now. Your students see Join Meeting as soon as you do.
+live-msg-starting-now = The session was due to start at { $when } and the instructor hasn't started it yet. Keep this page open: Join Meeting will appear here by itself.
+live-msg-starting-now-host = The session was due to start at { $when }. Your students are waiting for you to start it.
+live-did-not-take-place = This session did not take place.
+live-msg-joined = You're in the session.
+live-msg-left = You left the session. You can rejoin while it is live.
+live-leave = Leave
+live-rejoin = Rejoin
+live-joining = Opening the meeting…
+live-waiting-for-host = The instructor hasn't joined the meeting yet. You'll be let in as soon as they do.
+live-phone-hint = On a phone, the Zoom app works best.
+live-badge-upcoming = Starts in
+live-badge-opening-soon = Starting soon
+live-badge-starting-now = Due to start
+live-badge-live = Live now
+live-badge-ended = Ended
+live-badge-cancelled = Cancelled
+live-badge-did-not-take-place = Did not take place

@@ -212,8 +212,9 @@ pub async fn follow_changes(
             Ok((listener, pid, schema)) => {
                 failures_logged = 0;
                 let since = tokio::time::Instant::now();
-                let ended = listen(&cache, listener, pid, &schema, &mut shutdown).await;
+                let ended = listen(&cache, &db, listener, pid, &schema, &mut shutdown).await;
                 cache.set_live(false);
+                db.changes.set_relayed(false);
                 match ended {
                     Ended::Shutdown => break,
                     Ended::Lost(why) => {
@@ -242,6 +243,7 @@ pub async fn follow_changes(
         backoff = (backoff * 2).min(Duration::from_secs(5));
     }
     cache.set_live(false);
+    db.changes.set_relayed(false);
     heartbeat.abort();
 }
 
@@ -255,6 +257,7 @@ enum Ended {
 /// heard, which proves they reach us; what changed before is forgotten by going live.
 async fn listen(
     cache: &SessionCache,
+    db: &Db,
     mut listener: sqlx::postgres::PgListener,
     pid: i32,
     schema: &str,
@@ -268,8 +271,12 @@ async fn listen(
             next = tokio::time::timeout(SILENCE, listener.try_recv()) => next,
         };
         match next {
+            Ok(Ok(Some(n))) if n.channel() == crate::push::CHANNEL => {
+                db.changes.apply(schema, n.payload())
+            }
             Ok(Ok(Some(_))) if !live => {
                 cache.reset(true, Some(pid));
+                db.changes.set_relayed(true);
                 live = true;
                 tracing::debug!(pid, "session cache live");
             }
@@ -311,7 +318,8 @@ async fn subscribe(url: &str, db: &Db) -> sqlx::Result<(sqlx::postgres::PgListen
     // A lost connection is reported at once (`Ok(None)`) instead of being re-established
     // silently, so that the cache is off for the whole gap.
     listener.eager_reconnect(false);
-    listener.listen(CHANNEL).await?;
+    // The same connection carries the live-lesson changes for open pages (crate::push).
+    listener.listen_all([CHANNEL, crate::push::CHANNEL]).await?;
     let (pid, schema): (i32, String) =
         sqlx::query_as("SELECT pg_backend_pid(), current_schema()::text")
             .fetch_one(&mut listener)

@@ -715,7 +715,17 @@ pub async fn update_lesson(
     .await?;
     // A changed time moves the reminders and notifies the enrolled students.
     crate::live::reminders::on_lesson_written(&mut tx, id, previous).await?;
-    tx.commit().await
+    tx.commit().await?;
+    if r.kind.is_scheduled() {
+        // Open players and outlines show the new time (and a reopened session) at once.
+        db.lesson_changed(crate::push::LessonChange {
+            school_id,
+            course_id,
+            lesson_id: id,
+        })
+        .await;
+    }
+    Ok(())
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -15,6 +15,7 @@ use super::{Course, Instructor, Lesson, LessonKind, markdown};
 use crate::accounts::User;
 use crate::app::AppState;
 use crate::db::{Db, now_ms};
+use crate::i18n::Arg;
 use crate::web::{AppError, AppResult, Ctx, Form, render};
 
 pub fn routes() -> Router<AppState> {
@@ -47,7 +48,6 @@ pub struct OutlineItem {
     pub starts_iso: String,
     /// The start in the viewer's time zone; empty for unscheduled lessons.
     pub when: String,
-    pub upcoming: bool,
 }
 
 fn outline(
@@ -57,7 +57,6 @@ fn outline(
     done: &HashSet<i64>,
     current: Option<i64>,
 ) -> Vec<OutlineItem> {
-    let now = now_ms();
     lessons
         .iter()
         .map(|l| {
@@ -73,7 +72,6 @@ fn outline(
                 starts_at,
                 starts_iso: starts_at.map(crate::web::time::iso_utc).unwrap_or_default(),
                 when: starts_at.map(|s| ctx.local_time(&s)).unwrap_or_default(),
-                upcoming: starts_at.is_some_and(|s| s > now),
             }
         })
         .collect()
@@ -121,6 +119,8 @@ struct CoursePage {
     completed: bool,
     progress: Progress,
     continue_url: String,
+    /// Some lesson is scheduled: the page follows live changes (static/live.js).
+    live_outline: bool,
 }
 
 async fn course_page(
@@ -145,9 +145,11 @@ async fn course_page(
         .or(lessons.first())
         .map(|l| format!("/courses/{}/lessons/{}", course.slug, l.id))
         .unwrap_or_default();
+    let outline = outline(&ctx, &course, &lessons, &done, None);
     let page = CoursePage {
         description_html: markdown::render(&course.description),
-        outline: outline(&ctx, &course, &lessons, &done, None),
+        live_outline: outline.iter().any(|i| i.starts_at.is_some()),
+        outline,
         instructors,
         enrolled: enrollment.is_some(),
         completed: enrollment.is_some_and(|e| e.completed_at.is_some()),
@@ -191,6 +193,7 @@ struct LessonPage {
     grade_text: String,
     attempts_text: String,
     live: Option<crate::live::panel::Panel>,
+    live_outline: bool,
 }
 
 /// Everything the player needs, after the access check: signed in, and enrolled or
@@ -253,9 +256,11 @@ async fn load_player(
     } else {
         None
     };
+    let outline = outline(&ctx, &course, &lessons, &done, Some(id));
     let page = LessonPage {
         live,
-        outline: outline(&ctx, &course, &lessons, &done, Some(id)),
+        live_outline: outline.iter().any(|i| i.starts_at.is_some()),
+        outline,
         progress: progress::compute(&lessons, &done),
         completed: done.contains(&id),
         view: LessonView::new(lessons[index].clone(), now_ms()),
@@ -289,10 +294,7 @@ fn attempts_text(ctx: &Ctx, a: &AttemptSummary) -> String {
     match a.best {
         Some(best) if a.attempts > 0 => ctx.tr.ta(
             "quiz-attempts",
-            &[
-                ("count", a.attempts.to_string()),
-                ("best", best.to_string()),
-            ],
+            &[("count", Arg::from(a.attempts)), ("best", Arg::from(best))],
         ),
         _ => String::new(),
     }
@@ -375,9 +377,9 @@ async fn submit_quiz(
                     "quiz-failed"
                 },
                 &[
-                    ("score", grade.score.to_string()),
-                    ("correct", grade.correct.to_string()),
-                    ("total", grade.total.to_string()),
+                    ("score", Arg::from(grade.score)),
+                    ("correct", Arg::from(grade.correct)),
+                    ("total", Arg::from(grade.total)),
                 ],
             );
             page.grade = Some(grade);

@@ -26,6 +26,8 @@ pub enum Backend {
 pub struct Db {
     pub pool: AnyPool,
     pub backend: Backend,
+    /// Where open pages hear of changes (see [`crate::push`]).
+    pub changes: std::sync::Arc<crate::push::Hub>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -91,7 +93,33 @@ impl Db {
                     .await?
             }
         };
-        Ok(Db { pool, backend })
+        Ok(Db {
+            pool,
+            backend,
+            changes: Default::default(),
+        })
+    }
+
+    /// Tells open pages that lesson `c.lesson_id` changed (its live session started,
+    /// ended, was cancelled or moved). Call it after the change is committed. A failure
+    /// to notify is logged, not returned: the change itself stands, and pages also poll.
+    pub async fn lesson_changed(&self, c: crate::push::LessonChange) {
+        if self.backend == Backend::Postgres {
+            let sent = sqlx::query("SELECT pg_notify($1, current_schema()::text || ':' || $2)")
+                .bind(crate::push::CHANNEL)
+                .bind(crate::push::payload(c))
+                .execute(&self.pool)
+                .await;
+            if let Err(e) = &sent {
+                tracing::warn!(error = %e, lesson = c.lesson_id, "could not notify the change");
+            }
+            // Our own notification comes back through our subscription; without one,
+            // this instance's pages hear it directly.
+            if sent.is_ok() && self.changes.is_relayed() {
+                return;
+            }
+        }
+        self.changes.deliver(c);
     }
 
     /// Applies pending migrations of this backend. Safe to call from several instances at

@@ -2,7 +2,7 @@
 //! row as a catalogue key plus arguments, rendered in the viewer's language; never a 500.
 
 use serde::{Deserialize, Serialize};
-use zoom::{ErrorKind, ZoomError};
+use zoom::{ErrorKind, Origin, ZoomError};
 
 use crate::zoom_connection::hosts::HostError;
 use crate::zoom_connection::tokens::AccessError;
@@ -23,8 +23,14 @@ pub enum LiveError {
     NoPermission,
     /// The host's (or account's) daily create limit; resets at this instant (ms).
     DailyLimit(i64),
-    /// 5xx, timeouts, per-second 429: nothing was created; try again.
+    /// Zoom did not answer in time (or we could not tell what happened): try again.
     TryAgain,
+    /// Zoom answered with this 5xx status: its problem, not the school's; try again later.
+    ZoomServerError(u16),
+    /// Zoom could not be reached at all (connection refused or broken).
+    Unreachable,
+    /// Zoom's per-second rate limit: try again in a moment.
+    Busy,
     /// The instructor's e-mail is not a user of the school's Zoom account.
     HostNotInAccount(String),
     /// The meeting was deleted in Zoom; Start creates a new one.
@@ -49,6 +55,9 @@ impl LiveError {
             LiveError::NoPermission => "live-error-no-permission",
             LiveError::DailyLimit(_) => "live-error-daily-limit",
             LiveError::TryAgain => "live-error-try-again",
+            LiveError::ZoomServerError(_) => "live-error-zoom-server",
+            LiveError::Unreachable => "live-error-unreachable",
+            LiveError::Busy => "live-error-busy",
             LiveError::HostNotInAccount(_) => "live-error-host-not-in-account",
             LiveError::MeetingDeleted => "live-error-meeting-deleted",
             LiveError::Interrupted => "live-error-interrupted",
@@ -73,7 +82,35 @@ impl LiveError {
             }
             LiveError::HostNotInAccount(email) => tr.t1(self.key(), "email", email),
             LiveError::Refused(m) => tr.t1(self.key(), "reason", m),
+            LiveError::ZoomServerError(status) => tr.t1(self.key(), "status", *status),
             _ => tr.t(self.key()),
+        }
+    }
+
+    /// The title of a failed Start (the brief's "Failed to create Zoom meeting/webinar"),
+    /// or `None` for errors that are not a failed create (too early, meeting deleted).
+    pub fn heading(&self, tr: &crate::i18n::Tr, webinar: bool) -> Option<String> {
+        match self {
+            LiveError::NotNow | LiveError::MeetingDeleted => None,
+            _ if webinar => Some(tr.t("live-error-heading-webinar")),
+            _ => Some(tr.t("live-error-heading-meeting")),
+        }
+    }
+
+    /// The heading and the message in one line, for places that show a single text.
+    pub fn with_heading(
+        &self,
+        tr: &crate::i18n::Tr,
+        tz: &jiff::tz::TimeZone,
+        webinar: bool,
+    ) -> String {
+        let message = self.message(tr, tz);
+        match self.heading(tr, webinar) {
+            Some(h) => tr.ta(
+                "live-error-with-heading",
+                &[("heading", h), ("message", message)],
+            ),
+            None => message,
         }
     }
 
@@ -115,10 +152,18 @@ impl From<&ZoomError> for LiveError {
                 }
             }
             ErrorKind::RateLimited { scope, retry_at } => match scope {
-                zoom::RateLimitScope::PerSecond => LiveError::TryAgain,
+                zoom::RateLimitScope::PerSecond => LiveError::Busy,
                 _ => LiveError::DailyLimit(retry_at.as_millisecond()),
             },
-            ErrorKind::Transient => LiveError::TryAgain,
+            // Say what happened: a time-out, a refused connection and Zoom's own 5xx ask for
+            // the same retry, but only the time-out is "did not answer in time".
+            ErrorKind::Transient => match (e.origin(), e.status()) {
+                (Origin::Connect | Origin::Transport, _) => LiveError::Unreachable,
+                (Origin::Api | Origin::TokenEndpoint, Some(status)) if status >= 500 => {
+                    LiveError::ZoomServerError(status)
+                }
+                _ => LiveError::TryAgain,
+            },
             _ => {
                 let m = e.message();
                 if m.to_lowercase().contains("not enabled") {

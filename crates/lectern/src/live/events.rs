@@ -56,6 +56,7 @@ async fn started(state: &AppState, m: &MeetingObject, ts: i64) -> anyhow::Result
         .bind(s.id)
         .execute(&state.db.pool)
         .await?;
+        state.db.lesson_changed(s.change()).await;
     }
     Ok(())
 }
@@ -160,6 +161,8 @@ async fn recording(
         }
         super::jobs::after_recording(&mut tx, &s).await?;
         tx.commit().await?;
+        // The recording appears on the players of the ended session.
+        state.db.lesson_changed(s.change()).await;
     }
     Ok(())
 }

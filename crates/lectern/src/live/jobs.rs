@@ -188,6 +188,7 @@ pub async fn end_session(state: &AppState, session: &Session, at: i64) -> anyhow
     }
     tx.commit().await?;
     if n == 1 {
+        state.db.lesson_changed(session.change()).await;
         tracing::info!(session = session.id, "live session ended");
     }
     Ok(n == 1)
@@ -272,6 +273,9 @@ async fn expire_unstarted(
         .bind(end)
         .execute(&state.db.pool)
         .await?;
+        if let Some(s) = super::by_lesson(&state.db, school_id, lesson_id).await? {
+            state.db.lesson_changed(s.change()).await;
+        }
         return Ok(());
     };
     match s.state() {
@@ -287,6 +291,7 @@ async fn expire_unstarted(
             .await?
             .rows_affected();
             if n == 1 {
+                state.db.lesson_changed(s.change()).await;
                 tracing::info!(session = s.id, "live session ended without being started");
             }
             Ok(())

@@ -14,6 +14,7 @@
 //! `live` calls `zoom_connection` for API access; `zoom_connection` never calls `live`.
 
 pub mod attendance;
+pub mod display;
 pub mod download;
 pub mod errors;
 pub mod events;
@@ -25,6 +26,7 @@ pub mod panel;
 pub mod reminders;
 pub mod routes;
 pub mod start;
+pub mod watch;
 
 use sqlx::AnyConnection;
 
@@ -89,11 +91,12 @@ pub struct Session {
     pub last_error: Option<String>,
     pub last_error_args: Option<String>,
     pub last_error_at: Option<i64>,
+    pub expired_at: Option<i64>,
 }
 
 pub const COLUMNS: &str = "id, school_id, course_id, lesson_id, is_webinar, state, attempt, starting_since, host_user_id, \
     connection_id, zoom_host_id, zoom_account_id, meeting_id, meeting_uuid, join_url_sealed, passcode_sealed, host_present, \
-    linked_at, started_at, ended_at, zoom_deleted_at, cleaned_up_at, last_error, last_error_args, last_error_at";
+    linked_at, started_at, ended_at, zoom_deleted_at, cleaned_up_at, last_error, last_error_args, last_error_at, expired_at";
 
 impl Session {
     pub fn state(&self) -> State {
@@ -104,6 +107,14 @@ impl Session {
     }
     pub fn host_present(&self) -> bool {
         flag(self.host_present)
+    }
+    /// Which lesson open pages should look at again after this session changed.
+    pub fn change(&self) -> crate::push::LessonChange {
+        crate::push::LessonChange {
+            school_id: self.school_id,
+            course_id: self.course_id,
+            lesson_id: self.lesson_id,
+        }
     }
     /// The participants' join link (sealed at rest, bound to this row).
     pub fn join_url(&self, key: &SecretKey) -> Option<String> {
@@ -120,6 +131,59 @@ impl Session {
             &aad(self.id, "passcode"),
         )
     }
+}
+
+/// What [`display::display`] needs of a lesson and its session (none yet: scheduled).
+pub fn facts(lesson: &Lesson, session: Option<&Session>) -> Option<display::Facts> {
+    let starts_at = lesson.starts_at?;
+    Some(display::Facts {
+        state: session.map_or(State::Scheduled, Session::state),
+        expired: session.is_some_and(|s| s.expired_at.is_some()),
+        starts_at,
+        ends_at: end_at(starts_at, lesson.duration_min),
+    })
+}
+
+pub fn windows(config: &crate::config::Config) -> display::Windows {
+    display::Windows {
+        start_lead_ms: config.live.start_lead_ms,
+        end_grace_ms: config.live.end_grace_ms,
+    }
+}
+
+/// The facts of every scheduled lesson of a course, in one query (the outline's badges).
+pub async fn course_facts(
+    db: &Db,
+    school_id: i64,
+    course_id: i64,
+) -> sqlx::Result<Vec<(i64, display::Facts)>> {
+    // (lesson, starts_at, duration_min, session state, expired_at)
+    type Row = (i64, i64, Option<i64>, Option<String>, Option<i64>);
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT l.id, l.starts_at, l.duration_min, s.state, s.expired_at
+         FROM lessons l LEFT JOIN live_sessions s ON s.lesson_id = l.id AND s.school_id = l.school_id
+         WHERE l.school_id = $1 AND l.course_id = $2 AND l.kind IN ('live_session', 'webinar')
+           AND l.starts_at IS NOT NULL
+         ORDER BY l.position",
+    )
+    .bind(school_id)
+    .bind(course_id)
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, starts_at, duration, state, expired_at)| {
+            (
+                id,
+                display::Facts {
+                    state: state.as_deref().map_or(State::Scheduled, State::parse),
+                    expired: expired_at.is_some(),
+                    starts_at,
+                    ends_at: end_at(starts_at, duration),
+                },
+            )
+        })
+        .collect())
 }
 
 pub fn aad(session_id: i64, which: &str) -> String {
@@ -177,6 +241,14 @@ pub async fn by_lesson(db: &Db, school_id: i64, lesson_id: i64) -> sqlx::Result<
     .bind(lesson_id)
     .fetch_optional(&db.pool)
     .await
+}
+
+/// Tells open pages that session `id` changed (after the change was committed).
+pub async fn changed(db: &Db, id: i64) -> sqlx::Result<()> {
+    if let Some(s) = by_id(db, id).await? {
+        db.lesson_changed(s.change()).await;
+    }
+    Ok(())
 }
 
 pub async fn by_id(db: &Db, id: i64) -> sqlx::Result<Option<Session>> {

@@ -2,6 +2,7 @@
 //! and errors; a student's countdown, Join button, "ended" note, recording and own
 //! attendance; and "Live sessions are unavailable right now" when Zoom is not usable.
 
+use super::display::Display;
 use super::errors::LiveError;
 use super::{State, attendance};
 use crate::app::AppState;
@@ -19,7 +20,9 @@ pub struct RecordingLink {
 
 pub struct Panel {
     pub lesson_id: i64,
-    pub state: &'static str,
+    pub course_slug: String,
+    /// The one state this page shows (see [`super::display`]).
+    pub display: Display,
     pub manager: bool,
     pub enrolled: bool,
     /// Zoom is not configured or the connection is not usable.
@@ -29,11 +32,19 @@ pub struct Panel {
     pub can_cancel: bool,
     pub start_opens_iso: String,
     pub starts_iso: String,
+    /// The start in the viewer's time zone.
+    pub starts_local: String,
+    /// When the clock alone changes the display (the page asks again then); "" if never.
+    pub next_change_iso: String,
     pub error: String,
     pub reconnect_hint: bool,
     pub deleted_in_zoom: bool,
     pub host_present: bool,
-    pub sdk_url: String,
+    /// The Meeting SDK's scripts in load order, as a JSON array (see `ZoomSettings`).
+    pub sdk_scripts: String,
+    pub sdk_web_endpoint: String,
+    /// The viewer's language as one of the SDK's codes.
+    pub sdk_language: &'static str,
     pub recordings: Vec<RecordingLink>,
     /// The student's own attendance ("" when none).
     pub my_attendance: String,
@@ -45,10 +56,18 @@ pub struct Panel {
 
 impl Panel {
     pub fn is(&self, s: &str) -> bool {
-        self.state == s
+        self.display.as_str() == s
     }
-    pub fn waiting(&self) -> bool {
-        matches!(self.state, "scheduled" | "starting")
+    /// Before the session: the host may still cancel, nobody can join yet.
+    pub fn pending(&self) -> bool {
+        matches!(
+            self.display,
+            Display::Upcoming | Display::OpeningSoon | Display::StartingNow
+        )
+    }
+    /// Students of this session see Join (and the meeting) only while it is live.
+    pub fn joinable(&self) -> bool {
+        self.enrolled && !self.manager && self.display == Display::Live && !self.unavailable
     }
 }
 
@@ -81,6 +100,29 @@ async fn zoom_usable(
     )
 }
 
+/// The Web Meeting SDK's code for a page language (`de` → `de-DE`); the SDK ignores
+/// anything not in its list and stays English.
+pub fn sdk_language(lang: &str) -> &'static str {
+    match lang.split(['-', '_']).next().unwrap_or("") {
+        "de" => "de-DE",
+        "es" => "es-ES",
+        "fr" => "fr-FR",
+        "it" => "it-IT",
+        "pt" => "pt-PT",
+        "nl" => "nl-NL",
+        "pl" => "pl-PL",
+        "ja" | "jp" => "jp-JP",
+        "ko" => "ko-KO",
+        "zh" => "zh-CN",
+        "ru" => "ru-RU",
+        "tr" => "tr-TR",
+        "sv" => "sv-SE",
+        "vi" => "vi-VN",
+        "id" => "id-ID",
+        _ => "en-US",
+    }
+}
+
 pub async fn build(
     state: &AppState,
     ctx: &Ctx,
@@ -92,16 +134,17 @@ pub async fn build(
 ) -> anyhow::Result<Panel> {
     let s = super::ensure(&state.db, ctx.school.id, lesson).await?;
     let now = now_ms();
-    let starts_at = lesson.starts_at.unwrap_or(now);
-    let end = super::scheduled_end(lesson).unwrap_or(now);
-    // A session nobody started is over once its time (plus grace) has passed.
-    let mut st = s.state();
-    if matches!(st, State::Scheduled | State::Starting)
-        && now > end + state.config.live.end_grace_ms
-    {
-        st = State::Ended;
-    }
-    let unavailable = !matches!(st, State::Ended | State::Cancelled)
+    let windows = super::windows(&state.config);
+    let facts = super::facts(lesson, Some(&s)).unwrap_or(super::display::Facts {
+        state: s.state(),
+        expired: s.expired_at.is_some(),
+        starts_at: now,
+        ends_at: now,
+    });
+    let display = super::display::display(&facts, &windows, now);
+    let next_change = super::display::next_change(&facts, &windows, now);
+    let st = s.state();
+    let unavailable = !display.is_final()
         && !zoom_usable(
             state,
             ctx.school.id,
@@ -109,7 +152,7 @@ pub async fn build(
             s.connection_id.filter(|_| st == State::Live),
         )
         .await?;
-    let opens = starts_at - state.config.live.start_lead_ms;
+    let opens = facts.starts_at - windows.start_lead_ms;
     let mut error = String::new();
     let mut reconnect_hint = false;
     if manager {
@@ -126,7 +169,7 @@ pub async fn build(
         Vec::new()
     };
     let my_attendance = match (&ctx.user, enrolled) {
-        (Some(u), true) if matches!(st, State::Live | State::Ended) => {
+        (Some(u), true) if matches!(display, Display::Live | Display::Ended) => {
             let mine = attendance::attendees(&state.db, &s)
                 .await?
                 .into_iter()
@@ -150,34 +193,44 @@ pub async fn build(
                         ),
                     ],
                 ),
-                None if st == State::Ended => ctx.t("live-my-attendance-none"),
+                None if display == Display::Ended => ctx.t("live-my-attendance-none"),
                 None => String::new(),
             }
         }
         _ => String::new(),
     };
+    let zoom = state.zoom.as_ref().map(|z| &z.settings);
     Ok(Panel {
         lesson_id: lesson.id,
-        state: st.as_str(),
+        course_slug: course.slug.clone(),
+        display,
         manager,
         enrolled,
         unavailable,
         can_start: manager
             && !unavailable
-            && matches!(st, State::Scheduled | State::Starting | State::Live)
-            && now >= opens,
-        can_cancel: manager && st == State::Scheduled,
+            && matches!(
+                display,
+                Display::OpeningSoon | Display::StartingNow | Display::Live
+            ),
+        can_cancel: manager && st == State::Scheduled && !display.is_final(),
         start_opens_iso: crate::web::time::iso_utc(opens),
-        starts_iso: crate::web::time::iso_utc(starts_at),
+        starts_iso: crate::web::time::iso_utc(facts.starts_at),
+        starts_local: ctx.local_time(&facts.starts_at),
+        next_change_iso: next_change
+            .map(crate::web::time::iso_utc)
+            .unwrap_or_default(),
         error,
         reconnect_hint,
         deleted_in_zoom: s.zoom_deleted_at.is_some() && st == State::Scheduled,
         host_present: s.host_present(),
-        sdk_url: state
-            .zoom
-            .as_ref()
-            .map(|z| z.settings.sdk_url.clone())
+        sdk_scripts: zoom
+            .map(|z| serde_json::to_string(&z.sdk_scripts()).unwrap_or_default())
             .unwrap_or_default(),
+        sdk_web_endpoint: zoom
+            .and_then(|z| z.sdk_web_endpoint.clone())
+            .unwrap_or_default(),
+        sdk_language: sdk_language(&ctx.tr.lang()),
         recordings,
         my_attendance,
         attendance_url: format!("/live/{}/attendance", lesson.id),

@@ -279,6 +279,7 @@ pub async fn cancel(
     )
     .await?;
     tx.commit().await?;
+    db.lesson_changed(session.change()).await;
     Ok(Cancelled::Now)
 }
 

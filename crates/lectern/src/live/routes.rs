@@ -24,6 +24,7 @@ pub fn routes() -> Router<AppState> {
         .route("/live/{lesson}/attendance/assign", post(assign))
         .route("/live/{lesson}/recordings/{file}", get(download_recording))
         .merge(super::feeds::routes())
+        .merge(super::watch::routes())
 }
 
 fn parse_id(s: &str) -> AppResult<i64> {

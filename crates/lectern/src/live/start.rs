@@ -339,7 +339,9 @@ async fn create_as_winner(
                                     wait_for_live(state, session.id, now_ms()).await
                                 }
                             }
-                            None => fail(state, session.id, attempt, LiveError::TryAgain).await,
+                            // Nothing was created after all: say what Zoom did (5xx,
+                            // time-out, no connection).
+                            None => fail(state, session.id, attempt, err).await,
                         },
                         // Can't tell: leave it `starting`; the reconciliation job decides.
                         Err(e) => {
@@ -369,6 +371,7 @@ async fn fail(state: &AppState, id: i64, attempt: i64, err: LiveError) -> anyhow
     .bind(attempt)
     .execute(&state.db.pool)
     .await?;
+    super::changed(&state.db, id).await?;
     tracing::info!(
         session = id,
         attempt,
@@ -418,6 +421,7 @@ pub async fn link(
     }
     tx.commit().await?;
     if changed {
+        state.db.lesson_changed(session.change()).await;
         tracing::info!(
             session = session.id,
             attempt,
@@ -493,6 +497,9 @@ pub async fn mark_deleted_in_zoom(
     .execute(&state.db.pool)
     .await?
     .rows_affected();
+    if n == 1 {
+        super::changed(&state.db, session_id).await?;
+    }
     Ok(n == 1)
 }
 

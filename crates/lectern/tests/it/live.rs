@@ -478,6 +478,64 @@ db_test!(
 );
 
 db_test!(
+    zoom_5xx_says_zoom_had_a_problem_not_that_it_timed_out,
+    builder
+        | b
+        | async move {
+            let t = setup(b).await;
+            t.zoom.sim.inject_fault(Fault {
+                method: Some("POST".into()),
+                path_prefix: "/v2/users/".into(),
+                kind: FaultKind::Status(502),
+                times: Some(1),
+            });
+            let msg = start_error(&t).await;
+            assert!(msg.contains("Zoom had a problem"), "{msg}");
+            assert!(msg.contains("502"), "{msg}");
+            assert!(msg.contains("try again"), "{msg}");
+            assert!(!msg.contains("did not answer in time"), "{msg}");
+            assert!(t.zoom.sim.meetings().is_empty());
+            // The stored reason, under the brief's heading, in both languages.
+            let s = t.session().await;
+            let err =
+                lectern::live::errors::LiveError::from_json(s.last_error_args.as_deref().unwrap())
+                    .unwrap();
+            let utc = jiff::tz::TimeZone::UTC;
+            let en = err.with_heading(&lectern::i18n::Tr::new("en-US"), &utc, false);
+            assert!(
+                en.starts_with("Failed to create Zoom meeting: Zoom had a problem"),
+                "{en}"
+            );
+            let de = err.with_heading(&lectern::i18n::Tr::new("de"), &utc, true);
+            assert!(
+                de.starts_with(
+                    "Zoom-Webinar konnte nicht erstellt werden: Bei Zoom ist ein Fehler"
+                ),
+                "{de}"
+            );
+        }
+);
+
+db_test!(
+    zoom_time_out_says_it_did_not_answer_in_time,
+    builder
+        | b
+        | async move {
+            let t = setup(b).await;
+            t.zoom.sim.inject_fault(Fault {
+                method: Some("POST".into()),
+                path_prefix: "/v2/users/".into(),
+                kind: FaultKind::Timeout,
+                times: Some(1),
+            });
+            let msg = start_error(&t).await;
+            assert!(msg.contains("did not answer in time"), "{msg}");
+            assert!(!msg.contains("had a problem"), "{msg}");
+            assert!(t.zoom.sim.meetings().is_empty());
+        }
+);
+
+db_test!(
     daily_limit_says_when_it_resets_and_is_not_tried,
     builder
         | b
@@ -538,7 +596,18 @@ db_test!(
             let (st, v) = t.join(&student).await;
             assert_eq!((st, v["status"].as_str()), (200, Some("waiting")));
             let page = student.get(&t.lesson_url()).await;
-            assert!(page.texts("#live-waiting")[0].contains("Waiting for the instructor"));
+            // Five minutes before the start (inside the 15-minute lead): "opening soon",
+            // never "waiting for the instructor", which would read as if they were late.
+            assert_eq!(
+                page.attr("#live", "data-display").as_deref(),
+                Some("opening-soon")
+            );
+            assert!(
+                page.texts("#live-opening-soon")[0].contains("The instructor can open it now"),
+                "{}",
+                page.text
+            );
+            assert!(page.attr("#live-join", "id").is_none());
             assert!(page.attr("#live-start", "id").is_none());
 
             let inst = t.app.signed_in(&t.app.instructor).await;
@@ -1561,7 +1630,7 @@ db_test!(
                 ("ZOOM_WEBHOOK_SECRET_TOKEN", zoom.webhook_secret.clone()),
                 ("ZOOM_OAUTH_BASE", zoom.sim.base_url()),
                 ("ZOOM_API_BASE", zoom.sim.api_base()),
-                ("ZOOM_SDK_URL", zoom.sim.sdk_script_url()),
+                ("ZOOM_SDK_URL", format!("{}/_sim/sdk", zoom.sim.base_url())),
             ];
             let serve = || {
                 let mut c = bin::lectern(&["serve", "--migrate"]);
@@ -1716,7 +1785,7 @@ fn live_record(lesson: &courses::Lesson, starts_at: i64) -> LessonRecord {
 
 impl Live {
     /// Moves the live lesson to start at `starts_at` (60 minutes), as the editor does.
-    async fn reschedule(&self, starts_at: i64) -> courses::Lesson {
+    pub(crate) async fn reschedule(&self, starts_at: i64) -> courses::Lesson {
         let lesson = courses::lesson(
             &self.app.db,
             self.app.school.id,
@@ -1783,7 +1852,11 @@ db_test!(
                 .expect("row created ended");
             assert_eq!(s2.state, "ended");
             let page = t.student_page().await;
-            assert!(page.texts("#live-ended")[0].contains("This session has ended"));
+            assert_eq!(
+                page.texts("#live-did-not-take-place"),
+                ["This session did not take place."],
+                "nobody started it: not 'ended'"
+            );
 
             // Moved to five minutes from now: scheduled again, and Start creates the meeting.
             t.reschedule(now_ms() + 5 * 60_000).await;

@@ -13,6 +13,7 @@ mod jobs;
 mod live;
 mod live_access;
 mod live_connection;
+mod live_push;
 mod ops;
 mod reminders;
 mod schema;
