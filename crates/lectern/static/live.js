@@ -61,7 +61,8 @@
         badge.className = "live-badge live-badge-" + l.display;
         badge.setAttribute("data-display", l.display);
         badge.textContent = " · " + l.label;
-        if (l.countdown_to) {
+        // The lesson open in the player has its countdown in the panel: once is enough.
+        if (l.countdown_to && !li.querySelector("[aria-current]")) {
           var c = document.createElement("span");
           c.className = "countdown";
           c.setAttribute("data-countdown", l.countdown_to);

@@ -22,6 +22,7 @@ pub struct Metrics {
     jobs: IntGaugeVec,
     session_lookups: IntCounterVec,
     session_cache_live: IntGauge,
+    push_streams: IntGauge,
 }
 
 impl Metrics {
@@ -56,6 +57,11 @@ impl Metrics {
             "lectern_session_cache_live",
             "1 while the session cache is subscribed to session changes",
         )?;
+        let push_streams = IntGauge::new(
+            "lectern_push_streams_open",
+            "Open live-change event streams (pages following a course's live lessons)",
+        )?;
+        registry.register(Box::new(push_streams.clone()))?;
         registry.register(Box::new(requests.clone()))?;
         registry.register(Box::new(latency.clone()))?;
         registry.register(Box::new(jobs.clone()))?;
@@ -68,6 +74,7 @@ impl Metrics {
             jobs,
             session_lookups,
             session_cache_live,
+            push_streams,
         })
     }
 
@@ -111,6 +118,10 @@ pub async fn render(State(state): State<AppState>) -> Response {
             state.metrics.jobs.with_label_values(&[state_name]).set(n);
         }
     }
+    state
+        .metrics
+        .push_streams
+        .set(state.db.changes.open_streams());
     let mut buf = Vec::new();
     let families = state.metrics.registry.gather();
     if TextEncoder::new().encode(&families, &mut buf).is_err() {

@@ -1,0 +1,499 @@
+//! The live lesson as a student lives it, in Chromium (issue 10). Pages stay open while
+//! the session changes underneath them: opened before the start, the clock moves it to
+//! "opening soon", the host starts early, the student joins, the scheduled start passes
+//! (the meeting must stay), leaves and rejoins, Zoom ends it; a session cancelled and one
+//! moved while a phone and a second tab look at it. A page that navigated (reloaded)
+//! loses `window.__kept`, which every step checks.
+
+use std::time::{Duration, Instant};
+
+use lectern::db::now_ms;
+use serde_json::json;
+
+use crate::live::{Live, setup};
+use crate::support::browser::{self, Browser};
+use crate::support::eventually;
+
+/// Marks the page; a reload or navigation would lose the mark.
+async fn mark(b: &Browser) {
+    b.eval("window.__kept = 42; return true").await;
+}
+
+async fn assert_kept(b: &Browser, when: &str) {
+    assert_eq!(
+        b.eval("return window.__kept || null").await,
+        json!(42),
+        "the page navigated or reloaded ({when})"
+    );
+}
+
+async fn display(b: &Browser) -> String {
+    b.eval(
+        "var p = document.getElementById('live'); return p ? p.getAttribute('data-display') : null",
+    )
+    .await
+    .as_str()
+    .unwrap_or_default()
+    .to_string()
+}
+
+/// Waits until the open page shows `want` by itself; returns how long it took.
+async fn wait_display(b: &Browser, want: &str, within: Duration) -> Duration {
+    let since = Instant::now();
+    loop {
+        if display(b).await == want {
+            return since.elapsed();
+        }
+        assert!(
+            since.elapsed() < within,
+            "the page still shows {:?}, not {want:?}, after {within:?}",
+            display(b).await
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+async fn visible(b: &Browser, css: &str) -> bool {
+    b.eval(&format!(
+        "var e = document.querySelector({css:?}); if (!e) return false; \
+         var s = getComputedStyle(e); return s.display !== 'none' && s.visibility !== 'hidden' && e.offsetParent !== null;"
+    ))
+    .await
+        == json!(true)
+}
+
+async fn text(b: &Browser, css: &str) -> String {
+    b.eval(&format!(
+        "var e = document.querySelector({css:?}); return e ? e.textContent.trim() : ''"
+    ))
+    .await
+    .as_str()
+    .unwrap_or_default()
+    .to_string()
+}
+
+/// No horizontal scrolling, and (on a phone) `primary` starts inside the first screenful.
+async fn assert_fits(b: &Browser, primary: Option<&str>, state: &str) {
+    let overflow = b
+        .eval("return document.documentElement.scrollWidth - window.innerWidth")
+        .await;
+    assert!(
+        overflow.as_i64().unwrap_or(1) <= 0,
+        "{state}: the page scrolls sideways by {overflow} px"
+    );
+    if let Some(css) = primary {
+        let top = b
+            .eval(&format!(
+                "var e = document.querySelector({css:?}); return e ? e.getBoundingClientRect().top + window.scrollY - 0 : null"
+            ))
+            .await;
+        let height = b.eval("return window.innerHeight").await;
+        assert!(
+            top.as_f64().is_some_and(|t| t < height.as_f64().unwrap()),
+            "{state}: {css} starts at {top} px, below the first screenful ({height} px)"
+        );
+    }
+    b.check_a11y().await;
+}
+
+/// A signed-in student's browser with the lesson open (and marked).
+async fn student_on_lesson(t: &Live, b: Browser) -> Browser {
+    b.sign_in(
+        &t.app.base_url,
+        &t.app.student.email,
+        &t.app.student.password,
+    )
+    .await;
+    b.goto(&format!("{}{}", t.app.base_url, t.lesson_url()))
+        .await;
+    b.wait_css("#live").await;
+    mark(&b).await;
+    b
+}
+
+async fn ended_by_zoom(t: &Live, m: i64) {
+    t.zoom.sim.end_meeting(m);
+    eventually("ended", Duration::from_secs(15), || async {
+        t.app.drain_jobs().await;
+        (t.session().await.state == "ended").then_some(())
+    })
+    .await;
+}
+
+db_test!(
+    a_students_page_lives_through_an_early_start_the_scheduled_minute_leave_rejoin_and_the_end,
+    builder
+        | b
+        | async move {
+            if !browser::available("live story") {
+                return;
+            }
+            // Start Meeting opens one minute early, so the clock's steps come in seconds.
+            let t = setup(b.env("LECTERN_LIVE_START_LEAD_MIN", "1")).await;
+            let starts_at = now_ms() + 68_000;
+            t.reschedule(starts_at).await;
+            let br = student_on_lesson(&t, Browser::start().await).await;
+            assert_eq!(display(&br).await, "upcoming");
+            eventually("countdown ticks", Duration::from_secs(3), || async {
+                text(&br, "#live-countdown")
+                    .await
+                    .starts_with("00:0")
+                    .then_some(())
+            })
+            .await;
+            let badge = format!("#outline li[data-lesson-id='{}'] .live-badge", t.lesson);
+            br.wait_css(&format!("{badge}:not([hidden])")).await;
+            assert_eq!(text(&br, &badge).await, "· Starts in");
+            assert_eq!(
+                br.eval("return document.querySelectorAll('[data-countdown]').length")
+                    .await,
+                json!(1),
+                "one countdown on the player"
+            );
+            assert_fits(&br, None, "upcoming").await;
+
+            // The clock moves the open page to "opening soon": no countdown any more.
+            wait_display(&br, "opening-soon", Duration::from_secs(20)).await;
+            assert_kept(&br, "opening soon").await;
+            assert_eq!(
+                br.eval("return document.querySelectorAll('#live [data-countdown]').length")
+                    .await,
+                json!(0)
+            );
+
+            // The instructor starts early: the open page switches to Join by itself.
+            let inst = t.app.signed_in(&t.app.instructor).await;
+            assert!(t.start(&inst).await.location().unwrap().contains("/s/"));
+            let took = wait_display(&br, "live", Duration::from_secs(5)).await;
+            eprintln!("Start → open page shows Join in {took:?}");
+            assert!(took < Duration::from_secs(2), "pushed within 2 s: {took:?}");
+            assert_kept(&br, "live").await;
+            assert!(visible(&br, "#live-join").await);
+            assert!(
+                !visible(&br, "#live-leave").await,
+                "no Leave before joining"
+            );
+            assert_eq!(text(&br, &badge).await, "· Live now");
+            assert_fits(&br, Some("#live-join"), "live").await;
+
+            // The host is in; the student joins inside the player.
+            let m = t.session().await.meeting_id.unwrap();
+            t.host_in(m).await;
+            br.click("#live-join").await;
+            br.wait_css("#zoom-root #zoom-sim-meeting").await;
+            eventually("joined", Duration::from_secs(5), || async {
+                visible(&br, "#live-leave").await.then_some(())
+            })
+            .await;
+            assert!(
+                !visible(&br, "#live-join").await,
+                "Join is gone once joined"
+            );
+            assert_eq!(
+                text(&br, "#live-state-live").await,
+                "You're in the session."
+            );
+            assert_fits(&br, None, "joined").await;
+
+            // The scheduled start passes: the meeting is still there, nothing reloaded,
+            // and Zoom still has the student in the meeting.
+            while now_ms() < starts_at + 3_000 {
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+            assert_kept(&br, "after the scheduled start").await;
+            assert!(
+                visible(&br, "#zoom-root #zoom-sim-meeting").await,
+                "the meeting view survives the scheduled start"
+            );
+            assert_eq!(display(&br).await, "live");
+            // Zoom's list of the people in the meeting now.
+            let in_zoom = || {
+                t.zoom
+                    .sim
+                    .meeting(m)
+                    .unwrap()
+                    .participants
+                    .iter()
+                    .any(|p| p.name == t.app.student.name)
+            };
+            assert!(in_zoom(), "still in the meeting in Zoom");
+
+            // Leave, then rejoin, without a reload.
+            br.click("#live-leave").await;
+            eventually("left", Duration::from_secs(5), || async {
+                (br.eval("return document.getElementById('live').getAttribute('data-meeting')")
+                    .await
+                    == json!("left"))
+                .then_some(())
+            })
+            .await;
+            assert!(!in_zoom(), "Zoom saw the student leave");
+            assert_eq!(text(&br, "#live-join").await, "Rejoin");
+            assert!(!visible(&br, "#zoom-root #zoom-sim-meeting").await);
+            assert!(
+                text(&br, "#live-state-live")
+                    .await
+                    .starts_with("You left the session.")
+            );
+            br.click("#live-join").await;
+            br.wait_css("#zoom-root #zoom-sim-meeting").await;
+            eventually("joined again", Duration::from_secs(5), || async {
+                visible(&br, "#live-leave").await.then_some(())
+            })
+            .await;
+            assert_kept(&br, "rejoined").await;
+
+            // Zoom ends the meeting: the page says so, with the attendance, by itself.
+            ended_by_zoom(&t, m).await;
+            wait_display(&br, "ended", Duration::from_secs(5)).await;
+            assert_kept(&br, "ended").await;
+            eventually("attendance shown", Duration::from_secs(5), || async {
+                text(&br, "#live-my-attendance")
+                    .await
+                    .starts_with("You attended for")
+                    .then_some(())
+            })
+            .await;
+            assert!(
+                !visible(&br, "#live-join").await,
+                "no dead Join after the end"
+            );
+            assert!(!visible(&br, "#live-leave").await);
+            assert_eq!(text(&br, "#live-ended").await, "This session has ended.");
+            assert_fits(&br, None, "ended").await;
+            br.assert_no_dialog().await;
+            br.close().await;
+        }
+);
+
+db_test!(
+    a_phone_and_a_second_tab_follow_a_move_and_a_cancellation,
+    builder
+        | b
+        | async move {
+            if !browser::available("live move and cancel") {
+                return;
+            }
+            let t = setup(b).await;
+            // The phone: the player at 360 px, the live panel before the outline.
+            let phone = student_on_lesson(&t, Browser::start_mobile(360, 740).await).await;
+            assert_eq!(display(&phone).await, "opening-soon");
+            assert_fits(&phone, Some("#live-opening-soon"), "phone, opening soon").await;
+            // A second tab: the course page with the outline.
+            let tab = Browser::start().await;
+            tab.sign_in(
+                &t.app.base_url,
+                &t.app.student.email,
+                &t.app.student.password,
+            )
+            .await;
+            tab.goto(&format!("{}/courses/{}", t.app.base_url, t.course_slug))
+                .await;
+            let badge = format!("#outline li[data-lesson-id='{}'] .live-badge", t.lesson);
+            tab.wait_css(&format!("{badge}:not([hidden])")).await;
+            assert_eq!(text(&tab, &badge).await, "· Starting soon");
+            mark(&tab).await;
+
+            // Moved to tomorrow: both pages show the new time and a countdown.
+            let tomorrow = now_ms() + 24 * 3_600_000;
+            t.reschedule(tomorrow).await;
+            wait_display(&phone, "upcoming", Duration::from_secs(2)).await;
+            eventually("countdown ticks", Duration::from_secs(3), || async {
+                text(&phone, "#live-countdown")
+                    .await
+                    .starts_with("23:59:")
+                    .then_some(())
+            })
+            .await;
+            eventually("badge moved", Duration::from_secs(2), || async {
+                text(&tab, &badge)
+                    .await
+                    .starts_with("· Starts in")
+                    .then_some(())
+            })
+            .await;
+            let iso = lectern::web::time::iso_utc(tomorrow);
+            assert_eq!(
+                tab.eval(&format!(
+                    "return document.querySelector(\"#outline li[data-lesson-id='{}'] time\").getAttribute('datetime')",
+                    t.lesson
+                ))
+                .await,
+                json!(iso)
+            );
+            assert_fits(&phone, Some("#live-upcoming"), "phone, upcoming").await;
+
+            // Cancelled: no countdown anywhere, one message.
+            let inst = t.app.signed_in(&t.app.instructor).await;
+            let csrf = inst.csrf_for(&t.lesson_url()).await;
+            inst.post_form_raw(&format!("/live/{}/cancel", t.lesson), &[("_csrf", &csrf)])
+                .await
+                .assert_status(303);
+            wait_display(&phone, "cancelled", Duration::from_secs(2)).await;
+            assert_eq!(
+                text(&phone, "#live-cancelled").await,
+                "This session was cancelled."
+            );
+            eventually("badge cancelled", Duration::from_secs(2), || async {
+                (text(&tab, &badge).await == "· Cancelled").then_some(())
+            })
+            .await;
+            for b in [&phone, &tab] {
+                assert_eq!(
+                    b.eval("return document.querySelectorAll('[data-countdown]').length")
+                        .await,
+                    json!(0),
+                    "no countdown for a cancelled session"
+                );
+            }
+            assert_kept(&phone, "cancelled").await;
+            assert_kept(&tab, "cancelled").await;
+            assert_fits(&phone, Some("#live-cancelled"), "phone, cancelled").await;
+            phone.close().await;
+            tab.close().await;
+        }
+);
+
+db_test!(
+    on_a_phone_the_live_panel_comes_first_and_the_zoom_app_is_the_first_choice,
+    builder
+        | b
+        | async move {
+            if !browser::available("live on a phone") {
+                return;
+            }
+            let t = setup(b).await;
+            let inst = t.app.signed_in(&t.app.instructor).await;
+            assert!(t.start(&inst).await.location().unwrap().contains("/s/"));
+            let phone = student_on_lesson(&t, Browser::start_mobile(360, 740).await).await;
+            assert_eq!(display(&phone).await, "live");
+            // Zoom's component view is for desktop browsers: the app link leads.
+            let first = phone
+                .eval("return document.querySelector('.live-actions a, .live-actions button').id")
+                .await;
+            assert_eq!(first, json!("live-open-app"));
+            assert_fits(&phone, Some("#live-open-app"), "phone, live").await;
+            assert!(
+                visible(&phone, "#live-join").await,
+                "the browser join stays"
+            );
+            let png = phone.c.screenshot().await.unwrap();
+            std::fs::write("/tmp/player-live-360.png", png).unwrap();
+            phone.close().await;
+        }
+);
+
+db_test!(
+    every_state_fits_a_360px_phone_and_a_desktop_with_its_message_in_view,
+    builder
+        | b
+        | async move {
+            if !browser::available("live states at 360 and 1280 px") {
+                return;
+            }
+            let t = setup(b).await;
+            let phone = Browser::start_mobile(360, 740).await;
+            let desk = Browser::start().await;
+            for br in [&phone, &desk] {
+                br.sign_in(
+                    &t.app.base_url,
+                    &t.app.student.email,
+                    &t.app.student.password,
+                )
+                .await;
+            }
+            let url = format!("{}{}", t.app.base_url, t.lesson_url());
+            let set_start = |offset_ms: i64| {
+                let db = t.app.db.clone();
+                let lesson = t.lesson;
+                async move {
+                    sqlx::query("UPDATE lessons SET starts_at = $1 WHERE id = $2")
+                        .bind(now_ms() + offset_ms)
+                        .bind(lesson)
+                        .execute(&db.pool)
+                        .await
+                        .unwrap();
+                }
+            };
+            let set_state = |state: &'static str| {
+                let db = t.app.db.clone();
+                let lesson = t.lesson;
+                async move {
+                    sqlx::query("UPDATE live_sessions SET state = $1 WHERE lesson_id = $2")
+                        .bind(state)
+                        .bind(lesson)
+                        .execute(&db.pool)
+                        .await
+                        .unwrap();
+                }
+            };
+            let inst = t.app.signed_in(&t.app.instructor).await;
+            for (state, message) in [
+                ("upcoming", "#live-upcoming"),
+                ("opening-soon", "#live-opening-soon"),
+                ("starting-now", "#live-starting-now"),
+                ("live", "#live-open-app"),
+                ("ended", "#live-ended"),
+                ("cancelled", "#live-cancelled"),
+                ("did-not-take-place", "#live-did-not-take-place"),
+            ] {
+                match state {
+                    "upcoming" => set_start(3 * 3_600_000).await,
+                    "opening-soon" => set_start(5 * 60_000).await,
+                    "starting-now" => set_start(-5 * 60_000).await,
+                    "live" => {
+                        assert!(t.start(&inst).await.location().unwrap().contains("/s/"));
+                    }
+                    "ended" => set_state("ended").await,
+                    "cancelled" => set_state("cancelled").await,
+                    _ => {
+                        set_state("scheduled").await;
+                        set_start(-3 * 3_600_000).await;
+                    }
+                }
+                for (br, name, primary) in [
+                    (
+                        &phone,
+                        "360",
+                        if state == "live" {
+                            "#live-open-app"
+                        } else {
+                            message
+                        },
+                    ),
+                    (
+                        &desk,
+                        "1280",
+                        if state == "live" {
+                            "#live-join"
+                        } else {
+                            message
+                        },
+                    ),
+                ] {
+                    br.goto(&url).await;
+                    br.wait_css(&format!("#live[data-display='{state}']")).await;
+                    assert_eq!(
+                        br.eval("return document.querySelectorAll('#live [data-message]').length")
+                            .await,
+                        json!(1),
+                        "{state}: one message"
+                    );
+                    assert_fits(
+                        br,
+                        (name == "360").then_some(primary),
+                        &format!("{state} at {name} px"),
+                    )
+                    .await;
+                    assert!(
+                        visible(br, primary).await,
+                        "{state} at {name} px: {primary}"
+                    );
+                    let png = br.c.screenshot().await.unwrap();
+                    std::fs::write(format!("/tmp/live-{state}-{name}.png"), png).unwrap();
+                }
+            }
+            phone.close().await;
+            desk.close().await;
+        }
+);
