@@ -1,5 +1,5 @@
 //! Attendance: join/leave instants per participant, bound to the learner by the SDK
-//! `customerKey` (our user id), else by e-mail among the course's people, else kept as
+//! `customerKey` (our user id with a MAC, see `join::customer_key`), else by e-mail among the course's people, else kept as
 //! "unmatched" for the instructor to assign. Segments are computed from the events in
 //! event-time order: rejoins merge, a leave that arrived before its join is paired once the
 //! join arrives, and the report's slightly different instants overlap rather than double.
@@ -10,6 +10,7 @@ use zoom::api::MeetingRef;
 
 use super::Session;
 use crate::app::AppState;
+use crate::crypto::SecretKey;
 use crate::db::{Db, now_ms};
 use crate::zoom_connection::{self, tokens};
 
@@ -52,18 +53,31 @@ fn nonempty(s: Option<&str>) -> Option<&str> {
 }
 
 /// Resolves a participant to one of our users of this school, when possible.
-pub async fn identify(db: &Db, s: &Session, seen: Seen<'_>) -> sqlx::Result<Who> {
+pub async fn identify(db: &Db, key: &SecretKey, s: &Session, seen: Seen<'_>) -> sqlx::Result<Who> {
     let is_host = nonempty(seen.zoom_user_id).is_some()
         && nonempty(seen.zoom_user_id) == s.zoom_host_id.as_deref();
     let mut user_id = None;
-    if let Some(k) = nonempty(seen.customer_key).and_then(|k| k.parse::<i64>().ok()) {
-        user_id = sqlx::query_scalar("SELECT id FROM users WHERE id = $1 AND school_id = $2")
-            .bind(k)
-            .bind(s.school_id)
-            .fetch_optional(&db.pool)
-            .await?;
+    // Only a key we issued for this session, to one of this course's people, counts: a
+    // student who edits theirs in the browser is matched by e-mail or kept as a guest.
+    if let Some(k) =
+        nonempty(seen.customer_key).and_then(|k| super::join::customer_key_user(key, s.id, k))
+    {
+        user_id = sqlx::query_scalar(
+            "SELECT u.id FROM users u WHERE u.id = $1 AND u.school_id = $2 AND (
+               EXISTS (SELECT 1 FROM enrollments e WHERE e.user_id = u.id AND e.course_id = $3)
+               OR EXISTS (SELECT 1 FROM course_instructors i WHERE i.user_id = u.id AND i.course_id = $3))",
+        )
+        .bind(k)
+        .bind(s.school_id)
+        .bind(s.course_id)
+        .fetch_optional(&db.pool)
+        .await?;
     }
+    // A key that is not ours came from a player page someone edited: their e-mail is as
+    // self-declared as the key, so it matches nobody either (the instructor can assign).
+    let forged = nonempty(seen.customer_key).is_some() && user_id.is_none();
     if user_id.is_none()
+        && !forged
         && let Some(e) = nonempty(seen.email)
     {
         // Only people of this course: its students and instructors.
@@ -340,6 +354,7 @@ pub async fn reconcile_report(state: &AppState, session_id: i64) -> anyhow::Resu
     for p in rows {
         let who = identify(
             &state.db,
+            &state.config.secret_key,
             &s,
             Seen {
                 customer_key: p.customer_key.as_deref(),

@@ -107,6 +107,7 @@ async fn participant_event(
     for s in sessions_of(state, m).await? {
         let who = attendance::identify(
             &state.db,
+            &state.config.secret_key,
             &s,
             attendance::Seen {
                 customer_key: p.customer_key.as_deref(),

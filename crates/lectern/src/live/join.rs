@@ -6,6 +6,8 @@
 //! is in the student is told to wait.
 
 use serde::Serialize;
+
+use crate::crypto::SecretKey;
 use zoom::sdk::Role;
 
 use super::{Session, State};
@@ -50,6 +52,26 @@ const OBF_REUSE: std::time::Duration = std::time::Duration::from_secs(60);
 /// to live ten minutes rather than Zoom's default two hours: enough for the last student
 /// served from the cache to load the SDK and join, and no more.
 const OBF_TTL_SECS: u32 = 600;
+
+/// The `customerKey` a student joins with: their id and a MAC of (session, id) under the
+/// server key, so a student who edits it in the browser cannot make anyone else attend
+/// (Zoom allows 36 characters; this is at most 31).
+pub fn customer_key(key: &SecretKey, session_id: i64, user_id: i64) -> String {
+    format!("{user_id}.{}", customer_key_mac(key, session_id, user_id))
+}
+
+fn customer_key_mac(key: &SecretKey, session_id: i64, user_id: i64) -> String {
+    let mut mac = key.token_hash(&format!("zoom-customer-key:{session_id}:{user_id}"));
+    mac.truncate(20);
+    mac
+}
+
+/// The user a `customerKey` was issued to for this session, if it is one of ours.
+pub fn customer_key_user(key: &SecretKey, session_id: i64, customer_key: &str) -> Option<i64> {
+    let (id, mac) = customer_key.split_once('.')?;
+    let user_id: i64 = id.parse().ok()?;
+    crate::crypto::ct_eq(mac, &customer_key_mac(key, session_id, user_id)).then_some(user_id)
+}
 
 /// Whether joins to this session's meeting need an OBF token.
 pub fn needs_obf(state: &AppState, s: &Session) -> bool {
@@ -139,7 +161,7 @@ pub async fn answer(state: &AppState, s: &Session, user: &User) -> anyhow::Resul
         password: s.passcode(key).unwrap_or_default(),
         user_name: user.display_name.clone(),
         user_email: user.email.clone(),
-        customer_key: user.id.to_string(),
+        customer_key: customer_key(key, s.id, user.id),
         obf_token,
         join_url: s.join_url(key).unwrap_or_default(),
     })))

@@ -135,6 +135,14 @@ impl Live {
             })
             .count()
     }
+    /// The `customerKey` the player hands user `uid` for this session.
+    pub(crate) async fn customer_key(&self, uid: i64) -> String {
+        lectern::live::join::customer_key(
+            &self.app.state.config.secret_key,
+            self.session().await.id,
+            uid,
+        )
+    }
     pub(crate) async fn session(&self) -> lectern::live::Session {
         lectern::live::by_lesson(&self.app.db, self.app.school.id, self.lesson)
             .await
@@ -623,7 +631,10 @@ db_test!(
             assert_eq!(st, 200, "{v}");
             assert_eq!(v["status"], "ready", "{v}");
             assert_eq!(v["meetingNumber"], meeting.id.to_string());
-            assert_eq!(v["customerKey"], t.app.student.id.to_string());
+            assert_eq!(
+                v["customerKey"].as_str(),
+                Some(t.customer_key(t.app.student.id).await.as_str())
+            );
             assert_eq!(v["userEmail"], t.app.student.email);
             assert_eq!(v["password"], meeting.password);
             assert!(v["obfToken"].is_string());
@@ -760,7 +771,7 @@ db_test!(
             };
             t.zoom.sim.host_joins(m);
             drain_until("started", |s| s.host_present()).await;
-            let sid = t.app.student.id.to_string();
+            let sid = t.customer_key(t.app.student.id).await;
             t.zoom
                 .sim
                 .participant_join(m, "Sam Student", "student@test.example", &sid);
@@ -882,9 +893,10 @@ db_test!(
                 .map(|p| p.customer_key.clone())
                 .collect();
             for id in [t.app.student.id, second.id] {
+                let key = t.customer_key(id).await;
                 assert!(
-                    keys.contains(&id.to_string()),
-                    "customerKey {id} reached Zoom: {keys:?}"
+                    keys.contains(&key),
+                    "customerKey {key} of {id} reached Zoom: {keys:?}"
                 );
             }
 
@@ -1304,12 +1316,20 @@ fn meeting_event(event: &str, account: &str, m: i64, uuid: &str, at: i64) -> Str
     .to_string()
 }
 
-/// A participant_joined/left event for our user `uid` at `at` (unix seconds).
-fn participant_event(left: bool, account: &str, m: i64, uuid: &str, uid: i64, at: i64) -> String {
+/// A participant_joined/left event for our user `uid`, who joined from the player with
+/// the `customerKey` `key`, at `at` (unix seconds).
+fn participant_event(
+    left: bool,
+    account: &str,
+    m: i64,
+    uuid: &str,
+    (uid, key): (i64, &str),
+    at: i64,
+) -> String {
     let mut p = serde_json::json!({
         "user_id": "16778240", "user_name": "Sam Student", "id": "",
         "participant_uuid": format!("PU-{uid}"), "email": "student@test.example",
-        "registrant_id": "", "participant_user_id": "", "customer_key": uid.to_string(),
+        "registrant_id": "", "participant_user_id": "", "customer_key": key,
         "phone_number": "",
     });
     let event = if left {
@@ -1462,8 +1482,9 @@ db_test!(
             t.app.drain_jobs().await;
             let at = unix_now() - 120;
             let uid = t.app.student.id;
-            let join = participant_event(false, &t.zoom.account, m, &uuid, uid, at);
-            let leave = participant_event(true, &t.zoom.account, m, &uuid, uid, at + 60);
+            let key = t.customer_key(uid).await;
+            let join = participant_event(false, &t.zoom.account, m, &uuid, (uid, &key), at);
+            let leave = participant_event(true, &t.zoom.account, m, &uuid, (uid, &key), at + 60);
             let ended = meeting_event("meeting.ended", &t.zoom.account, m, &uuid, at + 90);
             for body in [&join, &leave, &ended] {
                 assert_eq!(t.hook(body).await, 200);
@@ -1504,6 +1525,119 @@ db_test!(
 );
 
 db_test!(
+    a_student_who_edits_the_customer_key_marks_nobody_else_present,
+    builder
+        | b
+        | async move {
+            let t = setup(b).await;
+            let classmate = t
+                .app
+                .create_user(
+                    t.app.school.id,
+                    "classmate@test.example",
+                    "Cara Classmate",
+                    Role::Student,
+                )
+                .await;
+            courses::progress::enroll(&t.app.db, t.app.school.id, t.course_id, classmate.id)
+                .await
+                .unwrap();
+            let (m, uuid) = t.started_meeting().await;
+            t.app.drain_jobs().await;
+            let at = unix_now() - 600;
+            let me = t.app.student.id;
+            // Today's key is not the plain id any more; the attacker tries the classmate's
+            // id, the admin's, a made-up MAC, and their own key for another session.
+            let other_session_key = lectern::live::join::customer_key(
+                &t.app.state.config.secret_key,
+                999_999,
+                classmate.id,
+            );
+            for (i, forged) in [
+                classmate.id.to_string(),
+                t.app.admin.id.to_string(),
+                format!("{}.0123456789abcdef0123", classmate.id),
+                other_session_key,
+            ]
+            .iter()
+            .enumerate()
+            {
+                let at = at + i as i64 * 10;
+                for left in [false, true] {
+                    let ev = participant_event(
+                        left,
+                        &t.zoom.account,
+                        m,
+                        &uuid,
+                        (me, forged),
+                        at + i64::from(left) * 5,
+                    );
+                    assert_eq!(t.hook(&ev).await, 200);
+                }
+            }
+            t.app.drain_jobs().await;
+            let s = t.session().await;
+            let attended: Vec<Option<i64>> = lectern::live::attendance::attendees(&t.app.db, &s)
+                .await
+                .unwrap()
+                .into_iter()
+                .filter(|a| !a.segments.is_empty())
+                .map(|a| a.user_id)
+                .collect();
+            for victim in [classmate.id, t.app.admin.id, me] {
+                assert!(
+                    !attended.contains(&Some(victim)),
+                    "a forged key made user {victim} attend: {attended:?}"
+                );
+            }
+            // The real key still counts, and only for a member of the course.
+            let key = t.customer_key(me).await;
+            for left in [false, true] {
+                let ev = participant_event(
+                    left,
+                    &t.zoom.account,
+                    m,
+                    &uuid,
+                    (me, &key),
+                    at + 100 + i64::from(left) * 60,
+                );
+                assert_eq!(t.hook(&ev).await, 200);
+            }
+            let outsider = t
+                .app
+                .create_user(
+                    t.app.school.id,
+                    "out@test.example",
+                    "Out Sider",
+                    Role::Student,
+                )
+                .await;
+            let outsider_key = t.customer_key(outsider.id).await;
+            let ev = participant_event(
+                false,
+                &t.zoom.account,
+                m,
+                &uuid,
+                (outsider.id, &outsider_key),
+                at + 200,
+            );
+            assert_eq!(t.hook(&ev).await, 200);
+            t.app.drain_jobs().await;
+            let a = lectern::live::attendance::attendees(&t.app.db, &s)
+                .await
+                .unwrap();
+            assert!(
+                a.iter()
+                    .any(|x| x.user_id == Some(me) && !x.segments.is_empty())
+            );
+            assert!(
+                !a.iter().any(|x| x.user_id == Some(outsider.id)),
+                "not enrolled: not bound to the account"
+            );
+        }
+);
+
+db_test!(
     webhook_out_of_order_events_end_in_the_right_state,
     builder
         | b
@@ -1513,11 +1647,12 @@ db_test!(
             t.app.drain_jobs().await;
             let at = unix_now() - 600;
             let uid = t.app.student.id;
+            let key = t.customer_key(uid).await;
             // Left before joined, each processed before the next arrives.
-            let leave = participant_event(true, &t.zoom.account, m, &uuid, uid, at + 300);
+            let leave = participant_event(true, &t.zoom.account, m, &uuid, (uid, &key), at + 300);
             assert_eq!(t.hook(&leave).await, 200);
             t.app.drain_jobs().await;
-            let join = participant_event(false, &t.zoom.account, m, &uuid, uid, at + 60);
+            let join = participant_event(false, &t.zoom.account, m, &uuid, (uid, &key), at + 60);
             assert_eq!(t.hook(&join).await, 200);
             t.app.drain_jobs().await;
             // Ended before started.

@@ -106,7 +106,7 @@ db_test!(
             t.start(&teacher).await;
             let m = t.zoom.sim.meetings()[0].id;
             t.zoom.sim.host_joins(m);
-            let sid = t.app.student.id.to_string();
+            let sid = t.customer_key(t.app.student.id).await;
             t.zoom
                 .sim
                 .participant_join(m, "Sam Student", "student@test.example", &sid);
