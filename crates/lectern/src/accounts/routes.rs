@@ -144,15 +144,39 @@ async fn start_session(
         secure,
         sessions::max_age_days(),
     ));
-    Ok((jar, Redirect::to(safe_next(next))).into_response())
+    Ok((jar, Redirect::to(&safe_next(next))).into_response())
 }
 
-/// Only same-site relative paths are followed after sign-in (no open redirect).
-fn safe_next(next: &str) -> &str {
-    if next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\") {
-        next
-    } else {
-        "/"
+/// Only same-origin paths are followed after sign-in (no open redirect). Browsers strip
+/// tabs and newlines from URLs and read `\` as `/`, so `/%09/evil.example` or `/\evil`
+/// would leave the site: anything with a control character or a backslash is refused,
+/// and what remains must still be on our origin once parsed as a browser would.
+fn safe_next(next: &str) -> String {
+    const HOME: &str = "/";
+    let decoded: String = url::form_urlencoded::parse(format!("n={next}").as_bytes())
+        .map(|(_, v)| v.into_owned())
+        .next()
+        .unwrap_or_default();
+    let suspicious = |t: &str| t.chars().any(|c| c.is_control() || c == '\\');
+    if !next.starts_with('/') || next.starts_with("//") || suspicious(next) || suspicious(&decoded)
+    {
+        return HOME.into();
+    }
+    let base = url::Url::parse("http://lectern.invalid/").expect("static URL");
+    match base.join(next) {
+        Ok(u) if u.origin() == base.origin() && !u.path().starts_with("//") => {
+            let mut out = u.path().to_string();
+            if let Some(q) = u.query() {
+                out.push('?');
+                out.push_str(q);
+            }
+            if let Some(f) = u.fragment() {
+                out.push('#');
+                out.push_str(f);
+            }
+            out
+        }
+        _ => HOME.into(),
     }
 }
 
@@ -568,8 +592,30 @@ mod tests {
     #[test]
     fn next_is_never_offsite() {
         assert_eq!(super::safe_next("/courses/x"), "/courses/x");
-        assert_eq!(super::safe_next("//evil.example"), "/");
-        assert_eq!(super::safe_next("https://evil.example"), "/");
-        assert_eq!(super::safe_next("/\\evil"), "/");
+        assert_eq!(
+            super::safe_next("/courses/x?tab=2#live"),
+            "/courses/x?tab=2#live"
+        );
+        for evil in [
+            "//evil.example",
+            "https://evil.example",
+            "/\\evil",
+            "/%09/evil.example",
+            "/\t/evil.example",
+            "/%5C%5Cevil.example",
+            "/x%0d%0aSet-Cookie:%20a=b",
+            "/x\r\nLocation: https://evil.example",
+            "/%2F/evil.example",
+            "",
+            "evil.example",
+        ] {
+            let to = super::safe_next(evil);
+            assert!(
+                to.starts_with('/') && !to.starts_with("//") && !to.contains(['\r', '\n', '\t']),
+                "{evil:?} → {to:?}"
+            );
+        }
+        assert_eq!(super::safe_next("/%09/evil.example"), "/");
+        assert_eq!(super::safe_next("/x%0d%0aSet-Cookie:%20a=b"), "/");
     }
 }

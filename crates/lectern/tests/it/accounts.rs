@@ -501,3 +501,45 @@ db_test!(
         s.get("/admin/outbox").await.assert_status(403);
     }
 );
+
+db_test!(
+    a_signin_link_with_a_tab_or_newline_in_next_keeps_the_victim_on_the_site,
+    |app| async move {
+        // Browsers strip tabs and newlines, so "/\t/evil.example" would become
+        // "//evil.example", another origin; a CR/LF used to make a 500 after the session
+        // cookie had been issued.
+        for (i, next) in [
+            "/\t/evil.example",
+            "/%09/evil.example",
+            "/x\r\nSet-Cookie: stolen=1",
+            "/\\evil.example",
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let c = app.client();
+            let user = app
+                .create_user(
+                    app.school.id,
+                    &format!("victim{i}@test.example"),
+                    "Vic Tim",
+                    lectern::accounts::Role::Student,
+                )
+                .await;
+            let r = c
+                .post_form(
+                    "/signin",
+                    &[
+                        ("email", user.email.as_str()),
+                        ("password", user.password.as_str()),
+                        ("next", next),
+                    ],
+                )
+                .await;
+            assert_eq!(r.status, 303, "{next:?}: {}", r.text);
+            assert_eq!(r.location(), Some("/"), "{next:?}");
+            assert!(c.cookie("stolen").is_none());
+            c.get("/profile").await.assert_status(200);
+        }
+    }
+);

@@ -95,3 +95,25 @@ db_test!(
         b.close().await;
     }
 );
+
+db_test!(
+    a_phishing_signin_link_with_a_tab_in_next_lands_on_the_school_in_chromium,
+    |app| async move {
+        if !crate::support::browser::available("open redirect") {
+            return;
+        }
+        let b = crate::support::browser::Browser::start().await;
+        b.goto(&format!(
+            "{}/signin?next=/%09/evil.example/phish",
+            app.base_url
+        ))
+        .await;
+        b.fill("input[name=email]", &app.student.email).await;
+        b.fill("input[name=password]", &app.student.password).await;
+        b.click("#signin-submit").await;
+        b.wait_css("#signout").await;
+        let here = b.eval("return location.origin + location.pathname").await;
+        assert_eq!(here, serde_json::json!(format!("{}/", app.base_url)));
+        b.close().await;
+    }
+);
