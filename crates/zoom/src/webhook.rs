@@ -205,7 +205,8 @@ impl WebhookEvent {
     }
 
     /// Key for de-duplicating Zoom's retries (same body on each retry):
-    /// event, event_ts, meeting uuid or id, and participant identity.
+    /// event, event_ts, meeting uuid or id, and participant identity; for event kinds not
+    /// modelled here, a hash of the payload.
     pub fn dedupe_key(&self) -> String {
         let ts = self.event_ts_ms.map(|t| t.to_string()).unwrap_or_default();
         let (obj, part) = match &self.kind {
@@ -233,7 +234,13 @@ impl WebhookEvent {
                 signature.clone().unwrap_or_default(),
             ),
             EventKind::UrlValidation { plain_token } => (plain_token.clone(), String::new()),
-            EventKind::Other { .. } => (String::new(), String::new()),
+            // Two different events of a kind we don't model may share event and event_ts
+            // (Zoom batches): the body tells them apart, while a retry's body is the same.
+            EventKind::Other { payload } => {
+                use sha2::Digest;
+                let digest = sha2::Sha256::digest(payload.to_string().as_bytes());
+                (hex::encode(digest), String::new())
+            }
         };
         format!("{}|{}|{}|{}", self.event, ts, obj, part)
     }
@@ -696,6 +703,21 @@ mod tests {
         assert!(matches!(e.kind, EventKind::WebinarDeleted(_)));
         let e = parse_event(br#"{"event":"meeting.created","payload":{}}"#).unwrap();
         assert!(matches!(e.kind, EventKind::Other { .. }));
+        // Same name and timestamp, different bodies: two events, not a retry.
+        let other = parse_event(
+            br#"{"event":"user.updated","event_ts":1700000000000,"payload":{"account_id":"a","object":{"id":"u2"}}}"#,
+        )
+        .unwrap();
+        let again = parse_event(
+            br#"{"event":"user.updated","event_ts":1700000000000,"payload":{"account_id":"a","object":{"id":"u2"}}}"#,
+        )
+        .unwrap();
+        assert_eq!(other.dedupe_key(), again.dedupe_key(), "a retry is the same event");
+        let third = parse_event(
+            br#"{"event":"user.updated","event_ts":1700000000000,"payload":{"account_id":"a","object":{"id":"u3"}}}"#,
+        )
+        .unwrap();
+        assert_ne!(other.dedupe_key(), third.dedupe_key());
     }
 
     #[test]

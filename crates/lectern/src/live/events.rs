@@ -10,41 +10,78 @@ use crate::db::now_ms;
 
 pub async fn handle(state: &AppState, event: &WebhookEvent) -> anyhow::Result<()> {
     let ts = event.event_ts_ms.unwrap_or_else(now_ms);
+    let account = event.account_id.as_deref().unwrap_or("");
     match &event.kind {
-        EventKind::MeetingStarted(m) | EventKind::WebinarStarted(m) => started(state, m, ts).await,
-        EventKind::MeetingEnded(m) | EventKind::WebinarEnded(m) => ended(state, m, ts).await,
-        EventKind::MeetingDeleted(m) | EventKind::WebinarDeleted(m) => deleted(state, m).await,
+        EventKind::MeetingStarted(m) | EventKind::WebinarStarted(m) => {
+            started(state, account, m, ts).await
+        }
+        EventKind::MeetingEnded(m) | EventKind::WebinarEnded(m) => {
+            ended(state, account, m, ts).await
+        }
+        EventKind::MeetingDeleted(m) | EventKind::WebinarDeleted(m) => {
+            deleted(state, account, m).await
+        }
         EventKind::ParticipantJoined {
             meeting,
             participant,
             ..
-        } => participant_event(state, meeting, participant, attendance::Kind::Join, ts).await,
+        } => {
+            let kind = attendance::Kind::Join;
+            participant_event(state, account, meeting, participant, kind, ts).await
+        }
         EventKind::ParticipantLeft {
             meeting,
             participant,
             ..
-        } => participant_event(state, meeting, participant, attendance::Kind::Leave, ts).await,
+        } => {
+            let kind = attendance::Kind::Leave;
+            participant_event(state, account, meeting, participant, kind, ts).await
+        }
         EventKind::RecordingCompleted {
             meeting,
             files,
             play_passcode,
             ..
-        } => recording(state, meeting, files, play_passcode.as_ref()).await,
+        } => recording(state, account, meeting, files, play_passcode.as_ref()).await,
         _ => Ok(()),
     }
 }
 
-async fn sessions_of(state: &AppState, m: &MeetingObject) -> anyhow::Result<Vec<super::Session>> {
-    match m.id {
-        Some(id) => Ok(super::by_meeting(&state.db, id).await?),
-        None => Ok(Vec::new()),
-    }
+/// The sessions an event of Zoom account `account` about meeting `m` concerns: meeting ids
+/// are only unique within Zoom, so an event from another account than the one the
+/// session's meeting was created in (a forged or misrouted event) concerns none.
+async fn sessions_of(
+    state: &AppState,
+    account: &str,
+    m: &MeetingObject,
+) -> anyhow::Result<Vec<super::Session>> {
+    let Some(id) = m.id else {
+        return Ok(Vec::new());
+    };
+    let mut sessions = super::by_meeting(&state.db, id).await?;
+    sessions.retain(|s| {
+        let ours = !account.is_empty() && s.zoom_account_id.as_deref() == Some(account);
+        if !ours {
+            tracing::warn!(
+                session = s.id,
+                meeting = id,
+                "ignoring a webhook event from another Zoom account than the session's"
+            );
+        }
+        ours
+    });
+    Ok(sessions)
 }
 
 /// The host is in: the session is live (it already is once linked) and students may join.
-async fn started(state: &AppState, m: &MeetingObject, ts: i64) -> anyhow::Result<()> {
+async fn started(
+    state: &AppState,
+    account: &str,
+    m: &MeetingObject,
+    ts: i64,
+) -> anyhow::Result<()> {
     let at = m.start_time.map(|t| t.as_millisecond()).unwrap_or(ts);
-    for s in sessions_of(state, m).await? {
+    for s in sessions_of(state, account, m).await? {
         sqlx::query(
             "UPDATE live_sessions SET host_present = 1, started_at = COALESCE(started_at, $1),
                meeting_uuid = COALESCE($2, meeting_uuid), updated_at = $3
@@ -61,9 +98,9 @@ async fn started(state: &AppState, m: &MeetingObject, ts: i64) -> anyhow::Result
     Ok(())
 }
 
-async fn ended(state: &AppState, m: &MeetingObject, ts: i64) -> anyhow::Result<()> {
+async fn ended(state: &AppState, account: &str, m: &MeetingObject, ts: i64) -> anyhow::Result<()> {
     let at = m.end_time.map(|t| t.as_millisecond()).unwrap_or(ts);
-    for s in sessions_of(state, m).await? {
+    for s in sessions_of(state, account, m).await? {
         if let Some(uuid) = m.uuid.as_deref().filter(|u| !u.is_empty()) {
             sqlx::query(
                 "UPDATE live_sessions SET meeting_uuid = $1 WHERE id = $2 AND state = 'live'",
@@ -81,9 +118,9 @@ async fn ended(state: &AppState, m: &MeetingObject, ts: i64) -> anyhow::Result<(
 
 /// Deleted in Zoom before the session took place: the lesson says so and Start creates a
 /// new meeting. Our own deletion after the end arrives here too and changes nothing.
-async fn deleted(state: &AppState, m: &MeetingObject) -> anyhow::Result<()> {
+async fn deleted(state: &AppState, account: &str, m: &MeetingObject) -> anyhow::Result<()> {
     let Some(id) = m.id else { return Ok(()) };
-    for s in super::by_meeting(&state.db, id).await? {
+    for s in sessions_of(state, account, m).await? {
         if s.state() == State::Live {
             super::start::mark_deleted_in_zoom(state, s.id, id).await?;
         }
@@ -93,6 +130,7 @@ async fn deleted(state: &AppState, m: &MeetingObject) -> anyhow::Result<()> {
 
 async fn participant_event(
     state: &AppState,
+    account: &str,
     m: &MeetingObject,
     p: &ParticipantInfo,
     kind: attendance::Kind,
@@ -104,7 +142,7 @@ async fn participant_event(
     }
     .map(|t| t.as_millisecond())
     .unwrap_or(ts);
-    for s in sessions_of(state, m).await? {
+    for s in sessions_of(state, account, m).await? {
         let who = attendance::identify(
             &state.db,
             &state.config.secret_key,
@@ -126,13 +164,14 @@ async fn participant_event(
 
 async fn recording(
     state: &AppState,
+    account: &str,
     m: &MeetingObject,
     files: &[zoom::api::RecordingFile],
     play_passcode: Option<&zoom::Secret>,
 ) -> anyhow::Result<()> {
     let now = now_ms();
     let key = &state.config.secret_key;
-    for s in sessions_of(state, m).await? {
+    for s in sessions_of(state, account, m).await? {
         let mut tx = state.db.pool.begin().await?;
         for f in files {
             if f.id.is_empty() {

@@ -39,37 +39,53 @@ pub async fn process_job(state: &AppState, payload: &serde_json::Value) -> anyho
     } else {
         crate::live::events::handle(state, &event).await?;
     }
-    // What the event carried that opens something (recording passcodes, the download
-    // token) has been sealed where it is used; the stored body keeps none of it.
-    let kept = match &event.kind {
-        EventKind::RecordingCompleted { .. } => redact(&body),
-        _ => body,
-    };
+    // What the event carried that opens something (passcodes, join and start links, the
+    // download token) has been sealed where it is used; the stored body keeps none of it,
+    // whatever the event.
     sqlx::query("UPDATE zoom_events SET processed_at = $1, payload = $2 WHERE id = $3")
         .bind(now_ms())
-        .bind(kept)
+        .bind(redact(&body))
         .bind(id)
         .execute(&state.db.pool)
         .await?;
     Ok(())
 }
 
-/// The event body without its secrets: the top-level `download_token` and the object's
-/// `password` and `recording_play_passcode`.
+/// Fields of Zoom's event bodies that admit someone to something, at any depth.
+const SECRET_FIELDS: &[&str] = &[
+    "download_token",
+    "password",
+    "encrypted_password",
+    "h323_password",
+    "pstn_password",
+    "passcode",
+    "recording_play_passcode",
+    "join_url",
+    "start_url",
+    "registration_url",
+    "share_url",
+    "zak",
+    "token",
+    "plainToken",
+];
+
+/// The event body without its secrets ([`SECRET_FIELDS`], wherever they are); a body that
+/// does not parse is not kept at all.
 fn redact(body: &str) -> String {
+    fn strip(v: &mut serde_json::Value) {
+        match v {
+            serde_json::Value::Object(o) => {
+                o.retain(|k, _| !SECRET_FIELDS.contains(&k.as_str()));
+                o.values_mut().for_each(strip);
+            }
+            serde_json::Value::Array(a) => a.iter_mut().for_each(strip),
+            _ => {}
+        }
+    }
     let Ok(mut v) = serde_json::from_str::<serde_json::Value>(body) else {
         return String::new();
     };
-    if let Some(root) = v.as_object_mut() {
-        root.remove("download_token");
-    }
-    if let Some(obj) = v
-        .pointer_mut("/payload/object")
-        .and_then(serde_json::Value::as_object_mut)
-    {
-        obj.remove("password");
-        obj.remove("recording_play_passcode");
-    }
+    strip(&mut v);
     v.to_string()
 }
 
@@ -124,5 +140,16 @@ mod tests {
             assert!(!out.contains(secret), "{secret} in {out}");
         }
         assert!(out.contains("recording_files") && out.contains("\"id\":5"));
+    }
+
+    #[test]
+    fn a_processed_meeting_created_keeps_no_passcode_or_link() {
+        let body = r#"{"event":"meeting.created","payload":{"account_id":"a","object":{"id":7,"topic":"T","password":"pw1","encrypted_password":"ENC-SECRET","join_url":"https://zoom.us/j/7?pwd=enc","start_url":"https://zoom.us/s/7?zak=z","settings":{"pstn_password":"99","h323_password":"88"},"occurrences":[{"join_url":"https://zoom.us/j/7?pwd=x"}]}}}"#;
+        let out = super::redact(body);
+        for secret in ["pw1", "ENC-SECRET", "pwd=", "zak=", "\"99\"", "\"88\""] {
+            assert!(!out.contains(secret), "{secret} in {out}");
+        }
+        assert!(out.contains("\"topic\":\"T\"") && out.contains("\"id\":7"));
+        assert_eq!(super::redact("not json"), "");
     }
 }

@@ -1638,6 +1638,95 @@ db_test!(
 );
 
 db_test!(
+    an_event_signed_right_but_from_another_zoom_account_changes_nothing,
+    builder
+        | b
+        | async move {
+            // Meeting ids are unique only within Zoom's accounts: another account's
+            // "meeting.ended" (or a forged one) with our meeting's id must not end it,
+            // nor mark anyone present.
+            let t = setup(b).await;
+            let (m, uuid) = t.started_meeting().await;
+            t.app.drain_jobs().await;
+            let at = unix_now() - 60;
+            let key = t.customer_key(t.app.student.id).await;
+            for body in [
+                participant_event(
+                    false,
+                    "other-account",
+                    m,
+                    &uuid,
+                    (t.app.student.id, &key),
+                    at,
+                ),
+                meeting_event("meeting.started", "other-account", m, &uuid, at),
+                meeting_event("meeting.ended", "other-account", m, &uuid, at + 5),
+                meeting_event("meeting.deleted", "other-account", m, &uuid, at + 6),
+            ] {
+                assert_eq!(t.hook(&body).await, 200, "acknowledged, then ignored");
+            }
+            t.app.drain_jobs().await;
+            let s = t.session().await;
+            assert_eq!(s.state, "live");
+            assert_eq!(s.meeting_id, Some(m), "not forgotten as deleted");
+            assert!(!s.host_present());
+            let rows: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM live_attendance_events WHERE session_id = $1",
+            )
+            .bind(s.id)
+            .fetch_one(&t.app.db.pool)
+            .await
+            .unwrap();
+            assert_eq!(rows, 0);
+            // The same events from the session's own account do count.
+            let ended = meeting_event("meeting.ended", &t.zoom.account, m, &uuid, at + 10);
+            assert_eq!(t.hook(&ended).await, 200);
+            t.app.drain_jobs().await;
+            assert_eq!(t.session().await.state, "ended");
+        }
+);
+
+db_test!(
+    a_processed_meeting_created_body_keeps_no_passcode_or_link,
+    builder
+        | b
+        | async move {
+            let t = setup(b).await;
+            let (m, uuid) = t.started_meeting().await;
+            let body = serde_json::json!({
+                "event": "meeting.created", "event_ts": unix_now() * 1000,
+                "payload": {"account_id": t.zoom.account, "operator": "host@example.com", "object": {
+                    "id": m, "uuid": uuid, "topic": "Office hours", "password": "PASS-123",
+                    "encrypted_password": "ENC-456", "join_url": format!("https://zoom.us/j/{m}?pwd=ENC-456"),
+                    "start_url": format!("https://zoom.us/s/{m}?zak=ZAK-789"),
+                    "settings": {"pstn_password": "PSTN-1", "h323_password": "H323-2"},
+                }},
+            })
+            .to_string();
+            assert_eq!(t.hook(&body).await, 200);
+            t.app.drain_jobs().await;
+            // Ours and zoom-sim's own (sent when Start created the meeting), both processed.
+            let rows: Vec<(String, Option<i64>)> = sqlx::query_as(
+                "SELECT payload, processed_at FROM zoom_events WHERE event = 'meeting.created'",
+            )
+            .fetch_all(&t.app.db.pool)
+            .await
+            .unwrap();
+            assert!(rows.iter().any(|(p, _)| p.contains("Office hours")));
+            let sim_passcode = t.zoom.sim.meeting(m).unwrap().password;
+            for (payload, processed) in &rows {
+                assert!(processed.is_some());
+                for secret in ["PASS-123", "ENC-456", "ZAK-789", "PSTN-1", "H323-2", "pwd="]
+                    .into_iter()
+                    .chain([sim_passcode.as_str()])
+                {
+                    assert!(!payload.contains(secret), "{secret} kept in {payload}");
+                }
+            }
+        }
+);
+
+db_test!(
     webhook_out_of_order_events_end_in_the_right_state,
     builder
         | b
