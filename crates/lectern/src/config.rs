@@ -135,6 +135,12 @@ impl ZoomSettings {
         s.push(format!("{base}/zoom-meeting-embedded-{v}.min.js"));
         s
     }
+
+    /// Where the SDK finds its media files (`init({assetPath})`): beside its scripts, so
+    /// that a mirror serves them too (the SDK's default is always Zoom's CDN).
+    pub fn sdk_asset_path(&self) -> String {
+        format!("{}/{}/lib/av", self.sdk_url, self.sdk_version)
+    }
 }
 
 impl std::fmt::Debug for ZoomSettings {
@@ -332,7 +338,7 @@ fn zoom_settings(src: &dyn Source) -> Result<Option<ZoomSettings>, ConfigError> 
         Some(h) => {
             return Err(ConfigError::Invalid {
                 var: "ZOOM_SDK_WEB_ENDPOINT",
-                reason: format!("{h:?} is not a host name (with an optional :port)"),
+                reason: format!("{h:?} is not a host name (the SDK always uses https on port 443)"),
             });
         }
     };
@@ -361,12 +367,13 @@ fn valid_sdk_version(v: &str) -> bool {
             .all(|p| !p.is_empty() && p.len() <= 4 && p.bytes().all(|b| b.is_ascii_digit()))
 }
 
-/// `webEndpoint` is a bare host (the SDK adds the scheme), optionally with a port.
+/// `webEndpoint` is a bare host name: the SDK always speaks https on port 443 to it and
+/// drops any scheme or port it is given.
 fn valid_web_endpoint(h: &str) -> bool {
     !h.is_empty()
         && h.len() <= 253
         && h.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':'))
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-'))
 }
 
 /// Generates a fresh key in the format `LECTERN_SECRET_KEY` expects.
@@ -497,6 +504,7 @@ mod tests {
             ("ZOOM_SDK_VERSION", "latest"),
             ("ZOOM_SDK_VERSION", "6.2"),
             ("ZOOM_SDK_WEB_ENDPOINT", "https://zoom.us/"),
+            ("ZOOM_SDK_WEB_ENDPOINT", "zoom-sim.test:8443"),
         ] {
             let mut m = with(&base);
             m.insert(var, bad.to_string());

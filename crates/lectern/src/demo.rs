@@ -75,7 +75,7 @@ pub async fn run(dir: &Path, bind: SocketAddr) -> anyhow::Result<()> {
     env.insert("ZOOM_WEBHOOK_SECRET_TOKEN", zoom.webhook_secret.clone());
     env.insert("ZOOM_OAUTH_BASE", sim.base_url());
     env.insert("ZOOM_API_BASE", sim.api_base());
-    env.insert("ZOOM_SDK_URL", format!("{}/_sim/sdk", sim.base_url()));
+    env.insert("ZOOM_SDK_URL", sim.sdk_base_url());
     let config = Config::from_source(&env)?;
     crate::telemetry::init(&config.log_filter, config.log_format);
     let db = Db::connect(&config.database_url, 8).await?;

@@ -69,14 +69,18 @@ impl Tr {
         LOCALES.lookup(&self.lang, key)
     }
 
-    pub fn t1(&self, key: &str, name: &'static str, value: impl ToString) -> String {
-        self.ta(key, &[(name, value.to_string())])
+    /// The message `key` with one argument. Pass counts as numbers (not `to_string()`ed):
+    /// only a number reaches Fluent's plural selector (`{ $n -> [one] … *[other] … }`).
+    pub fn t1(&self, key: &str, name: &'static str, value: impl Into<Arg>) -> String {
+        self.ta(key, &[(name, value.into())])
     }
 
-    pub fn ta(&self, key: &str, args: &[(&'static str, String)]) -> String {
+    /// The message `key` with arguments; mix kinds with `Arg::from`, e.g.
+    /// `&[("minutes", Arg::from(5)), ("from", Arg::from(time))]`.
+    pub fn ta<A: Clone + Into<Arg>>(&self, key: &str, args: &[(&'static str, A)]) -> String {
         let map: HashMap<Cow<'static, str>, FluentValue<'_>> = args
             .iter()
-            .map(|(k, v)| (Cow::Borrowed(*k), FluentValue::from(v.clone())))
+            .map(|(k, v)| (Cow::Borrowed(*k), v.clone().into().into_fluent()))
             .collect();
         LOCALES.lookup_with_args(&self.lang, key, &map)
     }
@@ -85,6 +89,60 @@ impl Tr {
         LOCALES.try_lookup(&self.lang, key).is_some()
     }
 }
+
+/// A message argument. Numbers stay numbers all the way into Fluent, where they pick the
+/// language's plural form; text is never parsed as a number ("007" stays "007").
+#[derive(Clone, Debug, PartialEq)]
+pub enum Arg {
+    Text(String),
+    Number(f64),
+}
+
+impl Arg {
+    fn into_fluent(self) -> FluentValue<'static> {
+        match self {
+            Arg::Text(s) => FluentValue::from(s),
+            Arg::Number(n) => FluentValue::from(n),
+        }
+    }
+}
+
+impl From<String> for Arg {
+    fn from(s: String) -> Arg {
+        Arg::Text(s)
+    }
+}
+
+impl From<&str> for Arg {
+    fn from(s: &str) -> Arg {
+        Arg::Text(s.to_string())
+    }
+}
+
+impl From<Cow<'_, str>> for Arg {
+    fn from(s: Cow<'_, str>) -> Arg {
+        Arg::Text(s.into_owned())
+    }
+}
+
+/// Templates and callers often hold a reference; it converts like the value.
+impl<T: Clone + Into<Arg>> From<&T> for Arg {
+    fn from(v: &T) -> Arg {
+        v.clone().into()
+    }
+}
+
+macro_rules! number_args {
+    ($($t:ty),*) => {$(
+        impl From<$t> for Arg {
+            fn from(n: $t) -> Arg {
+                // Counts shown to people are far below 2^53, where f64 is exact.
+                Arg::Number(n as f64)
+            }
+        }
+    )*};
+}
+number_args!(i8, i16, i32, i64, isize, u8, u16, u32, u64, usize, f32, f64);
 
 /// The languages offered in the profile form.
 pub fn supported() -> Vec<String> {
@@ -119,6 +177,73 @@ mod tests {
         assert_eq!(Tr::choose(None, None).lang(), "en-US");
         assert_eq!(Tr::choose(Some("de"), Some("en")).lang(), "de");
         assert_eq!(Tr::choose(None, Some("fr;q=0.5, de;q=0.9")).lang(), "de");
+    }
+
+    /// Counts reach Fluent as numbers, so each language's plural rules pick the form: one
+    /// minute / 2 minutes, eine Minute / 2 Minuten. Passed as text they would always get
+    /// the `other` form ("1 minutes").
+    #[test]
+    fn counts_use_the_languages_plural_forms() {
+        let en = Tr::new("en-US");
+        let de = Tr::new("de");
+        assert_eq!(en.t1("lesson-duration", "minutes", 1), "1 minute");
+        assert_eq!(en.t1("lesson-duration", "minutes", 90_i64), "90 minutes");
+        assert_eq!(en.t1("lesson-duration", "minutes", 0_u32), "0 minutes");
+        assert_eq!(de.t1("lesson-duration", "minutes", 1_usize), "1 Minute");
+        assert_eq!(de.t1("lesson-duration", "minutes", 2), "2 Minuten");
+        let attendance = |tr: &Tr, minutes: i64| {
+            tr.ta(
+                "live-my-attendance",
+                &[
+                    ("minutes", Arg::from(minutes)),
+                    ("from", Arg::from("10:00")),
+                    ("to", Arg::from("10:01")),
+                ],
+            )
+        };
+        assert_eq!(
+            attendance(&en, 1),
+            "You attended for 1 minute (10:00 – 10:01)."
+        );
+        assert_eq!(
+            attendance(&en, 5),
+            "You attended for 5 minutes (10:00 – 10:01)."
+        );
+        assert_eq!(
+            attendance(&de, 1),
+            "Sie waren 1 Minute anwesend (10:00 – 10:01)."
+        );
+        assert_eq!(
+            attendance(&de, 5),
+            "Sie waren 5 Minuten anwesend (10:00 – 10:01)."
+        );
+        let attempts = |tr: &Tr, count: i64| {
+            tr.ta(
+                "quiz-attempts",
+                &[("count", Arg::from(count)), ("best", Arg::from(80))],
+            )
+        };
+        assert_eq!(attempts(&en, 1), "1 attempt, best score 80%");
+        assert_eq!(attempts(&en, 3), "3 attempts, best score 80%");
+        assert_eq!(attempts(&de, 1), "1 Versuch, bestes Ergebnis 80 %");
+        assert_eq!(attempts(&de, 3), "3 Versuche, bestes Ergebnis 80 %");
+        assert_eq!(
+            en.t1("form-password-short", "min", 1),
+            "Use at least 1 character."
+        );
+        assert_eq!(
+            en.t1("form-password-short", "min", 10),
+            "Use at least 10 characters."
+        );
+        assert_eq!(
+            en.t1("course-too-long", "max", 1),
+            "Use at most 1 character."
+        );
+        // Text stays text, even when it looks like a number.
+        assert_eq!(
+            en.t1("zoom-oauth-failed", "reason", "007"),
+            "OAuth authorization failed: 007"
+        );
     }
 
     /// Keys defined in a locale folder (all its .ftl files).

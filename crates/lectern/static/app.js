@@ -27,6 +27,23 @@
         var o = document.createElement("option"); o.value = z; list.appendChild(o);
       });
     });
+    // A box that scrolls sideways (a wide table, a long code line) must be reachable by
+    // keyboard, or its hidden part can't be read without a mouse (WCAG 2.1.1).
+    function focusableScrollers() {
+      document.querySelectorAll(".table-wrap, .markdown pre, .markdown table").forEach(function (el) {
+        var scrolls = el.scrollWidth > el.clientWidth + 1;
+        if (scrolls && !el.hasAttribute("tabindex")) {
+          el.setAttribute("tabindex", "0");
+          el.setAttribute("data-scroll-focus", "");
+        } else if (!scrolls && el.hasAttribute("data-scroll-focus")) {
+          el.removeAttribute("tabindex");
+          el.removeAttribute("data-scroll-focus");
+        }
+      });
+    }
+    focusableScrollers();
+    window.addEventListener("resize", focusableScrollers);
+
     // Countdowns only count: they never reload the page. Live pages swap their content
     // (live.js), so every tick looks for the countdowns that are there now.
     tick(); setInterval(tick, 1000);

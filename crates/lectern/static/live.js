@@ -103,7 +103,7 @@
     });
     var root = byId("zoom-root"), freshRoot = fresh.querySelector("#zoom-root");
     if (root && freshRoot) {
-      ["data-sdk-scripts", "data-sdk-language", "data-web-endpoint", "data-csrf"].forEach(function (a) {
+      ["data-sdk-scripts", "data-sdk-language", "data-web-endpoint", "data-asset-path", "data-csrf"].forEach(function (a) {
         root.setAttribute(a, freshRoot.getAttribute(a) || "");
       });
     }
@@ -261,8 +261,12 @@
       customize: { video: { isResizable: true, viewSizes: { default: sdkSize(root) } } }
     };
     if (root.getAttribute("data-web-endpoint")) { opts.webEndpoint = root.getAttribute("data-web-endpoint"); }
-    client.on("connection-change", onConnection);
+    // The SDK's media files live beside its scripts; without assetPath it fetches them
+    // from Zoom's CDN even when the scripts came from a mirror, and refuses to join.
+    if (root.getAttribute("data-asset-path")) { opts.assetPath = root.getAttribute("data-asset-path"); }
     return client.init(opts).then(function () {
+      // The client learns its event names in init: on() before it throws.
+      client.on("connection-change", onConnection);
       var p = {
         sdkKey: a.sdkKey, signature: a.signature, meetingNumber: a.meetingNumber, password: a.password,
         userName: a.userName, userEmail: a.userEmail, customerKey: a.customerKey

@@ -12,6 +12,7 @@ pub mod oauth;
 pub mod ops;
 pub mod room;
 pub mod server;
+pub mod tls;
 pub mod webhooks;
 
 use std::net::SocketAddr;
@@ -23,6 +24,7 @@ use serde::{Deserialize, Serialize};
 
 pub use faults::{Fault, FaultKind, RecordedRequest};
 pub use model::{Plan, UserType};
+pub use room::WebInfoRequest;
 pub use webhooks::WebhookDelivery;
 
 use model::{Account, App, User, World};
@@ -174,8 +176,41 @@ impl ZoomSim {
         format!("{}/v2", self.h.shared.base_url)
     }
 
+    /// The original one-file, lenient stand-in (no React needed, draws its own "ended"
+    /// text). Kept while callers move to [`ZoomSim::sdk_base_url`].
     pub fn sdk_script_url(&self) -> String {
         format!("{}/_sim/sdk/zoom-meeting-sdk.js", self.h.shared.base_url)
+    }
+
+    /// The stand-in SDK in the layout of Zoom's CDN (`https://source.zoom.us`), for any
+    /// version: `{base}/{v}/lib/vendor/{react,react-dom,redux,redux-thunk,lodash}.min.js`,
+    /// `{base}/zoom-meeting-embedded-{v}.min.js` (component view) and
+    /// `{base}/zoom-meeting-{v}.min.js` (client view). No trailing slash.
+    pub fn sdk_base_url(&self) -> String {
+        format!("{}/_sim/sdk", self.h.shared.base_url)
+    }
+
+    /// Serves the simulator over HTTPS as well, on a new 127.0.0.1 port, with the fixed
+    /// certificate for [`tls::WEB_HOST`]. For the real Web SDK, which sends its requests to
+    /// `https://{webEndpoint host}:443`: give it `webEndpoint: "zoom-sim.test"` and map that
+    /// host's port 443 to the returned address in the browser (Chromium:
+    /// `--host-resolver-rules="MAP zoom-sim.test:443 127.0.0.1:PORT"`).
+    pub async fn listen_https(&self) -> std::io::Result<SocketAddr> {
+        let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0))).await?;
+        let addr = listener.local_addr()?;
+        server::spawn_tls(
+            listener,
+            self.h.shared.clone(),
+            self.h.shutdown.subscribe(),
+            tls::acceptor()?,
+        );
+        Ok(addr)
+    }
+
+    /// What the real Web SDK sent to `POST /api/v1/wc/info` (its first request to Zoom on
+    /// `join()`), oldest first.
+    pub fn web_info_requests(&self) -> Vec<WebInfoRequest> {
+        self.h.shared.world.lock().web_info_requests.clone()
     }
 
     /// URL of the simulator's meeting room page for a meeting.

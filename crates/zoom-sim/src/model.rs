@@ -238,6 +238,8 @@ pub struct World {
     pub next_grant: u64,
     pub next_participant: u64,
     pub next_account_number: i64,
+    /// What the real Web SDK sent to `POST /api/v1/wc/info`, oldest first.
+    pub web_info_requests: Vec<crate::room::WebInfoRequest>,
 }
 
 impl Default for World {
@@ -264,6 +266,7 @@ impl Default for World {
             next_grant: 1,
             next_participant: 16_778_240,
             next_account_number: 10_000_001,
+            web_info_requests: Vec::new(),
         }
     }
 }

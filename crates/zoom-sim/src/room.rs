@@ -1,5 +1,6 @@
 //! Meeting room: the Web Meeting SDK stand-in (JS + join checks) and a page per meeting.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use axum::Json;
@@ -11,7 +12,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use base64::Engine as _;
 use hmac::{KeyInit as _, Mac as _};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::Shared;
@@ -22,7 +23,12 @@ const SDK_JS: &str = include_str!("sdk.js");
 
 pub fn routes() -> Router<Arc<Shared>> {
     let sdk = Router::new()
-        .route("/_sim/sdk/zoom-meeting-sdk.js", get(sdk_js))
+        .route("/_sim/sdk/{file}", get(sdk_script))
+        .route("/_sim/sdk/{version}/lib/vendor/{file}", get(vendor_script))
+        .route(
+            "/api/v1/wc/info",
+            post(web_info).options(|| async { StatusCode::NO_CONTENT }),
+        )
         .route(
             "/_sim/sdk/join",
             post(join).options(|| async { StatusCode::NO_CONTENT }),
@@ -49,7 +55,52 @@ pub fn routes() -> Router<Arc<Shared>> {
         .route("/_sim/room/{meeting_id}/end", post(room_end))
 }
 
-async fn sdk_js() -> Response {
+/// Which build of the SDK a script URL names (Zoom's CDN file names).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum View {
+    /// `zoom-meeting-embedded-{v}.min.js`: `ZoomMtgEmbedded`, needs React and ReactDOM first.
+    Component,
+    /// `zoom-meeting-{v}.min.js`: `ZoomMtg`.
+    Client,
+    /// `zoom-meeting-sdk.js`: the simulator's original one-file, lenient stand-in.
+    Legacy,
+}
+
+/// `6.2.0`-style versions only, so a URL cannot inject anything into the script.
+fn valid_version(v: &str) -> bool {
+    let parts: Vec<&str> = v.split('.').collect();
+    parts.len() == 3
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.len() <= 4 && p.bytes().all(|b| b.is_ascii_digit()))
+}
+
+fn parse_script(file: &str) -> Option<(View, String)> {
+    if file == "zoom-meeting-sdk.js" {
+        return Some((View::Legacy, "6.2.0".into()));
+    }
+    let (view, rest) = if let Some(r) = file.strip_prefix("zoom-meeting-embedded-") {
+        (View::Component, r)
+    } else {
+        (View::Client, file.strip_prefix("zoom-meeting-")?)
+    };
+    let v = rest.strip_suffix(".min.js")?;
+    valid_version(v).then(|| (view, v.to_string()))
+}
+
+fn render_sdk(view: View, version: &str) -> String {
+    let name = match view {
+        View::Component => "component",
+        View::Client => "client",
+        View::Legacy => "legacy",
+    };
+    let cfg = json!({"version": version, "view": name});
+    let marker = "/*ZOOM_SIM_CONFIG*/ { version: \"6.2.0\", view: \"legacy\" }";
+    debug_assert!(SDK_JS.contains(marker));
+    SDK_JS.replace(marker, &cfg.to_string())
+}
+
+fn javascript(body: String) -> Response {
     (
         [
             (
@@ -58,9 +109,52 @@ async fn sdk_js() -> Response {
             ),
             (header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"),
         ],
-        SDK_JS,
+        body,
     )
         .into_response()
+}
+
+async fn sdk_script(Path(file): Path<String>) -> Response {
+    match parse_script(&file) {
+        Some((view, v)) => javascript(render_sdk(view, &v)),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+/// Stand-ins for the libraries Zoom's CDN sample loads before the component view: they
+/// define the same globals (and react-dom, like the real UMD build, needs React first).
+const VENDOR: &[(&str, &str)] = &[
+    (
+        "react.min.js",
+        "window.React={version:\"18.2.0\",zoomSim:true,createElement:function(){return null;}};",
+    ),
+    (
+        "react-dom.min.js",
+        "void React.version;window.ReactDOM={version:\"18.2.0\",zoomSim:true,createRoot:function(){return{render:function(){},unmount:function(){}};}};",
+    ),
+    (
+        "redux.min.js",
+        "window.Redux={zoomSim:true,createStore:function(){return{};},applyMiddleware:function(){},compose:function(){}};",
+    ),
+    (
+        "redux-thunk.min.js",
+        "window.ReduxThunk={zoomSim:true,default:function(){}};",
+    ),
+    (
+        "react-redux.min.js",
+        "void React.version;window.ReactRedux={zoomSim:true};",
+    ),
+    (
+        "lodash.min.js",
+        "window._={VERSION:\"4.17.21\",zoomSim:true};",
+    ),
+];
+
+async fn vendor_script(Path((version, file)): Path<(String, String)>) -> Response {
+    match VENDOR.iter().find(|(name, _)| *name == file) {
+        Some((_, src)) if valid_version(&version) => javascript((*src).to_string()),
+        _ => StatusCode::NOT_FOUND.into_response(),
+    }
 }
 
 /// Join parameters as the SDK's `join()` receives them.
@@ -360,6 +454,105 @@ async fn join(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
     }
 }
 
+/// One request of the real Web SDK to `https://{webEndpoint}/api/v1/wc/info`, the first
+/// thing it sends to Zoom when a page calls `join()` (a form-encoded POST from the page's
+/// origin). The fields are kept as sent; see docs/zoom-web-sdk.md for their meaning.
+#[derive(Debug, Clone, Serialize)]
+pub struct WebInfoRequest {
+    /// `Host` header: the web endpoint's host name (the SDK drops any port).
+    pub host: Option<String>,
+    /// `Origin` header: the page that embeds the SDK.
+    pub origin: Option<String>,
+    pub fields: BTreeMap<String, String>,
+}
+
+impl WebInfoRequest {
+    pub fn field(&self, name: &str) -> Option<&str> {
+        self.fields.get(name).map(String::as_str)
+    }
+
+    /// `customerKey` is sent base64-encoded (`btoa`).
+    pub fn customer_key(&self) -> Option<String> {
+        let raw = self.field("customerKey")?;
+        base64::engine::general_purpose::STANDARD_NO_PAD
+            .decode(raw.trim_end_matches('='))
+            .ok()
+            .and_then(|b| String::from_utf8(b).ok())
+    }
+}
+
+/// The checks Zoom can make on the SDK's info request, which carries no ZAK or OBF token
+/// (those travel later): signature, meeting number, passcode, webinar e-mail, host present.
+fn web_info_checks(shared: &Shared, f: &BTreeMap<String, String>) -> Result<(), JoinError> {
+    let now = shared.clock.now();
+    let sig = f
+        .get("signature")
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| jerr(3712, "Signature is invalid."))?;
+    let (_, role, mn) = verify_signature(shared, sig, now.as_second())?;
+    let number = f
+        .get("meetingNumber")
+        .map(|s| s.trim())
+        .filter(|s| !s.is_empty() && *s == mn)
+        .ok_or_else(|| jerr(3706, "The meeting number is wrong."))?;
+    let meeting_id: i64 = number
+        .parse()
+        .map_err(|_| jerr(3706, "The meeting number is wrong."))?;
+    if f.get("userName").is_none_or(|n| n.trim().is_empty()) {
+        return Err(jerr(3000, "Invalid parameter: userName."));
+    }
+    let w = shared.world.lock();
+    let m = w
+        .meetings
+        .get(&meeting_id)
+        .ok_or_else(|| jerr(3001, "Meeting does not exist."))?;
+    if f.get("passWord").map(String::as_str).unwrap_or("") != m.password {
+        return Err(jerr(3004, "Wrong meeting passcode."));
+    }
+    if m.is_webinar && f.get("userEmail").is_none_or(|e| e.is_empty()) {
+        return Err(jerr(3000, "userEmail is required for webinars."));
+    }
+    let jbh = m.settings["join_before_host"].as_bool().unwrap_or(false);
+    if role == 0 && m.status != MeetingStatus::Started && !jbh {
+        return Err(jerr(3008, "Meeting has not started."));
+    }
+    Ok(())
+}
+
+/// The real SDK's first request. zoom-sim records it and answers in the shape the SDK reads
+/// (`{status, errorCode, errorMessage}`). A request that passes every check still gets a
+/// refusal with errorCode 1: the simulator cannot host the SDK's media session, and saying
+/// so beats pretending with a made-up success body.
+async fn web_info(
+    State(shared): State<Arc<Shared>>,
+    headers: axum::http::HeaderMap,
+    body: Bytes,
+) -> Response {
+    let fields: BTreeMap<String, String> =
+        url::form_urlencoded::parse(&body).into_owned().collect();
+    let header = |h: header::HeaderName| {
+        headers
+            .get(h)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    };
+    let verdict = web_info_checks(&shared, &fields);
+    shared.world.lock().web_info_requests.push(WebInfoRequest {
+        host: header(header::HOST),
+        origin: header(header::ORIGIN),
+        fields,
+    });
+    let (code, reason) = match verdict {
+        Err(e) => (e.code, e.reason),
+        Ok(()) => (
+            1,
+            "zoom-sim: the join passed every check, but the simulator hosts no real SDK sessions."
+                .to_string(),
+        ),
+    };
+    Json(json!({"status": false, "errorCode": code, "errorMessage": reason})).into_response()
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct LeaveRequest {
@@ -406,6 +599,30 @@ async fn end(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
     Json(json!({"ended": true})).into_response()
 }
 
+/// Why a participant is no longer in the meeting, in the words of the real SDK's
+/// `connection-change` `Closed` event (`reason`).
+fn closed_reason(m: Option<&crate::model::Meeting>, pid: &str) -> &'static str {
+    let Some(m) = m else {
+        return "ended by host";
+    };
+    let left = m
+        .records
+        .iter()
+        .chain(m.past.iter().rev().flat_map(|i| i.records.iter()))
+        .find(|p| p.participant_id == pid)
+        .and_then(|p| p.leave_reason.as_deref())
+        .unwrap_or("");
+    if left.contains("free meeting minutes") {
+        "free meeting ended"
+    } else if left.contains("authorized this app left") {
+        "bot user kicked due to master leaving"
+    } else if left.contains("Reason:") {
+        "ended by host"
+    } else {
+        "kicked by host"
+    }
+}
+
 async fn status(State(shared): State<Arc<Shared>>, RawQuery(q): RawQuery) -> Response {
     let q = crate::api::query_map(q.as_deref());
     let id: i64 = q
@@ -414,18 +631,19 @@ async fn status(State(shared): State<Arc<Shared>>, RawQuery(q): RawQuery) -> Res
         .unwrap_or_default();
     let pid = q.get("participantId").cloned().unwrap_or_default();
     let w = shared.world.lock();
-    let (in_meeting, status) = match w.meetings.get(&id) {
-        None => (false, "deleted"),
-        Some(m) => (
-            m.live.iter().any(|p| p.participant_id == pid),
-            if m.status == MeetingStatus::Started {
-                "started"
-            } else {
-                "waiting"
-            },
-        ),
+    let m = w.meetings.get(&id);
+    let in_meeting = m.is_some_and(|m| m.live.iter().any(|p| p.participant_id == pid));
+    let status = match m {
+        None => "deleted",
+        Some(m) if m.status == MeetingStatus::Started => "started",
+        Some(_) => "waiting",
     };
-    Json(json!({"inMeeting": in_meeting, "status": status, "reason": if in_meeting { "" } else { "The meeting has ended or you were removed." }})).into_response()
+    let reason = if in_meeting {
+        ""
+    } else {
+        closed_reason(m, &pid)
+    };
+    Json(json!({"inMeeting": in_meeting, "status": status, "reason": reason})).into_response()
 }
 
 fn esc(s: &str) -> String {

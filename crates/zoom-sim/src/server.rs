@@ -36,10 +36,25 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .with_state(shared)
 }
 
-pub fn spawn(
+pub fn spawn(listener: tokio::net::TcpListener, shared: Arc<Shared>, stop: watch::Receiver<bool>) {
+    spawn_with(listener, shared, stop, None);
+}
+
+/// The same service over TLS (see [`crate::tls`]).
+pub fn spawn_tls(
+    listener: tokio::net::TcpListener,
+    shared: Arc<Shared>,
+    stop: watch::Receiver<bool>,
+    acceptor: tokio_rustls::TlsAcceptor,
+) {
+    spawn_with(listener, shared, stop, Some(acceptor));
+}
+
+fn spawn_with(
     listener: tokio::net::TcpListener,
     shared: Arc<Shared>,
     mut stop: watch::Receiver<bool>,
+    tls: Option<tokio_rustls::TlsAcceptor>,
 ) {
     let app = router(shared);
     tokio::spawn(async move {
@@ -52,24 +67,39 @@ pub fn spawn(
                 continue;
             };
             let _ = stream.set_nodelay(true);
-            let kill = KillSwitch::default();
             let app = app.clone();
-            let mut stop = stop.clone();
+            let stop = stop.clone();
+            let tls = tls.clone();
             tokio::spawn(async move {
-                let k = kill.clone();
-                let svc = tower::service_fn(move |mut req: axum::http::Request<Incoming>| {
-                    req.extensions_mut().insert(k.clone());
-                    app.clone().oneshot(req.map(axum::body::Body::new))
-                });
-                let conn = hyper::server::conn::http1::Builder::new()
-                    .timer(TokioTimer::new())
-                    .serve_connection(TokioIo::new(stream), TowerToHyperService::new(svc));
-                tokio::select! {
-                    _ = conn => {}
-                    _ = kill.0.notified() => {}
-                    _ = stop.changed() => {}
+                match tls {
+                    None => serve_connection(stream, app, stop).await,
+                    Some(acceptor) => {
+                        if let Ok(s) = acceptor.accept(stream).await {
+                            serve_connection(s, app, stop).await;
+                        }
+                    }
                 }
             });
         }
     });
+}
+
+async fn serve_connection<S>(stream: S, app: Router, mut stop: watch::Receiver<bool>)
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let kill = KillSwitch::default();
+    let k = kill.clone();
+    let svc = tower::service_fn(move |mut req: axum::http::Request<Incoming>| {
+        req.extensions_mut().insert(k.clone());
+        app.clone().oneshot(req.map(axum::body::Body::new))
+    });
+    let conn = hyper::server::conn::http1::Builder::new()
+        .timer(TokioTimer::new())
+        .serve_connection(TokioIo::new(stream), TowerToHyperService::new(svc));
+    tokio::select! {
+        _ = conn => {}
+        _ = kill.0.notified() => {}
+        _ = stop.changed() => {}
+    }
 }

@@ -298,3 +298,72 @@ async fn separate_sdk_credentials_and_js_surface() {
         .unwrap();
     assert!(page.contains("id=\"participants\""));
 }
+
+#[tokio::test]
+async fn web_endpoint_over_https_records_the_real_sdks_info_request_and_checks_it() {
+    let w = world().await;
+    let addr = w.sim.listen_https().await.unwrap();
+    let id = w.sim.create_meeting(&w.user, "Info", "");
+    let pwd = w.sim.meeting(id).unwrap().password;
+    let now = w.sim.now().as_second();
+    let sig = jwt(
+        CLIENT_SECRET,
+        claims(CLIENT_ID, id, 0, now - 60, now + 7200),
+    );
+    // The SDK always talks to port 443 of the endpoint's host; a client maps that here.
+    let https = reqwest::Client::builder()
+        .resolve(zoom_sim::tls::WEB_HOST, addr)
+        .danger_accept_invalid_certs(true)
+        .build()
+        .unwrap();
+    let url = format!(
+        "https://{}:{}/api/v1/wc/info",
+        zoom_sim::tls::WEB_HOST,
+        addr.port()
+    );
+    let form = |pass: &str| {
+        format!(
+            "apiKey={CLIENT_ID}&signatureType=sdk&signature={sig}&meetingNumber={id}&userName=Stu+D%C3%A9nt&lang=de-DE&passWord={pass}&userEmail=stu%40example.com&customerKey=ZW5yLTQy&cv=6.2.0"
+        )
+    };
+    let post = |body: String| {
+        https
+            .post(&url)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("origin", "http://lms.example")
+            .body(body)
+            .send()
+    };
+    let r: Value = post(form(&pwd)).await.unwrap().json().await.unwrap();
+    assert_eq!(
+        (r["status"].clone(), r["errorCode"].clone()),
+        (json!(false), json!(3008)),
+        "host not in: {r}"
+    );
+    w.sim.host_joins(id);
+    let r: Value = post(form("wrong")).await.unwrap().json().await.unwrap();
+    assert_eq!(r["errorCode"], 3004, "{r}");
+    let r = post(form(&pwd)).await.unwrap();
+    assert_eq!(r.headers()["access-control-allow-origin"], "*");
+    let r: Value = r.json().await.unwrap();
+    assert_eq!(
+        r["errorCode"], 1,
+        "passed every check, refused honestly: {r}"
+    );
+    let seen = w.sim.web_info_requests();
+    assert_eq!(seen.len(), 3);
+    let last = &seen[2];
+    assert_eq!(last.origin.as_deref(), Some("http://lms.example"));
+    assert_eq!(last.field("userName"), Some("Stu Dént"));
+    assert_eq!(last.customer_key().as_deref(), Some("enr-42"));
+    assert_eq!(last.field("meetingNumber"), Some(id.to_string().as_str()));
+    // The participant was not admitted: info is a question, not a join.
+    assert!(
+        w.sim
+            .meeting(id)
+            .unwrap()
+            .participants
+            .iter()
+            .all(|p| p.is_host)
+    );
+}

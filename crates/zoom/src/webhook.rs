@@ -712,7 +712,11 @@ mod tests {
             br#"{"event":"user.updated","event_ts":1700000000000,"payload":{"account_id":"a","object":{"id":"u2"}}}"#,
         )
         .unwrap();
-        assert_eq!(other.dedupe_key(), again.dedupe_key(), "a retry is the same event");
+        assert_eq!(
+            other.dedupe_key(),
+            again.dedupe_key(),
+            "a retry is the same event"
+        );
         let third = parse_event(
             br#"{"event":"user.updated","event_ts":1700000000000,"payload":{"account_id":"a","object":{"id":"u3"}}}"#,
         )

@@ -13,6 +13,8 @@ course-continue = Weiter
 course-completed = Sie haben diesen Kurs abgeschlossen.
 course-completed-short = abgeschlossen
 course-progress = { $percent } % abgeschlossen
+course-progress-label = Kursfortschritt
+course-progress-of = Fortschritt in { $title }
 course-outline = Lektionen
 course-no-lessons = Dieser Kurs hat noch keine Lektionen.
 course-edit = Diesen Kurs bearbeiten
@@ -46,7 +48,11 @@ lesson-open-link = Link öffnen
 lesson-preview-note = Sie sehen diese Lektion als Lehrkraft in der Vorschau; Ihr Fortschritt wird nicht erfasst.
 lesson-starts = Beginn
 lesson-starts-in = Beginnt in
-lesson-duration = { $minutes } Minuten
+lesson-duration =
+    { $minutes ->
+        [one] { $minutes } Minute
+       *[other] { $minutes } Minuten
+    }
 lesson-scheduled-in = geplant für { $when }
 lesson-live-now = Diese Sitzung findet gerade statt.
 lesson-session-ended = Diese Sitzung ist beendet.
@@ -73,7 +79,11 @@ quiz-submit = Antworten absenden
 quiz-pass-mark = Bestehensgrenze: { $percent } %
 quiz-passed = Bestanden mit { $score } % ({ $correct } von { $total } richtig).
 quiz-failed = Noch nicht bestanden: { $score } % ({ $correct } von { $total } richtig). Versuchen Sie es noch einmal.
-quiz-attempts = Versuche: { $count }, bestes Ergebnis { $best } %
+quiz-attempts =
+    { $count ->
+        [one] { $count } Versuch
+       *[other] { $count } Versuche
+    }, bestes Ergebnis { $best } %
 quiz-error-empty = Fügen Sie mindestens eine Frage hinzu, beginnend mit „?“.
 quiz-error-line = Zeile { $line } muss mit „?“ (eine Frage), „*“ (die richtige Antwort) oder „-“ (eine falsche Antwort) beginnen, und Antworten müssen auf eine Frage folgen.
 quiz-error-prompt = Frage { $n } hat keinen Text nach dem „?“.
@@ -108,6 +118,8 @@ teach-save-lesson = Lektion speichern
 teach-move-up = Nach oben
 teach-move-down = Nach unten
 teach-delete = Löschen
+teach-delete-confirm = Die Lektion „{ $title }“ löschen? Ihr Fortschritt und ihre Quiz-Versuche werden mitgelöscht. Das kann nicht rückgängig gemacht werden.
+teach-delete-lesson-label = Lektion „{ $title }“ löschen
 teach-details = Details
 teach-instructors = Lehrende
 teach-add-instructor = Lehrkraft per E-Mail hinzufügen

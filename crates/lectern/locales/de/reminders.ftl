@@ -17,6 +17,7 @@ live-cancel-confirm = Diese Sitzung absagen? Eingeschriebene Lernende werden ben
 live-cancel-not-possible = Nur eine geplante Sitzung, die noch nicht begonnen hat, kann abgesagt werden.
 calendar-feed-title = Kalender-Feed
 calendar-feed-help = Abonnieren Sie diese Adresse in Ihrer Kalender-App, um die Live-Sitzungen all Ihrer Kurse zu sehen. Halten Sie sie geheim: Wer den Link hat, sieht Ihren Terminplan.
+calendar-feed-url-label = Adresse Ihres Kalender-Feeds
 calendar-feed-create = Kalender-Link erstellen
 calendar-feed-reset = Link zurücksetzen
 calendar-feed-course = Zum Kalender hinzufügen (.ics)

@@ -49,10 +49,12 @@ zoom-disconnect-c2 = Bestehende Zoom-Meetings und -Webinare bleiben in Zoom erha
 zoom-disconnect-c3 = Der Zugriff der Lernenden auf Aufzeichnungen kann beeinträchtigt werden, wenn Meeting-Links ungültig werden.
 zoom-disconnect-c4 = Kein Datenverlust: Kursinhalte und Daten der Lernenden bleiben vollständig erhalten.
 zoom-disconnect-c5 = Sie können Zoom jederzeit wieder verbinden.
+zoom-disconnect-confirm = Zoom jetzt trennen? Geplante Live-Sitzungen sind inaktiv, bis Zoom wieder verbunden ist.
 zoom-delete-data = Alle Zoom-Daten löschen
 zoom-delete-intro = Dadurch werden Zoom-Tokens, Zoom-Kontodaten, Meeting-Links und Kenncodes sowie die Namen und E-Mail-Adressen der Teilnehmenden aus der Anwesenheit gelöscht. Anonyme Teilnehmerzahlen und Teilnahmedauern bleiben für die Kurshistorie erhalten. Dies kann nicht rückgängig gemacht werden.
 zoom-delete-type = Geben Sie zur Bestätigung DELETE ein
 zoom-delete-confirm-required = Geben Sie DELETE ein, um das Löschen zu bestätigen.
+zoom-delete-data-confirm = Alle Zoom-Daten dieser Schule löschen? Das kann nicht rückgängig gemacht werden.
 
 ## Verbindungsstatus
 zoom-health-title = Zustand der Verbindung
@@ -66,6 +68,14 @@ zoom-health-expiry = Zugriffstoken läuft ab
 zoom-health-last-refresh = Letzte Aktualisierung
 zoom-health-last-error = Letzter Zoom-Fehler
 zoom-health-daily = Heute erstellte oder geänderte Meetings (Zoom erlaubt 100 pro Host)
+zoom-health-granted-other = Weitere gewährte Scopes
+zoom-scope-granted = gewährt
+zoom-scope-missing = fehlt
+zoom-state-connected = Verbunden
+zoom-state-needs-reconnect = Muss neu verbunden werden
+zoom-state-deauthorized = In Zoom entfernt (die Lectern-App wurde dort deinstalliert)
+zoom-state-disconnected = Getrennt
+zoom-state-none = Nicht verbunden
 
 ## E-Mail an die Verwaltung
 zoom-reconnect-email-subject = Handlungsbedarf: Zoom neu verbinden

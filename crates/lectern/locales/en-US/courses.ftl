@@ -11,11 +11,17 @@ course-continue = Continue
 course-completed = You've completed this course.
 course-completed-short = completed
 course-progress = { $percent }% complete
+course-progress-label = Course progress
+course-progress-of = Progress in { $title }
 course-outline = Lessons
 course-no-lessons = This course has no lessons yet.
 course-edit = Edit this course
 course-preview = Preview the lessons
-course-too-long = Use at most { $max } characters.
+course-too-long =
+    Use at most { $max ->
+        [one] { $max } character
+       *[other] { $max } characters
+    }.
 course-field-title = Title
 course-field-description = Description
 course-field-cover-url = Cover image URL
@@ -44,7 +50,11 @@ lesson-open-link = Open the link
 lesson-preview-note = You're previewing this lesson as an instructor; progress isn't recorded.
 lesson-starts = Starts
 lesson-starts-in = Starts in
-lesson-duration = { $minutes } minutes
+lesson-duration =
+    { $minutes ->
+        [one] { $minutes } minute
+       *[other] { $minutes } minutes
+    }
 lesson-scheduled-in = scheduled for { $when }
 lesson-live-now = This session is happening now.
 lesson-session-ended = This session has ended.
@@ -71,7 +81,11 @@ quiz-submit = Submit answers
 quiz-pass-mark = Pass mark: { $percent }%
 quiz-passed = Passed with { $score }% ({ $correct } of { $total } right).
 quiz-failed = Not passed yet: { $score }% ({ $correct } of { $total } right). Try again.
-quiz-attempts = Attempts: { $count }, best score { $best }%
+quiz-attempts =
+    { $count ->
+        [one] { $count } attempt
+       *[other] { $count } attempts
+    }, best score { $best }%
 quiz-error-empty = Add at least one question, starting with "?".
 quiz-error-line = Line { $line } must start with "?" (a question), "*" (the right answer) or "-" (a wrong answer), and answers must follow a question.
 quiz-error-prompt = Question { $n } has no text after the "?".
@@ -106,6 +120,8 @@ teach-save-lesson = Save lesson
 teach-move-up = Move up
 teach-move-down = Move down
 teach-delete = Delete
+teach-delete-confirm = Delete the lesson "{ $title }"? Its progress and quiz attempts go with it. This can't be undone.
+teach-delete-lesson-label = Delete lesson "{ $title }"
 teach-details = Details
 teach-instructors = Instructors
 teach-add-instructor = Add an instructor by e-mail

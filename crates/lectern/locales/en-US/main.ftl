@@ -23,7 +23,11 @@ error-back-home = Back to the home page
 form-required = This field is required.
 form-email-invalid = Enter a valid e-mail address.
 form-email-taken = An account with this e-mail address already exists.
-form-password-short = Use at least { $min } characters.
+form-password-short =
+    Use at least { $min ->
+        [one] { $min } character
+       *[other] { $min } characters
+    }.
 form-timezone-invalid = Choose a time zone from the list (for example Europe/Berlin).
 form-invalid-choice = Choose one of the offered options.
 form-url-invalid = Enter a full web address starting with https://.
@@ -87,6 +91,7 @@ role-self-demote = You can't remove your own admin role.
 ## Admin
 admin-school = School settings
 admin-users = Users
+admin-user-role-label = Role of { $name }
 admin-integrations = Integrations
 admin-outbox = Outbox
 admin-jobs = Background jobs
@@ -96,6 +101,12 @@ jobs-failed = Failed
 jobs-queued = Waiting
 jobs-none = None.
 jobs-retry = Retry
+jobs-col-id = Job
+jobs-col-kind = Kind
+jobs-col-attempts = Attempts
+jobs-col-run-at = Runs at
+jobs-col-error = Last error
+jobs-col-action = Action
 domains-title = Custom domains
 domains-add = Add domain
 domain-invalid = Enter a host name like learn.example.com.

@@ -15,6 +15,7 @@ live-cancel-confirm = Cancel this session? Enrolled students will be notified.
 live-cancel-not-possible = Only a scheduled session that has not started can be cancelled.
 calendar-feed-title = Calendar feed
 calendar-feed-help = Subscribe to this address in your calendar app to see the live sessions of all your courses. Keep it secret: anyone with the link sees your schedule.
+calendar-feed-url-label = Your calendar feed address
 calendar-feed-create = Create a calendar link
 calendar-feed-reset = Reset link
 calendar-feed-course = Add to calendar (.ics)

@@ -47,10 +47,12 @@ zoom-disconnect-c2 = Existing Zoom meetings and webinars will remain in Zoom, bu
 zoom-disconnect-c3 = Student access to recordings may be affected if meeting links become invalid.
 zoom-disconnect-c4 = No data loss: course content and student records remain intact.
 zoom-disconnect-c5 = You can reconnect any time.
+zoom-disconnect-confirm = Disconnect Zoom now? Scheduled live sessions become inactive until Zoom is connected again.
 zoom-delete-data = Delete all Zoom data
 zoom-delete-intro = This deletes Zoom tokens, Zoom account details, meeting links and passcodes, and participants' names and e-mails from attendance. Anonymous counts and durations stay for course history. This cannot be undone.
 zoom-delete-type = Type DELETE to confirm
 zoom-delete-confirm-required = Type DELETE to confirm the deletion.
+zoom-delete-data-confirm = Delete all Zoom data for this school? This cannot be undone.
 
 ## Health panel
 zoom-health-title = Connection health
@@ -64,6 +66,14 @@ zoom-health-expiry = Access token expires
 zoom-health-last-refresh = Last refresh
 zoom-health-last-error = Last Zoom error
 zoom-health-daily = Meetings created or updated today (Zoom allows 100 per host)
+zoom-health-granted-other = Other scopes granted
+zoom-scope-granted = granted
+zoom-scope-missing = missing
+zoom-state-connected = Connected
+zoom-state-needs-reconnect = Needs reconnecting
+zoom-state-deauthorized = Removed from Zoom (the Lectern app was uninstalled there)
+zoom-state-disconnected = Disconnected
+zoom-state-none = Not connected
 
 ## E-mail to admins
 zoom-reconnect-email-subject = Action needed: reconnect Zoom

@@ -70,9 +70,68 @@ fn scheme_ok(scheme: &str) -> bool {
     matches!(scheme, "http" | "https" | "mailto")
 }
 
+/// At most `max` characters of `text` for a preview (the catalogue): whitespace runs become
+/// one space, and a longer text is cut at the last word boundary before the limit, with an
+/// ellipsis, so no word is shown half.
+pub fn excerpt(text: &str, max: usize) -> String {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let mut out = String::new();
+    for (i, word) in words.iter().enumerate() {
+        let sep = usize::from(!out.is_empty());
+        // Room for the word, and for "…" unless it is the last one.
+        let reserve = usize::from(i + 1 < words.len());
+        if out.chars().count() + sep + word.chars().count() + reserve > max {
+            if out.is_empty() {
+                // A single word longer than the limit: nothing better than cutting it.
+                out.extend(word.chars().take(max.saturating_sub(1)));
+            }
+            let kept = out.trim_end_matches([',', ';', ':', '-', '–', '—']).len();
+            out.truncate(kept);
+            out.push('…');
+            return out;
+        }
+        if sep == 1 {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn excerpts_end_at_a_word_boundary_with_an_ellipsis() {
+        assert_eq!(excerpt("Short and sweet.", 160), "Short and sweet.");
+        assert_eq!(
+            excerpt("  Spaces\n\n and\tlines  ", 160),
+            "Spaces and lines"
+        );
+        assert_eq!(
+            excerpt("Learn Rust from the ground up, with exercises", 24),
+            "Learn Rust from the…"
+        );
+        assert_eq!(excerpt("Alpha beta, gamma", 13), "Alpha beta…");
+        // Exactly at the limit: no ellipsis.
+        assert_eq!(excerpt("Alpha beta", 10), "Alpha beta");
+        assert_eq!(excerpt("Übermäßig lange Wörter", 12), "Übermäßig…");
+        assert_eq!(excerpt("Donaudampfschifffahrt", 8), "Donauda…");
+        for max in 2..60 {
+            let e = excerpt("The quick brown fox jumps over the lazy dog again", max);
+            assert!(e.chars().count() <= max, "{max}: {e}");
+            let body = e.trim_end_matches('…');
+            assert!(
+                "The quick brown fox jumps over the lazy dog again"
+                    .split(' ')
+                    .collect::<Vec<_>>()
+                    .starts_with(&body.split(' ').collect::<Vec<_>>())
+                    || max < 4,
+                "{max}: {e}"
+            );
+        }
+    }
 
     #[test]
     fn renders_ordinary_markdown() {

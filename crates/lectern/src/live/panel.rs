@@ -8,6 +8,7 @@ use super::{State, attendance};
 use crate::app::AppState;
 use crate::courses::{Course, Lesson};
 use crate::db::now_ms;
+use crate::i18n::Arg;
 use crate::web::Ctx;
 use crate::zoom_connection;
 
@@ -43,6 +44,7 @@ pub struct Panel {
     /// The Meeting SDK's scripts in load order, as a JSON array (see `ZoomSettings`).
     pub sdk_scripts: String,
     pub sdk_web_endpoint: String,
+    pub sdk_asset_path: String,
     /// The viewer's language as one of the SDK's codes.
     pub sdk_language: &'static str,
     pub recordings: Vec<RecordingLink>,
@@ -111,8 +113,9 @@ pub fn sdk_language(lang: &str) -> &'static str {
         "pt" => "pt-PT",
         "nl" => "nl-NL",
         "pl" => "pl-PL",
-        "ja" | "jp" => "jp-JP",
-        "ko" => "ko-KO",
+        // 6.x's codes; jp-JP and ko-KO are deprecated since 4.0 (docs/zoom-web-sdk.md).
+        "ja" | "jp" => "ja-JP",
+        "ko" => "ko-KR",
         "zh" => "zh-CN",
         "ru" => "ru-RU",
         "tr" => "tr-TR",
@@ -160,7 +163,8 @@ pub async fn build(
         let from_query = start_error.and_then(simple_error);
         if let Some(e) = stored.or(from_query) {
             reconnect_hint = e.needs_reconnect();
-            error = e.message(&ctx.tr, &ctx.tz);
+            // Under the brief's heading, "Failed to create Zoom meeting/webinar".
+            error = e.with_heading(&ctx.tr, &ctx.tz, s.webinar());
         }
     }
     let recordings = if enrolled || manager {
@@ -175,24 +179,20 @@ pub async fn build(
                 .into_iter()
                 .find(|a| a.user_id == Some(u.id));
             match mine {
-                Some(a) => ctx.tr.ta(
-                    "live-my-attendance",
-                    &[
-                        ("minutes", a.minutes().to_string()),
-                        (
-                            "from",
-                            a.first_join()
-                                .map(|t| ctx.local_time(&t))
-                                .unwrap_or_default(),
-                        ),
-                        (
-                            "to",
-                            a.last_leave()
-                                .map(|t| ctx.local_time(&t))
-                                .unwrap_or_default(),
-                        ),
-                    ],
-                ),
+                Some(a) => {
+                    let at = |t: Option<i64>| {
+                        Arg::from(t.map(|t| ctx.local_time(&t)).unwrap_or_default())
+                    };
+                    ctx.tr.ta(
+                        "live-my-attendance",
+                        &[
+                            // A number, so that the catalogue's plural rules apply.
+                            ("minutes", Arg::from(a.minutes())),
+                            ("from", at(a.first_join())),
+                            ("to", at(a.last_leave())),
+                        ],
+                    )
+                }
                 None if display == Display::Ended => ctx.t("live-my-attendance-none"),
                 None => String::new(),
             }
@@ -230,6 +230,7 @@ pub async fn build(
         sdk_web_endpoint: zoom
             .and_then(|z| z.sdk_web_endpoint.clone())
             .unwrap_or_default(),
+        sdk_asset_path: zoom.map(|z| z.sdk_asset_path()).unwrap_or_default(),
         sdk_language: sdk_language(&ctx.tr.lang()),
         recordings,
         my_attendance,

@@ -38,7 +38,7 @@ impl Ctx {
     pub fn t(&self, key: &str) -> String {
         self.tr.t(key)
     }
-    pub fn t1(&self, key: &str, name: &'static str, value: impl ToString) -> String {
+    pub fn t1(&self, key: &str, name: &'static str, value: impl Into<crate::i18n::Arg>) -> String {
         self.tr.t1(key, name, value)
     }
     pub fn is_admin(&self) -> bool {

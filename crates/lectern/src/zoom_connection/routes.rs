@@ -73,6 +73,39 @@ impl Card {
     pub fn missing_list(&self) -> String {
         self.missing.join(", ")
     }
+
+    /// The catalogue key of the state in words ("Connected", "Needs reconnecting", …).
+    pub fn state_key(&self) -> &'static str {
+        match self.state {
+            "connected" => "zoom-state-connected",
+            "needs_reconnect" => "zoom-state-needs-reconnect",
+            "deauthorized" => "zoom-state-deauthorized",
+            "disconnected" => "zoom-state-disconnected",
+            _ => "zoom-state-none",
+        }
+    }
+
+    /// Each needed scope once, with whether the grant covers it.
+    pub fn needed_scopes(&self) -> Vec<(&'static str, bool)> {
+        self.needed
+            .iter()
+            .map(|s| (*s, !self.missing.contains(s)))
+            .collect()
+    }
+
+    /// Granted scopes that are not listed as needed, each once (Zoom may repeat them, and a
+    /// needed one is already shown with its tick).
+    pub fn other_granted(&self) -> Vec<&str> {
+        let mut v: Vec<&str> = self
+            .granted
+            .iter()
+            .map(String::as_str)
+            .filter(|g| !self.needed.contains(g))
+            .collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    }
 }
 
 async fn card(state: &AppState, school_id: i64, owner: Owner) -> AppResult<Card> {

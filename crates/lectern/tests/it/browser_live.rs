@@ -62,16 +62,6 @@ async fn visible(b: &Browser, css: &str) -> bool {
         == json!(true)
 }
 
-async fn text(b: &Browser, css: &str) -> String {
-    b.eval(&format!(
-        "var e = document.querySelector({css:?}); return e ? e.textContent.trim() : ''"
-    ))
-    .await
-    .as_str()
-    .unwrap_or_default()
-    .to_string()
-}
-
 /// No horizontal scrolling, and (on a phone) `primary` starts inside the first screenful.
 async fn assert_fits(b: &Browser, primary: Option<&str>, state: &str) {
     let overflow = b
@@ -135,7 +125,7 @@ db_test!(
             let br = student_on_lesson(&t, Browser::start().await).await;
             assert_eq!(display(&br).await, "upcoming");
             eventually("countdown ticks", Duration::from_secs(3), || async {
-                text(&br, "#live-countdown")
+                br.text("#live-countdown")
                     .await
                     .starts_with("00:0")
                     .then_some(())
@@ -143,7 +133,7 @@ db_test!(
             .await;
             let badge = format!("#outline li[data-lesson-id='{}'] .live-badge", t.lesson);
             br.wait_css(&format!("{badge}:not([hidden])")).await;
-            assert_eq!(text(&br, &badge).await, "· Starts in");
+            assert_eq!(br.text(&badge).await, "· Starts in");
             assert_eq!(
                 br.eval("return document.querySelectorAll('[data-countdown]').length")
                     .await,
@@ -173,7 +163,7 @@ db_test!(
                 !visible(&br, "#live-leave").await,
                 "no Leave before joining"
             );
-            assert_eq!(text(&br, &badge).await, "· Live now");
+            assert_eq!(br.text(&badge).await, "· Live now");
             assert_fits(&br, Some("#live-join"), "live").await;
 
             // The host is in; the student joins inside the player.
@@ -189,10 +179,7 @@ db_test!(
                 !visible(&br, "#live-join").await,
                 "Join is gone once joined"
             );
-            assert_eq!(
-                text(&br, "#live-state-live").await,
-                "You're in the session."
-            );
+            assert_eq!(br.text("#live-state-live").await, "You're in the session.");
             assert_fits(&br, None, "joined").await;
 
             // The scheduled start passes: the meeting is still there, nothing reloaded,
@@ -228,10 +215,10 @@ db_test!(
             })
             .await;
             assert!(!in_zoom(), "Zoom saw the student leave");
-            assert_eq!(text(&br, "#live-join").await, "Rejoin");
+            assert_eq!(br.text("#live-join").await, "Rejoin");
             assert!(!visible(&br, "#zoom-root #zoom-sim-meeting").await);
             assert!(
-                text(&br, "#live-state-live")
+                br.text("#live-state-live")
                     .await
                     .starts_with("You left the session.")
             );
@@ -248,7 +235,7 @@ db_test!(
             wait_display(&br, "ended", Duration::from_secs(5)).await;
             assert_kept(&br, "ended").await;
             eventually("attendance shown", Duration::from_secs(5), || async {
-                text(&br, "#live-my-attendance")
+                br.text("#live-my-attendance")
                     .await
                     .starts_with("You attended for")
                     .then_some(())
@@ -259,7 +246,7 @@ db_test!(
                 "no dead Join after the end"
             );
             assert!(!visible(&br, "#live-leave").await);
-            assert_eq!(text(&br, "#live-ended").await, "This session has ended.");
+            assert_eq!(br.text("#live-ended").await, "This session has ended.");
             assert_fits(&br, None, "ended").await;
             br.assert_no_dialog().await;
             br.close().await;
@@ -291,7 +278,7 @@ db_test!(
                 .await;
             let badge = format!("#outline li[data-lesson-id='{}'] .live-badge", t.lesson);
             tab.wait_css(&format!("{badge}:not([hidden])")).await;
-            assert_eq!(text(&tab, &badge).await, "· Starting soon");
+            assert_eq!(tab.text(&badge).await, "· Starting soon");
             mark(&tab).await;
 
             // Moved to tomorrow: both pages show the new time and a countdown.
@@ -299,14 +286,15 @@ db_test!(
             t.reschedule(tomorrow).await;
             wait_display(&phone, "upcoming", Duration::from_secs(2)).await;
             eventually("countdown ticks", Duration::from_secs(3), || async {
-                text(&phone, "#live-countdown")
+                phone
+                    .text("#live-countdown")
                     .await
                     .starts_with("23:59:")
                     .then_some(())
             })
             .await;
             eventually("badge moved", Duration::from_secs(2), || async {
-                text(&tab, &badge)
+                tab.text(&badge)
                     .await
                     .starts_with("· Starts in")
                     .then_some(())
@@ -331,11 +319,11 @@ db_test!(
                 .assert_status(303);
             wait_display(&phone, "cancelled", Duration::from_secs(2)).await;
             assert_eq!(
-                text(&phone, "#live-cancelled").await,
+                phone.text("#live-cancelled").await,
                 "This session was cancelled."
             );
             eventually("badge cancelled", Duration::from_secs(2), || async {
-                (text(&tab, &badge).await == "· Cancelled").then_some(())
+                (tab.text(&badge).await == "· Cancelled").then_some(())
             })
             .await;
             for b in [&phone, &tab] {

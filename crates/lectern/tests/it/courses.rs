@@ -230,7 +230,7 @@ db_test!(
             Some("true")
         );
         assert!(r.attr("#lesson-completed", "id").is_some());
-        assert!(r.texts("#quiz-attempts")[0].contains("Attempts: 2"));
+        assert!(r.texts("#quiz-attempts")[0].contains("2 attempts"));
 
         assert_eq!(app.scalar("SELECT COUNT(*) FROM quiz_attempts").await, 2);
         assert_eq!(
@@ -463,7 +463,7 @@ db_test!(dst_gap_rejected_and_fold_asks, |app| async move {
         vec!["Sun, 7 Nov 2027, 07:30 CET".to_string()]
     );
     assert_eq!(
-        page.attr("#countdown", "data-countdown").as_deref(),
+        page.attr("#live-countdown", "data-countdown").as_deref(),
         Some("2027-11-07T06:30:00Z")
     );
     assert!(page.attr("#live", "id").is_some());
@@ -625,5 +625,97 @@ db_test!(
         let page = app.client().get(&format!("/courses/{slug}")).await;
         page.assert_status(200);
         assert!(page.texts("#instructors").is_empty());
+    }
+);
+
+db_test!(
+    catalogue_excerpt_ends_at_a_word_with_an_ellipsis,
+    |app| async move {
+        let t = app.signed_in(&app.instructor).await;
+        // 150 characters of whole words, then one whose letters 151-165 span the limit.
+        let description = "Wonderful ".repeat(15) + "Extraordinarily long words stay whole.";
+        let r = t
+            .post_form(
+                "/teach/courses/new",
+                &[
+                    ("title", "Long description"),
+                    ("description", description.as_str()),
+                    ("cover_url", ""),
+                ],
+            )
+            .await;
+        let id = r
+            .location()
+            .unwrap()
+            .rsplit('/')
+            .next()
+            .unwrap()
+            .to_string();
+        t.post_form(&format!("/teach/courses/{id}/publish"), &[])
+            .await
+            .assert_redirect_to(&format!("/teach/courses/{id}"));
+        let page = app.client().get("/").await;
+        let shown = page.texts("#catalogue .course-card p.muted").join("");
+        assert!(shown.ends_with('…'), "{shown:?}");
+        assert!(shown.chars().count() <= 160, "{shown:?}");
+        let words: Vec<&str> = shown.trim_end_matches('…').split(' ').collect();
+        assert!(
+            words.iter().all(|w| *w == "Wonderful"),
+            "a word was cut: {shown:?}"
+        );
+    }
+);
+
+db_test!(
+    lesson_duration_uses_the_singular_for_one_minute,
+    |app| async move {
+        let t = app.signed_in(&app.instructor).await;
+        let (id, slug) = new_course(&t, "Short sessions").await;
+        for (title, duration) in [("One minute", "1"), ("Ninety minutes", "90")] {
+            add_lesson(
+                &t,
+                id,
+                "live_session",
+                &[
+                    ("title", title),
+                    ("local_start", "2031-03-04T15:30"),
+                    ("timezone", "Europe/Berlin"),
+                    ("duration", duration),
+                    ("body", ""),
+                    ("required", "on"),
+                ],
+            )
+            .await;
+        }
+        let course = t.get(&format!("/courses/{slug}")).await;
+        let links: Vec<String> = {
+            let sel = scraper::Selector::parse("#outline a[href*='/lessons/']").unwrap();
+            let mut v: Vec<String> = course
+                .doc()
+                .select(&sel)
+                .filter_map(|a| a.value().attr("href").map(str::to_string))
+                .collect();
+            v.dedup();
+            v
+        };
+        assert_eq!(links.len(), 2, "{links:?}");
+        let mut shown = Vec::new();
+        for href in links.iter().take(2) {
+            let p = t.get(href).await;
+            shown.push(p.texts("#schedule p.muted").join(" "));
+        }
+        assert!(shown[0].starts_with("1 minute ·"), "{shown:?}");
+        assert!(shown[1].starts_with("90 minutes ·"), "{shown:?}");
+        // And in German.
+        sqlx::query("UPDATE users SET language = 'de' WHERE id = $1")
+            .bind(app.instructor.id)
+            .execute(&app.db.pool)
+            .await
+            .unwrap();
+        // A new session reads the profile afresh (PostgreSQL caches session lookups).
+        let t = app.signed_in(&app.instructor).await;
+        let p = t.get(&links[0]).await;
+        let de = p.texts("#schedule p.muted").join(" ");
+        assert!(de.starts_with("1 Minute ·"), "{de:?}");
     }
 );

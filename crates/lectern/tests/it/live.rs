@@ -903,7 +903,18 @@ db_test!(
             // The host ends the meeting: the players show it, the session ends.
             t.zoom.sim.end_meeting(m);
             for br in &browsers {
-                br.wait_css("#zoom-sim-ended").await;
+                // The SDK closes the meeting view (Zoom's SDK draws no "ended" text of ours).
+                crate::support::eventually(
+                    "meeting view closed",
+                    std::time::Duration::from_secs(10),
+                    || async {
+                        (br.eval("return document.querySelector('#zoom-root #zoom-sim-meeting') === null")
+                            .await
+                            == serde_json::json!(true))
+                        .then_some(())
+                    },
+                )
+                .await;
             }
             t.zoom
                 .sim
@@ -917,6 +928,10 @@ db_test!(
                 (t.session().await.state == "ended").then_some(())
             })
             .await;
+            // The open players say so by themselves.
+            for br in &browsers {
+                br.wait_css("#live[data-display='ended'] #live-ended").await;
+            }
             for br in browsers {
                 br.close().await;
             }
@@ -1854,7 +1869,7 @@ db_test!(
                 ("ZOOM_WEBHOOK_SECRET_TOKEN", zoom.webhook_secret.clone()),
                 ("ZOOM_OAUTH_BASE", zoom.sim.base_url()),
                 ("ZOOM_API_BASE", zoom.sim.api_base()),
-                ("ZOOM_SDK_URL", format!("{}/_sim/sdk", zoom.sim.base_url())),
+                ("ZOOM_SDK_URL", zoom.sim.sdk_base_url()),
             ];
             let serve = || {
                 let mut c = bin::lectern(&["serve", "--migrate"]);

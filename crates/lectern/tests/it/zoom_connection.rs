@@ -59,7 +59,11 @@ db_test!(
                 account.contains("Ines Instructor") && account.contains("instructor@test.example"),
                 "{account}"
             );
-            assert_eq!(card.texts("#zoom-health-state"), vec!["connected"]);
+            assert_eq!(card.texts("#zoom-health-state"), vec!["Connected"]);
+            assert_eq!(
+                card.attr("#zoom-health-state", "data-state").as_deref(),
+                Some("connected")
+            );
 
             let c = school_connection(&app).await;
             assert_eq!(c.zoom_user_id.as_deref(), Some(zoom.zoom_user.as_str()));
@@ -682,6 +686,9 @@ db_test!(
             // Disconnect through the confirmation, then connect again but press Deny.
             br.click("#zoom-disconnect").await;
             br.click("#zoom-disconnect-confirm").await;
+            let asked = br.c.get_alert_text().await.expect("disconnect asks first");
+            assert!(asked.starts_with("Disconnect Zoom now?"), "{asked}");
+            br.c.accept_alert().await.unwrap();
             br.click("#zoom-connect").await;
             br.click("#deny").await;
             let msg = br

@@ -1,8 +1,13 @@
 //! Headless Chromium through chromedriver (Debian's `chromium` + `chromium-driver`).
 //!
 //! A missing chromedriver FAILS the test unless `LECTERN_SKIP_BROWSER=1`.
+//!
+//! Every Lectern page a test reaches is checked with axe-core against WCAG 2.2 A/AA
+//! (see [`Browser::check_a11y`]): after `goto`, after a `wait_css` that finds the browser
+//! on a new URL, and at `close`. Any violation fails the test with a readable list.
 
 use std::process::{Child, Command, Stdio};
+use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
 use fantoccini::{Client, ClientBuilder, Locator};
@@ -14,6 +19,86 @@ pub struct Browser {
     pub c: Client,
     driver: Child,
     _profile: tempfile::TempDir,
+    /// The URL axe last checked, so that waiting on one page checks it once.
+    a11y_checked: Mutex<Option<String>>,
+    /// Selectors axe leaves out (see [`Browser::a11y_exclude`]).
+    a11y_excluded: Mutex<Vec<String>>,
+}
+
+/// The WCAG levels every page must meet (axe-core rule tags).
+pub const WCAG_TAGS: &[&str] = &["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"];
+
+/// axe-core's source, from the npm packages in `tests/browser` (installed on first use);
+/// `None` only when npm is unusable and `LECTERN_SKIP_BROWSER=1` allows going without.
+fn axe_source() -> Option<&'static str> {
+    static AXE: OnceLock<Option<String>> = OnceLock::new();
+    AXE.get_or_init(|| {
+        let file = super::npm::node_modules("axe-core WCAG checks")?.join("axe-core/axe.min.js");
+        Some(
+            std::fs::read_to_string(&file)
+                .unwrap_or_else(|e| panic!("{}: {e} (axe-core comes from npm)", file.display())),
+        )
+    })
+    .as_deref()
+}
+
+/// Runs axe in the page and hands back its violations as JSON text. Iframes are not
+/// entered: on our pages they hold other origins' content (the Zoom meeting, video
+/// embeds), which we can neither inject into nor fix; the iframe elements themselves
+/// (their titles) are still checked.
+const RUN_AXE: &str = r#"
+const tags = arguments[0], exclude = arguments[1], done = arguments[arguments.length - 1];
+const context = exclude.length ? { include: [document], exclude: exclude.map(s => [s]) } : document;
+window.axe.run(context, { runOnly: { type: 'tag', values: tags }, iframes: false, resultTypes: ['violations'] })
+  .then(r => done(JSON.stringify(r.violations.map(v => ({
+      id: v.id, impact: v.impact, help: v.help, helpUrl: v.helpUrl,
+      nodes: v.nodes.map(n => ({ target: n.target.join(' '), summary: n.failureSummary, html: n.html.slice(0, 240) }))
+  })))))
+  .catch(e => done('axe failed: ' + e));
+"#;
+
+/// One axe violation as the test reports it.
+#[derive(serde::Deserialize, Debug)]
+pub struct Violation {
+    pub id: String,
+    pub impact: Option<String>,
+    pub help: String,
+    #[serde(rename = "helpUrl")]
+    pub help_url: String,
+    pub nodes: Vec<ViolationNode>,
+}
+
+#[derive(serde::Deserialize, Debug)]
+pub struct ViolationNode {
+    pub target: String,
+    pub summary: Option<String>,
+    pub html: String,
+}
+
+/// The violations as a list a person can act on: rule, what it asks, and where.
+pub fn describe(url: &str, violations: &[Violation]) -> String {
+    let mut out = format!(
+        "axe-core found {} WCAG 2.2 A/AA violation(s) on {url}:",
+        violations.len()
+    );
+    for v in violations {
+        out.push_str(&format!(
+            "\n- {} ({}): {} [{}]",
+            v.id,
+            v.impact.as_deref().unwrap_or("?"),
+            v.help,
+            v.help_url
+        ));
+        for n in &v.nodes {
+            out.push_str(&format!("\n    at {}  {}", n.target, n.html));
+            if let Some(s) = &n.summary {
+                for line in s.lines() {
+                    out.push_str(&format!("\n      {line}"));
+                }
+            }
+        }
+    }
+    out
 }
 
 /// `None` (after a loud line) only when the browser is missing and the skip is allowed.
@@ -38,15 +123,20 @@ pub fn available(test: &str) -> bool {
 impl Browser {
     /// A desktop-sized window (1280×900).
     pub async fn start() -> Browser {
-        Self::launch(None).await
+        Self::launch(None, Vec::new()).await
     }
 
     /// A phone-sized viewport `width` CSS pixels wide (Chrome's mobile emulation).
     pub async fn start_mobile(width: u32, height: u32) -> Browser {
-        Self::launch(Some((width, height))).await
+        Self::launch(Some((width, height)), Vec::new()).await
     }
 
-    async fn launch(mobile: Option<(u32, u32)>) -> Browser {
+    /// A desktop-sized window with extra Chromium switches (e.g. host-resolver rules).
+    pub async fn start_with_args(extra: Vec<String>) -> Browser {
+        Self::launch(None, extra).await
+    }
+
+    async fn launch(mobile: Option<(u32, u32)>, extra: Vec<String>) -> Browser {
         let port = super::bin::free_port();
         let driver = Command::new(CHROMEDRIVER)
             .arg(format!("--port={port}"))
@@ -70,6 +160,7 @@ impl Browser {
         if mobile.is_none() {
             args.push("--window-size=1280,900".into());
         }
+        args.extend(extra);
         let mut chrome = serde_json::json!({ "binary": CHROMIUM, "args": args });
         if let Some((w, h)) = mobile {
             chrome["mobileEmulation"] = serde_json::json!({
@@ -93,6 +184,8 @@ impl Browser {
                         c,
                         driver,
                         _profile: profile,
+                        a11y_checked: Mutex::new(None),
+                        a11y_excluded: Mutex::new(Vec::new()),
                     };
                 }
                 Err(e) => {
@@ -109,16 +202,113 @@ impl Browser {
             .goto(url)
             .await
             .unwrap_or_else(|e| panic!("goto {url}: {e}"));
+        self.check_a11y_if_new().await;
     }
 
-    /// Waits (up to 10 s) for an element that exists only on the page we expect.
+    /// Waits (up to 10 s) for an element that exists only on the page we expect; a page
+    /// reached since the last check (the navigation a test waits for) is checked with axe.
     pub async fn wait_css(&self, css: &str) -> fantoccini::elements::Element {
-        self.c
+        let el = self
+            .c
             .wait()
             .at_most(Duration::from_secs(10))
             .for_element(Locator::Css(css))
             .await
-            .unwrap_or_else(|e| panic!("waiting for {css}: {e}"))
+            .unwrap_or_else(|e| panic!("waiting for {css}: {e}"));
+        if !self.check_a11y_if_new().await {
+            return el;
+        }
+        // The check took a moment, in which the page may have replaced the element.
+        self.c.find(Locator::Css(css)).await.unwrap_or(el)
+    }
+
+    /// Checks the current page unless it was the last one checked; true if axe ran.
+    async fn check_a11y_if_new(&self) -> bool {
+        let Ok(url) = self.c.current_url().await else {
+            return false;
+        };
+        let url = url.to_string();
+        if self.a11y_checked.lock().unwrap().as_deref() == Some(url.as_str()) {
+            return false;
+        }
+        let Some(violations) = self.a11y_violations().await else {
+            return false;
+        };
+        *self.a11y_checked.lock().unwrap() = Some(url.clone());
+        assert!(violations.is_empty(), "{}", describe(&url, &violations));
+        true
+    }
+
+    /// Leaves the elements matching `css` out of the accessibility check from now on. Only
+    /// for content that is not ours to fix, such as DOM a third-party SDK renders into
+    /// `#zoom-root`; never for our own templates.
+    pub fn a11y_exclude(&self, css: &str) {
+        self.a11y_excluded.lock().unwrap().push(css.to_string());
+    }
+
+    /// Fails the test if axe-core finds a WCAG 2.2 A/AA violation on the current page.
+    pub async fn check_a11y(&self) {
+        let url = self
+            .c
+            .current_url()
+            .await
+            .map(|u| u.to_string())
+            .unwrap_or_default();
+        if let Some(violations) = self.a11y_violations().await {
+            *self.a11y_checked.lock().unwrap() = Some(url.clone());
+            assert!(violations.is_empty(), "{}", describe(&url, &violations));
+        }
+    }
+
+    /// axe-core's violations on the current page; `None` when there is nothing of ours to
+    /// check: another site's page (the Zoom simulator's consent screen), a page still
+    /// unloading, or a JavaScript dialog the test is about to handle (any script call
+    /// would dismiss it).
+    pub async fn a11y_violations(&self) -> Option<Vec<Violation>> {
+        if self.c.get_alert_text().await.is_ok() {
+            return None;
+        }
+        // Lectern's pages all load its stylesheet; nothing else does.
+        let ours = self
+            .c
+            .execute(
+                "return document.readyState !== 'loading' && !!document.querySelector('link[href=\"/static/app.css\"]')",
+                vec![],
+            )
+            .await
+            .ok()?;
+        if ours != serde_json::json!(true) {
+            return None;
+        }
+        let loaded = self
+            .c
+            .execute("return typeof window.axe === 'object'", vec![])
+            .await
+            .ok()?;
+        if loaded != serde_json::json!(true) {
+            self.c.execute(axe_source()?, vec![]).await.ok()?;
+        }
+        let before = self.c.current_url().await.ok()?;
+        let excluded = self.a11y_excluded.lock().unwrap().clone();
+        let out = match self
+            .c
+            .execute_async(
+                RUN_AXE,
+                vec![serde_json::json!(WCAG_TAGS), serde_json::json!(excluded)],
+            )
+            .await
+        {
+            Ok(out) => out,
+            // The page went away under axe (a redirect, a reload): the next wait checks
+            // the new one. Any other failure is a broken check and must not pass quietly.
+            Err(_) if self.c.current_url().await.ok().as_ref() != Some(&before) => return None,
+            Err(e) => panic!("running axe-core on {before}: {e}"),
+        };
+        let text = out.as_str().unwrap_or_default();
+        Some(
+            serde_json::from_str(text)
+                .unwrap_or_else(|e| panic!("axe-core on this page: {text} ({e})")),
+        )
     }
 
     pub async fn fill(&self, css: &str, value: &str) {
@@ -129,12 +319,32 @@ impl Browser {
             .unwrap_or_else(|e| panic!("typing into {css}: {e}"));
     }
 
+    /// Clicks `css`. Live pages swap parts of themselves when the server pushes a change, so
+    /// an element found a moment ago can be gone: it is found again then.
     pub async fn click(&self, css: &str) {
-        self.wait_css(css)
-            .await
-            .click()
-            .await
-            .unwrap_or_else(|e| panic!("click {css}: {e}"));
+        for _ in 0..20 {
+            match self.wait_css(css).await.click().await {
+                Ok(()) => return,
+                Err(fantoccini::error::CmdError::Standard(e))
+                    if e.error == fantoccini::error::ErrorStatus::StaleElementReference =>
+                {
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                Err(e) => panic!("click {css}: {e}"),
+            }
+        }
+        panic!("{css} kept being replaced");
+    }
+
+    /// The trimmed text of the first element matching `css` ("" when there is none).
+    pub async fn text(&self, css: &str) -> String {
+        self.eval(&format!(
+            "var e = document.querySelector({css:?}); return e ? e.textContent.trim() : ''"
+        ))
+        .await
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
     }
 
     pub async fn eval(&self, js: &str) -> serde_json::Value {
@@ -160,7 +370,9 @@ impl Browser {
         }
     }
 
+    /// Ends the session after checking the page it is on (if not yet checked).
     pub async fn close(mut self) {
+        self.check_a11y_if_new().await;
         let _ = self.c.clone().close().await;
         let _ = self.driver.kill();
         let _ = self.driver.wait();

@@ -11,6 +11,7 @@ pub mod bin;
 pub mod browser;
 pub mod client;
 pub mod mail;
+pub mod npm;
 pub mod smtp;
 pub mod zoom;
 

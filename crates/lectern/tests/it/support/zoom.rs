@@ -46,7 +46,7 @@ impl ZoomFixture {
             .env("ZOOM_WEBHOOK_SECRET_TOKEN", self.webhook_secret.clone())
             .env("ZOOM_OAUTH_BASE", self.sim.base_url())
             .env("ZOOM_API_BASE", self.sim.api_base())
-            .env("ZOOM_SDK_URL", format!("{}/_sim/sdk", self.sim.base_url()))
+            .env("ZOOM_SDK_URL", self.sim.sdk_base_url())
     }
 
     /// Registers our app in the simulator; `scopes` defaults to everything Lectern needs.
