@@ -29,20 +29,80 @@ const PASSWORD: &str = "bench-password-123";
 const WEBHOOK_SECRET: &str = "bench-webhook-secret";
 
 /// The app, the simulator and a live session with enrolled students.
-struct World {
-    app: App,
-    sim: ZoomSim,
+pub(crate) struct World {
+    pub(crate) app: App,
+    pub(crate) sim: ZoomSim,
     account: String,
-    school: i64,
-    lesson: i64,
+    pub(crate) school: i64,
+    pub(crate) lesson: i64,
+    pub(crate) course_slug: String,
     lesson_url: String,
-    meeting: i64,
+    /// The Zoom meeting, once Start created it.
+    pub(crate) meeting: i64,
     /// Per student: user id, `Cookie` header value, CSRF token.
-    students: Vec<(i64, String, String)>,
+    pub(crate) students: Vec<(i64, String, String)>,
     start_secs: f64,
+    /// The instructor's signed-in client and the lesson page's CSRF token, to press Start.
+    instructor: reqwest::Client,
+    instructor_csrf: String,
 }
 
+/// [`seed`], then the instructor presses Start and the host joins in the simulator.
 async fn prepare(
+    target: &Target,
+    students: usize,
+    obf: bool,
+    worker: bool,
+) -> anyhow::Result<World> {
+    let mut w = seed(target, students, obf, worker).await?;
+    let t = Instant::now();
+    press_start(&mut w).await?;
+    w.start_secs = t.elapsed().as_secs_f64();
+    w.sim.host_joins(w.meeting);
+    if obf {
+        // Joins wait for the host: let meeting.started be processed.
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let s = lectern::live::by_lesson(&w.app.state.db, w.school, w.lesson)
+                .await?
+                .expect("session");
+            if s.host_present() {
+                break;
+            }
+            anyhow::ensure!(Instant::now() < deadline, "meeting.started never processed");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+    Ok(w)
+}
+
+/// The instructor presses Start (real form POST with CSRF): exactly one meeting create in
+/// the simulator, and a redirect that launches Zoom; sets `w.meeting`.
+pub(crate) async fn press_start(w: &mut World) -> anyhow::Result<()> {
+    let r = w
+        .instructor
+        .post(format!("{}/live/{}/start", w.app.base, w.lesson))
+        .form(&[("_csrf", w.instructor_csrf.as_str())])
+        .send()
+        .await?;
+    let launch = location(&r)?;
+    anyhow::ensure!(
+        launch.starts_with(&w.sim.base_url()),
+        "Start did not launch Zoom: {launch}"
+    );
+    w.meeting = w
+        .sim
+        .meetings()
+        .first()
+        .map(|m| m.id)
+        .ok_or_else(|| anyhow::anyhow!("no meeting in the sim"))?;
+    Ok(())
+}
+
+/// zoom-sim, the app configured against it (with the job worker if `worker`), a school
+/// whose admin connected Zoom, a published course with a live lesson starting now, and
+/// `students` enrolled students with sessions; the instructor signed in, not yet started.
+pub(crate) async fn seed(
     target: &Target,
     students: usize,
     obf: bool,
@@ -67,7 +127,7 @@ async fn prepare(
         ("ZOOM_WEBHOOK_SECRET_TOKEN", WEBHOOK_SECRET.to_string()),
         ("ZOOM_OAUTH_BASE", sim.base_url()),
         ("ZOOM_API_BASE", sim.api_base()),
-        ("ZOOM_SDK_URL", format!("{}/_sim/sdk", sim.base_url())),
+        ("ZOOM_SDK_URL", sim.sdk_base_url()),
     ];
     if !obf {
         // The meeting lives in the app owner's account: no on-behalf-of token needed.
@@ -223,54 +283,25 @@ async fn prepare(
         cb.status()
     );
 
-    // The instructor starts: exactly one meeting create, then the host joins.
-    let inst = setup::sign_in(&app.base, "teacher@bench.test", PASSWORD).await?;
+    // The instructor, signed in, on the lesson page (Start needs its CSRF token).
+    let instructor = setup::sign_in(&app.base, "teacher@bench.test", PASSWORD).await?;
     let lesson_url = format!("{}/courses/{}/lessons/{lesson}", app.base, course.slug);
-    let page = inst.get(&lesson_url).send().await?.text().await?;
-    let csrf =
+    let page = instructor.get(&lesson_url).send().await?.text().await?;
+    let instructor_csrf =
         hidden_value(&page, "_csrf").ok_or_else(|| anyhow::anyhow!("no _csrf on the lesson"))?;
-    let t = Instant::now();
-    let r = inst
-        .post(format!("{}/live/{lesson}/start", app.base))
-        .form(&[("_csrf", csrf.as_str())])
-        .send()
-        .await?;
-    let start_secs = t.elapsed().as_secs_f64();
-    let launch = location(&r)?;
-    anyhow::ensure!(
-        launch.starts_with(&sim.base_url()),
-        "Start did not launch Zoom: {launch}"
-    );
-    let meeting = sim
-        .meetings()
-        .first()
-        .map(|m| m.id)
-        .ok_or_else(|| anyhow::anyhow!("no meeting in the sim"))?;
-    sim.host_joins(meeting);
-    if obf {
-        // Joins wait for the host: let meeting.started be processed.
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            let s = lectern::live::by_lesson(db, school, lesson)
-                .await?
-                .expect("session");
-            if s.host_present() {
-                break;
-            }
-            anyhow::ensure!(Instant::now() < deadline, "meeting.started never processed");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    }
     Ok(World {
         app,
         sim,
         account,
         school,
         lesson,
+        course_slug: course.slug.clone(),
         lesson_url,
-        meeting,
+        meeting: 0,
         students: list,
-        start_secs,
+        start_secs: 0.0,
+        instructor,
+        instructor_csrf,
     })
 }
 
@@ -496,6 +527,13 @@ pub async fn webhook_ingest(
     let pairs_per_student = (events / 2).div_ceil(students);
     let uuid = w.sim.meeting(w.meeting).map(|m| m.uuid).unwrap_or_default();
     let base_secs = now_ms() / 1000 - 6 * 3600;
+    // The customerKey each student's player joined with (a MAC of session and user).
+    let session_id = lectern::live::by_meeting(&w.app.state.db, w.meeting)
+        .await?
+        .first()
+        .map(|s| s.id)
+        .ok_or_else(|| anyhow::anyhow!("no session for the meeting"))?;
+    let secret = &w.app.state.config.secret_key;
     // Each pair: join at base + k×10 min + student offset, leave 5 min later.
     let mut bodies: Vec<String> = Vec::new();
     let mut expected: HashMap<i64, (usize, i64)> = HashMap::new();
@@ -520,7 +558,7 @@ pub async fn webhook_ingest(
                     "email": format!("student{i}@bench.test"),
                     "registrant_id": "",
                     "participant_user_id": "",
-                    "customer_key": uid.to_string(),
+                    "customer_key": lectern::live::join::customer_key(secret, session_id, *uid),
                     "phone_number": "",
                 });
                 if left {

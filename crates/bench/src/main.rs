@@ -8,6 +8,8 @@
 mod foundation;
 mod live;
 mod load;
+mod pages;
+mod push;
 mod setup;
 
 use clap::{Parser, Subcommand};
@@ -55,11 +57,50 @@ enum Scenario {
         #[arg(long, default_value_t = 20_000)]
         events: usize,
     },
+    /// Issue 10: N open players follow the live lesson by server-sent events; Start and
+    /// the meeting.started webhook must reach every one; the join burst that follows.
+    LivePush {
+        #[arg(long, default_value_t = 2000)]
+        students: usize,
+        /// Pages only listen (no panel/states/join fetches on a change): the fan-out alone.
+        #[arg(long)]
+        quiet_pages: bool,
+        /// Seconds a page may take to hear a change before it counts as missed.
+        #[arg(long, default_value_t = 30)]
+        timeout: u64,
+    },
+    /// The open pages of live-push, as a child process (protocol in pages.rs).
+    #[command(hide = true)]
+    Pages {
+        #[arg(long)]
+        authority: String,
+        #[arg(long)]
+        slug: String,
+        #[arg(long)]
+        lesson: i64,
+        #[arg(long)]
+        timeout: u64,
+    },
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
+    if let Scenario::Pages {
+        authority,
+        slug,
+        lesson,
+        timeout,
+    } = cli.scenario
+    {
+        return pages::run(pages::Args {
+            authority,
+            slug,
+            lesson,
+            timeout: std::time::Duration::from_secs(timeout),
+        })
+        .await;
+    }
     let pg = std::env::var("LECTERN_BENCH_PG")
         .ok()
         .or_else(|| std::env::var("LECTERN_TEST_DATABASE_URL").ok());
@@ -104,6 +145,23 @@ async fn main() -> anyhow::Result<()> {
                 live::webhook_ingest(t, students, events, &opts).await?;
             }
         }
+        Scenario::LivePush {
+            students,
+            quiet_pages,
+            timeout,
+        } => {
+            for t in targets {
+                push::live_push(
+                    t,
+                    students,
+                    quiet_pages,
+                    std::time::Duration::from_secs(timeout),
+                    &opts,
+                )
+                .await?;
+            }
+        }
+        Scenario::Pages { .. } => unreachable!("handled above"),
     }
     Ok(())
 }

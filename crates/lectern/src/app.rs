@@ -95,8 +95,9 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Path prefixes whose next segment is a secret (a bearer token in the URL).
-const SECRET_PATH_PREFIXES: &[&str] = &["/password/reset/"];
+/// Path prefixes whose next segment is a secret (a bearer token in the URL): the one list
+/// of routes that carry one, masked wherever a path is logged.
+pub const SECRET_PATH_PREFIXES: &[&str] = &["/password/reset/", "/calendar/"];
 
 /// The request path as it may appear in logs: the segment after a secret prefix is masked.
 pub fn loggable_path(path: &str) -> std::borrow::Cow<'_, str> {
@@ -126,5 +127,9 @@ mod tests {
             "/password/reset/<redacted>/x"
         );
         assert_eq!(super::loggable_path("/signin"), "/signin");
+        assert_eq!(
+            super::loggable_path("/calendar/s3cr3t-token.ics"),
+            "/calendar/<redacted>"
+        );
     }
 }

@@ -16,6 +16,7 @@
   var POLL_WITHOUT_PUSH_MS = 10000;
   var POLL_WITH_PUSH_MS = 60000;
   var WAIT_FOR_HOST_MS = 5000;
+  var SPREAD_MS = 600;
 
   var panel = document.getElementById("live");
   var outline = document.querySelector("[data-live-course]");
@@ -126,6 +127,9 @@
   }
 
   function refreshAll() { refreshStates(); refreshPanel(); }
+  // A whole class hears the same change at the same instant: spreading the refetches over
+  // a moment keeps them from arriving as one burst (lectern-bench live-push).
+  function soon(fn) { setTimeout(fn, Math.random() * SPREAD_MS); }
 
   // ---- push, with a slow poll behind it ----
   function poll(ms) {
@@ -135,14 +139,16 @@
   function connect() {
     if (!window.EventSource) { poll(POLL_WITHOUT_PUSH_MS); return; }
     var es = new EventSource(base + "events");
-    es.addEventListener("ready", function () { poll(POLL_WITH_PUSH_MS); refreshAll(); });
+    es.addEventListener("ready", function () { poll(POLL_WITH_PUSH_MS); soon(refreshAll); });
     es.addEventListener("change", function (e) {
       var d = null;
       try { d = JSON.parse(e.data); } catch (err) { d = null; }
-      refreshStates();
-      if (!d || String(d.lesson) === String(lessonId)) { refreshPanel(); }
+      soon(function () {
+        refreshStates();
+        if (!d || String(d.lesson) === String(lessonId)) { refreshPanel(); }
+      });
     });
-    es.addEventListener("resync", refreshAll);
+    es.addEventListener("resync", function () { soon(refreshAll); });
     es.onerror = function () {
       poll(POLL_WITHOUT_PUSH_MS);
       // The browser retries by itself unless the server refused the stream for good.

@@ -79,7 +79,6 @@ live-leave = Verlassen
 live-rejoin = Wieder beitreten
 live-joining = Das Meeting wird geöffnet…
 live-waiting-for-host = Die Lehrkraft ist dem Meeting noch nicht beigetreten. Sie werden eingelassen, sobald sie da ist.
-live-phone-hint = Auf dem Telefon funktioniert die Zoom-App am besten.
 live-badge-upcoming = Beginnt in
 live-badge-opening-soon = Beginnt gleich
 live-badge-starting-now = Sollte begonnen haben

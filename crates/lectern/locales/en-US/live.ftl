@@ -77,7 +77,6 @@ live-leave = Leave
 live-rejoin = Rejoin
 live-joining = Opening the meeting…
 live-waiting-for-host = The instructor hasn't joined the meeting yet. You'll be let in as soon as they do.
-live-phone-hint = On a phone, the Zoom app works best.
 live-badge-upcoming = Starts in
 live-badge-opening-soon = Starting soon
 live-badge-starting-now = Due to start

@@ -41,6 +41,7 @@ migrations![
         "0006_live_recordings_expiry.sql"
     ),
     (7, "session_cache", "0007_session_cache.sql"),
+    (8, "attendance_by_user", "0008_attendance_by_user.sql"),
 ];
 
 /// An arbitrary constant that names our migration lock among PostgreSQL advisory locks.

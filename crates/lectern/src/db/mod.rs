@@ -28,6 +28,9 @@ pub struct Db {
     pub backend: Backend,
     /// Where open pages hear of changes (see [`crate::push`]).
     pub changes: std::sync::Arc<crate::push::Hub>,
+    /// Woken when this instance queued a job that should run now (a webhook to process),
+    /// so its worker need not wait for its next poll.
+    pub jobs_due: std::sync::Arc<tokio::sync::Notify>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -97,6 +100,7 @@ impl Db {
             pool,
             backend,
             changes: Default::default(),
+            jobs_due: Default::default(),
         })
     }
 

@@ -39,6 +39,7 @@ pub async fn run(state: AppState, mut shutdown: watch::Receiver<bool>, poll: Dur
         if ran == 0 {
             tokio::select! {
                 _ = tokio::time::sleep(poll) => {}
+                _ = state.db.jobs_due.notified() => {}
                 _ = shutdown.changed() => {}
             }
         }

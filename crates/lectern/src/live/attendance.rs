@@ -225,6 +225,25 @@ pub async fn attendees(db: &Db, s: &Session) -> sqlx::Result<Vec<Attendee>> {
     .bind(s.id)
     .fetch_all(&db.pool)
     .await?;
+    Ok(fold(s, rows))
+}
+
+/// One user's attendance, read from their own rows only (the player asks on every
+/// refresh, for each student of a class).
+pub async fn attendance_of(db: &Db, s: &Session, user_id: i64) -> sqlx::Result<Option<Attendee>> {
+    let rows = sqlx::query_as::<_, EventRow>(
+        "SELECT participant_key, user_id, name, email, is_host, kind, at FROM live_attendance_events
+         WHERE session_id = $1 AND user_id = $2 ORDER BY at, id",
+    )
+    .bind(s.id)
+    .bind(user_id)
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(fold(s, rows).into_iter().next())
+}
+
+/// Events (ordered by time) → one attendee per person with their time segments.
+fn fold(s: &Session, rows: Vec<EventRow>) -> Vec<Attendee> {
     let start = s.started_at.or(s.linked_at).unwrap_or(0);
     let end = s.ended_at.unwrap_or_else(now_ms);
     let mut by: BTreeMap<String, (Attendee, Vec<(i64, Kind)>)> = BTreeMap::new();
@@ -260,13 +279,12 @@ pub async fn attendees(db: &Db, s: &Session) -> sqlx::Result<Vec<Attendee>> {
         };
         entry.1.push((r.at, kind));
     }
-    Ok(by
-        .into_values()
+    by.into_values()
         .map(|(mut a, ev)| {
             a.segments = segments(ev, start, end);
             a
         })
-        .collect())
+        .collect()
 }
 
 /// The instructor assigns an unmatched participant to a learner of the course.

@@ -174,10 +174,7 @@ pub async fn build(
     };
     let my_attendance = match (&ctx.user, enrolled) {
         (Some(u), true) if matches!(display, Display::Live | Display::Ended) => {
-            let mine = attendance::attendees(&state.db, &s)
-                .await?
-                .into_iter()
-                .find(|a| a.user_id == Some(u.id));
+            let mine = attendance::attendance_of(&state.db, &s, u.id).await?;
             match mine {
                 Some(a) => {
                     let at = |t: Option<i64>| {

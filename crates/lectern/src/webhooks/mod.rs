@@ -48,7 +48,12 @@ async fn receive(State(state): State<AppState>, headers: HeaderMap, body: Bytes)
     match handled {
         Ok(Handled::Respond(answer)) => Json(answer).into_response(),
         Ok(Handled::Event(event)) => match persist(&state, &event, &body).await {
-            Ok(()) => StatusCode::OK.into_response(),
+            Ok(()) => {
+                // A meeting that started or ended should reach open pages now, not at
+                // the worker's next poll.
+                state.db.jobs_due.notify_one();
+                StatusCode::OK.into_response()
+            }
             Err(e) => {
                 tracing::error!(error = %e, "storing a Zoom webhook failed");
                 // 5xx makes Zoom retry later, which is what we want if we could not store it.

@@ -17,12 +17,11 @@
 use std::path::Path;
 use std::time::Duration;
 
-use lectern::courses::{self, LessonKind};
+use lectern::courses::LessonKind;
 use tower_http::services::{ServeDir, ServeFile};
 
-use crate::live::{Live, seed_live_course};
+use crate::live::{Live, setup_env};
 use crate::support::browser::{self, Browser};
-use crate::support::zoom::ZoomFixture;
 use crate::support::{TestAppBuilder, npm};
 
 /// The package's files where Zoom's CDN has them: `{base}/{v}/lib/...` and
@@ -47,8 +46,22 @@ async fn serve_cdn(package: &Path, version: &str) -> String {
 /// Chromium that resolves only 127.0.0.1 and `zoom-sim.test:443` (→ zoom-sim's TLS port),
 /// and accepts zoom-sim's certificate and no other bad one.
 async fn real_sdk_browser(zoom_tls: std::net::SocketAddr) -> Browser {
+    let br = Browser::start_with_args(real_sdk_args(zoom_tls)).await;
+    // The SDK's own dialogs are Zoom's, not ours to make accessible.
+    br.a11y_exclude("#zoom-root > *");
+    br
+}
+
+/// The same at a phone's 360 px.
+async fn real_sdk_phone(zoom_tls: std::net::SocketAddr) -> Browser {
+    let br = Browser::start_mobile_with_args(360, 740, real_sdk_args(zoom_tls)).await;
+    br.a11y_exclude("#zoom-root > *");
+    br
+}
+
+fn real_sdk_args(zoom_tls: std::net::SocketAddr) -> Vec<String> {
     let host = zoom_sim::tls::WEB_HOST;
-    let br = Browser::start_with_args(vec![
+    vec![
         format!(
             "--host-resolver-rules=MAP {host}:443 {zoom_tls}, MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"
         ),
@@ -56,46 +69,22 @@ async fn real_sdk_browser(zoom_tls: std::net::SocketAddr) -> Browser {
             "--ignore-certificate-errors-spki-list={}",
             zoom_sim::tls::CERT_SPKI_SHA256
         ),
-    ])
-    .await;
-    // The SDK's own dialogs are Zoom's, not ours to make accessible.
-    br.a11y_exclude("#zoom-root > *");
-    br
+    ]
 }
 
 /// A live lesson whose player loads the real SDK from `cdn` and talks to zoom-sim as Zoom.
 async fn setup_real(b: TestAppBuilder, cdn: &str, version: &str) -> Live {
-    let zoom = ZoomFixture::start().await;
-    // After configure(), so that these win over the stand-in's URL.
-    let app = zoom
-        .configure(b)
-        .env("ZOOM_SDK_URL", cdn.to_string())
-        .env("ZOOM_SDK_VERSION", version.to_string())
-        .env("ZOOM_SDK_WEB_ENDPOINT", zoom_sim::tls::WEB_HOST)
-        .env("LECTERN_LIVE_RECONCILE_AFTER_SECS", "0")
-        .start()
-        .await;
-    zoom.register(&app, None);
-    let admin = app.signed_in(&app.admin).await;
-    zoom.connect(&admin, "school").await.assert_status(200);
-    let (course, lesson) = seed_live_course(
-        &app.db,
-        app.school.id,
-        app.instructor.id,
+    setup_env(
+        b,
         LessonKind::LiveSession,
-        "Real SDK course",
+        None,
+        vec![
+            ("ZOOM_SDK_URL", cdn.to_string()),
+            ("ZOOM_SDK_VERSION", version.to_string()),
+            ("ZOOM_SDK_WEB_ENDPOINT", zoom_sim::tls::WEB_HOST.to_string()),
+        ],
     )
-    .await;
-    courses::progress::enroll(&app.db, app.school.id, course.id, app.student.id)
-        .await
-        .unwrap();
-    Live {
-        app,
-        zoom,
-        course_slug: course.slug,
-        course_id: course.id,
-        lesson,
-    }
+    .await
 }
 
 /// Everything a real-SDK test needs: the package's version, the CDN, the lesson with the
@@ -312,6 +301,46 @@ db_test!(
                 tokio::time::sleep(Duration::from_millis(200)).await;
                 waited += Duration::from_millis(200);
             }
+            br.close().await;
+        }
+);
+
+db_test!(
+    on_a_phone_the_real_sdks_own_dialog_fits_the_screen,
+    builder
+        | b
+        | async move {
+            let Some(s) = real_sdk("browser_real_sdk phone", b).await else {
+                return;
+            };
+            let br = real_sdk_phone(s.zoom_tls).await;
+            let student = &s.t.app.student;
+            br.sign_in(&s.t.app.base_url, &student.email, &student.password)
+                .await;
+            br.goto(&format!("{}{}", s.t.app.base_url, s.t.lesson_url()))
+                .await;
+            // On a phone the Zoom app leads; joining in the browser is still offered.
+            br.click("#live-join").await;
+            let mut waited = Duration::ZERO;
+            while !br.text("#live-status").await.contains(SIM_REFUSAL) {
+                assert!(
+                    waited < Duration::from_secs(30),
+                    "no failure shown: {:?}",
+                    br.text("#live-status").await
+                );
+                tokio::time::sleep(Duration::from_millis(200)).await;
+                waited += Duration::from_millis(200);
+            }
+            // Whatever the SDK drew in its root (its error dialog), the page still fits.
+            let overflow = br
+                .eval("return document.documentElement.scrollWidth - window.innerWidth")
+                .await;
+            assert!(
+                overflow.as_i64().unwrap_or(1) <= 0,
+                "the SDK's dialog makes the page scroll sideways by {overflow} px"
+            );
+            let png = br.c.screenshot().await.unwrap();
+            std::fs::write("/tmp/real-sdk-phone-360.png", png).unwrap();
             br.close().await;
         }
 );

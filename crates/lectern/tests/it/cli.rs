@@ -283,6 +283,21 @@ db_test!(
                 .await
                 .assert_redirect_to("/");
             let admin_session = a.cookie("lectern_session").unwrap();
+            // The personal calendar feed (of the user the reset signed in): its URL is a
+            // bearer token.
+            other.post_form("/my/calendar/reset", &[]).await;
+            let feed = other
+                .get("/my/courses")
+                .await
+                .attr("#calendar-feed-url", "value")
+                .expect("calendar feed URL on My courses");
+            let feed_path = &feed[feed.find("/calendar/").expect("feed path")..];
+            other.get(feed_path).await.assert_status(200);
+            let feed_token = feed_path
+                .trim_start_matches("/calendar/")
+                .trim_end_matches(".ics")
+                .to_string();
+            assert!(feed_token.len() > 16, "{feed_token}");
 
             let (code, stdout, stderr) = p.terminate().await;
             assert_eq!(code, Some(0));
@@ -292,6 +307,10 @@ db_test!(
                 "trace logging produced too little:\n{logs}"
             );
             assert!(logs.contains("/signup"), "request paths are logged");
+            assert!(
+                logs.contains("/calendar/<redacted>"),
+                "the feed request is logged, masked"
+            );
             for (what, secret) in [
                 ("sign-up password", secret_pw),
                 ("wrong password", "Wrong-Passw0rd-plugh"),
@@ -300,6 +319,7 @@ db_test!(
                 ("admin session cookie", admin_session.as_str()),
                 ("CSRF token", csrf.as_str()),
                 ("reset token", token.as_str()),
+                ("calendar feed token", feed_token.as_str()),
             ] {
                 let hits: Vec<&str> = logs
                     .lines()

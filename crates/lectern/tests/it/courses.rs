@@ -463,7 +463,7 @@ db_test!(dst_gap_rejected_and_fold_asks, |app| async move {
         vec!["Sun, 7 Nov 2027, 07:30 CET".to_string()]
     );
     assert_eq!(
-        page.attr("#live-countdown", "data-countdown").as_deref(),
+        page.attr("#starts-at", "datetime").as_deref(),
         Some("2027-11-07T06:30:00Z")
     );
     assert!(page.attr("#live", "id").is_some());

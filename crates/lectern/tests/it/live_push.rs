@@ -182,15 +182,7 @@ db_test!(
             let m = t.session().await.meeting_id.unwrap();
             t.host_in(m).await;
             ev.change_of(t.lesson, PUSH).await;
-            t.zoom.sim.end_meeting(m);
-            t.zoom
-                .sim
-                .wait_for_deliveries(Duration::from_secs(10), |d| {
-                    d.iter()
-                        .any(|x| x.event == "meeting.ended" && x.status == Some(200))
-                })
-                .await;
-            t.app.drain_jobs().await;
+            t.ended_in_zoom(m).await;
             ev.change_of(t.lesson, PUSH).await;
             let (d, panel) = panel_display(&student, t.lesson).await;
             assert_eq!(d, "ended");
@@ -265,15 +257,7 @@ db_test!(
             let url = format!("{}/courses/{}/live/events", second.base_url, t.course_slug);
             let mut ev = Events::open(&http, &url, Some(&cookie_of(&student))).await;
             // Zoom ends the meeting; the first instance processes the webhook.
-            t.zoom.sim.end_meeting(m);
-            t.zoom
-                .sim
-                .wait_for_deliveries(Duration::from_secs(10), |d| {
-                    d.iter()
-                        .any(|x| x.event == "meeting.ended" && x.status == Some(200))
-                })
-                .await;
-            t.app.drain_jobs().await;
+            t.ended_in_zoom(m).await;
             assert_eq!(t.session().await.state, "ended");
             match t.app.kind {
                 // Every instance hears every change through LISTEN/NOTIFY.
@@ -375,5 +359,33 @@ db_test!(
             ] {
                 c2.get(&path).await.assert_status(404);
             }
+        }
+);
+
+db_test!(
+    a_webhook_reaches_open_pages_without_waiting_for_the_workers_poll,
+    builder
+        | b
+        | async move {
+            // The worker polls every 30 s here: only being woken by the webhook's arrival
+            // gets meeting.started to the page in time.
+            let t = setup(b.with_worker().poll(Duration::from_secs(30))).await;
+            let student = t.app.signed_in(&t.app.student).await;
+            let inst = t.app.signed_in(&t.app.instructor).await;
+            assert!(t.start(&inst).await.location().unwrap().contains("/s/"));
+            let m = t.session().await.meeting_id.unwrap();
+            let http = reqwest::Client::new();
+            let url = format!("{}/courses/{}/live/events", t.app.base_url, t.course_slug);
+            let mut ev = Events::open(&http, &url, Some(&cookie_of(&student))).await;
+            // Let the worker go back to sleep after Start's jobs.
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            let since = Instant::now();
+            t.zoom.sim.host_joins(m);
+            ev.change_of(t.lesson, Duration::from_secs(3)).await;
+            eprintln!(
+                "host joined in Zoom → page heard it in {:?}",
+                since.elapsed()
+            );
+            assert!(t.session().await.host_present());
         }
 );

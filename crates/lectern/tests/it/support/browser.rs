@@ -136,6 +136,11 @@ impl Browser {
         Self::launch(None, extra).await
     }
 
+    /// A phone-sized viewport with extra Chromium switches.
+    pub async fn start_mobile_with_args(width: u32, height: u32, extra: Vec<String>) -> Browser {
+        Self::launch(Some((width, height)), extra).await
+    }
+
     async fn launch(mobile: Option<(u32, u32)>, extra: Vec<String>) -> Browser {
         let port = super::bin::free_port();
         let driver = Command::new(CHROMEDRIVER)
