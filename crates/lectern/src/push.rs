@@ -139,6 +139,21 @@ impl Drop for StreamGuard {
     }
 }
 
+impl LessonChange {
+    /// Every live lesson of a school (its Zoom connection changed): course and lesson 0.
+    pub fn whole_school(school_id: i64) -> LessonChange {
+        LessonChange {
+            school_id,
+            course_id: 0,
+            lesson_id: 0,
+        }
+    }
+    /// Whether a page following `course_id` of `school_id` should look again.
+    pub fn concerns(&self, school_id: i64, course_id: i64) -> bool {
+        self.school_id == school_id && (self.course_id == course_id || self.course_id == 0)
+    }
+}
+
 /// The payload a PostgreSQL notification carries, minus the schema prefix the database
 /// adds (`current_schema()`, so that test schemas sharing one database stay apart).
 pub fn payload(c: LessonChange) -> String {

@@ -47,6 +47,7 @@
     // Countdowns only count: they never reload the page. Live pages swap their content
     // (live.js), so every tick looks for the countdowns that are there now.
     tick(); setInterval(tick, 1000);
+    window.lecternCountdowns = tick;
     function tick() {
       document.querySelectorAll("[data-countdown]").forEach(function (el) {
         var target = Date.parse(el.getAttribute("data-countdown"));

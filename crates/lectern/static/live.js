@@ -57,13 +57,15 @@
     (s.lessons || []).forEach(function (l) {
       var li = outline.querySelector('li[data-lesson-id="' + l.lesson + '"]');
       var badge = li && li.querySelector("[data-live-badge]");
+      // The lesson open in the player has its countdown in the panel: its badge would only
+      // say "Starts in" without a time.
+      var isOpen = li && !!li.querySelector("[aria-current]");
       if (badge) {
-        badge.hidden = false;
+        badge.hidden = isOpen && !!l.countdown_to;
         badge.className = "live-badge live-badge-" + l.display;
         badge.setAttribute("data-display", l.display);
         badge.textContent = " · " + l.label;
-        // The lesson open in the player has its countdown in the panel: once is enough.
-        if (l.countdown_to && !li.querySelector("[aria-current]")) {
+        if (l.countdown_to && !isOpen) {
           var c = document.createElement("span");
           c.className = "countdown";
           c.setAttribute("data-countdown", l.countdown_to);
@@ -114,13 +116,14 @@
       if (meeting.state === "joining" || meeting.state === "left") { meeting.state = "none"; }
     }
     showMeetingState();
+    if (window.lecternCountdowns) { window.lecternCountdowns(); }
     if (before !== display) { announce(); }
     atServerTime("panel", panel.getAttribute("data-next-change"), refreshPanel);
   }
   function announce() {
     var live = byId("live-announce"), msg = panel && panel.querySelector("[data-message]");
     if (!live || !msg) { return; }
-    var text = msg.textContent.trim();
+    var text = msg.getAttribute("data-announce") || msg.textContent.trim();
     if (meeting.state === "joined" && msg.getAttribute("data-joined")) { text = msg.getAttribute("data-joined"); }
     if (meeting.state === "left" && msg.getAttribute("data-left")) { text = msg.getAttribute("data-left"); }
     live.textContent = text;
@@ -145,7 +148,8 @@
       try { d = JSON.parse(e.data); } catch (err) { d = null; }
       soon(function () {
         refreshStates();
-        if (!d || String(d.lesson) === String(lessonId)) { refreshPanel(); }
+        // Lesson 0: every lesson of the school (its Zoom connection changed).
+        if (!d || !d.lesson || String(d.lesson) === String(lessonId)) { refreshPanel(); }
       });
     });
     es.addEventListener("resync", function () { soon(refreshAll); });
@@ -173,6 +177,9 @@
       if (meeting.state === "left" && join.getAttribute("data-rejoin")) { join.textContent = join.getAttribute("data-rejoin"); }
     }
     if (leave) { leave.hidden = meeting.state !== "joined"; }
+    // In the meeting already: a second way in would only join twice.
+    var app = byId("live-open-app");
+    if (app) { app.hidden = meeting.state === "joined"; }
     if (msg && msg.getAttribute("data-joined")) {
       if (!msg.hasAttribute("data-default")) { msg.setAttribute("data-default", msg.textContent); }
       msg.textContent = meeting.state === "joined" ? msg.getAttribute("data-joined")

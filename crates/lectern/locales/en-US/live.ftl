@@ -84,3 +84,7 @@ live-badge-live = Live now
 live-badge-ended = Ended
 live-badge-cancelled = Cancelled
 live-badge-did-not-take-place = Did not take place
+live-msg-upcoming = The session starts at { $when }.
+live-unavailable-teacher = Zoom is not connected, so this session can't start. Ask your school's admin to reconnect Zoom, connect your own Zoom account, or switch this lesson to an external link.
+live-connect-own = Connect your own Zoom account
+live-ask-admin = Ask your school's admin to reconnect Zoom in Settings → Integrations.

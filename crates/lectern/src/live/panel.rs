@@ -35,6 +35,10 @@ pub struct Panel {
     pub starts_iso: String,
     /// The start in the viewer's time zone.
     pub starts_local: String,
+    pub duration_min: i64,
+    /// The wall time and zone the instructor chose, when the viewer is in another zone
+    /// ("" when it would only repeat `starts_local`).
+    pub wall_time: String,
     /// When the clock alone changes the display (the page asks again then); "" if never.
     pub next_change_iso: String,
     pub error: String,
@@ -173,7 +177,8 @@ pub async fn build(
         Vec::new()
     };
     let my_attendance = match (&ctx.user, enrolled) {
-        (Some(u), true) if matches!(display, Display::Live | Display::Ended) => {
+        // Once it is over: during the session the minutes would still be growing.
+        (Some(u), true) if display == Display::Ended => {
             let mine = attendance::attendance_of(&state.db, &s, u.id).await?;
             match mine {
                 Some(a) => {
@@ -214,6 +219,14 @@ pub async fn build(
         start_opens_iso: crate::web::time::iso_utc(opens),
         starts_iso: crate::web::time::iso_utc(facts.starts_at),
         starts_local: ctx.local_time(&facts.starts_at),
+        // The length the session's state is computed with (live::end_at).
+        duration_min: (facts.ends_at - facts.starts_at) / 60_000,
+        wall_time: match (&lesson.timezone, &lesson.local_start) {
+            (Some(zone), Some(local)) if *zone != ctx.tz_name => {
+                format!("{} {zone}", local.replace('T', " "))
+            }
+            _ => String::new(),
+        },
         next_change_iso: next_change
             .map(crate::web::time::iso_utc)
             .unwrap_or_default(),

@@ -1,7 +1,8 @@
 //! What an open page uses to follow its live lessons without reloading (static/live.js):
 //!
 //! - `GET /courses/{slug}/live/events`: server-sent events, one `change` (`{"lesson":id}`)
-//!   whenever a lesson of the course changed (see [`crate::push`]); `resync` when this
+//!   whenever a lesson of the course changed (see [`crate::push`]), `{"lesson":0}` when all
+//!   of them may have (the school's Zoom connection changed); `resync` when this
 //!   stream fell behind. No state travels here: the page asks the two routes below, which
 //!   answer with the viewer's own rights.
 //! - `GET /courses/{slug}/live/states`: the display state of every scheduled lesson of
@@ -106,7 +107,7 @@ async fn next_event(mut c: Changes) -> Option<(Result<Event, Infallible>, Change
     }
     loop {
         match c.rx.recv().await {
-            Ok(ch) if ch.school_id == c.school_id && ch.course_id == c.course_id => {
+            Ok(ch) if ch.concerns(c.school_id, c.course_id) => {
                 let ev = Event::default()
                     .event("change")
                     .data(format!("{{\"lesson\":{}}}", ch.lesson_id));

@@ -207,5 +207,11 @@ async fn save(
         &format!("{} connected", owner.scope_key()),
     )
     .await?;
-    tx.commit().await
+    tx.commit().await?;
+    // Players that said "unavailable" can offer the session again.
+    state
+        .db
+        .lesson_changed(crate::push::LessonChange::whole_school(school_id))
+        .await;
+    Ok(())
 }

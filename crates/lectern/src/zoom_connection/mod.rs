@@ -285,7 +285,24 @@ pub async fn end(db: &Db, connection_id: i64, new_state: ConnState, at: i64) -> 
     .await?
     .rows_affected();
     tx.commit().await?;
+    if changed == 1 {
+        schools_pages_look_again(db, connection_id).await?;
+    }
     Ok(changed == 1)
+}
+
+/// Open players of the connection's school show whether live sessions are available.
+async fn schools_pages_look_again(db: &Db, connection_id: i64) -> sqlx::Result<()> {
+    let school: Option<i64> =
+        sqlx::query_scalar("SELECT school_id FROM zoom_connections WHERE id = $1")
+            .bind(connection_id)
+            .fetch_optional(&db.pool)
+            .await?;
+    if let Some(school_id) = school {
+        db.lesson_changed(crate::push::LessonChange::whole_school(school_id))
+            .await;
+    }
+    Ok(())
 }
 
 pub async fn record_error(db: &Db, connection_id: i64, message: &str) -> sqlx::Result<()> {
@@ -358,5 +375,7 @@ pub async fn delete_all_data(db: &Db, school_id: i64, actor: i64) -> sqlx::Resul
     )
     .await?;
     tx.commit().await?;
+    db.lesson_changed(crate::push::LessonChange::whole_school(school_id))
+        .await;
     Ok(())
 }

@@ -328,6 +328,12 @@ async fn mark_needs_reconnect(
         tracing::warn!(connection = conn.id, "Zoom connection needs reconnect");
     }
     tx.commit().await?;
+    if changed == 1 {
+        state
+            .db
+            .lesson_changed(crate::push::LessonChange::whole_school(conn.school_id))
+            .await;
+    }
     Ok(())
 }
 

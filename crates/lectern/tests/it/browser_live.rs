@@ -135,8 +135,10 @@ db_test!(
             })
             .await;
             let badge = format!("#outline li[data-lesson-id='{}'] .live-badge", t.lesson);
-            br.wait_css(&format!("{badge}:not([hidden])")).await;
-            assert_eq!(br.text(&badge).await, "· Starts in");
+            // The open lesson's own badge would only repeat the panel ("Starts in" with
+            // no time): it stays hidden while the panel counts down.
+            br.wait_css(&format!("{badge}[data-display='upcoming'][hidden]"))
+                .await;
             assert_eq!(
                 br.eval("return document.querySelectorAll('[data-countdown]').length")
                     .await,
@@ -181,6 +183,10 @@ db_test!(
             assert!(
                 !visible(&br, "#live-join").await,
                 "Join is gone once joined"
+            );
+            assert!(
+                !visible(&br, "#live-open-app").await,
+                "no second way in while in the meeting"
             );
             assert_eq!(br.text("#live-state-live").await, "You're in the session.");
             assert_fits(&br, None, "joined").await;
@@ -304,6 +310,13 @@ db_test!(
             })
             .await;
             let iso = lectern::web::time::iso_utc(tomorrow);
+            // The player's own start line moved too: one time on the page, not two.
+            assert_eq!(
+                phone
+                    .eval("return document.getElementById('starts-at').getAttribute('datetime')")
+                    .await,
+                json!(iso)
+            );
             assert_eq!(
                 tab.eval(&format!(
                     "return document.querySelector(\"#outline li[data-lesson-id='{}'] time\").getAttribute('datetime')",

@@ -44,12 +44,33 @@ db_test!(
                 page.texts("#live-unavailable"),
                 vec!["Live sessions are unavailable right now."]
             );
+            // The instructor (not an admin) is not sent to the admins' settings page they
+            // cannot open: they can ask, connect their own Zoom, or switch the lesson.
             let page = teacher.get(&t.lesson_url()).await;
+            let help = page.texts("#live-unavailable-help").join(" ");
+            assert!(
+                help.contains("Ask your school's admin to reconnect Zoom")
+                    && help.contains("external link"),
+                "{help}"
+            );
+            assert!(page.attr("#live-reconnect", "href").is_none());
+            assert_eq!(
+                page.attr("#live-connect-own", "href").as_deref(),
+                Some("/profile/zoom")
+            );
+            teacher.get("/profile/zoom").await.assert_status(200);
+            // The admin, who can, gets the link to Settings → Integrations.
+            let page = admin.get(&t.lesson_url()).await;
             let help = page.texts("#live-unavailable-help").join(" ");
             assert!(
                 help.contains("Reconnect Zoom") && help.contains("external link"),
                 "{help}"
             );
+            assert_eq!(
+                page.attr("#live-reconnect", "href").as_deref(),
+                Some("/settings/integrations")
+            );
+            admin.get("/settings/integrations").await.assert_status(200);
 
             // Course content and enrolment are untouched, and reconnecting restores the session.
             student.get(&t.lesson_url()).await.assert_status(200);

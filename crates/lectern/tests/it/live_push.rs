@@ -389,3 +389,41 @@ db_test!(
             assert!(t.session().await.host_present());
         }
 );
+
+db_test!(
+    open_pages_hear_when_the_schools_zoom_is_disconnected_and_reconnected,
+    builder
+        | b
+        | async move {
+            let t = setup(b).await;
+            let student = t.app.signed_in(&t.app.student).await;
+            let http = reqwest::Client::new();
+            let url = format!("{}/courses/{}/live/events", t.app.base_url, t.course_slug);
+            let mut ev = Events::open(&http, &url, Some(&cookie_of(&student))).await;
+            let admin = t.app.signed_in(&t.app.admin).await;
+            admin
+                .post_form(
+                    "/integrations/zoom/disconnect?for=school",
+                    &[("for", "school")],
+                )
+                .await
+                .assert_redirect_to("/settings/integrations");
+            // Every lesson of the school may have changed: lesson 0.
+            ev.change_of(0, PUSH).await;
+            let (_, p) = panel_display(&student, t.lesson).await;
+            assert!(p.attr("#live-unavailable", "id").is_some(), "{}", p.text);
+            t.zoom.connect(&admin, "school").await.assert_status(200);
+            ev.change_of(0, PUSH).await;
+            let (_, p) = panel_display(&student, t.lesson).await;
+            assert!(p.attr("#live-unavailable", "id").is_none(), "{}", p.text);
+            // Another school's change is not this school's pages' business.
+            t.app
+                .state
+                .db
+                .lesson_changed(lectern::push::LessonChange::whole_school(
+                    t.app.school.id + 1,
+                ))
+                .await;
+            ev.quiet(Duration::from_millis(300)).await;
+        }
+);
