@@ -18,9 +18,39 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Form<T> {
         let bytes = axum::body::to_bytes(req.into_body(), super::context::MAX_BODY)
             .await
             .map_err(|_| AppError::PayloadTooLarge)?;
+        // No text we keep may hold a control character: PostgreSQL refuses a NUL outright
+        // (which made an anonymous sign-in a 500), and the others only hide text.
+        let fields: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes)
+            .map_err(|e| AppError::BadRequest(format!("malformed form: {e}")))?;
+        if let Some((name, _)) = fields.iter().find(|(_, v)| has_control_char(v)) {
+            return Err(AppError::BadRequest(format!(
+                "The field “{name}” contains a control character (such as a NUL byte). \
+                 Remove it and send the form again."
+            )));
+        }
         serde_urlencoded::from_bytes(&bytes)
             .map(Form)
             .map_err(|e| AppError::BadRequest(format!("malformed form: {e}")))
+    }
+}
+
+/// A character no form field may carry: C0 controls other than tab and line breaks, DEL,
+/// and C1 controls.
+fn has_control_char(v: &str) -> bool {
+    v.chars()
+        .any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn control_characters_are_found_and_ordinary_text_passes() {
+        for bad in ["a\0b", "\u{1b}[31m", "x\u{7f}", "\u{85}"] {
+            assert!(super::has_control_char(bad), "{bad:?}");
+        }
+        for ok in ["Zoë 👩‍🏫", "line\r\nnext\tcol", ""] {
+            assert!(!super::has_control_char(ok), "{ok:?}");
+        }
     }
 }
 

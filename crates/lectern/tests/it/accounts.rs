@@ -543,3 +543,49 @@ db_test!(
         }
     }
 );
+
+db_test!(
+    an_anonymous_sign_in_with_a_nul_byte_gets_a_clear_error_not_a_500,
+    |app| async move {
+        // PostgreSQL refuses NUL in text: the sign-in form used to answer 500 to anyone.
+        let c = app.client();
+        for (field, email, password) in [
+            ("email", "stu\0dent@test.example", "whatever-password"),
+            ("password", app.student.email.as_str(), "pass\0word"),
+        ] {
+            let r = c
+                .post_form("/signin", &[("email", email), ("password", password)])
+                .await;
+            assert_eq!(r.status, 400, "{field}: {}", r.text);
+            assert!(
+                r.text
+                    .contains(&format!("The field “{field}” contains a control character")),
+                "{}",
+                r.text
+            );
+            assert!(c.cookie("lectern_session").is_none());
+        }
+        // The same elsewhere: a profile name with an escape sequence changes nothing.
+        let s = app.signed_in(&app.student).await;
+        let r = s
+            .post_form(
+                "/profile",
+                &[
+                    ("display_name", "Sam \u{1b}[31mRed"),
+                    ("email", app.student.email.as_str()),
+                    ("timezone", "Europe/Berlin"),
+                    ("language", ""),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, 400, "{}", r.text);
+        let name: String = sqlx::query_scalar("SELECT display_name FROM users WHERE id = $1")
+            .bind(app.student.id)
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+        assert_eq!(name, app.student.name);
+        // Ordinary text with line breaks and tabs is still fine.
+        s.get("/profile").await.assert_status(200);
+    }
+);
