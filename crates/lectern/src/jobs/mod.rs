@@ -189,10 +189,12 @@ pub async fn counts_by_state(db: &Db) -> sqlx::Result<Vec<(String, i64)>> {
         .await
 }
 
-/// Jobs of one school (or global jobs) in a state, newest first, for the admin page.
+/// Jobs of one school in a state, newest first, for its admin page. Jobs of no school
+/// (webhook processing, maintenance) are the operator's: another school's admin must not
+/// read their errors or retry them; they show in `/metrics` and the logs.
 pub async fn list(db: &Db, school_id: i64, state: &str, limit: i64) -> sqlx::Result<Vec<Job>> {
     sqlx::query_as::<_, Job>(sqlx::AssertSqlSafe(format!(
-        "SELECT {JOB_COLUMNS} FROM jobs WHERE (school_id = $1 OR school_id IS NULL) AND state = $2 ORDER BY updated_at DESC LIMIT $3"
+        "SELECT {JOB_COLUMNS} FROM jobs WHERE school_id = $1 AND state = $2 ORDER BY updated_at DESC LIMIT $3"
     )))
     .bind(school_id)
     .bind(state)
@@ -204,7 +206,7 @@ pub async fn list(db: &Db, school_id: i64, state: &str, limit: i64) -> sqlx::Res
 /// Puts a failed job back in the queue (admin action).
 pub async fn retry(db: &Db, school_id: i64, id: i64) -> sqlx::Result<bool> {
     let r = sqlx::query(
-        "UPDATE jobs SET state = 'queued', run_at = $1, attempts = 0, updated_at = $1 WHERE id = $2 AND state = 'failed' AND (school_id = $3 OR school_id IS NULL)",
+        "UPDATE jobs SET state = 'queued', run_at = $1, attempts = 0, updated_at = $1 WHERE id = $2 AND state = 'failed' AND school_id = $3",
     )
     .bind(now_ms())
     .bind(id)

@@ -434,3 +434,50 @@ db_test!(
             );
         }
 );
+
+db_test!(
+    a_schools_admin_neither_sees_nor_retries_other_schools_or_school_less_jobs,
+    |app| async move {
+        // A failed job of another school, and one of no school (webhook processing), each
+        // with an error that names what it was about.
+        let other = app
+            .create_school("other", "Other School", "other.test")
+            .await;
+        let mut ids = Vec::new();
+        for job in [
+            NewJob::now(
+                "no_such_kind",
+                serde_json::json!({"secret": "OTHER-SCHOOL-JOB"}),
+            )
+            .school(other.id),
+            NewJob::now("no_such_kind", serde_json::json!({"secret": "GLOBAL-JOB"})),
+        ] {
+            let mut j = job;
+            j.max_attempts = 1;
+            ids.push(enqueue(&app, j).await);
+        }
+        app.drain_jobs().await;
+        for id in &ids {
+            assert_eq!(job(&app, *id).await.0, "failed");
+        }
+        let admin = app.signed_in(&app.admin).await;
+        let page = admin.get("/admin/jobs").await;
+        page.assert_status(200);
+        for id in &ids {
+            assert!(
+                !page.text.contains(&format!("#{id}")),
+                "job {id} listed: {}",
+                page.text
+            );
+        }
+        assert!(!page.text.contains("no_such_kind"), "{}", page.text);
+        let token = admin.csrf_for("/admin/jobs").await;
+        for id in &ids {
+            admin
+                .post_form_raw(&format!("/admin/jobs/{id}/retry"), &[("_csrf", &token)])
+                .await
+                .assert_status(404);
+            assert_eq!(job(&app, *id).await.0, "failed", "not retried");
+        }
+    }
+);
