@@ -979,13 +979,15 @@ db_test!(
             )
             .await;
             br.goto(&lesson_page).await;
+            br.wait_css("#live-recordings a").await;
+            // Read in the page: the panel may be swapped for a fresh copy (after the
+            // event stream's first `ready`) between finding the link and reading it.
             let href = br
-                .wait_css("#live-recordings a")
+                .eval("var a = document.querySelector('#live-recordings a'); return a ? a.getAttribute('href') : ''")
                 .await
-                .attr("href")
-                .await
-                .unwrap()
-                .unwrap_or_default();
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
             assert!(
                 href.contains("/rec/play/") && href.contains("pwd="),
                 "{href}"
