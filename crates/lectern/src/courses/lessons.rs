@@ -257,24 +257,6 @@ pub fn video_embed(raw: &str) -> VideoEmbed {
     }
 }
 
-/// Where a scheduled lesson stands at `now`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SessionState {
-    Upcoming,
-    Live,
-    Ended,
-}
-
-pub fn session_state(starts_at: i64, duration_min: i64, now: i64) -> SessionState {
-    if now < starts_at {
-        SessionState::Upcoming
-    } else if now < starts_at + duration_min * 60_000 {
-        SessionState::Live
-    } else {
-        SessionState::Ended
-    }
-}
-
 /// A lesson prepared for the player page.
 pub struct LessonView {
     pub lesson: Lesson,
@@ -284,14 +266,10 @@ pub struct LessonView {
     pub video_file: String,
     pub link: String,
     pub quiz: Quiz,
-    pub starts_iso: String,
-    /// The start instant (epoch ms); 0 for unscheduled lessons.
-    pub starts_ms: i64,
-    pub state: Option<SessionState>,
 }
 
 impl LessonView {
-    pub fn new(lesson: Lesson, now: i64) -> LessonView {
+    pub fn new(lesson: Lesson) -> LessonView {
         let body_html = markdown::render(&lesson.body);
         let (mut iframe, mut video_file, mut link) = (String::new(), String::new(), String::new());
         if let Some(url) = lesson.url.as_deref() {
@@ -313,20 +291,6 @@ impl LessonView {
         } else {
             Quiz::default()
         };
-        let (starts_iso, state) = match (lesson.kind.is_scheduled(), lesson.starts_at) {
-            (true, Some(at)) => (
-                crate::web::time::iso_utc(at),
-                Some(session_state(
-                    at,
-                    lesson
-                        .duration_min
-                        .unwrap_or(schedule::DEFAULT_DURATION_MIN),
-                    now,
-                )),
-            ),
-            _ => (String::new(), None),
-        };
-        let starts_ms = lesson.starts_at.unwrap_or_default();
         LessonView {
             lesson,
             body_html,
@@ -334,40 +298,11 @@ impl LessonView {
             video_file,
             link,
             quiz,
-            starts_iso,
-            starts_ms,
-            state,
         }
     }
 
-    pub fn is_upcoming(&self) -> bool {
-        self.state == Some(SessionState::Upcoming)
-    }
-    pub fn is_live(&self) -> bool {
-        self.state == Some(SessionState::Live)
-    }
-    pub fn is_ended(&self) -> bool {
-        self.state == Some(SessionState::Ended)
-    }
-    /// The wall time and zone the instructor chose, e.g. `2026-03-29 18:00 Europe/Berlin`.
-    pub fn wall_time(&self) -> String {
-        format!(
-            "{} {}",
-            self.lesson
-                .local_start
-                .as_deref()
-                .unwrap_or_default()
-                .replace('T', " "),
-            self.lesson.timezone.as_deref().unwrap_or_default()
-        )
-    }
     pub fn pass_mark(&self) -> i64 {
         self.lesson.pass_mark.unwrap_or(quiz::DEFAULT_PASS_MARK)
-    }
-    pub fn duration(&self) -> i64 {
-        self.lesson
-            .duration_min
-            .unwrap_or(schedule::DEFAULT_DURATION_MIN)
     }
 }
 
@@ -492,12 +427,5 @@ mod tests {
             video_embed("javascript:alert(1)"),
             VideoEmbed::Link(String::new())
         );
-    }
-
-    #[test]
-    fn session_states() {
-        assert_eq!(session_state(1000, 1, 999), SessionState::Upcoming);
-        assert_eq!(session_state(1000, 1, 1000), SessionState::Live);
-        assert_eq!(session_state(1000, 1, 61_000), SessionState::Ended);
     }
 }

@@ -14,7 +14,7 @@ use super::quiz::Grade;
 use super::{Course, Instructor, Lesson, LessonKind, markdown};
 use crate::accounts::User;
 use crate::app::AppState;
-use crate::db::{Db, now_ms};
+use crate::db::Db;
 use crate::i18n::Arg;
 use crate::web::{AppError, AppResult, Ctx, Form, render};
 
@@ -263,7 +263,7 @@ async fn load_player(
         outline,
         progress: progress::compute(&lessons, &done),
         completed: done.contains(&id),
-        view: LessonView::new(lessons[index].clone(), now_ms()),
+        view: LessonView::new(lessons[index].clone()),
         enrolled,
         manager,
         prev,
