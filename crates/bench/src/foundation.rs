@@ -1,5 +1,5 @@
-//! Issue 2's benchmark: 200 students signed in; an enrolled student's course page at 64
-//! connections, against `/healthz` measured in the same run.
+//! The `foundation` benchmark: 200 students signed in; an enrolled student's course page
+//! at 64 connections, against `/healthz` measured in the same run.
 
 use lectern::accounts::{self, NewUser, Role};
 use lectern::db::now_ms;

@@ -1,4 +1,5 @@
-//! Issue 5's benchmarks, against zoom-sim started in this process.
+//! The live-session benchmarks (`class-start`, `webhook-ingest`), against zoom-sim started
+//! in this process.
 //!
 //! `class-start`: a whole class arrives in the same minute. The instructor presses Start
 //! (one Zoom meeting create), the host joins in the simulator, and within a 10-second

@@ -37,7 +37,7 @@ enum Scenario {
         #[arg(long, default_value_t = 200)]
         students: usize,
     },
-    /// Issue 5: the instructor starts; 2,000 students load the player and ask for a join
+    /// The instructor starts; 2,000 students load the player and ask for a join
     /// signature within a window; then the signature endpoint against /healthz.
     ClassStart {
         #[arg(long, default_value_t = 2000)]
@@ -49,7 +49,7 @@ enum Scenario {
         #[arg(long)]
         obf: bool,
     },
-    /// Issue 5: 20,000 signed participant events posted to /webhooks/zoom, then drained and
+    /// 20,000 signed participant events posted to /webhooks/zoom, then drained and
     /// attendance checked.
     WebhookIngest {
         #[arg(long, default_value_t = 2000)]
@@ -57,7 +57,7 @@ enum Scenario {
         #[arg(long, default_value_t = 20_000)]
         events: usize,
     },
-    /// Issue 10: N open players follow the live lesson by server-sent events; Start and
+    /// N open players follow the live lesson by server-sent events; Start and
     /// the meeting.started webhook must reach every one; the join burst that follows.
     LivePush {
         #[arg(long, default_value_t = 2000)]

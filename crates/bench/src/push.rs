@@ -1,4 +1,4 @@
-//! Issue 10's benchmark, `live-push`: 2,000 open players follow their live lesson by
+//! The `live-push` benchmark: 2,000 open players follow their live lesson by
 //! server-sent events (`GET /courses/{slug}/live/events`, see `lectern::push`).
 //!
 //! 1. The class is seeded as for `class-start` (zoom-sim, Zoom connected, a live lesson

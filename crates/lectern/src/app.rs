@@ -49,10 +49,12 @@ impl AppState {
         self.config.secure_cookies()
     }
 
-    /// An absolute URL under our public base URL.
-    pub fn url(&self, path: &str) -> String {
-        let base = self.config.base_url.as_str().trim_end_matches('/');
-        format!("{base}{path}")
+    /// An absolute URL on the school's own origin (see `schools::domains::origin`): a link
+    /// mailed to a student of a school with its own domain must open that school.
+    pub async fn school_url(&self, school_id: i64, path: &str) -> sqlx::Result<String> {
+        let origin =
+            crate::schools::domains::origin(&self.db, &self.config.base_url, school_id).await?;
+        Ok(format!("{origin}{path}"))
     }
 }
 
@@ -79,6 +81,7 @@ pub fn router(state: AppState) -> Router {
         .route("/static/app.js", get(web::assets::js))
         .route("/static/live.js", get(web::assets::live_js))
         .merge(crate::webhooks::routes())
+        .merge(web::headers::routes())
         .merge(pages)
         // A route layer runs after routing, so the metric can use the matched route.
         .route_layer(axum::middleware::from_fn_with_state(
@@ -92,6 +95,12 @@ pub fn router(state: AppState) -> Router {
             tracing::info_span!("http", method = %req.method(), path = %loggable_path(req.uri().path()))
         }))
         .layer(CatchPanicLayer::new())
+        // Outermost: every response, a panic's 500 and a too-large body's 413 included,
+        // gets the security headers.
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::new(web::headers::SecurityHeaders::new(&state.config)),
+            web::headers::layer,
+        ))
         .with_state(state)
 }
 

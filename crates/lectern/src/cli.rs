@@ -71,6 +71,12 @@ enum AdminCommand {
         #[arg(long)]
         domain: Vec<String>,
     },
+    /// Approve a school admin's claim on a custom domain, after checking that the school
+    /// controls it (its DNS points here, the school asked for it); it routes at once.
+    ApproveDomain {
+        /// The host, e.g. learn.example.org.
+        host: String,
+    },
     /// Create a user in a school. The password is read from LECTERN_NEW_PASSWORD.
     CreateUser {
         /// The school's slug.
@@ -183,7 +189,7 @@ async fn prepare_schema(db: &Db, migrate: bool) -> anyhow::Result<()> {
             "the database schema is not up to date: run `lectern migrate` (or `lectern serve --migrate`)"
         );
     }
-    Ok(())
+    db.verify_migrations().await
 }
 
 async fn admin(db: &Db, cmd: AdminCommand) -> anyhow::Result<()> {
@@ -206,9 +212,20 @@ async fn admin(db: &Db, cmd: AdminCommand) -> anyhow::Result<()> {
             )
             .await?;
             for d in domain {
-                schools::add_domain(db, id, &d).await?;
+                schools::domains::add_verified(db, id, &d)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("--domain {d}: {e}"))?;
             }
             println!("created school {slug} (id {id})");
+            Ok(())
+        }
+        AdminCommand::ApproveDomain { host } => {
+            let school_id = schools::domains::approve(db, &host).await?.ok_or_else(|| {
+                anyhow::anyhow!(
+                    "no school has claimed {host:?} (an admin adds it under School settings first)"
+                )
+            })?;
+            println!("{host} now routes to school id {school_id}");
             Ok(())
         }
         AdminCommand::CreateUser {

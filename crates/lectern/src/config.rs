@@ -1,9 +1,10 @@
 //! Typed configuration read from the environment. Every failure names the variable, so a
 //! misconfigured start-up ends with one clear line instead of a backtrace.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 
 use base64::Engine;
+use ipnet::IpNet;
 use url::Url;
 
 use crate::crypto::SecretKey;
@@ -44,9 +45,15 @@ pub struct Config {
     pub zoom: Option<ZoomSettings>,
     /// Live sessions: start window, grace, clean-up delays.
     pub live: LiveSettings,
+    /// Reverse proxies whose `X-Forwarded-For` / `Forwarded` headers name the client
+    /// (`LECTERN_TRUSTED_PROXIES`); empty: the TCP peer is the client.
+    pub trusted_proxies: Vec<IpNet>,
+    /// Bearer token that `/metrics` asks for (`LECTERN_METRICS_TOKEN`); unset: `/metrics`
+    /// answers only requests from this machine that came through no proxy.
+    pub metrics_token: Option<String>,
 }
 
-/// Timing of live sessions (all configurable; defaults follow the brief).
+/// Timing of live sessions (all configurable; each field names its default).
 #[derive(Clone, Debug)]
 pub struct LiveSettings {
     /// The host sees "Start Meeting" this long before the start (default 15 min).
@@ -270,9 +277,13 @@ impl Config {
             };
         let zoom = zoom_settings(src)?;
         let live = live_settings(src)?;
+        let trusted_proxies = trusted_proxies(src)?;
+        let metrics_token = metrics_token(src)?;
         Ok(Config {
             zoom,
             live,
+            trusted_proxies,
+            metrics_token,
             bind,
             base_url,
             database_url,
@@ -297,6 +308,45 @@ impl Config {
     pub fn secure_cookies(&self) -> bool {
         self.base_url.scheme() == "https"
     }
+}
+
+/// Comma-separated addresses or networks (`10.0.0.7, 10.1.0.0/16, ::1`).
+fn trusted_proxies(src: &dyn Source) -> Result<Vec<IpNet>, ConfigError> {
+    const VAR: &str = "LECTERN_TRUSTED_PROXIES";
+    let Some(raw) = src.get(VAR) else {
+        return Ok(Vec::new());
+    };
+    raw.split(',')
+        .map(str::trim)
+        .filter(|item| !item.is_empty())
+        .map(|item| {
+            item.parse::<IpNet>()
+                .map(|net| net.trunc())
+                .or_else(|_| item.parse::<IpAddr>().map(IpNet::from))
+                .map_err(|_| ConfigError::Invalid {
+                    var: VAR,
+                    reason: format!(
+                        "{item:?} is not an IP address or network (e.g. 10.0.0.7 or 10.0.0.0/8)"
+                    ),
+                })
+        })
+        .collect()
+}
+
+fn metrics_token(src: &dyn Source) -> Result<Option<String>, ConfigError> {
+    let Some(token) = src.get("LECTERN_METRICS_TOKEN") else {
+        return Ok(None);
+    };
+    // It travels in an `Authorization` header, and a short one could be guessed.
+    if token.len() < 16 || !token.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(ConfigError::Invalid {
+            var: "LECTERN_METRICS_TOKEN",
+            reason:
+                "use at least 16 printable characters without spaces (e.g. `openssl rand -hex 32`)"
+                    .into(),
+        });
+    }
+    Ok(Some(token))
 }
 
 fn zoom_settings(src: &dyn Source) -> Result<Option<ZoomSettings>, ConfigError> {
@@ -446,6 +496,52 @@ mod tests {
         m.insert("LECTERN_DB_MAX_CONNECTIONS", "0".into());
         let err = Config::from_source(&m).unwrap_err().to_string();
         assert!(err.starts_with("LECTERN_DB_MAX_CONNECTIONS"), "{err}");
+    }
+
+    #[test]
+    fn trusted_proxies_and_metrics_token_are_parsed() {
+        let key = generate_secret_key();
+        let base = [("LECTERN_SECRET_KEY", key.as_str())];
+        let c = Config::from_source(&with(&base)).unwrap();
+        assert!(
+            c.trusted_proxies.is_empty(),
+            "no proxy is trusted by default"
+        );
+        assert_eq!(c.metrics_token, None);
+
+        let mut m = with(&base);
+        m.insert(
+            "LECTERN_TRUSTED_PROXIES",
+            " 10.0.0.7, 192.168.1.9/16 ,::1,, fd00::/8".into(),
+        );
+        m.insert("LECTERN_METRICS_TOKEN", "0123456789abcdef".into());
+        let c = Config::from_source(&m).unwrap();
+        let nets: Vec<String> = c.trusted_proxies.iter().map(|n| n.to_string()).collect();
+        assert_eq!(
+            nets,
+            ["10.0.0.7/32", "192.168.0.0/16", "::1/128", "fd00::/8"]
+        );
+        assert_eq!(c.metrics_token.as_deref(), Some("0123456789abcdef"));
+
+        for (var, bad) in [
+            ("LECTERN_TRUSTED_PROXIES", "10.0.0.7, proxy.internal"),
+            ("LECTERN_TRUSTED_PROXIES", "10.0.0.0/33"),
+            ("LECTERN_METRICS_TOKEN", "short"),
+            ("LECTERN_METRICS_TOKEN", "sixteen chars but spaces"),
+        ] {
+            let mut m = with(&base);
+            m.insert(var, bad.to_string());
+            let err = Config::from_source(&m).unwrap_err().to_string();
+            assert!(err.starts_with(var), "{var}={bad}: {err}");
+            assert!(!err.contains('\n'), "one line: {err}");
+        }
+        let mut m = with(&base);
+        m.insert("LECTERN_TRUSTED_PROXIES", "10.0.0.7, proxy.internal".into());
+        let err = Config::from_source(&m).unwrap_err().to_string();
+        assert!(
+            err.contains("\"proxy.internal\""),
+            "names the bad item: {err}"
+        );
     }
 
     #[test]

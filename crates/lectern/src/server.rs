@@ -35,6 +35,7 @@ pub async fn start(
     poll: Duration,
 ) -> anyhow::Result<Running> {
     let addr = listener.local_addr()?;
+    crate::schools::domains::secure_reserved_hosts(&state.db, &state.config.base_url).await?;
     let (tx, rx) = watch::channel(false);
     let mut tasks = Vec::new();
     let app = router(state.clone());

@@ -142,7 +142,9 @@
   function connect() {
     if (!window.EventSource) { poll(POLL_WITHOUT_PUSH_MS); return; }
     var es = new EventSource(base + "events");
-    es.addEventListener("ready", function () { poll(POLL_WITH_PUSH_MS); soon(refreshAll); });
+    // Whether changes come by push or by the poll: for people who debug a page (and tests).
+    function via(how) { document.documentElement.setAttribute("data-live-updates", how); }
+    es.addEventListener("ready", function () { via("push"); poll(POLL_WITH_PUSH_MS); soon(refreshAll); });
     es.addEventListener("change", function (e) {
       var d = null;
       try { d = JSON.parse(e.data); } catch (err) { d = null; }
@@ -154,6 +156,7 @@
     });
     es.addEventListener("resync", function () { soon(refreshAll); });
     es.onerror = function () {
+      via("poll");
       poll(POLL_WITHOUT_PUSH_MS);
       // The browser retries by itself unless the server refused the stream for good.
       if (es.readyState === 2) { setTimeout(connect, 5000 + Math.random() * 5000); }

@@ -4,13 +4,25 @@
 Keeps only structure: type, properties, required, enum, items (plus allOf/oneOf/anyOf
 flattened where simple). No descriptions, examples or other prose.
 
-Usage: python3 extract.py [/work/shared/zoom-openapi] [out_dir]
+Usage: python3 extract.py SRC_DIR [out_dir]
+
+SRC_DIR holds Zoom's published OpenAPI documents, saved under these names:
+
+  meetings-endpoints.json      https://developers.zoom.us/api-hub/meetings/methods/endpoints.json
+  users-endpoints.json         https://developers.zoom.us/api-hub/users/methods/endpoints.json
+  meetings-webhooks.json       https://developers.zoom.us/api-hub/meetings/events/webhooks.json
+  marketplace-webhooks.json    https://developers.zoom.us/api-hub/marketplace/events/webhooks.json
+
+out_dir defaults to this script's directory (rest.json and webhooks.json are committed
+there; see docs/zoom.md).
 """
 import json
 import os
 import sys
 
-SRC = sys.argv[1] if len(sys.argv) > 1 else "/work/shared/zoom-openapi"
+if len(sys.argv) < 2:
+    sys.exit(__doc__)
+SRC = sys.argv[1]
 OUT = sys.argv[2] if len(sys.argv) > 2 else os.path.dirname(os.path.abspath(__file__))
 
 KEEP = ("type", "required", "enum")
@@ -84,6 +96,7 @@ def main():
         "webinarCreate.request": body_schema(meet, mp["/users/{userId}/webinars"]["post"]),
         "webinarCreate.201": resp_schema(meet, mp["/users/{userId}/webinars"]["post"], "201"),
         "webinar.200": resp_schema(meet, mp["/webinars/{webinarId}"]["get"], "200"),
+        "webinars.200": resp_schema(meet, mp["/users/{userId}/webinars"]["get"], "200"),
         "pastMeetingParticipants.200": resp_schema(meet, mp["/past_meetings/{meetingId}/participants"]["get"], "200"),
         "reportMeetingParticipants.200": resp_schema(meet, mp["/report/meetings/{meetingId}/participants"]["get"], "200"),
         "recordingGet.200": resp_schema(meet, mp["/meetings/{meetingId}/recordings"]["get"], "200"),

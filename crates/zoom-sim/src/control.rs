@@ -300,13 +300,15 @@ struct MeetingReq {
     topic: String,
     #[serde(default)]
     agenda: String,
+    #[serde(default)]
+    webinar: bool,
 }
 
 async fn create_meeting(State(s): State<Arc<Shared>>, Json(r): Json<MeetingReq>) -> Response {
     if !s.world.lock().users.contains_key(&r.host_id) {
         return err(StatusCode::NOT_FOUND, "no such user");
     }
-    let id = ops::create_meeting_direct(&s, &r.host_id, &r.topic, &r.agenda);
+    let id = ops::create_meeting_direct(&s, &r.host_id, &r.topic, &r.agenda, r.webinar);
     Json(json!({"id": id})).into_response()
 }
 

@@ -449,7 +449,12 @@ impl ZoomSim {
 
     /// Create a meeting directly (no REST call, no rate limit); returns its id.
     pub fn create_meeting(&self, host_id: &str, topic: &str, agenda: &str) -> i64 {
-        ops::create_meeting_direct(&self.h.shared, host_id, topic, agenda)
+        ops::create_meeting_direct(&self.h.shared, host_id, topic, agenda, false)
+    }
+
+    /// Create a webinar directly (no REST call, no rate limit, no plan check); returns its id.
+    pub fn create_webinar(&self, host_id: &str, topic: &str, agenda: &str) -> i64 {
+        ops::create_meeting_direct(&self.h.shared, host_id, topic, agenda, true)
     }
 
     pub fn host_joins(&self, meeting_id: i64) {

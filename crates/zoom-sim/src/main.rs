@@ -76,6 +76,7 @@ async fn main() -> std::io::Result<()> {
             "meeting:delete:meeting".into(),
             "meeting:read:list_past_participants".into(),
             "webinar:read:webinar".into(),
+            "webinar:read:list_webinars".into(),
             "webinar:write:webinar".into(),
             "webinar:delete:webinar".into(),
             "cloud_recording:read:list_recording_files".into(),

@@ -194,7 +194,7 @@ impl Category {
         }
     }
 
-    /// Per-second limit by plan (zoom.md §2.7).
+    /// Per-second limit by plan (docs/zoom.md, rate limits).
     pub fn per_second(self, plan: Plan) -> u32 {
         match (self, plan) {
             (Category::Light, Plan::Basic) => 4,

@@ -57,7 +57,14 @@ pub fn snapshot(m: &Meeting) -> SimMeeting {
     }
 }
 
-pub fn create_meeting_direct(shared: &Shared, host_id: &str, topic: &str, agenda: &str) -> i64 {
+/// A meeting (or webinar) created without REST, limits or plan checks.
+pub fn create_meeting_direct(
+    shared: &Shared,
+    host_id: &str,
+    topic: &str,
+    agenda: &str,
+    is_webinar: bool,
+) -> i64 {
     let host = shared
         .world
         .lock()
@@ -70,7 +77,7 @@ pub fn create_meeting_direct(shared: &Shared, host_id: &str, topic: &str, agenda
         agenda: Some(agenda.to_string()),
         ..Default::default()
     };
-    crate::api::meetings::insert_meeting(shared, &host, inp, false).id
+    crate::api::meetings::insert_meeting(shared, &host, inp, is_webinar).id
 }
 
 /// Who is joining.

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use common::*;
 use reqwest::Method;
-use serde_json::json;
+use serde_json::{Value, json};
 use zoom_sim::{AppSpec, Plan, UserType};
 
 #[tokio::test]
@@ -276,6 +276,87 @@ async fn webinar_plan_rules() {
         .send(Method::POST, &t2, "/users/me/webinars", Some(json!({})))
         .await;
     assert_eq!(v, json!({"code": 200, "message": "No permission."}));
+}
+
+#[tokio::test]
+async fn webinar_list_pages_and_carries_only_what_zoom_lists() {
+    let w = world().await;
+    let tok = w.token().await;
+    let long = format!("[mark]{}", "x".repeat(300));
+    let mut ids = vec![];
+    for agenda in ["a", long.as_str(), "c"] {
+        let (s, _, web) = w
+            .send(
+                Method::POST,
+                &tok,
+                "/users/me/webinars",
+                Some(json!({"topic": "Web", "type": 5, "agenda": agenda})),
+            )
+            .await;
+        assert_eq!(s, 201, "{web}");
+        ids.push(web["id"].as_i64().unwrap());
+    }
+    let meeting = w
+        .create_meeting(&tok, json!({"topic": "M", "agenda": long}))
+        .await;
+    let (s, _, p1) = w.get(&tok, "/users/me/webinars?page_size=2").await;
+    assert_eq!(s, 200, "{p1}");
+    assert_eq!(p1["total_records"], 3);
+    assert_eq!(p1["webinars"].as_array().unwrap().len(), 2);
+    let next = p1["next_page_token"].as_str().unwrap();
+    assert!(!next.is_empty());
+    let (_, _, p2) = w
+        .get(
+            &tok,
+            &format!("/users/me/webinars?page_size=2&next_page_token={next}"),
+        )
+        .await;
+    assert_eq!(p2["next_page_token"], "");
+    let items: Vec<Value> = [p1, p2]
+        .iter()
+        .flat_map(|p| p["webinars"].as_array().unwrap().clone())
+        .collect();
+    let listed: Vec<i64> = items.iter().map(|x| x["id"].as_i64().unwrap()).collect();
+    assert_eq!(listed, ids, "webinars only, every one once");
+    // Like Zoom: the agenda is cut to 250 characters and no passcode or start link is listed
+    // (both are on GET /webinars/{id}).
+    let cut = &items[1]["agenda"];
+    assert_eq!(cut.as_str().unwrap().chars().count(), 250);
+    assert!(cut.as_str().unwrap().starts_with("[mark]"));
+    for x in &items {
+        for absent in ["password", "passcode", "start_url", "settings"] {
+            assert!(x.get(absent).is_none(), "{absent} listed: {x}");
+        }
+    }
+    let full = w.get(&tok, &format!("/webinars/{}", ids[1])).await.2;
+    assert_eq!(full["agenda"], long.as_str());
+    assert!(full["password"].as_str().is_some_and(|p| !p.is_empty()));
+    // The meeting list cuts agendas the same way and lists no webinar.
+    let (_, _, ml) = w.get(&tok, "/users/me/meetings").await;
+    let ms = ml["meetings"].as_array().unwrap();
+    assert_eq!(ms.len(), 1);
+    assert_eq!(ms[0]["id"], meeting["id"]);
+    assert_eq!(ms[0]["agenda"].as_str().unwrap().chars().count(), 250);
+    assert!(ms[0].get("password").is_none());
+
+    let (s, _, v) = w.get(&tok, "/users/me/webinars?type=live").await;
+    assert_eq!((s, v["code"].clone()), (400, json!(300)), "{v}");
+    // Listing webinars needs the webinar plan and its own scope.
+    w.sim.set_plan(&w.account, Plan::Pro, false);
+    let (s, _, v) = w.get(&tok, "/users/me/webinars").await;
+    assert_eq!((s, v["code"].clone()), (400, json!(200)), "{v}");
+    let mut scopes = granular_scopes();
+    scopes.retain(|s| s != "webinar:read:list_webinars");
+    w.sim.set_app_scopes(CLIENT_ID, scopes);
+    let t2 = w.token().await;
+    let (s, _, v) = w.get(&t2, "/users/me/webinars").await;
+    assert_eq!(
+        (s, v),
+        (
+            400,
+            json!({"code": 4711, "message": "Invalid access token, does not contain scopes:[webinar:read:list_webinars]."})
+        )
+    );
 }
 
 #[tokio::test]

@@ -167,6 +167,11 @@ async fn rest_requests_and_responses_match_zoom_schemas() {
         "webinar.200",
         &w.get(&tok, &format!("/webinars/{}", web["id"])).await.2,
     );
+    check(
+        &rest,
+        "webinars.200",
+        &w.get(&tok, "/users/me/webinars").await.2,
+    );
 
     w.sim.host_joins(id);
     w.sim.participant_join(id, "Stu", "stu@example.com", "ck");

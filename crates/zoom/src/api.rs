@@ -301,6 +301,25 @@ impl MeetingListType {
     }
 }
 
+/// Which webinars `GET /users/{id}/webinars` lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum WebinarListType {
+    /// Unexpired previous, live and upcoming webinars (Zoom's default).
+    #[default]
+    Scheduled,
+    /// Upcoming webinars including live ones.
+    Upcoming,
+}
+
+impl WebinarListType {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Scheduled => "scheduled",
+            Self::Upcoming => "upcoming",
+        }
+    }
+}
+
 /// A participant row from past-meeting or report participant lists. A person who
 /// rejoined appears once per join segment.
 #[derive(Debug, Clone, Deserialize)]
@@ -805,7 +824,8 @@ impl Api {
         self.delete("meetings.delete", &path, &q).await
     }
 
-    /// `GET /users/{userId}/meetings` — one page.
+    /// `GET /users/{userId}/meetings` — one page. MEDIUM. Items carry no passcode or start
+    /// link and their agenda is cut to 250 characters: [`Api::meeting`] has the rest.
     pub async fn list_meetings(
         &self,
         user_id: &str,
@@ -841,7 +861,8 @@ impl Api {
 
     // ---- webinars ----------------------------------------------------------------
 
-    /// `POST /users/{userId}/webinars` (needs Pro + webinar add-on; never retried).
+    /// `POST /users/{userId}/webinars` (needs Pro + webinar add-on). Never retried: on a
+    /// transient error, reconcile with [`Api::list_webinars`] before creating again.
     pub async fn create_webinar(
         &self,
         user_id: &str,
@@ -855,6 +876,42 @@ impl Api {
     pub async fn webinar(&self, webinar: impl Into<MeetingRef>) -> Result<Webinar, ZoomError> {
         let path = format!("/webinars/{}", webinar.into().segment());
         self.get_json("webinars.get", &path, &[]).await
+    }
+
+    /// `GET /users/{userId}/webinars` — one page (needs the webinar plan). MEDIUM. Items
+    /// carry no passcode or start link and their agenda is cut to 250 characters:
+    /// [`Api::webinar`] has the rest.
+    pub async fn list_webinars(
+        &self,
+        user_id: &str,
+        list_type: WebinarListType,
+        page_size: Option<u32>,
+        next_page_token: Option<&str>,
+    ) -> Result<Page<Webinar>, ZoomError> {
+        let path = format!("/users/{}/webinars", user_segment(user_id));
+        let q = vec![("type", list_type.as_str().to_owned())];
+        self.page(
+            "webinars.list",
+            &path,
+            "webinars",
+            q,
+            page_size,
+            next_page_token,
+        )
+        .await
+    }
+
+    /// All of a user's webinars of `list_type`, walking every page.
+    pub async fn list_all_webinars(
+        &self,
+        user_id: &str,
+        list_type: WebinarListType,
+    ) -> Result<Vec<Webinar>, ZoomError> {
+        self.all_pages(|t| async move {
+            self.list_webinars(user_id, list_type, Some(300), t.as_deref())
+                .await
+        })
+        .await
     }
 
     /// `DELETE /webinars/{webinarId}`; 404/3001 counts as success.

@@ -6,7 +6,8 @@
 //! classifies Zoom's errors ([`ErrorKind`]) so the app can decide what to do. It never
 //! logs a credential: every token and secret is a [`Secret`].
 //!
-//! Facts about Zoom (shapes, codes, limits) come from `shared/design/zoom.md`.
+//! The facts about Zoom it relies on (shapes, codes, limits) are written down, with their
+//! public sources, in `docs/zoom.md`.
 
 pub mod api;
 mod client;

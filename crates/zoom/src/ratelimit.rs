@@ -18,7 +18,8 @@ use std::sync::{Arc, Mutex};
 /// Boxed future used by [`CounterStore`] so the trait stays object-safe.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
-/// Zoom's rate-limit label of an endpoint (see the table in zoom.md §1.7).
+/// Zoom's rate-limit label of an endpoint (the REST table in `docs/zoom.md`; Zoom's OpenAPI
+/// documents give each operation's label).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Category {
     /// e.g. `GET /users/me`, meetings CRUD, tokens, recordings.
@@ -51,7 +52,8 @@ pub enum PlanTier {
 }
 
 impl PlanTier {
-    /// Requests per second Zoom allows for `category` (DOCS-RATE, 2026-02).
+    /// Requests per second Zoom allows for `category` (Zoom's rate-limits page, as of
+    /// 2026-02; see `docs/zoom.md`).
     pub fn per_second(self, category: Category) -> u32 {
         match (self, category) {
             (Self::Free, Category::Light) => 4,
@@ -213,15 +215,33 @@ impl std::fmt::Debug for RateBudget {
     }
 }
 
+/// Every counter key of Zoom account `account_id` starts with this, so that a store can
+/// forget an account (e.g. when a customer deletes their Zoom data).
+pub fn account_key_prefix(account_id: &str) -> String {
+    format!("zoom:acct:{account_id}:")
+}
+/// Every counter key of Zoom user `host_id` starts with this.
+pub fn host_key_prefix(host_id: &str) -> String {
+    format!("zoom:host:{host_id}:")
+}
+
 fn second_key(account_id: &str, category: Category, second: i64) -> String {
-    format!("zoom:acct:{account_id}:{}:{second}", category.as_str())
+    format!(
+        "{}{}:{second}",
+        account_key_prefix(account_id),
+        category.as_str()
+    )
 }
 fn block_key(account_id: &str, category: Category) -> String {
-    format!("zoom:acct:{account_id}:{}:blocked", category.as_str())
+    format!(
+        "{}{}:blocked",
+        account_key_prefix(account_id),
+        category.as_str()
+    )
 }
 fn host_day_key(host_id: &str, now: Timestamp) -> String {
     let day = now.to_zoned(jiff::tz::TimeZone::UTC).date();
-    format!("zoom:host:{host_id}:writes:{day}")
+    format!("{}writes:{day}", host_key_prefix(host_id))
 }
 
 impl RateBudget {
@@ -356,6 +376,17 @@ mod tests {
         let shared: SharedClock = Arc::new(clock.clone());
         let store = Arc::new(InMemoryStore::with_clock(shared.clone()));
         (RateBudget::new(store).with_clock(shared), clock)
+    }
+
+    #[test]
+    fn every_counter_key_starts_with_its_account_or_host_prefix() {
+        let now: Timestamp = "2025-02-19T23:59:58Z".parse().unwrap();
+        let acct = account_key_prefix("AbC-1");
+        assert!(second_key("AbC-1", Category::Heavy, 7).starts_with(&acct));
+        assert!(block_key("AbC-1", Category::Light).starts_with(&acct));
+        assert!(!block_key("AbC-12", Category::Light).starts_with(&acct));
+        assert!(host_day_key("u_1", now).starts_with(&host_key_prefix("u_1")));
+        assert!(!host_day_key("u_10", now).starts_with(&host_key_prefix("u_1")));
     }
 
     #[tokio::test]

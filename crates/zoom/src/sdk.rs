@@ -4,7 +4,8 @@
 //! (meetingsdk-auth-endpoint-sample) emits header `{"alg":"HS256","typ":"JWT"}` and the
 //! claims in the order appKey, sdkKey, mn, role, iat, exp, tokenExp[, video_webrtc_mode]
 //! as compact JSON; a generic JWT library orders the header differently. Reproducing the
-//! exact bytes lets us cross-check against Zoom's sample (zoom.md §4.1).
+//! exact bytes lets us cross-check against Zoom's sample (`docs/zoom.md`, "Cross-check
+//! vectors").
 
 use crate::secret::Secret;
 use base64::Engine as _;

@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use zoom::api::{CreateMeeting, Deleted, MeetingListType, MeetingRef};
+use zoom::api::{CreateMeeting, Deleted, MeetingListType, MeetingRef, WebinarListType};
 use zoom::{
     ErrorKind, Origin, Pkce, RateLimitScope, RetryPolicy, Secret, TokenSet, ZoomClient, ZoomConfig,
     ZoomError,
@@ -30,6 +30,7 @@ fn all_scopes() -> Vec<String> {
         "meeting:delete:meeting",
         "webinar:write:webinar",
         "webinar:read:webinar",
+        "webinar:read:list_webinars",
         "webinar:delete:webinar",
         "meeting:read:list_past_participants",
         "report:read:list_meeting_participants:admin",
@@ -477,6 +478,45 @@ async fn webinar_create_get_delete() {
     );
     let err = api.webinar(w.id).await.unwrap_err();
     assert_kind(&err, &ErrorKind::NotFound);
+}
+
+#[tokio::test]
+async fn webinar_list_walks_every_page_and_the_get_has_what_the_list_cuts() {
+    let e = env().await;
+    let api = e.client.api(&e.tokens);
+    let mut req = CreateMeeting::webinar("Guest talk", soon(), 60);
+    req.agenda = Some(format!("[mark] {}", "long ".repeat(100)));
+    let mut want = vec![];
+    for _ in 0..3 {
+        want.push(api.create_webinar("me", &req).await.unwrap().id);
+    }
+    api.create_meeting("me", &CreateMeeting::scheduled("Not a webinar", soon(), 30))
+        .await
+        .unwrap();
+    let page = api
+        .list_webinars("me", WebinarListType::Scheduled, Some(2), None)
+        .await
+        .unwrap();
+    assert_eq!(page.items.len(), 2);
+    assert_eq!(page.total_records, Some(3));
+    assert!(page.next_page_token.is_some());
+    let all = api
+        .list_all_webinars("me", WebinarListType::Upcoming)
+        .await
+        .unwrap();
+    let mut ids: Vec<i64> = all.iter().map(|w| w.id).collect();
+    ids.sort();
+    want.sort();
+    assert_eq!(ids, want);
+    let listed = &all[0];
+    assert_eq!(
+        listed.agenda.as_deref().map(|a| a.chars().count()),
+        Some(250)
+    );
+    assert_eq!(listed.password, None);
+    let full = api.webinar(listed.id).await.unwrap();
+    assert_eq!(full.agenda, req.agenda);
+    assert!(full.password.is_some());
 }
 
 #[tokio::test]

@@ -1,4 +1,5 @@
-//! The cross-check vectors of zoom.md (§3.7, §4.1), through the public API only.
+//! The cross-check vectors of `docs/zoom.md` ("Cross-check vectors"), through the public
+//! API only.
 
 use zoom::webhook::{self, WebhookVerifier};
 use zoom::{ManualClock, Pkce, Secret};

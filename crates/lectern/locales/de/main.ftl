@@ -28,6 +28,13 @@ form-timezone-invalid = Wählen Sie eine Zeitzone aus der Liste (zum Beispiel Eu
 form-invalid-choice = Wählen Sie eine der angebotenen Optionen.
 form-url-invalid = Geben Sie eine vollständige Webadresse ein, die mit https:// beginnt.
 form-color-invalid = Verwenden Sie eine Farbe wie #3b5bdb.
+form-control-char = Hier steht ein Steuerzeichen (etwa ein NUL-Byte); entfernen Sie es und senden Sie das Formular erneut.
+form-too-long = Verwenden Sie höchstens { $max } Zeichen.
+throttle-wait =
+    Zu viele Versuche. Versuchen Sie es in { $seconds ->
+        [one] { $seconds } Sekunde
+       *[other] { $seconds } Sekunden
+    } erneut.
 form-save = Speichern
 form-remove = Entfernen
 
@@ -36,6 +43,7 @@ field-display-name = Name
 field-email = E-Mail
 field-password = Passwort
 field-new-password = Neues Passwort
+field-current-password = Aktuelles Passwort
 field-timezone = Zeitzone
 field-language = Sprache
 field-role = Rolle
@@ -79,6 +87,9 @@ reset-email-text =
 profile-title = Ihr Profil
 profile-language-browser = Wie mein Browser
 profile-saved = Ihr Profil wurde gespeichert.
+profile-password-hint = Nur nötig, um Ihre E-Mail-Adresse zu ändern.
+profile-password-needed = Geben Sie Ihr aktuelles Passwort ein, um Ihre E-Mail-Adresse zu ändern.
+profile-password-wrong = Das ist nicht Ihr aktuelles Passwort.
 role-student = Lernende
 role-instructor = Lehrende
 role-admin = Verwaltung
@@ -93,6 +104,7 @@ admin-outbox = Postausgang
 admin-jobs = Hintergrundaufgaben
 outbox-intro = E-Mails, die Lectern verschickt hat oder – ohne SMTP-Konfiguration – hier aufbewahrt.
 outbox-empty = Noch keine E-Mails.
+outbox-link-hidden = [Link verborgen: nur die empfangende Person sieht ihn hier]
 jobs-failed = Fehlgeschlagen
 jobs-queued = Wartend
 jobs-none = Keine.
@@ -107,3 +119,7 @@ domains-title = Eigene Domains
 domains-add = Domain hinzufügen
 domain-invalid = Geben Sie einen Hostnamen wie lernen.example.com ein.
 domain-taken = Diese Domain wird schon verwendet.
+domain-reserved = Diese Adresse gehört der Plattform selbst (IP-Adressen, localhost und die Hauptadresse der Plattform können keine Domain einer Schule sein).
+domain-active = aktiv
+domain-pending = wartet auf Freigabe
+domains-pending-help = Eine neue Domain funktioniert, sobald der Betreiber der Plattform geprüft hat, dass sie Ihnen gehört, und sie mit `lectern admin approve-domain <domain>` freigegeben hat. Richten Sie vorher den DNS-Eintrag der Domain auf diesen Server.

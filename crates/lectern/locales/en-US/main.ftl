@@ -32,6 +32,17 @@ form-timezone-invalid = Choose a time zone from the list (for example Europe/Ber
 form-invalid-choice = Choose one of the offered options.
 form-url-invalid = Enter a full web address starting with https://.
 form-color-invalid = Use a colour like #3b5bdb.
+form-control-char = This contains a control character (such as a NUL byte); remove it and send the form again.
+form-too-long =
+    Use at most { $max ->
+        [one] { $max } character
+       *[other] { $max } characters
+    }.
+throttle-wait =
+    Too many attempts. Try again in { $seconds ->
+        [one] { $seconds } second
+       *[other] { $seconds } seconds
+    }.
 form-save = Save
 form-remove = Remove
 
@@ -40,6 +51,7 @@ field-display-name = Name
 field-email = E-mail
 field-password = Password
 field-new-password = New password
+field-current-password = Current password
 field-timezone = Time zone
 field-language = Language
 field-role = Role
@@ -83,6 +95,9 @@ reset-email-text =
 profile-title = Your profile
 profile-language-browser = Same as my browser
 profile-saved = Your profile was saved.
+profile-password-hint = Needed only to change your e-mail address.
+profile-password-needed = Enter your current password to change your e-mail address.
+profile-password-wrong = That is not your current password.
 role-student = Student
 role-instructor = Instructor
 role-admin = Admin
@@ -97,6 +112,7 @@ admin-outbox = Outbox
 admin-jobs = Background jobs
 outbox-intro = E-mail that Lectern sent or, without SMTP configured, kept here.
 outbox-empty = No e-mail yet.
+outbox-link-hidden = [link hidden: only its recipient sees it here]
 jobs-failed = Failed
 jobs-queued = Waiting
 jobs-none = None.
@@ -111,3 +127,7 @@ domains-title = Custom domains
 domains-add = Add domain
 domain-invalid = Enter a host name like learn.example.com.
 domain-taken = This domain is already in use.
+domain-reserved = This address belongs to the platform itself (IP addresses, localhost and the platform's main address can't be a school's domain).
+domain-active = active
+domain-pending = waiting for approval
+domains-pending-help = A new domain works once the platform's operator has checked that it is yours and approved it with `lectern admin approve-domain <domain>`. Point the domain's DNS at this server first.

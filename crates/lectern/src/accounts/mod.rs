@@ -1,5 +1,5 @@
 //! Accounts: users and their roles in a school, database-backed sessions, password reset,
-//! profiles, and the per-IP / per-account throttle on sign-in and reset requests.
+//! profiles, and the throttles on password checks and reset requests.
 
 pub mod rate_limit;
 pub mod routes;
@@ -81,6 +81,7 @@ pub fn valid_email(email: &str) -> bool {
                 && !domain.starts_with('.')
                 && !domain.ends_with('.')
                 && !email.contains(char::is_whitespace)
+                && !email.contains(char::is_control)
                 && email.len() <= 254
                 && !domain.contains('@')
         }
@@ -266,6 +267,7 @@ mod tests {
         assert!(!valid_email("a@b"));
         assert!(!valid_email("@b.co"));
         assert!(!valid_email("a b@c.de"));
+        assert!(!valid_email("a\0b@c.de"));
         assert_eq!(normalize_email(" Ann@X.org "), "ann@x.org");
     }
 

@@ -7,13 +7,19 @@ use axum::routing::{get, post};
 use axum_extra::extract::cookie::CookieJar;
 use serde::Deserialize;
 
-use super::rate_limit::{self, Limit};
-use super::{CreateUserError, NewUser, Profile, Role, sessions, valid_email, valid_timezone};
+use super::rate_limit;
+use super::{
+    CreateUserError, NewUser, Profile, Role, normalize_email, sessions, valid_email, valid_timezone,
+};
 use crate::app::AppState;
 use crate::crypto::random_token;
 use crate::db::now_ms;
 use crate::email::{self, Email};
-use crate::web::{AppError, AppResult, ClientIp, Ctx, FieldErrors, Form, render};
+use crate::i18n::Tr;
+use crate::web::form::text_problem;
+use crate::web::{
+    AppError, AppResult, ClientIp, Ctx, FieldCheckedForm, FieldErrors, check_text, limits, render,
+};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -27,6 +33,32 @@ pub fn routes() -> Router<AppState> {
 
 const MIN_PASSWORD: usize = 10;
 const RESET_TTL_MS: i64 = 60 * 60 * 1000;
+/// The longest address SMTP carries.
+const MAX_EMAIL: usize = 254;
+
+/// What is wrong with `email` as an e-mail address, if anything.
+fn email_problem(tr: &Tr, email: &str) -> Option<String> {
+    text_problem(tr, email, MAX_EMAIL)
+        .or_else(|| (!valid_email(email)).then(|| tr.t("form-email-invalid")))
+}
+
+/// A free-text problem in a form with one message for all fields: the message names the
+/// field by its label.
+fn labelled_problem(ctx: &Ctx, fields: &[(&str, &str, usize)]) -> Option<String> {
+    fields.iter().find_map(|(label, value, max)| {
+        text_problem(&ctx.tr, value, *max).map(|p| format!("{}: {p}", ctx.t(label)))
+    })
+}
+
+/// A page asking to wait: 429 with `Retry-After`.
+fn wait_response(html: Html<String>, secs: u64) -> Response {
+    (
+        axum::http::StatusCode::TOO_MANY_REQUESTS,
+        [(axum::http::header::RETRY_AFTER, secs.max(1).to_string())],
+        html,
+    )
+        .into_response()
+}
 
 #[derive(Deserialize, Default, Clone)]
 #[serde(default)]
@@ -60,19 +92,34 @@ async fn signup(
     State(state): State<AppState>,
     ctx: Ctx,
     jar: CookieJar,
-    Form(form): Form<SignupForm>,
+    FieldCheckedForm(form): FieldCheckedForm<SignupForm>,
 ) -> AppResult<Response> {
     if !ctx.school.signup_allowed() {
         return Err(AppError::Forbidden);
     }
     let mut errors = FieldErrors::default();
-    if form.display_name.trim().is_empty() {
+    let tr = &ctx.tr;
+    if check_text(
+        &mut errors,
+        tr,
+        "display_name",
+        &form.display_name,
+        limits::NAME,
+    ) && form.display_name.trim().is_empty()
+    {
         errors.add("display_name", ctx.t("form-required"));
     }
-    if !valid_email(&form.email) {
-        errors.add("email", ctx.t("form-email-invalid"));
+    if let Some(e) = email_problem(tr, &form.email) {
+        errors.add("email", e);
     }
-    if form.password.chars().count() < MIN_PASSWORD {
+    if check_text(
+        &mut errors,
+        tr,
+        "password",
+        &form.password,
+        limits::PASSWORD,
+    ) && form.password.chars().count() < MIN_PASSWORD
+    {
         errors.add(
             "password",
             ctx.t1("form-password-short", "min", MIN_PASSWORD),
@@ -138,12 +185,21 @@ async fn start_session(
         .await?;
     }
     let token = sessions::create(&state.db, &state.config.secret_key, user).await?;
-    let jar = jar.add(sessions::cookie(
-        sessions::cookie_name(secure),
-        token,
-        secure,
-        sessions::max_age_days(),
-    ));
+    let jar = jar
+        .add(sessions::cookie(
+            sessions::cookie_name(secure),
+            token,
+            secure,
+            sessions::max_age_days(),
+        ))
+        // A new CSRF token as well: one planted in the browser before sign-in (by a sibling
+        // subdomain or a plain-http page, which may set our cookies) is worthless after it.
+        .add(sessions::cookie(
+            sessions::csrf_cookie_name(secure),
+            random_token(),
+            secure,
+            365,
+        ));
     Ok((jar, Redirect::to(&safe_next(next))).into_response())
 }
 
@@ -213,46 +269,54 @@ async fn signin_page(ctx: Ctx, Query(q): Query<NextQuery>) -> AppResult<Html<Str
     })
 }
 
-async fn throttle(state: &AppState, bucket: String, limit: &Limit) -> AppResult<()> {
-    match rate_limit::hit(&state.db, &bucket, limit).await? {
-        Ok(()) => Ok(()),
-        Err(secs) => Err(AppError::RateLimited {
-            retry_after_secs: secs,
-        }),
-    }
+/// The sign-in form again, without the password.
+fn signin_again(ctx: Ctx, mut form: SigninForm, error: String) -> AppResult<Html<String>> {
+    form.password.clear();
+    render(&SigninPage { ctx, form, error })
 }
 
 async fn signin(
     State(state): State<AppState>,
     ctx: Ctx,
     jar: CookieJar,
-    ClientIp(ip): ClientIp,
-    Form(form): Form<SigninForm>,
+    client: ClientIp,
+    FieldCheckedForm(form): FieldCheckedForm<SigninForm>,
 ) -> AppResult<Response> {
-    throttle(
-        &state,
-        format!("signin:ip:{ip}"),
-        &rate_limit::SIGN_IN_PER_IP,
-    )
-    .await?;
-    throttle(
-        &state,
-        format!(
-            "signin:acct:{}:{}",
-            ctx.school.id,
-            super::normalize_email(&form.email)
-        ),
-        &rate_limit::SIGN_IN_PER_ACCOUNT,
-    )
-    .await?;
+    // `next` needs no check: anything odd in it leads home (`safe_next`).
+    let problem = labelled_problem(
+        &ctx,
+        &[
+            ("field-email", &form.email, MAX_EMAIL),
+            ("field-password", &form.password, limits::PASSWORD),
+        ],
+    );
+    if let Some(error) = problem {
+        return Ok(with_status(
+            signin_again(ctx, form, error)?,
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+        ));
+    }
+    let keys = rate_limit::sign_in_keys(
+        ctx.school.id,
+        &normalize_email(&form.email),
+        &client.throttle_key(),
+    );
+    let attempt = match rate_limit::attempt(&state.db, &keys).await? {
+        Ok(attempt) => attempt,
+        Err(secs) => {
+            let error = ctx.t1("throttle-wait", "seconds", secs);
+            return Ok(wait_response(signin_again(ctx, form, error)?, secs));
+        }
+    };
     match super::check_password(&state.db, ctx.school.id, &form.email, &form.password).await? {
-        Some(user) => start_session(&state, jar, &user, &form.next).await,
+        Some(user) => {
+            attempt.succeeded(&state.db).await?;
+            start_session(&state, jar, &user, &form.next).await
+        }
         None => {
             let error = ctx.t("signin-failed");
-            let mut form = form;
-            form.password.clear();
             Ok(with_status(
-                render(&SigninPage { ctx, form, error })?,
+                signin_again(ctx, form, error)?,
                 axum::http::StatusCode::UNPROCESSABLE_ENTITY,
             ))
         }
@@ -302,11 +366,10 @@ async fn forgot_page(ctx: Ctx) -> AppResult<Html<String>> {
 async fn forgot(
     State(state): State<AppState>,
     ctx: Ctx,
-    ClientIp(ip): ClientIp,
-    Form(form): Form<ForgotForm>,
+    client: ClientIp,
+    FieldCheckedForm(form): FieldCheckedForm<ForgotForm>,
 ) -> AppResult<Response> {
-    if !valid_email(&form.email) {
-        let error = ctx.t("form-email-invalid");
+    if let Some(error) = email_problem(&ctx.tr, &form.email) {
         return Ok(with_status(
             render(&ForgotPage {
                 ctx,
@@ -317,28 +380,51 @@ async fn forgot(
             axum::http::StatusCode::UNPROCESSABLE_ENTITY,
         ));
     }
-    throttle(&state, format!("reset:ip:{ip}"), &rate_limit::RESET_PER_IP).await?;
-    throttle(
-        &state,
-        format!(
-            "reset:acct:{}:{}",
-            ctx.school.id,
-            super::normalize_email(&form.email)
+    // Counted per account *from this client* and per client, never per account alone: a
+    // stranger's requests must not use up the owner's own (see `reset_mail_allowed`).
+    let client = client.throttle_key();
+    let buckets = [
+        (
+            format!(
+                "reset:{}:{}:{client}",
+                ctx.school.id,
+                normalize_email(&form.email)
+            ),
+            &rate_limit::RESET_PER_ACCOUNT_AND_CLIENT,
         ),
-        &rate_limit::RESET_PER_ACCOUNT,
-    )
-    .await?;
-    // The page says the same whether or not the account exists.
-    if let Some(user) = super::by_email(&state.db, ctx.school.id, &form.email).await? {
+        (
+            format!("reset-client:{client}"),
+            &rate_limit::RESET_PER_CLIENT,
+        ),
+    ];
+    for (bucket, limit) in buckets {
+        if let Err(secs) = rate_limit::hit(&state.db, &bucket, limit).await? {
+            let error = ctx.t1("throttle-wait", "seconds", secs);
+            let page = render(&ForgotPage {
+                ctx,
+                form,
+                sent: false,
+                error,
+            })?;
+            return Ok(wait_response(page, secs));
+        }
+    }
+    // The page says the same whether or not the account exists, and whether or not a
+    // mail went out.
+    let user = super::by_email(&state.db, ctx.school.id, &form.email).await?;
+    if let Some(user) = reset_mail_allowed(&state, user).await? {
         let token = random_token();
-        let link = state.url(&format!("/password/reset/{token}"));
+        let link = state
+            .school_url(ctx.school.id, &format!("/password/reset/{token}"))
+            .await?;
         let tr = crate::i18n::Tr::choose(user.language.as_deref(), None);
         let school_name = ctx.school.display_name.clone();
         let text = tr.ta(
             "reset-email-text",
             &[
                 ("name", user.display_name.clone()),
-                ("link", link.clone()),
+                // The link itself is sealed beside the stored mail, never written into it.
+                ("link", email::SECRET_LINK.to_string()),
                 ("school", school_name.clone()),
             ],
         );
@@ -347,7 +433,7 @@ async fn forgot(
             body: tr.t1("reset-email-body", "school", &school_name),
             button: tr.t("reset-email-button"),
             footer: tr.t("reset-email-footer"),
-            link,
+            link: email::SECRET_LINK.to_string(),
         };
         let now = now_ms();
         let mut tx = state.db.pool.begin().await?;
@@ -361,8 +447,9 @@ async fn forgot(
         .bind(now)
         .execute(&mut *tx)
         .await?;
-        email::queue(
+        email::queue_with_secret(
             &mut tx,
+            &state.config.secret_key,
             ctx.school.id,
             Email {
                 to: user.email.clone(),
@@ -370,6 +457,10 @@ async fn forgot(
                 text,
                 html: askama::Template::render(&html)?,
                 calendar: None,
+            },
+            email::SecretLink {
+                user_id: user.id,
+                url: link,
             },
         )
         .await?;
@@ -382,6 +473,28 @@ async fn forgot(
         error: String::new(),
     })
     .map(IntoResponse::into_response)
+}
+
+/// `user`, unless their account was sent `RESET_LINKS_PER_ACCOUNT` links within this
+/// hour. Those links live an hour from their sending, so while no more are sent, the
+/// owner already holds one that works: strangers can neither flood their inbox nor keep
+/// them from resetting.
+async fn reset_mail_allowed(
+    state: &AppState,
+    user: Option<super::User>,
+) -> sqlx::Result<Option<super::User>> {
+    let Some(user) = user else {
+        return Ok(None);
+    };
+    let cap = rate_limit::Limit {
+        max: rate_limit::RESET_LINKS_PER_ACCOUNT,
+        window_secs: RESET_TTL_MS / 1000,
+    };
+    let bucket = format!("reset-mail:{}:{}", user.school_id, user.id);
+    Ok(rate_limit::hit(&state.db, &bucket, &cap)
+        .await?
+        .is_ok()
+        .then_some(user))
 }
 
 #[derive(askama::Template)]
@@ -455,7 +568,7 @@ async fn reset(
     ctx: Ctx,
     jar: CookieJar,
     Path(token): Path<String>,
-    Form(form): Form<ResetForm>,
+    FieldCheckedForm(form): FieldCheckedForm<ResetForm>,
 ) -> AppResult<Response> {
     let Some((reset_id, user_id)) = reset_target(&state, ctx.school.id, &token).await? else {
         let page = render(&ResetPage {
@@ -466,8 +579,11 @@ async fn reset(
         })?;
         return Ok((axum::http::StatusCode::GONE, page).into_response());
     };
-    if form.password.chars().count() < MIN_PASSWORD {
-        let error = ctx.t1("form-password-short", "min", MIN_PASSWORD);
+    let problem = text_problem(&ctx.tr, &form.password, limits::PASSWORD).or_else(|| {
+        (form.password.chars().count() < MIN_PASSWORD)
+            .then(|| ctx.t1("form-password-short", "min", MIN_PASSWORD))
+    });
+    if let Some(error) = problem {
         let page = render(&ResetPage {
             ctx,
             token,
@@ -502,6 +618,8 @@ struct ProfileForm {
     email: String,
     timezone: String,
     language: String,
+    /// Asked for only when the e-mail changes; never shown again.
+    current_password: String,
 }
 
 #[derive(askama::Template)]
@@ -528,6 +646,7 @@ async fn profile_page(ctx: Ctx, Query(q): Query<SavedQuery>) -> AppResult<Html<S
             email: u.email,
             timezone: u.timezone,
             language: u.language.unwrap_or_default(),
+            current_password: String::new(),
         },
         ctx,
         errors: FieldErrors::default(),
@@ -539,16 +658,25 @@ async fn profile_page(ctx: Ctx, Query(q): Query<SavedQuery>) -> AppResult<Html<S
 async fn profile(
     State(state): State<AppState>,
     ctx: Ctx,
-    Form(form): Form<ProfileForm>,
+    client: ClientIp,
+    FieldCheckedForm(mut form): FieldCheckedForm<ProfileForm>,
 ) -> AppResult<Response> {
     let user = ctx.require_user()?.clone();
     let mut errors = FieldErrors::default();
-    if form.display_name.trim().is_empty() {
+    if check_text(
+        &mut errors,
+        &ctx.tr,
+        "display_name",
+        &form.display_name,
+        limits::NAME,
+    ) && form.display_name.trim().is_empty()
+    {
         errors.add("display_name", ctx.t("form-required"));
     }
-    if !valid_email(&form.email) {
-        errors.add("email", ctx.t("form-email-invalid"));
+    if let Some(e) = email_problem(&ctx.tr, &form.email) {
+        errors.add("email", e);
     }
+    // Time zones and languages are choices: a control character is simply not one of them.
     if !valid_timezone(&form.timezone) {
         errors.add("timezone", ctx.t("form-timezone-invalid"));
     }
@@ -556,6 +684,15 @@ async fn profile(
     if !form.language.is_empty() && !languages.contains(&form.language) {
         errors.add("language", ctx.t("form-invalid-choice"));
     }
+    // The e-mail is where password resets go: whoever holds a session (a computer left
+    // signed in, a stolen cookie) must not take the account for good by changing it.
+    if errors.is_empty()
+        && normalize_email(&form.email) != normalize_email(&user.email)
+        && let Some(e) = current_password_problem(&state, &ctx, &user, &client, &form).await?
+    {
+        errors.add("current_password", e);
+    }
+    form.current_password.clear();
     if errors.is_empty() {
         let r = super::update_profile(
             &state.db,
@@ -585,6 +722,46 @@ async fn profile(
         })?,
         axum::http::StatusCode::UNPROCESSABLE_ENTITY,
     ))
+}
+
+/// Why `form.current_password` does not prove `user`, if it does not. Guesses count on
+/// the same throttles as sign-in.
+async fn current_password_problem(
+    state: &AppState,
+    ctx: &Ctx,
+    user: &super::User,
+    client: &ClientIp,
+    form: &ProfileForm,
+) -> AppResult<Option<String>> {
+    if form.current_password.is_empty() {
+        return Ok(Some(ctx.t("profile-password-needed")));
+    }
+    if let Some(p) = text_problem(&ctx.tr, &form.current_password, limits::PASSWORD) {
+        return Ok(Some(p));
+    }
+    let keys = rate_limit::sign_in_keys(
+        user.school_id,
+        &normalize_email(&user.email),
+        &client.throttle_key(),
+    );
+    let attempt = match rate_limit::attempt(&state.db, &keys).await? {
+        Ok(attempt) => attempt,
+        Err(secs) => return Ok(Some(ctx.t1("throttle-wait", "seconds", secs))),
+    };
+    let proved = super::check_password(
+        &state.db,
+        user.school_id,
+        &user.email,
+        &form.current_password,
+    )
+    .await?
+    .is_some_and(|u| u.id == user.id);
+    if proved {
+        attempt.succeeded(&state.db).await?;
+        Ok(None)
+    } else {
+        Ok(Some(ctx.t("profile-password-wrong")))
+    }
 }
 
 #[cfg(test)]

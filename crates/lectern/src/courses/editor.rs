@@ -19,7 +19,9 @@ use super::schedule::OffsetChoice;
 use super::{Course, CourseFields, Instructor, Lesson, LessonKind, Move};
 use crate::app::AppState;
 use crate::schools::routes::valid_http_url;
-use crate::web::{AppError, AppResult, Ctx, FieldErrors, Form, render};
+use crate::web::{
+    AppError, AppResult, Ctx, FieldCheckedForm, FieldErrors, Form, check_text, limits, render,
+};
 use crate::zoom_connection::hosts::{self, HostError};
 
 pub fn routes() -> Router<AppState> {
@@ -54,8 +56,6 @@ pub fn routes() -> Router<AppState> {
             post(delete_lesson),
         )
 }
-
-const MAX_TITLE: usize = 200;
 
 /// The course behind `/teach/courses/{id}` if this user may manage it: signed in (else
 /// the sign-in page), in this school (else 404), and admin or one of its instructors
@@ -112,14 +112,23 @@ impl CourseForm {
 
     fn validate(&self, ctx: &Ctx) -> FieldErrors {
         let mut errors = FieldErrors::default();
+        let tr = &ctx.tr;
         let title = self.title.trim();
-        if title.is_empty() {
+        if check_text(&mut errors, tr, "title", title, limits::TITLE) && title.is_empty() {
             errors.add("title", ctx.t("form-required"));
-        } else if title.chars().count() > MAX_TITLE {
-            errors.add("title", ctx.t1("course-too-long", "max", MAX_TITLE));
         }
+        check_text(
+            &mut errors,
+            tr,
+            "description",
+            &self.description,
+            limits::DESCRIPTION,
+        );
         let cover = self.cover_url.trim();
-        if !cover.is_empty() && !valid_http_url(cover) {
+        if check_text(&mut errors, tr, "cover_url", cover, limits::URL)
+            && !cover.is_empty()
+            && !valid_http_url(cover)
+        {
             errors.add("cover_url", ctx.t("form-url-invalid"));
         }
         errors
@@ -154,7 +163,7 @@ async fn new_course_page(ctx: Ctx) -> AppResult<Html<String>> {
 async fn create_course(
     State(state): State<AppState>,
     ctx: Ctx,
-    Form(form): Form<CourseForm>,
+    FieldCheckedForm(form): FieldCheckedForm<CourseForm>,
 ) -> AppResult<Response> {
     let user = ctx.require_teacher()?;
     let errors = form.validate(&ctx);
@@ -210,7 +219,7 @@ async fn save_course(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
-    Form(form): Form<CourseForm>,
+    FieldCheckedForm(form): FieldCheckedForm<CourseForm>,
 ) -> AppResult<Response> {
     let course = managed_course(&state, &ctx, &id).await?;
     let errors = form.validate(&ctx);
@@ -391,7 +400,7 @@ async fn create_lesson(
     ctx: Ctx,
     Path(id): Path<String>,
     Query(q): Query<KindQuery>,
-    Form(form): Form<LessonForm>,
+    FieldCheckedForm(form): FieldCheckedForm<LessonForm>,
 ) -> AppResult<Response> {
     let course = managed_course(&state, &ctx, &id).await?;
     let kind = parse_kind(&q)?;
@@ -445,7 +454,7 @@ async fn save_lesson(
     State(state): State<AppState>,
     ctx: Ctx,
     Path((id, lesson_id)): Path<(String, String)>,
-    Form(form): Form<LessonForm>,
+    FieldCheckedForm(form): FieldCheckedForm<LessonForm>,
 ) -> AppResult<Response> {
     let (course, lesson) = managed_lesson(&state, &ctx, &id, &lesson_id).await?;
     let parsed = lessons::parse(lesson.kind, &form, &ctx.tr);

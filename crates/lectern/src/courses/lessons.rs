@@ -7,7 +7,7 @@ use super::quiz::{self, Quiz, QuizError};
 use super::schedule::{self, OffsetChoice, ScheduleError};
 use super::{Lesson, LessonKind, markdown};
 use crate::i18n::Tr;
-use crate::web::FieldErrors;
+use crate::web::{FieldErrors, check_text, limits};
 
 /// What the lesson editor posts. Every field is a string so any body parses.
 #[derive(Deserialize, Default, Clone, Debug)]
@@ -91,17 +91,16 @@ pub struct Rejected {
     pub fold: Vec<OffsetChoice>,
 }
 
-pub const MAX_TITLE: usize = 200;
-
+/// Every field this kind keeps is checked (free text with `check_text`, the rest parsed);
+/// the fields it ignores are never stored.
 pub fn parse(kind: LessonKind, form: &LessonForm, tr: &Tr) -> Result<LessonRecord, Rejected> {
     let mut rejected = Rejected::default();
     let errors = &mut rejected.errors;
     let title = form.title.trim().to_string();
-    if title.is_empty() {
+    if check_text(errors, tr, "title", &title, limits::TITLE) && title.is_empty() {
         errors.add("title", tr.t("form-required"));
-    } else if title.chars().count() > MAX_TITLE {
-        errors.add("title", tr.t1("course-too-long", "max", MAX_TITLE));
     }
+    check_text(errors, tr, "body", &form.body, limits::BODY);
     let mut record = LessonRecord {
         kind,
         title,
@@ -117,18 +116,22 @@ pub fn parse(kind: LessonKind, form: &LessonForm, tr: &Tr) -> Result<LessonRecor
     };
     if kind.has_url() {
         let url = form.url.trim();
-        if url.is_empty() {
-            errors.add("url", tr.t("form-required"));
-        } else if !crate::schools::routes::valid_http_url(url) {
-            errors.add("url", tr.t("form-url-invalid"));
+        if check_text(errors, tr, "url", url, limits::URL) {
+            if url.is_empty() {
+                errors.add("url", tr.t("form-required"));
+            } else if !crate::schools::routes::valid_http_url(url) {
+                errors.add("url", tr.t("form-url-invalid"));
+            }
         }
         record.url = Some(url.to_string());
     }
-    if kind == LessonKind::Quiz {
+    if kind == LessonKind::Quiz && check_text(errors, tr, "quiz", &form.quiz, limits::BODY) {
         match Quiz::parse_text(&form.quiz) {
             Ok(q) => record.quiz_json = Some(q.to_json()),
             Err(e) => errors.add("quiz", quiz_error(&e, tr)),
         }
+    }
+    if kind == LessonKind::Quiz {
         match quiz::parse_pass_mark(&form.pass_mark) {
             Some(p) => record.pass_mark = Some(p),
             None => errors.add("pass_mark", tr.t("lesson-pass-mark-invalid")),

@@ -285,9 +285,20 @@ async fn lesson_page(
 ) -> AppResult<Response> {
     let live_error = q.get("live_error").map(String::as_str);
     match load_player(&state, ctx, &slug, &id, live_error).await? {
-        Player::Page(page) => Ok(render(&*page)?.into_response()),
+        Player::Page(page) => player_response(&page),
         Player::NotEnrolled(to) => Ok(Redirect::to(&to).into_response()),
     }
+}
+
+/// The player; a page that holds the meeting's root (`live/panel.html`: an enrolled
+/// student's live lesson) gets the Content-Security-Policy Zoom's Meeting SDK needs.
+fn player_response(page: &LessonPage) -> AppResult<Response> {
+    let mut resp = render(page)?.into_response();
+    if page.live.as_ref().is_some_and(|p| p.enrolled && !p.manager) {
+        resp.extensions_mut()
+            .insert(crate::web::headers::ZoomMeeting);
+    }
+    Ok(resp)
 }
 
 fn attempts_text(ctx: &Ctx, a: &AttemptSummary) -> String {
@@ -383,7 +394,7 @@ async fn submit_quiz(
                 ],
             );
             page.grade = Some(grade);
-            Ok(render(&*page)?.into_response())
+            player_response(&page)
         }
         Player::NotEnrolled(to) => Ok(Redirect::to(&to).into_response()),
     }

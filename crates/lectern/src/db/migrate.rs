@@ -42,6 +42,9 @@ migrations![
     ),
     (7, "session_cache", "0007_session_cache.sql"),
     (8, "attendance_by_user", "0008_attendance_by_user.sql"),
+    (9, "domain_claims", "0009_domain_claims.sql"),
+    (10, "throttles", "0010_throttles.sql"),
+    (11, "mail_secrets", "0011_mail_secrets.sql"),
 ];
 
 /// An arbitrary constant that names our migration lock among PostgreSQL advisory locks.
@@ -69,31 +72,109 @@ pub(super) async fn run(db: &Db) -> anyhow::Result<usize> {
     result
 }
 
+impl Migration {
+    /// SHA-256 of the SQL as shipped: an applied migration must never change, or databases
+    /// migrated before and after the edit would differ without anyone knowing.
+    pub fn checksum(&self) -> String {
+        use sha2::Digest;
+        hex::encode(sha2::Sha256::digest(self.sql.as_bytes()))
+    }
+}
+
+/// Applied migrations whose SQL differs from what this build carries, as one error naming
+/// each; unknown versions (a newer build migrated this database) are left to the caller.
+fn edited(applied: &[(i64, Option<String>)], migrations: &[Migration]) -> anyhow::Result<()> {
+    let edited: Vec<String> = migrations
+        .iter()
+        .filter(|m| {
+            applied.iter().any(|(v, sum)| {
+                *v == m.version && sum.as_deref().is_some_and(|s| s != m.checksum())
+            })
+        })
+        .map(|m| format!("{} ({})", m.version, m.name))
+        .collect();
+    anyhow::ensure!(
+        edited.is_empty(),
+        "migration {} was edited after it was applied to this database; restore the file as released and add a new migration instead",
+        edited.join(", ")
+    );
+    Ok(())
+}
+
+async fn applied(conn: &mut sqlx::AnyConnection) -> sqlx::Result<Vec<(i64, Option<String>)>> {
+    Ok(
+        sqlx::query("SELECT version, checksum FROM lectern_migrations")
+            .fetch_all(&mut *conn)
+            .await?
+            .iter()
+            .map(|r| (r.get::<i64, _>(0), r.get::<Option<String>, _>(1)))
+            .collect(),
+    )
+}
+
+/// Refuses a database whose applied migrations were edited since (for `serve` on
+/// PostgreSQL, which does not migrate by itself). A database without the table passes.
+pub(super) async fn verify(db: &Db) -> anyhow::Result<()> {
+    let migrations = match db.backend {
+        Backend::Sqlite => MIGRATIONS_SQLITE,
+        Backend::Postgres => MIGRATIONS_POSTGRES,
+    };
+    let mut conn = db.pool.acquire().await?;
+    match applied(&mut conn).await {
+        Ok(rows) => edited(&rows, migrations),
+        // No table yet, or one from before checksums: `migrate` creates or fills it.
+        Err(sqlx::Error::Database(_)) => Ok(()),
+        Err(e) => Err(e.into()),
+    }
+}
+
 async fn apply(conn: &mut sqlx::AnyConnection, migrations: &[Migration]) -> anyhow::Result<usize> {
     sqlx::raw_sql(
         "CREATE TABLE IF NOT EXISTS lectern_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
     )
     .execute(&mut *conn)
     .await?;
-    let applied: Vec<i64> = sqlx::query("SELECT version FROM lectern_migrations")
-        .fetch_all(&mut *conn)
-        .await?
-        .iter()
-        .map(|r| r.get::<i64, _>(0))
-        .collect();
+    // Tables from before checksums get the column; their rows are trusted once, as they are.
+    if sqlx::query("SELECT checksum FROM lectern_migrations LIMIT 1")
+        .fetch_optional(&mut *conn)
+        .await
+        .is_err()
+    {
+        sqlx::raw_sql("ALTER TABLE lectern_migrations ADD COLUMN checksum TEXT")
+            .execute(&mut *conn)
+            .await?;
+    }
+    let applied = applied(conn).await?;
+    edited(&applied, migrations)?;
+    for m in migrations {
+        if applied
+            .iter()
+            .any(|(v, sum)| *v == m.version && sum.is_none())
+        {
+            sqlx::query("UPDATE lectern_migrations SET checksum = $1 WHERE version = $2")
+                .bind(m.checksum())
+                .bind(m.version)
+                .execute(&mut *conn)
+                .await?;
+        }
+    }
     let mut count = 0;
-    for m in migrations.iter().filter(|m| !applied.contains(&m.version)) {
+    for m in migrations
+        .iter()
+        .filter(|m| !applied.iter().any(|(v, _)| *v == m.version))
+    {
         let mut tx = sqlx::Connection::begin(&mut *conn).await?;
         sqlx::raw_sql(m.sql)
             .execute(&mut *tx)
             .await
             .map_err(|e| anyhow::anyhow!("migration {} ({}) failed: {e}", m.version, m.name))?;
         sqlx::query(
-            "INSERT INTO lectern_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
+            "INSERT INTO lectern_migrations (version, name, applied_at, checksum) VALUES ($1, $2, $3, $4)",
         )
         .bind(m.version)
         .bind(m.name)
         .bind(super::now_ms())
+        .bind(m.checksum())
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;

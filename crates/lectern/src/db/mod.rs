@@ -132,6 +132,11 @@ impl Db {
         migrate::run(self).await
     }
 
+    /// Refuses a database whose applied migrations differ from this build's (edited since).
+    pub async fn verify_migrations(&self) -> anyhow::Result<()> {
+        migrate::verify(self).await
+    }
+
     pub async fn ping(&self) -> bool {
         sqlx::query("SELECT 1").execute(&self.pool).await.is_ok()
     }

@@ -1,6 +1,11 @@
 //! E-mail. Every message is written to the `emails` table and sent by a job: over SMTP
 //! (lettre) when `SMTP_URL` is set, otherwise it stays in the outbox that admins read at
 //! `/admin/outbox`. Each message has a plain-text and an HTML part.
+//!
+//! A link that lets its holder in (a password reset) is never stored in a body: the body
+//! holds [`SECRET_LINK`] and the link is sealed apart, bound to the row and its recipient
+//! ([`queue_with_secret`]). Delivery puts it in and wipes the sealed copy; the outbox shows
+//! it only to the user it is for, so no admin reads another user's link.
 
 pub mod routes;
 
@@ -11,10 +16,14 @@ use sqlx::AnyConnection;
 
 use crate::app::AppState;
 use crate::config::Config;
+use crate::crypto::SecretKey;
 use crate::db::now_ms;
 use crate::jobs::{self, NewJob};
 
 pub const SEND_EMAIL: &str = "send_email";
+
+/// Where a sealed link goes in a stored body; see [`queue_with_secret`].
+pub const SECRET_LINK: &str = "{{secret_link}}";
 
 #[derive(Clone)]
 pub struct Mailer {
@@ -57,7 +66,45 @@ pub struct Calendar {
 
 /// Writes the message and its delivery job in the caller's transaction.
 pub async fn queue(conn: &mut AnyConnection, school_id: i64, email: Email) -> sqlx::Result<i64> {
-    let id: i64 = sqlx::query_scalar(
+    let id = insert(conn, school_id, &email).await?;
+    enqueue_delivery(conn, school_id, id).await?;
+    Ok(id)
+}
+
+/// A link that admits its holder, for one user (e.g. a password reset).
+pub struct SecretLink {
+    pub user_id: i64,
+    pub url: String,
+}
+
+/// [`queue`] for a message whose bodies hold [`SECRET_LINK`] where `secret`'s URL belongs:
+/// the URL is sealed beside the message, never written into it.
+pub async fn queue_with_secret(
+    conn: &mut AnyConnection,
+    key: &SecretKey,
+    school_id: i64,
+    email: Email,
+    secret: SecretLink,
+) -> sqlx::Result<i64> {
+    debug_assert!(email.text.contains(SECRET_LINK) && email.html.contains(SECRET_LINK));
+    let id = insert(conn, school_id, &email).await?;
+    sqlx::query("UPDATE emails SET secret_sealed = $1, secret_user_id = $2 WHERE id = $3")
+        .bind(key.seal(secret.url.as_bytes(), &secret_aad(id, secret.user_id)))
+        .bind(secret.user_id)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    enqueue_delivery(conn, school_id, id).await?;
+    Ok(id)
+}
+
+/// The sealed link opens only in its own row and for its own recipient.
+fn secret_aad(email_id: i64, user_id: i64) -> String {
+    format!("emails:{email_id}:secret_link:{user_id}")
+}
+
+async fn insert(conn: &mut AnyConnection, school_id: i64, email: &Email) -> sqlx::Result<i64> {
+    sqlx::query_scalar(
         "INSERT INTO emails (school_id, to_addr, subject, body_text, body_html, status, created_at, ics, ics_method)
          VALUES ($1, $2, $3, $4, $5, 'queued', $6, $7, $8) RETURNING id",
     )
@@ -70,7 +117,10 @@ pub async fn queue(conn: &mut AnyConnection, school_id: i64, email: Email) -> sq
     .bind(email.calendar.as_ref().map(|c| c.ics.clone()))
     .bind(email.calendar.as_ref().map(|c| c.method.clone()))
     .fetch_one(&mut *conn)
-    .await?;
+    .await
+}
+
+async fn enqueue_delivery(conn: &mut AnyConnection, school_id: i64, id: i64) -> sqlx::Result<()> {
     jobs::enqueue(
         conn,
         NewJob::now(SEND_EMAIL, serde_json::json!({ "email_id": id }))
@@ -78,7 +128,15 @@ pub async fn queue(conn: &mut AnyConnection, school_id: i64, email: Email) -> sq
             .dedupe(format!("email:{id}")),
     )
     .await?;
-    Ok(id)
+    Ok(())
+}
+
+fn html_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
 }
 
 #[derive(sqlx::FromRow)]
@@ -90,6 +148,8 @@ struct Row {
     status: String,
     ics: Option<String>,
     ics_method: Option<String>,
+    secret_sealed: Option<String>,
+    secret_user_id: Option<i64>,
 }
 
 pub(crate) async fn deliver_job(
@@ -100,7 +160,8 @@ pub(crate) async fn deliver_job(
         .as_i64()
         .ok_or_else(|| anyhow::anyhow!("payload lacks email_id"))?;
     let Some(row) = sqlx::query_as::<_, Row>(
-        "SELECT to_addr, subject, body_text, body_html, status, ics, ics_method FROM emails WHERE id = $1",
+        "SELECT to_addr, subject, body_text, body_html, status, ics, ics_method, secret_sealed, secret_user_id
+         FROM emails WHERE id = $1",
     )
     .bind(id)
     .fetch_optional(&state.db.pool)
@@ -112,10 +173,41 @@ pub(crate) async fn deliver_job(
         return Ok(()); // already handled by an earlier attempt
     }
     let Some(transport) = &state.mailer.transport else {
+        // The sealed link stays for its recipient to read in the outbox (maintenance
+        // wipes it a day later).
         mark(state, id, "outbox", None).await?;
         return Ok(());
     };
-    let body = MultiPart::alternative_plain_html(row.body_text, row.body_html);
+    let (text, html) = match (row.secret_user_id, row.secret_sealed.as_deref()) {
+        (None, _) => (row.body_text, row.body_html),
+        (Some(user_id), Some(sealed)) => {
+            match state
+                .config
+                .secret_key
+                .open(sealed, &secret_aad(id, user_id))
+            {
+                Ok(url) => {
+                    let url = String::from_utf8_lossy(&url).into_owned();
+                    (
+                        row.body_text.replace(SECRET_LINK, &url),
+                        row.body_html.replace(SECRET_LINK, &html_escape(&url)),
+                    )
+                }
+                Err(e) => {
+                    let error = format!("its link cannot be opened ({e}); ask for a new one");
+                    mark(state, id, "failed", Some(&error)).await?;
+                    return Ok(());
+                }
+            }
+        }
+        // Kept unsent past its life: the link is gone, and a mail without it helps nobody.
+        (Some(_), None) => {
+            let error = "its link expired before it could be sent; ask for a new one";
+            mark(state, id, "failed", Some(error)).await?;
+            return Ok(());
+        }
+    };
+    let body = MultiPart::alternative_plain_html(text, html);
     let body = match row.ics {
         Some(ics) => {
             let method = row.ics_method.as_deref().unwrap_or("REQUEST");
@@ -145,37 +237,95 @@ pub(crate) async fn deliver_job(
     }
 }
 
+/// Records the outcome. A mail that was sent or failed for good keeps no sealed link.
 async fn mark(state: &AppState, id: i64, status: &str, error: Option<&str>) -> anyhow::Result<()> {
-    sqlx::query("UPDATE emails SET status = $1, error = $2, sent_at = $3 WHERE id = $4")
-        .bind(status)
-        .bind(error)
-        .bind(now_ms())
-        .bind(id)
-        .execute(&state.db.pool)
-        .await?;
+    sqlx::query(
+        "UPDATE emails SET status = $1, error = $2, sent_at = $3,
+           secret_sealed = CASE WHEN $1 = 'outbox' THEN secret_sealed ELSE NULL END
+         WHERE id = $4",
+    )
+    .bind(status)
+    .bind(error)
+    .bind(now_ms())
+    .bind(id)
+    .execute(&state.db.pool)
+    .await?;
     Ok(())
 }
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct OutboxEntry {
     pub id: i64,
     pub to_addr: String,
     pub subject: String,
+    /// As the viewer may read it: a sealed link only when the viewer is its recipient,
+    /// otherwise the `hidden` label given to [`outbox`].
     pub body_text: String,
     pub status: String,
     pub created_at: i64,
 }
 
+#[derive(sqlx::FromRow)]
+struct OutboxRow {
+    id: i64,
+    to_addr: String,
+    subject: String,
+    body_text: String,
+    status: String,
+    created_at: i64,
+    secret_sealed: Option<String>,
+    secret_user_id: Option<i64>,
+}
+
+/// The school's latest mail as `viewer` (an admin) may read it.
 pub async fn outbox(
     db: &crate::db::Db,
+    key: &SecretKey,
     school_id: i64,
+    viewer: i64,
+    hidden: &str,
     limit: i64,
 ) -> sqlx::Result<Vec<OutboxEntry>> {
-    sqlx::query_as::<_, OutboxEntry>(
-        "SELECT id, to_addr, subject, body_text, status, created_at FROM emails WHERE school_id = $1 ORDER BY id DESC LIMIT $2",
+    let rows = sqlx::query_as::<_, OutboxRow>(
+        "SELECT id, to_addr, subject, body_text, status, created_at, secret_sealed, secret_user_id
+         FROM emails WHERE school_id = $1 ORDER BY id DESC LIMIT $2",
     )
     .bind(school_id)
     .bind(limit)
     .fetch_all(&db.pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let own_link = match (r.secret_user_id, r.secret_sealed.as_deref()) {
+                (Some(user), Some(sealed)) if user == viewer => key
+                    .open(sealed, &secret_aad(r.id, user))
+                    .ok()
+                    .map(|u| String::from_utf8_lossy(&u).into_owned()),
+                _ => None,
+            };
+            OutboxEntry {
+                id: r.id,
+                to_addr: r.to_addr,
+                subject: r.subject,
+                body_text: r
+                    .body_text
+                    .replace(SECRET_LINK, own_link.as_deref().unwrap_or(hidden)),
+                status: r.status,
+                created_at: r.created_at,
+            }
+        })
+        .collect())
+}
+
+/// Sealed links of mails older than `before` (epoch ms) are wiped: reset links live an
+/// hour, so by then they only wait for a backup to copy them. Returns how many.
+pub async fn wipe_old_secrets(db: &crate::db::Db, before: i64) -> sqlx::Result<u64> {
+    sqlx::query(
+        "UPDATE emails SET secret_sealed = NULL WHERE secret_sealed IS NOT NULL AND created_at < $1",
+    )
+    .bind(before)
+    .execute(&db.pool)
     .await
+    .map(|r| r.rows_affected())
 }

@@ -18,7 +18,9 @@ struct OutboxPage {
 }
 
 async fn outbox(State(state): State<AppState>, ctx: Ctx) -> AppResult<Html<String>> {
-    ctx.require_admin()?;
-    let emails = super::outbox(&state.db, ctx.school.id, 200).await?;
+    let viewer = ctx.require_admin()?.id;
+    let hidden = ctx.t("outbox-link-hidden");
+    let key = &state.config.secret_key;
+    let emails = super::outbox(&state.db, key, ctx.school.id, viewer, &hidden, 200).await?;
     render(&OutboxPage { ctx, emails })
 }

@@ -1,5 +1,6 @@
 //! The hourly maintenance job: removes rows that only ever expire (rate-limit windows,
-//! expired sessions, password-reset links and OAuth states), so those tables stop growing.
+//! sign-in throttles, expired sessions, password-reset links and OAuth states), so those tables stop growing,
+//! and the sealed links of day-old mails (see `email`).
 //! Every worker asks for the current hour's job; the dedupe key makes it one job per hour
 //! however many workers run, and a worker that was down catches up when it starts.
 
@@ -31,9 +32,11 @@ pub async fn ensure_scheduled(db: &Db, now_ms: i64) -> sqlx::Result<()> {
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Pruned {
     pub rate_limits: u64,
+    pub throttles: u64,
     pub sessions: u64,
     pub password_resets: u64,
     pub oauth_states: u64,
+    pub email_secrets: u64,
 }
 
 /// Deletes what expired more than a day before `now_ms`.
@@ -48,9 +51,12 @@ pub async fn run(db: &Db, now_ms: i64) -> sqlx::Result<Pruned> {
     };
     let pruned = Pruned {
         rate_limits: delete("DELETE FROM rate_limits WHERE window_start < $1").await?,
+        // A day without failures has forgotten them all (`Policy::forget_one_ms`).
+        throttles: delete("DELETE FROM throttles WHERE last_at < $1").await?,
         sessions: delete("DELETE FROM sessions WHERE expires_at < $1").await?,
         password_resets: delete("DELETE FROM password_resets WHERE expires_at < $1").await?,
         oauth_states: delete("DELETE FROM zoom_oauth_states WHERE expires_at < $1").await?,
+        email_secrets: crate::email::wipe_old_secrets(db, before).await?,
     };
     tracing::info!(?pruned, "maintenance done");
     Ok(pruned)

@@ -19,7 +19,8 @@ pub enum DownloadError {
     /// No such file for this session, or it has no download link (e.g. wiped).
     #[error("no such recording file")]
     NotFound,
-    /// Zoom refused or failed; the message is the brief's advice for that class.
+    /// Zoom refused or failed; its message says what happened and what to do
+    /// (reconnect, grant scopes, try again later), as at Start.
     #[error("zoom: {}", .0.key())]
     Zoom(super::errors::LiveError),
     #[error(transparent)]

@@ -1,5 +1,8 @@
-//! Zoom failures at Start, as the brief's messages with the way out. Stored on the session
-//! row as a catalogue key plus arguments, rendered in the viewer's language; never a 500.
+//! Zoom failures at Start, as messages saying what happened and what to do about it
+//! (reconnect, grant the named scopes, get a webinar plan, wait for the daily limit to
+//! reset, try again; `docs/zoom.md` lists the Zoom codes behind them). Stored on the
+//! session row as a catalogue key plus arguments, rendered in the viewer's language;
+//! never a 500.
 
 use serde::{Deserialize, Serialize};
 use zoom::{ErrorKind, Origin, ZoomError};
@@ -87,7 +90,7 @@ impl LiveError {
         }
     }
 
-    /// The title of a failed Start (the brief's "Failed to create Zoom meeting/webinar"),
+    /// The title of a failed Start ("Failed to create Zoom meeting/webinar"),
     /// or `None` for errors that are not a failed create (too early, meeting deleted).
     pub fn heading(&self, tr: &crate::i18n::Tr, webinar: bool) -> Option<String> {
         match self {

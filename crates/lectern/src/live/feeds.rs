@@ -38,11 +38,19 @@ const FEED_SELECT: &str = "SELECT l.id, l.title, l.starts_at, l.duration_min, l.
      FROM lessons l JOIN courses c ON c.id = l.course_id LEFT JOIN live_sessions s ON s.lesson_id = l.id
      WHERE l.school_id = $1 AND l.kind IN ('live_session', 'webinar') AND l.starts_at IS NOT NULL";
 
-fn events(state: &AppState, rows: Vec<FeedRow>) -> Vec<ics::Event> {
+/// The feed's events; links open on the school's own origin. UIDs keep the base URL's host
+/// so that a school's new domain does not duplicate every event in subscribed calendars.
+async fn events(
+    state: &AppState,
+    school_id: i64,
+    rows: Vec<FeedRow>,
+) -> sqlx::Result<Vec<ics::Event>> {
     let host = state.config.base_url.host_str().unwrap_or("lectern");
-    rows.into_iter()
+    let origin = state.school_url(school_id, "").await?;
+    Ok(rows
+        .into_iter()
         .map(|r| {
-            let url = state.url(&format!("/courses/{}/lessons/{}", r.slug, r.id));
+            let url = format!("{origin}/courses/{}/lessons/{}", r.slug, r.id);
             ics::Event {
                 uid: ics::uid(r.id, host),
                 sequence: r.ics_sequence,
@@ -55,7 +63,7 @@ fn events(state: &AppState, rows: Vec<FeedRow>) -> Vec<ics::Event> {
                 organizer: None,
             }
         })
-        .collect()
+        .collect())
 }
 
 fn ics_response(body: String) -> Response {
@@ -101,7 +109,12 @@ async fn course_feed(
     .bind(course.id)
     .fetch_all(&state.db.pool)
     .await?;
-    let body = ics::calendar(None, Some(&course.title), &events(&state, rows), now_ms());
+    let body = ics::calendar(
+        None,
+        Some(&course.title),
+        &events(&state, ctx.school.id, rows).await?,
+        now_ms(),
+    );
     Ok(ics_response(body))
 }
 
@@ -131,7 +144,12 @@ async fn secret_feed(
     .fetch_all(&state.db.pool)
     .await?;
     let name = ctx.t("calendar-feed-title");
-    let body = ics::calendar(None, Some(&name), &events(&state, rows), now_ms());
+    let body = ics::calendar(
+        None,
+        Some(&name),
+        &events(&state, ctx.school.id, rows).await?,
+        now_ms(),
+    );
     Ok(ics_response(body))
 }
 
@@ -141,14 +159,19 @@ fn aad(user_id: i64) -> String {
 
 /// The user's secret feed URL, if they created one.
 pub async fn url_for(state: &AppState, user_id: i64) -> sqlx::Result<Option<String>> {
-    let sealed: Option<String> =
-        sqlx::query_scalar("SELECT token_sealed FROM calendar_feeds WHERE user_id = $1")
+    let row: Option<(String, i64)> =
+        sqlx::query_as("SELECT token_sealed, school_id FROM calendar_feeds WHERE user_id = $1")
             .bind(user_id)
             .fetch_optional(&state.db.pool)
             .await?;
-    Ok(sealed
-        .and_then(|s| state.config.secret_key.open(&s, &aad(user_id)).ok())
-        .map(|t| state.url(&format!("/calendar/{}.ics", String::from_utf8_lossy(&t)))))
+    let Some((sealed, school_id)) = row else {
+        return Ok(None);
+    };
+    let Ok(token) = state.config.secret_key.open(&sealed, &aad(user_id)) else {
+        return Ok(None);
+    };
+    let path = format!("/calendar/{}.ics", String::from_utf8_lossy(&token));
+    Ok(Some(state.school_url(school_id, &path).await?))
 }
 
 /// Creates the user's secret feed token, or replaces it (the old URL stops working).

@@ -226,7 +226,7 @@ pub async fn schedule_expiry(
 /// The lesson still ends at `$3` (epoch ms; [`super::end_at`] in SQL): guards every expiry
 /// write, so a lesson moved while this job runs is left alone.
 const STILL_ENDS_AT: &str = "EXISTS (SELECT 1 FROM lessons l WHERE l.id = $2
-       AND l.starts_at + COALESCE(l.duration_min, 60) * 60000 = $3)";
+       AND l.starts_at + COALESCE(l.duration_min, 120) * 60000 = $3)";
 
 /// `scheduled → ended` for a session nobody started by its end + grace, so that the row,
 /// not only the page, says it is over (attendance lists everyone as absent, Start is gone).
@@ -357,4 +357,17 @@ async fn delete_meeting(
     }
     tracing::info!(meeting = meeting_id, "Zoom meeting deleted");
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_sql_end_uses_the_same_default_duration_as_end_at() {
+        let default = crate::courses::schedule::DEFAULT_DURATION_MIN;
+        assert!(
+            super::STILL_ENDS_AT.contains(&format!("COALESCE(l.duration_min, {default})")),
+            "STILL_ENDS_AT and live::end_at disagree on a lesson without a duration"
+        );
+        assert_eq!(super::super::end_at(0, None), default * 60_000);
+    }
 }

@@ -1,10 +1,11 @@
-//! Live sessions and webinars (issue 5): one row per live lesson moving through
+//! Live sessions and webinars: one row per live lesson moving through
 //! `scheduled → starting → live → ended` (+ `cancelled`), every transition a conditional
 //! UPDATE so that it holds across app instances.
 //!
 //! - [`start`]: the host's Start (exactly one Zoom create per attempt), reconciliation of
-//!   stuck `starting` rows by the agenda marker, Zoom errors → the brief's messages, and
-//!   the host launch with a start URL fetched at click time (never stored).
+//!   stuck `starting` rows by the agenda marker, Zoom errors → messages saying what
+//!   happened and what to do ([`errors`]), and the host launch with a start URL fetched
+//!   at click time (never stored).
 //! - [`join`]: the role-0 SDK signature for enrolled students of a live session (+ OBF).
 //! - [`events`]: webhook processing (started/ended/deleted, participants, recordings).
 //! - [`attendance`]: segments from join/leave events, report reconciliation, CSV.
@@ -224,11 +225,11 @@ pub fn marker(school_id: i64, lesson_id: i64, attempt: i64) -> String {
     format!("[lectern:{school_id}:{lesson_id}:{attempt}]")
 }
 
-/// The attempt of a marker for this lesson found in an agenda, if any.
+/// The attempt of this lesson's marker leading an agenda, if any. Only the leading marker
+/// counts: the lesson's description follows it, and a marker-like text there (another
+/// lesson's instructor can write one) must not make that meeting ours.
 pub fn marker_attempt(agenda: &str, school_id: i64, lesson_id: i64) -> Option<i64> {
-    let prefix = format!("[lectern:{school_id}:{lesson_id}:");
-    let start = agenda.rfind(&prefix)? + prefix.len();
-    let rest = &agenda[start..];
+    let rest = agenda.strip_prefix(&format!("[lectern:{school_id}:{lesson_id}:"))?;
     let end = rest.find(']')?;
     rest[..end].parse().ok()
 }
@@ -299,10 +300,11 @@ pub fn scheduled_end(lesson: &Lesson) -> Option<i64> {
     Some(end_at(lesson.starts_at?, lesson.duration_min))
 }
 
-/// The end of a session starting at `starts_at` (epoch ms) lasting `duration_min` (60 when
-/// unset). `jobs::STILL_ENDS_AT` says the same in SQL.
+/// The end of a session starting at `starts_at` (epoch ms) lasting `duration_min` (the
+/// editor's default, `courses::schedule::DEFAULT_DURATION_MIN` = 120, when
+/// unset). `jobs::STILL_ENDS_AT` says the same in SQL (a test holds the two together).
 pub fn end_at(starts_at: i64, duration_min: Option<i64>) -> i64 {
-    starts_at + duration_min.unwrap_or(60) * 60_000
+    starts_at + duration_min.unwrap_or(crate::courses::schedule::DEFAULT_DURATION_MIN) * 60_000
 }
 
 /// A lesson (with its course) of this school, by id.
@@ -354,27 +356,98 @@ pub async fn on_lesson_deleted(
     Ok(())
 }
 
-/// "Delete all Zoom data": meeting ids, URLs, passcodes and participants' names and
-/// e-mails go; states, instants and durations stay (anonymous counts for course history).
+/// "Delete all Zoom data": whatever names a Zoom account, user or meeting goes — meeting
+/// ids, URLs, passcodes, hosts, Zoom's error texts, participants' names, e-mails and Zoom
+/// ids (also inside attendance keys), recording links and file ids, and the jobs that
+/// would still reach those meetings. States, instants and durations stay (anonymous counts
+/// for course history). A meeting under way can't be reached any more, so its session
+/// ends now; one nobody has opened yet (or a Start in flight) goes back to `scheduled`,
+/// so that after reconnecting, Start creates a new meeting.
 pub async fn wipe_zoom_data(conn: &mut AnyConnection, school_id: i64) -> sqlx::Result<()> {
+    let now = now_ms();
     sqlx::query(
-        "UPDATE live_sessions SET meeting_id = NULL, meeting_uuid = NULL, join_url_sealed = NULL, passcode_sealed = NULL,
-           zoom_host_id = NULL, zoom_account_id = NULL, updated_at = $1 WHERE school_id = $2",
+        "UPDATE live_sessions SET state = 'ended', ended_at = $1, host_present = 0, updated_at = $1
+         WHERE school_id = $2 AND state = 'live' AND (started_at IS NOT NULL OR host_present = 1)",
     )
-    .bind(now_ms())
+    .bind(now)
     .bind(school_id)
     .execute(&mut *conn)
     .await?;
+    sqlx::query(
+        "UPDATE live_sessions SET state = 'scheduled', starting_since = NULL, host_present = 0, updated_at = $1
+         WHERE school_id = $2 AND state IN ('live', 'starting')",
+    )
+    .bind(now)
+    .bind(school_id)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(
+        "UPDATE live_sessions SET meeting_id = NULL, meeting_uuid = NULL, join_url_sealed = NULL, passcode_sealed = NULL,
+           zoom_host_id = NULL, zoom_account_id = NULL, last_error = NULL, last_error_args = NULL, last_error_at = NULL,
+           updated_at = $1
+         WHERE school_id = $2",
+    )
+    .bind(now)
+    .bind(school_id)
+    .execute(&mut *conn)
+    .await?;
+    // The host recorded when the lesson was saved is found again at the next Start.
+    sqlx::query(
+        "UPDATE lessons SET zoom_connection_id = NULL, zoom_host_id = NULL, zoom_host_email = NULL
+         WHERE school_id = $1 AND (zoom_connection_id IS NOT NULL OR zoom_host_id IS NOT NULL OR zoom_host_email IS NOT NULL)",
+    )
+    .bind(school_id)
+    .execute(&mut *conn)
+    .await?;
+    anonymise_attendance(conn, school_id).await?;
+    sqlx::query(
+        "UPDATE live_recordings SET play_url = NULL, download_url = NULL, play_passcode_sealed = NULL,
+           file_id = 'wiped:' || CAST(id AS TEXT)
+         WHERE school_id = $1",
+    )
+    .bind(school_id)
+    .execute(&mut *conn)
+    .await?;
+    // Their payloads and keys name meetings, their errors may quote Zoom, and the sessions
+    // they would look at have no meeting any more. Reminders and expiry stay.
+    sqlx::query("DELETE FROM jobs WHERE school_id = $1 AND kind IN ($2, $3, $4, $5)")
+        .bind(school_id)
+        .bind(jobs::RECONCILE)
+        .bind(jobs::DELETE_MEETING)
+        .bind(jobs::END_OVERDUE)
+        .bind(jobs::ATTENDANCE_REPORT)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Names and e-mails go, and so do attendance keys built from a guest's e-mail, Zoom ids
+/// or name: each becomes `g:<its first row id>`, which keeps one person's join and leave
+/// rows together (their minutes still count) and names nobody. Matched users (`u:<id>`)
+/// are ours and stay.
+async fn anonymise_attendance(conn: &mut AnyConnection, school_id: i64) -> sqlx::Result<()> {
     sqlx::query("UPDATE live_attendance_events SET name = NULL, email = NULL WHERE school_id = $1")
         .bind(school_id)
         .execute(&mut *conn)
         .await?;
-    sqlx::query(
-        "UPDATE live_recordings SET play_url = NULL, download_url = NULL, play_passcode_sealed = NULL WHERE school_id = $1",
+    let keys: Vec<(i64, String, i64)> = sqlx::query_as(
+        "SELECT session_id, participant_key, MIN(id) FROM live_attendance_events
+         WHERE school_id = $1 AND participant_key NOT LIKE 'u:%' AND participant_key NOT LIKE 'g:%'
+         GROUP BY session_id, participant_key",
     )
     .bind(school_id)
-    .execute(&mut *conn)
+    .fetch_all(&mut *conn)
     .await?;
+    for (session_id, key, first_id) in keys {
+        sqlx::query(
+            "UPDATE live_attendance_events SET participant_key = $1 WHERE session_id = $2 AND participant_key = $3",
+        )
+        .bind(format!("g:{first_id}"))
+        .bind(session_id)
+        .bind(key)
+        .execute(&mut *conn)
+        .await?;
+    }
     Ok(())
 }
 
@@ -384,11 +457,17 @@ mod tests {
 
     #[test]
     fn marker_round_trips() {
-        let agenda = format!("Agenda text [lectern:1:2:0] more\n\n{}", marker(3, 42, 7));
+        let agenda = format!("{}\n\nAgenda text [lectern:3:4:9] more", marker(3, 42, 7));
         assert_eq!(marker_attempt(&agenda, 3, 42), Some(7));
-        assert_eq!(marker_attempt(&agenda, 3, 4), None);
+        assert_eq!(marker_attempt(&marker(3, 42, 7), 3, 42), Some(7));
+        assert_eq!(
+            marker_attempt(&agenda, 3, 4),
+            None,
+            "a marker-like text in the description is not lesson 4's"
+        );
         assert_eq!(marker_attempt("nothing", 3, 42), None);
         assert_eq!(marker_attempt("[lectern:3:42:x]", 3, 42), None);
+        assert_eq!(marker_attempt("[lectern:3:420:1]", 3, 42), None);
     }
 
     #[test]

@@ -167,7 +167,7 @@ pub async fn build(
         let from_query = start_error.and_then(simple_error);
         if let Some(e) = stored.or(from_query) {
             reconnect_hint = e.needs_reconnect();
-            // Under the brief's heading, "Failed to create Zoom meeting/webinar".
+            // Under the heading "Failed to create Zoom meeting/webinar".
             error = e.with_heading(&ctx.tr, &ctx.tz, s.webinar());
         }
     }

@@ -331,7 +331,12 @@ pub async fn run(state: &AppState, p: &serde_json::Value) -> anyhow::Result<()> 
     .fetch_all(&state.db.pool)
     .await?;
     let moment = notice.lead_ms().map(|lead| starts_at - lead);
-    let lesson_url = state.url(&format!("/courses/{}/lessons/{lesson_id}", l.slug));
+    let lesson_url = state
+        .school_url(
+            l.school_id,
+            &format!("/courses/{}/lessons/{lesson_id}", l.slug),
+        )
+        .await?;
     let host = state
         .config
         .base_url

@@ -127,8 +127,8 @@ async fn download_recording(
     let dl = match super::download::open(&state, &session, &file, &name).await {
         Ok(dl) => dl,
         Err(super::download::DownloadError::NotFound) => return Err(AppError::NotFound),
-        // Managers get the brief's advice (reconnect, scopes, …); students, who can do
-        // nothing about it, a plain "try later".
+        // Managers get the advice for that failure (reconnect, scopes, …); students, who
+        // can do nothing about it, a plain "try later".
         Err(super::download::DownloadError::Zoom(e)) => {
             tracing::warn!(
                 session = session.id,

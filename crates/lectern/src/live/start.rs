@@ -1,14 +1,15 @@
 //! Start: the first click wins `scheduled → starting` (a conditional UPDATE) and is the only
 //! caller of Zoom's create; every other click, tab or instance waits for `live` and reuses
-//! the meeting. A reconciliation job, enqueued in the same transaction as the claim,
-//! repairs a `starting` row whose winner died or whose answer from Zoom was lost: it finds
-//! the meeting by the agenda marker and links it, or returns the row to `scheduled`, and
-//! deletes orphaned duplicates.
+//! the meeting (or webinar). A reconciliation job, enqueued in the same transaction as the
+//! claim, repairs a `starting` row whose winner died or whose answer from Zoom was lost: it
+//! lists the host's meetings or webinars, finds ours by the agenda marker and links it, or
+//! returns the row to `scheduled`, and deletes orphaned duplicates. Meetings and webinars
+//! take the same path; only the Zoom calls differ.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use zoom::api::{CreateMeeting, Meeting, MeetingListType};
+use zoom::api::{CreateMeeting, Meeting, MeetingListType, WebinarListType};
 use zoom::ratelimit::{BudgetError, Category, PlanTier, RateBudget};
 
 use super::errors::LiveError;
@@ -185,7 +186,10 @@ fn create_request(
 ) -> CreateMeeting {
     let start = jiff::Timestamp::from_millisecond(lesson.starts_at.unwrap_or_else(now_ms))
         .unwrap_or_else(|_| jiff::Timestamp::now());
-    let duration = lesson.duration_min.unwrap_or(60).clamp(1, 1440) as u32;
+    let duration = lesson
+        .duration_min
+        .unwrap_or(crate::courses::schedule::DEFAULT_DURATION_MIN)
+        .clamp(1, 1440) as u32;
     let topic: String = lesson.title.chars().take(200).collect();
     let mut req = if lesson.kind == crate::courses::LessonKind::Webinar {
         CreateMeeting::webinar(topic, start, duration)
@@ -193,13 +197,15 @@ fn create_request(
         CreateMeeting::scheduled(topic, start, duration)
     };
     req.timezone = Some(lesson.timezone.clone().unwrap_or_else(|| "UTC".into()));
+    // The marker leads: Zoom's lists cut agendas at 250 characters, and reconciliation
+    // reads the list.
     let mark = marker(school_id, lesson.id, attempt);
     let room = 2000 - mark.chars().count() - 2;
     let body: String = lesson.body.chars().take(room).collect();
     req.agenda = Some(if body.trim().is_empty() {
         mark
     } else {
-        format!("{}\n\n{mark}", body.trim_end())
+        format!("{mark}\n\n{}", body.trim_end())
     });
     let _ = state;
     req
@@ -324,34 +330,54 @@ async fn create_as_winner(
                 let _ = b
                     .record_error(z, &account, Category::Light, Some(&host.zoom_user_id))
                     .await;
-                if LiveError::ambiguous(z) && !webinar {
+                if LiveError::ambiguous(z) {
                     // The create may have happened (answer lost): look before anything else.
-                    return match find_marked(state, &conn, session, &host.zoom_user_id).await {
-                        Ok(found) => match found.into_iter().find(|(a, _)| *a == attempt) {
-                            Some((_, m)) => {
-                                if link(state, session, attempt, &m).await? {
-                                    let s = super::by_id(&state.db, session.id).await?;
-                                    match s {
-                                        Some(s) => launch(state, &s).await,
-                                        None => Ok(Outcome::Failed(LiveError::TryAgain)),
-                                    }
-                                } else {
-                                    wait_for_live(state, session.id, now_ms()).await
-                                }
-                            }
-                            // Nothing was created after all: say what Zoom did (5xx,
-                            // time-out, no connection).
-                            None => fail(state, session.id, attempt, err).await,
-                        },
-                        // Can't tell: leave it `starting`; the reconciliation job decides.
-                        Err(e) => {
-                            tracing::warn!(session = session.id, error = %e, "reconciling after a lost answer failed");
-                            Ok(Outcome::Failed(LiveError::TryAgain))
-                        }
-                    };
+                    return after_lost_answer(
+                        state,
+                        &conn,
+                        session,
+                        &host.zoom_user_id,
+                        attempt,
+                        err,
+                    )
+                    .await;
                 }
             }
             fail(state, session.id, attempt, err).await
+        }
+    }
+}
+
+/// The create's answer was lost: link what Zoom made for this attempt, if anything, or say
+/// what Zoom did (5xx, time-out, no connection) when it made nothing.
+async fn after_lost_answer(
+    state: &AppState,
+    conn: &Connection,
+    session: &Session,
+    zoom_host: &str,
+    attempt: i64,
+    err: LiveError,
+) -> anyhow::Result<Outcome> {
+    let made = match find_marked(state, conn, session, zoom_host).await {
+        Ok(found) => made_for(state, conn, session, &found, attempt).await,
+        Err(e) => Err(e),
+    };
+    match made {
+        Ok(Some(m)) => {
+            if link(state, session, attempt, &m).await? {
+                match super::by_id(&state.db, session.id).await? {
+                    Some(s) => launch(state, &s).await,
+                    None => Ok(Outcome::Failed(LiveError::TryAgain)),
+                }
+            } else {
+                wait_for_live(state, session.id, now_ms()).await
+            }
+        }
+        Ok(None) => fail(state, session.id, attempt, err).await,
+        // Can't tell: leave it `starting`; the reconciliation job decides.
+        Err(e) => {
+            tracing::warn!(session = session.id, error = %e, "reconciling after a lost answer failed");
+            Ok(Outcome::Failed(LiveError::TryAgain))
         }
     }
 }
@@ -426,6 +452,7 @@ pub async fn link(
             session = session.id,
             attempt,
             meeting = m.id,
+            webinar = session.webinar(),
             "live session linked to Zoom meeting"
         );
     }
@@ -452,16 +479,7 @@ async fn launch_with_start_url(
     let Some(conn) = zoom_connection::by_id(&state.db, conn_id).await? else {
         return Ok(Outcome::Failed(LiveError::NotConnected));
     };
-    let webinar = session.webinar();
-    let got = paced_call(state, &conn, Category::Light, |api| async move {
-        if webinar {
-            api.webinar(meeting_id).await
-        } else {
-            api.meeting(meeting_id).await
-        }
-    })
-    .await;
-    match got {
+    match fetch(state, &conn, session.webinar(), meeting_id).await {
         Ok(m) => match m.start_url {
             Some(u) => Ok(Outcome::Launch(u.expose().to_string())),
             None => Ok(Outcome::Failed(LiveError::TryAgain)),
@@ -503,19 +521,42 @@ pub async fn mark_deleted_in_zoom(
     Ok(n == 1)
 }
 
-/// Meetings of `zoom_host` carrying this lesson's marker, with their attempt.
+/// `GET /meetings/{id}` or `/webinars/{id}`: the whole meeting, with a start URL made now.
+async fn fetch(
+    state: &AppState,
+    conn: &Connection,
+    webinar: bool,
+    id: i64,
+) -> Result<Meeting, tokens::AccessError> {
+    paced_call(state, conn, Category::Light, |api| async move {
+        if webinar {
+            api.webinar(id).await
+        } else {
+            api.meeting(id).await
+        }
+    })
+    .await
+}
+
+/// The meetings (or, for a webinar lesson, the webinars) of `zoom_host` carrying this
+/// lesson's marker, with their attempt. These are list items: no passcode, agenda cut.
 async fn find_marked(
     state: &AppState,
     conn: &Connection,
     session: &Session,
     zoom_host: &str,
 ) -> Result<Vec<(i64, Meeting)>, tokens::AccessError> {
-    let zoom_host = zoom_host.to_string();
-    let all = tokens::with_api(state, conn, |api| {
-        let zoom_host = zoom_host.clone();
+    let webinar = session.webinar();
+    let all = paced_call(state, conn, Category::Medium, |api| {
+        let zoom_host = zoom_host.to_string();
         async move {
-            api.list_all_meetings(&zoom_host, MeetingListType::Scheduled)
-                .await
+            if webinar {
+                api.list_all_webinars(&zoom_host, WebinarListType::Scheduled)
+                    .await
+            } else {
+                api.list_all_meetings(&zoom_host, MeetingListType::Scheduled)
+                    .await
+            }
         }
     })
     .await?;
@@ -532,6 +573,25 @@ async fn find_marked(
         .collect();
     found.sort_by_key(|(a, m)| (*a, m.created_at.map(|t| t.as_millisecond()), m.id));
     Ok(found)
+}
+
+/// What Zoom made for `attempt` among `found`, in full: a list item lacks the passcode that
+/// students need to join. `None` when there is none (or it was deleted meanwhile).
+async fn made_for(
+    state: &AppState,
+    conn: &Connection,
+    session: &Session,
+    found: &[(i64, Meeting)],
+    attempt: i64,
+) -> Result<Option<Meeting>, tokens::AccessError> {
+    let Some((_, listed)) = found.iter().find(|(a, _)| *a == attempt) else {
+        return Ok(None);
+    };
+    match fetch(state, conn, session.webinar(), listed.id).await {
+        Ok(m) => Ok(Some(m)),
+        Err(tokens::AccessError::Zoom(z)) if z.kind() == zoom::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e),
+    }
 }
 
 async fn delete_orphan(
@@ -555,6 +615,7 @@ async fn delete_orphan(
     tracing::warn!(
         session = session.id,
         meeting = meeting_id,
+        webinar = session.webinar(),
         "orphaned Zoom meeting scheduled for deletion"
     );
     Ok(())
@@ -582,32 +643,40 @@ pub async fn reconcile(state: &AppState, session_id: i64, attempt: i64) -> anyho
         }
         return Ok(());
     };
-    if session.webinar() {
-        // The Zoom crate lists meetings only; a stuck webinar start goes back to scheduled.
-        if stuck {
-            fail(state, session.id, attempt, LiveError::Interrupted).await?;
-        }
-        return Ok(());
-    }
-    let found = match find_marked(state, &conn, &session, &zoom_host).await {
+    let looked = match find_marked(state, &conn, &session, &zoom_host).await {
+        Ok(found) if stuck => made_for(state, &conn, &session, &found, attempt)
+            .await
+            .map(|made| (found, made)),
+        Ok(found) => Ok((found, None)),
+        Err(e) => Err(e),
+    };
+    let (found, made) = match looked {
         Ok(f) => f,
         Err(e) => {
             let err = LiveError::from(&e);
-            if err.needs_reconnect() && stuck {
+            // Retrying can't heal these (an admin must reconnect, or the plan must change):
+            // say so instead of leaving the row `starting` for ever. Whatever this attempt
+            // may have made is deleted by the next attempt's reconciliation.
+            let hopeless = err.needs_reconnect()
+                || matches!(err, LiveError::WebinarPlanMissing | LiveError::NoPermission);
+            if hopeless && stuck {
                 fail(state, session.id, attempt, err).await?;
                 return Ok(());
             }
-            anyhow::bail!("listing meetings for reconciliation failed: {e}");
+            anyhow::bail!("looking up the host's Zoom meetings for reconciliation failed: {e}");
         }
     };
     let mut linked = session.meeting_id;
     if stuck {
-        if let Some((_, m)) = found.iter().find(|(a, _)| *a == attempt) {
-            if link(state, &session, attempt, m).await? {
-                linked = Some(m.id);
+        match made {
+            Some(m) => {
+                if link(state, &session, attempt, &m).await? {
+                    linked = Some(m.id);
+                }
             }
-        } else {
-            fail(state, session.id, attempt, LiveError::Interrupted).await?;
+            None => {
+                fail(state, session.id, attempt, LiveError::Interrupted).await?;
+            }
         }
     }
     let fresh = super::by_id(&state.db, session.id)

@@ -1,10 +1,11 @@
 //! Prometheus metrics: request counts and latencies by route, job counts by state, and
-//! the session cache's lookups.
+//! the session cache's lookups. Not public: a bearer token (`LECTERN_METRICS_TOKEN`) or,
+//! without one, only requests from this machine that came through no proxy.
 
 use std::time::Instant;
 
 use axum::extract::{MatchedPath, Request, State};
-use axum::http::header;
+use axum::http::{StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use prometheus::{
@@ -23,6 +24,7 @@ pub struct Metrics {
     session_lookups: IntCounterVec,
     session_cache_live: IntGauge,
     push_streams: IntGauge,
+    csp_violations: IntCounterVec,
 }
 
 impl Metrics {
@@ -61,6 +63,14 @@ impl Metrics {
             "lectern_push_streams_open",
             "Open live-change event streams (pages following a course's live lessons)",
         )?;
+        let csp_violations = IntCounterVec::new(
+            Opts::new(
+                "lectern_csp_violations_total",
+                "Content-Security-Policy violations browsers reported, by directive",
+            ),
+            &["directive"],
+        )?;
+        registry.register(Box::new(csp_violations.clone()))?;
         registry.register(Box::new(push_streams.clone()))?;
         registry.register(Box::new(requests.clone()))?;
         registry.register(Box::new(latency.clone()))?;
@@ -75,7 +85,13 @@ impl Metrics {
             session_lookups,
             session_cache_live,
             push_streams,
+            csp_violations,
         })
+    }
+
+    /// Counts one reported CSP violation (`directive` from a bounded list).
+    pub fn csp_violation(&self, directive: &str) {
+        self.csp_violations.with_label_values(&[directive]).inc();
     }
 
     /// A session cache whose lookups and state are reported here.
@@ -107,7 +123,49 @@ pub async fn track(State(state): State<AppState>, req: Request, next: Next) -> R
     resp
 }
 
-pub async fn render(State(state): State<AppState>) -> Response {
+/// Why `req` may not read the metrics, as the answer to give it; `None` when it may.
+fn refusal(state: &AppState, req: &Request) -> Option<Response> {
+    match &state.config.metrics_token {
+        Some(token) => {
+            let given = req
+                .headers()
+                .get(header::AUTHORIZATION)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.split_once(' '))
+                .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+                .map(|(_, t)| t.trim());
+            if given.is_some_and(|t| crate::crypto::ct_eq(t, token)) {
+                return None;
+            }
+            Some(
+                (
+                    StatusCode::UNAUTHORIZED,
+                    [(header::WWW_AUTHENTICATE, "Bearer realm=\"metrics\"")],
+                    "send LECTERN_METRICS_TOKEN as a bearer token\n",
+                )
+                    .into_response(),
+            )
+        }
+        None => {
+            // A proxy on this machine connects from loopback too: a forwarded request, or
+            // one from a configured proxy, is someone else's.
+            let peer = crate::web::client_ip::peer(req.extensions());
+            let local = peer.is_loopback()
+                && !crate::web::client_ip::is_forwarded(req.headers())
+                && !state
+                    .config
+                    .trusted_proxies
+                    .iter()
+                    .any(|n| n.contains(&peer));
+            (!local).then(|| StatusCode::NOT_FOUND.into_response())
+        }
+    }
+}
+
+pub async fn render(State(state): State<AppState>, req: Request) -> Response {
+    if let Some(refused) = refusal(&state, &req) {
+        return refused;
+    }
     if let Ok(counts) = crate::jobs::counts_by_state(&state.db).await {
         for state_name in ["queued", "running", "done", "failed"] {
             let n = counts

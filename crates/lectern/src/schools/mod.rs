@@ -1,6 +1,7 @@
 //! Schools (tenants): branding, sign-up policy, custom domains, and routing a request to
 //! its school by the `Host` header.
 
+pub mod domains;
 pub mod routes;
 
 use std::collections::HashMap;
@@ -74,11 +75,13 @@ impl HostCache {
     }
 }
 
-/// Finds the school for a request host (port stripped), falling back to the default school.
+/// Finds the school for a request host (port stripped): the school whose approved domain
+/// it is, else the default school (whose own host, the base URL's, no other school can
+/// claim; see [`domains`]).
 pub async fn for_host(db: &Db, host: &str) -> sqlx::Result<Option<School>> {
     let host = normalize_host(host);
     let by_domain = sqlx::query_as::<_, School>(sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM schools s JOIN school_domains d ON d.school_id = s.id WHERE d.host = $1"
+        "SELECT {COLUMNS} FROM schools s JOIN school_domains d ON d.school_id = s.id WHERE d.host = $1 AND d.verified_at IS NOT NULL"
     )))
     .bind(&host)
     .fetch_optional(&db.pool)
@@ -124,33 +127,6 @@ pub async fn create(db: &Db, new: NewSchool<'_>) -> sqlx::Result<i64> {
     .await?;
     tx.commit().await?;
     Ok(id)
-}
-
-pub async fn domains(db: &Db, school_id: i64) -> sqlx::Result<Vec<String>> {
-    sqlx::query_scalar("SELECT host FROM school_domains WHERE school_id = $1 ORDER BY host")
-        .bind(school_id)
-        .fetch_all(&db.pool)
-        .await
-}
-
-pub async fn add_domain(db: &Db, school_id: i64, host: &str) -> sqlx::Result<bool> {
-    let r = sqlx::query(
-        "INSERT INTO school_domains (school_id, host) VALUES ($1, $2) ON CONFLICT (host) DO NOTHING",
-    )
-    .bind(school_id)
-    .bind(normalize_host(host))
-    .execute(&db.pool)
-    .await?;
-    Ok(r.rows_affected() == 1)
-}
-
-pub async fn remove_domain(db: &Db, school_id: i64, host: &str) -> sqlx::Result<()> {
-    sqlx::query("DELETE FROM school_domains WHERE school_id = $1 AND host = $2")
-        .bind(school_id)
-        .bind(host)
-        .execute(&db.pool)
-        .await?;
-    Ok(())
 }
 
 pub struct Branding<'a> {

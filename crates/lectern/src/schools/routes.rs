@@ -10,7 +10,7 @@ use serde::Deserialize;
 use super::{Branding, valid_color};
 use crate::accounts::{self, Role};
 use crate::app::AppState;
-use crate::web::{AppError, AppResult, Ctx, FieldErrors, Form, render};
+use crate::web::{AppError, AppResult, Ctx, FieldErrors, Form, check_text, limits, render};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -54,14 +54,14 @@ struct SettingsPage {
     ctx: Ctx,
     form: SettingsForm,
     errors: FieldErrors,
-    domains: Vec<String>,
+    domains: Vec<super::domains::Domain>,
     domain_error: String,
 }
 
 async fn settings_page(State(state): State<AppState>, ctx: Ctx) -> AppResult<Html<String>> {
     ctx.require_admin()?;
     let form = SettingsForm::of(&ctx.school);
-    let domains = super::domains(&state.db, ctx.school.id).await?;
+    let domains = super::domains::list(&state.db, ctx.school.id).await?;
     render(&SettingsPage {
         ctx,
         form,
@@ -84,8 +84,25 @@ async fn save_settings(
     let mut errors = FieldErrors::default();
     if form.display_name.trim().is_empty() {
         errors.add("display_name", ctx.t("form-required"));
+    } else {
+        check_text(
+            &mut errors,
+            &ctx.tr,
+            "display_name",
+            &form.display_name,
+            limits::TITLE,
+        );
     }
-    if !form.logo_url.trim().is_empty() && !valid_http_url(form.logo_url.trim()) {
+    if !form.logo_url.trim().is_empty()
+        && check_text(
+            &mut errors,
+            &ctx.tr,
+            "logo_url",
+            &form.logo_url,
+            limits::URL,
+        )
+        && !valid_http_url(form.logo_url.trim())
+    {
         errors.add("logo_url", ctx.t("form-url-invalid"));
     }
     if !valid_color(form.primary_color.trim()) {
@@ -95,7 +112,7 @@ async fn save_settings(
         errors.add("default_timezone", ctx.t("form-timezone-invalid"));
     }
     if !errors.is_empty() {
-        let domains = super::domains(&state.db, ctx.school.id).await?;
+        let domains = super::domains::list(&state.db, ctx.school.id).await?;
         let page = render(&SettingsPage {
             ctx,
             form,
@@ -127,33 +144,23 @@ struct DomainForm {
     host: String,
 }
 
-fn valid_host(h: &str) -> bool {
-    !h.is_empty()
-        && h.len() <= 253
-        && h.split('.').all(|l| {
-            !l.is_empty()
-                && l.len() <= 63
-                && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-        })
-}
-
 async fn add_domain(
     State(state): State<AppState>,
     ctx: Ctx,
     Form(form): Form<DomainForm>,
 ) -> AppResult<Response> {
     ctx.require_admin()?;
-    let host = super::normalize_host(&form.host);
-    let error = if !valid_host(&host) {
-        ctx.t("domain-invalid")
-    } else if !super::add_domain(&state.db, ctx.school.id, &host).await? {
-        ctx.t("domain-taken")
-    } else {
-        state.schools.clear();
-        return Ok(Redirect::to("/admin/school").into_response());
+    let base_host = state.config.base_url.host_str().unwrap_or_default();
+    use super::domains::ClaimError;
+    let error = match super::domains::claim(&state.db, ctx.school.id, &form.host, base_host).await {
+        Ok(()) => return Ok(Redirect::to("/admin/school").into_response()),
+        Err(ClaimError::Invalid) => ctx.t("domain-invalid"),
+        Err(ClaimError::Reserved) => ctx.t("domain-reserved"),
+        Err(ClaimError::Taken) => ctx.t("domain-taken"),
+        Err(ClaimError::Db(e)) => return Err(e.into()),
     };
     let form = SettingsForm::of(&ctx.school);
-    let domains = super::domains(&state.db, ctx.school.id).await?;
+    let domains = super::domains::list(&state.db, ctx.school.id).await?;
     let page = render(&SettingsPage {
         ctx,
         form,
@@ -170,7 +177,7 @@ async fn remove_domain(
     Form(form): Form<DomainForm>,
 ) -> AppResult<Redirect> {
     ctx.require_admin()?;
-    super::remove_domain(&state.db, ctx.school.id, &form.host).await?;
+    super::domains::remove(&state.db, ctx.school.id, &form.host).await?;
     state.schools.clear();
     Ok(Redirect::to("/admin/school"))
 }

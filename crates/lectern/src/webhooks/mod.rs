@@ -1,4 +1,5 @@
-//! Zoom webhooks (`/webhooks/zoom` and seed 003's aliases `/zoom/end_meeting`, `/zoom/end`):
+//! Zoom webhooks (`/webhooks/zoom` and the aliases `/zoom/end_meeting`, `/zoom/end` that
+//! older Zoom app set-ups point at):
 //! verify the signature over the raw bytes, answer URL validation, persist the event
 //! (deduplicated), acknowledge, and process it in a job.
 
@@ -94,11 +95,13 @@ async fn persist(
     .bind(now_ms())
     .fetch_optional(&mut *tx)
     .await?;
+    // Only a freshly stored event gets its job, so the job needs no dedupe key; one made of
+    // the id would be wrong: SQLite gives a new event the id of a deleted one ("Delete all
+    // Zoom data"), and its job would be taken for the old event's and never run.
     if let Some(id) = id {
         jobs::enqueue(
             &mut tx,
-            NewJob::now(PROCESS_ZOOM_EVENT, serde_json::json!({ "event_id": id }))
-                .dedupe(format!("zoom_event:{id}")),
+            NewJob::now(PROCESS_ZOOM_EVENT, serde_json::json!({ "event_id": id })),
         )
         .await?;
     }

@@ -116,6 +116,20 @@ async fn take_state(
     }))
 }
 
+/// The school an unspent, unexpired `state` was issued for. Zoom sends every school's
+/// browser back to the one registered redirect URL (on the base URL's host, where another
+/// school's session cookie is not sent), so the callback first forwards the browser to its
+/// own school's host. Only reads: the school's own callback spends the state.
+pub async fn school_of_state(state: &AppState, raw: &str) -> sqlx::Result<Option<i64>> {
+    sqlx::query_scalar(
+        "SELECT school_id FROM zoom_oauth_states WHERE state_hash = $1 AND used_at IS NULL AND expires_at > $2",
+    )
+    .bind(state.config.secret_key.token_hash(raw))
+    .bind(now_ms())
+    .fetch_optional(&state.db.pool)
+    .await
+}
+
 pub async fn callback(state: &AppState, ctx: &Ctx, q: CallbackQuery) -> Outcome {
     let Some(rt) = state.zoom.as_ref() else {
         return Outcome::NotConfigured;

@@ -1,4 +1,4 @@
-//! Who hosts a live lesson (Z9, seed 003): one Zoom account per school with many hosts.
+//! Who hosts a live lesson: one Zoom account per school with many hosts.
 //! With account-level (`:admin`) scopes, any instructor whose e-mail is a user of the
 //! connected Zoom account hosts their own meetings; otherwise the connected Zoom user hosts
 //! every meeting. An instructor's own connection, when they made one, wins.

@@ -333,10 +333,23 @@ pub async fn audit(
     Ok(())
 }
 
-/// "Delete all Zoom data": tokens, account details, OAuth states and counters of this
-/// school go; the connection row stays as an anonymous "disconnected" record.
+/// "Delete all Zoom data": tokens, account details, OAuth states, and the rate counters and
+/// webhook events that name this school's Zoom accounts and users go, and `live` wipes
+/// meetings, hosts and participants; the connection row stays as an anonymous
+/// "disconnected" record.
 pub async fn delete_all_data(db: &Db, school_id: i64, actor: i64) -> sqlx::Result<()> {
     let mut tx = db.pool.begin().await?;
+    // Read before the rows that name them are wiped below.
+    let (accounts, users) = usage::zoom_ids_of_school(&mut tx, school_id).await?;
+    usage::forget(&mut tx, &accounts, &users).await?;
+    // Events of an account that only this school knows go even unprocessed: processing
+    // them would find nothing left to change, and their bodies name people and meetings.
+    for account in &accounts {
+        sqlx::query("DELETE FROM zoom_events WHERE zoom_account_id = $1")
+            .bind(account)
+            .execute(&mut *tx)
+            .await?;
+    }
     sqlx::query("DELETE FROM zoom_tokens WHERE school_id = $1")
         .bind(school_id)
         .execute(&mut *tx)
@@ -345,8 +358,8 @@ pub async fn delete_all_data(db: &Db, school_id: i64, actor: i64) -> sqlx::Resul
         .bind(school_id)
         .execute(&mut *tx)
         .await?;
-    // Processed webhook bodies name participants; they go too (unprocessed ones are still
-    // owed their processing, which finds nothing left to change).
+    // Processed webhook bodies of an account another school shares name participants too
+    // (an unprocessed one may be the other school's to process).
     sqlx::query(
         "DELETE FROM zoom_events WHERE processed_at IS NOT NULL AND zoom_account_id IN
            (SELECT zoom_account_id FROM zoom_connections WHERE school_id = $1 AND zoom_account_id IS NOT NULL)",

@@ -2,7 +2,7 @@
 //! Zoom card, and the connect / callback / disconnect / delete-data endpoints.
 
 use axum::Router;
-use axum::extract::{Query, State};
+use axum::extract::{Query, RawQuery, State};
 use axum::http::header;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
@@ -238,8 +238,20 @@ struct CallbackPage {
 async fn callback(
     State(state): State<AppState>,
     ctx: Ctx,
+    RawQuery(raw): RawQuery,
     Query(q): Query<CallbackQuery>,
 ) -> AppResult<Response> {
+    if let Some(school_id) = match q.state.as_deref() {
+        Some(s) if !s.is_empty() => flow::school_of_state(&state, s).await?,
+        _ => None,
+    } && school_id != ctx.school.id
+    {
+        let query = raw.unwrap_or_default();
+        let to = state
+            .school_url(school_id, &format!("/integrations/zoom/callback?{query}"))
+            .await?;
+        return Ok(Redirect::to(&to).into_response());
+    }
     ctx.require_user()?;
     let outcome = flow::callback(&state, &ctx, q).await;
     let back = if ctx.is_admin() {

@@ -1,8 +1,8 @@
 //! Which Zoom scopes Lectern needs, and whether a grant covers them. Apps created today get
 //! granular scopes; older apps keep classic ones; `:admin` variants cover the user-level ones.
 
-/// The scopes the brief asks for, by their granular names, with every scope that also
-/// satisfies each one.
+/// The scopes Lectern needs, by their granular names, with every scope that also
+/// satisfies each one (what each is for: `docs/zoom.md`, "Scopes").
 const NEEDED: &[(&str, &[&str])] = &[
     (
         "meeting:write:meeting",
@@ -44,7 +44,7 @@ const NEEDED: &[(&str, &[&str])] = &[
             "webinar:write:admin",
         ],
     ),
-    // Live sessions: reconciliation lists the host's meetings, clean-up deletes them,
+    // Live sessions: reconciliation lists the host's meetings and webinars, clean-up deletes them,
     // embedded joins outside the app's account need the host's on-behalf-of token, and
     // attendance reads the past participants.
     (
@@ -56,6 +56,17 @@ const NEEDED: &[(&str, &[&str])] = &[
             "meeting:read:admin",
             "meeting:write",
             "meeting:write:admin",
+        ],
+    ),
+    (
+        "webinar:read:list_webinars",
+        &[
+            "webinar:read:list_webinars",
+            "webinar:read:list_webinars:admin",
+            "webinar:read",
+            "webinar:read:admin",
+            "webinar:write",
+            "webinar:write:admin",
         ],
     ),
     (
@@ -137,7 +148,7 @@ pub fn missing(granted: &[&str]) -> Vec<&'static str> {
         .collect()
 }
 
-/// Account-level grants let any user of the Zoom account host (multi-host, seed 003): we
+/// Account-level grants let any user of the Zoom account host (several hosts): we
 /// must be able to list the account's users and to create meetings for them.
 pub fn account_level(granted: &[&str]) -> bool {
     granted
@@ -182,6 +193,7 @@ mod tests {
             vec![
                 "webinar:write:webinar",
                 "webinar:read:webinar",
+                "webinar:read:list_webinars",
                 "webinar:delete:webinar"
             ]
         );

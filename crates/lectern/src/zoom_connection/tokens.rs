@@ -348,7 +348,9 @@ async fn notify_admins(
     .bind(conn.school_id)
     .fetch_all(&mut *tx)
     .await?;
-    let link = state.url("/settings/integrations");
+    let link = state
+        .school_url(conn.school_id, "/settings/integrations")
+        .await?;
     for (to, name, lang) in admins {
         let tr = crate::i18n::Tr::choose(lang.as_deref(), None);
         let text = tr.ta(

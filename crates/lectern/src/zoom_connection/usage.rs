@@ -4,6 +4,7 @@
 use std::pin::Pin;
 
 use jiff::Timestamp;
+use sqlx::AnyConnection;
 use zoom::ratelimit::{CounterStore, StoreError};
 
 use crate::db::Db;
@@ -98,4 +99,61 @@ impl CounterStore for DbCounters {
             }))
         })
     }
+}
+
+/// Zoom accounts a school's rows name (its connections, its sessions' meetings) that no
+/// other school's rows name.
+const ACCOUNTS_OF_SCHOOL: &str = "SELECT a.id FROM (
+        SELECT zoom_account_id AS id FROM zoom_connections WHERE school_id = $1
+        UNION SELECT zoom_account_id FROM live_sessions WHERE school_id = $1) a
+    WHERE a.id IS NOT NULL
+      AND NOT EXISTS (SELECT 1 FROM zoom_connections c WHERE c.school_id <> $1 AND c.zoom_account_id = a.id)
+      AND NOT EXISTS (SELECT 1 FROM live_sessions s WHERE s.school_id <> $1 AND s.zoom_account_id = a.id)";
+
+/// Zoom users a school's rows name (its connections, its lessons' and sessions' hosts)
+/// that no other school's rows name.
+const USERS_OF_SCHOOL: &str = "SELECT u.id FROM (
+        SELECT zoom_user_id AS id FROM zoom_connections WHERE school_id = $1
+        UNION SELECT zoom_host_id FROM lessons WHERE school_id = $1
+        UNION SELECT zoom_host_id FROM live_sessions WHERE school_id = $1) u
+    WHERE u.id IS NOT NULL
+      AND NOT EXISTS (SELECT 1 FROM zoom_connections c WHERE c.school_id <> $1 AND c.zoom_user_id = u.id)
+      AND NOT EXISTS (SELECT 1 FROM lessons l WHERE l.school_id <> $1 AND l.zoom_host_id = u.id)
+      AND NOT EXISTS (SELECT 1 FROM live_sessions s WHERE s.school_id <> $1 AND s.zoom_host_id = u.id)";
+
+/// The Zoom accounts and users that only this school's rows name, as `(accounts, users)`
+/// (one another school also names stays that school's).
+pub(crate) async fn zoom_ids_of_school(
+    conn: &mut AnyConnection,
+    school_id: i64,
+) -> sqlx::Result<(Vec<String>, Vec<String>)> {
+    let accounts = sqlx::query_scalar(ACCOUNTS_OF_SCHOOL)
+        .bind(school_id)
+        .fetch_all(&mut *conn)
+        .await?;
+    let users = sqlx::query_scalar(USERS_OF_SCHOOL)
+        .bind(school_id)
+        .fetch_all(&mut *conn)
+        .await?;
+    Ok((accounts, users))
+}
+
+/// Deletes the counters of these Zoom accounts and users: their keys name them.
+pub(crate) async fn forget(
+    conn: &mut AnyConnection,
+    accounts: &[String],
+    users: &[String],
+) -> sqlx::Result<()> {
+    let prefixes = accounts
+        .iter()
+        .map(|a| zoom::ratelimit::account_key_prefix(a))
+        .chain(users.iter().map(|u| zoom::ratelimit::host_key_prefix(u)));
+    for prefix in prefixes {
+        // A prefix comparison, not LIKE: ids may hold `_` and SQLite's LIKE ignores case.
+        sqlx::query("DELETE FROM zoom_rate_counters WHERE substr(counter_key, 1, length($1)) = $1")
+            .bind(prefix)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
 }

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::support::TestClient;
+use crate::support::{Resp, TestApp, TestClient};
 
 db_test!(signup_creates_a_student_and_signs_in, |app| async move {
     let c = app.client();
@@ -494,8 +494,11 @@ db_test!(
         let summary = r.texts(".outbox-entry summary").join("\n");
         assert!(summary.contains(&app.student.email), "{summary}");
         assert!(summary.contains("outbox"), "status shown: {summary}");
+        // The admin reads the mail, but not the student's link (see `mail_secrets`).
         let body = r.texts(".email-body").join("\n");
-        assert!(body.contains("/password/reset/"), "{body}");
+        assert!(body.contains("Sam Student"), "{body}");
+        assert!(!body.contains("/password/reset/"), "{body}");
+        assert!(body.contains("[link hidden"), "{body}");
         // Students may not read it.
         let s = app.signed_in(&app.student).await;
         s.get("/admin/outbox").await.assert_status(403);
@@ -548,21 +551,25 @@ db_test!(
     an_anonymous_sign_in_with_a_nul_byte_gets_a_clear_error_not_a_500,
     |app| async move {
         // PostgreSQL refuses NUL in text: the sign-in form used to answer 500 to anyone.
+        // Now the form comes back, saying which field holds it, with the e-mail kept.
         let c = app.client();
-        for (field, email, password) in [
-            ("email", "stu\0dent@test.example", "whatever-password"),
-            ("password", app.student.email.as_str(), "pass\0word"),
+        for (label, email, password) in [
+            ("E-mail", "stu\0dent@test.example", "whatever-password"),
+            ("Password", app.student.email.as_str(), "pass\0word"),
         ] {
             let r = c
                 .post_form("/signin", &[("email", email), ("password", password)])
                 .await;
-            assert_eq!(r.status, 400, "{field}: {}", r.text);
+            assert_eq!(r.status, 422, "{label}: {}", r.text);
+            let alert = r.texts("[role=alert]").join(" ");
             assert!(
-                r.text
-                    .contains(&format!("The field “{field}” contains a control character")),
-                "{}",
-                r.text
+                alert.starts_with(&format!("{label}: ")) && alert.contains("control character"),
+                "{alert}"
             );
+            assert_eq!(r.input("password").unwrap_or_default(), "", "never echoed");
+            if label == "Password" {
+                assert_eq!(r.input("email").as_deref(), Some(email));
+            }
             assert!(c.cookie("lectern_session").is_none());
         }
         // The same elsewhere: a profile name with an escape sequence changes nothing.
@@ -578,7 +585,11 @@ db_test!(
                 ],
             )
             .await;
-        assert_eq!(r.status, 400, "{}", r.text);
+        assert_eq!(r.status, 422, "{}", r.text);
+        let errors = r.texts(".field-error");
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(errors[0].contains("control character"), "{errors:?}");
+        assert_eq!(r.input("timezone").as_deref(), Some("Europe/Berlin"));
         let name: String = sqlx::query_scalar("SELECT display_name FROM users WHERE id = $1")
             .bind(app.student.id)
             .fetch_one(&app.db.pool)
@@ -587,5 +598,418 @@ db_test!(
         assert_eq!(name, app.student.name);
         // Ordinary text with line breaks and tabs is still fine.
         s.get("/profile").await.assert_status(200);
+    }
+);
+
+/// Signs in with a wrong password; the status tells whether it was tried (422) or refused
+/// as too many (429).
+async fn wrong_password(c: &TestClient, email: &str) -> Resp {
+    c.post_form(
+        "/signin",
+        &[("email", email), ("password", "not the password!")],
+    )
+    .await
+}
+
+db_test!(
+    a_strangers_wrong_passwords_do_not_lock_the_student_out,
+    builder
+        | b
+        | async move {
+            // The README's deployment: a reverse proxy on this machine in front of Lectern.
+            let app = b.env("LECTERN_TRUSTED_PROXIES", "127.0.0.1").start().await;
+            let stranger = app.client().forwarded_for("203.0.113.66");
+            let mut statuses = Vec::new();
+            for _ in 0..8 {
+                statuses.push(
+                    wrong_password(&stranger, &app.student.email)
+                        .await
+                        .status
+                        .as_u16(),
+                );
+            }
+            // The stranger is slowed down after five guesses…
+            assert_eq!(statuses[..5], [422; 5], "{statuses:?}");
+            assert_eq!(statuses[5..], [429; 3], "{statuses:?}");
+            // …and the student, on their own device behind the same proxy, signs in at once.
+            let student = app.client().forwarded_for("198.51.100.7");
+            student
+                .signin(&app.student.email, &app.student.password)
+                .await;
+        }
+);
+
+db_test!(
+    signing_in_again_and_again_never_counts_against_the_student,
+    |app| async move {
+        // Every success used to count like a failure: the sixth sign-in in five minutes
+        // was refused.
+        let c = app.client();
+        for _ in 0..8 {
+            c.signin(&app.student.email, &app.student.password).await;
+            c.signout().await.assert_redirect_to("/");
+        }
+        // A mistyped password after all that is just a mistyped password.
+        wrong_password(&c, &app.student.email)
+            .await
+            .assert_status(422);
+    }
+);
+
+db_test!(
+    a_guesser_waits_longer_after_each_failure_but_is_never_locked_out,
+    |app| async move {
+        let c = app.client();
+        for _ in 0..5 {
+            wrong_password(&c, &app.student.email)
+                .await
+                .assert_status(422);
+        }
+        let r = wrong_password(&c, &app.student.email).await;
+        r.assert_status(429);
+        assert_eq!(r.header("retry-after"), Some("15"));
+        assert!(
+            r.texts("[role=alert]")
+                .join("")
+                .contains("Try again in 15 seconds"),
+            "{}",
+            r.text
+        );
+        assert_eq!(
+            r.input("email").as_deref(),
+            Some(app.student.email.as_str()),
+            "the form comes back as typed"
+        );
+        // Even the right password waits (a guesser must not learn it early)…
+        let right = [
+            ("email", app.student.email.as_str()),
+            ("password", app.student.password.as_str()),
+        ];
+        c.post_form("/signin", &right).await.assert_status(429);
+        // …and refused attempts are not counted: once the wait is over (moved into the
+        // past here), one more try is allowed, and its failure doubles the wait.
+        let pass = |ms: i64| {
+            let app = &app;
+            async move {
+                sqlx::query("UPDATE throttles SET last_at = last_at - $1")
+                    .bind(ms)
+                    .execute(&app.db.pool)
+                    .await
+                    .unwrap();
+            }
+        };
+        pass(15_000).await;
+        wrong_password(&c, &app.student.email)
+            .await
+            .assert_status(422);
+        let r = wrong_password(&c, &app.student.email).await;
+        r.assert_status(429);
+        assert_eq!(r.header("retry-after"), Some("30"));
+        pass(30_000).await;
+        c.signin(&app.student.email, &app.student.password).await;
+        // The success cleared the account's count from this client.
+        c.signout().await;
+        wrong_password(&c, &app.student.email)
+            .await
+            .assert_status(422);
+    }
+);
+
+db_test!(
+    a_burst_of_parallel_guesses_gets_no_more_tries_than_a_sequence,
+    |app| async move {
+        let c = app.client();
+        c.get("/signin").await;
+        let email = app.student.email.clone();
+        let tries = (0..20).map(|_| {
+            let (c, email) = (c.clone(), email.clone());
+            async move { wrong_password(&c, &email).await.status.as_u16() }
+        });
+        let mut statuses = futures_util::future::join_all(tries).await;
+        statuses.sort();
+        assert_eq!(statuses[..5], [422; 5], "{statuses:?}");
+        assert_eq!(statuses[5..], [429; 15], "{statuses:?}");
+    }
+);
+
+db_test!(
+    a_client_cannot_pick_a_fresh_address_with_x_forwarded_for,
+    builder
+        | b
+        | async move {
+            // No proxy configured: whatever a client writes in X-Forwarded-For is ignored.
+            let app = b.start().await;
+            for i in 0..5 {
+                let c = app.client().forwarded_for(&format!("198.51.100.{i}"));
+                wrong_password(&c, &app.student.email)
+                    .await
+                    .assert_status(422);
+            }
+            let c = app.client().forwarded_for("198.51.100.99");
+            wrong_password(&c, &app.student.email)
+                .await
+                .assert_status(429);
+
+            // Behind a trusted proxy, only the address the proxy appended counts; what the
+            // client wrote in front of it is not believed.
+            let app = TestApp::builder(app.kind)
+                .env("LECTERN_TRUSTED_PROXIES", "127.0.0.1")
+                .start()
+                .await;
+            for i in 0..5 {
+                let c = app
+                    .client()
+                    .forwarded_for(&format!("10.9.9.{i}, 203.0.113.66"));
+                wrong_password(&c, &app.student.email)
+                    .await
+                    .assert_status(422);
+            }
+            let c = app.client().forwarded_for("10.9.9.99, 203.0.113.66");
+            wrong_password(&c, &app.student.email)
+                .await
+                .assert_status(429);
+        }
+);
+
+db_test!(
+    behind_the_proxy_a_client_trying_every_account_is_slowed_and_its_neighbours_are_not,
+    builder
+        | b
+        | async move {
+            let app = b.env("LECTERN_TRUSTED_PROXIES", "127.0.0.1").start().await;
+            let sprayer = app.client().forwarded_for("203.0.113.66");
+            sprayer.get("/signin").await;
+            for i in 0..50 {
+                let email = format!("guess{i}@test.example");
+                wrong_password(&sprayer, &email).await.assert_status(422);
+            }
+            // One password per account, but fifty accounts: the address is slowed down…
+            wrong_password(&sprayer, "guess50@test.example")
+                .await
+                .assert_status(429);
+            // …and so are the accounts it never tried from there.
+            wrong_password(&sprayer, &app.admin.email)
+                .await
+                .assert_status(429);
+            // Another client behind the same proxy is not.
+            let neighbour = app.client().forwarded_for("198.51.100.7");
+            wrong_password(&neighbour, "guess0@test.example")
+                .await
+                .assert_status(422);
+            neighbour
+                .signin(&app.student.email, &app.student.password)
+                .await;
+        }
+);
+
+db_test!(
+    a_strangers_reset_requests_neither_block_nor_flood_the_students_own,
+    builder
+        | b
+        | async move {
+            let app = b.env("LECTERN_TRUSTED_PROXIES", "127.0.0.1").start().await;
+            let forgot = |c: TestClient, email: String| async move {
+                c.post_form("/password/forgot", &[("email", &email)]).await
+            };
+            let email = app.student.email.clone();
+            // One stranger asks three times, then must wait.
+            let stranger = app.client().forwarded_for("203.0.113.66");
+            for _ in 0..3 {
+                forgot(stranger.clone(), email.clone())
+                    .await
+                    .assert_status(200);
+            }
+            let r = forgot(stranger.clone(), email.clone()).await;
+            r.assert_status(429);
+            assert!(r.header("retry-after").is_some());
+            // Another stranger still gets the usual answer, but no more mail goes out.
+            let other = app.client().forwarded_for("203.0.113.67");
+            for _ in 0..3 {
+                forgot(other.clone(), email.clone())
+                    .await
+                    .assert_status(200);
+            }
+            // The student asks from their own device and is not refused; the page is the
+            // same as for an address with no account.
+            let student = app.client().forwarded_for("198.51.100.7");
+            let mine = forgot(student.clone(), email.clone()).await;
+            mine.assert_status(200);
+            let nobody = forgot(student.clone(), "nobody@test.example".into()).await;
+            nobody.assert_status(200);
+            assert_eq!(
+                mine.texts("main"),
+                nobody
+                    .texts("main")
+                    .into_iter()
+                    .map(|t| t.replace("nobody@test.example", &email))
+                    .collect::<Vec<_>>()
+            );
+            // Their inbox got three links, and those still work: enough to reset with.
+            let mails: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM emails WHERE to_addr = $1")
+                .bind(&email)
+                .fetch_one(&app.db.pool)
+                .await
+                .unwrap();
+            assert_eq!(mails, 3);
+            let usable: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM password_resets WHERE user_id = $1 AND used_at IS NULL AND expires_at > $2",
+            )
+            .bind(app.student.id)
+            .bind(lectern::db::now_ms())
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+            assert_eq!(usable, 3);
+        }
+);
+
+db_test!(
+    free_text_has_a_length_limit_counted_in_characters,
+    |app| async move {
+        let signup = |name: String, email: &'static str| {
+            let c = app.client();
+            async move {
+                let r = c
+                    .post_form(
+                        "/signup",
+                        &[
+                            ("display_name", name.as_str()),
+                            ("email", email),
+                            ("password", "a long enough password"),
+                            ("timezone", "UTC"),
+                        ],
+                    )
+                    .await;
+                (c, r)
+            }
+        };
+        // A name of a thousand characters made every page that shows it a wall of text.
+        let (_, r) = signup("N".repeat(101), "long@test.example").await;
+        r.assert_status(422);
+        assert_eq!(r.texts(".field-error"), ["Use at most 100 characters."]);
+        assert_eq!(r.input("email").as_deref(), Some("long@test.example"));
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE email_norm = $1")
+            .bind("long@test.example")
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+        assert_eq!(n, 0);
+        // A hundred characters are fine, however many bytes they take.
+        let (c, r) = signup("é".repeat(100), "accents@test.example").await;
+        r.assert_redirect_to("/");
+        assert_eq!(c.whoami().await, Some("é".repeat(100)));
+
+        // The same on the profile…
+        let s = app.signed_in(&app.student).await;
+        let r = s
+            .post_form(
+                "/profile",
+                &[
+                    ("display_name", &"N".repeat(101)),
+                    ("email", &app.student.email),
+                    ("timezone", "UTC"),
+                    ("language", ""),
+                ],
+            )
+            .await;
+        r.assert_status(422);
+        assert_eq!(s.whoami().await.as_deref(), Some("Sam Student"));
+
+        // …and on a course's description and a lesson's body, with what was typed kept.
+        let t = app.signed_in(&app.instructor).await;
+        let long_description = "d".repeat(20_001);
+        let r = t
+            .post_form(
+                "/teach/courses/new",
+                &[
+                    ("title", "Long"),
+                    ("description", &long_description),
+                    ("cover_url", ""),
+                ],
+            )
+            .await;
+        r.assert_status(422);
+        assert_eq!(
+            r.texts("#description-error"),
+            ["Use at most 20000 characters."]
+        );
+        assert_eq!(r.input("title").as_deref(), Some("Long"));
+        let r = t
+            .post_form(
+                "/teach/courses/new",
+                &[
+                    ("title", "Long"),
+                    ("description", "Short."),
+                    ("cover_url", ""),
+                ],
+            )
+            .await;
+        r.assert_redirect_to("/teach/courses/");
+        let course = r.location().unwrap().to_string();
+        let r = t
+            .post_form(
+                &format!("{course}/lessons/new?kind=document"),
+                &[("title", "Huge"), ("body", &"b".repeat(100_001))],
+            )
+            .await;
+        r.assert_status(422);
+        assert_eq!(r.texts("#body-error"), ["Use at most 100000 characters."]);
+        let lessons: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM lessons")
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+        assert_eq!(lessons, 0);
+    }
+);
+
+db_test!(
+    a_control_character_in_a_typed_field_brings_the_form_back_with_the_field_marked,
+    |app| async move {
+        let c = app.client();
+        let r = c
+            .post_form(
+                "/signup",
+                &[
+                    ("display_name", "Eve\0"),
+                    ("email", "eve@test.example"),
+                    ("password", "a long enough password"),
+                    ("timezone", "UTC"),
+                ],
+            )
+            .await;
+        r.assert_status(422);
+        let errors = r.texts(".field-error");
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(errors[0].contains("control character"), "{errors:?}");
+        assert_eq!(r.input("email").as_deref(), Some("eve@test.example"));
+
+        let r = c
+            .post_form("/password/forgot", &[("email", "eve\0@test.example")])
+            .await;
+        r.assert_status(422);
+        assert!(
+            r.texts(".field-error")
+                .join("")
+                .contains("control character")
+        );
+
+        let t = app.signed_in(&app.instructor).await;
+        let r = t
+            .post_form(
+                "/teach/courses/new",
+                &[
+                    ("title", "Colour \u{1b}[31mred"),
+                    ("description", "Kept."),
+                    ("cover_url", ""),
+                ],
+            )
+            .await;
+        r.assert_status(422);
+        assert!(
+            r.texts("#title-error")
+                .join("")
+                .contains("control character")
+        );
+        assert!(r.text.contains("Kept."));
     }
 );

@@ -1,4 +1,4 @@
-//! The live lesson as a student lives it, in Chromium (issue 10). Pages stay open while
+//! The live lesson as a student lives it, in Chromium. Pages stay open while
 //! the session changes underneath them: opened before the start, the clock moves it to
 //! "opening soon", the host starts early, the student joins, the scheduled start passes
 //! (the meeting must stay), leaves and rejoins, Zoom ends it; a session cancelled and one
@@ -13,6 +13,22 @@ use serde_json::json;
 use crate::live::{Live, setup};
 use crate::support::browser::{self, Browser};
 use crate::support::eventually;
+
+/// How long a pushed change may take to show on an open page in these tests: far below
+/// the one-minute poll of a page whose event stream is open, far above what push takes
+/// (milliseconds) even on a loaded CI machine.
+const PUSHED: Duration = Duration::from_secs(15);
+
+/// The page follows changes through its event stream (not the poll behind it).
+async fn assert_push(b: &Browser) {
+    eventually("the event stream is open", PUSHED, || async {
+        (b.eval("return document.documentElement.getAttribute('data-live-updates')")
+            .await
+            == json!("push"))
+        .then_some(())
+    })
+    .await;
+}
 
 /// Marks the page; a reload or navigation would lose the mark.
 async fn mark(b: &Browser) {
@@ -157,11 +173,17 @@ db_test!(
             );
 
             // The instructor starts early: the open page switches to Join by itself.
+            assert_push(&br).await;
             let inst = t.app.signed_in(&t.app.instructor).await;
             assert!(t.start(&inst).await.location().unwrap().contains("/s/"));
-            let took = wait_display(&br, "live", Duration::from_secs(5)).await;
+            // Pushed, not polled: with its event stream open the page polls once a minute,
+            // so anything under `PUSHED` came by push. The 2 s target itself is measured by
+            // `lectern-bench live-push` (p99 ~135 ms for 2,000 pages); on a CI machine
+            // running every browser test at once a tight bound here failed once on
+            // scheduling alone.
+            let took = wait_display(&br, "live", PUSHED).await;
             eprintln!("Start → open page shows Join in {took:?}");
-            assert!(took < Duration::from_secs(2), "pushed within 2 s: {took:?}");
+            assert_push(&br).await;
             assert_kept(&br, "live").await;
             assert!(visible(&br, "#live-join").await);
             assert!(
@@ -176,7 +198,7 @@ db_test!(
             t.host_in(m).await;
             br.click("#live-join").await;
             br.wait_css("#zoom-root #zoom-sim-meeting").await;
-            eventually("joined", Duration::from_secs(5), || async {
+            eventually("joined", Duration::from_secs(15), || async {
                 visible(&br, "#live-leave").await.then_some(())
             })
             .await;
@@ -216,7 +238,7 @@ db_test!(
 
             // Leave, then rejoin, without a reload.
             br.click("#live-leave").await;
-            eventually("left", Duration::from_secs(5), || async {
+            eventually("left", Duration::from_secs(15), || async {
                 (br.eval("return document.getElementById('live').getAttribute('data-meeting')")
                     .await
                     == json!("left"))
@@ -233,7 +255,7 @@ db_test!(
             );
             br.click("#live-join").await;
             br.wait_css("#zoom-root #zoom-sim-meeting").await;
-            eventually("joined again", Duration::from_secs(5), || async {
+            eventually("joined again", Duration::from_secs(15), || async {
                 visible(&br, "#live-leave").await.then_some(())
             })
             .await;
@@ -241,9 +263,9 @@ db_test!(
 
             // Zoom ends the meeting: the page says so, with the attendance, by itself.
             t.ended_in_zoom(m).await;
-            wait_display(&br, "ended", Duration::from_secs(5)).await;
+            wait_display(&br, "ended", PUSHED).await;
             assert_kept(&br, "ended").await;
-            eventually("attendance shown", Duration::from_secs(5), || async {
+            eventually("attendance shown", PUSHED, || async {
                 br.text("#live-my-attendance")
                     .await
                     .starts_with("You attended for")
@@ -291,9 +313,11 @@ db_test!(
             mark(&tab).await;
 
             // Moved to tomorrow: both pages show the new time and a countdown.
+            assert_push(&phone).await;
+            assert_push(&tab).await;
             let tomorrow = now_ms() + 24 * 3_600_000;
             t.reschedule(tomorrow).await;
-            wait_display(&phone, "upcoming", Duration::from_secs(2)).await;
+            wait_display(&phone, "upcoming", PUSHED).await;
             eventually("countdown ticks", Duration::from_secs(3), || async {
                 phone
                     .text("#live-countdown")
@@ -302,7 +326,7 @@ db_test!(
                     .then_some(())
             })
             .await;
-            eventually("badge moved", Duration::from_secs(2), || async {
+            eventually("badge moved", PUSHED, || async {
                 tab.text(&badge)
                     .await
                     .starts_with("· Starts in")
@@ -333,12 +357,12 @@ db_test!(
             inst.post_form_raw(&format!("/live/{}/cancel", t.lesson), &[("_csrf", &csrf)])
                 .await
                 .assert_status(303);
-            wait_display(&phone, "cancelled", Duration::from_secs(2)).await;
+            wait_display(&phone, "cancelled", PUSHED).await;
             assert_eq!(
                 phone.text("#live-cancelled").await,
                 "This session was cancelled."
             );
-            eventually("badge cancelled", Duration::from_secs(2), || async {
+            eventually("badge cancelled", PUSHED, || async {
                 (tab.text(&badge).await == "· Cancelled").then_some(())
             })
             .await;

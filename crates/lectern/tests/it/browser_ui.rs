@@ -428,3 +428,140 @@ db_test!(
         assert!(failed.is_err(), "check_a11y let a violation pass");
     }
 );
+
+db_test!(
+    a_script_smuggled_into_a_page_is_refused_and_the_csp_check_catches_it,
+    |app| async move {
+        if !browser::available(
+            "a_script_smuggled_into_a_page_is_refused_and_the_csp_check_catches_it",
+        ) {
+            return;
+        }
+        let b = Browser::start().await;
+        b.goto(&format!("{}/signin", app.base_url)).await;
+        assert_eq!(b.csp_violations().await.map(|v| v.len()), Some(0));
+        // What an attacker's markup would bring if a template ever let it through: an inline
+        // script, an inline handler, and a script from another site.
+        let ran = b
+            .eval(
+                "const m = document.querySelector('main'); \
+                 const s = document.createElement('script'); s.textContent = 'window.__owned = 1'; \
+                 document.head.appendChild(s); \
+                 m.insertAdjacentHTML('beforeend', '<img id=evil src=/static/app.css onerror=\"window.__owned = 2\">'); \
+                 return new Promise(r => setTimeout(() => r(window.__owned === undefined), 500))",
+            )
+            .await;
+        assert_eq!(ran, serde_json::json!(true), "the injected script ran");
+        let found = b.csp_violations().await.expect("script runs on our page");
+        let directives: Vec<&str> = found
+            .iter()
+            .filter_map(|v| v.directive.as_deref())
+            .collect();
+        assert!(directives.contains(&"script-src-elem"), "{found:?}");
+        assert!(directives.contains(&"script-src-attr"), "{found:?}");
+        // The browser reported them to the server too.
+        crate::support::eventually(
+            "CSP reports counted",
+            std::time::Duration::from_secs(10),
+            || async { (crate::security::csp_reports(&app).await >= 2).then_some(()) },
+        )
+        .await;
+        // The check every page gets fails the test on them.
+        let failed = tokio::spawn(async move {
+            b.check_a11y().await;
+        })
+        .await;
+        assert!(failed.is_err(), "check_a11y let a CSP violation pass");
+    }
+);
+
+db_test!(
+    a_sibling_sites_page_that_frames_lectern_shows_nothing_of_it,
+    |app| async move {
+        if !browser::available("a_sibling_sites_page_that_frames_lectern_shows_nothing_of_it") {
+            return;
+        }
+        // A page on a sibling site (another school's subdomain of the same platform, here
+        // another port of 127.0.0.1: same site, so the student's SameSite=Lax session cookie
+        // goes along) puts the student's signed-in pages in a frame under its own buttons,
+        // so that the student's clicks land on Lectern's (Sign out, Join, Mark complete).
+        let target = format!("{}/my/courses", app.base_url);
+        let evil = axum::Router::new().route(
+            "/",
+            axum::routing::get(move || {
+                let target = target.clone();
+                async move {
+                    axum::response::Html(format!(
+                        "<!doctype html><title>Win a prize</title>\
+                         <iframe id=victim src=\"{target}\" width=800 height=600></iframe>"
+                    ))
+                }
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let evil_url = format!("http://{}/", listener.local_addr().unwrap());
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, evil).await;
+        });
+        let b = Browser::start().await;
+        b.sign_in(&app.base_url, &app.student.email, &app.student.password)
+            .await;
+        b.goto(&evil_url).await;
+        // Chromium refuses to show the frame and tells Lectern why.
+        crate::support::eventually(
+            "the refused frame reported",
+            std::time::Duration::from_secs(10),
+            || async {
+                (crate::security::csp_reports_for(&app, Some("frame-ancestors")).await >= 1)
+                    .then_some(())
+            },
+        )
+        .await;
+        // What is in the frame is Chromium's error page, not the student's courses.
+        b.c.enter_frame(0).await.unwrap();
+        let inside =
+            b.c.execute(
+                "return document.body ? document.body.innerHTML : ''",
+                vec![],
+            )
+            .await
+            .map(|v| v.as_str().unwrap_or_default().to_string())
+            .unwrap_or_default();
+        assert!(
+            !inside.contains("id=\"signout\""),
+            "the framed page rendered: {inside}"
+        );
+        b.c.enter_parent_frame().await.unwrap();
+        b.close().await;
+    }
+);
+
+db_test!(
+    an_admin_connects_zoom_in_the_browser_past_the_form_policy,
+    builder
+        | b
+        | async move {
+            if !browser::available("an_admin_connects_zoom_in_the_browser_past_the_form_policy") {
+                return;
+            }
+            // "Connect Zoom" posts to Lectern, which redirects to Zoom's consent page and
+            // Zoom back: the policy's form-action must let that form's redirects through.
+            let zoom = ZoomFixture::start().await;
+            let app = zoom.configure(b).start().await;
+            zoom.register(&app, None);
+            let b = Browser::start().await;
+            b.sign_in(&app.base_url, &app.admin.email, &app.admin.password)
+                .await;
+            b.goto(&format!("{}/settings/integrations", app.base_url))
+                .await;
+            b.click("#zoom-connect").await;
+            let done = b.wait_css("#zoom-callback").await;
+            assert_eq!(
+                done.attr("data-ok").await.unwrap().as_deref(),
+                Some("true"),
+                "{}",
+                b.text("#zoom-callback").await
+            );
+            b.close().await;
+        }
+);

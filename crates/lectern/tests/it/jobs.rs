@@ -374,6 +374,12 @@ db_test!(
                 .execute(&app.db.pool)
                 .await
                 .unwrap();
+                sqlx::query("INSERT INTO throttles (bucket, failures, last_at) VALUES ($1, 9, $2)")
+                    .bind(bucket)
+                    .bind(start)
+                    .execute(&app.db.pool)
+                    .await
+                    .unwrap();
             }
             for (id, expires) in [
                 ("gone", now - day - 1),
@@ -396,14 +402,30 @@ db_test!(
                         .unwrap();
                 }
             }
+            // A mail's sealed link (a reset link lives an hour) is wiped a day later.
+            for (subject, created) in [("old", now - day - 1), ("recent", now - 1)] {
+                sqlx::query(
+                    "INSERT INTO emails (school_id, to_addr, subject, body_text, body_html, status, created_at, secret_sealed, secret_user_id)
+                     VALUES ($1, 'a@b.test', $2, '', '', 'outbox', $3, 'sealed', $4)",
+                )
+                .bind(sid)
+                .bind(subject)
+                .bind(created)
+                .bind(uid)
+                .execute(&app.db.pool)
+                .await
+                .unwrap();
+            }
             let pruned = jobs::maintenance::run(&app.db, now).await.unwrap();
             assert_eq!(
                 pruned,
                 jobs::maintenance::Pruned {
                     rate_limits: 1,
+                    throttles: 1,
                     sessions: 1,
                     password_resets: 1,
                     oauth_states: 1,
+                    email_secrets: 1,
                 }
             );
             let left = |sql: &'static str| {
@@ -420,6 +442,10 @@ db_test!(
                 ["recent"]
             );
             assert_eq!(
+                left("SELECT bucket FROM throttles ORDER BY bucket").await,
+                ["recent"]
+            );
+            assert_eq!(
                 left("SELECT id FROM sessions WHERE id IN ('gone', 'kept', 'valid') ORDER BY id")
                     .await,
                 ["kept", "valid"]
@@ -431,6 +457,10 @@ db_test!(
             assert_eq!(
                 left("SELECT state_hash FROM zoom_oauth_states ORDER BY state_hash").await,
                 ["kept", "valid"]
+            );
+            assert_eq!(
+                left("SELECT subject FROM emails WHERE secret_sealed IS NOT NULL").await,
+                ["recent"]
             );
         }
 );

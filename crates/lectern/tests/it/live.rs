@@ -1,4 +1,4 @@
-//! Live sessions (issue 5) against zoom-sim, on SQLite and PostgreSQL: exactly-once Start,
+//! Live sessions against zoom-sim, on SQLite and PostgreSQL: exactly-once Start,
 //! reconciliation after a lost answer or a crash, Zoom error classes, the join signature
 //! and its access rules, webhook lifecycle and attendance.
 
@@ -327,35 +327,10 @@ db_test!(
         | b
         | async move {
             let t = setup(b).await;
-            let s = lectern::live::ensure(
-                &t.app.db,
-                t.app.school.id,
-                &courses::lesson(&t.app.db, t.app.school.id, t.course_id, t.lesson)
-                    .await
-                    .unwrap()
-                    .unwrap(),
-            )
-            .await
-            .unwrap();
-            let conn = lectern::zoom_connection::find(
-                &t.app.db,
-                t.app.school.id,
-                lectern::zoom_connection::Owner::School,
-            )
-            .await
-            .unwrap()
-            .unwrap();
             // The process died after Zoom created the meeting (twice, even: an old attempt's
             // duplicate exists too), before our commit.
-            sqlx::query("UPDATE live_sessions SET state = 'starting', attempt = 2, starting_since = $1, connection_id = $2, zoom_host_id = $3 WHERE id = $4")
-                .bind(now_ms())
-                .bind(conn.id)
-                .bind(&t.zoom.zoom_user)
-                .bind(s.id)
-                .execute(&t.app.db.pool)
-                .await
-                .unwrap();
-            let marker = |a: i64| format!("x [lectern:{}:{}:{a}]", t.app.school.id, t.lesson);
+            let s = t.died_while_starting(2).await;
+            let marker = |a: i64| format!("[lectern:{}:{}:{a}]\n\nx", t.app.school.id, t.lesson);
             let old = t
                 .zoom
                 .sim
@@ -515,7 +490,7 @@ db_test!(
             assert!(msg.contains("try again"), "{msg}");
             assert!(!msg.contains("did not answer in time"), "{msg}");
             assert!(t.zoom.sim.meetings().is_empty());
-            // The stored reason, under the brief's heading, in both languages.
+            // The stored reason, under "Failed to create Zoom meeting", in both languages.
             let s = t.session().await;
             let err =
                 lectern::live::errors::LiveError::from_json(s.last_error_args.as_deref().unwrap())
@@ -1134,7 +1109,7 @@ db_test!(
                     .starts_with(&format!("zoom-sim recording {file_id}"))
             );
             assert!(!page.text.contains("access_token") && !page.text.contains("Bearer"));
-            // Zoom failing: the brief's "try again" on a branded page, never a 500.
+            // Zoom failing: "try again" on a branded page, never a 500.
             t.zoom.sim.inject_fault(Fault {
                 method: Some("GET".into()),
                 path_prefix: "/rec/download/".into(),
@@ -1317,6 +1292,41 @@ impl Live {
             .await
             .unwrap()
     }
+    /// The session as a process that died in Start leaves it: `starting` with `attempt`,
+    /// the school's connection and host recorded, nothing linked.
+    pub(crate) async fn died_while_starting(&self, attempt: i64) -> lectern::live::Session {
+        let lesson = courses::lesson(
+            &self.app.db,
+            self.app.school.id,
+            self.course_id,
+            self.lesson,
+        )
+        .await
+        .unwrap()
+        .unwrap();
+        let s = lectern::live::ensure(&self.app.db, self.app.school.id, &lesson)
+            .await
+            .unwrap();
+        let conn = lectern::zoom_connection::find(
+            &self.app.db,
+            self.app.school.id,
+            lectern::zoom_connection::Owner::School,
+        )
+        .await
+        .unwrap()
+        .unwrap();
+        sqlx::query("UPDATE live_sessions SET state = 'starting', attempt = $1, starting_since = $2, connection_id = $3, zoom_host_id = $4 WHERE id = $5")
+            .bind(attempt)
+            .bind(now_ms())
+            .bind(conn.id)
+            .bind(&self.zoom.zoom_user)
+            .bind(s.id)
+            .execute(&self.app.db.pool)
+            .await
+            .unwrap();
+        s
+    }
+
     /// Starts the session and returns the meeting's id and uuid.
     async fn started_meeting(&self) -> (i64, String) {
         let inst = self.app.signed_in(&self.app.instructor).await;

@@ -1,4 +1,4 @@
-//! Open pages follow their live lessons without reloading (issue 10): the event stream
+//! Open pages follow their live lessons without reloading: the event stream
 //! (`/courses/{slug}/live/events`), the outline's snapshot (`…/live/states`) and the
 //! player's panel (`/live/{lesson}/panel`), on one instance and across two. The browser
 //! half of the story is in `browser_live.rs`.

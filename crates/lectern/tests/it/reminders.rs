@@ -1,5 +1,5 @@
-//! Reminders, reschedule updates, cancellations and calendar feeds of live lessons
-//! (issue 5, L6), on SQLite and PostgreSQL, delivered over SMTP to the test sink.
+//! Reminders, reschedule updates, cancellations and calendar feeds of live lessons,
+//! on SQLite and PostgreSQL, delivered over SMTP to the test sink.
 
 use jiff::tz::TimeZone;
 use lectern::accounts::Role;

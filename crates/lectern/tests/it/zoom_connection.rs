@@ -1,4 +1,4 @@
-//! Connecting, keeping alive and disconnecting a school's Zoom account (issue 4), against
+//! Connecting, keeping alive and disconnecting a school's Zoom account, against
 //! zoom-sim. Every test runs on SQLite and PostgreSQL.
 
 use std::sync::Arc;

@@ -374,21 +374,79 @@ pub async fn list_meetings(
     let caller = authenticate(&shared, &headers, Category::Medium)?;
     let host = resolve_user(&shared, &caller, &user_id, &super::MEETING_LIST)?;
     let q = query_map(q.as_deref());
+    let kind = list_type(
+        &q,
+        &[
+            "scheduled",
+            "live",
+            "upcoming",
+            "upcoming_meetings",
+            "previous_meetings",
+        ],
+    )?;
+    let now = shared.clock.now();
+    let w = shared.world.lock();
+    let all: Vec<&Meeting> = w
+        .meetings
+        .values()
+        .filter(|m| !m.is_webinar && m.host_id == host.id)
+        .filter(|m| match kind.as_str() {
+            "live" => m.status == MeetingStatus::Started,
+            "upcoming" | "upcoming_meetings" => m.start_time >= now,
+            "previous_meetings" => !m.past.is_empty(),
+            _ => true,
+        })
+        .collect();
+    paginated(&q, &all, "meetings", |m| {
+        let mut item = list_item(&shared, m);
+        item.insert("pmi".into(), json!(""));
+        item
+    })
+}
+
+/// Zoom cuts each agenda to this many characters in a user's meeting or webinar list (the
+/// whole agenda is only on the single GET).
+const LISTED_AGENDA_CHARS: usize = 250;
+
+/// The list's `type` (default `scheduled`), one of `allowed`.
+pub fn list_type(
+    q: &std::collections::HashMap<String, String>,
+    allowed: &[&str],
+) -> ApiResult<String> {
     let kind = q.get("type").map(String::as_str).unwrap_or("scheduled");
-    if ![
-        "scheduled",
-        "live",
-        "upcoming",
-        "upcoming_meetings",
-        "previous_meetings",
-    ]
-    .contains(&kind)
-    {
+    if !allowed.contains(&kind) {
         return Err(ApiError::validation(vec![(
             "type".into(),
             "Invalid field.".into(),
         )]));
     }
+    Ok(kind.to_string())
+}
+
+/// What an item of `GET /users/{userId}/meetings` or `/webinars` carries: no passcode, no
+/// start URL, no settings, and the agenda cut to 250 characters.
+pub fn list_item(shared: &Shared, m: &Meeting) -> Map<String, Value> {
+    let agenda: String = m.agenda.chars().take(LISTED_AGENDA_CHARS).collect();
+    let item = json!({
+        "uuid": m.uuid, "id": m.id, "host_id": m.host_id, "topic": m.topic,
+        "type": m.kind, "start_time": zoom_time(m.start_time), "duration": m.duration,
+        "timezone": m.timezone, "agenda": agenda, "created_at": zoom_time(m.created_at),
+        "join_url": format!("{}/j/{}?pwd={}", shared.base_url, m.id, crate::ops::encrypted_password(&m.password)),
+    });
+    match item {
+        Value::Object(o) => o,
+        _ => Map::new(),
+    }
+}
+
+/// One page of `all` (`page_size` ≤ 300, default 30; `next_page_token` from the previous
+/// page) in Zoom's list envelope, the items under `key`.
+pub fn paginated<T>(
+    q: &std::collections::HashMap<String, String>,
+    all: &[T],
+    key: &str,
+    item: impl Fn(&T) -> Map<String, Value>,
+) -> ApiResult<Json<Value>> {
     let page_size = q
         .get("page_size")
         .and_then(|s| s.parse::<usize>().ok())
@@ -400,47 +458,27 @@ pub async fn list_meetings(
             .parse::<usize>()
             .map_err(|_| ApiError::invalid_param("The next page token is invalid or expired."))?,
     };
-    let now = shared.clock.now();
-    let w = shared.world.lock();
-    let all: Vec<&Meeting> = w
-        .meetings
-        .values()
-        .filter(|m| !m.is_webinar && m.host_id == host.id)
-        .filter(|m| match kind {
-            "live" => m.status == MeetingStatus::Started,
-            "upcoming" | "upcoming_meetings" => m.start_time >= now,
-            "previous_meetings" => !m.past.is_empty(),
-            _ => true,
-        })
-        .collect();
     let total = all.len();
-    let meetings: Vec<Value> = all
+    let items: Vec<Value> = all
         .iter()
         .skip(start)
         .take(page_size)
-        .map(|m| {
-            json!({
-                "uuid": m.uuid, "id": m.id, "host_id": m.host_id, "topic": m.topic,
-                "type": m.kind, "start_time": zoom_time(m.start_time), "duration": m.duration,
-                "timezone": m.timezone, "agenda": m.agenda, "created_at": zoom_time(m.created_at),
-                "join_url": format!("{}/j/{}?pwd={}", shared.base_url, m.id, crate::ops::encrypted_password(&m.password)),
-                "pmi": "",
-            })
-        })
+        .map(|x| Value::Object(item(x)))
         .collect();
     let next = if start + page_size < total {
         (start + page_size).to_string()
     } else {
         String::new()
     };
-    Ok(Json(json!({
+    let mut v = json!({
         "next_page_token": next,
         "page_count": total.div_ceil(page_size),
         "page_number": 1,
         "page_size": page_size,
         "total_records": total,
-        "meetings": meetings,
-    })))
+    });
+    v[key] = Value::Array(items);
+    Ok(Json(v))
 }
 
 /// Look up a non-webinar meeting by the numeric id in the path.

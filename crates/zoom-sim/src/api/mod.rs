@@ -39,7 +39,7 @@ pub fn routes(_shared: Arc<Shared>) -> Router<Arc<Shared>> {
         )
         .route(
             "/users/{user_id}/webinars",
-            axum::routing::post(webinars::create_webinar),
+            get(webinars::list_webinars).post(webinars::create_webinar),
         )
         .route(
             "/webinars/{webinar_id}",
@@ -139,6 +139,12 @@ pub const WEBINAR_READ: ScopeRule = ScopeRule {
     granular: &["webinar:read:webinar"],
     classic_admin: &["webinar:read:admin", "webinar:write:admin"],
     granular_admin: &["webinar:read:webinar:admin"],
+};
+pub const WEBINAR_LIST: ScopeRule = ScopeRule {
+    classic: &["webinar:read", "webinar:write"],
+    granular: &["webinar:read:list_webinars"],
+    classic_admin: &["webinar:read:admin", "webinar:write:admin"],
+    granular_admin: &["webinar:read:list_webinars:admin"],
 };
 pub const WEBINAR_DELETE: ScopeRule = ScopeRule {
     classic: &["webinar:write"],

@@ -4,16 +4,20 @@ use std::sync::Arc;
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{OriginalUri, Path, State};
+use axum::extract::{OriginalUri, Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
 use super::errors::{ApiError, ApiResult};
-use super::meetings::{insert_meeting, meeting_json, parse_input, raw_segment};
-use super::{authenticate, check_meeting_access, count_daily, decode_meeting_key, resolve_user};
+use super::meetings::{
+    insert_meeting, list_item, list_type, meeting_json, paginated, parse_input, raw_segment,
+};
+use super::{
+    authenticate, check_meeting_access, count_daily, decode_meeting_key, query_map, resolve_user,
+};
 use crate::Shared;
-use crate::model::{Category, Meeting, Plan, UserType};
+use crate::model::{Category, Meeting, MeetingStatus, Plan, UserType};
 
 /// Webinars need a paid plan with the Webinar add-on, and a licensed host.
 fn check_webinar_plan(shared: &Shared, host: &crate::model::User) -> ApiResult<()> {
@@ -49,6 +53,34 @@ pub async fn create_webinar(
         Json(meeting_json(&shared, &m, &host.email, &zak)),
     )
         .into_response())
+}
+
+/// `GET /users/{userId}/webinars`: the host's webinars (MEDIUM), paged like meetings; the
+/// items carry what Zoom's list does (agenda cut to 250 characters, no passcode).
+pub async fn list_webinars(
+    State(shared): State<Arc<Shared>>,
+    Path(user_id): Path<String>,
+    RawQuery(q): RawQuery,
+    headers: HeaderMap,
+) -> ApiResult<Json<Value>> {
+    let caller = authenticate(&shared, &headers, Category::Medium)?;
+    let host = resolve_user(&shared, &caller, &user_id, &super::WEBINAR_LIST)?;
+    check_webinar_plan(&shared, &host)?;
+    let q = query_map(q.as_deref());
+    let kind = list_type(&q, &["scheduled", "upcoming"])?;
+    let now = shared.clock.now();
+    let w = shared.world.lock();
+    let all: Vec<&Meeting> = w
+        .meetings
+        .values()
+        .filter(|m| m.is_webinar && m.host_id == host.id)
+        .filter(|m| kind != "upcoming" || m.start_time >= now || m.status == MeetingStatus::Started)
+        .collect();
+    paginated(&q, &all, "webinars", |m| {
+        let mut item = list_item(&shared, m);
+        item.insert("is_simulive".into(), Value::Bool(false));
+        item
+    })
 }
 
 fn find_webinar(shared: &Shared, raw: &str) -> ApiResult<Meeting> {

@@ -29,6 +29,7 @@ pub fn granular_scopes() -> Vec<String> {
         "meeting:delete:meeting",
         "meeting:read:list_past_participants",
         "webinar:read:webinar",
+        "webinar:read:list_webinars",
         "webinar:write:webinar",
         "webinar:delete:webinar",
         "cloud_recording:read:list_recording_files",

@@ -5,6 +5,10 @@
 //! Every Lectern page a test reaches is checked with axe-core against WCAG 2.2 A/AA
 //! (see [`Browser::check_a11y`]): after `goto`, after a `wait_css` that finds the browser
 //! on a new URL, and at `close`. Any violation fails the test with a readable list.
+//!
+//! Every page is also watched for Content-Security-Policy violations (see
+//! [`Browser::csp_violations`]): a listener installed before any page script records them,
+//! and the same checks (and `close`, always) fail the test on any.
 
 use std::process::{Child, Command, Stdio};
 use std::sync::{Mutex, OnceLock};
@@ -56,6 +60,65 @@ window.axe.run(context, { runOnly: { type: 'tag', values: tags }, iframes: false
   })))))
   .catch(e => done('axe failed: ' + e));
 "#;
+
+/// Installed in every document before its own scripts (DevTools'
+/// `Page.addScriptToEvaluateOnNewDocument`): records each CSP violation the page reports
+/// in the tab's `sessionStorage`, so a violation on a page the test has already left still
+/// fails it (in `window.__lecternCsp` where storage is unavailable).
+const CSP_LISTENER: &str = r#"
+document.addEventListener('securitypolicyviolation', function (e) {
+  var v = { directive: e.effectiveDirective, blocked: e.blockedURI, page: location.href.split('?')[0],
+            source: e.sourceFile, line: e.lineNumber, sample: e.sample };
+  try {
+    var l = JSON.parse(sessionStorage.getItem('__lecternCsp') || '[]');
+    l.push(v);
+    sessionStorage.setItem('__lecternCsp', JSON.stringify(l));
+  } catch (x) { (window.__lecternCsp = window.__lecternCsp || []).push(v); }
+}, true);
+"#;
+
+/// The violations recorded so far in this tab (for the current page's origin).
+const READ_CSP: &str = r#"
+var l = [];
+try { l = JSON.parse(sessionStorage.getItem('__lecternCsp') || '[]'); } catch (x) { l = []; }
+return JSON.stringify(l.concat(window.__lecternCsp || []));
+"#;
+
+/// A DevTools command through chromedriver (`POST /session/{id}/goog/cdp/execute`).
+#[derive(Debug)]
+struct Cdp {
+    cmd: &'static str,
+    params: serde_json::Value,
+}
+
+impl fantoccini::wd::WebDriverCompatibleCommand for Cdp {
+    fn endpoint(
+        &self,
+        base_url: &url::Url,
+        session_id: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!(
+            "session/{}/goog/cdp/execute",
+            session_id.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (axum::http::Method, Option<String>) {
+        let body = serde_json::json!({ "cmd": self.cmd, "params": self.params });
+        (axum::http::Method::POST, Some(body.to_string()))
+    }
+}
+
+/// One Content-Security-Policy violation a page reported.
+#[derive(serde::Deserialize, Debug)]
+pub struct CspViolation {
+    pub directive: Option<String>,
+    pub blocked: Option<String>,
+    pub page: Option<String>,
+    pub source: Option<String>,
+    pub line: Option<u64>,
+    pub sample: Option<String>,
+}
 
 /// One axe violation as the test reports it.
 #[derive(serde::Deserialize, Debug)]
@@ -185,6 +248,12 @@ impl Browser {
                 .await
             {
                 Ok(c) => {
+                    c.issue_cmd(Cdp {
+                        cmd: "Page.addScriptToEvaluateOnNewDocument",
+                        params: serde_json::json!({ "source": CSP_LISTENER }),
+                    })
+                    .await
+                    .expect("install the CSP violation listener");
                     return Browser {
                         c,
                         driver,
@@ -236,6 +305,7 @@ impl Browser {
         if self.a11y_checked.lock().unwrap().as_deref() == Some(url.as_str()) {
             return false;
         }
+        self.assert_no_csp_violations().await;
         let Some(violations) = self.a11y_violations().await else {
             return false;
         };
@@ -259,6 +329,7 @@ impl Browser {
             .await
             .map(|u| u.to_string())
             .unwrap_or_default();
+        self.assert_no_csp_violations().await;
         if let Some(violations) = self.a11y_violations().await {
             *self.a11y_checked.lock().unwrap() = Some(url.clone());
             assert!(violations.is_empty(), "{}", describe(&url, &violations));
@@ -314,6 +385,45 @@ impl Browser {
             serde_json::from_str(text)
                 .unwrap_or_else(|e| panic!("axe-core on this page: {text} ({e})")),
         )
+    }
+
+    /// The Content-Security-Policy violations pages of the current origin reported in
+    /// this tab so far; `None` while a JavaScript dialog is open (a script call would
+    /// dismiss it) or the page cannot run one.
+    pub async fn csp_violations(&self) -> Option<Vec<CspViolation>> {
+        if self.c.get_alert_text().await.is_ok() {
+            return None;
+        }
+        let out = self.c.execute(READ_CSP, vec![]).await.ok()?;
+        let text = out.as_str().unwrap_or("[]");
+        Some(
+            serde_json::from_str(text)
+                .unwrap_or_else(|e| panic!("CSP violations in this page: {text} ({e})")),
+        )
+    }
+
+    /// Fails the test if any page of the current origin reported a CSP violation.
+    pub async fn assert_no_csp_violations(&self) {
+        let Some(found) = self.csp_violations().await else {
+            return;
+        };
+        assert!(
+            found.is_empty(),
+            "the Content-Security-Policy refused something a page did:\n{}",
+            found
+                .iter()
+                .map(|v| format!(
+                    "- {} blocked {:?} on {} (at {}:{}) {}",
+                    v.directive.as_deref().unwrap_or("?"),
+                    v.blocked.as_deref().unwrap_or(""),
+                    v.page.as_deref().unwrap_or("?"),
+                    v.source.as_deref().unwrap_or("?"),
+                    v.line.unwrap_or(0),
+                    v.sample.as_deref().unwrap_or("")
+                ))
+                .collect::<Vec<_>>()
+                .join("\n")
+        );
     }
 
     pub async fn fill(&self, css: &str, value: &str) {
@@ -378,6 +488,7 @@ impl Browser {
     /// Ends the session after checking the page it is on (if not yet checked).
     pub async fn close(mut self) {
         self.check_a11y_if_new().await;
+        self.assert_no_csp_violations().await;
         let _ = self.c.clone().close().await;
         let _ = self.driver.kill();
         let _ = self.driver.wait();

@@ -13,6 +13,8 @@ pub struct TestClient {
     jar: Arc<Jar>,
     base: String,
     host: Option<String>,
+    /// Sent with every request: `X-Forwarded-For` when behind a "proxy".
+    forwarded_for: Option<String>,
 }
 
 /// A response, read completely.
@@ -88,8 +90,26 @@ impl Resp {
 
 impl TestClient {
     pub fn new(base: &str) -> TestClient {
+        Self::build(base, None)
+    }
+
+    /// A browser on a school's own domain: `http://<host>:<port>` with `host` resolving to
+    /// the test server at `addr`, and cookies of its own, as a real browser keeps them per
+    /// host (so the base URL's host gets none of them).
+    pub fn on_host(addr: std::net::SocketAddr, host: &str) -> TestClient {
+        Self::build(
+            &format!("http://{host}:{}", addr.port()),
+            Some((host, addr)),
+        )
+    }
+
+    fn build(base: &str, resolve: Option<(&str, std::net::SocketAddr)>) -> TestClient {
         let jar = Arc::new(Jar::default());
-        let http = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder();
+        if let Some((host, addr)) = resolve {
+            builder = builder.resolve(host, addr);
+        }
+        let http = builder
             .cookie_provider(jar.clone())
             .redirect(reqwest::redirect::Policy::none())
             .timeout(std::time::Duration::from_secs(30))
@@ -100,6 +120,17 @@ impl TestClient {
             jar,
             base: base.trim_end_matches('/').to_string(),
             host: None,
+            forwarded_for: None,
+        }
+    }
+
+    /// The same client (same cookies) reaching the app through a reverse proxy on
+    /// 127.0.0.1 that appends `X-Forwarded-For: <chain>` (the client's own address last,
+    /// after whatever the client itself wrote).
+    pub fn forwarded_for(&self, chain: &str) -> TestClient {
+        TestClient {
+            forwarded_for: Some(chain.to_string()),
+            ..self.clone()
         }
     }
 
@@ -137,7 +168,10 @@ impl TestClient {
 
     /// A request with our Host override; send it with [`TestClient::send`].
     pub fn request(&self, method: Method, path: &str) -> RequestBuilder {
-        let rb = self.http.request(method, self.url(path));
+        let mut rb = self.http.request(method, self.url(path));
+        if let Some(chain) = &self.forwarded_for {
+            rb = rb.header("x-forwarded-for", chain);
+        }
         match &self.host {
             Some(h) => rb.header(reqwest::header::HOST, h),
             None => rb,
@@ -168,6 +202,14 @@ impl TestClient {
             let (k, v) = kv.trim().split_once('=')?;
             (k == name).then(|| v.to_string())
         })
+    }
+
+    /// Sets a cookie in this client's jar, as another site able to write our cookies
+    /// (a sibling subdomain, a plain-http page) could.
+    pub fn set_cookie(&self, name: &str, value: &str) {
+        let url = reqwest::Url::parse(&self.base).expect("base url");
+        self.jar
+            .add_cookie_str(&format!("{name}={value}; Path=/"), &url);
     }
 
     /// A `_csrf` token: from the form on `path` when it has one, else from `/signin`.

@@ -9,6 +9,7 @@
 
 pub mod bin;
 pub mod browser;
+pub mod catalog;
 pub mod client;
 pub mod mail;
 pub mod npm;
@@ -338,6 +339,36 @@ pub async fn create_user(db: &Db, school_id: i64, email: &str, name: &str, role:
     }
 }
 
+/// A second school on the same app, reached through its own domain (see
+/// [`TestApp::other_school`]).
+pub struct OtherSchool {
+    pub school: School,
+    pub host: String,
+    addr: SocketAddr,
+    pub admin: TestUser,
+    pub instructor: TestUser,
+    pub student: TestUser,
+}
+
+impl OtherSchool {
+    /// `http://other.test:<port>`: where this school's links point.
+    pub fn base_url(&self) -> String {
+        format!("http://{}:{}", self.host, self.addr.port())
+    }
+
+    /// An anonymous browser on this school's domain.
+    pub fn client(&self) -> TestClient {
+        TestClient::on_host(self.addr, &self.host)
+    }
+
+    /// A browser on this school's domain, signed in as `user`.
+    pub async fn signed_in(&self, user: &TestUser) -> TestClient {
+        let c = self.client();
+        c.signin(&user.email, &user.password).await;
+        c
+    }
+}
+
 /// A running app. Fields drop in order, so the database goes last.
 pub struct TestApp {
     pub kind: DbKind,
@@ -388,6 +419,31 @@ impl TestApp {
         lectern::jobs::worker::drain(&self.state).await
     }
 
+    /// The second school every cross-school test needs, in one line: "Other School" at
+    /// its own approved domain `other.test`, with its own admin, instructor and student.
+    pub async fn other_school(&self) -> OtherSchool {
+        let host = "other.test";
+        let school = self.create_school("other", "Other School", host).await;
+        let mut users = Vec::new();
+        for (role, name) in [
+            (Role::Admin, "Olga Admin"),
+            (Role::Instructor, "Otto Instructor"),
+            (Role::Student, "Oskar Student"),
+        ] {
+            let email = format!("{}@other.test", role.as_str());
+            users.push(self.create_user(school.id, &email, name, role).await);
+        }
+        let [admin, instructor, student] = <[TestUser; 3]>::try_from(users).expect("three");
+        OtherSchool {
+            school,
+            host: host.to_string(),
+            addr: self.addr,
+            admin,
+            instructor,
+            student,
+        }
+    }
+
     /// A second school reachable by `host` (a custom domain).
     pub async fn create_school(&self, slug: &str, name: &str, host: &str) -> School {
         let id = schools::create(
@@ -400,11 +456,9 @@ impl TestApp {
         )
         .await
         .expect("school");
-        assert!(
-            schools::add_domain(&self.db, id, host)
-                .await
-                .expect("domain")
-        );
+        schools::domains::add_verified(&self.db, id, host)
+            .await
+            .expect("domain");
         schools::by_slug(&self.db, slug)
             .await
             .expect("school")
