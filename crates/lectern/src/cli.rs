@@ -76,6 +76,18 @@ enum AdminCommand {
     ApproveDomain {
         /// The host, e.g. learn.example.org.
         host: String,
+        /// The slug of the school you checked controls it; the claim must be this school's.
+        #[arg(long)]
+        school: String,
+    },
+    /// Print a one-hour password-reset link for a user (for schools without a mail server,
+    /// where no one else may read reset links). Hand it to that person only.
+    ResetLink {
+        /// The school's slug.
+        #[arg(long)]
+        school: String,
+        #[arg(long)]
+        email: String,
     },
     /// Create a user in a school. The password is read from LECTERN_NEW_PASSWORD.
     CreateUser {
@@ -158,7 +170,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
             let _ = worker.await;
             Ok(())
         }
-        Command::Admin(cmd) => admin(&db, cmd).await,
+        Command::Admin(cmd) => admin(&db, &config, cmd).await,
         Command::Demo { .. } => unreachable!("handled above"),
     }
 }
@@ -192,7 +204,7 @@ async fn prepare_schema(db: &Db, migrate: bool) -> anyhow::Result<()> {
     db.verify_migrations().await
 }
 
-async fn admin(db: &Db, cmd: AdminCommand) -> anyhow::Result<()> {
+async fn admin(db: &Db, config: &Config, cmd: AdminCommand) -> anyhow::Result<()> {
     // Same rule as `serve`: SQLite migrates itself, PostgreSQL must be migrated first.
     prepare_schema(db, false).await?;
     match cmd {
@@ -219,13 +231,44 @@ async fn admin(db: &Db, cmd: AdminCommand) -> anyhow::Result<()> {
             println!("created school {slug} (id {id})");
             Ok(())
         }
-        AdminCommand::ApproveDomain { host } => {
-            let school_id = schools::domains::approve(db, &host).await?.ok_or_else(|| {
-                anyhow::anyhow!(
-                    "no school has claimed {host:?} (an admin adds it under School settings first)"
-                )
-            })?;
-            println!("{host} now routes to school id {school_id}");
+        AdminCommand::ApproveDomain { host, school } => {
+            let school = schools::by_slug(db, &school)
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("no school with slug {school:?}"))?;
+            use schools::domains::Approval;
+            match schools::domains::approve(db, &host, school.id).await? {
+                Approval::Approved => println!(
+                    "{host} now routes to {} ({})",
+                    school.display_name, school.slug
+                ),
+                Approval::AlreadyActive => println!(
+                    "{host} already routes to {} ({})",
+                    school.display_name, school.slug
+                ),
+                Approval::OtherSchool => anyhow::bail!(
+                    "{host} was claimed by another school, not {:?}; nothing changed",
+                    school.slug
+                ),
+                Approval::NotClaimed => anyhow::bail!(
+                    "{:?} has not claimed {host} in this database (its admin adds it under School settings first)",
+                    school.slug
+                ),
+            }
+            Ok(())
+        }
+        AdminCommand::ResetLink { school, email } => {
+            let school = schools::by_slug(db, &school)
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("no school with slug {school:?}"))?;
+            let user = accounts::by_email(db, school.id, &email)
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("{:?} has no user {email}", school.slug))?;
+            let token = crate::crypto::random_token();
+            let mut conn = db.pool.acquire().await?;
+            accounts::store_reset(&mut conn, &config.secret_key, school.id, user.id, &token)
+                .await?;
+            let origin = schools::domains::origin(db, &config.base_url, school.id).await?;
+            println!("{origin}/password/reset/{token}");
             Ok(())
         }
         AdminCommand::CreateUser {

@@ -257,6 +257,33 @@ pub async fn update_profile(
     Ok(())
 }
 
+/// How long a password-reset link works.
+pub const RESET_TTL_MS: i64 = 60 * 60 * 1000;
+
+/// Stores a reset link's token (by its keyed hash) for `user_id`, valid for
+/// [`RESET_TTL_MS`]. The token itself goes only to the user (by mail, or to the operator's
+/// terminal with `lectern admin reset-link`).
+pub async fn store_reset(
+    conn: &mut sqlx::AnyConnection,
+    key: &crate::crypto::SecretKey,
+    school_id: i64,
+    user_id: i64,
+    token: &str,
+) -> sqlx::Result<()> {
+    let now = crate::db::now_ms();
+    sqlx::query(
+        "INSERT INTO password_resets (school_id, user_id, token_hash, expires_at, created_at) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(school_id)
+    .bind(user_id)
+    .bind(key.token_hash(token))
+    .bind(now + RESET_TTL_MS)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

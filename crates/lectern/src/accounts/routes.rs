@@ -32,7 +32,7 @@ pub fn routes() -> Router<AppState> {
 }
 
 const MIN_PASSWORD: usize = 10;
-const RESET_TTL_MS: i64 = 60 * 60 * 1000;
+use super::RESET_TTL_MS;
 /// The longest address SMTP carries.
 const MAX_EMAIL: usize = 254;
 
@@ -435,17 +435,14 @@ async fn forgot(
             footer: tr.t("reset-email-footer"),
             link: email::SECRET_LINK.to_string(),
         };
-        let now = now_ms();
         let mut tx = state.db.pool.begin().await?;
-        sqlx::query(
-            "INSERT INTO password_resets (school_id, user_id, token_hash, expires_at, created_at) VALUES ($1, $2, $3, $4, $5)",
+        super::store_reset(
+            &mut tx,
+            &state.config.secret_key,
+            ctx.school.id,
+            user.id,
+            &token,
         )
-        .bind(ctx.school.id)
-        .bind(user.id)
-        .bind(state.config.secret_key.token_hash(&token))
-        .bind(now + RESET_TTL_MS)
-        .bind(now)
-        .execute(&mut *tx)
         .await?;
         email::queue_with_secret(
             &mut tx,

@@ -54,14 +54,35 @@ impl State {
             State::Cancelled => "cancelled",
         }
     }
-    pub fn parse(s: &str) -> State {
-        match s {
+    /// Strict: a state this build does not know (a typo in SQL, a newer build's state) is
+    /// an error, never quietly `Scheduled`, which would offer Start on a session in any
+    /// state.
+    pub fn parse(s: &str) -> Result<State, UnknownState> {
+        Ok(match s {
+            "scheduled" => State::Scheduled,
             "starting" => State::Starting,
             "live" => State::Live,
             "ended" => State::Ended,
             "cancelled" => State::Cancelled,
-            _ => State::Scheduled,
-        }
+            other => return Err(UnknownState(other.to_string())),
+        })
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("unknown live session state {0:?}")]
+pub struct UnknownState(String);
+
+impl TryFrom<String> for State {
+    type Error = UnknownState;
+    fn try_from(s: String) -> Result<State, UnknownState> {
+        State::parse(&s)
+    }
+}
+
+impl PartialEq<&str> for State {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
     }
 }
 
@@ -72,7 +93,8 @@ pub struct Session {
     pub course_id: i64,
     pub lesson_id: i64,
     pub is_webinar: i64,
-    pub state: String,
+    #[sqlx(try_from = "String")]
+    pub state: State,
     pub attempt: i64,
     pub starting_since: Option<i64>,
     pub host_user_id: Option<i64>,
@@ -101,7 +123,7 @@ pub const COLUMNS: &str = "id, school_id, course_id, lesson_id, is_webinar, stat
 
 impl Session {
     pub fn state(&self) -> State {
-        State::parse(&self.state)
+        self.state
     }
     pub fn webinar(&self) -> bool {
         flag(self.is_webinar)
@@ -171,20 +193,23 @@ pub async fn course_facts(
     .bind(course_id)
     .fetch_all(&db.pool)
     .await?;
-    Ok(rows
-        .into_iter()
+    rows.into_iter()
         .map(|(id, starts_at, duration, state, expired_at)| {
-            (
+            let state = match state.as_deref() {
+                None => State::Scheduled,
+                Some(s) => State::parse(s).map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
+            };
+            Ok((
                 id,
                 display::Facts {
-                    state: state.as_deref().map_or(State::Scheduled, State::parse),
+                    state,
                     expired: expired_at.is_some(),
                     starts_at,
                     ends_at: end_at(starts_at, duration),
                 },
-            )
+            ))
         })
-        .collect())
+        .collect()
 }
 
 pub fn aad(session_id: i64, which: &str) -> String {
@@ -454,6 +479,23 @@ async fn anonymise_attendance(conn: &mut AnyConnection, school_id: i64) -> sqlx:
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn states_round_trip_and_an_unknown_one_is_an_error() {
+        for st in [
+            State::Scheduled,
+            State::Starting,
+            State::Live,
+            State::Ended,
+            State::Cancelled,
+        ] {
+            assert_eq!(State::parse(st.as_str()).unwrap(), st);
+            assert_eq!(st, st.as_str());
+        }
+        for bad in ["", "Live", "paused", "schedule"] {
+            assert!(State::parse(bad).is_err(), "{bad:?}");
+        }
+    }
 
     #[test]
     fn marker_round_trips() {

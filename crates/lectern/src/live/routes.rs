@@ -276,7 +276,7 @@ async fn rows(
         .collect();
     let _ = lesson;
     Ok((
-        s.state.clone(),
+        s.state.as_str().to_string(),
         out,
         unmatched,
         students.into_iter().map(|(id, n, _)| (id, n)).collect(),

@@ -93,16 +93,40 @@ pub async fn claim(db: &Db, school_id: i64, host: &str, base_host: &str) -> Resu
     }
 }
 
-/// The operator's word: the host routes to the school that claimed it. `None` when nobody
-/// claimed it.
-pub async fn approve(db: &Db, host: &str) -> sqlx::Result<Option<i64>> {
-    sqlx::query_scalar(
-        "UPDATE school_domains SET verified_at = COALESCE(verified_at, $1) WHERE host = $2 RETURNING school_id",
-    )
-    .bind(now_ms())
-    .bind(normalize_host(host))
-    .fetch_optional(&db.pool)
-    .await
+#[derive(Debug, PartialEq, Eq)]
+pub enum Approval {
+    Approved,
+    AlreadyActive,
+    /// Another school claimed it: the operator named the wrong school, or a school
+    /// claimed a name it does not control first. Nothing changes.
+    OtherSchool,
+    NotClaimed,
+}
+
+/// The operator's word, for the school they checked: its claim on `host` routes from now.
+pub async fn approve(db: &Db, host: &str, school_id: i64) -> sqlx::Result<Approval> {
+    let host = normalize_host(host);
+    let claim: Option<(i64, Option<i64>)> =
+        sqlx::query_as("SELECT school_id, verified_at FROM school_domains WHERE host = $1")
+            .bind(&host)
+            .fetch_optional(&db.pool)
+            .await?;
+    Ok(match claim {
+        None => Approval::NotClaimed,
+        Some((owner, _)) if owner != school_id => Approval::OtherSchool,
+        Some((_, Some(_))) => Approval::AlreadyActive,
+        Some(_) => {
+            sqlx::query(
+                "UPDATE school_domains SET verified_at = $1 WHERE host = $2 AND school_id = $3 AND verified_at IS NULL",
+            )
+            .bind(now_ms())
+            .bind(&host)
+            .bind(school_id)
+            .execute(&db.pool)
+            .await?;
+            Approval::Approved
+        }
+    })
 }
 
 /// An operator's domain, routing at once (`lectern admin create-school --domain`). Refused
@@ -143,6 +167,47 @@ pub async fn list(db: &Db, school_id: i64) -> sqlx::Result<Vec<Domain>> {
             verified: v.is_some(),
         })
         .collect())
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RemoveError {
+    /// The base URL's host stays the default school's.
+    #[error("the platform's own address")]
+    Platform,
+    /// A school other than the default one is reachable only through its active domains;
+    /// removing the last would leave its admins no page to add another on.
+    #[error("the school's last active domain")]
+    LastActive,
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+}
+
+/// An admin's removal of one of their school's domains.
+pub async fn remove_claim(
+    db: &Db,
+    school_id: i64,
+    host: &str,
+    base_host: &str,
+) -> Result<(), RemoveError> {
+    let host = normalize_host(host);
+    if host == normalize_host(base_host) {
+        return Err(RemoveError::Platform);
+    }
+    let (is_default, active, this_active): (i64, i64, i64) = sqlx::query_as(
+        "SELECT s.is_default,
+                (SELECT COUNT(*) FROM school_domains d WHERE d.school_id = s.id AND d.verified_at IS NOT NULL),
+                (SELECT COUNT(*) FROM school_domains d WHERE d.school_id = s.id AND d.host = $2 AND d.verified_at IS NOT NULL)
+         FROM schools s WHERE s.id = $1",
+    )
+    .bind(school_id)
+    .bind(&host)
+    .fetch_one(&db.pool)
+    .await?;
+    if is_default == 0 && this_active == 1 && active == 1 {
+        return Err(RemoveError::LastActive);
+    }
+    remove(db, school_id, &host).await?;
+    Ok(())
 }
 
 pub async fn remove(db: &Db, school_id: i64, host: &str) -> sqlx::Result<()> {

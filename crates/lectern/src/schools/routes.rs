@@ -175,11 +175,30 @@ async fn remove_domain(
     State(state): State<AppState>,
     ctx: Ctx,
     Form(form): Form<DomainForm>,
-) -> AppResult<Redirect> {
+) -> AppResult<Response> {
     ctx.require_admin()?;
-    super::domains::remove(&state.db, ctx.school.id, &form.host).await?;
-    state.schools.clear();
-    Ok(Redirect::to("/admin/school"))
+    let base_host = state.config.base_url.host_str().unwrap_or_default();
+    use super::domains::RemoveError;
+    let error =
+        match super::domains::remove_claim(&state.db, ctx.school.id, &form.host, base_host).await {
+            Ok(()) => {
+                state.schools.clear();
+                return Ok(Redirect::to("/admin/school").into_response());
+            }
+            Err(RemoveError::Platform) => ctx.t("domain-remove-platform"),
+            Err(RemoveError::LastActive) => ctx.t("domain-remove-last"),
+            Err(RemoveError::Db(e)) => return Err(e.into()),
+        };
+    let form = SettingsForm::of(&ctx.school);
+    let domains = super::domains::list(&state.db, ctx.school.id).await?;
+    let page = render(&SettingsPage {
+        ctx,
+        form,
+        errors: FieldErrors::default(),
+        domains,
+        domain_error: error,
+    })?;
+    Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
 }
 
 #[derive(askama::Template)]

@@ -93,13 +93,32 @@ impl ConnState {
             ConnState::Deauthorized => "deauthorized",
         }
     }
-    fn parse(s: &str) -> ConnState {
-        match s {
+    /// Strict: an unknown state is an error, not a quiet "disconnected".
+    fn parse(s: &str) -> Result<ConnState, UnknownConnState> {
+        Ok(match s {
             "connected" => ConnState::Connected,
             "needs_reconnect" => ConnState::NeedsReconnect,
+            "disconnected" => ConnState::Disconnected,
             "deauthorized" => ConnState::Deauthorized,
-            _ => ConnState::Disconnected,
-        }
+            other => return Err(UnknownConnState(other.to_string())),
+        })
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("unknown Zoom connection state {0:?}")]
+pub struct UnknownConnState(String);
+
+impl TryFrom<String> for ConnState {
+    type Error = UnknownConnState;
+    fn try_from(s: String) -> Result<ConnState, UnknownConnState> {
+        ConnState::parse(&s)
+    }
+}
+
+impl PartialEq<&str> for ConnState {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
     }
 }
 
@@ -136,7 +155,8 @@ pub struct Connection {
     pub id: i64,
     pub school_id: i64,
     pub scope_key: String,
-    pub state: String,
+    #[sqlx(try_from = "String")]
+    pub state: ConnState,
     pub zoom_account_id: Option<String>,
     pub zoom_user_id: Option<String>,
     pub zoom_email: Option<String>,
@@ -155,7 +175,7 @@ const COLUMNS: &str = "id, school_id, scope_key, state, zoom_account_id, zoom_us
 
 impl Connection {
     pub fn state(&self) -> ConnState {
-        ConnState::parse(&self.state)
+        self.state
     }
     pub fn is_connected(&self) -> bool {
         self.state() == ConnState::Connected
@@ -391,4 +411,23 @@ pub async fn delete_all_data(db: &Db, school_id: i64, actor: i64) -> sqlx::Resul
     db.lesson_changed(crate::push::LessonChange::whole_school(school_id))
         .await;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn connection_states_round_trip_and_an_unknown_one_is_an_error() {
+        for st in [
+            ConnState::Connected,
+            ConnState::NeedsReconnect,
+            ConnState::Disconnected,
+            ConnState::Deauthorized,
+        ] {
+            assert_eq!(ConnState::parse(st.as_str()).unwrap(), st);
+        }
+        assert!(ConnState::parse("revoked").is_err());
+        assert!(ConnState::parse("").is_err());
+    }
 }

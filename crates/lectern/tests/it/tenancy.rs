@@ -107,12 +107,17 @@ db_test!(
             assert!(r.text.contains("already in use"), "{}", r.text);
         }
 
-        // The operator approves it: now it routes.
+        // The operator approves it for the school that claimed it: now it routes. Named
+        // for the wrong school, nothing changes.
+        use domains::Approval;
+        let approve = |school_id| domains::approve(&app.db, "learn.other.example", school_id);
+        assert_eq!(approve(app.school.id).await.unwrap(), Approval::OtherSchool);
+        app.state.schools.clear();
+        assert_eq!(school_name_at(&there).await, "Test School");
+        assert_eq!(approve(other.school.id).await.unwrap(), Approval::Approved);
         assert_eq!(
-            domains::approve(&app.db, "learn.other.example")
-                .await
-                .unwrap(),
-            Some(other.school.id)
+            approve(other.school.id).await.unwrap(),
+            Approval::AlreadyActive
         );
         app.state.schools.clear();
         assert_eq!(school_name_at(&there).await, "Other School");
@@ -124,8 +129,10 @@ db_test!(
             Some(other.student.name.as_str())
         );
         assert_eq!(
-            domains::approve(&app.db, "nobody.example").await.unwrap(),
-            None
+            domains::approve(&app.db, "nobody.example", other.school.id)
+                .await
+                .unwrap(),
+            Approval::NotClaimed
         );
     }
 );
@@ -303,5 +310,43 @@ db_test!(
             )
             .await
             .assert_redirect_to("/admin/school");
+    }
+);
+
+db_test!(
+    a_schools_admin_cannot_cut_the_school_off_by_removing_its_last_domain,
+    |app| async move {
+        let other = app.other_school().await;
+        let admin = other.signed_in(&other.admin).await;
+        let r = admin
+            .post_form("/admin/school/domains/remove", &[("host", "other.test")])
+            .await;
+        r.assert_status(422);
+        assert!(r.text.contains("only active domain"), "{}", r.text);
+        assert_eq!(school_name_at(&other.client()).await, "Other School");
+        // A pending claim goes without fuss.
+        admin
+            .post_form("/admin/school/domains", &[("host", "learn.other.example")])
+            .await
+            .assert_redirect_to("/admin/school");
+        admin
+            .post_form(
+                "/admin/school/domains/remove",
+                &[("host", "learn.other.example")],
+            )
+            .await
+            .assert_redirect_to("/admin/school");
+        // The platform's own host stays the default school's.
+        let r = app
+            .signed_in(&app.admin)
+            .await
+            .post_form("/admin/school/domains/remove", &[("host", "127.0.0.1")])
+            .await;
+        r.assert_status(422);
+        assert!(
+            r.text.contains("own address; it always serves this school"),
+            "{}",
+            r.text
+        );
     }
 );
