@@ -56,6 +56,8 @@ struct SettingsPage {
     errors: FieldErrors,
     domains: Vec<super::domains::Domain>,
     domain_error: String,
+    /// The host as typed, kept when it was refused.
+    domain_input: String,
 }
 
 async fn settings_page(State(state): State<AppState>, ctx: Ctx) -> AppResult<Html<String>> {
@@ -68,6 +70,7 @@ async fn settings_page(State(state): State<AppState>, ctx: Ctx) -> AppResult<Htm
         errors: FieldErrors::default(),
         domains,
         domain_error: String::new(),
+        domain_input: String::new(),
     })
 }
 
@@ -119,6 +122,7 @@ async fn save_settings(
             errors,
             domains,
             domain_error: String::new(),
+            domain_input: String::new(),
         })?;
         return Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     }
@@ -159,6 +163,11 @@ async fn add_domain(
         Err(ClaimError::Taken) => ctx.t("domain-taken"),
         Err(ClaimError::Db(e)) => return Err(e.into()),
     };
+    refused(&state, ctx, form.host, error).await
+}
+
+/// The settings page again with the domain section's message and what was typed.
+async fn refused(state: &AppState, ctx: Ctx, host: String, error: String) -> AppResult<Response> {
     let form = SettingsForm::of(&ctx.school);
     let domains = super::domains::list(&state.db, ctx.school.id).await?;
     let page = render(&SettingsPage {
@@ -167,6 +176,7 @@ async fn add_domain(
         errors: FieldErrors::default(),
         domains,
         domain_error: error,
+        domain_input: host,
     })?;
     Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
 }
@@ -189,16 +199,7 @@ async fn remove_domain(
             Err(RemoveError::LastActive) => ctx.t("domain-remove-last"),
             Err(RemoveError::Db(e)) => return Err(e.into()),
         };
-    let form = SettingsForm::of(&ctx.school);
-    let domains = super::domains::list(&state.db, ctx.school.id).await?;
-    let page = render(&SettingsPage {
-        ctx,
-        form,
-        errors: FieldErrors::default(),
-        domains,
-        domain_error: error,
-    })?;
-    Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+    refused(&state, ctx, String::new(), error).await
 }
 
 #[derive(askama::Template)]

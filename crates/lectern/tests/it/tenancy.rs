@@ -57,6 +57,11 @@ db_test!(
                 "{host}: {}",
                 r.text
             );
+            assert_eq!(
+                r.attr("#domain-host", "value").as_deref(),
+                Some(host),
+                "what was typed stays"
+            );
         }
         // The platform's address still serves the default school, and its users sign in
         // there; the other school's student does not.
