@@ -131,7 +131,8 @@ async fn enqueue_delivery(conn: &mut AnyConnection, school_id: i64, id: i64) -> 
     Ok(())
 }
 
-fn html_escape(s: &str) -> String {
+/// Text for an HTML mail body (templates escape by themselves; hand-built bodies use this).
+pub(crate) fn html_escape(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")

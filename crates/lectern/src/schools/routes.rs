@@ -10,7 +10,9 @@ use serde::Deserialize;
 use super::{Branding, valid_color};
 use crate::accounts::{self, Role};
 use crate::app::AppState;
-use crate::web::{AppError, AppResult, Ctx, FieldErrors, Form, check_text, limits, render};
+use crate::web::{
+    AppError, AppResult, Ctx, FieldCheckedForm, FieldErrors, Form, check_text, limits, render,
+};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -81,7 +83,7 @@ pub fn valid_http_url(u: &str) -> bool {
 async fn save_settings(
     State(state): State<AppState>,
     ctx: Ctx,
-    Form(form): Form<SettingsForm>,
+    FieldCheckedForm(form): FieldCheckedForm<SettingsForm>,
 ) -> AppResult<Response> {
     ctx.require_admin()?;
     let mut errors = FieldErrors::default();

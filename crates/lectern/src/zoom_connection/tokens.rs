@@ -359,9 +359,9 @@ async fn notify_admins(
         );
         let html = format!(
             "<p>{}</p><p><a href=\"{}\">{}</a></p>",
-            html_escape(&tr.t1("zoom-reconnect-email-body", "name", &name)),
-            html_escape(&link),
-            html_escape(&tr.t("zoom-reconnect-button")),
+            crate::email::html_escape(&tr.t1("zoom-reconnect-email-body", "name", &name)),
+            crate::email::html_escape(&link),
+            crate::email::html_escape(&tr.t("zoom-reconnect-button")),
         );
         email::queue(
             tx,
@@ -377,11 +377,4 @@ async fn notify_admins(
         .await?;
     }
     Ok(())
-}
-
-fn html_escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }

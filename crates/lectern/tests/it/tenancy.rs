@@ -301,6 +301,21 @@ db_test!(
         r.assert_status(422);
         assert_eq!(r.texts(".field-error").len(), 1, "{}", r.text);
         assert!(r.text.contains("200"), "the limit is named: {}", r.text);
+        // A control character is a field error on the form, with the rest kept.
+        let r = admin
+            .post_form(
+                "/admin/school",
+                &[
+                    ("display_name", "Bell\u{7} School"),
+                    ("primary_color", "#123456"),
+                    ("default_timezone", "UTC"),
+                    ("signup_open", "on"),
+                ],
+            )
+            .await;
+        r.assert_status(422);
+        assert_eq!(r.texts(".field-error").len(), 1, "{}", r.text);
+        assert_eq!(r.input("primary_color").as_deref(), Some("#123456"));
         // 200 characters (400 bytes) are fine: counted in characters, not bytes.
         let fits = "Ä".repeat(200);
         admin
