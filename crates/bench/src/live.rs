@@ -189,6 +189,7 @@ pub(crate) async fn seed(
     courses::set_published(db, school, course.id, true).await?;
     let lesson = courses::insert_lesson(
         db,
+        &lectern::live::hooks::LessonSide,
         school,
         course.id,
         &LessonRecord {
@@ -524,7 +525,7 @@ pub async fn webhook_ingest(
     let w = prepare(&target, students, false, false).await?;
     // Drain what the simulator sent so far (meeting.created/started), so the drain below
     // measures only our events.
-    lectern::jobs::worker::drain(&w.app.state).await;
+    lectern::jobs::worker::drain(&w.app.state.db, &w.app.state.jobs).await;
     let pairs_per_student = (events / 2).div_ceil(students);
     let uuid = w.sim.meeting(w.meeting).map(|m| m.uuid).unwrap_or_default();
     let base_secs = now_ms() / 1000 - 6 * 3600;
@@ -675,7 +676,7 @@ pub async fn webhook_ingest(
     .await?;
     let stored = stored - before;
     let t = Instant::now();
-    let drained = lectern::jobs::worker::drain(&w.app.state).await;
+    let drained = lectern::jobs::worker::drain(&w.app.state.db, &w.app.state.jobs).await;
     let dsecs = t.elapsed().as_secs_f64();
     println!(
         "  stored {stored} events (expected {unique}); drained {drained} jobs in {dsecs:.1}s ({:.0} jobs/s)",

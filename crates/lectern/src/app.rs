@@ -1,4 +1,7 @@
-//! Builds the application state and the router; nothing else.
+//! Builds the application: its state, the job registry and the router. Nothing below
+//! imports this module; each capability gets only what it names (its own state type,
+//! built here from [`AppState`]), and the hooks through which lower capabilities reach
+//! higher ones (`courses` → `live`, `zoom_connection` → `live`) are wired here.
 
 use std::sync::Arc;
 
@@ -8,13 +11,21 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::trace::TraceLayer;
 
-use crate::accounts::session_cache::SessionCache;
+use crate::accounts::{AccountsState, session_cache::SessionCache};
 use crate::config::Config;
+use crate::courses::{CourseHooks, CoursesState, PlayerHooks};
 use crate::db::Db;
-use crate::email::Mailer;
+use crate::email::{Delivery, Mailer, SendEmail};
+use crate::jobs::Registry;
+use crate::ops::OpsState;
+use crate::ops::maintenance::Maintenance;
 use crate::ops::metrics::Metrics;
-use crate::web::{self, AppError};
-use crate::zoom_connection::ZoomRuntime;
+use crate::schools::SchoolsState;
+use crate::web::context::ContextState;
+use crate::web::paths::loggable_path;
+use crate::web::{self, AppError, CoreState};
+use crate::webhooks::ProcessZoomEvent;
+use crate::zoom_connection::{ZoomDeps, ZoomRuntime};
 
 #[derive(Clone)]
 pub struct AppState {
@@ -27,6 +38,12 @@ pub struct AppState {
     pub schools: Arc<crate::schools::HostCache>,
     /// Live only while [`crate::accounts::session_cache::follow_changes`] runs.
     pub sessions: Arc<SessionCache>,
+    /// `live`'s side of lessons and enrolments.
+    pub course_hooks: Arc<dyn CourseHooks>,
+    /// `live`'s part of the learner's pages.
+    pub player_hooks: Arc<dyn PlayerHooks>,
+    /// Every job kind, and the hourly ones.
+    pub jobs: Arc<Registry>,
 }
 
 impl AppState {
@@ -34,14 +51,29 @@ impl AppState {
         let mailer = Mailer::new(&config)?;
         let zoom = ZoomRuntime::new(&config)?;
         let metrics = Arc::new(Metrics::new()?);
+        let (lookups, live) = metrics.session_cache_counters();
+        let config = Arc::new(config);
+        let zoom_deps = ZoomDeps {
+            db: db.clone(),
+            config: config.clone(),
+            zoom: zoom.clone(),
+            hooks: Arc::new(crate::live::hooks::ZoomDataSide),
+        };
+        let player_hooks: Arc<dyn PlayerHooks> = Arc::new(crate::live::hooks::PlayerSide {
+            deps: zoom_deps.clone(),
+        });
+        let jobs = Arc::new(registry(&db, &config, &mailer, &zoom_deps)?);
         Ok(AppState {
             schools: Arc::default(),
-            sessions: Arc::new(metrics.session_cache()),
+            sessions: Arc::new(SessionCache::new(lookups, live)),
             zoom,
-            config: Arc::new(config),
+            config,
             db,
             mailer,
             metrics,
+            course_hooks: Arc::new(crate::live::hooks::LessonSide),
+            player_hooks,
+            jobs,
         })
     }
 
@@ -49,43 +81,101 @@ impl AppState {
         self.config.secure_cookies()
     }
 
-    /// An absolute URL on the school's own origin (see `schools::domains::origin`): a link
-    /// mailed to a student of a school with its own domain must open that school.
+    /// An absolute URL on the school's own origin (`schools::domains::school_url`).
     pub async fn school_url(&self, school_id: i64, path: &str) -> sqlx::Result<String> {
-        let origin =
-            crate::schools::domains::origin(&self.db, &self.config.base_url, school_id).await?;
-        Ok(format!("{origin}{path}"))
+        crate::schools::domains::school_url(&self.db, &self.config.base_url, school_id, path).await
+    }
+
+    /// What `zoom_connection`, `live` and `webhooks` work with.
+    pub fn zoom_deps(&self) -> ZoomDeps {
+        ZoomDeps {
+            db: self.db.clone(),
+            config: self.config.clone(),
+            zoom: self.zoom.clone(),
+            hooks: Arc::new(crate::live::hooks::ZoomDataSide),
+        }
+    }
+
+    fn core(&self) -> CoreState {
+        CoreState {
+            db: self.db.clone(),
+            config: self.config.clone(),
+        }
     }
 }
 
+/// Every job kind of every capability; a kind registered twice stops the start.
+fn registry(
+    db: &Db,
+    config: &Arc<Config>,
+    mailer: &Mailer,
+    zoom: &ZoomDeps,
+) -> Result<Registry, crate::jobs::DuplicateKind> {
+    let mut r = Registry::default();
+    r.register::<SendEmail>(Delivery {
+        db: db.clone(),
+        config: config.clone(),
+        mailer: mailer.clone(),
+    })?
+    .register::<ProcessZoomEvent>(zoom.clone())?
+    .register::<Maintenance>(db.clone())?
+    .hourly(|hour| Maintenance { hour });
+    crate::live::jobs::register(&mut r, zoom)?;
+    Ok(r)
+}
+
 pub fn router(state: AppState) -> Router {
+    let zoom = state.zoom_deps();
     let pages = Router::new()
-        .merge(crate::accounts::routes::routes())
-        .merge(crate::schools::routes::routes())
-        .merge(crate::courses::routes::routes())
-        .merge(crate::email::routes::routes())
-        .merge(crate::jobs::routes::routes())
-        .merge(crate::zoom_connection::routes::routes())
-        .merge(crate::live::routes::routes())
+        .merge(crate::accounts::routes::routes().with_state(AccountsState {
+            db: state.db.clone(),
+            config: state.config.clone(),
+            sessions: state.sessions.clone(),
+        }))
+        .merge(crate::schools::routes::routes().with_state(SchoolsState {
+            db: state.db.clone(),
+            config: state.config.clone(),
+            schools: state.schools.clone(),
+        }))
+        .merge(crate::courses::routes::routes().with_state(CoursesState {
+            db: state.db.clone(),
+            zoom: zoom.clone(),
+            hooks: state.course_hooks.clone(),
+            player: state.player_hooks.clone(),
+        }))
+        .merge(crate::email::routes::routes().with_state(state.core()))
+        .merge(crate::jobs::routes::routes().with_state(state.core()))
+        .merge(crate::zoom_connection::routes::routes().with_state(zoom.clone()))
+        .merge(crate::live::routes::routes().with_state(zoom.clone()))
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
+            ContextState {
+                db: state.db.clone(),
+                config: state.config.clone(),
+                schools: state.schools.clone(),
+                sessions: state.sessions.clone(),
+            },
             web::context::layer,
         ));
+    let ops = OpsState {
+        db: state.db.clone(),
+        config: state.config.clone(),
+        metrics: state.metrics.clone(),
+    };
 
     Router::new()
         .route("/healthz", get(crate::ops::healthz))
-        .route("/readyz", get(crate::ops::readyz))
-        .route("/metrics", get(crate::ops::metrics::render))
+        .route("/readyz", get(crate::ops::readyz).with_state(ops.clone()))
+        .route("/metrics", get(crate::ops::metrics_page).with_state(ops))
         .route("/static/app.css", get(web::assets::css))
         .route("/static/app.js", get(web::assets::js))
         .route("/static/live.js", get(web::assets::live_js))
-        .merge(crate::webhooks::routes())
-        .merge(web::headers::routes())
+        .merge(crate::webhooks::routes().with_state(zoom))
+        .merge(web::headers::routes().with_state(state.metrics.clone()))
         .merge(pages)
         // A route layer runs after routing, so the metric can use the matched route.
         .route_layer(axum::middleware::from_fn_with_state(
-            state.clone(),
+            state.metrics.clone(),
             crate::ops::metrics::track,
         ))
         .layer(RequestBodyLimitLayer::new(web::context::MAX_BODY))
@@ -101,44 +191,8 @@ pub fn router(state: AppState) -> Router {
             Arc::new(web::headers::SecurityHeaders::new(&state.config)),
             web::headers::layer,
         ))
-        .with_state(state)
-}
-
-/// Path prefixes whose next segment is a secret (a bearer token in the URL): the one list
-/// of routes that carry one, masked wherever a path is logged.
-pub const SECRET_PATH_PREFIXES: &[&str] = &["/password/reset/", "/calendar/"];
-
-/// The request path as it may appear in logs: the segment after a secret prefix is masked.
-pub fn loggable_path(path: &str) -> std::borrow::Cow<'_, str> {
-    for prefix in SECRET_PATH_PREFIXES {
-        if let Some(rest) = path.strip_prefix(prefix) {
-            let tail = rest.find('/').map(|i| &rest[i..]).unwrap_or("");
-            return format!("{prefix}<redacted>{tail}").into();
-        }
-    }
-    path.into()
 }
 
 async fn not_found() -> AppError {
     AppError::NotFound
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn secret_path_segments_are_masked() {
-        assert_eq!(
-            super::loggable_path("/password/reset/abc123"),
-            "/password/reset/<redacted>"
-        );
-        assert_eq!(
-            super::loggable_path("/password/reset/abc/x"),
-            "/password/reset/<redacted>/x"
-        );
-        assert_eq!(super::loggable_path("/signin"), "/signin");
-        assert_eq!(
-            super::loggable_path("/calendar/s3cr3t-token.ics"),
-            "/calendar/<redacted>"
-        );
-    }
 }

@@ -164,7 +164,12 @@ async fn run(command: Command) -> anyhow::Result<()> {
             prepare_schema(&db, false).await?;
             let state = AppState::new(config, db)?;
             let (tx, rx) = tokio::sync::watch::channel(false);
-            let worker = tokio::spawn(crate::jobs::worker::run(state, rx, Duration::from_secs(2)));
+            let worker = tokio::spawn(crate::jobs::worker::run(
+                state.db.clone(),
+                state.jobs.clone(),
+                rx,
+                Duration::from_secs(2),
+            ));
             crate::server::wait_for_signal().await;
             let _ = tx.send(true);
             let _ = worker.await;

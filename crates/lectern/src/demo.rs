@@ -80,15 +80,15 @@ pub async fn run(dir: &Path, bind: SocketAddr) -> anyhow::Result<()> {
     crate::telemetry::init(&config.log_filter, config.log_format);
     let db = Db::connect(&config.database_url, 8).await?;
     db.migrate().await?;
-    let fresh = seed(&db).await?;
-    crate::courses::seed::refresh_demo_schedule(&db).await?;
+    let state = AppState::new(config.clone(), db.clone())?;
+    let fresh = seed(&db, &*state.course_hooks).await?;
+    crate::courses::seed::refresh_demo_schedule(&db, &*state.course_hooks).await?;
     forget_previous_zoom(&db).await?;
     let listener = tokio::net::TcpListener::bind(bind).await.map_err(|e| {
         anyhow::anyhow!("cannot listen on {bind}: {e} (try `lectern demo --bind 127.0.0.1:8081`)")
     })?;
     let base = config.base_url.clone();
     let redirect_uri = config.zoom_redirect_uri();
-    let state = AppState::new(config, db)?;
     let running = crate::server::start(state, listener, true, Duration::from_secs(1)).await?;
     zoom.register(
         &sim,
@@ -190,7 +190,7 @@ async fn forget_previous_zoom(db: &Db) -> anyhow::Result<()> {
 }
 
 /// Seeds the demo school once; returns whether it did.
-pub async fn seed(db: &Db) -> anyhow::Result<bool> {
+pub async fn seed(db: &Db, hooks: &dyn crate::courses::CourseHooks) -> anyhow::Result<bool> {
     if schools::by_slug(db, "demo").await?.is_some() {
         return Ok(false);
     }
@@ -220,6 +220,6 @@ pub async fn seed(db: &Db) -> anyhow::Result<bool> {
         .await?;
         ids.push(id);
     }
-    crate::courses::seed::demo_course(db, school_id, ids[1], &ids[2..]).await?;
+    crate::courses::seed::demo_course(db, hooks, school_id, ids[1], &ids[2..]).await?;
     Ok(true)
 }

@@ -3,6 +3,8 @@
 
 pub mod accounts;
 pub mod app;
+#[cfg(test)]
+mod architecture_tests;
 pub mod cli;
 pub mod config;
 pub mod courses;

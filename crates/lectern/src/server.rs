@@ -63,7 +63,12 @@ pub async fn start(
         )));
     }
     if with_worker {
-        tasks.push(tokio::spawn(crate::jobs::worker::run(state, rx, poll)));
+        tasks.push(tokio::spawn(crate::jobs::worker::run(
+            state.db.clone(),
+            state.jobs.clone(),
+            rx,
+            poll,
+        )));
     }
     Ok(Running {
         addr,

@@ -6,8 +6,31 @@ pub mod routes;
 pub mod session_cache;
 pub mod sessions;
 
+use std::sync::Arc;
+
+use crate::config::Config;
 use crate::db::{Db, now_ms};
 use session_cache::SessionCache;
+
+/// What the account pages need.
+#[derive(Clone, axum::extract::FromRef)]
+pub struct AccountsState {
+    pub db: Db,
+    pub config: Arc<Config>,
+    /// Live only while [`session_cache::follow_changes`] runs.
+    pub sessions: Arc<SessionCache>,
+}
+
+impl AccountsState {
+    pub fn secure_cookies(&self) -> bool {
+        self.config.secure_cookies()
+    }
+
+    /// An absolute URL on the school's own origin (`schools::domains::school_url`).
+    pub async fn school_url(&self, school_id: i64, path: &str) -> sqlx::Result<String> {
+        crate::schools::domains::school_url(&self.db, &self.config.base_url, school_id, path).await
+    }
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -89,9 +112,7 @@ pub fn valid_email(email: &str) -> bool {
     }
 }
 
-pub fn valid_timezone(tz: &str) -> bool {
-    !tz.is_empty() && jiff::tz::TimeZone::get(tz).is_ok()
-}
+pub use crate::web::time::valid_timezone;
 
 pub struct NewUser<'a> {
     pub school_id: i64,
@@ -282,6 +303,15 @@ pub async fn store_reset(
     .execute(&mut *conn)
     .await?;
     Ok(())
+}
+
+/// Deletes password-reset links that expired before `before` (the hourly maintenance).
+pub async fn purge_expired_resets(db: &Db, before: i64) -> sqlx::Result<u64> {
+    let r = sqlx::query("DELETE FROM password_resets WHERE expires_at < $1")
+        .bind(before)
+        .execute(&db.pool)
+        .await?;
+    Ok(r.rows_affected())
 }
 
 #[cfg(test)]

@@ -277,6 +277,23 @@ pub async fn hit(db: &Db, bucket: &str, limit: &Limit) -> sqlx::Result<Result<()
     Ok(Ok(()))
 }
 
+/// Deletes rate-limit windows that began before `before` (the longest is an hour) and
+/// sign-in throttles whose last failure was before it (a day of quiet forgets them all);
+/// the hourly maintenance. Returns (windows, throttles).
+pub async fn purge(db: &Db, before: i64) -> sqlx::Result<(u64, u64)> {
+    let windows = sqlx::query("DELETE FROM rate_limits WHERE window_start < $1")
+        .bind(before)
+        .execute(&db.pool)
+        .await?
+        .rows_affected();
+    let throttles = sqlx::query("DELETE FROM throttles WHERE last_at < $1")
+        .bind(before)
+        .execute(&db.pool)
+        .await?
+        .rows_affected();
+    Ok((windows, throttles))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,21 +7,22 @@ use axum::routing::{get, post};
 use axum_extra::extract::cookie::CookieJar;
 use serde::Deserialize;
 
+use super::AccountsState;
 use super::rate_limit;
 use super::{
     CreateUserError, NewUser, Profile, Role, normalize_email, sessions, valid_email, valid_timezone,
 };
-use crate::app::AppState;
 use crate::crypto::random_token;
 use crate::db::now_ms;
 use crate::email::{self, Email};
 use crate::i18n::Tr;
 use crate::web::form::text_problem;
 use crate::web::{
-    AppError, AppResult, ClientIp, Ctx, FieldCheckedForm, FieldErrors, check_text, limits, render,
+    AppError, AppResult, ClientIp, Ctx, FieldCheckedForm, FieldErrors, Form, check_text, limits,
+    render,
 };
 
-pub fn routes() -> Router<AppState> {
+pub fn routes() -> Router<AccountsState> {
     Router::new()
         .route("/signup", get(signup_page).post(signup))
         .route("/signin", get(signin_page).post(signin))
@@ -29,6 +30,8 @@ pub fn routes() -> Router<AppState> {
         .route("/password/forgot", get(forgot_page).post(forgot))
         .route("/password/reset/{token}", get(reset_page).post(reset))
         .route("/profile", get(profile_page).post(profile))
+        .route("/admin/users", get(users_page))
+        .route("/admin/users/{id}/role", post(set_role))
 }
 
 const MIN_PASSWORD: usize = 10;
@@ -89,7 +92,7 @@ async fn signup_page(ctx: Ctx) -> AppResult<Html<String>> {
 }
 
 async fn signup(
-    State(state): State<AppState>,
+    State(state): State<AccountsState>,
     ctx: Ctx,
     jar: CookieJar,
     FieldCheckedForm(form): FieldCheckedForm<SignupForm>,
@@ -169,7 +172,7 @@ fn with_status(html: Html<String>, status: axum::http::StatusCode) -> Response {
 
 /// Rotates the session: any old session cookie is ended and a new id issued.
 async fn start_session(
-    state: &AppState,
+    state: &AccountsState,
     jar: CookieJar,
     user: &super::User,
     next: &str,
@@ -276,7 +279,7 @@ fn signin_again(ctx: Ctx, mut form: SigninForm, error: String) -> AppResult<Html
 }
 
 async fn signin(
-    State(state): State<AppState>,
+    State(state): State<AccountsState>,
     ctx: Ctx,
     jar: CookieJar,
     client: ClientIp,
@@ -323,7 +326,7 @@ async fn signin(
     }
 }
 
-async fn signout(State(state): State<AppState>, jar: CookieJar) -> AppResult<Response> {
+async fn signout(State(state): State<AccountsState>, jar: CookieJar) -> AppResult<Response> {
     let secure = state.secure_cookies();
     let name = sessions::cookie_name(secure);
     if let Some(c) = jar.get(name) {
@@ -364,7 +367,7 @@ async fn forgot_page(ctx: Ctx) -> AppResult<Html<String>> {
 }
 
 async fn forgot(
-    State(state): State<AppState>,
+    State(state): State<AccountsState>,
     ctx: Ctx,
     client: ClientIp,
     FieldCheckedForm(form): FieldCheckedForm<ForgotForm>,
@@ -477,7 +480,7 @@ async fn forgot(
 /// owner already holds one that works: strangers can neither flood their inbox nor keep
 /// them from resetting.
 async fn reset_mail_allowed(
-    state: &AppState,
+    state: &AccountsState,
     user: Option<super::User>,
 ) -> sqlx::Result<Option<super::User>> {
     let Some(user) = user else {
@@ -521,7 +524,7 @@ struct ResetPage {
 
 /// The user id of a reset token that is unused and unexpired.
 async fn reset_target(
-    state: &AppState,
+    state: &AccountsState,
     school_id: i64,
     token: &str,
 ) -> sqlx::Result<Option<(i64, i64)>> {
@@ -536,7 +539,7 @@ async fn reset_target(
 }
 
 async fn reset_page(
-    State(state): State<AppState>,
+    State(state): State<AccountsState>,
     ctx: Ctx,
     Path(token): Path<String>,
 ) -> AppResult<Response> {
@@ -561,7 +564,7 @@ async fn reset_page(
 }
 
 async fn reset(
-    State(state): State<AppState>,
+    State(state): State<AccountsState>,
     ctx: Ctx,
     jar: CookieJar,
     Path(token): Path<String>,
@@ -653,7 +656,7 @@ async fn profile_page(ctx: Ctx, Query(q): Query<SavedQuery>) -> AppResult<Html<S
 }
 
 async fn profile(
-    State(state): State<AppState>,
+    State(state): State<AccountsState>,
     ctx: Ctx,
     client: ClientIp,
     FieldCheckedForm(mut form): FieldCheckedForm<ProfileForm>,
@@ -724,7 +727,7 @@ async fn profile(
 /// Why `form.current_password` does not prove `user`, if it does not. Guesses count on
 /// the same throttles as sign-in.
 async fn current_password_problem(
-    state: &AppState,
+    state: &AccountsState,
     ctx: &Ctx,
     user: &super::User,
     client: &ClientIp,
@@ -792,4 +795,44 @@ mod tests {
         assert_eq!(super::safe_next("/%09/evil.example"), "/");
         assert_eq!(super::safe_next("/x%0d%0aSet-Cookie:%20a=b"), "/");
     }
+}
+
+// Admin → Users: everyone in the school and their roles.
+
+#[derive(askama::Template)]
+#[template(path = "accounts/users.html")]
+struct UsersPage {
+    ctx: Ctx,
+    users: Vec<super::User>,
+}
+
+async fn users_page(State(state): State<AccountsState>, ctx: Ctx) -> AppResult<Html<String>> {
+    ctx.require_admin()?;
+    let users = super::list(&state.db, ctx.school.id).await?;
+    render(&UsersPage { ctx, users })
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct RoleForm {
+    role: String,
+}
+
+async fn set_role(
+    State(state): State<AccountsState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(form): Form<RoleForm>,
+) -> AppResult<Redirect> {
+    let me = ctx.require_admin()?;
+    let role = Role::parse(&form.role)
+        .ok_or_else(|| AppError::BadRequest(ctx.t("form-invalid-choice")))?;
+    if me.id == id && role != Role::Admin {
+        // An admin cannot demote themselves and lock the school out.
+        return Err(AppError::BadRequest(ctx.t("role-self-demote")));
+    }
+    if !super::set_role(&state.db, &state.sessions, ctx.school.id, id, role).await? {
+        return Err(AppError::NotFound);
+    }
+    Ok(Redirect::to("/admin/users"))
 }

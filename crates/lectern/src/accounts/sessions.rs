@@ -128,3 +128,12 @@ pub async fn delete_all_for(db: &Db, cache: &SessionCache, user_id: i64) -> sqlx
     cache.forget_user(user_id);
     Ok(())
 }
+
+/// Deletes sessions that expired before `before` (the hourly maintenance).
+pub async fn purge_expired(db: &Db, before: i64) -> sqlx::Result<u64> {
+    let r = sqlx::query("DELETE FROM sessions WHERE expires_at < $1")
+        .bind(before)
+        .execute(&db.pool)
+        .await?;
+    Ok(r.rows_affected())
+}

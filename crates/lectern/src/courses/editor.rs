@@ -12,19 +12,19 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 
+use super::CoursesState;
 use super::LessonHost;
 use super::lessons::{self, LessonForm, Rejected};
 use super::routes::parse_id;
 use super::schedule::OffsetChoice;
 use super::{Course, CourseFields, Instructor, Lesson, LessonKind, Move};
-use crate::app::AppState;
 use crate::schools::routes::valid_http_url;
 use crate::web::{
     AppError, AppResult, Ctx, FieldCheckedForm, FieldErrors, Form, check_text, limits, render,
 };
 use crate::zoom_connection::hosts::{self, HostError};
 
-pub fn routes() -> Router<AppState> {
+pub fn routes() -> Router<CoursesState> {
     Router::new()
         .route("/teach", get(teach_home))
         .route(
@@ -60,7 +60,7 @@ pub fn routes() -> Router<AppState> {
 /// The course behind `/teach/courses/{id}` if this user may manage it: signed in (else
 /// the sign-in page), in this school (else 404), and admin or one of its instructors
 /// (else 403).
-async fn managed_course(state: &AppState, ctx: &Ctx, id: &str) -> AppResult<Course> {
+async fn managed_course(state: &CoursesState, ctx: &Ctx, id: &str) -> AppResult<Course> {
     let user = ctx.require_user()?;
     let id = parse_id(id)?;
     let course = super::by_id(&state.db, ctx.school.id, id)
@@ -85,7 +85,7 @@ struct TeachPage {
     courses: Vec<Course>,
 }
 
-async fn teach_home(State(state): State<AppState>, ctx: Ctx) -> AppResult<Html<String>> {
+async fn teach_home(State(state): State<CoursesState>, ctx: Ctx) -> AppResult<Html<String>> {
     let user = ctx.require_teacher()?;
     let courses = super::managed_by(&state.db, user).await?;
     render(&TeachPage { ctx, courses })
@@ -161,7 +161,7 @@ async fn new_course_page(ctx: Ctx) -> AppResult<Html<String>> {
 }
 
 async fn create_course(
-    State(state): State<AppState>,
+    State(state): State<CoursesState>,
     ctx: Ctx,
     FieldCheckedForm(form): FieldCheckedForm<CourseForm>,
 ) -> AppResult<Response> {
@@ -189,7 +189,7 @@ struct EditorPage {
 }
 
 impl EditorPage {
-    async fn load(state: &AppState, ctx: Ctx, course: Course) -> AppResult<EditorPage> {
+    async fn load(state: &CoursesState, ctx: Ctx, course: Course) -> AppResult<EditorPage> {
         let lessons = super::lessons(&state.db, ctx.school.id, course.id).await?;
         let instructors = super::instructors(&state.db, ctx.school.id, course.id).await?;
         Ok(EditorPage {
@@ -207,7 +207,7 @@ impl EditorPage {
 }
 
 async fn editor_page(
-    State(state): State<AppState>,
+    State(state): State<CoursesState>,
     ctx: Ctx,
     Path(id): Path<String>,
 ) -> AppResult<Html<String>> {
@@ -216,7 +216,7 @@ async fn editor_page(
 }
 
 async fn save_course(
-    State(state): State<AppState>,
+    State(state): State<CoursesState>,
     ctx: Ctx,
     Path(id): Path<String>,
     FieldCheckedForm(form): FieldCheckedForm<CourseForm>,
@@ -234,7 +234,7 @@ async fn save_course(
 }
 
 async fn publish(
-    State(state): State<AppState>,
+    State(state): State<CoursesState>,
     ctx: Ctx,
     Path(id): Path<String>,
 ) -> AppResult<Redirect> {
@@ -244,7 +244,7 @@ async fn publish(
 }
 
 async fn unpublish(
-    State(state): State<AppState>,
+    State(state): State<CoursesState>,
     ctx: Ctx,
     Path(id): Path<String>,
 ) -> AppResult<Redirect> {
@@ -262,7 +262,7 @@ struct InstructorForm {
 }
 
 async fn add_instructor(
-    State(state): State<AppState>,
+    State(state): State<CoursesState>,
     ctx: Ctx,
     Path(id): Path<String>,
     Form(form): Form<InstructorForm>,
@@ -285,7 +285,7 @@ async fn add_instructor(
 }
 
 async fn remove_instructor(
-    State(state): State<AppState>,
+    State(state): State<CoursesState>,
     ctx: Ctx,
     Path((id, user_id)): Path<(String, String)>,
 ) -> AppResult<Redirect> {
@@ -374,7 +374,7 @@ fn parse_kind(q: &KindQuery) -> AppResult<LessonKind> {
 }
 
 async fn new_lesson_page(
-    State(state): State<AppState>,
+    State(state): State<CoursesState>,
     ctx: Ctx,
     Path(id): Path<String>,
     Query(q): Query<KindQuery>,
@@ -396,7 +396,7 @@ async fn new_lesson_page(
 }
 
 async fn create_lesson(
-    State(state): State<AppState>,
+    State(state): State<CoursesState>,
     ctx: Ctx,
     Path(id): Path<String>,
     Query(q): Query<KindQuery>,
@@ -411,7 +411,9 @@ async fn create_lesson(
     };
     match (parsed, host) {
         (Ok(record), Ok(host)) => {
-            let id = super::insert_lesson(&state.db, ctx.school.id, course.id, &record).await?;
+            let id =
+                super::insert_lesson(&state.db, &*state.hooks, ctx.school.id, course.id, &record)
+                    .await?;
             super::set_lesson_host(&state.db, ctx.school.id, id, host.as_ref()).await?;
             Ok(Redirect::to(&format!("/teach/courses/{}", course.id)).into_response())
         }
@@ -422,7 +424,7 @@ async fn create_lesson(
 }
 
 async fn managed_lesson(
-    state: &AppState,
+    state: &CoursesState,
     ctx: &Ctx,
     id: &str,
     lesson_id: &str,
@@ -435,7 +437,7 @@ async fn managed_lesson(
 }
 
 async fn edit_lesson_page(
-    State(state): State<AppState>,
+    State(state): State<CoursesState>,
     ctx: Ctx,
     Path((id, lesson_id)): Path<(String, String)>,
 ) -> AppResult<Html<String>> {
@@ -451,7 +453,7 @@ async fn edit_lesson_page(
 }
 
 async fn save_lesson(
-    State(state): State<AppState>,
+    State(state): State<CoursesState>,
     ctx: Ctx,
     Path((id, lesson_id)): Path<(String, String)>,
     FieldCheckedForm(form): FieldCheckedForm<LessonForm>,
@@ -464,7 +466,15 @@ async fn save_lesson(
     };
     match (parsed, host) {
         (Ok(record), Ok(host)) => {
-            super::update_lesson(&state.db, ctx.school.id, course.id, lesson.id, &record).await?;
+            super::update_lesson(
+                &state.db,
+                &*state.hooks,
+                ctx.school.id,
+                course.id,
+                lesson.id,
+                &record,
+            )
+            .await?;
             super::set_lesson_host(&state.db, ctx.school.id, lesson.id, host.as_ref()).await?;
             Ok(Redirect::to(&format!("/teach/courses/{}", course.id)).into_response())
         }
@@ -478,7 +488,7 @@ async fn save_lesson(
 /// host who is not in the school's Zoom account is refused with a clear message. Without a
 /// connection the lesson saves hostless; the host is resolved when the session starts.
 async fn live_host(
-    state: &AppState,
+    state: &CoursesState,
     ctx: &Ctx,
     kind: LessonKind,
 ) -> Result<Option<LessonHost>, Rejected> {
@@ -488,7 +498,7 @@ async fn live_host(
     let Some(user) = ctx.user.as_ref() else {
         return Ok(None);
     };
-    match hosts::resolve(state, ctx.school.id, user.id, &user.email).await {
+    match hosts::resolve(&state.zoom, ctx.school.id, user.id, &user.email).await {
         Ok(host) => Ok(Some(LessonHost {
             user_id: user.id,
             host,
@@ -516,7 +526,7 @@ struct MoveForm {
 }
 
 async fn move_lesson(
-    State(state): State<AppState>,
+    State(state): State<CoursesState>,
     ctx: Ctx,
     Path((id, lesson_id)): Path<(String, String)>,
     Form(form): Form<MoveForm>,
@@ -535,12 +545,19 @@ async fn move_lesson(
 }
 
 async fn delete_lesson(
-    State(state): State<AppState>,
+    State(state): State<CoursesState>,
     ctx: Ctx,
     Path((id, lesson_id)): Path<(String, String)>,
 ) -> AppResult<Redirect> {
     let (course, lesson) = managed_lesson(&state, &ctx, &id, &lesson_id).await?;
-    super::delete_lesson(&state.db, ctx.school.id, course.id, lesson.id).await?;
+    super::delete_lesson(
+        &state.db,
+        &*state.hooks,
+        ctx.school.id,
+        course.id,
+        lesson.id,
+    )
+    .await?;
     Ok(Redirect::to(&format!(
         "/teach/courses/{}#lessons",
         course.id

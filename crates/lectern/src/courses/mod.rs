@@ -6,8 +6,11 @@
 //! - [`lessons`]: lesson input parsed into a [`LessonRecord`], and how lessons display.
 //! - [`schedule`]: wall time + IANA zone → UTC instant, DST gaps and folds.
 //! - [`markdown`], [`quiz`], [`progress`], [`slug`], [`seed`] (the demo course).
+//! - [`hooks`]: what a capability above (`live`) adds to lessons, enrolments and the
+//!   player, wired in `app.rs`; `courses` never names it.
 
 pub mod editor;
+pub mod hooks;
 pub mod lessons;
 pub mod markdown;
 pub mod progress;
@@ -18,11 +21,23 @@ pub mod seed;
 pub mod slug;
 
 use std::collections::HashSet;
+use std::sync::Arc;
 
 use crate::accounts::User;
 use crate::db::{Backend, Db, flag, now_ms};
 
+pub use hooks::{CourseHooks, LessonPanel, PanelView, PlayerHooks};
 pub use lessons::LessonRecord;
+
+/// What the course pages and the editor need.
+#[derive(Clone)]
+pub struct CoursesState {
+    pub db: Db,
+    /// The editor checks a live lesson's Zoom host when it is saved.
+    pub zoom: crate::zoom_connection::ZoomDeps,
+    pub hooks: Arc<dyn CourseHooks>,
+    pub player: Arc<dyn PlayerHooks>,
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LessonKind {
@@ -611,6 +626,7 @@ pub async fn lesson(
 /// Appends a lesson at the end of the course.
 pub async fn insert_lesson(
     db: &Db,
+    hooks: &dyn CourseHooks,
     school_id: i64,
     course_id: i64,
     r: &LessonRecord,
@@ -641,7 +657,7 @@ pub async fn insert_lesson(
     .fetch_one(&mut *tx)
     .await?;
     // A live lesson's reminders are scheduled with it.
-    crate::live::reminders::on_lesson_written(&mut tx, id, None).await?;
+    hooks.lesson_written(&mut tx, id, None).await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -675,6 +691,7 @@ pub async fn set_lesson_host(
 
 pub async fn update_lesson(
     db: &Db,
+    hooks: &dyn CourseHooks,
     school_id: i64,
     course_id: i64,
     id: i64,
@@ -714,7 +731,7 @@ pub async fn update_lesson(
     .execute(&mut *tx)
     .await?;
     // A changed time moves the reminders and notifies the enrolled students.
-    crate::live::reminders::on_lesson_written(&mut tx, id, previous).await?;
+    hooks.lesson_written(&mut tx, id, previous).await?;
     tx.commit().await?;
     if r.kind.is_scheduled() {
         // Open players and outlines show the new time (and a reopened session) at once.
@@ -762,10 +779,16 @@ pub async fn move_lesson(
     tx.commit().await
 }
 
-pub async fn delete_lesson(db: &Db, school_id: i64, course_id: i64, id: i64) -> sqlx::Result<()> {
+pub async fn delete_lesson(
+    db: &Db,
+    hooks: &dyn CourseHooks,
+    school_id: i64,
+    course_id: i64,
+    id: i64,
+) -> sqlx::Result<()> {
     let mut tx = db.pool.begin().await?;
     // A live lesson's Zoom meeting is deleted later by a job: deleting never fails because of Zoom.
-    crate::live::on_lesson_deleted(&mut tx, school_id, id).await?;
+    hooks.lesson_deleted(&mut tx, school_id, id).await?;
     sqlx::query("DELETE FROM lessons WHERE school_id = $1 AND course_id = $2 AND id = $3")
         .bind(school_id)
         .bind(course_id)

@@ -63,7 +63,13 @@ pub async fn enrollment(
 }
 
 /// Enrols a learner; enrolling twice changes nothing.
-pub async fn enroll(db: &Db, school_id: i64, course_id: i64, user_id: i64) -> sqlx::Result<()> {
+pub async fn enroll(
+    db: &Db,
+    hooks: &dyn super::CourseHooks,
+    school_id: i64,
+    course_id: i64,
+    user_id: i64,
+) -> sqlx::Result<()> {
     let mut tx = db.pool.begin().await?;
     let r = sqlx::query(
         "INSERT INTO enrollments (school_id, course_id, user_id, enrolled_at) VALUES ($1, $2, $3, $4)
@@ -77,7 +83,7 @@ pub async fn enroll(db: &Db, school_id: i64, course_id: i64, user_id: i64) -> sq
     .await?;
     if r.rows_affected() == 1 {
         // The reminders still ahead of the course's live sessions reach this student.
-        crate::live::reminders::on_enrolled(&mut tx, course_id).await?;
+        hooks.enrolled(&mut tx, course_id).await?;
     }
     tx.commit().await
 }

@@ -8,17 +8,17 @@ use axum::extract::{Path, Query, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 
+use super::CoursesState;
 use super::lessons::LessonView;
 use super::progress::{self, AttemptSummary, MyCourse, Progress};
 use super::quiz::Grade;
 use super::{Course, Instructor, Lesson, LessonKind, markdown};
 use crate::accounts::User;
-use crate::app::AppState;
 use crate::db::Db;
 use crate::i18n::Arg;
 use crate::web::{AppError, AppResult, Ctx, Form, render};
 
-pub fn routes() -> Router<AppState> {
+pub fn routes() -> Router<CoursesState> {
     Router::new()
         .route("/", get(catalogue))
         .route("/my/courses", get(my_courses))
@@ -101,7 +101,7 @@ struct CataloguePage {
     courses: Vec<Course>,
 }
 
-async fn catalogue(State(state): State<AppState>, ctx: Ctx) -> AppResult<Html<String>> {
+async fn catalogue(State(state): State<CoursesState>, ctx: Ctx) -> AppResult<Html<String>> {
     let courses = super::published(&state.db, ctx.school.id).await?;
     render(&CataloguePage { ctx, courses })
 }
@@ -124,7 +124,7 @@ struct CoursePage {
 }
 
 async fn course_page(
-    State(state): State<AppState>,
+    State(state): State<CoursesState>,
     ctx: Ctx,
     Path(slug): Path<String>,
 ) -> AppResult<Html<String>> {
@@ -163,7 +163,7 @@ async fn course_page(
 }
 
 async fn enroll(
-    State(state): State<AppState>,
+    State(state): State<CoursesState>,
     ctx: Ctx,
     Path(slug): Path<String>,
 ) -> AppResult<Redirect> {
@@ -172,7 +172,7 @@ async fn enroll(
         .await?
         .filter(Course::is_published)
         .ok_or(AppError::NotFound)?;
-    progress::enroll(&state.db, ctx.school.id, course.id, user.id).await?;
+    progress::enroll(&state.db, &*state.hooks, ctx.school.id, course.id, user.id).await?;
     Ok(Redirect::to(&course.url()))
 }
 
@@ -192,7 +192,7 @@ struct LessonPage {
     grade: Option<Grade>,
     grade_text: String,
     attempts_text: String,
-    live: Option<crate::live::panel::Panel>,
+    live: Option<super::LessonPanel>,
     live_outline: bool,
 }
 
@@ -204,7 +204,7 @@ enum Player {
 }
 
 async fn load_player(
-    state: &AppState,
+    state: &CoursesState,
     ctx: Ctx,
     slug: &str,
     id: &str,
@@ -241,18 +241,17 @@ async fn load_player(
     let prev = index.checked_sub(1).map(|i| url(&lessons[i]));
     let next = lessons.get(index + 1).map(url);
     let live = if lessons[index].kind.is_scheduled() {
-        Some(
-            crate::live::panel::build(
-                state,
-                &ctx,
-                &course,
-                &lessons[index],
+        state
+            .player
+            .player_panel(super::PanelView {
+                ctx: &ctx,
+                course: &course,
+                lesson: &lessons[index],
                 enrolled,
                 manager,
-                live_error,
-            )
-            .await?,
-        )
+                error: live_error,
+            })
+            .await?
     } else {
         None
     };
@@ -278,7 +277,7 @@ async fn load_player(
 }
 
 async fn lesson_page(
-    State(state): State<AppState>,
+    State(state): State<CoursesState>,
     ctx: Ctx,
     Path((slug, id)): Path<(String, String)>,
     Query(q): Query<HashMap<String, String>>,
@@ -294,7 +293,7 @@ async fn lesson_page(
 /// student's live lesson) gets the Content-Security-Policy Zoom's Meeting SDK needs.
 fn player_response(page: &LessonPage) -> AppResult<Response> {
     let mut resp = render(page)?.into_response();
-    if page.live.as_ref().is_some_and(|p| p.enrolled && !p.manager) {
+    if page.live.as_ref().is_some_and(|p| p.embeds_meeting) {
         resp.extensions_mut()
             .insert(crate::web::headers::ZoomMeeting);
     }
@@ -313,7 +312,7 @@ fn attempts_text(ctx: &Ctx, a: &AttemptSummary) -> String {
 
 /// The lesson for a learner's action (complete, quiz): they must be enrolled.
 async fn enrolled_lesson(
-    state: &AppState,
+    state: &CoursesState,
     ctx: &Ctx,
     slug: &str,
     id: &str,
@@ -332,7 +331,7 @@ async fn enrolled_lesson(
 }
 
 async fn complete(
-    State(state): State<AppState>,
+    State(state): State<CoursesState>,
     ctx: Ctx,
     Path((slug, id)): Path<(String, String)>,
 ) -> AppResult<Redirect> {
@@ -348,7 +347,7 @@ async fn complete(
 }
 
 async fn submit_quiz(
-    State(state): State<AppState>,
+    State(state): State<CoursesState>,
     ctx: Ctx,
     Path((slug, id)): Path<(String, String)>,
     Form(form): Form<HashMap<String, String>>,
@@ -409,10 +408,12 @@ struct MyCoursesPage {
     calendar_url: String,
 }
 
-async fn my_courses(State(state): State<AppState>, ctx: Ctx) -> AppResult<Html<String>> {
+async fn my_courses(State(state): State<CoursesState>, ctx: Ctx) -> AppResult<Html<String>> {
     let user = ctx.require_user()?;
     let courses = progress::my_courses(&state.db, ctx.school.id, user.id).await?;
-    let calendar_url = crate::live::feeds::url_for(&state, user.id)
+    let calendar_url = state
+        .player
+        .calendar_feed_url(user.id)
         .await?
         .unwrap_or_default();
     render(&MyCoursesPage {

@@ -97,6 +97,7 @@ fn demo_quiz() -> Quiz {
 
 pub async fn demo_course(
     db: &Db,
+    hooks: &dyn super::CourseHooks,
     school_id: i64,
     instructor: i64,
     students: &[i64],
@@ -148,11 +149,11 @@ pub async fn demo_course(
     );
     link.url = Some("https://en.wikipedia.org/wiki/Active_learning".into());
     for r in [&video, &document, &quiz, &live, &webinar, &link] {
-        super::insert_lesson(db, school_id, course.id, r).await?;
+        super::insert_lesson(db, hooks, school_id, course.id, r).await?;
     }
     super::set_published(db, school_id, course.id, true).await?;
     for s in students {
-        progress::enroll(db, school_id, course.id, *s).await?;
+        progress::enroll(db, hooks, school_id, course.id, *s).await?;
     }
     Ok(())
 }
@@ -160,7 +161,7 @@ pub async fn demo_course(
 /// Called on every demo start: a demo live session in the past moves to ten minutes from
 /// now, and a past webinar to the same time tomorrow, so the demo always has something to
 /// count down to.
-pub async fn refresh_demo_schedule(db: &Db) -> anyhow::Result<()> {
+pub async fn refresh_demo_schedule(db: &Db, hooks: &dyn super::CourseHooks) -> anyhow::Result<()> {
     let Some(school) = crate::schools::by_slug(db, "demo").await? else {
         return Ok(());
     };
@@ -190,7 +191,7 @@ pub async fn refresh_demo_schedule(db: &Db) -> anyhow::Result<()> {
             duration_min: lesson.duration_min,
         };
         set_start(&mut r, at);
-        super::update_lesson(db, school.id, course.id, lesson.id, &r).await?;
+        super::update_lesson(db, hooks, school.id, course.id, lesson.id, &r).await?;
     }
     Ok(())
 }

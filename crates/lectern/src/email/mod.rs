@@ -12,15 +12,37 @@ pub mod routes;
 use lettre::message::header::ContentType;
 use lettre::message::{Attachment, Mailbox, MultiPart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
 use sqlx::AnyConnection;
 
-use crate::app::AppState;
 use crate::config::Config;
 use crate::crypto::SecretKey;
-use crate::db::now_ms;
+use crate::db::{Db, now_ms};
 use crate::jobs::{self, NewJob};
 
-pub const SEND_EMAIL: &str = "send_email";
+/// The job that delivers one stored message.
+#[derive(Serialize, Deserialize)]
+pub struct SendEmail {
+    pub email_id: i64,
+}
+
+/// What delivery needs: the stored message, the key that opens its sealed link, SMTP.
+#[derive(Clone)]
+pub struct Delivery {
+    pub db: Db,
+    pub config: Arc<Config>,
+    pub mailer: Mailer,
+}
+
+impl jobs::Job for SendEmail {
+    const KIND: &'static str = "send_email";
+    type Deps = Delivery;
+    async fn run(self, deps: &Delivery) -> anyhow::Result<()> {
+        deliver(deps, self.email_id).await
+    }
+}
 
 /// Where a sealed link goes in a stored body; see [`queue_with_secret`].
 pub const SECRET_LINK: &str = "{{secret_link}}";
@@ -123,7 +145,7 @@ async fn insert(conn: &mut AnyConnection, school_id: i64, email: &Email) -> sqlx
 async fn enqueue_delivery(conn: &mut AnyConnection, school_id: i64, id: i64) -> sqlx::Result<()> {
     jobs::enqueue(
         conn,
-        NewJob::now(SEND_EMAIL, serde_json::json!({ "email_id": id }))
+        NewJob::of(&SendEmail { email_id: id })
             .school(school_id)
             .dedupe(format!("email:{id}")),
     )
@@ -153,13 +175,7 @@ struct Row {
     secret_user_id: Option<i64>,
 }
 
-pub(crate) async fn deliver_job(
-    state: &AppState,
-    payload: &serde_json::Value,
-) -> anyhow::Result<()> {
-    let id = payload["email_id"]
-        .as_i64()
-        .ok_or_else(|| anyhow::anyhow!("payload lacks email_id"))?;
+async fn deliver(state: &Delivery, id: i64) -> anyhow::Result<()> {
     let Some(row) = sqlx::query_as::<_, Row>(
         "SELECT to_addr, subject, body_text, body_html, status, ics, ics_method, secret_sealed, secret_user_id
          FROM emails WHERE id = $1",
@@ -239,7 +255,7 @@ pub(crate) async fn deliver_job(
 }
 
 /// Records the outcome. A mail that was sent or failed for good keeps no sealed link.
-async fn mark(state: &AppState, id: i64, status: &str, error: Option<&str>) -> anyhow::Result<()> {
+async fn mark(state: &Delivery, id: i64, status: &str, error: Option<&str>) -> anyhow::Result<()> {
     sqlx::query(
         "UPDATE emails SET status = $1, error = $2, sent_at = $3,
            secret_sealed = CASE WHEN $1 = 'outbox' THEN secret_sealed ELSE NULL END

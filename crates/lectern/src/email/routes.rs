@@ -3,10 +3,10 @@ use axum::extract::State;
 use axum::response::Html;
 use axum::routing::get;
 
-use crate::app::AppState;
+use crate::web::CoreState;
 use crate::web::{AppResult, Ctx, render};
 
-pub fn routes() -> Router<AppState> {
+pub fn routes() -> Router<CoreState> {
     Router::new().route("/admin/outbox", get(outbox))
 }
 
@@ -17,7 +17,7 @@ struct OutboxPage {
     emails: Vec<super::OutboxEntry>,
 }
 
-async fn outbox(State(state): State<AppState>, ctx: Ctx) -> AppResult<Html<String>> {
+async fn outbox(State(state): State<CoreState>, ctx: Ctx) -> AppResult<Html<String>> {
     let viewer = ctx.require_admin()?.id;
     let hidden = ctx.t("outbox-link-hidden");
     let key = &state.config.secret_key;

@@ -2,15 +2,113 @@
 //! that needs them; workers claim them with a lease (`FOR UPDATE SKIP LOCKED` on
 //! PostgreSQL; SQLite's single writer makes the same UPDATE atomic), retry failures with
 //! exponential backoff, and keep jobs that ran out of attempts as `failed` for admins.
+//!
+//! A job kind is a type implementing [`Job`] (its kind string, a serde payload and
+//! `run`), owned by its capability and registered in `app.rs`'s [`Registry`]; the worker
+//! runs what the registry knows and names no capability.
 
-pub mod maintenance;
 pub mod routes;
 pub mod worker;
 
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::Arc;
+
+use futures_util::future::BoxFuture;
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use sqlx::AnyConnection;
 
 use crate::db::{Backend, Db, now_ms};
+
+/// A kind of background job. The payload is the type itself, stored as JSON in
+/// `jobs.payload` (ids, never secrets); `KIND` is stored beside it and must never change
+/// once jobs of it may be queued (rename a field with `#[serde(alias)]`, add one with
+/// `#[serde(default)]`). `run` is idempotent: it runs at least once (see
+/// docs/ARCHITECTURE.md, "Add a job kind").
+pub trait Job: Serialize + DeserializeOwned + Send + 'static {
+    const KIND: &'static str;
+    /// What `run` needs, given to the registry once at start-up.
+    type Deps: Send + Sync + 'static;
+    fn run(self, deps: &Self::Deps) -> impl Future<Output = anyhow::Result<()>> + Send;
+}
+
+type Runner = Arc<dyn Fn(&str) -> BoxFuture<'static, anyhow::Result<()>> + Send + Sync>;
+type Periodic = Box<dyn Fn(i64) -> NewJob + Send + Sync>;
+
+const HOUR_MS: i64 = 3_600_000;
+
+/// Every job kind this process runs, and the jobs due every hour.
+#[derive(Default)]
+pub struct Registry {
+    kinds: HashMap<&'static str, Runner>,
+    hourly: Vec<Periodic>,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("the job kind {0:?} is registered twice")]
+pub struct DuplicateKind(pub &'static str);
+
+impl Registry {
+    /// Registers `J` with what its `run` needs; a kind registered twice is an error (two
+    /// capabilities would fight over one kind's rows).
+    pub fn register<J: Job>(&mut self, deps: J::Deps) -> Result<&mut Self, DuplicateKind> {
+        if self.kinds.contains_key(J::KIND) {
+            return Err(DuplicateKind(J::KIND));
+        }
+        let deps = Arc::new(deps);
+        let runner: Runner = Arc::new(move |payload: &str| {
+            let job = serde_json::from_str::<J>(payload);
+            let deps = deps.clone();
+            Box::pin(async move {
+                let job =
+                    job.map_err(|e| anyhow::anyhow!("unreadable {} payload: {e}", J::KIND))?;
+                job.run(&deps).await
+            })
+        });
+        self.kinds.insert(J::KIND, runner);
+        Ok(self)
+    }
+
+    /// A registered `J` is also due every hour: `make(hour)` (hours since the epoch) is
+    /// the hour's job, keyed `KIND:hour`, so that however many workers ask, there is one.
+    pub fn hourly<J: Job>(&mut self, make: fn(i64) -> J) -> &mut Self {
+        self.hourly.push(Box::new(move |hour| {
+            NewJob::of(&make(hour))
+                .at(hour * HOUR_MS)
+                .dedupe(format!("{}:{hour}", J::KIND))
+        }));
+        self
+    }
+
+    /// The registered kinds, sorted.
+    pub fn kinds(&self) -> Vec<&'static str> {
+        let mut k: Vec<_> = self.kinds.keys().copied().collect();
+        k.sort_unstable();
+        k
+    }
+
+    /// Enqueues the hourly jobs of the hour containing `now_ms` unless they exist (a
+    /// worker that was down catches up when it starts).
+    pub async fn schedule_hourly(&self, db: &Db, now_ms: i64) -> sqlx::Result<()> {
+        if self.hourly.is_empty() {
+            return Ok(());
+        }
+        let hour = now_ms.div_euclid(HOUR_MS);
+        let mut conn = db.pool.acquire().await?;
+        for make in &self.hourly {
+            enqueue(&mut conn, make(hour)).await?;
+        }
+        Ok(())
+    }
+
+    async fn run(&self, kind: &str, payload: &str) -> anyhow::Result<()> {
+        match self.kinds.get(kind) {
+            Some(run) => run(payload).await,
+            None => anyhow::bail!("unknown job kind {kind:?}"),
+        }
+    }
+}
 
 pub struct NewJob {
     pub kind: &'static str,
@@ -23,7 +121,16 @@ pub struct NewJob {
 }
 
 impl NewJob {
-    pub fn now(kind: &'static str, payload: serde_json::Value) -> NewJob {
+    /// `job`, due now; `.school()`, `.at()` and `.dedupe()` say more.
+    pub fn of<J: Job>(job: &J) -> NewJob {
+        // A payload type that can't become JSON is a bug caught by any test that runs it.
+        let payload = serde_json::to_value(job).expect("job payloads serialize");
+        NewJob::raw(J::KIND, payload)
+    }
+
+    /// A row of any kind and payload: for tests of the queue itself (an unknown kind, an
+    /// unreadable payload). Code enqueues typed jobs with [`NewJob::of`].
+    pub fn raw(kind: &'static str, payload: serde_json::Value) -> NewJob {
         NewJob {
             kind,
             payload,
@@ -66,8 +173,27 @@ pub async fn enqueue(conn: &mut AnyConnection, job: NewJob) -> sqlx::Result<Opti
     .await
 }
 
+/// Deletes every job of these kinds of a school, queued or finished (their payloads and
+/// keys name what "Delete all Zoom data" wipes); in the caller's transaction.
+pub async fn delete_of_school(
+    conn: &mut AnyConnection,
+    school_id: i64,
+    kinds: &[&'static str],
+) -> sqlx::Result<u64> {
+    let mut deleted = 0;
+    for kind in kinds {
+        deleted += sqlx::query("DELETE FROM jobs WHERE school_id = $1 AND kind = $2")
+            .bind(school_id)
+            .bind(*kind)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected();
+    }
+    Ok(deleted)
+}
+
 #[derive(Debug, Clone, sqlx::FromRow, Serialize, Deserialize)]
-pub struct Job {
+pub struct JobRow {
     pub id: i64,
     pub school_id: Option<i64>,
     pub kind: String,
@@ -98,7 +224,7 @@ const CLAIM_SQLITE: &str = "UPDATE jobs SET state = 'running', locked_until = $1
 
 /// Claims up to `limit` due jobs for `worker` with a lease of `lease_ms`. A job whose
 /// lease ran out (its worker died) is claimed again.
-pub async fn claim(db: &Db, worker: &str, limit: i64, lease_ms: i64) -> sqlx::Result<Vec<Job>> {
+pub async fn claim(db: &Db, worker: &str, limit: i64, lease_ms: i64) -> sqlx::Result<Vec<JobRow>> {
     let now = now_ms();
     // A job whose last allowed attempt never reported back (its worker died, or it
     // panicked) is failed for good, where admins see it, instead of running forever.
@@ -114,7 +240,7 @@ pub async fn claim(db: &Db, worker: &str, limit: i64, lease_ms: i64) -> sqlx::Re
         Backend::Postgres => CLAIM_PG,
         Backend::Sqlite => CLAIM_SQLITE,
     };
-    sqlx::query_as::<_, Job>(sql)
+    sqlx::query_as::<_, JobRow>(sql)
         .bind(now + lease_ms)
         .bind(worker)
         .bind(now)
@@ -134,7 +260,7 @@ pub async fn complete(db: &Db, id: i64, worker: &str) -> sqlx::Result<()> {
 }
 
 /// Records a failure: back to `queued` with exponential backoff, or `failed` for good.
-pub async fn fail(db: &Db, job: &Job, worker: &str, error: &str) -> sqlx::Result<()> {
+pub async fn fail(db: &Db, job: &JobRow, worker: &str, error: &str) -> sqlx::Result<()> {
     let now = now_ms();
     let exhausted = job.attempts >= job.max_attempts;
     let delay = backoff_ms(job.attempts);
@@ -192,8 +318,8 @@ pub async fn counts_by_state(db: &Db) -> sqlx::Result<Vec<(String, i64)>> {
 /// Jobs of one school in a state, newest first, for its admin page. Jobs of no school
 /// (webhook processing, maintenance) are the operator's: another school's admin must not
 /// read their errors or retry them; they show in `/metrics` and the logs.
-pub async fn list(db: &Db, school_id: i64, state: &str, limit: i64) -> sqlx::Result<Vec<Job>> {
-    sqlx::query_as::<_, Job>(sqlx::AssertSqlSafe(format!(
+pub async fn list(db: &Db, school_id: i64, state: &str, limit: i64) -> sqlx::Result<Vec<JobRow>> {
+    sqlx::query_as::<_, JobRow>(sqlx::AssertSqlSafe(format!(
         "SELECT {JOB_COLUMNS} FROM jobs WHERE school_id = $1 AND state = $2 ORDER BY updated_at DESC LIMIT $3"
     )))
     .bind(school_id)

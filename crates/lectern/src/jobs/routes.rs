@@ -3,10 +3,10 @@ use axum::extract::{Path, State};
 use axum::response::{Html, Redirect};
 use axum::routing::{get, post};
 
-use crate::app::AppState;
+use crate::web::CoreState;
 use crate::web::{AppError, AppResult, Ctx, render};
 
-pub fn routes() -> Router<AppState> {
+pub fn routes() -> Router<CoreState> {
     Router::new()
         .route("/admin/jobs", get(failed_jobs))
         .route("/admin/jobs/{id}/retry", post(retry))
@@ -16,11 +16,11 @@ pub fn routes() -> Router<AppState> {
 #[template(path = "admin/jobs.html")]
 struct JobsPage {
     ctx: Ctx,
-    failed: Vec<super::Job>,
-    queued: Vec<super::Job>,
+    failed: Vec<super::JobRow>,
+    queued: Vec<super::JobRow>,
 }
 
-async fn failed_jobs(State(state): State<AppState>, ctx: Ctx) -> AppResult<Html<String>> {
+async fn failed_jobs(State(state): State<CoreState>, ctx: Ctx) -> AppResult<Html<String>> {
     ctx.require_admin()?;
     let failed = super::list(&state.db, ctx.school.id, "failed", 100).await?;
     let queued = super::list(&state.db, ctx.school.id, "queued", 100).await?;
@@ -32,7 +32,7 @@ async fn failed_jobs(State(state): State<AppState>, ctx: Ctx) -> AppResult<Html<
 }
 
 async fn retry(
-    State(state): State<AppState>,
+    State(state): State<CoreState>,
     ctx: Ctx,
     Path(id): Path<i64>,
 ) -> AppResult<Redirect> {

@@ -2,13 +2,14 @@
 //! `lectern serve` (unless `--no-worker`) or alone as `lectern worker`.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
-use super::Job;
-use crate::app::AppState;
+use super::{JobRow, Registry};
+use crate::db::Db;
 
 const LEASE_MS: i64 = 5 * 60 * 1000;
 const BATCH: i64 = 16;
@@ -16,30 +17,35 @@ const BATCH: i64 = 16;
 /// workers may run), and most of a job's time is waiting on the database or on Zoom: run
 /// one at a time, a class's 20,000 webhook events took 40 s to process on PostgreSQL.
 pub const CONCURRENCY: usize = 4;
-/// How often a worker makes sure the current hour's maintenance job exists.
-const MAINTENANCE_CHECK: Duration = Duration::from_secs(60);
+/// How often a worker makes sure the current hour's hourly jobs exist.
+const HOURLY_CHECK: Duration = Duration::from_secs(60);
 
 /// Runs until `shutdown` flips to true; the job in hand is finished first, claimed but
 /// unstarted jobs are released.
-pub async fn run(state: AppState, mut shutdown: watch::Receiver<bool>, poll: Duration) {
+pub async fn run(
+    db: Db,
+    registry: Arc<Registry>,
+    mut shutdown: watch::Receiver<bool>,
+    poll: Duration,
+) {
     let worker_id = format!("{}-{}", std::process::id(), uuid::Uuid::new_v4().simple());
     tracing::info!(worker = %worker_id, "job worker started");
-    let mut maintenance_checked: Option<std::time::Instant> = None;
+    let mut hourly_checked: Option<std::time::Instant> = None;
     loop {
         if *shutdown.borrow() {
             break;
         }
-        if maintenance_checked.is_none_or(|t| t.elapsed() >= MAINTENANCE_CHECK) {
-            match super::maintenance::ensure_scheduled(&state.db, crate::db::now_ms()).await {
-                Ok(()) => maintenance_checked = Some(std::time::Instant::now()),
-                Err(e) => tracing::warn!(error = %e, "scheduling maintenance failed"),
+        if hourly_checked.is_none_or(|t| t.elapsed() >= HOURLY_CHECK) {
+            match registry.schedule_hourly(&db, crate::db::now_ms()).await {
+                Ok(()) => hourly_checked = Some(std::time::Instant::now()),
+                Err(e) => tracing::warn!(error = %e, "scheduling hourly jobs failed"),
             }
         }
-        let ran = run_once(&state, &worker_id, &shutdown).await;
+        let ran = run_once(&db, &registry, &worker_id, &shutdown).await;
         if ran == 0 {
             tokio::select! {
                 _ = tokio::time::sleep(poll) => {}
-                _ = state.db.jobs_due.notified() => {}
+                _ = db.jobs_due.notified() => {}
                 _ = shutdown.changed() => {}
             }
         }
@@ -51,11 +57,12 @@ pub async fn run(state: AppState, mut shutdown: watch::Receiver<bool>, poll: Dur
 /// jobs ran. Once `shutdown` flips, the jobs in hand finish and the unstarted rest of the
 /// batch is released.
 pub async fn run_once(
-    state: &AppState,
+    db: &Db,
+    registry: &Arc<Registry>,
     worker_id: &str,
     shutdown: &watch::Receiver<bool>,
 ) -> usize {
-    let jobs = match super::claim(&state.db, worker_id, BATCH, LEASE_MS).await {
+    let jobs = match super::claim(db, worker_id, BATCH, LEASE_MS).await {
         Ok(j) => j,
         Err(e) => {
             tracing::warn!(error = %e, "claiming jobs failed");
@@ -70,8 +77,14 @@ pub async fn run_once(
         while running.len() < CONCURRENCY && !*shutdown.borrow() {
             let Some(job) = pending.next() else { break };
             ran += 1;
-            let (state, worker, task_job) = (state.clone(), worker_id.to_string(), job.clone());
-            let task = running.spawn(async move { run_job(&state, &worker, task_job).await });
+            let (db, registry, worker, task_job) = (
+                db.clone(),
+                registry.clone(),
+                worker_id.to_string(),
+                job.clone(),
+            );
+            let task =
+                running.spawn(async move { run_job(&db, &registry, &worker, task_job).await });
             in_hand.insert(task.id(), job);
         }
         match running.join_next_with_id().await {
@@ -84,9 +97,7 @@ pub async fn run_once(
             Some(Err(e)) => {
                 if let Some(job) = in_hand.remove(&e.id()) {
                     tracing::error!(job = job.id, kind = %job.kind, "job panicked");
-                    if let Err(e) =
-                        super::fail(&state.db, &job, worker_id, "the job panicked").await
-                    {
+                    if let Err(e) = super::fail(db, &job, worker_id, "the job panicked").await {
                         tracing::warn!(job = job.id, error = %e, "recording job outcome failed");
                     }
                 }
@@ -94,20 +105,20 @@ pub async fn run_once(
         }
     }
     for job in pending {
-        if let Err(e) = super::release(&state.db, job.id, worker_id).await {
+        if let Err(e) = super::release(db, job.id, worker_id).await {
             tracing::warn!(job = job.id, error = %e, "releasing job failed");
         }
     }
     ran
 }
 
-async fn run_job(state: &AppState, worker_id: &str, job: Job) {
-    let outcome = dispatch(state, &job).await;
+async fn run_job(db: &Db, registry: &Registry, worker_id: &str, job: JobRow) {
+    let outcome = registry.run(&job.kind, &job.payload).await;
     let recorded = match outcome {
-        Ok(()) => super::complete(&state.db, job.id, worker_id).await,
+        Ok(()) => super::complete(db, job.id, worker_id).await,
         Err(e) => {
             tracing::warn!(job = job.id, kind = %job.kind, attempt = job.attempts, error = %format!("{e:#}"), "job failed");
-            super::fail(&state.db, &job, worker_id, &format!("{e:#}")).await
+            super::fail(db, &job, worker_id, &format!("{e:#}")).await
         }
     };
     if let Err(e) = recorded {
@@ -116,28 +127,15 @@ async fn run_job(state: &AppState, worker_id: &str, job: Job) {
 }
 
 /// Drains every due job (tests and the demo use this to run the queue deterministically).
-pub async fn drain(state: &AppState) -> usize {
+pub async fn drain(db: &Db, registry: &Arc<Registry>) -> usize {
     let (_tx, rx) = watch::channel(false);
     let id = format!("drain-{}", uuid::Uuid::new_v4().simple());
     let mut total = 0;
     loop {
-        let n = run_once(state, &id, &rx).await;
+        let n = run_once(db, registry, &id, &rx).await;
         if n == 0 {
             return total;
         }
         total += n;
-    }
-}
-
-async fn dispatch(state: &AppState, job: &Job) -> anyhow::Result<()> {
-    let payload: serde_json::Value = serde_json::from_str(&job.payload)?;
-    match job.kind.as_str() {
-        crate::email::SEND_EMAIL => crate::email::deliver_job(state, &payload).await,
-        crate::webhooks::PROCESS_ZOOM_EVENT => crate::webhooks::process_job(state, &payload).await,
-        super::maintenance::KIND => super::maintenance::job(&state.db).await,
-        kind if crate::live::jobs::is_live_job(kind) => {
-            crate::live::jobs::dispatch(state, kind, &payload).await
-        }
-        other => anyhow::bail!("unknown job kind {other:?}"),
     }
 }

@@ -9,9 +9,9 @@ use std::collections::BTreeMap;
 use zoom::api::MeetingRef;
 
 use super::Session;
-use crate::app::AppState;
 use crate::crypto::SecretKey;
 use crate::db::{Db, now_ms};
+use crate::zoom_connection::ZoomDeps;
 use crate::zoom_connection::{self, tokens};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -319,7 +319,7 @@ pub async fn assign(
 
 /// After the end: fill gaps from Zoom's participants report (paginated). The report with
 /// `customer_key` needs admin scopes; without them the past-meeting list is used.
-pub async fn reconcile_report(state: &AppState, session_id: i64) -> anyhow::Result<()> {
+pub async fn reconcile_report(state: &ZoomDeps, session_id: i64) -> anyhow::Result<()> {
     let Some(s) = super::by_id(&state.db, session_id).await? else {
         return Ok(());
     };

@@ -2,7 +2,7 @@
 //! leaves the server, so the file is streamed from Zoom through us to the (enrolled)
 //! student.
 
-use crate::app::AppState;
+use crate::zoom_connection::ZoomDeps;
 use crate::zoom_connection::{self, tokens};
 
 /// A whole file may take long to stream; this bounds one download.
@@ -29,7 +29,7 @@ pub enum DownloadError {
 
 /// Opens `file_id` of `session_id`'s recordings in Zoom with the session's connection.
 pub async fn open(
-    state: &AppState,
+    state: &ZoomDeps,
     session: &super::Session,
     file_id: &str,
     lesson_slug: &str,

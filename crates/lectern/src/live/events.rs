@@ -5,10 +5,10 @@
 use zoom::webhook::{EventKind, MeetingObject, ParticipantInfo, WebhookEvent};
 
 use super::{State, attendance};
-use crate::app::AppState;
 use crate::db::now_ms;
+use crate::zoom_connection::ZoomDeps;
 
-pub async fn handle(state: &AppState, event: &WebhookEvent) -> anyhow::Result<()> {
+pub async fn handle(state: &ZoomDeps, event: &WebhookEvent) -> anyhow::Result<()> {
     let ts = event.event_ts_ms.unwrap_or_else(now_ms);
     let account = event.account_id.as_deref().unwrap_or("");
     match &event.kind {
@@ -51,7 +51,7 @@ pub async fn handle(state: &AppState, event: &WebhookEvent) -> anyhow::Result<()
 /// are only unique within Zoom, so an event from another account than the one the
 /// session's meeting was created in (a forged or misrouted event) concerns none.
 async fn sessions_of(
-    state: &AppState,
+    state: &ZoomDeps,
     account: &str,
     m: &MeetingObject,
 ) -> anyhow::Result<Vec<super::Session>> {
@@ -75,7 +75,7 @@ async fn sessions_of(
 
 /// The host is in: the session is live (it already is once linked) and students may join.
 async fn started(
-    state: &AppState,
+    state: &ZoomDeps,
     account: &str,
     m: &MeetingObject,
     ts: i64,
@@ -98,7 +98,7 @@ async fn started(
     Ok(())
 }
 
-async fn ended(state: &AppState, account: &str, m: &MeetingObject, ts: i64) -> anyhow::Result<()> {
+async fn ended(state: &ZoomDeps, account: &str, m: &MeetingObject, ts: i64) -> anyhow::Result<()> {
     let at = m.end_time.map(|t| t.as_millisecond()).unwrap_or(ts);
     for s in sessions_of(state, account, m).await? {
         if let Some(uuid) = m.uuid.as_deref().filter(|u| !u.is_empty()) {
@@ -118,7 +118,7 @@ async fn ended(state: &AppState, account: &str, m: &MeetingObject, ts: i64) -> a
 
 /// Deleted in Zoom before the session took place: the lesson says so and Start creates a
 /// new meeting. Our own deletion after the end arrives here too and changes nothing.
-async fn deleted(state: &AppState, account: &str, m: &MeetingObject) -> anyhow::Result<()> {
+async fn deleted(state: &ZoomDeps, account: &str, m: &MeetingObject) -> anyhow::Result<()> {
     let Some(id) = m.id else { return Ok(()) };
     for s in sessions_of(state, account, m).await? {
         if s.state() == State::Live {
@@ -129,7 +129,7 @@ async fn deleted(state: &AppState, account: &str, m: &MeetingObject) -> anyhow::
 }
 
 async fn participant_event(
-    state: &AppState,
+    state: &ZoomDeps,
     account: &str,
     m: &MeetingObject,
     p: &ParticipantInfo,
@@ -163,7 +163,7 @@ async fn participant_event(
 }
 
 async fn recording(
-    state: &AppState,
+    state: &ZoomDeps,
     account: &str,
     m: &MeetingObject,
     files: &[zoom::api::RecordingFile],

@@ -10,12 +10,12 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 
 use super::ics;
-use crate::app::AppState;
 use crate::crypto::random_token;
 use crate::db::{Db, now_ms};
 use crate::web::{AppError, AppResult, Ctx};
+use crate::zoom_connection::ZoomDeps;
 
-pub fn routes() -> Router<AppState> {
+pub fn routes() -> Router<ZoomDeps> {
     Router::new()
         .route("/courses/{slug}/calendar.ics", get(course_feed))
         .route("/calendar/{file}", get(secret_feed))
@@ -41,7 +41,7 @@ const FEED_SELECT: &str = "SELECT l.id, l.title, l.starts_at, l.duration_min, l.
 /// The feed's events; links open on the school's own origin. UIDs keep the base URL's host
 /// so that a school's new domain does not duplicate every event in subscribed calendars.
 async fn events(
-    state: &AppState,
+    state: &ZoomDeps,
     school_id: i64,
     rows: Vec<FeedRow>,
 ) -> sqlx::Result<Vec<ics::Event>> {
@@ -83,7 +83,7 @@ fn ics_response(body: String) -> Response {
 
 /// The course's live lessons, for its enrolled students and those who manage it.
 async fn course_feed(
-    State(state): State<AppState>,
+    State(state): State<ZoomDeps>,
     ctx: Ctx,
     Path(slug): Path<String>,
 ) -> AppResult<Response> {
@@ -120,7 +120,7 @@ async fn course_feed(
 
 /// All live lessons of the courses a user is enrolled in or teaches, by secret URL.
 async fn secret_feed(
-    State(state): State<AppState>,
+    State(state): State<ZoomDeps>,
     ctx: Ctx,
     Path(file): Path<String>,
 ) -> AppResult<Response> {
@@ -158,7 +158,7 @@ fn aad(user_id: i64) -> String {
 }
 
 /// The user's secret feed URL, if they created one.
-pub async fn url_for(state: &AppState, user_id: i64) -> sqlx::Result<Option<String>> {
+pub async fn url_for(state: &ZoomDeps, user_id: i64) -> sqlx::Result<Option<String>> {
     let row: Option<(String, i64)> =
         sqlx::query_as("SELECT token_sealed, school_id FROM calendar_feeds WHERE user_id = $1")
             .bind(user_id)
@@ -176,7 +176,7 @@ pub async fn url_for(state: &AppState, user_id: i64) -> sqlx::Result<Option<Stri
 
 /// Creates the user's secret feed token, or replaces it (the old URL stops working).
 pub async fn reset_token(
-    state: &AppState,
+    state: &ZoomDeps,
     db: &Db,
     school_id: i64,
     user_id: i64,
@@ -198,7 +198,7 @@ pub async fn reset_token(
     Ok(token)
 }
 
-async fn reset(State(state): State<AppState>, ctx: Ctx) -> AppResult<Redirect> {
+async fn reset(State(state): State<ZoomDeps>, ctx: Ctx) -> AppResult<Redirect> {
     let user = ctx.require_user()?;
     reset_token(&state, &state.db, ctx.school.id, user.id).await?;
     Ok(Redirect::to("/my/courses#calendar-feed"))

@@ -1,63 +1,110 @@
 //! Job kinds of live sessions. Each is idempotent and keyed so that scheduling it twice
-//! creates one job.
+//! creates one job. The kind strings and payload fields are stored in queued rows: never
+//! rename them.
 
+use serde::{Deserialize, Serialize};
 use sqlx::AnyConnection;
 
 use super::{Session, State};
-use crate::app::AppState;
 use crate::db::now_ms;
-use crate::jobs::{self, NewJob};
-use crate::zoom_connection::{self, tokens};
-
-pub const RECONCILE: &str = "live_reconcile";
-pub const DELETE_MEETING: &str = "live_delete_meeting";
-pub const END_OVERDUE: &str = "live_end_overdue";
-pub const ATTENDANCE_REPORT: &str = "live_attendance_report";
-pub const REMINDER: &str = "live_reminder";
-pub const EXPIRE_UNSTARTED: &str = "live_expire_unstarted";
+use crate::jobs::{self, Job, NewJob, Registry};
+use crate::zoom_connection::{self, ZoomDeps, tokens};
 
 /// Delay between the end and the participants report (Zoom needs a moment to process).
 const REPORT_DELAY_MS: i64 = 2 * 60_000;
 /// After a recording is collected the meeting may go, once the report had its chance.
 const DELETE_AFTER_RECORDING_MS: i64 = 10 * 60_000;
 
-pub fn is_live_job(kind: &str) -> bool {
-    matches!(
-        kind,
-        RECONCILE | DELETE_MEETING | END_OVERDUE | ATTENDANCE_REPORT | REMINDER | EXPIRE_UNSTARTED
-    )
+/// Registers every job kind of this capability.
+pub fn register(registry: &mut Registry, deps: &ZoomDeps) -> Result<(), jobs::DuplicateKind> {
+    registry
+        .register::<Reconcile>(deps.clone())?
+        .register::<DeleteMeeting>(deps.clone())?
+        .register::<EndOverdue>(deps.clone())?
+        .register::<AttendanceReport>(deps.clone())?
+        .register::<super::reminders::Reminder>(deps.clone())?
+        .register::<ExpireUnstarted>(deps.clone())?;
+    Ok(())
 }
 
-pub async fn dispatch(state: &AppState, kind: &str, p: &serde_json::Value) -> anyhow::Result<()> {
-    let id = |k: &str| {
-        p[k].as_i64()
-            .ok_or_else(|| anyhow::anyhow!("payload lacks {k}"))
-    };
-    match kind {
-        RECONCILE => super::start::reconcile(state, id("session_id")?, id("attempt")?).await,
-        DELETE_MEETING => {
-            delete_meeting(
-                state,
-                p["session_id"].as_i64(),
-                id("meeting_id")?,
-                p["webinar"].as_bool().unwrap_or(false),
-                id("connection_id")?,
-            )
-            .await
-        }
-        END_OVERDUE => end_overdue(state, id("session_id")?, id("attempt")?).await,
-        ATTENDANCE_REPORT => super::attendance::reconcile_report(state, id("session_id")?).await,
-        REMINDER => super::reminders::run(state, p).await,
-        EXPIRE_UNSTARTED => {
-            expire_unstarted(
-                state,
-                id("lesson_id")?,
-                id("end")?,
-                p["after_grace"].as_bool().unwrap_or(false),
-            )
-            .await
-        }
-        other => anyhow::bail!("unknown live job {other:?}"),
+/// A `starting` session whose Start never reported back: find its meeting or start over.
+#[derive(Serialize, Deserialize)]
+pub struct Reconcile {
+    pub session_id: i64,
+    pub attempt: i64,
+}
+
+impl Job for Reconcile {
+    const KIND: &'static str = "live_reconcile";
+    type Deps = ZoomDeps;
+    async fn run(self, deps: &ZoomDeps) -> anyhow::Result<()> {
+        super::start::reconcile(deps, self.session_id, self.attempt).await
+    }
+}
+
+/// Delete a meeting (or webinar) in Zoom once it is no longer needed.
+#[derive(Serialize, Deserialize)]
+pub struct DeleteMeeting {
+    /// `None` for a meeting no session holds any more.
+    #[serde(default)]
+    pub session_id: Option<i64>,
+    pub meeting_id: i64,
+    #[serde(default)]
+    pub webinar: bool,
+    pub connection_id: i64,
+}
+
+impl Job for DeleteMeeting {
+    const KIND: &'static str = "live_delete_meeting";
+    type Deps = ZoomDeps;
+    async fn run(self, deps: &ZoomDeps) -> anyhow::Result<()> {
+        delete_meeting(deps, self).await
+    }
+}
+
+/// A live session Zoom never said was over ends at its scheduled end + grace.
+#[derive(Serialize, Deserialize)]
+pub struct EndOverdue {
+    pub session_id: i64,
+    pub attempt: i64,
+}
+
+impl Job for EndOverdue {
+    const KIND: &'static str = "live_end_overdue";
+    type Deps = ZoomDeps;
+    async fn run(self, deps: &ZoomDeps) -> anyhow::Result<()> {
+        end_overdue(deps, self.session_id, self.attempt).await
+    }
+}
+
+/// Reconcile attendance with Zoom's participants report after the end.
+#[derive(Serialize, Deserialize)]
+pub struct AttendanceReport {
+    pub session_id: i64,
+}
+
+impl Job for AttendanceReport {
+    const KIND: &'static str = "live_attendance_report";
+    type Deps = ZoomDeps;
+    async fn run(self, deps: &ZoomDeps) -> anyhow::Result<()> {
+        super::attendance::reconcile_report(deps, self.session_id).await
+    }
+}
+
+/// A session nobody started ends at its scheduled end (+ grace); see [`schedule_expiry`].
+#[derive(Serialize, Deserialize)]
+pub struct ExpireUnstarted {
+    pub lesson_id: i64,
+    pub end: i64,
+    #[serde(default)]
+    pub after_grace: bool,
+}
+
+impl Job for ExpireUnstarted {
+    const KIND: &'static str = "live_expire_unstarted";
+    type Deps = ZoomDeps;
+    async fn run(self, deps: &ZoomDeps) -> anyhow::Result<()> {
+        expire_unstarted(deps, self.lesson_id, self.end, self.after_grace).await
     }
 }
 
@@ -72,10 +119,12 @@ pub async fn enqueue_delete_meeting(
 ) -> sqlx::Result<()> {
     jobs::enqueue(
         conn,
-        NewJob::now(
-            DELETE_MEETING,
-            serde_json::json!({ "session_id": session_id, "meeting_id": meeting_id, "webinar": webinar, "connection_id": connection_id }),
-        )
+        NewJob::of(&DeleteMeeting {
+            session_id: Some(session_id),
+            meeting_id,
+            webinar,
+            connection_id,
+        })
         .school(school_id)
         .at(at)
         .dedupe(format!("live_delete:{meeting_id}:{at}")),
@@ -87,7 +136,7 @@ pub async fn enqueue_delete_meeting(
 /// After `starting → live`: the session ends at scheduled end + grace if Zoom never says so.
 pub async fn after_link(
     tx: &mut AnyConnection,
-    state: &AppState,
+    state: &ZoomDeps,
     session: &Session,
 ) -> sqlx::Result<()> {
     let row: Option<(Option<i64>, Option<i64>, i64)> = sqlx::query_as(
@@ -102,10 +151,10 @@ pub async fn after_link(
     let end = super::end_at(starts_at.unwrap_or_else(now_ms), duration);
     jobs::enqueue(
         tx,
-        NewJob::now(
-            END_OVERDUE,
-            serde_json::json!({ "session_id": session.id, "attempt": attempt }),
-        )
+        NewJob::of(&EndOverdue {
+            session_id: session.id,
+            attempt,
+        })
         .school(session.school_id)
         .at(end.max(now_ms()) + state.config.live.end_grace_ms)
         .dedupe(format!("live_end:{}:{attempt}", session.id)),
@@ -118,17 +167,16 @@ pub async fn after_link(
 /// after a delay (sooner once the recording is in).
 pub async fn after_end(
     tx: &mut AnyConnection,
-    state: &AppState,
+    state: &ZoomDeps,
     session: &Session,
 ) -> sqlx::Result<()> {
     let now = now_ms();
     if let Some(meeting_id) = session.meeting_id {
         jobs::enqueue(
             tx,
-            NewJob::now(
-                ATTENDANCE_REPORT,
-                serde_json::json!({ "session_id": session.id }),
-            )
+            NewJob::of(&AttendanceReport {
+                session_id: session.id,
+            })
             .school(session.school_id)
             .at(now + REPORT_DELAY_MS)
             .dedupe(format!("live_report:{}:{meeting_id}", session.id)),
@@ -157,10 +205,12 @@ pub async fn after_recording(tx: &mut AnyConnection, session: &Session) -> sqlx:
     {
         jobs::enqueue(
             tx,
-            NewJob::now(
-                DELETE_MEETING,
-                serde_json::json!({ "session_id": session.id, "meeting_id": meeting_id, "webinar": session.webinar(), "connection_id": conn_id }),
-            )
+            NewJob::of(&DeleteMeeting {
+                session_id: Some(session.id),
+                meeting_id,
+                webinar: session.webinar(),
+                connection_id: conn_id,
+            })
             .school(session.school_id)
             .at(now_ms() + DELETE_AFTER_RECORDING_MS)
             .dedupe(format!("live_delete:{meeting_id}:recording")),
@@ -171,7 +221,7 @@ pub async fn after_recording(tx: &mut AnyConnection, session: &Session) -> sqlx:
 }
 
 /// `live → ended` (a conditional UPDATE; the first of webhook and timer wins).
-pub async fn end_session(state: &AppState, session: &Session, at: i64) -> anyhow::Result<bool> {
+pub async fn end_session(state: &ZoomDeps, session: &Session, at: i64) -> anyhow::Result<bool> {
     let mut tx = state.db.pool.begin().await?;
     let n = sqlx::query(
         "UPDATE live_sessions SET state = 'ended', ended_at = $1, host_present = 0, updated_at = $2
@@ -211,10 +261,11 @@ pub async fn schedule_expiry(
     };
     jobs::enqueue(
         conn,
-        NewJob::now(
-            EXPIRE_UNSTARTED,
-            serde_json::json!({ "lesson_id": lesson_id, "end": end, "after_grace": at.is_some() }),
-        )
+        NewJob::of(&ExpireUnstarted {
+            lesson_id,
+            end,
+            after_grace: at.is_some(),
+        })
         .school(school_id)
         .at(at.unwrap_or(end))
         .dedupe(key),
@@ -231,7 +282,7 @@ const STILL_ENDS_AT: &str = "EXISTS (SELECT 1 FROM lessons l WHERE l.id = $2
 /// `scheduled → ended` for a session nobody started by its end + grace, so that the row,
 /// not only the page, says it is over (attendance lists everyone as absent, Start is gone).
 async fn expire_unstarted(
-    state: &AppState,
+    state: &ZoomDeps,
     lesson_id: i64,
     end: i64,
     after_grace: bool,
@@ -303,7 +354,7 @@ async fn expire_unstarted(
     }
 }
 
-async fn end_overdue(state: &AppState, session_id: i64, attempt: i64) -> anyhow::Result<()> {
+async fn end_overdue(state: &ZoomDeps, session_id: i64, attempt: i64) -> anyhow::Result<()> {
     let Some(s) = super::by_id(&state.db, session_id).await? else {
         return Ok(());
     };
@@ -315,13 +366,13 @@ async fn end_overdue(state: &AppState, session_id: i64, attempt: i64) -> anyhow:
 
 /// Deletes a Zoom meeting (or webinar); 404/3001 counts as done. A connection that is gone
 /// can't delete anything: that is logged and the job ends.
-async fn delete_meeting(
-    state: &AppState,
-    session_id: Option<i64>,
-    meeting_id: i64,
-    webinar: bool,
-    connection_id: i64,
-) -> anyhow::Result<()> {
+async fn delete_meeting(state: &ZoomDeps, job: DeleteMeeting) -> anyhow::Result<()> {
+    let DeleteMeeting {
+        session_id,
+        meeting_id,
+        webinar,
+        connection_id,
+    } = job;
     let Some(conn) = zoom_connection::by_id(&state.db, connection_id).await? else {
         return Ok(());
     };

@@ -12,7 +12,7 @@ use zoom::sdk::Role;
 
 use super::{Session, State};
 use crate::accounts::User;
-use crate::app::AppState;
+use crate::zoom_connection::ZoomDeps;
 use crate::zoom_connection::{self, tokens};
 
 /// SDK signatures live two hours (Zoom's sample; must be 30 min..48 h).
@@ -74,7 +74,7 @@ pub fn customer_key_user(key: &SecretKey, session_id: i64, customer_key: &str) -
 }
 
 /// Whether joins to this session's meeting need an OBF token.
-pub fn needs_obf(state: &AppState, s: &Session) -> bool {
+pub fn needs_obf(state: &ZoomDeps, s: &Session) -> bool {
     match (&state.config.live.app_account_id, &s.zoom_account_id) {
         (Some(app), Some(meeting)) => app != meeting,
         _ => true,
@@ -82,7 +82,7 @@ pub fn needs_obf(state: &AppState, s: &Session) -> bool {
 }
 
 /// The answer for `user`, who the caller checked is an enrolled student of the course.
-pub async fn answer(state: &AppState, s: &Session, user: &User) -> anyhow::Result<JoinAnswer> {
+pub async fn answer(state: &ZoomDeps, s: &Session, user: &User) -> anyhow::Result<JoinAnswer> {
     let Some(rt) = state.zoom.as_ref() else {
         return Ok(JoinAnswer::Unavailable);
     };

@@ -20,6 +20,7 @@ pub mod download;
 pub mod errors;
 pub mod events;
 pub mod feeds;
+pub mod hooks;
 pub mod ics;
 pub mod jobs;
 pub mod join;
@@ -435,14 +436,18 @@ pub async fn wipe_zoom_data(conn: &mut AnyConnection, school_id: i64) -> sqlx::R
     .await?;
     // Their payloads and keys name meetings, their errors may quote Zoom, and the sessions
     // they would look at have no meeting any more. Reminders and expiry stay.
-    sqlx::query("DELETE FROM jobs WHERE school_id = $1 AND kind IN ($2, $3, $4, $5)")
-        .bind(school_id)
-        .bind(jobs::RECONCILE)
-        .bind(jobs::DELETE_MEETING)
-        .bind(jobs::END_OVERDUE)
-        .bind(jobs::ATTENDANCE_REPORT)
-        .execute(&mut *conn)
-        .await?;
+    use crate::jobs::Job;
+    crate::jobs::delete_of_school(
+        conn,
+        school_id,
+        &[
+            jobs::Reconcile::KIND,
+            jobs::DeleteMeeting::KIND,
+            jobs::EndOverdue::KIND,
+            jobs::AttendanceReport::KIND,
+        ],
+    )
+    .await?;
     Ok(())
 }
 

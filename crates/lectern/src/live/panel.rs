@@ -5,12 +5,12 @@
 use super::display::Display;
 use super::errors::LiveError;
 use super::{State, attendance};
-use crate::app::AppState;
 use crate::courses::{Course, Lesson};
 use crate::db::now_ms;
 use crate::i18n::Arg;
 use crate::web::Ctx;
 use crate::zoom_connection;
+use crate::zoom_connection::ZoomDeps;
 
 pub struct RecordingLink {
     pub label: String,
@@ -78,7 +78,7 @@ impl Panel {
 }
 
 async fn zoom_usable(
-    state: &AppState,
+    state: &ZoomDeps,
     school_id: i64,
     course_id: i64,
     linked: Option<i64>,
@@ -131,7 +131,7 @@ pub fn sdk_language(lang: &str) -> &'static str {
 }
 
 pub async fn build(
-    state: &AppState,
+    state: &ZoomDeps,
     ctx: &Ctx,
     course: &Course,
     lesson: &Lesson,
@@ -281,7 +281,7 @@ struct RecordingRow {
 }
 
 async fn recordings(
-    state: &AppState,
+    state: &ZoomDeps,
     ctx: &Ctx,
     session_id: i64,
     lesson_id: i64,

@@ -9,15 +9,15 @@
 //! after a crash queues nothing twice and none is lost.
 
 use jiff::tz::TimeZone;
+use serde::{Deserialize, Serialize};
 use sqlx::AnyConnection;
 
 use super::ics;
-use super::jobs::REMINDER;
-use crate::app::AppState;
 use crate::db::{Db, now_ms};
 use crate::email::{self, Calendar, Email};
 use crate::i18n::Tr;
 use crate::jobs::{self, NewJob};
+use crate::zoom_connection::ZoomDeps;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Notice {
@@ -78,10 +78,12 @@ pub async fn schedule(
         }
         jobs::enqueue(
             conn,
-            NewJob::now(
-                REMINDER,
-                serde_json::json!({ "lesson_id": lesson_id, "starts_at": starts_at, "kind": notice.as_str() }),
-            )
+            NewJob::of(&Reminder {
+                lesson_id,
+                starts_at,
+                kind: notice.as_str().to_string(),
+                sequence: None,
+            })
             .school(school_id)
             .at(at)
             .dedupe(reminder_key(lesson_id, starts_at, notice)),
@@ -182,10 +184,12 @@ async fn enqueue_notice(
 ) -> sqlx::Result<()> {
     jobs::enqueue(
         conn,
-        NewJob::now(
-            REMINDER,
-            serde_json::json!({ "lesson_id": lesson_id, "starts_at": starts_at, "kind": notice.as_str(), "sequence": sequence }),
-        )
+        NewJob::of(&Reminder {
+            lesson_id,
+            starts_at,
+            kind: notice.as_str().to_string(),
+            sequence: Some(sequence),
+        })
         .school(school_id)
         .dedupe(format!(
             "reminder:{lesson_id}:{starts_at}:{}:{sequence}",
@@ -294,18 +298,35 @@ struct Recipient {
 }
 
 /// The job: sends one notice of one lesson to every enrolled student who hasn't had it.
-pub async fn run(state: &AppState, p: &serde_json::Value) -> anyhow::Result<()> {
-    let lesson_id = p["lesson_id"]
-        .as_i64()
-        .ok_or_else(|| anyhow::anyhow!("payload lacks lesson_id"))?;
-    let starts_at = p["starts_at"]
-        .as_i64()
-        .ok_or_else(|| anyhow::anyhow!("payload lacks starts_at"))?;
-    let notice = p["kind"]
-        .as_str()
-        .and_then(Notice::parse)
-        .ok_or_else(|| anyhow::anyhow!("payload lacks kind"))?;
-    let sequence = p["sequence"].as_i64();
+#[derive(Serialize, Deserialize)]
+pub struct Reminder {
+    pub lesson_id: i64,
+    /// The start it reminds of: a moved lesson's old reminders find it moved.
+    pub starts_at: i64,
+    /// [`Notice::as_str`].
+    pub kind: String,
+    /// The event's SEQUENCE an update or cancellation was sent for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sequence: Option<i64>,
+}
+
+impl jobs::Job for Reminder {
+    const KIND: &'static str = "live_reminder";
+    type Deps = ZoomDeps;
+    async fn run(self, deps: &ZoomDeps) -> anyhow::Result<()> {
+        let notice = Notice::parse(&self.kind)
+            .ok_or_else(|| anyhow::anyhow!("unknown reminder kind {:?}", self.kind))?;
+        run(deps, self.lesson_id, self.starts_at, notice, self.sequence).await
+    }
+}
+
+async fn run(
+    state: &ZoomDeps,
+    lesson_id: i64,
+    starts_at: i64,
+    notice: Notice,
+    sequence: Option<i64>,
+) -> anyhow::Result<()> {
     let mut conn = state.db.pool.acquire().await?;
     let Some(l) = lesson_row(&mut conn, lesson_id).await? else {
         return Ok(()); // the lesson was deleted
@@ -412,7 +433,7 @@ pub async fn run(state: &AppState, p: &serde_json::Value) -> anyhow::Result<()> 
 }
 
 /// The address invitations come from (the configured sender).
-fn organizer(state: &AppState) -> Option<String> {
+fn organizer(state: &ZoomDeps) -> Option<String> {
     state
         .config
         .mail_from

@@ -10,11 +10,11 @@ use serde::Deserialize;
 
 use super::attendance;
 use super::start::{self, Outcome};
-use crate::app::AppState;
 use crate::courses::{Course, Lesson};
 use crate::web::{AppError, AppResult, Ctx, Form, render};
+use crate::zoom_connection::ZoomDeps;
 
-pub fn routes() -> Router<AppState> {
+pub fn routes() -> Router<ZoomDeps> {
     Router::new()
         .route("/live/{lesson}/start", post(start_meeting))
         .route("/live/{lesson}/cancel", post(cancel_session))
@@ -32,7 +32,7 @@ fn parse_id(s: &str) -> AppResult<i64> {
 }
 
 /// A live lesson of this school (any other id, or another school's, is 404).
-async fn live_lesson(state: &AppState, ctx: &Ctx, id: &str) -> AppResult<(Course, Lesson)> {
+async fn live_lesson(state: &ZoomDeps, ctx: &Ctx, id: &str) -> AppResult<(Course, Lesson)> {
     let id = parse_id(id)?;
     let (course, lesson) = super::lesson_in_school(&state.db, ctx.school.id, id)
         .await?
@@ -44,7 +44,7 @@ async fn live_lesson(state: &AppState, ctx: &Ctx, id: &str) -> AppResult<(Course
 }
 
 /// The lesson for someone who manages its course (host instructor or admin).
-async fn managed(state: &AppState, ctx: &Ctx, id: &str) -> AppResult<(Course, Lesson)> {
+async fn managed(state: &ZoomDeps, ctx: &Ctx, id: &str) -> AppResult<(Course, Lesson)> {
     let user = ctx.require_user()?;
     let (course, lesson) = live_lesson(state, ctx, id).await?;
     if !crate::courses::can_manage(&state.db, user, &course).await? {
@@ -60,7 +60,7 @@ fn lesson_url(course: &Course, lesson: &Lesson) -> String {
 /// "Cancel session" (host instructor or admin): the session moves to `cancelled`, the
 /// students are notified; a session that already started can't be cancelled (409).
 async fn cancel_session(
-    State(state): State<AppState>,
+    State(state): State<ZoomDeps>,
     ctx: Ctx,
     Path(id): Path<String>,
 ) -> AppResult<Response> {
@@ -76,7 +76,7 @@ async fn cancel_session(
 }
 
 async fn start_meeting(
-    State(state): State<AppState>,
+    State(state): State<ZoomDeps>,
     ctx: Ctx,
     Path(id): Path<String>,
 ) -> AppResult<Response> {
@@ -104,7 +104,7 @@ async fn start_meeting(
 
 /// A recording file, streamed from Zoom to an enrolled student or a manager of the course.
 async fn download_recording(
-    State(state): State<AppState>,
+    State(state): State<ZoomDeps>,
     ctx: Ctx,
     Path((id, file)): Path<(String, String)>,
 ) -> AppResult<Response> {
@@ -167,7 +167,7 @@ async fn download_recording(
 }
 
 async fn join_signature(
-    State(state): State<AppState>,
+    State(state): State<ZoomDeps>,
     ctx: Ctx,
     Path(id): Path<String>,
 ) -> AppResult<Response> {
@@ -230,7 +230,7 @@ impl AttendancePage {
 }
 
 async fn rows(
-    state: &AppState,
+    state: &ZoomDeps,
     ctx: &Ctx,
     course: &Course,
     lesson: &Lesson,
@@ -284,7 +284,7 @@ async fn rows(
 }
 
 async fn attendance_page(
-    State(state): State<AppState>,
+    State(state): State<ZoomDeps>,
     ctx: Ctx,
     Path(id): Path<String>,
 ) -> AppResult<Html<String>> {
@@ -306,7 +306,7 @@ async fn attendance_page(
 }
 
 async fn attendance_csv(
-    State(state): State<AppState>,
+    State(state): State<ZoomDeps>,
     ctx: Ctx,
     Path(id): Path<String>,
 ) -> AppResult<Response> {
@@ -357,7 +357,7 @@ struct AssignForm {
 }
 
 async fn assign(
-    State(state): State<AppState>,
+    State(state): State<ZoomDeps>,
     ctx: Ctx,
     Path(id): Path<String>,
     Form(form): Form<AssignForm>,

@@ -15,10 +15,10 @@ use zoom::ratelimit::{BudgetError, Category, PlanTier, RateBudget};
 use super::errors::LiveError;
 use super::{Session, State, aad, marker, marker_attempt};
 use crate::accounts::User;
-use crate::app::AppState;
 use crate::courses::Lesson;
 use crate::db::now_ms;
 use crate::jobs::{self, NewJob};
+use crate::zoom_connection::ZoomDeps;
 use crate::zoom_connection::{self, Connection, hosts, tokens, usage::DbCounters};
 
 /// How long a losing click waits for the winner.
@@ -31,13 +31,13 @@ pub enum Outcome {
     Failed(LiveError),
 }
 
-fn budget(state: &AppState) -> RateBudget {
+fn budget(state: &ZoomDeps) -> RateBudget {
     RateBudget::new(Arc::new(DbCounters::new(state.db.clone())))
 }
 
 /// Waits for a slot of the account's per-second budget (queue, don't fail). Store errors
 /// let the call through: Zoom's own 429 is the backstop.
-pub async fn pace(state: &AppState, account_id: &str, category: Category) {
+pub async fn pace(state: &ZoomDeps, account_id: &str, category: Category) {
     let b = budget(state);
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
     loop {
@@ -59,7 +59,7 @@ pub async fn pace(state: &AppState, account_id: &str, category: Category) {
 /// A read call within the account's per-second budget; a per-second 429 (our budget and
 /// Zoom's window never align exactly) waits and tries again instead of failing.
 pub async fn paced_call<T, F, Fut>(
-    state: &AppState,
+    state: &ZoomDeps,
     conn: &Connection,
     category: Category,
     call: F,
@@ -96,7 +96,7 @@ where
 }
 
 /// The whole Start click of `user` (who manages the course) on `lesson`.
-pub async fn start(state: &AppState, lesson: &Lesson, user: &User) -> anyhow::Result<Outcome> {
+pub async fn start(state: &ZoomDeps, lesson: &Lesson, user: &User) -> anyhow::Result<Outcome> {
     let session = super::ensure(&state.db, user.school_id, lesson).await?;
     let now = now_ms();
     let (Some(starts_at), Some(end)) = (lesson.starts_at, super::scheduled_end(lesson)) else {
@@ -121,7 +121,7 @@ pub async fn start(state: &AppState, lesson: &Lesson, user: &User) -> anyhow::Re
 
 /// `scheduled → starting`; the reconciliation job is enqueued in the same transaction, so
 /// a crash anywhere after this point is repaired.
-async fn claim(state: &AppState, session: &Session) -> anyhow::Result<Option<i64>> {
+async fn claim(state: &ZoomDeps, session: &Session) -> anyhow::Result<Option<i64>> {
     let now = now_ms();
     let mut tx = state.db.pool.begin().await?;
     let attempt: Option<i64> = sqlx::query_scalar(
@@ -136,10 +136,10 @@ async fn claim(state: &AppState, session: &Session) -> anyhow::Result<Option<i64
     if let Some(a) = attempt {
         jobs::enqueue(
             &mut tx,
-            NewJob::now(
-                super::jobs::RECONCILE,
-                serde_json::json!({ "session_id": session.id, "attempt": a }),
-            )
+            NewJob::of(&super::jobs::Reconcile {
+                session_id: session.id,
+                attempt: a,
+            })
             .school(session.school_id)
             .at(now + state.config.live.reconcile_after_ms)
             .dedupe(format!("live_reconcile:{}:{a}", session.id)),
@@ -150,7 +150,7 @@ async fn claim(state: &AppState, session: &Session) -> anyhow::Result<Option<i64
     Ok(attempt)
 }
 
-async fn wait_for_live(state: &AppState, id: i64, clicked_at: i64) -> anyhow::Result<Outcome> {
+async fn wait_for_live(state: &ZoomDeps, id: i64, clicked_at: i64) -> anyhow::Result<Outcome> {
     let deadline = tokio::time::Instant::now() + WAIT_FOR_LIVE;
     loop {
         let s = super::by_id(&state.db, id)
@@ -179,7 +179,7 @@ async fn wait_for_live(state: &AppState, id: i64, clicked_at: i64) -> anyhow::Re
 }
 
 fn create_request(
-    state: &AppState,
+    state: &ZoomDeps,
     lesson: &Lesson,
     school_id: i64,
     attempt: i64,
@@ -214,7 +214,7 @@ fn create_request(
 /// The host recorded on the lesson when it was saved (Z9), while its connection is still
 /// connected; otherwise the host is resolved for whoever pressed Start.
 async fn recorded_host(
-    state: &AppState,
+    state: &ZoomDeps,
     school_id: i64,
     lesson_id: i64,
 ) -> anyhow::Result<Option<(hosts::Host, i64)>> {
@@ -246,7 +246,7 @@ async fn recorded_host(
 }
 
 async fn create_as_winner(
-    state: &AppState,
+    state: &ZoomDeps,
     lesson: &Lesson,
     user: &User,
     session: &Session,
@@ -351,7 +351,7 @@ async fn create_as_winner(
 /// The create's answer was lost: link what Zoom made for this attempt, if anything, or say
 /// what Zoom did (5xx, time-out, no connection) when it made nothing.
 async fn after_lost_answer(
-    state: &AppState,
+    state: &ZoomDeps,
     conn: &Connection,
     session: &Session,
     zoom_host: &str,
@@ -383,7 +383,7 @@ async fn after_lost_answer(
 }
 
 /// `starting → scheduled` with the reason, for this attempt only.
-async fn fail(state: &AppState, id: i64, attempt: i64, err: LiveError) -> anyhow::Result<Outcome> {
+async fn fail(state: &ZoomDeps, id: i64, attempt: i64, err: LiveError) -> anyhow::Result<Outcome> {
     let now = now_ms();
     sqlx::query(
         "UPDATE live_sessions SET state = 'scheduled', starting_since = NULL, last_error = $1, last_error_args = $2,
@@ -410,7 +410,7 @@ async fn fail(state: &AppState, id: i64, attempt: i64, err: LiveError) -> anyhow
 /// `starting → live` with the meeting, for this attempt only. Join URL and passcode are
 /// sealed, bound to the row.
 pub async fn link(
-    state: &AppState,
+    state: &ZoomDeps,
     session: &Session,
     attempt: i64,
     m: &Meeting,
@@ -460,12 +460,12 @@ pub async fn link(
 }
 
 /// Launch the host into a linked session: fetch a fresh start URL now.
-pub async fn launch(state: &AppState, session: &Session) -> anyhow::Result<Outcome> {
+pub async fn launch(state: &ZoomDeps, session: &Session) -> anyhow::Result<Outcome> {
     launch_with_start_url(state, session, None).await
 }
 
 async fn launch_with_start_url(
-    state: &AppState,
+    state: &ZoomDeps,
     session: &Session,
     just_created: Option<&zoom::Secret>,
 ) -> anyhow::Result<Outcome> {
@@ -495,7 +495,7 @@ async fn launch_with_start_url(
 /// The meeting was deleted in Zoom before the session took place: forget it, so the next
 /// Start creates a new one. Only for sessions that have not started (a 5xx never gets here).
 pub async fn mark_deleted_in_zoom(
-    state: &AppState,
+    state: &ZoomDeps,
     session_id: i64,
     meeting_id: i64,
 ) -> sqlx::Result<bool> {
@@ -523,7 +523,7 @@ pub async fn mark_deleted_in_zoom(
 
 /// `GET /meetings/{id}` or `/webinars/{id}`: the whole meeting, with a start URL made now.
 async fn fetch(
-    state: &AppState,
+    state: &ZoomDeps,
     conn: &Connection,
     webinar: bool,
     id: i64,
@@ -541,7 +541,7 @@ async fn fetch(
 /// The meetings (or, for a webinar lesson, the webinars) of `zoom_host` carrying this
 /// lesson's marker, with their attempt. These are list items: no passcode, agenda cut.
 async fn find_marked(
-    state: &AppState,
+    state: &ZoomDeps,
     conn: &Connection,
     session: &Session,
     zoom_host: &str,
@@ -578,7 +578,7 @@ async fn find_marked(
 /// What Zoom made for `attempt` among `found`, in full: a list item lacks the passcode that
 /// students need to join. `None` when there is none (or it was deleted meanwhile).
 async fn made_for(
-    state: &AppState,
+    state: &ZoomDeps,
     conn: &Connection,
     session: &Session,
     found: &[(i64, Meeting)],
@@ -595,7 +595,7 @@ async fn made_for(
 }
 
 async fn delete_orphan(
-    state: &AppState,
+    state: &ZoomDeps,
     session: &Session,
     conn: &Connection,
     meeting_id: i64,
@@ -624,7 +624,7 @@ async fn delete_orphan(
 /// The reconciliation job for `(session, attempt)`: link the marked meeting of a stuck
 /// attempt or return the row to `scheduled`; delete every other marked meeting that no
 /// attempt in flight can still claim.
-pub async fn reconcile(state: &AppState, session_id: i64, attempt: i64) -> anyhow::Result<()> {
+pub async fn reconcile(state: &ZoomDeps, session_id: i64, attempt: i64) -> anyhow::Result<()> {
     let Some(session) = super::by_id(&state.db, session_id).await? else {
         return Ok(());
     };

@@ -26,13 +26,13 @@ use serde::Serialize;
 use tokio::sync::broadcast::error::RecvError;
 
 use super::display::{self, Display};
-use crate::app::AppState;
 use crate::courses::{Course, ViewerExtras};
 use crate::db::now_ms;
 use crate::push::StreamGuard;
 use crate::web::{AppError, AppResult, Ctx, render};
+use crate::zoom_connection::ZoomDeps;
 
-pub fn routes() -> Router<AppState> {
+pub fn routes() -> Router<ZoomDeps> {
     Router::new()
         .route("/courses/{slug}/live/events", get(events))
         .route("/courses/{slug}/live/states", get(states))
@@ -45,7 +45,7 @@ const RECONNECT: Duration = Duration::from_secs(2);
 const KEEP_ALIVE: Duration = Duration::from_secs(15);
 
 /// The course as its public page would show it to this viewer (published, or managed).
-async fn visible(state: &AppState, ctx: &Ctx, slug: &str) -> AppResult<Course> {
+async fn visible(state: &ZoomDeps, ctx: &Ctx, slug: &str) -> AppResult<Course> {
     let view = crate::courses::for_viewer(
         &state.db,
         ctx.school.id,
@@ -62,7 +62,7 @@ async fn visible(state: &AppState, ctx: &Ctx, slug: &str) -> AppResult<Course> {
 }
 
 async fn events(
-    State(state): State<AppState>,
+    State(state): State<ZoomDeps>,
     ctx: Ctx,
     Path(slug): Path<String>,
 ) -> AppResult<Response> {
@@ -145,7 +145,7 @@ struct States {
 }
 
 async fn states(
-    State(state): State<AppState>,
+    State(state): State<ZoomDeps>,
     ctx: Ctx,
     Path(slug): Path<String>,
 ) -> AppResult<Response> {
@@ -177,13 +177,13 @@ async fn states(
 
 #[derive(askama::Template)]
 #[template(path = "live/panel_fragment.html")]
-struct PanelFragment {
-    ctx: Ctx,
-    live: Option<super::panel::Panel>,
+pub(super) struct PanelFragment {
+    pub(super) ctx: Ctx,
+    pub(super) live: Option<super::panel::Panel>,
 }
 
 async fn panel(
-    State(state): State<AppState>,
+    State(state): State<ZoomDeps>,
     ctx: Ctx,
     Path(id): Path<String>,
 ) -> AppResult<Response> {

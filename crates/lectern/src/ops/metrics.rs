@@ -1,8 +1,11 @@
 //! Prometheus metrics: request counts and latencies by route, job counts by state, and
 //! the session cache's lookups. Not public: a bearer token (`LECTERN_METRICS_TOKEN`) or,
-//! without one, only requests from this machine that came through no proxy.
+//! without one, only requests from this machine that came through no proxy. A leaf: the
+//! capabilities count into it, and `ops::metrics_page` fills in what it reads from them.
 
 use std::time::Instant;
+
+use std::sync::Arc;
 
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::{StatusCode, header};
@@ -13,8 +16,7 @@ use prometheus::{
     TextEncoder,
 };
 
-use crate::accounts::session_cache::SessionCache;
-use crate::app::AppState;
+use crate::config::Config;
 
 pub struct Metrics {
     registry: Registry,
@@ -94,16 +96,40 @@ impl Metrics {
         self.csp_violations.with_label_values(&[directive]).inc();
     }
 
-    /// A session cache whose lookups and state are reported here.
-    pub fn session_cache(&self) -> SessionCache {
-        SessionCache::new(
+    /// The session cache's lookups by result and whether it is live.
+    pub fn session_cache_counters(&self) -> (IntCounterVec, IntGauge) {
+        (
             self.session_lookups.clone(),
             self.session_cache_live.clone(),
         )
     }
+
+    /// The text exposition of every metric, with the gauges read at scrape time.
+    pub fn encode(
+        &self,
+        jobs_by_state: Option<&[(String, i64)]>,
+        push_streams: i64,
+    ) -> Option<Vec<u8>> {
+        if let Some(counts) = jobs_by_state {
+            for state_name in ["queued", "running", "done", "failed"] {
+                let n = counts
+                    .iter()
+                    .find(|(s, _)| s == state_name)
+                    .map(|(_, n)| *n)
+                    .unwrap_or(0);
+                self.jobs.with_label_values(&[state_name]).set(n);
+            }
+        }
+        self.push_streams.set(push_streams);
+        let mut buf = Vec::new();
+        TextEncoder::new()
+            .encode(&self.registry.gather(), &mut buf)
+            .ok()?;
+        Some(buf)
+    }
 }
 
-pub async fn track(State(state): State<AppState>, req: Request, next: Next) -> Response {
+pub async fn track(State(metrics): State<Arc<Metrics>>, req: Request, next: Next) -> Response {
     let start = Instant::now();
     let method = req.method().to_string();
     // The route template, never the concrete path (bounded label set, no tokens).
@@ -113,7 +139,7 @@ pub async fn track(State(state): State<AppState>, req: Request, next: Next) -> R
         .map(|p| p.as_str().to_string())
         .unwrap_or_else(|| "unmatched".into());
     let resp = next.run(req).await;
-    let m = &state.metrics;
+    let m = &metrics;
     m.requests
         .with_label_values(&[method.as_str(), route.as_str(), resp.status().as_str()])
         .inc();
@@ -124,8 +150,8 @@ pub async fn track(State(state): State<AppState>, req: Request, next: Next) -> R
 }
 
 /// Why `req` may not read the metrics, as the answer to give it; `None` when it may.
-fn refusal(state: &AppState, req: &Request) -> Option<Response> {
-    match &state.config.metrics_token {
+pub fn refusal(config: &Config, req: &Request) -> Option<Response> {
+    match &config.metrics_token {
         Some(token) => {
             let given = req
                 .headers()
@@ -152,38 +178,8 @@ fn refusal(state: &AppState, req: &Request) -> Option<Response> {
             let peer = crate::web::client_ip::peer(req.extensions());
             let local = peer.is_loopback()
                 && !crate::web::client_ip::is_forwarded(req.headers())
-                && !state
-                    .config
-                    .trusted_proxies
-                    .iter()
-                    .any(|n| n.contains(&peer));
+                && !config.trusted_proxies.iter().any(|n| n.contains(&peer));
             (!local).then(|| StatusCode::NOT_FOUND.into_response())
         }
     }
-}
-
-pub async fn render(State(state): State<AppState>, req: Request) -> Response {
-    if let Some(refused) = refusal(&state, &req) {
-        return refused;
-    }
-    if let Ok(counts) = crate::jobs::counts_by_state(&state.db).await {
-        for state_name in ["queued", "running", "done", "failed"] {
-            let n = counts
-                .iter()
-                .find(|(s, _)| s == state_name)
-                .map(|(_, n)| *n)
-                .unwrap_or(0);
-            state.metrics.jobs.with_label_values(&[state_name]).set(n);
-        }
-    }
-    state
-        .metrics
-        .push_streams
-        .set(state.db.changes.open_streams());
-    let mut buf = Vec::new();
-    let families = state.metrics.registry.gather();
-    if TextEncoder::new().encode(&families, &mut buf).is_err() {
-        return axum::http::StatusCode::INTERNAL_SERVER_ERROR.into_response();
-    }
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], buf).into_response()
 }

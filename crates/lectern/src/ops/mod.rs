@@ -1,11 +1,25 @@
 //! Operations endpoints: liveness, readiness and Prometheus metrics.
 
+pub mod maintenance;
 pub mod metrics;
 
-use axum::extract::State;
-use axum::http::StatusCode;
+use std::sync::Arc;
 
-use crate::app::AppState;
+use axum::extract::{Request, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+use crate::config::Config;
+use crate::db::Db;
+use metrics::Metrics;
+
+/// What the operations endpoints read.
+#[derive(Clone)]
+pub struct OpsState {
+    pub db: Db,
+    pub config: Arc<Config>,
+    pub metrics: Arc<Metrics>,
+}
 
 /// Process alive; touches nothing else.
 pub async fn healthz() -> &'static str {
@@ -13,10 +27,26 @@ pub async fn healthz() -> &'static str {
 }
 
 /// Database reachable.
-pub async fn readyz(State(state): State<AppState>) -> (StatusCode, &'static str) {
+pub async fn readyz(State(state): State<OpsState>) -> (StatusCode, &'static str) {
     if state.db.ping().await {
         (StatusCode::OK, "ready")
     } else {
         (StatusCode::SERVICE_UNAVAILABLE, "database unreachable")
+    }
+}
+
+/// `GET /metrics`: the job counts and open push streams read now, with every counter.
+pub async fn metrics_page(State(state): State<OpsState>, req: Request) -> Response {
+    if let Some(refused) = metrics::refusal(&state.config, &req) {
+        return refused;
+    }
+    // Unreadable counts keep the last ones (the page still answers).
+    let jobs = crate::jobs::counts_by_state(&state.db).await.ok();
+    match state
+        .metrics
+        .encode(jobs.as_deref(), state.db.changes.open_streams())
+    {
+        Some(body) => ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response(),
+        None => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
     }
 }

@@ -256,6 +256,12 @@ pub async fn secure_reserved_hosts(db: &Db, base: &Url) -> sqlx::Result<()> {
     Ok(())
 }
 
+/// An absolute URL on the school's own origin: a link mailed to a student of a school with
+/// its own domain must open that school.
+pub async fn school_url(db: &Db, base: &Url, school_id: i64, path: &str) -> sqlx::Result<String> {
+    Ok(format!("{}{path}", origin(db, base, school_id).await?))
+}
+
 /// The origin a school's links are built on (no trailing slash).
 pub async fn origin(db: &Db, base: &Url, school_id: i64) -> sqlx::Result<String> {
     let host: Option<String> = sqlx::query_scalar(

@@ -5,10 +5,20 @@ pub mod domains;
 pub mod routes;
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use crate::config::Config;
 use crate::db::{Db, flag, now_ms};
+
+/// What the school settings pages need.
+#[derive(Clone)]
+pub struct SchoolsState {
+    pub db: Db,
+    pub config: Arc<Config>,
+    /// This instance's `Host` → school cache, cleared when a domain or branding changes.
+    pub schools: Arc<HostCache>,
+}
 
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct School {

@@ -1,26 +1,20 @@
-//! School settings (admins): branding, sign-up policy, custom domains, users and roles,
-//! and Settings → Integrations.
+//! School settings (admins): branding, sign-up policy and custom domains.
 
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 
+use super::SchoolsState;
 use super::{Branding, valid_color};
-use crate::accounts::{self, Role};
-use crate::app::AppState;
-use crate::web::{
-    AppError, AppResult, Ctx, FieldCheckedForm, FieldErrors, Form, check_text, limits, render,
-};
+use crate::web::{AppResult, Ctx, FieldCheckedForm, FieldErrors, Form, check_text, limits, render};
 
-pub fn routes() -> Router<AppState> {
+pub fn routes() -> Router<SchoolsState> {
     Router::new()
         .route("/admin/school", get(settings_page).post(save_settings))
         .route("/admin/school/domains", post(add_domain))
         .route("/admin/school/domains/remove", post(remove_domain))
-        .route("/admin/users", get(users_page))
-        .route("/admin/users/{id}/role", post(set_role))
 }
 
 #[derive(Deserialize, Default, Clone)]
@@ -62,7 +56,7 @@ struct SettingsPage {
     domain_input: String,
 }
 
-async fn settings_page(State(state): State<AppState>, ctx: Ctx) -> AppResult<Html<String>> {
+async fn settings_page(State(state): State<SchoolsState>, ctx: Ctx) -> AppResult<Html<String>> {
     ctx.require_admin()?;
     let form = SettingsForm::of(&ctx.school);
     let domains = super::domains::list(&state.db, ctx.school.id).await?;
@@ -81,7 +75,7 @@ pub fn valid_http_url(u: &str) -> bool {
 }
 
 async fn save_settings(
-    State(state): State<AppState>,
+    State(state): State<SchoolsState>,
     ctx: Ctx,
     FieldCheckedForm(form): FieldCheckedForm<SettingsForm>,
 ) -> AppResult<Response> {
@@ -113,7 +107,7 @@ async fn save_settings(
     if !valid_color(form.primary_color.trim()) {
         errors.add("primary_color", ctx.t("form-color-invalid"));
     }
-    if !accounts::valid_timezone(form.default_timezone.trim()) {
+    if !crate::web::time::valid_timezone(form.default_timezone.trim()) {
         errors.add("default_timezone", ctx.t("form-timezone-invalid"));
     }
     if !errors.is_empty() {
@@ -151,7 +145,7 @@ struct DomainForm {
 }
 
 async fn add_domain(
-    State(state): State<AppState>,
+    State(state): State<SchoolsState>,
     ctx: Ctx,
     Form(form): Form<DomainForm>,
 ) -> AppResult<Response> {
@@ -169,7 +163,12 @@ async fn add_domain(
 }
 
 /// The settings page again with the domain section's message and what was typed.
-async fn refused(state: &AppState, ctx: Ctx, host: String, error: String) -> AppResult<Response> {
+async fn refused(
+    state: &SchoolsState,
+    ctx: Ctx,
+    host: String,
+    error: String,
+) -> AppResult<Response> {
     let form = SettingsForm::of(&ctx.school);
     let domains = super::domains::list(&state.db, ctx.school.id).await?;
     let page = render(&SettingsPage {
@@ -184,7 +183,7 @@ async fn refused(state: &AppState, ctx: Ctx, host: String, error: String) -> App
 }
 
 async fn remove_domain(
-    State(state): State<AppState>,
+    State(state): State<SchoolsState>,
     ctx: Ctx,
     Form(form): Form<DomainForm>,
 ) -> AppResult<Response> {
@@ -202,42 +201,4 @@ async fn remove_domain(
             Err(RemoveError::Db(e)) => return Err(e.into()),
         };
     refused(&state, ctx, String::new(), error).await
-}
-
-#[derive(askama::Template)]
-#[template(path = "schools/users.html")]
-struct UsersPage {
-    ctx: Ctx,
-    users: Vec<accounts::User>,
-}
-
-async fn users_page(State(state): State<AppState>, ctx: Ctx) -> AppResult<Html<String>> {
-    ctx.require_admin()?;
-    let users = accounts::list(&state.db, ctx.school.id).await?;
-    render(&UsersPage { ctx, users })
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct RoleForm {
-    role: String,
-}
-
-async fn set_role(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<i64>,
-    Form(form): Form<RoleForm>,
-) -> AppResult<Redirect> {
-    let me = ctx.require_admin()?;
-    let role = Role::parse(&form.role)
-        .ok_or_else(|| AppError::BadRequest(ctx.t("form-invalid-choice")))?;
-    if me.id == id && role != Role::Admin {
-        // An admin cannot demote themselves and lock the school out.
-        return Err(AppError::BadRequest(ctx.t("role-self-demote")));
-    }
-    if !accounts::set_role(&state.db, &state.sessions, ctx.school.id, id, role).await? {
-        return Err(AppError::NotFound);
-    }
-    Ok(Redirect::to("/admin/users"))
 }

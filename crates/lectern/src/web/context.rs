@@ -12,11 +12,28 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::CookieJar;
 
 use super::error::{AppError, ErrorPage};
+use crate::accounts::session_cache::SessionCache;
 use crate::accounts::{User, sessions};
-use crate::app::AppState;
+use crate::config::Config;
 use crate::crypto::{ct_eq, random_token};
+use crate::db::Db;
 use crate::i18n::Tr;
-use crate::schools::School;
+use crate::schools::{HostCache, School};
+
+/// What the context layer reads: schools by host, users by session.
+#[derive(Clone)]
+pub struct ContextState {
+    pub db: Db,
+    pub config: std::sync::Arc<Config>,
+    pub schools: std::sync::Arc<HostCache>,
+    pub sessions: std::sync::Arc<SessionCache>,
+}
+
+impl ContextState {
+    fn secure_cookies(&self) -> bool {
+        self.config.secure_cookies()
+    }
+}
 
 /// Largest request body we read (forms, JSON). Bigger bodies get 413.
 pub const MAX_BODY: usize = 1024 * 1024;
@@ -101,7 +118,7 @@ fn csrf_exempt(path: &str) -> bool {
     path.starts_with("/webhooks/") || path.starts_with("/zoom/")
 }
 
-pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> Response {
+pub async fn layer(State(state): State<ContextState>, req: Request, next: Next) -> Response {
     match build(&state, req).await {
         Ok((ctx, req, new_csrf)) => {
             let mut resp = next.run(req).await;
@@ -145,7 +162,7 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
 
 type BuildError = (Option<Ctx>, AppError);
 
-async fn build(state: &AppState, req: Request) -> Result<(Ctx, Request, bool), BuildError> {
+async fn build(state: &ContextState, req: Request) -> Result<(Ctx, Request, bool), BuildError> {
     let host = req
         .headers()
         .get(header::HOST)
@@ -199,7 +216,7 @@ async fn build(state: &AppState, req: Request) -> Result<(Ctx, Request, bool), B
         .as_ref()
         .map(|u| u.timezone.clone())
         .or_else(|| jar.get("lectern_tz").map(|c| c.value().to_string()))
-        .filter(|tz| crate::accounts::valid_timezone(tz))
+        .filter(|tz| crate::web::time::valid_timezone(tz))
         .unwrap_or_else(|| school.default_timezone.clone());
     let tz = jiff::tz::TimeZone::get(&tz_name).unwrap_or(jiff::tz::TimeZone::UTC);
     let ctx = Ctx {

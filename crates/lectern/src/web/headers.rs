@@ -27,8 +27,8 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use url::Url;
 
-use crate::app::AppState;
 use crate::config::Config;
+use crate::ops::metrics::Metrics;
 
 /// Where browsers send CSP violation reports (`report-uri`).
 pub const REPORT_PATH: &str = "/csp-report";
@@ -334,7 +334,11 @@ fn may_log() -> bool {
 /// `POST /csp-report`: counted in `lectern_csp_violations_total{directive}` and logged
 /// (rate-limited). Browsers send no CSRF token, so this route is outside the page layer;
 /// it changes nothing but a counter.
-pub async fn report(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+pub async fn report(
+    State(metrics): State<std::sync::Arc<Metrics>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -361,7 +365,7 @@ pub async fn report(State(state): State<AppState>, headers: HeaderMap, body: Byt
         .find(|d| **d == directive)
         .copied()
         .unwrap_or("other");
-    state.metrics.csp_violation(directive);
+    metrics.csp_violation(directive);
     if may_log() {
         tracing::warn!(
             directive,
@@ -383,7 +387,7 @@ fn loggable_url(raw: &str) -> String {
         Ok(u) if u.host_str().is_some() => short(&format!(
             "{}{}",
             u.origin().ascii_serialization(),
-            crate::app::loggable_path(u.path())
+            super::paths::loggable_path(u.path())
         )),
         Ok(u) => u.scheme().to_string(),
         Err(_) => short(raw),
@@ -395,7 +399,7 @@ fn short(s: &str) -> String {
 }
 
 /// The route, with a body limit of its own.
-pub fn routes() -> axum::Router<AppState> {
+pub fn routes() -> axum::Router<std::sync::Arc<Metrics>> {
     axum::Router::new().route(
         REPORT_PATH,
         axum::routing::post(report).layer(axum::extract::DefaultBodyLimit::max(REPORT_MAX_BODY)),

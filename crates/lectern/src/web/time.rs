@@ -3,6 +3,11 @@
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 
+/// An IANA time zone name this build knows.
+pub fn valid_timezone(tz: &str) -> bool {
+    !tz.is_empty() && TimeZone::get(tz).is_ok()
+}
+
 pub fn format_in(ms: i64, tz: &TimeZone) -> String {
     match Timestamp::from_millisecond(ms) {
         Ok(ts) => ts

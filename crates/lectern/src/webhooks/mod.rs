@@ -13,15 +13,13 @@ use axum::response::{IntoResponse, Json, Response};
 use axum::routing::post;
 use zoom::webhook::{Handled, WebhookError};
 
-use crate::app::AppState;
 use crate::db::now_ms;
 use crate::jobs::{self, NewJob};
+use crate::zoom_connection::ZoomDeps;
 
-pub use process::process_job;
+pub use process::ProcessZoomEvent;
 
-pub const PROCESS_ZOOM_EVENT: &str = "process_zoom_event";
-
-pub fn routes() -> Router<AppState> {
+pub fn routes() -> Router<ZoomDeps> {
     Router::new()
         .route("/webhooks/zoom", post(receive))
         .route("/zoom/end_meeting", post(receive))
@@ -32,7 +30,7 @@ fn header<'a>(h: &'a HeaderMap, name: &str) -> Option<&'a str> {
     h.get(name).and_then(|v| v.to_str().ok())
 }
 
-async fn receive(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+async fn receive(State(state): State<ZoomDeps>, headers: HeaderMap, body: Bytes) -> Response {
     let Some(verifier) = state.zoom.as_ref().and_then(|z| z.verifier.as_ref()) else {
         // Without the secret token nothing can be verified, so nothing is accepted.
         return (
@@ -78,7 +76,7 @@ async fn receive(State(state): State<AppState>, headers: HeaderMap, body: Bytes)
 /// Stores the event once (Zoom retries deliver the same body) and enqueues its processing
 /// in the same transaction.
 async fn persist(
-    state: &AppState,
+    state: &ZoomDeps,
     event: &zoom::webhook::WebhookEvent,
     body: &[u8],
 ) -> sqlx::Result<()> {
@@ -101,7 +99,7 @@ async fn persist(
     if let Some(id) = id {
         jobs::enqueue(
             &mut tx,
-            NewJob::now(PROCESS_ZOOM_EVENT, serde_json::json!({ "event_id": id })),
+            NewJob::of(&process::ProcessZoomEvent { event_id: id }),
         )
         .await?;
     }

@@ -1,16 +1,27 @@
 //! Processing stored webhook events, in jobs. Each handler is idempotent: a duplicate or a
 //! late event changes nothing twice.
 
+use serde::{Deserialize, Serialize};
 use zoom::webhook::EventKind;
 
-use crate::app::AppState;
 use crate::db::now_ms;
-use crate::zoom_connection::{self, ConnState};
+use crate::zoom_connection::{self, ConnState, ZoomDeps};
 
-pub async fn process_job(state: &AppState, payload: &serde_json::Value) -> anyhow::Result<()> {
-    let id = payload["event_id"]
-        .as_i64()
-        .ok_or_else(|| anyhow::anyhow!("payload lacks event_id"))?;
+/// The job that processes one stored event.
+#[derive(Serialize, Deserialize)]
+pub struct ProcessZoomEvent {
+    pub event_id: i64,
+}
+
+impl crate::jobs::Job for ProcessZoomEvent {
+    const KIND: &'static str = "process_zoom_event";
+    type Deps = ZoomDeps;
+    async fn run(self, deps: &ZoomDeps) -> anyhow::Result<()> {
+        process(deps, self.event_id).await
+    }
+}
+
+async fn process(state: &ZoomDeps, id: i64) -> anyhow::Result<()> {
     let row: Option<(String, Option<i64>)> =
         sqlx::query_as("SELECT payload, processed_at FROM zoom_events WHERE id = $1")
             .bind(id)
@@ -101,7 +112,7 @@ fn redact(body: &str) -> String {
 
 /// The app was removed in Zoom: the same as a disconnect, minus the revoke call.
 async fn deauthorize(
-    state: &AppState,
+    state: &ZoomDeps,
     user_id: Option<&str>,
     account_id: Option<&str>,
     at: Option<jiff::Timestamp>,

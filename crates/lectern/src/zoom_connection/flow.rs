@@ -5,8 +5,8 @@
 
 use sqlx::Row;
 
+use super::ZoomDeps;
 use super::{Owner, ZoomAccount, tokens};
-use crate::app::AppState;
 use crate::crypto::random_token;
 use crate::db::now_ms;
 use crate::web::Ctx;
@@ -21,7 +21,7 @@ pub enum StartError {
 }
 
 /// Returns the Zoom authorization URL to redirect the browser to.
-pub async fn start(state: &AppState, ctx: &Ctx, owner: Owner) -> Result<String, StartError> {
+pub async fn start(state: &ZoomDeps, ctx: &Ctx, owner: Owner) -> Result<String, StartError> {
     let rt = state.zoom.as_ref().ok_or(StartError::NotConfigured)?;
     let (Some(user), Some(session_id)) = (&ctx.user, &ctx.session_id) else {
         return Err(StartError::NoSession);
@@ -81,7 +81,7 @@ struct Pending {
 
 /// Consumes the `state` if it is ours, unexpired, unused and bound to this session.
 async fn take_state(
-    state: &AppState,
+    state: &ZoomDeps,
     ctx: &Ctx,
     raw: Option<&str>,
 ) -> Result<Option<Pending>, sqlx::Error> {
@@ -120,7 +120,7 @@ async fn take_state(
 /// browser back to the one registered redirect URL (on the base URL's host, where another
 /// school's session cookie is not sent), so the callback first forwards the browser to its
 /// own school's host. Only reads: the school's own callback spends the state.
-pub async fn school_of_state(state: &AppState, raw: &str) -> sqlx::Result<Option<i64>> {
+pub async fn school_of_state(state: &ZoomDeps, raw: &str) -> sqlx::Result<Option<i64>> {
     sqlx::query_scalar(
         "SELECT school_id FROM zoom_oauth_states WHERE state_hash = $1 AND used_at IS NULL AND expires_at > $2",
     )
@@ -130,7 +130,7 @@ pub async fn school_of_state(state: &AppState, raw: &str) -> sqlx::Result<Option
     .await
 }
 
-pub async fn callback(state: &AppState, ctx: &Ctx, q: CallbackQuery) -> Outcome {
+pub async fn callback(state: &ZoomDeps, ctx: &Ctx, q: CallbackQuery) -> Outcome {
     let Some(rt) = state.zoom.as_ref() else {
         return Outcome::NotConfigured;
     };
@@ -203,7 +203,7 @@ pub async fn callback(state: &AppState, ctx: &Ctx, q: CallbackQuery) -> Outcome 
 }
 
 async fn save(
-    state: &AppState,
+    state: &ZoomDeps,
     school_id: i64,
     owner: Owner,
     actor: i64,
@@ -228,4 +228,13 @@ async fn save(
         .lesson_changed(crate::push::LessonChange::whole_school(school_id))
         .await;
     Ok(())
+}
+
+/// Deletes OAuth states that expired before `before` (the hourly maintenance).
+pub async fn purge_expired_states(db: &crate::db::Db, before: i64) -> sqlx::Result<u64> {
+    let r = sqlx::query("DELETE FROM zoom_oauth_states WHERE expires_at < $1")
+        .bind(before)
+        .execute(&db.pool)
+        .await?;
+    Ok(r.rows_affected())
 }

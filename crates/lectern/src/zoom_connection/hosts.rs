@@ -3,9 +3,9 @@
 //! connected Zoom account hosts their own meetings; otherwise the connected Zoom user hosts
 //! every meeting. An instructor's own connection, when they made one, wins.
 
+use super::ZoomDeps;
 use super::tokens::{self, AccessError};
 use super::{Connection, Owner};
-use crate::app::AppState;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Host {
@@ -28,7 +28,7 @@ pub enum HostError {
 
 /// Resolves the Zoom host for lessons taught by `instructor_email` (user id `instructor_id`).
 pub async fn resolve(
-    state: &AppState,
+    state: &ZoomDeps,
     school_id: i64,
     instructor_id: i64,
     instructor_email: &str,

@@ -1,7 +1,8 @@
 //! The school's (or an instructor's own) connection to a Zoom account: OAuth connect with
 //! `state` + PKCE, sealed tokens with single-flight refresh across instances, health,
 //! disconnect, deauthorization and deletion of all Zoom data. `live` asks this module for
-//! an API handle; this module never calls `live`.
+//! an API handle; this module never calls `live`: what `live` keeps of a school's Zoom
+//! data it wipes through [`ZoomDataHooks`], wired in `app.rs`.
 
 pub mod flow;
 pub mod hosts;
@@ -17,6 +18,48 @@ use sqlx::AnyConnection;
 
 use crate::config::{Config, ZoomSettings};
 use crate::db::{Db, now_ms};
+
+/// What this module (and `live`, which works through it) needs: the database, the
+/// configuration, the Zoom runtime (`None` without Zoom credentials) and the hooks of the
+/// capabilities above that keep Zoom data.
+#[derive(Clone)]
+pub struct ZoomDeps {
+    pub db: Db,
+    pub config: Arc<Config>,
+    pub zoom: Option<ZoomRuntime>,
+    pub hooks: Arc<dyn ZoomDataHooks>,
+}
+
+impl ZoomDeps {
+    /// An absolute URL on the school's own origin (`schools::domains::school_url`).
+    pub async fn school_url(&self, school_id: i64, path: &str) -> sqlx::Result<String> {
+        crate::schools::domains::school_url(&self.db, &self.config.base_url, school_id, path).await
+    }
+}
+
+/// Implemented by a capability above this one that keeps Zoom data of its own (`live`:
+/// meetings, hosts, participants), so that "Delete all Zoom data" reaches it inside the
+/// same transaction without this module naming it.
+pub trait ZoomDataHooks: Send + Sync {
+    fn wipe_zoom_data<'a>(
+        &'a self,
+        tx: &'a mut AnyConnection,
+        school_id: i64,
+    ) -> futures_util::future::BoxFuture<'a, sqlx::Result<()>>;
+}
+
+/// No capability keeps Zoom data (tests of this module alone).
+pub struct NoZoomDataHooks;
+
+impl ZoomDataHooks for NoZoomDataHooks {
+    fn wipe_zoom_data<'a>(
+        &'a self,
+        _: &'a mut AnyConnection,
+        _: i64,
+    ) -> futures_util::future::BoxFuture<'a, sqlx::Result<()>> {
+        Box::pin(async { Ok(()) })
+    }
+}
 
 /// Zoom pieces shared by every request of this instance.
 #[derive(Clone)]
@@ -354,10 +397,15 @@ pub async fn audit(
 }
 
 /// "Delete all Zoom data": tokens, account details, OAuth states, and the rate counters and
-/// webhook events that name this school's Zoom accounts and users go, and `live` wipes
-/// meetings, hosts and participants; the connection row stays as an anonymous
+/// webhook events that name this school's Zoom accounts and users go, and `hooks` (`live`)
+/// wipe meetings, hosts and participants; the connection row stays as an anonymous
 /// "disconnected" record.
-pub async fn delete_all_data(db: &Db, school_id: i64, actor: i64) -> sqlx::Result<()> {
+pub async fn delete_all_data(
+    db: &Db,
+    hooks: &dyn ZoomDataHooks,
+    school_id: i64,
+    actor: i64,
+) -> sqlx::Result<()> {
     let mut tx = db.pool.begin().await?;
     // Read before the rows that name them are wiped below.
     let (accounts, users) = usage::zoom_ids_of_school(&mut tx, school_id).await?;
@@ -398,7 +446,7 @@ pub async fn delete_all_data(db: &Db, school_id: i64, actor: i64) -> sqlx::Resul
     .bind(school_id)
     .execute(&mut *tx)
     .await?;
-    crate::live::wipe_zoom_data(&mut tx, school_id).await?;
+    hooks.wipe_zoom_data(&mut tx, school_id).await?;
     audit(
         &mut tx,
         school_id,

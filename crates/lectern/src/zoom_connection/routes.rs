@@ -8,13 +8,13 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use serde::Deserialize;
 
+use super::ZoomDeps;
 use super::flow::{self, CallbackQuery, Outcome, StartError};
 use super::{ConnState, Connection, Owner, scopes};
-use crate::app::AppState;
 use crate::db::now_ms;
 use crate::web::{AppError, AppResult, Ctx, Form, render};
 
-pub fn routes() -> Router<AppState> {
+pub fn routes() -> Router<ZoomDeps> {
     Router::new()
         .route("/settings/integrations", get(integrations))
         .route("/profile/zoom", get(personal))
@@ -108,7 +108,7 @@ impl Card {
     }
 }
 
-async fn card(state: &AppState, school_id: i64, owner: Owner) -> AppResult<Card> {
+async fn card(state: &ZoomDeps, school_id: i64, owner: Owner) -> AppResult<Card> {
     let conn: Option<Connection> = super::find(&state.db, school_id, owner).await?;
     let target = if owner == Owner::School {
         "school"
@@ -186,7 +186,7 @@ struct IntegrationsPage {
     redirect_uri: String,
 }
 
-async fn integrations(State(state): State<AppState>, ctx: Ctx) -> AppResult<Html<String>> {
+async fn integrations(State(state): State<ZoomDeps>, ctx: Ctx) -> AppResult<Html<String>> {
     ctx.require_admin()?;
     let card = card(&state, ctx.school.id, Owner::School).await?;
     render(&IntegrationsPage {
@@ -203,14 +203,14 @@ struct PersonalPage {
     card: Card,
 }
 
-async fn personal(State(state): State<AppState>, ctx: Ctx) -> AppResult<Html<String>> {
+async fn personal(State(state): State<ZoomDeps>, ctx: Ctx) -> AppResult<Html<String>> {
     let me = ctx.require_teacher()?.id;
     let card = card(&state, ctx.school.id, Owner::User(me)).await?;
     render(&PersonalPage { ctx, card })
 }
 
 async fn connect(
-    State(state): State<AppState>,
+    State(state): State<ZoomDeps>,
     ctx: Ctx,
     Form(form): Form<ForForm>,
 ) -> AppResult<Response> {
@@ -236,7 +236,7 @@ struct CallbackPage {
 }
 
 async fn callback(
-    State(state): State<AppState>,
+    State(state): State<ZoomDeps>,
     ctx: Ctx,
     RawQuery(raw): RawQuery,
     Query(q): Query<CallbackQuery>,
@@ -398,7 +398,7 @@ async fn disconnect_confirm(ctx: Ctx, Query(q): Query<ForQuery>) -> AppResult<Ht
 }
 
 async fn disconnect(
-    State(state): State<AppState>,
+    State(state): State<ZoomDeps>,
     ctx: Ctx,
     Form(form): Form<ForForm>,
 ) -> AppResult<Redirect> {
@@ -453,7 +453,7 @@ struct ConfirmForm {
 }
 
 async fn delete_data(
-    State(state): State<AppState>,
+    State(state): State<ZoomDeps>,
     ctx: Ctx,
     Form(form): Form<ConfirmForm>,
 ) -> AppResult<Redirect> {
@@ -469,11 +469,11 @@ async fn delete_data(
             let _ = rt.client.revoke(&tokens.access).await;
         }
     }
-    super::delete_all_data(&state.db, ctx.school.id, admin).await?;
+    super::delete_all_data(&state.db, &*state.hooks, ctx.school.id, admin).await?;
     Ok(Redirect::to("/settings/integrations"))
 }
 
-async fn connections_of_school(state: &AppState, school_id: i64) -> sqlx::Result<Vec<i64>> {
+async fn connections_of_school(state: &ZoomDeps, school_id: i64) -> sqlx::Result<Vec<i64>> {
     sqlx::query_scalar("SELECT id FROM zoom_connections WHERE school_id = $1")
         .bind(school_id)
         .fetch_all(&state.db.pool)

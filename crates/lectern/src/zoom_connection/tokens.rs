@@ -12,8 +12,8 @@ use std::time::Duration;
 use sqlx::{AnyConnection, Row};
 use zoom::{Api, ErrorKind, Secret, TokenSet, ZoomError};
 
+use super::ZoomDeps;
 use super::{Connection, ZoomRuntime};
-use crate::app::AppState;
 use crate::crypto::SecretKey;
 use crate::db::now_ms;
 use crate::email::{self, Email};
@@ -83,7 +83,7 @@ pub async fn store_new(
     Ok(())
 }
 
-pub async fn load(state: &AppState, connection_id: i64) -> Result<Option<Stored>, AccessError> {
+pub async fn load(state: &ZoomDeps, connection_id: i64) -> Result<Option<Stored>, AccessError> {
     let row = sqlx::query("SELECT access_sealed, refresh_sealed, access_expires_at, version FROM zoom_tokens WHERE connection_id = $1")
         .bind(connection_id)
         .fetch_optional(&state.db.pool)
@@ -103,12 +103,12 @@ pub async fn load(state: &AppState, connection_id: i64) -> Result<Option<Stored>
     }))
 }
 
-fn runtime(state: &AppState) -> Result<&ZoomRuntime, AccessError> {
+fn runtime(state: &ZoomDeps) -> Result<&ZoomRuntime, AccessError> {
     state.zoom.as_ref().ok_or(AccessError::NotConfigured)
 }
 
 /// A usable access token for `conn`, refreshed first when it is close to expiry.
-pub async fn access_token(state: &AppState, conn: &Connection) -> Result<Stored, AccessError> {
+pub async fn access_token(state: &ZoomDeps, conn: &Connection) -> Result<Stored, AccessError> {
     if !conn.is_connected() {
         return Err(match conn.state() {
             super::ConnState::NeedsReconnect => AccessError::NeedsReconnect,
@@ -128,7 +128,7 @@ pub async fn access_token(state: &AppState, conn: &Connection) -> Result<Stored,
 /// refreshes once and tries again. Zoom errors are recorded on the connection for the
 /// health panel.
 pub async fn with_api<T, F, Fut>(
-    state: &AppState,
+    state: &ZoomDeps,
     conn: &Connection,
     call: F,
 ) -> Result<T, AccessError>
@@ -163,7 +163,7 @@ where
 
 /// Refreshes the pair whose version is `seen_version`, or waits for whoever does.
 pub async fn refresh(
-    state: &AppState,
+    state: &ZoomDeps,
     conn: &Connection,
     seen_version: i64,
 ) -> Result<Stored, AccessError> {
@@ -214,7 +214,7 @@ pub async fn refresh(
 }
 
 async fn refresh_as_leaseholder(
-    state: &AppState,
+    state: &ZoomDeps,
     rt: &ZoomRuntime,
     conn: &Connection,
     current: Stored,
@@ -245,7 +245,7 @@ async fn refresh_as_leaseholder(
 }
 
 async fn persist_rotation(
-    state: &AppState,
+    state: &ZoomDeps,
     conn: &Connection,
     current: &Stored,
     t: &TokenSet,
@@ -289,7 +289,7 @@ async fn persist_rotation(
     })
 }
 
-async fn release_lease(state: &AppState, connection_id: i64, me: &str) -> sqlx::Result<()> {
+async fn release_lease(state: &ZoomDeps, connection_id: i64, me: &str) -> sqlx::Result<()> {
     sqlx::query("UPDATE zoom_tokens SET refresh_lease_until = NULL, refresh_lease_by = NULL WHERE connection_id = $1 AND refresh_lease_by = $2")
         .bind(connection_id)
         .bind(me)
@@ -301,7 +301,7 @@ async fn release_lease(state: &AppState, connection_id: i64, me: &str) -> sqlx::
 /// Zoom refused our refresh token. If the stored pair is still the one we used, the grant
 /// is gone: mark the connection and e-mail the school's admins once.
 async fn mark_needs_reconnect(
-    state: &AppState,
+    state: &ZoomDeps,
     conn: &Connection,
     used_version: i64,
 ) -> Result<(), AccessError> {
@@ -339,7 +339,7 @@ async fn mark_needs_reconnect(
 
 async fn notify_admins(
     tx: &mut AnyConnection,
-    state: &AppState,
+    state: &ZoomDeps,
     conn: &Connection,
 ) -> sqlx::Result<()> {
     let admins: Vec<(String, String, Option<String>)> = sqlx::query_as(

@@ -232,9 +232,15 @@ async fn finished_session_with_attendance(app: &TestApp, inst: &TestClient) -> i
             lectern::accounts::Role::Student,
         )
         .await;
-    courses::progress::enroll(&app.db, app.school.id, course.id, learner.id)
-        .await
-        .unwrap();
+    courses::progress::enroll(
+        &app.db,
+        &*app.state.course_hooks,
+        app.school.id,
+        course.id,
+        learner.id,
+    )
+    .await
+    .unwrap();
     // Viewing the lesson creates its session row.
     inst.get(&format!("/courses/{}/lessons/{lesson}", course.slug))
         .await

@@ -26,7 +26,7 @@ async fn job(app: &crate::support::TestApp, id: i64) -> (String, i64, i64, Optio
 db_test!(
     failing_job_retries_with_backoff_then_shows_as_failed,
     |app| async move {
-        let mut j = NewJob::now("no_such_kind", serde_json::json!({"n": 1})).school(app.school.id);
+        let mut j = NewJob::raw("no_such_kind", serde_json::json!({"n": 1})).school(app.school.id);
         j.max_attempts = 3;
         let id = enqueue(&app, j).await;
 
@@ -97,7 +97,7 @@ db_test!(
 db_test!(scheduled_and_deduplicated_jobs, |app| async move {
     let later = enqueue(
         &app,
-        NewJob::now(jobs::maintenance::KIND, serde_json::json!({}))
+        NewJob::raw("maintenance", serde_json::json!({}))
             .at(now_ms() + 60_000)
             .dedupe("maintenance:test"),
     )
@@ -105,7 +105,7 @@ db_test!(scheduled_and_deduplicated_jobs, |app| async move {
     let mut conn = app.db.pool.acquire().await.unwrap();
     let dup = jobs::enqueue(
         &mut conn,
-        NewJob::now(jobs::maintenance::KIND, serde_json::json!({})).dedupe("maintenance:test"),
+        NewJob::raw("maintenance", serde_json::json!({})).dedupe("maintenance:test"),
     )
     .await
     .unwrap();
@@ -128,7 +128,7 @@ db_test!(concurrent_claimers_never_share_a_job, |app| async move {
     for i in 0..N {
         jobs::enqueue(
             &mut conn,
-            NewJob::now("noop", serde_json::json!({ "i": i })),
+            NewJob::raw("noop", serde_json::json!({ "i": i })),
         )
         .await
         .unwrap();
@@ -175,7 +175,7 @@ db_test!(concurrent_claimers_never_share_a_job, |app| async move {
 });
 
 db_test!(expired_lease_is_claimed_again, |app| async move {
-    let id = enqueue(&app, NewJob::now("noop", serde_json::json!({}))).await;
+    let id = enqueue(&app, NewJob::raw("noop", serde_json::json!({}))).await;
     // A live lease is respected...
     let held = jobs::claim(&app.db, "alive", 10, 60_000).await.unwrap();
     assert_eq!(held.len(), 1);
@@ -352,7 +352,9 @@ db_test!(
             )
             .await;
             // Asking again (another worker, a restart) adds nothing.
-            jobs::maintenance::ensure_scheduled(&app.db, hour * 3_600_000 + 1)
+            app.state
+                .jobs
+                .schedule_hourly(&app.db, hour * 3_600_000 + 1)
                 .await
                 .unwrap();
             let same_hour: i64 =
@@ -416,10 +418,10 @@ db_test!(
                 .await
                 .unwrap();
             }
-            let pruned = jobs::maintenance::run(&app.db, now).await.unwrap();
+            let pruned = lectern::ops::maintenance::run(&app.db, now).await.unwrap();
             assert_eq!(
                 pruned,
-                jobs::maintenance::Pruned {
+                lectern::ops::maintenance::Pruned {
                     rate_limits: 1,
                     throttles: 1,
                     sessions: 1,
@@ -475,12 +477,12 @@ db_test!(
             .await;
         let mut ids = Vec::new();
         for job in [
-            NewJob::now(
+            NewJob::raw(
                 "no_such_kind",
                 serde_json::json!({"secret": "OTHER-SCHOOL-JOB"}),
             )
             .school(other.id),
-            NewJob::now("no_such_kind", serde_json::json!({"secret": "GLOBAL-JOB"})),
+            NewJob::raw("no_such_kind", serde_json::json!({"secret": "GLOBAL-JOB"})),
         ] {
             let mut j = job;
             j.max_attempts = 1;

@@ -66,6 +66,7 @@ pub(crate) async fn seed_live_course(
         .unwrap();
     let lesson = courses::insert_lesson(
         db,
+        &lectern::live::hooks::LessonSide,
         school,
         course.id,
         &LessonRecord {
@@ -109,9 +110,15 @@ pub(crate) async fn setup_env(
         "Live course",
     )
     .await;
-    courses::progress::enroll(&app.db, app.school.id, course.id, app.student.id)
-        .await
-        .unwrap();
+    courses::progress::enroll(
+        &app.db,
+        &*app.state.course_hooks,
+        app.school.id,
+        course.id,
+        app.student.id,
+    )
+    .await
+    .unwrap();
     Live {
         app,
         zoom,
@@ -342,7 +349,7 @@ db_test!(
             let mut tx = t.app.db.pool.begin().await.unwrap();
             lectern::jobs::enqueue(
                 &mut tx,
-                lectern::jobs::NewJob::now(
+                lectern::jobs::NewJob::raw(
                     "live_reconcile",
                     serde_json::json!({ "session_id": s.id, "attempt": 2 }),
                 ),
@@ -382,7 +389,7 @@ db_test!(
                 .execute(&t.app.db.pool)
                 .await
                 .unwrap();
-            lectern::live::start::reconcile(&t.app.state, s.id, 1)
+            lectern::live::start::reconcile(&t.app.state.zoom_deps(), s.id, 1)
                 .await
                 .unwrap();
             let s = t.session().await;
@@ -660,9 +667,15 @@ db_test!(
                 .app
                 .create_user(t.app.school.id, "mate@test.example", "Mate", Role::Student)
                 .await;
-            courses::progress::enroll(&t.app.db, t.app.school.id, t.course_id, classmate.id)
-                .await
-                .unwrap();
+            courses::progress::enroll(
+                &t.app.db,
+                &*t.app.state.course_hooks,
+                t.app.school.id,
+                t.course_id,
+                classmate.id,
+            )
+            .await
+            .unwrap();
             let classmate = t.app.signed_in(&classmate).await;
             let (_, v2) = t.join(&classmate).await;
             assert_eq!(v2["status"], "ready");
@@ -728,7 +741,7 @@ db_test!(
                 .await
                 .unwrap()
                 .unwrap();
-            let a = lectern::live::join::answer(&state, &s, &student)
+            let a = lectern::live::join::answer(&state.zoom_deps(), &s, &student)
                 .await
                 .unwrap();
             let v = serde_json::to_value(&a).unwrap();
@@ -847,9 +860,15 @@ db_test!(
                     Role::Student,
                 )
                 .await;
-            courses::progress::enroll(&t.app.db, t.app.school.id, t.course_id, second.id)
-                .await
-                .unwrap();
+            courses::progress::enroll(
+                &t.app.db,
+                &*t.app.state.course_hooks,
+                t.app.school.id,
+                t.course_id,
+                second.id,
+            )
+            .await
+            .unwrap();
             // The instructor starts; the host is in the meeting (start URL opened in Zoom).
             let inst = t.app.signed_in(&t.app.instructor).await;
             let r = t.start(&inst).await;
@@ -1015,9 +1034,11 @@ db_test!(
             .await
             .unwrap()
             .unwrap();
-            lectern::zoom_connection::tokens::with_api(&t.app.state, &conn, |api| async move {
-                api.delete_meeting(m, None).await
-            })
+            lectern::zoom_connection::tokens::with_api(
+                &t.app.state.zoom_deps(),
+                &conn,
+                |api| async move { api.delete_meeting(m, None).await },
+            )
             .await
             .unwrap();
             let r = t.start(&inst).await;
@@ -1179,7 +1200,7 @@ db_test!(
                 )
                 .await;
             let host = lectern::zoom_connection::hosts::resolve(
-                &t.app.state,
+                &t.app.state.zoom_deps(),
                 t.app.school.id,
                 second.id,
                 &second.email,
@@ -1582,9 +1603,15 @@ db_test!(
                     Role::Student,
                 )
                 .await;
-            courses::progress::enroll(&t.app.db, t.app.school.id, t.course_id, classmate.id)
-                .await
-                .unwrap();
+            courses::progress::enroll(
+                &t.app.db,
+                &*t.app.state.course_hooks,
+                t.app.school.id,
+                t.course_id,
+                classmate.id,
+            )
+            .await
+            .unwrap();
             let (m, uuid) = t.started_meeting().await;
             t.app.drain_jobs().await;
             let at = unix_now() - 600;
@@ -2064,6 +2091,7 @@ impl Live {
         .unwrap();
         courses::update_lesson(
             &self.app.db,
+            &*self.app.state.course_hooks,
             self.app.school.id,
             self.course_id,
             self.lesson,
@@ -2103,6 +2131,7 @@ db_test!(
             // A second one, created in the past and never viewed (no session row yet).
             let unseen = courses::insert_lesson(
                 &t.app.db,
+                &*t.app.state.course_hooks,
                 t.app.school.id,
                 t.course_id,
                 &live_record(&lesson, now_ms() - 3 * 3_600_000),

@@ -92,9 +92,15 @@ db_test!(
                 "Theirs",
             )
             .await;
-            courses::progress::enroll(&app.db, school2.id, c2.id, stranger.id)
-                .await
-                .unwrap();
+            courses::progress::enroll(
+                &app.db,
+                &*app.state.course_hooks,
+                school2.id,
+                c2.id,
+                stranger.id,
+            )
+            .await
+            .unwrap();
             let other_school = TestClient::new(&app.base_url).with_host("two.test.example");
             other_school
                 .signin(&stranger.email, &stranger.password)

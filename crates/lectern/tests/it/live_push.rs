@@ -118,6 +118,7 @@ async fn panel_display(c: &TestClient, lesson: i64) -> (String, crate::support::
 async fn another_live_lesson(t: &Live, starts_at: i64) -> i64 {
     courses::insert_lesson(
         &t.app.db,
+        &*t.app.state.course_hooks,
         t.app.school.id,
         t.course_id,
         &LessonRecord {
@@ -200,6 +201,7 @@ db_test!(
                 .unwrap();
             courses::update_lesson(
                 &t.app.db,
+                &*t.app.state.course_hooks,
                 t.app.school.id,
                 t.course_id,
                 later,

@@ -190,7 +190,7 @@ db_test!(
             let mut tx = t.app.db.pool.begin().await.unwrap();
             lectern::jobs::enqueue(
                 &mut tx,
-                lectern::jobs::NewJob::now(
+                lectern::jobs::NewJob::raw(
                     "live_reconcile",
                     serde_json::json!({ "session_id": s.id, "attempt": 2 }),
                 ),
@@ -248,7 +248,7 @@ db_test!(
                 .execute(&t.app.db.pool)
                 .await
                 .unwrap();
-            lectern::live::start::reconcile(&t.app.state, s.id, 1)
+            lectern::live::start::reconcile(&t.app.state.zoom_deps(), s.id, 1)
                 .await
                 .unwrap();
             let listed = t

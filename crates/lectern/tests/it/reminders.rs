@@ -65,9 +65,15 @@ async fn setup(b: TestAppBuilder) -> Fx {
     set_tz(&app, &berlin, "Europe/Berlin").await;
     set_tz(&app, &ny, "America/New_York").await;
     for u in [&berlin, &ny] {
-        courses::progress::enroll(&app.db, app.school.id, course.id, u.id)
-            .await
-            .unwrap();
+        courses::progress::enroll(
+            &app.db,
+            &*app.state.course_hooks,
+            app.school.id,
+            course.id,
+            u.id,
+        )
+        .await
+        .unwrap();
     }
     Fx {
         app,
@@ -82,6 +88,7 @@ impl Fx {
     async fn lesson(&self, title: &str, starts_at: i64) -> i64 {
         courses::insert_lesson(
             &self.app.db,
+            &*self.app.state.course_hooks,
             self.app.school.id,
             self.course_id,
             &LessonRecord {
@@ -374,9 +381,15 @@ db_test!(
                     Role::Student,
                 )
                 .await;
-            courses::progress::enroll(&fx.app.db, fx.app.school.id, fx.course_id, late.id)
-                .await
-                .unwrap();
+            courses::progress::enroll(
+                &fx.app.db,
+                &*fx.app.state.course_hooks,
+                fx.app.school.id,
+                fx.course_id,
+                late.id,
+            )
+            .await
+            .unwrap();
             fx.fire(&key(lesson, starts, "1h")).await;
             assert_eq!(
                 fx.mails().len(),
@@ -611,9 +624,15 @@ db_test!(
                     Role::Student,
                 )
                 .await;
-            courses::progress::enroll(&fx.app.db, fx.app.school.id, fx.course_id, late.id)
-                .await
-                .unwrap();
+            courses::progress::enroll(
+                &fx.app.db,
+                &*fx.app.state.course_hooks,
+                fx.app.school.id,
+                fx.course_id,
+                late.id,
+            )
+            .await
+            .unwrap();
             fx.app.drain_jobs().await;
             assert_eq!(fx.mails().len(), 2);
             // The lesson says so, to students and the instructor.

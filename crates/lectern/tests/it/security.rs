@@ -515,6 +515,7 @@ db_test!(
             .unwrap();
         let lesson = lectern::courses::insert_lesson(
             &app.db,
+            &*app.state.course_hooks,
             app.school.id,
             course.id,
             &lectern::courses::LessonRecord {
@@ -533,9 +534,15 @@ db_test!(
         )
         .await
         .unwrap();
-        lectern::courses::progress::enroll(&app.db, app.school.id, course.id, app.student.id)
-            .await
-            .unwrap();
+        lectern::courses::progress::enroll(
+            &app.db,
+            &*app.state.course_hooks,
+            app.school.id,
+            course.id,
+            app.student.id,
+        )
+        .await
+        .unwrap();
         let s = app.signed_in(&app.student).await;
         let player = s
             .get(&format!("/courses/{}/lessons/{lesson}", course.slug))

@@ -201,9 +201,10 @@ db_test!(
         use lectern::accounts::{self, Profile, Role, sessions};
         // A live cache that no subscription feeds (with metrics of its own, not the app's):
         // only the write paths can evict from it.
-        let cache = lectern::ops::metrics::Metrics::new()
+        let (lookups, live) = lectern::ops::metrics::Metrics::new()
             .unwrap()
-            .session_cache();
+            .session_cache_counters();
+        let cache = lectern::accounts::session_cache::SessionCache::new(lookups, live);
         cache.set_live(true);
         let key = &app.state.config.secret_key;
         let school = app.school.id;

@@ -73,7 +73,10 @@ db_test!(
             assert_eq!(count(&app, "SELECT COUNT(*) FROM zoom_tokens").await, 1);
 
             // Tokens: sealed in the database, never on a page.
-            let t = tokens::load(&app.state, c.id).await.unwrap().unwrap();
+            let t = tokens::load(&app.state.zoom_deps(), c.id)
+                .await
+                .unwrap()
+                .unwrap();
             let (access, refresh) = (
                 t.access.expose().to_string(),
                 t.refresh.expose().to_string(),
@@ -372,7 +375,12 @@ db_test!(
                 let state = app.state.clone();
                 let conn = conn.clone();
                 calls.push(tokio::spawn(async move {
-                    tokens::with_api(&state, &conn, |api| async move { api.me().await }).await
+                    tokens::with_api(
+                        &state.zoom_deps(),
+                        &conn,
+                        |api| async move { api.me().await },
+                    )
+                    .await
                 }));
             }
             for c in calls {
@@ -394,7 +402,12 @@ db_test!(
                 let state = app.state.clone();
                 let conn = conn.clone();
                 calls.push(tokio::spawn(async move {
-                    tokens::with_api(&state, &conn, |api| async move { api.me().await }).await
+                    tokens::with_api(
+                        &state.zoom_deps(),
+                        &conn,
+                        |api| async move { api.me().await },
+                    )
+                    .await
                 }));
             }
             for c in calls {
@@ -432,7 +445,12 @@ db_test!(
                 let barrier = barrier.clone();
                 calls.push(tokio::spawn(async move {
                     barrier.wait().await;
-                    tokens::with_api(&state, &conn, |api| async move { api.me().await }).await
+                    tokens::with_api(
+                        &state.zoom_deps(),
+                        &conn,
+                        |api| async move { api.me().await },
+                    )
+                    .await
                 }));
             }
             for c in calls {
@@ -464,9 +482,11 @@ db_test!(
                 times: Some(1),
             });
             let before = zoom.token_calls();
-            let err = tokens::with_api(&app.state, &conn, |api| async move { api.me().await })
-                .await
-                .unwrap_err();
+            let err = tokens::with_api(&app.state.zoom_deps(), &conn, |api| async move {
+                api.me().await
+            })
+            .await
+            .unwrap_err();
             assert!(
                 matches!(err, tokens::AccessError::NeedsReconnect),
                 "{err:?}"
@@ -480,7 +500,12 @@ db_test!(
             assert_eq!(c.state, "needs_reconnect");
 
             // No further refresh is attempted; admins got exactly one e-mail.
-            let again = tokens::with_api(&app.state, &c, |api| async move { api.me().await })
+            let again =
+                tokens::with_api(
+                    &app.state.zoom_deps(),
+                    &c,
+                    |api| async move { api.me().await },
+                )
                 .await
                 .unwrap_err();
             assert!(matches!(again, tokens::AccessError::NeedsReconnect));
@@ -502,9 +527,13 @@ db_test!(
             zoom.connect(&admin, "school").await.assert_status(200);
             let c = school_connection(&app).await;
             assert!(c.is_connected());
-            tokens::with_api(&app.state, &c, |api| async move { api.me().await })
-                .await
-                .unwrap();
+            tokens::with_api(
+                &app.state.zoom_deps(),
+                &c,
+                |api| async move { api.me().await },
+            )
+            .await
+            .unwrap();
         }
 );
 
@@ -773,7 +802,10 @@ async fn trace_logs_contain_no_tokens() {
         .await
         .unwrap()
         .unwrap();
-    let stored = tokens::load(&state, conn.id).await.unwrap().unwrap();
+    let stored = tokens::load(&state.zoom_deps(), conn.id)
+        .await
+        .unwrap()
+        .unwrap();
     // Disconnect through the binary (revoke + delete) so it logs that path too.
     client
         .post_form(

@@ -524,6 +524,7 @@ struct Scenario {
 async fn add_lesson(t: &Live, title: &str) -> i64 {
     courses::insert_lesson(
         &t.app.db,
+        &*t.app.state.course_hooks,
         t.app.school.id,
         t.course_id,
         &LessonRecord {

@@ -416,7 +416,7 @@ impl TestApp {
 
     /// Runs every due job now, in this task; returns how many ran.
     pub async fn drain_jobs(&self) -> usize {
-        lectern::jobs::worker::drain(&self.state).await
+        lectern::jobs::worker::drain(&self.state.db, &self.state.jobs).await
     }
 
     /// The second school every cross-school test needs, in one line: "Other School" at

@@ -1,0 +1,105 @@
+//! What `courses` lets a capability above it add, without naming it: `live` keeps a
+//! session, reminders and a calendar feed per live lesson, and the player shows its
+//! panel. `app.rs` wires the implementation in; `courses` calls it inside its own
+//! transaction, so a lesson and what hangs off it change together or not at all.
+
+use futures_util::future::BoxFuture;
+use sqlx::AnyConnection;
+
+use super::{Course, Lesson};
+use crate::web::Ctx;
+
+/// A lesson's part of the player rendered by the capability that owns it (`live`'s panel,
+/// escaped by its own template).
+pub struct LessonPanel {
+    pub html: String,
+    /// The panel holds the embedded Zoom meeting: the page needs the Meeting SDK's
+    /// Content-Security-Policy.
+    pub embeds_meeting: bool,
+}
+
+/// What happens to lessons and enrolments, told inside their transactions.
+pub trait CourseHooks: Send + Sync {
+    /// A lesson was inserted (`previous_start` = `None`) or updated; in its transaction.
+    fn lesson_written<'a>(
+        &'a self,
+        tx: &'a mut AnyConnection,
+        lesson_id: i64,
+        previous_start: Option<i64>,
+    ) -> BoxFuture<'a, sqlx::Result<()>>;
+
+    /// A lesson is about to be deleted; in its transaction.
+    fn lesson_deleted<'a>(
+        &'a self,
+        tx: &'a mut AnyConnection,
+        school_id: i64,
+        lesson_id: i64,
+    ) -> BoxFuture<'a, sqlx::Result<()>>;
+
+    /// A student was enrolled in the course; in the enrolment's transaction.
+    fn enrolled<'a>(
+        &'a self,
+        tx: &'a mut AnyConnection,
+        course_id: i64,
+    ) -> BoxFuture<'a, sqlx::Result<()>>;
+}
+
+/// What the learner's pages show of a capability above.
+pub trait PlayerHooks: Send + Sync {
+    /// The player's panel for a scheduled lesson (live session or webinar), if any.
+    fn player_panel<'a>(
+        &'a self,
+        view: PanelView<'a>,
+    ) -> BoxFuture<'a, anyhow::Result<Option<LessonPanel>>>;
+
+    /// The viewer's secret calendar-feed URL, once created.
+    fn calendar_feed_url(&self, user_id: i64) -> BoxFuture<'_, sqlx::Result<Option<String>>>;
+}
+
+/// Who looks at which lesson in the player.
+pub struct PanelView<'a> {
+    pub ctx: &'a Ctx,
+    pub course: &'a Course,
+    pub lesson: &'a Lesson,
+    pub enrolled: bool,
+    pub manager: bool,
+    /// A message the previous request left for the panel (`?live_error=`).
+    pub error: Option<&'a str>,
+}
+
+/// Nothing above `courses` (tools that only need courses).
+pub struct NoHooks;
+
+impl CourseHooks for NoHooks {
+    fn lesson_written<'a>(
+        &'a self,
+        _: &'a mut AnyConnection,
+        _: i64,
+        _: Option<i64>,
+    ) -> BoxFuture<'a, sqlx::Result<()>> {
+        Box::pin(async { Ok(()) })
+    }
+    fn lesson_deleted<'a>(
+        &'a self,
+        _: &'a mut AnyConnection,
+        _: i64,
+        _: i64,
+    ) -> BoxFuture<'a, sqlx::Result<()>> {
+        Box::pin(async { Ok(()) })
+    }
+    fn enrolled<'a>(&'a self, _: &'a mut AnyConnection, _: i64) -> BoxFuture<'a, sqlx::Result<()>> {
+        Box::pin(async { Ok(()) })
+    }
+}
+
+impl PlayerHooks for NoHooks {
+    fn player_panel<'a>(
+        &'a self,
+        _: PanelView<'a>,
+    ) -> BoxFuture<'a, anyhow::Result<Option<LessonPanel>>> {
+        Box::pin(async { Ok(None) })
+    }
+    fn calendar_feed_url(&self, _: i64) -> BoxFuture<'_, sqlx::Result<Option<String>>> {
+        Box::pin(async { Ok(None) })
+    }
+}

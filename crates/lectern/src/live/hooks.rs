@@ -1,0 +1,91 @@
+//! How `live` plugs into the capabilities below it without them naming it: the lesson
+//! and enrolment hooks of `courses` (sessions, reminders, the player's panel, the
+//! calendar feed) and "Delete all Zoom data" of `zoom_connection`. `app.rs` wires them.
+
+use futures_util::future::BoxFuture;
+use sqlx::AnyConnection;
+
+use crate::courses::{CourseHooks, LessonPanel, PanelView, PlayerHooks};
+use crate::zoom_connection::{ZoomDataHooks, ZoomDeps};
+
+/// `live`'s side of lessons and enrolments: sessions, reminders, meetings to delete. It
+/// needs nothing but the transaction.
+pub struct LessonSide;
+
+impl CourseHooks for LessonSide {
+    fn lesson_written<'a>(
+        &'a self,
+        tx: &'a mut AnyConnection,
+        lesson_id: i64,
+        previous_start: Option<i64>,
+    ) -> BoxFuture<'a, sqlx::Result<()>> {
+        Box::pin(super::reminders::on_lesson_written(
+            tx,
+            lesson_id,
+            previous_start,
+        ))
+    }
+
+    fn lesson_deleted<'a>(
+        &'a self,
+        tx: &'a mut AnyConnection,
+        school_id: i64,
+        lesson_id: i64,
+    ) -> BoxFuture<'a, sqlx::Result<()>> {
+        Box::pin(super::on_lesson_deleted(tx, school_id, lesson_id))
+    }
+
+    fn enrolled<'a>(
+        &'a self,
+        tx: &'a mut AnyConnection,
+        course_id: i64,
+    ) -> BoxFuture<'a, sqlx::Result<()>> {
+        Box::pin(super::reminders::on_enrolled(tx, course_id))
+    }
+}
+
+/// `live`'s part of the learner's pages: the player's panel, the calendar feed.
+pub struct PlayerSide {
+    pub deps: ZoomDeps,
+}
+
+impl PlayerHooks for PlayerSide {
+    fn player_panel<'a>(
+        &'a self,
+        v: PanelView<'a>,
+    ) -> BoxFuture<'a, anyhow::Result<Option<LessonPanel>>> {
+        Box::pin(async move {
+            let p = super::panel::build(
+                &self.deps, v.ctx, v.course, v.lesson, v.enrolled, v.manager, v.error,
+            )
+            .await?;
+            // Only an enrolled student's panel holds the meeting's root.
+            let embeds_meeting = p.enrolled && !p.manager;
+            let html = askama::Template::render(&super::watch::PanelFragment {
+                ctx: v.ctx.clone(),
+                live: Some(p),
+            })?;
+            Ok(Some(LessonPanel {
+                html,
+                embeds_meeting,
+            }))
+        })
+    }
+
+    fn calendar_feed_url(&self, user_id: i64) -> BoxFuture<'_, sqlx::Result<Option<String>>> {
+        Box::pin(super::feeds::url_for(&self.deps, user_id))
+    }
+}
+
+/// `live`'s side of `zoom_connection`'s "Delete all Zoom data".
+pub struct ZoomDataSide;
+
+impl ZoomDataHooks for ZoomDataSide {
+    fn wipe_zoom_data<'a>(
+        &'a self,
+        tx: &'a mut AnyConnection,
+        school_id: i64,
+    ) -> BoxFuture<'a, sqlx::Result<()>> {
+        Box::pin(super::wipe_zoom_data(tx, school_id))
+    }
+}
