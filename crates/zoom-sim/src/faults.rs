@@ -5,14 +5,14 @@ use std::time::Duration;
 
 use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::{HeaderValue, StatusCode};
+use axum::http::StatusCode;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use parking_lot::Mutex;
 use serde::{Deserialize, Serialize};
+use tokio::sync::Notify;
 
 use crate::Shared;
-use crate::server::KillSwitch;
 
 /// What to do to a matching request.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -119,6 +119,21 @@ impl RequestLog {
     }
 }
 
+/// Inserted into each request's extensions; firing it closes the connection at once.
+#[derive(Clone, Debug, Default)]
+pub struct KillSwitch(Arc<Notify>);
+
+impl KillSwitch {
+    pub fn fire(&self) {
+        self.0.notify_one();
+    }
+
+    /// Resolves once the switch has been fired.
+    pub async fn fired(&self) {
+        self.0.notified().await;
+    }
+}
+
 fn is_control(path: &str) -> bool {
     path.starts_with("/_sim/")
         && !path.starts_with("/_sim/sdk/join")
@@ -187,29 +202,4 @@ pub async fn layer(State(shared): State<Arc<Shared>>, req: Request, next: Next) 
             Response::new(Body::empty())
         }
     }
-}
-
-/// Add permissive CORS headers (the SDK stand-in runs on another origin).
-pub async fn cors(req: Request, next: Next) -> Response {
-    if req.method() == axum::http::Method::OPTIONS {
-        let mut r = StatusCode::NO_CONTENT.into_response();
-        add_cors(&mut r);
-        return r;
-    }
-    let mut r = next.run(req).await;
-    add_cors(&mut r);
-    r
-}
-
-fn add_cors(r: &mut Response) {
-    let h = r.headers_mut();
-    h.insert("access-control-allow-origin", HeaderValue::from_static("*"));
-    h.insert(
-        "access-control-allow-methods",
-        HeaderValue::from_static("GET, POST, OPTIONS"),
-    );
-    h.insert(
-        "access-control-allow-headers",
-        HeaderValue::from_static("content-type"),
-    );
 }

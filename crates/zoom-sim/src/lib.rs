@@ -1,12 +1,23 @@
 //! zoom-sim: a faithful local Zoom (OAuth, REST v2, webhooks, Meeting SDK join checks).
 //!
 //! Start it in a test with [`ZoomSim::start`]; see `CONTRACT.md` and `README.md`.
+//!
+//! The modules are layered: each uses only modules of the groups before its own (and inside
+//! `api`, the handlers use `api`'s helpers and one another's), so no chain of uses leads
+//! back to where it started; `tests/module_graph.rs` checks it. From the bottom: `clock`,
+//! `model`, `tls` (time, the world's data, the certificate); `events` (webhook payloads) and
+//! `api::errors`; `meeting` (a meeting's record: creating and deleting it, its encrypted
+//! passcode, its recording object); `ops` (the meeting lifecycle), `api` and its handlers,
+//! `webhooks`, `faults`; `oauth`, `room`; `control`; `server`, which puts every router behind
+//! the fault layer. The crate root stands outside the layers: it declares them, holds
+//! [`Shared`] (the state every module is handed) and the [`ZoomSim`] handle.
 
 pub mod api;
 pub mod clock;
 pub mod control;
 pub mod events;
 pub mod faults;
+pub mod meeting;
 pub mod model;
 pub mod oauth;
 pub mod ops;
@@ -23,8 +34,7 @@ use parking_lot::Mutex;
 use serde::{Deserialize, Serialize};
 
 pub use faults::{Fault, FaultKind, RecordedRequest};
-pub use model::{Plan, UserType};
-pub use room::WebInfoRequest;
+pub use model::{Plan, UserType, WebInfoRequest};
 pub use webhooks::WebhookDelivery;
 
 use model::{Account, App, User, World};

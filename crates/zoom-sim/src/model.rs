@@ -239,7 +239,7 @@ pub struct World {
     pub next_participant: u64,
     pub next_account_number: i64,
     /// What the real Web SDK sent to `POST /api/v1/wc/info`, oldest first.
-    pub web_info_requests: Vec<crate::room::WebInfoRequest>,
+    pub web_info_requests: Vec<WebInfoRequest>,
 }
 
 impl Default for World {
@@ -373,5 +373,32 @@ impl World {
             }
         }
         None
+    }
+}
+
+/// One request of the real Web SDK to `https://{webEndpoint}/api/v1/wc/info`, the first
+/// thing it sends to Zoom when a page calls `join()` (a form-encoded POST from the page's
+/// origin). The fields are kept as sent; see docs/zoom-web-sdk.md for their meaning.
+#[derive(Debug, Clone, Serialize)]
+pub struct WebInfoRequest {
+    /// `Host` header: the web endpoint's host name (the SDK drops any port).
+    pub host: Option<String>,
+    /// `Origin` header: the page that embeds the SDK.
+    pub origin: Option<String>,
+    pub fields: BTreeMap<String, String>,
+}
+
+impl WebInfoRequest {
+    pub fn field(&self, name: &str) -> Option<&str> {
+        self.fields.get(name).map(String::as_str)
+    }
+
+    /// `customerKey` is sent base64-encoded (`btoa`).
+    pub fn customer_key(&self) -> Option<String> {
+        let raw = self.field("customerKey")?;
+        base64::engine::general_purpose::STANDARD_NO_PAD
+            .decode(raw.trim_end_matches('='))
+            .ok()
+            .and_then(|b| String::from_utf8(b).ok())
     }
 }

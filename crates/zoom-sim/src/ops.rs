@@ -3,24 +3,15 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use base64::Engine as _;
-use sha2::Digest as _;
 use tokio::sync::watch;
 
 use crate::events::{self, Outgoing};
+use crate::meeting;
 use crate::model::{Instance, Meeting, MeetingStatus, Participant, Plan, Recording};
 use crate::{Shared, SimMeeting, SimParticipant};
 
 /// Basic-plan meetings end after 40 minutes.
 pub const BASIC_MEETING_LIMIT: Duration = Duration::from_secs(40 * 60);
-
-pub fn encrypted_password(p: &str) -> String {
-    let d = sha2::Sha256::digest(format!("zoom-sim:{p}").as_bytes());
-    format!(
-        "{}.1",
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&d[..24])
-    )
-}
 
 pub fn snapshot(m: &Meeting) -> SimMeeting {
     SimMeeting {
@@ -72,12 +63,12 @@ pub fn create_meeting_direct(
         .get(host_id)
         .cloned()
         .expect("zoom-sim: unknown host user");
-    let inp = crate::api::meetings::MeetingInput {
+    let inp = meeting::MeetingInput {
         topic: Some(topic.to_string()),
         agenda: Some(agenda.to_string()),
         ..Default::default()
     };
-    crate::api::meetings::insert_meeting(shared, &host, inp, is_webinar).id
+    meeting::insert(shared, &host, inp, is_webinar).id
 }
 
 /// Who is joining.
@@ -358,8 +349,7 @@ pub fn complete_recording(shared: &Shared, meeting_id: i64) -> Result<(), String
             .get(&m.host_id)
             .map(|u| u.email.clone())
             .unwrap_or_default();
-        let obj =
-            crate::api::reports::recording_json(shared, &m, &inst, &email).unwrap_or_default();
+        let obj = meeting::recording_json(shared, &m, &inst, &email).unwrap_or_default();
         let mut obj = obj;
         // The webhook schema has `type` as an integer (the REST schema as a string).
         obj["type"] = serde_json::json!(m.kind);
@@ -384,16 +374,6 @@ pub fn deauthorize(shared: &Shared, client_id: &str, user_id: &str) {
         out
     };
     shared.send(out);
-}
-
-/// Delete a meeting/webinar (meeting.deleted).
-pub fn delete_meeting(shared: &Shared, meeting_id: i64, operator_id: &str) -> Vec<Outgoing> {
-    let now = shared.clock.now();
-    let mut w = shared.world.lock();
-    let Some(m) = w.meetings.remove(&meeting_id) else {
-        return vec![];
-    };
-    events::deleted(&w, &m, operator_id, now.as_millisecond())
 }
 
 /// Time-driven behaviour: Basic-plan meetings end after 40 minutes.

@@ -6,17 +6,18 @@ use std::sync::Arc;
 use axum::Json;
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, State};
-use axum::http::{StatusCode, header};
+use axum::extract::{Path, RawQuery, Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use base64::Engine as _;
 use hmac::{KeyInit as _, Mac as _};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::Shared;
-use crate::model::MeetingStatus;
+use crate::model::{MeetingStatus, WebInfoRequest};
 use crate::ops::{self, JoinAs};
 
 const SDK_JS: &str = include_str!("sdk.js");
@@ -42,7 +43,7 @@ pub fn routes() -> Router<Arc<Shared>> {
             post(end).options(|| async { StatusCode::NO_CONTENT }),
         )
         .route("/_sim/sdk/status", get(status))
-        .layer(axum::middleware::from_fn(crate::faults::cors));
+        .layer(axum::middleware::from_fn(cors));
     Router::new()
         .merge(sdk)
         .route("/wc/{meeting_id}", get(room_page))
@@ -454,33 +455,6 @@ async fn join(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
     }
 }
 
-/// One request of the real Web SDK to `https://{webEndpoint}/api/v1/wc/info`, the first
-/// thing it sends to Zoom when a page calls `join()` (a form-encoded POST from the page's
-/// origin). The fields are kept as sent; see docs/zoom-web-sdk.md for their meaning.
-#[derive(Debug, Clone, Serialize)]
-pub struct WebInfoRequest {
-    /// `Host` header: the web endpoint's host name (the SDK drops any port).
-    pub host: Option<String>,
-    /// `Origin` header: the page that embeds the SDK.
-    pub origin: Option<String>,
-    pub fields: BTreeMap<String, String>,
-}
-
-impl WebInfoRequest {
-    pub fn field(&self, name: &str) -> Option<&str> {
-        self.fields.get(name).map(String::as_str)
-    }
-
-    /// `customerKey` is sent base64-encoded (`btoa`).
-    pub fn customer_key(&self) -> Option<String> {
-        let raw = self.field("customerKey")?;
-        base64::engine::general_purpose::STANDARD_NO_PAD
-            .decode(raw.trim_end_matches('='))
-            .ok()
-            .and_then(|b| String::from_utf8(b).ok())
-    }
-}
-
 /// The checks Zoom can make on the SDK's info request, which carries no ZAK or OBF token
 /// (those travel later): signature, meeting number, passcode, webinar e-mail, host present.
 fn web_info_checks(shared: &Shared, f: &BTreeMap<String, String>) -> Result<(), JoinError> {
@@ -858,4 +832,29 @@ async fn room_start(State(shared): State<Arc<Shared>>, Path(id): Path<i64>) -> R
 async fn room_end(State(shared): State<Arc<Shared>>, Path(id): Path<i64>) -> Redirect {
     let _ = ops::end_meeting(&shared, id, "Host ended the meeting.");
     Redirect::to(&format!("/wc/{id}"))
+}
+
+/// Add permissive CORS headers (the SDK stand-in runs on another origin).
+async fn cors(req: Request, next: Next) -> Response {
+    if req.method() == axum::http::Method::OPTIONS {
+        let mut r = StatusCode::NO_CONTENT.into_response();
+        add_cors(&mut r);
+        return r;
+    }
+    let mut r = next.run(req).await;
+    add_cors(&mut r);
+    r
+}
+
+fn add_cors(r: &mut Response) {
+    let h = r.headers_mut();
+    h.insert("access-control-allow-origin", HeaderValue::from_static("*"));
+    h.insert(
+        "access-control-allow-methods",
+        HeaderValue::from_static("GET, POST, OPTIONS"),
+    );
+    h.insert(
+        "access-control-allow-headers",
+        HeaderValue::from_static("content-type"),
+    );
 }

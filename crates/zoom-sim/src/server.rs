@@ -7,20 +7,11 @@ use axum::Router;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
-use tokio::sync::{Notify, watch};
+use tokio::sync::watch;
 use tower::ServiceExt as _;
 
 use crate::Shared;
-
-/// Inserted into each request's extensions; firing it closes the connection at once.
-#[derive(Clone, Debug, Default)]
-pub struct KillSwitch(Arc<Notify>);
-
-impl KillSwitch {
-    pub fn fire(&self) {
-        self.0.notify_one();
-    }
-}
+use crate::faults::KillSwitch;
 
 pub fn router(shared: Arc<Shared>) -> Router {
     Router::new()
@@ -99,7 +90,7 @@ where
         .serve_connection(TokioIo::new(stream), TowerToHyperService::new(svc));
     tokio::select! {
         _ = conn => {}
-        _ = kill.0.notified() => {}
+        _ = kill.fired() => {}
         _ = stop.changed() => {}
     }
 }

@@ -16,20 +16,8 @@ use super::{
 };
 use crate::Shared;
 use crate::clock::zoom_time;
+use crate::meeting::{self, MeetingInput, encrypted_password, merge_settings};
 use crate::model::{Category, Meeting, MeetingStatus, UserType};
-
-/// Parsed and validated create/update body.
-#[derive(Debug, Default)]
-pub struct MeetingInput {
-    pub topic: Option<String>,
-    pub kind: Option<i64>,
-    pub start_time: Option<Timestamp>,
-    pub duration: Option<i64>,
-    pub timezone: Option<String>,
-    pub agenda: Option<String>,
-    pub password: Option<String>,
-    pub settings: Option<Map<String, Value>>,
-}
 
 fn field_err(errs: &mut Vec<(String, String)>, f: &str) {
     errs.push((f.to_string(), "Invalid field.".to_string()));
@@ -178,48 +166,10 @@ pub fn parse_start(s: &str, tz: Option<&str>) -> Option<Timestamp> {
     dt.to_zoned(zone).ok().map(|z| z.timestamp())
 }
 
-pub fn default_settings(is_webinar: bool) -> Map<String, Value> {
-    let v = if is_webinar {
-        json!({
-            "host_video": false, "panelists_video": false, "practice_session": false,
-            "hd_video": false, "approval_type": 2, "audio": "both", "auto_recording": "none",
-            "enforce_login": false, "alternative_hosts": "", "close_registration": false,
-            "show_share_button": false, "allow_multiple_devices": false, "on_demand": false,
-            "meeting_authentication": false, "add_watermark": false,
-            "panelists_invitation_email_notification": true
-        })
-    } else {
-        json!({
-            "host_video": false, "participant_video": false, "join_before_host": false,
-            "jbh_time": 0, "mute_upon_entry": false, "watermark": false, "use_pmi": false,
-            "approval_type": 2, "audio": "both", "auto_recording": "none",
-            "enforce_login": false, "enforce_login_domains": "", "alternative_hosts": "",
-            "alternative_hosts_email_notification": true, "waiting_room": false,
-            "meeting_authentication": false, "encryption_type": "enhanced_encryption",
-            "private_meeting": false, "email_notification": true,
-            "continuous_meeting_chat": {"enable": false}, "focus_mode": false,
-            "host_save_video_order": false, "participant_focused_meeting": false,
-            "registrants_confirmation_email": true, "registrants_email_notification": true
-        })
-    };
-    match v {
-        Value::Object(m) => m,
-        _ => Map::new(),
-    }
-}
-
-fn merge_settings(base: &mut Value, patch: &Map<String, Value>) {
-    if let Value::Object(b) = base {
-        for (k, v) in patch {
-            b.insert(k.clone(), v.clone());
-        }
-    }
-}
-
 /// The meeting/webinar object as Zoom returns it from create and GET.
 pub fn meeting_json(shared: &Shared, m: &Meeting, host_email: &str, zak: &str) -> Value {
     let base = &shared.base_url;
-    let enc = crate::ops::encrypted_password(&m.password);
+    let enc = encrypted_password(&m.password);
     let mut v = json!({
         "uuid": m.uuid,
         "id": m.id,
@@ -261,65 +211,6 @@ fn digits(p: &str) -> String {
     p.bytes().map(|b| char::from(b'0' + b % 10)).collect()
 }
 
-/// Create a meeting or webinar in the world (caller did all checks).
-pub fn insert_meeting(
-    shared: &Shared,
-    host: &crate::model::User,
-    inp: MeetingInput,
-    is_webinar: bool,
-) -> Meeting {
-    let now = shared.clock.now();
-    let mut w = shared.world.lock();
-    let id = w.new_meeting_id();
-    let seq = w.next_meeting as u64;
-    let kind = inp.kind.unwrap_or(if is_webinar { 5 } else { 2 });
-    let start = inp
-        .start_time
-        .filter(|t| *t > now && matches!(kind, 2 | 5 | 8 | 9))
-        .unwrap_or(now);
-    let mut settings = Value::Object(default_settings(is_webinar));
-    if let Some(s) = &inp.settings {
-        merge_settings(&mut settings, s);
-    }
-    let m = Meeting {
-        id,
-        uuid: crate::model::meeting_uuid(seq),
-        host_id: host.id.clone(),
-        account_id: host.account_id.clone(),
-        topic: inp.topic.unwrap_or_else(|| {
-            if is_webinar {
-                "Zoom Webinar"
-            } else {
-                "Zoom Meeting"
-            }
-            .to_string()
-        }),
-        agenda: inp.agenda.unwrap_or_default(),
-        kind,
-        start_time: start,
-        duration: inp.duration.unwrap_or(60),
-        timezone: inp
-            .timezone
-            .filter(|t| !t.is_empty())
-            .unwrap_or_else(|| host.timezone.clone()),
-        password: inp
-            .password
-            .filter(|p| !p.is_empty())
-            .unwrap_or_else(crate::model::passcode),
-        created_at: now,
-        is_webinar,
-        settings,
-        status: MeetingStatus::Waiting,
-        started_at: None,
-        live: vec![],
-        records: vec![],
-        past: vec![],
-        uuid_seq: seq,
-    };
-    w.meetings.insert(id, m.clone());
-    m
-}
-
 fn zak_for(shared: &Shared, user_id: &str) -> String {
     let tok = crate::model::random_token("eyJzaW1aYWsiOi", 48);
     let exp = shared
@@ -351,7 +242,7 @@ pub async fn create_meeting(
     }
     let inp = parse_input(&body, &[1, 2, 3, 8, 10])?;
     count_daily(&shared, &host.id)?;
-    let m = insert_meeting(&shared, &host, inp, false);
+    let m = meeting::insert(&shared, &host, inp, false);
     let out = {
         let w = shared.world.lock();
         crate::events::meeting_created(&w, &m, &caller.user.id)
@@ -431,7 +322,7 @@ pub fn list_item(shared: &Shared, m: &Meeting) -> Map<String, Value> {
         "uuid": m.uuid, "id": m.id, "host_id": m.host_id, "topic": m.topic,
         "type": m.kind, "start_time": zoom_time(m.start_time), "duration": m.duration,
         "timezone": m.timezone, "agenda": agenda, "created_at": zoom_time(m.created_at),
-        "join_url": format!("{}/j/{}?pwd={}", shared.base_url, m.id, crate::ops::encrypted_password(&m.password)),
+        "join_url": format!("{}/j/{}?pwd={}", shared.base_url, m.id, encrypted_password(&m.password)),
     });
     match item {
         Value::Object(o) => o,
@@ -608,7 +499,7 @@ pub async fn delete_meeting(
         &key,
         false,
     )?;
-    let out = crate::ops::delete_meeting(&shared, id, &caller.user.id);
+    let out = meeting::delete(&shared, id, &caller.user.id);
     shared.send(out);
     Ok(StatusCode::NO_CONTENT)
 }

@@ -12,6 +12,7 @@ use super::meetings::raw_segment;
 use super::{ScopeRule, authenticate, check_meeting_access, decode_meeting_key, query_map};
 use crate::Shared;
 use crate::clock::zoom_time;
+use crate::meeting::recording_json;
 use crate::model::{Category, Instance, Meeting, Participant, Plan};
 
 /// Find the ended instance meant by `{meetingId}`: a UUID names one instance, a numeric
@@ -158,56 +159,6 @@ pub async fn report_participants(
         true,
     )
     .await
-}
-
-/// The recording object shared by REST and `recording.completed`.
-pub fn recording_json(
-    shared: &Shared,
-    m: &Meeting,
-    inst: &Instance,
-    host_email: &str,
-) -> Option<Value> {
-    let rec = inst.recording.as_ref()?;
-    let base = &shared.base_url;
-    let files: Vec<Value> = rec
-        .files
-        .iter()
-        .map(|(fid, ftype)| {
-            let ext = if ftype == "MP4" { "MP4" } else { "M4A" };
-            json!({
-                "id": fid,
-                "meeting_id": inst.uuid,
-                "recording_start": zoom_time(rec.start),
-                "recording_end": zoom_time(rec.end),
-                "file_type": ftype,
-                "file_extension": ext,
-                "file_size": 1_048_576,
-                "play_url": format!("{base}/rec/play/{fid}"),
-                "download_url": format!("{base}/rec/download/{fid}"),
-                "status": "completed",
-                "recording_type": if ftype == "MP4" { "shared_screen_with_speaker_view" } else { "audio_only" },
-            })
-        })
-        .collect();
-    Some(json!({
-        "uuid": inst.uuid,
-        "id": m.id,
-        "account_id": m.account_id,
-        "host_id": m.host_id,
-        "host_email": host_email,
-        "topic": m.topic,
-        // Zoom's REST schema has the recording's meeting type as a string enum ("1".."99").
-        "type": m.kind.to_string(),
-        "start_time": zoom_time(inst.start),
-        "timezone": m.timezone,
-        "duration": (inst.end.as_second() - inst.start.as_second()) / 60,
-        "total_size": 1_048_576 * files.len() as i64,
-        "recording_count": files.len(),
-        "share_url": format!("{base}/rec/share/{}", m.id),
-        "password": "",
-        "recording_play_passcode": rec.play_passcode,
-        "recording_files": files,
-    }))
 }
 
 pub async fn recordings(

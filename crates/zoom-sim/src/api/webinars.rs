@@ -10,13 +10,12 @@ use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
 use super::errors::{ApiError, ApiResult};
-use super::meetings::{
-    insert_meeting, list_item, list_type, meeting_json, paginated, parse_input, raw_segment,
-};
+use super::meetings::{list_item, list_type, meeting_json, paginated, parse_input, raw_segment};
 use super::{
     authenticate, check_meeting_access, count_daily, decode_meeting_key, query_map, resolve_user,
 };
 use crate::Shared;
+use crate::meeting;
 use crate::model::{Category, Meeting, MeetingStatus, Plan, UserType};
 
 /// Webinars need a paid plan with the Webinar add-on, and a licensed host.
@@ -46,7 +45,7 @@ pub async fn create_webinar(
     check_webinar_plan(&shared, &host)?;
     let inp = parse_input(&body, &[5, 6, 9])?;
     count_daily(&shared, &host.id)?;
-    let m = insert_meeting(&shared, &host, inp, true);
+    let m = meeting::insert(&shared, &host, inp, true);
     let zak = crate::model::random_token("eyJzaW1aYWsiOi", 48);
     Ok((
         StatusCode::CREATED,
@@ -137,7 +136,7 @@ pub async fn delete_webinar(
         &key,
         true,
     )?;
-    let out = crate::ops::delete_meeting(&shared, m.id, &caller.user.id);
+    let out = meeting::delete(&shared, m.id, &caller.user.id);
     shared.send(out);
     Ok(StatusCode::NO_CONTENT)
 }
