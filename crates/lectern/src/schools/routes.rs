@@ -3,7 +3,7 @@
 
 use axum::Router;
 use axum::extract::{Path, State};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 
@@ -11,7 +11,7 @@ use super::{Branding, valid_color};
 use crate::accounts::{self, Role};
 use crate::app::AppState;
 use crate::web::{
-    AppError, AppResult, Ctx, FieldCheckedForm, FieldErrors, Form, check_text, limits, render,
+    AppError, AppResult, Ctx, FieldCheckedForm, FieldErrors, Form, Page, check_text, limits, render,
 };
 
 pub fn routes() -> Router<AppState> {
@@ -62,7 +62,7 @@ struct SettingsPage {
     domain_input: String,
 }
 
-async fn settings_page(State(state): State<AppState>, ctx: Ctx) -> AppResult<Html<String>> {
+async fn settings_page(State(state): State<AppState>, ctx: Ctx) -> AppResult<Page> {
     ctx.require_admin()?;
     let form = SettingsForm::of(&ctx.school);
     let domains = super::domains::list(&state.db, ctx.school.id).await?;
@@ -126,7 +126,9 @@ async fn save_settings(
             domain_error: String::new(),
             domain_input: String::new(),
         })?;
-        return Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        return Ok(page
+            .status(axum::http::StatusCode::UNPROCESSABLE_ENTITY)
+            .into_response());
     }
     super::update_branding(
         &state.db,
@@ -180,7 +182,9 @@ async fn refused(state: &AppState, ctx: Ctx, host: String, error: String) -> App
         domain_error: error,
         domain_input: host,
     })?;
-    Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+    Ok(page
+        .status(axum::http::StatusCode::UNPROCESSABLE_ENTITY)
+        .into_response())
 }
 
 async fn remove_domain(
@@ -211,7 +215,7 @@ struct UsersPage {
     users: Vec<accounts::User>,
 }
 
-async fn users_page(State(state): State<AppState>, ctx: Ctx) -> AppResult<Html<String>> {
+async fn users_page(State(state): State<AppState>, ctx: Ctx) -> AppResult<Page> {
     ctx.require_admin()?;
     let users = accounts::list(&state.db, ctx.school.id).await?;
     render(&UsersPage { ctx, users })

@@ -1,4 +1,5 @@
-//! The HTTP edge shared by every capability: context, errors, forms, rendering, assets.
+//! The HTTP edge shared by every capability: context, errors, forms, the render point for
+//! pages (`page`), security headers, assets.
 
 pub mod assets;
 pub mod client_ip;
@@ -6,16 +7,11 @@ pub mod context;
 pub mod error;
 pub mod form;
 pub mod headers;
+pub mod page;
 pub mod time;
 
 pub use client_ip::ClientIp;
 pub use context::Ctx;
 pub use error::{AppError, AppResult};
 pub use form::{FieldCheckedForm, FieldErrors, Form, check_text, limits};
-
-use axum::response::Html;
-
-/// Renders an askama template into an HTML response.
-pub fn render<T: askama::Template>(t: &T) -> AppResult<Html<String>> {
-    Ok(Html(t.render()?))
-}
+pub use page::{Page, render};
