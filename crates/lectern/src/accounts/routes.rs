@@ -2,7 +2,7 @@
 
 use axum::Router;
 use axum::extract::{Path, Query, State};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum_extra::extract::cookie::CookieJar;
 use serde::Deserialize;
@@ -18,8 +18,8 @@ use crate::email::{self, Email};
 use crate::i18n::Tr;
 use crate::web::form::text_problem;
 use crate::web::{
-    AppError, AppResult, ClientIp, Ctx, FieldCheckedForm, FieldErrors, Form, check_text, limits,
-    render,
+    AppError, AppResult, ClientIp, Ctx, FieldCheckedForm, FieldErrors, Form, Page, check_text,
+    limits, render,
 };
 
 pub fn routes() -> Router<AccountsState> {
@@ -53,16 +53,6 @@ fn labelled_problem(ctx: &Ctx, fields: &[(&str, &str, usize)]) -> Option<String>
     })
 }
 
-/// A page asking to wait: 429 with `Retry-After`.
-fn wait_response(html: Html<String>, secs: u64) -> Response {
-    (
-        axum::http::StatusCode::TOO_MANY_REQUESTS,
-        [(axum::http::header::RETRY_AFTER, secs.max(1).to_string())],
-        html,
-    )
-        .into_response()
-}
-
 #[derive(Deserialize, Default, Clone)]
 #[serde(default)]
 struct SignupForm {
@@ -80,7 +70,7 @@ struct SignupPage {
     errors: FieldErrors,
 }
 
-async fn signup_page(ctx: Ctx) -> AppResult<Html<String>> {
+async fn signup_page(ctx: Ctx) -> AppResult<Page> {
     if !ctx.school.signup_allowed() {
         return Err(AppError::Forbidden);
     }
@@ -160,14 +150,9 @@ async fn signup(
     }
     let mut form = form;
     form.password.clear();
-    Ok(with_status(
-        render(&SignupPage { ctx, form, errors })?,
-        axum::http::StatusCode::UNPROCESSABLE_ENTITY,
-    ))
-}
-
-fn with_status(html: Html<String>, status: axum::http::StatusCode) -> Response {
-    (status, html).into_response()
+    Ok(render(&SignupPage { ctx, form, errors })?
+        .status(axum::http::StatusCode::UNPROCESSABLE_ENTITY)
+        .into_response())
 }
 
 /// Rotates the session: any old session cookie is ended and a new id issued.
@@ -261,7 +246,7 @@ struct SigninPage {
     error: String,
 }
 
-async fn signin_page(ctx: Ctx, Query(q): Query<NextQuery>) -> AppResult<Html<String>> {
+async fn signin_page(ctx: Ctx, Query(q): Query<NextQuery>) -> AppResult<Page> {
     render(&SigninPage {
         ctx,
         form: SigninForm {
@@ -273,7 +258,7 @@ async fn signin_page(ctx: Ctx, Query(q): Query<NextQuery>) -> AppResult<Html<Str
 }
 
 /// The sign-in form again, without the password.
-fn signin_again(ctx: Ctx, mut form: SigninForm, error: String) -> AppResult<Html<String>> {
+fn signin_again(ctx: Ctx, mut form: SigninForm, error: String) -> AppResult<Page> {
     form.password.clear();
     render(&SigninPage { ctx, form, error })
 }
@@ -294,10 +279,9 @@ async fn signin(
         ],
     );
     if let Some(error) = problem {
-        return Ok(with_status(
-            signin_again(ctx, form, error)?,
-            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
-        ));
+        return Ok(signin_again(ctx, form, error)?
+            .status(axum::http::StatusCode::UNPROCESSABLE_ENTITY)
+            .into_response());
     }
     let keys = rate_limit::sign_in_keys(
         ctx.school.id,
@@ -308,7 +292,9 @@ async fn signin(
         Ok(attempt) => attempt,
         Err(secs) => {
             let error = ctx.t1("throttle-wait", "seconds", secs);
-            return Ok(wait_response(signin_again(ctx, form, error)?, secs));
+            return Ok(signin_again(ctx, form, error)?
+                .retry_after(secs)
+                .into_response());
         }
     };
     match super::check_password(&state.db, ctx.school.id, &form.email, &form.password).await? {
@@ -318,10 +304,9 @@ async fn signin(
         }
         None => {
             let error = ctx.t("signin-failed");
-            Ok(with_status(
-                signin_again(ctx, form, error)?,
-                axum::http::StatusCode::UNPROCESSABLE_ENTITY,
-            ))
+            Ok(signin_again(ctx, form, error)?
+                .status(axum::http::StatusCode::UNPROCESSABLE_ENTITY)
+                .into_response())
         }
     }
 }
@@ -357,7 +342,7 @@ struct ForgotPage {
     error: String,
 }
 
-async fn forgot_page(ctx: Ctx) -> AppResult<Html<String>> {
+async fn forgot_page(ctx: Ctx) -> AppResult<Page> {
     render(&ForgotPage {
         ctx,
         form: ForgotForm::default(),
@@ -373,15 +358,14 @@ async fn forgot(
     FieldCheckedForm(form): FieldCheckedForm<ForgotForm>,
 ) -> AppResult<Response> {
     if let Some(error) = email_problem(&ctx.tr, &form.email) {
-        return Ok(with_status(
-            render(&ForgotPage {
-                ctx,
-                form,
-                sent: false,
-                error,
-            })?,
-            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
-        ));
+        return Ok(render(&ForgotPage {
+            ctx,
+            form,
+            sent: false,
+            error,
+        })?
+        .status(axum::http::StatusCode::UNPROCESSABLE_ENTITY)
+        .into_response());
     }
     // Counted per account *from this client* and per client, never per account alone: a
     // stranger's requests must not use up the owner's own (see `reset_mail_allowed`).
@@ -409,7 +393,7 @@ async fn forgot(
                 sent: false,
                 error,
             })?;
-            return Ok(wait_response(page, secs));
+            return Ok(page.retry_after(secs).into_response());
         }
     }
     // The page says the same whether or not the account exists, and whether or not a
@@ -555,12 +539,7 @@ async fn reset_page(
         valid,
         error: String::new(),
     })?;
-    Ok((
-        status,
-        [(axum::http::header::REFERRER_POLICY, "no-referrer")],
-        page,
-    )
-        .into_response())
+    Ok(page.status(status).secret_in_url().into_response())
 }
 
 async fn reset(
@@ -577,7 +556,11 @@ async fn reset(
             valid: false,
             error: String::new(),
         })?;
-        return Ok((axum::http::StatusCode::GONE, page).into_response());
+        // The token is still in this page's URL: no referrer, as on the GET.
+        return Ok(page
+            .status(axum::http::StatusCode::GONE)
+            .secret_in_url()
+            .into_response());
     };
     let problem = text_problem(&ctx.tr, &form.password, limits::PASSWORD).or_else(|| {
         (form.password.chars().count() < MIN_PASSWORD)
@@ -590,7 +573,10 @@ async fn reset(
             valid: true,
             error,
         })?;
-        return Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        return Ok(page
+            .status(axum::http::StatusCode::UNPROCESSABLE_ENTITY)
+            .secret_in_url()
+            .into_response());
     }
     // Single use: only the request that marks the token used may change the password.
     let claimed =
@@ -638,7 +624,7 @@ struct SavedQuery {
     saved: String,
 }
 
-async fn profile_page(ctx: Ctx, Query(q): Query<SavedQuery>) -> AppResult<Html<String>> {
+async fn profile_page(ctx: Ctx, Query(q): Query<SavedQuery>) -> AppResult<Page> {
     let u = ctx.require_user()?.clone();
     render(&ProfilePage {
         form: ProfileForm {
@@ -712,16 +698,15 @@ async fn profile(
             Err(CreateUserError::Other(e)) => return Err(e.into()),
         }
     }
-    Ok(with_status(
-        render(&ProfilePage {
-            ctx,
-            form,
-            errors,
-            saved: false,
-            languages,
-        })?,
-        axum::http::StatusCode::UNPROCESSABLE_ENTITY,
-    ))
+    Ok(render(&ProfilePage {
+        ctx,
+        form,
+        errors,
+        saved: false,
+        languages,
+    })?
+    .status(axum::http::StatusCode::UNPROCESSABLE_ENTITY)
+    .into_response())
 }
 
 /// Why `form.current_password` does not prove `user`, if it does not. Guesses count on
@@ -806,7 +791,7 @@ struct UsersPage {
     users: Vec<super::User>,
 }
 
-async fn users_page(State(state): State<AccountsState>, ctx: Ctx) -> AppResult<Html<String>> {
+async fn users_page(State(state): State<AccountsState>, ctx: Ctx) -> AppResult<Page> {
     ctx.require_admin()?;
     let users = super::list(&state.db, ctx.school.id).await?;
     render(&UsersPage { ctx, users })

@@ -8,7 +8,7 @@ use std::sync::LazyLock;
 use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 
@@ -20,7 +20,7 @@ use super::schedule::OffsetChoice;
 use super::{Course, CourseFields, Instructor, Lesson, LessonKind, Move};
 use crate::schools::routes::valid_http_url;
 use crate::web::{
-    AppError, AppResult, Ctx, FieldCheckedForm, FieldErrors, Form, check_text, limits, render,
+    AppError, AppResult, Ctx, FieldCheckedForm, FieldErrors, Form, Page, check_text, limits, render,
 };
 use crate::zoom_connection::hosts::{self, HostError};
 
@@ -72,8 +72,9 @@ async fn managed_course(state: &CoursesState, ctx: &Ctx, id: &str) -> AppResult<
     Ok(course)
 }
 
-fn unprocessable(html: Html<String>) -> Response {
-    (StatusCode::UNPROCESSABLE_ENTITY, html).into_response()
+fn unprocessable(page: Page) -> Response {
+    page.status(StatusCode::UNPROCESSABLE_ENTITY)
+        .into_response()
 }
 
 // ---- the course list ----
@@ -85,7 +86,7 @@ struct TeachPage {
     courses: Vec<Course>,
 }
 
-async fn teach_home(State(state): State<CoursesState>, ctx: Ctx) -> AppResult<Html<String>> {
+async fn teach_home(State(state): State<CoursesState>, ctx: Ctx) -> AppResult<Page> {
     let user = ctx.require_teacher()?;
     let courses = super::managed_by(&state.db, user).await?;
     render(&TeachPage { ctx, courses })
@@ -151,7 +152,7 @@ struct NewCoursePage {
     errors: FieldErrors,
 }
 
-async fn new_course_page(ctx: Ctx) -> AppResult<Html<String>> {
+async fn new_course_page(ctx: Ctx) -> AppResult<Page> {
     ctx.require_teacher()?;
     render(&NewCoursePage {
         ctx,
@@ -210,7 +211,7 @@ async fn editor_page(
     State(state): State<CoursesState>,
     ctx: Ctx,
     Path(id): Path<String>,
-) -> AppResult<Html<String>> {
+) -> AppResult<Page> {
     let course = managed_course(&state, &ctx, &id).await?;
     render(&EditorPage::load(&state, ctx, course).await?)
 }
@@ -378,7 +379,7 @@ async fn new_lesson_page(
     ctx: Ctx,
     Path(id): Path<String>,
     Query(q): Query<KindQuery>,
-) -> AppResult<Html<String>> {
+) -> AppResult<Page> {
     let course = managed_course(&state, &ctx, &id).await?;
     let kind = parse_kind(&q)?;
     let tz = ctx
@@ -440,7 +441,7 @@ async fn edit_lesson_page(
     State(state): State<CoursesState>,
     ctx: Ctx,
     Path((id, lesson_id)): Path<(String, String)>,
-) -> AppResult<Html<String>> {
+) -> AppResult<Page> {
     let (course, lesson) = managed_lesson(&state, &ctx, &id, &lesson_id).await?;
     let form = LessonForm::from_lesson(&lesson);
     render(&LessonEditorPage::new(

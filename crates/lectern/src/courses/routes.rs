@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet};
 
 use axum::Router;
 use axum::extract::{Path, Query, State};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 
 use super::CoursesState;
@@ -16,7 +16,7 @@ use super::{Course, Instructor, Lesson, LessonKind, markdown};
 use crate::accounts::User;
 use crate::db::Db;
 use crate::i18n::Arg;
-use crate::web::{AppError, AppResult, Ctx, Form, render};
+use crate::web::{AppError, AppResult, Ctx, Form, Page, render};
 
 pub fn routes() -> Router<CoursesState> {
     Router::new()
@@ -101,7 +101,7 @@ struct CataloguePage {
     courses: Vec<Course>,
 }
 
-async fn catalogue(State(state): State<CoursesState>, ctx: Ctx) -> AppResult<Html<String>> {
+async fn catalogue(State(state): State<CoursesState>, ctx: Ctx) -> AppResult<Page> {
     let courses = super::published(&state.db, ctx.school.id).await?;
     render(&CataloguePage { ctx, courses })
 }
@@ -127,7 +127,7 @@ async fn course_page(
     State(state): State<CoursesState>,
     ctx: Ctx,
     Path(slug): Path<String>,
-) -> AppResult<Html<String>> {
+) -> AppResult<Page> {
     let db = &state.db;
     // A whole class opens this page at once: with the session, two queries.
     let super::CourseForViewer {
@@ -292,12 +292,11 @@ async fn lesson_page(
 /// The player; a page that holds the meeting's root (`live/panel.html`: an enrolled
 /// student's live lesson) gets the Content-Security-Policy Zoom's Meeting SDK needs.
 fn player_response(page: &LessonPage) -> AppResult<Response> {
-    let mut resp = render(page)?.into_response();
+    let mut html = render(page)?;
     if page.live.as_ref().is_some_and(|p| p.embeds_meeting) {
-        resp.extensions_mut()
-            .insert(crate::web::headers::ZoomMeeting);
+        html = html.zoom_meeting();
     }
-    Ok(resp)
+    Ok(html.into_response())
 }
 
 fn attempts_text(ctx: &Ctx, a: &AttemptSummary) -> String {
@@ -408,7 +407,7 @@ struct MyCoursesPage {
     calendar_url: String,
 }
 
-async fn my_courses(State(state): State<CoursesState>, ctx: Ctx) -> AppResult<Html<String>> {
+async fn my_courses(State(state): State<CoursesState>, ctx: Ctx) -> AppResult<Page> {
     let user = ctx.require_user()?;
     let courses = progress::my_courses(&state.db, ctx.school.id, user.id).await?;
     let calendar_url = state

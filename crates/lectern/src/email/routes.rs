@@ -1,10 +1,9 @@
 use axum::Router;
 use axum::extract::State;
-use axum::response::Html;
 use axum::routing::get;
 
 use crate::web::CoreState;
-use crate::web::{AppResult, Ctx, render};
+use crate::web::{AppResult, Ctx, Page, render};
 
 pub fn routes() -> Router<CoreState> {
     Router::new().route("/admin/outbox", get(outbox))
@@ -17,7 +16,7 @@ struct OutboxPage {
     emails: Vec<super::OutboxEntry>,
 }
 
-async fn outbox(State(state): State<CoreState>, ctx: Ctx) -> AppResult<Html<String>> {
+async fn outbox(State(state): State<CoreState>, ctx: Ctx) -> AppResult<Page> {
     let viewer = ctx.require_admin()?.id;
     let hidden = ctx.t("outbox-link-hidden");
     let key = &state.config.secret_key;

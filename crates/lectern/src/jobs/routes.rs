@@ -1,10 +1,10 @@
 use axum::Router;
 use axum::extract::{Path, State};
-use axum::response::{Html, Redirect};
+use axum::response::Redirect;
 use axum::routing::{get, post};
 
 use crate::web::CoreState;
-use crate::web::{AppError, AppResult, Ctx, render};
+use crate::web::{AppError, AppResult, Ctx, Page, render};
 
 pub fn routes() -> Router<CoreState> {
     Router::new()
@@ -20,7 +20,7 @@ struct JobsPage {
     queued: Vec<super::JobRow>,
 }
 
-async fn failed_jobs(State(state): State<CoreState>, ctx: Ctx) -> AppResult<Html<String>> {
+async fn failed_jobs(State(state): State<CoreState>, ctx: Ctx) -> AppResult<Page> {
     ctx.require_admin()?;
     let failed = super::list(&state.db, ctx.school.id, "failed", 100).await?;
     let queued = super::list(&state.db, ctx.school.id, "queued", 100).await?;

@@ -4,14 +4,14 @@
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, header};
-use axum::response::{Html, IntoResponse, Json, Redirect, Response};
+use axum::response::{IntoResponse, Json, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 
 use super::attendance;
 use super::start::{self, Outcome};
 use crate::courses::{Course, Lesson};
-use crate::web::{AppError, AppResult, Ctx, Form, render};
+use crate::web::{AppError, AppResult, Ctx, Form, Page, render};
 use crate::zoom_connection::ZoomDeps;
 
 pub fn routes() -> Router<ZoomDeps> {
@@ -287,7 +287,7 @@ async fn attendance_page(
     State(state): State<ZoomDeps>,
     ctx: Ctx,
     Path(id): Path<String>,
-) -> AppResult<Html<String>> {
+) -> AppResult<Page> {
     let (course, lesson) = managed(&state, &ctx, &id).await?;
     let (st, rows, unmatched, students) = rows(&state, &ctx, &course, &lesson).await?;
     let attended = rows.iter().filter(|r| r.attended).count();

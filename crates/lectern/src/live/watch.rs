@@ -19,7 +19,7 @@ use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
-use axum::response::{Html, IntoResponse, Json, Response};
+use axum::response::{IntoResponse, Json, Response};
 use axum::routing::get;
 use futures_util::stream;
 use serde::Serialize;
@@ -205,9 +205,5 @@ async fn panel(
         return Err(AppError::NotFound);
     }
     let p = super::panel::build(&state, &ctx, &course, &lesson, enrolled, manager, None).await?;
-    let mut resp: Response =
-        render(&PanelFragment { ctx, live: Some(p) }).map(|Html(h)| Html(h).into_response())?;
-    resp.headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    Ok(resp)
+    Ok(render(&PanelFragment { ctx, live: Some(p) })?.into_response())
 }

@@ -2,13 +2,15 @@
 
 use axum::Router;
 use axum::extract::State;
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 
 use super::SchoolsState;
 use super::{Branding, valid_color};
-use crate::web::{AppResult, Ctx, FieldCheckedForm, FieldErrors, Form, check_text, limits, render};
+use crate::web::{
+    AppResult, Ctx, FieldCheckedForm, FieldErrors, Form, Page, check_text, limits, render,
+};
 
 pub fn routes() -> Router<SchoolsState> {
     Router::new()
@@ -56,7 +58,7 @@ struct SettingsPage {
     domain_input: String,
 }
 
-async fn settings_page(State(state): State<SchoolsState>, ctx: Ctx) -> AppResult<Html<String>> {
+async fn settings_page(State(state): State<SchoolsState>, ctx: Ctx) -> AppResult<Page> {
     ctx.require_admin()?;
     let form = SettingsForm::of(&ctx.school);
     let domains = super::domains::list(&state.db, ctx.school.id).await?;
@@ -120,7 +122,9 @@ async fn save_settings(
             domain_error: String::new(),
             domain_input: String::new(),
         })?;
-        return Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        return Ok(page
+            .status(axum::http::StatusCode::UNPROCESSABLE_ENTITY)
+            .into_response());
     }
     super::update_branding(
         &state.db,
@@ -179,7 +183,9 @@ async fn refused(
         domain_error: error,
         domain_input: host,
     })?;
-    Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+    Ok(page
+        .status(axum::http::StatusCode::UNPROCESSABLE_ENTITY)
+        .into_response())
 }
 
 async fn remove_domain(

@@ -8,7 +8,7 @@ use axum::extract::{FromRequestParts, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::middleware::Next;
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::CookieJar;
 
 use super::error::{AppError, ErrorPage};
@@ -316,8 +316,8 @@ fn render_error(ctx: &Ctx, page: &ErrorPage, original: Response) -> Response {
             message,
             detail: page.detail.clone(),
         };
-        match askama::Template::render(&tpl) {
-            Ok(html) => Html(html).into_response(),
+        match super::render(&tpl) {
+            Ok(html) => html.status(page.status).into_response(),
             Err(_) => "error".into_response(),
         }
     };

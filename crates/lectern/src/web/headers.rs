@@ -37,7 +37,8 @@ pub const REPORT_PATH: &str = "/csp-report";
 pub const REPORT_MAX_BODY: usize = 16 * 1024;
 
 /// Marks a response whose page embeds the Zoom meeting (Zoom's Meeting SDK runs in it), so
-/// that it gets the meeting's Content-Security-Policy instead of the narrow one.
+/// that it gets the meeting's Content-Security-Policy instead of the narrow one. Set by
+/// `Page::zoom_meeting`.
 #[derive(Clone, Copy, Debug)]
 pub struct ZoomMeeting;
 
@@ -95,8 +96,9 @@ impl SecurityHeaders {
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
         );
-        // A page with a secret in its URL (a reset link, the Zoom callback) sends no
-        // referrer at all; that handler's choice stands.
+        // A page with a secret in its URL (`Page::secret_in_url`: a reset link, the Zoom
+        // callback) and an answer that carries one (Start's redirect, a calendar feed)
+        // send no referrer at all; that choice stands.
         if !h.contains_key(header::REFERRER_POLICY) {
             h.insert(
                 header::REFERRER_POLICY,

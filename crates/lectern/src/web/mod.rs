@@ -1,4 +1,5 @@
-//! The HTTP edge shared by every capability: context, errors, forms, rendering, assets.
+//! The HTTP edge shared by every capability: context, errors, forms, the render point for
+//! pages (`page`), security headers, assets.
 
 pub mod assets;
 pub mod client_ip;
@@ -6,17 +7,17 @@ pub mod context;
 pub mod error;
 pub mod form;
 pub mod headers;
+pub mod page;
 pub mod paths;
 pub mod time;
+
+use std::sync::Arc;
 
 pub use client_ip::ClientIp;
 pub use context::Ctx;
 pub use error::{AppError, AppResult};
 pub use form::{FieldCheckedForm, FieldErrors, Form, check_text, limits};
-
-use std::sync::Arc;
-
-use axum::response::Html;
+pub use page::{Page, render};
 
 use crate::config::Config;
 use crate::db::Db;
@@ -26,9 +27,4 @@ use crate::db::Db;
 pub struct CoreState {
     pub db: Db,
     pub config: Arc<Config>,
-}
-
-/// Renders an askama template into an HTML response.
-pub fn render<T: askama::Template>(t: &T) -> AppResult<Html<String>> {
-    Ok(Html(t.render()?))
 }

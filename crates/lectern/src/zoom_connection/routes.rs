@@ -3,8 +3,7 @@
 
 use axum::Router;
 use axum::extract::{Query, RawQuery, State};
-use axum::http::header;
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use serde::Deserialize;
 
@@ -12,7 +11,7 @@ use super::ZoomDeps;
 use super::flow::{self, CallbackQuery, Outcome, StartError};
 use super::{ConnState, Connection, Owner, scopes};
 use crate::db::now_ms;
-use crate::web::{AppError, AppResult, Ctx, Form, render};
+use crate::web::{AppError, AppResult, Ctx, Form, Page, render};
 
 pub fn routes() -> Router<ZoomDeps> {
     Router::new()
@@ -186,7 +185,7 @@ struct IntegrationsPage {
     redirect_uri: String,
 }
 
-async fn integrations(State(state): State<ZoomDeps>, ctx: Ctx) -> AppResult<Html<String>> {
+async fn integrations(State(state): State<ZoomDeps>, ctx: Ctx) -> AppResult<Page> {
     ctx.require_admin()?;
     let card = card(&state, ctx.school.id, Owner::School).await?;
     render(&IntegrationsPage {
@@ -203,7 +202,7 @@ struct PersonalPage {
     card: Card,
 }
 
-async fn personal(State(state): State<ZoomDeps>, ctx: Ctx) -> AppResult<Html<String>> {
+async fn personal(State(state): State<ZoomDeps>, ctx: Ctx) -> AppResult<Page> {
     let me = ctx.require_teacher()?.id;
     let card = card(&state, ctx.school.id, Owner::User(me)).await?;
     render(&PersonalPage { ctx, card })
@@ -363,14 +362,7 @@ async fn callback(
         reconnect_target,
     })?;
     // The callback URL carried a code and state: never leak it through Referer.
-    Ok((
-        [
-            (header::REFERRER_POLICY, "no-referrer"),
-            (header::CACHE_CONTROL, "no-store"),
-        ],
-        page,
-    )
-        .into_response())
+    Ok(page.secret_in_url().into_response())
 }
 
 #[derive(Deserialize, Default)]
@@ -387,7 +379,7 @@ struct DisconnectPage {
     target: String,
 }
 
-async fn disconnect_confirm(ctx: Ctx, Query(q): Query<ForQuery>) -> AppResult<Html<String>> {
+async fn disconnect_confirm(ctx: Ctx, Query(q): Query<ForQuery>) -> AppResult<Page> {
     owner_for(&ctx, &q.target)?;
     let target = if q.target == "me" {
         "me".to_string()
@@ -441,7 +433,7 @@ struct DeleteDataPage {
     ctx: Ctx,
 }
 
-async fn delete_confirm(ctx: Ctx) -> AppResult<Html<String>> {
+async fn delete_confirm(ctx: Ctx) -> AppResult<Page> {
     ctx.require_admin()?;
     render(&DeleteDataPage { ctx })
 }

@@ -613,6 +613,74 @@ db_test!(
 );
 
 db_test!(
+    pages_with_a_secret_in_their_url_send_no_referrer,
+    |app| async move {
+        // A reset token or Zoom's OAuth code and state in the address bar must reach nobody
+        // as `Referer` (not even our own pages, whose logs and scripts could keep it),
+        // whether the link still works or not; and no cache may keep such a page.
+        let token = "a-reset-token-only-this-test-knows-0123456789";
+        let mut conn = app.db.pool.acquire().await.unwrap();
+        lectern::accounts::store_reset(
+            &mut conn,
+            &app.state.config.secret_key,
+            app.school.id,
+            app.student.id,
+            token,
+        )
+        .await
+        .unwrap();
+        drop(conn);
+        let c = app.client();
+        let reset = c.get(&format!("/password/reset/{token}")).await;
+        reset.assert_status(200);
+        assert!(reset.text.contains("name=\"password\""), "the reset form");
+        let spent = c.get("/password/reset/no-such-token").await;
+        spent.assert_status(410);
+        // The form posted back to its own URL: refused, the token is still in the bar.
+        let too_short = c
+            .post_form(
+                &format!("/password/reset/{token}"),
+                &[("password", "short")],
+            )
+            .await;
+        too_short.assert_status(422);
+        let spent_post = c
+            .post_form(
+                "/password/reset/no-such-token",
+                &[("password", "long enough 123")],
+            )
+            .await;
+        spent_post.assert_status(410);
+        let admin = app.signed_in(&app.admin).await;
+        let callback = admin
+            .get("/integrations/zoom/callback?code=c0de&state=st4te")
+            .await;
+        callback.assert_status(200);
+        for (what, r) in [
+            ("a reset link", &reset),
+            ("a spent reset link", &spent),
+            ("a reset refused for a short password", &too_short),
+            ("a reset posted to a spent link", &spent_post),
+            ("the Zoom callback", &callback),
+        ] {
+            assert_eq!(r.header("referrer-policy"), Some("no-referrer"), "{what}");
+            assert_eq!(r.header("cache-control"), Some("no-store"), "{what}");
+            assert!(
+                r.header("content-type")
+                    .is_some_and(|t| t.starts_with("text/html")),
+                "{what}"
+            );
+        }
+        // The pages they lead to keep the default policy.
+        for path in ["/signin", "/password/forgot", "/settings/integrations"] {
+            let r = admin.get(path).await;
+            r.assert_status(200);
+            assert_security_headers(path, &r);
+        }
+    }
+);
+
+db_test!(
     only_the_meeting_page_lets_zooms_sdk_in,
     builder
         | b
