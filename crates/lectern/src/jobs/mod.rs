@@ -352,4 +352,61 @@ mod tests {
         assert_eq!(backoff_ms(3), 8000);
         assert_eq!(backoff_ms(40), 3_600_000);
     }
+
+    #[derive(Serialize, Deserialize, PartialEq, Debug)]
+    struct Ping {
+        n: i64,
+        #[serde(default)]
+        added_later: bool,
+    }
+
+    impl Job for Ping {
+        const KIND: &'static str = "test_ping";
+        type Deps = Arc<std::sync::Mutex<Vec<i64>>>;
+        async fn run(self, seen: &Self::Deps) -> anyhow::Result<()> {
+            seen.lock().unwrap().push(self.n);
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_kind_registered_twice_is_refused() {
+        let mut r = Registry::default();
+        r.register::<Ping>(Default::default()).unwrap();
+        let err = r.register::<Ping>(Default::default()).err().unwrap();
+        assert_eq!(err.0, "test_ping");
+        assert_eq!(r.kinds(), vec!["test_ping"]);
+    }
+
+    #[tokio::test]
+    async fn the_registry_runs_a_stored_payload_and_refuses_what_it_cannot_read() {
+        let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let mut r = Registry::default();
+        r.register::<Ping>(seen.clone()).unwrap();
+        let job = NewJob::of(&Ping {
+            n: 7,
+            added_later: true,
+        });
+        assert_eq!(job.kind, "test_ping");
+        r.run(job.kind, &job.payload.to_string()).await.unwrap();
+        // A row written before a field was added still reads.
+        r.run("test_ping", r#"{"n": 8}"#).await.unwrap();
+        assert_eq!(*seen.lock().unwrap(), vec![7, 8]);
+        let bad = r.run("test_ping", r#"{"m": 1}"#).await.unwrap_err();
+        assert!(bad.to_string().contains("unreadable test_ping payload"), "{bad}");
+        let unknown = r.run("nobody_knows", "{}").await.unwrap_err();
+        assert!(unknown.to_string().contains("unknown job kind"), "{unknown}");
+    }
+
+    #[test]
+    fn hourly_jobs_are_keyed_by_their_hour() {
+        let mut r = Registry::default();
+        r.hourly(|hour| Ping {
+            n: hour,
+            added_later: false,
+        });
+        let job = (r.hourly[0])(5);
+        assert_eq!(job.dedupe_key.as_deref(), Some("test_ping:5"));
+        assert_eq!(job.run_at, 5 * HOUR_MS);
+    }
 }
