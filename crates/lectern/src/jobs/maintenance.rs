@@ -51,7 +51,8 @@ pub async fn run(db: &Db, now_ms: i64) -> sqlx::Result<Pruned> {
     };
     let pruned = Pruned {
         rate_limits: delete("DELETE FROM rate_limits WHERE window_start < $1").await?,
-        // A day without failures has forgotten them all (`Policy::forget_one_ms`).
+        // A day without failures has forgotten them all (`Policy::forget_one_ms`); an
+        // address an account signed in from is trusted for a day after that sign-in.
         throttles: delete("DELETE FROM throttles WHERE last_at < $1").await?,
         sessions: delete("DELETE FROM sessions WHERE expires_at < $1").await?,
         password_resets: delete("DELETE FROM password_resets WHERE expires_at < $1").await?,
