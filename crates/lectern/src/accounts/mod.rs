@@ -227,6 +227,20 @@ pub async fn check_password(
     }
 }
 
+/// Whether `password` is `user`'s (the signed-in user, already looked up).
+pub async fn password_matches(db: &Db, user: &User, password: &str) -> sqlx::Result<bool> {
+    let hash: Option<String> =
+        sqlx::query_scalar("SELECT password_hash FROM users WHERE school_id = $1 AND id = $2")
+            .bind(user.school_id)
+            .bind(user.id)
+            .fetch_optional(&db.pool)
+            .await?;
+    Ok(match hash {
+        Some(hash) => crate::crypto::password::verify(password.to_string(), hash).await,
+        None => false,
+    })
+}
+
 pub async fn set_password(
     db: &Db,
     school_id: i64,

@@ -283,12 +283,14 @@ async fn signin(
             .status(axum::http::StatusCode::UNPROCESSABLE_ENTITY)
             .into_response());
     }
-    let keys = rate_limit::sign_in_keys(
+    let attempt = rate_limit::sign_in(
+        &state.db,
         ctx.school.id,
         &normalize_email(&form.email),
         &client.throttle_key(),
-    );
-    let attempt = match rate_limit::attempt(&state.db, &keys).await? {
+    )
+    .await?;
+    let attempt = match attempt {
         Ok(attempt) => attempt,
         Err(secs) => {
             let error = ctx.t1("throttle-wait", "seconds", secs);
@@ -303,6 +305,7 @@ async fn signin(
             start_session(&state, jar, &user, &form.next).await
         }
         None => {
+            attempt.failed(&state.db).await?;
             let error = ctx.t("signin-failed");
             Ok(signin_again(ctx, form, error)?
                 .status(axum::http::StatusCode::UNPROCESSABLE_ENTITY)
@@ -724,27 +727,22 @@ async fn current_password_problem(
     if let Some(p) = text_problem(&ctx.tr, &form.current_password, limits::PASSWORD) {
         return Ok(Some(p));
     }
-    let keys = rate_limit::sign_in_keys(
+    let attempt = rate_limit::sign_in(
+        &state.db,
         user.school_id,
         &normalize_email(&user.email),
         &client.throttle_key(),
-    );
-    let attempt = match rate_limit::attempt(&state.db, &keys).await? {
+    )
+    .await?;
+    let attempt = match attempt {
         Ok(attempt) => attempt,
         Err(secs) => return Ok(Some(ctx.t1("throttle-wait", "seconds", secs))),
     };
-    let proved = super::check_password(
-        &state.db,
-        user.school_id,
-        &user.email,
-        &form.current_password,
-    )
-    .await?
-    .is_some_and(|u| u.id == user.id);
-    if proved {
+    if super::password_matches(&state.db, user, &form.current_password).await? {
         attempt.succeeded(&state.db).await?;
         Ok(None)
     } else {
+        attempt.failed(&state.db).await?;
         Ok(Some(ctx.t("profile-password-wrong")))
     }
 }

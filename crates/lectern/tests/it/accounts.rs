@@ -802,6 +802,277 @@ db_test!(
         }
 );
 
+/// The seconds a refused attempt was told to wait.
+fn retry_after(r: &Resp) -> i64 {
+    r.assert_status(429);
+    r.header("retry-after")
+        .expect("Retry-After")
+        .parse()
+        .expect("seconds")
+}
+
+/// `n` more students of the test school, named `pupil<i>@test.example`, with the test
+/// student's password (its hash is copied: hashing dozens of passwords would take longer
+/// than the test).
+async fn classmates(app: &TestApp, n: usize) -> Vec<String> {
+    let mut emails = Vec::with_capacity(n);
+    for i in 0..n {
+        let email = format!("pupil{i}@test.example");
+        sqlx::query(
+            "INSERT INTO users (school_id, email, email_norm, display_name, password_hash, role, timezone, created_at)
+             SELECT school_id, $1, $1, $2, password_hash, role, timezone, created_at FROM users WHERE id = $3",
+        )
+        .bind(&email)
+        .bind(format!("Pupil {i}"))
+        .bind(app.student.id)
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+        emails.push(email);
+    }
+    emails
+}
+
+/// Moves every throttle's last failure `ms` into the past, as if that much time went by.
+async fn time_passes(app: &TestApp, ms: i64) {
+    sqlx::query("UPDATE throttles SET last_at = last_at - $1")
+        .bind(ms)
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+}
+
+/// Sorted statuses of `n` wrong passwords sent at once, the i-th for `email(i)` from
+/// `client(i)`.
+async fn parallel_wrong_passwords(
+    n: usize,
+    email: impl Fn(usize) -> String,
+    client: impl Fn(usize) -> TestClient,
+) -> Vec<u16> {
+    let tries = (0..n).map(|i| {
+        let (c, email) = (client(i), email(i));
+        async move { wrong_password(&c, &email).await.status.as_u16() }
+    });
+    let mut statuses = futures_util::future::join_all(tries).await;
+    statuses.sort();
+    statuses
+}
+
+/// Every student in `class` signs in at once, each from their own browser, all behind
+/// the school's one address; the statuses and where they were sent.
+async fn class_signs_in(app: &TestApp, class: &[String]) -> Vec<(u16, Option<String>)> {
+    let mut pupils = Vec::new();
+    for email in class {
+        let c = app.client().forwarded_for("198.51.100.7");
+        let csrf = c.csrf_for("/signin").await;
+        pupils.push((c, csrf, email.clone()));
+    }
+    let sign_ins = pupils.iter().map(|(c, csrf, email)| {
+        let fields = [
+            ("_csrf", csrf.as_str()),
+            ("email", email.as_str()),
+            ("password", app.student.password.as_str()),
+        ];
+        async move {
+            let r = c.post_form_raw("/signin", &fields).await;
+            (r.status.as_u16(), r.header("location").map(str::to_string))
+        }
+    });
+    futures_util::future::join_all(sign_ins).await
+}
+
+db_test!(
+    a_class_signing_in_at_once_behind_one_address_is_never_held_up,
+    builder
+        | b
+        | async move {
+            let app = b.env("LECTERN_TRUSTED_PROXIES", "127.0.0.1").start().await;
+            let class = classmates(&app, 60).await;
+            let all_in = |answers: &[(u16, Option<String>)]| {
+                answers
+                    .iter()
+                    .all(|(status, to)| *status == 303 && to.as_deref() == Some("/"))
+            };
+            // Each sign-in in flight used to count against the school's address until its
+            // password was checked: past fifty at once, right passwords were refused.
+            let answers = class_signs_in(&app, &class).await;
+            assert!(all_in(&answers), "{answers:?}");
+            assert_eq!(app.scalar("SELECT COUNT(*) FROM sessions").await, 60);
+            // The same after a morning of typos from the school's address, which leaves it
+            // only a few free failures: the sign-ins in flight never use them up.
+            let typist = app.client().forwarded_for("198.51.100.7");
+            typist.get("/signin").await;
+            let statuses = parallel_wrong_passwords(
+                45,
+                |i| format!("nobody{i}@test.example"),
+                |_| typist.clone(),
+            )
+            .await;
+            assert_eq!(statuses, [422; 45]);
+            let answers = class_signs_in(&app, &class).await;
+            assert!(all_in(&answers), "{answers:?}");
+            assert_eq!(app.scalar("SELECT COUNT(*) FROM sessions").await, 120);
+        }
+);
+
+db_test!(
+    parallel_guesses_get_no_more_tries_than_sequential_ones_from_one_address_or_many,
+    builder
+        | b
+        | async move {
+            let app = b.env("LECTERN_TRUSTED_PROXIES", "127.0.0.1").start().await;
+            let email = app.student.email.clone();
+            // One address, more guesses at once than its own fifty free failures: the
+            // account's five from that address are all it gets.
+            let statuses = parallel_wrong_passwords(
+                60,
+                |_| email.clone(),
+                |_| app.client().forwarded_for("203.0.113.66"),
+            )
+            .await;
+            assert_eq!(statuses[..5], [422; 5], "{statuses:?}");
+            assert_eq!(statuses[5..], [429; 55], "{statuses:?}");
+            // Thirty addresses at once, one guess each: the account's twenty free failures
+            // (five already spent) are all they get together.
+            let statuses = parallel_wrong_passwords(
+                30,
+                |_| email.clone(),
+                |i| app.client().forwarded_for(&format!("198.51.100.{i}")),
+            )
+            .await;
+            assert_eq!(statuses[..15], [422; 15], "{statuses:?}");
+            assert_eq!(statuses[15..], [429; 15], "{statuses:?}");
+        }
+);
+
+db_test!(
+    guesses_from_many_addresses_are_slowed_and_the_owner_waits_a_minute_at_most,
+    builder
+        | b
+        | async move {
+            let app = b.env("LECTERN_TRUSTED_PROXIES", "127.0.0.1").start().await;
+            let email = app.student.email.clone();
+            // The student has signed in from home before.
+            let home = app.client().forwarded_for("192.0.2.10");
+            home.signin(&email, &app.student.password).await;
+            home.signout().await;
+            // Strangers guess once each, each from a new address: twenty are tried…
+            let mut address = 0;
+            let mut stranger = || {
+                address += 1;
+                app.client().forwarded_for(&format!("203.0.113.{address}"))
+            };
+            for _ in 0..20 {
+                wrong_password(&stranger(), &email).await.assert_status(422);
+            }
+            // …then every further one waits, though its address never guessed before: 5 s,
+            // doubling up to a minute (counted from the last failure, so a slow machine may
+            // see a second less).
+            for wait in [5, 10, 20, 40, 60, 60, 60] {
+                let r = wrong_password(&stranger(), &email).await;
+                assert!((wait - 1..=wait).contains(&retry_after(&r)), "{wait}");
+                time_passes(&app, wait * 1000).await;
+                wrong_password(&stranger(), &email).await.assert_status(422);
+            }
+            // The student at home, where they signed in before, is not held at all.
+            home.signin(&email, &app.student.password).await;
+            // On a phone they never signed in from, they wait like anyone, a minute at most…
+            let phone = app.client().forwarded_for("198.51.100.200");
+            let right = [
+                ("email", email.as_str()),
+                ("password", app.student.password.as_str()),
+            ];
+            let r = phone.post_form("/signin", &right).await;
+            assert!((59..=60).contains(&retry_after(&r)));
+            // …and then sign in.
+            time_passes(&app, 60_000).await;
+            phone.signin(&email, &app.student.password).await;
+            // Their success forgot none of the strangers' failures.
+            wrong_password(&stranger(), &email).await.assert_status(422);
+            let r = wrong_password(&stranger(), &email).await;
+            assert!((59..=60).contains(&retry_after(&r)));
+        }
+);
+
+db_test!(
+    a_troublemaker_holds_the_class_behind_their_address_up_for_a_minute_at_most,
+    builder
+        | b
+        | async move {
+            let app = b.env("LECTERN_TRUSTED_PROXIES", "127.0.0.1").start().await;
+            let class = classmates(&app, 1).await;
+            let troublemaker = app.client().forwarded_for("198.51.100.7");
+            // One CSRF cookie for all the requests at once.
+            troublemaker.get("/signin").await;
+            // One wrong password each for fifty accounts: the address's free failures.
+            let statuses = parallel_wrong_passwords(
+                50,
+                |i| format!("nobody{i}@test.example"),
+                |_| troublemaker.clone(),
+            )
+            .await;
+            assert_eq!(statuses, [422; 50]);
+            let r = wrong_password(&troublemaker, "nobody50@test.example").await;
+            assert!((14..=15).contains(&retry_after(&r)));
+            // However many failures the address piled up (as in a long night of guessing,
+            // made short here), a classmate behind it waits a minute at most…
+            sqlx::query("UPDATE throttles SET failures = failures + 1000 WHERE bucket LIKE 'signin-client:%'")
+                .execute(&app.db.pool)
+                .await
+                .unwrap();
+            let pupil = app.client().forwarded_for("198.51.100.7");
+            let right = [
+                ("email", class[0].as_str()),
+                ("password", app.student.password.as_str()),
+            ];
+            let r = pupil.post_form("/signin", &right).await;
+            assert!((50..=60).contains(&retry_after(&r)));
+            // …and then signs in.
+            time_passes(&app, 60_000).await;
+            pupil.signin(&class[0], &app.student.password).await;
+            // The troublemaker's next failure counts on what the minute's quiet left (two
+            // forgotten), the sign-in on nothing.
+            wrong_password(&troublemaker, "nobody51@test.example")
+                .await
+                .assert_status(422);
+            let failures = app
+                .scalar(
+                    "SELECT failures FROM throttles WHERE bucket = 'signin-client:198.51.100.7'",
+                )
+                .await;
+            assert_eq!(failures, 50 + 1000 - 2 + 1);
+        }
+);
+
+db_test!(
+    attempts_taken_back_in_any_order_leave_only_the_failures,
+    |app| async move {
+        use lectern::accounts::rate_limit;
+        // Three attempts on one account in flight at once, from three addresses: the
+        // account-wide key counts all three until each is settled.
+        let mut attempts = Vec::new();
+        for client in ["192.0.2.1", "192.0.2.2", "192.0.2.3"] {
+            let a = rate_limit::sign_in(&app.db, app.school.id, "pupil@test.example", client)
+                .await
+                .unwrap()
+                .expect("not held");
+            attempts.push(a);
+        }
+        let account = "SELECT failures FROM throttles WHERE bucket LIKE 'signin-account:%'";
+        assert_eq!(app.scalar(account).await, 3);
+        // Settled out of order, after other claims changed the row.
+        let (third, second, first) = (
+            attempts.pop().unwrap(),
+            attempts.pop().unwrap(),
+            attempts.pop().unwrap(),
+        );
+        first.succeeded(&app.db).await.unwrap();
+        third.failed(&app.db).await.unwrap();
+        second.succeeded(&app.db).await.unwrap();
+        assert_eq!(app.scalar(account).await, 1, "the one failure");
+    }
+);
+
 db_test!(
     a_strangers_reset_requests_neither_block_nor_flood_the_students_own,
     builder

@@ -497,11 +497,14 @@ const COLUMNS: &[(&str, &[(&str, Holds)])] = &[
 ];
 
 /// Where a known identifier may still be, because it is also our own data: a Lectern
-/// user's own address and name (the host's Zoom login is the instructor's address).
+/// user's own address and name (the host's Zoom login is the instructor's address), and
+/// the sign-in throttles keyed by that address (an address an account signed in from is
+/// remembered there).
 const OURS_TOO: &[(&str, &str)] = &[
     ("users", "email"),
     ("users", "email_norm"),
     ("users", "display_name"),
+    ("throttles", "bucket"),
 ];
 
 const GUEST_EMAIL: &str = "gus.guest@outside.example";
