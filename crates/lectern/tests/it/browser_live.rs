@@ -10,10 +10,10 @@ use std::time::{Duration, Instant};
 use lectern::db::now_ms;
 use serde_json::json;
 
-use crate::live::{Live, setup};
 use crate::support::TestAppBuilder;
 use crate::support::browser::{self, Browser};
 use crate::support::eventually;
+use crate::support::live::{Live, setup};
 
 /// How long a pushed change may take to show on an open page in these tests: far below
 /// the one-minute poll of a page whose event stream is open, far above what push takes

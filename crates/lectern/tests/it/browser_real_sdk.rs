@@ -20,8 +20,8 @@ use std::time::Duration;
 use lectern::courses::LessonKind;
 use tower_http::services::{ServeDir, ServeFile};
 
-use crate::live::{Live, setup_env};
 use crate::support::browser::{self, Browser};
+use crate::support::live::{Live, setup_env};
 use crate::support::{TestAppBuilder, npm};
 
 /// The package's files where Zoom's CDN has them: `{base}/{v}/lib/...` and

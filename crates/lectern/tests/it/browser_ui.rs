@@ -69,7 +69,7 @@ async fn destructive_actions_are_red_and_ask_before_they_happen(b: TestAppBuilde
     let admin_http = app.signed_in(&app.admin).await;
     zoom.connect(&admin_http, "school").await.assert_status(200);
     let base = app.base_url.clone();
-    let (course, live_lesson) = crate::live::seed_live_course(
+    let (course, live_lesson) = crate::support::live::seed_live_course(
         &app.db,
         app.school.id,
         app.instructor.id,
@@ -212,7 +212,7 @@ async fn assert_fits_the_screen(b: &Browser, what: &str) {
 
 /// A finished live session with attendance: a learner with a long name, and a walk-in.
 async fn finished_session_with_attendance(app: &TestApp, inst: &TestClient) -> i64 {
-    let (course, lesson) = crate::live::seed_live_course(
+    let (course, lesson) = crate::support::live::seed_live_course(
         &app.db,
         app.school.id,
         app.instructor.id,

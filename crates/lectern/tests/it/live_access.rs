@@ -4,7 +4,7 @@
 use lectern::accounts::Role;
 use lectern::courses::{self, LessonKind};
 
-use crate::live::{seed_live_course, setup};
+use crate::support::live::{seed_live_course, setup};
 use crate::support::{TestAppBuilder, TestClient};
 
 /// What one visitor gets from each live-session resource.

@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use lectern::zoom_connection::{self, ConnState, Owner};
 
-use crate::live::setup;
 use crate::support::TestAppBuilder;
+use crate::support::live::setup;
 
 async fn scalar(app: &crate::support::TestApp, sql: &'static str) -> i64 {
     sqlx::query_scalar(sql)

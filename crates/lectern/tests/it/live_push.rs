@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use lectern::courses::{self, LessonKind, LessonRecord};
 use lectern::db::now_ms;
 
-use crate::live::{Live, setup};
+use crate::support::live::{Live, setup};
 use crate::support::{DbKind, TestAppBuilder, TestClient};
 
 /// The events of one open stream, read as a browser's EventSource would.

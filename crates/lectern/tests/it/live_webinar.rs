@@ -7,8 +7,8 @@
 use lectern::courses::{self, LessonKind};
 use zoom_sim::{Fault, FaultKind, SimMeeting};
 
-use crate::live::{Live, setup_env};
 use crate::support::TestAppBuilder;
+use crate::support::live::{Live, setup_env};
 
 /// A description longer than the 250 characters Zoom's meeting and webinar lists show.
 const LONG_BODY_CHARS: usize = 400;

@@ -591,7 +591,7 @@ db_test!(only_the_meeting_page_lets_zooms_sdk_in);
 async fn only_the_meeting_page_lets_zooms_sdk_in(b: TestAppBuilder) {
     // Zoom's Meeting SDK needs its CDN, blob workers and WebAssembly. A script tag an
     // attacker gets into any other page must find none of that allowed.
-    let t = crate::live::setup(b).await;
+    let t = crate::support::live::setup(b).await;
     let sdk_base = t.app.state.config.zoom.as_ref().unwrap().sdk_url.clone();
     let student = t.app.signed_in(&t.app.student).await;
     let meeting = student.get(&t.lesson_url()).await;

@@ -15,7 +15,7 @@ use lectern::courses::{self, LessonKind, LessonRecord};
 use lectern::db::now_ms;
 use lectern::zoom_connection::{self, Owner, hosts::Host};
 
-use crate::live::{Live, setup};
+use crate::support::live::{Live, setup};
 use crate::support::{TestAppBuilder, TestClient, catalog, eventually};
 
 /// What a column may hold, and so what "Delete all Zoom data" must leave in it.
