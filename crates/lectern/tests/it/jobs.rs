@@ -194,6 +194,7 @@ async fn expired_lease_is_claimed_again(app: TestApp) {
     // ...an expired one is not (its worker died).
     let first = jobs::claim(&app.db, "dead-worker", 10, 1).await.unwrap();
     assert_eq!(first.len(), 1);
+    // Time must pass, not an event: the 1 ms lease ends only by the clock.
     tokio::time::sleep(Duration::from_millis(10)).await;
     let again = jobs::claim(&app.db, "rescuer", 10, 60_000).await.unwrap();
     assert_eq!(again.iter().map(|j| j.id).collect::<Vec<_>>(), vec![id]);

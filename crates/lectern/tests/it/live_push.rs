@@ -362,7 +362,9 @@ async fn a_webhook_reaches_open_pages_without_waiting_for_the_workers_poll(b: Te
     let http = reqwest::Client::new();
     let url = format!("{}/courses/{}/live/events", t.app.base_url, t.course_slug);
     let mut ev = Events::open(&http, &url, Some(&cookie_of(&student))).await;
-    // Let the worker go back to sleep after Start's jobs.
+    // Let the worker go back to sleep after Start's jobs. A deliberate pause: nothing
+    // observable says the worker is asleep, and a webhook that arrived while it was still
+    // busy would be picked up without the wake-up this test is about.
     tokio::time::sleep(Duration::from_millis(500)).await;
     let since = Instant::now();
     t.zoom.sim.host_joins(m);

@@ -196,6 +196,13 @@ async fn killing_the_process_while_starting_ends_with_one_linked_meeting_after_r
         s.filter(|s| s.state == "starting").map(|_| ())
     })
     .await;
+    // Zoom holds the create (for the fault's 3 s) when the process dies.
+    crate::support::eventually(
+        "the create held by Zoom",
+        std::time::Duration::from_secs(5),
+        || async { (zoom.sim.in_flight("POST", "/v2/users/") == 1).then_some(()) },
+    )
+    .await;
     let status = std::process::Command::new("kill")
         .args(["-KILL", &first.pid().to_string()])
         .status()
@@ -210,8 +217,14 @@ async fn killing_the_process_while_starting_ends_with_one_linked_meeting_after_r
     assert_eq!(s.meeting_id, None);
     drop(first);
     // The create was in flight when the caller died; zoom-sim drops it with the
-    // connection, so Zoom holds nothing for this lesson.
-    tokio::time::sleep(std::time::Duration::from_secs(4)).await;
+    // connection, so Zoom holds nothing for this lesson. Once Zoom no longer handles it,
+    // it has either been dropped or created a meeting, which the assertion would see.
+    crate::support::eventually(
+        "the create dropped with its connection",
+        std::time::Duration::from_secs(10),
+        || async { (zoom.sim.in_flight("POST", "/v2/users/") == 0).then_some(()) },
+    )
+    .await;
     assert!(zoom.sim.meetings().is_empty(), "{:?}", zoom.sim.meetings());
 
     // Restart: the reconcile job (scheduled in the Start transaction) finds no
