@@ -1,6 +1,7 @@
 //! Fault injection per route and the log of received requests.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use axum::body::Body;
@@ -95,6 +96,25 @@ pub struct RecordedRequest {
 #[derive(Debug, Default)]
 pub struct RequestLog {
     entries: Mutex<Vec<RecordedRequest>>,
+    /// Requests being handled now: (id, method, path).
+    in_flight: Mutex<Vec<(u64, String, String)>>,
+    next_id: AtomicU64,
+}
+
+/// A request being handled; it leaves the in-flight list when its handling ends, also
+/// when it is dropped because the client went away.
+struct InFlight<'a> {
+    log: &'a RequestLog,
+    id: u64,
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.log
+            .in_flight
+            .lock()
+            .retain(|(id, _, _)| *id != self.id);
+    }
 }
 
 impl RequestLog {
@@ -116,6 +136,24 @@ impl RequestLog {
 
     pub fn clear(&self) {
         self.entries.lock().clear();
+    }
+
+    /// How many matching requests are being handled now (received, not yet answered, and
+    /// not dropped with their connection).
+    pub fn in_flight(&self, method: &str, path_prefix: &str) -> usize {
+        self.in_flight
+            .lock()
+            .iter()
+            .filter(|(_, m, p)| m.eq_ignore_ascii_case(method) && p.starts_with(path_prefix))
+            .count()
+    }
+
+    fn begin(&self, method: &str, path: &str) -> InFlight<'_> {
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        self.in_flight
+            .lock()
+            .push((id, method.to_string(), path.to_string()));
+        InFlight { log: self, id }
     }
 }
 
@@ -153,6 +191,7 @@ pub async fn layer(State(shared): State<Arc<Shared>>, req: Request, next: Next) 
     } else {
         shared.faults.take(&method, &path)
     };
+    let _in_flight = (!control).then(|| shared.log.begin(&method, &path));
     let record = |status: u16| {
         if !control {
             shared.log.push(RecordedRequest {

@@ -419,6 +419,12 @@ impl ZoomSim {
         self.h.shared.log.count(method, path_prefix)
     }
 
+    /// Requests being handled now (e.g. held by a latency fault); one whose client went
+    /// away is no longer counted once its connection is dropped.
+    pub fn in_flight(&self, method: &str, path_prefix: &str) -> usize {
+        self.h.shared.log.in_flight(method, path_prefix)
+    }
+
     /// Every webhook delivery attempt so far (including url_validation).
     pub fn webhook_deliveries(&self) -> Vec<WebhookDelivery> {
         self.h.shared.hooks.deliveries()

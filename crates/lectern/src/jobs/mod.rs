@@ -393,9 +393,15 @@ mod tests {
         r.run("test_ping", r#"{"n": 8}"#).await.unwrap();
         assert_eq!(*seen.lock().unwrap(), vec![7, 8]);
         let bad = r.run("test_ping", r#"{"m": 1}"#).await.unwrap_err();
-        assert!(bad.to_string().contains("unreadable test_ping payload"), "{bad}");
+        assert!(
+            bad.to_string().contains("unreadable test_ping payload"),
+            "{bad}"
+        );
         let unknown = r.run("nobody_knows", "{}").await.unwrap_err();
-        assert!(unknown.to_string().contains("unknown job kind"), "{unknown}");
+        assert!(
+            unknown.to_string().contains("unknown job kind"),
+            "{unknown}"
+        );
     }
 
     #[test]

@@ -60,207 +60,202 @@ async fn http_course(
     (id, href)
 }
 
-db_test!(
-    instructor_creates_a_course_with_every_lesson_type_and_publishes_it,
-    |app| async move {
-        if !browser::available(
-            "instructor_creates_a_course_with_every_lesson_type_and_publishes_it",
-        ) {
-            return;
-        }
-        let b = Browser::start().await;
-        let base = app.base_url.clone();
-        b.sign_in(&base, &app.instructor.email, &app.instructor.password)
-            .await;
-        b.goto(&format!("{base}/teach")).await;
-        b.click("#new-course").await;
-        b.wait_css("#create-course").await;
-        b.fill("#course-title-input", EVIL).await;
-        b.fill("#course-description-input", "Every *kind* of lesson.")
-            .await;
-        b.click("#create-course").await;
-        b.wait_css("#add-document").await;
-        b.assert_no_dialog().await;
-        assert_eq!(
-            b.wait_css("#editor-title").await.text().await.unwrap(),
-            EVIL
-        );
-
-        let kinds = [
-            "video",
-            "document",
-            "quiz",
-            "live_session",
-            "webinar",
-            "external_link",
-        ];
-        for (n, kind) in kinds.iter().enumerate() {
-            b.click(&format!("#add-{kind}")).await;
-            b.wait_css("#save-lesson").await;
-            b.fill("#lesson-title-input", &format!("Lesson {n}: {kind}"))
-                .await;
-            match *kind {
-                "video" => {
-                    b.fill("#lesson-url", "https://www.youtube.com/watch?v=dQw4w9WgXcQ")
-                        .await
-                }
-                "external_link" => b.fill("#lesson-url", "https://example.org/reading").await,
-                "document" => {
-                    set_value(
-                        &b,
-                        "#lesson-body-input",
-                        "# Read this\n\nSome **Markdown**.",
-                    )
-                    .await
-                }
-                "quiz" => {
-                    set_value(&b, "#lesson-quiz", "? 2 + 2?\n- 3\n* 4").await;
-                    b.fill("#lesson-pass-mark", "100").await;
-                }
-                _ => {
-                    set_value(&b, "#lesson-local-start", "2031-03-04T15:30").await;
-                    set_value(&b, "#lesson-body-input", "Agenda: questions.").await;
-                }
-            }
-            b.click("#save-lesson").await;
-            // Back on the editor, with one more lesson in the list.
-            b.wait_css(&format!("#lesson-list li:nth-child({})", n + 1))
-                .await;
-            assert!(
-                b.c.find(fantoccini::Locator::Css(".field-error"))
-                    .await
-                    .is_err(),
-                "{kind}: form error"
-            );
-        }
-        b.click("#publish").await;
-        b.wait_css("#unpublish").await;
-
-        // The database agrees.
-        let rows: Vec<(String, String)> = sqlx::query_as(
-        "SELECT l.kind, c.status FROM lessons l JOIN courses c ON c.id = l.course_id WHERE c.school_id = $1 ORDER BY l.position",
-    )
-    .bind(app.school.id)
-    .fetch_all(&app.db.pool)
-    .await
-    .unwrap();
-        assert_eq!(rows.iter().map(|r| r.0.as_str()).collect::<Vec<_>>(), kinds);
-        assert!(rows.iter().all(|r| r.1 == "published"));
-
-        // The title is shown as text everywhere and never runs.
-        b.goto(&format!("{base}/")).await;
-        let link = b.wait_css(".course-link").await;
-        assert_eq!(link.text().await.unwrap(), EVIL);
-        link.click().await.unwrap();
-        b.wait_css("#course-title").await;
-        assert_eq!(
-            b.wait_css("#course-title").await.text().await.unwrap(),
-            EVIL
-        );
-        b.assert_no_dialog().await;
-        let title = b.c.title().await.unwrap();
-        assert!(title.starts_with(EVIL), "{title}");
-        b.close().await;
+db_test!(instructor_creates_a_course_with_every_lesson_type_and_publishes_it);
+async fn instructor_creates_a_course_with_every_lesson_type_and_publishes_it(app: TestApp) {
+    if !browser::available("instructor_creates_a_course_with_every_lesson_type_and_publishes_it") {
+        return;
     }
-);
-
-db_test!(
-    student_signs_up_enrols_completes_a_document_and_sees_progress,
-    |app| async move {
-        if !browser::available("student_signs_up_enrols_completes_a_document_and_sees_progress") {
-            return;
-        }
-        let (_id, url) = http_course(
-            &app,
-            "Intro to Testing",
-            &[
-                (
-                    "document",
-                    vec![
-                        ("title", "Read first"),
-                        ("body", "Hello **reader**."),
-                        ("required", "on"),
-                    ],
-                ),
-                (
-                    "document",
-                    vec![
-                        ("title", "Read second"),
-                        ("body", "More."),
-                        ("required", "on"),
-                    ],
-                ),
-            ],
-        )
+    let b = Browser::start().await;
+    let base = app.base_url.clone();
+    b.sign_in(&base, &app.instructor.email, &app.instructor.password)
         .await;
-        let base = app.base_url.clone();
-        let b = Browser::start().await;
-        b.goto(&format!("{base}/signup")).await;
-        b.fill("input[name=display_name]", "Eve Learner").await;
-        b.fill("input[name=email]", "eve@example.org").await;
-        b.fill("input[name=password]", "learner password 1").await;
-        b.click("#signup-submit").await;
-        b.wait_css("#signout").await;
+    b.goto(&format!("{base}/teach")).await;
+    b.click("#new-course").await;
+    b.wait_css("#create-course").await;
+    b.fill("#course-title-input", EVIL).await;
+    b.fill("#course-description-input", "Every *kind* of lesson.")
+        .await;
+    b.click("#create-course").await;
+    b.wait_css("#add-document").await;
+    b.assert_no_dialog().await;
+    assert_eq!(
+        b.wait_css("#editor-title").await.text().await.unwrap(),
+        EVIL
+    );
 
-        b.goto(&format!("{base}/")).await;
-        b.wait_css(&format!(".course-link[href='{url}']"))
-            .await
-            .click()
-            .await
-            .unwrap();
-        b.click("#enroll").await;
-        b.wait_css("#progress").await;
-        let pct = b
-            .wait_css("#progress")
-            .await
-            .attr("data-percent")
-            .await
-            .unwrap();
-        assert_eq!(pct.as_deref(), Some("0"));
-        b.click("#continue").await;
-        b.wait_css("#mark-complete").await;
-        assert_eq!(
-            b.wait_css("#lesson-title").await.text().await.unwrap(),
-            "Read first"
-        );
-        assert_eq!(
-            b.wait_css("#lesson-body strong")
+    let kinds = [
+        "video",
+        "document",
+        "quiz",
+        "live_session",
+        "webinar",
+        "external_link",
+    ];
+    for (n, kind) in kinds.iter().enumerate() {
+        b.click(&format!("#add-{kind}")).await;
+        b.wait_css("#save-lesson").await;
+        b.fill("#lesson-title-input", &format!("Lesson {n}: {kind}"))
+            .await;
+        match *kind {
+            "video" => {
+                b.fill("#lesson-url", "https://www.youtube.com/watch?v=dQw4w9WgXcQ")
+                    .await
+            }
+            "external_link" => b.fill("#lesson-url", "https://example.org/reading").await,
+            "document" => {
+                set_value(
+                    &b,
+                    "#lesson-body-input",
+                    "# Read this\n\nSome **Markdown**.",
+                )
                 .await
-                .text()
+            }
+            "quiz" => {
+                set_value(&b, "#lesson-quiz", "? 2 + 2?\n- 3\n* 4").await;
+                b.fill("#lesson-pass-mark", "100").await;
+            }
+            _ => {
+                set_value(&b, "#lesson-local-start", "2031-03-04T15:30").await;
+                set_value(&b, "#lesson-body-input", "Agenda: questions.").await;
+            }
+        }
+        b.click("#save-lesson").await;
+        // Back on the editor, with one more lesson in the list.
+        b.wait_css(&format!("#lesson-list li:nth-child({})", n + 1))
+            .await;
+        assert!(
+            b.c.find(fantoccini::Locator::Css(".field-error"))
                 .await
-                .unwrap(),
-            "reader"
+                .is_err(),
+            "{kind}: form error"
         );
-        b.click("#mark-complete").await;
-        b.wait_css("#lesson-completed").await;
-        let pct = b
-            .wait_css("#progress")
-            .await
-            .attr("data-percent")
-            .await
-            .unwrap();
-        assert_eq!(
-            pct.as_deref(),
-            Some("50"),
-            "one of two required lessons done"
-        );
-
-        b.goto(&format!("{base}{url}")).await;
-        let pct = b
-            .wait_css("#progress")
-            .await
-            .attr("data-percent")
-            .await
-            .unwrap();
-        assert_eq!(pct.as_deref(), Some("50"));
-        b.goto(&format!("{base}/my/courses")).await;
-        b.wait_css(&format!("a[href='{url}']")).await;
-        b.assert_no_dialog().await;
-        b.close().await;
     }
-);
+    b.click("#publish").await;
+    b.wait_css("#unpublish").await;
 
-db_test!(lesson_player_fits_a_360px_screen, |app| async move {
+    // The database agrees.
+    let rows: Vec<(String, String)> = sqlx::query_as(
+    "SELECT l.kind, c.status FROM lessons l JOIN courses c ON c.id = l.course_id WHERE c.school_id = $1 ORDER BY l.position",
+)
+.bind(app.school.id)
+.fetch_all(&app.db.pool)
+.await
+.unwrap();
+    assert_eq!(rows.iter().map(|r| r.0.as_str()).collect::<Vec<_>>(), kinds);
+    assert!(rows.iter().all(|r| r.1 == "published"));
+
+    // The title is shown as text everywhere and never runs.
+    b.goto(&format!("{base}/")).await;
+    let link = b.wait_css(".course-link").await;
+    assert_eq!(link.text().await.unwrap(), EVIL);
+    link.click().await.unwrap();
+    b.wait_css("#course-title").await;
+    assert_eq!(
+        b.wait_css("#course-title").await.text().await.unwrap(),
+        EVIL
+    );
+    b.assert_no_dialog().await;
+    let title = b.c.title().await.unwrap();
+    assert!(title.starts_with(EVIL), "{title}");
+    b.close().await;
+}
+
+db_test!(student_signs_up_enrols_completes_a_document_and_sees_progress);
+async fn student_signs_up_enrols_completes_a_document_and_sees_progress(app: TestApp) {
+    if !browser::available("student_signs_up_enrols_completes_a_document_and_sees_progress") {
+        return;
+    }
+    let (_id, url) = http_course(
+        &app,
+        "Intro to Testing",
+        &[
+            (
+                "document",
+                vec![
+                    ("title", "Read first"),
+                    ("body", "Hello **reader**."),
+                    ("required", "on"),
+                ],
+            ),
+            (
+                "document",
+                vec![
+                    ("title", "Read second"),
+                    ("body", "More."),
+                    ("required", "on"),
+                ],
+            ),
+        ],
+    )
+    .await;
+    let base = app.base_url.clone();
+    let b = Browser::start().await;
+    b.goto(&format!("{base}/signup")).await;
+    b.fill("input[name=display_name]", "Eve Learner").await;
+    b.fill("input[name=email]", "eve@example.org").await;
+    b.fill("input[name=password]", "learner password 1").await;
+    b.click("#signup-submit").await;
+    b.wait_css("#signout").await;
+
+    b.goto(&format!("{base}/")).await;
+    b.wait_css(&format!(".course-link[href='{url}']"))
+        .await
+        .click()
+        .await
+        .unwrap();
+    b.click("#enroll").await;
+    b.wait_css("#progress").await;
+    let pct = b
+        .wait_css("#progress")
+        .await
+        .attr("data-percent")
+        .await
+        .unwrap();
+    assert_eq!(pct.as_deref(), Some("0"));
+    b.click("#continue").await;
+    b.wait_css("#mark-complete").await;
+    assert_eq!(
+        b.wait_css("#lesson-title").await.text().await.unwrap(),
+        "Read first"
+    );
+    assert_eq!(
+        b.wait_css("#lesson-body strong")
+            .await
+            .text()
+            .await
+            .unwrap(),
+        "reader"
+    );
+    b.click("#mark-complete").await;
+    b.wait_css("#lesson-completed").await;
+    let pct = b
+        .wait_css("#progress")
+        .await
+        .attr("data-percent")
+        .await
+        .unwrap();
+    assert_eq!(
+        pct.as_deref(),
+        Some("50"),
+        "one of two required lessons done"
+    );
+
+    b.goto(&format!("{base}{url}")).await;
+    let pct = b
+        .wait_css("#progress")
+        .await
+        .attr("data-percent")
+        .await
+        .unwrap();
+    assert_eq!(pct.as_deref(), Some("50"));
+    b.goto(&format!("{base}/my/courses")).await;
+    b.wait_css(&format!("a[href='{url}']")).await;
+    b.assert_no_dialog().await;
+    b.close().await;
+}
+
+db_test!(lesson_player_fits_a_360px_screen);
+async fn lesson_player_fits_a_360px_screen(app: TestApp) {
     if !browser::available("lesson_player_fits_a_360px_screen") {
         return;
     }
@@ -327,4 +322,4 @@ db_test!(lesson_player_fits_a_360px_screen, |app| async move {
     }
     b.assert_no_dialog().await;
     b.close().await;
-});
+}

@@ -20,8 +20,8 @@ use std::time::Duration;
 use lectern::courses::LessonKind;
 use tower_http::services::{ServeDir, ServeFile};
 
-use crate::live::{Live, setup_env};
 use crate::support::browser::{self, Browser};
+use crate::support::live::{Live, setup_env};
 use crate::support::{TestAppBuilder, npm};
 
 /// The package's files where Zoom's CDN has them: `{base}/{v}/lib/...` and
@@ -214,106 +214,98 @@ names.reduce((p, src) => p.then(() => load(src)), Promise.resolve()).then(() => 
 }).then(() => done({ joined: true, events }), e => done({ error: (e && (e.reason || e.message)) || String(e), events }));
 "#;
 
-db_test!(
-    contract_page_join_reaches_zoom_through_the_real_sdk,
-    builder
-        | b
-        | async move {
-            let Some(s) = real_sdk("browser_real_sdk contract page", b).await else {
-                return;
-            };
-            let student = s.t.app.signed_in(&s.t.app.student).await;
-            let (status, a) = s.t.join(&student).await;
-            assert_eq!((status, a["status"].as_str()), (200, Some("ready")), "{a}");
+db_test!(contract_page_join_reaches_zoom_through_the_real_sdk);
+async fn contract_page_join_reaches_zoom_through_the_real_sdk(b: TestAppBuilder) {
+    let Some(s) = real_sdk("browser_real_sdk contract page", b).await else {
+        return;
+    };
+    let student = s.t.app.signed_in(&s.t.app.student).await;
+    let (status, a) = s.t.join(&student).await;
+    assert_eq!((status, a["status"].as_str()), (200, Some("ready")), "{a}");
 
-            let br = real_sdk_browser(s.zoom_tls).await;
-            // Any page of the CDN's origin will do as the embedding page.
-            br.c.goto(&format!("{}/{}/lib/lang/en-US.json", s.cdn, s.version))
-                .await
-                .unwrap();
-            let out =
-                br.c.execute_async(
-                    CONTRACT_PAGE_JS,
-                    vec![
-                        s.cdn.clone().into(),
-                        s.version.clone().into(),
-                        a.clone(),
-                        zoom_sim::tls::WEB_HOST.into(),
-                    ],
-                )
-                .await
-                .unwrap();
-            let info = first_info_request(&s, || async { out.to_string() }).await;
-            assert_request_matches(&s, &info, &a, &s.cdn, "de-DE");
-            // The SDK reports zoom-sim's refusal as Fail (reason, code) and rejects join.
-            assert!(
-                out["error"].as_str().unwrap_or("").contains(SIM_REFUSAL),
-                "{out}"
-            );
-            assert_eq!(out["events"][0]["state"], "Fail", "{out}");
-            assert!(
-                out["events"][0]["reason"]
-                    .as_str()
-                    .unwrap_or("")
-                    .contains(SIM_REFUSAL),
-                "{out}"
-            );
-            br.close().await;
+    let br = real_sdk_browser(s.zoom_tls).await;
+    // Any page of the CDN's origin will do as the embedding page.
+    br.c.goto(&format!("{}/{}/lib/lang/en-US.json", s.cdn, s.version))
+        .await
+        .unwrap();
+    let out =
+        br.c.execute_async(
+            CONTRACT_PAGE_JS,
+            vec![
+                s.cdn.clone().into(),
+                s.version.clone().into(),
+                a.clone(),
+                zoom_sim::tls::WEB_HOST.into(),
+            ],
+        )
+        .await
+        .unwrap();
+    let info = first_info_request(&s, || async { out.to_string() }).await;
+    assert_request_matches(&s, &info, &a, &s.cdn, "de-DE");
+    // The SDK reports zoom-sim's refusal as Fail (reason, code) and rejects join.
+    assert!(
+        out["error"].as_str().unwrap_or("").contains(SIM_REFUSAL),
+        "{out}"
+    );
+    assert_eq!(out["events"][0]["state"], "Fail", "{out}");
+    assert!(
+        out["events"][0]["reason"]
+            .as_str()
+            .unwrap_or("")
+            .contains(SIM_REFUSAL),
+        "{out}"
+    );
+    br.close().await;
+}
+
+db_test!(player_join_reaches_zoom_through_the_real_sdk);
+async fn player_join_reaches_zoom_through_the_real_sdk(b: TestAppBuilder) {
+    let Some(s) = real_sdk("browser_real_sdk player", b).await else {
+        return;
+    };
+    let student = s.t.app.signed_in(&s.t.app.student).await;
+    let (_, a) = s.t.join(&student).await;
+
+    let br = real_sdk_browser(s.zoom_tls).await;
+    let student = &s.t.app.student;
+    br.sign_in(&s.t.app.base_url, &student.email, &student.password)
+        .await;
+    br.goto(&format!("{}{}", s.t.app.base_url, s.t.lesson_url()))
+        .await;
+    let lang = br
+        .wait_css("#zoom-root")
+        .await
+        .attr("data-sdk-language")
+        .await
+        .unwrap()
+        .unwrap_or_default();
+    br.click("#live-join").await;
+
+    let info = first_info_request(&s, || async {
+        format!("the player says {:?}", br.text("#live-status").await)
+    })
+    .await;
+    assert_request_matches(&s, &info, &a, &s.t.app.base_url, &lang);
+    // The SDK's Fail event reaches the player, which shows why.
+    let mut waited = Duration::ZERO;
+    loop {
+        let said = br.text("#live-status").await;
+        if said.contains(SIM_REFUSAL) {
+            break;
         }
-);
-
-db_test!(
-    player_join_reaches_zoom_through_the_real_sdk,
-    builder
-        | b
-        | async move {
-            let Some(s) = real_sdk("browser_real_sdk player", b).await else {
-                return;
-            };
-            let student = s.t.app.signed_in(&s.t.app.student).await;
-            let (_, a) = s.t.join(&student).await;
-
-            let br = real_sdk_browser(s.zoom_tls).await;
-            let student = &s.t.app.student;
-            br.sign_in(&s.t.app.base_url, &student.email, &student.password)
-                .await;
-            br.goto(&format!("{}{}", s.t.app.base_url, s.t.lesson_url()))
-                .await;
-            let lang = br
-                .wait_css("#zoom-root")
-                .await
-                .attr("data-sdk-language")
-                .await
-                .unwrap()
-                .unwrap_or_default();
-            br.click("#live-join").await;
-
-            let info = first_info_request(&s, || async {
-                format!("the player says {:?}", br.text("#live-status").await)
-            })
-            .await;
-            assert_request_matches(&s, &info, &a, &s.t.app.base_url, &lang);
-            // The SDK's Fail event reaches the player, which shows why.
-            let mut waited = Duration::ZERO;
-            loop {
-                let said = br.text("#live-status").await;
-                if said.contains(SIM_REFUSAL) {
-                    break;
-                }
-                assert!(
-                    waited < Duration::from_secs(20),
-                    "the player did not show the SDK's failure: {said:?}"
-                );
-                tokio::time::sleep(Duration::from_millis(200)).await;
-                waited += Duration::from_millis(200);
-            }
-            // The page's Content-Security-Policy let the SDK do all of it: nothing was
-            // refused in the page, nor in its workers (which only the server hears of).
-            br.assert_no_csp_violations().await;
-            assert_eq!(crate::security::csp_reports(&s.t.app).await, 0);
-            br.close().await;
-        }
-);
+        assert!(
+            waited < Duration::from_secs(20),
+            "the player did not show the SDK's failure: {said:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        waited += Duration::from_millis(200);
+    }
+    // The page's Content-Security-Policy let the SDK do all of it: nothing was
+    // refused in the page, nor in its workers (which only the server hears of).
+    br.assert_no_csp_violations().await;
+    assert_eq!(crate::security::csp_reports(&s.t.app).await, 0);
+    br.close().await;
+}
 
 /// Starts what the SDK starts once in a meeting (read in 6.2.0's `lib/av/js_media.min.js`;
 /// zoom-sim cannot take a real SDK that far): audio worklets from blobs of its own worklet
@@ -349,75 +341,69 @@ const blobUrl = text => URL.createObjectURL(new Blob([text], { type: 'applicatio
 })();
 "#;
 
-db_test!(
-    the_sdks_audio_worklets_and_webassembly_run_under_the_meeting_pages_policy,
-    builder
-        | b
-        | async move {
-            let Some(s) = real_sdk("browser_real_sdk media under CSP", b).await else {
-                return;
-            };
-            let br = real_sdk_browser(s.zoom_tls).await;
-            let student = &s.t.app.student;
-            br.sign_in(&s.t.app.base_url, &student.email, &student.password)
-                .await;
-            br.goto(&format!("{}{}", s.t.app.base_url, s.t.lesson_url()))
-                .await;
-            br.wait_css("#zoom-root").await;
-            let out = br.c.execute_async(MEDIA_START_JS, vec![]).await.unwrap();
-            // A worklet refused by the policy fails without any violation event or report,
-            // so each step's own outcome is what tells.
-            for step in [
-                "js_audio_worklet.min.js",
-                "js_audio_worklet_simd.min.js",
-                "js_audio_processor_worklet.min.js",
-                "wasm_in_page",
-                "wasm_in_worker",
-            ] {
-                assert_eq!(out[step], "ok", "{step}: {out}");
-            }
-            br.assert_no_csp_violations().await;
-            assert_eq!(crate::security::csp_reports(&s.t.app).await, 0);
-            br.close().await;
-        }
-);
+db_test!(the_sdks_audio_worklets_and_webassembly_run_under_the_meeting_pages_policy);
+async fn the_sdks_audio_worklets_and_webassembly_run_under_the_meeting_pages_policy(
+    b: TestAppBuilder,
+) {
+    let Some(s) = real_sdk("browser_real_sdk media under CSP", b).await else {
+        return;
+    };
+    let br = real_sdk_browser(s.zoom_tls).await;
+    let student = &s.t.app.student;
+    br.sign_in(&s.t.app.base_url, &student.email, &student.password)
+        .await;
+    br.goto(&format!("{}{}", s.t.app.base_url, s.t.lesson_url()))
+        .await;
+    br.wait_css("#zoom-root").await;
+    let out = br.c.execute_async(MEDIA_START_JS, vec![]).await.unwrap();
+    // A worklet refused by the policy fails without any violation event or report,
+    // so each step's own outcome is what tells.
+    for step in [
+        "js_audio_worklet.min.js",
+        "js_audio_worklet_simd.min.js",
+        "js_audio_processor_worklet.min.js",
+        "wasm_in_page",
+        "wasm_in_worker",
+    ] {
+        assert_eq!(out[step], "ok", "{step}: {out}");
+    }
+    br.assert_no_csp_violations().await;
+    assert_eq!(crate::security::csp_reports(&s.t.app).await, 0);
+    br.close().await;
+}
 
-db_test!(
-    on_a_phone_the_real_sdks_own_dialog_fits_the_screen,
-    builder
-        | b
-        | async move {
-            let Some(s) = real_sdk("browser_real_sdk phone", b).await else {
-                return;
-            };
-            let br = real_sdk_phone(s.zoom_tls).await;
-            let student = &s.t.app.student;
-            br.sign_in(&s.t.app.base_url, &student.email, &student.password)
-                .await;
-            br.goto(&format!("{}{}", s.t.app.base_url, s.t.lesson_url()))
-                .await;
-            // On a phone the Zoom app leads; joining in the browser is still offered.
-            br.click("#live-join").await;
-            let mut waited = Duration::ZERO;
-            while !br.text("#live-status").await.contains(SIM_REFUSAL) {
-                assert!(
-                    waited < Duration::from_secs(30),
-                    "no failure shown: {:?}",
-                    br.text("#live-status").await
-                );
-                tokio::time::sleep(Duration::from_millis(200)).await;
-                waited += Duration::from_millis(200);
-            }
-            // Whatever the SDK drew in its root (its error dialog), the page still fits.
-            let overflow = br
-                .eval("return document.documentElement.scrollWidth - window.innerWidth")
-                .await;
-            assert!(
-                overflow.as_i64().unwrap_or(1) <= 0,
-                "the SDK's dialog makes the page scroll sideways by {overflow} px"
-            );
-            let png = br.c.screenshot().await.unwrap();
-            std::fs::write("/tmp/real-sdk-phone-360.png", png).unwrap();
-            br.close().await;
-        }
-);
+db_test!(on_a_phone_the_real_sdks_own_dialog_fits_the_screen);
+async fn on_a_phone_the_real_sdks_own_dialog_fits_the_screen(b: TestAppBuilder) {
+    let Some(s) = real_sdk("browser_real_sdk phone", b).await else {
+        return;
+    };
+    let br = real_sdk_phone(s.zoom_tls).await;
+    let student = &s.t.app.student;
+    br.sign_in(&s.t.app.base_url, &student.email, &student.password)
+        .await;
+    br.goto(&format!("{}{}", s.t.app.base_url, s.t.lesson_url()))
+        .await;
+    // On a phone the Zoom app leads; joining in the browser is still offered.
+    br.click("#live-join").await;
+    let mut waited = Duration::ZERO;
+    while !br.text("#live-status").await.contains(SIM_REFUSAL) {
+        assert!(
+            waited < Duration::from_secs(30),
+            "no failure shown: {:?}",
+            br.text("#live-status").await
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        waited += Duration::from_millis(200);
+    }
+    // Whatever the SDK drew in its root (its error dialog), the page still fits.
+    let overflow = br
+        .eval("return document.documentElement.scrollWidth - window.innerWidth")
+        .await;
+    assert!(
+        overflow.as_i64().unwrap_or(1) <= 0,
+        "the SDK's dialog makes the page scroll sideways by {overflow} px"
+    );
+    let png = br.c.screenshot().await.unwrap();
+    std::fs::write("/tmp/real-sdk-phone-360.png", png).unwrap();
+    br.close().await;
+}

@@ -7,7 +7,7 @@ use lectern::db::now_ms;
 
 use crate::support::browser::{self, Browser};
 use crate::support::zoom::ZoomFixture;
-use crate::support::{TestApp, TestClient};
+use crate::support::{TestApp, TestAppBuilder, TestClient};
 
 /// The stylesheet's --danger red, as Chromium reports computed colours.
 const DANGER_RED: &str = "rgb(180, 35, 24)";
@@ -58,114 +58,110 @@ async fn lesson_count(app: &TestApp, course: i64) -> i64 {
         .unwrap()
 }
 
-db_test!(
-    destructive_actions_are_red_and_ask_before_they_happen,
-    builder
-        | b
-        | async move {
-            if !browser::available("destructive_actions_are_red_and_ask_before_they_happen") {
-                return;
-            }
-            let zoom = ZoomFixture::start().await;
-            let app = zoom.configure(b).start().await;
-            zoom.register(&app, None);
-            let admin_http = app.signed_in(&app.admin).await;
-            zoom.connect(&admin_http, "school").await.assert_status(200);
-            let base = app.base_url.clone();
-            let (course, live_lesson) = crate::live::seed_live_course(
-                &app.db,
-                app.school.id,
-                app.instructor.id,
-                LessonKind::LiveSession,
-                "Danger course",
-            )
-            .await;
-            assert_eq!(lesson_count(&app, course.id).await, 1);
+db_test!(destructive_actions_are_red_and_ask_before_they_happen);
+async fn destructive_actions_are_red_and_ask_before_they_happen(b: TestAppBuilder) {
+    if !browser::available("destructive_actions_are_red_and_ask_before_they_happen") {
+        return;
+    }
+    let zoom = ZoomFixture::start().await;
+    let app = zoom.configure(b).start().await;
+    zoom.register(&app, None);
+    let admin_http = app.signed_in(&app.admin).await;
+    zoom.connect(&admin_http, "school").await.assert_status(200);
+    let base = app.base_url.clone();
+    let (course, live_lesson) = crate::support::live::seed_live_course(
+        &app.db,
+        app.school.id,
+        app.instructor.id,
+        LessonKind::LiveSession,
+        "Danger course",
+    )
+    .await;
+    assert_eq!(lesson_count(&app, course.id).await, 1);
 
-            let b = Browser::start().await;
-            b.sign_in(&base, &app.admin.email, &app.admin.password)
-                .await;
+    let b = Browser::start().await;
+    b.sign_in(&base, &app.admin.email, &app.admin.password)
+        .await;
 
-            // "Cancel session" under Start: red, readable, and it asks.
-            b.goto(&format!(
-                "{base}/courses/{}/lessons/{live_lesson}",
-                course.slug
-            ))
-            .await;
-            assert_danger_styled(&b, "#live-cancel").await;
-            let primary = colours(&b, "#live-start").await;
-            assert_ne!(primary["background"], DANGER_RED, "Start is not red");
+    // "Cancel session" under Start: red, readable, and it asks.
+    b.goto(&format!(
+        "{base}/courses/{}/lessons/{live_lesson}",
+        course.slug
+    ))
+    .await;
+    assert_danger_styled(&b, "#live-cancel").await;
+    let primary = colours(&b, "#live-start").await;
+    assert_ne!(primary["background"], DANGER_RED, "Start is not red");
 
-            // Deleting a lesson: red, asks with the lesson's title, and Cancel keeps it.
-            b.goto(&format!("{base}/teach/courses/{}", course.id)).await;
-            assert_danger_styled(&b, ".delete-lesson").await;
-            b.click(".delete-lesson").await;
-            let text = confirm_text(&b).await;
-            assert!(
-                text.contains("Delete the lesson \"Office hours\"?"),
-                "{text}"
-            );
-            b.c.dismiss_alert().await.unwrap();
-            b.wait_css("#lesson-list li").await;
-            assert_eq!(lesson_count(&app, course.id).await, 1, "dismissed: kept");
-            b.click(".delete-lesson").await;
-            confirm_text(&b).await;
-            b.c.accept_alert().await.unwrap();
-            crate::support::eventually(
-                "lesson deleted",
-                std::time::Duration::from_secs(10),
-                || async { (lesson_count(&app, course.id).await == 0).then_some(()) },
-            )
-            .await;
-            b.wait_css("#add-document").await;
+    // Deleting a lesson: red, asks with the lesson's title, and Cancel keeps it.
+    b.goto(&format!("{base}/teach/courses/{}", course.id)).await;
+    assert_danger_styled(&b, ".delete-lesson").await;
+    b.click(".delete-lesson").await;
+    let text = confirm_text(&b).await;
+    assert!(
+        text.contains("Delete the lesson \"Office hours\"?"),
+        "{text}"
+    );
+    b.c.dismiss_alert().await.unwrap();
+    b.wait_css("#lesson-list li").await;
+    assert_eq!(lesson_count(&app, course.id).await, 1, "dismissed: kept");
+    b.click(".delete-lesson").await;
+    confirm_text(&b).await;
+    b.c.accept_alert().await.unwrap();
+    crate::support::eventually(
+        "lesson deleted",
+        std::time::Duration::from_secs(10),
+        || async { (lesson_count(&app, course.id).await == 0).then_some(()) },
+    )
+    .await;
+    b.wait_css("#add-document").await;
 
-            // Disconnecting Zoom: red on the card and on its confirmation page, and asks.
-            b.goto(&format!("{base}/settings/integrations")).await;
-            assert_danger_styled(&b, "#zoom-disconnect").await;
-            assert_danger_styled(&b, "#zoom-delete-data").await;
-            b.click("#zoom-disconnect").await;
-            assert_danger_styled(&b, "#zoom-disconnect-confirm").await;
-            b.click("#zoom-disconnect-confirm").await;
-            let text = confirm_text(&b).await;
-            assert!(text.starts_with("Disconnect Zoom now?"), "{text}");
-            b.c.dismiss_alert().await.unwrap();
-            b.wait_css("#zoom-disconnect-confirm").await;
-            let state = || async {
-                lectern::zoom_connection::find(
-                    &app.db,
-                    app.school.id,
-                    lectern::zoom_connection::Owner::School,
-                )
-                .await
-                .unwrap()
-                .expect("connection row")
-                .state
-            };
-            assert_eq!(state().await, "connected", "dismissed: still connected");
+    // Disconnecting Zoom: red on the card and on its confirmation page, and asks.
+    b.goto(&format!("{base}/settings/integrations")).await;
+    assert_danger_styled(&b, "#zoom-disconnect").await;
+    assert_danger_styled(&b, "#zoom-delete-data").await;
+    b.click("#zoom-disconnect").await;
+    assert_danger_styled(&b, "#zoom-disconnect-confirm").await;
+    b.click("#zoom-disconnect-confirm").await;
+    let text = confirm_text(&b).await;
+    assert!(text.starts_with("Disconnect Zoom now?"), "{text}");
+    b.c.dismiss_alert().await.unwrap();
+    b.wait_css("#zoom-disconnect-confirm").await;
+    let state = || async {
+        lectern::zoom_connection::find(
+            &app.db,
+            app.school.id,
+            lectern::zoom_connection::Owner::School,
+        )
+        .await
+        .unwrap()
+        .expect("connection row")
+        .state
+    };
+    assert_eq!(state().await, "connected", "dismissed: still connected");
 
-            // "Delete all Zoom data": red, and asks on top of typing DELETE.
-            b.goto(&format!("{base}/integrations/zoom/delete-data"))
-                .await;
-            assert_danger_styled(&b, "#zoom-delete-confirm").await;
-            b.fill("#zoom-delete-type", "DELETE").await;
-            b.click("#zoom-delete-confirm").await;
-            let text = confirm_text(&b).await;
-            assert!(text.starts_with("Delete all Zoom data"), "{text}");
-            b.c.dismiss_alert().await.unwrap();
-            b.wait_css("#zoom-delete-confirm").await;
-            assert_eq!(state().await, "connected", "dismissed: nothing deleted");
+    // "Delete all Zoom data": red, and asks on top of typing DELETE.
+    b.goto(&format!("{base}/integrations/zoom/delete-data"))
+        .await;
+    assert_danger_styled(&b, "#zoom-delete-confirm").await;
+    b.fill("#zoom-delete-type", "DELETE").await;
+    b.click("#zoom-delete-confirm").await;
+    let text = confirm_text(&b).await;
+    assert!(text.starts_with("Delete all Zoom data"), "{text}");
+    b.c.dismiss_alert().await.unwrap();
+    b.wait_css("#zoom-delete-confirm").await;
+    assert_eq!(state().await, "connected", "dismissed: nothing deleted");
 
-            // Accepting does disconnect.
-            b.goto(&format!("{base}/integrations/zoom/disconnect?for=school"))
-                .await;
-            b.click("#zoom-disconnect-confirm").await;
-            confirm_text(&b).await;
-            b.c.accept_alert().await.unwrap();
-            b.wait_css("#zoom-connect").await;
-            assert_eq!(state().await, "disconnected");
-            b.close().await;
-        }
-);
+    // Accepting does disconnect.
+    b.goto(&format!("{base}/integrations/zoom/disconnect?for=school"))
+        .await;
+    b.click("#zoom-disconnect-confirm").await;
+    confirm_text(&b).await;
+    b.c.accept_alert().await.unwrap();
+    b.wait_css("#zoom-connect").await;
+    assert_eq!(state().await, "disconnected");
+    b.close().await;
+}
 
 /// Words (split at spaces, hyphens and slashes, where a line may break) inside `css` that
 /// the browser drew on more than one line.
@@ -216,7 +212,7 @@ async fn assert_fits_the_screen(b: &Browser, what: &str) {
 
 /// A finished live session with attendance: a learner with a long name, and a walk-in.
 async fn finished_session_with_attendance(app: &TestApp, inst: &TestClient) -> i64 {
-    let (course, lesson) = crate::live::seed_live_course(
+    let (course, lesson) = crate::support::live::seed_live_course(
         &app.db,
         app.school.id,
         app.instructor.id,
@@ -307,267 +303,250 @@ async fn finished_session_with_attendance(app: &TestApp, inst: &TestClient) -> i
     lesson
 }
 
-db_test!(
-    tables_and_the_zoom_health_panel_fit_a_phone_without_splitting_words,
-    builder
-        | b
-        | async move {
-            if !browser::available(
-                "tables_and_the_zoom_health_panel_fit_a_phone_without_splitting_words",
-            ) {
-                return;
-            }
-            let zoom = ZoomFixture::start().await;
-            let app = zoom.configure(b).start().await;
-            // Zoom repeats a scope and grants one that covers another: each is listed once.
-            let mut granted: Vec<String> = lectern::zoom_connection::scopes::needed()
-                .iter()
-                .map(|s| s.to_string())
-                .collect();
-            granted.push("meeting:write:meeting".into());
-            granted.push("meeting:write:admin".into());
-            granted.push("meeting:write:admin".into());
-            zoom.register(&app, Some(granted));
-            let admin_http = app.signed_in(&app.admin).await;
-            zoom.connect(&admin_http, "school").await.assert_status(200);
-            let inst = app.signed_in(&app.instructor).await;
-            let lesson = finished_session_with_attendance(&app, &inst).await;
-            app.create_user(
-                app.school.id,
-                "maximiliane.schulze@example.org",
-                "Maximiliane Schulze-Oberhausen",
-                lectern::accounts::Role::Instructor,
-            )
-            .await;
+db_test!(tables_and_the_zoom_health_panel_fit_a_phone_without_splitting_words);
+async fn tables_and_the_zoom_health_panel_fit_a_phone_without_splitting_words(b: TestAppBuilder) {
+    if !browser::available("tables_and_the_zoom_health_panel_fit_a_phone_without_splitting_words") {
+        return;
+    }
+    let zoom = ZoomFixture::start().await;
+    let app = zoom.configure(b).start().await;
+    // Zoom repeats a scope and grants one that covers another: each is listed once.
+    let mut granted: Vec<String> = lectern::zoom_connection::scopes::needed()
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    granted.push("meeting:write:meeting".into());
+    granted.push("meeting:write:admin".into());
+    granted.push("meeting:write:admin".into());
+    zoom.register(&app, Some(granted));
+    let admin_http = app.signed_in(&app.admin).await;
+    zoom.connect(&admin_http, "school").await.assert_status(200);
+    let inst = app.signed_in(&app.instructor).await;
+    let lesson = finished_session_with_attendance(&app, &inst).await;
+    app.create_user(
+        app.school.id,
+        "maximiliane.schulze@example.org",
+        "Maximiliane Schulze-Oberhausen",
+        lectern::accounts::Role::Instructor,
+    )
+    .await;
 
-            let b = Browser::start_mobile(360, 740).await;
-            let base = app.base_url.clone();
-            b.sign_in(&base, &app.admin.email, &app.admin.password)
-                .await;
+    let b = Browser::start_mobile(360, 740).await;
+    let base = app.base_url.clone();
+    b.sign_in(&base, &app.admin.email, &app.admin.password)
+        .await;
 
-            // The Zoom health panel: words, not state names; every scope once.
-            b.goto(&format!("{base}/settings/integrations")).await;
-            let state = b.wait_css("#zoom-health-state").await;
-            assert_eq!(state.text().await.unwrap(), "Connected");
-            assert_eq!(
-                state.attr("data-state").await.unwrap().as_deref(),
-                Some("connected")
-            );
-            let listed = b
-                .eval("return Array.from(document.querySelectorAll('#zoom-health code')).map(c => c.textContent)")
-                .await;
-            let listed: Vec<String> = serde_json::from_value(listed).unwrap();
-            let mut unique = listed.clone();
-            unique.sort();
-            unique.dedup();
-            assert_eq!(
-                listed.len(),
-                unique.len(),
-                "a scope listed twice: {listed:?}"
-            );
-            for s in lectern::zoom_connection::scopes::needed() {
-                assert!(listed.iter().any(|l| l == s), "{s} not listed: {listed:?}");
-            }
-            assert!(listed.iter().any(|l| l == "meeting:write:admin"));
-            assert_fits_the_screen(&b, "integrations").await;
-            let split = split_words(&b, "#zoom-health").await;
-            assert_eq!(split, serde_json::json!([]), "health panel splits words");
+    // The Zoom health panel: words, not state names; every scope once.
+    b.goto(&format!("{base}/settings/integrations")).await;
+    let state = b.wait_css("#zoom-health-state").await;
+    assert_eq!(state.text().await.unwrap(), "Connected");
+    assert_eq!(
+        state.attr("data-state").await.unwrap().as_deref(),
+        Some("connected")
+    );
+    let listed = b
+        .eval("return Array.from(document.querySelectorAll('#zoom-health code')).map(c => c.textContent)")
+        .await;
+    let listed: Vec<String> = serde_json::from_value(listed).unwrap();
+    let mut unique = listed.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(
+        listed.len(),
+        unique.len(),
+        "a scope listed twice: {listed:?}"
+    );
+    for s in lectern::zoom_connection::scopes::needed() {
+        assert!(listed.iter().any(|l| l == s), "{s} not listed: {listed:?}");
+    }
+    assert!(listed.iter().any(|l| l == "meeting:write:admin"));
+    assert_fits_the_screen(&b, "integrations").await;
+    let split = split_words(&b, "#zoom-health").await;
+    assert_eq!(split, serde_json::json!([]), "health panel splits words");
 
-            // The users table and its role selects.
-            b.goto(&format!("{base}/admin/users")).await;
-            b.wait_css("#users select[name=role]").await;
-            assert_fits_the_screen(&b, "users").await;
-            let split = split_words(&b, "#users").await;
-            assert_eq!(split, serde_json::json!([]), "users table splits words");
+    // The users table and its role selects.
+    b.goto(&format!("{base}/admin/users")).await;
+    b.wait_css("#users select[name=role]").await;
+    assert_fits_the_screen(&b, "users").await;
+    let split = split_words(&b, "#users").await;
+    assert_eq!(split, serde_json::json!([]), "users table splits words");
 
-            // Attendance, signed in as the instructor.
-            b.click("#signout").await;
-            b.wait_css("#nav-signin").await;
-            b.sign_in(&base, &app.instructor.email, &app.instructor.password)
-                .await;
-            b.goto(&format!("{base}/live/{lesson}/attendance")).await;
-            b.wait_css("#unmatched select").await;
-            assert_fits_the_screen(&b, "attendance").await;
-            let split = split_words(&b, "#attendance, #unmatched").await;
-            assert_eq!(split, serde_json::json!([]), "attendance splits words");
-            let shown = b.wait_css("#attendance tbody").await.text().await.unwrap();
-            assert!(shown.contains("samantha.longname@example.org"), "{shown}");
-            b.close().await;
-        }
-);
+    // Attendance, signed in as the instructor.
+    b.click("#signout").await;
+    b.wait_css("#nav-signin").await;
+    b.sign_in(&base, &app.instructor.email, &app.instructor.password)
+        .await;
+    b.goto(&format!("{base}/live/{lesson}/attendance")).await;
+    b.wait_css("#unmatched select").await;
+    assert_fits_the_screen(&b, "attendance").await;
+    let split = split_words(&b, "#attendance, #unmatched").await;
+    assert_eq!(split, serde_json::json!([]), "attendance splits words");
+    let shown = b.wait_css("#attendance tbody").await.text().await.unwrap();
+    assert!(shown.contains("samantha.longname@example.org"), "{shown}");
+    b.close().await;
+}
 
-db_test!(
-    the_accessibility_check_catches_a_violation,
-    |app| async move {
-        if !browser::available("the_accessibility_check_catches_a_violation") {
-            return;
-        }
-        let b = Browser::start().await;
-        b.goto(&format!("{}/signin", app.base_url)).await;
-        assert_eq!(b.a11y_violations().await.map(|v| v.len()), Some(0));
-        // An unlabelled field and an image without text, as a template bug would add them.
-        b.eval(
-            "const m = document.querySelector('main'); \
+db_test!(the_accessibility_check_catches_a_violation);
+async fn the_accessibility_check_catches_a_violation(app: TestApp) {
+    if !browser::available("the_accessibility_check_catches_a_violation") {
+        return;
+    }
+    let b = Browser::start().await;
+    b.goto(&format!("{}/signin", app.base_url)).await;
+    assert_eq!(b.a11y_violations().await.map(|v| v.len()), Some(0));
+    // An unlabelled field and an image without text, as a template bug would add them.
+    b.eval(
+        "const m = document.querySelector('main'); \
              m.insertAdjacentHTML('beforeend', '<input id=bad-input><img id=bad-img src=/static/nothing.png>'); \
              return true",
-        )
-        .await;
-        let found = b.a11y_violations().await.expect("axe ran on our page");
-        let report = browser::describe("/signin", &found);
-        let ids: Vec<&str> = found.iter().map(|v| v.id.as_str()).collect();
-        assert!(ids.contains(&"label"), "{report}");
-        assert!(ids.contains(&"image-alt"), "{report}");
-        assert!(report.contains("#bad-input"), "{report}");
-        // Content excluded as not ours is left out; the rest is still checked.
-        b.a11y_exclude("#bad-input");
-        let found = b.a11y_violations().await.expect("axe ran on our page");
-        let ids: Vec<&str> = found.iter().map(|v| v.id.as_str()).collect();
-        assert!(
-            !ids.contains(&"label") && ids.contains(&"image-alt"),
-            "{ids:?}"
-        );
-        // The automatic check after navigation fails the test on it.
-        let failed = tokio::spawn(async move {
-            b.check_a11y().await;
-        })
-        .await;
-        assert!(failed.is_err(), "check_a11y let a violation pass");
-    }
-);
+    )
+    .await;
+    let found = b.a11y_violations().await.expect("axe ran on our page");
+    let report = browser::describe("/signin", &found);
+    let ids: Vec<&str> = found.iter().map(|v| v.id.as_str()).collect();
+    assert!(ids.contains(&"label"), "{report}");
+    assert!(ids.contains(&"image-alt"), "{report}");
+    assert!(report.contains("#bad-input"), "{report}");
+    // Content excluded as not ours is left out; the rest is still checked.
+    b.a11y_exclude("#bad-input");
+    let found = b.a11y_violations().await.expect("axe ran on our page");
+    let ids: Vec<&str> = found.iter().map(|v| v.id.as_str()).collect();
+    assert!(
+        !ids.contains(&"label") && ids.contains(&"image-alt"),
+        "{ids:?}"
+    );
+    // The automatic check after navigation fails the test on it.
+    let failed = tokio::spawn(async move {
+        b.check_a11y().await;
+    })
+    .await;
+    assert!(failed.is_err(), "check_a11y let a violation pass");
+}
 
-db_test!(
-    a_script_smuggled_into_a_page_is_refused_and_the_csp_check_catches_it,
-    |app| async move {
-        if !browser::available(
-            "a_script_smuggled_into_a_page_is_refused_and_the_csp_check_catches_it",
-        ) {
-            return;
-        }
-        let b = Browser::start().await;
-        b.goto(&format!("{}/signin", app.base_url)).await;
-        assert_eq!(b.csp_violations().await.map(|v| v.len()), Some(0));
-        // What an attacker's markup would bring if a template ever let it through: an inline
-        // script, an inline handler, and a script from another site.
-        let ran = b
-            .eval(
-                "const m = document.querySelector('main'); \
+db_test!(a_script_smuggled_into_a_page_is_refused_and_the_csp_check_catches_it);
+async fn a_script_smuggled_into_a_page_is_refused_and_the_csp_check_catches_it(app: TestApp) {
+    if !browser::available("a_script_smuggled_into_a_page_is_refused_and_the_csp_check_catches_it")
+    {
+        return;
+    }
+    let b = Browser::start().await;
+    b.goto(&format!("{}/signin", app.base_url)).await;
+    assert_eq!(b.csp_violations().await.map(|v| v.len()), Some(0));
+    // What an attacker's markup would bring if a template ever let it through: an inline
+    // script, an inline handler, and a script from another site.
+    let ran = b
+        .eval(
+            "const m = document.querySelector('main'); \
                  const s = document.createElement('script'); s.textContent = 'window.__owned = 1'; \
                  document.head.appendChild(s); \
                  m.insertAdjacentHTML('beforeend', '<img id=evil src=/static/app.css onerror=\"window.__owned = 2\">'); \
                  return new Promise(r => setTimeout(() => r(window.__owned === undefined), 500))",
-            )
-            .await;
-        assert_eq!(ran, serde_json::json!(true), "the injected script ran");
-        let found = b.csp_violations().await.expect("script runs on our page");
-        let directives: Vec<&str> = found
-            .iter()
-            .filter_map(|v| v.directive.as_deref())
-            .collect();
-        assert!(directives.contains(&"script-src-elem"), "{found:?}");
-        assert!(directives.contains(&"script-src-attr"), "{found:?}");
-        // The browser reported them to the server too.
-        crate::support::eventually(
-            "CSP reports counted",
-            std::time::Duration::from_secs(10),
-            || async { (crate::security::csp_reports(&app).await >= 2).then_some(()) },
         )
         .await;
-        // The check every page gets fails the test on them.
-        let failed = tokio::spawn(async move {
-            b.check_a11y().await;
-        })
-        .await;
-        assert!(failed.is_err(), "check_a11y let a CSP violation pass");
-    }
-);
+    assert_eq!(ran, serde_json::json!(true), "the injected script ran");
+    let found = b.csp_violations().await.expect("script runs on our page");
+    let directives: Vec<&str> = found
+        .iter()
+        .filter_map(|v| v.directive.as_deref())
+        .collect();
+    assert!(directives.contains(&"script-src-elem"), "{found:?}");
+    assert!(directives.contains(&"script-src-attr"), "{found:?}");
+    // The browser reported them to the server too.
+    crate::support::eventually(
+        "CSP reports counted",
+        std::time::Duration::from_secs(10),
+        || async { (crate::security::csp_reports(&app).await >= 2).then_some(()) },
+    )
+    .await;
+    // The check every page gets fails the test on them.
+    let failed = tokio::spawn(async move {
+        b.check_a11y().await;
+    })
+    .await;
+    assert!(failed.is_err(), "check_a11y let a CSP violation pass");
+}
 
-db_test!(
-    a_sibling_sites_page_that_frames_lectern_shows_nothing_of_it,
-    |app| async move {
-        if !browser::available("a_sibling_sites_page_that_frames_lectern_shows_nothing_of_it") {
-            return;
-        }
-        // A page on a sibling site (another school's subdomain of the same platform, here
-        // another port of 127.0.0.1: same site, so the student's SameSite=Lax session cookie
-        // goes along) puts the student's signed-in pages in a frame under its own buttons,
-        // so that the student's clicks land on Lectern's (Sign out, Join, Mark complete).
-        let target = format!("{}/my/courses", app.base_url);
-        let evil = axum::Router::new().route(
-            "/",
-            axum::routing::get(move || {
-                let target = target.clone();
-                async move {
-                    axum::response::Html(format!(
-                        "<!doctype html><title>Win a prize</title>\
+db_test!(a_sibling_sites_page_that_frames_lectern_shows_nothing_of_it);
+async fn a_sibling_sites_page_that_frames_lectern_shows_nothing_of_it(app: TestApp) {
+    if !browser::available("a_sibling_sites_page_that_frames_lectern_shows_nothing_of_it") {
+        return;
+    }
+    // A page on a sibling site (another school's subdomain of the same platform, here
+    // another port of 127.0.0.1: same site, so the student's SameSite=Lax session cookie
+    // goes along) puts the student's signed-in pages in a frame under its own buttons,
+    // so that the student's clicks land on Lectern's (Sign out, Join, Mark complete).
+    let target = format!("{}/my/courses", app.base_url);
+    let evil = axum::Router::new().route(
+        "/",
+        axum::routing::get(move || {
+            let target = target.clone();
+            async move {
+                axum::response::Html(format!(
+                    "<!doctype html><title>Win a prize</title>\
                          <iframe id=victim src=\"{target}\" width=800 height=600></iframe>"
-                    ))
-                }
-            }),
-        );
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let evil_url = format!("http://{}/", listener.local_addr().unwrap());
-        tokio::spawn(async move {
-            let _ = axum::serve(listener, evil).await;
-        });
-        let b = Browser::start().await;
-        b.sign_in(&app.base_url, &app.student.email, &app.student.password)
-            .await;
-        b.goto(&evil_url).await;
-        // Chromium refuses to show the frame and tells Lectern why.
-        crate::support::eventually(
-            "the refused frame reported",
-            std::time::Duration::from_secs(10),
-            || async {
-                (crate::security::csp_reports_for(&app, Some("frame-ancestors")).await >= 1)
-                    .then_some(())
-            },
-        )
-        .await;
-        // What is in the frame is Chromium's error page, not the student's courses.
-        b.c.enter_frame(0).await.unwrap();
-        let inside =
-            b.c.execute(
-                "return document.body ? document.body.innerHTML : ''",
-                vec![],
-            )
-            .await
-            .map(|v| v.as_str().unwrap_or_default().to_string())
-            .unwrap_or_default();
-        assert!(
-            !inside.contains("id=\"signout\""),
-            "the framed page rendered: {inside}"
-        );
-        b.c.enter_parent_frame().await.unwrap();
-        b.close().await;
-    }
-);
-
-db_test!(
-    an_admin_connects_zoom_in_the_browser_past_the_form_policy,
-    builder
-        | b
-        | async move {
-            if !browser::available("an_admin_connects_zoom_in_the_browser_past_the_form_policy") {
-                return;
+                ))
             }
-            // "Connect Zoom" posts to Lectern, which redirects to Zoom's consent page and
-            // Zoom back: the policy's form-action must let that form's redirects through.
-            let zoom = ZoomFixture::start().await;
-            let app = zoom.configure(b).start().await;
-            zoom.register(&app, None);
-            let b = Browser::start().await;
-            b.sign_in(&app.base_url, &app.admin.email, &app.admin.password)
-                .await;
-            b.goto(&format!("{}/settings/integrations", app.base_url))
-                .await;
-            b.click("#zoom-connect").await;
-            let done = b.wait_css("#zoom-callback").await;
-            assert_eq!(
-                done.attr("data-ok").await.unwrap().as_deref(),
-                Some("true"),
-                "{}",
-                b.text("#zoom-callback").await
-            );
-            b.close().await;
-        }
-);
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let evil_url = format!("http://{}/", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, evil).await;
+    });
+    let b = Browser::start().await;
+    b.sign_in(&app.base_url, &app.student.email, &app.student.password)
+        .await;
+    b.goto(&evil_url).await;
+    // Chromium refuses to show the frame and tells Lectern why.
+    crate::support::eventually(
+        "the refused frame reported",
+        std::time::Duration::from_secs(10),
+        || async {
+            (crate::security::csp_reports_for(&app, Some("frame-ancestors")).await >= 1)
+                .then_some(())
+        },
+    )
+    .await;
+    // What is in the frame is Chromium's error page, not the student's courses.
+    b.c.enter_frame(0).await.unwrap();
+    let inside =
+        b.c.execute(
+            "return document.body ? document.body.innerHTML : ''",
+            vec![],
+        )
+        .await
+        .map(|v| v.as_str().unwrap_or_default().to_string())
+        .unwrap_or_default();
+    assert!(
+        !inside.contains("id=\"signout\""),
+        "the framed page rendered: {inside}"
+    );
+    b.c.enter_parent_frame().await.unwrap();
+    b.close().await;
+}
+
+db_test!(an_admin_connects_zoom_in_the_browser_past_the_form_policy);
+async fn an_admin_connects_zoom_in_the_browser_past_the_form_policy(b: TestAppBuilder) {
+    if !browser::available("an_admin_connects_zoom_in_the_browser_past_the_form_policy") {
+        return;
+    }
+    // "Connect Zoom" posts to Lectern, which redirects to Zoom's consent page and
+    // Zoom back: the policy's form-action must let that form's redirects through.
+    let zoom = ZoomFixture::start().await;
+    let app = zoom.configure(b).start().await;
+    zoom.register(&app, None);
+    let b = Browser::start().await;
+    b.sign_in(&app.base_url, &app.admin.email, &app.admin.password)
+        .await;
+    b.goto(&format!("{}/settings/integrations", app.base_url))
+        .await;
+    b.click("#zoom-connect").await;
+    let done = b.wait_css("#zoom-callback").await;
+    assert_eq!(
+        done.attr("data-ok").await.unwrap().as_deref(),
+        Some("true"),
+        "{}",
+        b.text("#zoom-callback").await
+    );
+    b.close().await;
+}

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use crate::support::bin::{self, Proc, lectern};
-use crate::support::{DbKind, TestClient, TestDb};
+use crate::support::{DbKind, TestAppBuilder, TestClient, TestDb};
 
 fn key() -> String {
     lectern::config::generate_secret_key()
@@ -117,281 +117,273 @@ fn cmd(args: &[&str], env: &[(&'static str, String)]) -> std::process::Command {
     c
 }
 
-db_test!(
-    serve_needs_migrate_on_postgres_and_migrates_sqlite_itself,
-    builder
-        | b
-        | async move {
-            let db = TestDb::new(b.kind()).await;
-            let (env, base) = serve_env(&db);
-            if b.kind() == DbKind::Postgres {
-                let out = bin::run(cmd(&["serve"], &env)).await;
-                assert_eq!(
-                    out.code,
-                    Some(2),
-                    "serve on an unmigrated PostgreSQL must refuse: {}",
-                    out.stderr
-                );
-                let last = out.stderr.lines().last().unwrap_or_default();
-                assert!(last.contains("lectern migrate"), "{last}");
-                let out = bin::run(cmd(&["migrate"], &env)).await;
-                assert_eq!(out.code, Some(0), "{}", out.stderr);
-                let n = lectern::db::MIGRATIONS_POSTGRES.len();
-                assert!(
-                    out.stdout.contains(&format!("applied {n} migration")),
-                    "{}",
-                    out.stdout
-                );
-                let again = bin::run(cmd(&["migrate"], &env)).await;
-                assert!(
-                    again.stdout.contains("applied 0 migration"),
-                    "idempotent: {}",
-                    again.stdout
-                );
-            }
-            // Create a school and a user from the shell, then serve and sign in.
-            let out = bin::run(cmd(
-                &[
-                    "admin",
-                    "create-school",
-                    "--name",
-                    "Shell School",
-                    "--slug",
-                    "shell",
-                    "--default",
-                ],
-                &env,
-            ))
-            .await;
-            assert_eq!(out.code, Some(0), "{}", out.stderr);
-            let mut c = cmd(
-                &[
-                    "admin",
-                    "create-user",
-                    "--school",
-                    "shell",
-                    "--email",
-                    "a@shell.test",
-                    "--name",
-                    "Shell Admin",
-                    "--role",
-                    "admin",
-                ],
-                &env,
-            );
-            c.env("LECTERN_NEW_PASSWORD", "shell password 1");
-            let out = bin::run(c).await;
-            assert_eq!(out.code, Some(0), "{}", out.stderr);
+db_test!(serve_needs_migrate_on_postgres_and_migrates_sqlite_itself);
+async fn serve_needs_migrate_on_postgres_and_migrates_sqlite_itself(b: TestAppBuilder) {
+    let db = TestDb::new(b.kind()).await;
+    let (env, base) = serve_env(&db);
+    if b.kind() == DbKind::Postgres {
+        let out = bin::run(cmd(&["serve"], &env)).await;
+        assert_eq!(
+            out.code,
+            Some(2),
+            "serve on an unmigrated PostgreSQL must refuse: {}",
+            out.stderr
+        );
+        let last = out.stderr.lines().last().unwrap_or_default();
+        assert!(last.contains("lectern migrate"), "{last}");
+        let out = bin::run(cmd(&["migrate"], &env)).await;
+        assert_eq!(out.code, Some(0), "{}", out.stderr);
+        let n = lectern::db::MIGRATIONS_POSTGRES.len();
+        assert!(
+            out.stdout.contains(&format!("applied {n} migration")),
+            "{}",
+            out.stdout
+        );
+        let again = bin::run(cmd(&["migrate"], &env)).await;
+        assert!(
+            again.stdout.contains("applied 0 migration"),
+            "idempotent: {}",
+            again.stdout
+        );
+    }
+    // Create a school and a user from the shell, then serve and sign in.
+    let out = bin::run(cmd(
+        &[
+            "admin",
+            "create-school",
+            "--name",
+            "Shell School",
+            "--slug",
+            "shell",
+            "--default",
+        ],
+        &env,
+    ))
+    .await;
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    let mut c = cmd(
+        &[
+            "admin",
+            "create-user",
+            "--school",
+            "shell",
+            "--email",
+            "a@shell.test",
+            "--name",
+            "Shell Admin",
+            "--role",
+            "admin",
+        ],
+        &env,
+    );
+    c.env("LECTERN_NEW_PASSWORD", "shell password 1");
+    let out = bin::run(c).await;
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
 
-            let mut p = Proc::spawn(cmd(&["serve"], &env));
-            p.wait_ready(&base).await;
-            let client = TestClient::new(&base);
-            client.get("/readyz").await.assert_status(200);
-            client.signin("a@shell.test", "shell password 1").await;
-            assert_eq!(client.get("/admin/users").await.status.as_u16(), 200);
-            // The admin claims a domain; the operator approves it from the shell.
-            client
-                .post_form("/admin/school/domains", &[("host", "learn.shell.example")])
-                .await
-                .assert_redirect_to("/admin/school");
-            let domain = "li[data-domain='learn.shell.example']";
-            let verified = |page: crate::support::Resp| page.attr(domain, "data-verified");
-            assert_eq!(
-                verified(client.get("/admin/school").await).as_deref(),
-                Some("false")
-            );
-            let out = bin::run(cmd(
-                &[
-                    "admin",
-                    "approve-domain",
-                    "learn.shell.example",
-                    "--school",
-                    "shell",
-                ],
-                &env,
-            ))
-            .await;
-            assert_eq!(out.code, Some(0), "{}", out.stderr);
-            assert!(out.stdout.contains("now routes"), "{}", out.stdout);
-            assert_eq!(
-                verified(client.get("/admin/school").await).as_deref(),
-                Some("true")
-            );
-            let out = bin::run(cmd(
-                &[
-                    "admin",
-                    "approve-domain",
-                    "nobody.example",
-                    "--school",
-                    "shell",
-                ],
-                &env,
-            ))
-            .await;
-            assert_ne!(out.code, Some(0));
-            assert!(
-                out.stderr.contains("has not claimed nobody.example"),
-                "{}",
-                out.stderr
-            );
-            // Without a mail server nobody may read reset links in the outbox; the operator
-            // hands one to the person who asked.
-            let out = bin::run(cmd(
-                &[
-                    "admin",
-                    "reset-link",
-                    "--school",
-                    "shell",
-                    "--email",
-                    "a@shell.test",
-                ],
-                &env,
-            ))
-            .await;
-            assert_eq!(out.code, Some(0), "{}", out.stderr);
-            let link = out.stdout.trim().to_string();
-            assert!(
-                link.starts_with(&format!("{base}/password/reset/")),
-                "{link}"
-            );
-            let page = TestClient::new(&base).get(&link).await;
-            page.assert_status(200);
-            assert!(page.attr("input[name='password']", "type").is_some());
-            let (code, _, stderr) = p.terminate().await;
-            assert_eq!(code, Some(0), "SIGTERM is a clean exit: {stderr}");
-        }
-);
+    let mut p = Proc::spawn(cmd(&["serve"], &env));
+    p.wait_ready(&base).await;
+    let client = TestClient::new(&base);
+    client.get("/readyz").await.assert_status(200);
+    client.signin("a@shell.test", "shell password 1").await;
+    assert_eq!(client.get("/admin/users").await.status.as_u16(), 200);
+    // The admin claims a domain; the operator approves it from the shell.
+    client
+        .post_form("/admin/school/domains", &[("host", "learn.shell.example")])
+        .await
+        .assert_redirect_to("/admin/school");
+    let domain = "li[data-domain='learn.shell.example']";
+    let verified = |page: crate::support::Resp| page.attr(domain, "data-verified");
+    assert_eq!(
+        verified(client.get("/admin/school").await).as_deref(),
+        Some("false")
+    );
+    let out = bin::run(cmd(
+        &[
+            "admin",
+            "approve-domain",
+            "learn.shell.example",
+            "--school",
+            "shell",
+        ],
+        &env,
+    ))
+    .await;
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    assert!(out.stdout.contains("now routes"), "{}", out.stdout);
+    assert_eq!(
+        verified(client.get("/admin/school").await).as_deref(),
+        Some("true")
+    );
+    let out = bin::run(cmd(
+        &[
+            "admin",
+            "approve-domain",
+            "nobody.example",
+            "--school",
+            "shell",
+        ],
+        &env,
+    ))
+    .await;
+    assert_ne!(out.code, Some(0));
+    assert!(
+        out.stderr.contains("has not claimed nobody.example"),
+        "{}",
+        out.stderr
+    );
+    // Without a mail server nobody may read reset links in the outbox; the operator
+    // hands one to the person who asked.
+    let out = bin::run(cmd(
+        &[
+            "admin",
+            "reset-link",
+            "--school",
+            "shell",
+            "--email",
+            "a@shell.test",
+        ],
+        &env,
+    ))
+    .await;
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    let link = out.stdout.trim().to_string();
+    assert!(
+        link.starts_with(&format!("{base}/password/reset/")),
+        "{link}"
+    );
+    let page = TestClient::new(&base).get(&link).await;
+    page.assert_status(200);
+    assert!(page.attr("input[name='password']", "type").is_some());
+    let (code, _, stderr) = p.terminate().await;
+    assert_eq!(code, Some(0), "SIGTERM is a clean exit: {stderr}");
+}
 
-db_test!(
-    logs_at_trace_level_hold_no_secrets,
-    builder
-        | b
-        | async move {
-            let db = TestDb::new(b.kind()).await;
-            let (mut env, base) = serve_env(&db);
-            env.push(("LECTERN_LOG", "trace".into()));
-            // The reset link reaches its recipient by mail (no admin may read it).
-            let sink = crate::support::SmtpSink::start().await;
-            env.push(("SMTP_URL", sink.url()));
-            let boot = db.connect().await;
-            boot.migrate().await.unwrap();
-            let school = lectern::schools::create(
-                &boot,
-                lectern::schools::NewSchool {
-                    slug: "s",
-                    name: "S",
-                    is_default: true,
-                },
-            )
-            .await
-            .unwrap();
-            let admin = crate::support::create_user(
-                &boot,
-                school,
-                "admin@s.test",
-                "Admin",
-                lectern::accounts::Role::Admin,
-            )
-            .await;
+db_test!(logs_at_trace_level_hold_no_secrets);
+async fn logs_at_trace_level_hold_no_secrets(b: TestAppBuilder) {
+    let db = TestDb::new(b.kind()).await;
+    let (mut env, base) = serve_env(&db);
+    env.push(("LECTERN_LOG", "trace".into()));
+    // The reset link reaches its recipient by mail (no admin may read it).
+    let sink = crate::support::SmtpSink::start().await;
+    env.push(("SMTP_URL", sink.url()));
+    let boot = db.connect().await;
+    boot.migrate().await.unwrap();
+    let school = lectern::schools::create(
+        &boot,
+        lectern::schools::NewSchool {
+            slug: "s",
+            name: "S",
+            is_default: true,
+        },
+    )
+    .await
+    .unwrap();
+    let admin = crate::support::create_user(
+        &boot,
+        school,
+        "admin@s.test",
+        "Admin",
+        lectern::accounts::Role::Admin,
+    )
+    .await;
 
-            let mut p = Proc::spawn(cmd(&["serve", "--migrate"], &env));
-            p.wait_ready(&base).await;
-            let c = TestClient::new(&base);
-            // Sign-up with a distinctive password, a failed sign-in, a reset request and its use.
-            let secret_pw = "Sup3r-Secret-Passw0rd-xyzzy";
-            c.post_form(
-                "/signup",
-                &[
-                    ("display_name", "Logger"),
-                    ("email", "log@s.test"),
-                    ("password", secret_pw),
-                    ("timezone", "UTC"),
-                ],
-            )
-            .await
-            .assert_redirect_to("/");
-            let session = c.cookie("lectern_session").expect("session");
-            let csrf = c.cookie("lectern_csrf").expect("csrf");
-            c.get("/profile").await.assert_status(200);
-            let other = TestClient::new(&base);
-            other
-                .post_form(
-                    "/signin",
-                    &[
-                        ("email", "log@s.test"),
-                        ("password", "Wrong-Passw0rd-plugh"),
-                    ],
-                )
-                .await
-                .assert_status(422);
-            other
-                .post_form("/password/forgot", &[("email", "log@s.test")])
-                .await
-                .assert_status(200);
-            // The worker sends it; an admin is signed in meanwhile (their session is a secret
-            // too).
-            let a = TestClient::new(&base);
-            a.signin(&admin.email, &admin.password).await;
-            let link = sink.wait_for(1, Duration::from_secs(10)).await[0]
-                .parse()
-                .link_containing("/password/reset/")
-                .expect("the reset link in the mail");
-            let token = link.rsplit('/').next().unwrap().to_string();
-            let r = other.get(&link).await;
-            r.assert_status(200);
-            other
-                .post_form(&link, &[("password", "Another-Passw0rd-frob")])
-                .await
-                .assert_redirect_to("/");
-            let admin_session = a.cookie("lectern_session").unwrap();
-            // The personal calendar feed (of the user the reset signed in): its URL is a
-            // bearer token.
-            other.post_form("/my/calendar/reset", &[]).await;
-            let feed = other
-                .get("/my/courses")
-                .await
-                .attr("#calendar-feed-url", "value")
-                .expect("calendar feed URL on My courses");
-            let feed_path = &feed[feed.find("/calendar/").expect("feed path")..];
-            other.get(feed_path).await.assert_status(200);
-            let feed_token = feed_path
-                .trim_start_matches("/calendar/")
-                .trim_end_matches(".ics")
-                .to_string();
-            assert!(feed_token.len() > 16, "{feed_token}");
+    let mut p = Proc::spawn(cmd(&["serve", "--migrate"], &env));
+    p.wait_ready(&base).await;
+    let c = TestClient::new(&base);
+    // Sign-up with a distinctive password, a failed sign-in, a reset request and its use.
+    let secret_pw = "Sup3r-Secret-Passw0rd-xyzzy";
+    c.post_form(
+        "/signup",
+        &[
+            ("display_name", "Logger"),
+            ("email", "log@s.test"),
+            ("password", secret_pw),
+            ("timezone", "UTC"),
+        ],
+    )
+    .await
+    .assert_redirect_to("/");
+    let session = c.cookie("lectern_session").expect("session");
+    let csrf = c.cookie("lectern_csrf").expect("csrf");
+    c.get("/profile").await.assert_status(200);
+    let other = TestClient::new(&base);
+    other
+        .post_form(
+            "/signin",
+            &[
+                ("email", "log@s.test"),
+                ("password", "Wrong-Passw0rd-plugh"),
+            ],
+        )
+        .await
+        .assert_status(422);
+    other
+        .post_form("/password/forgot", &[("email", "log@s.test")])
+        .await
+        .assert_status(200);
+    // The worker sends it; an admin is signed in meanwhile (their session is a secret
+    // too).
+    let a = TestClient::new(&base);
+    a.signin(&admin.email, &admin.password).await;
+    let link = sink.wait_for(1, Duration::from_secs(10)).await[0]
+        .parse()
+        .link_containing("/password/reset/")
+        .expect("the reset link in the mail");
+    let token = link.rsplit('/').next().unwrap().to_string();
+    let r = other.get(&link).await;
+    r.assert_status(200);
+    other
+        .post_form(&link, &[("password", "Another-Passw0rd-frob")])
+        .await
+        .assert_redirect_to("/");
+    let admin_session = a.cookie("lectern_session").unwrap();
+    // The personal calendar feed (of the user the reset signed in): its URL is a
+    // bearer token.
+    other.post_form("/my/calendar/reset", &[]).await;
+    let feed = other
+        .get("/my/courses")
+        .await
+        .attr("#calendar-feed-url", "value")
+        .expect("calendar feed URL on My courses");
+    let feed_path = &feed[feed.find("/calendar/").expect("feed path")..];
+    other.get(feed_path).await.assert_status(200);
+    let feed_token = feed_path
+        .trim_start_matches("/calendar/")
+        .trim_end_matches(".ics")
+        .to_string();
+    assert!(feed_token.len() > 16, "{feed_token}");
 
-            let (code, stdout, stderr) = p.terminate().await;
-            assert_eq!(code, Some(0));
-            let logs = format!("{stdout}\n{stderr}");
-            assert!(
-                logs.lines().count() > 20,
-                "trace logging produced too little:\n{logs}"
-            );
-            assert!(logs.contains("/signup"), "request paths are logged");
-            assert!(
-                logs.contains("/calendar/<redacted>"),
-                "the feed request is logged, masked"
-            );
-            for (what, secret) in [
-                ("sign-up password", secret_pw),
-                ("wrong password", "Wrong-Passw0rd-plugh"),
-                ("new password", "Another-Passw0rd-frob"),
-                ("session cookie", session.as_str()),
-                ("admin session cookie", admin_session.as_str()),
-                ("CSRF token", csrf.as_str()),
-                ("reset token", token.as_str()),
-                ("calendar feed token", feed_token.as_str()),
-            ] {
-                let hits: Vec<&str> = logs
-                    .lines()
-                    .filter(|l| l.contains(secret))
-                    .take(3)
-                    .collect();
-                assert!(
-                    hits.is_empty(),
-                    "the {what} appears in the logs:\n{}",
-                    hits.join("\n")
-                );
-            }
-        }
-);
+    let (code, stdout, stderr) = p.terminate().await;
+    assert_eq!(code, Some(0));
+    let logs = format!("{stdout}\n{stderr}");
+    assert!(
+        logs.lines().count() > 20,
+        "trace logging produced too little:\n{logs}"
+    );
+    assert!(logs.contains("/signup"), "request paths are logged");
+    assert!(
+        logs.contains("/calendar/<redacted>"),
+        "the feed request is logged, masked"
+    );
+    for (what, secret) in [
+        ("sign-up password", secret_pw),
+        ("wrong password", "Wrong-Passw0rd-plugh"),
+        ("new password", "Another-Passw0rd-frob"),
+        ("session cookie", session.as_str()),
+        ("admin session cookie", admin_session.as_str()),
+        ("CSRF token", csrf.as_str()),
+        ("reset token", token.as_str()),
+        ("calendar feed token", feed_token.as_str()),
+    ] {
+        let hits: Vec<&str> = logs
+            .lines()
+            .filter(|l| l.contains(secret))
+            .take(3)
+            .collect();
+        assert!(
+            hits.is_empty(),
+            "the {what} appears in the logs:\n{}",
+            hits.join("\n")
+        );
+    }
+}

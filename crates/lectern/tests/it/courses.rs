@@ -114,7 +114,8 @@ fn progress_text(page: &crate::support::Resp) -> String {
         .unwrap_or_default()
 }
 
-db_test!(enrol_complete_and_progress, |app| async move {
+db_test!(enrol_complete_and_progress);
+async fn enrol_complete_and_progress(app: TestApp) {
     let (_t, _id, slug, ids) = sample_course(&app).await;
     let s = app.signed_in(&app.student).await;
     let course_url = format!("/courses/{slug}");
@@ -198,55 +199,54 @@ db_test!(enrol_complete_and_progress, |app| async move {
             .contains(&"Sample course".to_string())
     );
     assert!(mine.texts(".course-progress")[0].starts_with("100% complete"));
-});
+}
 
-db_test!(
-    quiz_attempts_are_recorded_and_passing_completes,
-    |app| async move {
-        let (_t, _id, slug, ids) = sample_course(&app).await;
-        let s = app.signed_in(&app.student).await;
-        let course_url = format!("/courses/{slug}");
-        let quiz_url = format!("{course_url}/lessons/{}/quiz", ids[3]);
+db_test!(quiz_attempts_are_recorded_and_passing_completes);
+async fn quiz_attempts_are_recorded_and_passing_completes(app: TestApp) {
+    let (_t, _id, slug, ids) = sample_course(&app).await;
+    let s = app.signed_in(&app.student).await;
+    let course_url = format!("/courses/{slug}");
+    let quiz_url = format!("{course_url}/lessons/{}/quiz", ids[3]);
 
-        // Not enrolled: no attempt.
-        s.post_form(&quiz_url, &[("q0", "1")])
-            .await
-            .assert_status(403);
-        s.post_form(&format!("{course_url}/enroll"), &[]).await;
+    // Not enrolled: no attempt.
+    s.post_form(&quiz_url, &[("q0", "1")])
+        .await
+        .assert_status(403);
+    s.post_form(&format!("{course_url}/enroll"), &[]).await;
 
-        let r = s.post_form(&quiz_url, &[("q0", "0"), ("q1", "1")]).await;
-        r.assert_status(200);
-        assert_eq!(
-            r.attr("#quiz-result", "data-passed").as_deref(),
-            Some("false")
-        );
-        assert_eq!(r.attr("#quiz-result", "data-score").as_deref(), Some("0"));
-        assert_eq!(app.scalar("SELECT COUNT(*) FROM lesson_progress").await, 0);
+    let r = s.post_form(&quiz_url, &[("q0", "0"), ("q1", "1")]).await;
+    r.assert_status(200);
+    assert_eq!(
+        r.attr("#quiz-result", "data-passed").as_deref(),
+        Some("false")
+    );
+    assert_eq!(r.attr("#quiz-result", "data-score").as_deref(), Some("0"));
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM lesson_progress").await, 0);
 
-        // 1 of 2 right = 50 % = the pass mark.
-        let r = s.post_form(&quiz_url, &[("q0", "1"), ("q1", "1")]).await;
-        assert_eq!(
-            r.attr("#quiz-result", "data-passed").as_deref(),
-            Some("true")
-        );
-        assert!(r.attr("#lesson-completed", "id").is_some());
-        assert!(r.texts("#quiz-attempts")[0].contains("2 attempts"));
+    // 1 of 2 right = 50 % = the pass mark.
+    let r = s.post_form(&quiz_url, &[("q0", "1"), ("q1", "1")]).await;
+    assert_eq!(
+        r.attr("#quiz-result", "data-passed").as_deref(),
+        Some("true")
+    );
+    assert!(r.attr("#lesson-completed", "id").is_some());
+    assert!(r.texts("#quiz-attempts")[0].contains("2 attempts"));
 
-        assert_eq!(app.scalar("SELECT COUNT(*) FROM quiz_attempts").await, 2);
-        assert_eq!(
-            app.scalar("SELECT COUNT(*) FROM quiz_attempts WHERE passed = 1")
-                .await,
-            1
-        );
-        assert_eq!(app.scalar("SELECT MAX(score) FROM quiz_attempts").await, 50);
-        assert_eq!(app.scalar("SELECT COUNT(*) FROM lesson_progress").await, 1);
-        // The answers page never reveals the right answers.
-        let page = s.get(&format!("{course_url}/lessons/{}", ids[3])).await;
-        assert!(!page.text.contains("\"correct\""));
-    }
-);
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM quiz_attempts").await, 2);
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM quiz_attempts WHERE passed = 1")
+            .await,
+        1
+    );
+    assert_eq!(app.scalar("SELECT MAX(score) FROM quiz_attempts").await, 50);
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM lesson_progress").await, 1);
+    // The answers page never reveals the right answers.
+    let page = s.get(&format!("{course_url}/lessons/{}", ids[3])).await;
+    assert!(!page.text.contains("\"correct\""));
+}
 
-db_test!(instructor_of_another_course_gets_403, |app| async move {
+db_test!(instructor_of_another_course_gets_403);
+async fn instructor_of_another_course_gets_403(app: TestApp) {
     let t = app.signed_in(&app.instructor).await;
     let (id, _slug) = new_course(&t, "Mine").await;
     add_lesson(&t, id, "document", &[("title", "Doc"), ("body", "x")]).await;
@@ -318,9 +318,10 @@ db_test!(instructor_of_another_course_gets_403, |app| async move {
             .await,
         0
     );
-});
+}
 
-db_test!(another_schools_course_is_404, |app| async move {
+db_test!(another_schools_course_is_404);
+async fn another_schools_course_is_404(app: TestApp) {
     let (_t, id, slug, ids) = sample_course(&app).await;
     let other = app
         .create_school("other", "Other School", "other.test")
@@ -347,9 +348,10 @@ db_test!(another_schools_course_is_404, |app| async move {
     assert!(!c.get("/teach").await.text.contains("Sample course"));
     // Nonsense ids are 404 too, not 400 or 500.
     c.get("/teach/courses/abc").await.assert_status(404);
-});
+}
 
-db_test!(students_cannot_see_drafts, |app| async move {
+db_test!(students_cannot_see_drafts);
+async fn students_cannot_see_drafts(app: TestApp) {
     let t = app.signed_in(&app.instructor).await;
     let (id, slug) = new_course(&t, "Secret draft").await;
     add_lesson(&t, id, "document", &[("title", "Doc"), ("body", "x")]).await;
@@ -379,9 +381,10 @@ db_test!(students_cannot_see_drafts, |app| async move {
     t.post_form(&format!("/teach/courses/{id}/unpublish"), &[])
         .await;
     s.get(&format!("/courses/{slug}")).await.assert_status(404);
-});
+}
 
-db_test!(dst_gap_rejected_and_fold_asks, |app| async move {
+db_test!(dst_gap_rejected_and_fold_asks);
+async fn dst_gap_rejected_and_fold_asks(app: TestApp) {
     let t = app.signed_in(&app.instructor).await;
     let (id, slug) = new_course(&t, "Live course").await;
     let path = format!("/teach/courses/{id}/lessons/new?kind=live_session");
@@ -467,9 +470,10 @@ db_test!(dst_gap_rejected_and_fold_asks, |app| async move {
         Some("2027-11-07T06:30:00Z")
     );
     assert!(page.attr("#live", "id").is_some());
-});
+}
 
-db_test!(lessons_reorder_and_stay_dense, |app| async move {
+db_test!(lessons_reorder_and_stay_dense);
+async fn lessons_reorder_and_stay_dense(app: TestApp) {
     let t = app.signed_in(&app.instructor).await;
     let (id, _slug) = new_course(&t, "Order").await;
     for title in ["A", "B", "C"] {
@@ -510,9 +514,10 @@ db_test!(lessons_reorder_and_stay_dense, |app| async move {
     )
     .await
     .assert_status(400);
-});
+}
 
-db_test!(titles_and_markdown_are_escaped, |app| async move {
+db_test!(titles_and_markdown_are_escaped);
+async fn titles_and_markdown_are_escaped(app: TestApp) {
     let t = app.signed_in(&app.instructor).await;
     let evil = "<script>alert(1)</script>";
     let (id, slug) = new_course(&t, evil).await;
@@ -548,9 +553,10 @@ db_test!(titles_and_markdown_are_escaped, |app| async move {
     }
     let course = s.get(&format!("/courses/{slug}")).await;
     assert_eq!(course.texts("#course-title"), vec![evil.to_string()]);
-});
+}
 
-db_test!(course_form_validates_inline, |app| async move {
+db_test!(course_form_validates_inline);
+async fn course_form_validates_inline(app: TestApp) {
     let t = app.signed_in(&app.instructor).await;
     let r = t
         .post_form(
@@ -588,132 +594,126 @@ db_test!(course_form_validates_inline, |app| async move {
     r.assert_status(422);
     assert!(r.texts("#quiz-error")[0].contains("question 1"));
     assert_eq!(r.texts("#lesson-quiz"), vec!["? a\n- b\n- c".to_string()]);
-});
+}
 
-db_test!(
-    course_page_names_its_instructors_in_order,
-    |app| async move {
-        let t = app.signed_in(&app.instructor).await;
-        let (id, slug) = new_course(&t, "Taught by two").await;
-        add_lesson(&t, id, "document", &[("title", "Doc"), ("body", "x")]).await;
-        publish(&t, id).await;
-        // A second instructor whose name needs escaping in JSON and in HTML.
-        let other = app
-            .create_user(
-                app.school.id,
-                "ann@lectern.test",
-                r#"Ann "A" O'Brien \ Ö"#,
-                Role::Instructor,
-            )
-            .await;
-        lectern::courses::add_instructor(&app.db, app.school.id, id, other.id)
-            .await
-            .unwrap();
-        let page = app.client().get(&format!("/courses/{slug}")).await;
-        page.assert_status(200);
-        let names = page.texts("#instructors").join(" ");
-        let first = names.find("Ann \"A\" O'Brien \\ Ö").expect(&names);
-        let second = names.find(&app.instructor.name).expect(&names);
-        assert!(first < second, "ordered by name: {names}");
+db_test!(course_page_names_its_instructors_in_order);
+async fn course_page_names_its_instructors_in_order(app: TestApp) {
+    let t = app.signed_in(&app.instructor).await;
+    let (id, slug) = new_course(&t, "Taught by two").await;
+    add_lesson(&t, id, "document", &[("title", "Doc"), ("body", "x")]).await;
+    publish(&t, id).await;
+    // A second instructor whose name needs escaping in JSON and in HTML.
+    let other = app
+        .create_user(
+            app.school.id,
+            "ann@lectern.test",
+            r#"Ann "A" O'Brien \ Ö"#,
+            Role::Instructor,
+        )
+        .await;
+    lectern::courses::add_instructor(&app.db, app.school.id, id, other.id)
+        .await
+        .unwrap();
+    let page = app.client().get(&format!("/courses/{slug}")).await;
+    page.assert_status(200);
+    let names = page.texts("#instructors").join(" ");
+    let first = names.find("Ann \"A\" O'Brien \\ Ö").expect(&names);
+    let second = names.find(&app.instructor.name).expect(&names);
+    assert!(first < second, "ordered by name: {names}");
 
-        // A course without instructors names none.
-        sqlx::query("DELETE FROM course_instructors WHERE course_id = $1")
-            .bind(id)
-            .execute(&app.db.pool)
-            .await
-            .unwrap();
-        let page = app.client().get(&format!("/courses/{slug}")).await;
-        page.assert_status(200);
-        assert!(page.texts("#instructors").is_empty());
+    // A course without instructors names none.
+    sqlx::query("DELETE FROM course_instructors WHERE course_id = $1")
+        .bind(id)
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    let page = app.client().get(&format!("/courses/{slug}")).await;
+    page.assert_status(200);
+    assert!(page.texts("#instructors").is_empty());
+}
+
+db_test!(catalogue_excerpt_ends_at_a_word_with_an_ellipsis);
+async fn catalogue_excerpt_ends_at_a_word_with_an_ellipsis(app: TestApp) {
+    let t = app.signed_in(&app.instructor).await;
+    // 150 characters of whole words, then one whose letters 151-165 span the limit.
+    let description = "Wonderful ".repeat(15) + "Extraordinarily long words stay whole.";
+    let r = t
+        .post_form(
+            "/teach/courses/new",
+            &[
+                ("title", "Long description"),
+                ("description", description.as_str()),
+                ("cover_url", ""),
+            ],
+        )
+        .await;
+    let id = r
+        .location()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_string();
+    t.post_form(&format!("/teach/courses/{id}/publish"), &[])
+        .await
+        .assert_redirect_to(&format!("/teach/courses/{id}"));
+    let page = app.client().get("/").await;
+    let shown = page.texts("#catalogue .course-card p.muted").join("");
+    assert!(shown.ends_with('…'), "{shown:?}");
+    assert!(shown.chars().count() <= 160, "{shown:?}");
+    let words: Vec<&str> = shown.trim_end_matches('…').split(' ').collect();
+    assert!(
+        words.iter().all(|w| *w == "Wonderful"),
+        "a word was cut: {shown:?}"
+    );
+}
+
+db_test!(lesson_duration_uses_the_singular_for_one_minute);
+async fn lesson_duration_uses_the_singular_for_one_minute(app: TestApp) {
+    let t = app.signed_in(&app.instructor).await;
+    let (id, slug) = new_course(&t, "Short sessions").await;
+    for (title, duration) in [("One minute", "1"), ("Ninety minutes", "90")] {
+        add_lesson(
+            &t,
+            id,
+            "live_session",
+            &[
+                ("title", title),
+                ("local_start", "2031-03-04T15:30"),
+                ("timezone", "Europe/Berlin"),
+                ("duration", duration),
+                ("body", ""),
+                ("required", "on"),
+            ],
+        )
+        .await;
     }
-);
-
-db_test!(
-    catalogue_excerpt_ends_at_a_word_with_an_ellipsis,
-    |app| async move {
-        let t = app.signed_in(&app.instructor).await;
-        // 150 characters of whole words, then one whose letters 151-165 span the limit.
-        let description = "Wonderful ".repeat(15) + "Extraordinarily long words stay whole.";
-        let r = t
-            .post_form(
-                "/teach/courses/new",
-                &[
-                    ("title", "Long description"),
-                    ("description", description.as_str()),
-                    ("cover_url", ""),
-                ],
-            )
-            .await;
-        let id = r
-            .location()
-            .unwrap()
-            .rsplit('/')
-            .next()
-            .unwrap()
-            .to_string();
-        t.post_form(&format!("/teach/courses/{id}/publish"), &[])
-            .await
-            .assert_redirect_to(&format!("/teach/courses/{id}"));
-        let page = app.client().get("/").await;
-        let shown = page.texts("#catalogue .course-card p.muted").join("");
-        assert!(shown.ends_with('…'), "{shown:?}");
-        assert!(shown.chars().count() <= 160, "{shown:?}");
-        let words: Vec<&str> = shown.trim_end_matches('…').split(' ').collect();
-        assert!(
-            words.iter().all(|w| *w == "Wonderful"),
-            "a word was cut: {shown:?}"
-        );
+    let course = t.get(&format!("/courses/{slug}")).await;
+    let links: Vec<String> = {
+        let sel = scraper::Selector::parse("#outline a[href*='/lessons/']").unwrap();
+        let mut v: Vec<String> = course
+            .doc()
+            .select(&sel)
+            .filter_map(|a| a.value().attr("href").map(str::to_string))
+            .collect();
+        v.dedup();
+        v
+    };
+    assert_eq!(links.len(), 2, "{links:?}");
+    let mut shown = Vec::new();
+    for href in links.iter().take(2) {
+        let p = t.get(href).await;
+        shown.push(p.texts("#live-duration").join(" "));
     }
-);
-
-db_test!(
-    lesson_duration_uses_the_singular_for_one_minute,
-    |app| async move {
-        let t = app.signed_in(&app.instructor).await;
-        let (id, slug) = new_course(&t, "Short sessions").await;
-        for (title, duration) in [("One minute", "1"), ("Ninety minutes", "90")] {
-            add_lesson(
-                &t,
-                id,
-                "live_session",
-                &[
-                    ("title", title),
-                    ("local_start", "2031-03-04T15:30"),
-                    ("timezone", "Europe/Berlin"),
-                    ("duration", duration),
-                    ("body", ""),
-                    ("required", "on"),
-                ],
-            )
-            .await;
-        }
-        let course = t.get(&format!("/courses/{slug}")).await;
-        let links: Vec<String> = {
-            let sel = scraper::Selector::parse("#outline a[href*='/lessons/']").unwrap();
-            let mut v: Vec<String> = course
-                .doc()
-                .select(&sel)
-                .filter_map(|a| a.value().attr("href").map(str::to_string))
-                .collect();
-            v.dedup();
-            v
-        };
-        assert_eq!(links.len(), 2, "{links:?}");
-        let mut shown = Vec::new();
-        for href in links.iter().take(2) {
-            let p = t.get(href).await;
-            shown.push(p.texts("#live-duration").join(" "));
-        }
-        assert_eq!(shown, ["1 minute", "90 minutes"]);
-        // And in German.
-        sqlx::query("UPDATE users SET language = 'de' WHERE id = $1")
-            .bind(app.instructor.id)
-            .execute(&app.db.pool)
-            .await
-            .unwrap();
-        // A new session reads the profile afresh (PostgreSQL caches session lookups).
-        let t = app.signed_in(&app.instructor).await;
-        let p = t.get(&links[0]).await;
-        assert_eq!(p.texts("#live-duration"), ["1 Minute"]);
-    }
-);
+    assert_eq!(shown, ["1 minute", "90 minutes"]);
+    // And in German.
+    sqlx::query("UPDATE users SET language = 'de' WHERE id = $1")
+        .bind(app.instructor.id)
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    // A new session reads the profile afresh (PostgreSQL caches session lookups).
+    let t = app.signed_in(&app.instructor).await;
+    let p = t.get(&links[0]).await;
+    assert_eq!(p.texts("#live-duration"), ["1 Minute"]);
+}

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use lectern::db::{Backend, Db};
 use sqlx::Row;
 
-use crate::support::{DbKind, TestDb};
+use crate::support::{DbKind, TestAppBuilder, TestDb};
 
 /// One table's shape: column → "integer not null"; and its keys, indexes and references
 /// as comparable lines ("index jobs_due (state, run_at)", "unique (host)", …).
@@ -251,47 +251,41 @@ async fn the_comparison_notices_a_difference() {
     assert!(diff(&schema_of(&one).await, &schema_of(&one).await).is_empty());
 }
 
-db_test!(
-    a_migration_edited_after_it_was_applied_stops_the_start,
-    builder
-        | b
-        | async move {
-            let (_t, db) = migrated(b.kind()).await;
-            let unsummed = || async {
-                sqlx::query_scalar::<_, i64>(
-                    "SELECT COUNT(*) FROM lectern_migrations WHERE checksum IS NULL",
-                )
-                .fetch_one(&db.pool)
-                .await
-                .unwrap()
-            };
-            assert_eq!(unsummed().await, 0);
-            // A database migrated before checksums existed: the column appears, the
-            // applied migrations are trusted as they are.
-            sqlx::raw_sql("ALTER TABLE lectern_migrations DROP COLUMN checksum")
-                .execute(&db.pool)
-                .await
-                .unwrap();
-            db.verify_migrations().await.unwrap();
-            assert_eq!(db.migrate().await.unwrap(), 0);
-            assert_eq!(unsummed().await, 0);
-            db.verify_migrations().await.unwrap();
+db_test!(a_migration_edited_after_it_was_applied_stops_the_start);
+async fn a_migration_edited_after_it_was_applied_stops_the_start(b: TestAppBuilder) {
+    let (_t, db) = migrated(b.kind()).await;
+    let unsummed = || async {
+        sqlx::query_scalar::<_, i64>(
+            "SELECT COUNT(*) FROM lectern_migrations WHERE checksum IS NULL",
+        )
+        .fetch_one(&db.pool)
+        .await
+        .unwrap()
+    };
+    assert_eq!(unsummed().await, 0);
+    // A database migrated before checksums existed: the column appears, the
+    // applied migrations are trusted as they are.
+    sqlx::raw_sql("ALTER TABLE lectern_migrations DROP COLUMN checksum")
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    db.verify_migrations().await.unwrap();
+    assert_eq!(db.migrate().await.unwrap(), 0);
+    assert_eq!(unsummed().await, 0);
+    db.verify_migrations().await.unwrap();
 
-            // Someone edited migration 3 after it ran here.
-            sqlx::query(
-                "UPDATE lectern_migrations SET checksum = 'before-the-edit' WHERE version = 3",
-            )
-            .execute(&db.pool)
-            .await
-            .unwrap();
-            for err in [
-                db.migrate().await.unwrap_err().to_string(),
-                db.verify_migrations().await.unwrap_err().to_string(),
-            ] {
-                assert!(
-                    err.contains("migration 3 (lesson_host) was edited after it was applied"),
-                    "{err}"
-                );
-            }
-        }
-);
+    // Someone edited migration 3 after it ran here.
+    sqlx::query("UPDATE lectern_migrations SET checksum = 'before-the-edit' WHERE version = 3")
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    for err in [
+        db.migrate().await.unwrap_err().to_string(),
+        db.verify_migrations().await.unwrap_err().to_string(),
+    ] {
+        assert!(
+            err.contains("migration 3 (lesson_host) was edited after it was applied"),
+            "{err}"
+        );
+    }
+}

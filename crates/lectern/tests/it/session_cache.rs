@@ -51,46 +51,45 @@ async fn name_is(c: &TestClient, want: Option<&str>) -> Option<()> {
     (c.whoami().await.as_deref() == want).then_some(())
 }
 
-db_test!(
-    sessions_are_cached_on_postgres_only_and_local_writes_evict_at_once,
-    |app| async move {
-        settled(app.kind, &app.state).await;
-        let c = app.signed_in(&app.student).await;
-        let (hits, off) = (lookups(&c, "hit").await, lookups(&c, "off").await);
-        for _ in 0..3 {
-            assert_eq!(c.whoami().await.as_deref(), Some("Sam Student"));
-        }
-        match app.kind {
-            // Hits rise at least twice: later pages come from the cache.
-            DbKind::Postgres => {
-                cached(app.kind, &c, Some("Sam Student")).await;
-                cached(app.kind, &c, Some("Sam Student")).await;
-                assert!(lookups(&c, "hit").await >= hits + 2);
-            }
-            DbKind::Sqlite => {
-                assert_eq!(lookups(&c, "hit").await, 0, "SQLite never caches");
-                assert!(lookups(&c, "off").await >= off + 3);
-            }
-        }
-        // This instance's own writes are seen by the very next request, without waiting.
-        c.post_form(
-            "/profile",
-            &[
-                ("display_name", "Sam Renamed"),
-                ("email", &app.student.email),
-                ("timezone", "Europe/Berlin"),
-                ("language", ""),
-            ],
-        )
-        .await
-        .assert_status(303);
-        assert_eq!(c.whoami().await.as_deref(), Some("Sam Renamed"));
-        c.signout().await.assert_status(303);
-        assert_eq!(c.whoami().await, None, "signed out at once");
+db_test!(sessions_are_cached_on_postgres_only_and_local_writes_evict_at_once);
+async fn sessions_are_cached_on_postgres_only_and_local_writes_evict_at_once(app: TestApp) {
+    settled(app.kind, &app.state).await;
+    let c = app.signed_in(&app.student).await;
+    let (hits, off) = (lookups(&c, "hit").await, lookups(&c, "off").await);
+    for _ in 0..3 {
+        assert_eq!(c.whoami().await.as_deref(), Some("Sam Student"));
     }
-);
+    match app.kind {
+        // Hits rise at least twice: later pages come from the cache.
+        DbKind::Postgres => {
+            cached(app.kind, &c, Some("Sam Student")).await;
+            cached(app.kind, &c, Some("Sam Student")).await;
+            assert!(lookups(&c, "hit").await >= hits + 2);
+        }
+        DbKind::Sqlite => {
+            assert_eq!(lookups(&c, "hit").await, 0, "SQLite never caches");
+            assert!(lookups(&c, "off").await >= off + 3);
+        }
+    }
+    // This instance's own writes are seen by the very next request, without waiting.
+    c.post_form(
+        "/profile",
+        &[
+            ("display_name", "Sam Renamed"),
+            ("email", &app.student.email),
+            ("timezone", "Europe/Berlin"),
+            ("language", ""),
+        ],
+    )
+    .await
+    .assert_status(303);
+    assert_eq!(c.whoami().await.as_deref(), Some("Sam Renamed"));
+    c.signout().await.assert_status(303);
+    assert_eq!(c.whoami().await, None, "signed out at once");
+}
 
-db_test!(changes_on_one_instance_reach_the_other, |app| async move {
+db_test!(changes_on_one_instance_reach_the_other);
+async fn changes_on_one_instance_reach_the_other(app: TestApp) {
     let second = app.second_instance().await;
     settled(app.kind, &app.state).await;
     settled(app.kind, &second.state).await;
@@ -121,41 +120,39 @@ db_test!(changes_on_one_instance_reach_the_other, |app| async move {
     })
     .await;
     second.stop().await;
-});
+}
 
-db_test!(
-    changes_made_straight_in_the_database_reach_the_cache,
-    |app| async move {
-        settled(app.kind, &app.state).await;
-        let c = app.signed_in(&app.student).await;
-        cached(app.kind, &c, Some("Sam Student")).await;
-        // As `psql`, a job or another program would: no application code runs here.
-        sqlx::query("UPDATE users SET display_name = 'Sam From SQL' WHERE id = $1")
-            .bind(app.student.id)
-            .execute(&app.db.pool)
-            .await
-            .unwrap();
-        eventually("the rename", PROPAGATION, || {
-            name_is(&c, Some("Sam From SQL"))
-        })
-        .await;
-        sqlx::query("DELETE FROM sessions WHERE user_id = $1")
-            .bind(app.student.id)
-            .execute(&app.db.pool)
-            .await
-            .unwrap();
-        eventually("the deleted session", PROPAGATION, || name_is(&c, None)).await;
-        // A TRUNCATE has no rows to name: every cached session of the schema is forgotten.
-        let c = app.signed_in(&app.student).await;
-        cached(app.kind, &c, Some("Sam From SQL")).await;
-        let truncate = match app.kind {
-            DbKind::Postgres => "TRUNCATE sessions",
-            DbKind::Sqlite => "DELETE FROM sessions", // SQLite has no TRUNCATE
-        };
-        sqlx::query(truncate).execute(&app.db.pool).await.unwrap();
-        eventually("the truncated sessions", PROPAGATION, || name_is(&c, None)).await;
-    }
-);
+db_test!(changes_made_straight_in_the_database_reach_the_cache);
+async fn changes_made_straight_in_the_database_reach_the_cache(app: TestApp) {
+    settled(app.kind, &app.state).await;
+    let c = app.signed_in(&app.student).await;
+    cached(app.kind, &c, Some("Sam Student")).await;
+    // As `psql`, a job or another program would: no application code runs here.
+    sqlx::query("UPDATE users SET display_name = 'Sam From SQL' WHERE id = $1")
+        .bind(app.student.id)
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    eventually("the rename", PROPAGATION, || {
+        name_is(&c, Some("Sam From SQL"))
+    })
+    .await;
+    sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+        .bind(app.student.id)
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    eventually("the deleted session", PROPAGATION, || name_is(&c, None)).await;
+    // A TRUNCATE has no rows to name: every cached session of the schema is forgotten.
+    let c = app.signed_in(&app.student).await;
+    cached(app.kind, &c, Some("Sam From SQL")).await;
+    let truncate = match app.kind {
+        DbKind::Postgres => "TRUNCATE sessions",
+        DbKind::Sqlite => "DELETE FROM sessions", // SQLite has no TRUNCATE
+    };
+    sqlx::query(truncate).execute(&app.db.pool).await.unwrap();
+    eventually("the truncated sessions", PROPAGATION, || name_is(&c, None)).await;
+}
 
 /// Ends the app's session-change subscription as a restart of PostgreSQL or a network
 /// failure would.
@@ -170,94 +167,90 @@ async fn kill_subscription(app: &TestApp) -> i32 {
     pid
 }
 
-db_test!(
-    a_lost_subscription_is_replaced_and_the_cache_stays_right,
-    |app| async move {
-        if app.kind == DbKind::Sqlite {
-            return; // no subscription to lose
-        }
-        settled(app.kind, &app.state).await;
-        let c = app.signed_in(&app.student).await;
-        cached(app.kind, &c, Some("Sam Student")).await;
-        let killed = kill_subscription(&app).await;
-        eventually("a new subscription", Duration::from_secs(10), || {
-            let pid = app.state.sessions.subscription_pid();
-            async move { pid.filter(|p| *p != killed).map(|_| ()) }
-        })
-        .await;
-        sqlx::query("UPDATE users SET display_name = 'Sam Again' WHERE id = $1")
-            .bind(app.student.id)
-            .execute(&app.db.pool)
-            .await
-            .unwrap();
-        eventually("the rename", PROPAGATION, || name_is(&c, Some("Sam Again"))).await;
-        cached(app.kind, &c, Some("Sam Again")).await;
+db_test!(a_lost_subscription_is_replaced_and_the_cache_stays_right);
+async fn a_lost_subscription_is_replaced_and_the_cache_stays_right(app: TestApp) {
+    if app.kind == DbKind::Sqlite {
+        return; // no subscription to lose
     }
-);
+    settled(app.kind, &app.state).await;
+    let c = app.signed_in(&app.student).await;
+    cached(app.kind, &c, Some("Sam Student")).await;
+    let killed = kill_subscription(&app).await;
+    eventually("a new subscription", Duration::from_secs(10), || {
+        let pid = app.state.sessions.subscription_pid();
+        async move { pid.filter(|p| *p != killed).map(|_| ()) }
+    })
+    .await;
+    sqlx::query("UPDATE users SET display_name = 'Sam Again' WHERE id = $1")
+        .bind(app.student.id)
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    eventually("the rename", PROPAGATION, || name_is(&c, Some("Sam Again"))).await;
+    cached(app.kind, &c, Some("Sam Again")).await;
+}
 
-db_test!(
-    this_instances_own_writes_evict_without_waiting_for_a_notification,
-    |app| async move {
-        use lectern::accounts::{self, Profile, Role, sessions};
-        // A live cache that no subscription feeds (with metrics of its own, not the app's):
-        // only the write paths can evict from it.
-        let (lookups, live) = lectern::ops::metrics::Metrics::new()
-            .unwrap()
-            .session_cache_counters();
-        let cache = lectern::accounts::session_cache::SessionCache::new(lookups, live);
-        cache.set_live(true);
-        let key = &app.state.config.secret_key;
-        let school = app.school.id;
-        let user = accounts::by_id(&app.db, school, app.student.id)
-            .await
-            .unwrap()
-            .unwrap();
-        let lookup = |token: String| {
-            let cache = &cache;
-            let db = &app.db;
-            async move {
-                sessions::user_for(db, cache, key, &token, school)
-                    .await
-                    .unwrap()
-            }
-        };
-        let token = sessions::create(&app.db, key, &user).await.unwrap();
-        assert_eq!(
-            lookup(token.clone()).await.unwrap().display_name,
-            "Sam Student"
-        );
-
-        let p = Profile {
-            display_name: "Sam Profile",
-            email: &user.email,
-            timezone: "UTC",
-            language: None,
-        };
-        accounts::update_profile(&app.db, &cache, &user, p)
-            .await
-            .unwrap();
-        assert_eq!(
-            lookup(token.clone()).await.unwrap().display_name,
-            "Sam Profile"
-        );
-
-        assert!(
-            accounts::set_role(&app.db, &cache, school, user.id, Role::Instructor)
+db_test!(this_instances_own_writes_evict_without_waiting_for_a_notification);
+async fn this_instances_own_writes_evict_without_waiting_for_a_notification(app: TestApp) {
+    use lectern::accounts::{self, Profile, Role, sessions};
+    // A live cache that no subscription feeds (with metrics of its own, not the app's):
+    // only the write paths can evict from it.
+    let (lookups, live) = lectern::ops::metrics::Metrics::new()
+        .unwrap()
+        .session_cache_counters();
+    let cache = lectern::accounts::session_cache::SessionCache::new(lookups, live);
+    cache.set_live(true);
+    let key = &app.state.config.secret_key;
+    let school = app.school.id;
+    let user = accounts::by_id(&app.db, school, app.student.id)
+        .await
+        .unwrap()
+        .unwrap();
+    let lookup = |token: String| {
+        let cache = &cache;
+        let db = &app.db;
+        async move {
+            sessions::user_for(db, cache, key, &token, school)
                 .await
                 .unwrap()
-        );
-        assert_eq!(lookup(token.clone()).await.unwrap().role, Role::Instructor);
+        }
+    };
+    let token = sessions::create(&app.db, key, &user).await.unwrap();
+    assert_eq!(
+        lookup(token.clone()).await.unwrap().display_name,
+        "Sam Student"
+    );
 
-        sessions::delete(&app.db, &cache, key, &token)
-            .await
-            .unwrap();
-        assert!(lookup(token.clone()).await.is_none(), "signed out");
+    let p = Profile {
+        display_name: "Sam Profile",
+        email: &user.email,
+        timezone: "UTC",
+        language: None,
+    };
+    accounts::update_profile(&app.db, &cache, &user, p)
+        .await
+        .unwrap();
+    assert_eq!(
+        lookup(token.clone()).await.unwrap().display_name,
+        "Sam Profile"
+    );
 
-        let token = sessions::create(&app.db, key, &user).await.unwrap();
-        assert!(lookup(token.clone()).await.is_some());
-        sessions::delete_all_for(&app.db, &cache, user.id)
+    assert!(
+        accounts::set_role(&app.db, &cache, school, user.id, Role::Instructor)
             .await
-            .unwrap();
-        assert!(lookup(token).await.is_none(), "all sessions ended");
-    }
-);
+            .unwrap()
+    );
+    assert_eq!(lookup(token.clone()).await.unwrap().role, Role::Instructor);
+
+    sessions::delete(&app.db, &cache, key, &token)
+        .await
+        .unwrap();
+    assert!(lookup(token.clone()).await.is_none(), "signed out");
+
+    let token = sessions::create(&app.db, key, &user).await.unwrap();
+    assert!(lookup(token.clone()).await.is_some());
+    sessions::delete_all_for(&app.db, &cache, user.id)
+        .await
+        .unwrap();
+    assert!(lookup(token).await.is_none(), "all sessions ended");
+}

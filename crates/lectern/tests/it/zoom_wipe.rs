@@ -15,7 +15,7 @@ use lectern::courses::{self, LessonKind, LessonRecord};
 use lectern::db::now_ms;
 use lectern::zoom_connection::{self, Owner, hosts::Host};
 
-use crate::live::{Live, setup};
+use crate::support::live::{Live, setup};
 use crate::support::{TestAppBuilder, TestClient, catalog, eventually};
 
 /// What a column may hold, and so what "Delete all Zoom data" must leave in it.
@@ -734,318 +734,313 @@ fn found(values: &[catalog::Value], ids: &BTreeSet<String>) -> Vec<String> {
 }
 
 db_test!(
-    after_delete_all_zoom_data_no_column_of_any_table_names_a_zoom_account_user_meeting_or_guest,
-    builder
-        | b
-        | async move {
-            let s = scenario(b).await;
-            let t = &s.t;
-            let ids = zoom_identifiers(&s).await;
-            // The search can fail: before the wipe it finds them all.
-            let before = catalog::values(&t.app.db).await;
-            for id in [
-                t.zoom.account.as_str(),
-                &t.zoom.zoom_user,
-                GUEST_EMAIL,
-                &s.under_way.1.to_string(),
-            ] {
-                assert!(
-                    !found(&before, &BTreeSet::from([id.to_string()])).is_empty(),
-                    "{id} is stored before the wipe"
-                );
-            }
-            for (what, sql) in [
-                ("rate counters", "SELECT COUNT(*) FROM zoom_rate_counters"),
-                ("webhook events", "SELECT COUNT(*) FROM zoom_events"),
-                ("recordings", "SELECT COUNT(*) FROM live_recordings"),
-                (
-                    "lesson hosts",
-                    "SELECT COUNT(*) FROM lessons WHERE zoom_host_id IS NOT NULL",
-                ),
-                (
-                    "jobs naming meetings",
-                    "SELECT COUNT(*) FROM jobs WHERE kind IN ('live_delete_meeting', 'live_attendance_report')",
-                ),
-            ] {
-                assert!(t.app.scalar(sql).await > 0, "the scenario has {what}");
-            }
-            let attendance_rows = t
-                .app
-                .scalar("SELECT COUNT(*) FROM live_attendance_events")
-                .await;
+    after_delete_all_zoom_data_no_column_of_any_table_names_a_zoom_account_user_meeting_or_guest
+);
+async fn after_delete_all_zoom_data_no_column_of_any_table_names_a_zoom_account_user_meeting_or_guest(
+    b: TestAppBuilder,
+) {
+    let s = scenario(b).await;
+    let t = &s.t;
+    let ids = zoom_identifiers(&s).await;
+    // The search can fail: before the wipe it finds them all.
+    let before = catalog::values(&t.app.db).await;
+    for id in [
+        t.zoom.account.as_str(),
+        &t.zoom.zoom_user,
+        GUEST_EMAIL,
+        &s.under_way.1.to_string(),
+    ] {
+        assert!(
+            !found(&before, &BTreeSet::from([id.to_string()])).is_empty(),
+            "{id} is stored before the wipe"
+        );
+    }
+    for (what, sql) in [
+        ("rate counters", "SELECT COUNT(*) FROM zoom_rate_counters"),
+        ("webhook events", "SELECT COUNT(*) FROM zoom_events"),
+        ("recordings", "SELECT COUNT(*) FROM live_recordings"),
+        (
+            "lesson hosts",
+            "SELECT COUNT(*) FROM lessons WHERE zoom_host_id IS NOT NULL",
+        ),
+        (
+            "jobs naming meetings",
+            "SELECT COUNT(*) FROM jobs WHERE kind IN ('live_delete_meeting', 'live_attendance_report')",
+        ),
+    ] {
+        assert!(t.app.scalar(sql).await > 0, "the scenario has {what}");
+    }
+    let attendance_rows = t
+        .app
+        .scalar("SELECT COUNT(*) FROM live_attendance_events")
+        .await;
 
-            delete_all_zoom_data(t).await;
-            // The guest still in the meeting, which runs on in Zoom, leaves: Zoom tells us.
-            t.zoom.sim.participant_leave(s.under_way.1, "guest-key-2");
-            t.zoom
-                .sim
-                .wait_for_deliveries(Duration::from_secs(10), |d| {
-                    d.iter().any(|x| {
-                        x.event == "meeting.participant_left"
-                            && x.status == Some(200)
-                            && x.body.contains(LATE_GUEST_EMAIL)
-                    })
-                })
-                .await;
-            t.app.drain_jobs().await;
+    delete_all_zoom_data(t).await;
+    // The guest still in the meeting, which runs on in Zoom, leaves: Zoom tells us.
+    t.zoom.sim.participant_leave(s.under_way.1, "guest-key-2");
+    t.zoom
+        .sim
+        .wait_for_deliveries(Duration::from_secs(10), |d| {
+            d.iter().any(|x| {
+                x.event == "meeting.participant_left"
+                    && x.status == Some(200)
+                    && x.body.contains(LATE_GUEST_EMAIL)
+            })
+        })
+        .await;
+    t.app.drain_jobs().await;
 
-            // Every column of the schema is classified, and nothing classified is gone.
-            let schema = catalog::columns(&t.app.db).await;
-            let listed: BTreeMap<&str, BTreeMap<&str, Holds>> = COLUMNS
-                .iter()
-                .map(|(table, cols)| (*table, cols.iter().copied().collect()))
-                .collect();
-            let mut unclassified = Vec::new();
-            for (table, cols) in &schema {
-                for c in cols {
-                    if !listed
-                        .get(table.as_str())
-                        .is_some_and(|l| l.contains_key(c.as_str()))
-                    {
-                        unclassified.push(format!("{table}.{c}"));
-                    }
-                }
+    // Every column of the schema is classified, and nothing classified is gone.
+    let schema = catalog::columns(&t.app.db).await;
+    let listed: BTreeMap<&str, BTreeMap<&str, Holds>> = COLUMNS
+        .iter()
+        .map(|(table, cols)| (*table, cols.iter().copied().collect()))
+        .collect();
+    let mut unclassified = Vec::new();
+    for (table, cols) in &schema {
+        for c in cols {
+            if !listed
+                .get(table.as_str())
+                .is_some_and(|l| l.contains_key(c.as_str()))
+            {
+                unclassified.push(format!("{table}.{c}"));
             }
-            assert!(
-                unclassified.is_empty(),
-                "columns that may hold Zoom data or not: classify them in zoom_wipe::COLUMNS \
+        }
+    }
+    assert!(
+        unclassified.is_empty(),
+        "columns that may hold Zoom data or not: classify them in zoom_wipe::COLUMNS \
                  (and make \"Delete all Zoom data\" wipe them if they do): {unclassified:?}"
-            );
-            for (table, cols) in &listed {
-                for (c, holds) in cols {
-                    assert!(
-                        schema.get(*table).is_some_and(|s| s.iter().any(|x| x == c)),
-                        "{table}.{c} is classified but no longer exists"
-                    );
-                    assert!(!holds.reason().is_empty(), "{table}.{c}: say why");
-                }
-            }
-
-            // Each class holds.
-            for (table, cols) in &listed {
-                for (col, holds) in cols {
-                    let (sql, why) = match holds {
-                        Wiped(why) => (
-                            format!(
-                                "SELECT COUNT(*) FROM {table} WHERE {col} IS NOT NULL AND CAST({col} AS TEXT) <> ''"
-                            ),
-                            *why,
-                        ),
-                        Anonymised { ok, why } => {
-                            let rows: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-                                "SELECT COUNT(*) FROM {table}"
-                            )))
-                            .fetch_one(&t.app.db.pool)
-                            .await
-                            .unwrap();
-                            assert!(rows > 0, "{table} keeps its history");
-                            (
-                                format!("SELECT COUNT(*) FROM {table} WHERE NOT ({ok})"),
-                                *why,
-                            )
-                        }
-                        RowsGone(why) => (format!("SELECT COUNT(*) FROM {table}"), *why),
-                        Ours(_) | Searched(_) => continue,
-                    };
-                    let left: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
-                        .fetch_one(&t.app.db.pool)
-                        .await
-                        .unwrap();
-                    assert_eq!(left, 0, "{table}.{col} ({why}) is left after the wipe");
-                }
-            }
-            let zoom_jobs = t
-                .app
-                .scalar(
-                    "SELECT COUNT(*) FROM jobs WHERE kind IN
-                       ('live_reconcile', 'live_delete_meeting', 'live_end_overdue', 'live_attendance_report')",
-                )
-                .await;
-            assert_eq!(zoom_jobs, 0, "no job is left to reach a meeting");
-
-            // Belt and braces: no value of any column names them.
-            let after = catalog::values(&t.app.db).await;
-            let left = found(&after, &ids);
-            assert!(left.is_empty(), "left after the wipe:\n{}", left.join("\n"));
-
-            // The history stays, anonymous: every row, the student's minutes, the guest's.
-            assert_eq!(
-                t.app
-                    .scalar("SELECT COUNT(*) FROM live_attendance_events")
-                    .await,
-                attendance_rows,
-                "every row stays, anonymous (the late leave concerns no session any more)"
-            );
-            let page = s
-                .teacher
-                .get(&format!("/live/{}/attendance", s.held.0))
-                .await;
-            page.assert_status(200);
-            for id in &ids {
-                assert!(
-                    !page.text.contains(id.as_str()),
-                    "{id} on the attendance page"
-                );
-            }
-            let student = format!("#attendance tr[data-key='u:{}']", t.app.student.id);
-            assert_eq!(
-                page.attr(&student, "data-attended").as_deref(),
-                Some("true"),
-                "the student's attendance stays"
-            );
-            assert_eq!(
-                page.texts("#unmatched tbody tr").len(),
-                1,
-                "so does the guest's"
-            );
-            let guest = page
-                .attr("#unmatched tr[data-key]", "data-key")
-                .unwrap_or_default();
+    );
+    for (table, cols) in &listed {
+        for (c, holds) in cols {
             assert!(
-                guest.starts_with("g:"),
-                "named by nothing of theirs: {guest}"
+                schema.get(*table).is_some_and(|s| s.iter().any(|x| x == c)),
+                "{table}.{c} is classified but no longer exists"
             );
-            let csv = s
-                .teacher
-                .get(&format!("/live/{}/attendance.csv", s.held.0))
-                .await;
-            csv.assert_status(200);
-            assert!(!csv.text.contains(GUEST_EMAIL) && !csv.text.contains(GUEST_NAME));
+            assert!(!holds.reason().is_empty(), "{table}.{c}: say why");
         }
-);
+    }
 
-db_test!(
-    a_meeting_under_way_during_delete_all_zoom_data_ends_and_after_reconnecting_start_works,
-    builder
-        | b
-        | async move {
-            let mut s = scenario(b).await;
-            delete_all_zoom_data(&s.t).await;
-            let admin = s.t.app.signed_in(&s.t.app.admin).await;
-            s.t.zoom.connect(&admin, "school").await.assert_status(200);
-
-            // The session that was under way ended cleanly when its meeting was forgotten.
-            s.t.lesson = s.under_way.0;
-            let under_way = s.t.session().await;
-            assert_eq!(under_way.state, "ended");
-            assert!(under_way.ended_at.is_some() && under_way.started_at.is_some());
-            assert!(under_way.meeting_id.is_none() && !under_way.host_present());
-            let page = s.teacher.get(&s.t.lesson_url()).await;
-            assert!(
-                !page.texts("#live-ended").is_empty(),
-                "the host sees it ended"
-            );
-            assert!(
-                page.texts("#live-start").is_empty(),
-                "no \"Open the meeting as host\" that can only fail: {:?}",
-                page.texts("#live-start")
-            );
-
-            // The one nobody had come to is back to scheduled: Start makes a new meeting.
-            s.t.lesson = s.opened.0;
-            let opened = s.t.session().await;
-            assert_eq!(opened.state, "scheduled");
-            let page = s.teacher.get(&s.t.lesson_url()).await;
-            assert_eq!(page.texts("#live-start"), vec!["Start Meeting"]);
-            let m = started(&s.t, &s.teacher).await;
-            assert_ne!(m, s.opened.1, "a new meeting, in the reconnected account");
-            assert_eq!(s.t.session().await.state, "live");
-            // Zoom's news of it is heard (webhook ids that the wipe freed are used again).
-            s.t.host_in(m).await;
-            // And the host can open it again.
-            let r = s.t.start(&s.teacher).await;
-            r.assert_status(303);
-            assert!(
-                r.location()
-                    .unwrap_or_default()
-                    .starts_with(&s.t.zoom.sim.base_url()),
-                "{:?}",
-                r.location()
-            );
-
-            // The session that took place is still ended, with its anonymous minutes.
-            s.t.lesson = s.held.0;
-            let held = s.t.session().await;
-            assert_eq!(held.state, "ended");
-            let page = s.teacher.get(&s.t.lesson_url()).await;
-            assert!(page.texts("#live-start").is_empty());
-        }
-);
-
-db_test!(
-    deleting_one_schools_zoom_data_leaves_a_school_sharing_the_zoom_account_alone,
-    builder
-        | b
-        | async move {
-            let t = setup(b).await;
-            let other = t.app.other_school().await;
-            // The other school connected the same Zoom account (its own row), has counted
-            // calls against it and has a webhook event waiting to be processed.
-            sqlx::query(
-                "INSERT INTO zoom_connections (school_id, scope_key, state, zoom_account_id, zoom_user_id, updated_at)
-                 VALUES ($1, 'school', 'connected', $2, 'other-schools-zoom-user', 0)",
-            )
-            .bind(other.school.id)
-            .bind(&t.zoom.account)
-            .execute(&t.app.db.pool)
-            .await
-            .unwrap();
-            let far = now_ms() + 3_600_000;
-            for key in [
-                zoom::ratelimit::account_key_prefix(&t.zoom.account) + "light:blocked",
-                zoom::ratelimit::host_key_prefix("other-schools-zoom-user") + "writes:2030-01-01",
-                zoom::ratelimit::host_key_prefix(&t.zoom.zoom_user) + "writes:2030-01-01",
-            ] {
-                sqlx::query(
-                    "INSERT INTO zoom_rate_counters (counter_key, hits, expires_at) VALUES ($1, 1, $2)",
-                )
-                .bind(key)
-                .bind(far)
-                .execute(&t.app.db.pool)
+    // Each class holds.
+    for (table, cols) in &listed {
+        for (col, holds) in cols {
+            let (sql, why) = match holds {
+                Wiped(why) => (
+                    format!(
+                        "SELECT COUNT(*) FROM {table} WHERE {col} IS NOT NULL AND CAST({col} AS TEXT) <> ''"
+                    ),
+                    *why,
+                ),
+                Anonymised { ok, why } => {
+                    let rows: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                        "SELECT COUNT(*) FROM {table}"
+                    )))
+                    .fetch_one(&t.app.db.pool)
+                    .await
+                    .unwrap();
+                    assert!(rows > 0, "{table} keeps its history");
+                    (
+                        format!("SELECT COUNT(*) FROM {table} WHERE NOT ({ok})"),
+                        *why,
+                    )
+                }
+                RowsGone(why) => (format!("SELECT COUNT(*) FROM {table}"), *why),
+                Ours(_) | Searched(_) => continue,
+            };
+            let left: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+                .fetch_one(&t.app.db.pool)
                 .await
                 .unwrap();
-            }
-            sqlx::query(
-                "INSERT INTO zoom_events (dedupe_key, event, zoom_account_id, payload, received_at)
+            assert_eq!(left, 0, "{table}.{col} ({why}) is left after the wipe");
+        }
+    }
+    let zoom_jobs = t
+        .app
+        .scalar(
+            "SELECT COUNT(*) FROM jobs WHERE kind IN
+                       ('live_reconcile', 'live_delete_meeting', 'live_end_overdue', 'live_attendance_report')",
+        )
+        .await;
+    assert_eq!(zoom_jobs, 0, "no job is left to reach a meeting");
+
+    // Belt and braces: no value of any column names them.
+    let after = catalog::values(&t.app.db).await;
+    let left = found(&after, &ids);
+    assert!(left.is_empty(), "left after the wipe:\n{}", left.join("\n"));
+
+    // The history stays, anonymous: every row, the student's minutes, the guest's.
+    assert_eq!(
+        t.app
+            .scalar("SELECT COUNT(*) FROM live_attendance_events")
+            .await,
+        attendance_rows,
+        "every row stays, anonymous (the late leave concerns no session any more)"
+    );
+    let page = s
+        .teacher
+        .get(&format!("/live/{}/attendance", s.held.0))
+        .await;
+    page.assert_status(200);
+    for id in &ids {
+        assert!(
+            !page.text.contains(id.as_str()),
+            "{id} on the attendance page"
+        );
+    }
+    let student = format!("#attendance tr[data-key='u:{}']", t.app.student.id);
+    assert_eq!(
+        page.attr(&student, "data-attended").as_deref(),
+        Some("true"),
+        "the student's attendance stays"
+    );
+    assert_eq!(
+        page.texts("#unmatched tbody tr").len(),
+        1,
+        "so does the guest's"
+    );
+    let guest = page
+        .attr("#unmatched tr[data-key]", "data-key")
+        .unwrap_or_default();
+    assert!(
+        guest.starts_with("g:"),
+        "named by nothing of theirs: {guest}"
+    );
+    let csv = s
+        .teacher
+        .get(&format!("/live/{}/attendance.csv", s.held.0))
+        .await;
+    csv.assert_status(200);
+    assert!(!csv.text.contains(GUEST_EMAIL) && !csv.text.contains(GUEST_NAME));
+}
+
+db_test!(a_meeting_under_way_during_delete_all_zoom_data_ends_and_after_reconnecting_start_works);
+async fn a_meeting_under_way_during_delete_all_zoom_data_ends_and_after_reconnecting_start_works(
+    b: TestAppBuilder,
+) {
+    let mut s = scenario(b).await;
+    delete_all_zoom_data(&s.t).await;
+    let admin = s.t.app.signed_in(&s.t.app.admin).await;
+    s.t.zoom.connect(&admin, "school").await.assert_status(200);
+
+    // The session that was under way ended cleanly when its meeting was forgotten.
+    s.t.lesson = s.under_way.0;
+    let under_way = s.t.session().await;
+    assert_eq!(under_way.state, "ended");
+    assert!(under_way.ended_at.is_some() && under_way.started_at.is_some());
+    assert!(under_way.meeting_id.is_none() && !under_way.host_present());
+    let page = s.teacher.get(&s.t.lesson_url()).await;
+    assert!(
+        !page.texts("#live-ended").is_empty(),
+        "the host sees it ended"
+    );
+    assert!(
+        page.texts("#live-start").is_empty(),
+        "no \"Open the meeting as host\" that can only fail: {:?}",
+        page.texts("#live-start")
+    );
+
+    // The one nobody had come to is back to scheduled: Start makes a new meeting.
+    s.t.lesson = s.opened.0;
+    let opened = s.t.session().await;
+    assert_eq!(opened.state, "scheduled");
+    let page = s.teacher.get(&s.t.lesson_url()).await;
+    assert_eq!(page.texts("#live-start"), vec!["Start Meeting"]);
+    let m = started(&s.t, &s.teacher).await;
+    assert_ne!(m, s.opened.1, "a new meeting, in the reconnected account");
+    assert_eq!(s.t.session().await.state, "live");
+    // Zoom's news of it is heard (webhook ids that the wipe freed are used again).
+    s.t.host_in(m).await;
+    // And the host can open it again.
+    let r = s.t.start(&s.teacher).await;
+    r.assert_status(303);
+    assert!(
+        r.location()
+            .unwrap_or_default()
+            .starts_with(&s.t.zoom.sim.base_url()),
+        "{:?}",
+        r.location()
+    );
+
+    // The session that took place is still ended, with its anonymous minutes.
+    s.t.lesson = s.held.0;
+    let held = s.t.session().await;
+    assert_eq!(held.state, "ended");
+    let page = s.teacher.get(&s.t.lesson_url()).await;
+    assert!(page.texts("#live-start").is_empty());
+}
+
+db_test!(deleting_one_schools_zoom_data_leaves_a_school_sharing_the_zoom_account_alone);
+async fn deleting_one_schools_zoom_data_leaves_a_school_sharing_the_zoom_account_alone(
+    b: TestAppBuilder,
+) {
+    let t = setup(b).await;
+    let other = t.app.other_school().await;
+    // The other school connected the same Zoom account (its own row), has counted
+    // calls against it and has a webhook event waiting to be processed.
+    sqlx::query(
+        "INSERT INTO zoom_connections (school_id, scope_key, state, zoom_account_id, zoom_user_id, updated_at)
+                 VALUES ($1, 'school', 'connected', $2, 'other-schools-zoom-user', 0)",
+    )
+    .bind(other.school.id)
+    .bind(&t.zoom.account)
+    .execute(&t.app.db.pool)
+    .await
+    .unwrap();
+    let far = now_ms() + 3_600_000;
+    for key in [
+        zoom::ratelimit::account_key_prefix(&t.zoom.account) + "light:blocked",
+        zoom::ratelimit::host_key_prefix("other-schools-zoom-user") + "writes:2030-01-01",
+        zoom::ratelimit::host_key_prefix(&t.zoom.zoom_user) + "writes:2030-01-01",
+    ] {
+        sqlx::query(
+            "INSERT INTO zoom_rate_counters (counter_key, hits, expires_at) VALUES ($1, 1, $2)",
+        )
+        .bind(key)
+        .bind(far)
+        .execute(&t.app.db.pool)
+        .await
+        .unwrap();
+    }
+    sqlx::query(
+        "INSERT INTO zoom_events (dedupe_key, event, zoom_account_id, payload, received_at)
                  VALUES ('pending', 'meeting.started', $1, '{}', 0)",
-            )
-            .bind(&t.zoom.account)
-            .execute(&t.app.db.pool)
-            .await
-            .unwrap();
+    )
+    .bind(&t.zoom.account)
+    .execute(&t.app.db.pool)
+    .await
+    .unwrap();
 
-            delete_all_zoom_data(&t).await;
+    delete_all_zoom_data(&t).await;
 
-            let counters = strings(
-                &t,
-                "SELECT counter_key FROM zoom_rate_counters ORDER BY counter_key",
-            )
-            .await;
-            for shared in [
-                zoom::ratelimit::account_key_prefix(&t.zoom.account) + "light:blocked",
-                zoom::ratelimit::host_key_prefix("other-schools-zoom-user") + "writes:2030-01-01",
-            ] {
-                assert!(counters.contains(&shared), "{shared} stays: {counters:?}");
-            }
-            let own = zoom::ratelimit::host_key_prefix(&t.zoom.zoom_user);
-            assert!(
-                !counters.iter().any(|c| c.starts_with(&own)),
-                "what names only this school's Zoom user goes: {counters:?}"
-            );
-            assert_eq!(
-                t.app
-                    .scalar("SELECT COUNT(*) FROM zoom_events WHERE dedupe_key = 'pending'")
-                    .await,
-                1,
-                "the other school's event is still owed its processing"
-            );
-            let theirs: (String, Option<String>) = sqlx::query_as(
-                "SELECT state, zoom_account_id FROM zoom_connections WHERE school_id = $1",
-            )
+    let counters = strings(
+        &t,
+        "SELECT counter_key FROM zoom_rate_counters ORDER BY counter_key",
+    )
+    .await;
+    for shared in [
+        zoom::ratelimit::account_key_prefix(&t.zoom.account) + "light:blocked",
+        zoom::ratelimit::host_key_prefix("other-schools-zoom-user") + "writes:2030-01-01",
+    ] {
+        assert!(counters.contains(&shared), "{shared} stays: {counters:?}");
+    }
+    let own = zoom::ratelimit::host_key_prefix(&t.zoom.zoom_user);
+    assert!(
+        !counters.iter().any(|c| c.starts_with(&own)),
+        "what names only this school's Zoom user goes: {counters:?}"
+    );
+    assert_eq!(
+        t.app
+            .scalar("SELECT COUNT(*) FROM zoom_events WHERE dedupe_key = 'pending'")
+            .await,
+        1,
+        "the other school's event is still owed its processing"
+    );
+    let theirs: (String, Option<String>) =
+        sqlx::query_as("SELECT state, zoom_account_id FROM zoom_connections WHERE school_id = $1")
             .bind(other.school.id)
             .fetch_one(&t.app.db.pool)
             .await
             .unwrap();
-            assert_eq!(theirs, ("connected".into(), Some(t.zoom.account.clone())));
-        }
-);
+    assert_eq!(theirs, ("connected".into(), Some(t.zoom.account.clone())));
+}

@@ -3,6 +3,7 @@
 use std::io::Read;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
 use std::time::Duration;
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_lectern");
@@ -44,6 +45,7 @@ pub struct Proc {
     child: Child,
     stdout: Arc<Mutex<String>>,
     stderr: Arc<Mutex<String>>,
+    pumps: Vec<JoinHandle<()>>,
 }
 
 impl Proc {
@@ -56,12 +58,15 @@ impl Proc {
             .expect("spawn lectern");
         let stdout = Arc::new(Mutex::new(String::new()));
         let stderr = Arc::new(Mutex::new(String::new()));
-        pump(child.stdout.take().expect("stdout"), stdout.clone());
-        pump(child.stderr.take().expect("stderr"), stderr.clone());
+        let pumps = vec![
+            pump(child.stdout.take().expect("stdout"), stdout.clone()),
+            pump(child.stderr.take().expect("stderr"), stderr.clone()),
+        ];
         Proc {
             child,
             stdout,
             stderr,
+            pumps,
         }
     }
 
@@ -102,12 +107,14 @@ impl Proc {
             .status();
         let code = tokio::task::spawn_blocking(move || {
             let status = self.child.wait().expect("wait");
+            // The pipes close with the process: the pumps end once they have read everything.
+            for p in std::mem::take(&mut self.pumps) {
+                p.join().expect("output pump");
+            }
             (status.code(), self)
         })
         .await
         .expect("join");
-        // Let the pumps finish reading.
-        tokio::time::sleep(Duration::from_millis(100)).await;
         let (c, p) = code;
         (c, p.stdout(), p.stderr())
     }
@@ -120,7 +127,7 @@ impl Drop for Proc {
     }
 }
 
-fn pump(mut r: impl Read + Send + 'static, into: Arc<Mutex<String>>) {
+fn pump(mut r: impl Read + Send + 'static, into: Arc<Mutex<String>>) -> JoinHandle<()> {
     std::thread::spawn(move || {
         let mut buf = [0u8; 8192];
         loop {
@@ -132,7 +139,7 @@ fn pump(mut r: impl Read + Send + 'static, into: Arc<Mutex<String>>) {
                     .push_str(&String::from_utf8_lossy(&buf[..n])),
             }
         }
-    });
+    })
 }
 
 /// A free TCP port on 127.0.0.1 (bound and released).

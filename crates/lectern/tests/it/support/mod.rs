@@ -11,6 +11,7 @@ pub mod bin;
 pub mod browser;
 pub mod catalog;
 pub mod client;
+pub mod live;
 pub mod mail;
 pub mod npm;
 pub mod smtp;
@@ -56,33 +57,28 @@ pub fn pg_available(test: &str) -> bool {
     false
 }
 
-/// Runs a test body once per database: `mod name { fn sqlite(); fn postgres(); }`.
+/// Registers the async fn of the same name as a test on each database:
+/// `mod name { fn sqlite(); fn postgres(); }`, each calling the fn with a fresh database.
 ///
-/// - `db_test!(name, |app| async move { ... })`: `app` is a started default [`TestApp`].
-/// - `db_test!(name, builder |b| async move { ... })`: `b` is a [`TestAppBuilder`] to
-///   configure (`.with_smtp()`, `.with_worker()`, ...) and `.start().await` yourself.
+/// ```ignore
+/// db_test!(student_sees_profile);
+/// async fn student_sees_profile(app: TestApp) { ... }
+///
+/// db_test!(reset_mail_arrives);
+/// async fn reset_mail_arrives(b: TestAppBuilder) { ... }
+/// ```
+///
+/// The fn takes a started default [`TestApp`], or a [`TestAppBuilder`] to configure
+/// (`.with_smtp()`, `.with_worker()`, ...) and `.start().await` itself ([`TestArg`]).
+/// The test is a plain fn beside the macro, not inside it, so rustfmt formats it as any
+/// other fn: rustfmt formats a macro call's arguments as a function call's, and a test
+/// passed as an argument would be indented twice, its header split over lines.
 macro_rules! db_test {
-    ($name:ident, |$app:ident| $body:expr) => {
-        db_test!(@gen $name, kind => {
-            let $app = crate::support::TestApp::builder(kind).start().await;
-            $body.await
-        });
-    };
-    ($name:ident, builder |$b:ident| $body:expr) => {
-        db_test!(@gen $name, kind => {
-            let $b = crate::support::TestApp::builder(kind);
-            $body.await
-        });
-    };
-    (@gen $name:ident, $kind:ident => $run:block) => {
+    ($name:ident) => {
         mod $name {
-            #[allow(unused_imports)]
-            use super::*;
-
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn sqlite() {
-                let $kind = crate::support::DbKind::Sqlite;
-                $run
+                crate::support::run_test(crate::support::DbKind::Sqlite, super::$name).await
             }
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -90,11 +86,37 @@ macro_rules! db_test {
                 if !crate::support::pg_available(concat!(module_path!(), "::postgres")) {
                     return;
                 }
-                let $kind = crate::support::DbKind::Postgres;
-                $run
+                crate::support::run_test(crate::support::DbKind::Postgres, super::$name).await
             }
         }
     };
+}
+
+/// What a [`db_test!`] fn takes: a started [`TestApp`] or a [`TestAppBuilder`].
+pub trait TestArg: Sized {
+    fn for_test(kind: DbKind) -> impl std::future::Future<Output = Self>;
+}
+
+impl TestArg for TestApp {
+    async fn for_test(kind: DbKind) -> TestApp {
+        TestApp::builder(kind).start().await
+    }
+}
+
+impl TestArg for TestAppBuilder {
+    async fn for_test(kind: DbKind) -> TestAppBuilder {
+        TestApp::builder(kind)
+    }
+}
+
+/// Runs `test` on a fresh database of `kind` (the body of each fn [`db_test!`] generates).
+pub async fn run_test<A, F, Fut>(kind: DbKind, test: F)
+where
+    A: TestArg,
+    F: FnOnce(A) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    test(A::for_test(kind).await).await
 }
 
 /// A fresh, empty database: a SQLite file in a temporary folder, or a PostgreSQL schema

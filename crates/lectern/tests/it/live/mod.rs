@@ -1,0 +1,10 @@
+//! Live sessions against zoom-sim, on SQLite and PostgreSQL, one story per module. The
+//! `Live` fixture they build on is `crate::support::live`.
+
+mod attendance;
+mod expiry;
+mod join;
+mod reconcile;
+mod recordings;
+mod start;
+mod webhooks;
