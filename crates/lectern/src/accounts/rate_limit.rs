@@ -30,7 +30,7 @@
 //! Reset requests, which send mail whatever the outcome, count every request in fixed
 //! windows ([`hit`]).
 
-use crate::db::{Db, now_ms};
+use crate::db::Db;
 
 /// How failures on one key slow its next attempts.
 pub struct Policy {
@@ -166,7 +166,7 @@ impl Attempt {
              ON CONFLICT (bucket) DO UPDATE SET last_at = excluded.last_at",
         )
         .bind(&self.known_client)
-        .bind(now_ms())
+        .bind(db.now_ms())
         .execute(&db.pool)
         .await?;
         Ok(())
@@ -228,7 +228,7 @@ pub async fn sign_in(
         .collect();
     // Every wait first, without writing: a refused attempt counts nowhere, and the
     // client learns the longest wait rather than one after another.
-    let now = now_ms();
+    let now = db.now_ms();
     let wait = keys
         .iter()
         .filter_map(|k| row(&k.bucket).map(|r| k.policy.wait_left_ms(r, now)))
@@ -265,7 +265,7 @@ pub async fn sign_in(
 /// so two instances never both count from the same state.
 async fn claim(db: &Db, key: &Key, on_success: OnSuccess) -> sqlx::Result<Result<Claim, u64>> {
     for _ in 0..50 {
-        let now = now_ms();
+        let now = db.now_ms();
         let before: Option<(i64, i64)> =
             sqlx::query_as("SELECT failures, last_at FROM throttles WHERE bucket = $1")
                 .bind(&key.bucket)
@@ -353,7 +353,7 @@ async fn count_failure(db: &Db, key: &Key) -> sqlx::Result<()> {
              last_at = $2",
     )
     .bind(&key.bucket)
-    .bind(now_ms())
+    .bind(db.now_ms())
     .bind(key.policy.forget_one_ms)
     .execute(&db.pool)
     .await?;
@@ -383,7 +383,7 @@ pub const RESET_LINKS_PER_ACCOUNT: i64 = 3;
 
 /// Counts one hit on `bucket`; `Err(seconds)` says how long to wait when over the limit.
 pub async fn hit(db: &Db, bucket: &str, limit: &Limit) -> sqlx::Result<Result<(), u64>> {
-    let now = now_ms();
+    let now = db.now_ms();
     let window_ms = limit.window_secs * 1000;
     let window_start = now - now.rem_euclid(window_ms);
     let hits: i64 = sqlx::query_scalar(

@@ -485,7 +485,7 @@ async fn save_lesson(
     }
 }
 
-/// The Zoom host of a live lesson saved by the current user (Z9): checked now, so that a
+/// The Zoom host of a live lesson saved by the current user: checked now, so that a
 /// host who is not in the school's Zoom account is refused with a clear message. Without a
 /// connection the lesson saves hostless; the host is resolved when the session starts.
 async fn live_host(

@@ -31,6 +31,47 @@ pub struct Db {
     /// Woken when this instance queued a job that should run now (a webhook to process),
     /// so its worker need not wait for its next poll.
     pub jobs_due: std::sync::Arc<tokio::sync::Notify>,
+    /// What time it is for the queue and the throttles; tests move it forward instead of
+    /// editing stored timestamps.
+    pub clock: Clock,
+}
+
+/// The wall clock in epoch milliseconds, plus an offset that only tests set, or a fixed
+/// instant once a test froze it (shared by every clone of the `Db`, so the app, its worker
+/// and the test see the same time).
+#[derive(Clone, Default, Debug)]
+pub struct Clock {
+    offset_ms: std::sync::Arc<std::sync::atomic::AtomicI64>,
+    /// 0 while the clock runs.
+    frozen_at: std::sync::Arc<std::sync::atomic::AtomicI64>,
+}
+
+impl Clock {
+    pub fn now_ms(&self) -> i64 {
+        use std::sync::atomic::Ordering::SeqCst;
+        match self.frozen_at.load(SeqCst) {
+            0 => now_ms() + self.offset_ms.load(SeqCst),
+            at => at,
+        }
+    }
+
+    /// Moves this clock `ms` forward, as if that much time went by.
+    pub fn advance(&self, ms: i64) {
+        use std::sync::atomic::Ordering::SeqCst;
+        if self.frozen_at.load(SeqCst) != 0 {
+            self.frozen_at.fetch_add(ms, SeqCst);
+        } else {
+            self.offset_ms.fetch_add(ms, SeqCst);
+        }
+    }
+
+    /// Stops this clock where it is: from now on only [`Clock::advance`] moves it, so a
+    /// test's waits don't depend on how fast the machine is.
+    pub fn freeze(&self) {
+        let now = self.now_ms();
+        self.frozen_at
+            .store(now, std::sync::atomic::Ordering::SeqCst);
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -52,6 +93,11 @@ impl FromStr for Backend {
 }
 
 impl Db {
+    /// The time on this database's [`Clock`].
+    pub fn now_ms(&self) -> i64 {
+        self.clock.now_ms()
+    }
+
     /// Connects to `url`. For SQLite the file (and its folder) is created when missing.
     pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<Db> {
         install_default_drivers();
@@ -101,6 +147,7 @@ impl Db {
             backend,
             changes: Default::default(),
             jobs_due: Default::default(),
+            clock: Clock::default(),
         })
     }
 

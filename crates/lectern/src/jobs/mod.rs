@@ -225,7 +225,7 @@ const CLAIM_SQLITE: &str = "UPDATE jobs SET state = 'running', locked_until = $1
 /// Claims up to `limit` due jobs for `worker` with a lease of `lease_ms`. A job whose
 /// lease ran out (its worker died) is claimed again.
 pub async fn claim(db: &Db, worker: &str, limit: i64, lease_ms: i64) -> sqlx::Result<Vec<JobRow>> {
-    let now = now_ms();
+    let now = db.now_ms();
     // A job whose last allowed attempt never reported back (its worker died, or it
     // panicked) is failed for good, where admins see it, instead of running forever.
     sqlx::query(
@@ -251,7 +251,7 @@ pub async fn claim(db: &Db, worker: &str, limit: i64, lease_ms: i64) -> sqlx::Re
 
 pub async fn complete(db: &Db, id: i64, worker: &str) -> sqlx::Result<()> {
     sqlx::query("UPDATE jobs SET state = 'done', locked_until = NULL, updated_at = $1 WHERE id = $2 AND locked_by = $3")
-        .bind(now_ms())
+        .bind(db.now_ms())
         .bind(id)
         .bind(worker)
         .execute(&db.pool)
@@ -261,7 +261,7 @@ pub async fn complete(db: &Db, id: i64, worker: &str) -> sqlx::Result<()> {
 
 /// Records a failure: back to `queued` with exponential backoff, or `failed` for good.
 pub async fn fail(db: &Db, job: &JobRow, worker: &str, error: &str) -> sqlx::Result<()> {
-    let now = now_ms();
+    let now = db.now_ms();
     let exhausted = job.attempts >= job.max_attempts;
     let delay = backoff_ms(job.attempts);
     sqlx::query(
@@ -284,7 +284,7 @@ pub async fn release(db: &Db, id: i64, worker: &str) -> sqlx::Result<()> {
     sqlx::query(
         "UPDATE jobs SET state = 'queued', locked_until = NULL, attempts = attempts - 1, updated_at = $1 WHERE id = $2 AND locked_by = $3 AND state = 'running'",
     )
-    .bind(now_ms())
+    .bind(db.now_ms())
     .bind(id)
     .bind(worker)
     .execute(&db.pool)
@@ -334,7 +334,7 @@ pub async fn retry(db: &Db, school_id: i64, id: i64) -> sqlx::Result<bool> {
     let r = sqlx::query(
         "UPDATE jobs SET state = 'queued', run_at = $1, attempts = 0, updated_at = $1 WHERE id = $2 AND state = 'failed' AND school_id = $3",
     )
-    .bind(now_ms())
+    .bind(db.now_ms())
     .bind(id)
     .bind(school_id)
     .execute(&db.pool)

@@ -211,7 +211,7 @@ fn create_request(
     req
 }
 
-/// The host recorded on the lesson when it was saved (Z9), while its connection is still
+/// The host recorded on the lesson when it was saved, while its connection is still
 /// connected; otherwise the host is resolved for whoever pressed Start.
 async fn recorded_host(
     state: &ZoomDeps,

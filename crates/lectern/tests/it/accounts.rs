@@ -634,6 +634,9 @@ async fn signing_in_again_and_again_never_counts_against_the_student(app: TestAp
 
 db_test!(a_guesser_waits_longer_after_each_failure_but_is_never_locked_out);
 async fn a_guesser_waits_longer_after_each_failure_but_is_never_locked_out(app: TestApp) {
+    // Waits are counted from the last failure: on a busy machine a second may pass between
+    // two requests, so time moves only when the test says.
+    app.db.clock.freeze();
     let c = app.client();
     for _ in 0..5 {
         wrong_password(&c, &app.student.email)
@@ -665,13 +668,7 @@ async fn a_guesser_waits_longer_after_each_failure_but_is_never_locked_out(app: 
     // past here), one more try is allowed, and its failure doubles the wait.
     let pass = |ms: i64| {
         let app = &app;
-        async move {
-            sqlx::query("UPDATE throttles SET last_at = last_at - $1")
-                .bind(ms)
-                .execute(&app.db.pool)
-                .await
-                .unwrap();
-        }
+        async move { app.db.clock.advance(ms) }
     };
     pass(15_000).await;
     wrong_password(&c, &app.student.email)
@@ -1004,13 +1001,9 @@ async fn classmates(app: &TestApp, n: usize) -> Vec<String> {
     emails
 }
 
-/// Moves every throttle's last failure `ms` into the past, as if that much time went by.
+/// Lets `ms` go by on the app's clock.
 async fn time_passes(app: &TestApp, ms: i64) {
-    sqlx::query("UPDATE throttles SET last_at = last_at - $1")
-        .bind(ms)
-        .execute(&app.db.pool)
-        .await
-        .unwrap();
+    app.db.clock.advance(ms);
 }
 
 /// Sorted statuses of `n` wrong passwords sent at once, the i-th for `email(i)` from
@@ -1115,6 +1108,8 @@ async fn guesses_from_many_addresses_are_slowed_and_the_owner_waits_a_minute_at_
     b: TestAppBuilder,
 ) {
     let app = b.env("LECTERN_TRUSTED_PROXIES", "127.0.0.1").start().await;
+    // Waits count from the last failure: time moves only when the test says.
+    app.db.clock.freeze();
     let email = app.student.email.clone();
     // The student has signed in from home before.
     let home = app.client().forwarded_for("192.0.2.10");
@@ -1162,6 +1157,8 @@ async fn a_troublemaker_holds_the_class_behind_their_address_up_for_a_minute_at_
     b: TestAppBuilder,
 ) {
     let app = b.env("LECTERN_TRUSTED_PROXIES", "127.0.0.1").start().await;
+    // Waits count from the last failure: time moves only when the test says.
+    app.db.clock.freeze();
     let class = classmates(&app, 1).await;
     let troublemaker = app.client().forwarded_for("198.51.100.7");
     // One CSRF cookie for all the requests at once.

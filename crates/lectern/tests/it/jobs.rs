@@ -31,7 +31,7 @@ async fn failing_job_retries_with_backoff_then_shows_as_failed(app: TestApp) {
     let id = enqueue(&app, j).await;
 
     // Attempt 1 fails: back in the queue, 2 s later.
-    let before = now_ms();
+    let before = app.db.now_ms();
     assert_eq!(app.drain_jobs().await, 1);
     let (state, attempts, run_at, err) = job(&app, id).await;
     assert_eq!((state.as_str(), attempts), ("queued", 1));
@@ -42,13 +42,10 @@ async fn failing_job_retries_with_backoff_then_shows_as_failed(app: TestApp) {
     assert_eq!(app.drain_jobs().await, 0);
 
     // Attempt 2: the delay doubles.
-    sqlx::query("UPDATE jobs SET run_at = $1 WHERE id = $2")
-        .bind(now_ms() - 1)
-        .bind(id)
-        .execute(&app.db.pool)
-        .await
-        .unwrap();
-    let before = now_ms();
+    // Time passes until it is due.
+    let (_, _, due, _) = job(&app, id).await;
+    app.db.clock.advance(due - app.db.now_ms());
+    let before = app.db.now_ms();
     assert_eq!(app.drain_jobs().await, 1);
     let (state, attempts, run_at, _) = job(&app, id).await;
     assert_eq!((state.as_str(), attempts), ("queued", 2));
@@ -56,12 +53,9 @@ async fn failing_job_retries_with_backoff_then_shows_as_failed(app: TestApp) {
     assert!((4000..5000).contains(&delay), "second backoff {delay} ms");
 
     // Attempt 3 exhausts it: failed, kept, visible to admins, retryable.
-    sqlx::query("UPDATE jobs SET run_at = $1 WHERE id = $2")
-        .bind(now_ms() - 1)
-        .bind(id)
-        .execute(&app.db.pool)
-        .await
-        .unwrap();
+    // Time passes until it is due.
+    let (_, _, due, _) = job(&app, id).await;
+    app.db.clock.advance(due - app.db.now_ms());
     assert_eq!(app.drain_jobs().await, 1);
     assert_eq!(job(&app, id).await.0, "failed");
     assert_eq!(app.drain_jobs().await, 0);
@@ -112,12 +106,8 @@ async fn scheduled_and_deduplicated_jobs(app: TestApp) {
     drop(conn);
     assert_eq!(dup, None, "same dedupe key, no second job");
     assert_eq!(app.drain_jobs().await, 0, "scheduled in the future");
-    sqlx::query("UPDATE jobs SET run_at = $1 WHERE id = $2")
-        .bind(now_ms() - 1)
-        .bind(later)
-        .execute(&app.db.pool)
-        .await
-        .unwrap();
+    // A minute later it is due.
+    app.db.clock.advance(60_000);
     assert_eq!(app.drain_jobs().await, 1);
     assert_eq!(job(&app, later).await.0, "done");
 }

@@ -1,4 +1,4 @@
-//! A webinar's Start is as crash-safe as a meeting's (issue 11, item 9): a lost create
+//! A webinar's Start is as crash-safe as a meeting's: a lost create
 //! answer or a crash after Zoom created the webinar is repaired by listing the host's
 //! webinars, linking the one marked for the attempt and deleting older duplicates, instead
 //! of leaving an orphan and creating a second webinar at the next Start. The lost-answer

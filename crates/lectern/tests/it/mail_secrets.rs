@@ -1,4 +1,4 @@
-//! Secret links in stored mail (issue 11, item 5). A password-reset mail was stored with
+//! Secret links in stored mail. A password-reset mail was stored with
 //! its link in clear: every admin read it at `/admin/outbox` (one admin took over another
 //! that way) and every backup kept it. Now the stored body holds a placeholder, the link is
 //! sealed beside it (bound to the row and the recipient), put in when SMTP delivers the

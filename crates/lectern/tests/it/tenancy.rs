@@ -1,4 +1,4 @@
-//! Tenants are walls (issue 11, items 1 and 2): which hosts a school may claim, when a
+//! Tenants are walls: which hosts a school may claim, when a
 //! claim starts to route, and that every link a school sends opens that school.
 
 use std::time::Duration;

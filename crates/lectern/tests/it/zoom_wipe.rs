@@ -1,4 +1,4 @@
-//! "Delete all Zoom data" deletes all of it (issue 11, item 14). It left guests' e-mails in
+//! "Delete all Zoom data" deletes all of it. It left guests' e-mails in
 //! attendance keys (and so in the attendance page), the Zoom hosts on lessons, Zoom account
 //! and user ids inside the rate counters' keys and queued jobs naming meetings; a session
 //! live at that moment stayed `live` with no meeting, so after reconnecting "Open the
