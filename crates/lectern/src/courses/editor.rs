@@ -447,7 +447,7 @@ async fn edit_lesson_page(
     render(&LessonEditorPage::new(
         ctx,
         course,
-        lesson.kind,
+        lesson.kind(),
         Some(lesson.id),
         form,
     ))
@@ -460,9 +460,9 @@ async fn save_lesson(
     FieldCheckedForm(form): FieldCheckedForm<LessonForm>,
 ) -> AppResult<Response> {
     let (course, lesson) = managed_lesson(&state, &ctx, &id, &lesson_id).await?;
-    let parsed = lessons::parse(lesson.kind, &form, &ctx.tr);
+    let parsed = lessons::parse(lesson.kind(), &form, &ctx.tr);
     let host = match &parsed {
-        Ok(_) => live_host(&state, &ctx, lesson.kind).await,
+        Ok(_) => live_host(&state, &ctx, lesson.kind()).await,
         Err(_) => Ok(None),
     };
     match (parsed, host) {
@@ -480,7 +480,7 @@ async fn save_lesson(
             Ok(Redirect::to(&format!("/teach/courses/{}", course.id)).into_response())
         }
         (Err(r), _) | (_, Err(r)) => {
-            LessonEditorPage::new(ctx, course, lesson.kind, Some(lesson.id), form).rejected(r)
+            LessonEditorPage::new(ctx, course, lesson.kind(), Some(lesson.id), form).rejected(r)
         }
     }
 }

@@ -9,6 +9,7 @@
 //! - [`hooks`]: what a capability above (`live`) adds to lessons, enrolments and the
 //!   player, wired in `app.rs`; `courses` never names it.
 
+pub mod content;
 pub mod editor;
 pub mod hooks;
 pub mod lessons;
@@ -26,8 +27,12 @@ use std::sync::Arc;
 use crate::accounts::User;
 use crate::db::{Backend, Db, flag, now_ms};
 
+pub use content::{
+    CONTENT_SQL, ContentColumns, LessonContent, LessonDecodeError, LessonRow, schedule_of,
+};
 pub use hooks::{CourseHooks, LessonPanel, PanelView, PlayerHooks};
 pub use lessons::LessonRecord;
+pub use schedule::Schedule;
 
 /// What the course pages and the editor need.
 #[derive(Clone)]
@@ -137,28 +142,28 @@ impl Course {
 const COURSE_COLUMNS: &str =
     "c.id, c.school_id, c.slug, c.title, c.description, c.cover_url, c.status";
 
-#[derive(Clone, Debug, sqlx::FromRow)]
+/// A lesson; read from its row with [`LessonRow`] (`TryFrom`, or `FromRow` directly).
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Lesson {
     pub id: i64,
     pub course_id: i64,
     pub position: i64,
-    #[sqlx(try_from = "String")]
-    pub kind: LessonKind,
     pub title: String,
     pub required: i64,
     pub body: String,
-    pub url: Option<String>,
-    pub quiz_json: Option<String>,
-    pub pass_mark: Option<i64>,
-    pub starts_at: Option<i64>,
-    pub timezone: Option<String>,
-    pub local_start: Option<String>,
-    pub duration_min: Option<i64>,
+    pub content: LessonContent,
 }
 
 impl Lesson {
+    pub fn kind(&self) -> LessonKind {
+        self.content.kind()
+    }
     pub fn is_required(&self) -> bool {
         flag(self.required)
+    }
+    /// A live lesson's schedule.
+    pub fn schedule(&self) -> Option<&Schedule> {
+        self.content.schedule()
     }
 }
 
@@ -293,33 +298,34 @@ fn outline_json_sql(backend: Backend) -> &'static str {
 }
 
 fn outline_from_json(json: &str) -> Result<(Vec<Lesson>, HashSet<i64>), sqlx::Error> {
-    let decode = |e: String| sqlx::Error::Decode(e.into());
     let entries: Vec<OutlineEntry> =
-        serde_json::from_str(json).map_err(|e| decode(e.to_string()))?;
+        serde_json::from_str(json).map_err(|e| sqlx::Error::Decode(e.into()))?;
     let done = entries
         .iter()
         .filter(|e| e.done != 0)
         .map(|e| e.id)
         .collect();
+    // The outline reads no bodies, URLs or quizzes: those come back empty.
     let lessons = entries
         .into_iter()
         .map(|e| {
-            Ok(Lesson {
+            Lesson::try_from(LessonRow {
                 id: e.id,
                 course_id: e.course_id,
                 position: e.position,
-                kind: LessonKind::try_from(e.kind).map_err(decode)?,
+                kind: e.kind,
                 title: e.title,
                 required: e.required,
                 body: String::new(),
-                url: None,
-                quiz_json: None,
-                pass_mark: None,
-                starts_at: e.starts_at,
-                timezone: e.timezone,
-                local_start: e.local_start,
-                duration_min: e.duration_min,
+                content: ContentColumns {
+                    starts_at: e.starts_at,
+                    timezone: e.timezone,
+                    local_start: e.local_start,
+                    duration_min: e.duration_min,
+                    ..ContentColumns::default()
+                },
             })
+            .map_err(sqlx::Error::from)
         })
         .collect::<Result<_, sqlx::Error>>()?;
     Ok((lessons, done))
@@ -632,6 +638,7 @@ pub async fn insert_lesson(
     r: &LessonRecord,
 ) -> sqlx::Result<i64> {
     let now = now_ms();
+    let c = r.content.columns();
     let mut tx = db.pool.begin().await?;
     let id = sqlx::query_scalar::<_, i64>(
         "INSERT INTO lessons (school_id, course_id, position, kind, title, required, body, url, quiz_json,
@@ -642,17 +649,17 @@ pub async fn insert_lesson(
     )
     .bind(school_id)
     .bind(course_id)
-    .bind(r.kind.as_str())
+    .bind(r.kind().as_str())
     .bind(&r.title)
     .bind(i64::from(r.required))
     .bind(&r.body)
-    .bind(&r.url)
-    .bind(&r.quiz_json)
-    .bind(r.pass_mark)
-    .bind(r.starts_at)
-    .bind(&r.timezone)
-    .bind(&r.local_start)
-    .bind(r.duration_min)
+    .bind(c.url)
+    .bind(c.quiz_json)
+    .bind(c.pass_mark)
+    .bind(c.starts_at)
+    .bind(c.timezone)
+    .bind(c.local_start)
+    .bind(c.duration_min)
     .bind(now)
     .fetch_one(&mut *tx)
     .await?;
@@ -709,6 +716,7 @@ pub async fn update_lesson(
     let Some(previous) = previous else {
         return Ok(());
     };
+    let c = r.content.columns();
     sqlx::query(
         "UPDATE lessons SET title = $1, required = $2, body = $3, url = $4, quiz_json = $5, pass_mark = $6,
              starts_at = $7, timezone = $8, local_start = $9, duration_min = $10, updated_at = $11
@@ -717,13 +725,13 @@ pub async fn update_lesson(
     .bind(&r.title)
     .bind(i64::from(r.required))
     .bind(&r.body)
-    .bind(&r.url)
-    .bind(&r.quiz_json)
-    .bind(r.pass_mark)
-    .bind(r.starts_at)
-    .bind(&r.timezone)
-    .bind(&r.local_start)
-    .bind(r.duration_min)
+    .bind(c.url)
+    .bind(c.quiz_json)
+    .bind(c.pass_mark)
+    .bind(c.starts_at)
+    .bind(c.timezone)
+    .bind(c.local_start)
+    .bind(c.duration_min)
     .bind(now_ms())
     .bind(school_id)
     .bind(course_id)
@@ -733,7 +741,7 @@ pub async fn update_lesson(
     // A changed time moves the reminders and notifies the enrolled students.
     hooks.lesson_written(&mut tx, id, previous).await?;
     tx.commit().await?;
-    if r.kind.is_scheduled() {
+    if r.kind().is_scheduled() {
         // Open players and outlines show the new time (and a reopened session) at once.
         db.lesson_changed(crate::push::LessonChange {
             school_id,

@@ -221,9 +221,9 @@ pub async fn build(
         starts_local: ctx.local_time(&facts.starts_at),
         // The length the session's state is computed with (live::end_at).
         duration_min: (facts.ends_at - facts.starts_at) / 60_000,
-        wall_time: match (&lesson.timezone, &lesson.local_start) {
-            (Some(zone), Some(local)) if *zone != ctx.tz_name => {
-                format!("{} {zone}", local.replace('T', " "))
+        wall_time: match lesson.schedule() {
+            Some(s) if s.timezone != ctx.tz_name => {
+                format!("{} {}", s.local_start.replace('T', " "), s.timezone)
             }
             _ => String::new(),
         },

@@ -4,7 +4,7 @@
 
 use base64::Engine;
 use lectern::accounts::Role;
-use lectern::courses::{self, CourseFields, LessonKind, LessonRecord};
+use lectern::courses::{self, CourseFields, LessonContent, LessonKind, LessonRecord, Schedule};
 use lectern::db::now_ms;
 use zoom_sim::{Fault, FaultKind, Plan};
 
@@ -70,17 +70,13 @@ pub(crate) async fn seed_live_course(
         school,
         course.id,
         &LessonRecord {
-            kind,
             title: "Office hours".into(),
             required: true,
             body: "Agenda: questions".into(),
-            url: None,
-            quiz_json: None,
-            pass_mark: None,
-            starts_at: Some(now_ms() + 5 * 60_000),
-            timezone: Some("Europe/Berlin".into()),
-            local_start: None,
-            duration_min: Some(60),
+            content: LessonContent::Live {
+                webinar: kind == LessonKind::Webinar,
+                schedule: Schedule::at(now_ms() + 5 * 60_000, "Europe/Berlin", 60),
+            },
         },
     )
     .await
@@ -2063,17 +2059,13 @@ db_test!(
 /// The live lesson `lesson` as a record starting at `starts_at` for 60 minutes.
 fn live_record(lesson: &courses::Lesson, starts_at: i64) -> LessonRecord {
     LessonRecord {
-        kind: LessonKind::LiveSession,
         title: lesson.title.clone(),
         required: true,
         body: lesson.body.clone(),
-        url: None,
-        quiz_json: None,
-        pass_mark: None,
-        starts_at: Some(starts_at),
-        timezone: lesson.timezone.clone(),
-        local_start: None,
-        duration_min: Some(60),
+        content: LessonContent::Live {
+            webinar: false,
+            schedule: Schedule::at(starts_at, &lesson.schedule().unwrap().timezone, 60),
+        },
     }
 }
 

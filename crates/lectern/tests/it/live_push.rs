@@ -5,7 +5,7 @@
 
 use std::time::{Duration, Instant};
 
-use lectern::courses::{self, LessonKind, LessonRecord};
+use lectern::courses::{self, LessonContent, LessonKind, LessonRecord, Schedule};
 use lectern::db::now_ms;
 
 use crate::live::{Live, setup};
@@ -122,17 +122,13 @@ async fn another_live_lesson(t: &Live, starts_at: i64) -> i64 {
         t.app.school.id,
         t.course_id,
         &LessonRecord {
-            kind: LessonKind::LiveSession,
             title: "Second session".into(),
             required: false,
             body: String::new(),
-            url: None,
-            quiz_json: None,
-            pass_mark: None,
-            starts_at: Some(starts_at),
-            timezone: Some("Europe/Berlin".into()),
-            local_start: None,
-            duration_min: Some(45),
+            content: LessonContent::Live {
+                webinar: false,
+                schedule: Schedule::at(starts_at, "Europe/Berlin", 45),
+            },
         },
     )
     .await
@@ -206,17 +202,13 @@ db_test!(
                 t.course_id,
                 later,
                 &LessonRecord {
-                    kind: lesson.kind,
                     title: lesson.title.clone(),
                     required: false,
                     body: String::new(),
-                    url: None,
-                    quiz_json: None,
-                    pass_mark: None,
-                    starts_at: Some(new_start),
-                    timezone: lesson.timezone.clone(),
-                    local_start: None,
-                    duration_min: Some(45),
+                    content: LessonContent::Live {
+                        webinar: lesson.kind() == LessonKind::Webinar,
+                        schedule: Schedule::at(new_start, &lesson.schedule().unwrap().timezone, 45),
+                    },
                 },
             )
             .await
