@@ -25,7 +25,7 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use crate::accounts::User;
-use crate::db::{Backend, Db, flag, now_ms};
+use crate::db::{Backend, CourseId, Db, LessonId, SchoolId, UserId, flag, now_ms};
 
 pub use content::{
     CONTENT_SQL, ContentColumns, LessonContent, LessonDecodeError, LessonRow, schedule_of,
@@ -505,7 +505,12 @@ pub async fn instructors(db: &Db, school_id: i64, course_id: i64) -> sqlx::Resul
     .await
 }
 
-pub async fn teaches(db: &Db, school_id: i64, course_id: i64, user_id: i64) -> sqlx::Result<bool> {
+pub async fn teaches(
+    db: &Db,
+    school_id: SchoolId,
+    course_id: CourseId,
+    user_id: UserId,
+) -> sqlx::Result<bool> {
     let n: Option<i64> = sqlx::query_scalar(
         "SELECT user_id FROM course_instructors WHERE school_id = $1 AND course_id = $2 AND user_id = $3",
     )
@@ -525,7 +530,13 @@ pub async fn can_manage(db: &Db, user: &User, course: &Course) -> sqlx::Result<b
     if user.is_admin() {
         return Ok(true);
     }
-    teaches(db, course.school_id, course.id, user.id).await
+    teaches(
+        db,
+        SchoolId(course.school_id),
+        CourseId(course.id),
+        UserId(user.id),
+    )
+    .await
 }
 
 /// [`can_manage`] when whether `user` teaches `course` is already known.
@@ -535,9 +546,9 @@ fn manages(user: &User, course: &Course, teaches: bool) -> bool {
 
 pub async fn add_instructor(
     db: &Db,
-    school_id: i64,
-    course_id: i64,
-    user_id: i64,
+    school_id: SchoolId,
+    course_id: CourseId,
+    user_id: UserId,
 ) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO course_instructors (school_id, course_id, user_id) VALUES ($1, $2, $3)
@@ -553,9 +564,9 @@ pub async fn add_instructor(
 
 pub async fn remove_instructor(
     db: &Db,
-    school_id: i64,
-    course_id: i64,
-    user_id: i64,
+    school_id: SchoolId,
+    course_id: CourseId,
+    user_id: UserId,
 ) -> sqlx::Result<()> {
     sqlx::query(
         "DELETE FROM course_instructors WHERE school_id = $1 AND course_id = $2 AND user_id = $3",
@@ -615,9 +626,9 @@ pub async fn lessons_with_progress(
 
 pub async fn lesson(
     db: &Db,
-    school_id: i64,
-    course_id: i64,
-    id: i64,
+    school_id: SchoolId,
+    course_id: CourseId,
+    id: LessonId,
 ) -> sqlx::Result<Option<Lesson>> {
     sqlx::query_as::<_, Lesson>(sqlx::AssertSqlSafe(format!(
         "SELECT {LESSON_COLUMNS} FROM lessons l WHERE l.school_id = $1 AND l.course_id = $2 AND l.id = $3"
@@ -699,9 +710,9 @@ pub async fn set_lesson_host(
 pub async fn update_lesson(
     db: &Db,
     hooks: &dyn CourseHooks,
-    school_id: i64,
-    course_id: i64,
-    id: i64,
+    school_id: SchoolId,
+    course_id: CourseId,
+    id: LessonId,
     r: &LessonRecord,
 ) -> sqlx::Result<()> {
     let mut tx = db.pool.begin().await?;
@@ -739,14 +750,14 @@ pub async fn update_lesson(
     .execute(&mut *tx)
     .await?;
     // A changed time moves the reminders and notifies the enrolled students.
-    hooks.lesson_written(&mut tx, id, previous).await?;
+    hooks.lesson_written(&mut tx, id.0, previous).await?;
     tx.commit().await?;
     if r.kind().is_scheduled() {
         // Open players and outlines show the new time (and a reopened session) at once.
         db.lesson_changed(crate::push::LessonChange {
-            school_id,
-            course_id,
-            lesson_id: id,
+            school_id: school_id.0,
+            course_id: course_id.0,
+            lesson_id: id.0,
         })
         .await;
     }
@@ -774,11 +785,12 @@ pub fn reordered(ids: &[i64], id: i64, dir: Move) -> Option<Vec<i64>> {
 /// Moves a lesson one place up or down; positions stay 1..n.
 pub async fn move_lesson(
     db: &Db,
-    school_id: i64,
-    course_id: i64,
-    id: i64,
+    school_id: SchoolId,
+    course_id: CourseId,
+    id: LessonId,
     dir: Move,
 ) -> sqlx::Result<()> {
+    let (school_id, course_id, id) = (school_id.0, course_id.0, id.0);
     let mut tx = db.pool.begin().await?;
     let ids = lesson_ids(&mut tx, school_id, course_id).await?;
     if let Some(order) = reordered(&ids, id, dir) {
@@ -790,10 +802,11 @@ pub async fn move_lesson(
 pub async fn delete_lesson(
     db: &Db,
     hooks: &dyn CourseHooks,
-    school_id: i64,
-    course_id: i64,
-    id: i64,
+    school_id: SchoolId,
+    course_id: CourseId,
+    id: LessonId,
 ) -> sqlx::Result<()> {
+    let (school_id, course_id, id) = (school_id.0, course_id.0, id.0);
     let mut tx = db.pool.begin().await?;
     // A live lesson's Zoom meeting is deleted later by a job: deleting never fails because of Zoom.
     hooks.lesson_deleted(&mut tx, school_id, id).await?;

@@ -14,7 +14,7 @@ use super::progress::{self, AttemptSummary, MyCourse, Progress};
 use super::quiz::Grade;
 use super::{Course, Instructor, Lesson, LessonKind, markdown};
 use crate::accounts::User;
-use crate::db::Db;
+use crate::db::{CourseId, Db, LessonId, SchoolId};
 use crate::i18n::Arg;
 use crate::web::{AppError, AppResult, Ctx, Form, Page, render};
 
@@ -320,9 +320,14 @@ async fn enrolled_lesson(
     let id = parse_id(id)?;
     let view = visible_course(&state.db, ctx, slug, super::ViewerExtras::None).await?;
     let course = view.course;
-    let lesson = super::lesson(&state.db, ctx.school.id, course.id, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let lesson = super::lesson(
+        &state.db,
+        SchoolId(ctx.school.id),
+        CourseId(course.id),
+        LessonId(id),
+    )
+    .await?
+    .ok_or(AppError::NotFound)?;
     if view.enrollment.is_none() {
         return Err(AppError::Forbidden);
     }

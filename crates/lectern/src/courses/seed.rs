@@ -4,7 +4,7 @@
 use super::quiz::{Question, Quiz};
 use super::schedule::Schedule;
 use super::{CourseFields, LessonContent, LessonRecord, progress};
-use crate::db::{Db, now_ms};
+use crate::db::{CourseId, Db, LessonId, SchoolId, now_ms};
 
 pub const DEMO_COURSE_TITLE: &str = "Teaching live with Lectern";
 const DEMO_TZ: &str = "Europe/Berlin";
@@ -169,7 +169,15 @@ pub async fn refresh_demo_schedule(db: &Db, hooks: &dyn super::CourseHooks) -> a
             webinar: *webinar,
             schedule: demo_schedule(at, schedule.duration_min),
         };
-        super::update_lesson(db, hooks, school.id, course.id, lesson.id, &r).await?;
+        super::update_lesson(
+            db,
+            hooks,
+            SchoolId(school.id),
+            CourseId(course.id),
+            LessonId(lesson.id),
+            &r,
+        )
+        .await?;
     }
     Ok(())
 }

@@ -348,7 +348,13 @@ pub async fn lesson_in_school(
         return Ok(None);
     };
     let course = crate::courses::by_id(db, school_id, course_id).await?;
-    let lesson = crate::courses::lesson(db, school_id, course_id, lesson_id).await?;
+    let lesson = crate::courses::lesson(
+        db,
+        crate::db::SchoolId(school_id),
+        crate::db::CourseId(course_id),
+        crate::db::LessonId(lesson_id),
+    )
+    .await?;
     Ok(course.zip(lesson))
 }
 

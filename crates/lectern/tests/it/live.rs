@@ -5,7 +5,7 @@
 use base64::Engine;
 use lectern::accounts::Role;
 use lectern::courses::{self, CourseFields, LessonContent, LessonKind, LessonRecord, Schedule};
-use lectern::db::now_ms;
+use lectern::db::{CourseId, LessonId, SchoolId, now_ms};
 use zoom_sim::{Fault, FaultKind, Plan};
 
 use crate::support::zoom::ZoomFixture;
@@ -373,10 +373,15 @@ db_test!(
         | b
         | async move {
             let t = setup(b).await;
-            let lesson = courses::lesson(&t.app.db, t.app.school.id, t.course_id, t.lesson)
-                .await
-                .unwrap()
-                .unwrap();
+            let lesson = courses::lesson(
+                &t.app.db,
+                SchoolId(t.app.school.id),
+                CourseId(t.course_id),
+                LessonId(t.lesson),
+            )
+            .await
+            .unwrap()
+            .unwrap();
             let s = lectern::live::ensure(&t.app.db, t.app.school.id, &lesson)
                 .await
                 .unwrap();
@@ -1314,9 +1319,9 @@ impl Live {
     pub(crate) async fn died_while_starting(&self, attempt: i64) -> lectern::live::Session {
         let lesson = courses::lesson(
             &self.app.db,
-            self.app.school.id,
-            self.course_id,
-            self.lesson,
+            SchoolId(self.app.school.id),
+            CourseId(self.course_id),
+            LessonId(self.lesson),
         )
         .await
         .unwrap()
@@ -2074,9 +2079,9 @@ impl Live {
     pub(crate) async fn reschedule(&self, starts_at: i64) -> courses::Lesson {
         let lesson = courses::lesson(
             &self.app.db,
-            self.app.school.id,
-            self.course_id,
-            self.lesson,
+            SchoolId(self.app.school.id),
+            CourseId(self.course_id),
+            LessonId(self.lesson),
         )
         .await
         .unwrap()
@@ -2084,9 +2089,9 @@ impl Live {
         courses::update_lesson(
             &self.app.db,
             &*self.app.state.course_hooks,
-            self.app.school.id,
-            self.course_id,
-            self.lesson,
+            SchoolId(self.app.school.id),
+            CourseId(self.course_id),
+            LessonId(self.lesson),
             &live_record(&lesson, starts_at),
         )
         .await

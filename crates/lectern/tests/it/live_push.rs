@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use lectern::courses::{self, LessonContent, LessonKind, LessonRecord, Schedule};
 use lectern::db::now_ms;
+use lectern::db::{CourseId, LessonId, SchoolId};
 
 use crate::live::{Live, setup};
 use crate::support::{DbKind, TestClient};
@@ -191,16 +192,21 @@ db_test!(
 
             // Moved: the new time reaches the outline.
             let new_start = now_ms() + 26 * 3_600_000;
-            let lesson = courses::lesson(&t.app.db, t.app.school.id, t.course_id, later)
-                .await
-                .unwrap()
-                .unwrap();
+            let lesson = courses::lesson(
+                &t.app.db,
+                SchoolId(t.app.school.id),
+                CourseId(t.course_id),
+                LessonId(later),
+            )
+            .await
+            .unwrap()
+            .unwrap();
             courses::update_lesson(
                 &t.app.db,
                 &*t.app.state.course_hooks,
-                t.app.school.id,
-                t.course_id,
-                later,
+                SchoolId(t.app.school.id),
+                CourseId(t.course_id),
+                LessonId(later),
                 &LessonRecord {
                     title: lesson.title.clone(),
                     required: false,

@@ -5,6 +5,7 @@
 //! story runs for a meeting too, with a description longer than Zoom's lists show.
 
 use lectern::courses::{self, LessonKind};
+use lectern::db::{CourseId, LessonId, SchoolId};
 use zoom_sim::{Fault, FaultKind, SimMeeting};
 
 use crate::live::{Live, setup_env};
@@ -163,10 +164,15 @@ db_test!(
         | b
         | async move {
             let t = lesson_with_long_description(b, LessonKind::Webinar).await;
-            let lesson = courses::lesson(&t.app.db, t.app.school.id, t.course_id, t.lesson)
-                .await
-                .unwrap()
-                .unwrap();
+            let lesson = courses::lesson(
+                &t.app.db,
+                SchoolId(t.app.school.id),
+                CourseId(t.course_id),
+                LessonId(t.lesson),
+            )
+            .await
+            .unwrap()
+            .unwrap();
             // The process died after Zoom created the webinar (twice, even: an old
             // attempt's duplicate exists too), before our commit.
             let s = t.died_while_starting(2).await;
@@ -225,10 +231,15 @@ db_test!(
         | b
         | async move {
             let t = setup_env(b, LessonKind::Webinar, None, Vec::new()).await;
-            let lesson = courses::lesson(&t.app.db, t.app.school.id, t.course_id, t.lesson)
-                .await
-                .unwrap()
-                .unwrap();
+            let lesson = courses::lesson(
+                &t.app.db,
+                SchoolId(t.app.school.id),
+                CourseId(t.course_id),
+                LessonId(t.lesson),
+            )
+            .await
+            .unwrap()
+            .unwrap();
             let s = lectern::live::ensure(&t.app.db, t.app.school.id, &lesson)
                 .await
                 .unwrap();
