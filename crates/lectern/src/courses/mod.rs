@@ -3,6 +3,7 @@
 //!
 //! - [`routes`]: the learner's pages (catalogue, course page, lesson player, my courses).
 //! - [`editor`]: the instructor area (`/teach`).
+//! - [`content`]: a lesson's content by kind ([`LessonContent`]), from and to its row.
 //! - [`lessons`]: lesson input parsed into a [`LessonRecord`], and how lessons display.
 //! - [`schedule`]: wall time + IANA zone → UTC instant, DST gaps and folds.
 //! - [`markdown`], [`quiz`], [`progress`], [`slug`], [`seed`] (the demo course).
