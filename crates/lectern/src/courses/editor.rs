@@ -18,6 +18,7 @@ use super::lessons::{self, LessonForm, Rejected};
 use super::routes::parse_id;
 use super::schedule::OffsetChoice;
 use super::{Course, CourseFields, Instructor, Lesson, LessonKind, Move};
+use crate::db::{CourseId, LessonId, SchoolId, UserId};
 use crate::schools::routes::valid_http_url;
 use crate::web::{
     AppError, AppResult, Ctx, FieldCheckedForm, FieldErrors, Form, Page, check_text, limits, render,
@@ -273,7 +274,13 @@ async fn add_instructor(
     let found = crate::accounts::by_email(&state.db, ctx.school.id, &form.email).await?;
     match found.filter(|u| u.can_teach()) {
         Some(u) => {
-            super::add_instructor(&state.db, ctx.school.id, course.id, u.id).await?;
+            super::add_instructor(
+                &state.db,
+                SchoolId(ctx.school.id),
+                CourseId(course.id),
+                UserId(u.id),
+            )
+            .await?;
             Ok(Redirect::to(&format!("/teach/courses/{}", course.id)).into_response())
         }
         None => {
@@ -292,7 +299,13 @@ async fn remove_instructor(
 ) -> AppResult<Redirect> {
     let course = managed_course(&state, &ctx, &id).await?;
     ctx.require_admin()?;
-    super::remove_instructor(&state.db, ctx.school.id, course.id, parse_id(&user_id)?).await?;
+    super::remove_instructor(
+        &state.db,
+        SchoolId(ctx.school.id),
+        CourseId(course.id),
+        UserId(parse_id(&user_id)?),
+    )
+    .await?;
     Ok(Redirect::to(&format!("/teach/courses/{}", course.id)))
 }
 
@@ -431,9 +444,14 @@ async fn managed_lesson(
     lesson_id: &str,
 ) -> AppResult<(Course, Lesson)> {
     let course = managed_course(state, ctx, id).await?;
-    let lesson = super::lesson(&state.db, ctx.school.id, course.id, parse_id(lesson_id)?)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let lesson = super::lesson(
+        &state.db,
+        SchoolId(ctx.school.id),
+        CourseId(course.id),
+        LessonId(parse_id(lesson_id)?),
+    )
+    .await?
+    .ok_or(AppError::NotFound)?;
     Ok((course, lesson))
 }
 
@@ -447,7 +465,7 @@ async fn edit_lesson_page(
     render(&LessonEditorPage::new(
         ctx,
         course,
-        lesson.kind,
+        lesson.kind(),
         Some(lesson.id),
         form,
     ))
@@ -460,9 +478,9 @@ async fn save_lesson(
     FieldCheckedForm(form): FieldCheckedForm<LessonForm>,
 ) -> AppResult<Response> {
     let (course, lesson) = managed_lesson(&state, &ctx, &id, &lesson_id).await?;
-    let parsed = lessons::parse(lesson.kind, &form, &ctx.tr);
+    let parsed = lessons::parse(lesson.kind(), &form, &ctx.tr);
     let host = match &parsed {
-        Ok(_) => live_host(&state, &ctx, lesson.kind).await,
+        Ok(_) => live_host(&state, &ctx, lesson.kind()).await,
         Err(_) => Ok(None),
     };
     match (parsed, host) {
@@ -470,9 +488,9 @@ async fn save_lesson(
             super::update_lesson(
                 &state.db,
                 &*state.hooks,
-                ctx.school.id,
-                course.id,
-                lesson.id,
+                SchoolId(ctx.school.id),
+                CourseId(course.id),
+                LessonId(lesson.id),
                 &record,
             )
             .await?;
@@ -480,7 +498,7 @@ async fn save_lesson(
             Ok(Redirect::to(&format!("/teach/courses/{}", course.id)).into_response())
         }
         (Err(r), _) | (_, Err(r)) => {
-            LessonEditorPage::new(ctx, course, lesson.kind, Some(lesson.id), form).rejected(r)
+            LessonEditorPage::new(ctx, course, lesson.kind(), Some(lesson.id), form).rejected(r)
         }
     }
 }
@@ -538,7 +556,14 @@ async fn move_lesson(
         "down" => Move::Down,
         _ => return Err(AppError::BadRequest(ctx.t("form-invalid-choice"))),
     };
-    super::move_lesson(&state.db, ctx.school.id, course.id, lesson.id, dir).await?;
+    super::move_lesson(
+        &state.db,
+        SchoolId(ctx.school.id),
+        CourseId(course.id),
+        LessonId(lesson.id),
+        dir,
+    )
+    .await?;
     Ok(Redirect::to(&format!(
         "/teach/courses/{}#lessons",
         course.id
@@ -554,9 +579,9 @@ async fn delete_lesson(
     super::delete_lesson(
         &state.db,
         &*state.hooks,
-        ctx.school.id,
-        course.id,
-        lesson.id,
+        SchoolId(ctx.school.id),
+        CourseId(course.id),
+        LessonId(lesson.id),
     )
     .await?;
     Ok(Redirect::to(&format!(

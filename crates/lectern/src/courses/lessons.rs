@@ -5,7 +5,7 @@ use serde::Deserialize;
 
 use super::quiz::{self, Quiz, QuizError};
 use super::schedule::{self, OffsetChoice, ScheduleError};
-use super::{Lesson, LessonKind, markdown};
+use super::{Lesson, LessonContent, LessonKind, markdown};
 use crate::i18n::Tr;
 use crate::web::{FieldErrors, check_text, limits};
 
@@ -39,26 +39,35 @@ impl LessonForm {
     }
 
     pub fn from_lesson(l: &Lesson) -> LessonForm {
-        LessonForm {
+        let mut form = LessonForm {
             title: l.title.clone(),
             required: if l.is_required() {
                 "on".into()
             } else {
                 String::new()
             },
-            url: l.url.clone().unwrap_or_default(),
             body: l.body.clone(),
-            quiz: if l.kind == LessonKind::Quiz {
-                Quiz::from_json(l.quiz_json.as_deref()).to_text()
-            } else {
-                String::new()
-            },
-            pass_mark: l.pass_mark.map(|p| p.to_string()).unwrap_or_default(),
-            local_start: l.local_start.clone().unwrap_or_default(),
-            timezone: l.timezone.clone().unwrap_or_default(),
-            duration: l.duration_min.map(|d| d.to_string()).unwrap_or_default(),
-            offset: String::new(),
+            ..Default::default()
+        };
+        match &l.content {
+            LessonContent::Video { url } | LessonContent::ExternalLink { url } => {
+                form.url = url.clone();
+            }
+            LessonContent::Document => {}
+            LessonContent::Quiz {
+                quiz_json,
+                pass_mark,
+            } => {
+                form.quiz = Quiz::from_json(Some(quiz_json)).to_text();
+                form.pass_mark = pass_mark.to_string();
+            }
+            LessonContent::Live { schedule, .. } => {
+                form.local_start = schedule.local_start.clone();
+                form.timezone = schedule.timezone.clone();
+                form.duration = schedule.duration_min.to_string();
+            }
         }
+        form
     }
 
     pub fn is_required(&self) -> bool {
@@ -66,20 +75,29 @@ impl LessonForm {
     }
 }
 
-/// A validated lesson, ready for its row.
+/// A validated lesson, ready for its row (`LessonContent::columns`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LessonRecord {
-    pub kind: LessonKind,
     pub title: String,
     pub required: bool,
     pub body: String,
-    pub url: Option<String>,
-    pub quiz_json: Option<String>,
-    pub pass_mark: Option<i64>,
-    pub starts_at: Option<i64>,
-    pub timezone: Option<String>,
-    pub local_start: Option<String>,
-    pub duration_min: Option<i64>,
+    pub content: LessonContent,
+}
+
+impl LessonRecord {
+    pub fn kind(&self) -> LessonKind {
+        self.content.kind()
+    }
+
+    /// The lesson as it is stored, to be written back changed.
+    pub fn from_lesson(l: &Lesson) -> LessonRecord {
+        LessonRecord {
+            title: l.title.clone(),
+            required: l.is_required(),
+            body: l.body.clone(),
+            content: l.content.clone(),
+        }
+    }
 }
 
 /// Why a lesson form was refused: messages per field, and for an ambiguous start time the
@@ -101,85 +119,92 @@ pub fn parse(kind: LessonKind, form: &LessonForm, tr: &Tr) -> Result<LessonRecor
         errors.add("title", tr.t("form-required"));
     }
     check_text(errors, tr, "body", &form.body, limits::BODY);
-    let mut record = LessonRecord {
-        kind,
-        title,
-        required: form.is_required(),
-        body: form.body.trim_end().to_string(),
-        url: None,
-        quiz_json: None,
-        pass_mark: None,
-        starts_at: None,
-        timezone: None,
-        local_start: None,
-        duration_min: None,
-    };
-    if kind.has_url() {
-        let url = form.url.trim();
-        if check_text(errors, tr, "url", url, limits::URL) {
-            if url.is_empty() {
-                errors.add("url", tr.t("form-required"));
-            } else if !crate::schools::routes::valid_http_url(url) {
-                errors.add("url", tr.t("form-url-invalid"));
+    let mut content = None;
+    match kind {
+        LessonKind::Video | LessonKind::ExternalLink => {
+            let url = form.url.trim();
+            if check_text(errors, tr, "url", url, limits::URL) {
+                if url.is_empty() {
+                    errors.add("url", tr.t("form-required"));
+                } else if !crate::schools::routes::valid_http_url(url) {
+                    errors.add("url", tr.t("form-url-invalid"));
+                }
+            }
+            let url = url.to_string();
+            content = Some(if kind == LessonKind::Video {
+                LessonContent::Video { url }
+            } else {
+                LessonContent::ExternalLink { url }
+            });
+        }
+        LessonKind::Document => content = Some(LessonContent::Document),
+        LessonKind::Quiz => {
+            let mut quiz_json = None;
+            if check_text(errors, tr, "quiz", &form.quiz, limits::BODY) {
+                match Quiz::parse_text(&form.quiz) {
+                    Ok(q) => quiz_json = Some(q.to_json()),
+                    Err(e) => errors.add("quiz", quiz_error(&e, tr)),
+                }
+            }
+            let pass_mark = quiz::parse_pass_mark(&form.pass_mark);
+            if pass_mark.is_none() {
+                errors.add("pass_mark", tr.t("lesson-pass-mark-invalid"));
+            }
+            if let (Some(quiz_json), Some(pass_mark)) = (quiz_json, pass_mark) {
+                content = Some(LessonContent::Quiz {
+                    quiz_json,
+                    pass_mark,
+                });
             }
         }
-        record.url = Some(url.to_string());
-    }
-    if kind == LessonKind::Quiz && check_text(errors, tr, "quiz", &form.quiz, limits::BODY) {
-        match Quiz::parse_text(&form.quiz) {
-            Ok(q) => record.quiz_json = Some(q.to_json()),
-            Err(e) => errors.add("quiz", quiz_error(&e, tr)),
-        }
-    }
-    if kind == LessonKind::Quiz {
-        match quiz::parse_pass_mark(&form.pass_mark) {
-            Some(p) => record.pass_mark = Some(p),
-            None => errors.add("pass_mark", tr.t("lesson-pass-mark-invalid")),
-        }
-    }
-    if kind.is_scheduled() {
-        let offset = form.offset.trim().parse::<i32>().ok();
-        match schedule::resolve(&form.local_start, &form.timezone, &form.duration, offset) {
-            Ok(s) => {
-                record.starts_at = Some(s.starts_at);
-                record.timezone = Some(s.timezone);
-                record.local_start = Some(s.local_start);
-                record.duration_min = Some(s.duration_min);
-            }
-            Err(ScheduleError::BadDateTime) => {
-                errors.add("local_start", tr.t("schedule-bad-datetime"))
-            }
-            Err(ScheduleError::BadTimezone) => {
-                errors.add("timezone", tr.t("form-timezone-invalid"))
-            }
-            Err(ScheduleError::BadDuration) => errors.add(
-                "duration",
-                tr.t1("schedule-bad-duration", "max", schedule::MAX_DURATION_MIN),
-            ),
-            Err(ScheduleError::Gap { from, to }) => errors.add(
-                "local_start",
-                tr.ta(
-                    "schedule-gap",
-                    &[
-                        ("zone", form.timezone.trim().to_string()),
-                        ("from", from),
-                        ("to", to),
-                    ],
+        LessonKind::LiveSession | LessonKind::Webinar => {
+            let offset = form.offset.trim().parse::<i32>().ok();
+            match schedule::resolve(&form.local_start, &form.timezone, &form.duration, offset) {
+                Ok(schedule) => {
+                    content = Some(LessonContent::Live {
+                        webinar: kind == LessonKind::Webinar,
+                        schedule,
+                    })
+                }
+                Err(ScheduleError::BadDateTime) => {
+                    errors.add("local_start", tr.t("schedule-bad-datetime"))
+                }
+                Err(ScheduleError::BadTimezone) => {
+                    errors.add("timezone", tr.t("form-timezone-invalid"))
+                }
+                Err(ScheduleError::BadDuration) => errors.add(
+                    "duration",
+                    tr.t1("schedule-bad-duration", "max", schedule::MAX_DURATION_MIN),
                 ),
-            ),
-            Err(ScheduleError::Fold { choices }) => {
-                errors.add(
+                Err(ScheduleError::Gap { from, to }) => errors.add(
                     "local_start",
-                    tr.t1("schedule-fold", "zone", form.timezone.trim()),
-                );
-                rejected.fold = Vec::from(choices);
+                    tr.ta(
+                        "schedule-gap",
+                        &[
+                            ("zone", form.timezone.trim().to_string()),
+                            ("from", from),
+                            ("to", to),
+                        ],
+                    ),
+                ),
+                Err(ScheduleError::Fold { choices }) => {
+                    errors.add(
+                        "local_start",
+                        tr.t1("schedule-fold", "zone", form.timezone.trim()),
+                    );
+                    rejected.fold = Vec::from(choices);
+                }
             }
         }
     }
-    if rejected.errors.is_empty() {
-        Ok(record)
-    } else {
-        Err(rejected)
+    match content {
+        Some(content) if rejected.errors.is_empty() => Ok(LessonRecord {
+            title,
+            required: form.is_required(),
+            body: form.body.trim_end().to_string(),
+            content,
+        }),
+        _ => Err(rejected),
     }
 }
 
@@ -275,25 +300,21 @@ impl LessonView {
     pub fn new(lesson: Lesson) -> LessonView {
         let body_html = markdown::render(&lesson.body);
         let (mut iframe, mut video_file, mut link) = (String::new(), String::new(), String::new());
-        if let Some(url) = lesson.url.as_deref() {
-            match lesson.kind {
-                LessonKind::Video => match video_embed(url) {
-                    VideoEmbed::Iframe(s) => iframe = s,
-                    VideoEmbed::File(s) => video_file = s,
-                    VideoEmbed::Link(s) => link = s,
-                },
-                _ => {
-                    if crate::schools::routes::valid_http_url(url) {
-                        link = url.to_string();
-                    }
+        let mut quiz = Quiz::default();
+        match &lesson.content {
+            LessonContent::Video { url } => match video_embed(url) {
+                VideoEmbed::Iframe(s) => iframe = s,
+                VideoEmbed::File(s) => video_file = s,
+                VideoEmbed::Link(s) => link = s,
+            },
+            LessonContent::ExternalLink { url } => {
+                if crate::schools::routes::valid_http_url(url) {
+                    link = url.clone();
                 }
             }
+            LessonContent::Quiz { quiz_json, .. } => quiz = Quiz::from_json(Some(quiz_json)),
+            LessonContent::Document | LessonContent::Live { .. } => {}
         }
-        let quiz = if lesson.kind == LessonKind::Quiz {
-            Quiz::from_json(lesson.quiz_json.as_deref())
-        } else {
-            Quiz::default()
-        };
         LessonView {
             lesson,
             body_html,
@@ -305,7 +326,10 @@ impl LessonView {
     }
 
     pub fn pass_mark(&self) -> i64 {
-        self.lesson.pass_mark.unwrap_or(quiz::DEFAULT_PASS_MARK)
+        match self.lesson.content {
+            LessonContent::Quiz { pass_mark, .. } => pass_mark,
+            _ => quiz::DEFAULT_PASS_MARK,
+        }
     }
 }
 
@@ -342,7 +366,7 @@ mod tests {
             &tr,
         )
         .unwrap();
-        assert_eq!(v.url.as_deref(), Some("https://youtu.be/dQw4w9WgXcQ"));
+        assert_eq!(v.content.url(), Some("https://youtu.be/dQw4w9WgXcQ"));
         assert!(v.required);
         let d = parse(
             LessonKind::Document,
@@ -352,16 +376,24 @@ mod tests {
         .unwrap();
         assert!(!d.required);
         let q = parse(LessonKind::Quiz, &form(&[("quiz", "? a\n* b\n- c")]), &tr).unwrap();
-        assert_eq!(q.pass_mark, Some(70));
-        assert!(q.quiz_json.unwrap().contains("\"correct\":0"));
+        let LessonContent::Quiz {
+            quiz_json,
+            pass_mark,
+        } = q.content
+        else {
+            panic!("not a quiz: {q:?}");
+        };
+        assert_eq!(pass_mark, 70);
+        assert!(quiz_json.contains("\"correct\":0"));
         let l = parse(
             LessonKind::LiveSession,
             &form(&[("local_start", "2026-06-10T18:30")]),
             &tr,
         )
         .unwrap();
-        assert_eq!(l.duration_min, Some(120));
-        assert_eq!(l.timezone.as_deref(), Some("Europe/Berlin"));
+        let schedule = l.content.schedule().unwrap();
+        assert_eq!(schedule.duration_min, 120);
+        assert_eq!(schedule.timezone, "Europe/Berlin");
         let e = parse(
             LessonKind::ExternalLink,
             &form(&[("url", "javascript:alert(1)")]),

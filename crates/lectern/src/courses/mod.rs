@@ -3,12 +3,14 @@
 //!
 //! - [`routes`]: the learner's pages (catalogue, course page, lesson player, my courses).
 //! - [`editor`]: the instructor area (`/teach`).
+//! - [`content`]: a lesson's content by kind ([`LessonContent`]), from and to its row.
 //! - [`lessons`]: lesson input parsed into a [`LessonRecord`], and how lessons display.
 //! - [`schedule`]: wall time + IANA zone → UTC instant, DST gaps and folds.
 //! - [`markdown`], [`quiz`], [`progress`], [`slug`], [`seed`] (the demo course).
 //! - [`hooks`]: what a capability above (`live`) adds to lessons, enrolments and the
 //!   player, wired in `app.rs`; `courses` never names it.
 
+pub mod content;
 pub mod editor;
 pub mod hooks;
 pub mod lessons;
@@ -24,10 +26,14 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use crate::accounts::User;
-use crate::db::{Backend, Db, flag, now_ms};
+use crate::db::{Backend, CourseId, Db, LessonId, SchoolId, UserId, flag, now_ms};
 
+pub use content::{
+    CONTENT_SQL, ContentColumns, LessonContent, LessonDecodeError, LessonRow, schedule_of,
+};
 pub use hooks::{CourseHooks, LessonPanel, PanelView, PlayerHooks};
 pub use lessons::LessonRecord;
+pub use schedule::Schedule;
 
 /// What the course pages and the editor need.
 #[derive(Clone)]
@@ -137,28 +143,28 @@ impl Course {
 const COURSE_COLUMNS: &str =
     "c.id, c.school_id, c.slug, c.title, c.description, c.cover_url, c.status";
 
-#[derive(Clone, Debug, sqlx::FromRow)]
+/// A lesson; read from its row with [`LessonRow`] (`TryFrom`, or `FromRow` directly).
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Lesson {
     pub id: i64,
     pub course_id: i64,
     pub position: i64,
-    #[sqlx(try_from = "String")]
-    pub kind: LessonKind,
     pub title: String,
     pub required: i64,
     pub body: String,
-    pub url: Option<String>,
-    pub quiz_json: Option<String>,
-    pub pass_mark: Option<i64>,
-    pub starts_at: Option<i64>,
-    pub timezone: Option<String>,
-    pub local_start: Option<String>,
-    pub duration_min: Option<i64>,
+    pub content: LessonContent,
 }
 
 impl Lesson {
+    pub fn kind(&self) -> LessonKind {
+        self.content.kind()
+    }
     pub fn is_required(&self) -> bool {
         flag(self.required)
+    }
+    /// A live lesson's schedule.
+    pub fn schedule(&self) -> Option<&Schedule> {
+        self.content.schedule()
     }
 }
 
@@ -293,33 +299,34 @@ fn outline_json_sql(backend: Backend) -> &'static str {
 }
 
 fn outline_from_json(json: &str) -> Result<(Vec<Lesson>, HashSet<i64>), sqlx::Error> {
-    let decode = |e: String| sqlx::Error::Decode(e.into());
     let entries: Vec<OutlineEntry> =
-        serde_json::from_str(json).map_err(|e| decode(e.to_string()))?;
+        serde_json::from_str(json).map_err(|e| sqlx::Error::Decode(e.into()))?;
     let done = entries
         .iter()
         .filter(|e| e.done != 0)
         .map(|e| e.id)
         .collect();
+    // The outline reads no bodies, URLs or quizzes: those come back empty.
     let lessons = entries
         .into_iter()
         .map(|e| {
-            Ok(Lesson {
+            Lesson::try_from(LessonRow {
                 id: e.id,
                 course_id: e.course_id,
                 position: e.position,
-                kind: LessonKind::try_from(e.kind).map_err(decode)?,
+                kind: e.kind,
                 title: e.title,
                 required: e.required,
                 body: String::new(),
-                url: None,
-                quiz_json: None,
-                pass_mark: None,
-                starts_at: e.starts_at,
-                timezone: e.timezone,
-                local_start: e.local_start,
-                duration_min: e.duration_min,
+                content: ContentColumns {
+                    starts_at: e.starts_at,
+                    timezone: e.timezone,
+                    local_start: e.local_start,
+                    duration_min: e.duration_min,
+                    ..ContentColumns::default()
+                },
             })
+            .map_err(sqlx::Error::from)
         })
         .collect::<Result<_, sqlx::Error>>()?;
     Ok((lessons, done))
@@ -499,7 +506,12 @@ pub async fn instructors(db: &Db, school_id: i64, course_id: i64) -> sqlx::Resul
     .await
 }
 
-pub async fn teaches(db: &Db, school_id: i64, course_id: i64, user_id: i64) -> sqlx::Result<bool> {
+pub async fn teaches(
+    db: &Db,
+    school_id: SchoolId,
+    course_id: CourseId,
+    user_id: UserId,
+) -> sqlx::Result<bool> {
     let n: Option<i64> = sqlx::query_scalar(
         "SELECT user_id FROM course_instructors WHERE school_id = $1 AND course_id = $2 AND user_id = $3",
     )
@@ -519,7 +531,13 @@ pub async fn can_manage(db: &Db, user: &User, course: &Course) -> sqlx::Result<b
     if user.is_admin() {
         return Ok(true);
     }
-    teaches(db, course.school_id, course.id, user.id).await
+    teaches(
+        db,
+        SchoolId(course.school_id),
+        CourseId(course.id),
+        UserId(user.id),
+    )
+    .await
 }
 
 /// [`can_manage`] when whether `user` teaches `course` is already known.
@@ -529,9 +547,9 @@ fn manages(user: &User, course: &Course, teaches: bool) -> bool {
 
 pub async fn add_instructor(
     db: &Db,
-    school_id: i64,
-    course_id: i64,
-    user_id: i64,
+    school_id: SchoolId,
+    course_id: CourseId,
+    user_id: UserId,
 ) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO course_instructors (school_id, course_id, user_id) VALUES ($1, $2, $3)
@@ -547,9 +565,9 @@ pub async fn add_instructor(
 
 pub async fn remove_instructor(
     db: &Db,
-    school_id: i64,
-    course_id: i64,
-    user_id: i64,
+    school_id: SchoolId,
+    course_id: CourseId,
+    user_id: UserId,
 ) -> sqlx::Result<()> {
     sqlx::query(
         "DELETE FROM course_instructors WHERE school_id = $1 AND course_id = $2 AND user_id = $3",
@@ -609,9 +627,9 @@ pub async fn lessons_with_progress(
 
 pub async fn lesson(
     db: &Db,
-    school_id: i64,
-    course_id: i64,
-    id: i64,
+    school_id: SchoolId,
+    course_id: CourseId,
+    id: LessonId,
 ) -> sqlx::Result<Option<Lesson>> {
     sqlx::query_as::<_, Lesson>(sqlx::AssertSqlSafe(format!(
         "SELECT {LESSON_COLUMNS} FROM lessons l WHERE l.school_id = $1 AND l.course_id = $2 AND l.id = $3"
@@ -632,6 +650,7 @@ pub async fn insert_lesson(
     r: &LessonRecord,
 ) -> sqlx::Result<i64> {
     let now = now_ms();
+    let c = r.content.columns();
     let mut tx = db.pool.begin().await?;
     let id = sqlx::query_scalar::<_, i64>(
         "INSERT INTO lessons (school_id, course_id, position, kind, title, required, body, url, quiz_json,
@@ -642,17 +661,17 @@ pub async fn insert_lesson(
     )
     .bind(school_id)
     .bind(course_id)
-    .bind(r.kind.as_str())
+    .bind(r.kind().as_str())
     .bind(&r.title)
     .bind(i64::from(r.required))
     .bind(&r.body)
-    .bind(&r.url)
-    .bind(&r.quiz_json)
-    .bind(r.pass_mark)
-    .bind(r.starts_at)
-    .bind(&r.timezone)
-    .bind(&r.local_start)
-    .bind(r.duration_min)
+    .bind(c.url)
+    .bind(c.quiz_json)
+    .bind(c.pass_mark)
+    .bind(c.starts_at)
+    .bind(c.timezone)
+    .bind(c.local_start)
+    .bind(c.duration_min)
     .bind(now)
     .fetch_one(&mut *tx)
     .await?;
@@ -692,9 +711,9 @@ pub async fn set_lesson_host(
 pub async fn update_lesson(
     db: &Db,
     hooks: &dyn CourseHooks,
-    school_id: i64,
-    course_id: i64,
-    id: i64,
+    school_id: SchoolId,
+    course_id: CourseId,
+    id: LessonId,
     r: &LessonRecord,
 ) -> sqlx::Result<()> {
     let mut tx = db.pool.begin().await?;
@@ -709,6 +728,7 @@ pub async fn update_lesson(
     let Some(previous) = previous else {
         return Ok(());
     };
+    let c = r.content.columns();
     sqlx::query(
         "UPDATE lessons SET title = $1, required = $2, body = $3, url = $4, quiz_json = $5, pass_mark = $6,
              starts_at = $7, timezone = $8, local_start = $9, duration_min = $10, updated_at = $11
@@ -717,13 +737,13 @@ pub async fn update_lesson(
     .bind(&r.title)
     .bind(i64::from(r.required))
     .bind(&r.body)
-    .bind(&r.url)
-    .bind(&r.quiz_json)
-    .bind(r.pass_mark)
-    .bind(r.starts_at)
-    .bind(&r.timezone)
-    .bind(&r.local_start)
-    .bind(r.duration_min)
+    .bind(c.url)
+    .bind(c.quiz_json)
+    .bind(c.pass_mark)
+    .bind(c.starts_at)
+    .bind(c.timezone)
+    .bind(c.local_start)
+    .bind(c.duration_min)
     .bind(now_ms())
     .bind(school_id)
     .bind(course_id)
@@ -731,14 +751,14 @@ pub async fn update_lesson(
     .execute(&mut *tx)
     .await?;
     // A changed time moves the reminders and notifies the enrolled students.
-    hooks.lesson_written(&mut tx, id, previous).await?;
+    hooks.lesson_written(&mut tx, id.0, previous).await?;
     tx.commit().await?;
-    if r.kind.is_scheduled() {
+    if r.kind().is_scheduled() {
         // Open players and outlines show the new time (and a reopened session) at once.
         db.lesson_changed(crate::push::LessonChange {
-            school_id,
-            course_id,
-            lesson_id: id,
+            school_id: school_id.0,
+            course_id: course_id.0,
+            lesson_id: id.0,
         })
         .await;
     }
@@ -766,11 +786,12 @@ pub fn reordered(ids: &[i64], id: i64, dir: Move) -> Option<Vec<i64>> {
 /// Moves a lesson one place up or down; positions stay 1..n.
 pub async fn move_lesson(
     db: &Db,
-    school_id: i64,
-    course_id: i64,
-    id: i64,
+    school_id: SchoolId,
+    course_id: CourseId,
+    id: LessonId,
     dir: Move,
 ) -> sqlx::Result<()> {
+    let (school_id, course_id, id) = (school_id.0, course_id.0, id.0);
     let mut tx = db.pool.begin().await?;
     let ids = lesson_ids(&mut tx, school_id, course_id).await?;
     if let Some(order) = reordered(&ids, id, dir) {
@@ -782,10 +803,11 @@ pub async fn move_lesson(
 pub async fn delete_lesson(
     db: &Db,
     hooks: &dyn CourseHooks,
-    school_id: i64,
-    course_id: i64,
-    id: i64,
+    school_id: SchoolId,
+    course_id: CourseId,
+    id: LessonId,
 ) -> sqlx::Result<()> {
+    let (school_id, course_id, id) = (school_id.0, course_id.0, id.0);
     let mut tx = db.pool.begin().await?;
     // A live lesson's Zoom meeting is deleted later by a job: deleting never fails because of Zoom.
     hooks.lesson_deleted(&mut tx, school_id, id).await?;

@@ -222,24 +222,17 @@ pub async fn my_courses(db: &Db, school_id: i64, user_id: i64) -> sqlx::Result<V
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::courses::LessonKind;
+    use crate::courses::LessonContent;
 
     fn lesson(id: i64, required: bool) -> Lesson {
         Lesson {
             id,
             course_id: 1,
             position: id,
-            kind: LessonKind::Document,
             title: format!("L{id}"),
             required: i64::from(required),
             body: String::new(),
-            url: None,
-            quiz_json: None,
-            pass_mark: None,
-            starts_at: None,
-            timezone: None,
-            local_start: None,
-            duration_min: None,
+            content: LessonContent::Document,
         }
     }
 

@@ -14,7 +14,7 @@ use super::progress::{self, AttemptSummary, MyCourse, Progress};
 use super::quiz::Grade;
 use super::{Course, Instructor, Lesson, LessonKind, markdown};
 use crate::accounts::User;
-use crate::db::Db;
+use crate::db::{CourseId, Db, LessonId, SchoolId};
 use crate::i18n::Arg;
 use crate::web::{AppError, AppResult, Ctx, Form, Page, render};
 
@@ -60,11 +60,11 @@ fn outline(
     lessons
         .iter()
         .map(|l| {
-            let starts_at = l.starts_at.filter(|_| l.kind.is_scheduled());
+            let starts_at = l.schedule().map(|s| s.starts_at);
             OutlineItem {
                 id: l.id,
                 title: l.title.clone(),
-                kind: l.kind,
+                kind: l.kind(),
                 url: format!("/courses/{}/lessons/{}", course.slug, l.id),
                 done: done.contains(&l.id),
                 current: current == Some(l.id),
@@ -229,7 +229,7 @@ async fn load_player(
         .iter()
         .position(|l| l.id == id)
         .ok_or(AppError::NotFound)?;
-    let attempts_text = if lessons[index].kind == LessonKind::Quiz {
+    let attempts_text = if lessons[index].kind() == LessonKind::Quiz {
         attempts_text(
             &ctx,
             &progress::attempts(db, ctx.school.id, id, user.id).await?,
@@ -240,7 +240,7 @@ async fn load_player(
     let url = |l: &Lesson| format!("/courses/{}/lessons/{}", course.slug, l.id);
     let prev = index.checked_sub(1).map(|i| url(&lessons[i]));
     let next = lessons.get(index + 1).map(url);
-    let live = if lessons[index].kind.is_scheduled() {
+    let live = if lessons[index].kind().is_scheduled() {
         state
             .player
             .player_panel(super::PanelView {
@@ -320,9 +320,14 @@ async fn enrolled_lesson(
     let id = parse_id(id)?;
     let view = visible_course(&state.db, ctx, slug, super::ViewerExtras::None).await?;
     let course = view.course;
-    let lesson = super::lesson(&state.db, ctx.school.id, course.id, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let lesson = super::lesson(
+        &state.db,
+        SchoolId(ctx.school.id),
+        CourseId(course.id),
+        LessonId(id),
+    )
+    .await?
+    .ok_or(AppError::NotFound)?;
     if view.enrollment.is_none() {
         return Err(AppError::Forbidden);
     }
@@ -335,7 +340,7 @@ async fn complete(
     Path((slug, id)): Path<(String, String)>,
 ) -> AppResult<Redirect> {
     let (course, lesson, user_id) = enrolled_lesson(&state, &ctx, &slug, &id).await?;
-    if !lesson.kind.self_completed() {
+    if !lesson.kind().self_completed() {
         return Err(AppError::BadRequest(ctx.t("lesson-cannot-mark-complete")));
     }
     progress::complete_lesson(&state.db, ctx.school.id, course.id, lesson.id, user_id).await?;
@@ -352,15 +357,16 @@ async fn submit_quiz(
     Form(form): Form<HashMap<String, String>>,
 ) -> AppResult<Response> {
     let (course, lesson, user_id) = enrolled_lesson(&state, &ctx, &slug, &id).await?;
-    if lesson.kind != LessonKind::Quiz {
+    let super::LessonContent::Quiz {
+        quiz_json,
+        pass_mark,
+    } = &lesson.content
+    else {
         return Err(AppError::NotFound);
-    }
-    let quiz = super::quiz::Quiz::from_json(lesson.quiz_json.as_deref());
+    };
+    let quiz = super::quiz::Quiz::from_json(Some(quiz_json));
     let answers = quiz.answers_from_form(&form);
-    let grade = quiz.grade(
-        &answers,
-        lesson.pass_mark.unwrap_or(super::quiz::DEFAULT_PASS_MARK),
-    );
+    let grade = quiz.grade(&answers, *pass_mark);
     let answers_json = serde_json::to_string(&answers).map_err(anyhow::Error::from)?;
     progress::record_attempt(
         &state.db,

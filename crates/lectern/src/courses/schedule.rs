@@ -150,6 +150,26 @@ fn gap_edges(tz: &TimeZone, dt: DateTime, before: Offset, after: Offset) -> (Str
 }
 
 impl Schedule {
+    /// The schedule starting at the instant `starts_at` (epoch ms), with the wall time it
+    /// is in `timezone` (UTC when the zone is unknown).
+    pub fn at(starts_at: i64, timezone: &str, duration_min: i64) -> Schedule {
+        let tz = TimeZone::get(timezone).unwrap_or(TimeZone::UTC);
+        let local_start = jiff::Timestamp::from_millisecond(starts_at)
+            .map(|ts| {
+                ts.to_zoned(tz)
+                    .datetime()
+                    .strftime("%Y-%m-%dT%H:%M")
+                    .to_string()
+            })
+            .unwrap_or_default();
+        Schedule {
+            starts_at,
+            timezone: timezone.to_string(),
+            local_start,
+            duration_min,
+        }
+    }
+
     pub fn ends_at(&self) -> i64 {
         self.starts_at + self.duration_min * 60_000
     }

@@ -1,12 +1,10 @@
 //! Demo content: one published course with a lesson of every kind, the live session ten
 //! minutes after the demo starts and a webinar the next day.
 
-use jiff::Timestamp;
-use jiff::tz::TimeZone;
-
 use super::quiz::{Question, Quiz};
-use super::{CourseFields, LessonKind, LessonRecord, progress};
-use crate::db::{Db, now_ms};
+use super::schedule::Schedule;
+use super::{CourseFields, LessonContent, LessonRecord, progress};
+use crate::db::{CourseId, Db, LessonId, SchoolId, now_ms};
 
 pub const DEMO_COURSE_TITLE: &str = "Teaching live with Lectern";
 const DEMO_TZ: &str = "Europe/Berlin";
@@ -25,53 +23,33 @@ your progress; when all of them are done the course is complete.\n\n\
 > Times are always shown in *your* time zone.\n\n\
 More about Markdown: [CommonMark](https://commonmark.org/help/).\n";
 
-/// A record with the common fields filled in.
-fn record(kind: LessonKind, title: &str, body: &str) -> LessonRecord {
+/// A required lesson.
+fn record(title: &str, body: &str, content: LessonContent) -> LessonRecord {
     LessonRecord {
-        kind,
         title: title.to_string(),
         required: true,
         body: body.to_string(),
-        url: None,
-        quiz_json: None,
-        pass_mark: None,
-        starts_at: None,
-        timezone: None,
-        local_start: None,
-        duration_min: None,
+        content,
     }
 }
 
-/// A scheduled lesson at `at` (epoch ms), with its wall time in the demo zone.
-fn scheduled(
-    kind: LessonKind,
-    title: &str,
-    body: &str,
-    at: i64,
-    duration_min: i64,
-) -> LessonRecord {
-    let mut r = record(kind, title, body);
+/// An optional live lesson at `at` (epoch ms), with its wall time in the demo zone.
+fn scheduled(webinar: bool, title: &str, body: &str, at: i64, duration_min: i64) -> LessonRecord {
+    let mut r = record(
+        title,
+        body,
+        LessonContent::Live {
+            webinar,
+            schedule: demo_schedule(at, duration_min),
+        },
+    );
     r.required = false;
-    set_start(&mut r, at);
-    r.duration_min = Some(duration_min);
     r
 }
 
-fn set_start(r: &mut LessonRecord, at: i64) {
+fn demo_schedule(at: i64, duration_min: i64) -> Schedule {
     // Whole minutes, like a time typed into the editor.
-    let at = at - at.rem_euclid(60_000);
-    let tz = TimeZone::get(DEMO_TZ).unwrap_or(TimeZone::UTC);
-    let local = Timestamp::from_millisecond(at)
-        .map(|ts| {
-            ts.to_zoned(tz)
-                .datetime()
-                .strftime("%Y-%m-%dT%H:%M")
-                .to_string()
-        })
-        .unwrap_or_default();
-    r.starts_at = Some(at);
-    r.timezone = Some(DEMO_TZ.to_string());
-    r.local_start = Some(local);
+    Schedule::at(at - at.rem_euclid(60_000), DEMO_TZ, duration_min)
 }
 
 fn demo_quiz() -> Quiz {
@@ -114,40 +92,43 @@ pub async fn demo_course(
     )
     .await?;
     let now = now_ms();
-    let mut video = record(
-        LessonKind::Video,
+    let video = record(
         "Welcome video",
         "A two-minute welcome. (The demo works offline; the player needs the network.)",
+        LessonContent::Video {
+            url: "https://www.youtube.com/watch?v=aqz-KE-bpKQ".into(),
+        },
     );
-    video.url = Some("https://www.youtube.com/watch?v=aqz-KE-bpKQ".into());
-    let document = record(LessonKind::Document, "How this course works", DOCUMENT);
-    let mut quiz = record(
-        LessonKind::Quiz,
+    let document = record("How this course works", DOCUMENT, LessonContent::Document);
+    let quiz = record(
         "Check your understanding",
         "Two questions; 50 % passes.",
+        LessonContent::Quiz {
+            quiz_json: demo_quiz().to_json(),
+            pass_mark: 50,
+        },
     );
-    quiz.quiz_json = Some(demo_quiz().to_json());
-    quiz.pass_mark = Some(50);
     let live = scheduled(
-        LessonKind::LiveSession,
+        false,
         "Live Q&A with your instructor",
         "## Agenda\n\n1. Introductions\n2. Your questions\n3. Next steps",
         now + LIVE_LEAD_MIN * 60_000,
         60,
     );
     let webinar = scheduled(
-        LessonKind::Webinar,
+        true,
         "Webinar: teaching online that works",
         "A talk for everyone enrolled, with time for questions at the end.",
         now + 24 * 60 * 60_000,
         90,
     );
-    let mut link = record(
-        LessonKind::ExternalLink,
+    let link = record(
         "Further reading",
         "A good overview of active learning online.",
+        LessonContent::ExternalLink {
+            url: "https://en.wikipedia.org/wiki/Active_learning".into(),
+        },
     );
-    link.url = Some("https://en.wikipedia.org/wiki/Active_learning".into());
     for r in [&video, &document, &quiz, &live, &webinar, &link] {
         super::insert_lesson(db, hooks, school_id, course.id, r).await?;
     }
@@ -172,26 +153,31 @@ pub async fn refresh_demo_schedule(db: &Db, hooks: &dyn super::CourseHooks) -> a
     };
     let now = now_ms();
     for lesson in super::lessons(db, school.id, course.id).await? {
-        let at = match (lesson.kind, lesson.starts_at) {
-            (LessonKind::LiveSession, Some(s)) if s < now => now + LIVE_LEAD_MIN * 60_000,
-            (LessonKind::Webinar, Some(s)) if s < now => now + 24 * 60 * 60_000,
-            _ => continue,
+        let LessonContent::Live { webinar, schedule } = &lesson.content else {
+            continue;
         };
-        let mut r = LessonRecord {
-            kind: lesson.kind,
-            title: lesson.title.clone(),
-            required: lesson.is_required(),
-            body: lesson.body.clone(),
-            url: lesson.url.clone(),
-            quiz_json: lesson.quiz_json.clone(),
-            pass_mark: lesson.pass_mark,
-            starts_at: None,
-            timezone: None,
-            local_start: None,
-            duration_min: lesson.duration_min,
+        if schedule.starts_at >= now {
+            continue;
+        }
+        let at = if *webinar {
+            now + 24 * 60 * 60_000
+        } else {
+            now + LIVE_LEAD_MIN * 60_000
         };
-        set_start(&mut r, at);
-        super::update_lesson(db, hooks, school.id, course.id, lesson.id, &r).await?;
+        let mut r = LessonRecord::from_lesson(&lesson);
+        r.content = LessonContent::Live {
+            webinar: *webinar,
+            schedule: demo_schedule(at, schedule.duration_min),
+        };
+        super::update_lesson(
+            db,
+            hooks,
+            SchoolId(school.id),
+            CourseId(course.id),
+            LessonId(lesson.id),
+            &r,
+        )
+        .await?;
     }
     Ok(())
 }

@@ -6,6 +6,7 @@
 //! what the `Any` driver carries, columns hold only integers and text: instants are epoch
 //! milliseconds, booleans are 0/1.
 
+pub mod ids;
 mod migrate;
 
 use std::str::FromStr;
@@ -14,6 +15,7 @@ use std::time::Duration;
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyPool, Executor};
 
+pub use ids::{CourseId, LessonId, SchoolId, UserId};
 pub use migrate::{MIGRATIONS_POSTGRES, MIGRATIONS_SQLITE, Migration};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -26,17 +26,23 @@ pub fn routes() -> Router<ZoomDeps> {
 struct FeedRow {
     id: i64,
     title: String,
-    starts_at: i64,
-    duration_min: Option<i64>,
+    kind: String,
+    #[sqlx(flatten)]
+    content: crate::courses::ContentColumns,
     ics_sequence: i64,
     course_title: String,
     slug: String,
     state: Option<String>,
 }
 
-const FEED_SELECT: &str = "SELECT l.id, l.title, l.starts_at, l.duration_min, l.ics_sequence, c.title AS course_title, c.slug, s.state
+fn feed_select() -> String {
+    format!(
+        "SELECT l.id, l.title, l.kind, {}, l.ics_sequence, c.title AS course_title, c.slug, s.state
      FROM lessons l JOIN courses c ON c.id = l.course_id LEFT JOIN live_sessions s ON s.lesson_id = l.id
-     WHERE l.school_id = $1 AND l.kind IN ('live_session', 'webinar') AND l.starts_at IS NOT NULL";
+     WHERE l.school_id = $1 AND l.kind IN ('live_session', 'webinar') AND l.starts_at IS NOT NULL",
+        crate::courses::CONTENT_SQL
+    )
+}
 
 /// The feed's events; links open on the school's own origin. UIDs keep the base URL's host
 /// so that a school's new domain does not duplicate every event in subscribed calendars.
@@ -47,23 +53,25 @@ async fn events(
 ) -> sqlx::Result<Vec<ics::Event>> {
     let host = state.config.base_url.host_str().unwrap_or("lectern");
     let origin = state.school_url(school_id, "").await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| {
-            let url = format!("{origin}/courses/{}/lessons/{}", r.slug, r.id);
-            ics::Event {
-                uid: ics::uid(r.id, host),
-                sequence: r.ics_sequence,
-                starts_at: r.starts_at,
-                ends_at: super::end_at(r.starts_at, r.duration_min),
-                summary: r.title,
-                description: format!("{}\n{url}", r.course_title),
-                url,
-                cancelled: r.state.as_deref() == Some("cancelled"),
-                organizer: None,
-            }
-        })
-        .collect())
+    let mut events = Vec::with_capacity(rows.len());
+    for r in rows {
+        let Some(schedule) = crate::courses::schedule_of(r.id, &r.kind, r.content)? else {
+            continue;
+        };
+        let url = format!("{origin}/courses/{}/lessons/{}", r.slug, r.id);
+        events.push(ics::Event {
+            uid: ics::uid(r.id, host),
+            sequence: r.ics_sequence,
+            starts_at: schedule.starts_at,
+            ends_at: schedule.ends_at(),
+            summary: r.title,
+            description: format!("{}\n{url}", r.course_title),
+            url,
+            cancelled: r.state.as_deref() == Some("cancelled"),
+            organizer: None,
+        });
+    }
+    Ok(events)
 }
 
 fn ics_response(body: String) -> Response {
@@ -103,7 +111,8 @@ async fn course_feed(
         return Err(AppError::Forbidden);
     }
     let rows = sqlx::query_as::<_, FeedRow>(sqlx::AssertSqlSafe(format!(
-        "{FEED_SELECT} AND l.course_id = $2 ORDER BY l.starts_at, l.id"
+        "{} AND l.course_id = $2 ORDER BY l.starts_at, l.id",
+        feed_select()
     )))
     .bind(ctx.school.id)
     .bind(course.id)
@@ -135,9 +144,10 @@ async fn secret_feed(
     .await?;
     let user_id = user_id.ok_or(AppError::NotFound)?;
     let rows = sqlx::query_as::<_, FeedRow>(sqlx::AssertSqlSafe(format!(
-        "{FEED_SELECT} AND (l.course_id IN (SELECT course_id FROM enrollments WHERE user_id = $2)
+        "{} AND (l.course_id IN (SELECT course_id FROM enrollments WHERE user_id = $2)
             OR l.course_id IN (SELECT course_id FROM course_instructors WHERE user_id = $2))
-         ORDER BY l.starts_at, l.id"
+         ORDER BY l.starts_at, l.id",
+        feed_select()
     )))
     .bind(ctx.school.id)
     .bind(user_id)

@@ -2,6 +2,7 @@
 //! creates one job. The kind strings and payload fields are stored in queued rows: never
 //! rename them.
 
+use crate::courses::schedule::DEFAULT_DURATION_MIN;
 use serde::{Deserialize, Serialize};
 use sqlx::AnyConnection;
 
@@ -139,16 +140,37 @@ pub async fn after_link(
     state: &ZoomDeps,
     session: &Session,
 ) -> sqlx::Result<()> {
-    let row: Option<(Option<i64>, Option<i64>, i64)> = sqlx::query_as(
-        "SELECT l.starts_at, l.duration_min, s.attempt FROM lessons l JOIN live_sessions s ON s.lesson_id = l.id WHERE s.id = $1",
-    )
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        lesson_id: i64,
+        kind: String,
+        #[sqlx(flatten)]
+        content: crate::courses::ContentColumns,
+        attempt: i64,
+    }
+    let row: Option<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT l.id AS lesson_id, l.kind, {}, s.attempt FROM lessons l JOIN live_sessions s ON s.lesson_id = l.id WHERE s.id = $1",
+        crate::courses::CONTENT_SQL
+    )))
     .bind(session.id)
     .fetch_optional(&mut *tx)
     .await?;
-    let Some((starts_at, duration, attempt)) = row else {
+    let Some(row) = row else {
         return Ok(());
     };
-    let end = super::end_at(starts_at.unwrap_or_else(now_ms), duration);
+    let attempt = row.attempt;
+    // A session is only ever linked for a live lesson, which has a schedule.
+    let end = crate::courses::schedule_of(row.lesson_id, &row.kind, row.content)?
+        .ok_or_else(|| {
+            sqlx::Error::Decode(
+                format!(
+                    "lesson {} of session {} is not live",
+                    row.lesson_id, session.id
+                )
+                .into(),
+            )
+        })?
+        .ends_at();
     jobs::enqueue(
         tx,
         NewJob::of(&EndOverdue {
@@ -274,10 +296,11 @@ pub async fn schedule_expiry(
     Ok(())
 }
 
-/// The lesson still ends at `$3` (epoch ms; [`super::end_at`] in SQL): guards every expiry
-/// write, so a lesson moved while this job runs is left alone.
+/// The lesson still ends at `$3` (epoch ms; `Schedule::ends_at` in SQL, with the default
+/// duration bound as `$4`, as a lesson without one is read): guards every expiry write, so
+/// a lesson moved while this job runs is left alone.
 const STILL_ENDS_AT: &str = "EXISTS (SELECT 1 FROM lessons l WHERE l.id = $2
-       AND l.starts_at + COALESCE(l.duration_min, 120) * 60000 = $3)";
+       AND l.starts_at + COALESCE(l.duration_min, $4) * 60000 = $3)";
 
 /// `scheduled → ended` for a session nobody started by its end + grace, so that the row,
 /// not only the page, says it is over (attendance lists everyone as absent, Start is gone).
@@ -287,16 +310,27 @@ async fn expire_unstarted(
     end: i64,
     after_grace: bool,
 ) -> anyhow::Result<()> {
-    let lesson: Option<(i64, Option<i64>, Option<i64>)> =
-        sqlx::query_as("SELECT school_id, starts_at, duration_min FROM lessons WHERE id = $1")
-            .bind(lesson_id)
-            .fetch_optional(&state.db.pool)
-            .await?;
-    let Some((school_id, starts_at, duration)) = lesson else {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        school_id: i64,
+        kind: String,
+        #[sqlx(flatten)]
+        content: crate::courses::ContentColumns,
+    }
+    let lesson: Option<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT l.school_id, l.kind, {} FROM lessons l WHERE l.id = $1",
+        crate::courses::CONTENT_SQL
+    )))
+    .bind(lesson_id)
+    .fetch_optional(&state.db.pool)
+    .await?;
+    let Some(lesson) = lesson else {
         return Ok(());
     };
-    let current_end = starts_at.map(|s| super::end_at(s, duration));
-    if current_end != Some(end) {
+    let school_id = lesson.school_id;
+    // A lesson changed to another kind no longer ends.
+    let current = crate::courses::schedule_of(lesson_id, &lesson.kind, lesson.content)?;
+    if current.map(|s| s.ends_at()) != Some(end) {
         return Ok(());
     }
     let deadline = end + state.config.live.end_grace_ms;
@@ -322,6 +356,7 @@ async fn expire_unstarted(
         .bind(now)
         .bind(lesson_id)
         .bind(end)
+        .bind(DEFAULT_DURATION_MIN)
         .execute(&state.db.pool)
         .await?;
         if let Some(s) = super::by_lesson(&state.db, school_id, lesson_id).await? {
@@ -338,6 +373,7 @@ async fn expire_unstarted(
             .bind(now)
             .bind(lesson_id)
             .bind(end)
+            .bind(DEFAULT_DURATION_MIN)
             .execute(&state.db.pool)
             .await?
             .rows_affected();
@@ -413,12 +449,23 @@ async fn delete_meeting(state: &ZoomDeps, job: DeleteMeeting) -> anyhow::Result<
 #[cfg(test)]
 mod tests {
     #[test]
-    fn the_sql_end_uses_the_same_default_duration_as_end_at() {
-        let default = crate::courses::schedule::DEFAULT_DURATION_MIN;
+    fn the_sql_end_binds_the_default_duration_a_lesson_is_read_with() {
         assert!(
-            super::STILL_ENDS_AT.contains(&format!("COALESCE(l.duration_min, {default})")),
-            "STILL_ENDS_AT and live::end_at disagree on a lesson without a duration"
+            super::STILL_ENDS_AT.contains("COALESCE(l.duration_min, $4)"),
+            "STILL_ENDS_AT must take the default duration as a parameter"
         );
-        assert_eq!(super::super::end_at(0, None), default * 60_000);
+        let lesson = crate::courses::schedule_of(
+            1,
+            "live_session",
+            crate::courses::ContentColumns {
+                starts_at: Some(0),
+                timezone: Some("UTC".into()),
+                local_start: Some("1970-01-01T00:00".into()),
+                ..Default::default()
+            },
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(lesson.ends_at(), super::DEFAULT_DURATION_MIN * 60_000);
     }
 }

@@ -159,12 +159,12 @@ impl Session {
 
 /// What [`display::display`] needs of a lesson and its session (none yet: scheduled).
 pub fn facts(lesson: &Lesson, session: Option<&Session>) -> Option<display::Facts> {
-    let starts_at = lesson.starts_at?;
+    let schedule = lesson.schedule()?;
     Some(display::Facts {
         state: session.map_or(State::Scheduled, Session::state),
         expired: session.is_some_and(|s| s.expired_at.is_some()),
-        starts_at,
-        ends_at: end_at(starts_at, lesson.duration_min),
+        starts_at: schedule.starts_at,
+        ends_at: schedule.ends_at(),
     })
 }
 
@@ -181,36 +181,47 @@ pub async fn course_facts(
     school_id: i64,
     course_id: i64,
 ) -> sqlx::Result<Vec<(i64, display::Facts)>> {
-    // (lesson, starts_at, duration_min, session state, expired_at)
-    type Row = (i64, i64, Option<i64>, Option<String>, Option<i64>);
-    let rows: Vec<Row> = sqlx::query_as(
-        "SELECT l.id, l.starts_at, l.duration_min, s.state, s.expired_at
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        id: i64,
+        kind: String,
+        #[sqlx(flatten)]
+        content: crate::courses::ContentColumns,
+        state: Option<String>,
+        expired_at: Option<i64>,
+    }
+    let rows: Vec<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT l.id, l.kind, {}, s.state, s.expired_at
          FROM lessons l LEFT JOIN live_sessions s ON s.lesson_id = l.id AND s.school_id = l.school_id
          WHERE l.school_id = $1 AND l.course_id = $2 AND l.kind IN ('live_session', 'webinar')
            AND l.starts_at IS NOT NULL
          ORDER BY l.position",
-    )
+        crate::courses::CONTENT_SQL
+    )))
     .bind(school_id)
     .bind(course_id)
     .fetch_all(&db.pool)
     .await?;
-    rows.into_iter()
-        .map(|(id, starts_at, duration, state, expired_at)| {
-            let state = match state.as_deref() {
-                None => State::Scheduled,
-                Some(s) => State::parse(s).map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
-            };
-            Ok((
-                id,
-                display::Facts {
-                    state,
-                    expired: expired_at.is_some(),
-                    starts_at,
-                    ends_at: end_at(starts_at, duration),
-                },
-            ))
-        })
-        .collect()
+    let mut facts = Vec::with_capacity(rows.len());
+    for r in rows {
+        let Some(schedule) = crate::courses::schedule_of(r.id, &r.kind, r.content)? else {
+            continue;
+        };
+        let state = match r.state.as_deref() {
+            None => State::Scheduled,
+            Some(s) => State::parse(s).map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
+        };
+        facts.push((
+            r.id,
+            display::Facts {
+                state,
+                expired: r.expired_at.is_some(),
+                starts_at: schedule.starts_at,
+                ends_at: schedule.ends_at(),
+            },
+        ));
+    }
+    Ok(facts)
 }
 
 pub fn aad(session_id: i64, which: &str) -> String {
@@ -312,25 +323,13 @@ pub async fn ensure(db: &Db, school_id: i64, lesson: &Lesson) -> sqlx::Result<Se
     .bind(school_id)
     .bind(lesson.course_id)
     .bind(lesson.id)
-    .bind(i64::from(lesson.kind == LessonKind::Webinar))
+    .bind(i64::from(lesson.kind() == LessonKind::Webinar))
     .bind(now)
     .execute(&db.pool)
     .await?;
     by_lesson(db, school_id, lesson.id)
         .await?
         .ok_or(sqlx::Error::RowNotFound)
-}
-
-/// Scheduled end of a lesson (start + duration), epoch ms.
-pub fn scheduled_end(lesson: &Lesson) -> Option<i64> {
-    Some(end_at(lesson.starts_at?, lesson.duration_min))
-}
-
-/// The end of a session starting at `starts_at` (epoch ms) lasting `duration_min` (the
-/// editor's default, `courses::schedule::DEFAULT_DURATION_MIN` = 120, when
-/// unset). `jobs::STILL_ENDS_AT` says the same in SQL (a test holds the two together).
-pub fn end_at(starts_at: i64, duration_min: Option<i64>) -> i64 {
-    starts_at + duration_min.unwrap_or(crate::courses::schedule::DEFAULT_DURATION_MIN) * 60_000
 }
 
 /// A lesson (with its course) of this school, by id.
@@ -349,7 +348,13 @@ pub async fn lesson_in_school(
         return Ok(None);
     };
     let course = crate::courses::by_id(db, school_id, course_id).await?;
-    let lesson = crate::courses::lesson(db, school_id, course_id, lesson_id).await?;
+    let lesson = crate::courses::lesson(
+        db,
+        crate::db::SchoolId(school_id),
+        crate::db::CourseId(course_id),
+        crate::db::LessonId(lesson_id),
+    )
+    .await?;
     Ok(course.zip(lesson))
 }
 

@@ -219,11 +219,11 @@ pub async fn build(
         start_opens_iso: crate::web::time::iso_utc(opens),
         starts_iso: crate::web::time::iso_utc(facts.starts_at),
         starts_local: ctx.local_time(&facts.starts_at),
-        // The length the session's state is computed with (live::end_at).
+        // The length the session's state is computed with (the lesson's `Schedule`).
         duration_min: (facts.ends_at - facts.starts_at) / 60_000,
-        wall_time: match (&lesson.timezone, &lesson.local_start) {
-            (Some(zone), Some(local)) if *zone != ctx.tz_name => {
-                format!("{} {zone}", local.replace('T', " "))
+        wall_time: match lesson.schedule() {
+            Some(s) if s.timezone != ctx.tz_name => {
+                format!("{} {}", s.local_start.replace('T', " "), s.timezone)
             }
             _ => String::new(),
         },

@@ -99,28 +99,33 @@ struct LessonRow {
     course_id: i64,
     kind: String,
     title: String,
-    starts_at: Option<i64>,
-    duration_min: Option<i64>,
+    #[sqlx(flatten)]
+    content: crate::courses::ContentColumns,
     ics_sequence: i64,
     course_title: String,
     slug: String,
     state: Option<String>,
 }
 
-const LESSON_SQL: &str = "SELECT l.school_id, l.course_id, l.kind, l.title, l.starts_at, l.duration_min, l.ics_sequence,
-       c.title AS course_title, c.slug, s.state
-     FROM lessons l JOIN courses c ON c.id = l.course_id LEFT JOIN live_sessions s ON s.lesson_id = l.id
-     WHERE l.id = $1";
-
-async fn lesson_row(conn: &mut AnyConnection, lesson_id: i64) -> sqlx::Result<Option<LessonRow>> {
-    sqlx::query_as::<_, LessonRow>(LESSON_SQL)
-        .bind(lesson_id)
-        .fetch_optional(conn)
-        .await
-}
-
-fn is_live_kind(kind: &str) -> bool {
-    crate::courses::LessonKind::parse(kind).is_some_and(|k| k.is_scheduled())
+/// The lesson and, when it is a live one, its schedule.
+async fn lesson_row(
+    conn: &mut AnyConnection,
+    lesson_id: i64,
+) -> sqlx::Result<Option<(LessonRow, Option<crate::courses::Schedule>)>> {
+    let row = sqlx::query_as::<_, LessonRow>(sqlx::AssertSqlSafe(format!(
+        "SELECT l.school_id, l.course_id, l.kind, l.title, {}, l.ics_sequence,
+           c.title AS course_title, c.slug, s.state
+         FROM lessons l JOIN courses c ON c.id = l.course_id LEFT JOIN live_sessions s ON s.lesson_id = l.id
+         WHERE l.id = $1",
+        crate::courses::CONTENT_SQL
+    )))
+    .bind(lesson_id)
+    .fetch_optional(conn)
+    .await?;
+    let Some(mut row) = row else { return Ok(None) };
+    let content = std::mem::take(&mut row.content);
+    let schedule = crate::courses::schedule_of(lesson_id, &row.kind, content)?;
+    Ok(Some((row, schedule)))
 }
 
 /// Called in the transaction that inserted or updated a lesson. `previous_start` is the
@@ -131,12 +136,10 @@ pub async fn on_lesson_written(
     lesson_id: i64,
     previous_start: Option<i64>,
 ) -> sqlx::Result<()> {
-    let Some(l) = lesson_row(conn, lesson_id).await? else {
+    let Some((l, Some(lesson_schedule))) = lesson_row(conn, lesson_id).await? else {
         return Ok(());
     };
-    let Some(starts_at) = l.starts_at.filter(|_| is_live_kind(&l.kind)) else {
-        return Ok(());
-    };
+    let starts_at = lesson_schedule.starts_at;
     if l.state.as_deref() == Some("cancelled") {
         return Ok(());
     }
@@ -158,7 +161,7 @@ pub async fn on_lesson_written(
         )
         .await?;
     }
-    let end = super::end_at(starts_at, l.duration_min);
+    let end = lesson_schedule.ends_at();
     // A session that expired unstarted, moved (or lengthened) to end after the moment it
     // was declared over, is a new occasion: scheduled again.
     sqlx::query(
@@ -213,7 +216,7 @@ pub async fn on_enrolled(conn: &mut AnyConnection, course_id: i64) -> sqlx::Resu
     .fetch_all(&mut *conn)
     .await?;
     for (lesson_id, school_id, kind, starts_at) in rows {
-        if is_live_kind(&kind) {
+        if crate::courses::LessonKind::parse(&kind).is_some_and(|k| k.is_scheduled()) {
             schedule(conn, school_id, lesson_id, starts_at, now).await?;
         }
     }
@@ -277,7 +280,7 @@ pub async fn cancel(
         &mut tx,
         school_id,
         lesson.id,
-        lesson.starts_at.unwrap_or(0),
+        lesson.schedule().map_or(0, |s| s.starts_at),
         Notice::Cancel,
         sequence,
     )
@@ -328,12 +331,13 @@ async fn run(
     sequence: Option<i64>,
 ) -> anyhow::Result<()> {
     let mut conn = state.db.pool.acquire().await?;
-    let Some(l) = lesson_row(&mut conn, lesson_id).await? else {
-        return Ok(()); // the lesson was deleted
+    // Deleted, or not a live lesson: nothing to tell.
+    let Some((l, Some(schedule))) = lesson_row(&mut conn, lesson_id).await? else {
+        return Ok(());
     };
     drop(conn);
     let cancelled = l.state.as_deref() == Some("cancelled");
-    let current = l.starts_at == Some(starts_at) && is_live_kind(&l.kind);
+    let current = schedule.starts_at == starts_at;
     let due = match notice {
         Notice::Day | Notice::Hour => !cancelled && current && now_ms() < starts_at,
         Notice::Update => !cancelled && current && sequence == Some(l.ics_sequence),
@@ -368,7 +372,8 @@ async fn run(
         uid: ics::uid(lesson_id, &host),
         sequence: l.ics_sequence,
         starts_at,
-        ends_at: super::end_at(starts_at, l.duration_min),
+        // The start this notice is about, for the lesson's length.
+        ends_at: starts_at + schedule.duration_min * 60_000,
         summary: l.title.clone(),
         description: format!("{}\n{lesson_url}", l.course_title),
         url: lesson_url.clone(),

@@ -37,7 +37,7 @@ async fn live_lesson(state: &ZoomDeps, ctx: &Ctx, id: &str) -> AppResult<(Course
     let (course, lesson) = super::lesson_in_school(&state.db, ctx.school.id, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    if !lesson.kind.is_scheduled() {
+    if !lesson.kind().is_scheduled() {
         return Err(AppError::NotFound);
     }
     Ok((course, lesson))

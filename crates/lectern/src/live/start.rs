@@ -15,7 +15,7 @@ use zoom::ratelimit::{BudgetError, Category, PlanTier, RateBudget};
 use super::errors::LiveError;
 use super::{Session, State, aad, marker, marker_attempt};
 use crate::accounts::User;
-use crate::courses::Lesson;
+use crate::courses::{Lesson, LessonContent, Schedule};
 use crate::db::now_ms;
 use crate::jobs::{self, NewJob};
 use crate::zoom_connection::ZoomDeps;
@@ -99,9 +99,10 @@ where
 pub async fn start(state: &ZoomDeps, lesson: &Lesson, user: &User) -> anyhow::Result<Outcome> {
     let session = super::ensure(&state.db, user.school_id, lesson).await?;
     let now = now_ms();
-    let (Some(starts_at), Some(end)) = (lesson.starts_at, super::scheduled_end(lesson)) else {
+    let LessonContent::Live { webinar, schedule } = &lesson.content else {
         return Ok(Outcome::Failed(LiveError::NotNow));
     };
+    let (starts_at, end) = (schedule.starts_at, schedule.ends_at());
     match session.state() {
         State::Ended | State::Cancelled => return Ok(Outcome::Failed(LiveError::NotNow)),
         State::Live => return launch(state, &session).await,
@@ -116,7 +117,12 @@ pub async fn start(state: &ZoomDeps, lesson: &Lesson, user: &User) -> anyhow::Re
     let Some(attempt) = claim(state, &session).await? else {
         return wait_for_live(state, session.id, now).await;
     };
-    create_as_winner(state, lesson, user, &session, attempt).await
+    let meeting = LiveLesson {
+        lesson,
+        webinar: *webinar,
+        schedule,
+    };
+    create_as_winner(state, &meeting, user, &session, attempt).await
 }
 
 /// `scheduled → starting`; the reconciliation job is enqueued in the same transaction, so
@@ -178,25 +184,34 @@ async fn wait_for_live(state: &ZoomDeps, id: i64, clicked_at: i64) -> anyhow::Re
     }
 }
 
+/// The live lesson a meeting (or webinar) is created for.
+struct LiveLesson<'a> {
+    lesson: &'a Lesson,
+    webinar: bool,
+    schedule: &'a Schedule,
+}
+
 fn create_request(
     state: &ZoomDeps,
-    lesson: &Lesson,
+    meeting: &LiveLesson<'_>,
     school_id: i64,
     attempt: i64,
 ) -> CreateMeeting {
-    let start = jiff::Timestamp::from_millisecond(lesson.starts_at.unwrap_or_else(now_ms))
+    let LiveLesson {
+        lesson,
+        webinar,
+        schedule,
+    } = *meeting;
+    let start = jiff::Timestamp::from_millisecond(schedule.starts_at)
         .unwrap_or_else(|_| jiff::Timestamp::now());
-    let duration = lesson
-        .duration_min
-        .unwrap_or(crate::courses::schedule::DEFAULT_DURATION_MIN)
-        .clamp(1, 1440) as u32;
+    let duration = schedule.duration_min.clamp(1, 1440) as u32;
     let topic: String = lesson.title.chars().take(200).collect();
-    let mut req = if lesson.kind == crate::courses::LessonKind::Webinar {
+    let mut req = if webinar {
         CreateMeeting::webinar(topic, start, duration)
     } else {
         CreateMeeting::scheduled(topic, start, duration)
     };
-    req.timezone = Some(lesson.timezone.clone().unwrap_or_else(|| "UTC".into()));
+    req.timezone = Some(schedule.timezone.clone());
     // The marker leads: Zoom's lists cut agendas at 250 characters, and reconciliation
     // reads the list.
     let mark = marker(school_id, lesson.id, attempt);
@@ -247,11 +262,12 @@ async fn recorded_host(
 
 async fn create_as_winner(
     state: &ZoomDeps,
-    lesson: &Lesson,
+    meeting: &LiveLesson<'_>,
     user: &User,
     session: &Session,
     attempt: i64,
 ) -> anyhow::Result<Outcome> {
+    let lesson = meeting.lesson;
     let (host, host_user_id) = match recorded_host(state, user.school_id, lesson.id).await? {
         Some(recorded) => recorded,
         None => match hosts::resolve(state, user.school_id, user.id, &user.email).await {
@@ -296,7 +312,7 @@ async fn create_as_winner(
         }
     }
 
-    let req = create_request(state, lesson, session.school_id, attempt);
+    let req = create_request(state, meeting, session.school_id, attempt);
     let webinar = session.webinar();
     let zoom_host = host.zoom_user_id.clone();
     let created = tokens::with_api(state, &conn, |api| {

@@ -192,7 +192,7 @@ async fn panel(
     let (course, lesson) = super::lesson_in_school(&state.db, ctx.school.id, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    if !lesson.kind.is_scheduled() {
+    if !lesson.kind().is_scheduled() {
         return Err(AppError::NotFound);
     }
     let enrolled =

@@ -611,9 +611,14 @@ async fn course_page_names_its_instructors_in_order(app: TestApp) {
             Role::Instructor,
         )
         .await;
-    lectern::courses::add_instructor(&app.db, app.school.id, id, other.id)
-        .await
-        .unwrap();
+    lectern::courses::add_instructor(
+        &app.db,
+        lectern::db::SchoolId(app.school.id),
+        lectern::db::CourseId(id),
+        lectern::db::UserId(other.id),
+    )
+    .await
+    .unwrap();
     let page = app.client().get(&format!("/courses/{slug}")).await;
     page.assert_status(200);
     let names = page.texts("#instructors").join(" ");

@@ -5,7 +5,7 @@
 
 use std::time::{Duration, Instant};
 
-use lectern::courses::{self, LessonKind, LessonRecord};
+use lectern::courses::{self, LessonRecord};
 use lectern::db::now_ms;
 
 use crate::support::live::{Live, setup};
@@ -122,17 +122,13 @@ async fn another_live_lesson(t: &Live, starts_at: i64) -> i64 {
         t.app.school.id,
         t.course_id,
         &LessonRecord {
-            kind: LessonKind::LiveSession,
             title: "Second session".into(),
             required: false,
             body: String::new(),
-            url: None,
-            quiz_json: None,
-            pass_mark: None,
-            starts_at: Some(starts_at),
-            timezone: Some("Europe/Berlin".into()),
-            local_start: None,
-            duration_min: Some(45),
+            content: lectern::courses::LessonContent::Live {
+                webinar: false,
+                schedule: lectern::courses::Schedule::at(starts_at, "Europe/Berlin", 45),
+            },
         },
     )
     .await
@@ -192,28 +188,33 @@ async fn an_open_page_hears_start_end_cancel_and_move_within_two_seconds(b: Test
 
     // Moved: the new time reaches the outline.
     let new_start = now_ms() + 26 * 3_600_000;
-    let lesson = courses::lesson(&t.app.db, t.app.school.id, t.course_id, later)
-        .await
-        .unwrap()
-        .unwrap();
+    let lesson = courses::lesson(
+        &t.app.db,
+        lectern::db::SchoolId(t.app.school.id),
+        lectern::db::CourseId(t.course_id),
+        lectern::db::LessonId(later),
+    )
+    .await
+    .unwrap()
+    .unwrap();
     courses::update_lesson(
         &t.app.db,
         &*t.app.state.course_hooks,
-        t.app.school.id,
-        t.course_id,
-        later,
+        lectern::db::SchoolId(t.app.school.id),
+        lectern::db::CourseId(t.course_id),
+        lectern::db::LessonId(later),
         &LessonRecord {
-            kind: lesson.kind,
             title: lesson.title.clone(),
             required: false,
             body: String::new(),
-            url: None,
-            quiz_json: None,
-            pass_mark: None,
-            starts_at: Some(new_start),
-            timezone: lesson.timezone.clone(),
-            local_start: None,
-            duration_min: Some(45),
+            content: lectern::courses::LessonContent::Live {
+                webinar: lesson.kind() == lectern::courses::LessonKind::Webinar,
+                schedule: lectern::courses::Schedule::at(
+                    new_start,
+                    &lesson.schedule().unwrap().timezone,
+                    45,
+                ),
+            },
         },
     )
     .await

@@ -156,10 +156,15 @@ async fn a_crash_while_starting_a_webinar_is_repaired_and_duplicate_webinars_del
     b: TestAppBuilder,
 ) {
     let t = lesson_with_long_description(b, LessonKind::Webinar).await;
-    let lesson = courses::lesson(&t.app.db, t.app.school.id, t.course_id, t.lesson)
-        .await
-        .unwrap()
-        .unwrap();
+    let lesson = courses::lesson(
+        &t.app.db,
+        lectern::db::SchoolId(t.app.school.id),
+        lectern::db::CourseId(t.course_id),
+        lectern::db::LessonId(t.lesson),
+    )
+    .await
+    .unwrap()
+    .unwrap();
     // The process died after Zoom created the webinar (twice, even: an old
     // attempt's duplicate exists too), before our commit.
     let s = t.died_while_starting(2).await;
@@ -215,10 +220,15 @@ async fn an_interrupted_webinar_start_with_nothing_in_zoom_returns_to_scheduled_
     b: TestAppBuilder,
 ) {
     let t = setup_env(b, LessonKind::Webinar, None, Vec::new()).await;
-    let lesson = courses::lesson(&t.app.db, t.app.school.id, t.course_id, t.lesson)
-        .await
-        .unwrap()
-        .unwrap();
+    let lesson = courses::lesson(
+        &t.app.db,
+        lectern::db::SchoolId(t.app.school.id),
+        lectern::db::CourseId(t.course_id),
+        lectern::db::LessonId(t.lesson),
+    )
+    .await
+    .unwrap()
+    .unwrap();
     let s = lectern::live::ensure(&t.app.db, t.app.school.id, &lesson)
         .await
         .unwrap();

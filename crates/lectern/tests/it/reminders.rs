@@ -3,7 +3,7 @@
 
 use jiff::tz::TimeZone;
 use lectern::accounts::Role;
-use lectern::courses::{self, CourseFields, LessonKind, LessonRecord};
+use lectern::courses::{self, CourseFields, LessonContent, LessonRecord, Schedule};
 use lectern::db::now_ms;
 
 use crate::support::mail::Mail;
@@ -92,17 +92,13 @@ impl Fx {
             self.app.school.id,
             self.course_id,
             &LessonRecord {
-                kind: LessonKind::LiveSession,
                 title: title.into(),
                 required: true,
                 body: String::new(),
-                url: None,
-                quiz_json: None,
-                pass_mark: None,
-                starts_at: Some(starts_at),
-                timezone: Some("Europe/Berlin".into()),
-                local_start: None,
-                duration_min: Some(60),
+                content: LessonContent::Live {
+                    webinar: false,
+                    schedule: Schedule::at(starts_at, "Europe/Berlin", 60),
+                },
             },
         )
         .await

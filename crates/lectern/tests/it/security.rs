@@ -505,17 +505,10 @@ async fn an_attackers_site_that_frames_the_player_is_refused(app: TestApp) {
         app.school.id,
         course.id,
         &lectern::courses::LessonRecord {
-            kind: lectern::courses::LessonKind::Document,
             title: "Read me".into(),
             required: true,
             body: "Text".into(),
-            url: None,
-            quiz_json: None,
-            pass_mark: None,
-            starts_at: None,
-            timezone: None,
-            local_start: None,
-            duration_min: None,
+            content: lectern::courses::LessonContent::Document,
         },
     )
     .await

@@ -11,7 +11,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
-use lectern::courses::{self, LessonKind, LessonRecord};
+use lectern::courses::{self, LessonContent, LessonRecord, Schedule};
 use lectern::db::now_ms;
 use lectern::zoom_connection::{self, Owner, hosts::Host};
 
@@ -531,17 +531,13 @@ async fn add_lesson(t: &Live, title: &str) -> i64 {
         t.app.school.id,
         t.course_id,
         &LessonRecord {
-            kind: LessonKind::LiveSession,
             title: title.into(),
             required: true,
             body: String::new(),
-            url: None,
-            quiz_json: None,
-            pass_mark: None,
-            starts_at: Some(now_ms() + 5 * 60_000),
-            timezone: Some("Europe/Berlin".into()),
-            local_start: None,
-            duration_min: Some(60),
+            content: LessonContent::Live {
+                webinar: false,
+                schedule: Schedule::at(now_ms() + 5 * 60_000, "Europe/Berlin", 60),
+            },
         },
     )
     .await

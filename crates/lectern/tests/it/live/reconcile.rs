@@ -76,10 +76,15 @@ async fn crash_while_starting_is_repaired_and_duplicates_deleted(b: TestAppBuild
 db_test!(interrupted_start_with_nothing_in_zoom_returns_to_scheduled);
 async fn interrupted_start_with_nothing_in_zoom_returns_to_scheduled(b: TestAppBuilder) {
     let t = setup(b).await;
-    let lesson = courses::lesson(&t.app.db, t.app.school.id, t.course_id, t.lesson)
-        .await
-        .unwrap()
-        .unwrap();
+    let lesson = courses::lesson(
+        &t.app.db,
+        lectern::db::SchoolId(t.app.school.id),
+        lectern::db::CourseId(t.course_id),
+        lectern::db::LessonId(t.lesson),
+    )
+    .await
+    .unwrap()
+    .unwrap();
     let s = lectern::live::ensure(&t.app.db, t.app.school.id, &lesson)
         .await
         .unwrap();

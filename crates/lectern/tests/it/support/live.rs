@@ -1,8 +1,8 @@
 //! The `Live` fixture: an app connected to zoom-sim with a live lesson, and what tests of
 //! live sessions share (signed webhooks as Zoom sends them, the session row, Start, Join).
 
-use lectern::courses::{self, CourseFields, LessonKind, LessonRecord};
-use lectern::db::now_ms;
+use lectern::courses::{self, CourseFields, LessonContent, LessonKind, LessonRecord, Schedule};
+use lectern::db::{CourseId, LessonId, SchoolId, now_ms};
 
 use crate::support::zoom::ZoomFixture;
 use crate::support::{Resp, TestApp, TestAppBuilder, TestClient};
@@ -68,17 +68,13 @@ pub async fn seed_live_course(
         school,
         course.id,
         &LessonRecord {
-            kind,
             title: "Office hours".into(),
             required: true,
             body: "Agenda: questions".into(),
-            url: None,
-            quiz_json: None,
-            pass_mark: None,
-            starts_at: Some(now_ms() + 5 * 60_000),
-            timezone: Some("Europe/Berlin".into()),
-            local_start: None,
-            duration_min: Some(60),
+            content: LessonContent::Live {
+                webinar: kind == LessonKind::Webinar,
+                schedule: Schedule::at(now_ms() + 5 * 60_000, "Europe/Berlin", 60),
+            },
         },
     )
     .await
@@ -276,9 +272,9 @@ impl Live {
     pub async fn died_while_starting(&self, attempt: i64) -> lectern::live::Session {
         let lesson = courses::lesson(
             &self.app.db,
-            self.app.school.id,
-            self.course_id,
-            self.lesson,
+            SchoolId(self.app.school.id),
+            CourseId(self.course_id),
+            LessonId(self.lesson),
         )
         .await
         .unwrap()
@@ -318,9 +314,9 @@ impl Live {
     pub async fn reschedule(&self, starts_at: i64) -> courses::Lesson {
         let lesson = courses::lesson(
             &self.app.db,
-            self.app.school.id,
-            self.course_id,
-            self.lesson,
+            SchoolId(self.app.school.id),
+            CourseId(self.course_id),
+            LessonId(self.lesson),
         )
         .await
         .unwrap()
@@ -328,9 +324,9 @@ impl Live {
         courses::update_lesson(
             &self.app.db,
             &*self.app.state.course_hooks,
-            self.app.school.id,
-            self.course_id,
-            self.lesson,
+            SchoolId(self.app.school.id),
+            CourseId(self.course_id),
+            LessonId(self.lesson),
             &live_record(&lesson, starts_at),
         )
         .await
@@ -413,16 +409,12 @@ pub fn participant_event(
 /// The live lesson `lesson` as a record starting at `starts_at` for 60 minutes.
 pub fn live_record(lesson: &courses::Lesson, starts_at: i64) -> LessonRecord {
     LessonRecord {
-        kind: LessonKind::LiveSession,
         title: lesson.title.clone(),
         required: true,
         body: lesson.body.clone(),
-        url: None,
-        quiz_json: None,
-        pass_mark: None,
-        starts_at: Some(starts_at),
-        timezone: lesson.timezone.clone(),
-        local_start: None,
-        duration_min: Some(60),
+        content: LessonContent::Live {
+            webinar: false,
+            schedule: Schedule::at(starts_at, &lesson.schedule().unwrap().timezone, 60),
+        },
     }
 }
