@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use hdrhistogram::Histogram;
 use lectern::accounts::{self, NewUser, Role};
-use lectern::courses::{self, CourseFields, LessonKind, LessonRecord};
+use lectern::courses::{self, CourseFields, LessonRecord};
 use lectern::db::now_ms;
 use lectern::schools::{self, NewSchool};
 use serde_json::json;
@@ -193,17 +193,13 @@ pub(crate) async fn seed(
         school,
         course.id,
         &LessonRecord {
-            kind: LessonKind::LiveSession,
             title: "Lecture".into(),
             required: true,
             body: "Agenda".into(),
-            url: None,
-            quiz_json: None,
-            pass_mark: None,
-            starts_at: Some(now_ms()),
-            timezone: Some("Europe/Berlin".into()),
-            local_start: None,
-            duration_min: Some(120),
+            content: courses::LessonContent::Live {
+                webinar: false,
+                schedule: courses::Schedule::at(now_ms(), "Europe/Berlin", 120),
+            },
         },
     )
     .await?;
