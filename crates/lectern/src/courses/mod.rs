@@ -14,6 +14,7 @@ pub mod hooks;
 pub mod lessons;
 pub mod markdown;
 pub mod progress;
+pub mod queries;
 pub mod quiz;
 pub mod routes;
 pub mod schedule;

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use zoom::api::MeetingRef;
 
 use super::Session;
+use crate::courses;
 use crate::crypto::SecretKey;
 use crate::db::{Db, now_ms};
 use crate::zoom_connection::ZoomDeps;
@@ -62,16 +63,7 @@ pub async fn identify(db: &Db, key: &SecretKey, s: &Session, seen: Seen<'_>) -> 
     if let Some(k) =
         nonempty(seen.customer_key).and_then(|k| super::join::customer_key_user(key, s.id, k))
     {
-        user_id = sqlx::query_scalar(
-            "SELECT u.id FROM users u WHERE u.id = $1 AND u.school_id = $2 AND (
-               EXISTS (SELECT 1 FROM enrollments e WHERE e.user_id = u.id AND e.course_id = $3)
-               OR EXISTS (SELECT 1 FROM course_instructors i WHERE i.user_id = u.id AND i.course_id = $3))",
-        )
-        .bind(k)
-        .bind(s.school_id)
-        .bind(s.course_id)
-        .fetch_optional(&db.pool)
-        .await?;
+        user_id = courses::queries::member_by_id(db, s.school_id, s.course_id, k).await?;
     }
     // A key that is not ours came from a player page someone edited: their e-mail is as
     // self-declared as the key, so it matches nobody either (the instructor can assign).
@@ -81,16 +73,9 @@ pub async fn identify(db: &Db, key: &SecretKey, s: &Session, seen: Seen<'_>) -> 
         && let Some(e) = nonempty(seen.email)
     {
         // Only people of this course: its students and instructors.
-        user_id = sqlx::query_scalar(
-            "SELECT u.id FROM users u WHERE u.school_id = $1 AND u.email_norm = $2 AND (
-               EXISTS (SELECT 1 FROM enrollments e WHERE e.user_id = u.id AND e.course_id = $3)
-               OR EXISTS (SELECT 1 FROM course_instructors i WHERE i.user_id = u.id AND i.course_id = $3))",
-        )
-        .bind(s.school_id)
-        .bind(e.to_lowercase())
-        .bind(s.course_id)
-        .fetch_optional(&db.pool)
-        .await?;
+        user_id =
+            courses::queries::member_by_email(db, s.school_id, s.course_id, &e.to_lowercase())
+                .await?;
     }
     let key = match user_id {
         Some(id) => format!("u:{id}"),
@@ -294,15 +279,8 @@ pub async fn assign(
     participant_key: &str,
     user_id: i64,
 ) -> sqlx::Result<bool> {
-    let ok: Option<i64> = sqlx::query_scalar(
-        "SELECT user_id FROM enrollments WHERE course_id = $1 AND user_id = $2 AND school_id = $3",
-    )
-    .bind(s.course_id)
-    .bind(user_id)
-    .bind(s.school_id)
-    .fetch_optional(&db.pool)
-    .await?;
-    if ok.is_none() {
+    let enrolled = courses::progress::enrollment(db, s.school_id, s.course_id, user_id).await?;
+    if enrolled.is_none() {
         return Ok(false);
     }
     let n = sqlx::query(

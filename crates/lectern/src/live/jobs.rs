@@ -287,11 +287,7 @@ async fn expire_unstarted(
     end: i64,
     after_grace: bool,
 ) -> anyhow::Result<()> {
-    let lesson: Option<(i64, Option<i64>, Option<i64>)> =
-        sqlx::query_as("SELECT school_id, starts_at, duration_min FROM lessons WHERE id = $1")
-            .bind(lesson_id)
-            .fetch_optional(&state.db.pool)
-            .await?;
+    let lesson = crate::courses::queries::lesson_timing(&state.db, lesson_id).await?;
     let Some((school_id, starts_at, duration)) = lesson else {
         return Ok(());
     };

@@ -15,6 +15,7 @@
 //! `live` calls `zoom_connection` for API access; `zoom_connection` never calls `live`.
 
 pub mod attendance;
+mod calendar;
 pub mod display;
 pub mod download;
 pub mod errors;
@@ -339,12 +340,7 @@ pub async fn lesson_in_school(
     school_id: i64,
     lesson_id: i64,
 ) -> sqlx::Result<Option<(crate::courses::Course, Lesson)>> {
-    let course_id: Option<i64> =
-        sqlx::query_scalar("SELECT course_id FROM lessons WHERE school_id = $1 AND id = $2")
-            .bind(school_id)
-            .bind(lesson_id)
-            .fetch_optional(&db.pool)
-            .await?;
+    let course_id = crate::courses::queries::lesson_course_id(db, school_id, lesson_id).await?;
     let Some(course_id) = course_id else {
         return Ok(None);
     };
@@ -418,13 +414,7 @@ pub async fn wipe_zoom_data(conn: &mut AnyConnection, school_id: i64) -> sqlx::R
     .execute(&mut *conn)
     .await?;
     // The host recorded when the lesson was saved is found again at the next Start.
-    sqlx::query(
-        "UPDATE lessons SET zoom_connection_id = NULL, zoom_host_id = NULL, zoom_host_email = NULL
-         WHERE school_id = $1 AND (zoom_connection_id IS NOT NULL OR zoom_host_id IS NOT NULL OR zoom_host_email IS NOT NULL)",
-    )
-    .bind(school_id)
-    .execute(&mut *conn)
-    .await?;
+    crate::courses::queries::forget_zoom_hosts(conn, school_id).await?;
     anonymise_attendance(conn, school_id).await?;
     sqlx::query(
         "UPDATE live_recordings SET play_url = NULL, download_url = NULL, play_passcode_sealed = NULL,

@@ -142,12 +142,7 @@ pub async fn on_lesson_written(
     }
     let now = now_ms();
     if previous_start.is_some_and(|p| p != starts_at) {
-        let sequence: i64 = sqlx::query_scalar(
-            "UPDATE lessons SET ics_sequence = ics_sequence + 1 WHERE id = $1 RETURNING ics_sequence",
-        )
-        .bind(lesson_id)
-        .fetch_one(&mut *conn)
-        .await?;
+        let sequence = crate::courses::queries::bump_ics_sequence(conn, lesson_id).await?;
         enqueue_notice(
             conn,
             l.school_id,
@@ -267,12 +262,7 @@ pub async fn cancel(
         )
         .await?;
     }
-    let sequence: i64 = sqlx::query_scalar(
-        "UPDATE lessons SET ics_sequence = ics_sequence + 1 WHERE id = $1 RETURNING ics_sequence",
-    )
-    .bind(lesson.id)
-    .fetch_one(&mut *tx)
-    .await?;
+    let sequence = crate::courses::queries::bump_ics_sequence(&mut tx, lesson.id).await?;
     enqueue_notice(
         &mut tx,
         school_id,
@@ -287,15 +277,7 @@ pub async fn cancel(
     Ok(Cancelled::Now)
 }
 
-#[derive(sqlx::FromRow)]
-struct Recipient {
-    id: i64,
-    email: String,
-    display_name: String,
-    timezone: String,
-    language: Option<String>,
-    enrolled_at: i64,
-}
+use crate::courses::queries::EnrolledStudent as Recipient;
 
 /// The job: sends one notice of one lesson to every enrolled student who hasn't had it.
 #[derive(Serialize, Deserialize)]
@@ -342,15 +324,8 @@ async fn run(
     if !due {
         return Ok(());
     }
-    let recipients = sqlx::query_as::<_, Recipient>(
-        "SELECT u.id, u.email, u.display_name, u.timezone, u.language, e.enrolled_at
-         FROM enrollments e JOIN users u ON u.id = e.user_id
-         WHERE e.school_id = $1 AND e.course_id = $2 ORDER BY u.id",
-    )
-    .bind(l.school_id)
-    .bind(l.course_id)
-    .fetch_all(&state.db.pool)
-    .await?;
+    let recipients =
+        crate::courses::queries::enrolled_students(&state.db, l.school_id, l.course_id).await?;
     let moment = notice.lead_ms().map(|lead| starts_at - lead);
     let lesson_url = state
         .school_url(

@@ -218,15 +218,7 @@ async fn recorded_host(
     school_id: i64,
     lesson_id: i64,
 ) -> anyhow::Result<Option<(hosts::Host, i64)>> {
-    /// host_user_id, zoom_connection_id, zoom_host_id, zoom_host_email
-    type Row = (Option<i64>, Option<i64>, Option<String>, Option<String>);
-    let row: Option<Row> = sqlx::query_as(
-        "SELECT host_user_id, zoom_connection_id, zoom_host_id, zoom_host_email FROM lessons WHERE school_id = $1 AND id = $2",
-    )
-    .bind(school_id)
-    .bind(lesson_id)
-    .fetch_optional(&state.db.pool)
-    .await?;
+    let row = crate::courses::queries::recorded_host(&state.db, school_id, lesson_id).await?;
     let Some((Some(user_id), Some(connection_id), Some(zoom_user_id), email)) = row else {
         return Ok(None);
     };

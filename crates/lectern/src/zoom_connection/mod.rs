@@ -396,6 +396,28 @@ pub async fn audit(
     Ok(())
 }
 
+/// The ids of the school's connections (its own and its instructors').
+pub(crate) async fn ids_of_school(db: &Db, school_id: i64) -> sqlx::Result<Vec<i64>> {
+    sqlx::query_scalar("SELECT id FROM zoom_connections WHERE school_id = $1")
+        .bind(school_id)
+        .fetch_all(&db.pool)
+        .await
+}
+
+/// Forgets every stored token and shows every connection disconnected: the demo's fresh
+/// Zoom simulator knows none of the tokens a previous run stored.
+pub(crate) async fn forget_all_tokens(db: &Db) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM zoom_tokens")
+        .execute(&db.pool)
+        .await?;
+    sqlx::query(
+        "UPDATE zoom_connections SET state = 'disconnected', zoom_email = NULL, zoom_display_name = NULL WHERE state <> 'disconnected'",
+    )
+    .execute(&db.pool)
+    .await?;
+    Ok(())
+}
+
 /// "Delete all Zoom data": tokens, account details, OAuth states, and the rate counters and
 /// webhook events that name this school's Zoom accounts and users go, and `hooks` (`live`)
 /// wipe meetings, hosts and participants; the connection row stays as an anonymous

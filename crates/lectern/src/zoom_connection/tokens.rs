@@ -103,6 +103,17 @@ pub async fn load(state: &ZoomDeps, connection_id: i64) -> Result<Option<Stored>
     }))
 }
 
+/// When the connection's stored access token expires (the health panel).
+pub(crate) async fn access_expires_at(
+    db: &crate::db::Db,
+    connection_id: i64,
+) -> sqlx::Result<Option<i64>> {
+    sqlx::query_scalar("SELECT access_expires_at FROM zoom_tokens WHERE connection_id = $1")
+        .bind(connection_id)
+        .fetch_optional(&db.pool)
+        .await
+}
+
 fn runtime(state: &ZoomDeps) -> Result<&ZoomRuntime, AccessError> {
     state.zoom.as_ref().ok_or(AccessError::NotConfigured)
 }
