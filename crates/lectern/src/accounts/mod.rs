@@ -90,10 +90,10 @@ impl User {
     }
 }
 
-pub const USER_COLUMNS: &str =
+pub(crate) const USER_COLUMNS: &str =
     "u.id, u.school_id, u.email, u.display_name, u.role, u.timezone, u.language";
 
-pub fn normalize_email(email: &str) -> String {
+pub(crate) fn normalize_email(email: &str) -> String {
     email.trim().to_lowercase()
 }
 
@@ -205,7 +205,7 @@ pub async fn set_role(
 }
 
 /// Checks a password; the hash is fetched here so it never leaves this module.
-pub async fn check_password(
+pub(crate) async fn check_password(
     db: &Db,
     school_id: i64,
     email: &str,
@@ -230,7 +230,7 @@ pub async fn check_password(
     }
 }
 
-pub async fn set_password(
+pub(crate) async fn set_password(
     db: &Db,
     school_id: i64,
     user_id: i64,

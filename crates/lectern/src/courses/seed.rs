@@ -8,7 +8,7 @@ use super::quiz::{Question, Quiz};
 use super::{CourseFields, LessonKind, LessonRecord, progress};
 use crate::db::{Db, now_ms};
 
-pub const DEMO_COURSE_TITLE: &str = "Teaching live with Lectern";
+pub(crate) const DEMO_COURSE_TITLE: &str = "Teaching live with Lectern";
 const DEMO_TZ: &str = "Europe/Berlin";
 const LIVE_LEAD_MIN: i64 = 10;
 

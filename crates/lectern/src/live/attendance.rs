@@ -54,7 +54,7 @@ fn nonempty(s: Option<&str>) -> Option<&str> {
 }
 
 /// Resolves a participant to one of our users of this school, when possible.
-pub async fn identify(db: &Db, key: &SecretKey, s: &Session, seen: Seen<'_>) -> sqlx::Result<Who> {
+pub(crate) async fn identify(db: &Db, key: &SecretKey, s: &Session, seen: Seen<'_>) -> sqlx::Result<Who> {
     let is_host = nonempty(seen.zoom_user_id).is_some()
         && nonempty(seen.zoom_user_id) == s.zoom_host_id.as_deref();
     let mut user_id = None;
@@ -215,7 +215,7 @@ pub async fn attendees(db: &Db, s: &Session) -> sqlx::Result<Vec<Attendee>> {
 
 /// One user's attendance, read from their own rows only (the player asks on every
 /// refresh, for each student of a class).
-pub async fn attendance_of(db: &Db, s: &Session, user_id: i64) -> sqlx::Result<Option<Attendee>> {
+pub(crate) async fn attendance_of(db: &Db, s: &Session, user_id: i64) -> sqlx::Result<Option<Attendee>> {
     let rows = sqlx::query_as::<_, EventRow>(
         "SELECT participant_key, user_id, name, email, is_host, kind, at FROM live_attendance_events
          WHERE session_id = $1 AND user_id = $2 ORDER BY at, id",
@@ -273,7 +273,7 @@ fn fold(s: &Session, rows: Vec<EventRow>) -> Vec<Attendee> {
 }
 
 /// The instructor assigns an unmatched participant to a learner of the course.
-pub async fn assign(
+pub(crate) async fn assign(
     db: &Db,
     s: &Session,
     participant_key: &str,
@@ -297,7 +297,7 @@ pub async fn assign(
 
 /// After the end: fill gaps from Zoom's participants report (paginated). The report with
 /// `customer_key` needs admin scopes; without them the past-meeting list is used.
-pub async fn reconcile_report(state: &ZoomDeps, session_id: i64) -> anyhow::Result<()> {
+pub(crate) async fn reconcile_report(state: &ZoomDeps, session_id: i64) -> anyhow::Result<()> {
     let Some(s) = super::by_id(&state.db, session_id).await? else {
         return Ok(());
     };

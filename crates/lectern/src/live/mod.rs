@@ -159,7 +159,7 @@ impl Session {
 }
 
 /// What [`display::display`] needs of a lesson and its session (none yet: scheduled).
-pub fn facts(lesson: &Lesson, session: Option<&Session>) -> Option<display::Facts> {
+pub(crate) fn facts(lesson: &Lesson, session: Option<&Session>) -> Option<display::Facts> {
     let starts_at = lesson.starts_at?;
     Some(display::Facts {
         state: session.map_or(State::Scheduled, Session::state),
@@ -177,7 +177,7 @@ pub fn windows(config: &crate::config::Config) -> display::Windows {
 }
 
 /// The facts of every scheduled lesson of a course, in one query (the outline's badges).
-pub async fn course_facts(
+pub(crate) async fn course_facts(
     db: &Db,
     school_id: i64,
     course_id: i64,
@@ -219,13 +219,13 @@ pub fn aad(session_id: i64, which: &str) -> String {
 }
 
 /// Associated data of a recording file's sealed play passcode.
-pub fn recording_aad(session_id: i64, file_id: &str) -> String {
+pub(crate) fn recording_aad(session_id: i64, file_id: &str) -> String {
     format!("live_recordings:{session_id}:{file_id}:play_passcode")
 }
 
 /// A recording's play link with its passcode spliced in as `?pwd=`, as Zoom documents
 /// for `recording_play_passcode`.
-pub fn play_link(url: &str, passcode: Option<&str>) -> String {
+pub(crate) fn play_link(url: &str, passcode: Option<&str>) -> String {
     match passcode {
         Some(p) if !p.is_empty() => {
             let sep = if url.contains('?') { '&' } else { '?' };
@@ -236,7 +236,7 @@ pub fn play_link(url: &str, passcode: Option<&str>) -> String {
 }
 
 /// `s` percent-encoded for a query value or a path segment.
-pub fn urlencode(s: &str) -> String {
+pub(crate) fn urlencode(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
@@ -255,7 +255,7 @@ pub fn marker(school_id: i64, lesson_id: i64, attempt: i64) -> String {
 /// The attempt of this lesson's marker leading an agenda, if any. Only the leading marker
 /// counts: the lesson's description follows it, and a marker-like text there (another
 /// lesson's instructor can write one) must not make that meeting ours.
-pub fn marker_attempt(agenda: &str, school_id: i64, lesson_id: i64) -> Option<i64> {
+pub(crate) fn marker_attempt(agenda: &str, school_id: i64, lesson_id: i64) -> Option<i64> {
     let rest = agenda.strip_prefix(&format!("[lectern:{school_id}:{lesson_id}:"))?;
     let end = rest.find(']')?;
     rest[..end].parse().ok()
@@ -323,19 +323,19 @@ pub async fn ensure(db: &Db, school_id: i64, lesson: &Lesson) -> sqlx::Result<Se
 }
 
 /// Scheduled end of a lesson (start + duration), epoch ms.
-pub fn scheduled_end(lesson: &Lesson) -> Option<i64> {
+pub(crate) fn scheduled_end(lesson: &Lesson) -> Option<i64> {
     Some(end_at(lesson.starts_at?, lesson.duration_min))
 }
 
 /// The end of a session starting at `starts_at` (epoch ms) lasting `duration_min` (the
 /// editor's default, `courses::schedule::DEFAULT_DURATION_MIN` = 120, when
 /// unset). `jobs::STILL_ENDS_AT` says the same in SQL (a test holds the two together).
-pub fn end_at(starts_at: i64, duration_min: Option<i64>) -> i64 {
+pub(crate) fn end_at(starts_at: i64, duration_min: Option<i64>) -> i64 {
     starts_at + duration_min.unwrap_or(crate::courses::schedule::DEFAULT_DURATION_MIN) * 60_000
 }
 
 /// A lesson (with its course) of this school, by id.
-pub async fn lesson_in_school(
+pub(crate) async fn lesson_in_school(
     db: &Db,
     school_id: i64,
     lesson_id: i64,
@@ -351,7 +351,7 @@ pub async fn lesson_in_school(
 
 /// Called by `courses` in the transaction that deletes a lesson: the Zoom meeting (if any)
 /// is deleted later by a job, so deleting never fails because of Zoom.
-pub async fn on_lesson_deleted(
+pub(crate) async fn on_lesson_deleted(
     conn: &mut AnyConnection,
     school_id: i64,
     lesson_id: i64,

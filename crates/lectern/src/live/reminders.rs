@@ -55,11 +55,11 @@ impl Notice {
     }
 }
 
-pub const REMINDERS: [Notice; 2] = [Notice::Day, Notice::Hour];
+pub(crate) const REMINDERS: [Notice; 2] = [Notice::Day, Notice::Hour];
 
 /// The dedupe key of a reminder job: includes the start instant, so a moved lesson gets
 /// new jobs and the old ones find the lesson moved.
-pub fn reminder_key(lesson_id: i64, starts_at: i64, notice: Notice) -> String {
+pub(crate) fn reminder_key(lesson_id: i64, starts_at: i64, notice: Notice) -> String {
     format!("reminder:{lesson_id}:{starts_at}:{}", notice.as_str())
 }
 
@@ -126,7 +126,7 @@ fn is_live_kind(kind: &str) -> bool {
 /// Called in the transaction that inserted or updated a lesson. `previous_start` is the
 /// start before the change (`None` for a new lesson): a changed time bumps the event's
 /// SEQUENCE and sends an update; the reminders of the (new) start are scheduled.
-pub async fn on_lesson_written(
+pub(crate) async fn on_lesson_written(
     conn: &mut AnyConnection,
     lesson_id: i64,
     previous_start: Option<i64>,
@@ -197,7 +197,7 @@ async fn enqueue_notice(
 
 /// Called in the transaction that enrolled a student: the reminders still ahead of the
 /// course's live lessons are (idempotently) scheduled.
-pub async fn on_enrolled(conn: &mut AnyConnection, course_id: i64) -> sqlx::Result<()> {
+pub(crate) async fn on_enrolled(conn: &mut AnyConnection, course_id: i64) -> sqlx::Result<()> {
     let now = now_ms();
     let rows: Vec<(i64, i64, String, i64)> = sqlx::query_as(
         "SELECT l.id, l.school_id, l.kind, l.starts_at FROM lessons l LEFT JOIN live_sessions s ON s.lesson_id = l.id

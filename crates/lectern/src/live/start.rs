@@ -37,7 +37,7 @@ fn budget(state: &ZoomDeps) -> RateBudget {
 
 /// Waits for a slot of the account's per-second budget (queue, don't fail). Store errors
 /// let the call through: Zoom's own 429 is the backstop.
-pub async fn pace(state: &ZoomDeps, account_id: &str, category: Category) {
+pub(crate) async fn pace(state: &ZoomDeps, account_id: &str, category: Category) {
     let b = budget(state);
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
     loop {
@@ -58,7 +58,7 @@ pub async fn pace(state: &ZoomDeps, account_id: &str, category: Category) {
 
 /// A read call within the account's per-second budget; a per-second 429 (our budget and
 /// Zoom's window never align exactly) waits and tries again instead of failing.
-pub async fn paced_call<T, F, Fut>(
+pub(crate) async fn paced_call<T, F, Fut>(
     state: &ZoomDeps,
     conn: &Connection,
     category: Category,
@@ -486,7 +486,7 @@ async fn launch_with_start_url(
 
 /// The meeting was deleted in Zoom before the session took place: forget it, so the next
 /// Start creates a new one. Only for sessions that have not started (a 5xx never gets here).
-pub async fn mark_deleted_in_zoom(
+pub(crate) async fn mark_deleted_in_zoom(
     state: &ZoomDeps,
     session_id: i64,
     meeting_id: i64,

@@ -291,7 +291,7 @@ pub struct ZoomAccount<'a> {
 }
 
 /// Creates or revives the connection row as connected; returns its id.
-pub async fn upsert_connected(
+pub(crate) async fn upsert_connected(
     conn: &mut AnyConnection,
     school_id: i64,
     owner: Owner,
