@@ -191,16 +191,10 @@ async fn prepare_schema(db: &Db, migrate: bool) -> anyhow::Result<()> {
         .map(|m| m.version)
         .max()
         .unwrap_or(0);
-    let current: Option<i64> =
-        match sqlx::query_scalar("SELECT MAX(version) FROM lectern_migrations")
-            .fetch_one(&db.pool)
-            .await
-        {
-            Ok(v) => v,
-            // No migrations table yet: a fresh database.
-            Err(sqlx::Error::Database(e)) if e.message().contains("does not exist") => None,
-            Err(e) => anyhow::bail!("cannot read the database schema version: {e}"),
-        };
+    let current = db
+        .schema_version()
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot read the database schema version: {e}"))?;
     if current.unwrap_or(0) < latest {
         anyhow::bail!(
             "the database schema is not up to date: run `lectern migrate` (or `lectern serve --migrate`)"

@@ -178,14 +178,7 @@ impl DemoZoom {
 
 /// A fresh simulator knows none of the tokens a previous demo run stored.
 async fn forget_previous_zoom(db: &Db) -> anyhow::Result<()> {
-    sqlx::query("DELETE FROM zoom_tokens")
-        .execute(&db.pool)
-        .await?;
-    sqlx::query(
-        "UPDATE zoom_connections SET state = 'disconnected', zoom_email = NULL, zoom_display_name = NULL WHERE state <> 'disconnected'",
-    )
-    .execute(&db.pool)
-    .await?;
+    crate::zoom_connection::forget_all_tokens(db).await?;
     Ok(())
 }
 

@@ -2,6 +2,7 @@
 //! profiles, and the throttles on password checks and reset requests.
 
 pub mod rate_limit;
+mod resets;
 pub mod routes;
 pub mod session_cache;
 pub mod sessions;
@@ -11,6 +12,8 @@ use std::sync::Arc;
 use crate::config::Config;
 use crate::db::{Db, now_ms};
 use session_cache::SessionCache;
+
+pub use resets::{RESET_TTL_MS, purge_expired_resets, store_reset};
 
 /// What the account pages need.
 #[derive(Clone, axum::extract::FromRef)]
@@ -87,10 +90,10 @@ impl User {
     }
 }
 
-pub const USER_COLUMNS: &str =
+pub(crate) const USER_COLUMNS: &str =
     "u.id, u.school_id, u.email, u.display_name, u.role, u.timezone, u.language";
 
-pub fn normalize_email(email: &str) -> String {
+pub(crate) fn normalize_email(email: &str) -> String {
     email.trim().to_lowercase()
 }
 
@@ -202,7 +205,7 @@ pub async fn set_role(
 }
 
 /// Checks a password; the hash is fetched here so it never leaves this module.
-pub async fn check_password(
+pub(crate) async fn check_password(
     db: &Db,
     school_id: i64,
     email: &str,
@@ -290,42 +293,6 @@ pub async fn update_profile(
         return Err(CreateUserError::EmailTaken);
     }
     Ok(())
-}
-
-/// How long a password-reset link works.
-pub const RESET_TTL_MS: i64 = 60 * 60 * 1000;
-
-/// Stores a reset link's token (by its keyed hash) for `user_id`, valid for
-/// [`RESET_TTL_MS`]. The token itself goes only to the user (by mail, or to the operator's
-/// terminal with `lectern admin reset-link`).
-pub async fn store_reset(
-    conn: &mut sqlx::AnyConnection,
-    key: &crate::crypto::SecretKey,
-    school_id: i64,
-    user_id: i64,
-    token: &str,
-) -> sqlx::Result<()> {
-    let now = crate::db::now_ms();
-    sqlx::query(
-        "INSERT INTO password_resets (school_id, user_id, token_hash, expires_at, created_at) VALUES ($1, $2, $3, $4, $5)",
-    )
-    .bind(school_id)
-    .bind(user_id)
-    .bind(key.token_hash(token))
-    .bind(now + RESET_TTL_MS)
-    .bind(now)
-    .execute(&mut *conn)
-    .await?;
-    Ok(())
-}
-
-/// Deletes password-reset links that expired before `before` (the hourly maintenance).
-pub async fn purge_expired_resets(db: &Db, before: i64) -> sqlx::Result<u64> {
-    let r = sqlx::query("DELETE FROM password_resets WHERE expires_at < $1")
-        .bind(before)
-        .execute(&db.pool)
-        .await?;
-    Ok(r.rows_affected())
 }
 
 #[cfg(test)]

@@ -79,7 +79,7 @@ fn secs(ms: i64) -> u64 {
 
 /// One account from one client: a person who mistypes five times waits 15 s, then 30 s,
 /// and so on up to 15 minutes; a guesser gets about one try per 5 minutes.
-pub const SIGN_IN_PER_ACCOUNT_AND_CLIENT: Policy = Policy {
+pub(crate) const SIGN_IN_PER_ACCOUNT_AND_CLIENT: Policy = Policy {
     free: 5,
     forget_one_ms: 5 * 60_000,
     first_wait_ms: 15_000,
@@ -367,19 +367,19 @@ pub struct Limit {
 }
 
 /// Reset requests for one account from one client.
-pub const RESET_PER_ACCOUNT_AND_CLIENT: Limit = Limit {
+pub(crate) const RESET_PER_ACCOUNT_AND_CLIENT: Limit = Limit {
     max: 3,
     window_secs: 900,
 };
 /// Reset requests from one client, whatever the account.
-pub const RESET_PER_CLIENT: Limit = Limit {
+pub(crate) const RESET_PER_CLIENT: Limit = Limit {
     max: 20,
     window_secs: 900,
 };
 /// Unused, unexpired reset links one account may hold: a stranger's requests fill the
 /// owner's inbox with at most this many, and while they do, the owner already holds a
 /// working link, so asking again sends nothing new rather than being refused.
-pub const RESET_LINKS_PER_ACCOUNT: i64 = 3;
+pub(crate) const RESET_LINKS_PER_ACCOUNT: i64 = 3;
 
 /// Counts one hit on `bucket`; `Err(seconds)` says how long to wait when over the limit.
 pub async fn hit(db: &Db, bucket: &str, limit: &Limit) -> sqlx::Result<Result<(), u64>> {

@@ -13,7 +13,6 @@ use super::{
     CreateUserError, NewUser, Profile, Role, normalize_email, sessions, valid_email, valid_timezone,
 };
 use crate::crypto::random_token;
-use crate::db::now_ms;
 use crate::email::{self, Email};
 use crate::i18n::Tr;
 use crate::web::form::text_problem;
@@ -509,20 +508,13 @@ struct ResetPage {
     error: String,
 }
 
-/// The user id of a reset token that is unused and unexpired.
+/// The reset row and user id of a token that is unused and unexpired.
 async fn reset_target(
     state: &AccountsState,
     school_id: i64,
     token: &str,
 ) -> sqlx::Result<Option<(i64, i64)>> {
-    sqlx::query_as(
-        "SELECT id, user_id FROM password_resets WHERE school_id = $1 AND token_hash = $2 AND used_at IS NULL AND expires_at > $3",
-    )
-    .bind(school_id)
-    .bind(state.config.secret_key.token_hash(token))
-    .bind(now_ms())
-    .fetch_optional(&state.db.pool)
-    .await
+    super::resets::target(&state.db, &state.config.secret_key, school_id, token).await
 }
 
 async fn reset_page(
@@ -582,14 +574,7 @@ async fn reset(
             .into_response());
     }
     // Single use: only the request that marks the token used may change the password.
-    let claimed =
-        sqlx::query("UPDATE password_resets SET used_at = $1 WHERE id = $2 AND used_at IS NULL")
-            .bind(now_ms())
-            .bind(reset_id)
-            .execute(&state.db.pool)
-            .await?
-            .rows_affected();
-    if claimed != 1 {
+    if !super::resets::claim(&state.db, reset_id).await? {
         return Err(AppError::NotFound);
     }
     super::set_password(&state.db, ctx.school.id, user_id, &form.password).await?;

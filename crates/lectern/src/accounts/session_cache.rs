@@ -29,9 +29,9 @@ use crate::db::Db;
 pub const CHANNEL: &str = "lectern_auth";
 
 /// How often each instance notifies the channel to show subscriptions are alive.
-pub const HEARTBEAT: Duration = Duration::from_secs(2);
+pub(crate) const HEARTBEAT: Duration = Duration::from_secs(2);
 /// A subscription that receives nothing for this long is considered dead.
-pub const SILENCE: Duration = Duration::from_secs(5);
+pub(crate) const SILENCE: Duration = Duration::from_secs(5);
 const HEARTBEAT_PAYLOAD: &str = "hb";
 
 /// A last bound on how long an entry is trusted even while subscribed.

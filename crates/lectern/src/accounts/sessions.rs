@@ -63,7 +63,7 @@ pub async fn create(db: &Db, key: &SecretKey, user: &User) -> sqlx::Result<Strin
     Ok(token)
 }
 
-pub fn max_age_days() -> i64 {
+pub(crate) fn max_age_days() -> i64 {
     SESSION_DAYS
 }
 

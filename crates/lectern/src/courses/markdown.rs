@@ -50,7 +50,7 @@ fn safe_url(url: CowStr<'_>) -> CowStr<'_> {
 
 /// http, https and mailto URLs, and relative ones (no scheme). Browsers ignore ASCII
 /// whitespace and control characters inside a scheme (`java\tscript:`), so we do too.
-pub fn allowed_url(url: &str) -> bool {
+pub(crate) fn allowed_url(url: &str) -> bool {
     let cleaned: String = url
         .chars()
         .filter(|c| !c.is_ascii_whitespace() && !c.is_ascii_control())
@@ -73,7 +73,7 @@ fn scheme_ok(scheme: &str) -> bool {
 /// At most `max` characters of `text` for a preview (the catalogue): whitespace runs become
 /// one space, and a longer text is cut at the last word boundary before the limit, with an
 /// ellipsis, so no word is shown half.
-pub fn excerpt(text: &str, max: usize) -> String {
+pub(crate) fn excerpt(text: &str, max: usize) -> String {
     let words: Vec<&str> = text.split_whitespace().collect();
     let mut out = String::new();
     for (i, word) in words.iter().enumerate() {

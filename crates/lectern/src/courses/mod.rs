@@ -16,6 +16,7 @@ pub mod hooks;
 pub mod lessons;
 pub mod markdown;
 pub mod progress;
+pub mod queries;
 pub mod quiz;
 pub mod routes;
 pub mod schedule;
@@ -399,7 +400,7 @@ pub async fn by_id(db: &Db, school_id: i64, id: i64) -> sqlx::Result<Option<Cour
 }
 
 /// The courses a user may manage: all of the school's for an admin, else those they teach.
-pub async fn managed_by(db: &Db, user: &User) -> sqlx::Result<Vec<Course>> {
+pub(crate) async fn managed_by(db: &Db, user: &User) -> sqlx::Result<Vec<Course>> {
     if user.is_admin() {
         return sqlx::query_as::<_, Course>(sqlx::AssertSqlSafe(format!(
             "SELECT {COURSE_COLUMNS} FROM courses c WHERE c.school_id = $1 ORDER BY c.updated_at DESC, c.id DESC"
@@ -563,7 +564,7 @@ pub async fn add_instructor(
     Ok(())
 }
 
-pub async fn remove_instructor(
+pub(crate) async fn remove_instructor(
     db: &Db,
     school_id: SchoolId,
     course_id: CourseId,
@@ -601,7 +602,7 @@ struct LessonProgressRow {
 }
 
 /// The ordered lessons and the ids of those `user_id` completed, in one query.
-pub async fn lessons_with_progress(
+pub(crate) async fn lessons_with_progress(
     db: &Db,
     school_id: i64,
     course_id: i64,
@@ -772,7 +773,7 @@ pub enum Move {
 }
 
 /// The order after moving `id` one place; `None` when it can't move that way.
-pub fn reordered(ids: &[i64], id: i64, dir: Move) -> Option<Vec<i64>> {
+pub(crate) fn reordered(ids: &[i64], id: i64, dir: Move) -> Option<Vec<i64>> {
     let i = ids.iter().position(|x| *x == id)?;
     let j = match dir {
         Move::Up => i.checked_sub(1)?,
@@ -784,7 +785,7 @@ pub fn reordered(ids: &[i64], id: i64, dir: Move) -> Option<Vec<i64>> {
 }
 
 /// Moves a lesson one place up or down; positions stay 1..n.
-pub async fn move_lesson(
+pub(crate) async fn move_lesson(
     db: &Db,
     school_id: SchoolId,
     course_id: CourseId,
@@ -800,7 +801,7 @@ pub async fn move_lesson(
     tx.commit().await
 }
 
-pub async fn delete_lesson(
+pub(crate) async fn delete_lesson(
     db: &Db,
     hooks: &dyn CourseHooks,
     school_id: SchoolId,

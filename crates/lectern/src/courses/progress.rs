@@ -28,7 +28,7 @@ impl Progress {
 }
 
 /// Progress over `lessons` given the ids a learner completed.
-pub fn compute(lessons: &[Lesson], completed: &HashSet<i64>) -> Progress {
+pub(crate) fn compute(lessons: &[Lesson], completed: &HashSet<i64>) -> Progress {
     let required = lessons.iter().filter(|l| l.is_required());
     let (mut done, mut total) = (0, 0);
     for l in required {
@@ -89,7 +89,7 @@ pub async fn enroll(
 }
 
 /// Records a lesson as completed (once) and updates the course's completion.
-pub async fn complete_lesson(
+pub(crate) async fn complete_lesson(
     db: &Db,
     school_id: i64,
     course_id: i64,
@@ -110,7 +110,7 @@ pub async fn complete_lesson(
 }
 
 /// Sets `enrollments.completed_at` the first time every required lesson is done.
-pub async fn refresh_completion(
+pub(crate) async fn refresh_completion(
     db: &Db,
     school_id: i64,
     course_id: i64,
@@ -141,7 +141,7 @@ pub struct Attempt<'a> {
     pub passed: bool,
 }
 
-pub async fn record_attempt(db: &Db, school_id: i64, a: Attempt<'_>) -> sqlx::Result<i64> {
+pub(crate) async fn record_attempt(db: &Db, school_id: i64, a: Attempt<'_>) -> sqlx::Result<i64> {
     sqlx::query_scalar::<_, i64>(
         "INSERT INTO quiz_attempts (school_id, lesson_id, user_id, answers_json, score, passed, created_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
@@ -203,7 +203,11 @@ impl MyCourse {
     }
 }
 
-pub async fn my_courses(db: &Db, school_id: i64, user_id: i64) -> sqlx::Result<Vec<MyCourse>> {
+pub(crate) async fn my_courses(
+    db: &Db,
+    school_id: i64,
+    user_id: i64,
+) -> sqlx::Result<Vec<MyCourse>> {
     sqlx::query_as::<_, MyCourse>(
         "SELECT c.slug, c.title, c.cover_url, e.completed_at,
              (SELECT COUNT(*) FROM lessons l WHERE l.course_id = c.id AND l.required = 1) AS total,

@@ -16,7 +16,7 @@ use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
-pub const DEFAULT_PASS_MARK: i64 = 70;
+pub(crate) const DEFAULT_PASS_MARK: i64 = 70;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct Quiz {
@@ -180,7 +180,7 @@ impl Quiz {
 }
 
 /// A pass mark typed by an instructor: whole percent 0–100; empty means the default.
-pub fn parse_pass_mark(s: &str) -> Option<i64> {
+pub(crate) fn parse_pass_mark(s: &str) -> Option<i64> {
     let s = s.trim().trim_end_matches('%').trim();
     if s.is_empty() {
         return Some(DEFAULT_PASS_MARK);

@@ -6,7 +6,7 @@ use jiff::civil::DateTime;
 use jiff::tz::{AmbiguousOffset, Offset, TimeZone};
 
 pub const DEFAULT_DURATION_MIN: i64 = 120;
-pub const MAX_DURATION_MIN: i64 = 24 * 60;
+pub(crate) const MAX_DURATION_MIN: i64 = 24 * 60;
 
 /// A resolved start: what we store.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,7 +62,7 @@ fn parse_local(local: &str) -> Result<DateTime, ScheduleError> {
         .map_err(|_| ScheduleError::BadDateTime)
 }
 
-pub fn parse_duration(s: &str) -> Result<i64, ScheduleError> {
+pub(crate) fn parse_duration(s: &str) -> Result<i64, ScheduleError> {
     let s = s.trim();
     if s.is_empty() {
         return Ok(DEFAULT_DURATION_MIN);

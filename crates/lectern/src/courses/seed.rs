@@ -6,7 +6,7 @@ use super::schedule::Schedule;
 use super::{CourseFields, LessonContent, LessonRecord, progress};
 use crate::db::{CourseId, Db, LessonId, SchoolId, now_ms};
 
-pub const DEMO_COURSE_TITLE: &str = "Teaching live with Lectern";
+pub(crate) const DEMO_COURSE_TITLE: &str = "Teaching live with Lectern";
 const DEMO_TZ: &str = "Europe/Berlin";
 const LIVE_LEAD_MIN: i64 = 10;
 

@@ -4,7 +4,7 @@ const MAX_LEN: usize = 60;
 
 /// `"Intro to Rust: Part 1!"` → `"intro-to-rust-part-1"`. Accented Latin letters lose their
 /// accents; other characters become separators. Never empty.
-pub fn slugify(title: &str) -> String {
+pub(crate) fn slugify(title: &str) -> String {
     let mut out = String::with_capacity(title.len());
     let mut dash = false;
     for c in title.chars().flat_map(fold_accent) {
@@ -37,7 +37,7 @@ pub fn slugify(title: &str) -> String {
 }
 
 /// The `n`th candidate for a title whose slug is taken: `slug`, `slug-2`, `slug-3` …
-pub fn candidate(base: &str, n: u32) -> String {
+pub(crate) fn candidate(base: &str, n: u32) -> String {
     if n <= 1 {
         base.to_string()
     } else {

@@ -112,6 +112,17 @@ async fn applied(conn: &mut sqlx::AnyConnection) -> sqlx::Result<Vec<(i64, Optio
     )
 }
 
+pub(super) async fn version(db: &Db) -> sqlx::Result<Option<i64>> {
+    match sqlx::query_scalar("SELECT MAX(version) FROM lectern_migrations")
+        .fetch_one(&db.pool)
+        .await
+    {
+        Ok(v) => Ok(v),
+        Err(sqlx::Error::Database(e)) if e.message().contains("does not exist") => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
 /// Refuses a database whose applied migrations were edited since (for `serve` on
 /// PostgreSQL, which does not migrate by itself). A database without the table passes.
 pub(super) async fn verify(db: &Db) -> anyhow::Result<()> {

@@ -186,6 +186,11 @@ impl Db {
         migrate::verify(self).await
     }
 
+    /// The highest applied migration; `None` on a fresh database (no migrations table yet).
+    pub async fn schema_version(&self) -> sqlx::Result<Option<i64>> {
+        migrate::version(self).await
+    }
+
     pub async fn ping(&self) -> bool {
         sqlx::query("SELECT 1").execute(&self.pool).await.is_ok()
     }

@@ -293,7 +293,7 @@ pub async fn release(db: &Db, id: i64, worker: &str) -> sqlx::Result<()> {
 }
 
 /// 2^attempts seconds, capped at one hour.
-pub fn backoff_ms(attempts: i64) -> i64 {
+pub(crate) fn backoff_ms(attempts: i64) -> i64 {
     let exp = attempts.clamp(0, 12) as u32;
     (1000_i64 << exp).min(3_600_000)
 }

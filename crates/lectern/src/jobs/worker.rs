@@ -56,7 +56,7 @@ pub async fn run(
 /// Claims and runs one batch, up to [`CONCURRENCY`] jobs at a time; returns how many
 /// jobs ran. Once `shutdown` flips, the jobs in hand finish and the unstarted rest of the
 /// batch is released.
-pub async fn run_once(
+pub(crate) async fn run_once(
     db: &Db,
     registry: &Arc<Registry>,
     worker_id: &str,

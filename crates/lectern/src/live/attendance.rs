@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use zoom::api::MeetingRef;
 
 use super::Session;
+use crate::courses;
 use crate::crypto::SecretKey;
 use crate::db::{Db, now_ms};
 use crate::zoom_connection::ZoomDeps;
@@ -53,7 +54,12 @@ fn nonempty(s: Option<&str>) -> Option<&str> {
 }
 
 /// Resolves a participant to one of our users of this school, when possible.
-pub async fn identify(db: &Db, key: &SecretKey, s: &Session, seen: Seen<'_>) -> sqlx::Result<Who> {
+pub(crate) async fn identify(
+    db: &Db,
+    key: &SecretKey,
+    s: &Session,
+    seen: Seen<'_>,
+) -> sqlx::Result<Who> {
     let is_host = nonempty(seen.zoom_user_id).is_some()
         && nonempty(seen.zoom_user_id) == s.zoom_host_id.as_deref();
     let mut user_id = None;
@@ -62,16 +68,7 @@ pub async fn identify(db: &Db, key: &SecretKey, s: &Session, seen: Seen<'_>) -> 
     if let Some(k) =
         nonempty(seen.customer_key).and_then(|k| super::join::customer_key_user(key, s.id, k))
     {
-        user_id = sqlx::query_scalar(
-            "SELECT u.id FROM users u WHERE u.id = $1 AND u.school_id = $2 AND (
-               EXISTS (SELECT 1 FROM enrollments e WHERE e.user_id = u.id AND e.course_id = $3)
-               OR EXISTS (SELECT 1 FROM course_instructors i WHERE i.user_id = u.id AND i.course_id = $3))",
-        )
-        .bind(k)
-        .bind(s.school_id)
-        .bind(s.course_id)
-        .fetch_optional(&db.pool)
-        .await?;
+        user_id = courses::queries::member_by_id(db, s.school_id, s.course_id, k).await?;
     }
     // A key that is not ours came from a player page someone edited: their e-mail is as
     // self-declared as the key, so it matches nobody either (the instructor can assign).
@@ -81,16 +78,9 @@ pub async fn identify(db: &Db, key: &SecretKey, s: &Session, seen: Seen<'_>) -> 
         && let Some(e) = nonempty(seen.email)
     {
         // Only people of this course: its students and instructors.
-        user_id = sqlx::query_scalar(
-            "SELECT u.id FROM users u WHERE u.school_id = $1 AND u.email_norm = $2 AND (
-               EXISTS (SELECT 1 FROM enrollments e WHERE e.user_id = u.id AND e.course_id = $3)
-               OR EXISTS (SELECT 1 FROM course_instructors i WHERE i.user_id = u.id AND i.course_id = $3))",
-        )
-        .bind(s.school_id)
-        .bind(e.to_lowercase())
-        .bind(s.course_id)
-        .fetch_optional(&db.pool)
-        .await?;
+        user_id =
+            courses::queries::member_by_email(db, s.school_id, s.course_id, &e.to_lowercase())
+                .await?;
     }
     let key = match user_id {
         Some(id) => format!("u:{id}"),
@@ -230,7 +220,11 @@ pub async fn attendees(db: &Db, s: &Session) -> sqlx::Result<Vec<Attendee>> {
 
 /// One user's attendance, read from their own rows only (the player asks on every
 /// refresh, for each student of a class).
-pub async fn attendance_of(db: &Db, s: &Session, user_id: i64) -> sqlx::Result<Option<Attendee>> {
+pub(crate) async fn attendance_of(
+    db: &Db,
+    s: &Session,
+    user_id: i64,
+) -> sqlx::Result<Option<Attendee>> {
     let rows = sqlx::query_as::<_, EventRow>(
         "SELECT participant_key, user_id, name, email, is_host, kind, at FROM live_attendance_events
          WHERE session_id = $1 AND user_id = $2 ORDER BY at, id",
@@ -288,21 +282,14 @@ fn fold(s: &Session, rows: Vec<EventRow>) -> Vec<Attendee> {
 }
 
 /// The instructor assigns an unmatched participant to a learner of the course.
-pub async fn assign(
+pub(crate) async fn assign(
     db: &Db,
     s: &Session,
     participant_key: &str,
     user_id: i64,
 ) -> sqlx::Result<bool> {
-    let ok: Option<i64> = sqlx::query_scalar(
-        "SELECT user_id FROM enrollments WHERE course_id = $1 AND user_id = $2 AND school_id = $3",
-    )
-    .bind(s.course_id)
-    .bind(user_id)
-    .bind(s.school_id)
-    .fetch_optional(&db.pool)
-    .await?;
-    if ok.is_none() {
+    let enrolled = courses::progress::enrollment(db, s.school_id, s.course_id, user_id).await?;
+    if enrolled.is_none() {
         return Ok(false);
     }
     let n = sqlx::query(
@@ -319,7 +306,7 @@ pub async fn assign(
 
 /// After the end: fill gaps from Zoom's participants report (paginated). The report with
 /// `customer_key` needs admin scopes; without them the past-meeting list is used.
-pub async fn reconcile_report(state: &ZoomDeps, session_id: i64) -> anyhow::Result<()> {
+pub(crate) async fn reconcile_report(state: &ZoomDeps, session_id: i64) -> anyhow::Result<()> {
     let Some(s) = super::by_id(&state.db, session_id).await? else {
         return Ok(());
     };

@@ -1,7 +1,7 @@
 //! Calendar feeds of live lessons: per course for its enrolled students and instructors
 //! (`/courses/{slug}/calendar.ics`, by session), and per user by a secret URL
 //! (`/calendar/{token}.ics`, all the user's courses) for calendar apps to subscribe to.
-//! The secret is looked up by its keyed hash and kept sealed so My courses can show it.
+//! The rows and the secret token are `calendar.rs`'s.
 
 use axum::Router;
 use axum::extract::{Path, State};
@@ -9,9 +9,10 @@ use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 
+pub use super::calendar::url_for;
+use super::calendar::{self, FeedRow};
 use super::ics;
-use crate::crypto::random_token;
-use crate::db::{Db, now_ms};
+use crate::db::now_ms;
 use crate::web::{AppError, AppResult, Ctx};
 use crate::zoom_connection::ZoomDeps;
 
@@ -20,28 +21,6 @@ pub fn routes() -> Router<ZoomDeps> {
         .route("/courses/{slug}/calendar.ics", get(course_feed))
         .route("/calendar/{file}", get(secret_feed))
         .route("/my/calendar/reset", post(reset))
-}
-
-#[derive(sqlx::FromRow)]
-struct FeedRow {
-    id: i64,
-    title: String,
-    kind: String,
-    #[sqlx(flatten)]
-    content: crate::courses::ContentColumns,
-    ics_sequence: i64,
-    course_title: String,
-    slug: String,
-    state: Option<String>,
-}
-
-fn feed_select() -> String {
-    format!(
-        "SELECT l.id, l.title, l.kind, {}, l.ics_sequence, c.title AS course_title, c.slug, s.state
-     FROM lessons l JOIN courses c ON c.id = l.course_id LEFT JOIN live_sessions s ON s.lesson_id = l.id
-     WHERE l.school_id = $1 AND l.kind IN ('live_session', 'webinar') AND l.starts_at IS NOT NULL",
-        crate::courses::CONTENT_SQL
-    )
 }
 
 /// The feed's events; links open on the school's own origin. UIDs keep the base URL's host
@@ -110,14 +89,7 @@ async fn course_feed(
     if !enrolled && !manager {
         return Err(AppError::Forbidden);
     }
-    let rows = sqlx::query_as::<_, FeedRow>(sqlx::AssertSqlSafe(format!(
-        "{} AND l.course_id = $2 ORDER BY l.starts_at, l.id",
-        feed_select()
-    )))
-    .bind(ctx.school.id)
-    .bind(course.id)
-    .fetch_all(&state.db.pool)
-    .await?;
+    let rows = calendar::course_rows(&state.db, ctx.school.id, course.id).await?;
     let body = ics::calendar(
         None,
         Some(&course.title),
@@ -134,25 +106,11 @@ async fn secret_feed(
     Path(file): Path<String>,
 ) -> AppResult<Response> {
     let token = file.strip_suffix(".ics").ok_or(AppError::NotFound)?;
-    let hash = state.config.secret_key.token_hash(token);
-    let user_id: Option<i64> = sqlx::query_scalar(
-        "SELECT user_id FROM calendar_feeds WHERE token_hash = $1 AND school_id = $2",
-    )
-    .bind(&hash)
-    .bind(ctx.school.id)
-    .fetch_optional(&state.db.pool)
-    .await?;
-    let user_id = user_id.ok_or(AppError::NotFound)?;
-    let rows = sqlx::query_as::<_, FeedRow>(sqlx::AssertSqlSafe(format!(
-        "{} AND (l.course_id IN (SELECT course_id FROM enrollments WHERE user_id = $2)
-            OR l.course_id IN (SELECT course_id FROM course_instructors WHERE user_id = $2))
-         ORDER BY l.starts_at, l.id",
-        feed_select()
-    )))
-    .bind(ctx.school.id)
-    .bind(user_id)
-    .fetch_all(&state.db.pool)
-    .await?;
+    let user_id =
+        calendar::user_of_token(&state.db, &state.config.secret_key, ctx.school.id, token)
+            .await?
+            .ok_or(AppError::NotFound)?;
+    let rows = calendar::user_rows(&state.db, ctx.school.id, user_id).await?;
     let name = ctx.t("calendar-feed-title");
     let body = ics::calendar(
         None,
@@ -163,53 +121,8 @@ async fn secret_feed(
     Ok(ics_response(body))
 }
 
-fn aad(user_id: i64) -> String {
-    format!("calendar_feeds:{user_id}")
-}
-
-/// The user's secret feed URL, if they created one.
-pub async fn url_for(state: &ZoomDeps, user_id: i64) -> sqlx::Result<Option<String>> {
-    let row: Option<(String, i64)> =
-        sqlx::query_as("SELECT token_sealed, school_id FROM calendar_feeds WHERE user_id = $1")
-            .bind(user_id)
-            .fetch_optional(&state.db.pool)
-            .await?;
-    let Some((sealed, school_id)) = row else {
-        return Ok(None);
-    };
-    let Ok(token) = state.config.secret_key.open(&sealed, &aad(user_id)) else {
-        return Ok(None);
-    };
-    let path = format!("/calendar/{}.ics", String::from_utf8_lossy(&token));
-    Ok(Some(state.school_url(school_id, &path).await?))
-}
-
-/// Creates the user's secret feed token, or replaces it (the old URL stops working).
-pub async fn reset_token(
-    state: &ZoomDeps,
-    db: &Db,
-    school_id: i64,
-    user_id: i64,
-) -> sqlx::Result<String> {
-    let token = random_token();
-    let key = &state.config.secret_key;
-    sqlx::query(
-        "INSERT INTO calendar_feeds (user_id, school_id, token_hash, token_sealed, created_at) VALUES ($1, $2, $3, $4, $5)
-         ON CONFLICT (user_id) DO UPDATE SET token_hash = excluded.token_hash, token_sealed = excluded.token_sealed,
-           created_at = excluded.created_at",
-    )
-    .bind(user_id)
-    .bind(school_id)
-    .bind(key.token_hash(&token))
-    .bind(key.seal(token.as_bytes(), &aad(user_id)))
-    .bind(now_ms())
-    .execute(&db.pool)
-    .await?;
-    Ok(token)
-}
-
 async fn reset(State(state): State<ZoomDeps>, ctx: Ctx) -> AppResult<Redirect> {
     let user = ctx.require_user()?;
-    reset_token(&state, &state.db, ctx.school.id, user.id).await?;
+    calendar::reset_token(&state.db, &state.config.secret_key, ctx.school.id, user.id).await?;
     Ok(Redirect::to("/my/courses#calendar-feed"))
 }

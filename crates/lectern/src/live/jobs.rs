@@ -109,7 +109,7 @@ impl Job for ExpireUnstarted {
     }
 }
 
-pub async fn enqueue_delete_meeting(
+pub(crate) async fn enqueue_delete_meeting(
     conn: &mut AnyConnection,
     school_id: i64,
     session_id: i64,
@@ -135,7 +135,7 @@ pub async fn enqueue_delete_meeting(
 }
 
 /// After `starting → live`: the session ends at scheduled end + grace if Zoom never says so.
-pub async fn after_link(
+pub(crate) async fn after_link(
     tx: &mut AnyConnection,
     state: &ZoomDeps,
     session: &Session,
@@ -187,7 +187,7 @@ pub async fn after_link(
 
 /// After `live → ended`: reconcile attendance with Zoom's report, then delete the meeting
 /// after a delay (sooner once the recording is in).
-pub async fn after_end(
+pub(crate) async fn after_end(
     tx: &mut AnyConnection,
     state: &ZoomDeps,
     session: &Session,
@@ -221,7 +221,7 @@ pub async fn after_end(
 }
 
 /// The recording is collected: the meeting may be deleted soon.
-pub async fn after_recording(tx: &mut AnyConnection, session: &Session) -> sqlx::Result<()> {
+pub(crate) async fn after_recording(tx: &mut AnyConnection, session: &Session) -> sqlx::Result<()> {
     if let (Some(meeting_id), Some(conn_id), State::Ended) =
         (session.meeting_id, session.connection_id, session.state())
     {
@@ -243,7 +243,11 @@ pub async fn after_recording(tx: &mut AnyConnection, session: &Session) -> sqlx:
 }
 
 /// `live → ended` (a conditional UPDATE; the first of webhook and timer wins).
-pub async fn end_session(state: &ZoomDeps, session: &Session, at: i64) -> anyhow::Result<bool> {
+pub(crate) async fn end_session(
+    state: &ZoomDeps,
+    session: &Session,
+    at: i64,
+) -> anyhow::Result<bool> {
     let mut tx = state.db.pool.begin().await?;
     let n = sqlx::query(
         "UPDATE live_sessions SET state = 'ended', ended_at = $1, host_present = 0, updated_at = $2
@@ -270,7 +274,7 @@ pub async fn end_session(state: &ZoomDeps, session: &Session, at: i64) -> anyhow
 /// scheduled end (`at` = None) and again at `at` once the grace period is over (the grace
 /// is configuration, which the lesson's transaction doesn't carry). Keyed by the end, so a
 /// moved lesson gets a new job and the old one finds the lesson moved.
-pub async fn schedule_expiry(
+pub(crate) async fn schedule_expiry(
     conn: &mut AnyConnection,
     school_id: i64,
     lesson_id: i64,

@@ -67,14 +67,18 @@ fn customer_key_mac(key: &SecretKey, session_id: i64, user_id: i64) -> String {
 }
 
 /// The user a `customerKey` was issued to for this session, if it is one of ours.
-pub fn customer_key_user(key: &SecretKey, session_id: i64, customer_key: &str) -> Option<i64> {
+pub(crate) fn customer_key_user(
+    key: &SecretKey,
+    session_id: i64,
+    customer_key: &str,
+) -> Option<i64> {
     let (id, mac) = customer_key.split_once('.')?;
     let user_id: i64 = id.parse().ok()?;
     crate::crypto::ct_eq(mac, &customer_key_mac(key, session_id, user_id)).then_some(user_id)
 }
 
 /// Whether joins to this session's meeting need an OBF token.
-pub fn needs_obf(state: &ZoomDeps, s: &Session) -> bool {
+pub(crate) fn needs_obf(state: &ZoomDeps, s: &Session) -> bool {
     match (&state.config.live.app_account_id, &s.zoom_account_id) {
         (Some(app), Some(meeting)) => app != meeting,
         _ => true,

@@ -15,6 +15,7 @@
 //! `live` calls `zoom_connection` for API access; `zoom_connection` never calls `live`.
 
 pub mod attendance;
+mod calendar;
 pub mod display;
 pub mod download;
 pub mod errors;
@@ -176,7 +177,7 @@ pub fn windows(config: &crate::config::Config) -> display::Windows {
 }
 
 /// The facts of every scheduled lesson of a course, in one query (the outline's badges).
-pub async fn course_facts(
+pub(crate) async fn course_facts(
     db: &Db,
     school_id: i64,
     course_id: i64,
@@ -229,13 +230,13 @@ pub fn aad(session_id: i64, which: &str) -> String {
 }
 
 /// Associated data of a recording file's sealed play passcode.
-pub fn recording_aad(session_id: i64, file_id: &str) -> String {
+pub(crate) fn recording_aad(session_id: i64, file_id: &str) -> String {
     format!("live_recordings:{session_id}:{file_id}:play_passcode")
 }
 
 /// A recording's play link with its passcode spliced in as `?pwd=`, as Zoom documents
 /// for `recording_play_passcode`.
-pub fn play_link(url: &str, passcode: Option<&str>) -> String {
+pub(crate) fn play_link(url: &str, passcode: Option<&str>) -> String {
     match passcode {
         Some(p) if !p.is_empty() => {
             let sep = if url.contains('?') { '&' } else { '?' };
@@ -246,7 +247,7 @@ pub fn play_link(url: &str, passcode: Option<&str>) -> String {
 }
 
 /// `s` percent-encoded for a query value or a path segment.
-pub fn urlencode(s: &str) -> String {
+pub(crate) fn urlencode(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
@@ -265,7 +266,7 @@ pub fn marker(school_id: i64, lesson_id: i64, attempt: i64) -> String {
 /// The attempt of this lesson's marker leading an agenda, if any. Only the leading marker
 /// counts: the lesson's description follows it, and a marker-like text there (another
 /// lesson's instructor can write one) must not make that meeting ours.
-pub fn marker_attempt(agenda: &str, school_id: i64, lesson_id: i64) -> Option<i64> {
+pub(crate) fn marker_attempt(agenda: &str, school_id: i64, lesson_id: i64) -> Option<i64> {
     let rest = agenda.strip_prefix(&format!("[lectern:{school_id}:{lesson_id}:"))?;
     let end = rest.find(']')?;
     rest[..end].parse().ok()
@@ -333,17 +334,12 @@ pub async fn ensure(db: &Db, school_id: i64, lesson: &Lesson) -> sqlx::Result<Se
 }
 
 /// A lesson (with its course) of this school, by id.
-pub async fn lesson_in_school(
+pub(crate) async fn lesson_in_school(
     db: &Db,
     school_id: i64,
     lesson_id: i64,
 ) -> sqlx::Result<Option<(crate::courses::Course, Lesson)>> {
-    let course_id: Option<i64> =
-        sqlx::query_scalar("SELECT course_id FROM lessons WHERE school_id = $1 AND id = $2")
-            .bind(school_id)
-            .bind(lesson_id)
-            .fetch_optional(&db.pool)
-            .await?;
+    let course_id = crate::courses::queries::lesson_course_id(db, school_id, lesson_id).await?;
     let Some(course_id) = course_id else {
         return Ok(None);
     };
@@ -360,7 +356,7 @@ pub async fn lesson_in_school(
 
 /// Called by `courses` in the transaction that deletes a lesson: the Zoom meeting (if any)
 /// is deleted later by a job, so deleting never fails because of Zoom.
-pub async fn on_lesson_deleted(
+pub(crate) async fn on_lesson_deleted(
     conn: &mut AnyConnection,
     school_id: i64,
     lesson_id: i64,
@@ -423,13 +419,7 @@ pub async fn wipe_zoom_data(conn: &mut AnyConnection, school_id: i64) -> sqlx::R
     .execute(&mut *conn)
     .await?;
     // The host recorded when the lesson was saved is found again at the next Start.
-    sqlx::query(
-        "UPDATE lessons SET zoom_connection_id = NULL, zoom_host_id = NULL, zoom_host_email = NULL
-         WHERE school_id = $1 AND (zoom_connection_id IS NOT NULL OR zoom_host_id IS NOT NULL OR zoom_host_email IS NOT NULL)",
-    )
-    .bind(school_id)
-    .execute(&mut *conn)
-    .await?;
+    crate::courses::queries::forget_zoom_hosts(conn, school_id).await?;
     anonymise_attendance(conn, school_id).await?;
     sqlx::query(
         "UPDATE live_recordings SET play_url = NULL, download_url = NULL, play_passcode_sealed = NULL,

@@ -108,7 +108,7 @@ async fn zoom_usable(
 
 /// The Web Meeting SDK's code for a page language (`de` → `de-DE`); the SDK ignores
 /// anything not in its list and stays English.
-pub fn sdk_language(lang: &str) -> &'static str {
+pub(crate) fn sdk_language(lang: &str) -> &'static str {
     match lang.split(['-', '_']).next().unwrap_or("") {
         "de" => "de-DE",
         "es" => "es-ES",

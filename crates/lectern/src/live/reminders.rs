@@ -55,11 +55,11 @@ impl Notice {
     }
 }
 
-pub const REMINDERS: [Notice; 2] = [Notice::Day, Notice::Hour];
+pub(crate) const REMINDERS: [Notice; 2] = [Notice::Day, Notice::Hour];
 
 /// The dedupe key of a reminder job: includes the start instant, so a moved lesson gets
 /// new jobs and the old ones find the lesson moved.
-pub fn reminder_key(lesson_id: i64, starts_at: i64, notice: Notice) -> String {
+pub(crate) fn reminder_key(lesson_id: i64, starts_at: i64, notice: Notice) -> String {
     format!("reminder:{lesson_id}:{starts_at}:{}", notice.as_str())
 }
 
@@ -131,7 +131,7 @@ async fn lesson_row(
 /// Called in the transaction that inserted or updated a lesson. `previous_start` is the
 /// start before the change (`None` for a new lesson): a changed time bumps the event's
 /// SEQUENCE and sends an update; the reminders of the (new) start are scheduled.
-pub async fn on_lesson_written(
+pub(crate) async fn on_lesson_written(
     conn: &mut AnyConnection,
     lesson_id: i64,
     previous_start: Option<i64>,
@@ -145,12 +145,7 @@ pub async fn on_lesson_written(
     }
     let now = now_ms();
     if previous_start.is_some_and(|p| p != starts_at) {
-        let sequence: i64 = sqlx::query_scalar(
-            "UPDATE lessons SET ics_sequence = ics_sequence + 1 WHERE id = $1 RETURNING ics_sequence",
-        )
-        .bind(lesson_id)
-        .fetch_one(&mut *conn)
-        .await?;
+        let sequence = crate::courses::queries::bump_ics_sequence(conn, lesson_id).await?;
         enqueue_notice(
             conn,
             l.school_id,
@@ -205,7 +200,7 @@ async fn enqueue_notice(
 
 /// Called in the transaction that enrolled a student: the reminders still ahead of the
 /// course's live lessons are (idempotently) scheduled.
-pub async fn on_enrolled(conn: &mut AnyConnection, course_id: i64) -> sqlx::Result<()> {
+pub(crate) async fn on_enrolled(conn: &mut AnyConnection, course_id: i64) -> sqlx::Result<()> {
     let now = now_ms();
     let rows: Vec<(i64, i64, String, i64)> = sqlx::query_as(
         "SELECT l.id, l.school_id, l.kind, l.starts_at FROM lessons l LEFT JOIN live_sessions s ON s.lesson_id = l.id
@@ -270,12 +265,7 @@ pub async fn cancel(
         )
         .await?;
     }
-    let sequence: i64 = sqlx::query_scalar(
-        "UPDATE lessons SET ics_sequence = ics_sequence + 1 WHERE id = $1 RETURNING ics_sequence",
-    )
-    .bind(lesson.id)
-    .fetch_one(&mut *tx)
-    .await?;
+    let sequence = crate::courses::queries::bump_ics_sequence(&mut tx, lesson.id).await?;
     enqueue_notice(
         &mut tx,
         school_id,
@@ -290,15 +280,7 @@ pub async fn cancel(
     Ok(Cancelled::Now)
 }
 
-#[derive(sqlx::FromRow)]
-struct Recipient {
-    id: i64,
-    email: String,
-    display_name: String,
-    timezone: String,
-    language: Option<String>,
-    enrolled_at: i64,
-}
+use crate::courses::queries::EnrolledStudent as Recipient;
 
 /// The job: sends one notice of one lesson to every enrolled student who hasn't had it.
 #[derive(Serialize, Deserialize)]
@@ -346,15 +328,8 @@ async fn run(
     if !due {
         return Ok(());
     }
-    let recipients = sqlx::query_as::<_, Recipient>(
-        "SELECT u.id, u.email, u.display_name, u.timezone, u.language, e.enrolled_at
-         FROM enrollments e JOIN users u ON u.id = e.user_id
-         WHERE e.school_id = $1 AND e.course_id = $2 ORDER BY u.id",
-    )
-    .bind(l.school_id)
-    .bind(l.course_id)
-    .fetch_all(&state.db.pool)
-    .await?;
+    let recipients =
+        crate::courses::queries::enrolled_students(&state.db, l.school_id, l.course_id).await?;
     let moment = notice.lead_ms().map(|lead| starts_at - lead);
     let lesson_url = state
         .school_url(

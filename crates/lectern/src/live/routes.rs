@@ -237,14 +237,7 @@ async fn rows(
 ) -> AppResult<(String, Vec<Row>, Vec<Row>, Vec<(i64, String)>)> {
     let s = super::ensure(&state.db, ctx.school.id, lesson).await?;
     let people = attendance::attendees(&state.db, &s).await?;
-    let students: Vec<(i64, String, String)> = sqlx::query_as(
-        "SELECT u.id, u.display_name, u.email FROM enrollments e JOIN users u ON u.id = e.user_id
-         WHERE e.school_id = $1 AND e.course_id = $2 ORDER BY u.display_name, u.id",
-    )
-    .bind(ctx.school.id)
-    .bind(course.id)
-    .fetch_all(&state.db.pool)
-    .await?;
+    let students = crate::courses::queries::students(&state.db, ctx.school.id, course.id).await?;
     let fmt = |t: Option<i64>| t.map(|t| ctx.local_time(&t)).unwrap_or_default();
     let mut out = Vec::new();
     for (id, name, email) in &students {

@@ -37,7 +37,7 @@ fn budget(state: &ZoomDeps) -> RateBudget {
 
 /// Waits for a slot of the account's per-second budget (queue, don't fail). Store errors
 /// let the call through: Zoom's own 429 is the backstop.
-pub async fn pace(state: &ZoomDeps, account_id: &str, category: Category) {
+pub(crate) async fn pace(state: &ZoomDeps, account_id: &str, category: Category) {
     let b = budget(state);
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
     loop {
@@ -58,7 +58,7 @@ pub async fn pace(state: &ZoomDeps, account_id: &str, category: Category) {
 
 /// A read call within the account's per-second budget; a per-second 429 (our budget and
 /// Zoom's window never align exactly) waits and tries again instead of failing.
-pub async fn paced_call<T, F, Fut>(
+pub(crate) async fn paced_call<T, F, Fut>(
     state: &ZoomDeps,
     conn: &Connection,
     category: Category,
@@ -233,15 +233,7 @@ async fn recorded_host(
     school_id: i64,
     lesson_id: i64,
 ) -> anyhow::Result<Option<(hosts::Host, i64)>> {
-    /// host_user_id, zoom_connection_id, zoom_host_id, zoom_host_email
-    type Row = (Option<i64>, Option<i64>, Option<String>, Option<String>);
-    let row: Option<Row> = sqlx::query_as(
-        "SELECT host_user_id, zoom_connection_id, zoom_host_id, zoom_host_email FROM lessons WHERE school_id = $1 AND id = $2",
-    )
-    .bind(school_id)
-    .bind(lesson_id)
-    .fetch_optional(&state.db.pool)
-    .await?;
+    let row = crate::courses::queries::recorded_host(&state.db, school_id, lesson_id).await?;
     let Some((Some(user_id), Some(connection_id), Some(zoom_user_id), email)) = row else {
         return Ok(None);
     };
@@ -510,7 +502,7 @@ async fn launch_with_start_url(
 
 /// The meeting was deleted in Zoom before the session took place: forget it, so the next
 /// Start creates a new one. Only for sessions that have not started (a 5xx never gets here).
-pub async fn mark_deleted_in_zoom(
+pub(crate) async fn mark_deleted_in_zoom(
     state: &ZoomDeps,
     session_id: i64,
     meeting_id: i64,

@@ -36,7 +36,7 @@ pub enum ClaimError {
 }
 
 /// A DNS name of letters, digits and hyphens; what `Host` carries after normalising.
-pub fn valid_host(h: &str) -> bool {
+pub(crate) fn valid_host(h: &str) -> bool {
     !h.is_empty()
         && h.len() <= 253
         && h.split('.').all(|l| {
@@ -53,7 +53,7 @@ pub fn valid_host(h: &str) -> bool {
 /// A browser parses a host whose last label is a number (decimal, octal or `0x` hex) as
 /// IPv4 (WHATWG URL, "ends in a number"): `127.1`, `2130706433` and `0x7f.1` all mean
 /// 127.0.0.1, so every such host is refused, not only dotted quads.
-pub fn reserved(host: &str, base_host: &str) -> bool {
+pub(crate) fn reserved(host: &str, base_host: &str) -> bool {
     let host = normalize_host(host);
     let last = host.rsplit('.').next().unwrap_or_default();
     let numeric = !last.is_empty()
@@ -183,7 +183,7 @@ pub enum RemoveError {
 }
 
 /// An admin's removal of one of their school's domains.
-pub async fn remove_claim(
+pub(crate) async fn remove_claim(
     db: &Db,
     school_id: i64,
     host: &str,

@@ -102,7 +102,7 @@ pub async fn for_host(db: &Db, host: &str) -> sqlx::Result<Option<School>> {
     default_school(db).await
 }
 
-pub async fn default_school(db: &Db) -> sqlx::Result<Option<School>> {
+pub(crate) async fn default_school(db: &Db) -> sqlx::Result<Option<School>> {
     sqlx::query_as::<_, School>(sqlx::AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM schools s ORDER BY s.is_default DESC, s.id LIMIT 1"
     )))
@@ -147,7 +147,7 @@ pub struct Branding<'a> {
     pub default_timezone: &'a str,
 }
 
-pub async fn update_branding(db: &Db, school_id: i64, b: Branding<'_>) -> sqlx::Result<()> {
+pub(crate) async fn update_branding(db: &Db, school_id: i64, b: Branding<'_>) -> sqlx::Result<()> {
     sqlx::query(
         "UPDATE schools SET display_name = $1, logo_url = $2, primary_color = $3, signup_open = $4, default_timezone = $5 WHERE id = $6",
     )
@@ -162,7 +162,7 @@ pub async fn update_branding(db: &Db, school_id: i64, b: Branding<'_>) -> sqlx::
     Ok(())
 }
 
-pub fn normalize_host(host: &str) -> String {
+pub(crate) fn normalize_host(host: &str) -> String {
     let host = host.trim().to_ascii_lowercase();
     // Strip a port, but keep IPv6 literals intact.
     if let Some(rest) = host.strip_prefix('[') {
@@ -175,7 +175,7 @@ pub fn normalize_host(host: &str) -> String {
 }
 
 /// A colour safe to put in a style attribute: `#rgb` or `#rrggbb` only.
-pub fn valid_color(c: &str) -> bool {
+pub(crate) fn valid_color(c: &str) -> bool {
     let hex = c.strip_prefix('#').unwrap_or("");
     matches!(hex.len(), 3 | 6) && hex.chars().all(|c| c.is_ascii_hexdigit())
 }

@@ -120,7 +120,7 @@ async fn take_state(
 /// browser back to the one registered redirect URL (on the base URL's host, where another
 /// school's session cookie is not sent), so the callback first forwards the browser to its
 /// own school's host. Only reads: the school's own callback spends the state.
-pub async fn school_of_state(state: &ZoomDeps, raw: &str) -> sqlx::Result<Option<i64>> {
+pub(crate) async fn school_of_state(state: &ZoomDeps, raw: &str) -> sqlx::Result<Option<i64>> {
     sqlx::query_scalar(
         "SELECT school_id FROM zoom_oauth_states WHERE state_hash = $1 AND used_at IS NULL AND expires_at > $2",
     )

@@ -291,7 +291,7 @@ pub struct ZoomAccount<'a> {
 }
 
 /// Creates or revives the connection row as connected; returns its id.
-pub async fn upsert_connected(
+pub(crate) async fn upsert_connected(
     conn: &mut AnyConnection,
     school_id: i64,
     owner: Owner,
@@ -393,6 +393,28 @@ pub async fn audit(
         .bind(now_ms())
         .execute(conn)
         .await?;
+    Ok(())
+}
+
+/// The ids of the school's connections (its own and its instructors').
+pub(crate) async fn ids_of_school(db: &Db, school_id: i64) -> sqlx::Result<Vec<i64>> {
+    sqlx::query_scalar("SELECT id FROM zoom_connections WHERE school_id = $1")
+        .bind(school_id)
+        .fetch_all(&db.pool)
+        .await
+}
+
+/// Forgets every stored token and shows every connection disconnected: the demo's fresh
+/// Zoom simulator knows none of the tokens a previous run stored.
+pub(crate) async fn forget_all_tokens(db: &Db) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM zoom_tokens")
+        .execute(&db.pool)
+        .await?;
+    sqlx::query(
+        "UPDATE zoom_connections SET state = 'disconnected', zoom_email = NULL, zoom_display_name = NULL WHERE state <> 'disconnected'",
+    )
+    .execute(&db.pool)
+    .await?;
     Ok(())
 }
 

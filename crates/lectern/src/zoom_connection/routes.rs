@@ -150,21 +150,12 @@ async fn card(state: &ZoomDeps, school_id: i64, owner: Owner) -> AppResult<Card>
     c.last_error = conn.last_error.clone();
     c.last_error_at = conn.last_error_at;
     c.account_level = conn.account_level();
-    c.access_expires_at =
-        sqlx::query_scalar("SELECT access_expires_at FROM zoom_tokens WHERE connection_id = $1")
-            .bind(conn.id)
-            .fetch_optional(&state.db.pool)
-            .await?;
+    c.access_expires_at = super::tokens::access_expires_at(&state.db, conn.id).await?;
     let today = jiff::Timestamp::now()
         .to_zoned(jiff::tz::TimeZone::UTC)
         .date()
         .to_string();
-    let rows: Vec<(String, i64)> = sqlx::query_as(
-        "SELECT counter_key, hits FROM zoom_rate_counters WHERE counter_key LIKE 'zoom:host:%' AND expires_at > $1 ORDER BY counter_key",
-    )
-    .bind(now_ms())
-    .fetch_all(&state.db.pool)
-    .await?;
+    let rows = super::usage::host_counters(&state.db).await?;
     c.host_usage = rows
         .into_iter()
         .filter_map(|(k, hits)| {
@@ -454,7 +445,7 @@ async fn delete_data(
         return Err(AppError::BadRequest(ctx.t("zoom-delete-confirm-required")));
     }
     // Revoke what we can before forgetting the tokens.
-    for owner_conn in connections_of_school(&state, ctx.school.id).await? {
+    for owner_conn in super::ids_of_school(&state.db, ctx.school.id).await? {
         if let (Some(rt), Ok(Some(tokens))) =
             (&state.zoom, super::tokens::load(&state, owner_conn).await)
         {
@@ -463,11 +454,4 @@ async fn delete_data(
     }
     super::delete_all_data(&state.db, &*state.hooks, ctx.school.id, admin).await?;
     Ok(Redirect::to("/settings/integrations"))
-}
-
-async fn connections_of_school(state: &ZoomDeps, school_id: i64) -> sqlx::Result<Vec<i64>> {
-    sqlx::query_scalar("SELECT id FROM zoom_connections WHERE school_id = $1")
-        .bind(school_id)
-        .fetch_all(&state.db.pool)
-        .await
 }

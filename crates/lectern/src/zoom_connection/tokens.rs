@@ -19,7 +19,7 @@ use crate::db::now_ms;
 use crate::email::{self, Email};
 
 /// Refresh this long before the access token expires.
-pub const REFRESH_MARGIN_MS: i64 = 5 * 60 * 1000;
+pub(crate) const REFRESH_MARGIN_MS: i64 = 5 * 60 * 1000;
 /// How long a refresher may hold the lease before another instance may take over.
 const LEASE_MS: i64 = 20_000;
 /// How long a waiter waits for another refresher.
@@ -56,7 +56,7 @@ fn aad(connection_id: i64, which: &str) -> String {
 }
 
 /// Inserts or replaces the token pair of a fresh grant (connect / reconnect).
-pub async fn store_new(
+pub(crate) async fn store_new(
     conn: &mut AnyConnection,
     key: &SecretKey,
     connection_id: i64,
@@ -101,6 +101,17 @@ pub async fn load(state: &ZoomDeps, connection_id: i64) -> Result<Option<Stored>
         expires_at: row.get("access_expires_at"),
         version: row.get("version"),
     }))
+}
+
+/// When the connection's stored access token expires (the health panel).
+pub(crate) async fn access_expires_at(
+    db: &crate::db::Db,
+    connection_id: i64,
+) -> sqlx::Result<Option<i64>> {
+    sqlx::query_scalar("SELECT access_expires_at FROM zoom_tokens WHERE connection_id = $1")
+        .bind(connection_id)
+        .fetch_optional(&db.pool)
+        .await
 }
 
 fn runtime(state: &ZoomDeps) -> Result<&ZoomRuntime, AccessError> {

@@ -121,6 +121,16 @@ const USERS_OF_SCHOOL: &str = "SELECT u.id FROM (
       AND NOT EXISTS (SELECT 1 FROM lessons l WHERE l.school_id <> $1 AND l.zoom_host_id = u.id)
       AND NOT EXISTS (SELECT 1 FROM live_sessions s WHERE s.school_id <> $1 AND s.zoom_host_id = u.id)";
 
+/// The unexpired per-host counters (`zoom:host:…`), as (key, hits), by key.
+pub(crate) async fn host_counters(db: &Db) -> sqlx::Result<Vec<(String, i64)>> {
+    sqlx::query_as(
+        "SELECT counter_key, hits FROM zoom_rate_counters WHERE counter_key LIKE 'zoom:host:%' AND expires_at > $1 ORDER BY counter_key",
+    )
+    .bind(crate::db::now_ms())
+    .fetch_all(&db.pool)
+    .await
+}
+
 /// The Zoom accounts and users that only this school's rows name, as `(accounts, users)`
 /// (one another school also names stays that school's).
 pub(crate) async fn zoom_ids_of_school(
