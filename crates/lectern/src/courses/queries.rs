@@ -20,15 +20,32 @@ pub async fn lesson_course_id(
         .await
 }
 
-/// A lesson's school, start (epoch ms) and duration in minutes.
-pub async fn lesson_timing(
+/// A lesson's school and, for a live lesson, its schedule (`None` for another kind).
+pub async fn lesson_schedule(
     db: &Db,
     lesson_id: i64,
-) -> sqlx::Result<Option<(i64, Option<i64>, Option<i64>)>> {
-    sqlx::query_as("SELECT school_id, starts_at, duration_min FROM lessons WHERE id = $1")
-        .bind(lesson_id)
-        .fetch_optional(&db.pool)
-        .await
+) -> anyhow::Result<Option<(i64, Option<super::Schedule>)>> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        school_id: i64,
+        kind: String,
+        #[sqlx(flatten)]
+        content: super::ContentColumns,
+    }
+    let row: Option<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT l.school_id, l.kind, {} FROM lessons l WHERE l.id = $1",
+        super::CONTENT_SQL
+    )))
+    .bind(lesson_id)
+    .fetch_optional(&db.pool)
+    .await?;
+    row.map(|r| {
+        Ok((
+            r.school_id,
+            super::schedule_of(lesson_id, &r.kind, r.content)?,
+        ))
+    })
+    .transpose()
 }
 
 /// The host recorded on a lesson when it was saved: host_user_id, zoom_connection_id,

@@ -314,26 +314,12 @@ async fn expire_unstarted(
     end: i64,
     after_grace: bool,
 ) -> anyhow::Result<()> {
-    #[derive(sqlx::FromRow)]
-    struct Row {
-        school_id: i64,
-        kind: String,
-        #[sqlx(flatten)]
-        content: crate::courses::ContentColumns,
-    }
-    let lesson: Option<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT l.school_id, l.kind, {} FROM lessons l WHERE l.id = $1",
-        crate::courses::CONTENT_SQL
-    )))
-    .bind(lesson_id)
-    .fetch_optional(&state.db.pool)
-    .await?;
-    let Some(lesson) = lesson else {
+    let Some((school_id, current)) =
+        crate::courses::queries::lesson_schedule(&state.db, lesson_id).await?
+    else {
         return Ok(());
     };
-    let school_id = lesson.school_id;
     // A lesson changed to another kind no longer ends.
-    let current = crate::courses::schedule_of(lesson_id, &lesson.kind, lesson.content)?;
     if current.map(|s| s.ends_at()) != Some(end) {
         return Ok(());
     }

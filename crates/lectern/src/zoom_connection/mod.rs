@@ -48,19 +48,6 @@ pub trait ZoomDataHooks: Send + Sync {
     ) -> futures_util::future::BoxFuture<'a, sqlx::Result<()>>;
 }
 
-/// No capability keeps Zoom data (tests of this module alone).
-pub struct NoZoomDataHooks;
-
-impl ZoomDataHooks for NoZoomDataHooks {
-    fn wipe_zoom_data<'a>(
-        &'a self,
-        _: &'a mut AnyConnection,
-        _: i64,
-    ) -> futures_util::future::BoxFuture<'a, sqlx::Result<()>> {
-        Box::pin(async { Ok(()) })
-    }
-}
-
 /// Zoom pieces shared by every request of this instance.
 #[derive(Clone)]
 pub struct ZoomRuntime {
