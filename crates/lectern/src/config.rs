@@ -10,7 +10,7 @@ use url::Url;
 use crate::crypto::SecretKey;
 
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
-pub const DEFAULT_DATABASE_URL: &str = "sqlite://./lectern-data/lectern.db";
+pub(crate) const DEFAULT_DATABASE_URL: &str = "sqlite://./lectern-data/lectern.db";
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -160,12 +160,12 @@ impl std::fmt::Debug for ZoomSettings {
     }
 }
 
-pub const DEFAULT_ZOOM_OAUTH_BASE: &str = "https://zoom.us";
-pub const DEFAULT_ZOOM_API_BASE: &str = "https://api.zoom.us/v2";
-pub const DEFAULT_ZOOM_SDK_URL: &str = "https://source.zoom.us";
+pub(crate) const DEFAULT_ZOOM_OAUTH_BASE: &str = "https://zoom.us";
+pub(crate) const DEFAULT_ZOOM_API_BASE: &str = "https://api.zoom.us/v2";
+pub(crate) const DEFAULT_ZOOM_SDK_URL: &str = "https://source.zoom.us";
 /// The current Web Meeting SDK (obfToken needs 5.x or later; Zoom recommends 5.1.4+ for
 /// WebRTC video). See docs/zoom-web-sdk.md.
-pub const DEFAULT_ZOOM_SDK_VERSION: &str = "6.2.0";
+pub(crate) const DEFAULT_ZOOM_SDK_VERSION: &str = "6.2.0";
 
 /// Where configuration values come from; the environment in production, a map in tests.
 pub trait Source {

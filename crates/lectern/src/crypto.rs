@@ -6,7 +6,7 @@ use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 use hmac::Mac;
-use sha2::{Digest, Sha256};
+use sha2::Sha256;
 
 /// The 32-byte server key from `LECTERN_SECRET_KEY`. Debug never prints it.
 #[derive(Clone)]
@@ -121,10 +121,6 @@ pub fn random_token() -> String {
 pub fn ct_eq(a: &str, b: &str) -> bool {
     use subtle::ConstantTimeEq;
     a.len() == b.len() && bool::from(a.as_bytes().ct_eq(b.as_bytes()))
-}
-
-pub fn sha256_hex(data: &[u8]) -> String {
-    hex::encode(Sha256::digest(data))
 }
 
 pub mod password {

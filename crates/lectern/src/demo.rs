@@ -10,15 +10,15 @@ use crate::config::{Config, generate_secret_key};
 use crate::db::Db;
 use crate::schools::{self, NewSchool};
 
-pub const DEMO_PASSWORD: &str = "lectern-demo-pass";
+pub(crate) const DEMO_PASSWORD: &str = "lectern-demo-pass";
 
-pub struct DemoUser {
+pub(crate) struct DemoUser {
     pub email: &'static str,
     pub name: &'static str,
     pub role: Role,
 }
 
-pub const USERS: &[DemoUser] = &[
+pub(crate) const USERS: &[DemoUser] = &[
     DemoUser {
         email: "admin@lectern.test",
         name: "Ada Admin",

@@ -231,7 +231,7 @@ pub(crate) async fn check_password(
 }
 
 /// Whether `password` is `user`'s (the signed-in user, already looked up).
-pub async fn password_matches(db: &Db, user: &User, password: &str) -> sqlx::Result<bool> {
+pub(crate) async fn password_matches(db: &Db, user: &User, password: &str) -> sqlx::Result<bool> {
     let hash: Option<String> =
         sqlx::query_scalar("SELECT password_hash FROM users WHERE school_id = $1 AND id = $2")
             .bind(user.school_id)
@@ -244,7 +244,7 @@ pub async fn password_matches(db: &Db, user: &User, password: &str) -> sqlx::Res
     })
 }
 
-pub async fn set_password(
+pub(crate) async fn set_password(
     db: &Db,
     school_id: i64,
     user_id: i64,

@@ -88,7 +88,7 @@ pub(crate) const SIGN_IN_PER_ACCOUNT_AND_CLIENT: Policy = Policy {
 
 /// One account from any client: enough free failures for an owner mistyping on several
 /// devices, then 5 s doubling to a minute; strangers together get about a try a minute.
-pub const SIGN_IN_PER_ACCOUNT: Policy = Policy {
+pub(crate) const SIGN_IN_PER_ACCOUNT: Policy = Policy {
     free: 20,
     forget_one_ms: 60_000,
     first_wait_ms: 5_000,
@@ -97,7 +97,7 @@ pub const SIGN_IN_PER_ACCOUNT: Policy = Policy {
 
 /// One client, whatever the account: generous, because a classroom behind NAT is one
 /// address, and never more than a minute's wait.
-pub const SIGN_IN_PER_CLIENT: Policy = Policy {
+pub(crate) const SIGN_IN_PER_CLIENT: Policy = Policy {
     free: 50,
     forget_one_ms: 30_000,
     first_wait_ms: 15_000,

@@ -124,14 +124,14 @@ impl SessionCache {
         );
     }
 
-    pub fn forget_session(&self, token_hash: &str) {
+    pub(crate) fn forget_session(&self, token_hash: &str) {
         let mut inner = self.lock();
         inner.generation += 1;
         inner.entries.remove(token_hash);
     }
 
     /// Forgets every session of a user (their sessions ended or their account changed).
-    pub fn forget_user(&self, user_id: i64) {
+    pub(crate) fn forget_user(&self, user_id: i64) {
         let mut inner = self.lock();
         inner.generation += 1;
         inner.entries.retain(|_, e| e.user.id != user_id);

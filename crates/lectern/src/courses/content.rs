@@ -87,7 +87,7 @@ impl LessonContent {
     /// does not use are ignored. A quiz without a pass mark passes at the default mark and
     /// a live lesson without a duration lasts the editor's default; what the outline does
     /// not read (a URL, a quiz) comes back empty.
-    pub fn from_columns(
+    pub(crate) fn from_columns(
         lesson_id: i64,
         kind: LessonKind,
         c: ContentColumns,
@@ -235,7 +235,8 @@ impl TryFrom<LessonRow> for Lesson {
 }
 
 impl Lesson {
-    pub fn to_row(&self) -> LessonRow {
+    #[cfg(test)]
+    pub(crate) fn to_row(&self) -> LessonRow {
         LessonRow {
             id: self.id,
             course_id: self.course_id,

@@ -38,7 +38,7 @@ impl LessonForm {
         }
     }
 
-    pub fn from_lesson(l: &Lesson) -> LessonForm {
+    pub(crate) fn from_lesson(l: &Lesson) -> LessonForm {
         let mut form = LessonForm {
             title: l.title.clone(),
             required: if l.is_required() {
@@ -70,7 +70,7 @@ impl LessonForm {
         form
     }
 
-    pub fn is_required(&self) -> bool {
+    pub(crate) fn is_required(&self) -> bool {
         !self.required.is_empty()
     }
 }
@@ -90,7 +90,7 @@ impl LessonRecord {
     }
 
     /// The lesson as it is stored, to be written back changed.
-    pub fn from_lesson(l: &Lesson) -> LessonRecord {
+    pub(crate) fn from_lesson(l: &Lesson) -> LessonRecord {
         LessonRecord {
             title: l.title.clone(),
             required: l.is_required(),
@@ -286,7 +286,7 @@ pub fn video_embed(raw: &str) -> VideoEmbed {
 }
 
 /// A lesson prepared for the player page.
-pub struct LessonView {
+pub(crate) struct LessonView {
     pub lesson: Lesson,
     /// Sanitised HTML of the body (Markdown).
     pub body_html: String,

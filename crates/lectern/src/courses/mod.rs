@@ -82,7 +82,7 @@ impl LessonKind {
     }
 
     /// The catalogue key of the kind's name.
-    pub fn label_key(self) -> &'static str {
+    pub(crate) fn label_key(self) -> &'static str {
         match self {
             LessonKind::Video => "lesson-kind-video",
             LessonKind::Document => "lesson-kind-document",
@@ -99,14 +99,14 @@ impl LessonKind {
     }
 
     /// Kinds a learner completes with a "Mark complete" button.
-    pub fn self_completed(self) -> bool {
+    pub(crate) fn self_completed(self) -> bool {
         matches!(
             self,
             LessonKind::Video | LessonKind::Document | LessonKind::ExternalLink
         )
     }
 
-    pub fn has_url(self) -> bool {
+    pub(crate) fn has_url(self) -> bool {
         matches!(self, LessonKind::Video | LessonKind::ExternalLink)
     }
 }
@@ -160,7 +160,7 @@ impl Lesson {
     pub fn kind(&self) -> LessonKind {
         self.content.kind()
     }
-    pub fn is_required(&self) -> bool {
+    pub(crate) fn is_required(&self) -> bool {
         flag(self.required)
     }
     /// A live lesson's schedule.
@@ -767,7 +767,7 @@ pub async fn update_lesson(
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Move {
+pub(crate) enum Move {
     Up,
     Down,
 }

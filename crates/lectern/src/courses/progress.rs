@@ -8,7 +8,7 @@ use super::Lesson;
 use crate::db::{Db, now_ms};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Progress {
+pub(crate) struct Progress {
     pub done: i64,
     pub total: i64,
 }
@@ -22,7 +22,7 @@ impl Progress {
             (self.done.min(self.total) * 100) / self.total
         }
     }
-    pub fn is_complete(&self) -> bool {
+    pub(crate) fn is_complete(&self) -> bool {
         self.total > 0 && self.done >= self.total
     }
 }
@@ -182,7 +182,7 @@ pub async fn attempts(
 
 /// One row of "My courses".
 #[derive(Debug, Clone, sqlx::FromRow)]
-pub struct MyCourse {
+pub(crate) struct MyCourse {
     pub slug: String,
     pub title: String,
     pub cover_url: Option<String>,

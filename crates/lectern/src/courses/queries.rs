@@ -50,7 +50,7 @@ pub async fn lesson_schedule(
 
 /// The host recorded on a lesson when it was saved: host_user_id, zoom_connection_id,
 /// zoom_host_id, zoom_host_email.
-pub type RecordedHost = (Option<i64>, Option<i64>, Option<String>, Option<String>);
+pub(crate) type RecordedHost = (Option<i64>, Option<i64>, Option<String>, Option<String>);
 
 pub async fn recorded_host(
     db: &Db,

@@ -33,7 +33,7 @@ pub struct Question {
 
 /// What is wrong with a quiz text; `question` counts from 1.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum QuizError {
+pub(crate) enum QuizError {
     Empty,
     /// A choice line before any `?` line, or a line we can't read.
     BadLine {
@@ -54,7 +54,7 @@ pub enum QuizError {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Grade {
+pub(crate) struct Grade {
     pub correct: usize,
     pub total: usize,
     /// Whole percent, rounded down.
@@ -63,7 +63,7 @@ pub struct Grade {
 }
 
 impl Quiz {
-    pub fn parse_text(text: &str) -> Result<Quiz, QuizError> {
+    pub(crate) fn parse_text(text: &str) -> Result<Quiz, QuizError> {
         struct Draft {
             prompt: String,
             choices: Vec<String>,
@@ -122,7 +122,7 @@ impl Quiz {
     }
 
     /// The text form, for the editor.
-    pub fn to_text(&self) -> String {
+    pub(crate) fn to_text(&self) -> String {
         let mut out = String::new();
         for (n, q) in self.questions.iter().enumerate() {
             if n > 0 {
@@ -149,7 +149,7 @@ impl Quiz {
 
     /// Reads the answers from a submitted form: field `q<N>` holds the chosen index of
     /// question N (from 0). Missing or nonsense answers count as unanswered.
-    pub fn answers_from_form(&self, form: &HashMap<String, String>) -> Vec<Option<usize>> {
+    pub(crate) fn answers_from_form(&self, form: &HashMap<String, String>) -> Vec<Option<usize>> {
         self.questions
             .iter()
             .enumerate()
@@ -161,7 +161,7 @@ impl Quiz {
             .collect()
     }
 
-    pub fn grade(&self, answers: &[Option<usize>], pass_mark: i64) -> Grade {
+    pub(crate) fn grade(&self, answers: &[Option<usize>], pass_mark: i64) -> Grade {
         let total = self.questions.len();
         let correct = self
             .questions

@@ -36,7 +36,7 @@ pub fn parse_id(s: &str) -> AppResult<i64> {
 }
 
 /// One line of a course outline.
-pub struct OutlineItem {
+pub(crate) struct OutlineItem {
     pub id: i64,
     pub title: String,
     pub kind: LessonKind,

@@ -147,10 +147,10 @@ impl Attendee {
     pub fn minutes(&self) -> i64 {
         (self.total_ms() + 30_000) / 60_000
     }
-    pub fn first_join(&self) -> Option<i64> {
+    pub(crate) fn first_join(&self) -> Option<i64> {
         self.segments.first().map(|s| s.0)
     }
-    pub fn last_leave(&self) -> Option<i64> {
+    pub(crate) fn last_leave(&self) -> Option<i64> {
         self.segments.last().map(|s| s.1)
     }
 }

@@ -40,7 +40,7 @@ impl Display {
     }
 
     /// Over for good: nothing will change it any more but a reschedule.
-    pub fn is_final(self) -> bool {
+    pub(crate) fn is_final(self) -> bool {
         matches!(
             self,
             Display::Ended | Display::Cancelled | Display::DidNotTakePlace
@@ -48,7 +48,7 @@ impl Display {
     }
 
     /// The outline's short label (a message id).
-    pub fn badge_key(self) -> &'static str {
+    pub(crate) fn badge_key(self) -> &'static str {
         match self {
             Display::Upcoming => "live-badge-upcoming",
             Display::OpeningSoon => "live-badge-opening-soon",

@@ -92,7 +92,7 @@ impl LiveError {
 
     /// The title of a failed Start ("Failed to create Zoom meeting/webinar"),
     /// or `None` for errors that are not a failed create (too early, meeting deleted).
-    pub fn heading(&self, tr: &crate::i18n::Tr, webinar: bool) -> Option<String> {
+    pub(crate) fn heading(&self, tr: &crate::i18n::Tr, webinar: bool) -> Option<String> {
         match self {
             LiveError::NotNow | LiveError::MeetingDeleted => None,
             _ if webinar => Some(tr.t("live-error-heading-webinar")),

@@ -30,7 +30,7 @@ pub fn register(registry: &mut Registry, deps: &ZoomDeps) -> Result<(), jobs::Du
 
 /// A `starting` session whose Start never reported back: find its meeting or start over.
 #[derive(Serialize, Deserialize)]
-pub struct Reconcile {
+pub(crate) struct Reconcile {
     pub session_id: i64,
     pub attempt: i64,
 }
@@ -45,7 +45,7 @@ impl Job for Reconcile {
 
 /// Delete a meeting (or webinar) in Zoom once it is no longer needed.
 #[derive(Serialize, Deserialize)]
-pub struct DeleteMeeting {
+pub(crate) struct DeleteMeeting {
     /// `None` for a meeting no session holds any more.
     #[serde(default)]
     pub session_id: Option<i64>,
@@ -65,7 +65,7 @@ impl Job for DeleteMeeting {
 
 /// A live session Zoom never said was over ends at its scheduled end + grace.
 #[derive(Serialize, Deserialize)]
-pub struct EndOverdue {
+pub(crate) struct EndOverdue {
     pub session_id: i64,
     pub attempt: i64,
 }
@@ -80,7 +80,7 @@ impl Job for EndOverdue {
 
 /// Reconcile attendance with Zoom's participants report after the end.
 #[derive(Serialize, Deserialize)]
-pub struct AttendanceReport {
+pub(crate) struct AttendanceReport {
     pub session_id: i64,
 }
 
@@ -94,7 +94,7 @@ impl Job for AttendanceReport {
 
 /// A session nobody started ends at its scheduled end (+ grace); see [`schedule_expiry`].
 #[derive(Serialize, Deserialize)]
-pub struct ExpireUnstarted {
+pub(crate) struct ExpireUnstarted {
     pub lesson_id: i64,
     pub end: i64,
     #[serde(default)]

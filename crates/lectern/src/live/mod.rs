@@ -159,7 +159,7 @@ impl Session {
 }
 
 /// What [`display::display`] needs of a lesson and its session (none yet: scheduled).
-pub fn facts(lesson: &Lesson, session: Option<&Session>) -> Option<display::Facts> {
+pub(crate) fn facts(lesson: &Lesson, session: Option<&Session>) -> Option<display::Facts> {
     let schedule = lesson.schedule()?;
     Some(display::Facts {
         state: session.map_or(State::Scheduled, Session::state),

@@ -71,10 +71,6 @@ impl Panel {
             Display::Upcoming | Display::OpeningSoon | Display::StartingNow
         )
     }
-    /// Students of this session see Join (and the meeting) only while it is live.
-    pub fn joinable(&self) -> bool {
-        self.enrolled && !self.manager && self.display == Display::Live && !self.unavailable
-    }
 }
 
 async fn zoom_usable(
@@ -142,12 +138,10 @@ pub async fn build(
     let s = super::ensure(&state.db, ctx.school.id, lesson).await?;
     let now = now_ms();
     let windows = super::windows(&state.config);
-    let facts = super::facts(lesson, Some(&s)).unwrap_or(super::display::Facts {
-        state: s.state(),
-        expired: s.expired_at.is_some(),
-        starts_at: now,
-        ends_at: now,
-    });
+    // Only live lessons reach the panel, and a live lesson always has a schedule; a
+    // row without one is corrupt, and pretending it starts now would open the room.
+    let facts = super::facts(lesson, Some(&s))
+        .ok_or_else(|| anyhow::anyhow!("lesson {} has no live schedule", lesson.id))?;
     let display = super::display::display(&facts, &windows, now);
     let next_change = super::display::next_change(&facts, &windows, now);
     let st = s.state();

@@ -20,7 +20,7 @@ use crate::jobs::{self, NewJob};
 use crate::zoom_connection::ZoomDeps;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Notice {
+pub(crate) enum Notice {
     Day,
     Hour,
     Update,
@@ -46,7 +46,7 @@ impl Notice {
         }
     }
     /// How long before the start a reminder goes out.
-    pub fn lead_ms(self) -> Option<i64> {
+    pub(crate) fn lead_ms(self) -> Option<i64> {
         match self {
             Notice::Day => Some(24 * 3_600_000),
             Notice::Hour => Some(3_600_000),
@@ -284,7 +284,7 @@ use crate::courses::queries::EnrolledStudent as Recipient;
 
 /// The job: sends one notice of one lesson to every enrolled student who hasn't had it.
 #[derive(Serialize, Deserialize)]
-pub struct Reminder {
+pub(crate) struct Reminder {
     pub lesson_id: i64,
     /// The start it reminds of: a moved lesson's old reminders find it moved.
     pub starts_at: i64,

@@ -170,7 +170,7 @@ pub async fn list(db: &Db, school_id: i64) -> sqlx::Result<Vec<Domain>> {
 }
 
 #[derive(Debug, thiserror::Error)]
-pub enum RemoveError {
+pub(crate) enum RemoveError {
     /// The base URL's host stays the default school's.
     #[error("the platform's own address")]
     Platform,

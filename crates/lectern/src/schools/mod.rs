@@ -139,7 +139,7 @@ pub async fn create(db: &Db, new: NewSchool<'_>) -> sqlx::Result<i64> {
     Ok(id)
 }
 
-pub struct Branding<'a> {
+pub(crate) struct Branding<'a> {
     pub display_name: &'a str,
     pub logo_url: Option<&'a str>,
     pub primary_color: &'a str,

@@ -97,7 +97,7 @@ impl Ctx {
     pub fn local_time(&self, ms: &i64) -> String {
         crate::web::time::format_in(*ms, &self.tz)
     }
-    pub fn brand_color(&self) -> &str {
+    pub(crate) fn brand_color(&self) -> &str {
         &self.school.primary_color
     }
 }

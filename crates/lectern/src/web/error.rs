@@ -43,7 +43,7 @@ impl From<askama::Error> for AppError {
 /// What the page layer needs to render an error: status and a catalogue key, never the
 /// internal cause.
 #[derive(Clone, Debug)]
-pub struct ErrorPage {
+pub(crate) struct ErrorPage {
     pub status: StatusCode,
     pub message_key: &'static str,
     pub detail: Option<String>,

@@ -103,7 +103,7 @@ pub fn text_problem(tr: &Tr, value: &str, max: usize) -> Option<String> {
 
 /// A character no form field may carry: C0 controls other than tab and line breaks, DEL,
 /// and C1 controls.
-pub fn has_control_char(v: &str) -> bool {
+pub(crate) fn has_control_char(v: &str) -> bool {
     v.chars()
         .any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
 }

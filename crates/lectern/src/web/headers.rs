@@ -31,16 +31,16 @@ use crate::config::Config;
 use crate::ops::metrics::Metrics;
 
 /// Where browsers send CSP violation reports (`report-uri`).
-pub const REPORT_PATH: &str = "/csp-report";
+pub(crate) const REPORT_PATH: &str = "/csp-report";
 
 /// Largest violation report we read; real ones are well under 4 KiB.
-pub const REPORT_MAX_BODY: usize = 16 * 1024;
+pub(crate) const REPORT_MAX_BODY: usize = 16 * 1024;
 
 /// Marks a response whose page embeds the Zoom meeting (Zoom's Meeting SDK runs in it), so
 /// that it gets the meeting's Content-Security-Policy instead of the narrow one. Set by
 /// `Page::zoom_meeting`.
 #[derive(Clone, Copy, Debug)]
-pub struct ZoomMeeting;
+pub(crate) struct ZoomMeeting;
 
 /// The headers, built once at start-up from the configuration.
 #[derive(Clone, Debug)]
@@ -70,16 +70,6 @@ impl SecurityHeaders {
             meeting_csp: meeting.header_value(),
             hsts,
         }
-    }
-
-    /// The policy of ordinary pages.
-    pub fn page_csp(&self) -> &str {
-        self.page_csp.to_str().unwrap_or_default()
-    }
-
-    /// The policy of pages that embed the Zoom meeting.
-    pub fn meeting_csp(&self) -> &str {
-        self.meeting_csp.to_str().unwrap_or_default()
     }
 
     fn apply(&self, resp: &mut Response) {

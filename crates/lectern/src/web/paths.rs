@@ -2,7 +2,7 @@
 
 /// Path prefixes whose next segment is a secret (a bearer token in the URL): the one list
 /// of routes that carry one, masked wherever a path is logged.
-pub const SECRET_PATH_PREFIXES: &[&str] = &["/password/reset/", "/calendar/"];
+pub(crate) const SECRET_PATH_PREFIXES: &[&str] = &["/password/reset/", "/calendar/"];
 
 /// The request path as it may appear in logs: the segment after a secret prefix is masked.
 pub fn loggable_path(path: &str) -> std::borrow::Cow<'_, str> {

@@ -62,7 +62,7 @@ pub struct ZoomRuntime {
 }
 
 /// One cached OBF token and when it was fetched; its mutex is the single flight.
-pub type ObfCell = Arc<tokio::sync::Mutex<Option<(std::time::Instant, zoom::Secret)>>>;
+pub(crate) type ObfCell = Arc<tokio::sync::Mutex<Option<(std::time::Instant, zoom::Secret)>>>;
 
 impl ZoomRuntime {
     pub fn new(config: &Config) -> anyhow::Result<Option<ZoomRuntime>> {
@@ -166,7 +166,7 @@ impl Owner {
             Owner::User(id) => format!("user:{id}"),
         }
     }
-    pub fn from_scope_key(k: &str) -> Option<Owner> {
+    pub(crate) fn from_scope_key(k: &str) -> Option<Owner> {
         if k == "school" {
             return Some(Owner::School);
         }
@@ -268,7 +268,7 @@ pub async fn for_host(
     find(db, school_id, Owner::School).await
 }
 
-pub struct ZoomAccount<'a> {
+pub(crate) struct ZoomAccount<'a> {
     pub account_id: &'a str,
     pub user_id: &'a str,
     pub email: &'a str,

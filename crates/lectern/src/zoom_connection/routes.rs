@@ -48,7 +48,7 @@ fn owner_for(ctx: &Ctx, target: &str) -> AppResult<Owner> {
 }
 
 /// What the Zoom card shows; never a token.
-pub struct Card {
+pub(crate) struct Card {
     pub target: &'static str,
     pub configured: bool,
     pub state: &'static str,
@@ -69,12 +69,12 @@ pub struct Card {
 }
 
 impl Card {
-    pub fn missing_list(&self) -> String {
+    pub(crate) fn missing_list(&self) -> String {
         self.missing.join(", ")
     }
 
     /// The catalogue key of the state in words ("Connected", "Needs reconnecting", …).
-    pub fn state_key(&self) -> &'static str {
+    pub(crate) fn state_key(&self) -> &'static str {
         match self.state {
             "connected" => "zoom-state-connected",
             "needs_reconnect" => "zoom-state-needs-reconnect",
@@ -85,7 +85,7 @@ impl Card {
     }
 
     /// Each needed scope once, with whether the grant covers it.
-    pub fn needed_scopes(&self) -> Vec<(&'static str, bool)> {
+    pub(crate) fn needed_scopes(&self) -> Vec<(&'static str, bool)> {
         self.needed
             .iter()
             .map(|s| (*s, !self.missing.contains(s)))
@@ -94,7 +94,7 @@ impl Card {
 
     /// Granted scopes that are not listed as needed, each once (Zoom may repeat them, and a
     /// needed one is already shown with its tick).
-    pub fn other_granted(&self) -> Vec<&str> {
+    pub(crate) fn other_granted(&self) -> Vec<&str> {
         let mut v: Vec<&str> = self
             .granted
             .iter()
