@@ -16,6 +16,7 @@ use crate::config::Config;
 use crate::courses::{CourseHooks, CoursesState, PlayerHooks};
 use crate::db::Db;
 use crate::email::{Delivery, Mailer, SendEmail};
+use crate::files::Files;
 use crate::jobs::Registry;
 use crate::ops::OpsState;
 use crate::ops::maintenance::Maintenance;
@@ -44,6 +45,8 @@ pub struct AppState {
     pub player_hooks: Arc<dyn PlayerHooks>,
     /// Every job kind, and the hourly ones.
     pub jobs: Arc<Registry>,
+    /// Uploaded files: storage, limits.
+    pub files: Files,
 }
 
 impl AppState {
@@ -62,7 +65,8 @@ impl AppState {
         let player_hooks: Arc<dyn PlayerHooks> = Arc::new(crate::live::hooks::PlayerSide {
             deps: zoom_deps.clone(),
         });
-        let jobs = Arc::new(registry(&db, &config, &mailer, &zoom_deps)?);
+        let files = Files::new(&config, db.clone())?;
+        let jobs = Arc::new(registry(&db, &config, &mailer, &zoom_deps, &files)?);
         Ok(AppState {
             schools: Arc::default(),
             sessions: Arc::new(SessionCache::new(lookups, live)),
@@ -74,6 +78,7 @@ impl AppState {
             course_hooks: Arc::new(crate::live::hooks::LessonSide),
             player_hooks,
             jobs,
+            files,
         })
     }
 
@@ -96,6 +101,34 @@ impl AppState {
         }
     }
 
+    fn courses(&self) -> CoursesState {
+        CoursesState {
+            db: self.db.clone(),
+            files: self.files.clone(),
+            zoom: self.zoom_deps(),
+            hooks: self.course_hooks.clone(),
+            player: self.player_hooks.clone(),
+        }
+    }
+
+    fn schools_state(&self) -> SchoolsState {
+        SchoolsState {
+            db: self.db.clone(),
+            config: self.config.clone(),
+            schools: self.schools.clone(),
+            files: self.files.clone(),
+        }
+    }
+
+    fn context(&self) -> ContextState {
+        ContextState {
+            db: self.db.clone(),
+            config: self.config.clone(),
+            schools: self.schools.clone(),
+            sessions: self.sessions.clone(),
+        }
+    }
+
     fn core(&self) -> CoreState {
         CoreState {
             db: self.db.clone(),
@@ -110,6 +143,7 @@ fn registry(
     config: &Arc<Config>,
     mailer: &Mailer,
     zoom: &ZoomDeps,
+    files: &Files,
 ) -> Result<Registry, crate::jobs::DuplicateKind> {
     let mut r = Registry::default();
     r.register::<SendEmail>(Delivery {
@@ -121,6 +155,7 @@ fn registry(
     .register::<Maintenance>(db.clone())?
     .hourly(|hour| Maintenance { hour });
     crate::live::jobs::register(&mut r, zoom)?;
+    crate::files::jobs::register(&mut r, files)?;
     Ok(r)
 }
 
@@ -132,30 +167,30 @@ pub fn router(state: AppState) -> Router {
             config: state.config.clone(),
             sessions: state.sessions.clone(),
         }))
-        .merge(crate::schools::routes::routes().with_state(SchoolsState {
-            db: state.db.clone(),
-            config: state.config.clone(),
-            schools: state.schools.clone(),
-        }))
-        .merge(crate::courses::routes::routes().with_state(CoursesState {
-            db: state.db.clone(),
-            zoom: zoom.clone(),
-            hooks: state.course_hooks.clone(),
-            player: state.player_hooks.clone(),
-        }))
+        .merge(crate::schools::routes::routes().with_state(state.schools_state()))
+        .merge(crate::courses::routes::routes().with_state(state.courses()))
         .merge(crate::email::routes::routes().with_state(state.core()))
         .merge(crate::jobs::routes::routes().with_state(state.core()))
         .merge(crate::zoom_connection::routes::routes().with_state(zoom.clone()))
         .merge(crate::live::routes::routes().with_state(zoom.clone()))
+        .merge(crate::files::routes::routes().with_state(state.files.clone()))
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(
-            ContextState {
-                db: state.db.clone(),
-                config: state.config.clone(),
-                schools: state.schools.clone(),
-                sessions: state.sessions.clone(),
-            },
+            state.context(),
             web::context::layer,
+        ));
+    // Uploads stream their bodies under their own limits (each purpose has one, checked
+    // before and while reading), so they are mounted outside the 1 MiB body limit.
+    let uploads = Router::new()
+        .merge(crate::courses::files::upload_routes().with_state(state.courses()))
+        .merge(crate::schools::branding::upload_routes().with_state(state.schools_state()))
+        .layer(axum::middleware::from_fn_with_state(
+            state.context(),
+            web::context::layer,
+        ))
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.metrics.clone(),
+            crate::ops::metrics::track,
         ));
     let ops = OpsState {
         db: state.db.clone(),
@@ -179,6 +214,7 @@ pub fn router(state: AppState) -> Router {
             crate::ops::metrics::track,
         ))
         .layer(RequestBodyLimitLayer::new(web::context::MAX_BODY))
+        .merge(uploads)
         .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
             // Only method and path (query strings may carry tokens), with secret path
             // segments such as reset tokens masked.

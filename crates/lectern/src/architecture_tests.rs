@@ -17,10 +17,14 @@ const EDGES: &[&str] = &["app", "server", "cli", "demo", "main", "lib"];
 const ALLOWED: &[(&str, &[&str])] = &[
     ("jobs", &[]),
     ("email", &["jobs"]),
-    ("schools", &[]),
+    ("files", &["jobs"]),
+    ("schools", &["files"]),
     ("accounts", &["schools", "email", "jobs"]),
     ("zoom_connection", &["schools", "email", "jobs"]),
-    ("courses", &["accounts", "schools", "zoom_connection"]),
+    (
+        "courses",
+        &["accounts", "schools", "zoom_connection", "files"],
+    ),
     (
         "live",
         &[

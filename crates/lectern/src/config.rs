@@ -51,6 +51,194 @@ pub struct Config {
     /// Bearer token that `/metrics` asks for (`LECTERN_METRICS_TOKEN`); unset: `/metrics`
     /// answers only requests from this machine that came through no proxy.
     pub metrics_token: Option<String>,
+    /// Where uploaded files live, and how large they may be.
+    pub storage: StorageSettings,
+}
+
+/// Where uploaded files are kept (`LECTERN_STORAGE_URL`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StorageLocation {
+    /// A directory on this machine (`file://<path>`): one instance, or several sharing a
+    /// network file system.
+    Local(std::path::PathBuf),
+    /// An S3-compatible bucket (`s3://<bucket>?endpoint=<url>&region=<region>`): AWS S3,
+    /// MinIO, Garage, R2. Several instances share it; downloads are presigned redirects.
+    S3 {
+        bucket: String,
+        /// `None`: AWS itself (`https://s3.<region>.amazonaws.com`).
+        endpoint: Option<String>,
+        region: String,
+    },
+}
+
+impl StorageSettings {
+    /// The origin downloads redirect to (S3's presigned URLs), for the player's policy.
+    pub fn download_origin(&self) -> Option<String> {
+        match &self.location {
+            StorageLocation::Local(_) => None,
+            StorageLocation::S3 {
+                endpoint: Some(e), ..
+            } => Url::parse(e).ok().map(|u| u.origin().ascii_serialization()),
+            StorageLocation::S3 { bucket, region, .. } => {
+                Some(format!("https://{bucket}.s3.{region}.amazonaws.com"))
+            }
+        }
+    }
+}
+
+/// Upload limits in bytes (`LECTERN_UPLOAD_MAX_VIDEO`, `_FILE`, `_IMAGE`, `_LOGO`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct UploadLimits {
+    /// A lesson's video (default 2 GiB).
+    pub video: u64,
+    /// Documents and attachments (default 100 MiB).
+    pub file: u64,
+    /// A course's cover image, decoded in memory (default 20 MiB).
+    pub image: u64,
+    /// The school's logo and favicon (default 2 MiB).
+    pub logo: u64,
+}
+
+impl Default for UploadLimits {
+    fn default() -> Self {
+        const MIB: u64 = 1 << 20;
+        UploadLimits {
+            video: 2048 * MIB,
+            file: 100 * MIB,
+            image: 20 * MIB,
+            logo: 2 * MIB,
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct StorageSettings {
+    pub location: StorageLocation,
+    /// S3 access key id, secret and session token (the usual `AWS_ACCESS_KEY_ID`,
+    /// `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`); `None`: the S3 client's own chain.
+    pub s3_credentials: Option<(String, String, Option<String>)>,
+    pub limits: UploadLimits,
+    /// How long a presigned download URL is valid (`LECTERN_STORAGE_PRESIGN_SECS`, 300).
+    pub presign_ttl_secs: u64,
+}
+
+impl std::fmt::Debug for StorageSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StorageSettings")
+            .field("location", &self.location)
+            .field("limits", &self.limits)
+            .field("presign_ttl_secs", &self.presign_ttl_secs)
+            .finish_non_exhaustive()
+    }
+}
+
+/// `LECTERN_STORAGE_URL`, or by default a `files` folder beside the SQLite database (in
+/// `./lectern-data` for PostgreSQL).
+fn storage_settings(src: &dyn Source, database_url: &str) -> Result<StorageSettings, ConfigError> {
+    const VAR: &str = "LECTERN_STORAGE_URL";
+    let location = match src.get(VAR) {
+        None => {
+            let dir = database_url
+                .strip_prefix("sqlite://")
+                .map(|rest| rest.split('?').next().unwrap_or(rest))
+                .and_then(|path| std::path::Path::new(path).parent().map(|p| p.to_path_buf()))
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or_else(|| std::path::PathBuf::from("./lectern-data"));
+            StorageLocation::Local(dir.join("files"))
+        }
+        Some(raw) => {
+            parse_storage_url(&raw).map_err(|reason| ConfigError::Invalid { var: VAR, reason })?
+        }
+    };
+    let size = |var: &'static str, default: u64| -> Result<u64, ConfigError> {
+        match src.get(var) {
+            None => Ok(default),
+            Some(v) => v
+                .trim()
+                .parse::<bytesize::ByteSize>()
+                .ok()
+                .map(|b| b.as_u64())
+                .filter(|b| *b > 0)
+                .ok_or_else(|| ConfigError::Invalid {
+                    var,
+                    reason: format!("{v:?} is not a size such as 500MiB or 2GiB"),
+                }),
+        }
+    };
+    let d = UploadLimits::default();
+    let limits = UploadLimits {
+        video: size("LECTERN_UPLOAD_MAX_VIDEO", d.video)?,
+        file: size("LECTERN_UPLOAD_MAX_FILE", d.file)?,
+        image: size("LECTERN_UPLOAD_MAX_IMAGE", d.image)?,
+        logo: size("LECTERN_UPLOAD_MAX_LOGO", d.logo)?,
+    };
+    let presign_ttl_secs = match src.get("LECTERN_STORAGE_PRESIGN_SECS") {
+        None => 300,
+        Some(v) => v
+            .trim()
+            .parse::<u64>()
+            .ok()
+            .filter(|n| (10..=7 * 24 * 3600).contains(n))
+            .ok_or_else(|| ConfigError::Invalid {
+                var: "LECTERN_STORAGE_PRESIGN_SECS",
+                reason: format!("{v:?}: use seconds between 10 and 604800"),
+            })?,
+    };
+    let s3_credentials = match (
+        src.get("AWS_ACCESS_KEY_ID"),
+        src.get("AWS_SECRET_ACCESS_KEY"),
+    ) {
+        (Some(id), Some(secret)) => Some((id, secret, src.get("AWS_SESSION_TOKEN"))),
+        _ => None,
+    };
+    Ok(StorageSettings {
+        location,
+        s3_credentials,
+        limits,
+        presign_ttl_secs,
+    })
+}
+
+fn parse_storage_url(raw: &str) -> Result<StorageLocation, String> {
+    if let Some(path) = raw.strip_prefix("file://") {
+        if path.is_empty() {
+            return Err("file:// needs a folder, e.g. file:///var/lib/lectern/files".into());
+        }
+        return Ok(StorageLocation::Local(path.into()));
+    }
+    let url = Url::parse(raw).map_err(|_| {
+        format!("{raw:?} is not file://<folder> or s3://<bucket>?endpoint=…&region=…")
+    })?;
+    if url.scheme() != "s3" {
+        return Err(format!(
+            "{raw:?}: use file://<folder> or s3://<bucket>?endpoint=…&region=…"
+        ));
+    }
+    let bucket = url
+        .host_str()
+        .filter(|b| !b.is_empty())
+        .ok_or_else(|| format!("{raw:?} names no bucket (s3://<bucket>?…)"))?
+        .to_string();
+    let mut endpoint = None;
+    let mut region = None;
+    for (k, v) in url.query_pairs() {
+        match &*k {
+            "endpoint" => {
+                let e = Url::parse(&v)
+                    .ok()
+                    .filter(|e| matches!(e.scheme(), "http" | "https") && e.host().is_some())
+                    .ok_or_else(|| format!("endpoint {v:?} is not an http(s) URL"))?;
+                endpoint = Some(e.as_str().trim_end_matches('/').to_string());
+            }
+            "region" => region = Some(v.into_owned()),
+            other => return Err(format!("unknown parameter {other:?} (endpoint, region)")),
+        }
+    }
+    Ok(StorageLocation::S3 {
+        bucket,
+        endpoint,
+        region: region.unwrap_or_else(|| "us-east-1".into()),
+    })
 }
 
 /// Timing of live sessions (all configurable; each field names its default).
@@ -279,7 +467,9 @@ impl Config {
         let live = live_settings(src)?;
         let trusted_proxies = trusted_proxies(src)?;
         let metrics_token = metrics_token(src)?;
+        let storage = storage_settings(src, &database_url)?;
         Ok(Config {
+            storage,
             zoom,
             live,
             trusted_proxies,

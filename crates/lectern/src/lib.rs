@@ -12,6 +12,7 @@ pub mod crypto;
 pub mod db;
 pub mod demo;
 pub mod email;
+pub mod files;
 pub mod i18n;
 pub mod jobs;
 pub mod live;

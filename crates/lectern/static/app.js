@@ -59,5 +59,81 @@
       });
     }
     function pad(n) { return n < 10 ? "0" + n : "" + n; }
+
+    document.querySelectorAll("[data-upload-url]").forEach(uploader);
+    document.querySelectorAll("video[data-watch-url]").forEach(watchReports);
   });
+
+  // An upload: the file is the request body (streamed by the browser, never read into
+  // memory here), with a progress bar and Cancel. On success the page reloads to show it.
+  function uploader(box) {
+    var input = box.querySelector("[data-upload-input]");
+    var status = box.querySelector("[data-upload-status]");
+    var bar = box.querySelector("[data-upload-progress]");
+    var percent = box.querySelector("[data-upload-percent]");
+    var cancel = box.querySelector("[data-upload-cancel]");
+    var error = box.querySelector("[data-upload-error]");
+    var notice = box.querySelector("[data-upload-notice]");
+    var xhr = null;
+    function say(el, text) { error.hidden = true; notice.hidden = true; if (el) { el.textContent = text; el.hidden = false; } }
+    cancel.addEventListener("click", function () { if (xhr) { xhr.abort(); } });
+    input.addEventListener("change", function () {
+      var file = input.files && input.files[0];
+      if (!file) { return; }
+      say(null);
+      var max = Number(box.getAttribute("data-max"));
+      if (max && file.size > max) { say(error, box.getAttribute("data-too-large")); input.value = ""; return; }
+      xhr = new XMLHttpRequest();
+      xhr.open("POST", box.getAttribute("data-upload-url"));
+      xhr.setRequestHeader("x-csrf-token", box.getAttribute("data-csrf"));
+      xhr.setRequestHeader("x-file-name", encodeURIComponent(file.name));
+      xhr.setRequestHeader("content-type", "application/octet-stream");
+      xhr.upload.addEventListener("progress", function (e) {
+        if (!e.lengthComputable) { return; }
+        var p = Math.floor(e.loaded * 100 / e.total);
+        bar.value = p; percent.textContent = p + " %";
+      });
+      function done() { xhr = null; status.hidden = true; input.disabled = false; input.value = ""; }
+      xhr.addEventListener("load", function () {
+        var ok = xhr.status >= 200 && xhr.status < 300, body = {};
+        try { body = JSON.parse(xhr.responseText); } catch (e) { body = {}; }
+        done();
+        if (ok) { say(notice, box.getAttribute("data-done")); window.location.reload(); return; }
+        say(error, body.detail || body.message || box.getAttribute("data-failed"));
+      });
+      xhr.addEventListener("error", function () { done(); say(error, box.getAttribute("data-failed")); });
+      xhr.addEventListener("abort", function () { done(); say(notice, box.getAttribute("data-cancelled")); });
+      bar.value = 0; percent.textContent = "0 %"; status.hidden = false; input.disabled = true;
+      xhr.send(file);
+    });
+  }
+
+  // How much of a video was watched: the ranges played are sent every 15 s and when
+  // playback stops or the page goes away (keepalive: the request outlives the page).
+  function watchReports(video) {
+    var url = video.getAttribute("data-watch-url"), csrf = video.getAttribute("data-csrf");
+    var ranges = [], from = null, last = null;
+    function close() { if (from !== null && last > from) { ranges.push([from, last]); } from = null; }
+    video.addEventListener("timeupdate", function () {
+      var t = video.currentTime;
+      if (video.paused || video.seeking) { return; }
+      // A jump (seeking) closes the range; playing on extends it.
+      if (from === null || t < last || t - last > 2) { close(); from = t; }
+      last = t;
+    });
+    ["pause", "seeking", "ended"].forEach(function (ev) { video.addEventListener(ev, function () { close(); send(); }); });
+    function send() {
+      if (from !== null && last > from) { ranges.push([from, last]); from = last; }
+      if (!ranges.length || !(video.duration > 0)) { return; }
+      var body = JSON.stringify({ duration: video.duration, ranges: ranges });
+      ranges = [];
+      try {
+        fetch(url, { method: "POST", keepalive: true, credentials: "same-origin",
+          headers: { "content-type": "application/json", "x-csrf-token": csrf }, body: body }).catch(function () {});
+      } catch (e) { /* a report lost is a few seconds not counted */ }
+    }
+    setInterval(send, 15000);
+    document.addEventListener("visibilitychange", function () { if (document.visibilityState === "hidden") { send(); } });
+    window.addEventListener("pagehide", send);
+  }
 })();

@@ -16,6 +16,8 @@ error-bad-request = Diese Anfrage konnten wir nicht verstehen.
 error-upstream = Zoom hat nicht wie erwartet geantwortet.
 error-rate-limited = Zu viele Versuche. Bitte warten Sie einen Moment.
 error-too-large = Diese Anfrage ist zu groß.
+error-unsupported-type = Diese Art von Datei wird hier nicht angenommen.
+error-unavailable = Ein Dienst, den diese Seite braucht, ist gerade nicht erreichbar. Versuchen Sie es in einer Minute noch einmal.
 error-internal = Bei uns ist etwas schiefgegangen. Bitte versuchen Sie es gleich noch einmal.
 error-back-home = Zur Startseite
 
@@ -126,3 +128,10 @@ domain-remove-last = Das ist die einzige aktive Domain der Schule: Ohne sie wär
 domain-remove-confirm = { $host } entfernen? Wer diese Adresse nutzt, erreicht die Schule dort nicht mehr.
 domain-pending = wartet auf Freigabe
 domains-pending-help = Eine neue Domain funktioniert, sobald der Betreiber der Plattform geprüft hat, dass sie Ihnen gehört, und sie freigegeben hat. Richten Sie zuerst den DNS-Eintrag der Domain auf diesen Server und bitten Sie dann den Betreiber, sie für diese Schule freizugeben.
+
+branding-title = Erscheinungsbild
+branding-upload-logo = Logo hochladen (PNG, JPEG, WebP oder GIF; erscheint in der Kopfzeile und in E-Mails)
+branding-upload-favicon = Favicon hochladen (das Symbol im Browser-Tab)
+branding-remove-logo = Logo entfernen
+branding-remove-favicon = Favicon entfernen
+branding-hint = Bilder werden in PNG umgewandelt und verkleinert (Logos auf 512 Pixel, Favicons auf 64); SVG wird nicht angenommen.

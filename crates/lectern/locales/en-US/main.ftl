@@ -16,6 +16,8 @@ error-bad-request = We couldn't understand that request.
 error-upstream = Zoom did not answer as expected.
 error-rate-limited = Too many attempts. Please wait a moment and try again.
 error-too-large = That request is too large.
+error-unsupported-type = This kind of file is not accepted here.
+error-unavailable = A service this page needs is not available right now. Try again in a minute.
 error-internal = Something went wrong on our side. Please try again in a moment.
 error-back-home = Back to the home page
 
@@ -134,3 +136,10 @@ domain-remove-last = This is the only active domain of the school: removing it w
 domain-remove-confirm = Remove { $host }? People who use this address will no longer reach the school there.
 domain-pending = waiting for approval
 domains-pending-help = A new domain works once the platform's operator has checked that it is yours and approved it. Point the domain's DNS at this server first, then ask the operator to approve it for this school.
+
+branding-title = Branding
+branding-upload-logo = Upload a logo (PNG, JPEG, WebP or GIF; shown in the header and in e-mails)
+branding-upload-favicon = Upload a favicon (the icon in the browser's tab)
+branding-remove-logo = Remove the logo
+branding-remove-favicon = Remove the favicon
+branding-hint = Images are converted to PNG and scaled down (logos to 512 pixels, favicons to 64); SVG is not accepted.

@@ -61,7 +61,7 @@ pub fn routes() -> Router<CoursesState> {
 /// The course behind `/teach/courses/{id}` if this user may manage it: signed in (else
 /// the sign-in page), in this school (else 404), and admin or one of its instructors
 /// (else 403).
-async fn managed_course(state: &CoursesState, ctx: &Ctx, id: &str) -> AppResult<Course> {
+pub(super) async fn managed_course(state: &CoursesState, ctx: &Ctx, id: &str) -> AppResult<Course> {
     let user = ctx.require_user()?;
     let id = parse_id(id)?;
     let course = super::by_id(&state.db, ctx.school.id, id)
@@ -188,13 +188,26 @@ struct EditorPage {
     instructor_email: String,
     instructor_error: String,
     kinds: [LessonKind; 6],
+    /// The uploaded cover, if any, and the image upload limit.
+    cover: Option<crate::files::StoredFile>,
+    image_limit: u64,
 }
 
 impl EditorPage {
     async fn load(state: &CoursesState, ctx: Ctx, course: Course) -> AppResult<EditorPage> {
         let lessons = super::lessons(&state.db, ctx.school.id, course.id).await?;
         let instructors = super::instructors(&state.db, ctx.school.id, course.id).await?;
+        let cover = state
+            .files
+            .current(
+                SchoolId(ctx.school.id),
+                crate::files::Owner::Course(CourseId(course.id)),
+                crate::files::Purpose::Cover,
+            )
+            .await?;
         Ok(EditorPage {
+            cover,
+            image_limit: state.files.limits.image,
             form: CourseForm::from_course(&course),
             errors: FieldErrors::default(),
             lessons,
@@ -205,6 +218,14 @@ impl EditorPage {
             course,
             ctx,
         })
+    }
+
+    fn image_limit_text(&self) -> String {
+        crate::files::in_words(self.image_limit)
+    }
+
+    fn cover_upload_url(&self) -> String {
+        format!("/api/teach/courses/{}/cover", self.course.id)
     }
 }
 
@@ -331,6 +352,9 @@ struct LessonEditorPage {
     errors: FieldErrors,
     fold: Vec<OffsetChoice>,
     timezones: &'static [String],
+    /// The lesson's uploaded files (an existing lesson only).
+    files: Vec<crate::files::StoredFile>,
+    limits: crate::files::Limits,
 }
 
 impl LessonEditorPage {
@@ -359,7 +383,52 @@ impl LessonEditorPage {
             errors: FieldErrors::default(),
             fold: Vec::new(),
             timezones: TIMEZONES.as_slice(),
+            files: Vec::new(),
+            limits: crate::files::Limits::default(),
         }
+    }
+
+    /// The lesson's files and the upload limits, for its Files section.
+    async fn with_files(mut self, state: &CoursesState) -> AppResult<Self> {
+        if let Some(id) = self.lesson_id {
+            self.files = state
+                .files
+                .of_lesson(SchoolId(self.ctx.school.id), LessonId(id))
+                .await?;
+        }
+        self.limits = state.files.limits;
+        Ok(self)
+    }
+
+    fn upload_url(&self, purpose: &str) -> String {
+        format!(
+            "/api/teach/courses/{}/lessons/{}/files?purpose={purpose}",
+            self.course.id,
+            self.lesson_id.unwrap_or_default()
+        )
+    }
+
+    fn limit_text(&self, purpose: &str) -> String {
+        let p = crate::files::Purpose::parse(purpose).unwrap_or(crate::files::Purpose::Attachment);
+        crate::files::in_words(p.limit(&self.limits))
+    }
+
+    fn limit(&self, purpose: &str) -> u64 {
+        crate::files::Purpose::parse(purpose)
+            .unwrap_or(crate::files::Purpose::Attachment)
+            .limit(&self.limits)
+    }
+
+    fn file_url(&self, f: &crate::files::StoredFile) -> String {
+        super::files::lesson_file_url(&self.course, self.lesson_id.unwrap_or_default(), f)
+    }
+
+    /// The files of one purpose (`video`, `document`, `attachment`).
+    fn files_of(&self, purpose: &str) -> Vec<&crate::files::StoredFile> {
+        self.files
+            .iter()
+            .filter(|f| f.purpose.as_str() == purpose)
+            .collect()
     }
 
     fn rejected(mut self, r: Rejected) -> AppResult<Response> {
@@ -437,7 +506,7 @@ async fn create_lesson(
     }
 }
 
-async fn managed_lesson(
+pub(super) async fn managed_lesson(
     state: &CoursesState,
     ctx: &Ctx,
     id: &str,
@@ -462,13 +531,11 @@ async fn edit_lesson_page(
 ) -> AppResult<Page> {
     let (course, lesson) = managed_lesson(&state, &ctx, &id, &lesson_id).await?;
     let form = LessonForm::from_lesson(&lesson);
-    render(&LessonEditorPage::new(
-        ctx,
-        course,
-        lesson.kind(),
-        Some(lesson.id),
-        form,
-    ))
+    render(
+        &LessonEditorPage::new(ctx, course, lesson.kind(), Some(lesson.id), form)
+            .with_files(&state)
+            .await?,
+    )
 }
 
 async fn save_lesson(
@@ -498,7 +565,10 @@ async fn save_lesson(
             Ok(Redirect::to(&format!("/teach/courses/{}", course.id)).into_response())
         }
         (Err(r), _) | (_, Err(r)) => {
-            LessonEditorPage::new(ctx, course, lesson.kind(), Some(lesson.id), form).rejected(r)
+            LessonEditorPage::new(ctx, course, lesson.kind(), Some(lesson.id), form)
+                .with_files(&state)
+                .await?
+                .rejected(r)
         }
     }
 }

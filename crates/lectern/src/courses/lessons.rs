@@ -124,8 +124,11 @@ pub fn parse(kind: LessonKind, form: &LessonForm, tr: &Tr) -> Result<LessonRecor
         LessonKind::Video | LessonKind::ExternalLink => {
             let url = form.url.trim();
             if check_text(errors, tr, "url", url, limits::URL) {
+                // A video lesson may have an uploaded video instead (added once saved).
                 if url.is_empty() {
-                    errors.add("url", tr.t("form-required"));
+                    if kind == LessonKind::ExternalLink {
+                        errors.add("url", tr.t("form-required"));
+                    }
                 } else if !crate::schools::routes::valid_http_url(url) {
                     errors.add("url", tr.t("form-url-invalid"));
                 }

@@ -12,6 +12,7 @@
 
 pub mod content;
 pub mod editor;
+pub mod files;
 pub mod hooks;
 pub mod lessons;
 pub mod markdown;
@@ -22,6 +23,7 @@ pub mod routes;
 pub mod schedule;
 pub mod seed;
 pub mod slug;
+pub mod watch;
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -40,6 +42,8 @@ pub use schedule::Schedule;
 #[derive(Clone)]
 pub struct CoursesState {
     pub db: Db,
+    /// Lessons' files and courses' covers.
+    pub files: crate::files::Files,
     /// The editor checks a live lesson's Zoom host when it is saved.
     pub zoom: crate::zoom_connection::ZoomDeps,
     pub hooks: Arc<dyn CourseHooks>,
@@ -812,6 +816,7 @@ pub(crate) async fn delete_lesson(
     let mut tx = db.pool.begin().await?;
     // A live lesson's Zoom meeting is deleted later by a job: deleting never fails because of Zoom.
     hooks.lesson_deleted(&mut tx, school_id, id).await?;
+    crate::files::forget_lesson(&mut tx, SchoolId(school_id), LessonId(id)).await?;
     sqlx::query("DELETE FROM lessons WHERE school_id = $1 AND course_id = $2 AND id = $3")
         .bind(school_id)
         .bind(course_id)

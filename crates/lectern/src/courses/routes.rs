@@ -28,6 +28,7 @@ pub fn routes() -> Router<CoursesState> {
         .route("/courses/{slug}/lessons/{id}/complete", post(complete))
         .route("/courses/{slug}/lessons/{id}/quiz", post(submit_quiz))
         .merge(super::editor::routes())
+        .merge(super::files::routes())
 }
 
 /// A numeric id from the path; anything else is a page that doesn't exist.
@@ -99,11 +100,18 @@ async fn visible_course(
 struct CataloguePage {
     ctx: Ctx,
     courses: Vec<Course>,
+    /// Uploaded covers by course id (they win over a cover URL).
+    covers: HashMap<i64, super::files::Cover>,
 }
 
 async fn catalogue(State(state): State<CoursesState>, ctx: Ctx) -> AppResult<Page> {
     let courses = super::published(&state.db, ctx.school.id).await?;
-    render(&CataloguePage { ctx, courses })
+    let covers = super::files::covers(&state, ctx.school.id, &courses).await?;
+    render(&CataloguePage {
+        ctx,
+        courses,
+        covers,
+    })
 }
 
 #[derive(askama::Template)]
@@ -121,6 +129,7 @@ struct CoursePage {
     continue_url: String,
     /// Some lesson is scheduled: the page follows live changes (static/live.js).
     live_outline: bool,
+    cover: Option<super::files::Cover>,
 }
 
 async fn course_page(
@@ -146,7 +155,11 @@ async fn course_page(
         .map(|l| format!("/courses/{}/lessons/{}", course.slug, l.id))
         .unwrap_or_default();
     let outline = outline(&ctx, &course, &lessons, &done, None);
+    let cover = super::files::covers(&state, ctx.school.id, std::slice::from_ref(&course))
+        .await?
+        .remove(&course.id);
     let page = CoursePage {
+        cover,
         description_html: markdown::render(&course.description),
         live_outline: outline.iter().any(|i| i.starts_at.is_some()),
         outline,
@@ -194,6 +207,58 @@ struct LessonPage {
     attempts_text: String,
     live: Option<super::LessonPanel>,
     live_outline: bool,
+    /// The lesson's uploaded files as the player shows them.
+    files: PlayerFiles,
+}
+
+/// A lesson's files in the player: its own video or document, and the attachments.
+#[derive(Default)]
+struct PlayerFiles {
+    video: Option<PlayerFile>,
+    document: Option<PlayerFile>,
+    attachments: Vec<PlayerFile>,
+    /// Where the video's watched ranges are reported (enrolled students only).
+    watch_url: String,
+}
+
+struct PlayerFile {
+    name: String,
+    size_text: String,
+    url: String,
+    is_pdf: bool,
+}
+
+impl PlayerFiles {
+    async fn load(
+        state: &CoursesState,
+        ctx: &Ctx,
+        course: &Course,
+        lesson: &Lesson,
+        enrolled: bool,
+    ) -> sqlx::Result<PlayerFiles> {
+        let files = state
+            .files
+            .of_lesson(SchoolId(ctx.school.id), LessonId(lesson.id))
+            .await?;
+        let mut out = PlayerFiles::default();
+        for f in files {
+            let pf = PlayerFile {
+                url: super::files::lesson_file_url(course, lesson.id, &f),
+                name: f.name.clone(),
+                size_text: f.size_in_words(),
+                is_pdf: f.is_pdf(),
+            };
+            match f.purpose {
+                crate::files::Purpose::Video => out.video = Some(pf),
+                crate::files::Purpose::Document => out.document = Some(pf),
+                _ => out.attachments.push(pf),
+            }
+        }
+        if enrolled && lesson.kind() == LessonKind::Video {
+            out.watch_url = format!("/api/courses/{}/lessons/{}/watch", course.slug, lesson.id);
+        }
+        Ok(out)
+    }
 }
 
 /// Everything the player needs, after the access check: signed in, and enrolled or
@@ -256,7 +321,9 @@ async fn load_player(
         None
     };
     let outline = outline(&ctx, &course, &lessons, &done, Some(id));
+    let files = PlayerFiles::load(state, &ctx, &course, &lessons[index], enrolled).await?;
     let page = LessonPage {
+        files,
         live,
         live_outline: outline.iter().any(|i| i.starts_at.is_some()),
         outline,

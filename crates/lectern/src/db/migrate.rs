@@ -45,6 +45,7 @@ migrations![
     (9, "domain_claims", "0009_domain_claims.sql"),
     (10, "throttles", "0010_throttles.sql"),
     (11, "mail_secrets", "0011_mail_secrets.sql"),
+    (12, "files", "0012_files.sql"),
 ];
 
 /// An arbitrary constant that names our migration lock among PostgreSQL advisory locks.

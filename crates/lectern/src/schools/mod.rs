@@ -1,6 +1,7 @@
 //! Schools (tenants): branding, sign-up policy, custom domains, and routing a request to
 //! its school by the `Host` header.
 
+pub mod branding;
 pub mod domains;
 pub mod routes;
 
@@ -18,6 +19,8 @@ pub struct SchoolsState {
     pub config: Arc<Config>,
     /// This instance's `Host` → school cache, cleared when a domain or branding changes.
     pub schools: Arc<HostCache>,
+    /// The logo and favicon uploads.
+    pub files: crate::files::Files,
 }
 
 #[derive(Clone, Debug, sqlx::FromRow)]
@@ -27,6 +30,8 @@ pub struct School {
     pub name: String,
     pub display_name: String,
     pub logo_url: Option<String>,
+    /// The uploaded favicon's path, if any.
+    pub favicon_url: Option<String>,
     pub primary_color: String,
     pub signup_open: i64,
     pub default_timezone: String,
@@ -39,7 +44,7 @@ impl School {
     }
 }
 
-const COLUMNS: &str = "s.id, s.slug, s.name, s.display_name, s.logo_url, s.primary_color, s.signup_open, s.default_timezone, s.is_default";
+const COLUMNS: &str = "s.id, s.slug, s.name, s.display_name, s.logo_url, s.favicon_url, s.primary_color, s.signup_open, s.default_timezone, s.is_default";
 
 pub struct NewSchool<'a> {
     pub slug: &'a str,
@@ -159,6 +164,32 @@ pub(crate) async fn update_branding(db: &Db, school_id: i64, b: Branding<'_>) ->
     .bind(school_id)
     .execute(&db.pool)
     .await?;
+    Ok(())
+}
+
+/// Which image of the school's branding an upload sets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BrandImage {
+    Logo,
+    Favicon,
+}
+
+/// Points the school's logo or favicon at `url` (`None`: none).
+pub(crate) async fn set_brand_image(
+    db: &Db,
+    school_id: i64,
+    which: BrandImage,
+    url: Option<&str>,
+) -> sqlx::Result<()> {
+    let sql = match which {
+        BrandImage::Logo => "UPDATE schools SET logo_url = $1 WHERE id = $2",
+        BrandImage::Favicon => "UPDATE schools SET favicon_url = $1 WHERE id = $2",
+    };
+    sqlx::query(sql)
+        .bind(url)
+        .bind(school_id)
+        .execute(&db.pool)
+        .await?;
     Ok(())
 }
 

@@ -17,6 +17,7 @@ pub fn routes() -> Router<SchoolsState> {
         .route("/admin/school", get(settings_page).post(save_settings))
         .route("/admin/school/domains", post(add_domain))
         .route("/admin/school/domains/remove", post(remove_domain))
+        .merge(super::branding::routes())
 }
 
 #[derive(Deserialize, Default, Clone)]
@@ -56,6 +57,14 @@ struct SettingsPage {
     domain_error: String,
     /// The host as typed, kept when it was refused.
     domain_input: String,
+    /// The logo and favicon upload limit.
+    logo_limit: u64,
+}
+
+impl SettingsPage {
+    fn logo_limit_text(&self) -> String {
+        crate::files::in_words(self.logo_limit)
+    }
 }
 
 async fn settings_page(State(state): State<SchoolsState>, ctx: Ctx) -> AppResult<Page> {
@@ -63,6 +72,7 @@ async fn settings_page(State(state): State<SchoolsState>, ctx: Ctx) -> AppResult
     let form = SettingsForm::of(&ctx.school);
     let domains = super::domains::list(&state.db, ctx.school.id).await?;
     render(&SettingsPage {
+        logo_limit: state.files.limits.logo,
         ctx,
         form,
         errors: FieldErrors::default(),
@@ -103,6 +113,7 @@ async fn save_settings(
             limits::URL,
         )
         && !valid_http_url(form.logo_url.trim())
+        && !super::branding::is_own_media(form.logo_url.trim())
     {
         errors.add("logo_url", ctx.t("form-url-invalid"));
     }
@@ -115,6 +126,7 @@ async fn save_settings(
     if !errors.is_empty() {
         let domains = super::domains::list(&state.db, ctx.school.id).await?;
         let page = render(&SettingsPage {
+            logo_limit: state.files.limits.logo,
             ctx,
             form,
             errors,
@@ -176,6 +188,7 @@ async fn refused(
     let form = SettingsForm::of(&ctx.school);
     let domains = super::domains::list(&state.db, ctx.school.id).await?;
     let page = render(&SettingsPage {
+        logo_limit: state.files.limits.logo,
         ctx,
         form,
         errors: FieldErrors::default(),

@@ -24,6 +24,15 @@ pub enum AppError {
     RateLimited { retry_after_secs: u64 },
     #[error("payload too large")]
     PayloadTooLarge,
+    /// An upload over its limit or the school's quota; the message says which, in words.
+    #[error("too large: {0}")]
+    TooLarge(String),
+    /// An upload of a type not accepted there; the message says what is.
+    #[error("unsupported type: {0}")]
+    Unsupported(String),
+    /// A service we depend on (file storage) is down; the message says to try again.
+    #[error("unavailable: {0}")]
+    Unavailable(String),
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -58,7 +67,9 @@ impl AppError {
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Upstream(_) => StatusCode::BAD_GATEWAY,
             AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
-            AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::PayloadTooLarge | AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::Unsupported(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -72,7 +83,9 @@ impl AppError {
             AppError::BadRequest(_) => "error-bad-request",
             AppError::Upstream(_) => "error-upstream",
             AppError::RateLimited { .. } => "error-rate-limited",
-            AppError::PayloadTooLarge => "error-too-large",
+            AppError::PayloadTooLarge | AppError::TooLarge(_) => "error-too-large",
+            AppError::Unsupported(_) => "error-unsupported-type",
+            AppError::Unavailable(_) => "error-unavailable",
             AppError::Internal(_) => "error-internal",
         }
     }
@@ -86,7 +99,11 @@ impl IntoResponse for AppError {
         }
         let status = self.status();
         let detail = match &self {
-            AppError::BadRequest(m) | AppError::Upstream(m) => Some(m.clone()),
+            AppError::BadRequest(m)
+            | AppError::Upstream(m)
+            | AppError::TooLarge(m)
+            | AppError::Unsupported(m)
+            | AppError::Unavailable(m) => Some(m.clone()),
             _ => None,
         };
         let mut resp = (status, "").into_response();

@@ -42,6 +42,17 @@ pub(crate) const REPORT_MAX_BODY: usize = 16 * 1024;
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct ZoomMeeting;
 
+/// Marks a response as an uploaded file (`files::serve`): it gets a policy under which
+/// nothing in it runs, and only our own pages may frame it (the document viewer).
+#[derive(Clone, Copy, Debug)]
+pub struct ServedFile {
+    /// PDFs are not sandboxed: Chromium refuses to show a PDF in a sandboxed document.
+    pub sandbox: bool,
+}
+
+const FILE_CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; media-src 'self'; frame-ancestors 'self'";
+const FILE_CSP_SANDBOXED: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; media-src 'self'; frame-ancestors 'self'; sandbox";
+
 /// The headers, built once at start-up from the configuration.
 #[derive(Clone, Debug)]
 pub struct SecurityHeaders {
@@ -52,6 +63,14 @@ pub struct SecurityHeaders {
 
 /// Video lessons embed these players (`courses::lessons::video_embed`).
 const VIDEO_FRAMES: &str = "https://www.youtube-nocookie.com https://player.vimeo.com";
+
+fn frame_src(config: &Config) -> Vec<String> {
+    let mut v = vec!["'self'".to_string(), VIDEO_FRAMES.to_string()];
+    if let Some(o) = config.storage.download_origin() {
+        v.push(o);
+    }
+    v
+}
 
 /// Zoom's web domain. The SDK also calls it whatever `webEndpoint` says (its whiteboard
 /// and helper URLs are built on it), so it is allowed beside a configured endpoint.
@@ -74,14 +93,30 @@ impl SecurityHeaders {
 
     fn apply(&self, resp: &mut Response) {
         let meeting = resp.extensions().get::<ZoomMeeting>().is_some();
+        let file = resp.extensions().get::<ServedFile>().copied();
         let h = resp.headers_mut();
-        let csp = if meeting {
-            &self.meeting_csp
+        if let Some(f) = file {
+            h.insert(
+                header::CONTENT_SECURITY_POLICY,
+                HeaderValue::from_static(if f.sandbox {
+                    FILE_CSP_SANDBOXED
+                } else {
+                    FILE_CSP
+                }),
+            );
+            h.insert(
+                header::X_FRAME_OPTIONS,
+                HeaderValue::from_static("SAMEORIGIN"),
+            );
         } else {
-            &self.page_csp
-        };
-        h.insert(header::CONTENT_SECURITY_POLICY, csp.clone());
-        h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+            let csp = if meeting {
+                &self.meeting_csp
+            } else {
+                &self.page_csp
+            };
+            h.insert(header::CONTENT_SECURITY_POLICY, csp.clone());
+            h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+        }
         h.insert(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
@@ -139,7 +174,8 @@ impl Policy {
             // choice), as may video files.
             ("img-src", s(&["'self'", "data:", "https:", "http:"])),
             ("media-src", s(&["'self'", "https:", "http:"])),
-            ("frame-src", s(&[VIDEO_FRAMES])),
+            // The document viewer frames our own PDFs, or (S3) their presigned URLs.
+            ("frame-src", frame_src(config)),
             ("object-src", s(&["'none'"])),
             ("base-uri", s(&["'none'"])),
             ("form-action", form_action),

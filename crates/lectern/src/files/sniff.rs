@@ -1,0 +1,252 @@
+//! A file's type from its first bytes (magic numbers, through the `infer` crate), never
+//! from its name or the browser's claim: a renamed program stays a program.
+
+use super::Purpose;
+
+/// How many leading bytes are read before deciding (OOXML and ODF name their parts near
+/// the start of the zip).
+pub const SNIFF_BYTES: usize = 64 * 1024;
+
+/// What the bytes are, as far as we accept them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Video(&'static str),
+    Audio(&'static str),
+    Pdf,
+    Office(&'static str),
+    Image(&'static str),
+    Zip,
+    /// UTF-8 text with no NUL bytes (CSV, notes): served as a download only.
+    Text,
+}
+
+impl Kind {
+    pub fn mime(self) -> &'static str {
+        match self {
+            Kind::Video(m) | Kind::Audio(m) | Kind::Office(m) | Kind::Image(m) => m,
+            Kind::Pdf => "application/pdf",
+            Kind::Zip => "application/zip",
+            Kind::Text => "text/plain; charset=utf-8",
+        }
+    }
+}
+
+/// Why bytes were refused, with what the purpose takes (the message the uploader sees).
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum Refused {
+    #[error("SVG and HTML files are not accepted here (they can carry scripts); {0}")]
+    Markup(&'static str),
+    #[error("This file is a program, not a document; {0}")]
+    Executable(&'static str),
+    #[error("This kind of file is not accepted here; {0}")]
+    Other(&'static str),
+}
+
+fn accepted(purpose: Purpose) -> &'static str {
+    match purpose {
+        Purpose::Video => "upload an MP4 or WebM video.",
+        Purpose::Document => {
+            "upload a PDF, a Word, Excel or PowerPoint file, an OpenDocument file or plain text."
+        }
+        Purpose::Attachment => {
+            "upload a document, an image, a video, audio, a ZIP archive or plain text."
+        }
+        Purpose::Cover | Purpose::Logo | Purpose::Favicon => {
+            "upload a PNG, JPEG, WebP or GIF image."
+        }
+    }
+}
+
+/// Decides what `head` (the first [`SNIFF_BYTES`] or the whole file) is, for `purpose`.
+pub fn sniff(purpose: Purpose, head: &[u8], complete: bool) -> Result<Kind, Refused> {
+    let take = accepted(purpose);
+    let kind = match classify(head, complete) {
+        Classified::Known(k) => k,
+        Classified::Markup => return Err(Refused::Markup(take)),
+        Classified::Executable => return Err(Refused::Executable(take)),
+        Classified::Unknown => return Err(Refused::Other(take)),
+    };
+    let ok = match purpose {
+        Purpose::Video => matches!(kind, Kind::Video(_)),
+        Purpose::Document => matches!(kind, Kind::Pdf | Kind::Office(_) | Kind::Text),
+        Purpose::Attachment => true,
+        Purpose::Cover | Purpose::Logo | Purpose::Favicon => matches!(kind, Kind::Image(_)),
+    };
+    if ok {
+        Ok(kind)
+    } else {
+        Err(Refused::Other(take))
+    }
+}
+
+enum Classified {
+    Known(Kind),
+    Markup,
+    Executable,
+    Unknown,
+}
+
+fn classify(head: &[u8], complete: bool) -> Classified {
+    if let Some(t) = infer::get(head) {
+        use infer::MatcherType as M;
+        let mime = t.mime_type();
+        if let Some(m) = office(mime) {
+            return Classified::Known(Kind::Office(m));
+        }
+        return match (t.matcher_type(), mime) {
+            (M::Video, "video/mp4" | "video/x-m4v") => Classified::Known(Kind::Video("video/mp4")),
+            (M::Video, "video/webm") => Classified::Known(Kind::Video("video/webm")),
+            (M::Audio, "audio/mpeg") => Classified::Known(Kind::Audio("audio/mpeg")),
+            (M::Audio, "audio/m4a" | "audio/x-m4a") => Classified::Known(Kind::Audio("audio/mp4")),
+            (M::Audio, "audio/ogg") => Classified::Known(Kind::Audio("audio/ogg")),
+            (M::Audio, "audio/x-wav") => Classified::Known(Kind::Audio("audio/wav")),
+            (_, "application/pdf") => Classified::Known(Kind::Pdf),
+            (M::Image, "image/png") => Classified::Known(Kind::Image("image/png")),
+            (M::Image, "image/jpeg") => Classified::Known(Kind::Image("image/jpeg")),
+            (M::Image, "image/webp") => Classified::Known(Kind::Image("image/webp")),
+            (M::Image, "image/gif") => Classified::Known(Kind::Image("image/gif")),
+            (M::Archive, "application/zip") => Classified::Known(Kind::Zip),
+            (M::App, _) | (M::Text, "text/x-shellscript") => Classified::Executable,
+            (M::Text, _) => Classified::Markup,
+            _ => Classified::Unknown,
+        };
+    }
+    if looks_like_markup(head) {
+        return Classified::Markup;
+    }
+    if head.starts_with(b"#!") {
+        return Classified::Executable;
+    }
+    if is_text(head, complete) {
+        return Classified::Known(Kind::Text);
+    }
+    Classified::Unknown
+}
+
+/// The Office and OpenDocument types we accept, by the type `infer` reports.
+fn office(mime: &str) -> Option<&'static str> {
+    const OFFICE: &[&str] = &[
+        "application/msword",
+        "application/vnd.ms-excel",
+        "application/vnd.ms-powerpoint",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+        "application/vnd.oasis.opendocument.text",
+        "application/vnd.oasis.opendocument.spreadsheet",
+        "application/vnd.oasis.opendocument.presentation",
+        "application/rtf",
+    ];
+    OFFICE.iter().find(|m| **m == mime).copied()
+}
+
+fn looks_like_markup(head: &[u8]) -> bool {
+    let text = head
+        .strip_prefix(b"\xEF\xBB\xBF".as_slice())
+        .unwrap_or(head)
+        .iter()
+        .skip_while(|b| b.is_ascii_whitespace())
+        .take(256)
+        .map(|b| b.to_ascii_lowercase())
+        .collect::<Vec<u8>>();
+    text.starts_with(b"<")
+}
+
+/// UTF-8 without NUL bytes; a head cut mid-character (not the whole file) still counts.
+fn is_text(head: &[u8], complete: bool) -> bool {
+    if head.is_empty() || head.contains(&0) {
+        return false;
+    }
+    match std::str::from_utf8(head) {
+        Ok(_) => true,
+        Err(e) => !complete && e.error_len().is_none(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR";
+    const PDF: &[u8] = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n";
+    const ELF: &[u8] = b"\x7fELF\x02\x01\x01\0\0\0\0\0\0\0\0\0";
+    const EXE: &[u8] = b"MZ\x90\0\x03\0\0\0\x04\0\0\0\xff\xff\0\0";
+    const WEBM: &[u8] = b"\x1a\x45\xdf\xa3\x9f\x42\x86\x81\x01\x42\xf7\x81\x01\x42\xf2\x81\x04\x42\xf3\x81\x08\x42\x82\x84webm";
+
+    /// Real files are longer than their signature; matchers look a few hundred bytes in.
+    fn padded(head: &[u8]) -> Vec<u8> {
+        let mut v = head.to_vec();
+        v.resize(512, 0);
+        v
+    }
+
+    #[test]
+    fn types_come_from_bytes() {
+        assert_eq!(sniff(Purpose::Document, PDF, false), Ok(Kind::Pdf));
+        assert_eq!(
+            sniff(Purpose::Logo, PNG, false),
+            Ok(Kind::Image("image/png"))
+        );
+        assert_eq!(
+            sniff(Purpose::Video, &padded(WEBM), false),
+            Ok(Kind::Video("video/webm"))
+        );
+        assert_eq!(
+            sniff(Purpose::Document, b"name,score\nada,9\n", true),
+            Ok(Kind::Text)
+        );
+    }
+
+    #[test]
+    fn programs_and_markup_are_refused_whatever_the_purpose() {
+        for p in Purpose::ALL {
+            assert!(
+                matches!(sniff(p, &padded(ELF), false), Err(Refused::Executable(_))),
+                "{p:?}"
+            );
+            assert!(
+                matches!(sniff(p, &padded(EXE), false), Err(Refused::Executable(_))),
+                "{p:?}"
+            );
+            assert!(
+                matches!(
+                    sniff(p, b"#!/bin/sh\nrm -rf /\n", true),
+                    Err(Refused::Executable(_))
+                ),
+                "{p:?}"
+            );
+            let svg = b"<?xml version=\"1.0\"?><svg xmlns=\"http://www.w3.org/2000/svg\"><script>alert(1)</script></svg>";
+            assert!(
+                matches!(sniff(p, svg, true), Err(Refused::Markup(_))),
+                "{p:?}"
+            );
+            assert!(
+                matches!(
+                    sniff(p, b"  <!doctype html><script>x</script>", true),
+                    Err(Refused::Markup(_))
+                ),
+                "{p:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_purpose_takes_only_its_types() {
+        assert!(sniff(Purpose::Video, PDF, false).is_err());
+        assert!(sniff(Purpose::Logo, PDF, false).is_err());
+        assert!(sniff(Purpose::Document, PNG, false).is_err());
+        assert_eq!(
+            sniff(Purpose::Attachment, PNG, false),
+            Ok(Kind::Image("image/png"))
+        );
+        assert!(sniff(Purpose::Document, b"\0\x01\x02binary", true).is_err());
+    }
+
+    #[test]
+    fn a_head_cut_inside_a_character_is_still_text() {
+        let mut s = "Grüße, ".repeat(3).into_bytes();
+        s.push(0xC3);
+        assert_eq!(sniff(Purpose::Document, &s, false), Ok(Kind::Text));
+        assert!(sniff(Purpose::Document, &s, true).is_err());
+    }
+}

@@ -1,0 +1,98 @@
+//! The object store behind uploads: a local directory or an S3-compatible bucket, through
+//! the `object_store` crate (its S3 client signs requests with SigV4; we write none of it).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use object_store::ObjectStore;
+use object_store::aws::{AmazonS3, AmazonS3Builder};
+use object_store::local::LocalFileSystem;
+use object_store::path::Path;
+use object_store::signer::{SignedUrlOptions, Signer};
+
+use crate::config::{StorageLocation, StorageSettings};
+
+pub struct Storage {
+    store: Arc<dyn ObjectStore>,
+    /// Set for S3: downloads are presigned redirects, the bytes don't pass through us.
+    signer: Option<Arc<AmazonS3>>,
+}
+
+impl Storage {
+    pub fn open(s: &StorageSettings) -> anyhow::Result<Storage> {
+        match &s.location {
+            StorageLocation::Local(dir) => {
+                std::fs::create_dir_all(dir).map_err(|e| {
+                    anyhow::anyhow!("cannot create the storage folder {}: {e}", dir.display())
+                })?;
+                let fs = LocalFileSystem::new_with_prefix(dir)?;
+                Ok(Storage {
+                    store: Arc::new(fs),
+                    signer: None,
+                })
+            }
+            StorageLocation::S3 {
+                bucket,
+                endpoint,
+                region,
+            } => {
+                let mut b = AmazonS3Builder::from_env()
+                    .with_bucket_name(bucket)
+                    .with_region(region);
+                if let Some((id, secret, token)) = &s.s3_credentials {
+                    b = b.with_access_key_id(id).with_secret_access_key(secret);
+                    if let Some(t) = token {
+                        b = b.with_token(t);
+                    }
+                }
+                // MinIO, Garage, a test server: path-style URLs on the endpoint.
+                if let Some(e) = endpoint {
+                    b = b
+                        .with_endpoint(e)
+                        .with_allow_http(e.starts_with("http://"))
+                        .with_virtual_hosted_style_request(false);
+                }
+                let s3 = Arc::new(b.build()?);
+                Ok(Storage {
+                    store: s3.clone(),
+                    signer: Some(s3),
+                })
+            }
+        }
+    }
+
+    pub fn store(&self) -> &Arc<dyn ObjectStore> {
+        &self.store
+    }
+
+    pub fn is_s3(&self) -> bool {
+        self.signer.is_some()
+    }
+
+    /// A short-lived GET URL for `key` whose answer carries our type and disposition.
+    pub async fn presign_get(
+        &self,
+        key: &str,
+        ttl: Duration,
+        content_type: &str,
+        disposition: &str,
+    ) -> anyhow::Result<Option<url::Url>> {
+        let Some(signer) = &self.signer else {
+            return Ok(None);
+        };
+        let mut opts = SignedUrlOptions::default();
+        opts.extra_query = vec![
+            ("response-content-type".into(), content_type.into()),
+            ("response-content-disposition".into(), disposition.into()),
+        ];
+        let url = signer
+            .signed_url_opts(
+                object_store::signer::Method::GET,
+                &Path::from(key),
+                ttl,
+                &opts,
+            )
+            .await?;
+        Ok(Some(url))
+    }
+}

@@ -1,0 +1,386 @@
+//! Receiving an upload: the limit and the quota before a byte is read, the type from the
+//! first bytes, then the body streamed to storage in parts (memory stays flat however
+//! large the file), and the row made `ready` only when the object is whole. Whatever
+//! goes wrong, nothing is left behind: the partial object is aborted and the row removed
+//! (or, if storage cannot even be asked, left `uploading` for the sweep).
+
+use axum::body::Body;
+use futures_util::StreamExt;
+use object_store::path::Path;
+use object_store::{ObjectStoreExt, PutPayload, WriteMultipart};
+
+use super::images::{self, Encoded};
+use super::sniff::{self, Kind, SNIFF_BYTES};
+use super::store::{self, NewRow};
+use super::{Files, Owner, Purpose, StoredFile, in_words};
+use crate::db::{SchoolId, UserId};
+
+/// Parts of this size go to storage one by one; at most [`IN_FLIGHT`] at a time.
+const PART: usize = 8 << 20;
+const IN_FLIGHT: usize = 2;
+
+/// What an upload says about itself, besides its bytes.
+pub struct Incoming {
+    pub school: SchoolId,
+    pub owner: Owner,
+    pub purpose: Purpose,
+    /// The uploader's file name (display only; sanitised here).
+    pub name: String,
+    /// `Content-Length`, when the client sent one.
+    pub declared: Option<u64>,
+    pub user: UserId,
+}
+
+/// Why an upload was not stored; each says what to do, in words.
+#[derive(Debug, thiserror::Error)]
+pub enum UploadError {
+    #[error("This file is {size}; {what} can be at most {limit}.")]
+    TooLarge {
+        size: String,
+        what: &'static str,
+        limit: String,
+    },
+    #[error(
+        "The school's storage is full: {used} of {quota} used, and this file needs {need}. Delete files that are no longer needed, or ask the platform's operator for more space."
+    )]
+    QuotaFull {
+        used: String,
+        quota: String,
+        need: String,
+    },
+    #[error("{0}")]
+    Refused(#[from] sniff::Refused),
+    #[error("{0}")]
+    Image(#[from] images::ImageError),
+    #[error("The file is empty.")]
+    Empty,
+    #[error(
+        "The upload was interrupted before the whole file arrived; nothing was stored. Try again."
+    )]
+    Interrupted,
+    #[error("File storage is not available right now; nothing was changed. Try again in a minute.")]
+    Storage(#[source] object_store::Error),
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+}
+
+fn what(purpose: Purpose) -> &'static str {
+    match purpose {
+        Purpose::Video => "videos",
+        Purpose::Document | Purpose::Attachment => "files",
+        Purpose::Cover => "cover images",
+        Purpose::Logo => "logos",
+        Purpose::Favicon => "favicons",
+    }
+}
+
+/// A display name: no path, no control or bidi-override characters, at most 120
+/// characters; "file" when nothing is left.
+pub fn clean_name(raw: &str) -> String {
+    let base = raw.rsplit(['/', '\\']).next().unwrap_or(raw);
+    let cleaned: String = base
+        .chars()
+        .filter(|c| {
+            !c.is_control()
+                && !matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+        })
+        .map(|c| if matches!(c, '"' | '<' | '>' | ':' | '*' | '?' | '|') { '_' } else { c })
+        .collect();
+    let trimmed = cleaned.trim().trim_start_matches('.');
+    let name: String = trimmed.chars().take(120).collect();
+    if name.is_empty() { "file".into() } else { name }
+}
+
+fn too_large(purpose: Purpose, size: u64, limit: u64) -> UploadError {
+    UploadError::TooLarge {
+        size: if size > limit {
+            in_words(size)
+        } else {
+            format!("larger than {}", in_words(limit))
+        },
+        what: what(purpose),
+        limit: in_words(limit),
+    }
+}
+
+impl Files {
+    /// Stores `body` as a file of `inc.owner`. The caller has decided the uploader may.
+    ///
+    /// Runs as its own task: when the client goes away the request's future may be
+    /// dropped, but the clean-up after the broken body must still happen.
+    pub async fn receive(&self, inc: Incoming, body: Body) -> Result<StoredFile, UploadError> {
+        let this = self.clone();
+        match tokio::spawn(async move { this.receive_here(inc, body).await }).await {
+            Ok(r) => r,
+            Err(_) => Err(UploadError::Interrupted),
+        }
+    }
+
+    async fn receive_here(&self, inc: Incoming, body: Body) -> Result<StoredFile, UploadError> {
+        let limit = inc.purpose.limit(&self.limits);
+        if let Some(n) = inc.declared {
+            if n > limit {
+                return Err(too_large(inc.purpose, n, limit));
+            }
+            if n == 0 {
+                return Err(UploadError::Empty);
+            }
+        }
+        let room = self.room(inc.school, inc.declared.unwrap_or(0)).await?;
+        let name = clean_name(&inc.name);
+        let key = format!("{}/{}", inc.school.0, uuid::Uuid::new_v4().simple());
+        let id = store::insert_uploading(
+            &self.db,
+            NewRow {
+                school: inc.school,
+                owner: inc.owner,
+                purpose: inc.purpose,
+                name: &name,
+                storage_key: &key,
+                declared: inc.declared.unwrap_or(0),
+                created_by: inc.user,
+            },
+        )
+        .await?;
+        let cap = limit.min(room.unwrap_or(u64::MAX));
+        let stored = if inc.purpose.is_image() {
+            self.store_image(&inc, &key, body, limit).await
+        } else {
+            self.stream(&inc, &key, body, limit, cap).await
+        };
+        let (kind_mime, size, widths) = match stored {
+            Ok(v) => v,
+            Err(e) => {
+                // Nothing reached storage, or the partial object was aborted: the row
+                // goes. When storage itself failed and even the removal fails, the row
+                // stays `uploading` for the sweep.
+                let clean = !matches!(e, UploadError::Storage(_))
+                    || self.remove_objects(&key, &[]).await.is_ok();
+                if clean {
+                    store::delete_row(&self.db, inc.school, id).await?;
+                }
+                return Err(e);
+            }
+        };
+        if let Some(quota_left) = room
+            && size > quota_left
+        {
+            // No length was announced and the file outgrew what was left.
+            let _ = self.remove_objects(&key, &widths).await;
+            store::delete_row(&self.db, inc.school, id).await?;
+            return Err(self.quota_full(inc.school, size).await?);
+        }
+        store::mark_ready(
+            &self.db,
+            store::Ready {
+                file_id: id,
+                school: inc.school,
+                owner: inc.owner,
+                purpose: inc.purpose,
+                content_type: kind_mime,
+                size,
+                widths: &widths,
+            },
+        )
+        .await?;
+        Ok(store::by_id(&self.db, inc.school, id)
+            .await?
+            .ok_or(sqlx::Error::RowNotFound)?)
+    }
+
+    /// What is left of the school's quota (`None`: no quota), refusing `need` bytes that
+    /// do not fit.
+    async fn room(&self, school: SchoolId, need: u64) -> Result<Option<u64>, UploadError> {
+        let Some(quota) = store::quota(&self.db, school).await? else {
+            return Ok(None);
+        };
+        let used = store::usage(&self.db, school).await?;
+        let left = quota.saturating_sub(used);
+        if need > left {
+            return Err(self.quota_full(school, need).await?);
+        }
+        Ok(Some(left))
+    }
+
+    async fn quota_full(&self, school: SchoolId, need: u64) -> sqlx::Result<UploadError> {
+        let quota = store::quota(&self.db, school).await?.unwrap_or(0);
+        let used = store::usage(&self.db, school).await?;
+        Ok(UploadError::QuotaFull {
+            used: in_words(used),
+            quota: in_words(quota),
+            need: in_words(need),
+        })
+    }
+
+    /// Streams a non-image body to storage in parts. `cap` = the limit or, when smaller,
+    /// what is left of the quota.
+    async fn stream(
+        &self,
+        inc: &Incoming,
+        key: &str,
+        body: Body,
+        limit: u64,
+        cap: u64,
+    ) -> Result<(&'static str, u64, Vec<u32>), UploadError> {
+        let mut chunks = body.into_data_stream();
+        // The head decides the type before anything is stored.
+        let mut head: Vec<u8> = Vec::with_capacity(SNIFF_BYTES);
+        let mut ended = false;
+        while head.len() < SNIFF_BYTES {
+            match chunks.next().await {
+                Some(Ok(c)) => head.extend_from_slice(&c),
+                Some(Err(_)) => return Err(UploadError::Interrupted),
+                None => {
+                    ended = true;
+                    break;
+                }
+            }
+            if head.len() as u64 > cap {
+                return Err(self.over(inc, head.len() as u64, limit, cap).await);
+            }
+        }
+        if head.is_empty() {
+            return Err(UploadError::Empty);
+        }
+        let kind: Kind = sniff::sniff(inc.purpose, &head, ended)?;
+        let upload = self
+            .storage
+            .store()
+            .put_multipart(&Path::from(key))
+            .await
+            .map_err(UploadError::Storage)?;
+        let mut w = WriteMultipart::new_with_chunk_size(upload, PART);
+        let mut total = head.len() as u64;
+        w.write(&head);
+        drop(head);
+        let outcome: Result<(), UploadError> = async {
+            while let Some(chunk) = chunks.next().await {
+                let chunk = chunk.map_err(|_| UploadError::Interrupted)?;
+                total += chunk.len() as u64;
+                if total > cap {
+                    return Err(self.over(inc, total, limit, cap).await);
+                }
+                w.wait_for_capacity(IN_FLIGHT)
+                    .await
+                    .map_err(UploadError::Storage)?;
+                w.put(chunk);
+            }
+            Ok(())
+        }
+        .await;
+        match outcome {
+            Ok(()) => {
+                w.finish().await.map_err(UploadError::Storage)?;
+                Ok((kind.mime(), total, Vec::new()))
+            }
+            Err(e) => {
+                let _ = w.abort().await;
+                Err(e)
+            }
+        }
+    }
+
+    /// The error for a body that passed `cap` while streaming.
+    async fn over(&self, inc: &Incoming, seen: u64, limit: u64, cap: u64) -> UploadError {
+        if cap < limit {
+            self.quota_full(inc.school, seen)
+                .await
+                .unwrap_or_else(UploadError::Db)
+        } else {
+            too_large(inc.purpose, seen, limit)
+        }
+    }
+
+    /// Reads a (small) image whole, decodes and re-encodes it off the async threads, and
+    /// stores each kept size.
+    async fn store_image(
+        &self,
+        inc: &Incoming,
+        key: &str,
+        body: Body,
+        limit: u64,
+    ) -> Result<(&'static str, u64, Vec<u32>), UploadError> {
+        let mut chunks = body.into_data_stream();
+        let mut bytes = Vec::new();
+        while let Some(c) = chunks.next().await {
+            let c = c.map_err(|_| UploadError::Interrupted)?;
+            bytes.extend_from_slice(&c);
+            if bytes.len() as u64 > limit {
+                return Err(too_large(inc.purpose, bytes.len() as u64, limit));
+            }
+        }
+        if bytes.is_empty() {
+            return Err(UploadError::Empty);
+        }
+        sniff::sniff(inc.purpose, &bytes[..bytes.len().min(SNIFF_BYTES)], true)?;
+        let purpose = inc.purpose;
+        let Encoded {
+            objects,
+            content_type,
+            widths,
+        } = tokio::task::spawn_blocking(move || images::reencode(purpose, &bytes))
+            .await
+            .map_err(|_| UploadError::Image(images::ImageError::Unreadable))??;
+        let mut size = 0;
+        let mut stored: Vec<u32> = Vec::new();
+        for (width, data) in objects {
+            size += data.len() as u64;
+            let object = variant_key(key, width);
+            if let Err(e) = self
+                .storage
+                .store()
+                .put(&Path::from(object), PutPayload::from(data))
+                .await
+            {
+                let _ = self.remove_objects(key, &stored).await;
+                return Err(UploadError::Storage(e));
+            }
+            if let Some(w) = width {
+                stored.push(w);
+            }
+        }
+        Ok((content_type, size, widths))
+    }
+
+    /// Removes a file's objects (the main one and each width); a missing one is fine.
+    pub(crate) async fn remove_objects(
+        &self,
+        key: &str,
+        widths: &[u32],
+    ) -> Result<(), object_store::Error> {
+        let store = self.storage.store();
+        for object in std::iter::once(key.to_string())
+            .chain(widths.iter().map(|w| variant_key(key, Some(*w))))
+        {
+            match store.delete(&Path::from(object)).await {
+                Ok(()) | Err(object_store::Error::NotFound { .. }) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The object of one width of a cover (`None`: the main object).
+pub(crate) fn variant_key(key: &str, width: Option<u32>) -> String {
+    match width {
+        Some(w) => format!("{key}.w{w}"),
+        None => key.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::clean_name;
+
+    #[test]
+    fn names_are_display_only() {
+        assert_eq!(clean_name("../../etc/passwd"), "passwd");
+        assert_eq!(clean_name("C:\\Users\\ada\\Slides.pdf"), "Slides.pdf");
+        assert_eq!(clean_name("evil\u{202E}fdp.exe"), "evilfdp.exe");
+        assert_eq!(clean_name("a\"b<c>.pdf"), "a_b_c_.pdf");
+        assert_eq!(clean_name("\n\t"), "file");
+        assert_eq!(clean_name(".hidden"), "hidden");
+        assert_eq!(clean_name(&"x".repeat(300)).chars().count(), 120);
+    }
+}
