@@ -161,7 +161,12 @@ impl StoredFile {
 
 /// A byte count as people read it ("2.0 GiB").
 pub fn in_words(bytes: u64) -> String {
-    bytesize::ByteSize::b(bytes).display().iec().to_string()
+    // "64 KiB", not "64.0 KiB".
+    bytesize::ByteSize::b(bytes)
+        .display()
+        .iec()
+        .to_string()
+        .replace(".0 ", " ")
 }
 
 /// Files: the storage, the pool and the limits (cheap to clone).

@@ -33,6 +33,15 @@ fn inline_safe(content_type: &str) -> bool {
         )
 }
 
+/// How a file of this type is offered when nothing else is asked for.
+pub fn default_disposition(content_type: &str) -> Disposition {
+    if inline_safe(content_type) {
+        Disposition::Inline
+    } else {
+        Disposition::Attachment
+    }
+}
+
 /// `Content-Disposition` with an ASCII fallback and the UTF-8 name (RFC 6266, RFC 8187).
 pub fn content_disposition(d: Disposition, name: &str) -> String {
     let kind = match d {

@@ -4,11 +4,11 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use object_store::ObjectStore;
 use object_store::aws::{AmazonS3, AmazonS3Builder};
 use object_store::local::LocalFileSystem;
 use object_store::path::Path;
 use object_store::signer::{SignedUrlOptions, Signer};
+use object_store::{Attribute, Attributes, ObjectStore};
 
 use crate::config::{StorageLocation, StorageSettings};
 
@@ -67,6 +67,21 @@ impl Storage {
 
     pub fn is_s3(&self) -> bool {
         self.signer.is_some()
+    }
+
+    /// What an object carries for whoever reads it straight from the bucket (presigned
+    /// downloads): its type and disposition. A local folder keeps no attributes; we send
+    /// those headers ourselves.
+    pub fn attributes(&self, content_type: &str, disposition: &str) -> Attributes {
+        let mut a = Attributes::new();
+        if self.is_s3() {
+            a.insert(Attribute::ContentType, content_type.to_string().into());
+            a.insert(
+                Attribute::ContentDisposition,
+                disposition.to_string().into(),
+            );
+        }
+        a
     }
 
     /// A short-lived GET URL for `key` whose answer carries our type and disposition.

@@ -7,7 +7,9 @@
 use axum::body::Body;
 use futures_util::StreamExt;
 use object_store::path::Path;
-use object_store::{ObjectStoreExt, PutPayload, WriteMultipart};
+use object_store::{
+    ObjectStore, ObjectStoreExt, PutMultipartOptions, PutOptions, PutPayload, WriteMultipart,
+};
 
 use super::images::{self, Encoded};
 use super::sniff::{self, Kind, SNIFF_BYTES};
@@ -151,11 +153,17 @@ impl Files {
         let (kind_mime, size, widths) = match stored {
             Ok(v) => v,
             Err(e) => {
-                // Nothing reached storage, or the partial object was aborted: the row
-                // goes. When storage itself failed and even the removal fails, the row
-                // stays `uploading` for the sweep.
-                let clean = !matches!(e, UploadError::Storage(_))
-                    || self.remove_objects(&key, &[]).await.is_ok();
+                // A streamed upload becomes an object only when it completes, so a
+                // failed one left none: the row goes. Images are stored object by
+                // object; if storage is down even for removing those, the row stays
+                // `uploading` and the sweep finishes the job.
+                let clean = match &e {
+                    UploadError::Storage(_) if inc.purpose.is_image() => self
+                        .remove_objects(&key, &images::COVER_WIDTHS)
+                        .await
+                        .is_ok(),
+                    _ => true,
+                };
                 if clean {
                     store::delete_row(&self.db, inc.school, id).await?;
                 }
@@ -243,10 +251,23 @@ impl Files {
             return Err(UploadError::Empty);
         }
         let kind: Kind = sniff::sniff(inc.purpose, &head, ended)?;
+        let attributes = self.storage.attributes(
+            kind.mime(),
+            &super::serve::content_disposition(
+                super::serve::default_disposition(kind.mime()),
+                &clean_name(&inc.name),
+            ),
+        );
         let upload = self
             .storage
             .store()
-            .put_multipart(&Path::from(key))
+            .put_multipart_opts(
+                &Path::from(key),
+                PutMultipartOptions {
+                    attributes,
+                    ..Default::default()
+                },
+            )
             .await
             .map_err(UploadError::Storage)?;
         let mut w = WriteMultipart::new_with_chunk_size(upload, PART);
@@ -326,10 +347,20 @@ impl Files {
         for (width, data) in objects {
             size += data.len() as u64;
             let object = variant_key(key, width);
+            let opts = PutOptions {
+                attributes: self.storage.attributes(
+                    content_type,
+                    &super::serve::content_disposition(
+                        super::serve::Disposition::Inline,
+                        &clean_name(&inc.name),
+                    ),
+                ),
+                ..Default::default()
+            };
             if let Err(e) = self
                 .storage
                 .store()
-                .put(&Path::from(object), PutPayload::from(data))
+                .put_opts(&Path::from(object), PutPayload::from(data), opts)
                 .await
             {
                 let _ = self.remove_objects(key, &stored).await;

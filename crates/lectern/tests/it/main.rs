@@ -12,6 +12,7 @@ mod browser_real_sdk;
 mod browser_ui;
 mod cli;
 mod courses;
+mod files;
 mod jobs;
 mod live;
 mod live_access;

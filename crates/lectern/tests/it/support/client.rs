@@ -23,6 +23,8 @@ pub struct Resp {
     pub status: StatusCode,
     pub headers: HeaderMap,
     pub text: String,
+    /// The body as sent (`text` is its UTF-8 reading).
+    pub bytes: Vec<u8>,
 }
 
 impl Resp {
@@ -182,11 +184,13 @@ impl TestClient {
         let r = rb.send().await.expect("request failed");
         let status = r.status();
         let headers = r.headers().clone();
-        let text = r.text().await.unwrap_or_default();
+        let bytes = r.bytes().await.map(|b| b.to_vec()).unwrap_or_default();
+        let text = String::from_utf8_lossy(&bytes).into_owned();
         Resp {
             status,
             headers,
             text,
+            bytes,
         }
     }
 

@@ -14,6 +14,7 @@ pub mod client;
 pub mod live;
 pub mod mail;
 pub mod npm;
+pub mod s3;
 pub mod smtp;
 pub mod zoom;
 
@@ -222,6 +223,7 @@ pub struct TestAppBuilder {
     kind: DbKind,
     worker: bool,
     smtp: bool,
+    s3: bool,
     poll: Duration,
     env: HashMap<&'static str, String>,
 }
@@ -238,6 +240,12 @@ impl TestAppBuilder {
     /// Starts an [`SmtpSink`] and points `SMTP_URL` at it.
     pub fn with_smtp(mut self) -> Self {
         self.smtp = true;
+        self
+    }
+    /// Keeps uploaded files in a bucket of a real S3-protocol server ([`s3::S3Server`])
+    /// instead of a temporary folder.
+    pub fn with_s3(mut self) -> Self {
+        self.s3 = true;
         self
     }
     /// Worker poll interval (default 100 ms).
@@ -267,6 +275,20 @@ impl TestAppBuilder {
             None
         };
         let mut env = self.env;
+        let s3 = if self.s3 {
+            Some(s3::S3Server::start().await)
+        } else {
+            None
+        };
+        let storage_dir = tempfile::tempdir().expect("storage dir");
+        if let Some(s) = &s3 {
+            env.insert("LECTERN_STORAGE_URL", s.storage_url());
+            env.insert("AWS_ACCESS_KEY_ID", s.access_key.clone());
+            env.insert("AWS_SECRET_ACCESS_KEY", s.secret_key.clone());
+        } else {
+            env.entry("LECTERN_STORAGE_URL")
+                .or_insert_with(|| format!("file://{}", storage_dir.path().display()));
+        }
         env.entry("LECTERN_SECRET_KEY")
             .or_insert_with(generate_secret_key);
         env.insert("DATABASE_URL", test_db.url.clone());
@@ -331,6 +353,8 @@ impl TestAppBuilder {
             student,
             smtp,
             running: Some(running),
+            s3,
+            storage_dir,
             test_db,
         }
     }
@@ -406,6 +430,10 @@ pub struct TestApp {
     pub student: TestUser,
     pub smtp: Option<SmtpSink>,
     running: Option<Running>,
+    /// The S3 server of [`TestAppBuilder::with_s3`].
+    pub s3: Option<s3::S3Server>,
+    /// The folder uploads go to without S3.
+    pub storage_dir: tempfile::TempDir,
     pub test_db: TestDb,
 }
 
@@ -415,6 +443,7 @@ impl TestApp {
             kind,
             worker: false,
             smtp: false,
+            s3: false,
             poll: Duration::from_millis(100),
             env: HashMap::new(),
         }

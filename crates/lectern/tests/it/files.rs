@@ -1,0 +1,888 @@
+//! Uploaded files: lesson videos, documents and attachments, covers, the school's logo.
+//! Uploads stream to storage (a folder, or a real S3-protocol server), downloads serve
+//! ranges and conditional requests or redirect to presigned URLs, every file route holds
+//! its access rules, bad input is refused with a clear message and leaves nothing behind,
+//! and deletion and the sweep remove what is no longer anyone's.
+
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use lectern::db::SchoolId;
+use object_store::ObjectStoreExt;
+use reqwest::Method;
+
+use crate::support::{TestApp, TestAppBuilder, TestClient, eventually};
+
+/// A course through the editor with one lesson of `kind`, published; the student is
+/// enrolled. Returns (instructor's client, course id, slug, lesson id).
+async fn course_with(app: &TestApp, kind: &str) -> (TestClient, i64, String, i64) {
+    let t = app.signed_in(&app.instructor).await;
+    let r = t
+        .post_form(
+            "/teach/courses/new",
+            &[
+                ("title", "Files course"),
+                ("description", ""),
+                ("cover_url", ""),
+            ],
+        )
+        .await;
+    r.assert_redirect_to("/teach/courses/");
+    let course: i64 = r
+        .location()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let mut fields = vec![("title", "The lesson"), ("body", "")];
+    if kind == "external_link" {
+        fields.push(("url", "https://example.com/"));
+    }
+    t.post_form(
+        &format!("/teach/courses/{course}/lessons/new?kind={kind}"),
+        &fields,
+    )
+    .await
+    .assert_redirect_to(&format!("/teach/courses/{course}"));
+    t.post_form(&format!("/teach/courses/{course}/publish"), &[])
+        .await
+        .assert_redirect_to(&format!("/teach/courses/{course}"));
+    let editor = t.get(&format!("/teach/courses/{course}")).await;
+    let slug = editor
+        .attr("#view-course", "href")
+        .unwrap()
+        .trim_start_matches("/courses/")
+        .to_string();
+    let lesson: i64 = editor
+        .attr("#lesson-list li", "data-lesson-id")
+        .unwrap()
+        .parse()
+        .unwrap();
+    let s = app.signed_in(&app.student).await;
+    s.post_form(&format!("/courses/{slug}/enroll"), &[]).await;
+    (t, course, slug, lesson)
+}
+
+/// POSTs `bytes` as an upload, like the editor's widget (CSRF header, percent-encoded name).
+async fn upload(c: &TestClient, path: &str, name: &str, bytes: Vec<u8>) -> crate::support::Resp {
+    let token = c.csrf_for("/").await;
+    let rb = c
+        .request(Method::POST, path)
+        .header("x-csrf-token", token)
+        .header(
+            "x-file-name",
+            percent_encoding::utf8_percent_encode(name, percent_encoding::NON_ALPHANUMERIC)
+                .to_string(),
+        )
+        .header("content-type", "application/octet-stream")
+        .body(bytes);
+    c.send(rb).await
+}
+
+fn lesson_upload(course: i64, lesson: i64, purpose: &str) -> String {
+    format!("/api/teach/courses/{course}/lessons/{lesson}/files?purpose={purpose}")
+}
+
+/// An MP4 (its `ftyp` box, then bytes whose every position is recognisable).
+fn mp4(len: usize) -> Vec<u8> {
+    let mut v = b"\0\0\0\x18ftypmp42\0\0\0\0mp42isom".to_vec();
+    let mut i = 0u32;
+    while v.len() < len {
+        v.push((i % 251) as u8);
+        i += 1;
+    }
+    v
+}
+
+fn pdf() -> Vec<u8> {
+    let mut v = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n".to_vec();
+    v.extend(std::iter::repeat_n(b'%', 2000));
+    v.extend_from_slice(b"\n%%EOF\n");
+    v
+}
+
+fn png(w: u32, h: u32) -> Vec<u8> {
+    let img = image::RgbaImage::from_pixel(w, h, image::Rgba([200, 30, 30, 255]));
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Png).unwrap();
+    out.into_inner()
+}
+
+async fn rows(app: &TestApp) -> i64 {
+    app.scalar("SELECT COUNT(*) FROM files").await
+}
+
+/// Every object in the app's storage.
+async fn objects(app: &TestApp) -> Vec<String> {
+    let store = app.state.files.storage.store().clone();
+    let mut out = Vec::new();
+    let mut list = store.list(None);
+    while let Some(m) = list.next().await {
+        out.push(m.expect("list").location.to_string());
+    }
+    out
+}
+
+fn json(r: &crate::support::Resp) -> serde_json::Value {
+    serde_json::from_str(&r.text).unwrap_or_else(|_| panic!("JSON body: {}", r.text))
+}
+
+db_test!(a_video_streams_up_and_plays_back_with_ranges);
+async fn a_video_streams_up_and_plays_back_with_ranges(app: TestApp) {
+    let (t, course, slug, lesson) = course_with(&app, "video").await;
+    let bytes = mp4(300_000);
+    let r = upload(
+        &t,
+        &lesson_upload(course, lesson, "video"),
+        "Intro – Woche 1.mp4",
+        bytes.clone(),
+    )
+    .await;
+    r.assert_status(200);
+    let file = json(&r);
+    assert_eq!(file["content_type"], "video/mp4");
+    assert_eq!(file["size"], 300_000);
+    assert_eq!(file["name"], "Intro – Woche 1.mp4");
+    let url = file["url"].as_str().unwrap().to_string();
+    assert!(url.starts_with(&format!("/courses/{slug}/lessons/{lesson}/files/")));
+
+    // The student's player plays it, with watch reports.
+    let s = app.signed_in(&app.student).await;
+    let page = s.get(&format!("/courses/{slug}/lessons/{lesson}")).await;
+    page.assert_status(200);
+    assert_eq!(
+        page.attr("#lesson-video", "src").as_deref(),
+        Some(url.as_str())
+    );
+    assert!(page.attr("#lesson-video", "data-watch-url").is_some());
+
+    let whole = s.get(&url).await;
+    whole.assert_status(200);
+    assert_eq!(whole.bytes.as_slice(), bytes.as_slice());
+    assert_eq!(whole.header("content-type"), Some("video/mp4"));
+    assert_eq!(whole.header("x-content-type-options"), Some("nosniff"));
+    assert_eq!(whole.header("accept-ranges"), Some("bytes"));
+    assert!(
+        whole
+            .header("content-disposition")
+            .unwrap()
+            .starts_with("inline; ")
+    );
+    assert!(
+        whole
+            .header("content-disposition")
+            .unwrap()
+            .contains("filename*=UTF-8''Intro%20%E2%80%93%20Woche%201%2Emp4")
+    );
+    let etag = whole.header("etag").unwrap().to_string();
+    let modified = whole.header("last-modified").unwrap().to_string();
+
+    for (range, start, end) in [
+        ("bytes=0-99", 0usize, 99usize),
+        ("bytes=150000-150099", 150_000, 150_099),
+        ("bytes=-100", 299_900, 299_999),
+    ] {
+        let r = s
+            .send(s.request(Method::GET, &url).header("range", range))
+            .await;
+        r.assert_status(206);
+        assert_eq!(r.bytes.as_slice(), &bytes[start..=end], "{range}");
+        assert_eq!(
+            r.header("content-range").unwrap(),
+            format!("bytes {start}-{end}/300000")
+        );
+    }
+    let r = s
+        .send(
+            s.request(Method::GET, &url)
+                .header("range", "bytes=400000-"),
+        )
+        .await;
+    r.assert_status(416);
+    assert_eq!(r.header("content-range"), Some("bytes */300000"));
+    // A range of a version the client no longer has: the whole (new) file.
+    let r = s
+        .send(
+            s.request(Method::GET, &url)
+                .header("range", "bytes=0-9")
+                .header("if-range", "\"stale\""),
+        )
+        .await;
+    r.assert_status(200);
+
+    let r = s
+        .send(
+            s.request(Method::GET, &url)
+                .header("if-none-match", etag.as_str()),
+        )
+        .await;
+    r.assert_status(304);
+    assert!(r.bytes.is_empty());
+    let r = s
+        .send(
+            s.request(Method::GET, &url)
+                .header("if-modified-since", modified.as_str()),
+        )
+        .await;
+    r.assert_status(304);
+
+    let r = s.get(&format!("{url}?download=1")).await;
+    r.assert_status(200);
+    assert!(
+        r.header("content-disposition")
+            .unwrap()
+            .starts_with("attachment; ")
+    );
+
+    // Watched share: ranges merged, rewatching counted once.
+    let watch = format!("/api/courses/{slug}/lessons/{lesson}/watch");
+    let token = s.csrf_for("/").await;
+    for body in [
+        r#"{"duration": 100, "ranges": [[0, 40]]}"#,
+        r#"{"duration": 100, "ranges": [[20, 60], [80, 90]]}"#,
+    ] {
+        let r = s
+            .send(
+                s.request(Method::POST, &watch)
+                    .header("x-csrf-token", token.as_str())
+                    .header("content-type", "application/json")
+                    .body(body),
+            )
+            .await;
+        r.assert_status(200);
+    }
+    let share: f64 = sqlx::query_scalar::<_, i64>("SELECT watched_ms FROM video_watch")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap() as f64
+        / 100_000.0;
+    assert!((share - 0.7).abs() < 0.001, "watched share {share}");
+    for bad in [
+        r#"{"duration": -1, "ranges": []}"#,
+        r#"{"duration": 100, "ranges": [[50, 10]]}"#,
+        "nonsense",
+    ] {
+        let r = s
+            .send(
+                s.request(Method::POST, &watch)
+                    .header("x-csrf-token", token.as_str())
+                    .header("content-type", "application/json")
+                    .body(bad),
+            )
+            .await;
+        assert!(
+            matches!(r.status.as_u16(), 400 | 422),
+            "{bad}: {}",
+            r.status
+        );
+    }
+}
+
+db_test!(s3_downloads_redirect_to_presigned_urls);
+async fn s3_downloads_redirect_to_presigned_urls(b: TestAppBuilder) {
+    let app = b.with_s3().start().await;
+    let (t, course, slug, lesson) = course_with(&app, "document").await;
+    let bytes = pdf();
+    let r = upload(
+        &t,
+        &lesson_upload(course, lesson, "document"),
+        "Skript.pdf",
+        bytes.clone(),
+    )
+    .await;
+    r.assert_status(200);
+    let url = json(&r)["url"].as_str().unwrap().to_string();
+    assert_eq!(objects(&app).await.len(), 1);
+
+    let s = app.signed_in(&app.student).await;
+    let page = s.get(&format!("/courses/{slug}/lessons/{lesson}")).await;
+    assert_eq!(
+        page.attr("#lesson-document", "src").as_deref(),
+        Some(url.as_str())
+    );
+    let r = s.get(&url).await;
+    r.assert_status(307);
+    assert_eq!(r.header("cache-control"), Some("no-store"));
+    let presigned = r.location().unwrap().to_string();
+    let endpoint = &app.s3.as_ref().unwrap().endpoint;
+    assert!(presigned.starts_with(endpoint.as_str()), "{presigned}");
+    assert!(presigned.contains("X-Amz-Signature="), "{presigned}");
+    assert!(presigned.contains("X-Amz-Expires=300"), "{presigned}");
+    // The bytes come from the S3 server, with our type and name.
+    let http = reqwest::Client::new();
+    let got = http.get(&presigned).send().await.unwrap();
+    assert_eq!(got.status(), 200);
+    assert_eq!(got.headers()["content-type"], "application/pdf");
+    assert!(
+        got.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains("Skript.pdf")
+    );
+    assert_eq!(got.bytes().await.unwrap().as_ref(), bytes.as_slice());
+    let part = http
+        .get(&presigned)
+        .header("range", "bytes=0-7")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(part.status(), 206);
+    assert_eq!(part.bytes().await.unwrap().as_ref(), b"%PDF-1.4");
+
+    // The S3 server goes away: uploads say "try again" and change nothing.
+    let mut app = app;
+    app.s3.as_mut().unwrap().kill();
+    let r = upload(
+        &t,
+        &lesson_upload(course, lesson, "attachment"),
+        "more.pdf",
+        pdf(),
+    )
+    .await;
+    r.assert_status(503);
+    assert!(
+        json(&r)["detail"].as_str().unwrap().contains("Try again"),
+        "{}",
+        r.text
+    );
+    let page = s.get(&format!("/courses/{slug}/lessons/{lesson}")).await;
+    page.assert_status(200);
+    assert_eq!(
+        page.attr("#lesson-document", "src").as_deref(),
+        Some(url.as_str())
+    );
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM files WHERE state = 'ready'")
+            .await,
+        1
+    );
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM files WHERE purpose = 'attachment'")
+            .await,
+        0
+    );
+}
+
+db_test!(s3_deleting_a_lesson_deletes_its_objects);
+async fn s3_deleting_a_lesson_deletes_its_objects(b: TestAppBuilder) {
+    let app = b.with_s3().start().await;
+    let (t, course, _slug, lesson) = course_with(&app, "video").await;
+    upload(
+        &t,
+        &lesson_upload(course, lesson, "video"),
+        "v.mp4",
+        mp4(50_000),
+    )
+    .await
+    .assert_status(200);
+    upload(
+        &t,
+        &lesson_upload(course, lesson, "attachment"),
+        "a.pdf",
+        pdf(),
+    )
+    .await
+    .assert_status(200);
+    assert_eq!(objects(&app).await.len(), 2);
+    t.post_form(
+        &format!("/teach/courses/{course}/lessons/{lesson}/delete"),
+        &[],
+    )
+    .await
+    .assert_redirect_to(&format!("/teach/courses/{course}"));
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM files WHERE state = 'deleting'")
+            .await,
+        2
+    );
+    app.drain_jobs().await;
+    assert!(objects(&app).await.is_empty());
+    assert_eq!(rows(&app).await, 0);
+}
+
+db_test!(every_file_route_holds_its_access_rules);
+async fn every_file_route_holds_its_access_rules(app: TestApp) {
+    let (t, course, _slug, lesson) = course_with(&app, "document").await;
+    let r = upload(
+        &t,
+        &lesson_upload(course, lesson, "document"),
+        "doc.pdf",
+        pdf(),
+    )
+    .await;
+    r.assert_status(200);
+    let url = json(&r)["url"].as_str().unwrap().to_string();
+    let file_id = json(&r)["id"].as_i64().unwrap();
+
+    // Enrolled student and the course's instructor read it.
+    app.signed_in(&app.student)
+        .await
+        .get(&url)
+        .await
+        .assert_status(200);
+    t.get(&url).await.assert_status(200);
+    // Anonymous: sign in first.
+    app.client().get(&url).await.assert_redirect_to("/signin");
+    // A student of the school who is not enrolled.
+    let other_student = app
+        .create_user(
+            app.school.id,
+            "unenrolled@test.example",
+            "Una Enrolled",
+            lectern::accounts::Role::Student,
+        )
+        .await;
+    let u = app.signed_in(&other_student).await;
+    u.get(&url).await.assert_status(403);
+    // Another course's instructor.
+    let other_teacher = app
+        .create_user(
+            app.school.id,
+            "teacher2@test.example",
+            "Theo Other",
+            lectern::accounts::Role::Instructor,
+        )
+        .await;
+    let o = app.signed_in(&other_teacher).await;
+    o.get(&url).await.assert_status(403);
+    for c in [&u, &o] {
+        let r = upload(
+            c,
+            &lesson_upload(course, lesson, "attachment"),
+            "x.pdf",
+            pdf(),
+        )
+        .await;
+        r.assert_status(403);
+        let r = upload(
+            c,
+            &format!("/api/teach/courses/{course}/cover"),
+            "c.png",
+            png(10, 10),
+        )
+        .await;
+        r.assert_status(403);
+        c.post_form(
+            &format!("/teach/courses/{course}/lessons/{lesson}/files/{file_id}/delete"),
+            &[],
+        )
+        .await
+        .assert_status(403);
+    }
+    let anon = app.client();
+    upload(
+        &anon,
+        &lesson_upload(course, lesson, "attachment"),
+        "x.pdf",
+        pdf(),
+    )
+    .await
+    .assert_status(401);
+    // The file's id under another lesson of the course is not there.
+    let r = u
+        .get(&url.replace(
+            &format!("/lessons/{lesson}/"),
+            &format!("/lessons/{}/", lesson + 1000),
+        ))
+        .await;
+    assert!(matches!(r.status.as_u16(), 403 | 404), "{}", r.status);
+
+    // Another school's admin, on its own host: the course, the file and the upload do
+    // not exist there.
+    let other = app.other_school().await;
+    let oa = other.signed_in(&other.admin).await;
+    oa.get(&url).await.assert_status(404);
+    upload(
+        &oa,
+        &lesson_upload(course, lesson, "attachment"),
+        "x.pdf",
+        pdf(),
+    )
+    .await
+    .assert_status(404);
+    oa.post_form(
+        &format!("/teach/courses/{course}/lessons/{lesson}/files/{file_id}/delete"),
+        &[],
+    )
+    .await
+    .assert_status(404);
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM files WHERE state = 'ready'")
+            .await,
+        1
+    );
+
+    // Logos are public on their school's host only.
+    let admin = app.signed_in(&app.admin).await;
+    let r = upload(&admin, "/api/admin/school/logo", "logo.png", png(40, 20)).await;
+    r.assert_status(200);
+    let logo = json(&r)["url"].as_str().unwrap().to_string();
+    app.client().get(&logo).await.assert_status(200);
+    other.client().get(&logo).await.assert_status(404);
+    // Students can't brand the school; another school's admin can't either.
+    upload(
+        &app.signed_in(&app.student).await,
+        "/api/admin/school/logo",
+        "l.png",
+        png(4, 4),
+    )
+    .await
+    .assert_status(403);
+    // A lesson's file is not public media.
+    app.client()
+        .get(&format!("/media/{file_id}/doc.pdf"))
+        .await
+        .assert_status(404);
+}
+
+db_test!(bad_uploads_are_refused_and_leave_nothing);
+async fn bad_uploads_are_refused_and_leave_nothing(b: TestAppBuilder) {
+    let app = b.env("LECTERN_UPLOAD_MAX_FILE", "64KiB").start().await;
+    let (t, course, _slug, lesson) = course_with(&app, "document").await;
+    let doc = lesson_upload(course, lesson, "document");
+
+    // A program renamed to .pdf.
+    let mut elf = b"\x7fELF\x02\x01\x01\0\0\0\0\0\0\0\0\0\x02\0\x3e\0".to_vec();
+    elf.resize(4096, 0);
+    let r = upload(&t, &doc, "syllabus.pdf", elf).await;
+    r.assert_status(415);
+    assert!(
+        json(&r)["detail"].as_str().unwrap().contains("program"),
+        "{}",
+        r.text
+    );
+    // A video where a document belongs.
+    let r = upload(&t, &doc, "talk.pdf", mp4(10_000)).await;
+    r.assert_status(415);
+    assert!(
+        json(&r)["detail"].as_str().unwrap().contains("PDF"),
+        "{}",
+        r.text
+    );
+    // HTML, whatever its name.
+    let r = upload(
+        &t,
+        &lesson_upload(course, lesson, "attachment"),
+        "notes.txt",
+        b"<html><script>alert(1)</script></html>".to_vec(),
+    )
+    .await;
+    r.assert_status(415);
+    // Over the limit: refused by its announced length, in words.
+    let r = upload(&t, &doc, "big.pdf", {
+        let mut v = pdf();
+        v.resize(100_000, b'%');
+        v
+    })
+    .await;
+    r.assert_status(413);
+    let detail = json(&r)["detail"].as_str().unwrap().to_string();
+    assert!(detail.contains("64 KiB"), "{detail}");
+    // Empty, and a purpose the lesson does not take.
+    upload(&t, &doc, "empty.pdf", Vec::new())
+        .await
+        .assert_status(400);
+    upload(
+        &t,
+        &lesson_upload(course, lesson, "video"),
+        "v.mp4",
+        mp4(1000),
+    )
+    .await
+    .assert_status(400);
+    // An SVG logo.
+    let admin = app.signed_in(&app.admin).await;
+    let r = upload(
+        &admin,
+        "/api/admin/school/logo",
+        "logo.png",
+        b"<svg xmlns=\"http://www.w3.org/2000/svg\"><script>alert(1)</script></svg>".to_vec(),
+    )
+    .await;
+    r.assert_status(415);
+    assert!(
+        json(&r)["detail"].as_str().unwrap().contains("SVG"),
+        "{}",
+        r.text
+    );
+    // A damaged image.
+    let mut broken = png(50, 50);
+    broken.truncate(60);
+    upload(&admin, "/api/admin/school/logo", "logo.png", broken)
+        .await
+        .assert_status(415);
+    assert_eq!(rows(&app).await, 0);
+    assert!(objects(&app).await.is_empty());
+
+    // The quota: what would exceed it is refused with the figures.
+    lectern::files::set_quota(&app.db, SchoolId(app.school.id), Some(3_000))
+        .await
+        .unwrap();
+    let r = upload(&t, &doc, "fits.pdf", pdf()).await;
+    r.assert_status(200);
+    let r = upload(
+        &t,
+        &lesson_upload(course, lesson, "attachment"),
+        "more.pdf",
+        pdf(),
+    )
+    .await;
+    r.assert_status(413);
+    let detail = json(&r)["detail"].as_str().unwrap().to_string();
+    assert!(
+        detail.contains("storage is full") && detail.contains("2 KiB of 2.9 KiB"),
+        "{detail}"
+    );
+    assert_eq!(rows(&app).await, 1);
+    assert_eq!(objects(&app).await.len(), 1);
+}
+
+db_test!(an_interrupted_upload_leaves_no_file_and_no_row);
+async fn an_interrupted_upload_leaves_no_file_and_no_row(app: TestApp) {
+    use tokio::io::AsyncWriteExt;
+    let (t, course, _slug, lesson) = course_with(&app, "video").await;
+    let token = t.csrf_for("/").await;
+    let cookies = format!(
+        "{}={}; {}={}",
+        lectern::accounts::sessions::csrf_cookie_name(false),
+        t.cookie(lectern::accounts::sessions::csrf_cookie_name(false))
+            .unwrap(),
+        lectern::accounts::sessions::cookie_name(false),
+        t.cookie(lectern::accounts::sessions::cookie_name(false))
+            .unwrap(),
+    );
+    let mut sock = tokio::net::TcpStream::connect(app.addr).await.unwrap();
+    let head = format!(
+        "POST {} HTTP/1.1\r\nHost: {}\r\nCookie: {cookies}\r\nx-csrf-token: {token}\r\nx-file-name: v.mp4\r\nContent-Type: application/octet-stream\r\nContent-Length: 20000000\r\n\r\n",
+        lesson_upload(course, lesson, "video"),
+        app.addr
+    );
+    sock.write_all(head.as_bytes()).await.unwrap();
+    // More than one part's worth, so that storage has begun receiving it.
+    let body = mp4(9 << 20);
+    sock.write_all(&body).await.unwrap();
+    sock.flush().await.unwrap();
+    eventually("the upload's row", Duration::from_secs(10), || async {
+        (rows(&app).await == 1).then_some(())
+    })
+    .await;
+    drop(sock);
+    eventually(
+        "nothing left of the upload",
+        Duration::from_secs(10),
+        || async { (rows(&app).await == 0 && objects(&app).await.is_empty()).then_some(()) },
+    )
+    .await;
+}
+
+db_test!(deletion_and_the_sweep_leave_no_orphans);
+async fn deletion_and_the_sweep_leave_no_orphans(app: TestApp) {
+    let (t, course, slug, lesson) = course_with(&app, "video").await;
+    let r = upload(
+        &t,
+        &lesson_upload(course, lesson, "video"),
+        "one.mp4",
+        mp4(20_000),
+    )
+    .await;
+    r.assert_status(200);
+    let first = json(&r)["url"].as_str().unwrap().to_string();
+    // A second video replaces the first: its object goes by job.
+    upload(
+        &t,
+        &lesson_upload(course, lesson, "video"),
+        "two.mp4",
+        mp4(30_000),
+    )
+    .await
+    .assert_status(200);
+    app.drain_jobs().await;
+    assert_eq!(objects(&app).await.len(), 1);
+    app.signed_in(&app.student)
+        .await
+        .get(&first)
+        .await
+        .assert_status(404);
+    // Deleting one attachment from the editor.
+    let r = upload(
+        &t,
+        &lesson_upload(course, lesson, "attachment"),
+        "sheet.pdf",
+        pdf(),
+    )
+    .await;
+    let att = json(&r)["id"].as_i64().unwrap();
+    let editor = t
+        .get(&format!("/teach/courses/{course}/lessons/{lesson}"))
+        .await;
+    assert_eq!(
+        editor.texts("#attachments li a"),
+        vec!["sheet.pdf".to_string()]
+    );
+    t.post_form(
+        &format!("/teach/courses/{course}/lessons/{lesson}/files/{att}/delete"),
+        &[],
+    )
+    .await
+    .assert_redirect_to(&format!("/teach/courses/{course}/lessons/{lesson}"));
+    app.drain_jobs().await;
+    assert_eq!(objects(&app).await.len(), 1);
+    assert_eq!(rows(&app).await, 1);
+
+    // What a crash leaves: an object no row names, and an upload that never finished.
+    let store = app.state.files.storage.store().clone();
+    store
+        .put(
+            &object_store::path::Path::from(format!("{}/orphan", app.school.id)),
+            b"left".to_vec().into(),
+        )
+        .await
+        .unwrap();
+    sqlx::query(
+        "INSERT INTO files (school_id, course_id, lesson_id, purpose, name, content_type, size, widths, storage_key, state, created_by, created_at, updated_at)
+         VALUES ($1, NULL, NULL, 'attachment', 'x', '', 10, '', 'stale-key', 'uploading', NULL, $2, $2)",
+    )
+    .bind(app.school.id)
+    .bind(app.db.now_ms())
+    .execute(&app.db.pool)
+    .await
+    .unwrap();
+    // Too young to be swept: an upload may be under way.
+    let swept = lectern::files::jobs::sweep(&app.state.files).await.unwrap();
+    assert_eq!(swept, lectern::files::jobs::Swept::default());
+    app.db.clock.advance(25 * 3_600_000);
+    let swept = lectern::files::jobs::sweep(&app.state.files).await.unwrap();
+    assert_eq!(swept.abandoned_uploads, 1);
+    assert_eq!(swept.orphaned_objects, 1);
+    app.drain_jobs().await;
+    assert_eq!(rows(&app).await, 1);
+    assert_eq!(objects(&app).await.len(), 1);
+    // The lesson's video still plays; then the lesson goes, and its file with it.
+    let s = app.signed_in(&app.student).await;
+    let page = s.get(&format!("/courses/{slug}/lessons/{lesson}")).await;
+    let src = page.attr("#lesson-video", "src").unwrap();
+    s.get(&src).await.assert_status(200);
+    t.post_form(
+        &format!("/teach/courses/{course}/lessons/{lesson}/delete"),
+        &[],
+    )
+    .await
+    .assert_redirect_to(&format!("/teach/courses/{course}"));
+    app.drain_jobs().await;
+    assert_eq!(rows(&app).await, 0);
+    assert!(objects(&app).await.is_empty());
+}
+
+db_test!(covers_and_logos_are_reencoded_and_shown);
+async fn covers_and_logos_are_reencoded_and_shown(app: TestApp) {
+    let (t, course, slug, _lesson) = course_with(&app, "document").await;
+    // A PNG with a script riding after its end: re-encoding drops it.
+    let mut cover = png(1000, 500);
+    cover.extend_from_slice(b"<script>alert(1)</script>");
+    let r = upload(
+        &t,
+        &format!("/api/teach/courses/{course}/cover"),
+        "cover.png",
+        cover,
+    )
+    .await;
+    r.assert_status(200);
+    assert_eq!(json(&r)["content_type"], "image/jpeg");
+    let catalogue = app.client().get("/").await;
+    let srcset = catalogue
+        .attr(&format!("[data-slug=\"{slug}\"] img"), "srcset")
+        .unwrap_or_default();
+    assert!(
+        srcset.contains(" 400w") && srcset.contains(" 800w") && srcset.contains(" 1000w"),
+        "{srcset}"
+    );
+    let page = app.client().get(&format!("/courses/{slug}")).await;
+    let src = page.attr("#course-cover", "src").unwrap();
+    let img = app.client().get(&src).await;
+    img.assert_status(200);
+    assert_eq!(img.header("content-type"), Some("image/jpeg"));
+    assert_eq!(
+        img.header("cache-control"),
+        Some("public, max-age=31536000, immutable")
+    );
+    assert!(!String::from_utf8_lossy(&img.bytes).contains("<script>"));
+    let small = srcset
+        .split(", ")
+        .find(|s| s.ends_with(" 400w"))
+        .unwrap()
+        .split(' ')
+        .next()
+        .unwrap()
+        .to_string();
+    let small = app.client().get(&small).await;
+    small.assert_status(200);
+    assert_eq!(image::load_from_memory(&small.bytes).unwrap().width(), 400);
+
+    let admin = app.signed_in(&app.admin).await;
+    let r = upload(
+        &admin,
+        "/api/admin/school/logo",
+        "whatever.gif",
+        png(2000, 1000),
+    )
+    .await;
+    r.assert_status(200);
+    let logo = json(&r)["url"].as_str().unwrap().to_string();
+    let home = app.client().get("/").await;
+    assert_eq!(
+        home.attr("header .brand img", "src").as_deref(),
+        Some(logo.as_str())
+    );
+    let got = app.client().get(&logo).await;
+    assert_eq!(got.header("content-type"), Some("image/png"));
+    let decoded = image::load_from_memory(&got.bytes).unwrap();
+    assert_eq!((decoded.width(), decoded.height()), (512, 256));
+    let r = upload(
+        &admin,
+        "/api/admin/school/favicon",
+        "icon.png",
+        png(300, 300),
+    )
+    .await;
+    r.assert_status(200);
+    let icon = json(&r)["url"].as_str().unwrap().to_string();
+    assert_eq!(
+        app.client()
+            .get("/")
+            .await
+            .attr("link[rel=icon]", "href")
+            .as_deref(),
+        Some(icon.as_str())
+    );
+    // Settings still save with the uploaded logo in place.
+    let settings = admin.get("/admin/school").await;
+    assert_eq!(settings.input("logo_url").as_deref(), Some(logo.as_str()));
+    admin
+        .post_form(
+            "/admin/school",
+            &[
+                ("display_name", "Test School"),
+                ("logo_url", logo.as_str()),
+                ("primary_color", "#3b5bdb"),
+                ("default_timezone", "Europe/Berlin"),
+            ],
+        )
+        .await
+        .assert_redirect_to("/admin/school");
+    // Removing the logo removes it from the header and, by job, from storage.
+    admin
+        .post_form("/admin/school/logo/remove", &[])
+        .await
+        .assert_redirect_to("/admin/school");
+    app.drain_jobs().await;
+    assert!(
+        app.client()
+            .get("/")
+            .await
+            .attr("header .brand img", "src")
+            .is_none()
+    );
+    app.client().get(&logo).await.assert_status(404);
+}
