@@ -7,7 +7,7 @@ use std::time::Duration;
 use crate::accounts::{self, NewUser, Role};
 use crate::app::AppState;
 use crate::config::{Config, generate_secret_key};
-use crate::db::Db;
+use crate::db::{Db, SchoolId, UserId};
 use crate::schools::{self, NewSchool};
 
 pub(crate) const DEMO_PASSWORD: &str = "lectern-demo-pass";
@@ -81,7 +81,7 @@ pub async fn run(dir: &Path, bind: SocketAddr) -> anyhow::Result<()> {
     let db = Db::connect(&config.database_url, 8).await?;
     db.migrate().await?;
     let state = AppState::new(config.clone(), db.clone())?;
-    let fresh = seed(&db, &*state.course_hooks).await?;
+    let fresh = seed(&db, &*state.course_hooks, &state.files).await?;
     crate::courses::seed::refresh_demo_schedule(&db, &*state.course_hooks).await?;
     forget_previous_zoom(&db).await?;
     let listener = tokio::net::TcpListener::bind(bind).await.map_err(|e| {
@@ -183,7 +183,11 @@ async fn forget_previous_zoom(db: &Db) -> anyhow::Result<()> {
 }
 
 /// Seeds the demo school once; returns whether it did.
-pub async fn seed(db: &Db, hooks: &dyn crate::courses::CourseHooks) -> anyhow::Result<bool> {
+pub async fn seed(
+    db: &Db,
+    hooks: &dyn crate::courses::CourseHooks,
+    files: &crate::files::Files,
+) -> anyhow::Result<bool> {
     if schools::by_slug(db, "demo").await?.is_some() {
         return Ok(false);
     }
@@ -213,6 +217,70 @@ pub async fn seed(db: &Db, hooks: &dyn crate::courses::CourseHooks) -> anyhow::R
         .await?;
         ids.push(id);
     }
-    crate::courses::seed::demo_course(db, hooks, school_id, ids[1], &ids[2..]).await?;
+    let course = crate::courses::seed::demo_course(db, hooks, school_id, ids[1], &ids[2..]).await?;
+    upload_demo_files(db, files, SchoolId(school_id), UserId(ids[1]), &course).await?;
     Ok(true)
+}
+
+/// The demo's files, uploaded through the same path as the editor's: the welcome video,
+/// the handbook (on the reading lesson) and the school's logo.
+async fn upload_demo_files(
+    db: &Db,
+    files: &crate::files::Files,
+    school: SchoolId,
+    instructor: UserId,
+    course: &crate::courses::seed::DemoCourse,
+) -> anyhow::Result<()> {
+    use crate::files::{Incoming, Owner, Purpose};
+    let uploads: [(Owner, Purpose, &str, &'static [u8]); 3] = [
+        (
+            Owner::Lesson {
+                course: course.course,
+                lesson: course.video_lesson,
+            },
+            Purpose::Video,
+            "welcome.webm",
+            include_bytes!("../demo/welcome.webm"),
+        ),
+        (
+            Owner::Lesson {
+                course: course.course,
+                lesson: course.document_lesson,
+            },
+            Purpose::Document,
+            "Course handbook.pdf",
+            include_bytes!("../demo/handbook.pdf"),
+        ),
+        (
+            Owner::School,
+            Purpose::Logo,
+            "logo.png",
+            include_bytes!("../demo/logo.png"),
+        ),
+    ];
+    for (owner, purpose, name, bytes) in uploads {
+        let file = files
+            .receive(
+                Incoming {
+                    school,
+                    owner,
+                    purpose,
+                    name: name.into(),
+                    declared: Some(bytes.len() as u64),
+                    user: instructor,
+                },
+                axum::body::Body::from(bytes),
+            )
+            .await?;
+        if purpose == Purpose::Logo {
+            schools::set_brand_image(
+                db,
+                school.0,
+                schools::BrandImage::Logo,
+                Some(&file.media_path(None)),
+            )
+            .await?;
+        }
+    }
+    Ok(())
 }

@@ -73,13 +73,20 @@ fn demo_quiz() -> Quiz {
     }
 }
 
+/// The demo course's ids that the demo's uploads go to.
+pub struct DemoCourse {
+    pub course: CourseId,
+    pub video_lesson: LessonId,
+    pub document_lesson: LessonId,
+}
+
 pub async fn demo_course(
     db: &Db,
     hooks: &dyn super::CourseHooks,
     school_id: i64,
     instructor: i64,
     students: &[i64],
-) -> anyhow::Result<()> {
+) -> anyhow::Result<DemoCourse> {
     let course = super::create(
         db,
         school_id,
@@ -92,12 +99,11 @@ pub async fn demo_course(
     )
     .await?;
     let now = now_ms();
+    // Its video is uploaded by the demo (an eight-second clip), so it plays offline.
     let video = record(
         "Welcome video",
-        "A two-minute welcome. (The demo works offline; the player needs the network.)",
-        LessonContent::Video {
-            url: "https://www.youtube.com/watch?v=aqz-KE-bpKQ".into(),
-        },
+        "An uploaded video: play it, skip around, and the course counts how much you watched.",
+        LessonContent::Video { url: String::new() },
     );
     let document = record("How this course works", DOCUMENT, LessonContent::Document);
     let quiz = record(
@@ -129,14 +135,19 @@ pub async fn demo_course(
             url: "https://en.wikipedia.org/wiki/Active_learning".into(),
         },
     );
+    let mut ids = Vec::new();
     for r in [&video, &document, &quiz, &live, &webinar, &link] {
-        super::insert_lesson(db, hooks, school_id, course.id, r).await?;
+        ids.push(super::insert_lesson(db, hooks, school_id, course.id, r).await?);
     }
     super::set_published(db, school_id, course.id, true).await?;
     for s in students {
         progress::enroll(db, hooks, school_id, course.id, *s).await?;
     }
-    Ok(())
+    Ok(DemoCourse {
+        course: CourseId(course.id),
+        video_lesson: LessonId(ids[0]),
+        document_lesson: LessonId(ids[1]),
+    })
 }
 
 /// Called on every demo start: a demo live session in the past moves to ten minutes from

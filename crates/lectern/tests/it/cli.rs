@@ -387,3 +387,53 @@ async fn logs_at_trace_level_hold_no_secrets(b: TestAppBuilder) {
         );
     }
 }
+
+/// `lectern demo` on a fresh folder: seeded, with the uploaded logo in the header, the
+/// welcome video and the handbook playing from storage, offline.
+#[tokio::test]
+async fn the_demo_seeds_a_school_with_its_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = bin::free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let mut p = Proc::spawn({
+        let mut c = lectern(&[
+            "demo",
+            "--dir",
+            &dir.path().display().to_string(),
+            "--bind",
+            &format!("127.0.0.1:{port}"),
+        ]);
+        c.env("LECTERN_LOG", "warn");
+        c
+    });
+    p.wait_ready(&base).await;
+    let c = TestClient::new(&base);
+    let home = c.get("/").await;
+    home.assert_status(200);
+    let logo = home
+        .attr("header .brand img", "src")
+        .expect("the demo's logo");
+    let img = c.get(&logo).await;
+    img.assert_status(200);
+    assert_eq!(img.header("content-type"), Some("image/png"));
+    let slug = home
+        .attr(".course-card .course-link", "href")
+        .expect("the demo course");
+    c.signin("student1@lectern.test", "lectern-demo-pass").await;
+    let course = c.get(&slug).await;
+    let first = course.attr("#outline a", "href").expect("a lesson link");
+    let video_page = c.get(&first).await;
+    let src = video_page
+        .attr("#lesson-video", "src")
+        .expect("the uploaded welcome video");
+    let video = c
+        .send(
+            c.request(reqwest::Method::GET, &src)
+                .header("range", "bytes=0-3"),
+        )
+        .await;
+    video.assert_status(206);
+    assert_eq!(video.bytes.as_slice(), b"\x1a\x45\xdf\xa3");
+    assert_eq!(video.header("content-type"), Some("video/webm"));
+    p.terminate().await;
+}

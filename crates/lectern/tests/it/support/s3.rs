@@ -12,16 +12,9 @@ pub struct S3Server {
     pub secret_key: String,
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
-}
-
 impl S3Server {
     pub async fn start() -> S3Server {
-        let port = free_port();
+        let port = super::bin::free_port();
         let child = std::process::Command::new("moto_server")
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
             .stdout(Stdio::null())
