@@ -89,6 +89,15 @@ enum AdminCommand {
         #[arg(long)]
         email: String,
     },
+    /// Set a school's storage quota for uploaded files (e.g. 10GiB), or lift it (none);
+    /// prints what the school uses now.
+    StorageQuota {
+        /// The school's slug.
+        #[arg(long)]
+        school: String,
+        /// A size such as 500MiB or 10GiB, or "none".
+        quota: String,
+    },
     /// Create a user in a school. The password is read from LECTERN_NEW_PASSWORD.
     CreateUser {
         /// The school's slug.
@@ -268,6 +277,31 @@ async fn admin(db: &Db, config: &Config, cmd: AdminCommand) -> anyhow::Result<()
                 .await?;
             let origin = schools::domains::origin(db, &config.base_url, school.id).await?;
             println!("{origin}/password/reset/{token}");
+            Ok(())
+        }
+        AdminCommand::StorageQuota { school, quota } => {
+            let school = schools::by_slug(db, &school)
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("no school with slug {school:?}"))?;
+            let bytes = match quota.trim() {
+                "none" => None,
+                q => Some(
+                    q.parse::<bytesize::ByteSize>()
+                        .map_err(|_| anyhow::anyhow!("{q:?} is not a size such as 10GiB, or none"))?
+                        .as_u64(),
+                ),
+            };
+            let id = crate::db::SchoolId(school.id);
+            crate::files::set_quota(db, id, bytes).await?;
+            let used = crate::files::in_words(crate::files::usage(db, id).await?);
+            match bytes {
+                Some(b) => println!(
+                    "{}: quota {}, {used} used",
+                    school.slug,
+                    crate::files::in_words(b)
+                ),
+                None => println!("{}: no quota, {used} used", school.slug),
+            }
             Ok(())
         }
         AdminCommand::CreateUser {

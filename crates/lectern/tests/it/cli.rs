@@ -254,6 +254,21 @@ async fn serve_needs_migrate_on_postgres_and_migrates_sqlite_itself(b: TestAppBu
     let page = TestClient::new(&base).get(&link).await;
     page.assert_status(200);
     assert!(page.attr("input[name='password']", "type").is_some());
+    // The operator sets and lifts a school's storage quota.
+    let quota = |q: &'static str| {
+        bin::run(cmd(
+            &["admin", "storage-quota", "--school", "shell", q],
+            &env,
+        ))
+    };
+    let out = quota("10GiB").await;
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    assert_eq!(out.stdout.trim(), "shell: quota 10 GiB, 0 B used");
+    let out = quota("lots").await;
+    assert_ne!(out.code, Some(0));
+    assert!(out.stderr.contains("not a size"), "{}", out.stderr);
+    let out = quota("none").await;
+    assert_eq!(out.stdout.trim(), "shell: no quota, 0 B used");
     let (code, _, stderr) = p.terminate().await;
     assert_eq!(code, Some(0), "SIGTERM is a clean exit: {stderr}");
 }
