@@ -63,8 +63,8 @@ pub fn routes() -> Router<CoursesState> {
 /// (else 403).
 async fn managed_course(state: &CoursesState, ctx: &Ctx, id: &str) -> AppResult<Course> {
     let user = ctx.require_user()?;
-    let id = parse_id(id)?;
-    let course = super::by_id(&state.db, ctx.school.id, id)
+    let id = CourseId(parse_id(id)?);
+    let course = super::by_id(&state.db, SchoolId(ctx.school.id), id)
         .await?
         .ok_or(AppError::NotFound)?;
     if !super::can_manage(&state.db, user, &course).await? {
@@ -192,8 +192,8 @@ struct EditorPage {
 
 impl EditorPage {
     async fn load(state: &CoursesState, ctx: Ctx, course: Course) -> AppResult<EditorPage> {
-        let lessons = super::lessons(&state.db, ctx.school.id, course.id).await?;
-        let instructors = super::instructors(&state.db, ctx.school.id, course.id).await?;
+        let lessons = super::lessons(&state.db, course.school_id, course.id).await?;
+        let instructors = super::instructors(&state.db, course.school_id, course.id).await?;
         Ok(EditorPage {
             form: CourseForm::from_course(&course),
             errors: FieldErrors::default(),
@@ -231,7 +231,7 @@ async fn save_course(
         page.errors = errors;
         return Ok(unprocessable(render(&page)?));
     }
-    super::update(&state.db, ctx.school.id, course.id, form.fields()).await?;
+    super::update(&state.db, course.school_id, course.id, form.fields()).await?;
     Ok(Redirect::to(&format!("/teach/courses/{}", course.id)).into_response())
 }
 
@@ -241,7 +241,7 @@ async fn publish(
     Path(id): Path<String>,
 ) -> AppResult<Redirect> {
     let course = managed_course(&state, &ctx, &id).await?;
-    super::set_published(&state.db, ctx.school.id, course.id, true).await?;
+    super::set_published(&state.db, course.school_id, course.id, true).await?;
     Ok(Redirect::to(&format!("/teach/courses/{}", course.id)))
 }
 
@@ -251,7 +251,7 @@ async fn unpublish(
     Path(id): Path<String>,
 ) -> AppResult<Redirect> {
     let course = managed_course(&state, &ctx, &id).await?;
-    super::set_published(&state.db, ctx.school.id, course.id, false).await?;
+    super::set_published(&state.db, course.school_id, course.id, false).await?;
     Ok(Redirect::to(&format!("/teach/courses/{}", course.id)))
 }
 
@@ -274,13 +274,7 @@ async fn add_instructor(
     let found = crate::accounts::by_email(&state.db, ctx.school.id, &form.email).await?;
     match found.filter(|u| u.can_teach()) {
         Some(u) => {
-            super::add_instructor(
-                &state.db,
-                SchoolId(ctx.school.id),
-                CourseId(course.id),
-                UserId(u.id),
-            )
-            .await?;
+            super::add_instructor(&state.db, course.school_id, course.id, UserId(u.id)).await?;
             Ok(Redirect::to(&format!("/teach/courses/{}", course.id)).into_response())
         }
         None => {
@@ -301,8 +295,8 @@ async fn remove_instructor(
     ctx.require_admin()?;
     super::remove_instructor(
         &state.db,
-        SchoolId(ctx.school.id),
-        CourseId(course.id),
+        course.school_id,
+        course.id,
         UserId(parse_id(&user_id)?),
     )
     .await?;
@@ -325,7 +319,7 @@ struct LessonEditorPage {
     course: Course,
     kind: LessonKind,
     /// `None` for a new lesson.
-    lesson_id: Option<i64>,
+    lesson_id: Option<LessonId>,
     action: String,
     form: LessonForm,
     errors: FieldErrors,
@@ -338,7 +332,7 @@ impl LessonEditorPage {
         ctx: Ctx,
         course: Course,
         kind: LessonKind,
-        lesson_id: Option<i64>,
+        lesson_id: Option<LessonId>,
         form: LessonForm,
     ) -> LessonEditorPage {
         let action = match lesson_id {
@@ -425,10 +419,15 @@ async fn create_lesson(
     };
     match (parsed, host) {
         (Ok(record), Ok(host)) => {
-            let id =
-                super::insert_lesson(&state.db, &*state.hooks, ctx.school.id, course.id, &record)
-                    .await?;
-            super::set_lesson_host(&state.db, ctx.school.id, id, host.as_ref()).await?;
+            let id = super::insert_lesson(
+                &state.db,
+                &*state.hooks,
+                course.school_id,
+                course.id,
+                &record,
+            )
+            .await?;
+            super::set_lesson_host(&state.db, course.school_id, id, host.as_ref()).await?;
             Ok(Redirect::to(&format!("/teach/courses/{}", course.id)).into_response())
         }
         (Err(r), _) | (_, Err(r)) => {
@@ -446,8 +445,8 @@ async fn managed_lesson(
     let course = managed_course(state, ctx, id).await?;
     let lesson = super::lesson(
         &state.db,
-        SchoolId(ctx.school.id),
-        CourseId(course.id),
+        course.school_id,
+        course.id,
         LessonId(parse_id(lesson_id)?),
     )
     .await?
@@ -488,13 +487,13 @@ async fn save_lesson(
             super::update_lesson(
                 &state.db,
                 &*state.hooks,
-                SchoolId(ctx.school.id),
-                CourseId(course.id),
-                LessonId(lesson.id),
+                course.school_id,
+                course.id,
+                lesson.id,
                 &record,
             )
             .await?;
-            super::set_lesson_host(&state.db, ctx.school.id, lesson.id, host.as_ref()).await?;
+            super::set_lesson_host(&state.db, course.school_id, lesson.id, host.as_ref()).await?;
             Ok(Redirect::to(&format!("/teach/courses/{}", course.id)).into_response())
         }
         (Err(r), _) | (_, Err(r)) => {
@@ -556,14 +555,7 @@ async fn move_lesson(
         "down" => Move::Down,
         _ => return Err(AppError::BadRequest(ctx.t("form-invalid-choice"))),
     };
-    super::move_lesson(
-        &state.db,
-        SchoolId(ctx.school.id),
-        CourseId(course.id),
-        LessonId(lesson.id),
-        dir,
-    )
-    .await?;
+    super::move_lesson(&state.db, course.school_id, course.id, lesson.id, dir).await?;
     Ok(Redirect::to(&format!(
         "/teach/courses/{}#lessons",
         course.id
@@ -579,9 +571,9 @@ async fn delete_lesson(
     super::delete_lesson(
         &state.db,
         &*state.hooks,
-        SchoolId(ctx.school.id),
-        CourseId(course.id),
-        LessonId(lesson.id),
+        course.school_id,
+        course.id,
+        lesson.id,
     )
     .await?;
     Ok(Redirect::to(&format!(
