@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 use hdrhistogram::Histogram;
 use lectern::accounts::{self, NewUser, Role};
 use lectern::courses::{self, CourseFields, LessonRecord};
-use lectern::db::now_ms;
+use lectern::db::{LessonId, SchoolId, now_ms};
 use lectern::schools::{self, NewSchool};
 use serde_json::json;
 use zoom_sim::{AppSpec, Plan, UserType, ZoomSim};
@@ -34,8 +34,8 @@ pub(crate) struct World {
     pub(crate) app: App,
     pub(crate) sim: ZoomSim,
     account: String,
-    pub(crate) school: i64,
-    pub(crate) lesson: i64,
+    pub(crate) school: SchoolId,
+    pub(crate) lesson: LessonId,
     pub(crate) course_slug: String,
     lesson_url: String,
     /// The Zoom meeting, once Start created it.
@@ -186,11 +186,11 @@ pub(crate) async fn seed(
         },
     )
     .await?;
-    courses::set_published(db, school, course.id, true).await?;
+    courses::set_published(db, course.school_id, course.id, true).await?;
     let lesson = courses::insert_lesson(
         db,
         &lectern::live::hooks::LessonSide,
-        school,
+        course.school_id,
         course.id,
         &LessonRecord {
             title: "Lecture".into(),
@@ -291,7 +291,7 @@ pub(crate) async fn seed(
         app,
         sim,
         account,
-        school,
+        school: course.school_id,
         lesson,
         course_slug: course.slug.clone(),
         lesson_url,

@@ -20,6 +20,8 @@ use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 
 use tokio::sync::broadcast;
 
+use crate::db::{CourseId, LessonId, SchoolId};
+
 /// The channel of the change notifications (see [`Hub::apply`] for the payload).
 pub const CHANNEL: &str = "lectern_live";
 
@@ -28,9 +30,9 @@ const BACKLOG: usize = 1024;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct LessonChange {
-    pub school_id: i64,
-    pub course_id: i64,
-    pub lesson_id: i64,
+    pub school_id: SchoolId,
+    pub course_id: CourseId,
+    pub lesson_id: LessonId,
 }
 
 pub struct Hub {
@@ -100,9 +102,9 @@ impl Hub {
             (lesson.parse(), course.parse(), school.parse())
         {
             self.deliver(LessonChange {
-                school_id,
-                course_id,
-                lesson_id,
+                school_id: SchoolId(school_id),
+                course_id: CourseId(course_id),
+                lesson_id: LessonId(lesson_id),
             });
         }
     }
@@ -141,16 +143,17 @@ impl Drop for StreamGuard {
 
 impl LessonChange {
     /// Every live lesson of a school (its Zoom connection changed): course and lesson 0.
-    pub fn whole_school(school_id: i64) -> LessonChange {
+    pub fn whole_school(school_id: SchoolId) -> LessonChange {
         LessonChange {
             school_id,
-            course_id: 0,
-            lesson_id: 0,
+            course_id: CourseId(0),
+            lesson_id: LessonId(0),
         }
     }
     /// Whether a page following `course_id` of `school_id` should look again.
-    pub fn concerns(&self, school_id: i64, course_id: i64) -> bool {
-        self.school_id == school_id && (self.course_id == course_id || self.course_id == 0)
+    pub fn concerns(&self, school_id: SchoolId, course_id: CourseId) -> bool {
+        self.school_id == school_id
+            && (self.course_id == course_id || self.course_id == CourseId(0))
     }
 }
 
@@ -169,9 +172,9 @@ mod tests {
         let hub = Hub::default();
         let mut rx = hub.subscribe();
         let c = LessonChange {
-            school_id: 1,
-            course_id: 2,
-            lesson_id: 3,
+            school_id: SchoolId(1),
+            course_id: CourseId(2),
+            lesson_id: LessonId(3),
         };
         hub.apply("public", &format!("other:{}", payload(c)));
         hub.apply("public", "public:1:2");

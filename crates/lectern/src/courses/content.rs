@@ -6,6 +6,7 @@ use std::fmt;
 
 use super::schedule::{DEFAULT_DURATION_MIN, Schedule};
 use super::{Lesson, LessonKind, quiz};
+use crate::db::{CourseId, LessonId};
 
 /// A lesson's content. A live lesson always has its schedule: a row of a live kind without
 /// a start, zone or wall time does not decode (see [`LessonDecodeError`]).
@@ -88,7 +89,7 @@ impl LessonContent {
     /// a live lesson without a duration lasts the editor's default; what the outline does
     /// not read (a URL, a quiz) comes back empty.
     pub(crate) fn from_columns(
-        lesson_id: i64,
+        lesson_id: LessonId,
         kind: LessonKind,
         c: ContentColumns,
     ) -> Result<LessonContent, LessonDecodeError> {
@@ -145,7 +146,7 @@ pub const CONTENT_SQL: &str =
 /// The schedule of lesson `lesson_id` of `kind` read by such a query; `None` when it is not
 /// a live lesson.
 pub fn schedule_of(
-    lesson_id: i64,
+    lesson_id: LessonId,
     kind: &str,
     c: ContentColumns,
 ) -> Result<Option<Schedule>, LessonDecodeError> {
@@ -168,8 +169,8 @@ impl From<LessonDecodeError> for sqlx::Error {
 /// A `lessons` row as stored (`LESSON_COLUMNS`).
 #[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
 pub struct LessonRow {
-    pub id: i64,
-    pub course_id: i64,
+    pub id: LessonId,
+    pub course_id: CourseId,
     pub position: i64,
     pub kind: String,
     pub title: String,
@@ -183,11 +184,11 @@ pub struct LessonRow {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum LessonDecodeError {
     UnknownKind {
-        lesson_id: i64,
+        lesson_id: LessonId,
         kind: String,
     },
     Missing {
-        lesson_id: i64,
+        lesson_id: LessonId,
         kind: LessonKind,
         what: &'static str,
     },
@@ -262,8 +263,8 @@ mod tests {
 
     fn row(kind: LessonKind, content: ContentColumns) -> LessonRow {
         LessonRow {
-            id: 7,
-            course_id: 3,
+            id: LessonId(7),
+            course_id: CourseId(3),
             position: 2,
             kind: kind.as_str().to_string(),
             title: "A lesson".into(),
@@ -317,7 +318,7 @@ mod tests {
             assert_eq!(
                 err,
                 LessonDecodeError::Missing {
-                    lesson_id: 7,
+                    lesson_id: LessonId(7),
                     kind,
                     what: "a start (starts_at)",
                 }

@@ -63,8 +63,8 @@ pub fn routes() -> Router<CoursesState> {
 /// (else 403).
 pub(super) async fn managed_course(state: &CoursesState, ctx: &Ctx, id: &str) -> AppResult<Course> {
     let user = ctx.require_user()?;
-    let id = parse_id(id)?;
-    let course = super::by_id(&state.db, ctx.school.id, id)
+    let id = CourseId(parse_id(id)?);
+    let course = super::by_id(&state.db, SchoolId(ctx.school.id), id)
         .await?
         .ok_or(AppError::NotFound)?;
     if !super::can_manage(&state.db, user, &course).await? {
@@ -195,13 +195,13 @@ struct EditorPage {
 
 impl EditorPage {
     async fn load(state: &CoursesState, ctx: Ctx, course: Course) -> AppResult<EditorPage> {
-        let lessons = super::lessons(&state.db, ctx.school.id, course.id).await?;
-        let instructors = super::instructors(&state.db, ctx.school.id, course.id).await?;
+        let lessons = super::lessons(&state.db, course.school_id, course.id).await?;
+        let instructors = super::instructors(&state.db, course.school_id, course.id).await?;
         let cover = state
             .files
             .current(
-                SchoolId(ctx.school.id),
-                crate::files::Owner::Course(CourseId(course.id)),
+                course.school_id,
+                crate::files::Owner::Course(course.id),
                 crate::files::Purpose::Cover,
             )
             .await?;
@@ -252,7 +252,7 @@ async fn save_course(
         page.errors = errors;
         return Ok(unprocessable(render(&page)?));
     }
-    super::update(&state.db, ctx.school.id, course.id, form.fields()).await?;
+    super::update(&state.db, course.school_id, course.id, form.fields()).await?;
     Ok(Redirect::to(&format!("/teach/courses/{}", course.id)).into_response())
 }
 
@@ -262,7 +262,7 @@ async fn publish(
     Path(id): Path<String>,
 ) -> AppResult<Redirect> {
     let course = managed_course(&state, &ctx, &id).await?;
-    super::set_published(&state.db, ctx.school.id, course.id, true).await?;
+    super::set_published(&state.db, course.school_id, course.id, true).await?;
     Ok(Redirect::to(&format!("/teach/courses/{}", course.id)))
 }
 
@@ -272,7 +272,7 @@ async fn unpublish(
     Path(id): Path<String>,
 ) -> AppResult<Redirect> {
     let course = managed_course(&state, &ctx, &id).await?;
-    super::set_published(&state.db, ctx.school.id, course.id, false).await?;
+    super::set_published(&state.db, course.school_id, course.id, false).await?;
     Ok(Redirect::to(&format!("/teach/courses/{}", course.id)))
 }
 
@@ -295,13 +295,7 @@ async fn add_instructor(
     let found = crate::accounts::by_email(&state.db, ctx.school.id, &form.email).await?;
     match found.filter(|u| u.can_teach()) {
         Some(u) => {
-            super::add_instructor(
-                &state.db,
-                SchoolId(ctx.school.id),
-                CourseId(course.id),
-                UserId(u.id),
-            )
-            .await?;
+            super::add_instructor(&state.db, course.school_id, course.id, UserId(u.id)).await?;
             Ok(Redirect::to(&format!("/teach/courses/{}", course.id)).into_response())
         }
         None => {
@@ -322,8 +316,8 @@ async fn remove_instructor(
     ctx.require_admin()?;
     super::remove_instructor(
         &state.db,
-        SchoolId(ctx.school.id),
-        CourseId(course.id),
+        course.school_id,
+        course.id,
         UserId(parse_id(&user_id)?),
     )
     .await?;
@@ -346,7 +340,7 @@ struct LessonEditorPage {
     course: Course,
     kind: LessonKind,
     /// `None` for a new lesson.
-    lesson_id: Option<i64>,
+    lesson_id: Option<LessonId>,
     action: String,
     form: LessonForm,
     errors: FieldErrors,
@@ -362,7 +356,7 @@ impl LessonEditorPage {
         ctx: Ctx,
         course: Course,
         kind: LessonKind,
-        lesson_id: Option<i64>,
+        lesson_id: Option<LessonId>,
         form: LessonForm,
     ) -> LessonEditorPage {
         let action = match lesson_id {
@@ -391,20 +385,16 @@ impl LessonEditorPage {
     /// The lesson's files and the upload limits, for its Files section.
     async fn with_files(mut self, state: &CoursesState) -> AppResult<Self> {
         if let Some(id) = self.lesson_id {
-            self.files = state
-                .files
-                .of_lesson(SchoolId(self.ctx.school.id), LessonId(id))
-                .await?;
+            self.files = state.files.of_lesson(self.course.school_id, id).await?;
         }
         self.limits = state.files.limits;
         Ok(self)
     }
 
-    fn upload_url(&self, purpose: &str) -> String {
+    fn upload_url(&self, lesson: &LessonId, purpose: &str) -> String {
         format!(
-            "/api/teach/courses/{}/lessons/{}/files?purpose={purpose}",
-            self.course.id,
-            self.lesson_id.unwrap_or_default()
+            "/api/teach/courses/{}/lessons/{lesson}/files?purpose={purpose}",
+            self.course.id
         )
     }
 
@@ -419,8 +409,8 @@ impl LessonEditorPage {
             .limit(&self.limits)
     }
 
-    fn file_url(&self, f: &crate::files::StoredFile) -> String {
-        super::files::lesson_file_url(&self.course, self.lesson_id.unwrap_or_default(), f)
+    fn file_url(&self, lesson: &LessonId, f: &crate::files::StoredFile) -> String {
+        super::files::lesson_file_url(&self.course, *lesson, f)
     }
 
     /// The files of one purpose (`video`, `document`, `attachment`).
@@ -494,10 +484,15 @@ async fn create_lesson(
     };
     match (parsed, host) {
         (Ok(record), Ok(host)) => {
-            let id =
-                super::insert_lesson(&state.db, &*state.hooks, ctx.school.id, course.id, &record)
-                    .await?;
-            super::set_lesson_host(&state.db, ctx.school.id, id, host.as_ref()).await?;
+            let id = super::insert_lesson(
+                &state.db,
+                &*state.hooks,
+                course.school_id,
+                course.id,
+                &record,
+            )
+            .await?;
+            super::set_lesson_host(&state.db, course.school_id, id, host.as_ref()).await?;
             Ok(Redirect::to(&format!("/teach/courses/{}", course.id)).into_response())
         }
         (Err(r), _) | (_, Err(r)) => {
@@ -515,8 +510,8 @@ pub(super) async fn managed_lesson(
     let course = managed_course(state, ctx, id).await?;
     let lesson = super::lesson(
         &state.db,
-        SchoolId(ctx.school.id),
-        CourseId(course.id),
+        course.school_id,
+        course.id,
         LessonId(parse_id(lesson_id)?),
     )
     .await?
@@ -555,13 +550,13 @@ async fn save_lesson(
             super::update_lesson(
                 &state.db,
                 &*state.hooks,
-                SchoolId(ctx.school.id),
-                CourseId(course.id),
-                LessonId(lesson.id),
+                course.school_id,
+                course.id,
+                lesson.id,
                 &record,
             )
             .await?;
-            super::set_lesson_host(&state.db, ctx.school.id, lesson.id, host.as_ref()).await?;
+            super::set_lesson_host(&state.db, course.school_id, lesson.id, host.as_ref()).await?;
             Ok(Redirect::to(&format!("/teach/courses/{}", course.id)).into_response())
         }
         (Err(r), _) | (_, Err(r)) => {
@@ -626,14 +621,7 @@ async fn move_lesson(
         "down" => Move::Down,
         _ => return Err(AppError::BadRequest(ctx.t("form-invalid-choice"))),
     };
-    super::move_lesson(
-        &state.db,
-        SchoolId(ctx.school.id),
-        CourseId(course.id),
-        LessonId(lesson.id),
-        dir,
-    )
-    .await?;
+    super::move_lesson(&state.db, course.school_id, course.id, lesson.id, dir).await?;
     Ok(Redirect::to(&format!(
         "/teach/courses/{}#lessons",
         course.id
@@ -649,9 +637,9 @@ async fn delete_lesson(
     super::delete_lesson(
         &state.db,
         &*state.hooks,
-        SchoolId(ctx.school.id),
-        CourseId(course.id),
-        LessonId(lesson.id),
+        course.school_id,
+        course.id,
+        lesson.id,
     )
     .await?;
     Ok(Redirect::to(&format!(

@@ -82,7 +82,7 @@ fn declared_len(headers: &HeaderMap) -> Option<u64> {
 }
 
 /// The path a lesson's file is read at (for the course's enrolled students and managers).
-pub fn lesson_file_url(course: &Course, lesson_id: i64, f: &StoredFile) -> String {
+pub fn lesson_file_url(course: &Course, lesson_id: LessonId, f: &StoredFile) -> String {
     let name: String =
         percent_encoding::utf8_percent_encode(&f.name, percent_encoding::NON_ALPHANUMERIC)
             .to_string();
@@ -122,8 +122,8 @@ async fn upload_lesson_file(
             Incoming {
                 school: SchoolId(ctx.school.id),
                 owner: Owner::Lesson {
-                    course: CourseId(course.id),
-                    lesson: LessonId(lesson.id),
+                    course: course.id,
+                    lesson: lesson.id,
                 },
                 purpose,
                 name: sent_name(&headers),
@@ -158,7 +158,7 @@ async fn upload_cover(
         .receive(
             Incoming {
                 school: SchoolId(ctx.school.id),
-                owner: Owner::Course(CourseId(course.id)),
+                owner: Owner::Course(course.id),
                 purpose: Purpose::Cover,
                 name: sent_name(&headers),
                 declared: declared_len(&headers),
@@ -188,7 +188,7 @@ async fn delete_lesson_file(
         .files
         .get(SchoolId(ctx.school.id), parse_id(&file_id)?)
         .await?
-        .filter(|f| f.lesson_id == Some(LessonId(lesson.id)))
+        .filter(|f| f.lesson_id == Some(lesson.id))
         .ok_or(AppError::NotFound)?;
     state.files.delete(&file).await?;
     Ok(Redirect::to(&format!(
@@ -208,7 +208,7 @@ async fn remove_cover(
         .files
         .current(
             SchoolId(ctx.school.id),
-            Owner::Course(CourseId(course.id)),
+            Owner::Course(course.id),
             Purpose::Cover,
         )
         .await?
@@ -237,7 +237,7 @@ async fn download(
         .files
         .get(SchoolId(ctx.school.id), parse_id(&file_id)?)
         .await?
-        .filter(|f| f.lesson_id == Some(LessonId(lesson.id)))
+        .filter(|f| f.lesson_id == Some(lesson.id))
         .ok_or(AppError::NotFound)?;
     let disposition = if q.download.is_some() {
         Disposition::Attachment
@@ -278,7 +278,7 @@ async fn readable_lesson(
     let lesson = super::lesson(
         &state.db,
         SchoolId(ctx.school.id),
-        CourseId(view.course.id),
+        view.course.id,
         LessonId(id),
     )
     .await?
@@ -335,7 +335,7 @@ async fn watch_report(
     let share = super::watch::record(
         &state.db,
         SchoolId(ctx.school.id),
-        LessonId(lesson.id),
+        lesson.id,
         UserId(user.id),
         duration_ms,
         &ranges,
@@ -358,8 +358,8 @@ pub async fn covers(
     state: &CoursesState,
     school: i64,
     courses: &[Course],
-) -> sqlx::Result<HashMap<i64, Cover>> {
-    let ids: Vec<CourseId> = courses.iter().map(|c| CourseId(c.id)).collect();
+) -> sqlx::Result<HashMap<CourseId, Cover>> {
+    let ids: Vec<CourseId> = courses.iter().map(|c| c.id).collect();
     let found = state
         .files
         .current_for_courses(SchoolId(school), Purpose::Cover, &ids)
@@ -368,7 +368,7 @@ pub async fn covers(
         .into_iter()
         .map(|(course, f)| {
             (
-                course.0,
+                course,
                 Cover {
                     src: f.media_path(f.widths.last().copied()),
                     srcset: f.srcset(),

@@ -7,6 +7,7 @@ use futures_util::future::BoxFuture;
 use sqlx::AnyConnection;
 
 use super::{Course, Lesson};
+use crate::db::{CourseId, LessonId, SchoolId, UserId};
 use crate::web::Ctx;
 
 /// A lesson's part of the player rendered by the capability that owns it (`live`'s panel,
@@ -24,7 +25,7 @@ pub trait CourseHooks: Send + Sync {
     fn lesson_written<'a>(
         &'a self,
         tx: &'a mut AnyConnection,
-        lesson_id: i64,
+        lesson_id: LessonId,
         previous_start: Option<i64>,
     ) -> BoxFuture<'a, sqlx::Result<()>>;
 
@@ -32,15 +33,15 @@ pub trait CourseHooks: Send + Sync {
     fn lesson_deleted<'a>(
         &'a self,
         tx: &'a mut AnyConnection,
-        school_id: i64,
-        lesson_id: i64,
+        school_id: SchoolId,
+        lesson_id: LessonId,
     ) -> BoxFuture<'a, sqlx::Result<()>>;
 
     /// A student was enrolled in the course; in the enrolment's transaction.
     fn enrolled<'a>(
         &'a self,
         tx: &'a mut AnyConnection,
-        course_id: i64,
+        course_id: CourseId,
     ) -> BoxFuture<'a, sqlx::Result<()>>;
 }
 
@@ -53,7 +54,7 @@ pub trait PlayerHooks: Send + Sync {
     ) -> BoxFuture<'a, anyhow::Result<Option<LessonPanel>>>;
 
     /// The viewer's secret calendar-feed URL, once created.
-    fn calendar_feed_url(&self, user_id: i64) -> BoxFuture<'_, sqlx::Result<Option<String>>>;
+    fn calendar_feed_url(&self, user_id: UserId) -> BoxFuture<'_, sqlx::Result<Option<String>>>;
 }
 
 /// Who looks at which lesson in the player.

@@ -124,8 +124,8 @@ impl TryFrom<String> for LessonKind {
 
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct Course {
-    pub id: i64,
-    pub school_id: i64,
+    pub id: CourseId,
+    pub school_id: SchoolId,
     pub slug: String,
     pub title: String,
     pub description: String,
@@ -151,8 +151,8 @@ const COURSE_COLUMNS: &str =
 /// A lesson; read from its row with [`LessonRow`] (`TryFrom`, or `FromRow` directly).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Lesson {
-    pub id: i64,
-    pub course_id: i64,
+    pub id: LessonId,
+    pub course_id: CourseId,
     pub position: i64,
     pub title: String,
     pub required: i64,
@@ -215,7 +215,7 @@ pub struct CourseForViewer {
     pub instructors: Vec<Instructor>,
     /// With [`ViewerExtras::CoursePage`] only: the lessons as the outline needs them (no
     /// bodies) and the ids of those the viewer completed.
-    pub outline: Option<(Vec<Lesson>, HashSet<i64>)>,
+    pub outline: Option<(Vec<Lesson>, HashSet<LessonId>)>,
 }
 
 /// What [`for_viewer`] reads besides the course, enrolment and role.
@@ -230,8 +230,8 @@ pub enum ViewerExtras {
 /// One outline entry as aggregated by [`outline_json_sql`].
 #[derive(serde::Deserialize)]
 struct OutlineEntry {
-    id: i64,
-    course_id: i64,
+    id: LessonId,
+    course_id: CourseId,
     position: i64,
     kind: String,
     title: String,
@@ -303,7 +303,7 @@ fn outline_json_sql(backend: Backend) -> &'static str {
     }
 }
 
-fn outline_from_json(json: &str) -> Result<(Vec<Lesson>, HashSet<i64>), sqlx::Error> {
+fn outline_from_json(json: &str) -> Result<(Vec<Lesson>, HashSet<LessonId>), sqlx::Error> {
     let entries: Vec<OutlineEntry> =
         serde_json::from_str(json).map_err(|e| sqlx::Error::Decode(e.into()))?;
     let done = entries
@@ -393,7 +393,7 @@ pub async fn for_viewer(
     }))
 }
 
-pub async fn by_id(db: &Db, school_id: i64, id: i64) -> sqlx::Result<Option<Course>> {
+pub async fn by_id(db: &Db, school_id: SchoolId, id: CourseId) -> sqlx::Result<Option<Course>> {
     sqlx::query_as::<_, Course>(sqlx::AssertSqlSafe(format!(
         "SELECT {COURSE_COLUMNS} FROM courses c WHERE c.school_id = $1 AND c.id = $2"
     )))
@@ -441,7 +441,7 @@ pub async fn create(
     for n in 1..=1000 {
         let candidate = slug::candidate(&base, n);
         let mut tx = db.pool.begin().await?;
-        let id = sqlx::query_scalar::<_, i64>(
+        let id = sqlx::query_scalar::<_, CourseId>(
             "INSERT INTO courses (school_id, slug, title, description, cover_url, status, created_at, updated_at)
              VALUES ($1, $2, $3, $4, $5, 'draft', $6, $6)
              ON CONFLICT (school_id, slug) DO NOTHING RETURNING id",
@@ -464,14 +464,19 @@ pub async fn create(
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
-        return by_id(db, school_id, id)
+        return by_id(db, SchoolId(school_id), id)
             .await?
             .ok_or_else(|| anyhow::anyhow!("course {id} vanished"));
     }
     anyhow::bail!("no free slug for {base:?}")
 }
 
-pub async fn update(db: &Db, school_id: i64, id: i64, f: CourseFields<'_>) -> sqlx::Result<()> {
+pub async fn update(
+    db: &Db,
+    school_id: SchoolId,
+    id: CourseId,
+    f: CourseFields<'_>,
+) -> sqlx::Result<()> {
     sqlx::query(
         "UPDATE courses SET title = $1, description = $2, cover_url = $3, updated_at = $4
          WHERE school_id = $5 AND id = $6",
@@ -487,7 +492,12 @@ pub async fn update(db: &Db, school_id: i64, id: i64, f: CourseFields<'_>) -> sq
     Ok(())
 }
 
-pub async fn set_published(db: &Db, school_id: i64, id: i64, published: bool) -> sqlx::Result<()> {
+pub async fn set_published(
+    db: &Db,
+    school_id: SchoolId,
+    id: CourseId,
+    published: bool,
+) -> sqlx::Result<()> {
     sqlx::query("UPDATE courses SET status = $1, updated_at = $2 WHERE school_id = $3 AND id = $4")
         .bind(if published { "published" } else { "draft" })
         .bind(now_ms())
@@ -500,7 +510,11 @@ pub async fn set_published(db: &Db, school_id: i64, id: i64, published: bool) ->
 
 // ---- instructors ----
 
-pub async fn instructors(db: &Db, school_id: i64, course_id: i64) -> sqlx::Result<Vec<Instructor>> {
+pub async fn instructors(
+    db: &Db,
+    school_id: SchoolId,
+    course_id: CourseId,
+) -> sqlx::Result<Vec<Instructor>> {
     sqlx::query_as::<_, Instructor>(
         "SELECT u.id, u.display_name, u.email FROM course_instructors i JOIN users u ON u.id = i.user_id
          WHERE i.school_id = $1 AND i.course_id = $2 ORDER BY u.display_name, u.id",
@@ -530,24 +544,18 @@ pub async fn teaches(
 
 /// Admins manage every course of their school; instructors the ones they teach.
 pub async fn can_manage(db: &Db, user: &User, course: &Course) -> sqlx::Result<bool> {
-    if user.school_id != course.school_id || !user.can_teach() {
+    if SchoolId(user.school_id) != course.school_id || !user.can_teach() {
         return Ok(false);
     }
     if user.is_admin() {
         return Ok(true);
     }
-    teaches(
-        db,
-        SchoolId(course.school_id),
-        CourseId(course.id),
-        UserId(user.id),
-    )
-    .await
+    teaches(db, course.school_id, course.id, UserId(user.id)).await
 }
 
 /// [`can_manage`] when whether `user` teaches `course` is already known.
 fn manages(user: &User, course: &Course, teaches: bool) -> bool {
-    user.school_id == course.school_id && user.can_teach() && (user.is_admin() || teaches)
+    SchoolId(user.school_id) == course.school_id && user.can_teach() && (user.is_admin() || teaches)
 }
 
 pub async fn add_instructor(
@@ -587,7 +595,11 @@ pub(crate) async fn remove_instructor(
 
 // ---- lessons ----
 
-pub async fn lessons(db: &Db, school_id: i64, course_id: i64) -> sqlx::Result<Vec<Lesson>> {
+pub async fn lessons(
+    db: &Db,
+    school_id: SchoolId,
+    course_id: CourseId,
+) -> sqlx::Result<Vec<Lesson>> {
     sqlx::query_as::<_, Lesson>(sqlx::AssertSqlSafe(format!(
         "SELECT {LESSON_COLUMNS} FROM lessons l WHERE l.school_id = $1 AND l.course_id = $2 \
          ORDER BY l.position, l.id"
@@ -608,10 +620,10 @@ struct LessonProgressRow {
 /// The ordered lessons and the ids of those `user_id` completed, in one query.
 pub(crate) async fn lessons_with_progress(
     db: &Db,
-    school_id: i64,
-    course_id: i64,
-    user_id: Option<i64>,
-) -> sqlx::Result<(Vec<Lesson>, HashSet<i64>)> {
+    school_id: SchoolId,
+    course_id: CourseId,
+    user_id: Option<UserId>,
+) -> sqlx::Result<(Vec<Lesson>, HashSet<LessonId>)> {
     let rows = sqlx::query_as::<_, LessonProgressRow>(sqlx::AssertSqlSafe(format!(
         "SELECT {LESSON_COLUMNS}, p.user_id AS done_by FROM lessons l
          LEFT JOIN lesson_progress p ON p.lesson_id = l.id AND p.user_id = $3
@@ -619,7 +631,8 @@ pub(crate) async fn lessons_with_progress(
     )))
     .bind(school_id)
     .bind(course_id)
-    .bind(user_id.unwrap_or(0))
+    // No user has id 0: without a viewer, nothing is done.
+    .bind(user_id.map_or(0, |u| u.0))
     .fetch_all(&db.pool)
     .await?;
     let done = rows
@@ -650,14 +663,14 @@ pub async fn lesson(
 pub async fn insert_lesson(
     db: &Db,
     hooks: &dyn CourseHooks,
-    school_id: i64,
-    course_id: i64,
+    school_id: SchoolId,
+    course_id: CourseId,
     r: &LessonRecord,
-) -> sqlx::Result<i64> {
+) -> sqlx::Result<LessonId> {
     let now = now_ms();
     let c = r.content.columns();
     let mut tx = db.pool.begin().await?;
-    let id = sqlx::query_scalar::<_, i64>(
+    let id = sqlx::query_scalar::<_, LessonId>(
         "INSERT INTO lessons (school_id, course_id, position, kind, title, required, body, url, quiz_json,
              pass_mark, starts_at, timezone, local_start, duration_min, created_at, updated_at)
          VALUES ($1, $2, (SELECT COALESCE(MAX(position), 0) + 1 FROM lessons WHERE course_id = $2),
@@ -694,8 +707,8 @@ pub struct LessonHost {
 
 pub async fn set_lesson_host(
     db: &Db,
-    school_id: i64,
-    lesson_id: i64,
+    school_id: SchoolId,
+    lesson_id: LessonId,
     host: Option<&LessonHost>,
 ) -> sqlx::Result<()> {
     sqlx::query(
@@ -756,14 +769,14 @@ pub async fn update_lesson(
     .execute(&mut *tx)
     .await?;
     // A changed time moves the reminders and notifies the enrolled students.
-    hooks.lesson_written(&mut tx, id.0, previous).await?;
+    hooks.lesson_written(&mut tx, id, previous).await?;
     tx.commit().await?;
     if r.kind().is_scheduled() {
         // Open players and outlines show the new time (and a reopened session) at once.
         db.lesson_changed(crate::push::LessonChange {
-            school_id: school_id.0,
-            course_id: course_id.0,
-            lesson_id: id.0,
+            school_id,
+            course_id,
+            lesson_id: id,
         })
         .await;
     }
@@ -777,7 +790,7 @@ pub(crate) enum Move {
 }
 
 /// The order after moving `id` one place; `None` when it can't move that way.
-pub(crate) fn reordered(ids: &[i64], id: i64, dir: Move) -> Option<Vec<i64>> {
+pub(crate) fn reordered<T: Copy + PartialEq>(ids: &[T], id: T, dir: Move) -> Option<Vec<T>> {
     let i = ids.iter().position(|x| *x == id)?;
     let j = match dir {
         Move::Up => i.checked_sub(1)?,
@@ -796,7 +809,6 @@ pub(crate) async fn move_lesson(
     id: LessonId,
     dir: Move,
 ) -> sqlx::Result<()> {
-    let (school_id, course_id, id) = (school_id.0, course_id.0, id.0);
     let mut tx = db.pool.begin().await?;
     let ids = lesson_ids(&mut tx, school_id, course_id).await?;
     if let Some(order) = reordered(&ids, id, dir) {
@@ -812,11 +824,10 @@ pub(crate) async fn delete_lesson(
     course_id: CourseId,
     id: LessonId,
 ) -> sqlx::Result<()> {
-    let (school_id, course_id, id) = (school_id.0, course_id.0, id.0);
     let mut tx = db.pool.begin().await?;
     // A live lesson's Zoom meeting is deleted later by a job: deleting never fails because of Zoom.
     hooks.lesson_deleted(&mut tx, school_id, id).await?;
-    crate::files::forget_lesson(&mut tx, SchoolId(school_id), LessonId(id)).await?;
+    crate::files::forget_lesson(&mut tx, school_id, id).await?;
     sqlx::query("DELETE FROM lessons WHERE school_id = $1 AND course_id = $2 AND id = $3")
         .bind(school_id)
         .bind(course_id)
@@ -830,8 +841,12 @@ pub(crate) async fn delete_lesson(
 
 type Tx<'a> = sqlx::Transaction<'a, sqlx::Any>;
 
-async fn lesson_ids(tx: &mut Tx<'_>, school_id: i64, course_id: i64) -> sqlx::Result<Vec<i64>> {
-    sqlx::query_scalar::<_, i64>(
+async fn lesson_ids(
+    tx: &mut Tx<'_>,
+    school_id: SchoolId,
+    course_id: CourseId,
+) -> sqlx::Result<Vec<LessonId>> {
+    sqlx::query_scalar::<_, LessonId>(
         "SELECT id FROM lessons WHERE school_id = $1 AND course_id = $2 ORDER BY position, id",
     )
     .bind(school_id)
@@ -842,9 +857,9 @@ async fn lesson_ids(tx: &mut Tx<'_>, school_id: i64, course_id: i64) -> sqlx::Re
 
 async fn renumber(
     tx: &mut Tx<'_>,
-    school_id: i64,
-    course_id: i64,
-    order: &[i64],
+    school_id: SchoolId,
+    course_id: CourseId,
+    order: &[LessonId],
 ) -> sqlx::Result<()> {
     for (i, id) in order.iter().enumerate() {
         sqlx::query(

@@ -5,7 +5,7 @@
 use std::collections::HashSet;
 
 use super::Lesson;
-use crate::db::{Db, now_ms};
+use crate::db::{CourseId, Db, LessonId, SchoolId, UserId, now_ms};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub(crate) struct Progress {
@@ -28,7 +28,7 @@ impl Progress {
 }
 
 /// Progress over `lessons` given the ids a learner completed.
-pub(crate) fn compute(lessons: &[Lesson], completed: &HashSet<i64>) -> Progress {
+pub(crate) fn compute(lessons: &[Lesson], completed: &HashSet<LessonId>) -> Progress {
     let required = lessons.iter().filter(|l| l.is_required());
     let (mut done, mut total) = (0, 0);
     for l in required {
@@ -48,9 +48,9 @@ pub struct Enrollment {
 
 pub async fn enrollment(
     db: &Db,
-    school_id: i64,
-    course_id: i64,
-    user_id: i64,
+    school_id: SchoolId,
+    course_id: CourseId,
+    user_id: UserId,
 ) -> sqlx::Result<Option<Enrollment>> {
     sqlx::query_as::<_, Enrollment>(
         "SELECT enrolled_at, completed_at FROM enrollments WHERE school_id = $1 AND course_id = $2 AND user_id = $3",
@@ -66,9 +66,9 @@ pub async fn enrollment(
 pub async fn enroll(
     db: &Db,
     hooks: &dyn super::CourseHooks,
-    school_id: i64,
-    course_id: i64,
-    user_id: i64,
+    school_id: SchoolId,
+    course_id: CourseId,
+    user_id: UserId,
 ) -> sqlx::Result<()> {
     let mut tx = db.pool.begin().await?;
     let r = sqlx::query(
@@ -91,10 +91,10 @@ pub async fn enroll(
 /// Records a lesson as completed (once) and updates the course's completion.
 pub(crate) async fn complete_lesson(
     db: &Db,
-    school_id: i64,
-    course_id: i64,
-    lesson_id: i64,
-    user_id: i64,
+    school_id: SchoolId,
+    course_id: CourseId,
+    lesson_id: LessonId,
+    user_id: UserId,
 ) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO lesson_progress (school_id, lesson_id, user_id, completed_at) VALUES ($1, $2, $3, $4)
@@ -112,9 +112,9 @@ pub(crate) async fn complete_lesson(
 /// Sets `enrollments.completed_at` the first time every required lesson is done.
 pub(crate) async fn refresh_completion(
     db: &Db,
-    school_id: i64,
-    course_id: i64,
-    user_id: i64,
+    school_id: SchoolId,
+    course_id: CourseId,
+    user_id: UserId,
 ) -> sqlx::Result<()> {
     let (lessons, done) =
         super::lessons_with_progress(db, school_id, course_id, Some(user_id)).await?;
@@ -134,14 +134,18 @@ pub(crate) async fn refresh_completion(
 }
 
 pub struct Attempt<'a> {
-    pub lesson_id: i64,
-    pub user_id: i64,
+    pub lesson_id: LessonId,
+    pub user_id: UserId,
     pub answers_json: &'a str,
     pub score: i64,
     pub passed: bool,
 }
 
-pub(crate) async fn record_attempt(db: &Db, school_id: i64, a: Attempt<'_>) -> sqlx::Result<i64> {
+pub(crate) async fn record_attempt(
+    db: &Db,
+    school_id: SchoolId,
+    a: Attempt<'_>,
+) -> sqlx::Result<i64> {
     sqlx::query_scalar::<_, i64>(
         "INSERT INTO quiz_attempts (school_id, lesson_id, user_id, answers_json, score, passed, created_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
@@ -165,9 +169,9 @@ pub struct AttemptSummary {
 
 pub async fn attempts(
     db: &Db,
-    school_id: i64,
-    lesson_id: i64,
-    user_id: i64,
+    school_id: SchoolId,
+    lesson_id: LessonId,
+    user_id: UserId,
 ) -> sqlx::Result<AttemptSummary> {
     sqlx::query_as::<_, AttemptSummary>(
         "SELECT COUNT(*) AS attempts, MAX(score) AS best FROM quiz_attempts
@@ -228,10 +232,14 @@ mod tests {
     use super::*;
     use crate::courses::LessonContent;
 
+    fn done(ids: &[i64]) -> HashSet<LessonId> {
+        ids.iter().copied().map(LessonId).collect()
+    }
+
     fn lesson(id: i64, required: bool) -> Lesson {
         Lesson {
-            id,
-            course_id: 1,
+            id: LessonId(id),
+            course_id: CourseId(1),
             position: id,
             title: format!("L{id}"),
             required: i64::from(required),
@@ -250,22 +258,22 @@ mod tests {
         ];
         let none = compute(&lessons, &HashSet::new());
         assert_eq!((none.done, none.total, none.percent()), (0, 3, 0));
-        let optional_only = compute(&lessons, &HashSet::from([3]));
+        let optional_only = compute(&lessons, &done(&[3]));
         assert_eq!(optional_only.percent(), 0);
-        let one = compute(&lessons, &HashSet::from([1, 3]));
+        let one = compute(&lessons, &done(&[1, 3]));
         assert_eq!(one.percent(), 33);
         assert!(!one.is_complete());
-        let all = compute(&lessons, &HashSet::from([1, 2, 4]));
+        let all = compute(&lessons, &done(&[1, 2, 4]));
         assert_eq!(all.percent(), 100);
         assert!(all.is_complete());
         // Ids of deleted or foreign lessons don't count.
-        let stray = compute(&lessons, &HashSet::from([1, 99]));
+        let stray = compute(&lessons, &done(&[1, 99]));
         assert_eq!(stray.done, 1);
     }
 
     #[test]
     fn empty_courses_are_never_complete() {
-        let p = compute(&[lesson(1, false)], &HashSet::from([1]));
+        let p = compute(&[lesson(1, false)], &done(&[1]));
         assert_eq!(p.percent(), 0);
         assert!(!p.is_complete());
         assert_eq!(Progress { done: 5, total: 3 }.percent(), 100);

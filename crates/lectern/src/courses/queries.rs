@@ -5,14 +5,14 @@
 
 use sqlx::AnyConnection;
 
-use crate::db::Db;
+use crate::db::{CourseId, Db, LessonId, SchoolId};
 
 /// The course a lesson of this school belongs to.
 pub async fn lesson_course_id(
     db: &Db,
-    school_id: i64,
-    lesson_id: i64,
-) -> sqlx::Result<Option<i64>> {
+    school_id: SchoolId,
+    lesson_id: LessonId,
+) -> sqlx::Result<Option<CourseId>> {
     sqlx::query_scalar("SELECT course_id FROM lessons WHERE school_id = $1 AND id = $2")
         .bind(school_id)
         .bind(lesson_id)
@@ -23,11 +23,11 @@ pub async fn lesson_course_id(
 /// A lesson's school and, for a live lesson, its schedule (`None` for another kind).
 pub async fn lesson_schedule(
     db: &Db,
-    lesson_id: i64,
-) -> anyhow::Result<Option<(i64, Option<super::Schedule>)>> {
+    lesson_id: LessonId,
+) -> anyhow::Result<Option<(SchoolId, Option<super::Schedule>)>> {
     #[derive(sqlx::FromRow)]
     struct Row {
-        school_id: i64,
+        school_id: SchoolId,
         kind: String,
         #[sqlx(flatten)]
         content: super::ContentColumns,
@@ -54,8 +54,8 @@ pub(crate) type RecordedHost = (Option<i64>, Option<i64>, Option<String>, Option
 
 pub async fn recorded_host(
     db: &Db,
-    school_id: i64,
-    lesson_id: i64,
+    school_id: SchoolId,
+    lesson_id: LessonId,
 ) -> sqlx::Result<Option<RecordedHost>> {
     sqlx::query_as(
         "SELECT host_user_id, zoom_connection_id, zoom_host_id, zoom_host_email FROM lessons WHERE school_id = $1 AND id = $2",
@@ -68,7 +68,7 @@ pub async fn recorded_host(
 
 /// Bumps the lesson's iCalendar SEQUENCE (its time changed, or it was cancelled) and
 /// returns the new one; in the caller's transaction.
-pub async fn bump_ics_sequence(conn: &mut AnyConnection, lesson_id: i64) -> sqlx::Result<i64> {
+pub async fn bump_ics_sequence(conn: &mut AnyConnection, lesson_id: LessonId) -> sqlx::Result<i64> {
     sqlx::query_scalar(
         "UPDATE lessons SET ics_sequence = ics_sequence + 1 WHERE id = $1 RETURNING ics_sequence",
     )
@@ -79,7 +79,7 @@ pub async fn bump_ics_sequence(conn: &mut AnyConnection, lesson_id: i64) -> sqlx
 
 /// "Delete all Zoom data": forgets the Zoom hosts recorded on the school's lessons; in the
 /// caller's transaction.
-pub async fn forget_zoom_hosts(conn: &mut AnyConnection, school_id: i64) -> sqlx::Result<()> {
+pub async fn forget_zoom_hosts(conn: &mut AnyConnection, school_id: SchoolId) -> sqlx::Result<()> {
     sqlx::query(
         "UPDATE lessons SET zoom_connection_id = NULL, zoom_host_id = NULL, zoom_host_email = NULL
          WHERE school_id = $1 AND (zoom_connection_id IS NOT NULL OR zoom_host_id IS NOT NULL OR zoom_host_email IS NOT NULL)",
@@ -131,8 +131,8 @@ pub async fn member_by_email(
 /// The course's students (id, display name, e-mail), by name.
 pub async fn students(
     db: &Db,
-    school_id: i64,
-    course_id: i64,
+    school_id: SchoolId,
+    course_id: CourseId,
 ) -> sqlx::Result<Vec<(i64, String, String)>> {
     sqlx::query_as(
         "SELECT u.id, u.display_name, u.email FROM enrollments e JOIN users u ON u.id = e.user_id

@@ -14,7 +14,7 @@ use super::progress::{self, AttemptSummary, MyCourse, Progress};
 use super::quiz::Grade;
 use super::{Course, Instructor, Lesson, LessonKind, markdown};
 use crate::accounts::User;
-use crate::db::{CourseId, Db, LessonId, SchoolId};
+use crate::db::{Db, LessonId, UserId};
 use crate::i18n::Arg;
 use crate::web::{AppError, AppResult, Ctx, Form, Page, render};
 
@@ -38,7 +38,7 @@ pub fn parse_id(s: &str) -> AppResult<i64> {
 
 /// One line of a course outline.
 pub(crate) struct OutlineItem {
-    pub id: i64,
+    pub id: LessonId,
     pub title: String,
     pub kind: LessonKind,
     pub url: String,
@@ -55,8 +55,8 @@ fn outline(
     ctx: &Ctx,
     course: &Course,
     lessons: &[Lesson],
-    done: &HashSet<i64>,
-    current: Option<i64>,
+    done: &HashSet<LessonId>,
+    current: Option<LessonId>,
 ) -> Vec<OutlineItem> {
     lessons
         .iter()
@@ -101,7 +101,7 @@ struct CataloguePage {
     ctx: Ctx,
     courses: Vec<Course>,
     /// Uploaded covers by course id (they win over a cover URL).
-    covers: HashMap<i64, super::files::Cover>,
+    covers: HashMap<crate::db::CourseId, super::files::Cover>,
 }
 
 async fn catalogue(State(state): State<CoursesState>, ctx: Ctx) -> AppResult<Page> {
@@ -185,7 +185,14 @@ async fn enroll(
         .await?
         .filter(Course::is_published)
         .ok_or(AppError::NotFound)?;
-    progress::enroll(&state.db, &*state.hooks, ctx.school.id, course.id, user.id).await?;
+    progress::enroll(
+        &state.db,
+        &*state.hooks,
+        course.school_id,
+        course.id,
+        UserId(user.id),
+    )
+    .await?;
     Ok(Redirect::to(&course.url()))
 }
 
@@ -231,15 +238,11 @@ struct PlayerFile {
 impl PlayerFiles {
     async fn load(
         state: &CoursesState,
-        ctx: &Ctx,
         course: &Course,
         lesson: &Lesson,
         enrolled: bool,
     ) -> sqlx::Result<PlayerFiles> {
-        let files = state
-            .files
-            .of_lesson(SchoolId(ctx.school.id), LessonId(lesson.id))
-            .await?;
+        let files = state.files.of_lesson(course.school_id, lesson.id).await?;
         let mut out = PlayerFiles::default();
         for f in files {
             let pf = PlayerFile {
@@ -277,7 +280,7 @@ async fn load_player(
 ) -> AppResult<Player> {
     let db = &state.db;
     let user: User = ctx.require_user()?.clone();
-    let id = parse_id(id)?;
+    let id = LessonId(parse_id(id)?);
     let super::CourseForViewer {
         course,
         enrollment,
@@ -289,7 +292,8 @@ async fn load_player(
         return Ok(Player::NotEnrolled(course.url()));
     }
     let (lessons, done) =
-        super::lessons_with_progress(db, ctx.school.id, course.id, Some(user.id)).await?;
+        super::lessons_with_progress(db, course.school_id, course.id, Some(UserId(user.id)))
+            .await?;
     let index = lessons
         .iter()
         .position(|l| l.id == id)
@@ -297,7 +301,7 @@ async fn load_player(
     let attempts_text = if lessons[index].kind() == LessonKind::Quiz {
         attempts_text(
             &ctx,
-            &progress::attempts(db, ctx.school.id, id, user.id).await?,
+            &progress::attempts(db, course.school_id, id, UserId(user.id)).await?,
         )
     } else {
         String::new()
@@ -321,7 +325,7 @@ async fn load_player(
         None
     };
     let outline = outline(&ctx, &course, &lessons, &done, Some(id));
-    let files = PlayerFiles::load(state, &ctx, &course, &lessons[index], enrolled).await?;
+    let files = PlayerFiles::load(state, &course, &lessons[index], enrolled).await?;
     let page = LessonPage {
         files,
         live,
@@ -382,23 +386,18 @@ async fn enrolled_lesson(
     ctx: &Ctx,
     slug: &str,
     id: &str,
-) -> AppResult<(Course, Lesson, i64)> {
+) -> AppResult<(Course, Lesson, UserId)> {
     let user = ctx.require_user()?;
-    let id = parse_id(id)?;
+    let id = LessonId(parse_id(id)?);
     let view = visible_course(&state.db, ctx, slug, super::ViewerExtras::None).await?;
     let course = view.course;
-    let lesson = super::lesson(
-        &state.db,
-        SchoolId(ctx.school.id),
-        CourseId(course.id),
-        LessonId(id),
-    )
-    .await?
-    .ok_or(AppError::NotFound)?;
+    let lesson = super::lesson(&state.db, course.school_id, course.id, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     if view.enrollment.is_none() {
         return Err(AppError::Forbidden);
     }
-    Ok((course, lesson, user.id))
+    Ok((course, lesson, UserId(user.id)))
 }
 
 async fn complete(
@@ -410,7 +409,7 @@ async fn complete(
     if !lesson.kind().self_completed() {
         return Err(AppError::BadRequest(ctx.t("lesson-cannot-mark-complete")));
     }
-    progress::complete_lesson(&state.db, ctx.school.id, course.id, lesson.id, user_id).await?;
+    progress::complete_lesson(&state.db, course.school_id, course.id, lesson.id, user_id).await?;
     Ok(Redirect::to(&format!(
         "/courses/{}/lessons/{}",
         course.slug, lesson.id
@@ -437,7 +436,7 @@ async fn submit_quiz(
     let answers_json = serde_json::to_string(&answers).map_err(anyhow::Error::from)?;
     progress::record_attempt(
         &state.db,
-        ctx.school.id,
+        course.school_id,
         progress::Attempt {
             lesson_id: lesson.id,
             user_id,
@@ -448,7 +447,8 @@ async fn submit_quiz(
     )
     .await?;
     if grade.passed {
-        progress::complete_lesson(&state.db, ctx.school.id, course.id, lesson.id, user_id).await?;
+        progress::complete_lesson(&state.db, course.school_id, course.id, lesson.id, user_id)
+            .await?;
     }
     match load_player(&state, ctx, &slug, &id, None).await? {
         Player::Page(mut page) => {
@@ -485,7 +485,7 @@ async fn my_courses(State(state): State<CoursesState>, ctx: Ctx) -> AppResult<Pa
     let courses = progress::my_courses(&state.db, ctx.school.id, user.id).await?;
     let calendar_url = state
         .player
-        .calendar_feed_url(user.id)
+        .calendar_feed_url(UserId(user.id))
         .await?
         .unwrap_or_default();
     render(&MyCoursesPage {

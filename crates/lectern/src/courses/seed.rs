@@ -4,7 +4,7 @@
 use super::quiz::{Question, Quiz};
 use super::schedule::Schedule;
 use super::{CourseFields, LessonContent, LessonRecord, progress};
-use crate::db::{CourseId, Db, LessonId, SchoolId, now_ms};
+use crate::db::{CourseId, Db, LessonId, UserId, now_ms};
 
 pub(crate) const DEMO_COURSE_TITLE: &str = "Teaching live with Lectern";
 const DEMO_TZ: &str = "Europe/Berlin";
@@ -137,16 +137,16 @@ pub async fn demo_course(
     );
     let mut ids = Vec::new();
     for r in [&video, &document, &quiz, &live, &webinar, &link] {
-        ids.push(super::insert_lesson(db, hooks, school_id, course.id, r).await?);
+        ids.push(super::insert_lesson(db, hooks, course.school_id, course.id, r).await?);
     }
-    super::set_published(db, school_id, course.id, true).await?;
+    super::set_published(db, course.school_id, course.id, true).await?;
     for s in students {
-        progress::enroll(db, hooks, school_id, course.id, *s).await?;
+        progress::enroll(db, hooks, course.school_id, course.id, UserId(*s)).await?;
     }
     Ok(DemoCourse {
-        course: CourseId(course.id),
-        video_lesson: LessonId(ids[0]),
-        document_lesson: LessonId(ids[1]),
+        course: course.id,
+        video_lesson: ids[0],
+        document_lesson: ids[1],
     })
 }
 
@@ -163,7 +163,7 @@ pub async fn refresh_demo_schedule(db: &Db, hooks: &dyn super::CourseHooks) -> a
         return Ok(());
     };
     let now = now_ms();
-    for lesson in super::lessons(db, school.id, course.id).await? {
+    for lesson in super::lessons(db, course.school_id, course.id).await? {
         let LessonContent::Live { webinar, schedule } = &lesson.content else {
             continue;
         };
@@ -180,15 +180,7 @@ pub async fn refresh_demo_schedule(db: &Db, hooks: &dyn super::CourseHooks) -> a
             webinar: *webinar,
             schedule: demo_schedule(at, schedule.duration_min),
         };
-        super::update_lesson(
-            db,
-            hooks,
-            SchoolId(school.id),
-            CourseId(course.id),
-            LessonId(lesson.id),
-            &r,
-        )
-        .await?;
+        super::update_lesson(db, hooks, course.school_id, course.id, lesson.id, &r).await?;
     }
     Ok(())
 }

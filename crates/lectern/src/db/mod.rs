@@ -164,7 +164,7 @@ impl Db {
                 .execute(&self.pool)
                 .await;
             if let Err(e) = &sent {
-                tracing::warn!(error = %e, lesson = c.lesson_id, "could not notify the change");
+                tracing::warn!(error = %e, lesson = c.lesson_id.0, "could not notify the change");
             }
             // Our own notification comes back through our subscription; without one,
             // this instance's pages hear it directly.

@@ -11,7 +11,7 @@ use zoom::api::MeetingRef;
 use super::Session;
 use crate::courses;
 use crate::crypto::SecretKey;
-use crate::db::{Db, now_ms};
+use crate::db::{CourseId, Db, SchoolId, UserId, now_ms};
 use crate::zoom_connection::ZoomDeps;
 use crate::zoom_connection::{self, tokens};
 
@@ -288,7 +288,13 @@ pub(crate) async fn assign(
     participant_key: &str,
     user_id: i64,
 ) -> sqlx::Result<bool> {
-    let enrolled = courses::progress::enrollment(db, s.school_id, s.course_id, user_id).await?;
+    let enrolled = courses::progress::enrollment(
+        db,
+        SchoolId(s.school_id),
+        CourseId(s.course_id),
+        UserId(user_id),
+    )
+    .await?;
     if enrolled.is_none() {
         return Ok(false);
     }

@@ -3,13 +3,13 @@
 //! My courses can show the URL.
 
 use crate::crypto::{SecretKey, random_token};
-use crate::db::{Db, now_ms};
+use crate::db::{CourseId, Db, LessonId, UserId, now_ms};
 use crate::zoom_connection::ZoomDeps;
 
 /// One live lesson of a feed.
 #[derive(sqlx::FromRow)]
 pub(super) struct FeedRow {
-    pub id: i64,
+    pub id: LessonId,
     pub title: String,
     pub kind: String,
     #[sqlx(flatten)]
@@ -34,7 +34,7 @@ fn feed_select() -> String {
 pub(super) async fn course_rows(
     db: &Db,
     school_id: i64,
-    course_id: i64,
+    course_id: CourseId,
 ) -> sqlx::Result<Vec<FeedRow>> {
     sqlx::query_as::<_, FeedRow>(sqlx::AssertSqlSafe(format!(
         "{} AND l.course_id = $2 ORDER BY l.starts_at, l.id",
@@ -81,7 +81,7 @@ fn aad(user_id: i64) -> String {
 }
 
 /// The user's secret feed URL, if they created one.
-pub async fn url_for(state: &ZoomDeps, user_id: i64) -> sqlx::Result<Option<String>> {
+pub async fn url_for(state: &ZoomDeps, user_id: UserId) -> sqlx::Result<Option<String>> {
     let row: Option<(String, i64)> =
         sqlx::query_as("SELECT token_sealed, school_id FROM calendar_feeds WHERE user_id = $1")
             .bind(user_id)
@@ -90,7 +90,7 @@ pub async fn url_for(state: &ZoomDeps, user_id: i64) -> sqlx::Result<Option<Stri
     let Some((sealed, school_id)) = row else {
         return Ok(None);
     };
-    let Ok(token) = state.config.secret_key.open(&sealed, &aad(user_id)) else {
+    let Ok(token) = state.config.secret_key.open(&sealed, &aad(user_id.0)) else {
         return Ok(None);
     };
     let path = format!("/calendar/{}.ics", String::from_utf8_lossy(&token));

@@ -12,7 +12,7 @@ use axum::routing::{get, post};
 pub use super::calendar::url_for;
 use super::calendar::{self, FeedRow};
 use super::ics;
-use crate::db::now_ms;
+use crate::db::{UserId, now_ms};
 use crate::web::{AppError, AppResult, Ctx};
 use crate::zoom_connection::ZoomDeps;
 
@@ -82,10 +82,14 @@ async fn course_feed(
     if !manager && !course.is_published() {
         return Err(AppError::NotFound);
     }
-    let enrolled =
-        crate::courses::progress::enrollment(&state.db, ctx.school.id, course.id, user.id)
-            .await?
-            .is_some();
+    let enrolled = crate::courses::progress::enrollment(
+        &state.db,
+        course.school_id,
+        course.id,
+        UserId(user.id),
+    )
+    .await?
+    .is_some();
     if !enrolled && !manager {
         return Err(AppError::Forbidden);
     }

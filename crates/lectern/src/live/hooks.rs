@@ -6,6 +6,7 @@ use futures_util::future::BoxFuture;
 use sqlx::AnyConnection;
 
 use crate::courses::{CourseHooks, LessonPanel, PanelView, PlayerHooks};
+use crate::db::{CourseId, LessonId, SchoolId, UserId};
 use crate::zoom_connection::{ZoomDataHooks, ZoomDeps};
 
 /// `live`'s side of lessons and enrolments: sessions, reminders, meetings to delete. It
@@ -16,7 +17,7 @@ impl CourseHooks for LessonSide {
     fn lesson_written<'a>(
         &'a self,
         tx: &'a mut AnyConnection,
-        lesson_id: i64,
+        lesson_id: LessonId,
         previous_start: Option<i64>,
     ) -> BoxFuture<'a, sqlx::Result<()>> {
         Box::pin(super::reminders::on_lesson_written(
@@ -29,8 +30,8 @@ impl CourseHooks for LessonSide {
     fn lesson_deleted<'a>(
         &'a self,
         tx: &'a mut AnyConnection,
-        school_id: i64,
-        lesson_id: i64,
+        school_id: SchoolId,
+        lesson_id: LessonId,
     ) -> BoxFuture<'a, sqlx::Result<()>> {
         Box::pin(super::on_lesson_deleted(tx, school_id, lesson_id))
     }
@@ -38,7 +39,7 @@ impl CourseHooks for LessonSide {
     fn enrolled<'a>(
         &'a self,
         tx: &'a mut AnyConnection,
-        course_id: i64,
+        course_id: CourseId,
     ) -> BoxFuture<'a, sqlx::Result<()>> {
         Box::pin(super::reminders::on_enrolled(tx, course_id))
     }
@@ -72,7 +73,7 @@ impl PlayerHooks for PlayerSide {
         })
     }
 
-    fn calendar_feed_url(&self, user_id: i64) -> BoxFuture<'_, sqlx::Result<Option<String>>> {
+    fn calendar_feed_url(&self, user_id: UserId) -> BoxFuture<'_, sqlx::Result<Option<String>>> {
         Box::pin(super::feeds::url_for(&self.deps, user_id))
     }
 }
@@ -84,7 +85,7 @@ impl ZoomDataHooks for ZoomDataSide {
     fn wipe_zoom_data<'a>(
         &'a self,
         tx: &'a mut AnyConnection,
-        school_id: i64,
+        school_id: SchoolId,
     ) -> BoxFuture<'a, sqlx::Result<()>> {
         Box::pin(super::wipe_zoom_data(tx, school_id))
     }

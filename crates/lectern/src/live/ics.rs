@@ -19,7 +19,7 @@ pub struct Event {
 }
 
 /// The UID of a lesson's event: stable across reschedules.
-pub fn uid(lesson_id: i64, host: &str) -> String {
+pub fn uid(lesson_id: crate::db::LessonId, host: &str) -> String {
     format!("lesson-{lesson_id}@{host}")
 }
 
@@ -126,7 +126,7 @@ mod tests {
             Some("REQUEST"),
             None,
             &[Event {
-                uid: uid(7, "example.org"),
+                uid: uid(crate::db::LessonId(7), "example.org"),
                 sequence: 2,
                 starts_at: 1_781_109_000_000,
                 ends_at: 1_781_112_600_000,

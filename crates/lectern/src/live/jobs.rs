@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::AnyConnection;
 
 use super::{Session, State};
-use crate::db::now_ms;
+use crate::db::{LessonId, now_ms};
 use crate::jobs::{self, Job, NewJob, Registry};
 use crate::zoom_connection::{self, ZoomDeps, tokens};
 
@@ -95,7 +95,7 @@ impl Job for AttendanceReport {
 /// A session nobody started ends at its scheduled end (+ grace); see [`schedule_expiry`].
 #[derive(Serialize, Deserialize)]
 pub(crate) struct ExpireUnstarted {
-    pub lesson_id: i64,
+    pub lesson_id: LessonId,
     pub end: i64,
     #[serde(default)]
     pub after_grace: bool,
@@ -142,7 +142,7 @@ pub(crate) async fn after_link(
 ) -> sqlx::Result<()> {
     #[derive(sqlx::FromRow)]
     struct Row {
-        lesson_id: i64,
+        lesson_id: LessonId,
         kind: String,
         #[sqlx(flatten)]
         content: crate::courses::ContentColumns,
@@ -277,7 +277,7 @@ pub(crate) async fn end_session(
 pub(crate) async fn schedule_expiry(
     conn: &mut AnyConnection,
     school_id: i64,
-    lesson_id: i64,
+    lesson_id: LessonId,
     end: i64,
     at: Option<i64>,
 ) -> sqlx::Result<()> {
@@ -310,7 +310,7 @@ const STILL_ENDS_AT: &str = "EXISTS (SELECT 1 FROM lessons l WHERE l.id = $2
 /// not only the page, says it is over (attendance lists everyone as absent, Start is gone).
 async fn expire_unstarted(
     state: &ZoomDeps,
-    lesson_id: i64,
+    lesson_id: LessonId,
     end: i64,
     after_grace: bool,
 ) -> anyhow::Result<()> {
@@ -327,7 +327,7 @@ async fn expire_unstarted(
     let now = now_ms();
     let later = |at: i64| async move {
         let mut conn = state.db.pool.acquire().await?;
-        schedule_expiry(&mut conn, school_id, lesson_id, end, Some(at)).await?;
+        schedule_expiry(&mut conn, school_id.0, lesson_id, end, Some(at)).await?;
         anyhow::Ok(())
     };
     if !after_grace || now < deadline {
@@ -445,7 +445,7 @@ mod tests {
             "STILL_ENDS_AT must take the default duration as a parameter"
         );
         let lesson = crate::courses::schedule_of(
-            1,
+            crate::db::LessonId(1),
             "live_session",
             crate::courses::ContentColumns {
                 starts_at: Some(0),

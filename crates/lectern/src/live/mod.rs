@@ -35,7 +35,7 @@ use sqlx::AnyConnection;
 
 use crate::courses::{Lesson, LessonKind};
 use crate::crypto::SecretKey;
-use crate::db::{Db, flag, now_ms};
+use crate::db::{CourseId, Db, LessonId, SchoolId, flag, now_ms};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum State {
@@ -136,9 +136,9 @@ impl Session {
     /// Which lesson open pages should look at again after this session changed.
     pub fn change(&self) -> crate::push::LessonChange {
         crate::push::LessonChange {
-            school_id: self.school_id,
-            course_id: self.course_id,
-            lesson_id: self.lesson_id,
+            school_id: SchoolId(self.school_id),
+            course_id: CourseId(self.course_id),
+            lesson_id: LessonId(self.lesson_id),
         }
     }
     /// The participants' join link (sealed at rest, bound to this row).
@@ -179,12 +179,12 @@ pub fn windows(config: &crate::config::Config) -> display::Windows {
 /// The facts of every scheduled lesson of a course, in one query (the outline's badges).
 pub(crate) async fn course_facts(
     db: &Db,
-    school_id: i64,
-    course_id: i64,
-) -> sqlx::Result<Vec<(i64, display::Facts)>> {
+    school_id: SchoolId,
+    course_id: CourseId,
+) -> sqlx::Result<Vec<(LessonId, display::Facts)>> {
     #[derive(sqlx::FromRow)]
     struct Row {
-        id: i64,
+        id: LessonId,
         kind: String,
         #[sqlx(flatten)]
         content: crate::courses::ContentColumns,
@@ -259,7 +259,7 @@ pub(crate) fn open(key: &SecretKey, sealed: &str, aad: &str) -> Option<String> {
 }
 
 /// The marker put into the Zoom agenda: identifies school, lesson and start attempt.
-pub fn marker(school_id: i64, lesson_id: i64, attempt: i64) -> String {
+pub fn marker(school_id: SchoolId, lesson_id: LessonId, attempt: i64) -> String {
     format!("[lectern:{school_id}:{lesson_id}:{attempt}]")
 }
 
@@ -272,7 +272,11 @@ pub(crate) fn marker_attempt(agenda: &str, school_id: i64, lesson_id: i64) -> Op
     rest[..end].parse().ok()
 }
 
-pub async fn by_lesson(db: &Db, school_id: i64, lesson_id: i64) -> sqlx::Result<Option<Session>> {
+pub async fn by_lesson(
+    db: &Db,
+    school_id: SchoolId,
+    lesson_id: LessonId,
+) -> sqlx::Result<Option<Session>> {
     sqlx::query_as::<_, Session>(sqlx::AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM live_sessions WHERE school_id = $1 AND lesson_id = $2"
     )))
@@ -312,7 +316,7 @@ pub async fn by_meeting(db: &Db, meeting_id: i64) -> sqlx::Result<Vec<Session>> 
 /// The session row of a live lesson, created on first use. Read first: every join
 /// signature passes here, and a whole class arriving at once must not turn into a burst
 /// of (conflicting) inserts, which serialize on SQLite and write WAL on PostgreSQL.
-pub async fn ensure(db: &Db, school_id: i64, lesson: &Lesson) -> sqlx::Result<Session> {
+pub async fn ensure(db: &Db, school_id: SchoolId, lesson: &Lesson) -> sqlx::Result<Session> {
     if let Some(s) = by_lesson(db, school_id, lesson.id).await? {
         return Ok(s);
     }
@@ -336,21 +340,15 @@ pub async fn ensure(db: &Db, school_id: i64, lesson: &Lesson) -> sqlx::Result<Se
 /// A lesson (with its course) of this school, by id.
 pub(crate) async fn lesson_in_school(
     db: &Db,
-    school_id: i64,
-    lesson_id: i64,
+    school_id: SchoolId,
+    lesson_id: LessonId,
 ) -> sqlx::Result<Option<(crate::courses::Course, Lesson)>> {
     let course_id = crate::courses::queries::lesson_course_id(db, school_id, lesson_id).await?;
     let Some(course_id) = course_id else {
         return Ok(None);
     };
     let course = crate::courses::by_id(db, school_id, course_id).await?;
-    let lesson = crate::courses::lesson(
-        db,
-        crate::db::SchoolId(school_id),
-        crate::db::CourseId(course_id),
-        crate::db::LessonId(lesson_id),
-    )
-    .await?;
+    let lesson = crate::courses::lesson(db, school_id, course_id, lesson_id).await?;
     Ok(course.zip(lesson))
 }
 
@@ -358,8 +356,8 @@ pub(crate) async fn lesson_in_school(
 /// is deleted later by a job, so deleting never fails because of Zoom.
 pub(crate) async fn on_lesson_deleted(
     conn: &mut AnyConnection,
-    school_id: i64,
-    lesson_id: i64,
+    school_id: SchoolId,
+    lesson_id: LessonId,
 ) -> sqlx::Result<()> {
     let row: Option<(i64, Option<i64>, i64, Option<i64>)> = sqlx::query_as(
         "SELECT id, meeting_id, is_webinar, connection_id FROM live_sessions WHERE school_id = $1 AND lesson_id = $2",
@@ -371,7 +369,7 @@ pub(crate) async fn on_lesson_deleted(
     if let Some((session_id, Some(meeting_id), webinar, Some(connection_id))) = row {
         jobs::enqueue_delete_meeting(
             conn,
-            school_id,
+            school_id.0,
             session_id,
             meeting_id,
             flag(webinar),
@@ -390,7 +388,7 @@ pub(crate) async fn on_lesson_deleted(
 /// for course history). A meeting under way can't be reached any more, so its session
 /// ends now; one nobody has opened yet (or a Start in flight) goes back to `scheduled`,
 /// so that after reconnecting, Start creates a new meeting.
-pub async fn wipe_zoom_data(conn: &mut AnyConnection, school_id: i64) -> sqlx::Result<()> {
+pub async fn wipe_zoom_data(conn: &mut AnyConnection, school_id: SchoolId) -> sqlx::Result<()> {
     let now = now_ms();
     sqlx::query(
         "UPDATE live_sessions SET state = 'ended', ended_at = $1, host_present = 0, updated_at = $1
@@ -434,7 +432,7 @@ pub async fn wipe_zoom_data(conn: &mut AnyConnection, school_id: i64) -> sqlx::R
     use crate::jobs::Job;
     crate::jobs::delete_of_school(
         conn,
-        school_id,
+        school_id.0,
         &[
             jobs::Reconcile::KIND,
             jobs::DeleteMeeting::KIND,
@@ -450,7 +448,7 @@ pub async fn wipe_zoom_data(conn: &mut AnyConnection, school_id: i64) -> sqlx::R
 /// or name: each becomes `g:<its first row id>`, which keeps one person's join and leave
 /// rows together (their minutes still count) and names nobody. Matched users (`u:<id>`)
 /// are ours and stay.
-async fn anonymise_attendance(conn: &mut AnyConnection, school_id: i64) -> sqlx::Result<()> {
+async fn anonymise_attendance(conn: &mut AnyConnection, school_id: SchoolId) -> sqlx::Result<()> {
     sqlx::query("UPDATE live_attendance_events SET name = NULL, email = NULL WHERE school_id = $1")
         .bind(school_id)
         .execute(&mut *conn)
@@ -499,9 +497,10 @@ mod tests {
 
     #[test]
     fn marker_round_trips() {
-        let agenda = format!("{}\n\nAgenda text [lectern:3:4:9] more", marker(3, 42, 7));
+        let marker = marker(SchoolId(3), LessonId(42), 7);
+        let agenda = format!("{marker}\n\nAgenda text [lectern:3:4:9] more");
         assert_eq!(marker_attempt(&agenda, 3, 42), Some(7));
-        assert_eq!(marker_attempt(&marker(3, 42, 7), 3, 42), Some(7));
+        assert_eq!(marker_attempt(&marker, 3, 42), Some(7));
         assert_eq!(
             marker_attempt(&agenda, 3, 4),
             None,

@@ -6,7 +6,7 @@ use super::display::Display;
 use super::errors::LiveError;
 use super::{State, attendance};
 use crate::courses::{Course, Lesson};
-use crate::db::now_ms;
+use crate::db::{CourseId, LessonId, SchoolId, now_ms};
 use crate::i18n::Arg;
 use crate::web::Ctx;
 use crate::zoom_connection;
@@ -20,7 +20,7 @@ pub struct RecordingLink {
 }
 
 pub struct Panel {
-    pub lesson_id: i64,
+    pub lesson_id: LessonId,
     pub course_slug: String,
     /// The one state this page shows (see [`super::display`]).
     pub display: Display,
@@ -75,8 +75,8 @@ impl Panel {
 
 async fn zoom_usable(
     state: &ZoomDeps,
-    school_id: i64,
-    course_id: i64,
+    school_id: SchoolId,
+    course_id: CourseId,
     linked: Option<i64>,
 ) -> anyhow::Result<bool> {
     if state.zoom.is_none() {
@@ -88,7 +88,7 @@ async fn zoom_usable(
             .is_some_and(|c| c.is_connected()));
     }
     for i in crate::courses::instructors(&state.db, school_id, course_id).await? {
-        if zoom_connection::for_host(&state.db, school_id, i.id)
+        if zoom_connection::for_host(&state.db, school_id.0, i.id)
             .await?
             .is_some_and(|c| c.is_connected())
         {
@@ -96,7 +96,7 @@ async fn zoom_usable(
         }
     }
     Ok(
-        zoom_connection::find(&state.db, school_id, zoom_connection::Owner::School)
+        zoom_connection::find(&state.db, school_id.0, zoom_connection::Owner::School)
             .await?
             .is_some_and(|c| c.is_connected()),
     )
@@ -135,7 +135,7 @@ pub async fn build(
     manager: bool,
     start_error: Option<&str>,
 ) -> anyhow::Result<Panel> {
-    let s = super::ensure(&state.db, ctx.school.id, lesson).await?;
+    let s = super::ensure(&state.db, course.school_id, lesson).await?;
     let now = now_ms();
     let windows = super::windows(&state.config);
     // Only live lessons reach the panel, and a live lesson always has a schedule; a
@@ -148,7 +148,7 @@ pub async fn build(
     let unavailable = !display.is_final()
         && !zoom_usable(
             state,
-            ctx.school.id,
+            course.school_id,
             course.id,
             s.connection_id.filter(|_| st == State::Live),
         )
@@ -278,7 +278,7 @@ async fn recordings(
     state: &ZoomDeps,
     ctx: &Ctx,
     session_id: i64,
-    lesson_id: i64,
+    lesson_id: LessonId,
 ) -> anyhow::Result<Vec<RecordingLink>> {
     let rows: Vec<RecordingRow> = sqlx::query_as(
         "SELECT file_id, file_type, play_url, download_url, play_passcode_sealed FROM live_recordings

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::AnyConnection;
 
 use super::ics;
-use crate::db::{Db, now_ms};
+use crate::db::{CourseId, Db, LessonId, SchoolId, now_ms};
 use crate::email::{self, Calendar, Email};
 use crate::i18n::Tr;
 use crate::jobs::{self, NewJob};
@@ -59,7 +59,7 @@ pub(crate) const REMINDERS: [Notice; 2] = [Notice::Day, Notice::Hour];
 
 /// The dedupe key of a reminder job: includes the start instant, so a moved lesson gets
 /// new jobs and the old ones find the lesson moved.
-pub(crate) fn reminder_key(lesson_id: i64, starts_at: i64, notice: Notice) -> String {
+pub(crate) fn reminder_key(lesson_id: LessonId, starts_at: i64, notice: Notice) -> String {
     format!("reminder:{lesson_id}:{starts_at}:{}", notice.as_str())
 }
 
@@ -67,7 +67,7 @@ pub(crate) fn reminder_key(lesson_id: i64, starts_at: i64, notice: Notice) -> St
 pub async fn schedule(
     conn: &mut AnyConnection,
     school_id: i64,
-    lesson_id: i64,
+    lesson_id: LessonId,
     starts_at: i64,
     now: i64,
 ) -> sqlx::Result<()> {
@@ -110,7 +110,7 @@ struct LessonRow {
 /// The lesson and, when it is a live one, its schedule.
 async fn lesson_row(
     conn: &mut AnyConnection,
-    lesson_id: i64,
+    lesson_id: LessonId,
 ) -> sqlx::Result<Option<(LessonRow, Option<crate::courses::Schedule>)>> {
     let row = sqlx::query_as::<_, LessonRow>(sqlx::AssertSqlSafe(format!(
         "SELECT l.school_id, l.course_id, l.kind, l.title, {}, l.ics_sequence,
@@ -133,7 +133,7 @@ async fn lesson_row(
 /// SEQUENCE and sends an update; the reminders of the (new) start are scheduled.
 pub(crate) async fn on_lesson_written(
     conn: &mut AnyConnection,
-    lesson_id: i64,
+    lesson_id: LessonId,
     previous_start: Option<i64>,
 ) -> sqlx::Result<()> {
     let Some((l, Some(lesson_schedule))) = lesson_row(conn, lesson_id).await? else {
@@ -175,7 +175,7 @@ pub(crate) async fn on_lesson_written(
 async fn enqueue_notice(
     conn: &mut AnyConnection,
     school_id: i64,
-    lesson_id: i64,
+    lesson_id: LessonId,
     starts_at: i64,
     notice: Notice,
     sequence: i64,
@@ -200,9 +200,9 @@ async fn enqueue_notice(
 
 /// Called in the transaction that enrolled a student: the reminders still ahead of the
 /// course's live lessons are (idempotently) scheduled.
-pub(crate) async fn on_enrolled(conn: &mut AnyConnection, course_id: i64) -> sqlx::Result<()> {
+pub(crate) async fn on_enrolled(conn: &mut AnyConnection, course_id: CourseId) -> sqlx::Result<()> {
     let now = now_ms();
-    let rows: Vec<(i64, i64, String, i64)> = sqlx::query_as(
+    let rows: Vec<(LessonId, i64, String, i64)> = sqlx::query_as(
         "SELECT l.id, l.school_id, l.kind, l.starts_at FROM lessons l LEFT JOIN live_sessions s ON s.lesson_id = l.id
          WHERE l.course_id = $1 AND l.starts_at > $2 AND (s.state IS NULL OR s.state <> 'cancelled')",
     )
@@ -231,7 +231,7 @@ pub enum Cancelled {
 /// enrolled students notified with a METHOD:CANCEL event.
 pub async fn cancel(
     db: &Db,
-    school_id: i64,
+    school_id: SchoolId,
     lesson: &crate::courses::Lesson,
 ) -> sqlx::Result<Cancelled> {
     let session = super::ensure(db, school_id, lesson).await?;
@@ -256,7 +256,7 @@ pub async fn cancel(
     if let (Some(meeting_id), Some(connection_id)) = (meeting_id, connection_id) {
         super::jobs::enqueue_delete_meeting(
             &mut tx,
-            school_id,
+            school_id.0,
             session.id,
             meeting_id,
             crate::db::flag(webinar),
@@ -268,7 +268,7 @@ pub async fn cancel(
     let sequence = crate::courses::queries::bump_ics_sequence(&mut tx, lesson.id).await?;
     enqueue_notice(
         &mut tx,
-        school_id,
+        school_id.0,
         lesson.id,
         lesson.schedule().map_or(0, |s| s.starts_at),
         Notice::Cancel,
@@ -285,7 +285,7 @@ use crate::courses::queries::EnrolledStudent as Recipient;
 /// The job: sends one notice of one lesson to every enrolled student who hasn't had it.
 #[derive(Serialize, Deserialize)]
 pub(crate) struct Reminder {
-    pub lesson_id: i64,
+    pub lesson_id: LessonId,
     /// The start it reminds of: a moved lesson's old reminders find it moved.
     pub starts_at: i64,
     /// [`Notice::as_str`].
@@ -307,7 +307,7 @@ impl jobs::Job for Reminder {
 
 async fn run(
     state: &ZoomDeps,
-    lesson_id: i64,
+    lesson_id: LessonId,
     starts_at: i64,
     notice: Notice,
     sequence: Option<i64>,

@@ -11,6 +11,7 @@ use serde::Deserialize;
 use super::attendance;
 use super::start::{self, Outcome};
 use crate::courses::{Course, Lesson};
+use crate::db::{LessonId, SchoolId, UserId};
 use crate::web::{AppError, AppResult, Ctx, Form, Page, render};
 use crate::zoom_connection::ZoomDeps;
 
@@ -33,8 +34,8 @@ fn parse_id(s: &str) -> AppResult<i64> {
 
 /// A live lesson of this school (any other id, or another school's, is 404).
 async fn live_lesson(state: &ZoomDeps, ctx: &Ctx, id: &str) -> AppResult<(Course, Lesson)> {
-    let id = parse_id(id)?;
-    let (course, lesson) = super::lesson_in_school(&state.db, ctx.school.id, id)
+    let id = LessonId(parse_id(id)?);
+    let (course, lesson) = super::lesson_in_school(&state.db, SchoolId(ctx.school.id), id)
         .await?
         .ok_or(AppError::NotFound)?;
     if !lesson.kind().is_scheduled() {
@@ -65,7 +66,7 @@ async fn cancel_session(
     Path(id): Path<String>,
 ) -> AppResult<Response> {
     let (course, lesson) = managed(&state, &ctx, &id).await?;
-    match super::reminders::cancel(&state.db, ctx.school.id, &lesson).await? {
+    match super::reminders::cancel(&state.db, course.school_id, &lesson).await? {
         super::reminders::Cancelled::Now => {
             Ok(Redirect::to(&format!("{}#live", lesson_url(&course, &lesson))).into_response())
         }
@@ -110,17 +111,21 @@ async fn download_recording(
 ) -> AppResult<Response> {
     let user = ctx.require_user()?.clone();
     let (course, lesson) = live_lesson(&state, &ctx, &id).await?;
-    let enrolled =
-        crate::courses::progress::enrollment(&state.db, ctx.school.id, course.id, user.id)
-            .await?
-            .is_some();
+    let enrolled = crate::courses::progress::enrollment(
+        &state.db,
+        course.school_id,
+        course.id,
+        UserId(user.id),
+    )
+    .await?
+    .is_some();
     let manager = crate::courses::can_manage(&state.db, &user, &course).await?;
     // As the player: enrolled students of a published course, or its managers.
     let may = manager || (enrolled && course.is_published());
     if !may {
         return Err(AppError::NotFound);
     }
-    let session = super::by_lesson(&state.db, ctx.school.id, lesson.id)
+    let session = super::by_lesson(&state.db, course.school_id, lesson.id)
         .await?
         .ok_or(AppError::NotFound)?;
     let name = format!("{}-{}", course.slug, lesson.id);
@@ -177,14 +182,18 @@ async fn join_signature(
     if !course.is_published() {
         return Err(AppError::NotFound);
     }
-    let enrolled =
-        crate::courses::progress::enrollment(&state.db, ctx.school.id, course.id, user.id)
-            .await?
-            .is_some();
+    let enrolled = crate::courses::progress::enrollment(
+        &state.db,
+        course.school_id,
+        course.id,
+        UserId(user.id),
+    )
+    .await?
+    .is_some();
     if !enrolled {
         return Err(AppError::Forbidden);
     }
-    let session = super::ensure(&state.db, ctx.school.id, &lesson).await?;
+    let session = super::ensure(&state.db, course.school_id, &lesson).await?;
     let answer = super::join::answer(&state, &session, &user).await?;
     let mut resp = Json(answer).into_response();
     resp.headers_mut()
@@ -235,9 +244,10 @@ async fn rows(
     course: &Course,
     lesson: &Lesson,
 ) -> AppResult<(String, Vec<Row>, Vec<Row>, Vec<(i64, String)>)> {
-    let s = super::ensure(&state.db, ctx.school.id, lesson).await?;
+    let s = super::ensure(&state.db, course.school_id, lesson).await?;
     let people = attendance::attendees(&state.db, &s).await?;
-    let students = crate::courses::queries::students(&state.db, ctx.school.id, course.id).await?;
+    let students =
+        crate::courses::queries::students(&state.db, course.school_id, course.id).await?;
     let fmt = |t: Option<i64>| t.map(|t| ctx.local_time(&t)).unwrap_or_default();
     let mut out = Vec::new();
     for (id, name, email) in &students {
@@ -304,7 +314,7 @@ async fn attendance_csv(
     Path(id): Path<String>,
 ) -> AppResult<Response> {
     let (course, lesson) = managed(&state, &ctx, &id).await?;
-    let s = super::ensure(&state.db, ctx.school.id, &lesson).await?;
+    let s = super::ensure(&state.db, course.school_id, &lesson).await?;
     let people = attendance::attendees(&state.db, &s).await?;
     let (_, rows, unmatched, _) = rows(&state, &ctx, &course, &lesson).await?;
     let iso = |t: Option<i64>| t.map(crate::web::time::iso_utc).unwrap_or_default();
@@ -355,12 +365,12 @@ async fn assign(
     Path(id): Path<String>,
     Form(form): Form<AssignForm>,
 ) -> AppResult<Redirect> {
-    let (_course, lesson) = managed(&state, &ctx, &id).await?;
+    let (course, lesson) = managed(&state, &ctx, &id).await?;
     let user_id: i64 = form
         .user_id
         .parse()
         .map_err(|_| AppError::BadRequest(ctx.t("live-assign-invalid")))?;
-    let s = super::ensure(&state.db, ctx.school.id, &lesson).await?;
+    let s = super::ensure(&state.db, course.school_id, &lesson).await?;
     if !attendance::assign(&state.db, &s, &form.participant, user_id).await? {
         return Err(AppError::BadRequest(ctx.t("live-assign-invalid")));
     }

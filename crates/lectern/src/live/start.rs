@@ -16,7 +16,7 @@ use super::errors::LiveError;
 use super::{Session, State, aad, marker, marker_attempt};
 use crate::accounts::User;
 use crate::courses::{Lesson, LessonContent, Schedule};
-use crate::db::now_ms;
+use crate::db::{LessonId, SchoolId, now_ms};
 use crate::jobs::{self, NewJob};
 use crate::zoom_connection::ZoomDeps;
 use crate::zoom_connection::{self, Connection, hosts, tokens, usage::DbCounters};
@@ -97,7 +97,7 @@ where
 
 /// The whole Start click of `user` (who manages the course) on `lesson`.
 pub async fn start(state: &ZoomDeps, lesson: &Lesson, user: &User) -> anyhow::Result<Outcome> {
-    let session = super::ensure(&state.db, user.school_id, lesson).await?;
+    let session = super::ensure(&state.db, SchoolId(user.school_id), lesson).await?;
     let now = now_ms();
     let LessonContent::Live { webinar, schedule } = &lesson.content else {
         return Ok(Outcome::Failed(LiveError::NotNow));
@@ -214,7 +214,7 @@ fn create_request(
     req.timezone = Some(schedule.timezone.clone());
     // The marker leads: Zoom's lists cut agendas at 250 characters, and reconciliation
     // reads the list.
-    let mark = marker(school_id, lesson.id, attempt);
+    let mark = marker(SchoolId(school_id), lesson.id, attempt);
     let room = 2000 - mark.chars().count() - 2;
     let body: String = lesson.body.chars().take(room).collect();
     req.agenda = Some(if body.trim().is_empty() {
@@ -230,8 +230,8 @@ fn create_request(
 /// connected; otherwise the host is resolved for whoever pressed Start.
 async fn recorded_host(
     state: &ZoomDeps,
-    school_id: i64,
-    lesson_id: i64,
+    school_id: SchoolId,
+    lesson_id: LessonId,
 ) -> anyhow::Result<Option<(hosts::Host, i64)>> {
     let row = crate::courses::queries::recorded_host(&state.db, school_id, lesson_id).await?;
     let Some((Some(user_id), Some(connection_id), Some(zoom_user_id), email)) = row else {
@@ -239,7 +239,7 @@ async fn recorded_host(
     };
     let connected = zoom_connection::by_id(&state.db, connection_id)
         .await?
-        .is_some_and(|c| c.is_connected() && c.school_id == school_id);
+        .is_some_and(|c| c.is_connected() && SchoolId(c.school_id) == school_id);
     Ok(connected.then(|| {
         (
             hosts::Host {
@@ -260,13 +260,14 @@ async fn create_as_winner(
     attempt: i64,
 ) -> anyhow::Result<Outcome> {
     let lesson = meeting.lesson;
-    let (host, host_user_id) = match recorded_host(state, user.school_id, lesson.id).await? {
-        Some(recorded) => recorded,
-        None => match hosts::resolve(state, user.school_id, user.id, &user.email).await {
-            Ok(h) => (h, user.id),
-            Err(e) => return fail(state, session.id, attempt, LiveError::from(&e)).await,
-        },
-    };
+    let (host, host_user_id) =
+        match recorded_host(state, SchoolId(user.school_id), lesson.id).await? {
+            Some(recorded) => recorded,
+            None => match hosts::resolve(state, user.school_id, user.id, &user.email).await {
+                Ok(h) => (h, user.id),
+                Err(e) => return fail(state, session.id, attempt, LiveError::from(&e)).await,
+            },
+        };
     let Some(conn) = zoom_connection::by_id(&state.db, host.connection_id).await? else {
         return fail(state, session.id, attempt, LiveError::NotConnected).await;
     };

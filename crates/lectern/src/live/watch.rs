@@ -27,7 +27,7 @@ use tokio::sync::broadcast::error::RecvError;
 
 use super::display::{self, Display};
 use crate::courses::{Course, ViewerExtras};
-use crate::db::now_ms;
+use crate::db::{CourseId, LessonId, SchoolId, UserId, now_ms};
 use crate::push::StreamGuard;
 use crate::web::{AppError, AppResult, Ctx, render};
 use crate::zoom_connection::ZoomDeps;
@@ -70,7 +70,7 @@ async fn events(
     let hub = &state.db.changes;
     let changes = Changes {
         rx: hub.subscribe(),
-        school_id: ctx.school.id,
+        school_id: course.school_id,
         course_id: course.id,
         _open: hub.open_stream(),
         greeted: false,
@@ -91,8 +91,8 @@ async fn events(
 
 struct Changes {
     rx: tokio::sync::broadcast::Receiver<crate::push::LessonChange>,
-    school_id: i64,
-    course_id: i64,
+    school_id: SchoolId,
+    course_id: CourseId,
     _open: StreamGuard,
     greeted: bool,
 }
@@ -125,7 +125,7 @@ async fn next_event(mut c: Changes) -> Option<(Result<Event, Infallible>, Change
 
 #[derive(Serialize)]
 struct LessonState {
-    lesson: i64,
+    lesson: LessonId,
     display: &'static str,
     /// The badge text in the viewer's language.
     label: String,
@@ -152,7 +152,7 @@ async fn states(
     let course = visible(&state, &ctx, &slug).await?;
     let windows = super::windows(&state.config);
     let now = now_ms();
-    let lessons = super::course_facts(&state.db, ctx.school.id, course.id)
+    let lessons = super::course_facts(&state.db, course.school_id, course.id)
         .await?
         .into_iter()
         .map(|(lesson, f)| {
@@ -188,17 +188,21 @@ async fn panel(
     Path(id): Path<String>,
 ) -> AppResult<Response> {
     let user = ctx.require_user()?.clone();
-    let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
-    let (course, lesson) = super::lesson_in_school(&state.db, ctx.school.id, id)
+    let id = LessonId(id.parse().map_err(|_| AppError::NotFound)?);
+    let (course, lesson) = super::lesson_in_school(&state.db, SchoolId(ctx.school.id), id)
         .await?
         .ok_or(AppError::NotFound)?;
     if !lesson.kind().is_scheduled() {
         return Err(AppError::NotFound);
     }
-    let enrolled =
-        crate::courses::progress::enrollment(&state.db, ctx.school.id, course.id, user.id)
-            .await?
-            .is_some();
+    let enrolled = crate::courses::progress::enrollment(
+        &state.db,
+        course.school_id,
+        course.id,
+        UserId(user.id),
+    )
+    .await?
+    .is_some();
     let manager = crate::courses::can_manage(&state.db, &user, &course).await?;
     // As the player: enrolled students of a published course, or its managers.
     if !(manager || (enrolled && course.is_published())) {

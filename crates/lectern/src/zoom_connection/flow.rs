@@ -225,7 +225,9 @@ async fn save(
     // Players that said "unavailable" can offer the session again.
     state
         .db
-        .lesson_changed(crate::push::LessonChange::whole_school(school_id))
+        .lesson_changed(crate::push::LessonChange::whole_school(
+            crate::db::SchoolId(school_id),
+        ))
         .await;
     Ok(())
 }

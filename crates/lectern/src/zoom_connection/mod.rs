@@ -44,7 +44,7 @@ pub trait ZoomDataHooks: Send + Sync {
     fn wipe_zoom_data<'a>(
         &'a self,
         tx: &'a mut AnyConnection,
-        school_id: i64,
+        school_id: crate::db::SchoolId,
     ) -> futures_util::future::BoxFuture<'a, sqlx::Result<()>>;
 }
 
@@ -349,8 +349,10 @@ async fn schools_pages_look_again(db: &Db, connection_id: i64) -> sqlx::Result<(
             .fetch_optional(&db.pool)
             .await?;
     if let Some(school_id) = school {
-        db.lesson_changed(crate::push::LessonChange::whole_school(school_id))
-            .await;
+        db.lesson_changed(crate::push::LessonChange::whole_school(
+            crate::db::SchoolId(school_id),
+        ))
+        .await;
     }
     Ok(())
 }
@@ -455,7 +457,9 @@ pub async fn delete_all_data(
     .bind(school_id)
     .execute(&mut *tx)
     .await?;
-    hooks.wipe_zoom_data(&mut tx, school_id).await?;
+    hooks
+        .wipe_zoom_data(&mut tx, crate::db::SchoolId(school_id))
+        .await?;
     audit(
         &mut tx,
         school_id,
@@ -465,8 +469,10 @@ pub async fn delete_all_data(
     )
     .await?;
     tx.commit().await?;
-    db.lesson_changed(crate::push::LessonChange::whole_school(school_id))
-        .await;
+    db.lesson_changed(crate::push::LessonChange::whole_school(
+        crate::db::SchoolId(school_id),
+    ))
+    .await;
     Ok(())
 }
 

@@ -342,7 +342,9 @@ async fn mark_needs_reconnect(
     if changed == 1 {
         state
             .db
-            .lesson_changed(crate::push::LessonChange::whole_school(conn.school_id))
+            .lesson_changed(crate::push::LessonChange::whole_school(
+                crate::db::SchoolId(conn.school_id),
+            ))
             .await;
     }
     Ok(())

@@ -3,7 +3,7 @@
 //! check that runs on every page really catches violations.
 
 use lectern::courses::{self, LessonKind};
-use lectern::db::now_ms;
+use lectern::db::{CourseId, LessonId, SchoolId, UserId, now_ms};
 
 use crate::support::browser::{self, Browser};
 use crate::support::zoom::ZoomFixture;
@@ -50,7 +50,7 @@ async fn confirm_text(b: &Browser) -> String {
         .unwrap_or_else(|e| panic!("no confirmation was asked: {e}"))
 }
 
-async fn lesson_count(app: &TestApp, course: i64) -> i64 {
+async fn lesson_count(app: &TestApp, course: CourseId) -> i64 {
     sqlx::query_scalar("SELECT COUNT(*) FROM lessons WHERE course_id = $1")
         .bind(course)
         .fetch_one(&app.db.pool)
@@ -231,9 +231,9 @@ async fn finished_session_with_attendance(app: &TestApp, inst: &TestClient) -> i
     courses::progress::enroll(
         &app.db,
         &*app.state.course_hooks,
-        app.school.id,
+        course.school_id,
         course.id,
-        learner.id,
+        UserId(learner.id),
     )
     .await
     .unwrap();
@@ -241,7 +241,7 @@ async fn finished_session_with_attendance(app: &TestApp, inst: &TestClient) -> i
     inst.get(&format!("/courses/{}/lessons/{lesson}", course.slug))
         .await
         .assert_status(200);
-    let s = lectern::live::by_lesson(&app.db, app.school.id, lesson)
+    let s = lectern::live::by_lesson(&app.db, SchoolId(app.school.id), LessonId(lesson))
         .await
         .unwrap()
         .unwrap();

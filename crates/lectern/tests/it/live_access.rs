@@ -3,6 +3,7 @@
 
 use lectern::accounts::Role;
 use lectern::courses::{self, LessonKind};
+use lectern::db::{CourseId, SchoolId, UserId};
 
 use crate::support::live::{seed_live_course, setup};
 use crate::support::{TestAppBuilder, TestClient};
@@ -92,9 +93,9 @@ async fn access_matrix_for_player_signature_attendance_and_recordings(b: TestApp
     courses::progress::enroll(
         &app.db,
         &*app.state.course_hooks,
-        school2.id,
+        c2.school_id,
         c2.id,
-        stranger.id,
+        UserId(stranger.id),
     )
     .await
     .unwrap();
@@ -192,9 +193,14 @@ async fn access_matrix_for_player_signature_attendance_and_recordings(b: TestApp
 
     // Unpublished: the course is gone for its students, recordings and joins too;
     // its managers keep everything.
-    courses::set_published(&app.db, app.school.id, t.course_id, false)
-        .await
-        .unwrap();
+    courses::set_published(
+        &app.db,
+        SchoolId(app.school.id),
+        CourseId(t.course_id),
+        false,
+    )
+    .await
+    .unwrap();
     assert_eq!(enrolled.get(&url).await.status.as_u16(), 404);
     assert_eq!(enrolled.get(&download).await.status.as_u16(), 404);
     assert_eq!(t.join(&enrolled).await.0, 404);

@@ -6,7 +6,7 @@
 use std::time::{Duration, Instant};
 
 use lectern::courses::{self, LessonRecord};
-use lectern::db::now_ms;
+use lectern::db::{CourseId, SchoolId, now_ms};
 
 use crate::support::live::{Live, setup};
 use crate::support::{DbKind, TestAppBuilder, TestClient};
@@ -119,8 +119,8 @@ async fn another_live_lesson(t: &Live, starts_at: i64) -> i64 {
     courses::insert_lesson(
         &t.app.db,
         &*t.app.state.course_hooks,
-        t.app.school.id,
-        t.course_id,
+        SchoolId(t.app.school.id),
+        CourseId(t.course_id),
         &LessonRecord {
             title: "Second session".into(),
             required: false,
@@ -133,6 +133,7 @@ async fn another_live_lesson(t: &Live, starts_at: i64) -> i64 {
     )
     .await
     .unwrap()
+    .0
 }
 
 const PUSH: Duration = Duration::from_secs(2);
@@ -307,9 +308,14 @@ async fn streams_and_snapshots_keep_to_the_courses_a_viewer_may_see(b: TestAppBu
         .await
         .assert_status(404);
     // Unpublished: nothing for students, even enrolled ones.
-    courses::set_published(&t.app.db, t.app.school.id, t.course_id, false)
-        .await
-        .unwrap();
+    courses::set_published(
+        &t.app.db,
+        SchoolId(t.app.school.id),
+        CourseId(t.course_id),
+        false,
+    )
+    .await
+    .unwrap();
     let student = t.app.signed_in(&t.app.student).await;
     for path in [
         format!("/courses/{slug}/live/states"),
@@ -326,9 +332,14 @@ async fn streams_and_snapshots_keep_to_the_courses_a_viewer_may_see(b: TestAppBu
     let (_, p) = panel_display(&inst, t.lesson).await;
     assert!(p.attr("#live-start", "id").is_some(), "{}", p.text);
     // Another school's admin, with a session of theirs, sees none of it.
-    courses::set_published(&t.app.db, t.app.school.id, t.course_id, true)
-        .await
-        .unwrap();
+    courses::set_published(
+        &t.app.db,
+        SchoolId(t.app.school.id),
+        CourseId(t.course_id),
+        true,
+    )
+    .await
+    .unwrap();
     let other = t
         .app
         .create_school("other", "Other School", "other.test")
@@ -406,9 +417,9 @@ async fn open_pages_hear_when_the_schools_zoom_is_disconnected_and_reconnected(b
     t.app
         .state
         .db
-        .lesson_changed(lectern::push::LessonChange::whole_school(
+        .lesson_changed(lectern::push::LessonChange::whole_school(SchoolId(
             t.app.school.id + 1,
-        ))
+        )))
         .await;
     ev.quiet(Duration::from_millis(300)).await;
 }

@@ -168,7 +168,13 @@ async fn a_crash_while_starting_a_webinar_is_repaired_and_duplicate_webinars_del
     // The process died after Zoom created the webinar (twice, even: an old
     // attempt's duplicate exists too), before our commit.
     let s = t.died_while_starting(2).await;
-    let mark = lectern::live::marker;
+    let mark = |school, lesson, attempt| {
+        lectern::live::marker(
+            lectern::db::SchoolId(school),
+            lectern::db::LessonId(lesson),
+            attempt,
+        )
+    };
     let agenda = |a: i64| format!("{}\n\n{}", mark(t.app.school.id, t.lesson, a), lesson.body);
     let host = &t.zoom.zoom_user;
     let old = t.zoom.sim.create_webinar(host, "Office hours", &agenda(1));
@@ -229,7 +235,7 @@ async fn an_interrupted_webinar_start_with_nothing_in_zoom_returns_to_scheduled_
     .await
     .unwrap()
     .unwrap();
-    let s = lectern::live::ensure(&t.app.db, t.app.school.id, &lesson)
+    let s = lectern::live::ensure(&t.app.db, lectern::db::SchoolId(t.app.school.id), &lesson)
         .await
         .unwrap();
     let conn = lectern::zoom_connection::find(

@@ -4,7 +4,7 @@
 use jiff::tz::TimeZone;
 use lectern::accounts::Role;
 use lectern::courses::{self, CourseFields, LessonContent, LessonRecord, Schedule};
-use lectern::db::now_ms;
+use lectern::db::{CourseId, SchoolId, UserId, now_ms};
 
 use crate::support::mail::Mail;
 use crate::support::{TestApp, TestAppBuilder, TestUser};
@@ -13,7 +13,7 @@ const HOUR: i64 = 3_600_000;
 
 struct Fx {
     app: TestApp,
-    course_id: i64,
+    course_id: CourseId,
     slug: String,
     berlin: TestUser,
     ny: TestUser,
@@ -43,7 +43,7 @@ async fn setup(b: TestAppBuilder) -> Fx {
     )
     .await
     .unwrap();
-    courses::set_published(&app.db, app.school.id, course.id, true)
+    courses::set_published(&app.db, course.school_id, course.id, true)
         .await
         .unwrap();
     let berlin = app
@@ -68,9 +68,9 @@ async fn setup(b: TestAppBuilder) -> Fx {
         courses::progress::enroll(
             &app.db,
             &*app.state.course_hooks,
-            app.school.id,
+            course.school_id,
             course.id,
-            u.id,
+            UserId(u.id),
         )
         .await
         .unwrap();
@@ -89,7 +89,7 @@ impl Fx {
         courses::insert_lesson(
             &self.app.db,
             &*self.app.state.course_hooks,
-            self.app.school.id,
+            SchoolId(self.app.school.id),
             self.course_id,
             &LessonRecord {
                 title: title.into(),
@@ -103,6 +103,7 @@ impl Fx {
         )
         .await
         .unwrap()
+        .0
     }
 
     /// (run_at, state) of a reminder job.
@@ -371,9 +372,9 @@ async fn late_enrolment_gets_only_the_reminder_still_ahead(b: TestAppBuilder) {
     courses::progress::enroll(
         &fx.app.db,
         &*fx.app.state.course_hooks,
-        fx.app.school.id,
+        SchoolId(fx.app.school.id),
         fx.course_id,
-        late.id,
+        UserId(late.id),
     )
     .await
     .unwrap();
@@ -601,9 +602,9 @@ async fn cancel_notifies_students_and_stops_reminders(b: TestAppBuilder) {
     courses::progress::enroll(
         &fx.app.db,
         &*fx.app.state.course_hooks,
-        fx.app.school.id,
+        SchoolId(fx.app.school.id),
         fx.course_id,
-        late.id,
+        UserId(late.id),
     )
     .await
     .unwrap();

@@ -496,13 +496,13 @@ async fn an_attackers_site_that_frames_the_player_is_refused(app: TestApp) {
     )
     .await
     .unwrap();
-    lectern::courses::set_published(&app.db, app.school.id, course.id, true)
+    lectern::courses::set_published(&app.db, course.school_id, course.id, true)
         .await
         .unwrap();
     let lesson = lectern::courses::insert_lesson(
         &app.db,
         &*app.state.course_hooks,
-        app.school.id,
+        course.school_id,
         course.id,
         &lectern::courses::LessonRecord {
             title: "Read me".into(),
@@ -516,9 +516,9 @@ async fn an_attackers_site_that_frames_the_player_is_refused(app: TestApp) {
     lectern::courses::progress::enroll(
         &app.db,
         &*app.state.course_hooks,
-        app.school.id,
+        course.school_id,
         course.id,
-        app.student.id,
+        lectern::db::UserId(app.student.id),
     )
     .await
     .unwrap();

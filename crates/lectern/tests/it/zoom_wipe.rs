@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use lectern::courses::{self, LessonContent, LessonRecord, Schedule};
-use lectern::db::now_ms;
+use lectern::db::{CourseId, LessonId, SchoolId, now_ms};
 use lectern::zoom_connection::{self, Owner, hosts::Host};
 
 use crate::support::live::{Live, setup};
@@ -528,8 +528,8 @@ async fn add_lesson(t: &Live, title: &str) -> i64 {
     courses::insert_lesson(
         &t.app.db,
         &*t.app.state.course_hooks,
-        t.app.school.id,
-        t.course_id,
+        SchoolId(t.app.school.id),
+        CourseId(t.course_id),
         &LessonRecord {
             title: title.into(),
             required: true,
@@ -542,6 +542,7 @@ async fn add_lesson(t: &Live, title: &str) -> i64 {
     )
     .await
     .unwrap()
+    .0
 }
 
 /// Starts `t.lesson` as `teacher`; returns the meeting's id.
@@ -593,9 +594,14 @@ async fn scenario(b: TestAppBuilder) -> Scenario {
         },
     };
     for lesson in [held_lesson, under_way_lesson, opened_lesson] {
-        courses::set_lesson_host(&t.app.db, t.app.school.id, lesson, Some(&host))
-            .await
-            .unwrap();
+        courses::set_lesson_host(
+            &t.app.db,
+            SchoolId(t.app.school.id),
+            LessonId(lesson),
+            Some(&host),
+        )
+        .await
+        .unwrap();
     }
 
     let m = started(&t, &teacher).await;

@@ -3,6 +3,7 @@
 
 use lectern::accounts::Role;
 use lectern::courses;
+use lectern::db::{CourseId, SchoolId, UserId};
 
 use crate::support::TestAppBuilder;
 use crate::support::live::{participant_event, setup, unix_now};
@@ -107,9 +108,9 @@ async fn a_student_who_edits_the_customer_key_marks_nobody_else_present(b: TestA
     courses::progress::enroll(
         &t.app.db,
         &*t.app.state.course_hooks,
-        t.app.school.id,
-        t.course_id,
-        classmate.id,
+        SchoolId(t.app.school.id),
+        CourseId(t.course_id),
+        UserId(classmate.id),
     )
     .await
     .unwrap();

@@ -3,7 +3,7 @@
 //! cancelled one has its Zoom meeting deleted and can't be started.
 
 use lectern::courses;
-use lectern::db::now_ms;
+use lectern::db::{CourseId, LessonId, SchoolId, now_ms};
 
 use crate::support::TestAppBuilder;
 use crate::support::live::{Live, live_record, setup};
@@ -38,8 +38,8 @@ async fn a_session_nobody_started_ends_after_its_grace_and_a_new_time_schedules_
     let unseen = courses::insert_lesson(
         &t.app.db,
         &*t.app.state.course_hooks,
-        t.app.school.id,
-        t.course_id,
+        SchoolId(t.app.school.id),
+        CourseId(t.course_id),
         &live_record(&lesson, now_ms() - 3 * 3_600_000),
     )
     .await
@@ -48,7 +48,7 @@ async fn a_session_nobody_started_ends_after_its_grace_and_a_new_time_schedules_
     let s = t.session().await;
     assert_eq!(s.state, "ended");
     assert!(s.meeting_id.is_none() && s.ended_at.is_some());
-    let s2 = lectern::live::by_lesson(&t.app.db, t.app.school.id, unseen)
+    let s2 = lectern::live::by_lesson(&t.app.db, SchoolId(t.app.school.id), unseen)
         .await
         .unwrap()
         .expect("row created ended");
@@ -91,7 +91,7 @@ async fn a_session_within_its_grace_is_not_ended_early(b: TestAppBuilder) {
     // Ended ten minutes ago; the grace runs another twenty.
     t.reschedule(now_ms() - 70 * 60_000).await;
     t.app.drain_jobs().await;
-    let s = lectern::live::by_lesson(&t.app.db, t.app.school.id, t.lesson)
+    let s = lectern::live::by_lesson(&t.app.db, SchoolId(t.app.school.id), LessonId(t.lesson))
         .await
         .unwrap();
     assert!(s.is_none_or(|s| s.state == "scheduled"));

@@ -5,6 +5,7 @@
 use base64::Engine;
 use lectern::accounts::Role;
 use lectern::courses;
+use lectern::db::{CourseId, SchoolId, UserId};
 
 use crate::support::TestAppBuilder;
 use crate::support::live::setup;
@@ -93,9 +94,9 @@ async fn join_signature_only_for_enrolled_students_of_a_live_session(b: TestAppB
     courses::progress::enroll(
         &t.app.db,
         &*t.app.state.course_hooks,
-        t.app.school.id,
-        t.course_id,
-        classmate.id,
+        SchoolId(t.app.school.id),
+        CourseId(t.course_id),
+        UserId(classmate.id),
     )
     .await
     .unwrap();
@@ -189,9 +190,9 @@ async fn browser_two_students_join_embedded_and_attendance_shows(b: TestAppBuild
     courses::progress::enroll(
         &t.app.db,
         &*t.app.state.course_hooks,
-        t.app.school.id,
-        t.course_id,
-        second.id,
+        SchoolId(t.app.school.id),
+        CourseId(t.course_id),
+        UserId(second.id),
     )
     .await
     .unwrap();

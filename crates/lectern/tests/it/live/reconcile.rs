@@ -3,6 +3,7 @@
 
 use lectern::accounts::Role;
 use lectern::courses::{self, LessonKind};
+use lectern::db::{LessonId, SchoolId};
 use zoom_sim::{Fault, FaultKind};
 
 use crate::support::live::{seed_live_course, setup};
@@ -85,7 +86,7 @@ async fn interrupted_start_with_nothing_in_zoom_returns_to_scheduled(b: TestAppB
     .await
     .unwrap()
     .unwrap();
-    let s = lectern::live::ensure(&t.app.db, t.app.school.id, &lesson)
+    let s = lectern::live::ensure(&t.app.db, lectern::db::SchoolId(t.app.school.id), &lesson)
         .await
         .unwrap();
     sqlx::query("UPDATE live_sessions SET state = 'starting', attempt = 1 WHERE id = $1")
@@ -195,7 +196,7 @@ async fn killing_the_process_while_starting_ends_with_one_linked_meeting_after_r
         tokio::spawn(async move { inst.post_form_raw(&path, &[("_csrf", &csrf)]).await })
     };
     crate::support::eventually("starting", std::time::Duration::from_secs(5), || async {
-        let s = lectern::live::by_lesson(&conn, school, lesson)
+        let s = lectern::live::by_lesson(&conn, SchoolId(school), LessonId(lesson))
             .await
             .unwrap();
         s.filter(|s| s.state == "starting").map(|_| ())
@@ -214,7 +215,7 @@ async fn killing_the_process_while_starting_ends_with_one_linked_meeting_after_r
         .unwrap();
     assert!(status.success());
     starting.abort();
-    let s = lectern::live::by_lesson(&conn, school, lesson)
+    let s = lectern::live::by_lesson(&conn, SchoolId(school), LessonId(lesson))
         .await
         .unwrap()
         .unwrap();
@@ -240,7 +241,7 @@ async fn killing_the_process_while_starting_ends_with_one_linked_meeting_after_r
         "reconciled after restart",
         std::time::Duration::from_secs(20),
         || async {
-            let s = lectern::live::by_lesson(&conn, school, lesson)
+            let s = lectern::live::by_lesson(&conn, SchoolId(school), LessonId(lesson))
                 .await
                 .unwrap()?;
             (s.state != "starting").then_some(s)
@@ -254,7 +255,7 @@ async fn killing_the_process_while_starting_ends_with_one_linked_meeting_after_r
     assert_eq!(again.status.as_u16(), 303, "{}", again.text);
     let meetings = zoom.sim.meetings();
     assert_eq!(meetings.len(), 1, "none orphaned: {meetings:?}");
-    let linked = lectern::live::by_lesson(&conn, school, lesson)
+    let linked = lectern::live::by_lesson(&conn, SchoolId(school), LessonId(lesson))
         .await
         .unwrap()
         .unwrap();

@@ -4,7 +4,7 @@
 
 use lectern::accounts::Role;
 use lectern::courses::{self, LessonKind};
-use lectern::db::now_ms;
+use lectern::db::{LessonId, SchoolId, now_ms};
 use zoom_sim::{Fault, FaultKind, Plan};
 
 use crate::support::TestAppBuilder;
@@ -311,8 +311,8 @@ async fn start_uses_the_host_recorded_on_the_lesson(b: TestAppBuilder) {
     assert_eq!(host.zoom_user_id, second_zoom);
     courses::set_lesson_host(
         &t.app.db,
-        t.app.school.id,
-        t.lesson,
+        SchoolId(t.app.school.id),
+        LessonId(t.lesson),
         Some(&courses::LessonHost {
             user_id: second.id,
             host,

@@ -2,7 +2,7 @@
 //! live sessions share (signed webhooks as Zoom sends them, the session row, Start, Join).
 
 use lectern::courses::{self, CourseFields, LessonContent, LessonKind, LessonRecord, Schedule};
-use lectern::db::{CourseId, LessonId, SchoolId, now_ms};
+use lectern::db::{CourseId, LessonId, SchoolId, UserId, now_ms};
 
 use crate::support::zoom::ZoomFixture;
 use crate::support::{Resp, TestApp, TestAppBuilder, TestClient};
@@ -59,13 +59,13 @@ pub async fn seed_live_course(
     )
     .await
     .unwrap();
-    courses::set_published(db, school, course.id, true)
+    courses::set_published(db, course.school_id, course.id, true)
         .await
         .unwrap();
     let lesson = courses::insert_lesson(
         db,
         &lectern::live::hooks::LessonSide,
-        school,
+        course.school_id,
         course.id,
         &LessonRecord {
             title: "Office hours".into(),
@@ -79,7 +79,7 @@ pub async fn seed_live_course(
     )
     .await
     .unwrap();
-    (course, lesson)
+    (course, lesson.0)
 }
 
 /// A published course taught by the test instructor, the test student enrolled, and one
@@ -107,9 +107,9 @@ pub async fn setup_env(
     courses::progress::enroll(
         &app.db,
         &*app.state.course_hooks,
-        app.school.id,
+        course.school_id,
         course.id,
-        app.student.id,
+        UserId(app.student.id),
     )
     .await
     .unwrap();
@@ -117,7 +117,7 @@ pub async fn setup_env(
         app,
         zoom,
         course_slug: course.slug,
-        course_id: course.id,
+        course_id: course.id.0,
         lesson,
     }
 }
@@ -166,10 +166,14 @@ impl Live {
         )
     }
     pub async fn session(&self) -> lectern::live::Session {
-        lectern::live::by_lesson(&self.app.db, self.app.school.id, self.lesson)
-            .await
-            .unwrap()
-            .expect("session row")
+        lectern::live::by_lesson(
+            &self.app.db,
+            SchoolId(self.app.school.id),
+            LessonId(self.lesson),
+        )
+        .await
+        .unwrap()
+        .expect("session row")
     }
     /// The host joins meeting `m` in Zoom; returns once `meeting.started` was processed.
     pub async fn host_in(&self, m: i64) {
@@ -279,7 +283,7 @@ impl Live {
         .await
         .unwrap()
         .unwrap();
-        let s = lectern::live::ensure(&self.app.db, self.app.school.id, &lesson)
+        let s = lectern::live::ensure(&self.app.db, SchoolId(self.app.school.id), &lesson)
             .await
             .unwrap();
         let conn = lectern::zoom_connection::find(
