@@ -418,6 +418,12 @@ async fn forgot(
             ],
         );
         let html = ResetEmailHtml {
+            logo: crate::schools::branding::logo_for_email(
+                &state.db,
+                &state.config.base_url,
+                ctx.school.id,
+            )
+            .await?,
             greeting: tr.t1("reset-email-greeting", "name", &user.display_name),
             body: tr.t1("reset-email-body", "school", &school_name),
             button: tr.t("reset-email-button"),
@@ -486,6 +492,8 @@ async fn reset_mail_allowed(
 #[derive(askama::Template)]
 #[template(path = "email/reset.html")]
 struct ResetEmailHtml {
+    /// The school's logo, absolute, if it has one.
+    logo: Option<String>,
     greeting: String,
     body: String,
     button: String,

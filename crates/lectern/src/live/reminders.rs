@@ -343,6 +343,9 @@ async fn run(
         .host_str()
         .unwrap_or("lectern")
         .to_string();
+    let logo =
+        crate::schools::branding::logo_for_email(&state.db, &state.config.base_url, l.school_id)
+            .await?;
     let event = ics::Event {
         uid: ics::uid(lesson_id, &host),
         sequence: l.ics_sequence,
@@ -387,7 +390,7 @@ async fn run(
         if inserted != 1 {
             continue; // queued by an earlier run
         }
-        let email = render(&r, notice, &l, starts_at, &lesson_url)?;
+        let email = render(&r, notice, &l, starts_at, &lesson_url, logo.clone())?;
         let email = Email {
             calendar: Some(Calendar {
                 method: method.to_string(),
@@ -425,6 +428,8 @@ fn organizer(state: &ZoomDeps) -> Option<String> {
 #[derive(askama::Template)]
 #[template(path = "email/live_notice.html")]
 struct NoticeHtml {
+    /// The school's logo, absolute, if it has one.
+    logo: Option<String>,
     greeting: String,
     body: String,
     button: String,
@@ -438,6 +443,7 @@ fn render(
     l: &LessonRow,
     starts_at: i64,
     link: &str,
+    logo: Option<String>,
 ) -> anyhow::Result<Email> {
     let tr = Tr::choose(r.language.as_deref(), None);
     let tz = TimeZone::get(&r.timezone).unwrap_or(TimeZone::UTC);
@@ -456,6 +462,7 @@ fn render(
     let footer = tr.t("reminder-footer");
     let text = format!("{greeting}\n\n{body}\n\n{button}: {link}\n\n{footer}\n");
     let html = askama::Template::render(&NoticeHtml {
+        logo,
         greeting,
         body,
         button,

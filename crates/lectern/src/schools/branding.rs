@@ -97,6 +97,25 @@ async fn remove(
     Ok(Redirect::to("/admin/school#branding").into_response())
 }
 
+/// The school's logo as an absolute URL for e-mails (an uploaded one on the school's own
+/// origin), if it has one.
+pub async fn logo_for_email(
+    db: &crate::db::Db,
+    base: &url::Url,
+    school_id: i64,
+) -> sqlx::Result<Option<String>> {
+    let Some(school) = super::by_id(db, school_id).await? else {
+        return Ok(None);
+    };
+    Ok(match school.logo_url {
+        Some(u) if is_own_media(&u) => {
+            Some(super::domains::school_url(db, base, school_id, &u).await?)
+        }
+        Some(u) if crate::schools::routes::valid_http_url(&u) => Some(u),
+        _ => None,
+    })
+}
+
 /// Whether `url` is one of the school's own uploaded images (`/media/<id>/<name>`).
 pub fn is_own_media(url: &str) -> bool {
     url.strip_prefix("/media/")

@@ -115,6 +115,15 @@ pub(crate) async fn default_school(db: &Db) -> sqlx::Result<Option<School>> {
     .await
 }
 
+pub(crate) async fn by_id(db: &Db, id: i64) -> sqlx::Result<Option<School>> {
+    sqlx::query_as::<_, School>(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM schools s WHERE s.id = $1"
+    )))
+    .bind(id)
+    .fetch_optional(&db.pool)
+    .await
+}
+
 pub async fn by_slug(db: &Db, slug: &str) -> sqlx::Result<Option<School>> {
     sqlx::query_as::<_, School>(sqlx::AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM schools s WHERE s.slug = $1"

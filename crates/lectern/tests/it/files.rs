@@ -886,3 +886,22 @@ async fn covers_and_logos_are_reencoded_and_shown(app: TestApp) {
     );
     app.client().get(&logo).await.assert_status(404);
 }
+
+db_test!(the_uploaded_logo_heads_the_schools_mail);
+async fn the_uploaded_logo_heads_the_schools_mail(b: TestAppBuilder) {
+    let app = b.with_smtp().with_worker().start().await;
+    let admin = app.signed_in(&app.admin).await;
+    let r = upload(&admin, "/api/admin/school/logo", "logo.png", png(64, 64)).await;
+    r.assert_status(200);
+    let logo = json(&r)["url"].as_str().unwrap().to_string();
+    app.client()
+        .post_form("/password/forgot", &[("email", app.student.email.as_str())])
+        .await;
+    let smtp = app.smtp.as_ref().unwrap();
+    let mail = smtp.wait_for(1, Duration::from_secs(10)).await[0].parse();
+    let html = mail.html.expect("an HTML part");
+    assert!(
+        html.contains(&format!("<img src=\"{}{logo}\"", app.base_url)),
+        "{html}"
+    );
+}
