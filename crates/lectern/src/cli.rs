@@ -89,6 +89,15 @@ enum AdminCommand {
         #[arg(long)]
         email: String,
     },
+    /// Delete a school with all its users, courses, enrolments and uploaded files. Pass its
+    /// slug twice (`--school S --confirm S`): this cannot be undone.
+    DeleteSchool {
+        #[arg(long)]
+        school: String,
+        /// The slug again.
+        #[arg(long)]
+        confirm: String,
+    },
     /// Set a school's storage quota for uploaded files (e.g. 10GiB), or lift it (none);
     /// prints what the school uses now.
     StorageQuota {
@@ -277,6 +286,18 @@ async fn admin(db: &Db, config: &Config, cmd: AdminCommand) -> anyhow::Result<()
                 .await?;
             let origin = schools::domains::origin(db, &config.base_url, school.id).await?;
             println!("{origin}/password/reset/{token}");
+            Ok(())
+        }
+        AdminCommand::DeleteSchool { school, confirm } => {
+            anyhow::ensure!(
+                school == confirm,
+                "--confirm must repeat the slug ({school:?}); nothing was deleted"
+            );
+            let found = schools::by_slug(db, &school)
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("no school with slug {school:?}"))?;
+            schools::delete(db, &found).await?;
+            println!("{school}: deleted; its files are removed from storage by the worker's jobs");
             Ok(())
         }
         AdminCommand::StorageQuota { school, quota } => {

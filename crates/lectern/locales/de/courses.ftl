@@ -149,3 +149,8 @@ cover-title = Titelbild
 cover-upload = Titelbild hochladen (PNG, JPEG, WebP oder GIF)
 cover-uploaded = Ein hochgeladenes Titelbild wird gezeigt; es hat Vorrang vor der Titelbild-URL.
 cover-remove = Hochgeladenes Titelbild entfernen
+
+teach-delete-course-title = Diesen Kurs löschen
+teach-delete-course-help = Löscht den Kurs mit allen Lektionen, Einschreibungen, Fortschritten und hochgeladenen Dateien. Zoom-Meetings seiner Live-Sitzungen werden ebenfalls gelöscht. Das lässt sich nicht rückgängig machen.
+teach-delete-course-confirm = „{ $title }“ mit allen Lektionen, Einschreibungen und Dateien löschen? Das lässt sich nicht rückgängig machen.
+teach-delete-course = Kurs löschen

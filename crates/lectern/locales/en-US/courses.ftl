@@ -151,3 +151,8 @@ cover-title = Cover image
 cover-upload = Upload a cover image (PNG, JPEG, WebP or GIF)
 cover-uploaded = An uploaded cover is shown; it takes precedence over the cover URL.
 cover-remove = Remove the uploaded cover
+
+teach-delete-course-title = Delete this course
+teach-delete-course-help = Deletes the course with all its lessons, enrolments, progress and uploaded files. Zoom meetings of its live sessions are deleted too. This cannot be undone.
+teach-delete-course-confirm = Delete “{ $title }” with all its lessons, enrolments and files? This cannot be undone.
+teach-delete-course = Delete course

@@ -34,6 +34,7 @@ pub fn routes() -> Router<CoursesState> {
         )
         .route("/teach/courses/{id}", get(editor_page).post(save_course))
         .route("/teach/courses/{id}/publish", post(publish))
+        .route("/teach/courses/{id}/delete", post(delete_course))
         .route("/teach/courses/{id}/unpublish", post(unpublish))
         .route("/teach/courses/{id}/instructors", post(add_instructor))
         .route(
@@ -236,6 +237,17 @@ async fn editor_page(
 ) -> AppResult<Page> {
     let course = managed_course(&state, &ctx, &id).await?;
     render(&EditorPage::load(&state, ctx, course).await?)
+}
+
+/// Deletes the course (asked for confirmation in the page; its people lose it at once).
+async fn delete_course(
+    State(state): State<CoursesState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
+    let course = managed_course(&state, &ctx, &id).await?;
+    super::delete_course(&state.db, &*state.hooks, course.school_id, course.id).await?;
+    Ok(Redirect::to("/teach").into_response())
 }
 
 async fn save_course(

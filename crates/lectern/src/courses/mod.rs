@@ -839,6 +839,29 @@ pub(crate) async fn delete_lesson(
     tx.commit().await
 }
 
+/// Deletes a course with everything in it: its lessons (each told to the hooks first, as
+/// a single deleted lesson is: a live one's meeting goes by job), enrolments, progress,
+/// and its files (by job), in one transaction.
+pub(crate) async fn delete_course(
+    db: &Db,
+    hooks: &dyn CourseHooks,
+    school_id: SchoolId,
+    course_id: CourseId,
+) -> sqlx::Result<()> {
+    let mut tx = db.pool.begin().await?;
+    for id in lesson_ids(&mut tx, school_id, course_id).await? {
+        hooks.lesson_deleted(&mut tx, school_id, id).await?;
+    }
+    crate::files::forget_course(&mut tx, school_id, course_id).await?;
+    // Lessons, enrolments, progress and the rest follow by ON DELETE CASCADE.
+    sqlx::query("DELETE FROM courses WHERE school_id = $1 AND id = $2")
+        .bind(school_id)
+        .bind(course_id)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await
+}
+
 type Tx<'a> = sqlx::Transaction<'a, sqlx::Any>;
 
 async fn lesson_ids(

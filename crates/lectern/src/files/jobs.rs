@@ -13,10 +13,15 @@ use crate::jobs::{DuplicateKind, Job, Registry};
 /// hours, not a day).
 const STALE_MS: i64 = 24 * 3_600_000;
 
-/// Removes one file's objects, then its row.
+/// Removes one file's objects, then its row. A school's deletion takes its rows with it,
+/// so its jobs carry the objects' key and widths and need no row.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct DeleteFile {
     pub file_id: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub storage_key: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub widths: Vec<u32>,
 }
 
 impl Job for DeleteFile {
@@ -24,6 +29,9 @@ impl Job for DeleteFile {
     type Deps = Files;
     async fn run(self, files: &Files) -> anyhow::Result<()> {
         let Some((file, state)) = store::any_state(&files.db, self.file_id).await? else {
+            if let Some(key) = &self.storage_key {
+                files.remove_objects(key, &self.widths).await?;
+            }
             return Ok(());
         };
         if state != "deleting" {

@@ -185,9 +185,13 @@ pub(crate) async fn mark_deleting(
         if changed > 0 {
             enqueue(
                 conn,
-                NewJob::of(&DeleteFile { file_id: *id })
-                    .school(school.0)
-                    .dedupe(format!("files.delete:{id}")),
+                NewJob::of(&DeleteFile {
+                    file_id: *id,
+                    storage_key: None,
+                    widths: Vec::new(),
+                })
+                .school(school.0)
+                .dedupe(format!("files.delete:{id}")),
             )
             .await?;
         }
@@ -229,10 +233,31 @@ pub async fn forget_course(
     mark_deleting(conn, school, &ids).await
 }
 
-/// A school is being deleted: every file of it goes.
+/// A school is being deleted: every file of it goes. Its rows go with the school (and so
+/// would jobs that name it), so each job carries its objects' key and is the platform's.
 pub async fn forget_school(conn: &mut AnyConnection, school: SchoolId) -> sqlx::Result<()> {
-    let ids = ids_where(conn, school, "", None).await?;
-    mark_deleting(conn, school, &ids).await
+    let rows: Vec<(i64, String, String)> =
+        sqlx::query_as("SELECT id, storage_key, widths FROM files WHERE school_id = $1")
+            .bind(school.0)
+            .fetch_all(&mut *conn)
+            .await?;
+    for (id, key, widths) in rows {
+        enqueue(
+            conn,
+            NewJob::of(&DeleteFile {
+                file_id: id,
+                storage_key: Some(key),
+                widths: widths.split(',').filter_map(|w| w.parse().ok()).collect(),
+            })
+            .dedupe(format!("files.delete:{id}:school")),
+        )
+        .await?;
+    }
+    sqlx::query("UPDATE files SET state = 'deleting' WHERE school_id = $1")
+        .bind(school.0)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
 }
 
 pub(crate) async fn by_id(db: &Db, school: SchoolId, id: i64) -> sqlx::Result<Option<StoredFile>> {

@@ -115,6 +115,31 @@ pub(crate) async fn default_school(db: &Db) -> sqlx::Result<Option<School>> {
     .await
 }
 
+#[derive(Debug, thiserror::Error)]
+pub enum DeleteSchoolError {
+    #[error("the default school answers for unknown hosts; make another school the default first")]
+    Default,
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+}
+
+/// Deletes a school and everything in it (rows cascade from `schools`); its uploaded files
+/// are deleted by jobs that outlive it. Zoom meetings already created stay in the
+/// school's own Zoom account.
+pub async fn delete(db: &Db, school: &School) -> Result<(), DeleteSchoolError> {
+    if school.is_default != 0 {
+        return Err(DeleteSchoolError::Default);
+    }
+    let mut tx = db.pool.begin().await?;
+    crate::files::forget_school(&mut tx, crate::db::SchoolId(school.id)).await?;
+    sqlx::query("DELETE FROM schools WHERE id = $1")
+        .bind(school.id)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 pub(crate) async fn by_id(db: &Db, id: i64) -> sqlx::Result<Option<School>> {
     sqlx::query_as::<_, School>(sqlx::AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM schools s WHERE s.id = $1"

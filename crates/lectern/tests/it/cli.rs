@@ -269,6 +269,21 @@ async fn serve_needs_migrate_on_postgres_and_migrates_sqlite_itself(b: TestAppBu
     assert!(out.stderr.contains("not a size"), "{}", out.stderr);
     let out = quota("none").await;
     assert_eq!(out.stdout.trim(), "shell: no quota, 0 B used");
+    // Deleting a school asks for its slug twice.
+    let out = bin::run(cmd(
+        &[
+            "admin",
+            "delete-school",
+            "--school",
+            "shell",
+            "--confirm",
+            "shel",
+        ],
+        &env,
+    ))
+    .await;
+    assert_ne!(out.code, Some(0));
+    assert!(out.stderr.contains("nothing was deleted"), "{}", out.stderr);
     let (code, _, stderr) = p.terminate().await;
     assert_eq!(code, Some(0), "SIGTERM is a clean exit: {stderr}");
 }

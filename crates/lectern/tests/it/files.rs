@@ -905,3 +905,87 @@ async fn the_uploaded_logo_heads_the_schools_mail(b: TestAppBuilder) {
         "{html}"
     );
 }
+
+db_test!(deleting_a_course_or_a_school_deletes_their_files);
+async fn deleting_a_course_or_a_school_deletes_their_files(app: TestApp) {
+    let (t, course, slug, lesson) = course_with(&app, "video").await;
+    upload(
+        &t,
+        &lesson_upload(course, lesson, "video"),
+        "v.mp4",
+        mp4(40_000),
+    )
+    .await
+    .assert_status(200);
+    upload(
+        &t,
+        &lesson_upload(course, lesson, "attachment"),
+        "a.pdf",
+        pdf(),
+    )
+    .await
+    .assert_status(200);
+    upload(
+        &t,
+        &format!("/api/teach/courses/{course}/cover"),
+        "c.png",
+        png(900, 300),
+    )
+    .await
+    .assert_status(200);
+    // The cover is kept in two widths besides the main image: four objects in all.
+    assert_eq!(objects(&app).await.len(), 5);
+
+    // Only the course's managers may delete it; another school doesn't see it.
+    let other_teacher = app
+        .create_user(
+            app.school.id,
+            "teacher3@test.example",
+            "Tina Other",
+            lectern::accounts::Role::Instructor,
+        )
+        .await;
+    app.signed_in(&other_teacher)
+        .await
+        .post_form(&format!("/teach/courses/{course}/delete"), &[])
+        .await
+        .assert_status(403);
+    let other = app.other_school().await;
+    other
+        .signed_in(&other.admin)
+        .await
+        .post_form(&format!("/teach/courses/{course}/delete"), &[])
+        .await
+        .assert_status(404);
+    assert_eq!(rows(&app).await, 3);
+
+    t.post_form(&format!("/teach/courses/{course}/delete"), &[])
+        .await
+        .assert_redirect_to("/teach");
+    app.client()
+        .get(&format!("/courses/{slug}"))
+        .await
+        .assert_status(404);
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM lessons").await, 0);
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM enrollments").await, 0);
+    app.drain_jobs().await;
+    assert_eq!(rows(&app).await, 0);
+    assert!(objects(&app).await.is_empty());
+
+    // A school's deletion takes its files too, by jobs that outlive its rows.
+    let oa = other.signed_in(&other.admin).await;
+    upload(&oa, "/api/admin/school/logo", "logo.png", png(100, 100))
+        .await
+        .assert_status(200);
+    assert_eq!(objects(&app).await.len(), 1);
+    assert!(matches!(
+        lectern::schools::delete(&app.db, &app.school).await,
+        Err(lectern::schools::DeleteSchoolError::Default)
+    ));
+    lectern::schools::delete(&app.db, &other.school)
+        .await
+        .unwrap();
+    app.drain_jobs().await;
+    assert_eq!(rows(&app).await, 0);
+    assert!(objects(&app).await.is_empty());
+}
