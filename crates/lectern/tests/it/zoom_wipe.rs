@@ -51,6 +51,9 @@ const ACCOUNT: Holds = Ours(
 const CONTENT: Holds = Ours("courses as people wrote them; a Zoom link typed into one is theirs");
 const HISTORY: Holds = Ours("ids, states and instants: the anonymous history that stays");
 const MAIL: Holds = Ours("mail to our users about our lessons; no Zoom link or id is put in");
+const FILES: Holds = Ours(
+    "files people uploaded to the school and where we keep them; Zoom's recordings are not copied here",
+);
 const CONNECTION_RECORD: Holds = Ours("the anonymous \"disconnected\" record of a connection");
 
 /// Every column of the schema. A new column must be added here, with its reason.
@@ -72,6 +75,7 @@ const COLUMNS: &[(&str, &[(&str, Holds)])] = &[
             ("name", SCHOOL),
             ("display_name", SCHOOL),
             ("logo_url", SCHOOL),
+            ("favicon_url", SCHOOL),
             ("primary_color", SCHOOL),
             ("signup_open", SCHOOL),
             ("default_timezone", SCHOOL),
@@ -231,6 +235,41 @@ const COLUMNS: &[(&str, &[(&str, Holds)])] = &[
             ("score", CONTENT),
             ("passed", CONTENT),
             ("created_at", CONTENT),
+        ],
+    ),
+    (
+        "files",
+        &[
+            ("id", FILES),
+            ("school_id", FILES),
+            ("course_id", FILES),
+            ("lesson_id", FILES),
+            ("purpose", FILES),
+            ("name", FILES),
+            ("content_type", FILES),
+            ("size", FILES),
+            ("widths", FILES),
+            ("storage_key", FILES),
+            ("state", FILES),
+            ("created_by", FILES),
+            ("created_at", FILES),
+            ("updated_at", FILES),
+        ],
+    ),
+    (
+        "storage_quotas",
+        &[("school_id", SCHOOL), ("max_bytes", SCHOOL)],
+    ),
+    (
+        "video_watch",
+        &[
+            ("school_id", CONTENT),
+            ("lesson_id", CONTENT),
+            ("user_id", CONTENT),
+            ("duration_ms", CONTENT),
+            ("watched_ms", CONTENT),
+            ("ranges", CONTENT),
+            ("updated_at", CONTENT),
         ],
     ),
     (
