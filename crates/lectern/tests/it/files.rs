@@ -404,7 +404,7 @@ async fn s3_deleting_a_lesson_deletes_its_objects(b: TestAppBuilder) {
 
 db_test!(every_file_route_holds_its_access_rules);
 async fn every_file_route_holds_its_access_rules(app: TestApp) {
-    let (t, course, _slug, lesson) = course_with(&app, "document").await;
+    let (t, course, slug, lesson) = course_with(&app, "document").await;
     let r = upload(
         &t,
         &lesson_upload(course, lesson, "document"),
@@ -480,6 +480,31 @@ async fn every_file_route_holds_its_access_rules(app: TestApp) {
     )
     .await
     .assert_status(401);
+    // Removing a cover or the logo, and reporting a video's progress, hold the same walls.
+    for c in [&u, &o] {
+        c.post_form(&format!("/teach/courses/{course}/cover/remove"), &[])
+            .await
+            .assert_status(403);
+        c.post_form("/admin/school/logo/remove", &[])
+            .await
+            .assert_status(403);
+        let token = c.csrf_for("/").await;
+        let r = c
+            .send(
+                c.request(
+                    Method::POST,
+                    &format!("/api/courses/{slug}/lessons/{lesson}/watch"),
+                )
+                .header("x-csrf-token", token)
+                .header("content-type", "application/json")
+                .body(r#"{"duration": 10, "ranges": [[0, 5]]}"#),
+            )
+            .await;
+        r.assert_status(403);
+    }
+    anon.post_form("/admin/school/logo/remove", &[])
+        .await
+        .assert_redirect_to("/signin");
     // The file's id under another lesson of the course is not there.
     let r = u
         .get(&url.replace(
@@ -580,6 +605,30 @@ async fn bad_uploads_are_refused_and_leave_nothing(b: TestAppBuilder) {
     r.assert_status(413);
     let detail = json(&r)["detail"].as_str().unwrap().to_string();
     assert!(detail.contains("64 KiB"), "{detail}");
+    // Without a length (chunked), the limit stops it while it streams.
+    let token = t.csrf_for("/").await;
+    let chunks = futures_util::stream::iter((0..40).map(|i| {
+        let mut c = if i == 0 { pdf() } else { Vec::new() };
+        c.resize(4096, b'%');
+        Ok::<_, std::io::Error>(c)
+    }));
+    let r = t
+        .send(
+            t.request(Method::POST, &doc)
+                .header("x-csrf-token", token)
+                .header("x-file-name", "stream.pdf")
+                .body(reqwest::Body::wrap_stream(chunks)),
+        )
+        .await;
+    r.assert_status(413);
+    assert!(
+        json(&r)["detail"]
+            .as_str()
+            .unwrap()
+            .contains("at most 64 KiB"),
+        "{}",
+        r.text
+    );
     // Empty, and a purpose the lesson does not take.
     upload(&t, &doc, "empty.pdf", Vec::new())
         .await
