@@ -114,6 +114,8 @@
     var url = video.getAttribute("data-watch-url"), csrf = video.getAttribute("data-csrf");
     var ranges = [], from = null, last = null;
     function close() { if (from !== null && last > from) { ranges.push([from, last]); } from = null; }
+    // A range starts where playback starts, not at the first timeupdate (up to 250 ms on).
+    video.addEventListener("playing", function () { close(); from = last = video.currentTime; });
     video.addEventListener("timeupdate", function () {
       var t = video.currentTime;
       if (video.paused || video.seeking) { return; }
@@ -121,10 +123,22 @@
       if (from === null || t < last || t - last > 2) { close(); from = t; }
       last = t;
     });
-    ["pause", "seeking", "ended"].forEach(function (ev) { video.addEventListener(ev, function () { close(); send(); }); });
+    // Stopping ends the range where it stopped: the timeupdate pausing fires comes when
+    // the video is already paused, so the last one counted can be 250 ms earlier.
+    ["pause", "ended"].forEach(function (ev) {
+      video.addEventListener(ev, function () {
+        var t = video.currentTime;
+        if (from !== null && t > last && t - last <= 2) { last = t; }
+        close(); send();
+      });
+    });
+    // Seeking has already moved currentTime: the range ends at the last time played.
+    video.addEventListener("seeking", function () { close(); send(); });
     function send() {
       if (from !== null && last > from) { ranges.push([from, last]); from = last; }
-      if (!ranges.length || !(video.duration > 0)) { return; }
+      // A WebM recorded in a browser has no duration in its header: it reads Infinity until
+      // playback reaches the end. The ranges wait for it (a report needs a duration).
+      if (!ranges.length || !isFinite(video.duration) || !(video.duration > 0)) { return; }
       var body = JSON.stringify({ duration: video.duration, ranges: ranges });
       ranges = [];
       try {

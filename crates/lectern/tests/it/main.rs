@@ -7,6 +7,7 @@ mod support;
 mod accounts;
 mod browser;
 mod browser_courses;
+mod browser_files;
 mod browser_live;
 mod browser_real_sdk;
 mod browser_ui;
