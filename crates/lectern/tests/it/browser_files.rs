@@ -9,7 +9,6 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use fantoccini::Locator;
-use futures_util::StreamExt;
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -42,50 +41,19 @@ fn mp4_file(dir: &Path, name: &str, len: u64) -> PathBuf {
     path
 }
 
-/// A DevTools command through chromedriver (`POST /session/{id}/goog/cdp/execute`).
-#[derive(Debug)]
-struct Cdp {
-    cmd: &'static str,
-    params: Value,
-}
-
-impl fantoccini::wd::WebDriverCompatibleCommand for Cdp {
-    fn endpoint(
-        &self,
-        base_url: &url::Url,
-        session_id: Option<&str>,
-    ) -> Result<url::Url, url::ParseError> {
-        base_url.join(&format!(
-            "session/{}/goog/cdp/execute",
-            session_id.unwrap_or_default()
-        ))
-    }
-
-    fn method_and_body(&self, _: &url::Url) -> (axum::http::Method, Option<String>) {
-        let body = json!({ "cmd": self.cmd, "params": self.params });
-        (axum::http::Method::POST, Some(body.to_string()))
-    }
-}
-
 /// Limits the tab's upload speed (`None`: unlimited again).
 async fn throttle_uploads(b: &Browser, bytes_per_s: Option<u64>) {
-    b.c.issue_cmd(Cdp {
-        cmd: "Network.enable",
-        params: json!({}),
-    })
-    .await
-    .expect("Network.enable");
-    b.c.issue_cmd(Cdp {
-        cmd: "Network.emulateNetworkConditions",
-        params: json!({
+    b.cdp("Network.enable", json!({})).await;
+    b.cdp(
+        "Network.emulateNetworkConditions",
+        json!({
             "offline": false,
             "latency": 0,
             "downloadThroughput": -1,
             "uploadThroughput": bytes_per_s.map_or(-1, |b| b as i64),
         }),
-    })
-    .await
-    .expect("Network.emulateNetworkConditions");
+    )
+    .await;
 }
 
 /// Polls `js` (a function body returning a value) until it returns something truthy, which
@@ -232,15 +200,8 @@ async fn file_rows(app: &TestApp) -> i64 {
     app.scalar("SELECT COUNT(*) FROM files").await
 }
 
-/// Every object in the app's storage.
 async fn objects(app: &TestApp) -> Vec<String> {
-    let store = app.state.files.storage.store().clone();
-    let mut out = Vec::new();
-    let mut list = store.list(None);
-    while let Some(m) = list.next().await {
-        out.push(m.expect("list").location.to_string());
-    }
-    out
+    app.stored_objects().await
 }
 
 /// (watched_ms, duration_ms) of the student's viewing of `lesson`, once there is a row.

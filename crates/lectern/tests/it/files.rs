@@ -6,7 +6,6 @@
 
 use std::time::Duration;
 
-use futures_util::StreamExt;
 use lectern::db::SchoolId;
 use object_store::ObjectStoreExt;
 use reqwest::Method;
@@ -114,15 +113,8 @@ async fn rows(app: &TestApp) -> i64 {
     app.scalar("SELECT COUNT(*) FROM files").await
 }
 
-/// Every object in the app's storage.
 async fn objects(app: &TestApp) -> Vec<String> {
-    let store = app.state.files.storage.store().clone();
-    let mut out = Vec::new();
-    let mut list = store.list(None);
-    while let Some(m) = list.next().await {
-        out.push(m.expect("list").location.to_string());
-    }
-    out
+    app.stored_objects().await
 }
 
 fn json(r: &crate::support::Resp) -> serde_json::Value {

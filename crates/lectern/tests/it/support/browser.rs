@@ -271,6 +271,14 @@ impl Browser {
         panic!("cannot start a WebDriver session on chromedriver: {last_err}");
     }
 
+    /// Sends a DevTools command to the tab (`Network.emulateNetworkConditions`, …).
+    pub async fn cdp(&self, cmd: &'static str, params: serde_json::Value) {
+        self.c
+            .issue_cmd(Cdp { cmd, params })
+            .await
+            .unwrap_or_else(|e| panic!("DevTools {cmd}: {e}"));
+    }
+
     pub async fn goto(&self, url: &str) {
         self.c
             .goto(url)

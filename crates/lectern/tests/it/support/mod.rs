@@ -552,6 +552,18 @@ impl TestApp {
         }
     }
 
+    /// Every object in the app's file storage (its folder or its S3 bucket), by key.
+    pub async fn stored_objects(&self) -> Vec<String> {
+        use futures_util::StreamExt;
+        let store = self.state.files.storage.store().clone();
+        let mut out = Vec::new();
+        let mut list = store.list(None);
+        while let Some(m) = list.next().await {
+            out.push(m.expect("list the storage").location.to_string());
+        }
+        out
+    }
+
     /// One integer from the database (`SELECT COUNT(*) ...` and the like).
     pub async fn scalar(&self, sql: &'static str) -> i64 {
         sqlx::query_scalar::<_, i64>(sql)
