@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, header};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Json, Redirect, Response};
 use axum::routing::post;
 use serde::{Deserialize, Serialize};
@@ -55,30 +55,48 @@ pub struct Uploaded {
     pub url: String,
 }
 
+impl Uploaded {
+    fn of(file: StoredFile, url: String) -> Uploaded {
+        Uploaded {
+            url,
+            id: file.id,
+            size_text: file.size_in_words(),
+            size: file.size,
+            content_type: file.content_type,
+            name: file.name,
+        }
+    }
+}
+
+/// Receives the request's body as a file of `owner`, uploaded by the signed-in user.
+async fn receive(
+    state: &CoursesState,
+    ctx: &Ctx,
+    owner: Owner,
+    purpose: Purpose,
+    headers: &HeaderMap,
+    body: Body,
+) -> AppResult<StoredFile> {
+    let user = ctx.require_user()?;
+    state
+        .files
+        .receive(
+            Incoming::from_headers(
+                SchoolId(ctx.school.id),
+                owner,
+                purpose,
+                UserId(user.id),
+                headers,
+            ),
+            body,
+        )
+        .await
+        .map_err(crate::files::routes::rejected)
+}
+
 #[derive(Deserialize)]
 struct UploadQuery {
     purpose: String,
-}
-
-/// The display name the widget sends (`X-File-Name`, percent-encoded: header values are
-/// ASCII).
-fn sent_name(headers: &HeaderMap) -> String {
-    headers
-        .get("x-file-name")
-        .and_then(|v| v.to_str().ok())
-        .map(|v| {
-            percent_encoding::percent_decode_str(v)
-                .decode_utf8_lossy()
-                .into_owned()
-        })
-        .unwrap_or_default()
-}
-
-fn declared_len(headers: &HeaderMap) -> Option<u64> {
-    headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse().ok())
 }
 
 /// The path a lesson's file is read at (for the course's enrolled students and managers).
@@ -115,33 +133,13 @@ async fn upload_lesson_file(
             )));
         }
     };
-    let user = ctx.require_user()?;
-    let file = state
-        .files
-        .receive(
-            Incoming {
-                school: SchoolId(ctx.school.id),
-                owner: Owner::Lesson {
-                    course: course.id,
-                    lesson: lesson.id,
-                },
-                purpose,
-                name: sent_name(&headers),
-                declared: declared_len(&headers),
-                user: UserId(user.id),
-            },
-            body,
-        )
-        .await
-        .map_err(crate::files::routes::rejected)?;
-    Ok(Json(Uploaded {
-        url: lesson_file_url(&course, lesson.id, &file),
-        id: file.id,
-        size_text: file.size_in_words(),
-        size: file.size,
-        content_type: file.content_type,
-        name: file.name,
-    }))
+    let owner = Owner::Lesson {
+        course: course.id,
+        lesson: lesson.id,
+    };
+    let file = receive(&state, &ctx, owner, purpose, &headers, body).await?;
+    let url = lesson_file_url(&course, lesson.id, &file);
+    Ok(Json(Uploaded::of(file, url)))
 }
 
 async fn upload_cover(
@@ -152,30 +150,17 @@ async fn upload_cover(
     body: Body,
 ) -> AppResult<Json<Uploaded>> {
     let course = super::editor::managed_course(&state, &ctx, &id).await?;
-    let user = ctx.require_user()?;
-    let file = state
-        .files
-        .receive(
-            Incoming {
-                school: SchoolId(ctx.school.id),
-                owner: Owner::Course(course.id),
-                purpose: Purpose::Cover,
-                name: sent_name(&headers),
-                declared: declared_len(&headers),
-                user: UserId(user.id),
-            },
-            body,
-        )
-        .await
-        .map_err(crate::files::routes::rejected)?;
-    Ok(Json(Uploaded {
-        url: file.media_path(None),
-        id: file.id,
-        size_text: file.size_in_words(),
-        size: file.size,
-        content_type: file.content_type,
-        name: file.name,
-    }))
+    let file = receive(
+        &state,
+        &ctx,
+        Owner::Course(course.id),
+        Purpose::Cover,
+        &headers,
+        body,
+    )
+    .await?;
+    let url = file.media_path(None);
+    Ok(Json(Uploaded::of(file, url)))
 }
 
 async fn delete_lesson_file(

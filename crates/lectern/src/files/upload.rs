@@ -33,6 +33,40 @@ pub struct Incoming {
     pub user: UserId,
 }
 
+impl Incoming {
+    /// An upload as the editor's widget sends it: the file as the body, its name in
+    /// `X-File-Name` (percent-encoded: header values are ASCII), its length when known.
+    pub fn from_headers(
+        school: SchoolId,
+        owner: Owner,
+        purpose: Purpose,
+        user: UserId,
+        headers: &axum::http::HeaderMap,
+    ) -> Incoming {
+        let name = headers
+            .get("x-file-name")
+            .and_then(|v| v.to_str().ok())
+            .map(|v| {
+                percent_encoding::percent_decode_str(v)
+                    .decode_utf8_lossy()
+                    .into_owned()
+            })
+            .unwrap_or_default();
+        let declared = headers
+            .get(axum::http::header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse().ok());
+        Incoming {
+            school,
+            owner,
+            purpose,
+            name,
+            declared,
+            user,
+        }
+    }
+}
+
 /// Why an upload was not stored; each says what to do, in words.
 #[derive(Debug, thiserror::Error)]
 pub enum UploadError {

@@ -5,7 +5,7 @@
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, header};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Json, Redirect, Response};
 use axum::routing::post;
 use serde::Serialize;
@@ -52,22 +52,18 @@ async fn upload(
         BrandImage::Logo => "logo.png",
         BrandImage::Favicon => "favicon.png",
     };
+    let mut incoming = Incoming::from_headers(
+        SchoolId(ctx.school.id),
+        Owner::School,
+        purpose,
+        UserId(admin.id),
+        &headers,
+    );
+    // Re-encoded as PNG whatever came: the name says so.
+    incoming.name = name.into();
     let file = state
         .files
-        .receive(
-            Incoming {
-                school: SchoolId(ctx.school.id),
-                owner: Owner::School,
-                purpose,
-                name: name.into(),
-                declared: headers
-                    .get(header::CONTENT_LENGTH)
-                    .and_then(|v| v.to_str().ok())
-                    .and_then(|v| v.parse().ok()),
-                user: UserId(admin.id),
-            },
-            body,
-        )
+        .receive(incoming, body)
         .await
         .map_err(crate::files::routes::rejected)?;
     let url = file.media_path(None);

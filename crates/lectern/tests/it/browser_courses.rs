@@ -1,8 +1,9 @@
 //! Browser tests of the course pages: the instructor's editor, a student's enrolment and
 //! progress, escaping of course titles, and the lesson player at phone width.
 
+use crate::support::TestApp;
 use crate::support::browser::{self, Browser};
-use crate::support::{TestApp, TestClient};
+use crate::support::courses::published_course;
 
 const EVIL: &str = "<script>alert(1)</script>";
 
@@ -18,46 +19,14 @@ async fn set_value(b: &Browser, css: &str, value: &str) {
 }
 
 /// A published course made over HTTP by the instructor: lessons given as (kind, fields).
+/// Returns its id and its page's path.
 async fn http_course(
     app: &TestApp,
     title: &str,
     lessons: &[(&str, Vec<(&str, &str)>)],
 ) -> (i64, String) {
-    let t: TestClient = app.signed_in(&app.instructor).await;
-    let r = t
-        .post_form(
-            "/teach/courses/new",
-            &[
-                ("title", title),
-                ("description", "A course."),
-                ("cover_url", ""),
-            ],
-        )
-        .await;
-    r.assert_redirect_to("/teach/courses/");
-    let id: i64 = r
-        .location()
-        .unwrap()
-        .rsplit('/')
-        .next()
-        .unwrap()
-        .parse()
-        .unwrap();
-    for (kind, fields) in lessons {
-        let r = t
-            .post_form(
-                &format!("/teach/courses/{id}/lessons/new?kind={kind}"),
-                fields,
-            )
-            .await;
-        r.assert_redirect_to(&format!("/teach/courses/{id}"));
-    }
-    t.post_form(&format!("/teach/courses/{id}/publish"), &[])
-        .await
-        .assert_redirect_to(&format!("/teach/courses/{id}"));
-    let editor = t.get(&format!("/teach/courses/{id}")).await;
-    let href = editor.attr("#view-course", "href").expect("view link");
-    (id, href)
+    let made = published_course(app, title, lessons).await;
+    (made.id, format!("/courses/{}", made.slug))
 }
 
 db_test!(instructor_creates_a_course_with_every_lesson_type_and_publishes_it);

@@ -5,6 +5,7 @@
 //! video recorded in a browser (no duration in its header) is counted once its duration
 //! is known; the player with both fits a phone's screen.
 
+use crate::support::courses::published_course;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -128,56 +129,22 @@ async fn after_reload(b: &Browser, css: &str) {
 /// document lesson; the student is enrolled. Returns (course id, slug, video lesson id,
 /// document lesson id).
 async fn course(app: &TestApp) -> (i64, String, i64, i64) {
-    let t = app.signed_in(&app.instructor).await;
-    let r = t
-        .post_form(
-            "/teach/courses/new",
-            &[
-                ("title", "Welcome to the school"),
-                ("description", "Start here."),
-                ("cover_url", ""),
-            ],
-        )
-        .await;
-    r.assert_redirect_to("/teach/courses/");
-    let id: i64 = r
-        .location()
-        .unwrap()
-        .rsplit('/')
-        .next()
-        .unwrap()
-        .parse()
-        .unwrap();
-    for (kind, title) in [("video", "Welcome video"), ("document", "The handbook")] {
-        t.post_form(
-            &format!("/teach/courses/{id}/lessons/new?kind={kind}"),
-            &[("title", title), ("body", ""), ("required", "on")],
-        )
-        .await
-        .assert_redirect_to(&format!("/teach/courses/{id}"));
-    }
-    t.post_form(&format!("/teach/courses/{id}/publish"), &[])
-        .await
-        .assert_redirect_to(&format!("/teach/courses/{id}"));
-    let editor = t.get(&format!("/teach/courses/{id}")).await;
-    let slug = editor
-        .attr("#view-course", "href")
-        .unwrap()
-        .trim_start_matches("/courses/")
-        .to_string();
-    let lessons: Vec<i64> = {
-        let doc = editor.doc();
-        let sel = scraper::Selector::parse("#lesson-list li[data-lesson-id]").unwrap();
-        doc.select(&sel)
-            .map(|li| li.value().attr("data-lesson-id").unwrap().parse().unwrap())
-            .collect()
-    };
-    assert_eq!(lessons.len(), 2, "{lessons:?}");
+    let lesson = |title| vec![("title", title), ("body", ""), ("required", "on")];
+    let made = published_course(
+        app,
+        "Welcome to the school",
+        &[
+            ("video", lesson("Welcome video")),
+            ("document", lesson("The handbook")),
+        ],
+    )
+    .await;
+    assert_eq!(made.lessons.len(), 2, "{:?}", made.lessons);
     app.signed_in(&app.student)
         .await
-        .post_form(&format!("/courses/{slug}/enroll"), &[])
+        .post_form(&format!("/courses/{}/enroll", made.slug), &[])
         .await;
-    (id, slug, lessons[0], lessons[1])
+    (made.id, made.slug, made.lessons[0], made.lessons[1])
 }
 
 /// POSTs a file the way the editor's widget does (CSRF header, percent-encoded name).

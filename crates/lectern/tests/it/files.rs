@@ -10,58 +10,21 @@ use lectern::db::SchoolId;
 use object_store::ObjectStoreExt;
 use reqwest::Method;
 
+use crate::support::courses::published_course;
 use crate::support::{TestApp, TestAppBuilder, TestClient, eventually};
 
 /// A course through the editor with one lesson of `kind`, published; the student is
 /// enrolled. Returns (instructor's client, course id, slug, lesson id).
 async fn course_with(app: &TestApp, kind: &str) -> (TestClient, i64, String, i64) {
-    let t = app.signed_in(&app.instructor).await;
-    let r = t
-        .post_form(
-            "/teach/courses/new",
-            &[
-                ("title", "Files course"),
-                ("description", ""),
-                ("cover_url", ""),
-            ],
-        )
-        .await;
-    r.assert_redirect_to("/teach/courses/");
-    let course: i64 = r
-        .location()
-        .unwrap()
-        .rsplit('/')
-        .next()
-        .unwrap()
-        .parse()
-        .unwrap();
     let mut fields = vec![("title", "The lesson"), ("body", "")];
     if kind == "external_link" {
         fields.push(("url", "https://example.com/"));
     }
-    t.post_form(
-        &format!("/teach/courses/{course}/lessons/new?kind={kind}"),
-        &fields,
-    )
-    .await
-    .assert_redirect_to(&format!("/teach/courses/{course}"));
-    t.post_form(&format!("/teach/courses/{course}/publish"), &[])
-        .await
-        .assert_redirect_to(&format!("/teach/courses/{course}"));
-    let editor = t.get(&format!("/teach/courses/{course}")).await;
-    let slug = editor
-        .attr("#view-course", "href")
-        .unwrap()
-        .trim_start_matches("/courses/")
-        .to_string();
-    let lesson: i64 = editor
-        .attr("#lesson-list li", "data-lesson-id")
-        .unwrap()
-        .parse()
-        .unwrap();
+    let made = published_course(app, "Files course", &[(kind, fields)]).await;
     let s = app.signed_in(&app.student).await;
-    s.post_form(&format!("/courses/{slug}/enroll"), &[]).await;
-    (t, course, slug, lesson)
+    s.post_form(&format!("/courses/{}/enroll", made.slug), &[])
+        .await;
+    (made.instructor, made.id, made.slug, made.lessons[0])
 }
 
 /// POSTs `bytes` as an upload, like the editor's widget (CSRF header, percent-encoded name).

@@ -11,6 +11,7 @@ pub mod bin;
 pub mod browser;
 pub mod catalog;
 pub mod client;
+pub mod courses;
 pub mod live;
 pub mod mail;
 pub mod npm;

@@ -1,0 +1,80 @@
+//! Courses made the way an instructor makes them: through the editor's forms.
+
+use super::{TestApp, TestClient};
+
+/// Creates a course through the editor as `c`; returns its id and slug.
+pub async fn new_course(c: &TestClient, title: &str) -> (i64, String) {
+    let r = c
+        .post_form(
+            "/teach/courses/new",
+            &[
+                ("title", title),
+                ("description", "About *this*."),
+                ("cover_url", ""),
+            ],
+        )
+        .await;
+    r.assert_redirect_to("/teach/courses/");
+    let id: i64 = r
+        .location()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let editor = c.get(&format!("/teach/courses/{id}")).await;
+    editor.assert_status(200);
+    let href = editor.attr("#view-course", "href").expect("view link");
+    (id, href.trim_start_matches("/courses/").to_string())
+}
+
+pub async fn add_lesson(c: &TestClient, course: i64, kind: &str, fields: &[(&str, &str)]) {
+    let path = format!("/teach/courses/{course}/lessons/new?kind={kind}");
+    let r = c.post_form(&path, fields).await;
+    r.assert_redirect_to(&format!("/teach/courses/{course}"));
+}
+
+pub async fn publish(c: &TestClient, course: i64) {
+    c.post_form(&format!("/teach/courses/{course}/publish"), &[])
+        .await
+        .assert_redirect_to(&format!("/teach/courses/{course}"));
+}
+
+/// Lesson ids in course order, from the editor.
+pub async fn lesson_ids(c: &TestClient, course: i64) -> Vec<i64> {
+    let page = c.get(&format!("/teach/courses/{course}")).await;
+    let doc = page.doc();
+    let sel = scraper::Selector::parse("#lesson-list li").unwrap();
+    doc.select(&sel)
+        .map(|li| li.value().attr("data-lesson-id").unwrap().parse().unwrap())
+        .collect()
+}
+
+/// A published course the instructor made with these lessons (kind, fields).
+pub struct Made {
+    pub instructor: TestClient,
+    pub id: i64,
+    pub slug: String,
+    pub lessons: Vec<i64>,
+}
+
+pub async fn published_course(
+    app: &TestApp,
+    title: &str,
+    lessons: &[(&str, Vec<(&str, &str)>)],
+) -> Made {
+    let t = app.signed_in(&app.instructor).await;
+    let (id, slug) = new_course(&t, title).await;
+    for (kind, fields) in lessons {
+        add_lesson(&t, id, kind, fields).await;
+    }
+    publish(&t, id).await;
+    let lessons = lesson_ids(&t, id).await;
+    Made {
+        instructor: t,
+        id,
+        slug,
+        lessons,
+    }
+}
