@@ -90,6 +90,30 @@ pub async fn run_fn<F>(
 where
     F: Fn(usize, u64) -> hyper::http::request::Builder + Send + Sync + 'static,
 {
+    run_checked(name, target, make, Check::Success(must_contain), opts).await
+}
+
+/// What makes an answer a success.
+#[derive(Clone, Copy)]
+pub enum Check<'a> {
+    /// A 2xx whose body, read to the end, contains this text if given.
+    Success(Option<&'a str>),
+    /// Exactly `206 Partial Content` with a body of exactly this many bytes (counted as
+    /// it arrives, not gathered, to keep the generator's work small).
+    Partial(usize),
+}
+
+/// Like [`run_fn`], with any [`Check`].
+pub async fn run_checked<F>(
+    name: &str,
+    target: &Target,
+    make: F,
+    check: Check<'static>,
+    opts: &Options,
+) -> Report
+where
+    F: Fn(usize, u64) -> hyper::http::request::Builder + Send + Sync + 'static,
+{
     let make = Arc::new(make);
     let hist = Arc::new(Mutex::new(
         Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).expect("valid bounds"),
@@ -112,7 +136,7 @@ where
                 let req = make(w, n);
                 n += 1;
                 let t = Instant::now();
-                if conn.send(req, bytes::Bytes::new(), must_contain).await {
+                if conn.send_checked(req, bytes::Bytes::new(), check).await {
                     let _ = local.record(t.elapsed().as_micros() as u64);
                 } else {
                     errors.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -161,8 +185,19 @@ impl Conn {
         body: bytes::Bytes,
         must_contain: Option<&str>,
     ) -> bool {
+        self.send_checked(req, body, Check::Success(must_contain))
+            .await
+    }
+
+    /// Sends `req` (`Host` is added) with `body`; true when the answer passes `check`.
+    pub async fn send_checked(
+        &mut self,
+        req: hyper::http::request::Builder,
+        body: bytes::Bytes,
+        check: Check<'_>,
+    ) -> bool {
         let req = req.header(hyper::header::HOST, self.authority.as_str());
-        match self.try_send(req, body, must_contain).await {
+        match self.try_send(req, body, check).await {
             Ok(ok) => ok,
             Err(_) => {
                 self.sender = None;
@@ -175,7 +210,7 @@ impl Conn {
         &mut self,
         req: hyper::http::request::Builder,
         body: bytes::Bytes,
-        must_contain: Option<&str>,
+        check: Check<'_>,
     ) -> anyhow::Result<bool> {
         use http_body_util::BodyExt;
         if self.sender.as_ref().is_none_or(|c| c.is_closed()) {
@@ -191,8 +226,25 @@ impl Conn {
         let resp = sender
             .send_request(req.body(http_body_util::Full::new(body))?)
             .await?;
-        let ok = resp.status().is_success();
-        let body = resp.into_body().collect().await?.to_bytes();
-        Ok(ok && must_contain.is_none_or(|m| body.windows(m.len()).any(|w| w == m.as_bytes())))
+        match check {
+            Check::Success(must_contain) => {
+                let ok = resp.status().is_success();
+                let body = resp.into_body().collect().await?.to_bytes();
+                Ok(ok
+                    && must_contain
+                        .is_none_or(|m| body.windows(m.len()).any(|w| w == m.as_bytes())))
+            }
+            Check::Partial(len) => {
+                let ok = resp.status() == hyper::StatusCode::PARTIAL_CONTENT;
+                let mut body = resp.into_body();
+                let mut got = 0usize;
+                while let Some(frame) = body.frame().await {
+                    if let Some(data) = frame?.data_ref() {
+                        got += data.len();
+                    }
+                }
+                Ok(ok && got == len)
+            }
+        }
     }
 }

@@ -5,6 +5,7 @@
 //!     cargo run --release -p lectern-bench -- foundation
 //!     LECTERN_BENCH_PG=postgres://postgres@127.0.0.1:5432/test cargo run --release -p lectern-bench -- foundation
 
+mod files;
 mod foundation;
 mod live;
 mod load;
@@ -69,6 +70,14 @@ enum Scenario {
         #[arg(long, default_value_t = 30)]
         timeout: u64,
     },
+    /// An instructor uploads one video of this size: throughput against a plain copy on
+    /// the same filesystem, and the server's memory growth while it streams.
+    Upload {
+        #[arg(long, default_value_t = 1024)]
+        size_mib: u64,
+    },
+    /// Enrolled students fetch random 1 MiB ranges of a 64 MiB video, against /healthz.
+    VideoRanges,
     /// The open pages of live-push, as a child process (protocol in pages.rs).
     #[command(hide = true)]
     Pages {
@@ -159,6 +168,16 @@ async fn main() -> anyhow::Result<()> {
                     &opts,
                 )
                 .await?;
+            }
+        }
+        Scenario::Upload { size_mib } => {
+            for t in targets {
+                files::upload(t, size_mib).await?;
+            }
+        }
+        Scenario::VideoRanges => {
+            for t in targets {
+                files::video_ranges(t, &opts).await?;
             }
         }
         Scenario::Pages { .. } => unreachable!("handled above"),

@@ -56,7 +56,7 @@ pub fn raise_nofile(needed: u64) -> anyhow::Result<()> {
 }
 
 /// Resident set size of a process in bytes (`VmRSS` of `/proc/<pid>/status`).
-fn rss(pid: &str) -> u64 {
+pub(crate) fn rss(pid: &str) -> u64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
         .ok()
         .and_then(|s| {
@@ -67,10 +67,12 @@ fn rss(pid: &str) -> u64 {
         .map_or(0, |kb| kb * 1024)
 }
 
-/// Only the first run in a process starts from an allocator that never held the streams.
-static FIRST_RUN: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(true);
+/// Only the first run in a process starts from an allocator that never held what an
+/// earlier run measured (streams, upload buffers).
+pub(crate) static FIRST_RUN: std::sync::atomic::AtomicBool =
+    std::sync::atomic::AtomicBool::new(true);
 
-fn mib(bytes: u64) -> f64 {
+pub(crate) fn mib(bytes: u64) -> f64 {
     bytes as f64 / (1024.0 * 1024.0)
 }
 

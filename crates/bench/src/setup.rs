@@ -24,6 +24,17 @@ pub struct App {
 }
 
 pub struct TempDir(std::path::PathBuf);
+impl TempDir {
+    /// A new empty folder under the system's temporary directory, removed when dropped.
+    pub fn new(prefix: &str) -> std::io::Result<TempDir> {
+        let dir = std::env::temp_dir().join(format!("{prefix}-{}", uuid::Uuid::new_v4().simple()));
+        std::fs::create_dir_all(&dir)?;
+        Ok(TempDir(dir))
+    }
+    pub fn path(&self) -> &std::path::Path {
+        &self.0
+    }
+}
 impl Drop for TempDir {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.0);
