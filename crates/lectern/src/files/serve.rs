@@ -70,6 +70,8 @@ pub enum ServeError {
     Storage(#[from] object_store::Error),
     #[error("presign: {0}")]
     Presign(#[from] anyhow::Error),
+    #[error("reading the file: {0}")]
+    Io(std::io::Error),
 }
 
 impl Files {
@@ -174,16 +176,49 @@ impl Files {
         };
         let len = get_range.as_ref().map_or(size, |r| r.end - r.start);
         h.insert(header::CONTENT_LENGTH, hv(&len.to_string()));
-        let opts = GetOptions {
-            range: get_range.map(GetRange::Bounded),
-            ..Default::default()
+        let body = match self.storage.local_file(path.as_ref()) {
+            Some(file) => {
+                let start = get_range.as_ref().map_or(0, |r| r.start);
+                local_body(&file, start, len).await?
+            }
+            None => {
+                let opts = GetOptions {
+                    range: get_range.map(GetRange::Bounded),
+                    ..Default::default()
+                };
+                let got = store.get_opts(&path, opts).await?;
+                Body::from_stream(got.into_stream().map(|r| r.map_err(std::io::Error::other)))
+            }
         };
-        let got = store.get_opts(&path, opts).await?;
-        let body = Body::from_stream(got.into_stream().map(|r| r.map_err(std::io::Error::other)));
         let mut resp = (status, h, body).into_response();
         resp.extensions_mut().insert(marker);
         Ok(resp)
     }
+}
+
+/// Reads a local file's `len` bytes from `start` in 256 KiB chunks.
+async fn local_body(file: &std::path::Path, start: u64, len: u64) -> Result<Body, ServeError> {
+    use tokio::io::{AsyncReadExt, AsyncSeekExt};
+    const CHUNK: usize = 256 * 1024;
+    let mut f = match tokio::fs::File::open(file).await {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(ServeError::NotFound),
+        Err(e) => return Err(ServeError::Io(e)),
+    };
+    f.seek(std::io::SeekFrom::Start(start))
+        .await
+        .map_err(ServeError::Io)?;
+    let reader = f.take(len);
+    let stream = futures_util::stream::try_unfold(reader, |mut r| async move {
+        let mut buf = vec![0u8; CHUNK];
+        let n = r.read(&mut buf).await?;
+        if n == 0 {
+            return Ok(None);
+        }
+        buf.truncate(n);
+        Ok::<_, std::io::Error>(Some((axum::body::Bytes::from(buf), r)))
+    });
+    Ok(Body::from_stream(stream))
 }
 
 fn hv(s: &str) -> HeaderValue {

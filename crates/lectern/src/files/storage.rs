@@ -14,6 +14,9 @@ use crate::config::{StorageLocation, StorageSettings};
 
 pub struct Storage {
     store: Arc<dyn ObjectStore>,
+    /// The folder of the local backend: downloads read it directly, in large chunks
+    /// (`object_store` reads local files 8 KiB at a time, each on a blocking thread).
+    local_root: Option<std::path::PathBuf>,
     /// Set for S3: downloads are presigned redirects, the bytes don't pass through us.
     signer: Option<Arc<AmazonS3>>,
 }
@@ -28,6 +31,7 @@ impl Storage {
                 let fs = LocalFileSystem::new_with_prefix(dir)?;
                 Ok(Storage {
                     store: Arc::new(fs),
+                    local_root: Some(std::fs::canonicalize(dir)?),
                     signer: None,
                 })
             }
@@ -55,6 +59,7 @@ impl Storage {
                 let s3 = Arc::new(b.build()?);
                 Ok(Storage {
                     store: s3.clone(),
+                    local_root: None,
                     signer: Some(s3),
                 })
             }
@@ -63,6 +68,20 @@ impl Storage {
 
     pub fn store(&self) -> &Arc<dyn ObjectStore> {
         &self.store
+    }
+
+    /// The file behind `key` with the local backend. Our keys are `<digits>/<hex>[.w<N>]`,
+    /// which `LocalFileSystem` stores under the same relative path.
+    pub fn local_file(&self, key: &str) -> Option<std::path::PathBuf> {
+        let root = self.local_root.as_ref()?;
+        let safe = !key.is_empty()
+            && key.split('/').all(|seg| {
+                !seg.is_empty()
+                    && seg.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.')
+                    && seg != "."
+                    && seg != ".."
+            });
+        safe.then(|| root.join(key))
     }
 
     pub fn is_s3(&self) -> bool {
