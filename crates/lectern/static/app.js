@@ -64,6 +64,9 @@
     document.querySelectorAll("video[data-watch-url]").forEach(watchReports);
   });
 
+  // Leaving the page would cut an upload off: the browser asks first.
+  function stay(e) { e.preventDefault(); e.returnValue = ""; }
+
   // An upload: the file is the request body (streamed by the browser, never read into
   // memory here), with a progress bar and Cancel. On success the page reloads to show it.
   function uploader(box) {
@@ -88,12 +91,21 @@
       xhr.setRequestHeader("x-csrf-token", box.getAttribute("data-csrf"));
       xhr.setRequestHeader("x-file-name", encodeURIComponent(file.name));
       xhr.setRequestHeader("content-type", "application/octet-stream");
+      // Every byte sent: the server is storing it, and cancelling now could not promise
+      // that nothing was kept.
+      var sent = false;
+      xhr.upload.addEventListener("load", function () {
+        sent = true; cancel.hidden = true; percent.textContent = box.getAttribute("data-processing");
+      });
       xhr.upload.addEventListener("progress", function (e) {
         if (!e.lengthComputable) { return; }
         var p = Math.floor(e.loaded * 100 / e.total);
         bar.value = p; percent.textContent = p + " %";
       });
-      function done() { xhr = null; status.hidden = true; input.disabled = false; input.value = ""; }
+      function done() {
+        xhr = null; status.hidden = true; cancel.hidden = false; input.disabled = false; input.value = "";
+        window.removeEventListener("beforeunload", stay);
+      }
       xhr.addEventListener("load", function () {
         var ok = xhr.status >= 200 && xhr.status < 300, body = {};
         try { body = JSON.parse(xhr.responseText); } catch (e) { body = {}; }
@@ -102,7 +114,10 @@
         say(error, body.detail || body.message || box.getAttribute("data-failed"));
       });
       xhr.addEventListener("error", function () { done(); say(error, box.getAttribute("data-failed")); });
-      xhr.addEventListener("abort", function () { done(); say(notice, box.getAttribute("data-cancelled")); });
+      xhr.addEventListener("abort", function () {
+        done(); say(notice, box.getAttribute(sent ? "data-maybe-stored" : "data-cancelled"));
+      });
+      window.addEventListener("beforeunload", stay);
       bar.value = 0; percent.textContent = "0 %"; status.hidden = false; input.disabled = true;
       xhr.send(file);
     });

@@ -154,3 +154,6 @@ teach-delete-course-title = Diesen Kurs löschen
 teach-delete-course-help = Löscht den Kurs mit allen Lektionen, Einschreibungen, Fortschritten und hochgeladenen Dateien. Zoom-Meetings seiner Live-Sitzungen werden ebenfalls gelöscht. Das lässt sich nicht rückgängig machen.
 teach-delete-course-confirm = „{ $title }“ mit allen Lektionen, Einschreibungen und Dateien löschen? Das lässt sich nicht rückgängig machen.
 teach-delete-course = Kurs löschen
+upload-processing = Wird gespeichert …
+upload-maybe-stored = Die Datei war beim Abbrechen schon gesendet und wurde vielleicht gespeichert. Laden Sie die Seite neu, um nachzusehen.
+files-watched = Sie haben { $percent } % dieses Videos gesehen.

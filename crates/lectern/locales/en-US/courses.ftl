@@ -156,3 +156,6 @@ teach-delete-course-title = Delete this course
 teach-delete-course-help = Deletes the course with all its lessons, enrolments, progress and uploaded files. Zoom meetings of its live sessions are deleted too. This cannot be undone.
 teach-delete-course-confirm = Delete “{ $title }” with all its lessons, enrolments and files? This cannot be undone.
 teach-delete-course = Delete course
+upload-processing = Storing…
+upload-maybe-stored = The file had been sent when you cancelled: it may have been stored. Reload the page to see.
+files-watched = You have watched { $percent } % of this video.

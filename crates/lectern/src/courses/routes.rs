@@ -226,6 +226,8 @@ struct PlayerFiles {
     attachments: Vec<PlayerFile>,
     /// Where the video's watched ranges are reported (enrolled students only).
     watch_url: String,
+    /// How much of the video the student has watched, in percent, once they played it.
+    watched_percent: Option<u32>,
 }
 
 struct PlayerFile {
@@ -240,7 +242,7 @@ impl PlayerFiles {
         state: &CoursesState,
         course: &Course,
         lesson: &Lesson,
-        enrolled: bool,
+        student: Option<i64>,
     ) -> sqlx::Result<PlayerFiles> {
         let files = state.files.of_lesson(course.school_id, lesson.id).await?;
         let mut out = PlayerFiles::default();
@@ -257,8 +259,14 @@ impl PlayerFiles {
                 _ => out.attachments.push(pf),
             }
         }
-        if enrolled && lesson.kind() == LessonKind::Video {
+        if let Some(user) = student
+            && lesson.kind() == LessonKind::Video
+        {
             out.watch_url = format!("/api/courses/{}/lessons/{}/watch", course.slug, lesson.id);
+            out.watched_percent =
+                super::watch::watched_share(&state.db, course.school_id, lesson.id, UserId(user))
+                    .await?
+                    .map(|s| (s * 100.0).round() as u32);
         }
         Ok(out)
     }
@@ -325,7 +333,8 @@ async fn load_player(
         None
     };
     let outline = outline(&ctx, &course, &lessons, &done, Some(id));
-    let files = PlayerFiles::load(state, &course, &lessons[index], enrolled).await?;
+    let files =
+        PlayerFiles::load(state, &course, &lessons[index], enrolled.then_some(user.id)).await?;
     let page = LessonPage {
         files,
         live,

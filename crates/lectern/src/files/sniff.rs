@@ -93,6 +93,13 @@ fn classify(head: &[u8], complete: bool) -> Classified {
         if let Some(m) = office(mime) {
             return Classified::Known(Kind::Office(m));
         }
+        // Office Open XML is a zip whose parts say what it is; `infer` looks only at the
+        // first entry's name, which many writers make `[Content_Types].xml`.
+        if mime == "application/zip"
+            && let Some(m) = ooxml(head)
+        {
+            return Classified::Known(Kind::Office(m));
+        }
         return match (t.matcher_type(), mime) {
             (M::Video, "video/mp4" | "video/x-m4v") => Classified::Known(Kind::Video("video/mp4")),
             (M::Video, "video/webm") => Classified::Known(Kind::Video("video/webm")),
@@ -121,6 +128,37 @@ fn classify(head: &[u8], complete: bool) -> Classified {
         return Classified::Known(Kind::Text);
     }
     Classified::Unknown
+}
+
+/// The Office Open XML type of a zip, from the names of the entries in its first bytes
+/// (each local entry header: `PK\x03\x04`, the name's length at byte 26, the name at 30).
+fn ooxml(head: &[u8]) -> Option<&'static str> {
+    let mut i = 0;
+    while i + 30 <= head.len() {
+        if &head[i..i + 4] == b"PK\x03\x04" {
+            let len = u16::from_le_bytes([head[i + 26], head[i + 27]]) as usize;
+            if let Some(name) = head.get(i + 30..i + 30 + len) {
+                let found = if name.starts_with(b"word/") {
+                    Some("application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+                } else if name.starts_with(b"ppt/") {
+                    Some(
+                        "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+                    )
+                } else if name.starts_with(b"xl/") {
+                    Some("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+                } else {
+                    None
+                };
+                if found.is_some() {
+                    return found;
+                }
+            }
+            i += 30;
+        } else {
+            i += 1;
+        }
+    }
+    None
 }
 
 /// The Office and OpenDocument types we accept, by the type `infer` reports.
@@ -240,6 +278,43 @@ mod tests {
             Ok(Kind::Image("image/png"))
         );
         assert!(sniff(Purpose::Document, b"\0\x01\x02binary", true).is_err());
+    }
+
+    /// A zip with these entries, stored (not compressed), as Office writers make them.
+    fn zip(names: &[&str]) -> Vec<u8> {
+        let mut v = Vec::new();
+        for n in names {
+            v.extend_from_slice(b"PK\x03\x04\x14\0\0\0\0\0\0\0\0\0\0\0\0\0\x02\0\0\0\x02\0\0\0");
+            v.extend_from_slice(&(n.len() as u16).to_le_bytes());
+            v.extend_from_slice(&0u16.to_le_bytes());
+            v.extend_from_slice(n.as_bytes());
+            v.extend_from_slice(b"{}");
+        }
+        v
+    }
+
+    #[test]
+    fn office_files_whose_first_entry_is_the_content_types_are_office_files() {
+        let docx = zip(&[
+            "[Content_Types].xml",
+            "_rels/.rels",
+            "docProps/core.xml",
+            "word/document.xml",
+        ]);
+        assert_eq!(
+            sniff(Purpose::Document, &docx, true),
+            Ok(Kind::Office(
+                "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+            ))
+        );
+        let pptx = zip(&["[Content_Types].xml", "_rels/.rels", "ppt/presentation.xml"]);
+        assert!(
+            matches!(sniff(Purpose::Document, &pptx, true), Ok(Kind::Office(m)) if m.contains("presentationml"))
+        );
+        // A zip that is not an Office file is an attachment, not a document.
+        let other = zip(&["notes.txt", "data/a.csv"]);
+        assert!(sniff(Purpose::Document, &other, true).is_err());
+        assert_eq!(sniff(Purpose::Attachment, &other, true), Ok(Kind::Zip));
     }
 
     #[test]

@@ -91,6 +91,8 @@ pub(crate) async fn insert_uploading(db: &Db, n: NewRow<'_>) -> sqlx::Result<i64
 /// replaces is marked for deletion in the same transaction, so an owner never has two.
 pub(crate) struct Ready<'a> {
     pub file_id: i64,
+    /// The display name, its extension now matching the bytes.
+    pub name: &'a str,
     pub school: SchoolId,
     pub owner: Owner,
     pub purpose: Purpose,
@@ -102,6 +104,7 @@ pub(crate) struct Ready<'a> {
 pub(crate) async fn mark_ready(db: &Db, r: Ready<'_>) -> sqlx::Result<()> {
     let Ready {
         file_id,
+        name,
         school,
         owner,
         purpose,
@@ -120,7 +123,7 @@ pub(crate) async fn mark_ready(db: &Db, r: Ready<'_>) -> sqlx::Result<()> {
         .collect::<Vec<_>>()
         .join(",");
     sqlx::query(
-        "UPDATE files SET state = 'ready', content_type = $1, size = $2, widths = $3, updated_at = $4
+        "UPDATE files SET state = 'ready', content_type = $1, size = $2, widths = $3, updated_at = $4, name = $7
          WHERE id = $5 AND school_id = $6 AND state = 'uploading'",
     )
     .bind(content_type)
@@ -129,6 +132,7 @@ pub(crate) async fn mark_ready(db: &Db, r: Ready<'_>) -> sqlx::Result<()> {
     .bind(db.now_ms())
     .bind(file_id)
     .bind(school.0)
+    .bind(name)
     .execute(&mut *tx)
     .await?;
     tx.commit().await

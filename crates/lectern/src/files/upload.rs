@@ -77,7 +77,7 @@ pub enum UploadError {
         limit: String,
     },
     #[error(
-        "The school's storage is full: {used} of {quota} used, and this file needs {need}. Delete files that are no longer needed, or ask the platform's operator for more space."
+        "Not enough storage left for this file: the school uses {used} of its {quota}, and this file needs {need}. Delete files that are no longer needed, or ask the platform's operator for more space."
     )]
     QuotaFull {
         used: String,
@@ -127,12 +127,13 @@ pub fn clean_name(raw: &str) -> String {
     if name.is_empty() { "file".into() } else { name }
 }
 
-fn too_large(purpose: Purpose, size: u64, limit: u64) -> UploadError {
+/// `size`: the announced length, or `None` when the body passed the limit while it
+/// streamed (its whole size is unknown).
+fn too_large(purpose: Purpose, size: Option<u64>, limit: u64) -> UploadError {
     UploadError::TooLarge {
-        size: if size > limit {
-            in_words(size)
-        } else {
-            format!("larger than {}", in_words(limit))
+        size: match size {
+            Some(s) => in_words(s),
+            None => format!("larger than {}", in_words(limit)),
         },
         what: what(purpose),
         limit: in_words(limit),
@@ -156,7 +157,7 @@ impl Files {
         let limit = inc.purpose.limit(&self.limits);
         if let Some(n) = inc.declared {
             if n > limit {
-                return Err(too_large(inc.purpose, n, limit));
+                return Err(too_large(inc.purpose, Some(n), limit));
             }
             if n == 0 {
                 return Err(UploadError::Empty);
@@ -216,6 +217,7 @@ impl Files {
             &self.db,
             store::Ready {
                 file_id: id,
+                name: &with_extension(&name, kind_mime),
                 school: inc.school,
                 owner: inc.owner,
                 purpose: inc.purpose,
@@ -342,7 +344,7 @@ impl Files {
                 .await
                 .unwrap_or_else(UploadError::Db)
         } else {
-            too_large(inc.purpose, seen, limit)
+            too_large(inc.purpose, None, limit)
         }
     }
 
@@ -361,7 +363,7 @@ impl Files {
             let c = c.map_err(|_| UploadError::Interrupted)?;
             bytes.extend_from_slice(&c);
             if bytes.len() as u64 > limit {
-                return Err(too_large(inc.purpose, bytes.len() as u64, limit));
+                return Err(too_large(inc.purpose, None, limit));
             }
         }
         if bytes.is_empty() {
@@ -426,6 +428,45 @@ impl Files {
     }
 }
 
+/// The name with an extension that says what the bytes are (a WebM named `clip.mp4`
+/// downloads as `clip.webm`; a name without one gets one).
+pub(crate) fn with_extension(name: &str, content_type: &str) -> String {
+    let known: &[&str] = match content_type {
+        "video/mp4" => &["mp4", "m4v"],
+        "video/webm" => &["webm"],
+        "audio/mpeg" => &["mp3"],
+        "audio/mp4" => &["m4a"],
+        "audio/ogg" => &["ogg", "oga", "opus"],
+        "audio/wav" => &["wav"],
+        "application/pdf" => &["pdf"],
+        "image/png" => &["png"],
+        "image/jpeg" => &["jpg", "jpeg"],
+        "image/webp" => &["webp"],
+        "image/gif" => &["gif"],
+        "application/zip" => &["zip"],
+        "application/msword" => &["doc"],
+        "application/vnd.ms-excel" => &["xls"],
+        "application/vnd.ms-powerpoint" => &["ppt"],
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document" => &["docx"],
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" => &["xlsx"],
+        "application/vnd.openxmlformats-officedocument.presentationml.presentation" => &["pptx"],
+        "application/vnd.oasis.opendocument.text" => &["odt"],
+        "application/vnd.oasis.opendocument.spreadsheet" => &["ods"],
+        "application/vnd.oasis.opendocument.presentation" => &["odp"],
+        "application/rtf" => &["rtf"],
+        _ if content_type.starts_with("text/plain") => &["txt", "csv", "tsv", "md"],
+        _ => return name.to_string(),
+    };
+    let (stem, ext) = match name.rsplit_once('.') {
+        Some((s, e)) if !s.is_empty() && e.len() <= 5 => (s, Some(e.to_ascii_lowercase())),
+        _ => (name, None),
+    };
+    match ext {
+        Some(e) if known.contains(&e.as_str()) => name.to_string(),
+        _ => format!("{stem}.{}", known[0]),
+    }
+}
+
 /// The object of one width of a cover (`None`: the main object).
 pub(crate) fn variant_key(key: &str, width: Option<u32>) -> String {
     match width {
@@ -437,6 +478,26 @@ pub(crate) fn variant_key(key: &str, width: Option<u32>) -> String {
 #[cfg(test)]
 mod tests {
     use super::clean_name;
+
+    #[test]
+    fn extensions_follow_the_bytes() {
+        use super::with_extension as w;
+        assert_eq!(w("clip.mp4", "video/webm"), "clip.webm");
+        assert_eq!(w("passwd", "application/pdf"), "passwd.pdf");
+        assert_eq!(
+            w(
+                "Slides.PPTX",
+                "application/vnd.openxmlformats-officedocument.presentationml.presentation"
+            ),
+            "Slides.PPTX"
+        );
+        assert_eq!(w("cover.png", "image/jpeg"), "cover.jpg");
+        assert_eq!(w("scores.csv", "text/plain; charset=utf-8"), "scores.csv");
+        assert_eq!(
+            w("v1.2 notes", "text/plain; charset=utf-8"),
+            "v1.2 notes.txt"
+        );
+    }
 
     #[test]
     fn names_are_display_only() {

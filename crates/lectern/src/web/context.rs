@@ -125,7 +125,14 @@ pub async fn layer(State(state): State<ContextState>, req: Request, next: Next) 
             if let Some(page) = resp.extensions().get::<ErrorPage>().cloned() {
                 resp = render_error(&ctx, &page, resp);
             }
-            if new_csrf {
+            // A response shared caches may keep (a public image) must not carry one
+            // visitor's token to the next.
+            let shared = resp
+                .headers()
+                .get(header::CACHE_CONTROL)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.contains("public"));
+            if new_csrf && !shared {
                 let c = sessions::cookie(
                     sessions::csrf_cookie_name(state.secure_cookies()),
                     ctx.csrf.clone(),

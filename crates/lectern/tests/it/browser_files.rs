@@ -312,10 +312,10 @@ async fn instructor_uploads_a_video_and_a_document_and_the_student_watches_and_r
              && text === p + ' %' ? p : null",
     )
     .await;
-    after_reload(&b, "#files p.file[data-file-id]").await;
+    after_reload(&b, "#files .file[data-file-id]").await;
     throttle_uploads(&b, None).await;
     assert_eq!(
-        b.text("#files p.file a").await,
+        b.text("#files .file a").await,
         "draft-recording.mp4",
         "the uploaded video is listed"
     );
@@ -324,10 +324,10 @@ async fn instructor_uploads_a_video_and_a_document_and_the_student_watches_and_r
     // The real video replaces the draft.
     b.eval(COUNT_SENDS).await;
     choose(&b, "upload-video", &demo("welcome.webm")).await;
-    after_reload(&b, "#files p.file[data-file-id]").await;
-    assert_eq!(b.text("#files p.file a").await, "welcome.webm");
+    after_reload(&b, "#files .file[data-file-id]").await;
+    assert_eq!(b.text("#files .file a").await, "welcome.webm");
     assert_eq!(
-        b.eval("return document.querySelectorAll('#files p.file').length")
+        b.eval("return document.querySelectorAll('#files .file').length")
             .await,
         1
     );
@@ -339,8 +339,8 @@ async fn instructor_uploads_a_video_and_a_document_and_the_student_watches_and_r
         .await;
     b.eval(COUNT_SENDS).await;
     choose(&b, "upload-document", &demo("handbook.pdf")).await;
-    after_reload(&b, "#files p.file[data-file-id]").await;
-    assert_eq!(b.text("#files p.file a").await, "handbook.pdf");
+    after_reload(&b, "#files .file[data-file-id]").await;
+    assert_eq!(b.text("#files .file a").await, "handbook.pdf");
     assert_eq!(file_rows(&app).await, 2);
     b.click("#signout").await;
     b.wait_css("a[href='/signin']").await;
