@@ -154,6 +154,14 @@ fn registry(
     .register::<ProcessZoomEvent>(zoom.clone())?
     .register::<Maintenance>(db.clone())?
     .hourly(|hour| Maintenance { hour });
+    r.register::<crate::courses::completion::Recompute>(db.clone())?
+        .register::<crate::courses::completion::CourseCompleted>(Arc::new(Completed(
+            crate::certificates::CertificatesState {
+                db: db.clone(),
+                files: files.clone(),
+                config: config.clone(),
+            },
+        )))?;
     crate::live::jobs::register(&mut r, zoom)?;
     crate::files::jobs::register(&mut r, files)?;
     Ok(r)
@@ -174,6 +182,13 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::zoom_connection::routes::routes().with_state(zoom.clone()))
         .merge(crate::live::routes::routes().with_state(zoom.clone()))
         .merge(crate::files::routes::routes().with_state(state.files.clone()))
+        .merge(crate::certificates::routes::routes().with_state(
+            crate::certificates::CertificatesState {
+                db: state.db.clone(),
+                files: state.files.clone(),
+                config: state.config.clone(),
+            },
+        ))
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.context(),
@@ -231,4 +246,20 @@ pub fn router(state: AppState) -> Router {
 
 async fn not_found() -> AppError {
     AppError::NotFound
+}
+
+/// What follows a course's completion: its certificate.
+struct Completed(crate::certificates::CertificatesState);
+
+impl crate::courses::completion::CompletionListener for Completed {
+    fn course_completed(
+        &self,
+        school_id: crate::db::SchoolId,
+        course_id: crate::db::CourseId,
+        user_id: crate::db::UserId,
+    ) -> futures_util::future::BoxFuture<'_, anyhow::Result<()>> {
+        Box::pin(crate::certificates::issue(
+            &self.0, school_id, course_id, user_id,
+        ))
+    }
 }

@@ -23,7 +23,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("zoom_connection", &["schools", "email", "jobs"]),
     (
         "courses",
-        &["accounts", "schools", "zoom_connection", "files"],
+        &["accounts", "schools", "zoom_connection", "files", "jobs"],
     ),
     (
         "live",
@@ -35,6 +35,10 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "accounts",
             "schools",
         ],
+    ),
+    (
+        "certificates",
+        &["courses", "accounts", "schools", "files", "email", "jobs"],
     ),
     ("webhooks", &["live", "zoom_connection", "jobs"]),
     // Operations: health, metrics and maintenance read every capability's counts.

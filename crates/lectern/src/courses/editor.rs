@@ -14,6 +14,7 @@ use serde::Deserialize;
 
 use super::CoursesState;
 use super::LessonHost;
+use super::completion::{self, RuleForm};
 use super::lessons::{self, LessonForm, Rejected};
 use super::routes::parse_id;
 use super::schedule::OffsetChoice;
@@ -48,6 +49,10 @@ pub fn routes() -> Router<CoursesState> {
         .route(
             "/teach/courses/{id}/lessons/{lesson_id}",
             get(edit_lesson_page).post(save_lesson),
+        )
+        .route(
+            "/teach/courses/{id}/lessons/{lesson_id}/completion",
+            post(save_rule),
         )
         .route(
             "/teach/courses/{id}/lessons/{lesson_id}/move",
@@ -361,6 +366,12 @@ struct LessonEditorPage {
     /// The lesson's uploaded files (an existing lesson only).
     files: Vec<crate::files::StoredFile>,
     limits: crate::files::Limits,
+    /// The completion rule's form (an existing lesson only), its errors, and the preview
+    /// of a change waiting for "Apply".
+    rule: Option<RuleForm>,
+    rule_errors: FieldErrors,
+    rule_preview: Option<String>,
+    rule_saved: bool,
 }
 
 impl LessonEditorPage {
@@ -391,7 +402,36 @@ impl LessonEditorPage {
             timezones: TIMEZONES.as_slice(),
             files: Vec::new(),
             limits: crate::files::Limits::default(),
+            rule: None,
+            rule_errors: FieldErrors::default(),
+            rule_preview: None,
+            rule_saved: false,
         }
+    }
+
+    /// The lesson's completion rule, for its Completion section.
+    async fn with_rule(mut self, state: &CoursesState) -> AppResult<Self> {
+        if let Some(id) = self.lesson_id
+            && self.rule.is_none()
+        {
+            let rule = completion::rule_of(&state.db, self.course.school_id, id)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            self.rule = Some(RuleForm::from_rule(&rule));
+        }
+        Ok(self)
+    }
+
+    /// The rules this kind may use: (key, label).
+    fn rule_options(&self) -> Vec<(&'static str, String)> {
+        completion::Completion::options(self.kind)
+            .iter()
+            .map(|k| (*k, self.ctx.t(&format!("completion-option-{k}"))))
+            .collect()
+    }
+
+    fn rule_is(&self, key: &str) -> bool {
+        self.rule.as_ref().is_some_and(|r| r.rule == key)
     }
 
     /// The lesson's files and the upload limits, for its Files section.
@@ -531,18 +571,78 @@ pub(super) async fn managed_lesson(
     Ok((course, lesson))
 }
 
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct SavedQuery {
+    saved: String,
+}
+
 async fn edit_lesson_page(
     State(state): State<CoursesState>,
     ctx: Ctx,
     Path((id, lesson_id)): Path<(String, String)>,
+    Query(q): Query<SavedQuery>,
 ) -> AppResult<Page> {
     let (course, lesson) = managed_lesson(&state, &ctx, &id, &lesson_id).await?;
     let form = LessonForm::from_lesson(&lesson);
-    render(
-        &LessonEditorPage::new(ctx, course, lesson.kind(), Some(lesson.id), form)
-            .with_files(&state)
-            .await?,
-    )
+    let mut page = LessonEditorPage::new(ctx, course, lesson.kind(), Some(lesson.id), form)
+        .with_files(&state)
+        .await?
+        .with_rule(&state)
+        .await?;
+    page.rule_saved = q.saved == "completion";
+    render(&page)
+}
+
+/// The completion rule of a lesson: a change that would complete or un-complete students
+/// is shown first ("this would complete 12 students and un-complete 3") and applied with
+/// "Apply"; one that changes nobody's completion is saved at once.
+async fn save_rule(
+    State(state): State<CoursesState>,
+    ctx: Ctx,
+    Path((id, lesson_id)): Path<(String, String)>,
+    FieldCheckedForm(rule_form): FieldCheckedForm<RuleForm>,
+) -> AppResult<Response> {
+    let (course, lesson) = managed_lesson(&state, &ctx, &id, &lesson_id).await?;
+    let page = |ctx: Ctx, course: Course| {
+        let form = LessonForm::from_lesson(&lesson);
+        LessonEditorPage::new(ctx, course, lesson.kind(), Some(lesson.id), form)
+    };
+    let rule = match rule_form.parse(lesson.kind(), &ctx.tr) {
+        Ok(rule) => rule,
+        Err(errors) => {
+            let mut p = page(ctx, course).with_files(&state).await?;
+            p.rule = Some(rule_form);
+            p.rule_errors = errors;
+            return Ok(unprocessable(render(&p)?));
+        }
+    };
+    if !rule_form.confirmed() {
+        let (complete, uncomplete) =
+            completion::preview(&state.db, course.school_id, lesson.id, &rule).await?;
+        if complete + uncomplete > 0 {
+            let mut p = page(ctx, course).with_files(&state).await?;
+            p.rule_preview = Some(format!(
+                "{} {}",
+                p.ctx
+                    .tr
+                    .t1("completion-preview-complete", "complete", complete as i64),
+                p.ctx.tr.t1(
+                    "completion-preview-uncomplete",
+                    "uncomplete",
+                    uncomplete as i64
+                )
+            ));
+            p.rule = Some(rule_form);
+            return Ok(render(&p)?.into_response());
+        }
+    }
+    completion::save_rule(&state.db, course.school_id, lesson.id, &rule).await?;
+    Ok(Redirect::to(&format!(
+        "/teach/courses/{}/lessons/{}?saved=completion",
+        course.id, lesson.id
+    ))
+    .into_response())
 }
 
 async fn save_lesson(
@@ -574,6 +674,8 @@ async fn save_lesson(
         (Err(r), _) | (_, Err(r)) => {
             LessonEditorPage::new(ctx, course, lesson.kind(), Some(lesson.id), form)
                 .with_files(&state)
+                .await?
+                .with_rule(&state)
                 .await?
                 .rejected(r)
         }

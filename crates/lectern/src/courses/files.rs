@@ -282,6 +282,8 @@ struct WatchReport {
 #[derive(Serialize)]
 struct WatchAnswer {
     watched_share: f64,
+    /// This report completed the lesson.
+    completed: bool,
 }
 
 async fn watch_report(
@@ -326,8 +328,17 @@ async fn watch_report(
         &ranges,
     )
     .await?;
+    let changes = super::completion::reevaluate(
+        &state.db,
+        SchoolId(ctx.school.id),
+        lesson.id,
+        Some(UserId(user.id)),
+        super::completion::Cause::Rule,
+    )
+    .await?;
     Ok(Json(WatchAnswer {
         watched_share: share,
+        completed: !changes.completed.is_empty(),
     }))
 }
 

@@ -10,6 +10,7 @@
 //! - [`hooks`]: what a capability above (`live`) adds to lessons, enrolments and the
 //!   player, wired in `app.rs`; `courses` never names it.
 
+pub mod completion;
 pub mod content;
 pub mod editor;
 pub mod files;
@@ -23,6 +24,7 @@ pub mod routes;
 pub mod schedule;
 pub mod seed;
 pub mod slug;
+pub mod students;
 pub mod watch;
 
 use std::collections::HashSet;
@@ -100,14 +102,6 @@ impl LessonKind {
     /// Live sessions and webinars have a start time, zone and duration.
     pub fn is_scheduled(self) -> bool {
         matches!(self, LessonKind::LiveSession | LessonKind::Webinar)
-    }
-
-    /// Kinds a learner completes with a "Mark complete" button.
-    pub(crate) fn self_completed(self) -> bool {
-        matches!(
-            self,
-            LessonKind::Video | LessonKind::Document | LessonKind::ExternalLink
-        )
     }
 
     pub(crate) fn has_url(self) -> bool {

@@ -22,9 +22,6 @@ impl Progress {
             (self.done.min(self.total) * 100) / self.total
         }
     }
-    pub(crate) fn is_complete(&self) -> bool {
-        self.total > 0 && self.done >= self.total
-    }
 }
 
 /// Progress over `lessons` given the ids a learner completed.
@@ -86,51 +83,6 @@ pub async fn enroll(
         hooks.enrolled(&mut tx, course_id).await?;
     }
     tx.commit().await
-}
-
-/// Records a lesson as completed (once) and updates the course's completion.
-pub(crate) async fn complete_lesson(
-    db: &Db,
-    school_id: SchoolId,
-    course_id: CourseId,
-    lesson_id: LessonId,
-    user_id: UserId,
-) -> sqlx::Result<()> {
-    sqlx::query(
-        "INSERT INTO lesson_progress (school_id, lesson_id, user_id, completed_at) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (lesson_id, user_id) DO NOTHING",
-    )
-    .bind(school_id)
-    .bind(lesson_id)
-    .bind(user_id)
-    .bind(now_ms())
-    .execute(&db.pool)
-    .await?;
-    refresh_completion(db, school_id, course_id, user_id).await
-}
-
-/// Sets `enrollments.completed_at` the first time every required lesson is done.
-pub(crate) async fn refresh_completion(
-    db: &Db,
-    school_id: SchoolId,
-    course_id: CourseId,
-    user_id: UserId,
-) -> sqlx::Result<()> {
-    let (lessons, done) =
-        super::lessons_with_progress(db, school_id, course_id, Some(user_id)).await?;
-    if compute(&lessons, &done).is_complete() {
-        sqlx::query(
-            "UPDATE enrollments SET completed_at = $1
-             WHERE school_id = $2 AND course_id = $3 AND user_id = $4 AND completed_at IS NULL",
-        )
-        .bind(now_ms())
-        .bind(school_id)
-        .bind(course_id)
-        .bind(user_id)
-        .execute(&db.pool)
-        .await?;
-    }
-    Ok(())
 }
 
 pub struct Attempt<'a> {
@@ -262,10 +214,8 @@ mod tests {
         assert_eq!(optional_only.percent(), 0);
         let one = compute(&lessons, &done(&[1, 3]));
         assert_eq!(one.percent(), 33);
-        assert!(!one.is_complete());
         let all = compute(&lessons, &done(&[1, 2, 4]));
         assert_eq!(all.percent(), 100);
-        assert!(all.is_complete());
         // Ids of deleted or foreign lessons don't count.
         let stray = compute(&lessons, &done(&[1, 99]));
         assert_eq!(stray.done, 1);
@@ -275,7 +225,6 @@ mod tests {
     fn empty_courses_are_never_complete() {
         let p = compute(&[lesson(1, false)], &done(&[1]));
         assert_eq!(p.percent(), 0);
-        assert!(!p.is_complete());
         assert_eq!(Progress { done: 5, total: 3 }.percent(), 100);
     }
 }

@@ -9,6 +9,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 
 use super::CoursesState;
+use super::completion;
 use super::lessons::LessonView;
 use super::progress::{self, AttemptSummary, MyCourse, Progress};
 use super::quiz::Grade;
@@ -28,6 +29,7 @@ pub fn routes() -> Router<CoursesState> {
         .route("/courses/{slug}/lessons/{id}/complete", post(complete))
         .route("/courses/{slug}/lessons/{id}/quiz", post(submit_quiz))
         .merge(super::editor::routes())
+        .merge(super::students::routes())
         .merge(super::files::routes())
 }
 
@@ -216,6 +218,12 @@ struct LessonPage {
     live_outline: bool,
     /// The lesson's uploaded files as the player shows them.
     files: PlayerFiles,
+    /// How the lesson completes, in words.
+    rule_text: String,
+    /// The student's "Mark complete" completes it.
+    can_mark: bool,
+    /// A quiz whose allowed attempts are used up.
+    no_attempts_left: bool,
 }
 
 /// A lesson's files in the player: its own video or document, and the attachments.
@@ -299,21 +307,46 @@ async fn load_player(
     if !enrolled && !manager {
         return Ok(Player::NotEnrolled(course.url()));
     }
-    let (lessons, done) =
+    let (lessons, mut done) =
         super::lessons_with_progress(db, course.school_id, course.id, Some(UserId(user.id)))
             .await?;
     let index = lessons
         .iter()
         .position(|l| l.id == id)
         .ok_or(AppError::NotFound)?;
-    let attempts_text = if lessons[index].kind() == LessonKind::Quiz {
-        attempts_text(
-            &ctx,
-            &progress::attempts(db, course.school_id, id, UserId(user.id)).await?,
+    let rule = completion::rule_of(db, course.school_id, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if enrolled
+        && !done.contains(&id)
+        && matches!(
+            rule.kind,
+            LessonKind::Video | LessonKind::Document | LessonKind::ExternalLink
         )
+    {
+        // Opening counts as evidence whatever the rule: a rule changed to "opened" later
+        // completes those who opened it before.
+        let changes = completion::note(
+            db,
+            course.school_id,
+            id,
+            UserId(user.id),
+            completion::Fact::Opened,
+        )
+        .await?;
+        if !changes.completed.is_empty() {
+            done.insert(id);
+        }
+    }
+    let (attempts_text, attempts_made) = if lessons[index].kind() == LessonKind::Quiz {
+        let a = progress::attempts(db, course.school_id, id, UserId(user.id)).await?;
+        (attempts_text(&ctx, &a), a.attempts)
     } else {
-        String::new()
+        (String::new(), 0)
     };
+    let no_attempts_left = rule
+        .max_attempts
+        .is_some_and(|max| enrolled && attempts_made >= max);
     let url = |l: &Lesson| format!("/courses/{}/lessons/{}", course.slug, l.id);
     let prev = index.checked_sub(1).map(|i| url(&lessons[i]));
     let next = lessons.get(index + 1).map(url);
@@ -335,7 +368,11 @@ async fn load_player(
     let outline = outline(&ctx, &course, &lessons, &done, Some(id));
     let files =
         PlayerFiles::load(state, &course, &lessons[index], enrolled.then_some(user.id)).await?;
+    let can_mark = rule.markable(files.video.is_some());
     let page = LessonPage {
+        rule_text: rule.describe(&ctx.tr),
+        can_mark,
+        no_attempts_left,
         files,
         live,
         live_outline: outline.iter().any(|i| i.starts_at.is_some()),
@@ -415,10 +452,28 @@ async fn complete(
     Path((slug, id)): Path<(String, String)>,
 ) -> AppResult<Redirect> {
     let (course, lesson, user_id) = enrolled_lesson(&state, &ctx, &slug, &id).await?;
-    if !lesson.kind().self_completed() {
+    let rule = completion::rule_of(&state.db, course.school_id, lesson.id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let has_video = lesson.kind() == LessonKind::Video
+        && crate::files::store::lesson_has(
+            &state.db,
+            course.school_id,
+            lesson.id,
+            crate::files::Purpose::Video,
+        )
+        .await?;
+    if !rule.markable(has_video) {
         return Err(AppError::BadRequest(ctx.t("lesson-cannot-mark-complete")));
     }
-    progress::complete_lesson(&state.db, course.school_id, course.id, lesson.id, user_id).await?;
+    completion::note(
+        &state.db,
+        course.school_id,
+        lesson.id,
+        user_id,
+        completion::Fact::Marked,
+    )
+    .await?;
     Ok(Redirect::to(&format!(
         "/courses/{}/lessons/{}",
         course.slug, lesson.id
@@ -439,6 +494,21 @@ async fn submit_quiz(
     else {
         return Err(AppError::NotFound);
     };
+    let rule = completion::rule_of(&state.db, course.school_id, lesson.id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if let Some(max) = rule.max_attempts
+        && progress::attempts(&state.db, course.school_id, lesson.id, user_id)
+            .await?
+            .attempts
+            >= max
+    {
+        return Err(AppError::BadRequest(ctx.t1(
+            "quiz-no-attempts-left",
+            "count",
+            max,
+        )));
+    }
     let quiz = super::quiz::Quiz::from_json(Some(quiz_json));
     let answers = quiz.answers_from_form(&form);
     let grade = quiz.grade(&answers, *pass_mark);
@@ -455,10 +525,14 @@ async fn submit_quiz(
         },
     )
     .await?;
-    if grade.passed {
-        progress::complete_lesson(&state.db, course.school_id, course.id, lesson.id, user_id)
-            .await?;
-    }
+    completion::reevaluate(
+        &state.db,
+        course.school_id,
+        lesson.id,
+        Some(user_id),
+        completion::Cause::Rule,
+    )
+    .await?;
     match load_player(&state, ctx, &slug, &id, None).await? {
         Player::Page(mut page) => {
             page.grade_text = page.ctx.tr.ta(

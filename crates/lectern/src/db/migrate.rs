@@ -46,6 +46,8 @@ migrations![
     (10, "throttles", "0010_throttles.sql"),
     (11, "mail_secrets", "0011_mail_secrets.sql"),
     (12, "files", "0012_files.sql"),
+    (13, "completion", "0013_completion.sql"),
+    (14, "certificates", "0014_certificates.sql"),
 ];
 
 /// An arbitrary constant that names our migration lock among PostgreSQL advisory locks.

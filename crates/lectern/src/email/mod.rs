@@ -120,6 +120,27 @@ pub async fn queue_with_secret(
     Ok(id)
 }
 
+/// Attaches a file to a queued message (a certificate's PDF), in the caller's transaction.
+pub async fn attach(
+    conn: &mut AnyConnection,
+    email_id: i64,
+    name: &str,
+    content_type: &str,
+    data: &[u8],
+) -> sqlx::Result<()> {
+    use base64::Engine as _;
+    sqlx::query(
+        "UPDATE emails SET attachment_name = $1, attachment_type = $2, attachment_data = $3 WHERE id = $4",
+    )
+    .bind(name)
+    .bind(content_type)
+    .bind(base64::engine::general_purpose::STANDARD.encode(data))
+    .bind(email_id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
 /// The sealed link opens only in its own row and for its own recipient.
 fn secret_aad(email_id: i64, user_id: i64) -> String {
     format!("emails:{email_id}:secret_link:{user_id}")
@@ -173,11 +194,15 @@ struct Row {
     ics_method: Option<String>,
     secret_sealed: Option<String>,
     secret_user_id: Option<i64>,
+    attachment_name: Option<String>,
+    attachment_type: Option<String>,
+    attachment_data: Option<String>,
 }
 
 async fn deliver(state: &Delivery, id: i64) -> anyhow::Result<()> {
     let Some(row) = sqlx::query_as::<_, Row>(
-        "SELECT to_addr, subject, body_text, body_html, status, ics, ics_method, secret_sealed, secret_user_id
+        "SELECT to_addr, subject, body_text, body_html, status, ics, ics_method, secret_sealed, secret_user_id,
+           attachment_name, attachment_type, attachment_data
          FROM emails WHERE id = $1",
     )
     .bind(id)
@@ -235,6 +260,20 @@ async fn deliver(state: &Delivery, id: i64) -> anyhow::Result<()> {
                 .singlepart(Attachment::new("invite.ics".to_string()).body(ics, ctype))
         }
         None => body,
+    };
+    let body = match (
+        row.attachment_name,
+        row.attachment_type,
+        row.attachment_data,
+    ) {
+        (Some(name), Some(ctype), Some(data)) => {
+            use base64::Engine as _;
+            let bytes = base64::engine::general_purpose::STANDARD.decode(data)?;
+            MultiPart::mixed()
+                .multipart(body)
+                .singlepart(Attachment::new(name).body(bytes, ContentType::parse(&ctype)?))
+        }
+        _ => body,
     };
     let message = Message::builder()
         .from(state.mailer.from.clone())

@@ -224,6 +224,19 @@ impl Files {
         store::current_for_courses(&self.db, school, purpose, courses).await
     }
 
+    /// A small file's bytes (a logo for a certificate); `None` when larger than `max`.
+    pub async fn read_small(&self, file: &StoredFile, max: u64) -> anyhow::Result<Option<Vec<u8>>> {
+        if file.size > max {
+            return Ok(None);
+        }
+        let path = object_store::path::Path::from(file.storage_key.as_str());
+        let bytes = object_store::ObjectStoreExt::get(self.storage.store().as_ref(), &path)
+            .await?
+            .bytes()
+            .await?;
+        Ok(Some(bytes.to_vec()))
+    }
+
     /// Deletes one file now: its row is marked and a job removes the objects.
     pub async fn delete(&self, file: &StoredFile) -> sqlx::Result<()> {
         let mut tx = self.db.pool.begin().await?;

@@ -432,3 +432,22 @@ pub(crate) async fn key_known(db: &Db, key: &str) -> sqlx::Result<bool> {
         .await?;
     Ok(n > 0)
 }
+
+/// Whether the lesson has a ready file of `purpose` (a video lesson's upload decides how
+/// it completes).
+pub(crate) async fn lesson_has(
+    db: &Db,
+    school: SchoolId,
+    lesson: LessonId,
+    purpose: Purpose,
+) -> sqlx::Result<bool> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM files WHERE school_id = $1 AND lesson_id = $2 AND purpose = $3 AND state = 'ready'",
+    )
+    .bind(school.0)
+    .bind(lesson.0)
+    .bind(purpose.as_str())
+    .fetch_one(&db.pool)
+    .await?;
+    Ok(n > 0)
+}

@@ -281,6 +281,39 @@ fn fold(s: &Session, rows: Vec<EventRow>) -> Vec<Attendee> {
         .collect()
 }
 
+/// Time inside `[start, end]` covered by `segments` (merged, so nothing counts twice).
+pub fn within(segments: &[(i64, i64)], start: i64, end: i64) -> i64 {
+    segments
+        .iter()
+        .map(|&(a, b)| (b.min(end) - a.max(start)).max(0))
+        .sum()
+}
+
+/// Credits an ended session's matched students with their time in it (segments merged,
+/// capped to the session's window) for the lesson's completion rule.
+pub(crate) async fn credit(db: &Db, s: &Session) -> sqlx::Result<()> {
+    let (Some(end), super::State::Ended) = (s.ended_at, s.state()) else {
+        return Ok(());
+    };
+    let start = s.started_at.or(s.linked_at).unwrap_or(end);
+    let attended: Vec<(UserId, i64)> = attendees(db, s)
+        .await?
+        .iter()
+        .filter_map(|a| {
+            a.user_id
+                .map(|u| (UserId(u), within(&a.segments, start, end)))
+        })
+        .collect();
+    courses::completion::record_attendance(
+        db,
+        SchoolId(s.school_id),
+        crate::db::LessonId(s.lesson_id),
+        &attended,
+    )
+    .await?;
+    Ok(())
+}
+
 /// The instructor assigns an unmatched participant to a learner of the course.
 pub(crate) async fn assign(
     db: &Db,
@@ -400,6 +433,8 @@ pub(crate) async fn reconcile_report(state: &ZoomDeps, session_id: i64) -> anyho
             .await?;
         }
     }
+    // The report may correct what the webhooks said: the completion follows.
+    credit(&state.db, &s).await?;
     Ok(())
 }
 
@@ -460,5 +495,86 @@ mod tests {
     fn csv_quotes_and_defuses_formulas() {
         let c = csv(&[("=cmd".into(), "a\"b".into(), "x".into(), "y".into(), 3)]);
         assert!(c.contains("\"'=cmd\",\"a\"\"b\""), "{c}");
+    }
+}
+
+#[cfg(test)]
+mod prop {
+    use super::{Kind, segments, within};
+    use proptest::prelude::*;
+
+    /// The time covered by the union of intervals inside the window, counted unit by unit.
+    fn covered(intervals: &[(i64, i64)], start: i64, end: i64) -> i64 {
+        (start..end)
+            .filter(|t| intervals.iter().any(|(a, b)| a <= t && t < b))
+            .count() as i64
+    }
+
+    proptest! {
+        /// Rejoins (one person's segments one after another), delivered in any order and
+        /// some twice, count exactly once each, and only inside the session's window.
+        #[test]
+        fn rejoins_count_exactly_inside_the_window(
+            gaps in proptest::collection::vec((0i64..30, 0i64..40), 0..6),
+            start in 0i64..100,
+            len in 1i64..150,
+            shuffle in any::<u64>(),
+            twice in any::<u8>(),
+        ) {
+            let end = start + len;
+            let mut intervals = Vec::new();
+            let mut t = 0;
+            for (gap, d) in &gaps {
+                let a = t + gap + 1;
+                intervals.push((a, a + d));
+                t = a + d;
+            }
+            let mut events: Vec<(i64, Kind)> = Vec::new();
+            for (i, (a, b)) in intervals.iter().enumerate() {
+                events.push((*a, Kind::Join));
+                events.push((*b, Kind::Leave));
+                if twice & (1 << (i % 8)) != 0 {
+                    events.push((*a, Kind::Join));
+                }
+            }
+            let n = events.len().max(1);
+            events.rotate_left((shuffle as usize) % n);
+            let got = within(&segments(events, start, end), start, end);
+            prop_assert_eq!(got, covered(&intervals, start, end));
+        }
+
+        /// Overlapping segments (two devices, the report's instants beside the webhook's)
+        /// never count more than the time they cover together, nor outside the window.
+        #[test]
+        fn overlaps_never_count_twice(
+            raw in proptest::collection::vec((0i64..200, 0i64..60), 0..8),
+            start in 0i64..100,
+            len in 1i64..150,
+            shuffle in any::<u64>(),
+        ) {
+            let end = start + len;
+            let intervals: Vec<(i64, i64)> = raw.iter().map(|(a, d)| (*a, a + d)).collect();
+            let mut events: Vec<(i64, Kind)> = Vec::new();
+            for (a, b) in &intervals {
+                events.push((*a, Kind::Join));
+                events.push((*b, Kind::Leave));
+            }
+            let n = events.len().max(1);
+            events.rotate_left((shuffle as usize) % n);
+            let got = within(&segments(events, start, end), start, end);
+            prop_assert!(got <= covered(&intervals, start, end));
+            prop_assert!(got >= 0);
+        }
+
+        /// One leave without its join (lost webhook) starts at the session's start; a join
+        /// without a leave runs to the end; both capped to the window.
+        #[test]
+        fn missing_halves_run_to_the_window_edges(a in 0i64..100, start in 0i64..100, len in 1i64..100) {
+            let end = start + len;
+            let only_join = segments(vec![(a, Kind::Join)], start, end);
+            prop_assert_eq!(within(&only_join, start, end), (end - a.max(start)).max(0));
+            let only_leave = segments(vec![(a, Kind::Leave)], start, end);
+            prop_assert_eq!(within(&only_leave, start, end), (a.min(end) - start).max(0));
+        }
     }
 }

@@ -158,6 +158,11 @@ async fn participant_event(
         )
         .await?;
         attendance::record(&state.db, &s, &who, kind, at, "webhook").await?;
+        if s.state() == super::State::Ended {
+            // A late event (a `participant_left` after the end) changes the minutes.
+            let mut conn = state.db.pool.acquire().await?;
+            super::jobs::enqueue_credit(&mut conn, &s, now_ms()).await?;
+        }
     }
     Ok(())
 }

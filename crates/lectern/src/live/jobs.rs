@@ -23,6 +23,7 @@ pub fn register(registry: &mut Registry, deps: &ZoomDeps) -> Result<(), jobs::Du
         .register::<DeleteMeeting>(deps.clone())?
         .register::<EndOverdue>(deps.clone())?
         .register::<AttendanceReport>(deps.clone())?
+        .register::<CreditAttendance>(deps.clone())?
         .register::<super::reminders::Reminder>(deps.clone())?
         .register::<ExpireUnstarted>(deps.clone())?;
     Ok(())
@@ -90,6 +91,49 @@ impl Job for AttendanceReport {
     async fn run(self, deps: &ZoomDeps) -> anyhow::Result<()> {
         super::attendance::reconcile_report(deps, self.session_id).await
     }
+}
+
+/// Turns an ended session's attendance into the students' live minutes, which the
+/// lesson's completion rule counts (see `courses::completion`).
+#[derive(Serialize, Deserialize)]
+pub(crate) struct CreditAttendance {
+    pub session_id: i64,
+}
+
+impl Job for CreditAttendance {
+    const KIND: &'static str = "live_credit_attendance";
+    type Deps = ZoomDeps;
+    async fn run(self, deps: &ZoomDeps) -> anyhow::Result<()> {
+        if let Some(s) = super::by_id(&deps.db, self.session_id).await? {
+            super::attendance::credit(&deps.db, &s).await?;
+        }
+        Ok(())
+    }
+}
+
+/// How long late attendance events are gathered before one credit counts them all: the
+/// `participant_left` of a whole class arrive within seconds of the end, and each credit
+/// evaluates every student of the lesson.
+const CREDIT_BATCH_MS: i64 = 10_000;
+
+/// Queues a credit of `session`'s attendance (one per batch window however many ask).
+pub(crate) async fn enqueue_credit(
+    conn: &mut AnyConnection,
+    session: &Session,
+    now: i64,
+) -> sqlx::Result<()> {
+    let window = now.div_euclid(CREDIT_BATCH_MS) + 1;
+    jobs::enqueue(
+        conn,
+        NewJob::of(&CreditAttendance {
+            session_id: session.id,
+        })
+        .school(session.school_id)
+        .at(window * CREDIT_BATCH_MS)
+        .dedupe(format!("live_credit:{}:{window}", session.id)),
+    )
+    .await?;
+    Ok(())
 }
 
 /// A session nobody started ends at its scheduled end (+ grace); see [`schedule_expiry`].
@@ -193,6 +237,7 @@ pub(crate) async fn after_end(
     session: &Session,
 ) -> sqlx::Result<()> {
     let now = now_ms();
+    enqueue_credit(tx, session, now).await?;
     if let Some(meeting_id) = session.meeting_id {
         jobs::enqueue(
             tx,

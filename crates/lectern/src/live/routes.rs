@@ -153,6 +153,17 @@ async fn download_recording(
         }
         Err(super::download::DownloadError::Db(e)) => return Err(e.into()),
     };
+    if enrolled {
+        // Watching the recording through Lectern is evidence a live lesson's rule may count.
+        crate::courses::completion::note(
+            &state.db,
+            course.school_id,
+            lesson.id,
+            UserId(user.id),
+            crate::courses::completion::Fact::Recording,
+        )
+        .await?;
+    }
     let upstream = dl.response.headers().clone();
     let mut resp = Response::new(axum::body::Body::from_stream(dl.response.bytes_stream()));
     let h = resp.headers_mut();
@@ -374,5 +385,7 @@ async fn assign(
     if !attendance::assign(&state.db, &s, &form.participant, user_id).await? {
         return Err(AppError::BadRequest(ctx.t("live-assign-invalid")));
     }
+    // The assigned minutes count for the student's completion.
+    attendance::credit(&state.db, &s).await?;
     Ok(Redirect::to(&format!("/live/{}/attendance", lesson.id)))
 }

@@ -97,6 +97,21 @@ impl Ctx {
     pub fn local_time(&self, ms: &i64) -> String {
         crate::web::time::format_in(*ms, &self.tz)
     }
+    /// A day (epoch ms) in the viewer's time zone and language, e.g. "3 December 2026".
+    pub fn local_date(&self, ms: &i64) -> String {
+        let Ok(t) = jiff::Timestamp::from_millisecond(*ms) else {
+            return String::new();
+        };
+        let d = t.to_zoned(self.tz.clone());
+        self.tr.ta(
+            "date-long",
+            &[
+                ("day", d.day().to_string()),
+                ("month", self.tr.t(&format!("month-{}", d.month()))),
+                ("year", d.year().to_string()),
+            ],
+        )
+    }
     pub(crate) fn brand_color(&self) -> &str {
         &self.school.primary_color
     }

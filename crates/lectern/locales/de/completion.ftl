@@ -1,0 +1,78 @@
+## Abschlussregeln, manueller Abschluss und Änderungsprotokoll.
+
+completion-rule-opened = Abgeschlossen, sobald du sie öffnest.
+completion-rule-marked = Abgeschlossen, sobald du sie als erledigt markierst.
+completion-rule-watched = Abgeschlossen, sobald du { $percent } % des Videos gesehen hast.
+completion-rule-passed = Abgeschlossen, sobald du das Quiz bestehst.
+completion-rule-attended-minutes = Abgeschlossen, sobald du mindestens { $minutes } Minuten der Live-Sitzung teilgenommen hast.
+completion-rule-attended-percent = Abgeschlossen, sobald du mindestens { $percent } % der geplanten Zeit teilgenommen hast.
+completion-rule-or-recording = Die Aufzeichnung hier anzusehen zählt auch.
+
+completion-option-watched = Mindestens einen Anteil des Videos gesehen
+completion-option-opened = Geöffnet
+completion-option-marked = Vom Teilnehmer als erledigt markiert
+completion-option-passed = Quiz bestanden
+completion-option-attended_percent = Mindestens einen Anteil der geplanten Zeit teilgenommen
+completion-option-attended_minutes = Mindestens eine Anzahl Minuten teilgenommen
+
+completion-title = Abschluss
+completion-legend = Diese Lektion ist für einen Teilnehmer abgeschlossen, wenn:
+completion-field-percent = Anteil (Prozent, 1–100)
+completion-field-minutes = Teilgenommene Minuten (1–1440)
+completion-field-recording = Die Aufzeichnung in Lectern anzusehen schließt sie ebenfalls ab
+completion-field-attempts = Erlaubte Versuche (leer = unbegrenzt)
+completion-optional-hint = Ob der Kurs diese Lektion überhaupt verlangt, legt die Einstellung „Pflicht“ oben fest.
+completion-save = Abschlussregel speichern
+completion-apply = Neue Regel anwenden
+completion-keep = Bisherige Regel behalten
+completion-saved = Abschlussregel gespeichert. Der Fortschritt der Teilnehmer wird aktualisiert.
+completion-preview-complete = { $complete ->
+    [0] Niemand würde diese Lektion neu abschließen.
+    [one] Dadurch würde 1 Teilnehmer abschließen.
+   *[other] Dadurch würden { $complete } Teilnehmer abschließen.
+}
+completion-preview-uncomplete = { $uncomplete ->
+    [0] Niemand verlöre den Abschluss.
+    [one] 1 Teilnehmer verlöre ihn. Bereits ausgestellte Zertifikate bleiben gültig.
+   *[other] { $uncomplete } Teilnehmer verlören ihn. Bereits ausgestellte Zertifikate bleiben gültig.
+}
+completion-percent-invalid = Gib einen ganzen Prozentwert von 1 bis 100 ein.
+completion-minutes-invalid = Gib eine ganze Zahl an Minuten von 1 bis { $max } ein.
+completion-rule-invalid = Wähle eine der angebotenen Regeln.
+completion-attempts-invalid = Gib eine Anzahl Versuche von 1 bis 100 ein oder lass das Feld leer für unbegrenzt.
+
+completion-detail-reason = Grund: { $reason }
+completion-detail-attended = { $minutes } Min. teilgenommen ({ $percent } % der geplanten Zeit)
+completion-detail-recording = Aufzeichnung angesehen
+completion-detail-watched = { $percent } % gesehen
+completion-detail-score = bestes Ergebnis { $score } %
+
+quiz-no-attempts-left = Du hast alle { $count } Versuche dieses Quiz verbraucht.
+quiz-attempts-used = Du hast alle Versuche dieses Quiz verbraucht. Frag deine Kursleitung, wenn du einen weiteren brauchst.
+
+students-title = Teilnehmer
+students-empty = Noch niemand ist eingeschrieben.
+students-name = Teilnehmer
+students-progress = Fortschritt
+students-enrolled = Eingeschrieben
+students-completed = Abgeschlossen
+students-lessons = Lektionen
+
+completion-manual-complete = von Hand abgeschlossen
+completion-manual-incomplete = von Hand als nicht abgeschlossen gesetzt
+completion-set = Abschluss setzen
+completion-set-complete = Abgeschlossen
+completion-set-incomplete = Nicht abgeschlossen
+completion-set-rule = Wie die Regel entscheidet
+completion-reason = Grund (wird im Protokoll festgehalten)
+completion-set-save = Speichern
+completion-reason-required = Gib einen Grund an; er wird im Protokoll festgehalten.
+
+audit-title = Änderungsprotokoll
+audit-empty = Noch keine Änderungen.
+audit-course-completed = Kurs abgeschlossen
+audit-completed = Abgeschlossen
+audit-uncompleted = Nicht mehr abgeschlossen
+audit-by = von { $name }
+audit-by-instructor = von einer Kursleitung
+audit-by-rule = durch die Abschlussregel

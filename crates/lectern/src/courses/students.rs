@@ -1,0 +1,273 @@
+//! A course's students as its managers see them: the list with each one's progress, and
+//! one student's page — every lesson's completion (by rule or by hand), the form to set it
+//! by hand with a reason, and the audit trail of every change.
+
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+
+use super::completion::{self, AuditEntry};
+use super::editor::managed_course;
+use super::progress::Progress;
+use super::routes::parse_id;
+use super::{Course, CoursesState, Lesson};
+use crate::db::{CourseId, LessonId, SchoolId, UserId};
+use crate::web::{AppError, AppResult, Ctx, FieldErrors, Form, Page, check_text, render};
+
+pub fn routes() -> Router<CoursesState> {
+    Router::new()
+        .route("/teach/courses/{id}/students", get(students_page))
+        .route("/teach/courses/{id}/students/{user_id}", get(student_page))
+        .route(
+            "/teach/courses/{id}/students/{user_id}/lessons/{lesson_id}",
+            post(set_completion),
+        )
+}
+
+/// One enrolled student and their progress.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub(crate) struct StudentRow {
+    pub user_id: i64,
+    pub display_name: String,
+    pub email: String,
+    pub enrolled_at: i64,
+    pub completed_at: Option<i64>,
+    pub done: i64,
+}
+
+async fn students(state: &CoursesState, course: &Course) -> sqlx::Result<(Vec<StudentRow>, i64)> {
+    let total: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM lessons WHERE school_id = $1 AND course_id = $2 AND required = 1",
+    )
+    .bind(course.school_id)
+    .bind(course.id)
+    .fetch_one(&state.db.pool)
+    .await?;
+    let rows = sqlx::query_as::<_, StudentRow>(
+        "SELECT u.id AS user_id, u.display_name, u.email, e.enrolled_at, e.completed_at,
+           (SELECT COUNT(*) FROM lesson_progress p JOIN lessons l ON l.id = p.lesson_id
+              WHERE l.course_id = e.course_id AND l.required = 1 AND p.user_id = e.user_id) AS done
+         FROM enrollments e JOIN users u ON u.id = e.user_id
+         WHERE e.school_id = $1 AND e.course_id = $2
+         ORDER BY u.display_name, u.id",
+    )
+    .bind(course.school_id)
+    .bind(course.id)
+    .fetch_all(&state.db.pool)
+    .await?;
+    Ok((rows, total))
+}
+
+#[derive(askama::Template)]
+#[template(path = "teach/students.html")]
+struct StudentsPage {
+    ctx: Ctx,
+    course: Course,
+    students: Vec<StudentRow>,
+    total: i64,
+}
+
+impl StudentsPage {
+    fn percent(&self, s: &StudentRow) -> i64 {
+        Progress {
+            done: s.done,
+            total: self.total,
+        }
+        .percent()
+    }
+}
+
+async fn students_page(
+    State(state): State<CoursesState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> AppResult<Page> {
+    let course = managed_course(&state, &ctx, &id).await?;
+    let (students, total) = students(&state, &course).await?;
+    render(&StudentsPage {
+        ctx,
+        course,
+        students,
+        total,
+    })
+}
+
+/// One lesson of the student's page.
+struct LessonLine {
+    lesson: Lesson,
+    completed: bool,
+    /// The instructor's decision, if any.
+    manual: Option<bool>,
+    rule_text: String,
+}
+
+#[derive(askama::Template)]
+#[template(path = "teach/student.html")]
+struct StudentPage {
+    ctx: Ctx,
+    course: Course,
+    student: StudentRow,
+    progress: Progress,
+    lessons: Vec<LessonLine>,
+    trail: Vec<AuditEntry>,
+    /// The lesson whose form was refused, and why.
+    error_lesson: Option<LessonId>,
+    errors: FieldErrors,
+}
+
+impl StudentPage {
+    fn entry_text(&self, e: &AuditEntry) -> String {
+        let what = match (e.cause.as_str(), e.is_completed()) {
+            ("course", _) => self.ctx.t("audit-course-completed"),
+            (_, true) => self.ctx.t("audit-completed"),
+            (_, false) => self.ctx.t("audit-uncompleted"),
+        };
+        let by = match (e.cause.as_str(), &e.actor_name) {
+            ("manual", Some(name)) => self.ctx.tr.t1("audit-by", "name", name.as_str()),
+            ("manual", None) => self.ctx.t("audit-by-instructor"),
+            ("course", _) => String::new(),
+            _ => self.ctx.t("audit-by-rule"),
+        };
+        [what, by]
+            .into_iter()
+            .filter(|s| !s.is_empty())
+            .collect::<Vec<_>>()
+            .join(" · ")
+    }
+
+    fn entry_detail(&self, e: &AuditEntry) -> String {
+        e.detail().describe(&self.ctx.tr)
+    }
+
+    fn has_error(&self, lesson: &LessonId) -> bool {
+        self.error_lesson == Some(*lesson)
+    }
+}
+
+async fn student_view(
+    state: &CoursesState,
+    ctx: Ctx,
+    course: Course,
+    user_id: UserId,
+) -> AppResult<StudentPage> {
+    let (rows, _) = students(state, &course).await?;
+    let student = rows
+        .into_iter()
+        .find(|s| s.user_id == user_id.0)
+        .ok_or(AppError::NotFound)?;
+    let (lessons, done) =
+        super::lessons_with_progress(&state.db, course.school_id, course.id, Some(user_id)).await?;
+    let manual =
+        completion::manual_decisions(&state.db, course.school_id, course.id, user_id).await?;
+    let mut lines = Vec::with_capacity(lessons.len());
+    for l in &lessons {
+        let rule = completion::rule_of(&state.db, course.school_id, l.id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        lines.push(LessonLine {
+            completed: done.contains(&l.id),
+            manual: manual.get(&l.id).copied(),
+            rule_text: rule.describe(&ctx.tr),
+            lesson: l.clone(),
+        });
+    }
+    let trail = completion::audit_trail(&state.db, course.school_id, course.id, user_id).await?;
+    Ok(StudentPage {
+        progress: super::progress::compute(&lessons, &done),
+        ctx,
+        course,
+        student,
+        lessons: lines,
+        trail,
+        error_lesson: None,
+        errors: FieldErrors::default(),
+    })
+}
+
+async fn student_page(
+    State(state): State<CoursesState>,
+    ctx: Ctx,
+    Path((id, user_id)): Path<(String, String)>,
+) -> AppResult<Page> {
+    let course = managed_course(&state, &ctx, &id).await?;
+    let user_id = UserId(parse_id(&user_id)?);
+    render(&student_view(&state, ctx, course, user_id).await?)
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ManualForm {
+    /// `complete`, `incomplete` or `rule` (the rule decides again).
+    decision: String,
+    reason: String,
+}
+
+/// Longest reason kept in the audit trail.
+const REASON_MAX: usize = 500;
+
+async fn set_completion(
+    State(state): State<CoursesState>,
+    ctx: Ctx,
+    Path((id, user_id, lesson_id)): Path<(String, String, String)>,
+    Form(form): Form<ManualForm>,
+) -> AppResult<Response> {
+    let course = managed_course(&state, &ctx, &id).await?;
+    let actor = UserId(ctx.require_user()?.id);
+    let user_id = UserId(parse_id(&user_id)?);
+    let lesson_id = LessonId(parse_id(&lesson_id)?);
+    super::lesson(&state.db, course.school_id, course.id, lesson_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    enrolled(&state, course.school_id, course.id, user_id).await?;
+    let mut errors = FieldErrors::default();
+    let decision = match form.decision.as_str() {
+        "complete" => Some(Some(true)),
+        "incomplete" => Some(Some(false)),
+        "rule" => Some(None),
+        _ => {
+            errors.add("decision", ctx.t("form-invalid-choice"));
+            None
+        }
+    };
+    let reason = form.reason.trim();
+    if check_text(&mut errors, &ctx.tr, "reason", reason, REASON_MAX) && reason.is_empty() {
+        errors.add("reason", ctx.t("completion-reason-required"));
+    }
+    let Some(decision) = decision.filter(|_| errors.is_empty()) else {
+        let mut page = student_view(&state, ctx, course, user_id).await?;
+        page.error_lesson = Some(lesson_id);
+        page.errors = errors;
+        let mut resp = render(&page)?.into_response();
+        *resp.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+        return Ok(resp);
+    };
+    completion::set_manual(
+        &state.db,
+        course.school_id,
+        lesson_id,
+        user_id,
+        decision,
+        actor,
+        reason,
+    )
+    .await?;
+    Ok(Redirect::to(&format!(
+        "/teach/courses/{}/students/{}",
+        course.id, user_id
+    ))
+    .into_response())
+}
+
+async fn enrolled(
+    state: &CoursesState,
+    school_id: SchoolId,
+    course_id: CourseId,
+    user_id: UserId,
+) -> AppResult<()> {
+    super::progress::enrollment(&state.db, school_id, course_id, user_id)
+        .await?
+        .map(|_| ())
+        .ok_or(AppError::NotFound)
+}

@@ -1,0 +1,195 @@
+//! Certificates end to end: issued once on completion, mailed with the PDF, downloadable
+//! by its learner only, verifiable by anyone on the school's host, revoked and re-issued.
+
+use lectern::accounts::Role;
+
+use crate::support::TestApp;
+use crate::support::courses::{add_lesson, lesson_ids, new_course, publish};
+
+/// The text of a PDF, by poppler's `pdftotext` (installed by `.ci/run`).
+fn pdf_text(pdf: &[u8]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("c.pdf");
+    std::fs::write(&path, pdf).unwrap();
+    let out = std::process::Command::new("pdftotext")
+        .arg(&path)
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils) is installed");
+    assert!(out.status.success());
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+db_test!(completing_a_course_issues_one_certificate_anyone_can_verify);
+async fn completing_a_course_issues_one_certificate_anyone_can_verify(app: TestApp) {
+    let inst = app.signed_in(&app.instructor).await;
+    let (course, slug) = new_course(&inst, "Safety <Basics>").await;
+    add_lesson(
+        &inst,
+        course,
+        "document",
+        &[("title", "Read"), ("required", "on"), ("body", "Text")],
+    )
+    .await;
+    publish(&inst, course).await;
+    let doc = lesson_ids(&inst, course).await[0];
+    let settings = format!("/teach/courses/{course}/certificate");
+    // Enabled without a title: refused, nothing saved.
+    let r = inst
+        .post_form(&settings, &[("enabled", "on"), ("title", " ")])
+        .await;
+    r.assert_status(422);
+    assert!(!r.texts("#title-error").is_empty(), "{}", r.text);
+    inst.post_form(
+        &settings,
+        &[
+            ("enabled", "on"),
+            ("title", "Certificate of Completion"),
+            ("signer_name", "Ada Lovelace"),
+            ("signer_title", "Head of Training"),
+        ],
+    )
+    .await
+    .assert_status(200);
+
+    let learner = app
+        .create_user(
+            app.school.id,
+            "zoe@test.example",
+            "Zoë Łukasiewicz",
+            Role::Student,
+        )
+        .await;
+    let student = app.signed_in(&learner).await;
+    student
+        .post_form(&format!("/courses/{slug}/enroll"), &[])
+        .await;
+    student
+        .post_form(&format!("/courses/{slug}/lessons/{doc}/complete"), &[])
+        .await
+        .assert_status(303);
+    app.drain_jobs().await;
+    app.drain_jobs().await;
+
+    let rows: Vec<(String, String)> = sqlx::query_as(
+        "SELECT serial, state FROM certificates WHERE course_id = $1 AND user_id = $2",
+    )
+    .bind(course)
+    .bind(learner.id)
+    .fetch_all(&app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    let (serial, state) = rows[0].clone();
+    assert_eq!(state, "issued");
+    assert_eq!(serial.len(), 16);
+
+    // Mailed once, with the PDF attached.
+    let mails: Vec<(String, Option<String>)> = sqlx::query_as(
+        "SELECT to_addr, attachment_name FROM emails WHERE subject LIKE '%certificate%'",
+    )
+    .fetch_all(&app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        mails,
+        [(
+            "zoe@test.example".to_string(),
+            Some(format!("certificate-{serial}.pdf"))
+        )]
+    );
+
+    // The learner downloads it; the PDF says who, what and where to check.
+    let mine = student.get("/my/certificates").await;
+    mine.assert_status(200);
+    assert!(mine.text.contains(&serial));
+    let pdf = student.get(&format!("/certificates/{serial}/pdf")).await;
+    pdf.assert_status(200);
+    assert_eq!(pdf.header("content-type"), Some("application/pdf"));
+    let text = pdf_text(&pdf.bytes);
+    for want in [
+        "Zoë Łukasiewicz",
+        "Safety <Basics>",
+        "Ada Lovelace",
+        &serial,
+    ] {
+        assert!(text.contains(want), "{want:?} in {text}");
+    }
+
+    // Another student and another school's admin get nothing.
+    let other = app
+        .create_user(app.school.id, "o@test.example", "Other", Role::Student)
+        .await;
+    app.signed_in(&other)
+        .await
+        .get(&format!("/certificates/{serial}/pdf"))
+        .await
+        .assert_status(404);
+    let school2 = app.other_school().await;
+    school2
+        .client()
+        .get(&format!("/C/{serial}"))
+        .await
+        .assert_status(404);
+
+    // Anyone may verify, in any case; no e-mail is shown.
+    let anon = app.client();
+    let page = anon.get(&format!("/C/{}", serial.to_lowercase())).await;
+    page.assert_status(200);
+    assert_eq!(
+        page.attr("#certificate", "data-status").as_deref(),
+        Some("valid")
+    );
+    assert_eq!(page.texts("#certificate-learner"), ["Zoë Łukasiewicz"]);
+    assert!(!page.text.contains("zoe@test.example"));
+    let unknown = anon.get("/C/0000000000000000").await;
+    unknown.assert_status(404);
+    assert_eq!(
+        unknown.attr("#certificate", "data-status").as_deref(),
+        Some("not-found")
+    );
+
+    // Revoke needs a reason; then the page says revoked, and why.
+    let admin = app.signed_in(&app.admin).await;
+    let revoke = format!("/admin/certificates/{serial}/revoke");
+    admin
+        .post_form(&revoke, &[("reason", "")])
+        .await
+        .assert_status(422);
+    admin
+        .post_form(&revoke, &[("reason", "Issued in error")])
+        .await
+        .assert_status(303);
+    let page = anon.get(&format!("/C/{serial}")).await;
+    assert_eq!(
+        page.attr("#certificate", "data-status").as_deref(),
+        Some("revoked")
+    );
+    assert_eq!(page.texts("#revoked-reason"), ["Issued in error"]);
+
+    // Re-issued: a new serial; the old page points to it.
+    admin
+        .post_form(&format!("/admin/certificates/{serial}/reissue"), &[])
+        .await
+        .assert_status(303);
+    let new: String = sqlx::query_scalar(
+        "SELECT serial FROM certificates WHERE course_id = $1 AND user_id = $2 AND replaced_by IS NULL",
+    )
+    .bind(course)
+    .bind(learner.id)
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    assert_ne!(new, serial);
+    let old = anon.get(&format!("/C/{serial}")).await;
+    assert_eq!(
+        old.attr("#certificate", "data-status").as_deref(),
+        Some("replaced")
+    );
+    assert_eq!(old.texts("#replaced-by"), std::slice::from_ref(&new));
+    let fresh = anon.get(&format!("/C/{new}")).await;
+    assert_eq!(
+        fresh.attr("#certificate", "data-status").as_deref(),
+        Some("valid")
+    );
+}

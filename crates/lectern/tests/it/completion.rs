@@ -1,0 +1,516 @@
+//! Completion rules end to end: live minutes from Zoom's events, rule changes with their
+//! preview, decisions by hand with the audit trail, quiz attempts, and who may see a
+//! course's students.
+
+use lectern::accounts::Role;
+use lectern::courses::{self, LessonContent, LessonRecord, Schedule};
+use lectern::db::{CourseId, LessonId, SchoolId, now_ms};
+
+use crate::support::courses::{add_lesson, lesson_ids, new_course, publish};
+use crate::support::live::{Live, meeting_event, participant_event, setup, unix_now};
+use crate::support::{TestApp, TestAppBuilder, TestClient};
+
+/// The live lesson lasts `minutes` (scheduled), as the editor would save it.
+async fn set_duration(t: &Live, minutes: i64) {
+    let lesson = courses::lesson(
+        &t.app.db,
+        SchoolId(t.app.school.id),
+        CourseId(t.course_id),
+        LessonId(t.lesson),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    let record = LessonRecord {
+        title: lesson.title.clone(),
+        required: true,
+        body: lesson.body.clone(),
+        content: LessonContent::Live {
+            webinar: false,
+            schedule: Schedule::at(now_ms() + 5 * 60_000, "Europe/Berlin", minutes),
+        },
+    };
+    courses::update_lesson(
+        &t.app.db,
+        &*t.app.state.course_hooks,
+        SchoolId(t.app.school.id),
+        CourseId(t.course_id),
+        LessonId(t.lesson),
+        &record,
+    )
+    .await
+    .unwrap();
+}
+
+fn rule_url(course: i64, lesson: i64) -> String {
+    format!("/teach/courses/{course}/lessons/{lesson}/completion")
+}
+
+async fn completed(app: &TestApp, lesson: i64, user: i64) -> bool {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM lesson_progress WHERE lesson_id = $1 AND user_id = $2",
+    )
+    .bind(lesson)
+    .bind(user)
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    n == 1
+}
+
+async fn course_completed_at(app: &TestApp, course: i64, user: i64) -> Option<i64> {
+    sqlx::query_scalar("SELECT completed_at FROM enrollments WHERE course_id = $1 AND user_id = $2")
+        .bind(course)
+        .bind(user)
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap()
+}
+
+/// Posts the rule form; returns the response.
+async fn post_rule(c: &TestClient, course: i64, lesson: i64, fields: &[(&str, &str)]) -> String {
+    let token = c
+        .csrf_for(&format!("/teach/courses/{course}/lessons/{lesson}"))
+        .await;
+    let mut all = vec![("_csrf", token.as_str())];
+    all.extend_from_slice(fields);
+    let r = c.post_form_raw(&rule_url(course, lesson), &all).await;
+    format!("{} {}", r.status.as_u16(), r.text)
+}
+
+db_test!(live_minutes_complete_the_lesson_and_the_course_under_the_rule);
+async fn live_minutes_complete_the_lesson_and_the_course_under_the_rule(b: TestAppBuilder) {
+    let t = setup(b).await;
+    set_duration(&t, 120).await;
+    let inst = t.app.signed_in(&t.app.instructor).await;
+    // Before anyone attended: nobody changes, so the rule is saved at once.
+    let r = post_rule(
+        &inst,
+        t.course_id,
+        t.lesson,
+        &[("rule", "attended_minutes"), ("minutes", "60")],
+    )
+    .await;
+    assert!(r.starts_with("303"), "{r}");
+    t.app.drain_jobs().await;
+
+    let (m, uuid) = t.started_meeting().await;
+    let t0 = unix_now() - 3 * 3600;
+    let account = t.zoom.account.clone();
+    assert_eq!(
+        t.hook(&meeting_event("meeting.started", &account, m, &uuid, t0))
+            .await,
+        200
+    );
+    let me = t.app.student.id;
+    let key = t.customer_key(me).await;
+    // 50 minutes, out for 5, back for 20: 70 minutes of a 120-minute session (58 %).
+    // Events arrive out of order, one twice.
+    let events = [
+        (true, t0 + 600 + 50 * 60),
+        (false, t0 + 600),
+        (false, t0 + 600 + 55 * 60),
+        (true, t0 + 600 + 75 * 60),
+        (false, t0 + 600),
+    ];
+    for (left, at) in events {
+        let ev = participant_event(left, &account, m, &uuid, (me, &key), at);
+        assert_eq!(t.hook(&ev).await, 200);
+    }
+    t.app.drain_jobs().await;
+    assert!(
+        !completed(&t.app, t.lesson, me).await,
+        "not before the session ends"
+    );
+    assert_eq!(
+        t.hook(&meeting_event(
+            "meeting.ended",
+            &account,
+            m,
+            &uuid,
+            t0 + 120 * 60
+        ))
+        .await,
+        200
+    );
+    crate::support::eventually(
+        "lesson completed",
+        std::time::Duration::from_secs(10),
+        || async {
+            t.app.drain_jobs().await;
+            completed(&t.app, t.lesson, me).await.then_some(())
+        },
+    )
+    .await;
+    let done_at = course_completed_at(&t.app, t.course_id, me)
+        .await
+        .expect("the course completed with its only required lesson");
+    let minutes: i64 = sqlx::query_scalar(
+        "SELECT attended_ms FROM lesson_evidence WHERE lesson_id = $1 AND user_id = $2",
+    )
+    .bind(t.lesson)
+    .bind(me)
+    .fetch_one(&t.app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        minutes,
+        70 * 60_000,
+        "rejoin counted once, the gap not at all"
+    );
+    let course_done: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE kind = 'course_completed'")
+            .fetch_one(&t.app.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(course_done, 1, "what follows a completion is queued once");
+
+    // Under "90 % of the scheduled time" the same 70 minutes are not enough: the preview
+    // says so before anything changes.
+    let r = post_rule(
+        &inst,
+        t.course_id,
+        t.lesson,
+        &[("rule", "attended_percent"), ("percent", "90")],
+    )
+    .await;
+    assert!(r.starts_with("200"), "{r}");
+    assert!(r.contains("It would un-complete 1."), "{r}");
+    assert!(
+        completed(&t.app, t.lesson, me).await,
+        "nothing changes before Apply"
+    );
+    let r = post_rule(
+        &inst,
+        t.course_id,
+        t.lesson,
+        &[
+            ("rule", "attended_percent"),
+            ("percent", "90"),
+            ("confirm", "1"),
+        ],
+    )
+    .await;
+    assert!(r.starts_with("303"), "{r}");
+    t.app.drain_jobs().await;
+    assert!(!completed(&t.app, t.lesson, me).await);
+    assert_eq!(
+        course_completed_at(&t.app, t.course_id, me).await,
+        Some(done_at),
+        "the moment the course completed is kept"
+    );
+
+    // The instructor decides by hand, with a reason; an empty reason is refused.
+    let student_page = format!("/teach/courses/{}/students/{}", t.course_id, me);
+    let set_url = format!("{student_page}/lessons/{}", t.lesson);
+    let token = inst.csrf_for(&student_page).await;
+    let refused = inst
+        .post_form_raw(
+            &set_url,
+            &[
+                ("_csrf", &token),
+                ("decision", "complete"),
+                ("reason", "  "),
+            ],
+        )
+        .await;
+    refused.assert_status(422);
+    assert!(
+        !refused.texts(".reason-error").is_empty(),
+        "{}",
+        refused.text
+    );
+    assert!(!completed(&t.app, t.lesson, me).await);
+    inst.post_form_raw(
+        &set_url,
+        &[
+            ("_csrf", &token),
+            ("decision", "complete"),
+            ("reason", "Joined by phone <b>dial-in</b>"),
+        ],
+    )
+    .await
+    .assert_status(303);
+    assert!(completed(&t.app, t.lesson, me).await);
+
+    let page = inst.get(&student_page).await;
+    page.assert_status(200);
+    let causes: Vec<(String, String)> = page
+        .doc()
+        .select(&scraper::Selector::parse(".audit-entry").unwrap())
+        .map(|e| {
+            (
+                e.value().attr("data-cause").unwrap().to_string(),
+                e.value().attr("data-completed").unwrap().to_string(),
+            )
+        })
+        .collect();
+    // Newest first: by hand, un-completed by the new rule, the course, the lesson.
+    assert_eq!(
+        causes,
+        [
+            ("manual", "true"),
+            ("rule", "false"),
+            ("course", "true"),
+            ("rule", "true"),
+        ]
+        .map(|(a, b)| (a.to_string(), b.to_string())),
+        "{}",
+        page.text
+    );
+    let details = page.texts(".audit-detail");
+    assert!(
+        details
+            .iter()
+            .any(|d| d.contains("Joined by phone <b>dial-in</b>")),
+        "the reason, as text: {details:?}"
+    );
+    assert!(
+        details.iter().any(|d| d.contains("attended 70 min")),
+        "the evidence: {details:?}"
+    );
+    assert!(!page.text.contains("<b>dial-in</b></span>"), "escaped");
+
+    // Back to the rule: the 90 % rule decides again (not complete).
+    inst.post_form_raw(
+        &set_url,
+        &[
+            ("_csrf", &token),
+            ("decision", "rule"),
+            ("reason", "Phone log was wrong"),
+        ],
+    )
+    .await
+    .assert_status(303);
+    assert!(!completed(&t.app, t.lesson, me).await);
+}
+
+db_test!(rules_out_of_range_are_field_errors_and_change_nothing);
+async fn rules_out_of_range_are_field_errors_and_change_nothing(b: TestAppBuilder) {
+    let t = setup(b).await;
+    let inst = t.app.signed_in(&t.app.instructor).await;
+    for (fields, error) in [
+        (
+            vec![("rule", "attended_minutes"), ("minutes", "0")],
+            "#minutes-error",
+        ),
+        (
+            vec![("rule", "attended_percent"), ("percent", "150")],
+            "#percent-error",
+        ),
+        (vec![("rule", "passed")], "#rule-error"),
+    ] {
+        let token = inst
+            .csrf_for(&format!(
+                "/teach/courses/{}/lessons/{}",
+                t.course_id, t.lesson
+            ))
+            .await;
+        let mut all = vec![("_csrf", token.as_str())];
+        all.extend(fields);
+        let r = inst
+            .post_form_raw(&rule_url(t.course_id, t.lesson), &all)
+            .await;
+        r.assert_status(422);
+        assert!(!r.texts(error).is_empty(), "{error}: {}", r.text);
+    }
+    let (rule, value): (Option<String>, Option<i64>) =
+        sqlx::query_as("SELECT completion_rule, completion_value FROM lessons WHERE id = $1")
+            .bind(t.lesson)
+            .fetch_one(&t.app.db.pool)
+            .await
+            .unwrap();
+    assert_eq!((rule, value), (None, None), "the default stays");
+    // The editor shows the default: 75 % of the scheduled time.
+    let page = inst
+        .get(&format!(
+            "/teach/courses/{}/lessons/{}",
+            t.course_id, t.lesson
+        ))
+        .await;
+    assert_eq!(
+        page.attr("#rule-attended_percent", "checked").as_deref(),
+        Some(""),
+        "{}",
+        page.text
+    );
+    assert_eq!(page.input("percent").as_deref(), Some("75"));
+}
+
+db_test!(only_the_courses_managers_see_its_students_and_set_completion);
+async fn only_the_courses_managers_see_its_students_and_set_completion(b: TestAppBuilder) {
+    let t = setup(b).await;
+    let me = t.app.student.id;
+    let students = format!("/teach/courses/{}/students", t.course_id);
+    let one = format!("{students}/{me}");
+    let inst = t.app.signed_in(&t.app.instructor).await;
+    let list = inst.get(&students).await;
+    list.assert_status(200);
+    assert_eq!(
+        list.attr("#students tr[data-user-id]", "data-user-id"),
+        Some(me.to_string()),
+        "{}",
+        list.text
+    );
+    // A student of the course: forbidden.
+    let student = t.app.signed_in(&t.app.student).await;
+    student.get(&students).await.assert_status(403);
+    student.get(&one).await.assert_status(403);
+    // Another instructor of this school who doesn't teach it: forbidden.
+    let other_inst = t
+        .app
+        .create_user(
+            t.app.school.id,
+            "other-inst@test.example",
+            "Ola Other",
+            Role::Instructor,
+        )
+        .await;
+    let oi = t.app.signed_in(&other_inst).await;
+    oi.get(&one).await.assert_status(403);
+    // Another school's admin: the course doesn't exist there.
+    let other = t.app.other_school().await;
+    let oa = other.signed_in(&other.admin).await;
+    oa.get(&students).await.assert_status(404);
+    oa.get(&one).await.assert_status(404);
+    let token = oa.csrf_for("/").await;
+    oa.post_form_raw(
+        &format!("{one}/lessons/{}", t.lesson),
+        &[("_csrf", &token), ("decision", "complete"), ("reason", "x")],
+    )
+    .await
+    .assert_status(404);
+    // Someone not enrolled has no page; a lesson of another course can't be set.
+    let outsider = t
+        .app
+        .create_user(t.app.school.id, "out@test.example", "Out", Role::Student)
+        .await;
+    inst.get(&format!("{students}/{}", outsider.id))
+        .await
+        .assert_status(404);
+    assert!(!completed(&t.app, t.lesson, me).await);
+}
+
+db_test!(quiz_attempts_are_bounded_and_a_pass_completes);
+async fn quiz_attempts_are_bounded_and_a_pass_completes(app: TestApp) {
+    let inst = app.signed_in(&app.instructor).await;
+    let (course, slug) = new_course(&inst, "Quizzes").await;
+    add_lesson(
+        &inst,
+        course,
+        "quiz",
+        &[
+            ("title", "Check"),
+            ("required", "on"),
+            ("quiz", "? 2 + 2?\n- 3\n* 4"),
+            ("pass_mark", "100"),
+        ],
+    )
+    .await;
+    publish(&inst, course).await;
+    let quiz = lesson_ids(&inst, course).await[0];
+    let token = inst
+        .csrf_for(&format!("/teach/courses/{course}/lessons/{quiz}"))
+        .await;
+    inst.post_form_raw(
+        &rule_url(course, quiz),
+        &[("_csrf", &token), ("rule", "passed"), ("max_attempts", "2")],
+    )
+    .await
+    .assert_status(303);
+    let student = app.signed_in(&app.student).await;
+    student
+        .post_form(&format!("/courses/{slug}/enroll"), &[])
+        .await;
+    let lesson = format!("/courses/{slug}/lessons/{quiz}");
+    let answer = |choice: &'static str| {
+        let student = &student;
+        let lesson = lesson.clone();
+        async move {
+            student
+                .post_form(&format!("{lesson}/quiz"), &[("q0", choice)])
+                .await
+        }
+    };
+    answer("0").await.assert_status(200);
+    assert!(!completed(&app, quiz, app.student.id).await);
+    answer("1").await.assert_status(200);
+    assert!(completed(&app, quiz, app.student.id).await, "passed");
+    // Both attempts used: a third is refused and the page says so.
+    answer("1").await.assert_status(400);
+    let page = student.get(&lesson).await;
+    assert!(page.texts("#submit-quiz").is_empty());
+    assert!(!page.texts("#quiz-no-attempts").is_empty());
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM quiz_attempts WHERE lesson_id = $1")
+        .bind(quiz)
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(n, 2);
+    let done = course_completed_at(&app, course, app.student.id).await;
+    assert!(done.is_some());
+}
+
+db_test!(a_document_opened_completes_under_the_opened_rule_and_not_before);
+async fn a_document_opened_completes_under_the_opened_rule_and_not_before(app: TestApp) {
+    let inst = app.signed_in(&app.instructor).await;
+    let (course, slug) = new_course(&inst, "Reading").await;
+    add_lesson(
+        &inst,
+        course,
+        "document",
+        &[("title", "Read me"), ("required", "on"), ("body", "Text")],
+    )
+    .await;
+    publish(&inst, course).await;
+    let doc = lesson_ids(&inst, course).await[0];
+    let student = app.signed_in(&app.student).await;
+    student
+        .post_form(&format!("/courses/{slug}/enroll"), &[])
+        .await;
+    // Default for a document: marked done; opening it is recorded but doesn't complete.
+    let page = student.get(&format!("/courses/{slug}/lessons/{doc}")).await;
+    assert!(!page.texts("#mark-complete").is_empty());
+    assert!(!completed(&app, doc, app.student.id).await);
+    // Switching to "opened": the preview counts the student who opened it already.
+    let token = inst
+        .csrf_for(&format!("/teach/courses/{course}/lessons/{doc}"))
+        .await;
+    let preview = inst
+        .post_form_raw(
+            &rule_url(course, doc),
+            &[("_csrf", &token), ("rule", "opened")],
+        )
+        .await;
+    preview.assert_status(200);
+    assert!(
+        preview.texts("#completion-preview")[0].contains("complete 1 student"),
+        "{}",
+        preview.text
+    );
+    inst.post_form_raw(
+        &rule_url(course, doc),
+        &[("_csrf", &token), ("rule", "opened"), ("confirm", "1")],
+    )
+    .await
+    .assert_status(303);
+    app.drain_jobs().await;
+    assert!(completed(&app, doc, app.student.id).await);
+    // A video rule is refused for a document.
+    inst.post_form_raw(
+        &rule_url(course, doc),
+        &[("_csrf", &token), ("rule", "watched"), ("percent", "50")],
+    )
+    .await
+    .assert_status(422);
+    // A mark on a lesson whose rule doesn't take marks is refused.
+    let other = app
+        .create_user(app.school.id, "s2@test.example", "Second", Role::Student)
+        .await;
+    let s2 = app.signed_in(&other).await;
+    s2.post_form(&format!("/courses/{slug}/enroll"), &[]).await;
+    let mark = s2
+        .post_form(&format!("/courses/{slug}/lessons/{doc}/complete"), &[])
+        .await;
+    assert_eq!(mark.status.as_u16(), 400, "{}", mark.text);
+}
