@@ -219,7 +219,54 @@ pub async fn seed(
     }
     let course = crate::courses::seed::demo_course(db, hooks, school_id, ids[1], &ids[2..]).await?;
     upload_demo_files(db, files, SchoolId(school_id), UserId(ids[1]), &course).await?;
+    certify_pilot_student(
+        db,
+        SchoolId(school_id),
+        &course,
+        UserId(ids[1]),
+        UserId(ids[3]),
+    )
+    .await?;
     Ok(true)
+}
+
+/// The demo course gives a certificate, and its second student finished it in an earlier
+/// cohort: the instructor set each lesson complete by hand (with the reason, in the audit
+/// trail), which completes the course; the worker then issues the certificate as for
+/// anyone (My certificates, the PDF, the public page).
+async fn certify_pilot_student(
+    db: &Db,
+    school: SchoolId,
+    course: &crate::courses::seed::DemoCourse,
+    instructor: UserId,
+    student: UserId,
+) -> anyhow::Result<()> {
+    crate::certificates::save_settings(
+        db,
+        school,
+        course.course,
+        Some(&crate::certificates::Settings {
+            title: "Certificate of Completion".into(),
+            body: String::new(),
+            signer_name: USERS[1].name.into(),
+            signer_title: "Lead instructor".into(),
+            validity_months: None,
+        }),
+    )
+    .await?;
+    for lesson in crate::courses::lessons(db, school, course.course).await? {
+        crate::courses::completion::set_manual(
+            db,
+            school,
+            lesson.id,
+            student,
+            Some(true),
+            instructor,
+            "Completed in the pilot cohort (demo data)",
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 /// The demo's files, uploaded through the same path as the editor's: the welcome video,

@@ -65,3 +65,4 @@ certificate-revoke = Widerrufen
 certificate-revoke-reason = Grund für den Widerruf
 certificate-reason-required = Gib einen Grund für den Widerruf an; er wird auf der Seite des Zertifikats angezeigt.
 certificate-reissue = Neu ausstellen
+certificate-paper = Papierformat der Zertifikate

@@ -157,3 +157,4 @@ teach-delete-course = Kurs löschen
 upload-processing = Wird gespeichert …
 upload-maybe-stored = Die Datei war beim Abbrechen schon gesendet und wurde vielleicht gespeichert. Laden Sie die Seite neu, um nachzusehen.
 files-watched = Sie haben { $percent } % dieses Videos gesehen.
+my-certificates-link = Meine Zertifikate →

@@ -65,3 +65,4 @@ certificate-revoke = Revoke
 certificate-revoke-reason = Reason for revoking
 certificate-reason-required = Give a reason for revoking; it is shown on the certificate's page.
 certificate-reissue = Re-issue
+certificate-paper = Paper for certificates

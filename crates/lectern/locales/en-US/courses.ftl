@@ -159,3 +159,4 @@ teach-delete-course = Delete course
 upload-processing = Storing…
 upload-maybe-stored = The file had been sent when you cancelled: it may have been stored. Reload the page to see.
 files-watched = You have watched { $percent } % of this video.
+my-certificates-link = My certificates →

@@ -481,10 +481,7 @@ pub async fn render(state: &CertificatesState, c: &Issued) -> anyhow::Result<Vec
         Some(f) => state.files.read_small(&f, 4 << 20).await?,
         None => None,
     };
-    let paper: String = sqlx::query_scalar("SELECT certificate_paper FROM schools WHERE id = $1")
-        .bind(c.school_id)
-        .fetch_one(&state.db.pool)
-        .await?;
+    let paper = paper(&state.db, SchoolId(c.school_id)).await?;
     let url = verify_url(state, c.school_id, &c.serial).await?;
     let tz = jiff::tz::TimeZone::get(&c.timezone).unwrap_or(jiff::tz::TimeZone::UTC);
     let date = jiff::Timestamp::from_millisecond(c.completed_at)?.to_zoned(tz);
@@ -582,6 +579,23 @@ fn parse_colour(hex: &str) -> (u8, u8, u8) {
         (Some(r), Some(g), Some(b)) if h.len() == 6 => (r, g, b),
         _ => (0x3b, 0x5b, 0xdb),
     }
+}
+
+/// The school's paper for certificates (`a4` or `letter`).
+pub async fn paper(db: &Db, school_id: SchoolId) -> sqlx::Result<String> {
+    sqlx::query_scalar("SELECT certificate_paper FROM schools WHERE id = $1")
+        .bind(school_id)
+        .fetch_one(&db.pool)
+        .await
+}
+
+pub(crate) async fn set_paper(db: &Db, school_id: SchoolId, paper: &str) -> sqlx::Result<()> {
+    sqlx::query("UPDATE schools SET certificate_paper = $1 WHERE id = $2")
+        .bind(paper)
+        .bind(school_id)
+        .execute(&db.pool)
+        .await?;
+    Ok(())
 }
 
 /// Revokes a certificate (the reason is shown on its page).

@@ -30,6 +30,7 @@ pub fn routes() -> Router<CertificatesState> {
             get(settings_page).post(save_settings),
         )
         .route("/admin/certificates", get(admin_list))
+        .route("/admin/certificates/paper", post(set_paper))
         .route("/admin/certificates/{serial}/revoke", post(revoke))
         .route("/admin/certificates/{serial}/reissue", post(admin_reissue))
 }
@@ -376,6 +377,7 @@ struct AdminPage {
     ctx: Ctx,
     certs: Vec<Issued>,
     error: String,
+    paper: String,
 }
 
 impl AdminPage {
@@ -397,11 +399,33 @@ impl AdminPage {
 async fn admin_list(State(state): State<CertificatesState>, ctx: Ctx) -> AppResult<Page> {
     ctx.require_admin()?;
     let certs = super::of_school(&state.db, SchoolId(ctx.school.id)).await?;
+    let paper = super::paper(&state.db, SchoolId(ctx.school.id)).await?;
     render(&AdminPage {
         ctx,
         certs,
         error: String::new(),
+        paper,
     })
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct PaperForm {
+    paper: String,
+}
+
+/// The school's paper for certificates: A4 or US Letter.
+async fn set_paper(
+    State(state): State<CertificatesState>,
+    ctx: Ctx,
+    Form(form): Form<PaperForm>,
+) -> AppResult<Redirect> {
+    ctx.require_admin()?;
+    if !matches!(form.paper.as_str(), "a4" | "letter") {
+        return Err(AppError::BadRequest(ctx.t("form-invalid-choice")));
+    }
+    super::set_paper(&state.db, SchoolId(ctx.school.id), &form.paper).await?;
+    Ok(Redirect::to("/admin/certificates"))
 }
 
 #[derive(Deserialize, Default)]
@@ -424,8 +448,15 @@ async fn revoke(
     }
     if !errors.is_empty() {
         let certs = super::of_school(&state.db, SchoolId(ctx.school.id)).await?;
+        let paper = super::paper(&state.db, SchoolId(ctx.school.id)).await?;
         let error = errors.get("reason");
-        let mut resp = render(&AdminPage { ctx, certs, error })?.into_response();
+        let mut resp = render(&AdminPage {
+            ctx,
+            certs,
+            error,
+            paper,
+        })?
+        .into_response();
         *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
         return Ok(resp);
     }

@@ -6,18 +6,46 @@ use lectern::accounts::Role;
 use crate::support::TestApp;
 use crate::support::courses::{add_lesson, lesson_ids, new_course, publish};
 
-/// The text of a PDF, by poppler's `pdftotext` (installed by `.ci/run`).
-fn pdf_text(pdf: &[u8]) -> String {
+/// Runs one of poppler's tools (installed by `.ci/run`) on `pdf`; returns its stdout and
+/// the folder it may have written to.
+fn poppler(tool: &str, pdf: &[u8], args: &[&str]) -> (Vec<u8>, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("c.pdf");
     std::fs::write(&path, pdf).unwrap();
-    let out = std::process::Command::new("pdftotext")
+    let out = std::process::Command::new(tool)
+        .args(args)
         .arg(&path)
-        .arg("-")
+        .args(if tool == "pdftotext" {
+            &["-"][..]
+        } else if tool == "pdftoppm" {
+            &["page"][..]
+        } else {
+            &[][..]
+        })
+        .current_dir(dir.path())
         .output()
-        .expect("pdftotext (poppler-utils) is installed");
-    assert!(out.status.success());
-    String::from_utf8_lossy(&out.stdout).into_owned()
+        .unwrap_or_else(|e| panic!("{tool} (poppler-utils) is installed: {e}"));
+    assert!(
+        out.status.success(),
+        "{tool}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.stdout, dir)
+}
+
+/// The QR code printed on the certificate, decoded.
+fn qr_of(pdf: &[u8]) -> String {
+    let (_, dir) = poppler("pdftoppm", pdf, &["-png", "-r", "150", "-singlefile"]);
+    let img = image::open(dir.path().join("page.png")).unwrap().to_luma8();
+    let mut prepared = rqrr::PreparedImage::prepare(img);
+    let grids = prepared.detect_grids();
+    assert_eq!(grids.len(), 1, "one QR code on the page");
+    grids[0].decode().expect("the QR code decodes").1
+}
+
+/// The text of a PDF, by poppler's `pdftotext` (installed by `.ci/run`).
+fn pdf_text(pdf: &[u8]) -> String {
+    String::from_utf8_lossy(&poppler("pdftotext", pdf, &[]).0).into_owned()
 }
 
 db_test!(completing_a_course_issues_one_certificate_anyone_can_verify);
@@ -115,6 +143,23 @@ async fn completing_a_course_issues_one_certificate_anyone_can_verify(app: TestA
     ] {
         assert!(text.contains(want), "{want:?} in {text}");
     }
+    // The QR code is the verification page on the school's own host.
+    assert_eq!(qr_of(&pdf.bytes), format!("{}/C/{serial}", app.base_url));
+    let (info, _) = poppler("pdfinfo", &pdf.bytes, &[]);
+    assert!(
+        String::from_utf8_lossy(&info).contains("841.89 x 595.28"),
+        "A4 landscape"
+    );
+    // The school prints on US Letter from now on.
+    let admin = app.signed_in(&app.admin).await;
+    admin
+        .post_form("/admin/certificates/paper", &[("paper", "letter")])
+        .await
+        .assert_status(303);
+    let letter = student.get(&format!("/certificates/{serial}/pdf")).await;
+    let (info, _) = poppler("pdfinfo", &letter.bytes, &[]);
+    let info = String::from_utf8_lossy(&info);
+    assert!(info.contains("792 x 612"), "{info}");
 
     // Another student and another school's admin get nothing.
     let other = app
@@ -150,7 +195,6 @@ async fn completing_a_course_issues_one_certificate_anyone_can_verify(app: TestA
     );
 
     // Revoke needs a reason; then the page says revoked, and why.
-    let admin = app.signed_in(&app.admin).await;
     let revoke = format!("/admin/certificates/{serial}/revoke");
     admin
         .post_form(&revoke, &[("reason", "")])
@@ -192,4 +236,96 @@ async fn completing_a_course_issues_one_certificate_anyone_can_verify(app: TestA
         fresh.attr("#certificate", "data-status").as_deref(),
         Some("valid")
     );
+}
+
+db_test!(a_name_no_font_covers_leaves_the_certificate_pending_for_the_admin);
+async fn a_name_no_font_covers_leaves_the_certificate_pending_for_the_admin(app: TestApp) {
+    let inst = app.signed_in(&app.instructor).await;
+    let (course, slug) = new_course(&inst, "Fonts").await;
+    add_lesson(
+        &inst,
+        course,
+        "document",
+        &[("title", "Read"), ("required", "on"), ("body", "Text")],
+    )
+    .await;
+    publish(&inst, course).await;
+    let doc = lesson_ids(&inst, course).await[0];
+    inst.post_form(
+        &format!("/teach/courses/{course}/certificate"),
+        &[("enabled", "on"), ("title", "Certificate")],
+    )
+    .await
+    .assert_status(200);
+    // A private-use character: no font has a glyph for it.
+    let learner = app
+        .create_user(
+            app.school.id,
+            "pua@test.example",
+            "Pat \u{10FFFD}",
+            Role::Student,
+        )
+        .await;
+    let student = app.signed_in(&learner).await;
+    student
+        .post_form(&format!("/courses/{slug}/enroll"), &[])
+        .await;
+    student
+        .post_form(&format!("/courses/{slug}/lessons/{doc}/complete"), &[])
+        .await
+        .assert_status(303);
+    app.drain_jobs().await;
+    let (serial, state, error): (String, String, Option<String>) =
+        sqlx::query_as("SELECT serial, state, last_error FROM certificates WHERE user_id = $1")
+            .bind(learner.id)
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(state, "pending");
+    assert!(
+        error.as_deref().unwrap_or_default().contains("U+10FFFD"),
+        "{error:?}"
+    );
+    // The completion stands; nothing was mailed; the admin sees why.
+    let done: Option<i64> = sqlx::query_scalar(
+        "SELECT completed_at FROM enrollments WHERE course_id = $1 AND user_id = $2",
+    )
+    .bind(course)
+    .bind(learner.id)
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    assert!(done.is_some());
+    let mails: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM emails WHERE to_addr = $1")
+        .bind("pua@test.example")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(mails, 0);
+    let admin = app.signed_in(&app.admin).await;
+    let list = admin.get("/admin/certificates").await;
+    assert_eq!(
+        list.attr(&format!("tr[data-serial='{serial}']"), "data-state")
+            .as_deref(),
+        Some("pending")
+    );
+    assert!(!list.texts(".certificate-error").is_empty());
+    let page = app.client().get(&format!("/C/{serial}")).await;
+    assert_eq!(
+        page.attr("#certificate", "data-status").as_deref(),
+        Some("pending")
+    );
+    student
+        .get(&format!("/certificates/{serial}/pdf"))
+        .await
+        .assert_status(503);
+    // A course text no font covers is refused when the instructor saves it.
+    let r = inst
+        .post_form(
+            &format!("/teach/courses/{course}/certificate"),
+            &[("enabled", "on"), ("title", "Certificate \u{10FFFD}")],
+        )
+        .await;
+    r.assert_status(422);
+    assert!(!r.texts("#title-error").is_empty());
 }

@@ -465,5 +465,30 @@ async fn the_demo_seeds_a_school_with_its_files() {
     video.assert_status(206);
     assert_eq!(video.bytes.as_slice(), b"\x1a\x45\xdf\xa3");
     assert_eq!(video.header("content-type"), Some("video/webm"));
+    // The second student holds the demo course's certificate, issued by the worker.
+    let sky = TestClient::new(&base);
+    sky.signin("student2@lectern.test", "lectern-demo-pass")
+        .await;
+    let serial = crate::support::eventually(
+        "the demo certificate",
+        std::time::Duration::from_secs(20),
+        || async {
+            sky.get("/my/certificates").await.attr(
+                "#my-certificates article[data-state='issued']",
+                "data-serial",
+            )
+        },
+    )
+    .await;
+    let pdf = sky.get(&format!("/certificates/{serial}/pdf")).await;
+    pdf.assert_status(200);
+    assert!(pdf.bytes.starts_with(b"%PDF"));
+    let public = TestClient::new(&base).get(&format!("/C/{serial}")).await;
+    assert_eq!(
+        public.attr("#certificate", "data-status").as_deref(),
+        Some("valid"),
+        "{}",
+        public.text
+    );
     p.terminate().await;
 }
