@@ -194,6 +194,23 @@ async fn completing_a_course_issues_one_certificate_anyone_can_verify(app: TestA
         Some("not-found")
     );
 
+    // Un-completing the lesson (by hand here) leaves the issued certificate valid.
+    inst.post_form(
+        &format!(
+            "/teach/courses/{course}/students/{}/lessons/{doc}",
+            learner.id
+        ),
+        &[("decision", "incomplete"), ("reason", "Re-read required")],
+    )
+    .await
+    .assert_status(303);
+    app.drain_jobs().await;
+    let page = anon.get(&format!("/C/{serial}")).await;
+    assert_eq!(
+        page.attr("#certificate", "data-status").as_deref(),
+        Some("valid")
+    );
+
     // Revoke needs a reason; then the page says revoked, and why.
     let revoke = format!("/admin/certificates/{serial}/revoke");
     admin
@@ -328,4 +345,16 @@ async fn a_name_no_font_covers_leaves_the_certificate_pending_for_the_admin(app:
         .await;
     r.assert_status(422);
     assert!(!r.texts("#title-error").is_empty());
+}
+
+db_test!(the_verification_page_is_rate_limited_per_client);
+async fn the_verification_page_is_rate_limited_per_client(app: TestApp) {
+    let c = app.client();
+    for i in 0..60 {
+        let r = c.get(&format!("/C/{i:016}")).await;
+        assert_eq!(r.status.as_u16(), 404, "lookup {i}");
+    }
+    let r = c.get("/C/ZZZZZZZZZZZZZZZZ").await;
+    r.assert_status(429);
+    assert!(r.header("retry-after").is_some());
 }
