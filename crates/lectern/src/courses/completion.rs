@@ -421,6 +421,7 @@ struct RuleRow {
     recording_counts: i64,
     max_attempts: Option<i64>,
     duration_min: Option<i64>,
+    opened_at: Option<i64>,
 }
 
 /// A lesson's rule and what the evaluation needs of the lesson.
@@ -437,20 +438,54 @@ pub(crate) async fn rule_of(
     school_id: SchoolId,
     lesson_id: LessonId,
 ) -> sqlx::Result<Option<Rule>> {
-    Ok(lesson_rule(db, school_id, lesson_id).await?.map(|l| l.rule))
+    Ok(read(db, school_id, lesson_id, None)
+        .await?
+        .map(|(l, _)| l.rule))
 }
 
+/// The lesson's rule and whether `user` opened it before, in one query (the player asks
+/// on every view and records the first opening only).
+pub(crate) async fn for_player(
+    db: &Db,
+    school_id: SchoolId,
+    lesson_id: LessonId,
+    user: UserId,
+) -> sqlx::Result<Option<(Rule, bool)>> {
+    Ok(read(db, school_id, lesson_id, Some(user))
+        .await?
+        .map(|(l, opened)| (l.rule, opened)))
+}
+
+/// The rule and what evaluation needs of the lesson, with the uploaded video's presence.
 async fn lesson_rule(
     db: &Db,
     school_id: SchoolId,
     lesson_id: LessonId,
 ) -> sqlx::Result<Option<LessonRule>> {
+    let Some((mut l, _)) = read(db, school_id, lesson_id, None).await? else {
+        return Ok(None);
+    };
+    l.has_video = l.rule.kind == LessonKind::Video
+        && crate::files::store::lesson_has(db, school_id, lesson_id, crate::files::Purpose::Video)
+            .await?;
+    Ok(Some(l))
+}
+
+async fn read(
+    db: &Db,
+    school_id: SchoolId,
+    lesson_id: LessonId,
+    viewer: Option<UserId>,
+) -> sqlx::Result<Option<(LessonRule, bool)>> {
     let Some(r) = sqlx::query_as::<_, RuleRow>(
-        "SELECT course_id, kind, completion_rule, completion_value, recording_counts, max_attempts, duration_min
-         FROM lessons WHERE school_id = $1 AND id = $2",
+        "SELECT l.course_id, l.kind, l.completion_rule, l.completion_value, l.recording_counts, l.max_attempts,
+           l.duration_min,
+           (SELECT ev.opened_at FROM lesson_evidence ev WHERE ev.lesson_id = l.id AND ev.user_id = $3) AS opened_at
+         FROM lessons l WHERE l.school_id = $1 AND l.id = $2",
     )
     .bind(school_id)
     .bind(lesson_id)
+    .bind(viewer.map_or(0, |u| u.0))
     .fetch_optional(&db.pool)
     .await?
     else {
@@ -469,15 +504,15 @@ async fn lesson_rule(
         recording_counts: kind.is_scheduled() && flag(r.recording_counts),
         max_attempts: r.max_attempts.filter(|_| kind == LessonKind::Quiz),
     };
-    let has_video = kind == LessonKind::Video
-        && crate::files::store::lesson_has(db, school_id, lesson_id, crate::files::Purpose::Video)
-            .await?;
-    Ok(Some(LessonRule {
-        course_id: CourseId(r.course_id),
-        rule,
-        scheduled_ms: r.duration_min.unwrap_or(0) * 60_000,
-        has_video,
-    }))
+    Ok(Some((
+        LessonRule {
+            course_id: CourseId(r.course_id),
+            rule,
+            scheduled_ms: r.duration_min.unwrap_or(0) * 60_000,
+            has_video: false,
+        },
+        r.opened_at.is_some(),
+    )))
 }
 
 /// Stores a lesson's rule (the evaluation follows by a job, see [`Recompute`]).

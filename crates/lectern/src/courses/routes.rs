@@ -314,10 +314,11 @@ async fn load_player(
         .iter()
         .position(|l| l.id == id)
         .ok_or(AppError::NotFound)?;
-    let rule = completion::rule_of(db, course.school_id, id)
+    let (rule, opened) = completion::for_player(db, course.school_id, id, UserId(user.id))
         .await?
         .ok_or(AppError::NotFound)?;
     if enrolled
+        && !opened
         && !done.contains(&id)
         && matches!(
             rule.kind,
