@@ -1,14 +1,14 @@
 ## Abschlussregeln, manueller Abschluss und Änderungsprotokoll.
 
-completion-rule-opened = Abgeschlossen, sobald du sie öffnest.
-completion-rule-marked = Abgeschlossen, sobald du sie als erledigt markierst.
-completion-rule-watched = Abgeschlossen, sobald du { $percent } % des Videos gesehen hast.
-completion-rule-passed = Abgeschlossen, sobald du das Quiz bestehst.
-completion-rule-attended-minutes = Abgeschlossen, sobald du mindestens { $minutes } Minuten der Live-Sitzung teilgenommen hast.
-completion-rule-attended-percent = Abgeschlossen, sobald du mindestens { $percent } % der geplanten Zeit teilgenommen hast.
-completion-rule-or-recording = Die Aufzeichnung hier anzusehen zählt auch.
+completion-rule-opened = Abgeschlossen, sobald die Lektion geöffnet wurde.
+completion-rule-marked = Abgeschlossen, sobald sie als erledigt markiert wurde.
+completion-rule-watched = Abgeschlossen, sobald { $percent } % des Videos angesehen wurden.
+completion-rule-passed = Abgeschlossen, sobald das Quiz bestanden ist.
+completion-rule-attended-minutes = Abgeschlossen nach mindestens { $minutes } Minuten Teilnahme an der Live-Sitzung.
+completion-rule-attended-percent = Abgeschlossen nach Teilnahme an mindestens { $percent } % der geplanten Zeit.
+completion-rule-or-recording = Die Aufzeichnung hier anzusehen zählt ebenfalls.
 
-completion-option-watched = Mindestens einen Anteil des Videos gesehen
+completion-option-watched = Mindestens einen Anteil des Videos angesehen
 completion-option-opened = Geöffnet
 completion-option-marked = Vom Teilnehmer als erledigt markiert
 completion-option-passed = Quiz bestanden
@@ -21,7 +21,7 @@ completion-field-percent = Anteil (Prozent, 1–100)
 completion-field-minutes = Teilgenommene Minuten (1–1440)
 completion-field-recording = Die Aufzeichnung in Lectern anzusehen schließt sie ebenfalls ab
 completion-field-attempts = Erlaubte Versuche (leer = unbegrenzt)
-completion-optional-hint = Ob der Kurs diese Lektion überhaupt verlangt, legt die Einstellung „Pflicht“ oben fest.
+completion-optional-hint = Ob der Kurs diese Lektion überhaupt verlangt, legt die Einstellung „Erforderlich für den Kursabschluss“ oben fest.
 completion-save = Abschlussregel speichern
 completion-apply = Neue Regel anwenden
 completion-keep = Bisherige Regel behalten
@@ -36,19 +36,24 @@ completion-preview-uncomplete = { $uncomplete ->
     [one] 1 Teilnehmer verlöre ihn. Bereits ausgestellte Zertifikate bleiben gültig.
    *[other] { $uncomplete } Teilnehmer verlören ihn. Bereits ausgestellte Zertifikate bleiben gültig.
 }
-completion-percent-invalid = Gib einen ganzen Prozentwert von 1 bis 100 ein.
-completion-minutes-invalid = Gib eine ganze Zahl an Minuten von 1 bis { $max } ein.
-completion-rule-invalid = Wähle eine der angebotenen Regeln.
-completion-attempts-invalid = Gib eine Anzahl Versuche von 1 bis 100 ein oder lass das Feld leer für unbegrenzt.
+completion-percent-invalid = Geben Sie einen ganzen Prozentwert von 1 bis 100 ein.
+completion-minutes-invalid = Geben Sie eine ganze Zahl an Minuten von 1 bis { $max } ein.
+completion-rule-invalid = Wählen Sie eine der angebotenen Regeln.
+completion-attempts-invalid = Geben Sie eine Anzahl Versuche von 1 bis 100 ein oder lassen Sie das Feld leer für unbegrenzt.
 
 completion-detail-reason = Grund: { $reason }
 completion-detail-attended = { $minutes } Min. teilgenommen ({ $percent } % der geplanten Zeit)
 completion-detail-recording = Aufzeichnung angesehen
-completion-detail-watched = { $percent } % gesehen
+completion-detail-watched = { $percent } % angesehen
 completion-detail-score = bestes Ergebnis { $score } %
 
-quiz-no-attempts-left = Du hast alle { $count } Versuche dieses Quiz verbraucht.
-quiz-attempts-used = Du hast alle Versuche dieses Quiz verbraucht. Frag deine Kursleitung, wenn du einen weiteren brauchst.
+quiz-no-attempts-left = Sie haben alle { $count } Versuche dieses Quiz verbraucht.
+quiz-attempts-used = Sie haben alle Versuche dieses Quiz verbraucht. Fragen Sie Ihre Kursleitung, wenn Sie einen weiteren brauchen.
+quiz-attempts-allowed = { $count ->
+    [one] Sie haben 1 Versuch.
+   *[other] Sie haben { $count } Versuche.
+}
+audit-back-to-rule = Zurück zur Abschlussregel
 
 students-title = Teilnehmer
 students-empty = Noch niemand ist eingeschrieben.
@@ -66,7 +71,7 @@ completion-set-incomplete = Nicht abgeschlossen
 completion-set-rule = Wie die Regel entscheidet
 completion-reason = Grund (wird im Protokoll festgehalten)
 completion-set-save = Speichern
-completion-reason-required = Gib einen Grund an; er wird im Protokoll festgehalten.
+completion-reason-required = Geben Sie einen Grund an; er wird im Protokoll festgehalten.
 
 audit-title = Änderungsprotokoll
 audit-empty = Noch keine Änderungen.

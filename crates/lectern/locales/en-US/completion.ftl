@@ -1,11 +1,11 @@
 ## Completion rules, manual completion and the audit trail.
 
-completion-rule-opened = Completes when you open it.
-completion-rule-marked = Completes when you mark it done.
-completion-rule-watched = Completes when you have watched { $percent } % of the video.
-completion-rule-passed = Completes when you pass the quiz.
-completion-rule-attended-minutes = Completes when you have attended at least { $minutes } minutes of the live session.
-completion-rule-attended-percent = Completes when you have attended at least { $percent } % of the scheduled time.
+completion-rule-opened = Complete once the lesson is opened.
+completion-rule-marked = Complete once it is marked done.
+completion-rule-watched = Complete once { $percent } % of the video is watched.
+completion-rule-passed = Complete once the quiz is passed.
+completion-rule-attended-minutes = Complete after at least { $minutes } minutes in the live session.
+completion-rule-attended-percent = Complete after attending at least { $percent } % of the scheduled time.
 completion-rule-or-recording = Watching the recording here counts too.
 
 completion-option-watched = Watched at least a share of the video
@@ -49,6 +49,11 @@ completion-detail-score = best score { $score } %
 
 quiz-no-attempts-left = You have used all { $count } attempts of this quiz.
 quiz-attempts-used = You have used all attempts of this quiz. Ask your instructor if you need another.
+quiz-attempts-allowed = { $count ->
+    [one] You have 1 attempt.
+   *[other] You have { $count } attempts.
+}
+audit-back-to-rule = Set back to the completion rule
 
 students-title = Students
 students-empty = Nobody is enrolled yet.

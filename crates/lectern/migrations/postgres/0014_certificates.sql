@@ -13,7 +13,8 @@ CREATE TABLE certificate_settings (
 );
 
 -- One row per certificate. What it says is copied at issue time (the learner's name as
--- it was, the course and school names), so later renames change nothing already issued.
+-- it was, the course and school names, the wording and signer), so later edits change
+-- nothing already issued.
 -- `state`: pending (its PDF could not be made yet: retried; `last_error` says why),
 -- issued. `revoked_at`/`revoked_reason` and `replaced_by` (a re-issue's serial) end it.
 -- One current (not replaced) certificate per course and learner.
@@ -27,6 +28,10 @@ CREATE TABLE certificates (
     learner_name TEXT NOT NULL,
     course_title TEXT NOT NULL,
     school_name TEXT NOT NULL,
+    title TEXT NOT NULL,
+    body TEXT NOT NULL,
+    signer_name TEXT NOT NULL,
+    signer_title TEXT NOT NULL,
     completed_at BIGINT NOT NULL,
     live_minutes BIGINT NOT NULL,
     locale TEXT NOT NULL,

@@ -121,6 +121,10 @@ pub struct Issued {
     pub learner_name: String,
     pub course_title: String,
     pub school_name: String,
+    pub title: String,
+    pub body: String,
+    pub signer_name: String,
+    pub signer_title: String,
     pub completed_at: i64,
     pub live_minutes: i64,
     pub locale: String,
@@ -160,6 +164,7 @@ impl Issued {
 }
 
 const COLUMNS: &str = "id, school_id, course_id, user_id, serial, state, learner_name, course_title, school_name, \
+    title, body, signer_name, signer_title, \
     completed_at, live_minutes, locale, timezone, expires_at, issued_at, revoked_at, revoked_reason, replaced_by, last_error";
 
 /// A certificate of this school by serial, in any case.
@@ -339,8 +344,8 @@ async fn create(
     }
     let n = sqlx::query(
         "INSERT INTO certificates (school_id, course_id, user_id, serial, state, learner_name, course_title, school_name,
-           completed_at, live_minutes, locale, timezone, expires_at, created_at)
-         VALUES ($1, $2, $3, $4, 'pending', $5, $6, $7, $8, $9, $10, $11, $12, $13)
+           completed_at, live_minutes, locale, timezone, expires_at, created_at, title, body, signer_name, signer_title)
+         VALUES ($1, $2, $3, $4, 'pending', $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
          ON CONFLICT (course_id, user_id) WHERE replaced_by IS NULL DO NOTHING",
     )
     .bind(school_id)
@@ -356,6 +361,10 @@ async fn create(
     .bind(&f.timezone)
     .bind(expires_at)
     .bind(now_ms())
+    .bind(&settings.title)
+    .bind(&settings.body)
+    .bind(&settings.signer_name)
+    .bind(&settings.signer_title)
     .execute(&mut *tx)
     .await?
     .rows_affected();
@@ -464,12 +473,6 @@ async fn finish(
 /// The certificate's PDF.
 pub async fn render(state: &CertificatesState, c: &Issued) -> anyhow::Result<Vec<u8>> {
     let tr = Tr::new(&c.locale);
-    let settings = settings(&state.db, SchoolId(c.school_id), CourseId(c.course_id))
-        .await?
-        .unwrap_or_else(|| Settings {
-            title: tr.t("certificate-default-title"),
-            ..Default::default()
-        });
     let school = crate::schools::by_id(&state.db, c.school_id)
         .await?
         .ok_or_else(|| anyhow::anyhow!("school {} is gone", c.school_id))?;
@@ -483,16 +486,7 @@ pub async fn render(state: &CertificatesState, c: &Issued) -> anyhow::Result<Vec
     };
     let paper = paper(&state.db, SchoolId(c.school_id)).await?;
     let url = verify_url(state, c.school_id, &c.serial).await?;
-    let tz = jiff::tz::TimeZone::get(&c.timezone).unwrap_or(jiff::tz::TimeZone::UTC);
-    let date = jiff::Timestamp::from_millisecond(c.completed_at)?.to_zoned(tz);
-    let date_line = tr.ta(
-        "date-long",
-        &[
-            ("day", date.day().to_string()),
-            ("month", tr.t(&format!("month-{}", date.month()))),
-            ("year", date.year().to_string()),
-        ],
-    );
+    let date_line = long_date(&tr, &tz_of(c), c.completed_at);
     let hours_line = (c.live_minutes > 0).then(|| {
         tr.ta(
             "certificate-hours",
@@ -502,18 +496,27 @@ pub async fn render(state: &CertificatesState, c: &Issued) -> anyhow::Result<Vec
             ],
         )
     });
-    let body = if settings.body.trim().is_empty() {
+    let body = if c.body.trim().is_empty() {
         tr.t("certificate-default-body")
     } else {
-        settings.body.clone()
+        c.body.clone()
+    };
+    let date_line = match c.expires_at {
+        Some(until) => format!(
+            "{date_line} · {}",
+            tr.t1(
+                "certificate-valid-until",
+                "date",
+                long_date(&tr, &tz_of(c), until)
+            )
+        ),
+        None => date_line,
     };
     let serial_line = tr.t1("certificate-serial", "serial", c.serial.as_str());
     let preamble = tr.t("certificate-preamble");
     let verify_label = tr.t("certificate-verify-at");
     let accent = parse_colour(&school.primary_color);
-    let now = jiff::Zoned::now();
-    let data = (
-        settings,
+    let owned = Owned {
         body,
         date_line,
         hours_line,
@@ -522,54 +525,84 @@ pub async fn render(state: &CertificatesState, c: &Issued) -> anyhow::Result<Vec
         verify_label,
         url,
         logo,
-        paper,
-        c.clone(),
-    );
-    let pdf = tokio::task::spawn_blocking(move || {
-        let (
-            settings,
-            body,
-            date_line,
-            hours_line,
-            serial_line,
-            preamble,
-            verify_label,
-            url,
-            logo,
-            paper,
-            c,
-        ) = data;
+        letter: paper == "letter",
+        accent,
+        cert: c.clone(),
+        now: jiff::Zoned::now(),
+    };
+    Ok(tokio::task::spawn_blocking(move || owned.render()).await??)
+}
+
+/// Everything a certificate prints, owned, for the blocking thread that lays it out.
+struct Owned {
+    body: String,
+    date_line: String,
+    hours_line: Option<String>,
+    serial_line: String,
+    preamble: String,
+    verify_label: String,
+    url: String,
+    logo: Option<Vec<u8>>,
+    letter: bool,
+    accent: (u8, u8, u8),
+    cert: Issued,
+    now: jiff::Zoned,
+}
+
+impl Owned {
+    fn render(&self) -> Result<Vec<u8>, RenderError> {
+        let nonempty = |s: &str| Some(s.to_string()).filter(|s| !s.is_empty());
+        let signer_name = nonempty(&self.cert.signer_name);
+        let signer_title = nonempty(&self.cert.signer_title);
         let sheet = Sheet {
-            paper: if paper == "letter" {
+            paper: if self.letter {
                 Paper::Letter
             } else {
                 Paper::A4
             },
-            title: &settings.title,
-            preamble: &preamble,
-            learner_name: &c.learner_name,
-            body: &body,
-            course_title: &c.course_title,
-            school_name: &c.school_name,
-            logo: logo.as_deref(),
-            accent,
-            date_line: &date_line,
-            hours_line: hours_line.as_deref(),
-            signer_name: Some(settings.signer_name.as_str()).filter(|s| !s.is_empty()),
-            signer_title: Some(settings.signer_title.as_str()).filter(|s| !s.is_empty()),
-            serial: &serial_line,
-            verify_label: &verify_label,
-            verify_url: &url,
+            title: &self.cert.title,
+            preamble: &self.preamble,
+            learner_name: &self.cert.learner_name,
+            body: &self.body,
+            course_title: &self.cert.course_title,
+            school_name: &self.cert.school_name,
+            logo: self.logo.as_deref(),
+            accent: self.accent,
+            date_line: &self.date_line,
+            hours_line: self.hours_line.as_deref(),
+            signer_name: signer_name.as_deref(),
+            signer_title: signer_title.as_deref(),
+            serial: &self.serial_line,
+            verify_label: &self.verify_label,
+            verify_url: &self.url,
             issued: Date {
-                year: now.year() as u16,
-                month: now.month() as u8,
-                day: now.day() as u8,
+                year: self.now.year() as u16,
+                month: self.now.month() as u8,
+                day: self.now.day() as u8,
             },
         };
         certificate_pdf::render(fonts(), &sheet)
-    })
-    .await?;
-    Ok(pdf?)
+    }
+}
+
+fn tz_of(c: &Issued) -> jiff::tz::TimeZone {
+    jiff::tz::TimeZone::get(&c.timezone).unwrap_or(jiff::tz::TimeZone::UTC)
+}
+
+/// "3 December 2026" in `tr`'s language.
+pub(crate) fn long_date(tr: &Tr, tz: &jiff::tz::TimeZone, ms: i64) -> String {
+    let Ok(t) = jiff::Timestamp::from_millisecond(ms) else {
+        return String::new();
+    };
+    let d = t.to_zoned(tz.clone());
+    tr.ta(
+        "date-long",
+        &[
+            ("day", d.day().to_string()),
+            ("month", tr.t(&format!("month-{}", d.month()))),
+            ("year", d.year().to_string()),
+        ],
+    )
 }
 
 fn parse_colour(hex: &str) -> (u8, u8, u8) {
@@ -598,25 +631,77 @@ pub(crate) async fn set_paper(db: &Db, school_id: SchoolId, paper: &str) -> sqlx
     Ok(())
 }
 
-/// Revokes a certificate (the reason is shown on its page).
+/// Revokes a certificate (the reason is shown on its page) and tells its learner.
 pub async fn revoke(
-    db: &Db,
+    state: &CertificatesState,
     school_id: SchoolId,
     serial: &str,
     reason: &str,
-) -> sqlx::Result<bool> {
+) -> anyhow::Result<bool> {
+    let Some(c) = by_serial(&state.db, school_id, serial).await? else {
+        return Ok(false);
+    };
+    let mut tx = state.db.pool.begin().await?;
     let n = sqlx::query(
         "UPDATE certificates SET revoked_at = $1, revoked_reason = $2
-         WHERE school_id = $3 AND serial = $4 AND revoked_at IS NULL AND replaced_by IS NULL",
+         WHERE id = $3 AND revoked_at IS NULL AND replaced_by IS NULL",
     )
     .bind(now_ms())
     .bind(reason)
-    .bind(school_id)
-    .bind(normalise_serial(serial))
-    .execute(&db.pool)
+    .bind(c.id)
+    .execute(&mut *tx)
     .await?
     .rows_affected();
+    let to: Option<String> = sqlx::query_scalar("SELECT email FROM users WHERE id = $1")
+        .bind(c.user_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+    if n == 1
+        && let Some(to) = to
+    {
+        let tr = Tr::new(&c.locale);
+        let url = verify_url(state, c.school_id, &c.serial).await?;
+        let args = [
+            ("course", c.course_title.clone()),
+            ("reason", reason.to_string()),
+            ("url", url),
+        ];
+        let text = tr.ta("certificate-revoked-email", &args);
+        email::queue(
+            &mut tx,
+            c.school_id,
+            Email {
+                to,
+                subject: tr.ta("certificate-revoked-subject", &args),
+                html: format!("<p>{}</p>", email::html_escape(&text)),
+                text,
+                calendar: None,
+            },
+        )
+        .await?;
+    }
+    tx.commit().await?;
     Ok(n == 1)
+}
+
+/// The serial a replaced certificate's chain of re-issues ends at.
+pub async fn current_of(db: &Db, school_id: SchoolId, serial: &str) -> sqlx::Result<String> {
+    let mut at = normalise_serial(serial);
+    // Each re-issue replaces one certificate; a chain longer than this is not expected.
+    for _ in 0..32 {
+        let next: Option<Option<String>> = sqlx::query_scalar(
+            "SELECT replaced_by FROM certificates WHERE school_id = $1 AND serial = $2",
+        )
+        .bind(school_id)
+        .bind(&at)
+        .fetch_optional(&db.pool)
+        .await?;
+        match next.flatten() {
+            Some(n) => at = n,
+            None => break,
+        }
+    }
+    Ok(at)
 }
 
 /// Re-issues a certificate with a new serial and the learner's current name; the old one's
@@ -629,12 +714,18 @@ pub async fn reissue(
     let Some(old) = by_serial(&state.db, school_id, serial).await? else {
         return Ok(None);
     };
-    if old.replaced_by.is_some() {
+    // A revoked certificate stays revoked: a re-issue would quietly undo it.
+    if old.replaced_by.is_some() || old.revoked_at.is_some() {
         return Ok(None);
     }
-    let settings = settings(&state.db, school_id, CourseId(old.course_id))
-        .await?
-        .unwrap_or_default();
+    // The same wording and signer as the certificate it replaces; the learner's name now.
+    let settings = Settings {
+        title: old.title.clone(),
+        body: old.body.clone(),
+        signer_name: old.signer_name.clone(),
+        signer_title: old.signer_title.clone(),
+        validity_months: None,
+    };
     let Some(new) = create(
         state,
         school_id,
@@ -647,6 +738,13 @@ pub async fn reissue(
     else {
         return Ok(None);
     };
+    // It expires when the one it replaces would have.
+    sqlx::query("UPDATE certificates SET expires_at = $1 WHERE school_id = $2 AND serial = $3")
+        .bind(old.expires_at)
+        .bind(school_id)
+        .bind(&new)
+        .execute(&state.db.pool)
+        .await?;
     finish(state, school_id, &new).await?;
     Ok(Some(new))
 }

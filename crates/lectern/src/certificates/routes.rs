@@ -48,6 +48,8 @@ struct VerifyPage {
     ctx: Ctx,
     cert: Option<Issued>,
     status: &'static str,
+    /// For a replaced certificate, the one in force now (the end of its re-issues).
+    current: Option<String>,
 }
 
 impl VerifyPage {
@@ -87,7 +89,19 @@ async fn verify(
         Some(Status::Expired) => "expired",
     };
     let found = cert.is_some();
-    let mut resp = render(&VerifyPage { ctx, cert, status })?.into_response();
+    let current = match &cert {
+        Some(c) if c.replaced_by.is_some() => {
+            Some(super::current_of(&state.db, SchoolId(ctx.school.id), &c.serial).await?)
+        }
+        _ => None,
+    };
+    let mut resp = render(&VerifyPage {
+        ctx,
+        cert,
+        status,
+        current,
+    })?
+    .into_response();
     if !found {
         *resp.status_mut() = StatusCode::NOT_FOUND;
     }
@@ -182,6 +196,9 @@ impl MinePage {
     fn date(&self, ms: &i64) -> String {
         self.ctx.local_date(ms)
     }
+    fn valid(&self, c: &Issued) -> bool {
+        c.status(now_ms()) == Status::Valid
+    }
 }
 
 async fn mine(State(state): State<CertificatesState>, ctx: Ctx) -> AppResult<Page> {
@@ -207,6 +224,9 @@ async fn learner_reissue(
         return Err(AppError::BadRequest(
             ctx.t("certificate-revoked-no-reissue"),
         ));
+    }
+    if cert.learner_name == user.display_name {
+        return Err(AppError::BadRequest(ctx.t("certificate-same-name")));
     }
     super::reissue(&state, SchoolId(ctx.school.id), &cert.serial).await?;
     Ok(Redirect::to("/my/certificates"))
@@ -386,7 +406,7 @@ impl AdminPage {
             Status::Valid => "certificate-status-valid",
             Status::Pending => "certificate-status-pending",
             Status::Revoked => "certificate-status-revoked",
-            Status::Replaced => "certificate-status-replaced",
+            Status::Replaced => "certificate-status-replaced-short",
             Status::Expired => "certificate-status-expired",
         };
         self.ctx.t(key)
@@ -460,7 +480,7 @@ async fn revoke(
         *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
         return Ok(resp);
     }
-    if !super::revoke(&state.db, SchoolId(ctx.school.id), &serial, reason).await? {
+    if !super::revoke(&state, SchoolId(ctx.school.id), &serial, reason).await? {
         return Err(AppError::NotFound);
     }
     Ok(Redirect::to("/admin/certificates").into_response())
@@ -472,6 +492,14 @@ async fn admin_reissue(
     Path(serial): Path<String>,
 ) -> AppResult<Redirect> {
     ctx.require_admin()?;
+    let cert = super::by_serial(&state.db, SchoolId(ctx.school.id), &serial)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if cert.revoked_at.is_some() {
+        return Err(AppError::BadRequest(
+            ctx.t("certificate-revoked-no-reissue"),
+        ));
+    }
     super::reissue(&state, SchoolId(ctx.school.id), &serial)
         .await?
         .ok_or(AppError::NotFound)?;

@@ -162,6 +162,18 @@ impl Rule {
         by_rule || (self.recording_counts && self.kind.is_scheduled() && ev.recording)
     }
 
+    /// The rule as one string, carried by the preview's form: "Apply" applies exactly the
+    /// rule that was previewed.
+    pub(crate) fn signature(&self) -> String {
+        format!(
+            "{}:{}:{}:{}",
+            self.completion.key(),
+            self.completion.value().unwrap_or(0),
+            self.recording_counts,
+            self.max_attempts.unwrap_or(0)
+        )
+    }
+
     /// Whether the student's "Mark complete" button completes this lesson.
     pub(crate) fn markable(&self, has_video: bool) -> bool {
         match self.completion {
@@ -204,6 +216,9 @@ pub struct RuleForm {
     pub max_attempts: String,
     /// Set by the preview's "Apply" button.
     pub confirm: String,
+    /// The previewed rule ([`Rule::signature`]); a form changed after its preview is
+    /// previewed again.
+    pub previewed: String,
 }
 
 impl RuleForm {
@@ -228,8 +243,9 @@ impl RuleForm {
         f
     }
 
-    pub(crate) fn confirmed(&self) -> bool {
-        !self.confirm.is_empty()
+    /// "Apply" was pressed on the preview of exactly `rule`.
+    pub(crate) fn confirmed(&self, rule: &Rule) -> bool {
+        !self.confirm.is_empty() && self.previewed == rule.signature()
     }
 
     /// The rule this form asks for, or field errors (a number out of range, a rule the
@@ -337,6 +353,9 @@ pub(crate) struct Detail {
     pub recording: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// An instructor handed the decision back to the rule.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub to_rule: bool,
 }
 
 impl Detail {
@@ -393,8 +412,12 @@ impl Detail {
 pub(crate) enum Cause<'a> {
     /// The rule, applied to the evidence.
     Rule,
-    /// An instructor, with a reason.
-    Manual { actor: UserId, reason: &'a str },
+    /// An instructor, with a reason; `to_rule`: handing the decision back to the rule.
+    Manual {
+        actor: UserId,
+        reason: &'a str,
+        to_rule: bool,
+    },
 }
 
 /// Who completed and who lost a completion in one evaluation.
@@ -669,8 +692,13 @@ pub(crate) async fn reevaluate(
         let mut detail = Detail::of(&l.rule, &ev);
         let actor = match cause {
             Cause::Rule => None,
-            Cause::Manual { actor, reason } => {
+            Cause::Manual {
+                actor,
+                reason,
+                to_rule,
+            } => {
                 detail.reason = Some(reason.to_string());
+                detail.to_rule = to_rule;
                 Some(actor)
             }
         };
@@ -909,7 +937,11 @@ pub(crate) async fn set_manual(
         school_id,
         lesson_id,
         Some(user_id),
-        Cause::Manual { actor, reason },
+        Cause::Manual {
+            actor,
+            reason,
+            to_rule: decision.is_none(),
+        },
     )
     .await?;
     if changes == Changes::default()
@@ -935,6 +967,7 @@ pub(crate) async fn set_manual(
                 actor: Some(actor),
                 detail: &Detail {
                     reason: Some(reason.to_string()),
+                    to_rule: decision.is_none(),
                     ..Default::default()
                 },
                 at: now,

@@ -617,7 +617,7 @@ async fn save_rule(
             return Ok(unprocessable(render(&p)?));
         }
     };
-    if !rule_form.confirmed() {
+    if !rule_form.confirmed(&rule) {
         let (complete, uncomplete) =
             completion::preview(&state.db, course.school_id, lesson.id, &rule).await?;
         if complete + uncomplete > 0 {
@@ -633,7 +633,10 @@ async fn save_rule(
                     uncomplete as i64
                 )
             ));
-            p.rule = Some(rule_form);
+            p.rule = Some(RuleForm {
+                previewed: rule.signature(),
+                ..rule_form
+            });
             return Ok(render(&p)?.into_response());
         }
     }

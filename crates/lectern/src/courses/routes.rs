@@ -224,6 +224,8 @@ struct LessonPage {
     can_mark: bool,
     /// A quiz whose allowed attempts are used up.
     no_attempts_left: bool,
+    /// "You have 2 attempts." when the quiz limits them.
+    attempts_allowed: String,
 }
 
 /// A lesson's files in the player: its own video or document, and the attachments.
@@ -348,6 +350,10 @@ async fn load_player(
     let no_attempts_left = rule
         .max_attempts
         .is_some_and(|max| enrolled && attempts_made >= max);
+    let attempts_allowed = rule
+        .max_attempts
+        .map(|max| ctx.tr.t1("quiz-attempts-allowed", "count", max))
+        .unwrap_or_default();
     let url = |l: &Lesson| format!("/courses/{}/lessons/{}", course.slug, l.id);
     let prev = index.checked_sub(1).map(|i| url(&lessons[i]));
     let next = lessons.get(index + 1).map(url);
@@ -374,6 +380,7 @@ async fn load_player(
         rule_text: rule.describe(&ctx.tr),
         can_mark,
         no_attempts_left,
+        attempts_allowed,
         files,
         live,
         live_outline: outline.iter().any(|i| i.starts_at.is_some()),

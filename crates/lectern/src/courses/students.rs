@@ -119,8 +119,18 @@ struct StudentPage {
 
 impl StudentPage {
     fn entry_text(&self, e: &AuditEntry) -> String {
+        let to_rule = e.detail().to_rule;
         let what = match (e.cause.as_str(), e.is_completed()) {
             ("course", _) => self.ctx.t("audit-course-completed"),
+            ("manual", done) if to_rule => format!(
+                "{} ({})",
+                self.ctx.t("audit-back-to-rule"),
+                self.ctx.t(if done {
+                    "audit-completed"
+                } else {
+                    "audit-uncompleted"
+                })
+            ),
             (_, true) => self.ctx.t("audit-completed"),
             (_, false) => self.ctx.t("audit-uncompleted"),
         };

@@ -3,8 +3,8 @@
 
 use lectern::accounts::Role;
 
-use crate::support::TestApp;
 use crate::support::courses::{add_lesson, lesson_ids, new_course, publish};
+use crate::support::{TestApp, TestClient, TestUser};
 
 /// Runs one of poppler's tools (installed by `.ci/run`) on `pdf`; returns its stdout and
 /// the folder it may have written to.
@@ -48,10 +48,18 @@ fn pdf_text(pdf: &[u8]) -> String {
     String::from_utf8_lossy(&poppler("pdftotext", pdf, &[]).0).into_owned()
 }
 
-db_test!(completing_a_course_issues_one_certificate_anyone_can_verify);
-async fn completing_a_course_issues_one_certificate_anyone_can_verify(app: TestApp) {
+/// A published course of one required document lesson with its certificate enabled (as
+/// the instructor saves it), and `name`, enrolled, who completed it; the jobs have run.
+/// Returns (course id, the instructor's client, the learner, the learner's client, lesson).
+async fn completed_with_certificate(
+    app: &TestApp,
+    title: &str,
+    name: &str,
+    email: &str,
+    settings: &[(&str, &str)],
+) -> (i64, TestClient, TestUser, TestClient, i64) {
     let inst = app.signed_in(&app.instructor).await;
-    let (course, slug) = new_course(&inst, "Safety <Basics>").await;
+    let (course, slug) = new_course(&inst, title).await;
     add_lesson(
         &inst,
         course,
@@ -61,32 +69,13 @@ async fn completing_a_course_issues_one_certificate_anyone_can_verify(app: TestA
     .await;
     publish(&inst, course).await;
     let doc = lesson_ids(&inst, course).await[0];
-    let settings = format!("/teach/courses/{course}/certificate");
-    // Enabled without a title: refused, nothing saved.
-    let r = inst
-        .post_form(&settings, &[("enabled", "on"), ("title", " ")])
-        .await;
-    r.assert_status(422);
-    assert!(!r.texts("#title-error").is_empty(), "{}", r.text);
-    inst.post_form(
-        &settings,
-        &[
-            ("enabled", "on"),
-            ("title", "Certificate of Completion"),
-            ("signer_name", "Ada Lovelace"),
-            ("signer_title", "Head of Training"),
-        ],
-    )
-    .await
-    .assert_status(200);
-
+    let mut fields = vec![("enabled", "on")];
+    fields.extend_from_slice(settings);
+    inst.post_form(&format!("/teach/courses/{course}/certificate"), &fields)
+        .await
+        .assert_status(200);
     let learner = app
-        .create_user(
-            app.school.id,
-            "zoe@test.example",
-            "Zoë Łukasiewicz",
-            Role::Student,
-        )
+        .create_user(app.school.id, email, name, Role::Student)
         .await;
     let student = app.signed_in(&learner).await;
     student
@@ -98,6 +87,40 @@ async fn completing_a_course_issues_one_certificate_anyone_can_verify(app: TestA
         .assert_status(303);
     app.drain_jobs().await;
     app.drain_jobs().await;
+    (course, inst, learner, student, doc)
+}
+
+db_test!(completing_a_course_issues_one_certificate_anyone_can_verify);
+async fn completing_a_course_issues_one_certificate_anyone_can_verify(app: TestApp) {
+    // Enabled without a title: refused, nothing saved.
+    let inst = app.signed_in(&app.instructor).await;
+    let (probe, _) = new_course(&inst, "Probe").await;
+    let r = inst
+        .post_form(
+            &format!("/teach/courses/{probe}/certificate"),
+            &[("enabled", "on"), ("title", " ")],
+        )
+        .await;
+    r.assert_status(422);
+    assert!(!r.texts("#title-error").is_empty(), "{}", r.text);
+    let settings: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM certificate_settings")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(settings, 0);
+
+    let (course, inst, learner, student, doc) = completed_with_certificate(
+        &app,
+        "Safety <Basics>",
+        "Zoë Łukasiewicz",
+        "zoe@test.example",
+        &[
+            ("title", "Certificate of Completion"),
+            ("signer_name", "Ada Lovelace"),
+            ("signer_title", "Head of Training"),
+        ],
+    )
+    .await;
 
     let rows: Vec<(String, String)> = sqlx::query_as(
         "SELECT serial, state FROM certificates WHERE course_id = $1 AND user_id = $2",
@@ -211,28 +234,39 @@ async fn completing_a_course_issues_one_certificate_anyone_can_verify(app: TestA
         Some("valid")
     );
 
-    // Revoke needs a reason; then the page says revoked, and why.
-    let revoke = format!("/admin/certificates/{serial}/revoke");
-    admin
-        .post_form(&revoke, &[("reason", "")])
-        .await
-        .assert_status(422);
-    admin
-        .post_form(&revoke, &[("reason", "Issued in error")])
-        .await
-        .assert_status(303);
-    let page = anon.get(&format!("/C/{serial}")).await;
-    assert_eq!(
-        page.attr("#certificate", "data-status").as_deref(),
-        Some("revoked")
+    // The instructor rewords the certificate: what was issued stays as it was.
+    inst.post_form(
+        &format!("/teach/courses/{course}/certificate"),
+        &[("enabled", "on"), ("title", "Certificate of Achievement")],
+    )
+    .await
+    .assert_status(200);
+    let again = pdf_text(
+        &student
+            .get(&format!("/certificates/{serial}/pdf"))
+            .await
+            .bytes,
     );
-    assert_eq!(page.texts("#revoked-reason"), ["Issued in error"]);
+    assert!(again.contains("Ada Lovelace"), "{again}");
+    assert!(!again.contains("Achievement"), "{again}");
 
-    // Re-issued: a new serial; the old page points to it.
-    admin
-        .post_form(&format!("/admin/certificates/{serial}/reissue"), &[])
+    // The learner asks for a re-issue without a new name: refused. With one: a new serial
+    // with the new name; the old page points to it.
+    let reissue = format!("/certificates/{serial}/reissue");
+    let same = student.post_form(&reissue, &[]).await;
+    assert_eq!(
+        same.status.as_u16(),
+        400,
+        "{:?} {}",
+        same.location(),
+        same.text
+    );
+    sqlx::query("UPDATE users SET display_name = 'Zoë Nowak' WHERE id = $1")
+        .bind(learner.id)
+        .execute(&app.db.pool)
         .await
-        .assert_status(303);
+        .unwrap();
+    student.post_form(&reissue, &[]).await.assert_status(303);
     let new: String = sqlx::query_scalar(
         "SELECT serial FROM certificates WHERE course_id = $1 AND user_id = $2 AND replaced_by IS NULL",
     )
@@ -253,45 +287,69 @@ async fn completing_a_course_issues_one_certificate_anyone_can_verify(app: TestA
         fresh.attr("#certificate", "data-status").as_deref(),
         Some("valid")
     );
+    assert_eq!(fresh.texts("#certificate-learner"), ["Zoë Nowak"]);
+    let renewed = pdf_text(&student.get(&format!("/certificates/{new}/pdf")).await.bytes);
+    assert!(
+        renewed.contains("Zoë Nowak") && renewed.contains("Ada Lovelace"),
+        "{renewed}"
+    );
+
+    // Revoke needs a reason; then the page says revoked, and why; the learner is told, and
+    // a revoked certificate can't be re-issued (that would undo the revocation).
+    let revoke = format!("/admin/certificates/{new}/revoke");
+    admin
+        .post_form(&revoke, &[("reason", "")])
+        .await
+        .assert_status(422);
+    admin
+        .post_form(&revoke, &[("reason", "Issued in error")])
+        .await
+        .assert_status(303);
+    let page = anon.get(&format!("/C/{new}")).await;
+    assert_eq!(
+        page.attr("#certificate", "data-status").as_deref(),
+        Some("revoked")
+    );
+    assert_eq!(page.texts("#revoked-reason"), ["Issued in error"]);
+    let told: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM emails WHERE to_addr = 'zoe@test.example' AND subject LIKE '%revoked%'",
+    )
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(told, 1);
+    admin
+        .post_form(&format!("/admin/certificates/{new}/reissue"), &[])
+        .await
+        .assert_status(400);
+    student
+        .post_form(&format!("/certificates/{new}/reissue"), &[])
+        .await
+        .assert_status(400);
+    let mine = student.get("/my/certificates").await;
+    assert_eq!(mine.texts(".certificate-revoked").len(), 1, "{}", mine.text);
+    assert!(
+        !mine.text.contains("linkedin.com"),
+        "no LinkedIn link for a revoked one"
+    );
+    let page = anon.get(&format!("/C/{new}")).await;
+    assert_eq!(
+        page.attr("#certificate", "data-status").as_deref(),
+        Some("revoked")
+    );
 }
 
 db_test!(a_name_no_font_covers_leaves_the_certificate_pending_for_the_admin);
 async fn a_name_no_font_covers_leaves_the_certificate_pending_for_the_admin(app: TestApp) {
-    let inst = app.signed_in(&app.instructor).await;
-    let (course, slug) = new_course(&inst, "Fonts").await;
-    add_lesson(
-        &inst,
-        course,
-        "document",
-        &[("title", "Read"), ("required", "on"), ("body", "Text")],
+    // A private-use character: no font has a glyph for it.
+    let (course, inst, learner, student, _) = completed_with_certificate(
+        &app,
+        "Fonts",
+        "Pat \u{10FFFD}",
+        "pua@test.example",
+        &[("title", "Certificate")],
     )
     .await;
-    publish(&inst, course).await;
-    let doc = lesson_ids(&inst, course).await[0];
-    inst.post_form(
-        &format!("/teach/courses/{course}/certificate"),
-        &[("enabled", "on"), ("title", "Certificate")],
-    )
-    .await
-    .assert_status(200);
-    // A private-use character: no font has a glyph for it.
-    let learner = app
-        .create_user(
-            app.school.id,
-            "pua@test.example",
-            "Pat \u{10FFFD}",
-            Role::Student,
-        )
-        .await;
-    let student = app.signed_in(&learner).await;
-    student
-        .post_form(&format!("/courses/{slug}/enroll"), &[])
-        .await;
-    student
-        .post_form(&format!("/courses/{slug}/lessons/{doc}/complete"), &[])
-        .await
-        .assert_status(303);
-    app.drain_jobs().await;
     let (serial, state, error): (String, String, Option<String>) =
         sqlx::query_as("SELECT serial, state, last_error FROM certificates WHERE user_id = $1")
             .bind(learner.id)
