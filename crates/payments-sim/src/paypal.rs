@@ -775,7 +775,7 @@ async fn capture_order(
             _ => {
                 return ApiError::unprocessable(vec![detail(
                     "ORDER_NOT_APPROVED",
-                    "Payer has not yet approved the Order for payment. Please redirect the payer to the 'rel':'approve' url returned as part of the HATEOAS links within the Create Order call or provide a valid payment_source in the request.",
+                    "Payer has not yet approved the Order for payment. Please redirect the payer to the 'rel':'approve' url returned as part of the HATEOAS links within the Create Order call or provide a valid `payment_source` in the request.",
                     None,
                     None,
                 )])
@@ -903,8 +903,8 @@ async fn refund_capture(
             None => left,
             Some((cur, _, _)) if *cur != o.currency_code => {
                 return ApiError::unprocessable(vec![detail(
-                    "CURRENCY_MISMATCH",
-                    "Refund must be in the same currency as the capture.",
+                    "REFUND_CAPTURE_CURRENCY_MISMATCH",
+                    "Refund must be in the same currency as the capture",
                     Some("/amount/currency_code"),
                     Some(cur),
                 )])

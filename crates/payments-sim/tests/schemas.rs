@@ -7,7 +7,6 @@ use payments_sim::{Card, PaymentsSim};
 use serde_json::{Value, json};
 
 const STRIPE: &str = include_str!("../schemas/stripe.json");
-#[allow(dead_code)] // used by the PayPal checks (next commit)
 const PAYPAL: &str = include_str!("../schemas/paypal.json");
 
 /// Validator for the extracted subset: type, required, enum, properties (with
@@ -190,4 +189,158 @@ async fn stripe_objects_and_events_match_the_fixtures() {
             "checkout.session.expired"
         ]
     );
+}
+
+#[tokio::test]
+async fn paypal_bodies_and_events_match_the_openapi() {
+    use common::paypal::*;
+    use reqwest::Method;
+    let pp: Value = serde_json::from_str(PAYPAL).unwrap();
+    let sim = PaymentsSim::start().await.unwrap();
+    let rx = receiver().await;
+    let wh = sim.register_paypal_webhook(&rx.url);
+    let tok = token(&sim).await;
+    let body = order_body("49.00");
+    check(&pp, "orders.create.request", &body);
+    let (s, o) = call(
+        &sim,
+        &tok,
+        Method::POST,
+        "/v2/checkout/orders",
+        Some(body),
+        None,
+    )
+    .await;
+    assert_eq!(s, 201);
+    check(&pp, "orders.create.201", &o);
+    let id = o["id"].as_str().unwrap();
+    let (_, full) = call(
+        &sim,
+        &tok,
+        Method::GET,
+        &format!("/v2/checkout/orders/{id}"),
+        None,
+        None,
+    )
+    .await;
+    check(&pp, "orders.get.200", &full);
+    let (s, e) = call(
+        &sim,
+        &tok,
+        Method::POST,
+        &format!("/v2/checkout/orders/{id}/capture"),
+        Some(json!({})),
+        None,
+    )
+    .await;
+    assert_eq!(s, 422);
+    check(&pp, "orders.capture.422", &e);
+    check(&pp, "error.422", &e);
+    sim.approve(id).unwrap();
+    let (s, c) = call(
+        &sim,
+        &tok,
+        Method::POST,
+        &format!("/v2/checkout/orders/{id}/capture"),
+        Some(json!({})),
+        None,
+    )
+    .await;
+    assert_eq!(s, 201);
+    check(&pp, "orders.capture.201", &c);
+    let cap = c["purchase_units"][0]["payments"]["captures"][0]["id"]
+        .as_str()
+        .unwrap();
+    let (_, cg) = call(
+        &sim,
+        &tok,
+        Method::GET,
+        &format!("/v2/payments/captures/{cap}"),
+        None,
+        None,
+    )
+    .await;
+    check(&pp, "captures.get.200", &cg);
+    let rb = json!({"amount": {"currency_code": "EUR", "value": "1.00"}});
+    check(&pp, "captures.refund.request", &rb);
+    let (s, r) = call(
+        &sim,
+        &tok,
+        Method::POST,
+        &format!("/v2/payments/captures/{cap}/refund"),
+        Some(rb),
+        None,
+    )
+    .await;
+    assert_eq!(s, 201);
+    check(&pp, "captures.refund.201", &r);
+    let (s, e) = call(
+        &sim,
+        &tok,
+        Method::POST,
+        &format!("/v2/payments/captures/{cap}/refund"),
+        Some(json!({"amount": {"currency_code": "EUR", "value": "99.00"}})),
+        None,
+    )
+    .await;
+    assert_eq!(s, 422);
+    check(&pp, "captures.refund.422", &e);
+    let (s, e) = call(
+        &sim,
+        &tok,
+        Method::GET,
+        "/v2/checkout/orders/NOPE",
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(s, 404);
+    check(&pp, "error.404", &e);
+    let (s, e) = call(
+        &sim,
+        &tok,
+        Method::POST,
+        "/v2/checkout/orders",
+        Some(json!({"intent": "CAPTURE"})),
+        None,
+    )
+    .await;
+    assert_eq!(s, 400);
+    check(&pp, "error.400", &e);
+    let r401 = client()
+        .get(format!("{}/v2/checkout/orders/{id}", sim.paypal_api_base()))
+        .send()
+        .await
+        .unwrap();
+    check(&pp, "error.401", &r401.json().await.unwrap());
+    let r415 = client()
+        .post(format!("{}/v2/checkout/orders", sim.paypal_api_base()))
+        .bearer_auth(&tok)
+        .form(&[("a", "b")])
+        .send()
+        .await
+        .unwrap();
+    check(&pp, "error.415", &r415.json().await.unwrap());
+    let got = rx.wait(3).await;
+    for h in &got {
+        let ev = h.json();
+        check(&pp, "event", &ev);
+        let res = &ev["resource"];
+        match ev["event_type"].as_str().unwrap() {
+            "CHECKOUT.ORDER.APPROVED" => check(&pp, "orders.get.200", res),
+            "PAYMENT.CAPTURE.COMPLETED" => check(&pp, "captures.get.200", res),
+            "PAYMENT.CAPTURE.REFUNDED" => check(&pp, "captures.refund.201", res),
+            other => panic!("unexpected {other}"),
+        }
+        let req = json!({"auth_algo": h.h("paypal-auth-algo"), "cert_url": h.h("paypal-cert-url"),
+                         "transmission_id": h.h("paypal-transmission-id"), "transmission_sig": h.h("paypal-transmission-sig"),
+                         "transmission_time": h.h("paypal-transmission-time"), "webhook_id": wh, "webhook_event": ev});
+        check(&pp, "verify-webhook-signature.request", &req);
+    }
+    let (s, v) = call(&sim, &tok, Method::POST, "/v1/notifications/verify-webhook-signature", Some(json!({
+        "auth_algo": "SHA256withRSA", "cert_url": sim.paypal_cert_url(), "transmission_id": "x", "transmission_sig": "eA==",
+        "transmission_time": "2026-01-01T00:00:00Z", "webhook_id": wh, "webhook_event": {"id": "WH-1"}})), None).await;
+    assert_eq!(s, 200);
+    check(&pp, "verify-webhook-signature.200", &v);
+    assert_eq!(v["verification_status"], "FAILURE");
 }

@@ -155,3 +155,4 @@ pub async fn new_session(sim: &PaymentsSim) -> Value {
     assert_eq!(s, 200, "{v}");
     v
 }
+pub mod paypal;
