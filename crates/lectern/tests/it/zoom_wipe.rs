@@ -48,6 +48,12 @@ const SCHOOL: Holds = Ours("the school, its domains and settings");
 const ACCOUNT: Holds = Ours(
     "a Lectern account (its address may be its owner's Zoom login too: it is the person's own)",
 );
+/// Completion: what students did and instructors decided, counted in minutes and
+/// percentages; attendance reaches it as minutes, never as a Zoom identifier.
+const PROGRESS: Holds = Ours("students' completion evidence and its audit trail");
+/// Certificates: copied from users, courses and schools when issued.
+const CERTIFICATES: Holds = Ours("certificates and their settings");
+
 const CONTENT: Holds = Ours("courses as people wrote them; a Zoom link typed into one is theirs");
 const HISTORY: Holds = Ours("ids, states and instants: the anonymous history that stays");
 const MAIL: Holds = Ours("mail to our users about our lessons; no Zoom link or id is put in");
@@ -70,6 +76,7 @@ const COLUMNS: &[(&str, &[(&str, Holds)])] = &[
     (
         "schools",
         &[
+            ("certificate_paper", SCHOOL),
             ("id", SCHOOL),
             ("slug", SCHOOL),
             ("name", SCHOOL),
@@ -177,6 +184,10 @@ const COLUMNS: &[(&str, &[(&str, Holds)])] = &[
     (
         "lessons",
         &[
+            ("completion_rule", CONTENT),
+            ("completion_value", CONTENT),
+            ("recording_counts", CONTENT),
+            ("max_attempts", CONTENT),
             ("id", CONTENT),
             ("school_id", CONTENT),
             ("course_id", CONTENT),
@@ -261,6 +272,79 @@ const COLUMNS: &[(&str, &[(&str, Holds)])] = &[
         &[("school_id", SCHOOL), ("max_bytes", SCHOOL)],
     ),
     (
+        "lesson_evidence",
+        &[
+            ("school_id", PROGRESS),
+            ("lesson_id", PROGRESS),
+            ("user_id", PROGRESS),
+            ("opened_at", PROGRESS),
+            ("marked_at", PROGRESS),
+            ("attended_ms", PROGRESS),
+            ("recording_at", PROGRESS),
+            ("manual", PROGRESS),
+            ("manual_reason", PROGRESS),
+            ("manual_by", PROGRESS),
+            ("updated_at", PROGRESS),
+        ],
+    ),
+    (
+        "completion_audit",
+        &[
+            ("id", PROGRESS),
+            ("school_id", PROGRESS),
+            ("course_id", PROGRESS),
+            ("lesson_id", PROGRESS),
+            ("user_id", PROGRESS),
+            ("completed", PROGRESS),
+            ("cause", PROGRESS),
+            ("actor_id", PROGRESS),
+            ("detail", PROGRESS),
+            ("at", PROGRESS),
+        ],
+    ),
+    (
+        "certificate_settings",
+        &[
+            ("course_id", CERTIFICATES),
+            ("school_id", CERTIFICATES),
+            ("title", CERTIFICATES),
+            ("body", CERTIFICATES),
+            ("signer_name", CERTIFICATES),
+            ("signer_title", CERTIFICATES),
+            ("validity_months", CERTIFICATES),
+            ("updated_at", CERTIFICATES),
+        ],
+    ),
+    (
+        "certificates",
+        &[
+            ("id", CERTIFICATES),
+            ("school_id", CERTIFICATES),
+            ("course_id", CERTIFICATES),
+            ("user_id", CERTIFICATES),
+            ("serial", CERTIFICATES),
+            ("state", CERTIFICATES),
+            ("learner_name", CERTIFICATES),
+            ("course_title", CERTIFICATES),
+            ("school_name", CERTIFICATES),
+            ("title", CERTIFICATES),
+            ("body", CERTIFICATES),
+            ("signer_name", CERTIFICATES),
+            ("signer_title", CERTIFICATES),
+            ("completed_at", CERTIFICATES),
+            ("live_minutes", CERTIFICATES),
+            ("locale", CERTIFICATES),
+            ("timezone", CERTIFICATES),
+            ("expires_at", CERTIFICATES),
+            ("issued_at", CERTIFICATES),
+            ("revoked_at", CERTIFICATES),
+            ("revoked_reason", CERTIFICATES),
+            ("replaced_by", CERTIFICATES),
+            ("last_error", CERTIFICATES),
+            ("created_at", CERTIFICATES),
+        ],
+    ),
+    (
         "video_watch",
         &[
             ("school_id", CONTENT),
@@ -317,6 +401,9 @@ const COLUMNS: &[(&str, &[(&str, Holds)])] = &[
             ("ics_method", MAIL),
             ("secret_sealed", MAIL),
             ("secret_user_id", MAIL),
+            ("attachment_name", MAIL),
+            ("attachment_type", MAIL),
+            ("attachment_data", MAIL),
         ],
     ),
     (
