@@ -80,9 +80,15 @@ async fn post_rule(c: &TestClient, course: i64, lesson: i64, fields: &[(&str, &s
 
 db_test!(live_minutes_complete_the_lesson_and_the_course_under_the_rule);
 async fn live_minutes_complete_the_lesson_and_the_course_under_the_rule(b: TestAppBuilder) {
-    let t = setup(b).await;
+    let t = setup(b.with_smtp()).await;
     set_duration(&t, 120).await;
     let inst = t.app.signed_in(&t.app.instructor).await;
+    inst.post_form(
+        &format!("/teach/courses/{}/certificate", t.course_id),
+        &[("enabled", "on"), ("title", "Certificate of Attendance")],
+    )
+    .await
+    .assert_status(200);
     // Before anyone attended: nobody changes, so the rule is saved at once.
     let r = post_rule(
         &inst,
@@ -164,6 +170,55 @@ async fn live_minutes_complete_the_lesson_and_the_course_under_the_rule(b: TestA
             .await
             .unwrap();
     assert_eq!(course_done, 1, "what follows a completion is queued once");
+
+    // The certificate: issued, mailed with its PDF (through SMTP), valid for anyone.
+    t.app.drain_jobs().await;
+    let serial: String = sqlx::query_scalar(
+        "SELECT serial FROM certificates WHERE course_id = $1 AND user_id = $2 AND state = 'issued'",
+    )
+    .bind(t.course_id)
+    .bind(me)
+    .fetch_one(&t.app.db.pool)
+    .await
+    .unwrap();
+    let minutes_on_it: i64 =
+        sqlx::query_scalar("SELECT live_minutes FROM certificates WHERE serial = $1")
+            .bind(&serial)
+            .fetch_one(&t.app.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(minutes_on_it, 70);
+    t.app.drain_jobs().await;
+    let sink = t.app.smtp.as_ref().expect("smtp");
+    let sent = sink.wait_for(1, std::time::Duration::from_secs(10)).await;
+    let mail = sent
+        .iter()
+        .find(|m| m.raw.contains(&format!("certificate-{serial}.pdf")))
+        .unwrap_or_else(|| panic!("the certificate mail among {sent:?}"));
+    assert_eq!(mail.to, ["<student@test.example>"]);
+    assert!(mail.raw.contains("application/pdf"));
+    assert!(
+        mail.raw.contains("JVBERi0"),
+        "a PDF (base64 of %PDF-) is attached"
+    );
+    let anon = t.app.client();
+    let status = |page: &crate::support::Resp| page.attr("#certificate", "data-status");
+    assert_eq!(
+        status(&anon.get(&format!("/C/{serial}")).await).as_deref(),
+        Some("valid")
+    );
+    let admin = t.app.signed_in(&t.app.admin).await;
+    admin
+        .post_form(
+            &format!("/admin/certificates/{serial}/revoke"),
+            &[("reason", "Attendance was misreported")],
+        )
+        .await
+        .assert_status(303);
+    assert_eq!(
+        status(&anon.get(&format!("/C/{serial}")).await).as_deref(),
+        Some("revoked")
+    );
 
     // Under "90 % of the scheduled time" the same 70 minutes are not enough: the preview
     // says so before anything changes.
