@@ -155,6 +155,7 @@ fn registry(
     .register::<Maintenance>(db.clone())?
     .hourly(|hour| Maintenance { hour });
     r.register::<crate::courses::completion::Recompute>(db.clone())?
+        .register::<crate::courses::completion::CourseRecheck>(db.clone())?
         .register::<crate::courses::completion::CourseCompleted>(Arc::new(Completed(
             crate::certificates::CertificatesState {
                 db: db.clone(),

@@ -1058,6 +1058,56 @@ impl Job for Recompute {
     }
 }
 
+/// A course's required lessons changed (one made optional or deleted): students who have
+/// now done every required lesson complete the course.
+#[derive(Serialize, Deserialize)]
+pub struct CourseRecheck {
+    pub school_id: SchoolId,
+    pub course_id: CourseId,
+}
+
+impl Job for CourseRecheck {
+    const KIND: &'static str = "completion_course_recheck";
+    type Deps = Db;
+    async fn run(self, db: &Db) -> anyhow::Result<()> {
+        let waiting: Vec<i64> = sqlx::query_scalar(
+            "SELECT user_id FROM enrollments WHERE school_id = $1 AND course_id = $2 AND completed_at IS NULL",
+        )
+        .bind(self.school_id)
+        .bind(self.course_id)
+        .fetch_all(&db.pool)
+        .await?;
+        let now = now_ms();
+        for chunk in waiting.chunks(500) {
+            let mut tx = db.pool.begin().await?;
+            for user in chunk {
+                complete_course(&mut tx, self.school_id, self.course_id, UserId(*user), now)
+                    .await?;
+            }
+            tx.commit().await?;
+        }
+        Ok(())
+    }
+}
+
+/// Queues a [`CourseRecheck`] in the transaction that changed the course's lessons.
+pub(crate) async fn recheck_course(
+    tx: &mut AnyConnection,
+    school_id: SchoolId,
+    course_id: CourseId,
+) -> sqlx::Result<()> {
+    jobs::enqueue(
+        tx,
+        NewJob::of(&CourseRecheck {
+            school_id,
+            course_id,
+        })
+        .school(school_id.0),
+    )
+    .await?;
+    Ok(())
+}
+
 /// What follows a course's completion (the certificate), provided by `app.rs`.
 pub trait CompletionListener: Send + Sync {
     fn course_completed(

@@ -764,6 +764,10 @@ pub async fn update_lesson(
     .await?;
     // A changed time moves the reminders and notifies the enrolled students.
     hooks.lesson_written(&mut tx, id, previous).await?;
+    if !r.required {
+        // Made optional: those who did every other required lesson complete the course.
+        completion::recheck_course(&mut tx, school_id, course_id).await?;
+    }
     tx.commit().await?;
     if r.kind().is_scheduled() {
         // Open players and outlines show the new time (and a reopened session) at once.
@@ -830,6 +834,8 @@ pub(crate) async fn delete_lesson(
         .await?;
     let ids = lesson_ids(&mut tx, school_id, course_id).await?;
     renumber(&mut tx, school_id, course_id, &ids).await?;
+    // Its students may now have done every required lesson left.
+    completion::recheck_course(&mut tx, school_id, course_id).await?;
     tx.commit().await
 }
 

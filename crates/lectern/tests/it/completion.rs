@@ -605,3 +605,60 @@ async fn a_document_opened_completes_under_the_opened_rule_and_not_before(app: T
         .await;
     assert_eq!(mark.status.as_u16(), 400, "{}", mark.text);
 }
+
+db_test!(a_required_lesson_made_optional_or_deleted_completes_the_course_for_those_done);
+async fn a_required_lesson_made_optional_or_deleted_completes_the_course_for_those_done(
+    app: TestApp,
+) {
+    let inst = app.signed_in(&app.instructor).await;
+    let (course, slug) = new_course(&inst, "Two parts").await;
+    for title in ["Part one", "Part two", "Part three"] {
+        add_lesson(
+            &inst,
+            course,
+            "document",
+            &[("title", title), ("required", "on"), ("body", "Text")],
+        )
+        .await;
+    }
+    publish(&inst, course).await;
+    let ids = lesson_ids(&inst, course).await;
+    let student = app.signed_in(&app.student).await;
+    student
+        .post_form(&format!("/courses/{slug}/enroll"), &[])
+        .await;
+    student
+        .post_form(&format!("/courses/{slug}/lessons/{}/complete", ids[0]), &[])
+        .await
+        .assert_status(303);
+    app.drain_jobs().await;
+    assert_eq!(
+        course_completed_at(&app, course, app.student.id).await,
+        None
+    );
+    // Part two becomes optional: one required lesson is still open.
+    inst.post_form(
+        &format!("/teach/courses/{course}/lessons/{}", ids[1]),
+        &[("title", "Part two"), ("body", "Text")],
+    )
+    .await
+    .assert_status(303);
+    app.drain_jobs().await;
+    assert_eq!(
+        course_completed_at(&app, course, app.student.id).await,
+        None
+    );
+    // Part three is deleted: the student has done every required lesson left.
+    inst.post_form(
+        &format!("/teach/courses/{course}/lessons/{}/delete", ids[2]),
+        &[],
+    )
+    .await
+    .assert_status(303);
+    app.drain_jobs().await;
+    assert!(
+        course_completed_at(&app, course, app.student.id)
+            .await
+            .is_some()
+    );
+}
