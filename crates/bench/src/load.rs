@@ -5,6 +5,7 @@
 //! such as `Cookie` set by the scenario), so that the generator, which shares the machine
 //! with the app and the database, spends as little CPU as a tool like `wrk` would.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -23,12 +24,24 @@ pub struct Report {
     pub seconds: f64,
     pub p50_ms: f64,
     pub p99_ms: f64,
+    /// The answers that failed the check, by their status code (a request that got no
+    /// answer is only in `errors`).
+    pub failed_statuses: BTreeMap<u16, u64>,
 }
 
 impl Report {
     pub fn rps(&self) -> f64 {
         self.requests as f64 / self.seconds
     }
+    /// Failed answers whose status was not `status` (e.g. non-200s when 200 is expected).
+    pub fn failed_not(&self, status: u16) -> u64 {
+        self.failed_statuses
+            .iter()
+            .filter(|(s, _)| **s != status)
+            .map(|(_, n)| n)
+            .sum()
+    }
+
     pub fn print(&self) {
         println!(
             "  {:<28} {:>9.0} req/s   p50 {:>7.2} ms   p99 {:>7.2} ms   errors {}",
@@ -119,6 +132,7 @@ where
         Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).expect("valid bounds"),
     ));
     let errors = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let statuses = Arc::new(Mutex::new(BTreeMap::<u16, u64>::new()));
     let start = Instant::now();
     let deadline = start + opts.duration;
     let mut tasks = Vec::new();
@@ -127,22 +141,32 @@ where
         let authority = target.authority.clone();
         let hist = hist.clone();
         let errors = errors.clone();
+        let statuses = statuses.clone();
         tasks.push(tokio::spawn(async move {
             let mut local =
                 Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).expect("valid bounds");
+            let mut failed = BTreeMap::<u16, u64>::new();
             let mut conn = Conn::new(&authority);
             let mut n = 0u64;
             while Instant::now() < deadline {
                 let req = make(w, n);
                 n += 1;
                 let t = Instant::now();
-                if conn.send_checked(req, bytes::Bytes::new(), check).await {
+                let outcome = conn.send_outcome(req, bytes::Bytes::new(), check).await;
+                if outcome.ok {
                     let _ = local.record(t.elapsed().as_micros() as u64);
                 } else {
                     errors.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    if let Some(status) = outcome.status {
+                        *failed.entry(status).or_default() += 1;
+                    }
                 }
             }
             let _ = hist.lock().await.add(&local);
+            let mut all = statuses.lock().await;
+            for (status, n) in failed {
+                *all.entry(status).or_default() += n;
+            }
         }));
     }
     for t in tasks {
@@ -150,6 +174,7 @@ where
     }
     let seconds = start.elapsed().as_secs_f64();
     let h = hist.lock().await;
+    let failed_statuses = std::mem::take(&mut *statuses.lock().await);
     Report {
         name: name.to_string(),
         requests: h.len(),
@@ -157,7 +182,17 @@ where
         seconds,
         p50_ms: h.value_at_quantile(0.50) as f64 / 1000.0,
         p99_ms: h.value_at_quantile(0.99) as f64 / 1000.0,
+        failed_statuses,
     }
+}
+
+/// What became of one request.
+#[derive(Clone, Copy, Debug)]
+pub struct Outcome {
+    /// The answer's status; `None` when no answer came (connection or protocol error).
+    pub status: Option<u16>,
+    /// Whether the answer passed the check.
+    pub ok: bool,
 }
 
 type Sender = hyper::client::conn::http1::SendRequest<http_body_util::Full<bytes::Bytes>>;
@@ -196,12 +231,23 @@ impl Conn {
         body: bytes::Bytes,
         check: Check<'_>,
     ) -> bool {
+        self.send_outcome(req, body, check).await.ok
+    }
+
+    /// Like [`Conn::send_checked`], also giving the answer's status.
+    pub async fn send_outcome(
+        &mut self,
+        req: hyper::http::request::Builder,
+        body: bytes::Bytes,
+        check: Check<'_>,
+    ) -> Outcome {
         let req = req.header(hyper::header::HOST, self.authority.as_str());
-        match self.try_send(req, body, check).await {
-            Ok(ok) => ok,
+        let mut status = None;
+        match self.try_send(req, body, check, &mut status).await {
+            Ok(ok) => Outcome { status, ok },
             Err(_) => {
                 self.sender = None;
-                false
+                Outcome { status, ok: false }
             }
         }
     }
@@ -211,6 +257,7 @@ impl Conn {
         req: hyper::http::request::Builder,
         body: bytes::Bytes,
         check: Check<'_>,
+        status: &mut Option<u16>,
     ) -> anyhow::Result<bool> {
         use http_body_util::BodyExt;
         if self.sender.as_ref().is_none_or(|c| c.is_closed()) {
@@ -226,6 +273,7 @@ impl Conn {
         let resp = sender
             .send_request(req.body(http_body_util::Full::new(body))?)
             .await?;
+        *status = Some(resp.status().as_u16());
         match check {
             Check::Success(must_contain) => {
                 let ok = resp.status().is_success();

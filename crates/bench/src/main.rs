@@ -5,6 +5,7 @@
 //!     cargo run --release -p lectern-bench -- foundation
 //!     LECTERN_BENCH_PG=postgres://postgres@127.0.0.1:5432/test cargo run --release -p lectern-bench -- foundation
 
+mod certificates;
 mod files;
 mod foundation;
 mod live;
@@ -78,6 +79,16 @@ enum Scenario {
     },
     /// Enrolled students fetch random 1 MiB ranges of a 64 MiB video, against /healthz.
     VideoRanges,
+    /// Issues and renders a certificate for each of N learners who completed a course
+    /// (time per PDF, CPU per certificate); the public verification page against /healthz.
+    Certificates {
+        #[arg(long, default_value_t = 1000)]
+        learners: usize,
+        /// Verification-page lookups per visitor address (1..=60: the page's limit per
+        /// client and minute).
+        #[arg(long, default_value_t = 1)]
+        per_visitor: u64,
+    },
     /// The open pages of live-push, as a child process (protocol in pages.rs).
     #[command(hide = true)]
     Pages {
@@ -178,6 +189,14 @@ async fn main() -> anyhow::Result<()> {
         Scenario::VideoRanges => {
             for t in targets {
                 files::video_ranges(t, &opts).await?;
+            }
+        }
+        Scenario::Certificates {
+            learners,
+            per_visitor,
+        } => {
+            for t in targets {
+                certificates::run(t, learners, per_visitor, &opts).await?;
             }
         }
         Scenario::Pages { .. } => unreachable!("handled above"),

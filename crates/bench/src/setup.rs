@@ -76,7 +76,12 @@ pub async fn start_with(
     env.insert("LECTERN_SECRET_KEY", lectern::config::generate_secret_key());
     env.insert("DATABASE_URL", url.clone());
     env.insert("LECTERN_BIND", addr.to_string());
-    env.insert("LECTERN_LOG", "warn".into());
+    // Warnings only, unless `LECTERN_BENCH_LOG` asks for more (e.g. `warn,sqlx=debug`: every
+    // statement with its time, to see where a slow request waits).
+    env.insert(
+        "LECTERN_LOG",
+        std::env::var("LECTERN_BENCH_LOG").unwrap_or_else(|_| "warn".into()),
+    );
     // The app's default pool unless `LECTERN_DB_MAX_CONNECTIONS` in the bench's own
     // environment asks for another size, to compare them.
     if let Ok(pool) = std::env::var("LECTERN_DB_MAX_CONNECTIONS") {
