@@ -399,8 +399,9 @@ pub async fn run(
         }
     );
 
-    // 3. The verification page. First, the limit is really on: one visitor's lookups are
-    // refused within two windows' worth (61 in one fixed minute window).
+    // 3. The verification page. First, the limit is really on: one visitor's lookups of
+    // unknown serials (only misses count) are refused within two windows' worth (61 in one
+    // fixed minute window), and then so is a real one.
     let authority = load::Target::parse(&w.app.base).authority;
     let mut probe = load::Conn::new(&authority);
     let lone = "198.51.100.7"; // outside the load's visitor range
@@ -408,13 +409,13 @@ pub async fn run(
     for i in 1..=2 * VERIFY_LIMIT + 1 {
         let out = probe
             .send_outcome(
-                hyper::Request::get(format!("/C/{}", serials[0])).header("x-forwarded-for", lone),
+                hyper::Request::get(format!("/C/{i:016}")).header("x-forwarded-for", lone),
                 bytes::Bytes::new(),
-                Check::Success(Some(VALID)),
+                Check::Success(None),
             )
             .await;
         match out.status {
-            Some(200) if out.ok => {}
+            Some(404) => {}
             Some(429) => {
                 refused_after = Some(i);
                 break;
@@ -428,6 +429,18 @@ pub async fn run(
             2 * VERIFY_LIMIT + 1
         )
     })?;
+    let out = probe
+        .send_outcome(
+            hyper::Request::get(format!("/C/{}", serials[0])).header("x-forwarded-for", lone),
+            bytes::Bytes::new(),
+            Check::Success(None),
+        )
+        .await;
+    anyhow::ensure!(
+        out.status == Some(429),
+        "a refused visitor's lookup of a real serial answered {:?}, not 429",
+        out.status
+    );
     // An unknown serial is a 404 (the load below must see 200s, not this page).
     let out = probe
         .send_outcome(

@@ -402,6 +402,24 @@ pub async fn hit(db: &Db, bucket: &str, limit: &Limit) -> sqlx::Result<Result<()
     Ok(Ok(()))
 }
 
+/// Whether `bucket` is over `limit` now, without counting a hit (`Err(seconds)` to wait).
+pub async fn over(db: &Db, bucket: &str, limit: &Limit) -> sqlx::Result<Result<(), u64>> {
+    let now = db.now_ms();
+    let window_ms = limit.window_secs * 1000;
+    let window_start = now - now.rem_euclid(window_ms);
+    let hits: Option<i64> =
+        sqlx::query_scalar("SELECT hits FROM rate_limits WHERE bucket = $1 AND window_start = $2")
+            .bind(bucket)
+            .bind(window_start)
+            .fetch_optional(&db.pool)
+            .await?;
+    if hits.unwrap_or(0) >= limit.max {
+        let retry = (window_start + window_ms - now).max(1000) / 1000;
+        return Ok(Err(retry as u64));
+    }
+    Ok(Ok(()))
+}
+
 /// Deletes rate-limit windows that began before `before` (the longest is an hour) and
 /// sign-in throttles whose last failure was before it (a day of quiet forgets them all;
 /// an address an account signed in from is trusted for a day after that sign-in); the

@@ -35,8 +35,8 @@ pub fn routes() -> Router<CertificatesState> {
         .route("/admin/certificates/{serial}/reissue", post(admin_reissue))
 }
 
-/// Lookups of the verification page per client and minute: enough for anyone checking
-/// certificates by hand, far too few to enumerate 80-bit serials.
+/// Unknown serials looked up per client and minute: enough for anyone mistyping one, far
+/// too few to enumerate 80-bit serials.
 const VERIFY_PER_CLIENT: rate_limit::Limit = rate_limit::Limit {
     max: 60,
     window_secs: 60,
@@ -73,13 +73,23 @@ async fn verify(
     client: ClientIp,
     Path(serial): Path<String>,
 ) -> AppResult<Response> {
+    // Only misses count (enumerating serials is nearly all misses, checking a real one is
+    // a single read), but a client over the limit is refused every lookup: otherwise its
+    // 429s and 200s would still tell misses from hits.
     let bucket = format!("certificate-verify:{}", client.throttle_key());
-    if let Err(secs) = rate_limit::hit(&state.db, &bucket, &VERIFY_PER_CLIENT).await? {
+    if let Err(secs) = rate_limit::over(&state.db, &bucket, &VERIFY_PER_CLIENT).await? {
         return Err(AppError::RateLimited {
             retry_after_secs: secs,
         });
     }
     let cert = super::by_serial(&state.db, SchoolId(ctx.school.id), &serial).await?;
+    if cert.is_none()
+        && let Err(secs) = rate_limit::hit(&state.db, &bucket, &VERIFY_PER_CLIENT).await?
+    {
+        return Err(AppError::RateLimited {
+            retry_after_secs: secs,
+        });
+    }
     let status = match cert.as_ref().map(|c| c.status(now_ms())) {
         None => "not-found",
         Some(Status::Valid) => "valid",
