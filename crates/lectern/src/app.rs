@@ -47,6 +47,8 @@ pub struct AppState {
     pub jobs: Arc<Registry>,
     /// Uploaded files: storage, limits.
     pub files: Files,
+    /// Paid courses: providers' clients, PayPal's certificate cache.
+    pub payments: crate::payments::PaymentsState,
 }
 
 impl AppState {
@@ -66,7 +68,12 @@ impl AppState {
             deps: zoom_deps.clone(),
         });
         let files = Files::new(&config, db.clone())?;
-        let jobs = Arc::new(registry(&db, &config, &mailer, &zoom_deps, &files)?);
+        let course_hooks: Arc<dyn CourseHooks> = Arc::new(crate::live::hooks::LessonSide);
+        let payments =
+            crate::payments::PaymentsState::new(db.clone(), config.clone(), course_hooks.clone())?;
+        let jobs = Arc::new(registry(
+            &db, &config, &mailer, &zoom_deps, &files, &payments,
+        )?);
         Ok(AppState {
             schools: Arc::default(),
             sessions: Arc::new(SessionCache::new(lookups, live)),
@@ -75,10 +82,11 @@ impl AppState {
             db,
             mailer,
             metrics,
-            course_hooks: Arc::new(crate::live::hooks::LessonSide),
+            course_hooks,
             player_hooks,
             jobs,
             files,
+            payments,
         })
     }
 
@@ -144,6 +152,7 @@ fn registry(
     mailer: &Mailer,
     zoom: &ZoomDeps,
     files: &Files,
+    payments: &crate::payments::PaymentsState,
 ) -> Result<Registry, crate::jobs::DuplicateKind> {
     let mut r = Registry::default();
     r.register::<SendEmail>(Delivery {
@@ -163,6 +172,7 @@ fn registry(
                 config: config.clone(),
             },
         )))?;
+    r.register::<crate::payments::ProcessPaymentEvent>(payments.clone())?;
     crate::live::jobs::register(&mut r, zoom)?;
     crate::files::jobs::register(&mut r, files)?;
     Ok(r)
@@ -190,6 +200,7 @@ pub fn router(state: AppState) -> Router {
                 config: state.config.clone(),
             },
         ))
+        .merge(crate::payments::routes::routes().with_state(state.payments.clone()))
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.context(),
@@ -222,6 +233,7 @@ pub fn router(state: AppState) -> Router {
         .route("/static/app.js", get(web::assets::js))
         .route("/static/live.js", get(web::assets::live_js))
         .merge(crate::webhooks::routes().with_state(zoom))
+        .merge(crate::payments::events::routes().with_state(state.payments.clone()))
         .merge(web::headers::routes().with_state(state.metrics.clone()))
         .merge(pages)
         // A route layer runs after routing, so the metric can use the matched route.

@@ -40,6 +40,12 @@ const ALLOWED: &[(&str, &[&str])] = &[
         "certificates",
         &["courses", "accounts", "schools", "files", "email", "jobs"],
     ),
+    // Paid courses: a verified payment enrols (courses), the receipt goes by mail, links
+    // are built on the school's origin, webhooks are processed by jobs.
+    (
+        "payments",
+        &["courses", "accounts", "schools", "email", "jobs"],
+    ),
     ("webhooks", &["live", "zoom_connection", "jobs"]),
     // Operations: health, metrics and maintenance read every capability's counts.
     (

@@ -53,6 +53,60 @@ pub struct Config {
     pub metrics_token: Option<String>,
     /// Where uploaded files live, and how large they may be.
     pub storage: StorageSettings,
+    /// Where Stripe and PayPal are reached (their own APIs, or a simulator).
+    pub payments: PaymentSettings,
+}
+
+/// The payment providers' addresses. Each school brings its own credentials (Settings →
+/// Payments); these only say where the providers are, so tests and the demo can point
+/// them at `payments-sim`.
+#[derive(Clone, Debug)]
+pub struct PaymentSettings {
+    /// `STRIPE_API_BASE`, default `https://api.stripe.com/v1`.
+    pub stripe_api_base: String,
+    /// `PAYPAL_API_BASE`: both PayPal environments at once (a simulator); unset: PayPal's
+    /// live and sandbox hosts.
+    pub paypal_live_base: String,
+    pub paypal_sandbox_base: String,
+    /// Where PayPal's signing certificates may come from: PayPal's own hosts, plus
+    /// `PAYPAL_CERT_URL_PREFIX` (a simulator's).
+    pub paypal_cert_prefixes: Vec<String>,
+}
+
+fn payment_settings(src: &dyn Source) -> Result<PaymentSettings, ConfigError> {
+    let url_var = |var: &'static str| -> Result<Option<String>, ConfigError> {
+        match src.get(var) {
+            None => Ok(None),
+            Some(v) => match Url::parse(&v) {
+                Ok(u) if matches!(u.scheme(), "http" | "https") => {
+                    Ok(Some(v.trim_end_matches('/').to_string()))
+                }
+                _ => Err(ConfigError::Invalid {
+                    var,
+                    reason: format!("{v:?} is not an absolute http(s) URL"),
+                }),
+            },
+        }
+    };
+    let stripe_api_base =
+        url_var("STRIPE_API_BASE")?.unwrap_or_else(|| payments::stripe::LIVE_API_BASE.to_string());
+    let paypal = url_var("PAYPAL_API_BASE")?;
+    let mut paypal_cert_prefixes: Vec<String> = payments::paypal::CERT_URL_PREFIXES
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    if let Some(extra) = url_var("PAYPAL_CERT_URL_PREFIX")? {
+        paypal_cert_prefixes.push(format!("{extra}/"));
+    }
+    Ok(PaymentSettings {
+        stripe_api_base,
+        paypal_live_base: paypal
+            .clone()
+            .unwrap_or_else(|| payments::paypal::LIVE_API_BASE.to_string()),
+        paypal_sandbox_base: paypal
+            .unwrap_or_else(|| payments::paypal::SANDBOX_API_BASE.to_string()),
+        paypal_cert_prefixes,
+    })
 }
 
 /// Where uploaded files are kept (`LECTERN_STORAGE_URL`).
@@ -468,7 +522,9 @@ impl Config {
         let trusted_proxies = trusted_proxies(src)?;
         let metrics_token = metrics_token(src)?;
         let storage = storage_settings(src, &database_url)?;
+        let payments = payment_settings(src)?;
         Ok(Config {
+            payments,
             storage,
             zoom,
             live,

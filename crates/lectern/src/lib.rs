@@ -18,6 +18,7 @@ pub mod i18n;
 pub mod jobs;
 pub mod live;
 pub mod ops;
+pub mod payments;
 pub mod push;
 pub mod schools;
 pub mod server;

@@ -8,10 +8,8 @@ pub const SANDBOX_API_BASE: &str = "https://api-m.sandbox.paypal.com";
 
 /// Where PayPal's signing certificates may be fetched from. The `PAYPAL-CERT-URL` header
 /// is the sender's to choose, so anything else is refused unfetched.
-pub const CERT_URL_PREFIXES: &[&str] = &[
-    "https://api.paypal.com/",
-    "https://api.sandbox.paypal.com/",
-];
+pub const CERT_URL_PREFIXES: &[&str] =
+    &["https://api.paypal.com/", "https://api.sandbox.paypal.com/"];
 
 #[derive(Debug, Clone)]
 pub struct PayPalClient {
@@ -62,7 +60,12 @@ pub struct Refund {
 }
 
 impl PayPalClient {
-    pub fn new(http: reqwest::Client, api_base: &str, client_id: &str, secret: Secret) -> PayPalClient {
+    pub fn new(
+        http: reqwest::Client,
+        api_base: &str,
+        client_id: &str,
+        secret: Secret,
+    ) -> PayPalClient {
         PayPalClient {
             http,
             api_base: api_base.trim_end_matches('/').to_string(),
@@ -78,7 +81,11 @@ impl PayPalClient {
     }
 
     /// `POST /v2/checkout/orders` (intent CAPTURE) with `PayPal-Request-Id`.
-    pub async fn create_order(&self, req: &OrderRequest<'_>, request_id: &str) -> Result<Order, PaymentError> {
+    pub async fn create_order(
+        &self,
+        req: &OrderRequest<'_>,
+        request_id: &str,
+    ) -> Result<Order, PaymentError> {
         todo!("{req:?}{request_id}")
     }
 
@@ -145,7 +152,12 @@ impl WebhookVerifier {
         }
     }
 
-    pub async fn verify(&self, t: &Transmission<'_>, webhook_id: &str, body: &[u8]) -> Result<(), VerifyError> {
+    pub async fn verify(
+        &self,
+        t: &Transmission<'_>,
+        webhook_id: &str,
+        body: &[u8],
+    ) -> Result<(), VerifyError> {
         todo!("{t:?}{webhook_id}{body:?}")
     }
 }

@@ -79,7 +79,10 @@ impl StripeClient {
         todo!("{req:?}{idempotency_key}")
     }
 
-    pub async fn retrieve_checkout_session(&self, id: &str) -> Result<CheckoutSession, PaymentError> {
+    pub async fn retrieve_checkout_session(
+        &self,
+        id: &str,
+    ) -> Result<CheckoutSession, PaymentError> {
         todo!("{id}")
     }
 

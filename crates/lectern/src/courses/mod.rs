@@ -17,6 +17,7 @@ pub mod files;
 pub mod hooks;
 pub mod lessons;
 pub mod markdown;
+pub mod price;
 pub mod progress;
 pub mod queries;
 pub mod quiz;
@@ -125,11 +126,25 @@ pub struct Course {
     pub description: String,
     pub cover_url: Option<String>,
     pub status: String,
+    /// The price in minor units of `currency`; `None`: free.
+    pub price_minor: Option<i64>,
+    pub currency: Option<String>,
 }
 
 impl Course {
     pub fn is_published(&self) -> bool {
         self.status == "published"
+    }
+    /// What the course costs, when it is for sale: enrolment then comes only from a
+    /// verified payment.
+    pub fn price(&self) -> Option<price::Price> {
+        match (self.price_minor, &self.currency) {
+            (Some(minor), Some(currency)) if minor > 0 => Some(price::Price {
+                minor,
+                currency: currency.clone(),
+            }),
+            _ => None,
+        }
     }
     pub fn cover(&self) -> &str {
         self.cover_url.as_deref().unwrap_or_default()
@@ -139,8 +154,7 @@ impl Course {
     }
 }
 
-const COURSE_COLUMNS: &str =
-    "c.id, c.school_id, c.slug, c.title, c.description, c.cover_url, c.status";
+const COURSE_COLUMNS: &str = "c.id, c.school_id, c.slug, c.title, c.description, c.cover_url, c.status, c.price_minor, c.currency";
 
 /// A lesson; read from its row with [`LessonRow`] (`TryFrom`, or `FromRow` directly).
 #[derive(Clone, Debug, PartialEq, Eq)]

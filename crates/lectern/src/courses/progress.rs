@@ -68,6 +68,19 @@ pub async fn enroll(
     user_id: UserId,
 ) -> sqlx::Result<()> {
     let mut tx = db.pool.begin().await?;
+    enroll_in(&mut tx, hooks, school_id, course_id, user_id).await?;
+    tx.commit().await
+}
+
+/// Enrols a learner in the caller's transaction (a verified payment's); `false` when they
+/// were enrolled already.
+pub async fn enroll_in(
+    tx: &mut sqlx::AnyConnection,
+    hooks: &dyn super::CourseHooks,
+    school_id: SchoolId,
+    course_id: CourseId,
+    user_id: UserId,
+) -> sqlx::Result<bool> {
     let r = sqlx::query(
         "INSERT INTO enrollments (school_id, course_id, user_id, enrolled_at) VALUES ($1, $2, $3, $4)
          ON CONFLICT (course_id, user_id) DO NOTHING",
@@ -78,11 +91,31 @@ pub async fn enroll(
     .bind(now_ms())
     .execute(&mut *tx)
     .await?;
-    if r.rows_affected() == 1 {
+    let new = r.rows_affected() == 1;
+    if new {
         // The reminders still ahead of the course's live sessions reach this student.
-        hooks.enrolled(&mut tx, course_id).await?;
+        hooks.enrolled(&mut *tx, course_id).await?;
     }
-    tx.commit().await
+    Ok(new)
+}
+
+/// Ends a learner's enrolment (a refunded purchase, when the school says so). Their
+/// progress and certificates stay: enrolling again picks up where they were.
+pub async fn unenroll_in(
+    tx: &mut sqlx::AnyConnection,
+    school_id: SchoolId,
+    course_id: CourseId,
+    user_id: UserId,
+) -> sqlx::Result<bool> {
+    let r = sqlx::query(
+        "DELETE FROM enrollments WHERE school_id = $1 AND course_id = $2 AND user_id = $3",
+    )
+    .bind(school_id)
+    .bind(course_id)
+    .bind(user_id)
+    .execute(&mut *tx)
+    .await?;
+    Ok(r.rows_affected() == 1)
 }
 
 pub struct Attempt<'a> {

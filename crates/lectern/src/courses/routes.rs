@@ -132,12 +132,21 @@ struct CoursePage {
     /// Some lesson is scheduled: the page follows live changes (static/live.js).
     live_outline: bool,
     cover: Option<super::files::Cover>,
+    /// Back from a checkout the buyer cancelled.
+    cancelled: bool,
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct CoursePageQuery {
+    payment: String,
 }
 
 async fn course_page(
     State(state): State<CoursesState>,
     ctx: Ctx,
     Path(slug): Path<String>,
+    axum::extract::Query(query): axum::extract::Query<CoursePageQuery>,
 ) -> AppResult<Page> {
     let db = &state.db;
     // A whole class opens this page at once: with the session, two queries.
@@ -161,6 +170,7 @@ async fn course_page(
         .await?
         .remove(&course.id);
     let page = CoursePage {
+        cancelled: query.payment == "cancelled",
         cover,
         description_html: markdown::render(&course.description),
         live_outline: outline.iter().any(|i| i.starts_at.is_some()),
@@ -187,6 +197,10 @@ async fn enroll(
         .await?
         .filter(Course::is_published)
         .ok_or(AppError::NotFound)?;
+    if course.price().is_some() {
+        // A paid course is entered only through a verified payment.
+        return Ok(Redirect::to(&format!("{}/buy", course.url())));
+    }
     progress::enroll(
         &state.db,
         &*state.hooks,

@@ -48,6 +48,7 @@ migrations![
     (12, "files", "0012_files.sql"),
     (13, "completion", "0013_completion.sql"),
     (14, "certificates", "0014_certificates.sql"),
+    (15, "payments", "0015_payments.sql"),
 ];
 
 /// An arbitrary constant that names our migration lock among PostgreSQL advisory locks.

@@ -64,6 +64,35 @@ pub struct SecurityHeaders {
 /// Video lessons embed these players (`courses::lessons::video_embed`).
 const VIDEO_FRAMES: &str = "https://www.youtube-nocookie.com https://player.vimeo.com";
 
+/// Where a buyer is sent to pay: Stripe's and PayPal's hosted pages, and the origins of
+/// configured provider APIs that are not the providers' own (a simulator serves its pages
+/// beside its API).
+fn checkout_sources(config: &Config) -> Vec<String> {
+    let mut v: Vec<String> = [
+        "https://checkout.stripe.com",
+        "https://www.paypal.com",
+        "https://www.sandbox.paypal.com",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let p = &config.payments;
+    for base in [
+        &p.stripe_api_base,
+        &p.paypal_live_base,
+        &p.paypal_sandbox_base,
+    ] {
+        if let Some(o) = source(base, false)
+            && !o.ends_with(".stripe.com")
+            && !o.ends_with(".paypal.com")
+            && !v.contains(&o)
+        {
+            v.push(o);
+        }
+    }
+    v
+}
+
 fn frame_src(config: &Config) -> Vec<String> {
     let mut v = vec!["'self'".to_string(), VIDEO_FRAMES.to_string()];
     if let Some(o) = config.storage.download_origin() {
@@ -145,8 +174,18 @@ pub async fn layer(
     req: Request,
     next: Next,
 ) -> Response {
+    let http1 = req.version() <= axum::http::Version::HTTP_11;
     let mut resp = next.run(req).await;
     headers.apply(&mut resp);
+    // A body refused as too large is left unread on the connection, so the server closes
+    // it; saying so keeps a client from reusing it for its next request and meeting a
+    // broken pipe there. HTTP/2 has no such header (and no such problem).
+    if http1 && resp.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+        resp.headers_mut().insert(
+            axum::http::header::CONNECTION,
+            axum::http::HeaderValue::from_static("close"),
+        );
+    }
     resp
 }
 
@@ -162,6 +201,12 @@ impl Policy {
             && let Some(o) = source(&z.oauth_base, false)
         {
             form_action.push(o);
+        }
+        // "Buy" posts to us and we redirect to the provider's hosted checkout.
+        for o in checkout_sources(config) {
+            if !form_action.contains(&o) {
+                form_action.push(o);
+            }
         }
         let s = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
         Policy(vec![

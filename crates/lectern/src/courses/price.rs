@@ -1,0 +1,160 @@
+//! A course's price: minor units of an ISO 4217 currency, shown in the viewer's language,
+//! parsed from what an instructor types, and written to the course's row.
+
+use crate::db::{CourseId, Db, SchoolId, now_ms};
+
+/// Currencies a school may sell in: the ones Stripe and PayPal both settle.
+pub const CURRENCIES: &[&str] = &[
+    "USD", "EUR", "GBP", "CHF", "CAD", "AUD", "NZD", "JPY", "SEK", "NOK", "DKK", "PLN", "CZK",
+    "HUF", "SGD", "HKD", "MXN",
+];
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Price {
+    pub minor: i64,
+    pub currency: String,
+}
+
+impl Price {
+    /// `€49.00` (English), `49,00 €` (German): the symbol where one is unambiguous, the code
+    /// otherwise.
+    pub fn display(&self, lang: &str) -> String {
+        format_amount(self.minor, &self.currency, lang)
+    }
+}
+
+/// An amount of `currency` for a reader of `lang` (a BCP 47 tag).
+pub fn format_amount(minor: i64, currency: &str, lang: &str) -> String {
+    let exp = payments::money::exponent(currency);
+    let plain = payments::money::to_decimal(minor.abs(), currency);
+    let german = lang.starts_with("de");
+    let (int, frac) = plain.split_once('.').unwrap_or((&plain, ""));
+    let group = if german { '.' } else { ',' };
+    let mut grouped = String::new();
+    for (i, ch) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i).is_multiple_of(3) {
+            grouped.push(group);
+        }
+        grouped.push(ch);
+    }
+    let number = if exp == 0 {
+        grouped
+    } else {
+        format!("{grouped}{}{frac}", if german { ',' } else { '.' })
+    };
+    let sign = if minor < 0 { "-" } else { "" };
+    let symbol = match currency {
+        "USD" if !german => Some("$"),
+        "EUR" => Some("€"),
+        "GBP" => Some("£"),
+        "JPY" => Some("¥"),
+        _ => None,
+    };
+    match (symbol, german) {
+        (Some(s), false) => format!("{sign}{s}{number}"),
+        (Some(s), true) => format!("{sign}{number}\u{a0}{s}"),
+        (None, false) => format!("{sign}{currency}\u{a0}{number}"),
+        (None, true) => format!("{sign}{number}\u{a0}{currency}"),
+    }
+}
+
+/// Why a typed price was refused (a catalogue key).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PriceError {
+    Currency,
+    Amount,
+    TooLarge,
+}
+
+impl PriceError {
+    pub fn key(self) -> &'static str {
+        match self {
+            PriceError::Currency => "price-currency-invalid",
+            PriceError::Amount => "price-amount-invalid",
+            PriceError::TooLarge => "price-too-large",
+        }
+    }
+}
+
+/// Largest price accepted: a million in the major unit of a two-decimal currency.
+const MAX_MINOR: i64 = 100_000_000;
+
+/// `"49"`, `"49.5"`, `"49,50"` in `currency` → minor units; zero or less is refused (a free
+/// course has no price at all).
+pub fn parse(amount: &str, currency: &str) -> Result<Price, PriceError> {
+    let currency = currency.trim().to_ascii_uppercase();
+    if !CURRENCIES.contains(&currency.as_str()) {
+        return Err(PriceError::Currency);
+    }
+    // A decimal comma is what half the world types.
+    let amount = amount.trim().replace(',', ".");
+    let minor = payments::money::from_decimal(&amount, &currency).ok_or(PriceError::Amount)?;
+    if minor <= 0 {
+        return Err(PriceError::Amount);
+    }
+    if minor > MAX_MINOR {
+        return Err(PriceError::TooLarge);
+    }
+    Ok(Price { minor, currency })
+}
+
+/// Sets (or, with `None`, clears) a course's price.
+pub async fn set(
+    db: &Db,
+    school_id: SchoolId,
+    course_id: CourseId,
+    price: Option<&Price>,
+) -> sqlx::Result<bool> {
+    let r = sqlx::query(
+        "UPDATE courses SET price_minor = $1, currency = $2, updated_at = $3
+         WHERE school_id = $4 AND id = $5",
+    )
+    .bind(price.map(|p| p.minor))
+    .bind(price.map(|p| p.currency.clone()))
+    .bind(now_ms())
+    .bind(school_id)
+    .bind(course_id)
+    .execute(&db.pool)
+    .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn amounts_read_as_their_language_writes_them() {
+        assert_eq!(format_amount(4900, "EUR", "en-US"), "€49.00");
+        assert_eq!(format_amount(4900, "EUR", "de"), "49,00\u{a0}€");
+        assert_eq!(format_amount(123_456_78, "USD", "en-US"), "$123,456.78");
+        assert_eq!(
+            format_amount(123_456_78, "USD", "de"),
+            "123.456,78\u{a0}USD"
+        );
+        assert_eq!(format_amount(5000, "JPY", "en-US"), "¥5,000");
+        assert_eq!(format_amount(1999, "CHF", "en-US"), "CHF\u{a0}19.99");
+        assert_eq!(format_amount(-500, "GBP", "en-US"), "-£5.00");
+    }
+
+    #[test]
+    fn typed_prices_parse_or_say_why_not() {
+        assert_eq!(
+            parse("49", "eur"),
+            Ok(Price {
+                minor: 4900,
+                currency: "EUR".into()
+            })
+        );
+        assert_eq!(parse("49,5", "EUR").unwrap().minor, 4950);
+        assert_eq!(parse(" 12.34 ", "USD").unwrap().minor, 1234);
+        assert_eq!(parse("500", "JPY").unwrap().minor, 500);
+        assert_eq!(parse("5.5", "JPY"), Err(PriceError::Amount));
+        assert_eq!(parse("1.234", "EUR"), Err(PriceError::Amount));
+        assert_eq!(parse("0", "EUR"), Err(PriceError::Amount));
+        assert_eq!(parse("-3", "EUR"), Err(PriceError::Amount));
+        assert_eq!(parse("abc", "EUR"), Err(PriceError::Amount));
+        assert_eq!(parse("10", "XYZ"), Err(PriceError::Currency));
+        assert_eq!(parse("2000000", "EUR"), Err(PriceError::TooLarge));
+    }
+}
