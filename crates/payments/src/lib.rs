@@ -54,3 +54,4 @@ impl std::fmt::Debug for Secret {
 }
 
 mod http;
+mod validity;

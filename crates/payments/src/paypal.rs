@@ -438,11 +438,12 @@ impl WebhookVerifier {
         let der = rustls_pki_types::CertificateDer::from(der);
         let cert =
             webpki::EndEntityCert::try_from(&der).map_err(|e| VerifyError::Cert(e.to_string()))?;
-        // The certificate's validity period is not checked: rustls-webpki checks it only
-        // while building a path to a trust anchor (`verify_for_usage`), which needs PayPal's
-        // intermediate (not served at the cert URL) and a server-auth usage these
-        // certificates are not issued for. What vouches for the key is the HTTPS origin it
-        // came from (the allow-list), as in PayPal's own SDKs.
+        // Not chained to a root: what vouches for the key is the HTTPS origin it was fetched
+        // from (the allow-list). The validity period still holds it to its dates.
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64);
+        valid_at(&der, now)?;
         let sig = base64::engine::general_purpose::STANDARD
             .decode(t.sig.trim())
             .map_err(|_| VerifyError::Mismatch)?;
@@ -527,6 +528,17 @@ impl WebhookVerifier {
     }
 }
 
+fn valid_at(der: &[u8], now: i64) -> Result<(), VerifyError> {
+    let (not_before, not_after) = crate::validity::validity(der)
+        .ok_or_else(|| VerifyError::Cert("no readable validity period".into()))?;
+    if now < not_before || now > not_after {
+        return Err(VerifyError::Cert(format!(
+            "the certificate is valid from {not_before} to {not_after} (Unix time), not at {now}"
+        )));
+    }
+    Ok(())
+}
+
 const CERT_TIMEOUT: Duration = Duration::from_secs(10);
 /// PayPal's PEM is about 2 KiB (certificate and chain under 8 KiB).
 const MAX_CERT_BYTES: usize = 64 * 1024;
@@ -599,6 +611,19 @@ mod tests {
         let v = verifier(&["https://api.paypal.com"]);
         assert!(v.allowed("https://api.paypal.com/cert"));
         assert!(!v.allowed("https://api.paypal.com.evil.com/cert"));
+    }
+
+    #[test]
+    fn certificate_dates() {
+        use rustls_pki_types::pem::PemObject as _;
+        let pem = include_bytes!("../../payments-sim/src/keys/paypal-sim.cert.pem");
+        let der = rustls_pki_types::CertificateDer::from_pem_slice(pem).unwrap();
+        let (nb, na) = (1_796_308_056, 4_949_908_056);
+        assert!(valid_at(&der, nb).is_ok());
+        assert!(valid_at(&der, na).is_ok());
+        assert!(matches!(valid_at(&der, nb - 1), Err(VerifyError::Cert(_))));
+        assert!(matches!(valid_at(&der, na + 1), Err(VerifyError::Cert(_))));
+        assert!(matches!(valid_at(b"junk", nb), Err(VerifyError::Cert(_))));
     }
 
     #[test]
