@@ -490,7 +490,8 @@ impl WebhookVerifier {
             .send()
             .await
             .map_err(|e| VerifyError::Cert(e.without_url().to_string()))?;
-        // A redirect followed by the caller's client must not lead off the allow-list.
+        // The caller's client may follow redirects: a certificate from off the allow-list is
+        // not used, though the request has been made by then.
         if !self.allowed(resp.url().as_str()) {
             return Err(VerifyError::CertUrlNotAllowed);
         }
