@@ -144,7 +144,7 @@ def resp(doc, path, method, code):
 def main():
     fx = json.load(open(os.path.join(SRC, "stripe-fixtures3.json")))["resources"]
     stripe = {name: top(name, fx[name]) for name in
-              ("checkout.session", "event", "refund", "charge", "payment_intent")}
+              ("checkout.session", "event", "refund", "charge", "payment_intent", "balance")}
     # An event's data.object is whichever resource it is about.
     stripe["event"]["properties"]["data"]["properties"]["object"] = {"type": "object"}
 

@@ -1,5 +1,5 @@
 //! Stripe: `/stripe/v1/checkout/sessions` (create, retrieve, expire), `/stripe/v1/refunds`,
-//! `/stripe/v1/events/{id}`, and the hosted payment page `/pay/{session_id}`.
+//! `/stripe/v1/events/{id}`, `/stripe/v1/balance`, and the hosted payment page `/pay/{session_id}`.
 //!
 //! Requests are form-encoded with a secret key (Bearer or Basic), answers are JSON, errors
 //! are `{"error": {type, message, code?, param?, doc_url?}}`, like Stripe's.
@@ -124,6 +124,7 @@ pub fn api_routes() -> Router<Arc<Shared>> {
         .route("/refunds", post(create_refund))
         .route("/refunds/{id}", get(get_refund))
         .route("/events/{id}", get(get_event))
+        .route("/balance", get(get_balance))
         .fallback(unrecognized)
         .method_not_allowed_fallback(unrecognized)
 }
@@ -1031,6 +1032,40 @@ async fn get_event(
         Some(e) => json_response(StatusCode::OK, e, false),
         None => ApiError::no_such("event", &id, "id").into_response(),
     }
+}
+
+/// `GET /v1/balance`: what clients call to prove a key works. Paid sessions less refunds
+/// count as pending (card funds are not available at once at Stripe), per currency; with
+/// no payments the account shows zero in USD, as a fresh test account does.
+async fn get_balance(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Response {
+    if let Err(e) = authenticate(&shared, &headers) {
+        return e.into_response();
+    }
+    let mut net: BTreeMap<String, i64> = BTreeMap::new();
+    for s in shared.world.lock().sessions.iter() {
+        if s.payment_status == "paid" {
+            *net.entry(s.currency.clone()).or_default() += s.amount_total - s.amount_refunded;
+        }
+    }
+    if net.is_empty() {
+        net.insert("usd".into(), 0);
+    }
+    let funds = |amount: &dyn Fn(i64) -> i64| -> Vec<Value> {
+        net.iter()
+            .map(|(c, n)| {
+                let a = amount(*n);
+                json!({"amount": a, "currency": c, "source_types": {"card": a}})
+            })
+            .collect()
+    };
+    let body = json!({
+        "object": "balance",
+        "available": funds(&|_| 0),
+        "connect_reserved": net.keys().map(|c| json!({"amount": 0, "currency": c})).collect::<Vec<_>>(),
+        "livemode": false,
+        "pending": funds(&|n| n),
+    });
+    json_response(StatusCode::OK, &body, false)
 }
 
 // ---- paying ----

@@ -192,6 +192,49 @@ async fn stripe_objects_and_events_match_the_fixtures() {
 }
 
 #[tokio::test]
+async fn stripe_balance_matches_the_fixture_and_needs_the_key() {
+    let stripe: Value = serde_json::from_str(STRIPE).unwrap();
+    let sim = PaymentsSim::start().await.unwrap();
+    let (st, fresh) = stripe_get(&sim, "/balance").await;
+    assert_eq!(st, 200, "{fresh}");
+    check(&stripe, "balance", &fresh);
+    assert_eq!(fresh["pending"][0]["amount"], 0);
+    let s = new_session(&sim).await;
+    let id = s["id"].as_str().unwrap();
+    sim.pay(id, Card::VISA).unwrap();
+    let (_, paid) = stripe_get(&sim, &format!("/checkout/sessions/{id}")).await;
+    let pi = paid["payment_intent"].as_str().unwrap();
+    let (st, _, _) = stripe_post(
+        &sim,
+        "/refunds",
+        &[("payment_intent", pi), ("amount", "900")],
+        None,
+    )
+    .await;
+    assert_eq!(st, 200);
+    let (_, b) = stripe_get(&sim, "/balance").await;
+    check(&stripe, "balance", &b);
+    assert_eq!(
+        b["pending"],
+        json!([{"amount": 4000, "currency": "eur", "source_types": {"card": 4000}}])
+    );
+    let r = client()
+        .get(format!("{}/balance", sim.stripe_api_base()))
+        .bearer_auth("sk_test_wrong")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 401);
+    let r = client()
+        .post(format!("{}/balance", sim.stripe_api_base()))
+        .bearer_auth(sim.stripe_secret_key())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 404, "only GET is modelled");
+}
+
+#[tokio::test]
 async fn paypal_bodies_and_events_match_the_openapi() {
     use common::paypal::*;
     use reqwest::Method;

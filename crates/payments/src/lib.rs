@@ -52,3 +52,6 @@ impl std::fmt::Debug for Secret {
         f.write_str("Secret(<redacted>)")
     }
 }
+
+mod http;
+mod validity;
