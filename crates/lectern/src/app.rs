@@ -232,6 +232,7 @@ pub fn router(state: AppState) -> Router {
         .route("/static/app.css", get(web::assets::css))
         .route("/static/app.js", get(web::assets::js))
         .route("/static/live.js", get(web::assets::live_js))
+        .route("/static/order.js", get(web::assets::order_js))
         .merge(crate::webhooks::routes().with_state(zoom))
         .merge(crate::payments::events::routes().with_state(state.payments.clone()))
         .merge(web::headers::routes().with_state(state.metrics.clone()))

@@ -36,3 +36,16 @@ pub async fn live_js() -> impl IntoResponse {
         LIVE_JS,
     )
 }
+
+const ORDER_JS: &str = include_str!("../../static/order.js");
+
+/// The order page's wait for a payment to be confirmed.
+pub async fn order_js() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        ORDER_JS,
+    )
+}

@@ -25,6 +25,7 @@ mod live_push;
 mod live_webinar;
 mod mail_secrets;
 mod ops;
+mod payments;
 mod reminders;
 mod schema;
 mod security;
