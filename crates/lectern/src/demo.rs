@@ -76,6 +76,11 @@ pub async fn run(dir: &Path, bind: SocketAddr) -> anyhow::Result<()> {
     env.insert("ZOOM_OAUTH_BASE", sim.base_url());
     env.insert("ZOOM_API_BASE", sim.api_base());
     env.insert("ZOOM_SDK_URL", sim.sdk_base_url());
+    // So do Stripe and PayPal: the paid course is bought through their simulated checkouts.
+    let pay = payments_sim::PaymentsSim::start().await?;
+    env.insert("STRIPE_API_BASE", pay.stripe_api_base());
+    env.insert("PAYPAL_API_BASE", pay.paypal_api_base());
+    env.insert("PAYPAL_CERT_URL_PREFIX", pay.base_url());
     let config = Config::from_source(&env)?;
     crate::telemetry::init(&config.log_filter, config.log_format);
     let db = Db::connect(&config.database_url, 8).await?;
@@ -89,7 +94,9 @@ pub async fn run(dir: &Path, bind: SocketAddr) -> anyhow::Result<()> {
     })?;
     let base = config.base_url.clone();
     let redirect_uri = config.zoom_redirect_uri();
+    let payments_state = state.payments.clone();
     let running = crate::server::start(state, listener, true, Duration::from_secs(1)).await?;
+    connect_payments(&db, &payments_state, &pay, base.as_str()).await?;
     zoom.register(
         &sim,
         &redirect_uri,
@@ -113,10 +120,55 @@ pub async fn run(dir: &Path, bind: SocketAddr) -> anyhow::Result<()> {
         USERS[1].email
     );
     println!("Connect it at {}settings/integrations as the admin.", base);
+    println!(
+        "Stripe and PayPal run on a local simulator at {}: buy \"{}\" as a student (card 4242 4242 4242 4242).",
+        pay.base_url(),
+        crate::courses::seed::PAID_COURSE_TITLE
+    );
     println!();
     println!("Press Ctrl-C to stop. Data lives in {}.", dir.display());
     crate::server::wait_for_signal().await;
     running.stop().await;
+    Ok(())
+}
+
+/// The demo school's Stripe and PayPal accounts are the simulator's, connected on every
+/// start (the simulator's webhook registrations live only as long as it does).
+async fn connect_payments(
+    db: &Db,
+    state: &crate::payments::PaymentsState,
+    sim: &payments_sim::PaymentsSim,
+    base: &str,
+) -> anyhow::Result<()> {
+    let Some(school) = schools::by_slug(db, "demo").await? else {
+        return Ok(());
+    };
+    let school_id = SchoolId(school.id);
+    let base = base.trim_end_matches('/');
+    let whsec = format!("whsec_{}", crate::crypto::random_token());
+    sim.register_stripe_webhook(&format!("{base}/webhooks/stripe/{}", school.id), &whsec);
+    let webhook_id = sim.register_paypal_webhook(&format!("{base}/webhooks/paypal/{}", school.id));
+    crate::payments::providers::save_stripe(
+        state,
+        school_id,
+        crate::payments::providers::StripeInput {
+            secret_key: Some(&sim.stripe_secret_key()),
+            webhook_secret: Some(&whsec),
+        },
+    )
+    .await?;
+    let (client_id, secret) = sim.paypal_credentials();
+    crate::payments::providers::save_paypal(
+        state,
+        school_id,
+        crate::payments::providers::PayPalInput {
+            client_id: &client_id,
+            secret: Some(&secret),
+            webhook_id: &webhook_id,
+            sandbox: true,
+        },
+    )
+    .await?;
     Ok(())
 }
 
@@ -218,6 +270,7 @@ pub async fn seed(
         ids.push(id);
     }
     let course = crate::courses::seed::demo_course(db, hooks, school_id, ids[1], &ids[2..]).await?;
+    crate::courses::seed::paid_demo_course(db, hooks, school_id, ids[1]).await?;
     upload_demo_files(db, files, SchoolId(school_id), UserId(ids[1]), &course).await?;
     certify_pilot_student(
         db,

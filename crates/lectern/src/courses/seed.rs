@@ -184,3 +184,55 @@ pub async fn refresh_demo_schedule(db: &Db, hooks: &dyn super::CourseHooks) -> a
     }
     Ok(())
 }
+
+pub(crate) const PAID_COURSE_TITLE: &str = "Facilitation masterclass";
+
+/// The demo's paid course: for sale at €49, nobody enrolled; buying it goes through the
+/// simulated Stripe or PayPal checkout.
+pub async fn paid_demo_course(
+    db: &Db,
+    hooks: &dyn super::CourseHooks,
+    school_id: i64,
+    instructor: i64,
+) -> anyhow::Result<CourseId> {
+    let course = super::create(
+        db,
+        school_id,
+        instructor,
+        CourseFields {
+            title: PAID_COURSE_TITLE,
+            description: "Run workshops people remember: four weeks of practice with live \
+                          feedback.\n\nBuy it with the simulated Stripe or PayPal checkout \
+                          (card 4242 4242 4242 4242 pays, 4000 0000 0000 0002 is declined).",
+            cover_url: None,
+        },
+    )
+    .await?;
+    let lessons = [
+        record(
+            "Before the first workshop",
+            "# Preparing\n\nWhat to read, and what to bring.",
+            LessonContent::Document,
+        ),
+        record(
+            "Energisers that work",
+            "# Energisers\n\nFive exercises, and when each helps.",
+            LessonContent::Document,
+        ),
+    ];
+    for r in &lessons {
+        super::insert_lesson(db, hooks, course.school_id, course.id, r).await?;
+    }
+    super::price::set(
+        db,
+        course.school_id,
+        course.id,
+        Some(&super::price::Price {
+            minor: 4900,
+            currency: "EUR".into(),
+        }),
+    )
+    .await?;
+    super::set_published(db, course.school_id, course.id, true).await?;
+    Ok(course.id)
+}

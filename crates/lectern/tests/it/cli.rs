@@ -447,7 +447,10 @@ async fn the_demo_seeds_a_school_with_its_files() {
     img.assert_status(200);
     assert_eq!(img.header("content-type"), Some("image/png"));
     let slug = home
-        .attr(".course-card .course-link", "href")
+        .doc()
+        .select(&scraper::Selector::parse(".course-card .course-link").unwrap())
+        .filter_map(|a| a.value().attr("href").map(str::to_string))
+        .find(|h| h.contains("teaching"))
         .expect("the demo course");
     c.signin("student1@lectern.test", "lectern-demo-pass").await;
     let course = c.get(&slug).await;
@@ -490,5 +493,40 @@ async fn the_demo_seeds_a_school_with_its_files() {
         "{}",
         public.text
     );
+    // The paid course is bought through the simulated Stripe checkout: its hosted page,
+    // card 4242…, back to the order page, enrolled.
+    let paid = home
+        .doc()
+        .select(&scraper::Selector::parse(".course-card .course-link").unwrap())
+        .filter_map(|a| a.value().attr("href").map(str::to_string))
+        .find(|h| h.contains("facilitation"))
+        .expect("the paid demo course");
+    let page = c.get(&paid).await;
+    assert_eq!(page.texts("#course-price"), ["€49.00"]);
+    let to_stripe = c
+        .post_form(&format!("{paid}/buy"), &[("provider", "stripe")])
+        .await;
+    to_stripe.assert_status(303);
+    let hosted = to_stripe.location().unwrap().to_string();
+    let sim = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let paid_page = sim
+        .post(&hosted)
+        .form(&[("action", "pay"), ("cardnumber", "4242424242424242")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(paid_page.status(), 303);
+    let back = paid_page.headers()["location"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(back.starts_with(&base), "{back}");
+    let order = c.get(&back[base.len()..]).await;
+    order.assert_redirect_to("/orders/");
+    let done = c.get(order.location().unwrap()).await;
+    assert_eq!(done.texts("#order-enrolled").len(), 1, "{}", done.text);
     p.terminate().await;
 }
