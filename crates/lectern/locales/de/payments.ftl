@@ -96,3 +96,32 @@ payment-receipt-text = Vielen Dank für Ihren Kauf.
     Betrag: { $amount }
     Bezahlt mit: { $provider } (Referenz { $reference })
     Kurs öffnen: { $url }
+
+coupons-admin = Gutscheine
+coupon-field = Gutscheincode
+coupon-apply = Einlösen
+coupon-new = Neuer Gutschein
+coupon-code = Code
+coupon-kind = Rabatt
+coupon-kind-percent = Prozent
+coupon-kind-amount = Betrag
+coupon-value = Wert
+coupon-all-courses = Alle Kurse
+coupon-expires = Gültig bis (einschließlich)
+coupon-max-uses = Höchstens einlösbar (leer: unbegrenzt)
+coupon-uses = Eingelöst
+coupon-create = Gutschein anlegen
+coupon-deactivate = Abschalten
+coupon-inactive = aus
+coupons-none = Noch keine Gutscheine.
+coupon-unknown = Dieser Code ist nicht gültig.
+coupon-expired = Dieser Code ist abgelaufen.
+coupon-used-up = Dieser Code ist aufgebraucht.
+coupon-other-course = Dieser Code gilt für einen anderen Kurs.
+coupon-other-currency = Dieser Code gilt für Preise in einer anderen Währung.
+coupon-too-much = Dieser Code zöge mehr ab, als der Kurs kostet.
+coupon-code-invalid = 1 bis 40 Buchstaben, Ziffern, - oder _.
+coupon-code-taken = Die Schule hat schon einen Gutschein mit diesem Code.
+coupon-percent-invalid = Bitte einen ganzen Prozentsatz von 1 bis 99 eingeben.
+coupon-date-invalid = Bitte ein Datum eingeben.
+coupon-max-uses-invalid = Bitte eine Zahl von 1 bis 1.000.000 eingeben oder leer lassen.

@@ -96,3 +96,32 @@ payment-receipt-text = Thank you for your purchase.
     Amount: { $amount }
     Paid with: { $provider } (reference { $reference })
     Open the course: { $url }
+
+coupons-admin = Coupons
+coupon-field = Discount code
+coupon-apply = Apply
+coupon-new = New coupon
+coupon-code = Code
+coupon-kind = Discount
+coupon-kind-percent = Percent off
+coupon-kind-amount = Amount off
+coupon-value = Value
+coupon-all-courses = All courses
+coupon-expires = Valid until (inclusive)
+coupon-max-uses = Maximum uses (empty: no limit)
+coupon-uses = Used
+coupon-create = Create coupon
+coupon-deactivate = Switch off
+coupon-inactive = off
+coupons-none = No coupons yet.
+coupon-unknown = That code isn't valid.
+coupon-expired = That code has expired.
+coupon-used-up = That code has been used up.
+coupon-other-course = That code is for another course.
+coupon-other-currency = That code is for prices in another currency.
+coupon-too-much = That code would take off more than the course costs.
+coupon-code-invalid = Use 1 to 40 letters, digits, - or _.
+coupon-code-taken = The school has a coupon with that code already.
+coupon-percent-invalid = Enter a whole percentage from 1 to 99.
+coupon-date-invalid = Enter a date.
+coupon-max-uses-invalid = Enter a number from 1 to 1,000,000, or leave it empty.

@@ -46,6 +46,8 @@ CREATE TABLE orders (
     paid_minor BIGINT,
     paid_currency TEXT,
     refunded_minor BIGINT NOT NULL DEFAULT 0,
+    coupon_id BIGINT,
+    discount_minor BIGINT NOT NULL DEFAULT 0,
     flag TEXT,
     last_error TEXT,
     created_at BIGINT NOT NULL,
@@ -55,6 +57,26 @@ CREATE TABLE orders (
 CREATE UNIQUE INDEX orders_provider_ref ON orders (provider, provider_ref);
 CREATE INDEX orders_school ON orders (school_id, created_at);
 CREATE INDEX orders_user ON orders (school_id, user_id);
+
+-- Discount codes, per course (`course_id`) or school-wide (NULL): a percentage or an
+-- amount of one currency off, until `expires_at`, at most `max_uses` paid orders (`uses`
+-- counts them when a payment is verified; `max_uses` is checked when checkout starts).
+CREATE TABLE coupons (
+    id BIGSERIAL PRIMARY KEY,
+    school_id BIGINT NOT NULL REFERENCES schools(id) ON DELETE CASCADE,
+    code TEXT NOT NULL,
+    course_id BIGINT REFERENCES courses(id) ON DELETE CASCADE,
+    percent_off BIGINT,
+    amount_off_minor BIGINT,
+    currency TEXT,
+    expires_at BIGINT,
+    max_uses BIGINT,
+    uses BIGINT NOT NULL DEFAULT 0,
+    active BIGINT NOT NULL DEFAULT 1,
+    created_at BIGINT NOT NULL,
+    UNIQUE (school_id, code),
+    CHECK ((percent_off IS NULL) <> (amount_off_minor IS NULL))
+);
 
 -- Each refund made through the provider, for the order's page and the receipts.
 CREATE TABLE order_refunds (

@@ -46,6 +46,8 @@ CREATE TABLE orders (
     paid_minor INTEGER,
     paid_currency TEXT,
     refunded_minor INTEGER NOT NULL DEFAULT 0,
+    coupon_id INTEGER,
+    discount_minor INTEGER NOT NULL DEFAULT 0,
     flag TEXT,
     last_error TEXT,
     created_at INTEGER NOT NULL,
@@ -55,6 +57,26 @@ CREATE TABLE orders (
 CREATE UNIQUE INDEX orders_provider_ref ON orders (provider, provider_ref);
 CREATE INDEX orders_school ON orders (school_id, created_at);
 CREATE INDEX orders_user ON orders (school_id, user_id);
+
+-- Discount codes, per course (`course_id`) or school-wide (NULL): a percentage or an
+-- amount of one currency off, until `expires_at`, at most `max_uses` paid orders (`uses`
+-- counts them when a payment is verified; `max_uses` is checked when checkout starts).
+CREATE TABLE coupons (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    school_id INTEGER NOT NULL REFERENCES schools(id) ON DELETE CASCADE,
+    code TEXT NOT NULL,
+    course_id INTEGER REFERENCES courses(id) ON DELETE CASCADE,
+    percent_off INTEGER,
+    amount_off_minor INTEGER,
+    currency TEXT,
+    expires_at INTEGER,
+    max_uses INTEGER,
+    uses INTEGER NOT NULL DEFAULT 0,
+    active INTEGER NOT NULL DEFAULT 1,
+    created_at INTEGER NOT NULL,
+    UNIQUE (school_id, code),
+    CHECK ((percent_off IS NULL) <> (amount_off_minor IS NULL))
+);
 
 -- Each refund made through the provider, for the order's page and the receipts.
 CREATE TABLE order_refunds (

@@ -15,6 +15,8 @@ pub enum StartError {
     NotConfigured,
     /// The provider refused or failed; the order is marked failed.
     Provider(payments::PaymentError),
+    /// The discount code doesn't apply (any more).
+    Coupon(super::coupons::Refused),
 }
 
 /// Writes the order, asks the provider for its hosted page and returns where to send the
@@ -25,10 +27,21 @@ pub async fn start(
     buyer: &crate::accounts::User,
     provider: Provider,
     origin: &str,
+    coupon: Option<&super::coupons::Coupon>,
 ) -> anyhow::Result<Result<String, StartError>> {
     let school = course.school_id;
-    let Some(price) = course.price() else {
+    let Some(list_price) = course.price() else {
         anyhow::bail!("course {} is free", course.id.0);
+    };
+    let (price, discount) = match coupon {
+        Some(c) => match super::coupons::apply(c, course.id, &list_price, crate::db::now_ms()) {
+            Ok(p) => {
+                let off = list_price.minor - p.minor;
+                (p, Some((c.id, off)))
+            }
+            Err(r) => return Ok(Err(StartError::Coupon(r))),
+        },
+        None => (list_price, None),
     };
     let order = orders::create(
         &state.db,
@@ -37,6 +50,7 @@ pub async fn start(
         UserId(buyer.id),
         provider,
         &price,
+        discount,
     );
     match provider {
         Provider::Stripe => {

@@ -9,6 +9,7 @@
 //! amount and currency equal the order's.
 
 pub mod checkout;
+pub mod coupons;
 pub mod events;
 pub mod orders;
 pub mod providers;

@@ -25,6 +25,8 @@ pub struct Order {
     pub paid_minor: Option<i64>,
     pub paid_currency: Option<String>,
     pub refunded_minor: i64,
+    pub coupon_id: Option<i64>,
+    pub discount_minor: i64,
     pub flag: Option<String>,
     pub last_error: Option<String>,
     pub created_at: i64,
@@ -54,7 +56,7 @@ impl Order {
     }
 }
 
-const COLUMNS: &str = "o.id, o.school_id, o.number, o.course_id, o.user_id, o.provider, o.status, o.amount_minor, o.currency, o.provider_ref, o.payment_ref, o.paid_minor, o.paid_currency, o.refunded_minor, o.flag, o.last_error, o.created_at, o.paid_at";
+const COLUMNS: &str = "o.id, o.school_id, o.number, o.course_id, o.user_id, o.provider, o.status, o.amount_minor, o.currency, o.provider_ref, o.payment_ref, o.paid_minor, o.paid_currency, o.refunded_minor, o.coupon_id, o.discount_minor, o.flag, o.last_error, o.created_at, o.paid_at";
 
 const CROCKFORD: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 
@@ -75,12 +77,13 @@ pub async fn create(
     user_id: UserId,
     provider: Provider,
     price: &Price,
+    coupon: Option<(i64, i64)>,
 ) -> sqlx::Result<Order> {
     let now = now_ms();
     let number = new_number();
     sqlx::query(
-        "INSERT INTO orders (school_id, number, course_id, user_id, provider, status, amount_minor, currency, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7, $8, $8)",
+        "INSERT INTO orders (school_id, number, course_id, user_id, provider, status, amount_minor, currency, coupon_id, discount_minor, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7, $9, $10, $8, $8)",
     )
     .bind(school_id)
     .bind(&number)
@@ -90,6 +93,8 @@ pub async fn create(
     .bind(price.minor)
     .bind(&price.currency)
     .bind(now)
+    .bind(coupon.map(|c| c.0))
+    .bind(coupon.map_or(0, |c| c.1))
     .execute(&db.pool)
     .await?;
     by_number(db, school_id, &number)
@@ -233,6 +238,9 @@ pub async fn settle(
             .bind(order.id)
             .execute(&mut *tx)
             .await?;
+    }
+    if let Some(c) = order.coupon_id {
+        super::coupons::count_use(&mut tx, c).await?;
     }
     queue_receipt(state, &mut tx, order, paid).await?;
     tx.commit().await?;

@@ -13,6 +13,7 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 
 use super::checkout::{self, StartError};
+use super::coupons;
 use super::orders::{self, Order};
 use super::refunds::{self, RefundError};
 use super::{PaymentsState, Provider, provider_message, providers};
@@ -40,6 +41,8 @@ pub fn routes() -> Router<PaymentsState> {
         .route("/admin/payments/terms", post(save_terms))
         .route("/admin/payments/{provider}/test", post(test_provider))
         .route("/admin/payments/{provider}/remove", post(remove_provider))
+        .route("/admin/coupons", get(coupons_page).post(create_coupon))
+        .route("/admin/coupons/{id}/deactivate", post(deactivate_coupon))
         .route("/admin/orders", get(orders_page))
         .route("/admin/orders.csv", get(orders_csv))
         .route("/admin/orders/{number}", get(admin_order))
@@ -62,6 +65,10 @@ struct BuyPage {
     /// A payment of this buyer for this course that is still being confirmed.
     pending: Option<String>,
     error: String,
+    /// The code as typed, and the price it gives (empty when none, or refused).
+    coupon: String,
+    discounted: String,
+    coupon_error: String,
 }
 
 async fn purchasable(state: &PaymentsState, ctx: &Ctx, slug: &str) -> AppResult<Course> {
@@ -87,6 +94,7 @@ async fn buy_view(
     ctx: Ctx,
     course: Course,
     error: String,
+    coupon: String,
 ) -> AppResult<Page> {
     let user = ctx.require_user()?;
     let providers = providers::configured(&state.db, course.school_id).await?;
@@ -95,10 +103,23 @@ async fn buy_view(
         .into_iter()
         .find(|o| o.status == "pending" && o.provider_ref.is_some())
         .map(|o| o.number);
-    let price = course
-        .price()
+    let list = course.price();
+    let price = list
+        .as_ref()
         .map(|p| p.display(&lang(&ctx)))
         .unwrap_or_default();
+    let (mut discounted, mut coupon_error) = (String::new(), String::new());
+    if !coupon.trim().is_empty()
+        && let Some(list) = &list
+    {
+        match coupons::by_code(&state.db, course.school_id, &coupon).await? {
+            None => coupon_error = ctx.t(coupons::Refused::Unknown.key()),
+            Some(c) => match coupons::apply(&c, course.id, list, crate::db::now_ms()) {
+                Ok(p) => discounted = p.display(&lang(&ctx)),
+                Err(r) => coupon_error = ctx.t(r.key()),
+            },
+        }
+    }
     render(&BuyPage {
         ctx,
         course,
@@ -106,28 +127,39 @@ async fn buy_view(
         providers,
         pending,
         error,
+        coupon,
+        discounted,
+        coupon_error,
     })
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct BuyQuery {
+    coupon: String,
 }
 
 async fn buy_page(
     State(state): State<PaymentsState>,
     ctx: Ctx,
     Path(slug): Path<String>,
+    Query(q): Query<BuyQuery>,
 ) -> AppResult<Response> {
     let user = ctx.require_user()?;
     let course = purchasable(&state, &ctx, &slug).await?;
     if enrolled(&state, &course, user.id).await? {
         return Ok(Redirect::to(&course.url()).into_response());
     }
-    Ok(buy_view(&state, ctx, course, String::new())
-        .await?
-        .into_response())
+    let coupon: String = q.coupon.chars().take(64).collect();
+    let page = buy_view(&state, ctx, course, String::new(), coupon).await?;
+    Ok(page.into_response())
 }
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
 struct BuyForm {
     provider: String,
+    coupon: String,
 }
 
 async fn buy(
@@ -145,18 +177,35 @@ async fn buy(
         .ok_or_else(|| AppError::BadRequest(ctx.t("form-invalid-choice")))?;
     let origin =
         crate::schools::domains::origin(&state.db, &state.config.base_url, ctx.school.id).await?;
-    match checkout::start(&state, &course, &user, provider, &origin).await? {
+    let typed: String = form.coupon.chars().take(64).collect();
+    let coupon = match typed.trim() {
+        "" => None,
+        code => coupons::by_code(&state.db, course.school_id, code).await?,
+    };
+    let outcome = if coupon.is_none() && !typed.trim().is_empty() {
+        Err(StartError::Coupon(coupons::Refused::Unknown))
+    } else {
+        checkout::start(&state, &course, &user, provider, &origin, coupon.as_ref()).await?
+    };
+    match outcome {
         Ok(url) => Ok(Redirect::to(&url).into_response()),
         Err(e) => {
+            let status = match e {
+                StartError::Coupon(_) => StatusCode::UNPROCESSABLE_ENTITY,
+                _ => StatusCode::BAD_GATEWAY,
+            };
             let error = match e {
+                StartError::Coupon(r) => ctx.t(r.key()),
                 StartError::NotConfigured => ctx.t("payment-not-configured"),
                 StartError::Provider(e) => {
                     tracing::warn!(provider = provider.as_str(), error = %e, "a checkout could not start");
                     provider_message(&ctx.tr, provider, &e)
                 }
             };
-            let mut resp = buy_view(&state, ctx, course, error).await?.into_response();
-            *resp.status_mut() = StatusCode::BAD_GATEWAY;
+            let mut resp = buy_view(&state, ctx, course, error, typed)
+                .await?
+                .into_response();
+            *resp.status_mut() = status;
             Ok(resp)
         }
     }
@@ -671,6 +720,207 @@ async fn remove_provider(
     let provider = Provider::parse(&provider).ok_or(AppError::NotFound)?;
     providers::remove(&state.db, SchoolId(ctx.school.id), provider).await?;
     Ok(Redirect::to("/admin/payments?saved=1"))
+}
+
+// ---- coupons ----
+
+#[derive(Deserialize, Default, Clone)]
+#[serde(default)]
+struct CouponForm {
+    code: String,
+    kind: String,
+    value: String,
+    currency: String,
+    course_id: String,
+    expires_on: String,
+    max_uses: String,
+}
+
+#[derive(askama::Template)]
+#[template(path = "payments/coupons.html")]
+struct CouponsPage {
+    ctx: Ctx,
+    coupons: Vec<coupons::Coupon>,
+    courses: Vec<Course>,
+    form: CouponForm,
+    errors: FieldErrors,
+    currencies: &'static [&'static str],
+}
+
+impl CouponsPage {
+    fn off(&self, c: &coupons::Coupon) -> String {
+        match (c.percent_off, c.amount_off_minor, &c.currency) {
+            (Some(p), _, _) => format!("{p} %"),
+            (None, Some(a), Some(cur)) => format_amount(a, cur, &self.ctx.tr.lang()),
+            _ => String::new(),
+        }
+    }
+    fn course_title(&self, id: &Option<i64>) -> String {
+        match id {
+            None => self.ctx.t("coupon-all-courses"),
+            Some(id) => self
+                .courses
+                .iter()
+                .find(|c| c.id.0 == *id)
+                .map(|c| c.title.clone())
+                .unwrap_or_default(),
+        }
+    }
+    fn date(&self, ms: &i64) -> String {
+        self.ctx.local_date(ms)
+    }
+}
+
+async fn coupons_view(
+    state: &PaymentsState,
+    ctx: Ctx,
+    form: CouponForm,
+    errors: FieldErrors,
+) -> AppResult<Response> {
+    let user = ctx.require_admin()?.clone();
+    let school = SchoolId(ctx.school.id);
+    let list = coupons::list(&state.db, school).await?;
+    let courses = crate::courses::managed_by(&state.db, &user).await?;
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let mut resp = render(&CouponsPage {
+        ctx,
+        coupons: list,
+        courses,
+        form,
+        errors,
+        currencies: CURRENCIES,
+    })?
+    .into_response();
+    *resp.status_mut() = status;
+    Ok(resp)
+}
+
+async fn coupons_page(State(state): State<PaymentsState>, ctx: Ctx) -> AppResult<Response> {
+    ctx.require_admin()?;
+    let currency = providers::terms(&state.db, SchoolId(ctx.school.id))
+        .await?
+        .currency;
+    let form = CouponForm {
+        kind: "percent".into(),
+        currency,
+        ..Default::default()
+    };
+    coupons_view(&state, ctx, form, FieldErrors::default()).await
+}
+
+async fn create_coupon(
+    State(state): State<PaymentsState>,
+    ctx: Ctx,
+    FieldCheckedForm(form): FieldCheckedForm<CouponForm>,
+) -> AppResult<Response> {
+    ctx.require_admin()?;
+    let school = SchoolId(ctx.school.id);
+    let mut errors = FieldErrors::default();
+    let code = coupons::normalise(&form.code);
+    if code.is_empty()
+        || code.chars().count() > 40
+        || !code
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        errors.add("code", ctx.t("coupon-code-invalid"));
+    }
+    let (mut percent, mut amount) = (None, None);
+    if form.kind == "amount" {
+        match price::parse(&form.value, &form.currency) {
+            Ok(p) => amount = Some(p),
+            Err(e) => errors.add("value", ctx.t(e.key())),
+        }
+    } else {
+        match form
+            .value
+            .trim()
+            .trim_end_matches('%')
+            .trim()
+            .parse::<i64>()
+        {
+            Ok(p) if (1..=99).contains(&p) => percent = Some(p),
+            _ => errors.add("value", ctx.t("coupon-percent-invalid")),
+        }
+    }
+    let course_id = match form.course_id.trim() {
+        "" => None,
+        id => match id.parse::<i64>() {
+            Ok(id)
+                if crate::courses::by_id(&state.db, school, CourseId(id))
+                    .await?
+                    .is_some() =>
+            {
+                Some(CourseId(id))
+            }
+            _ => {
+                errors.add("course_id", ctx.t("form-invalid-choice"));
+                None
+            }
+        },
+    };
+    let expires_at = match form.expires_on.trim() {
+        "" => None,
+        d => match d.parse::<jiff::civil::Date>() {
+            // The end of that day where the admin is.
+            Ok(day) => day
+                .tomorrow()
+                .ok()
+                .and_then(|t| t.to_zoned(ctx.tz.clone()).ok())
+                .map(|z| z.timestamp().as_millisecond()),
+            Err(_) => {
+                errors.add("expires_on", ctx.t("coupon-date-invalid"));
+                None
+            }
+        },
+    };
+    let max_uses = match form.max_uses.trim() {
+        "" => None,
+        n => match n.parse::<i64>() {
+            Ok(n) if (1..=1_000_000).contains(&n) => Some(n),
+            _ => {
+                errors.add("max_uses", ctx.t("coupon-max-uses-invalid"));
+                None
+            }
+        },
+    };
+    if errors.is_empty() {
+        let created = coupons::create(
+            &state.db,
+            school,
+            &coupons::NewCoupon {
+                code: &code,
+                course_id,
+                percent_off: percent,
+                amount_off: amount.as_ref(),
+                expires_at,
+                max_uses,
+            },
+        )
+        .await?;
+        if created {
+            return Ok(Redirect::to("/admin/coupons").into_response());
+        }
+        errors.add("code", ctx.t("coupon-code-taken"));
+    }
+    coupons_view(&state, ctx, form, errors).await
+}
+
+async fn deactivate_coupon(
+    State(state): State<PaymentsState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> AppResult<Redirect> {
+    ctx.require_admin()?;
+    let id = crate::courses::routes::parse_id(&id)?;
+    if !coupons::deactivate(&state.db, SchoolId(ctx.school.id), id).await? {
+        return Err(AppError::NotFound);
+    }
+    Ok(Redirect::to("/admin/coupons"))
 }
 
 // ---- orders ----

@@ -803,3 +803,142 @@ async fn a_course_price_is_typed_checked_and_shown_in_the_viewers_language(b: Te
     .await
     .assert_status(403);
 }
+
+db_test!(a_coupon_lowers_the_price_charged_and_runs_out_after_its_uses);
+async fn a_coupon_lowers_the_price_charged_and_runs_out_after_its_uses(b: TestAppBuilder) {
+    let shop = shop(b).await;
+    let app = &shop.app;
+    let admin = app.signed_in(&app.admin).await;
+    // Bad input is refused with reasons and kept.
+    let bad = admin
+        .post_form(
+            "/admin/coupons",
+            &[
+                ("code", "no spaces!"),
+                ("kind", "percent"),
+                ("value", "150"),
+                ("currency", "EUR"),
+                ("course_id", ""),
+                ("expires_on", "soon"),
+                ("max_uses", "0"),
+            ],
+        )
+        .await;
+    bad.assert_status(422);
+    for id in [
+        "#code-error",
+        "#value-error",
+        "#expires_on-error",
+        "#max_uses-error",
+    ] {
+        assert_eq!(bad.texts(id).len(), 1, "{id}");
+    }
+    assert_eq!(bad.input("code").as_deref(), Some("no spaces!"));
+    let course = shop.course_id.to_string();
+    admin
+        .post_form(
+            "/admin/coupons",
+            &[
+                ("code", "launch20"),
+                ("kind", "percent"),
+                ("value", "20"),
+                ("currency", "EUR"),
+                ("course_id", &course),
+                ("expires_on", ""),
+                ("max_uses", "1"),
+            ],
+        )
+        .await
+        .assert_redirect_to("/admin/coupons");
+    let again = admin
+        .post_form(
+            "/admin/coupons",
+            &[
+                ("code", "LAUNCH20"),
+                ("kind", "amount"),
+                ("value", "5"),
+                ("currency", "EUR"),
+                ("course_id", ""),
+                ("expires_on", ""),
+                ("max_uses", ""),
+            ],
+        )
+        .await;
+    again.assert_status(422);
+    assert_eq!(again.texts("#code-error").len(), 1);
+    let expired_day = jiff::Zoned::now().date().yesterday().unwrap().to_string();
+    admin
+        .post_form(
+            "/admin/coupons",
+            &[
+                ("code", "OLD"),
+                ("kind", "amount"),
+                ("value", "5"),
+                ("currency", "EUR"),
+                ("course_id", ""),
+                ("expires_on", &expired_day),
+                ("max_uses", ""),
+            ],
+        )
+        .await
+        .assert_redirect_to("/admin/coupons");
+
+    let student = app.signed_in(&app.student).await;
+    let buy = format!("/courses/{}/buy", shop.slug);
+    let unknown = student.get(&format!("{buy}?coupon=NOPE")).await;
+    assert_eq!(unknown.texts("#coupon-error"), ["That code isn't valid."]);
+    let old = student.get(&format!("{buy}?coupon=old")).await;
+    assert_eq!(old.texts("#coupon-error"), ["That code has expired."]);
+    let page = student.get(&format!("{buy}?coupon=launch20")).await;
+    assert_eq!(page.texts("#buy-discounted"), ["€39.20"]);
+    // A code typed into the form that doesn't exist: refused, nothing made.
+    let r = student
+        .post_form(&buy, &[("provider", "stripe"), ("coupon", "NOPE")])
+        .await;
+    r.assert_status(422);
+    assert!(shop.sim.sessions().is_empty());
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM orders").await, 0);
+    // With the code: the provider charges the discounted price.
+    let r = student
+        .post_form(&buy, &[("provider", "stripe"), ("coupon", "launch20")])
+        .await;
+    r.assert_status(303);
+    let s = shop.last_session();
+    assert_eq!(s.amount_total, 3920);
+    let back = shop.sim.pay(&s.id, Card::VISA).expect("paid");
+    student.get(&path_of(&back)).await;
+    assert_eq!(shop.enrolled(app.student.id).await, 1);
+    assert_eq!(
+        app.scalar("SELECT uses FROM coupons WHERE code = 'LAUNCH20'")
+            .await,
+        1
+    );
+    let number = shop.order_number(app.student.id).await;
+    assert_eq!(
+        shop.order_field(&number, "discount_minor").await.as_deref(),
+        Some("980")
+    );
+    assert_eq!(shop.order_field(&number, "flag").await, None);
+    // Used up for the next buyer.
+    let other = crate::support::create_user(
+        &app.db,
+        app.school.id,
+        "late@test.example",
+        "Lou Late",
+        lectern::accounts::Role::Student,
+    )
+    .await;
+    let late = app.signed_in(&other).await;
+    let r = late
+        .post_form(&buy, &[("provider", "stripe"), ("coupon", "LAUNCH20")])
+        .await;
+    r.assert_status(422);
+    assert_eq!(r.texts("#buy-error"), ["That code has been used up."]);
+    // The admin sees it counted.
+    let list = admin.get("/admin/coupons").await;
+    assert_eq!(
+        list.attr("#coupons tr[data-code='LAUNCH20']", "data-active")
+            .as_deref(),
+        Some("1")
+    );
+}
