@@ -125,3 +125,9 @@ coupon-code-taken = Die Schule hat schon einen Gutschein mit diesem Code.
 coupon-percent-invalid = Bitte einen ganzen Prozentsatz von 1 bis 99 eingeben.
 coupon-date-invalid = Bitte ein Datum eingeben.
 coupon-max-uses-invalid = Bitte eine Zahl von 1 bis 1.000.000 eingeben oder leer lassen.
+
+payment-flagged-subject = Bestellung { $number } muss geprüft werden
+payment-flagged-text = Für die Bestellung { $number } ist eine Zahlung eingegangen, aber: { $reason }. Zur Bestellung: { $url }
+payment-refund-subject = Erstattung für { $course } ({ $number })
+payment-refund-text = { $amount } Ihrer Bestellung { $number } für { $course } wurden erstattet. Das Geld ist je nach Bank in einigen Tagen auf Ihrem Konto.
+payment-refund-access-ended = Ihre Einschreibung in den Kurs endet mit der Erstattung.

@@ -125,3 +125,9 @@ coupon-code-taken = The school has a coupon with that code already.
 coupon-percent-invalid = Enter a whole percentage from 1 to 99.
 coupon-date-invalid = Enter a date.
 coupon-max-uses-invalid = Enter a number from 1 to 1,000,000, or leave it empty.
+
+payment-flagged-subject = Order { $number } needs a look
+payment-flagged-text = A payment arrived for order { $number }, but { $reason }. Open the order: { $url }
+payment-refund-subject = Refund for { $course } ({ $number })
+payment-refund-text = { $amount } of your order { $number } for { $course } has been refunded. It reaches your account in a few days, depending on your bank.
+payment-refund-access-ended = Your enrolment in the course has ended with the refund.

@@ -157,6 +157,16 @@ pub async fn create_user(db: &Db, new: NewUser<'_>) -> Result<i64, CreateUserErr
     res.ok_or(CreateUserError::EmailTaken)
 }
 
+/// The school's admins (those told when something needs a person).
+pub async fn admins(db: &Db, school_id: i64) -> sqlx::Result<Vec<User>> {
+    sqlx::query_as::<_, User>(sqlx::AssertSqlSafe(format!(
+        "SELECT {USER_COLUMNS} FROM users u WHERE u.school_id = $1 AND u.role = 'admin' ORDER BY u.id"
+    )))
+    .bind(school_id)
+    .fetch_all(&db.pool)
+    .await
+}
+
 pub async fn by_id(db: &Db, school_id: i64, id: i64) -> sqlx::Result<Option<User>> {
     sqlx::query_as::<_, User>(sqlx::AssertSqlSafe(format!(
         "SELECT {USER_COLUMNS} FROM users u WHERE u.school_id = $1 AND u.id = $2"

@@ -215,6 +215,7 @@ pub async fn settle(
         return Ok(Settled::Already);
     }
     if !matches {
+        tell_admins(state, &mut tx, order, "amount_mismatch").await?;
         tracing::warn!(
             order = %order.number,
             expected = order.amount_minor,
@@ -238,6 +239,7 @@ pub async fn settle(
             .bind(order.id)
             .execute(&mut *tx)
             .await?;
+        tell_admins(state, &mut tx, order, "duplicate").await?;
     }
     if let Some(c) = order.coupon_id {
         super::coupons::count_use(&mut tx, c).await?;
@@ -298,6 +300,98 @@ async fn queue_receipt(
         Email {
             to: user.email,
             subject: tr.ta("payment-receipt-subject", &args),
+            text,
+            html,
+            calendar: None,
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// A flagged order is mailed to the school's admins, with a link to its page.
+async fn tell_admins(
+    state: &PaymentsState,
+    tx: &mut sqlx::AnyConnection,
+    order: &Order,
+    flag: &str,
+) -> anyhow::Result<()> {
+    let url = crate::schools::domains::school_url(
+        &state.db,
+        &state.config.base_url,
+        order.school_id,
+        &format!("/admin/orders/{}", order.number),
+    )
+    .await?;
+    for admin in crate::accounts::admins(&state.db, order.school_id).await? {
+        let tr = Tr::new(admin.language.as_deref().unwrap_or("en-US"));
+        let args = [
+            ("number", order.number.clone()),
+            ("reason", tr.t(&format!("order-flag-{flag}"))),
+            ("url", url.clone()),
+        ];
+        let text = tr.ta("payment-flagged-text", &args);
+        email::queue(
+            tx,
+            order.school_id,
+            Email {
+                to: admin.email,
+                subject: tr.ta("payment-flagged-subject", &args),
+                html: format!("<p>{}</p>", email::html_escape(&text)),
+                text,
+                calendar: None,
+            },
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// Tells the buyer what was refunded, in the refund's transaction.
+pub async fn queue_refund_notice(
+    state: &PaymentsState,
+    tx: &mut sqlx::AnyConnection,
+    order: &Order,
+    amount_minor: i64,
+    removed_access: bool,
+) -> anyhow::Result<()> {
+    let Some(user) = crate::accounts::by_id(&state.db, order.school_id, order.user_id).await?
+    else {
+        return Ok(());
+    };
+    let Some(course) = crate::courses::by_id(
+        &state.db,
+        SchoolId(order.school_id),
+        CourseId(order.course_id),
+    )
+    .await?
+    else {
+        return Ok(());
+    };
+    let tr = Tr::new(user.language.as_deref().unwrap_or("en-US"));
+    let args = [
+        ("number", order.number.clone()),
+        ("course", course.title.clone()),
+        (
+            "amount",
+            crate::courses::price::format_amount(amount_minor, &order.currency, &tr.lang()),
+        ),
+    ];
+    let mut text = tr.ta("payment-refund-text", &args);
+    if removed_access {
+        text.push_str("\n");
+        text.push_str(&tr.t("payment-refund-access-ended"));
+    }
+    let html = text
+        .lines()
+        .map(|l| format!("<p>{}</p>", email::html_escape(l)))
+        .collect::<String>();
+    email::queue(
+        tx,
+        order.school_id,
+        Email {
+            to: user.email,
+            subject: tr.ta("payment-refund-subject", &args),
             text,
             html,
             calendar: None,

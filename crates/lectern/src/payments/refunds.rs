@@ -113,6 +113,9 @@ pub async fn refund(
             .await?;
         }
     }
+    if recorded {
+        super::orders::queue_refund_notice(state, &mut tx, order, amount, removed).await?;
+    }
     tx.commit().await?;
     Ok(Ok(Refunded {
         amount_minor: amount,

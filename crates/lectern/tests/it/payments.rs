@@ -16,6 +16,7 @@ struct Shop {
     sim: PaymentsSim,
     slug: String,
     course_id: i64,
+    lesson: i64,
 }
 
 /// An app pointed at the simulators, with both providers connected through Settings →
@@ -73,6 +74,7 @@ async fn shop(b: TestAppBuilder) -> Shop {
         sim,
         slug: made.slug,
         course_id: made.id,
+        lesson: made.lessons[0],
     }
 }
 
@@ -163,6 +165,16 @@ async fn a_paid_course_stays_closed_until_stripe_confirms_the_payment_then_enrol
         .await
         .assert_redirect_to(&format!("/courses/{}/buy", shop.slug));
     assert_eq!(shop.enrolled(app.student.id).await, 0);
+    let lesson = format!("/courses/{}/lessons/{}", shop.slug, shop.lesson);
+    student
+        .get(&lesson)
+        .await
+        .assert_redirect_to(&format!("/courses/{}", shop.slug));
+    // Nor does anyone signed out.
+    app.client()
+        .get(&lesson)
+        .await
+        .assert_redirect_to("/signin");
 
     // Buying: the order is written before the buyer leaves; the session carries it.
     shop.sim.pause_webhooks();
@@ -247,6 +259,7 @@ async fn a_paid_course_stays_closed_until_stripe_confirms_the_payment_then_enrol
     // The lessons open now.
     let course = student.get(&format!("/courses/{}", shop.slug)).await;
     assert!(course.attr("#continue", "href").is_some());
+    student.get(&lesson).await.assert_status(200);
 }
 
 db_test!(a_webhook_that_arrives_before_the_buyer_enrols_them_and_the_return_page_agrees);
@@ -377,6 +390,19 @@ async fn forged_stale_replayed_and_malformed_stripe_webhooks_change_nothing(b: T
     );
     assert_eq!(shop.enrolled(app.student.id).await, 0);
     assert_eq!(shop.receipts().await, 0);
+    // The admins are told, with the order's link on the school's host.
+    let told: Vec<String> = sqlx::query_scalar(
+        "SELECT body_text FROM emails WHERE to_addr = 'admin@test.example' AND subject LIKE 'Order % needs a look'",
+    )
+    .fetch_all(&app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(told.len(), 1);
+    assert!(
+        told[0].contains(&format!("{}/admin/orders/{number}", app.base_url)),
+        "{}",
+        told[0]
+    );
     let admin = app.signed_in(&app.admin).await;
     let flagged = admin.get("/admin/orders?flagged=1").await;
     assert_eq!(flagged.texts("#orders .order-flag").len(), 1);
@@ -485,6 +511,25 @@ async fn two_tabs_paying_for_one_course_enrol_once_and_flag_the_second_for_refun
     assert_eq!(shop.enrolled(app.student.id).await, 1);
     let refunds = shop.sim.refunds();
     assert_eq!(refunds.len(), 1);
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM emails WHERE subject LIKE 'Order % needs a look'")
+            .await,
+        1
+    );
+    let notice: String = sqlx::query_scalar(
+        "SELECT body_text FROM emails WHERE to_addr = 'student@test.example' AND subject LIKE 'Refund for%'",
+    )
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    assert!(
+        notice.contains("€49.00") && notice.contains(&second_no),
+        "{notice}"
+    );
+    assert!(
+        !notice.contains("enrolment in the course has ended"),
+        "{notice}"
+    );
 }
 
 db_test!(refunds_part_then_all_and_a_full_refund_ends_access_only_where_the_school_says);
@@ -533,6 +578,15 @@ async fn refunds_part_then_all_and_a_full_refund_ends_access_only_where_the_scho
         Some("4900")
     );
     assert_eq!(shop.enrolled(app.student.id).await, 0);
+    let notices: Vec<String> = sqlx::query_scalar(
+        "SELECT body_text FROM emails WHERE subject LIKE 'Refund for%' ORDER BY id",
+    )
+    .fetch_all(&app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(notices.len(), 2);
+    assert!(notices[0].contains("€10.00") && !notices[0].contains("has ended"));
+    assert!(notices[1].contains("€39.00") && notices[1].contains("has ended"));
     let amounts: Vec<i64> = shop.sim.refunds().iter().map(|r| r.amount_minor).collect();
     assert_eq!(amounts.iter().sum::<i64>(), 4900);
     let nothing_left = admin.get(&format!("/admin/orders/{number}")).await;
