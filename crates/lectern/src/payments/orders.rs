@@ -379,7 +379,7 @@ pub async fn queue_refund_notice(
     ];
     let mut text = tr.ta("payment-refund-text", &args);
     if removed_access {
-        text.push_str("\n");
+        text.push('\n');
         text.push_str(&tr.t("payment-refund-access-ended"));
     }
     let html = text
