@@ -843,6 +843,24 @@ async fn audit(tx: &mut AnyConnection, a: AuditRow<'_>) -> sqlx::Result<()> {
     Ok(())
 }
 
+/// Whether the student has completed the lesson (one read of `lesson_progress`'s key).
+pub(crate) async fn is_completed(
+    db: &Db,
+    school_id: SchoolId,
+    lesson_id: LessonId,
+    user_id: UserId,
+) -> sqlx::Result<bool> {
+    Ok(sqlx::query_scalar::<_, i64>(
+        "SELECT 1 FROM lesson_progress WHERE lesson_id = $1 AND user_id = $2 AND school_id = $3",
+    )
+    .bind(lesson_id)
+    .bind(user_id)
+    .bind(school_id)
+    .fetch_optional(&db.pool)
+    .await?
+    .is_some())
+}
+
 /// Records what a student did and re-evaluates their completion of the lesson.
 pub(crate) async fn note(
     db: &Db,
