@@ -662,3 +662,53 @@ async fn a_required_lesson_made_optional_or_deleted_completes_the_course_for_tho
             .is_some()
     );
 }
+
+db_test!(saving_an_optional_lesson_queues_a_course_recheck_only_when_it_was_required);
+async fn saving_an_optional_lesson_queues_a_course_recheck_only_when_it_was_required(app: TestApp) {
+    let inst = app.signed_in(&app.instructor).await;
+    let (course, _slug) = new_course(&inst, "Rechecks").await;
+    add_lesson(
+        &inst,
+        course,
+        "document",
+        &[("title", "Core"), ("required", "on"), ("body", "Text")],
+    )
+    .await;
+    add_lesson(
+        &inst,
+        course,
+        "document",
+        &[("title", "Extra"), ("body", "Text")],
+    )
+    .await;
+    let ids = lesson_ids(&inst, course).await;
+    let rechecks = || async {
+        app.scalar("SELECT COUNT(*) FROM jobs WHERE kind = 'completion_course_recheck'")
+            .await
+    };
+    let save = |lesson: i64, title: &'static str, required: bool| {
+        let inst = &inst;
+        async move {
+            let mut fields = vec![("title", title), ("body", "Text")];
+            if required {
+                fields.push(("required", "on"));
+            }
+            inst.post_form(
+                &format!("/teach/courses/{course}/lessons/{lesson}"),
+                &fields,
+            )
+            .await
+            .assert_status(303);
+        }
+    };
+    // Already optional, saved again: no required lesson went away.
+    save(ids[1], "Extra, edited", false).await;
+    // A required lesson saved as required: nothing to recheck either.
+    save(ids[0], "Core, edited", true).await;
+    assert_eq!(rechecks().await, 0);
+    // Required → optional: one recheck.
+    save(ids[0], "Core", false).await;
+    assert_eq!(rechecks().await, 1);
+    save(ids[0], "Core, optional now", false).await;
+    assert_eq!(rechecks().await, 1, "saved again while optional");
+}
