@@ -609,7 +609,7 @@ impl EvidenceRow {
 
 /// The evidence of the lesson's enrolled students (or of one).
 async fn evidence(
-    db: &Db,
+    conn: &mut AnyConnection,
     school_id: SchoolId,
     course_id: CourseId,
     lesson_id: LessonId,
@@ -640,7 +640,7 @@ async fn evidence(
     if let Some(u) = user {
         q = q.bind(u);
     }
-    q.fetch_all(&db.pool).await
+    q.fetch_all(&mut *conn).await
 }
 
 /// Applies the lesson's rule to the evidence of its students (`user`: one of them) and
@@ -655,12 +655,35 @@ pub(crate) async fn reevaluate(
     let Some(l) = lesson_rule(db, school_id, lesson_id).await? else {
         return Ok(Changes::default());
     };
-    let rows = evidence(db, school_id, l.course_id, lesson_id, user).await?;
+    // Read before the transaction: its first statement is then a write, which on SQLite
+    // waits for the lock instead of failing when another writer committed since the read.
+    let rows = evidence(
+        &mut *db.pool.acquire().await?,
+        school_id,
+        l.course_id,
+        lesson_id,
+        user,
+    )
+    .await?;
     let mut tx = db.pool.begin().await?;
+    let changes = apply(&mut tx, school_id, lesson_id, &l, &rows, cause, now_ms()).await?;
+    tx.commit().await?;
+    Ok(changes)
+}
+
+/// Writes what the rule (or a decision) changes for these students, with audit rows.
+async fn apply(
+    tx: &mut AnyConnection,
+    school_id: SchoolId,
+    lesson_id: LessonId,
+    l: &LessonRule,
+    rows: &[EvidenceRow],
+    cause: Cause<'_>,
+    now: i64,
+) -> sqlx::Result<Changes> {
     let mut changes = Changes::default();
-    let now = now_ms();
-    for row in &rows {
-        let ev = row.evidence(&l);
+    for row in rows {
+        let ev = row.evidence(l);
         let done = l.rule.satisfied(&ev);
         let user_id = UserId(row.user_id);
         if done == row.completed_at.is_some() {
@@ -703,7 +726,7 @@ pub(crate) async fn reevaluate(
             }
         };
         audit(
-            &mut tx,
+            tx,
             AuditRow {
                 school_id,
                 course_id: l.course_id,
@@ -721,13 +744,12 @@ pub(crate) async fn reevaluate(
         )
         .await?;
         if done {
-            complete_course(&mut tx, school_id, l.course_id, user_id, now).await?;
+            complete_course(tx, school_id, l.course_id, user_id, now).await?;
             changes.completed.push(user_id);
         } else {
             changes.uncompleted.push(user_id);
         }
     }
-    tx.commit().await?;
     Ok(changes)
 }
 
@@ -741,7 +763,14 @@ pub(crate) async fn preview(
     let Some(l) = lesson_rule(db, school_id, lesson_id).await? else {
         return Ok((0, 0));
     };
-    let rows = evidence(db, school_id, l.course_id, lesson_id, None).await?;
+    let rows = evidence(
+        &mut *db.pool.acquire().await?,
+        school_id,
+        l.course_id,
+        lesson_id,
+        None,
+    )
+    .await?;
     let (mut complete, mut uncomplete) = (0, 0);
     for row in &rows {
         match (
@@ -934,7 +963,13 @@ pub(crate) async fn set_manual(
     actor: UserId,
     reason: &str,
 ) -> sqlx::Result<Changes> {
+    let Some(l) = lesson_rule(db, school_id, lesson_id).await? else {
+        return Ok(Changes::default());
+    };
     let now = now_ms();
+    // One transaction: the decision, what it changes and its audit row stand or fall
+    // together. Its first statement writes, so the reads after it see the decision.
+    let mut tx = db.pool.begin().await?;
     sqlx::query(
         "INSERT INTO lesson_evidence (school_id, lesson_id, user_id, manual, manual_reason, manual_by, updated_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7)
@@ -948,33 +983,33 @@ pub(crate) async fn set_manual(
     .bind(reason)
     .bind(actor)
     .bind(now)
-    .execute(&db.pool)
+    .execute(&mut *tx)
     .await?;
-    let changes = reevaluate(
-        db,
+    let rows = evidence(&mut tx, school_id, l.course_id, lesson_id, Some(user_id)).await?;
+    let changes = apply(
+        &mut tx,
         school_id,
         lesson_id,
-        Some(user_id),
+        &l,
+        &rows,
         Cause::Manual {
             actor,
             reason,
             to_rule: decision.is_none(),
         },
+        now,
     )
     .await?;
-    if changes == Changes::default()
-        && let Some(l) = lesson_rule(db, school_id, lesson_id).await?
-    {
+    if changes == Changes::default() {
         let completed = sqlx::query_scalar::<_, i64>(
             "SELECT COUNT(*) FROM lesson_progress WHERE lesson_id = $1 AND user_id = $2",
         )
         .bind(lesson_id)
         .bind(user_id)
-        .fetch_one(&db.pool)
+        .fetch_one(&mut *tx)
         .await?;
-        let mut conn = db.pool.acquire().await?;
         audit(
-            &mut conn,
+            &mut tx,
             AuditRow {
                 school_id,
                 course_id: l.course_id,
@@ -993,6 +1028,7 @@ pub(crate) async fn set_manual(
         )
         .await?;
     }
+    tx.commit().await?;
     Ok(changes)
 }
 

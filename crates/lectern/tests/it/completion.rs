@@ -712,3 +712,85 @@ async fn saving_an_optional_lesson_queues_a_course_recheck_only_when_it_was_requ
     save(ids[0], "Core, optional now", false).await;
     assert_eq!(rechecks().await, 1, "saved again while optional");
 }
+
+db_test!(a_decision_that_changes_nothing_is_kept_only_with_its_audit_row);
+async fn a_decision_that_changes_nothing_is_kept_only_with_its_audit_row(app: TestApp) {
+    let inst = app.signed_in(&app.instructor).await;
+    let (course, slug) = new_course(&inst, "Audited").await;
+    add_lesson(
+        &inst,
+        course,
+        "document",
+        &[("title", "Read"), ("required", "on"), ("body", "Text")],
+    )
+    .await;
+    publish(&inst, course).await;
+    let doc = lesson_ids(&inst, course).await[0];
+    let me = app.student.id;
+    let student = app.signed_in(&app.student).await;
+    student
+        .post_form(&format!("/courses/{slug}/enroll"), &[])
+        .await;
+    student
+        .post_form(&format!("/courses/{slug}/lessons/{doc}/complete"), &[])
+        .await
+        .assert_status(303);
+    assert!(completed(&app, doc, me).await);
+    let audit_rows = || async {
+        app.scalar("SELECT COUNT(*) FROM completion_audit WHERE cause = 'manual'")
+            .await
+    };
+    let manual = || async {
+        sqlx::query_scalar::<_, Option<i64>>(
+            "SELECT manual FROM lesson_evidence WHERE lesson_id = $1 AND user_id = $2",
+        )
+        .bind(doc)
+        .bind(me)
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap()
+    };
+
+    // The audit trail refuses writes: a decision that changes nothing (complete → complete)
+    // can't be kept without its audit row, so it isn't kept at all.
+    let refuse = match app.backend() {
+        lectern::db::Backend::Sqlite => vec![
+            "CREATE TRIGGER refuse_audit BEFORE INSERT ON completion_audit
+             BEGIN SELECT RAISE(ABORT, 'audit refused'); END",
+        ],
+        lectern::db::Backend::Postgres => vec![
+            "CREATE FUNCTION refuse_audit() RETURNS trigger LANGUAGE plpgsql
+             AS $$ BEGIN RAISE EXCEPTION 'audit refused'; END $$",
+            "CREATE TRIGGER refuse_audit BEFORE INSERT ON completion_audit
+             FOR EACH ROW EXECUTE FUNCTION refuse_audit()",
+        ],
+    };
+    for sql in refuse {
+        sqlx::query(sql).execute(&app.db.pool).await.unwrap();
+    }
+    let student_page = format!("/teach/courses/{course}/students/{me}");
+    let set_url = format!("{student_page}/lessons/{doc}");
+    let token = inst.csrf_for(&student_page).await;
+    let fields = [
+        ("_csrf", token.as_str()),
+        ("decision", "complete"),
+        ("reason", "Checked in class"),
+    ];
+    let decide = || inst.post_form_raw(&set_url, &fields);
+    decide().await.assert_status(500);
+    assert_eq!(manual().await, None, "no decision without its audit row");
+    assert_eq!(audit_rows().await, 0);
+
+    sqlx::query("DROP TRIGGER refuse_audit ON completion_audit")
+        .execute(&app.db.pool)
+        .await
+        .ok();
+    sqlx::query("DROP TRIGGER refuse_audit")
+        .execute(&app.db.pool)
+        .await
+        .ok();
+    decide().await.assert_status(303);
+    assert_eq!(manual().await, Some(1));
+    assert_eq!(audit_rows().await, 1);
+    assert!(completed(&app, doc, me).await);
+}
