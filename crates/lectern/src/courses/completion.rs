@@ -615,20 +615,22 @@ async fn evidence(
     lesson_id: LessonId,
     user: Option<UserId>,
 ) -> sqlx::Result<Vec<EvidenceRow>> {
-    let one = if user.is_some() {
-        " AND e.user_id = $4"
+    let (one, one_attempts) = if user.is_some() {
+        (" AND e.user_id = $4", " AND user_id = $4")
     } else {
-        ""
+        ("", "")
     };
+    // The attempts grouped once per student (limited to the one student when there is
+    // one), rather than two correlated subqueries per row.
     let sql = format!(
         "SELECT e.user_id, ev.opened_at, ev.marked_at, ev.attended_ms, ev.recording_at, ev.manual,
-           w.watched_ms, w.duration_ms,
-           (SELECT MAX(q.passed) FROM quiz_attempts q WHERE q.lesson_id = $1 AND q.user_id = e.user_id) AS passed,
-           (SELECT MAX(q.score) FROM quiz_attempts q WHERE q.lesson_id = $1 AND q.user_id = e.user_id) AS best_score,
-           p.completed_at
+           w.watched_ms, w.duration_ms, q.passed, q.best_score, p.completed_at
          FROM enrollments e
          LEFT JOIN lesson_evidence ev ON ev.lesson_id = $1 AND ev.user_id = e.user_id
          LEFT JOIN video_watch w ON w.lesson_id = $1 AND w.user_id = e.user_id
+         LEFT JOIN (SELECT user_id, MAX(passed) AS passed, MAX(score) AS best_score
+                    FROM quiz_attempts WHERE lesson_id = $1{one_attempts} GROUP BY user_id) q
+           ON q.user_id = e.user_id
          LEFT JOIN lesson_progress p ON p.lesson_id = $1 AND p.user_id = e.user_id
          WHERE e.school_id = $2 AND e.course_id = $3{one}
          ORDER BY e.user_id"

@@ -794,3 +794,92 @@ async fn a_decision_that_changes_nothing_is_kept_only_with_its_audit_row(app: Te
     assert_eq!(audit_rows().await, 1);
     assert!(completed(&app, doc, me).await);
 }
+
+db_test!(a_recomputed_quiz_counts_each_students_own_attempts);
+async fn a_recomputed_quiz_counts_each_students_own_attempts(app: TestApp) {
+    let inst = app.signed_in(&app.instructor).await;
+    let (course, slug) = new_course(&inst, "Quiz for two").await;
+    add_lesson(
+        &inst,
+        course,
+        "quiz",
+        &[
+            ("title", "Check"),
+            ("required", "on"),
+            ("quiz", "? 2 + 2?\n- 3\n* 4"),
+            ("pass_mark", "100"),
+        ],
+    )
+    .await;
+    publish(&inst, course).await;
+    let quiz = lesson_ids(&inst, course).await[0];
+    let second = app
+        .create_user(app.school.id, "s2@test.example", "Second", Role::Student)
+        .await;
+    // The seeded student passes at the second try; the second student fails twice.
+    for (user, choices) in [(&app.student, ["0", "1"]), (&second, ["0", "0"])] {
+        let c = app.signed_in(user).await;
+        c.post_form(&format!("/courses/{slug}/enroll"), &[]).await;
+        for choice in choices {
+            c.post_form(
+                &format!("/courses/{slug}/lessons/{quiz}/quiz"),
+                &[("q0", choice)],
+            )
+            .await
+            .assert_status(200);
+        }
+    }
+    assert!(completed(&app, quiz, app.student.id).await);
+    assert!(!completed(&app, quiz, second.id).await);
+    // Forget the completions and re-apply the rule to every student: each one's own
+    // attempts decide.
+    sqlx::query("DELETE FROM lesson_progress")
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    let token = inst
+        .csrf_for(&format!("/teach/courses/{course}/lessons/{quiz}"))
+        .await;
+    let preview = inst
+        .post_form_raw(
+            &rule_url(course, quiz),
+            &[("_csrf", &token), ("rule", "passed"), ("max_attempts", "5")],
+        )
+        .await;
+    preview.assert_status(200);
+    assert!(
+        preview.texts("#completion-preview")[0].contains("complete 1 student"),
+        "{}",
+        preview.text
+    );
+    inst.post_form_raw(
+        &rule_url(course, quiz),
+        &[
+            ("_csrf", &token),
+            ("rule", "passed"),
+            ("max_attempts", "5"),
+            ("confirm", "1"),
+            ("previewed", "passed:0:false:5"),
+        ],
+    )
+    .await
+    .assert_status(303);
+    app.drain_jobs().await;
+    assert!(completed(&app, quiz, app.student.id).await);
+    assert!(!completed(&app, quiz, second.id).await);
+    // The audit keeps the best score of each.
+    let scores: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT user_id, detail FROM completion_audit WHERE lesson_id = $1 ORDER BY id",
+    )
+    .bind(quiz)
+    .fetch_all(&app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        scores
+            .last()
+            .map(|(u, d)| (*u, d.contains("\"score\":100"))),
+        Some((app.student.id, true)),
+        "{scores:?}"
+    );
+}
