@@ -447,6 +447,23 @@ struct RuleRow {
     opened_at: Option<i64>,
 }
 
+impl RuleRow {
+    /// The stored rule (None: a kind this version doesn't know).
+    fn rule(&self) -> Option<Rule> {
+        let kind = LessonKind::parse(&self.kind)?;
+        Some(Rule {
+            kind,
+            completion: Completion::from_columns(
+                kind,
+                self.completion_rule.as_deref(),
+                self.completion_value,
+            ),
+            recording_counts: kind.is_scheduled() && flag(self.recording_counts),
+            max_attempts: self.max_attempts.filter(|_| kind == LessonKind::Quiz),
+        })
+    }
+}
+
 /// A lesson's rule and what the evaluation needs of the lesson.
 struct LessonRule {
     course_id: CourseId,
@@ -464,6 +481,33 @@ pub(crate) async fn rule_of(
     Ok(read(db, school_id, lesson_id, None)
         .await?
         .map(|(l, _)| l.rule))
+}
+
+/// The rules of a course's lessons, by lesson, in one query.
+pub(crate) async fn rules_of_course(
+    db: &Db,
+    school_id: SchoolId,
+    course_id: CourseId,
+) -> sqlx::Result<HashMap<LessonId, Rule>> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        id: i64,
+        #[sqlx(flatten)]
+        rule: RuleRow,
+    }
+    let rows = sqlx::query_as::<_, Row>(
+        "SELECT id, course_id, kind, completion_rule, completion_value, recording_counts, max_attempts,
+           duration_min, CAST(NULL AS BIGINT) AS opened_at
+         FROM lessons WHERE school_id = $1 AND course_id = $2",
+    )
+    .bind(school_id)
+    .bind(course_id)
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|r| Some((LessonId(r.id), r.rule.rule()?)))
+        .collect())
 }
 
 /// The lesson's rule and whether `user` opened it before, in one query (the player asks
@@ -514,18 +558,8 @@ async fn read(
     else {
         return Ok(None);
     };
-    let Some(kind) = LessonKind::parse(&r.kind) else {
+    let Some(rule) = r.rule() else {
         return Ok(None);
-    };
-    let rule = Rule {
-        kind,
-        completion: Completion::from_columns(
-            kind,
-            r.completion_rule.as_deref(),
-            r.completion_value,
-        ),
-        recording_counts: kind.is_scheduled() && flag(r.recording_counts),
-        max_attempts: r.max_attempts.filter(|_| kind == LessonKind::Quiz),
     };
     Ok(Some((
         LessonRule {

@@ -883,3 +883,65 @@ async fn a_recomputed_quiz_counts_each_students_own_attempts(app: TestApp) {
         "{scores:?}"
     );
 }
+
+db_test!(a_students_page_shows_each_lessons_own_rule);
+async fn a_students_page_shows_each_lessons_own_rule(app: TestApp) {
+    let inst = app.signed_in(&app.instructor).await;
+    let (course, slug) = new_course(&inst, "Two rules").await;
+    add_lesson(
+        &inst,
+        course,
+        "document",
+        &[("title", "Read"), ("required", "on"), ("body", "Text")],
+    )
+    .await;
+    add_lesson(
+        &inst,
+        course,
+        "quiz",
+        &[
+            ("title", "Check"),
+            ("required", "on"),
+            ("quiz", "? 2 + 2?\n- 3\n* 4"),
+            ("pass_mark", "100"),
+        ],
+    )
+    .await;
+    publish(&inst, course).await;
+    let ids = lesson_ids(&inst, course).await;
+    // The document completes once opened: a rule of its own, not the kind's default.
+    let token = inst
+        .csrf_for(&format!("/teach/courses/{course}/lessons/{}", ids[0]))
+        .await;
+    inst.post_form_raw(
+        &rule_url(course, ids[0]),
+        &[
+            ("_csrf", &token),
+            ("rule", "opened"),
+            ("confirm", "1"),
+            ("previewed", "opened:0:false:0"),
+        ],
+    )
+    .await
+    .assert_status(303);
+    app.signed_in(&app.student)
+        .await
+        .post_form(&format!("/courses/{slug}/enroll"), &[])
+        .await;
+    let page = inst
+        .get(&format!(
+            "/teach/courses/{course}/students/{}",
+            app.student.id
+        ))
+        .await;
+    page.assert_status(200);
+    assert_eq!(
+        page.texts(".student-lesson > p.muted"),
+        [
+            "Complete once the lesson is opened.",
+            "Complete once the quiz is passed."
+        ],
+        "{}",
+        page.text
+    );
+}
