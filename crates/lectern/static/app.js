@@ -158,11 +158,42 @@
       ranges = [];
       try {
         fetch(url, { method: "POST", keepalive: true, credentials: "same-origin",
-          headers: { "content-type": "application/json", "x-csrf-token": csrf }, body: body }).catch(function () {});
+          headers: { "content-type": "application/json", "x-csrf-token": csrf }, body: body })
+          .then(function (r) { return r.ok ? r.json() : null; })
+          .then(function (answer) { if (answer && answer.completed) { completed(video); } })
+          .catch(function () {});
       } catch (e) { /* a report lost is a few seconds not counted */ }
     }
     setInterval(send, 15000);
     document.addEventListener("visibilitychange", function () { if (document.visibilityState === "hidden") { send(); } });
     window.addEventListener("pagehide", send);
+  }
+
+  // The report that completed the lesson: the page says so as a reload would render it
+  // (the lesson's notice in place of its rule, the outline's tick).
+  function completed(video) {
+    var rule = document.getElementById("completion-rule");
+    if (rule && !document.getElementById("lesson-completed")) {
+      var notice = document.createElement("p");
+      notice.className = "notice";
+      notice.id = "lesson-completed";
+      notice.setAttribute("role", "status");
+      notice.textContent = video.getAttribute("data-completed-text");
+      rule.parentNode.replaceChild(notice, rule);
+    }
+    var li = document.querySelector('#outline li[data-lesson-id="' + video.getAttribute("data-lesson-id") + '"]');
+    if (li && !li.classList.contains("done")) {
+      li.classList.add("done");
+      var tick = li.querySelector(".tick");
+      if (tick) { tick.textContent = "\u2713"; }
+      var link = li.querySelector("a") || tick;
+      if (link) {
+        var done = document.createElement("span");
+        done.className = "muted";
+        done.textContent = video.getAttribute("data-done-text");
+        link.insertAdjacentElement("afterend", done);
+        link.insertAdjacentText("afterend", " ");
+      }
+    }
   }
 })();

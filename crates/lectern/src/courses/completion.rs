@@ -447,6 +447,23 @@ struct RuleRow {
     opened_at: Option<i64>,
 }
 
+impl RuleRow {
+    /// The stored rule (None: a kind this version doesn't know).
+    fn rule(&self) -> Option<Rule> {
+        let kind = LessonKind::parse(&self.kind)?;
+        Some(Rule {
+            kind,
+            completion: Completion::from_columns(
+                kind,
+                self.completion_rule.as_deref(),
+                self.completion_value,
+            ),
+            recording_counts: kind.is_scheduled() && flag(self.recording_counts),
+            max_attempts: self.max_attempts.filter(|_| kind == LessonKind::Quiz),
+        })
+    }
+}
+
 /// A lesson's rule and what the evaluation needs of the lesson.
 struct LessonRule {
     course_id: CourseId,
@@ -464,6 +481,33 @@ pub(crate) async fn rule_of(
     Ok(read(db, school_id, lesson_id, None)
         .await?
         .map(|(l, _)| l.rule))
+}
+
+/// The rules of a course's lessons, by lesson, in one query.
+pub(crate) async fn rules_of_course(
+    db: &Db,
+    school_id: SchoolId,
+    course_id: CourseId,
+) -> sqlx::Result<HashMap<LessonId, Rule>> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        id: i64,
+        #[sqlx(flatten)]
+        rule: RuleRow,
+    }
+    let rows = sqlx::query_as::<_, Row>(
+        "SELECT id, course_id, kind, completion_rule, completion_value, recording_counts, max_attempts,
+           duration_min, CAST(NULL AS BIGINT) AS opened_at
+         FROM lessons WHERE school_id = $1 AND course_id = $2",
+    )
+    .bind(school_id)
+    .bind(course_id)
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|r| Some((LessonId(r.id), r.rule.rule()?)))
+        .collect())
 }
 
 /// The lesson's rule and whether `user` opened it before, in one query (the player asks
@@ -514,18 +558,8 @@ async fn read(
     else {
         return Ok(None);
     };
-    let Some(kind) = LessonKind::parse(&r.kind) else {
+    let Some(rule) = r.rule() else {
         return Ok(None);
-    };
-    let rule = Rule {
-        kind,
-        completion: Completion::from_columns(
-            kind,
-            r.completion_rule.as_deref(),
-            r.completion_value,
-        ),
-        recording_counts: kind.is_scheduled() && flag(r.recording_counts),
-        max_attempts: r.max_attempts.filter(|_| kind == LessonKind::Quiz),
     };
     Ok(Some((
         LessonRule {
@@ -609,26 +643,28 @@ impl EvidenceRow {
 
 /// The evidence of the lesson's enrolled students (or of one).
 async fn evidence(
-    db: &Db,
+    conn: &mut AnyConnection,
     school_id: SchoolId,
     course_id: CourseId,
     lesson_id: LessonId,
     user: Option<UserId>,
 ) -> sqlx::Result<Vec<EvidenceRow>> {
-    let one = if user.is_some() {
-        " AND e.user_id = $4"
+    let (one, one_attempts) = if user.is_some() {
+        (" AND e.user_id = $4", " AND user_id = $4")
     } else {
-        ""
+        ("", "")
     };
+    // The attempts grouped once per student (limited to the one student when there is
+    // one), rather than two correlated subqueries per row.
     let sql = format!(
         "SELECT e.user_id, ev.opened_at, ev.marked_at, ev.attended_ms, ev.recording_at, ev.manual,
-           w.watched_ms, w.duration_ms,
-           (SELECT MAX(q.passed) FROM quiz_attempts q WHERE q.lesson_id = $1 AND q.user_id = e.user_id) AS passed,
-           (SELECT MAX(q.score) FROM quiz_attempts q WHERE q.lesson_id = $1 AND q.user_id = e.user_id) AS best_score,
-           p.completed_at
+           w.watched_ms, w.duration_ms, q.passed, q.best_score, p.completed_at
          FROM enrollments e
          LEFT JOIN lesson_evidence ev ON ev.lesson_id = $1 AND ev.user_id = e.user_id
          LEFT JOIN video_watch w ON w.lesson_id = $1 AND w.user_id = e.user_id
+         LEFT JOIN (SELECT user_id, MAX(passed) AS passed, MAX(score) AS best_score
+                    FROM quiz_attempts WHERE lesson_id = $1{one_attempts} GROUP BY user_id) q
+           ON q.user_id = e.user_id
          LEFT JOIN lesson_progress p ON p.lesson_id = $1 AND p.user_id = e.user_id
          WHERE e.school_id = $2 AND e.course_id = $3{one}
          ORDER BY e.user_id"
@@ -640,7 +676,7 @@ async fn evidence(
     if let Some(u) = user {
         q = q.bind(u);
     }
-    q.fetch_all(&db.pool).await
+    q.fetch_all(&mut *conn).await
 }
 
 /// Applies the lesson's rule to the evidence of its students (`user`: one of them) and
@@ -655,12 +691,35 @@ pub(crate) async fn reevaluate(
     let Some(l) = lesson_rule(db, school_id, lesson_id).await? else {
         return Ok(Changes::default());
     };
-    let rows = evidence(db, school_id, l.course_id, lesson_id, user).await?;
+    // Read before the transaction: its first statement is then a write, which on SQLite
+    // waits for the lock instead of failing when another writer committed since the read.
+    let rows = evidence(
+        &mut *db.pool.acquire().await?,
+        school_id,
+        l.course_id,
+        lesson_id,
+        user,
+    )
+    .await?;
     let mut tx = db.pool.begin().await?;
+    let changes = apply(&mut tx, school_id, lesson_id, &l, &rows, cause, now_ms()).await?;
+    tx.commit().await?;
+    Ok(changes)
+}
+
+/// Writes what the rule (or a decision) changes for these students, with audit rows.
+async fn apply(
+    tx: &mut AnyConnection,
+    school_id: SchoolId,
+    lesson_id: LessonId,
+    l: &LessonRule,
+    rows: &[EvidenceRow],
+    cause: Cause<'_>,
+    now: i64,
+) -> sqlx::Result<Changes> {
     let mut changes = Changes::default();
-    let now = now_ms();
-    for row in &rows {
-        let ev = row.evidence(&l);
+    for row in rows {
+        let ev = row.evidence(l);
         let done = l.rule.satisfied(&ev);
         let user_id = UserId(row.user_id);
         if done == row.completed_at.is_some() {
@@ -703,7 +762,7 @@ pub(crate) async fn reevaluate(
             }
         };
         audit(
-            &mut tx,
+            tx,
             AuditRow {
                 school_id,
                 course_id: l.course_id,
@@ -721,13 +780,12 @@ pub(crate) async fn reevaluate(
         )
         .await?;
         if done {
-            complete_course(&mut tx, school_id, l.course_id, user_id, now).await?;
+            complete_course(tx, school_id, l.course_id, user_id, now).await?;
             changes.completed.push(user_id);
         } else {
             changes.uncompleted.push(user_id);
         }
     }
-    tx.commit().await?;
     Ok(changes)
 }
 
@@ -741,7 +799,14 @@ pub(crate) async fn preview(
     let Some(l) = lesson_rule(db, school_id, lesson_id).await? else {
         return Ok((0, 0));
     };
-    let rows = evidence(db, school_id, l.course_id, lesson_id, None).await?;
+    let rows = evidence(
+        &mut *db.pool.acquire().await?,
+        school_id,
+        l.course_id,
+        lesson_id,
+        None,
+    )
+    .await?;
     let (mut complete, mut uncomplete) = (0, 0);
     for row in &rows {
         match (
@@ -843,6 +908,24 @@ async fn audit(tx: &mut AnyConnection, a: AuditRow<'_>) -> sqlx::Result<()> {
     Ok(())
 }
 
+/// Whether the student has completed the lesson (one read of `lesson_progress`'s key).
+pub(crate) async fn is_completed(
+    db: &Db,
+    school_id: SchoolId,
+    lesson_id: LessonId,
+    user_id: UserId,
+) -> sqlx::Result<bool> {
+    Ok(sqlx::query_scalar::<_, i64>(
+        "SELECT 1 FROM lesson_progress WHERE lesson_id = $1 AND user_id = $2 AND school_id = $3",
+    )
+    .bind(lesson_id)
+    .bind(user_id)
+    .bind(school_id)
+    .fetch_optional(&db.pool)
+    .await?
+    .is_some())
+}
+
 /// Records what a student did and re-evaluates their completion of the lesson.
 pub(crate) async fn note(
     db: &Db,
@@ -916,7 +999,13 @@ pub(crate) async fn set_manual(
     actor: UserId,
     reason: &str,
 ) -> sqlx::Result<Changes> {
+    let Some(l) = lesson_rule(db, school_id, lesson_id).await? else {
+        return Ok(Changes::default());
+    };
     let now = now_ms();
+    // One transaction: the decision, what it changes and its audit row stand or fall
+    // together. Its first statement writes, so the reads after it see the decision.
+    let mut tx = db.pool.begin().await?;
     sqlx::query(
         "INSERT INTO lesson_evidence (school_id, lesson_id, user_id, manual, manual_reason, manual_by, updated_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7)
@@ -930,33 +1019,33 @@ pub(crate) async fn set_manual(
     .bind(reason)
     .bind(actor)
     .bind(now)
-    .execute(&db.pool)
+    .execute(&mut *tx)
     .await?;
-    let changes = reevaluate(
-        db,
+    let rows = evidence(&mut tx, school_id, l.course_id, lesson_id, Some(user_id)).await?;
+    let changes = apply(
+        &mut tx,
         school_id,
         lesson_id,
-        Some(user_id),
+        &l,
+        &rows,
         Cause::Manual {
             actor,
             reason,
             to_rule: decision.is_none(),
         },
+        now,
     )
     .await?;
-    if changes == Changes::default()
-        && let Some(l) = lesson_rule(db, school_id, lesson_id).await?
-    {
+    if changes == Changes::default() {
         let completed = sqlx::query_scalar::<_, i64>(
             "SELECT COUNT(*) FROM lesson_progress WHERE lesson_id = $1 AND user_id = $2",
         )
         .bind(lesson_id)
         .bind(user_id)
-        .fetch_one(&db.pool)
+        .fetch_one(&mut *tx)
         .await?;
-        let mut conn = db.pool.acquire().await?;
         audit(
-            &mut conn,
+            &mut tx,
             AuditRow {
                 school_id,
                 course_id: l.course_id,
@@ -975,6 +1064,7 @@ pub(crate) async fn set_manual(
         )
         .await?;
     }
+    tx.commit().await?;
     Ok(changes)
 }
 

@@ -328,17 +328,26 @@ async fn watch_report(
         &ranges,
     )
     .await?;
-    let changes = super::completion::reevaluate(
-        &state.db,
-        SchoolId(ctx.school.id),
-        lesson.id,
-        Some(UserId(user.id)),
-        super::completion::Cause::Rule,
-    )
-    .await?;
+    // Reports keep coming while a completed lesson is rewatched: they can't complete it
+    // again, and a rule changed since is applied by its Recompute job, not here.
+    let school = SchoolId(ctx.school.id);
+    let completed =
+        if super::completion::is_completed(&state.db, school, lesson.id, UserId(user.id)).await? {
+            false
+        } else {
+            let changes = super::completion::reevaluate(
+                &state.db,
+                school,
+                lesson.id,
+                Some(UserId(user.id)),
+                super::completion::Cause::Rule,
+            )
+            .await?;
+            !changes.completed.is_empty()
+        };
     Ok(Json(WatchAnswer {
         watched_share: share,
-        completed: !changes.completed.is_empty(),
+        completed,
     }))
 }
 

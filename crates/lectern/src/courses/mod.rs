@@ -743,15 +743,15 @@ pub async fn update_lesson(
     r: &LessonRecord,
 ) -> sqlx::Result<()> {
     let mut tx = db.pool.begin().await?;
-    let previous: Option<Option<i64>> = sqlx::query_scalar(
-        "SELECT starts_at FROM lessons WHERE school_id = $1 AND course_id = $2 AND id = $3",
+    let previous: Option<(Option<i64>, i64)> = sqlx::query_as(
+        "SELECT starts_at, required FROM lessons WHERE school_id = $1 AND course_id = $2 AND id = $3",
     )
     .bind(school_id)
     .bind(course_id)
     .bind(id)
     .fetch_optional(&mut *tx)
     .await?;
-    let Some(previous) = previous else {
+    let Some((previous, was_required)) = previous else {
         return Ok(());
     };
     let c = r.content.columns();
@@ -778,7 +778,7 @@ pub async fn update_lesson(
     .await?;
     // A changed time moves the reminders and notifies the enrolled students.
     hooks.lesson_written(&mut tx, id, previous).await?;
-    if !r.required {
+    if flag(was_required) && !r.required {
         // Made optional: those who did every other required lesson complete the course.
         completion::recheck_course(&mut tx, school_id, course_id).await?;
     }

@@ -37,6 +37,14 @@ pub(crate) struct StudentRow {
     pub done: i64,
 }
 
+/// A course's students (`$1` school, `$2` course) and their required lessons done.
+const STUDENTS: &str =
+    "SELECT u.id AS user_id, u.display_name, u.email, e.enrolled_at, e.completed_at,
+   (SELECT COUNT(*) FROM lesson_progress p JOIN lessons l ON l.id = p.lesson_id
+      WHERE l.course_id = e.course_id AND l.required = 1 AND p.user_id = e.user_id) AS done
+ FROM enrollments e JOIN users u ON u.id = e.user_id
+ WHERE e.school_id = $1 AND e.course_id = $2";
+
 async fn students(state: &CoursesState, course: &Course) -> sqlx::Result<(Vec<StudentRow>, i64)> {
     let total: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM lessons WHERE school_id = $1 AND course_id = $2 AND required = 1",
@@ -45,19 +53,30 @@ async fn students(state: &CoursesState, course: &Course) -> sqlx::Result<(Vec<St
     .bind(course.id)
     .fetch_one(&state.db.pool)
     .await?;
-    let rows = sqlx::query_as::<_, StudentRow>(
-        "SELECT u.id AS user_id, u.display_name, u.email, e.enrolled_at, e.completed_at,
-           (SELECT COUNT(*) FROM lesson_progress p JOIN lessons l ON l.id = p.lesson_id
-              WHERE l.course_id = e.course_id AND l.required = 1 AND p.user_id = e.user_id) AS done
-         FROM enrollments e JOIN users u ON u.id = e.user_id
-         WHERE e.school_id = $1 AND e.course_id = $2
-         ORDER BY u.display_name, u.id",
-    )
+    let rows = sqlx::query_as::<_, StudentRow>(sqlx::AssertSqlSafe(format!(
+        "{STUDENTS} ORDER BY u.display_name, u.id"
+    )))
     .bind(course.school_id)
     .bind(course.id)
     .fetch_all(&state.db.pool)
     .await?;
     Ok((rows, total))
+}
+
+/// One enrolled student of the course (None: not enrolled).
+async fn student(
+    state: &CoursesState,
+    course: &Course,
+    user_id: UserId,
+) -> sqlx::Result<Option<StudentRow>> {
+    sqlx::query_as::<_, StudentRow>(sqlx::AssertSqlSafe(format!(
+        "{STUDENTS} AND e.user_id = $3"
+    )))
+    .bind(course.school_id)
+    .bind(course.id)
+    .bind(user_id)
+    .fetch_optional(&state.db.pool)
+    .await
 }
 
 #[derive(askama::Template)]
@@ -162,20 +181,17 @@ async fn student_view(
     course: Course,
     user_id: UserId,
 ) -> AppResult<StudentPage> {
-    let (rows, _) = students(state, &course).await?;
-    let student = rows
-        .into_iter()
-        .find(|s| s.user_id == user_id.0)
+    let student = student(state, &course, user_id)
+        .await?
         .ok_or(AppError::NotFound)?;
     let (lessons, done) =
         super::lessons_with_progress(&state.db, course.school_id, course.id, Some(user_id)).await?;
     let manual =
         completion::manual_decisions(&state.db, course.school_id, course.id, user_id).await?;
+    let rules = completion::rules_of_course(&state.db, course.school_id, course.id).await?;
     let mut lines = Vec::with_capacity(lessons.len());
     for l in &lessons {
-        let rule = completion::rule_of(&state.db, course.school_id, l.id)
-            .await?
-            .ok_or(AppError::NotFound)?;
+        let rule = rules.get(&l.id).ok_or(AppError::NotFound)?;
         lines.push(LessonLine {
             completed: done.contains(&l.id),
             manual: manual.get(&l.id).copied(),

@@ -64,6 +64,8 @@ async fn the_rule_and_certificate_set_in_the_editor_carry_a_student_to_a_pdf(app
         .await;
     s.goto(&format!("{base}/courses/{}", made.slug)).await;
     s.click("#enroll").await;
+    // Enrolled: a lesson opened before the enrolment's answer would redirect to the course.
+    s.wait_css("#continue").await;
     s.goto(&format!("{base}/courses/{}/lessons/{lesson}", made.slug))
         .await;
     s.wait_css("#lesson-completed").await;

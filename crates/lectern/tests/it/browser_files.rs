@@ -425,6 +425,60 @@ async fn instructor_uploads_a_video_and_a_document_and_the_student_watches_and_r
         stopped - 5.0,
         "from 5 s to the second pause, added to the first",
     );
+    // Back to where the first pause was, and on to the end: the report that passes 90 %
+    // completes the lesson, and the page says so without a reload.
+    b.eval("window.__kept = 1").await;
+    assert_eq!(
+        b.eval("return !!document.getElementById('lesson-completed')")
+            .await,
+        json!(false)
+    );
+    let outline_item = format!("#outline li[data-lesson-id=\"{video}\"]");
+    assert_eq!(
+        b.eval(&format!(
+            "return document.querySelector('{outline_item}').classList.contains('done')"
+        ))
+        .await,
+        json!(false)
+    );
+    b.eval("document.getElementById('lesson-video').currentTime = 1.4")
+        .await;
+    until(
+        &b,
+        "the seek back",
+        Duration::from_secs(5),
+        "var v = document.getElementById('lesson-video'); return !v.seeking && v.currentTime < 2",
+    )
+    .await;
+    play_until(&b, 7.8).await;
+    let notice = b.wait_css("#lesson-completed").await;
+    assert_eq!(
+        notice.text().await.unwrap(),
+        "✓ You've completed this lesson."
+    );
+    assert_eq!(
+        b.eval("return !!document.getElementById('completion-rule')")
+            .await,
+        json!(false),
+        "the notice replaced the rule"
+    );
+    let item = b
+        .eval(&format!(
+            "var li = document.querySelector('{outline_item}');
+             return [li.classList.contains('done'), li.querySelector('.tick').textContent,
+                     li.querySelector('a + .muted').textContent, window.__kept === 1]"
+        ))
+        .await;
+    assert_eq!(item, json!([true, "✓", "(done)", true]));
+    let progress: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM lesson_progress WHERE lesson_id = $1 AND user_id = $2",
+    )
+    .bind(video)
+    .bind(app.student.id)
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(progress, 1);
     b.check_a11y().await;
     b.close().await;
 }

@@ -662,3 +662,286 @@ async fn a_required_lesson_made_optional_or_deleted_completes_the_course_for_tho
             .is_some()
     );
 }
+
+db_test!(saving_an_optional_lesson_queues_a_course_recheck_only_when_it_was_required);
+async fn saving_an_optional_lesson_queues_a_course_recheck_only_when_it_was_required(app: TestApp) {
+    let inst = app.signed_in(&app.instructor).await;
+    let (course, _slug) = new_course(&inst, "Rechecks").await;
+    add_lesson(
+        &inst,
+        course,
+        "document",
+        &[("title", "Core"), ("required", "on"), ("body", "Text")],
+    )
+    .await;
+    add_lesson(
+        &inst,
+        course,
+        "document",
+        &[("title", "Extra"), ("body", "Text")],
+    )
+    .await;
+    let ids = lesson_ids(&inst, course).await;
+    let rechecks = || async {
+        app.scalar("SELECT COUNT(*) FROM jobs WHERE kind = 'completion_course_recheck'")
+            .await
+    };
+    let save = |lesson: i64, title: &'static str, required: bool| {
+        let inst = &inst;
+        async move {
+            let mut fields = vec![("title", title), ("body", "Text")];
+            if required {
+                fields.push(("required", "on"));
+            }
+            inst.post_form(
+                &format!("/teach/courses/{course}/lessons/{lesson}"),
+                &fields,
+            )
+            .await
+            .assert_status(303);
+        }
+    };
+    // Already optional, saved again: no required lesson went away.
+    save(ids[1], "Extra, edited", false).await;
+    // A required lesson saved as required: nothing to recheck either.
+    save(ids[0], "Core, edited", true).await;
+    assert_eq!(rechecks().await, 0);
+    // Required → optional: one recheck.
+    save(ids[0], "Core", false).await;
+    assert_eq!(rechecks().await, 1);
+    save(ids[0], "Core, optional now", false).await;
+    assert_eq!(rechecks().await, 1, "saved again while optional");
+}
+
+db_test!(a_decision_that_changes_nothing_is_kept_only_with_its_audit_row);
+async fn a_decision_that_changes_nothing_is_kept_only_with_its_audit_row(app: TestApp) {
+    let inst = app.signed_in(&app.instructor).await;
+    let (course, slug) = new_course(&inst, "Audited").await;
+    add_lesson(
+        &inst,
+        course,
+        "document",
+        &[("title", "Read"), ("required", "on"), ("body", "Text")],
+    )
+    .await;
+    publish(&inst, course).await;
+    let doc = lesson_ids(&inst, course).await[0];
+    let me = app.student.id;
+    let student = app.signed_in(&app.student).await;
+    student
+        .post_form(&format!("/courses/{slug}/enroll"), &[])
+        .await;
+    student
+        .post_form(&format!("/courses/{slug}/lessons/{doc}/complete"), &[])
+        .await
+        .assert_status(303);
+    assert!(completed(&app, doc, me).await);
+    let audit_rows = || async {
+        app.scalar("SELECT COUNT(*) FROM completion_audit WHERE cause = 'manual'")
+            .await
+    };
+    let manual = || async {
+        sqlx::query_scalar::<_, Option<i64>>(
+            "SELECT manual FROM lesson_evidence WHERE lesson_id = $1 AND user_id = $2",
+        )
+        .bind(doc)
+        .bind(me)
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap()
+    };
+
+    // The audit trail refuses writes: a decision that changes nothing (complete → complete)
+    // can't be kept without its audit row, so it isn't kept at all.
+    let refuse = match app.backend() {
+        lectern::db::Backend::Sqlite => vec![
+            "CREATE TRIGGER refuse_audit BEFORE INSERT ON completion_audit
+             BEGIN SELECT RAISE(ABORT, 'audit refused'); END",
+        ],
+        lectern::db::Backend::Postgres => vec![
+            "CREATE FUNCTION refuse_audit() RETURNS trigger LANGUAGE plpgsql
+             AS $$ BEGIN RAISE EXCEPTION 'audit refused'; END $$",
+            "CREATE TRIGGER refuse_audit BEFORE INSERT ON completion_audit
+             FOR EACH ROW EXECUTE FUNCTION refuse_audit()",
+        ],
+    };
+    for sql in refuse {
+        sqlx::query(sql).execute(&app.db.pool).await.unwrap();
+    }
+    let student_page = format!("/teach/courses/{course}/students/{me}");
+    let set_url = format!("{student_page}/lessons/{doc}");
+    let token = inst.csrf_for(&student_page).await;
+    let fields = [
+        ("_csrf", token.as_str()),
+        ("decision", "complete"),
+        ("reason", "Checked in class"),
+    ];
+    let decide = || inst.post_form_raw(&set_url, &fields);
+    decide().await.assert_status(500);
+    assert_eq!(manual().await, None, "no decision without its audit row");
+    assert_eq!(audit_rows().await, 0);
+
+    sqlx::query("DROP TRIGGER refuse_audit ON completion_audit")
+        .execute(&app.db.pool)
+        .await
+        .ok();
+    sqlx::query("DROP TRIGGER refuse_audit")
+        .execute(&app.db.pool)
+        .await
+        .ok();
+    decide().await.assert_status(303);
+    assert_eq!(manual().await, Some(1));
+    assert_eq!(audit_rows().await, 1);
+    assert!(completed(&app, doc, me).await);
+}
+
+db_test!(a_recomputed_quiz_counts_each_students_own_attempts);
+async fn a_recomputed_quiz_counts_each_students_own_attempts(app: TestApp) {
+    let inst = app.signed_in(&app.instructor).await;
+    let (course, slug) = new_course(&inst, "Quiz for two").await;
+    add_lesson(
+        &inst,
+        course,
+        "quiz",
+        &[
+            ("title", "Check"),
+            ("required", "on"),
+            ("quiz", "? 2 + 2?\n- 3\n* 4"),
+            ("pass_mark", "100"),
+        ],
+    )
+    .await;
+    publish(&inst, course).await;
+    let quiz = lesson_ids(&inst, course).await[0];
+    let second = app
+        .create_user(app.school.id, "s2@test.example", "Second", Role::Student)
+        .await;
+    // The seeded student passes at the second try; the second student fails twice.
+    for (user, choices) in [(&app.student, ["0", "1"]), (&second, ["0", "0"])] {
+        let c = app.signed_in(user).await;
+        c.post_form(&format!("/courses/{slug}/enroll"), &[]).await;
+        for choice in choices {
+            c.post_form(
+                &format!("/courses/{slug}/lessons/{quiz}/quiz"),
+                &[("q0", choice)],
+            )
+            .await
+            .assert_status(200);
+        }
+    }
+    assert!(completed(&app, quiz, app.student.id).await);
+    assert!(!completed(&app, quiz, second.id).await);
+    // Forget the completions and re-apply the rule to every student: each one's own
+    // attempts decide.
+    sqlx::query("DELETE FROM lesson_progress")
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    let token = inst
+        .csrf_for(&format!("/teach/courses/{course}/lessons/{quiz}"))
+        .await;
+    let preview = inst
+        .post_form_raw(
+            &rule_url(course, quiz),
+            &[("_csrf", &token), ("rule", "passed"), ("max_attempts", "5")],
+        )
+        .await;
+    preview.assert_status(200);
+    assert!(
+        preview.texts("#completion-preview")[0].contains("complete 1 student"),
+        "{}",
+        preview.text
+    );
+    inst.post_form_raw(
+        &rule_url(course, quiz),
+        &[
+            ("_csrf", &token),
+            ("rule", "passed"),
+            ("max_attempts", "5"),
+            ("confirm", "1"),
+            ("previewed", "passed:0:false:5"),
+        ],
+    )
+    .await
+    .assert_status(303);
+    app.drain_jobs().await;
+    assert!(completed(&app, quiz, app.student.id).await);
+    assert!(!completed(&app, quiz, second.id).await);
+    // The audit keeps the best score of each.
+    let scores: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT user_id, detail FROM completion_audit WHERE lesson_id = $1 ORDER BY id",
+    )
+    .bind(quiz)
+    .fetch_all(&app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        scores
+            .last()
+            .map(|(u, d)| (*u, d.contains("\"score\":100"))),
+        Some((app.student.id, true)),
+        "{scores:?}"
+    );
+}
+
+db_test!(a_students_page_shows_each_lessons_own_rule);
+async fn a_students_page_shows_each_lessons_own_rule(app: TestApp) {
+    let inst = app.signed_in(&app.instructor).await;
+    let (course, slug) = new_course(&inst, "Two rules").await;
+    add_lesson(
+        &inst,
+        course,
+        "document",
+        &[("title", "Read"), ("required", "on"), ("body", "Text")],
+    )
+    .await;
+    add_lesson(
+        &inst,
+        course,
+        "quiz",
+        &[
+            ("title", "Check"),
+            ("required", "on"),
+            ("quiz", "? 2 + 2?\n- 3\n* 4"),
+            ("pass_mark", "100"),
+        ],
+    )
+    .await;
+    publish(&inst, course).await;
+    let ids = lesson_ids(&inst, course).await;
+    // The document completes once opened: a rule of its own, not the kind's default.
+    let token = inst
+        .csrf_for(&format!("/teach/courses/{course}/lessons/{}", ids[0]))
+        .await;
+    inst.post_form_raw(
+        &rule_url(course, ids[0]),
+        &[
+            ("_csrf", &token),
+            ("rule", "opened"),
+            ("confirm", "1"),
+            ("previewed", "opened:0:false:0"),
+        ],
+    )
+    .await
+    .assert_status(303);
+    app.signed_in(&app.student)
+        .await
+        .post_form(&format!("/courses/{slug}/enroll"), &[])
+        .await;
+    let page = inst
+        .get(&format!(
+            "/teach/courses/{course}/students/{}",
+            app.student.id
+        ))
+        .await;
+    page.assert_status(200);
+    assert_eq!(
+        page.texts(".student-lesson > p.muted"),
+        [
+            "Complete once the lesson is opened.",
+            "Complete once the quiz is passed."
+        ],
+        "{}",
+        page.text
+    );
+}

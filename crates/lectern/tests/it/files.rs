@@ -241,6 +241,77 @@ async fn a_video_streams_up_and_plays_back_with_ranges(app: TestApp) {
     }
 }
 
+db_test!(watch_reports_on_a_completed_video_leave_its_completion_to_the_rule_job);
+async fn watch_reports_on_a_completed_video_leave_its_completion_to_the_rule_job(app: TestApp) {
+    let (t, course, slug, lesson) = course_with(&app, "video").await;
+    upload(
+        &t,
+        &lesson_upload(course, lesson, "video"),
+        "v.mp4",
+        mp4(10_000),
+    )
+    .await
+    .assert_status(200);
+    let s = app.signed_in(&app.student).await;
+    let watch = format!("/api/courses/{slug}/lessons/{lesson}/watch");
+    let token = s.csrf_for("/").await;
+    let report = |ranges: &'static str| {
+        let (s, watch, token) = (&s, &watch, &token);
+        async move {
+            let r = s
+                .send(
+                    s.request(Method::POST, watch)
+                        .header("x-csrf-token", token.as_str())
+                        .header("content-type", "application/json")
+                        .body(format!(r#"{{"duration": 100, "ranges": {ranges}}}"#)),
+                )
+                .await;
+            r.assert_status(200);
+            json(&r)["completed"].as_bool().unwrap()
+        }
+    };
+    let progress = || async { app.scalar("SELECT COUNT(*) FROM lesson_progress").await };
+    let audit = || async {
+        app.scalar("SELECT COUNT(*) FROM completion_audit WHERE lesson_id IS NOT NULL")
+            .await
+    };
+    // 95 % of the default 90 %: this report completes the lesson.
+    assert!(report("[[0, 95]]").await);
+    assert_eq!((progress().await, audit().await), (1, 1));
+
+    // The rule becomes 100 %; its job has not run yet. Rewatching reports change nothing:
+    // the job, not a report, applies the new rule.
+    let editor = format!("/teach/courses/{course}/lessons/{lesson}");
+    let rule_token = t.csrf_for(&editor).await;
+    t.post_form_raw(
+        &format!("{editor}/completion"),
+        &[
+            ("_csrf", rule_token.as_str()),
+            ("rule", "watched"),
+            ("percent", "100"),
+            ("confirm", "1"),
+            ("previewed", "watched:100:false:0"),
+        ],
+    )
+    .await
+    .assert_status(303);
+    assert!(!report("[[95, 96]]").await);
+    assert_eq!(
+        (progress().await, audit().await),
+        (1, 1),
+        "a report on a completed lesson re-evaluates nothing"
+    );
+    app.drain_jobs().await;
+    assert_eq!(
+        (progress().await, audit().await),
+        (0, 2),
+        "the job un-completes"
+    );
+    // Not complete: reports are evaluated again, and the rest of the video completes it.
+    assert!(report("[[96, 100]]").await);
+    assert_eq!((progress().await, audit().await), (1, 3));
+}
+
 db_test!(s3_downloads_redirect_to_presigned_urls);
 async fn s3_downloads_redirect_to_presigned_urls(b: TestAppBuilder) {
     let app = b.with_s3().start().await;
