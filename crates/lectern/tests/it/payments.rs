@@ -266,7 +266,7 @@ db_test!(a_webhook_that_arrives_before_the_buyer_enrols_them_and_the_return_page
 async fn a_webhook_that_arrives_before_the_buyer_enrols_them_and_the_return_page_agrees(
     b: TestAppBuilder,
 ) {
-    let shop = shop(b.with_worker()).await;
+    let shop = shop(b.with_worker().with_smtp()).await;
     let app = &shop.app;
     let student = app.signed_in(&app.student).await;
     shop.buy(&student, "stripe").await;
@@ -294,6 +294,29 @@ async fn a_webhook_that_arrives_before_the_buyer_enrols_them_and_the_return_page
     assert_eq!(v["enrolled"], true);
     assert_eq!(shop.enrolled(app.student.id).await, 1);
     assert_eq!(shop.receipts().await, 1);
+    // The receipt reaches the buyer over SMTP: order, course, amount, the provider's reference.
+    let sink = app.smtp.as_ref().expect("smtp");
+    let sent = sink.wait_for(1, Duration::from_secs(15)).await;
+    let receipt = sent
+        .iter()
+        .find(|m| m.raw.contains("Your receipt for"))
+        .unwrap_or_else(|| panic!("the receipt among {sent:?}"));
+    assert_eq!(receipt.to, ["<student@test.example>"]);
+    let text = receipt.parse().text.unwrap_or_default();
+    let pi = shop
+        .sim
+        .session(&session.id)
+        .unwrap()
+        .payment_intent
+        .unwrap();
+    for want in [
+        number.as_str(),
+        "Negotiation Masterclass",
+        "€49.00",
+        pi.as_str(),
+    ] {
+        assert!(text.contains(want), "{want} in {text}");
+    }
 }
 
 db_test!(forged_stale_replayed_and_malformed_stripe_webhooks_change_nothing);
