@@ -19,7 +19,7 @@ use super::lessons::{self, LessonForm, Rejected};
 use super::routes::parse_id;
 use super::schedule::OffsetChoice;
 use super::{Course, CourseFields, Instructor, Lesson, LessonKind, Move};
-use crate::db::{CourseId, LessonId, SchoolId, UserId};
+use crate::db::{LessonId, UserId};
 use crate::schools::routes::valid_http_url;
 use crate::web::{
     AppError, AppResult, Ctx, FieldCheckedForm, FieldErrors, Form, Page, check_text, limits, render,
@@ -68,15 +68,7 @@ pub fn routes() -> Router<CoursesState> {
 /// the sign-in page), in this school (else 404), and admin or one of its instructors
 /// (else 403).
 pub(super) async fn managed_course(state: &CoursesState, ctx: &Ctx, id: &str) -> AppResult<Course> {
-    let user = ctx.require_user()?;
-    let id = CourseId(parse_id(id)?);
-    let course = super::by_id(&state.db, SchoolId(ctx.school.id), id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    if !super::can_manage(&state.db, user, &course).await? {
-        return Err(AppError::Forbidden);
-    }
-    Ok(course)
+    super::routes::managed_course(&state.db, ctx, id).await
 }
 
 fn unprocessable(page: Page) -> Response {

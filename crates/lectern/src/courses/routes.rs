@@ -38,6 +38,20 @@ pub fn parse_id(s: &str) -> AppResult<i64> {
     s.parse::<i64>().map_err(|_| AppError::NotFound)
 }
 
+/// The course named by `id` (a path segment) if the viewer may manage it: 404 for none or
+/// another school's, 403 for a viewer who doesn't teach it.
+pub async fn managed_course(db: &Db, ctx: &Ctx, id: &str) -> AppResult<Course> {
+    let user = ctx.require_user()?;
+    let id = crate::db::CourseId(parse_id(id)?);
+    let course = super::by_id(db, crate::db::SchoolId(ctx.school.id), id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if !super::can_manage(db, user, &course).await? {
+        return Err(AppError::Forbidden);
+    }
+    Ok(course)
+}
+
 /// One line of a course outline.
 pub(crate) struct OutlineItem {
     pub id: LessonId,

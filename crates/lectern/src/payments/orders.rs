@@ -290,16 +290,28 @@ async fn queue_receipt(
         ("url", url.clone()),
     ];
     let text = tr.ta("payment-receipt-text", &args);
+    let subject = tr.ta("payment-receipt-subject", &args);
+    queue_text(tx, order.school_id, user.email, subject, text).await
+}
+
+/// A plain message, each line a paragraph in its HTML part.
+async fn queue_text(
+    tx: &mut sqlx::AnyConnection,
+    school_id: i64,
+    to: String,
+    subject: String,
+    text: String,
+) -> anyhow::Result<()> {
     let html = text
         .lines()
         .map(|l| format!("<p>{}</p>", email::html_escape(l)))
         .collect::<String>();
     email::queue(
         tx,
-        order.school_id,
+        school_id,
         Email {
-            to: user.email,
-            subject: tr.ta("payment-receipt-subject", &args),
+            to,
+            subject,
             text,
             html,
             calendar: None,
@@ -331,18 +343,8 @@ async fn tell_admins(
             ("url", url.clone()),
         ];
         let text = tr.ta("payment-flagged-text", &args);
-        email::queue(
-            tx,
-            order.school_id,
-            Email {
-                to: admin.email,
-                subject: tr.ta("payment-flagged-subject", &args),
-                html: format!("<p>{}</p>", email::html_escape(&text)),
-                text,
-                calendar: None,
-            },
-        )
-        .await?;
+        let subject = tr.ta("payment-flagged-subject", &args);
+        queue_text(tx, order.school_id, admin.email, subject, text).await?;
     }
     Ok(())
 }
@@ -382,23 +384,8 @@ pub async fn queue_refund_notice(
         text.push('\n');
         text.push_str(&tr.t("payment-refund-access-ended"));
     }
-    let html = text
-        .lines()
-        .map(|l| format!("<p>{}</p>", email::html_escape(l)))
-        .collect::<String>();
-    email::queue(
-        tx,
-        order.school_id,
-        Email {
-            to: user.email,
-            subject: tr.ta("payment-refund-subject", &args),
-            text,
-            html,
-            calendar: None,
-        },
-    )
-    .await?;
-    Ok(())
+    let subject = tr.ta("payment-refund-subject", &args);
+    queue_text(tx, order.school_id, user.email, subject, text).await
 }
 
 /// Orders of a school, newest first, with the course and the buyer, filtered.

@@ -365,15 +365,7 @@ struct PricePage {
 }
 
 async fn managed(state: &PaymentsState, ctx: &Ctx, id: &str) -> AppResult<Course> {
-    let user = ctx.require_user()?;
-    let id = CourseId(crate::courses::routes::parse_id(id)?);
-    let course = crate::courses::by_id(&state.db, SchoolId(ctx.school.id), id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    if !crate::courses::can_manage(&state.db, user, &course).await? {
-        return Err(AppError::Forbidden);
-    }
-    Ok(course)
+    crate::courses::routes::managed_course(&state.db, ctx, id).await
 }
 
 async fn price_view(
