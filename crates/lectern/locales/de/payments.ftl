@@ -131,3 +131,4 @@ payment-flagged-text = Für die Bestellung { $number } ist eine Zahlung eingegan
 payment-refund-subject = Erstattung für { $course } ({ $number })
 payment-refund-text = { $amount } Ihrer Bestellung { $number } für { $course } wurden erstattet. Das Geld ist je nach Bank in einigen Tagen auf Ihrem Konto.
 payment-refund-access-ended = Ihre Einschreibung in den Kurs endet mit der Erstattung.
+course-free = Kostenlos

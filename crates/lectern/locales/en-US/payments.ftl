@@ -131,3 +131,4 @@ payment-flagged-text = A payment arrived for order { $number }, but { $reason }.
 payment-refund-subject = Refund for { $course } ({ $number })
 payment-refund-text = { $amount } of your order { $number } for { $course } has been refunded. It reaches your account in a few days, depending on your bank.
 payment-refund-access-ended = Your enrolment in the course has ended with the refund.
+course-free = Free

@@ -155,6 +155,15 @@ async fn a_paid_course_stays_closed_until_stripe_confirms_the_payment_then_enrol
     let app = &shop.app;
     let student = app.signed_in(&app.student).await;
 
+    // The catalogue shows what each course costs.
+    let home = student.get("/").await;
+    assert_eq!(
+        home.texts(&format!(
+            ".course-card[data-slug='{}'] .course-price",
+            shop.slug
+        )),
+        ["€49.00"]
+    );
     // The course page sells; enrolling for free is refused, the lessons stay closed.
     let page = student.get(&format!("/courses/{}", shop.slug)).await;
     assert_eq!(page.texts("#course-price"), ["€49.00"]);
