@@ -318,6 +318,11 @@ async fn the_buy_and_order_pages_fit_a_phone(b: TestAppBuilder) {
     b.click("#buy").await;
     b.wait_css("#buy-form").await;
     assert_fits_the_screen(&b, "buy page").await;
+    // The price stands out from the text around it.
+    let weight = b
+        .eval("return getComputedStyle(document.getElementById('buy-price')).fontWeight")
+        .await;
+    assert_eq!(weight, "700");
     for pay in ["#pay-stripe", "#pay-paypal"] {
         assert_eq!(shown_within_width(&b, pay).await, true, "{pay}");
     }
@@ -329,6 +334,14 @@ async fn the_buy_and_order_pages_fit_a_phone(b: TestAppBuilder) {
     b.click("#apply-coupon").await;
     b.wait_css("#coupon-error").await;
     assert_fits_the_screen(&b, "buy page with a refused code").await;
+    // The field says it was refused, and why, to whoever reads it with a screen reader.
+    let field = b
+        .eval(
+            "const i = document.getElementById('coupon');\
+             return [i.getAttribute('aria-invalid'), i.getAttribute('aria-describedby')]",
+        )
+        .await;
+    assert_eq!(field, serde_json::json!(["true", "coupon-error"]));
     for pay in ["#pay-stripe", "#pay-paypal"] {
         assert_eq!(shown_within_width(&b, pay).await, true, "{pay}");
     }
