@@ -189,7 +189,7 @@ async fn split_words(b: &Browser, css: &str) -> serde_json::Value {
 }
 
 /// Fails when the page scrolls sideways at phone width, naming what sticks out.
-async fn assert_fits_the_screen(b: &Browser, what: &str) {
+pub(crate) async fn assert_fits_the_screen(b: &Browser, what: &str) {
     let fits = b
         .eval("return [document.documentElement.scrollWidth, window.innerWidth]")
         .await;

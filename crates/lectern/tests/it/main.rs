@@ -10,6 +10,7 @@ mod browser_completion;
 mod browser_courses;
 mod browser_files;
 mod browser_live;
+mod browser_payments;
 mod browser_real_sdk;
 mod browser_ui;
 mod certificates;

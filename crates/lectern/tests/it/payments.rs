@@ -11,17 +11,17 @@ use crate::support::{TestApp, TestAppBuilder, TestClient, eventually};
 
 const WHSEC: &str = "whsec_lectern_test_secret";
 
-struct Shop {
-    app: TestApp,
-    sim: PaymentsSim,
-    slug: String,
-    course_id: i64,
-    lesson: i64,
+pub(crate) struct Shop {
+    pub(crate) app: TestApp,
+    pub(crate) sim: PaymentsSim,
+    pub(crate) slug: String,
+    pub(crate) course_id: i64,
+    pub(crate) lesson: i64,
 }
 
 /// An app pointed at the simulators, with both providers connected through Settings →
 /// Payments, webhooks registered, and a published course sold for €49.00.
-async fn shop(b: TestAppBuilder) -> Shop {
+pub(crate) async fn shop(b: TestAppBuilder) -> Shop {
     let sim = PaymentsSim::start().await.expect("payments-sim");
     let app = b
         .env("STRIPE_API_BASE", sim.stripe_api_base())
@@ -79,7 +79,7 @@ async fn shop(b: TestAppBuilder) -> Shop {
 }
 
 impl Shop {
-    async fn enrolled(&self, user_id: i64) -> i64 {
+    pub(crate) async fn enrolled(&self, user_id: i64) -> i64 {
         sqlx::query_scalar::<_, i64>(
             "SELECT COUNT(*) FROM enrollments WHERE course_id = $1 AND user_id = $2",
         )
@@ -110,7 +110,7 @@ impl Shop {
         to
     }
 
-    fn last_session(&self) -> payments_sim::SimSession {
+    pub(crate) fn last_session(&self) -> payments_sim::SimSession {
         self.sim
             .sessions()
             .into_iter()
@@ -118,7 +118,7 @@ impl Shop {
             .expect("a session")
     }
 
-    async fn order_number(&self, user_id: i64) -> String {
+    pub(crate) async fn order_number(&self, user_id: i64) -> String {
         sqlx::query_scalar::<_, String>(
             "SELECT number FROM orders WHERE user_id = $1 ORDER BY id DESC LIMIT 1",
         )
@@ -128,7 +128,7 @@ impl Shop {
         .unwrap()
     }
 
-    async fn order_field(&self, number: &str, field: &'static str) -> Option<String> {
+    pub(crate) async fn order_field(&self, number: &str, field: &'static str) -> Option<String> {
         let sql = format!("SELECT CAST({field} AS TEXT) FROM orders WHERE number = $1");
         sqlx::query_scalar::<_, Option<String>>(sqlx::AssertSqlSafe(sql))
             .bind(number)
