@@ -16,7 +16,7 @@ price-too-large = Dieser Preis ist zu hoch.
 buy-title = Kaufen
 buy-with = Mit { $provider } bezahlen
 buy-explain = Sie bezahlen auf der sicheren Seite des Anbieters und kommen dann hierher zurück. Sobald die Zahlung bestätigt ist, sind Sie eingeschrieben.
-buy-pending = Eine Zahlung von Ihnen für diesen Kurs wird noch bestätigt:
+buy-pending = Eine Zahlung von Ihnen für diesen Kurs wird noch bestätigt; bitte warten Sie darauf, bevor Sie erneut bezahlen:
 
 order-title = Bestellung
 order-number = Bestellung
@@ -132,3 +132,4 @@ payment-refund-subject = Erstattung für { $course } ({ $number })
 payment-refund-text = { $amount } Ihrer Bestellung { $number } für { $course } wurden erstattet. Das Geld ist je nach Bank in einigen Tagen auf Ihrem Konto.
 payment-refund-access-ended = Ihre Einschreibung in den Kurs endet mit der Erstattung.
 course-free = Kostenlos
+order-wait = Das dauert meist nur ein paar Sekunden. Bitte nicht erneut bezahlen.

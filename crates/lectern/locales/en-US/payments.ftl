@@ -16,7 +16,7 @@ price-too-large = That price is too large.
 buy-title = Buy
 buy-with = Pay with { $provider }
 buy-explain = You'll pay on the provider's secure page and come back here. You're enrolled as soon as the payment is confirmed.
-buy-pending = A payment of yours for this course is still being confirmed:
+buy-pending = A payment of yours for this course is still being confirmed; wait for it before paying again:
 
 order-title = Order
 order-number = Order
@@ -132,3 +132,4 @@ payment-refund-subject = Refund for { $course } ({ $number })
 payment-refund-text = { $amount } of your order { $number } for { $course } has been refunded. It reaches your account in a few days, depending on your bank.
 payment-refund-access-ended = Your enrolment in the course has ended with the refund.
 course-free = Free
+order-wait = This usually takes a few seconds. You don't need to pay again.

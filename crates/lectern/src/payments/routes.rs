@@ -160,6 +160,8 @@ async fn buy_page(
 struct BuyForm {
     provider: String,
     coupon: String,
+    /// `apply`: show what the typed code takes off, pay nothing yet.
+    action: String,
 }
 
 async fn buy(
@@ -172,6 +174,11 @@ async fn buy(
     let course = purchasable(&state, &ctx, &slug).await?;
     if enrolled(&state, &course, user.id).await? {
         return Ok(Redirect::to(&course.url()).into_response());
+    }
+    if form.action == "apply" {
+        let coupon: String = form.coupon.chars().take(64).collect();
+        let page = buy_view(&state, ctx, course, String::new(), coupon).await?;
+        return Ok(page.into_response());
     }
     let provider = Provider::parse(&form.provider)
         .ok_or_else(|| AppError::BadRequest(ctx.t("form-invalid-choice")))?;

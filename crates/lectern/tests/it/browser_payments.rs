@@ -345,6 +345,13 @@ async fn the_buy_and_order_pages_fit_a_phone(b: TestAppBuilder) {
     for pay in ["#pay-stripe", "#pay-paypal"] {
         assert_eq!(shown_within_width(&b, pay).await, true, "{pay}");
     }
+    // Paying with the refused code still typed is refused too (it is never dropped
+    // silently): the buyer stays, told why, and nothing was started.
+    b.click("#pay-stripe").await;
+    b.wait_css("#buy-error").await;
+    assert_eq!(b.text("#buy-error").await, "That code isn't valid.");
+    assert!(shop.sim.sessions().is_empty());
+    b.fill("#coupon", "").await;
 
     b.click("#pay-stripe").await;
     on_provider_page(&b, &shop, "#cardnumber").await;

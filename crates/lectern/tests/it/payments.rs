@@ -977,6 +977,20 @@ async fn a_coupon_lowers_the_price_charged_and_runs_out_after_its_uses(b: TestAp
     assert_eq!(old.texts("#coupon-error"), ["That code has expired."]);
     let page = student.get(&format!("{buy}?coupon=launch20")).await;
     assert_eq!(page.texts("#buy-discounted"), ["€39.20"]);
+    // Apply in the form shows the same, and makes no order.
+    let applied = student
+        .post_form(
+            &buy,
+            &[
+                ("action", "apply"),
+                ("coupon", "launch20"),
+                ("provider", ""),
+            ],
+        )
+        .await;
+    applied.assert_status(200);
+    assert_eq!(applied.texts("#buy-discounted"), ["€39.20"]);
+    assert_eq!(applied.input("coupon").as_deref(), Some("launch20"));
     // A code typed into the form that doesn't exist: refused, nothing made.
     let r = student
         .post_form(&buy, &[("provider", "stripe"), ("coupon", "NOPE")])
