@@ -194,6 +194,10 @@ pub async fn settle(
 ) -> anyhow::Result<Settled> {
     let matches = paid.amount_minor == order.amount_minor
         && paid.currency.eq_ignore_ascii_case(&order.currency);
+    if order.is_paid() {
+        return Ok(Settled::Already);
+    }
+    let to = Recipients::of(state, order).await?;
     let now = now_ms();
     let mut tx = state.db.pool.begin().await?;
     let won = sqlx::query(
@@ -215,7 +219,7 @@ pub async fn settle(
         return Ok(Settled::Already);
     }
     if !matches {
-        tell_admins(state, &mut tx, order, "amount_mismatch").await?;
+        tell_admins(&mut tx, order, "amount_mismatch", &to).await?;
         tracing::warn!(
             order = %order.number,
             expected = order.amount_minor,
@@ -239,12 +243,12 @@ pub async fn settle(
             .bind(order.id)
             .execute(&mut *tx)
             .await?;
-        tell_admins(state, &mut tx, order, "duplicate").await?;
+        tell_admins(&mut tx, order, "duplicate", &to).await?;
     }
     if let Some(c) = order.coupon_id {
         super::coupons::count_use(&mut tx, c).await?;
     }
-    queue_receipt(state, &mut tx, order, paid).await?;
+    queue_receipt(&mut tx, order, paid, &to).await?;
     tx.commit().await?;
     Ok(if enrolled {
         Settled::Enrolled
@@ -253,45 +257,64 @@ pub async fn settle(
     })
 }
 
+/// Who an order's mails go to and what they name. Read before the transaction that queues
+/// them: a read through the pool inside it would hold one connection while waiting for
+/// another, and under load a full pool of such transactions waits for ever.
+pub struct Recipients {
+    buyer: Option<crate::accounts::User>,
+    course_title: String,
+    course_url: String,
+    admins: Vec<crate::accounts::User>,
+    order_url: String,
+}
+
+impl Recipients {
+    pub async fn of(state: &PaymentsState, order: &Order) -> anyhow::Result<Recipients> {
+        let db = &state.db;
+        let buyer = crate::accounts::by_id(db, order.school_id, order.user_id).await?;
+        let course =
+            crate::courses::by_id(db, SchoolId(order.school_id), CourseId(order.course_id)).await?;
+        let origin =
+            crate::schools::domains::origin(db, &state.config.base_url, order.school_id).await?;
+        Ok(Recipients {
+            buyer,
+            course_title: course.as_ref().map(|c| c.title.clone()).unwrap_or_default(),
+            course_url: format!(
+                "{origin}{}",
+                course.as_ref().map(|c| c.url()).unwrap_or_default()
+            ),
+            admins: crate::accounts::admins(db, order.school_id).await?,
+            order_url: format!("{origin}/admin/orders/{}", order.number),
+        })
+    }
+}
+
 /// The receipt: order number, course, amount, provider reference, in the buyer's language.
 async fn queue_receipt(
-    state: &PaymentsState,
     tx: &mut sqlx::AnyConnection,
     order: &Order,
     paid: &Verified,
+    to: &Recipients,
 ) -> anyhow::Result<()> {
-    let school = SchoolId(order.school_id);
-    let Some(user) = crate::accounts::by_id(&state.db, order.school_id, order.user_id).await?
-    else {
-        return Ok(());
-    };
-    let Some(course) = crate::courses::by_id(&state.db, school, CourseId(order.course_id)).await?
-    else {
+    let Some(user) = &to.buyer else {
         return Ok(());
     };
     let tr = Tr::new(user.language.as_deref().unwrap_or("en-US"));
     let lang = tr.lang();
-    let url = crate::schools::domains::school_url(
-        &state.db,
-        &state.config.base_url,
-        order.school_id,
-        &course.url(),
-    )
-    .await?;
     let args = [
         ("number", order.number.clone()),
-        ("course", course.title.clone()),
+        ("course", to.course_title.clone()),
         (
             "amount",
             crate::courses::price::format_amount(paid.amount_minor, &order.currency, &lang),
         ),
         ("provider", order.provider().label().to_string()),
         ("reference", paid.payment_ref.clone()),
-        ("url", url.clone()),
+        ("url", to.course_url.clone()),
     ];
     let text = tr.ta("payment-receipt-text", &args);
     let subject = tr.ta("payment-receipt-subject", &args);
-    queue_text(tx, order.school_id, user.email, subject, text).await
+    queue_text(tx, order.school_id, user.email.clone(), subject, text).await
 }
 
 /// A plain message, each line a paragraph in its HTML part.
@@ -323,57 +346,40 @@ async fn queue_text(
 
 /// A flagged order is mailed to the school's admins, with a link to its page.
 async fn tell_admins(
-    state: &PaymentsState,
     tx: &mut sqlx::AnyConnection,
     order: &Order,
     flag: &str,
+    to: &Recipients,
 ) -> anyhow::Result<()> {
-    let url = crate::schools::domains::school_url(
-        &state.db,
-        &state.config.base_url,
-        order.school_id,
-        &format!("/admin/orders/{}", order.number),
-    )
-    .await?;
-    for admin in crate::accounts::admins(&state.db, order.school_id).await? {
+    for admin in &to.admins {
         let tr = Tr::new(admin.language.as_deref().unwrap_or("en-US"));
         let args = [
             ("number", order.number.clone()),
             ("reason", tr.t(&format!("order-flag-{flag}"))),
-            ("url", url.clone()),
+            ("url", to.order_url.clone()),
         ];
         let text = tr.ta("payment-flagged-text", &args);
         let subject = tr.ta("payment-flagged-subject", &args);
-        queue_text(tx, order.school_id, admin.email, subject, text).await?;
+        queue_text(tx, order.school_id, admin.email.clone(), subject, text).await?;
     }
     Ok(())
 }
 
 /// Tells the buyer what was refunded, in the refund's transaction.
 pub async fn queue_refund_notice(
-    state: &PaymentsState,
     tx: &mut sqlx::AnyConnection,
     order: &Order,
     amount_minor: i64,
     removed_access: bool,
+    to: &Recipients,
 ) -> anyhow::Result<()> {
-    let Some(user) = crate::accounts::by_id(&state.db, order.school_id, order.user_id).await?
-    else {
-        return Ok(());
-    };
-    let Some(course) = crate::courses::by_id(
-        &state.db,
-        SchoolId(order.school_id),
-        CourseId(order.course_id),
-    )
-    .await?
-    else {
+    let Some(user) = &to.buyer else {
         return Ok(());
     };
     let tr = Tr::new(user.language.as_deref().unwrap_or("en-US"));
     let args = [
         ("number", order.number.clone()),
-        ("course", course.title.clone()),
+        ("course", to.course_title.clone()),
         (
             "amount",
             crate::courses::price::format_amount(amount_minor, &order.currency, &tr.lang()),
@@ -385,7 +391,7 @@ pub async fn queue_refund_notice(
         text.push_str(&tr.t("payment-refund-access-ended"));
     }
     let subject = tr.ta("payment-refund-subject", &args);
-    queue_text(tx, order.school_id, user.email, subject, text).await
+    queue_text(tx, order.school_id, user.email.clone(), subject, text).await
 }
 
 /// Orders of a school, newest first, with the course and the buyer, filtered.

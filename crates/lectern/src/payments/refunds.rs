@@ -75,6 +75,7 @@ pub async fn refund(
             .await?
             .refund_removes_access
             == 1;
+    let to = super::orders::Recipients::of(state, order).await?;
     let mut tx = state.db.pool.begin().await?;
     let recorded = sqlx::query(
         "INSERT INTO order_refunds (school_id, order_id, provider_refund_id, amount_minor, removed_access, created_at)
@@ -114,7 +115,7 @@ pub async fn refund(
         }
     }
     if recorded {
-        super::orders::queue_refund_notice(state, &mut tx, order, amount, removed).await?;
+        super::orders::queue_refund_notice(&mut tx, order, amount, removed, &to).await?;
     }
     tx.commit().await?;
     Ok(Ok(Refunded {

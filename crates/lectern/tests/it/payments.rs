@@ -1042,3 +1042,40 @@ async fn a_coupon_lowers_the_price_charged_and_runs_out_after_its_uses(b: TestAp
         Some("1")
     );
 }
+
+db_test!(many_buyers_returning_at_once_settle_without_exhausting_the_pool);
+async fn many_buyers_returning_at_once_settle_without_exhausting_the_pool(b: TestAppBuilder) {
+    // Settling holds a transaction; a mail's reads inside it through the pool would hold a
+    // second connection, and a pool's worth of buyers returning together would wait for
+    // each other until the pool's timeout (found by `lectern-bench launch`).
+    let shop = shop(b).await;
+    let app = &shop.app;
+    shop.sim.pause_webhooks();
+    let n = (lectern::config::default_pool_size() * 3) as usize;
+    let mut returns = Vec::new();
+    for i in 0..n {
+        let u = crate::support::create_user(
+            &app.db,
+            app.school.id,
+            &format!("buyer{i}@test.example"),
+            &format!("Buyer {i}"),
+            lectern::accounts::Role::Student,
+        )
+        .await;
+        let c = app.signed_in(&u).await;
+        shop.buy(&c, "stripe").await;
+        let s = shop.last_session();
+        let back = shop.sim.pay(&s.id, Card::VISA).expect("paid");
+        returns.push((c, path_of(&back)));
+    }
+    let started = std::time::Instant::now();
+    let answers = futures_util::future::join_all(returns.iter().map(|(c, path)| c.get(path))).await;
+    assert!(answers.iter().all(|r| r.status == 303));
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM enrollments e JOIN orders o ON o.course_id = e.course_id AND o.user_id = e.user_id WHERE o.status = 'paid'").await,
+        n as i64,
+        "every buyer enrolled on return ({:?})",
+        started.elapsed()
+    );
+    assert_eq!(shop.receipts().await, n as i64);
+}
