@@ -114,6 +114,8 @@ pub enum Check<'a> {
     /// Exactly `206 Partial Content` with a body of exactly this many bytes (counted as
     /// it arrives, not gathered, to keep the generator's work small).
     Partial(usize),
+    /// Exactly `303 See Other` to a `Location` that starts with this text.
+    SeeOther(&'a str),
 }
 
 /// Like [`run_fn`], with any [`Check`].
@@ -126,6 +128,27 @@ pub async fn run_checked<F>(
 ) -> Report
 where
     F: Fn(usize, u64) -> hyper::http::request::Builder + Send + Sync + 'static,
+{
+    run_with_body(
+        name,
+        target,
+        move |w, n| (make(w, n), bytes::Bytes::new()),
+        check,
+        opts,
+    )
+    .await
+}
+
+/// Like [`run_checked`], where `make` also gives the request's body (a form, say).
+pub async fn run_with_body<F>(
+    name: &str,
+    target: &Target,
+    make: F,
+    check: Check<'static>,
+    opts: &Options,
+) -> Report
+where
+    F: Fn(usize, u64) -> (hyper::http::request::Builder, bytes::Bytes) + Send + Sync + 'static,
 {
     let make = Arc::new(make);
     let hist = Arc::new(Mutex::new(
@@ -149,10 +172,10 @@ where
             let mut conn = Conn::new(&authority);
             let mut n = 0u64;
             while Instant::now() < deadline {
-                let req = make(w, n);
+                let (req, body) = make(w, n);
                 n += 1;
                 let t = Instant::now();
-                let outcome = conn.send_outcome(req, bytes::Bytes::new(), check).await;
+                let outcome = conn.send_outcome(req, body, check).await;
                 if outcome.ok {
                     let _ = local.record(t.elapsed().as_micros() as u64);
                 } else {
@@ -292,6 +315,16 @@ impl Conn {
                     }
                 }
                 Ok(ok && got == len)
+            }
+            Check::SeeOther(prefix) => {
+                let ok = resp.status() == hyper::StatusCode::SEE_OTHER
+                    && resp
+                        .headers()
+                        .get(hyper::header::LOCATION)
+                        .and_then(|v| v.to_str().ok())
+                        .is_some_and(|l| l.starts_with(prefix));
+                let _ = resp.into_body().collect().await?;
+                Ok(ok)
             }
         }
     }

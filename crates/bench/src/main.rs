@@ -8,6 +8,7 @@
 mod certificates;
 mod files;
 mod foundation;
+mod launch;
 mod live;
 mod load;
 mod pages;
@@ -88,6 +89,22 @@ enum Scenario {
         /// client and minute).
         #[arg(long, default_value_t = 1)]
         per_visitor: u64,
+    },
+    /// A course launch: N students buy a paid course within a window through the Stripe
+    /// and PayPal simulators; every one enrolled once; checkout start and verified
+    /// webhooks against /healthz.
+    Launch {
+        #[arg(long, default_value_t = 500)]
+        students: usize,
+        /// Seconds over which the buyers arrive.
+        #[arg(long, default_value_t = 10)]
+        window: u64,
+        /// Signed webhook events posted in the ingestion phase.
+        #[arg(long, default_value_t = 10_000)]
+        events: usize,
+        /// Seconds to wait for every buyer's enrolment (and for the events' jobs).
+        #[arg(long, default_value_t = 60)]
+        timeout: u64,
     },
     /// The open pages of live-push, as a child process (protocol in pages.rs).
     #[command(hide = true)]
@@ -197,6 +214,24 @@ async fn main() -> anyhow::Result<()> {
         } => {
             for t in targets {
                 certificates::run(t, learners, per_visitor, &opts).await?;
+            }
+        }
+        Scenario::Launch {
+            students,
+            window,
+            events,
+            timeout,
+        } => {
+            for t in targets {
+                launch::run(
+                    t,
+                    students,
+                    std::time::Duration::from_secs(window),
+                    events,
+                    std::time::Duration::from_secs(timeout),
+                    &opts,
+                )
+                .await?;
             }
         }
         Scenario::Pages { .. } => unreachable!("handled above"),
