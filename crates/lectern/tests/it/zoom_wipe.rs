@@ -55,6 +55,10 @@ const PROGRESS: Holds = Ours("students' completion evidence and its audit trail"
 const CERTIFICATES: Holds = Ours("certificates and their settings");
 
 const CONTENT: Holds = Ours("courses as people wrote them; a Zoom link typed into one is theirs");
+/// Paid courses: prices, providers' accounts, orders, refunds, coupons and the providers'
+/// webhooks; Zoom is never named in any of them.
+const PAYMENTS: Holds =
+    Ours("sales: prices, orders, refunds, coupons, Stripe's and PayPal's events and settings");
 const HISTORY: Holds = Ours("ids, states and instants: the anonymous history that stays");
 const MAIL: Holds = Ours("mail to our users about our lessons; no Zoom link or id is put in");
 const FILES: Holds = Ours(
@@ -77,6 +81,8 @@ const COLUMNS: &[(&str, &[(&str, Holds)])] = &[
         "schools",
         &[
             ("certificate_paper", SCHOOL),
+            ("currency", PAYMENTS),
+            ("refund_removes_access", PAYMENTS),
             ("id", SCHOOL),
             ("slug", SCHOOL),
             ("name", SCHOOL),
@@ -169,6 +175,8 @@ const COLUMNS: &[(&str, &[(&str, Holds)])] = &[
             ("description", CONTENT),
             ("cover_url", CONTENT),
             ("status", CONTENT),
+            ("price_minor", PAYMENTS),
+            ("currency", PAYMENTS),
             ("created_at", CONTENT),
             ("updated_at", CONTENT),
         ],
@@ -342,6 +350,88 @@ const COLUMNS: &[(&str, &[(&str, Holds)])] = &[
             ("replaced_by", CERTIFICATES),
             ("last_error", CERTIFICATES),
             ("created_at", CERTIFICATES),
+        ],
+    ),
+    (
+        "payment_providers",
+        &[
+            ("school_id", PAYMENTS),
+            ("provider", PAYMENTS),
+            ("public_id", PAYMENTS),
+            ("secret_sealed", PAYMENTS),
+            ("webhook_secret_sealed", PAYMENTS),
+            ("webhook_id", PAYMENTS),
+            ("sandbox", PAYMENTS),
+            ("account_hint", PAYMENTS),
+            ("updated_at", PAYMENTS),
+        ],
+    ),
+    (
+        "orders",
+        &[
+            ("id", PAYMENTS),
+            ("school_id", PAYMENTS),
+            ("number", PAYMENTS),
+            ("course_id", PAYMENTS),
+            ("user_id", PAYMENTS),
+            ("provider", PAYMENTS),
+            ("status", PAYMENTS),
+            ("amount_minor", PAYMENTS),
+            ("currency", PAYMENTS),
+            ("provider_ref", PAYMENTS),
+            ("payment_ref", PAYMENTS),
+            ("paid_minor", PAYMENTS),
+            ("paid_currency", PAYMENTS),
+            ("refunded_minor", PAYMENTS),
+            ("coupon_id", PAYMENTS),
+            ("discount_minor", PAYMENTS),
+            ("flag", PAYMENTS),
+            ("last_error", PAYMENTS),
+            ("created_at", PAYMENTS),
+            ("paid_at", PAYMENTS),
+            ("updated_at", PAYMENTS),
+        ],
+    ),
+    (
+        "order_refunds",
+        &[
+            ("id", PAYMENTS),
+            ("school_id", PAYMENTS),
+            ("order_id", PAYMENTS),
+            ("provider_refund_id", PAYMENTS),
+            ("amount_minor", PAYMENTS),
+            ("removed_access", PAYMENTS),
+            ("created_at", PAYMENTS),
+        ],
+    ),
+    (
+        "payment_events",
+        &[
+            ("id", PAYMENTS),
+            ("school_id", PAYMENTS),
+            ("provider", PAYMENTS),
+            ("event_id", PAYMENTS),
+            ("event_type", PAYMENTS),
+            ("body", PAYMENTS),
+            ("received_at", PAYMENTS),
+            ("processed_at", PAYMENTS),
+        ],
+    ),
+    (
+        "coupons",
+        &[
+            ("id", PAYMENTS),
+            ("school_id", PAYMENTS),
+            ("code", PAYMENTS),
+            ("course_id", PAYMENTS),
+            ("percent_off", PAYMENTS),
+            ("amount_off_minor", PAYMENTS),
+            ("currency", PAYMENTS),
+            ("expires_at", PAYMENTS),
+            ("max_uses", PAYMENTS),
+            ("uses", PAYMENTS),
+            ("active", PAYMENTS),
+            ("created_at", PAYMENTS),
         ],
     ),
     (
