@@ -277,11 +277,11 @@ pub async fn run(
     );
     let w = prepare(&target, learners).await?;
     let db = &w.app.state.db;
-    let state = CertificatesState {
-        db: db.clone(),
-        files: w.app.state.files.clone(),
-        config: w.app.state.config.clone(),
-    };
+    let state = CertificatesState::new(
+        db.clone(),
+        w.app.state.files.clone(),
+        w.app.state.config.clone(),
+    );
     let (school, course) = (SchoolId(w.school), CourseId(w.course));
     println!(
         "\n{} — {learners} learners completed a course with its certificate enabled (logo, signer, 24-month validity)",

@@ -49,6 +49,8 @@ pub struct AppState {
     pub files: Files,
     /// Paid courses: providers' clients, PayPal's certificate cache.
     pub payments: crate::payments::PaymentsState,
+    /// Certificates: issuing (the job) and the pages share it (the verification gate).
+    pub certificates: crate::certificates::CertificatesState,
 }
 
 impl AppState {
@@ -71,8 +73,16 @@ impl AppState {
         let course_hooks: Arc<dyn CourseHooks> = Arc::new(crate::live::hooks::LessonSide);
         let payments =
             crate::payments::PaymentsState::new(db.clone(), config.clone(), course_hooks.clone())?;
+        let certificates =
+            crate::certificates::CertificatesState::new(db.clone(), files.clone(), config.clone());
         let jobs = Arc::new(registry(
-            &db, &config, &mailer, &zoom_deps, &files, &payments,
+            &db,
+            &config,
+            &mailer,
+            &zoom_deps,
+            &files,
+            &payments,
+            &certificates,
         )?);
         Ok(AppState {
             schools: Arc::default(),
@@ -87,6 +97,7 @@ impl AppState {
             jobs,
             files,
             payments,
+            certificates,
         })
     }
 
@@ -153,6 +164,7 @@ fn registry(
     zoom: &ZoomDeps,
     files: &Files,
     payments: &crate::payments::PaymentsState,
+    certificates: &crate::certificates::CertificatesState,
 ) -> Result<Registry, crate::jobs::DuplicateKind> {
     let mut r = Registry::default();
     r.register::<SendEmail>(Delivery {
@@ -166,11 +178,7 @@ fn registry(
     r.register::<crate::courses::completion::Recompute>(db.clone())?
         .register::<crate::courses::completion::CourseRecheck>(db.clone())?
         .register::<crate::courses::completion::CourseCompleted>(Arc::new(Completed(
-            crate::certificates::CertificatesState {
-                db: db.clone(),
-                files: files.clone(),
-                config: config.clone(),
-            },
+            certificates.clone(),
         )))?;
     r.register::<crate::payments::ProcessPaymentEvent>(payments.clone())?;
     crate::live::jobs::register(&mut r, zoom)?;
@@ -193,13 +201,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::zoom_connection::routes::routes().with_state(zoom.clone()))
         .merge(crate::live::routes::routes().with_state(zoom.clone()))
         .merge(crate::files::routes::routes().with_state(state.files.clone()))
-        .merge(crate::certificates::routes::routes().with_state(
-            crate::certificates::CertificatesState {
-                db: state.db.clone(),
-                files: state.files.clone(),
-                config: state.config.clone(),
-            },
-        ))
+        .merge(crate::certificates::routes::routes().with_state(state.certificates.clone()))
         .merge(crate::payments::routes::routes().with_state(state.payments.clone()))
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(

@@ -31,6 +31,19 @@ pub struct CertificatesState {
     pub db: Db,
     pub files: Files,
     pub config: Arc<crate::config::Config>,
+    /// The verification page's clients known to be over its limit (per instance).
+    pub gate: Arc<routes::VerifyGate>,
+}
+
+impl CertificatesState {
+    pub fn new(db: Db, files: Files, config: Arc<crate::config::Config>) -> CertificatesState {
+        CertificatesState {
+            db,
+            files,
+            config,
+            gate: Arc::default(),
+        }
+    }
 }
 
 /// The fonts, parsed once per process on first use (the bundled Noto fonts and whatever

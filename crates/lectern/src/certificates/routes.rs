@@ -35,6 +35,47 @@ pub fn routes() -> Router<CertificatesState> {
         .route("/admin/certificates/{serial}/reissue", post(admin_reissue))
 }
 
+/// Clients over the verification page's limit, until when, as this instance counted them.
+#[derive(Default)]
+pub struct VerifyGate {
+    over: std::sync::Mutex<std::collections::HashMap<String, std::time::Instant>>,
+}
+
+/// Clients remembered at most; past it, those whose time is up are forgotten first, and
+/// all if none is (the database still counts every miss).
+const GATE_MAX: usize = 10_000;
+
+impl VerifyGate {
+    /// Seconds left for a client known to be over, or `None`.
+    pub fn refused(&self, key: &str) -> Option<u64> {
+        let now = std::time::Instant::now();
+        let mut over = self.over.lock().unwrap_or_else(|e| e.into_inner());
+        match over.get(key) {
+            Some(until) if *until > now => Some((*until - now).as_secs().max(1)),
+            Some(_) => {
+                over.remove(key);
+                None
+            }
+            None => None,
+        }
+    }
+
+    pub fn mark(&self, key: &str, secs: u64) {
+        let now = std::time::Instant::now();
+        let mut over = self.over.lock().unwrap_or_else(|e| e.into_inner());
+        if over.len() >= GATE_MAX {
+            over.retain(|_, until| *until > now);
+            if over.len() >= GATE_MAX {
+                over.clear();
+            }
+        }
+        over.insert(
+            key.to_string(),
+            now + std::time::Duration::from_secs(secs.max(1)),
+        );
+    }
+}
+
 /// Unknown serials looked up per client and minute: enough for anyone mistyping one, far
 /// too few to enumerate 80-bit serials.
 const VERIFY_PER_CLIENT: rate_limit::Limit = rate_limit::Limit {
@@ -77,7 +118,10 @@ async fn verify(
     // a single read), but a client over the limit is refused every lookup: otherwise its
     // 429s and 200s would still tell misses from hits.
     let bucket = format!("certificate-verify:{}", client.throttle_key());
-    if let Err(secs) = rate_limit::over(&state.db, &bucket, &VERIFY_PER_CLIENT).await? {
+    // Whether this client is over is known from the miss that put it over (counted below),
+    // so a lookup of a real certificate is one read. Per instance: another instance learns
+    // it at the client's next miss there.
+    if let Some(secs) = state.gate.refused(&bucket) {
         return Err(AppError::RateLimited {
             retry_after_secs: secs,
         });
@@ -86,6 +130,7 @@ async fn verify(
     if cert.is_none()
         && let Err(secs) = rate_limit::hit(&state.db, &bucket, &VERIFY_PER_CLIENT).await?
     {
+        state.gate.mark(&bucket, secs);
         return Err(AppError::RateLimited {
             retry_after_secs: secs,
         });
