@@ -161,20 +161,13 @@ async fn prepare(target: &Target, learners: usize) -> anyhow::Result<World> {
         sqlx::query_scalar("SELECT id FROM users WHERE email = 'teacher@bench.test'")
             .fetch_one(&db.pool)
             .await?;
-    let course: i64 = sqlx::query_scalar(
-        "INSERT INTO courses (school_id, slug, title, description, status, created_at, updated_at) VALUES ($1, 'workplace-safety', 'Workplace Safety Basics', 'A course for measuring.', 'published', $2, $2) RETURNING id",
+    let course = crate::setup::published_course(
+        db,
+        school,
+        teacher,
+        "workplace-safety",
+        "Workplace Safety Basics",
     )
-    .bind(school)
-    .bind(now)
-    .fetch_one(&db.pool)
-    .await?;
-    sqlx::query(
-        "INSERT INTO course_instructors (school_id, course_id, user_id) VALUES ($1, $2, $3)",
-    )
-    .bind(school)
-    .bind(course)
-    .bind(teacher)
-    .execute(&db.pool)
     .await?;
     let mut lessons = Vec::new();
     for (pos, title) in ["Reading", "Summary"].iter().enumerate() {

@@ -144,22 +144,8 @@ pub async fn run(target: Target, students: usize, opts: &Options) -> anyhow::Res
 async fn seed_course(db: &lectern::db::Db, school: i64, instructor: i64) -> anyhow::Result<String> {
     let now = now_ms();
     let slug = "benchmark-course".to_string();
-    let course: i64 = sqlx::query_scalar(
-        "INSERT INTO courses (school_id, slug, title, description, status, created_at, updated_at) VALUES ($1, $2, 'Benchmark course', 'A course for measuring.', 'published', $3, $3) RETURNING id",
-    )
-    .bind(school)
-    .bind(&slug)
-    .bind(now)
-    .fetch_one(&db.pool)
-    .await?;
-    sqlx::query(
-        "INSERT INTO course_instructors (school_id, course_id, user_id) VALUES ($1, $2, $3)",
-    )
-    .bind(school)
-    .bind(course)
-    .bind(instructor)
-    .execute(&db.pool)
-    .await?;
+    let course =
+        crate::setup::published_course(db, school, instructor, &slug, "Benchmark course").await?;
     for (pos, (kind, title)) in [
         ("video", "Welcome video"),
         ("document", "Reading"),

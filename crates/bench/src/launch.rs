@@ -180,20 +180,13 @@ async fn prepare(target: &Target, buyers: usize, pool: usize) -> anyhow::Result<
         sqlx::query_scalar("SELECT id FROM users WHERE email = 'teacher@bench.test'")
             .fetch_one(&db.pool)
             .await?;
-    let course: i64 = sqlx::query_scalar(
-        "INSERT INTO courses (school_id, slug, title, description, status, created_at, updated_at) VALUES ($1, 'negotiation-masterclass', 'Negotiation Masterclass', 'A course for measuring.', 'published', $2, $2) RETURNING id",
+    let course = crate::setup::published_course(
+        db,
+        school,
+        teacher,
+        "negotiation-masterclass",
+        "Negotiation Masterclass",
     )
-    .bind(school)
-    .bind(now)
-    .fetch_one(&db.pool)
-    .await?;
-    sqlx::query(
-        "INSERT INTO course_instructors (school_id, course_id, user_id) VALUES ($1, $2, $3)",
-    )
-    .bind(school)
-    .bind(course)
-    .bind(teacher)
-    .execute(&db.pool)
     .await?;
     sqlx::query(
         "INSERT INTO lessons (school_id, course_id, position, kind, title, required, body, created_at, updated_at) VALUES ($1, $2, 1, 'document', 'Welcome', 1, '# Hello', $3, $3)",

@@ -191,3 +191,33 @@ pub fn hidden_value(html: &str, name: &str) -> Option<String> {
     let end = html[start..].find('"')?;
     Some(html[start..start + end].to_string())
 }
+
+/// A published course taught by `instructor`, written with plain SQL so a benchmark depends
+/// only on the schema; returns its id. Lessons are the scenario's to add.
+pub async fn published_course(
+    db: &Db,
+    school: i64,
+    instructor: i64,
+    slug: &str,
+    title: &str,
+) -> anyhow::Result<i64> {
+    let now = lectern::db::now_ms();
+    let course: i64 = sqlx::query_scalar(
+        "INSERT INTO courses (school_id, slug, title, description, status, created_at, updated_at) VALUES ($1, $2, $3, 'A course for measuring.', 'published', $4, $4) RETURNING id",
+    )
+    .bind(school)
+    .bind(slug)
+    .bind(title)
+    .bind(now)
+    .fetch_one(&db.pool)
+    .await?;
+    sqlx::query(
+        "INSERT INTO course_instructors (school_id, course_id, user_id) VALUES ($1, $2, $3)",
+    )
+    .bind(school)
+    .bind(course)
+    .bind(instructor)
+    .execute(&db.pool)
+    .await?;
+    Ok(course)
+}
