@@ -3,7 +3,7 @@
 use payments::paypal::OrderRequest;
 use payments::stripe::CheckoutRequest;
 
-use super::orders::{self, Order, Settled, Verified};
+use super::orders::{self, Order, Verified};
 use super::{PaymentsState, Provider, providers};
 use crate::courses::Course;
 use crate::db::{SchoolId, UserId};
@@ -132,18 +132,18 @@ pub async fn start(
 /// The buyer is back (or a webhook named the order): ask the provider what happened and
 /// settle if it was paid. PayPal orders that are approved but not captured are captured
 /// here. Returns the order as it stands after.
-pub async fn confirm(state: &PaymentsState, order: &Order) -> anyhow::Result<Confirmed> {
+pub async fn confirm(state: &PaymentsState, order: &Order) -> anyhow::Result<()> {
     if order.is_paid() {
-        return Ok(Confirmed::Settled(Settled::Already));
+        return Ok(());
     }
     let Some(provider_ref) = order.provider_ref.as_deref() else {
-        return Ok(Confirmed::Pending);
+        return Ok(());
     };
     let school = SchoolId(order.school_id);
     match order.provider() {
         Provider::Stripe => {
             let Some(account) = providers::stripe(state, school).await? else {
-                return Ok(Confirmed::Pending);
+                return Ok(());
             };
             let session = providers::stripe_client(state, &account)
                 .retrieve_checkout_session(provider_ref)
@@ -152,7 +152,7 @@ pub async fn confirm(state: &PaymentsState, order: &Order) -> anyhow::Result<Con
         }
         Provider::PayPal => {
             let Some(account) = providers::paypal(state, school).await? else {
-                return Ok(Confirmed::Pending);
+                return Ok(());
             };
             let client = providers::paypal_client(state, &account);
             let mut pp = client.get_order(provider_ref).await?;
@@ -166,21 +166,12 @@ pub async fn confirm(state: &PaymentsState, order: &Order) -> anyhow::Result<Con
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Confirmed {
-    Settled(Settled),
-    /// Not paid (yet): an asynchronous payment, an unapproved PayPal order.
-    Pending,
-    /// The provider says it will not be paid (expired, declined).
-    Failed,
-}
-
 /// Settles from a Checkout Session as Stripe reported it (read by us, or in a signed event).
 pub async fn stripe_session(
     state: &PaymentsState,
     order: &Order,
     s: &payments::stripe::CheckoutSession,
-) -> anyhow::Result<Confirmed> {
+) -> anyhow::Result<()> {
     if s.payment_status == "paid" {
         let (Some(amount), Some(currency)) = (s.amount_total, s.currency.as_deref()) else {
             anyhow::bail!("Stripe's paid session {} has no amount", s.id);
@@ -190,15 +181,14 @@ pub async fn stripe_session(
             amount_minor: amount,
             currency: currency.to_ascii_uppercase(),
         };
-        return Ok(Confirmed::Settled(
-            orders::settle(state, order, &verified).await?,
-        ));
+        orders::settle(state, order, &verified).await?;
+        return Ok(());
     }
     if s.status.as_deref() == Some("expired") {
         orders::close_unpaid(&state.db, order.id, "cancelled", None).await?;
-        return Ok(Confirmed::Failed);
+        return Ok(());
     }
-    Ok(Confirmed::Pending)
+    Ok(())
 }
 
 /// Settles from a PayPal order read back from PayPal: its completed capture is the payment.
@@ -206,7 +196,7 @@ pub async fn paypal_order(
     state: &PaymentsState,
     order: &Order,
     pp: &payments::paypal::Order,
-) -> anyhow::Result<Confirmed> {
+) -> anyhow::Result<()> {
     if let Some(c) = pp
         .captures
         .iter()
@@ -217,15 +207,14 @@ pub async fn paypal_order(
             amount_minor: c.amount_minor,
             currency: c.currency.to_ascii_uppercase(),
         };
-        return Ok(Confirmed::Settled(
-            orders::settle(state, order, &verified).await?,
-        ));
+        orders::settle(state, order, &verified).await?;
+        return Ok(());
     }
     if pp.captures.iter().any(|c| c.status == "DECLINED") || pp.status == "VOIDED" {
         orders::close_unpaid(&state.db, order.id, "failed", Some("declined")).await?;
-        return Ok(Confirmed::Failed);
+        return Ok(());
     }
-    Ok(Confirmed::Pending)
+    Ok(())
 }
 
 /// The buyer cancelled on the provider's page: the order is closed and, for Stripe, the

@@ -139,6 +139,26 @@ pub async fn set_provider_ref(db: &Db, order_id: i64, provider_ref: &str) -> sql
     Ok(())
 }
 
+/// How often an open order page may make Lectern ask the provider about a pending order.
+/// The buyer's return and the webhook ask at once; the page's two-second polls of a whole
+/// launch would otherwise be as many provider calls.
+pub const RECHECK_MS: i64 = 10_000;
+
+/// Claims the next provider check of a pending order: `true` for one caller per
+/// [`RECHECK_MS`], across tabs and instances (`updated_at` is when it was last asked).
+pub async fn claim_check(db: &Db, order_id: i64) -> sqlx::Result<bool> {
+    let now = db.clock.now_ms();
+    let r = sqlx::query(
+        "UPDATE orders SET updated_at = $1 WHERE id = $2 AND status = 'pending' AND updated_at <= $3",
+    )
+    .bind(now)
+    .bind(order_id)
+    .bind(now - RECHECK_MS)
+    .execute(&db.pool)
+    .await?;
+    Ok(r.rows_affected() == 1)
+}
+
 /// A pending order that ended without a payment (`failed`, `cancelled`), with why. A paid
 /// order is never touched.
 pub async fn close_unpaid(

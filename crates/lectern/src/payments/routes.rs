@@ -329,7 +329,11 @@ async fn order_status(
     Path(number): Path<String>,
 ) -> AppResult<Response> {
     let order = own_order(&state, &ctx, &number).await?;
-    let order = try_confirm(&state, &order).await;
+    let order = if order.status == "pending" && orders::claim_check(&state.db, order.id).await? {
+        try_confirm(&state, &order).await
+    } else {
+        order
+    };
     let course = crate::courses::by_id(
         &state.db,
         SchoolId(order.school_id),

@@ -1079,3 +1079,35 @@ async fn many_buyers_returning_at_once_settle_without_exhausting_the_pool(b: Tes
     );
     assert_eq!(shop.receipts().await, n as i64);
 }
+
+db_test!(an_open_order_page_asks_the_provider_at_most_every_ten_seconds);
+async fn an_open_order_page_asks_the_provider_at_most_every_ten_seconds(b: TestAppBuilder) {
+    // The page polls every two seconds; a launch's waiting buyers would be as many calls
+    // to Stripe. The return URL and the webhook ask at once; the polls at most every 10 s.
+    let shop = shop(b).await;
+    let app = &shop.app;
+    let student = app.signed_in(&app.student).await;
+    shop.sim.pause_webhooks();
+    shop.buy(&student, "stripe").await;
+    let number = shop.order_number(app.student.id).await;
+    let s = shop.last_session();
+    shop.sim.pay(&s.id, Card::VISA).expect("paid");
+    app.db.clock.freeze();
+    let status = |c: TestClient, n: String| async move {
+        let r = c.get(&format!("/api/orders/{n}")).await;
+        r.assert_status(200);
+        serde_json::from_str::<serde_json::Value>(&r.text).unwrap()["status"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    // Asked a moment ago (the checkout's start): the polls only read the order.
+    for _ in 0..3 {
+        assert_eq!(status(student.clone(), number.clone()).await, "pending");
+    }
+    assert_eq!(shop.enrolled(app.student.id).await, 0);
+    // Ten seconds on, one poll asks Stripe and finds it paid.
+    app.db.clock.advance(10_001);
+    assert_eq!(status(student.clone(), number.clone()).await, "paid");
+    assert_eq!(shop.enrolled(app.student.id).await, 1);
+}
