@@ -782,6 +782,42 @@ async fn orders_and_payment_settings_are_walled_per_school_and_secrets_never_sho
     // Students don't see settings or orders.
     student.get("/admin/payments").await.assert_status(403);
     student.get("/admin/orders").await.assert_status(403);
+    student.get("/admin/coupons").await.assert_status(403);
+    // A coupon of this school can't be switched off from another.
+    let admin_here = app.signed_in(&app.admin).await;
+    admin_here
+        .post_form(
+            "/admin/coupons",
+            &[
+                ("code", "MINE"),
+                ("kind", "percent"),
+                ("value", "10"),
+                ("currency", "EUR"),
+                ("course_id", ""),
+                ("expires_on", ""),
+                ("max_uses", ""),
+            ],
+        )
+        .await
+        .assert_redirect_to("/admin/coupons");
+    let coupon_id = app
+        .scalar("SELECT id FROM coupons WHERE code = 'MINE'")
+        .await;
+    oa.post_form(&format!("/admin/coupons/{coupon_id}/deactivate"), &[])
+        .await
+        .assert_status(404);
+    assert_eq!(
+        oa.get("/admin/coupons")
+            .await
+            .texts("#coupons tbody tr")
+            .len(),
+        0
+    );
+    assert_eq!(
+        app.scalar("SELECT active FROM coupons WHERE code = 'MINE'")
+            .await,
+        1
+    );
     // Another school's payment settings are its own: not configured there.
     let theirs = oa.get("/admin/payments").await;
     assert_eq!(theirs.texts("#stripe-status"), ["Not configured."]);
