@@ -17,6 +17,7 @@ mod certificates;
 mod cli;
 mod completion;
 mod courses;
+mod discussions;
 mod files;
 mod jobs;
 mod live;
