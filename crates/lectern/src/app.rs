@@ -215,12 +215,12 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::files::routes::routes().with_state(state.files.clone()))
         .merge(crate::certificates::routes::routes().with_state(state.certificates.clone()))
         .merge(crate::payments::routes::routes().with_state(state.payments.clone()))
-        .merge(
-            crate::discussions::routes::routes().with_state(crate::discussions::DiscussionsState {
+        .merge(crate::discussions::routes::routes().with_state(
+            crate::discussions::DiscussionsState {
                 db: state.db.clone(),
                 config: state.config.clone(),
-            }),
-        )
+            },
+        ))
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.context(),

@@ -15,12 +15,11 @@ pub fn qa_title(lesson_title: &str) -> String {
 
 /// Makes the Q&A thread of a scheduled lesson (once; a renamed lesson renames it).
 pub async fn on_lesson_written(conn: &mut AnyConnection, lesson_id: LessonId) -> sqlx::Result<()> {
-    let lesson: Option<(i64, i64, String, String)> = sqlx::query_as(
-        "SELECT school_id, course_id, kind, title FROM lessons WHERE id = $1",
-    )
-    .bind(lesson_id)
-    .fetch_optional(&mut *conn)
-    .await?;
+    let lesson: Option<(i64, i64, String, String)> =
+        sqlx::query_as("SELECT school_id, course_id, kind, title FROM lessons WHERE id = $1")
+            .bind(lesson_id)
+            .fetch_optional(&mut *conn)
+            .await?;
     let Some((school_id, course_id, kind, title)) = lesson else {
         return Ok(());
     };

@@ -93,7 +93,10 @@ async fn notify(deps: &DiscussionsState, post_id: i64) -> anyhow::Result<()> {
         &deps.db,
         &deps.config.base_url,
         p.school_id,
-        &format!("/courses/{}/discussions/{}#post-{post_id}", p.slug, p.thread_id),
+        &format!(
+            "/courses/{}/discussions/{}#post-{post_id}",
+            p.slug, p.thread_id
+        ),
     )
     .await?;
     for m in members {

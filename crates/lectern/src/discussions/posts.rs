@@ -114,7 +114,11 @@ pub async fn thread(db: &Db, b: &Board, id: i64) -> sqlx::Result<Option<ThreadRo
 }
 
 /// The Q&A thread of a lesson, if it has one.
-pub async fn thread_of_lesson(db: &Db, school_id: i64, lesson_id: i64) -> sqlx::Result<Option<i64>> {
+pub async fn thread_of_lesson(
+    db: &Db,
+    school_id: i64,
+    lesson_id: i64,
+) -> sqlx::Result<Option<i64>> {
     sqlx::query_scalar("SELECT id FROM discussion_threads WHERE school_id = $1 AND lesson_id = $2")
         .bind(school_id)
         .bind(lesson_id)
@@ -240,12 +244,7 @@ pub async fn edit(db: &Db, b: &Board, post_id: i64, body: &str) -> sqlx::Result<
 
 /// Removes a post from view, keeping its row: `deleted` by its author, `hidden` by a
 /// moderator (who is recorded). `visible` shows a hidden post again.
-pub async fn set_state(
-    db: &Db,
-    b: &Board,
-    post_id: i64,
-    state: &'static str,
-) -> sqlx::Result<()> {
+pub async fn set_state(db: &Db, b: &Board, post_id: i64, state: &'static str) -> sqlx::Result<()> {
     let by = (state != "deleted").then_some(b.viewer.id);
     sqlx::query(
         "UPDATE discussion_posts SET state = $1, moderated_by = $2
@@ -270,8 +269,12 @@ pub async fn set_flag(
     on: bool,
 ) -> sqlx::Result<()> {
     let sql = match column {
-        Flag::Pinned => "UPDATE discussion_threads SET pinned = $1 WHERE school_id = $2 AND course_id = $3 AND id = $4",
-        Flag::Locked => "UPDATE discussion_threads SET locked = $1 WHERE school_id = $2 AND course_id = $3 AND id = $4",
+        Flag::Pinned => {
+            "UPDATE discussion_threads SET pinned = $1 WHERE school_id = $2 AND course_id = $3 AND id = $4"
+        }
+        Flag::Locked => {
+            "UPDATE discussion_threads SET locked = $1 WHERE school_id = $2 AND course_id = $3 AND id = $4"
+        }
     };
     sqlx::query(sql)
         .bind(i64::from(on))

@@ -23,7 +23,10 @@ pub fn routes() -> Router<DiscussionsState> {
             "/courses/{slug}/discussions",
             get(board_page).post(create_thread),
         )
-        .route("/courses/{slug}/discussions/subscribe", post(subscribe_board))
+        .route(
+            "/courses/{slug}/discussions/subscribe",
+            post(subscribe_board),
+        )
         .route("/courses/{slug}/discussions/delivery", post(set_delivery))
         .route("/courses/{slug}/discussions/reports", get(reports_page))
         .route(
@@ -32,21 +35,30 @@ pub fn routes() -> Router<DiscussionsState> {
         )
         .route("/courses/{slug}/discussions/{id}", get(thread_page))
         .route("/courses/{slug}/discussions/{id}/reply", post(reply))
-        .route("/courses/{slug}/discussions/{id}/subscribe", post(subscribe_thread))
+        .route(
+            "/courses/{slug}/discussions/{id}/subscribe",
+            post(subscribe_thread),
+        )
         .route("/courses/{slug}/discussions/{id}/pin", post(pin))
         .route("/courses/{slug}/discussions/{id}/lock", post(lock))
         .route(
             "/courses/{slug}/discussions/posts/{id}/edit",
             get(edit_page).post(edit),
         )
-        .route("/courses/{slug}/discussions/posts/{id}/delete", post(delete))
+        .route(
+            "/courses/{slug}/discussions/posts/{id}/delete",
+            post(delete),
+        )
         .route(
             "/courses/{slug}/discussions/posts/{id}/report",
             get(report_page).post(report),
         )
         .route("/courses/{slug}/discussions/posts/{id}/hide", post(hide))
         .route("/courses/{slug}/discussions/posts/{id}/show", post(show))
-        .route("/courses/{slug}/discussions/posts/{id}/answer", post(answer))
+        .route(
+            "/courses/{slug}/discussions/posts/{id}/answer",
+            post(answer),
+        )
 }
 
 // ---- input ----
@@ -107,7 +119,13 @@ pub struct ThreadQuery {
 }
 
 /// A required text field: trimmed not empty, no control characters, at most `max`.
-fn check_required(errors: &mut FieldErrors, ctx: &Ctx, field: &'static str, value: &str, max: usize) {
+fn check_required(
+    errors: &mut FieldErrors,
+    ctx: &Ctx,
+    field: &'static str,
+    value: &str,
+    max: usize,
+) {
     if value.trim().is_empty() {
         errors.add(field, ctx.t("discussion-field-required"));
     } else {
@@ -118,9 +136,11 @@ fn check_required(errors: &mut FieldErrors, ctx: &Ctx, field: &'static str, valu
 /// One post more for the viewer's budget; the wait in seconds when over it.
 async fn rate_limited(state: &DiscussionsState, b: &Board) -> AppResult<Option<u64>> {
     let bucket = format!("discussion-post:{}", b.viewer.id);
-    Ok(rate_limit::hit(&state.db, &bucket, &super::POSTS_PER_WINDOW)
-        .await?
-        .err())
+    Ok(
+        rate_limit::hit(&state.db, &bucket, &super::POSTS_PER_WINDOW)
+            .await?
+            .err(),
+    )
 }
 
 fn redirect(to: String) -> Response {
@@ -193,7 +213,15 @@ async fn board_page(
 ) -> AppResult<Page> {
     let b = board(&state.db, &ctx, &slug).await?;
     let q: String = query.q.chars().take(search::MAX_QUERY).collect();
-    board_view(&state, ctx, b, q, ThreadForm::default(), FieldErrors::default()).await
+    board_view(
+        &state,
+        ctx,
+        b,
+        q,
+        ThreadForm::default(),
+        FieldErrors::default(),
+    )
+    .await
 }
 
 async fn create_thread(
@@ -208,10 +236,15 @@ async fn create_thread(
     check_required(&mut errors, &ctx, "body", &form.body, super::MAX_BODY);
     if !errors.is_empty() {
         let page = board_view(&state, ctx, b, String::new(), form, errors).await?;
-        return Ok(page.status(StatusCode::UNPROCESSABLE_ENTITY).into_response());
+        return Ok(page
+            .status(StatusCode::UNPROCESSABLE_ENTITY)
+            .into_response());
     }
     if let Some(secs) = rate_limited(&state, &b).await? {
-        errors.add("body", ctx.t1("discussion-rate-limited", "seconds", secs as i64));
+        errors.add(
+            "body",
+            ctx.t1("discussion-rate-limited", "seconds", secs as i64),
+        );
         let page = board_view(&state, ctx, b, String::new(), form, errors).await?;
         return Ok(page.retry_after(secs).into_response());
     }
@@ -367,12 +400,18 @@ async fn reply(
         return Ok(page.status(status).into_response());
     }
     if let Some(secs) = rate_limited(&state, &b).await? {
-        errors.add("body", ctx.t1("discussion-rate-limited", "seconds", secs as i64));
+        errors.add(
+            "body",
+            ctx.t1("discussion-rate-limited", "seconds", secs as i64),
+        );
         let page = thread_view(&state, ctx, b, thread, form, errors).await?;
         return Ok(page.retry_after(secs).into_response());
     }
     let post_id = posts::reply(&state.db, &b, thread.id, &form.body).await?;
-    Ok(redirect(format!("{}#post-{post_id}", b.thread_url(thread.id))))
+    Ok(redirect(format!(
+        "{}#post-{post_id}",
+        b.thread_url(thread.id)
+    )))
 }
 
 async fn subscribe_thread(
@@ -414,7 +453,9 @@ async fn lock(
 // ---- a post ----
 
 async fn post_of(state: &DiscussionsState, b: &Board, id: i64) -> AppResult<PostRow> {
-    posts::post(&state.db, b, id).await?.ok_or(AppError::NotFound)
+    posts::post(&state.db, b, id)
+        .await?
+        .ok_or(AppError::NotFound)
 }
 
 #[derive(askama::Template)]
@@ -473,7 +514,9 @@ async fn edit(
             form,
             errors,
         })?;
-        return Ok(page.status(StatusCode::UNPROCESSABLE_ENTITY).into_response());
+        return Ok(page
+            .status(StatusCode::UNPROCESSABLE_ENTITY)
+            .into_response());
     }
     posts::edit(&state.db, &b, post.id, &form.body).await?;
     Ok(redirect(format!(
@@ -494,7 +537,11 @@ async fn delete(
     if !post.by(b.viewer.id) && !b.manager {
         return Err(AppError::Forbidden);
     }
-    let state_name = if post.by(b.viewer.id) { "deleted" } else { "hidden" };
+    let state_name = if post.by(b.viewer.id) {
+        "deleted"
+    } else {
+        "hidden"
+    };
     posts::set_state(&state.db, &b, post.id, state_name).await?;
     Ok(redirect(b.thread_url(post.thread_id)))
 }

@@ -101,7 +101,12 @@ async fn only_members_reach_a_board_and_only_managers_moderate(app: TestApp) {
 
     // A student of another course of the same school.
     let outsider_user = app
-        .create_user(app.school.id, "out@test.example", "Olli Outsider", Role::Student)
+        .create_user(
+            app.school.id,
+            "out@test.example",
+            "Olli Outsider",
+            Role::Student,
+        )
         .await;
     let other = published_course(&app, "Another course", &[]).await;
     let outsider = app.signed_in(&outsider_user).await;
@@ -136,7 +141,10 @@ async fn only_members_reach_a_board_and_only_managers_moderate(app: TestApp) {
         instructor.get(path).await.assert_status(200);
         admin.get(path).await.assert_status(200);
     }
-    anonymous.get(&moderation_read).await.assert_redirect_to("/signin");
+    anonymous
+        .get(&moderation_read)
+        .await
+        .assert_redirect_to("/signin");
     outsider.get(&moderation_read).await.assert_status(403);
     student.get(&moderation_read).await.assert_status(403);
     instructor.get(&moderation_read).await.assert_status(200);
@@ -151,13 +159,25 @@ async fn only_members_reach_a_board_and_only_managers_moderate(app: TestApp) {
         .post_form(&base, &[("title", "x"), ("body", "y")])
         .await
         .assert_status(403);
-    reply(&student, &made, thread, "A student's reply").await.assert_status(303);
-    reply(&instructor, &made, thread, "An instructor's reply").await.assert_status(303);
-    reply(&admin, &made, thread, "An admin's reply").await.assert_status(303);
+    reply(&student, &made, thread, "A student's reply")
+        .await
+        .assert_status(303);
+    reply(&instructor, &made, thread, "An instructor's reply")
+        .await
+        .assert_status(303);
+    reply(&admin, &made, thread, "An admin's reply")
+        .await
+        .assert_status(303);
 
     for path in &moderation_posts {
-        outsider.post_form(path, &[("on", "1")]).await.assert_status(403);
-        student.post_form(path, &[("on", "1")]).await.assert_status(403);
+        outsider
+            .post_form(path, &[("on", "1")])
+            .await
+            .assert_status(403);
+        student
+            .post_form(path, &[("on", "1")])
+            .await
+            .assert_status(403);
     }
     assert_eq!(
         app.scalar("SELECT COUNT(*) FROM discussion_threads WHERE pinned = 1 OR locked = 1 OR answer_post_id IS NOT NULL")
@@ -165,7 +185,8 @@ async fn only_members_reach_a_board_and_only_managers_moderate(app: TestApp) {
         0
     );
     assert_eq!(
-        app.scalar("SELECT COUNT(*) FROM discussion_posts WHERE state <> 'visible'").await,
+        app.scalar("SELECT COUNT(*) FROM discussion_posts WHERE state <> 'visible'")
+            .await,
         0
     );
     for (c, path) in [
@@ -189,7 +210,9 @@ async fn only_members_reach_a_board_and_only_managers_moderate(app: TestApp) {
     oa.post_form(&format!("{base}/{thread}/reply"), &[("body", "hi")])
         .await
         .assert_status(404);
-    oa.post_form(&moderation_posts[3], &[]).await.assert_status(404);
+    oa.post_form(&moderation_posts[3], &[])
+        .await
+        .assert_status(404);
 }
 
 /// Each payload of the corpus, rendered, has no element, attribute or URL that runs.
@@ -230,13 +253,26 @@ fn the_renderer_outputs_nothing_executable() {
     for payload in corpus {
         let html = render::render(payload);
         let doc = scraper::Html::parse_fragment(&html);
-        for el in doc.root_element().descendants().filter_map(scraper::ElementRef::wrap) {
+        for el in doc
+            .root_element()
+            .descendants()
+            .filter_map(scraper::ElementRef::wrap)
+        {
             let name = el.value().name();
             assert!(
                 !matches!(
                     name,
-                    "script" | "svg" | "math" | "iframe" | "object" | "embed" | "style" | "form"
-                        | "meta" | "base" | "body"
+                    "script"
+                        | "svg"
+                        | "math"
+                        | "iframe"
+                        | "object"
+                        | "embed"
+                        | "style"
+                        | "form"
+                        | "meta"
+                        | "base"
+                        | "body"
                 ),
                 "{payload:?} produced <{name}>: {html}"
             );
@@ -252,7 +288,10 @@ fn the_renderer_outputs_nothing_executable() {
                         .collect::<String>()
                         .to_ascii_lowercase();
                     for bad in ["javascript:", "data:", "vbscript:"] {
-                        assert!(!v.starts_with(bad), "{payload:?} produced {attr}={value}: {html}");
+                        assert!(
+                            !v.starts_with(bad),
+                            "{payload:?} produced {attr}={value}: {html}"
+                        );
                     }
                 }
                 if attr == "href" {
@@ -269,9 +308,13 @@ fn the_renderer_outputs_nothing_executable() {
     let html = render::render("&lt;script&gt;alert(1)&lt;/script&gt;");
     assert!(html.contains("&lt;script&gt;"), "{html}");
     // Ordinary Markdown survives.
-    let html = render::render("**bold** [site](https://example.com) ![pic](https://example.com/a.png)");
+    let html =
+        render::render("**bold** [site](https://example.com) ![pic](https://example.com/a.png)");
     assert!(html.contains("<strong>bold</strong>"), "{html}");
-    assert!(html.contains(r#"src="https://example.com/a.png""#), "{html}");
+    assert!(
+        html.contains(r#"src="https://example.com/a.png""#),
+        "{html}"
+    );
 }
 
 db_test!(a_hostile_post_is_shown_inert_on_the_thread_page);
@@ -301,17 +344,28 @@ async fn search_finds_the_same_posts_on_both_databases(app: TestApp) {
     let (made, _student) = forum(&app).await;
     let b = board_for(&app, &made, app.student.id, false).await;
     let db = &app.db;
-    let a = posts::create_thread(db, &b, "Borrow checker", "The rust borrow checker rejects my code.")
+    let a = posts::create_thread(
+        db,
+        &b,
+        "Borrow checker",
+        "The rust borrow checker rejects my code.",
+    )
+    .await
+    .unwrap();
+    let pa = post_ids(&app, a).await[0];
+    let pb = posts::reply(db, &b, a, "Ask Herr Müller about the café schedule.")
         .await
         .unwrap();
-    let pa = post_ids(&app, a).await[0];
-    let pb = posts::reply(db, &b, a, "Ask Herr Müller about the café schedule.").await.unwrap();
-    let pc = posts::reply(db, &b, a, "Rust macros: use (baz) and foo bar.").await.unwrap();
+    let pc = posts::reply(db, &b, a, "Rust macros: use (baz) and foo bar.")
+        .await
+        .unwrap();
     let d = posts::create_thread(db, &b, "Schedule", "When is the next live session?")
         .await
         .unwrap();
     let pd = post_ids(&app, d).await[0];
-    let pe = posts::reply(db, &b, d, "A rust secret that a moderator hid.").await.unwrap();
+    let pe = posts::reply(db, &b, d, "A rust secret that a moderator hid.")
+        .await
+        .unwrap();
     let m = board_for(&app, &made, app.instructor.id, true).await;
     posts::set_state(db, &m, pe, "hidden").await.unwrap();
 
@@ -357,7 +411,9 @@ async fn search_finds_the_same_posts_on_both_databases(app: TestApp) {
     // Another course's posts are not found from this board.
     let other = published_course(&app, "Other", &[]).await;
     let ob = board_for(&app, &other, app.instructor.id, true).await;
-    posts::create_thread(db, &ob, "Elsewhere", "rust elsewhere").await.unwrap();
+    posts::create_thread(db, &ob, "Elsewhere", "rust elsewhere")
+        .await
+        .unwrap();
     assert_eq!(find("rust").await, vec![pa, pc]);
 }
 
@@ -365,17 +421,17 @@ db_test!(a_live_lesson_has_its_qa_thread_linked_from_the_player);
 async fn a_live_lesson_has_its_qa_thread_linked_from_the_player(app: TestApp) {
     let (made, student) = forum(&app).await;
     let live = made.lessons[1];
-    let (thread, title): (i64, String) = sqlx::query_as(
-        "SELECT id, title FROM discussion_threads WHERE lesson_id = $1",
-    )
-    .bind(live)
-    .fetch_one(&app.db.pool)
-    .await
-    .unwrap();
+    let (thread, title): (i64, String) =
+        sqlx::query_as("SELECT id, title FROM discussion_threads WHERE lesson_id = $1")
+            .bind(live)
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
     assert_eq!(title, "Q&A: Kick-off call");
     // Documents get none.
     assert_eq!(
-        app.scalar("SELECT COUNT(*) FROM discussion_threads WHERE lesson_id IS NOT NULL").await,
+        app.scalar("SELECT COUNT(*) FROM discussion_threads WHERE lesson_id IS NOT NULL")
+            .await,
         1
     );
     let player = student
@@ -396,7 +452,11 @@ async fn a_live_lesson_has_its_qa_thread_linked_from_the_player(app: TestApp) {
         Some(board_url(&made).as_str())
     );
     let board = student.get(&board_url(&made)).await;
-    assert!(board.texts("#threads .thread-title").contains(&"Q&A: Kick-off call".to_string()));
+    assert!(
+        board
+            .texts("#threads .thread-title")
+            .contains(&"Q&A: Kick-off call".to_string())
+    );
 }
 
 db_test!(moderators_lock_mark_answers_hide_and_work_the_report_queue);
@@ -404,20 +464,37 @@ async fn moderators_lock_mark_answers_hide_and_work_the_report_queue(app: TestAp
     let (made, student) = forum(&app).await;
     let instructor = app.signed_in(&app.instructor).await;
     let thread = start_thread(&student, &made, "Setup help", "My install fails.").await;
-    reply(&instructor, &made, thread, "Run `lectern doctor` first.").await.assert_status(303);
-    reply(&student, &made, thread, "Spam spam spam").await.assert_status(303);
+    reply(&instructor, &made, thread, "Run `lectern doctor` first.")
+        .await
+        .assert_status(303);
+    reply(&student, &made, thread, "Spam spam spam")
+        .await
+        .assert_status(303);
     let ids = post_ids(&app, thread).await;
     let (answer, spam) = (ids[1], ids[2]);
     let url = format!("{}/{thread}", board_url(&made));
 
     // The answer: marked, shown first for the student.
     instructor
-        .post_form(&format!("{}/posts/{answer}/answer", board_url(&made)), &[("on", "1")])
+        .post_form(
+            &format!("{}/posts/{answer}/answer", board_url(&made)),
+            &[("on", "1")],
+        )
         .await
         .assert_status(303);
     let page = student.get(&url).await;
-    assert!(page.texts("#answer .markdown").join(" ").contains("lectern doctor"), "{}", page.text);
-    assert!(page.attr(&format!("#post-{answer}"), "class").unwrap().contains("is-answer"));
+    assert!(
+        page.texts("#answer .markdown")
+            .join(" ")
+            .contains("lectern doctor"),
+        "{}",
+        page.text
+    );
+    assert!(
+        page.attr(&format!("#post-{answer}"), "class")
+            .unwrap()
+            .contains("is-answer")
+    );
     let board = student.get(&board_url(&made)).await;
     assert!(!board.texts(".answered-badge").is_empty());
 
@@ -430,7 +507,9 @@ async fn moderators_lock_mark_answers_hide_and_work_the_report_queue(app: TestAp
         .post_form(&report, &[("reason", "Advertising")])
         .await
         .assert_status(200);
-    let queue = instructor.get(&format!("{}/reports", board_url(&made))).await;
+    let queue = instructor
+        .get(&format!("{}/reports", board_url(&made)))
+        .await;
     assert_eq!(queue.texts("#reports li").len(), 1, "{}", queue.text);
     assert!(queue.text.contains("Advertising"));
     let report_id: i64 = app.scalar("SELECT id FROM discussion_reports").await;
@@ -441,21 +520,28 @@ async fn moderators_lock_mark_answers_hide_and_work_the_report_queue(app: TestAp
         )
         .await
         .assert_status(303);
-    let queue = instructor.get(&format!("{}/reports", board_url(&made))).await;
+    let queue = instructor
+        .get(&format!("{}/reports", board_url(&made)))
+        .await;
     assert!(queue.texts("#reports li").is_empty());
 
     // Hidden: the row stays for the audit, the page says who removed it.
-    let (state, body, by): (String, String, Option<i64>) = sqlx::query_as(
-        "SELECT state, body, moderated_by FROM discussion_posts WHERE id = $1",
-    )
-    .bind(spam)
-    .fetch_one(&app.db.pool)
-    .await
-    .unwrap();
-    assert_eq!((state.as_str(), body.as_str(), by), ("hidden", "Spam spam spam", Some(app.instructor.id)));
+    let (state, body, by): (String, String, Option<i64>) =
+        sqlx::query_as("SELECT state, body, moderated_by FROM discussion_posts WHERE id = $1")
+            .bind(spam)
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        (state.as_str(), body.as_str(), by),
+        ("hidden", "Spam spam spam", Some(app.instructor.id))
+    );
     let page = student.get(&url).await;
     let sel = format!("#post-{spam} .removed");
-    assert_eq!(page.texts(&sel), vec!["This post was removed by a moderator.".to_string()]);
+    assert_eq!(
+        page.texts(&sel),
+        vec!["This post was removed by a moderator.".to_string()]
+    );
     assert!(!page.text.contains("Spam spam spam"));
     // An author deletes their own post: kept too, shown as deleted by its author.
     let own = post_ids(&app, thread).await[0];
@@ -477,9 +563,15 @@ async fn moderators_lock_mark_answers_hide_and_work_the_report_queue(app: TestAp
         .assert_status(303);
     let r = reply(&student, &made, thread, "One more thing").await;
     r.assert_status(403);
-    assert!(r.texts("#body-error").join(" ").contains("locked"), "{}", r.text);
+    assert!(
+        r.texts("#body-error").join(" ").contains("locked"),
+        "{}",
+        r.text
+    );
     assert!(student.get(&url).await.texts("#reply-form").is_empty());
-    reply(&instructor, &made, thread, "Closing this.").await.assert_status(303);
+    reply(&instructor, &made, thread, "Closing this.")
+        .await
+        .assert_status(303);
     assert_eq!(app.scalar("SELECT COUNT(*) FROM discussion_posts").await, 4);
 }
 
@@ -510,22 +602,33 @@ async fn followers_get_one_mail_per_post_and_authors_none(app: TestApp) {
         to("instructor@test.example").await,
         vec!["New post in “Homework 2” (Forum course)".to_string()]
     );
-    assert!(to("student@test.example").await.is_empty(), "no mail to the author");
+    assert!(
+        to("student@test.example").await.is_empty(),
+        "no mail to the author"
+    );
 
-    reply(&instructor, &made, thread, "Yes, Friday @SamStudent.").await.assert_status(303);
+    reply(&instructor, &made, thread, "Yes, Friday @SamStudent.")
+        .await
+        .assert_status(303);
     app.drain_jobs().await;
     app.drain_jobs().await;
     let mails = to("student@test.example").await;
     assert_eq!(mails.len(), 1, "{mails:?}");
-    let body: String = sqlx::query_scalar(
-        "SELECT body_text FROM emails WHERE to_addr = 'student@test.example'",
-    )
-    .fetch_one(&app.db.pool)
-    .await
-    .unwrap();
+    let body: String =
+        sqlx::query_scalar("SELECT body_text FROM emails WHERE to_addr = 'student@test.example'")
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
     assert!(body.contains("Yes, Friday"), "{body}");
-    assert!(body.contains(&format!("/courses/{}/discussions/{thread}", made.slug)), "{body}");
-    assert_eq!(to("instructor@test.example").await.len(), 1, "no mail for their own reply");
+    assert!(
+        body.contains(&format!("/courses/{}/discussions/{thread}", made.slug)),
+        "{body}"
+    );
+    assert_eq!(
+        to("instructor@test.example").await.len(),
+        1,
+        "no mail for their own reply"
+    );
 
     // Running a post's job again sends nothing more.
     let post = *post_ids(&app, thread).await.last().unwrap();
@@ -542,10 +645,15 @@ async fn followers_get_one_mail_per_post_and_authors_none(app: TestApp) {
 
     // Unfollowing stops the mail.
     student
-        .post_form(&format!("{}/{thread}/subscribe", board_url(&made)), &[("on", "0")])
+        .post_form(
+            &format!("{}/{thread}/subscribe", board_url(&made)),
+            &[("on", "0")],
+        )
         .await
         .assert_status(303);
-    reply(&instructor, &made, thread, "Reminder: Friday.").await.assert_status(303);
+    reply(&instructor, &made, thread, "Reminder: Friday.")
+        .await
+        .assert_status(303);
     app.drain_jobs().await;
     assert_eq!(to("student@test.example").await.len(), 1);
 }
@@ -554,26 +662,39 @@ db_test!(bad_input_gets_field_errors_and_keeps_the_text);
 async fn bad_input_gets_field_errors_and_keeps_the_text(app: TestApp) {
     let (made, student) = forum(&app).await;
     let base = board_url(&made);
-    let r = student.post_form(&base, &[("title", "  "), ("body", "Kept body")]).await;
+    let r = student
+        .post_form(&base, &[("title", "  "), ("body", "Kept body")])
+        .await;
     r.assert_status(422);
     assert!(!r.texts("#title-error").is_empty());
     assert_eq!(textarea(&r, "body").as_deref(), Some("Kept body"));
 
     let long = "x".repeat(lectern::discussions::MAX_BODY + 1);
-    let r = student.post_form(&base, &[("title", "Long"), ("body", &long)]).await;
+    let r = student
+        .post_form(&base, &[("title", "Long"), ("body", &long)])
+        .await;
     r.assert_status(422);
     assert!(!r.texts("#body-error").is_empty());
     assert_eq!(r.input("title").as_deref(), Some("Long"));
 
-    let r = student.post_form(&base, &[("title", "Nul\0"), ("body", "b")]).await;
+    let r = student
+        .post_form(&base, &[("title", "Nul\0"), ("body", "b")])
+        .await;
     r.assert_status(422);
-    assert!(r.texts("#title-error").join(" ").contains("control character"));
+    assert!(
+        r.texts("#title-error")
+            .join(" ")
+            .contains("control character")
+    );
     assert_eq!(app.scalar("SELECT COUNT(*) FROM discussion_posts").await, 0);
 
     // Replies to a thread that is not this course's: 404, never a 500.
     let r = reply(&student, &made, 999_999, "x").await;
     r.assert_status(404);
-    student.get(&format!("{base}/not-a-number")).await.assert_status(400);
+    student
+        .get(&format!("{base}/not-a-number"))
+        .await
+        .assert_status(400);
 
     // Too many posts: a clear message, the text kept, nothing stored.
     let thread = start_thread(&student, &made, "Chatty", "one").await;
@@ -588,7 +709,11 @@ async fn bad_input_gets_field_errors_and_keeps_the_text(app: TestApp) {
     }
     let r = last.expect("the limit was reached");
     assert!(r.header("retry-after").is_some());
-    assert!(r.texts("#body-error").join(" ").contains("Wait"), "{}", r.text);
+    assert!(
+        r.texts("#body-error").join(" ").contains("Wait"),
+        "{}",
+        r.text
+    );
     assert!(textarea(&r, "body").unwrap().starts_with("reply "));
 
     // Editing another's post, or one's own after the window: refused.
@@ -603,7 +728,10 @@ async fn bad_input_gets_field_errors_and_keeps_the_text(app: TestApp) {
         .await;
     r.assert_status(422);
     student
-        .post_form(&format!("{base}/posts/{first}/edit"), &[("body", "one, edited")])
+        .post_form(
+            &format!("{base}/posts/{first}/edit"),
+            &[("body", "one, edited")],
+        )
         .await
         .assert_status(303);
     sqlx::query("UPDATE discussion_posts SET created_at = created_at - $1 WHERE id = $2")
@@ -626,7 +754,11 @@ async fn quoting_prefills_the_reply_and_unread_marks_follow_visits(app: TestApp)
     let post = post_ids(&app, thread).await[0];
     let board = student.get(&board_url(&made)).await;
     let sel = format!("#threads li[data-thread-id=\"{thread}\"]");
-    assert!(board.attr(&sel, "class").unwrap().contains("unread"), "{}", board.text);
+    assert!(
+        board.attr(&sel, "class").unwrap().contains("unread"),
+        "{}",
+        board.text
+    );
     let page = student
         .get(&format!("{}/{thread}?quote={post}", board_url(&made)))
         .await;
