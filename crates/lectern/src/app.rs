@@ -189,10 +189,13 @@ fn registry(
             certificates.clone(),
         )))?;
     r.register::<crate::payments::ProcessPaymentEvent>(payments.clone())?;
-    r.register::<crate::discussions::NotifyPost>(crate::discussions::DiscussionsState {
+    let discussions = crate::discussions::DiscussionsState {
         db: db.clone(),
         config: config.clone(),
-    })?;
+    };
+    r.register::<crate::discussions::NotifyPost>(discussions.clone())?
+        .register::<crate::discussions::DiscussionDigest>(discussions)?
+        .hourly(|hour| crate::discussions::DiscussionDigest { hour });
     crate::live::jobs::register(&mut r, zoom)?;
     crate::files::jobs::register(&mut r, files)?;
     Ok(r)

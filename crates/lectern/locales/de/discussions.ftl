@@ -73,3 +73,12 @@ discussion-mail-text = { $author } schrieb in „{ $thread }“ ({ $course }):
 
     Zum Thema: { $url }
     Sie erhalten diese E-Mail, weil Sie diesem Thema oder Forum folgen oder erwähnt wurden. Folgen beenden Sie auf der Seite des Themas.
+discussion-digest-subject = { $count ->
+    [one] 1 neuer Beitrag in Ihren Diskussionen
+   *[other] { $count } neue Beiträge in Ihren Diskussionen
+}
+discussion-digest-intro = { $count ->
+    [one] Ein neuer Beitrag in den Diskussionen, denen Sie folgen, seit Ihrer letzten Zusammenfassung:
+   *[other] { $count } neue Beiträge in den Diskussionen, denen Sie folgen, seit Ihrer letzten Zusammenfassung:
+}
+discussion-digest-footer = Sie erhalten diese Zusammenfassung einmal täglich, weil Sie sie in einem Diskussionsforum gewählt haben; wählen Sie dort „Zu jedem Beitrag“, um das zu ändern.

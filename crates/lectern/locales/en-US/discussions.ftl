@@ -73,3 +73,12 @@ discussion-mail-text = { $author } wrote in “{ $thread }” ({ $course }):
 
     Open the thread: { $url }
     You get this e-mail because you follow this thread or board, or were mentioned. Stop following on the thread's page.
+discussion-digest-subject = { $count ->
+    [one] 1 new post in your discussions
+   *[other] { $count } new posts in your discussions
+}
+discussion-digest-intro = { $count ->
+    [one] One new post in the discussions you follow, since your last digest:
+   *[other] { $count } new posts in the discussions you follow, since your last digest:
+}
+discussion-digest-footer = You get this digest once a day because you chose it on a discussion board; choose "For each post" there to change it.

@@ -68,11 +68,13 @@ CREATE TABLE discussion_board_subscriptions (
 );
 
 -- How a member wants to hear of new posts: 'post' (one e-mail each) or 'digest' (daily).
--- No row: per post.
+-- No row: per post. `digest_through`: the posts up to this instant are in a digest sent
+-- (or were before the member chose the digest); the next one is due a day after it.
 CREATE TABLE discussion_preferences (
     user_id BIGINT PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
     school_id BIGINT NOT NULL REFERENCES schools(id) ON DELETE CASCADE,
     delivery TEXT NOT NULL CHECK (delivery IN ('post', 'digest')),
+    digest_through BIGINT NOT NULL,
     updated_at BIGINT NOT NULL
 );
 

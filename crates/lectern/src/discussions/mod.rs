@@ -23,7 +23,7 @@ use crate::courses::Course;
 use crate::db::Db;
 use crate::web::{AppError, AppResult, Ctx};
 
-pub use notify::NotifyPost;
+pub use notify::{DiscussionDigest, NotifyPost};
 
 /// What the discussion pages and jobs work with.
 #[derive(Clone)]

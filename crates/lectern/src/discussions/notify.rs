@@ -147,3 +147,147 @@ async fn notify(deps: &DiscussionsState, post_id: i64) -> anyhow::Result<()> {
     tx.commit().await?;
     Ok(())
 }
+
+/// The daily digest: checked every hour, sent to each member who chose it a day after
+/// their last one, listing the posts since in what they follow. Each member's digest is
+/// claimed by a conditional UPDATE of `digest_through` in the transaction that queues it,
+/// so two workers, or a retry, send it once.
+#[derive(Serialize, Deserialize)]
+pub struct DiscussionDigest {
+    #[serde(default)]
+    pub hour: i64,
+}
+
+impl jobs::Job for DiscussionDigest {
+    const KIND: &'static str = "discussion_digest";
+    type Deps = DiscussionsState;
+    async fn run(self, deps: &DiscussionsState) -> anyhow::Result<()> {
+        send_digests(deps, deps.db.now_ms()).await
+    }
+}
+
+const DAY_MS: i64 = 24 * 3_600_000;
+/// Most posts listed in one digest; the rest are on the boards.
+const DIGEST_MAX: i64 = 100;
+
+#[derive(sqlx::FromRow)]
+struct DigestMember {
+    id: i64,
+    school_id: i64,
+    email: String,
+    language: Option<String>,
+    digest_through: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct DigestPost {
+    id: i64,
+    thread_id: i64,
+    thread_title: String,
+    course_title: String,
+    slug: String,
+    author_name: Option<String>,
+    body: String,
+}
+
+/// Sends every digest due at `now`; returns nothing but errors.
+pub async fn send_digests(deps: &DiscussionsState, now: i64) -> anyhow::Result<()> {
+    let due: Vec<DigestMember> = sqlx::query_as(
+        "SELECT u.id, u.school_id, u.email, u.language, pr.digest_through
+         FROM discussion_preferences pr JOIN users u ON u.id = pr.user_id
+         WHERE pr.delivery = 'digest' AND pr.digest_through <= $1
+         ORDER BY u.id",
+    )
+    .bind(now - DAY_MS)
+    .fetch_all(&deps.db.pool)
+    .await?;
+    for m in due {
+        digest_one(deps, &m, now).await?;
+    }
+    Ok(())
+}
+
+async fn digest_one(deps: &DiscussionsState, m: &DigestMember, now: i64) -> anyhow::Result<()> {
+    let mut tx = deps.db.pool.begin().await?;
+    let claimed = sqlx::query(
+        "UPDATE discussion_preferences SET digest_through = $1
+         WHERE user_id = $2 AND delivery = 'digest' AND digest_through = $3",
+    )
+    .bind(now)
+    .bind(m.id)
+    .bind(m.digest_through)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if claimed == 0 {
+        return Ok(());
+    }
+    let posts: Vec<DigestPost> = sqlx::query_as(
+        "SELECT p.id, p.thread_id, t.title AS thread_title, c.title AS course_title, c.slug,
+                u.display_name AS author_name, p.body
+         FROM discussion_posts p
+         JOIN discussion_threads t ON t.id = p.thread_id
+         JOIN courses c ON c.id = p.course_id
+         LEFT JOIN users u ON u.id = p.author_id
+         WHERE p.school_id = $1 AND p.state = 'visible' AND p.created_at > $2 AND p.created_at <= $3
+           AND (p.author_id IS NULL OR p.author_id <> $4)
+           AND (EXISTS (SELECT 1 FROM discussion_thread_subscriptions s WHERE s.thread_id = p.thread_id AND s.user_id = $4)
+                OR EXISTS (SELECT 1 FROM discussion_board_subscriptions b WHERE b.course_id = p.course_id AND b.user_id = $4))
+           AND (EXISTS (SELECT 1 FROM users a WHERE a.id = $4 AND a.role = 'admin')
+                OR EXISTS (SELECT 1 FROM enrollments e WHERE e.course_id = p.course_id AND e.user_id = $4)
+                OR EXISTS (SELECT 1 FROM course_instructors i WHERE i.course_id = p.course_id AND i.user_id = $4))
+         ORDER BY c.title, p.thread_id, p.created_at, p.id
+         LIMIT $5",
+    )
+    .bind(m.school_id)
+    .bind(m.digest_through)
+    .bind(now)
+    .bind(m.id)
+    .bind(DIGEST_MAX)
+    .fetch_all(&mut *tx)
+    .await?;
+    if !posts.is_empty() {
+        let tr = Tr::new(m.language.as_deref().unwrap_or("en-US"));
+        let origin =
+            crate::schools::domains::school_url(&deps.db, &deps.config.base_url, m.school_id, "")
+                .await?;
+        let mut text = tr.t1("discussion-digest-intro", "count", posts.len() as i64);
+        let mut thread = None;
+        for p in &posts {
+            if thread != Some(p.thread_id) {
+                thread = Some(p.thread_id);
+                text.push_str(&format!(
+                    "\n\n{} — {}\n{origin}/courses/{}/discussions/{}\n",
+                    p.course_title, p.thread_title, p.slug, p.thread_id
+                ));
+            }
+            let excerpt: String = p.body.split_whitespace().collect::<Vec<_>>().join(" ");
+            let excerpt: String = excerpt.chars().take(300).collect();
+            text.push_str(&format!(
+                "\n{}: {excerpt} (#post-{})\n",
+                p.author_name.as_deref().unwrap_or_default(),
+                p.id
+            ));
+        }
+        text.push_str("\n\n");
+        text.push_str(&tr.t("discussion-digest-footer"));
+        let html = text
+            .lines()
+            .map(|l| format!("<p>{}</p>", email::html_escape(l)))
+            .collect::<String>();
+        email::queue(
+            &mut tx,
+            m.school_id,
+            Email {
+                to: m.email.clone(),
+                subject: tr.t1("discussion-digest-subject", "count", posts.len() as i64),
+                text,
+                html,
+                calendar: None,
+            },
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}

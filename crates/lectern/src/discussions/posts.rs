@@ -445,8 +445,12 @@ pub async fn set_delivery(
     delivery: &'static str,
 ) -> sqlx::Result<()> {
     sqlx::query(
-        "INSERT INTO discussion_preferences (user_id, school_id, delivery, updated_at) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (user_id) DO UPDATE SET delivery = excluded.delivery, updated_at = excluded.updated_at",
+        // Choosing the digest starts it now: no digest of what came before.
+        "INSERT INTO discussion_preferences (user_id, school_id, delivery, digest_through, updated_at)
+         VALUES ($1, $2, $3, $4, $4)
+         ON CONFLICT (user_id) DO UPDATE SET delivery = excluded.delivery, updated_at = excluded.updated_at,
+             digest_through = CASE WHEN discussion_preferences.delivery = excluded.delivery
+                                   THEN discussion_preferences.digest_through ELSE excluded.digest_through END",
     )
     .bind(user_id)
     .bind(school_id)

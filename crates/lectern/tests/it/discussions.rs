@@ -769,3 +769,72 @@ async fn quoting_prefills_the_reply_and_unread_marks_follow_visits(app: TestApp)
     let board = student.get(&board_url(&made)).await;
     assert!(!board.attr(&sel, "class").unwrap().contains("unread"));
 }
+
+db_test!(a_member_who_chose_the_digest_gets_one_mail_a_day_instead);
+async fn a_member_who_chose_the_digest_gets_one_mail_a_day_instead(app: TestApp) {
+    let (made, student) = forum(&app).await;
+    let instructor = app.signed_in(&app.instructor).await;
+    let thread = start_thread(&student, &made, "Digest me", "First").await;
+    student
+        .post_form(
+            &format!("{}/delivery", board_url(&made)),
+            &[("delivery", "digest")],
+        )
+        .await
+        .assert_status(303);
+    reply(&instructor, &made, thread, "Reply one")
+        .await
+        .assert_status(303);
+    reply(&instructor, &made, thread, "Reply two")
+        .await
+        .assert_status(303);
+    app.drain_jobs().await;
+    let mails = || async {
+        sqlx::query_as::<_, (String, String)>(
+            "SELECT subject, body_text FROM emails WHERE to_addr = 'student@test.example' ORDER BY id",
+        )
+        .fetch_all(&app.db.pool)
+        .await
+        .unwrap()
+    };
+    assert!(
+        mails().await.is_empty(),
+        "no mail per post for a digest reader"
+    );
+
+    let deps = lectern::discussions::DiscussionsState {
+        db: app.db.clone(),
+        config: app.state.config.clone(),
+    };
+    let now = lectern::db::now_ms();
+    // Not a day yet: nothing.
+    lectern::discussions::notify::send_digests(&deps, now)
+        .await
+        .unwrap();
+    assert!(mails().await.is_empty());
+    // A day later (the digest began when it was chosen), once, however often it runs.
+    sqlx::query("UPDATE discussion_preferences SET digest_through = digest_through - 86400001")
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE discussion_posts SET created_at = created_at - 86400000")
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    lectern::discussions::notify::send_digests(&deps, now)
+        .await
+        .unwrap();
+    lectern::discussions::notify::send_digests(&deps, now)
+        .await
+        .unwrap();
+    let m = mails().await;
+    assert_eq!(m.len(), 1, "{m:?}");
+    assert_eq!(m[0].0, "2 new posts in your discussions");
+    assert!(
+        m[0].1.contains("Reply one") && m[0].1.contains("Reply two"),
+        "{}",
+        m[0].1
+    );
+    assert!(!m[0].1.contains("First"), "not their own post: {}", m[0].1);
+    app.drain_jobs().await;
+}

@@ -784,6 +784,7 @@ const COLUMNS: &[(&str, &[(&str, Holds)])] = &[
             ("user_id", DISCUSSIONS),
             ("school_id", DISCUSSIONS),
             ("delivery", DISCUSSIONS),
+            ("digest_through", DISCUSSIONS),
             ("updated_at", DISCUSSIONS),
         ],
     ),
