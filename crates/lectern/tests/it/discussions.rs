@@ -12,7 +12,7 @@ use crate::support::{TestApp, TestClient};
 
 /// A published course with a document and a live session (and so a Q&A thread), the
 /// test student enrolled through the course page.
-async fn forum(app: &TestApp) -> (Made, TestClient) {
+pub(crate) async fn forum(app: &TestApp) -> (Made, TestClient) {
     let made = published_course(
         app,
         "Forum course",
@@ -43,7 +43,7 @@ fn textarea(r: &crate::support::Resp, name: &str) -> Option<String> {
     r.doc().select(&sel).next().map(|t| t.text().collect())
 }
 
-fn board_url(made: &Made) -> String {
+pub(crate) fn board_url(made: &Made) -> String {
     format!("/courses/{}/discussions", made.slug)
 }
 

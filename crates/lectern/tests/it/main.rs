@@ -8,6 +8,7 @@ mod accounts;
 mod browser;
 mod browser_completion;
 mod browser_courses;
+mod browser_discussions;
 mod browser_files;
 mod browser_live;
 mod browser_payments;
