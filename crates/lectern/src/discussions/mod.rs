@@ -14,6 +14,7 @@ pub mod posts;
 pub mod render;
 pub mod routes;
 pub mod search;
+pub mod seed;
 
 use std::sync::Arc;
 

@@ -18,8 +18,11 @@ async fn a_student_asks_in_the_sessions_qa_and_sees_the_instructors_marked_answe
     // The student, on a phone, from the session's player to its Q&A thread.
     let s = Browser::start_mobile(360, 740).await;
     s.sign_in(&app.base_url, &app.student.email, PASSWORD).await;
-    s.goto(&format!("{}/courses/{}/lessons/{live}", app.base_url, made.slug))
-        .await;
+    s.goto(&format!(
+        "{}/courses/{}/lessons/{live}",
+        app.base_url, made.slug
+    ))
+    .await;
     s.wait_css("#qa-thread-link").await;
     s.click("#qa-thread-link").await;
     s.wait_css("#reply-body").await;
@@ -27,27 +30,34 @@ async fn a_student_asks_in_the_sessions_qa_and_sees_the_instructors_marked_answe
     s.fill("#reply-body", "Will the call be recorded?").await;
     s.click("#reply-submit").await;
     s.wait_css(".post-body").await;
-    assert!(s.text("#posts").await.contains("Will the call be recorded?"));
+    assert!(
+        s.text("#posts")
+            .await
+            .contains("Will the call be recorded?")
+    );
     let thread_url = s.c.current_url().await.unwrap().to_string();
     let thread_url = thread_url.split('#').next().unwrap().to_string();
     assert_fits_the_screen(&s, "the Q&A thread").await;
 
     // The instructor answers and marks the answer.
     let t = Browser::start().await;
-    t.sign_in(&app.base_url, &app.instructor.email, PASSWORD).await;
+    t.sign_in(&app.base_url, &app.instructor.email, PASSWORD)
+        .await;
     t.goto(&thread_url).await;
     t.wait_css("#reply-body").await;
-    t.fill("#reply-body", "Yes: the recording appears in the player afterwards.")
-        .await;
+    t.fill(
+        "#reply-body",
+        "Yes: the recording appears in the player afterwards.",
+    )
+    .await;
     t.click("#reply-submit").await;
     t.wait_css("[data-answer]").await;
-    let answer: i64 = sqlx::query_scalar(
-        "SELECT MAX(id) FROM discussion_posts WHERE author_id = $1",
-    )
-    .bind(app.instructor.id)
-    .fetch_one(&app.db.pool)
-    .await
-    .unwrap();
+    let answer: i64 =
+        sqlx::query_scalar("SELECT MAX(id) FROM discussion_posts WHERE author_id = $1")
+            .bind(app.instructor.id)
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
     t.click(&format!("[data-answer=\"{answer}\"]")).await;
     t.wait_css("#answer").await;
     t.close().await;
@@ -56,7 +66,9 @@ async fn a_student_asks_in_the_sessions_qa_and_sees_the_instructors_marked_answe
     s.eval("location.reload(); return true").await;
     s.wait_css("#answer").await;
     assert!(
-        s.text("#answer").await.contains("the recording appears in the player"),
+        s.text("#answer")
+            .await
+            .contains("the recording appears in the player"),
         "{}",
         s.text("#answer").await
     );
@@ -69,7 +81,8 @@ async fn a_student_asks_in_the_sessions_qa_and_sees_the_instructors_marked_answe
     assert_fits_the_screen(&s, "the answered Q&A thread").await;
 
     // The board at 360 px: no sideways scroll, the thread shown as answered.
-    s.goto(&format!("{}{}", app.base_url, board_url(&made))).await;
+    s.goto(&format!("{}{}", app.base_url, board_url(&made)))
+        .await;
     s.wait_css("#threads").await;
     assert!(s.text("#threads").await.contains("Answered"));
     assert_fits_the_screen(&s, "the discussion board").await;
