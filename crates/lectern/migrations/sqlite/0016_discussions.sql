@@ -20,6 +20,10 @@ CREATE TABLE discussion_threads (
     last_post_at INTEGER NOT NULL
 );
 CREATE INDEX discussion_threads_board ON discussion_threads (course_id, pinned, last_post_at);
+-- The live sessions and webinars that exist already get their Q&A thread, as new ones do.
+INSERT INTO discussion_threads (school_id, course_id, lesson_id, title, created_at, last_post_at)
+SELECT school_id, course_id, id, 'Q&A: ' || title, created_at, created_at
+FROM lessons WHERE kind IN ('live_session', 'webinar');
 
 -- A post: `body` is the Markdown as written, `body_html` its sanitised rendering. The
 -- opening post of a thread carries the thread's title in `title` (for search); replies ''.
