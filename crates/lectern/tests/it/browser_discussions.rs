@@ -79,6 +79,7 @@ async fn a_student_asks_in_the_sessions_qa_and_sees_the_instructors_marked_answe
         .await;
     assert_eq!(marked, serde_json::Value::Bool(true));
     assert_fits_the_screen(&s, "the answered Q&A thread").await;
+    s.check_a11y().await;
 
     // The board at 360 px: no sideways scroll, the thread shown as answered.
     s.goto(&format!("{}{}", app.base_url, board_url(&made)))
@@ -86,6 +87,7 @@ async fn a_student_asks_in_the_sessions_qa_and_sees_the_instructors_marked_answe
     s.wait_css("#threads").await;
     assert!(s.text("#threads").await.contains("Answered"));
     assert_fits_the_screen(&s, "the discussion board").await;
+    s.check_a11y().await;
     s.assert_no_csp_violations().await;
     s.close().await;
 }

@@ -213,6 +213,58 @@ async fn only_members_reach_a_board_and_only_managers_moderate(app: TestApp) {
     oa.post_form(&moderation_posts[3], &[])
         .await
         .assert_status(404);
+
+    // Another's post: a student neither edits nor deletes it.
+    let theirs = *post_ids(&app, thread).await.last().unwrap();
+    student
+        .get(&format!("{base}/posts/{theirs}/edit"))
+        .await
+        .assert_status(403);
+    student
+        .post_form(&format!("{base}/posts/{theirs}/delete"), &[])
+        .await
+        .assert_status(403);
+    outsider
+        .post_form(&format!("{base}/posts/{theirs}/delete"), &[])
+        .await
+        .assert_status(403);
+    oa.post_form(&format!("{base}/posts/{theirs}/delete"), &[])
+        .await
+        .assert_status(404);
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM discussion_posts WHERE state <> 'visible'")
+            .await,
+        0
+    );
+}
+
+db_test!(a_paid_courses_board_opens_with_the_enrolment);
+async fn a_paid_courses_board_opens_with_the_enrolment(app: TestApp) {
+    let made = published_course(&app, "Paid forum", &[]).await;
+    sqlx::query("UPDATE courses SET price_minor = 4900, currency = 'EUR' WHERE id = $1")
+        .bind(made.id)
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    let s = app.signed_in(&app.student).await;
+    // Not paid: no free enrolment, and the board stays closed.
+    s.post_form(&format!("/courses/{}/enroll", made.slug), &[])
+        .await;
+    s.get(&board_url(&made)).await.assert_status(403);
+    s.post_form(&board_url(&made), &[("title", "Free ride"), ("body", "?")])
+        .await
+        .assert_status(403);
+    // A verified payment enrols (payments::orders::settle calls this): the board opens.
+    courses::progress::enroll(
+        &app.db,
+        &*app.state.course_hooks,
+        SchoolId(app.school.id),
+        CourseId(made.id),
+        lectern::db::UserId(app.student.id),
+    )
+    .await
+    .unwrap();
+    s.get(&board_url(&made)).await.assert_status(200);
 }
 
 /// Each payload of the corpus, rendered, has no element, attribute or URL that runs.
