@@ -23,6 +23,8 @@ pub struct ThreadRow {
     pub last_post_at: i64,
     /// The viewer's last read (`last_post_at` they saw), if ever.
     pub read_at: Option<i64>,
+    /// 1 when the viewer follows the thread.
+    pub followed: i64,
 }
 
 impl ThreadRow {
@@ -38,6 +40,9 @@ impl ThreadRow {
     }
     pub fn author(&self) -> &str {
         self.author_name.as_deref().unwrap_or_default()
+    }
+    pub fn follows(&self) -> bool {
+        flag(self.followed)
     }
 }
 
@@ -77,7 +82,9 @@ impl PostRow {
 }
 
 const THREAD_COLUMNS: &str = "t.id, t.course_id, t.lesson_id, t.author_id, u.display_name AS author_name, t.title, \
-     t.pinned, t.locked, t.answer_post_id, t.post_count, t.created_at, t.last_post_at, r.read_at";
+     t.pinned, t.locked, t.answer_post_id, t.post_count, t.created_at, t.last_post_at, r.read_at, \
+     CASE WHEN EXISTS (SELECT 1 FROM discussion_thread_subscriptions s WHERE s.thread_id = t.id AND s.user_id = $3) \
+          THEN 1 ELSE 0 END AS followed";
 
 const POST_COLUMNS: &str = "p.id, p.thread_id, p.author_id, u.display_name AS author_name, p.body, p.body_html, \
      p.state, p.created_at, p.edited_at";
