@@ -6,6 +6,7 @@
 //!     LECTERN_BENCH_PG=postgres://postgres@127.0.0.1:5432/test cargo run --release -p lectern-bench -- foundation
 
 mod certificates;
+mod discussions;
 mod files;
 mod foundation;
 mod launch;
@@ -107,6 +108,13 @@ enum Scenario {
         timeout: u64,
     },
     /// The open pages of live-push, as a child process (protocol in pages.rs).
+    /// A discussion thread page with many replies, read by enrolled students.
+    Discussions {
+        #[arg(long, default_value_t = 64)]
+        students: usize,
+        #[arg(long, default_value_t = 200)]
+        replies: usize,
+    },
     #[command(hide = true)]
     Pages {
         #[arg(long)]
@@ -232,6 +240,11 @@ async fn main() -> anyhow::Result<()> {
                     &opts,
                 )
                 .await?;
+            }
+        }
+        Scenario::Discussions { students, replies } => {
+            for t in targets {
+                discussions::run(t, students, replies, &opts).await?;
             }
         }
         Scenario::Pages { .. } => unreachable!("handled above"),

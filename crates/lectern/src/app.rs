@@ -66,11 +66,19 @@ impl AppState {
             zoom: zoom.clone(),
             hooks: Arc::new(crate::live::hooks::ZoomDataSide),
         };
-        let player_hooks: Arc<dyn PlayerHooks> = Arc::new(crate::live::hooks::PlayerSide {
-            deps: zoom_deps.clone(),
+        let player_hooks: Arc<dyn PlayerHooks> = Arc::new(WithQaLink {
+            live: crate::live::hooks::PlayerSide {
+                deps: zoom_deps.clone(),
+            },
+            db: db.clone(),
         });
         let files = Files::new(&config, db.clone())?;
-        let course_hooks: Arc<dyn CourseHooks> = Arc::new(crate::live::hooks::LessonSide);
+        // A lesson's write reaches `live` (sessions, reminders) and then `discussions` (the
+        // Q&A thread of a live lesson), in the same transaction.
+        let course_hooks: Arc<dyn CourseHooks> = Arc::new(Chained(
+            Arc::new(crate::live::hooks::LessonSide),
+            Arc::new(crate::discussions::hooks::DiscussionSide),
+        ));
         let payments =
             crate::payments::PaymentsState::new(db.clone(), config.clone(), course_hooks.clone())?;
         let certificates =
@@ -181,6 +189,13 @@ fn registry(
             certificates.clone(),
         )))?;
     r.register::<crate::payments::ProcessPaymentEvent>(payments.clone())?;
+    let discussions = crate::discussions::DiscussionsState {
+        db: db.clone(),
+        config: config.clone(),
+    };
+    r.register::<crate::discussions::NotifyPost>(discussions.clone())?
+        .register::<crate::discussions::DiscussionDigest>(discussions)?
+        .hourly(|hour| crate::discussions::DiscussionDigest { hour });
     crate::live::jobs::register(&mut r, zoom)?;
     crate::files::jobs::register(&mut r, files)?;
     Ok(r)
@@ -203,6 +218,12 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::files::routes::routes().with_state(state.files.clone()))
         .merge(crate::certificates::routes::routes().with_state(state.certificates.clone()))
         .merge(crate::payments::routes::routes().with_state(state.payments.clone()))
+        .merge(crate::discussions::routes::routes().with_state(
+            crate::discussions::DiscussionsState {
+                db: state.db.clone(),
+                config: state.config.clone(),
+            },
+        ))
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.context(),
@@ -277,5 +298,82 @@ impl crate::courses::completion::CompletionListener for Completed {
         Box::pin(crate::certificates::issue(
             &self.0, school_id, course_id, user_id,
         ))
+    }
+}
+
+/// Two capabilities' lesson hooks, one after the other in the same transaction.
+struct Chained(Arc<dyn CourseHooks>, Arc<dyn CourseHooks>);
+
+impl CourseHooks for Chained {
+    fn lesson_written<'a>(
+        &'a self,
+        tx: &'a mut sqlx::AnyConnection,
+        lesson_id: crate::db::LessonId,
+        previous_start: Option<i64>,
+    ) -> futures_util::future::BoxFuture<'a, sqlx::Result<()>> {
+        Box::pin(async move {
+            self.0.lesson_written(tx, lesson_id, previous_start).await?;
+            self.1.lesson_written(tx, lesson_id, previous_start).await
+        })
+    }
+
+    fn lesson_deleted<'a>(
+        &'a self,
+        tx: &'a mut sqlx::AnyConnection,
+        school_id: crate::db::SchoolId,
+        lesson_id: crate::db::LessonId,
+    ) -> futures_util::future::BoxFuture<'a, sqlx::Result<()>> {
+        Box::pin(async move {
+            self.0.lesson_deleted(tx, school_id, lesson_id).await?;
+            self.1.lesson_deleted(tx, school_id, lesson_id).await
+        })
+    }
+
+    fn enrolled<'a>(
+        &'a self,
+        tx: &'a mut sqlx::AnyConnection,
+        course_id: crate::db::CourseId,
+    ) -> futures_util::future::BoxFuture<'a, sqlx::Result<()>> {
+        Box::pin(async move {
+            self.0.enrolled(tx, course_id).await?;
+            self.1.enrolled(tx, course_id).await
+        })
+    }
+}
+
+/// `live`'s player panel followed by the link to the lesson's Q&A thread.
+struct WithQaLink {
+    live: crate::live::hooks::PlayerSide,
+    db: Db,
+}
+
+impl PlayerHooks for WithQaLink {
+    fn player_panel<'a>(
+        &'a self,
+        view: crate::courses::PanelView<'a>,
+    ) -> futures_util::future::BoxFuture<'a, anyhow::Result<Option<crate::courses::LessonPanel>>>
+    {
+        Box::pin(async move {
+            let link = crate::discussions::hooks::player_link(&self.db, &view).await?;
+            let panel = self.live.player_panel(view).await?;
+            Ok(match (panel, link) {
+                (Some(mut p), Some(l)) => {
+                    p.html.push_str(&l);
+                    Some(p)
+                }
+                (None, Some(l)) => Some(crate::courses::LessonPanel {
+                    html: l,
+                    embeds_meeting: false,
+                }),
+                (p, None) => p,
+            })
+        })
+    }
+
+    fn calendar_feed_url(
+        &self,
+        user_id: crate::db::UserId,
+    ) -> futures_util::future::BoxFuture<'_, sqlx::Result<Option<String>>> {
+        self.live.calendar_feed_url(user_id)
     }
 }

@@ -272,6 +272,8 @@ pub async fn seed(
     let course = crate::courses::seed::demo_course(db, hooks, school_id, ids[1], &ids[2..]).await?;
     crate::courses::seed::paid_demo_course(db, hooks, school_id, ids[1]).await?;
     upload_demo_files(db, files, SchoolId(school_id), UserId(ids[1]), &course).await?;
+    crate::discussions::seed::demo_board(db, SchoolId(school_id), course.course, ids[1], &ids[2..])
+        .await?;
     certify_pilot_student(
         db,
         SchoolId(school_id),

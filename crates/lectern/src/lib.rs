@@ -12,6 +12,7 @@ pub mod courses;
 pub mod crypto;
 pub mod db;
 pub mod demo;
+pub mod discussions;
 pub mod email;
 pub mod files;
 pub mod i18n;

@@ -49,6 +49,7 @@ migrations![
     (13, "completion", "0013_completion.sql"),
     (14, "certificates", "0014_certificates.sql"),
     (15, "payments", "0015_payments.sql"),
+    (16, "discussions", "0016_discussions.sql"),
 ];
 
 /// An arbitrary constant that names our migration lock among PostgreSQL advisory locks.

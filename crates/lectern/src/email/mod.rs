@@ -175,7 +175,7 @@ async fn enqueue_delivery(conn: &mut AnyConnection, school_id: i64, id: i64) -> 
 }
 
 /// Text for an HTML mail body (templates escape by themselves; hand-built bodies use this).
-pub(crate) fn html_escape(s: &str) -> String {
+pub fn html_escape(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")

@@ -468,6 +468,24 @@ async fn the_demo_seeds_a_school_with_its_files() {
     video.assert_status(206);
     assert_eq!(video.bytes.as_slice(), b"\x1a\x45\xdf\xa3");
     assert_eq!(video.header("content-type"), Some("video/webm"));
+    // The course's board: a pinned welcome, and the live session's Q&A with its answer.
+    let board_url = course
+        .attr("#course-discussions", "href")
+        .expect("the board link");
+    let board = c.get(&board_url).await;
+    board.assert_status(200);
+    let threads = board.texts("#threads .thread-title");
+    assert!(
+        threads.contains(&"Welcome: introduce yourself".to_string()),
+        "{threads:?}"
+    );
+    let qa = board
+        .doc()
+        .select(&scraper::Selector::parse("#threads li").unwrap())
+        .find(|li| li.text().collect::<String>().contains("Q&A: Live Q&A"))
+        .map(|li| li.text().collect::<String>())
+        .expect("the live session's Q&A thread");
+    assert!(qa.contains("Answered"), "{qa}");
     // The second student holds the demo course's certificate, issued by the worker.
     let sky = TestClient::new(&base);
     sky.signin("student2@lectern.test", "lectern-demo-pass")

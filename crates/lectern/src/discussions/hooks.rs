@@ -1,0 +1,102 @@
+//! How discussions hang off lessons without `courses` naming them: each live session and
+//! webinar gets its Q&A thread in the transaction that writes the lesson (`app.rs` chains
+//! this after `live`'s hooks), and the player links to it.
+
+use futures_util::future::BoxFuture;
+use sqlx::AnyConnection;
+
+use crate::courses::CourseHooks;
+use crate::db::{CourseId, LessonId, SchoolId, now_ms};
+
+/// The title of a lesson's Q&A thread.
+pub fn qa_title(lesson_title: &str) -> String {
+    format!("Q&A: {lesson_title}")
+}
+
+/// Makes the Q&A thread of a scheduled lesson (once; a renamed lesson renames it).
+pub async fn on_lesson_written(conn: &mut AnyConnection, lesson_id: LessonId) -> sqlx::Result<()> {
+    let lesson: Option<(i64, i64, String, String)> =
+        sqlx::query_as("SELECT school_id, course_id, kind, title FROM lessons WHERE id = $1")
+            .bind(lesson_id)
+            .fetch_optional(&mut *conn)
+            .await?;
+    let Some((school_id, course_id, kind, title)) = lesson else {
+        return Ok(());
+    };
+    if !crate::courses::LessonKind::parse(&kind).is_some_and(|k| k.is_scheduled()) {
+        return Ok(());
+    }
+    let now = now_ms();
+    sqlx::query(
+        "INSERT INTO discussion_threads (school_id, course_id, lesson_id, title, created_at, last_post_at)
+         VALUES ($1, $2, $3, $4, $5, $5)
+         ON CONFLICT (lesson_id) DO UPDATE SET title = excluded.title",
+    )
+    .bind(school_id)
+    .bind(course_id)
+    .bind(lesson_id)
+    .bind(qa_title(&title))
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Discussions' side of lessons: the Q&A thread. A deleted lesson's thread stays (its
+/// `lesson_id` is cleared by the foreign key), and enrolment changes nothing here.
+pub struct DiscussionSide;
+
+impl CourseHooks for DiscussionSide {
+    fn lesson_written<'a>(
+        &'a self,
+        tx: &'a mut AnyConnection,
+        lesson_id: LessonId,
+        _previous_start: Option<i64>,
+    ) -> BoxFuture<'a, sqlx::Result<()>> {
+        Box::pin(on_lesson_written(tx, lesson_id))
+    }
+
+    fn lesson_deleted<'a>(
+        &'a self,
+        _tx: &'a mut AnyConnection,
+        _school_id: SchoolId,
+        _lesson_id: LessonId,
+    ) -> BoxFuture<'a, sqlx::Result<()>> {
+        Box::pin(async { Ok(()) })
+    }
+
+    fn enrolled<'a>(
+        &'a self,
+        _tx: &'a mut AnyConnection,
+        _course_id: CourseId,
+    ) -> BoxFuture<'a, sqlx::Result<()>> {
+        Box::pin(async { Ok(()) })
+    }
+}
+
+#[derive(askama::Template)]
+#[template(path = "discussions/qa_link.html")]
+struct QaLink<'a> {
+    ctx: &'a crate::web::Ctx,
+    href: String,
+}
+
+/// The player's link to a lesson's Q&A thread, for its members, as HTML.
+pub async fn player_link(
+    db: &crate::db::Db,
+    view: &crate::courses::PanelView<'_>,
+) -> anyhow::Result<Option<String>> {
+    if !(view.enrolled || view.manager) {
+        return Ok(None);
+    }
+    let Some(id) =
+        super::posts::thread_of_lesson(db, view.course.school_id.0, view.lesson.id.0).await?
+    else {
+        return Ok(None);
+    };
+    let html = askama::Template::render(&QaLink {
+        ctx: view.ctx,
+        href: format!("/courses/{}/discussions/{id}", view.course.slug),
+    })?;
+    Ok(Some(html))
+}
