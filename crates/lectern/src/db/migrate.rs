@@ -49,6 +49,7 @@ migrations![
     (13, "completion", "0013_completion.sql"),
     (14, "certificates", "0014_certificates.sql"),
     (15, "payments", "0015_payments.sql"),
+    (17, "campaigns", "0017_campaigns.sql"),
 ];
 
 /// An arbitrary constant that names our migration lock among PostgreSQL advisory locks.

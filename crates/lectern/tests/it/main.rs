@@ -18,6 +18,7 @@ mod cli;
 mod completion;
 mod courses;
 mod files;
+mod invitations;
 mod jobs;
 mod live;
 mod live_access;
