@@ -181,6 +181,12 @@ fn registry(
             certificates.clone(),
         )))?;
     r.register::<crate::payments::ProcessPaymentEvent>(payments.clone())?;
+    let campaigns = crate::campaigns::CampaignDeps {
+        db: db.clone(),
+        config: config.clone(),
+    };
+    r.register::<crate::campaigns::CampaignMail>(campaigns.clone())?
+        .register::<crate::campaigns::StartCampaign>(campaigns)?;
     crate::live::jobs::register(&mut r, zoom)?;
     crate::files::jobs::register(&mut r, files)?;
     Ok(r)
@@ -203,6 +209,12 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::files::routes::routes().with_state(state.files.clone()))
         .merge(crate::certificates::routes::routes().with_state(state.certificates.clone()))
         .merge(crate::payments::routes::routes().with_state(state.payments.clone()))
+        .merge(
+            crate::campaigns::routes::routes().with_state(crate::campaigns::CampaignsState {
+                db: state.db.clone(),
+                config: state.config.clone(),
+            }),
+        )
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.context(),

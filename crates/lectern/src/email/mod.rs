@@ -93,6 +93,25 @@ pub async fn queue(conn: &mut AnyConnection, school_id: i64, email: Email) -> sq
     Ok(id)
 }
 
+/// [`queue`] for a message with extra headers (a campaign's `List-Unsubscribe`), stored
+/// with it: sent as stored, shown in the outbox.
+pub async fn queue_with_headers(
+    conn: &mut AnyConnection,
+    school_id: i64,
+    email: Email,
+    headers: &[(&str, String)],
+) -> sqlx::Result<i64> {
+    let id = insert(conn, school_id, &email).await?;
+    let json = serde_json::to_string(headers).expect("strings serialize");
+    sqlx::query("UPDATE emails SET headers = $1 WHERE id = $2")
+        .bind(json)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    enqueue_delivery(conn, school_id, id).await?;
+    Ok(id)
+}
+
 /// A link that admits its holder, for one user (e.g. a password reset).
 pub struct SecretLink {
     pub user_id: i64,
@@ -197,12 +216,13 @@ struct Row {
     attachment_name: Option<String>,
     attachment_type: Option<String>,
     attachment_data: Option<String>,
+    headers: Option<String>,
 }
 
 async fn deliver(state: &Delivery, id: i64) -> anyhow::Result<()> {
     let Some(row) = sqlx::query_as::<_, Row>(
         "SELECT to_addr, subject, body_text, body_html, status, ics, ics_method, secret_sealed, secret_user_id,
-           attachment_name, attachment_type, attachment_data
+           attachment_name, attachment_type, attachment_data, headers
          FROM emails WHERE id = $1",
     )
     .bind(id)
@@ -275,11 +295,16 @@ async fn deliver(state: &Delivery, id: i64) -> anyhow::Result<()> {
         }
         _ => body,
     };
-    let message = Message::builder()
+    let mut message = Message::builder()
         .from(state.mailer.from.clone())
         .to(row.to_addr.parse()?)
-        .subject(row.subject)
-        .multipart(body)?;
+        .subject(row.subject);
+    for (name, value) in stored_headers(row.headers.as_deref()) {
+        let name = lettre::message::header::HeaderName::new_from_ascii(name)
+            .map_err(|e| anyhow::anyhow!("stored header name: {e}"))?;
+        message = message.raw_header(lettre::message::header::HeaderValue::new(name, value));
+    }
+    let message = message.multipart(body)?;
     match transport.send(message).await {
         Ok(_) => mark(state, id, "sent", None).await,
         Err(e) => {
@@ -291,6 +316,12 @@ async fn deliver(state: &Delivery, id: i64) -> anyhow::Result<()> {
             }
         }
     }
+}
+
+/// The extra headers stored with a message (see [`queue_with_headers`]).
+pub(crate) fn stored_headers(json: Option<&str>) -> Vec<(String, String)> {
+    json.and_then(|j| serde_json::from_str(j).ok())
+        .unwrap_or_default()
 }
 
 /// Records the outcome. A mail that was sent or failed for good keeps no sealed link.

@@ -13,6 +13,7 @@ mod browser_live;
 mod browser_payments;
 mod browser_real_sdk;
 mod browser_ui;
+mod campaigns;
 mod certificates;
 mod cli;
 mod completion;
