@@ -191,3 +191,4 @@ unsubscribe-confirm = Keine Kampagnen-E-Mails von { $school } mehr erhalten?
 unsubscribe-button = Abmelden
 unsubscribe-done = Sie erhalten keine Kampagnen-E-Mails von { $school } mehr.
 unsubscribe-transactional = Quittungen, Passwort-Zurücksetzungen und die gewählten E-Mails zu Live-Sitzungen kommen weiterhin an.
+outbox-bytes = { $n } Bytes

@@ -199,3 +199,4 @@ unsubscribe-confirm = Stop receiving campaign e-mails from { $school }?
 unsubscribe-button = Unsubscribe
 unsubscribe-done = You will receive no more campaign e-mails from { $school }.
 unsubscribe-transactional = Receipts, password resets and the live-session e-mails you chose still arrive.
+outbox-bytes = { $n } bytes

@@ -376,13 +376,14 @@ pub async fn cancel(db: &Db, school_id: i64, id: i64) -> sqlx::Result<bool> {
     .execute(&mut *tx)
     .await?;
     // Mail already written but not yet handed to SMTP stays unsent.
-    sqlx::query(
-        "UPDATE emails SET status = 'cancelled' WHERE status = 'queued'
-           AND id IN (SELECT email_id FROM campaign_recipients WHERE campaign_id = $1 AND email_id IS NOT NULL)",
+    let unsent: Vec<i64> = sqlx::query_scalar(
+        "SELECT r.email_id FROM campaign_recipients r JOIN emails e ON e.id = r.email_id
+         WHERE r.campaign_id = $1 AND e.status = 'queued'",
     )
     .bind(id)
-    .execute(&mut *tx)
+    .fetch_all(&mut *tx)
     .await?;
+    email::cancel_queued(&mut tx, &unsent).await?;
     // The jobs would find nothing to do; they go now rather than run for nothing.
     sqlx::query(sqlx::AssertSqlSafe(format!(
         "DELETE FROM jobs WHERE school_id = $1 AND state = 'queued' AND dedupe_key LIKE 'campaign:{id}:%'"

@@ -54,14 +54,15 @@ pub async fn unsubscribe(db: &Db, school_id: i64, user_id: i64) -> sqlx::Result<
     .bind(now_ms())
     .execute(&mut *tx)
     .await?;
-    sqlx::query(
-        "UPDATE emails SET status = 'cancelled' WHERE status = 'queued' AND id IN
-           (SELECT email_id FROM campaign_recipients WHERE school_id = $1 AND user_id = $2 AND email_id IS NOT NULL)",
+    let unsent: Vec<i64> = sqlx::query_scalar(
+        "SELECT r.email_id FROM campaign_recipients r JOIN emails e ON e.id = r.email_id
+         WHERE r.school_id = $1 AND r.user_id = $2 AND e.status = 'queued'",
     )
     .bind(school_id)
     .bind(user_id)
-    .execute(&mut *tx)
+    .fetch_all(&mut *tx)
     .await?;
+    crate::email::cancel_queued(&mut tx, &unsent).await?;
     tx.commit().await
 }
 

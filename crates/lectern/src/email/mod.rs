@@ -112,6 +112,18 @@ pub async fn queue_with_headers(
     Ok(id)
 }
 
+/// Keeps these messages unsent if they are still queued (a cancelled campaign, an
+/// unsubscribed recipient): their delivery jobs find them `cancelled`.
+pub async fn cancel_queued(conn: &mut AnyConnection, ids: &[i64]) -> sqlx::Result<()> {
+    for id in ids {
+        sqlx::query("UPDATE emails SET status = 'cancelled' WHERE id = $1 AND status = 'queued'")
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
 /// A link that admits its holder, for one user (e.g. a password reset).
 pub struct SecretLink {
     pub user_id: i64,
@@ -277,7 +289,7 @@ async fn deliver(state: &Delivery, id: i64) -> anyhow::Result<()> {
                 ContentType::parse(&format!("text/calendar; charset=UTF-8; method={method}"))?;
             MultiPart::mixed()
                 .multipart(body)
-                .singlepart(Attachment::new("invite.ics".to_string()).body(ics, ctype))
+                .singlepart(Attachment::new(ICS_NAME.to_string()).body(ics, ctype))
         }
         None => body,
     };
@@ -350,6 +362,20 @@ pub struct OutboxEntry {
     pub body_text: String,
     pub status: String,
     pub created_at: i64,
+    /// The headers it was (or will be) sent with: To, Subject, and the stored extra ones
+    /// (List-Unsubscribe, …). From and Date are the server's at sending.
+    pub headers: Vec<(String, String)>,
+    /// Its attachments as sent: the `.ics` of an invitation or reminder, a certificate's
+    /// PDF.
+    pub attachments: Vec<OutboxAttachment>,
+}
+
+#[derive(Debug, Clone)]
+pub struct OutboxAttachment {
+    pub name: String,
+    pub content_type: String,
+    /// Bytes.
+    pub size: i64,
 }
 
 #[derive(sqlx::FromRow)]
@@ -362,7 +388,18 @@ struct OutboxRow {
     created_at: i64,
     secret_sealed: Option<String>,
     secret_user_id: Option<i64>,
+    headers: Option<String>,
+    ics: Option<String>,
+    ics_method: Option<String>,
+    attachment_name: Option<String>,
+    attachment_type: Option<String>,
+    /// Base64 length and padding of the attachment: its size without reading it.
+    attachment_b64: Option<i64>,
+    attachment_pad: i64,
 }
+
+/// The name the `.ics` part is sent under (see [`deliver`]).
+const ICS_NAME: &str = "invite.ics";
 
 /// The school's latest mail as `viewer` (an admin) may read it.
 pub async fn outbox(
@@ -374,7 +411,9 @@ pub async fn outbox(
     limit: i64,
 ) -> sqlx::Result<Vec<OutboxEntry>> {
     let rows = sqlx::query_as::<_, OutboxRow>(
-        "SELECT id, to_addr, subject, body_text, status, created_at, secret_sealed, secret_user_id
+        "SELECT id, to_addr, subject, body_text, status, created_at, secret_sealed, secret_user_id,
+           headers, ics, ics_method, attachment_name, attachment_type, LENGTH(attachment_data) AS attachment_b64,
+           CASE WHEN attachment_data LIKE '%==' THEN 2 WHEN attachment_data LIKE '%=' THEN 1 ELSE 0 END AS attachment_pad
          FROM emails WHERE school_id = $1 ORDER BY id DESC LIMIT $2",
     )
     .bind(school_id)
@@ -391,7 +430,34 @@ pub async fn outbox(
                     .map(|u| String::from_utf8_lossy(&u).into_owned()),
                 _ => None,
             };
+            let mut headers = vec![
+                ("To".to_string(), r.to_addr.clone()),
+                ("Subject".to_string(), r.subject.clone()),
+            ];
+            headers.extend(stored_headers(r.headers.as_deref()));
+            let mut attachments = Vec::new();
+            if let Some(ics) = &r.ics {
+                attachments.push(OutboxAttachment {
+                    name: ICS_NAME.to_string(),
+                    content_type: format!(
+                        "text/calendar; charset=UTF-8; method={}",
+                        r.ics_method.as_deref().unwrap_or("REQUEST")
+                    ),
+                    size: ics.len() as i64,
+                });
+            }
+            if let (Some(name), Some(ctype), Some(b64)) =
+                (&r.attachment_name, &r.attachment_type, r.attachment_b64)
+            {
+                attachments.push(OutboxAttachment {
+                    name: name.clone(),
+                    content_type: ctype.clone(),
+                    size: b64 / 4 * 3 - r.attachment_pad,
+                });
+            }
             OutboxEntry {
+                headers,
+                attachments,
                 id: r.id,
                 to_addr: r.to_addr,
                 subject: r.subject,

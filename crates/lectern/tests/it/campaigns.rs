@@ -388,6 +388,22 @@ async fn one_click_unsubscribe_stops_campaigns_but_not_transactional_mail(b: Tes
         .post_form("/password/forgot", &[("email", ana.email.as_str())])
         .await;
     app.drain_jobs().await;
+    // The admin's outbox shows what Ana received: the list headers of the campaign,
+    // the invitation's .ics.
+    let outbox = app.signed_in(&app.admin).await.get("/admin/outbox").await;
+    outbox.assert_status(200);
+    assert!(
+        outbox.text.contains("List-Unsubscribe-Post"),
+        "{}",
+        outbox.text
+    );
+    assert!(outbox.text.contains(&format!("&lt;{url}&gt;")) || outbox.text.contains(url));
+    assert!(outbox.text.contains("invite.ics"), "{}", outbox.text);
+    assert!(
+        outbox
+            .text
+            .contains("text/calendar; charset=UTF-8; method=REQUEST")
+    );
     let second = with_subject(&app, "Second");
     assert_eq!(to(&second, &ana), 0);
     assert_eq!(to(&second, &ben), 1);
