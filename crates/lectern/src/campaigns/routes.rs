@@ -467,7 +467,7 @@ async fn handle(
                     let c = super::get(&state.db, ctx.school.id, id)
                         .await?
                         .ok_or(AppError::NotFound)?;
-                    super::send(&state.db, &state.config, &c).await?;
+                    super::send(&state.db, state.config.campaign_rate, &c).await?;
                     return Ok(Redirect::to(&format!("/teach/campaigns/{id}")).into_response());
                 }
             }
