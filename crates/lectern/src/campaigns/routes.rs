@@ -186,16 +186,29 @@ impl EditPage {
     }
 }
 
+/// What the composer shows beside the campaign's own state.
+#[derive(Default)]
+struct Shown {
+    form: CampaignForm,
+    errors: FieldErrors,
+    /// The rendered preview and the sample recipient's name.
+    preview: Option<(String, String)>,
+    notice: Option<String>,
+}
+
 async fn page(
     state: &CampaignsState,
     ctx: Ctx,
     id: Option<i64>,
     cstate: &str,
-    form: CampaignForm,
-    errors: FieldErrors,
-    preview: Option<(String, String)>,
-    notice: Option<String>,
+    shown: Shown,
 ) -> AppResult<Page> {
+    let Shown {
+        form,
+        errors,
+        preview,
+        notice,
+    } = shown;
     let user = teacher(&ctx)?.clone();
     let (courses, lessons) = choices(state, &user).await?;
     let (progress, recipients) = match id {
@@ -240,17 +253,11 @@ async fn new_page(State(state): State<CampaignsState>, ctx: Ctx) -> AppResult<Pa
         audience: "enrolled".into(),
         ..Default::default()
     };
-    page(
-        &state,
-        ctx,
-        None,
-        "draft",
+    let shown = Shown {
         form,
-        FieldErrors::default(),
-        None,
-        None,
-    )
-    .await
+        ..Default::default()
+    };
+    page(&state, ctx, None, "draft", shown).await
 }
 
 async fn campaign_page(
@@ -260,17 +267,11 @@ async fn campaign_page(
 ) -> AppResult<Page> {
     let c = campaign(&state, &ctx, &id).await?;
     let form = CampaignForm::of(&c, &ctx.tz);
-    page(
-        &state,
-        ctx,
-        Some(c.id),
-        &c.state,
+    let shown = Shown {
         form,
-        FieldErrors::default(),
-        None,
-        None,
-    )
-    .await
+        ..Default::default()
+    };
+    page(&state, ctx, Some(c.id), &c.state, shown).await
 }
 
 /// What a submitted form means, checked: the parts that are valid are kept in the draft
@@ -474,11 +475,20 @@ async fn handle(
             _ => notice = Some(ctx.t("campaign-saved")),
         }
     }
-    Ok(
-        page(state, ctx, Some(id), "draft", f, errors, preview, notice)
-            .await?
-            .into_response(),
+    Ok(page(
+        state,
+        ctx,
+        Some(id),
+        "draft",
+        Shown {
+            form: f,
+            errors,
+            preview,
+            notice,
+        },
     )
+    .await?
+    .into_response())
 }
 
 async fn cancel(
