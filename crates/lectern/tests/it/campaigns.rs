@@ -564,3 +564,52 @@ async fn cancel_stops_what_is_not_yet_sent(b: TestAppBuilder) {
         page.text
     );
 }
+
+db_test!(queueing_ten_thousand_recipients_takes_two_statements_and_well_under_two_seconds);
+async fn queueing_ten_thousand_recipients_takes_two_statements_and_well_under_two_seconds(
+    b: TestAppBuilder,
+) {
+    const N: i64 = 10_000;
+    let app = b.start().await;
+    let cid = course(&app, "Huge").await;
+    bulk_students(&app, cid, N).await;
+    let id = lectern::campaigns::save_draft(
+        &app.db,
+        app.school.id,
+        app.instructor.id,
+        None,
+        &lectern::campaigns::Draft {
+            subject: "All of you",
+            body_md: "Hi",
+            audience: "enrolled",
+            course_id: Some(cid.0),
+            lesson_id: None,
+            send_at: None,
+        },
+    )
+    .await
+    .unwrap();
+    let c = lectern::campaigns::get(&app.db, app.school.id, id)
+        .await
+        .unwrap()
+        .unwrap();
+    let t = std::time::Instant::now();
+    assert!(lectern::campaigns::send(&app.db, 10, &c).await.unwrap());
+    let took = t.elapsed();
+    eprintln!("queued {N} recipients on {:?} in {took:?}", app.backend());
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM jobs WHERE kind = 'campaign_mail'")
+            .await,
+        N
+    );
+    // Spaced at 10 per second: the last one is due 999.9 s after the first.
+    let (first, last): (i64, i64) =
+        sqlx::query_as("SELECT MIN(run_at), MAX(run_at) FROM jobs WHERE kind = 'campaign_mail'")
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(last - first, (N - 1) * 100);
+    // Sending again changes nothing (no longer a draft).
+    assert!(!lectern::campaigns::send(&app.db, 10, &c).await.unwrap());
+    assert!(took < Duration::from_secs(2), "{took:?}");
+}
