@@ -6,6 +6,7 @@ mod support;
 
 mod accounts;
 mod browser;
+mod browser_campaigns;
 mod browser_completion;
 mod browser_courses;
 mod browser_files;
