@@ -613,3 +613,68 @@ async fn queueing_ten_thousand_recipients_takes_two_statements_and_well_under_tw
     assert!(!lectern::campaigns::send(&app.db, 10, &c).await.unwrap());
     assert!(took < Duration::from_secs(2), "{took:?}");
 }
+
+db_test!(a_campaign_sent_at_a_time_in_the_senders_zone_goes_out_then);
+async fn a_campaign_sent_at_a_time_in_the_senders_zone_goes_out_then(b: TestAppBuilder) {
+    let app = b
+        .with_smtp()
+        .env("LECTERN_CAMPAIGN_RATE", "10000")
+        .start()
+        .await;
+    let (cid, _ana, _ben) = two_students(&app).await;
+    sqlx::query("UPDATE users SET timezone = 'America/New_York' WHERE id = $1")
+        .bind(app.instructor.id)
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    let teacher = app.signed_in(&app.instructor).await;
+    let year = jiff::Timestamp::now()
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .year()
+        + 1;
+    let local = format!("{year}-03-02T09:30");
+    let r = teacher
+        .post_form(
+            "/teach/campaigns/new",
+            &[
+                ("subject", "Later"),
+                ("body", "Scheduled"),
+                ("audience", "enrolled"),
+                ("course", cid.0.to_string().as_str()),
+                ("send_at", local.as_str()),
+                ("action", "send"),
+            ],
+        )
+        .await;
+    assert!(r.status.is_redirection(), "{} {}", r.status, r.text);
+    let want = format!("{year}-03-02T14:30:00Z")
+        .parse::<jiff::Timestamp>()
+        .unwrap()
+        .as_millisecond();
+    let (state, send_at): (String, Option<i64>) =
+        sqlx::query_as("SELECT state, send_at FROM campaigns ORDER BY id DESC LIMIT 1")
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        (state.as_str(), send_at),
+        ("queued", Some(want)),
+        "09:30 in New York is 14:30 UTC"
+    );
+    let (run_at,): (i64,) = sqlx::query_as("SELECT run_at FROM jobs WHERE kind = 'campaign_start'")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(run_at, want);
+    // Not yet.
+    app.drain_jobs().await;
+    assert!(with_subject(&app, "Later").is_empty());
+    // Its time comes.
+    sqlx::query("UPDATE jobs SET run_at = $1 WHERE kind = 'campaign_start'")
+        .bind(now_ms())
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    app.drain_jobs().await;
+    assert_eq!(with_subject(&app, "Later").len(), 2);
+}
