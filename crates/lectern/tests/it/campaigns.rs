@@ -678,3 +678,43 @@ async fn a_campaign_sent_at_a_time_in_the_senders_zone_goes_out_then(b: TestAppB
     app.drain_jobs().await;
     assert_eq!(with_subject(&app, "Later").len(), 2);
 }
+
+db_test!(the_outbox_lists_a_pdf_attachment_with_its_exact_size_and_keeps_reset_links_sealed);
+async fn the_outbox_lists_a_pdf_attachment_with_its_exact_size_and_keeps_reset_links_sealed(
+    b: TestAppBuilder,
+) {
+    let app = b.start().await;
+    let mut tx = app.db.pool.begin().await.unwrap();
+    let id = lectern::email::queue(
+        &mut tx,
+        app.school.id,
+        lectern::email::Email {
+            to: app.student.email.clone(),
+            subject: "Your certificate".into(),
+            text: "attached".into(),
+            html: "<p>attached</p>".into(),
+            calendar: None,
+        },
+    )
+    .await
+    .unwrap();
+    // 1,001 bytes: base64 with one padding character.
+    let pdf = [b"%PDF-1.7\n".as_slice(), &[b'x'; 992]].concat();
+    assert_eq!(pdf.len(), 1001);
+    lectern::email::attach(&mut tx, id, "certificate.pdf", "application/pdf", &pdf)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    app.client()
+        .post_form("/password/forgot", &[("email", app.student.email.as_str())])
+        .await;
+    app.drain_jobs().await;
+    let admin = app.signed_in(&app.admin).await;
+    let r = admin.get("/admin/outbox").await;
+    r.assert_status(200);
+    let entries = r.texts(".outbox-entry").join("\n");
+    assert!(entries.contains("certificate.pdf"), "{entries}");
+    assert!(entries.contains("application/pdf"), "{entries}");
+    assert!(entries.contains("1001 bytes"), "{entries}");
+    assert!(!entries.contains("/password/reset/"), "{entries}");
+}
