@@ -718,3 +718,32 @@ async fn the_outbox_lists_a_pdf_attachment_with_its_exact_size_and_keeps_reset_l
     assert!(entries.contains("1001 bytes"), "{entries}");
     assert!(!entries.contains("/password/reset/"), "{entries}");
 }
+
+db_test!(delivery_keeps_to_the_configured_rate);
+async fn delivery_keeps_to_the_configured_rate(b: TestAppBuilder) {
+    const N: i64 = 100;
+    const RATE: f64 = 40.0;
+    let app = b
+        .with_smtp()
+        .with_worker()
+        .poll(Duration::from_millis(20))
+        .env("LECTERN_CAMPAIGN_RATE", "40")
+        .start()
+        .await;
+    let cid = course(&app, "Paced").await;
+    bulk_students(&app, cid, N).await;
+    let teacher = app.signed_in(&app.instructor).await;
+    let t = std::time::Instant::now();
+    send_campaign(&teacher, "Paced", "One at a time", cid).await;
+    let sink = app.smtp.as_ref().unwrap();
+    crate::support::eventually("all delivered", Duration::from_secs(60), || async {
+        (sink.messages().len() >= N as usize).then_some(())
+    })
+    .await;
+    let took = t.elapsed().as_secs_f64();
+    let rate = N as f64 / took;
+    eprintln!("{N} campaign mails in {took:.2} s: {rate:.1}/s (configured {RATE}/s)");
+    // The last is due (N - 1) / RATE seconds after the first: never faster than that.
+    assert!(took >= (N - 1) as f64 / RATE, "{took:.2} s");
+    assert!(rate <= RATE * 1.05, "{rate:.1}/s");
+}
