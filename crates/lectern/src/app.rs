@@ -196,6 +196,12 @@ fn registry(
     r.register::<crate::discussions::NotifyPost>(discussions.clone())?
         .register::<crate::discussions::DiscussionDigest>(discussions)?
         .hourly(|hour| crate::discussions::DiscussionDigest { hour });
+    let campaigns = crate::campaigns::CampaignDeps {
+        db: db.clone(),
+        config: config.clone(),
+    };
+    r.register::<crate::campaigns::CampaignMail>(campaigns.clone())?
+        .register::<crate::campaigns::StartCampaign>(campaigns)?;
     crate::live::jobs::register(&mut r, zoom)?;
     crate::files::jobs::register(&mut r, files)?;
     Ok(r)
@@ -224,6 +230,12 @@ pub fn router(state: AppState) -> Router {
                 config: state.config.clone(),
             },
         ))
+        .merge(
+            crate::campaigns::routes::routes().with_state(crate::campaigns::CampaignsState {
+                db: state.db.clone(),
+                config: state.config.clone(),
+            }),
+        )
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.context(),
@@ -333,10 +345,11 @@ impl CourseHooks for Chained {
         &'a self,
         tx: &'a mut sqlx::AnyConnection,
         course_id: crate::db::CourseId,
+        user_id: crate::db::UserId,
     ) -> futures_util::future::BoxFuture<'a, sqlx::Result<()>> {
         Box::pin(async move {
-            self.0.enrolled(tx, course_id).await?;
-            self.1.enrolled(tx, course_id).await
+            self.0.enrolled(tx, course_id, user_id).await?;
+            self.1.enrolled(tx, course_id, user_id).await
         })
     }
 }

@@ -52,6 +52,12 @@ const ALLOWED: &[(&str, &[&str])] = &[
         "discussions",
         &["courses", "accounts", "schools", "email", "jobs"],
     ),
+    // Campaigns: audiences come from courses (enrolments, completion) and live
+    // (attendance, read by SQL only), mail goes by email, one job per recipient.
+    (
+        "campaigns",
+        &["courses", "accounts", "schools", "email", "jobs"],
+    ),
     ("webhooks", &["live", "zoom_connection", "jobs"]),
     // Operations: health, metrics and maintenance read every capability's counts.
     (

@@ -37,6 +37,9 @@ pub struct Config {
     pub secret_key: SecretKey,
     pub smtp_url: Option<String>,
     pub mail_from: String,
+    /// Campaign e-mails handed to delivery per second (`LECTERN_CAMPAIGN_RATE`, default
+    /// 10): most SMTP relays throttle or flag bulk senders that go faster.
+    pub campaign_rate: u32,
     pub log_filter: String,
     pub log_format: LogFormat,
     pub db_max_connections: u32,
@@ -517,6 +520,17 @@ impl Config {
                     }
                 })?,
             };
+        let campaign_rate = match src.get("LECTERN_CAMPAIGN_RATE") {
+            None => 10,
+            Some(v) => v
+                .parse::<u32>()
+                .ok()
+                .filter(|n| (1..=10_000).contains(n))
+                .ok_or_else(|| ConfigError::Invalid {
+                    var: "LECTERN_CAMPAIGN_RATE",
+                    reason: format!("{v:?} is not a number of messages per second (1 to 10000)"),
+                })?,
+        };
         let zoom = zoom_settings(src)?;
         let live = live_settings(src)?;
         let trusted_proxies = trusted_proxies(src)?;
@@ -536,6 +550,7 @@ impl Config {
             secret_key,
             smtp_url,
             mail_from,
+            campaign_rate,
             log_filter,
             log_format,
             db_max_connections,

@@ -92,6 +92,15 @@ impl SecretKey {
             .map_err(|_| SealError::Tampered)
     }
 
+    /// A MAC of `msg` under a key derived for `purpose` (url-safe base64): for links that
+    /// name what they act on and must not be forged (a campaign's unsubscribe link).
+    pub fn sign(&self, purpose: &str, msg: &str) -> String {
+        let mut mac =
+            <hmac::Hmac<Sha256>>::new_from_slice(&self.derive(purpose)).expect("any key length");
+        mac.update(msg.as_bytes());
+        URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+    }
+
     /// A keyed hash for looking up bearer tokens (sessions, reset links) without storing them.
     pub fn token_hash(&self, token: &str) -> String {
         let mut mac = <hmac::Hmac<Sha256>>::new_from_slice(&self.derive("lectern/token-hash"))

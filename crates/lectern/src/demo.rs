@@ -282,7 +282,38 @@ pub async fn seed(
         UserId(ids[3]),
     )
     .await?;
+    send_demo_campaign(db, school_id, ids[1], course.course.0).await?;
     Ok(true)
+}
+
+/// A campaign the instructor sent to the demo course's students: the worker delivers it
+/// (into the outbox without SMTP), and its page shows it sent.
+async fn send_demo_campaign(
+    db: &Db,
+    school_id: i64,
+    author: i64,
+    course_id: i64,
+) -> anyhow::Result<()> {
+    let id = crate::campaigns::save_draft(
+        db,
+        school_id,
+        author,
+        None,
+        &crate::campaigns::Draft {
+            subject: "Welcome to the live cohort",
+            body_md: "Hello {name},\n\nOur next **live Q&A** is in your calendar: the invitation \
+                      came with its own e-mail. Bring your questions!\n\n- Ines",
+            audience: "enrolled",
+            course_id: Some(course_id),
+            lesson_id: None,
+            send_at: None,
+        },
+    )
+    .await?;
+    if let Some(c) = crate::campaigns::get(db, school_id, id).await? {
+        crate::campaigns::send(db, 10, &c).await?;
+    }
+    Ok(())
 }
 
 /// The demo course gives a certificate, and its second student finished it in an earlier

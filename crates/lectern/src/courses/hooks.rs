@@ -42,6 +42,7 @@ pub trait CourseHooks: Send + Sync {
         &'a self,
         tx: &'a mut AnyConnection,
         course_id: CourseId,
+        user_id: UserId,
     ) -> BoxFuture<'a, sqlx::Result<()>>;
 }
 

@@ -93,8 +93,9 @@ pub async fn enroll_in(
     .await?;
     let new = r.rows_affected() == 1;
     if new {
-        // The reminders still ahead of the course's live sessions reach this student.
-        hooks.enrolled(&mut *tx, course_id).await?;
+        // The invitations and reminders of the course's live sessions still ahead reach
+        // this student.
+        hooks.enrolled(&mut *tx, course_id, user_id).await?;
     }
     Ok(new)
 }

@@ -50,6 +50,7 @@ migrations![
     (14, "certificates", "0014_certificates.sql"),
     (15, "payments", "0015_payments.sql"),
     (16, "discussions", "0016_discussions.sql"),
+    (17, "campaigns", "0017_campaigns.sql"),
 ];
 
 /// An arbitrary constant that names our migration lock among PostgreSQL advisory locks.

@@ -6,7 +6,7 @@ use futures_util::future::BoxFuture;
 use sqlx::AnyConnection;
 
 use crate::courses::CourseHooks;
-use crate::db::{CourseId, LessonId, SchoolId, now_ms};
+use crate::db::{CourseId, LessonId, SchoolId, UserId, now_ms};
 
 /// The title of a lesson's Q&A thread.
 pub fn qa_title(lesson_title: &str) -> String {
@@ -69,6 +69,7 @@ impl CourseHooks for DiscussionSide {
         &'a self,
         _tx: &'a mut AnyConnection,
         _course_id: CourseId,
+        _user_id: UserId,
     ) -> BoxFuture<'a, sqlx::Result<()>> {
         Box::pin(async { Ok(()) })
     }

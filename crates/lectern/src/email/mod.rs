@@ -93,6 +93,37 @@ pub async fn queue(conn: &mut AnyConnection, school_id: i64, email: Email) -> sq
     Ok(id)
 }
 
+/// [`queue`] for a message with extra headers (a campaign's `List-Unsubscribe`), stored
+/// with it: sent as stored, shown in the outbox.
+pub async fn queue_with_headers(
+    conn: &mut AnyConnection,
+    school_id: i64,
+    email: Email,
+    headers: &[(&str, String)],
+) -> sqlx::Result<i64> {
+    let id = insert(conn, school_id, &email).await?;
+    let json = serde_json::to_string(headers).expect("strings serialize");
+    sqlx::query("UPDATE emails SET headers = $1 WHERE id = $2")
+        .bind(json)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    enqueue_delivery(conn, school_id, id).await?;
+    Ok(id)
+}
+
+/// Keeps these messages unsent if they are still queued (a cancelled campaign, an
+/// unsubscribed recipient): their delivery jobs find them `cancelled`.
+pub async fn cancel_queued(conn: &mut AnyConnection, ids: &[i64]) -> sqlx::Result<()> {
+    for id in ids {
+        sqlx::query("UPDATE emails SET status = 'cancelled' WHERE id = $1 AND status = 'queued'")
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
 /// A link that admits its holder, for one user (e.g. a password reset).
 pub struct SecretLink {
     pub user_id: i64,
@@ -197,12 +228,13 @@ struct Row {
     attachment_name: Option<String>,
     attachment_type: Option<String>,
     attachment_data: Option<String>,
+    headers: Option<String>,
 }
 
 async fn deliver(state: &Delivery, id: i64) -> anyhow::Result<()> {
     let Some(row) = sqlx::query_as::<_, Row>(
         "SELECT to_addr, subject, body_text, body_html, status, ics, ics_method, secret_sealed, secret_user_id,
-           attachment_name, attachment_type, attachment_data
+           attachment_name, attachment_type, attachment_data, headers
          FROM emails WHERE id = $1",
     )
     .bind(id)
@@ -257,7 +289,7 @@ async fn deliver(state: &Delivery, id: i64) -> anyhow::Result<()> {
                 ContentType::parse(&format!("text/calendar; charset=UTF-8; method={method}"))?;
             MultiPart::mixed()
                 .multipart(body)
-                .singlepart(Attachment::new("invite.ics".to_string()).body(ics, ctype))
+                .singlepart(Attachment::new(ICS_NAME.to_string()).body(ics, ctype))
         }
         None => body,
     };
@@ -275,11 +307,16 @@ async fn deliver(state: &Delivery, id: i64) -> anyhow::Result<()> {
         }
         _ => body,
     };
-    let message = Message::builder()
+    let mut message = Message::builder()
         .from(state.mailer.from.clone())
         .to(row.to_addr.parse()?)
-        .subject(row.subject)
-        .multipart(body)?;
+        .subject(row.subject);
+    for (name, value) in stored_headers(row.headers.as_deref()) {
+        let name = lettre::message::header::HeaderName::new_from_ascii(name)
+            .map_err(|e| anyhow::anyhow!("stored header name: {e}"))?;
+        message = message.raw_header(lettre::message::header::HeaderValue::new(name, value));
+    }
+    let message = message.multipart(body)?;
     match transport.send(message).await {
         Ok(_) => mark(state, id, "sent", None).await,
         Err(e) => {
@@ -291,6 +328,12 @@ async fn deliver(state: &Delivery, id: i64) -> anyhow::Result<()> {
             }
         }
     }
+}
+
+/// The extra headers stored with a message (see [`queue_with_headers`]).
+pub(crate) fn stored_headers(json: Option<&str>) -> Vec<(String, String)> {
+    json.and_then(|j| serde_json::from_str(j).ok())
+        .unwrap_or_default()
 }
 
 /// Records the outcome. A mail that was sent or failed for good keeps no sealed link.
@@ -319,6 +362,20 @@ pub struct OutboxEntry {
     pub body_text: String,
     pub status: String,
     pub created_at: i64,
+    /// The headers it was (or will be) sent with: To, Subject, and the stored extra ones
+    /// (List-Unsubscribe, …). From and Date are the server's at sending.
+    pub headers: Vec<(String, String)>,
+    /// Its attachments as sent: the `.ics` of an invitation or reminder, a certificate's
+    /// PDF.
+    pub attachments: Vec<OutboxAttachment>,
+}
+
+#[derive(Debug, Clone)]
+pub struct OutboxAttachment {
+    pub name: String,
+    pub content_type: String,
+    /// Bytes.
+    pub size: i64,
 }
 
 #[derive(sqlx::FromRow)]
@@ -331,7 +388,18 @@ struct OutboxRow {
     created_at: i64,
     secret_sealed: Option<String>,
     secret_user_id: Option<i64>,
+    headers: Option<String>,
+    ics: Option<String>,
+    ics_method: Option<String>,
+    attachment_name: Option<String>,
+    attachment_type: Option<String>,
+    /// Base64 length and padding of the attachment: its size without reading it.
+    attachment_b64: Option<i64>,
+    attachment_pad: i64,
 }
+
+/// The name the `.ics` part is sent under (see [`deliver`]).
+const ICS_NAME: &str = "invite.ics";
 
 /// The school's latest mail as `viewer` (an admin) may read it.
 pub async fn outbox(
@@ -343,7 +411,9 @@ pub async fn outbox(
     limit: i64,
 ) -> sqlx::Result<Vec<OutboxEntry>> {
     let rows = sqlx::query_as::<_, OutboxRow>(
-        "SELECT id, to_addr, subject, body_text, status, created_at, secret_sealed, secret_user_id
+        "SELECT id, to_addr, subject, body_text, status, created_at, secret_sealed, secret_user_id,
+           headers, ics, ics_method, attachment_name, attachment_type, LENGTH(attachment_data) AS attachment_b64,
+           CASE WHEN attachment_data LIKE '%==' THEN 2 WHEN attachment_data LIKE '%=' THEN 1 ELSE 0 END AS attachment_pad
          FROM emails WHERE school_id = $1 ORDER BY id DESC LIMIT $2",
     )
     .bind(school_id)
@@ -360,7 +430,34 @@ pub async fn outbox(
                     .map(|u| String::from_utf8_lossy(&u).into_owned()),
                 _ => None,
             };
+            let mut headers = vec![
+                ("To".to_string(), r.to_addr.clone()),
+                ("Subject".to_string(), r.subject.clone()),
+            ];
+            headers.extend(stored_headers(r.headers.as_deref()));
+            let mut attachments = Vec::new();
+            if let Some(ics) = &r.ics {
+                attachments.push(OutboxAttachment {
+                    name: ICS_NAME.to_string(),
+                    content_type: format!(
+                        "text/calendar; charset=UTF-8; method={}",
+                        r.ics_method.as_deref().unwrap_or("REQUEST")
+                    ),
+                    size: ics.len() as i64,
+                });
+            }
+            if let (Some(name), Some(ctype), Some(b64)) =
+                (&r.attachment_name, &r.attachment_type, r.attachment_b64)
+            {
+                attachments.push(OutboxAttachment {
+                    name: name.clone(),
+                    content_type: ctype.clone(),
+                    size: b64 / 4 * 3 - r.attachment_pad,
+                });
+            }
             OutboxEntry {
+                headers,
+                attachments,
                 id: r.id,
                 to_addr: r.to_addr,
                 subject: r.subject,

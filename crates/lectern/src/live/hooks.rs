@@ -40,8 +40,9 @@ impl CourseHooks for LessonSide {
         &'a self,
         tx: &'a mut AnyConnection,
         course_id: CourseId,
+        user_id: UserId,
     ) -> BoxFuture<'a, sqlx::Result<()>> {
-        Box::pin(super::reminders::on_enrolled(tx, course_id))
+        Box::pin(super::reminders::on_enrolled(tx, course_id, user_id))
     }
 }
 

@@ -26,6 +26,7 @@ pub mod ics;
 pub mod jobs;
 pub mod join;
 pub mod panel;
+pub mod preferences;
 pub mod reminders;
 pub mod routes;
 pub mod start;

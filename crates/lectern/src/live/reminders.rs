@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::AnyConnection;
 
 use super::ics;
-use crate::db::{CourseId, Db, LessonId, SchoolId, now_ms};
+use crate::db::{CourseId, Db, LessonId, SchoolId, UserId, now_ms};
 use crate::email::{self, Calendar, Email};
 use crate::i18n::Tr;
 use crate::jobs::{self, NewJob};
@@ -21,6 +21,9 @@ use crate::zoom_connection::ZoomDeps;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Notice {
+    /// The first of the sequence: sent when a session is scheduled, and to each student
+    /// who enrols while it is ahead.
+    Invite,
     Day,
     Hour,
     Update,
@@ -30,6 +33,7 @@ pub(crate) enum Notice {
 impl Notice {
     pub fn as_str(self) -> &'static str {
         match self {
+            Notice::Invite => "invite",
             Notice::Day => "24h",
             Notice::Hour => "1h",
             Notice::Update => "update",
@@ -38,6 +42,7 @@ impl Notice {
     }
     pub fn parse(s: &str) -> Option<Notice> {
         match s {
+            "invite" => Some(Notice::Invite),
             "24h" => Some(Notice::Day),
             "1h" => Some(Notice::Hour),
             "update" => Some(Notice::Update),
@@ -83,6 +88,7 @@ pub async fn schedule(
                 starts_at,
                 kind: notice.as_str().to_string(),
                 sequence: None,
+                user_id: None,
             })
             .school(school_id)
             .at(at)
@@ -105,6 +111,7 @@ struct LessonRow {
     course_title: String,
     slug: String,
     state: Option<String>,
+    course_status: String,
 }
 
 /// The lesson and, when it is a live one, its schedule.
@@ -114,7 +121,7 @@ async fn lesson_row(
 ) -> sqlx::Result<Option<(LessonRow, Option<crate::courses::Schedule>)>> {
     let row = sqlx::query_as::<_, LessonRow>(sqlx::AssertSqlSafe(format!(
         "SELECT l.school_id, l.course_id, l.kind, l.title, {}, l.ics_sequence,
-           c.title AS course_title, c.slug, s.state
+           c.title AS course_title, c.slug, s.state, c.status AS course_status
          FROM lessons l JOIN courses c ON c.id = l.course_id LEFT JOIN live_sessions s ON s.lesson_id = l.id
          WHERE l.id = $1",
         crate::courses::CONTENT_SQL
@@ -144,6 +151,19 @@ pub(crate) async fn on_lesson_written(
         return Ok(());
     }
     let now = now_ms();
+    // Newly scheduled (a new live lesson, or a lesson that got a start) in a published
+    // course: the students already enrolled are invited.
+    if previous_start.is_none() && starts_at > now && l.course_status == "published" {
+        enqueue_invitation(
+            conn,
+            l.school_id,
+            lesson_id,
+            starts_at,
+            l.ics_sequence,
+            None,
+        )
+        .await?;
+    }
     if previous_start.is_some_and(|p| p != starts_at) {
         let sequence = crate::courses::queries::bump_ics_sequence(conn, lesson_id).await?;
         enqueue_notice(
@@ -187,6 +207,7 @@ async fn enqueue_notice(
             starts_at,
             kind: notice.as_str().to_string(),
             sequence: Some(sequence),
+            user_id: None,
         })
         .school(school_id)
         .dedupe(format!(
@@ -198,21 +219,65 @@ async fn enqueue_notice(
     Ok(())
 }
 
+/// The invitation of a lesson at its current SEQUENCE: to every enrolled student
+/// (`user_id` = `None`) or to one who just enrolled. Keyed per (lesson, sequence[, user]);
+/// the per-student `live_notifications_sent` row makes it once per student either way.
+async fn enqueue_invitation(
+    conn: &mut AnyConnection,
+    school_id: i64,
+    lesson_id: LessonId,
+    starts_at: i64,
+    sequence: i64,
+    user_id: Option<UserId>,
+) -> sqlx::Result<()> {
+    let key = match user_id {
+        Some(u) => format!("invite:{lesson_id}:{sequence}:{u}"),
+        None => format!("invite:{lesson_id}:{sequence}"),
+    };
+    jobs::enqueue(
+        conn,
+        NewJob::of(&Reminder {
+            lesson_id,
+            starts_at,
+            kind: Notice::Invite.as_str().to_string(),
+            sequence: Some(sequence),
+            user_id,
+        })
+        .school(school_id)
+        .dedupe(key),
+    )
+    .await?;
+    Ok(())
+}
+
 /// Called in the transaction that enrolled a student: the reminders still ahead of the
-/// course's live lessons are (idempotently) scheduled.
-pub(crate) async fn on_enrolled(conn: &mut AnyConnection, course_id: CourseId) -> sqlx::Result<()> {
+/// course's live lessons are (idempotently) scheduled, and the student is invited to each.
+pub(crate) async fn on_enrolled(
+    conn: &mut AnyConnection,
+    course_id: CourseId,
+    user_id: UserId,
+) -> sqlx::Result<()> {
     let now = now_ms();
-    let rows: Vec<(LessonId, i64, String, i64)> = sqlx::query_as(
-        "SELECT l.id, l.school_id, l.kind, l.starts_at FROM lessons l LEFT JOIN live_sessions s ON s.lesson_id = l.id
+    let rows: Vec<(LessonId, i64, String, i64, i64)> = sqlx::query_as(
+        "SELECT l.id, l.school_id, l.kind, l.starts_at, l.ics_sequence FROM lessons l LEFT JOIN live_sessions s ON s.lesson_id = l.id
          WHERE l.course_id = $1 AND l.starts_at > $2 AND (s.state IS NULL OR s.state <> 'cancelled')",
     )
     .bind(course_id)
     .bind(now)
     .fetch_all(&mut *conn)
     .await?;
-    for (lesson_id, school_id, kind, starts_at) in rows {
+    for (lesson_id, school_id, kind, starts_at, sequence) in rows {
         if crate::courses::LessonKind::parse(&kind).is_some_and(|k| k.is_scheduled()) {
             schedule(conn, school_id, lesson_id, starts_at, now).await?;
+            enqueue_invitation(
+                conn,
+                school_id,
+                lesson_id,
+                starts_at,
+                sequence,
+                Some(user_id),
+            )
+            .await?;
         }
     }
     Ok(())
@@ -293,6 +358,9 @@ pub(crate) struct Reminder {
     /// The event's SEQUENCE an update or cancellation was sent for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sequence: Option<i64>,
+    /// Only this student (an invitation on enrolment); everyone enrolled when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<UserId>,
 }
 
 impl jobs::Job for Reminder {
@@ -301,17 +369,12 @@ impl jobs::Job for Reminder {
     async fn run(self, deps: &ZoomDeps) -> anyhow::Result<()> {
         let notice = Notice::parse(&self.kind)
             .ok_or_else(|| anyhow::anyhow!("unknown reminder kind {:?}", self.kind))?;
-        run(deps, self.lesson_id, self.starts_at, notice, self.sequence).await
+        run(deps, &self, notice).await
     }
 }
 
-async fn run(
-    state: &ZoomDeps,
-    lesson_id: LessonId,
-    starts_at: i64,
-    notice: Notice,
-    sequence: Option<i64>,
-) -> anyhow::Result<()> {
+async fn run(state: &ZoomDeps, job: &Reminder, notice: Notice) -> anyhow::Result<()> {
+    let (lesson_id, starts_at, sequence) = (job.lesson_id, job.starts_at, job.sequence);
     let mut conn = state.db.pool.acquire().await?;
     // Deleted, or not a live lesson: nothing to tell.
     let Some((l, Some(schedule))) = lesson_row(&mut conn, lesson_id).await? else {
@@ -323,13 +386,28 @@ async fn run(
     let due = match notice {
         Notice::Day | Notice::Hour => !cancelled && current && now_ms() < starts_at,
         Notice::Update => !cancelled && current && sequence == Some(l.ics_sequence),
+        // An invitation of an older sequence is stale: the update of the newer one (or
+        // the enrolment's own invitation) carries the current time.
+        Notice::Invite => {
+            !cancelled && current && sequence == Some(l.ics_sequence) && now_ms() < starts_at
+        }
         Notice::Cancel => cancelled,
     };
     if !due {
         return Ok(());
     }
-    let recipients =
+    let mut recipients =
         crate::courses::queries::enrolled_students(&state.db, l.school_id, l.course_id).await?;
+    if let Some(only) = job.user_id {
+        recipients.retain(|r| r.id == only.0);
+    }
+    // Students who turned these mails off (for this course or all) get none, except a
+    // cancellation: a session they may still have in their calendar must not silently
+    // stay there (see docs/email.md).
+    if notice != Notice::Cancel {
+        let off = super::preferences::opted_out(&state.db, l.school_id, l.course_id).await?;
+        recipients.retain(|r| !off.contains(&r.id));
+    }
     let moment = notice.lead_ms().map(|lead| starts_at - lead);
     let lesson_url = state
         .school_url(
@@ -365,6 +443,7 @@ async fn run(
     };
     let marker_sequence = match notice {
         Notice::Day | Notice::Hour => 0,
+        // The enrolment and the scheduling invitation of one sequence share one row.
         _ => l.ics_sequence,
     };
     for r in recipients {

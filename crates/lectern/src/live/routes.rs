@@ -25,6 +25,7 @@ pub fn routes() -> Router<ZoomDeps> {
         .route("/live/{lesson}/attendance/assign", post(assign))
         .route("/live/{lesson}/recordings/{file}", get(download_recording))
         .merge(super::feeds::routes())
+        .merge(super::preferences::routes())
         .merge(super::watch::routes())
 }
 

@@ -128,9 +128,13 @@ impl<S: Send + Sync> FromRequestParts<S> for Ctx {
     }
 }
 
-/// Paths that receive server-to-server posts, authenticated by their own signatures.
+/// Paths that receive server-to-server posts, authenticated by their own signatures; and
+/// a campaign's one-click unsubscribe (RFC 8058: a mail client posts it without cookies,
+/// and its signed token is what authenticates it).
 fn csrf_exempt(path: &str) -> bool {
-    path.starts_with("/webhooks/") || path.starts_with("/zoom/")
+    path.starts_with("/webhooks/")
+        || path.starts_with("/zoom/")
+        || (path.starts_with("/u/") && path[3..].bytes().all(|b| b != b'/'))
 }
 
 pub async fn layer(State(state): State<ContextState>, req: Request, next: Next) -> Response {

@@ -2,7 +2,8 @@
 
 /// Path prefixes whose next segment is a secret (a bearer token in the URL): the one list
 /// of routes that carry one, masked wherever a path is logged.
-pub(crate) const SECRET_PATH_PREFIXES: &[&str] = &["/password/reset/", "/calendar/"];
+/// `/u/`: a campaign's unsubscribe token (whoever holds it can unsubscribe its user).
+pub(crate) const SECRET_PATH_PREFIXES: &[&str] = &["/password/reset/", "/calendar/", "/u/"];
 
 /// The request path as it may appear in logs: the segment after a secret prefix is masked.
 pub fn loggable_path(path: &str) -> std::borrow::Cow<'_, str> {

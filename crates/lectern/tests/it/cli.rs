@@ -511,6 +511,21 @@ async fn the_demo_seeds_a_school_with_its_files() {
         "{}",
         public.text
     );
+    // The instructor's welcome campaign went out to the course's students.
+    let ines = TestClient::new(&base);
+    ines.signin("instructor@lectern.test", "lectern-demo-pass")
+        .await;
+    crate::support::eventually(
+        "the demo campaign sent",
+        std::time::Duration::from_secs(20),
+        || async {
+            let list = ines.get("/teach/campaigns").await;
+            (list.text.contains("Welcome to the live cohort")
+                && list.text.contains("<td>Sent</td>"))
+            .then_some(())
+        },
+    )
+    .await;
     // The paid course is bought through the simulated Stripe checkout: its hosted page,
     // card 4242…, back to the order page, enrolled.
     let paid = home

@@ -61,6 +61,7 @@ const PAYMENTS: Holds =
     Ours("sales: prices, orders, refunds, coupons, Stripe's and PayPal's events and settings");
 const HISTORY: Holds = Ours("ids, states and instants: the anonymous history that stays");
 const MAIL: Holds = Ours("mail to our users about our lessons; no Zoom link or id is put in");
+const PREFS: Holds = Ours("a user's choice of which of our mails they receive");
 const FILES: Holds = Ours(
     "files people uploaded to the school and where we keep them; Zoom's recordings are not copied here",
 );
@@ -499,6 +500,53 @@ const COLUMNS: &[(&str, &[(&str, Holds)])] = &[
             ("attachment_name", MAIL),
             ("attachment_type", MAIL),
             ("attachment_data", MAIL),
+            ("headers", MAIL),
+        ],
+    ),
+    (
+        "live_mail_optouts",
+        &[
+            ("school_id", PREFS),
+            ("user_id", PREFS),
+            ("course_id", PREFS),
+            ("created_at", PREFS),
+        ],
+    ),
+    (
+        "campaigns",
+        &[
+            ("id", MAIL),
+            ("school_id", MAIL),
+            ("author_id", MAIL),
+            ("subject", MAIL),
+            ("body_md", MAIL),
+            ("audience", MAIL),
+            ("course_id", MAIL),
+            ("lesson_id", MAIL),
+            ("send_at", MAIL),
+            ("state", MAIL),
+            ("recipients", MAIL),
+            ("created_at", MAIL),
+            ("updated_at", MAIL),
+        ],
+    ),
+    (
+        "campaign_recipients",
+        &[
+            ("campaign_id", MAIL),
+            ("school_id", MAIL),
+            ("user_id", MAIL),
+            ("state", MAIL),
+            ("email_id", MAIL),
+            ("updated_at", MAIL),
+        ],
+    ),
+    (
+        "mail_unsubscribes",
+        &[
+            ("school_id", PREFS),
+            ("user_id", PREFS),
+            ("created_at", PREFS),
         ],
     ),
     (
