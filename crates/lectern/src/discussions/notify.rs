@@ -65,7 +65,10 @@ const MEMBERS: &str = "SELECT u.id, u.email, u.display_name, u.language, pr.deli
             OR EXISTS (SELECT 1 FROM course_instructors i WHERE i.course_id = $2 AND i.user_id = u.id))";
 
 async fn notify(deps: &DiscussionsState, post_id: i64) -> anyhow::Result<()> {
-    let mut tx = deps.db.pool.begin().await?;
+    // Read before the transaction, through the pool: a read inside it on SQLite would
+    // take a snapshot that cannot become a write once another writer has committed
+    // ("database is locked" at once, no busy wait), and the link's read through the pool
+    // inside it would hold a second connection.
     let info: Option<PostInfo> = sqlx::query_as(
         "SELECT p.school_id, p.course_id, p.thread_id, p.author_id, u.display_name AS author_name, p.body,
                 p.state, p.notified_at, t.title AS thread_title, c.title AS course_title, c.slug
@@ -76,19 +79,12 @@ async fn notify(deps: &DiscussionsState, post_id: i64) -> anyhow::Result<()> {
          WHERE p.id = $1",
     )
     .bind(post_id)
-    .fetch_optional(&mut *tx)
+    .fetch_optional(&deps.db.pool)
     .await?;
     let Some(p) = info else { return Ok(()) };
     if p.notified_at.is_some() || p.state != "visible" {
         return Ok(());
     }
-    let members: Vec<Member> = sqlx::query_as(MEMBERS)
-        .bind(p.school_id)
-        .bind(p.course_id)
-        .bind(p.thread_id)
-        .fetch_all(&mut *tx)
-        .await?;
-    let mentioned: BTreeSet<String> = render::mentions(&p.body).into_iter().collect();
     let url = crate::schools::domains::school_url(
         &deps.db,
         &deps.config.base_url,
@@ -99,6 +95,28 @@ async fn notify(deps: &DiscussionsState, post_id: i64) -> anyhow::Result<()> {
         ),
     )
     .await?;
+    let mut tx = deps.db.pool.begin().await?;
+    // The claim is the transaction's first statement, so it waits for the write lock
+    // like any writer; a retry or a second worker that finds it taken sends nothing.
+    let claimed = sqlx::query(
+        "UPDATE discussion_posts SET notified_at = $1
+         WHERE id = $2 AND notified_at IS NULL AND state = 'visible'",
+    )
+    .bind(now_ms())
+    .bind(post_id)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if claimed == 0 {
+        return Ok(());
+    }
+    let members: Vec<Member> = sqlx::query_as(MEMBERS)
+        .bind(p.school_id)
+        .bind(p.course_id)
+        .bind(p.thread_id)
+        .fetch_all(&mut *tx)
+        .await?;
+    let mentioned: BTreeSet<String> = render::mentions(&p.body).into_iter().collect();
     for m in members {
         if Some(m.id) == p.author_id {
             continue;
@@ -139,11 +157,6 @@ async fn notify(deps: &DiscussionsState, post_id: i64) -> anyhow::Result<()> {
         )
         .await?;
     }
-    sqlx::query("UPDATE discussion_posts SET notified_at = $1 WHERE id = $2")
-        .bind(now_ms())
-        .bind(post_id)
-        .execute(&mut *tx)
-        .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -208,6 +221,10 @@ pub async fn send_digests(deps: &DiscussionsState, now: i64) -> anyhow::Result<(
 }
 
 async fn digest_one(deps: &DiscussionsState, m: &DigestMember, now: i64) -> anyhow::Result<()> {
+    // Through the pool before the transaction, which must not hold a second connection.
+    let origin =
+        crate::schools::domains::school_url(&deps.db, &deps.config.base_url, m.school_id, "")
+            .await?;
     let mut tx = deps.db.pool.begin().await?;
     let claimed = sqlx::query(
         "UPDATE discussion_preferences SET digest_through = $1
@@ -248,9 +265,6 @@ async fn digest_one(deps: &DiscussionsState, m: &DigestMember, now: i64) -> anyh
     .await?;
     if !posts.is_empty() {
         let tr = Tr::new(m.language.as_deref().unwrap_or("en-US"));
-        let origin =
-            crate::schools::domains::school_url(&deps.db, &deps.config.base_url, m.school_id, "")
-                .await?;
         let mut text = tr.t1("discussion-digest-intro", "count", posts.len() as i64);
         let mut thread = None;
         for p in &posts {
