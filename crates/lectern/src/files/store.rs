@@ -424,6 +424,24 @@ pub(crate) async fn stale_uploads(db: &Db, before: i64) -> sqlx::Result<Vec<(Sch
     Ok(rows.into_iter().map(|(s, id)| (SchoolId(s), id)).collect())
 }
 
+/// Discussion attachments uploaded before this instant that no post names (the member
+/// uploaded and never posted): the sweep deletes them. The one statement here that
+/// reads a table of `discussions`, whose posts name their attachment.
+pub(crate) async fn unattached_discussion_files(
+    db: &Db,
+    before: i64,
+) -> sqlx::Result<Vec<(SchoolId, i64)>> {
+    let rows: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT f.school_id, f.id FROM files f
+         WHERE f.purpose = 'discussion' AND f.state = 'ready' AND f.created_at < $1
+           AND NOT EXISTS (SELECT 1 FROM discussion_posts p WHERE p.attachment_file_id = f.id)",
+    )
+    .bind(before)
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(rows.into_iter().map(|(s, id)| (SchoolId(s), id)).collect())
+}
+
 /// Whether any row (in any state) names this storage key.
 pub(crate) async fn key_known(db: &Db, key: &str) -> sqlx::Result<bool> {
     let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM files WHERE storage_key = $1")
