@@ -50,6 +50,11 @@ migrations![
     (14, "certificates", "0014_certificates.sql"),
     (15, "payments", "0015_payments.sql"),
     (16, "discussions", "0016_discussions.sql"),
+    (
+        18,
+        "discussion_attachments",
+        "0018_discussion_attachments.sql"
+    ),
 ];
 
 /// An arbitrary constant that names our migration lock among PostgreSQL advisory locks.

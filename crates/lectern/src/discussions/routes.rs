@@ -262,7 +262,10 @@ async fn attachment(
         .await?
         .filter(|f| f.purpose == Purpose::Discussion && f.course_id == Some(b.course.id))
         .ok_or(AppError::NotFound)?;
-    match posts::attachment_post_state(&state.db, &b, id).await?.as_deref() {
+    match posts::attachment_post_state(&state.db, &b, id)
+        .await?
+        .as_deref()
+    {
         Some("visible") => {}
         Some("hidden") if b.manager => {}
         _ => return Err(AppError::NotFound),

@@ -184,10 +184,10 @@ impl Files {
         // and hand the whole body on to the one path or the other.
         let (as_image, body) = if inc.purpose.reencodes_images() {
             match peek(body).await {
-                Ok((head, body)) => (matches!(
-                    sniff::sniff(inc.purpose, &head, false),
-                    Ok(Kind::Image(_))
-                ), body),
+                Ok((head, body)) => (
+                    matches!(sniff::sniff(inc.purpose, &head, false), Ok(Kind::Image(_))),
+                    body,
+                ),
                 Err(e) => {
                     store::delete_row(&self.db, inc.school, id).await?;
                     return Err(e);
