@@ -1101,7 +1101,7 @@ async fn attachments_show_on_the_post_and_only_the_boards_readers_fetch_them(app
 
     // Deleting the post schedules its file's deletion; the job removes the object.
     let key = storage_key(&app, img).await;
-    assert!(app.stored_objects().await.iter().any(|k| *k == key));
+    assert!(app.stored_objects().await.contains(&key));
     student
         .post_form(
             &format!("{}/posts/{}/delete", board_url(&made), ids[0]),
@@ -1113,7 +1113,7 @@ async fn attachments_show_on_the_post_and_only_the_boards_readers_fetch_them(app
     student.get(&img_url).await.assert_status(404);
     app.drain_jobs().await;
     assert_eq!(file_state(&app, img).await, None);
-    assert!(!app.stored_objects().await.iter().any(|k| *k == key));
+    assert!(!app.stored_objects().await.contains(&key));
     // The hidden post's file is still there (it may be shown again).
     assert_eq!(file_state(&app, pdf).await.as_deref(), Some("ready"));
 }
