@@ -1029,6 +1029,13 @@ async fn attachments_show_on_the_post_and_only_the_boards_readers_fetch_them(app
     assert_eq!(r.header("content-type"), Some("image/png"));
     assert!(!r.text.contains("script"), "the image was re-encoded");
     assert!(image::load_from_memory(&r.bytes).is_ok());
+    assert_eq!(r.header("x-content-type-options"), Some("nosniff"));
+    assert!(
+        r.header("content-security-policy")
+            .is_some_and(|c| c.contains("default-src 'none'")),
+        "{:?}",
+        r.header("content-security-policy")
+    );
     let r = student.get(&pdf_url).await;
     r.assert_status(200);
     assert!(
