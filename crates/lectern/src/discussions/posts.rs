@@ -284,7 +284,7 @@ pub async fn set_state(db: &Db, b: &Board, post_id: i64, state: &'static str) ->
         .fetch_optional(&mut *tx)
         .await?;
         if let Some(Some(file)) = file {
-            crate::files::store::mark_deleting(&mut tx, b.course.school_id, &[file]).await?;
+            crate::files::forget_file(&mut tx, b.course.school_id, file).await?;
         }
     }
     sqlx::query(

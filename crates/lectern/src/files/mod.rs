@@ -25,7 +25,9 @@ use crate::db::{CourseId, Db, LessonId, SchoolId, UserId};
 
 pub use serve::Disposition;
 pub use storage::Storage;
-pub use store::{forget_course, forget_lesson, forget_school, quota, set_quota, usage};
+pub use store::{
+    forget_course, forget_file, forget_lesson, forget_school, quota, set_quota, usage,
+};
 pub use upload::{Incoming, UploadError};
 
 /// What a file is for; decides its size limit, the types it accepts and who reads it.

@@ -203,6 +203,12 @@ pub(crate) async fn mark_deleting(
     Ok(())
 }
 
+/// One file is going with its owner (a deleted discussion post), in the owner's
+/// transaction.
+pub async fn forget_file(conn: &mut AnyConnection, school: SchoolId, id: i64) -> sqlx::Result<()> {
+    mark_deleting(conn, school, &[id]).await
+}
+
 async fn ids_where(
     conn: &mut AnyConnection,
     school: SchoolId,

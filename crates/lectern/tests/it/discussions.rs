@@ -1232,3 +1232,29 @@ async fn a_members_mention_is_marked_in_the_post(app: TestApp) {
     let page = student.get(&format!("{}/{thread}", board_url(&made))).await;
     assert_eq!(page.texts(".post-body span.mention").len(), 2);
 }
+
+db_test!(deleting_the_course_deletes_its_posts_attachments);
+async fn deleting_the_course_deletes_its_posts_attachments(app: TestApp) {
+    let (made, student) = forum(&app).await;
+    let id = uploaded_id(&attach(&student, &made, "notes.pdf", pdf_bytes(500)).await);
+    student
+        .post_form(
+            &board_url(&made),
+            &[
+                ("title", "Notes"),
+                ("body", "Mine"),
+                ("attachment", &id.to_string()),
+            ],
+        )
+        .await
+        .assert_status(303);
+    let key = storage_key(&app, id).await;
+    assert!(app.stored_objects().await.contains(&key));
+    made.instructor
+        .post_form(&format!("/teach/courses/{}/delete", made.id), &[])
+        .await
+        .assert_redirect_to("/teach");
+    app.drain_jobs().await;
+    assert_eq!(file_state(&app, id).await, None);
+    assert!(!app.stored_objects().await.contains(&key));
+}
