@@ -1,6 +1,7 @@
 //! Discussions: who may read and write a board, the sanitiser against an XSS corpus,
 //! full-text search giving the same posts on both databases, the Q&A thread of a live
-//! lesson, moderation (lock, answer, hide, reports), subscriptions' e-mail and bad input.
+//! lesson, moderation (lock, answer, hide, reports), subscriptions' e-mail and bad input,
+//! posts' attachments (who may fetch them, refusals, deletion by job) and mentions.
 
 use lectern::accounts::{self, Role};
 use lectern::courses;
