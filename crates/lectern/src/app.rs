@@ -192,6 +192,7 @@ fn registry(
     let discussions = crate::discussions::DiscussionsState {
         db: db.clone(),
         config: config.clone(),
+        files: files.clone(),
     };
     r.register::<crate::discussions::NotifyPost>(discussions.clone())?
         .register::<crate::discussions::DiscussionDigest>(discussions)?
@@ -228,6 +229,7 @@ pub fn router(state: AppState) -> Router {
             crate::discussions::DiscussionsState {
                 db: state.db.clone(),
                 config: state.config.clone(),
+                files: state.files.clone(),
             },
         ))
         .merge(
@@ -246,6 +248,13 @@ pub fn router(state: AppState) -> Router {
     let uploads = Router::new()
         .merge(crate::courses::files::upload_routes().with_state(state.courses()))
         .merge(crate::schools::branding::upload_routes().with_state(state.schools_state()))
+        .merge(crate::discussions::routes::upload_routes().with_state(
+            crate::discussions::DiscussionsState {
+                db: state.db.clone(),
+                config: state.config.clone(),
+                files: state.files.clone(),
+            },
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.context(),
             web::context::layer,

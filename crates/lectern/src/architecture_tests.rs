@@ -47,10 +47,11 @@ const ALLOWED: &[(&str, &[&str])] = &[
         &["courses", "accounts", "schools", "email", "jobs"],
     ),
     // Course discussions: a board per course (courses), members' names and the rate
-    // limit (accounts), links on the school's origin, notifications by mail and job.
+    // limit (accounts), links on the school's origin, posts' attachments (files),
+    // notifications by mail and job.
     (
         "discussions",
-        &["courses", "accounts", "schools", "email", "jobs"],
+        &["courses", "accounts", "schools", "files", "email", "jobs"],
     ),
     // Campaigns: audiences come from courses (enrolments, completion) and live
     // (attendance, read by SQL only), mail goes by email, one job per recipient.

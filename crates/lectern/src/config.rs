@@ -143,7 +143,8 @@ impl StorageSettings {
     }
 }
 
-/// Upload limits in bytes (`LECTERN_UPLOAD_MAX_VIDEO`, `_FILE`, `_IMAGE`, `_LOGO`).
+/// Upload limits in bytes (`LECTERN_UPLOAD_MAX_VIDEO`, `_FILE`, `_IMAGE`, `_LOGO`,
+/// `_DISCUSSION`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct UploadLimits {
     /// A lesson's video (default 2 GiB).
@@ -154,6 +155,9 @@ pub struct UploadLimits {
     pub image: u64,
     /// The school's logo and favicon (default 2 MiB).
     pub logo: u64,
+    /// A file or image attached to a discussion post (default 20 MiB): members, not
+    /// staff, upload these, so the bound is tighter than a lesson's.
+    pub discussion: u64,
 }
 
 impl Default for UploadLimits {
@@ -164,6 +168,7 @@ impl Default for UploadLimits {
             file: 100 * MIB,
             image: 20 * MIB,
             logo: 2 * MIB,
+            discussion: 20 * MIB,
         }
     }
 }
@@ -228,6 +233,7 @@ fn storage_settings(src: &dyn Source, database_url: &str) -> Result<StorageSetti
         file: size("LECTERN_UPLOAD_MAX_FILE", d.file)?,
         image: size("LECTERN_UPLOAD_MAX_IMAGE", d.image)?,
         logo: size("LECTERN_UPLOAD_MAX_LOGO", d.logo)?,
+        discussion: size("LECTERN_UPLOAD_MAX_DISCUSSION", d.discussion)?,
     };
     let presign_ttl_secs = match src.get("LECTERN_STORAGE_PRESIGN_SECS") {
         None => 300,

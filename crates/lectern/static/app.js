@@ -61,8 +61,48 @@
     function pad(n) { return n < 10 ? "0" + n : "" + n; }
 
     document.querySelectorAll("[data-upload-url]").forEach(uploader);
+    document.querySelectorAll("[data-attach-url]").forEach(attacher);
     document.querySelectorAll("video[data-watch-url]").forEach(watchReports);
   });
+
+  // A post's attachment: uploaded as soon as it is chosen (the body is the file), its id
+  // put into the form's hidden field; the message being written is never touched.
+  function attacher(box) {
+    var input = box.querySelector("[data-attach-input]");
+    var id = box.querySelector("[data-attach-id]");
+    var status = box.querySelector("[data-attach-status]");
+    var error = box.querySelector("[data-attach-error]");
+    box.querySelector("[data-attach-label]").hidden = false;
+    input.addEventListener("change", function () {
+      var file = input.files && input.files[0];
+      error.hidden = true; id.value = ""; status.textContent = "";
+      if (!file) { return; }
+      var max = Number(box.getAttribute("data-max"));
+      if (max && file.size > max) {
+        error.textContent = box.getAttribute("data-too-large"); error.hidden = false; input.value = ""; return;
+      }
+      var xhr = new XMLHttpRequest();
+      xhr.open("POST", box.getAttribute("data-attach-url"));
+      xhr.setRequestHeader("x-csrf-token", box.getAttribute("data-csrf"));
+      xhr.setRequestHeader("x-file-name", encodeURIComponent(file.name));
+      xhr.setRequestHeader("content-type", "application/octet-stream");
+      status.textContent = box.getAttribute("data-uploading");
+      xhr.addEventListener("load", function () {
+        var body = {};
+        try { body = JSON.parse(xhr.responseText); } catch (e) { body = {}; }
+        if (xhr.status >= 200 && xhr.status < 300 && body.id) {
+          id.value = String(body.id); status.textContent = body.name + " (" + body.size_text + ")"; return;
+        }
+        status.textContent = ""; input.value = "";
+        error.textContent = body.detail || body.message || box.getAttribute("data-failed"); error.hidden = false;
+      });
+      xhr.addEventListener("error", function () {
+        status.textContent = ""; input.value = "";
+        error.textContent = box.getAttribute("data-failed"); error.hidden = false;
+      });
+      xhr.send(file);
+    });
+  }
 
   // Leaving the page would cut an upload off: the browser asks first.
   function stay(e) { e.preventDefault(); e.returnValue = ""; }

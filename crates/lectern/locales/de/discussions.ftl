@@ -82,3 +82,10 @@ discussion-digest-intro = { $count ->
    *[other] { $count } neue Beiträge in den Diskussionen, denen Sie folgen, seit Ihrer letzten Zusammenfassung:
 }
 discussion-digest-footer = Sie erhalten diese Zusammenfassung einmal täglich, weil Sie sie in einem Diskussionsforum gewählt haben; wählen Sie dort „Zu jedem Beitrag“, um das zu ändern.
+discussion-attach = Ein Bild oder eine Datei anhängen (höchstens { $limit }):
+discussion-attach-needs-script = Zum Anhängen einer Datei wird JavaScript benötigt; Ihre Nachricht lässt sich auch ohne Anhang senden.
+discussion-attachment-uploading = Wird hochgeladen…
+discussion-attachment-kept = Eine Datei ist angehängt; sie wird mit Ihrer Nachricht gesendet.
+discussion-attachment-failed = Die Datei konnte nicht hochgeladen werden; Ihre Nachricht bleibt erhalten. Versuchen Sie es erneut.
+discussion-attachment-too-large = Diese Datei ist größer als { $limit }; hängen Sie eine kleinere an. Ihre Nachricht bleibt erhalten.
+discussion-attachment-gone = Die angehängte Datei ist nicht mehr verfügbar; hängen Sie sie erneut an oder senden Sie ohne Anhang. Ihre Nachricht bleibt erhalten.

@@ -82,3 +82,10 @@ discussion-digest-intro = { $count ->
    *[other] { $count } new posts in the discussions you follow, since your last digest:
 }
 discussion-digest-footer = You get this digest once a day because you chose it on a discussion board; choose "For each post" there to change it.
+discussion-attach = Attach an image or a file (at most { $limit }):
+discussion-attach-needs-script = Attaching a file needs JavaScript; your message can be posted without one.
+discussion-attachment-uploading = Uploading…
+discussion-attachment-kept = A file is attached; it is posted with your message.
+discussion-attachment-failed = The file could not be uploaded; your message is kept. Try again.
+discussion-attachment-too-large = This file is larger than { $limit }; attach a smaller one. Your message is kept.
+discussion-attachment-gone = The attached file is no longer available; attach it again or post without it. Your message is kept.

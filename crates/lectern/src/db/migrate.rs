@@ -51,6 +51,11 @@ migrations![
     (15, "payments", "0015_payments.sql"),
     (16, "discussions", "0016_discussions.sql"),
     (17, "campaigns", "0017_campaigns.sql"),
+    (
+        18,
+        "discussion_attachments",
+        "0018_discussion_attachments.sql"
+    ),
 ];
 
 /// An arbitrary constant that names our migration lock among PostgreSQL advisory locks.

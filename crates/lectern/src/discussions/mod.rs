@@ -31,6 +31,8 @@ pub use notify::{DiscussionDigest, NotifyPost};
 pub struct DiscussionsState {
     pub db: Db,
     pub config: Arc<Config>,
+    /// Where posts' attachments are stored (purpose `discussion`).
+    pub files: crate::files::Files,
 }
 
 /// How long after posting its author may still edit a post.

@@ -57,6 +57,8 @@ pub struct PostRow {
     pub state: String,
     pub created_at: i64,
     pub edited_at: Option<i64>,
+    /// The attached file (a `files` row of purpose `discussion`), if any.
+    pub attachment_file_id: Option<i64>,
 }
 
 impl PostRow {
@@ -87,7 +89,7 @@ const THREAD_COLUMNS: &str = "t.id, t.course_id, t.lesson_id, t.author_id, u.dis
           THEN 1 ELSE 0 END AS followed";
 
 const POST_COLUMNS: &str = "p.id, p.thread_id, p.author_id, u.display_name AS author_name, p.body, p.body_html, \
-     p.state, p.created_at, p.edited_at";
+     p.state, p.created_at, p.edited_at, p.attachment_file_id";
 
 /// The board's threads: pinned first, then by last activity.
 pub async fn threads(db: &Db, b: &Board) -> sqlx::Result<Vec<ThreadRow>> {
@@ -159,7 +161,13 @@ pub async fn post(db: &Db, b: &Board, id: i64) -> sqlx::Result<Option<PostRow>> 
 }
 
 /// Starts a thread with its opening post; returns the thread's id.
-pub async fn create_thread(db: &Db, b: &Board, title: &str, body: &str) -> sqlx::Result<i64> {
+pub async fn create_thread(
+    db: &Db,
+    b: &Board,
+    title: &str,
+    body: &str,
+    attachment: Option<i64>,
+) -> sqlx::Result<i64> {
     let now = now_ms();
     let mut tx = db.pool.begin().await?;
     let id: i64 = sqlx::query_scalar(
@@ -173,15 +181,21 @@ pub async fn create_thread(db: &Db, b: &Board, title: &str, body: &str) -> sqlx:
     .bind(now)
     .fetch_one(&mut *tx)
     .await?;
-    insert_post(&mut tx, b, id, title, body, now).await?;
+    insert_post(&mut tx, b, id, title, body, attachment, now).await?;
     tx.commit().await?;
     Ok(id)
 }
 
 /// Adds a reply; returns its id.
-pub async fn reply(db: &Db, b: &Board, thread_id: i64, body: &str) -> sqlx::Result<i64> {
+pub async fn reply(
+    db: &Db,
+    b: &Board,
+    thread_id: i64,
+    body: &str,
+    attachment: Option<i64>,
+) -> sqlx::Result<i64> {
     let mut tx = db.pool.begin().await?;
-    let id = insert_post(&mut tx, b, thread_id, "", body, now_ms()).await?;
+    let id = insert_post(&mut tx, b, thread_id, "", body, attachment, now_ms()).await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -194,12 +208,14 @@ async fn insert_post(
     thread_id: i64,
     title: &str,
     body: &str,
+    attachment: Option<i64>,
     now: i64,
 ) -> sqlx::Result<i64> {
     let school_id = b.course.school_id.0;
+    let html = render::render_mentioning(body, &member_handles(tx, b, body).await?);
     let id: i64 = sqlx::query_scalar(
-        "INSERT INTO discussion_posts (school_id, course_id, thread_id, author_id, title, body, body_html, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+        "INSERT INTO discussion_posts (school_id, course_id, thread_id, author_id, title, body, body_html, created_at, attachment_file_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
     )
     .bind(school_id)
     .bind(b.course.id)
@@ -207,8 +223,9 @@ async fn insert_post(
     .bind(b.viewer.id)
     .bind(title)
     .bind(body)
-    .bind(render::render(body))
+    .bind(html)
     .bind(now)
+    .bind(attachment)
     .fetch_one(&mut *tx)
     .await?;
     sqlx::query(
@@ -234,25 +251,42 @@ async fn insert_post(
 }
 
 pub async fn edit(db: &Db, b: &Board, post_id: i64, body: &str) -> sqlx::Result<()> {
+    let mut conn = db.pool.acquire().await?;
+    let html = render::render_mentioning(body, &member_handles(&mut conn, b, body).await?);
     sqlx::query(
         "UPDATE discussion_posts SET body = $1, body_html = $2, edited_at = $3
          WHERE school_id = $4 AND course_id = $5 AND id = $6 AND state = 'visible'",
     )
     .bind(body)
-    .bind(render::render(body))
+    .bind(html)
     .bind(now_ms())
     .bind(b.course.school_id)
     .bind(b.course.id)
     .bind(post_id)
-    .execute(&db.pool)
+    .execute(&mut *conn)
     .await?;
     Ok(())
 }
 
 /// Removes a post from view, keeping its row: `deleted` by its author, `hidden` by a
-/// moderator (who is recorded). `visible` shows a hidden post again.
+/// moderator (who is recorded). `visible` shows a hidden post again. A deleted post's
+/// attachment goes (by the files' retried job); a hidden one's stays for its return.
 pub async fn set_state(db: &Db, b: &Board, post_id: i64, state: &'static str) -> sqlx::Result<()> {
     let by = (state != "deleted").then_some(b.viewer.id);
+    let mut tx = db.pool.begin().await?;
+    if state == "deleted" {
+        let file: Option<Option<i64>> = sqlx::query_scalar(
+            "SELECT attachment_file_id FROM discussion_posts WHERE school_id = $1 AND course_id = $2 AND id = $3",
+        )
+        .bind(b.course.school_id)
+        .bind(b.course.id)
+        .bind(post_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let Some(Some(file)) = file {
+            crate::files::forget_file(&mut tx, b.course.school_id, file).await?;
+        }
+    }
     sqlx::query(
         "UPDATE discussion_posts SET state = $1, moderated_by = $2
          WHERE school_id = $3 AND course_id = $4 AND id = $5",
@@ -262,9 +296,62 @@ pub async fn set_state(db: &Db, b: &Board, post_id: i64, state: &'static str) ->
     .bind(b.course.school_id)
     .bind(b.course.id)
     .bind(post_id)
-    .execute(&db.pool)
+    .execute(&mut *tx)
     .await?;
-    Ok(())
+    tx.commit().await
+}
+
+/// The handles of the course's members (enrolled, teaching it, the school's admins), for
+/// marking mentions; none looked up when `body` mentions no one.
+async fn member_handles(
+    conn: &mut AnyConnection,
+    b: &Board,
+    body: &str,
+) -> sqlx::Result<std::collections::HashSet<String>> {
+    if render::mentions(body).is_empty() {
+        return Ok(Default::default());
+    }
+    let names: Vec<String> = sqlx::query_scalar(
+        "SELECT u.display_name FROM users u
+         WHERE u.school_id = $1
+           AND (u.role = 'admin'
+                OR EXISTS (SELECT 1 FROM enrollments e WHERE e.course_id = $2 AND e.user_id = u.id)
+                OR EXISTS (SELECT 1 FROM course_instructors i WHERE i.course_id = $2 AND i.user_id = u.id))",
+    )
+    .bind(b.course.school_id)
+    .bind(b.course.id)
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(names.iter().map(|n| render::handle(n)).collect())
+}
+
+/// The state of the post of this board that `file_id` is attached to (`None`: no post
+/// of this course names it).
+pub async fn attachment_post_state(
+    db: &Db,
+    b: &Board,
+    file_id: i64,
+) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar(
+        "SELECT state FROM discussion_posts WHERE school_id = $1 AND course_id = $2 AND attachment_file_id = $3",
+    )
+    .bind(b.course.school_id)
+    .bind(b.course.id)
+    .bind(file_id)
+    .fetch_optional(&db.pool)
+    .await
+}
+
+/// Whether some post already names this file (one file, one post).
+pub async fn attachment_taken(db: &Db, b: &Board, file_id: i64) -> sqlx::Result<bool> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM discussion_posts WHERE school_id = $1 AND attachment_file_id = $2",
+    )
+    .bind(b.course.school_id)
+    .bind(file_id)
+    .fetch_one(&db.pool)
+    .await?;
+    Ok(n > 0)
 }
 
 /// Pin or lock flags, or the answer (`None` clears it).

@@ -4,9 +4,10 @@
 //! which decides who may see the board at all.
 
 use axum::Router;
+use axum::body::Body;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Json, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 
@@ -14,11 +15,25 @@ use super::posts::{self, Flag, PostRow, ReportRow, ThreadRow};
 use super::search::{self, Hit};
 use super::{Board, DiscussionsState, board, moderated_board, render};
 use crate::accounts::rate_limit;
-use crate::db::now_ms;
+use crate::db::{SchoolId, UserId, now_ms};
+use crate::files::{Disposition, Incoming, Owner, Purpose, StoredFile};
 use crate::web::{AppError, AppResult, Ctx, FieldCheckedForm, FieldErrors, Form, Page, check_text};
+
+/// The attachment upload takes a file as its body: mounted outside the app's 1 MiB body
+/// limit (the purpose's own limit is enforced while streaming).
+pub fn upload_routes() -> Router<DiscussionsState> {
+    Router::new().route(
+        "/api/courses/{slug}/discussions/attachments",
+        post(upload_attachment),
+    )
+}
 
 pub fn routes() -> Router<DiscussionsState> {
     Router::new()
+        .route(
+            "/courses/{slug}/discussions/attachments/{id}/{name}",
+            get(attachment),
+        )
         .route(
             "/courses/{slug}/discussions",
             get(board_page).post(create_thread),
@@ -68,12 +83,15 @@ pub fn routes() -> Router<DiscussionsState> {
 pub struct ThreadForm {
     pub title: String,
     pub body: String,
+    /// The id of a file uploaded for this post (the page's script fills it in).
+    pub attachment: String,
 }
 
 #[derive(Deserialize, Default, Clone)]
 #[serde(default)]
 pub struct BodyForm {
     pub body: String,
+    pub attachment: String,
 }
 
 #[derive(Deserialize, Default)]
@@ -143,6 +161,128 @@ async fn rate_limited(state: &DiscussionsState, b: &Board) -> AppResult<Option<u
     )
 }
 
+/// The attachment a post form names: empty is none; otherwise a ready discussion file of
+/// this course that the viewer uploaded and no post names yet, or a field error.
+async fn check_attachment(
+    state: &DiscussionsState,
+    ctx: &Ctx,
+    b: &Board,
+    raw: &str,
+    errors: &mut FieldErrors,
+) -> AppResult<Option<StoredFile>> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return Ok(None);
+    }
+    let file = match raw.parse::<i64>() {
+        Ok(id) => state.files.get(b.course.school_id, id).await?,
+        Err(_) => None,
+    }
+    .filter(|f| {
+        f.purpose == Purpose::Discussion
+            && f.course_id == Some(b.course.id)
+            && f.created_by == Some(UserId(b.viewer.id))
+    });
+    match file {
+        Some(f) if !posts::attachment_taken(&state.db, b, f.id).await? => Ok(Some(f)),
+        _ => {
+            errors.add("attachment", ctx.t("discussion-attachment-gone"));
+            Ok(None)
+        }
+    }
+}
+
+/// Where a post's attachment is read, on the board's own path (its checks apply).
+pub fn attachment_url(b: &Board, f: &StoredFile) -> String {
+    let name: String =
+        percent_encoding::utf8_percent_encode(&f.name, percent_encoding::NON_ALPHANUMERIC)
+            .to_string();
+    format!("{}/attachments/{}/{name}", b.url(), f.id)
+}
+
+/// What the page's script gets back from an upload.
+#[derive(serde::Serialize)]
+struct Uploaded {
+    id: i64,
+    name: String,
+    size_text: String,
+    content_type: String,
+}
+
+/// `POST /api/courses/{slug}/discussions/attachments`: the file as the body (its name in
+/// `X-File-Name`), stored for a post the member is writing. It is not shown anywhere
+/// until a post names it; one never posted is removed by the hourly sweep after a day.
+async fn upload_attachment(
+    State(state): State<DiscussionsState>,
+    ctx: Ctx,
+    Path(slug): Path<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> AppResult<Json<Uploaded>> {
+    let b = board(&state.db, &ctx, &slug).await?;
+    let file = state
+        .files
+        .receive(
+            Incoming::from_headers(
+                SchoolId(ctx.school.id),
+                Owner::Course(b.course.id),
+                Purpose::Discussion,
+                UserId(b.viewer.id),
+                &headers,
+            ),
+            body,
+        )
+        .await
+        .map_err(crate::files::routes::rejected)?;
+    Ok(Json(Uploaded {
+        id: file.id,
+        size_text: file.size_in_words(),
+        content_type: file.content_type,
+        name: file.name,
+    }))
+}
+
+/// A post's attachment, for those who read the board, while the post is shown (a hidden
+/// post's for its moderators). Anyone else, and a file no post of this board names,
+/// gets 404: a member of another course learns nothing of this board's files.
+async fn attachment(
+    State(state): State<DiscussionsState>,
+    ctx: Ctx,
+    Path((slug, id, _name)): Path<(String, String, String)>,
+    headers: HeaderMap,
+) -> AppResult<Response> {
+    let b = match board(&state.db, &ctx, &slug).await {
+        Err(AppError::Forbidden) => return Err(AppError::NotFound),
+        other => other?,
+    };
+    let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
+    let file = state
+        .files
+        .get(b.course.school_id, id)
+        .await?
+        .filter(|f| f.purpose == Purpose::Discussion && f.course_id == Some(b.course.id))
+        .ok_or(AppError::NotFound)?;
+    match posts::attachment_post_state(&state.db, &b, id)
+        .await?
+        .as_deref()
+    {
+        Some("visible") => {}
+        Some("hidden") if b.manager => {}
+        _ => return Err(AppError::NotFound),
+    }
+    // Images were re-encoded on upload and show inline; anything else is a download.
+    let disposition = if file.is_image() {
+        Disposition::Inline
+    } else {
+        Disposition::Attachment
+    };
+    state
+        .files
+        .respond(&file, None, &headers, disposition, false)
+        .await
+        .map_err(crate::files::routes::served)
+}
+
 fn redirect(to: String) -> Response {
     Redirect::to(&to).into_response()
 }
@@ -162,6 +302,8 @@ struct BoardPage {
     open_reports: i64,
     form: ThreadForm,
     errors: FieldErrors,
+    attachment_max: u64,
+    attachment_max_text: String,
 }
 
 impl BoardPage {
@@ -202,6 +344,8 @@ async fn board_view(
         open_reports,
         form,
         errors,
+        attachment_max: Purpose::Discussion.limit(&state.files.limits),
+        attachment_max_text: crate::files::in_words(Purpose::Discussion.limit(&state.files.limits)),
     })
 }
 
@@ -234,6 +378,7 @@ async fn create_thread(
     let mut errors = FieldErrors::default();
     check_required(&mut errors, &ctx, "title", &form.title, super::MAX_TITLE);
     check_required(&mut errors, &ctx, "body", &form.body, super::MAX_BODY);
+    let file = check_attachment(&state, &ctx, &b, &form.attachment, &mut errors).await?;
     if !errors.is_empty() {
         let page = board_view(&state, ctx, b, String::new(), form, errors).await?;
         return Ok(page
@@ -248,7 +393,14 @@ async fn create_thread(
         let page = board_view(&state, ctx, b, String::new(), form, errors).await?;
         return Ok(page.retry_after(secs).into_response());
     }
-    let id = posts::create_thread(&state.db, &b, form.title.trim(), &form.body).await?;
+    let id = posts::create_thread(
+        &state.db,
+        &b,
+        form.title.trim(),
+        &form.body,
+        file.map(|f| f.id),
+    )
+    .await?;
     Ok(redirect(b.thread_url(id)))
 }
 
@@ -293,9 +445,23 @@ struct ThreadPage {
     now: i64,
     form: BodyForm,
     errors: FieldErrors,
+    /// The posts' attachments, by post id.
+    attachments: Vec<(i64, StoredFile)>,
+    /// The largest attachment accepted, in bytes and in words.
+    attachment_max: u64,
+    attachment_max_text: String,
 }
 
 impl ThreadPage {
+    fn attachment(&self, p: &PostRow) -> Option<&StoredFile> {
+        self.attachments
+            .iter()
+            .find(|(id, _)| *id == p.id)
+            .map(|(_, f)| f)
+    }
+    fn attachment_url(&self, f: &StoredFile) -> String {
+        attachment_url(&self.board, f)
+    }
     fn when(&self, ms: &i64) -> String {
         self.ctx.local_time(ms)
     }
@@ -348,6 +514,17 @@ async fn thread_view(
         )
         .await?;
     }
+    let mut attachments = Vec::new();
+    for p in &list {
+        // A hidden post's file is for its moderators only, like its text.
+        if let Some(id) = p.attachment_file_id
+            && (p.visible() || (p.hidden() && b.manager))
+            && let Some(f) = state.files.get(b.course.school_id, id).await?
+        {
+            attachments.push((p.id, f));
+        }
+    }
+    let attachment_max = Purpose::Discussion.limit(&state.files.limits);
     crate::web::render(&ThreadPage {
         ctx,
         board: b,
@@ -358,6 +535,9 @@ async fn thread_view(
         now: now_ms(),
         form,
         errors,
+        attachments,
+        attachment_max,
+        attachment_max_text: crate::files::in_words(attachment_max),
     })
 }
 
@@ -394,6 +574,7 @@ async fn reply(
     } else {
         check_required(&mut errors, &ctx, "body", &form.body, super::MAX_BODY);
     }
+    let file = check_attachment(&state, &ctx, &b, &form.attachment, &mut errors).await?;
     if !errors.is_empty() {
         let status = if thread.is_locked() {
             StatusCode::FORBIDDEN
@@ -411,7 +592,7 @@ async fn reply(
         let page = thread_view(&state, ctx, b, thread, form, errors).await?;
         return Ok(page.retry_after(secs).into_response());
     }
-    let post_id = posts::reply(&state.db, &b, thread.id, &form.body).await?;
+    let post_id = posts::reply(&state.db, &b, thread.id, &form.body, file.map(|f| f.id)).await?;
     Ok(redirect(format!(
         "{}#post-{post_id}",
         b.thread_url(thread.id)
@@ -490,6 +671,7 @@ async fn edit_page(
     let post = own_editable(&state, &b, id).await?;
     let form = BodyForm {
         body: post.body.clone(),
+        ..Default::default()
     };
     crate::web::render(&EditPage {
         ctx,

@@ -45,6 +45,7 @@ pub async fn demo_board(
         "Welcome: introduce yourself",
         "Hello everyone! Tell us **who you are** and what you hope to learn.\n\n\
          Questions about a live session go in its *Q&A* thread, linked from the session.",
+        None,
     )
     .await?;
     posts::set_flag(db, &teacher, welcome, posts::Flag::Pinned, true).await?;
@@ -53,6 +54,7 @@ pub async fn demo_board(
         &s1,
         welcome,
         "Hi, I'm Sam. I teach evening classes and want to move some of them online.",
+        None,
     )
     .await?;
 
@@ -61,6 +63,7 @@ pub async fn demo_board(
         &s2,
         "Does the quiz count towards the certificate?",
         "I missed one question the first time. Can I try again?",
+        None,
     )
     .await?;
     posts::reply(
@@ -68,6 +71,7 @@ pub async fn demo_board(
         &s1,
         question,
         "> Can I try again?\n\nYes, I retook it yesterday: the best attempt counts.",
+        None,
     )
     .await?;
 
@@ -87,6 +91,7 @@ pub async fn demo_board(
             &s1,
             qa,
             "Will the session be recorded for those who can't join live?",
+            None,
         )
         .await?;
         let answer = posts::reply(
@@ -94,6 +99,7 @@ pub async fn demo_board(
             &teacher,
             qa,
             "Yes: the recording appears in the lesson's player after the session, for everyone enrolled.",
+            None,
         )
         .await?;
         posts::set_answer(db, &teacher, qa, Some(answer)).await?;

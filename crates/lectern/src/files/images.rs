@@ -12,6 +12,7 @@ use super::Purpose;
 pub const COVER_WIDTHS: [u32; 3] = [400, 800, 1600];
 const LOGO_MAX: u32 = 512;
 const FAVICON: u32 = 64;
+const POST_MAX: u32 = 1600;
 /// No side longer than this, and no more than this many bytes allocated, while decoding.
 const MAX_SIDE: u32 = 12_000;
 const MAX_ALLOC: u64 = 512 << 20;
@@ -66,6 +67,18 @@ pub fn reencode(purpose: Purpose, bytes: &[u8]) -> Result<Encoded, ImageError> {
             content_type: "image/png",
             widths: Vec::new(),
         }),
+        // A post's picture: readable on a page, no larger. A photo stays a JPEG (a PNG
+        // of it would be several times the size); anything else becomes a PNG (an
+        // animated GIF keeps its first frame).
+        Purpose::Discussion => {
+            let img = fit(&img, POST_MAX, POST_MAX);
+            let photo = matches!(image::guess_format(bytes), Ok(ImageFormat::Jpeg));
+            Ok(Encoded {
+                objects: vec![(None, if photo { jpeg(&img)? } else { png(&img)? })],
+                content_type: if photo { "image/jpeg" } else { "image/png" },
+                widths: Vec::new(),
+            })
+        }
         _ => Ok(Encoded {
             objects: vec![(None, png(&fit(&img, LOGO_MAX, LOGO_MAX))?)],
             content_type: "image/png",

@@ -57,6 +57,8 @@ pub struct SweepFiles {
 pub struct Swept {
     pub abandoned_uploads: usize,
     pub orphaned_objects: usize,
+    /// Discussion attachments uploaded but never posted.
+    pub unattached: usize,
 }
 
 impl Job for SweepFiles {
@@ -83,6 +85,13 @@ pub async fn sweep(files: &Files) -> anyhow::Result<Swept> {
         tx.commit().await?;
     }
     swept.abandoned_uploads = stale.len();
+    let unattached = store::unattached_discussion_files(&files.db, before).await?;
+    for (school, id) in &unattached {
+        let mut tx = files.db.pool.begin().await?;
+        store::mark_deleting(&mut tx, *school, &[*id]).await?;
+        tx.commit().await?;
+    }
+    swept.unattached = unattached.len();
     let store = files.storage.store().clone();
     let mut listing = store.list(None);
     while let Some(meta) = listing.next().await {

@@ -25,7 +25,9 @@ use crate::db::{CourseId, Db, LessonId, SchoolId, UserId};
 
 pub use serve::Disposition;
 pub use storage::Storage;
-pub use store::{forget_course, forget_lesson, forget_school, quota, set_quota, usage};
+pub use store::{
+    forget_course, forget_file, forget_lesson, forget_school, quota, set_quota, usage,
+};
 pub use upload::{Incoming, UploadError};
 
 /// What a file is for; decides its size limit, the types it accepts and who reads it.
@@ -44,16 +46,20 @@ pub enum Purpose {
     Logo,
     /// The school's favicon (one), public.
     Favicon,
+    /// A file or image attached to a discussion post (owned by the course; the post
+    /// names it). Images among them are re-encoded; other files are stored as sent.
+    Discussion,
 }
 
 impl Purpose {
-    pub const ALL: [Purpose; 6] = [
+    pub const ALL: [Purpose; 7] = [
         Purpose::Video,
         Purpose::Document,
         Purpose::Attachment,
         Purpose::Cover,
         Purpose::Logo,
         Purpose::Favicon,
+        Purpose::Discussion,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -64,6 +70,7 @@ impl Purpose {
             Purpose::Cover => "cover",
             Purpose::Logo => "logo",
             Purpose::Favicon => "favicon",
+            Purpose::Discussion => "discussion",
         }
     }
 
@@ -73,7 +80,7 @@ impl Purpose {
 
     /// At most one ready file of this purpose per owner: a new one replaces the old.
     pub fn single(self) -> bool {
-        self != Purpose::Attachment
+        !matches!(self, Purpose::Attachment | Purpose::Discussion)
     }
 
     /// Readable by anyone on the school's host (the catalogue and the header show them).
@@ -81,9 +88,16 @@ impl Purpose {
         matches!(self, Purpose::Cover | Purpose::Logo | Purpose::Favicon)
     }
 
-    /// Decoded and re-encoded rather than stored as sent.
+    /// Decoded and re-encoded rather than stored as sent (a discussion attachment is
+    /// too when its bytes are an image: [`Purpose::reencodes_images`]).
     pub fn is_image(self) -> bool {
         matches!(self, Purpose::Cover | Purpose::Logo | Purpose::Favicon)
+    }
+
+    /// Takes any accepted file, but one whose bytes are an image is re-encoded like a
+    /// cover: what it shows inline on a page must carry nothing else.
+    pub fn reencodes_images(self) -> bool {
+        self == Purpose::Discussion
     }
 
     /// The largest upload accepted, in bytes.
@@ -93,6 +107,7 @@ impl Purpose {
             Purpose::Document | Purpose::Attachment => limits.file,
             Purpose::Cover => limits.image,
             Purpose::Logo | Purpose::Favicon => limits.logo,
+            Purpose::Discussion => limits.discussion,
         }
     }
 }
@@ -152,6 +167,10 @@ impl StoredFile {
 
     pub fn is_pdf(&self) -> bool {
         self.content_type == "application/pdf"
+    }
+
+    pub fn is_image(&self) -> bool {
+        self.content_type.starts_with("image/")
     }
 
     pub fn is_video(&self) -> bool {

@@ -48,7 +48,7 @@ fn accepted(purpose: Purpose) -> &'static str {
         Purpose::Document => {
             "upload a PDF, a Word, Excel or PowerPoint file, an OpenDocument file or plain text."
         }
-        Purpose::Attachment => {
+        Purpose::Attachment | Purpose::Discussion => {
             "upload a document, an image, a video, audio, a ZIP archive or plain text."
         }
         Purpose::Cover | Purpose::Logo | Purpose::Favicon => {
@@ -69,7 +69,7 @@ pub fn sniff(purpose: Purpose, head: &[u8], complete: bool) -> Result<Kind, Refu
     let ok = match purpose {
         Purpose::Video => matches!(kind, Kind::Video(_)),
         Purpose::Document => matches!(kind, Kind::Pdf | Kind::Office(_) | Kind::Text),
-        Purpose::Attachment => true,
+        Purpose::Attachment | Purpose::Discussion => true,
         Purpose::Cover | Purpose::Logo | Purpose::Favicon => matches!(kind, Kind::Image(_)),
     };
     if ok {

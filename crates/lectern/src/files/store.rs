@@ -203,6 +203,12 @@ pub(crate) async fn mark_deleting(
     Ok(())
 }
 
+/// One file is going with its owner (a deleted discussion post), in the owner's
+/// transaction.
+pub async fn forget_file(conn: &mut AnyConnection, school: SchoolId, id: i64) -> sqlx::Result<()> {
+    mark_deleting(conn, school, &[id]).await
+}
+
 async fn ids_where(
     conn: &mut AnyConnection,
     school: SchoolId,
@@ -417,6 +423,24 @@ pub async fn set_quota(db: &Db, school: SchoolId, max_bytes: Option<u64>) -> sql
 pub(crate) async fn stale_uploads(db: &Db, before: i64) -> sqlx::Result<Vec<(SchoolId, i64)>> {
     let rows: Vec<(i64, i64)> = sqlx::query_as(
         "SELECT school_id, id FROM files WHERE state = 'uploading' AND updated_at < $1",
+    )
+    .bind(before)
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(rows.into_iter().map(|(s, id)| (SchoolId(s), id)).collect())
+}
+
+/// Discussion attachments uploaded before this instant that no post names (the member
+/// uploaded and never posted): the sweep deletes them. The one statement here that
+/// reads a table of `discussions`, whose posts name their attachment.
+pub(crate) async fn unattached_discussion_files(
+    db: &Db,
+    before: i64,
+) -> sqlx::Result<Vec<(SchoolId, i64)>> {
+    let rows: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT f.school_id, f.id FROM files f
+         WHERE f.purpose = 'discussion' AND f.state = 'ready' AND f.created_at < $1
+           AND NOT EXISTS (SELECT 1 FROM discussion_posts p WHERE p.attachment_file_id = f.id)",
     )
     .bind(before)
     .fetch_all(&db.pool)

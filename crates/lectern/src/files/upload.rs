@@ -103,7 +103,7 @@ pub enum UploadError {
 fn what(purpose: Purpose) -> &'static str {
     match purpose {
         Purpose::Video => "videos",
-        Purpose::Document | Purpose::Attachment => "files",
+        Purpose::Document | Purpose::Attachment | Purpose::Discussion => "files",
         Purpose::Cover => "cover images",
         Purpose::Logo => "logos",
         Purpose::Favicon => "favicons",
@@ -180,7 +180,23 @@ impl Files {
         )
         .await?;
         let cap = limit.min(room.unwrap_or(u64::MAX));
-        let stored = if inc.purpose.is_image() {
+        // A discussion attachment is an image or not by its first bytes: peek at them
+        // and hand the whole body on to the one path or the other.
+        let (as_image, body) = if inc.purpose.reencodes_images() {
+            match peek(body).await {
+                Ok((head, body)) => (
+                    matches!(sniff::sniff(inc.purpose, &head, false), Ok(Kind::Image(_))),
+                    body,
+                ),
+                Err(e) => {
+                    store::delete_row(&self.db, inc.school, id).await?;
+                    return Err(e);
+                }
+            }
+        } else {
+            (inc.purpose.is_image(), body)
+        };
+        let stored = if as_image {
             self.store_image(&inc, &key, body, limit).await
         } else {
             self.stream(&inc, &key, body, limit, cap).await
@@ -193,7 +209,7 @@ impl Files {
                 // object; if storage is down even for removing those, the row stays
                 // `uploading` and the sweep finishes the job.
                 let clean = match &e {
-                    UploadError::Storage(_) if inc.purpose.is_image() => self
+                    UploadError::Storage(_) if as_image => self
                         .remove_objects(&key, &images::COVER_WIDTHS)
                         .await
                         .is_ok(),
@@ -426,6 +442,23 @@ impl Files {
         }
         Ok(())
     }
+}
+
+/// Reads the first [`SNIFF_BYTES`] (or the whole body, if shorter) and returns them with
+/// a body that yields them again followed by the rest.
+async fn peek(body: Body) -> Result<(Vec<u8>, Body), UploadError> {
+    let mut chunks = body.into_data_stream();
+    let mut head: Vec<u8> = Vec::with_capacity(SNIFF_BYTES);
+    while head.len() < SNIFF_BYTES {
+        match chunks.next().await {
+            Some(Ok(c)) => head.extend_from_slice(&c),
+            Some(Err(_)) => return Err(UploadError::Interrupted),
+            None => break,
+        }
+    }
+    let first = axum::body::Bytes::from(head.clone());
+    let rest = futures_util::stream::once(async move { Ok::<_, axum::Error>(first) }).chain(chunks);
+    Ok((head, Body::from_stream(rest)))
 }
 
 /// The name with an extension that says what the bytes are (a WebM named `clip.mp4`

@@ -1,6 +1,7 @@
 //! The Q&A thread of a live session in Chromium: a student on a phone asks from the
 //! player, the instructor answers and marks the answer, and the student's page, left
-//! open and reloaded, shows it at the top; the board fits a 360 px screen.
+//! open and reloaded, shows it at the top; the board fits a 360 px screen. A student
+//! attaches an image to a new thread through the page's picker and sees it in the post.
 
 use crate::browser_ui::assert_fits_the_screen;
 use crate::discussions::{board_url, forum};
@@ -87,6 +88,64 @@ async fn a_student_asks_in_the_sessions_qa_and_sees_the_instructors_marked_answe
     s.wait_css("#threads").await;
     assert!(s.text("#threads").await.contains("Answered"));
     assert_fits_the_screen(&s, "the discussion board").await;
+    s.check_a11y().await;
+    s.assert_no_csp_violations().await;
+    s.close().await;
+}
+
+/// Waits until `js` (an expression) is true in the page, for at most ten seconds.
+async fn wait_true(b: &Browser, js: &str) {
+    for _ in 0..100 {
+        if b.eval(&format!("return !!({js})")).await == serde_json::Value::Bool(true) {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("never true: {js}");
+}
+
+db_test!(a_student_attaches_an_image_to_a_new_thread_and_sees_it_in_the_post);
+async fn a_student_attaches_an_image_to_a_new_thread_and_sees_it_in_the_post(app: TestApp) {
+    if !browser::available("browser_discussions") {
+        return;
+    }
+    let (made, _student) = forum(&app).await;
+    let dir = tempfile::tempdir().unwrap();
+    let png = dir.path().join("sketch.png");
+    image::RgbaImage::from_pixel(60, 40, image::Rgba([10, 160, 90, 255]))
+        .save(&png)
+        .unwrap();
+
+    let s = Browser::start().await;
+    s.sign_in(&app.base_url, &app.student.email, PASSWORD).await;
+    s.goto(&format!("{}{}", app.base_url, board_url(&made)))
+        .await;
+    s.fill("#thread-title", "My sketch").await;
+    s.fill("#thread-body", "What do you think of it?").await;
+    // The picker is shown (script runs) and uploads at once; the text is untouched.
+    s.wait_css("#thread-form [data-attach-input]")
+        .await
+        .send_keys(png.to_str().unwrap())
+        .await
+        .unwrap();
+    wait_true(
+        &s,
+        "document.querySelector('#thread-form [data-attach-id]').value !== ''",
+    )
+    .await;
+    assert!(
+        s.text("#thread-form [data-attach-status]")
+            .await
+            .contains("sketch.png")
+    );
+    s.click("#thread-submit").await;
+    s.wait_css(".post-attachment img").await;
+    // The image loaded under the page's policy.
+    wait_true(
+        &s,
+        "document.querySelector('.post-attachment img').complete && document.querySelector('.post-attachment img').naturalWidth === 60",
+    )
+    .await;
     s.check_a11y().await;
     s.assert_no_csp_violations().await;
     s.close().await;

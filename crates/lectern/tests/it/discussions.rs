@@ -1,6 +1,7 @@
 //! Discussions: who may read and write a board, the sanitiser against an XSS corpus,
 //! full-text search giving the same posts on both databases, the Q&A thread of a live
-//! lesson, moderation (lock, answer, hide, reports), subscriptions' e-mail and bad input.
+//! lesson, moderation (lock, answer, hide, reports), subscriptions' e-mail and bad input,
+//! posts' attachments (who may fetch them, refusals, deletion by job) and mentions.
 
 use lectern::accounts::{self, Role};
 use lectern::courses;
@@ -302,8 +303,26 @@ fn the_renderer_outputs_nothing_executable() {
         "<meta http-equiv=\"refresh\" content=\"0;url=javascript:alert(1)\">",
         "<base href=\"javascript:/\">",
     ];
-    for payload in corpus {
-        let html = render::render(payload);
+    // Each payload also with members whose handles it names: the mention marking runs
+    // before the sanitiser and must not open a way past it.
+    let members: std::collections::HashSet<String> = ["x", "alert", "script", "img", "a"]
+        .into_iter()
+        .map(String::from)
+        .collect();
+    let mentioning: Vec<String> = corpus
+        .iter()
+        .map(|p| format!("@x @alert {p} @img"))
+        .collect();
+    let runs = corpus
+        .iter()
+        .map(|p| (*p, render::render(p)))
+        .chain(
+            mentioning
+                .iter()
+                .map(|p| (p.as_str(), render::render_mentioning(p, &members))),
+        )
+        .collect::<Vec<_>>();
+    for (payload, html) in runs {
         let doc = scraper::Html::parse_fragment(&html);
         for el in doc
             .root_element()
@@ -333,6 +352,12 @@ fn the_renderer_outputs_nothing_executable() {
                     !attr.to_ascii_lowercase().starts_with("on") && attr != "style",
                     "{payload:?} produced {attr}= : {html}"
                 );
+                if attr == "class" {
+                    assert!(
+                        name == "span" && value == "mention",
+                        "{payload:?} produced <{name} class={value}>: {html}"
+                    );
+                }
                 if matches!(attr, "href" | "src" | "action" | "formaction") {
                     let v: String = value
                         .chars()
@@ -401,21 +426,22 @@ async fn search_finds_the_same_posts_on_both_databases(app: TestApp) {
         &b,
         "Borrow checker",
         "The rust borrow checker rejects my code.",
+        None,
     )
     .await
     .unwrap();
     let pa = post_ids(&app, a).await[0];
-    let pb = posts::reply(db, &b, a, "Ask Herr Müller about the café schedule.")
+    let pb = posts::reply(db, &b, a, "Ask Herr Müller about the café schedule.", None)
         .await
         .unwrap();
-    let pc = posts::reply(db, &b, a, "Rust macros: use (baz) and foo bar.")
+    let pc = posts::reply(db, &b, a, "Rust macros: use (baz) and foo bar.", None)
         .await
         .unwrap();
-    let d = posts::create_thread(db, &b, "Schedule", "When is the next live session?")
+    let d = posts::create_thread(db, &b, "Schedule", "When is the next live session?", None)
         .await
         .unwrap();
     let pd = post_ids(&app, d).await[0];
-    let pe = posts::reply(db, &b, d, "A rust secret that a moderator hid.")
+    let pe = posts::reply(db, &b, d, "A rust secret that a moderator hid.", None)
         .await
         .unwrap();
     let m = board_for(&app, &made, app.instructor.id, true).await;
@@ -463,7 +489,7 @@ async fn search_finds_the_same_posts_on_both_databases(app: TestApp) {
     // Another course's posts are not found from this board.
     let other = published_course(&app, "Other", &[]).await;
     let ob = board_for(&app, &other, app.instructor.id, true).await;
-    posts::create_thread(db, &ob, "Elsewhere", "rust elsewhere")
+    posts::create_thread(db, &ob, "Elsewhere", "rust elsewhere", None)
         .await
         .unwrap();
     assert_eq!(find("rust").await, vec![pa, pc]);
@@ -859,6 +885,7 @@ async fn a_member_who_chose_the_digest_gets_one_mail_a_day_instead(app: TestApp)
     let deps = lectern::discussions::DiscussionsState {
         db: app.db.clone(),
         config: app.state.config.clone(),
+        files: app.state.files.clone(),
     };
     let now = lectern::db::now_ms();
     // Not a day yet: nothing.
@@ -891,4 +918,346 @@ async fn a_member_who_chose_the_digest_gets_one_mail_a_day_instead(app: TestApp)
     );
     assert!(!m[0].1.contains("First"), "not their own post: {}", m[0].1);
     app.drain_jobs().await;
+}
+
+// ---- attachments and mentions ----
+
+/// Uploads `bytes` as a post's attachment, as the page's script does.
+async fn attach(c: &TestClient, made: &Made, name: &str, bytes: Vec<u8>) -> crate::support::Resp {
+    let token = c.csrf_for("/").await;
+    let rb = c
+        .request(
+            reqwest::Method::POST,
+            &format!("/api/courses/{}/discussions/attachments", made.slug),
+        )
+        .header("x-csrf-token", token)
+        .header(
+            "x-file-name",
+            percent_encoding::utf8_percent_encode(name, percent_encoding::NON_ALPHANUMERIC)
+                .to_string(),
+        )
+        .header("content-type", "application/octet-stream")
+        .body(bytes);
+    c.send(rb).await
+}
+
+fn uploaded_id(r: &crate::support::Resp) -> i64 {
+    r.assert_status(200);
+    let v: serde_json::Value = serde_json::from_str(&r.text).unwrap();
+    v["id"].as_i64().unwrap()
+}
+
+fn png_bytes(w: u32, h: u32) -> Vec<u8> {
+    let img = image::RgbaImage::from_pixel(w, h, image::Rgba([20, 120, 200, 255]));
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Png).unwrap();
+    out.into_inner()
+}
+
+fn pdf_bytes(pad: usize) -> Vec<u8> {
+    let mut v = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n".to_vec();
+    v.extend(std::iter::repeat_n(b'%', pad));
+    v.extend_from_slice(b"\n%%EOF\n");
+    v
+}
+
+async fn file_state(app: &TestApp, id: i64) -> Option<String> {
+    sqlx::query_scalar("SELECT state FROM files WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&app.db.pool)
+        .await
+        .unwrap()
+}
+
+async fn storage_key(app: &TestApp, id: i64) -> String {
+    sqlx::query_scalar("SELECT storage_key FROM files WHERE id = $1")
+        .bind(id)
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap()
+}
+
+db_test!(attachments_show_on_the_post_and_only_the_boards_readers_fetch_them);
+async fn attachments_show_on_the_post_and_only_the_boards_readers_fetch_them(app: TestApp) {
+    let (made, student) = forum(&app).await;
+    // An image with something riding along after its end: re-encoded, it is gone.
+    let mut polyglot = png_bytes(40, 30);
+    polyglot.extend_from_slice(b"<script>alert(1)</script>");
+    let img = uploaded_id(&attach(&student, &made, "diagram.png", polyglot).await);
+    let pdf = uploaded_id(&attach(&student, &made, "notes.pdf", pdf_bytes(3000)).await);
+    let r = student
+        .post_form(
+            &board_url(&made),
+            &[
+                ("title", "See my diagram"),
+                ("body", "Is this right?"),
+                ("attachment", &img.to_string()),
+            ],
+        )
+        .await;
+    r.assert_redirect_to(&format!("{}/", board_url(&made)));
+    let thread: i64 = r
+        .location()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let r = student
+        .post_form(
+            &format!("{}/{thread}/reply", board_url(&made)),
+            &[("body", "And my notes."), ("attachment", &pdf.to_string())],
+        )
+        .await;
+    r.assert_status(303);
+    let ids = post_ids(&app, thread).await;
+
+    // Shown on the posts: the image inline, the PDF as a download with name and size.
+    let page = student.get(&format!("{}/{thread}", board_url(&made))).await;
+    page.assert_status(200);
+    let img_url = page
+        .attr(&format!("#post-{} .post-attachment img", ids[0]), "src")
+        .expect("the image is shown");
+    let pdf_url = page
+        .attr(&format!("#post-{} .post-attachment a", ids[1]), "href")
+        .expect("the file is linked");
+    let link = page
+        .texts(&format!("#post-{} .post-attachment", ids[1]))
+        .join(" ");
+    assert!(link.contains("notes.pdf") && link.contains("KiB"), "{link}");
+
+    let r = student.get(&img_url).await;
+    r.assert_status(200);
+    assert_eq!(r.header("content-type"), Some("image/png"));
+    assert!(!r.text.contains("script"), "the image was re-encoded");
+    assert!(image::load_from_memory(&r.bytes).is_ok());
+    assert_eq!(r.header("x-content-type-options"), Some("nosniff"));
+    assert!(
+        r.header("content-security-policy")
+            .is_some_and(|c| c.contains("default-src 'none'")),
+        "{:?}",
+        r.header("content-security-policy")
+    );
+    let r = student.get(&pdf_url).await;
+    r.assert_status(200);
+    assert!(
+        r.header("content-disposition")
+            .unwrap()
+            .starts_with("attachment"),
+        "{:?}",
+        r.header("content-disposition")
+    );
+    made.instructor.get(&pdf_url).await.assert_status(200);
+
+    // A student of another course, an anonymous visitor, another school's admin: no.
+    let other_course = published_course(
+        &app,
+        "Other course",
+        &[("document", vec![("title", "Elsewhere"), ("body", "x")])],
+    )
+    .await;
+    let stranger = app
+        .create_user(
+            app.school.id,
+            "stranger@test.example",
+            "Stan Stranger",
+            Role::Student,
+        )
+        .await;
+    let stranger = app.signed_in(&stranger).await;
+    stranger
+        .post_form(&format!("/courses/{}/enroll", other_course.slug), &[])
+        .await
+        .assert_status(303);
+    for url in [&img_url, &pdf_url] {
+        stranger.get(url).await.assert_status(404);
+        app.client().get(url).await.assert_redirect_to("/signin");
+    }
+    let other = app.other_school().await;
+    let oa = other.signed_in(&other.admin).await;
+    for url in [&img_url, &pdf_url] {
+        oa.get(url).await.assert_status(404);
+    }
+    // Nor can a stranger upload to this board.
+    attach(&stranger, &made, "x.pdf", pdf_bytes(10))
+        .await
+        .assert_status(403);
+
+    // A file goes with one post only, and only its uploader posts it; the text stays.
+    let r = made
+        .instructor
+        .post_form(
+            &format!("{}/{thread}/reply", board_url(&made)),
+            &[("body", "Reusing it"), ("attachment", &pdf.to_string())],
+        )
+        .await;
+    r.assert_status(422);
+    assert_eq!(textarea(&r, "body").as_deref(), Some("Reusing it"));
+    assert!(!r.texts("#attachment-error").join("").is_empty());
+
+    // A hidden post's file is for the moderators only.
+    made.instructor
+        .post_form(&format!("{}/posts/{}/hide", board_url(&made), ids[1]), &[])
+        .await
+        .assert_status(303);
+    student.get(&pdf_url).await.assert_status(404);
+    made.instructor.get(&pdf_url).await.assert_status(200);
+    let page = student.get(&format!("{}/{thread}", board_url(&made))).await;
+    assert!(
+        page.attr(&format!("#post-{} .post-attachment a", ids[1]), "href")
+            .is_none()
+    );
+
+    // Deleting the post schedules its file's deletion; the job removes the object.
+    let key = storage_key(&app, img).await;
+    assert!(app.stored_objects().await.contains(&key));
+    student
+        .post_form(
+            &format!("{}/posts/{}/delete", board_url(&made), ids[0]),
+            &[],
+        )
+        .await
+        .assert_status(303);
+    assert_eq!(file_state(&app, img).await.as_deref(), Some("deleting"));
+    student.get(&img_url).await.assert_status(404);
+    app.drain_jobs().await;
+    assert_eq!(file_state(&app, img).await, None);
+    assert!(!app.stored_objects().await.contains(&key));
+    // The hidden post's file is still there (it may be shown again).
+    assert_eq!(file_state(&app, pdf).await.as_deref(), Some("ready"));
+}
+
+db_test!(too_large_disguised_or_over_quota_attachments_are_refused_and_text_is_kept);
+async fn too_large_disguised_or_over_quota_attachments_are_refused_and_text_is_kept(
+    b: crate::support::TestAppBuilder,
+) {
+    let app = b
+        .env("LECTERN_UPLOAD_MAX_DISCUSSION", "64KiB")
+        .start()
+        .await;
+    let (made, student) = forum(&app).await;
+    let r = attach(&student, &made, "big.pdf", pdf_bytes(100_000)).await;
+    r.assert_status(413);
+    assert!(r.text.contains("64 KiB"), "{}", r.text);
+    // The board's form names the limit for the page's script to check first.
+    let page = student.get(&board_url(&made)).await;
+    assert_eq!(
+        page.attr(".discussion-attach", "data-max").as_deref(),
+        Some("65536")
+    );
+    assert!(page.text.contains("needs JavaScript"));
+    // An SVG or an HTML page named like an image is refused, saying why.
+    let svg = br#"<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"><script>alert(2)</script></svg>"#;
+    let r = attach(&student, &made, "cat.png", svg.to_vec()).await;
+    r.assert_status(415);
+    assert!(r.text.contains("SVG and HTML"), "{}", r.text);
+    let r = attach(
+        &student,
+        &made,
+        "cat.jpg",
+        b"<!DOCTYPE html><html><script>alert(1)</script></html>".to_vec(),
+    )
+    .await;
+    r.assert_status(415);
+    // Over the school's quota: the quota's message.
+    lectern::files::set_quota(&app.db, SchoolId(app.school.id), Some(1000))
+        .await
+        .unwrap();
+    let r = attach(&student, &made, "notes.pdf", pdf_bytes(5000)).await;
+    r.assert_status(413);
+    assert!(r.text.contains("Not enough storage"), "{}", r.text);
+    lectern::files::set_quota(&app.db, SchoolId(app.school.id), None)
+        .await
+        .unwrap();
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM files").await,
+        0,
+        "nothing refused is kept"
+    );
+    // A post naming a file that is not there keeps everything typed.
+    let r = student
+        .post_form(
+            &board_url(&made),
+            &[
+                ("title", "My question"),
+                ("body", "All this text I typed"),
+                ("attachment", "987654"),
+            ],
+        )
+        .await;
+    r.assert_status(422);
+    assert_eq!(
+        textarea(&r, "body").as_deref(),
+        Some("All this text I typed")
+    );
+    assert_eq!(
+        r.attr("#thread-title", "value").as_deref(),
+        Some("My question")
+    );
+    assert!(!r.texts("#attachment-error").join("").is_empty());
+
+    // An upload never posted is swept after a day.
+    let id = uploaded_id(&attach(&student, &made, "draft.pdf", pdf_bytes(100)).await);
+    app.db.clock.advance(25 * 3_600_000);
+    let swept = lectern::files::jobs::sweep(&app.state.files).await.unwrap();
+    assert_eq!(swept.unattached, 1);
+    app.drain_jobs().await;
+    assert_eq!(file_state(&app, id).await, None);
+    assert!(app.stored_objects().await.is_empty());
+}
+
+db_test!(a_members_mention_is_marked_in_the_post);
+async fn a_members_mention_is_marked_in_the_post(app: TestApp) {
+    let (made, student) = forum(&app).await;
+    let thread = start_thread(
+        &student,
+        &made,
+        "Thanks",
+        "Thanks @InesInstructor! And hello @nobody, `@InesInstructor` in code.",
+    )
+    .await;
+    let page = student.get(&format!("{}/{thread}", board_url(&made))).await;
+    assert_eq!(
+        page.texts(".post-body span.mention"),
+        vec!["@InesInstructor".to_string()]
+    );
+    assert!(page.text.contains("@nobody"));
+    // An edit marks mentions too.
+    let post = post_ids(&app, thread).await[0];
+    student
+        .post_form(
+            &format!("{}/posts/{post}/edit", board_url(&made)),
+            &[("body", "Thanks @SamStudent and @InesInstructor")],
+        )
+        .await
+        .assert_status(303);
+    let page = student.get(&format!("{}/{thread}", board_url(&made))).await;
+    assert_eq!(page.texts(".post-body span.mention").len(), 2);
+}
+
+db_test!(deleting_the_course_deletes_its_posts_attachments);
+async fn deleting_the_course_deletes_its_posts_attachments(app: TestApp) {
+    let (made, student) = forum(&app).await;
+    let id = uploaded_id(&attach(&student, &made, "notes.pdf", pdf_bytes(500)).await);
+    student
+        .post_form(
+            &board_url(&made),
+            &[
+                ("title", "Notes"),
+                ("body", "Mine"),
+                ("attachment", &id.to_string()),
+            ],
+        )
+        .await
+        .assert_status(303);
+    let key = storage_key(&app, id).await;
+    assert!(app.stored_objects().await.contains(&key));
+    made.instructor
+        .post_form(&format!("/teach/courses/{}/delete", made.id), &[])
+        .await
+        .assert_redirect_to("/teach");
+    app.drain_jobs().await;
+    assert_eq!(file_state(&app, id).await, None);
+    assert!(!app.stored_objects().await.contains(&key));
 }

@@ -797,6 +797,7 @@ const COLUMNS: &[(&str, &[(&str, Holds)])] = &[
             ("edited_at", DISCUSSIONS),
             ("notified_at", DISCUSSIONS),
             ("search_vector", DISCUSSIONS),
+            ("attachment_file_id", DISCUSSIONS),
         ],
     ),
     (
