@@ -79,6 +79,7 @@ pub async fn run(
         &board,
         "A long thread",
         "Ask **anything** about the course here.",
+        None,
     )
     .await?;
     for i in 0..replies {
@@ -90,6 +91,7 @@ pub async fn run(
                 "Reply {i}: a paragraph with *emphasis*, a [link](https://example.com/{i}) and\n\n\
                  > a quote of an earlier reply\n\n- a list\n- of two items"
             ),
+            None,
         )
         .await?;
     }
