@@ -5,6 +5,7 @@
 //!     cargo run --release -p lectern-bench -- foundation
 //!     LECTERN_BENCH_PG=postgres://postgres@127.0.0.1:5432/test cargo run --release -p lectern-bench -- foundation
 
+mod campaign;
 mod certificates;
 mod discussions;
 mod files;
@@ -15,6 +16,7 @@ mod load;
 mod pages;
 mod push;
 mod setup;
+mod smtp_sink;
 
 use clap::{Parser, Subcommand};
 
@@ -107,7 +109,6 @@ enum Scenario {
         #[arg(long, default_value_t = 60)]
         timeout: u64,
     },
-    /// The open pages of live-push, as a child process (protocol in pages.rs).
     /// A discussion thread page with many replies, read by enrolled students.
     Discussions {
         #[arg(long, default_value_t = 64)]
@@ -115,6 +116,17 @@ enum Scenario {
         #[arg(long, default_value_t = 200)]
         replies: usize,
     },
+    /// A campaign to N enrolled students sent through the real form: time to queue
+    /// (target < 2 s), then delivery by the job worker into a local SMTP sink at the
+    /// configured rate; every student gets it exactly once.
+    Campaign {
+        #[arg(long, default_value_t = 10_000)]
+        students: usize,
+        /// `LECTERN_CAMPAIGN_RATE`: campaign mails per second.
+        #[arg(long, default_value_t = 200)]
+        rate: u32,
+    },
+    /// The open pages of live-push, as a child process (protocol in pages.rs).
     #[command(hide = true)]
     Pages {
         #[arg(long)]
@@ -245,6 +257,11 @@ async fn main() -> anyhow::Result<()> {
         Scenario::Discussions { students, replies } => {
             for t in targets {
                 discussions::run(t, students, replies, &opts).await?;
+            }
+        }
+        Scenario::Campaign { students, rate } => {
+            for t in targets {
+                campaign::run(t, students, rate).await?;
             }
         }
         Scenario::Pages { .. } => unreachable!("handled above"),
