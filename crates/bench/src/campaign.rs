@@ -229,6 +229,23 @@ pub async fn run(target: Target, students: usize, rate: u32) -> anyhow::Result<(
         "  campaign progress: queued {}, sent {}, failed {}, skipped {}, cancelled {}",
         progress.queued, progress.sent, progress.failed, progress.skipped, progress.cancelled
     );
+    // Where the mails are when it stops: a rate above what the worker delivers shows here
+    // (its jobs due, or mails written but their `send_email` jobs not yet run).
+    let states: Vec<(String, String, i64)> = sqlx::query_as(
+        "SELECT kind, state, COUNT(*) FROM jobs WHERE school_id = $1 AND kind IN ('campaign_mail', 'send_email')
+         GROUP BY kind, state ORDER BY kind, state",
+    )
+    .bind(school)
+    .fetch_all(&db.pool)
+    .await?;
+    println!(
+        "  jobs at the end: {}",
+        states
+            .iter()
+            .map(|(k, s, n)| format!("{k} {s} {n}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
     let n = students as i64;
     let checks = [
         (
