@@ -6,9 +6,7 @@
 
 use std::time::{Duration, Instant};
 
-use lectern::accounts::{self, NewUser, Role};
 use lectern::db::now_ms;
-use lectern::schools::{self, NewSchool};
 
 use crate::setup::{self, Target};
 use crate::smtp_sink::Sink;
@@ -33,28 +31,8 @@ pub async fn run(target: Target, students: usize, rate: u32) -> anyhow::Result<(
     )
     .await?;
     let db = &app.state.db;
-    let school = schools::create(
-        db,
-        NewSchool {
-            slug: "bench",
-            name: "Bench School",
-            is_default: true,
-        },
-    )
-    .await?;
-    let instructor = accounts::create_user(
-        db,
-        NewUser {
-            school_id: school,
-            email: "teacher@bench.test",
-            display_name: "Teacher",
-            password: PASSWORD,
-            role: Role::Instructor,
-            timezone: "Europe/Berlin",
-            language: None,
-        },
-    )
-    .await?;
+    let school = setup::bench_school(db).await?;
+    let instructor = setup::bench_teacher(db, school, PASSWORD).await?;
     let course =
         setup::published_course(db, school, instructor, "news-course", "News course").await?;
 

@@ -12,7 +12,6 @@ use lectern::accounts::{self, NewUser, Role};
 use lectern::certificates::{self, CertificatesState};
 use lectern::db::{CourseId, SchoolId, UserId, now_ms};
 use lectern::files::{Owner, Purpose};
-use lectern::schools::{self, NewSchool};
 
 use crate::load::{self, Check, Options};
 use crate::setup::{self, App, Target, TempDir};
@@ -89,15 +88,7 @@ async fn prepare(target: &Target, learners: usize) -> anyhow::Result<World> {
     )
     .await?;
     let db = &app.state.db;
-    let school = schools::create(
-        db,
-        NewSchool {
-            slug: "bench",
-            name: "Bench School",
-            is_default: true,
-        },
-    )
-    .await?;
+    let school = setup::bench_school(db).await?;
     for (email, role) in [
         ("admin@bench.test", Role::Admin),
         ("teacher@bench.test", Role::Instructor),

@@ -5,7 +5,6 @@
 use lectern::accounts::{self, NewUser, Role};
 use lectern::db::{CourseId, SchoolId, now_ms};
 use lectern::discussions::{Board, posts};
-use lectern::schools::{self, NewSchool};
 
 use crate::load::{self, Options};
 use crate::setup::{self, Target};
@@ -20,15 +19,7 @@ pub async fn run(
 ) -> anyhow::Result<()> {
     let app = setup::start(&target).await?;
     let db = &app.state.db;
-    let school = schools::create(
-        db,
-        NewSchool {
-            slug: "bench",
-            name: "Bench School",
-            is_default: true,
-        },
-    )
-    .await?;
+    let school = setup::bench_school(db).await?;
     let user = |email: String, role: Role| {
         let db = db.clone();
         async move {

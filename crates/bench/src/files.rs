@@ -12,9 +12,8 @@ use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
 use hyper::body::{Frame, SizeHint};
-use lectern::accounts::{self, NewUser, Role};
+use lectern::accounts;
 use lectern::db::now_ms;
-use lectern::schools::{self, NewSchool};
 
 use crate::load::{self, Check, Options};
 use crate::push::{FIRST_RUN, mib, rss};
@@ -67,28 +66,8 @@ async fn prepare(target: &Target, size_mib: u64) -> anyhow::Result<World> {
     }
     let app = setup::start_with(target, &extra, false).await?;
     let db = &app.state.db;
-    let school = schools::create(
-        db,
-        NewSchool {
-            slug: "bench",
-            name: "Bench School",
-            is_default: true,
-        },
-    )
-    .await?;
-    accounts::create_user(
-        db,
-        NewUser {
-            school_id: school,
-            email: "teacher@bench.test",
-            display_name: "Teacher",
-            password: PASSWORD,
-            role: Role::Instructor,
-            timezone: "Europe/Berlin",
-            language: None,
-        },
-    )
-    .await?;
+    let school = setup::bench_school(db).await?;
+    setup::bench_teacher(db, school, PASSWORD).await?;
     let (client, cookie) =
         setup::sign_in_with_cookies(&app.base, "teacher@bench.test", PASSWORD).await?;
     let csrf_name = accounts::sessions::csrf_cookie_name(app.state.secure_cookies());

@@ -3,7 +3,6 @@
 
 use lectern::accounts::{self, NewUser, Role};
 use lectern::db::now_ms;
-use lectern::schools::{self, NewSchool};
 
 use crate::load::{self, Options};
 use crate::setup::{self, Target};
@@ -13,28 +12,8 @@ const PASSWORD: &str = "bench-password-123";
 pub async fn run(target: Target, students: usize, opts: &Options) -> anyhow::Result<()> {
     let app = setup::start(&target).await?;
     let db = &app.state.db;
-    let school = schools::create(
-        db,
-        NewSchool {
-            slug: "bench",
-            name: "Bench School",
-            is_default: true,
-        },
-    )
-    .await?;
-    let instructor = accounts::create_user(
-        db,
-        NewUser {
-            school_id: school,
-            email: "teacher@bench.test",
-            display_name: "Teacher",
-            password: PASSWORD,
-            role: Role::Instructor,
-            timezone: "Europe/Berlin",
-            language: None,
-        },
-    )
-    .await?;
+    let school = setup::bench_school(db).await?;
+    let instructor = setup::bench_teacher(db, school, PASSWORD).await?;
     let course_slug = seed_course(db, school, instructor).await?;
     let mut emails = Vec::new();
     for i in 0..students {

@@ -17,7 +17,6 @@ use hdrhistogram::Histogram;
 use lectern::accounts::{self, NewUser, Role};
 use lectern::courses;
 use lectern::db::{CourseId, SchoolId, now_ms};
-use lectern::schools::{self, NewSchool};
 use payments_sim::{Card, PaymentsSim};
 
 use crate::load::{self, Check, Options};
@@ -107,15 +106,7 @@ async fn prepare(target: &Target, buyers: usize, pool: usize) -> anyhow::Result<
     )
     .await?;
     let db = &app.state.db;
-    let school = schools::create(
-        db,
-        NewSchool {
-            slug: "bench",
-            name: "Bench School",
-            is_default: true,
-        },
-    )
-    .await?;
+    let school = setup::bench_school(db).await?;
     for (email, name, role) in [
         ("admin@bench.test", "Admin", Role::Admin),
         ("teacher@bench.test", "Ada Lovelace", Role::Instructor),

@@ -19,7 +19,6 @@ use hdrhistogram::Histogram;
 use lectern::accounts::{self, NewUser, Role};
 use lectern::courses::{self, CourseFields, LessonRecord};
 use lectern::db::{LessonId, SchoolId, now_ms};
-use lectern::schools::{self, NewSchool};
 use serde_json::json;
 use zoom_sim::{AppSpec, Plan, UserType, ZoomSim};
 
@@ -151,15 +150,7 @@ pub(crate) async fn seed(
     });
 
     let db = &app.state.db;
-    let school = schools::create(
-        db,
-        NewSchool {
-            slug: "bench",
-            name: "Bench School",
-            is_default: true,
-        },
-    )
-    .await?;
+    let school = setup::bench_school(db).await?;
     let new = |email: &'static str, name: &'static str, role| NewUser {
         school_id: school,
         email,

@@ -221,3 +221,33 @@ pub async fn published_course(
     .await?;
     Ok(course)
 }
+
+/// The default school every scenario seeds ("Bench School", slug `bench`).
+pub async fn bench_school(db: &Db) -> anyhow::Result<i64> {
+    Ok(lectern::schools::create(
+        db,
+        lectern::schools::NewSchool {
+            slug: "bench",
+            name: "Bench School",
+            is_default: true,
+        },
+    )
+    .await?)
+}
+
+/// Its instructor, `teacher@bench.test`, who signs in with `password`.
+pub async fn bench_teacher(db: &Db, school: i64, password: &str) -> anyhow::Result<i64> {
+    Ok(lectern::accounts::create_user(
+        db,
+        lectern::accounts::NewUser {
+            school_id: school,
+            email: "teacher@bench.test",
+            display_name: "Teacher",
+            password,
+            role: lectern::accounts::Role::Instructor,
+            timezone: "Europe/Berlin",
+            language: None,
+        },
+    )
+    .await?)
+}
