@@ -87,7 +87,8 @@ pub async fn player_link(
     db: &crate::db::Db,
     view: &crate::courses::PanelView<'_>,
 ) -> anyhow::Result<Option<String>> {
-    if !(view.enrolled || view.manager) {
+    // Only live lessons get a Q&A thread: every other lesson's player load asks nothing.
+    if !(view.enrolled || view.manager) || !view.lesson.kind().is_scheduled() {
         return Ok(None);
     }
     let Some(id) =
