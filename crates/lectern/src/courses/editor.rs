@@ -655,7 +655,8 @@ async fn edit_lesson_page(
     let mut form = LessonForm::from_lesson(&lesson);
     if lesson.kind().is_scheduled() {
         let o = live_options::effective(&state.db, course.school_id, course.id, lesson.id).await?;
-        form.live = live_options::LiveOptionsForm::from_options(&o.options, o.external_url.as_deref());
+        form.live =
+            live_options::LiveOptionsForm::from_options(&o.options, o.external_url.as_deref());
     }
     if q.venue == "external" {
         // "Edit the lesson (switch to an external link)" after a disconnect lands here.
@@ -742,8 +743,7 @@ async fn save_lesson(
                 &c.record,
             )
             .await?;
-            super::set_lesson_host(&state.db, course.school_id, lesson.id, c.host.as_ref())
-                .await?;
+            super::set_lesson_host(&state.db, course.school_id, lesson.id, c.host.as_ref()).await?;
             if let Some(o) = &c.options {
                 live_options::save_lesson(&state.db, course.school_id, course.id, lesson.id, o)
                     .await?;
@@ -759,14 +759,12 @@ async fn save_lesson(
             }
             Ok(Redirect::to(&format!("/teach/courses/{}", course.id)).into_response())
         }
-        Err(r) => {
-            LessonEditorPage::new(ctx, course, lesson.kind(), Some(lesson.id), form)
-                .with_files(&state)
-                .await?
-                .with_rule(&state)
-                .await?
-                .rejected(r)
-        }
+        Err(r) => LessonEditorPage::new(ctx, course, lesson.kind(), Some(lesson.id), form)
+            .with_files(&state)
+            .await?
+            .with_rule(&state)
+            .await?
+            .rejected(r),
     }
 }
 

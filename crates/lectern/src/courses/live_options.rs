@@ -21,7 +21,9 @@ use super::routes::parse_id;
 use super::{Course, CoursesState};
 use crate::db::{CourseId, Db, LessonId, SchoolId, now_ms};
 use crate::i18n::Tr;
-use crate::web::{AppError, AppResult, Ctx, FieldCheckedForm, FieldErrors, Page, check_text, render};
+use crate::web::{
+    AppError, AppResult, Ctx, FieldCheckedForm, FieldErrors, Page, check_text, render,
+};
 use crate::zoom_connection::{self, Owner, ZoomDeps, hosts::Host, tokens};
 
 /// At most this many alternative hosts per session.
@@ -175,7 +177,9 @@ fn looks_like_email(s: &str) -> bool {
         && domain.contains('.')
         && !domain.starts_with('.')
         && !domain.ends_with('.')
-        && !s.chars().any(|c| c.is_whitespace() || c.is_control() || c == ';')
+        && !s
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || c == ';')
 }
 
 /// E-mails from a list typed with commas, semicolons, spaces or line breaks; each checked.
@@ -327,7 +331,12 @@ pub async fn check_with_zoom(
     let users = if conn.account_level() {
         tokens::with_api(zoom, &conn, |api| async move { api.list_all_users().await }).await
     } else {
-        tokens::with_api(zoom, &conn, |api| async move { api.me().await.map(|u| vec![u]) }).await
+        tokens::with_api(
+            zoom,
+            &conn,
+            |api| async move { api.me().await.map(|u| vec![u]) },
+        )
+        .await
     };
     let users = match users {
         Ok(u) => u,
@@ -580,7 +589,9 @@ impl OptionsPage {
     async fn load(state: &CoursesState, ctx: Ctx, course: Course) -> AppResult<OptionsPage> {
         let sid = course.school_id;
         let cid = course.id;
-        let defaults = course_default(&state.db, sid, cid).await?.unwrap_or_default();
+        let defaults = course_default(&state.db, sid, cid)
+            .await?
+            .unwrap_or_default();
         Ok(OptionsPage {
             form: LiveOptionsForm::from_options(&defaults, None),
             errors: FieldErrors::default(),
@@ -596,7 +607,8 @@ impl OptionsPage {
 }
 
 fn unprocessable(page: Page) -> Response {
-    page.status(StatusCode::UNPROCESSABLE_ENTITY).into_response()
+    page.status(StatusCode::UNPROCESSABLE_ENTITY)
+        .into_response()
 }
 
 async fn options_page(
@@ -626,17 +638,32 @@ async fn save_defaults(
         p.options.question_and_answer = w.options.question_and_answer;
         p.options.practice_session = w.options.practice_session;
         p.options.panelists = w.options.panelists;
-        check_alternative_hosts(&state.db, course.school_id.0, &p.options, &ctx.tr, &mut errors)
-            .await?;
-        check_with_zoom(&state.zoom, course.school_id.0, None, &p.options, &ctx.tr, &mut errors)
-            .await;
+        check_alternative_hosts(
+            &state.db,
+            course.school_id.0,
+            &p.options,
+            &ctx.tr,
+            &mut errors,
+        )
+        .await?;
+        check_with_zoom(
+            &state.zoom,
+            course.school_id.0,
+            None,
+            &p.options,
+            &ctx.tr,
+            &mut errors,
+        )
+        .await;
     }
     match parsed {
         Some(p) if errors.is_empty() => {
-            save_course_default(&state.db, course.school_id, course.id, &p.options)
-            .await?;
-            Ok(Redirect::to(&format!("/teach/courses/{}/live-options?saved=1", course.id))
-                .into_response())
+            save_course_default(&state.db, course.school_id, course.id, &p.options).await?;
+            Ok(Redirect::to(&format!(
+                "/teach/courses/{}/live-options?saved=1",
+                course.id
+            ))
+            .into_response())
         }
         _ => {
             let mut page = OptionsPage::load(&state, ctx, course).await?;
@@ -691,8 +718,10 @@ async fn create_group(
             .bind(now_ms())
             .execute(&state.db.pool)
             .await?;
-            Ok(Redirect::to(&format!("/teach/courses/{}/live-options#groups", course.id))
-                .into_response())
+            Ok(
+                Redirect::to(&format!("/teach/courses/{}/live-options#groups", course.id))
+                    .into_response(),
+            )
         }
         _ => {
             let typed = form
@@ -780,13 +809,15 @@ async fn delete_group(
 ) -> AppResult<Response> {
     let course = super::editor::managed_course(&state, &ctx, &id).await?;
     let gid = parse_id(&group_id)?;
-    let n = sqlx::query("DELETE FROM course_groups WHERE id = $1 AND school_id = $2 AND course_id = $3")
-        .bind(gid)
-        .bind(course.school_id)
-        .bind(course.id)
-        .execute(&state.db.pool)
-        .await?
-        .rows_affected();
+    let n = sqlx::query(
+        "DELETE FROM course_groups WHERE id = $1 AND school_id = $2 AND course_id = $3",
+    )
+    .bind(gid)
+    .bind(course.school_id)
+    .bind(course.id)
+    .execute(&state.db.pool)
+    .await?
+    .rows_affected();
     if n != 1 {
         return Err(AppError::NotFound);
     }

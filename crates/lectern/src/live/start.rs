@@ -10,8 +10,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use zoom::api::{
-    BreakoutRoom, BreakoutRooms, CreateMeeting, Meeting, MeetingListType, MeetingSettings, Panelist,
-    QuestionAndAnswer, WebinarListType,
+    BreakoutRoom, BreakoutRooms, CreateMeeting, Meeting, MeetingListType, MeetingSettings,
+    Panelist, QuestionAndAnswer, WebinarListType,
 };
 use zoom::ratelimit::{BudgetError, Category, PlanTier, RateBudget};
 

@@ -59,7 +59,12 @@ async fn options_set_in_the_editor_reach_zooms_meeting_exactly(b: TestAppBuilder
     let t = setup(b).await;
     // A colleague who is an instructor here and a user of the school's Zoom account.
     t.app
-        .create_user(t.app.school.id, "alt@test.example", "Alma Alt", Role::Instructor)
+        .create_user(
+            t.app.school.id,
+            "alt@test.example",
+            "Alma Alt",
+            Role::Instructor,
+        )
         .await;
     t.zoom.sim.create_user(
         &t.zoom.account,
@@ -118,7 +123,10 @@ async fn options_set_in_the_editor_reach_zooms_meeting_exactly(b: TestAppBuilder
     );
     // The editor shows what was saved.
     let page = inst.get(&edit_url(&t)).await;
-    assert_eq!(page.input("alternative_hosts").as_deref(), Some("alt@test.example"));
+    assert_eq!(
+        page.input("alternative_hosts").as_deref(),
+        Some("alt@test.example")
+    );
     assert!(page.attr("#opt-waiting-room", "checked").is_some());
     assert!(page.attr("#opt-jbh", "checked").is_none());
 }
@@ -133,7 +141,10 @@ async fn webinar_options_and_panellists_reach_zoom(b: TestAppBuilder) {
         &[
             ("question_and_answer", "on"),
             ("practice_session", "on"),
-            ("panelists", "guest@speakers.example, second@speakers.example"),
+            (
+                "panelists",
+                "guest@speakers.example, second@speakers.example",
+            ),
         ],
     )
     .await;
@@ -144,30 +155,60 @@ async fn webinar_options_and_panellists_reach_zoom(b: TestAppBuilder) {
     assert_eq!(m.settings["question_and_answer"]["enable"], json!(true));
     assert_eq!(m.settings["practice_session"], json!(true));
     let emails: Vec<&str> = m.panelists.iter().map(|(e, _)| e.as_str()).collect();
-    assert_eq!(emails, ["guest@speakers.example", "second@speakers.example"]);
+    assert_eq!(
+        emails,
+        ["guest@speakers.example", "second@speakers.example"]
+    );
 }
 
 db_test!(what_zoom_would_refuse_is_a_field_error_before_and_zooms_reason_at_start);
 async fn what_zoom_would_refuse_is_a_field_error_before_and_zooms_reason_at_start(
     b: TestAppBuilder,
 ) {
-    let t = setup(b).await;
+    // Account-level scopes: the account's users can be listed, so an alternative host
+    // outside it is known before the session.
+    let mut scopes: Vec<String> = lectern::zoom_connection::scopes::needed()
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    scopes.extend([
+        "user:read:list_users:admin".to_string(),
+        "meeting:write:meeting:admin".to_string(),
+        "meeting:read:list_meetings:admin".to_string(),
+    ]);
+    let t = setup_with(b, LessonKind::LiveSession, Some(scopes)).await;
     // An instructor of the school who is not a user of the Zoom account.
     t.app
-        .create_user(t.app.school.id, "nozoom@test.example", "Nora", Role::Instructor)
+        .create_user(
+            t.app.school.id,
+            "nozoom@test.example",
+            "Nora",
+            Role::Instructor,
+        )
         .await;
     let inst = t.app.signed_in(&t.app.instructor).await;
     let r = save(&t, &inst, &[("alternative_hosts", "nozoom@test.example")]).await;
     assert_eq!(r.status.as_u16(), 422, "{}", r.text);
     let msg = r.texts("#alt-hosts-error").join(" ");
-    assert!(msg.contains("nozoom@test.example") && msg.contains("Zoom account"), "{msg}");
+    assert!(
+        msg.contains("nozoom@test.example") && msg.contains("Zoom account"),
+        "{msg}"
+    );
     // Nothing typed is lost.
-    assert_eq!(r.input("alternative_hosts").as_deref(), Some("nozoom@test.example"));
+    assert_eq!(
+        r.input("alternative_hosts").as_deref(),
+        Some("nozoom@test.example")
+    );
     // Someone who is not an instructor here, and values that are not offered.
     let r = save(&t, &inst, &[("alternative_hosts", &t.app.student.email)]).await;
     assert_eq!(r.status.as_u16(), 422);
     assert!(!r.texts("#alt-hosts-error").is_empty());
-    let r = save(&t, &inst, &[("auto_recording", "tape"), ("waiting_room", "maybe")]).await;
+    let r = save(
+        &t,
+        &inst,
+        &[("auto_recording", "tape"), ("waiting_room", "maybe")],
+    )
+    .await;
     assert_eq!(r.status.as_u16(), 422);
     assert!(!r.texts("#recording-error").is_empty());
     assert!(!r.texts("#waiting-room-error").is_empty());
@@ -182,7 +223,9 @@ async fn what_zoom_would_refuse_is_a_field_error_before_and_zooms_reason_at_star
 
     // Saved while the host was licensed, then downgraded: Zoom refuses at Start, and the
     // instructor reads Zoom's reason on the lesson page, not a 500.
-    t.zoom.sim.set_user_type(&t.zoom.zoom_user, UserType::Licensed);
+    t.zoom
+        .sim
+        .set_user_type(&t.zoom.zoom_user, UserType::Licensed);
     save(&t, &inst, &[("auto_recording", "cloud")])
         .await
         .assert_status(303);
@@ -192,7 +235,12 @@ async fn what_zoom_would_refuse_is_a_field_error_before_and_zooms_reason_at_star
     let page = inst.get(&t.lesson_url()).await;
     assert_eq!(page.status.as_u16(), 200);
     let err = page.texts("#live-error").join(" ");
-    assert!(err.contains("Only available for paid account"), "{err}");
+    // Zoom's 400/200 "Only available for paid account." is the catalogue's "no permission"
+    // message, which says to check the host's plan.
+    assert!(
+        err.starts_with("Failed to create Zoom meeting") && err.contains("plan"),
+        "{err}"
+    );
     assert_eq!(t.zoom.sim.meetings().len(), 0);
 }
 
@@ -228,7 +276,10 @@ async fn the_course_default_applies_to_a_session_without_its_own_options(b: Test
     assert_eq!(s["auto_recording"], json!("local"));
     // Bad input keeps what was typed.
     let r = inst
-        .post_form(&url, &[("auto_recording", "cloud"), ("panelists", "not an address")])
+        .post_form(
+            &url,
+            &[("auto_recording", "cloud"), ("panelists", "not an address")],
+        )
         .await;
     assert_eq!(r.status.as_u16(), 422);
     assert!(!r.texts("#panelists-error").is_empty());
@@ -246,20 +297,33 @@ async fn another_schools_instructor_cannot_read_or_set_a_courses_groups_or_optio
         .await
         .assert_status(303);
     let options = format!("/teach/courses/{}/live-options", t.course_id);
-    let group = inst.get(&options).await.attr("form.group", "data-group-id").unwrap();
+    let group = inst
+        .get(&options)
+        .await
+        .attr("form.group", "data-group-id")
+        .unwrap();
 
     let other = t.app.other_school().await;
     let o = other.signed_in(&other.instructor).await;
     assert_eq!(o.get(&options).await.status.as_u16(), 404);
     let csrf = o.csrf_for("/teach").await;
     for (path, fields) in [
-        (options.clone(), vec![("_csrf", csrf.as_str()), ("waiting_room", "on")]),
-        (groups.clone(), vec![("_csrf", csrf.as_str()), ("name", "Theirs")]),
+        (
+            options.clone(),
+            vec![("_csrf", csrf.as_str()), ("waiting_room", "on")],
+        ),
+        (
+            groups.clone(),
+            vec![("_csrf", csrf.as_str()), ("name", "Theirs")],
+        ),
         (
             format!("{groups}/{group}"),
             vec![("_csrf", csrf.as_str()), ("name", "Renamed")],
         ),
-        (format!("{groups}/{group}/delete"), vec![("_csrf", csrf.as_str())]),
+        (
+            format!("{groups}/{group}/delete"),
+            vec![("_csrf", csrf.as_str())],
+        ),
     ] {
         let r = o.post_form_raw(&path, &fields).await;
         assert_eq!(r.status.as_u16(), 404, "{path}: {}", r.text);
@@ -267,7 +331,12 @@ async fn another_schools_instructor_cannot_read_or_set_a_courses_groups_or_optio
     // An instructor of this school who does not teach the course: 403.
     let colleague = t
         .app
-        .create_user(t.app.school.id, "colleague@test.example", "Col", Role::Instructor)
+        .create_user(
+            t.app.school.id,
+            "colleague@test.example",
+            "Col",
+            Role::Instructor,
+        )
         .await;
     let c = t.app.signed_in(&colleague).await;
     assert_eq!(c.get(&options).await.status.as_u16(), 403);
@@ -294,7 +363,10 @@ async fn a_session_switches_to_an_external_link_and_back_to_zoom(b: TestAppBuild
     let r = save(
         &t,
         &inst,
-        &[("venue", "external"), ("external_url", "http://meet.example.org/room")],
+        &[
+            ("venue", "external"),
+            ("external_url", "http://meet.example.org/room"),
+        ],
     )
     .await;
     assert_eq!(r.status.as_u16(), 422);
@@ -310,7 +382,10 @@ async fn a_session_switches_to_an_external_link_and_back_to_zoom(b: TestAppBuild
     // Students get a Join that opens the link; the host no Start; nothing is created in Zoom.
     let stu = t.app.signed_in(&t.app.student).await;
     let page = stu.get(&t.lesson_url()).await;
-    assert_eq!(page.attr("#live-external-join", "href").as_deref(), Some(link));
+    assert_eq!(
+        page.attr("#live-external-join", "href").as_deref(),
+        Some(link)
+    );
     assert!(page.attr("#zoom-root", "id").is_none());
     let page = inst.get(&t.lesson_url()).await;
     assert!(page.attr("#live-start", "id").is_none());
@@ -320,13 +395,23 @@ async fn a_session_switches_to_an_external_link_and_back_to_zoom(b: TestAppBuild
     // The time is kept.
     assert_eq!(
         inst.get(&edit_url(&t)).await.input("local_start"),
-        lesson_form(&t, &inst, &[]).await.iter().find(|(k, _)| k == "local_start").map(|(_, v)| v.clone())
+        lesson_form(&t, &inst, &[])
+            .await
+            .iter()
+            .find(|(k, _)| k == "local_start")
+            .map(|(_, v)| v.clone())
     );
     // Back to Zoom: Start creates the meeting.
-    save(&t, &inst, &[("venue", "zoom")]).await.assert_status(303);
+    save(&t, &inst, &[("venue", "zoom")])
+        .await
+        .assert_status(303);
     let page = stu.get(&t.lesson_url()).await;
     assert!(page.attr("#live-external-join", "href").is_none());
     let r = t.start(&inst).await;
-    assert!(r.location().unwrap_or_default().contains("/s/"), "{:?}", r.location());
+    assert!(
+        r.location().unwrap_or_default().contains("/s/"),
+        "{:?}",
+        r.location()
+    );
     assert_eq!(t.zoom.sim.meetings().len(), 1);
 }

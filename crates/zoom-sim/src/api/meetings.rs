@@ -182,8 +182,7 @@ fn valid_breakout_room(v: &Value) -> bool {
                 room.as_object().is_some_and(|room| {
                     room.get("name").is_none_or(Value::is_string)
                         && room.get("participants").is_none_or(|p| {
-                            p.as_array()
-                                .is_some_and(|p| p.iter().all(Value::is_string))
+                            p.as_array().is_some_and(|p| p.iter().all(Value::is_string))
                         })
                 })
             })
@@ -215,7 +214,11 @@ pub fn check_allowed(
         }
     }
     if let Some(alt) = s.get("alternative_hosts").and_then(Value::as_str) {
-        for key in alt.split([';', ',']).map(str::trim).filter(|k| !k.is_empty()) {
+        for key in alt
+            .split([';', ','])
+            .map(str::trim)
+            .filter(|k| !k.is_empty())
+        {
             let member = w
                 .user_by_id_or_email(key)
                 .is_some_and(|u| u.account_id == host.account_id);
