@@ -92,6 +92,12 @@ pub struct SimMeeting {
     pub participants: Vec<SimParticipant>,
     /// UUIDs of ended instances, oldest first.
     pub past_uuids: Vec<String>,
+    /// The settings as stored (defaults merged with what create and update sent).
+    #[serde(default)]
+    pub settings: serde_json::Value,
+    /// A webinar's panellists: (e-mail, name).
+    #[serde(default)]
+    pub panelists: Vec<(String, String)>,
 }
 
 /// Shared state of one simulator instance.

@@ -124,6 +124,7 @@ pub fn insert(shared: &Shared, host: &User, inp: MeetingInput, is_webinar: bool)
         records: vec![],
         past: vec![],
         uuid_seq: seq,
+        panelists: vec![],
     };
     w.meetings.insert(id, m.clone());
     m

@@ -176,6 +176,8 @@ pub struct Meeting {
     pub records: Vec<Participant>,
     pub past: Vec<Instance>,
     pub uuid_seq: u64,
+    /// A webinar's panellists (e-mail, name), added with `POST /webinars/{id}/panelists`.
+    pub panelists: Vec<(String, String)>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -335,6 +337,7 @@ impl Meeting {
             records: vec![],
             past: vec![],
             uuid_seq: self.uuid_seq,
+            panelists: vec![],
         }
     }
 }

@@ -45,6 +45,8 @@ pub fn snapshot(m: &Meeting) -> SimMeeting {
             })
             .collect(),
         past_uuids: m.past.iter().map(|i| i.uuid.clone()).collect(),
+        settings: m.settings.clone(),
+        panelists: m.panelists.clone(),
     }
 }
 

@@ -249,3 +249,116 @@ async fn webhook_payloads_match_zoom_schemas() {
         check(&hooks, &name, &ev);
     }
 }
+
+/// The per-session options Lectern sends (waiting room, mute, join before host, recording,
+/// alternative hosts, pre-assigned breakout rooms; a webinar's Q&A, practice session and
+/// panellists) validate against Zoom's request schemas, are stored and come back on GET as
+/// sent, and the answers validate against the response schemas.
+#[tokio::test]
+async fn session_options_match_zoom_schemas_and_are_kept() {
+    let rest: Value = serde_json::from_str(REST).unwrap();
+    let w = world().await;
+    w.sim.set_rate_limits(false);
+    w.sim.create_user(
+        &w.account,
+        "alt@example.com",
+        "Alt",
+        "Host",
+        zoom_sim::UserType::Licensed,
+    );
+    let tok = w.token().await;
+    let settings = json!({"waiting_room": true, "mute_upon_entry": true, "join_before_host": false,
+        "auto_recording": "cloud", "alternative_hosts": "alt@example.com",
+        "breakout_room": {"enable": true, "rooms": [
+            {"name": "Group A", "participants": ["a1@example.com", "a2@example.com"]},
+            {"name": "Group B", "participants": ["b1@example.com"]}]}});
+    let body = json!({"topic": "Options", "type": 2, "duration": 60, "settings": settings});
+    check(&rest, "meetingCreate.request", &body);
+    let m = w.create_meeting(&tok, body).await;
+    check(&rest, "meetingCreate.201", &m);
+    let got = w.get(&tok, &format!("/meetings/{}", m["id"])).await.2;
+    check(&rest, "meeting.200", &got);
+    for (k, v) in settings.as_object().unwrap() {
+        assert_eq!(&got["settings"][k], v, "settings.{k}");
+    }
+
+    let wb = json!({"topic": "Web", "type": 5, "duration": 60, "settings": {
+        "question_and_answer": {"enable": true}, "practice_session": true,
+        "auto_recording": "local", "alternative_hosts": "alt@example.com"}});
+    check(&rest, "webinarCreate.request", &wb);
+    let (s, _, web) = w
+        .send(Method::POST, &tok, "/users/me/webinars", Some(wb))
+        .await;
+    assert_eq!(s, 201, "{web}");
+    check(&rest, "webinarCreate.201", &web);
+    let path = format!("/webinars/{}/panelists", web["id"]);
+    let add = json!({"panelists": [{"email": "guest@example.org", "name": "Guest Speaker"}]});
+    check(&rest, "webinarPanelistCreate.request", &add);
+    let (s, _, created) = w.send(Method::POST, &tok, &path, Some(add)).await;
+    assert_eq!(s, 201, "{created}");
+    check(&rest, "webinarPanelistCreate.201", &created);
+    let listed = w.get(&tok, &path).await.2;
+    check(&rest, "webinarPanelists.200", &listed);
+    assert_eq!(listed["panelists"][0]["email"], "guest@example.org");
+    let got = w.get(&tok, &format!("/webinars/{}", web["id"])).await.2;
+    check(&rest, "webinar.200", &got);
+    assert_eq!(got["settings"]["question_and_answer"]["enable"], true);
+    assert_eq!(got["settings"]["practice_session"], true);
+    let snap = w.sim.meeting(web["id"].as_i64().unwrap()).unwrap();
+    assert_eq!(
+        snap.panelists,
+        vec![("guest@example.org".to_string(), "Guest Speaker".to_string())]
+    );
+}
+
+/// What the host's plan or account does not allow is refused as Zoom refuses it, and
+/// nothing is created: cloud recording for a Basic user (400, code 200), an alternative
+/// host who is not a user of the account (400, code 1010), a malformed breakout room (300).
+#[tokio::test]
+async fn options_the_account_does_not_allow_are_refused() {
+    let w = world().await;
+    w.sim.set_rate_limits(false);
+    let other_account = w.sim.create_account(Plan::Pro, false);
+    w.sim.create_user(
+        &other_account,
+        "elsewhere@example.com",
+        "Else",
+        "Where",
+        zoom_sim::UserType::Licensed,
+    );
+    let tok = w.token().await;
+    let post = |settings: Value| {
+        let w = &w;
+        let tok = tok.clone();
+        async move {
+            w.send(
+                Method::POST,
+                &tok,
+                "/users/me/meetings",
+                Some(json!({"topic": "x", "settings": settings})),
+            )
+            .await
+        }
+    };
+    let (s, _, v) = post(json!({"alternative_hosts": "elsewhere@example.com"})).await;
+    assert_eq!((s, v["code"].as_i64()), (400, Some(1010)), "{v}");
+    assert_eq!(
+        v["message"],
+        "User does not belong to this account: elsewhere@example.com."
+    );
+    let (s, _, v) = post(json!({"breakout_room": {"enable": "yes"}})).await;
+    assert_eq!((s, v["code"].as_i64()), (400, Some(300)), "{v}");
+    w.sim.set_user_type(&w.user, zoom_sim::UserType::Basic);
+    let (s, _, v) = post(json!({"auto_recording": "cloud"})).await;
+    assert_eq!(
+        (s, v),
+        (
+            400,
+            json!({"code": 200, "message": "Only available for paid account."})
+        )
+    );
+    // Local recording is fine for a Basic user.
+    let (s, _, _) = post(json!({"auto_recording": "local"})).await;
+    assert_eq!(s, 201);
+    assert_eq!(w.sim.meetings().len(), 1);
+}

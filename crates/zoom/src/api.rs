@@ -212,9 +212,57 @@ pub struct MeetingSettings {
     /// Semicolon-separated e-mails or ids.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub alternative_hosts: Option<String>,
+    /// Pre-assigned breakout rooms (meetings).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub breakout_room: Option<BreakoutRooms>,
+    /// A webinar's Q&A.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub question_and_answer: Option<QuestionAndAnswer>,
+    /// A webinar's practice session (panellists join before attendees).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub practice_session: Option<bool>,
     /// Other settings, passed through.
     #[serde(flatten)]
     pub extra: serde_json::Map<String, Value>,
+}
+
+/// `settings.breakout_room`: rooms with their participants' e-mails, pre-assigned.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct BreakoutRooms {
+    /// Turn pre-assignment on.
+    pub enable: bool,
+    /// The rooms.
+    pub rooms: Vec<BreakoutRoom>,
+}
+
+/// One pre-assigned breakout room.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct BreakoutRoom {
+    /// The room's name.
+    pub name: String,
+    /// E-mail addresses of the participants assigned to it.
+    pub participants: Vec<String>,
+}
+
+/// A webinar's `settings.question_and_answer` (only `enable` is set; the rest stays Zoom's default).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct QuestionAndAnswer {
+    /// Q&A on or off.
+    pub enable: bool,
+}
+
+/// A webinar panellist for `POST /webinars/{webinarId}/panelists`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Panelist {
+    /// E-mail address (Zoom sends the panellist's invitation there).
+    pub email: String,
+    /// Full name.
+    pub name: String,
+}
+
+#[derive(Serialize)]
+struct Panelists<'a> {
+    panelists: &'a [Panelist],
 }
 
 /// Body of `POST /users/{userId}/meetings` (and `/webinars`: use type 5/6/9).
@@ -912,6 +960,20 @@ impl Api {
                 .await
         })
         .await
+    }
+
+    /// `POST /webinars/{webinarId}/panelists` (at most 30 per request; an e-mail already
+    /// listed is updated). MEDIUM.
+    pub async fn add_panelists(
+        &self,
+        webinar_id: i64,
+        panelists: &[Panelist],
+    ) -> Result<(), ZoomError> {
+        let path = format!("/webinars/{webinar_id}/panelists");
+        let _: Value = self
+            .post_json("webinars.panelists.add", &path, &Panelists { panelists })
+            .await?;
+        Ok(())
     }
 
     /// `DELETE /webinars/{webinarId}`; 404/3001 counts as success.

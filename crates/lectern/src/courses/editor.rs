@@ -16,6 +16,7 @@ use super::CoursesState;
 use super::LessonHost;
 use super::completion::{self, RuleForm};
 use super::lessons::{self, LessonForm, Rejected};
+use super::live_options;
 use super::routes::parse_id;
 use super::schedule::OffsetChoice;
 use super::{Course, CourseFields, Instructor, Lesson, LessonKind, Move};
@@ -503,13 +504,15 @@ async fn new_lesson_page(
         .as_ref()
         .map(|u| u.timezone.clone())
         .unwrap_or_else(|| ctx.tz_name.clone());
-    render(&LessonEditorPage::new(
-        ctx,
-        course,
-        kind,
-        None,
-        LessonForm::blank(&tz),
-    ))
+    let mut form = LessonForm::blank(&tz);
+    if kind.is_scheduled() {
+        // A new session starts from the course's default options.
+        let defaults = live_options::course_default(&state.db, course.school_id, course.id)
+            .await?
+            .unwrap_or_default();
+        form.live = live_options::LiveOptionsForm::from_options(&defaults, None);
+    }
+    render(&LessonEditorPage::new(ctx, course, kind, None, form))
 }
 
 async fn create_lesson(
@@ -521,28 +524,99 @@ async fn create_lesson(
 ) -> AppResult<Response> {
     let course = managed_course(&state, &ctx, &id).await?;
     let kind = parse_kind(&q)?;
-    let parsed = lessons::parse(kind, &form, &ctx.tr);
-    let host = match &parsed {
-        Ok(_) => live_host(&state, &ctx, kind).await,
-        Err(_) => Ok(None),
-    };
-    match (parsed, host) {
-        (Ok(record), Ok(host)) => {
+    match check_lesson(&state, &ctx, kind, &form).await? {
+        Ok(c) => {
             let id = super::insert_lesson(
                 &state.db,
                 &*state.hooks,
                 course.school_id,
                 course.id,
-                &record,
+                &c.record,
             )
             .await?;
-            super::set_lesson_host(&state.db, course.school_id, id, host.as_ref()).await?;
+            super::set_lesson_host(&state.db, course.school_id, id, c.host.as_ref()).await?;
+            if let Some(o) = &c.options {
+                live_options::save_lesson(&state.db, course.school_id, course.id, id, o).await?;
+            }
             Ok(Redirect::to(&format!("/teach/courses/{}", course.id)).into_response())
         }
-        (Err(r), _) | (_, Err(r)) => {
-            LessonEditorPage::new(ctx, course, kind, None, form).rejected(r)
+        Err(r) => LessonEditorPage::new(ctx, course, kind, None, form).rejected(r),
+    }
+}
+
+/// A lesson form checked as a whole: the lesson's fields, a live lesson's options (with
+/// what Zoom would refuse, asked now when the school is connected) and its Zoom host (not
+/// needed when the session is held at an external link).
+struct CheckedLesson {
+    record: lessons::LessonRecord,
+    host: Option<LessonHost>,
+    options: Option<live_options::LessonOptions>,
+}
+
+async fn check_lesson(
+    state: &CoursesState,
+    ctx: &Ctx,
+    kind: LessonKind,
+    form: &LessonForm,
+) -> AppResult<Result<CheckedLesson, Rejected>> {
+    let parsed = lessons::parse(kind, form, &ctx.tr);
+    let mut opt_errors = FieldErrors::default();
+    let options = if kind.is_scheduled() {
+        live_options::parse(
+            &form.live,
+            kind == LessonKind::Webinar,
+            true,
+            &ctx.tr,
+            &mut opt_errors,
+        )
+    } else {
+        None
+    };
+    let external = options.as_ref().is_some_and(|o| o.external_url.is_some());
+    let host = match &parsed {
+        Ok(_) if !external => live_host(state, ctx, kind).await,
+        _ => Ok(None),
+    };
+    if let (Some(o), Ok(_), Ok(h)) = (&options, &parsed, &host)
+        && !external
+    {
+        live_options::check_alternative_hosts(
+            &state.db,
+            ctx.school.id,
+            &o.options,
+            &ctx.tr,
+            &mut opt_errors,
+        )
+        .await?;
+        if opt_errors.is_empty() {
+            live_options::check_with_zoom(
+                &state.zoom,
+                ctx.school.id,
+                h.as_ref().map(|h| &h.host),
+                &o.options,
+                &ctx.tr,
+                &mut opt_errors,
+            )
+            .await;
         }
     }
+    Ok(match (parsed, host) {
+        (Ok(record), Ok(host)) if opt_errors.is_empty() => Ok(CheckedLesson {
+            record,
+            host,
+            options,
+        }),
+        (parsed, host) => {
+            let mut r = match (parsed, host) {
+                (Err(r), _) | (_, Err(r)) => r,
+                _ => Rejected::default(),
+            };
+            for (field, message) in opt_errors.0 {
+                r.errors.add(field, message);
+            }
+            Err(r)
+        }
+    })
 }
 
 pub(super) async fn managed_lesson(
@@ -567,6 +641,8 @@ pub(super) async fn managed_lesson(
 #[serde(default)]
 struct SavedQuery {
     saved: String,
+    /// `external`: open the editor with the external-link switch on.
+    venue: String,
 }
 
 async fn edit_lesson_page(
@@ -576,7 +652,16 @@ async fn edit_lesson_page(
     Query(q): Query<SavedQuery>,
 ) -> AppResult<Page> {
     let (course, lesson) = managed_lesson(&state, &ctx, &id, &lesson_id).await?;
-    let form = LessonForm::from_lesson(&lesson);
+    let mut form = LessonForm::from_lesson(&lesson);
+    if lesson.kind().is_scheduled() {
+        let o = live_options::effective(&state.db, course.school_id, course.id, lesson.id).await?;
+        form.live =
+            live_options::LiveOptionsForm::from_options(&o.options, o.external_url.as_deref());
+    }
+    if q.venue == "external" {
+        // "Edit the lesson (switch to an external link)" after a disconnect lands here.
+        form.live.venue = "external".into();
+    }
     let mut page = LessonEditorPage::new(ctx, course, lesson.kind(), Some(lesson.id), form)
         .with_files(&state)
         .await?
@@ -647,33 +732,39 @@ async fn save_lesson(
     FieldCheckedForm(form): FieldCheckedForm<LessonForm>,
 ) -> AppResult<Response> {
     let (course, lesson) = managed_lesson(&state, &ctx, &id, &lesson_id).await?;
-    let parsed = lessons::parse(lesson.kind(), &form, &ctx.tr);
-    let host = match &parsed {
-        Ok(_) => live_host(&state, &ctx, lesson.kind()).await,
-        Err(_) => Ok(None),
-    };
-    match (parsed, host) {
-        (Ok(record), Ok(host)) => {
+    match check_lesson(&state, &ctx, lesson.kind(), &form).await? {
+        Ok(c) => {
             super::update_lesson(
                 &state.db,
                 &*state.hooks,
                 course.school_id,
                 course.id,
                 lesson.id,
-                &record,
+                &c.record,
             )
             .await?;
-            super::set_lesson_host(&state.db, course.school_id, lesson.id, host.as_ref()).await?;
+            super::set_lesson_host(&state.db, course.school_id, lesson.id, c.host.as_ref()).await?;
+            if let Some(o) = &c.options {
+                live_options::save_lesson(&state.db, course.school_id, course.id, lesson.id, o)
+                    .await?;
+                // The lesson page's Join and Start follow the switch at once.
+                state
+                    .db
+                    .lesson_changed(crate::push::LessonChange {
+                        school_id: course.school_id,
+                        course_id: course.id,
+                        lesson_id: lesson.id,
+                    })
+                    .await;
+            }
             Ok(Redirect::to(&format!("/teach/courses/{}", course.id)).into_response())
         }
-        (Err(r), _) | (_, Err(r)) => {
-            LessonEditorPage::new(ctx, course, lesson.kind(), Some(lesson.id), form)
-                .with_files(&state)
-                .await?
-                .with_rule(&state)
-                .await?
-                .rejected(r)
-        }
+        Err(r) => LessonEditorPage::new(ctx, course, lesson.kind(), Some(lesson.id), form)
+            .with_files(&state)
+            .await?
+            .with_rule(&state)
+            .await?
+            .rejected(r),
     }
 }
 

@@ -24,6 +24,9 @@ pub struct LessonForm {
     pub duration: String,
     /// The offset (seconds) chosen for an ambiguous wall time.
     pub offset: String,
+    /// A live lesson's Zoom options and external-link switch (`live_options`).
+    #[serde(flatten)]
+    pub live: super::live_options::LiveOptionsForm,
 }
 
 impl LessonForm {

@@ -29,6 +29,7 @@ pub fn routes() -> Router<CoursesState> {
         .route("/courses/{slug}/lessons/{id}/complete", post(complete))
         .route("/courses/{slug}/lessons/{id}/quiz", post(submit_quiz))
         .merge(super::editor::routes())
+        .merge(super::live_options::routes())
         .merge(super::students::routes())
         .merge(super::files::routes())
 }

@@ -56,6 +56,7 @@ migrations![
         "discussion_attachments",
         "0018_discussion_attachments.sql"
     ),
+    (19, "live_options", "0019_live_options.sql"),
 ];
 
 /// An arbitrary constant that names our migration lock among PostgreSQL advisory locks.

@@ -58,6 +58,9 @@ pub struct Panel {
     pub edit_url: String,
     /// "Open in Zoom app" (enrolled students of a live session only).
     pub join_url: String,
+    /// The https link the session is held at instead of Zoom ("" for a Zoom session):
+    /// Join opens it; no meeting is created and Start is not offered.
+    pub external_url: String,
 }
 
 impl Panel {
@@ -142,10 +145,19 @@ pub async fn build(
     // row without one is corrupt, and pretending it starts now would open the room.
     let facts = super::facts(lesson, Some(&s))
         .ok_or_else(|| anyhow::anyhow!("lesson {} has no live schedule", lesson.id))?;
-    let display = super::display::display(&facts, &windows, now);
+    let external_url =
+        crate::courses::live_options::of_lesson(&state.db, course.school_id, lesson.id)
+            .await?
+            .and_then(|o| o.external_url);
+    let mut display = super::display::display(&facts, &windows, now);
+    if external_url.is_some() && display == Display::DidNotTakePlace {
+        // Nobody starts an external session: once its time is over, it is over.
+        display = Display::Ended;
+    }
     let next_change = super::display::next_change(&facts, &windows, now);
     let st = s.state();
     let unavailable = !display.is_final()
+        && external_url.is_none()
         && !zoom_usable(
             state,
             course.school_id,
@@ -205,6 +217,7 @@ pub async fn build(
         unavailable,
         can_start: manager
             && !unavailable
+            && external_url.is_none()
             && matches!(
                 display,
                 Display::OpeningSoon | Display::StartingNow | Display::Live
@@ -239,12 +252,17 @@ pub async fn build(
         recordings,
         my_attendance,
         attendance_url: format!("/live/{}/attendance", lesson.id),
-        edit_url: format!("/teach/courses/{}/lessons/{}", course.id, lesson.id),
+        // Offered after a disconnect: the editor opens with the external-link switch on.
+        edit_url: format!(
+            "/teach/courses/{}/lessons/{}?venue=external",
+            course.id, lesson.id
+        ),
         join_url: if enrolled && st == State::Live {
             s.join_url(&state.config.secret_key).unwrap_or_default()
         } else {
             String::new()
         },
+        external_url: external_url.unwrap_or_default(),
     })
 }
 

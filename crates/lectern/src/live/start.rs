@@ -9,13 +9,16 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use zoom::api::{CreateMeeting, Meeting, MeetingListType, WebinarListType};
+use zoom::api::{
+    BreakoutRoom, BreakoutRooms, CreateMeeting, Meeting, MeetingListType, MeetingSettings,
+    Panelist, QuestionAndAnswer, WebinarListType,
+};
 use zoom::ratelimit::{BudgetError, Category, PlanTier, RateBudget};
 
 use super::errors::LiveError;
 use super::{Session, State, aad, marker, marker_attempt};
 use crate::accounts::User;
-use crate::courses::{Lesson, LessonContent, Schedule};
+use crate::courses::{Lesson, LessonContent, Schedule, live_options};
 use crate::db::{LessonId, SchoolId, now_ms};
 use crate::jobs::{self, NewJob};
 use crate::zoom_connection::ZoomDeps;
@@ -112,6 +115,17 @@ pub async fn start(state: &ZoomDeps, lesson: &Lesson, user: &User) -> anyhow::Re
     if now < starts_at - state.config.live.start_lead_ms
         || now > end + state.config.live.end_grace_ms
     {
+        return Ok(Outcome::Failed(LiveError::NotNow));
+    }
+    let held = live_options::effective(
+        &state.db,
+        SchoolId(user.school_id),
+        lesson.course_id,
+        lesson.id,
+    )
+    .await?;
+    if held.external_url.is_some() {
+        // Held at an external link: no Zoom meeting, ever.
         return Ok(Outcome::Failed(LiveError::NotNow));
     }
     let Some(attempt) = claim(state, &session).await? else {
@@ -226,6 +240,79 @@ fn create_request(
     req
 }
 
+/// The meeting's (or webinar's) `settings` from the session's options (its own, else the
+/// course's default; none saved: nothing is sent and the account's defaults apply), and a
+/// webinar's panellists, added after the create.
+async fn zoom_settings(
+    state: &ZoomDeps,
+    session: &Session,
+    lesson: &Lesson,
+) -> anyhow::Result<(Option<MeetingSettings>, Vec<Panelist>)> {
+    let school = SchoolId(session.school_id);
+    if !live_options::any_saved(&state.db, school, lesson.course_id, lesson.id).await? {
+        return Ok((None, Vec::new()));
+    }
+    let o = live_options::effective(&state.db, school, lesson.course_id, lesson.id)
+        .await?
+        .options;
+    let webinar = session.webinar();
+    let mut settings = MeetingSettings {
+        waiting_room: (!webinar).then_some(o.waiting_room),
+        mute_upon_entry: (!webinar).then_some(o.mute_upon_entry),
+        join_before_host: (!webinar).then_some(o.join_before_host),
+        auto_recording: Some(o.recording().to_string()),
+        alternative_hosts: Some(o.alternative_hosts.join(";")),
+        ..Default::default()
+    };
+    let mut panelists = Vec::new();
+    if webinar {
+        settings.question_and_answer = Some(QuestionAndAnswer {
+            enable: o.question_and_answer,
+        });
+        settings.practice_session = Some(o.practice_session);
+        panelists = o
+            .panelists
+            .iter()
+            .map(|e| Panelist {
+                email: e.clone(),
+                name: e.split('@').next().unwrap_or(e).to_string(),
+            })
+            .collect();
+    } else if o.breakout_rooms {
+        let rooms = live_options::breakout_rooms(&state.db, school, lesson.course_id).await?;
+        settings.breakout_room = Some(BreakoutRooms {
+            enable: !rooms.is_empty(),
+            rooms: rooms
+                .into_iter()
+                .map(|(name, participants)| BreakoutRoom {
+                    name: name.chars().take(100).collect(),
+                    participants,
+                })
+                .collect(),
+        });
+    }
+    Ok((Some(settings), panelists))
+}
+
+/// Adds a webinar's panellists once it is linked. Zoom's refusal here does not undo the
+/// webinar: it is logged and the host can add them in Zoom.
+async fn add_panelists(
+    state: &ZoomDeps,
+    conn: &Connection,
+    session: &Session,
+    webinar_id: i64,
+    panelists: &[Panelist],
+) {
+    let added = paced_call(state, conn, Category::Medium, |api| {
+        let list = panelists.to_vec();
+        async move { api.add_panelists(webinar_id, &list).await }
+    })
+    .await;
+    if let Err(e) = added {
+        tracing::warn!(session = session.id, webinar = webinar_id, error = %e, "adding the webinar's panellists failed");
+    }
+}
+
 /// The host recorded on the lesson when it was saved, while its connection is still
 /// connected; otherwise the host is resolved for whoever pressed Start.
 async fn recorded_host(
@@ -305,7 +392,9 @@ async fn create_as_winner(
         }
     }
 
-    let req = create_request(state, meeting, session.school_id, attempt);
+    let mut req = create_request(state, meeting, session.school_id, attempt);
+    let (settings, panelists) = zoom_settings(state, session, lesson).await?;
+    req.settings = settings;
     let webinar = session.webinar();
     let zoom_host = host.zoom_user_id.clone();
     let created = tokens::with_api(state, &conn, |api| {
@@ -323,6 +412,9 @@ async fn create_as_winner(
     match created {
         Ok(m) => {
             if link(state, session, attempt, &m).await? {
+                if webinar && !panelists.is_empty() {
+                    add_panelists(state, &conn, session, m.id, &panelists).await;
+                }
                 let fresh = super::by_id(&state.db, session.id).await?;
                 return match fresh {
                     Some(s) => launch_with_start_url(state, &s, m.start_url.as_ref()).await,

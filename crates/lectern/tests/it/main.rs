@@ -27,6 +27,7 @@ mod jobs;
 mod live;
 mod live_access;
 mod live_connection;
+mod live_options;
 mod live_push;
 mod live_webinar;
 mod mail_secrets;

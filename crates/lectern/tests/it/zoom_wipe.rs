@@ -513,6 +513,44 @@ const COLUMNS: &[(&str, &[(&str, Holds)])] = &[
         ],
     ),
     (
+        "course_groups",
+        &[
+            ("id", CONTENT),
+            ("school_id", CONTENT),
+            ("course_id", CONTENT),
+            ("name", CONTENT),
+            ("created_at", CONTENT),
+        ],
+    ),
+    (
+        "course_group_members",
+        &[
+            ("group_id", CONTENT),
+            ("school_id", CONTENT),
+            ("user_id", CONTENT),
+        ],
+    ),
+    (
+        "course_live_options",
+        &[
+            ("course_id", CONTENT),
+            ("school_id", CONTENT),
+            ("options", CONTENT),
+            ("updated_at", CONTENT),
+        ],
+    ),
+    (
+        "lesson_live_options",
+        &[
+            ("lesson_id", CONTENT),
+            ("school_id", CONTENT),
+            ("course_id", CONTENT),
+            ("options", CONTENT),
+            ("external_url", CONTENT),
+            ("updated_at", CONTENT),
+        ],
+    ),
+    (
         "campaigns",
         &[
             ("id", MAIL),

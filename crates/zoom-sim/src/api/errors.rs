@@ -75,6 +75,15 @@ impl ApiError {
         Self::new(400, 200, "Only available for paid account.")
     }
 
+    /// An alternative host (or another user named in a request) outside the caller's account.
+    pub fn not_in_account(who: &str) -> Self {
+        Self::new(
+            400,
+            1010,
+            format!("User does not belong to this account: {who}."),
+        )
+    }
+
     pub fn cannot_host() -> Self {
         Self::new(
             400,

@@ -151,6 +151,83 @@ fn check_settings(s: &Map<String, Value>, errs: &mut Vec<(String, String)>) {
     {
         field_err(errs, "settings.alternative_hosts");
     }
+    if let Some(v) = s.get("practice_session")
+        && !v.is_boolean()
+    {
+        field_err(errs, "settings.practice_session");
+    }
+    if let Some(v) = s.get("question_and_answer")
+        && !v
+            .as_object()
+            .is_some_and(|o| o.get("enable").is_none_or(Value::is_boolean))
+    {
+        field_err(errs, "settings.question_and_answer");
+    }
+    if let Some(v) = s.get("breakout_room")
+        && !valid_breakout_room(v)
+    {
+        field_err(errs, "settings.breakout_room");
+    }
+}
+
+/// `{enable: bool, rooms: [{name: string, participants: [string]}]}`, every part optional.
+fn valid_breakout_room(v: &Value) -> bool {
+    let Some(o) = v.as_object() else {
+        return false;
+    };
+    let enable_ok = o.get("enable").is_none_or(Value::is_boolean);
+    let rooms_ok = o.get("rooms").is_none_or(|r| {
+        r.as_array().is_some_and(|rooms| {
+            rooms.iter().all(|room| {
+                room.as_object().is_some_and(|room| {
+                    room.get("name").is_none_or(Value::is_string)
+                        && room.get("participants").is_none_or(|p| {
+                            p.as_array().is_some_and(|p| p.iter().all(Value::is_string))
+                        })
+                })
+            })
+        })
+    });
+    enable_ok && rooms_ok
+}
+
+/// What the host's plan or account does not allow, refused as Zoom refuses it: cloud
+/// recording needs a licensed host on a paid account (400, code 200 "Only available for
+/// paid account."); every alternative host must be a user of the host's account (400, code
+/// 1010 "User does not belong to this account"). See docs/zoom.md.
+pub fn check_allowed(
+    shared: &Shared,
+    host: &crate::model::User,
+    settings: Option<&Map<String, Value>>,
+) -> ApiResult<()> {
+    let Some(s) = settings else {
+        return Ok(());
+    };
+    let w = shared.world.lock();
+    if s.get("auto_recording").and_then(Value::as_str) == Some("cloud") {
+        let paid = w
+            .accounts
+            .get(&host.account_id)
+            .is_some_and(|a| a.plan != crate::model::Plan::Basic);
+        if !paid || host.kind != UserType::Licensed {
+            return Err(ApiError::paid_only());
+        }
+    }
+    if let Some(alt) = s.get("alternative_hosts").and_then(Value::as_str) {
+        for key in alt
+            .split([';', ','])
+            .map(str::trim)
+            .filter(|k| !k.is_empty())
+        {
+            let member = w
+                .user_by_id_or_email(key)
+                .is_some_and(|u| u.account_id == host.account_id);
+            if !member {
+                return Err(ApiError::not_in_account(key));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// `...Z` = UTC; `yyyy-MM-ddTHH:mm:ss` = local time in `timezone` (UTC when absent).
@@ -241,6 +318,7 @@ pub async fn create_meeting(
         return Err(ApiError::cannot_host());
     }
     let inp = parse_input(&body, &[1, 2, 3, 8, 10])?;
+    check_allowed(&shared, &host, inp.settings.as_ref())?;
     count_daily(&shared, &host.id)?;
     let m = meeting::insert(&shared, &host, inp, false);
     let out = {
@@ -448,6 +526,10 @@ pub async fn update_meeting(
         false,
     )?;
     let inp = parse_input(&body, &[1, 2, 3, 8, 10])?;
+    let host = shared.world.lock().users.get(&m.host_id).cloned();
+    if let Some(h) = &host {
+        check_allowed(&shared, h, inp.settings.as_ref())?;
+    }
     count_daily(&shared, &m.host_id)?;
     let now = shared.clock.now();
     let mut w = shared.world.lock();

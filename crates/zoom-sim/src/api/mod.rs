@@ -46,6 +46,10 @@ pub fn routes(_shared: Arc<Shared>) -> Router<Arc<Shared>> {
             get(webinars::get_webinar).delete(webinars::delete_webinar),
         )
         .route(
+            "/webinars/{webinar_id}/panelists",
+            get(webinars::list_panelists).post(webinars::add_panelists),
+        )
+        .route(
             "/past_meetings/{meeting_id}/participants",
             get(reports::past_participants),
         )

@@ -44,6 +44,7 @@ pub async fn create_webinar(
     let host = resolve_user(&shared, &caller, &user_id, &super::WEBINAR_WRITE)?;
     check_webinar_plan(&shared, &host)?;
     let inp = parse_input(&body, &[5, 6, 9])?;
+    super::meetings::check_allowed(&shared, &host, inp.settings.as_ref())?;
     count_daily(&shared, &host.id)?;
     let m = meeting::insert(&shared, &host, inp, true);
     let zak = crate::model::random_token("eyJzaW1aYWsiOi", 48);
@@ -139,4 +140,116 @@ pub async fn delete_webinar(
     let out = meeting::delete(&shared, m.id, &caller.user.id);
     shared.send(out);
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Panellists a webinar may have in one request (Zoom's `maximum: 30`).
+const MAX_PANELISTS: usize = 30;
+
+/// `POST /webinars/{webinarId}/panelists`: adds panellists (`{panelists: [{email, name}]}`,
+/// at most 30); an e-mail already on the list is updated. 201 `{id, updated_at}`.
+pub async fn add_panelists(
+    State(shared): State<Arc<Shared>>,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Response> {
+    let caller = authenticate(&shared, &headers, Category::Medium)?;
+    let raw = raw_segment(&uri);
+    let m = find_webinar(&shared, &raw)?;
+    check_meeting_access(
+        &caller,
+        &m.host_id,
+        &m.account_id,
+        &super::WEBINAR_WRITE,
+        &raw,
+        true,
+    )?;
+    let host = shared.world.lock().users.get(&m.host_id).cloned();
+    if let Some(h) = &host {
+        check_webinar_plan(&shared, h)?;
+    }
+    let v: Value = serde_json::from_slice(&body)
+        .map_err(|_| ApiError::invalid_param("Request Body should be a valid JSON object."))?;
+    let Some(list) = v.get("panelists").and_then(Value::as_array) else {
+        return Err(ApiError::validation(vec![(
+            "panelists".into(),
+            "Invalid field.".into(),
+        )]));
+    };
+    let mut errs = vec![];
+    let mut add = vec![];
+    for (i, p) in list.iter().enumerate() {
+        let email = p.get("email").and_then(Value::as_str).unwrap_or_default();
+        let name = p.get("name").and_then(Value::as_str).unwrap_or_default();
+        if !email.contains('@') || email.trim() != email {
+            errs.push((format!("panelists[{i}].email"), "Invalid field.".into()));
+        }
+        add.push((email.to_string(), name.to_string()));
+    }
+    if !errs.is_empty() {
+        return Err(ApiError::validation(errs));
+    }
+    let mut w = shared.world.lock();
+    let Some(stored) = w.meetings.get_mut(&m.id) else {
+        return Err(ApiError::webinar_not_found(&raw));
+    };
+    for (email, name) in add {
+        match stored
+            .panelists
+            .iter_mut()
+            .find(|(e, _)| e.eq_ignore_ascii_case(&email))
+        {
+            Some(p) => p.1 = name,
+            None => stored.panelists.push((email, name)),
+        }
+    }
+    if stored.panelists.len() > MAX_PANELISTS {
+        stored.panelists.truncate(MAX_PANELISTS);
+        return Err(ApiError::new(
+            400,
+            3000,
+            "You have reached the limit for the number of panelists you can add. Contact Zoom Support for more information.",
+        ));
+    }
+    let body = serde_json::json!({
+        "id": m.id.to_string(),
+        "updated_at": crate::clock::zoom_time(shared.clock.now()),
+    });
+    Ok((StatusCode::CREATED, Json(body)).into_response())
+}
+
+/// `GET /webinars/{webinarId}/panelists`: `{total_records, panelists: [{id, email, name, join_url}]}`.
+pub async fn list_panelists(
+    State(shared): State<Arc<Shared>>,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+) -> ApiResult<Json<Value>> {
+    let caller = authenticate(&shared, &headers, Category::Medium)?;
+    let raw = raw_segment(&uri);
+    let m = find_webinar(&shared, &raw)?;
+    check_meeting_access(
+        &caller,
+        &m.host_id,
+        &m.account_id,
+        &super::WEBINAR_READ,
+        &raw,
+        true,
+    )?;
+    let list: Vec<Value> = m
+        .panelists
+        .iter()
+        .enumerate()
+        .map(|(i, (email, name))| {
+            serde_json::json!({
+                "id": format!("panelist{}x{i}", m.id),
+                "email": email,
+                "name": name,
+                "join_url": format!("{}/w/{}?tk=panelist{i}", shared.base_url, m.id),
+            })
+        })
+        .collect();
+    Ok(Json(serde_json::json!({
+        "total_records": list.len(),
+        "panelists": list,
+    })))
 }
