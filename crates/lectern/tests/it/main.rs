@@ -29,6 +29,7 @@ mod live_access;
 mod live_connection;
 mod live_push;
 mod live_webinar;
+mod mail_delivery;
 mod mail_secrets;
 mod ops;
 mod payments;
