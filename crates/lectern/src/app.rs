@@ -361,6 +361,17 @@ impl CourseHooks for Chained {
             self.1.enrolled(tx, course_id, user_id).await
         })
     }
+
+    fn published<'a>(
+        &'a self,
+        tx: &'a mut sqlx::AnyConnection,
+        course_id: crate::db::CourseId,
+    ) -> futures_util::future::BoxFuture<'a, sqlx::Result<()>> {
+        Box::pin(async move {
+            self.0.published(tx, course_id).await?;
+            self.1.published(tx, course_id).await
+        })
+    }
 }
 
 /// `live`'s player panel followed by the link to the lesson's Q&A thread.

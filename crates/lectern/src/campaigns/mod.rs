@@ -155,6 +155,9 @@ pub struct Campaign {
     pub state: String,
     pub recipients: i64,
     pub created_at: i64,
+    /// Recipients whose mail was given up (only [`list`] counts them).
+    #[sqlx(default)]
+    pub failed: i64,
 }
 
 const COLUMNS: &str = "id, school_id, author_id, subject, body_md, audience, course_id, lesson_id, send_at, state, recipients, created_at";
@@ -178,10 +181,15 @@ pub async fn get(db: &Db, school_id: i64, id: i64) -> sqlx::Result<Option<Campai
     .await
 }
 
-/// The school's campaigns (all of them), newest first.
+/// The school's campaigns (all of them), newest first, with how many recipients' mail
+/// failed (see [`progress`]).
 pub async fn list(db: &Db, school_id: i64) -> sqlx::Result<Vec<Campaign>> {
     sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM campaigns WHERE school_id = $1 ORDER BY id DESC LIMIT 200"
+        "SELECT {COLUMNS}, CASE WHEN state IN ('sending', 'done') THEN
+           (SELECT COUNT(*) FROM campaign_recipients r LEFT JOIN emails e ON e.id = r.email_id
+            WHERE r.campaign_id = campaigns.id AND (r.state = 'failed' OR e.status = 'failed'))
+           ELSE 0 END AS failed
+         FROM campaigns WHERE school_id = $1 ORDER BY id DESC LIMIT 200"
     )))
     .bind(school_id)
     .fetch_all(&db.pool)
@@ -468,6 +476,34 @@ impl jobs::Job for CampaignMail {
     async fn run(self, deps: &CampaignDeps) -> anyhow::Result<()> {
         deliver_one(deps, self.campaign_id, self.user_id).await
     }
+
+    /// Every attempt to write this recipient's mail failed: they count as failed, and the
+    /// campaign can end.
+    async fn gave_up(self, deps: &CampaignDeps, _error: &str) -> anyhow::Result<()> {
+        let now = now_ms();
+        sqlx::query(
+            "UPDATE campaign_recipients SET state = 'failed', updated_at = $1 WHERE campaign_id = $2 AND user_id = $3 AND state = 'queued'",
+        )
+        .bind(now)
+        .bind(self.campaign_id)
+        .bind(self.user_id)
+        .execute(&deps.db.pool)
+        .await?;
+        close_if_done(&deps.db, self.campaign_id, now).await
+    }
+}
+
+/// A campaign none of whose recipients is still queued is done.
+async fn close_if_done(db: &Db, campaign_id: i64, now: i64) -> anyhow::Result<()> {
+    sqlx::query(
+        "UPDATE campaigns SET state = 'done', updated_at = $1 WHERE id = $2 AND state = 'sending'
+           AND NOT EXISTS (SELECT 1 FROM campaign_recipients WHERE campaign_id = $2 AND state = 'queued')",
+    )
+    .bind(now)
+    .bind(campaign_id)
+    .execute(&db.pool)
+    .await?;
+    Ok(())
 }
 
 #[derive(sqlx::FromRow)]
@@ -546,15 +582,7 @@ async fn deliver_one(deps: &CampaignDeps, campaign_id: i64, user_id: i64) -> any
     }
     tx.commit().await?;
     // The last one closes the campaign.
-    sqlx::query(
-        "UPDATE campaigns SET state = 'done', updated_at = $1 WHERE id = $2 AND state = 'sending'
-           AND NOT EXISTS (SELECT 1 FROM campaign_recipients WHERE campaign_id = $2 AND state = 'queued')",
-    )
-    .bind(now)
-    .bind(campaign_id)
-    .execute(&db.pool)
-    .await?;
-    Ok(())
+    close_if_done(db, campaign_id, now).await
 }
 
 #[derive(askama::Template)]

@@ -272,7 +272,7 @@ async fn publish(
     Path(id): Path<String>,
 ) -> AppResult<Redirect> {
     let course = managed_course(&state, &ctx, &id).await?;
-    super::set_published(&state.db, course.school_id, course.id, true).await?;
+    super::publish(&state.db, &*state.hooks, course.school_id, course.id).await?;
     Ok(Redirect::to(&format!("/teach/courses/{}", course.id)))
 }
 

@@ -44,6 +44,18 @@ pub trait CourseHooks: Send + Sync {
         course_id: CourseId,
         user_id: UserId,
     ) -> BoxFuture<'a, sqlx::Result<()>>;
+
+    /// A draft course was published; in the transaction that published it (its students,
+    /// enrolled before or while it was a draft, learn of its sessions then). Default:
+    /// nothing.
+    fn published<'a>(
+        &'a self,
+        tx: &'a mut AnyConnection,
+        course_id: CourseId,
+    ) -> BoxFuture<'a, sqlx::Result<()>> {
+        let _ = (tx, course_id);
+        Box::pin(async { Ok(()) })
+    }
 }
 
 /// What the learner's pages show of a capability above.

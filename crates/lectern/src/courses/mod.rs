@@ -501,6 +501,31 @@ pub async fn update(
     Ok(())
 }
 
+/// Publishes a draft course and, in the same transaction, tells the hooks (`live` invites
+/// the students already enrolled to the sessions ahead). Publishing a published course
+/// changes nothing.
+pub async fn publish(
+    db: &Db,
+    hooks: &dyn CourseHooks,
+    school_id: SchoolId,
+    id: CourseId,
+) -> sqlx::Result<()> {
+    let mut tx = db.pool.begin().await?;
+    // The write first (SQLite), and only a draft becomes published.
+    let r = sqlx::query(
+        "UPDATE courses SET status = 'published', updated_at = $1 WHERE school_id = $2 AND id = $3 AND status <> 'published'",
+    )
+    .bind(now_ms())
+    .bind(school_id)
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
+    if r.rows_affected() == 1 {
+        hooks.published(&mut tx, id).await?;
+    }
+    tx.commit().await
+}
+
 pub async fn set_published(
     db: &Db,
     school_id: SchoolId,

@@ -272,9 +272,39 @@ pub async fn edit(db: &Db, b: &Board, post_id: i64, body: &str) -> sqlx::Result<
 /// moderator (who is recorded). `visible` shows a hidden post again. A deleted post's
 /// attachment goes (by the files' retried job); a hidden one's stays for its return.
 pub async fn set_state(db: &Db, b: &Board, post_id: i64, state: &'static str) -> sqlx::Result<()> {
+    set_state_and_forget(db, b, post_id, state, state == "deleted").await
+}
+
+/// A moderator deletes another's post: it is `hidden` (the row and its text stay for the
+/// audit, shown as "removed by a moderator", the moderator recorded) and its attachment
+/// goes, as with its author's delete.
+pub async fn remove_by_moderator(db: &Db, b: &Board, post_id: i64) -> sqlx::Result<()> {
+    set_state_and_forget(db, b, post_id, "hidden", true).await
+}
+
+async fn set_state_and_forget(
+    db: &Db,
+    b: &Board,
+    post_id: i64,
+    state: &'static str,
+    forget_attachment: bool,
+) -> sqlx::Result<()> {
     let by = (state != "deleted").then_some(b.viewer.id);
     let mut tx = db.pool.begin().await?;
-    if state == "deleted" {
+    // The write first (SQLite: a transaction that reads first cannot write later if
+    // another wrote meanwhile).
+    sqlx::query(
+        "UPDATE discussion_posts SET state = $1, moderated_by = $2
+         WHERE school_id = $3 AND course_id = $4 AND id = $5",
+    )
+    .bind(state)
+    .bind(by)
+    .bind(b.course.school_id)
+    .bind(b.course.id)
+    .bind(post_id)
+    .execute(&mut *tx)
+    .await?;
+    if forget_attachment {
         let file: Option<Option<i64>> = sqlx::query_scalar(
             "SELECT attachment_file_id FROM discussion_posts WHERE school_id = $1 AND course_id = $2 AND id = $3",
         )
@@ -287,17 +317,6 @@ pub async fn set_state(db: &Db, b: &Board, post_id: i64, state: &'static str) ->
             crate::files::forget_file(&mut tx, b.course.school_id, file).await?;
         }
     }
-    sqlx::query(
-        "UPDATE discussion_posts SET state = $1, moderated_by = $2
-         WHERE school_id = $3 AND course_id = $4 AND id = $5",
-    )
-    .bind(state)
-    .bind(by)
-    .bind(b.course.school_id)
-    .bind(b.course.id)
-    .bind(post_id)
-    .execute(&mut *tx)
-    .await?;
     tx.commit().await
 }
 

@@ -471,6 +471,12 @@ impl ThreadPage {
     fn can_delete(&self, p: &PostRow) -> bool {
         p.visible() && p.by(self.board.viewer.id)
     }
+    /// A moderator may delete another's post (visible, or hidden with its attachment).
+    fn can_remove(&self, p: &PostRow) -> bool {
+        self.board.manager
+            && !p.by(self.board.viewer.id)
+            && (p.visible() || (p.hidden() && self.attachment(p).is_some()))
+    }
     fn can_reply(&self) -> bool {
         !self.thread.is_locked() || self.board.manager
     }
@@ -719,16 +725,15 @@ async fn delete(
 ) -> AppResult<Response> {
     let b = board(&state.db, &ctx, &slug).await?;
     let post = post_of(&state, &b, id).await?;
-    // Authors delete their own; a moderator's removal of another's post is "hide".
-    if !post.by(b.viewer.id) && !b.manager {
+    // Authors delete their own; a moderator's delete of another's post hides it (kept for
+    // the audit, "removed by a moderator") and deletes its attachment.
+    if post.by(b.viewer.id) {
+        posts::set_state(&state.db, &b, post.id, "deleted").await?;
+    } else if b.manager {
+        posts::remove_by_moderator(&state.db, &b, post.id).await?;
+    } else {
         return Err(AppError::Forbidden);
     }
-    let state_name = if post.by(b.viewer.id) {
-        "deleted"
-    } else {
-        "hidden"
-    };
-    posts::set_state(&state.db, &b, post.id, state_name).await?;
     Ok(redirect(b.thread_url(post.thread_id)))
 }
 

@@ -1,5 +1,6 @@
 //! E-mail. Every message is written to the `emails` table and sent by a job: over SMTP
-//! (lettre) when `SMTP_URL` is set, otherwise it stays in the outbox that admins read at
+//! (lettre's protocol over our own pooled `TCP_NODELAY` sockets, [`smtp`]) when
+//! `SMTP_URL` is set, otherwise it stays in the outbox that admins read at
 //! `/admin/outbox`. Each message has a plain-text and an HTML part.
 //!
 //! A link that lets its holder in (a password reset) is never stored in a body: the body
@@ -8,10 +9,11 @@
 //! it only to the user it is for, so no admin reads another user's link.
 
 pub mod routes;
+pub(crate) mod smtp;
 
+use lettre::Message;
 use lettre::message::header::ContentType;
 use lettre::message::{Attachment, Mailbox, MultiPart};
-use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
@@ -42,6 +44,21 @@ impl jobs::Job for SendEmail {
     async fn run(self, deps: &Delivery) -> anyhow::Result<()> {
         deliver(deps, self.email_id).await
     }
+
+    /// Every attempt failed (the relay kept refusing for now, or could not be reached):
+    /// the message is `failed` with the last error, not `queued` for ever.
+    async fn gave_up(self, deps: &Delivery, error: &str) -> anyhow::Result<()> {
+        sqlx::query(
+            "UPDATE emails SET status = 'failed', error = $1, sent_at = $2, secret_sealed = NULL
+             WHERE id = $3 AND status = 'queued'",
+        )
+        .bind(error)
+        .bind(now_ms())
+        .bind(self.email_id)
+        .execute(&deps.db.pool)
+        .await?;
+        Ok(())
+    }
 }
 
 /// Where a sealed link goes in a stored body; see [`queue_with_secret`].
@@ -49,19 +66,17 @@ pub const SECRET_LINK: &str = "{{secret_link}}";
 
 #[derive(Clone)]
 pub struct Mailer {
-    transport: Option<AsyncSmtpTransport<Tokio1Executor>>,
+    transport: Option<Arc<smtp::SmtpPool>>,
     from: Mailbox,
 }
 
 impl Mailer {
     pub fn new(config: &Config) -> anyhow::Result<Mailer> {
         let transport = match &config.smtp_url {
-            Some(url) => Some(
-                AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
-                    .map_err(|e| anyhow::anyhow!("SMTP_URL is invalid: {e}"))?
-                    .timeout(Some(std::time::Duration::from_secs(15)))
-                    .build(),
-            ),
+            Some(url) => Some(Arc::new(smtp::SmtpPool::new(
+                smtp::SmtpTarget::from_url(url)
+                    .map_err(|e| anyhow::anyhow!("SMTP_URL is invalid: {e}"))?,
+            ))),
             None => None,
         };
         Ok(Mailer {
@@ -317,7 +332,10 @@ async fn deliver(state: &Delivery, id: i64) -> anyhow::Result<()> {
         message = message.raw_header(lettre::message::header::HeaderValue::new(name, value));
     }
     let message = message.multipart(body)?;
-    match transport.send(message).await {
+    match transport
+        .send(message.envelope(), &message.formatted())
+        .await
+    {
         Ok(_) => mark(state, id, "sent", None).await,
         Err(e) => {
             if e.is_permanent() {

@@ -31,9 +31,23 @@ pub trait Job: Serialize + DeserializeOwned + Send + 'static {
     /// What `run` needs, given to the registry once at start-up.
     type Deps: Send + Sync + 'static;
     fn run(self, deps: &Self::Deps) -> impl Future<Output = anyhow::Result<()>> + Send;
+
+    /// Runs once after the job failed its last attempt (`error` is the last one), so that
+    /// its capability can record the give-up where people look (a mail `failed`, a
+    /// campaign's recipient counted failed) instead of leaving it pending for ever. Best
+    /// effort: its own failure is logged. Default: nothing.
+    fn gave_up(
+        self,
+        deps: &Self::Deps,
+        error: &str,
+    ) -> impl Future<Output = anyhow::Result<()>> + Send {
+        let _ = (self, deps, error);
+        async { Ok(()) }
+    }
 }
 
 type Runner = Arc<dyn Fn(&str) -> BoxFuture<'static, anyhow::Result<()>> + Send + Sync>;
+type GiveUp = Arc<dyn Fn(&str, &str) -> BoxFuture<'static, anyhow::Result<()>> + Send + Sync>;
 type Periodic = Box<dyn Fn(i64) -> NewJob + Send + Sync>;
 
 const HOUR_MS: i64 = 3_600_000;
@@ -42,6 +56,7 @@ const HOUR_MS: i64 = 3_600_000;
 #[derive(Default)]
 pub struct Registry {
     kinds: HashMap<&'static str, Runner>,
+    give_ups: HashMap<&'static str, GiveUp>,
     hourly: Vec<Periodic>,
 }
 
@@ -57,16 +72,27 @@ impl Registry {
             return Err(DuplicateKind(J::KIND));
         }
         let deps = Arc::new(deps);
+        let run_deps = deps.clone();
         let runner: Runner = Arc::new(move |payload: &str| {
             let job = serde_json::from_str::<J>(payload);
-            let deps = deps.clone();
+            let deps = run_deps.clone();
             Box::pin(async move {
                 let job =
                     job.map_err(|e| anyhow::anyhow!("unreadable {} payload: {e}", J::KIND))?;
                 job.run(&deps).await
             })
         });
+        let give_up: GiveUp = Arc::new(move |payload: &str, error: &str| {
+            let job = serde_json::from_str::<J>(payload);
+            let (deps, error) = (deps.clone(), error.to_string());
+            Box::pin(async move {
+                let job =
+                    job.map_err(|e| anyhow::anyhow!("unreadable {} payload: {e}", J::KIND))?;
+                job.gave_up(&deps, &error).await
+            })
+        });
         self.kinds.insert(J::KIND, runner);
+        self.give_ups.insert(J::KIND, give_up);
         Ok(self)
     }
 
@@ -106,6 +132,16 @@ impl Registry {
         match self.kinds.get(kind) {
             Some(run) => run(payload).await,
             None => anyhow::bail!("unknown job kind {kind:?}"),
+        }
+    }
+
+    /// [`Job::gave_up`] of a job that failed for good; its own failure is logged.
+    pub(crate) async fn gave_up(&self, job: &JobRow, error: &str) {
+        let Some(give_up) = self.give_ups.get(job.kind.as_str()) else {
+            return;
+        };
+        if let Err(e) = give_up(&job.payload, error).await {
+            tracing::warn!(job = job.id, kind = %job.kind, error = %format!("{e:#}"), "recording a job's give-up failed");
         }
     }
 }
@@ -225,28 +261,44 @@ const CLAIM_SQLITE: &str = "UPDATE jobs SET state = 'running', locked_until = $1
 /// Claims up to `limit` due jobs for `worker` with a lease of `lease_ms`. A job whose
 /// lease ran out (its worker died) is claimed again.
 pub async fn claim(db: &Db, worker: &str, limit: i64, lease_ms: i64) -> sqlx::Result<Vec<JobRow>> {
+    Ok(claim_and_abandon(db, worker, limit, lease_ms).await?.1)
+}
+
+/// What a job's last error says when its last allowed attempt never reported back.
+pub(crate) const NO_OUTCOME: &str = "no outcome reported: the worker stopped or the job panicked";
+
+/// [`claim`], and the jobs it failed for good on the way (see below), whose
+/// [`Job::gave_up`] the worker runs.
+pub(crate) async fn claim_and_abandon(
+    db: &Db,
+    worker: &str,
+    limit: i64,
+    lease_ms: i64,
+) -> sqlx::Result<(Vec<JobRow>, Vec<JobRow>)> {
     let now = db.now_ms();
     // A job whose last allowed attempt never reported back (its worker died, or it
     // panicked) is failed for good, where admins see it, instead of running forever.
-    sqlx::query(
-        "UPDATE jobs SET state = 'failed', locked_until = NULL, updated_at = $1,
-             last_error = 'no outcome reported: the worker stopped or the job panicked'
-         WHERE state = 'running' AND locked_until < $1 AND attempts >= max_attempts",
-    )
+    let abandoned = sqlx::query_as::<_, JobRow>(sqlx::AssertSqlSafe(format!(
+        "UPDATE jobs SET state = 'failed', locked_until = NULL, updated_at = $1, last_error = $2
+         WHERE state = 'running' AND locked_until < $1 AND attempts >= max_attempts
+         RETURNING {JOB_COLUMNS}"
+    )))
     .bind(now)
-    .execute(&db.pool)
+    .bind(NO_OUTCOME)
+    .fetch_all(&db.pool)
     .await?;
     let sql = match db.backend {
         Backend::Postgres => CLAIM_PG,
         Backend::Sqlite => CLAIM_SQLITE,
     };
-    sqlx::query_as::<_, JobRow>(sql)
+    let claimed = sqlx::query_as::<_, JobRow>(sql)
         .bind(now + lease_ms)
         .bind(worker)
         .bind(now)
         .bind(limit)
         .fetch_all(&db.pool)
-        .await
+        .await?;
+    Ok((abandoned, claimed))
 }
 
 pub async fn complete(db: &Db, id: i64, worker: &str) -> sqlx::Result<()> {
@@ -259,12 +311,13 @@ pub async fn complete(db: &Db, id: i64, worker: &str) -> sqlx::Result<()> {
     Ok(())
 }
 
-/// Records a failure: back to `queued` with exponential backoff, or `failed` for good.
-pub async fn fail(db: &Db, job: &JobRow, worker: &str, error: &str) -> sqlx::Result<()> {
+/// Records a failure: back to `queued` with exponential backoff, or `failed` for good
+/// (then `true`: this worker's outcome ended the job).
+pub async fn fail(db: &Db, job: &JobRow, worker: &str, error: &str) -> sqlx::Result<bool> {
     let now = db.now_ms();
     let exhausted = job.attempts >= job.max_attempts;
     let delay = backoff_ms(job.attempts);
-    sqlx::query(
+    let r = sqlx::query(
         "UPDATE jobs SET state = $1, run_at = $2, locked_until = NULL, last_error = $3, updated_at = $4
          WHERE id = $5 AND locked_by = $6",
     )
@@ -276,7 +329,7 @@ pub async fn fail(db: &Db, job: &JobRow, worker: &str, error: &str) -> sqlx::Res
     .bind(worker)
     .execute(&db.pool)
     .await?;
-    Ok(())
+    Ok(exhausted && r.rows_affected() == 1)
 }
 
 /// Gives a claimed job back untouched (graceful shutdown before it started).

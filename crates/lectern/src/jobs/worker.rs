@@ -62,8 +62,13 @@ pub(crate) async fn run_once(
     worker_id: &str,
     shutdown: &watch::Receiver<bool>,
 ) -> usize {
-    let jobs = match super::claim(db, worker_id, BATCH, LEASE_MS).await {
-        Ok(j) => j,
+    let jobs = match super::claim_and_abandon(db, worker_id, BATCH, LEASE_MS).await {
+        Ok((abandoned, j)) => {
+            for job in abandoned {
+                registry.gave_up(&job, super::NO_OUTCOME).await;
+            }
+            j
+        }
         Err(e) => {
             tracing::warn!(error = %e, "claiming jobs failed");
             return 0;
@@ -97,8 +102,12 @@ pub(crate) async fn run_once(
             Some(Err(e)) => {
                 if let Some(job) = in_hand.remove(&e.id()) {
                     tracing::error!(job = job.id, kind = %job.kind, "job panicked");
-                    if let Err(e) = super::fail(db, &job, worker_id, "the job panicked").await {
-                        tracing::warn!(job = job.id, error = %e, "recording job outcome failed");
+                    match super::fail(db, &job, worker_id, "the job panicked").await {
+                        Ok(true) => registry.gave_up(&job, "the job panicked").await,
+                        Ok(false) => {}
+                        Err(e) => {
+                            tracing::warn!(job = job.id, error = %e, "recording job outcome failed")
+                        }
                     }
                 }
             }
@@ -117,8 +126,15 @@ async fn run_job(db: &Db, registry: &Registry, worker_id: &str, job: JobRow) {
     let recorded = match outcome {
         Ok(()) => super::complete(db, job.id, worker_id).await,
         Err(e) => {
-            tracing::warn!(job = job.id, kind = %job.kind, attempt = job.attempts, error = %format!("{e:#}"), "job failed");
-            super::fail(db, &job, worker_id, &format!("{e:#}")).await
+            let error = format!("{e:#}");
+            tracing::warn!(job = job.id, kind = %job.kind, attempt = job.attempts, error = %error, "job failed");
+            match super::fail(db, &job, worker_id, &error).await {
+                Ok(true) => {
+                    registry.gave_up(&job, &error).await;
+                    Ok(())
+                }
+                other => other.map(|_| ()),
+            }
         }
     };
     if let Err(e) = recorded {

@@ -44,6 +44,14 @@ impl CourseHooks for LessonSide {
     ) -> BoxFuture<'a, sqlx::Result<()>> {
         Box::pin(super::reminders::on_enrolled(tx, course_id, user_id))
     }
+
+    fn published<'a>(
+        &'a self,
+        tx: &'a mut AnyConnection,
+        course_id: CourseId,
+    ) -> BoxFuture<'a, sqlx::Result<()>> {
+        Box::pin(super::reminders::on_published(tx, course_id))
+    }
 }
 
 /// `live`'s part of the learner's pages: the player's panel, the calendar feed.

@@ -283,6 +283,32 @@ pub(crate) async fn on_enrolled(
     Ok(())
 }
 
+/// Called in the transaction that published a draft course: its students enrolled
+/// already are invited to each session still ahead, as on scheduling (the same job and
+/// key, `invite:{lesson}:{sequence}`, so a session whose invitation went out while the
+/// course was published before is not invited again, and `live_notifications_sent` keeps
+/// it to one per student either way).
+pub(crate) async fn on_published(
+    conn: &mut AnyConnection,
+    course_id: CourseId,
+) -> sqlx::Result<()> {
+    let now = now_ms();
+    let rows: Vec<(LessonId, i64, String, i64, i64)> = sqlx::query_as(
+        "SELECT l.id, l.school_id, l.kind, l.starts_at, l.ics_sequence FROM lessons l LEFT JOIN live_sessions s ON s.lesson_id = l.id
+         WHERE l.course_id = $1 AND l.starts_at > $2 AND (s.state IS NULL OR s.state <> 'cancelled')",
+    )
+    .bind(course_id)
+    .bind(now)
+    .fetch_all(&mut *conn)
+    .await?;
+    for (lesson_id, school_id, kind, starts_at, sequence) in rows {
+        if crate::courses::LessonKind::parse(&kind).is_some_and(|k| k.is_scheduled()) {
+            enqueue_invitation(conn, school_id, lesson_id, starts_at, sequence, None).await?;
+        }
+    }
+    Ok(())
+}
+
 /// What cancelling did.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Cancelled {

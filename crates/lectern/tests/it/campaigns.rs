@@ -747,3 +747,74 @@ async fn delivery_keeps_to_the_configured_rate(b: TestAppBuilder) {
     assert!(took >= (N - 1) as f64 / RATE, "{took:.2} s");
     assert!(rate <= RATE * 1.05, "{rate:.1}/s");
 }
+
+db_test!(a_recipient_whose_mail_is_given_up_counts_as_failed_and_the_campaign_ends);
+async fn a_recipient_whose_mail_is_given_up_counts_as_failed_and_the_campaign_ends(
+    b: TestAppBuilder,
+) {
+    let app = b.with_smtp().start().await;
+    let cid = course(&app, "Three").await;
+    bulk_students(&app, cid, 3).await;
+    // bulk2's mail can never be written (every `campaign_mail` attempt fails), and the
+    // relay turns bulk3 away "for now" on every try (every `send_email` attempt fails).
+    let refuse = match app.backend() {
+        lectern::db::Backend::Sqlite => {
+            "CREATE TRIGGER refuse_bulk2 BEFORE INSERT ON emails WHEN NEW.to_addr = 'bulk2@test.example'
+             BEGIN SELECT RAISE(ABORT, 'refused by the test'); END"
+        }
+        lectern::db::Backend::Postgres => {
+            "CREATE FUNCTION refuse_bulk2() RETURNS trigger LANGUAGE plpgsql AS $$
+             BEGIN IF NEW.to_addr = 'bulk2@test.example' THEN RAISE EXCEPTION 'refused by the test'; END IF;
+             RETURN NEW; END $$;
+             CREATE TRIGGER refuse_bulk2 BEFORE INSERT ON emails FOR EACH ROW EXECUTE FUNCTION refuse_bulk2()"
+        }
+    };
+    sqlx::raw_sql(refuse).execute(&app.db.pool).await.unwrap();
+    let sink = app.smtp.clone().unwrap();
+    sink.refuse("bulk3@test.example", "451 4.3.0 try again later");
+    let teacher = app.signed_in(&app.instructor).await;
+    let id = send_campaign(&teacher, "Given up", "Hello {name}", cid).await;
+    // Every attempt, an hour apart on the app's clock (backoff is at most an hour).
+    for _ in 0..12 {
+        app.drain_jobs().await;
+        app.db.clock.advance(3_600_000);
+    }
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM jobs WHERE state IN ('queued', 'running')")
+            .await,
+        0,
+        "every attempt made"
+    );
+    let to: Vec<Vec<String>> = mails(&app).into_iter().map(|(to, _)| to).collect();
+    assert_eq!(to.len(), 1, "{to:?}");
+    assert!(to[0][0].contains("bulk1@"), "{to:?}");
+    let (state,): (String,) = sqlx::query_as("SELECT state FROM campaigns WHERE id = $1")
+        .bind(id)
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(state, "done", "the campaign reaches its end");
+    let (status, error): (String, Option<String>) =
+        sqlx::query_as("SELECT status, error FROM emails WHERE to_addr = 'bulk3@test.example'")
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(status, "failed", "not queued for ever");
+    assert!(error.unwrap_or_default().contains("451"));
+    let page = teacher.get(&format!("/teach/campaigns/{id}")).await;
+    assert!(
+        page.text.contains(r#"<span id="progress-failed">2</span>"#)
+            && page.text.contains(r#"<span id="progress-queued">0</span>"#)
+            && page.text.contains(r#"<span id="progress-sent">1</span>"#),
+        "{}",
+        page.text
+    );
+    let list = teacher.get("/teach/campaigns").await;
+    assert!(list.text.contains("Sent · "), "{}", list.text);
+    assert!(
+        list.text
+            .contains(r#"<span class="campaign-failed">Failed: 2</span>"#),
+        "{}",
+        list.text
+    );
+}

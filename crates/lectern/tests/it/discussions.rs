@@ -1261,3 +1261,86 @@ async fn deleting_the_course_deletes_its_posts_attachments(app: TestApp) {
     assert_eq!(file_state(&app, id).await, None);
     assert!(!app.stored_objects().await.contains(&key));
 }
+
+db_test!(a_moderators_delete_keeps_the_post_for_the_audit_and_deletes_its_attachment);
+async fn a_moderators_delete_keeps_the_post_for_the_audit_and_deletes_its_attachment(app: TestApp) {
+    let (made, student) = forum(&app).await;
+    let pdf = uploaded_id(&attach(&student, &made, "leak.pdf", pdf_bytes(800)).await);
+    let r = student
+        .post_form(
+            &board_url(&made),
+            &[
+                ("title", "Answers"),
+                ("body", "Here are the quiz answers."),
+                ("attachment", &pdf.to_string()),
+            ],
+        )
+        .await;
+    r.assert_status(303);
+    let thread: i64 = r
+        .location()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let post = post_ids(&app, thread).await[0];
+    let key = storage_key(&app, pdf).await;
+    let page = made
+        .instructor
+        .get(&format!("{}/{thread}", board_url(&made)))
+        .await;
+    let pdf_url = page
+        .attr(&format!("#post-{post} .post-attachment a"), "href")
+        .expect("the file is linked");
+    // The moderator sees a delete button on another's post; the student does not.
+    assert!(
+        page.attr(&format!("[data-remove=\"{post}\"]"), "type")
+            .is_some()
+    );
+    let spage = student.get(&format!("{}/{thread}", board_url(&made))).await;
+    assert!(
+        spage
+            .attr(&format!("[data-remove=\"{post}\"]"), "type")
+            .is_none()
+    );
+
+    made.instructor
+        .post_form(&format!("{}/posts/{post}/delete", board_url(&made)), &[])
+        .await
+        .assert_status(303);
+    // Kept for the audit: the row, its text, who removed it; shown as removed.
+    let (state, body, by): (String, String, Option<i64>) =
+        sqlx::query_as("SELECT state, body, moderated_by FROM discussion_posts WHERE id = $1")
+            .bind(post)
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(state, "hidden");
+    assert_eq!(body, "Here are the quiz answers.");
+    assert_eq!(by, Some(app.instructor.id));
+    let spage = student.get(&format!("{}/{thread}", board_url(&made))).await;
+    assert!(
+        spage
+            .attr(&format!("#post-{post} [data-removed]"), "data-removed")
+            .as_deref()
+            == Some("moderator")
+    );
+    // Its file is gone: nobody fetches it, the job removes the object.
+    assert_eq!(file_state(&app, pdf).await.as_deref(), Some("deleting"));
+    made.instructor.get(&pdf_url).await.assert_status(404);
+    app.drain_jobs().await;
+    assert_eq!(file_state(&app, pdf).await, None);
+    assert!(!app.stored_objects().await.contains(&key));
+    // Shown again, it comes back without the file.
+    made.instructor
+        .post_form(&format!("{}/posts/{post}/show", board_url(&made)), &[])
+        .await
+        .assert_status(303);
+    let page = student.get(&format!("{}/{thread}", board_url(&made))).await;
+    assert!(
+        page.attr(&format!("#post-{post} .post-attachment a"), "href")
+            .is_none()
+    );
+}

@@ -331,3 +331,46 @@ async fn turning_live_mail_off_stops_it_for_that_student_only(b: TestAppBuilder)
     assert_eq!(ana.len(), 2);
     assert_eq!(seq(&ana[1]).0, "CANCEL");
 }
+
+db_test!(publishing_a_course_invites_its_students_to_the_sessions_ahead);
+async fn publishing_a_course_invites_its_students_to_the_sessions_ahead(b: TestAppBuilder) {
+    // Reachable: students enrolled while it was published stay enrolled when it goes back
+    // to draft, and sessions scheduled in a draft invite nobody.
+    let fx = setup(b).await;
+    let t = fx.app.signed_in(&fx.app.instructor).await;
+    let r = t
+        .post_form(&format!("/teach/courses/{}/unpublish", fx.course_id), &[])
+        .await;
+    assert!(r.status.is_redirection(), "{}", r.status);
+    let starts = in_three_days();
+    let lesson = fx.lesson_in(fx.course_id, "Kick-off", starts).await;
+    // A session already past invites nobody when the course is published.
+    let past = fx.lesson_in(fx.course_id, "Past", now_ms() - HOUR).await;
+    fx.app.drain_jobs().await;
+    assert!(fx.mails_to(&fx.ana).is_empty(), "a draft invites nobody");
+
+    let r = t
+        .post_form(&format!("/teach/courses/{}/publish", fx.course_id), &[])
+        .await;
+    assert!(r.status.is_redirection(), "{}", r.status);
+    fx.app.drain_jobs().await;
+    let mails = fx.mails_to(&fx.ana);
+    assert_eq!(mails.len(), 1, "one invitation, to the session ahead");
+    let (method, uid, sequence) = seq(&mails[0]);
+    assert_eq!((method.as_str(), sequence), ("REQUEST", 0));
+    assert!(uid.starts_with(&format!("lesson-{lesson}@")), "{uid}");
+    assert!(!uid.starts_with(&format!("lesson-{past}@")));
+    assert!(fx.mails_to(&fx.ben).is_empty(), "not enrolled");
+
+    // Publishing again, or unpublishing and publishing, invites nobody twice.
+    let r = t
+        .post_form(&format!("/teach/courses/{}/publish", fx.course_id), &[])
+        .await;
+    assert!(r.status.is_redirection());
+    t.post_form(&format!("/teach/courses/{}/unpublish", fx.course_id), &[])
+        .await;
+    t.post_form(&format!("/teach/courses/{}/publish", fx.course_id), &[])
+        .await;
+    fx.app.drain_jobs().await;
+    assert_eq!(fx.mails_to(&fx.ana).len(), 1);
+}

@@ -30,6 +30,7 @@ mod live_connection;
 mod live_options;
 mod live_push;
 mod live_webinar;
+mod mail_delivery;
 mod mail_secrets;
 mod ops;
 mod payments;

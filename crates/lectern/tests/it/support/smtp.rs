@@ -1,8 +1,11 @@
 //! A tiny SMTP server that accepts everything and keeps the raw messages: enough of
 //! RFC 5321 for lettre (greeting, EHLO/HELO without STARTTLS or AUTH, MAIL, RCPT, DATA with
 //! dot-unstuffing, RSET, NOOP, QUIT). An optional delay before the final `250` after DATA
-//! lets tests hold a delivery job "in hand".
+//! lets tests hold a delivery job "in hand"; it counts the connections it accepted (to see
+//! them reused) and can refuse chosen recipients at `RCPT TO` with a reply of the test's
+//! choosing (a `550` for good, a `451` for now).
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -30,6 +33,9 @@ struct Shared {
     messages: Mutex<Vec<Received>>,
     delay_ms: std::sync::atomic::AtomicU64,
     data_started: AtomicUsize,
+    connections: AtomicUsize,
+    /// Recipient address (lower case) → the reply its `RCPT TO` gets.
+    refused: Mutex<HashMap<String, String>>,
     notify: tokio::sync::Notify,
 }
 
@@ -58,6 +64,7 @@ impl SmtpSink {
         let s = shared.clone();
         let task = tokio::spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
+                s.connections.fetch_add(1, Ordering::SeqCst);
                 let s = s.clone();
                 tokio::spawn(async move {
                     let _ = session(stream, s).await;
@@ -80,6 +87,20 @@ impl SmtpSink {
         self.shared
             .delay_ms
             .store(d.as_millis() as u64, Ordering::SeqCst);
+    }
+
+    /// How many connections the sink has accepted.
+    pub fn connections(&self) -> usize {
+        self.shared.connections.load(Ordering::SeqCst)
+    }
+
+    /// Answers `RCPT TO:<address>` with `reply` (e.g. `550 5.1.1 no such user`) from now on.
+    pub fn refuse(&self, address: &str, reply: &str) {
+        self.shared
+            .refused
+            .lock()
+            .expect("lock")
+            .insert(address.to_ascii_lowercase(), reply.to_string());
     }
 
     /// How many DATA transfers have begun (including ones not yet acknowledged).
@@ -131,7 +152,14 @@ async fn session(stream: TcpStream, shared: Arc<Shared>) -> std::io::Result<()> 
             to.clear();
             w.write_all(b"250 OK\r\n").await?;
         } else if upper.starts_with("RCPT TO:") {
-            to.push(cmd[8..].trim().to_string());
+            let rcpt = cmd[8..].trim().to_string();
+            let address = rcpt.trim_matches(['<', '>']).to_ascii_lowercase();
+            let refused = shared.refused.lock().expect("lock").get(&address).cloned();
+            if let Some(reply) = refused {
+                w.write_all(format!("{reply}\r\n").as_bytes()).await?;
+                continue;
+            }
+            to.push(rcpt);
             w.write_all(b"250 OK\r\n").await?;
         } else if upper == "DATA" {
             w.write_all(b"354 End data with <CR><LF>.<CR><LF>\r\n")
