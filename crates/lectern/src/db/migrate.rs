@@ -56,6 +56,7 @@ migrations![
         "discussion_attachments",
         "0018_discussion_attachments.sql"
     ),
+    (20, "lesson_series", "0020_lesson_series.sql"),
 ];
 
 /// An arbitrary constant that names our migration lock among PostgreSQL advisory locks.

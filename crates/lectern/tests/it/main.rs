@@ -35,6 +35,7 @@ mod payments;
 mod reminders;
 mod schema;
 mod security;
+mod series;
 mod session_cache;
 mod tenancy;
 mod zoom_connection;
