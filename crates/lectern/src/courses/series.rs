@@ -459,7 +459,10 @@ mod tests {
                     if daily {
                         prop_assert_eq!(days, interval as i64);
                     } else {
-                        prop_assert!(days < 7 * interval as i64);
+                        prop_assert!(days <= 7 * interval as i64);
+                        if weekdays.len() == 1 {
+                            prop_assert_eq!(days, 7 * interval as i64);
+                        }
                     }
                 }
                 if !daily {
