@@ -380,7 +380,8 @@ impl CourseHooks for Chained {
         lesson_id: crate::db::LessonId,
     ) -> futures_util::future::BoxFuture<'a, sqlx::Result<bool>> {
         Box::pin(async move {
-            Ok(self.0.session_open(tx, lesson_id).await? && self.1.session_open(tx, lesson_id).await?)
+            Ok(self.0.session_open(tx, lesson_id).await?
+                && self.1.session_open(tx, lesson_id).await?)
         })
     }
 }

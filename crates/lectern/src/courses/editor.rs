@@ -230,15 +230,15 @@ impl EditorPage {
     /// "Weekly coaching · 3 of 12", for a series' occurrence.
     fn series_badge(&self, lesson: &LessonId) -> Option<(i64, String)> {
         self.series.get(lesson).map(|b| {
-            let n = self.ctx.tr.ta(
-                "series-n-of-total",
-                &[("n", b.idx), ("total", b.total)],
-            );
+            let n = self
+                .ctx
+                .tr
+                .ta("series-n-of-total", &[("n", b.idx), ("total", b.total)]);
             (b.series_id, format!("{} · {n}", b.title))
         })
     }
 
-        fn cover_upload_url(&self) -> String {
+    fn cover_upload_url(&self) -> String {
         format!("/api/teach/courses/{}/cover", self.course.id)
     }
 }

@@ -111,7 +111,10 @@ pub enum ExpandError {
 /// The wall time `dt` in `tz` as the series' rule reads it: unambiguous times as they
 /// are; a time in a gap moved forward by the gap's length (jiff's `compatible`, RFC 5545
 /// §3.3.5); a time in a fold at the earlier offset.
-pub fn resolve_wall(tz: &TimeZone, dt: DateTime) -> Result<(Timestamp, Option<Adjusted>), ExpandError> {
+pub fn resolve_wall(
+    tz: &TimeZone,
+    dt: DateTime,
+) -> Result<(Timestamp, Option<Adjusted>), ExpandError> {
     let amb = tz.to_ambiguous_timestamp(dt);
     let adjusted = match amb.offset() {
         AmbiguousOffset::Unambiguous { .. } => None,
@@ -268,9 +271,16 @@ mod tests {
         );
         let occ = r.expand().unwrap();
         assert_eq!(occ.first().unwrap().starts_at, utc("2026-03-16T08:00:00Z"));
-        assert_eq!(occ[2].starts_at, utc("2026-03-30T07:00:00Z"), "summer time: UTC+2");
+        assert_eq!(
+            occ[2].starts_at,
+            utc("2026-03-30T07:00:00Z"),
+            "summer time: UTC+2"
+        );
         assert_eq!(occ.last().unwrap().starts_at, utc("2026-11-02T08:00:00Z"));
-        assert!(occ.iter().all(|o| o.local.time() == Time::constant(9, 0, 0, 0)));
+        assert!(
+            occ.iter()
+                .all(|o| o.local.time() == Time::constant(9, 0, 0, 0))
+        );
         assert!(occ.iter().all(|o| o.adjusted.is_none()));
         assert_eq!(occ.len(), 34);
         assert_eq!(occ.last().unwrap().index, 34);
@@ -302,7 +312,11 @@ mod tests {
                 offset_seconds: 7200
             })
         );
-        assert_eq!(fold.starts_at, utc("2026-10-25T00:30:00Z"), "CEST, the first 02:30");
+        assert_eq!(
+            fold.starts_at,
+            utc("2026-10-25T00:30:00Z"),
+            "CEST, the first 02:30"
+        );
         assert_eq!(occ.iter().filter(|o| o.adjusted.is_some()).count(), 2);
     }
 

@@ -16,11 +16,15 @@ use serde::Deserialize;
 use super::editor::{live_host, managed_course};
 use super::routes::parse_id;
 use super::schedule::{self, DEFAULT_DURATION_MIN, MAX_DURATION_MIN};
-use super::series::{self, Adjusted, End, ExpandError, Freq, MAX_INTERVAL, MAX_OCCURRENCES, Occurrence, Rule};
+use super::series::{
+    self, Adjusted, End, ExpandError, Freq, MAX_INTERVAL, MAX_OCCURRENCES, Occurrence, Rule,
+};
 use super::series_store::{self, Change, EditError, Member, Scope, SeriesRow};
 use super::{Course, CoursesState, Instructor, LessonHost, LessonKind};
 use crate::db::{LessonId, SchoolId, UserId, now_ms};
-use crate::web::{AppError, AppResult, Ctx, FieldCheckedForm, FieldErrors, Form, Page, check_text, limits, render};
+use crate::web::{
+    AppError, AppResult, Ctx, FieldCheckedForm, FieldErrors, Form, Page, check_text, limits, render,
+};
 use crate::zoom_connection::hosts::{self, HostError};
 
 pub fn routes() -> Router<CoursesState> {
@@ -184,7 +188,10 @@ fn parse_form(ctx: &Ctx, form: &SeriesForm, now: i64) -> Result<Parsed, FieldErr
     let interval = match form.interval.trim().parse::<u32>() {
         Ok(n) if (1..=MAX_INTERVAL).contains(&n) => Some(n),
         _ => {
-            errors.add("interval", tr.t1("series-error-interval", "max", MAX_INTERVAL as i64));
+            errors.add(
+                "interval",
+                tr.t1("series-error-interval", "max", MAX_INTERVAL as i64),
+            );
             None
         }
     };
@@ -203,7 +210,10 @@ fn parse_form(ctx: &Ctx, form: &SeriesForm, now: i64) -> Result<Parsed, FieldErr
         "count" => match form.count.trim().parse::<usize>() {
             Ok(n) if (1..=MAX_OCCURRENCES).contains(&n) => Some(End::Count(n)),
             _ => {
-                errors.add("count", tr.t1("series-error-count", "max", MAX_OCCURRENCES as i64));
+                errors.add(
+                    "count",
+                    tr.t1("series-error-count", "max", MAX_OCCURRENCES as i64),
+                );
                 None
             }
         },
@@ -230,8 +240,15 @@ fn parse_form(ctx: &Ctx, form: &SeriesForm, now: i64) -> Result<Parsed, FieldErr
     if !errors.is_empty() {
         return Err(errors);
     }
-    let (Some(zone), Some(first), Some(time), Some(duration_min), Some(freq), Some(interval), Some(end)) =
-        (zone, first, time, duration_min, freq, interval, end)
+    let (
+        Some(zone),
+        Some(first),
+        Some(time),
+        Some(duration_min),
+        Some(freq),
+        Some(interval),
+        Some(end),
+    ) = (zone, first, time, duration_min, freq, interval, end)
     else {
         return Err(errors);
     };
@@ -297,7 +314,11 @@ pub struct Line {
 
 fn in_zone(ms: i64, tz: &TimeZone) -> String {
     jiff::Timestamp::from_millisecond(ms)
-        .map(|ts| ts.to_zoned(tz.clone()).strftime("%a %Y-%m-%d %H:%M %Z").to_string())
+        .map(|ts| {
+            ts.to_zoned(tz.clone())
+                .strftime("%a %Y-%m-%d %H:%M %Z")
+                .to_string()
+        })
         .unwrap_or_default()
 }
 
@@ -399,7 +420,8 @@ async fn new_series_page(
 }
 
 fn unprocessable(page: Page) -> Response {
-    page.status(StatusCode::UNPROCESSABLE_ENTITY).into_response()
+    page.status(StatusCode::UNPROCESSABLE_ENTITY)
+        .into_response()
 }
 
 async fn create_series(
@@ -536,7 +558,8 @@ async fn series_page(
     Path((id, series_id)): Path<(String, String)>,
 ) -> AppResult<Page> {
     let (course, series) = managed_series(&state, &ctx, &id, &series_id).await?;
-    let members = series_store::members(&state.db, &*state.hooks, course.school_id, series.id).await?;
+    let members =
+        series_store::members(&state.db, &*state.hooks, course.school_id, series.id).await?;
     render(&SeriesPage {
         lines: member_lines(&ctx, &series, &members),
         ctx,
@@ -579,7 +602,7 @@ impl OccurrencePage {
     fn n_of(&self, n: &i64) -> String {
         n_of_total(&self.ctx, *n, self.total)
     }
-        fn host_is(&self, id: &i64) -> bool {
+    fn host_is(&self, id: &i64) -> bool {
         self.form.host == id.to_string()
     }
 }
@@ -593,7 +616,8 @@ async fn occurrence(
 ) -> AppResult<(Course, SeriesRow, Vec<Member>, usize)> {
     let (course, series) = managed_series(state, ctx, id, series_id).await?;
     let lesson_id = LessonId(parse_id(lesson_id)?);
-    let members = series_store::members(&state.db, &*state.hooks, course.school_id, series.id).await?;
+    let members =
+        series_store::members(&state.db, &*state.hooks, course.school_id, series.id).await?;
     let at = members
         .iter()
         .position(|m| m.lesson.id == lesson_id)
@@ -660,7 +684,10 @@ async fn chosen_host(
     if value.trim().is_empty() {
         return None;
     }
-    let Some(who) = instructors.iter().find(|i| i.id.to_string() == value.trim()) else {
+    let Some(who) = instructors
+        .iter()
+        .find(|i| i.id.to_string() == value.trim())
+    else {
         errors.add("host", ctx.t("form-invalid-choice"));
         return None;
     };
@@ -761,8 +788,10 @@ async fn edit_occurrence(
     )
     .await
     {
-        Ok(_) => Ok(Redirect::to(&format!("/teach/courses/{}/series/{series_id}", course.id))
-            .into_response()),
+        Ok(_) => Ok(
+            Redirect::to(&format!("/teach/courses/{}/series/{series_id}", course.id))
+                .into_response(),
+        ),
         Err(EditError::NotFound) => Err(AppError::NotFound),
         Err(EditError::NotOpen) => {
             let mut errors = FieldErrors::default();
@@ -807,8 +836,10 @@ async fn cancel_occurrence(
     )
     .await
     {
-        Ok(_) => Ok(Redirect::to(&format!("/teach/courses/{}/series/{series_id}", course.id))
-            .into_response()),
+        Ok(_) => Ok(
+            Redirect::to(&format!("/teach/courses/{}/series/{series_id}", course.id))
+                .into_response(),
+        ),
         Err(EditError::NotFound) => Err(AppError::NotFound),
         Err(EditError::NotOpen) | Err(EditError::BadTime) => {
             let mut p = occurrence_page_for(&state, ctx.clone(), found, None).await?;

@@ -22,7 +22,7 @@ use sqlx::AnyConnection;
 use super::lessons::LessonRecord;
 use super::schedule::Schedule;
 use super::series::{self, Occurrence, Rule};
-use super::{CourseHooks, Lesson, LessonContent, LessonHost, LESSON_COLUMNS};
+use super::{CourseHooks, LESSON_COLUMNS, Lesson, LessonContent, LessonHost};
 use crate::db::{CourseId, Db, LessonId, SchoolId, UserId, now_ms};
 
 /// What a new series is made of, beside its occurrences.
@@ -365,8 +365,8 @@ pub async fn edit(
                 _ => local.date(),
             };
             let time = change.time.unwrap_or(local.time());
-            let (ts, _) =
-                series::resolve_wall(&tz, date.to_datetime(time)).map_err(|_| EditError::BadTime)?;
+            let (ts, _) = series::resolve_wall(&tz, date.to_datetime(time))
+                .map_err(|_| EditError::BadTime)?;
             schedule.starts_at = ts.as_millisecond();
             schedule.local_start = ts
                 .to_zoned(tz)
@@ -414,7 +414,10 @@ pub async fn cancel(
     }
     let mut cancelled = Vec::new();
     for m in targets(&mut tx, school_id, series_id, lesson_id, scope).await? {
-        if hooks.cancel_session(&mut tx, school_id, m.lesson.id).await? {
+        if hooks
+            .cancel_session(&mut tx, school_id, m.lesson.id)
+            .await?
+        {
             cancelled.push(m.lesson.id);
         }
     }

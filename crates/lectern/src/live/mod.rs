@@ -340,7 +340,10 @@ pub async fn ensure(db: &Db, school_id: SchoolId, lesson: &Lesson) -> sqlx::Resu
 
 /// Whether a live lesson's session may still be changed: none yet, or still scheduled
 /// (not starting, live, ended or cancelled); in the caller's transaction.
-pub(crate) async fn session_open(conn: &mut AnyConnection, lesson_id: LessonId) -> sqlx::Result<bool> {
+pub(crate) async fn session_open(
+    conn: &mut AnyConnection,
+    lesson_id: LessonId,
+) -> sqlx::Result<bool> {
     let state: Option<String> =
         sqlx::query_scalar("SELECT state FROM live_sessions WHERE lesson_id = $1")
             .bind(lesson_id)

@@ -95,12 +95,18 @@ fn borrow<'a>(fields: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a st
 
 impl Fx {
     fn new_url(&self) -> String {
-        format!("/teach/courses/{}/series/new?kind=live_session", self.course)
+        format!(
+            "/teach/courses/{}/series/new?kind=live_session",
+            self.course
+        )
     }
 
     /// Preview, then "Create": returns the series page's path.
     async fn create(&self, fields: &[(&'static str, String)]) -> String {
-        let preview = self.teacher.post_form(&self.new_url(), &borrow(fields)).await;
+        let preview = self
+            .teacher
+            .post_form(&self.new_url(), &borrow(fields))
+            .await;
         preview.assert_status(200);
         let confirm = preview
             .attr("#series-create", "value")
@@ -198,15 +204,15 @@ async fn weekly_series_is_previewed_then_created_with_its_instants_and_invitatio
     let first = next_monday();
     // 30 weeks always cross one of Berlin's two DST changes.
     let fields = series_fields(first, 30);
-    let preview = fx
-        .teacher
-        .post_form(&fx.new_url(), &borrow(&fields))
-        .await;
+    let preview = fx.teacher.post_form(&fx.new_url(), &borrow(&fields)).await;
     preview.assert_status(200);
     let lines = preview.texts("#series-preview .series-local");
     assert_eq!(lines.len(), 30, "every date before creating");
     assert!(lines.iter().all(|l| l.contains("09:00")), "{lines:?}");
-    assert!(preview.text.contains("daylight-saving"), "the rule is stated");
+    assert!(
+        preview.text.contains("daylight-saving"),
+        "the rule is stated"
+    );
     // Nothing is written by a preview.
     assert_eq!(fx.app.scalar("SELECT COUNT(*) FROM lesson_series").await, 0);
     assert_eq!(fx.app.scalar("SELECT COUNT(*) FROM lessons").await, 0);
@@ -228,12 +234,20 @@ async fn weekly_series_is_previewed_then_created_with_its_instants_and_invitatio
     let mut offsets = std::collections::BTreeSet::new();
     for (i, (ms, duration)) in starts.iter().enumerate() {
         let day = first.checked_add((7 * i as i64).days()).unwrap();
-        assert_eq!(*ms, nine_berlin(day, Time::constant(9, 0, 0, 0)), "occurrence {i}");
+        assert_eq!(
+            *ms,
+            nine_berlin(day, Time::constant(9, 0, 0, 0)),
+            "occurrence {i}"
+        );
         assert_eq!(local_in_berlin(*ms).time(), Time::constant(9, 0, 0, 0));
         assert_eq!(*duration, 60);
         offsets.insert((ms / 3_600_000) % 24);
     }
-    assert_eq!(offsets.len(), 2, "the UTC hour moves across the DST change: {offsets:?}");
+    assert_eq!(
+        offsets.len(),
+        2,
+        "the UTC hour moves across the DST change: {offsets:?}"
+    );
     // One course, consecutive positions, each a live session of its own.
     let kinds: Vec<(String, i64)> =
         sqlx::query_as("SELECT kind, position FROM lessons WHERE course_id = $1 ORDER BY position")
@@ -255,7 +269,10 @@ async fn weekly_series_is_previewed_then_created_with_its_instants_and_invitatio
     );
 
     // Listed together in the curriculum.
-    let editor = fx.teacher.get(&format!("/teach/courses/{}", fx.course)).await;
+    let editor = fx
+        .teacher
+        .get(&format!("/teach/courses/{}", fx.course))
+        .await;
     let badges = editor.texts(".series-badge");
     assert_eq!(badges.len(), 30);
     assert_eq!(badges[0], "Weekly coaching · 1 of 30");
@@ -311,7 +328,11 @@ async fn this_and_following_changes_exactly_those_still_scheduled(b: TestAppBuil
     assert_eq!(after[4], before[4], "the live one is unchanged");
     for i in [2usize, 3, 5] {
         let day = first.checked_add((7 * i as i64).days()).unwrap();
-        assert_eq!(after[i].0, nine_berlin(day, Time::constant(10, 30, 0, 0)), "{i}");
+        assert_eq!(
+            after[i].0,
+            nine_berlin(day, Time::constant(10, 30, 0, 0)),
+            "{i}"
+        );
         assert_eq!(after[i].1, 45);
     }
 
@@ -345,7 +366,10 @@ async fn this_and_following_changes_exactly_those_still_scheduled(b: TestAppBuil
         .await;
     assert!(r.status.is_redirection(), "{} {}", r.status, r.text);
     let again = fx.starts(&lessons).await;
-    assert_eq!(again[1].0, nine_berlin(moved_day, Time::constant(8, 15, 0, 0)));
+    assert_eq!(
+        again[1].0,
+        nine_berlin(moved_day, Time::constant(8, 15, 0, 0))
+    );
     for i in [0usize, 2, 3, 4, 5] {
         assert_eq!(again[i], after[i], "{i}");
     }
@@ -387,7 +411,11 @@ async fn cancel_one_occurrence_then_the_rest(b: TestAppBuilder) {
 
     let r = fx.cancel(&series, lessons[2], "following").await;
     assert!(r.status.is_redirection(), "{} {}", r.status, r.text);
-    assert_eq!(fx.state(lessons[0]).await, None, "the first stays scheduled");
+    assert_eq!(
+        fx.state(lessons[0]).await,
+        None,
+        "the first stays scheduled"
+    );
     for l in &lessons[1..] {
         assert_eq!(fx.state(*l).await.as_deref(), Some("cancelled"));
     }
@@ -429,7 +457,11 @@ async fn bad_series_input_gets_field_errors_and_keeps_what_was_typed(b: TestAppB
     let before_first = first.yesterday().unwrap().to_string();
     let two_years = first.checked_add(2.years()).unwrap().to_string();
     let cases: Vec<(Vec<(&'static str, String)>, &str, &str)> = vec![
-        (set(&[("wd1", "")]), "#weekdays-error", "at least one weekday"),
+        (
+            set(&[("wd1", "")]),
+            "#weekdays-error",
+            "at least one weekday",
+        ),
         (
             set(&[("end", "until"), ("until", &before_first)]),
             "#until-error",
@@ -514,7 +546,11 @@ async fn a_series_edit_that_fails_half_way_leaves_every_occurrence_as_it_was(b: 
         )
         .await;
     r.assert_status(500);
-    assert_eq!(fx.starts(&lessons).await, before, "every occurrence as it was");
+    assert_eq!(
+        fx.starts(&lessons).await,
+        before,
+        "every occurrence as it was"
+    );
     assert_eq!(
         fx.app.scalar("SELECT COUNT(*) FROM jobs").await,
         jobs_before,
@@ -575,7 +611,12 @@ async fn another_school_or_a_stranger_cannot_touch_the_series(b: TestAppBuilder)
     // An instructor of this school who does not teach the course: forbidden.
     let stranger = fx
         .app
-        .create_user(fx.app.school.id, "stranger@test.example", "Stranger", Role::Instructor)
+        .create_user(
+            fx.app.school.id,
+            "stranger@test.example",
+            "Stranger",
+            Role::Instructor,
+        )
         .await;
     let stranger = fx.app.signed_in(&stranger).await;
     stranger
