@@ -73,7 +73,7 @@ fn next_monday() -> Date {
     d
 }
 
-fn series_fields(first: Date, count: usize) -> Vec<(&'static str, String)> {
+fn series_fields(first: Date, count: usize) -> Fields {
     vec![
         ("title", "Weekly coaching".into()),
         ("first_date", first.to_string()),
@@ -88,6 +88,8 @@ fn series_fields(first: Date, count: usize) -> Vec<(&'static str, String)> {
         ("required", "on".into()),
     ]
 }
+
+type Fields = Vec<(&'static str, String)>;
 
 fn borrow<'a>(fields: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
     fields.iter().map(|(k, v)| (*k, v.as_str())).collect()
@@ -456,7 +458,8 @@ async fn bad_series_input_gets_field_errors_and_keeps_what_was_typed(b: TestAppB
         .to_string();
     let before_first = first.yesterday().unwrap().to_string();
     let two_years = first.checked_add(2.years()).unwrap().to_string();
-    let cases: Vec<(Vec<(&'static str, String)>, &str, &str)> = vec![
+    // (the form, the error's element, what it says)
+    let cases: Vec<(Fields, &str, &str)> = vec![
         (
             set(&[("wd1", "")]),
             "#weekdays-error",
