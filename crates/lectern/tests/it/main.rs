@@ -14,6 +14,7 @@ mod browser_files;
 mod browser_live;
 mod browser_payments;
 mod browser_real_sdk;
+mod browser_series;
 mod browser_ui;
 mod campaigns;
 mod certificates;
