@@ -6,16 +6,11 @@
 
 use std::time::{Duration, Instant};
 
-use lectern::db::now_ms;
-
 use crate::setup::{self, Target};
 use crate::smtp_sink::Sink;
 
 const PASSWORD: &str = "bench-password-123";
 const QUEUE_TARGET: Duration = Duration::from_secs(2);
-/// Students per `INSERT` (two bound values each: well under SQLite's and PostgreSQL's
-/// limits on parameters).
-const BATCH: usize = 500;
 
 pub async fn run(target: Target, students: usize, rate: u32) -> anyhow::Result<()> {
     anyhow::ensure!(students > 0, "--students must be at least 1");
@@ -36,53 +31,8 @@ pub async fn run(target: Target, students: usize, rate: u32) -> anyhow::Result<(
     let course =
         setup::published_course(db, school, instructor, "news-course", "News course").await?;
 
-    // Students by SQL in batches, reusing the instructor's password hash (nobody signs in
-    // as them), then every student of the school enrolled in one statement.
     let seeded = Instant::now();
-    let hash: String = sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
-        .bind(instructor)
-        .fetch_one(&db.pool)
-        .await?;
-    let now = now_ms();
-    let mut tx = db.pool.begin().await?;
-    for start in (0..students).step_by(BATCH) {
-        let end = (start + BATCH).min(students);
-        let rows = (0..end - start)
-            .map(|k| {
-                let (e, n) = (3 + 2 * k, 4 + 2 * k);
-                format!("($1, ${e}, ${e}, ${n}, $2, 'student', 'Europe/Berlin', NULL, {now})")
-            })
-            .collect::<Vec<_>>()
-            .join(", ");
-        let sql = format!(
-            "INSERT INTO users (school_id, email, email_norm, display_name, password_hash, role, timezone, language, created_at) VALUES {rows}"
-        );
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(school)
-            .bind(&hash);
-        for i in start..end {
-            q = q
-                .bind(format!("student{i}@bench.test"))
-                .bind(format!("Student {i}"));
-        }
-        q.execute(&mut *tx).await?;
-    }
-    sqlx::query(
-        "INSERT INTO enrollments (school_id, course_id, user_id, enrolled_at)
-         SELECT school_id, $1, id, $2 FROM users WHERE school_id = $3 AND role = 'student'",
-    )
-    .bind(course)
-    .bind(now)
-    .bind(school)
-    .execute(&mut *tx)
-    .await?;
-    tx.commit().await?;
-    if let Target::Postgres(_) = target {
-        // Statistics as autovacuum would have them in production, before the plans are made.
-        sqlx::query("ANALYZE users, enrollments")
-            .execute(&db.pool)
-            .await?;
-    }
+    setup::enrolled_students(db, &target, school, course, instructor, students).await?;
     let seeded = seeded.elapsed();
 
     // The instructor sends it through the real form: sign-in, the new-campaign page's CSRF

@@ -15,6 +15,7 @@ mod live;
 mod load;
 mod pages;
 mod push;
+mod series;
 mod setup;
 mod smtp_sink;
 
@@ -125,6 +126,13 @@ enum Scenario {
         /// `LECTERN_CAMPAIGN_RATE`: campaign mails per second.
         #[arg(long, default_value_t = 200)]
         rate: u32,
+    },
+    /// A 52-week series of live sessions created through the real form in a course of N
+    /// enrolled students: the preview, then one transaction writing every occurrence with
+    /// its invitation, reminders and Q&A thread.
+    Series {
+        #[arg(long, default_value_t = 2_000)]
+        students: usize,
     },
     /// The open pages of live-push, as a child process (protocol in pages.rs).
     #[command(hide = true)]
@@ -262,6 +270,11 @@ async fn main() -> anyhow::Result<()> {
         Scenario::Campaign { students, rate } => {
             for t in targets {
                 campaign::run(t, students, rate).await?;
+            }
+        }
+        Scenario::Series { students } => {
+            for t in targets {
+                series::run(t, students).await?;
             }
         }
         Scenario::Pages { .. } => unreachable!("handled above"),

@@ -251,3 +251,65 @@ pub async fn bench_teacher(db: &Db, school: i64, password: &str) -> anyhow::Resu
     )
     .await?)
 }
+
+/// Students per `INSERT` (two bound values each: well under SQLite's and PostgreSQL's
+/// limits on parameters).
+const STUDENT_BATCH: usize = 500;
+
+/// `students` students (`student{i}@bench.test`) by SQL in batches, reusing `instructor`'s
+/// password hash (nobody signs in as them), then every student of the school enrolled in
+/// `course` in one statement; on PostgreSQL the tables are analysed, as autovacuum would
+/// have them in production before the plans are made.
+pub async fn enrolled_students(
+    db: &Db,
+    target: &Target,
+    school: i64,
+    course: i64,
+    instructor: i64,
+    students: usize,
+) -> anyhow::Result<()> {
+    let hash: String = sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
+        .bind(instructor)
+        .fetch_one(&db.pool)
+        .await?;
+    let now = lectern::db::now_ms();
+    let mut tx = db.pool.begin().await?;
+    for start in (0..students).step_by(STUDENT_BATCH) {
+        let end = (start + STUDENT_BATCH).min(students);
+        let rows = (0..end - start)
+            .map(|k| {
+                let (e, n) = (3 + 2 * k, 4 + 2 * k);
+                format!("($1, ${e}, ${e}, ${n}, $2, 'student', 'Europe/Berlin', NULL, {now})")
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "INSERT INTO users (school_id, email, email_norm, display_name, password_hash, role, timezone, language, created_at) VALUES {rows}"
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(school)
+            .bind(&hash);
+        for i in start..end {
+            q = q
+                .bind(format!("student{i}@bench.test"))
+                .bind(format!("Student {i}"));
+        }
+        q.execute(&mut *tx).await?;
+    }
+    sqlx::query(
+        "INSERT INTO enrollments (school_id, course_id, user_id, enrolled_at)
+         SELECT school_id, $1, id, $2 FROM users WHERE school_id = $3 AND role = 'student'",
+    )
+    .bind(course)
+    .bind(now)
+    .bind(school)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    if let Target::Postgres(_) = target {
+        sqlx::query("ANALYZE users, enrollments")
+            .execute(&db.pool)
+            .await?;
+    }
+    Ok(())
+}

@@ -372,6 +372,30 @@ impl CourseHooks for Chained {
             self.1.published(tx, course_id).await
         })
     }
+
+    fn cancel_session<'a>(
+        &'a self,
+        tx: &'a mut sqlx::AnyConnection,
+        school_id: crate::db::SchoolId,
+        lesson_id: crate::db::LessonId,
+    ) -> futures_util::future::BoxFuture<'a, sqlx::Result<bool>> {
+        Box::pin(async move {
+            let first = self.0.cancel_session(tx, school_id, lesson_id).await?;
+            let second = self.1.cancel_session(tx, school_id, lesson_id).await?;
+            Ok(first || second)
+        })
+    }
+
+    fn session_open<'a>(
+        &'a self,
+        tx: &'a mut sqlx::AnyConnection,
+        lesson_id: crate::db::LessonId,
+    ) -> futures_util::future::BoxFuture<'a, sqlx::Result<bool>> {
+        Box::pin(async move {
+            Ok(self.0.session_open(tx, lesson_id).await?
+                && self.1.session_open(tx, lesson_id).await?)
+        })
+    }
 }
 
 /// `live`'s player panel followed by the link to the lesson's Q&A thread.

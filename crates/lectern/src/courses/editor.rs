@@ -63,6 +63,7 @@ pub fn routes() -> Router<CoursesState> {
             "/teach/courses/{id}/lessons/{lesson_id}/delete",
             post(delete_lesson),
         )
+        .merge(super::series_editor::routes())
 }
 
 /// The course behind `/teach/courses/{id}` if this user may manage it: signed in (else
@@ -187,6 +188,8 @@ struct EditorPage {
     instructor_email: String,
     instructor_error: String,
     kinds: [LessonKind; 6],
+    /// The lessons that are occurrences of a series: its title, "3 of 12".
+    series: std::collections::HashMap<LessonId, super::series_store::Badge>,
     /// The uploaded cover, if any, and the image upload limit.
     cover: Option<crate::files::StoredFile>,
     image_limit: u64,
@@ -204,7 +207,9 @@ impl EditorPage {
                 crate::files::Purpose::Cover,
             )
             .await?;
+        let series = super::series_store::badges(&state.db, course.school_id, course.id).await?;
         Ok(EditorPage {
+            series,
             cover,
             image_limit: state.files.limits.image,
             form: CourseForm::from_course(&course),
@@ -221,6 +226,17 @@ impl EditorPage {
 
     fn image_limit_text(&self) -> String {
         crate::files::in_words(self.image_limit)
+    }
+
+    /// "Weekly coaching · 3 of 12", for a series' occurrence.
+    fn series_badge(&self, lesson: &LessonId) -> Option<(i64, String)> {
+        self.series.get(lesson).map(|b| {
+            let n = self
+                .ctx
+                .tr
+                .ta("series-n-of-total", &[("n", b.idx), ("total", b.total)]);
+            (b.series_id, format!("{} · {n}", b.title))
+        })
     }
 
     fn cover_upload_url(&self) -> String {
@@ -342,6 +358,10 @@ static TIMEZONES: LazyLock<Vec<String>> = LazyLock::new(|| {
     v.sort();
     v
 });
+
+pub(super) fn timezones() -> &'static [String] {
+    TIMEZONES.as_slice()
+}
 
 #[derive(askama::Template)]
 #[template(path = "teach/lesson.html")]
@@ -771,7 +791,7 @@ async fn save_lesson(
 /// The Zoom host of a live lesson saved by the current user: checked now, so that a
 /// host who is not in the school's Zoom account is refused with a clear message. Without a
 /// connection the lesson saves hostless; the host is resolved when the session starts.
-async fn live_host(
+pub(super) async fn live_host(
     state: &CoursesState,
     ctx: &Ctx,
     kind: LessonKind,

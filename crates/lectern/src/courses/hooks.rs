@@ -37,6 +37,28 @@ pub trait CourseHooks: Send + Sync {
         lesson_id: LessonId,
     ) -> BoxFuture<'a, sqlx::Result<()>>;
 
+    /// Cancels the scheduled session of a live lesson (an occurrence of a series) in the
+    /// caller's transaction, with its notices: `true` when it was scheduled and now is
+    /// cancelled, `false` when it had started, ended or was cancelled already.
+    fn cancel_session<'a>(
+        &'a self,
+        _tx: &'a mut AnyConnection,
+        _school_id: SchoolId,
+        _lesson_id: LessonId,
+    ) -> BoxFuture<'a, sqlx::Result<bool>> {
+        Box::pin(async { Ok(false) })
+    }
+
+    /// Whether a live lesson's session may still be changed: not live, ended or cancelled
+    /// (a series' "this and following" edit leaves the others as they are).
+    fn session_open<'a>(
+        &'a self,
+        _tx: &'a mut AnyConnection,
+        _lesson_id: LessonId,
+    ) -> BoxFuture<'a, sqlx::Result<bool>> {
+        Box::pin(async { Ok(true) })
+    }
+
     /// A student was enrolled in the course; in the enrolment's transaction.
     fn enrolled<'a>(
         &'a self,

@@ -25,6 +25,9 @@ pub mod quiz;
 pub mod routes;
 pub mod schedule;
 pub mod seed;
+pub mod series;
+pub mod series_editor;
+pub mod series_store;
 pub mod slug;
 pub mod students;
 pub mod watch;
@@ -701,9 +704,22 @@ pub async fn insert_lesson(
     course_id: CourseId,
     r: &LessonRecord,
 ) -> sqlx::Result<LessonId> {
+    let mut tx = db.pool.begin().await?;
+    let id = insert_lesson_in(&mut tx, hooks, school_id, course_id, r).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// [`insert_lesson`] in the caller's transaction (a series writes all its lessons in one).
+pub(crate) async fn insert_lesson_in(
+    tx: &mut sqlx::AnyConnection,
+    hooks: &dyn CourseHooks,
+    school_id: SchoolId,
+    course_id: CourseId,
+    r: &LessonRecord,
+) -> sqlx::Result<LessonId> {
     let now = now_ms();
     let c = r.content.columns();
-    let mut tx = db.pool.begin().await?;
     let id = sqlx::query_scalar::<_, LessonId>(
         "INSERT INTO lessons (school_id, course_id, position, kind, title, required, body, url, quiz_json,
              pass_mark, starts_at, timezone, local_start, duration_min, created_at, updated_at)
@@ -728,8 +744,7 @@ pub async fn insert_lesson(
     .fetch_one(&mut *tx)
     .await?;
     // A live lesson's reminders are scheduled with it.
-    hooks.lesson_written(&mut tx, id, None).await?;
-    tx.commit().await?;
+    hooks.lesson_written(tx, id, None).await?;
     Ok(id)
 }
 
@@ -745,6 +760,17 @@ pub async fn set_lesson_host(
     lesson_id: LessonId,
     host: Option<&LessonHost>,
 ) -> sqlx::Result<()> {
+    let mut conn = db.pool.acquire().await?;
+    set_lesson_host_in(&mut conn, school_id, lesson_id, host).await
+}
+
+/// [`set_lesson_host`] in the caller's transaction.
+pub(crate) async fn set_lesson_host_in(
+    conn: &mut sqlx::AnyConnection,
+    school_id: SchoolId,
+    lesson_id: LessonId,
+    host: Option<&LessonHost>,
+) -> sqlx::Result<()> {
     sqlx::query(
         "UPDATE lessons SET host_user_id = $1, zoom_connection_id = $2, zoom_host_id = $3, zoom_host_email = $4
          WHERE school_id = $5 AND id = $6",
@@ -755,7 +781,7 @@ pub async fn set_lesson_host(
     .bind(host.map(|h| h.host.zoom_email.clone()))
     .bind(school_id)
     .bind(lesson_id)
-    .execute(&db.pool)
+    .execute(conn)
     .await?;
     Ok(())
 }
@@ -769,6 +795,30 @@ pub async fn update_lesson(
     r: &LessonRecord,
 ) -> sqlx::Result<()> {
     let mut tx = db.pool.begin().await?;
+    update_lesson_in(&mut tx, hooks, school_id, course_id, id, r).await?;
+    tx.commit().await?;
+    if r.kind().is_scheduled() {
+        // Open players and outlines show the new time (and a reopened session) at once.
+        db.lesson_changed(crate::push::LessonChange {
+            school_id,
+            course_id,
+            lesson_id: id,
+        })
+        .await;
+    }
+    Ok(())
+}
+
+/// [`update_lesson`] in the caller's transaction (a series' "this and following" edit
+/// writes all its lessons in one); the caller tells open pages after its commit.
+pub(crate) async fn update_lesson_in(
+    tx: &mut sqlx::AnyConnection,
+    hooks: &dyn CourseHooks,
+    school_id: SchoolId,
+    course_id: CourseId,
+    id: LessonId,
+    r: &LessonRecord,
+) -> sqlx::Result<()> {
     let previous: Option<(Option<i64>, i64)> = sqlx::query_as(
         "SELECT starts_at, required FROM lessons WHERE school_id = $1 AND course_id = $2 AND id = $3",
     )
@@ -803,20 +853,10 @@ pub async fn update_lesson(
     .execute(&mut *tx)
     .await?;
     // A changed time moves the reminders and notifies the enrolled students.
-    hooks.lesson_written(&mut tx, id, previous).await?;
+    hooks.lesson_written(tx, id, previous).await?;
     if flag(was_required) && !r.required {
         // Made optional: those who did every other required lesson complete the course.
-        completion::recheck_course(&mut tx, school_id, course_id).await?;
-    }
-    tx.commit().await?;
-    if r.kind().is_scheduled() {
-        // Open players and outlines show the new time (and a reopened session) at once.
-        db.lesson_changed(crate::push::LessonChange {
-            school_id,
-            course_id,
-            lesson_id: id,
-        })
-        .await;
+        completion::recheck_course(tx, school_id, course_id).await?;
     }
     Ok(())
 }

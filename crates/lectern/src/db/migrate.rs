@@ -57,6 +57,7 @@ migrations![
         "0018_discussion_attachments.sql"
     ),
     (19, "live_options", "0019_live_options.sql"),
+    (20, "lesson_series", "0020_lesson_series.sql"),
 ];
 
 /// An arbitrary constant that names our migration lock among PostgreSQL advisory locks.

@@ -52,6 +52,23 @@ impl CourseHooks for LessonSide {
     ) -> BoxFuture<'a, sqlx::Result<()>> {
         Box::pin(super::reminders::on_published(tx, course_id))
     }
+
+    fn cancel_session<'a>(
+        &'a self,
+        tx: &'a mut AnyConnection,
+        school_id: SchoolId,
+        lesson_id: LessonId,
+    ) -> BoxFuture<'a, sqlx::Result<bool>> {
+        Box::pin(super::reminders::cancel_in(tx, school_id, lesson_id))
+    }
+
+    fn session_open<'a>(
+        &'a self,
+        tx: &'a mut AnyConnection,
+        lesson_id: LessonId,
+    ) -> BoxFuture<'a, sqlx::Result<bool>> {
+        Box::pin(super::session_open(tx, lesson_id))
+    }
 }
 
 /// `live`'s part of the learner's pages: the player's panel, the calendar feed.

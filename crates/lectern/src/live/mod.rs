@@ -338,6 +338,20 @@ pub async fn ensure(db: &Db, school_id: SchoolId, lesson: &Lesson) -> sqlx::Resu
         .ok_or(sqlx::Error::RowNotFound)
 }
 
+/// Whether a live lesson's session may still be changed: none yet, or still scheduled
+/// (not starting, live, ended or cancelled); in the caller's transaction.
+pub(crate) async fn session_open(
+    conn: &mut AnyConnection,
+    lesson_id: LessonId,
+) -> sqlx::Result<bool> {
+    let state: Option<String> =
+        sqlx::query_scalar("SELECT state FROM live_sessions WHERE lesson_id = $1")
+            .bind(lesson_id)
+            .fetch_optional(conn)
+            .await?;
+    Ok(state.is_none_or(|s| s == "scheduled"))
+}
+
 /// A lesson (with its course) of this school, by id.
 pub(crate) async fn lesson_in_school(
     db: &Db,

@@ -325,30 +325,60 @@ pub async fn cancel(
     school_id: SchoolId,
     lesson: &crate::courses::Lesson,
 ) -> sqlx::Result<Cancelled> {
-    let session = super::ensure(db, school_id, lesson).await?;
-    let now = now_ms();
     let mut tx = db.pool.begin().await?;
-    let r = sqlx::query(
-        "UPDATE live_sessions SET state = 'cancelled', updated_at = $1 WHERE id = $2 AND state = 'scheduled'",
-    )
-    .bind(now)
-    .bind(session.id)
-    .execute(&mut *tx)
-    .await?;
-    if r.rows_affected() != 1 {
+    if !cancel_in(&mut tx, school_id, lesson.id).await? {
         return Ok(Cancelled::NotCancellable);
     }
-    let (meeting_id, webinar, connection_id): (Option<i64>, i64, Option<i64>) = sqlx::query_as(
-        "SELECT meeting_id, is_webinar, connection_id FROM live_sessions WHERE id = $1",
+    tx.commit().await?;
+    db.lesson_changed(crate::push::LessonChange {
+        school_id,
+        course_id: lesson.course_id,
+        lesson_id: lesson.id,
+    })
+    .await;
+    Ok(Cancelled::Now)
+}
+
+/// [`cancel`] in the caller's transaction (one occurrence of a series, or the rest of it,
+/// in one transaction): `false` when the session was not scheduled any more. The caller
+/// tells open pages (`Db::lesson_changed`) after its commit.
+pub(crate) async fn cancel_in(
+    conn: &mut AnyConnection,
+    school_id: SchoolId,
+    lesson_id: LessonId,
+) -> sqlx::Result<bool> {
+    let now = now_ms();
+    // A lesson nobody opened has no session row yet: it is made here, scheduled. (A write
+    // first: SQLite's transaction takes its write lock at once.)
+    sqlx::query(
+        "INSERT INTO live_sessions (school_id, course_id, lesson_id, is_webinar, state, attempt, host_present, created_at, updated_at)
+         SELECT l.school_id, l.course_id, l.id, CASE WHEN l.kind = 'webinar' THEN 1 ELSE 0 END, 'scheduled', 0, 0, $1, $1
+         FROM lessons l WHERE l.school_id = $2 AND l.id = $3 AND l.kind IN ('live_session', 'webinar')
+         ON CONFLICT (lesson_id) DO NOTHING",
     )
-    .bind(session.id)
-    .fetch_one(&mut *tx)
+    .bind(now)
+    .bind(school_id)
+    .bind(lesson_id)
+    .execute(&mut *conn)
     .await?;
+    let cancelled: Option<(i64, Option<i64>, i64, Option<i64>)> = sqlx::query_as(
+        "UPDATE live_sessions SET state = 'cancelled', updated_at = $1
+         WHERE school_id = $2 AND lesson_id = $3 AND state = 'scheduled'
+         RETURNING id, meeting_id, is_webinar, connection_id",
+    )
+    .bind(now)
+    .bind(school_id)
+    .bind(lesson_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some((session_id, meeting_id, webinar, connection_id)) = cancelled else {
+        return Ok(false);
+    };
     if let (Some(meeting_id), Some(connection_id)) = (meeting_id, connection_id) {
         super::jobs::enqueue_delete_meeting(
-            &mut tx,
+            conn,
             school_id.0,
-            session.id,
+            session_id,
             meeting_id,
             crate::db::flag(webinar),
             connection_id,
@@ -356,19 +386,21 @@ pub async fn cancel(
         )
         .await?;
     }
-    let sequence = crate::courses::queries::bump_ics_sequence(&mut tx, lesson.id).await?;
+    let starts_at = match lesson_row(conn, lesson_id).await? {
+        Some((_, Some(s))) => s.starts_at,
+        _ => 0,
+    };
+    let sequence = crate::courses::queries::bump_ics_sequence(conn, lesson_id).await?;
     enqueue_notice(
-        &mut tx,
+        conn,
         school_id.0,
-        lesson.id,
-        lesson.schedule().map_or(0, |s| s.starts_at),
+        lesson_id,
+        starts_at,
         Notice::Cancel,
         sequence,
     )
     .await?;
-    tx.commit().await?;
-    db.lesson_changed(session.change()).await;
-    Ok(Cancelled::Now)
+    Ok(true)
 }
 
 use crate::courses::queries::EnrolledStudent as Recipient;

@@ -118,7 +118,7 @@ impl Fx {
     }
 }
 
-fn ics_value(mail: &Mail, name: &str) -> String {
+pub(crate) fn ics_value(mail: &Mail, name: &str) -> String {
     let ics = mail.calendar.as_deref().expect("an .ics attachment");
     let ics = ics.replace("\r\n ", "");
     ics.lines()
@@ -129,7 +129,7 @@ fn ics_value(mail: &Mail, name: &str) -> String {
 }
 
 /// (METHOD, UID, SEQUENCE) of a mail's calendar.
-fn seq(m: &Mail) -> (String, String, i64) {
+pub(crate) fn seq(m: &Mail) -> (String, String, i64) {
     (
         ics_value(m, "METHOD"),
         ics_value(m, "UID"),

@@ -580,6 +580,37 @@ const COLUMNS: &[(&str, &[(&str, Holds)])] = &[
         ],
     ),
     (
+        "lesson_series",
+        &[
+            ("id", CONTENT),
+            ("school_id", CONTENT),
+            ("course_id", CONTENT),
+            ("title", CONTENT),
+            ("kind", CONTENT),
+            ("freq", CONTENT),
+            ("interval_n", CONTENT),
+            ("weekdays", CONTENT),
+            ("first_date", CONTENT),
+            ("local_time", CONTENT),
+            ("timezone", CONTENT),
+            ("count_n", CONTENT),
+            ("until_date", CONTENT),
+            ("duration_min", CONTENT),
+            ("created_by", CONTENT),
+            ("created_at", CONTENT),
+            ("updated_at", CONTENT),
+        ],
+    ),
+    (
+        "lesson_series_members",
+        &[
+            ("lesson_id", CONTENT),
+            ("series_id", CONTENT),
+            ("school_id", CONTENT),
+            ("idx", CONTENT),
+        ],
+    ),
+    (
         "mail_unsubscribes",
         &[
             ("school_id", PREFS),
