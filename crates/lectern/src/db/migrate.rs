@@ -56,6 +56,7 @@ migrations![
         "discussion_attachments",
         "0018_discussion_attachments.sql"
     ),
+    (21, "bookings", "0021_bookings.sql"),
 ];
 
 /// An arbitrary constant that names our migration lock among PostgreSQL advisory locks.

@@ -5,6 +5,7 @@
 mod support;
 
 mod accounts;
+mod bookings;
 mod browser;
 mod browser_campaigns;
 mod browser_completion;
