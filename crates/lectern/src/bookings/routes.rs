@@ -529,17 +529,7 @@ async fn teach_page(
     Query(q): Query<TeachQuery>,
 ) -> AppResult<Response> {
     let course = managed(&state, &ctx, &id).await?;
-    let user = ctx.require_user()?;
-    let form =
-        match super::program_of_coach(&state.db, course.school_id, course.id, UserId(user.id))
-            .await?
-        {
-            Some(p) => {
-                let (w, e) = super::hours(&state.db, p.id).await?;
-                HoursForm::of(&p, &w, &e)
-            }
-            None => HoursForm::default_for(&ctx),
-        };
+    let form = current_form(&state, &ctx, &course).await?;
     teach_render(
         &state,
         ctx,
@@ -550,6 +540,22 @@ async fn teach_page(
         None,
     )
     .await
+}
+
+/// The viewer's saved hours for the course, or the defaults.
+async fn current_form(state: &BookingsState, ctx: &Ctx, course: &Course) -> AppResult<HoursForm> {
+    let user = ctx.require_user()?;
+    Ok(
+        match super::program_of_coach(&state.db, course.school_id, course.id, UserId(user.id))
+            .await?
+        {
+            Some(p) => {
+                let (w, e) = super::hours(&state.db, p.id).await?;
+                HoursForm::of(&p, &w, &e)
+            }
+            None => HoursForm::default_for(ctx),
+        },
+    )
 }
 
 async fn save_hours(
@@ -594,7 +600,7 @@ async fn teach_cancel(
         Err(super::CancelError::Db(e)) => Err(AppError::Internal(anyhow::anyhow!(e))),
         Err(e) => {
             let msg = ctx.t(e.key());
-            let form = HoursForm::default_for(&ctx);
+            let form = current_form(&state, &ctx, &course).await?;
             teach_render(
                 &state,
                 ctx,

@@ -7,6 +7,7 @@ mod support;
 mod accounts;
 mod bookings;
 mod browser;
+mod browser_bookings;
 mod browser_campaigns;
 mod browser_completion;
 mod browser_courses;
