@@ -407,7 +407,7 @@ mod tests {
             0,
         );
         let now = ms("2026-06-01T12:00:00Z"); // Mon 08:00 EDT
-        r.horizon_days = 2;
+        r.horizon_days = 3;
         assert_eq!(
             starts(&all_slots(&r, now)),
             ["2026-06-01T13:00:00Z", "2026-06-03T19:00:00Z"],
