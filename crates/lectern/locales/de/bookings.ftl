@@ -25,6 +25,7 @@ booking-error-not-booked = Diese Buchung ist nicht mehr aktiv.
 booking-error-cutoff = Für eine Stornierung oder Verschiebung ist es zu spät; bitte wenden Sie sich an Ihren Coach.
 booking-error-started = Die Sitzung hat bereits begonnen und kann nicht mehr storniert werden.
 booking-teach-title = 1:1-Buchungen
+booking-students-link = Teilnehmer buchen unter
 booking-upcoming = Anstehende Buchungen
 booking-upcoming-none = Keine anstehenden Buchungen.
 booking-hours = Ihre buchbaren Zeiten

@@ -25,6 +25,7 @@ booking-error-not-booked = That booking is no longer active.
 booking-error-cutoff = It is too late to cancel or reschedule this booking; please contact your coach.
 booking-error-started = The session has already started and can no longer be cancelled.
 booking-teach-title = 1-on-1 bookings
+booking-students-link = Students book at
 booking-upcoming = Upcoming bookings
 booking-upcoming-none = No upcoming bookings.
 booking-hours = Your bookable hours

@@ -456,9 +456,37 @@ async fn cancel_within_the_cutoff_but_not_after_and_one_booking_per_student(app:
         .await;
     assert!(list.text.contains(&app.student.name));
 
+    // Rescheduling to the other slot: the new one is held, then the old one let go (its
+    // cancellation .ics to both).
+    let old = app.scalar("SELECT id FROM bookings").await;
+    s.post_form(
+        &format!("/courses/{slug}/book"),
+        &[
+            ("program", &program),
+            ("start", &starts[1]),
+            ("reschedule", &old.to_string()),
+        ],
+    )
+    .await
+    .assert_redirect_to(&format!("/courses/{slug}/book?done=booked"));
+    let booked: Vec<(i64, String)> =
+        sqlx::query_as("SELECT starts_at, state FROM bookings ORDER BY id")
+            .fetch_all(&app.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        booked,
+        [
+            (starts[0].parse().unwrap(), "cancelled".to_string()),
+            (starts[1].parse().unwrap(), "booked".to_string()),
+        ]
+    );
+
     // Within the cutoff (24 h; the slot is ~3 days ahead): the student cancels, both get
-    // the cancellation .ics.
-    let id = app.scalar("SELECT id FROM bookings").await;
+    // the cancellation .ics (now of both sessions).
+    let id = app
+        .scalar("SELECT id FROM bookings WHERE state = 'booked'")
+        .await;
     s.post_form(&format!("/courses/{slug}/bookings/{id}/cancel"), &[])
         .await
         .assert_redirect_to(&format!("/courses/{slug}/book?done=cancelled"));
@@ -469,10 +497,15 @@ async fn cancel_within_the_cutoff_but_not_after_and_one_booking_per_student(app:
     .fetch_all(&app.db.pool)
     .await
     .unwrap();
-    let mut want = vec![app.instructor.email.clone(), app.student.email.clone()];
+    let mut want = vec![
+        app.instructor.email.clone(),
+        app.instructor.email.clone(),
+        app.student.email.clone(),
+        app.student.email.clone(),
+    ];
     want.sort();
     assert_eq!(cancels, want);
-    // The slot is free again.
+    // The slots are free again.
     assert_eq!(slots(&s, &slug).await.1.len(), 2);
 
     // After the cutoff (now 100 h): the student is refused, the coach may.
