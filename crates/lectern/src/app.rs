@@ -233,6 +233,12 @@ pub fn router(state: AppState) -> Router {
             },
         ))
         .merge(
+            crate::bookings::routes::routes().with_state(crate::bookings::BookingsState {
+                db: state.db.clone(),
+                hooks: state.course_hooks.clone(),
+            }),
+        )
+        .merge(
             crate::campaigns::routes::routes().with_state(crate::campaigns::CampaignsState {
                 db: state.db.clone(),
                 config: state.config.clone(),

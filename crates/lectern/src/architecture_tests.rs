@@ -59,6 +59,12 @@ const ALLOWED: &[(&str, &[&str])] = &[
         "campaigns",
         &["courses", "accounts", "schools", "email", "jobs"],
     ),
+    // Private 1-on-1 bookings: a booked slot becomes a private live lesson (courses) whose
+    // session, invitation and cancellation are live's.
+    (
+        "bookings",
+        &["courses", "live", "accounts", "schools", "jobs"],
+    ),
     ("webhooks", &["live", "zoom_connection", "jobs"]),
     // Operations: health, metrics and maintenance read every capability's counts.
     (

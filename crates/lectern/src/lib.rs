@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod app;
 #[cfg(test)]
 mod architecture_tests;
+pub mod bookings;
 pub mod campaigns;
 pub mod certificates;
 pub mod cli;

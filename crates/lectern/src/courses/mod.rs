@@ -19,6 +19,7 @@ pub mod lessons;
 pub mod live_options;
 pub mod markdown;
 pub mod price;
+pub mod private;
 pub mod progress;
 pub mod queries;
 pub mod quiz;
@@ -287,10 +288,12 @@ fn instructors_json_sql(backend: Backend) -> &'static str {
 }
 
 /// The course's lessons in order, with a 0/1 `done` for the viewer (`$3`), as one JSON
-/// array; the outline needs no bodies or quiz definitions.
-fn outline_json_sql(backend: Backend) -> &'static str {
+/// array; the outline needs no bodies or quiz definitions. Another student's private
+/// lesson is not in it.
+fn outline_json_sql(backend: Backend) -> String {
+    let visible = private::visible_sql("$3");
     match backend {
-        Backend::Postgres => {
+        Backend::Postgres => format!(
             "(SELECT COALESCE(json_agg(json_build_object('id', l.id, 'course_id', l.course_id,
                    'position', l.position, 'kind', l.kind, 'title', l.title, 'required', l.required,
                    'starts_at', l.starts_at, 'timezone', l.timezone, 'local_start', l.local_start,
@@ -298,9 +301,9 @@ fn outline_json_sql(backend: Backend) -> &'static str {
                    'done', CASE WHEN p.user_id IS NULL THEN 0 ELSE 1 END)
                    ORDER BY l.position, l.id)::text, '[]')
               FROM lessons l LEFT JOIN lesson_progress p ON p.lesson_id = l.id AND p.user_id = $3
-              WHERE l.course_id = c.id AND l.school_id = c.school_id)"
-        }
-        Backend::Sqlite => {
+              WHERE l.course_id = c.id AND l.school_id = c.school_id AND {visible})"
+        ),
+        Backend::Sqlite => format!(
             "(SELECT json_group_array(json_object('id', id, 'course_id', course_id,
                    'position', position, 'kind', kind, 'title', title, 'required', required,
                    'starts_at', starts_at, 'timezone', timezone, 'local_start', local_start,
@@ -309,9 +312,9 @@ fn outline_json_sql(backend: Backend) -> &'static str {
                            l.timezone, l.local_start, l.duration_min,
                            CASE WHEN p.user_id IS NULL THEN 0 ELSE 1 END AS done
                     FROM lessons l LEFT JOIN lesson_progress p ON p.lesson_id = l.id AND p.user_id = $3
-                    WHERE l.course_id = c.id AND l.school_id = c.school_id
+                    WHERE l.course_id = c.id AND l.school_id = c.school_id AND {visible}
                     ORDER BY l.position, l.id))"
-        }
+        ),
     }
 }
 
@@ -366,7 +369,7 @@ pub async fn for_viewer(
             instructors_json_sql(db.backend),
             outline_json_sql(db.backend),
         ),
-        ViewerExtras::None => ("CAST(NULL AS TEXT)", "CAST(NULL AS TEXT)"),
+        ViewerExtras::None => ("CAST(NULL AS TEXT)", "CAST(NULL AS TEXT)".to_string()),
     };
     let row = sqlx::query_as::<_, CourseViewerRow>(sqlx::AssertSqlSafe(format!(
         "SELECT {COURSE_COLUMNS}, e.enrolled_at, e.completed_at,
@@ -654,7 +657,8 @@ struct LessonProgressRow {
     done_by: Option<i64>,
 }
 
-/// The ordered lessons and the ids of those `user_id` completed, in one query.
+/// The ordered lessons `user_id` may see (not another student's private one) and the ids
+/// of those they completed, in one query.
 pub(crate) async fn lessons_with_progress(
     db: &Db,
     school_id: SchoolId,
@@ -664,7 +668,8 @@ pub(crate) async fn lessons_with_progress(
     let rows = sqlx::query_as::<_, LessonProgressRow>(sqlx::AssertSqlSafe(format!(
         "SELECT {LESSON_COLUMNS}, p.user_id AS done_by FROM lessons l
          LEFT JOIN lesson_progress p ON p.lesson_id = l.id AND p.user_id = $3
-         WHERE l.school_id = $1 AND l.course_id = $2 ORDER BY l.position, l.id"
+         WHERE l.school_id = $1 AND l.course_id = $2 AND {visible} ORDER BY l.position, l.id",
+        visible = private::visible_sql("$3")
     )))
     .bind(school_id)
     .bind(course_id)

@@ -16,7 +16,8 @@ pub fn qa_title(lesson_title: &str) -> String {
 /// Makes the Q&A thread of a scheduled lesson (once; a renamed lesson renames it).
 pub async fn on_lesson_written(conn: &mut AnyConnection, lesson_id: LessonId) -> sqlx::Result<()> {
     let lesson: Option<(i64, i64, String, String)> =
-        sqlx::query_as("SELECT school_id, course_id, kind, title FROM lessons WHERE id = $1")
+        // A private 1-on-1 (`bookings`) has no thread on the course's board.
+        sqlx::query_as("SELECT school_id, course_id, kind, title FROM lessons WHERE id = $1 AND private_user_id IS NULL")
             .bind(lesson_id)
             .fetch_optional(&mut *conn)
             .await?;

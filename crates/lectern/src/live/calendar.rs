@@ -30,29 +30,36 @@ fn feed_select() -> String {
     )
 }
 
-/// The course's live lessons, by start.
+/// The course's live lessons `viewer` may see (not another student's private 1-on-1), by
+/// start.
 pub(super) async fn course_rows(
     db: &Db,
     school_id: i64,
     course_id: CourseId,
+    viewer: i64,
 ) -> sqlx::Result<Vec<FeedRow>> {
     sqlx::query_as::<_, FeedRow>(sqlx::AssertSqlSafe(format!(
-        "{} AND l.course_id = $2 ORDER BY l.starts_at, l.id",
-        feed_select()
+        "{} AND l.course_id = $2 AND {} ORDER BY l.starts_at, l.id",
+        feed_select(),
+        crate::courses::private::visible_sql("$3")
     )))
     .bind(school_id)
     .bind(course_id)
+    .bind(viewer)
     .fetch_all(&db.pool)
     .await
 }
 
-/// The live lessons of every course the user is enrolled in or teaches, by start.
+/// The live lessons of every course the user is enrolled in or teaches (not another
+/// student's private 1-on-1), by start.
 pub(super) async fn user_rows(db: &Db, school_id: i64, user_id: i64) -> sqlx::Result<Vec<FeedRow>> {
     sqlx::query_as::<_, FeedRow>(sqlx::AssertSqlSafe(format!(
         "{} AND (l.course_id IN (SELECT course_id FROM enrollments WHERE user_id = $2)
             OR l.course_id IN (SELECT course_id FROM course_instructors WHERE user_id = $2))
+           AND {}
          ORDER BY l.starts_at, l.id",
-        feed_select()
+        feed_select(),
+        crate::courses::private::visible_sql("$2")
     )))
     .bind(school_id)
     .bind(user_id)

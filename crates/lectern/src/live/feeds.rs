@@ -93,7 +93,7 @@ async fn course_feed(
     if !enrolled && !manager {
         return Err(AppError::Forbidden);
     }
-    let rows = calendar::course_rows(&state.db, ctx.school.id, course.id).await?;
+    let rows = calendar::course_rows(&state.db, ctx.school.id, course.id, user.id).await?;
     let body = ics::calendar(
         None,
         Some(&course.title),

@@ -260,7 +260,8 @@ pub(crate) async fn on_enrolled(
     let now = now_ms();
     let rows: Vec<(LessonId, i64, String, i64, i64)> = sqlx::query_as(
         "SELECT l.id, l.school_id, l.kind, l.starts_at, l.ics_sequence FROM lessons l LEFT JOIN live_sessions s ON s.lesson_id = l.id
-         WHERE l.course_id = $1 AND l.starts_at > $2 AND (s.state IS NULL OR s.state <> 'cancelled')",
+         WHERE l.course_id = $1 AND l.starts_at > $2 AND (s.state IS NULL OR s.state <> 'cancelled')
+           AND l.private_user_id IS NULL",
     )
     .bind(course_id)
     .bind(now)
@@ -456,6 +457,11 @@ async fn run(state: &ZoomDeps, job: &Reminder, notice: Notice) -> anyhow::Result
     }
     let mut recipients =
         crate::courses::queries::enrolled_students(&state.db, l.school_id, l.course_id).await?;
+    // A private 1-on-1 (`bookings`) concerns its student and its host (the coach) only.
+    if let Some((student, host)) = crate::courses::private::audience(&state.db, lesson_id).await? {
+        recipients.retain(|r| r.id == student);
+        recipients.extend(host);
+    }
     if let Some(only) = job.user_id {
         recipients.retain(|r| r.id == only.0);
     }

@@ -123,7 +123,16 @@ async fn download_recording(
     let manager = crate::courses::can_manage(&state.db, &user, &course).await?;
     // As the player: enrolled students of a published course, or its managers.
     let may = manager || (enrolled && course.is_published());
-    if !may {
+    if !may
+        || !crate::courses::private::may_see(
+            &state.db,
+            course.school_id,
+            lesson.id,
+            UserId(user.id),
+            manager,
+        )
+        .await?
+    {
         return Err(AppError::NotFound);
     }
     let session = super::by_lesson(&state.db, course.school_id, lesson.id)
@@ -202,7 +211,17 @@ async fn join_signature(
     )
     .await?
     .is_some();
-    if !enrolled {
+    // Another student's private 1-on-1 is refused like another course's lesson.
+    if !enrolled
+        || !crate::courses::private::may_see(
+            &state.db,
+            course.school_id,
+            lesson.id,
+            UserId(user.id),
+            false,
+        )
+        .await?
+    {
         return Err(AppError::Forbidden);
     }
     let session = super::ensure(&state.db, course.school_id, &lesson).await?;

@@ -205,7 +205,16 @@ async fn panel(
     .is_some();
     let manager = crate::courses::can_manage(&state.db, &user, &course).await?;
     // As the player: enrolled students of a published course, or its managers.
-    if !(manager || (enrolled && course.is_published())) {
+    if !(manager || (enrolled && course.is_published()))
+        || !crate::courses::private::may_see(
+            &state.db,
+            course.school_id,
+            lesson.id,
+            UserId(user.id),
+            manager,
+        )
+        .await?
+    {
         return Err(AppError::NotFound);
     }
     let p = super::panel::build(&state, &ctx, &course, &lesson, enrolled, manager, None).await?;

@@ -5,7 +5,9 @@
 mod support;
 
 mod accounts;
+mod bookings;
 mod browser;
+mod browser_bookings;
 mod browser_campaigns;
 mod browser_completion;
 mod browser_courses;

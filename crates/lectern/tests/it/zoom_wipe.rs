@@ -72,6 +72,10 @@ const DISCUSSIONS: Holds = Ours(
     "members' discussion posts, reads, subscriptions and reports; a Zoom link typed into one is theirs",
 );
 
+/// Private 1-on-1s: a coach's hours and the slots students booked, in our own terms (the
+/// session a booking became keeps its Zoom data in `live_sessions`).
+const BOOKINGS: Holds = Ours("coaches' bookable hours and students' bookings of them");
+
 /// Every column of the schema. A new column must be added here, with its reason.
 const COLUMNS: &[(&str, &[(&str, Holds)])] = &[
     (
@@ -202,6 +206,7 @@ const COLUMNS: &[(&str, &[(&str, Holds)])] = &[
             ("completion_value", CONTENT),
             ("recording_counts", CONTENT),
             ("max_attempts", CONTENT),
+            ("private_user_id", BOOKINGS),
             ("id", CONTENT),
             ("school_id", CONTENT),
             ("course_id", CONTENT),
@@ -548,6 +553,65 @@ const COLUMNS: &[(&str, &[(&str, Holds)])] = &[
             ("options", CONTENT),
             ("external_url", CONTENT),
             ("updated_at", CONTENT),
+        ],
+    ),
+    (
+        "booking_programs",
+        &[
+            ("id", BOOKINGS),
+            ("school_id", BOOKINGS),
+            ("course_id", BOOKINGS),
+            ("coach_id", BOOKINGS),
+            ("timezone", BOOKINGS),
+            ("slot_min", BOOKINGS),
+            ("buffer_min", BOOKINGS),
+            ("horizon_days", BOOKINGS),
+            ("notice_min", BOOKINGS),
+            ("cutoff_min", BOOKINGS),
+            ("one_per_student", BOOKINGS),
+            ("created_at", BOOKINGS),
+            ("updated_at", BOOKINGS),
+        ],
+    ),
+    (
+        "booking_windows",
+        &[
+            ("id", BOOKINGS),
+            ("school_id", BOOKINGS),
+            ("program_id", BOOKINGS),
+            ("weekday", BOOKINGS),
+            ("start_min", BOOKINGS),
+            ("end_min", BOOKINGS),
+        ],
+    ),
+    (
+        "booking_exceptions",
+        &[
+            ("id", BOOKINGS),
+            ("school_id", BOOKINGS),
+            ("program_id", BOOKINGS),
+            ("day", BOOKINGS),
+            ("kind", BOOKINGS),
+            ("start_min", BOOKINGS),
+            ("end_min", BOOKINGS),
+        ],
+    ),
+    (
+        "bookings",
+        &[
+            ("id", BOOKINGS),
+            ("school_id", BOOKINGS),
+            ("program_id", BOOKINGS),
+            ("course_id", BOOKINGS),
+            ("coach_id", BOOKINGS),
+            ("student_id", BOOKINGS),
+            ("starts_at", BOOKINGS),
+            ("ends_at", BOOKINGS),
+            ("lesson_id", BOOKINGS),
+            ("state", BOOKINGS),
+            ("created_at", BOOKINGS),
+            ("cancelled_at", BOOKINGS),
+            ("cancelled_by", BOOKINGS),
         ],
     ),
     (
