@@ -56,6 +56,7 @@ migrations![
         "discussion_attachments",
         "0018_discussion_attachments.sql"
     ),
+    (23, "live_dashboard", "0023_live_dashboard.sql"),
 ];
 
 /// An arbitrary constant that names our migration lock among PostgreSQL advisory locks.
