@@ -220,7 +220,10 @@ mod tests {
         assert_eq!(rooms.try_recv().unwrap(), c);
         assert!(rx.try_recv().is_err(), "players hear no room change");
         hub.apply("public", &format!("public:{}", payload(c)));
-        assert!(rooms.try_recv().is_err(), "dashboards hear lesson changes elsewhere");
+        assert!(
+            rooms.try_recv().is_err(),
+            "dashboards hear lesson changes elsewhere"
+        );
     }
 
     #[test]

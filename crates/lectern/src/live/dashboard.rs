@@ -48,7 +48,10 @@ pub fn routes() -> Router<ZoomDeps> {
         .route("/live/{lesson}/dashboard/view", get(view))
         .route("/live/{lesson}/dashboard/events", get(events))
         .route("/live/{lesson}/dashboard/grace", post(set_grace))
-        .route("/live/{lesson}/dashboard/absentees", post(message_absentees))
+        .route(
+            "/live/{lesson}/dashboard/absentees",
+            post(message_absentees),
+        )
 }
 
 /// Late after the start plus this, unless the instructor set another grace.
@@ -163,9 +166,7 @@ pub fn classify(students: &[(i64, String, String)], people: &[Attendee], f: Fact
         .filter(|a| {
             !a.is_host
                 && !a.segments.is_empty()
-                && !a
-                    .user_id
-                    .is_some_and(|u| students.iter().any(|s| s.0 == u))
+                && !a.user_id.is_some_and(|u| students.iter().any(|s| s.0 == u))
         })
         .count();
     let timeline = room_size(people.iter().flat_map(|a| a.segments.iter().copied()));
@@ -930,7 +931,15 @@ mod tests {
         };
         let r = classify(&students, &people, f);
         assert_eq!(
-            (r.enrolled, r.attended, r.in_room, r.late, r.left_early, r.never_came, r.others),
+            (
+                r.enrolled,
+                r.attended,
+                r.in_room,
+                r.late,
+                r.left_early,
+                r.never_came,
+                r.others
+            ),
             (5, 4, 3, 1, 1, 1, 1)
         );
         assert!(r.students[2].late && !r.students[1].late);

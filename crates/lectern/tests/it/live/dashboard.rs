@@ -53,7 +53,13 @@ pub(crate) async fn started_at(t: &Live, t0: i64) -> (i64, String) {
     (m, uuid)
 }
 
-pub(crate) async fn event(t: &Live, (m, uuid): &(i64, String), who: &TestUser, left: bool, at: i64) {
+pub(crate) async fn event(
+    t: &Live,
+    (m, uuid): &(i64, String),
+    who: &TestUser,
+    left: bool,
+    at: i64,
+) {
     let key = t.customer_key(who.id).await;
     let ev = participant_event(left, &t.zoom.account, *m, uuid, (who.id, &key), at);
     assert_eq!(t.hook(&ev).await, 200);
@@ -86,11 +92,13 @@ fn s(v: &[&str; 7]) -> [String; 7] {
 }
 
 async fn emails_to(t: &Live, to: &str) -> Vec<(String, String)> {
-    sqlx::query_as("SELECT subject, body_text FROM emails WHERE to_addr = $1 AND subject LIKE '%has started%'")
-        .bind(to)
-        .fetch_all(&t.app.db.pool)
-        .await
-        .unwrap()
+    sqlx::query_as(
+        "SELECT subject, body_text FROM emails WHERE to_addr = $1 AND subject LIKE '%has started%'",
+    )
+    .bind(to)
+    .fetch_all(&t.app.db.pool)
+    .await
+    .unwrap()
 }
 
 db_test!(the_dashboard_counts_exactly_while_live_and_in_the_report);
@@ -141,8 +149,16 @@ async fn the_dashboard_counts_exactly_while_live_and_in_the_report(b: TestAppBui
     // seconds this test took).
     assert_eq!(minutes(&page, &dan), 19);
     assert_eq!(minutes(&page, &eve), 0);
-    assert!((23..=24).contains(&minutes(&page, &bea)), "{}", minutes(&page, &bea));
-    assert!(page.text.contains("4 of 5 enrolled students came (80 %)"), "{}", page.text);
+    assert!(
+        (23..=24).contains(&minutes(&page, &bea)),
+        "{}",
+        minutes(&page, &bea)
+    );
+    assert!(
+        page.text.contains("4 of 5 enrolled students came (80 %)"),
+        "{}",
+        page.text
+    );
     // The part the page swaps says the same.
     let view = inst.get(&format!("{url}/view")).await;
     view.assert_status(200);
@@ -154,7 +170,13 @@ async fn the_dashboard_counts_exactly_while_live_and_in_the_report(b: TestAppBui
     inst.post_form(&grace, &[("late_grace_min", "15")])
         .await
         .assert_redirect_to(&url);
-    assert_eq!(inst.get(&url).await.attr("#dash-view", "data-late").as_deref(), Some("0"));
+    assert_eq!(
+        inst.get(&url)
+            .await
+            .attr("#dash-view", "data-late")
+            .as_deref(),
+        Some("0")
+    );
     for bad in ["abc", "121", "-1", ""] {
         let r = inst.post_form(&grace, &[("late_grace_min", bad)]).await;
         r.assert_status(422);
@@ -176,7 +198,10 @@ async fn the_dashboard_counts_exactly_while_live_and_in_the_report(b: TestAppBui
         inst.post_form(&absentees, &[]),
         inst.post_form(&absentees, &[])
     );
-    let mut sent = [a.location().unwrap().to_string(), b.location().unwrap().to_string()];
+    let mut sent = [
+        a.location().unwrap().to_string(),
+        b.location().unwrap().to_string(),
+    ];
     sent.sort();
     assert_eq!(sent, [format!("{url}?sent=0"), format!("{url}?sent=1")]);
     inst.post_form(&absentees, &[])
@@ -185,15 +210,24 @@ async fn the_dashboard_counts_exactly_while_live_and_in_the_report(b: TestAppBui
     let mails = emails_to(&t, &eve.email).await;
     assert_eq!(mails.len(), 1, "exactly one mail to the absentee");
     assert!(
-        mails[0].1.contains(&format!("/courses/{}/lessons/{}", t.course_slug, t.lesson)),
+        mails[0]
+            .1
+            .contains(&format!("/courses/{}/lessons/{}", t.course_slug, t.lesson)),
         "the lesson's link: {}",
         mails[0].1
     );
     for who in [&sam, &bea, &cem, &dan] {
-        assert!(emails_to(&t, &who.email).await.is_empty(), "{} came", who.name);
+        assert!(
+            emails_to(&t, &who.email).await.is_empty(),
+            "{} came",
+            who.name
+        );
     }
     assert_eq!(
-        inst.get(&url).await.attr("#dash-view", "data-messaged").as_deref(),
+        inst.get(&url)
+            .await
+            .attr("#dash-view", "data-messaged")
+            .as_deref(),
         Some("1")
     );
 
@@ -235,12 +269,23 @@ async fn the_dashboard_counts_exactly_while_live_and_in_the_report(b: TestAppBui
     assert_eq!(sizes.iter().max(), Some(&4), "{sizes:?}");
     let bea_bars = report
         .doc()
-        .select(&scraper::Selector::parse(&format!("#dash-students tr[data-user='{}'] rect", bea.id)).unwrap())
+        .select(
+            &scraper::Selector::parse(&format!("#dash-students tr[data-user='{}'] rect", bea.id))
+                .unwrap(),
+        )
         .count();
     assert_eq!(bea_bars, 2, "a rejoin is a second segment");
     assert!(report.attr("#dash-chart svg", "aria-labelledby").is_some());
-    assert!(report.attr("#dash-csv", "href").unwrap().ends_with("/attendance.csv"));
-    assert!(report.texts("#dash-absentees").is_empty(), "no mailing after the end");
+    assert!(
+        report
+            .attr("#dash-csv", "href")
+            .unwrap()
+            .ends_with("/attendance.csv")
+    );
+    assert!(
+        report.texts("#dash-absentees").is_empty(),
+        "no mailing after the end"
+    );
     let r = inst.post_form(&absentees, &[]).await;
     r.assert_status(400);
     assert_eq!(emails_to(&t, &eve.email).await.len(), 1);
@@ -253,22 +298,39 @@ async fn only_the_courses_managers_and_the_host_open_the_dashboard(b: TestAppBui
     t.reschedule(t0 * 1000).await;
     started_at(&t, t0).await;
     let url = format!("/live/{}/dashboard", t.lesson);
-    let paths = [
-        url.clone(),
-        format!("{url}/view"),
-        format!("{url}/events"),
-    ];
+    let paths = [url.clone(), format!("{url}/view"), format!("{url}/events")];
     let stranger = t
         .app
-        .create_user(t.app.school.id, "other-teacher@test.example", "Olaf Other", Role::Instructor)
+        .create_user(
+            t.app.school.id,
+            "other-teacher@test.example",
+            "Olaf Other",
+            Role::Instructor,
+        )
         .await;
     let other = t.app.other_school().await;
     let cases: Vec<(&str, TestClient, u16)> = vec![
-        ("host instructor", t.app.signed_in(&t.app.instructor).await, 200),
+        (
+            "host instructor",
+            t.app.signed_in(&t.app.instructor).await,
+            200,
+        ),
         ("admin", t.app.signed_in(&t.app.admin).await, 200),
-        ("enrolled student", t.app.signed_in(&t.app.student).await, 404),
-        ("instructor of other courses", t.app.signed_in(&stranger).await, 404),
-        ("other school's admin", other.signed_in(&other.admin).await, 404),
+        (
+            "enrolled student",
+            t.app.signed_in(&t.app.student).await,
+            404,
+        ),
+        (
+            "instructor of other courses",
+            t.app.signed_in(&stranger).await,
+            404,
+        ),
+        (
+            "other school's admin",
+            other.signed_in(&other.admin).await,
+            404,
+        ),
     ];
     for (who, c, want) in &cases {
         for p in &paths {
@@ -304,18 +366,26 @@ async fn only_the_courses_managers_and_the_host_open_the_dashboard(b: TestAppBui
         .await
         .unwrap();
     assert_eq!(n, 0);
-    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM live_notifications_sent WHERE kind = 'started'")
-        .fetch_one(&t.app.db.pool)
-        .await
-        .unwrap();
+    let n: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM live_notifications_sent WHERE kind = 'started'")
+            .fetch_one(&t.app.db.pool)
+            .await
+            .unwrap();
     assert_eq!(n, 0);
     // The player's live panel links managers (only) to it.
     let inst = t.app.signed_in(&t.app.instructor).await;
     assert_eq!(
-        inst.get(&t.lesson_url()).await.attr("#live-dashboard-link", "href"),
+        inst.get(&t.lesson_url())
+            .await
+            .attr("#live-dashboard-link", "href"),
         Some(url.clone())
     );
-    assert!(t.student_page().await.attr("#live-dashboard-link", "href").is_none());
+    assert!(
+        t.student_page()
+            .await
+            .attr("#live-dashboard-link", "href")
+            .is_none()
+    );
 }
 
 db_test!(a_join_reaches_an_open_dashboard_within_two_seconds_and_no_player);
@@ -346,8 +416,13 @@ async fn a_join_reaches_an_open_dashboard_within_two_seconds_and_no_player(b: Te
     t.app.drain_jobs().await;
     let took = dash.change_of(t.lesson, Duration::from_secs(2)).await;
     eprintln!("join → dashboard change in {:?}", since.elapsed().max(took));
-    let view = inst.get(&format!("/live/{}/dashboard/view", t.lesson)).await;
-    assert_eq!(view.attr("#dash-view", "data-in-room").as_deref(), Some("1"));
+    let view = inst
+        .get(&format!("/live/{}/dashboard/view", t.lesson))
+        .await;
+    assert_eq!(
+        view.attr("#dash-view", "data-in-room").as_deref(),
+        Some("1")
+    );
     player.quiet(Duration::from_millis(800)).await;
 
     // A burst (the four others come and go ten times each, 80 events processed as fast
@@ -369,9 +444,18 @@ async fn a_join_reaches_an_open_dashboard_within_two_seconds_and_no_player(b: Te
         n += 1;
     }
     let allowed = 2 + (burst.elapsed().as_millis() / 500) as usize;
-    assert!((1..=allowed).contains(&n), "{n} events for 84 changes in {:?}", burst.elapsed());
-    let view = inst.get(&format!("/live/{}/dashboard/view", t.lesson)).await;
-    assert_eq!(view.attr("#dash-view", "data-in-room").as_deref(), Some("5"));
+    assert!(
+        (1..=allowed).contains(&n),
+        "{n} events for 84 changes in {:?}",
+        burst.elapsed()
+    );
+    let view = inst
+        .get(&format!("/live/{}/dashboard/view", t.lesson))
+        .await;
+    assert_eq!(
+        view.attr("#dash-view", "data-in-room").as_deref(),
+        Some("5")
+    );
     player.quiet(Duration::from_millis(200)).await;
 
     // A reconnect starts with `ready` (the page then fetches afresh).
