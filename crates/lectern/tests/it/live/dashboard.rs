@@ -12,7 +12,7 @@ use lectern::db::{CourseId, SchoolId, UserId, now_ms};
 
 use crate::live_push::Events;
 use crate::support::live::{Live, meeting_event, participant_event, setup};
-use crate::support::{Resp, TestAppBuilder, TestClient, TestUser};
+use crate::support::{DbKind, Resp, TestAppBuilder, TestClient, TestUser};
 
 const MIN: i64 = 60;
 
@@ -461,4 +461,47 @@ async fn a_join_reaches_an_open_dashboard_within_two_seconds_and_no_player(b: Te
     // A reconnect starts with `ready` (the page then fetches afresh).
     drop(dash);
     Events::open(&http, &dash_url, Some(&cookie(&inst))).await;
+}
+
+db_test!(a_join_processed_by_one_instance_reaches_a_dashboard_on_the_other);
+async fn a_join_processed_by_one_instance_reaches_a_dashboard_on_the_other(b: TestAppBuilder) {
+    let t = setup(b).await;
+    let t0 = (now_ms() / 1000) - 10 * MIN;
+    t.reschedule(t0 * 1000).await;
+    let meeting = started_at(&t, t0).await;
+    let second = t.app.second_instance().await;
+    let inst = t.app.signed_in(&t.app.instructor).await;
+    let cookie = format!(
+        "lectern_session={}; lectern_csrf={}",
+        inst.cookie("lectern_session").unwrap(),
+        inst.cookie("lectern_csrf").unwrap()
+    );
+    // The dashboard is connected to the second instance; the first processes the join.
+    let http = reqwest::Client::new();
+    let url = format!("{}/live/{}/dashboard/events", second.base_url, t.lesson);
+    let mut dash = Events::open(&http, &url, Some(&cookie)).await;
+    event(&t, &meeting, &t.app.student, false, now_ms() / 1000).await;
+    t.app.drain_jobs().await;
+    match t.app.kind {
+        DbKind::Postgres => {
+            let took = dash.change_of(t.lesson, Duration::from_secs(2)).await;
+            eprintln!("join on instance 1 → dashboard on instance 2 in {took:?}");
+        }
+        // SQLite is one process's database: the other instance's page learns it from
+        // its refresh.
+        DbKind::Sqlite => dash.quiet(Duration::from_millis(500)).await,
+    }
+    let r = http
+        .get(format!(
+            "{}/live/{}/dashboard/view",
+            second.base_url, t.lesson
+        ))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    let body = r.text().await.unwrap();
+    assert!(body.contains("data-in-room=\"1\""), "{body}");
+    drop(dash);
+    second.stop().await;
 }
