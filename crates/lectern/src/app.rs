@@ -282,6 +282,7 @@ pub fn router(state: AppState) -> Router {
         .route("/static/app.css", get(web::assets::css))
         .route("/static/app.js", get(web::assets::js))
         .route("/static/live.js", get(web::assets::live_js))
+        .route("/static/dashboard.js", get(web::assets::dashboard_js))
         .route("/static/order.js", get(web::assets::order_js))
         .merge(crate::webhooks::routes().with_state(zoom))
         .merge(crate::payments::events::routes().with_state(state.payments.clone()))

@@ -37,6 +37,10 @@ pub struct LessonChange {
 
 pub struct Hub {
     tx: broadcast::Sender<LessonChange>,
+    /// Who is in a session's room changed (a participant joined or left): heard only by
+    /// the room dashboards (`live/dashboard.rs`), never by players, so a class joining
+    /// does not make every student's page look again.
+    room_tx: broadcast::Sender<LessonChange>,
     /// True while this instance hears the database's notifications, so its own changes
     /// come back through them and need no direct delivery.
     relayed: AtomicBool,
@@ -60,6 +64,7 @@ impl Default for Hub {
     fn default() -> Self {
         Hub {
             tx: broadcast::channel(BACKLOG).0,
+            room_tx: broadcast::channel(BACKLOG).0,
             relayed: AtomicBool::new(false),
             open: AtomicI64::new(0),
             closing: tokio::sync::watch::channel(false).0,
@@ -77,6 +82,15 @@ impl Hub {
         let _ = self.tx.send(c);
     }
 
+    /// The room changes (see `room_tx`).
+    pub fn subscribe_rooms(&self) -> broadcast::Receiver<LessonChange> {
+        self.room_tx.subscribe()
+    }
+
+    pub fn deliver_room(&self, c: LessonChange) {
+        let _ = self.room_tx.send(c);
+    }
+
     pub fn set_relayed(&self, relayed: bool) {
         self.relayed.store(relayed, Ordering::Relaxed);
     }
@@ -88,7 +102,12 @@ impl Hub {
     /// Applies one notification of [`CHANNEL`] heard on a connection whose schema is
     /// `schema`; other schemas' (other databases sharing the server) and malformed ones are
     /// ignored.
+    /// A payload ending in [`ROOM_SUFFIX`] is a room change.
     pub fn apply(&self, schema: &str, payload: &str) {
+        let (payload, room) = match payload.strip_suffix(ROOM_SUFFIX) {
+            Some(p) => (p, true),
+            None => (payload, false),
+        };
         let mut parts = payload.rsplitn(4, ':');
         let (Some(lesson), Some(course), Some(school), Some(of)) =
             (parts.next(), parts.next(), parts.next(), parts.next())
@@ -101,11 +120,16 @@ impl Hub {
         if let (Ok(lesson_id), Ok(course_id), Ok(school_id)) =
             (lesson.parse(), course.parse(), school.parse())
         {
-            self.deliver(LessonChange {
+            let c = LessonChange {
                 school_id: SchoolId(school_id),
                 course_id: CourseId(course_id),
                 lesson_id: LessonId(lesson_id),
-            });
+            };
+            if room {
+                self.deliver_room(c);
+            } else {
+                self.deliver(c);
+            }
         }
     }
 
@@ -157,6 +181,10 @@ impl LessonChange {
     }
 }
 
+/// Appended to [`payload`] for a room change (`Db::room_changed`); an older instance
+/// reads it as a malformed payload and ignores it.
+pub const ROOM_SUFFIX: &str = ":room";
+
 /// The payload a PostgreSQL notification carries, minus the schema prefix the database
 /// adds (`current_schema()`, so that test schemas sharing one database stay apart).
 pub fn payload(c: LessonChange) -> String {
@@ -186,6 +214,16 @@ mod tests {
         // A schema name with a colon still parses from the right.
         hub.apply("t:x", &format!("t:x:{}", payload(c)));
         assert_eq!(rx.try_recv().unwrap(), c);
+        // A room change goes to the dashboards only.
+        let mut rooms = hub.subscribe_rooms();
+        hub.apply("public", &format!("public:{}{ROOM_SUFFIX}", payload(c)));
+        assert_eq!(rooms.try_recv().unwrap(), c);
+        assert!(rx.try_recv().is_err(), "players hear no room change");
+        hub.apply("public", &format!("public:{}", payload(c)));
+        assert!(
+            rooms.try_recv().is_err(),
+            "dashboards hear lesson changes elsewhere"
+        );
     }
 
     #[test]

@@ -59,6 +59,7 @@ migrations![
     (19, "live_options", "0019_live_options.sql"),
     (20, "lesson_series", "0020_lesson_series.sql"),
     (21, "bookings", "0021_bookings.sql"),
+    (22, "live_dashboard", "0022_live_dashboard.sql"),
 ];
 
 /// An arbitrary constant that names our migration lock among PostgreSQL advisory locks.

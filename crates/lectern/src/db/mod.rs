@@ -175,6 +175,26 @@ impl Db {
         self.changes.deliver(c);
     }
 
+    /// Who is in the room of the session of lesson `c` changed (a participant joined or
+    /// left): heard only by the room dashboards, like [`Db::lesson_changed`] otherwise.
+    pub async fn room_changed(&self, c: crate::push::LessonChange) {
+        if self.backend == Backend::Postgres {
+            let payload = format!("{}{}", crate::push::payload(c), crate::push::ROOM_SUFFIX);
+            let sent = sqlx::query("SELECT pg_notify($1, current_schema()::text || ':' || $2)")
+                .bind(crate::push::CHANNEL)
+                .bind(payload)
+                .execute(&self.pool)
+                .await;
+            if let Err(e) = &sent {
+                tracing::warn!(error = %e, lesson = c.lesson_id.0, "could not notify the room change");
+            }
+            if sent.is_ok() && self.changes.is_relayed() {
+                return;
+            }
+        }
+        self.changes.deliver_room(c);
+    }
+
     /// Applies pending migrations of this backend. Safe to call from several instances at
     /// once on PostgreSQL (an advisory lock serialises them).
     pub async fn migrate(&self) -> anyhow::Result<usize> {

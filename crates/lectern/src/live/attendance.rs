@@ -138,6 +138,9 @@ pub struct Attendee {
     pub email: String,
     pub is_host: bool,
     pub segments: Vec<(i64, i64)>,
+    /// In the room now: their latest event (in event time) is a join, so their last
+    /// segment is still open (it ends at the session's end, or now while it runs).
+    pub present: bool,
 }
 
 impl Attendee {
@@ -255,6 +258,7 @@ fn fold(s: &Session, rows: Vec<EventRow>) -> Vec<Attendee> {
                     email: String::new(),
                     is_host: false,
                     segments: Vec::new(),
+                    present: false,
                 },
                 Vec::new(),
             )
@@ -275,10 +279,21 @@ fn fold(s: &Session, rows: Vec<EventRow>) -> Vec<Attendee> {
     }
     by.into_values()
         .map(|(mut a, ev)| {
+            a.present = is_open(&ev);
             a.segments = segments(ev, start, end);
             a
         })
         .collect()
+}
+
+/// Whether the events leave their person in the room: the last one in the order
+/// [`segments`] pairs them (by instant, a join before a leave of the same instant) is a
+/// join.
+pub fn is_open(events: &[(i64, Kind)]) -> bool {
+    events
+        .iter()
+        .max_by_key(|(at, k)| (*at, *k == Kind::Leave))
+        .is_some_and(|(_, k)| *k == Kind::Join)
 }
 
 /// Time inside `[start, end]` covered by `segments` (merged, so nothing counts twice).
@@ -433,8 +448,10 @@ pub(crate) async fn reconcile_report(state: &ZoomDeps, session_id: i64) -> anyho
             .await?;
         }
     }
-    // The report may correct what the webhooks said: the completion follows.
+    // The report may correct what the webhooks said: the completion follows, and so
+    // does an open session report.
     credit(&state.db, &s).await?;
+    state.db.room_changed(s.change()).await;
     Ok(())
 }
 
@@ -489,6 +506,15 @@ mod tests {
         assert_eq!(segments(vec![(50, Leave)], 5, 100), vec![(5, 50)]);
         assert_eq!(segments(vec![(20, Join)], 5, 100), vec![(20, 100)]);
         assert_eq!(segments(vec![], 5, 100), vec![]);
+    }
+
+    #[test]
+    fn open_means_the_last_event_is_a_join() {
+        assert!(!is_open(&[]));
+        assert!(is_open(&[(30, Join), (10, Leave), (0, Join)]));
+        assert!(!is_open(&[(0, Join), (10, Leave)]));
+        // A leave and a join at the same instant pair as join-then-leave: out.
+        assert!(!is_open(&[(10, Leave), (10, Join)]));
     }
 
     #[test]

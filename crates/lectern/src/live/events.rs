@@ -158,6 +158,8 @@ async fn participant_event(
         )
         .await?;
         attendance::record(&state.db, &s, &who, kind, at, "webhook").await?;
+        // Open room dashboards look again (players do not: see `push::Hub::room_tx`).
+        state.db.room_changed(s.change()).await;
         if s.state() == super::State::Ended {
             // A late event (a `participant_left` after the end) changes the minutes.
             let mut conn = state.db.pool.acquire().await?;

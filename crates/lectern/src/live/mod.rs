@@ -11,11 +11,13 @@
 //! - [`attendance`]: segments from join/leave events, report reconciliation, CSV.
 //! - [`jobs`]: the job kinds of this capability.
 //! - [`panel`], [`routes`]: what the lesson player shows and the HTTP edge.
+//! - [`dashboard`]: the room dashboard of a running session and its report afterwards.
 //!
 //! `live` calls `zoom_connection` for API access; `zoom_connection` never calls `live`.
 
 pub mod attendance;
 mod calendar;
+pub mod dashboard;
 pub mod display;
 pub mod download;
 pub mod errors;

@@ -27,6 +27,7 @@ pub fn routes() -> Router<ZoomDeps> {
         .merge(super::feeds::routes())
         .merge(super::preferences::routes())
         .merge(super::watch::routes())
+        .merge(super::dashboard::routes())
 }
 
 fn parse_id(s: &str) -> AppResult<i64> {

@@ -37,6 +37,19 @@ pub async fn live_js() -> impl IntoResponse {
     )
 }
 
+const DASHBOARD_JS: &str = include_str!("../../static/dashboard.js");
+
+/// The room dashboard's updates (live/dashboard.rs).
+pub async fn dashboard_js() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        DASHBOARD_JS,
+    )
+}
+
 const ORDER_JS: &str = include_str!("../../static/order.js");
 
 /// The order page's wait for a payment to be confirmed.

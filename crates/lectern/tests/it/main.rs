@@ -11,6 +11,7 @@ mod browser_bookings;
 mod browser_campaigns;
 mod browser_completion;
 mod browser_courses;
+mod browser_dashboard;
 mod browser_discussions;
 mod browser_files;
 mod browser_live;

@@ -887,6 +887,15 @@ const COLUMNS: &[(&str, &[(&str, Holds)])] = &[
         ],
     ),
     (
+        "live_dashboard_settings",
+        &[
+            ("lesson_id", CONTENT),
+            ("school_id", CONTENT),
+            ("late_grace_min", CONTENT),
+            ("updated_at", CONTENT),
+        ],
+    ),
+    (
         "calendar_feeds",
         &[
             ("user_id", ACCOUNT),

@@ -2,6 +2,7 @@
 //! `Live` fixture they build on is `crate::support::live`.
 
 mod attendance;
+pub(crate) mod dashboard;
 mod expiry;
 mod join;
 mod reconcile;
