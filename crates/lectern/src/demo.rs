@@ -283,7 +283,101 @@ pub async fn seed(
     )
     .await?;
     send_demo_campaign(db, school_id, ids[1], course.course.0).await?;
+    seed_live_depth(
+        db,
+        hooks,
+        SchoolId(school_id),
+        course.course,
+        UserId(ids[1]),
+    )
+    .await?;
     Ok(true)
+}
+
+/// Issue 17's live depth, visible in the demo: a weekly series of office hours (Tuesdays
+/// and Thursdays, 17:00 Berlin, eight sessions from next week), the instructor's bookable
+/// 1-on-1 hours (weekdays 10:00–12:00, 30-minute slots) and a course default for Zoom's
+/// options (participants muted on entry).
+async fn seed_live_depth(
+    db: &Db,
+    hooks: &dyn crate::courses::CourseHooks,
+    school_id: SchoolId,
+    course_id: crate::db::CourseId,
+    instructor: UserId,
+) -> anyhow::Result<()> {
+    use crate::courses::series::{End, Freq, Rule};
+    use jiff::civil::{Time, Weekday};
+    let zone = jiff::tz::TimeZone::get("Europe/Berlin")?;
+    let today = jiff::Timestamp::now().to_zoned(zone.clone()).date();
+    let rule = Rule {
+        freq: Freq::Weekly,
+        interval: 1,
+        weekdays: vec![Weekday::Tuesday, Weekday::Thursday],
+        first_date: today.checked_add(jiff::Span::new().days(7))?,
+        time: Time::constant(17, 0, 0, 0),
+        zone,
+        end: End::Count(8),
+    };
+    let occurrences = rule
+        .expand()
+        .map_err(|e| anyhow::anyhow!("demo series: {e:?}"))?;
+    crate::courses::series_store::create(
+        db,
+        hooks,
+        school_id,
+        course_id,
+        Some(instructor),
+        &crate::courses::series_store::NewSeries {
+            title: "Office hours",
+            body: "Bring your questions about the week's material.",
+            required: false,
+            webinar: false,
+            rule: &rule,
+            timezone: "Europe/Berlin",
+            duration_min: 60,
+        },
+        &occurrences,
+        None,
+    )
+    .await?;
+    use crate::bookings::slots::{Span, Window};
+    crate::bookings::save(
+        db,
+        school_id,
+        course_id,
+        instructor,
+        &crate::bookings::Settings {
+            timezone: "Europe/Berlin".into(),
+            slot_min: 30,
+            buffer_min: 10,
+            horizon_days: 30,
+            notice_min: 12 * 60,
+            cutoff_min: 24 * 60,
+            one_per_student: true,
+            windows: (1..=5)
+                .map(|weekday| Window {
+                    weekday,
+                    span: Span {
+                        start: 10 * 60,
+                        end: 12 * 60,
+                    },
+                })
+                .collect(),
+            exceptions: Vec::new(),
+        },
+    )
+    .await?;
+    crate::courses::live_options::save_course_default(
+        db,
+        school_id,
+        course_id,
+        &crate::courses::live_options::ZoomOptions {
+            mute_upon_entry: true,
+            ..Default::default()
+        },
+    )
+    .await?;
+    Ok(())
 }
 
 /// A campaign the instructor sent to the demo course's students: the worker delivers it

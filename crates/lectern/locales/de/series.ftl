@@ -54,3 +54,4 @@ series-error-too-many = Eine Serie hat höchstens { $max } Sitzungen; wählen Si
 series-error-empty = Zwischen dem ersten und dem letzten Tag fällt keine Sitzung auf die gewählten Wochentage.
 series-error-first-past = Diese Sitzung würde in der Vergangenheit beginnen.
 series-error-not-open = Diese Sitzung hat begonnen, ist beendet oder wurde abgesagt: sie kann nicht mehr geändert werden.
+series-copy-options = Bei „diese und alle folgenden“: die Zoom-Optionen dieser Sitzung für die folgenden übernehmen

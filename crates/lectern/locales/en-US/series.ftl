@@ -54,3 +54,4 @@ series-error-too-many = A series has at most { $max } sessions; choose an earlie
 series-error-empty = No session falls between the first and the last day on the chosen weekdays.
 series-error-first-past = That session would start in the past.
 series-error-not-open = This session has started, ended or was cancelled: it can't be changed any more.
+series-copy-options = With “this and all following”: give the following sessions this session's Zoom options

@@ -460,6 +460,35 @@ pub async fn save_lesson(
     Ok(())
 }
 
+/// Gives lesson `to` the options (and venue) of lesson `from`, both of one school, in the
+/// caller's transaction; `to` loses its own if `from` has none (a series' "this and
+/// following" edit).
+pub async fn copy_lesson_in(
+    tx: &mut sqlx::AnyConnection,
+    school_id: SchoolId,
+    from: LessonId,
+    to: LessonId,
+) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM lesson_live_options WHERE lesson_id = $1 AND school_id = $2")
+        .bind(to)
+        .bind(school_id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query(
+        "INSERT INTO lesson_live_options (lesson_id, school_id, course_id, options, external_url, updated_at)
+         SELECT l.id, l.school_id, l.course_id, o.options, o.external_url, $4
+         FROM lesson_live_options o JOIN lessons l ON l.id = $2 AND l.school_id = $3 AND l.course_id = o.course_id
+         WHERE o.lesson_id = $1 AND o.school_id = $3",
+    )
+    .bind(from)
+    .bind(to)
+    .bind(school_id)
+    .bind(now_ms())
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}
+
 pub async fn save_course_default(
     db: &Db,
     school_id: SchoolId,

@@ -579,6 +579,8 @@ pub struct OccurrenceForm {
     pub host: String,
     /// `this` or `following`.
     pub scope: String,
+    /// "Following" only: give the following sessions this session's Zoom options.
+    pub copy_options: Option<String>,
 }
 
 #[derive(askama::Template)]
@@ -604,6 +606,9 @@ impl OccurrencePage {
     }
     fn host_is(&self, id: &i64) -> bool {
         self.form.host == id.to_string()
+    }
+    fn copy_options(&self) -> bool {
+        self.form.copy_options.is_some()
     }
 }
 
@@ -646,6 +651,7 @@ async fn occurrence_page_for(
             duration: line.duration_min.to_string(),
             host: String::new(),
             scope: "this".into(),
+            copy_options: None,
         }
     });
     let instructors = super::instructors(&state.db, course.school_id, course.id).await?;
@@ -775,6 +781,7 @@ async fn edit_occurrence(
         time,
         duration_min: duration,
         host,
+        copy_options: scope == Scope::Following && form.copy_options.is_some(),
     };
     match series_store::edit(
         &state.db,

@@ -265,6 +265,9 @@ pub struct Change {
     pub duration_min: Option<i64>,
     /// A new host (`Some(None)`: none, resolved at Start).
     pub host: Option<Option<LessonHost>>,
+    /// "Following" only: every following session takes this session's Zoom options (and
+    /// none of its own if this one has none, so the course's default applies to both).
+    pub copy_options: bool,
 }
 
 #[derive(Debug)]
@@ -380,6 +383,9 @@ pub async fn edit(
         super::update_lesson_in(&mut tx, hooks, school_id, course_id, m.lesson.id, &record).await?;
         if let Some(host) = &change.host {
             super::set_lesson_host_in(&mut tx, school_id, m.lesson.id, host.as_ref()).await?;
+        }
+        if change.copy_options && m.lesson.id != lesson_id {
+            super::live_options::copy_lesson_in(&mut tx, school_id, lesson_id, m.lesson.id).await?;
         }
         changed.push(m.lesson.id);
     }

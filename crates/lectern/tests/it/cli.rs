@@ -468,6 +468,21 @@ async fn the_demo_seeds_a_school_with_its_files() {
     video.assert_status(206);
     assert_eq!(video.bytes.as_slice(), b"\x1a\x45\xdf\xa3");
     assert_eq!(video.header("content-type"), Some("video/webm"));
+    // Issue 17 in the demo: the weekly office hours are lessons of the course, and the
+    // instructor's 1-on-1 hours offer slots to book.
+    let office_hours = course
+        .texts("#outline a")
+        .into_iter()
+        .filter(|t| t.contains("Office hours"))
+        .count();
+    assert_eq!(office_hours, 8, "{:?}", course.texts("#outline a"));
+    let book = c.get(&format!("{slug}/book")).await;
+    book.assert_status(200);
+    assert!(
+        !book.texts("#bookings button.slot").is_empty(),
+        "no bookable slot in the demo: {}",
+        book.text
+    );
     // The course's board: a pinned welcome, and the live session's Q&A with its answer.
     let board_url = course
         .attr("#course-discussions", "href")

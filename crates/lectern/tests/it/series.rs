@@ -629,3 +629,91 @@ async fn another_school_or_a_stranger_cannot_touch_the_series(b: TestAppBuilder)
     assert_eq!(fx.starts(&lessons).await, before);
     assert_eq!(fx.app.scalar("SELECT COUNT(*) FROM live_sessions").await, 0);
 }
+
+db_test!(this_and_following_can_carry_this_sessions_zoom_options);
+/// "This and all following" with "give the following sessions this session's Zoom
+/// options": each still-scheduled following occurrence ends up with exactly the options of
+/// the edited one (a different set of its own replaced); earlier and live ones keep theirs;
+/// without the box nobody's options change.
+async fn this_and_following_can_carry_this_sessions_zoom_options(b: TestAppBuilder) {
+    let fx = setup(b).await;
+    let first = next_monday();
+    let series = fx.create(&series_fields(first, 6)).await;
+    let lessons = fx.members().await;
+    let set = |lesson: i64, json: &'static str| {
+        let pool = fx.app.db.pool.clone();
+        let (school, course) = (fx.app.school.id, fx.course);
+        async move {
+            sqlx::query(
+                "INSERT INTO lesson_live_options (lesson_id, school_id, course_id, options, updated_at)
+                 VALUES ($1, $2, $3, $4, 0)",
+            )
+            .bind(lesson)
+            .bind(school)
+            .bind(course)
+            .bind(json)
+            .execute(&pool)
+            .await
+            .unwrap();
+        }
+    };
+    let options = |lesson: i64| {
+        let pool = fx.app.db.pool.clone();
+        async move {
+            sqlx::query_scalar::<_, String>(
+                "SELECT options FROM lesson_live_options WHERE lesson_id = $1",
+            )
+            .bind(lesson)
+            .fetch_optional(&pool)
+            .await
+            .unwrap()
+        }
+    };
+    const MINE: &str = r#"{"waiting_room":true,"auto_recording":"local"}"#;
+    const OTHER: &str = r#"{"mute_upon_entry":true}"#;
+    set(lessons[0], OTHER).await;
+    set(lessons[2], MINE).await;
+    set(lessons[5], OTHER).await;
+    sqlx::query(
+        "INSERT INTO live_sessions (school_id, course_id, lesson_id, is_webinar, state, attempt, host_present, created_at, updated_at)
+         VALUES ($1, $2, $3, 0, 'live', 1, 1, 0, 0)",
+    )
+    .bind(fx.app.school.id)
+    .bind(fx.course)
+    .bind(lessons[4])
+    .execute(&fx.app.db.pool)
+    .await
+    .unwrap();
+    let edit = |copy: bool| {
+        let mut fields = vec![
+            ("date", ""),
+            ("time", "09:00"),
+            ("duration", "60"),
+            ("scope", "following"),
+        ];
+        if copy {
+            fields.push(("copy_options", "1"));
+        }
+        let url = fx.occurrence_url(&series, lessons[2]);
+        let teacher = &fx.teacher;
+        async move { teacher.post_form(&url, &fields).await }
+    };
+    let r = edit(false).await;
+    assert!(r.status.is_redirection(), "{} {}", r.status, r.text);
+    assert_eq!(options(lessons[3]).await, None, "no box, no copy");
+    assert_eq!(options(lessons[5]).await.as_deref(), Some(OTHER));
+
+    let r = edit(true).await;
+    assert!(r.status.is_redirection(), "{} {}", r.status, r.text);
+    let mine = options(lessons[2]).await;
+    assert_eq!(mine.as_deref(), Some(MINE));
+    assert_eq!(options(lessons[3]).await, mine, "the next one takes them");
+    assert_eq!(options(lessons[5]).await, mine, "its own set is replaced");
+    assert_eq!(
+        options(lessons[4]).await,
+        None,
+        "the live one is left alone"
+    );
+    assert_eq!(options(lessons[0]).await.as_deref(), Some(OTHER), "earlier");
+    assert_eq!(options(lessons[1]).await, None, "earlier");
+}
