@@ -25,14 +25,14 @@ use zoom_sim::{AppSpec, Plan, UserType, ZoomSim};
 use crate::load::{self, Options};
 use crate::setup::{self, App, Target, hidden_value};
 
-const PASSWORD: &str = "bench-password-123";
+pub(crate) const PASSWORD: &str = "bench-password-123";
 const WEBHOOK_SECRET: &str = "bench-webhook-secret";
 
 /// The app, the simulator and a live session with enrolled students.
 pub(crate) struct World {
     pub(crate) app: App,
     pub(crate) sim: ZoomSim,
-    account: String,
+    pub(crate) account: String,
     pub(crate) school: SchoolId,
     pub(crate) lesson: LessonId,
     pub(crate) course_slug: String,
@@ -48,7 +48,7 @@ pub(crate) struct World {
 }
 
 /// [`seed`], then the instructor presses Start and the host joins in the simulator.
-async fn prepare(
+pub(crate) async fn prepare(
     target: &Target,
     students: usize,
     obf: bool,
@@ -517,12 +517,7 @@ pub async fn webhook_ingest(
     let uuid = w.sim.meeting(w.meeting).map(|m| m.uuid).unwrap_or_default();
     let base_secs = now_ms() / 1000 - 6 * 3600;
     // The customerKey each student's player joined with (a MAC of session and user).
-    let session_id = lectern::live::by_meeting(&w.app.state.db, w.meeting)
-        .await?
-        .first()
-        .map(|s| s.id)
-        .ok_or_else(|| anyhow::anyhow!("no session for the meeting"))?;
-    let secret = &w.app.state.config.secret_key;
+    let session_id = session_of_meeting(&w).await?;
     // Each pair: join at base + k×10 min + student offset, leave 5 min later.
     let mut bodies: Vec<String> = Vec::new();
     let mut expected: HashMap<i64, (usize, i64)> = HashMap::new();
@@ -535,42 +530,7 @@ pub async fn webhook_ingest(
             let join = base_secs + (k as i64) * 600 + (i as i64 % 60);
             let leave = join + 300;
             let ev = |left: bool, at: i64| {
-                let t = jiff::Timestamp::from_second(at)
-                    .expect("valid")
-                    .strftime("%Y-%m-%dT%H:%M:%SZ")
-                    .to_string();
-                let mut p = json!({
-                    "user_id": format!("{}", 16_000_000 + i),
-                    "user_name": format!("Student {i}"),
-                    "id": "",
-                    "participant_uuid": format!("P-{uid}-{k}"),
-                    "email": format!("student{i}@bench.test"),
-                    "registrant_id": "",
-                    "participant_user_id": "",
-                    "customer_key": lectern::live::join::customer_key(secret, session_id, *uid),
-                    "phone_number": "",
-                });
-                if left {
-                    p["leave_time"] = json!(t);
-                    p["leave_reason"] = json!("left the meeting");
-                } else {
-                    p["join_time"] = json!(t);
-                }
-                let name = if left {
-                    "meeting.participant_left"
-                } else {
-                    "meeting.participant_joined"
-                };
-                json!({
-                    "event": name,
-                    "event_ts": at * 1000,
-                    "payload": {"account_id": w.account, "object": {
-                        "id": w.meeting.to_string(), "uuid": uuid, "host_id": "h", "topic": "Lecture",
-                        "type": 2, "start_time": "2026-01-01T00:00:00Z", "timezone": "Europe/Berlin",
-                        "duration": 120, "participant": p,
-                    }},
-                })
-                .to_string()
+                participant_event(&w, &uuid, session_id, i, *uid, k, left, at)
             };
             // Every 7th pair arrives leave-first.
             if (i + k) % 7 == 0 {
@@ -598,7 +558,7 @@ pub async fn webhook_ingest(
     )
     .fetch_one(&w.app.state.db.pool)
     .await?;
-    let secret = zoom::Secret::new(WEBHOOK_SECRET);
+    let secret = webhook_secret();
     let target = load::Target::parse(&format!("{}/webhooks/zoom", w.app.base));
     let next = Arc::new(AtomicUsize::new(0));
     let errors = Arc::new(AtomicU64::new(0));
@@ -621,14 +581,8 @@ pub async fn webhook_ingest(
             loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some(body) = bodies.get(i) else { break };
-                let ts = (now_ms() / 1000).to_string();
-                let sig = zoom::webhook::sign(&secret, &ts, body.as_bytes());
                 let t = Instant::now();
-                let req = hyper::Request::post(path.as_str())
-                    .header(hyper::header::CONTENT_TYPE, "application/json")
-                    .header("x-zm-request-timestamp", ts)
-                    .header("x-zm-signature", sig);
-                let ok = conn.send(req, bytes::Bytes::from(body.clone()), None).await;
+                let ok = post_webhook(&mut conn, &path, &secret, body).await;
                 if ok {
                     let _ = hist.lock().unwrap().record(t.elapsed().as_micros() as u64);
                 } else {
@@ -709,4 +663,90 @@ pub async fn webhook_ingest(
     w.sim.shutdown();
     w.app.stop().await;
     Ok(())
+}
+
+/// The live session's id behind the meeting Start created.
+pub(crate) async fn session_of_meeting(w: &World) -> anyhow::Result<i64> {
+    lectern::live::by_meeting(&w.app.state.db, w.meeting)
+        .await?
+        .first()
+        .map(|s| s.id)
+        .ok_or_else(|| anyhow::anyhow!("no session for the meeting"))
+}
+
+/// The body of a `meeting.participant_joined` (or `_left` if `left`) webhook for student
+/// `i` (user `uid`) at `at` (Unix seconds), shaped as zoom-sim emits it, with the
+/// `customer_key` the student's player joined with (a MAC of session and user); `k`
+/// makes the participant's uuid unique per visit.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn participant_event(
+    w: &World,
+    meeting_uuid: &str,
+    session_id: i64,
+    i: usize,
+    uid: i64,
+    k: usize,
+    left: bool,
+    at: i64,
+) -> String {
+    let t = jiff::Timestamp::from_second(at)
+        .expect("valid")
+        .strftime("%Y-%m-%dT%H:%M:%SZ")
+        .to_string();
+    let secret = &w.app.state.config.secret_key;
+    let mut p = json!({
+        "user_id": format!("{}", 16_000_000 + i),
+        "user_name": format!("Student {i}"),
+        "id": "",
+        "participant_uuid": format!("P-{uid}-{k}"),
+        "email": format!("student{i}@bench.test"),
+        "registrant_id": "",
+        "participant_user_id": "",
+        "customer_key": lectern::live::join::customer_key(secret, session_id, uid),
+        "phone_number": "",
+    });
+    if left {
+        p["leave_time"] = json!(t);
+        p["leave_reason"] = json!("left the meeting");
+    } else {
+        p["join_time"] = json!(t);
+    }
+    let name = if left {
+        "meeting.participant_left"
+    } else {
+        "meeting.participant_joined"
+    };
+    json!({
+        "event": name,
+        "event_ts": at * 1000,
+        "payload": {"account_id": w.account, "object": {
+            "id": w.meeting.to_string(), "uuid": meeting_uuid, "host_id": "h", "topic": "Lecture",
+            "type": 2, "start_time": "2026-01-01T00:00:00Z", "timezone": "Europe/Berlin",
+            "duration": 120, "participant": p,
+        }},
+    })
+    .to_string()
+}
+
+/// Posts one signed Zoom webhook `body` to `/webhooks/zoom` on `conn`, signed at the
+/// current timestamp with the configured secret; true when the app answered 2xx.
+pub(crate) async fn post_webhook(
+    conn: &mut load::Conn,
+    path: &str,
+    secret: &zoom::Secret,
+    body: &str,
+) -> bool {
+    let ts = (now_ms() / 1000).to_string();
+    let sig = zoom::webhook::sign(secret, &ts, body.as_bytes());
+    let req = hyper::Request::post(path)
+        .header(hyper::header::CONTENT_TYPE, "application/json")
+        .header("x-zm-request-timestamp", ts)
+        .header("x-zm-signature", sig);
+    conn.send(req, bytes::Bytes::from(body.to_string()), None)
+        .await
+}
+
+/// The webhook secret the app is configured with (`ZOOM_WEBHOOK_SECRET_TOKEN`).
+pub(crate) fn webhook_secret() -> zoom::Secret {
+    zoom::Secret::new(WEBHOOK_SECRET)
 }

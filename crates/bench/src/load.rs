@@ -275,14 +275,33 @@ impl Conn {
         }
     }
 
-    async fn try_send(
+    /// Sends `req` (`Host` is added) without a body and reads the answer to the end: its
+    /// status and body.
+    pub async fn fetch(
         &mut self,
         req: hyper::http::request::Builder,
-        body: bytes::Bytes,
-        check: Check<'_>,
-        status: &mut Option<u16>,
-    ) -> anyhow::Result<bool> {
+    ) -> anyhow::Result<(u16, bytes::Bytes)> {
         use http_body_util::BodyExt;
+        let req = req.header(hyper::header::HOST, self.authority.as_str());
+        let result = async {
+            let sender = self.connected().await?;
+            sender.ready().await?;
+            let resp = sender
+                .send_request(req.body(http_body_util::Full::new(bytes::Bytes::new()))?)
+                .await?;
+            let status = resp.status().as_u16();
+            let body = resp.into_body().collect().await?.to_bytes();
+            anyhow::Ok((status, body))
+        }
+        .await;
+        if result.is_err() {
+            self.sender = None;
+        }
+        result
+    }
+
+    /// The keep-alive connection, opened if there is none (or it closed).
+    async fn connected(&mut self) -> anyhow::Result<&mut Sender> {
         if self.sender.as_ref().is_none_or(|c| c.is_closed()) {
             let stream = tokio::net::TcpStream::connect(&self.authority).await?;
             stream.set_nodelay(true)?;
@@ -291,7 +310,18 @@ impl Conn {
             tokio::spawn(connection);
             self.sender = Some(sender);
         }
-        let sender = self.sender.as_mut().expect("connected");
+        Ok(self.sender.as_mut().expect("connected"))
+    }
+
+    async fn try_send(
+        &mut self,
+        req: hyper::http::request::Builder,
+        body: bytes::Bytes,
+        check: Check<'_>,
+        status: &mut Option<u16>,
+    ) -> anyhow::Result<bool> {
+        use http_body_util::BodyExt;
+        let sender = self.connected().await?;
         sender.ready().await?;
         let resp = sender
             .send_request(req.body(http_body_util::Full::new(body))?)

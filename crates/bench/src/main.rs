@@ -7,6 +7,7 @@
 
 mod campaign;
 mod certificates;
+mod dashboard;
 mod discussions;
 mod files;
 mod foundation;
@@ -73,6 +74,21 @@ enum Scenario {
         #[arg(long)]
         quiet_pages: bool,
         /// Seconds a page may take to hear a change before it counts as missed.
+        #[arg(long, default_value_t = 30)]
+        timeout: u64,
+    },
+    /// D open room dashboards (SSE + view fetches) while N students join within a window
+    /// by signed participant_joined webhooks: the lag from each join's acknowledgement
+    /// until every dashboard shows the student in the room (target 2 s).
+    Dashboard {
+        #[arg(long, default_value_t = 2000)]
+        students: usize,
+        #[arg(long, default_value_t = 20)]
+        dashboards: usize,
+        /// Seconds over which the class joins.
+        #[arg(long, default_value_t = 10)]
+        window: u64,
+        /// Seconds after the last join a dashboard may take to show everyone.
         #[arg(long, default_value_t = 30)]
         timeout: u64,
     },
@@ -220,6 +236,24 @@ async fn main() -> anyhow::Result<()> {
                     t,
                     students,
                     quiet_pages,
+                    std::time::Duration::from_secs(timeout),
+                    &opts,
+                )
+                .await?;
+            }
+        }
+        Scenario::Dashboard {
+            students,
+            dashboards,
+            window,
+            timeout,
+        } => {
+            for t in targets {
+                dashboard::run(
+                    t,
+                    students,
+                    dashboards,
+                    std::time::Duration::from_secs(window),
                     std::time::Duration::from_secs(timeout),
                     &opts,
                 )
