@@ -80,7 +80,7 @@ async fn visible(b: &Browser, css: &str) -> bool {
 }
 
 /// No horizontal scrolling, and (on a phone) `primary` starts inside the first screenful.
-async fn assert_fits(b: &Browser, primary: Option<&str>, state: &str) {
+pub(crate) async fn assert_fits(b: &Browser, primary: Option<&str>, state: &str) {
     let overflow = b
         .eval("return document.documentElement.scrollWidth - window.innerWidth")
         .await;

@@ -7,7 +7,7 @@ use crate::support::browser::{self, Browser};
 use crate::support::courses::published_course;
 
 /// Sets a form control's value through the DOM (date and time pickers, selects).
-async fn set_value(b: &Browser, css: &str, value: &str) {
+pub(crate) async fn set_value(b: &Browser, css: &str, value: &str) {
     b.wait_css(css).await;
     b.c.execute(
         "document.querySelector(arguments[0]).value = arguments[1];",

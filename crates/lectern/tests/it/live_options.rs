@@ -34,7 +34,7 @@ async fn lesson_form(t: &Live, c: &TestClient, extra: &[(&str, &str)]) -> Vec<(S
     fields
 }
 
-fn edit_url(t: &Live) -> String {
+pub(crate) fn edit_url(t: &Live) -> String {
     format!("/teach/courses/{}/lessons/{}", t.course_id, t.lesson)
 }
 
@@ -48,7 +48,7 @@ async fn save(t: &Live, c: &TestClient, extra: &[(&str, &str)]) -> crate::suppor
 }
 
 /// The one meeting (or webinar) zoom-sim holds.
-fn the_meeting(t: &Live) -> zoom_sim::SimMeeting {
+pub(crate) fn the_meeting(t: &Live) -> zoom_sim::SimMeeting {
     let all = t.zoom.sim.meetings();
     assert_eq!(all.len(), 1, "{all:?}");
     all.into_iter().next().unwrap()

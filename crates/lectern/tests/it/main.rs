@@ -15,6 +15,7 @@ mod browser_dashboard;
 mod browser_discussions;
 mod browser_files;
 mod browser_live;
+mod browser_live_options;
 mod browser_payments;
 mod browser_real_sdk;
 mod browser_series;
