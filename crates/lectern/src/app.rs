@@ -73,11 +73,16 @@ impl AppState {
             db: db.clone(),
         });
         let files = Files::new(&config, db.clone())?;
-        // A lesson's write reaches `live` (sessions, reminders) and then `discussions` (the
-        // Q&A thread of a live lesson), in the same transaction.
+        // A lesson's write reaches `bookings` (a deleted booked lesson frees its slot and
+        // cancels its session, so it goes first: its write opens the transaction), then
+        // `live` (sessions, reminders) and `discussions` (the Q&A thread of a live lesson),
+        // in the same transaction.
         let course_hooks: Arc<dyn CourseHooks> = Arc::new(Chained(
-            Arc::new(crate::live::hooks::LessonSide),
-            Arc::new(crate::discussions::hooks::DiscussionSide),
+            Arc::new(crate::bookings::hooks::BookingSide),
+            Arc::new(Chained(
+                Arc::new(crate::live::hooks::LessonSide),
+                Arc::new(crate::discussions::hooks::DiscussionSide),
+            )),
         ));
         let payments =
             crate::payments::PaymentsState::new(db.clone(), config.clone(), course_hooks.clone())?;
@@ -405,7 +410,8 @@ impl CourseHooks for Chained {
     }
 }
 
-/// `live`'s player panel followed by the link to the lesson's Q&A thread.
+/// `live`'s player panel followed by the link to the lesson's Q&A thread; the course
+/// page's link to `bookings`.
 struct WithQaLink {
     live: crate::live::hooks::PlayerSide,
     db: Db,
@@ -439,5 +445,16 @@ impl PlayerHooks for WithQaLink {
         user_id: crate::db::UserId,
     ) -> futures_util::future::BoxFuture<'_, sqlx::Result<Option<String>>> {
         self.live.calendar_feed_url(user_id)
+    }
+
+    fn offers_booking<'a>(
+        &'a self,
+        course: &'a crate::courses::Course,
+    ) -> futures_util::future::BoxFuture<'a, sqlx::Result<bool>> {
+        Box::pin(crate::bookings::offered(
+            &self.db,
+            course.school_id,
+            course.id,
+        ))
     }
 }

@@ -1,5 +1,6 @@
 # Private 1:1-Buchungen (bookings/).
 booking-title = 1:1-Termin buchen
+booking-link = 1:1-Sitzung buchen
 booking-times-in = Zeiten in Ihrer Zeitzone ({ $tz }).
 booking-mine = Ihre Buchungen
 booking-mine-none = Sie haben keinen anstehenden 1:1-Termin.

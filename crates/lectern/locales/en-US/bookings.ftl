@@ -1,5 +1,6 @@
 # Private 1-on-1 bookings (bookings/).
 booking-title = Book a 1-on-1
+booking-link = Book a 1-on-1 session
 booking-times-in = Times are shown in your time zone ({ $tz }).
 booking-mine = Your bookings
 booking-mine-none = You have no upcoming 1-on-1.

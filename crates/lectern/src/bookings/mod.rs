@@ -11,6 +11,7 @@
 //! to the coach's cutoff before the start, the coach (and the course's managers) until
 //! the session starts.
 
+pub mod hooks;
 pub mod routes;
 pub mod slots;
 
@@ -119,6 +120,19 @@ pub async fn programs(
     .fetch_all(&db.pool)
     .await?;
     Ok(rows.into_iter().map(|r| (r.p, r.coach_name)).collect())
+}
+
+/// Whether any coach offers 1-on-1 sessions in the course (the course page's link): one
+/// probe of the `(course_id, coach_id)` index.
+pub async fn offered(db: &Db, school_id: SchoolId, course_id: CourseId) -> sqlx::Result<bool> {
+    let any: Option<i64> = sqlx::query_scalar(
+        "SELECT id FROM booking_programs WHERE course_id = $1 AND school_id = $2 LIMIT 1",
+    )
+    .bind(course_id)
+    .bind(school_id)
+    .fetch_optional(&db.pool)
+    .await?;
+    Ok(any.is_some())
 }
 
 /// A program's weekly windows and exceptions.

@@ -1,6 +1,7 @@
 //! What `courses` lets a capability above it add, without naming it: `live` keeps a
 //! session, reminders and a calendar feed per live lesson, and the player shows its
-//! panel. `app.rs` wires the implementation in; `courses` calls it inside its own
+//! panel; `bookings` frees a booked private lesson's slot when it is deleted, and the
+//! course page links to booking. `app.rs` wires the implementation in; `courses` calls it inside its own
 //! transaction, so a lesson and what hangs off it change together or not at all.
 
 use futures_util::future::BoxFuture;
@@ -90,6 +91,14 @@ pub trait PlayerHooks: Send + Sync {
 
     /// The viewer's secret calendar-feed URL, once created.
     fn calendar_feed_url(&self, user_id: UserId) -> BoxFuture<'_, sqlx::Result<Option<String>>>;
+
+    /// Whether the course page links to booking a 1-on-1 (`/courses/{slug}/book`): some
+    /// coach offers hours in the course. Asked on the course page only, and only for an
+    /// enrolled student or a manager. Default: no.
+    fn offers_booking<'a>(&'a self, course: &'a Course) -> BoxFuture<'a, sqlx::Result<bool>> {
+        let _ = course;
+        Box::pin(async { Ok(false) })
+    }
 }
 
 /// Who looks at which lesson in the player.

@@ -118,3 +118,26 @@ pub async fn audience(
     .await?;
     Ok(Some((student, host)))
 }
+
+/// The school's users among `ids`, as notices address them (a deleted private lesson's
+/// student and host: its cancellation names them).
+pub async fn people(
+    db: &Db,
+    school_id: i64,
+    ids: &[i64],
+) -> sqlx::Result<Vec<super::queries::EnrolledStudent>> {
+    let mut out = Vec::new();
+    for id in ids {
+        out.extend(
+            sqlx::query_as::<_, super::queries::EnrolledStudent>(
+                "SELECT id, email, display_name, timezone, language, CAST(0 AS BIGINT) AS enrolled_at
+                 FROM users WHERE school_id = $1 AND id = $2",
+            )
+            .bind(school_id)
+            .bind(id)
+            .fetch_optional(&db.pool)
+            .await?,
+        );
+    }
+    Ok(out)
+}

@@ -149,6 +149,8 @@ struct CoursePage {
     cover: Option<super::files::Cover>,
     /// Back from a checkout the buyer cancelled.
     cancelled: bool,
+    /// A coach offers 1-on-1 sessions (`bookings`, through `PlayerHooks`).
+    offers_booking: bool,
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -181,11 +183,15 @@ async fn course_page(
         .map(|l| format!("/courses/{}/lessons/{}", course.slug, l.id))
         .unwrap_or_default();
     let outline = outline(&ctx, &course, &lessons, &done, None);
+    // One indexed probe, for its members only.
+    let offers_booking =
+        (enrollment.is_some() || manager) && state.player.offers_booking(&course).await?;
     let cover = super::files::covers(&state, ctx.school.id, std::slice::from_ref(&course))
         .await?
         .remove(&course.id);
     let page = CoursePage {
         cancelled: query.payment == "cancelled",
+        offers_booking,
         cover,
         description_html: markdown::render(&course.description),
         live_outline: outline.iter().any(|i| i.starts_at.is_some()),

@@ -6,7 +6,11 @@
 //! scheduling twice creates one job; a job whose lesson moved or was cancelled does
 //! nothing. Sending writes a `live_notifications_sent` row and the e-mail (an outbox row
 //! with its own delivery job) in one transaction per student, so a job that runs again
-//! after a crash queues nothing twice and none is lost.
+//! after a crash queues nothing twice and none is lost. The one exception is the
+//! cancellation of a private 1-on-1 whose lesson is deleted ([`cancel_deleted_in`]): no
+//! marker row can name a deleted lesson, so its few mails are queued in one transaction
+//! at the end of the job (a crash between that commit and the job's completion would
+//! queue them again).
 
 use jiff::tz::TimeZone;
 use serde::{Deserialize, Serialize};
@@ -89,6 +93,7 @@ pub async fn schedule(
                 kind: notice.as_str().to_string(),
                 sequence: None,
                 user_id: None,
+                gone: None,
             })
             .school(school_id)
             .at(at)
@@ -208,6 +213,7 @@ async fn enqueue_notice(
             kind: notice.as_str().to_string(),
             sequence: Some(sequence),
             user_id: None,
+            gone: None,
         })
         .school(school_id)
         .dedupe(format!(
@@ -242,6 +248,7 @@ async fn enqueue_invitation(
             kind: Notice::Invite.as_str().to_string(),
             sequence: Some(sequence),
             user_id,
+            gone: None,
         })
         .school(school_id)
         .dedupe(key),
@@ -420,6 +427,118 @@ pub(crate) struct Reminder {
     /// Only this student (an invitation on enrolment); everyone enrolled when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<UserId>,
+    /// The cancellation of a lesson deleted in the transaction that queued it: what the
+    /// notice needs, taken before the delete.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gone: Option<Gone>,
+}
+
+/// What the cancellation of a deleted private session says, and to whom.
+#[derive(Clone, Serialize, Deserialize)]
+pub(crate) struct Gone {
+    school_id: i64,
+    course_id: i64,
+    title: String,
+    course_title: String,
+    slug: String,
+    duration_min: i64,
+    ics_sequence: i64,
+    /// The student and the host (the coach).
+    recipients: Vec<i64>,
+}
+
+impl Gone {
+    fn row(&self) -> LessonRow {
+        LessonRow {
+            school_id: self.school_id,
+            course_id: self.course_id,
+            kind: "live_session".to_string(),
+            title: self.title.clone(),
+            content: Default::default(),
+            ics_sequence: self.ics_sequence,
+            course_title: self.course_title.clone(),
+            slug: self.slug.clone(),
+            state: Some("cancelled".to_string()),
+            course_status: String::new(),
+        }
+    }
+}
+
+/// A private 1-on-1 whose lesson is about to be deleted, in the deleting transaction
+/// (`bookings`' side of the lesson's deletion): `scheduled → cancelled` (a lesson nobody
+/// opened has no session row and counts as scheduled) and its cancellation, carried by
+/// the job since the lesson will be gone. The Zoom meeting is left to the deletion's own
+/// hook (`on_lesson_deleted`). `false` when the session had started, ended or was
+/// cancelled already: nothing is sent.
+pub(crate) async fn cancel_deleted_in(
+    conn: &mut AnyConnection,
+    school_id: SchoolId,
+    lesson_id: LessonId,
+) -> sqlx::Result<bool> {
+    let now = now_ms();
+    let claimed = sqlx::query(
+        "UPDATE live_sessions SET state = 'cancelled', updated_at = $1
+         WHERE school_id = $2 AND lesson_id = $3 AND state = 'scheduled'",
+    )
+    .bind(now)
+    .bind(school_id)
+    .bind(lesson_id)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected()
+        == 1;
+    if !claimed {
+        let session: Option<i64> = sqlx::query_scalar(
+            "SELECT id FROM live_sessions WHERE school_id = $1 AND lesson_id = $2",
+        )
+        .bind(school_id)
+        .bind(lesson_id)
+        .fetch_optional(&mut *conn)
+        .await?;
+        if session.is_some() {
+            return Ok(false);
+        }
+    }
+    let Some((l, Some(schedule))) = lesson_row(conn, lesson_id).await? else {
+        return Ok(false);
+    };
+    let people: Option<(Option<i64>, Option<i64>)> = sqlx::query_as(
+        "SELECT private_user_id, host_user_id FROM lessons WHERE school_id = $1 AND id = $2",
+    )
+    .bind(school_id)
+    .bind(lesson_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let recipients = people.map_or(Vec::new(), |(s, h)| s.into_iter().chain(h).collect());
+    let sequence = crate::courses::queries::bump_ics_sequence(conn, lesson_id).await?;
+    let starts_at = schedule.starts_at;
+    jobs::enqueue(
+        conn,
+        NewJob::of(&Reminder {
+            lesson_id,
+            starts_at,
+            kind: Notice::Cancel.as_str().to_string(),
+            sequence: Some(sequence),
+            user_id: None,
+            gone: Some(Gone {
+                school_id: l.school_id,
+                course_id: l.course_id,
+                title: l.title,
+                course_title: l.course_title,
+                slug: l.slug,
+                duration_min: schedule.duration_min,
+                ics_sequence: sequence,
+                recipients,
+            }),
+        })
+        .school(school_id.0)
+        .dedupe(format!(
+            "reminder:{lesson_id}:{starts_at}:{}:{sequence}",
+            Notice::Cancel.as_str()
+        )),
+    )
+    .await?;
+    Ok(true)
 }
 
 impl jobs::Job for Reminder {
@@ -435,11 +554,28 @@ impl jobs::Job for Reminder {
 async fn run(state: &ZoomDeps, job: &Reminder, notice: Notice) -> anyhow::Result<()> {
     let (lesson_id, starts_at, sequence) = (job.lesson_id, job.starts_at, job.sequence);
     let mut conn = state.db.pool.acquire().await?;
-    // Deleted, or not a live lesson: nothing to tell.
-    let Some((l, Some(schedule))) = lesson_row(&mut conn, lesson_id).await? else {
-        return Ok(());
-    };
+    let found = lesson_row(&mut conn, lesson_id).await?;
     drop(conn);
+    let gone = job
+        .gone
+        .as_ref()
+        .filter(|_| notice == Notice::Cancel && found.is_none());
+    let (l, schedule) = match (found, gone) {
+        (Some((l, Some(schedule))), _) => (l, schedule),
+        // A private session cancelled by its lesson's deletion: told from what the job
+        // carries.
+        (None, Some(g)) => (
+            g.row(),
+            crate::courses::Schedule {
+                starts_at,
+                timezone: "UTC".to_string(),
+                local_start: String::new(),
+                duration_min: g.duration_min,
+            },
+        ),
+        // Deleted, or not a live lesson: nothing to tell.
+        _ => return Ok(()),
+    };
     let cancelled = l.state.as_deref() == Some("cancelled");
     let current = schedule.starts_at == starts_at;
     let due = match notice {
@@ -455,10 +591,17 @@ async fn run(state: &ZoomDeps, job: &Reminder, notice: Notice) -> anyhow::Result
     if !due {
         return Ok(());
     }
-    let mut recipients =
-        crate::courses::queries::enrolled_students(&state.db, l.school_id, l.course_id).await?;
+    let mut recipients = match gone {
+        Some(g) => crate::courses::private::people(&state.db, l.school_id, &g.recipients).await?,
+        None => {
+            crate::courses::queries::enrolled_students(&state.db, l.school_id, l.course_id).await?
+        }
+    };
     // A private 1-on-1 (`bookings`) concerns its student and its host (the coach) only.
-    if let Some((student, host)) = crate::courses::private::audience(&state.db, lesson_id).await? {
+    if gone.is_none()
+        && let Some((student, host)) =
+            crate::courses::private::audience(&state.db, lesson_id).await?
+    {
         recipients.retain(|r| r.id == student);
         recipients.extend(host);
     }
@@ -473,12 +616,12 @@ async fn run(state: &ZoomDeps, job: &Reminder, notice: Notice) -> anyhow::Result
         recipients.retain(|r| !off.contains(&r.id));
     }
     let moment = notice.lead_ms().map(|lead| starts_at - lead);
-    let lesson_url = state
-        .school_url(
-            l.school_id,
-            &format!("/courses/{}/lessons/{lesson_id}", l.slug),
-        )
-        .await?;
+    // A deleted lesson has no page: the mail links to its course.
+    let path = match gone {
+        Some(_) => format!("/courses/{}", l.slug),
+        None => format!("/courses/{}/lessons/{lesson_id}", l.slug),
+    };
+    let lesson_url = state.school_url(l.school_id, &path).await?;
     let host = state
         .config
         .base_url
@@ -510,6 +653,23 @@ async fn run(state: &ZoomDeps, job: &Reminder, notice: Notice) -> anyhow::Result
         // The enrolment and the scheduling invitation of one sequence share one row.
         _ => l.ics_sequence,
     };
+    if gone.is_some() {
+        // No marker can name the deleted lesson: all of its mails in one transaction.
+        let mut tx = state.db.pool.begin().await?;
+        for r in recipients {
+            let email = render(&r, notice, &l, starts_at, &lesson_url, logo.clone())?;
+            let email = Email {
+                calendar: Some(Calendar {
+                    method: method.to_string(),
+                    ics: ics::calendar(Some(method), None, std::slice::from_ref(&event), now_ms()),
+                }),
+                ..email
+            };
+            email::queue(&mut tx, l.school_id, email).await?;
+        }
+        tx.commit().await?;
+        return Ok(());
+    }
     for r in recipients {
         // Enrolled after the reminder's moment: that reminder is not theirs.
         if moment.is_some_and(|m| r.enrolled_at > m) {

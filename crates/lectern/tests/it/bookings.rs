@@ -637,3 +637,124 @@ async fn bad_hours_and_bad_bookings_are_clear_errors(app: TestApp) {
     );
     assert_eq!(app.scalar("SELECT COUNT(*) FROM bookings").await, 0);
 }
+
+db_test!(course_page_links_members_to_booking_when_a_coach_offers_hours);
+async fn course_page_links_members_to_booking_when_a_coach_offers_hours(app: TestApp) {
+    let (coach, course_id, slug) = course(&app).await;
+    let page = format!("/courses/{slug}");
+    let student = enrolled_student(&app, course_id, "m@test.example", "Member").await;
+    let member = app.signed_in(&student).await;
+    let outsider = app
+        .create_user(app.school.id, "o@test.example", "Outsider", Role::Student)
+        .await;
+    let outsider = app.signed_in(&outsider).await;
+    let visitor = TestClient::new(&app.base_url);
+    // No programme yet: nobody gets the link.
+    for (who, c) in [
+        ("member", &member),
+        ("coach", &coach),
+        ("outsider", &outsider),
+    ] {
+        let r = c.get(&page).await;
+        r.assert_status(200);
+        assert_eq!(r.attr("#course-book", "href"), None, "{who}");
+    }
+    save_hours(
+        &coach,
+        course_id,
+        &[("exceptions", &format!("{} 10:00-11:00", date_in(3)))],
+    )
+    .await;
+    // With one: the enrolled student and the coach, not a student who isn't enrolled nor a
+    // visitor.
+    let want = format!("/courses/{slug}/book");
+    for (who, c, sees) in [
+        ("member", &member, true),
+        ("coach", &coach, true),
+        ("outsider", &outsider, false),
+        ("visitor", &visitor, false),
+    ] {
+        let r = c.get(&page).await;
+        r.assert_status(200);
+        assert_eq!(
+            r.attr("#course-book", "href").as_deref(),
+            sees.then_some(want.as_str()),
+            "{who}"
+        );
+    }
+    assert!(
+        member
+            .get(&page)
+            .await
+            .texts("#course-book")
+            .concat()
+            .contains("Book a 1-on-1 session")
+    );
+}
+
+db_test!(deleting_a_booked_lesson_frees_its_slot_and_tells_the_student);
+async fn deleting_a_booked_lesson_frees_its_slot_and_tells_the_student(app: TestApp) {
+    let (coach, course_id, slug) = course(&app).await;
+    save_hours(
+        &coach,
+        course_id,
+        &[("exceptions", &format!("{} 10:00-11:00", date_in(3)))],
+    )
+    .await;
+    let first = enrolled_student(&app, course_id, "first@test.example", "First").await;
+    let second = enrolled_student(&app, course_id, "second@test.example", "Second").await;
+    let a = app.signed_in(&first).await;
+    let b = app.signed_in(&second).await;
+    let (program, starts) = slots(&a, &slug).await;
+    assert_eq!(starts.len(), 1);
+    book(&a, &slug, &program, &starts[0])
+        .await
+        .assert_status(303);
+    app.drain_jobs().await;
+    // Taken: the other student sees no free slot.
+    assert!(slots(&b, &slug).await.1.is_empty());
+    let lesson: i64 = app
+        .scalar("SELECT id FROM lessons WHERE private_user_id IS NOT NULL")
+        .await;
+
+    // The coach deletes the private lesson in the course editor.
+    coach
+        .post_form(
+            &format!("/teach/courses/{course_id}/lessons/{lesson}/delete"),
+            &[],
+        )
+        .await
+        .assert_status(303);
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM lessons WHERE private_user_id IS NOT NULL")
+            .await,
+        0
+    );
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM bookings WHERE state = 'booked'")
+            .await,
+        0
+    );
+    // The student and the coach get the cancellation, as with a coach's cancel.
+    app.drain_jobs().await;
+    let cancels: Vec<String> = sqlx::query_scalar(
+        "SELECT to_addr FROM emails WHERE ics_method = 'CANCEL' ORDER BY to_addr",
+    )
+    .fetch_all(&app.db.pool)
+    .await
+    .unwrap();
+    let mut want = vec![app.instructor.email.clone(), first.email.clone()];
+    want.sort();
+    assert_eq!(cancels, want);
+    // The slot is free again: the other student books it.
+    let (program, starts_b) = slots(&b, &slug).await;
+    assert_eq!(starts_b, starts);
+    book(&b, &slug, &program, &starts_b[0])
+        .await
+        .assert_redirect_to(&format!("/courses/{slug}/book?done=booked"));
+    assert_eq!(
+        app.scalar("SELECT student_id FROM bookings WHERE state = 'booked'")
+            .await,
+        second.id
+    );
+}

@@ -1,0 +1,70 @@
+//! How bookings follow the lessons they became without `courses` naming them: a booked
+//! private lesson deleted in the course editor frees its slot and tells its student, in
+//! the deleting transaction (`app.rs` chains this before `live`'s hooks).
+
+use futures_util::future::BoxFuture;
+use sqlx::AnyConnection;
+
+use crate::courses::CourseHooks;
+use crate::db::{CourseId, LessonId, SchoolId, UserId, now_ms};
+
+/// Bookings' side of lessons: a deleted booked lesson cancels its booking.
+pub struct BookingSide;
+
+/// In the transaction that deletes the lesson, before its row goes: a booking not yet
+/// started whose lesson this is is cancelled (freeing the slot), and its session with the
+/// cancellation `.ics` to the student and the coach, as a coach's cancel does. The first
+/// statement is the write (SQLite's lock is taken at once); it finds the booking through
+/// the lesson's student (`bookings_student`), so deleting any other lesson costs one
+/// indexed probe.
+pub(crate) async fn on_lesson_deleted(
+    conn: &mut AnyConnection,
+    school_id: SchoolId,
+    lesson_id: LessonId,
+) -> sqlx::Result<()> {
+    let now = now_ms();
+    let freed: Option<i64> = sqlx::query_scalar(
+        "UPDATE bookings SET state = 'cancelled', cancelled_at = $1
+         WHERE student_id = (SELECT private_user_id FROM lessons WHERE school_id = $2 AND id = $3)
+           AND school_id = $2 AND lesson_id = $3 AND state = 'booked' AND starts_at > $1
+         RETURNING id",
+    )
+    .bind(now)
+    .bind(school_id)
+    .bind(lesson_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    if freed.is_some() {
+        crate::live::reminders::cancel_deleted_in(conn, school_id, lesson_id).await?;
+    }
+    Ok(())
+}
+
+impl CourseHooks for BookingSide {
+    fn lesson_written<'a>(
+        &'a self,
+        _tx: &'a mut AnyConnection,
+        _lesson_id: LessonId,
+        _previous_start: Option<i64>,
+    ) -> BoxFuture<'a, sqlx::Result<()>> {
+        Box::pin(async { Ok(()) })
+    }
+
+    fn lesson_deleted<'a>(
+        &'a self,
+        tx: &'a mut AnyConnection,
+        school_id: SchoolId,
+        lesson_id: LessonId,
+    ) -> BoxFuture<'a, sqlx::Result<()>> {
+        Box::pin(on_lesson_deleted(tx, school_id, lesson_id))
+    }
+
+    fn enrolled<'a>(
+        &'a self,
+        _tx: &'a mut AnyConnection,
+        _course_id: CourseId,
+        _user_id: UserId,
+    ) -> BoxFuture<'a, sqlx::Result<()>> {
+        Box::pin(async { Ok(()) })
+    }
+}
