@@ -648,17 +648,6 @@ async fn set_grace(
     }
 }
 
-#[derive(askama::Template)]
-#[template(path = "email/live_notice.html")]
-struct NoticeHtml {
-    logo: Option<String>,
-    greeting: String,
-    body: String,
-    button: String,
-    link: String,
-    footer: String,
-}
-
 /// The mail to one absentee, in their language.
 fn absentee_mail(
     r: &crate::courses::queries::EnrolledStudent,
@@ -678,22 +667,9 @@ fn absentee_mail(
     let greeting = tr.ta("reminder-greeting", &args);
     let button = tr.t("dash-absentee-button");
     let footer = tr.ta("dash-absentee-footer", &args);
-    let text = format!("{greeting}\n\n{body}\n\n{button}: {link}\n\n{footer}\n");
-    let html = askama::Template::render(&NoticeHtml {
-        logo,
-        greeting,
-        body,
-        button,
-        link: link.to_string(),
-        footer,
-    })?;
-    Ok(Email {
-        to: r.email.clone(),
-        subject,
-        text,
-        html,
-        calendar: None,
-    })
+    super::reminders::notice_mail(
+        &r.email, subject, logo, greeting, body, button, link, footer,
+    )
 }
 
 /// Mails every enrolled student who has not come (and has not turned these mails off)

@@ -763,6 +763,24 @@ fn render(
     let greeting = tr.ta("reminder-greeting", &args);
     let button = tr.t("reminder-open-lesson");
     let footer = tr.t("reminder-footer");
+    notice_mail(
+        &r.email, subject, logo, greeting, body, button, link, footer,
+    )
+}
+
+/// A live-session notice (a reminder, "we started") as text and HTML: greeting, body, one
+/// button to `link`, footer.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn notice_mail(
+    to: &str,
+    subject: String,
+    logo: Option<String>,
+    greeting: String,
+    body: String,
+    button: String,
+    link: &str,
+    footer: String,
+) -> anyhow::Result<Email> {
     let text = format!("{greeting}\n\n{body}\n\n{button}: {link}\n\n{footer}\n");
     let html = askama::Template::render(&NoticeHtml {
         logo,
@@ -773,7 +791,7 @@ fn render(
         footer,
     })?;
     Ok(Email {
-        to: r.email.clone(),
+        to: to.to_string(),
         subject,
         text,
         html,
