@@ -17,6 +17,7 @@ mod load;
 mod pages;
 mod push;
 mod series;
+mod statements;
 mod setup;
 mod smtp_sink;
 
