@@ -17,9 +17,9 @@ mod load;
 mod pages;
 mod push;
 mod series;
-mod statements;
 mod setup;
 mod smtp_sink;
+mod statements;
 
 use clap::{Parser, Subcommand};
 

@@ -84,8 +84,7 @@ pub async fn run(target: Target, students: usize) -> anyhow::Result<()> {
         .fetch_one(&db.pool)
         .await?;
     let created = Instant::now();
-    let (resp, statements) =
-        crate::statements::count(client.post(&url).form(&fields).send()).await;
+    let (resp, statements) = crate::statements::count(client.post(&url).form(&fields).send()).await;
     let resp = resp?;
     let create_time = created.elapsed();
     anyhow::ensure!(
