@@ -187,6 +187,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
                 state.jobs.clone(),
                 rx,
                 Duration::from_secs(2),
+                state.config.job_lease,
             ));
             crate::server::wait_for_signal().await;
             let _ = tx.send(true);

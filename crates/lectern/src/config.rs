@@ -40,6 +40,10 @@ pub struct Config {
     /// Campaign e-mails handed to delivery per second (`LECTERN_CAMPAIGN_RATE`, default
     /// 10): most SMTP relays throttle or flag bulk senders that go faster.
     pub campaign_rate: u32,
+    /// How long a worker's claim on a job lasts without news from it
+    /// (`LECTERN_JOB_LEASE_SECS`, 3 to 3600, default 30). A running worker renews its
+    /// claims every third of it, so a killed worker's jobs wait at most this long.
+    pub job_lease: std::time::Duration,
     pub log_filter: String,
     pub log_format: LogFormat,
     pub db_max_connections: u32,
@@ -526,6 +530,18 @@ impl Config {
                     }
                 })?,
             };
+        let job_lease = match src.get("LECTERN_JOB_LEASE_SECS") {
+            None => std::time::Duration::from_secs(30),
+            Some(v) => v
+                .parse::<u64>()
+                .ok()
+                .filter(|n| (3..=3600).contains(n))
+                .map(std::time::Duration::from_secs)
+                .ok_or_else(|| ConfigError::Invalid {
+                    var: "LECTERN_JOB_LEASE_SECS",
+                    reason: format!("{v:?}: use a number of seconds from 3 to 3600"),
+                })?,
+        };
         let campaign_rate = match src.get("LECTERN_CAMPAIGN_RATE") {
             None => 10,
             Some(v) => v
@@ -557,6 +573,7 @@ impl Config {
             smtp_url,
             mail_from,
             campaign_rate,
+            job_lease,
             log_filter,
             log_format,
             db_max_connections,

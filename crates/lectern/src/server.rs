@@ -68,6 +68,7 @@ pub async fn start(
             state.jobs.clone(),
             rx,
             poll,
+            state.config.job_lease,
         )));
     }
     Ok(Running {

@@ -332,6 +332,17 @@ pub async fn fail(db: &Db, job: &JobRow, worker: &str, error: &str) -> sqlx::Res
     Ok(exhausted && r.rows_affected() == 1)
 }
 
+/// Extends the lease of every job `worker` holds (its heartbeat).
+pub async fn renew(db: &Db, worker: &str, lease_ms: i64) -> sqlx::Result<u64> {
+    let r =
+        sqlx::query("UPDATE jobs SET locked_until = $1 WHERE locked_by = $2 AND state = 'running'")
+            .bind(db.now_ms() + lease_ms)
+            .bind(worker)
+            .execute(&db.pool)
+            .await?;
+    Ok(r.rows_affected())
+}
+
 /// Gives a claimed job back untouched (graceful shutdown before it started).
 pub async fn release(db: &Db, id: i64, worker: &str) -> sqlx::Result<()> {
     sqlx::query(

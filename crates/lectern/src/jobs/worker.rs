@@ -11,7 +11,10 @@ use tokio::task::JoinSet;
 use super::{JobRow, Registry};
 use crate::db::Db;
 
-const LEASE_MS: i64 = 5 * 60 * 1000;
+/// The default claim (`LECTERN_JOB_LEASE_SECS`): short, because a running worker renews
+/// it every third of it (one `UPDATE` for all its jobs), so a killed worker's claimed jobs,
+/// started or not, are claimed again within it rather than after minutes.
+pub const DEFAULT_LEASE: Duration = Duration::from_secs(30);
 const BATCH: i64 = 16;
 /// Jobs one worker runs at once. Handlers are already safe to run concurrently (several
 /// workers may run), and most of a job's time is waiting on the database or on Zoom: run
@@ -27,6 +30,7 @@ pub async fn run(
     registry: Arc<Registry>,
     mut shutdown: watch::Receiver<bool>,
     poll: Duration,
+    lease: Duration,
 ) {
     let worker_id = format!("{}-{}", std::process::id(), uuid::Uuid::new_v4().simple());
     tracing::info!(worker = %worker_id, "job worker started");
@@ -41,7 +45,7 @@ pub async fn run(
                 Err(e) => tracing::warn!(error = %e, "scheduling hourly jobs failed"),
             }
         }
-        let ran = run_once(&db, &registry, &worker_id, &shutdown).await;
+        let ran = run_once(&db, &registry, &worker_id, &shutdown, lease).await;
         if ran == 0 {
             tokio::select! {
                 _ = tokio::time::sleep(poll) => {}
@@ -61,8 +65,10 @@ pub(crate) async fn run_once(
     registry: &Arc<Registry>,
     worker_id: &str,
     shutdown: &watch::Receiver<bool>,
+    lease: Duration,
 ) -> usize {
-    let jobs = match super::claim_and_abandon(db, worker_id, BATCH, LEASE_MS).await {
+    let lease_ms = lease.as_millis() as i64;
+    let jobs = match super::claim_and_abandon(db, worker_id, BATCH, lease_ms).await {
         Ok((abandoned, j)) => {
             for job in abandoned {
                 registry.gave_up(&job, super::NO_OUTCOME).await;
@@ -78,6 +84,10 @@ pub(crate) async fn run_once(
     let mut running = JoinSet::new();
     let mut in_hand = HashMap::new();
     let mut ran = 0;
+    // The first tick is a third of the lease away: the claim itself just set it.
+    let every = lease / 3;
+    let mut heartbeat = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+    heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         while running.len() < CONCURRENCY && !*shutdown.borrow() {
             let Some(job) = pending.next() else { break };
@@ -92,7 +102,19 @@ pub(crate) async fn run_once(
                 running.spawn(async move { run_job(&db, &registry, &worker, task_job).await });
             in_hand.insert(task.id(), job);
         }
-        match running.join_next_with_id().await {
+        let next = tokio::select! {
+            next = running.join_next_with_id() => next,
+            _ = heartbeat.tick() => {
+                // Renews every claim of this batch, started or not: while this process
+                // lives, nobody else takes them; once it dies, they fall free within a
+                // lease.
+                if let Err(e) = super::renew(db, worker_id, lease_ms).await {
+                    tracing::warn!(error = %e, "renewing job leases failed");
+                }
+                continue;
+            }
+        };
+        match next {
             None => break,
             Some(Ok((id, ()))) => {
                 in_hand.remove(&id);
@@ -148,7 +170,7 @@ pub async fn drain(db: &Db, registry: &Arc<Registry>) -> usize {
     let id = format!("drain-{}", uuid::Uuid::new_v4().simple());
     let mut total = 0;
     loop {
-        let n = run_once(db, registry, &id, &rx).await;
+        let n = run_once(db, registry, &id, &rx, DEFAULT_LEASE).await;
         if n == 0 {
             return total;
         }

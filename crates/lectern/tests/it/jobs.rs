@@ -312,6 +312,103 @@ async fn graceful_shutdown_finishes_the_job_in_hand_and_releases_the_rest(b: Tes
     );
 }
 
+db_test!(a_running_worker_renews_its_short_lease_and_a_dead_ones_jobs_fall_free_within_it);
+async fn a_running_worker_renews_its_short_lease_and_a_dead_ones_jobs_fall_free_within_it(
+    b: TestAppBuilder,
+) {
+    // A 3 s lease, renewed every second; a delivery that takes 8 s outlives it.
+    let app = b
+        .with_smtp()
+        .with_worker()
+        .env("LECTERN_JOB_LEASE_SECS", "3")
+        .start()
+        .await;
+    let sink = app.smtp.clone().unwrap();
+    sink.set_delay(Duration::from_millis(8000));
+    let mut tx = app.db.pool.begin().await.unwrap();
+    lectern::email::queue(
+        &mut tx,
+        app.school.id,
+        lectern::email::Email {
+            to: "slow@example.org".into(),
+            subject: "slow".into(),
+            text: "t".into(),
+            html: "<p>h</p>".into(),
+            calendar: None,
+        },
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    crate::support::eventually("the delivery to start", Duration::from_secs(10), || async {
+        (sink.data_started() >= 1).then_some(())
+    })
+    .await;
+    let started = Instant::now();
+    // Past the first lease's end, the job is still held: its worker is alive and renews.
+    tokio::time::sleep(Duration::from_millis(4500)).await;
+    assert!(
+        started.elapsed() < Duration::from_millis(7500),
+        "the machine was too slow to check before the delivery ends"
+    );
+    let stolen = jobs::claim(&app.db, "thief", 10, 60_000).await.unwrap();
+    assert!(
+        stolen.is_empty(),
+        "a live worker's job was taken: {stolen:?}"
+    );
+    let (state, attempts): (String, i64) =
+        sqlx::query_as("SELECT state, attempts FROM jobs WHERE kind = 'send_email'")
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+    assert_eq!((state.as_str(), attempts), ("running", 1));
+    crate::support::eventually("the mail sent", Duration::from_secs(15), || async {
+        let s: String = sqlx::query_scalar("SELECT status FROM emails")
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+        (s == "sent").then_some(())
+    })
+    .await;
+    assert_eq!(sink.messages().len(), 1, "delivered once");
+
+    // A worker that died holding a claim (it stopped renewing): the live worker takes the
+    // job over once that short lease ends, not minutes later.
+    sink.set_delay(Duration::ZERO);
+    let mut tx = app.db.pool.begin().await.unwrap();
+    lectern::email::queue(
+        &mut tx,
+        app.school.id,
+        lectern::email::Email {
+            to: "orphan@example.org".into(),
+            subject: "orphan".into(),
+            text: "t".into(),
+            html: "<p>h</p>".into(),
+            calendar: None,
+        },
+    )
+    .await
+    .unwrap();
+    // Claimed by the "dead" worker in the same transaction, so the live one never sees it
+    // queued.
+    sqlx::query(
+        "UPDATE jobs SET state = 'running', locked_by = 'dead', locked_until = $1, attempts = 1 WHERE state = 'queued'",
+    )
+    .bind(now_ms() + 3000)
+    .execute(&mut *tx)
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let t = Instant::now();
+    let msgs = sink.wait_for(2, Duration::from_secs(20)).await;
+    assert_eq!(msgs.len(), 2);
+    assert!(
+        t.elapsed() >= Duration::from_millis(2500),
+        "taken over before the dead worker's lease ended ({:?})",
+        t.elapsed()
+    );
+}
+
 db_test!(hourly_maintenance_is_scheduled_once_and_prunes_only_what_expired_a_day_ago);
 async fn hourly_maintenance_is_scheduled_once_and_prunes_only_what_expired_a_day_ago(
     b: TestAppBuilder,
