@@ -300,6 +300,10 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(RequestBodyLimitLayer::new(web::context::MAX_BODY))
         .merge(uploads)
+        .layer(axum::middleware::from_fn_with_state(
+            state.db.clone(),
+            web::db_guard::layer,
+        ))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
             // Only method and path (query strings may carry tokens), with secret path
             // segments such as reset tokens masked.

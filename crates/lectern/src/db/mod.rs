@@ -6,6 +6,7 @@
 //! what the `Any` driver carries, columns hold only integers and text: instants are epoch
 //! milliseconds, booleans are 0/1.
 
+pub mod health;
 pub mod ids;
 mod migrate;
 
@@ -36,6 +37,22 @@ pub struct Db {
     /// What time it is for the queue and the throttles; tests move it forward instead of
     /// editing stored timestamps.
     pub clock: Clock,
+    /// Whether the database is reachable, as this instance last saw it (see [`health`]).
+    pub health: std::sync::Arc<health::Health>,
+    /// Where a probe opens its own connection (PostgreSQL; never logged: it may hold a
+    /// password), so that a pool full of waiting requests cannot make a live database
+    /// look dead.
+    probe_url: Option<ProbeUrl>,
+}
+
+/// The database URL a probe connects to; its `Debug` hides it (it may carry a password).
+#[derive(Clone)]
+struct ProbeUrl(std::sync::Arc<str>);
+
+impl std::fmt::Debug for ProbeUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ProbeUrl(..)")
+    }
 }
 
 /// The wall clock in epoch milliseconds, plus an offset that only tests set, or a fixed
@@ -104,6 +121,10 @@ impl Db {
     pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<Db> {
         install_default_drivers();
         let backend: Backend = url.parse()?;
+        let health = std::sync::Arc::new(health::Health::default());
+        // A connection opened before the last connection loss is dead after a restart:
+        // discarded when next acquired instead of failing one more request.
+        let h = health.clone();
         let pool = match backend {
             Backend::Sqlite => {
                 ensure_sqlite_parent(url)?;
@@ -120,6 +141,10 @@ impl Db {
                     // A ping before every query doubles the round trips of a page; a
                     // broken connection fails its query instead and is replaced.
                     .test_before_acquire(false)
+                    .before_acquire(move |_conn, meta| {
+                        let stale = h.predates_outage(meta.age);
+                        Box::pin(async move { Ok(!stale) })
+                    })
                     .after_connect(|conn, _meta| {
                         Box::pin(async move {
                             // WAL lets readers run beside the single writer; the busy timeout
@@ -140,6 +165,10 @@ impl Db {
                     .max_connections(max_connections)
                     .acquire_timeout(Duration::from_secs(10))
                     .test_before_acquire(false)
+                    .before_acquire(move |_conn, meta| {
+                        let stale = h.predates_outage(meta.age);
+                        Box::pin(async move { Ok(!stale) })
+                    })
                     .connect(url)
                     .await?
             }
@@ -150,7 +179,61 @@ impl Db {
             changes: Default::default(),
             jobs_due: Default::default(),
             clock: Clock::default(),
+            health,
+            probe_url: (backend == Backend::Postgres).then(|| ProbeUrl(std::sync::Arc::from(url))),
         })
+    }
+
+    /// Whether the database answers within [`health::PROBE_TIMEOUT`], on a connection of
+    /// the probe's own (PostgreSQL) or the pool's (SQLite: a file, always "reachable").
+    pub async fn probe(&self) -> bool {
+        let attempt = async {
+            match &self.probe_url {
+                Some(ProbeUrl(url)) => {
+                    let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(url)
+                        .await
+                        .ok()?;
+                    let ok = sqlx::query("SELECT 1").execute(&mut conn).await.is_ok();
+                    let _ = sqlx::Connection::close(conn).await;
+                    Some(ok)
+                }
+                None => Some(self.ping().await),
+            }
+        };
+        matches!(
+            tokio::time::timeout(health::PROBE_TIMEOUT, attempt).await,
+            Ok(Some(true))
+        )
+    }
+
+    /// A request met a lost connection: records the outage, probes once, and returns
+    /// whether the database answers again. If not, it is marked down and a background
+    /// probe watches for its return.
+    pub async fn connection_lost(&self) -> bool {
+        self.health.outage();
+        if self.probe().await {
+            self.health.set_down(false);
+            return true;
+        }
+        self.health.set_down(true);
+        tracing::warn!("the database is unreachable; answering 503 until it is back");
+        if self.health.start_probing() {
+            let db = self.clone();
+            tokio::spawn(async move {
+                loop {
+                    tokio::time::sleep(health::PROBE_EVERY).await;
+                    if db.probe().await {
+                        // Connections opened while it was down are suspect too.
+                        db.health.outage();
+                        db.health.set_down(false);
+                        db.health.stop_probing();
+                        tracing::warn!("the database answers again");
+                        return;
+                    }
+                }
+            });
+        }
+        false
     }
 
     /// Tells open pages that lesson `c.lesson_id` changed (its live session started,

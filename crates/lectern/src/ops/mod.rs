@@ -26,13 +26,24 @@ pub async fn healthz() -> &'static str {
     "ok"
 }
 
-/// Database reachable.
+/// Database reachable, answered within a second: at once while the database is known to
+/// be down, else after a ping bounded by `PROBE_TIMEOUT` (a proxy's health check with a
+/// short timeout sees a clean 503, not a time-out).
 pub async fn readyz(State(state): State<OpsState>) -> (StatusCode, &'static str) {
-    if state.db.ping().await {
-        (StatusCode::OK, "ready")
-    } else {
-        (StatusCode::SERVICE_UNAVAILABLE, "database unreachable")
+    if !state.db.health.is_down()
+        && tokio::time::timeout(crate::db::health::PROBE_TIMEOUT, state.db.ping())
+            .await
+            .unwrap_or(false)
+    {
+        return (StatusCode::OK, "ready");
     }
+    if !state.db.health.is_down() {
+        // Find out in the background (a fresh connection's probe), so that pages answer
+        // 503 at once if it is really down.
+        let db = state.db.clone();
+        tokio::spawn(async move { db.connection_lost().await });
+    }
+    (StatusCode::SERVICE_UNAVAILABLE, "database unreachable")
 }
 
 /// `GET /metrics`: the job counts and open push streams read now, with every counter.
@@ -41,7 +52,17 @@ pub async fn metrics_page(State(state): State<OpsState>, req: Request) -> Respon
         return refused;
     }
     // Unreadable counts keep the last ones (the page still answers).
-    let jobs = crate::jobs::counts_by_state(&state.db).await.ok();
+    let jobs = if state.db.health.is_down() {
+        None
+    } else {
+        tokio::time::timeout(
+            crate::db::health::PROBE_TIMEOUT,
+            crate::jobs::counts_by_state(&state.db),
+        )
+        .await
+        .ok()
+        .and_then(Result::ok)
+    };
     match state
         .metrics
         .encode(jobs.as_deref(), state.db.changes.open_streams())

@@ -348,6 +348,12 @@ fn render_error(ctx: &Ctx, page: &ErrorPage, original: Response) -> Response {
         }
     };
     *resp.status_mut() = page.status;
+    if let Some(lost) = original
+        .extensions()
+        .get::<super::error::DbConnectionLost>()
+    {
+        resp.extensions_mut().insert(*lost);
+    }
     for name in [header::RETRY_AFTER, header::SET_COOKIE] {
         for v in original.headers().get_all(&name) {
             resp.headers_mut().append(&name, v.clone());

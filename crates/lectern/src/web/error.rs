@@ -91,8 +91,36 @@ impl AppError {
     }
 }
 
+/// Marks a response whose request met a lost database connection (see
+/// `db::health`): the database guard then probes, and retries a safe request once.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct DbConnectionLost;
+
+/// What a visitor reads while the database is unreachable.
+pub(crate) const DB_UNAVAILABLE: &str =
+    "The database is not reachable right now. Please try again in a moment.";
+
+fn lost_connection(cause: &anyhow::Error) -> bool {
+    cause.chain().any(|e| {
+        e.downcast_ref::<sqlx::Error>()
+            .is_some_and(crate::db::health::is_connection_loss)
+    })
+}
+
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
+        if let AppError::Internal(cause) = &self
+            && lost_connection(cause)
+        {
+            // Not a bug of ours: the database went away. A clear 503 the visitor can
+            // retry, marked for the guard; logged as a warning, without the statement.
+            tracing::warn!(error = %cause, "a request lost its database connection");
+            let mut resp = AppError::Unavailable(DB_UNAVAILABLE.into()).into_response();
+            resp.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(2));
+            resp.extensions_mut().insert(DbConnectionLost);
+            return resp;
+        }
         if let AppError::Internal(cause) = &self {
             // Logged once, here; the page itself reveals nothing.
             tracing::error!(error = %format!("{cause:#}"), "internal error");

@@ -4,6 +4,7 @@
 pub mod assets;
 pub mod client_ip;
 pub mod context;
+pub mod db_guard;
 pub mod error;
 pub mod form;
 pub mod headers;

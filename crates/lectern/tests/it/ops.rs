@@ -1,5 +1,7 @@
 //! Operations endpoints and bad input: health, readiness, metrics, 404, 413, 400.
 
+use std::time::Duration;
+
 use crate::support::{TestApp, TestAppBuilder};
 
 db_test!(healthz_and_readyz);
@@ -168,4 +170,80 @@ async fn metrics_answer_the_bearer_token_and_nothing_else(b: TestAppBuilder) {
         )
         .await;
     r.assert_status(200);
+}
+
+/// PostgreSQL behind a proxy the test cuts: an outage answers a clear 503 at once (not
+/// after the pool's 10 s acquire timeout), `/readyz` within a second, and after the
+/// database comes back — the pool's connections all dead, as after a restart — the next
+/// pages are served again without a failed request.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn database_outage_fails_fast_and_a_restart_costs_no_request() {
+    if !crate::support::pg_available(
+        "ops::database_outage_fails_fast_and_a_restart_costs_no_request",
+    ) {
+        return;
+    }
+    let app = TestApp::builder(crate::support::DbKind::Postgres)
+        .with_db_proxy()
+        .start()
+        .await;
+    let proxy = app.db_proxy.as_ref().expect("proxy");
+    let c = app.signed_in(&app.student).await;
+    // Several connections in the pool, all to be killed by the cut.
+    let warm = futures_util::future::join_all((0..6).map(|_| c.get("/my/courses"))).await;
+    let s: Vec<u16> = warm.iter().map(|r| r.status.as_u16()).collect();
+    assert!(s.iter().all(|s| *s == 200), "{s:?}");
+
+    // A fast restart: every pooled connection dies, the server is back at once.
+    proxy.cut().await;
+    proxy.restore().await;
+    for round in 0..3 {
+        let pages = futures_util::future::join_all((0..6).map(|_| c.get("/my/courses"))).await;
+        let statuses: Vec<u16> = pages.iter().map(|r| r.status.as_u16()).collect();
+        assert!(
+            statuses.iter().all(|s| *s == 200),
+            "round {round} after the restart: {statuses:?}"
+        );
+    }
+
+    // Down for a while: fast, clear 503s.
+    proxy.cut().await;
+    let t = std::time::Instant::now();
+    let r = c.get("/my/courses").await;
+    assert_eq!(r.status, 503, "{}", r.text);
+    assert!(
+        t.elapsed() < Duration::from_secs(4),
+        "the first request waited {:?}",
+        t.elapsed()
+    );
+    assert!(r.text.contains("not reachable"), "{}", r.text);
+    assert_eq!(r.header("retry-after"), Some("2"));
+    let t = std::time::Instant::now();
+    let r = c.get("/readyz").await;
+    assert_eq!(
+        (r.status.as_u16(), r.text.as_str()),
+        (503, "database unreachable")
+    );
+    assert!(t.elapsed() < Duration::from_secs(1), "{:?}", t.elapsed());
+    // Known down: answered without waiting for the database at all.
+    let t = std::time::Instant::now();
+    for path in ["/my/courses", "/", "/account"] {
+        let r = c.get(path).await;
+        assert_eq!(r.status, 503, "{path}");
+    }
+    assert!(t.elapsed() < Duration::from_secs(2), "{:?}", t.elapsed());
+    c.get("/healthz").await.assert_status(200);
+    let api = c.get("/api/v1/courses").await;
+    assert_eq!(api.status, 503);
+    assert!(api.text.contains("\"unavailable\""), "{}", api.text);
+
+    // Back: pages and readiness recover by themselves.
+    proxy.restore().await;
+    crate::support::eventually("pages served again", Duration::from_secs(10), || async {
+        (c.get("/my/courses").await.status == 200).then_some(())
+    })
+    .await;
+    c.get("/readyz").await.assert_status(200);
+    let pages = futures_util::future::join_all((0..6).map(|_| c.get("/my/courses"))).await;
+    assert!(pages.iter().all(|r| r.status == 200));
 }

@@ -17,6 +17,7 @@ pub mod mail;
 pub mod npm;
 pub mod s3;
 pub mod smtp;
+pub mod tcp_proxy;
 pub mod zoom;
 
 use std::collections::HashMap;
@@ -227,6 +228,7 @@ pub struct TestAppBuilder {
     s3: bool,
     poll: Duration,
     env: HashMap<&'static str, String>,
+    db_proxy: bool,
 }
 
 impl TestAppBuilder {
@@ -249,6 +251,12 @@ impl TestAppBuilder {
         self.s3 = true;
         self
     }
+    /// PostgreSQL only: the app reaches its database through a [`tcp_proxy::TcpProxy`]
+    /// (`app.db_proxy`) that the test can cut and restore.
+    pub fn with_db_proxy(mut self) -> Self {
+        self.db_proxy = true;
+        self
+    }
     /// Worker poll interval (default 100 ms).
     pub fn poll(mut self, d: Duration) -> Self {
         self.poll = d;
@@ -262,7 +270,18 @@ impl TestAppBuilder {
 
     pub async fn start(self) -> TestApp {
         let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
-        let test_db = TestDb::new(self.kind).await;
+        let mut test_db = TestDb::new(self.kind).await;
+        let db_proxy = if self.db_proxy && self.kind == DbKind::Postgres {
+            let mut url = url::Url::parse(&test_db.url).expect("database URL");
+            let target = url.socket_addrs(|| Some(5432)).expect("database address")[0];
+            let proxy = tcp_proxy::TcpProxy::start(target).await;
+            url.set_host(Some("127.0.0.1")).expect("host");
+            url.set_port(Some(proxy.addr.port())).expect("port");
+            test_db.url = url.to_string();
+            Some(proxy)
+        } else {
+            None
+        };
         let db = test_db.connect().await;
         db.migrate().await.expect("migrate");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -357,6 +376,7 @@ impl TestAppBuilder {
             s3,
             storage_dir,
             test_db,
+            db_proxy,
         }
     }
 }
@@ -436,6 +456,8 @@ pub struct TestApp {
     /// The folder uploads go to without S3.
     pub storage_dir: tempfile::TempDir,
     pub test_db: TestDb,
+    /// The cuttable way to the database of [`TestAppBuilder::with_db_proxy`].
+    pub db_proxy: Option<tcp_proxy::TcpProxy>,
 }
 
 impl TestApp {
@@ -447,6 +469,7 @@ impl TestApp {
             s3: false,
             poll: Duration::from_millis(100),
             env: HashMap::new(),
+            db_proxy: false,
         }
     }
 

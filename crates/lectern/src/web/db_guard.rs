@@ -1,0 +1,84 @@
+//! The database guard, outside every page and API route: while the database is known to
+//! be unreachable (`db::health`), a request is answered 503 with `Retry-After` at once
+//! instead of waiting out the pool's acquire timeout; and a request that met a lost
+//! connection makes the guard probe the database — if it answers (a restart left dead
+//! connections behind, now discarded), a GET or HEAD, safe to repeat, is run once more.
+
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use super::error::{DB_UNAVAILABLE, DbConnectionLost};
+use crate::db::Db;
+
+/// Seconds a client is asked to wait while the database is down.
+const RETRY_AFTER_SECS: u32 = 2;
+
+pub async fn layer(State(db): State<Db>, req: Request, next: Next) -> Response {
+    let path = req.uri().path();
+    // Liveness, readiness (which reports the outage itself), metrics and assets need no
+    // database.
+    if matches!(path, "/healthz" | "/readyz" | "/metrics") || path.starts_with("/static/") {
+        return next.run(req).await;
+    }
+    if db.health.is_down() {
+        return unavailable(path.starts_with("/api/"));
+    }
+    let api = path.starts_with("/api/");
+    let replay = matches!(*req.method(), Method::GET | Method::HEAD).then(|| copy_of(&req));
+    let resp = next.clone().run(req).await;
+    if resp.extensions().get::<DbConnectionLost>().is_none() {
+        return resp;
+    }
+    match (db.connection_lost().await, replay) {
+        (true, Some(again)) => {
+            let resp = next.run(again).await;
+            if resp.extensions().get::<DbConnectionLost>().is_some() {
+                // Lost again at once: not a stale connection but an outage.
+                db.connection_lost().await;
+            }
+            resp
+        }
+        (true, None) => resp,
+        (false, _) => unavailable(api),
+    }
+}
+
+/// A bodiless request's copy (GET and HEAD carry no body here), extensions included: the
+/// client's address and the connection's details travel in them.
+fn copy_of(req: &Request) -> Request {
+    let mut copy = Request::new(axum::body::Body::empty());
+    *copy.method_mut() = req.method().clone();
+    *copy.uri_mut() = req.uri().clone();
+    *copy.version_mut() = req.version();
+    *copy.headers_mut() = req.headers().clone();
+    *copy.extensions_mut() = req.extensions().clone();
+    copy
+}
+
+/// Rendered without the school's branding or language: both live in the database.
+fn unavailable(api: bool) -> Response {
+    let mut resp = if api {
+        axum::Json(serde_json::json!({
+            "error": {"code": "unavailable", "message": DB_UNAVAILABLE, "fields": {}}
+        }))
+        .into_response()
+    } else {
+        axum::response::Html(format!(
+            "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+             <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+             <title>Temporarily unavailable</title></head>\
+             <body style=\"font-family:system-ui,sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem\">\
+             <h1>Temporarily unavailable</h1><p>{DB_UNAVAILABLE}</p>\
+             <p><a href=\"\">Try again</a></p></body></html>"
+        ))
+        .into_response()
+    };
+    *resp.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
+    resp.headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECS));
+    resp.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    resp
+}
