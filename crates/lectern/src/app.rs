@@ -412,6 +412,26 @@ impl CourseHooks for Chained {
                 && self.1.session_open(tx, lesson_id).await?)
         })
     }
+
+    fn cancelled_sessions<'a>(
+        &'a self,
+        conn: &'a mut sqlx::AnyConnection,
+        school_id: crate::db::SchoolId,
+        course_id: crate::db::CourseId,
+    ) -> futures_util::future::BoxFuture<'a, sqlx::Result<Vec<crate::db::LessonId>>> {
+        Box::pin(async move {
+            let mut all = self
+                .0
+                .cancelled_sessions(conn, school_id, course_id)
+                .await?;
+            all.extend(
+                self.1
+                    .cancelled_sessions(conn, school_id, course_id)
+                    .await?,
+            );
+            Ok(all)
+        })
+    }
 }
 
 /// `live`'s player panel followed by the link to the lesson's Q&A thread; the course

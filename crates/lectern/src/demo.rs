@@ -321,6 +321,17 @@ async fn seed_live_depth(
     let occurrences = rule
         .expand()
         .map_err(|e| anyhow::anyhow!("demo series: {e:?}"))?;
+    // The default first: each session copies it when it is created.
+    crate::courses::live_options::save_course_default(
+        db,
+        school_id,
+        course_id,
+        &crate::courses::live_options::ZoomOptions {
+            mute_upon_entry: true,
+            ..Default::default()
+        },
+    )
+    .await?;
     crate::courses::series_store::create(
         db,
         hooks,
@@ -364,16 +375,6 @@ async fn seed_live_depth(
                 })
                 .collect(),
             exceptions: Vec::new(),
-        },
-    )
-    .await?;
-    crate::courses::live_options::save_course_default(
-        db,
-        school_id,
-        course_id,
-        &crate::courses::live_options::ZoomOptions {
-            mute_upon_entry: true,
-            ..Default::default()
         },
     )
     .await?;

@@ -81,3 +81,5 @@ audit-uncompleted = Nicht mehr abgeschlossen
 audit-by = von { $name }
 audit-by-instructor = von einer Kursleitung
 audit-by-rule = durch die Abschlussregel
+completion-external-note = Diese Sitzung findet über einen externen Link statt: Lectern sieht dort keine Anwesenheit, daher markiert der Teilnehmer sie als erledigt (oder das Öffnen zählt). Zurück zu Zoom stellt eine Anwesenheitsregel wieder her.
+completion-rule-external-attendance = Eine Sitzung über einen externen Link hat keine Zoom-Anwesenheit: wählen Sie „Vom Teilnehmer als erledigt markiert“ oder „Geöffnet“.

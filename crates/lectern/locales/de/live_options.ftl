@@ -1,7 +1,7 @@
 # Zoom-Optionen je Sitzung, die Vorgabe des Kurses, Kursgruppen und der Wechsel zum externen Link.
 live-options-title = Optionen für Live-Sitzungen und Gruppen
 live-options-legend = Zoom-Optionen
-live-options-default-hint = Neue Live-Sitzungen und Webinare dieses Kurses beginnen mit diesen Optionen; jede Sitzung kann sie in ihrem Editor ändern.
+live-options-default-hint = Jede neue Live-Sitzung und jedes neue Webinar dieses Kurses (einzeln oder jede Sitzung einer neuen Serie) erhält beim Anlegen eine Kopie dieser Optionen; jede Sitzung kann ihre eigenen im Editor ändern. Speichern hier ändert bereits bestehende Sitzungen nicht.
 live-options-saved = Die Vorgabe-Optionen des Kurses sind gespeichert.
 live-options-save = Vorgabe-Optionen speichern
 live-options-waiting-room = Warteraum (der Host lässt Teilnehmende ein)

@@ -81,3 +81,5 @@ audit-uncompleted = No longer complete
 audit-by = by { $name }
 audit-by-instructor = by an instructor
 audit-by-rule = by the completion rule
+completion-external-note = This session is held at an external link: Lectern sees no attendance there, so the student marks it done (or opening it counts). Switching back to Zoom restores an attendance rule.
+completion-rule-external-attendance = A session held at an external link has no Zoom attendance: choose “Marked done by the student” or “Opened”.

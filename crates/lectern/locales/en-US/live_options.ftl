@@ -1,7 +1,7 @@
 # Per-session Zoom options, a course's default, course groups and the external-link switch.
 live-options-title = Live session options and groups
 live-options-legend = Zoom options
-live-options-default-hint = New live sessions and webinars of this course start with these options; each session can change them in its editor.
+live-options-default-hint = Each new live session or webinar of this course (a single one, or every session of a new series) gets a copy of these options when it is created; each can change its own in its editor. Saving here does not change sessions that already exist.
 live-options-saved = The course's default options are saved.
 live-options-save = Save default options
 live-options-waiting-room = Waiting room (the host admits participants)

@@ -87,16 +87,37 @@ impl Completion {
         }
     }
 
-    /// The rules a kind may use (keys), the default first.
+    /// The rules a kind may store (keys), the default first. A live lesson held at an
+    /// external link stores "marked" or "opened" (see [`Completion::offered`]).
     pub(crate) fn options(kind: LessonKind) -> &'static [&'static str] {
         match kind {
             LessonKind::Video => &["watched", "opened", "marked"],
             LessonKind::Document | LessonKind::ExternalLink => &["marked", "opened"],
             LessonKind::Quiz => &["passed"],
             LessonKind::LiveSession | LessonKind::Webinar => {
-                &["attended_percent", "attended_minutes"]
+                &["attended_percent", "attended_minutes", "marked", "opened"]
             }
         }
+    }
+
+    /// The rules the editor offers and accepts for a lesson of `kind`, `external` when a
+    /// live lesson is held at an external link: there Lectern sees no Zoom attendance, so
+    /// only rules a student can meet ("marked", "opened"); on Zoom only attendance.
+    pub(crate) fn offered(kind: LessonKind, external: bool) -> &'static [&'static str] {
+        match kind {
+            LessonKind::LiveSession | LessonKind::Webinar if external => &["marked", "opened"],
+            LessonKind::LiveSession | LessonKind::Webinar => {
+                &["attended_percent", "attended_minutes"]
+            }
+            _ => Completion::options(kind),
+        }
+    }
+
+    fn is_attendance(self) -> bool {
+        matches!(
+            self,
+            Completion::AttendedMinutes { .. } | Completion::AttendedPercent { .. }
+        )
     }
 
     /// A stored rule; one that doesn't fit the kind (or none) is the kind's default.
@@ -249,8 +270,13 @@ impl RuleForm {
     }
 
     /// The rule this form asks for, or field errors (a number out of range, a rule the
-    /// kind doesn't have).
-    pub(crate) fn parse(&self, kind: LessonKind, tr: &Tr) -> Result<Rule, FieldErrors> {
+    /// kind doesn't have, an attendance rule for a session held at an external link).
+    pub(crate) fn parse(
+        &self,
+        kind: LessonKind,
+        external: bool,
+        tr: &Tr,
+    ) -> Result<Rule, FieldErrors> {
         let mut errors = FieldErrors::default();
         let number = |s: &str| s.trim().parse::<i64>().ok();
         let key = self.rule.trim();
@@ -288,7 +314,9 @@ impl RuleForm {
                 Completion::default_for(kind)
             }
         };
-        if !Completion::options(kind).contains(&completion.key()) {
+        if external && kind.is_scheduled() && completion.is_attendance() {
+            errors.add("rule", tr.t("completion-rule-external-attendance"));
+        } else if !Completion::offered(kind, external).contains(&completion.key()) {
             errors.add("rule", tr.t("completion-rule-invalid"));
         }
         let max_attempts = if kind == LessonKind::Quiz && !self.max_attempts.trim().is_empty() {
@@ -580,6 +608,50 @@ pub(crate) async fn save_rule(
     rule: &Rule,
 ) -> sqlx::Result<()> {
     let mut tx = db.pool.begin().await?;
+    save_rule_in(&mut tx, school_id, lesson_id, rule).await?;
+    tx.commit().await
+}
+
+/// A live lesson's rule made to fit where it is held, in the caller's transaction: held at
+/// an external link (`external`), an attendance rule (which could never be met: Zoom
+/// reports no attendance there) becomes "marked done by the student"; back on Zoom, a
+/// "marked" or "opened" rule becomes the kind's attendance default again. Other lessons
+/// and rules that fit are left as they are.
+pub(crate) async fn fit_venue_in(
+    tx: &mut sqlx::AnyConnection,
+    school_id: SchoolId,
+    lesson_id: LessonId,
+    external: bool,
+) -> sqlx::Result<()> {
+    let row: Option<RuleRow> = sqlx::query_as(
+        "SELECT course_id, kind, completion_rule, completion_value, recording_counts, max_attempts,
+           duration_min, CAST(NULL AS BIGINT) AS opened_at
+         FROM lessons WHERE school_id = $1 AND id = $2",
+    )
+    .bind(school_id)
+    .bind(lesson_id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(rule) = row.and_then(|r| r.rule()) else {
+        return Ok(());
+    };
+    if !rule.kind.is_scheduled() || rule.completion.is_attendance() != external {
+        return Ok(());
+    }
+    let completion = if external {
+        Completion::Marked
+    } else {
+        Completion::default_for(rule.kind)
+    };
+    save_rule_in(tx, school_id, lesson_id, &Rule { completion, ..rule }).await
+}
+
+async fn save_rule_in(
+    tx: &mut sqlx::AnyConnection,
+    school_id: SchoolId,
+    lesson_id: LessonId,
+    rule: &Rule,
+) -> sqlx::Result<()> {
     sqlx::query(
         "UPDATE lessons SET completion_rule = $1, completion_value = $2, recording_counts = $3,
            max_attempts = $4, updated_at = $5
@@ -595,7 +667,7 @@ pub(crate) async fn save_rule(
     .execute(&mut *tx)
     .await?;
     jobs::enqueue(
-        &mut tx,
+        &mut *tx,
         NewJob::of(&Recompute {
             school_id,
             lesson_id,
@@ -603,7 +675,7 @@ pub(crate) async fn save_rule(
         .school(school_id.0),
     )
     .await?;
-    tx.commit().await
+    Ok(())
 }
 
 #[derive(sqlx::FromRow)]
@@ -1346,11 +1418,11 @@ mod tests {
             (form("attended_percent", "abc", ""), "percent"),
             (form("watched", "50", ""), "rule"),
         ] {
-            let errors = f.parse(LessonKind::LiveSession, &tr).unwrap_err();
+            let errors = f.parse(LessonKind::LiveSession, false, &tr).unwrap_err();
             assert!(!errors.get(field).is_empty(), "{field}: {errors:?}");
         }
         let ok = form("attended_minutes", "", "60")
-            .parse(LessonKind::Webinar, &tr)
+            .parse(LessonKind::Webinar, false, &tr)
             .unwrap();
         assert_eq!(ok.completion, Completion::AttendedMinutes { minutes: 60 });
         let quiz = RuleForm {
@@ -1358,6 +1430,35 @@ mod tests {
             max_attempts: "0".into(),
             ..Default::default()
         };
-        assert!(quiz.parse(LessonKind::Quiz, &tr).is_err());
+        assert!(quiz.parse(LessonKind::Quiz, false, &tr).is_err());
+    }
+
+    #[test]
+    fn a_session_at_an_external_link_takes_only_rules_a_student_can_meet() {
+        let tr = Tr::default();
+        let form = |rule: &str| RuleForm {
+            rule: rule.into(),
+            percent: "75".into(),
+            minutes: "30".into(),
+            ..Default::default()
+        };
+        for kind in [LessonKind::LiveSession, LessonKind::Webinar] {
+            for rule in ["attended_percent", "attended_minutes"] {
+                let errors = form(rule).parse(kind, true, &tr).unwrap_err();
+                assert!(!errors.get("rule").is_empty(), "{rule}: {errors:?}");
+                assert!(form(rule).parse(kind, false, &tr).is_ok());
+            }
+            for rule in ["marked", "opened"] {
+                assert!(form(rule).parse(kind, true, &tr).is_ok(), "{rule}");
+                assert!(form(rule).parse(kind, false, &tr).is_err(), "{rule}");
+            }
+            assert_eq!(Completion::offered(kind, true), &["marked", "opened"]);
+        }
+        // Other kinds don't depend on the venue.
+        assert!(
+            form("marked")
+                .parse(LessonKind::Document, true, &tr)
+                .is_ok()
+        );
     }
 }

@@ -73,6 +73,20 @@ pub(super) async fn managed_course(state: &CoursesState, ctx: &Ctx, id: &str) ->
     super::routes::managed_course(&state.db, ctx, id).await
 }
 
+/// The course's live lessons whose session was cancelled (through `CourseHooks`).
+pub(super) async fn cancelled_sessions(
+    state: &CoursesState,
+    course: &Course,
+) -> AppResult<std::collections::HashSet<LessonId>> {
+    let mut conn = state.db.pool.acquire().await?;
+    Ok(state
+        .hooks
+        .cancelled_sessions(&mut conn, course.school_id, course.id)
+        .await?
+        .into_iter()
+        .collect())
+}
+
 fn unprocessable(page: Page) -> Response {
     page.status(StatusCode::UNPROCESSABLE_ENTITY)
         .into_response()
@@ -190,6 +204,8 @@ struct EditorPage {
     kinds: [LessonKind; 6],
     /// The lessons that are occurrences of a series: its title, "3 of 12".
     series: std::collections::HashMap<LessonId, super::series_store::Badge>,
+    /// Live lessons whose session was cancelled: marked "Cancelled".
+    cancelled: std::collections::HashSet<LessonId>,
     /// The uploaded cover, if any, and the image upload limit.
     cover: Option<crate::files::StoredFile>,
     image_limit: u64,
@@ -208,8 +224,10 @@ impl EditorPage {
             )
             .await?;
         let series = super::series_store::badges(&state.db, course.school_id, course.id).await?;
+        let cancelled = cancelled_sessions(state, &course).await?;
         Ok(EditorPage {
             series,
+            cancelled,
             cover,
             image_limit: state.files.limits.image,
             form: CourseForm::from_course(&course),
@@ -226,6 +244,10 @@ impl EditorPage {
 
     fn image_limit_text(&self) -> String {
         crate::files::in_words(self.image_limit)
+    }
+
+    fn is_cancelled(&self, lesson: &LessonId) -> bool {
+        self.cancelled.contains(lesson)
     }
 
     /// "Weekly coaching · 3 of 12", for a series' occurrence.
@@ -385,6 +407,11 @@ struct LessonEditorPage {
     rule_errors: FieldErrors,
     rule_preview: Option<String>,
     rule_saved: bool,
+    /// A live lesson held at an external link, as stored: its completion offers only rules
+    /// a student can meet there.
+    external_venue: bool,
+    /// An occurrence of a series: (series id, "Part of the series “X” (3 of 12) —").
+    series: Option<(i64, String)>,
 }
 
 impl LessonEditorPage {
@@ -419,11 +446,32 @@ impl LessonEditorPage {
             rule_errors: FieldErrors::default(),
             rule_preview: None,
             rule_saved: false,
+            external_venue: false,
+            series: None,
         }
     }
 
-    /// The lesson's completion rule, for its Completion section.
+    /// The lesson's completion rule, for its Completion section (and where the lesson is
+    /// held and its series, which decide what that section and the header show).
     async fn with_rule(mut self, state: &CoursesState) -> AppResult<Self> {
+        if let Some(id) = self.lesson_id
+            && self.kind.is_scheduled()
+        {
+            self.external_venue = live_options::of_lesson(&state.db, self.course.school_id, id)
+                .await?
+                .is_some_and(|o| o.external_url.is_some());
+            self.series =
+                super::series_store::badges(&state.db, self.course.school_id, self.course.id)
+                    .await?
+                    .remove(&id)
+                    .map(|b| {
+                        let tr = &self.ctx.tr;
+                        let place = tr.ta("series-n-of-total", &[("n", b.idx), ("total", b.total)]);
+                        let part_of =
+                            tr.ta("series-part-of", &[("title", b.title), ("place", place)]);
+                        (b.series_id, part_of)
+                    });
+        }
         if let Some(id) = self.lesson_id
             && self.rule.is_none()
         {
@@ -437,7 +485,7 @@ impl LessonEditorPage {
 
     /// The rules this kind may use: (key, label).
     fn rule_options(&self) -> Vec<(&'static str, String)> {
-        completion::Completion::options(self.kind)
+        completion::Completion::offered(self.kind, self.external_venue)
             .iter()
             .map(|k| (*k, self.ctx.t(&format!("completion-option-{k}"))))
             .collect()
@@ -674,7 +722,7 @@ async fn edit_lesson_page(
     let (course, lesson) = managed_lesson(&state, &ctx, &id, &lesson_id).await?;
     let mut form = LessonForm::from_lesson(&lesson);
     if lesson.kind().is_scheduled() {
-        let o = live_options::effective(&state.db, course.school_id, course.id, lesson.id).await?;
+        let o = live_options::effective(&state.db, course.school_id, lesson.id).await?;
         form.live =
             live_options::LiveOptionsForm::from_options(&o.options, o.external_url.as_deref());
     }
@@ -705,10 +753,19 @@ async fn save_rule(
         let form = LessonForm::from_lesson(&lesson);
         LessonEditorPage::new(ctx, course, lesson.kind(), Some(lesson.id), form)
     };
-    let rule = match rule_form.parse(lesson.kind(), &ctx.tr) {
+    // Where the session is held decides which rules it may have.
+    let external = lesson.kind().is_scheduled()
+        && live_options::of_lesson(&state.db, course.school_id, lesson.id)
+            .await?
+            .is_some_and(|o| o.external_url.is_some());
+    let rule = match rule_form.parse(lesson.kind(), external, &ctx.tr) {
         Ok(rule) => rule,
         Err(errors) => {
-            let mut p = page(ctx, course).with_files(&state).await?;
+            let mut p = page(ctx, course)
+                .with_files(&state)
+                .await?
+                .with_rule(&state)
+                .await?;
             p.rule = Some(rule_form);
             p.rule_errors = errors;
             return Ok(unprocessable(render(&p)?));
@@ -718,7 +775,11 @@ async fn save_rule(
         let (complete, uncomplete) =
             completion::preview(&state.db, course.school_id, lesson.id, &rule).await?;
         if complete + uncomplete > 0 {
-            let mut p = page(ctx, course).with_files(&state).await?;
+            let mut p = page(ctx, course)
+                .with_files(&state)
+                .await?
+                .with_rule(&state)
+                .await?;
             p.rule_preview = Some(format!(
                 "{} {}",
                 p.ctx
@@ -802,23 +863,37 @@ pub(super) async fn live_host(
     let Some(user) = ctx.user.as_ref() else {
         return Ok(None);
     };
-    match hosts::resolve(&state.zoom, ctx.school.id, user.id, &user.email).await {
-        Ok(host) => Ok(Some(LessonHost {
-            user_id: user.id,
-            host,
-        })),
+    let mut errors = FieldErrors::default();
+    match check_host(state, ctx, user.id, &user.email, &mut errors).await {
+        Some(host) => Ok(host),
+        None => Err(Rejected {
+            errors,
+            fold: Vec::new(),
+        }),
+    }
+}
+
+/// The one check of a session's Zoom host (a single lesson's, a series', one occurrence's):
+/// `user_id` (`email`) must be a user of the school's Zoom account. `None` with a `host`
+/// field error when Zoom says they are not; `Some(None)` (resolved at Start) when the school
+/// is not connected or Zoom could not be asked.
+pub(super) async fn check_host(
+    state: &CoursesState,
+    ctx: &Ctx,
+    user_id: i64,
+    email: &str,
+    errors: &mut FieldErrors,
+) -> Option<Option<LessonHost>> {
+    match hosts::resolve(&state.zoom, ctx.school.id, user_id, email).await {
+        Ok(host) => Some(Some(LessonHost { user_id, host })),
         Err(HostError::NotInAccount { email }) => {
-            let mut errors = FieldErrors::default();
             errors.add("host", ctx.t1("lesson-host-not-in-zoom", "email", email));
-            Err(Rejected {
-                errors,
-                fold: Vec::new(),
-            })
+            None
         }
-        Err(HostError::NotConnected) => Ok(None),
+        Err(HostError::NotConnected) => Some(None),
         Err(e) => {
             tracing::warn!(error = %e, "could not check the Zoom host; it will be resolved at Start");
-            Ok(None)
+            Some(None)
         }
     }
 }

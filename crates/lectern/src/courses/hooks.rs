@@ -60,6 +60,17 @@ pub trait CourseHooks: Send + Sync {
         Box::pin(async { Ok(true) })
     }
 
+    /// The live lessons of a course whose session was cancelled (the series page and the
+    /// course editor say "Cancelled" beside them). Default: none.
+    fn cancelled_sessions<'a>(
+        &'a self,
+        _conn: &'a mut AnyConnection,
+        _school_id: SchoolId,
+        _course_id: CourseId,
+    ) -> BoxFuture<'a, sqlx::Result<Vec<LessonId>>> {
+        Box::pin(async { Ok(Vec::new()) })
+    }
+
     /// A student was enrolled in the course; in the enrolment's transaction.
     fn enrolled<'a>(
         &'a self,

@@ -1,7 +1,7 @@
 //! Per-session Zoom options of live lessons (waiting room, mute on entry, join before host,
 //! automatic recording, alternative hosts, breakout rooms pre-assigned from course groups;
-//! a webinar's Q&A, practice session and panellists), a course's default for them (the form
-//! of a new session starts from it), the course's groups of students, and the external-link
+//! a webinar's Q&A, practice session and panellists), a course's default for them (copied
+//! into each session when it is created, never read after), the course's groups of students, and the external-link
 //! switch (a live lesson held on any video tool's https URL instead of Zoom).
 //!
 //! What the host's plan or account does not allow is checked against Zoom when the lesson is
@@ -405,36 +405,52 @@ pub async fn course_default(
     Ok(row.map(|o| ZoomOptions::from_json(&o)))
 }
 
-/// What a session is held with: its own options, else the course's default; `None` when
-/// neither was ever saved (Zoom's and the account's defaults apply).
+/// What a session is held with: its own options (a copy of the course's default made when
+/// it was created, or what its editor saved since). One rule: the course's default is never
+/// read here, so changing it does not change existing sessions. Without a row of its own
+/// (its course had no default when it was created) Zoom's and the account's defaults apply.
 pub async fn effective(
     db: &Db,
     school_id: SchoolId,
-    course_id: CourseId,
     lesson_id: LessonId,
 ) -> sqlx::Result<LessonOptions> {
-    if let Some(l) = of_lesson(db, school_id, lesson_id).await? {
-        return Ok(l);
-    }
-    Ok(LessonOptions {
-        options: course_default(db, school_id, course_id)
-            .await?
-            .unwrap_or_default(),
-        external_url: None,
-    })
+    Ok(of_lesson(db, school_id, lesson_id)
+        .await?
+        .unwrap_or_default())
 }
 
-/// Whether `effective` would find saved options (else no settings are sent at all).
-pub async fn any_saved(
-    db: &Db,
+/// Whether the session has options of its own (else no settings are sent at all).
+pub async fn any_saved(db: &Db, school_id: SchoolId, lesson_id: LessonId) -> sqlx::Result<bool> {
+    Ok(of_lesson(db, school_id, lesson_id).await?.is_some())
+}
+
+/// Gives a new live lesson a copy of its course's default options, in the transaction that
+/// inserts it (`courses::insert_lesson_in`: a single session, each occurrence of a series,
+/// a booked session); nothing when the course has no default. The lesson editor then saves
+/// over it what its form (prefilled from the same default) posts.
+pub(crate) async fn copy_default_in(
+    tx: &mut sqlx::AnyConnection,
     school_id: SchoolId,
     course_id: CourseId,
     lesson_id: LessonId,
-) -> sqlx::Result<bool> {
-    Ok(of_lesson(db, school_id, lesson_id).await?.is_some()
-        || course_default(db, school_id, course_id).await?.is_some())
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO lesson_live_options (lesson_id, school_id, course_id, options, external_url, updated_at)
+         SELECT $1, c.school_id, c.course_id, c.options, NULL, $4 FROM course_live_options c
+         WHERE c.school_id = $2 AND c.course_id = $3
+         ON CONFLICT (lesson_id) DO NOTHING",
+    )
+    .bind(lesson_id)
+    .bind(school_id)
+    .bind(course_id)
+    .bind(now_ms())
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
 }
 
+/// Stores a session's options and venue; its completion rule follows the venue
+/// (`completion::fit_venue_in`: no attendance rule at an external link), in one transaction.
 pub async fn save_lesson(
     db: &Db,
     school_id: SchoolId,
@@ -442,6 +458,8 @@ pub async fn save_lesson(
     lesson_id: LessonId,
     o: &LessonOptions,
 ) -> sqlx::Result<()> {
+    let mut tx = db.pool.begin().await?;
+    // The write first (SQLite takes its lock at once).
     sqlx::query(
         "INSERT INTO lesson_live_options (lesson_id, school_id, course_id, options, external_url, updated_at)
          SELECT $1, $2, $3, $4, $5, $6 WHERE EXISTS
@@ -455,14 +473,16 @@ pub async fn save_lesson(
     .bind(o.options.to_json())
     .bind(o.external_url.as_deref())
     .bind(now_ms())
-    .execute(&db.pool)
+    .execute(&mut *tx)
     .await?;
-    Ok(())
+    super::completion::fit_venue_in(&mut tx, school_id, lesson_id, o.external_url.is_some())
+        .await?;
+    tx.commit().await
 }
 
 /// Gives lesson `to` the options (and venue) of lesson `from`, both of one school, in the
-/// caller's transaction; `to` loses its own if `from` has none (a series' "this and
-/// following" edit).
+/// caller's transaction; `to` loses its own if `from` has none, so that both are held with
+/// Zoom's defaults (a series' "this and following" edit).
 pub async fn copy_lesson_in(
     tx: &mut sqlx::AnyConnection,
     school_id: SchoolId,
@@ -486,7 +506,14 @@ pub async fn copy_lesson_in(
     .bind(now_ms())
     .execute(&mut *tx)
     .await?;
-    Ok(())
+    let external: Option<Option<String>> = sqlx::query_scalar(
+        "SELECT external_url FROM lesson_live_options WHERE lesson_id = $1 AND school_id = $2",
+    )
+    .bind(to)
+    .bind(school_id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    super::completion::fit_venue_in(tx, school_id, to, external.flatten().is_some()).await
 }
 
 pub async fn save_course_default(

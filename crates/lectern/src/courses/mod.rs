@@ -748,6 +748,10 @@ pub(crate) async fn insert_lesson_in(
     .bind(now)
     .fetch_one(&mut *tx)
     .await?;
+    if r.kind().is_scheduled() {
+        // Its own copy of the course's default Zoom options, taken now (never read later).
+        live_options::copy_default_in(tx, school_id, course_id, id).await?;
+    }
     // A live lesson's reminders are scheduled with it.
     hooks.lesson_written(tx, id, None).await?;
     Ok(id)

@@ -90,6 +90,8 @@ pub async fn insert_private_live_lesson(
     .bind(now)
     .fetch_one(&mut *conn)
     .await?;
+    // Its own copy of the course's default Zoom options, as any new live lesson.
+    super::live_options::copy_default_in(conn, school_id, course_id, id).await?;
     hooks.lesson_written(conn, id, None).await?;
     Ok(id)
 }

@@ -13,7 +13,7 @@ use jiff::civil::{Date, Time, Weekday};
 use jiff::tz::TimeZone;
 use serde::Deserialize;
 
-use super::editor::{live_host, managed_course};
+use super::editor::{check_host, live_host, managed_course};
 use super::routes::parse_id;
 use super::schedule::{self, DEFAULT_DURATION_MIN, MAX_DURATION_MIN};
 use super::series::{
@@ -21,11 +21,10 @@ use super::series::{
 };
 use super::series_store::{self, Change, EditError, Member, Scope, SeriesRow};
 use super::{Course, CoursesState, Instructor, LessonHost, LessonKind};
-use crate::db::{LessonId, SchoolId, UserId, now_ms};
+use crate::db::{LessonId, UserId, now_ms};
 use crate::web::{
     AppError, AppResult, Ctx, FieldCheckedForm, FieldErrors, Form, Page, check_text, limits, render,
 };
-use crate::zoom_connection::hosts::{self, HostError};
 
 pub fn routes() -> Router<CoursesState> {
     Router::new()
@@ -86,7 +85,7 @@ pub struct SeriesForm {
 impl SeriesForm {
     fn blank(timezone: &str) -> SeriesForm {
         SeriesForm {
-            required: "on".into(),
+            // Optional unless ticked: a weekly office hour must not block completion.
             timezone: timezone.to_string(),
             duration: DEFAULT_DURATION_MIN.to_string(),
             freq: "weekly".into(),
@@ -512,9 +511,16 @@ pub struct MemberLine {
     pub viewer: String,
     pub duration_min: i64,
     pub open: bool,
+    /// Its session was cancelled: the page says "Cancelled".
+    pub cancelled: bool,
 }
 
-fn member_lines(ctx: &Ctx, series: &SeriesRow, members: &[Member]) -> Vec<MemberLine> {
+fn member_lines(
+    ctx: &Ctx,
+    series: &SeriesRow,
+    members: &[Member],
+    cancelled: &std::collections::HashSet<LessonId>,
+) -> Vec<MemberLine> {
     let tz = TimeZone::get(&series.timezone).unwrap_or(TimeZone::UTC);
     members
         .iter()
@@ -527,6 +533,7 @@ fn member_lines(ctx: &Ctx, series: &SeriesRow, members: &[Member]) -> Vec<Member
                 viewer: ctx.local_time(&s.starts_at),
                 duration_min: s.duration_min,
                 open: m.open,
+                cancelled: cancelled.contains(&m.lesson.id),
             })
         })
         .collect()
@@ -560,8 +567,9 @@ async fn series_page(
     let (course, series) = managed_series(&state, &ctx, &id, &series_id).await?;
     let members =
         series_store::members(&state.db, &*state.hooks, course.school_id, series.id).await?;
+    let cancelled = super::editor::cancelled_sessions(&state, &course).await?;
     render(&SeriesPage {
-        lines: member_lines(&ctx, &series, &members),
+        lines: member_lines(&ctx, &series, &members, &cancelled),
         ctx,
         course,
         series,
@@ -636,7 +644,8 @@ async fn occurrence_page_for(
     (course, series, members, at): (Course, SeriesRow, Vec<Member>, usize),
     form: Option<OccurrenceForm>,
 ) -> AppResult<OccurrencePage> {
-    let lines = member_lines(&ctx, &series, &members);
+    let cancelled = super::editor::cancelled_sessions(state, &course).await?;
+    let lines = member_lines(&ctx, &series, &members, &cancelled);
     let line = lines.into_iter().nth(at).ok_or(AppError::NotFound)?;
     let form = form.unwrap_or_else(|| {
         let (date, time) = members[at]
@@ -677,12 +686,11 @@ async fn occurrence_page(
     render(&occurrence_page_for(&state, ctx, found, None).await?)
 }
 
-/// The host chosen in the form: one of the course's instructors, checked against the
-/// school's Zoom account as a single lesson's host is.
+/// The host chosen in the form: one of the course's instructors, checked by
+/// [`check_host`], the check of a single lesson's host.
 async fn chosen_host(
     state: &CoursesState,
     ctx: &Ctx,
-    school_id: SchoolId,
     instructors: &[Instructor],
     value: &str,
     errors: &mut FieldErrors,
@@ -697,21 +705,7 @@ async fn chosen_host(
         errors.add("host", ctx.t("form-invalid-choice"));
         return None;
     };
-    match hosts::resolve(&state.zoom, school_id.0, who.id, &who.email).await {
-        Ok(host) => Some(Some(LessonHost {
-            user_id: who.id,
-            host,
-        })),
-        Err(HostError::NotInAccount { email }) => {
-            errors.add("host", ctx.t1("lesson-host-not-in-zoom", "email", email));
-            None
-        }
-        Err(HostError::NotConnected) => Some(None),
-        Err(e) => {
-            tracing::warn!(error = %e, "could not check the Zoom host; it will be resolved at Start");
-            Some(None)
-        }
-    }
+    check_host(state, ctx, who.id, &who.email, errors).await
 }
 
 async fn edit_occurrence(
@@ -748,15 +742,7 @@ async fn edit_occurrence(
         }
     };
     let instructors = super::instructors(&state.db, course.school_id, course.id).await?;
-    let host = chosen_host(
-        &state,
-        &ctx,
-        course.school_id,
-        &instructors,
-        &form.host,
-        &mut errors,
-    )
-    .await;
+    let host = chosen_host(&state, &ctx, &instructors, &form.host, &mut errors).await;
     if let (Some(Scope::This), Some(d), Some(t)) = (scope, date, time) {
         let tz = TimeZone::get(&found.1.timezone).unwrap_or(TimeZone::UTC);
         match series::resolve_wall(&tz, d.to_datetime(t)) {

@@ -265,8 +265,9 @@ pub struct Change {
     pub duration_min: Option<i64>,
     /// A new host (`Some(None)`: none, resolved at Start).
     pub host: Option<Option<LessonHost>>,
-    /// "Following" only: every following session takes this session's Zoom options (and
-    /// none of its own if this one has none, so the course's default applies to both).
+    /// "Following" only: every following session takes this session's Zoom options and
+    /// venue (and none of its own if this one has none: Zoom's defaults apply to both); its
+    /// completion rule follows the venue (`completion::fit_venue_in`).
     pub copy_options: bool,
 }
 

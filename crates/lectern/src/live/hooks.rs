@@ -69,6 +69,23 @@ impl CourseHooks for LessonSide {
     ) -> BoxFuture<'a, sqlx::Result<bool>> {
         Box::pin(super::session_open(tx, lesson_id))
     }
+
+    fn cancelled_sessions<'a>(
+        &'a self,
+        conn: &'a mut AnyConnection,
+        school_id: SchoolId,
+        course_id: CourseId,
+    ) -> BoxFuture<'a, sqlx::Result<Vec<LessonId>>> {
+        Box::pin(
+            sqlx::query_scalar(
+                "SELECT lesson_id FROM live_sessions
+                 WHERE school_id = $1 AND course_id = $2 AND state = 'cancelled'",
+            )
+            .bind(school_id)
+            .bind(course_id)
+            .fetch_all(conn),
+        )
+    }
 }
 
 /// `live`'s part of the learner's pages: the player's panel, the calendar feed.

@@ -117,13 +117,7 @@ pub async fn start(state: &ZoomDeps, lesson: &Lesson, user: &User) -> anyhow::Re
     {
         return Ok(Outcome::Failed(LiveError::NotNow));
     }
-    let held = live_options::effective(
-        &state.db,
-        SchoolId(user.school_id),
-        lesson.course_id,
-        lesson.id,
-    )
-    .await?;
+    let held = live_options::effective(&state.db, SchoolId(user.school_id), lesson.id).await?;
     if held.external_url.is_some() {
         // Held at an external link: no Zoom meeting, ever.
         return Ok(Outcome::Failed(LiveError::NotNow));
@@ -240,8 +234,9 @@ fn create_request(
     req
 }
 
-/// The meeting's (or webinar's) `settings` from the session's options (its own, else the
-/// course's default; none saved: nothing is sent and the account's defaults apply), and a
+/// The meeting's (or webinar's) `settings` from the session's own options (a copy of the
+/// course's default taken when it was created; none: nothing is sent and the account's
+/// defaults apply), and a
 /// webinar's panellists, added after the create.
 async fn zoom_settings(
     state: &ZoomDeps,
@@ -249,10 +244,10 @@ async fn zoom_settings(
     lesson: &Lesson,
 ) -> anyhow::Result<(Option<MeetingSettings>, Vec<Panelist>)> {
     let school = SchoolId(session.school_id);
-    if !live_options::any_saved(&state.db, school, lesson.course_id, lesson.id).await? {
+    if !live_options::any_saved(&state.db, school, lesson.id).await? {
         return Ok((None, Vec::new()));
     }
-    let o = live_options::effective(&state.db, school, lesson.course_id, lesson.id)
+    let o = live_options::effective(&state.db, school, lesson.id)
         .await?
         .options;
     let webinar = session.webinar();

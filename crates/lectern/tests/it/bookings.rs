@@ -29,19 +29,7 @@ pub(crate) async fn enrolled_student(
     email: &str,
     name: &str,
 ) -> TestUser {
-    let u = app
-        .create_user(app.school.id, email, name, Role::Student)
-        .await;
-    lectern::courses::progress::enroll(
-        &app.db,
-        &*app.state.course_hooks,
-        SchoolId(app.school.id),
-        CourseId(course),
-        UserId(u.id),
-    )
-    .await
-    .unwrap();
-    u
+    crate::support::courses::enrolled_student(app, course, email, name).await
 }
 
 /// A date `days` ahead in UTC, as the exceptions field reads it.
@@ -100,10 +88,7 @@ async fn book(c: &TestClient, slug: &str, program: &str, start: &str) -> crate::
 
 /// A published course taught by the test instructor; its id and slug.
 async fn course(app: &TestApp) -> (TestClient, i64, String) {
-    let t = app.signed_in(&app.instructor).await;
-    let (id, slug) = crate::support::courses::new_course(&t, "Coaching").await;
-    crate::support::courses::publish(&t, id).await;
-    (t, id, slug)
+    crate::support::courses::taught_course(app, "Coaching").await
 }
 
 /// Posts the join API of `lesson` as `c`: the status and the JSON answer.

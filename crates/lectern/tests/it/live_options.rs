@@ -1,7 +1,10 @@
 //! Per-session Zoom options (issue 17, L16) and the external-link switch (L14): what an
 //! instructor sets in the editor reaches Zoom's meeting exactly at Start, what the host's
 //! plan or account does not allow is a field error before the session (and Zoom's reason,
-//! not a 500, at Start), a course's default applies to a session without its own options,
+//! not a 500, at Start), a course's default is copied into a session when it is created
+//! (and an older session without options keeps what it had, migration 0025) and changing
+//! it later changes no existing session, a session at an external link has a completion
+//! rule a student can meet,
 //! groups and options stay behind the school's wall, and a session moves to an external
 //! link and back.
 
@@ -244,11 +247,21 @@ async fn what_zoom_would_refuse_is_a_field_error_before_and_zooms_reason_at_star
     assert_eq!(t.zoom.sim.meetings().len(), 0);
 }
 
-db_test!(the_course_default_applies_to_a_session_without_its_own_options);
-async fn the_course_default_applies_to_a_session_without_its_own_options(b: TestAppBuilder) {
+db_test!(the_course_default_is_copied_when_a_session_is_created_and_never_read_after);
+async fn the_course_default_is_copied_when_a_session_is_created_and_never_read_after(
+    b: TestAppBuilder,
+) {
     let t = setup(b).await;
     let inst = t.app.signed_in(&t.app.instructor).await;
     let url = format!("/teach/courses/{}/live-options", t.course_id);
+    // The default's form says what it does and does not change.
+    let page = inst.get(&url).await;
+    assert!(
+        page.text
+            .contains("does not change sessions that already exist"),
+        "{}",
+        page.text
+    );
     inst.post_form(
         &url,
         &[
@@ -268,11 +281,50 @@ async fn the_course_default_applies_to_a_session_without_its_own_options(b: Test
         .await;
     assert!(page.attr("#opt-waiting-room", "checked").is_some());
     assert!(page.attr("#opt-mute", "checked").is_none());
-    // The seeded session has no options of its own: Start sends the course's.
+    // The seeded session was created before the course had a default: before migration
+    // 0025 it was held with the course's default at Start. Running 0025 (as an upgrade
+    // does) gives it a copy, so it keeps exactly what it had.
+    let stored = |t: &Live| {
+        let pool = t.app.db.pool.clone();
+        let lesson = t.lesson;
+        async move {
+            sqlx::query_scalar::<_, String>(
+                "SELECT options FROM lesson_live_options WHERE lesson_id = $1",
+            )
+            .bind(lesson)
+            .fetch_optional(&pool)
+            .await
+            .unwrap()
+        }
+    };
+    assert_eq!(stored(&t).await, None);
+    let migrations = match t.app.db.backend {
+        lectern::db::Backend::Sqlite => lectern::db::MIGRATIONS_SQLITE,
+        lectern::db::Backend::Postgres => lectern::db::MIGRATIONS_POSTGRES,
+    };
+    let m = migrations.iter().find(|m| m.version == 25).unwrap();
+    sqlx::raw_sql(sqlx::AssertSqlSafe(m.sql))
+        .execute(&t.app.db.pool)
+        .await
+        .unwrap();
+    assert!(stored(&t).await.is_some());
+    // A later change of the default changes no existing session: not its editor...
+    inst.post_form(
+        &url,
+        &[("mute_upon_entry", "on"), ("auto_recording", "none")],
+    )
+    .await
+    .assert_status(303);
+    let page = inst.get(&edit_url(&t)).await;
+    assert!(page.attr("#opt-waiting-room", "checked").is_some());
+    assert!(page.attr("#opt-jbh", "checked").is_some());
+    assert!(page.attr("#opt-mute", "checked").is_none());
+    // ...nor what Start sends to Zoom.
     assert_eq!(t.start(&inst).await.status.as_u16(), 303);
     let s = the_meeting(&t).settings;
     assert_eq!(s["waiting_room"], json!(true));
     assert_eq!(s["join_before_host"], json!(true));
+    assert_eq!(s["mute_upon_entry"], json!(false));
     assert_eq!(s["auto_recording"], json!("local"));
     // Bad input keeps what was typed.
     let r = inst
@@ -284,6 +336,92 @@ async fn the_course_default_applies_to_a_session_without_its_own_options(b: Test
     assert_eq!(r.status.as_u16(), 422);
     assert!(!r.texts("#panelists-error").is_empty());
     assert_eq!(r.texts("#opt-panelists").join(""), "not an address");
+}
+
+db_test!(a_session_at_an_external_link_gets_a_completion_rule_a_student_can_meet);
+async fn a_session_at_an_external_link_gets_a_completion_rule_a_student_can_meet(
+    b: TestAppBuilder,
+) {
+    let t = setup(b).await;
+    let inst = t.app.signed_in(&t.app.instructor).await;
+    let rule = |t: &Live| {
+        let pool = t.app.db.pool.clone();
+        let lesson = t.lesson;
+        async move {
+            sqlx::query_as::<_, (Option<String>, Option<i64>)>(
+                "SELECT completion_rule, completion_value FROM lessons WHERE id = $1",
+            )
+            .bind(lesson)
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+        }
+    };
+    let rule_url = format!("{}/completion", edit_url(&t));
+    // On Zoom: attendance, and the editor offers only attendance.
+    inst.post_form(
+        &rule_url,
+        &[("rule", "attended_minutes"), ("minutes", "30")],
+    )
+    .await
+    .assert_status(303);
+    assert_eq!(rule(&t).await, (Some("attended_minutes".into()), Some(30)));
+    let page = inst.get(&edit_url(&t)).await;
+    assert!(page.attr("#rule-attended_minutes", "checked").is_some());
+    assert!(page.attr("#rule-marked", "id").is_none());
+    assert!(page.attr("#completion-external", "id").is_none());
+    // Switched to an external link: the attendance rule, which could never be met, is
+    // replaced by "marked done by the student".
+    save(
+        &t,
+        &inst,
+        &[
+            ("venue", "external"),
+            ("external_url", "https://meet.example.org/room-7"),
+        ],
+    )
+    .await
+    .assert_status(303);
+    assert_eq!(rule(&t).await.0.as_deref(), Some("marked"));
+    let page = inst.get(&edit_url(&t)).await;
+    assert!(page.attr("#rule-marked", "checked").is_some());
+    assert!(page.attr("#rule-opened", "id").is_some());
+    assert!(page.attr("#rule-attended_percent", "id").is_none());
+    assert!(page.attr("#rule-attended_minutes", "id").is_none());
+    assert!(page.attr("#completion-external", "id").is_some());
+    // The student can meet it: "Mark complete" is there and completes the lesson.
+    let stu = t.app.signed_in(&t.app.student).await;
+    let page = stu.get(&t.lesson_url()).await;
+    assert!(page.attr("#mark-complete", "id").is_some(), "{}", page.text);
+    // The server refuses an attendance rule there, with a field error.
+    for (k, v) in [("attended_percent", "75"), ("attended_minutes", "30")] {
+        let field = if k == "attended_percent" {
+            "percent"
+        } else {
+            "minutes"
+        };
+        let r = inst.post_form(&rule_url, &[("rule", k), (field, v)]).await;
+        assert_eq!(r.status.as_u16(), 422, "{k}");
+        assert!(
+            r.texts("#rule-error").join("").contains("external link"),
+            "{k}: {:?}",
+            r.texts("#rule-error")
+        );
+        assert!(r.attr("#rule-attended_percent", "id").is_none());
+    }
+    assert_eq!(rule(&t).await.0.as_deref(), Some("marked"));
+    inst.post_form(&rule_url, &[("rule", "opened")])
+        .await
+        .assert_status(303);
+    assert_eq!(rule(&t).await.0.as_deref(), Some("opened"));
+    // Back on Zoom: an attendance rule again (the kind's default), and "opened" is refused.
+    save(&t, &inst, &[("venue", "zoom")])
+        .await
+        .assert_status(303);
+    assert_eq!(rule(&t).await, (Some("attended_percent".into()), Some(75)));
+    let r = inst.post_form(&rule_url, &[("rule", "opened")]).await;
+    assert_eq!(r.status.as_u16(), 422);
+    assert!(!r.texts("#rule-error").is_empty());
 }
 
 db_test!(another_schools_instructor_cannot_read_or_set_a_courses_groups_or_options);

@@ -22,38 +22,21 @@ const BERLIN: &str = "Europe/Berlin";
 struct Fx {
     app: TestApp,
     course: CourseId,
+    slug: String,
     teacher: TestClient,
 }
 
 async fn setup(b: TestAppBuilder) -> Fx {
-    let app = b.with_smtp().start().await;
-    let c = courses::create(
-        &app.db,
-        app.school.id,
-        app.instructor.id,
-        CourseFields {
-            title: "Cohort",
-            description: "",
-            cover_url: None,
-        },
-    )
-    .await
-    .unwrap();
-    courses::set_published(&app.db, c.school_id, c.id, true)
-        .await
-        .unwrap();
-    courses::progress::enroll(
-        &app.db,
-        &*app.state.course_hooks,
-        SchoolId(app.school.id),
-        c.id,
-        UserId(app.student.id),
-    )
-    .await
-    .unwrap();
-    let teacher = app.signed_in(&app.instructor).await;
+    fixture(b.with_smtp().start().await).await
+}
+
+/// A published course taught by the test instructor, the test student enrolled.
+async fn fixture(app: TestApp) -> Fx {
+    let (teacher, id, slug) = crate::support::courses::taught_course(&app, "Cohort").await;
+    crate::support::courses::enroll(&app, id, app.student.id).await;
     Fx {
-        course: c.id,
+        course: CourseId(id),
+        slug,
         teacher,
         app,
     }
@@ -716,4 +699,245 @@ async fn this_and_following_can_carry_this_sessions_zoom_options(b: TestAppBuild
     );
     assert_eq!(options(lessons[0]).await.as_deref(), Some(OTHER), "earlier");
     assert_eq!(options(lessons[1]).await, None, "earlier");
+}
+
+db_test!(a_new_series_is_optional_and_copies_the_course_default_which_later_changes_do_not_touch);
+async fn a_new_series_is_optional_and_copies_the_course_default_which_later_changes_do_not_touch(
+    b: TestAppBuilder,
+) {
+    let fx = setup(b).await;
+    // Optional unless ticked: a weekly office hour must not block completion.
+    let page = fx.teacher.get(&fx.new_url()).await;
+    page.assert_status(200);
+    assert!(page.attr("#series-required", "id").is_some());
+    assert!(page.attr("#series-required", "checked").is_none());
+    let defaults = format!("/teach/courses/{}/live-options", fx.course);
+    fx.teacher
+        .post_form(
+            &defaults,
+            &[("waiting_room", "on"), ("auto_recording", "local")],
+        )
+        .await
+        .assert_status(303);
+    let mut fields = series_fields(next_monday(), 3);
+    fields.retain(|(k, _)| *k != "required");
+    fx.create(&fields).await;
+    let lessons = fx.members().await;
+    assert_eq!(lessons.len(), 3);
+    for l in &lessons {
+        let required: i64 = sqlx::query_scalar("SELECT required FROM lessons WHERE id = $1")
+            .bind(l)
+            .fetch_one(&fx.app.db.pool)
+            .await
+            .unwrap();
+        assert_eq!(required, 0, "{l}");
+    }
+    let editor = |l: i64| format!("/teach/courses/{}/lessons/{l}", fx.course);
+    for l in &lessons {
+        let page = fx.teacher.get(&editor(*l)).await;
+        assert!(page.attr("#opt-waiting-room", "checked").is_some(), "{l}");
+        assert_eq!(
+            page.attr("#opt-recording option[selected]", "value")
+                .as_deref(),
+            Some("local")
+        );
+    }
+    // The default changes: the occurrences keep their copy.
+    fx.teacher
+        .post_form(&defaults, &[("mute_upon_entry", "on")])
+        .await
+        .assert_status(303);
+    for l in &lessons {
+        let page = fx.teacher.get(&editor(*l)).await;
+        assert!(page.attr("#opt-waiting-room", "checked").is_some(), "{l}");
+        assert!(page.attr("#opt-mute", "checked").is_none(), "{l}");
+    }
+    // A series created now copies the new default.
+    fx.create(&series_fields(
+        next_monday().checked_add(7.days()).unwrap(),
+        1,
+    ))
+    .await;
+    let newest = *fx.members().await.iter().max().unwrap();
+    let page = fx.teacher.get(&editor(newest)).await;
+    assert!(page.attr("#opt-mute", "checked").is_some());
+    assert!(page.attr("#opt-waiting-room", "checked").is_none());
+}
+
+db_test!(cancelled_occurrences_read_cancelled_and_each_links_to_its_lesson_editor_and_back);
+async fn cancelled_occurrences_read_cancelled_and_each_links_to_its_lesson_editor_and_back(
+    b: TestAppBuilder,
+) {
+    let fx = setup(b).await;
+    let series = fx.create(&series_fields(next_monday(), 3)).await;
+    let lessons = fx.members().await;
+    let r = fx.cancel(&series, lessons[1], "this").await;
+    assert!(r.status.is_redirection(), "{} {}", r.status, r.text);
+
+    // The series page: "Cancelled" in words beside the cancelled one only, and an "Edit"
+    // link to each occurrence's lesson editor.
+    let page = fx.teacher.get(&series).await;
+    for (i, l) in lessons.iter().enumerate() {
+        let li = format!(".series-occurrence[data-lesson-id=\"{l}\"]");
+        let cancelled = page.texts(&format!("{li} .series-cancelled")).join("");
+        if i == 1 {
+            assert_eq!(cancelled.trim(), "Cancelled");
+        } else {
+            assert_eq!(cancelled, "", "{i}");
+        }
+        let href = page
+            .attr(&format!("{li} a.series-lesson-edit"), "href")
+            .expect("an Edit link");
+        assert_eq!(href, format!("/teach/courses/{}/lessons/{l}", fx.course));
+        // The lesson editor links back: "Part of the series … — edit the series".
+        let editor = fx.teacher.get(&href).await;
+        editor.assert_status(200);
+        assert_eq!(
+            editor.attr("#lesson-series-link", "href").as_deref(),
+            Some(series.as_str())
+        );
+        let text = editor.texts("#lesson-series").join("");
+        assert!(text.contains("Weekly coaching"), "{text}");
+        assert!(text.contains(&format!("{} of 3", i + 1)), "{text}");
+    }
+    // The occurrence's own page says it and links to its lesson editor too.
+    let page = fx
+        .teacher
+        .get(&fx.occurrence_url(&series, lessons[1]))
+        .await;
+    assert_eq!(
+        page.texts("#occurrence-cancelled").join("").trim(),
+        "Cancelled"
+    );
+    assert_eq!(
+        page.attr("#occurrence-lesson-edit", "href"),
+        Some(format!(
+            "/teach/courses/{}/lessons/{}",
+            fx.course, lessons[1]
+        ))
+    );
+    // A lesson that is no occurrence has no series line.
+    crate::support::courses::add_lesson(
+        &fx.teacher,
+        fx.course.0,
+        "document",
+        &[("title", "Reading"), ("body", "Read this.")],
+    )
+    .await;
+    let ids = crate::support::courses::lesson_ids(&fx.teacher, fx.course.0).await;
+    let reading = ids.iter().find(|i| !lessons.contains(i)).unwrap();
+    let editor = fx
+        .teacher
+        .get(&format!("/teach/courses/{}/lessons/{reading}", fx.course))
+        .await;
+    assert!(editor.attr("#lesson-series", "id").is_none());
+
+    // The course editor's curriculum marks it too.
+    let page = fx
+        .teacher
+        .get(&format!("/teach/courses/{}", fx.course))
+        .await;
+    for (i, l) in lessons.iter().enumerate() {
+        let text = page
+            .texts(&format!(
+                "#lesson-list li[data-lesson-id=\"{l}\"] .lesson-cancelled"
+            ))
+            .join("");
+        assert_eq!(text.trim(), if i == 1 { "Cancelled" } else { "" }, "{i}");
+    }
+    // The student's outline badges sessions from the live states: "Cancelled" for it.
+    let stu = fx.app.signed_in(&fx.app.student).await;
+    let r = stu.get(&format!("/courses/{}/live/states", fx.slug)).await;
+    r.assert_status(200);
+    let states: serde_json::Value = serde_json::from_str(&r.text).unwrap();
+    for (i, l) in lessons.iter().enumerate() {
+        let s = states["lessons"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["lesson"] == serde_json::json!(l))
+            .unwrap();
+        if i == 1 {
+            assert_eq!(s["display"], "cancelled");
+            assert_eq!(s["label"], "Cancelled");
+        } else {
+            assert_ne!(s["display"], "cancelled");
+        }
+    }
+}
+
+db_test!(an_occurrences_host_is_checked_as_a_single_lessons_host_is);
+async fn an_occurrences_host_is_checked_as_a_single_lessons_host_is(b: TestAppBuilder) {
+    // An account-level connection: Lectern can ask Zoom who is a user of the account.
+    let mut scopes: Vec<String> = lectern::zoom_connection::scopes::needed()
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    scopes.extend([
+        "user:read:list_users:admin".to_string(),
+        "meeting:write:meeting:admin".to_string(),
+    ]);
+    let (app, _zoom) =
+        crate::support::live::connected(b.with_smtp(), Some(scopes), Vec::new()).await;
+    let fx = fixture(app).await;
+    let series = fx.create(&series_fields(next_monday(), 2)).await;
+    let lessons = fx.members().await;
+    // A co-instructor of the course who is no user of the school's Zoom account.
+    let outsider = fx
+        .app
+        .create_user(
+            fx.app.school.id,
+            "outsider@test.example",
+            "Otto Outsider",
+            Role::Instructor,
+        )
+        .await;
+    courses::add_instructor(
+        &fx.app.db,
+        SchoolId(fx.app.school.id),
+        fx.course,
+        UserId(outsider.id),
+    )
+    .await
+    .unwrap();
+    let before = fx.starts(&lessons).await;
+    let url = fx.occurrence_url(&series, lessons[0]);
+    let r = fx
+        .teacher
+        .post_form(
+            &url,
+            &[
+                ("date", &next_monday().to_string()),
+                ("time", "10:00"),
+                ("duration", "60"),
+                ("host", &outsider.id.to_string()),
+                ("scope", "following"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status.as_u16(), 422, "{}", r.text);
+    // The very message of the single lesson editor (`editor::check_host`).
+    assert!(
+        r.texts("#host-error")
+            .join(" ")
+            .contains("outsider@test.example is not a user of the school's Zoom account"),
+        "{:?}",
+        r.texts("#host-error")
+    );
+    assert_eq!(fx.starts(&lessons).await, before);
+    // The course's own instructor, a Zoom user, is accepted as host.
+    let r = fx
+        .teacher
+        .post_form(
+            &url,
+            &[
+                ("date", &next_monday().to_string()),
+                ("time", "10:00"),
+                ("duration", "60"),
+                ("host", &fx.app.instructor.id.to_string()),
+                ("scope", "this"),
+            ],
+        )
+        .await;
+    assert!(r.status.is_redirection(), "{} {}", r.status, r.text);
 }

@@ -1,6 +1,9 @@
 //! Courses made the way an instructor makes them: through the editor's forms.
 
-use super::{TestApp, TestClient};
+use lectern::accounts::Role;
+use lectern::db::{CourseId, SchoolId, UserId};
+
+use super::{TestApp, TestClient, TestUser};
 
 /// Creates a course through the editor as `c`; returns its id and slug.
 pub async fn new_course(c: &TestClient, title: &str) -> (i64, String) {
@@ -77,4 +80,38 @@ pub async fn published_course(
         slug,
         lessons,
     }
+}
+
+/// A published course taught by the test instructor, made through the editor's forms: the
+/// instructor's client, the course's id and slug (the set-up of the booking and series
+/// tests; with [`enroll`] / [`enrolled_student`] for its students and
+/// `support::live::connected` for a Zoom connection).
+pub async fn taught_course(app: &TestApp, title: &str) -> (TestClient, i64, String) {
+    let t = app.signed_in(&app.instructor).await;
+    let (id, slug) = new_course(&t, title).await;
+    publish(&t, id).await;
+    (t, id, slug)
+}
+
+/// Enrols the user `user_id` of the test school in `course` (through the course hooks, as
+/// any enrolment).
+pub async fn enroll(app: &TestApp, course: i64, user_id: i64) {
+    lectern::courses::progress::enroll(
+        &app.db,
+        &*app.state.course_hooks,
+        SchoolId(app.school.id),
+        CourseId(course),
+        UserId(user_id),
+    )
+    .await
+    .unwrap();
+}
+
+/// A new student of the test school, enrolled in `course`.
+pub async fn enrolled_student(app: &TestApp, course: i64, email: &str, name: &str) -> TestUser {
+    let u = app
+        .create_user(app.school.id, email, name, Role::Student)
+        .await;
+    enroll(app, course, u.id).await;
+    u
 }

@@ -19,7 +19,7 @@ pub struct Live {
 
 /// The app connected to a fresh zoom-sim; `env` is applied after the simulator's own
 /// settings, so it can override them (e.g. the SDK's URL).
-async fn connected(
+pub async fn connected(
     b: TestAppBuilder,
     scopes: Option<Vec<String>>,
     env: Vec<(&'static str, String)>,
