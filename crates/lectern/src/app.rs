@@ -304,6 +304,12 @@ pub fn router(state: AppState) -> Router {
             state.db.clone(),
             web::db_guard::layer,
         ))
+        // Outside the database guard: a shed request costs nothing, not even a look at
+        // the database's health.
+        .layer(axum::middleware::from_fn_with_state(
+            web::shed::Shedder::new(state.config.max_in_flight, state.metrics.clone()),
+            web::shed::layer,
+        ))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
             // Only method and path (query strings may carry tokens), with secret path
             // segments such as reset tokens masked.

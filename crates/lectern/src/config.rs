@@ -40,6 +40,9 @@ pub struct Config {
     /// Campaign e-mails handed to delivery per second (`LECTERN_CAMPAIGN_RATE`, default
     /// 10): most SMTP relays throttle or flag bulk senders that go faster.
     pub campaign_rate: u32,
+    /// Requests handled at once before more are shed with 503 (`LECTERN_MAX_IN_FLIGHT`,
+    /// default 256; see `web::shed`).
+    pub max_in_flight: usize,
     /// How long a worker's claim on a job lasts without news from it
     /// (`LECTERN_JOB_LEASE_SECS`, 3 to 3600, default 30). A running worker renews its
     /// claims every third of it, so a killed worker's jobs wait at most this long.
@@ -542,6 +545,17 @@ impl Config {
                     reason: format!("{v:?}: use a number of seconds from 3 to 3600"),
                 })?,
         };
+        let max_in_flight = match src.get("LECTERN_MAX_IN_FLIGHT") {
+            None => 256,
+            Some(v) => v
+                .parse::<usize>()
+                .ok()
+                .filter(|n| (1..=100_000).contains(n))
+                .ok_or_else(|| ConfigError::Invalid {
+                    var: "LECTERN_MAX_IN_FLIGHT",
+                    reason: format!("{v:?}: use a number from 1 to 100000"),
+                })?,
+        };
         let campaign_rate = match src.get("LECTERN_CAMPAIGN_RATE") {
             None => 10,
             Some(v) => v
@@ -573,6 +587,7 @@ impl Config {
             smtp_url,
             mail_from,
             campaign_rate,
+            max_in_flight,
             job_lease,
             log_filter,
             log_format,

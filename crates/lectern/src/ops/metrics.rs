@@ -27,6 +27,7 @@ pub struct Metrics {
     session_cache_live: IntGauge,
     push_streams: IntGauge,
     csp_violations: IntCounterVec,
+    shed: prometheus::IntCounter,
 }
 
 impl Metrics {
@@ -72,6 +73,11 @@ impl Metrics {
             ),
             &["directive"],
         )?;
+        let shed = prometheus::IntCounter::new(
+            "lectern_requests_shed_total",
+            "Requests answered 503 because LECTERN_MAX_IN_FLIGHT were being handled",
+        )?;
+        registry.register(Box::new(shed.clone()))?;
         registry.register(Box::new(csp_violations.clone()))?;
         registry.register(Box::new(push_streams.clone()))?;
         registry.register(Box::new(requests.clone()))?;
@@ -88,7 +94,13 @@ impl Metrics {
             session_cache_live,
             push_streams,
             csp_violations,
+            shed,
         })
+    }
+
+    /// Counts one request shed by `web::shed`.
+    pub fn shed(&self) {
+        self.shed.inc();
     }
 
     /// Counts one reported CSP violation (`directive` from a bounded list).

@@ -10,6 +10,7 @@ pub mod form;
 pub mod headers;
 pub mod page;
 pub mod paths;
+pub mod shed;
 pub mod time;
 
 use std::sync::Arc;

@@ -247,3 +247,68 @@ async fn database_outage_fails_fast_and_a_restart_costs_no_request() {
     let pages = futures_util::future::join_all((0..6).map(|_| c.get("/my/courses"))).await;
     assert!(pages.iter().all(|r| r.status == 200));
 }
+
+db_test!(more_requests_than_allowed_in_flight_are_shed_at_once_and_webhooks_are_not);
+async fn more_requests_than_allowed_in_flight_are_shed_at_once_and_webhooks_are_not(
+    b: TestAppBuilder,
+) {
+    let zoom = crate::support::zoom::ZoomFixture::start().await;
+    let app = zoom
+        .configure(b)
+        .env("LECTERN_MAX_IN_FLIGHT", "1")
+        .start()
+        .await;
+    zoom.register(&app, None);
+    let admin = app.signed_in(&app.admin).await;
+    let student = app.signed_in(&app.student).await;
+    // The one place is taken by a request that waits 2 s on Zoom (the OAuth callback
+    // exchanging its code).
+    let back = zoom.authorize(&admin, "school").await;
+    zoom.sim.inject_fault(zoom_sim::Fault {
+        method: Some("POST".into()),
+        path_prefix: "/oauth/token".into(),
+        kind: zoom_sim::FaultKind::Latency(Duration::from_secs(2)),
+        times: Some(1),
+    });
+    let slow = tokio::spawn(async move { admin.get(&back).await });
+    crate::support::eventually(
+        "the callback to wait on Zoom",
+        Duration::from_secs(10),
+        || async { (zoom.sim.in_flight("POST", "/oauth/token") >= 1).then_some(()) },
+    )
+    .await;
+    let t = std::time::Instant::now();
+    let r = student.get("/my/courses").await;
+    assert_eq!(r.status, 503, "{}", r.text);
+    assert_eq!(r.header("retry-after"), Some("1"));
+    assert!(r.text.contains("busy"), "{}", r.text);
+    assert!(
+        t.elapsed() < Duration::from_millis(1500),
+        "shed while the slow request still ran ({:?})",
+        t.elapsed()
+    );
+    // Liveness and webhook acknowledgements are never shed (an unsigned delivery is
+    // refused by its own check, not by the shedder).
+    student.get("/healthz").await.assert_status(200);
+    let hook = reqwest::Client::new()
+        .post(format!("{}/webhooks/zoom", app.base_url))
+        .header("content-type", "application/json")
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(hook.status().as_u16(), 503);
+    // The slow request itself finishes normally, and its place is free again.
+    slow.await.unwrap().assert_status(200);
+    student.get("/my/courses").await.assert_status(200);
+    let metrics = reqwest::get(format!("{}/metrics", app.base_url))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("lectern_requests_shed_total 1"),
+        "{metrics}"
+    );
+}
