@@ -606,13 +606,7 @@ async fn cancel_in(
     if !crate::live::reminders::cancel_in(conn, p.school_id, lesson_id).await? {
         // Not scheduled any more: cancelled already (then the booking goes too), or
         // started (then nothing changes).
-        let state: Option<String> = sqlx::query_scalar(
-            "SELECT state FROM live_sessions WHERE school_id = $1 AND lesson_id = $2",
-        )
-        .bind(p.school_id)
-        .bind(lesson_id)
-        .fetch_optional(&mut *conn)
-        .await?;
+        let state = crate::live::reminders::state_in(conn, p.school_id, lesson_id).await?;
         if state.as_deref() != Some("cancelled") {
             return Err(CancelError::Started);
         }

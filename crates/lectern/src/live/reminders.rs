@@ -415,6 +415,20 @@ pub(crate) async fn cancel_in(
     Ok(true)
 }
 
+/// A lesson's session state in the caller's transaction (`None`: no session row yet),
+/// for one who must tell "cancelled already" from "started" after [`cancel_in`].
+pub(crate) async fn state_in(
+    conn: &mut AnyConnection,
+    school_id: SchoolId,
+    lesson_id: LessonId,
+) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar("SELECT state FROM live_sessions WHERE school_id = $1 AND lesson_id = $2")
+        .bind(school_id)
+        .bind(lesson_id)
+        .fetch_optional(conn)
+        .await
+}
+
 use crate::courses::queries::EnrolledStudent as Recipient;
 
 /// The job: sends one notice of one lesson to every enrolled student who hasn't had it.

@@ -161,4 +161,34 @@ mod tests {
         assert_eq!(format_in(ms, &TimeZone::UTC), "Wed, 18 Nov 2026, 11:06 UTC");
         assert_eq!(iso_utc(ms), "2026-11-18T11:06:40Z");
     }
+
+    #[test]
+    fn pickers_offer_canonical_zones_only() {
+        let zones = selectable_timezones();
+        for want in ["UTC", "Europe/Berlin", "America/Argentina/Buenos_Aires", "Asia/Kolkata"] {
+            assert!(zones.iter().any(|z| z == want), "lacks {want}");
+        }
+        for not in [
+            "Factory",
+            "localtime",
+            "Etc/UTC",
+            "Etc/GMT-3",
+            "posix/Europe/Berlin",
+            "right/UTC",
+            "US/Eastern",
+            "GB",
+            "EST5EDT",
+            "Asia/Calcutta",
+            "Europe/Kiev",
+            "America/Buenos_Aires",
+        ] {
+            assert!(!zones.iter().any(|z| z == not), "offers {not}");
+            assert!(!is_selectable(not), "{not}");
+        }
+        // Each one is a zone this build knows, sorted and once.
+        assert!(zones.iter().all(|z| valid_timezone(z)));
+        assert!(zones.windows(2).all(|w| w[0] < w[1]));
+        // Typed names outside the list are still valid where a form accepts them.
+        assert!(valid_timezone("Etc/GMT-3"));
+    }
 }

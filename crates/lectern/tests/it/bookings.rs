@@ -956,7 +956,21 @@ async fn booking_cancelling_and_moving_ask_first_and_held_slots_offer_reschedule
     ask.assert_status(200);
     let q = ask.texts("#confirm-question").concat();
     assert!(q.starts_with("Book "), "{q}");
-    assert!(q.contains("10:00\u{2013}11:00 (your time) with"), "{q}");
+    // In the student's zone (Europe/Berlin), e.g. "Book Tue 8 Dec, 11:00–12:00 (your
+    // time) with …?".
+    let local = |ms: &str, fmt: &str| {
+        jiff::Timestamp::from_millisecond(ms.parse::<i64>().unwrap())
+            .unwrap()
+            .to_zoned(jiff::tz::TimeZone::get("Europe/Berlin").unwrap())
+            .strftime(fmt)
+            .to_string()
+    };
+    let want = format!(
+        "Book {}\u{2013}{} (your time) with",
+        local(&starts[0], "%a %-d %b, %H:%M"),
+        local(&starts[1], "%H:%M")
+    );
+    assert!(q.contains(&want), "{q} / {want}");
     assert!(q.contains(&app.instructor.name), "{q}");
     assert_eq!(app.scalar("SELECT COUNT(*) FROM bookings").await, 0);
     assert_eq!(ask.texts("#confirm-button").len(), 1);
@@ -1016,7 +1030,10 @@ async fn booking_cancelling_and_moving_ask_first_and_held_slots_offer_reschedule
     let done = s.get(&to).await;
     let notice = done.texts("#booking-notice").concat();
     assert!(notice.starts_with("Rescheduled to "), "{notice}");
-    assert!(notice.contains("11:00"), "{notice}");
+    assert!(
+        notice.contains(&local(&starts[1], "%a %-d %b, %H:%M")),
+        "{notice}"
+    );
     assert!(!notice.contains("Booked"), "{notice}");
     // The old session left the outline; the new one is in it.
     let new_lesson: i64 = app
@@ -1144,7 +1161,9 @@ async fn zone_pickers_offer_canonical_zones_only(app: TestApp) {
         .get(&format!("/teach/courses/{course_id}/bookings"))
         .await;
     let series = coach
-        .get(&format!("/teach/courses/{course_id}/series/new"))
+        .get(&format!(
+            "/teach/courses/{course_id}/series/new?kind=live_session"
+        ))
         .await;
     series.assert_status(200);
     for (which, zones) in [

@@ -205,10 +205,7 @@ async fn taken_slot_story(app: &crate::support::TestApp, width: u32) {
     .unwrap();
     let lesson_path = format!("/courses/{slug}/lessons/{lesson}");
     let link = format!("a[href='{lesson_path}']");
-    let links = |br: &Browser| {
-        let js = format!("return document.querySelectorAll(\"{link}\").length");
-        async move { br.eval(&js).await }
-    };
+    let count_links = format!("return document.querySelectorAll(\"{link}\").length");
     // In her outline.
     br.goto(&format!("{}/courses/{slug}", app.base_url)).await;
     br.wait_css(&link).await;
@@ -221,22 +218,22 @@ async fn taken_slot_story(app: &crate::support::TestApp, width: u32) {
         .assert_status(303);
     // The open page hears of it (its badge says Cancelled, nothing to join); after a
     // reload it is gone from the outline.
-    eventually("badge cancelled", Duration::from_secs(10), || async {
-        let shown = br
-            .eval(&format!(
-                "var l = document.querySelector(\"{link}\"); \
-                 var li = l && l.closest('li'); return li ? li.textContent : ''"
-            ))
-            .await;
-        shown
-            .as_str()
-            .is_some_and(|t| t.contains("Cancelled"))
-            .then_some(())
-    })
+    br.wait_css(&format!(
+        "li[data-lesson-id='{lesson}'] [data-live-badge][data-display='cancelled']"
+    ))
     .await;
+    assert!(
+        br.text(&format!("li[data-lesson-id='{lesson}'] [data-live-badge]"))
+            .await
+            .contains("Cancelled")
+    );
     br.goto(&format!("{}/courses/{slug}", app.base_url)).await;
     br.wait_css("main").await;
-    assert_eq!(links(&br).await, serde_json::json!(0), "gone after a reload");
+    assert_eq!(
+        br.eval(&count_links).await,
+        serde_json::json!(0),
+        "gone after a reload"
+    );
     // The slot is bookable again.
     br.goto(&book_url).await;
     br.wait_css(&format!(".slot[data-start='{y}']")).await;
