@@ -191,11 +191,7 @@ async fn book_page(
     let notice = match q.done.as_deref() {
         Some("booked") => Some(ctx.t("booking-booked")),
         Some("rescheduled") => Some(match q.at {
-            Some(at) => plain(ctx.t1(
-                "booking-rescheduled-to",
-                "when",
-                span_text(at, None, &ctx),
-            )),
+            Some(at) => plain(ctx.t1("booking-rescheduled-to", "when", span_text(at, None, &ctx))),
             None => ctx.t("booking-rescheduled"),
         }),
         Some("cancelled") => Some(ctx.t("booking-cancelled")),
@@ -629,7 +625,7 @@ impl TeachPage {
     /// The form's zone is not one the list offers (typed, or saved before): kept as the
     /// first choice so that the page shows what was sent.
     fn unlisted_zone(&self) -> bool {
-        !self.timezones.iter().any(|t| *t == self.form.timezone)
+        !self.timezones.contains(&self.form.timezone)
     }
 }
 

@@ -3,7 +3,6 @@
 //! lessons. Instructors manage only their courses (403 otherwise); another school's
 //! course doesn't exist (404).
 
-
 use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -491,7 +490,7 @@ impl LessonEditorPage {
     /// The form's zone is one the list doesn't offer (saved before, or typed): shown
     /// first so that saving doesn't quietly change it.
     fn unlisted_zone(&self) -> bool {
-        !self.form.timezone.is_empty() && !self.timezones.iter().any(|t| *t == self.form.timezone)
+        !self.form.timezone.is_empty() && !self.timezones.contains(&self.form.timezone)
     }
 
     fn is_offset(&self, seconds: &i32) -> bool {

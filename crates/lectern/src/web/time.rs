@@ -165,7 +165,12 @@ mod tests {
     #[test]
     fn pickers_offer_canonical_zones_only() {
         let zones = selectable_timezones();
-        for want in ["UTC", "Europe/Berlin", "America/Argentina/Buenos_Aires", "Asia/Kolkata"] {
+        for want in [
+            "UTC",
+            "Europe/Berlin",
+            "America/Argentina/Buenos_Aires",
+            "Asia/Kolkata",
+        ] {
             assert!(zones.iter().any(|z| z == want), "lacks {want}");
         }
         for not in [

@@ -850,7 +850,10 @@ async fn a_second_student_never_learns_of_a_private_session_and_a_panel_cancel_f
     assert_eq!(state_ids(&bob, &slug).await, vec![public]);
     for (who, c) in [("alice", &alice), ("coach", &coach)] {
         let ids = state_ids(c, &slug).await;
-        assert!(ids.contains(&lesson) && ids.contains(&public), "{who}: {ids:?}");
+        assert!(
+            ids.contains(&lesson) && ids.contains(&public),
+            "{who}: {ids:?}"
+        );
     }
     // A visitor's states (the course page is public) don't list it either.
     let visitor = TestClient::new(&app.base_url);
@@ -900,7 +903,10 @@ async fn a_second_student_never_learns_of_a_private_session_and_a_panel_cancel_f
     );
     assert_eq!(slots(&bob, &slug).await.1, starts, "the slot is free again");
     let outline = alice.get(&format!("/courses/{slug}")).await;
-    assert!(!outline.text.contains(&lesson_url), "gone from Alice's outline");
+    assert!(
+        !outline.text.contains(&lesson_url),
+        "gone from Alice's outline"
+    );
     // Its page says Cancelled, with nothing to join.
     let page = alice.get(&lesson_url).await;
     page.assert_status(200);
@@ -1027,7 +1033,7 @@ async fn booking_cancelling_and_moving_ask_first_and_held_slots_offer_reschedule
         )
         .await;
     let to = r.header("location").expect("redirect");
-    let done = s.get(&to).await;
+    let done = s.get(to).await;
     let notice = done.texts("#booking-notice").concat();
     assert!(notice.starts_with("Rescheduled to "), "{notice}");
     assert!(
@@ -1132,7 +1138,10 @@ async fn a_deleted_booked_lessons_cancellation_is_mailed_once_per_recipient(app:
     .unwrap();
     assert_eq!(keys.len(), 2, "{keys:?}");
     assert!(keys.iter().any(|k| k.ends_with(&format!(":{}", u.id))));
-    assert!(keys.iter().any(|k| k.ends_with(&format!(":{}", app.instructor.id))));
+    assert!(
+        keys.iter()
+            .any(|k| k.ends_with(&format!(":{}", app.instructor.id)))
+    );
     app.drain_jobs().await;
     let mut want = vec![app.instructor.email.clone(), u.email.clone()];
     want.sort();
@@ -1206,7 +1215,8 @@ async fn zone_pickers_offer_canonical_zones_only(app: TestApp) {
     r.assert_status(422);
     assert_eq!(r.texts("#timezone-error").len(), 1);
     assert_eq!(
-        r.attr("select#timezone option[selected]", "value").as_deref(),
+        r.attr("select#timezone option[selected]", "value")
+            .as_deref(),
         Some("Factory/Nowhere")
     );
 }

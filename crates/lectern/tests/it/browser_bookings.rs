@@ -175,7 +175,11 @@ async fn taken_slot_story(app: &crate::support::TestApp, width: u32) {
     // Ann taps X (her page still offers it) and confirms: just taken, the next slots.
     br.click(&format!(".slot[data-start='{x}']")).await;
     br.wait_css("#confirm-question").await;
-    assert!(br.text("#confirm-question").await.contains("(your time) with"));
+    assert!(
+        br.text("#confirm-question")
+            .await
+            .contains("(your time) with")
+    );
     br.click("#confirm-button").await;
     br.wait_css("#booking-error").await;
     assert!(
