@@ -744,10 +744,31 @@ async fn teach_cancel(
     State(state): State<BookingsState>,
     ctx: Ctx,
     Path((id, bid)): Path<(String, String)>,
+    Form(form): Form<ConfirmForm>,
 ) -> AppResult<Response> {
     let course = managed(&state, &ctx, &id).await?;
     let user = ctx.require_user()?.clone();
     let (p, b, manager) = booking_for(&state, &course, &user, &bid).await?;
+    if form.confirm.trim() != "1" {
+        // As the student's: asked first, naming the student.
+        let question = plain(ctx.tr.ta(
+            "booking-confirm-cancel",
+            &[
+                ("when", span_text(b.starts_at, Some(b.ends_at), &ctx)),
+                ("coach", b.student_name.clone()),
+            ],
+        ));
+        let page = ConfirmPage {
+            confirm_label: ctx.t("booking-confirm-cancel-button"),
+            ctx,
+            question,
+            action: format!("/teach/courses/{}/bookings/{}/cancel", course.id, b.id),
+            fields: Vec::new(),
+            back: format!("/teach/courses/{}/bookings", course.id),
+            course,
+        };
+        return Ok(render(&page)?.into_response());
+    }
     match super::cancel(&state.db, &p, &b, UserId(user.id), manager, now_ms()).await {
         Ok(()) => {
             Ok(Redirect::to(&format!("/teach/courses/{}/bookings", course.id)).into_response())

@@ -539,10 +539,28 @@ async fn cancel_within_the_cutoff_but_not_after_and_one_booking_per_student(app:
         .await;
     assert_eq!(r.status.as_u16(), 409);
     assert!(r.text.contains("too late to cancel"), "{}", r.text);
-    coach
+    // The coach is asked first too, naming the student.
+    let ask = coach
         .post_form(
             &format!("/teach/courses/{course_id}/bookings/{id}/cancel"),
             &[],
+        )
+        .await;
+    ask.assert_status(200);
+    assert!(
+        ask.texts("#confirm-question")
+            .concat()
+            .contains(&app.student.name)
+    );
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM bookings WHERE state = 'booked'")
+            .await,
+        1
+    );
+    coach
+        .post_form(
+            &format!("/teach/courses/{course_id}/bookings/{id}/cancel"),
+            &[("confirm", "1")],
         )
         .await
         .assert_redirect_to(&format!("/teach/courses/{course_id}/bookings"));
