@@ -227,6 +227,12 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::jobs::routes::routes().with_state(state.core()))
         .merge(crate::zoom_connection::routes::routes().with_state(zoom.clone()))
         .merge(crate::live::routes::routes().with_state(zoom.clone()))
+        .merge(
+            crate::live::routes::cancel_routes().with_state(crate::live::routes::CancelState {
+                zoom: zoom.clone(),
+                hooks: state.course_hooks.clone(),
+            }),
+        )
         .merge(crate::files::routes::routes().with_state(state.files.clone()))
         .merge(crate::certificates::routes::routes().with_state(state.certificates.clone()))
         .merge(crate::payments::routes::routes().with_state(state.payments.clone()))

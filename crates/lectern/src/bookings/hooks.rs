@@ -1,6 +1,7 @@
 //! How bookings follow the lessons they became without `courses` naming them: a booked
-//! private lesson deleted in the course editor frees its slot and tells its student, in
-//! the deleting transaction (`app.rs` chains this before `live`'s hooks).
+//! private lesson deleted in the course editor, or whose session is cancelled from the
+//! live panel, frees its slot and tells its student, in the deleting (cancelling)
+//! transaction (`app.rs` chains this before `live`'s hooks).
 
 use futures_util::future::BoxFuture;
 use sqlx::AnyConnection;
@@ -40,7 +41,45 @@ pub(crate) async fn on_lesson_deleted(
     Ok(())
 }
 
+/// In the transaction that cancels a live lesson's session (the live panel's "Cancel
+/// session"), before `live` claims it: the booking the lesson was made for is cancelled
+/// (freeing the slot) and the lesson leaves the student's outline. The cancellation mail
+/// is `live`'s, sent once, to the student and the coach. If the session can't be
+/// cancelled (started), the caller writes nothing. The first statement is the write.
+/// `false`: this side cancels no session itself.
+pub(crate) async fn on_cancel_session(
+    conn: &mut AnyConnection,
+    school_id: SchoolId,
+    lesson_id: LessonId,
+) -> sqlx::Result<bool> {
+    let now = now_ms();
+    let freed: Option<i64> = sqlx::query_scalar(
+        "UPDATE bookings SET state = 'cancelled', cancelled_at = $1
+         WHERE student_id = (SELECT private_user_id FROM lessons WHERE school_id = $2 AND id = $3)
+           AND school_id = $2 AND lesson_id = $3 AND state = 'booked'
+         RETURNING id",
+    )
+    .bind(now)
+    .bind(school_id)
+    .bind(lesson_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    if freed.is_some() {
+        crate::courses::private::mark_cancelled(conn, school_id, lesson_id, now).await?;
+    }
+    Ok(false)
+}
+
 impl CourseHooks for BookingSide {
+    fn cancel_session<'a>(
+        &'a self,
+        tx: &'a mut AnyConnection,
+        school_id: SchoolId,
+        lesson_id: LessonId,
+    ) -> BoxFuture<'a, sqlx::Result<bool>> {
+        Box::pin(on_cancel_session(tx, school_id, lesson_id))
+    }
+
     fn lesson_written<'a>(
         &'a self,
         _tx: &'a mut AnyConnection,

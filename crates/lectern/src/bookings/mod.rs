@@ -473,13 +473,19 @@ pub async fn book(
         .bind(id)
         .execute(&mut *tx)
         .await?;
+    // The new time is held; the old one is let go in the same transaction (its
+    // cancellation goes out), or neither happens.
+    let old_lesson = match replacing {
+        Some(old) => cancel_in(&mut tx, p, old, student, now)
+            .await
+            .map_err(|e| match e {
+                CancelError::Db(d) => BookError::Db(d),
+                e => BookError::Cancel(e),
+            })?,
+        None => None,
+    };
     tx.commit().await?;
-    if let Some(old) = replacing {
-        // The new time is held; the old one is let go (its cancellation goes out).
-        if let Err(e) = cancel(db, p, old, student, false, now).await {
-            tracing::warn!(booking = old.id, error = ?e, "rescheduled booking's old slot not cancelled");
-        }
-    }
+    told(db, p, old_lesson).await;
     Ok(id)
 }
 
@@ -533,9 +539,17 @@ fn check_cancel(
     Ok(())
 }
 
-/// Cancels a booking: its live session first (the `scheduled → cancelled` claim, which
-/// sends both the cancellation `.ics`), then the booking, freeing the slot. A session
-/// already started is not cancelled.
+/// Whether `by` may still cancel or move booking `b` (the page offers Reschedule only
+/// then).
+pub fn may_move(p: &Program, b: &Booking, by: UserId, now: i64) -> bool {
+    check_cancel(p, b, by, false, now).is_ok()
+}
+
+/// Cancels a booking in one transaction: the booking first (the claim: of two racing
+/// cancels one proceeds), freeing the slot, then its live session (the `scheduled →
+/// cancelled` claim, which queues the cancellation `.ics` to the student and the coach,
+/// once) and the lesson leaves the student's outline. A session already started is not
+/// cancelled and nothing is written.
 pub async fn cancel(
     db: &Db,
     p: &Program,
@@ -545,17 +559,34 @@ pub async fn cancel(
     now: i64,
 ) -> Result<(), CancelError> {
     check_cancel(p, b, by, manager, now)?;
-    if let Some(lesson_id) = b.lesson_id
-        && let Some(lesson) =
-            crate::courses::lesson(db, p.school_id, p.course_id, lesson_id).await?
-    {
-        match crate::live::reminders::cancel(db, p.school_id, &lesson).await? {
-            crate::live::reminders::Cancelled::Now => {}
-            crate::live::reminders::Cancelled::NotCancellable => {
-                return Err(CancelError::Started);
-            }
-        }
+    let mut tx = db.pool.begin().await?;
+    let lesson = cancel_in(&mut tx, p, b, by, now).await?;
+    tx.commit().await?;
+    told(db, p, lesson).await;
+    Ok(())
+}
+
+/// Open pages of the course look at the cancelled session again.
+async fn told(db: &Db, p: &Program, lesson: Option<LessonId>) {
+    if let Some(lesson_id) = lesson {
+        db.lesson_changed(crate::push::LessonChange {
+            school_id: p.school_id,
+            course_id: p.course_id,
+            lesson_id,
+        })
+        .await;
     }
+}
+
+/// [`cancel`] in the caller's transaction (checked by the caller): the booking's lesson,
+/// if it still has one. The first statement is the write.
+async fn cancel_in(
+    conn: &mut sqlx::AnyConnection,
+    p: &Program,
+    b: &Booking,
+    by: UserId,
+    now: i64,
+) -> Result<Option<LessonId>, CancelError> {
     let r = sqlx::query(
         "UPDATE bookings SET state = 'cancelled', cancelled_at = $1, cancelled_by = $2
          WHERE school_id = $3 AND id = $4 AND state = 'booked'",
@@ -564,10 +595,22 @@ pub async fn cancel(
     .bind(by)
     .bind(p.school_id)
     .bind(b.id)
-    .execute(&db.pool)
+    .execute(&mut *conn)
     .await?;
     if r.rows_affected() != 1 {
         return Err(CancelError::NotBooked);
     }
-    Ok(())
+    let Some(lesson_id) = b.lesson_id else {
+        return Ok(None);
+    };
+    if !crate::live::reminders::cancel_in(conn, p.school_id, lesson_id).await? {
+        // Not scheduled any more: cancelled already (then the booking goes too), or
+        // started (then nothing changes).
+        let state = crate::live::reminders::state_in(conn, p.school_id, lesson_id).await?;
+        if state.as_deref() != Some("cancelled") {
+            return Err(CancelError::Started);
+        }
+    }
+    crate::courses::private::mark_cancelled(conn, p.school_id, lesson_id, now).await?;
+    Ok(Some(lesson_id))
 }

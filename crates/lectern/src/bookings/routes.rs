@@ -112,6 +112,11 @@ pub struct CoachSlots {
     pub coach: String,
     pub slot_min: i64,
     pub days: Vec<Day<SlotView>>,
+    /// Why the slots can't be booked now (the viewer holds a booking with this coach
+    /// and may hold only one); they are listed, not offered.
+    pub held: Option<String>,
+    /// The held booking the viewer may still move (within the coach's cutoff).
+    pub reschedule: Option<i64>,
 }
 
 #[derive(askama::Template)]
@@ -153,6 +158,27 @@ async fn course_for(state: &BookingsState, ctx: &Ctx, slug: &str) -> AppResult<(
 struct BookQuery {
     reschedule: Option<i64>,
     done: Option<String>,
+    /// Where a rescheduled booking went (its start), for the notice.
+    at: Option<i64>,
+}
+
+/// A message without Fluent's invisible isolation marks around its arguments.
+fn plain(s: String) -> String {
+    s.replace(['\u{2068}', '\u{2069}'], "")
+}
+
+/// "Tue 8 Dec, 10:00–10:30" in the viewer's zone (just the start without an end).
+fn span_text(start: i64, end: Option<i64>, ctx: &Ctx) -> String {
+    let at = |ms: i64| jiff::Timestamp::from_millisecond(ms).map(|t| t.to_zoned(ctx.tz.clone()));
+    match (at(start), end.map(at)) {
+        (Ok(s), Some(Ok(e))) => format!(
+            "{}\u{2013}{}",
+            s.strftime("%a %-d %b, %H:%M"),
+            e.strftime("%H:%M")
+        ),
+        (Ok(s), _) => s.strftime("%a %-d %b, %H:%M").to_string(),
+        _ => String::new(),
+    }
 }
 
 async fn book_page(
@@ -164,6 +190,10 @@ async fn book_page(
     let (course, _) = course_for(&state, &ctx, &slug).await?;
     let notice = match q.done.as_deref() {
         Some("booked") => Some(ctx.t("booking-booked")),
+        Some("rescheduled") => Some(match q.at {
+            Some(at) => plain(ctx.t1("booking-rescheduled-to", "when", span_text(at, None, &ctx))),
+            None => ctx.t("booking-rescheduled"),
+        }),
         Some("cancelled") => Some(ctx.t("booking-cancelled")),
         _ => None,
     };
@@ -180,9 +210,40 @@ async fn page(
 ) -> AppResult<Response> {
     let user = ctx.require_user()?.clone();
     let now = now_ms();
+    let held_all = super::upcoming(
+        &state.db,
+        course.school_id,
+        course.id,
+        Some(UserId(user.id)),
+        now,
+    )
+    .await?;
     let mut coaches = Vec::new();
     for (p, coach) in super::programs(&state.db, course.school_id, course.id).await? {
         let free = super::free_slots(&state.db, &p, now).await?;
+        // Holding one with this coach (one per student) and not moving it: the slots are
+        // listed, not offered; the way on is to reschedule it (while the cutoff allows).
+        let held = held_all
+            .iter()
+            .find(|b| p.one_per_student() && b.program_id == p.id)
+            .filter(|b| reschedule != Some(b.id));
+        let (held, move_id) = match held {
+            Some(b) => {
+                let when = span_text(b.starts_at, Some(b.ends_at), &ctx);
+                if super::may_move(&p, b, UserId(user.id), now) {
+                    (
+                        Some(plain(ctx.t1("booking-held", "when", when))),
+                        Some(b.id),
+                    )
+                } else {
+                    (
+                        Some(plain(ctx.t1("booking-held-fixed", "when", when))),
+                        None,
+                    )
+                }
+            }
+            None => (None, None),
+        };
         let days = by_day(
             free.into_iter().take(SHOWN_SLOTS).map(|s| {
                 let (_, time) = day_and_time(s.start, &ctx);
@@ -201,17 +262,11 @@ async fn page(
             coach,
             slot_min: p.slot_min,
             days,
+            held,
+            reschedule: move_id,
         });
     }
-    let mine = super::upcoming(
-        &state.db,
-        course.school_id,
-        course.id,
-        Some(UserId(user.id)),
-        now,
-    )
-    .await?;
-    let mine = booking_views(&mine, &course, &ctx, false);
+    let mine = booking_views(&held_all, &course, &ctx, false);
     let status = if error.is_some() {
         axum::http::StatusCode::CONFLICT
     } else {
@@ -235,6 +290,22 @@ struct BookForm {
     program: String,
     start: String,
     reschedule: String,
+    /// Set by the confirmation page's button: without it the page asks first.
+    confirm: String,
+}
+
+/// The page that asks before booking, moving or cancelling (a plain form: no script
+/// needed). `fields` are posted again with `confirm=1`.
+#[derive(askama::Template)]
+#[template(path = "bookings/confirm.html")]
+struct ConfirmPage {
+    ctx: Ctx,
+    course: Course,
+    question: String,
+    action: String,
+    fields: Vec<(&'static str, String)>,
+    confirm_label: String,
+    back: String,
 }
 
 async fn book(
@@ -274,6 +345,49 @@ async fn book(
         .find(|(p, _)| p.id == program.id)
         .map(|(_, n)| n)
         .unwrap_or_default();
+    if form.confirm.trim() != "1" {
+        // Ask first: "Book Tue 8 Dec, 10:00–10:30 (your time) with Ada?"
+        let when = span_text(start, Some(start + program.slot_min * 60_000), &ctx);
+        let question = match &replacing {
+            Some(old) => plain(ctx.tr.ta(
+                "booking-confirm-move",
+                &[
+                    ("from", span_text(old.starts_at, Some(old.ends_at), &ctx)),
+                    ("when", when),
+                    ("coach", coach_name.clone()),
+                ],
+            )),
+            None => plain(ctx.tr.ta(
+                "booking-confirm-book",
+                &[("when", when), ("coach", coach_name.clone())],
+            )),
+        };
+        let mut fields = vec![
+            ("program", program.id.to_string()),
+            ("start", start.to_string()),
+        ];
+        if let Some(old) = &replacing {
+            fields.push(("reschedule", old.id.to_string()));
+        }
+        let back = match &replacing {
+            Some(old) => format!("/courses/{}/book?reschedule={}", course.slug, old.id),
+            None => format!("/courses/{}/book", course.slug),
+        };
+        let page = ConfirmPage {
+            confirm_label: ctx.t(if replacing.is_some() {
+                "booking-confirm-move-button"
+            } else {
+                "booking-confirm-book-button"
+            }),
+            ctx,
+            question,
+            action: format!("/courses/{}/book", course.slug),
+            fields,
+            back,
+            course,
+        };
+        return Ok(render(&page)?.into_response());
+    }
     let title = ctx
         .tr
         .ta(
@@ -295,6 +409,11 @@ async fn book(
     )
     .await
     {
+        Ok(_) if replacing.is_some() => Ok(Redirect::to(&format!(
+            "/courses/{}/book?done=rescheduled&at={start}",
+            course.slug
+        ))
+        .into_response()),
         Ok(_) => {
             Ok(Redirect::to(&format!("/courses/{}/book?done=booked", course.slug)).into_response())
         }
@@ -329,14 +448,40 @@ async fn booking_for(
     Ok((p, b, manager))
 }
 
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ConfirmForm {
+    confirm: String,
+}
+
 async fn cancel(
     State(state): State<BookingsState>,
     ctx: Ctx,
     Path((slug, id)): Path<(String, String)>,
+    Form(form): Form<ConfirmForm>,
 ) -> AppResult<Response> {
     let (course, _) = course_for(&state, &ctx, &slug).await?;
     let user = ctx.require_user()?.clone();
     let (p, b, manager) = booking_for(&state, &course, &user, &id).await?;
+    if form.confirm.trim() != "1" {
+        let question = plain(ctx.tr.ta(
+            "booking-confirm-cancel",
+            &[
+                ("when", span_text(b.starts_at, Some(b.ends_at), &ctx)),
+                ("coach", b.coach_name.clone()),
+            ],
+        ));
+        let page = ConfirmPage {
+            confirm_label: ctx.t("booking-confirm-cancel-button"),
+            ctx,
+            question,
+            action: format!("/courses/{}/bookings/{}/cancel", course.slug, b.id),
+            fields: Vec::new(),
+            back: format!("/courses/{}/book", course.slug),
+            course,
+        };
+        return Ok(render(&page)?.into_response());
+    }
     match super::cancel(&state.db, &p, &b, UserId(user.id), manager, now_ms()).await {
         Ok(()) => Ok(
             Redirect::to(&format!("/courses/{}/book?done=cancelled", course.slug)).into_response(),
@@ -473,6 +618,15 @@ struct TeachPage {
     saved: bool,
     bookings: Vec<Day<BookingView>>,
     error: Option<String>,
+    timezones: &'static [String],
+}
+
+impl TeachPage {
+    /// The form's zone is not one the list offers (typed, or saved before): kept as the
+    /// first choice so that the page shows what was sent.
+    fn unlisted_zone(&self) -> bool {
+        !self.timezones.contains(&self.form.timezone)
+    }
 }
 
 /// The course for one who manages it (its instructors, the school's admins): a coach.
@@ -512,6 +666,7 @@ async fn teach_render(
         saved,
         bookings,
         error,
+        timezones: crate::web::time::selectable_timezones(),
     };
     Ok(render(&page)?.status(status).into_response())
 }
@@ -589,10 +744,31 @@ async fn teach_cancel(
     State(state): State<BookingsState>,
     ctx: Ctx,
     Path((id, bid)): Path<(String, String)>,
+    Form(form): Form<ConfirmForm>,
 ) -> AppResult<Response> {
     let course = managed(&state, &ctx, &id).await?;
     let user = ctx.require_user()?.clone();
     let (p, b, manager) = booking_for(&state, &course, &user, &bid).await?;
+    if form.confirm.trim() != "1" {
+        // As the student's: asked first, naming the student.
+        let question = plain(ctx.tr.ta(
+            "booking-confirm-cancel",
+            &[
+                ("when", span_text(b.starts_at, Some(b.ends_at), &ctx)),
+                ("coach", b.student_name.clone()),
+            ],
+        ));
+        let page = ConfirmPage {
+            confirm_label: ctx.t("booking-confirm-cancel-button"),
+            ctx,
+            question,
+            action: format!("/teach/courses/{}/bookings/{}/cancel", course.id, b.id),
+            fields: Vec::new(),
+            back: format!("/teach/courses/{}/bookings", course.id),
+            course,
+        };
+        return Ok(render(&page)?.into_response());
+    }
     match super::cancel(&state.db, &p, &b, UserId(user.id), manager, now_ms()).await {
         Ok(()) => {
             Ok(Redirect::to(&format!("/teach/courses/{}/bookings", course.id)).into_response())

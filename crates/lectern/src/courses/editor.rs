@@ -3,8 +3,6 @@
 //! lessons. Instructors manage only their courses (403 otherwise); another school's
 //! course doesn't exist (404).
 
-use std::sync::LazyLock;
-
 use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -374,15 +372,9 @@ async fn remove_instructor(
 
 // ---- lessons ----
 
-/// Every IANA zone, for the time-zone picker.
-static TIMEZONES: LazyLock<Vec<String>> = LazyLock::new(|| {
-    let mut v: Vec<String> = jiff::tz::db().available().map(|n| n.to_string()).collect();
-    v.sort();
-    v
-});
-
+/// The zones the pickers offer (`web::time::selectable_timezones`).
 pub(super) fn timezones() -> &'static [String] {
-    TIMEZONES.as_slice()
+    crate::web::time::selectable_timezones()
 }
 
 #[derive(askama::Template)]
@@ -439,7 +431,7 @@ impl LessonEditorPage {
             form,
             errors: FieldErrors::default(),
             fold: Vec::new(),
-            timezones: TIMEZONES.as_slice(),
+            timezones: timezones(),
             files: Vec::new(),
             limits: crate::files::Limits::default(),
             rule: None,
@@ -542,6 +534,11 @@ impl LessonEditorPage {
 
     fn is_zone(&self, tz: &str) -> bool {
         self.form.timezone == tz
+    }
+    /// The form's zone is one the list doesn't offer (saved before, or typed): shown
+    /// first so that saving doesn't quietly change it.
+    fn unlisted_zone(&self) -> bool {
+        !self.form.timezone.is_empty() && !self.timezones.contains(&self.form.timezone)
     }
 
     fn is_offset(&self, seconds: &i32) -> bool {

@@ -291,7 +291,7 @@ fn instructors_json_sql(backend: Backend) -> &'static str {
 /// array; the outline needs no bodies or quiz definitions. Another student's private
 /// lesson is not in it.
 fn outline_json_sql(backend: Backend) -> String {
-    let visible = private::visible_sql("$3");
+    let visible = private::listed_sql("$3");
     match backend {
         Backend::Postgres => format!(
             "(SELECT COALESCE(json_agg(json_build_object('id', l.id, 'course_id', l.course_id,

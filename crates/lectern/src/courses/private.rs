@@ -12,11 +12,11 @@ use sqlx::AnyConnection;
 use super::{CourseHooks, LessonRecord};
 use crate::db::{CourseId, Db, LessonId, SchoolId, UserId, now_ms};
 
-/// SQL: lesson `l` is visible to the user bound at `param` (`$3`): public, theirs, or
-/// they teach its course or are an admin of its school.
+/// SQL: lesson `l` is visible to the user bound at `param` (`$3`): public, theirs, they
+/// host it (the coach), or they teach its course or are an admin of its school.
 pub fn visible_sql(param: &str) -> String {
     format!(
-        "(l.private_user_id IS NULL OR l.private_user_id = {param}
+        "(l.private_user_id IS NULL OR l.private_user_id = {param} OR l.host_user_id = {param}
           OR EXISTS (SELECT 1 FROM course_instructors pvi WHERE pvi.course_id = l.course_id AND pvi.user_id = {param})
           OR EXISTS (SELECT 1 FROM users pvu WHERE pvu.id = {param} AND pvu.school_id = l.school_id AND pvu.role = 'admin'))"
     )
@@ -35,6 +35,37 @@ pub async fn private_to(
             .fetch_optional(&db.pool)
             .await?;
     Ok(v.flatten().map(UserId))
+}
+
+/// Whether the lesson of this school is visible to `viewer` (0: nobody signed in) as
+/// [`visible_sql`] says; `None` when there is no such lesson (deleted). One probe of the
+/// primary key, for a live feed that meets a lesson id it has not seen before.
+pub async fn visible_to(
+    db: &Db,
+    school_id: SchoolId,
+    lesson_id: LessonId,
+    viewer: i64,
+) -> sqlx::Result<Option<bool>> {
+    let v: Option<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        "SELECT CASE WHEN {} THEN 1 ELSE 0 END FROM lessons l WHERE l.school_id = $1 AND l.id = $2",
+        visible_sql("$3")
+    )))
+    .bind(school_id)
+    .bind(lesson_id)
+    .bind(viewer)
+    .fetch_optional(&db.pool)
+    .await?;
+    Ok(v.map(|v| v == 1))
+}
+
+/// SQL: lesson `l` belongs in the course outline of the user bound at `param`: visible
+/// to them and not a private session that was cancelled (a cancelled 1-on-1 leaves the
+/// outline; its page still says Cancelled).
+pub fn listed_sql(param: &str) -> String {
+    format!(
+        "({} AND l.private_cancelled_at IS NULL)",
+        visible_sql(param)
+    )
 }
 
 /// Whether `user_id` may see the lesson: a manager of its course always, anyone else
@@ -94,6 +125,26 @@ pub async fn insert_private_live_lesson(
     super::live_options::copy_default_in(conn, school_id, course_id, id).await?;
     hooks.lesson_written(conn, id, None).await?;
     Ok(id)
+}
+
+/// Marks the private lesson cancelled in the caller's transaction (its booking was
+/// cancelled): it leaves the outline ([`listed_sql`]). A public lesson is left alone.
+pub async fn mark_cancelled(
+    conn: &mut AnyConnection,
+    school_id: SchoolId,
+    lesson_id: LessonId,
+    now: i64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE lessons SET private_cancelled_at = $1
+         WHERE school_id = $2 AND id = $3 AND private_user_id IS NOT NULL AND private_cancelled_at IS NULL",
+    )
+    .bind(now)
+    .bind(school_id)
+    .bind(lesson_id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
 }
 
 /// For a private lesson: its student's id and its host, who receives its invitation,

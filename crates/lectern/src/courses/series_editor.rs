@@ -369,6 +369,11 @@ impl NewSeriesPage {
     fn is_zone(&self, tz: &str) -> bool {
         self.form.timezone == tz
     }
+    /// The form's zone is one the list doesn't offer (saved before, or typed): shown
+    /// first so that saving doesn't quietly change it.
+    fn unlisted_zone(&self) -> bool {
+        !self.form.timezone.is_empty() && !self.timezones.contains(&self.form.timezone)
+    }
     fn weekday_label(&self, n: &usize) -> String {
         self.ctx.t(&format!("series-weekday-{n}"))
     }

@@ -179,11 +179,14 @@ pub fn windows(config: &crate::config::Config) -> display::Windows {
     }
 }
 
-/// The facts of every scheduled lesson of a course, in one query (the outline's badges).
+/// The facts of every scheduled lesson of a course that `viewer` (0: nobody signed in)
+/// may see, in one query (the outline's badges): another student's private 1-on-1 is
+/// not among them.
 pub(crate) async fn course_facts(
     db: &Db,
     school_id: SchoolId,
     course_id: CourseId,
+    viewer: i64,
 ) -> sqlx::Result<Vec<(LessonId, display::Facts)>> {
     #[derive(sqlx::FromRow)]
     struct Row {
@@ -198,12 +201,14 @@ pub(crate) async fn course_facts(
         "SELECT l.id, l.kind, {}, s.state, s.expired_at
          FROM lessons l LEFT JOIN live_sessions s ON s.lesson_id = l.id AND s.school_id = l.school_id
          WHERE l.school_id = $1 AND l.course_id = $2 AND l.kind IN ('live_session', 'webinar')
-           AND l.starts_at IS NOT NULL
+           AND l.starts_at IS NOT NULL AND {}
          ORDER BY l.position",
-        crate::courses::CONTENT_SQL
+        crate::courses::CONTENT_SQL,
+        crate::courses::private::visible_sql("$3")
     )))
     .bind(school_id)
     .bind(course_id)
+    .bind(viewer)
     .fetch_all(&db.pool)
     .await?;
     let mut facts = Vec::with_capacity(rows.len());

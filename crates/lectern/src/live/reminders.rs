@@ -6,11 +6,10 @@
 //! scheduling twice creates one job; a job whose lesson moved or was cancelled does
 //! nothing. Sending writes a `live_notifications_sent` row and the e-mail (an outbox row
 //! with its own delivery job) in one transaction per student, so a job that runs again
-//! after a crash queues nothing twice and none is lost. The one exception is the
-//! cancellation of a private 1-on-1 whose lesson is deleted ([`cancel_deleted_in`]): no
-//! marker row can name a deleted lesson, so its few mails are queued in one transaction
-//! at the end of the job (a crash between that commit and the job's completion would
-//! queue them again).
+//! after a crash queues nothing twice and none is lost. The cancellation of a private
+//! 1-on-1 whose lesson is deleted ([`cancel_deleted_in`]) is one job per recipient
+//! (keyed by them) whose mail goes with a `live_gone_notices_sent` row (no foreign key
+//! to the deleted lesson): once per recipient as well.
 
 use jiff::tz::TimeZone;
 use serde::{Deserialize, Serialize};
@@ -328,13 +327,18 @@ pub enum Cancelled {
 /// Cancels a scheduled live lesson: `scheduled → cancelled` (conditional), the Zoom
 /// meeting (if any) deleted by a job, reminders stopped (their jobs find it cancelled),
 /// enrolled students notified with a METHOD:CANCEL event.
+///
+/// It goes through the course hooks (`CourseHooks::cancel_session`, whose `live` part is
+/// [`cancel_in`]), so a booked 1-on-1's booking is cancelled in the same transaction and
+/// its slot freed; nothing is written when the session can't be cancelled.
 pub async fn cancel(
     db: &Db,
+    hooks: &dyn crate::courses::CourseHooks,
     school_id: SchoolId,
     lesson: &crate::courses::Lesson,
 ) -> sqlx::Result<Cancelled> {
     let mut tx = db.pool.begin().await?;
-    if !cancel_in(&mut tx, school_id, lesson.id).await? {
+    if !hooks.cancel_session(&mut tx, school_id, lesson.id).await? {
         return Ok(Cancelled::NotCancellable);
     }
     tx.commit().await?;
@@ -409,6 +413,20 @@ pub(crate) async fn cancel_in(
     )
     .await?;
     Ok(true)
+}
+
+/// A lesson's session state in the caller's transaction (`None`: no session row yet),
+/// for one who must tell "cancelled already" from "started" after [`cancel_in`].
+pub(crate) async fn state_in(
+    conn: &mut AnyConnection,
+    school_id: SchoolId,
+    lesson_id: LessonId,
+) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar("SELECT state FROM live_sessions WHERE school_id = $1 AND lesson_id = $2")
+        .bind(school_id)
+        .bind(lesson_id)
+        .fetch_optional(conn)
+        .await
 }
 
 use crate::courses::queries::EnrolledStudent as Recipient;
@@ -509,36 +527,48 @@ pub(crate) async fn cancel_deleted_in(
     .bind(lesson_id)
     .fetch_optional(&mut *conn)
     .await?;
-    let recipients = people.map_or(Vec::new(), |(s, h)| s.into_iter().chain(h).collect());
+    let mut recipients: Vec<i64> =
+        people.map_or(Vec::new(), |(s, h)| s.into_iter().chain(h).collect());
+    recipients.dedup();
     let sequence = crate::courses::queries::bump_ics_sequence(conn, lesson_id).await?;
     let starts_at = schedule.starts_at;
-    jobs::enqueue(
-        conn,
-        NewJob::of(&Reminder {
-            lesson_id,
-            starts_at,
-            kind: Notice::Cancel.as_str().to_string(),
-            sequence: Some(sequence),
-            user_id: None,
-            gone: Some(Gone {
-                school_id: l.school_id,
-                course_id: l.course_id,
-                title: l.title,
-                course_title: l.course_title,
-                slug: l.slug,
-                duration_min: schedule.duration_min,
-                ics_sequence: sequence,
-                recipients,
-            }),
-        })
-        .school(school_id.0)
-        .dedupe(format!(
-            "reminder:{lesson_id}:{starts_at}:{}:{sequence}",
-            Notice::Cancel.as_str()
-        )),
-    )
-    .await?;
+    // One job per recipient, keyed by them as the enrolment invitations are; its mail
+    // goes with a `live_gone_notices_sent` row, so each is queued once however often
+    // the job runs.
+    for user in recipients {
+        jobs::enqueue(
+            conn,
+            NewJob::of(&Reminder {
+                lesson_id,
+                starts_at,
+                kind: Notice::Cancel.as_str().to_string(),
+                sequence: Some(sequence),
+                user_id: Some(UserId(user)),
+                gone: Some(Gone {
+                    school_id: l.school_id,
+                    course_id: l.course_id,
+                    title: l.title.clone(),
+                    course_title: l.course_title.clone(),
+                    slug: l.slug.clone(),
+                    duration_min: schedule.duration_min,
+                    ics_sequence: sequence,
+                    recipients: vec![user],
+                }),
+            })
+            .school(school_id.0)
+            .dedupe(gone_key(lesson_id, starts_at, sequence, user)),
+        )
+        .await?;
+    }
     Ok(true)
+}
+
+/// The dedupe key of a deleted private lesson's cancellation to one recipient.
+pub(crate) fn gone_key(lesson_id: LessonId, starts_at: i64, sequence: i64, user: i64) -> String {
+    format!(
+        "reminder:{lesson_id}:{starts_at}:{}:{sequence}:{user}",
+        Notice::Cancel.as_str()
+    )
 }
 
 impl jobs::Job for Reminder {
@@ -654,9 +684,25 @@ async fn run(state: &ZoomDeps, job: &Reminder, notice: Notice) -> anyhow::Result
         _ => l.ics_sequence,
     };
     if gone.is_some() {
-        // No marker can name the deleted lesson: all of its mails in one transaction.
-        let mut tx = state.db.pool.begin().await?;
+        // The deleted lesson has no `live_notifications_sent` rows: its own marker per
+        // recipient and SEQUENCE, written with the mail (the claim first).
         for r in recipients {
+            let mut tx = state.db.pool.begin().await?;
+            let inserted = sqlx::query(
+                "INSERT INTO live_gone_notices_sent (school_id, lesson_id, user_id, sequence, created_at)
+                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+            )
+            .bind(l.school_id)
+            .bind(lesson_id)
+            .bind(r.id)
+            .bind(l.ics_sequence)
+            .bind(now_ms())
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if inserted != 1 {
+                continue; // queued by an earlier run
+            }
             let email = render(&r, notice, &l, starts_at, &lesson_url, logo.clone())?;
             let email = Email {
                 calendar: Some(Calendar {
@@ -665,9 +711,18 @@ async fn run(state: &ZoomDeps, job: &Reminder, notice: Notice) -> anyhow::Result
                 }),
                 ..email
             };
-            email::queue(&mut tx, l.school_id, email).await?;
+            let email_id = email::queue(&mut tx, l.school_id, email).await?;
+            sqlx::query(
+                "UPDATE live_gone_notices_sent SET email_id = $1 WHERE lesson_id = $2 AND user_id = $3 AND sequence = $4",
+            )
+            .bind(email_id)
+            .bind(lesson_id)
+            .bind(r.id)
+            .bind(l.ics_sequence)
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
         }
-        tx.commit().await?;
         return Ok(());
     }
     for r in recipients {

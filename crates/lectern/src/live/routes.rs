@@ -18,7 +18,6 @@ use crate::zoom_connection::ZoomDeps;
 pub fn routes() -> Router<ZoomDeps> {
     Router::new()
         .route("/live/{lesson}/start", post(start_meeting))
-        .route("/live/{lesson}/cancel", post(cancel_session))
         .route("/api/live/{lesson}/join", post(join_signature))
         .route("/live/{lesson}/attendance", get(attendance_page))
         .route("/live/{lesson}/attendance.csv", get(attendance_csv))
@@ -28,6 +27,18 @@ pub fn routes() -> Router<ZoomDeps> {
         .merge(super::preferences::routes())
         .merge(super::watch::routes())
         .merge(super::dashboard::routes())
+}
+
+/// What "Cancel session" works with: the lesson hooks, so whatever else hangs off the
+/// session (a booked 1-on-1's booking) is cancelled in the same transaction.
+#[derive(Clone)]
+pub struct CancelState {
+    pub zoom: ZoomDeps,
+    pub hooks: std::sync::Arc<dyn crate::courses::CourseHooks>,
+}
+
+pub fn cancel_routes() -> Router<CancelState> {
+    Router::new().route("/live/{lesson}/cancel", post(cancel_session))
 }
 
 fn parse_id(s: &str) -> AppResult<i64> {
@@ -63,12 +74,19 @@ fn lesson_url(course: &Course, lesson: &Lesson) -> String {
 /// "Cancel session" (host instructor or admin): the session moves to `cancelled`, the
 /// students are notified; a session that already started can't be cancelled (409).
 async fn cancel_session(
-    State(state): State<ZoomDeps>,
+    State(state): State<CancelState>,
     ctx: Ctx,
     Path(id): Path<String>,
 ) -> AppResult<Response> {
-    let (course, lesson) = managed(&state, &ctx, &id).await?;
-    match super::reminders::cancel(&state.db, course.school_id, &lesson).await? {
+    let (course, lesson) = managed(&state.zoom, &ctx, &id).await?;
+    match super::reminders::cancel(
+        &state.zoom.db,
+        state.hooks.as_ref(),
+        course.school_id,
+        &lesson,
+    )
+    .await?
+    {
         super::reminders::Cancelled::Now => {
             Ok(Redirect::to(&format!("{}#live", lesson_url(&course, &lesson))).into_response())
         }

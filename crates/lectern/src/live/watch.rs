@@ -6,12 +6,15 @@
 //!   stream fell behind. No state travels here: the page asks the two routes below, which
 //!   answer with the viewer's own rights.
 //! - `GET /courses/{slug}/live/states`: the display state of every scheduled lesson of
-//!   the course, for the outline's badges, and when the clock alone changes each.
+//!   the course the viewer may see, for the outline's badges, and when the clock alone
+//!   changes each.
 //! - `GET /live/{lesson}/panel`: the player's live panel, freshly rendered for the viewer.
 //!
 //! The first two are open to whoever may see the course page (it shows the same times);
-//! the panel to whoever may open the player.
+//! the panel to whoever may open the player. Another student's private 1-on-1 is in
+//! none of them: not in the states, and its changes are not told on the stream.
 
+use std::collections::HashMap;
 use std::convert::Infallible;
 use std::time::Duration;
 
@@ -74,6 +77,9 @@ async fn events(
         course_id: course.id,
         _open: hub.open_stream(),
         greeted: false,
+        db: state.db.clone(),
+        viewer: ctx.user.as_ref().map_or(0, |u| u.id),
+        seen: HashMap::new(),
     };
     let until_shutdown = hub.closed();
     let stream = stream::unfold(changes, next_event);
@@ -95,6 +101,35 @@ struct Changes {
     course_id: CourseId,
     _open: StreamGuard,
     greeted: bool,
+    db: crate::db::Db,
+    /// The viewer (0: nobody signed in): another student's private 1-on-1 is not told.
+    viewer: i64,
+    /// Whether the viewer may see each lesson met so far (a lesson never changes from
+    /// private to public or back), so each costs one probe per stream.
+    seen: HashMap<LessonId, bool>,
+}
+
+impl Changes {
+    /// The lesson id this viewer hears for a change of `lesson`: itself when they may see
+    /// it, 0 ("look at everything again", naming nothing) when it is gone, `None` when it
+    /// is another student's private session.
+    async fn told(&mut self, lesson: LessonId) -> Option<LessonId> {
+        if lesson.0 == 0 {
+            return Some(lesson);
+        }
+        if let Some(&v) = self.seen.get(&lesson) {
+            return v.then_some(lesson);
+        }
+        match crate::courses::private::visible_to(&self.db, self.school_id, lesson, self.viewer)
+            .await
+        {
+            Ok(Some(v)) => {
+                self.seen.insert(lesson, v);
+                v.then_some(lesson)
+            }
+            Ok(None) | Err(_) => Some(LessonId(0)),
+        }
+    }
 }
 
 /// The next event for this stream: first a `ready` (which sets the reconnect delay and
@@ -108,9 +143,12 @@ async fn next_event(mut c: Changes) -> Option<(Result<Event, Infallible>, Change
     loop {
         match c.rx.recv().await {
             Ok(ch) if ch.concerns(c.school_id, c.course_id) => {
+                let Some(lesson) = c.told(ch.lesson_id).await else {
+                    continue;
+                };
                 let ev = Event::default()
                     .event("change")
-                    .data(format!("{{\"lesson\":{}}}", ch.lesson_id));
+                    .data(format!("{{\"lesson\":{lesson}}}"));
                 return Some((Ok(ev), c));
             }
             Ok(_) => {}
@@ -152,7 +190,8 @@ async fn states(
     let course = visible(&state, &ctx, &slug).await?;
     let windows = super::windows(&state.config);
     let now = now_ms();
-    let lessons = super::course_facts(&state.db, course.school_id, course.id)
+    let viewer = ctx.user.as_ref().map_or(0, |u| u.id);
+    let lessons = super::course_facts(&state.db, course.school_id, course.id, viewer)
         .await?
         .into_iter()
         .map(|(lesson, f)| {

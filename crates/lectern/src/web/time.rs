@@ -8,6 +8,130 @@ pub fn valid_timezone(tz: &str) -> bool {
     !tz.is_empty() && TimeZone::get(tz).is_ok()
 }
 
+/// The regions of canonical IANA names ("Area/Location").
+const AREAS: [&str; 10] = [
+    "Africa",
+    "America",
+    "Antarctica",
+    "Arctic",
+    "Asia",
+    "Atlantic",
+    "Australia",
+    "Europe",
+    "Indian",
+    "Pacific",
+];
+
+/// Old "Area/Location" names the tz database keeps only as links for compatibility
+/// (its `backward` file, as of 2025b): not offered, still accepted where typed.
+const LEGACY: &[&str] = &[
+    "Africa/Asmera",
+    "Africa/Timbuktu",
+    "America/Argentina/ComodRivadavia",
+    "America/Atka",
+    "America/Buenos_Aires",
+    "America/Catamarca",
+    "America/Coral_Harbour",
+    "America/Cordoba",
+    "America/Ensenada",
+    "America/Fort_Wayne",
+    "America/Godthab",
+    "America/Indianapolis",
+    "America/Jujuy",
+    "America/Knox_IN",
+    "America/Louisville",
+    "America/Mendoza",
+    "America/Montreal",
+    "America/Nipigon",
+    "America/Pangnirtung",
+    "America/Porto_Acre",
+    "America/Rainy_River",
+    "America/Rosario",
+    "America/Santa_Isabel",
+    "America/Shiprock",
+    "America/Thunder_Bay",
+    "America/Virgin",
+    "America/Yellowknife",
+    "Antarctica/South_Pole",
+    "Asia/Ashkhabad",
+    "Asia/Calcutta",
+    "Asia/Choibalsan",
+    "Asia/Chongqing",
+    "Asia/Chungking",
+    "Asia/Dacca",
+    "Asia/Harbin",
+    "Asia/Istanbul",
+    "Asia/Kashgar",
+    "Asia/Katmandu",
+    "Asia/Macao",
+    "Asia/Rangoon",
+    "Asia/Saigon",
+    "Asia/Tel_Aviv",
+    "Asia/Thimbu",
+    "Asia/Ujung_Pandang",
+    "Asia/Ulan_Bator",
+    "Atlantic/Faeroe",
+    "Atlantic/Jan_Mayen",
+    "Australia/ACT",
+    "Australia/Canberra",
+    "Australia/Currie",
+    "Australia/LHI",
+    "Australia/NSW",
+    "Australia/North",
+    "Australia/Queensland",
+    "Australia/South",
+    "Australia/Tasmania",
+    "Australia/Victoria",
+    "Australia/West",
+    "Australia/Yancowinna",
+    "Europe/Belfast",
+    "Europe/Kiev",
+    "Europe/Nicosia",
+    "Europe/Tiraspol",
+    "Europe/Uzhgorod",
+    "Europe/Zaporozhye",
+    "Pacific/Enderbury",
+    "Pacific/Johnston",
+    "Pacific/Ponape",
+    "Pacific/Samoa",
+    "Pacific/Truk",
+    "Pacific/Yap",
+];
+
+static SELECTABLE: std::sync::LazyLock<Vec<String>> = std::sync::LazyLock::new(|| {
+    let mut v: Vec<String> = jiff::tz::db()
+        .available()
+        .map(|n| n.to_string())
+        .filter(|n| is_selectable(n))
+        .collect();
+    if !v.iter().any(|n| n == "UTC") {
+        v.push("UTC".to_string());
+    }
+    v.sort();
+    v.dedup();
+    v
+});
+
+/// Whether a picker offers this zone name: `UTC`, or a canonical "Area/Location" name
+/// (not `Factory`, `localtime`, `Etc/…`, `posix/…`, `right/…`, `US/…` or a legacy
+/// alias such as `Asia/Calcutta`).
+pub fn is_selectable(name: &str) -> bool {
+    if name == "UTC" {
+        return true;
+    }
+    let Some((area, rest)) = name.split_once('/') else {
+        return false;
+    };
+    AREAS.contains(&area) && !rest.is_empty() && !LEGACY.contains(&name)
+}
+
+/// The zones a time-zone picker offers (the series editor, the lesson editor, a coach's
+/// hours), sorted: canonical IANA names this build knows, and `UTC`. What is typed is
+/// still checked by [`valid_timezone`].
+pub fn selectable_timezones() -> &'static [String] {
+    SELECTABLE.as_slice()
+}
+
 pub fn format_in(ms: i64, tz: &TimeZone) -> String {
     match Timestamp::from_millisecond(ms) {
         Ok(ts) => ts
@@ -36,5 +160,40 @@ mod tests {
         assert_eq!(format_in(ms, &berlin), "Wed, 18 Nov 2026, 12:06 CET");
         assert_eq!(format_in(ms, &TimeZone::UTC), "Wed, 18 Nov 2026, 11:06 UTC");
         assert_eq!(iso_utc(ms), "2026-11-18T11:06:40Z");
+    }
+
+    #[test]
+    fn pickers_offer_canonical_zones_only() {
+        let zones = selectable_timezones();
+        for want in [
+            "UTC",
+            "Europe/Berlin",
+            "America/Argentina/Buenos_Aires",
+            "Asia/Kolkata",
+        ] {
+            assert!(zones.iter().any(|z| z == want), "lacks {want}");
+        }
+        for not in [
+            "Factory",
+            "localtime",
+            "Etc/UTC",
+            "Etc/GMT-3",
+            "posix/Europe/Berlin",
+            "right/UTC",
+            "US/Eastern",
+            "GB",
+            "EST5EDT",
+            "Asia/Calcutta",
+            "Europe/Kiev",
+            "America/Buenos_Aires",
+        ] {
+            assert!(!zones.iter().any(|z| z == not), "offers {not}");
+            assert!(!is_selectable(not), "{not}");
+        }
+        // Each one is a zone this build knows, sorted and once.
+        assert!(zones.iter().all(|z| valid_timezone(z)));
+        assert!(zones.windows(2).all(|w| w[0] < w[1]));
+        // Typed names outside the list are still valid where a form accepts them.
+        assert!(valid_timezone("Etc/GMT-3"));
     }
 }

@@ -78,10 +78,11 @@ pub(crate) async fn slots(c: &TestClient, slug: &str) -> (String, Vec<String>) {
     (program, starts)
 }
 
+/// Books as the confirmation page's button does (`confirm=1`).
 async fn book(c: &TestClient, slug: &str, program: &str, start: &str) -> crate::support::Resp {
     c.post_form(
         &format!("/courses/{slug}/book"),
-        &[("program", program), ("start", start)],
+        &[("program", program), ("start", start), ("confirm", "1")],
     )
     .await
 }
@@ -155,6 +156,7 @@ async fn fifty_students_race_for_one_slot_and_one_wins(app: TestApp) {
                     ("_csrf", t.as_str()),
                     ("program", program),
                     ("start", start),
+                    ("confirm", "1"),
                 ],
             )
             .await
@@ -450,10 +452,14 @@ async fn cancel_within_the_cutoff_but_not_after_and_one_booking_per_student(app:
             ("program", &program),
             ("start", &starts[1]),
             ("reschedule", &old.to_string()),
+            ("confirm", "1"),
         ],
     )
     .await
-    .assert_redirect_to(&format!("/courses/{slug}/book?done=booked"));
+    .assert_redirect_to(&format!(
+        "/courses/{slug}/book?done=rescheduled&at={}",
+        starts[1]
+    ));
     let booked: Vec<(i64, String)> =
         sqlx::query_as("SELECT starts_at, state FROM bookings ORDER BY id")
             .fetch_all(&app.db.pool)
@@ -472,9 +478,12 @@ async fn cancel_within_the_cutoff_but_not_after_and_one_booking_per_student(app:
     let id = app
         .scalar("SELECT id FROM bookings WHERE state = 'booked'")
         .await;
-    s.post_form(&format!("/courses/{slug}/bookings/{id}/cancel"), &[])
-        .await
-        .assert_redirect_to(&format!("/courses/{slug}/book?done=cancelled"));
+    s.post_form(
+        &format!("/courses/{slug}/bookings/{id}/cancel"),
+        &[("confirm", "1")],
+    )
+    .await
+    .assert_redirect_to(&format!("/courses/{slug}/book?done=cancelled"));
     app.drain_jobs().await;
     let cancels: Vec<String> = sqlx::query_scalar(
         "SELECT to_addr FROM emails WHERE ics_method = 'CANCEL' ORDER BY to_addr",
@@ -508,14 +517,35 @@ async fn cancel_within_the_cutoff_but_not_after_and_one_booking_per_student(app:
         .assert_status(303);
     let id = app.scalar("SELECT MAX(id) FROM bookings").await;
     let r = s
-        .post_form(&format!("/courses/{slug}/bookings/{id}/cancel"), &[])
+        .post_form(
+            &format!("/courses/{slug}/bookings/{id}/cancel"),
+            &[("confirm", "1")],
+        )
         .await;
     assert_eq!(r.status.as_u16(), 409);
     assert!(r.text.contains("too late to cancel"), "{}", r.text);
-    coach
+    // The coach is asked first too, naming the student.
+    let ask = coach
         .post_form(
             &format!("/teach/courses/{course_id}/bookings/{id}/cancel"),
             &[],
+        )
+        .await;
+    ask.assert_status(200);
+    assert!(
+        ask.texts("#confirm-question")
+            .concat()
+            .contains(&app.student.name)
+    );
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM bookings WHERE state = 'booked'")
+            .await,
+        1
+    );
+    coach
+        .post_form(
+            &format!("/teach/courses/{course_id}/bookings/{id}/cancel"),
+            &[("confirm", "1")],
         )
         .await
         .assert_redirect_to(&format!("/teach/courses/{course_id}/bookings"));
@@ -741,5 +771,455 @@ async fn deleting_a_booked_lesson_frees_its_slot_and_tells_the_student(app: Test
         app.scalar("SELECT student_id FROM bookings WHERE state = 'booked'")
             .await,
         second.id
+    );
+}
+
+/// The cookie header of a signed-in client, for a raw event stream.
+fn cookie_header(c: &TestClient) -> String {
+    format!(
+        "lectern_session={}; lectern_csrf={}",
+        c.cookie("lectern_session").unwrap(),
+        c.cookie("lectern_csrf").unwrap()
+    )
+}
+
+/// The lesson ids `/courses/{slug}/live/states` lists to `c`.
+async fn state_ids(c: &TestClient, slug: &str) -> Vec<i64> {
+    let r = c.get(&format!("/courses/{slug}/live/states")).await;
+    r.assert_status(200);
+    let v: serde_json::Value = serde_json::from_str(&r.text).unwrap();
+    v["lessons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["lesson"].as_i64().unwrap())
+        .collect()
+}
+
+/// The CANCEL mails queued so far, by address.
+async fn cancel_mails(app: &TestApp) -> Vec<String> {
+    sqlx::query_scalar("SELECT to_addr FROM emails WHERE ics_method = 'CANCEL' ORDER BY to_addr")
+        .fetch_all(&app.db.pool)
+        .await
+        .unwrap()
+}
+
+db_test!(a_second_student_never_learns_of_a_private_session_and_a_panel_cancel_frees_it);
+async fn a_second_student_never_learns_of_a_private_session_and_a_panel_cancel_frees_it(
+    app: TestApp,
+) {
+    use std::time::Duration;
+    let (coach, course_id, slug) = course(&app).await;
+    save_hours(
+        &coach,
+        course_id,
+        &[("exceptions", &format!("{} 10:00-12:00", date_in(3)))],
+    )
+    .await;
+    // A public live lesson of the course, which everybody hears about.
+    let public = lectern::courses::insert_lesson(
+        &app.db,
+        &*app.state.course_hooks,
+        SchoolId(app.school.id),
+        CourseId(course_id),
+        &lectern::courses::LessonRecord {
+            title: "Group session".into(),
+            required: false,
+            body: String::new(),
+            content: lectern::courses::LessonContent::Live {
+                webinar: false,
+                schedule: lectern::courses::Schedule::at(now_ms() + 5 * 86_400_000, "UTC", 45),
+            },
+        },
+    )
+    .await
+    .unwrap()
+    .0;
+    let alice_u = enrolled_student(&app, course_id, "alice@test.example", "Alice").await;
+    let bob_u = enrolled_student(&app, course_id, "bob@test.example", "Bob").await;
+    let alice = app.signed_in(&alice_u).await;
+    let bob = app.signed_in(&bob_u).await;
+    let (program, starts) = slots(&alice, &slug).await;
+    assert_eq!(starts.len(), 2);
+    book(&alice, &slug, &program, &starts[0])
+        .await
+        .assert_status(303);
+    let lesson: i64 = app
+        .scalar("SELECT id FROM lessons WHERE private_user_id IS NOT NULL")
+        .await;
+    app.drain_jobs().await;
+
+    // The outline's states: Alice and the coach see the session, Bob only the public one.
+    assert_eq!(state_ids(&bob, &slug).await, vec![public]);
+    for (who, c) in [("alice", &alice), ("coach", &coach)] {
+        let ids = state_ids(c, &slug).await;
+        assert!(
+            ids.contains(&lesson) && ids.contains(&public),
+            "{who}: {ids:?}"
+        );
+    }
+    // A visitor's states (the course page is public) don't list it either.
+    let visitor = TestClient::new(&app.base_url);
+    assert_eq!(state_ids(&visitor, &slug).await, vec![public]);
+
+    // The event stream: a change of the private session reaches Alice and the coach;
+    // Bob hears the public lesson's change and nothing of the private one.
+    let http = reqwest::Client::new();
+    let url = format!("{}/courses/{slug}/live/events", app.base_url);
+    let mut bob_ev = crate::live_push::Events::open(&http, &url, Some(&cookie_header(&bob))).await;
+    let mut alice_ev =
+        crate::live_push::Events::open(&http, &url, Some(&cookie_header(&alice))).await;
+    let mut coach_ev =
+        crate::live_push::Events::open(&http, &url, Some(&cookie_header(&coach))).await;
+    let change = |l: i64| lectern::push::LessonChange {
+        school_id: SchoolId(app.school.id),
+        course_id: CourseId(course_id),
+        lesson_id: lectern::db::LessonId(l),
+    };
+    app.db.lesson_changed(change(lesson)).await;
+    app.db.lesson_changed(change(public)).await;
+    alice_ev.change_of(lesson, Duration::from_secs(5)).await;
+    coach_ev.change_of(lesson, Duration::from_secs(5)).await;
+    let (name, data) = bob_ev.next(Duration::from_secs(5)).await.expect("an event");
+    assert_eq!(
+        (name.as_str(), data.as_str()),
+        ("change", format!("{{\"lesson\":{public}}}").as_str()),
+        "Bob's first event is the public lesson's"
+    );
+    bob_ev.quiet(Duration::from_millis(500)).await;
+
+    // The coach cancels the session from the live panel: the booking is cancelled in the
+    // same transaction (the slot is bookable again), the session leaves Alice's outline,
+    // and Alice and the coach each get one cancellation.
+    let lesson_url = format!("/courses/{slug}/lessons/{lesson}");
+    let csrf = coach.csrf_for(&lesson_url).await;
+    coach
+        .post_form_raw(&format!("/live/{lesson}/cancel"), &[("_csrf", &csrf)])
+        .await
+        .assert_status(303);
+    // Bob still hears nothing of it.
+    bob_ev.quiet(Duration::from_millis(500)).await;
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM bookings WHERE state = 'booked'")
+            .await,
+        0
+    );
+    assert_eq!(slots(&bob, &slug).await.1, starts, "the slot is free again");
+    let outline = alice.get(&format!("/courses/{slug}")).await;
+    assert!(
+        !outline.text.contains(&lesson_url),
+        "gone from Alice's outline"
+    );
+    // Its page says Cancelled, with nothing to join.
+    let page = alice.get(&lesson_url).await;
+    page.assert_status(200);
+    assert_eq!(
+        page.attr("#live", "data-display").as_deref(),
+        Some("cancelled")
+    );
+    app.drain_jobs().await;
+    app.drain_jobs().await;
+    let mut want = vec![app.instructor.email.clone(), alice_u.email.clone()];
+    want.sort();
+    assert_eq!(cancel_mails(&app).await, want, "exactly once each");
+    // Alice may book again (her cancelled booking no longer counts), Bob never saw hers.
+    book(&alice, &slug, &program, &starts[1])
+        .await
+        .assert_status(303);
+    assert!(
+        !bob.get(&format!("/courses/{slug}"))
+            .await
+            .text
+            .contains(&format!("/courses/{slug}/lessons/{lesson}"))
+    );
+}
+
+db_test!(booking_cancelling_and_moving_ask_first_and_held_slots_offer_reschedule);
+async fn booking_cancelling_and_moving_ask_first_and_held_slots_offer_reschedule(app: TestApp) {
+    let (coach, course_id, slug) = course(&app).await;
+    save_hours(
+        &coach,
+        course_id,
+        &[("exceptions", &format!("{} 10:00-12:00", date_in(3)))],
+    )
+    .await;
+    let s = app.signed_in(&app.student).await;
+    lectern::courses::progress::enroll(
+        &app.db,
+        &*app.state.course_hooks,
+        SchoolId(app.school.id),
+        CourseId(course_id),
+        UserId(app.student.id),
+    )
+    .await
+    .unwrap();
+    let (program, starts) = slots(&s, &slug).await;
+    assert_eq!(starts.len(), 2);
+    // A tap on a slot asks first, and books nothing.
+    let ask = s
+        .post_form(
+            &format!("/courses/{slug}/book"),
+            &[("program", &program), ("start", &starts[0])],
+        )
+        .await;
+    ask.assert_status(200);
+    let q = ask.texts("#confirm-question").concat();
+    assert!(q.starts_with("Book "), "{q}");
+    // In the student's zone (Europe/Berlin), e.g. "Book Tue 8 Dec, 11:00–12:00 (your
+    // time) with …?".
+    let local = |ms: &str, fmt: &str| {
+        jiff::Timestamp::from_millisecond(ms.parse::<i64>().unwrap())
+            .unwrap()
+            .to_zoned(jiff::tz::TimeZone::get("Europe/Berlin").unwrap())
+            .strftime(fmt)
+            .to_string()
+    };
+    let want = format!(
+        "Book {}\u{2013}{} (your time) with",
+        local(&starts[0], "%a %-d %b, %H:%M"),
+        local(&starts[1], "%H:%M")
+    );
+    assert!(q.contains(&want), "{q} / {want}");
+    assert!(q.contains(&app.instructor.name), "{q}");
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM bookings").await, 0);
+    assert_eq!(ask.texts("#confirm-button").len(), 1);
+    // Its button books.
+    book(&s, &slug, &program, &starts[0])
+        .await
+        .assert_redirect_to(&format!("/courses/{slug}/book?done=booked"));
+    let id = app.scalar("SELECT id FROM bookings").await;
+
+    // Holding it (one per student): the other slot is listed, not offered, with why and
+    // a Reschedule link.
+    let page = s.get(&format!("/courses/{slug}/book")).await;
+    assert_eq!(page.texts(".slot").len(), 0, "no slot button");
+    assert_eq!(page.texts(".slot-unavailable").len(), 1);
+    assert!(
+        page.texts(&format!("#held-{program}"))
+            .concat()
+            .contains("You already have a 1-on-1 with this coach")
+    );
+    let move_url = format!("/courses/{slug}/book?reschedule={id}");
+    assert_eq!(
+        page.attr(".reschedule-held", "href").as_deref(),
+        Some(move_url.as_str())
+    );
+    // Rescheduling offers the slots again, asks, and says where it went.
+    let moving = s.get(&move_url).await;
+    assert_eq!(moving.texts(".slot").len(), 1);
+    let ask = s
+        .post_form(
+            &format!("/courses/{slug}/book"),
+            &[
+                ("program", &program),
+                ("start", &starts[1]),
+                ("reschedule", &id.to_string()),
+            ],
+        )
+        .await;
+    let q = ask.texts("#confirm-question").concat();
+    assert!(q.starts_with("Move your 1-on-1"), "{q}");
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM bookings WHERE state = 'booked'")
+            .await,
+        1
+    );
+    let r = s
+        .post_form(
+            &format!("/courses/{slug}/book"),
+            &[
+                ("program", &program),
+                ("start", &starts[1]),
+                ("reschedule", &id.to_string()),
+                ("confirm", "1"),
+            ],
+        )
+        .await;
+    let to = r.header("location").expect("redirect");
+    let done = s.get(to).await;
+    let notice = done.texts("#booking-notice").concat();
+    assert!(notice.starts_with("Rescheduled to "), "{notice}");
+    assert!(
+        notice.contains(&local(&starts[1], "%a %-d %b, %H:%M")),
+        "{notice}"
+    );
+    assert!(!notice.contains("Booked"), "{notice}");
+    // The old session left the outline; the new one is in it.
+    let new_lesson: i64 = app
+        .scalar("SELECT lesson_id FROM bookings WHERE state = 'booked'")
+        .await;
+    let old_lesson: i64 = app
+        .scalar("SELECT lesson_id FROM bookings WHERE state = 'cancelled'")
+        .await;
+    let outline = s.get(&format!("/courses/{slug}")).await;
+    assert!(outline.text.contains(&format!("/lessons/{new_lesson}\"")));
+    assert!(!outline.text.contains(&format!("/lessons/{old_lesson}\"")));
+
+    // Cancelling asks too; Go back keeps it.
+    let id = app
+        .scalar("SELECT id FROM bookings WHERE state = 'booked'")
+        .await;
+    let ask = s
+        .post_form(&format!("/courses/{slug}/bookings/{id}/cancel"), &[])
+        .await;
+    ask.assert_status(200);
+    assert!(
+        ask.texts("#confirm-question")
+            .concat()
+            .starts_with("Cancel your 1-on-1 with")
+    );
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM bookings WHERE state = 'booked'")
+            .await,
+        1
+    );
+    s.post_form(
+        &format!("/courses/{slug}/bookings/{id}/cancel"),
+        &[("confirm", "1")],
+    )
+    .await
+    .assert_redirect_to(&format!("/courses/{slug}/book?done=cancelled"));
+    let outline = s.get(&format!("/courses/{slug}")).await;
+    assert!(!outline.text.contains(&format!("/lessons/{new_lesson}\"")));
+
+    // Past the cutoff a held booking can't be moved: no Reschedule, the reason says so.
+    save_hours(
+        &coach,
+        course_id,
+        &[
+            ("exceptions", &format!("{} 10:00-12:00", date_in(3))),
+            ("cutoff_hours", "100"),
+        ],
+    )
+    .await;
+    book(&s, &slug, &program, &starts[0])
+        .await
+        .assert_status(303);
+    let page = s.get(&format!("/courses/{slug}/book")).await;
+    assert_eq!(page.texts(".slot").len(), 0);
+    assert_eq!(page.attr(".reschedule-held", "href"), None);
+    assert!(
+        page.texts(&format!("#held-{program}"))
+            .concat()
+            .contains("too late to move it")
+    );
+}
+
+db_test!(a_deleted_booked_lessons_cancellation_is_mailed_once_per_recipient);
+async fn a_deleted_booked_lessons_cancellation_is_mailed_once_per_recipient(app: TestApp) {
+    let (coach, course_id, slug) = course(&app).await;
+    save_hours(
+        &coach,
+        course_id,
+        &[("exceptions", &format!("{} 10:00-11:00", date_in(3)))],
+    )
+    .await;
+    let u = enrolled_student(&app, course_id, "once@test.example", "Once").await;
+    let c = app.signed_in(&u).await;
+    let (program, starts) = slots(&c, &slug).await;
+    book(&c, &slug, &program, &starts[0])
+        .await
+        .assert_status(303);
+    app.drain_jobs().await;
+    let lesson: i64 = app
+        .scalar("SELECT id FROM lessons WHERE private_user_id IS NOT NULL")
+        .await;
+    coach
+        .post_form(
+            &format!("/teach/courses/{course_id}/lessons/{lesson}/delete"),
+            &[],
+        )
+        .await
+        .assert_status(303);
+    // One job per recipient, each keyed by them.
+    let keys: Vec<String> = sqlx::query_scalar(
+        "SELECT dedupe_key FROM jobs WHERE kind = 'live_reminder' AND dedupe_key LIKE $1 ORDER BY dedupe_key",
+    )
+    .bind(format!("reminder:{lesson}:%:cancel:%"))
+    .fetch_all(&app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(keys.len(), 2, "{keys:?}");
+    assert!(keys.iter().any(|k| k.ends_with(&format!(":{}", u.id))));
+    assert!(
+        keys.iter()
+            .any(|k| k.ends_with(&format!(":{}", app.instructor.id)))
+    );
+    app.drain_jobs().await;
+    let mut want = vec![app.instructor.email.clone(), u.email.clone()];
+    want.sort();
+    assert_eq!(cancel_mails(&app).await, want);
+    // The jobs run again (as after a crash before they were marked done): nothing more.
+    sqlx::query("UPDATE jobs SET state = 'queued', attempts = 0 WHERE dedupe_key LIKE $1")
+        .bind(format!("reminder:{lesson}:%:cancel:%"))
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    app.drain_jobs().await;
+    assert_eq!(cancel_mails(&app).await, want);
+}
+
+db_test!(zone_pickers_offer_canonical_zones_only);
+async fn zone_pickers_offer_canonical_zones_only(app: TestApp) {
+    let (coach, course_id, _slug) = course(&app).await;
+    let options = |r: &crate::support::Resp, sel: &str| -> Vec<String> {
+        let doc = r.doc();
+        let sel = scraper::Selector::parse(sel).unwrap();
+        doc.select(&sel)
+            .map(|o| o.value().attr("value").unwrap_or_default().to_string())
+            .collect()
+    };
+    let hours = coach
+        .get(&format!("/teach/courses/{course_id}/bookings"))
+        .await;
+    let series = coach
+        .get(&format!(
+            "/teach/courses/{course_id}/series/new?kind=live_session"
+        ))
+        .await;
+    series.assert_status(200);
+    for (which, zones) in [
+        ("hours", options(&hours, "select#timezone option")),
+        ("series", options(&series, "select#series-timezone option")),
+    ] {
+        assert!(zones.len() > 300, "{which}: {}", zones.len());
+        for want in ["Europe/Berlin", "America/New_York", "UTC", "Asia/Kolkata"] {
+            assert!(zones.iter().any(|z| z == want), "{which} lacks {want}");
+        }
+        for not in [
+            "Factory",
+            "localtime",
+            "Etc/UTC",
+            "Etc/GMT+5",
+            "US/Eastern",
+            "Asia/Calcutta",
+            "posix/Europe/Berlin",
+            "right/UTC",
+            "EST5EDT",
+        ] {
+            assert!(!zones.iter().any(|z| z == not), "{which} offers {not}");
+        }
+    }
+    // The server still checks: a zone that isn't one is a field error, the form kept.
+    let r = coach
+        .post_form(
+            &format!("/teach/courses/{course_id}/bookings"),
+            &[
+                ("timezone", "Factory/Nowhere"),
+                ("slot_min", "30"),
+                ("buffer_min", "0"),
+                ("horizon_days", "30"),
+                ("notice_hours", "0"),
+                ("cutoff_hours", "0"),
+                ("windows", "Mon 09:00-10:00"),
+            ],
+        )
+        .await;
+    r.assert_status(422);
+    assert_eq!(r.texts("#timezone-error").len(), 1);
+    assert_eq!(
+        r.attr("select#timezone option[selected]", "value")
+            .as_deref(),
+        Some("Factory/Nowhere")
     );
 }

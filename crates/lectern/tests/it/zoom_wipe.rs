@@ -207,6 +207,7 @@ const COLUMNS: &[(&str, &[(&str, Holds)])] = &[
             ("recording_counts", CONTENT),
             ("max_attempts", CONTENT),
             ("private_user_id", BOOKINGS),
+            ("private_cancelled_at", BOOKINGS),
             ("id", CONTENT),
             ("school_id", CONTENT),
             ("course_id", CONTENT),
@@ -871,6 +872,17 @@ const COLUMNS: &[(&str, &[(&str, Holds)])] = &[
             ("file_size", HISTORY),
             ("created_at", HISTORY),
             ("play_passcode_sealed", Wiped("opens the recording in Zoom")),
+        ],
+    ),
+    (
+        "live_gone_notices_sent",
+        &[
+            ("school_id", HISTORY),
+            ("lesson_id", HISTORY),
+            ("user_id", HISTORY),
+            ("sequence", HISTORY),
+            ("email_id", HISTORY),
+            ("created_at", HISTORY),
         ],
     ),
     (
