@@ -208,6 +208,11 @@ fn registry(
     };
     r.register::<crate::campaigns::CampaignMail>(campaigns.clone())?
         .register::<crate::campaigns::StartCampaign>(campaigns)?;
+    r.register::<crate::ops::usage::UsageReport>(web::CoreState {
+        db: db.clone(),
+        config: config.clone(),
+    })?
+    .hourly(|hour| crate::ops::usage::UsageReport { hour });
     crate::live::jobs::register(&mut r, zoom)?;
     crate::files::jobs::register(&mut r, files)?;
     Ok(r)
@@ -225,6 +230,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::courses::routes::routes().with_state(state.courses()))
         .merge(crate::email::routes::routes().with_state(state.core()))
         .merge(crate::jobs::routes::routes().with_state(state.core()))
+        .merge(crate::ops::usage::routes().with_state(state.core()))
         .merge(crate::zoom_connection::routes::routes().with_state(zoom.clone()))
         .merge(crate::live::routes::routes().with_state(zoom.clone()))
         .merge(
@@ -492,5 +498,13 @@ impl PlayerHooks for WithQaLink {
             course.school_id,
             course.id,
         ))
+    }
+    fn student_attendance<'a>(
+        &'a self,
+        course: &'a crate::courses::Course,
+        user_id: crate::db::UserId,
+    ) -> futures_util::future::BoxFuture<'a, anyhow::Result<Vec<crate::courses::AttendanceLine>>>
+    {
+        self.live.student_attendance(course, user_id)
     }
 }

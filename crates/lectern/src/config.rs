@@ -65,6 +65,9 @@ pub struct Config {
     pub storage: StorageSettings,
     /// Where Stripe and PayPal are reached (their own APIs, or a simulator).
     pub payments: PaymentSettings,
+    /// Where the anonymous usage statistics go once an operator opts in
+    /// (`LECTERN_USAGE_STATS_URL`, http or https); unset: nothing is ever sent.
+    pub usage_stats_url: Option<Url>,
 }
 
 /// The payment providers' addresses. Each school brings its own credentials (Settings →
@@ -573,7 +576,20 @@ impl Config {
         let metrics_token = metrics_token(src)?;
         let storage = storage_settings(src, &database_url)?;
         let payments = payment_settings(src)?;
+        let usage_stats_url = match src.get("LECTERN_USAGE_STATS_URL") {
+            None => None,
+            Some(v) => match Url::parse(v.trim()) {
+                Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => Some(u),
+                _ => {
+                    return Err(ConfigError::Invalid {
+                        var: "LECTERN_USAGE_STATS_URL",
+                        reason: "expected an http:// or https:// URL".into(),
+                    });
+                }
+            },
+        };
         Ok(Config {
+            usage_stats_url,
             payments,
             storage,
             zoom,

@@ -110,6 +110,34 @@ pub trait PlayerHooks: Send + Sync {
         let _ = course;
         Box::pin(async { Ok(false) })
     }
+
+    /// One student's attendance at each of the course's live sessions that ran (live or
+    /// ended), earliest first, for the managers' page of that student. Default: none.
+    fn student_attendance<'a>(
+        &'a self,
+        course: &'a Course,
+        user_id: UserId,
+    ) -> BoxFuture<'a, anyhow::Result<Vec<AttendanceLine>>> {
+        let _ = (course, user_id);
+        Box::pin(async { Ok(Vec::new()) })
+    }
+}
+
+/// A student at one live session (the per-student page's attendance table).
+#[derive(Clone, Debug)]
+pub struct AttendanceLine {
+    pub lesson_id: LessonId,
+    pub title: String,
+    /// The scheduled start.
+    pub starts_at: i64,
+    /// The session still runs.
+    pub live: bool,
+    pub came: bool,
+    pub minutes: i64,
+    pub late: bool,
+    pub left_early: bool,
+    pub first_join: Option<i64>,
+    pub last_leave: Option<i64>,
 }
 
 /// Who looks at which lesson in the player.

@@ -42,7 +42,7 @@ use crate::db::{Backend, CourseId, Db, LessonId, SchoolId, UserId, flag, now_ms}
 pub use content::{
     CONTENT_SQL, ContentColumns, LessonContent, LessonDecodeError, LessonRow, schedule_of,
 };
-pub use hooks::{CourseHooks, LessonPanel, PanelView, PlayerHooks};
+pub use hooks::{AttendanceLine, CourseHooks, LessonPanel, PanelView, PlayerHooks};
 pub use lessons::LessonRecord;
 pub use schedule::Schedule;
 

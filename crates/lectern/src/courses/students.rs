@@ -12,8 +12,8 @@ use super::completion::{self, AuditEntry};
 use super::editor::managed_course;
 use super::progress::Progress;
 use super::routes::parse_id;
-use super::{Course, CoursesState, Lesson};
-use crate::db::{CourseId, LessonId, SchoolId, UserId};
+use super::{AttendanceLine, Course, CoursesState, Lesson};
+use crate::db::{CourseId, LessonId, SchoolId, UserId, now_ms};
 use crate::web::{AppError, AppResult, Ctx, FieldErrors, Form, Page, check_text, render};
 
 pub fn routes() -> Router<CoursesState> {
@@ -117,6 +117,8 @@ async fn students_page(
 struct LessonLine {
     lesson: Lesson,
     completed: bool,
+    /// When it was completed (by rule or by hand).
+    completed_at: Option<i64>,
     /// The instructor's decision, if any.
     manual: Option<bool>,
     rule_text: String,
@@ -130,6 +132,11 @@ struct StudentPage {
     student: StudentRow,
     progress: Progress,
     lessons: Vec<LessonLine>,
+    quizzes: Vec<QuizLine>,
+    attendance: Vec<AttendanceLine>,
+    /// The student's latest trace in the course: a lesson opened or marked done, a quiz
+    /// attempt, video watched, a recording opened, a live session attended.
+    last_activity: Option<i64>,
     trail: Vec<AuditEntry>,
     /// The lesson whose form was refused, and why.
     error_lesson: Option<LessonId>,
@@ -170,9 +177,127 @@ impl StudentPage {
         e.detail().describe(&self.ctx.tr)
     }
 
+    /// A session's marks in words: late, left early, in the room now.
+    fn marks(&self, a: &AttendanceLine) -> String {
+        [
+            (a.late, "student-session-late"),
+            (a.left_early, "student-session-left-early"),
+            (a.live && a.came && !a.left_early, "student-session-in-room"),
+        ]
+        .into_iter()
+        .filter(|(on, _)| *on)
+        .map(|(_, k)| self.ctx.t(k))
+        .collect::<Vec<_>>()
+        .join(", ")
+    }
+
     fn has_error(&self, lesson: &LessonId) -> bool {
         self.error_lesson == Some(*lesson)
     }
+}
+
+/// One quiz's results for the student.
+struct QuizLine {
+    lesson_id: LessonId,
+    title: String,
+    attempts: i64,
+    best: i64,
+    last: i64,
+    passed: bool,
+    last_at: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct Attempt {
+    lesson_id: i64,
+    score: i64,
+    passed: i64,
+    created_at: i64,
+}
+
+/// The student's quiz attempts in the course, per quiz (in the lessons' order).
+async fn quiz_lines(
+    state: &CoursesState,
+    course: &Course,
+    user_id: UserId,
+    lessons: &[Lesson],
+) -> sqlx::Result<Vec<QuizLine>> {
+    let attempts = sqlx::query_as::<_, Attempt>(
+        "SELECT q.lesson_id, q.score, q.passed, q.created_at FROM quiz_attempts q
+         JOIN lessons l ON l.id = q.lesson_id
+         WHERE q.school_id = $1 AND l.course_id = $2 AND q.user_id = $3
+         ORDER BY q.created_at, q.id",
+    )
+    .bind(course.school_id)
+    .bind(course.id)
+    .bind(user_id)
+    .fetch_all(&state.db.pool)
+    .await?;
+    let mut out = Vec::new();
+    for l in lessons {
+        let mine: Vec<&Attempt> = attempts.iter().filter(|a| a.lesson_id == l.id.0).collect();
+        let Some(last) = mine.last() else {
+            continue;
+        };
+        out.push(QuizLine {
+            lesson_id: l.id,
+            title: l.title.clone(),
+            attempts: mine.len() as i64,
+            best: mine.iter().map(|a| a.score).max().unwrap_or(0),
+            last: last.score,
+            passed: mine.iter().any(|a| a.passed != 0),
+            last_at: last.created_at,
+        });
+    }
+    Ok(out)
+}
+
+/// When each lesson of the course was completed by the student.
+async fn completed_at(
+    state: &CoursesState,
+    course: &Course,
+    user_id: UserId,
+) -> sqlx::Result<std::collections::HashMap<i64, i64>> {
+    let rows: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT p.lesson_id, p.completed_at FROM lesson_progress p
+         JOIN lessons l ON l.id = p.lesson_id
+         WHERE p.school_id = $1 AND l.course_id = $2 AND p.user_id = $3",
+    )
+    .bind(course.school_id)
+    .bind(course.id)
+    .bind(user_id)
+    .fetch_all(&state.db.pool)
+    .await?;
+    Ok(rows.into_iter().collect())
+}
+
+/// The student's latest trace in the course's own tables (lessons opened, marked, a
+/// recording opened, video watched, a quiz attempted).
+async fn last_trace(
+    state: &CoursesState,
+    course: &Course,
+    user_id: UserId,
+) -> sqlx::Result<Option<i64>> {
+    let rows: Vec<(Option<i64>,)> = sqlx::query_as(
+        "SELECT MAX(x) FROM (
+           SELECT e.opened_at AS x FROM lesson_evidence e JOIN lessons l ON l.id = e.lesson_id
+             WHERE e.school_id = $1 AND l.course_id = $2 AND e.user_id = $3
+           UNION ALL SELECT e.marked_at FROM lesson_evidence e JOIN lessons l ON l.id = e.lesson_id
+             WHERE e.school_id = $1 AND l.course_id = $2 AND e.user_id = $3
+           UNION ALL SELECT e.recording_at FROM lesson_evidence e JOIN lessons l ON l.id = e.lesson_id
+             WHERE e.school_id = $1 AND l.course_id = $2 AND e.user_id = $3
+           UNION ALL SELECT w.updated_at FROM video_watch w JOIN lessons l ON l.id = w.lesson_id
+             WHERE w.school_id = $1 AND l.course_id = $2 AND w.user_id = $3
+           UNION ALL SELECT q.created_at FROM quiz_attempts q JOIN lessons l ON l.id = q.lesson_id
+             WHERE q.school_id = $1 AND l.course_id = $2 AND q.user_id = $3
+         ) t",
+    )
+    .bind(course.school_id)
+    .bind(course.id)
+    .bind(user_id)
+    .fetch_all(&state.db.pool)
+    .await?;
+    Ok(rows.into_iter().next().and_then(|r| r.0))
 }
 
 async fn student_view(
@@ -189,18 +314,40 @@ async fn student_view(
     let manual =
         completion::manual_decisions(&state.db, course.school_id, course.id, user_id).await?;
     let rules = completion::rules_of_course(&state.db, course.school_id, course.id).await?;
+    let when = completed_at(state, &course, user_id).await?;
     let mut lines = Vec::with_capacity(lessons.len());
     for l in &lessons {
         let rule = rules.get(&l.id).ok_or(AppError::NotFound)?;
         lines.push(LessonLine {
             completed: done.contains(&l.id),
+            completed_at: when.get(&l.id.0).copied(),
             manual: manual.get(&l.id).copied(),
             rule_text: rule.describe(&ctx.tr),
             lesson: l.clone(),
         });
     }
     let trail = completion::audit_trail(&state.db, course.school_id, course.id, user_id).await?;
+    let quizzes = quiz_lines(state, &course, user_id, &lessons).await?;
+    let attendance = state
+        .player
+        .student_attendance(&course, user_id)
+        .await
+        .map_err(AppError::Internal)?;
+    let last_activity = [
+        last_trace(state, &course, user_id).await?,
+        attendance
+            .iter()
+            .filter(|a| a.came)
+            .filter_map(|a| if a.live { Some(now_ms()) } else { a.last_leave })
+            .max(),
+    ]
+    .into_iter()
+    .flatten()
+    .max();
     Ok(StudentPage {
+        quizzes,
+        attendance,
+        last_activity,
         progress: super::progress::compute(&lessons, &done),
         ctx,
         course,

@@ -66,6 +66,11 @@ migrations![
         "session_options_copied",
         "0025_session_options_copied.sql"
     ),
+    (
+        26,
+        "attendance_people_usage",
+        "0026_attendance_people_usage.sql"
+    ),
 ];
 
 /// An arbitrary constant that names our migration lock among PostgreSQL advisory locks.

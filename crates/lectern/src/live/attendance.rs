@@ -100,6 +100,11 @@ pub(crate) async fn identify(
     })
 }
 
+/// The person an event belongs to: the matched user, else the participant key.
+fn person_key(user_id: Option<i64>, participant_key: &str) -> String {
+    user_id.map_or_else(|| participant_key.to_string(), |u| format!("u:{u}"))
+}
+
 pub async fn record(
     db: &Db,
     s: &Session,
@@ -108,7 +113,12 @@ pub async fn record(
     at: i64,
     source: &str,
 ) -> sqlx::Result<()> {
-    sqlx::query(
+    let person = person_key(who.user_id, &who.key);
+    let mut tx = db.pool.begin().await?;
+    // The person's row first: a write (SQLite's lock at once), and on PostgreSQL the row
+    // lock that makes two events of one person refresh it one after the other.
+    claim_person(&mut tx, s.into(), &person, who.user_id).await?;
+    let added = sqlx::query(
         "INSERT INTO live_attendance_events (school_id, session_id, participant_key, user_id, name, email, is_host, kind, at, source, created_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
          ON CONFLICT (session_id, participant_key, kind, at) DO NOTHING",
@@ -124,9 +134,242 @@ pub async fn record(
     .bind(at)
     .bind(source)
     .bind(now_ms())
-    .execute(&db.pool)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if added > 0 {
+        refresh_person(&mut tx, s.into(), &person, who.user_id).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// What a person's aggregate needs of their session.
+#[derive(Clone, Copy)]
+pub(crate) struct SessionIds {
+    pub id: i64,
+    pub school_id: i64,
+}
+
+impl From<&Session> for SessionIds {
+    fn from(s: &Session) -> Self {
+        SessionIds {
+            id: s.id,
+            school_id: s.school_id,
+        }
+    }
+}
+
+/// Every person's aggregate of every session of a school, rebuilt from the events, in
+/// the caller's transaction ("Delete all Zoom data" anonymises the events, then this).
+pub(crate) async fn rebuild_school(
+    tx: &mut sqlx::AnyConnection,
+    school_id: SchoolId,
+) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM live_attendance_people WHERE school_id = $1")
+        .bind(school_id)
+        .execute(&mut *tx)
+        .await?;
+    let people: Vec<(i64, Option<i64>, String)> = sqlx::query_as(
+        "SELECT DISTINCT session_id, user_id, participant_key FROM live_attendance_events WHERE school_id = $1",
+    )
+    .bind(school_id)
+    .fetch_all(&mut *tx)
+    .await?;
+    let mut seen = std::collections::HashSet::new();
+    for (session_id, user_id, key) in people {
+        let person = person_key(user_id, &key);
+        if !seen.insert((session_id, person.clone())) {
+            continue;
+        }
+        let s = SessionIds {
+            id: session_id,
+            school_id: school_id.0,
+        };
+        claim_person(tx, s, &person, user_id).await?;
+        refresh_person(tx, s, &person, user_id).await?;
+    }
+    Ok(())
+}
+
+/// Takes (or creates) a person's aggregate row; the first statement of every refresh.
+async fn claim_person(
+    tx: &mut sqlx::AnyConnection,
+    s: SessionIds,
+    person: &str,
+    user_id: Option<i64>,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO live_attendance_people (session_id, person_key, school_id, user_id, name, email, is_host, lead_orphan, closed, closed_ms, open_from, first_join, last_leave, updated_at)
+         VALUES ($1, $2, $3, $4, '', '', 0, 0, '', 0, NULL, NULL, NULL, $5)
+         ON CONFLICT (session_id, person_key) DO UPDATE SET updated_at = excluded.updated_at",
+    )
+    .bind(s.id)
+    .bind(person)
+    .bind(s.school_id)
+    .bind(user_id)
+    .bind(now_ms())
+    .execute(&mut *tx)
     .await?;
     Ok(())
+}
+
+/// Recomputes one person's aggregate from their own events (after [`claim_person`], in
+/// the same transaction); a person with no events any more loses the row.
+async fn refresh_person(
+    tx: &mut sqlx::AnyConnection,
+    s: SessionIds,
+    person: &str,
+    user_id: Option<i64>,
+) -> sqlx::Result<()> {
+    let rows = match user_id {
+        Some(u) => sqlx::query_as::<_, EventRow>(
+            "SELECT participant_key, user_id, name, email, is_host, kind, at FROM live_attendance_events
+             WHERE session_id = $1 AND user_id = $2 ORDER BY at, id",
+        )
+        .bind(s.id)
+        .bind(u),
+        None => sqlx::query_as::<_, EventRow>(
+            "SELECT participant_key, user_id, name, email, is_host, kind, at FROM live_attendance_events
+             WHERE session_id = $1 AND user_id IS NULL AND participant_key = $2 ORDER BY at, id",
+        )
+        .bind(s.id)
+        .bind(person),
+    }
+    .fetch_all(&mut *tx)
+    .await?;
+    if rows.is_empty() {
+        sqlx::query("DELETE FROM live_attendance_people WHERE session_id = $1 AND person_key = $2")
+            .bind(s.id)
+            .bind(person)
+            .execute(&mut *tx)
+            .await?;
+        return Ok(());
+    }
+    let (mut name, mut email, mut is_host) = (String::new(), String::new(), false);
+    let mut events = Vec::with_capacity(rows.len());
+    for r in rows {
+        if let Some(n) = r.name {
+            name = n;
+        }
+        if let Some(e) = r.email {
+            email = e;
+        }
+        is_host |= r.is_host != 0;
+        events.push((
+            r.at,
+            if r.kind == "join" {
+                Kind::Join
+            } else {
+                Kind::Leave
+            },
+        ));
+    }
+    let p = Parts::of(events);
+    let closed_ms: i64 = p.closed.iter().map(|(a, b)| b - a).sum();
+    sqlx::query(
+        "UPDATE live_attendance_people SET user_id = $1, name = $2, email = $3, is_host = $4, lead_orphan = $5,
+           closed = $6, closed_ms = $7, open_from = $8, first_join = $9, last_leave = $10, updated_at = $11
+         WHERE session_id = $12 AND person_key = $13",
+    )
+    .bind(user_id)
+    .bind(name)
+    .bind(email)
+    .bind(i64::from(is_host))
+    .bind(i64::from(p.lead_orphan))
+    .bind(p.closed_text())
+    .bind(closed_ms)
+    .bind(p.open_from)
+    .bind(p.closed.first().map(|x| x.0).or(p.open_from))
+    .bind(p.closed.last().map(|x| x.1))
+    .bind(now_ms())
+    .bind(s.id)
+    .bind(person)
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}
+
+/// Rebuilds every person's aggregate of a session from its events, once: sessions whose
+/// events predate the aggregates, or whose aggregates "Delete all Zoom data" dropped.
+async fn build_people(db: &Db, s: &Session) -> sqlx::Result<()> {
+    let people: Vec<(Option<i64>, String)> = sqlx::query_as(
+        "SELECT DISTINCT user_id, participant_key FROM live_attendance_events WHERE session_id = $1",
+    )
+    .bind(s.id)
+    .fetch_all(&db.pool)
+    .await?;
+    let mut seen = std::collections::HashSet::new();
+    for (user_id, key) in people {
+        let person = person_key(user_id, &key);
+        if !seen.insert(person.clone()) {
+            continue;
+        }
+        let mut tx = db.pool.begin().await?;
+        claim_person(&mut tx, s.into(), &person, user_id).await?;
+        refresh_person(&mut tx, s.into(), &person, user_id).await?;
+        tx.commit().await?;
+    }
+    sqlx::query("UPDATE live_sessions SET people_built = 1 WHERE id = $1")
+        .bind(s.id)
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}
+
+#[derive(sqlx::FromRow)]
+struct PersonRow {
+    person_key: String,
+    user_id: Option<i64>,
+    name: String,
+    email: String,
+    is_host: i64,
+    lead_orphan: i64,
+    closed: String,
+    open_from: Option<i64>,
+}
+
+/// Everyone seen in the session from the per-person aggregates: one row each, no events
+/// read, nothing paired; equal to [`attendees_recomputed`].
+pub async fn attendees(db: &Db, s: &Session) -> sqlx::Result<Vec<Attendee>> {
+    let built: Option<i64> =
+        sqlx::query_scalar("SELECT people_built FROM live_sessions WHERE id = $1")
+            .bind(s.id)
+            .fetch_optional(&db.pool)
+            .await?;
+    if built == Some(0) {
+        build_people(db, s).await?;
+    }
+    let rows = sqlx::query_as::<_, PersonRow>(
+        "SELECT person_key, user_id, name, email, is_host, lead_orphan, closed, open_from
+         FROM live_attendance_people WHERE session_id = $1",
+    )
+    .bind(s.id)
+    .fetch_all(&db.pool)
+    .await?;
+    let start = s.started_at.or(s.linked_at).unwrap_or(0);
+    let end = s.ended_at.unwrap_or_else(now_ms);
+    let mut out: Vec<Attendee> = rows
+        .into_iter()
+        .map(|r| {
+            let p = Parts {
+                lead_orphan: r.lead_orphan != 0,
+                closed: Parts::parse_closed(&r.closed),
+                open_from: r.open_from,
+            };
+            Attendee {
+                key: r.person_key,
+                user_id: r.user_id,
+                name: r.name,
+                email: r.email,
+                is_host: r.is_host != 0,
+                segments: p.segments(start, end),
+                present: p.open_from.is_some(),
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| a.key.cmp(&b.key));
+    Ok(out)
 }
 
 /// One person's time in the session.
@@ -198,6 +441,97 @@ pub fn segments(
     merged
 }
 
+/// One person's segments as far as their events alone decide them, so that they can be
+/// kept per person as the events arrive ([`refresh`]) and finished at read time with the
+/// session's start and end ([`Parts::segments`]): equal to [`segments`] over the same
+/// events, by construction of the pairing (a property test holds them to it).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Parts {
+    /// The first event (in pairing order) is a leave: the first segment starts at the
+    /// session's start if that is earlier.
+    pub lead_orphan: bool,
+    /// The closed segments, merged (the leading orphan's starting at its leave).
+    pub closed: Vec<(i64, i64)>,
+    /// The open segment's start, when the person is in the room.
+    pub open_from: Option<i64>,
+}
+
+impl Parts {
+    /// Pairs the events as [`segments`] does, without the session's start and end.
+    pub fn of(mut events: Vec<(i64, Kind)>) -> Parts {
+        events.sort_by_key(|(at, k)| (*at, *k == Kind::Leave));
+        let lead_orphan = events.first().is_some_and(|e| e.1 == Kind::Leave);
+        let mut out: Vec<(i64, i64)> = Vec::new();
+        let mut open: Option<i64> = None;
+        for (at, kind) in events {
+            match (kind, open) {
+                (Kind::Join, None) => open = Some(at),
+                (Kind::Join, Some(_)) => {}
+                (Kind::Leave, Some(from)) => {
+                    out.push((from, at));
+                    open = None;
+                }
+                (Kind::Leave, None) => match out.last_mut() {
+                    Some(last) => last.1 = last.1.max(at),
+                    None => out.push((at, at)),
+                },
+            }
+        }
+        // Each segment starts at or after the previous one's end: merging only joins
+        // touching ones.
+        let mut closed: Vec<(i64, i64)> = Vec::new();
+        for (a, b) in out {
+            match closed.last_mut() {
+                Some(last) if a <= last.1 => last.1 = last.1.max(b),
+                _ => closed.push((a, b)),
+            }
+        }
+        Parts {
+            lead_orphan,
+            closed,
+            open_from: open,
+        }
+    }
+
+    /// The merged segments, given the session's start and end (now, while it runs).
+    pub fn segments(&self, session_start: i64, session_end: i64) -> Vec<(i64, i64)> {
+        let mut out = self.closed.clone();
+        if self.lead_orphan
+            && let Some(first) = out.first_mut()
+        {
+            first.0 = first.0.min(session_start);
+        }
+        if let Some(from) = self.open_from {
+            let seg = (from, session_end.max(from));
+            match out.last_mut() {
+                Some(last) if seg.0 <= last.1 => last.1 = last.1.max(seg.1),
+                _ => out.push(seg),
+            }
+        }
+        out
+    }
+
+    /// Closed segments as stored: `a-b` separated by `;`.
+    pub fn closed_text(&self) -> String {
+        self.closed
+            .iter()
+            .map(|(a, b)| format!("{a}-{b}"))
+            .collect::<Vec<_>>()
+            .join(";")
+    }
+
+    pub fn parse_closed(text: &str) -> Vec<(i64, i64)> {
+        text.split(';')
+            .filter(|p| !p.is_empty())
+            .filter_map(|p| {
+                // A negative instant has its own '-': split at the separator after the first digit.
+                let cut = p[1..].find('-')? + 1;
+                Some((p[..cut].parse().ok()?, p[cut + 1..].parse().ok()?))
+            })
+            .collect()
+    }
+}
+
 #[derive(sqlx::FromRow)]
 struct EventRow {
     participant_key: String,
@@ -209,8 +543,9 @@ struct EventRow {
     at: i64,
 }
 
-/// Everyone seen in the session, keyed by user (when matched) or participant key.
-pub async fn attendees(db: &Db, s: &Session) -> sqlx::Result<Vec<Attendee>> {
+/// Everyone seen in the session, keyed by user (when matched) or participant key,
+/// recomputed from every event (what the aggregates must equal; the tests compare).
+pub async fn attendees_recomputed(db: &Db, s: &Session) -> sqlx::Result<Vec<Attendee>> {
     let rows = sqlx::query_as::<_, EventRow>(
         "SELECT participant_key, user_id, name, email, is_host, kind, at FROM live_attendance_events
          WHERE session_id = $1 ORDER BY at, id",
@@ -346,15 +681,22 @@ pub(crate) async fn assign(
     if enrolled.is_none() {
         return Ok(false);
     }
+    let person = person_key(Some(user_id), "");
+    let mut tx = db.pool.begin().await?;
+    claim_person(&mut tx, s.into(), &person, Some(user_id)).await?;
     let n = sqlx::query(
         "UPDATE live_attendance_events SET user_id = $1 WHERE session_id = $2 AND participant_key = $3 AND user_id IS NULL",
     )
     .bind(user_id)
     .bind(s.id)
     .bind(participant_key)
-    .execute(&db.pool)
+    .execute(&mut *tx)
     .await?
     .rows_affected();
+    // The learner's aggregate now holds the participant's events; the participant's goes.
+    refresh_person(&mut tx, s.into(), &person, Some(user_id)).await?;
+    refresh_person(&mut tx, s.into(), participant_key, None).await?;
+    tx.commit().await?;
     Ok(n > 0)
 }
 
@@ -526,7 +868,7 @@ mod tests {
 
 #[cfg(test)]
 mod prop {
-    use super::{Kind, segments, within};
+    use super::{Kind, Parts, is_open, segments, within};
     use proptest::prelude::*;
 
     /// The time covered by the union of intervals inside the window, counted unit by unit.
@@ -537,6 +879,25 @@ mod prop {
     }
 
     proptest! {
+        /// The per-person parts, finished with any start and end, are exactly the pairing
+        /// of all events, whatever the events (any order, duplicates, leaves first, ties),
+        /// and the stored text reads back as it was.
+        #[test]
+        fn parts_equal_the_full_pairing(
+            raw in proptest::collection::vec((-20i64..60, any::<bool>()), 0..14),
+            start in -30i64..40,
+            end in -10i64..100,
+        ) {
+            let events: Vec<(i64, Kind)> = raw
+                .iter()
+                .map(|&(at, j)| (at, if j { Kind::Join } else { Kind::Leave }))
+                .collect();
+            let p = Parts::of(events.clone());
+            prop_assert_eq!(p.segments(start, end), segments(events.clone(), start, end));
+            prop_assert_eq!(p.open_from.is_some(), is_open(&events));
+            prop_assert_eq!(Parts::parse_closed(&p.closed_text()), p.closed.clone());
+        }
+
         /// Rejoins (one person's segments one after another), delivered in any order and
         /// some twice, count exactly once each, and only inside the session's window.
         #[test]

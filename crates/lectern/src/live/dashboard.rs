@@ -114,7 +114,8 @@ pub struct Room {
     /// People seen who are none of the enrolled students (guests, unmatched) and not
     /// the host.
     pub others: usize,
-    /// The room's size (everyone in it, host and guests too) after each change.
+    /// The room's size after each change: the students and the others (guests), as the
+    /// cards count them; the host is not counted.
     pub timeline: Vec<(i64, i64)>,
     pub peak: i64,
 }
@@ -133,11 +134,19 @@ pub fn classify(students: &[(i64, String, String)], people: &[Attendee], f: Fact
     } else {
         f.now
     };
+    // Each student's attendee by id (the first, as a scan would find it): one pass, not
+    // one scan of everyone per student.
+    let mut by_user: std::collections::HashMap<i64, &Attendee> =
+        std::collections::HashMap::with_capacity(people.len());
+    for a in people.iter().filter(|a| !a.segments.is_empty()) {
+        if let Some(u) = a.user_id {
+            by_user.entry(u).or_insert(a);
+        }
+    }
+    let enrolled: std::collections::HashSet<i64> = students.iter().map(|s| s.0).collect();
     let mut out = Vec::with_capacity(students.len());
     for (id, name, email) in students {
-        let a = people
-            .iter()
-            .find(|a| a.user_id == Some(*id) && !a.segments.is_empty());
+        let a = by_user.get(id).copied();
         let came = a.is_some();
         let in_room = live && a.is_some_and(|a| a.present);
         let late = a
@@ -166,10 +175,16 @@ pub fn classify(students: &[(i64, String, String)], people: &[Attendee], f: Fact
         .filter(|a| {
             !a.is_host
                 && !a.segments.is_empty()
-                && !a.user_id.is_some_and(|u| students.iter().any(|s| s.0 == u))
+                && !a.user_id.is_some_and(|u| enrolled.contains(&u))
         })
         .count();
-    let timeline = room_size(people.iter().flat_map(|a| a.segments.iter().copied()));
+    // The chart counts whom the cards count: students and others, never the host.
+    let timeline = room_size(
+        people
+            .iter()
+            .filter(|a| !a.is_host)
+            .flat_map(|a| a.segments.iter().copied()),
+    );
     let peak = timeline.iter().map(|p| p.1).max().unwrap_or(0);
     let first = people
         .iter()
@@ -299,6 +314,67 @@ async fn room(state: &ZoomDeps, course: &Course, lesson: &Lesson, s: &Session) -
             grace_ms: grace * 60_000,
         },
     ))
+}
+
+/// One student at each of the course's sessions that ran (live or ended), earliest
+/// first: the same classification as the dashboard's, from their own rows only.
+pub async fn student_sessions(
+    db: &Db,
+    course: &Course,
+    user_id: crate::db::UserId,
+) -> sqlx::Result<Vec<crate::courses::AttendanceLine>> {
+    let sessions = sqlx::query_as::<_, Session>(sqlx::AssertSqlSafe(format!(
+        "SELECT {} FROM live_sessions WHERE school_id = $1 AND course_id = $2 AND state IN ('live', 'ended')",
+        super::COLUMNS
+    )))
+    .bind(course.school_id)
+    .bind(course.id)
+    .fetch_all(&db.pool)
+    .await?;
+    let mut out = Vec::with_capacity(sessions.len());
+    for s in sessions {
+        let lesson_id = LessonId(s.lesson_id);
+        let Some(lesson) =
+            crate::courses::lesson(db, course.school_id, course.id, lesson_id).await?
+        else {
+            continue;
+        };
+        let people: Vec<Attendee> = attendance::attendance_of(db, &s, user_id.0)
+            .await?
+            .into_iter()
+            .collect();
+        let grace = grace_min(db, course.school_id, lesson_id).await?;
+        let scheduled_start = lesson.schedule().map_or(0, |sc| sc.starts_at);
+        let r = classify(
+            &[(user_id.0, String::new(), String::new())],
+            &people,
+            Facts {
+                state: s.state(),
+                scheduled_start,
+                started_at: s.started_at.or(s.linked_at),
+                ended_at: s.ended_at,
+                now: now_ms(),
+                grace_ms: grace * 60_000,
+            },
+        );
+        let Some(st) = r.students.into_iter().next() else {
+            continue;
+        };
+        out.push(crate::courses::AttendanceLine {
+            lesson_id,
+            title: lesson.title.clone(),
+            starts_at: scheduled_start,
+            live: r.live,
+            came: st.came,
+            minutes: st.minutes,
+            late: st.late,
+            left_early: st.left_early,
+            first_join: st.segments.first().map(|x| x.0),
+            last_leave: st.segments.last().map(|x| x.1),
+        });
+    }
+    out.sort_by_key(|l| (l.starts_at, l.lesson_id));
+    Ok(out)
 }
 
 /// How many absentees were already messaged for this start.
@@ -965,6 +1041,38 @@ mod tests {
             ..f(10 * MIN)
         };
         assert_eq!(classify(&students, &people, strict).late, 1);
+    }
+
+    #[test]
+    fn the_chart_counts_whom_the_cards_count_not_the_host() {
+        let students = vec![(1, "A".into(), "a@x".into())];
+        let mut host = person(None, &[(0, 30 * MIN)], true);
+        host.is_host = true;
+        host.key = "e:host".into();
+        let people = vec![
+            host,
+            person(Some(1), &[(MIN, 30 * MIN)], true),
+            person(None, &[(2 * MIN, 30 * MIN)], true),
+        ];
+        let r = classify(
+            &students,
+            &people,
+            Facts {
+                state: SessionState::Live,
+                scheduled_start: 0,
+                started_at: Some(0),
+                ended_at: None,
+                now: 30 * MIN,
+                grace_ms: 5 * MIN,
+            },
+        );
+        assert_eq!((r.in_room, r.others), (1, 1));
+        assert_eq!(r.peak, 2, "the student and the guest, not the host");
+        assert_eq!(
+            size_at(&r.timeline, 29 * MIN),
+            (r.in_room + r.others) as i64
+        );
+        assert_eq!(size_at(&r.timeline, 0), 0, "the host alone is nobody");
     }
 
     #[test]

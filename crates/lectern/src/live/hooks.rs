@@ -5,7 +5,7 @@
 use futures_util::future::BoxFuture;
 use sqlx::AnyConnection;
 
-use crate::courses::{CourseHooks, LessonPanel, PanelView, PlayerHooks};
+use crate::courses::{AttendanceLine, Course, CourseHooks, LessonPanel, PanelView, PlayerHooks};
 use crate::db::{CourseId, LessonId, SchoolId, UserId};
 use crate::zoom_connection::{ZoomDataHooks, ZoomDeps};
 
@@ -118,6 +118,16 @@ impl PlayerHooks for PlayerSide {
 
     fn calendar_feed_url(&self, user_id: UserId) -> BoxFuture<'_, sqlx::Result<Option<String>>> {
         Box::pin(super::feeds::url_for(&self.deps, user_id))
+    }
+
+    fn student_attendance<'a>(
+        &'a self,
+        course: &'a Course,
+        user_id: UserId,
+    ) -> BoxFuture<'a, anyhow::Result<Vec<AttendanceLine>>> {
+        Box::pin(async move {
+            Ok(super::dashboard::student_sessions(&self.deps.db, course, user_id).await?)
+        })
     }
 }
 

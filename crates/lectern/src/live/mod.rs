@@ -493,6 +493,9 @@ async fn anonymise_attendance(conn: &mut AnyConnection, school_id: SchoolId) -> 
         .execute(&mut *conn)
         .await?;
     }
+    // The per-person aggregates hold names, e-mails and keys too: built again from the
+    // anonymised events.
+    attendance::rebuild_school(conn, school_id).await?;
     Ok(())
 }
 

@@ -2,6 +2,7 @@
 
 pub mod maintenance;
 pub mod metrics;
+pub mod usage;
 
 use std::sync::Arc;
 

@@ -45,5 +45,6 @@ mod security;
 mod series;
 mod session_cache;
 mod tenancy;
+mod usage_stats;
 mod zoom_connection;
 mod zoom_wipe;

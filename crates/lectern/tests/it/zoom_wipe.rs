@@ -826,6 +826,46 @@ const COLUMNS: &[(&str, &[(&str, Holds)])] = &[
             ("created_at", HISTORY),
             ("updated_at", HISTORY),
             ("expired_at", HISTORY),
+            ("people_built", HISTORY),
+        ],
+    ),
+    (
+        "live_attendance_people",
+        &[
+            ("session_id", HISTORY),
+            (
+                "person_key",
+                Anonymised {
+                    ok: "person_key LIKE 'u:%' OR person_key LIKE 'g:%'",
+                    why: "a guest's key was their e-mail, Zoom id or name; our users' keys are our ids",
+                },
+            ),
+            ("school_id", HISTORY),
+            ("user_id", Ours("the Lectern user it was matched to")),
+            ("name", Wiped("the participant's Zoom name")),
+            ("email", Wiped("the participant's Zoom e-mail")),
+            ("is_host", HISTORY),
+            ("lead_orphan", HISTORY),
+            ("closed", HISTORY),
+            ("closed_ms", HISTORY),
+            ("open_from", HISTORY),
+            ("first_join", HISTORY),
+            ("last_leave", HISTORY),
+            ("updated_at", HISTORY),
+        ],
+    ),
+    (
+        "usage_stats",
+        &[
+            (
+                "id",
+                Ours("the instance's one row of its anonymous usage statistics"),
+            ),
+            ("opted_in", Ours("the operator's choice")),
+            ("changed_by", Ours("the Lectern admin who chose")),
+            ("changed_at", HISTORY),
+            ("last_period", HISTORY),
+            ("last_sent_at", HISTORY),
         ],
     ),
     (

@@ -1,0 +1,24 @@
+# Die Seite eines Teilnehmers für die Verwalter des Kurses (courses/students.rs).
+student-enrolled-on = Eingeschrieben am { $date }
+student-last-activity = Zuletzt aktiv { $when }
+student-no-activity = Noch keine Aktivität
+student-completed-on = Abgeschlossen { $when }
+student-quizzes = Quiz-Ergebnisse
+student-no-quizzes = Noch kein Quiz versucht.
+student-quiz = Quiz
+student-quiz-attempts = Versuche
+student-quiz-best = Beste Punktzahl
+student-quiz-last = Letzte Punktzahl
+student-quiz-passed = Bestanden
+student-attendance = Live-Teilnahme
+student-no-sessions = Noch keine Live-Sitzung hat stattgefunden.
+student-session = Sitzung
+student-session-minutes = Minuten
+student-session-came = Da gewesen
+student-session-marks = Vermerke
+student-session-late = kam zu spät
+student-session-left-early = ging früh
+student-session-in-room = jetzt im Raum
+student-session-never = nie gekommen
+student-yes = Ja
+student-no = Nein

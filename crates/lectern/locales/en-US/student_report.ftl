@@ -1,0 +1,24 @@
+# The managers' page of one student (courses/students.rs).
+student-enrolled-on = Enrolled { $date }
+student-last-activity = Last activity { $when }
+student-no-activity = No activity yet
+student-completed-on = Completed { $when }
+student-quizzes = Quiz results
+student-no-quizzes = No quiz attempted yet.
+student-quiz = Quiz
+student-quiz-attempts = Attempts
+student-quiz-best = Best score
+student-quiz-last = Last score
+student-quiz-passed = Passed
+student-attendance = Live attendance
+student-no-sessions = No live session has taken place yet.
+student-session = Session
+student-session-minutes = Minutes
+student-session-came = Came
+student-session-marks = Marks
+student-session-late = joined late
+student-session-left-early = left early
+student-session-in-room = in the room now
+student-session-never = never came
+student-yes = Yes
+student-no = No
