@@ -215,7 +215,15 @@ fn registry(
 
 pub fn router(state: AppState) -> Router {
     let zoom = state.zoom_deps();
+    let api = crate::api::ApiState {
+        db: state.db.clone(),
+        config: state.config.clone(),
+        schools: state.schools.clone(),
+        hooks: state.course_hooks.clone(),
+        limiter: Arc::default(),
+    };
     let pages = Router::new()
+        .merge(crate::api::pages::routes().with_state(api.clone()))
         .merge(crate::accounts::routes::routes().with_state(AccountsState {
             db: state.db.clone(),
             config: state.config.clone(),
@@ -290,6 +298,8 @@ pub fn router(state: AppState) -> Router {
         .route("/static/dashboard.js", get(web::assets::dashboard_js))
         .route("/static/order.js", get(web::assets::order_js))
         .merge(crate::webhooks::routes().with_state(zoom))
+        // The JSON API authenticates by token, not cookie: no context layer, no CSRF.
+        .merge(crate::api::router(api))
         .merge(crate::payments::events::routes().with_state(state.payments.clone()))
         .merge(web::headers::routes().with_state(state.metrics.clone()))
         .merge(pages)
