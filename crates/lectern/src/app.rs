@@ -298,8 +298,6 @@ pub fn router(state: AppState) -> Router {
         .route("/static/dashboard.js", get(web::assets::dashboard_js))
         .route("/static/order.js", get(web::assets::order_js))
         .merge(crate::webhooks::routes().with_state(zoom))
-        // The JSON API authenticates by token, not cookie: no context layer, no CSRF.
-        .merge(crate::api::router(api))
         .merge(crate::payments::events::routes().with_state(state.payments.clone()))
         .merge(web::headers::routes().with_state(state.metrics.clone()))
         .merge(pages)
@@ -310,6 +308,14 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(RequestBodyLimitLayer::new(web::context::MAX_BODY))
         .merge(uploads)
+        // The JSON API authenticates by token, not cookie: no context layer, no CSRF. Its
+        // own body limit answers with its JSON error body (413 `too_large`).
+        .merge(
+            crate::api::router(api).route_layer(axum::middleware::from_fn_with_state(
+                state.metrics.clone(),
+                crate::ops::metrics::track,
+            )),
+        )
         .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
             // Only method and path (query strings may carry tokens), with secret path
             // segments such as reset tokens masked.

@@ -125,6 +125,7 @@ pub async fn list(
         (status = 403, description = "The token lacks enrolments:write, or the user does not manage the course", body = super::error::ErrorBody),
         (status = 404, description = "No such course", body = super::error::ErrorBody),
         (status = 409, description = "The same Idempotency-Key is being processed", body = super::error::ErrorBody),
+        (status = 413, description = "The body is over 64 KiB", body = super::error::ErrorBody),
         (status = 415, description = "Not sent as application/json", body = super::error::ErrorBody),
         (status = 422, description = "A bad field, or a reused Idempotency-Key", body = super::error::ErrorBody),
         (status = 429, description = "Rate limited", body = super::error::ErrorBody),

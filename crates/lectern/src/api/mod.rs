@@ -161,13 +161,21 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
             e.code = "unsupported_media_type";
             return Err(e);
         }
+        let declared = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<usize>().ok());
+        if declared.is_some_and(|n| n > MAX_BODY) {
+            return Err(too_large());
+        }
         let bytes = axum::body::Bytes::from_request(req, state)
             .await
             .map_err(|r| {
                 let mut e = ApiError::bad_request(r.body_text());
                 e.status = r.status();
-                if e.status == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-                    e.code = "too_large";
+                if r.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                    return too_large();
                 }
                 e
             })?;
@@ -181,6 +189,13 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
             ))),
         }
     }
+}
+
+fn too_large() -> ApiError {
+    let mut e = ApiError::bad_request(format!("the body is over {} KiB", MAX_BODY / 1024));
+    e.status = axum::http::StatusCode::PAYLOAD_TOO_LARGE;
+    e.code = "too_large";
+    e
 }
 
 /// The query string as `T`: 422 naming the problem (unknown parameters included).
@@ -292,4 +307,8 @@ pub fn router(state: ApiState) -> axum::Router {
         .route("/api/v1", axum::routing::any(error::no_route))
         .route("/api/v1/{*rest}", axum::routing::any(error::no_route))
         .method_not_allowed_fallback(error::no_method)
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))
 }
+
+/// The largest JSON body an operation reads (413 `too_large` above it).
+pub const MAX_BODY: usize = 64 * 1024;

@@ -614,6 +614,15 @@ async fn errors_have_one_shape_and_rate_limits_say_when_to_retry(app: TestApp) {
         error_code(&api.send(raw("{\"user_id\": 1}", "text/plain")).await, 415).0,
         "unsupported_media_type"
     );
+    let big = api
+        .request(Method::POST, &path)
+        .bearer_auth(&token)
+        .header("content-type", "application/json")
+        .body(format!(
+            "{{\"user_id\": 1, \"pad\": \"{}\"}}",
+            "x".repeat(100 * 1024)
+        ));
+    assert_eq!(error_code(&api.send(big).await, 413).0, "too_large");
     for body in [
         "{\"user_id\": \"x\"}",
         "{\"user_id\": 1, \"admin\": true}",
