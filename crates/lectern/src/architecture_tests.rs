@@ -72,7 +72,14 @@ const ALLOWED: &[(&str, &[&str])] = &[
     // Operations: health, metrics and maintenance read every capability's counts.
     (
         "ops",
-        &["accounts", "schools", "email", "jobs", "zoom_connection"],
+        &[
+            "accounts",
+            "schools",
+            "email",
+            "jobs",
+            "zoom_connection",
+            "api",
+        ],
     ),
 ];
 

@@ -129,3 +129,13 @@ pub async fn replay(
         .insert("idempotent-replayed", HeaderValue::from_static("true"));
     Ok(resp)
 }
+
+/// Forgets keys created before `before` (the hourly maintenance asks, a day after
+/// creation): a retry comes within minutes, not days.
+pub async fn purge(db: &Db, before: i64) -> sqlx::Result<u64> {
+    let r = sqlx::query("DELETE FROM api_idempotency WHERE created_at < $1")
+        .bind(before)
+        .execute(&db.pool)
+        .await?;
+    Ok(r.rows_affected())
+}
