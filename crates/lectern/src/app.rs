@@ -220,7 +220,15 @@ fn registry(
 
 pub fn router(state: AppState) -> Router {
     let zoom = state.zoom_deps();
+    let api = crate::api::ApiState {
+        db: state.db.clone(),
+        config: state.config.clone(),
+        schools: state.schools.clone(),
+        hooks: state.course_hooks.clone(),
+        limiter: Arc::default(),
+    };
     let pages = Router::new()
+        .merge(crate::api::pages::routes().with_state(api.clone()))
         .merge(crate::accounts::routes::routes().with_state(AccountsState {
             db: state.db.clone(),
             config: state.config.clone(),
@@ -312,6 +320,14 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(RequestBodyLimitLayer::new(web::context::MAX_BODY))
         .merge(uploads)
+        // The JSON API authenticates by token, not cookie: no context layer, no CSRF. Its
+        // own body limit answers with its JSON error body (413 `too_large`).
+        .merge(
+            crate::api::router(api).route_layer(axum::middleware::from_fn_with_state(
+                state.metrics.clone(),
+                crate::ops::metrics::track,
+            )),
+        )
         .layer(axum::middleware::from_fn_with_state(
             state.db.clone(),
             web::db_guard::layer,

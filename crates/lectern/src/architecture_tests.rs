@@ -65,11 +65,21 @@ const ALLOWED: &[(&str, &[&str])] = &[
         "bookings",
         &["courses", "live", "accounts", "schools", "jobs"],
     ),
+    // The JSON API: thin handlers over courses' and live's functions, acting as a token's
+    // user (accounts) on the school of the host (schools).
+    ("api", &["courses", "live", "accounts", "schools"]),
     ("webhooks", &["live", "zoom_connection", "jobs"]),
     // Operations: health, metrics and maintenance read every capability's counts.
     (
         "ops",
-        &["accounts", "schools", "email", "jobs", "zoom_connection"],
+        &[
+            "accounts",
+            "schools",
+            "email",
+            "jobs",
+            "zoom_connection",
+            "api",
+        ],
     ),
 ];
 

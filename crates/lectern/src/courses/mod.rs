@@ -16,6 +16,7 @@ pub mod editor;
 pub mod files;
 pub mod hooks;
 pub mod lessons;
+pub mod listing;
 pub mod live_options;
 pub mod markdown;
 pub mod price;

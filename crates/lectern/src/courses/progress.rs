@@ -49,13 +49,25 @@ pub async fn enrollment(
     course_id: CourseId,
     user_id: UserId,
 ) -> sqlx::Result<Option<Enrollment>> {
+    let mut conn = db.pool.acquire().await?;
+    enrollment_in(&mut conn, school_id, course_id, user_id).await
+}
+
+/// [`enrollment`] in the caller's transaction (the API's idempotent enrolment answers
+/// with the row it wrote).
+pub async fn enrollment_in(
+    conn: &mut sqlx::AnyConnection,
+    school_id: SchoolId,
+    course_id: CourseId,
+    user_id: UserId,
+) -> sqlx::Result<Option<Enrollment>> {
     sqlx::query_as::<_, Enrollment>(
         "SELECT enrolled_at, completed_at FROM enrollments WHERE school_id = $1 AND course_id = $2 AND user_id = $3",
     )
     .bind(school_id)
     .bind(course_id)
     .bind(user_id)
-    .fetch_optional(&db.pool)
+    .fetch_optional(&mut *conn)
     .await
 }
 

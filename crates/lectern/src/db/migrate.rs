@@ -71,6 +71,7 @@ migrations![
         "attendance_people_usage",
         "0026_attendance_people_usage.sql"
     ),
+    (27, "api", "0027_api.sql"),
 ];
 
 /// An arbitrary constant that names our migration lock among PostgreSQL advisory locks.

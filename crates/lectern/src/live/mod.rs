@@ -27,6 +27,7 @@ pub mod hooks;
 pub mod ics;
 pub mod jobs;
 pub mod join;
+pub mod listing;
 pub mod panel;
 pub mod preferences;
 pub mod reminders;

@@ -1,5 +1,6 @@
 //! The hourly maintenance job: removes rows that only ever expire (rate-limit windows,
-//! sign-in throttles, expired sessions, password-reset links and OAuth states), so those
+//! sign-in throttles, expired sessions, password-reset links and OAuth states, the API's
+//! idempotency keys a day after they were used), so those
 //! tables stop growing, and the sealed links of day-old mails (see `email`). Each owner
 //! deletes its own rows; this job only asks them. Registered as hourly in `app.rs`: every
 //! worker asks for the current hour's job, the dedupe key makes it one per hour however
@@ -38,6 +39,7 @@ pub struct Pruned {
     pub password_resets: u64,
     pub oauth_states: u64,
     pub email_secrets: u64,
+    pub idempotency_keys: u64,
 }
 
 /// Deletes what expired more than a day before `now_ms`.
@@ -51,6 +53,7 @@ pub async fn run(db: &Db, now_ms: i64) -> sqlx::Result<Pruned> {
         password_resets: crate::accounts::purge_expired_resets(db, before).await?,
         oauth_states: crate::zoom_connection::flow::purge_expired_states(db, before).await?,
         email_secrets: crate::email::wipe_old_secrets(db, before).await?,
+        idempotency_keys: crate::api::idempotency::purge(db, before).await?,
     };
     tracing::info!(?pruned, "maintenance done");
     Ok(pruned)

@@ -498,6 +498,20 @@ async fn hourly_maintenance_is_scheduled_once_and_prunes_only_what_expired_a_day
         .await
         .unwrap();
     }
+    // An API idempotency key is forgotten a day after it was used.
+    for (key, created) in [("old", now - day - 1), ("recent", now - 1)] {
+        sqlx::query(
+            "INSERT INTO api_idempotency (school_id, user_id, idem_key, fingerprint, status, body, created_at)
+             VALUES ($1, $2, $3, 'f', 201, '{}', $4)",
+        )
+        .bind(sid)
+        .bind(uid)
+        .bind(key)
+        .bind(created)
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    }
     let pruned = lectern::ops::maintenance::run(&app.db, now).await.unwrap();
     assert_eq!(
         pruned,
@@ -508,7 +522,15 @@ async fn hourly_maintenance_is_scheduled_once_and_prunes_only_what_expired_a_day
             password_resets: 1,
             oauth_states: 1,
             email_secrets: 1,
+            idempotency_keys: 1,
         }
+    );
+    assert_eq!(
+        sqlx::query_scalar::<_, String>("SELECT idem_key FROM api_idempotency")
+            .fetch_all(&app.db.pool)
+            .await
+            .unwrap(),
+        ["recent"]
     );
     let left = |sql: &'static str| {
         let app = &app;

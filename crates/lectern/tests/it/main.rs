@@ -5,8 +5,10 @@
 mod support;
 
 mod accounts;
+mod api;
 mod bookings;
 mod browser;
+mod browser_api;
 mod browser_bookings;
 mod browser_campaigns;
 mod browser_completion;

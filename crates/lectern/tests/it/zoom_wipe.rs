@@ -76,6 +76,10 @@ const DISCUSSIONS: Holds = Ours(
 /// session a booking became keeps its Zoom data in `live_sessions`).
 const BOOKINGS: Holds = Ours("coaches' bookable hours and students' bookings of them");
 
+/// The JSON API: users' personal access tokens (a keyed hash, never the token) and the
+/// stored answers of idempotent creates (an enrolment's JSON).
+const API: Holds = Ours("API tokens (hashes, names, scopes, times) and idempotent create answers");
+
 /// Every column of the schema. A new column must be added here, with its reason.
 const COLUMNS: &[(&str, &[(&str, Holds)])] = &[
     (
@@ -595,6 +599,34 @@ const COLUMNS: &[(&str, &[(&str, Holds)])] = &[
             ("kind", BOOKINGS),
             ("start_min", BOOKINGS),
             ("end_min", BOOKINGS),
+        ],
+    ),
+    (
+        "api_tokens",
+        &[
+            ("id", API),
+            ("school_id", API),
+            ("user_id", API),
+            ("name", API),
+            ("token_hash", API),
+            ("prefix", API),
+            ("scopes", API),
+            ("created_at", API),
+            ("expires_at", API),
+            ("last_used_at", API),
+            ("revoked_at", API),
+        ],
+    ),
+    (
+        "api_idempotency",
+        &[
+            ("school_id", API),
+            ("user_id", API),
+            ("idem_key", API),
+            ("fingerprint", API),
+            ("status", API),
+            ("body", API),
+            ("created_at", API),
         ],
     ),
     (

@@ -1,0 +1,314 @@
+//! The JSON API, `/api/v1` (docs/api.md): personal access tokens with scopes
+//! ([`tokens`]), acting with their user's role in their own school; consistent error
+//! bodies ([`error`]); cursor pages ([`page`]); `Idempotency-Key` on creates
+//! ([`idempotency`]); a token bucket per token ([`rate`]). Handlers are thin: they check
+//! the scope and the role, then call the owning capability's functions (`courses`,
+//! `live`). The OpenAPI 3.1 document is generated from the handlers ([`router`]: each is
+//! registered with the router and the document by one `routes!` call) and served at
+//! `/api/v1/openapi.json`, with a reference page at `/api/v1/docs/`.
+//!
+//! - [`pages`]: Profile → API tokens (create, shown once; revoke).
+
+pub mod courses;
+pub mod enrolments;
+pub mod error;
+pub mod idempotency;
+pub mod live;
+pub mod page;
+pub mod pages;
+pub mod rate;
+pub mod tokens;
+
+use std::sync::Arc;
+
+use axum::extract::{FromRequest, Request, State};
+use axum::http::{HeaderValue, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use serde::de::DeserializeOwned;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::accounts::User;
+use crate::config::Config;
+use crate::courses::CourseHooks;
+use crate::db::Db;
+use crate::schools::HostCache;
+
+pub use error::{ApiError, ApiResult};
+
+/// What the API's handlers work with.
+#[derive(Clone)]
+pub struct ApiState {
+    pub db: Db,
+    pub config: Arc<Config>,
+    pub schools: Arc<HostCache>,
+    pub hooks: Arc<dyn CourseHooks>,
+    pub limiter: Arc<rate::Limiter>,
+}
+
+/// Who is calling: the token's user, with their current role, in the host's school.
+#[derive(Clone, Debug)]
+pub struct Caller {
+    pub user: User,
+    pub token: tokens::Token,
+}
+
+impl Caller {
+    /// The token must carry `scope` (403 naming it otherwise).
+    pub fn need(&self, scope: &str) -> ApiResult<()> {
+        if self.token.has(scope) {
+            Ok(())
+        } else {
+            Err(ApiError::scope(scope))
+        }
+    }
+}
+
+/// The route layer of every `/api/v1` operation: the school by `Host`, the bearer token
+/// (401), the token's bucket (429), then the handler; the rate headers on every answer.
+pub async fn authenticate(State(state): State<ApiState>, mut req: Request, next: Next) -> Response {
+    let caller = match caller(&state, req.headers().clone()).await {
+        Ok(c) => c,
+        Err(e) => return e.into_response(),
+    };
+    let quota = match state
+        .limiter
+        .take(caller.token.id, std::time::Instant::now())
+    {
+        Ok(q) => q,
+        Err(wait) => {
+            let mut resp = ApiError::rate_limited(wait).into_response();
+            let h = resp.headers_mut();
+            h.insert(
+                "ratelimit-limit",
+                HeaderValue::from(state.limiter.burst as u64),
+            );
+            h.insert("ratelimit-remaining", HeaderValue::from(0u64));
+            h.insert("ratelimit-reset", HeaderValue::from(wait));
+            return resp;
+        }
+    };
+    req.extensions_mut().insert(caller);
+    let mut resp = next.run(req).await;
+    let h = resp.headers_mut();
+    h.insert("ratelimit-limit", HeaderValue::from(quota.limit));
+    h.insert("ratelimit-remaining", HeaderValue::from(quota.remaining));
+    h.insert("ratelimit-reset", HeaderValue::from(quota.reset));
+    resp
+}
+
+async fn caller(state: &ApiState, headers: axum::http::HeaderMap) -> ApiResult<Caller> {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or_default();
+    let Some(school) = state.schools.school_for(&state.db, host).await? else {
+        return Err(ApiError::not_found("school at this address"));
+    };
+    let Some(auth) = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|h| h.to_str().ok())
+    else {
+        return Err(ApiError::unauthorized(
+            "send a personal access token: Authorization: Bearer lct_…",
+        ));
+    };
+    let Some(secret) = auth
+        .strip_prefix("Bearer ")
+        .or_else(|| auth.strip_prefix("bearer "))
+    else {
+        return Err(ApiError::unauthorized(
+            "the Authorization header must be: Bearer <token>",
+        ));
+    };
+    match tokens::authenticate(
+        &state.db,
+        &state.config.secret_key,
+        school.id,
+        secret.trim(),
+    )
+    .await?
+    {
+        Ok((token, user)) => Ok(Caller { user, token }),
+        Err(tokens::Refused::Unknown) => Err(ApiError::unauthorized(
+            "this token is not valid for this school",
+        )),
+        Err(tokens::Refused::Revoked) => Err(ApiError::unauthorized("this token was revoked")),
+        Err(tokens::Refused::Expired) => Err(ApiError::unauthorized("this token has expired")),
+    }
+}
+
+/// A JSON body: 415 without `Content-Type: application/json`, 400 when it is not JSON,
+/// 422 naming the problem when it has the wrong shape (unknown fields included).
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let json = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/json"));
+        if !json {
+            let mut e = ApiError::bad_request("send the body as Content-Type: application/json");
+            e.status = axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE;
+            e.code = "unsupported_media_type";
+            return Err(e);
+        }
+        let declared = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<usize>().ok());
+        if declared.is_some_and(|n| n > MAX_BODY) {
+            return Err(too_large());
+        }
+        let bytes = axum::body::Bytes::from_request(req, state)
+            .await
+            .map_err(|r| {
+                let mut e = ApiError::bad_request(r.body_text());
+                e.status = r.status();
+                if r.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                    return too_large();
+                }
+                e
+            })?;
+        let mut de = serde_json::Deserializer::from_slice(&bytes);
+        let value = T::deserialize(&mut de).and_then(|v| de.end().map(|()| v));
+        match value {
+            Ok(v) => Ok(ApiJson(v)),
+            Err(e) if e.is_data() => Err(ApiError::field("body", e.to_string())),
+            Err(e) => Err(ApiError::bad_request(format!(
+                "the body is not valid JSON: {e}"
+            ))),
+        }
+    }
+}
+
+fn too_large() -> ApiError {
+    let mut e = ApiError::bad_request(format!("the body is over {} KiB", MAX_BODY / 1024));
+    e.status = axum::http::StatusCode::PAYLOAD_TOO_LARGE;
+    e.code = "too_large";
+    e
+}
+
+/// The query string as `T`: 422 naming the problem (unknown parameters included).
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> axum::extract::FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _: &S,
+    ) -> Result<Self, Self::Rejection> {
+        let q = parts.uri.query().unwrap_or_default();
+        serde_urlencoded::from_str(q)
+            .map(ApiQuery)
+            .map_err(|e| ApiError::field("query", e.to_string()))
+    }
+}
+
+/// A path id: 404 unless it is a positive number.
+pub fn path_id(raw: &str, what: &str) -> ApiResult<i64> {
+    raw.parse::<i64>()
+        .ok()
+        .filter(|v| *v > 0)
+        .ok_or_else(|| ApiError::not_found(what))
+}
+
+/// An instant as the API writes it: RFC 3339 in UTC, milliseconds.
+pub fn instant(ms: i64) -> String {
+    jiff::Timestamp::from_millisecond(ms)
+        .map(|t| format!("{t:.3}"))
+        .unwrap_or_default()
+}
+
+/// An instant given in a query parameter (RFC 3339): 422 naming `field` otherwise.
+pub fn parse_instant(field: &str, raw: Option<&str>) -> ApiResult<Option<i64>> {
+    raw.map(|r| {
+        r.parse::<jiff::Timestamp>()
+            .map(|t| t.as_millisecond())
+            .map_err(|_| ApiError::field(field, "an RFC 3339 instant, e.g. 2026-12-01T09:00:00Z"))
+    })
+    .transpose()
+}
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "token",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "A personal access token (Profile → API tokens), valid on its school's host only.",
+                    ))
+                    .build(),
+            ),
+        );
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Lectern API",
+        version = "1",
+        description = "Courses, enrolments and live sessions of one school, for integrations. See docs/api.md."
+    ),
+    security(("token" = [])),
+    modifiers(&BearerAuth),
+    components(schemas(error::ErrorBody))
+)]
+struct ApiDoc;
+
+/// Every `/api/v1` operation, each registered with the router and the document at once.
+pub fn operations() -> OpenApiRouter<ApiState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(courses::list))
+        .routes(routes!(courses::get))
+        .routes(routes!(enrolments::list, enrolments::create))
+        .routes(routes!(enrolments::remove))
+        .routes(routes!(live::list))
+        .routes(routes!(live::attendance))
+}
+
+/// The OpenAPI document, as served.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    operations().split_for_parts().1
+}
+
+/// `/api/v1`: the operations behind the token layer, the document and its reference
+/// page, and JSON answers for unknown routes and methods.
+pub fn router(state: ApiState) -> axum::Router {
+    let (ops, doc) = operations().split_for_parts();
+    let ops = ops
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            authenticate,
+        ))
+        .with_state(state);
+    let docs: axum::Router = utoipa_swagger_ui::SwaggerUi::new("/api/v1/docs")
+        .url("/api/v1/openapi.json", doc)
+        .into();
+    axum::Router::new()
+        .merge(ops)
+        .merge(docs)
+        .route("/api/v1", axum::routing::any(error::no_route))
+        .route("/api/v1/{*rest}", axum::routing::any(error::no_route))
+        .method_not_allowed_fallback(error::no_method)
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))
+}
+
+/// The largest JSON body an operation reads (413 `too_large` above it).
+pub const MAX_BODY: usize = 64 * 1024;
