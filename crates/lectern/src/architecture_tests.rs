@@ -65,6 +65,9 @@ const ALLOWED: &[(&str, &[&str])] = &[
         "bookings",
         &["courses", "live", "accounts", "schools", "jobs"],
     ),
+    // Analytics: a course's figures rolled up from courses', live's and payments' rows (by
+    // SQL only); the course pages' access check is courses'; roll-ups are jobs.
+    ("analytics", &["courses", "jobs"]),
     ("webhooks", &["live", "zoom_connection", "jobs"]),
     // Operations: health, metrics and maintenance read every capability's counts.
     (

@@ -5,6 +5,7 @@
 mod support;
 
 mod accounts;
+mod analytics;
 mod bookings;
 mod browser;
 mod browser_bookings;
