@@ -15,6 +15,8 @@
 pub mod chart;
 pub mod routes;
 
+use std::collections::HashMap;
+
 use futures_util::future::BoxFuture;
 use serde::{Deserialize, Serialize};
 use sqlx::{AnyConnection, Row};
@@ -326,6 +328,53 @@ pub async fn school_buckets(
         out.extend(to_buckets(rows));
     }
     Ok(out)
+}
+
+/// A course's lessons' current titles, by id (the funnel's labels).
+pub async fn lesson_titles(
+    db: &Db,
+    school: SchoolId,
+    course: CourseId,
+) -> sqlx::Result<HashMap<i64, String>> {
+    Ok(sqlx::query_as::<_, (i64, String)>(
+        "SELECT id, title FROM lessons WHERE school_id = $1 AND course_id = $2",
+    )
+    .bind(school.0)
+    .bind(course.0)
+    .fetch_all(&db.pool)
+    .await?
+    .into_iter()
+    .collect())
+}
+
+/// A course's live sessions' lesson titles, by session id (the attendance chart's labels).
+pub async fn session_titles(
+    db: &Db,
+    school: SchoolId,
+    course: CourseId,
+) -> sqlx::Result<HashMap<i64, String>> {
+    Ok(sqlx::query_as::<_, (i64, String)>(
+        "SELECT s.id, l.title FROM live_sessions s JOIN lessons l ON l.id = s.lesson_id
+         WHERE s.school_id = $1 AND s.course_id = $2",
+    )
+    .bind(school.0)
+    .bind(course.0)
+    .fetch_all(&db.pool)
+    .await?
+    .into_iter()
+    .collect())
+}
+
+/// The school's course titles, by id (the top courses' labels).
+pub async fn course_titles(db: &Db, school: SchoolId) -> sqlx::Result<HashMap<i64, String>> {
+    Ok(
+        sqlx::query_as::<_, (i64, String)>("SELECT id, title FROM courses WHERE school_id = $1")
+            .bind(school.0)
+            .fetch_all(&db.pool)
+            .await?
+            .into_iter()
+            .collect(),
+    )
 }
 
 fn to_buckets(rows: Vec<(i64, String, i64, String, i64)>) -> Vec<Bucket> {

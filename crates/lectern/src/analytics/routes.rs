@@ -219,15 +219,7 @@ async fn course_charts(
         limit: None,
     });
     // The funnel: lessons in course order with their current titles.
-    let titles: HashMap<i64, String> = sqlx::query_as::<_, (i64, String)>(
-        "SELECT id, title FROM lessons WHERE school_id = $1 AND course_id = $2",
-    )
-    .bind(course.school_id.0)
-    .bind(course.id.0)
-    .fetch_all(&db.pool)
-    .await?
-    .into_iter()
-    .collect();
+    let titles = super::lesson_titles(db, course.school_id, course.id).await?;
     let mut funnel: Vec<(i64, i64, i64)> = buckets
         .iter()
         .filter(|b| b.metric == "lesson_done")
@@ -292,16 +284,7 @@ async fn course_charts(
             _ => {}
         }
     }
-    let session_titles: HashMap<i64, String> = sqlx::query_as::<_, (i64, String)>(
-        "SELECT s.id, l.title FROM live_sessions s JOIN lessons l ON l.id = s.lesson_id
-         WHERE s.school_id = $1 AND s.course_id = $2",
-    )
-    .bind(course.school_id.0)
-    .bind(course.id.0)
-    .fetch_all(&db.pool)
-    .await?
-    .into_iter()
-    .collect();
+    let session_titles = super::session_titles(db, course.school_id, course.id).await?;
     let attendance: Vec<(String, f64)> = sessions
         .iter()
         .map(|((day, id), (came, enrolled))| {
@@ -406,19 +389,16 @@ fn query_of(range: Range) -> String {
     )
 }
 
-/// Figures never computed are computed now (once per course); stale ones are queued.
-async fn fresh_enough(
-    db: &Db,
-    school: SchoolId,
-    course: CourseId,
-) -> AppResult<(String, bool, i64)> {
+/// Figures never computed are computed now (once per course: the only time a page view
+/// counts raw rows); stale ones were queued by whatever made them stale.
+async fn fresh_enough(db: &Db, school: SchoolId, course: CourseId) -> AppResult<(bool, i64)> {
     let mut state = super::rolled(db, school, course).await?;
     if state.is_none_or(|(at, _)| at == 0) {
         super::rollup(db, school, course).await?;
         state = super::rolled(db, school, course).await?;
     }
     let (at, stale) = state.unwrap_or((0, false));
-    Ok((String::new(), stale, at))
+    Ok((stale, at))
 }
 
 async fn course_page(
@@ -428,7 +408,7 @@ async fn course_page(
     Query(q): Query<RangeQuery>,
 ) -> AppResult<Page> {
     let course = crate::courses::routes::managed_course(&state.db, &ctx, &id).await?;
-    let (_, stale, at) = fresh_enough(&state.db, course.school_id, course.id).await?;
+    let (stale, at) = fresh_enough(&state.db, course.school_id, course.id).await?;
     let as_of = if at > 0 {
         ctx.local_time(&at)
     } else {
@@ -590,13 +570,7 @@ async fn school_charts(
         },
     ];
     // Top courses by enrolments in the range.
-    let titles: HashMap<i64, String> =
-        sqlx::query_as::<_, (i64, String)>("SELECT id, title FROM courses WHERE school_id = $1")
-            .bind(school.0)
-            .fetch_all(&db.pool)
-            .await?
-            .into_iter()
-            .collect();
+    let titles = super::course_titles(db, school).await?;
     let mut per_course: HashMap<i64, i64> = HashMap::new();
     for b in buckets.iter().filter(|b| b.metric == "enrolled") {
         *per_course.entry(b.course_id).or_default() += b.value;

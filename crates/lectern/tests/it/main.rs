@@ -8,6 +8,7 @@ mod accounts;
 mod analytics;
 mod bookings;
 mod browser;
+mod browser_analytics;
 mod browser_bookings;
 mod browser_campaigns;
 mod browser_completion;
