@@ -60,7 +60,7 @@ async fn analytics_charts_fit_a_phone_and_a_desktop(app: TestApp) {
         );
         // The funnel's numbers, one click away.
         let shown = "return [document.querySelector('#data-funnel').open, \
-                     document.querySelector('#data-funnel table').getBoundingClientRect().height > 0]";
+                     document.querySelector('#data-funnel table').checkVisibility()]";
         assert_eq!(b.eval(shown).await, serde_json::json!([false, false]));
         b.click("#data-funnel summary").await;
         assert_eq!(b.eval(shown).await, serde_json::json!([true, true]));
