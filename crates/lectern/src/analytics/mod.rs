@@ -3,10 +3,10 @@
 //!
 //! The figures are never counted per page view. [`rollup`] recomputes all of one course's
 //! buckets from the raw rows (enrolments, lesson completions, quiz attempts, live
-//! attendance, recordings opened, orders, meetings created) in one transaction that first
-//! locks the course's `analytics_rollups` row, so two roll-ups of a course run one after
-//! the other and the last one wins with what was committed when it ran: exact, idempotent,
-//! and safe to retry. What makes it run: an enrolment and a lesson written or deleted
+//! attendance, recordings opened, orders, meetings created), read in one snapshot, then
+//! replaces them in one short write transaction that claims the course's
+//! `analytics_rollups` row only if no roll-up of a later snapshot wrote already: exact,
+//! idempotent, and safe to retry or run twice at once. What makes it run: an enrolment and a lesson written or deleted
 //! (`AnalyticsSide`, through `courses`' hooks, in their transaction) mark the course
 //! stale and queue the `analytics_rollup` job for the next minute; the hourly
 //! `analytics_sweep` rolls up every course with a fact newer than its last roll-up; a
@@ -21,7 +21,7 @@ use futures_util::future::BoxFuture;
 use serde::{Deserialize, Serialize};
 use sqlx::{AnyConnection, Row};
 
-use crate::db::{CourseId, Db, LessonId, SchoolId, UserId};
+use crate::db::{Backend, CourseId, Db, LessonId, SchoolId, UserId};
 use crate::jobs::{Job, NewJob, enqueue};
 
 pub const DAY_MS: i64 = 86_400_000;
@@ -113,20 +113,18 @@ pub fn month_of(ms: i64) -> i64 {
     i64::from(date.year()) * 12 + i64::from(date.month()) - 1
 }
 
-/// The SQL of each counted metric: `INSERT … SELECT` over the raw rows, `$1` the school,
+/// The SQL of each counted metric: `(metric, bucket, label, value)` rows counted over the
+/// raw rows, `$1` the school,
 /// `$2` the course, `$3` now (a live session's end while it runs). The same text serves
 /// both databases (integer division, `CAST … AS TEXT`).
 const ROLLUP_SQL: &[&str] = &[
-    "INSERT INTO analytics_buckets (school_id, course_id, metric, bucket, label, value)
-     SELECT $1, $2, 'enrolled', enrolled_at / 86400000, '', COUNT(*)
+    "SELECT 'enrolled', enrolled_at / 86400000, '', COUNT(*)
      FROM enrollments WHERE school_id = $1 AND course_id = $2
      GROUP BY enrolled_at / 86400000",
-    "INSERT INTO analytics_buckets (school_id, course_id, metric, bucket, label, value)
-     SELECT $1, $2, 'completed', completed_at / 86400000, '', COUNT(*)
+    "SELECT 'completed', completed_at / 86400000, '', COUNT(*)
      FROM enrollments WHERE school_id = $1 AND course_id = $2 AND completed_at IS NOT NULL
      GROUP BY completed_at / 86400000",
-    "INSERT INTO analytics_buckets (school_id, course_id, metric, bucket, label, value)
-     SELECT $1, $2, 'active', x.d - ((x.d + 3) % 7), '', COUNT(DISTINCT x.user_id)
+    "SELECT 'active', x.d - ((x.d + 3) % 7), '', COUNT(DISTINCT x.user_id)
      FROM (
         SELECT p.user_id AS user_id, p.completed_at / 86400000 AS d
         FROM lesson_progress p JOIN lessons l ON l.id = p.lesson_id
@@ -147,15 +145,13 @@ const ROLLUP_SQL: &[&str] = &[
      ) x
      JOIN enrollments en ON en.school_id = $1 AND en.course_id = $2 AND en.user_id = x.user_id
      GROUP BY x.d - ((x.d + 3) % 7)",
-    "INSERT INTO analytics_buckets (school_id, course_id, metric, bucket, label, value)
-     SELECT $1, $2, 'lesson_done', l.position, CAST(l.id AS TEXT), COUNT(en.user_id)
+    "SELECT 'lesson_done', l.position, CAST(l.id AS TEXT), COUNT(en.user_id)
      FROM lessons l
      LEFT JOIN lesson_progress p ON p.lesson_id = l.id
      LEFT JOIN enrollments en ON en.school_id = $1 AND en.course_id = $2 AND en.user_id = p.user_id
      WHERE l.school_id = $1 AND l.course_id = $2 AND l.private_user_id IS NULL
      GROUP BY l.id, l.position",
-    "INSERT INTO analytics_buckets (school_id, course_id, metric, bucket, label, value)
-     SELECT $1, $2, 'quiz', CASE WHEN b.best >= 100 THEN 9 WHEN b.best < 0 THEN 0 ELSE b.best / 10 END,
+    "SELECT 'quiz', CASE WHEN b.best >= 100 THEN 9 WHEN b.best < 0 THEN 0 ELSE b.best / 10 END,
             '', COUNT(*)
      FROM (
         SELECT q.lesson_id, q.user_id, MAX(q.score) AS best
@@ -165,16 +161,14 @@ const ROLLUP_SQL: &[&str] = &[
         GROUP BY q.lesson_id, q.user_id
      ) b
      GROUP BY CASE WHEN b.best >= 100 THEN 9 WHEN b.best < 0 THEN 0 ELSE b.best / 10 END",
-    "INSERT INTO analytics_buckets (school_id, course_id, metric, bucket, label, value)
-     SELECT $1, $2, 'enrolled_then', s.started_at / 86400000, CAST(s.id AS TEXT),
+    "SELECT 'enrolled_then', s.started_at / 86400000, CAST(s.id AS TEXT),
             (SELECT COUNT(*) FROM enrollments en
              WHERE en.school_id = $1 AND en.course_id = $2
                AND en.enrolled_at <= COALESCE(s.ended_at, $3))
      FROM live_sessions s JOIN lessons l ON l.id = s.lesson_id
      WHERE s.school_id = $1 AND s.course_id = $2 AND s.started_at IS NOT NULL
        AND l.private_user_id IS NULL",
-    "INSERT INTO analytics_buckets (school_id, course_id, metric, bucket, label, value)
-     SELECT $1, $2, 'attended', s.started_at / 86400000, CAST(s.id AS TEXT),
+    "SELECT 'attended', s.started_at / 86400000, CAST(s.id AS TEXT),
             (SELECT COUNT(DISTINCT a.user_id) FROM live_attendance_events a
              JOIN enrollments en ON en.school_id = $1 AND en.course_id = $2
                  AND en.user_id = a.user_id AND en.enrolled_at <= COALESCE(s.ended_at, $3)
@@ -182,57 +176,54 @@ const ROLLUP_SQL: &[&str] = &[
      FROM live_sessions s JOIN lessons l ON l.id = s.lesson_id
      WHERE s.school_id = $1 AND s.course_id = $2 AND s.started_at IS NOT NULL
        AND l.private_user_id IS NULL",
-    "INSERT INTO analytics_buckets (school_id, course_id, metric, bucket, label, value)
-     SELECT $1, $2, 'live_ms', started_at / 86400000, CAST(id AS TEXT), ended_at - started_at
+    "SELECT 'live_ms', started_at / 86400000, CAST(id AS TEXT), ended_at - started_at
      FROM live_sessions
      WHERE school_id = $1 AND course_id = $2 AND started_at IS NOT NULL
        AND ended_at IS NOT NULL AND ended_at >= started_at",
-    "INSERT INTO analytics_buckets (school_id, course_id, metric, bucket, label, value)
-     SELECT $1, $2, 'recording', e.recording_at / 86400000, '', COUNT(*)
+    "SELECT 'recording', e.recording_at / 86400000, '', COUNT(*)
      FROM lesson_evidence e JOIN lessons l ON l.id = e.lesson_id
      WHERE l.school_id = $1 AND l.course_id = $2 AND e.recording_at IS NOT NULL
      GROUP BY e.recording_at / 86400000",
-    "INSERT INTO analytics_buckets (school_id, course_id, metric, bucket, label, value)
-     SELECT $1, $2, 'meetings', linked_at / 86400000,
+    "SELECT 'meetings', linked_at / 86400000,
             COALESCE(CAST(host_user_id AS TEXT), ''), COUNT(*)
      FROM live_sessions
      WHERE school_id = $1 AND course_id = $2 AND linked_at IS NOT NULL
      GROUP BY linked_at / 86400000, host_user_id",
 ];
 
-/// Recomputes every bucket of `course` from the raw rows, in one transaction (see the
-/// module's comment). A course of another school or none: nothing written.
+/// Recomputes every bucket of `course` from the raw rows: read in one snapshot (a
+/// repeatable-read transaction), written in one transaction (see the module's comment). A course of another school or none: nothing written.
 pub async fn rollup(db: &Db, school: SchoolId, course: CourseId) -> sqlx::Result<()> {
+    // Every fact committed before this instant is in what the reads below see (the wall
+    // clock: it orders roll-ups, whatever clock the queue reads).
+    rollup_as_of(db, school, course, crate::db::now_ms()).await
+}
+
+/// [`rollup`] with its snapshot's instant given: `as_of` must precede the reads (tests
+/// pass an older one to stand for a roll-up that read before another).
+pub async fn rollup_as_of(
+    db: &Db,
+    school: SchoolId,
+    course: CourseId,
+    as_of: i64,
+) -> sqlx::Result<()> {
     let now = db.now_ms();
-    let mut tx = db.pool.begin().await?;
-    // The claim first (SQLite's write lock; PostgreSQL's row lock serialises roll-ups of
-    // one course). Only a course of this school gets a row.
-    let claimed = sqlx::query(
-        "INSERT INTO analytics_rollups (course_id, school_id, rolled_at, stale_since)
-         SELECT id, school_id, $3, NULL FROM courses WHERE id = $2 AND school_id = $1
-         ON CONFLICT (course_id) DO UPDATE SET rolled_at = excluded.rolled_at,
-             stale_since = CASE WHEN analytics_rollups.stale_since <= excluded.rolled_at
-                                THEN NULL ELSE analytics_rollups.stale_since END",
-    )
-    .bind(school.0)
-    .bind(course.0)
-    .bind(now)
-    .execute(&mut *tx)
-    .await?
-    .rows_affected();
-    if claimed == 0 {
-        return Ok(());
+    let mut rows: Vec<(String, i64, String, i64)> = Vec::new();
+    // The counts, read in one snapshot outside the write lock (on a large course they
+    // take seconds; SQLite's one writer must not wait for them).
+    let mut read = db.pool.begin().await?;
+    if db.backend == Backend::Postgres {
+        sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            .execute(&mut *read)
+            .await?;
     }
-    sqlx::query("DELETE FROM analytics_buckets WHERE school_id = $1 AND course_id = $2")
-        .bind(school.0)
-        .bind(course.0)
-        .execute(&mut *tx)
-        .await?;
     for sql in ROLLUP_SQL {
-        let q = sqlx::query(*sql).bind(school.0).bind(course.0);
+        let q = sqlx::query_as::<_, (String, i64, String, i64)>(*sql)
+            .bind(school.0)
+            .bind(course.0);
         // PostgreSQL refuses a parameter the statement does not name.
         let q = if sql.contains("$3") { q.bind(now) } else { q };
-        q.execute(&mut *tx).await?;
+        rows.extend(q.fetch_all(&mut *read).await?);
     }
     // Revenue by calendar month: months are not a fixed number of milliseconds, so the
     // course's paid orders (few) are summed here.
@@ -244,8 +235,9 @@ pub async fn rollup(db: &Db, school: SchoolId, course: CourseId) -> sqlx::Result
     )
     .bind(school.0)
     .bind(course.0)
-    .fetch_all(&mut *tx)
+    .fetch_all(&mut *read)
     .await?;
+    read.rollback().await?;
     let mut revenue = std::collections::BTreeMap::<(i64, String), i64>::new();
     for row in orders {
         let paid_at: i64 = row.try_get("paid_at")?;
@@ -257,14 +249,45 @@ pub async fn rollup(db: &Db, school: SchoolId, course: CourseId) -> sqlx::Result
             .or_default() += paid - refunded;
     }
     for ((month, currency), value) in revenue {
+        rows.push(("revenue".to_string(), month, currency, value));
+    }
+
+    // The claim first (SQLite's write lock; PostgreSQL's row lock). A roll-up whose
+    // snapshot is older than the stored one's writes nothing: the newer one saw more.
+    // Only a course of this school gets a row.
+    let mut tx = db.pool.begin().await?;
+    let claimed = sqlx::query(
+        "INSERT INTO analytics_rollups (course_id, school_id, rolled_at, stale_since)
+         SELECT id, school_id, $3, NULL FROM courses WHERE id = $2 AND school_id = $1
+         ON CONFLICT (course_id) DO UPDATE SET rolled_at = excluded.rolled_at,
+             stale_since = CASE WHEN analytics_rollups.stale_since <= excluded.rolled_at
+                                THEN NULL ELSE analytics_rollups.stale_since END
+         WHERE analytics_rollups.rolled_at <= excluded.rolled_at",
+    )
+    .bind(school.0)
+    .bind(course.0)
+    .bind(as_of)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if claimed == 0 {
+        return Ok(());
+    }
+    sqlx::query("DELETE FROM analytics_buckets WHERE school_id = $1 AND course_id = $2")
+        .bind(school.0)
+        .bind(course.0)
+        .execute(&mut *tx)
+        .await?;
+    for (metric, bucket, label, value) in rows {
         sqlx::query(
             "INSERT INTO analytics_buckets (school_id, course_id, metric, bucket, label, value)
-             VALUES ($1, $2, 'revenue', $3, $4, $5)",
+             VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(school.0)
         .bind(course.0)
-        .bind(month)
-        .bind(currency)
+        .bind(metric)
+        .bind(bucket)
+        .bind(label)
         .bind(value)
         .execute(&mut *tx)
         .await?;

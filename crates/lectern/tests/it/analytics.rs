@@ -423,6 +423,44 @@ async fn the_roll_up_equals_a_direct_count_of_random_facts(app: TestApp) {
     }
 }
 
+db_test!(a_roll_up_of_an_older_snapshot_writes_nothing);
+async fn a_roll_up_of_an_older_snapshot_writes_nothing(app: TestApp) {
+    let f = fixture(&app).await;
+    let facts = [
+        Fact::Enrol { student: 0, day: 1 },
+        Fact::Enrol { student: 1, day: 2 },
+    ];
+    apply(&app, &f, &facts).await;
+    let t = now_ms();
+    analytics::rollup_as_of(&app.db, SchoolId(f.school), CourseId(f.course), t)
+        .await
+        .unwrap();
+    let two = stored(&app, &f).await;
+    assert_eq!(two, {
+        let want = expected(&f, &facts);
+        want.into_iter()
+            .filter(|(k, v)| *v != 0 || k.0 != "active")
+            .collect::<Counts>()
+    });
+    // One student fewer, rolled up by a roll-up that read before the one above: ignored.
+    apply(&app, &f, &facts[..1]).await;
+    analytics::rollup_as_of(&app.db, SchoolId(f.school), CourseId(f.course), t - 1000)
+        .await
+        .unwrap();
+    assert_eq!(stored(&app, &f).await, two);
+    // A later one is written.
+    analytics::rollup(&app.db, SchoolId(f.school), CourseId(f.course))
+        .await
+        .unwrap();
+    let one = stored(&app, &f).await;
+    let enrolled: i64 = one
+        .iter()
+        .filter(|(k, _)| k.0 == "enrolled")
+        .map(|(_, v)| *v)
+        .sum();
+    assert_eq!(enrolled, 1);
+}
+
 /// A course made through the editor, two students who enrol and complete through the
 /// pages; returns (course id, slug, lesson ids).
 pub(crate) async fn course_with_students(app: &TestApp) -> (i64, String, Vec<i64>) {
