@@ -5,6 +5,7 @@
 //!     cargo run --release -p lectern-bench -- foundation
 //!     LECTERN_BENCH_PG=postgres://postgres@127.0.0.1:5432/test cargo run --release -p lectern-bench -- foundation
 
+mod analytics;
 mod campaign;
 mod certificates;
 mod dashboard;
@@ -150,6 +151,14 @@ enum Scenario {
     Series {
         #[arg(long, default_value_t = 2_000)]
         students: usize,
+    },
+    /// A course's analytics page over N enrolled students and S ended live sessions (most
+    /// of the class in each): one roll-up, then the page's latency (target p99 < 100 ms).
+    Analytics {
+        #[arg(long, default_value_t = 10_000)]
+        students: usize,
+        #[arg(long, default_value_t = 100)]
+        sessions: usize,
     },
     /// The open pages of live-push, as a child process (protocol in pages.rs).
     #[command(hide = true)]
@@ -310,6 +319,11 @@ async fn main() -> anyhow::Result<()> {
         Scenario::Series { students } => {
             for t in targets {
                 series::run(t, students).await?;
+            }
+        }
+        Scenario::Analytics { students, sessions } => {
+            for t in targets {
+                analytics::run(t, students, sessions, &opts).await?;
             }
         }
         Scenario::Pages { .. } => unreachable!("handled above"),

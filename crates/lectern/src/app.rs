@@ -81,7 +81,10 @@ impl AppState {
             Arc::new(crate::bookings::hooks::BookingSide),
             Arc::new(Chained(
                 Arc::new(crate::live::hooks::LessonSide),
-                Arc::new(crate::discussions::hooks::DiscussionSide),
+                Arc::new(Chained(
+                    Arc::new(crate::discussions::hooks::DiscussionSide),
+                    Arc::new(crate::analytics::AnalyticsSide),
+                )),
             )),
         ));
         let payments =
@@ -194,6 +197,9 @@ fn registry(
             certificates.clone(),
         )))?;
     r.register::<crate::payments::ProcessPaymentEvent>(payments.clone())?;
+    r.register::<crate::analytics::Rollup>(db.clone())?
+        .register::<crate::analytics::Sweep>(db.clone())?
+        .hourly(|hour| crate::analytics::Sweep { hour });
     let discussions = crate::discussions::DiscussionsState {
         db: db.clone(),
         config: config.clone(),
@@ -239,6 +245,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::email::routes::routes().with_state(state.core()))
         .merge(crate::jobs::routes::routes().with_state(state.core()))
         .merge(crate::ops::usage::routes().with_state(state.core()))
+        .merge(crate::analytics::routes::routes().with_state(state.core()))
         .merge(crate::zoom_connection::routes::routes().with_state(zoom.clone()))
         .merge(crate::live::routes::routes().with_state(zoom.clone()))
         .merge(

@@ -68,6 +68,9 @@ const ALLOWED: &[(&str, &[&str])] = &[
     // The JSON API: thin handlers over courses' and live's functions, acting as a token's
     // user (accounts) on the school of the host (schools).
     ("api", &["courses", "live", "accounts", "schools"]),
+    // Analytics: a course's figures rolled up from courses', live's and payments' rows (by
+    // SQL only); the course pages' access check is courses'; roll-ups are jobs.
+    ("analytics", &["courses", "jobs"]),
     ("webhooks", &["live", "zoom_connection", "jobs"]),
     // Operations: health, metrics and maintenance read every capability's counts.
     (

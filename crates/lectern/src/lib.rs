@@ -2,6 +2,7 @@
 //! `docs/ARCHITECTURE.md` maps the modules and the data flow.
 
 pub mod accounts;
+pub mod analytics;
 pub mod api;
 pub mod app;
 #[cfg(test)]

@@ -60,6 +60,7 @@ migrations![
     (20, "lesson_series", "0020_lesson_series.sql"),
     (21, "bookings", "0021_bookings.sql"),
     (22, "live_dashboard", "0022_live_dashboard.sql"),
+    (23, "analytics", "0023_analytics.sql"),
     (24, "booking_followups", "0024_booking_followups.sql"),
     (
         25,

@@ -5,9 +5,11 @@
 mod support;
 
 mod accounts;
+mod analytics;
 mod api;
 mod bookings;
 mod browser;
+mod browser_analytics;
 mod browser_api;
 mod browser_bookings;
 mod browser_campaigns;

@@ -59,6 +59,9 @@ const CONTENT: Holds = Ours("courses as people wrote them; a Zoom link typed int
 /// webhooks; Zoom is never named in any of them.
 const PAYMENTS: Holds =
     Ours("sales: prices, orders, refunds, coupons, Stripe's and PayPal's events and settings");
+/// Analytics: counts per course and bucket; a label is a Lectern lesson, session or user id
+/// or a currency, never a Zoom identifier.
+const ANALYTICS: Holds = Ours("counts per course, day, lesson or session; no Zoom identifier");
 const HISTORY: Holds = Ours("ids, states and instants: the anonymous history that stays");
 const MAIL: Holds = Ours("mail to our users about our lessons; no Zoom link or id is put in");
 const PREFS: Holds = Ours("a user's choice of which of our mails they receive");
@@ -968,6 +971,26 @@ const COLUMNS: &[(&str, &[(&str, Holds)])] = &[
             ("sequence", HISTORY),
             ("email_id", HISTORY),
             ("created_at", HISTORY),
+        ],
+    ),
+    (
+        "analytics_buckets",
+        &[
+            ("school_id", ANALYTICS),
+            ("course_id", ANALYTICS),
+            ("metric", ANALYTICS),
+            ("bucket", ANALYTICS),
+            ("label", ANALYTICS),
+            ("value", ANALYTICS),
+        ],
+    ),
+    (
+        "analytics_rollups",
+        &[
+            ("course_id", ANALYTICS),
+            ("school_id", ANALYTICS),
+            ("rolled_at", ANALYTICS),
+            ("stale_since", ANALYTICS),
         ],
     ),
     (
