@@ -274,22 +274,23 @@ async fn finished_session_with_attendance(app: &TestApp, inst: &TestClient) -> i
                 (key, user, name, email, "leave", to),
             ]
         });
+    // Through the same function the webhook processing records with.
     for (key, user, name, email, kind, at) in events {
-        sqlx::query(
-            "INSERT INTO live_attendance_events (school_id, session_id, participant_key, user_id, name, email, is_host, kind, at, source, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, 0, $7, $8, 'webhook', $8)",
-        )
-        .bind(app.school.id)
-        .bind(s.id)
-        .bind(key)
-        .bind(user)
-        .bind(name)
-        .bind(email)
-        .bind(kind)
-        .bind(at)
-        .execute(&app.db.pool)
-        .await
-        .unwrap();
+        let who = lectern::live::attendance::Who {
+            key: key.into(),
+            user_id: user,
+            name: Some(name.into()),
+            email: Some(email.into()),
+            is_host: false,
+        };
+        let kind = if kind == "join" {
+            lectern::live::attendance::Kind::Join
+        } else {
+            lectern::live::attendance::Kind::Leave
+        };
+        lectern::live::attendance::record(&app.db, &s, &who, kind, at, "webhook")
+            .await
+            .unwrap();
     }
     sqlx::query(
         "UPDATE live_sessions SET state = 'ended', started_at = $1, ended_at = $2 WHERE id = $3",
