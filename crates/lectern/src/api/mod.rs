@@ -209,9 +209,20 @@ impl<T: DeserializeOwned, S: Send + Sync> axum::extract::FromRequestParts<S> for
         _: &S,
     ) -> Result<Self, Self::Rejection> {
         let q = parts.uri.query().unwrap_or_default();
-        serde_urlencoded::from_str(q)
+        let pairs = url::form_urlencoded::parse(q.as_bytes());
+        // The path names the parameter that was wrong (`limit=abc` → `limit`, an unknown
+        // `colour=red` → `colour`); an error with no path is the query's.
+        serde_path_to_error::deserialize(serde_urlencoded::Deserializer::new(pairs))
             .map(ApiQuery)
-            .map_err(|e| ApiError::field("query", e.to_string()))
+            .map_err(|e| {
+                let path = e.path().to_string();
+                let field = if path.is_empty() || path == "." {
+                    "query".to_string()
+                } else {
+                    path
+                };
+                ApiError::field(&field, e.into_inner().to_string())
+            })
     }
 }
 

@@ -398,9 +398,10 @@ async fn cursor_pages_list_every_row_once(app: TestApp) {
     for (path, field) in [
         ("/api/v1/courses?limit=101", "limit"),
         ("/api/v1/courses?limit=0", "limit"),
+        ("/api/v1/courses?limit=abc", "limit"),
         ("/api/v1/courses?cursor=bogus", "cursor"),
         ("/api/v1/courses?updated_since=yesterday", "updated_since"),
-        ("/api/v1/courses?colour=red", "query"),
+        ("/api/v1/courses?colour=red", "colour"),
     ] {
         let r = call(&api, Method::GET, path, &admin, None).await;
         let (code, fields) = error_code(&r, 422);
