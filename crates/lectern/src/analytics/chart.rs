@@ -140,6 +140,12 @@ impl Chart {
                 .chain(self.limit)
                 .fold(0.0, f64::max),
         );
+        // Counts get whole-number grid lines: a top divisible by the four steps.
+        let max = if self.decimals == 0 {
+            (max / 4.0).ceil() * 4.0
+        } else {
+            max
+        };
         // Grid lines and the y axis' numbers: 0, ¼, ½, ¾ and the top.
         for i in 0..=4 {
             let v = max * f64::from(i) / 4.0;
@@ -214,8 +220,16 @@ impl Chart {
                 number(limit, self.decimals)
             );
         }
-        // A few labels under the axis, first and last always.
-        for i in label_indices(n) {
+        // A few labels under the axis, first and last always, as many as fit side by side
+        // (about 7 units a character at this size).
+        let longest = self
+            .points
+            .iter()
+            .map(|p| p.0.chars().count())
+            .max()
+            .unwrap_or(1);
+        let fit = (plot_w / (longest as f64 * 7.0 + 16.0)).floor() as usize;
+        for i in label_indices_upto(n, fit.clamp(2, MAX_X_LABELS)) {
             let anchor = if n == 1 {
                 "middle"
             } else if i == 0 {
@@ -245,12 +259,15 @@ impl Chart {
 /// Which of `n` points get a label under the axis: at most [`MAX_X_LABELS`], evenly
 /// spread, first and last included.
 pub fn label_indices(n: usize) -> Vec<usize> {
-    if n <= MAX_X_LABELS {
+    label_indices_upto(n, MAX_X_LABELS)
+}
+
+/// The same with at most `most` (≥ 2) labels.
+fn label_indices_upto(n: usize, most: usize) -> Vec<usize> {
+    if n <= most {
         return (0..n).collect();
     }
-    let mut out: Vec<usize> = (0..MAX_X_LABELS)
-        .map(|k| k * (n - 1) / (MAX_X_LABELS - 1))
-        .collect();
+    let mut out: Vec<usize> = (0..most).map(|k| k * (n - 1) / (most - 1)).collect();
     out.dedup();
     out
 }
@@ -267,8 +284,9 @@ fn short_number(v: f64) -> String {
 }
 
 fn trim(v: f64) -> String {
-    let s = format!("{v:.1}");
-    s.strip_suffix(".0").map(str::to_string).unwrap_or(s)
+    // Two decimals, so a quarter step (0.25) is not rounded off its grid line.
+    let s = format!("{v:.2}");
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
 #[cfg(test)]
@@ -318,9 +336,16 @@ mod tests {
             .collect();
         assert_eq!(heights.len(), 3);
         let plot_h = H - TOP - BOTTOM;
-        // The axis tops at 10 (nice_max(10)): 10 fills the plot, 5 half of it, 0 nothing.
-        assert!((heights[1] - plot_h).abs() < 0.01, "{heights:?}");
-        assert!((heights[0] - plot_h / 2.0).abs() < 0.01, "{heights:?}");
+        // Counts: the axis tops at 12 (nice_max(10) = 10, up to four whole steps of 3):
+        // 10 fills 10/12 of the plot, 5 half of that, 0 nothing.
+        assert!(
+            (heights[1] - plot_h * 10.0 / 12.0).abs() < 0.01,
+            "{heights:?}"
+        );
+        assert!(
+            (heights[0] - plot_h * 5.0 / 12.0).abs() < 0.01,
+            "{heights:?}"
+        );
         assert!(heights[2].abs() < 0.01, "{heights:?}");
     }
 
@@ -363,6 +388,39 @@ mod tests {
         assert!(svg.contains(&format!(
             "y1=\"{TOP:.1}\" y2=\"{TOP:.1}\" stroke=\"#c0392b\""
         )));
+    }
+
+    /// The y axis' numbers of a chart's SVG, bottom to top.
+    fn y_ticks(svg: &str) -> Vec<String> {
+        svg.split(r#"text-anchor="end" fill="currentColor">"#)
+            .skip(1)
+            .map(|t| t.split('<').next().unwrap().to_string())
+            .filter(|t| !t.is_empty())
+            .take(5)
+            .collect()
+    }
+
+    #[test]
+    fn counts_get_whole_number_grid_lines_and_fractions_are_not_rounded_off() {
+        let svg = chart(Kind::Bar, &[("a", 2.0), ("b", 1.0)]).svg();
+        assert_eq!(y_ticks(&svg), ["0", "1", "2", "3", "4"]);
+        let svg = chart(Kind::Bar, &[("a", 5.0)]).svg();
+        assert_eq!(y_ticks(&svg), ["0", "2", "4", "6", "8"]);
+        let mut shares = chart(Kind::Line, &[("a", 0.9)]);
+        shares.decimals = 1;
+        assert_eq!(y_ticks(&shares.svg()), ["0", "0.25", "0.5", "0.75", "1"]);
+    }
+
+    #[test]
+    fn long_labels_are_thinned_so_they_do_not_overlap() {
+        let dates: Vec<(String, f64)> =
+            (1..=52).map(|w| (format!("2026-01-{w:02}"), 1.0)).collect();
+        let mut c = chart(Kind::Bar, &[]);
+        c.points = dates;
+        let svg = c.svg();
+        let shown = svg.matches("class=\"x-label\"").count();
+        // 10 characters ≈ 86 units each in a 426-unit plot: four fit, not five.
+        assert!((2..MAX_X_LABELS).contains(&shown), "{shown} labels");
     }
 
     #[test]
