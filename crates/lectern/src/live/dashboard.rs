@@ -465,7 +465,10 @@ fn build_view(ctx: &Ctx, lesson: &Lesson, r: &Room, grace_min: i64, messaged: i6
         .students
         .iter()
         .map(|s| {
-            let status = if !s.came {
+            let status = if !s.came && !r.live && !r.ended {
+                // Before the start nobody has missed anything yet.
+                "not-yet"
+            } else if !s.came {
                 "never-came"
             } else if r.live && s.in_room {
                 "in-room"

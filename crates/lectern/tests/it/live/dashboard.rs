@@ -109,6 +109,18 @@ async fn the_dashboard_counts_exactly_while_live_and_in_the_report(b: TestAppBui
     // Scheduled (and started) half an hour ago, for an hour.
     let t0 = (now_ms() / 1000) - 30 * MIN;
     t.reschedule(t0 * 1000).await;
+    // Opened before the start: nobody has missed it yet.
+    let early = t.app.signed_in(&t.app.instructor).await;
+    let before = early.get(&format!("/live/{}/dashboard", t.lesson)).await;
+    before.assert_status(200);
+    for who in [&sam, &eve] {
+        assert_eq!(row(&before, who, "data-status"), "not-yet", "{}", who.name);
+    }
+    assert!(
+        before.text.contains("5</strong> not here yet"),
+        "{}",
+        before.text
+    );
     let meeting = started_at(&t, t0).await;
     // Sam on time and stays; Bea on time, out 10'–15', back; Cem at 12' (late after 5');
     // Dan on time, gone at 20'; Eve never.
