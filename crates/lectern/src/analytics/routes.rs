@@ -456,11 +456,22 @@ async fn refresh(
     State(state): State<CoreState>,
     ctx: Ctx,
     Path(id): Path<String>,
+    axum::extract::RawQuery(query): axum::extract::RawQuery,
 ) -> AppResult<Redirect> {
     let course = crate::courses::routes::managed_course(&state.db, &ctx, &id).await?;
     super::rollup(&state.db, course.school_id, course.id).await?;
+    // Back to the range the manager was looking at (only a plain `from=…&to=…` is
+    // carried over; the page checks the dates themselves).
+    let back = query
+        .filter(|q| {
+            q.len() <= 64
+                && q.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'=' | b'&' | b'-'))
+        })
+        .map(|q| format!("?{q}"))
+        .unwrap_or_default();
     Ok(Redirect::to(&format!(
-        "/teach/courses/{}/analytics",
+        "/teach/courses/{}/analytics{back}",
         course.id
     )))
 }

@@ -541,6 +541,34 @@ async fn the_course_page_shows_what_students_did(app: TestApp) {
     t.post_form(&format!("/teach/courses/{course}/analytics/refresh"), &[])
         .await
         .assert_redirect_to(&format!("/teach/courses/{course}/analytics"));
+    // From a chosen range, back to that range (the form carries it), and nothing else.
+    let ranged = t
+        .get(&format!(
+            "/teach/courses/{course}/analytics?from=2025-01-01&to=2027-12-31"
+        ))
+        .await;
+    assert_eq!(
+        ranged.attr("form[action*='/refresh']", "action").as_deref(),
+        Some(
+            format!("/teach/courses/{course}/analytics/refresh?from=2025-01-01&to=2027-12-31")
+                .as_str()
+        ),
+        "the Refresh form keeps the range"
+    );
+    t.post_form(
+        &format!("/teach/courses/{course}/analytics/refresh?from=2025-01-01&to=2027-12-31"),
+        &[],
+    )
+    .await
+    .assert_redirect_to(&format!(
+        "/teach/courses/{course}/analytics?from=2025-01-01&to=2027-12-31"
+    ));
+    t.post_form(
+        &format!("/teach/courses/{course}/analytics/refresh?next=//evil.example"),
+        &[],
+    )
+    .await
+    .assert_redirect_to(&format!("/teach/courses/{course}/analytics"));
     let r = t.get(&format!("/teach/courses/{course}/analytics")).await;
     r.assert_status(200);
     assert_eq!(r.texts("#sum-enrolled-total"), vec!["2"]);
