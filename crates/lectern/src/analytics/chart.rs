@@ -35,7 +35,12 @@ pub struct Chart {
 
 const W: f64 = 480.0;
 const H: f64 = 240.0;
-const LEFT: f64 = 44.0;
+/// Room for the y axis' numbers at the phone size too (see below).
+const LEFT: f64 = 60.0;
+/// Width of a character of an axis label at the size phones draw them: app.css sets
+/// 22 units below 480 px (13 above), so that the SVG, scaled down to a phone's width,
+/// still shows ~12 px text. Labels are spaced for that size.
+const CHAR_W: f64 = 12.5;
 const RIGHT: f64 = 10.0;
 const TOP: f64 = 12.0;
 const BOTTOM: f64 = 34.0;
@@ -221,14 +226,14 @@ impl Chart {
             );
         }
         // A few labels under the axis, first and last always, as many as fit side by side
-        // (about 7 units a character at this size).
+        // at the phone's text size.
         let longest = self
             .points
             .iter()
             .map(|p| p.0.chars().count())
             .max()
             .unwrap_or(1);
-        let fit = (plot_w / (longest as f64 * 7.0 + 16.0)).floor() as usize;
+        let fit = (plot_w / (longest as f64 * CHAR_W + 16.0)).floor() as usize;
         for i in label_indices_upto(n, fit.clamp(2, MAX_X_LABELS)) {
             let anchor = if n == 1 {
                 "middle"
@@ -419,7 +424,7 @@ mod tests {
         c.points = dates;
         let svg = c.svg();
         let shown = svg.matches("class=\"x-label\"").count();
-        // 10 characters ≈ 86 units each in a 426-unit plot: four fit, not five.
+        // 10 characters ≈ 141 units each in a 410-unit plot: two fit, not five.
         assert!((2..MAX_X_LABELS).contains(&shown), "{shown} labels");
     }
 

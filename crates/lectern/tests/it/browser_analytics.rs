@@ -51,6 +51,32 @@ async fn analytics_charts_fit_a_phone_and_a_desktop(app: TestApp) {
             assert!(right <= f64::from(width) + 0.5, "{width} px: {s} overflows");
             assert!((w / h - 2.0).abs() < 0.05, "{width} px: {s} lost its shape");
         }
+        // Readable text (at least 10 px as drawn), inside its chart, and the labels under
+        // the axis never overlap.
+        let text = b
+            .eval(
+                "return [...document.querySelectorAll('svg.chart')].map(s => { \
+                   const box = s.getBoundingClientRect(); \
+                   const ts = [...s.querySelectorAll('text')].map(t => t.getBoundingClientRect()); \
+                   const xs = [...s.querySelectorAll('text.x-label')].map(t => t.getBoundingClientRect()) \
+                     .sort((a, b) => a.left - b.left); \
+                   const scale = box.width / s.viewBox.baseVal.width; \
+                   const px = Math.min(...[...s.querySelectorAll('text')] \
+                     .map(t => parseFloat(getComputedStyle(t).fontSize) * scale)); \
+                   const outside = ts.filter(r => r.left < box.left - 0.5 || r.right > box.right + 0.5).length; \
+                   let overlaps = 0; \
+                   for (let i = 1; i < xs.length; i++) if (xs[i].left < xs[i - 1].right) overlaps++; \
+                   return [s.id, px, outside, overlaps]; })",
+            )
+            .await;
+        for c in text.as_array().unwrap() {
+            assert!(
+                c[1].as_f64().unwrap() >= 10.0,
+                "{width} px: text too small: {c}"
+            );
+            assert_eq!(c[2], 0, "{width} px: text outside its chart: {c}");
+            assert_eq!(c[3], 0, "{width} px: labels overlap: {c}");
+        }
         let overflow = b
             .eval("return document.documentElement.scrollWidth - window.innerWidth")
             .await;
