@@ -59,25 +59,44 @@ fn copy_of(req: &Request) -> Request {
 
 /// Rendered without the school's branding or language: both live in the database.
 fn unavailable(api: bool) -> Response {
+    plain_503(
+        api,
+        "unavailable",
+        "Temporarily unavailable",
+        DB_UNAVAILABLE,
+        RETRY_AFTER_SECS,
+    )
+}
+
+/// A bare 503 that needs nothing (no database, no templates): JSON in the API's error
+/// shape under `/api/`, else a minimal page; `Retry-After` and `no-store` on both. The
+/// database guard and the load shedder answer with it.
+pub(crate) fn plain_503(
+    api: bool,
+    code: &str,
+    title: &str,
+    message: &str,
+    retry_after_secs: u32,
+) -> Response {
     let mut resp = if api {
         axum::Json(serde_json::json!({
-            "error": {"code": "unavailable", "message": DB_UNAVAILABLE, "fields": {}}
+            "error": {"code": code, "message": message, "fields": {}}
         }))
         .into_response()
     } else {
         axum::response::Html(format!(
             "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
              <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-             <title>Temporarily unavailable</title></head>\
+             <title>{title}</title></head>\
              <body style=\"font-family:system-ui,sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem\">\
-             <h1>Temporarily unavailable</h1><p>{DB_UNAVAILABLE}</p>\
+             <h1>{title}</h1><p>{message}</p>\
              <p><a href=\"\">Try again</a></p></body></html>"
         ))
         .into_response()
     };
     *resp.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
     resp.headers_mut()
-        .insert(header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECS));
+        .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
     resp.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     resp

@@ -13,9 +13,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::{Request, State};
-use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use tokio::sync::Semaphore;
 
 /// How long a request may wait for a place before it is shed.
@@ -64,26 +63,11 @@ pub async fn layer(State(shed): State<Shedder>, req: Request, next: Next) -> Res
 
 /// Plain: rendering the school's page would itself cost what is short.
 fn overloaded(api: bool) -> Response {
-    const MESSAGE: &str = "The server is busy right now. Please try again in a moment.";
-    let mut resp = if api {
-        axum::Json(serde_json::json!({
-            "error": {"code": "overloaded", "message": MESSAGE, "fields": {}}
-        }))
-        .into_response()
-    } else {
-        axum::response::Html(format!(
-            "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
-             <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-             <title>Busy</title></head>\
-             <body style=\"font-family:system-ui,sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem\">\
-             <h1>Busy</h1><p>{MESSAGE}</p><p><a href=\"\">Try again</a></p></body></html>"
-        ))
-        .into_response()
-    };
-    *resp.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
-    resp.headers_mut()
-        .insert(header::RETRY_AFTER, HeaderValue::from(1));
-    resp.headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    resp
+    super::db_guard::plain_503(
+        api,
+        "overloaded",
+        "Busy",
+        "The server is busy right now. Please try again in a moment.",
+        1,
+    )
 }
