@@ -683,69 +683,27 @@ async fn run(state: &ZoomDeps, job: &Reminder, notice: Notice) -> anyhow::Result
         // The enrolment and the scheduling invitation of one sequence share one row.
         _ => l.ics_sequence,
     };
-    if gone.is_some() {
-        // The deleted lesson has no `live_notifications_sent` rows: its own marker per
-        // recipient and SEQUENCE, written with the mail (the claim first).
-        for r in recipients {
-            let mut tx = state.db.pool.begin().await?;
-            let inserted = sqlx::query(
-                "INSERT INTO live_gone_notices_sent (school_id, lesson_id, user_id, sequence, created_at)
-                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
-            )
-            .bind(l.school_id)
-            .bind(lesson_id)
-            .bind(r.id)
-            .bind(l.ics_sequence)
-            .bind(now_ms())
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-            if inserted != 1 {
-                continue; // queued by an earlier run
-            }
-            let email = render(&r, notice, &l, starts_at, &lesson_url, logo.clone())?;
-            let email = Email {
-                calendar: Some(Calendar {
-                    method: method.to_string(),
-                    ics: ics::calendar(Some(method), None, std::slice::from_ref(&event), now_ms()),
-                }),
-                ..email
-            };
-            let email_id = email::queue(&mut tx, l.school_id, email).await?;
-            sqlx::query(
-                "UPDATE live_gone_notices_sent SET email_id = $1 WHERE lesson_id = $2 AND user_id = $3 AND sequence = $4",
-            )
-            .bind(email_id)
-            .bind(lesson_id)
-            .bind(r.id)
-            .bind(l.ics_sequence)
-            .execute(&mut *tx)
-            .await?;
-            tx.commit().await?;
-        }
-        return Ok(());
-    }
+    let marker = match gone {
+        // The deleted lesson has no `live_notifications_sent` rows (their foreign key
+        // went with it): its own marker per recipient and SEQUENCE.
+        Some(_) => Marker::Gone {
+            sequence: l.ics_sequence,
+        },
+        None => Marker::Live {
+            kind: notice.as_str(),
+            starts_at,
+            sequence: marker_sequence,
+        },
+    };
     for r in recipients {
         // Enrolled after the reminder's moment: that reminder is not theirs.
         if moment.is_some_and(|m| r.enrolled_at > m) {
             continue;
         }
+        // The marker is claimed first and carries the mail's id, in the mail's
+        // transaction: a job that runs again queues nothing twice.
         let mut tx = state.db.pool.begin().await?;
-        let inserted = sqlx::query(
-            "INSERT INTO live_notifications_sent (school_id, lesson_id, user_id, kind, starts_at, sequence, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
-        )
-        .bind(l.school_id)
-        .bind(lesson_id)
-        .bind(r.id)
-        .bind(notice.as_str())
-        .bind(starts_at)
-        .bind(marker_sequence)
-        .bind(now_ms())
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if inserted != 1 {
+        if !marker.claim(&mut tx, l.school_id, lesson_id, r.id).await? {
             continue; // queued by an earlier run
         }
         let email = render(&r, notice, &l, starts_at, &lesson_url, logo.clone())?;
@@ -757,20 +715,98 @@ async fn run(state: &ZoomDeps, job: &Reminder, notice: Notice) -> anyhow::Result
             ..email
         };
         let email_id = email::queue(&mut tx, l.school_id, email).await?;
-        sqlx::query(
-            "UPDATE live_notifications_sent SET email_id = $1 WHERE lesson_id = $2 AND user_id = $3 AND kind = $4 AND starts_at = $5 AND sequence = $6",
-        )
-        .bind(email_id)
-        .bind(lesson_id)
-        .bind(r.id)
-        .bind(notice.as_str())
-        .bind(starts_at)
-        .bind(marker_sequence)
-        .execute(&mut *tx)
-        .await?;
+        marker.attach(&mut tx, lesson_id, r.id, email_id).await?;
         tx.commit().await?;
     }
     Ok(())
+}
+
+/// The row that records one recipient's mail of one notice, written with the mail.
+enum Marker {
+    /// A lesson that exists: `live_notifications_sent`, deleted with the lesson.
+    Live {
+        kind: &'static str,
+        starts_at: i64,
+        sequence: i64,
+    },
+    /// A private session cancelled by its lesson's deletion: `live_gone_notices_sent`,
+    /// which has no foreign key to the lesson on purpose.
+    Gone { sequence: i64 },
+}
+
+impl Marker {
+    /// Inserts the marker; false when an earlier run already did.
+    async fn claim(
+        &self,
+        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+        school_id: i64,
+        lesson_id: LessonId,
+        user_id: i64,
+    ) -> anyhow::Result<bool> {
+        let q = match self {
+            Marker::Live {
+                kind,
+                starts_at,
+                sequence,
+            } => sqlx::query(
+                "INSERT INTO live_notifications_sent (school_id, lesson_id, user_id, kind, starts_at, sequence, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
+            )
+            .bind(school_id)
+            .bind(lesson_id)
+            .bind(user_id)
+            .bind(*kind)
+            .bind(*starts_at)
+            .bind(*sequence)
+            .bind(now_ms()),
+            Marker::Gone { sequence } => sqlx::query(
+                "INSERT INTO live_gone_notices_sent (school_id, lesson_id, user_id, sequence, created_at)
+                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+            )
+            .bind(school_id)
+            .bind(lesson_id)
+            .bind(user_id)
+            .bind(*sequence)
+            .bind(now_ms()),
+        };
+        Ok(q.execute(&mut **tx).await?.rows_affected() == 1)
+    }
+
+    /// Records which mail the claimed marker stands for.
+    async fn attach(
+        &self,
+        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+        lesson_id: LessonId,
+        user_id: i64,
+        email_id: i64,
+    ) -> anyhow::Result<()> {
+        let q = match self {
+            Marker::Live {
+                kind,
+                starts_at,
+                sequence,
+            } => sqlx::query(
+                "UPDATE live_notifications_sent SET email_id = $1
+                 WHERE lesson_id = $2 AND user_id = $3 AND kind = $4 AND starts_at = $5 AND sequence = $6",
+            )
+            .bind(email_id)
+            .bind(lesson_id)
+            .bind(user_id)
+            .bind(*kind)
+            .bind(*starts_at)
+            .bind(*sequence),
+            Marker::Gone { sequence } => sqlx::query(
+                "UPDATE live_gone_notices_sent SET email_id = $1
+                 WHERE lesson_id = $2 AND user_id = $3 AND sequence = $4",
+            )
+            .bind(email_id)
+            .bind(lesson_id)
+            .bind(user_id)
+            .bind(*sequence),
+        };
+        q.execute(&mut **tx).await?;
+        Ok(())
+    }
 }
 
 /// The address invitations come from (the configured sender).
