@@ -51,6 +51,8 @@ pub struct AppState {
     pub payments: crate::payments::PaymentsState,
     /// Certificates: issuing (the job) and the pages share it (the verification gate).
     pub certificates: crate::certificates::CertificatesState,
+    /// Set when this instance starts shutting down (`/readyz` turns false).
+    pub draining: crate::ops::Draining,
 }
 
 impl AppState {
@@ -114,6 +116,7 @@ impl AppState {
             files,
             payments,
             certificates,
+            draining: crate::ops::Draining::default(),
         })
     }
 
@@ -305,6 +308,7 @@ pub fn router(state: AppState) -> Router {
         db: state.db.clone(),
         config: state.config.clone(),
         metrics: state.metrics.clone(),
+        draining: state.draining.clone(),
     };
 
     Router::new()

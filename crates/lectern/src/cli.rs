@@ -170,12 +170,16 @@ async fn run(command: Command) -> anyhow::Result<()> {
                     anyhow::anyhow!("cannot listen on {} (LECTERN_BIND): {e}", config.bind)
                 })?;
             let base = config.base_url.clone();
+            let drain = config.shutdown_drain;
             let state = AppState::new(config, db)?;
             let running =
                 crate::server::start(state, listener, !no_worker, Duration::from_secs(2)).await?;
             tracing::info!(addr = %running.addr, %base, "lectern is serving");
-            crate::server::wait_for_signal().await;
-            running.stop().await;
+            let drain = match crate::server::wait_for_signal().await {
+                crate::server::Signal::Terminate => drain,
+                crate::server::Signal::Interrupt => Duration::ZERO,
+            };
+            running.drain_and_stop(drain).await;
             Ok(())
         }
         Command::Worker => {

@@ -43,6 +43,9 @@ pub struct Config {
     /// Requests handled at once before more are shed with 503 (`LECTERN_MAX_IN_FLIGHT`,
     /// default 256; see `web::shed`).
     pub max_in_flight: usize,
+    /// After SIGTERM, how long `/readyz` says "shutting down" while requests are still
+    /// served, so that a proxy's health check takes the instance out before it stops.
+    pub shutdown_drain: std::time::Duration,
     /// How long a worker's claim on a job lasts without news from it
     /// (`LECTERN_JOB_LEASE_SECS`, 3 to 3600, default 30). A running worker renews its
     /// claims every third of it, so a killed worker's jobs wait at most this long.
@@ -548,6 +551,18 @@ impl Config {
                     reason: format!("{v:?}: use a number of seconds from 3 to 3600"),
                 })?,
         };
+        let shutdown_drain = match src.get("LECTERN_SHUTDOWN_DRAIN_SECS") {
+            None => std::time::Duration::from_secs(5),
+            Some(v) => v
+                .parse::<u64>()
+                .ok()
+                .filter(|n| *n <= 300)
+                .map(std::time::Duration::from_secs)
+                .ok_or_else(|| ConfigError::Invalid {
+                    var: "LECTERN_SHUTDOWN_DRAIN_SECS",
+                    reason: format!("{v:?}: use a number of seconds from 0 to 300"),
+                })?,
+        };
         let max_in_flight = match src.get("LECTERN_MAX_IN_FLIGHT") {
             None => 256,
             Some(v) => v
@@ -604,6 +619,7 @@ impl Config {
             mail_from,
             campaign_rate,
             max_in_flight,
+            shutdown_drain,
             job_lease,
             log_filter,
             log_format,

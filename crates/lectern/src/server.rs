@@ -14,9 +14,23 @@ pub struct Running {
     pub addr: SocketAddr,
     shutdown: watch::Sender<bool>,
     tasks: Vec<tokio::task::JoinHandle<()>>,
+    draining: crate::ops::Draining,
 }
 
 impl Running {
+    /// A graceful stop behind a load balancer: `/readyz` answers 503 for `drain` while
+    /// every request is still served, so that the balancer's health check takes this
+    /// instance out of rotation first; then [`Running::stop`] closes the listener and
+    /// waits for the requests in flight.
+    pub async fn drain_and_stop(self, drain: Duration) {
+        self.draining.start();
+        if !drain.is_zero() {
+            tracing::info!(seconds = drain.as_secs(), "draining: /readyz is false");
+            tokio::time::sleep(drain).await;
+        }
+        self.stop().await;
+    }
+
     /// Stops accepting requests, lets the worker finish its job, and waits for both.
     pub async fn stop(self) {
         let _ = self.shutdown.send(true);
@@ -38,6 +52,7 @@ pub async fn start(
     crate::schools::domains::secure_reserved_hosts(&state.db, &state.config.base_url).await?;
     let (tx, rx) = watch::channel(false);
     let mut tasks = Vec::new();
+    let draining = state.draining.clone();
     let app = router(state.clone());
     let mut http_rx = rx.clone();
     let hub = state.db.changes.clone();
@@ -75,10 +90,20 @@ pub async fn start(
         addr,
         shutdown: tx,
         tasks,
+        draining,
     })
 }
 
-pub async fn wait_for_signal() {
+/// What ended the wait: an operator at a terminal, or a service manager.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Signal {
+    /// Ctrl-C (SIGINT): someone at a terminal, who wants the prompt back now.
+    Interrupt,
+    /// SIGTERM: systemd, Docker, Kubernetes or a rolling restart; worth draining for.
+    Terminate,
+}
+
+pub async fn wait_for_signal() -> Signal {
     let ctrl_c = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {
@@ -87,14 +112,17 @@ pub async fn wait_for_signal() {
                 Ok(s) => s,
                 Err(_) => {
                     let _ = ctrl_c.await;
-                    return;
+                    return Signal::Interrupt;
                 }
             };
         tokio::select! {
-            _ = ctrl_c => {}
-            _ = term.recv() => {}
+            _ = ctrl_c => Signal::Interrupt,
+            _ = term.recv() => Signal::Terminate,
         }
     }
     #[cfg(not(unix))]
-    let _ = ctrl_c.await;
+    {
+        let _ = ctrl_c.await;
+        Signal::Interrupt
+    }
 }

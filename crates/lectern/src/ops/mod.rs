@@ -20,6 +20,22 @@ pub struct OpsState {
     pub db: Db,
     pub config: Arc<Config>,
     pub metrics: Arc<Metrics>,
+    pub draining: Draining,
+}
+
+/// Set once this instance is shutting down: `/readyz` answers 503 from then on while
+/// requests are still served, so a load balancer stops sending new ones before the
+/// listener closes (see `server::Running::drain_and_stop`).
+#[derive(Clone, Debug, Default)]
+pub struct Draining(Arc<std::sync::atomic::AtomicBool>);
+
+impl Draining {
+    pub fn start(&self) {
+        self.0.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+    pub fn is_on(&self) -> bool {
+        self.0.load(std::sync::atomic::Ordering::Relaxed)
+    }
 }
 
 /// Process alive; touches nothing else.
@@ -31,6 +47,9 @@ pub async fn healthz() -> &'static str {
 /// be down, else after a ping bounded by `PROBE_TIMEOUT` (a proxy's health check with a
 /// short timeout sees a clean 503, not a time-out).
 pub async fn readyz(State(state): State<OpsState>) -> (StatusCode, &'static str) {
+    if state.draining.is_on() {
+        return (StatusCode::SERVICE_UNAVAILABLE, "shutting down");
+    }
     if !state.db.health.is_down()
         && tokio::time::timeout(crate::db::health::PROBE_TIMEOUT, state.db.ping())
             .await

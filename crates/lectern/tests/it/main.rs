@@ -27,6 +27,7 @@ mod browser_ui;
 mod campaigns;
 mod certificates;
 mod cli;
+mod cluster;
 mod completion;
 mod courses;
 mod discussions;

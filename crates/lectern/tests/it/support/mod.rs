@@ -11,6 +11,7 @@ pub mod bin;
 pub mod browser;
 pub mod catalog;
 pub mod client;
+pub mod cluster;
 pub mod courses;
 pub mod live;
 pub mod mail;
@@ -84,6 +85,21 @@ macro_rules! db_test {
                 crate::support::run_test(crate::support::DbKind::Sqlite, super::$name).await
             }
 
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if !crate::support::pg_available(concat!(module_path!(), "::postgres")) {
+                    return;
+                }
+                crate::support::run_test(crate::support::DbKind::Postgres, super::$name).await
+            }
+        }
+    };
+}
+
+/// [`db_test!`] for what only PostgreSQL does: several instances sharing one database.
+macro_rules! pg_test {
+    ($name:ident) => {
+        mod $name {
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn postgres() {
                 if !crate::support::pg_available(concat!(module_path!(), "::postgres")) {
@@ -319,6 +335,7 @@ impl TestAppBuilder {
             env.insert("SMTP_URL", s.url());
         }
         let config = Config::from_source(&env).expect("test config");
+        let config_env = env.clone();
         let state = AppState::new(config, db.clone()).expect("state");
 
         let school_id = schools::create(
@@ -377,6 +394,7 @@ impl TestAppBuilder {
             storage_dir,
             test_db,
             db_proxy,
+            env: config_env,
         }
     }
 }
@@ -458,6 +476,9 @@ pub struct TestApp {
     pub test_db: TestDb,
     /// The cuttable way to the database of [`TestAppBuilder::with_db_proxy`].
     pub db_proxy: Option<tcp_proxy::TcpProxy>,
+    /// The configuration it was started with, for the real binary to share
+    /// ([`cluster::Cluster`]).
+    pub env: HashMap<&'static str, String>,
 }
 
 impl TestApp {
