@@ -18,7 +18,7 @@ pub struct ErrorBody {
 pub struct ErrorDetail {
     /// Stable, machine-readable: `unauthorized`, `forbidden`, `insufficient_scope`,
     /// `not_found`, `method_not_allowed`, `bad_request`, `invalid`, `conflict`,
-    /// `rate_limited`, `internal`.
+    /// `rate_limited`, `unavailable`, `internal`.
     pub code: String,
     /// For people; may change.
     pub message: String,
@@ -116,6 +116,17 @@ impl ApiError {
 
 impl From<sqlx::Error> for ApiError {
     fn from(e: sqlx::Error) -> Self {
+        if crate::db::health::is_unwritable(&e) {
+            // The operator's to fix (space, permissions), and the client may retry later.
+            tracing::error!(error = %e, "the database cannot be written: disk full or read-only");
+            let mut err = ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                "the database cannot be written right now (disk full or read-only); nothing was changed",
+            );
+            err.retry_after = Some(30);
+            return err;
+        }
         ApiError::internal(e)
     }
 }
@@ -132,6 +143,11 @@ impl IntoResponse for ApiError {
         if let Some(secs) = self.retry_after {
             resp.headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        if self.code == "unavailable" {
+            // The database guard records it: `/readyz` turns false until a write works.
+            resp.extensions_mut()
+                .insert(crate::web::error::DbUnwritable);
         }
         if self.status == StatusCode::UNAUTHORIZED {
             resp.headers_mut().insert(

@@ -11,6 +11,11 @@
 //! - While down, requests are answered 503 at once (`web::db_guard`), `/readyz` says so,
 //!   and one background probe every [`PROBE_EVERY`] clears the state when the database
 //!   answers again.
+//! - A write that fails because the database cannot be written at all — SQLite's disk
+//!   full or read-only file, PostgreSQL's `disk_full` or a read-only server
+//!   ([`is_unwritable`]) — is answered 503 with what the operator must do, and `/readyz`
+//!   is false until a write succeeds again (`Db::writable`): reads keep working, and the
+//!   process keeps running instead of failing into a restart loop.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -29,6 +34,8 @@ pub struct Health {
     outage_at: AtomicU64,
     down: AtomicBool,
     probing: AtomicBool,
+    /// When a write last failed for want of space or permission (as `outage_at`).
+    unwritable_at: AtomicU64,
 }
 
 impl Default for Health {
@@ -38,6 +45,7 @@ impl Default for Health {
             outage_at: AtomicU64::new(0),
             down: AtomicBool::new(false),
             probing: AtomicBool::new(false),
+            unwritable_at: AtomicU64::new(0),
         }
     }
 }
@@ -54,6 +62,21 @@ impl Health {
 
     pub(crate) fn set_down(&self, down: bool) {
         self.down.store(down, Ordering::Release);
+    }
+
+    /// Records that a write failed because the database cannot be written.
+    pub fn unwritable(&self) {
+        self.unwritable_at.store(self.now(), Ordering::Release);
+    }
+
+    /// Whether a write failed for want of space or permission since the last successful
+    /// write probe (`Db::writable`).
+    pub fn seems_unwritable(&self) -> bool {
+        self.unwritable_at.load(Ordering::Acquire) != 0
+    }
+
+    pub(crate) fn writable_again(&self) {
+        self.unwritable_at.store(0, Ordering::Release);
     }
 
     /// Records a connection loss now: connections opened before it are not reused.
@@ -102,6 +125,26 @@ pub fn is_connection_loss(e: &sqlx::Error) -> bool {
         }
         _ => false,
     }
+}
+
+/// Whether `e` means the database cannot be written at all, whatever the statement:
+/// SQLite's `SQLITE_FULL` (13) and `SQLITE_READONLY` (8, with its extended codes, e.g. a
+/// file made read-only or moved), PostgreSQL's `disk_full` (53100) and
+/// `read_only_sql_transaction` (25006, a standby or `default_transaction_read_only`).
+pub fn is_unwritable(e: &sqlx::Error) -> bool {
+    let sqlx::Error::Database(db) = e else {
+        return false;
+    };
+    let Some(code) = db.code() else {
+        return false;
+    };
+    if db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() {
+        // Extended result codes keep the primary code in the low byte.
+        return code
+            .parse::<i32>()
+            .is_ok_and(|c| matches!(c & 0xff, 8 | 13));
+    }
+    matches!(&*code, "53100" | "25006")
 }
 
 #[cfg(test)]

@@ -297,6 +297,51 @@ impl Db {
     pub async fn ping(&self) -> bool {
         sqlx::query("SELECT 1").execute(&self.pool).await.is_ok()
     }
+
+    /// After a write failed for want of space or permission (`health.seems_unwritable`),
+    /// whether the database takes a write again; clears the state when it does. On SQLite
+    /// a real write: the WAL checkpointed and truncated, then `user_version` (which
+    /// Lectern does not use) set to itself — a page appended to the emptied WAL and
+    /// committed, so a full disk or a read-only file fails it.
+    /// PostgreSQL: `txid_current()` takes a transaction id, which a read-only server
+    /// refuses; a full disk there is seen by the next failing write instead.
+    pub async fn writable(&self) -> bool {
+        if !self.health.seems_unwritable() {
+            return true;
+        }
+        let ok = match self.backend {
+            Backend::Sqlite => async {
+                let mut conn = self.pool.acquire().await?;
+                // An emptied WAL first: otherwise the write below may reuse room the WAL
+                // already has on a disk that has none, and pass while real writes fail.
+                let (busy, _, _): (i64, i64, i64) =
+                    sqlx::query_as("PRAGMA wal_checkpoint(TRUNCATE)")
+                        .fetch_one(&mut *conn)
+                        .await?;
+                if busy != 0 {
+                    return Err(sqlx::Error::Protocol("checkpoint busy".into()));
+                }
+                let v: i64 = sqlx::query_scalar("PRAGMA user_version")
+                    .fetch_one(&mut *conn)
+                    .await?;
+                sqlx::raw_sql(sqlx::AssertSqlSafe(format!("PRAGMA user_version = {v}")))
+                    .execute(&mut *conn)
+                    .await
+                    .map(|_| ())
+            }
+            .await
+            .is_ok(),
+            Backend::Postgres => sqlx::query("SELECT txid_current()")
+                .execute(&self.pool)
+                .await
+                .is_ok(),
+        };
+        if ok {
+            self.health.writable_again();
+            tracing::warn!("the database takes writes again");
+        }
+        ok
+    }
 }
 
 fn ensure_sqlite_parent(url: &str) -> std::io::Result<()> {

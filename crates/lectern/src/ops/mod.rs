@@ -50,6 +50,16 @@ pub async fn readyz(State(state): State<OpsState>) -> (StatusCode, &'static str)
     if state.draining.is_on() {
         return (StatusCode::SERVICE_UNAVAILABLE, "shutting down");
     }
+    if state.db.health.seems_unwritable()
+        && !tokio::time::timeout(crate::db::health::PROBE_TIMEOUT, state.db.writable())
+            .await
+            .unwrap_or(false)
+    {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "database cannot be written (disk full or read-only)",
+        );
+    }
     if !state.db.health.is_down()
         && tokio::time::timeout(crate::db::health::PROBE_TIMEOUT, state.db.ping())
             .await

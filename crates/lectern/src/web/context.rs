@@ -354,6 +354,9 @@ fn render_error(ctx: &Ctx, page: &ErrorPage, original: Response) -> Response {
     {
         resp.extensions_mut().insert(*lost);
     }
+    if let Some(unwritable) = original.extensions().get::<super::error::DbUnwritable>() {
+        resp.extensions_mut().insert(*unwritable);
+    }
     for name in [header::RETRY_AFTER, header::SET_COOKIE] {
         for v in original.headers().get_all(&name) {
             resp.headers_mut().append(&name, v.clone());

@@ -9,7 +9,7 @@ use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use super::error::{DB_UNAVAILABLE, DbConnectionLost};
+use super::error::{DB_UNAVAILABLE, DbConnectionLost, DbUnwritable};
 use crate::db::Db;
 
 /// Seconds a client is asked to wait while the database is down.
@@ -28,6 +28,9 @@ pub async fn layer(State(db): State<Db>, req: Request, next: Next) -> Response {
     let api = path.starts_with("/api/");
     let replay = matches!(*req.method(), Method::GET | Method::HEAD).then(|| copy_of(&req));
     let resp = next.clone().run(req).await;
+    if resp.extensions().get::<DbUnwritable>().is_some() {
+        db.health.unwritable();
+    }
     if resp.extensions().get::<DbConnectionLost>().is_none() {
         return resp;
     }

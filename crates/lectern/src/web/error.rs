@@ -96,6 +96,14 @@ impl AppError {
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct DbConnectionLost;
 
+/// Marks a response whose request could not write to the database at all (disk full,
+/// read-only): the database guard records it, so `/readyz` turns false.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct DbUnwritable;
+
+/// What a visitor reads when the database cannot take a write.
+pub(crate) const DB_UNWRITABLE: &str = "This change could not be saved: the server's database cannot be written right now (its disk is full or it is read-only). Nothing was changed. The operator has been told; please try again later.";
+
 /// What a visitor reads while the database is unreachable.
 pub(crate) const DB_UNAVAILABLE: &str =
     "The database is not reachable right now. Please try again in a moment.";
@@ -119,6 +127,21 @@ impl IntoResponse for AppError {
             resp.headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(2));
             resp.extensions_mut().insert(DbConnectionLost);
+            return resp;
+        }
+        if let AppError::Internal(cause) = &self
+            && cause.chain().any(|e| {
+                e.downcast_ref::<sqlx::Error>()
+                    .is_some_and(crate::db::health::is_unwritable)
+            })
+        {
+            // The operator's to fix (free space, permissions), not a bug: said once per
+            // request in the log, and to the visitor in words.
+            tracing::error!(error = %cause, "the database cannot be written: disk full or read-only");
+            let mut resp = AppError::Unavailable(DB_UNWRITABLE.into()).into_response();
+            resp.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(30));
+            resp.extensions_mut().insert(DbUnwritable);
             return resp;
         }
         if let AppError::Internal(cause) = &self {

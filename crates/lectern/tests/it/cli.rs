@@ -578,3 +578,170 @@ async fn the_demo_seeds_a_school_with_its_files() {
     assert_eq!(done.texts("#order-enrolled").len(), 1, "{}", done.text);
     p.terminate().await;
 }
+
+/// A tmpfs of `mib` MiB mounted on a fresh folder, unmounted on drop; `None` where this
+/// process may not mount (not root, or no `CAP_SYS_ADMIN`).
+struct Tmpfs(tempfile::TempDir);
+
+impl Tmpfs {
+    fn mount(mib: u32) -> Option<Tmpfs> {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let ok = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={mib}m"), "tmpfs"])
+            .arg(dir.path())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        ok.then_some(Tmpfs(dir))
+    }
+    fn path(&self) -> &std::path::Path {
+        self.0.path()
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount")
+            .arg("-l")
+            .arg(self.0.path())
+            .status();
+    }
+}
+
+/// Fills the file system holding `dir` with one file until a write fails for want of space.
+fn fill(dir: &std::path::Path) -> std::path::PathBuf {
+    use std::io::Write;
+    let path = dir.join("filler");
+    let mut f = std::fs::File::create(&path).expect("filler");
+    let block = vec![0u8; 64 * 1024];
+    while f.write_all(&block).and_then(|_| f.sync_data()).is_ok() {}
+    // The last partial block, byte by byte: nothing at all is left.
+    while f.write_all(&[0]).and_then(|_| f.sync_data()).is_ok() {}
+    path
+}
+
+// SQLite on a disk that fills up while the server runs (issue 20): a change answers a clear
+// 503 saying what happened and that nothing was lost, `/readyz` turns false, reading
+// goes on, the process stays up (no crash loop under a supervisor), and once there is
+// room again everything works without a restart.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_on_a_full_disk_answers_503_and_recovers() {
+    let is_root = std::process::Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| o.stdout.starts_with(b"0\n"));
+    let Some(disk) = Tmpfs::mount(32) else {
+        assert!(
+            !is_root,
+            "root could not mount a tmpfs for the full-disk test"
+        );
+        eprintln!(
+            "SKIPPED sqlite_on_a_full_disk_answers_503_and_recovers: mounting a tmpfs needs root"
+        );
+        return;
+    };
+    let port = bin::free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let files = tempfile::tempdir().unwrap();
+    let env = vec![
+        ("LECTERN_SECRET_KEY", key()),
+        (
+            "DATABASE_URL",
+            format!("sqlite://{}/lectern.db", disk.path().display()),
+        ),
+        ("LECTERN_BIND", format!("127.0.0.1:{port}")),
+        ("LECTERN_BASE_URL", base.clone()),
+        (
+            "LECTERN_STORAGE_URL",
+            format!("file://{}", files.path().display()),
+        ),
+    ];
+    let out = bin::run(cmd(&["migrate"], &env)).await;
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    let out = bin::run(cmd(
+        &[
+            "admin",
+            "create-school",
+            "--name",
+            "Full",
+            "--slug",
+            "full",
+            "--default",
+        ],
+        &env,
+    ))
+    .await;
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    let mut c = cmd(
+        &[
+            "admin",
+            "create-user",
+            "--school",
+            "full",
+            "--email",
+            "a@full.test",
+            "--name",
+            "Full Admin",
+            "--role",
+            "admin",
+        ],
+        &env,
+    );
+    c.env("LECTERN_NEW_PASSWORD", "full password 1");
+    assert_eq!(bin::run(c).await.code, Some(0));
+    let mut p = Proc::spawn(cmd(&["serve", "--no-worker"], &env));
+    p.wait_ready(&base).await;
+    let reader = TestClient::new(&base);
+    reader.get("/").await.assert_status(200);
+
+    // The WAL emptied into the database first, so that no write finds room in it.
+    let mut direct = <sqlx::SqliteConnection as sqlx::Connection>::connect(&format!(
+        "sqlite://{}/lectern.db",
+        disk.path().display()
+    ))
+    .await
+    .unwrap();
+    let (busy, _, _): (i64, i64, i64) = sqlx::query_as("PRAGMA wal_checkpoint(TRUNCATE)")
+        .fetch_one(&mut direct)
+        .await
+        .unwrap();
+    assert_eq!(busy, 0);
+    sqlx::Connection::close(direct).await.unwrap();
+    let filler = fill(disk.path());
+    // Signing in writes a session: it cannot be saved.
+    let visitor = TestClient::new(&base);
+    let r = visitor
+        .post_form(
+            "/signin",
+            &[("email", "a@full.test"), ("password", "full password 1")],
+        )
+        .await;
+    assert_eq!(r.status.as_u16(), 503, "{}", r.text);
+    assert!(r.text.contains("could not be saved"), "{}", r.text);
+    assert!(
+        r.text.contains("disk is full or it is read-only"),
+        "{}",
+        r.text
+    );
+    assert!(r.header("retry-after").is_some());
+    let ready = reader.get("/readyz").await;
+    assert_eq!(ready.status.as_u16(), 503, "{}", p.stderr());
+    assert!(ready.text.contains("cannot be written"), "{}", ready.text);
+    // Reading goes on, and the process is still there.
+    reader.get("/").await.assert_status(200);
+    reader.get("/healthz").await.assert_status(200);
+    assert!(visitor.whoami().await.is_none(), "no half-made session");
+
+    // Room again: ready, and the same sign-in works, without a restart.
+    std::fs::remove_file(&filler).unwrap();
+    reader.get("/readyz").await.assert_status(200);
+    visitor.signin("a@full.test", "full password 1").await;
+    assert_eq!(visitor.whoami().await.as_deref(), Some("Full Admin"));
+    let (code, _, stderr) = p.terminate().await;
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(
+        stderr.contains("disk full or read-only"),
+        "the operator is told: {stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
