@@ -151,7 +151,16 @@ pub fn main() -> ExitCode {
 
 async fn run(command: Command) -> anyhow::Result<()> {
     if let Command::Demo { dir, bind } = command {
+        #[cfg(feature = "demo")]
         return crate::demo::run(&dir, bind).await;
+        #[cfg(not(feature = "demo"))]
+        {
+            let _ = (dir, bind);
+            anyhow::bail!(
+                "this lectern was built without the demo (it carries no simulators); \
+                 run `cargo run --release -p lectern --features demo -- demo`"
+            );
+        }
     }
     let config = Config::from_env()?;
     crate::telemetry::init(&config.log_filter, config.log_format);

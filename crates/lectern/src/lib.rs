@@ -15,6 +15,7 @@ pub mod config;
 pub mod courses;
 pub mod crypto;
 pub mod db;
+#[cfg(feature = "demo")]
 pub mod demo;
 pub mod discussions;
 pub mod email;

@@ -395,6 +395,7 @@ pub(crate) async fn ids_of_school(db: &Db, school_id: i64) -> sqlx::Result<Vec<i
 
 /// Forgets every stored token and shows every connection disconnected: the demo's fresh
 /// Zoom simulator knows none of the tokens a previous run stored.
+#[cfg(feature = "demo")]
 pub(crate) async fn forget_all_tokens(db: &Db) -> sqlx::Result<()> {
     sqlx::query("DELETE FROM zoom_tokens")
         .execute(&db.pool)
