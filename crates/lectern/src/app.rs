@@ -305,6 +305,7 @@ pub fn router(state: AppState) -> Router {
         db: state.db.clone(),
         config: state.config.clone(),
         metrics: state.metrics.clone(),
+        zoom: state.zoom.as_ref().map(|z| z.client.clone()),
     };
 
     Router::new()

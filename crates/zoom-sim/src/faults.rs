@@ -30,6 +30,9 @@ pub enum FaultKind {
     /// Answer 429 like Zoom's per-second limit with `Retry-After: <seconds>` (no action
     /// performed).
     RetryAfter(u64),
+    /// Answer 429 like the per-host daily create limit (until 00:00 UTC; no action
+    /// performed).
+    DailyLimited,
     /// Perform the action, then drop the connection without any response.
     CommitThenDrop,
 }
@@ -237,6 +240,11 @@ pub async fn layer(State(shared): State<Arc<Shared>>, req: Request, next: Next) 
                 }
             }
             e.into_response()
+        }
+        Some(FaultKind::DailyLimited) => {
+            record(429);
+            let reset = crate::clock::next_utc_midnight(at);
+            crate::api::errors::daily_error(100, reset).into_response()
         }
         Some(FaultKind::Timeout) => {
             record(0);

@@ -20,6 +20,8 @@ pub struct OpsState {
     pub db: Db,
     pub config: Arc<Config>,
     pub metrics: Arc<Metrics>,
+    /// The Zoom client, for its circuit breakers' figures (`None` without Zoom).
+    pub zoom: Option<zoom::ZoomClient>,
 }
 
 /// Process alive; touches nothing else.
@@ -66,7 +68,14 @@ pub async fn metrics_page(State(state): State<OpsState>, req: Request) -> Respon
     };
     match state
         .metrics
-        .encode(jobs.as_deref(), state.db.changes.open_streams())
+        .encode(
+            jobs.as_deref(),
+            state.db.changes.open_streams(),
+            state.zoom.as_ref().map(|z| metrics::ZoomCircuits {
+                open: z.circuits().open_count(),
+                short_circuited: z.circuits().short_circuited_total(),
+            }),
+        )
     {
         Some(body) => ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response(),
         None => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
