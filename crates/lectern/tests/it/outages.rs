@@ -15,8 +15,9 @@ use crate::support::smtp::SmtpSink;
 use crate::support::tcp_proxy::TcpProxy;
 use crate::support::{TestApp, TestAppBuilder};
 
-/// Short, so the tests see the circuit close.
-const COOLDOWN_MS: u64 = 1500;
+/// Short, so the tests see the circuit close; long enough that a loaded machine gets
+/// through a test's calls while it is still open (after it, one trial call goes out).
+const COOLDOWN_MS: u64 = 6000;
 
 async fn live_with_short_cooldown(b: TestAppBuilder) -> Live {
     setup_env(
@@ -86,8 +87,9 @@ async fn zoom_down_opens_the_circuit_so_a_class_joining_hears_try_again_at_once(
     );
 
     // Open: the rest of the class is answered at once and Zoom hears nothing of it.
+    let opened = Instant::now();
     let sent = zoom_calls(&t);
-    for _ in 0..20 {
+    for _ in 0..10 {
         let t0 = Instant::now();
         let (st, v) = t.join(&student).await;
         assert_eq!((st, v["status"].as_str()), (200, Some("try_again")), "{v}");
@@ -104,7 +106,7 @@ async fn zoom_down_opens_the_circuit_so_a_class_joining_hears_try_again_at_once(
     );
     let text = metrics(&t.app).await;
     assert_eq!(metric(&text, "lectern_zoom_circuit_open"), 1);
-    assert!(metric(&text, "lectern_zoom_short_circuited_total") >= 20);
+    assert!(metric(&text, "lectern_zoom_short_circuited_total") >= 10);
     // The admin's health panel says so.
     let admin = t.app.signed_in(&t.app.admin).await;
     let health = admin.get("/settings/integrations").await;
@@ -127,6 +129,10 @@ async fn zoom_down_opens_the_circuit_so_a_class_joining_hears_try_again_at_once(
     );
     assert!(t0.elapsed() < Duration::from_secs(1), "{:?}", t0.elapsed());
     assert_eq!(zoom_calls(&t), sent);
+    assert!(
+        opened.elapsed() < Duration::from_millis(COOLDOWN_MS),
+        "the checks above ran inside the cool-down"
+    );
 
     // Zoom answers again; after the cool-down the next join is the trial, and it works.
     t.zoom.sim.clear_faults();
