@@ -66,17 +66,14 @@ pub async fn metrics_page(State(state): State<OpsState>, req: Request) -> Respon
         .ok()
         .and_then(Result::ok)
     };
-    match state
-        .metrics
-        .encode(
-            jobs.as_deref(),
-            state.db.changes.open_streams(),
-            state.zoom.as_ref().map(|z| metrics::ZoomCircuits {
-                open: z.circuits().open_count(),
-                short_circuited: z.circuits().short_circuited_total(),
-            }),
-        )
-    {
+    match state.metrics.encode(
+        jobs.as_deref(),
+        state.db.changes.open_streams(),
+        state.zoom.as_ref().map(|z| metrics::ZoomCircuits {
+            open: z.circuits().open_count(),
+            short_circuited: z.circuits().short_circuited_total(),
+        }),
+    ) {
         Some(body) => ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response(),
         None => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
     }

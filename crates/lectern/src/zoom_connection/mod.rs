@@ -109,9 +109,7 @@ impl ZoomRuntime {
 
     /// The state of `connection_id`'s circuit (the health panel).
     pub fn circuit_state(&self, connection_id: i64) -> zoom::CircuitState {
-        self.client
-            .circuits()
-            .state(&circuit_key(connection_id))
+        self.client.circuits().state(&circuit_key(connection_id))
     }
 
     pub(crate) fn refresh_lock(&self, connection_id: i64) -> Arc<tokio::sync::Mutex<()>> {

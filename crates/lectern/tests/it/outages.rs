@@ -63,9 +63,7 @@ fn metric(text: &str, name: &str) -> i64 {
 }
 
 db_test!(zoom_down_opens_the_circuit_so_a_class_joining_hears_try_again_at_once);
-async fn zoom_down_opens_the_circuit_so_a_class_joining_hears_try_again_at_once(
-    b: TestAppBuilder,
-) {
+async fn zoom_down_opens_the_circuit_so_a_class_joining_hears_try_again_at_once(b: TestAppBuilder) {
     let t = live_with_short_cooldown(b).await;
     let inst = t.app.signed_in(&t.app.instructor).await;
     assert!(t.start(&inst).await.location().unwrap().contains("/s/"));
@@ -93,9 +91,17 @@ async fn zoom_down_opens_the_circuit_so_a_class_joining_hears_try_again_at_once(
         let t0 = Instant::now();
         let (st, v) = t.join(&student).await;
         assert_eq!((st, v["status"].as_str()), (200, Some("try_again")), "{v}");
-        assert!(t0.elapsed() < Duration::from_millis(500), "{:?}", t0.elapsed());
+        assert!(
+            t0.elapsed() < Duration::from_millis(500),
+            "{:?}",
+            t0.elapsed()
+        );
     }
-    assert_eq!(zoom_calls(&t), sent, "no call reached Zoom while the circuit was open");
+    assert_eq!(
+        zoom_calls(&t),
+        sent,
+        "no call reached Zoom while the circuit was open"
+    );
     let page = student.get(&t.lesson_url()).await;
     assert!(
         page.attr("#live-status", "data-try-again")
@@ -140,7 +146,10 @@ async fn zoom_down_opens_the_circuit_so_a_class_joining_hears_try_again_at_once(
     let (st, v) = t.join(&student).await;
     assert_eq!((st, v["status"].as_str()), (200, Some("ready")), "{v}");
     assert!(t.start(&inst).await.location().unwrap().contains("/s/"));
-    assert_eq!(metric(&metrics(&t.app).await, "lectern_zoom_circuit_open"), 0);
+    assert_eq!(
+        metric(&metrics(&t.app).await, "lectern_zoom_circuit_open"),
+        0
+    );
     let health = admin.get("/settings/integrations").await;
     assert!(health.texts("#zoom-health-circuit").is_empty());
 }

@@ -286,7 +286,11 @@ async fn zoom_per_second_429_is_retried_within_the_bound_then_says_busy(b: TestA
     // Zoom refused without acting, so the create was tried again after Retry-After (1 s),
     // at most three times and within the interactive bound.
     assert_eq!(t.creates(), 3);
-    assert!(t0.elapsed() < std::time::Duration::from_secs(10), "{:?}", t0.elapsed());
+    assert!(
+        t0.elapsed() < std::time::Duration::from_secs(10),
+        "{:?}",
+        t0.elapsed()
+    );
     assert!(t.zoom.sim.meetings().is_empty());
 }
 
