@@ -309,6 +309,7 @@ pub fn router(state: AppState) -> Router {
         config: state.config.clone(),
         metrics: state.metrics.clone(),
         draining: state.draining.clone(),
+        zoom: state.zoom.as_ref().map(|z| z.client.clone()),
     };
 
     Router::new()

@@ -392,6 +392,9 @@ pub struct ZoomSettings {
     /// Zoom's web domain for the SDK (`init({webEndpoint})`), e.g. `www.zoomgov.com`;
     /// unset means the SDK's own default (`zoom.us`).
     pub sdk_web_endpoint: Option<String>,
+    /// How long a connection's circuit stays open after repeated Zoom failures
+    /// (`LECTERN_ZOOM_CIRCUIT_COOLDOWN_MS`, default 30 s; `docs/zoom.md`, "Outages").
+    pub circuit_cooldown: std::time::Duration,
 }
 
 impl ZoomSettings {
@@ -723,6 +726,18 @@ fn zoom_settings(src: &dyn Source) -> Result<Option<ZoomSettings>, ConfigError> 
             });
         }
     };
+    let circuit_cooldown = match src.get("LECTERN_ZOOM_CIRCUIT_COOLDOWN_MS") {
+        None => zoom::CircuitConfig::default().cooldown,
+        Some(v) => v
+            .parse::<u64>()
+            .ok()
+            .filter(|n| (1..=3_600_000).contains(n))
+            .map(std::time::Duration::from_millis)
+            .ok_or_else(|| ConfigError::Invalid {
+                var: "LECTERN_ZOOM_CIRCUIT_COOLDOWN_MS",
+                reason: format!("{v:?}: use a number of milliseconds from 1 to 3600000"),
+            })?,
+    };
     let (Some(client_id), Some(client_secret)) =
         (src.get("ZOOM_CLIENT_ID"), src.get("ZOOM_CLIENT_SECRET"))
     else {
@@ -737,6 +752,7 @@ fn zoom_settings(src: &dyn Source) -> Result<Option<ZoomSettings>, ConfigError> 
         sdk_url,
         sdk_version,
         sdk_web_endpoint,
+        circuit_cooldown,
     }))
 }
 

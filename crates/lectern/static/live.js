@@ -257,7 +257,8 @@
         return null;
       }
       if (a.status === "ended") { setMeeting("none"); status(statusText("ended")); refreshPanel(); return null; }
-      if (a.status !== "ready") { setMeeting(previous === "left" ? "left" : "none"); status(statusText("unavailable")); return null; }
+      // "try_again": Zoom is failing (or Lectern paused its calls to it); a later click may work.
+      if (a.status !== "ready") { setMeeting(previous === "left" ? "left" : "none"); status(statusText(a.status === "try_again" ? "try-again" : "unavailable")); return null; }
       return loadSdk().then(function () { return open(a); });
     }).catch(function (e) { failed(e && (e.reason || e.message)); });
   }

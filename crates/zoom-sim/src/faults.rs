@@ -27,6 +27,12 @@ pub enum FaultKind {
     Timeout,
     /// Answer 429 like Zoom's per-second limit (no action performed).
     RateLimited,
+    /// Answer 429 like Zoom's per-second limit with `Retry-After: <seconds>` (no action
+    /// performed).
+    RetryAfter(u64),
+    /// Answer 429 like the per-host daily create limit (until 00:00 UTC; no action
+    /// performed).
+    DailyLimited,
     /// Perform the action, then drop the connection without any response.
     CommitThenDrop,
 }
@@ -224,6 +230,21 @@ pub async fn layer(State(shared): State<Arc<Shared>>, req: Request, next: Next) 
         Some(FaultKind::RateLimited) => {
             record(429);
             crate::api::errors::qps_limited("Light", 80)
+        }
+        Some(FaultKind::RetryAfter(secs)) => {
+            record(429);
+            let mut e = crate::api::errors::qps_error("Light", 80);
+            for (name, value) in &mut e.headers {
+                if *name == "retry-after" {
+                    *value = secs.to_string();
+                }
+            }
+            e.into_response()
+        }
+        Some(FaultKind::DailyLimited) => {
+            record(429);
+            let reset = crate::clock::next_utc_midnight(at);
+            crate::api::errors::daily_error(100, reset).into_response()
         }
         Some(FaultKind::Timeout) => {
             record(0);

@@ -590,7 +590,7 @@ impl Api {
         let url = self.url(path, &[]);
         let resp = self
             .client
-            .execute(label, Origin::Api, Retry::Never, || {
+            .execute(label, Origin::Api, Retry::UnsentOnly, || {
                 self.client
                     .inner
                     .http

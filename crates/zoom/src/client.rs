@@ -1,21 +1,33 @@
 //! Client configuration and the shared HTTP client.
 
+use crate::circuit::{CircuitBreaker, CircuitConfig, Circuits};
 use crate::clock::{SharedClock, SystemClock};
 use crate::secret::Secret;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// How idempotent calls (GET, DELETE) are retried on transient errors. POSTs (creating a
-/// meeting, token calls) are never retried: a lost response may have committed, and a
-/// blind retry would create a second meeting or burn a rotated refresh token.
+/// How calls are tried again, within a bound (`docs/zoom.md`, "Outages"):
+///
+/// - a 5xx, a time-out or a broken connection: only idempotent calls (GET, DELETE). POSTs
+///   (creating a meeting, token calls) are not: a lost answer may have committed, and a
+///   blind retry would create a second meeting or burn a rotated refresh token;
+/// - a refused connection (nothing was sent) and a per-second 429 (Zoom refused without
+///   acting): every call, after `Retry-After` when Zoom gave one;
+/// - never a daily 429, nor one whose `Retry-After` lies beyond `max_elapsed`: those fail
+///   at once with [`crate::ErrorKind::RateLimited`].
 #[derive(Debug, Clone)]
 pub struct RetryPolicy {
     /// Total tries including the first; 1 disables retries.
     pub max_attempts: u32,
-    /// Delay before the second try; doubled for each further try.
+    /// Delay before the second try; doubled for each further try (±25 % jitter).
     pub initial_backoff: Duration,
     /// Upper bound for one delay.
     pub max_backoff: Duration,
+    /// No retry starts later than this after the first try began, so a person waiting on
+    /// a click hears back within about this (plus one request time-out).
+    pub max_elapsed: Duration,
+    /// Wait for a per-second 429's `Retry-After` and try again (within `max_elapsed`).
+    pub retry_rate_limited: bool,
 }
 
 impl Default for RetryPolicy {
@@ -24,6 +36,8 @@ impl Default for RetryPolicy {
             max_attempts: 3,
             initial_backoff: Duration::from_millis(200),
             max_backoff: Duration::from_secs(2),
+            max_elapsed: Duration::from_secs(5),
+            retry_rate_limited: true,
         }
     }
 }
@@ -48,8 +62,10 @@ pub struct ZoomConfig {
     pub connect_timeout: Duration,
     /// Whole-request timeout (default 10 s).
     pub request_timeout: Duration,
-    /// Retry policy for idempotent calls.
+    /// Retry policy.
     pub retry: RetryPolicy,
+    /// Circuit breaker of the clients made with [`ZoomClient::in_circuit`].
+    pub circuit: CircuitConfig,
     /// Time source for token expiry instants and rate-limit retry instants.
     pub clock: SharedClock,
 }
@@ -71,6 +87,7 @@ impl ZoomConfig {
             connect_timeout: Duration::from_secs(3),
             request_timeout: Duration::from_secs(10),
             retry: RetryPolicy::default(),
+            circuit: CircuitConfig::default(),
             clock: Arc::new(SystemClock),
         }
     }
@@ -99,6 +116,7 @@ impl std::fmt::Debug for ZoomConfig {
             .field("connect_timeout", &self.connect_timeout)
             .field("request_timeout", &self.request_timeout)
             .field("retry", &self.retry)
+            .field("circuit", &self.circuit)
             .finish_non_exhaustive()
     }
 }
@@ -107,12 +125,15 @@ impl std::fmt::Debug for ZoomConfig {
 #[derive(Clone, Debug)]
 pub struct ZoomClient {
     pub(crate) inner: Arc<Inner>,
+    /// The circuit every call of this handle goes through (see [`ZoomClient::in_circuit`]).
+    pub(crate) circuit: Option<Arc<CircuitBreaker>>,
 }
 
 #[derive(Debug)]
 pub(crate) struct Inner {
     pub(crate) config: ZoomConfig,
     pub(crate) http: reqwest::Client,
+    pub(crate) circuits: Circuits,
 }
 
 impl ZoomClient {
@@ -126,9 +147,30 @@ impl ZoomClient {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| crate::ZoomError::local(format!("building HTTP client: {e}")))?;
+        let circuits = Circuits::new(config.circuit);
         Ok(Self {
-            inner: Arc::new(Inner { config, http }),
+            inner: Arc::new(Inner {
+                config,
+                http,
+                circuits,
+            }),
+            circuit: None,
         })
+    }
+
+    /// The same client with every call (REST and token calls) going through the circuit
+    /// named `key`: Lectern uses one per Zoom connection, so that one account's outage
+    /// neither hides nor causes another's.
+    pub fn in_circuit(&self, key: &str) -> ZoomClient {
+        ZoomClient {
+            inner: self.inner.clone(),
+            circuit: Some(self.inner.circuits.get(key)),
+        }
+    }
+
+    /// Every circuit of this client (states and counts, for metrics and health pages).
+    pub fn circuits(&self) -> &Circuits {
+        &self.inner.circuits
     }
 
     /// The configuration this client was built with.

@@ -41,6 +41,9 @@ pub enum Origin {
     Decode,
     /// Invalid input detected before sending anything.
     Local,
+    /// Nothing was sent: this connection's circuit is open after repeated failures
+    /// (`crate::circuit`).
+    CircuitOpen,
 }
 
 /// Which rate limit was hit; the per-second limits clear in a second, the daily ones at
@@ -82,6 +85,12 @@ pub enum ErrorKind {
     },
     /// 5xx, timeout or connection error: safe to retry idempotent calls later.
     Transient,
+    /// Zoom failed repeatedly, so the call was refused without being sent; nothing
+    /// happened in Zoom. Try again after `retry_at`.
+    CircuitOpen {
+        /// When the circuit lets a trial call through.
+        retry_at: Timestamp,
+    },
     /// Code 300, validation errors, or another 4xx the request itself caused.
     InvalidRequest,
     /// Token endpoint `invalid_grant` ("Invalid Token!", expired or used code): terminal for
@@ -220,6 +229,18 @@ impl ZoomError {
         err
     }
 
+    /// The circuit refused the call; it lets a trial through after `retry_in`.
+    pub(crate) fn circuit_open(retry_in: std::time::Duration, now: Timestamp) -> Self {
+        let mut err = Self::bare(
+            Origin::CircuitOpen,
+            "Zoom failed repeatedly; calls are paused for a moment",
+            now,
+        );
+        let retry_in = jiff::SignedDuration::try_from(retry_in).unwrap_or_default();
+        err.0.retry_after = Some(now.checked_add(retry_in).unwrap_or(now));
+        err
+    }
+
     /// Invalid input found before any request was sent.
     pub(crate) fn local(message: impl Into<String>) -> Self {
         Self::bare(Origin::Local, message, Timestamp::now())
@@ -271,6 +292,11 @@ impl ZoomError {
         match self.0.origin {
             Origin::Timeout | Origin::Connect | Origin::Transport => return ErrorKind::Transient,
             Origin::Decode | Origin::Local => return ErrorKind::Other,
+            Origin::CircuitOpen => {
+                return ErrorKind::CircuitOpen {
+                    retry_at: self.0.retry_after.unwrap_or(self.0.received_at),
+                };
+            }
             Origin::Api | Origin::TokenEndpoint => {}
         }
         let status = self.0.status.unwrap_or(0);
@@ -382,6 +408,7 @@ impl fmt::Display for ZoomError {
             Origin::Transport => "zoom transport error",
             Origin::Decode => "unexpected zoom response",
             Origin::Local => "invalid zoom request",
+            Origin::CircuitOpen => "zoom calls paused",
         };
         f.write_str(what)?;
         if let Some(s) = self.0.status {

@@ -1,19 +1,24 @@
-//! Sending requests: timeouts come from the reqwest client; this adds bounded retries for
-//! idempotent calls and turns non-2xx answers into [`ZoomError`].
+//! Sending requests: timeouts come from the reqwest client; this adds the circuit breaker
+//! and bounded retries (which failures, for which calls: [`crate::RetryPolicy`]) and turns
+//! non-2xx answers into [`ZoomError`].
 
+use crate::circuit::Outcome;
 use crate::client::ZoomClient;
-use crate::error::{Origin, ZoomError};
+use crate::error::{ErrorKind, Origin, RateLimitScope, ZoomError};
 use reqwest::header::HeaderMap;
 use std::time::Duration;
 
-/// Whether a request may be sent again after a transient failure.
+/// Whether a request may be sent again after a failure that may have reached Zoom.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Retry {
     /// GET/DELETE: repeating has the same effect as sending once.
     Idempotent,
-    /// POST: never repeated automatically.
-    Never,
+    /// POST: repeated only when Zoom surely did nothing (a refused connection, a 429).
+    UnsentOnly,
 }
+
+/// A retry shorter than this is not worth starting at the end of the budget.
+const MIN_TRY: Duration = Duration::from_millis(100);
 
 /// A successful (2xx) response, fully read.
 pub(crate) struct Response {
@@ -24,8 +29,9 @@ pub(crate) struct Response {
 }
 
 impl ZoomClient {
-    /// Send the request built by `make` (called once per try), retrying transient failures
-    /// when `retry` allows. `label` names the call in logs; it must not contain secrets.
+    /// Send the request built by `make` (called once per try) through this handle's
+    /// circuit, retrying as [`crate::RetryPolicy`] allows. `label` names the call in logs;
+    /// it must not contain secrets.
     pub(crate) async fn execute(
         &self,
         label: &str,
@@ -34,35 +40,84 @@ impl ZoomClient {
         make: impl Fn() -> reqwest::RequestBuilder,
     ) -> Result<Response, ZoomError> {
         let policy = &self.inner.config.retry;
-        let max = match retry {
-            Retry::Idempotent => policy.max_attempts.max(1),
-            Retry::Never => 1,
-        };
+        let max = policy.max_attempts.max(1);
+        let deadline = tokio::time::Instant::now() + policy.max_elapsed;
         let mut attempt = 1;
         loop {
-            let result = self.send_once(origin, make()).await;
-            match result {
+            let permit = match &self.circuit {
+                None => None,
+                Some(c) => match c.try_acquire() {
+                    Ok(p) => Some(p),
+                    Err(refused) => {
+                        tracing::debug!(call = label, attempt, "zoom call refused: circuit open");
+                        return Err(ZoomError::circuit_open(refused.retry_in, self.now()));
+                    }
+                },
+            };
+            let mut req = make();
+            if attempt > 1 {
+                // A retry gets only what is left of the budget.
+                let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+                req = req.timeout(left.min(self.inner.config.request_timeout).max(MIN_TRY));
+            }
+            let result = self.send_once(origin, req).await;
+            if let Some(p) = permit {
+                p.record(match &result {
+                    Err(e) if e.is_transient() => Outcome::Failed,
+                    _ => Outcome::Answered,
+                });
+            }
+            let err = match result {
                 Ok(resp) => {
                     tracing::debug!(call = label, status = resp.status, attempt, "zoom call ok");
                     return Ok(resp);
                 }
-                Err(err) => {
-                    let transient = err.is_transient();
-                    tracing::debug!(
-                        call = label,
-                        status = err.status(),
-                        code = err.code(),
-                        attempt,
-                        transient,
-                        "zoom call failed"
-                    );
-                    if !transient || attempt >= max {
-                        return Err(err);
-                    }
-                    tokio::time::sleep(backoff(policy, attempt)).await;
-                    attempt += 1;
-                }
+                Err(err) => err,
+            };
+            let wait = self.retry_delay(&err, retry, attempt);
+            tracing::debug!(
+                call = label,
+                status = err.status(),
+                code = err.code(),
+                attempt,
+                retry_in_ms = wait.map(|w| w.as_millis() as u64),
+                "zoom call failed"
+            );
+            let Some(wait) = wait else { return Err(err) };
+            let fits = tokio::time::Instant::now() + wait + MIN_TRY <= deadline;
+            if attempt >= max || !fits {
+                return Err(err);
             }
+            tokio::time::sleep(wait).await;
+            attempt += 1;
+        }
+    }
+
+    /// How long to wait before trying `err`'s call again, or `None` when it must not be.
+    fn retry_delay(&self, err: &ZoomError, retry: Retry, attempt: u32) -> Option<Duration> {
+        let policy = &self.inner.config.retry;
+        let until = |at: jiff::Timestamp| {
+            Duration::try_from(at.duration_since(self.now())).unwrap_or(Duration::ZERO)
+        };
+        match err.kind() {
+            // Nothing reached Zoom: any call may be sent again.
+            ErrorKind::Transient if err.origin() == Origin::Connect => {
+                Some(backoff(policy, attempt))
+            }
+            ErrorKind::Transient if retry == Retry::Idempotent => {
+                // A 503 may say when to come back; never sooner than our own backoff.
+                let hinted = err.retry_after().map(until).unwrap_or_default();
+                Some(backoff(policy, attempt).max(hinted))
+            }
+            // Zoom refused without acting; `Retry-After` (default one second) is honoured.
+            ErrorKind::RateLimited {
+                scope: RateLimitScope::PerSecond,
+                retry_at,
+            } if policy.retry_rate_limited => {
+                let jitter = Duration::from_millis(rand::random_range(0..100));
+                Some(until(retry_at) + jitter)
+            }
+            _ => None,
         }
     }
 

@@ -10,6 +10,7 @@
 //! public sources, in `docs/zoom.md`.
 
 pub mod api;
+pub mod circuit;
 mod client;
 pub mod clock;
 mod de;
@@ -23,6 +24,7 @@ mod secret;
 pub mod webhook;
 
 pub use api::Api;
+pub use circuit::{CircuitConfig, CircuitState};
 pub use client::{RetryPolicy, ZoomClient, ZoomConfig};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{ErrorKind, FieldError, Origin, RateLimitScope, ZoomError};

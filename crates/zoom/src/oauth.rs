@@ -175,13 +175,18 @@ impl ZoomClient {
         let url = format!("{}/oauth/revoke", c.oauth_base.trim_end_matches('/'));
         let form = [("token", access_token.expose())];
         let resp = self
-            .execute("oauth.revoke", Origin::TokenEndpoint, Retry::Never, || {
-                self.inner
-                    .http
-                    .post(&url)
-                    .basic_auth(&c.client_id, Some(c.client_secret.expose()))
-                    .form(&form)
-            })
+            .execute(
+                "oauth.revoke",
+                Origin::TokenEndpoint,
+                Retry::UnsentOnly,
+                || {
+                    self.inner
+                        .http
+                        .post(&url)
+                        .basic_auth(&c.client_id, Some(c.client_secret.expose()))
+                        .form(&form)
+                },
+            )
             .await?;
         if resp.body.is_empty() {
             return Ok(());
@@ -202,7 +207,7 @@ impl ZoomClient {
         let url = format!("{}/oauth/token", c.oauth_base.trim_end_matches('/'));
         let started = self.now();
         let resp = self
-            .execute(label, Origin::TokenEndpoint, Retry::Never, || {
+            .execute(label, Origin::TokenEndpoint, Retry::UnsentOnly, || {
                 self.inner
                     .http
                     .post(&url)

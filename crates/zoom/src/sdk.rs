@@ -17,8 +17,12 @@ use jiff::Timestamp;
 pub const MIN_LIFETIME_SECS: i64 = 1800;
 /// Zoom's upper bound for `exp − iat` (48 h).
 pub const MAX_LIFETIME_SECS: i64 = 172_800;
-/// How far `iat` is backdated to survive clock skew between us and Zoom.
-pub const IAT_BACKDATE_SECS: i64 = 30;
+/// How far `iat` is backdated to survive clock skew between us and Zoom (our choice): an
+/// `iat` in Zoom's future is refused, while Zoom documents no lower bound for it (only
+/// `exp − iat` within [30 min, 48 h], and `exp` not passed). Five minutes keeps a server
+/// clock up to five minutes fast working, the webhook window's tolerance; the signature
+/// then lives `lifetime − 5 min` from now.
+pub const IAT_BACKDATE_SECS: i64 = 300;
 
 /// Role in the meeting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,7 +63,7 @@ pub enum SdkError {
 }
 
 impl SdkClaims {
-    /// Claims for a signature valid for `lifetime_secs` from (now − 30 s).
+    /// Claims for a signature valid for `lifetime_secs` from (now − 5 min).
     pub fn new(meeting_number: i64, role: Role, now: Timestamp, lifetime_secs: i64) -> Self {
         let iat = now.as_second() - IAT_BACKDATE_SECS;
         Self {
@@ -110,7 +114,7 @@ pub fn sign(sdk_key: &str, sdk_secret: &Secret, claims: &SdkClaims) -> Result<St
 
 impl crate::ZoomClient {
     /// Meeting SDK signature with this app's client id/secret (General apps sign with
-    /// them), `iat` = now − 30 s and the given lifetime (Zoom's sample uses 7200 s).
+    /// them), `iat` = now − 5 min and the given lifetime (Zoom's sample uses 7200 s).
     pub fn sdk_signature(
         &self,
         meeting_number: i64,
@@ -184,7 +188,7 @@ mod tests {
         assert!(
             String::from_utf8(payload)
                 .unwrap()
-                .ends_with(r#""tokenExp":1700003570,"video_webrtc_mode":1}"#)
+                .ends_with(r#""tokenExp":1700003300,"video_webrtc_mode":1}"#)
         );
     }
 }

@@ -55,6 +55,7 @@ fn config_for(sim: &ZoomSim, secret: &str) -> ZoomConfig {
         max_attempts: 3,
         initial_backoff: Duration::from_millis(10),
         max_backoff: Duration::from_millis(50),
+        ..RetryPolicy::default()
     };
     c.request_timeout = Duration::from_secs(2);
     c
@@ -651,9 +652,12 @@ async fn recordings_and_missing_recording() {
 // ---------------------------------------------------------------- rate limits
 
 #[tokio::test]
-async fn per_second_rate_limit_is_classified_and_not_retried() {
+async fn per_second_rate_limit_is_classified_and_not_retried_when_told_not_to() {
     let e = env_with(Plan::Basic, false, UserType::Licensed, all_scopes()).await;
-    let api = e.client.api(&e.tokens);
+    let mut cfg = config_for(&e.sim, CLIENT_SECRET);
+    cfg.retry.retry_rate_limited = false;
+    let client = ZoomClient::new(cfg).unwrap();
+    let api = client.api(&e.tokens);
     let before = e.sim.count_requests("GET", "/v2/users/me");
     let results = futures_join_all((0..12).map(|_| api.me())).await;
     let limited: Vec<_> = results.iter().filter_map(|r| r.as_ref().err()).collect();
@@ -670,7 +674,7 @@ async fn per_second_rate_limit_is_classified_and_not_retried() {
             k => panic!("expected per-second RateLimited, got {k:?}: {err}"),
         }
     }
-    // 429 is not retried by the client.
+    // 429 is not retried by this client.
     assert_eq!(e.sim.count_requests("GET", "/v2/users/me") - before, 12);
 
     // Injected 429 on a route.
@@ -994,4 +998,297 @@ async fn sdk_signature_is_accepted_by_the_simulated_sdk() {
     assert!(keys.contains(&"stu-1"), "{keys:?}");
     assert!(!keys.contains(&"mallory"), "{keys:?}");
     assert!(sm.participants.iter().any(|p| p.is_host));
+}
+
+// ---------------------------------------------------------------- outages: retries within a bound
+
+#[tokio::test]
+async fn per_second_429_with_retry_after_waits_and_succeeds() {
+    let e = env().await;
+    let api = e.client.api(&e.tokens);
+    e.sim
+        .inject_fault(fault("GET", "/v2/users/me", FaultKind::RetryAfter(1), 1));
+    let t0 = std::time::Instant::now();
+    api.me().await.unwrap();
+    assert!(t0.elapsed() >= Duration::from_secs(1), "{:?}", t0.elapsed());
+    assert_eq!(e.sim.count_requests("GET", "/v2/users/me"), 2);
+
+    // A 429 means Zoom did nothing, so even a create is sent again: one meeting.
+    let path = "/v2/users/me/meetings";
+    e.sim
+        .inject_fault(fault("POST", path, FaultKind::RetryAfter(1), 1));
+    api.create_meeting("me", &CreateMeeting::scheduled("after 429", soon(), 30))
+        .await
+        .unwrap();
+    assert_eq!(e.sim.count_requests("POST", path), 2);
+    assert_eq!(e.sim.meetings().len(), 1);
+}
+
+#[tokio::test]
+async fn a_retry_after_beyond_the_bound_fails_at_once() {
+    let e = env().await;
+    let api = e.client.api(&e.tokens);
+    e.sim
+        .inject_fault(fault("GET", "/v2/users/me", FaultKind::RetryAfter(30), 1));
+    let t0 = std::time::Instant::now();
+    let err = api.me().await.unwrap_err();
+    assert!(t0.elapsed() < Duration::from_secs(1), "{:?}", t0.elapsed());
+    match err.kind() {
+        ErrorKind::RateLimited {
+            scope: RateLimitScope::PerSecond,
+            retry_at,
+        } => assert!(retry_at > jiff::Timestamp::now() + jiff::SignedDuration::from_secs(25)),
+        k => panic!("expected RateLimited, got {k:?}"),
+    }
+    assert_eq!(e.sim.count_requests("GET", "/v2/users/me"), 1);
+}
+
+#[tokio::test]
+async fn retries_stop_at_the_time_bound() {
+    let e = env().await;
+    let mut cfg = config_for(&e.sim, CLIENT_SECRET);
+    cfg.retry = RetryPolicy {
+        max_attempts: 10,
+        initial_backoff: Duration::from_millis(200),
+        max_backoff: Duration::from_millis(200),
+        max_elapsed: Duration::from_millis(700),
+        retry_rate_limited: true,
+    };
+    let client = ZoomClient::new(cfg).unwrap();
+    let api = client.api(&e.tokens);
+    e.sim.inject_fault(Fault {
+        method: Some("GET".into()),
+        path_prefix: "/v2/users/me".into(),
+        kind: FaultKind::Status(503),
+        times: None,
+    });
+    let t0 = std::time::Instant::now();
+    let err = api.me().await.unwrap_err();
+    assert_eq!(err.status(), Some(503));
+    assert!(
+        t0.elapsed() < Duration::from_millis(900),
+        "{:?}",
+        t0.elapsed()
+    );
+    let sent = e.sim.count_requests("GET", "/v2/users/me");
+    assert!((2..=4).contains(&sent), "{sent} tries within 700 ms");
+}
+
+#[tokio::test]
+async fn a_refused_connection_is_retried_even_for_a_post() {
+    let e = env().await;
+    // Nothing listens on the port at first; Zoom "comes back" on it during the backoff.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    drop(listener);
+    let mut cfg = config_for(&e.sim, CLIENT_SECRET);
+    cfg.retry.initial_backoff = Duration::from_millis(300);
+    cfg.retry.max_backoff = Duration::from_millis(300);
+    let client = ZoomClient::new(cfg).unwrap();
+    let api = client.api_with_token(
+        e.tokens.access_token.clone(),
+        Some(&format!("http://127.0.0.1:{port}")),
+    );
+    let sim_addr = e.sim.api_base().replace("http://", "").replace("/v2", "");
+    let relay = tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let l = tokio::net::TcpListener::bind(("127.0.0.1", port))
+            .await
+            .unwrap();
+        loop {
+            let (mut inbound, _) = l.accept().await.unwrap();
+            let mut outbound = tokio::net::TcpStream::connect(&sim_addr).await.unwrap();
+            tokio::spawn(async move {
+                let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+            });
+        }
+    });
+    api.create_meeting("me", &CreateMeeting::scheduled("reconnected", soon(), 30))
+        .await
+        .unwrap();
+    relay.abort();
+    assert_eq!(e.sim.count_requests("POST", "/v2/users/me/meetings"), 1);
+    assert_eq!(e.sim.meetings().len(), 1);
+}
+
+// ---------------------------------------------------------------- outages: the circuit breaker
+
+fn circuit_client(sim: &ZoomSim, cooldown: Duration) -> ZoomClient {
+    let mut cfg = config_for(sim, CLIENT_SECRET);
+    cfg.circuit = zoom::CircuitConfig {
+        failure_threshold: 5,
+        window: Duration::from_secs(60),
+        cooldown,
+    };
+    ZoomClient::new(cfg).unwrap()
+}
+
+#[tokio::test]
+async fn permanent_5xx_opens_the_circuit_which_fails_fast_then_closes_after_recovery() {
+    let e = env().await;
+    let client = circuit_client(&e.sim, Duration::from_millis(500));
+    let conn = client.in_circuit("connection:1");
+    let api = conn.api(&e.tokens);
+    e.sim.inject_fault(Fault {
+        method: None,
+        path_prefix: "/v2/".into(),
+        kind: FaultKind::Status(500),
+        times: None,
+    });
+    // 3 tries, then 2 more: the fifth consecutive failure opens the circuit.
+    assert_eq!(api.me().await.unwrap_err().status(), Some(500));
+    assert_eq!(e.sim.count_requests("GET", "/v2/users/me"), 3);
+    let err = api.me().await.unwrap_err();
+    assert!(
+        matches!(err.kind(), ErrorKind::CircuitOpen { .. }),
+        "{err:?}"
+    );
+    assert_eq!(e.sim.count_requests("GET", "/v2/users/me"), 5);
+    assert!(matches!(
+        client.circuits().state("connection:1"),
+        zoom::CircuitState::Open { .. }
+    ));
+    assert_eq!(client.circuits().open_count(), 1);
+
+    // Open: every call, REST or token, fails at once without reaching Zoom.
+    let sent = e.sim.requests().len();
+    for _ in 0..50 {
+        let t0 = std::time::Instant::now();
+        let err = api.me().await.unwrap_err();
+        assert!(
+            t0.elapsed() < Duration::from_millis(50),
+            "{:?}",
+            t0.elapsed()
+        );
+        match err.kind() {
+            ErrorKind::CircuitOpen { retry_at } => {
+                assert!(retry_at <= jiff::Timestamp::now() + jiff::SignedDuration::from_secs(1))
+            }
+            k => panic!("expected CircuitOpen, got {k:?}"),
+        }
+        assert!(!err.is_transient(), "nothing was sent: not ambiguous");
+        assert_eq!(err.origin(), Origin::CircuitOpen);
+    }
+    let err = conn.refresh(&e.tokens.refresh_token).await.unwrap_err();
+    assert!(matches!(err.kind(), ErrorKind::CircuitOpen { .. }));
+    assert_eq!(
+        e.sim.requests().len(),
+        sent,
+        "nothing reached the simulator"
+    );
+    assert!(client.circuits().short_circuited_total() >= 51);
+
+    // Another connection's circuit is its own.
+    let other = client.in_circuit("connection:2").api(&e.tokens);
+    assert_eq!(other.me().await.unwrap_err().status(), Some(500));
+
+    // Still failing after the cool-down: the one trial fails and the circuit opens again.
+    tokio::time::sleep(Duration::from_millis(550)).await;
+    let before = e.sim.count_requests("GET", "/v2/users/me");
+    assert!(api.me().await.is_err());
+    assert_eq!(e.sim.count_requests("GET", "/v2/users/me") - before, 1);
+    assert!(matches!(
+        api.me().await.unwrap_err().kind(),
+        ErrorKind::CircuitOpen { .. }
+    ));
+
+    // Zoom answers again: after the cool-down the trial succeeds and the circuit closes.
+    e.sim.clear_faults();
+    tokio::time::sleep(Duration::from_millis(550)).await;
+    api.me().await.unwrap();
+    assert_eq!(
+        client.circuits().state("connection:1"),
+        zoom::CircuitState::Closed
+    );
+    api.me().await.unwrap();
+    assert_eq!(client.circuits().open_count(), 0);
+}
+
+#[tokio::test]
+async fn answers_that_are_4xx_or_429_do_not_open_the_circuit() {
+    let e = env().await;
+    let client = circuit_client(&e.sim, Duration::from_secs(30));
+    let api = client.in_circuit("c").api(&e.tokens);
+    e.sim
+        .inject_fault(fault("GET", "/v2/users/me", FaultKind::Status(404), 8));
+    for _ in 0..8 {
+        assert_kind(&api.me().await.unwrap_err(), &ErrorKind::NotFound);
+    }
+    // A Retry-After beyond the bound is not waited for: each call fails at once.
+    e.sim
+        .inject_fault(fault("GET", "/v2/users/me", FaultKind::RetryAfter(60), 8));
+    for _ in 0..8 {
+        assert!(matches!(
+            api.me().await.unwrap_err().kind(),
+            ErrorKind::RateLimited { .. }
+        ));
+    }
+    assert_eq!(client.circuits().state("c"), zoom::CircuitState::Closed);
+    api.me().await.unwrap();
+}
+
+// ---------------------------------------------------------------- clock skew (T25)
+
+/// Our clock set `offset` seconds away from the simulator's (Zoom's).
+struct Skewed(i64);
+impl zoom::Clock for Skewed {
+    fn now(&self) -> jiff::Timestamp {
+        jiff::Timestamp::now() + jiff::SignedDuration::from_secs(self.0)
+    }
+}
+
+#[tokio::test]
+async fn sdk_signatures_work_with_our_clock_two_minutes_early_or_late() {
+    let e = env().await;
+    let api = e.client.api(&e.tokens);
+    let m = api
+        .create_meeting("me", &CreateMeeting::scheduled("Skew", soon(), 60))
+        .await
+        .unwrap();
+    e.sim.host_joins(m.id);
+    let url = format!("{}/_sim/sdk/join", e.sim.base_url());
+    for (i, offset) in [-120i64, 120].into_iter().enumerate() {
+        let mut cfg = config_for(&e.sim, CLIENT_SECRET);
+        cfg.clock = std::sync::Arc::new(Skewed(offset));
+        let client = ZoomClient::new(cfg).unwrap();
+        let sig = client
+            .sdk_signature(m.id, zoom::sdk::Role::Attendee, 7200)
+            .unwrap();
+        let claims = decode_claims(&sig);
+        let real_now = jiff::Timestamp::now().as_second();
+        let (iat, exp) = (
+            claims["iat"].as_i64().unwrap(),
+            claims["exp"].as_i64().unwrap(),
+        );
+        assert!(
+            iat <= real_now - 60,
+            "iat {iat} vs now {real_now} (offset {offset})"
+        );
+        assert!((1800..=172_800).contains(&(exp - iat)));
+        assert!(exp > real_now + 3600);
+        let status = reqwest::Client::new()
+            .post(&url)
+            .json(&serde_json::json!({
+                "signature": sig,
+                "meetingNumber": m.id,
+                "password": m.password.clone().unwrap_or_default(),
+                "userName": "Stu Dent",
+                "userEmail": "stu@lectern.test",
+                "customerKey": format!("skew-{i}"),
+            }))
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16();
+        assert_eq!(status, 200, "offset {offset}");
+    }
+}
+
+fn decode_claims(sig: &str) -> serde_json::Value {
+    use base64::Engine as _;
+    let payload = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(sig.split('.').nth(1).unwrap())
+        .unwrap();
+    serde_json::from_slice(&payload).unwrap()
 }

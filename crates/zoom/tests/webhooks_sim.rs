@@ -261,3 +261,58 @@ async fn simulator_webhooks_verify_and_parse() {
         Err(WebhookError::Stale { .. })
     ));
 }
+
+/// The simulator's (Zoom's) clock, seen from a server whose clock is `1` seconds off.
+struct SkewedSimClock(ZoomSim, i64);
+impl Clock for SkewedSimClock {
+    fn now(&self) -> jiff::Timestamp {
+        self.0.now() + jiff::SignedDuration::from_secs(self.1)
+    }
+}
+
+/// T25: our clock two minutes early or late still accepts Zoom's signed timestamps (the
+/// window is ±5 minutes); six minutes off refuses them, so the check is real.
+#[tokio::test]
+async fn webhooks_verify_with_our_clock_two_minutes_early_or_late() {
+    for (offset, accepted) in [(-120, true), (120, true), (360, false)] {
+        let sim = ZoomSim::start().await.unwrap();
+        let verifier =
+            WebhookVerifier::new(SECRET).with_clock(Arc::new(SkewedSimClock(sim.clone(), offset)));
+        let (url, got) = start_receiver(verifier).await;
+        let account = sim.create_account(Plan::Business, false);
+        let host = sim.create_user(&account, "h@lectern.test", "H", "Ost", UserType::Licensed);
+        sim.create_app(AppSpec {
+            client_id: format!("skew-{offset}"),
+            client_secret: "s".into(),
+            redirect_uris: vec!["https://lectern.test/cb".into()],
+            scopes: vec!["meeting:read:meeting".into()],
+            owner_account_id: account.clone(),
+            webhook_url: Some(url),
+            webhook_secret: SECRET.into(),
+            sdk_key: None,
+            sdk_secret: None,
+        });
+        let id = sim.create_meeting(&host, "Skewed", "agenda");
+        sim.host_joins(id);
+        wait_until("started delivered or refused", || {
+            let g = got.lock().unwrap();
+            !g.rejected.is_empty()
+                || g.events
+                    .iter()
+                    .any(|e| matches!(e.kind, EventKind::MeetingStarted(_)))
+        })
+        .await;
+        let g = got.lock().unwrap();
+        if accepted {
+            assert!(g.rejected.is_empty(), "offset {offset}: {:?}", g.rejected);
+        } else {
+            assert!(
+                g.rejected
+                    .iter()
+                    .any(|r| matches!(r, WebhookError::Stale { .. })),
+                "offset {offset}: {:?}",
+                g.rejected
+            );
+        }
+    }
+}

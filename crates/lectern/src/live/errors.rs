@@ -34,6 +34,9 @@ pub enum LiveError {
     Unreachable,
     /// Zoom's per-second rate limit: try again in a moment.
     Busy,
+    /// Zoom failed repeatedly, so Lectern paused calls to it for a moment (the circuit
+    /// breaker): nothing was sent; try again shortly.
+    ZoomPaused,
     /// The instructor's e-mail is not a user of the school's Zoom account.
     HostNotInAccount(String),
     /// The meeting was deleted in Zoom; Start creates a new one.
@@ -61,6 +64,7 @@ impl LiveError {
             LiveError::ZoomServerError(_) => "live-error-zoom-server",
             LiveError::Unreachable => "live-error-unreachable",
             LiveError::Busy => "live-error-busy",
+            LiveError::ZoomPaused => "live-error-zoom-paused",
             LiveError::HostNotInAccount(_) => "live-error-host-not-in-account",
             LiveError::MeetingDeleted => "live-error-meeting-deleted",
             LiveError::Interrupted => "live-error-interrupted",
@@ -167,6 +171,7 @@ impl From<&ZoomError> for LiveError {
                 }
                 _ => LiveError::TryAgain,
             },
+            ErrorKind::CircuitOpen { .. } => LiveError::ZoomPaused,
             _ => {
                 let m = e.message();
                 if m.to_lowercase().contains("not enabled") {

@@ -24,8 +24,11 @@ pub enum JoinAnswer {
     /// Not live yet, or the host is not in (OBF meetings).
     Waiting,
     Ended,
-    /// Zoom is not usable right now (disconnected, not configured, Zoom failing).
+    /// Zoom is not usable (disconnected, not configured, refused the host's token).
     Unavailable,
+    /// Zoom is failing (5xx, time-out, per-second limit) or its circuit is open: the
+    /// student is told at once to try again in a minute.
+    TryAgain,
     Ready(Box<JoinParams>),
 }
 
@@ -75,6 +78,19 @@ pub(crate) fn customer_key_user(
     let (id, mac) = customer_key.split_once('.')?;
     let user_id: i64 = id.parse().ok()?;
     crate::crypto::ct_eq(mac, &customer_key_mac(key, session_id, user_id)).then_some(user_id)
+}
+
+/// Whether an OBF failure is Zoom's passing trouble rather than something to fix.
+fn passing(e: &zoom::ZoomError) -> bool {
+    matches!(
+        e.kind(),
+        zoom::ErrorKind::Transient
+            | zoom::ErrorKind::CircuitOpen { .. }
+            | zoom::ErrorKind::RateLimited {
+                scope: zoom::RateLimitScope::PerSecond,
+                ..
+            }
+    )
 }
 
 /// Whether joins to this session's meeting need an OBF token.
@@ -144,6 +160,10 @@ pub async fn answer(state: &ZoomDeps, s: &Session, user: &User) -> anyhow::Resul
             // 3000: the host is not in the meeting (yet, or any more).
             Err(tokens::AccessError::Zoom(e)) if e.code() == Some(3000) => {
                 return Ok(JoinAnswer::Waiting);
+            }
+            Err(tokens::AccessError::Zoom(e)) if passing(&e) => {
+                tracing::debug!(session = s.id, error = %e, "on-behalf-of token: Zoom failing");
+                return Ok(JoinAnswer::TryAgain);
             }
             Err(e) => {
                 tracing::warn!(session = s.id, error = %e, "on-behalf-of token failed");

@@ -28,6 +28,19 @@ pub struct Metrics {
     push_streams: IntGauge,
     csp_violations: IntCounterVec,
     shed: prometheus::IntCounter,
+    zoom_circuits_open: IntGauge,
+    zoom_short_circuited: prometheus::IntCounter,
+    /// Brings `zoom_short_circuited` up to the Zoom client's total one scrape at a time.
+    zoom_sync: std::sync::Mutex<()>,
+}
+
+/// What the Zoom client's circuit breakers say at scrape time.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ZoomCircuits {
+    /// Connections whose circuit is open or half-open now.
+    pub open: usize,
+    /// Calls refused without being sent since the process started.
+    pub short_circuited: u64,
 }
 
 impl Metrics {
@@ -77,6 +90,16 @@ impl Metrics {
             "lectern_requests_shed_total",
             "Requests answered 503 because LECTERN_MAX_IN_FLIGHT were being handled",
         )?;
+        let zoom_circuits_open = IntGauge::new(
+            "lectern_zoom_circuit_open",
+            "Zoom connections whose circuit breaker is open (calls fail at once) or half-open, in this instance",
+        )?;
+        let zoom_short_circuited = prometheus::IntCounter::new(
+            "lectern_zoom_short_circuited_total",
+            "Zoom calls refused without being sent because their connection's circuit was open",
+        )?;
+        registry.register(Box::new(zoom_circuits_open.clone()))?;
+        registry.register(Box::new(zoom_short_circuited.clone()))?;
         registry.register(Box::new(shed.clone()))?;
         registry.register(Box::new(csp_violations.clone()))?;
         registry.register(Box::new(push_streams.clone()))?;
@@ -95,6 +118,9 @@ impl Metrics {
             push_streams,
             csp_violations,
             shed,
+            zoom_circuits_open,
+            zoom_short_circuited,
+            zoom_sync: std::sync::Mutex::new(()),
         })
     }
 
@@ -121,7 +147,17 @@ impl Metrics {
         &self,
         jobs_by_state: Option<&[(String, i64)]>,
         push_streams: i64,
+        zoom: Option<ZoomCircuits>,
     ) -> Option<Vec<u8>> {
+        if let Some(z) = zoom {
+            self.zoom_circuits_open
+                .set(i64::try_from(z.open).unwrap_or(i64::MAX));
+            let _one_at_a_time = self.zoom_sync.lock().unwrap_or_else(|p| p.into_inner());
+            let seen = self.zoom_short_circuited.get();
+            if z.short_circuited > seen {
+                self.zoom_short_circuited.inc_by(z.short_circuited - seen);
+            }
+        }
         if let Some(counts) = jobs_by_state {
             for state_name in ["queued", "running", "done", "failed"] {
                 let n = counts

@@ -21,6 +21,8 @@ pub struct OpsState {
     pub config: Arc<Config>,
     pub metrics: Arc<Metrics>,
     pub draining: Draining,
+    /// The Zoom client, for its circuit breakers' figures (`None` without Zoom).
+    pub zoom: Option<zoom::ZoomClient>,
 }
 
 /// Set once this instance is shutting down: `/readyz` answers 503 from then on while
@@ -93,10 +95,14 @@ pub async fn metrics_page(State(state): State<OpsState>, req: Request) -> Respon
         .ok()
         .and_then(Result::ok)
     };
-    match state
-        .metrics
-        .encode(jobs.as_deref(), state.db.changes.open_streams())
-    {
+    match state.metrics.encode(
+        jobs.as_deref(),
+        state.db.changes.open_streams(),
+        state.zoom.as_ref().map(|z| metrics::ZoomCircuits {
+            open: z.circuits().open_count(),
+            short_circuited: z.circuits().short_circuited_total(),
+        }),
+    ) {
         Some(body) => ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response(),
         None => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
     }

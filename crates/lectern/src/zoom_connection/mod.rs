@@ -69,12 +69,13 @@ impl ZoomRuntime {
         let Some(settings) = config.zoom.clone() else {
             return Ok(None);
         };
-        let zc = zoom::ZoomConfig::new(
+        let mut zc = zoom::ZoomConfig::new(
             settings.client_id.clone(),
             zoom::Secret::new(settings.client_secret.clone()),
             config.zoom_redirect_uri(),
         )
         .with_bases(settings.oauth_base.clone(), settings.api_base.clone());
+        zc.circuit.cooldown = settings.circuit_cooldown;
         let client = zoom::ZoomClient::new(zc).map_err(|e| anyhow::anyhow!("Zoom client: {e}"))?;
         let verifier = settings
             .webhook_secret
@@ -100,10 +101,25 @@ impl ZoomRuntime {
             .clone()
     }
 
+    /// The client whose calls go through `connection_id`'s circuit breaker: one Zoom
+    /// account failing pauses its own calls only (`docs/zoom.md`, "Outages").
+    pub fn client_for(&self, connection_id: i64) -> zoom::ZoomClient {
+        self.client.in_circuit(&circuit_key(connection_id))
+    }
+
+    /// The state of `connection_id`'s circuit (the health panel).
+    pub fn circuit_state(&self, connection_id: i64) -> zoom::CircuitState {
+        self.client.circuits().state(&circuit_key(connection_id))
+    }
+
     pub(crate) fn refresh_lock(&self, connection_id: i64) -> Arc<tokio::sync::Mutex<()>> {
         let mut map = self.refresh_locks.lock().unwrap_or_else(|p| p.into_inner());
         map.entry(connection_id).or_default().clone()
     }
+}
+
+fn circuit_key(connection_id: i64) -> String {
+    format!("connection:{connection_id}")
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

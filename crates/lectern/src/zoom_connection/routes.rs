@@ -66,6 +66,9 @@ pub(crate) struct Card {
     pub last_error_at: Option<i64>,
     pub host_usage: Vec<(String, i64)>,
     pub account_level: bool,
+    /// Seconds until this instance tries Zoom again, while the connection's circuit is
+    /// open (0 when half-open).
+    pub circuit_open_secs: Option<u64>,
 }
 
 impl Card {
@@ -132,6 +135,7 @@ async fn card(state: &ZoomDeps, school_id: i64, owner: Owner) -> AppResult<Card>
         last_error_at: None,
         host_usage: Vec::new(),
         account_level: false,
+        circuit_open_secs: None,
     };
     let Some(conn) = conn else { return Ok(c) };
     c.state = conn.state().as_str();
@@ -150,6 +154,14 @@ async fn card(state: &ZoomDeps, school_id: i64, owner: Owner) -> AppResult<Card>
     c.last_error = conn.last_error.clone();
     c.last_error_at = conn.last_error_at;
     c.account_level = conn.account_level();
+    c.circuit_open_secs = state
+        .zoom
+        .as_ref()
+        .and_then(|rt| match rt.circuit_state(conn.id) {
+            zoom::CircuitState::Closed => None,
+            zoom::CircuitState::Open { remaining } => Some(remaining.as_secs() + 1),
+            zoom::CircuitState::HalfOpen => Some(0),
+        });
     c.access_expires_at = super::tokens::access_expires_at(&state.db, conn.id).await?;
     let today = jiff::Timestamp::now()
         .to_zoned(jiff::tz::TimeZone::UTC)

@@ -148,24 +148,22 @@ where
     Fut: Future<Output = Result<T, ZoomError>>,
 {
     let rt = runtime(state)?;
+    let client = rt.client_for(conn.id);
     let tokens = access_token(state, conn).await?;
-    let api = rt
-        .client
-        .api_with_token(tokens.access.clone(), conn.api_url.as_deref());
+    let api = client.api_with_token(tokens.access.clone(), conn.api_url.as_deref());
     let result = match call(api).await {
         Err(e) if e.kind() == ErrorKind::TokenInvalid => {
             let fresh = refresh(state, conn, tokens.version).await?;
-            call(
-                rt.client
-                    .api_with_token(fresh.access.clone(), conn.api_url.as_deref()),
-            )
-            .await
+            call(client.api_with_token(fresh.access.clone(), conn.api_url.as_deref())).await
         }
         other => other,
     };
-    // A missing meeting or file is about that object, not the connection's health.
+    // A missing meeting or file is about that object, not the connection's health; a call
+    // the open circuit refused tells nothing new (the failures that opened it were
+    // recorded), and a class pressing Join must not turn into a write each.
     if let Err(e) = &result
         && e.kind() != ErrorKind::NotFound
+        && !matches!(e.kind(), ErrorKind::CircuitOpen { .. })
     {
         let _ = super::record_error(&state.db, conn.id, &e.to_string()).await;
     }
@@ -231,13 +229,17 @@ async fn refresh_as_leaseholder(
     current: Stored,
     me: &str,
 ) -> Result<Stored, AccessError> {
-    let first = rt.client.refresh(&current.refresh).await;
+    // Through the connection's circuit: while Zoom is down a refresh fails at once too.
+    // The client itself repeats a refresh only when Zoom surely did not act on it (a
+    // refused connection, a per-second 429).
+    let client = rt.client_for(conn.id);
+    let first = client.refresh(&current.refresh).await;
     let outcome = match first {
         // The response may have been lost after Zoom rotated the token: one retry with the
         // same token either succeeds (nothing was rotated) or proves the grant is gone.
         Err(e) if e.is_transient() => {
             tracing::warn!(connection = conn.id, error = %e, "token refresh failed in transit; retrying once");
-            rt.client.refresh(&current.refresh).await
+            client.refresh(&current.refresh).await
         }
         other => other,
     };

@@ -43,6 +43,7 @@ mod live_webinar;
 mod mail_delivery;
 mod mail_secrets;
 mod ops;
+mod outages;
 mod payments;
 mod reminders;
 mod schema;

@@ -263,12 +263,35 @@ async fn zoom_daily_429_is_not_retried(b: TestAppBuilder) {
     t.zoom.sim.inject_fault(Fault {
         method: Some("POST".into()),
         path_prefix: "/v2/users/".into(),
-        kind: FaultKind::RateLimited,
+        kind: FaultKind::DailyLimited,
         times: None,
     });
     let msg = start_error(&t).await;
     assert!(!msg.is_empty());
     assert_eq!(t.creates(), 1, "one attempt only");
+}
+
+db_test!(zoom_per_second_429_is_retried_within_the_bound_then_says_busy);
+async fn zoom_per_second_429_is_retried_within_the_bound_then_says_busy(b: TestAppBuilder) {
+    let t = setup(b).await;
+    t.zoom.sim.inject_fault(Fault {
+        method: Some("POST".into()),
+        path_prefix: "/v2/users/".into(),
+        kind: FaultKind::RateLimited,
+        times: None,
+    });
+    let t0 = std::time::Instant::now();
+    let msg = start_error(&t).await;
+    assert!(msg.contains("too many requests"), "{msg}");
+    // Zoom refused without acting, so the create was tried again after Retry-After (1 s),
+    // at most three times and within the interactive bound.
+    assert_eq!(t.creates(), 3);
+    assert!(
+        t0.elapsed() < std::time::Duration::from_secs(10),
+        "{:?}",
+        t0.elapsed()
+    );
+    assert!(t.zoom.sim.meetings().is_empty());
 }
 
 db_test!(start_uses_the_host_recorded_on_the_lesson);
