@@ -298,7 +298,7 @@ async fn check_csrf(ctx: &Ctx, req: Request, new_cookie: bool) -> Result<Request
     let (parts, body) = req.into_parts();
     let bytes = axum::body::to_bytes(body, MAX_BODY)
         .await
-        .map_err(|_| AppError::PayloadTooLarge)?;
+        .map_err(|e| AppError::from_body_error(&e))?;
     let token = url::form_urlencoded::parse(&bytes)
         .find(|(k, _)| k == "_csrf")
         .map(|(_, v)| v.into_owned())
