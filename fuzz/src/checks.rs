@@ -6,8 +6,11 @@
 use std::future::Future;
 use std::task::{Context, Poll, Waker};
 
+/// A target's check: panics when the input breaks the property.
+pub type Check = fn(&[u8]);
+
 /// Every target: its name (its folder under `fuzz/corpus/`) and its check.
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[(&str, Check)] = &[
     ("zoom_webhook", zoom_webhook),
     ("markdown", markdown),
     ("discussion", discussion),
