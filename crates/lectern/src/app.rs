@@ -9,6 +9,7 @@ use axum::Router;
 use axum::routing::get;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::{RequestBodyDeadlineLayer, RequestBodyTimeoutLayer};
 use tower_http::trace::TraceLayer;
 
 use crate::accounts::{AccountsState, session_cache::SessionCache};
@@ -303,7 +304,10 @@ pub fn router(state: AppState) -> Router {
         .route_layer(axum::middleware::from_fn_with_state(
             state.metrics.clone(),
             crate::ops::metrics::track,
-        ));
+        ))
+        // An upload may be large and the line slow: no deadline for the whole body, but
+        // one for each wait on the next piece of it.
+        .layer(RequestBodyTimeoutLayer::new(state.config.read_timeout));
     let ops = OpsState {
         db: state.db.clone(),
         config: state.config.clone(),
@@ -331,14 +335,19 @@ pub fn router(state: AppState) -> Router {
             crate::ops::metrics::track,
         ))
         .layer(RequestBodyLimitLayer::new(web::context::MAX_BODY))
+        // At most 1 MiB in `read_timeout` (30 s: 35 KB/s): a client trickling a body
+        // (slowloris) would otherwise hold a place of the load shedder until it gives up.
+        .layer(RequestBodyDeadlineLayer::new(state.config.read_timeout))
         .merge(uploads)
         // The JSON API authenticates by token, not cookie: no context layer, no CSRF. Its
         // own body limit answers with its JSON error body (413 `too_large`).
         .merge(
-            crate::api::router(api).route_layer(axum::middleware::from_fn_with_state(
-                state.metrics.clone(),
-                crate::ops::metrics::track,
-            )),
+            crate::api::router(api)
+                .route_layer(axum::middleware::from_fn_with_state(
+                    state.metrics.clone(),
+                    crate::ops::metrics::track,
+                ))
+                .layer(RequestBodyDeadlineLayer::new(state.config.read_timeout)),
         )
         .layer(axum::middleware::from_fn_with_state(
             state.db.clone(),

@@ -46,6 +46,11 @@ pub struct Config {
     /// After SIGTERM, how long `/readyz` says "shutting down" while requests are still
     /// served, so that a proxy's health check takes the instance out before it stops.
     pub shutdown_drain: std::time::Duration,
+    /// How long a client has to send a request's headers, and a request's body (uploads:
+    /// between two pieces of it) before the connection is closed or the request answered
+    /// 408 (`LECTERN_READ_TIMEOUT_SECS`, 1 to 3600, default 30). Without it a client that
+    /// trickles bytes (slowloris) holds a connection and a place of `max_in_flight` forever.
+    pub read_timeout: std::time::Duration,
     /// How long a worker's claim on a job lasts without news from it
     /// (`LECTERN_JOB_LEASE_SECS`, 3 to 3600, default 30). A running worker renews its
     /// claims every third of it, so a killed worker's jobs wait at most this long.
@@ -577,6 +582,18 @@ impl Config {
                     reason: format!("{v:?}: use a number from 1 to 100000"),
                 })?,
         };
+        let read_timeout = match src.get("LECTERN_READ_TIMEOUT_SECS") {
+            None => std::time::Duration::from_secs(30),
+            Some(v) => v
+                .parse::<u64>()
+                .ok()
+                .filter(|n| (1..=3600).contains(n))
+                .map(std::time::Duration::from_secs)
+                .ok_or_else(|| ConfigError::Invalid {
+                    var: "LECTERN_READ_TIMEOUT_SECS",
+                    reason: format!("{v:?}: use a number of seconds from 1 to 3600"),
+                })?,
+        };
         let campaign_rate = match src.get("LECTERN_CAMPAIGN_RATE") {
             None => 10,
             Some(v) => v
@@ -623,6 +640,7 @@ impl Config {
             campaign_rate,
             max_in_flight,
             shutdown_drain,
+            read_timeout,
             job_lease,
             log_filter,
             log_format,

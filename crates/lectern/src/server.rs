@@ -54,21 +54,14 @@ pub async fn start(
     let mut tasks = Vec::new();
     let draining = state.draining.clone();
     let app = router(state.clone());
-    let mut http_rx = rx.clone();
     let hub = state.db.changes.clone();
-    tasks.push(tokio::spawn(async move {
-        let serve = axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(async move {
-            let _ = http_rx.wait_for(|stop| *stop).await;
-            hub.close();
-        });
-        if let Err(e) = serve.await {
-            tracing::error!(error = %e, "HTTP server failed");
-        }
-    }));
+    tasks.push(tokio::spawn(serve(
+        listener,
+        app,
+        state.config.read_timeout,
+        rx.clone(),
+        hub,
+    )));
     if state.db.backend == Backend::Postgres {
         tasks.push(tokio::spawn(session_cache::follow_changes(
             state.sessions.clone(),
@@ -92,6 +85,74 @@ pub async fn start(
         tasks,
         draining,
     })
+}
+
+/// Accepts connections until `stop`, then lets in-flight requests finish. Our own loop
+/// rather than `axum::serve` for one setting axum does not expose: a client has
+/// `read_timeout` to send a request's headers, after which the connection is closed (a
+/// slowloris client, trickling header bytes, would otherwise hold its connection and a task
+/// forever). Bodies have their deadline in the router (`app::router`).
+async fn serve(
+    listener: TcpListener,
+    app: axum::Router,
+    read_timeout: Duration,
+    mut stop: watch::Receiver<bool>,
+    hub: std::sync::Arc<crate::push::Hub>,
+) {
+    use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+    use hyper_util::server::conn::auto::Builder;
+    use tower::ServiceExt;
+
+    let mut builder = Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(read_timeout);
+    // HTTP/2 (cleartext, prior knowledge: what a proxy in front may speak) has no header
+    // phase to time out, but the same timer closes connections whose pings go unanswered.
+    builder
+        .http2()
+        .timer(TokioTimer::new())
+        .keep_alive_interval(Some(read_timeout))
+        .keep_alive_timeout(read_timeout);
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    loop {
+        let accepted = tokio::select! {
+            accepted = listener.accept() => accepted,
+            _ = stop.wait_for(|stop| *stop) => break,
+        };
+        let (stream, remote) = match accepted {
+            Ok(c) => c,
+            Err(e) => {
+                // Out of file descriptors and the like: pause rather than spin.
+                tracing::warn!(error = %e, "accepting a connection failed");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        let _ = stream.set_nodelay(true);
+        let app = app.clone();
+        let service =
+            hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
+                // What `into_make_service_with_connect_info` would add: `web::client_ip`
+                // reads the peer's address from it.
+                req.extensions_mut()
+                    .insert(axum::extract::ConnectInfo(remote));
+                app.clone().oneshot(req.map(axum::body::Body::new))
+            });
+        let conn = builder
+            .serve_connection_with_upgrades(TokioIo::new(stream), service)
+            .into_owned();
+        let conn = graceful.watch(conn);
+        tokio::spawn(async move {
+            if let Err(e) = conn.await {
+                tracing::debug!(error = %e, "connection ended with an error");
+            }
+        });
+    }
+    hub.close();
+    drop(listener);
+    graceful.shutdown().await;
 }
 
 /// What ended the wait: an operator at a terminal, or a service manager.

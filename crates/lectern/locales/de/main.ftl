@@ -16,6 +16,7 @@ error-bad-request = Diese Anfrage konnten wir nicht verstehen.
 error-upstream = Zoom hat nicht wie erwartet geantwortet.
 error-rate-limited = Zu viele Versuche. Bitte warten Sie einen Moment.
 error-too-large = Diese Anfrage ist zu groß.
+error-request-timeout = Diese Anfrage kam zu langsam an. Bitte versuchen Sie es noch einmal.
 error-unsupported-type = Diese Art von Datei wird hier nicht angenommen.
 error-unavailable = Ein Dienst, den diese Seite braucht, ist gerade nicht erreichbar. Versuchen Sie es in einer Minute noch einmal.
 error-internal = Bei uns ist etwas schiefgegangen. Bitte versuchen Sie es gleich noch einmal.

@@ -16,6 +16,7 @@ error-bad-request = We couldn't understand that request.
 error-upstream = Zoom did not answer as expected.
 error-rate-limited = Too many attempts. Please wait a moment and try again.
 error-too-large = That request is too large.
+error-request-timeout = That request took too long to arrive. Please try again.
 error-unsupported-type = This kind of file is not accepted here.
 error-unavailable = A service this page needs is not available right now. Try again in a minute.
 error-internal = Something went wrong on our side. Please try again in a moment.

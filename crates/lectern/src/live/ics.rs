@@ -47,10 +47,13 @@ pub fn escape(s: &str) -> String {
 }
 
 /// Folds a content line at 75 octets (never inside a UTF-8 sequence), CRLF-terminated.
+/// Control characters other than tab are dropped: a content line cannot carry them
+/// (RFC 5545 §3.1), and a CR or LF in an unescaped value (a URL, an organizer's address)
+/// would start a line of its own, a property nobody wrote.
 pub fn fold(line: &str) -> String {
     let mut out = String::with_capacity(line.len() + 8);
     let mut len = 0;
-    for c in line.chars() {
+    for c in line.chars().filter(|c| !c.is_control() || *c == '\t') {
         let n = c.len_utf8();
         if len + n > 75 {
             out.push_str("\r\n ");
@@ -118,6 +121,51 @@ mod tests {
         }
         let unfolded = folded.trim_end().replace("\r\n ", "");
         assert_eq!(unfolded, long);
+    }
+
+    proptest::proptest! {
+        /// Folded lines are at most 75 octets and unfold to the line (less its control
+        /// characters), whatever the text.
+        #[test]
+        fn folding_keeps_lines_short_and_unfolds_to_the_input(s in "\\PC{0,300}|[a-zé😀\\t\\r\\n]{0,200}") {
+            let line = format!("SUMMARY:{s}");
+            let folded = fold(&line);
+            proptest::prop_assert!(folded.ends_with("\r\n"));
+            for l in folded.split_terminator("\r\n") {
+                proptest::prop_assert!(l.len() <= 75, "{} octets", l.len());
+                proptest::prop_assert!(!l.contains(['\r', '\n']));
+            }
+            let kept: String = line.chars().filter(|c| !c.is_control() || *c == '\t').collect();
+            proptest::prop_assert_eq!(folded.trim_end_matches("\r\n").replace("\r\n ", ""), kept);
+        }
+    }
+
+    #[test]
+    fn a_line_break_in_a_url_starts_no_property() {
+        let cal = calendar(
+            None,
+            None,
+            &[Event {
+                uid: "u\r\nX-INJECTED:1".into(),
+                sequence: 0,
+                starts_at: 0,
+                ends_at: 0,
+                summary: "s".into(),
+                description: "d".into(),
+                url: "https://example.org/\r\nATTACH:https://evil.example/".into(),
+                cancelled: false,
+                organizer: Some("a@b.example\nATTENDEE:x".into()),
+            }],
+            0,
+        );
+        for l in cal.split_terminator("\r\n") {
+            assert!(
+                !l.starts_with("ATTACH")
+                    && !l.starts_with("X-INJECTED")
+                    && !l.starts_with("ATTENDEE"),
+                "{cal}"
+            );
+        }
     }
 
     #[test]

@@ -256,6 +256,9 @@ async fn build(state: &ContextState, req: Request) -> Result<(Ctx, Request, bool
         session_id,
     };
 
+    if let Some(e) = control_char_in_target(req.uri()) {
+        return Err((Some(ctx), e));
+    }
     let mut req = req;
     if !is_safe(req.method()) && !csrf_exempt(req.uri().path()) {
         req = check_csrf(&ctx, req, new_csrf)
@@ -264,6 +267,25 @@ async fn build(state: &ContextState, req: Request) -> Result<(Ctx, Request, bool
     }
     req.extensions_mut().insert(ctx.clone());
     Ok((ctx, req, new_csrf))
+}
+
+/// A control character (a NUL, say), percent-encoded in the path or the query: no slug,
+/// token or file has one in its name, and no column may hold one (PostgreSQL refuses a NUL
+/// outright, which made `/courses/%00/book` a 500). The path is then a 404, the query a 400.
+pub(crate) fn control_char_in_target(uri: &axum::http::Uri) -> Option<AppError> {
+    let path = percent_encoding::percent_decode_str(uri.path()).decode_utf8_lossy();
+    if super::form::has_control_char(&path) {
+        return Some(AppError::NotFound);
+    }
+    let query = uri.query().unwrap_or_default();
+    if url::form_urlencoded::parse(query.as_bytes())
+        .any(|(k, v)| super::form::has_control_char(&k) || super::form::has_control_char(&v))
+    {
+        return Some(AppError::BadRequest(
+            "The address contains a control character (such as a NUL byte).".into(),
+        ));
+    }
+    None
 }
 
 fn is_safe(m: &Method) -> bool {
@@ -298,7 +320,7 @@ async fn check_csrf(ctx: &Ctx, req: Request, new_cookie: bool) -> Result<Request
     let (parts, body) = req.into_parts();
     let bytes = axum::body::to_bytes(body, MAX_BODY)
         .await
-        .map_err(|_| AppError::PayloadTooLarge)?;
+        .map_err(|e| AppError::from_body_error(&e))?;
     let token = url::form_urlencoded::parse(&bytes)
         .find(|(k, _)| k == "_csrf")
         .map(|(_, v)| v.into_owned())

@@ -24,6 +24,9 @@ pub enum AppError {
     RateLimited { retry_after_secs: u64 },
     #[error("payload too large")]
     PayloadTooLarge,
+    /// The client did not send the body within `LECTERN_READ_TIMEOUT_SECS`.
+    #[error("request body too slow")]
+    RequestTimeout,
     /// An upload over its limit or the school's quota; the message says which, in words.
     #[error("too large: {0}")]
     TooLarge(String),
@@ -68,6 +71,7 @@ impl AppError {
             AppError::Upstream(_) => StatusCode::BAD_GATEWAY,
             AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::PayloadTooLarge | AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             AppError::Unsupported(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -84,6 +88,7 @@ impl AppError {
             AppError::Upstream(_) => "error-upstream",
             AppError::RateLimited { .. } => "error-rate-limited",
             AppError::PayloadTooLarge | AppError::TooLarge(_) => "error-too-large",
+            AppError::RequestTimeout => "error-request-timeout",
             AppError::Unsupported(_) => "error-unsupported-type",
             AppError::Unavailable(_) => "error-unavailable",
             AppError::Internal(_) => "error-internal",
@@ -174,3 +179,22 @@ impl IntoResponse for AppError {
 }
 
 pub type AppResult<T> = Result<T, AppError>;
+
+impl AppError {
+    /// What reading a request's body failed on, as the client's error: over the limit
+    /// (413), too slow (408, the deadline of `app::router`), or anything else the client
+    /// did, such as a connection closed mid-body or broken chunked encoding (400).
+    pub fn from_body_error(e: &axum::Error) -> AppError {
+        let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(e);
+        while let Some(c) = cause {
+            if c.is::<http_body_util::LengthLimitError>() {
+                return AppError::PayloadTooLarge;
+            }
+            if c.is::<tower_http::timeout::TimeoutError>() {
+                return AppError::RequestTimeout;
+            }
+            cause = c.source();
+        }
+        AppError::BadRequest("the request body could not be read".into())
+    }
+}

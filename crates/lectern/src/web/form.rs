@@ -48,7 +48,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for FieldCheckedForm<T>
 async fn body(req: Request) -> Result<axum::body::Bytes, AppError> {
     axum::body::to_bytes(req.into_body(), super::context::MAX_BODY)
         .await
-        .map_err(|_| AppError::PayloadTooLarge)
+        .map_err(|e| AppError::from_body_error(&e))
 }
 
 fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {

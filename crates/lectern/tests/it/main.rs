@@ -32,6 +32,8 @@ mod completion;
 mod courses;
 mod discussions;
 mod files;
+mod fuzz_corpus;
+mod hostile;
 mod invitations;
 mod jobs;
 mod live;

@@ -198,6 +198,16 @@ impl TestClient {
         self.send(self.request(Method::GET, path)).await
     }
 
+    /// This client's cookies as a `Cookie` header (empty without any), for requests
+    /// written by hand (`support::raw`).
+    pub fn cookie_header(&self) -> String {
+        let url = reqwest::Url::parse(&self.base).expect("base url");
+        self.jar
+            .cookies(&url)
+            .and_then(|h| h.to_str().ok().map(str::to_string))
+            .unwrap_or_default()
+    }
+
     /// A cookie's current value in this client's jar.
     pub fn cookie(&self, name: &str) -> Option<String> {
         let url = reqwest::Url::parse(&self.base).expect("base url");

@@ -16,6 +16,7 @@ pub mod courses;
 pub mod live;
 pub mod mail;
 pub mod npm;
+pub mod raw;
 pub mod s3;
 pub mod smtp;
 pub mod tcp_proxy;

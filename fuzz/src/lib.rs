@@ -1,0 +1,3 @@
+//! The fuzz targets' checks (see `checks.rs`).
+mod checks;
+pub use checks::*;
