@@ -251,15 +251,14 @@ pub async fn set_role(
     user_id: i64,
     role: Role,
 ) -> sqlx::Result<bool> {
-    let r = sqlx::query(
-        "UPDATE users SET role = $1, updated_at = $4 WHERE school_id = $2 AND id = $3",
-    )
-    .bind(role.as_str())
-    .bind(school_id)
-    .bind(user_id)
-    .bind(now_ms())
-    .execute(&db.pool)
-    .await?;
+    let r =
+        sqlx::query("UPDATE users SET role = $1, updated_at = $4 WHERE school_id = $2 AND id = $3")
+            .bind(role.as_str())
+            .bind(school_id)
+            .bind(user_id)
+            .bind(now_ms())
+            .execute(&db.pool)
+            .await?;
     cache.forget_user(user_id);
     Ok(r.rows_affected() == 1)
 }

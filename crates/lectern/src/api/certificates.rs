@@ -91,7 +91,11 @@ pub async fn list(
                     "only the course's instructors and the school's admins see its certificates",
                 ));
             }
-            (format!("certificates/course/{}", course.id.0), None, Some(course.id))
+            (
+                format!("certificates/course/{}", course.id.0),
+                None,
+                Some(course.id),
+            )
         }
         None => (
             "certificates/mine".to_string(),

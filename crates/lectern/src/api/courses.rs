@@ -15,8 +15,8 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 
 use super::{
-    ApiError, ApiJson, ApiQuery, ApiResult, ApiState, Caller, idempotency, instant,
-    parse_instant, path_id,
+    ApiError, ApiJson, ApiQuery, ApiResult, ApiState, Caller, idempotency, instant, parse_instant,
+    path_id,
 };
 use crate::accounts::User;
 use crate::courses::{self, Course, CourseFields, Lesson};
@@ -235,7 +235,10 @@ pub(super) async fn managed(state: &ApiState, caller: &Caller, raw_id: &str) -> 
 }
 
 /// The editor's field errors as the API's 422, under the API's field names.
-pub(super) fn invalid(errors: crate::web::FieldErrors, rename: impl Fn(&str) -> String) -> ApiError {
+pub(super) fn invalid(
+    errors: crate::web::FieldErrors,
+    rename: impl Fn(&str) -> String,
+) -> ApiError {
     ApiError::fields(
         errors
             .0
@@ -351,12 +354,8 @@ pub async fn update(
     let course = managed(&state, &caller, &id).await?;
     let title = body.title.as_deref().unwrap_or(&course.title);
     let description = body.description.as_deref().unwrap_or(&course.description);
-    let errors = courses::editor::check_course(
-        &super::tr(&caller),
-        title,
-        description,
-        course.cover(),
-    );
+    let errors =
+        courses::editor::check_course(&super::tr(&caller), title, description, course.cover());
     if !errors.is_empty() {
         return Err(invalid(errors, str::to_string));
     }
@@ -383,5 +382,7 @@ pub async fn update(
         None => {}
     }
     let mut conn = state.db.pool.acquire().await?;
-    Ok(Json(detail_in(&mut conn, course.school_id, course.id).await?))
+    Ok(Json(
+        detail_in(&mut conn, course.school_id, course.id).await?,
+    ))
 }

@@ -165,7 +165,15 @@ pub async fn begin(
 ) -> ApiResult<Result<Tx, Response>> {
     let mut tx = db.pool.begin().await?;
     if let Some(k) = keyed
-        && !claim(&mut tx, school_id, user_id, &k.key, &k.fingerprint, db.now_ms()).await?
+        && !claim(
+            &mut tx,
+            school_id,
+            user_id,
+            &k.key,
+            &k.fingerprint,
+            db.now_ms(),
+        )
+        .await?
     {
         tx.rollback().await?;
         return Ok(Err(

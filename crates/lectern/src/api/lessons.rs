@@ -145,11 +145,23 @@ impl LessonFields {
         let sent = [
             ("url", self.url.is_some(), kind.has_url()),
             ("quiz", self.quiz.is_some(), kind == LessonKind::Quiz),
-            ("pass_mark", self.pass_mark.is_some(), kind == LessonKind::Quiz),
+            (
+                "pass_mark",
+                self.pass_mark.is_some(),
+                kind == LessonKind::Quiz,
+            ),
             ("starts_at", self.starts_at.is_some(), kind.is_scheduled()),
-            ("local_start", self.local_start.is_some(), kind.is_scheduled()),
+            (
+                "local_start",
+                self.local_start.is_some(),
+                kind.is_scheduled(),
+            ),
             ("timezone", self.timezone.is_some(), kind.is_scheduled()),
-            ("duration_min", self.duration_min.is_some(), kind.is_scheduled()),
+            (
+                "duration_min",
+                self.duration_min.is_some(),
+                kind.is_scheduled(),
+            ),
         ];
         sent.into_iter()
             .find(|(_, given, taken)| *given && !*taken)
@@ -194,7 +206,10 @@ impl LessonFields {
         }
         if let Some(v) = &self.starts_at {
             let at = v.parse::<jiff::Timestamp>().map_err(|_| {
-                ApiError::field("starts_at", "an RFC 3339 instant, e.g. 2031-03-04T14:30:00Z")
+                ApiError::field(
+                    "starts_at",
+                    "an RFC 3339 instant, e.g. 2031-03-04T14:30:00Z",
+                )
             })?;
             // The wall time in the lesson's zone, with the offset it has then: an instant
             // is never ambiguous. An unknown zone is left to the editor's check.

@@ -224,12 +224,9 @@ pub async fn get(
         .await?
         .external_url
         .is_some();
-    let origin = crate::schools::domains::origin(
-        &state.db,
-        &state.config.base_url,
-        course.school_id.0,
-    )
-    .await?;
+    let origin =
+        crate::schools::domains::origin(&state.db, &state.config.base_url, course.school_id.0)
+            .await?;
     Ok(Json(SessionDetail {
         session: SessionOut {
             id: lesson.id.0,

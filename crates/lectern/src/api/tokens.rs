@@ -32,7 +32,11 @@ pub fn offered(role: crate::accounts::Role) -> Vec<&'static str> {
             Role::Instructor => *s != "users:read",
             Role::Student => !matches!(
                 *s,
-                "users:read" | "courses:write" | "live:write" | "enrolments:read" | "enrolments:write"
+                "users:read"
+                    | "courses:write"
+                    | "live:write"
+                    | "enrolments:read"
+                    | "enrolments:write"
             ),
         })
         .collect()

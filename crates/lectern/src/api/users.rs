@@ -59,7 +59,9 @@ fn admin(caller: &Caller) -> ApiResult<()> {
     if caller.user.is_admin() {
         Ok(())
     } else {
-        Err(ApiError::forbidden("only the school's admins list its users"))
+        Err(ApiError::forbidden(
+            "only the school's admins list its users",
+        ))
     }
 }
 
@@ -86,7 +88,9 @@ pub async fn list(
     let role = q
         .role
         .as_deref()
-        .map(|r| Role::parse(r).ok_or_else(|| ApiError::field("role", "admin, instructor or student")))
+        .map(|r| {
+            Role::parse(r).ok_or_else(|| ApiError::field("role", "admin, instructor or student"))
+        })
         .transpose()?;
     let since = parse_instant("updated_since", q.updated_since.as_deref())?;
     let rows = accounts::page(
@@ -98,7 +102,13 @@ pub async fn list(
         limit + 1,
     )
     .await?;
-    Ok(Json(page::page("users", limit, rows, |u| u.user.id, UserOut::of)))
+    Ok(Json(page::page(
+        "users",
+        limit,
+        rows,
+        |u| u.user.id,
+        UserOut::of,
+    )))
 }
 
 /// One user of the school.

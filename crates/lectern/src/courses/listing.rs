@@ -86,7 +86,11 @@ pub async fn enrolments_page(
 
 /// How many required lessons the course has (a student who did them all completed it,
 /// unless a completion rule says more).
-pub async fn required_total(db: &Db, school_id: SchoolId, course_id: CourseId) -> sqlx::Result<i64> {
+pub async fn required_total(
+    db: &Db,
+    school_id: SchoolId,
+    course_id: CourseId,
+) -> sqlx::Result<i64> {
     sqlx::query_scalar(
         "SELECT COUNT(*) FROM lessons WHERE school_id = $1 AND course_id = $2 AND required = 1",
     )

@@ -794,7 +794,12 @@ async fn the_openapi_document_and_the_router_cannot_drift(app: TestApp) {
     assert_eq!(error_code(&api.get("/api/v1").await, 404).0, "not_found");
     // With a trailing slash, and any unknown path below it, the answer is the API's JSON
     // error too, never the web app's HTML page.
-    for path in ["/api/v1/", "/api/v1/nothing/", "/api/v1/courses/", "/api/v1/x/y/z"] {
+    for path in [
+        "/api/v1/",
+        "/api/v1/nothing/",
+        "/api/v1/courses/",
+        "/api/v1/x/y/z",
+    ] {
         let r = api.get(path).await;
         assert_eq!(error_code(&r, 404).0, "not_found", "{path}");
         assert!(

@@ -95,7 +95,14 @@ async fn courses_and_lessons_are_written_with_the_editors_checks_and_hooks(app: 
         (json!({"title": "ok", "colour": "red"}), "body"),
         (json!({"title": 7}), "body"),
     ] {
-        let r = call(&api, Method::POST, "/api/v1/courses", &t, Some(body.clone())).await;
+        let r = call(
+            &api,
+            Method::POST,
+            "/api/v1/courses",
+            &t,
+            Some(body.clone()),
+        )
+        .await;
         let (code, fields) = error_code(&r, 422);
         assert_eq!(code, "invalid");
         assert!(fields[field].is_string(), "{body}: {}", r.text);
@@ -114,7 +121,10 @@ async fn courses_and_lessons_are_written_with_the_editors_checks_and_hooks(app: 
     .await;
     r.assert_status(200);
     let v = json_of(&r);
-    assert_eq!((v["title"].as_str(), v["status"].as_str()), (Some("Negotiation 101"), Some("published")));
+    assert_eq!(
+        (v["title"].as_str(), v["status"].as_str()),
+        (Some("Negotiation 101"), Some("published"))
+    );
     let r = call(&api, Method::PATCH, &path, &t, Some(json!({"title": ""}))).await;
     assert!(error_code(&r, 422).1["title"].is_string());
     // A student enrolled before the live lesson exists is invited to it.
@@ -137,7 +147,11 @@ async fn courses_and_lessons_are_written_with_the_editors_checks_and_hooks(app: 
     assert_eq!(l["duration_min"], 90);
     let live_id = l["id"].as_i64().unwrap();
     assert_eq!(
-        count(&app, format!("SELECT COUNT(*) FROM lessons WHERE course_id = {id}")).await,
+        count(
+            &app,
+            format!("SELECT COUNT(*) FROM lessons WHERE course_id = {id}")
+        )
+        .await,
         1
     );
     // The hooks ran as for the editor: the Q&A thread, the students' invitation.
@@ -177,30 +191,73 @@ async fn courses_and_lessons_are_written_with_the_editors_checks_and_hooks(app: 
         .collect();
     assert_eq!(
         kinds,
-        ["live_session", "document", "video", "external_link", "webinar"]
+        [
+            "live_session",
+            "document",
+            "video",
+            "external_link",
+            "webinar"
+        ]
     );
     assert_eq!(listed["data"][1]["required"], false);
     assert_eq!(listed["data"][4]["starts_at"], "2031-05-01T13:00:00.000Z");
 
     // Bad lessons: 422 naming the field, nothing made.
-    let before = count(&app, format!("SELECT COUNT(*) FROM lessons WHERE course_id = {id}")).await;
+    let before = count(
+        &app,
+        format!("SELECT COUNT(*) FROM lessons WHERE course_id = {id}"),
+    )
+    .await;
     for (body, field) in [
         (json!({"kind": "podcast", "title": "x"}), "kind"),
         (json!({"title": "x"}), "kind"),
         (json!({"kind": "document"}), "title"),
-        (json!({"kind": "document", "title": "x", "url": "https://a.example"}), "url"),
+        (
+            json!({"kind": "document", "title": "x", "url": "https://a.example"}),
+            "url",
+        ),
         (json!({"kind": "external_link", "title": "x"}), "url"),
-        (json!({"kind": "external_link", "title": "x", "url": "javascript:alert(1)"}), "url"),
-        (json!({"kind": "live_session", "title": "x", "starts_at": "2031-03-04T14:30:00Z"}), "timezone"),
-        (json!({"kind": "live_session", "title": "x", "starts_at": "soon", "timezone": "UTC"}), "starts_at"),
-        (json!({"kind": "live_session", "title": "x", "timezone": "UTC"}), "local_start"),
-        (json!({"kind": "live_session", "title": "x", "starts_at": "2031-03-04T14:30:00Z", "timezone": "Mars/Olympus"}), "timezone"),
-        (json!({"kind": "live_session", "title": "x", "starts_at": "2031-03-04T14:30:00Z", "timezone": "UTC", "duration_min": 0}), "duration_min"),
+        (
+            json!({"kind": "external_link", "title": "x", "url": "javascript:alert(1)"}),
+            "url",
+        ),
+        (
+            json!({"kind": "live_session", "title": "x", "starts_at": "2031-03-04T14:30:00Z"}),
+            "timezone",
+        ),
+        (
+            json!({"kind": "live_session", "title": "x", "starts_at": "soon", "timezone": "UTC"}),
+            "starts_at",
+        ),
+        (
+            json!({"kind": "live_session", "title": "x", "timezone": "UTC"}),
+            "local_start",
+        ),
+        (
+            json!({"kind": "live_session", "title": "x", "starts_at": "2031-03-04T14:30:00Z", "timezone": "Mars/Olympus"}),
+            "timezone",
+        ),
+        (
+            json!({"kind": "live_session", "title": "x", "starts_at": "2031-03-04T14:30:00Z", "timezone": "UTC", "duration_min": 0}),
+            "duration_min",
+        ),
         // 30 March 2031, 02:30 does not exist in Berlin.
-        (json!({"kind": "live_session", "title": "x", "local_start": "2031-03-30T02:30", "timezone": "Europe/Berlin"}), "local_start"),
-        (json!({"kind": "live_session", "title": "x", "local_start": "2031-03-04T10:00", "starts_at": "2031-03-04T10:00:00Z", "timezone": "UTC"}), "starts_at"),
-        (json!({"kind": "quiz", "title": "x", "quiz": "no questions here"}), "quiz"),
-        (json!({"kind": "document", "title": "x", "extra": 1}), "body"),
+        (
+            json!({"kind": "live_session", "title": "x", "local_start": "2031-03-30T02:30", "timezone": "Europe/Berlin"}),
+            "local_start",
+        ),
+        (
+            json!({"kind": "live_session", "title": "x", "local_start": "2031-03-04T10:00", "starts_at": "2031-03-04T10:00:00Z", "timezone": "UTC"}),
+            "starts_at",
+        ),
+        (
+            json!({"kind": "quiz", "title": "x", "quiz": "no questions here"}),
+            "quiz",
+        ),
+        (
+            json!({"kind": "document", "title": "x", "extra": 1}),
+            "body",
+        ),
     ] {
         let r = call(&api, Method::POST, &lessons, &t, Some(body.clone())).await;
         let (code, fields) = error_code(&r, 422);
@@ -208,7 +265,11 @@ async fn courses_and_lessons_are_written_with_the_editors_checks_and_hooks(app: 
         assert!(fields[field].is_string(), "{body}: {}", r.text);
     }
     assert_eq!(
-        count(&app, format!("SELECT COUNT(*) FROM lessons WHERE course_id = {id}")).await,
+        count(
+            &app,
+            format!("SELECT COUNT(*) FROM lessons WHERE course_id = {id}")
+        )
+        .await,
         before
     );
 
@@ -230,22 +291,52 @@ async fn courses_and_lessons_are_written_with_the_editors_checks_and_hooks(app: 
     assert_eq!(
         count(
             &app,
-            format!("SELECT COUNT(*) FROM jobs WHERE dedupe_key LIKE 'reminder:{live_id}:%:update:%'")
+            format!(
+                "SELECT COUNT(*) FROM jobs WHERE dedupe_key LIKE 'reminder:{live_id}:%:update:%'"
+            )
         )
         .await,
         1
     );
     // A change of title alone leaves the start where it is.
-    let r = call(&api, Method::PATCH, &one, &t, Some(json!({"title": "Kick-off!"}))).await;
+    let r = call(
+        &api,
+        Method::PATCH,
+        &one,
+        &t,
+        Some(json!({"title": "Kick-off!"})),
+    )
+    .await;
     assert_eq!(json_of(&r)["starts_at"], "2031-03-05T08:00:00.000Z");
-    let r = call(&api, Method::PATCH, &one, &t, Some(json!({"url": "https://x.example"}))).await;
+    let r = call(
+        &api,
+        Method::PATCH,
+        &one,
+        &t,
+        Some(json!({"url": "https://x.example"})),
+    )
+    .await;
     assert!(error_code(&r, 422).1["url"].is_string());
-    let r = call(&api, Method::PATCH, &one, &t, Some(json!({"duration_min": 100000}))).await;
+    let r = call(
+        &api,
+        Method::PATCH,
+        &one,
+        &t,
+        Some(json!({"duration_min": 100000})),
+    )
+    .await;
     assert!(error_code(&r, 422).1["duration_min"].is_string());
 
     // The session as a student sees it: its state and where to join, no Zoom secrets.
     let student = token(&app, app.school.id, &app.student, &["live:read"]).await;
-    let r = call(&api, Method::GET, &format!("/api/v1/live-sessions/{live_id}"), &student, None).await;
+    let r = call(
+        &api,
+        Method::GET,
+        &format!("/api/v1/live-sessions/{live_id}"),
+        &student,
+        None,
+    )
+    .await;
     r.assert_status(200);
     let s = json_of(&r);
     assert_eq!(s["state"], "scheduled");
@@ -262,8 +353,21 @@ async fn courses_and_lessons_are_written_with_the_editors_checks_and_hooks(app: 
         assert!(!r.text.contains(secret), "{secret}: {}", r.text);
     }
     // Students don't see a manager's fields of a lesson.
-    let r = call(&api, Method::GET, &lessons, &token(&app, app.school.id, &app.student, &["courses:read"]).await, None).await;
-    assert!(json_of(&r)["data"].as_array().unwrap().iter().all(|l| l["url"].is_null() && l["body"].is_null()));
+    let r = call(
+        &api,
+        Method::GET,
+        &lessons,
+        &token(&app, app.school.id, &app.student, &["courses:read"]).await,
+        None,
+    )
+    .await;
+    assert!(
+        json_of(&r)["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|l| l["url"].is_null() && l["body"].is_null())
+    );
 
     // Live lessons need live:write too.
     let no_live = token(&app, app.school.id, &app.instructor, &["courses:write"]).await;
@@ -278,7 +382,14 @@ async fn courses_and_lessons_are_written_with_the_editors_checks_and_hooks(app: 
     assert_eq!(error_code(&r, 403).0, "insufficient_scope");
     assert!(r.text.contains("live:write"));
     for method in [Method::PATCH, Method::DELETE] {
-        let r = call(&api, method.clone(), &one, &no_live, Some(json!({"title": "y"}))).await;
+        let r = call(
+            &api,
+            method.clone(),
+            &one,
+            &no_live,
+            Some(json!({"title": "y"})),
+        )
+        .await;
         assert_eq!(error_code(&r, 403).0, "insufficient_scope", "{method}");
     }
     // Delete: the lesson goes, the others move up; a second delete is 404.
@@ -296,10 +407,23 @@ async fn courses_and_lessons_are_written_with_the_editors_checks_and_hooks(app: 
         .collect();
     assert_eq!(positions, [1, 2, 3, 4]);
     // Withdrawn to a draft: students no longer see it.
-    call(&api, Method::PATCH, &path, &t, Some(json!({"published": false})))
-        .await
-        .assert_status(200);
-    let r = call(&api, Method::GET, &path, &token(&app, app.school.id, &app.student, &["courses:read"]).await, None).await;
+    call(
+        &api,
+        Method::PATCH,
+        &path,
+        &t,
+        Some(json!({"published": false})),
+    )
+    .await
+    .assert_status(200);
+    let r = call(
+        &api,
+        Method::GET,
+        &path,
+        &token(&app, app.school.id, &app.student, &["courses:read"]).await,
+        None,
+    )
+    .await;
     assert_eq!(error_code(&r, 404).0, "not_found");
 }
 
@@ -307,24 +431,114 @@ async fn courses_and_lessons_are_written_with_the_editors_checks_and_hooks(app: 
 /// the roles that may use it on a course taught by the instructor, with the student
 /// enrolled. Every operation of the OpenAPI document must have exactly one entry.
 const MATRIX: &[(&str, &str, Option<&str>, &[&str])] = &[
-    ("get", "/api/v1/courses", Some("courses:read"), &["admin", "instructor", "student"]),
-    ("post", "/api/v1/courses", Some("courses:write"), &["admin", "instructor"]),
-    ("get", "/api/v1/courses/{id}", Some("courses:read"), &["admin", "instructor", "student"]),
-    ("patch", "/api/v1/courses/{id}", Some("courses:write"), &["admin", "instructor"]),
-    ("get", "/api/v1/courses/{id}/lessons", Some("courses:read"), &["admin", "instructor", "student"]),
-    ("post", "/api/v1/courses/{id}/lessons", Some("courses:write"), &["admin", "instructor"]),
-    ("patch", "/api/v1/courses/{id}/lessons/{lesson_id}", Some("courses:write"), &["admin", "instructor"]),
-    ("delete", "/api/v1/courses/{id}/lessons/{lesson_id}", Some("courses:write"), &["admin", "instructor"]),
-    ("get", "/api/v1/courses/{id}/enrolments", Some("enrolments:read"), &["admin", "instructor"]),
-    ("post", "/api/v1/courses/{id}/enrolments", Some("enrolments:write"), &["admin", "instructor"]),
-    ("delete", "/api/v1/courses/{id}/enrolments/{user_id}", Some("enrolments:write"), &["admin", "instructor"]),
-    ("get", "/api/v1/courses/{id}/live-sessions", Some("live:read"), &["admin", "instructor", "student"]),
-    ("get", "/api/v1/live-sessions/{id}", Some("live:read"), &["admin", "instructor", "student"]),
-    ("get", "/api/v1/live-sessions/{id}/attendance", Some("live:read"), &["admin", "instructor"]),
-    ("get", "/api/v1/courses/{id}/progress", Some("progress:read"), &["admin", "instructor"]),
-    ("get", "/api/v1/me/progress", Some("progress:read"), &["admin", "instructor", "student"]),
-    ("get", "/api/v1/certificates", Some("progress:read"), &["admin", "instructor", "student"]),
-    ("get", "/api/v1/certificates/{serial}/verify", None, &["admin", "instructor", "student"]),
+    (
+        "get",
+        "/api/v1/courses",
+        Some("courses:read"),
+        &["admin", "instructor", "student"],
+    ),
+    (
+        "post",
+        "/api/v1/courses",
+        Some("courses:write"),
+        &["admin", "instructor"],
+    ),
+    (
+        "get",
+        "/api/v1/courses/{id}",
+        Some("courses:read"),
+        &["admin", "instructor", "student"],
+    ),
+    (
+        "patch",
+        "/api/v1/courses/{id}",
+        Some("courses:write"),
+        &["admin", "instructor"],
+    ),
+    (
+        "get",
+        "/api/v1/courses/{id}/lessons",
+        Some("courses:read"),
+        &["admin", "instructor", "student"],
+    ),
+    (
+        "post",
+        "/api/v1/courses/{id}/lessons",
+        Some("courses:write"),
+        &["admin", "instructor"],
+    ),
+    (
+        "patch",
+        "/api/v1/courses/{id}/lessons/{lesson_id}",
+        Some("courses:write"),
+        &["admin", "instructor"],
+    ),
+    (
+        "delete",
+        "/api/v1/courses/{id}/lessons/{lesson_id}",
+        Some("courses:write"),
+        &["admin", "instructor"],
+    ),
+    (
+        "get",
+        "/api/v1/courses/{id}/enrolments",
+        Some("enrolments:read"),
+        &["admin", "instructor"],
+    ),
+    (
+        "post",
+        "/api/v1/courses/{id}/enrolments",
+        Some("enrolments:write"),
+        &["admin", "instructor"],
+    ),
+    (
+        "delete",
+        "/api/v1/courses/{id}/enrolments/{user_id}",
+        Some("enrolments:write"),
+        &["admin", "instructor"],
+    ),
+    (
+        "get",
+        "/api/v1/courses/{id}/live-sessions",
+        Some("live:read"),
+        &["admin", "instructor", "student"],
+    ),
+    (
+        "get",
+        "/api/v1/live-sessions/{id}",
+        Some("live:read"),
+        &["admin", "instructor", "student"],
+    ),
+    (
+        "get",
+        "/api/v1/live-sessions/{id}/attendance",
+        Some("live:read"),
+        &["admin", "instructor"],
+    ),
+    (
+        "get",
+        "/api/v1/courses/{id}/progress",
+        Some("progress:read"),
+        &["admin", "instructor"],
+    ),
+    (
+        "get",
+        "/api/v1/me/progress",
+        Some("progress:read"),
+        &["admin", "instructor", "student"],
+    ),
+    (
+        "get",
+        "/api/v1/certificates",
+        Some("progress:read"),
+        &["admin", "instructor", "student"],
+    ),
+    (
+        "get",
+        "/api/v1/certificates/{serial}/verify",
+        None,
+        &["admin", "instructor", "student"],
+    ),
     ("get", "/api/v1/users", Some("users:read"), &["admin"]),
     ("get", "/api/v1/users/{id}", Some("users:read"), &["admin"]),
 ];
@@ -384,7 +598,12 @@ async fn fixture(app: &TestApp) -> Fixture {
         .await
         .expect("the student holds a certificate");
     let spare = app
-        .create_user(app.school.id, "spare@test.example", "Spare", lectern::accounts::Role::Student)
+        .create_user(
+            app.school.id,
+            "spare@test.example",
+            "Spare",
+            lectern::accounts::Role::Student,
+        )
         .await;
     Fixture {
         course,
@@ -397,7 +616,12 @@ async fn fixture(app: &TestApp) -> Fixture {
 
 /// The concrete request for an operation (a fresh object for a delete, so each allowed
 /// call has something to delete).
-async fn request_for(app: &TestApp, fx: &Fixture, method: &str, path: &str) -> (String, Option<Value>) {
+async fn request_for(
+    app: &TestApp,
+    fx: &Fixture,
+    method: &str,
+    path: &str,
+) -> (String, Option<Value>) {
     let c = fx.course;
     let fill = |p: &str| {
         p.replace("{id}", &c.to_string())
@@ -412,7 +636,9 @@ async fn request_for(app: &TestApp, fx: &Fixture, method: &str, path: &str) -> (
             fill(path),
             Some(json!({"kind": "document", "title": "Added", "required": false})),
         ),
-        ("patch", "/api/v1/courses/{id}/lessons/{lesson_id}") => (fill(path), Some(json!({"body": "Changed"}))),
+        ("patch", "/api/v1/courses/{id}/lessons/{lesson_id}") => {
+            (fill(path), Some(json!({"body": "Changed"})))
+        }
         ("delete", "/api/v1/courses/{id}/lessons/{lesson_id}") => {
             let record = lectern::courses::LessonRecord {
                 title: "Doomed".into(),
@@ -431,12 +657,15 @@ async fn request_for(app: &TestApp, fx: &Fixture, method: &str, path: &str) -> (
             .unwrap();
             (format!("/api/v1/courses/{c}/lessons/{}", id.0), None)
         }
-        ("post", "/api/v1/courses/{id}/enrolments") => (fill(path), Some(json!({"user_id": fx.spare.id}))),
+        ("post", "/api/v1/courses/{id}/enrolments") => {
+            (fill(path), Some(json!({"user_id": fx.spare.id})))
+        }
         ("delete", "/api/v1/courses/{id}/enrolments/{user_id}") => {
             crate::support::courses::enroll(app, c, fx.spare.id).await;
             (fill(path), None)
         }
-        ("get", "/api/v1/live-sessions/{id}") | ("get", "/api/v1/live-sessions/{id}/attendance") => {
+        ("get", "/api/v1/live-sessions/{id}")
+        | ("get", "/api/v1/live-sessions/{id}/attendance") => {
             (path.replace("{id}", &fx.live.to_string()), None)
         }
         ("get", "/api/v1/users/{id}") => (path.replace("{id}", &fx.spare.id.to_string()), None),
@@ -495,12 +724,7 @@ async fn every_route_is_checked_against_scopes_and_roles(app: TestApp) {
             let (url, body) = request_for(&app, &fx, method, path).await;
             let r = call(&api, m.clone(), &url, &t, body).await;
             if allowed.contains(&role) {
-                assert!(
-                    r.status.is_success(),
-                    "{what}: {} {}",
-                    r.status,
-                    r.text
-                );
+                assert!(r.status.is_success(), "{what}: {} {}", r.status, r.text);
             } else {
                 assert_eq!(error_code(&r, 403).0, "forbidden", "{what}");
             }
@@ -567,27 +791,61 @@ async fn progress_certificates_and_users_read_what_the_pages_show(app: TestApp) 
     let fx = fixture(&app).await;
     let api = app.client();
     let inst = token(&app, app.school.id, &app.instructor, &["progress:read"]).await;
-    let r = call(&api, Method::GET, &format!("/api/v1/courses/{}/progress", fx.course), &inst, None).await;
+    let r = call(
+        &api,
+        Method::GET,
+        &format!("/api/v1/courses/{}/progress", fx.course),
+        &inst,
+        None,
+    )
+    .await;
     let v = json_of(&r);
     let rows = v["data"].as_array().unwrap();
     assert_eq!(rows.len(), 1, "{v}");
     assert_eq!(rows[0]["user_id"], app.student.id);
     assert_eq!(rows[0]["completed_lessons"], json!([fx.doc]));
-    assert_eq!((rows[0]["required_done"].as_i64(), rows[0]["required_total"].as_i64()), (Some(1), Some(1)));
+    assert_eq!(
+        (
+            rows[0]["required_done"].as_i64(),
+            rows[0]["required_total"].as_i64()
+        ),
+        (Some(1), Some(1))
+    );
     assert!(rows[0]["completed_at"].is_string());
     // Paged by user id: a second student who did nothing.
     crate::support::courses::enroll(&app, fx.course, fx.spare.id).await;
-    let r = call(&api, Method::GET, &format!("/api/v1/courses/{}/progress?limit=1", fx.course), &inst, None).await;
+    let r = call(
+        &api,
+        Method::GET,
+        &format!("/api/v1/courses/{}/progress?limit=1", fx.course),
+        &inst,
+        None,
+    )
+    .await;
     let v = json_of(&r);
     assert_eq!(v["data"][0]["user_id"], app.student.id);
     let c = v["next_cursor"].as_str().unwrap().to_string();
-    let r = call(&api, Method::GET, &format!("/api/v1/courses/{}/progress?limit=1&cursor={c}", fx.course), &inst, None).await;
+    let r = call(
+        &api,
+        Method::GET,
+        &format!("/api/v1/courses/{}/progress?limit=1&cursor={c}", fx.course),
+        &inst,
+        None,
+    )
+    .await;
     let v = json_of(&r);
     assert_eq!(v["data"][0]["user_id"], fx.spare.id);
     assert_eq!(v["data"][0]["completed_lessons"], json!([]));
     assert!(v["data"][0]["completed_at"].is_null());
     assert!(v["next_cursor"].is_null());
-    let r = call(&api, Method::GET, &format!("/api/v1/courses/{}/progress?cursor={c}x", fx.course), &inst, None).await;
+    let r = call(
+        &api,
+        Method::GET,
+        &format!("/api/v1/courses/{}/progress?cursor={c}x", fx.course),
+        &inst,
+        None,
+    )
+    .await;
     assert!(error_code(&r, 422).1["cursor"].is_string());
 
     // The student's own.
@@ -604,30 +862,75 @@ async fn progress_certificates_and_users_read_what_the_pages_show(app: TestApp) 
     // The instructor holds none, but sees the course's.
     let r = call(&api, Method::GET, "/api/v1/certificates", &inst, None).await;
     assert_eq!(json_of(&r)["data"].as_array().unwrap().len(), 0);
-    let r = call(&api, Method::GET, &format!("/api/v1/certificates?course_id={}", fx.course), &inst, None).await;
+    let r = call(
+        &api,
+        Method::GET,
+        &format!("/api/v1/certificates?course_id={}", fx.course),
+        &inst,
+        None,
+    )
+    .await;
     assert_eq!(json_of(&r)["data"][0]["serial"], fx.serial.as_str());
-    let r = call(&api, Method::GET, &format!("/api/v1/certificates?course_id={}", fx.course), &st, None).await;
+    let r = call(
+        &api,
+        Method::GET,
+        &format!("/api/v1/certificates?course_id={}", fx.course),
+        &st,
+        None,
+    )
+    .await;
     assert_eq!(error_code(&r, 403).0, "forbidden");
-    let r = call(&api, Method::GET, "/api/v1/certificates?course_id=abc", &st, None).await;
+    let r = call(
+        &api,
+        Method::GET,
+        "/api/v1/certificates?course_id=abc",
+        &st,
+        None,
+    )
+    .await;
     assert!(error_code(&r, 422).1["course_id"].is_string());
     // Verification: the facts of /C/{serial}, in any case and with dashes.
     let typed = format!("{}-{}", &fx.serial[..8], fx.serial[8..].to_lowercase());
-    let r = call(&api, Method::GET, &format!("/api/v1/certificates/{typed}/verify"), &st, None).await;
+    let r = call(
+        &api,
+        Method::GET,
+        &format!("/api/v1/certificates/{typed}/verify"),
+        &st,
+        None,
+    )
+    .await;
     let v = json_of(&r);
     assert_eq!(v["serial"], fx.serial.as_str());
-    assert!(["valid", "pending"].contains(&v["status"].as_str().unwrap()), "{v}");
+    assert!(
+        ["valid", "pending"].contains(&v["status"].as_str().unwrap()),
+        "{v}"
+    );
     assert_eq!(v["course_title"], "Matrix");
     let page = app.client().get(&format!("/C/{}", fx.serial)).await;
     assert_eq!(
         page.texts("#certificate-learner"),
         vec![v["learner_name"].as_str().unwrap().to_string()]
     );
-    let r = call(&api, Method::GET, "/api/v1/certificates/NOSUCHSERIAL0000/verify", &st, None).await;
+    let r = call(
+        &api,
+        Method::GET,
+        "/api/v1/certificates/NOSUCHSERIAL0000/verify",
+        &st,
+        None,
+    )
+    .await;
     assert_eq!(error_code(&r, 404).0, "not_found");
 
     // Users: admins only, filtered by role and time.
     let admin = token(&app, app.school.id, &app.admin, &["users:read"]).await;
-    let r = call(&api, Method::GET, "/api/v1/users?role=student", &admin, None).await;
+    let r = call(
+        &api,
+        Method::GET,
+        "/api/v1/users?role=student",
+        &admin,
+        None,
+    )
+    .await;
     let ids: Vec<i64> = json_of(&r)["data"]
         .as_array()
         .unwrap()
@@ -640,40 +943,107 @@ async fn progress_certificates_and_users_read_what_the_pages_show(app: TestApp) 
     let v = json_of(&r);
     assert_eq!(v["data"].as_array().unwrap().len(), 2);
     assert!(v["next_cursor"].is_string());
-    let r = call(&api, Method::GET, "/api/v1/users?updated_since=2999-01-01T00:00:00Z", &admin, None).await;
+    let r = call(
+        &api,
+        Method::GET,
+        "/api/v1/users?updated_since=2999-01-01T00:00:00Z",
+        &admin,
+        None,
+    )
+    .await;
     assert_eq!(json_of(&r)["data"].as_array().unwrap().len(), 0);
     // A role change counts as a change.
     let before = lectern::db::now_ms();
-    lectern::accounts::set_role(&app.db, &app.state.sessions, app.school.id, fx.spare.id, lectern::accounts::Role::Instructor)
-        .await
-        .unwrap();
-    let since = jiff::Timestamp::from_millisecond(before).unwrap().to_string();
-    let r = call(&api, Method::GET, &format!("/api/v1/users?updated_since={since}"), &admin, None).await;
+    lectern::accounts::set_role(
+        &app.db,
+        &app.state.sessions,
+        app.school.id,
+        fx.spare.id,
+        lectern::accounts::Role::Instructor,
+    )
+    .await
+    .unwrap();
+    let since = jiff::Timestamp::from_millisecond(before)
+        .unwrap()
+        .to_string();
+    let r = call(
+        &api,
+        Method::GET,
+        &format!("/api/v1/users?updated_since={since}"),
+        &admin,
+        None,
+    )
+    .await;
     let v = json_of(&r);
     assert_eq!(v["data"].as_array().unwrap().len(), 1, "{v}");
     assert_eq!(v["data"][0]["role"], "instructor");
-    for (q, field) in [("role=root", "role"), ("updated_since=now", "updated_since"), ("limit=0", "limit")] {
-        let r = call(&api, Method::GET, &format!("/api/v1/users?{q}"), &admin, None).await;
+    for (q, field) in [
+        ("role=root", "role"),
+        ("updated_since=now", "updated_since"),
+        ("limit=0", "limit"),
+    ] {
+        let r = call(
+            &api,
+            Method::GET,
+            &format!("/api/v1/users?{q}"),
+            &admin,
+            None,
+        )
+        .await;
         assert!(error_code(&r, 422).1[field].is_string(), "{q}");
     }
-    let r = call(&api, Method::GET, &format!("/api/v1/users/{}", app.student.id), &admin, None).await;
+    let r = call(
+        &api,
+        Method::GET,
+        &format!("/api/v1/users/{}", app.student.id),
+        &admin,
+        None,
+    )
+    .await;
     assert_eq!(json_of(&r)["email"], app.student.email.as_str());
     let r = call(&api, Method::GET, "/api/v1/users/999999", &admin, None).await;
     assert_eq!(error_code(&r, 404).0, "not_found");
 
     // The token page offers each role the scopes it can use.
     for (user, offered, withheld) in [
-        (&app.student, &["courses:read", "live:read", "progress:read"][..], &["users:read", "courses:write", "live:write", "enrolments:read", "enrolments:write"][..]),
-        (&app.instructor, &["courses:write", "live:write", "enrolments:write", "progress:read"][..], &["users:read"][..]),
+        (
+            &app.student,
+            &["courses:read", "live:read", "progress:read"][..],
+            &[
+                "users:read",
+                "courses:write",
+                "live:write",
+                "enrolments:read",
+                "enrolments:write",
+            ][..],
+        ),
+        (
+            &app.instructor,
+            &[
+                "courses:write",
+                "live:write",
+                "enrolments:write",
+                "progress:read",
+            ][..],
+            &["users:read"][..],
+        ),
         (&app.admin, ALL, &[][..]),
     ] {
         let page = app.signed_in(user).await.get("/profile/tokens").await;
         page.assert_status(200);
         for s in offered {
-            assert!(page.text.contains(&format!("value=\"{s}\"")), "{} is offered {s}", user.email);
+            assert!(
+                page.text.contains(&format!("value=\"{s}\"")),
+                "{} is offered {s}",
+                user.email
+            );
         }
         for s in withheld {
-            assert!(!page.text.contains(&format!("value=\"{s}\"")), "{} is not offered {s}", user.email);
+            assert!(
+                !page.text.contains(&format!("value=\"{s}\"")),
+                "{} is not offered {s}",
+                user.email
+            );
         }
     }
 }

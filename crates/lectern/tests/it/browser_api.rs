@@ -28,7 +28,8 @@ async fn the_api_reference_renders_offline_and_a_token_is_made_in_the_profile(ap
     // clipboard. The clipboard is observed through its API: a headless browser has no
     // system clipboard to read back.
     assert_eq!(
-        b.eval("return document.querySelector('#token-copy').hidden").await,
+        b.eval("return document.querySelector('#token-copy').hidden")
+            .await,
         serde_json::json!(false)
     );
     b.eval(
