@@ -65,9 +65,9 @@ const ALLOWED: &[(&str, &[&str])] = &[
         "bookings",
         &["courses", "live", "accounts", "schools", "jobs"],
     ),
-    // The JSON API: thin handlers over courses' and live's functions, acting as a token's
-    // user (accounts) on the school of the host (schools).
-    ("api", &["courses", "live", "accounts", "schools"]),
+    // The JSON API: thin handlers over courses', live's and certificates' functions,
+    // acting as a token's user (accounts) on the school of the host (schools).
+    ("api", &["courses", "live", "certificates", "accounts", "schools"]),
     // Analytics: a course's figures rolled up from courses', live's and payments' rows (by
     // SQL only); the course pages' access check is courses'; roll-ups are jobs.
     ("analytics", &["courses", "jobs"]),

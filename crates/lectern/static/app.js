@@ -18,6 +18,25 @@
   });
 
   document.addEventListener("DOMContentLoaded", function () {
+    // "Copy" beside a secret shown once (a new API token): only where the clipboard can be
+    // written (a secure context); elsewhere the button stays hidden and the text is
+    // selected by hand.
+    document.querySelectorAll("button[data-copy]").forEach(function (btn) {
+      if (!navigator.clipboard || !window.isSecureContext) { return; }
+      btn.hidden = false;
+      btn.addEventListener("click", function () {
+        var src = document.querySelector(btn.getAttribute("data-copy"));
+        var status = document.getElementById(btn.id + "-status");
+        if (!src) { return; }
+        navigator.clipboard.writeText(src.textContent.trim()).then(function () {
+          if (status) { status.textContent = btn.getAttribute("data-copied") || ""; }
+        }, function () {
+          // Refused (permissions): select the text so that it can be copied by hand.
+          var range = document.createRange(); range.selectNodeContents(src);
+          var sel = window.getSelection(); sel.removeAllRanges(); sel.addRange(range);
+        });
+      });
+    });
     document.querySelectorAll("input[data-detect-timezone]").forEach(function (el) {
       if (!el.value && tz) { el.value = tz; }
     });

@@ -18,3 +18,5 @@ api-token-error-scope = Wählen Sie mindestens einen Bereich.
 api-token-error-days = Wählen Sie, wie lange das Token gilt.
 api-reference = API-Referenz
 profile-api-tokens = API-Tokens
+api-token-copy = Kopieren
+api-token-copied = Kopiert.

@@ -18,3 +18,5 @@ api-token-error-scope = Choose at least one scope.
 api-token-error-days = Choose how long the token lives.
 api-reference = API reference
 profile-api-tokens = API tokens
+api-token-copy = Copy
+api-token-copied = Copied.

@@ -138,8 +138,8 @@ pub enum CreateUserError {
 pub async fn create_user(db: &Db, new: NewUser<'_>) -> Result<i64, CreateUserError> {
     let hash = crate::crypto::password::hash(new.password.to_string()).await?;
     let res = sqlx::query_scalar::<_, i64>(
-        "INSERT INTO users (school_id, email, email_norm, display_name, password_hash, role, timezone, language, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+        "INSERT INTO users (school_id, email, email_norm, display_name, password_hash, role, timezone, language, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)
          ON CONFLICT (school_id, email_norm) DO NOTHING RETURNING id",
     )
     .bind(new.school_id)
@@ -196,6 +196,53 @@ pub async fn list(db: &Db, school_id: i64) -> sqlx::Result<Vec<User>> {
     .await
 }
 
+/// A user as the JSON API lists them, with when they joined and last changed.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct UserListed {
+    #[sqlx(flatten)]
+    pub user: User,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// A keyset page of the school's users (`api/`): id above `after`, of `role` if given,
+/// changed at or after `updated_since`, by id, at most `limit`.
+pub async fn page(
+    db: &Db,
+    school_id: i64,
+    role: Option<Role>,
+    updated_since: Option<i64>,
+    after: i64,
+    limit: i64,
+) -> sqlx::Result<Vec<UserListed>> {
+    sqlx::query_as::<_, UserListed>(sqlx::AssertSqlSafe(format!(
+        "SELECT {USER_COLUMNS}, u.created_at, COALESCE(u.updated_at, u.created_at) AS updated_at
+         FROM users u
+         WHERE u.school_id = $1 AND u.id > $2 AND ($3 = '' OR u.role = $3)
+           AND COALESCE(u.updated_at, u.created_at) >= $4
+         ORDER BY u.id LIMIT $5"
+    )))
+    .bind(school_id)
+    .bind(after)
+    .bind(role.map_or("", Role::as_str))
+    .bind(updated_since.unwrap_or(i64::MIN))
+    .bind(limit)
+    .fetch_all(&db.pool)
+    .await
+}
+
+/// One user of the school as [`page`] lists them.
+pub async fn listed(db: &Db, school_id: i64, id: i64) -> sqlx::Result<Option<UserListed>> {
+    sqlx::query_as::<_, UserListed>(sqlx::AssertSqlSafe(format!(
+        "SELECT {USER_COLUMNS}, u.created_at, COALESCE(u.updated_at, u.created_at) AS updated_at
+         FROM users u WHERE u.school_id = $1 AND u.id = $2"
+    )))
+    .bind(school_id)
+    .bind(id)
+    .fetch_optional(&db.pool)
+    .await
+}
+
 /// Changes a user's role; `cache` forgets their sessions, which carry the old role.
 pub async fn set_role(
     db: &Db,
@@ -204,12 +251,14 @@ pub async fn set_role(
     user_id: i64,
     role: Role,
 ) -> sqlx::Result<bool> {
-    let r = sqlx::query("UPDATE users SET role = $1 WHERE school_id = $2 AND id = $3")
-        .bind(role.as_str())
-        .bind(school_id)
-        .bind(user_id)
-        .execute(&db.pool)
-        .await?;
+    let r =
+        sqlx::query("UPDATE users SET role = $1, updated_at = $4 WHERE school_id = $2 AND id = $3")
+            .bind(role.as_str())
+            .bind(school_id)
+            .bind(user_id)
+            .bind(now_ms())
+            .execute(&db.pool)
+            .await?;
     cache.forget_user(user_id);
     Ok(r.rows_affected() == 1)
 }
@@ -284,7 +333,7 @@ pub async fn update_profile(
     p: Profile<'_>,
 ) -> Result<(), CreateUserError> {
     let r = sqlx::query(
-        "UPDATE users SET display_name = $1, email = $2, email_norm = $3, timezone = $4, language = $5
+        "UPDATE users SET display_name = $1, email = $2, email_norm = $3, timezone = $4, language = $5, updated_at = $8
          WHERE school_id = $6 AND id = $7
            AND NOT EXISTS (SELECT 1 FROM users o WHERE o.school_id = $6 AND o.email_norm = $3 AND o.id <> $7)",
     )
@@ -295,6 +344,7 @@ pub async fn update_profile(
     .bind(p.language)
     .bind(user.school_id)
     .bind(user.id)
+    .bind(now_ms())
     .execute(&db.pool)
     .await
     .map_err(anyhow::Error::from)?;

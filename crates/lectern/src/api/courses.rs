@@ -1,5 +1,8 @@
 //! `GET /api/v1/courses` and `GET /api/v1/courses/{id}` (scope `courses:read`): the
-//! courses the token's user may see — published ones, and those they manage.
+//! courses the token's user may see — published ones, and those they manage. `POST
+//! /courses` and `PATCH /courses/{id}` (scope `courses:write`; instructors and admins):
+//! a draft course created, its fields changed, published or withdrawn, with the editor's
+//! checks (`courses::editor::check_course`) and store functions, so the same hooks run.
 
 use axum::Extension;
 use axum::Json;
@@ -8,12 +11,18 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::page::{self, Page};
-use super::{ApiError, ApiQuery, ApiResult, ApiState, Caller, instant, parse_instant, path_id};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+
+use super::{
+    ApiError, ApiJson, ApiQuery, ApiResult, ApiState, Caller, idempotency, instant, parse_instant,
+    path_id,
+};
 use crate::accounts::User;
-use crate::courses::{self, Course, Lesson};
+use crate::courses::{self, Course, CourseFields, Lesson};
 use crate::db::{CourseId, SchoolId, UserId};
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct CourseOut {
     pub id: i64,
     pub slug: String,
@@ -42,7 +51,7 @@ impl CourseOut {
     }
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct LessonOut {
     pub id: i64,
     pub position: i64,
@@ -53,10 +62,18 @@ pub struct LessonOut {
     /// Live sessions and webinars: the start (RFC 3339, UTC) and length.
     pub starts_at: Option<String>,
     pub duration_min: Option<i64>,
+    /// Live sessions and webinars: the IANA time zone the start was given in, and the
+    /// wall time there (`2031-03-04T15:30`).
+    pub timezone: Option<String>,
+    pub local_start: Option<String>,
+    /// For the course's managers only (others: `null`): the lesson's text (Markdown) and,
+    /// for videos and external links, its URL.
+    pub body: Option<String>,
+    pub url: Option<String>,
 }
 
 impl LessonOut {
-    fn of(l: &Lesson) -> LessonOut {
+    pub(super) fn of(l: &Lesson, manager: bool) -> LessonOut {
         let s = l.schedule();
         LessonOut {
             id: l.id.0,
@@ -66,11 +83,15 @@ impl LessonOut {
             required: l.required != 0,
             starts_at: s.map(|s| instant(s.starts_at)),
             duration_min: s.map(|s| s.duration_min),
+            timezone: s.map(|s| s.timezone.clone()),
+            local_start: s.map(|s| s.local_start.clone()),
+            body: manager.then(|| l.body.clone()),
+            url: l.content.url().filter(|_| manager).map(str::to_string),
         }
     }
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct CourseDetail {
     #[serde(flatten)]
     pub course: CourseOut,
@@ -174,7 +195,194 @@ pub async fn get(
         .await?
         .unwrap_or_default();
     Ok(Json(CourseDetail {
-        lessons: lessons.iter().map(LessonOut::of).collect(),
+        lessons: lessons.iter().map(|l| LessonOut::of(l, manager)).collect(),
         course: CourseOut::of(course, updated_at),
     }))
+}
+
+/// The detail of a course as its manager sees it, read on `conn` (inside a transaction).
+async fn detail_in(
+    conn: &mut sqlx::AnyConnection,
+    school: SchoolId,
+    id: CourseId,
+) -> ApiResult<CourseDetail> {
+    let course = courses::by_id_in(&mut *conn, school, id)
+        .await?
+        .ok_or_else(|| ApiError::internal("course vanished"))?;
+    let updated_at: i64 =
+        sqlx::query_scalar("SELECT updated_at FROM courses WHERE school_id = $1 AND id = $2")
+            .bind(school)
+            .bind(id)
+            .fetch_one(&mut *conn)
+            .await?;
+    let lessons = courses::lessons_in(&mut *conn, school, id).await?;
+    Ok(CourseDetail {
+        lessons: lessons.iter().map(|l| LessonOut::of(l, true)).collect(),
+        course: CourseOut::of(course, updated_at),
+    })
+}
+
+/// A course the token's user manages, for writing (`courses:write` checked by the caller):
+/// 404 when they can't see it, 403 when they see but don't manage it.
+pub(super) async fn managed(state: &ApiState, caller: &Caller, raw_id: &str) -> ApiResult<Course> {
+    let (course, manager) = visible(state, &caller.user, raw_id).await?;
+    if !manager {
+        return Err(ApiError::forbidden(
+            "only the course's instructors and the school's admins change it",
+        ));
+    }
+    Ok(course)
+}
+
+/// The editor's field errors as the API's 422, under the API's field names.
+pub(super) fn invalid(
+    errors: crate::web::FieldErrors,
+    rename: impl Fn(&str) -> String,
+) -> ApiError {
+    ApiError::fields(
+        errors
+            .0
+            .into_iter()
+            .map(|(k, v)| (rename(k), v.replace(['\u{2068}', '\u{2069}'], "")))
+            .collect(),
+    )
+    .unwrap_or_else(|| ApiError::internal("refused without an error"))
+}
+
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewCourse {
+    /// Required.
+    pub title: Option<String>,
+    /// Markdown, shown on the course page.
+    #[serde(default)]
+    pub description: String,
+}
+
+/// Creates a draft course taught by the token's user (instructors and admins). With an
+/// `Idempotency-Key`, a repeat of the request gets the first answer again.
+#[utoipa::path(
+    post, path = "/api/v1/courses", tag = "courses",
+    params(
+        ("Idempotency-Key" = Option<String>, Header, description = "1–255 visible ASCII characters; a repeat gets the same answer and creates nothing"),
+    ),
+    request_body = NewCourse,
+    responses(
+        (status = 201, description = "Created (a draft)", body = CourseDetail),
+        (status = 400, description = "Not JSON", body = super::error::ErrorBody),
+        (status = 401, description = "Missing, invalid, revoked or expired token", body = super::error::ErrorBody),
+        (status = 403, description = "The token lacks courses:write, or the user is a student", body = super::error::ErrorBody),
+        (status = 409, description = "The same Idempotency-Key is being processed", body = super::error::ErrorBody),
+        (status = 413, description = "The body is over 64 KiB", body = super::error::ErrorBody),
+        (status = 415, description = "Not sent as application/json", body = super::error::ErrorBody),
+        (status = 422, description = "A bad field (`title`, `description`), or a reused Idempotency-Key", body = super::error::ErrorBody),
+        (status = 429, description = "Rate limited", body = super::error::ErrorBody),
+    )
+)]
+pub async fn create(
+    State(state): State<ApiState>,
+    Extension(caller): Extension<Caller>,
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<NewCourse>,
+) -> ApiResult<Response> {
+    caller.need("courses:write")?;
+    if !caller.user.can_teach() {
+        return Err(ApiError::forbidden(
+            "only instructors and admins create courses",
+        ));
+    }
+    let keyed = idempotency::keyed(&headers, "POST", "/api/v1/courses", &body)?;
+    let title = body.title.as_deref().unwrap_or_default();
+    let errors = courses::editor::check_course(&super::tr(&caller), title, &body.description, "");
+    if !errors.is_empty() {
+        return Err(invalid(errors, str::to_string));
+    }
+    let (school, user) = (caller.user.school_id, caller.user.id);
+    let mut tx = match idempotency::begin(&state.db, school, user, keyed.as_ref()).await? {
+        Ok(tx) => tx,
+        Err(replayed) => return Ok(replayed),
+    };
+    let id = courses::create_in(
+        &mut tx,
+        school,
+        user,
+        CourseFields {
+            title: title.trim(),
+            description: body.description.trim_end(),
+            cover_url: None,
+        },
+    )
+    .await?;
+    let out = detail_in(&mut tx, SchoolId(school), id).await?;
+    idempotency::finish(tx, school, user, keyed.as_ref(), StatusCode::CREATED, &out).await
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CoursePatch {
+    pub title: Option<String>,
+    pub description: Option<String>,
+    /// `true` publishes a draft (its enrolled students are then invited to its live
+    /// sessions, as from the editor); `false` withdraws it to a draft.
+    pub published: Option<bool>,
+}
+
+/// Changes a course's title, description or status (the fields sent; the others stay).
+#[utoipa::path(
+    patch, path = "/api/v1/courses/{id}", tag = "courses",
+    params(("id" = i64, Path, description = "The course's id")),
+    request_body = CoursePatch,
+    responses(
+        (status = 200, description = "The course as changed", body = CourseDetail),
+        (status = 400, description = "Not JSON", body = super::error::ErrorBody),
+        (status = 401, description = "Missing, invalid, revoked or expired token", body = super::error::ErrorBody),
+        (status = 403, description = "The token lacks courses:write, or the user does not manage the course", body = super::error::ErrorBody),
+        (status = 404, description = "No such course in this school (or not visible to the user)", body = super::error::ErrorBody),
+        (status = 413, description = "The body is over 64 KiB", body = super::error::ErrorBody),
+        (status = 415, description = "Not sent as application/json", body = super::error::ErrorBody),
+        (status = 422, description = "A bad field (`title`, `description`, `published`)", body = super::error::ErrorBody),
+        (status = 429, description = "Rate limited", body = super::error::ErrorBody),
+    )
+)]
+pub async fn update(
+    State(state): State<ApiState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<CoursePatch>,
+) -> ApiResult<Json<CourseDetail>> {
+    caller.need("courses:write")?;
+    let course = managed(&state, &caller, &id).await?;
+    let title = body.title.as_deref().unwrap_or(&course.title);
+    let description = body.description.as_deref().unwrap_or(&course.description);
+    let errors =
+        courses::editor::check_course(&super::tr(&caller), title, description, course.cover());
+    if !errors.is_empty() {
+        return Err(invalid(errors, str::to_string));
+    }
+    if body.title.is_some() || body.description.is_some() {
+        courses::update(
+            &state.db,
+            course.school_id,
+            course.id,
+            CourseFields {
+                title: title.trim(),
+                description: description.trim_end(),
+                cover_url: course.cover_url.as_deref(),
+            },
+        )
+        .await?;
+    }
+    match body.published {
+        Some(true) => {
+            courses::publish(&state.db, state.hooks.as_ref(), course.school_id, course.id).await?
+        }
+        Some(false) => {
+            courses::set_published(&state.db, course.school_id, course.id, false).await?
+        }
+        None => {}
+    }
+    let mut conn = state.db.pool.acquire().await?;
+    Ok(Json(
+        detail_in(&mut conn, course.school_id, course.id).await?,
+    ))
 }

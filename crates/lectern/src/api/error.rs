@@ -86,6 +86,20 @@ impl ApiError {
         e.fields.insert(name.to_string(), message);
         e
     }
+    /// 422 with every field's error (a form checked as a whole); `None` when there is none.
+    pub fn fields(errors: BTreeMap<String, String>) -> Option<ApiError> {
+        let message = errors
+            .iter()
+            .map(|(k, v)| format!("{k}: {v}"))
+            .collect::<Vec<_>>()
+            .join("; ");
+        if errors.is_empty() {
+            return None;
+        }
+        let mut e = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", message);
+        e.fields = errors;
+        Some(e)
+    }
     pub fn rate_limited(retry_after: u64) -> ApiError {
         let mut e = ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,

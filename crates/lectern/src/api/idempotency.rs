@@ -130,6 +130,82 @@ pub async fn replay(
     Ok(resp)
 }
 
+/// A request's key and the fingerprint it is bound to.
+pub struct Keyed {
+    pub key: String,
+    pub fingerprint: String,
+}
+
+/// The key a create carries, bound to its method, path and body.
+pub fn keyed(
+    headers: &HeaderMap,
+    method: &str,
+    path: &str,
+    body: &impl serde::Serialize,
+) -> ApiResult<Option<Keyed>> {
+    let Some(key) = key(headers)? else {
+        return Ok(None);
+    };
+    let body = serde_json::to_value(body).map_err(ApiError::internal)?;
+    Ok(Some(Keyed {
+        key,
+        fingerprint: fingerprint(method, path, &body),
+    }))
+}
+
+pub type Tx = sqlx::Transaction<'static, sqlx::Any>;
+
+/// Begins a creating transaction; with a key, its claim is the first statement. A key
+/// seen before gets the stored answer instead (`Err`), and nothing is created.
+pub async fn begin(
+    db: &Db,
+    school_id: i64,
+    user_id: i64,
+    keyed: Option<&Keyed>,
+) -> ApiResult<Result<Tx, Response>> {
+    let mut tx = db.pool.begin().await?;
+    if let Some(k) = keyed
+        && !claim(
+            &mut tx,
+            school_id,
+            user_id,
+            &k.key,
+            &k.fingerprint,
+            db.now_ms(),
+        )
+        .await?
+    {
+        tx.rollback().await?;
+        return Ok(Err(
+            replay(db, school_id, user_id, &k.key, &k.fingerprint).await?
+        ));
+    }
+    Ok(Ok(tx))
+}
+
+/// Stores the answer with the key (if any) in the creating transaction, commits, and
+/// answers exactly what a replay will.
+pub async fn finish(
+    mut tx: Tx,
+    school_id: i64,
+    user_id: i64,
+    keyed: Option<&Keyed>,
+    status: StatusCode,
+    body: &impl serde::Serialize,
+) -> ApiResult<Response> {
+    let text = serde_json::to_string(body).map_err(ApiError::internal)?;
+    if let Some(k) = keyed {
+        store(&mut tx, school_id, user_id, &k.key, status, &text).await?;
+    }
+    tx.commit().await?;
+    Ok((
+        status,
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        text,
+    )
+        .into_response())
+}
+
 /// Forgets keys created before `before` (the hourly maintenance asks, a day after
 /// creation): a retry comes within minutes, not days.
 pub async fn purge(db: &Db, before: i64) -> sqlx::Result<u64> {

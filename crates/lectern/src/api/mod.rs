@@ -3,21 +3,26 @@
 //! bodies ([`error`]); cursor pages ([`page`]); `Idempotency-Key` on creates
 //! ([`idempotency`]); a token bucket per token ([`rate`]). Handlers are thin: they check
 //! the scope and the role, then call the owning capability's functions (`courses`,
-//! `live`). The OpenAPI 3.1 document is generated from the handlers ([`router`]: each is
+//! `live`, `certificates`, `accounts`) — writes through the same store functions as the
+//! editor, so the same `CourseHooks` run. The OpenAPI 3.1 document is generated from the handlers ([`router`]: each is
 //! registered with the router and the document by one `routes!` call) and served at
 //! `/api/v1/openapi.json`, with a reference page at `/api/v1/docs/`.
 //!
 //! - [`pages`]: Profile → API tokens (create, shown once; revoke).
 
+pub mod certificates;
 pub mod courses;
 pub mod enrolments;
 pub mod error;
 pub mod idempotency;
+pub mod lessons;
 pub mod live;
 pub mod page;
 pub mod pages;
+pub mod progress;
 pub mod rate;
 pub mod tokens;
+pub mod users;
 
 use std::sync::Arc;
 
@@ -226,6 +231,11 @@ impl<T: DeserializeOwned, S: Send + Sync> axum::extract::FromRequestParts<S> for
     }
 }
 
+/// Messages of the editor's checks, in the token's user's language.
+pub fn tr(caller: &Caller) -> crate::i18n::Tr {
+    crate::i18n::Tr::choose(caller.user.language.as_deref(), None)
+}
+
 /// A path id: 404 unless it is a positive number.
 pub fn path_id(raw: &str, what: &str) -> ApiResult<i64> {
     raw.parse::<i64>()
@@ -275,7 +285,7 @@ impl Modify for BearerAuth {
     info(
         title = "Lectern API",
         version = "1",
-        description = "Courses, enrolments and live sessions of one school, for integrations. See docs/api.md."
+        description = "Courses and lessons, enrolments, live sessions, progress, certificates and users of one school, for integrations. See docs/api.md."
     ),
     security(("token" = [])),
     modifiers(&BearerAuth),
@@ -286,12 +296,21 @@ struct ApiDoc;
 /// Every `/api/v1` operation, each registered with the router and the document at once.
 pub fn operations() -> OpenApiRouter<ApiState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
-        .routes(routes!(courses::list))
-        .routes(routes!(courses::get))
+        .routes(routes!(courses::list, courses::create))
+        .routes(routes!(courses::get, courses::update))
+        .routes(routes!(lessons::list, lessons::create))
+        .routes(routes!(lessons::update, lessons::remove))
         .routes(routes!(enrolments::list, enrolments::create))
         .routes(routes!(enrolments::remove))
         .routes(routes!(live::list))
+        .routes(routes!(live::get))
         .routes(routes!(live::attendance))
+        .routes(routes!(progress::course))
+        .routes(routes!(progress::mine))
+        .routes(routes!(certificates::list))
+        .routes(routes!(certificates::verify))
+        .routes(routes!(users::list))
+        .routes(routes!(users::get))
 }
 
 /// The OpenAPI document, as served.
@@ -315,7 +334,10 @@ pub fn router(state: ApiState) -> axum::Router {
     axum::Router::new()
         .merge(ops)
         .merge(docs)
+        // `{*rest}` matches one character or more: `/api/v1/` needs its own route, or it
+        // would fall through to the web app's HTML 404.
         .route("/api/v1", axum::routing::any(error::no_route))
+        .route("/api/v1/", axum::routing::any(error::no_route))
         .route("/api/v1/{*rest}", axum::routing::any(error::no_route))
         .method_not_allowed_fallback(error::no_method)
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))

@@ -7,7 +7,7 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 
 use super::ApiState;
-use super::tokens::{self, DAY_CHOICES, NewTokenError, SCOPES, Token};
+use super::tokens::{self, DAY_CHOICES, NewTokenError, Token};
 use crate::web::context::Ctx;
 use crate::web::form::Form;
 use crate::web::page::{Page, render};
@@ -25,7 +25,8 @@ struct TokensPage {
     ctx: Ctx,
     tokens: Vec<Token>,
     now: i64,
-    scopes: [&'static str; 7],
+    /// The scopes the user's role can use.
+    scopes: Vec<&'static str>,
     days: [i64; 4],
     /// The token just created: shown this once.
     created: Option<String>,
@@ -46,7 +47,7 @@ async fn page(State(state): State<ApiState>, ctx: Ctx, Query(q): Query<Shown>) -
         now: state.db.now_ms(),
         ctx,
         tokens,
-        scopes: SCOPES,
+        scopes: tokens::offered(user.role),
         days: DAY_CHOICES,
         created: None,
         error: None,
@@ -101,7 +102,7 @@ async fn create(
         now: state.db.now_ms(),
         ctx,
         tokens,
-        scopes: SCOPES,
+        scopes: tokens::offered(user.role),
         days: DAY_CHOICES,
         created,
         error,

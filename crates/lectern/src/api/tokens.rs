@@ -8,15 +8,39 @@ use crate::crypto::{SecretKey, random_token};
 use crate::db::Db;
 
 /// Every scope a token may carry, in the order the profile page lists them.
-pub const SCOPES: [&str; 7] = [
+pub const SCOPES: [&str; 8] = [
     "courses:read",
     "courses:write",
     "enrolments:read",
     "enrolments:write",
     "live:read",
     "live:write",
+    "progress:read",
     "users:read",
 ];
+
+/// The scopes the profile page offers a role: those that let it do something. A student
+/// manages no course and reads no user list; an instructor reads no user list. (A token
+/// with more is still accepted — a scope never widens a role, the handlers check both —
+/// but offering them would only mislead.)
+pub fn offered(role: crate::accounts::Role) -> Vec<&'static str> {
+    use crate::accounts::Role;
+    SCOPES
+        .into_iter()
+        .filter(|s| match role {
+            Role::Admin => true,
+            Role::Instructor => *s != "users:read",
+            Role::Student => !matches!(
+                *s,
+                "users:read"
+                    | "courses:write"
+                    | "live:write"
+                    | "enrolments:read"
+                    | "enrolments:write"
+            ),
+        })
+        .collect()
+}
 
 /// Every token starts with this, so that secret scanners and people can recognise one.
 pub const TOKEN_PREFIX: &str = "lct_";

@@ -160,6 +160,19 @@ pub enum Status {
     Expired,
 }
 
+impl Status {
+    /// As the verification page and the JSON API name it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Valid => "valid",
+            Status::Pending => "pending",
+            Status::Revoked => "revoked",
+            Status::Replaced => "replaced",
+            Status::Expired => "expired",
+        }
+    }
+}
+
 impl Issued {
     pub fn status(&self, now: i64) -> Status {
         if self.replaced_by.is_some() {
@@ -210,6 +223,30 @@ pub async fn of_school(db: &Db, school_id: SchoolId) -> sqlx::Result<Vec<Issued>
         "SELECT {COLUMNS} FROM certificates WHERE school_id = $1 ORDER BY created_at DESC, id DESC LIMIT 500"
     )))
     .bind(school_id)
+    .fetch_all(&db.pool)
+    .await
+}
+
+/// A keyset page of the school's certificates for the JSON API: a learner's (`user_id`),
+/// a course's (`course_id`), or both; id above `after`, by id, at most `limit`. Replaced
+/// ones included: their status says so.
+pub async fn page(
+    db: &Db,
+    school_id: SchoolId,
+    user_id: Option<UserId>,
+    course_id: Option<CourseId>,
+    after: i64,
+    limit: i64,
+) -> sqlx::Result<Vec<Issued>> {
+    sqlx::query_as::<_, Issued>(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM certificates WHERE school_id = $1 AND ($2 = 0 OR user_id = $2)
+         AND ($3 = 0 OR course_id = $3) AND id > $4 ORDER BY id LIMIT $5"
+    )))
+    .bind(school_id)
+    .bind(user_id.map_or(0, |u| u.0))
+    .bind(course_id.map_or(0, |c| c.0))
+    .bind(after)
+    .bind(limit)
     .fetch_all(&db.pool)
     .await
 }

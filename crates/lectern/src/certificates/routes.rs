@@ -135,14 +135,9 @@ async fn verify(
             retry_after_secs: secs,
         });
     }
-    let status = match cert.as_ref().map(|c| c.status(now_ms())) {
-        None => "not-found",
-        Some(Status::Valid) => "valid",
-        Some(Status::Pending) => "pending",
-        Some(Status::Revoked) => "revoked",
-        Some(Status::Replaced) => "replaced",
-        Some(Status::Expired) => "expired",
-    };
+    let status = cert
+        .as_ref()
+        .map_or("not-found", |c| c.status(now_ms()).as_str());
     let found = cert.is_some();
     let current = match &cert {
         Some(c) if c.replaced_by.is_some() => {

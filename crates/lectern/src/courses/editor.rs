@@ -125,27 +125,7 @@ impl CourseForm {
     }
 
     fn validate(&self, ctx: &Ctx) -> FieldErrors {
-        let mut errors = FieldErrors::default();
-        let tr = &ctx.tr;
-        let title = self.title.trim();
-        if check_text(&mut errors, tr, "title", title, limits::TITLE) && title.is_empty() {
-            errors.add("title", ctx.t("form-required"));
-        }
-        check_text(
-            &mut errors,
-            tr,
-            "description",
-            &self.description,
-            limits::DESCRIPTION,
-        );
-        let cover = self.cover_url.trim();
-        if check_text(&mut errors, tr, "cover_url", cover, limits::URL)
-            && !cover.is_empty()
-            && !valid_http_url(cover)
-        {
-            errors.add("cover_url", ctx.t("form-url-invalid"));
-        }
-        errors
+        check_course(&ctx.tr, &self.title, &self.description, &self.cover_url)
     }
 
     fn fields(&self) -> CourseFields<'_> {
@@ -155,6 +135,36 @@ impl CourseForm {
             cover_url: Some(self.cover_url.trim()).filter(|c| !c.is_empty()),
         }
     }
+}
+
+/// A course's title, description and cover URL as the editor (and the JSON API) checks
+/// them; errors by field (`title`, `description`, `cover_url`).
+pub(crate) fn check_course(
+    tr: &crate::i18n::Tr,
+    title: &str,
+    description: &str,
+    cover_url: &str,
+) -> FieldErrors {
+    let mut errors = FieldErrors::default();
+    let title = title.trim();
+    if check_text(&mut errors, tr, "title", title, limits::TITLE) && title.is_empty() {
+        errors.add("title", tr.t("form-required"));
+    }
+    check_text(
+        &mut errors,
+        tr,
+        "description",
+        description,
+        limits::DESCRIPTION,
+    );
+    let cover = cover_url.trim();
+    if check_text(&mut errors, tr, "cover_url", cover, limits::URL)
+        && !cover.is_empty()
+        && !valid_http_url(cover)
+    {
+        errors.add("cover_url", tr.t("form-url-invalid"));
+    }
+    errors
 }
 
 #[derive(askama::Template)]

@@ -1,4 +1,4 @@
-//! Keyset pages of courses and enrolments, for the JSON API (`api/`): ordered by id, the
+//! Keyset pages of courses, enrolments and students' progress, for the JSON API (`api/`): ordered by id, the
 //! page after a given key, optionally only rows changed since an instant. The pages the
 //! browser shows read whole lists through the functions in `mod.rs`.
 
@@ -80,6 +80,65 @@ pub async fn enrolments_page(
     .bind(after)
     .bind(since.unwrap_or(i64::MIN))
     .bind(limit)
+    .fetch_all(&db.pool)
+    .await
+}
+
+/// How many required lessons the course has (a student who did them all completed it,
+/// unless a completion rule says more).
+pub async fn required_total(
+    db: &Db,
+    school_id: SchoolId,
+    course_id: CourseId,
+) -> sqlx::Result<i64> {
+    sqlx::query_scalar(
+        "SELECT COUNT(*) FROM lessons WHERE school_id = $1 AND course_id = $2 AND required = 1",
+    )
+    .bind(school_id)
+    .bind(course_id)
+    .fetch_one(&db.pool)
+    .await
+}
+
+/// The course's students with their progress (the managers' Students page's rows), user
+/// id above `after`, by user id, at most `limit`.
+pub(crate) async fn progress_page(
+    db: &Db,
+    school_id: SchoolId,
+    course_id: CourseId,
+    after: i64,
+    limit: i64,
+) -> sqlx::Result<Vec<super::students::StudentRow>> {
+    sqlx::query_as::<_, super::students::StudentRow>(sqlx::AssertSqlSafe(format!(
+        "{} AND e.user_id > $3 ORDER BY e.user_id LIMIT $4",
+        super::students::STUDENTS
+    )))
+    .bind(school_id)
+    .bind(course_id)
+    .bind(after)
+    .bind(limit)
+    .fetch_all(&db.pool)
+    .await
+}
+
+/// The lessons of the course completed by students with ids in `[from, to]`, as
+/// `(user id, lesson id)` by user and lesson position: one query for a page of students.
+pub async fn completed_lessons(
+    db: &Db,
+    school_id: SchoolId,
+    course_id: CourseId,
+    from: i64,
+    to: i64,
+) -> sqlx::Result<Vec<(i64, i64)>> {
+    sqlx::query_as(
+        "SELECT p.user_id, p.lesson_id FROM lesson_progress p JOIN lessons l ON l.id = p.lesson_id
+         WHERE l.school_id = $1 AND l.course_id = $2 AND p.user_id >= $3 AND p.user_id <= $4
+         ORDER BY p.user_id, l.position, l.id",
+    )
+    .bind(school_id)
+    .bind(course_id)
+    .bind(from)
+    .bind(to)
     .fetch_all(&db.pool)
     .await
 }

@@ -410,12 +410,22 @@ pub async fn for_viewer(
 }
 
 pub async fn by_id(db: &Db, school_id: SchoolId, id: CourseId) -> sqlx::Result<Option<Course>> {
+    let mut conn = db.pool.acquire().await?;
+    by_id_in(&mut conn, school_id, id).await
+}
+
+/// [`by_id`] on the caller's connection (inside its transaction).
+pub async fn by_id_in(
+    conn: &mut sqlx::AnyConnection,
+    school_id: SchoolId,
+    id: CourseId,
+) -> sqlx::Result<Option<Course>> {
     sqlx::query_as::<_, Course>(sqlx::AssertSqlSafe(format!(
         "SELECT {COURSE_COLUMNS} FROM courses c WHERE c.school_id = $1 AND c.id = $2"
     )))
     .bind(school_id)
     .bind(id)
-    .fetch_optional(&db.pool)
+    .fetch_optional(conn)
     .await
 }
 
@@ -452,11 +462,27 @@ pub async fn create(
     instructor: i64,
     f: CourseFields<'_>,
 ) -> anyhow::Result<Course> {
+    let mut tx = db.pool.begin().await?;
+    let id = create_in(&mut tx, school_id, instructor, f).await?;
+    tx.commit().await?;
+    by_id(db, SchoolId(school_id), id)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("course {id} vanished"))
+}
+
+/// [`create`] in the caller's transaction (the API claims its `Idempotency-Key` in the
+/// same one). A taken slug is skipped by `ON CONFLICT DO NOTHING`, which leaves the
+/// transaction usable on both databases.
+pub async fn create_in(
+    tx: &mut sqlx::AnyConnection,
+    school_id: i64,
+    instructor: i64,
+    f: CourseFields<'_>,
+) -> anyhow::Result<CourseId> {
     let base = slug::slugify(f.title);
     let now = now_ms();
     for n in 1..=1000 {
         let candidate = slug::candidate(&base, n);
-        let mut tx = db.pool.begin().await?;
         let id = sqlx::query_scalar::<_, CourseId>(
             "INSERT INTO courses (school_id, slug, title, description, cover_url, status, created_at, updated_at)
              VALUES ($1, $2, $3, $4, $5, 'draft', $6, $6)
@@ -479,10 +505,7 @@ pub async fn create(
         .bind(instructor)
         .execute(&mut *tx)
         .await?;
-        tx.commit().await?;
-        return by_id(db, SchoolId(school_id), id)
-            .await?
-            .ok_or_else(|| anyhow::anyhow!("course {id} vanished"));
+        return Ok(id);
     }
     anyhow::bail!("no free slug for {base:?}")
 }
@@ -641,13 +664,23 @@ pub async fn lessons(
     school_id: SchoolId,
     course_id: CourseId,
 ) -> sqlx::Result<Vec<Lesson>> {
+    let mut conn = db.pool.acquire().await?;
+    lessons_in(&mut conn, school_id, course_id).await
+}
+
+/// [`lessons`] on the caller's connection (inside its transaction).
+pub async fn lessons_in(
+    conn: &mut sqlx::AnyConnection,
+    school_id: SchoolId,
+    course_id: CourseId,
+) -> sqlx::Result<Vec<Lesson>> {
     sqlx::query_as::<_, Lesson>(sqlx::AssertSqlSafe(format!(
         "SELECT {LESSON_COLUMNS} FROM lessons l WHERE l.school_id = $1 AND l.course_id = $2 \
          ORDER BY l.position, l.id"
     )))
     .bind(school_id)
     .bind(course_id)
-    .fetch_all(&db.pool)
+    .fetch_all(conn)
     .await
 }
 
@@ -692,13 +725,24 @@ pub async fn lesson(
     course_id: CourseId,
     id: LessonId,
 ) -> sqlx::Result<Option<Lesson>> {
+    let mut conn = db.pool.acquire().await?;
+    lesson_in(&mut conn, school_id, course_id, id).await
+}
+
+/// [`lesson`] on the caller's connection (inside its transaction).
+pub async fn lesson_in(
+    conn: &mut sqlx::AnyConnection,
+    school_id: SchoolId,
+    course_id: CourseId,
+    id: LessonId,
+) -> sqlx::Result<Option<Lesson>> {
     sqlx::query_as::<_, Lesson>(sqlx::AssertSqlSafe(format!(
         "SELECT {LESSON_COLUMNS} FROM lessons l WHERE l.school_id = $1 AND l.course_id = $2 AND l.id = $3"
     )))
     .bind(school_id)
     .bind(course_id)
     .bind(id)
-    .fetch_optional(&db.pool)
+    .fetch_optional(conn)
     .await
 }
 

@@ -185,6 +185,7 @@ pub async fn attempts(
 /// One row of "My courses".
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub(crate) struct MyCourse {
+    pub course_id: i64,
     pub slug: String,
     pub title: String,
     pub cover_url: Option<String>,
@@ -211,7 +212,7 @@ pub(crate) async fn my_courses(
     user_id: i64,
 ) -> sqlx::Result<Vec<MyCourse>> {
     sqlx::query_as::<_, MyCourse>(
-        "SELECT c.slug, c.title, c.cover_url, e.completed_at,
+        "SELECT c.id AS course_id, c.slug, c.title, c.cover_url, e.completed_at,
              (SELECT COUNT(*) FROM lessons l WHERE l.course_id = c.id AND l.required = 1) AS total,
              (SELECT COUNT(*) FROM lesson_progress p JOIN lessons l ON l.id = p.lesson_id
                 WHERE l.course_id = c.id AND l.required = 1 AND p.user_id = e.user_id) AS done

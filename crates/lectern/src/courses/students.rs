@@ -38,7 +38,7 @@ pub(crate) struct StudentRow {
 }
 
 /// A course's students (`$1` school, `$2` course) and their required lessons done.
-const STUDENTS: &str =
+pub(crate) const STUDENTS: &str =
     "SELECT u.id AS user_id, u.display_name, u.email, e.enrolled_at, e.completed_at,
    (SELECT COUNT(*) FROM lesson_progress p JOIN lessons l ON l.id = p.lesson_id
       WHERE l.course_id = e.course_id AND l.required = 1 AND p.user_id = e.user_id) AS done
@@ -46,13 +46,7 @@ const STUDENTS: &str =
  WHERE e.school_id = $1 AND e.course_id = $2";
 
 async fn students(state: &CoursesState, course: &Course) -> sqlx::Result<(Vec<StudentRow>, i64)> {
-    let total: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM lessons WHERE school_id = $1 AND course_id = $2 AND required = 1",
-    )
-    .bind(course.school_id)
-    .bind(course.id)
-    .fetch_one(&state.db.pool)
-    .await?;
+    let total = super::listing::required_total(&state.db, course.school_id, course.id).await?;
     let rows = sqlx::query_as::<_, StudentRow>(sqlx::AssertSqlSafe(format!(
         "{STUDENTS} ORDER BY u.display_name, u.id"
     )))

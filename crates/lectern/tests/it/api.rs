@@ -12,7 +12,7 @@ use crate::support::courses::published_course;
 use crate::support::{TestApp, TestClient, TestUser};
 
 /// Creates a token on Profile → API tokens as `user` (on `c`, signed in) and returns it.
-async fn make_token(c: &TestClient, scopes: &[&str], days: &str) -> String {
+pub(crate) async fn make_token(c: &TestClient, scopes: &[&str], days: &str) -> String {
     let mut fields = vec![("name", "integration"), ("days", days)];
     fields.extend(scopes.iter().map(|s| ("scope", *s)));
     let r = c.post_form("/profile/tokens", &fields).await;
@@ -22,21 +22,22 @@ async fn make_token(c: &TestClient, scopes: &[&str], days: &str) -> String {
     secret
 }
 
-async fn token_for(app: &TestApp, user: &TestUser, scopes: &[&str]) -> String {
+pub(crate) async fn token_for(app: &TestApp, user: &TestUser, scopes: &[&str]) -> String {
     make_token(&app.signed_in(user).await, scopes, "30").await
 }
 
-const ALL: &[&str] = &[
+pub(crate) const ALL: &[&str] = &[
     "courses:read",
     "courses:write",
     "enrolments:read",
     "enrolments:write",
     "live:read",
     "live:write",
+    "progress:read",
     "users:read",
 ];
 
-async fn call(
+pub(crate) async fn call(
     c: &TestClient,
     method: Method,
     path: &str,
@@ -50,12 +51,12 @@ async fn call(
     c.send(rb).await
 }
 
-fn json_of(r: &crate::support::client::Resp) -> Value {
+pub(crate) fn json_of(r: &crate::support::client::Resp) -> Value {
     serde_json::from_str(&r.text).unwrap_or_else(|e| panic!("not JSON ({e}): {}", r.text))
 }
 
 /// The documented error body, and its code.
-fn error_code(r: &crate::support::client::Resp, status: u16) -> (String, Value) {
+pub(crate) fn error_code(r: &crate::support::client::Resp, status: u16) -> (String, Value) {
     r.assert_status(status);
     let v = json_of(r);
     let e = v["error"]
@@ -782,7 +783,7 @@ async fn the_openapi_document_and_the_router_cannot_drift(app: TestApp) {
         .collect();
     assert_eq!(
         routes,
-        vec!["/api/v1", "/api/v1/{*rest}"],
+        vec!["/api/v1", "/api/v1/", "/api/v1/{*rest}"],
         "outside `routes!`, only the JSON 404 for unknown paths is routed"
     );
     assert!(!module.contains(".route_service(") && !module.contains(".nest("));
@@ -791,6 +792,22 @@ async fn the_openapi_document_and_the_router_cannot_drift(app: TestApp) {
         "not_found"
     );
     assert_eq!(error_code(&api.get("/api/v1").await, 404).0, "not_found");
+    // With a trailing slash, and any unknown path below it, the answer is the API's JSON
+    // error too, never the web app's HTML page.
+    for path in [
+        "/api/v1/",
+        "/api/v1/nothing/",
+        "/api/v1/courses/",
+        "/api/v1/x/y/z",
+    ] {
+        let r = api.get(path).await;
+        assert_eq!(error_code(&r, 404).0, "not_found", "{path}");
+        assert!(
+            r.header("content-type")
+                .is_some_and(|c| c.starts_with("application/json")),
+            "{path}"
+        );
+    }
     // The reference page, served from vendored assets.
     let page = api.get("/api/v1/docs/").await;
     page.assert_status(200);

@@ -24,6 +24,35 @@ async fn the_api_reference_renders_offline_and_a_token_is_made_in_the_profile(ap
     let secret = b.text("#token-secret").await;
     assert!(secret.starts_with("lct_"), "{secret}");
     assert!(b.text("#token-list").await.contains("enrolments:write"));
+    // "Copy" appears (the page is a secure context) and puts exactly the token on the
+    // clipboard. The clipboard is observed through its API: a headless browser has no
+    // system clipboard to read back.
+    assert_eq!(
+        b.eval("return document.querySelector('#token-copy').hidden")
+            .await,
+        serde_json::json!(false)
+    );
+    b.eval(
+        "window.__copied = null; navigator.clipboard.writeText = function (t) { window.__copied = t; return Promise.resolve(); }; return true",
+    )
+    .await;
+    b.click("#token-copy").await;
+    let mut copied = serde_json::Value::Null;
+    for _ in 0..50 {
+        copied = b.eval("return window.__copied").await;
+        if !copied.is_null() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(copied.as_str(), Some(secret.as_str()));
+    for _ in 0..50 {
+        if !b.text("#token-copy-status").await.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(b.text("#token-copy-status").await, "Copied.");
     // Shown once: the list page never shows it again.
     b.goto(&format!("{base}/profile/tokens")).await;
     b.wait_css("#token-list").await;
@@ -49,5 +78,20 @@ async fn the_api_reference_renders_offline_and_a_token_is_made_in_the_profile(ap
         })
         .sum();
     assert_eq!(operations.as_u64(), Some(documented as u64));
+    b.close().await;
+
+    // A student is offered only the scopes a student can use.
+    let b = Browser::start().await;
+    b.sign_in(&base, &app.student.email, &app.student.password)
+        .await;
+    b.goto(&format!("{base}/profile/tokens")).await;
+    b.wait_css("#token-new").await;
+    let offered = b
+        .eval("return Array.from(document.querySelectorAll('input[name=scope]')).map(function (i) { return i.value; })")
+        .await;
+    assert_eq!(
+        offered,
+        serde_json::json!(["courses:read", "live:read", "progress:read"])
+    );
     b.close().await;
 }

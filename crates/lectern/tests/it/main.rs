@@ -7,6 +7,7 @@ mod support;
 mod accounts;
 mod analytics;
 mod api;
+mod api_write;
 mod bookings;
 mod browser;
 mod browser_analytics;

@@ -136,6 +136,7 @@ const COLUMNS: &[(&str, &[(&str, Holds)])] = &[
             ("timezone", ACCOUNT),
             ("language", ACCOUNT),
             ("created_at", ACCOUNT),
+            ("updated_at", ACCOUNT),
         ],
     ),
     (
