@@ -73,6 +73,7 @@ migrations![
         "0026_attendance_people_usage.sql"
     ),
     (27, "api", "0027_api.sql"),
+    (28, "outbound_webhooks", "0028_outbound_webhooks.sql"),
 ];
 
 /// An arbitrary constant that names our migration lock among PostgreSQL advisory locks.

@@ -42,6 +42,7 @@ mod live_webinar;
 mod mail_delivery;
 mod mail_secrets;
 mod ops;
+mod outbound;
 mod payments;
 mod reminders;
 mod schema;
