@@ -50,6 +50,22 @@ impl Job for Deliver {
     async fn run(self, deps: &CoreState) -> anyhow::Result<()> {
         attempt(deps, self).await
     }
+
+    /// Our own failure (the database, not the receiver) outlasted the queue's retries:
+    /// the log says so instead of showing the delivery pending for ever. Not counted
+    /// against the endpoint.
+    async fn gave_up(self, deps: &CoreState, error: &str) -> anyhow::Result<()> {
+        sqlx::query(
+            "UPDATE outbound_deliveries SET state = 'failed', last_error = $1, next_attempt_at = NULL
+             WHERE id = $2 AND round = $3 AND state = 'pending'",
+        )
+        .bind(format!("not sent: {}", error.chars().take(500).collect::<String>()))
+        .bind(self.delivery_id)
+        .bind(self.round)
+        .execute(&deps.db.pool)
+        .await?;
+        Ok(())
+    }
 }
 
 /// Queues `attempt` of `round` at `at`, keyed so that it exists once.

@@ -415,10 +415,13 @@ async fn private_and_loopback_addresses_are_refused_unless_the_admin_allows_them
     );
 }
 
+/// A form's fields, the element that shows the error, and a part of its text.
+type Case<'a> = (&'a [(&'a str, &'a str)], &'a str, &'a str);
+
 db_test!(bad_input_is_a_clear_form_error);
 async fn bad_input_is_a_clear_form_error(app: TestApp) {
     let admin = app.signed_in(&app.admin).await;
-    let cases: &[(&[(&str, &str)], &str, &str)] = &[
+    let cases: &[Case<'_>] = &[
         (
             &[("url", "not a url"), ("event", "order.paid")],
             "#url-error",
