@@ -201,6 +201,10 @@ fn registry(
             certificates.clone(),
         )))?;
     r.register::<crate::payments::ProcessPaymentEvent>(payments.clone())?;
+    r.register::<crate::outbound::Deliver>(web::CoreState {
+        db: db.clone(),
+        config: config.clone(),
+    })?;
     r.register::<crate::analytics::Rollup>(db.clone())?
         .register::<crate::analytics::Sweep>(db.clone())?
         .hourly(|hour| crate::analytics::Sweep { hour });
@@ -250,6 +254,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::jobs::routes::routes().with_state(state.core()))
         .merge(crate::ops::usage::routes().with_state(state.core()))
         .merge(crate::analytics::routes::routes().with_state(state.core()))
+        .merge(crate::outbound::routes::routes().with_state(state.core()))
         .merge(crate::zoom_connection::routes::routes().with_state(zoom.clone()))
         .merge(crate::live::routes::routes().with_state(zoom.clone()))
         .merge(

@@ -20,10 +20,21 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("files", &["jobs"]),
     ("schools", &["files"]),
     ("accounts", &["schools", "email", "jobs"]),
+    // Outgoing webhooks: low, so that every capability with an event records it in its
+    // own transaction; the admins told of a disabled endpoint (accounts), the link to it
+    // (schools), that mail (email), each delivery attempt (jobs).
+    ("outbound", &["accounts", "schools", "email", "jobs"]),
     ("zoom_connection", &["schools", "email", "jobs"]),
     (
         "courses",
-        &["accounts", "schools", "zoom_connection", "files", "jobs"],
+        &[
+            "accounts",
+            "schools",
+            "zoom_connection",
+            "files",
+            "jobs",
+            "outbound",
+        ],
     ),
     (
         "live",
@@ -34,17 +45,22 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "jobs",
             "accounts",
             "schools",
+            "outbound",
         ],
     ),
     (
         "certificates",
-        &["courses", "accounts", "schools", "files", "email", "jobs"],
+        &[
+            "courses", "accounts", "schools", "files", "email", "jobs", "outbound",
+        ],
     ),
     // Paid courses: a verified payment enrols (courses), the receipt goes by mail, links
     // are built on the school's origin, webhooks are processed by jobs.
     (
         "payments",
-        &["courses", "accounts", "schools", "email", "jobs"],
+        &[
+            "courses", "accounts", "schools", "email", "jobs", "outbound",
+        ],
     ),
     // Course discussions: a board per course (courses), members' names and the rate
     // limit (accounts), links on the school's origin, posts' attachments (files),

@@ -24,6 +24,7 @@ pub mod i18n;
 pub mod jobs;
 pub mod live;
 pub mod ops;
+pub mod outbound;
 pub mod payments;
 pub mod push;
 pub mod schools;

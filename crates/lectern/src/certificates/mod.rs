@@ -480,6 +480,21 @@ async fn finish(
     .execute(&mut *tx)
     .await?
     .rows_affected();
+    if n == 1 {
+        crate::outbound::emit(
+            &mut tx,
+            c.school_id,
+            crate::outbound::Event::CertificateIssued,
+            &format!("certificate.issued:{}", c.serial),
+            serde_json::json!({
+                "serial": c.serial,
+                "course_id": c.course_id,
+                "user_id": c.user_id,
+                "verify_url": url,
+            }),
+        )
+        .await?;
+    }
     if n == 1
         && let Some(to) = to
     {

@@ -852,6 +852,20 @@ async fn apply(
         )
         .await?;
         if done {
+            // Keyed by the instant: a lesson un-completed and completed again is news.
+            crate::outbound::emit(
+                tx,
+                school_id.0,
+                crate::outbound::Event::LessonCompleted,
+                &format!("lesson.completed:{lesson_id}:{user_id}:{now}"),
+                serde_json::json!({
+                    "course_id": l.course_id.0,
+                    "lesson_id": lesson_id.0,
+                    "user_id": user_id.0,
+                    "completed_at": crate::outbound::rfc3339(now),
+                }),
+            )
+            .await?;
             complete_course(tx, school_id, l.course_id, user_id, now).await?;
             changes.completed.push(user_id);
         } else {
@@ -932,6 +946,18 @@ async fn complete_course(
             detail: &Detail::default(),
             at: now,
         },
+    )
+    .await?;
+    crate::outbound::emit(
+        tx,
+        school_id.0,
+        crate::outbound::Event::CourseCompleted,
+        &format!("course.completed:{course_id}:{user_id}:{now}"),
+        serde_json::json!({
+            "course_id": course_id.0,
+            "user_id": user_id.0,
+            "completed_at": crate::outbound::rfc3339(now),
+        }),
     )
     .await?;
     jobs::enqueue(

@@ -93,6 +93,7 @@ pub async fn enroll_in(
     course_id: CourseId,
     user_id: UserId,
 ) -> sqlx::Result<bool> {
+    let now = now_ms();
     let r = sqlx::query(
         "INSERT INTO enrollments (school_id, course_id, user_id, enrolled_at) VALUES ($1, $2, $3, $4)
          ON CONFLICT (course_id, user_id) DO NOTHING",
@@ -100,7 +101,7 @@ pub async fn enroll_in(
     .bind(school_id)
     .bind(course_id)
     .bind(user_id)
-    .bind(now_ms())
+    .bind(now)
     .execute(&mut *tx)
     .await?;
     let new = r.rows_affected() == 1;
@@ -108,6 +109,19 @@ pub async fn enroll_in(
         // The invitations and reminders of the course's live sessions still ahead reach
         // this student.
         hooks.enrolled(&mut *tx, course_id, user_id).await?;
+        // Keyed by the instant: a student enrolled again after a refund is a new event.
+        crate::outbound::emit(
+            tx,
+            school_id.0,
+            crate::outbound::Event::EnrolmentCreated,
+            &format!("enrolment.created:{course_id}:{user_id}:{now}"),
+            serde_json::json!({
+                "course_id": course_id.0,
+                "user_id": user_id.0,
+                "enrolled_at": crate::outbound::rfc3339(now),
+            }),
+        )
+        .await?;
     }
     Ok(new)
 }

@@ -73,6 +73,7 @@ migrations![
         "0026_attendance_people_usage.sql"
     ),
     (27, "api", "0027_api.sql"),
+    (28, "outbound_webhooks", "0028_outbound_webhooks.sql"),
     (30, "users_updated_at", "0030_users_updated_at.sql"),
 ];
 

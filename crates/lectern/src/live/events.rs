@@ -82,6 +82,17 @@ async fn started(
 ) -> anyhow::Result<()> {
     let at = m.start_time.map(|t| t.as_millisecond()).unwrap_or(ts);
     for s in sessions_of(state, account, m).await? {
+        let mut tx = state.db.pool.begin().await?;
+        // The first start only (the host may leave and come back): that one is the event.
+        let first = sqlx::query(
+            "UPDATE live_sessions SET started_at = $1 WHERE id = $2 AND state = 'live' AND started_at IS NULL",
+        )
+        .bind(at)
+        .bind(s.id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            == 1;
         sqlx::query(
             "UPDATE live_sessions SET host_present = 1, started_at = COALESCE(started_at, $1),
                meeting_uuid = COALESCE($2, meeting_uuid), updated_at = $3
@@ -91,8 +102,24 @@ async fn started(
         .bind(m.uuid.as_deref().filter(|u| !u.is_empty()))
         .bind(now_ms())
         .bind(s.id)
-        .execute(&state.db.pool)
+        .execute(&mut *tx)
         .await?;
+        if first {
+            crate::outbound::emit(
+                &mut tx,
+                s.school_id,
+                crate::outbound::Event::LiveSessionStarted,
+                &format!("live_session.started:{}:{at}", s.id),
+                serde_json::json!({
+                    "session_id": s.id,
+                    "lesson_id": s.lesson_id,
+                    "course_id": s.course_id,
+                    "started_at": crate::outbound::rfc3339(at),
+                }),
+            )
+            .await?;
+        }
+        tx.commit().await?;
         state.db.lesson_changed(s.change()).await;
     }
     Ok(())

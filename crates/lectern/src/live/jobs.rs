@@ -306,6 +306,20 @@ pub(crate) async fn end_session(
     .rows_affected();
     if n == 1 {
         after_end(&mut tx, state, session).await?;
+        crate::outbound::emit(
+            &mut tx,
+            session.school_id,
+            crate::outbound::Event::LiveSessionEnded,
+            &format!("live_session.ended:{}:{at}", session.id),
+            serde_json::json!({
+                "session_id": session.id,
+                "lesson_id": session.lesson_id,
+                "course_id": session.course_id,
+                "started_at": session.started_at.map(crate::outbound::rfc3339),
+                "ended_at": crate::outbound::rfc3339(at),
+            }),
+        )
+        .await?;
     }
     tx.commit().await?;
     if n == 1 {

@@ -238,6 +238,24 @@ pub async fn settle(
     if !won {
         return Ok(Settled::Already);
     }
+    // Paid whatever follows (an amount that differs is flagged in the data): the money
+    // arrived either way.
+    crate::outbound::emit(
+        &mut tx,
+        order.school_id,
+        crate::outbound::Event::OrderPaid,
+        &format!("order.paid:{}", order.id),
+        serde_json::json!({
+            "order": order.number,
+            "course_id": order.course_id,
+            "user_id": order.user_id,
+            "amount_minor": paid.amount_minor,
+            "currency": paid.currency.to_ascii_uppercase(),
+            "paid_at": crate::outbound::rfc3339(now),
+            "flag": (!matches).then_some("amount_mismatch"),
+        }),
+    )
+    .await?;
     if !matches {
         tell_admins(&mut tx, order, "amount_mismatch", &to).await?;
         tracing::warn!(

@@ -47,6 +47,7 @@ mod mail_delivery;
 mod mail_secrets;
 mod ops;
 mod outages;
+mod outbound;
 mod payments;
 mod reminders;
 mod schema;

@@ -83,6 +83,12 @@ const BOOKINGS: Holds = Ours("coaches' bookable hours and students' bookings of 
 /// stored answers of idempotent creates (an enrolment's JSON).
 const API: Holds = Ours("API tokens (hashes, names, scopes, times) and idempotent create answers");
 
+/// Outgoing webhooks: the endpoints a school's admin registered (URL, events, sealed
+/// secret) and what was sent to them (our events' JSON: Lectern ids and instants, never a
+/// Zoom identifier) with the receivers' answers.
+const OUTBOUND: Holds =
+    Ours("webhook endpoints a school registered and the Lectern events sent to them");
+
 /// Every column of the schema. A new column must be added here, with its reason.
 const COLUMNS: &[(&str, &[(&str, Holds)])] = &[
     (
@@ -631,6 +637,45 @@ const COLUMNS: &[(&str, &[(&str, Holds)])] = &[
             ("status", API),
             ("body", API),
             ("created_at", API),
+        ],
+    ),
+    (
+        "outbound_endpoints",
+        &[
+            ("id", OUTBOUND),
+            ("school_id", OUTBOUND),
+            ("url", OUTBOUND),
+            ("events", OUTBOUND),
+            ("allow_private", OUTBOUND),
+            ("secret_sealed", OUTBOUND),
+            ("key_id", OUTBOUND),
+            ("disabled_at", OUTBOUND),
+            ("disabled_reason", OUTBOUND),
+            ("consecutive_failures", OUTBOUND),
+            ("created_at", OUTBOUND),
+            ("updated_at", OUTBOUND),
+        ],
+    ),
+    (
+        "outbound_deliveries",
+        &[
+            ("id", OUTBOUND),
+            ("school_id", OUTBOUND),
+            ("endpoint_id", OUTBOUND),
+            ("event_key", OUTBOUND),
+            ("event_id", OUTBOUND),
+            ("event_type", OUTBOUND),
+            ("body", OUTBOUND),
+            ("state", OUTBOUND),
+            ("round", OUTBOUND),
+            ("attempts", OUTBOUND),
+            ("last_status", OUTBOUND),
+            ("last_response", OUTBOUND),
+            ("last_error", OUTBOUND),
+            ("last_duration_ms", OUTBOUND),
+            ("last_attempt_at", OUTBOUND),
+            ("next_attempt_at", OUTBOUND),
+            ("created_at", OUTBOUND),
         ],
     ),
     (

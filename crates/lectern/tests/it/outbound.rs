@@ -1,0 +1,627 @@
+//! Outgoing webhooks (`outbound/`): an admin registers an endpoint (its secret shown
+//! once), an enrolment reaches a receiver on 127.0.0.1 once, signed — the signature
+//! checked here with `hmac`/`sha2` directly, not the app's function —; a receiver that
+//! answers 500 gets the event again later; a delivery can be resent from the log; an
+//! endpoint that keeps failing is disabled with one mail to the admins; private and
+//! loopback addresses are refused without the admin's explicit choice, at registration
+//! and at delivery; bad input is a form error; other schools and non-admins see nothing.
+
+use std::sync::{Arc, Mutex};
+
+use axum::http::{HeaderMap, StatusCode};
+use hmac::{Hmac, KeyInit, Mac};
+use sha2::Sha256;
+
+use crate::support::courses::{
+    add_lesson, enroll, enrolled_student, lesson_ids, new_course, publish, taught_course,
+};
+use crate::support::{TestApp, TestClient};
+
+const PAGE: &str = "/admin/webhooks";
+const MINUTE: i64 = 60_000;
+const HOUR: i64 = 60 * MINUTE;
+
+/// One request the receiver got.
+#[derive(Clone, Debug)]
+struct Got {
+    headers: HeaderMap,
+    body: String,
+}
+
+/// A receiver on 127.0.0.1: records every POST and answers with the next status of
+/// `script` (200 once it is empty, or `fallback` when set).
+#[derive(Clone, Default)]
+struct Receiver {
+    got: Arc<Mutex<Vec<Got>>>,
+    script: Arc<Mutex<Vec<u16>>>,
+    fallback: Arc<Mutex<Option<u16>>>,
+}
+
+impl Receiver {
+    async fn start() -> (String, Receiver) {
+        let r = Receiver::default();
+        let state = r.clone();
+        let app = axum::Router::new().fallback(move |headers: HeaderMap, body: String| {
+            let state = state.clone();
+            async move {
+                state.got.lock().unwrap().push(Got { headers, body });
+                let mut script = state.script.lock().unwrap();
+                let status = if script.is_empty() {
+                    state.fallback.lock().unwrap().unwrap_or(200)
+                } else {
+                    script.remove(0)
+                };
+                (StatusCode::from_u16(status).unwrap(), "received, thanks")
+            }
+        });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await.ok() });
+        (format!("http://{addr}/hooks/lectern"), r)
+    }
+
+    fn got(&self) -> Vec<Got> {
+        self.got.lock().unwrap().clone()
+    }
+}
+
+/// The signature as a receiver would check it, written from docs/api.md alone.
+fn verify(secret: &str, got: &Got) -> serde_json::Value {
+    let ts = got.headers["lectern-webhook-timestamp"].to_str().unwrap();
+    let sig = got.headers["lectern-webhook-signature"].to_str().unwrap();
+    let hex_sig = sig.strip_prefix("v1=").expect("v1= scheme");
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+    mac.update(format!("{ts}.{}", got.body).as_bytes());
+    mac.verify_slice(&hex::decode(hex_sig).unwrap())
+        .expect("the signature verifies with the endpoint's secret");
+    let v: serde_json::Value = serde_json::from_str(&got.body).unwrap();
+    assert_eq!(
+        got.headers["lectern-webhook-id"].to_str().unwrap(),
+        v["id"].as_str().unwrap()
+    );
+    assert_eq!(got.headers["content-type"], "application/json");
+    v
+}
+
+/// Registers an endpoint for `events` through the form; returns its id and secret.
+async fn register(admin: &TestClient, url: &str, events: &[&str], private: bool) -> (i64, String) {
+    let mut fields: Vec<(&str, &str)> = vec![("url", url)];
+    for e in events {
+        fields.push(("event", e));
+    }
+    if private {
+        fields.push(("allow_private", "1"));
+    }
+    let page = admin.post_form(PAGE, &fields).await;
+    page.assert_status(200);
+    let secret = page
+        .texts("#endpoint-secret")
+        .into_iter()
+        .next()
+        .unwrap_or_else(|| panic!("no secret shown: {}", page.text));
+    assert!(secret.starts_with("whsec_"), "{secret}");
+    let id: i64 = page
+        .attr("#outbound-edit", "action")
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    (id, secret)
+}
+
+async fn delivery_row(app: &TestApp, endpoint: i64) -> (i64, String, i64, Option<i64>) {
+    sqlx::query_as(
+        "SELECT id, state, attempts, last_status FROM outbound_deliveries WHERE endpoint_id = $1 ORDER BY id DESC",
+    )
+    .bind(endpoint)
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap()
+}
+
+db_test!(an_enrolment_reaches_the_receiver_once_signed_with_the_secret_shown_once);
+async fn an_enrolment_reaches_the_receiver_once_signed_with_the_secret_shown_once(app: TestApp) {
+    let (url, rx) = Receiver::start().await;
+    let admin = app.signed_in(&app.admin).await;
+    let list = admin.get(PAGE).await;
+    list.assert_status(200);
+    assert!(!list.texts("#outbound-none").is_empty());
+    assert!(
+        admin
+            .get("/admin/jobs")
+            .await
+            .text
+            .contains("/admin/webhooks"),
+        "the admin nav links the page"
+    );
+    let (id, secret) = register(&admin, &url, &["enrolment.created"], true).await;
+
+    // Shown once: not on the page again, not in the list, not stored in the clear.
+    let page = admin.get(&format!("{PAGE}/{id}")).await;
+    page.assert_status(200);
+    assert!(!page.text.contains(&secret));
+    assert!(!admin.get(PAGE).await.text.contains(&secret));
+    let stored: String =
+        sqlx::query_scalar("SELECT secret_sealed FROM outbound_endpoints WHERE id = $1")
+            .bind(id)
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+    assert!(!stored.contains(&secret) && !stored.contains(&secret["whsec_".len()..]));
+
+    let (_, course, _) = taught_course(&app, "Hooks 101").await;
+    enroll(&app, course, app.student.id).await;
+    // Enrolled twice is one enrolment, one event.
+    enroll(&app, course, app.student.id).await;
+    app.drain_jobs().await;
+    app.drain_jobs().await;
+    let got = rx.got();
+    assert_eq!(got.len(), 1, "{got:?}");
+    let v = verify(&secret, &got[0]);
+    assert_eq!(v["type"], "enrolment.created");
+    assert_eq!(v["school_id"], app.school.id);
+    assert_eq!(v["data"]["course_id"], course);
+    assert_eq!(v["data"]["user_id"], app.student.id);
+    assert!(v["created_at"].as_str().unwrap().ends_with('Z'));
+    // A signature made with another secret does not verify.
+    let forged = Got {
+        body: got[0].body.replace("enrolment", "Enrolment"),
+        ..got[0].clone()
+    };
+    assert!(
+        std::panic::catch_unwind(|| verify(&secret, &forged)).is_err(),
+        "a changed body must fail verification"
+    );
+    let (_, state, attempts, status) = delivery_row(&app, id).await;
+    assert_eq!(
+        (state.as_str(), attempts, status),
+        ("delivered", 1, Some(200))
+    );
+    let page = admin.get(&format!("{PAGE}/{id}")).await;
+    assert_eq!(page.texts(".delivery-status"), vec!["200".to_string()]);
+    assert!(page.text.contains("received, thanks"));
+}
+
+db_test!(completing_a_course_sends_lesson_and_course_completed_to_subscribers_only);
+async fn completing_a_course_sends_lesson_and_course_completed_to_subscribers_only(app: TestApp) {
+    let (url, rx) = Receiver::start().await;
+    let (url2, rx2) = Receiver::start().await;
+    let admin = app.signed_in(&app.admin).await;
+    let (_, secret) = register(
+        &admin,
+        &url,
+        &["lesson.completed", "course.completed"],
+        true,
+    )
+    .await;
+    register(&admin, &url2, &["order.paid"], true).await;
+    let inst = app.signed_in(&app.instructor).await;
+    let (course, slug) = new_course(&inst, "Reading").await;
+    add_lesson(
+        &inst,
+        course,
+        "document",
+        &[("title", "Read me"), ("required", "on"), ("body", "Text")],
+    )
+    .await;
+    publish(&inst, course).await;
+    let doc = lesson_ids(&inst, course).await[0];
+    let student = app.signed_in(&app.student).await;
+    student
+        .post_form(&format!("/courses/{slug}/enroll"), &[])
+        .await;
+    student
+        .post_form(&format!("/courses/{slug}/lessons/{doc}/complete"), &[])
+        .await;
+    app.drain_jobs().await;
+    let mut types: Vec<String> = rx
+        .got()
+        .iter()
+        .map(|g| verify(&secret, g)["type"].as_str().unwrap().to_string())
+        .collect();
+    types.sort();
+    assert_eq!(types, vec!["course.completed", "lesson.completed"]);
+    let lesson = rx
+        .got()
+        .into_iter()
+        .map(|g| verify(&secret, &g))
+        .find(|v| v["type"] == "lesson.completed")
+        .unwrap();
+    assert_eq!(lesson["data"]["lesson_id"], doc);
+    assert_eq!(lesson["data"]["user_id"], app.student.id);
+    assert!(rx2.got().is_empty(), "an endpoint gets only its events");
+}
+
+db_test!(a_failing_receiver_gets_the_event_again_later_and_a_delivery_can_be_resent);
+async fn a_failing_receiver_gets_the_event_again_later_and_a_delivery_can_be_resent(app: TestApp) {
+    let (url, rx) = Receiver::start().await;
+    rx.script.lock().unwrap().extend([500, 503]);
+    let admin = app.signed_in(&app.admin).await;
+    let (id, secret) = register(&admin, &url, &["enrolment.created"], true).await;
+    let (_, course, _) = taught_course(&app, "Retry").await;
+    enroll(&app, course, app.student.id).await;
+
+    app.drain_jobs().await;
+    assert_eq!(rx.got().len(), 1);
+    let (delivery, state, attempts, status) = delivery_row(&app, id).await;
+    assert_eq!(
+        (state.as_str(), attempts, status),
+        ("pending", 1, Some(500))
+    );
+    // Not again at once: the next attempt waits.
+    app.drain_jobs().await;
+    assert_eq!(rx.got().len(), 1);
+    app.db.clock.advance(MINUTE + 1000);
+    app.drain_jobs().await;
+    assert_eq!(rx.got().len(), 2);
+    app.db.clock.advance(5 * MINUTE + 1000);
+    app.drain_jobs().await;
+    let got = rx.got();
+    assert_eq!(got.len(), 3);
+    let (_, state, attempts, status) = delivery_row(&app, id).await;
+    assert_eq!(
+        (state.as_str(), attempts, status),
+        ("delivered", 3, Some(200))
+    );
+    // The same event every time, each attempt signed.
+    let ids: Vec<String> = got
+        .iter()
+        .map(|g| verify(&secret, g)["id"].as_str().unwrap().to_string())
+        .collect();
+    assert!(ids.iter().all(|i| i == &ids[0]), "{ids:?}");
+    app.db.clock.advance(HOUR * 48);
+    app.drain_jobs().await;
+    assert_eq!(rx.got().len(), 3, "nothing more once delivered");
+
+    // Resend from the log: the same event once more.
+    let page = admin
+        .post_form(&format!("{PAGE}/{id}/deliveries/{delivery}/resend"), &[])
+        .await;
+    page.assert_status(200);
+    assert!(!page.texts("#outbound-notice").is_empty());
+    app.drain_jobs().await;
+    let got = rx.got();
+    assert_eq!(got.len(), 4);
+    assert_eq!(verify(&secret, &got[3])["id"].as_str().unwrap(), ids[0]);
+    let (_, state, attempts, _) = delivery_row(&app, id).await;
+    assert_eq!((state.as_str(), attempts), ("delivered", 1));
+}
+
+db_test!(an_endpoint_that_keeps_failing_is_disabled_and_the_admins_told_once);
+async fn an_endpoint_that_keeps_failing_is_disabled_and_the_admins_told_once(app: TestApp) {
+    let (url, rx) = Receiver::start().await;
+    *rx.fallback.lock().unwrap() = Some(500);
+    let admin = app.signed_in(&app.admin).await;
+    let (id, _) = register(&admin, &url, &["enrolment.created"], true).await;
+    let (_, course, _) = taught_course(&app, "Failing").await;
+    for i in 0..6 {
+        enrolled_student(&app, course, &format!("s{i}@test.example"), "Student").await;
+    }
+    // Eight attempts each, the longest wait 10 h.
+    for _ in 0..9 {
+        app.drain_jobs().await;
+        app.db.clock.advance(11 * HOUR);
+    }
+    app.drain_jobs().await;
+    let (reason, failures): (Option<String>, i64) = sqlx::query_as(
+        "SELECT disabled_reason, consecutive_failures FROM outbound_endpoints WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(reason.as_deref(), Some("failures"));
+    assert!(failures >= 5, "{failures}");
+    let mails: Vec<(String, String)> = sqlx::query_as(
+        "SELECT to_addr, subject FROM emails WHERE subject LIKE 'Webhook endpoint disabled%'",
+    )
+    .fetch_all(&app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(mails.len(), 1, "{mails:?}");
+    assert_eq!(mails[0].0, app.admin.email);
+    assert!(mails[0].1.contains(&url));
+    let requests = rx.got().len();
+    assert!(requests >= 5 * 8, "{requests}");
+    let page = admin.get(&format!("{PAGE}/{id}")).await;
+    assert_eq!(
+        page.attr("#endpoint-state", "data-enabled").as_deref(),
+        Some("false")
+    );
+
+    // Disabled: a new enrolment records nothing and sends nothing.
+    enrolled_student(&app, course, "late@test.example", "Late").await;
+    app.drain_jobs().await;
+    assert_eq!(rx.got().len(), requests);
+    // Enabled again by the admin: events flow, and the failure count starts over.
+    admin
+        .post_form(&format!("{PAGE}/{id}/enable"), &[])
+        .await
+        .assert_status(303);
+    *rx.fallback.lock().unwrap() = Some(204);
+    enrolled_student(&app, course, "later@test.example", "Later").await;
+    app.drain_jobs().await;
+    assert_eq!(rx.got().len(), requests + 1);
+    let (_, state, _, status) = delivery_row(&app, id).await;
+    assert_eq!((state.as_str(), status), ("delivered", Some(204)));
+}
+
+db_test!(private_and_loopback_addresses_are_refused_unless_the_admin_allows_them);
+async fn private_and_loopback_addresses_are_refused_unless_the_admin_allows_them(app: TestApp) {
+    let admin = app.signed_in(&app.admin).await;
+    for url in [
+        "https://127.0.0.1/hook",
+        "https://10.1.2.3/hook",
+        "https://172.16.0.9/hook",
+        "https://192.168.0.1/hook",
+        "https://169.254.169.254/latest/meta-data/",
+        "https://100.64.0.1/hook",
+        "https://0.0.0.0/hook",
+        "https://[::1]/hook",
+        "https://[fd00::1]/hook",
+        "https://[::ffff:127.0.0.1]/hook",
+        "https://localhost/hook",
+        "https://localhost:8443/hook",
+    ] {
+        let page = admin
+            .post_form(PAGE, &[("url", url), ("event", "enrolment.created")])
+            .await;
+        page.assert_status(422);
+        let err = page.texts("#url-error");
+        assert!(
+            err.first().is_some_and(|e| e.contains("private, loopback")),
+            "{url}: {err:?}"
+        );
+    }
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM outbound_endpoints").await,
+        0
+    );
+
+    // Ticked, the local receiver is accepted (plain http too) and delivered to.
+    let (url, rx) = Receiver::start().await;
+    let (id, _) = register(&admin, &url, &["enrolment.created"], true).await;
+    assert!(
+        !admin
+            .get(&format!("{PAGE}/{id}"))
+            .await
+            .texts("#endpoint-private")
+            .is_empty()
+    );
+    // The delivery checks again: with the choice gone (as if the stored row said so),
+    // nothing is sent to the loopback address and the log says why.
+    sqlx::query("UPDATE outbound_endpoints SET allow_private = 0 WHERE id = $1")
+        .bind(id)
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    let (_, course, _) = taught_course(&app, "Guarded").await;
+    enroll(&app, course, app.student.id).await;
+    app.drain_jobs().await;
+    assert!(rx.got().is_empty(), "sent to a loopback receiver");
+    let error: Option<String> =
+        sqlx::query_scalar("SELECT last_error FROM outbound_deliveries WHERE endpoint_id = $1")
+            .bind(id)
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+    assert!(
+        error
+            .as_deref()
+            .is_some_and(|e| e.contains("only https") || e.contains("private")),
+        "{error:?}"
+    );
+}
+
+/// A form's fields, the element that shows the error, and a part of its text.
+type Case<'a> = (&'a [(&'a str, &'a str)], &'a str, &'a str);
+
+db_test!(bad_input_is_a_clear_form_error);
+async fn bad_input_is_a_clear_form_error(app: TestApp) {
+    let admin = app.signed_in(&app.admin).await;
+    let cases: &[Case<'_>] = &[
+        (
+            &[("url", "not a url"), ("event", "order.paid")],
+            "#url-error",
+            "absolute URL",
+        ),
+        (
+            &[("url", ""), ("event", "order.paid")],
+            "#url-error",
+            "absolute URL",
+        ),
+        (
+            &[("url", "ftp://example.com/x"), ("event", "order.paid")],
+            "#url-error",
+            "absolute URL",
+        ),
+        (
+            &[("url", "http://example.com/x"), ("event", "order.paid")],
+            "#url-error",
+            "Use https",
+        ),
+        (
+            &[
+                ("url", "https://me:pw@example.com/x"),
+                ("event", "order.paid"),
+            ],
+            "#url-error",
+            "password",
+        ),
+        (
+            &[("url", "https://127.0.0.1/x")],
+            "#events-error",
+            "at least one event",
+        ),
+        (
+            &[
+                ("url", "https://127.0.0.1/x"),
+                ("event", "enrolment.deleted"),
+            ],
+            "#events-error",
+            "not known",
+        ),
+    ];
+    for (fields, id, text) in cases {
+        let page = admin.post_form(PAGE, fields).await;
+        page.assert_status(422);
+        let err = page.texts(id);
+        assert!(
+            err.first().is_some_and(|e| e.contains(text)),
+            "{fields:?}: {id} {err:?}"
+        );
+    }
+    // What was typed stays in the form.
+    let page = admin
+        .post_form(PAGE, &[("url", "not a url"), ("event", "order.paid")])
+        .await;
+    assert_eq!(
+        page.attr("#outbound-url", "value").as_deref(),
+        Some("not a url")
+    );
+    assert!(page.attr("input[value='order.paid']", "checked").is_some());
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM outbound_endpoints").await,
+        0
+    );
+
+    // The edit form answers the same way and changes nothing.
+    let (url, _rx) = Receiver::start().await;
+    let (id, _) = register(&admin, &url, &["order.paid"], true).await;
+    let page = admin
+        .post_form(
+            &format!("{PAGE}/{id}"),
+            &[("url", &url), ("allow_private", "1")],
+        )
+        .await;
+    page.assert_status(422);
+    assert!(!page.texts("#events-error").is_empty());
+    let page = admin
+        .post_form(
+            &format!("{PAGE}/{id}"),
+            &[
+                ("url", &url),
+                ("allow_private", "1"),
+                ("event", "order.paid"),
+                ("event", "certificate.issued"),
+            ],
+        )
+        .await;
+    page.assert_status(200);
+    let events: String = sqlx::query_scalar("SELECT events FROM outbound_endpoints WHERE id = $1")
+        .bind(id)
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(events, "order.paid certificate.issued");
+    // Another page id is a 404, not a 500.
+    admin
+        .get(&format!("{PAGE}/999999"))
+        .await
+        .assert_status(404);
+    admin.get(&format!("{PAGE}/abc")).await.assert_status(400);
+}
+
+db_test!(other_schools_and_non_admins_cannot_reach_a_schools_endpoints);
+async fn other_schools_and_non_admins_cannot_reach_a_schools_endpoints(app: TestApp) {
+    let (url, rx) = Receiver::start().await;
+    let admin = app.signed_in(&app.admin).await;
+    let (id, secret) = register(&admin, &url, &["enrolment.created"], true).await;
+    let (_, course, _) = taught_course(&app, "Walls").await;
+    enroll(&app, course, app.student.id).await;
+    app.drain_jobs().await;
+    assert_eq!(rx.got().len(), 1);
+    let (delivery, ..) = delivery_row(&app, id).await;
+
+    let other = app.other_school().await;
+    let theirs = other.signed_in(&other.admin).await;
+    let list = theirs.get(PAGE).await;
+    list.assert_status(200);
+    assert!(!list.text.contains(&url));
+    theirs.get(&format!("{PAGE}/{id}")).await.assert_status(404);
+    let token = theirs.csrf_for(PAGE).await;
+    for path in [
+        format!("{PAGE}/{id}"),
+        format!("{PAGE}/{id}/disable"),
+        format!("{PAGE}/{id}/enable"),
+        format!("{PAGE}/{id}/rotate"),
+        format!("{PAGE}/{id}/delete"),
+        format!("{PAGE}/{id}/deliveries/{delivery}/resend"),
+    ] {
+        let r = theirs
+            .post_form_raw(
+                &path,
+                &[
+                    ("_csrf", &token),
+                    ("url", "https://1.1.1.1/x"),
+                    ("event", "order.paid"),
+                ],
+            )
+            .await;
+        r.assert_status(404);
+        assert!(
+            !r.text.contains(&secret) && !r.text.contains("whsec_"),
+            "{path}"
+        );
+    }
+    // Their enrolments don't reach our endpoint either.
+    let (their_course, _) = new_course(&other.signed_in(&other.instructor).await, "Theirs").await;
+    lectern::courses::progress::enroll(
+        &app.db,
+        &*app.state.course_hooks,
+        lectern::db::SchoolId(other.school.id),
+        lectern::db::CourseId(their_course),
+        lectern::db::UserId(other.student.id),
+    )
+    .await
+    .unwrap();
+    app.drain_jobs().await;
+    assert_eq!(rx.got().len(), 1);
+    // Our endpoint is untouched.
+    let (enabled, url_now): (Option<i64>, String) =
+        sqlx::query_as("SELECT disabled_at, url FROM outbound_endpoints WHERE id = $1")
+            .bind(id)
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+    assert_eq!((enabled, url_now.as_str()), (None, url.as_str()));
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM outbound_deliveries").await,
+        1
+    );
+
+    // Students and instructors of the school itself: no admin pages.
+    for user in [&app.student, &app.instructor] {
+        let c = app.signed_in(user).await;
+        c.get(PAGE).await.assert_status(403);
+        c.get(&format!("{PAGE}/{id}")).await.assert_status(403);
+        let token = c.csrf_for("/").await;
+        c.post_form_raw(
+            PAGE,
+            &[
+                ("_csrf", &token),
+                ("url", &url),
+                ("event", "order.paid"),
+                ("allow_private", "1"),
+            ],
+        )
+        .await
+        .assert_status(403);
+        c.post_form_raw(&format!("{PAGE}/{id}/rotate"), &[("_csrf", &token)])
+            .await
+            .assert_status(403);
+    }
+    // Signed out: sent to sign in.
+    let anon = app.client().get(PAGE).await;
+    assert!(
+        anon.status.as_u16() == 303 || anon.status.as_u16() == 401,
+        "{}",
+        anon.status
+    );
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM outbound_endpoints").await,
+        1
+    );
+}
