@@ -73,6 +73,7 @@ migrations![
         "0026_attendance_people_usage.sql"
     ),
     (27, "api", "0027_api.sql"),
+    (29, "exports", "0029_exports.sql"),
 ];
 
 /// An arbitrary constant that names our migration lock among PostgreSQL advisory locks.

@@ -30,6 +30,7 @@ mod cli;
 mod completion;
 mod courses;
 mod discussions;
+mod export;
 mod files;
 mod invitations;
 mod jobs;
