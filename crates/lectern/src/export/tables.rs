@@ -25,7 +25,7 @@ pub struct Table {
 const SCHOOL: (&str, &str) = ("school_id", "schools");
 const IN_SCHOOL: &str = "school_id = $1";
 
-const fn t(
+const fn scoped(
     name: &'static str,
     order: &'static str,
     has_id: bool,
@@ -61,14 +61,14 @@ pub const TABLES: &[Table] = &[
             "verified_at",
             "a custom domain routes only once this instance's operator approves it again",
         )],
-        ..t("school_domains", "id", true, &[SCHOOL])
+        ..scoped("school_domains", "id", true, &[SCHOOL])
     },
-    t("users", "id", true, &[SCHOOL]),
+    scoped("users", "id", true, &[SCHOOL]),
     Table {
         media: &["cover_url"],
-        ..t("courses", "id", true, &[SCHOOL])
+        ..scoped("courses", "id", true, &[SCHOOL])
     },
-    t(
+    scoped(
         "course_instructors",
         "course_id, user_id",
         false,
@@ -80,7 +80,7 @@ pub const TABLES: &[Table] = &[
             ("zoom_host_id", ZOOM_LEFT_OUT),
             ("zoom_host_email", ZOOM_LEFT_OUT),
         ],
-        ..t(
+        ..scoped(
             "lessons",
             "id",
             true,
@@ -100,7 +100,7 @@ pub const TABLES: &[Table] = &[
             "storage_key",
             "where this instance keeps the bytes; the import stores them under a new key",
         )],
-        ..t(
+        ..scoped(
             "files",
             "id",
             true,
@@ -112,25 +112,25 @@ pub const TABLES: &[Table] = &[
             ],
         )
     },
-    t(
+    scoped(
         "enrollments",
         "id",
         true,
         &[SCHOOL, ("course_id", "courses"), ("user_id", "users")],
     ),
-    t(
+    scoped(
         "lesson_progress",
         "lesson_id, user_id",
         false,
         &[SCHOOL, ("lesson_id", "lessons"), ("user_id", "users")],
     ),
-    t(
+    scoped(
         "quiz_attempts",
         "id",
         true,
         &[SCHOOL, ("lesson_id", "lessons"), ("user_id", "users")],
     ),
-    t(
+    scoped(
         "lesson_evidence",
         "lesson_id, user_id",
         false,
@@ -141,7 +141,7 @@ pub const TABLES: &[Table] = &[
             ("manual_by", "users"),
         ],
     ),
-    t(
+    scoped(
         "completion_audit",
         "id",
         true,
@@ -153,20 +153,20 @@ pub const TABLES: &[Table] = &[
             ("actor_id", "users"),
         ],
     ),
-    t(
+    scoped(
         "video_watch",
         "lesson_id, user_id",
         false,
         &[SCHOOL, ("lesson_id", "lessons"), ("user_id", "users")],
     ),
-    t(
+    scoped(
         "certificate_settings",
         "course_id",
         false,
         &[SCHOOL, ("course_id", "courses")],
     ),
     // Newest first: a replaced certificate names its replacement, which is then already in.
-    t(
+    scoped(
         "certificates",
         "id DESC",
         true,
@@ -177,43 +177,43 @@ pub const TABLES: &[Table] = &[
             ("replaced_by", "certificates"),
         ],
     ),
-    t(
+    scoped(
         "course_groups",
         "id",
         true,
         &[SCHOOL, ("course_id", "courses")],
     ),
-    t(
+    scoped(
         "course_group_members",
         "group_id, user_id",
         false,
         &[SCHOOL, ("group_id", "course_groups"), ("user_id", "users")],
     ),
-    t(
+    scoped(
         "course_live_options",
         "course_id",
         false,
         &[SCHOOL, ("course_id", "courses")],
     ),
-    t(
+    scoped(
         "lesson_live_options",
         "lesson_id",
         false,
         &[SCHOOL, ("lesson_id", "lessons"), ("course_id", "courses")],
     ),
-    t(
+    scoped(
         "live_dashboard_settings",
         "lesson_id",
         false,
         &[SCHOOL, ("lesson_id", "lessons")],
     ),
-    t(
+    scoped(
         "lesson_series",
         "id",
         true,
         &[SCHOOL, ("course_id", "courses"), ("created_by", "users")],
     ),
-    t(
+    scoped(
         "lesson_series_members",
         "lesson_id",
         false,
@@ -223,7 +223,7 @@ pub const TABLES: &[Table] = &[
             ("series_id", "lesson_series"),
         ],
     ),
-    t(
+    scoped(
         "discussion_threads",
         "id",
         true,
@@ -236,7 +236,7 @@ pub const TABLES: &[Table] = &[
             ("answer_post_id", "discussion_posts"),
         ],
     ),
-    t(
+    scoped(
         "discussion_posts",
         "id",
         true,
@@ -249,7 +249,7 @@ pub const TABLES: &[Table] = &[
             ("attachment_file_id", "files"),
         ],
     ),
-    t(
+    scoped(
         "discussion_reads",
         "thread_id, user_id",
         false,
@@ -259,7 +259,7 @@ pub const TABLES: &[Table] = &[
             ("user_id", "users"),
         ],
     ),
-    t(
+    scoped(
         "discussion_thread_subscriptions",
         "thread_id, user_id",
         false,
@@ -269,19 +269,19 @@ pub const TABLES: &[Table] = &[
             ("user_id", "users"),
         ],
     ),
-    t(
+    scoped(
         "discussion_board_subscriptions",
         "course_id, user_id",
         false,
         &[SCHOOL, ("course_id", "courses"), ("user_id", "users")],
     ),
-    t(
+    scoped(
         "discussion_preferences",
         "user_id",
         false,
         &[SCHOOL, ("user_id", "users")],
     ),
-    t(
+    scoped(
         "discussion_reports",
         "id",
         true,
@@ -293,8 +293,8 @@ pub const TABLES: &[Table] = &[
             ("resolved_by", "users"),
         ],
     ),
-    t("coupons", "id", true, &[SCHOOL, ("course_id", "courses")]),
-    t(
+    scoped("coupons", "id", true, &[SCHOOL, ("course_id", "courses")]),
+    scoped(
         "orders",
         "id",
         true,
@@ -305,31 +305,31 @@ pub const TABLES: &[Table] = &[
             ("coupon_id", "coupons"),
         ],
     ),
-    t(
+    scoped(
         "order_refunds",
         "id",
         true,
         &[SCHOOL, ("order_id", "orders")],
     ),
-    t(
+    scoped(
         "booking_programs",
         "id",
         true,
         &[SCHOOL, ("course_id", "courses"), ("coach_id", "users")],
     ),
-    t(
+    scoped(
         "booking_windows",
         "id",
         true,
         &[SCHOOL, ("program_id", "booking_programs")],
     ),
-    t(
+    scoped(
         "booking_exceptions",
         "id",
         true,
         &[SCHOOL, ("program_id", "booking_programs")],
     ),
-    t(
+    scoped(
         "bookings",
         "id",
         true,
@@ -343,7 +343,7 @@ pub const TABLES: &[Table] = &[
             ("cancelled_by", "users"),
         ],
     ),
-    t(
+    scoped(
         "campaigns",
         "id",
         true,
@@ -359,27 +359,27 @@ pub const TABLES: &[Table] = &[
             "email_id",
             "names a message of this instance's outbox, which is not carried",
         )],
-        ..t(
+        ..scoped(
             "campaign_recipients",
             "campaign_id, user_id",
             false,
             &[SCHOOL, ("campaign_id", "campaigns"), ("user_id", "users")],
         )
     },
-    t(
+    scoped(
         "mail_unsubscribes",
         "user_id",
         false,
         &[SCHOOL, ("user_id", "users")],
     ),
     // `course_id` 0 is "every course" (kept: a value ≤ 0 is never remapped).
-    t(
+    scoped(
         "live_mail_optouts",
         "user_id, course_id",
         false,
         &[SCHOOL, ("user_id", "users"), ("course_id", "courses")],
     ),
-    t(
+    scoped(
         "audit_log",
         "id",
         true,

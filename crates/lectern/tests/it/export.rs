@@ -114,6 +114,8 @@ async fn seed(app: &TestApp) -> i64 {
         .await
         .expect("seed the demo school");
     assert!(seeded);
+    // The pilot student's certificate is issued by the CourseCompleted job.
+    app.drain_jobs().await;
     let school: i64 = sqlx::query_scalar("SELECT id FROM schools WHERE slug = 'demo'")
         .fetch_one(&app.db.pool)
         .await
@@ -581,6 +583,10 @@ async fn admins_export_from_settings_and_only_their_school_downloads(app: TestAp
 
 // ---- the commands ----
 
+async fn count(db: &Db, sql: &'static str) -> i64 {
+    sqlx::query_scalar(sql).fetch_one(&db.pool).await.unwrap()
+}
+
 db_test!(export_and_import_commands);
 async fn export_and_import_commands(app: TestApp) {
     let dir = tempfile::tempdir().unwrap();
@@ -616,20 +622,34 @@ async fn export_and_import_commands(app: TestApp) {
     env(&mut cmd);
     assert_eq!(bin::run(cmd).await.code, Some(0));
 
-    let users = app.scalar("SELECT COUNT(*) FROM users").await;
+    // Into another instance: its own database and storage.
+    let target_db = TestDb::new(app.kind).await;
+    let target = target_db.connect().await;
+    target.migrate().await.unwrap();
+    let target_store = tempfile::tempdir().unwrap();
+    let key = lectern::config::generate_secret_key();
+    let env = |c: &mut std::process::Command| {
+        c.env("DATABASE_URL", &target_db.url)
+            .env("LECTERN_SECRET_KEY", &key)
+            .env(
+                "LECTERN_STORAGE_URL",
+                format!("file://{}", target_store.path().display()),
+            );
+    };
+    let users = count(&target, "SELECT COUNT(*) FROM users").await;
     let mut cmd = lectern(&["import", "--in", out.to_str().unwrap(), "--slug", "restored"]);
     env(&mut cmd);
     let r = bin::run(cmd).await;
     assert_eq!(r.code, Some(0), "{}", r.stderr);
     assert!(r.stdout.contains("imported school restored"), "{}", r.stdout);
-    let restored = lectern::schools::by_slug(&app.db, "restored")
+    let restored = lectern::schools::by_slug(&target, "restored")
         .await
         .unwrap()
         .expect("the restored school");
     assert_eq!(restored.is_default, 0);
     let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE school_id = $1")
         .bind(restored.id)
-        .fetch_one(&app.db.pool)
+        .fetch_one(&target.pool)
         .await
         .unwrap();
     let m: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE school_id = $1")
@@ -638,7 +658,19 @@ async fn export_and_import_commands(app: TestApp) {
         .await
         .unwrap();
     assert_eq!(n, m);
-    assert_eq!(app.scalar("SELECT COUNT(*) FROM users").await, users + n);
+    assert!(n >= 3);
+    assert_eq!(count(&target, "SELECT COUNT(*) FROM users").await, users + n);
+    // Into the same instance, its domain is taken: refused, nothing written.
+    let mut cmd = lectern(&["import", "--in", out.to_str().unwrap(), "--slug", "copy"]);
+    cmd.env("DATABASE_URL", &app.test_db.url)
+        .env("LECTERN_SECRET_KEY", &key)
+        .env(
+            "LECTERN_STORAGE_URL",
+            format!("file://{}", app.storage_dir.path().display()),
+        );
+    let r = bin::run(cmd).await;
+    assert_eq!(r.code, Some(2), "{}", r.stderr);
+    assert!(r.stderr.contains("belongs to a school"), "{}", r.stderr);
 
     // The same slug again, a missing file, an unknown school: one clear line, exit 2.
     for (args, says) in [
