@@ -229,10 +229,10 @@ async fn run(command: Command) -> anyhow::Result<()> {
                     Err(_) => None,
                 },
             };
-            let id = found.ok_or_else(|| anyhow::anyhow!("no school with slug or id {school:?}"))?;
+            let id =
+                found.ok_or_else(|| anyhow::anyhow!("no school with slug or id {school:?}"))?;
             let storage = crate::files::storage::Storage::open(&config.storage)?;
-            let done =
-                crate::export::export(&db, &storage, crate::db::SchoolId(id), &out).await?;
+            let done = crate::export::export(&db, &storage, crate::db::SchoolId(id), &out).await?;
             let rows: u64 = done.manifest.entries.iter().filter_map(|e| e.rows).sum();
             let files = done
                 .manifest

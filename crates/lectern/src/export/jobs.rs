@@ -166,7 +166,11 @@ async fn write_and_store(
         school.0,
         uuid::Uuid::new_v4().simple()
     );
-    let upload = files.storage.store().put_multipart(&Path::from(key.as_str())).await?;
+    let upload = files
+        .storage
+        .store()
+        .put_multipart(&Path::from(key.as_str()))
+        .await?;
     let mut w = WriteMultipart::new(upload);
     let file = tokio::fs::File::open(tmp).await?;
     let mut chunks = std::pin::pin!(file_chunks(file));
@@ -268,4 +272,3 @@ pub fn register(r: &mut Registry, files: &Files) -> Result<(), DuplicateKind> {
         .hourly(|hour| SweepExports { hour });
     Ok(())
 }
-

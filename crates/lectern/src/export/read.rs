@@ -184,7 +184,10 @@ fn verify_and_read(path: &Path) -> Result<(Manifest, HashMap<String, Rows>), Imp
     for e in &manifest.entries {
         let Some(table) = &e.table else {
             if !e.path.starts_with("files/") {
-                return Err(tampered(format!("{} is neither a table nor a file", e.path)));
+                return Err(tampered(format!(
+                    "{} is neither a table nor a file",
+                    e.path
+                )));
             }
             continue;
         };
@@ -459,8 +462,8 @@ async fn copy_in(
     let reader = tokio::task::spawn_blocking(move || {
         let run = || -> Result<(), String> {
             let file = std::fs::File::open(&archive).map_err(|e| e.to_string())?;
-            let mut zip = zip::ZipArchive::new(std::io::BufReader::new(file))
-                .map_err(|e| e.to_string())?;
+            let mut zip =
+                zip::ZipArchive::new(std::io::BufReader::new(file)).map_err(|e| e.to_string())?;
             let mut r = zip
                 .by_name(&name)
                 .map_err(|_| format!("{name} is missing"))?;

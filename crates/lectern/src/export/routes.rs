@@ -68,11 +68,7 @@ async fn page(State(files): State<Files>, ctx: Ctx) -> AppResult<Page> {
     let busy = exports
         .iter()
         .any(|e| e.state == "queued" || e.state == "running");
-    render(&ExportPage {
-        ctx,
-        exports,
-        busy,
-    })
+    render(&ExportPage { ctx, exports, busy })
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -109,13 +105,14 @@ async fn download(
             e => AppError::Internal(anyhow::anyhow!("export archive: {e}")),
         })?;
     let size = got.meta.size;
-    let stream = got
-        .into_stream()
-        .map(|c| c.map_err(std::io::Error::other));
+    let stream = got.into_stream().map(|c| c.map_err(std::io::Error::other));
     let name = format!("{}-export-{id}.zip", ctx.school.slug);
     let mut resp = Body::from_stream(stream).into_response();
     let h = resp.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/zip"));
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/zip"),
+    );
     h.insert(header::CONTENT_LENGTH, HeaderValue::from(size));
     h.insert(
         header::CONTENT_DISPOSITION,

@@ -399,39 +399,108 @@ pub const RECONNECT: &[&str] = &[
 
 /// Every other table of the schema, with why its rows stay behind.
 pub const EXCLUDED: &[(&str, &str)] = &[
-    ("lectern_migrations", "the instance's schema history, not a school's"),
+    (
+        "lectern_migrations",
+        "the instance's schema history, not a school's",
+    ),
     ("exports", "the export archives themselves"),
-    ("jobs", "this instance's work queue; what an import needs is queued anew"),
-    ("emails", "this instance's outbox (messages hold sealed links and were sent already)"),
+    (
+        "jobs",
+        "this instance's work queue; what an import needs is queued anew",
+    ),
+    (
+        "emails",
+        "this instance's outbox (messages hold sealed links and were sent already)",
+    ),
     ("sessions", "sign-ins to this instance; users sign in again"),
     ("password_resets", "one-hour secret links of this instance"),
     ("rate_limits", "this instance's throttling counters"),
     ("throttles", "this instance's throttling counters"),
-    ("usage_stats", "the operator's choice for the whole instance"),
+    (
+        "usage_stats",
+        "the operator's choice for the whole instance",
+    ),
     ("storage_quotas", "set by each instance's operator"),
-    ("api_tokens", "secrets (keyed hashes under this instance's key): users create new tokens"),
-    ("api_idempotency", "stored answers of recent API calls, kept a day"),
-    ("calendar_feeds", "secret feed tokens (keyed hash and sealed copy under this instance's key)"),
-    ("payment_providers", "sealed Stripe and PayPal secrets: the school enters them again"),
-    ("payment_events", "the providers' raw webhook bodies, bound to the accounts reconnected; orders carry their outcome"),
-    ("zoom_connections", "the Zoom connection: reconnected on the new instance"),
+    (
+        "api_tokens",
+        "secrets (keyed hashes under this instance's key): users create new tokens",
+    ),
+    (
+        "api_idempotency",
+        "stored answers of recent API calls, kept a day",
+    ),
+    (
+        "calendar_feeds",
+        "secret feed tokens (keyed hash and sealed copy under this instance's key)",
+    ),
+    (
+        "payment_providers",
+        "sealed Stripe and PayPal secrets: the school enters them again",
+    ),
+    (
+        "payment_events",
+        "the providers' raw webhook bodies, bound to the accounts reconnected; orders carry their outcome",
+    ),
+    (
+        "zoom_connections",
+        "the Zoom connection: reconnected on the new instance",
+    ),
     ("zoom_tokens", "sealed Zoom OAuth tokens"),
     ("zoom_oauth_states", "OAuth flows in progress"),
-    ("zoom_events", "Zoom's webhook bodies, bound to the connection"),
+    (
+        "zoom_events",
+        "Zoom's webhook bodies, bound to the connection",
+    ),
     ("zoom_rate_counters", "this instance's Zoom rate budget"),
-    ("live_sessions", "Zoom meetings of the connection that is not carried (sealed join links and passcodes); attendance already counted towards completion is in lesson_evidence"),
-    ("live_attendance_events", "Zoom participants' joins and leaves of meetings not carried"),
-    ("live_attendance_people", "aggregates of live_attendance_events"),
-    ("live_recordings", "Zoom cloud recordings (sealed passcodes), kept in the Zoom account"),
-    ("live_notifications_sent", "which mails this instance sent about a session"),
-    ("live_gone_notices_sent", "which mails this instance sent about a session"),
-    ("analytics_buckets", "derived from the exported rows; recomputed by the roll-up"),
-    ("analytics_rollups", "derived from the exported rows; recomputed by the roll-up"),
-    ("discussion_search", "SQLite's full-text index of the posts, rebuilt by its triggers on import"),
-    ("discussion_search_config", "part of SQLite's full-text index"),
-    ("discussion_search_content", "part of SQLite's full-text index"),
+    (
+        "live_sessions",
+        "Zoom meetings of the connection that is not carried (sealed join links and passcodes); attendance already counted towards completion is in lesson_evidence",
+    ),
+    (
+        "live_attendance_events",
+        "Zoom participants' joins and leaves of meetings not carried",
+    ),
+    (
+        "live_attendance_people",
+        "aggregates of live_attendance_events",
+    ),
+    (
+        "live_recordings",
+        "Zoom cloud recordings (sealed passcodes), kept in the Zoom account",
+    ),
+    (
+        "live_notifications_sent",
+        "which mails this instance sent about a session",
+    ),
+    (
+        "live_gone_notices_sent",
+        "which mails this instance sent about a session",
+    ),
+    (
+        "analytics_buckets",
+        "derived from the exported rows; recomputed by the roll-up",
+    ),
+    (
+        "analytics_rollups",
+        "derived from the exported rows; recomputed by the roll-up",
+    ),
+    (
+        "discussion_search",
+        "SQLite's full-text index of the posts, rebuilt by its triggers on import",
+    ),
+    (
+        "discussion_search_config",
+        "part of SQLite's full-text index",
+    ),
+    (
+        "discussion_search_content",
+        "part of SQLite's full-text index",
+    ),
     ("discussion_search_data", "part of SQLite's full-text index"),
-    ("discussion_search_docsize", "part of SQLite's full-text index"),
+    (
+        "discussion_search_docsize",
+        "part of SQLite's full-text index",
+    ),
     ("discussion_search_idx", "part of SQLite's full-text index"),
 ];
 

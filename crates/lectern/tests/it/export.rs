@@ -71,7 +71,11 @@ async fn every_table_is_exported_or_excluded_with_a_reason(app: TestApp) {
             }
         }
         for (c, _) in t.refs.iter().chain(t.left_out.iter()) {
-            assert!(cols.iter().any(|x| x == c), "{}.{c} is not a column", t.name);
+            assert!(
+                cols.iter().any(|x| x == c),
+                "{}.{c} is not a column",
+                t.name
+            );
         }
     }
 }
@@ -307,14 +311,9 @@ async fn round_trip_across_databases_is_equal_modulo_ids(app: TestApp) {
     let school = seed(&app).await;
     let dir = tempfile::tempdir().unwrap();
     let first = dir.path().join("first.zip");
-    let done = lectern::export::export(
-        &app.db,
-        &app.state.files.storage,
-        SchoolId(school),
-        &first,
-    )
-    .await
-    .unwrap();
+    let done = lectern::export::export(&app.db, &app.state.files.storage, SchoolId(school), &first)
+        .await
+        .unwrap();
     assert!(done.bytes > 0);
     let a = read_archive(&first);
     assert_eq!(a.manifest.schema_version, lectern::export::schema_version());
@@ -383,11 +382,12 @@ async fn round_trip_across_databases_is_equal_modulo_ids(app: TestApp) {
     }
     assert_eq!(ca, cb);
     // New keys under the new school, the bytes there.
-    let keys: Vec<String> = sqlx::query_scalar("SELECT storage_key FROM files WHERE school_id = $1")
-        .bind(imported.school_id)
-        .fetch_all(&target.pool)
-        .await
-        .unwrap();
+    let keys: Vec<String> =
+        sqlx::query_scalar("SELECT storage_key FROM files WHERE school_id = $1")
+            .bind(imported.school_id)
+            .fetch_all(&target.pool)
+            .await
+            .unwrap();
     for k in keys {
         assert!(k.starts_with(&format!("{}/", imported.school_id)), "{k}");
     }
@@ -454,7 +454,9 @@ async fn a_damaged_archive_or_a_failed_import_changes_nothing(app: TestApp) {
     // A changed row: refused before anything is written.
     let bad = dir.path().join("bad.zip");
     tamper(&good, &bad, "tables/users.jsonl", |b| {
-        let s = String::from_utf8(b.clone()).unwrap().replacen("student", "admin", 1);
+        let s = String::from_utf8(b.clone())
+            .unwrap()
+            .replacen("student", "admin", 1);
         *b = s.into_bytes();
     });
     let e = lectern::export::import(&app.db, storage, &bad, Some("copy"))
@@ -531,7 +533,10 @@ async fn admins_export_from_settings_and_only_their_school_downloads(app: TestAp
     assert_eq!(app.scalar("SELECT COUNT(*) FROM exports").await, 1);
     let page = admin.get("/admin/export").await;
     assert_eq!(page.texts("#exports tbody tr").len(), 1);
-    assert!(page.attr("#exports tr[data-state=queued]", "data-state").is_some());
+    assert!(
+        page.attr("#exports tr[data-state=queued]", "data-state")
+            .is_some()
+    );
     app.drain_jobs().await;
     let page = admin.get("/admin/export").await;
     let href = page
@@ -560,9 +565,21 @@ async fn admins_export_from_settings_and_only_their_school_downloads(app: TestAp
     student.get("/admin/export").await.assert_status(404);
     // And no archive of theirs was made by posting on our host's page from theirs.
     theirs.get("/admin/export").await.assert_status(200);
-    assert!(theirs.get("/admin/export").await.attr("a.export-download", "href").is_none());
-    admin.get("/admin/export/999999/download").await.assert_status(404);
-    admin.get("/admin/export/x/download").await.assert_status(404);
+    assert!(
+        theirs
+            .get("/admin/export")
+            .await
+            .attr("a.export-download", "href")
+            .is_none()
+    );
+    admin
+        .get("/admin/export/999999/download")
+        .await
+        .assert_status(404);
+    admin
+        .get("/admin/export/x/download")
+        .await
+        .assert_status(404);
 
     // Expired: no link, no download; the sweep removes the object and the row.
     sqlx::query("UPDATE exports SET expires_at = 1")
@@ -570,7 +587,9 @@ async fn admins_export_from_settings_and_only_their_school_downloads(app: TestAp
         .await
         .unwrap();
     admin.get(&href).await.assert_status(404);
-    let removed = lectern::export::jobs::sweep(&app.state.files).await.unwrap();
+    let removed = lectern::export::jobs::sweep(&app.state.files)
+        .await
+        .unwrap();
     assert_eq!(removed, 1);
     assert_eq!(app.scalar("SELECT COUNT(*) FROM exports").await, 0);
     assert!(
@@ -609,7 +628,11 @@ async fn export_and_import_commands(app: TestApp) {
     env(&mut cmd);
     let r = bin::run(cmd).await;
     assert_eq!(r.code, Some(0), "{}", r.stderr);
-    assert!(r.stdout.contains("Zoom"), "the reconnect note: {}", r.stdout);
+    assert!(
+        r.stdout.contains("Zoom"),
+        "the reconnect note: {}",
+        r.stdout
+    );
     // By id, too.
     let by_id = dir.path().join("by-id.zip");
     let mut cmd = lectern(&[
@@ -637,11 +660,21 @@ async fn export_and_import_commands(app: TestApp) {
             );
     };
     let users = count(&target, "SELECT COUNT(*) FROM users").await;
-    let mut cmd = lectern(&["import", "--in", out.to_str().unwrap(), "--slug", "restored"]);
+    let mut cmd = lectern(&[
+        "import",
+        "--in",
+        out.to_str().unwrap(),
+        "--slug",
+        "restored",
+    ]);
     env(&mut cmd);
     let r = bin::run(cmd).await;
     assert_eq!(r.code, Some(0), "{}", r.stderr);
-    assert!(r.stdout.contains("imported school restored"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("imported school restored"),
+        "{}",
+        r.stdout
+    );
     let restored = lectern::schools::by_slug(&target, "restored")
         .await
         .unwrap()
@@ -659,7 +692,10 @@ async fn export_and_import_commands(app: TestApp) {
         .unwrap();
     assert_eq!(n, m);
     assert!(n >= 3);
-    assert_eq!(count(&target, "SELECT COUNT(*) FROM users").await, users + n);
+    assert_eq!(
+        count(&target, "SELECT COUNT(*) FROM users").await,
+        users + n
+    );
     // Into the same instance, its domain is taken: refused, nothing written.
     let mut cmd = lectern(&["import", "--in", out.to_str().unwrap(), "--slug", "copy"]);
     cmd.env("DATABASE_URL", &app.test_db.url)
@@ -675,7 +711,13 @@ async fn export_and_import_commands(app: TestApp) {
     // The same slug again, a missing file, an unknown school: one clear line, exit 2.
     for (args, says) in [
         (
-            vec!["import", "--in", out.to_str().unwrap(), "--slug", "restored"],
+            vec![
+                "import",
+                "--in",
+                out.to_str().unwrap(),
+                "--slug",
+                "restored",
+            ],
             "exists",
         ),
         (vec!["import", "--in", "/nonexistent.zip"], "cannot read"),
