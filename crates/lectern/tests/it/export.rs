@@ -289,6 +289,35 @@ async fn fresh_target(kind: DbKind) -> (TestDb, Db, Storage, tempfile::TempDir) 
     let test_db = TestDb::new(kind).await;
     let db = test_db.connect().await;
     db.migrate().await.unwrap();
+    // Rows of another school first, so that the imported rows' ids differ from the
+    // archive's: a reference left unrewritten cannot pass for a rewritten one.
+    let pad = lectern::schools::create(
+        &db,
+        lectern::schools::NewSchool {
+            slug: "pad",
+            name: "Pad",
+            is_default: false,
+        },
+    )
+    .await
+    .unwrap();
+    for i in 0..7 {
+        for sql in [
+            "INSERT INTO users (school_id, email, email_norm, display_name, password_hash, role, created_at)
+             VALUES ($1, 'p' || CAST($2 AS TEXT) || '@pad.test', 'p' || CAST($2 AS TEXT) || '@pad.test', 'Pad', 'x', 'student', 1)",
+            "INSERT INTO courses (school_id, slug, title, created_at, updated_at)
+             VALUES ($1, 'c' || CAST($2 AS TEXT), 'Pad', 1, 1)",
+            "INSERT INTO files (school_id, purpose, name, content_type, size, widths, storage_key, state, created_at, updated_at)
+             VALUES ($1, 'logo', 'pad.png', 'image/png', 1, '', 'pad/' || CAST($2 AS TEXT), 'ready', 1, 1)",
+        ] {
+            sqlx::query(sql)
+                .bind(pad)
+                .bind(i as i64)
+                .execute(&db.pool)
+                .await
+                .unwrap_or_else(|e| panic!("{sql}: {e}"));
+        }
+    }
     let dir = tempfile::tempdir().unwrap();
     let storage = local_storage(dir.path());
     (test_db, db, storage, dir)
