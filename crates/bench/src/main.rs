@@ -10,6 +10,7 @@ mod campaign;
 mod certificates;
 mod dashboard;
 mod discussions;
+mod export;
 mod files;
 mod foundation;
 mod launch;
@@ -159,6 +160,12 @@ enum Scenario {
         students: usize,
         #[arg(long, default_value_t = 100)]
         sessions: usize,
+    },
+    /// One school of N enrolled students exported to an archive (time, size, peak RSS),
+    /// then imported again under another slug (time).
+    Export {
+        #[arg(long, default_value_t = 10_000)]
+        students: usize,
     },
     /// The open pages of live-push, as a child process (protocol in pages.rs).
     #[command(hide = true)]
@@ -324,6 +331,11 @@ async fn main() -> anyhow::Result<()> {
         Scenario::Analytics { students, sessions } => {
             for t in targets {
                 analytics::run(t, students, sessions, &opts).await?;
+            }
+        }
+        Scenario::Export { students } => {
+            for t in targets {
+                export::run(t, students).await?;
             }
         }
         Scenario::Pages { .. } => unreachable!("handled above"),

@@ -229,6 +229,7 @@ fn registry(
     .hourly(|hour| crate::ops::usage::UsageReport { hour });
     crate::live::jobs::register(&mut r, zoom)?;
     crate::files::jobs::register(&mut r, files)?;
+    crate::export::jobs::register(&mut r, files)?;
     Ok(r)
 }
 
@@ -264,6 +265,7 @@ pub fn router(state: AppState) -> Router {
             }),
         )
         .merge(crate::files::routes::routes().with_state(state.files.clone()))
+        .merge(crate::export::routes::routes().with_state(state.files.clone()))
         .merge(crate::certificates::routes::routes().with_state(state.certificates.clone()))
         .merge(crate::payments::routes::routes().with_state(state.payments.clone()))
         .merge(crate::discussions::routes::routes().with_state(

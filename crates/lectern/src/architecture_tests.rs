@@ -88,6 +88,10 @@ const ALLOWED: &[(&str, &[&str])] = &[
     // SQL only); the course pages' access check is courses'; roll-ups are jobs.
     ("analytics", &["courses", "jobs"]),
     ("webhooks", &["live", "zoom_connection", "jobs"]),
+    // Export and import of a school: every capability's tables read and written by SQL
+    // only (export/tables.rs lists them), the files' bytes through storage, the school's
+    // slug checked (schools), archives written by a job.
+    ("export", &["files", "schools", "jobs"]),
     // Operations: health, metrics and maintenance read every capability's counts.
     (
         "ops",

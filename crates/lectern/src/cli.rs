@@ -52,6 +52,26 @@ enum Command {
     /// Administrative tasks from the shell.
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// Write one school's portable archive (zip): its rows as JSON Lines, its uploaded
+    /// files, a manifest with checksums. Secrets stay behind (see docs/export.md).
+    Export {
+        /// The school's slug or id.
+        #[arg(long)]
+        school: String,
+        /// The archive to write, e.g. northwind.zip.
+        #[arg(long)]
+        out: std::path::PathBuf,
+    },
+    /// Restore a school from an archive written by `lectern export`, with new ids, in one
+    /// transaction: a failed import changes nothing.
+    Import {
+        /// The archive to read.
+        #[arg(long = "in")]
+        input: std::path::PathBuf,
+        /// The slug of the restored school (default: the archive's).
+        #[arg(long)]
+        slug: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -208,6 +228,53 @@ async fn run(command: Command) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Admin(cmd) => admin(&db, &config, cmd).await,
+        Command::Export { school, out } => {
+            prepare_schema(&db, false).await?;
+            let found = match schools::by_slug(&db, &school).await? {
+                Some(s) => Some(s.id),
+                None => match school.parse::<i64>() {
+                    Ok(id) => {
+                        sqlx::query_scalar::<_, i64>("SELECT id FROM schools WHERE id = $1")
+                            .bind(id)
+                            .fetch_optional(&db.pool)
+                            .await?
+                    }
+                    Err(_) => None,
+                },
+            };
+            let id =
+                found.ok_or_else(|| anyhow::anyhow!("no school with slug or id {school:?}"))?;
+            let storage = crate::files::storage::Storage::open(&config.storage)?;
+            let done = crate::export::export(&db, &storage, crate::db::SchoolId(id), &out).await?;
+            let rows: u64 = done.manifest.entries.iter().filter_map(|e| e.rows).sum();
+            let files = done
+                .manifest
+                .entries
+                .iter()
+                .filter(|e| e.table.is_none())
+                .count();
+            println!(
+                "{}: {rows} rows and {files} stored objects written to {} ({})",
+                done.manifest.school.slug,
+                out.display(),
+                crate::files::in_words(done.bytes)
+            );
+            println!("to reconnect after an import:");
+            for r in &done.manifest.reconnect {
+                println!("  - {r}");
+            }
+            Ok(())
+        }
+        Command::Import { input, slug } => {
+            prepare_schema(&db, false).await?;
+            let storage = crate::files::storage::Storage::open(&config.storage)?;
+            let done = crate::export::import(&db, &storage, &input, slug.as_deref()).await?;
+            println!(
+                "imported school {} (id {}): {} rows, {} files",
+                done.slug, done.school_id, done.rows, done.files
+            );
+            Ok(())
+        }
         Command::Demo { .. } => unreachable!("handled above"),
     }
 }

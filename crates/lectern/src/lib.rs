@@ -19,6 +19,7 @@ pub mod db;
 pub mod demo;
 pub mod discussions;
 pub mod email;
+pub mod export;
 pub mod files;
 pub mod i18n;
 pub mod jobs;

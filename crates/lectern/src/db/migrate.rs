@@ -74,6 +74,7 @@ migrations![
     ),
     (27, "api", "0027_api.sql"),
     (28, "outbound_webhooks", "0028_outbound_webhooks.sql"),
+    (29, "exports", "0029_exports.sql"),
     (30, "users_updated_at", "0030_users_updated_at.sql"),
 ];
 

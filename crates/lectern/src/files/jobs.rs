@@ -100,6 +100,9 @@ pub async fn sweep(files: &Files) -> anyhow::Result<Swept> {
             continue;
         }
         let key = meta.location.to_string();
+        if key.starts_with(super::EXPORTS_PREFIX) {
+            continue;
+        }
         // A cover's extra width `<key>.w<N>` belongs to `<key>`.
         let base = match key.rsplit_once(".w") {
             Some((b, w)) if w.bytes().all(|c| c.is_ascii_digit()) && !w.is_empty() => b,

@@ -112,6 +112,10 @@ impl Purpose {
     }
 }
 
+/// Objects under this prefix are a school's export archives (`export`), named by its
+/// `exports` table and swept by it: the orphan sweep here leaves them alone.
+pub const EXPORTS_PREFIX: &str = "exports/";
+
 /// Upload limits in bytes (configuration: `LECTERN_UPLOAD_MAX_*`).
 pub type Limits = crate::config::UploadLimits;
 

@@ -32,6 +32,7 @@ mod cluster;
 mod completion;
 mod courses;
 mod discussions;
+mod export;
 mod files;
 mod fuzz_corpus;
 mod hostile;

@@ -89,6 +89,10 @@ const API: Holds = Ours("API tokens (hashes, names, scopes, times) and idempoten
 const OUTBOUND: Holds =
     Ours("webhook endpoints a school registered and the Lectern events sent to them");
 
+/// A school's export archives: who asked, their state, where the archive is kept (the
+/// archive leaves the Zoom connection and its data out).
+const EXPORTS: Holds = Ours("a school's export archives: state, size, storage key and times");
+
 /// Every column of the schema. A new column must be added here, with its reason.
 const COLUMNS: &[(&str, &[(&str, Holds)])] = &[
     (
@@ -609,6 +613,21 @@ const COLUMNS: &[(&str, &[(&str, Holds)])] = &[
             ("kind", BOOKINGS),
             ("start_min", BOOKINGS),
             ("end_min", BOOKINGS),
+        ],
+    ),
+    (
+        "exports",
+        &[
+            ("id", EXPORTS),
+            ("school_id", EXPORTS),
+            ("requested_by", EXPORTS),
+            ("state", EXPORTS),
+            ("storage_key", EXPORTS),
+            ("bytes", EXPORTS),
+            ("error", EXPORTS),
+            ("created_at", EXPORTS),
+            ("finished_at", EXPORTS),
+            ("expires_at", EXPORTS),
         ],
     ),
     (
