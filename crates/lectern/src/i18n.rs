@@ -1,6 +1,12 @@
 //! The message catalogue. Every user-facing string is a Fluent message under
 //! `locales/<lang>/`; adding a language means adding a folder. The language comes from the
-//! user's profile, else the browser's `Accept-Language`, else English.
+//! user's profile, else the visitor's switcher cookie, else the browser's
+//! `Accept-Language`, else English.
+//!
+//! Dates, times, numbers and prices are formatted here too, from messages of the same
+//! catalogue (`dates.ftl`: weekday and month names and each language's order): a
+//! translator adds a language without touching code. (A CLDR crate such as `icu_datetime`
+//! would bring its locale data and a large dependency tree for four patterns per language.)
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -88,6 +94,125 @@ impl Tr {
     pub fn has(&self, key: &str) -> bool {
         LOCALES.try_lookup(&self.lang, key).is_some()
     }
+
+    /// The writing direction of the language, for `<html dir>`: a right-to-left script
+    /// (Arabic, Hebrew, Persian, Urdu, …) needs only its folder of messages, the CSS uses
+    /// logical properties.
+    pub fn dir(&self) -> &'static str {
+        dir_of(self.lang.language.as_str())
+    }
+
+    /// The language's own name ("Deutsch"), for the switcher and the profile's choice.
+    pub fn language_name(tag: &str) -> String {
+        Tr::new(tag).t("language-name")
+    }
+
+    /// Names and parts of a date as this language writes them.
+    fn date_args(&self, d: jiff::civil::Date, short: bool) -> Vec<(&'static str, String)> {
+        let (wd, mo) = if short {
+            ("weekday-short", "month-short")
+        } else {
+            ("weekday-long", "month")
+        };
+        vec![
+            (
+                "weekday",
+                self.t(&format!("{wd}-{}", d.weekday().to_monday_one_offset())),
+            ),
+            ("day", d.day().to_string()),
+            ("month", self.t(&format!("{mo}-{}", d.month()))),
+            ("year", d.year().to_string()),
+        ]
+    }
+
+    /// An instant as a reader of this language writes it: "Wed, 2 Dec 2026, 21:38 JST",
+    /// "Mi., 2. Dez. 2026, 21:38 JST", "mié, 2 dic 2026, 21:38 JST",
+    /// "mer. 2 déc. 2026, 21:38 JST".
+    pub fn datetime(&self, z: &jiff::Zoned) -> String {
+        let mut args = self.date_args(z.date(), true);
+        args.push(("time", z.strftime("%H:%M").to_string()));
+        args.push(("zone", z.strftime("%Z").to_string()));
+        self.ta("datetime-full", &args)
+    }
+
+    /// A day heading: "Wednesday, 2 December 2026", "miércoles, 2 de diciembre de 2026".
+    pub fn day_long(&self, d: jiff::civil::Date) -> String {
+        self.ta("date-weekday-long", &self.date_args(d, false))
+    }
+
+    /// A slot in a list whose year is obvious: "Wed 2 Dec, 14:00", "mer. 2 déc., 14:00".
+    pub fn slot(&self, z: &jiff::Zoned) -> String {
+        let mut args = self.date_args(z.date(), true);
+        args.push(("time", z.strftime("%H:%M").to_string()));
+        self.ta("datetime-slot", &args)
+    }
+
+    /// A short date: "2 Dec 2026", "2. Dez. 2026".
+    pub fn date_short(&self, d: jiff::civil::Date) -> String {
+        self.ta("date-short", &self.date_args(d, true))
+    }
+
+    /// A month of a year: "Dec 2026", "déc. 2026".
+    pub fn month_year(&self, year: i16, month: i8) -> String {
+        self.ta(
+            "date-month-year",
+            &[
+                ("month", self.t(&format!("month-short-{month}"))),
+                ("year", year.to_string()),
+            ],
+        )
+    }
+
+    /// A decimal number with `places` decimals and this language's separators:
+    /// 1,234.5 / 1.234,5 / 1 234,5.
+    pub fn decimal(&self, value: f64, places: usize) -> String {
+        let plain = format!("{:.*}", places, value.abs());
+        let (int, frac) = plain.split_once('.').unwrap_or((&plain, ""));
+        let sign = if value < 0.0 && plain.bytes().any(|b| b.is_ascii_digit() && b != b'0') {
+            "-"
+        } else {
+            ""
+        };
+        format!("{sign}{}", self.join_number(int, frac))
+    }
+
+    /// Digits `int` grouped by thousands, and `frac` (may be empty) after the decimal sign.
+    pub fn join_number(&self, int: &str, frac: &str) -> String {
+        let group = self.t("number-group-separator");
+        let mut out = String::new();
+        for (i, ch) in int.chars().enumerate() {
+            if i > 0 && (int.len() - i).is_multiple_of(3) {
+                out.push_str(&group);
+            }
+            out.push(ch);
+        }
+        if !frac.is_empty() {
+            out.push_str(&self.t("number-decimal-separator"));
+            out.push_str(frac);
+        }
+        out
+    }
+}
+
+/// Right-to-left for the languages written in Arabic or Hebrew script (by primary subtag).
+fn dir_of(language: &str) -> &'static str {
+    match language {
+        "ar" | "he" | "fa" | "ur" | "ps" | "sd" | "ug" | "yi" | "dv" | "ckb" => "rtl",
+        _ => "ltr",
+    }
+}
+
+/// The cookie a visitor's language switcher sets (read when nobody is signed in, or the
+/// profile says "same as my browser").
+pub const LANG_COOKIE: &str = "lectern_lang";
+
+/// Whether `tag` is exactly one of the languages we have (a switcher's or a profile's value).
+pub fn is_supported(tag: &str) -> bool {
+    // Exactly as the folder is named: "DE" or "de-de" are not what the switcher offers.
+    LOCALES.locales().any(|l| {
+        let name = l.to_string();
+        name == tag
+    })
 }
 
 /// A message argument. Numbers stay numbers all the way into Fluent, where they pick the

@@ -29,6 +29,7 @@ pub fn routes() -> Router<AccountsState> {
         .route("/password/forgot", get(forgot_page).post(forgot))
         .route("/password/reset/{token}", get(reset_page).post(reset))
         .route("/profile", get(profile_page).post(profile))
+        .route("/lang", get(switch_language))
         .route("/admin/users", get(users_page))
         .route("/admin/users/{id}/role", post(set_role))
 }
@@ -221,6 +222,34 @@ fn safe_next(next: &str) -> String {
         }
         _ => HOME.into(),
     }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct LangQuery {
+    to: String,
+    back: String,
+}
+
+/// The visitors' language switcher (plain links, no script): remembers the choice in a
+/// cookie for a year and goes back to the page it came from. `back` is followed only as a
+/// path of this site, like sign-in's `next` (no open redirect); a signed-in user's profile
+/// language still wins over the cookie.
+async fn switch_language(
+    State(state): State<AccountsState>,
+    Query(q): Query<LangQuery>,
+) -> AppResult<Response> {
+    if !crate::i18n::is_supported(&q.to) {
+        return Err(AppError::BadRequest(format!("unknown language {:?}", q.to)));
+    }
+    let secure = state.config.secure_cookies();
+    let jar = CookieJar::new().add(sessions::cookie(
+        crate::i18n::LANG_COOKIE,
+        q.to,
+        secure,
+        365,
+    ));
+    Ok((jar, Redirect::to(&safe_next(&q.back))).into_response())
 }
 
 #[derive(Deserialize, Default, Clone)]

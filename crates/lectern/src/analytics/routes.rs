@@ -315,7 +315,7 @@ async fn course_charts(
             if of == 0 {
                 String::new()
             } else {
-                format!("{:.1}", 100.0 * came as f64 / of as f64)
+                ctx.tr.decimal(100.0 * came as f64 / of as f64, 1)
             }
         },
     };
@@ -657,7 +657,7 @@ async fn school_charts(
     let summary = SchoolSummary {
         enrolled_in_range: sum_days(&buckets, Metric::Enrolled, range),
         completed_in_range: sum_days(&buckets, Metric::Completed, range),
-        live_hours: format!("{:.1}", live_ms as f64 / 3_600_000.0),
+        live_hours: ctx.tr.decimal(live_ms as f64 / 3_600_000.0, 1),
         meetings: sum_days(&buckets, Metric::Meetings, range),
     };
     Ok((charts, summary))

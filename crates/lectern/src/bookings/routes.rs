@@ -53,7 +53,7 @@ fn day_and_time(ms: i64, ctx: &Ctx) -> (String, String) {
         Ok(t) => {
             let z = t.to_zoned(ctx.tz.clone());
             (
-                z.strftime("%A, %-d %B %Y").to_string(),
+                ctx.tr.day_long(z.date()),
                 z.strftime("%H:%M %Z").to_string(),
             )
         }
@@ -167,16 +167,12 @@ fn plain(s: String) -> String {
     s.replace(['\u{2068}', '\u{2069}'], "")
 }
 
-/// "Tue 8 Dec, 10:00–10:30" in the viewer's zone (just the start without an end).
+/// "Tue 8 Dec, 10:00–10:30" in the viewer's zone and language (just the start without an end).
 fn span_text(start: i64, end: Option<i64>, ctx: &Ctx) -> String {
     let at = |ms: i64| jiff::Timestamp::from_millisecond(ms).map(|t| t.to_zoned(ctx.tz.clone()));
     match (at(start), end.map(at)) {
-        (Ok(s), Some(Ok(e))) => format!(
-            "{}\u{2013}{}",
-            s.strftime("%a %-d %b, %H:%M"),
-            e.strftime("%H:%M")
-        ),
-        (Ok(s), _) => s.strftime("%a %-d %b, %H:%M").to_string(),
+        (Ok(s), Some(Ok(e))) => format!("{}\u{2013}{}", ctx.tr.slot(&s), e.strftime("%H:%M")),
+        (Ok(s), _) => ctx.tr.slot(&s),
         _ => String::new(),
     }
 }

@@ -23,39 +23,37 @@ impl Price {
     }
 }
 
-/// An amount of `currency` for a reader of `lang` (a BCP 47 tag).
+/// An amount of `currency` for a reader of `lang` (a BCP 47 tag): the language's decimal
+/// and group separators and its order of number and symbol come from its messages
+/// (`formats.ftl`).
 pub fn format_amount(minor: i64, currency: &str, lang: &str) -> String {
+    let tr = crate::i18n::Tr::new(lang);
     let exp = payments::money::exponent(currency);
     let plain = payments::money::to_decimal(minor.abs(), currency);
-    let german = lang.starts_with("de");
     let (int, frac) = plain.split_once('.').unwrap_or((&plain, ""));
-    let group = if german { '.' } else { ',' };
-    let mut grouped = String::new();
-    for (i, ch) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i).is_multiple_of(3) {
-            grouped.push(group);
-        }
-        grouped.push(ch);
-    }
-    let number = if exp == 0 {
-        grouped
-    } else {
-        format!("{grouped}{}{frac}", if german { ',' } else { '.' })
-    };
+    let number = tr.join_number(int, if exp == 0 { "" } else { frac });
     let sign = if minor < 0 { "-" } else { "" };
+    // "$" is a dollar of the reader's own country outside the US; only English readers
+    // take it for USD here, everyone else reads the code.
+    let english = tr.lang().starts_with("en");
     let symbol = match currency {
-        "USD" if !german => Some("$"),
+        "USD" if english => Some("$"),
         "EUR" => Some("€"),
         "GBP" => Some("£"),
         "JPY" => Some("¥"),
         _ => None,
     };
-    match (symbol, german) {
-        (Some(s), false) => format!("{sign}{s}{number}"),
-        (Some(s), true) => format!("{sign}{number}\u{a0}{s}"),
-        (None, false) => format!("{sign}{currency}\u{a0}{number}"),
-        (None, true) => format!("{sign}{number}\u{a0}{currency}"),
-    }
+    let formatted = match symbol {
+        Some(s) => tr.ta(
+            "price-with-symbol",
+            &[("symbol", s), ("amount", number.as_str())],
+        ),
+        None => tr.ta(
+            "price-with-code",
+            &[("code", currency), ("amount", number.as_str())],
+        ),
+    };
+    format!("{sign}{formatted}")
 }
 
 /// Why a typed price was refused (a catalogue key).
@@ -133,6 +131,13 @@ mod tests {
             "123.456,78\u{a0}USD"
         );
         assert_eq!(format_amount(5000, "JPY", "en-US"), "¥5,000");
+        assert_eq!(format_amount(123_456, "EUR", "es"), "1.234,56\u{a0}€");
+        assert_eq!(
+            format_amount(123_456, "EUR", "fr"),
+            "1\u{202f}234,56\u{a0}€"
+        );
+        assert_eq!(format_amount(4900, "USD", "fr"), "49,00\u{a0}USD");
+        assert_eq!(format_amount(-500, "GBP", "es"), "-5,00\u{a0}£");
         assert_eq!(format_amount(1999, "CHF", "en-US"), "CHF\u{a0}19.99");
         assert_eq!(format_amount(-500, "GBP", "en-US"), "-£5.00");
     }

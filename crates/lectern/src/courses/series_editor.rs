@@ -303,7 +303,7 @@ fn parse_form(ctx: &Ctx, form: &SeriesForm, now: i64) -> Result<Parsed, FieldErr
 /// One line of the preview or of the series page.
 pub struct Line {
     pub index: usize,
-    /// In the series' zone, e.g. "Mon 2026-03-30 09:00 CEST".
+    /// In the series' zone and the viewer's language, e.g. "Mon, 30 Mar 2026, 09:00 CEST".
     pub local: String,
     /// In the viewer's zone.
     pub viewer: String,
@@ -311,14 +311,8 @@ pub struct Line {
     pub note: String,
 }
 
-fn in_zone(ms: i64, tz: &TimeZone) -> String {
-    jiff::Timestamp::from_millisecond(ms)
-        .map(|ts| {
-            ts.to_zoned(tz.clone())
-                .strftime("%a %Y-%m-%d %H:%M %Z")
-                .to_string()
-        })
-        .unwrap_or_default()
+fn in_zone(ms: i64, tz: &TimeZone, tr: &crate::i18n::Tr) -> String {
+    crate::web::time::format_in(ms, tz, tr)
 }
 
 fn preview_lines(ctx: &Ctx, p: &Parsed) -> Vec<Line> {
@@ -343,7 +337,7 @@ fn preview_lines(ctx: &Ctx, p: &Parsed) -> Vec<Line> {
             };
             Line {
                 index: o.index,
-                local: in_zone(ms, &p.rule.zone),
+                local: in_zone(ms, &p.rule.zone, &ctx.tr),
                 viewer: ctx.local_time(&ms),
                 note,
             }
@@ -534,7 +528,7 @@ fn member_lines(
             Some(MemberLine {
                 lesson_id: m.lesson.id,
                 idx: m.idx,
-                local: in_zone(s.starts_at, &tz),
+                local: in_zone(s.starts_at, &tz, &ctx.tr),
                 viewer: ctx.local_time(&s.starts_at),
                 duration_min: s.duration_min,
                 open: m.open,

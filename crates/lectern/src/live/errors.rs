@@ -85,7 +85,7 @@ impl LiveError {
                 tr.t1(self.key(), "scopes", list)
             }
             LiveError::DailyLimit(at) => {
-                tr.t1(self.key(), "when", crate::web::time::format_in(*at, tz))
+                tr.t1(self.key(), "when", crate::web::time::format_in(*at, tz, tr))
             }
             LiveError::HostNotInAccount(email) => tr.t1(self.key(), "email", email),
             LiveError::Refused(m) => tr.t1(self.key(), "reason", m),

@@ -841,7 +841,7 @@ fn render(
 ) -> anyhow::Result<Email> {
     let tr = Tr::choose(r.language.as_deref(), None);
     let tz = TimeZone::get(&r.timezone).unwrap_or(TimeZone::UTC);
-    let when = crate::web::time::format_in(starts_at, &tz);
+    let when = crate::web::time::format_in(starts_at, &tz, &tr);
     let args = [
         ("title", l.title.clone()),
         ("course", l.course_title.clone()),

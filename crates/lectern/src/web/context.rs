@@ -95,7 +95,7 @@ impl Ctx {
     }
     /// An instant (epoch ms) in the viewer's time zone, e.g. "Tue, 24 Nov 2026, 14:00 CET".
     pub fn local_time(&self, ms: &i64) -> String {
-        crate::web::time::format_in(*ms, &self.tz)
+        crate::web::time::format_in(*ms, &self.tz, &self.tr)
     }
     /// A day (epoch ms) in the viewer's time zone and language, e.g. "3 December 2026".
     pub fn local_date(&self, ms: &i64) -> String {
@@ -112,9 +112,35 @@ impl Ctx {
             ],
         )
     }
+    /// A language's own name ("Español"), for the profile's choice.
+    pub fn language_name(&self, tag: &str) -> String {
+        Tr::language_name(tag)
+    }
+    /// The visitor's language switcher: one link per language, each back to this page.
+    pub fn language_links(&self) -> Vec<LanguageLink> {
+        let back: String = url::form_urlencoded::byte_serialize(self.path.as_bytes()).collect();
+        let current = self.tr.lang();
+        crate::i18n::supported()
+            .into_iter()
+            .map(|tag| LanguageLink {
+                href: format!("/lang?to={tag}&back={back}"),
+                name: Tr::language_name(&tag),
+                current: tag == current,
+                tag,
+            })
+            .collect()
+    }
     pub(crate) fn brand_color(&self) -> &str {
         &self.school.primary_color
     }
+}
+
+/// One entry of the language switcher.
+pub struct LanguageLink {
+    pub tag: String,
+    pub name: String,
+    pub href: String,
+    pub current: bool,
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for Ctx {
@@ -234,8 +260,17 @@ async fn build(state: &ContextState, req: Request) -> Result<(Ctx, Request, bool
     let new_csrf = existing_csrf.is_none();
     let csrf = existing_csrf.unwrap_or_else(random_token);
 
+    // Profile (signed in) > the switcher's cookie > Accept-Language > English. A cookie
+    // naming a language this build lacks is ignored rather than trusted.
     let tr = Tr::choose(
-        user.as_ref().and_then(|u| u.language.as_deref()),
+        user.as_ref()
+            .and_then(|u| u.language.as_deref())
+            .filter(|l| !l.is_empty())
+            .or_else(|| {
+                jar.get(crate::i18n::LANG_COOKIE)
+                    .map(|c| c.value())
+                    .filter(|l| crate::i18n::is_supported(l))
+            }),
         header_str(req.headers(), header::ACCEPT_LANGUAGE),
     );
     let tz_name = user

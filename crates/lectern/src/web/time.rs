@@ -132,12 +132,11 @@ pub fn selectable_timezones() -> &'static [String] {
     SELECTABLE.as_slice()
 }
 
-pub fn format_in(ms: i64, tz: &TimeZone) -> String {
+/// An instant in `tz`, written in `tr`'s language: "Wed, 18 Nov 2026, 12:06 CET",
+/// "Mi., 18. Nov. 2026, 12:06 CET".
+pub fn format_in(ms: i64, tz: &TimeZone, tr: &crate::i18n::Tr) -> String {
     match Timestamp::from_millisecond(ms) {
-        Ok(ts) => ts
-            .to_zoned(tz.clone())
-            .strftime("%a, %-d %b %Y, %H:%M %Z")
-            .to_string(),
+        Ok(ts) => tr.datetime(&ts.to_zoned(tz.clone())),
         Err(_) => String::new(),
     }
 }
@@ -157,8 +156,30 @@ mod tests {
     fn formats_in_viewer_zone() {
         let ms = 1_795_000_000_000; // 2026-11-18T11:06:40Z
         let berlin = TimeZone::get("Europe/Berlin").unwrap();
-        assert_eq!(format_in(ms, &berlin), "Wed, 18 Nov 2026, 12:06 CET");
-        assert_eq!(format_in(ms, &TimeZone::UTC), "Wed, 18 Nov 2026, 11:06 UTC");
+        let tr = |l: &str| crate::i18n::Tr::new(l);
+        let en = tr("en-US");
+        assert_eq!(format_in(ms, &berlin, &en), "Wed, 18 Nov 2026, 12:06 CET");
+        assert_eq!(
+            format_in(ms, &TimeZone::UTC, &en),
+            "Wed, 18 Nov 2026, 11:06 UTC"
+        );
+        // Each language's names and order (the German reminder read
+        // "am Wed, 2 Dec 2026").
+        let tokyo = TimeZone::get("Asia/Tokyo").unwrap();
+        let dec2 = 1_796_215_080_000; // 2026-12-02T12:38:00Z = 21:38 JST
+        assert_eq!(format_in(dec2, &tokyo, &en), "Wed, 2 Dec 2026, 21:38 JST");
+        assert_eq!(
+            format_in(dec2, &tokyo, &tr("de")),
+            "Mi., 2. Dez. 2026, 21:38 JST"
+        );
+        assert_eq!(
+            format_in(dec2, &tokyo, &tr("es")),
+            "mié, 2 dic 2026, 21:38 JST"
+        );
+        assert_eq!(
+            format_in(dec2, &tokyo, &tr("fr")),
+            "mer. 2 déc. 2026, 21:38 JST"
+        );
         assert_eq!(iso_utc(ms), "2026-11-18T11:06:40Z");
     }
 

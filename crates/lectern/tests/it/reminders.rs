@@ -168,7 +168,11 @@ fn key(lesson: i64, starts_at: i64, kind: &str) -> String {
 }
 
 fn local(ms: i64, tz: &str) -> String {
-    lectern::web::time::format_in(ms, &TimeZone::get(tz).unwrap())
+    lectern::web::time::format_in(
+        ms,
+        &TimeZone::get(tz).unwrap(),
+        &lectern::i18n::Tr::default(),
+    )
 }
 
 fn utc(ms: i64) -> String {

@@ -1,0 +1,24 @@
+# The managers' page of one student (courses/students.rs).
+student-enrolled-on = Inscrito el { $date }
+student-last-activity = Última actividad: { $when }
+student-no-activity = Todavía sin actividad
+student-completed-on = Completado el { $when }
+student-quizzes = Resultados de los cuestionarios
+student-no-quizzes = Todavía no ha intentado ningún cuestionario.
+student-quiz = Cuestionario
+student-quiz-attempts = Intentos
+student-quiz-best = Mejor puntuación
+student-quiz-last = Última puntuación
+student-quiz-passed = Aprobado
+student-attendance = Asistencia en directo
+student-no-sessions = Todavía no se ha celebrado ninguna sesión en directo.
+student-session = Sesión
+student-session-minutes = Minutos
+student-session-came = Vino
+student-session-marks = Marcas
+student-session-late = llegó tarde
+student-session-left-early = se fue antes
+student-session-in-room = en la sala ahora
+student-session-never = no vino
+student-yes = Sí
+student-no = No

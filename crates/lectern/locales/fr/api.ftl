@@ -1,0 +1,24 @@
+api-tokens-title = Jetons d’API
+api-tokens-intro = Les jetons d’accès personnels permettent à d’autres programmes d’utiliser l’API de cette école (/api/v1) en votre nom, avec votre rôle, dans la limite des portées que vous choisissez.
+api-token-created = Votre nouveau jeton est affiché ci-dessous cette seule fois : copiez-le maintenant. Il ne pourra plus être affiché.
+api-token-revoked = Le jeton a été révoqué.
+api-token-name = Nom
+api-token-scopes = Portées
+api-token-expires = Expire
+api-token-days =
+    { $days ->
+        [one] { $days } jour
+       *[other] { $days } jours
+    }
+api-token-create = Créer un jeton
+api-tokens-yours = Vos jetons
+api-token-last-used = Dernière utilisation
+api-token-never-used = jamais
+api-token-state-revoked = révoqué
+api-token-state-expired = expiré
+api-token-revoke = Révoquer
+api-token-error-name = Donnez un nom au jeton (100 caractères au plus).
+api-token-error-scope = Choisissez au moins une portée.
+api-token-error-days = Choisissez la durée de validité du jeton.
+api-reference = Référence de l’API
+profile-api-tokens = Jetons d’API

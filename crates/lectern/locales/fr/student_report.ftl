@@ -1,0 +1,24 @@
+# The managers' page of one student (courses/students.rs).
+student-enrolled-on = Inscrit le { $date }
+student-last-activity = Dernière activité : { $when }
+student-no-activity = Aucune activité pour l’instant
+student-completed-on = Terminé le { $when }
+student-quizzes = Résultats des quiz
+student-no-quizzes = Aucun quiz tenté pour l’instant.
+student-quiz = Quiz
+student-quiz-attempts = Tentatives
+student-quiz-best = Meilleur score
+student-quiz-last = Dernier score
+student-quiz-passed = Réussi
+student-attendance = Présence en direct
+student-no-sessions = Aucune session en direct n’a encore eu lieu.
+student-session = Session
+student-session-minutes = Minutes
+student-session-came = Venu
+student-session-marks = Remarques
+student-session-late = arrivé en retard
+student-session-left-early = parti plus tôt
+student-session-in-room = dans la salle maintenant
+student-session-never = jamais venu
+student-yes = Oui
+student-no = Non
