@@ -22,3 +22,5 @@ api-token-error-scope = Elige al menos un ámbito.
 api-token-error-days = Elige cuánto tiempo dura el token.
 api-reference = Referencia de la API
 profile-api-tokens = Tokens de la API
+api-token-copy = Copiar
+api-token-copied = Copiado.

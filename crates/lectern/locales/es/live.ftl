@@ -88,3 +88,5 @@ live-msg-upcoming = La sesión empieza el { $when }.
 live-unavailable-teacher = Zoom no está conectado, así que esta sesión no puede empezar. Pide al administrador de tu escuela que vuelva a conectar Zoom, conecta tu propia cuenta de Zoom o cambia esta lección a un enlace externo.
 live-connect-own = Conectar tu propia cuenta de Zoom
 live-ask-admin = Pide al administrador de tu escuela que vuelva a conectar Zoom en Ajustes → Integraciones.
+live-join-try-again = Zoom no responde en este momento. Inténtalo de nuevo en un minuto.
+live-error-zoom-paused = Zoom no responde en este momento, así que Lectern retiene sus peticiones un rato. No se ha creado nada: inténtalo de nuevo en un minuto.

@@ -200,3 +200,4 @@ unsubscribe-button = Darme de baja
 unsubscribe-done = Ya no recibirás más correos de campañas de { $school }.
 unsubscribe-transactional = Los recibos, los restablecimientos de contraseña y los correos de sesiones en directo que elegiste seguirán llegando.
 outbox-bytes = { $n } bytes
+error-request-timeout = La petición tardó demasiado en llegar. Inténtalo de nuevo.

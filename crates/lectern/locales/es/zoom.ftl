@@ -85,3 +85,5 @@ zoom-reconnect-email-text =
     Las sesiones en directo no pueden empezar hasta que un administrador vuelva a conectar Zoom:
 
     { $link }
+zoom-health-circuit = Llamadas a Zoom
+zoom-health-circuit-open = En pausa en esta instancia de Lectern tras fallos repetidos de Zoom; la próxima llamada se intentará dentro de { $seconds } s. Mientras tanto, las sesiones en directo muestran "inténtalo de nuevo".

@@ -22,3 +22,5 @@ api-token-error-scope = Choisissez au moins une portée.
 api-token-error-days = Choisissez la durée de validité du jeton.
 api-reference = Référence de l’API
 profile-api-tokens = Jetons d’API
+api-token-copy = Copier
+api-token-copied = Copié.

@@ -88,3 +88,5 @@ live-msg-upcoming = La session commence le { $when }.
 live-unavailable-teacher = Zoom n’est pas connecté, cette session ne peut donc pas démarrer. Demandez à l’administrateur de votre école de reconnecter Zoom, connectez votre propre compte Zoom, ou passez cette leçon sur un lien externe.
 live-connect-own = Connecter votre propre compte Zoom
 live-ask-admin = Demandez à l’administrateur de votre école de reconnecter Zoom dans Paramètres → Intégrations.
+live-join-try-again = Zoom ne répond pas pour le moment. Veuillez réessayer dans une minute.
+live-error-zoom-paused = Zoom ne répond pas pour le moment, Lectern suspend donc ses requêtes un instant. Rien n’a été créé : veuillez réessayer dans une minute.

@@ -200,3 +200,4 @@ unsubscribe-button = Me désinscrire
 unsubscribe-done = Vous ne recevrez plus d’e-mails de campagne de { $school }.
 unsubscribe-transactional = Les reçus, les réinitialisations de mot de passe et les e-mails des sessions en direct que vous avez choisis continueront d’arriver.
 outbox-bytes = { $n } octets
+error-request-timeout = La requête a mis trop de temps à arriver. Veuillez réessayer.

@@ -85,3 +85,5 @@ zoom-reconnect-email-text =
     Les sessions en direct ne peuvent pas démarrer tant qu’un administrateur n’a pas reconnecté Zoom :
 
     { $link }
+zoom-health-circuit = Appels à Zoom
+zoom-health-circuit-open = En pause dans cette instance de Lectern après des échecs répétés de Zoom ; le prochain appel sera tenté dans { $seconds } s. En attendant, les sessions en direct affichent « réessayez ».
