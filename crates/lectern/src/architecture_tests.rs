@@ -83,7 +83,10 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ),
     // The JSON API: thin handlers over courses', live's and certificates' functions,
     // acting as a token's user (accounts) on the school of the host (schools).
-    ("api", &["courses", "live", "certificates", "accounts", "schools"]),
+    (
+        "api",
+        &["courses", "live", "certificates", "accounts", "schools"],
+    ),
     // Analytics: a course's figures rolled up from courses', live's and payments' rows (by
     // SQL only); the course pages' access check is courses'; roll-ups are jobs.
     ("analytics", &["courses", "jobs"]),
