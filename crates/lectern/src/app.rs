@@ -240,7 +240,10 @@ pub fn router(state: AppState) -> Router {
         config: state.config.clone(),
         schools: state.schools.clone(),
         hooks: state.course_hooks.clone(),
-        limiter: Arc::default(),
+        limiter: Arc::new(crate::api::rate::Limiter::new(
+            state.config.api_rate_per_minute,
+            f64::from(state.config.api_rate_per_minute) / 60.0,
+        )),
     };
     let pages = Router::new()
         .merge(crate::api::pages::routes().with_state(api.clone()))

@@ -43,6 +43,9 @@ pub struct Config {
     /// Requests handled at once before more are shed with 503 (`LECTERN_MAX_IN_FLIGHT`,
     /// default 256; see `web::shed`).
     pub max_in_flight: usize,
+    /// Requests each API token may make per minute, and at once (`LECTERN_API_RATE_PER_MINUTE`,
+    /// 1 to 1000000, default 60; see `api::rate`).
+    pub api_rate_per_minute: u32,
     /// After SIGTERM, how long `/readyz` says "shutting down" while requests are still
     /// served, so that a proxy's health check takes the instance out before it stops.
     pub shutdown_drain: std::time::Duration,
@@ -571,6 +574,17 @@ impl Config {
                     reason: format!("{v:?}: use a number of seconds from 0 to 300"),
                 })?,
         };
+        let api_rate_per_minute = match src.get("LECTERN_API_RATE_PER_MINUTE") {
+            None => 60,
+            Some(v) => v
+                .parse::<u32>()
+                .ok()
+                .filter(|n| (1..=1_000_000).contains(n))
+                .ok_or_else(|| ConfigError::Invalid {
+                    var: "LECTERN_API_RATE_PER_MINUTE",
+                    reason: format!("{v:?}: use a number from 1 to 1000000"),
+                })?,
+        };
         let max_in_flight = match src.get("LECTERN_MAX_IN_FLIGHT") {
             None => 256,
             Some(v) => v
@@ -639,6 +653,7 @@ impl Config {
             mail_from,
             campaign_rate,
             max_in_flight,
+            api_rate_per_minute,
             shutdown_drain,
             read_timeout,
             job_lease,

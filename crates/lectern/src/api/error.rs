@@ -130,6 +130,13 @@ impl ApiError {
 
 impl From<sqlx::Error> for ApiError {
     fn from(e: sqlx::Error) -> Self {
+        if crate::db::health::is_unstorable_text(&e) {
+            return ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "bad_request",
+                "the request contains a character that cannot be stored (such as a NUL byte)",
+            );
+        }
         if crate::db::health::is_unwritable(&e) {
             // The operator's to fix (space, permissions), and the client may retry later.
             tracing::error!(error = %e, "the database cannot be written: disk full or read-only");

@@ -147,6 +147,13 @@ pub fn is_unwritable(e: &sqlx::Error) -> bool {
     matches!(&*code, "53100" | "25006")
 }
 
+/// Whether `e` is PostgreSQL refusing the text it was given (`character_not_in_repertoire`,
+/// 22021: a NUL byte, which SQLite stores and PostgreSQL never does): the input's fault,
+/// a 400, wherever an unchecked value reaches a query.
+pub fn is_unstorable_text(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(db) if db.code().as_deref() == Some("22021"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

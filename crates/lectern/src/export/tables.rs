@@ -392,6 +392,7 @@ pub const RECONNECT: &[&str] = &[
     "Zoom: connect the school's Zoom account again (Settings → Zoom); live lessons keep their schedule, meetings are created at Start",
     "Stripe and PayPal: enter the school's payment provider keys and webhook secrets again (Settings → Payments)",
     "API tokens: every user creates new personal access tokens",
+    "Outgoing webhooks: an admin registers the school's endpoints again (Admin → Webhooks); each gets a new signing secret for its receiver",
     "Calendar feeds: every user's private calendar URL changes; subscribe again from My courses",
     "Custom domains: the new instance's operator approves each domain again (`lectern admin approve-domain`)",
     "Storage quota: the new instance's operator sets it (`lectern admin storage-quota`)",
@@ -404,6 +405,14 @@ pub const EXCLUDED: &[(&str, &str)] = &[
         "the instance's schema history, not a school's",
     ),
     ("exports", "the export archives themselves"),
+    (
+        "outbound_endpoints",
+        "outgoing webhook endpoints hold a sealed signing secret that the receivers share: registered again after a restore, with a new secret",
+    ),
+    (
+        "outbound_deliveries",
+        "this instance's delivery log of outgoing webhooks, to endpoints that are not carried",
+    ),
     (
         "jobs",
         "this instance's work queue; what an import needs is queued anew",

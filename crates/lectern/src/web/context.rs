@@ -304,21 +304,15 @@ async fn build(state: &ContextState, req: Request) -> Result<(Ctx, Request, bool
     Ok((ctx, req, new_csrf))
 }
 
-/// A control character (a NUL, say), percent-encoded in the path or the query: no slug,
-/// token or file has one in its name, and no column may hold one (PostgreSQL refuses a NUL
-/// outright, which made `/courses/%00/book` a 500). The path is then a 404, the query a 400.
+/// A control character (a NUL, say), percent-encoded in the path: no slug, token or file
+/// has one in its name (PostgreSQL refuses a NUL outright, which made `/courses/%00/book`
+/// a 500): a 404. A query's values are each handler's to check, so that a form's page can
+/// say which field is wrong; one that reaches PostgreSQL unchecked is a 400
+/// (`web::error`, `is_unstorable_text`), never a 500.
 pub(crate) fn control_char_in_target(uri: &axum::http::Uri) -> Option<AppError> {
     let path = percent_encoding::percent_decode_str(uri.path()).decode_utf8_lossy();
     if super::form::has_control_char(&path) {
         return Some(AppError::NotFound);
-    }
-    let query = uri.query().unwrap_or_default();
-    if url::form_urlencoded::parse(query.as_bytes())
-        .any(|(k, v)| super::form::has_control_char(&k) || super::form::has_control_char(&v))
-    {
-        return Some(AppError::BadRequest(
-            "The address contains a control character (such as a NUL byte).".into(),
-        ));
     }
     None
 }

@@ -106,6 +106,10 @@ pub(crate) struct DbConnectionLost;
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct DbUnwritable;
 
+/// What a visitor reads when their input holds what the database cannot store.
+pub(crate) const UNSTORABLE_TEXT: &str =
+    "The request contains a character that cannot be stored (such as a NUL byte).";
+
 /// What a visitor reads when the database cannot take a write.
 pub(crate) const DB_UNWRITABLE: &str = "This change could not be saved: the server's database cannot be written right now (its disk is full or it is read-only). Nothing was changed. The operator has been told; please try again later.";
 
@@ -148,6 +152,14 @@ impl IntoResponse for AppError {
                 .insert(header::RETRY_AFTER, HeaderValue::from(30));
             resp.extensions_mut().insert(DbUnwritable);
             return resp;
+        }
+        if let AppError::Internal(cause) = &self
+            && cause.chain().any(|e| {
+                e.downcast_ref::<sqlx::Error>()
+                    .is_some_and(crate::db::health::is_unstorable_text)
+            })
+        {
+            return AppError::BadRequest(UNSTORABLE_TEXT.into()).into_response();
         }
         if let AppError::Internal(cause) = &self {
             // Logged once, here; the page itself reveals nothing.

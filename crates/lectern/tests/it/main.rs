@@ -54,6 +54,7 @@ mod outbound;
 mod payments;
 mod reminders;
 mod schema;
+mod schemathesis;
 mod security;
 mod series;
 mod session_cache;
