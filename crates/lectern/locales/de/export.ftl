@@ -1,7 +1,7 @@
 # Einstellungen → Export (export/routes.rs, templates/admin/export.html)
 
 export-title = Export
-export-intro = Laden Sie alles Ihrer Schule in einem Archiv herunter: Nutzer, Kurse und Lektionen, Einschreibungen, Fortschritt, Abschlüsse, Quiz-Antworten, Diskussionen, Zertifikate, Bestellungen und die hochgeladenen Dateien. Ein Betreiber stellt es auf jeder Lectern-Instanz mit `lectern import` wieder her.
+export-intro = Laden Sie alle Daten Ihrer Schule in einem Archiv herunter: Nutzer, Kurse und Lektionen, Einschreibungen, Fortschritt, Abschlüsse, Quiz-Antworten, Diskussionen, Zertifikate, Bestellungen und die hochgeladenen Dateien. Ein Betreiber stellt es auf jeder Lectern-Instanz mit „lectern import“ wieder her.
 export-left-out = Geheimnisse bleiben zurück: Verbinden Sie nach der Wiederherstellung Zoom und die Zahlungsanbieter erneut; Nutzer erstellen neue API-Tokens und Kalender-Links. Archive werden 7 Tage aufbewahrt.
 export-start = Export starten
 export-archives = Archive

@@ -1,7 +1,7 @@
 # Ausgehende Webhooks: /admin/webhooks (outbound/)
 outbound-title = Webhooks
 outbound-intro = Lectern sendet per POST eine JSON-Nachricht an jeden Endpunkt unten, sobald eines seiner Ereignisse in dieser Schule eintritt.
-outbound-signing = Jede Anfrage trägt Lectern-Webhook-Id, Lectern-Webhook-Timestamp und Lectern-Webhook-Signature: v1= gefolgt vom hexadezimalen HMAC-SHA256 von "Zeitstempel.Body" mit dem Geheimnis des Endpunkts. Fehlgeschlagene Zustellungen werden etwa einen Tag lang wiederholt.
+outbound-signing = Jede Anfrage trägt Lectern-Webhook-Id, Lectern-Webhook-Timestamp und Lectern-Webhook-Signature: v1= gefolgt vom hexadezimalen HMAC-SHA256 von "timestamp.body" mit dem Geheimnis des Endpunkts. Fehlgeschlagene Zustellungen werden etwa einen Tag lang wiederholt.
 outbound-none = Noch keine Endpunkte.
 outbound-url = URL des Endpunkts
 outbound-events = Ereignisse
@@ -46,3 +46,6 @@ outbound-error-events = Wählen Sie mindestens ein Ereignis.
 outbound-error-event-unknown = Eines der Ereignisse ist unbekannt.
 outbound-disabled-email-subject = Webhook-Endpunkt deaktiviert: { $url }
 outbound-disabled-email-text = Der Webhook-Endpunkt { $url } ist bei { $count } Zustellungen in Folge gescheitert, jeweils nach allen Wiederholungen, und wurde deaktiviert. Bis ein Admin ihn wieder aktiviert, wird nichts mehr an ihn gesendet: { $link }
+outbound-delete-confirm = Diesen Endpunkt und sein Zustellprotokoll löschen? Es wird nichts mehr an ihn gesendet.
+outbound-rotate-confirm = Ein neues Signaturgeheimnis erzeugen? Der Empfänger muss es erhalten: Zustellungen werden sofort mit dem neuen signiert.
+outbound-private-allowed = Dieser Endpunkt darf eine private oder Loopback-Adresse haben (und unverschlüsseltes http nutzen).

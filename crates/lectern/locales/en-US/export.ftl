@@ -1,7 +1,7 @@
 # Settings → Export (export/routes.rs, templates/admin/export.html)
 
 export-title = Export
-export-intro = Download everything of your school in one archive: users, courses and lessons, enrolments, progress, completions, quiz answers, discussions, certificates, orders and the uploaded files. An operator restores it on any Lectern instance with `lectern import`.
+export-intro = Download everything of your school in one archive: users, courses and lessons, enrolments, progress, completions, quiz answers, discussions, certificates, orders and the uploaded files. An operator restores it on any Lectern instance with "lectern import".
 export-left-out = Secrets stay behind: after a restore, connect Zoom and the payment providers again, and users create new API tokens and calendar links. Archives are kept for 7 days.
 export-start = Start export
 export-archives = Archives

@@ -46,3 +46,6 @@ outbound-error-events = Choose at least one event.
 outbound-error-event-unknown = One of the events is not known.
 outbound-disabled-email-subject = Webhook endpoint disabled: { $url }
 outbound-disabled-email-text = The webhook endpoint { $url } failed { $count } deliveries in a row, each after all its retries, and has been disabled. Nothing more is sent to it until an admin enables it again: { $link }
+outbound-delete-confirm = Delete this endpoint and its delivery log? Nothing more is sent to it.
+outbound-rotate-confirm = Make a new signing secret? The receiver must be given it: deliveries are signed with the new one at once.
+outbound-private-allowed = This endpoint may be on a private or loopback address (and use plain http).

@@ -1,7 +1,7 @@
 # Settings → Export (export/routes.rs, templates/admin/export.html)
 
 export-title = Exportar
-export-intro = Descarga todo lo de tu escuela en un archivo: usuarios, cursos y lecciones, inscripciones, progreso, finalizaciones, respuestas de cuestionarios, debates, certificados, pedidos y los archivos subidos. Un operador lo restaura en cualquier instancia de Lectern con `lectern import`.
+export-intro = Descarga todo lo de tu escuela en un archivo: usuarios, cursos y lecciones, inscripciones, progreso, finalizaciones, respuestas de cuestionarios, debates, certificados, pedidos y los archivos subidos. Un operador lo restaura en cualquier instancia de Lectern con "lectern import".
 export-left-out = Los secretos no se incluyen: tras una restauración, vuelve a conectar Zoom y los proveedores de pago, y los usuarios crean nuevos tokens de API y enlaces de calendario. Los archivos se guardan 7 días.
 export-start = Iniciar la exportación
 export-archives = Archivos

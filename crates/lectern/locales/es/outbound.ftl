@@ -46,3 +46,6 @@ outbound-error-events = Elige al menos un evento.
 outbound-error-event-unknown = Uno de los eventos no existe.
 outbound-disabled-email-subject = Destino de webhook desactivado: { $url }
 outbound-disabled-email-text = El destino de webhook { $url } ha fallado { $count } envíos seguidos, cada uno tras todos sus reintentos, y se ha desactivado. No se le enviará nada más hasta que un administrador lo vuelva a activar: { $link }
+outbound-delete-confirm = ¿Eliminar este destino y su registro de envíos? No se le enviará nada más.
+outbound-rotate-confirm = ¿Crear un secreto de firma nuevo? Hay que dárselo al receptor: los envíos se firman con el nuevo desde ya.
+outbound-private-allowed = Este destino puede estar en una dirección privada o de loopback (y usar http sin cifrar).

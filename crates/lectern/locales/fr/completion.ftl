@@ -2,7 +2,7 @@
 
 completion-rule-opened = Terminée dès que la leçon est ouverte.
 completion-rule-marked = Terminée dès qu’elle est marquée comme faite.
-completion-rule-watched = Terminée dès que { $percent } % de la vidéo ont été regardés.
+completion-rule-watched = Terminée dès que { $percent } % de la vidéo a été regardée.
 completion-rule-passed = Terminée dès que le quiz est réussi.
 completion-rule-attended-minutes = Terminée après au moins { $minutes } minutes dans la session en direct.
 completion-rule-attended-percent = Terminée après une présence d’au moins { $percent } % de la durée prévue.

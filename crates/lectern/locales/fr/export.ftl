@@ -1,7 +1,7 @@
 # Settings → Export (export/routes.rs, templates/admin/export.html)
 
 export-title = Exporter
-export-intro = Téléchargez tout le contenu de votre école en une seule archive : utilisateurs, cours et leçons, inscriptions, progression, achèvements, réponses aux quiz, discussions, certificats, commandes et fichiers déposés. Un opérateur la restaure sur n’importe quelle instance de Lectern avec `lectern import`.
+export-intro = Téléchargez tout le contenu de votre école en une seule archive : utilisateurs, cours et leçons, inscriptions, progression, achèvements, réponses aux quiz, discussions, certificats, commandes et fichiers déposés. Un opérateur la restaure sur n’importe quelle instance de Lectern avec « lectern import ».
 export-left-out = Les secrets restent en dehors : après une restauration, reconnectez Zoom et les prestataires de paiement, et les utilisateurs créent de nouveaux jetons d’API et liens de calendrier. Les archives sont conservées 7 jours.
 export-start = Lancer l’export
 export-archives = Archives

@@ -46,3 +46,6 @@ outbound-error-events = Choisissez au moins un évènement.
 outbound-error-event-unknown = L’un des évènements est inconnu.
 outbound-disabled-email-subject = Destination de webhook désactivée : { $url }
 outbound-disabled-email-text = La destination de webhook { $url } a échoué { $count } envois de suite, chacun après toutes ses tentatives, et a été désactivée. Plus rien ne lui sera envoyé tant qu’un administrateur ne l’aura pas réactivée : { $link }
+outbound-delete-confirm = Supprimer cette destination et son journal des envois ? Plus rien ne lui sera envoyé.
+outbound-rotate-confirm = Créer un nouveau secret de signature ? Il faut le transmettre au récepteur : les envois sont signés avec le nouveau dès maintenant.
+outbound-private-allowed = Cette destination peut être à une adresse privée ou de bouclage (et utiliser le http non chiffré).
