@@ -6,6 +6,7 @@
 //!     LECTERN_BENCH_PG=postgres://postgres@127.0.0.1:5432/test cargo run --release -p lectern-bench -- foundation
 
 mod analytics;
+mod api;
 mod campaign;
 mod certificates;
 mod dashboard;
@@ -164,6 +165,12 @@ enum Scenario {
     /// One school of N enrolled students exported to an archive (time, size, peak RSS),
     /// then imported again under another slug (time).
     Export {
+        #[arg(long, default_value_t = 10_000)]
+        students: usize,
+    },
+    /// An integration pages through a course's N enrolments with the JSON API (cursor
+    /// pages of 100, bearer token) at 64 connections, against /healthz.
+    Api {
         #[arg(long, default_value_t = 10_000)]
         students: usize,
     },
@@ -336,6 +343,11 @@ async fn main() -> anyhow::Result<()> {
         Scenario::Export { students } => {
             for t in targets {
                 export::run(t, students).await?;
+            }
+        }
+        Scenario::Api { students } => {
+            for t in targets {
+                api::run(t, students, &opts).await?;
             }
         }
         Scenario::Pages { .. } => unreachable!("handled above"),
