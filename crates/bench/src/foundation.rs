@@ -120,7 +120,11 @@ pub async fn run(target: Target, students: usize, opts: &Options) -> anyhow::Res
 
 /// A published course with a handful of lessons, written with plain SQL so the benchmark
 /// depends only on the schema.
-async fn seed_course(db: &lectern::db::Db, school: i64, instructor: i64) -> anyhow::Result<String> {
+pub(crate) async fn seed_course(
+    db: &lectern::db::Db,
+    school: i64,
+    instructor: i64,
+) -> anyhow::Result<String> {
     let now = now_ms();
     let slug = "benchmark-course".to_string();
     let course =

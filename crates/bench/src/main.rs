@@ -17,11 +17,14 @@ mod foundation;
 mod launch;
 mod live;
 mod load;
+mod open_loop;
+mod overload;
 mod pages;
 mod push;
 mod series;
 mod setup;
 mod smtp_sink;
+mod spawn;
 mod statements;
 
 use clap::{Parser, Subcommand};
@@ -34,9 +37,10 @@ struct Cli {
     /// Concurrent connections.
     #[arg(long, default_value_t = 64, global = true)]
     connections: usize,
-    /// Seconds to measure each endpoint.
-    #[arg(long, default_value_t = 10, global = true)]
-    seconds: u64,
+    /// Seconds to measure each endpoint (default 10; `overload`: seconds of overload,
+    /// default 20, its capacity phases at most 10).
+    #[arg(long, global = true)]
+    seconds: Option<u64>,
     /// Only this database: sqlite or postgres (default: both; postgres needs LECTERN_BENCH_PG).
     #[arg(long, global = true)]
     db: Option<String>,
@@ -174,6 +178,30 @@ enum Scenario {
         #[arg(long, default_value_t = 10_000)]
         students: usize,
     },
+    /// `lectern serve` as its own process: the course page's closed-loop capacity, then
+    /// `factor ×` that rate open-loop with /healthz probes and Zoom webhooks alongside;
+    /// accepted, shed (503), latencies, RSS before, during and after.
+    Overload {
+        #[arg(long, default_value_t = 4.0)]
+        factor: f64,
+    },
+    /// `lectern serve` as its own process at a steady open-loop rate (default half the
+    /// course page's capacity): RSS, req/s, p99 and errors every minute.
+    Soak {
+        #[arg(long, default_value_t = 30)]
+        minutes: u64,
+        /// Requests per second (default: 50 % of the measured capacity).
+        #[arg(long)]
+        rate: Option<f64>,
+    },
+    /// Idle RSS of a fresh `lectern serve`, then its RSS after N students arrived within a
+    /// window, each loading the course page and a lesson page.
+    Memory {
+        #[arg(long, default_value_t = 2000)]
+        students: usize,
+        #[arg(long, default_value_t = 10)]
+        window: u64,
+    },
     /// The open pages of live-push, as a child process (protocol in pages.rs).
     #[command(hide = true)]
     Pages {
@@ -221,7 +249,10 @@ async fn main() -> anyhow::Result<()> {
     }
     let opts = load::Options {
         connections: cli.connections,
-        duration: std::time::Duration::from_secs(cli.seconds),
+        duration: std::time::Duration::from_secs(match cli.scenario {
+            Scenario::Overload { .. } => cli.seconds.unwrap_or(20).min(10),
+            _ => cli.seconds.unwrap_or(10),
+        }),
     };
     match cli.scenario {
         Scenario::Foundation { students } => {
@@ -348,6 +379,22 @@ async fn main() -> anyhow::Result<()> {
         Scenario::Api { students } => {
             for t in targets {
                 api::run(t, students, &opts).await?;
+            }
+        }
+        Scenario::Overload { factor } => {
+            for t in targets {
+                overload::overload(t, cli.seconds.unwrap_or(20), factor, &opts).await?;
+            }
+        }
+        Scenario::Soak { minutes, rate } => {
+            for t in targets {
+                overload::soak(t, minutes, rate, &opts).await?;
+            }
+        }
+        Scenario::Memory { students, window } => {
+            for t in targets {
+                let window = std::time::Duration::from_secs(window);
+                overload::memory(t, students, window, &opts).await?;
             }
         }
         Scenario::Pages { .. } => unreachable!("handled above"),
