@@ -32,7 +32,7 @@ pub async fn run(target: Target, students: usize) -> anyhow::Result<()> {
     for p in 0..10i64 {
         let lesson: i64 = sqlx::query_scalar(
             "INSERT INTO lessons (school_id, course_id, position, kind, title, created_at, updated_at)
-             VALUES ($1, $2, $3, 'text', $4, $5, $5) RETURNING id",
+             VALUES ($1, $2, $3, 'document', $4, $5, $5) RETURNING id",
         )
         .bind(school)
         .bind(course)
