@@ -58,8 +58,7 @@ pub async fn state(
     super::by_id(&state.db, school_id, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let deliveries =
-        super::deliveries(&state.db, school_id, id, super::routes::LOG_LINES).await?;
+    let deliveries = super::deliveries(&state.db, school_id, id, super::routes::LOG_LINES).await?;
     Ok((
         [(header::CACHE_CONTROL, "private, no-store")],
         Json(LogState {

@@ -591,7 +591,11 @@ async fn admins_export_from_settings_and_only_their_school_downloads(app: TestAp
     app.drain_jobs().await;
     let v: serde_json::Value =
         serde_json::from_str(&admin.get("/admin/export/state").await.text).unwrap();
-    assert_ne!(v["version"].as_str(), Some(shown.as_str()), "done is a change");
+    assert_ne!(
+        v["version"].as_str(),
+        Some(shown.as_str()),
+        "done is a change"
+    );
     assert!(v["poll_ms"].is_null(), "nothing more to follow: {v}");
     let page = admin.get("/admin/export").await;
     assert_eq!(

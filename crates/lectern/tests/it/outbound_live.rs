@@ -54,11 +54,17 @@ async fn an_endpoints_log_state_changes_with_its_deliveries(app: TestApp) {
     let (_, course, _) = taught_course(&app, "Live log").await;
     enroll(&app, course, app.student.id).await;
     let queued = state(&admin, id).await;
-    assert_ne!(queued["version"], s["version"], "a new delivery is a change");
+    assert_ne!(
+        queued["version"], s["version"],
+        "a new delivery is a change"
+    );
     assert_eq!(queued["poll_ms"], 2000);
     app.drain_jobs().await;
     let failed = state(&admin, id).await;
-    assert_ne!(failed["version"], queued["version"], "an attempt is a change");
+    assert_ne!(
+        failed["version"], queued["version"],
+        "an attempt is a change"
+    );
     assert_eq!(failed["poll_ms"], 2000, "still pending: a retry is coming");
     // The page renders what the endpoint describes.
     let page = admin.get(&format!("/admin/webhooks/{id}")).await;
@@ -86,7 +92,10 @@ async fn an_endpoints_log_state_changes_with_its_deliveries(app: TestApp) {
     let student = app.signed_in(&app.student).await;
     let r = student.get(&format!("/admin/webhooks/{id}/state")).await;
     assert!(!r.status.is_success(), "{}", r.status);
-    let r = app.client().get(&format!("/admin/webhooks/{id}/state")).await;
+    let r = app
+        .client()
+        .get(&format!("/admin/webhooks/{id}/state"))
+        .await;
     assert!(!r.status.is_success(), "{}", r.status);
     admin
         .get("/admin/webhooks/999999/state")
