@@ -335,6 +335,7 @@ pub fn router(state: AppState) -> Router {
         .route("/static/live.js", get(web::assets::live_js))
         .route("/static/dashboard.js", get(web::assets::dashboard_js))
         .route("/static/order.js", get(web::assets::order_js))
+        .route("/static/refresh.js", get(web::assets::refresh_js))
         .merge(crate::webhooks::routes().with_state(zoom))
         .merge(crate::payments::events::routes().with_state(state.payments.clone()))
         .merge(web::headers::routes().with_state(state.metrics.clone()))

@@ -4,6 +4,8 @@
 
 catalogue-title = Kurse
 catalogue-empty = Es sind noch keine Kurse veröffentlicht.
+welcome-title = Willkommen, { $name }!
+welcome-next = Ihr Konto ist bereit. Wählen Sie unten einen Kurs und öffnen Sie ihn, um sich einzuschreiben; Ihre Kurse finden Sie jederzeit unter
 course-status-draft = Entwurf
 course-status-published = Veröffentlicht
 course-taught-by = Unterrichtet von

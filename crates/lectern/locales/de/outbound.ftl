@@ -27,6 +27,7 @@ outbound-rotated = Neues Geheimnis erstellt; das alte signiert nichts mehr.
 outbound-resent = Zustellung erneut eingereiht.
 outbound-log = Zustellprotokoll
 outbound-log-empty = Noch nichts gesendet.
+outbound-log-reload = Protokoll aktualisieren
 outbound-log-event = Ereignis
 outbound-log-state = Status
 outbound-log-attempts = Versuche

@@ -2,6 +2,8 @@
 
 catalogue-title = Courses
 catalogue-empty = No courses are published yet.
+welcome-title = Welcome, { $name }!
+welcome-next = Your account is ready. Pick a course below and open it to enrol; the courses you have joined are always under
 course-status-draft = Draft
 course-status-published = Published
 course-taught-by = Taught by

@@ -27,6 +27,7 @@ outbound-rotated = New secret made; the old one no longer signs anything.
 outbound-resent = Delivery queued again.
 outbound-log = Delivery log
 outbound-log-empty = Nothing sent yet.
+outbound-log-reload = Refresh the log
 outbound-log-event = Event
 outbound-log-state = State
 outbound-log-attempts = Attempts

@@ -2,6 +2,8 @@
 
 catalogue-title = Cursos
 catalogue-empty = Todavía no se ha publicado ningún curso.
+welcome-title = ¡Te damos la bienvenida, { $name }!
+welcome-next = Tu cuenta está lista. Elige un curso de abajo y ábrelo para inscribirte; los cursos en los que te inscribas están siempre en
 course-status-draft = Borrador
 course-status-published = Publicado
 course-taught-by = Impartido por

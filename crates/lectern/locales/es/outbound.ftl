@@ -27,6 +27,7 @@ outbound-rotated = Se ha creado un secreto nuevo; el anterior ya no firma nada.
 outbound-resent = Envío puesto de nuevo en cola.
 outbound-log = Registro de envíos
 outbound-log-empty = Todavía no se ha enviado nada.
+outbound-log-reload = Actualizar el registro
 outbound-log-event = Evento
 outbound-log-state = Estado
 outbound-log-attempts = Intentos

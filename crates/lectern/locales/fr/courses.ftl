@@ -2,6 +2,8 @@
 
 catalogue-title = Cours
 catalogue-empty = Aucun cours n’est encore publié.
+welcome-title = Bienvenue, { $name } !
+welcome-next = Votre compte est prêt. Choisissez un cours ci-dessous et ouvrez-le pour vous inscrire ; vos cours se trouvent toujours dans
 course-status-draft = Brouillon
 course-status-published = Publié
 course-taught-by = Enseigné par

@@ -27,6 +27,7 @@ outbound-rotated = Nouveau secret créé ; l’ancien ne signe plus rien.
 outbound-resent = Envoi remis en file d’attente.
 outbound-log = Journal des envois
 outbound-log-empty = Rien n’a encore été envoyé.
+outbound-log-reload = Actualiser le journal
 outbound-log-event = Évènement
 outbound-log-state = État
 outbound-log-attempts = Tentatives

@@ -142,6 +142,8 @@ async fn signup(
                 let user = super::by_id(&state.db, ctx.school.id, id)
                     .await?
                     .ok_or(AppError::NotFound)?;
+                // The catalogue they land on says welcome once (and what to do next).
+                let jar = jar.add(sessions::welcome_cookie(state.secure_cookies()));
                 return start_session(&state, jar, &user, "/").await;
             }
             Err(CreateUserError::EmailTaken) => errors.add("email", ctx.t("form-email-taken")),

@@ -43,6 +43,24 @@ pub fn cookie(
     c
 }
 
+/// Set at sign-up and read once by the page the new user lands on (the catalogue), which
+/// shows a welcome notice and removes it. Carries nothing but "just signed up".
+pub const WELCOME_COOKIE: &str = "lectern_welcome";
+
+/// The welcome cookie: gone by itself after ten minutes if no page read it.
+pub fn welcome_cookie(secure: bool) -> Cookie<'static> {
+    let mut c = cookie(WELCOME_COOKIE, "1".to_string(), secure, 0);
+    c.set_max_age(time::Duration::minutes(10));
+    c
+}
+
+/// What removes the welcome cookie (same name and path).
+pub fn welcome_removal() -> Cookie<'static> {
+    let mut c = Cookie::new(WELCOME_COOKIE, "");
+    c.set_path("/");
+    c
+}
+
 fn time_duration_days(days: i64) -> time::Duration {
     time::Duration::days(days)
 }

@@ -119,16 +119,32 @@ struct CataloguePage {
     courses: Vec<Course>,
     /// Uploaded covers by course id (they win over a cover URL).
     covers: HashMap<crate::db::CourseId, super::files::Cover>,
+    /// Just signed up: a one-time welcome notice (what to do next).
+    welcome: bool,
 }
 
-async fn catalogue(State(state): State<CoursesState>, ctx: Ctx) -> AppResult<Page> {
+async fn catalogue(
+    State(state): State<CoursesState>,
+    ctx: Ctx,
+    jar: axum_extra::extract::cookie::CookieJar,
+) -> AppResult<Response> {
+    use crate::accounts::sessions::{WELCOME_COOKIE, welcome_removal};
     let courses = super::published(&state.db, ctx.school.id).await?;
     let covers = super::files::covers(&state, ctx.school.id, &courses).await?;
-    render(&CataloguePage {
+    // Once: the cookie is removed by the answer that shows the notice.
+    let welcome = ctx.user.is_some() && jar.get(WELCOME_COOKIE).is_some();
+    let jar = if jar.get(WELCOME_COOKIE).is_some() {
+        jar.remove(welcome_removal())
+    } else {
+        jar
+    };
+    let page = render(&CataloguePage {
         ctx,
         courses,
         covers,
-    })
+        welcome,
+    })?;
+    Ok((jar, page).into_response())
 }
 
 #[derive(askama::Template)]

@@ -20,6 +20,7 @@ pub fn routes() -> Router<Files> {
     Router::new()
         .route("/admin/export", get(page).post(start))
         .route("/admin/export/{id}/download", get(download))
+        .route("/admin/export/state", get(state))
 }
 
 /// The school's admin, or a 404 for anyone else.
@@ -39,7 +40,8 @@ fn admin(ctx: &Ctx) -> AppResult<i64> {
 struct ExportPage {
     ctx: Ctx,
     exports: Vec<ExportRow>,
-    /// An export is queued or running: the page refreshes itself.
+    /// An export is queued or running: the page follows it (`static/refresh.js`; without
+    /// script, a refresh every few seconds).
     busy: bool,
 }
 
@@ -60,14 +62,56 @@ impl ExportPage {
     fn expired(&self, e: &ExportRow) -> bool {
         e.expires_at <= crate::db::now_ms()
     }
+    fn version(&self) -> String {
+        version(&self.exports)
+    }
+}
+
+/// While an export is queued or running, the open page asks every this many ms.
+const POLL_MS: u64 = 2_000;
+
+/// What the list shows, in a few characters: changes when an export starts, moves or ends.
+fn version(exports: &[ExportRow]) -> String {
+    use sha2::Digest;
+    let mut h = sha2::Sha256::new();
+    for e in exports {
+        h.update(format!("{}:{}:{:?}:{};", e.id, e.state, e.bytes, e.expires_at).as_bytes());
+    }
+    hex::encode(&h.finalize()[..8])
+}
+
+fn is_busy(exports: &[ExportRow]) -> bool {
+    exports
+        .iter()
+        .any(|e| e.state == "queued" || e.state == "running")
+}
+
+#[derive(serde::Serialize)]
+struct ExportState {
+    version: String,
+    /// Ask again in this many ms; `null` once nothing is queued or running.
+    poll_ms: Option<u64>,
+}
+
+/// `GET /admin/export/state`: the open page's question "has anything changed?"
+/// (`static/refresh.js` fetches the page again and swaps the list in when it has).
+async fn state(State(files): State<Files>, ctx: Ctx) -> AppResult<Response> {
+    admin(&ctx)?;
+    let exports = jobs::list(&files.db, SchoolId(ctx.school.id)).await?;
+    Ok((
+        [(header::CACHE_CONTROL, "private, no-store")],
+        axum::Json(ExportState {
+            version: version(&exports),
+            poll_ms: is_busy(&exports).then_some(POLL_MS),
+        }),
+    )
+        .into_response())
 }
 
 async fn page(State(files): State<Files>, ctx: Ctx) -> AppResult<Page> {
     admin(&ctx)?;
     let exports = jobs::list(&files.db, SchoolId(ctx.school.id)).await?;
-    let busy = exports
-        .iter()
-        .any(|e| e.state == "queued" || e.state == "running");
+    let busy = is_busy(&exports);
     render(&ExportPage { ctx, exports, busy })
 }
 

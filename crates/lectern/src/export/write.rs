@@ -55,7 +55,8 @@ pub async fn export(
     let file = std::fs::File::create(out)
         .map_err(|e| ExportError::Write(format!("{}: {e}", out.display())))?;
     let (tx, rx) = mpsc::channel::<Piece>(8);
-    let writer = tokio::task::spawn_blocking(move || write_zip(file, rx));
+    let at = zip_time(db.now_ms());
+    let writer = tokio::task::spawn_blocking(move || write_zip(file, rx, at));
     let result = produce(db, storage, school, &tx).await;
     drop(tx);
     let written = writer
@@ -66,13 +67,18 @@ pub async fn export(
     Ok(Exported { manifest, bytes })
 }
 
-fn write_zip(file: std::fs::File, mut rx: mpsc::Receiver<Piece>) -> Result<u64, ExportError> {
+fn write_zip(
+    file: std::fs::File,
+    mut rx: mpsc::Receiver<Piece>,
+    at: zip::DateTime,
+) -> Result<u64, ExportError> {
     use std::io::Write;
     let err = |e: &dyn std::fmt::Display| ExportError::Write(e.to_string());
     let mut zip = zip::ZipWriter::new(std::io::BufWriter::new(file));
     let options = zip::write::SimpleFileOptions::default()
         .compression_method(zip::CompressionMethod::Deflated)
-        .large_file(true);
+        .large_file(true)
+        .last_modified_time(at);
     while let Some(piece) = rx.blocking_recv() {
         match piece {
             Piece::Start(name) => zip.start_file(name, options).map_err(|e| err(&e))?,
@@ -84,6 +90,30 @@ fn write_zip(file: std::fs::File, mut rx: mpsc::Receiver<Piece>) -> Result<u64, 
     let file = inner.into_inner().map_err(|e| err(&e))?;
     file.sync_all().map_err(|e| err(&e))?;
     Ok(file.metadata().map_err(|e| err(&e))?.len())
+}
+
+/// The export's moment (UTC) as a zip entry's modification time: without it every entry
+/// says 1980-01-01. Zip keeps local time to two seconds with no zone; UTC is what we
+/// write. A moment outside zip's years (1980–2107) keeps the default.
+fn zip_time(at_ms: i64) -> zip::DateTime {
+    let Ok(at) = jiff::Timestamp::from_millisecond(at_ms) else {
+        return zip::DateTime::default();
+    };
+    let t = at.to_zoned(jiff::tz::TimeZone::UTC);
+    u16::try_from(t.year())
+        .ok()
+        .and_then(|year| {
+            zip::DateTime::from_date_and_time(
+                year,
+                t.month() as u8,
+                t.day() as u8,
+                t.hour() as u8,
+                t.minute() as u8,
+                t.second() as u8,
+            )
+            .ok()
+        })
+        .unwrap_or_default()
 }
 
 /// One entry being sent: counts and hashes what goes through.
@@ -239,4 +269,28 @@ async fn produce(
     send(tx, Piece::Start(MANIFEST.into())).await?;
     send(tx, Piece::Data(json)).await?;
     Ok(manifest)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn entries_are_dated_with_the_exports_moment_in_utc() {
+        // 2026-12-06 01:23:45.678 UTC.
+        let at = jiff::Timestamp::from_second(1_796_520_225).unwrap();
+        let z = at.to_zoned(jiff::tz::TimeZone::UTC);
+        let d = super::zip_time(at.as_millisecond() + 678);
+        assert_eq!(
+            (d.year(), d.month(), d.day(), d.hour(), d.minute()),
+            (
+                z.year() as u16,
+                z.month() as u8,
+                z.day() as u8,
+                z.hour() as u8,
+                z.minute() as u8
+            )
+        );
+        assert_ne!(d.year(), 1980);
+        // Before zip's first year: the default rather than a panic.
+        assert_eq!(super::zip_time(0), zip::DateTime::default());
+    }
 }

@@ -10,6 +10,7 @@
 
 pub mod deliver;
 pub mod guard;
+pub mod live;
 pub mod routes;
 
 use serde::Serialize;

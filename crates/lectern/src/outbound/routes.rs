@@ -22,6 +22,7 @@ pub fn routes() -> axum::Router<CoreState> {
         .route("/admin/webhooks/{id}/enable", post(enable))
         .route("/admin/webhooks/{id}/rotate", post(rotate))
         .route("/admin/webhooks/{id}/delete", post(delete))
+        .route("/admin/webhooks/{id}/state", get(super::live::state))
         .route(
             "/admin/webhooks/{id}/deliveries/{delivery}/resend",
             post(resend),
@@ -29,7 +30,7 @@ pub fn routes() -> axum::Router<CoreState> {
 }
 
 /// How many log lines the endpoint's page shows.
-const LOG_LINES: i64 = 50;
+pub(super) const LOG_LINES: i64 = 50;
 
 /// What the form showed, to show again with its errors.
 #[derive(Default)]

@@ -62,3 +62,16 @@ pub async fn order_js() -> impl IntoResponse {
         ORDER_JS,
     )
 }
+
+const REFRESH_JS: &str = include_str!("../../static/refresh.js");
+
+/// Admin pages that follow a change underneath them (an export, a webhook's deliveries).
+pub async fn refresh_js() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        REFRESH_JS,
+    )
+}

@@ -1228,3 +1228,35 @@ async fn attempts_taken_back_in_any_order_leave_only_the_failures(app: TestApp) 
     second.succeeded(&app.db).await.unwrap();
     assert_eq!(app.scalar(account).await, 1, "the one failure");
 }
+
+db_test!(a_new_user_is_welcomed_once_on_the_page_they_land_on);
+async fn a_new_user_is_welcomed_once_on_the_page_they_land_on(app: TestApp) {
+    let c = app.client();
+    let r = c
+        .post_form(
+            "/signup",
+            &[
+                ("display_name", "Wendy Welcome"),
+                ("email", "wendy@example.org"),
+                ("password", "long enough password"),
+            ],
+        )
+        .await;
+    r.assert_redirect_to("/");
+    let home = c.get("/").await;
+    home.assert_status(200);
+    let notice = home.texts("#welcome").concat();
+    assert!(notice.contains("Welcome, Wendy Welcome!"), "{notice}");
+    assert!(notice.contains("Pick a course"), "{notice}");
+    assert_eq!(
+        home.attr("#welcome-my-courses", "href").as_deref(),
+        Some("/my/courses")
+    );
+    // Once: the next visit has no notice.
+    let again = c.get("/").await;
+    again.assert_status(200);
+    assert!(again.texts("#welcome").is_empty(), "shown twice");
+    // Signing in is no sign-up: no welcome.
+    let s = app.signed_in(&app.student).await;
+    assert!(s.get("/").await.texts("#welcome").is_empty());
+}

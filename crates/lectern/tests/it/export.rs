@@ -566,8 +566,46 @@ async fn admins_export_from_settings_and_only_their_school_downloads(app: TestAp
         page.attr("#exports tr[data-state=queued]", "data-state")
             .is_some()
     );
+    // The page says what travels: password hashes, so keep the archive safe.
+    assert!(
+        page.texts("#export-passwords")
+            .concat()
+            .contains("password hashes")
+    );
+    // The open page follows the job: it asks the state endpoint while the job is queued
+    // (refresh.js), and the version it shows is the endpoint's until something changes.
+    let shown = page
+        .attr("#export-live", "data-refresh-version")
+        .expect("a version on the live part");
+    assert_eq!(
+        page.attr("#export-live", "data-refresh-poll").as_deref(),
+        Some("2000")
+    );
+    assert!(page.text.contains("/static/refresh.js"));
+    let state = admin.get("/admin/export/state").await;
+    state.assert_status(200);
+    assert_eq!(state.header("cache-control"), Some("private, no-store"));
+    let v: serde_json::Value = serde_json::from_str(&state.text).unwrap();
+    assert_eq!(v["version"].as_str(), Some(shown.as_str()));
+    assert_eq!(v["poll_ms"], 2000);
     app.drain_jobs().await;
+    let v: serde_json::Value =
+        serde_json::from_str(&admin.get("/admin/export/state").await.text).unwrap();
+    assert_ne!(
+        v["version"].as_str(),
+        Some(shown.as_str()),
+        "done is a change"
+    );
+    assert!(v["poll_ms"].is_null(), "nothing more to follow: {v}");
     let page = admin.get("/admin/export").await;
+    assert_eq!(
+        page.attr("#export-live", "data-refresh-version").as_deref(),
+        v["version"].as_str()
+    );
+    assert_eq!(
+        page.attr("#export-live", "data-refresh-poll").as_deref(),
+        Some("0")
+    );
     let href = page
         .attr("a.export-download", "href")
         .expect("a download link once the job has run");
@@ -584,6 +622,17 @@ async fn admins_export_from_settings_and_only_their_school_downloads(app: TestAp
     let a = read_archive(&path);
     assert_eq!(a.manifest.school.slug, app.school.slug);
     assert!(a.tables["users"].len() >= 3);
+    // Entries are dated with the export's moment (UTC), not zip's 1980.
+    let this_year = jiff::Timestamp::from_millisecond(app.db.now_ms())
+        .unwrap()
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .year();
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(&path).unwrap()).unwrap();
+    for name in ["manifest.json", a.manifest.entries[0].path.as_str()] {
+        let e = zip.by_name(name).unwrap();
+        let when = e.last_modified().expect("a modification time");
+        assert_eq!(i32::from(when.year()), i32::from(this_year), "{name}");
+    }
 
     // Another school's admin, on their host, with the same link: 404; so is a student here.
     let other = app.other_school().await;
@@ -592,6 +641,13 @@ async fn admins_export_from_settings_and_only_their_school_downloads(app: TestAp
     let student = app.signed_in(&app.student).await;
     student.get(&href).await.assert_status(404);
     student.get("/admin/export").await.assert_status(404);
+    student.get("/admin/export/state").await.assert_status(404);
+    let anonymous = app.client().get("/admin/export/state").await;
+    assert!(!anonymous.status.is_success(), "{}", anonymous.status);
+    // Their state is their school's: nothing being written there.
+    let v: serde_json::Value =
+        serde_json::from_str(&theirs.get("/admin/export/state").await.text).unwrap();
+    assert!(v["poll_ms"].is_null(), "{v}");
     // And no archive of theirs was made by posting on our host's page from theirs.
     theirs.get("/admin/export").await.assert_status(200);
     assert!(
