@@ -50,6 +50,7 @@ file-size-unit-2 = MiB
 file-size-unit-3 = GiB
 file-size-unit-4 = TiB
 file-size-unit-5 = PiB
+file-size-unit-6 = EiB
 
 # "49,00 €"
 price-with-symbol = { $amount }{ "\u00A0" }{ $symbol }

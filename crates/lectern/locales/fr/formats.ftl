@@ -51,6 +51,7 @@ file-size-unit-2 = Mio
 file-size-unit-3 = Gio
 file-size-unit-4 = Tio
 file-size-unit-5 = Pio
+file-size-unit-6 = Eio
 
 # "49,00 €"
 price-with-symbol = { $amount }{ "\u00A0" }{ $symbol }

@@ -199,13 +199,13 @@ pub fn in_words(bytes: u64) -> String {
 }
 
 /// A byte count in the reader's language: its decimal sign and its units
-/// (`formats.ftl`: `file-size`, `file-size-unit-0` … `-5`): "83.3 KiB", "83,3 KiB",
+/// (`formats.ftl`: `file-size`, `file-size-unit-0` … `-6`): "83.3 KiB", "83,3 KiB",
 /// "83,3 Kio" (French writes octets). Binary units with one decimal, "64 KiB" without a
 /// useless ".0", as [`in_words`].
 pub fn in_words_for(bytes: u64, tr: &crate::i18n::Tr) -> String {
     let mut unit = 0;
     let mut value = bytes as f64;
-    while value >= 1024.0 && unit < 5 {
+    while value >= 1024.0 && unit < 6 {
         value /= 1024.0;
         unit += 1;
     }
