@@ -65,6 +65,9 @@
 
     // Countdowns only count: they never reload the page. Live pages swap their content
     // (live.js), so every tick looks for the countdowns that are there now.
+    // The page writes each one's first text; its days come from `countdown-days` in the
+    // reader's language (<html data-countdown-days>, "{d}" the number).
+    var daysPattern = document.documentElement.getAttribute("data-countdown-days") || "{d}d";
     tick(); setInterval(tick, 1000);
     window.lecternCountdowns = tick;
     function tick() {
@@ -73,7 +76,7 @@
         if (isNaN(target)) { return; }
         var left = Math.max(0, Math.floor((target - Date.now()) / 1000));
         var d = Math.floor(left / 86400), h = Math.floor(left % 86400 / 3600), m = Math.floor(left % 3600 / 60), s = left % 60;
-        var text = (d ? d + "d " : "") + pad(h) + ":" + pad(m) + ":" + pad(s);
+        var text = (d ? daysPattern.replace("{d}", String(d)) + " " : "") + pad(h) + ":" + pad(m) + ":" + pad(s);
         if (el.textContent !== text) { el.textContent = text; }
       });
     }

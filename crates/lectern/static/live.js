@@ -81,6 +81,8 @@
       var t = Date.parse(l.next_change || "");
       if (!isNaN(t) && (next === null || t < next)) { next = t; }
     });
+    // The badges' new countdowns get their text now, not at the next second.
+    if (window.lecternCountdowns) { window.lecternCountdowns(); }
     atServerTime("states", next === null ? "" : new Date(next).toISOString(), refreshStates);
   }
 

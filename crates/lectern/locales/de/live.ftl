@@ -9,6 +9,8 @@ live-join = Meeting beitreten
 live-open-in-app = In der Zoom-App öffnen
 live-waiting-for-instructor = Warten, bis die Lehrkraft die Sitzung startet…
 live-starts-in = Beginnt in
+# Die Tage eines Countdowns: "9 Tg. 16:08:35"
+countdown-days = { $days } Tg.
 live-ended = Diese Sitzung ist beendet.
 live-cancelled = Diese Sitzung wurde abgesagt.
 live-join-failed = Das Meeting konnte hier nicht geöffnet werden. Verwenden Sie stattdessen „In der Zoom-App öffnen“.

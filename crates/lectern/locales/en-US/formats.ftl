@@ -41,6 +41,17 @@ date-short = { $day } { $month } { $year }
 ## Numbers and prices (i18n::Tr::decimal, courses::price::format_amount)
 number-decimal-separator = .
 number-group-separator = ,
+
+# A file size: "83.3 KiB" (binary units, 1 KiB = 1,024 bytes)
+file-size = { $number } { $unit }
+file-size-unit-0 = B
+file-size-unit-1 = KiB
+file-size-unit-2 = MiB
+file-size-unit-3 = GiB
+file-size-unit-4 = TiB
+file-size-unit-5 = PiB
+file-size-unit-6 = EiB
+
 # "€49.00": $symbol where one is unambiguous for this language's readers
 price-with-symbol = { $symbol }{ $amount }
 # "CHF 19.99"

@@ -7,6 +7,8 @@ live-join = Join Meeting
 live-open-in-app = Open in Zoom app
 live-waiting-for-instructor = Waiting for the instructor to start the session…
 live-starts-in = Starts in
+# A countdown's days: "9d 16:08:35" (the script fills $days; keep it short, no plural)
+countdown-days = { $days }d
 live-ended = This session has ended.
 live-cancelled = This session was cancelled.
 live-join-failed = The meeting could not be opened here. Use "Open in Zoom app" instead.

@@ -41,6 +41,17 @@ date-short = { $day } { $month } { $year }
 ## Numbers and prices (i18n::Tr::decimal, courses::price::format_amount)
 number-decimal-separator = ,
 number-group-separator = .
+
+# Un tamaño de archivo: "83,3 KiB"
+file-size = { $number } { $unit }
+file-size-unit-0 = B
+file-size-unit-1 = KiB
+file-size-unit-2 = MiB
+file-size-unit-3 = GiB
+file-size-unit-4 = TiB
+file-size-unit-5 = PiB
+file-size-unit-6 = EiB
+
 # "49,00 €"
 price-with-symbol = { $amount }{ "\u00A0" }{ $symbol }
 # "19,99 CHF"

@@ -7,6 +7,8 @@ live-join = Unirse a la reunión
 live-open-in-app = Abrir en la aplicación de Zoom
 live-waiting-for-instructor = Esperando a que el docente inicie la sesión…
 live-starts-in = Empieza dentro de
+# Los días de una cuenta atrás: "9 d 16:08:35"
+countdown-days = { $days } d
 live-ended = Esta sesión ha terminado.
 live-cancelled = Esta sesión se ha cancelado.
 live-join-failed = No se ha podido abrir la reunión aquí. Usa «Abrir en la aplicación de Zoom».

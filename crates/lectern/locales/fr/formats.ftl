@@ -42,6 +42,17 @@ date-short = { $day } { $month } { $year }
 number-decimal-separator = ,
 # a narrow no-break space: 1 234 567,89
 number-group-separator = { "\u202F" }
+
+# Une taille de fichier : « 83,3 Kio » (octets)
+file-size = { $number }{ "\u00A0" }{ $unit }
+file-size-unit-0 = o
+file-size-unit-1 = Kio
+file-size-unit-2 = Mio
+file-size-unit-3 = Gio
+file-size-unit-4 = Tio
+file-size-unit-5 = Pio
+file-size-unit-6 = Eio
+
 # "49,00 €"
 price-with-symbol = { $amount }{ "\u00A0" }{ $symbol }
 # "19,99 CHF"

@@ -7,6 +7,8 @@ live-join = Rejoindre la réunion
 live-open-in-app = Ouvrir dans l’application Zoom
 live-waiting-for-instructor = En attente du démarrage de la session par le formateur…
 live-starts-in = Commence dans
+# Les jours d'un compte à rebours : « 9 j 16:08:35 »
+countdown-days = { $days } j
 live-ended = Cette session est terminée.
 live-cancelled = Cette session a été annulée.
 live-join-failed = La réunion n’a pas pu être ouverte ici. Utilisez plutôt « Ouvrir dans l’application Zoom ».

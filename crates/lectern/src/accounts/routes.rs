@@ -477,6 +477,7 @@ async fn forgot(
             Email {
                 to: user.email.clone(),
                 subject: tr.t1("reset-email-subject", "school", &school_name),
+                tr: tr.clone(),
                 text,
                 html: askama::Template::render(&html)?,
                 calendar: None,

@@ -110,7 +110,44 @@ pub fn nice_max(max: f64) -> f64 {
     10.0 * mag
 }
 
+/// A label that is or starts with an ISO date ("2026-12-07", "2026-12-07 Q&A") or a month
+/// ("2026-12") as the reader's language writes it ("7 Dec 2026", "7. Dez. 2026 Q&A",
+/// "déc. 2026"); any other label as it is.
+pub fn reader_label(label: &str, tr: &crate::i18n::Tr) -> String {
+    if let Some(date) = label
+        .get(..10)
+        .and_then(|d| d.parse::<jiff::civil::Date>().ok())
+        && (label.len() == 10 || label[10..].starts_with(' '))
+    {
+        return format!("{}{}", tr.date_short(date), &label[10..]);
+    }
+    if label.len() == 7
+        && label.as_bytes()[4] == b'-'
+        && let (Ok(year), Ok(month)) = (label[..4].parse::<i16>(), label[5..].parse::<i8>())
+        && label[..4].bytes().all(|b| b.is_ascii_digit())
+        && label[5..].bytes().all(|b| b.is_ascii_digit())
+        && (1..=12).contains(&month)
+    {
+        return tr.month_year(year, month);
+    }
+    label.to_string()
+}
+
 impl Chart {
+    /// The chart as its page shows it: dates and months under the axis, in the marks'
+    /// titles and in the table in the reader's language ([`reader_label`]). The CSV is made
+    /// from the chart itself and keeps ISO 8601, which every spreadsheet reads.
+    pub fn for_reader(&self, tr: &crate::i18n::Tr) -> Chart {
+        Chart {
+            points: self
+                .points
+                .iter()
+                .map(|(l, v)| (reader_label(l, tr), *v))
+                .collect(),
+            ..self.clone()
+        }
+    }
+
     /// The points as table rows: (label, formatted value).
     pub fn rows(&self) -> Vec<(String, String)> {
         self.points
@@ -426,6 +463,41 @@ mod tests {
         let shown = svg.matches("class=\"x-label\"").count();
         // 10 characters ≈ 141 units each in a 410-unit plot: two fit, not five.
         assert!((2..MAX_X_LABELS).contains(&shown), "{shown} labels");
+    }
+
+    #[test]
+    fn dates_are_shown_in_the_readers_language_and_the_csv_keeps_iso() {
+        use crate::i18n::Tr;
+        let c = chart(
+            Kind::Bar,
+            &[
+                ("2026-12-07", 1.0),
+                ("2026-12", 2.0),
+                ("2026-12-09 Q&A", 3.0),
+                ("Intro", 4.0),
+            ],
+        );
+        let de = c.for_reader(&Tr::new("de"));
+        let labels: Vec<&str> = de.points.iter().map(|(l, _)| l.as_str()).collect();
+        assert_eq!(
+            labels,
+            ["7. Dez. 2026", "Dez. 2026", "9. Dez. 2026 Q&A", "Intro"]
+        );
+        assert!(de.svg().contains(">7. Dez. 2026</text>"), "{}", de.svg());
+        assert!(!de.svg().contains("2026-12-07"));
+        let en = c.for_reader(&Tr::new("en-US"));
+        assert_eq!(en.points[0].0, "7 Dec 2026");
+        assert_eq!(c.for_reader(&Tr::new("fr")).points[1].0, "déc. 2026");
+        // The CSV stays machine-readable.
+        assert!(
+            c.csv().contains("\r\n2026-12-07,1\r\n2026-12,2\r\n"),
+            "{}",
+            c.csv()
+        );
+        // Not dates: kept.
+        for l in ["2026-13", "2026-1x", "2026-12-07x", "12345678901"] {
+            assert_eq!(reader_label(l, &Tr::new("de")), l);
+        }
     }
 
     #[test]

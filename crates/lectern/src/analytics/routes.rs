@@ -418,6 +418,7 @@ async fn course_page(
     match parse_range(&q, today(&state.db), &ctx) {
         Ok(range) => {
             let (charts, summary) = course_charts(&state.db, &ctx, &course, range).await?;
+            let charts = for_reader(charts, &ctx);
             let form = RangeQuery {
                 from: date_of_day(range.from),
                 to: date_of_day(range.to),
@@ -477,6 +478,19 @@ async fn refresh(
 }
 
 /// `{chart}.csv` → the chart's id; anything else is no page.
+/// The page's charts with dates in the reader's language ([`Chart::for_reader`]); the top
+/// courses are named by their titles, which stay as written. The CSV is made from the
+/// charts as they were and keeps ISO 8601.
+fn for_reader(charts: Vec<Chart>, ctx: &Ctx) -> Vec<Chart> {
+    charts
+        .into_iter()
+        .map(|c| match c.id {
+            "top-courses" | "funnel" => c,
+            _ => c.for_reader(&ctx.tr),
+        })
+        .collect()
+}
+
 fn chart_of(file: &str) -> AppResult<&str> {
     file.strip_suffix(".csv").ok_or(AppError::NotFound)
 }
@@ -694,6 +708,7 @@ async fn admin_page(
     match parse_range(&q, today(&state.db), &ctx) {
         Ok(range) => {
             let (charts, summary) = school_charts(&state.db, &ctx, school, range).await?;
+            let charts = for_reader(charts, &ctx);
             let form = RangeQuery {
                 from: date_of_day(range.from),
                 to: date_of_day(range.to),

@@ -625,6 +625,7 @@ pub fn compose(
             subject: c.subject.clone(),
             text,
             html,
+            tr: tr.clone(),
             calendar: None,
         },
         vec![

@@ -516,6 +516,7 @@ async fn finish(
             Email {
                 to,
                 subject: tr.ta("certificate-email-subject", &args),
+                tr: tr.clone(),
                 text,
                 html,
                 calendar: None,
@@ -738,6 +739,7 @@ pub async fn revoke(
             Email {
                 to,
                 subject: tr.ta("certificate-revoked-subject", &args),
+                tr: tr.clone(),
                 html: format!("<p>{}</p>", email::html_escape(&text)),
                 text,
                 calendar: None,

@@ -251,7 +251,7 @@ impl EditorPage {
     }
 
     fn image_limit_text(&self) -> String {
-        crate::files::in_words(self.image_limit)
+        crate::files::in_words_for(self.image_limit, &self.ctx.tr)
     }
 
     fn is_cancelled(&self, lesson: &LessonId) -> bool {
@@ -515,7 +515,7 @@ impl LessonEditorPage {
 
     fn limit_text(&self, purpose: &str) -> String {
         let p = crate::files::Purpose::parse(purpose).unwrap_or(crate::files::Purpose::Attachment);
-        crate::files::in_words(p.limit(&self.limits))
+        crate::files::in_words_for(p.limit(&self.limits), &self.ctx.tr)
     }
 
     fn limit(&self, purpose: &str) -> u64 {

@@ -56,11 +56,11 @@ pub struct Uploaded {
 }
 
 impl Uploaded {
-    fn of(file: StoredFile, url: String) -> Uploaded {
+    fn of(file: StoredFile, url: String, tr: &crate::i18n::Tr) -> Uploaded {
         Uploaded {
             url,
             id: file.id,
-            size_text: file.size_in_words(),
+            size_text: file.size_for(tr),
             size: file.size,
             content_type: file.content_type,
             name: file.name,
@@ -139,7 +139,7 @@ async fn upload_lesson_file(
     };
     let file = receive(&state, &ctx, owner, purpose, &headers, body).await?;
     let url = lesson_file_url(&course, lesson.id, &file);
-    Ok(Json(Uploaded::of(file, url)))
+    Ok(Json(Uploaded::of(file, url, &ctx.tr)))
 }
 
 async fn upload_cover(
@@ -160,7 +160,7 @@ async fn upload_cover(
     )
     .await?;
     let url = file.media_path(None);
-    Ok(Json(Uploaded::of(file, url)))
+    Ok(Json(Uploaded::of(file, url, &ctx.tr)))
 }
 
 async fn delete_lesson_file(

@@ -301,6 +301,7 @@ struct PlayerFile {
 impl PlayerFiles {
     async fn load(
         state: &CoursesState,
+        ctx: &Ctx,
         course: &Course,
         lesson: &Lesson,
         student: Option<i64>,
@@ -311,7 +312,7 @@ impl PlayerFiles {
             let pf = PlayerFile {
                 url: super::files::lesson_file_url(course, lesson.id, &f),
                 name: f.name.clone(),
-                size_text: f.size_in_words(),
+                size_text: f.size_for(&ctx.tr),
                 is_pdf: f.is_pdf(),
             };
             match f.purpose {
@@ -424,8 +425,14 @@ async fn load_player(
         None
     };
     let outline = outline(&ctx, &course, &lessons, &done, Some(id));
-    let files =
-        PlayerFiles::load(state, &course, &lessons[index], enrolled.then_some(user.id)).await?;
+    let files = PlayerFiles::load(
+        state,
+        &ctx,
+        &course,
+        &lessons[index],
+        enrolled.then_some(user.id),
+    )
+    .await?;
     let can_mark = rule.markable(files.video.is_some());
     let page = LessonPage {
         rule_text: rule.describe(&ctx.tr),

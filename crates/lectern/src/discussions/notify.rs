@@ -150,6 +150,7 @@ async fn notify(deps: &DiscussionsState, post_id: i64) -> anyhow::Result<()> {
             Email {
                 to: m.email,
                 subject: tr.ta(subject_key, &args),
+                tr: tr.clone(),
                 text,
                 html,
                 calendar: None,
@@ -295,6 +296,7 @@ async fn digest_one(deps: &DiscussionsState, m: &DigestMember, now: i64) -> anyh
             Email {
                 to: m.email.clone(),
                 subject: tr.t1("discussion-digest-subject", "count", posts.len() as i64),
+                tr: tr.clone(),
                 text,
                 html,
                 calendar: None,

@@ -236,7 +236,7 @@ async fn upload_attachment(
         .map_err(crate::files::routes::rejected)?;
     Ok(Json(Uploaded {
         id: file.id,
-        size_text: file.size_in_words(),
+        size_text: file.size_for(&ctx.tr),
         content_type: file.content_type,
         name: file.name,
     }))
@@ -333,6 +333,8 @@ async fn board_view(
     } else {
         0
     };
+    let attachment_max_text =
+        crate::files::in_words_for(Purpose::Discussion.limit(&state.files.limits), &ctx.tr);
     crate::web::render(&BoardPage {
         ctx,
         board: b,
@@ -345,7 +347,7 @@ async fn board_view(
         form,
         errors,
         attachment_max: Purpose::Discussion.limit(&state.files.limits),
-        attachment_max_text: crate::files::in_words(Purpose::Discussion.limit(&state.files.limits)),
+        attachment_max_text,
     })
 }
 
@@ -531,6 +533,7 @@ async fn thread_view(
         }
     }
     let attachment_max = Purpose::Discussion.limit(&state.files.limits);
+    let attachment_max_text = crate::files::in_words_for(attachment_max, &ctx.tr);
     crate::web::render(&ThreadPage {
         ctx,
         board: b,
@@ -543,7 +546,7 @@ async fn thread_view(
         errors,
         attachments,
         attachment_max,
-        attachment_max_text: crate::files::in_words(attachment_max),
+        attachment_max_text,
     })
 }
 

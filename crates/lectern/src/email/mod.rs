@@ -90,7 +90,11 @@ pub struct Email {
     pub to: String,
     pub subject: String,
     pub text: String,
+    /// The HTML part: a whole document or a fragment; [`html_document`] gives it the
+    /// recipient's `lang` and `dir` when it is stored.
     pub html: String,
+    /// The recipient's language: `<html lang dir>` of the HTML part.
+    pub tr: crate::i18n::Tr,
     /// An iCalendar attachment (`text/calendar; method=...`), e.g. a session invitation.
     pub calendar: Option<Calendar>,
 }
@@ -201,7 +205,7 @@ async fn insert(conn: &mut AnyConnection, school_id: i64, email: &Email) -> sqlx
     .bind(&email.to)
     .bind(&email.subject)
     .bind(&email.text)
-    .bind(&email.html)
+    .bind(html_document(&email.tr, &email.html))
     .bind(now_ms())
     .bind(email.calendar.as_ref().map(|c| c.ics.clone()))
     .bind(email.calendar.as_ref().map(|c| c.method.clone()))
@@ -218,6 +222,27 @@ async fn enqueue_delivery(conn: &mut AnyConnection, school_id: i64, id: i64) -> 
     )
     .await?;
     Ok(())
+}
+
+/// The HTML part as a document whose `<html>` carries the recipient's language and writing
+/// direction (`<html lang="de" dir="ltr">`), which mail clients and screen readers use for
+/// hyphenation, quotes and pronunciation: a template's bare `<html>` gets the attributes, a
+/// fragment (`<p>…</p>`) is wrapped in a document, one that has them already is kept.
+pub fn html_document(tr: &crate::i18n::Tr, html: &str) -> String {
+    let open = format!(
+        "<html lang=\"{}\" dir=\"{}\">",
+        html_escape(&tr.lang()),
+        tr.dir()
+    );
+    if html.contains("<html ") {
+        html.to_string()
+    } else if html.contains("<html>") {
+        html.replacen("<html>", &open, 1)
+    } else {
+        format!(
+            "<!doctype html>\n{open}<head><meta charset=\"utf-8\"></head><body>\n{html}\n</body></html>"
+        )
+    }
 }
 
 /// Text for an HTML mail body (templates escape by themselves; hand-built bodies use this).
@@ -499,4 +524,33 @@ pub async fn wipe_old_secrets(db: &crate::db::Db, before: i64) -> sqlx::Result<u
     .execute(&db.pool)
     .await
     .map(|r| r.rows_affected())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::html_document;
+    use crate::i18n::Tr;
+
+    #[test]
+    fn every_html_part_carries_the_recipients_language_and_direction() {
+        // A template's bare <html> gets the attributes.
+        let t = "<!doctype html>\n<html><body style=\"x\"><p>Hallo</p></body></html>";
+        assert_eq!(
+            html_document(&Tr::new("de"), t),
+            "<!doctype html>\n<html lang=\"de\" dir=\"ltr\"><body style=\"x\"><p>Hallo</p></body></html>"
+        );
+        // A fragment is wrapped in a whole document.
+        let f = html_document(&Tr::new("fr"), "<p>Bonjour</p>");
+        assert!(
+            f.starts_with("<!doctype html>\n<html lang=\"fr\" dir=\"ltr\"><head><meta charset=\"utf-8\"></head><body>"),
+            "{f}"
+        );
+        assert!(
+            f.contains("<p>Bonjour</p>") && f.ends_with("</body></html>"),
+            "{f}"
+        );
+        // A document that says its language already is kept as it is.
+        let own = "<!doctype html><html lang=\"es\"><body>x</body></html>";
+        assert_eq!(html_document(&Tr::new("de"), own), own);
+    }
 }

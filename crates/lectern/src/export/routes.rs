@@ -48,7 +48,7 @@ struct ExportPage {
 impl ExportPage {
     fn size(&self, e: &ExportRow) -> String {
         e.bytes
-            .map(|b| crate::files::in_words(b.max(0) as u64))
+            .map(|b| crate::files::in_words_for(b.max(0) as u64, &self.ctx.tr))
             .unwrap_or_default()
     }
     fn state(&self, e: &ExportRow) -> String {

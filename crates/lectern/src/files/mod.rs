@@ -169,6 +169,11 @@ impl StoredFile {
         in_words(self.size)
     }
 
+    /// The size as the reader's language writes it ("83,3 KiB"); see [`in_words_for`].
+    pub fn size_for(&self, tr: &crate::i18n::Tr) -> String {
+        in_words_for(self.size, tr)
+    }
+
     pub fn is_pdf(&self) -> bool {
         self.content_type == "application/pdf"
     }
@@ -182,7 +187,8 @@ impl StoredFile {
     }
 }
 
-/// A byte count as people read it ("2.0 GiB").
+/// A byte count as people read it ("2 GiB", "83.3 KiB"), the same in every language: for
+/// logs, the command line and the API's error texts. Pages and mails use [`in_words_for`].
 pub fn in_words(bytes: u64) -> String {
     // "64 KiB", not "64.0 KiB".
     bytesize::ByteSize::b(bytes)
@@ -190,6 +196,36 @@ pub fn in_words(bytes: u64) -> String {
         .iec()
         .to_string()
         .replace(".0 ", " ")
+}
+
+/// A byte count in the reader's language: its decimal sign and its units
+/// (`formats.ftl`: `file-size`, `file-size-unit-0` … `-6`): "83.3 KiB", "83,3 KiB",
+/// "83,3 Kio" (French writes octets). Binary units with one decimal, "64 KiB" without a
+/// useless ".0", as [`in_words`].
+pub fn in_words_for(bytes: u64, tr: &crate::i18n::Tr) -> String {
+    let mut unit = 0;
+    let mut value = bytes as f64;
+    while value >= 1024.0 && unit < 6 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    let number = if unit == 0 {
+        bytes.to_string()
+    } else {
+        let plain = format!("{value:.1}");
+        match plain.split_once('.') {
+            Some((int, "0")) | Some((int, "")) => int.to_string(),
+            Some((int, frac)) => format!("{int}{}{frac}", tr.t("number-decimal-separator")),
+            None => plain,
+        }
+    };
+    tr.ta(
+        "file-size",
+        &[
+            ("number", number),
+            ("unit", tr.t(&format!("file-size-unit-{unit}"))),
+        ],
+    )
 }
 
 /// Files: the storage, the pool and the limits (cheap to clone).
@@ -265,5 +301,46 @@ impl Files {
         let mut tx = self.db.pool.begin().await?;
         store::mark_deleting(&mut tx, file.school_id, &[file.id]).await?;
         tx.commit().await
+    }
+}
+
+#[cfg(test)]
+mod size_tests {
+    use super::{in_words, in_words_for};
+    use crate::i18n::Tr;
+
+    #[test]
+    fn sizes_use_the_readers_decimal_sign_and_units() {
+        let size = 85_300; // 83.3 KiB
+        assert_eq!(in_words_for(size, &Tr::new("en-US")), "83.3 KiB");
+        assert_eq!(in_words_for(size, &Tr::new("de")), "83,3 KiB");
+        assert_eq!(in_words_for(size, &Tr::new("es")), "83,3 KiB");
+        assert_eq!(in_words_for(size, &Tr::new("fr")), "83,3\u{a0}Kio");
+        assert_eq!(in_words_for(64 * 1024, &Tr::new("de")), "64 KiB");
+        assert_eq!(in_words_for(500, &Tr::new("fr")), "500\u{a0}o");
+        assert_eq!(in_words_for(5 << 30, &Tr::new("es")), "5 GiB");
+        assert_eq!(in_words_for(1_500_000, &Tr::new("de")), "1,4 MiB");
+        // The language-neutral form for logs and the API stays as it was.
+        assert_eq!(in_words(size), "83.3 KiB");
+    }
+
+    #[test]
+    fn english_sizes_read_as_the_neutral_form() {
+        let en = Tr::new("en-US");
+        for bytes in [
+            0,
+            1,
+            999,
+            1023,
+            1024,
+            1536,
+            85_300,
+            1 << 20,
+            10_000_000,
+            3 << 30,
+            u64::MAX / 3,
+        ] {
+            assert_eq!(in_words_for(bytes, &en), in_words(bytes), "{bytes} bytes");
+        }
     }
 }

@@ -747,7 +747,7 @@ fn absentee_mail(
     let button = tr.t("dash-absentee-button");
     let footer = tr.ta("dash-absentee-footer", &args);
     super::reminders::notice_mail(
-        &r.email, subject, logo, greeting, body, button, link, footer,
+        &r.email, &tr, subject, logo, greeting, body, button, link, footer,
     )
 }
 

@@ -317,6 +317,7 @@ pub(crate) async fn end_session(
                 "course_id": session.course_id,
                 "started_at": session.started_at.map(crate::outbound::rfc3339),
                 "ended_at": crate::outbound::rfc3339(at),
+                "state": "ended",
             }),
         )
         .await?;
@@ -393,21 +394,36 @@ async fn expire_unstarted(
         return later(deadline).await;
     }
     let Some(s) = super::by_lesson(&state.db, school_id, lesson_id).await? else {
-        // Never viewed: the row is created ended.
-        sqlx::query(sqlx::AssertSqlSafe(format!(
+        // Never viewed: the row is created ended, with its event in the same transaction
+        // (the INSERT is the transaction's first statement: SQLite's write lock first).
+        let mut tx = state.db.pool.begin().await?;
+        let made: Option<(i64, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "INSERT INTO live_sessions (school_id, course_id, lesson_id, is_webinar, state, attempt, host_present,
                  ended_at, expired_at, created_at, updated_at)
              SELECT school_id, course_id, id, CASE WHEN kind = 'webinar' THEN 1 ELSE 0 END, 'ended', 0, 0,
                  $1, $1, $1, $1
              FROM lessons WHERE id = $2 AND {STILL_ENDS_AT}
-             ON CONFLICT (lesson_id) DO NOTHING"
+             ON CONFLICT (lesson_id) DO NOTHING
+             RETURNING id, course_id"
         )))
         .bind(now)
         .bind(lesson_id)
         .bind(end)
         .bind(DEFAULT_DURATION_MIN)
-        .execute(&state.db.pool)
+        .fetch_optional(&mut *tx)
         .await?;
+        if let Some((session_id, course_id)) = made {
+            emit_expired(
+                &mut tx,
+                school_id.0,
+                session_id,
+                lesson_id.0,
+                course_id,
+                now,
+            )
+            .await?;
+        }
+        tx.commit().await?;
         if let Some(s) = super::by_lesson(&state.db, school_id, lesson_id).await? {
             state.db.lesson_changed(s.change()).await;
         }
@@ -415,6 +431,7 @@ async fn expire_unstarted(
     };
     match s.state() {
         State::Scheduled => {
+            let mut tx = state.db.pool.begin().await?;
             let n = sqlx::query(sqlx::AssertSqlSafe(format!(
                 "UPDATE live_sessions SET state = 'ended', ended_at = $1, expired_at = $1, updated_at = $1
                  WHERE lesson_id = $2 AND state = 'scheduled' AND {STILL_ENDS_AT}"
@@ -423,9 +440,13 @@ async fn expire_unstarted(
             .bind(lesson_id)
             .bind(end)
             .bind(DEFAULT_DURATION_MIN)
-            .execute(&state.db.pool)
+            .execute(&mut *tx)
             .await?
             .rows_affected();
+            if n == 1 {
+                emit_expired(&mut tx, s.school_id, s.id, s.lesson_id, s.course_id, now).await?;
+            }
+            tx.commit().await?;
             if n == 1 {
                 state.db.lesson_changed(s.change()).await;
                 tracing::info!(session = s.id, "live session ended without being started");
@@ -437,6 +458,36 @@ async fn expire_unstarted(
         State::Starting => later(now + state.config.live.reconcile_after_ms + 60_000).await,
         State::Live | State::Ended | State::Cancelled => Ok(()),
     }
+}
+
+/// `live_session.ended` for a session that ended because nobody started it: `state` is
+/// `"expired"` (a session that took place says `"ended"`), `started_at` is null and
+/// `ended_at` is when it was closed (its end + the grace, or later), in the transaction
+/// that closed it. Receivers learn that it did not take place rather than never hearing
+/// of it again.
+async fn emit_expired(
+    tx: &mut AnyConnection,
+    school_id: i64,
+    session_id: i64,
+    lesson_id: i64,
+    course_id: i64,
+    at: i64,
+) -> sqlx::Result<()> {
+    crate::outbound::emit(
+        tx,
+        school_id,
+        crate::outbound::Event::LiveSessionEnded,
+        &format!("live_session.ended:{session_id}:{at}"),
+        serde_json::json!({
+            "session_id": session_id,
+            "lesson_id": lesson_id,
+            "course_id": course_id,
+            "started_at": null,
+            "ended_at": crate::outbound::rfc3339(at),
+            "state": "expired",
+        }),
+    )
+    .await
 }
 
 async fn end_overdue(state: &ZoomDeps, session_id: i64, attempt: i64) -> anyhow::Result<()> {

@@ -33,6 +33,10 @@ pub struct Panel {
     pub can_cancel: bool,
     pub start_opens_iso: String,
     pub starts_iso: String,
+    /// The countdowns' text when the page is made, so they are not blank before the
+    /// script's first tick.
+    pub start_opens_countdown: String,
+    pub starts_countdown: String,
     /// The start in the viewer's time zone.
     pub starts_local: String,
     pub duration_min: i64,
@@ -225,6 +229,8 @@ pub async fn build(
         can_cancel: manager && st == State::Scheduled && !display.is_final(),
         start_opens_iso: crate::web::time::iso_utc(opens),
         starts_iso: crate::web::time::iso_utc(facts.starts_at),
+        start_opens_countdown: crate::web::time::countdown(opens, now, &ctx.tr),
+        starts_countdown: crate::web::time::countdown(facts.starts_at, now, &ctx.tr),
         starts_local: ctx.local_time(&facts.starts_at),
         // The length the session's state is computed with (the lesson's `Schedule`).
         duration_min: (facts.ends_at - facts.starts_at) / 60_000,

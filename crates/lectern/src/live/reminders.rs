@@ -855,7 +855,7 @@ fn render(
     let button = tr.t("reminder-open-lesson");
     let footer = tr.t("reminder-footer");
     notice_mail(
-        &r.email, subject, logo, greeting, body, button, link, footer,
+        &r.email, &tr, subject, logo, greeting, body, button, link, footer,
     )
 }
 
@@ -864,6 +864,7 @@ fn render(
 #[allow(clippy::too_many_arguments)]
 pub(super) fn notice_mail(
     to: &str,
+    tr: &Tr,
     subject: String,
     logo: Option<String>,
     greeting: String,
@@ -886,6 +887,7 @@ pub(super) fn notice_mail(
         subject,
         text,
         html,
+        tr: tr.clone(),
         calendar: None,
     })
 }

@@ -425,6 +425,7 @@ async fn record(
                     Email {
                         to: admin.email.clone(),
                         subject: tr.ta("outbound-disabled-email-subject", &args),
+                        tr: tr.clone(),
                         text: format!("{text}\n\n{link}"),
                         html,
                         calendar: None,

@@ -352,7 +352,7 @@ async fn queue_receipt(
     ];
     let text = tr.ta("payment-receipt-text", &args);
     let subject = tr.ta("payment-receipt-subject", &args);
-    queue_text(tx, order.school_id, user.email.clone(), subject, text).await
+    queue_text(tx, order.school_id, user.email.clone(), &tr, subject, text).await
 }
 
 /// A plain message, each line a paragraph in its HTML part.
@@ -360,6 +360,7 @@ async fn queue_text(
     tx: &mut sqlx::AnyConnection,
     school_id: i64,
     to: String,
+    tr: &Tr,
     subject: String,
     text: String,
 ) -> anyhow::Result<()> {
@@ -375,6 +376,7 @@ async fn queue_text(
             subject,
             text,
             html,
+            tr: tr.clone(),
             calendar: None,
         },
     )
@@ -398,7 +400,7 @@ async fn tell_admins(
         ];
         let text = tr.ta("payment-flagged-text", &args);
         let subject = tr.ta("payment-flagged-subject", &args);
-        queue_text(tx, order.school_id, admin.email.clone(), subject, text).await?;
+        queue_text(tx, order.school_id, admin.email.clone(), &tr, subject, text).await?;
     }
     Ok(())
 }
@@ -429,7 +431,7 @@ pub async fn queue_refund_notice(
         text.push_str(&tr.t("payment-refund-access-ended"));
     }
     let subject = tr.ta("payment-refund-subject", &args);
-    queue_text(tx, order.school_id, user.email.clone(), subject, text).await
+    queue_text(tx, order.school_id, user.email.clone(), &tr, subject, text).await
 }
 
 /// Orders of a school, newest first, with the course and the buyer, filtered.

@@ -71,7 +71,7 @@ async fn upload(
     state.schools.clear();
     Ok(Json(Uploaded {
         id: file.id,
-        size_text: file.size_in_words(),
+        size_text: file.size_for(&ctx.tr),
         url,
     }))
 }

@@ -63,7 +63,7 @@ struct SettingsPage {
 
 impl SettingsPage {
     fn logo_limit_text(&self) -> String {
-        crate::files::in_words(self.logo_limit)
+        crate::files::in_words_for(self.logo_limit, &self.ctx.tr)
     }
 }
 

@@ -58,6 +58,10 @@ impl Ctx {
     pub fn t1(&self, key: &str, name: &'static str, value: impl Into<crate::i18n::Arg>) -> String {
         self.tr.t1(key, name, value)
     }
+    /// How a countdown writes its days ("{d}d", "{d} Tg."), for `static/app.js`.
+    pub fn countdown_days(&self) -> String {
+        crate::web::time::countdown_days_pattern(&self.tr)
+    }
     pub fn is_admin(&self) -> bool {
         self.user.as_ref().is_some_and(User::is_admin)
     }

@@ -148,9 +148,52 @@ pub fn iso_utc(ms: i64) -> String {
         .unwrap_or_default()
 }
 
+/// What a countdown to `target_ms` shows at `now_ms` ("9d 16:08:35", "9 Tg. 16:08:35"),
+/// rendered into the page so it is never blank before the script's first tick. The days
+/// come from the message `countdown-days`; `static/app.js` writes the same text each
+/// second from [`countdown_days_pattern`].
+pub fn countdown(target_ms: i64, now_ms: i64, tr: &crate::i18n::Tr) -> String {
+    let left = (target_ms - now_ms).max(0) / 1000;
+    let (d, h, m, s) = (
+        left / 86_400,
+        left % 86_400 / 3_600,
+        left % 3_600 / 60,
+        left % 60,
+    );
+    let days = if d > 0 {
+        format!("{} ", tr.t1("countdown-days", "days", d.to_string()))
+    } else {
+        String::new()
+    };
+    format!("{days}{h:02}:{m:02}:{s:02}")
+}
+
+/// `countdown-days` with `{d}` where the number goes, for the countdown script
+/// (`<html data-countdown-days>`). A string, not a number, fills `$days`: the script and
+/// [`countdown`] use the message's default variant, so the unit is an abbreviation that
+/// needs no plural.
+pub fn countdown_days_pattern(tr: &crate::i18n::Tr) -> String {
+    tr.t1("countdown-days", "days", "{d}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn countdowns_write_days_in_the_readers_language() {
+        let now = 1_795_000_000_000;
+        let later = now + ((9 * 24 + 16) * 3600 + 8 * 60 + 35) * 1000 + 400;
+        let tr = crate::i18n::Tr::new;
+        assert_eq!(countdown(later, now, &tr("en-US")), "9d 16:08:35");
+        assert_eq!(countdown(later, now, &tr("de")), "9 Tg. 16:08:35");
+        assert_eq!(countdown(later, now, &tr("es")), "9 d 16:08:35");
+        assert_eq!(countdown(later, now, &tr("fr")), "9 j 16:08:35");
+        assert_eq!(countdown(now + 61_000, now, &tr("de")), "00:01:01");
+        assert_eq!(countdown(now - 5_000, now, &tr("de")), "00:00:00");
+        assert_eq!(countdown_days_pattern(&tr("en-US")), "{d}d");
+        assert_eq!(countdown_days_pattern(&tr("de")), "{d} Tg.");
+    }
 
     #[test]
     fn formats_in_viewer_zone() {

@@ -384,6 +384,7 @@ async fn notify_admins(
             Email {
                 to,
                 subject: tr.t("zoom-reconnect-email-subject"),
+                tr: tr.clone(),
                 text,
                 html,
                 calendar: None,

@@ -516,3 +516,52 @@ async fn every_state_fits_a_360px_phone_and_a_desktop_with_its_message_in_view(b
     phone.close().await;
     desk.close().await;
 }
+
+db_test!(a_countdown_shows_at_once_with_its_days_in_the_readers_language);
+async fn a_countdown_shows_at_once_with_its_days_in_the_readers_language(b: TestAppBuilder) {
+    if !browser::available("countdown in the reader's language") {
+        return;
+    }
+    let t = setup(b).await;
+    sqlx::query("UPDATE users SET language = 'de' WHERE id = $1")
+        .bind(t.app.student.id)
+        .execute(&t.app.db.pool)
+        .await
+        .unwrap();
+    // Nine days and sixteen hours ahead: the countdown has days.
+    t.reschedule(now_ms() + (9 * 24 + 16) * 3_600_000).await;
+    let br = Browser::start().await;
+    br.sign_in(
+        &t.app.base_url,
+        &t.app.student.email,
+        &t.app.student.password,
+    )
+    .await;
+    br.goto(&format!("{}{}", t.app.base_url, t.lesson_url()))
+        .await;
+    br.wait_css("#live").await;
+    // As the server wrote it, before any script ran (the page fetched again and parsed,
+    // its scripts not run): not blank, and German.
+    let served = br
+        .eval(
+            "return fetch(location.href, {credentials: 'same-origin'})
+               .then(r => r.text())
+               .then(t => new DOMParser().parseFromString(t, 'text/html')
+                 .querySelector('#live-countdown').textContent)",
+        )
+        .await;
+    let served = served.as_str().unwrap_or_default().to_string();
+    assert!(served.starts_with("9 Tg. 15:5"), "served: {served:?}");
+    // On the page at once, and each tick of the script in German too.
+    let shown = br.text("#live-countdown").await;
+    assert!(shown.starts_with("9 Tg. 15:5"), "shown: {shown:?}");
+    eventually("the countdown ticks", Duration::from_secs(5), || async {
+        let now = br.text("#live-countdown").await;
+        (now != shown).then_some(now)
+    })
+    .await;
+    let ticked = br.text("#live-countdown").await;
+    assert!(ticked.starts_with("9 Tg. 15:5"), "ticked: {ticked:?}");
+    assert!(!ticked.contains('d'), "no English unit: {ticked:?}");
+    br.close().await;
+}

@@ -689,6 +689,7 @@ async fn the_outbox_lists_a_pdf_attachment_with_its_exact_size_and_keeps_reset_l
         &mut tx,
         app.school.id,
         lectern::email::Email {
+            tr: Default::default(),
             to: app.student.email.clone(),
             subject: "Your certificate".into(),
             text: "attached".into(),

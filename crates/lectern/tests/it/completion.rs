@@ -6,7 +6,7 @@ use lectern::accounts::Role;
 use lectern::courses::{self, LessonContent, LessonRecord, Schedule};
 use lectern::db::{CourseId, LessonId, SchoolId, now_ms};
 
-use crate::support::courses::{add_lesson, lesson_ids, new_course, publish};
+use crate::support::courses::{add_lesson, document_course, lesson_ids, new_course, publish};
 use crate::support::live::{Live, meeting_event, participant_event, setup, unix_now};
 use crate::support::{TestApp, TestAppBuilder, TestClient};
 
@@ -539,21 +539,10 @@ async fn quiz_attempts_are_bounded_and_a_pass_completes(app: TestApp) {
 
 db_test!(a_document_opened_completes_under_the_opened_rule_and_not_before);
 async fn a_document_opened_completes_under_the_opened_rule_and_not_before(app: TestApp) {
-    let inst = app.signed_in(&app.instructor).await;
-    let (course, slug) = new_course(&inst, "Reading").await;
-    add_lesson(
-        &inst,
-        course,
-        "document",
-        &[("title", "Read me"), ("required", "on"), ("body", "Text")],
-    )
-    .await;
-    publish(&inst, course).await;
-    let doc = lesson_ids(&inst, course).await[0];
+    let reading = document_course(&app, "Reading", "Read me").await;
+    let (inst, course, slug, doc) = (&reading.instructor, reading.id, &reading.slug, reading.doc);
     let student = app.signed_in(&app.student).await;
-    student
-        .post_form(&format!("/courses/{slug}/enroll"), &[])
-        .await;
+    reading.enrol(&student).await;
     // Default for a document: marked done; opening it is recorded but doesn't complete.
     let page = student.get(&format!("/courses/{slug}/lessons/{doc}")).await;
     assert!(!page.texts("#mark-complete").is_empty());
@@ -715,26 +704,12 @@ async fn saving_an_optional_lesson_queues_a_course_recheck_only_when_it_was_requ
 
 db_test!(a_decision_that_changes_nothing_is_kept_only_with_its_audit_row);
 async fn a_decision_that_changes_nothing_is_kept_only_with_its_audit_row(app: TestApp) {
-    let inst = app.signed_in(&app.instructor).await;
-    let (course, slug) = new_course(&inst, "Audited").await;
-    add_lesson(
-        &inst,
-        course,
-        "document",
-        &[("title", "Read"), ("required", "on"), ("body", "Text")],
-    )
-    .await;
-    publish(&inst, course).await;
-    let doc = lesson_ids(&inst, course).await[0];
+    let audited = document_course(&app, "Audited", "Read").await;
+    let (inst, course, doc) = (&audited.instructor, audited.id, audited.doc);
     let me = app.student.id;
     let student = app.signed_in(&app.student).await;
-    student
-        .post_form(&format!("/courses/{slug}/enroll"), &[])
-        .await;
-    student
-        .post_form(&format!("/courses/{slug}/lessons/{doc}/complete"), &[])
-        .await
-        .assert_status(303);
+    audited.enrol(&student).await;
+    audited.complete(&student).await.assert_status(303);
     assert!(completed(&app, doc, me).await);
     let audit_rows = || async {
         app.scalar("SELECT COUNT(*) FROM completion_audit WHERE cause = 'manual'")

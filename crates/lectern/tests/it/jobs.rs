@@ -250,6 +250,7 @@ async fn graceful_shutdown_finishes_the_job_in_hand_and_releases_the_rest(b: Tes
             &mut tx,
             app.school.id,
             lectern::email::Email {
+                tr: Default::default(),
                 to: format!("r{n}@example.org"),
                 subject: format!("m{n}"),
                 text: "t".into(),
@@ -330,6 +331,7 @@ async fn a_running_worker_renews_its_short_lease_and_a_dead_ones_jobs_fall_free_
         &mut tx,
         app.school.id,
         lectern::email::Email {
+            tr: Default::default(),
             to: "slow@example.org".into(),
             subject: "slow".into(),
             text: "t".into(),
@@ -380,6 +382,7 @@ async fn a_running_worker_renews_its_short_lease_and_a_dead_ones_jobs_fall_free_
         &mut tx,
         app.school.id,
         lectern::email::Email {
+            tr: Default::default(),
             to: "orphan@example.org".into(),
             subject: "orphan".into(),
             text: "t".into(),

@@ -3,10 +3,10 @@
 
 use jiff::tz::TimeZone;
 use lectern::accounts::Role;
-use lectern::courses::{self, CourseFields, LessonContent, LessonRecord, Schedule};
-use lectern::db::{SchoolId, UserId, now_ms};
+use lectern::db::now_ms;
 use lectern::i18n::Tr;
 
+use crate::support::reminders;
 use crate::support::{TestApp, TestAppBuilder, TestClient, TestUser};
 
 const HOUR: i64 = 3_600_000;
@@ -66,21 +66,7 @@ async fn set_language(app: &TestApp, user: &TestUser, lang: &str) {
 /// A published course with one live lesson three days ahead; a German, a Spanish and a
 /// French student (in Tokyo) enrolled. Returns (slug, lesson id, start, students).
 async fn live_course(app: &TestApp) -> (String, i64, i64, Vec<(&'static str, TestUser)>) {
-    let course = courses::create(
-        &app.db,
-        app.school.id,
-        app.instructor.id,
-        CourseFields {
-            title: "Live course",
-            description: "",
-            cover_url: None,
-        },
-    )
-    .await
-    .unwrap();
-    courses::set_published(&app.db, course.school_id, course.id, true)
-        .await
-        .unwrap();
+    let course = reminders::live_course(app).await;
     let mut students = Vec::new();
     for (lang, email) in [
         ("de", "dora@test.example"),
@@ -91,36 +77,11 @@ async fn live_course(app: &TestApp) -> (String, i64, i64, Vec<(&'static str, Tes
             .create_user(app.school.id, email, "Student", Role::Student)
             .await;
         set_language(app, &u, lang).await;
-        courses::progress::enroll(
-            &app.db,
-            &*app.state.course_hooks,
-            course.school_id,
-            course.id,
-            UserId(u.id),
-        )
-        .await
-        .unwrap();
+        reminders::enrol(app, &course, &u).await;
         students.push((lang, u));
     }
     let starts = (now_ms() + 72 * HOUR) / 60_000 * 60_000;
-    let lesson = courses::insert_lesson(
-        &app.db,
-        &*app.state.course_hooks,
-        SchoolId(app.school.id),
-        course.id,
-        &LessonRecord {
-            title: "Office hours".into(),
-            required: true,
-            body: String::new(),
-            content: LessonContent::Live {
-                webinar: false,
-                schedule: Schedule::at(starts, "Europe/Berlin", 60),
-            },
-        },
-    )
-    .await
-    .unwrap()
-    .0;
+    let lesson = reminders::live_lesson(app, course.id, "Office hours", starts).await;
     (course.slug, lesson, starts, students)
 }
 
@@ -128,17 +89,7 @@ db_test!(reminders_carry_dates_in_each_recipients_language);
 async fn reminders_carry_dates_in_each_recipients_language(b: TestAppBuilder) {
     let app = b.with_smtp().start().await;
     let (_slug, lesson, starts, students) = live_course(&app).await;
-    let key = format!("reminder:{lesson}:{starts}:24h");
-    let r = sqlx::query(
-        "UPDATE jobs SET run_at = $1, state = 'queued', locked_until = NULL WHERE dedupe_key = $2",
-    )
-    .bind(now_ms())
-    .bind(&key)
-    .execute(&app.db.pool)
-    .await
-    .unwrap();
-    assert_eq!(r.rows_affected(), 1, "job {key}");
-    app.drain_jobs().await;
+    reminders::fire(&app, &format!("reminder:{lesson}:{starts}:24h")).await;
 
     let mails = app.smtp.as_ref().expect("smtp").messages();
     for (lang, user) in &students {
@@ -165,6 +116,30 @@ async fn reminders_carry_dates_in_each_recipients_language(b: TestAppBuilder) {
     let whens: std::collections::HashSet<String> =
         ["en-US", "de", "es", "fr"].map(|l| local(starts, l)).into();
     assert_eq!(whens.len(), 4, "{whens:?}");
+}
+
+db_test!(html_mails_carry_the_recipients_language_on_their_html_element);
+async fn html_mails_carry_the_recipients_language_on_their_html_element(b: TestAppBuilder) {
+    let app = b.with_smtp().start().await;
+    let (_slug, lesson, starts, students) = live_course(&app).await;
+    reminders::fire(&app, &format!("reminder:{lesson}:{starts}:24h")).await;
+    let mails = app.smtp.as_ref().expect("smtp").messages();
+    for (lang, user) in &students {
+        let theirs: Vec<_> = mails
+            .iter()
+            .filter(|m| m.to.iter().any(|t| t.contains(&user.email)))
+            .map(|m| m.parse())
+            .collect();
+        // The invitation sent when they enrolled and the reminder: each in their language.
+        assert!(theirs.len() >= 2, "{lang}: {} mails", theirs.len());
+        for mail in theirs {
+            let html = mail.html.expect("an HTML part");
+            let doc = scraper::Html::parse_document(&html);
+            let root = doc.root_element();
+            assert_eq!(root.value().attr("lang"), Some(*lang), "{html}");
+            assert_eq!(root.value().attr("dir"), Some("ltr"), "{html}");
+        }
+    }
 }
 
 db_test!(lesson_page_shows_the_start_in_the_readers_language);

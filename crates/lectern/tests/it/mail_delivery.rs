@@ -14,6 +14,7 @@ async fn queue(app: &TestApp, to: &str, subject: &str) {
         &mut tx,
         app.school.id,
         Email {
+            tr: Default::default(),
             to: to.to_string(),
             subject: subject.to_string(),
             text: "t".into(),
@@ -45,6 +46,7 @@ async fn many_messages_ride_a_handful_of_reused_connections(b: TestAppBuilder) {
             &mut tx,
             app.school.id,
             Email {
+                tr: Default::default(),
                 to: format!("r{i}@example.org"),
                 subject: format!("m{i}"),
                 text: "t".into(),

@@ -221,6 +221,7 @@ async fn mail_waits_in_the_queue_while_smtp_is_down_and_goes_out_when_it_returns
         &mut tx,
         app.school.id,
         Email {
+            tr: Default::default(),
             to: "waiting@example.org".into(),
             subject: "while down".into(),
             text: "t".into(),

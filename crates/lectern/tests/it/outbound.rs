@@ -5,6 +5,8 @@
 //! endpoint that keeps failing is disabled with one mail to the admins; private and
 //! loopback addresses are refused without the admin's explicit choice, at registration
 //! and at delivery; bad input is a form error; other schools and non-admins see nothing.
+//! Every event end to end: an issued certificate with its serial, an order paid through
+//! payments-sim, and a live session that ended because nobody started it (`"expired"`).
 
 use std::sync::{Arc, Mutex};
 
@@ -12,10 +14,12 @@ use axum::http::{HeaderMap, StatusCode};
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 
+use lectern::db::{CourseId, SchoolId, now_ms};
+
 use crate::support::courses::{
-    add_lesson, enroll, enrolled_student, lesson_ids, new_course, publish, taught_course,
+    document_course, enroll, enrolled_student, new_course, taught_course,
 };
-use crate::support::{TestApp, TestClient};
+use crate::support::{TestApp, TestAppBuilder, TestClient, eventually};
 
 const PAGE: &str = "/admin/webhooks";
 const MINUTE: i64 = 60_000;
@@ -197,24 +201,11 @@ async fn completing_a_course_sends_lesson_and_course_completed_to_subscribers_on
     )
     .await;
     register(&admin, &url2, &["order.paid"], true).await;
-    let inst = app.signed_in(&app.instructor).await;
-    let (course, slug) = new_course(&inst, "Reading").await;
-    add_lesson(
-        &inst,
-        course,
-        "document",
-        &[("title", "Read me"), ("required", "on"), ("body", "Text")],
-    )
-    .await;
-    publish(&inst, course).await;
-    let doc = lesson_ids(&inst, course).await[0];
+    let reading = document_course(&app, "Reading", "Read me").await;
+    let doc = reading.doc;
     let student = app.signed_in(&app.student).await;
-    student
-        .post_form(&format!("/courses/{slug}/enroll"), &[])
-        .await;
-    student
-        .post_form(&format!("/courses/{slug}/lessons/{doc}/complete"), &[])
-        .await;
+    reading.enrol(&student).await;
+    reading.complete(&student).await;
     app.drain_jobs().await;
     let mut types: Vec<String> = rx
         .got()
@@ -624,4 +615,157 @@ async fn other_schools_and_non_admins_cannot_reach_a_schools_endpoints(app: Test
         app.scalar("SELECT COUNT(*) FROM outbound_endpoints").await,
         1
     );
+}
+
+db_test!(an_issued_certificate_reaches_its_subscriber_signed_with_its_serial);
+async fn an_issued_certificate_reaches_its_subscriber_signed_with_its_serial(app: TestApp) {
+    let (url, rx) = Receiver::start().await;
+    let admin = app.signed_in(&app.admin).await;
+    let (_, secret) = register(&admin, &url, &["certificate.issued"], true).await;
+    let c = document_course(&app, "Certified", "Read").await;
+    c.instructor
+        .post_form(
+            &format!("/teach/courses/{}/certificate", c.id),
+            &[("enabled", "on"), ("title", "Certificate of Completion")],
+        )
+        .await
+        .assert_status(200);
+    let student = app.signed_in(&app.student).await;
+    c.enrol(&student).await;
+    c.complete(&student).await.assert_status(303);
+    // Completion, then the certificate's job (the PDF, issued), then the delivery.
+    app.drain_jobs().await;
+    app.drain_jobs().await;
+    let serial: String = sqlx::query_scalar(
+        "SELECT serial FROM certificates WHERE course_id = $1 AND user_id = $2 AND state = 'issued'",
+    )
+    .bind(c.id)
+    .bind(app.student.id)
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    let got = rx.got();
+    assert_eq!(got.len(), 1, "one certificate, one event: {got:?}");
+    let v = verify(&secret, &got[0]);
+    assert_eq!(v["type"], "certificate.issued");
+    assert_eq!(v["school_id"], app.school.id);
+    assert_eq!(v["data"]["serial"], serial.as_str());
+    assert_eq!(v["data"]["course_id"], c.id);
+    assert_eq!(v["data"]["user_id"], app.student.id);
+    let verify_url = v["data"]["verify_url"].as_str().unwrap();
+    assert!(
+        verify_url.ends_with(&format!("/C/{serial}")),
+        "{verify_url}"
+    );
+    // The verification page the event links to is the certificate's.
+    app.client()
+        .get(&format!("/C/{serial}"))
+        .await
+        .assert_status(200);
+    // Jobs running again send nothing twice.
+    app.drain_jobs().await;
+    assert_eq!(rx.got().len(), 1);
+}
+
+db_test!(an_order_paid_through_stripe_reaches_its_subscriber_once);
+async fn an_order_paid_through_stripe_reaches_its_subscriber_once(b: TestAppBuilder) {
+    let shop = crate::payments::shop(b).await;
+    let app = &shop.app;
+    let (url, rx) = Receiver::start().await;
+    let admin = app.signed_in(&app.admin).await;
+    let (_, secret) = register(&admin, &url, &["order.paid"], true).await;
+    let student = app.signed_in(&app.student).await;
+    shop.buy(&student, "stripe").await;
+    let number = shop.order_number(app.student.id).await;
+    let session = shop.last_session();
+    let back = shop
+        .sim
+        .pay(&session.id, payments_sim::Card::VISA)
+        .expect("paid");
+    // The provider's webhook settles the order; its delivery job runs here.
+    eventually(
+        "the order.paid delivery",
+        std::time::Duration::from_secs(15),
+        || async {
+            app.drain_jobs().await;
+            (!rx.got().is_empty()).then_some(())
+        },
+    )
+    .await;
+    // The buyer coming back settles nothing again: still one event.
+    student
+        .get(&crate::payments::path_of(&back))
+        .await
+        .assert_redirect_to(&format!("/orders/{number}"));
+    app.drain_jobs().await;
+    let got = rx.got();
+    assert_eq!(got.len(), 1, "{got:?}");
+    let v = verify(&secret, &got[0]);
+    assert_eq!(v["type"], "order.paid");
+    assert_eq!(v["school_id"], app.school.id);
+    let data = &v["data"];
+    assert_eq!(data["order"], number.as_str());
+    assert_eq!(data["course_id"], shop.course_id);
+    assert_eq!(data["user_id"], app.student.id);
+    assert_eq!(data["amount_minor"], 4900);
+    assert_eq!(data["currency"], "EUR");
+    assert!(data["flag"].is_null(), "{data}");
+    assert!(data["paid_at"].as_str().unwrap().ends_with('Z'));
+    assert_eq!(
+        shop.order_field(&number, "status").await.as_deref(),
+        Some("paid")
+    );
+}
+
+db_test!(a_live_session_nobody_started_sends_live_session_ended_as_expired);
+async fn a_live_session_nobody_started_sends_live_session_ended_as_expired(b: TestAppBuilder) {
+    let t = crate::support::live::setup(b).await;
+    let (url, rx) = Receiver::start().await;
+    let admin = t.app.signed_in(&t.app.admin).await;
+    let (_, secret) = register(&admin, &url, &["live_session.ended"], true).await;
+    // One viewed (its session row exists, scheduled) and one never viewed (no row yet);
+    // both ended three hours ago, past the grace, and nobody started them.
+    t.student_page().await;
+    let lesson = t.reschedule(now_ms() - 3 * HOUR).await;
+    let unseen = lectern::courses::insert_lesson(
+        &t.app.db,
+        &*t.app.state.course_hooks,
+        SchoolId(t.app.school.id),
+        CourseId(t.course_id),
+        &crate::support::live::live_record(&lesson, now_ms() - 3 * HOUR),
+    )
+    .await
+    .unwrap();
+    t.app.drain_jobs().await;
+    t.app.drain_jobs().await;
+    let viewed = t.session().await;
+    assert_eq!(viewed.state, "ended");
+    let never = lectern::live::by_lesson(&t.app.db, SchoolId(t.app.school.id), unseen)
+        .await
+        .unwrap()
+        .expect("row created ended");
+    let mut got: Vec<serde_json::Value> = rx.got().iter().map(|g| verify(&secret, g)).collect();
+    assert_eq!(got.len(), 2, "{got:?}");
+    got.sort_by_key(|v| v["data"]["session_id"].as_i64());
+    let mut want = [(viewed.id, t.lesson), (never.id, unseen.0)];
+    want.sort();
+    for (v, (session, lesson)) in got.iter().zip(want) {
+        assert_eq!(v["type"], "live_session.ended");
+        let data = &v["data"];
+        assert_eq!(data["session_id"], session);
+        assert_eq!(data["lesson_id"], lesson);
+        assert_eq!(data["course_id"], t.course_id);
+        assert_eq!(data["state"], "expired", "{data}");
+        assert!(data["started_at"].is_null(), "{data}");
+        assert!(data["ended_at"].as_str().unwrap().ends_with('Z'));
+    }
+    // Expiry running again sends nothing more.
+    sqlx::query(
+        "UPDATE jobs SET run_at = 0 WHERE kind = 'live_expire_unstarted' AND state = 'queued'",
+    )
+    .execute(&t.app.db.pool)
+    .await
+    .unwrap();
+    t.app.drain_jobs().await;
+    assert_eq!(rx.got().len(), 2);
 }

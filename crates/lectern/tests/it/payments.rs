@@ -97,7 +97,7 @@ impl Shop {
     }
 
     /// The buyer presses "Pay with …": returns the provider's page it was sent to.
-    async fn buy(&self, c: &TestClient, provider: &str) -> String {
+    pub(crate) async fn buy(&self, c: &TestClient, provider: &str) -> String {
         let r = c
             .post_form(
                 &format!("/courses/{}/buy", self.slug),
@@ -139,7 +139,7 @@ impl Shop {
 }
 
 /// The path and query of an absolute URL on the app.
-fn path_of(url: &str) -> String {
+pub(crate) fn path_of(url: &str) -> String {
     let u = url::Url::parse(url).unwrap();
     match u.query() {
         Some(q) => format!("{}?{q}", u.path()),

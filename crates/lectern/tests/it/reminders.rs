@@ -3,10 +3,11 @@
 
 use jiff::tz::TimeZone;
 use lectern::accounts::Role;
-use lectern::courses::{self, CourseFields, LessonContent, LessonRecord, Schedule};
+use lectern::courses;
 use lectern::db::{CourseId, SchoolId, UserId, now_ms};
 
 use crate::support::mail::Mail;
+use crate::support::reminders;
 use crate::support::{TestApp, TestAppBuilder, TestUser};
 
 const HOUR: i64 = 3_600_000;
@@ -31,21 +32,7 @@ async fn set_tz(app: &TestApp, user: &TestUser, tz: &str) {
 /// A published course of the test instructor; two students (Berlin, New York) enrolled.
 async fn setup(b: TestAppBuilder) -> Fx {
     let app = b.with_smtp().start().await;
-    let course = courses::create(
-        &app.db,
-        app.school.id,
-        app.instructor.id,
-        CourseFields {
-            title: "Live course",
-            description: "",
-            cover_url: None,
-        },
-    )
-    .await
-    .unwrap();
-    courses::set_published(&app.db, course.school_id, course.id, true)
-        .await
-        .unwrap();
+    let course = reminders::live_course(&app).await;
     let berlin = app
         .create_user(
             app.school.id,
@@ -65,15 +52,7 @@ async fn setup(b: TestAppBuilder) -> Fx {
     set_tz(&app, &berlin, "Europe/Berlin").await;
     set_tz(&app, &ny, "America/New_York").await;
     for u in [&berlin, &ny] {
-        courses::progress::enroll(
-            &app.db,
-            &*app.state.course_hooks,
-            course.school_id,
-            course.id,
-            UserId(u.id),
-        )
-        .await
-        .unwrap();
+        reminders::enrol(&app, &course, u).await;
     }
     Fx {
         app,
@@ -86,24 +65,7 @@ async fn setup(b: TestAppBuilder) -> Fx {
 
 impl Fx {
     async fn lesson(&self, title: &str, starts_at: i64) -> i64 {
-        courses::insert_lesson(
-            &self.app.db,
-            &*self.app.state.course_hooks,
-            SchoolId(self.app.school.id),
-            self.course_id,
-            &LessonRecord {
-                title: title.into(),
-                required: true,
-                body: String::new(),
-                content: LessonContent::Live {
-                    webinar: false,
-                    schedule: Schedule::at(starts_at, "Europe/Berlin", 60),
-                },
-            },
-        )
-        .await
-        .unwrap()
-        .0
+        reminders::live_lesson(&self.app, self.course_id, title, starts_at).await
     }
 
     /// (run_at, state) of a reminder job.
@@ -117,16 +79,7 @@ impl Fx {
 
     /// Makes a job due now (queued again if it ran) and drains the queue.
     async fn fire(&self, key: &str) {
-        let r = sqlx::query(
-            "UPDATE jobs SET run_at = $1, state = 'queued', locked_until = NULL WHERE dedupe_key = $2",
-        )
-        .bind(now_ms())
-        .bind(key)
-        .execute(&self.app.db.pool)
-        .await
-        .unwrap();
-        assert_eq!(r.rows_affected(), 1, "job {key} exists");
-        self.app.drain_jobs().await;
+        reminders::fire(&self.app, key).await;
     }
 
     /// The reminders, updates and cancellations sent. The invitation that scheduling a
@@ -311,6 +264,7 @@ async fn crash_after_queueing_sends_no_second_email(b: TestAppBuilder) {
             &mut tx,
             fx.app.school.id,
             lectern::email::Email {
+                tr: Default::default(),
                 to: fx.berlin.email.clone(),
                 subject: "first run".into(),
                 text: "first run".into(),

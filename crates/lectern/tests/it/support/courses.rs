@@ -115,3 +115,56 @@ pub async fn enrolled_student(app: &TestApp, course: i64, email: &str, name: &st
     enroll(app, course, u.id).await;
     u
 }
+
+/// A published course of one required document lesson, made through the editor's forms
+/// (the set-up of the completion, certificate-webhook and outbound tests): the
+/// instructor's client, the course's id and slug, the lesson's id.
+pub struct DocumentCourse {
+    pub instructor: TestClient,
+    pub id: i64,
+    pub slug: String,
+    pub doc: i64,
+}
+
+pub async fn document_course(app: &TestApp, title: &str, lesson_title: &str) -> DocumentCourse {
+    let inst = app.signed_in(&app.instructor).await;
+    let (id, slug) = new_course(&inst, title).await;
+    add_lesson(
+        &inst,
+        id,
+        "document",
+        &[
+            ("title", lesson_title),
+            ("required", "on"),
+            ("body", "Text"),
+        ],
+    )
+    .await;
+    publish(&inst, id).await;
+    let doc = lesson_ids(&inst, id).await[0];
+    DocumentCourse {
+        instructor: inst,
+        id,
+        slug,
+        doc,
+    }
+}
+
+impl DocumentCourse {
+    /// `student` enrols through the course page.
+    pub async fn enrol(&self, student: &TestClient) {
+        student
+            .post_form(&format!("/courses/{}/enroll", self.slug), &[])
+            .await;
+    }
+
+    /// `student` marks the lesson done ("Mark complete").
+    pub async fn complete(&self, student: &TestClient) -> super::client::Resp {
+        student
+            .post_form(
+                &format!("/courses/{}/lessons/{}/complete", self.slug, self.doc),
+                &[],
+            )
+            .await
+    }
+}

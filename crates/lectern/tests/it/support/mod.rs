@@ -17,6 +17,7 @@ pub mod live;
 pub mod mail;
 pub mod npm;
 pub mod raw;
+pub mod reminders;
 pub mod s3;
 pub mod smtp;
 pub mod tcp_proxy;
