@@ -374,7 +374,8 @@ pub fn router(state: AppState) -> Router {
             // Only method and path (query strings may carry tokens), with secret path
             // segments such as reset tokens masked.
             tracing::info_span!("http", method = %req.method(), path = %loggable_path(req.uri().path()))
-        }))
+        })
+        .on_failure(log_failure))
         .layer(CatchPanicLayer::new())
         // Outermost: every response, a panic's 500 and a too-large body's 413 included,
         // gets the security headers.
@@ -382,6 +383,22 @@ pub fn router(state: AppState) -> Router {
             Arc::new(web::headers::SecurityHeaders::new(&state.config)),
             web::headers::layer,
         ))
+}
+
+/// A failed request's log line. A 503 is not logged: it is the shedder's or the database
+/// guard's deliberate answer, counted by `/metrics` (`lectern_requests_shed_total`) and
+/// reported by `/readyz`; one line each cost more than the answers themselves under a
+/// flood (343,000 lines in 20 s of `lectern-bench overload`). Other server errors are.
+fn log_failure(
+    class: tower_http::classify::ServerErrorsFailureClass,
+    latency: std::time::Duration,
+    _span: &tracing::Span,
+) {
+    use tower_http::classify::ServerErrorsFailureClass;
+    match class {
+        ServerErrorsFailureClass::StatusCode(s) if s == axum::http::StatusCode::SERVICE_UNAVAILABLE => {}
+        class => tracing::error!(classification = %class, latency = ?latency, "response failed"),
+    }
 }
 
 async fn not_found() -> AppError {
