@@ -50,3 +50,5 @@ outbound-disabled-email-text = Der Webhook-Endpunkt { $url } ist bei { $count } 
 outbound-delete-confirm = Diesen Endpunkt und sein Zustellprotokoll löschen? Es wird nichts mehr an ihn gesendet.
 outbound-rotate-confirm = Ein neues Signaturgeheimnis erzeugen? Der Empfänger muss es erhalten: Zustellungen werden sofort mit dem neuen signiert.
 outbound-private-allowed = Dieser Endpunkt darf eine private oder Loopback-Adresse haben (und unverschlüsseltes http nutzen).
+outbound-log-previous = vorheriger Versuch
+outbound-log-held = wird nicht gesendet, solange der Endpunkt deaktiviert ist

@@ -50,3 +50,5 @@ outbound-disabled-email-text = The webhook endpoint { $url } failed { $count } d
 outbound-delete-confirm = Delete this endpoint and its delivery log? Nothing more is sent to it.
 outbound-rotate-confirm = Make a new signing secret? The receiver must be given it: deliveries are signed with the new one at once.
 outbound-private-allowed = This endpoint may be on a private or loopback address (and use plain http).
+outbound-log-previous = previous attempt
+outbound-log-held = not sent while the endpoint is disabled

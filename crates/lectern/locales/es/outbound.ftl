@@ -50,3 +50,5 @@ outbound-disabled-email-text = El destino de webhook { $url } ha fallado { $coun
 outbound-delete-confirm = ¿Eliminar este destino y su registro de envíos? No se le enviará nada más.
 outbound-rotate-confirm = ¿Crear un secreto de firma nuevo? Hay que dárselo al receptor: los envíos se firman con el nuevo desde ya.
 outbound-private-allowed = Este destino puede estar en una dirección privada o de loopback (y usar http sin cifrar).
+outbound-log-previous = intento anterior
+outbound-log-held = no se envía mientras el destino esté desactivado

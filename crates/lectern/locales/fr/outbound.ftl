@@ -50,3 +50,5 @@ outbound-disabled-email-text = La destination de webhook { $url } a échoué { $
 outbound-delete-confirm = Supprimer cette destination et son journal des envois ? Plus rien ne lui sera envoyé.
 outbound-rotate-confirm = Créer un nouveau secret de signature ? Il faut le transmettre au récepteur : les envois sont signés avec le nouveau dès maintenant.
 outbound-private-allowed = Cette destination peut être à une adresse privée ou de bouclage (et utiliser le http non chiffré).
+outbound-log-previous = tentative précédente
+outbound-log-held = non envoyé tant que la destination est désactivée

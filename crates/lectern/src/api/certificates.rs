@@ -67,11 +67,10 @@ pub struct ListCertificates {
     params(ListCertificates),
     responses(
         (status = 200, description = "A page of certificates", body = Page<CertificateOut>),
-        (status = 401, description = "Missing, invalid, revoked or expired token", body = super::error::ErrorBody),
         (status = 403, description = "The token lacks progress:read, or the user does not manage the course", body = super::error::ErrorBody),
         (status = 404, description = "No such course", body = super::error::ErrorBody),
-        (status = 422, description = "A bad parameter", body = super::error::ErrorBody),
-        (status = 429, description = "Rate limited", body = super::error::ErrorBody),
+        super::error::Common,
+        super::error::BadQuery,
     )
 )]
 pub async fn list(
@@ -139,9 +138,8 @@ pub struct VerifiedOut {
     params(("serial" = String, Path, description = "The certificate's serial (any case, dashes ignored)")),
     responses(
         (status = 200, description = "The certificate's public facts", body = VerifiedOut),
-        (status = 401, description = "Missing, invalid, revoked or expired token", body = super::error::ErrorBody),
         (status = 404, description = "No certificate with this serial in this school", body = super::error::ErrorBody),
-        (status = 429, description = "Rate limited", body = super::error::ErrorBody),
+        super::error::Common,
     )
 )]
 pub async fn verify(

@@ -117,10 +117,9 @@ pub struct ListCourses {
     params(ListCourses),
     responses(
         (status = 200, description = "A page of courses", body = Page<CourseOut>),
-        (status = 401, description = "Missing, invalid, revoked or expired token", body = super::error::ErrorBody),
         (status = 403, description = "The token lacks courses:read", body = super::error::ErrorBody),
-        (status = 422, description = "A bad parameter", body = super::error::ErrorBody),
-        (status = 429, description = "Rate limited", body = super::error::ErrorBody),
+        super::error::Common,
+        super::error::BadQuery,
     )
 )]
 pub async fn list(
@@ -166,10 +165,9 @@ pub(super) async fn visible(
     params(("id" = i64, Path, description = "The course's id")),
     responses(
         (status = 200, description = "The course", body = CourseDetail),
-        (status = 401, description = "Missing, invalid, revoked or expired token", body = super::error::ErrorBody),
         (status = 403, description = "The token lacks courses:read", body = super::error::ErrorBody),
         (status = 404, description = "No such course in this school (or not visible to the user)", body = super::error::ErrorBody),
-        (status = 429, description = "Rate limited", body = super::error::ErrorBody),
+        super::error::Common,
     )
 )]
 pub async fn get(
@@ -269,14 +267,11 @@ pub struct NewCourse {
     request_body = NewCourse,
     responses(
         (status = 201, description = "Created (a draft)", body = CourseDetail),
-        (status = 400, description = "Not JSON", body = super::error::ErrorBody),
-        (status = 401, description = "Missing, invalid, revoked or expired token", body = super::error::ErrorBody),
         (status = 403, description = "The token lacks courses:write, or the user is a student", body = super::error::ErrorBody),
-        (status = 409, description = "The same Idempotency-Key is being processed", body = super::error::ErrorBody),
-        (status = 413, description = "The body is over 64 KiB", body = super::error::ErrorBody),
-        (status = 415, description = "Not sent as application/json", body = super::error::ErrorBody),
         (status = 422, description = "A bad field (`title`, `description`), or a reused Idempotency-Key", body = super::error::ErrorBody),
-        (status = 429, description = "Rate limited", body = super::error::ErrorBody),
+        super::error::Common,
+        super::error::JsonBody,
+        super::error::Idempotent,
     )
 )]
 pub async fn create(
@@ -334,14 +329,11 @@ pub struct CoursePatch {
     request_body = CoursePatch,
     responses(
         (status = 200, description = "The course as changed", body = CourseDetail),
-        (status = 400, description = "Not JSON", body = super::error::ErrorBody),
-        (status = 401, description = "Missing, invalid, revoked or expired token", body = super::error::ErrorBody),
         (status = 403, description = "The token lacks courses:write, or the user does not manage the course", body = super::error::ErrorBody),
         (status = 404, description = "No such course in this school (or not visible to the user)", body = super::error::ErrorBody),
-        (status = 413, description = "The body is over 64 KiB", body = super::error::ErrorBody),
-        (status = 415, description = "Not sent as application/json", body = super::error::ErrorBody),
         (status = 422, description = "A bad field (`title`, `description`, `published`)", body = super::error::ErrorBody),
-        (status = 429, description = "Rate limited", body = super::error::ErrorBody),
+        super::error::Common,
+        super::error::JsonBody,
     )
 )]
 pub async fn update(

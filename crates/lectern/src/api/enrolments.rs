@@ -64,11 +64,10 @@ async fn managed(state: &ApiState, caller: &Caller, raw_id: &str) -> ApiResult<C
     params(("id" = i64, Path, description = "The course's id"), ListEnrolments),
     responses(
         (status = 200, description = "A page of enrolments", body = Page<EnrolmentOut>),
-        (status = 401, description = "Missing, invalid, revoked or expired token", body = super::error::ErrorBody),
         (status = 403, description = "The token lacks enrolments:read, or the user does not manage the course", body = super::error::ErrorBody),
         (status = 404, description = "No such course", body = super::error::ErrorBody),
-        (status = 422, description = "A bad parameter", body = super::error::ErrorBody),
-        (status = 429, description = "Rate limited", body = super::error::ErrorBody),
+        super::error::Common,
+        super::error::BadQuery,
     )
 )]
 pub async fn list(
@@ -120,15 +119,12 @@ pub async fn list(
     responses(
         (status = 201, description = "Enrolled", body = EnrolmentOut),
         (status = 200, description = "Was enrolled already", body = EnrolmentOut),
-        (status = 400, description = "Not JSON", body = super::error::ErrorBody),
-        (status = 401, description = "Missing, invalid, revoked or expired token", body = super::error::ErrorBody),
         (status = 403, description = "The token lacks enrolments:write, or the user does not manage the course", body = super::error::ErrorBody),
         (status = 404, description = "No such course", body = super::error::ErrorBody),
-        (status = 409, description = "The same Idempotency-Key is being processed", body = super::error::ErrorBody),
-        (status = 413, description = "The body is over 64 KiB", body = super::error::ErrorBody),
-        (status = 415, description = "Not sent as application/json", body = super::error::ErrorBody),
         (status = 422, description = "A bad field, or a reused Idempotency-Key", body = super::error::ErrorBody),
-        (status = 429, description = "Rate limited", body = super::error::ErrorBody),
+        super::error::Common,
+        super::error::JsonBody,
+        super::error::Idempotent,
     )
 )]
 pub async fn create(
@@ -220,10 +216,9 @@ pub async fn create(
     ),
     responses(
         (status = 204, description = "Removed"),
-        (status = 401, description = "Missing, invalid, revoked or expired token", body = super::error::ErrorBody),
         (status = 403, description = "The token lacks enrolments:write, or the user does not manage the course", body = super::error::ErrorBody),
         (status = 404, description = "No such course, or the user is not enrolled", body = super::error::ErrorBody),
-        (status = 429, description = "Rate limited", body = super::error::ErrorBody),
+        super::error::Common,
     )
 )]
 pub async fn remove(

@@ -26,6 +26,49 @@ pub struct ErrorDetail {
     pub fields: BTreeMap<String, String>,
 }
 
+/// The answers any operation may give, documented once for all (`responses(Common, …)`
+/// in each `#[utoipa::path]`): the token layer's 401 and 429. Only the document uses these
+/// types; the answers themselves are [`ApiError`]s.
+#[derive(utoipa::IntoResponses)]
+pub enum Common {
+    /// Missing, invalid, revoked or expired token
+    #[response(status = 401)]
+    Unauthorized(ErrorBody),
+    /// Rate limited
+    #[response(status = 429)]
+    RateLimited(ErrorBody),
+}
+
+/// The answers of an operation that reads a JSON body ([`super::ApiJson`]).
+#[derive(utoipa::IntoResponses)]
+pub enum JsonBody {
+    /// Not JSON
+    #[response(status = 400)]
+    NotJson(ErrorBody),
+    /// The body is over 64 KiB
+    #[response(status = 413)]
+    TooLarge(ErrorBody),
+    /// Not sent as application/json
+    #[response(status = 415)]
+    NotJsonType(ErrorBody),
+}
+
+/// The answer of a create that takes an `Idempotency-Key` ([`super::idempotency`]).
+#[derive(utoipa::IntoResponses)]
+pub enum Idempotent {
+    /// The same Idempotency-Key is being processed
+    #[response(status = 409)]
+    InProgress(ErrorBody),
+}
+
+/// The answer of a listing to a bad query parameter ([`super::ApiQuery`]).
+#[derive(utoipa::IntoResponses)]
+pub enum BadQuery {
+    /// A bad parameter
+    #[response(status = 422)]
+    Invalid(ErrorBody),
+}
+
 #[derive(Debug)]
 pub struct ApiError {
     pub status: StatusCode,

@@ -32,10 +32,9 @@ pub struct LessonList {
     params(("id" = i64, Path, description = "The course's id")),
     responses(
         (status = 200, description = "The lessons", body = LessonList),
-        (status = 401, description = "Missing, invalid, revoked or expired token", body = super::error::ErrorBody),
         (status = 403, description = "The token lacks courses:read", body = super::error::ErrorBody),
         (status = 404, description = "No such course in this school (or not visible to the user)", body = super::error::ErrorBody),
-        (status = 429, description = "Rate limited", body = super::error::ErrorBody),
+        super::error::Common,
     )
 )]
 pub async fn list(
@@ -270,15 +269,12 @@ fn stored_offset(lesson: &Lesson) -> String {
     request_body = NewLesson,
     responses(
         (status = 201, description = "Added", body = LessonOut),
-        (status = 400, description = "Not JSON", body = super::error::ErrorBody),
-        (status = 401, description = "Missing, invalid, revoked or expired token", body = super::error::ErrorBody),
         (status = 403, description = "The token lacks courses:write (live lessons: and live:write), or the user does not manage the course", body = super::error::ErrorBody),
         (status = 404, description = "No such course in this school (or not visible to the user)", body = super::error::ErrorBody),
-        (status = 409, description = "The same Idempotency-Key is being processed", body = super::error::ErrorBody),
-        (status = 413, description = "The body is over 64 KiB", body = super::error::ErrorBody),
-        (status = 415, description = "Not sent as application/json", body = super::error::ErrorBody),
         (status = 422, description = "A bad field (named in `fields`), or a reused Idempotency-Key", body = super::error::ErrorBody),
-        (status = 429, description = "Rate limited", body = super::error::ErrorBody),
+        super::error::Common,
+        super::error::JsonBody,
+        super::error::Idempotent,
     )
 )]
 pub async fn create(
@@ -370,14 +366,11 @@ async fn managed_lesson(
     request_body = LessonFields,
     responses(
         (status = 200, description = "The lesson as changed", body = LessonOut),
-        (status = 400, description = "Not JSON", body = super::error::ErrorBody),
-        (status = 401, description = "Missing, invalid, revoked or expired token", body = super::error::ErrorBody),
         (status = 403, description = "The token lacks courses:write (live lessons: and live:write), or the user does not manage the course", body = super::error::ErrorBody),
         (status = 404, description = "No such course or lesson", body = super::error::ErrorBody),
-        (status = 413, description = "The body is over 64 KiB", body = super::error::ErrorBody),
-        (status = 415, description = "Not sent as application/json", body = super::error::ErrorBody),
         (status = 422, description = "A bad field (named in `fields`)", body = super::error::ErrorBody),
-        (status = 429, description = "Rate limited", body = super::error::ErrorBody),
+        super::error::Common,
+        super::error::JsonBody,
     )
 )]
 pub async fn update(
@@ -426,10 +419,9 @@ pub async fn update(
     ),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 401, description = "Missing, invalid, revoked or expired token", body = super::error::ErrorBody),
         (status = 403, description = "The token lacks courses:write (live lessons: and live:write), or the user does not manage the course", body = super::error::ErrorBody),
         (status = 404, description = "No such course or lesson", body = super::error::ErrorBody),
-        (status = 429, description = "Rate limited", body = super::error::ErrorBody),
+        super::error::Common,
     )
 )]
 pub async fn remove(

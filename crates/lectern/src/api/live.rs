@@ -51,11 +51,10 @@ pub struct ListSessions {
     params(("id" = i64, Path, description = "The course's id"), ListSessions),
     responses(
         (status = 200, description = "A page of live sessions", body = Page<SessionOut>),
-        (status = 401, description = "Missing, invalid, revoked or expired token", body = super::error::ErrorBody),
         (status = 403, description = "The token lacks live:read, or the user neither manages nor takes the course", body = super::error::ErrorBody),
         (status = 404, description = "No such course", body = super::error::ErrorBody),
-        (status = 422, description = "A bad parameter", body = super::error::ErrorBody),
-        (status = 429, description = "Rate limited", body = super::error::ErrorBody),
+        super::error::Common,
+        super::error::BadQuery,
     )
 )]
 pub async fn list(
@@ -205,10 +204,9 @@ async fn session_lesson(
     params(("id" = i64, Path, description = "The session's (live lesson's) id")),
     responses(
         (status = 200, description = "The session", body = SessionDetail),
-        (status = 401, description = "Missing, invalid, revoked or expired token", body = super::error::ErrorBody),
         (status = 403, description = "The token lacks live:read, or the user neither manages nor takes the course", body = super::error::ErrorBody),
         (status = 404, description = "No such session", body = super::error::ErrorBody),
-        (status = 429, description = "Rate limited", body = super::error::ErrorBody),
+        super::error::Common,
     )
 )]
 pub async fn get(
@@ -261,10 +259,9 @@ pub async fn get(
     params(("id" = i64, Path, description = "The session's (live lesson's) id")),
     responses(
         (status = 200, description = "The attendance", body = AttendanceOut),
-        (status = 401, description = "Missing, invalid, revoked or expired token", body = super::error::ErrorBody),
         (status = 403, description = "The token lacks live:read, or the user does not manage the course", body = super::error::ErrorBody),
         (status = 404, description = "No such session", body = super::error::ErrorBody),
-        (status = 429, description = "Rate limited", body = super::error::ErrorBody),
+        super::error::Common,
     )
 )]
 pub async fn attendance(

@@ -285,7 +285,15 @@ impl Modify for BearerAuth {
     info(
         title = "Lectern API",
         version = "1",
-        description = "Courses and lessons, enrolments, live sessions, progress, certificates and users of one school, for integrations. See docs/api.md."
+        description = "Courses and lessons, enrolments, live sessions, progress, certificates and users of one school, for integrations.
+
+**Authentication.** Send a personal access token, made under Profile → API tokens on this school's site: `Authorization: Bearer lct_…`. It acts with its user's current role, in this school only, and within its scopes (a scope missing is 403 `insufficient_scope`; a role that may not is 403 `forbidden`). Each token has a rate limit: every answer carries `RateLimit-Limit`, `RateLimit-Remaining` and `RateLimit-Reset`; over it, 429 with `Retry-After` (seconds).
+
+**Errors.** Every error answer is `{\"error\": {\"code\", \"message\", \"fields\"}}`: `code` is stable (`unauthorized`, `forbidden`, `insufficient_scope`, `not_found`, `invalid`, `rate_limited`, …), `message` is for people, and with `invalid` (422) `fields` names each bad field of the body or query.
+
+**Pages.** A list answers `{\"data\": […], \"next_cursor\"}`: pass `next_cursor` as `cursor` for the next page, until it is `null`; `limit` is 1–100 (default 50).
+
+**Creates** take an `Idempotency-Key` header: a repeat of the request gets the first answer again and creates nothing."
     ),
     security(("token" = [])),
     modifiers(&BearerAuth),

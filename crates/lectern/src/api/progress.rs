@@ -45,11 +45,10 @@ pub struct ListProgress {
     params(("id" = i64, Path, description = "The course's id"), ListProgress),
     responses(
         (status = 200, description = "A page of students' progress", body = Page<StudentProgressOut>),
-        (status = 401, description = "Missing, invalid, revoked or expired token", body = super::error::ErrorBody),
         (status = 403, description = "The token lacks progress:read, or the user does not manage the course", body = super::error::ErrorBody),
         (status = 404, description = "No such course", body = super::error::ErrorBody),
-        (status = 422, description = "A bad parameter", body = super::error::ErrorBody),
-        (status = 429, description = "Rate limited", body = super::error::ErrorBody),
+        super::error::Common,
+        super::error::BadQuery,
     )
 )]
 pub async fn course(
@@ -125,9 +124,8 @@ pub struct MyProgress {
     get, path = "/api/v1/me/progress", tag = "progress",
     responses(
         (status = 200, description = "The user's courses and progress", body = MyProgress),
-        (status = 401, description = "Missing, invalid, revoked or expired token", body = super::error::ErrorBody),
         (status = 403, description = "The token lacks progress:read", body = super::error::ErrorBody),
-        (status = 429, description = "Rate limited", body = super::error::ErrorBody),
+        super::error::Common,
     )
 )]
 pub async fn mine(

@@ -20,9 +20,10 @@ pub const SCOPES: [&str; 8] = [
 ];
 
 /// The scopes the profile page offers a role: those that let it do something. A student
-/// manages no course and reads no user list; an instructor reads no user list. (A token
-/// with more is still accepted — a scope never widens a role, the handlers check both —
-/// but offering them would only mislead.)
+/// manages no course and reads no user list; an instructor reads no user list. The page
+/// refuses the others ([`beyond_role`]), as they would only mislead. (A token that has
+/// more — its user's role changed since — is still accepted: a scope never widens a role,
+/// the handlers check both.)
 pub fn offered(role: crate::accounts::Role) -> Vec<&'static str> {
     use crate::accounts::Role;
     SCOPES
@@ -39,6 +40,16 @@ pub fn offered(role: crate::accounts::Role) -> Vec<&'static str> {
                     | "enrolments:write"
             ),
         })
+        .collect()
+}
+
+/// The known scopes in `scopes` that `role` can never use (not [`offered`] to it), in
+/// canonical order: the profile page refuses each with a field error.
+pub fn beyond_role(role: crate::accounts::Role, scopes: &[String]) -> Vec<&'static str> {
+    let offered = offered(role);
+    SCOPES
+        .into_iter()
+        .filter(|s| !offered.contains(s) && scopes.iter().any(|x| x == s))
         .collect()
 }
 
@@ -276,5 +287,21 @@ mod tests {
             check_new("x", &s(&["users:read"]), 367),
             Err(NewTokenError::Days)
         );
+    }
+
+    #[test]
+    fn a_role_is_refused_the_scopes_it_can_never_use() {
+        use crate::accounts::Role;
+        let all = s(&SCOPES);
+        assert!(beyond_role(Role::Admin, &all).is_empty());
+        assert_eq!(beyond_role(Role::Instructor, &all), vec!["users:read"]);
+        assert_eq!(
+            beyond_role(
+                Role::Student,
+                &s(&["users:read", "live:read", "courses:write", "x"])
+            ),
+            vec!["courses:write", "users:read"]
+        );
+        assert!(beyond_role(Role::Student, &s(&["courses:read", "progress:read"])).is_empty());
     }
 }

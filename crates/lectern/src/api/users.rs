@@ -71,10 +71,9 @@ fn admin(caller: &Caller) -> ApiResult<()> {
     params(ListUsers),
     responses(
         (status = 200, description = "A page of users", body = Page<UserOut>),
-        (status = 401, description = "Missing, invalid, revoked or expired token", body = super::error::ErrorBody),
         (status = 403, description = "The token lacks users:read, or the user is not an admin", body = super::error::ErrorBody),
-        (status = 422, description = "A bad parameter", body = super::error::ErrorBody),
-        (status = 429, description = "Rate limited", body = super::error::ErrorBody),
+        super::error::Common,
+        super::error::BadQuery,
     )
 )]
 pub async fn list(
@@ -117,10 +116,9 @@ pub async fn list(
     params(("id" = i64, Path, description = "The user's id")),
     responses(
         (status = 200, description = "The user", body = UserOut),
-        (status = 401, description = "Missing, invalid, revoked or expired token", body = super::error::ErrorBody),
         (status = 403, description = "The token lacks users:read, or the user is not an admin", body = super::error::ErrorBody),
         (status = 404, description = "No such user in this school", body = super::error::ErrorBody),
-        (status = 429, description = "Rate limited", body = super::error::ErrorBody),
+        super::error::Common,
     )
 )]
 pub async fn get(

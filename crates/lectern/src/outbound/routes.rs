@@ -1,7 +1,9 @@
 //! `/admin/webhooks`: a school's admins register endpoints for events, change them,
-//! disable, enable, delete them, rotate a secret (shown on the answer to that POST only,
-//! like the first one), read each endpoint's delivery log and resend a delivery. Another
-//! school's endpoint is a 404 on every route.
+//! disable, enable, delete them, rotate a secret, read each endpoint's delivery log and
+//! resend a delivery. Registering, rotating and resending answer with a redirect to the
+//! endpoint's page, which shows the new secret (or the notice) once, handed over by
+//! [`crate::web::handover`]: a reload posts nothing again. Another school's endpoint is a
+//! 404 on every route.
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -149,7 +151,28 @@ async fn create(
     };
     let (id, secret) =
         super::create(&state.db, &state.config.secret_key, admin.school_id, &input).await?;
-    show(&state, ctx, id, Some(secret), Some("outbound-created")).await
+    handed(&state, &ctx, id, Some("outbound-created"), Some(secret))
+}
+
+/// A 303 to the endpoint's page, handing it a notice and a secret to show once.
+fn handed(
+    state: &CoreState,
+    ctx: &Ctx,
+    id: i64,
+    notice: Option<&str>,
+    secret: Option<String>,
+) -> AppResult<Response> {
+    // An admin's request always has a session; without one there is no one to hand to.
+    let session = ctx.session_id.as_deref().ok_or(AppError::SignInRequired)?;
+    Ok(crate::web::handover::redirect(
+        &state.config.secret_key,
+        state.config.secure_cookies(),
+        session,
+        state.db.now_ms(),
+        &format!("/admin/webhooks/{id}"),
+        notice,
+        secret,
+    ))
 }
 
 /// The endpoint's page, with a secret (just made) or a notice.
@@ -185,12 +208,29 @@ async fn show(
     .into_response())
 }
 
+/// The endpoint's page, with what the POST before handed over (taken, so shown once).
 async fn endpoint_page(
     State(state): State<CoreState>,
     ctx: Ctx,
     Path(id): Path<i64>,
+    headers: axum::http::HeaderMap,
 ) -> AppResult<Response> {
-    show(&state, ctx, id, None, None).await
+    ctx.require_admin()?;
+    let (handover, clear) = crate::web::handover::take(
+        &state.config.secret_key,
+        state.config.secure_cookies(),
+        &headers,
+        ctx.session_id.as_deref(),
+        state.db.now_ms(),
+        &format!("/admin/webhooks/{id}"),
+    );
+    let (notice, secret) = handover.map(|h| (h.notice, h.secret)).unwrap_or_default();
+    let mut resp = show(&state, ctx, id, secret, notice.as_deref()).await?;
+    if let Some(clear) = clear {
+        resp.headers_mut()
+            .append(axum::http::header::SET_COOKIE, clear);
+    }
+    Ok(resp)
 }
 
 async fn update(
@@ -266,7 +306,7 @@ async fn rotate(
     let secret = super::rotate_secret(&state.db, &state.config.secret_key, school_id, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    show(&state, ctx, id, Some(secret), Some("outbound-rotated")).await
+    handed(&state, &ctx, id, Some("outbound-rotated"), Some(secret))
 }
 
 async fn delete(
@@ -290,5 +330,5 @@ async fn resend(
     if !super::resend(&state.db, school_id, id, delivery).await? {
         return Err(AppError::NotFound);
     }
-    show(&state, ctx, id, None, Some("outbound-resent")).await
+    handed(&state, &ctx, id, Some("outbound-resent"), None)
 }

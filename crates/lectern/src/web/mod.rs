@@ -7,6 +7,7 @@ pub mod context;
 pub mod db_guard;
 pub mod error;
 pub mod form;
+pub mod handover;
 pub mod headers;
 pub mod page;
 pub mod paths;

@@ -3,76 +3,16 @@
 //! token works on its own school's host only), cursor pages, `Idempotency-Key`, the error
 //! body, the rate limit, and the OpenAPI document against the router.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::HashSet;
 
 use reqwest::Method;
 use serde_json::{Value, json};
 
+use crate::support::TestApp;
+use crate::support::api::{
+    ALL, call, error_code, json_of, make_token, post_keyed, stored_token, token_for,
+};
 use crate::support::courses::published_course;
-use crate::support::{TestApp, TestClient, TestUser};
-
-/// Creates a token on Profile → API tokens as `user` (on `c`, signed in) and returns it.
-pub(crate) async fn make_token(c: &TestClient, scopes: &[&str], days: &str) -> String {
-    let mut fields = vec![("name", "integration"), ("days", days)];
-    fields.extend(scopes.iter().map(|s| ("scope", *s)));
-    let r = c.post_form("/profile/tokens", &fields).await;
-    r.assert_status(200);
-    let secret = r.texts("#token-secret").join("");
-    assert!(secret.starts_with("lct_"), "{}", r.text);
-    secret
-}
-
-pub(crate) async fn token_for(app: &TestApp, user: &TestUser, scopes: &[&str]) -> String {
-    make_token(&app.signed_in(user).await, scopes, "30").await
-}
-
-pub(crate) const ALL: &[&str] = &[
-    "courses:read",
-    "courses:write",
-    "enrolments:read",
-    "enrolments:write",
-    "live:read",
-    "live:write",
-    "progress:read",
-    "users:read",
-];
-
-pub(crate) async fn call(
-    c: &TestClient,
-    method: Method,
-    path: &str,
-    token: &str,
-    body: Option<Value>,
-) -> crate::support::client::Resp {
-    let mut rb = c.request(method, path).bearer_auth(token);
-    if let Some(b) = body {
-        rb = rb.json(&b);
-    }
-    c.send(rb).await
-}
-
-pub(crate) fn json_of(r: &crate::support::client::Resp) -> Value {
-    serde_json::from_str(&r.text).unwrap_or_else(|e| panic!("not JSON ({e}): {}", r.text))
-}
-
-/// The documented error body, and its code.
-pub(crate) fn error_code(r: &crate::support::client::Resp, status: u16) -> (String, Value) {
-    r.assert_status(status);
-    let v = json_of(r);
-    let e = v["error"]
-        .as_object()
-        .unwrap_or_else(|| panic!("no error object: {}", r.text));
-    let keys: BTreeSet<&str> = e.keys().map(String::as_str).collect();
-    assert_eq!(
-        keys,
-        BTreeSet::from(["code", "message", "fields"]),
-        "{}",
-        r.text
-    );
-    assert!(e["message"].as_str().is_some_and(|m| !m.is_empty()));
-    assert!(e["fields"].is_object());
-    (e["code"].as_str().unwrap().to_string(), e["fields"].clone())
-}
 
 db_test!(a_token_is_shown_once_stored_as_a_hash_and_dies_when_revoked_or_expired);
 async fn a_token_is_shown_once_stored_as_a_hash_and_dies_when_revoked_or_expired(app: TestApp) {
@@ -222,8 +162,52 @@ async fn a_missing_scope_is_403_naming_it(app: TestApp) {
     )
     .await
     .assert_status(200);
-    // A scope is not a role: a student's token with every scope still manages nothing.
-    let student = token_for(&app, &app.student, ALL).await;
+    // A scope is not a role. The token page refuses a student the scopes a student can
+    // never use, each with its field error, and keeps the form as it was sent.
+    let c = app.signed_in(&app.student).await;
+    let mut fields = vec![("name", "everything"), ("days", "7")];
+    fields.extend(ALL.iter().map(|s| ("scope", *s)));
+    let r = c.post_form("/profile/tokens", &fields).await;
+    r.assert_status(422);
+    assert!(r.texts("#token-secret").is_empty());
+    let refused = [
+        "courses:write",
+        "enrolments:read",
+        "enrolments:write",
+        "live:write",
+        "users:read",
+    ];
+    for s in ALL {
+        let error = r.texts(&format!("[data-scope-error=\"{s}\"]"));
+        if refused.contains(s) {
+            assert!(
+                error.len() == 1 && error[0].contains(s),
+                "{s} has its field error: {}",
+                r.text
+            );
+        } else {
+            assert!(error.is_empty(), "{s} is a student's: {}", r.text);
+        }
+        // Kept: every scope sent is still ticked.
+        assert_eq!(
+            r.attr(&format!("input[name=scope][value=\"{s}\"]"), "checked"),
+            Some(String::new()),
+            "{s} stays ticked"
+        );
+    }
+    assert_eq!(
+        r.attr("input[name=name]", "value").as_deref(),
+        Some("everything")
+    );
+    assert_eq!(
+        r.attr("select[name=days] option[selected]", "value")
+            .as_deref(),
+        Some("7")
+    );
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM api_tokens").await, 1);
+    // A token that has them anyway (its user's role changed after it was made) still
+    // manages nothing.
+    let student = stored_token(&app, app.school.id, &app.student, ALL).await;
     let r = call(
         &api,
         Method::GET,
@@ -477,14 +461,7 @@ async fn an_idempotency_key_creates_once_and_replays_the_same_answer(app: TestAp
     let path = format!("/api/v1/courses/{}/enrolments", made.id);
     let post = |key: &'static str, user: i64| {
         let (api, path, token) = (api.clone(), path.clone(), token.clone());
-        async move {
-            let rb = api
-                .request(Method::POST, &path)
-                .bearer_auth(&token)
-                .header("Idempotency-Key", key)
-                .json(&json!({"user_id": user}));
-            api.send(rb).await
-        }
+        async move { post_keyed(&api, &path, &token, key, json!({"user_id": user})).await }
     };
     let first = post("key-1", app.student.id).await;
     first.assert_status(201);
@@ -523,14 +500,7 @@ async fn an_idempotency_key_creates_once_and_replays_the_same_answer(app: TestAp
     .await;
     r.assert_status(200);
     assert_eq!(json_of(&r)["enrolled_at"], json_of(&first)["enrolled_at"]);
-    let r = api
-        .send(
-            api.request(Method::POST, &path)
-                .bearer_auth(&token)
-                .header("Idempotency-Key", "")
-                .json(&json!({"user_id": app.student.id})),
-        )
-        .await;
+    let r = post_keyed(&api, &path, &token, "", json!({"user_id": app.student.id})).await;
     assert!(error_code(&r, 422).1["Idempotency-Key"].is_string());
 
     // Remove.
@@ -671,8 +641,9 @@ async fn errors_have_one_shape_and_rate_limits_say_when_to_retry(app: TestApp) {
     .await;
     r.assert_status(200);
     assert_eq!(json_of(&r)["attendees"].as_array().unwrap().len(), 0);
-    // A student not enrolled sees no sessions; nobody but managers sees attendance.
-    let student = token_for(&app, &app.student, ALL).await;
+    // A student not enrolled sees no sessions; nobody but managers sees attendance, even
+    // with every scope (a token made when its user's role was wider).
+    let student = stored_token(&app, app.school.id, &app.student, ALL).await;
     let r = call(
         &api,
         Method::GET,
@@ -812,4 +783,25 @@ async fn the_openapi_document_and_the_router_cannot_drift(app: TestApp) {
     let page = api.get("/api/v1/docs/").await;
     page.assert_status(200);
     assert!(page.text.contains("swagger"), "{}", page.text);
+}
+
+db_test!(the_token_page_describes_each_scope_and_asks_before_revoking);
+async fn the_token_page_describes_each_scope_and_asks_before_revoking(app: TestApp) {
+    let c = app.signed_in(&app.admin).await;
+    make_token(&c, &["courses:read"], "30").await;
+    let page = c.get("/profile/tokens").await;
+    page.assert_status(200);
+    // Each scope has its own line.
+    let mut lines = HashSet::new();
+    for s in ALL {
+        let d = page.texts(&format!("[data-scope-description=\"{s}\"]"));
+        assert_eq!(d.len(), 1, "{s}: {}", page.text);
+        assert!(
+            !d[0].trim().is_empty() && lines.insert(d[0].clone()),
+            "{s}: {d:?}"
+        );
+    }
+    // Revoke asks first, through the app's data-confirm.
+    let confirm = page.attr("form[action$=\"/revoke\"]", "data-confirm");
+    assert!(confirm.is_some_and(|c| c.contains('?')), "{}", page.text);
 }

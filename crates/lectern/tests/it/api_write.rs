@@ -10,45 +10,15 @@ use std::collections::BTreeSet;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::api::{ALL, call, error_code, json_of, token_for};
+use crate::support::api::{ALL, call, error_code, json_of, post_keyed, stored_token, token_for};
 use crate::support::courses::{add_lesson, lesson_ids, new_course, publish};
 use crate::support::{TestApp, TestClient, TestUser};
-
-/// A token made by the store (the profile page is tested in `api.rs`), for any scopes.
-async fn token(app: &TestApp, school_id: i64, user: &TestUser, scopes: &[&str]) -> String {
-    let u = lectern::accounts::by_id(&app.db, school_id, user.id)
-        .await
-        .unwrap()
-        .unwrap();
-    let scopes: Vec<String> = scopes.iter().map(|s| s.to_string()).collect();
-    lectern::api::tokens::create(&app.db, &app.state.config.secret_key, &u, "t", &scopes, 30)
-        .await
-        .unwrap()
-        .unwrap()
-        .1
-}
 
 async fn count(app: &TestApp, sql: String) -> i64 {
     sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql))
         .fetch_one(&app.db.pool)
         .await
         .unwrap()
-}
-
-async fn post_keyed(
-    api: &TestClient,
-    path: &str,
-    token: &str,
-    key: &str,
-    body: Value,
-) -> crate::support::client::Resp {
-    api.send(
-        api.request(Method::POST, path)
-            .bearer_auth(token)
-            .header("Idempotency-Key", key)
-            .json(&body),
-    )
-    .await
 }
 
 db_test!(courses_and_lessons_are_written_with_the_editors_checks_and_hooks);
@@ -328,7 +298,7 @@ async fn courses_and_lessons_are_written_with_the_editors_checks_and_hooks(app: 
     assert!(error_code(&r, 422).1["duration_min"].is_string());
 
     // The session as a student sees it: its state and where to join, no Zoom secrets.
-    let student = token(&app, app.school.id, &app.student, &["live:read"]).await;
+    let student = stored_token(&app, app.school.id, &app.student, &["live:read"]).await;
     let r = call(
         &api,
         Method::GET,
@@ -357,7 +327,7 @@ async fn courses_and_lessons_are_written_with_the_editors_checks_and_hooks(app: 
         &api,
         Method::GET,
         &lessons,
-        &token(&app, app.school.id, &app.student, &["courses:read"]).await,
+        &stored_token(&app, app.school.id, &app.student, &["courses:read"]).await,
         None,
     )
     .await;
@@ -370,7 +340,7 @@ async fn courses_and_lessons_are_written_with_the_editors_checks_and_hooks(app: 
     );
 
     // Live lessons need live:write too.
-    let no_live = token(&app, app.school.id, &app.instructor, &["courses:write"]).await;
+    let no_live = stored_token(&app, app.school.id, &app.instructor, &["courses:write"]).await;
     let r = call(
         &api,
         Method::POST,
@@ -420,7 +390,7 @@ async fn courses_and_lessons_are_written_with_the_editors_checks_and_hooks(app: 
         &api,
         Method::GET,
         &path,
-        &token(&app, app.school.id, &app.student, &["courses:read"]).await,
+        &stored_token(&app, app.school.id, &app.student, &["courses:read"]).await,
         None,
     )
     .await;
@@ -713,14 +683,14 @@ async fn every_route_is_checked_against_scopes_and_roles(app: TestApp) {
             // Every scope but the one needed: refused for the scope, whatever the role.
             if let Some(scope) = scope {
                 let others: Vec<&str> = ALL.iter().copied().filter(|s| s != scope).collect();
-                let t = token(&app, app.school.id, user, &others).await;
+                let t = stored_token(&app, app.school.id, user, &others).await;
                 let (url, body) = request_for(&app, &fx, method, path).await;
                 let r = call(&api, m.clone(), &url, &t, body).await;
                 assert_eq!(error_code(&r, 403).0, "insufficient_scope", "{what}");
                 assert!(r.text.contains(scope), "{what}: {}", r.text);
             }
             // Only the scope needed (any one for a route that needs none).
-            let t = token(&app, app.school.id, user, &[scope.unwrap_or("live:read")]).await;
+            let t = stored_token(&app, app.school.id, user, &[scope.unwrap_or("live:read")]).await;
             let (url, body) = request_for(&app, &fx, method, path).await;
             let r = call(&api, m.clone(), &url, &t, body).await;
             if allowed.contains(&role) {
@@ -736,7 +706,7 @@ db_test!(another_schools_token_finds_none_of_this_schools_objects);
 async fn another_schools_token_finds_none_of_this_schools_objects(app: TestApp) {
     let fx = fixture(&app).await;
     let other = app.other_school().await;
-    let b = token(&app, other.school.id, &other.admin, ALL).await;
+    let b = stored_token(&app, other.school.id, &other.admin, ALL).await;
     let on_b = other.client();
     let api = app.client();
     let before_lessons = app.scalar("SELECT COUNT(*) FROM lessons").await;
@@ -771,7 +741,7 @@ async fn another_schools_token_finds_none_of_this_schools_objects(app: TestApp) 
     .await;
     assert_eq!(error_code(&r, 404).0, "not_found");
     // And school A's token is no token on B's host.
-    let a = token(&app, app.school.id, &app.admin, ALL).await;
+    let a = stored_token(&app, app.school.id, &app.admin, ALL).await;
     let r = call(&on_b, Method::GET, "/api/v1/users", &a, None).await;
     assert_eq!(error_code(&r, 401).0, "unauthorized");
     // The deletes prepared above (one lesson, one enrolment) are all that changed.
@@ -790,7 +760,7 @@ db_test!(progress_certificates_and_users_read_what_the_pages_show);
 async fn progress_certificates_and_users_read_what_the_pages_show(app: TestApp) {
     let fx = fixture(&app).await;
     let api = app.client();
-    let inst = token(&app, app.school.id, &app.instructor, &["progress:read"]).await;
+    let inst = stored_token(&app, app.school.id, &app.instructor, &["progress:read"]).await;
     let r = call(
         &api,
         Method::GET,
@@ -849,7 +819,7 @@ async fn progress_certificates_and_users_read_what_the_pages_show(app: TestApp) 
     assert!(error_code(&r, 422).1["cursor"].is_string());
 
     // The student's own.
-    let st = token(&app, app.school.id, &app.student, &["progress:read"]).await;
+    let st = stored_token(&app, app.school.id, &app.student, &["progress:read"]).await;
     let r = call(&api, Method::GET, "/api/v1/me/progress", &st, None).await;
     let v = json_of(&r);
     assert_eq!(v["data"][0]["course_id"], fx.course);
@@ -922,7 +892,7 @@ async fn progress_certificates_and_users_read_what_the_pages_show(app: TestApp) 
     assert_eq!(error_code(&r, 404).0, "not_found");
 
     // Users: admins only, filtered by role and time.
-    let admin = token(&app, app.school.id, &app.admin, &["users:read"]).await;
+    let admin = stored_token(&app, app.school.id, &app.admin, &["users:read"]).await;
     let r = call(
         &api,
         Method::GET,

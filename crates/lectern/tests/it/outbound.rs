@@ -96,7 +96,13 @@ async fn register(admin: &TestClient, url: &str, events: &[&str], private: bool)
     if private {
         fields.push(("allow_private", "1"));
     }
-    let page = admin.post_form(PAGE, &fields).await;
+    // Redirected to the endpoint's page (a reload registers nothing twice), which shows
+    // the secret.
+    let made = admin.post_form(PAGE, &fields).await;
+    made.assert_redirect_to(&format!("{PAGE}/"));
+    assert!(!made.text.contains("whsec_"));
+    let at = made.header("location").unwrap().to_string();
+    let page = admin.get(&at).await;
     page.assert_status(200);
     let secret = page
         .texts("#endpoint-secret")
@@ -112,7 +118,17 @@ async fn register(admin: &TestClient, url: &str, events: &[&str], private: bool)
         .unwrap()
         .parse()
         .unwrap();
+    assert_eq!(at, format!("{PAGE}/{id}"));
     (id, secret)
+}
+
+/// The endpoint's signing secret as stored (sealed).
+async fn sealed(app: &TestApp, id: i64) -> String {
+    sqlx::query_scalar("SELECT secret_sealed FROM outbound_endpoints WHERE id = $1")
+        .bind(id)
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap()
 }
 
 async fn delivery_row(app: &TestApp, endpoint: i64) -> (i64, String, i64, Option<i64>) {
@@ -266,12 +282,17 @@ async fn a_failing_receiver_gets_the_event_again_later_and_a_delivery_can_be_res
     app.drain_jobs().await;
     assert_eq!(rx.got().len(), 3, "nothing more once delivered");
 
-    // Resend from the log: the same event once more.
-    let page = admin
+    // Resend from the log: the same event once more. Answered with the endpoint's page
+    // by a redirect, its notice shown once.
+    admin
         .post_form(&format!("{PAGE}/{id}/deliveries/{delivery}/resend"), &[])
-        .await;
+        .await
+        .assert_redirect_to(&format!("{PAGE}/{id}"));
+    let page = admin.get(&format!("{PAGE}/{id}")).await;
     page.assert_status(200);
     assert!(!page.texts("#outbound-notice").is_empty());
+    let page = admin.get(&format!("{PAGE}/{id}")).await;
+    assert!(page.texts("#outbound-notice").is_empty(), "once");
     app.drain_jobs().await;
     let got = rx.got();
     assert_eq!(got.len(), 4);
@@ -768,4 +789,156 @@ async fn a_live_session_nobody_started_sends_live_session_ended_as_expired(b: Te
     .unwrap();
     t.app.drain_jobs().await;
     assert_eq!(rx.got().len(), 2);
+
+db_test!(rotating_a_secret_redirects_and_shows_the_new_secret_once);
+async fn rotating_a_secret_redirects_and_shows_the_new_secret_once(app: TestApp) {
+    let (url, rx) = Receiver::start().await;
+    let admin = app.signed_in(&app.admin).await;
+    let (id, old) = register(&admin, &url, &["enrolment.created"], true).await;
+    let at = format!("{PAGE}/{id}");
+    let before = sealed(&app, id).await;
+
+    // The POST answers with a redirect to the endpoint's page, no secret in it.
+    let r = admin.post_form(&format!("{at}/rotate"), &[]).await;
+    r.assert_redirect_to(&at);
+    assert_eq!(r.header("location"), Some(at.as_str()));
+    assert!(!r.text.contains("whsec_"));
+    let rotated = sealed(&app, id).await;
+    assert_ne!(rotated, before);
+
+    // The page shows the new secret once, kept by no cache, with the notice.
+    let page = admin.get(&at).await;
+    page.assert_status(200);
+    let shown = page.texts("#endpoint-secret");
+    assert_eq!(shown.len(), 1, "{}", page.text);
+    let secret = shown[0].clone();
+    assert!(secret.starts_with("whsec_") && secret != old, "{secret}");
+    assert!(!page.texts("#outbound-notice").is_empty());
+    assert!(
+        page.header("cache-control")
+            .is_some_and(|v| v.contains("no-store")),
+        "{:?}",
+        page.header("cache-control")
+    );
+    // A second look (a reload) shows neither, and rotates nothing.
+    let again = admin.get(&at).await;
+    again.assert_status(200);
+    assert!(!again.text.contains(&secret) && !again.text.contains("whsec_"));
+    assert!(again.texts("#outbound-notice").is_empty());
+    assert_eq!(sealed(&app, id).await, rotated, "a reload rotates nothing");
+    // Nor does the endpoint's list, nor another admin of the school.
+    assert!(!admin.get(PAGE).await.text.contains(&secret));
+
+    // The hand-over is the session's that rotated: another admin's session, even one
+    // presented with this one's hand-over, sees no secret.
+    let r = admin.post_form(&format!("{at}/rotate"), &[]).await;
+    r.assert_redirect_to(&at);
+    let other_admin = app
+        .create_user(
+            app.school.id,
+            "admin2@test.example",
+            "Second Admin",
+            lectern::accounts::Role::Admin,
+        )
+        .await;
+    let other = app.signed_in(&other_admin).await;
+    let stolen = admin
+        .cookie_header()
+        .split("; ")
+        .find(|c| c.starts_with("lectern_once="))
+        .expect("the hand-over is a cookie")
+        .to_string();
+    let r = other
+        .send(
+            other
+                .request(reqwest::Method::GET, &at)
+                .header("cookie", format!("{}; {stolen}", other.cookie_header())),
+        )
+        .await;
+    r.assert_status(200);
+    assert!(!r.text.contains("whsec_"), "{}", r.text);
+    // Its own session still gets it, once.
+    let newest = admin.get(&at).await.texts("#endpoint-secret");
+    assert_eq!(newest.len(), 1);
+    assert!(admin.get(&at).await.texts("#endpoint-secret").is_empty());
+
+    // Events are signed with the newest secret.
+    let (_, course, _) = taught_course(&app, "Rotated").await;
+    enroll(&app, course, app.student.id).await;
+    app.drain_jobs().await;
+    let got = rx.got();
+    assert_eq!(got.len(), 1);
+    verify(&newest[0], &got[0]);
+}
+
+db_test!(the_delivery_log_says_what_will_happen_after_a_resend_and_while_disabled);
+async fn the_delivery_log_says_what_will_happen_after_a_resend_and_while_disabled(app: TestApp) {
+    let (url, rx) = Receiver::start().await;
+    rx.script.lock().unwrap().extend([500]);
+    let admin = app.signed_in(&app.admin).await;
+    let (id, _) = register(&admin, &url, &["enrolment.created"], true).await;
+    let at = format!("{PAGE}/{id}");
+    let (_, course, _) = taught_course(&app, "Log").await;
+    enroll(&app, course, app.student.id).await;
+    app.drain_jobs().await;
+    let (delivery, state, attempts, status) = delivery_row(&app, id).await;
+    assert_eq!(
+        (state.as_str(), attempts, status),
+        ("pending", 1, Some(500))
+    );
+    let row = format!("#delivery-{delivery}");
+    let page = admin.get(&at).await;
+    assert_eq!(page.texts(&format!("{row} .delivery-next")).len(), 1);
+    assert!(page.texts(&format!("{row} .delivery-previous")).is_empty());
+    assert_eq!(page.texts(&format!("{row} .delivery-status")), vec!["500"]);
+
+    // Resent: no attempt of the new round yet, and the 500 beside it is the previous
+    // round's, labelled so.
+    admin
+        .post_form(&format!("{at}/deliveries/{delivery}/resend"), &[])
+        .await
+        .assert_redirect_to(&at);
+    let round = || async {
+        sqlx::query_scalar::<_, i64>("SELECT round FROM outbound_deliveries WHERE id = $1")
+            .bind(delivery)
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap()
+    };
+    let resent = round().await;
+    let page = admin.get(&at).await;
+    assert_eq!(
+        page.attr(&row, "data-attempts").as_deref(),
+        Some("0"),
+        "{}",
+        page.text
+    );
+    let previous = page.texts(&format!("{row} .delivery-previous"));
+    assert_eq!(previous.len(), 1, "{}", page.text);
+    assert!(previous[0].contains("previous attempt"), "{previous:?}");
+    assert_eq!(page.texts(&format!("{row} .delivery-status")), vec!["500"]);
+    // A reload resends nothing.
+    admin.get(&at).await.assert_status(200);
+    assert_eq!(round().await, resent);
+
+    // Disabled: the pending delivery shows no next attempt, but that it waits.
+    admin
+        .post_form(&format!("{at}/disable"), &[])
+        .await
+        .assert_redirect_to(&at);
+    let page = admin.get(&at).await;
+    assert!(
+        page.texts(&format!("{row} .delivery-next")).is_empty(),
+        "{}",
+        page.text
+    );
+    assert_eq!(page.texts(&format!("{row} .delivery-held")).len(), 1);
+    // Enabled again: the next attempt is shown again.
+    admin
+        .post_form(&format!("{at}/enable"), &[])
+        .await
+        .assert_redirect_to(&at);
+    let page = admin.get(&at).await;
+    assert_eq!(page.texts(&format!("{row} .delivery-next")).len(), 1);
+    assert!(page.texts(&format!("{row} .delivery-held")).is_empty());
 }

@@ -3,7 +3,7 @@
 //! invalid — for every operation, and fails on any 5xx or any answer whose body does not
 //! match the schema documented for its status (issue 19).
 
-use crate::api::{ALL, token_for};
+use crate::support::api::{ALL, token_for};
 use crate::support::{TestAppBuilder, courses};
 
 db_test!(the_api_keeps_its_openapi_document_under_schemathesis);
