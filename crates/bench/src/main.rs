@@ -17,6 +17,7 @@ mod launch;
 mod live;
 mod load;
 mod pages;
+mod pg_restart;
 mod push;
 mod series;
 mod setup;
@@ -33,9 +34,9 @@ struct Cli {
     /// Concurrent connections.
     #[arg(long, default_value_t = 64, global = true)]
     connections: usize,
-    /// Seconds to measure each endpoint.
-    #[arg(long, default_value_t = 10, global = true)]
-    seconds: u64,
+    /// Seconds to measure each endpoint (default 10; pg-restart: the whole load, default 20).
+    #[arg(long, global = true)]
+    seconds: Option<u64>,
     /// Only this database: sqlite or postgres (default: both; postgres needs LECTERN_BENCH_PG).
     #[arg(long, global = true)]
     db: Option<String>,
@@ -167,6 +168,14 @@ enum Scenario {
         #[arg(long, default_value_t = 10_000)]
         students: usize,
     },
+    /// PostgreSQL restarted (`pg_ctl restart -m fast`, a private server) under an open-loop
+    /// load on two instances: failures before, during and after, /readyz, worker and LISTEN
+    /// recovery, against the targets.
+    PgRestart {
+        /// Requests per second offered.
+        #[arg(long, default_value_t = 200)]
+        rate: u64,
+    },
     /// The open pages of live-push, as a child process (protocol in pages.rs).
     #[command(hide = true)]
     Pages {
@@ -199,6 +208,9 @@ async fn main() -> anyhow::Result<()> {
         })
         .await;
     }
+    if let Scenario::PgRestart { rate } = cli.scenario {
+        return pg_restart::run(rate, cli.seconds.unwrap_or(20)).await;
+    }
     let pg = std::env::var("LECTERN_BENCH_PG")
         .ok()
         .or_else(|| std::env::var("LECTERN_TEST_DATABASE_URL").ok());
@@ -214,7 +226,7 @@ async fn main() -> anyhow::Result<()> {
     }
     let opts = load::Options {
         connections: cli.connections,
-        duration: std::time::Duration::from_secs(cli.seconds),
+        duration: std::time::Duration::from_secs(cli.seconds.unwrap_or(10)),
     };
     match cli.scenario {
         Scenario::Foundation { students } => {
@@ -338,7 +350,7 @@ async fn main() -> anyhow::Result<()> {
                 export::run(t, students).await?;
             }
         }
-        Scenario::Pages { .. } => unreachable!("handled above"),
+        Scenario::Pages { .. } | Scenario::PgRestart { .. } => unreachable!("handled above"),
     }
     Ok(())
 }

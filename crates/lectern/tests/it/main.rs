@@ -52,6 +52,7 @@ mod ops;
 mod outages;
 mod outbound;
 mod payments;
+mod pg_restart;
 mod reminders;
 mod schema;
 mod schemathesis;
