@@ -20,6 +20,7 @@ mod load;
 mod open_loop;
 mod overload;
 mod pages;
+mod pg_restart;
 mod push;
 mod series;
 mod setup;
@@ -38,7 +39,7 @@ struct Cli {
     #[arg(long, default_value_t = 64, global = true)]
     connections: usize,
     /// Seconds to measure each endpoint (default 10; `overload`: seconds of overload,
-    /// default 20, its capacity phases at most 10).
+    /// default 20, its capacity phases at most 10; `pg-restart`: the whole load, default 20).
     #[arg(long, global = true)]
     seconds: Option<u64>,
     /// Only this database: sqlite or postgres (default: both; postgres needs LECTERN_BENCH_PG).
@@ -202,6 +203,14 @@ enum Scenario {
         #[arg(long, default_value_t = 10)]
         window: u64,
     },
+    /// PostgreSQL restarted (`pg_ctl restart -m fast`, a private server) under an open-loop
+    /// load on two instances: failures before, during and after, /readyz, worker and LISTEN
+    /// recovery, against the targets.
+    PgRestart {
+        /// Requests per second offered.
+        #[arg(long, default_value_t = 200)]
+        rate: u64,
+    },
     /// The open pages of live-push, as a child process (protocol in pages.rs).
     #[command(hide = true)]
     Pages {
@@ -233,6 +242,9 @@ async fn main() -> anyhow::Result<()> {
             timeout: std::time::Duration::from_secs(timeout),
         })
         .await;
+    }
+    if let Scenario::PgRestart { rate } = cli.scenario {
+        return pg_restart::run(rate, cli.seconds.unwrap_or(20)).await;
     }
     let pg = std::env::var("LECTERN_BENCH_PG")
         .ok()
@@ -397,7 +409,7 @@ async fn main() -> anyhow::Result<()> {
                 overload::memory(t, students, window, &opts).await?;
             }
         }
-        Scenario::Pages { .. } => unreachable!("handled above"),
+        Scenario::Pages { .. } | Scenario::PgRestart { .. } => unreachable!("handled above"),
     }
     Ok(())
 }

@@ -8,9 +8,13 @@
 //!   restart they are all dead; without this each would fail one more request), and one
 //!   probe with a fresh connection, bounded by [`PROBE_TIMEOUT`], tells whether the
 //!   database is back (then a safe request is retried once) or down.
-//! - While down, requests are answered 503 at once (`web::db_guard`), `/readyz` says so,
-//!   and one background probe every [`PROBE_EVERY`] clears the state when the database
-//!   answers again.
+//! - While down, `/readyz` says so at once, and one background probe (every
+//!   [`RIDE_THROUGH_PROBE_EVERY`] during the first [`RIDE_THROUGH`] of the outage, then
+//!   every [`PROBE_EVERY`]) clears the state when the database answers again. A request
+//!   meeting the outage in its first [`RIDE_THROUGH`] waits for that instead of failing
+//!   (`web::db_guard`; a GET that lost its connection is then run again): a fast restart
+//!   (`pg_ctl restart -m fast`, half a second) costs latency, not failed requests. Later
+//!   requests are answered 503 at once.
 //! - A write that fails because the database cannot be written at all — SQLite's disk
 //!   full or read-only file, PostgreSQL's `disk_full` or a read-only server
 //!   ([`is_unwritable`]) — is answered 503 with what the operator must do, and `/readyz`
@@ -25,6 +29,12 @@ use std::time::{Duration, Instant};
 pub const PROBE_TIMEOUT: Duration = Duration::from_millis(900);
 /// How often the background probe tries while the database is down.
 pub const PROBE_EVERY: Duration = Duration::from_millis(250);
+/// How long from the start of an outage requests wait for the database to return before
+/// they are answered 503: longer than a fast restart, short enough that a proxy's health
+/// check or a visitor still gets a clear answer in seconds, not the pool's 10 s.
+pub const RIDE_THROUGH: Duration = Duration::from_secs(2);
+/// How often the background probe tries while requests wait ([`RIDE_THROUGH`]).
+pub const RIDE_THROUGH_PROBE_EVERY: Duration = Duration::from_millis(50);
 
 #[derive(Debug)]
 pub struct Health {
@@ -33,6 +43,10 @@ pub struct Health {
     /// When the last connection loss was seen (ms since `origin`, +1 so 0 means never).
     outage_at: AtomicU64,
     down: AtomicBool,
+    /// When the database was last marked down (as `outage_at`).
+    down_since: AtomicU64,
+    /// Woken when the database is marked up again.
+    back: tokio::sync::Notify,
     probing: AtomicBool,
     /// When a write last failed for want of space or permission (as `outage_at`).
     unwritable_at: AtomicU64,
@@ -44,6 +58,8 @@ impl Default for Health {
             origin: Instant::now(),
             outage_at: AtomicU64::new(0),
             down: AtomicBool::new(false),
+            down_since: AtomicU64::new(0),
+            back: tokio::sync::Notify::new(),
             probing: AtomicBool::new(false),
             unwritable_at: AtomicU64::new(0),
         }
@@ -61,7 +77,50 @@ impl Health {
     }
 
     pub(crate) fn set_down(&self, down: bool) {
-        self.down.store(down, Ordering::Release);
+        if down {
+            if !self.down.load(Ordering::Acquire) {
+                self.down_since.store(self.now(), Ordering::Release);
+            }
+            self.down.store(true, Ordering::Release);
+        } else {
+            self.down.store(false, Ordering::Release);
+            self.back.notify_waiters();
+        }
+    }
+
+    /// How long the database has been down (zero while it is up).
+    fn down_for(&self) -> Duration {
+        if !self.is_down() {
+            return Duration::ZERO;
+        }
+        let since = self.down_since.load(Ordering::Acquire);
+        Duration::from_millis(self.now().saturating_sub(since))
+    }
+
+    /// Whether the outage is young enough that requests wait for its end ([`RIDE_THROUGH`]).
+    pub fn riding_through(&self) -> bool {
+        self.is_down() && self.down_for() < RIDE_THROUGH
+    }
+
+    /// Waits, while the outage is younger than [`RIDE_THROUGH`], for the database to be
+    /// back; returns whether it is (at once if it was never down).
+    pub async fn ride_through(&self) -> bool {
+        loop {
+            // Registered before the state is read, so a return in between is not missed.
+            let back = self.back.notified();
+            tokio::pin!(back);
+            back.as_mut().enable();
+            if !self.is_down() {
+                return true;
+            }
+            let left = RIDE_THROUGH.saturating_sub(self.down_for());
+            if left.is_zero() {
+                return false;
+            }
+            if tokio::time::timeout(left, back).await.is_err() {
+                return !self.is_down();
+            }
+        }
     }
 
     /// Records that a write failed because the database cannot be written.
@@ -170,6 +229,44 @@ mod tests {
         std::thread::sleep(Duration::from_millis(30));
         // Opened 5 ms ago (after it): kept.
         assert!(!h.predates_outage(Duration::from_millis(5)));
+    }
+
+    #[tokio::test]
+    async fn requests_wait_out_a_young_outage() {
+        let h = Arc::new(Health::default());
+        assert!(h.ride_through().await, "up: at once");
+        h.set_down(true);
+        assert!(h.riding_through());
+        let waiting = tokio::spawn({
+            let h = h.clone();
+            async move { h.ride_through().await }
+        });
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert!(!waiting.is_finished(), "waits while the outage is young");
+        h.set_down(false);
+        assert!(waiting.await.unwrap(), "the database came back");
+    }
+
+    #[test]
+    fn an_outage_older_than_the_ride_through_is_answered_at_once() {
+        let h = Health::default();
+        h.set_down(true);
+        std::thread::sleep(RIDE_THROUGH + Duration::from_millis(20));
+        assert!(!h.riding_through());
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let t = Instant::now();
+        assert!(!rt.block_on(h.ride_through()));
+        assert!(
+            t.elapsed() < Duration::from_millis(100),
+            "{:?}",
+            t.elapsed()
+        );
+        // Marked down again while already down: the outage keeps its start.
+        h.set_down(true);
+        assert!(!h.riding_through());
     }
 
     #[test]

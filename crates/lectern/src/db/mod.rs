@@ -208,7 +208,8 @@ impl Db {
 
     /// A request met a lost connection: records the outage, probes once, and returns
     /// whether the database answers again. If not, it is marked down and a background
-    /// probe watches for its return.
+    /// probe watches for its return (see [`health::Health::ride_through`] for the requests
+    /// that wait for it).
     pub async fn connection_lost(&self) -> bool {
         self.health.outage();
         if self.probe().await {
@@ -221,7 +222,13 @@ impl Db {
             let db = self.clone();
             tokio::spawn(async move {
                 loop {
-                    tokio::time::sleep(health::PROBE_EVERY).await;
+                    // Often while requests wait for it (a restart is over in a moment).
+                    let every = if db.health.riding_through() {
+                        health::RIDE_THROUGH_PROBE_EVERY
+                    } else {
+                        health::PROBE_EVERY
+                    };
+                    tokio::time::sleep(every).await;
                     if db.probe().await {
                         // Connections opened while it was down are suspect too.
                         db.health.outage();

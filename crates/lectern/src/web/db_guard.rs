@@ -1,8 +1,10 @@
 //! The database guard, outside every page and API route: while the database is known to
-//! be unreachable (`db::health`), a request is answered 503 with `Retry-After` at once
-//! instead of waiting out the pool's acquire timeout; and a request that met a lost
-//! connection makes the guard probe the database — if it answers (a restart left dead
-//! connections behind, now discarded), a GET or HEAD, safe to repeat, is run once more.
+//! be unreachable (`db::health`), a request waits for it only during the outage's first
+//! [`RIDE_THROUGH`] (a fast restart is over by then) and is otherwise answered 503 with
+//! `Retry-After` at once instead of waiting out the pool's acquire timeout; and a request
+//! that met a lost connection makes the guard probe the database — if it answers (a
+//! restart left dead connections behind, now discarded), or comes back within the
+//! ride-through, a GET or HEAD, safe to repeat, is run once more.
 
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
@@ -11,6 +13,8 @@ use axum::response::{IntoResponse, Response};
 
 use super::error::{DB_UNAVAILABLE, DbConnectionLost, DbUnwritable};
 use crate::db::Db;
+#[cfg(doc)]
+use crate::db::health::RIDE_THROUGH;
 
 /// Seconds a client is asked to wait while the database is down.
 const RETRY_AFTER_SECS: u32 = 2;
@@ -22,7 +26,7 @@ pub async fn layer(State(db): State<Db>, req: Request, next: Next) -> Response {
     if matches!(path, "/healthz" | "/readyz" | "/metrics") || path.starts_with("/static/") {
         return next.run(req).await;
     }
-    if db.health.is_down() {
+    if db.health.is_down() && !db.health.ride_through().await {
         return unavailable(path.starts_with("/api/"));
     }
     let api = path.starts_with("/api/");
@@ -34,7 +38,8 @@ pub async fn layer(State(db): State<Db>, req: Request, next: Next) -> Response {
     if resp.extensions().get::<DbConnectionLost>().is_none() {
         return resp;
     }
-    match (db.connection_lost().await, replay) {
+    let back = db.connection_lost().await || (replay.is_some() && db.health.ride_through().await);
+    match (back, replay) {
         (true, Some(again)) => {
             let resp = next.run(again).await;
             if resp.extensions().get::<DbConnectionLost>().is_some() {

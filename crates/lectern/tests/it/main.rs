@@ -54,6 +54,7 @@ mod outages;
 mod outbound;
 mod outbound_live;
 mod payments;
+mod pg_restart;
 mod reminders;
 mod schema;
 mod schemathesis;

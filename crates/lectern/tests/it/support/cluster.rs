@@ -7,7 +7,10 @@
 //! passed through, responses streamed (server-sent events included), and a request that
 //! could not reach an instance (connection refused, or closed before an answer, for a
 //! method safe to repeat) tried on the next one — nginx's `proxy_next_upstream error`.
-//! It never retries an answer: a 5xx from an instance reaches the client.
+//! It never retries an answer: a 5xx from an instance reaches the client. When no instance
+//! is ready (the database restarting makes every `/readyz` false at once) it fails open and
+//! tries them all, as an AWS load balancer ("fail open") or Envoy (its panic threshold)
+//! does, rather than answering every request itself with an error.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -242,9 +245,13 @@ async fn forward(State(state): State<Arc<ProxyState>>, req: Request) -> Response
     let n = state.upstreams.len();
     let first = state.next.fetch_add(1, Ordering::Relaxed);
     let mut last_error = String::from("no instance is ready");
+    let fail_open = !state
+        .upstreams
+        .iter()
+        .any(|u| u.ready.load(Ordering::Relaxed));
     for k in 0..n {
         let u = &state.upstreams[(first + k) % n];
-        if !u.ready.load(Ordering::Relaxed) {
+        if !fail_open && !u.ready.load(Ordering::Relaxed) {
             continue;
         }
         let mut rb = state

@@ -17,6 +17,7 @@ pub mod courses;
 pub mod live;
 pub mod mail;
 pub mod npm;
+pub mod private_pg;
 pub mod raw;
 pub mod reminders;
 pub mod s3;
@@ -152,6 +153,12 @@ pub struct TestDb {
 
 impl TestDb {
     pub async fn new(kind: DbKind) -> TestDb {
+        TestDb::on(kind, None).await
+    }
+
+    /// Like [`TestDb::new`], on the PostgreSQL server at `server` instead of
+    /// `LECTERN_TEST_DATABASE_URL`'s (a [`private_pg::PrivatePg`]).
+    pub async fn on(kind: DbKind, server: Option<String>) -> TestDb {
         match kind {
             DbKind::Sqlite => {
                 let dir = tempfile::tempdir().expect("temp dir");
@@ -164,7 +171,9 @@ impl TestDb {
                 }
             }
             DbKind::Postgres => {
-                let base = pg_base_url().expect("LECTERN_TEST_DATABASE_URL");
+                let base = server
+                    .or_else(pg_base_url)
+                    .expect("LECTERN_TEST_DATABASE_URL");
                 let schema = format!("t_{}", uuid::Uuid::new_v4().simple());
                 let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&base)
                     .await
@@ -248,6 +257,7 @@ pub struct TestAppBuilder {
     poll: Duration,
     env: HashMap<&'static str, String>,
     db_proxy: bool,
+    pg_server: Option<String>,
 }
 
 impl TestAppBuilder {
@@ -276,6 +286,12 @@ impl TestAppBuilder {
         self.db_proxy = true;
         self
     }
+    /// PostgreSQL only: the test's schema on the server at `url` (a
+    /// [`private_pg::PrivatePg`] the test may restart) instead of the shared one.
+    pub fn pg_server(mut self, url: String) -> Self {
+        self.pg_server = Some(url);
+        self
+    }
     /// Worker poll interval (default 100 ms).
     pub fn poll(mut self, d: Duration) -> Self {
         self.poll = d;
@@ -289,7 +305,7 @@ impl TestAppBuilder {
 
     pub async fn start(self) -> TestApp {
         let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
-        let mut test_db = TestDb::new(self.kind).await;
+        let mut test_db = TestDb::on(self.kind, self.pg_server.clone()).await;
         let db_proxy = if self.db_proxy && self.kind == DbKind::Postgres {
             let mut url = url::Url::parse(&test_db.url).expect("database URL");
             let target = url.socket_addrs(|| Some(5432)).expect("database address")[0];
@@ -494,6 +510,7 @@ impl TestApp {
             poll: Duration::from_millis(100),
             env: HashMap::new(),
             db_proxy: false,
+            pg_server: None,
         }
     }
 
