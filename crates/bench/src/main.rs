@@ -13,6 +13,7 @@ mod discussions;
 mod export;
 mod files;
 mod foundation;
+mod hot_paths;
 mod launch;
 mod live;
 mod load;
@@ -166,6 +167,13 @@ enum Scenario {
     Export {
         #[arg(long, default_value_t = 10_000)]
         students: usize,
+    },
+    /// The SQL statements one request runs on the class's hot paths (course page, live
+    /// lesson player, join signature): cold, again, another student. Counts, not times.
+    HotPaths {
+        /// Also print every statement.
+        #[arg(long)]
+        list: bool,
     },
     /// The open pages of live-push, as a child process (protocol in pages.rs).
     #[command(hide = true)]
@@ -336,6 +344,11 @@ async fn main() -> anyhow::Result<()> {
         Scenario::Export { students } => {
             for t in targets {
                 export::run(t, students).await?;
+            }
+        }
+        Scenario::HotPaths { list } => {
+            for t in targets {
+                hot_paths::run(t, list).await?;
             }
         }
         Scenario::Pages { .. } => unreachable!("handled above"),
