@@ -14,6 +14,7 @@ mod discussions;
 mod export;
 mod files;
 mod foundation;
+mod hot_paths;
 mod launch;
 mod live;
 mod load;
@@ -211,6 +212,13 @@ enum Scenario {
         #[arg(long, default_value_t = 200)]
         rate: u64,
     },
+    /// The SQL statements one request runs on the class's hot paths (course page, live
+    /// lesson player, join signature): cold, again, another student. Counts, not times.
+    HotPaths {
+        /// Also print every statement.
+        #[arg(long)]
+        list: bool,
+    },
     /// The open pages of live-push, as a child process (protocol in pages.rs).
     #[command(hide = true)]
     Pages {
@@ -407,6 +415,11 @@ async fn main() -> anyhow::Result<()> {
             for t in targets {
                 let window = std::time::Duration::from_secs(window);
                 overload::memory(t, students, window, &opts).await?;
+            }
+        }
+        Scenario::HotPaths { list } => {
+            for t in targets {
+                hot_paths::run(t, list).await?;
             }
         }
         Scenario::Pages { .. } | Scenario::PgRestart { .. } => unreachable!("handled above"),

@@ -23,26 +23,41 @@ static INSTALLED: OnceLock<()> = OnceLock::new();
 
 struct StatementCounter;
 
-/// sqlx's `summary` field: the statement's first four words.
-struct FirstWord(Option<String>);
+/// The statements themselves, in order, while [`count_listed`] runs.
+static LISTED: Mutex<Vec<String>> = Mutex::new(Vec::new());
+static LISTING: AtomicBool = AtomicBool::new(false);
 
-impl Visit for FirstWord {
+/// sqlx's `summary` field (the statement's first four words) and, when listing, its
+/// `db.statement` (the whole text, empty when the summary is all of it).
+#[derive(Default)]
+struct Fields {
+    first_word: Option<String>,
+    summary: Option<String>,
+    statement: Option<String>,
+}
+
+impl Fields {
+    fn summary(&mut self, value: &str) {
+        self.first_word = value
+            .split_whitespace()
+            .next()
+            .map(|w| w.to_ascii_uppercase());
+        self.summary = Some(value.to_string());
+    }
+}
+
+impl Visit for Fields {
     fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
-        if field.name() == "summary" {
-            let text = format!("{value:?}");
-            self.0 = text
-                .trim_start_matches('"')
-                .split_whitespace()
-                .next()
-                .map(|w| w.trim_matches('"').to_ascii_uppercase());
-        }
+        let text = format!("{value:?}");
+        self.record_str(field, text.trim_matches('"'));
     }
     fn record_str(&mut self, field: &Field, value: &str) {
-        if field.name() == "summary" {
-            self.0 = value
-                .split_whitespace()
-                .next()
-                .map(|w| w.to_ascii_uppercase());
+        match field.name() {
+            "summary" => self.summary(value),
+            "db.statement" if !value.trim().is_empty() => {
+                self.statement = Some(value.split_whitespace().collect::<Vec<_>>().join(" "))
+            }
+            _ => {}
         }
     }
 }
@@ -52,9 +67,17 @@ impl<S: tracing::Subscriber> Layer<S> for StatementCounter {
         if !COUNTING.load(Ordering::Relaxed) {
             return;
         }
-        let mut word = FirstWord(None);
-        event.record(&mut word);
-        let key = word.0.unwrap_or_else(|| "?".into());
+        let mut fields = Fields::default();
+        event.record(&mut fields);
+        if LISTING.load(Ordering::Relaxed) {
+            let text = fields
+                .statement
+                .clone()
+                .or_else(|| fields.summary.clone())
+                .unwrap_or_default();
+            LISTED.lock().unwrap().push(text);
+        }
+        let key = fields.first_word.unwrap_or_else(|| "?".into());
         *COUNTS.lock().unwrap().entry(key).or_default() += 1;
     }
 }
@@ -85,6 +108,18 @@ pub async fn count<F: std::future::Future>(f: F) -> (F::Output, BTreeMap<String,
     COUNTING.store(false, Ordering::SeqCst);
     let counts = std::mem::take(&mut *COUNTS.lock().unwrap());
     (out, counts)
+}
+
+/// Like [`count`], also returning the statements' texts in the order they ran.
+pub async fn count_listed<F: std::future::Future>(
+    f: F,
+) -> (F::Output, BTreeMap<String, u64>, Vec<String>) {
+    LISTED.lock().unwrap().clear();
+    LISTING.store(true, Ordering::SeqCst);
+    let (out, counts) = count(f).await;
+    LISTING.store(false, Ordering::SeqCst);
+    let listed = std::mem::take(&mut *LISTED.lock().unwrap());
+    (out, counts, listed)
 }
 
 /// `1,234 (SELECT 10, INSERT 1,200, …)`.

@@ -746,6 +746,74 @@ pub async fn lesson_in(
     .await
 }
 
+/// A lesson of a school with its course, and what one viewer may do with it: whether they
+/// are enrolled in the course and to whom the lesson is private (if it is).
+pub struct LessonForViewer {
+    pub course: Course,
+    pub lesson: Lesson,
+    pub enrolled: bool,
+    pub private_to: Option<UserId>,
+}
+
+#[derive(sqlx::FromRow)]
+struct LessonForViewerRow {
+    #[sqlx(flatten)]
+    lesson: Lesson,
+    c_slug: String,
+    c_title: String,
+    c_description: String,
+    c_cover_url: Option<String>,
+    c_status: String,
+    c_price_minor: Option<i64>,
+    c_currency: Option<String>,
+    private_user_id: Option<i64>,
+    enrolled: i64,
+}
+
+/// [`LessonForViewer`] of lesson `lesson_id` of this school for `viewer` (`None`: nobody,
+/// enrolled in nothing), in one statement: the live routes and the join signature (a
+/// whole class asks at once) ask this on every request instead of the lesson's course,
+/// the course, the lesson, the enrolment and the lesson's privacy one by one.
+pub async fn lesson_for_viewer(
+    db: &Db,
+    school_id: SchoolId,
+    lesson_id: LessonId,
+    viewer: Option<UserId>,
+) -> sqlx::Result<Option<LessonForViewer>> {
+    let row = sqlx::query_as::<_, LessonForViewerRow>(sqlx::AssertSqlSafe(format!(
+        "SELECT {LESSON_COLUMNS}, c.slug AS c_slug, c.title AS c_title,
+                c.description AS c_description, c.cover_url AS c_cover_url, c.status AS c_status,
+                c.price_minor AS c_price_minor, c.currency AS c_currency, l.private_user_id,
+                (SELECT COUNT(*) FROM enrollments e
+                  WHERE e.school_id = l.school_id AND e.course_id = l.course_id AND e.user_id = $3)
+                  AS enrolled
+         FROM lessons l JOIN courses c ON c.id = l.course_id AND c.school_id = l.school_id
+         WHERE l.school_id = $1 AND l.id = $2"
+    )))
+    .bind(school_id)
+    .bind(lesson_id)
+    // No user has id 0: without a viewer, nobody is enrolled.
+    .bind(viewer.map_or(0, |u| u.0))
+    .fetch_optional(&db.pool)
+    .await?;
+    Ok(row.map(|r| LessonForViewer {
+        course: Course {
+            id: r.lesson.course_id,
+            school_id,
+            slug: r.c_slug,
+            title: r.c_title,
+            description: r.c_description,
+            cover_url: r.c_cover_url,
+            status: r.c_status,
+            price_minor: r.c_price_minor,
+            currency: r.c_currency,
+        },
+        lesson: r.lesson,
+        enrolled: r.enrolled > 0,
+        private_to: r.private_user_id.map(UserId),
+    }))
+}
+
 /// Appends a lesson at the end of the course.
 pub async fn insert_lesson(
     db: &Db,

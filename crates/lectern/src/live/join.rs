@@ -103,6 +103,18 @@ pub(crate) fn needs_obf(state: &ZoomDeps, s: &Session) -> bool {
 
 /// The answer for `user`, who the caller checked is an enrolled student of the course.
 pub async fn answer(state: &ZoomDeps, s: &Session, user: &User) -> anyhow::Result<JoinAnswer> {
+    answer_with(state, s, None, user).await
+}
+
+/// [`answer`], told whether the session's connection is connected when the caller read it
+/// with the session ([`super::SessionView`]): then the connection is read again only for
+/// an on-behalf-of token, which needs all of it.
+pub(crate) async fn answer_with(
+    state: &ZoomDeps,
+    s: &Session,
+    connected: Option<bool>,
+    user: &User,
+) -> anyhow::Result<JoinAnswer> {
     let Some(rt) = state.zoom.as_ref() else {
         return Ok(JoinAnswer::Unavailable);
     };
@@ -114,13 +126,16 @@ pub async fn answer(state: &ZoomDeps, s: &Session, user: &User) -> anyhow::Resul
     let (Some(meeting_id), Some(conn_id)) = (s.meeting_id, s.connection_id) else {
         return Ok(JoinAnswer::Waiting);
     };
-    let Some(conn) = zoom_connection::by_id(&state.db, conn_id).await? else {
-        return Ok(JoinAnswer::Unavailable);
+    let obf = needs_obf(state, s);
+    let conn = match connected {
+        Some(false) => return Ok(JoinAnswer::Unavailable),
+        Some(true) if !obf => None,
+        _ => match zoom_connection::by_id(&state.db, conn_id).await? {
+            Some(c) if c.is_connected() => Some(c),
+            _ => return Ok(JoinAnswer::Unavailable),
+        },
     };
-    if !conn.is_connected() {
-        return Ok(JoinAnswer::Unavailable);
-    }
-    let obf_token = if needs_obf(state, s) {
+    let obf_token = if let Some(conn) = conn.as_ref().filter(|_| obf) {
         if !s.host_present() {
             return Ok(JoinAnswer::Waiting);
         }
@@ -140,7 +155,7 @@ pub async fn answer(state: &ZoomDeps, s: &Session, user: &User) -> anyhow::Resul
             None => {
                 let r = super::start::paced_call(
                     state,
-                    &conn,
+                    conn,
                     zoom::ratelimit::Category::Light,
                     |api| {
                         let host = host.clone();

@@ -346,6 +346,64 @@ pub async fn ensure(db: &Db, school_id: SchoolId, lesson: &Lesson) -> sqlx::Resu
         .ok_or(sqlx::Error::RowNotFound)
 }
 
+/// A lesson's session with what its panel and the join read beside it, in one statement:
+/// the lesson's external link (`lesson_live_options`) and whether the Zoom connection the
+/// session's meeting runs on is connected.
+pub(crate) struct SessionView {
+    pub session: Session,
+    pub external_url: Option<String>,
+    /// False without a connection (none linked, or deleted).
+    pub connection_connected: bool,
+}
+
+#[derive(sqlx::FromRow)]
+struct SessionViewRow {
+    #[sqlx(flatten)]
+    session: Session,
+    external_url: Option<String>,
+    connection_state: Option<String>,
+}
+
+async fn view_by_lesson(
+    db: &Db,
+    school_id: SchoolId,
+    lesson_id: LessonId,
+) -> sqlx::Result<Option<SessionView>> {
+    let row = sqlx::query_as::<_, SessionViewRow>(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS},
+                (SELECT o.external_url FROM lesson_live_options o
+                  WHERE o.school_id = s.school_id AND o.lesson_id = s.lesson_id) AS external_url,
+                (SELECT zc.state FROM zoom_connections zc WHERE zc.id = s.connection_id)
+                  AS connection_state
+         FROM live_sessions s WHERE s.school_id = $1 AND s.lesson_id = $2"
+    )))
+    .bind(school_id)
+    .bind(lesson_id)
+    .fetch_optional(&db.pool)
+    .await?;
+    Ok(row.map(|r| SessionView {
+        session: r.session,
+        external_url: r.external_url,
+        connection_connected: r.connection_state.as_deref()
+            == Some(crate::zoom_connection::ConnState::Connected.as_str()),
+    }))
+}
+
+/// [`ensure`] with the [`SessionView`] extras, read in the same statement.
+pub(crate) async fn ensure_view(
+    db: &Db,
+    school_id: SchoolId,
+    lesson: &Lesson,
+) -> sqlx::Result<SessionView> {
+    if let Some(v) = view_by_lesson(db, school_id, lesson.id).await? {
+        return Ok(v);
+    }
+    ensure(db, school_id, lesson).await?;
+    view_by_lesson(db, school_id, lesson.id)
+        .await?
+        .ok_or(sqlx::Error::RowNotFound)
+}
+
 /// Whether a live lesson's session may still be changed: none yet, or still scheduled
 /// (not starting, live, ended or cancelled); in the caller's transaction.
 pub(crate) async fn session_open(
@@ -366,13 +424,12 @@ pub(crate) async fn lesson_in_school(
     school_id: SchoolId,
     lesson_id: LessonId,
 ) -> sqlx::Result<Option<(crate::courses::Course, Lesson)>> {
-    let course_id = crate::courses::queries::lesson_course_id(db, school_id, lesson_id).await?;
-    let Some(course_id) = course_id else {
-        return Ok(None);
-    };
-    let course = crate::courses::by_id(db, school_id, course_id).await?;
-    let lesson = crate::courses::lesson(db, school_id, course_id, lesson_id).await?;
-    Ok(course.zip(lesson))
+    // One statement (the lesson joined to its course), not three.
+    Ok(
+        crate::courses::lesson_for_viewer(db, school_id, lesson_id, None)
+            .await?
+            .map(|v| (v.course, v.lesson)),
+    )
 }
 
 /// Called by `courses` in the transaction that deletes a lesson: the Zoom meeting (if any)

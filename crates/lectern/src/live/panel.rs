@@ -84,15 +84,14 @@ async fn zoom_usable(
     state: &ZoomDeps,
     school_id: SchoolId,
     course_id: CourseId,
-    linked: Option<i64>,
+    // Whether the connection a live session runs on is connected (read with the session).
+    linked_connected: Option<bool>,
 ) -> anyhow::Result<bool> {
     if state.zoom.is_none() {
         return Ok(false);
     }
-    if let Some(conn_id) = linked {
-        return Ok(zoom_connection::by_id(&state.db, conn_id)
-            .await?
-            .is_some_and(|c| c.is_connected()));
+    if let Some(connected) = linked_connected {
+        return Ok(connected);
     }
     for i in crate::courses::instructors(&state.db, school_id, course_id).await? {
         if zoom_connection::for_host(&state.db, school_id.0, i.id)
@@ -142,17 +141,18 @@ pub async fn build(
     manager: bool,
     start_error: Option<&str>,
 ) -> anyhow::Result<Panel> {
-    let s = super::ensure(&state.db, course.school_id, lesson).await?;
+    // The session, the lesson's external link and its connection's state: one statement.
+    let super::SessionView {
+        session: s,
+        external_url,
+        connection_connected,
+    } = super::ensure_view(&state.db, course.school_id, lesson).await?;
     let now = now_ms();
     let windows = super::windows(&state.config);
     // Only live lessons reach the panel, and a live lesson always has a schedule; a
     // row without one is corrupt, and pretending it starts now would open the room.
     let facts = super::facts(lesson, Some(&s))
         .ok_or_else(|| anyhow::anyhow!("lesson {} has no live schedule", lesson.id))?;
-    let external_url =
-        crate::courses::live_options::of_lesson(&state.db, course.school_id, lesson.id)
-            .await?
-            .and_then(|o| o.external_url);
     let mut display = super::display::display(&facts, &windows, now);
     if external_url.is_some() && display == Display::DidNotTakePlace {
         // Nobody starts an external session: once its time is over, it is over.
@@ -166,7 +166,9 @@ pub async fn build(
             state,
             course.school_id,
             course.id,
-            s.connection_id.filter(|_| st == State::Live),
+            s.connection_id
+                .filter(|_| st == State::Live)
+                .map(|_| connection_connected),
         )
         .await?;
     let opens = facts.starts_at - windows.start_lead_ms;

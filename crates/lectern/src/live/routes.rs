@@ -217,34 +217,37 @@ async fn join_signature(
     Path(id): Path<String>,
 ) -> AppResult<Response> {
     let user = ctx.require_user()?.clone();
-    let (course, lesson) = live_lesson(&state, &ctx, &id).await?;
-    // An unpublished course has no player for students, so no join either.
-    if !course.is_published() {
-        return Err(AppError::NotFound);
-    }
-    let enrolled = crate::courses::progress::enrollment(
+    // A whole class asks at once: the lesson, its course, the enrolment and the lesson's
+    // privacy in one statement (what `live_lesson`, `enrollment` and `may_see` would ask).
+    let crate::courses::LessonForViewer {
+        course,
+        lesson,
+        enrolled,
+        private_to,
+    } = crate::courses::lesson_for_viewer(
         &state.db,
-        course.school_id,
-        course.id,
-        UserId(user.id),
+        SchoolId(ctx.school.id),
+        LessonId(parse_id(&id)?),
+        Some(UserId(user.id)),
     )
     .await?
-    .is_some();
+    .ok_or(AppError::NotFound)?;
+    // An unpublished course has no player for students, so no join either.
+    if !lesson.kind().is_scheduled() || !course.is_published() {
+        return Err(AppError::NotFound);
+    }
     // Another student's private 1-on-1 is refused like another course's lesson.
-    if !enrolled
-        || !crate::courses::private::may_see(
-            &state.db,
-            course.school_id,
-            lesson.id,
-            UserId(user.id),
-            false,
-        )
-        .await?
-    {
+    if !enrolled || private_to.is_some_and(|owner| owner.0 != user.id) {
         return Err(AppError::Forbidden);
     }
-    let session = super::ensure(&state.db, course.school_id, &lesson).await?;
-    let answer = super::join::answer(&state, &session, &user).await?;
+    let view = super::ensure_view(&state.db, course.school_id, &lesson).await?;
+    let answer = super::join::answer_with(
+        &state,
+        &view.session,
+        Some(view.connection_connected),
+        &user,
+    )
+    .await?;
     let mut resp = Json(answer).into_response();
     resp.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));

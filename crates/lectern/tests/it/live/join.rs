@@ -340,3 +340,73 @@ async fn browser_two_students_join_embedded_and_attendance_shows(b: TestAppBuild
     );
     br.close().await;
 }
+
+db_test!(the_join_follows_the_enrolment_the_course_and_the_lesson_at_once);
+/// The join asks for the lesson, its course, the enrolment and the lesson's privacy in one
+/// statement (issue 21): each of them still decides, on the very next request.
+async fn the_join_follows_the_enrolment_the_course_and_the_lesson_at_once(b: TestAppBuilder) {
+    let t = setup(b).await;
+    let (db, school, course) = (&t.app.db, SchoolId(t.app.school.id), CourseId(t.course_id));
+    let student = t.app.signed_in(&t.app.student).await;
+    let inst = t.app.signed_in(&t.app.instructor).await;
+    t.start(&inst).await;
+    let meeting = t.zoom.sim.meetings()[0].clone();
+    t.host_in(meeting.id).await;
+    let (st, v) = t.join(&student).await;
+    assert_eq!((st, v["status"].as_str()), (200, Some("ready")), "{v}");
+
+    // The course unpublished: no player, so no join (404); published again: ready.
+    courses::set_published(db, school, course, false)
+        .await
+        .unwrap();
+    assert_eq!(t.join(&student).await.0, 404);
+    courses::set_published(db, school, course, true)
+        .await
+        .unwrap();
+    assert_eq!(t.join(&student).await.1["status"], "ready");
+
+    // Another lesson of the same course that is not live: 404, even for the enrolled.
+    let text = courses::insert_lesson(
+        db,
+        &lectern::live::hooks::LessonSide,
+        school,
+        course,
+        &courses::LessonRecord {
+            title: "Notes".into(),
+            required: false,
+            body: "Read this".into(),
+            content: courses::LessonContent::Document,
+        },
+    )
+    .await
+    .unwrap();
+    let csrf = student.csrf_for("/").await;
+    let r = student
+        .send(
+            student
+                .request(reqwest::Method::POST, &format!("/api/live/{}/join", text.0))
+                .header("x-csrf-token", csrf),
+        )
+        .await;
+    assert_eq!(r.status.as_u16(), 404);
+
+    // The enrolment removed: refused at once (403), and again once re-enrolled: ready.
+    let mut tx = db.pool.begin().await.unwrap();
+    assert!(
+        courses::progress::unenroll_in(&mut tx, school, course, UserId(t.app.student.id))
+            .await
+            .unwrap()
+    );
+    tx.commit().await.unwrap();
+    assert_eq!(t.join(&student).await.0, 403);
+    courses::progress::enroll(
+        db,
+        &*t.app.state.course_hooks,
+        school,
+        course,
+        UserId(t.app.student.id),
+    )
+    .await
+    .unwrap();
+    assert_eq!(t.join(&student).await.1["status"], "ready");
+}
