@@ -29,7 +29,10 @@ pub async fn run(target: Target, students: usize, opts: &Options) -> anyhow::Res
     let user = accounts::by_id(db, school, instructor)
         .await?
         .ok_or_else(|| anyhow::anyhow!("the instructor vanished"))?;
-    anyhow::ensure!(user.role == Role::Instructor, "bench teacher is an instructor");
+    anyhow::ensure!(
+        user.role == Role::Instructor,
+        "bench teacher is an instructor"
+    );
     let (_, secret) = lectern::api::tokens::create(
         db,
         &app.state.config.secret_key,

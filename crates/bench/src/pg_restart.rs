@@ -153,6 +153,7 @@ pub async fn run(rate: u64, seconds: u64) -> anyhow::Result<()> {
                 text: "t".into(),
                 html: "<p>h</p>".into(),
                 calendar: None,
+                tr: Default::default(),
             },
         )
         .await?

@@ -396,7 +396,8 @@ fn log_failure(
 ) {
     use tower_http::classify::ServerErrorsFailureClass;
     match class {
-        ServerErrorsFailureClass::StatusCode(s) if s == axum::http::StatusCode::SERVICE_UNAVAILABLE => {}
+        ServerErrorsFailureClass::StatusCode(s)
+            if s == axum::http::StatusCode::SERVICE_UNAVAILABLE => {}
         class => tracing::error!(classification = %class, latency = ?latency, "response failed"),
     }
 }

@@ -789,6 +789,7 @@ async fn a_live_session_nobody_started_sends_live_session_ended_as_expired(b: Te
     .unwrap();
     t.app.drain_jobs().await;
     assert_eq!(rx.got().len(), 2);
+}
 
 db_test!(rotating_a_secret_redirects_and_shows_the_new_secret_once);
 async fn rotating_a_secret_redirects_and_shows_the_new_secret_once(app: TestApp) {
