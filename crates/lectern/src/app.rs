@@ -574,3 +574,66 @@ impl PlayerHooks for WithQaLink {
         self.live.student_attendance(course, user_id)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use tower_http::classify::ServerErrorsFailureClass;
+    use tracing_subscriber::layer::SubscriberExt;
+
+    /// Counts the ERROR events that reach it.
+    struct Errors(Arc<AtomicUsize>);
+    impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Errors {
+        fn on_event(
+            &self,
+            event: &tracing::Event<'_>,
+            _: tracing_subscriber::layer::Context<'_, S>,
+        ) {
+            if *event.metadata().level() == tracing::Level::ERROR {
+                self.0.fetch_add(1, Ordering::SeqCst);
+            }
+        }
+    }
+
+    fn errors_logged_for(class: ServerErrorsFailureClass) -> usize {
+        let n = Arc::new(AtomicUsize::new(0));
+        let subscriber = tracing_subscriber::registry().with(Errors(n.clone()));
+        tracing::subscriber::with_default(subscriber, || {
+            super::log_failure(
+                class,
+                std::time::Duration::from_millis(3),
+                &tracing::Span::none(),
+            )
+        });
+        n.load(Ordering::SeqCst)
+    }
+
+    /// A shed or guarded 503 is counted by /metrics, not logged (a flood of them cost
+    /// more in log lines than in answers); every other server error is logged.
+    #[test]
+    fn a_503_is_not_logged_other_server_errors_are() {
+        use axum::http::StatusCode;
+        assert_eq!(
+            errors_logged_for(ServerErrorsFailureClass::StatusCode(
+                StatusCode::SERVICE_UNAVAILABLE
+            )),
+            0
+        );
+        for s in [
+            StatusCode::INTERNAL_SERVER_ERROR,
+            StatusCode::BAD_GATEWAY,
+            StatusCode::GATEWAY_TIMEOUT,
+        ] {
+            assert_eq!(
+                errors_logged_for(ServerErrorsFailureClass::StatusCode(s)),
+                1,
+                "{s}"
+            );
+        }
+        assert_eq!(
+            errors_logged_for(ServerErrorsFailureClass::Error("reset".into())),
+            1
+        );
+    }
+}

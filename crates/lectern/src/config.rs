@@ -874,8 +874,23 @@ mod tests {
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get() as u32);
         assert_eq!(c.db_max_connections, (cores * 2).clamp(4, 32));
         let mut m = with(&[("LECTERN_SECRET_KEY", &key)]);
+        assert_eq!(
+            c.max_in_flight,
+            16 * c.db_max_connections as usize,
+            "places for requests follow the pool"
+        );
         m.insert("LECTERN_DB_MAX_CONNECTIONS", "3".into());
-        assert_eq!(Config::from_source(&m).unwrap().db_max_connections, 3);
+        let small = Config::from_source(&m).unwrap();
+        assert_eq!(small.db_max_connections, 3);
+        assert_eq!(small.max_in_flight, 48);
+        m.insert("LECTERN_MAX_IN_FLIGHT", "5".into());
+        assert_eq!(Config::from_source(&m).unwrap().max_in_flight, 5);
+        for bad in ["0", "100001", "lots"] {
+            m.insert("LECTERN_MAX_IN_FLIGHT", bad.into());
+            let err = Config::from_source(&m).unwrap_err().to_string();
+            assert!(err.starts_with("LECTERN_MAX_IN_FLIGHT"), "{bad}: {err}");
+        }
+        m.remove("LECTERN_MAX_IN_FLIGHT");
         m.insert("LECTERN_DB_MAX_CONNECTIONS", "0".into());
         let err = Config::from_source(&m).unwrap_err().to_string();
         assert!(err.starts_with("LECTERN_DB_MAX_CONNECTIONS"), "{err}");

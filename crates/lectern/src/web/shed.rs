@@ -91,3 +91,86 @@ fn overloaded(api: bool) -> Response {
         1,
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use futures_util::FutureExt;
+
+    fn shedder(places: usize) -> Shedder {
+        Shedder::new(
+            places,
+            Arc::new(crate::ops::metrics::Metrics::new().expect("metrics")),
+        )
+    }
+
+    /// With every place taken, as many requests may wait as may run; the next is refused
+    /// on its first poll (at once, without a timer), and a waiter gets the place freed.
+    #[tokio::test]
+    async fn waiters_are_capped_at_the_places_and_one_freed_is_taken() {
+        let shed = shedder(1);
+        let held = shed.places.clone().try_acquire_owned().expect("free place");
+        let mut first = std::pin::pin!(shed.wait_for_place());
+        assert!(
+            (&mut first).now_or_never().is_none(),
+            "the first waiter waits"
+        );
+        assert_eq!(shed.waiting.load(Ordering::Acquire), 1);
+        let second = shed.wait_for_place().now_or_never();
+        assert!(
+            matches!(second, Some(None)),
+            "the second is refused on its first poll"
+        );
+        assert_eq!(
+            shed.waiting.load(Ordering::Acquire),
+            1,
+            "the refused one left no count behind"
+        );
+        drop(held);
+        assert!(first.await.is_some(), "the waiter took the freed place");
+        assert_eq!(shed.waiting.load(Ordering::Acquire), 0);
+    }
+
+    /// A waiter whose place never frees gives up after the queue wait and leaves the
+    /// queue open for the next one.
+    #[tokio::test]
+    async fn a_waiter_gives_up_after_the_queue_wait() {
+        let shed = shedder(1);
+        let _held = shed.places.clone().try_acquire_owned().expect("free place");
+        let t = std::time::Instant::now();
+        assert!(shed.wait_for_place().await.is_none());
+        assert!(
+            t.elapsed() >= QUEUE_WAIT,
+            "gave up early: {:?}",
+            t.elapsed()
+        );
+        assert_eq!(shed.waiting.load(Ordering::Acquire), 0);
+        let mut next = std::pin::pin!(shed.wait_for_place());
+        assert!(
+            (&mut next).now_or_never().is_none(),
+            "the queue has room again"
+        );
+    }
+
+    #[test]
+    fn health_metrics_assets_and_webhooks_bypass_the_shedder() {
+        for p in [
+            "/healthz",
+            "/readyz",
+            "/metrics",
+            "/static/app.css",
+            "/webhooks/zoom",
+        ] {
+            assert!(bypasses(p), "{p}");
+        }
+        for p in [
+            "/",
+            "/my/courses",
+            "/api/v1/courses",
+            "/healthz/x",
+            "/webhooksx",
+        ] {
+            assert!(!bypasses(p), "{p}");
+        }
+    }
+}
