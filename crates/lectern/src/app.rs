@@ -367,7 +367,11 @@ pub fn router(state: AppState) -> Router {
         // Outside the database guard: a shed request costs nothing, not even a look at
         // the database's health.
         .layer(axum::middleware::from_fn_with_state(
-            web::shed::Shedder::new(state.config.max_in_flight, state.metrics.clone()),
+            web::shed::Shedder::new(
+                state.config.max_in_flight,
+                state.config.queue_wait,
+                state.metrics.clone(),
+            ),
             web::shed::layer,
         ))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {

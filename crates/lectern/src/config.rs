@@ -43,6 +43,10 @@ pub struct Config {
     /// Requests handled at once before more are shed with 503 (`LECTERN_MAX_IN_FLIGHT`,
     /// default 16 per database connection; see `web::shed`).
     pub max_in_flight: usize,
+    /// How long a request may wait for one of those places before it is shed
+    /// (`LECTERN_QUEUE_WAIT_MS`, 0 to 10000, default 100). The wait is part of every
+    /// waiting request's latency, so it bounds what an accepted request can cost.
+    pub queue_wait: std::time::Duration,
     /// Requests each API token may make per minute, and at once (`LECTERN_API_RATE_PER_MINUTE`,
     /// 1 to 1000000, default 60; see `api::rate`).
     pub api_rate_per_minute: u32,
@@ -599,6 +603,18 @@ impl Config {
                     reason: format!("{v:?}: use a number from 1 to 100000"),
                 })?,
         };
+        let queue_wait = match src.get("LECTERN_QUEUE_WAIT_MS") {
+            None => std::time::Duration::from_millis(100),
+            Some(v) => v
+                .parse::<u64>()
+                .ok()
+                .filter(|n| *n <= 10_000)
+                .map(std::time::Duration::from_millis)
+                .ok_or_else(|| ConfigError::Invalid {
+                    var: "LECTERN_QUEUE_WAIT_MS",
+                    reason: format!("{v:?}: use a number of milliseconds from 0 to 10000"),
+                })?,
+        };
         let read_timeout = match src.get("LECTERN_READ_TIMEOUT_SECS") {
             None => std::time::Duration::from_secs(30),
             Some(v) => v
@@ -656,6 +672,7 @@ impl Config {
             mail_from,
             campaign_rate,
             max_in_flight,
+            queue_wait,
             api_rate_per_minute,
             shutdown_drain,
             read_timeout,
@@ -891,6 +908,18 @@ mod tests {
             assert!(err.starts_with("LECTERN_MAX_IN_FLIGHT"), "{bad}: {err}");
         }
         m.remove("LECTERN_MAX_IN_FLIGHT");
+        assert_eq!(c.queue_wait, std::time::Duration::from_millis(100));
+        m.insert("LECTERN_QUEUE_WAIT_MS", "0".into());
+        assert_eq!(
+            Config::from_source(&m).unwrap().queue_wait,
+            std::time::Duration::ZERO
+        );
+        for bad in ["10001", "-1", "soon"] {
+            m.insert("LECTERN_QUEUE_WAIT_MS", bad.into());
+            let err = Config::from_source(&m).unwrap_err().to_string();
+            assert!(err.starts_with("LECTERN_QUEUE_WAIT_MS"), "{bad}: {err}");
+        }
+        m.remove("LECTERN_QUEUE_WAIT_MS");
         m.insert("LECTERN_DB_MAX_CONNECTIONS", "0".into());
         let err = Config::from_source(&m).unwrap_err().to_string();
         assert!(err.starts_with("LECTERN_DB_MAX_CONNECTIONS"), "{err}");

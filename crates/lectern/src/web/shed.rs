@@ -1,6 +1,6 @@
 //! Load shedding: at most `LECTERN_MAX_IN_FLIGHT` requests are being handled at once; one
-//! more waits briefly for a place and is otherwise answered 503 with `Retry-After` at
-//! once. Without it an overloaded server accepts everything, every answer gets slower
+//! more waits briefly (`LECTERN_QUEUE_WAIT_MS`) for a place and is otherwise answered 503
+//! with `Retry-After`. Without it an overloaded server accepts everything, every answer gets slower
 //! together and memory grows with the queue; with it the requests it accepts keep their
 //! latency and the others learn at once to come back.
 //!
@@ -18,9 +18,6 @@ use axum::middleware::Next;
 use axum::response::Response;
 use tokio::sync::Semaphore;
 
-/// How long a request may wait for a place before it is shed.
-const QUEUE_WAIT: Duration = Duration::from_millis(100);
-
 #[derive(Clone)]
 pub struct Shedder {
     places: Arc<Semaphore>,
@@ -31,26 +28,36 @@ pub struct Shedder {
     /// once.
     waiting: Arc<AtomicUsize>,
     max_waiting: usize,
+    /// How long one may wait (`LECTERN_QUEUE_WAIT_MS`).
+    queue_wait: Duration,
     metrics: Arc<crate::ops::metrics::Metrics>,
 }
 
 impl Shedder {
-    pub fn new(max_in_flight: usize, metrics: Arc<crate::ops::metrics::Metrics>) -> Shedder {
+    pub fn new(
+        max_in_flight: usize,
+        queue_wait: Duration,
+        metrics: Arc<crate::ops::metrics::Metrics>,
+    ) -> Shedder {
         Shedder {
             places: Arc::new(Semaphore::new(max_in_flight)),
             waiting: Arc::new(AtomicUsize::new(0)),
             max_waiting: max_in_flight,
+            queue_wait,
             metrics,
         }
     }
 
-    /// Waits up to [`QUEUE_WAIT`] for a place, unless the queue is already full.
+    /// Waits up to the queue wait for a place, unless the queue is already full.
     async fn wait_for_place(&self) -> Option<tokio::sync::OwnedSemaphorePermit> {
+        if self.queue_wait.is_zero() {
+            return None;
+        }
         if self.waiting.fetch_add(1, Ordering::AcqRel) >= self.max_waiting {
             self.waiting.fetch_sub(1, Ordering::AcqRel);
             return None;
         }
-        let got = tokio::time::timeout(QUEUE_WAIT, self.places.clone().acquire_owned()).await;
+        let got = tokio::time::timeout(self.queue_wait, self.places.clone().acquire_owned()).await;
         self.waiting.fetch_sub(1, Ordering::AcqRel);
         got.ok().and_then(Result::ok)
     }
@@ -97,9 +104,12 @@ mod tests {
     use super::*;
     use futures_util::FutureExt;
 
+    const WAIT: Duration = Duration::from_millis(100);
+
     fn shedder(places: usize) -> Shedder {
         Shedder::new(
             places,
+            WAIT,
             Arc::new(crate::ops::metrics::Metrics::new().expect("metrics")),
         )
     }
@@ -139,17 +149,27 @@ mod tests {
         let _held = shed.places.clone().try_acquire_owned().expect("free place");
         let t = std::time::Instant::now();
         assert!(shed.wait_for_place().await.is_none());
-        assert!(
-            t.elapsed() >= QUEUE_WAIT,
-            "gave up early: {:?}",
-            t.elapsed()
-        );
+        assert!(t.elapsed() >= WAIT, "gave up early: {:?}", t.elapsed());
         assert_eq!(shed.waiting.load(Ordering::Acquire), 0);
         let mut next = std::pin::pin!(shed.wait_for_place());
         assert!(
             (&mut next).now_or_never().is_none(),
             "the queue has room again"
         );
+    }
+
+    /// With no queue wait configured, nobody waits: a request without a place is
+    /// refused on its first poll.
+    #[tokio::test]
+    async fn no_queue_wait_refuses_at_once() {
+        let shed = Shedder::new(
+            1,
+            Duration::ZERO,
+            Arc::new(crate::ops::metrics::Metrics::new().expect("metrics")),
+        );
+        let _held = shed.places.clone().try_acquire_owned().expect("free place");
+        assert!(matches!(shed.wait_for_place().now_or_never(), Some(None)));
+        assert_eq!(shed.waiting.load(Ordering::Acquire), 0);
     }
 
     #[test]
