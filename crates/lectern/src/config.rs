@@ -447,6 +447,35 @@ pub(crate) const DEFAULT_ZOOM_SDK_URL: &str = "https://source.zoom.us";
 pub(crate) const DEFAULT_ZOOM_SDK_VERSION: &str = "6.2.0";
 
 /// Where configuration values come from; the environment in production, a map in tests.
+/// A whole number in `range` from `var`, or `default` where it is unset; `unit` (" of
+/// seconds") completes the error's advice.
+fn number<T>(
+    src: &dyn Source,
+    var: &'static str,
+    range: std::ops::RangeInclusive<T>,
+    default: T,
+    unit: &str,
+) -> Result<T, ConfigError>
+where
+    T: std::str::FromStr + PartialOrd + std::fmt::Display,
+{
+    let Some(v) = src.get(var) else {
+        return Ok(default);
+    };
+    v.trim()
+        .parse::<T>()
+        .ok()
+        .filter(|n| range.contains(n))
+        .ok_or_else(|| ConfigError::Invalid {
+            var,
+            reason: format!(
+                "{v:?}: use a number{unit} from {} to {}",
+                range.start(),
+                range.end()
+            ),
+        })
+}
+
 pub trait Source {
     fn get(&self, key: &str) -> Option<String>;
 }
@@ -544,100 +573,61 @@ impl Config {
                 });
             }
         };
-        let db_max_connections =
-            match src.get("LECTERN_DB_MAX_CONNECTIONS") {
-                None => default_pool_size(),
-                Some(v) => v.parse::<u32>().ok().filter(|n| *n > 0).ok_or_else(|| {
-                    ConfigError::Invalid {
-                        var: "LECTERN_DB_MAX_CONNECTIONS",
-                        reason: format!("{v:?} is not a positive number"),
-                    }
-                })?,
-            };
-        let job_lease = match src.get("LECTERN_JOB_LEASE_SECS") {
-            None => std::time::Duration::from_secs(30),
-            Some(v) => v
-                .parse::<u64>()
-                .ok()
-                .filter(|n| (3..=3600).contains(n))
-                .map(std::time::Duration::from_secs)
-                .ok_or_else(|| ConfigError::Invalid {
-                    var: "LECTERN_JOB_LEASE_SECS",
-                    reason: format!("{v:?}: use a number of seconds from 3 to 3600"),
-                })?,
-        };
-        let shutdown_drain = match src.get("LECTERN_SHUTDOWN_DRAIN_SECS") {
-            None => std::time::Duration::from_secs(5),
-            Some(v) => v
-                .parse::<u64>()
-                .ok()
-                .filter(|n| *n <= 300)
-                .map(std::time::Duration::from_secs)
-                .ok_or_else(|| ConfigError::Invalid {
-                    var: "LECTERN_SHUTDOWN_DRAIN_SECS",
-                    reason: format!("{v:?}: use a number of seconds from 0 to 300"),
-                })?,
-        };
-        let api_rate_per_minute = match src.get("LECTERN_API_RATE_PER_MINUTE") {
-            None => 60,
-            Some(v) => v
-                .parse::<u32>()
-                .ok()
-                .filter(|n| (1..=1_000_000).contains(n))
-                .ok_or_else(|| ConfigError::Invalid {
-                    var: "LECTERN_API_RATE_PER_MINUTE",
-                    reason: format!("{v:?}: use a number from 1 to 1000000"),
-                })?,
-        };
-        let max_in_flight = match src.get("LECTERN_MAX_IN_FLIGHT") {
-            // What the pool can serve without a queue that breaks the latency of those
-            // accepted: 64 on the 2-core machine of `lectern-bench overload`, whose course
-            // page answered at p99 21 ms (SQLite) / 35 ms (PostgreSQL) with 64 at once.
-            None => 16 * db_max_connections as usize,
-            Some(v) => v
-                .parse::<usize>()
-                .ok()
-                .filter(|n| (1..=100_000).contains(n))
-                .ok_or_else(|| ConfigError::Invalid {
-                    var: "LECTERN_MAX_IN_FLIGHT",
-                    reason: format!("{v:?}: use a number from 1 to 100000"),
-                })?,
-        };
-        let queue_wait = match src.get("LECTERN_QUEUE_WAIT_MS") {
-            None => std::time::Duration::from_millis(100),
-            Some(v) => v
-                .parse::<u64>()
-                .ok()
-                .filter(|n| *n <= 10_000)
-                .map(std::time::Duration::from_millis)
-                .ok_or_else(|| ConfigError::Invalid {
-                    var: "LECTERN_QUEUE_WAIT_MS",
-                    reason: format!("{v:?}: use a number of milliseconds from 0 to 10000"),
-                })?,
-        };
-        let read_timeout = match src.get("LECTERN_READ_TIMEOUT_SECS") {
-            None => std::time::Duration::from_secs(30),
-            Some(v) => v
-                .parse::<u64>()
-                .ok()
-                .filter(|n| (1..=3600).contains(n))
-                .map(std::time::Duration::from_secs)
-                .ok_or_else(|| ConfigError::Invalid {
-                    var: "LECTERN_READ_TIMEOUT_SECS",
-                    reason: format!("{v:?}: use a number of seconds from 1 to 3600"),
-                })?,
-        };
-        let campaign_rate = match src.get("LECTERN_CAMPAIGN_RATE") {
-            None => 10,
-            Some(v) => v
-                .parse::<u32>()
-                .ok()
-                .filter(|n| (1..=10_000).contains(n))
-                .ok_or_else(|| ConfigError::Invalid {
-                    var: "LECTERN_CAMPAIGN_RATE",
-                    reason: format!("{v:?} is not a number of messages per second (1 to 10000)"),
-                })?,
-        };
+        use std::time::Duration;
+        let db_max_connections = number(
+            src,
+            "LECTERN_DB_MAX_CONNECTIONS",
+            1..=u32::MAX,
+            default_pool_size(),
+            "",
+        )?;
+        let job_lease = Duration::from_secs(number(
+            src,
+            "LECTERN_JOB_LEASE_SECS",
+            3..=3600,
+            30,
+            " of seconds",
+        )?);
+        let shutdown_drain = Duration::from_secs(number(
+            src,
+            "LECTERN_SHUTDOWN_DRAIN_SECS",
+            0..=300,
+            5,
+            " of seconds",
+        )?);
+        let api_rate_per_minute =
+            number(src, "LECTERN_API_RATE_PER_MINUTE", 1..=1_000_000, 60, "")?;
+        // What the pool can serve without a queue that breaks the latency of those
+        // accepted: 64 on the 2-core machine of `lectern-bench overload`, whose course
+        // page answered at p99 21 ms (SQLite) / 35 ms (PostgreSQL) with 64 at once.
+        let max_in_flight = number(
+            src,
+            "LECTERN_MAX_IN_FLIGHT",
+            1..=100_000,
+            16 * db_max_connections as usize,
+            "",
+        )?;
+        let queue_wait = Duration::from_millis(number(
+            src,
+            "LECTERN_QUEUE_WAIT_MS",
+            0..=10_000,
+            100,
+            " of milliseconds",
+        )?);
+        let read_timeout = Duration::from_secs(number(
+            src,
+            "LECTERN_READ_TIMEOUT_SECS",
+            1..=3600,
+            30,
+            " of seconds",
+        )?);
+        let campaign_rate = number(
+            src,
+            "LECTERN_CAMPAIGN_RATE",
+            1..=10_000,
+            10,
+            " of messages per second",
+        )?;
         let zoom = zoom_settings(src)?;
         let live = live_settings(src)?;
         let trusted_proxies = trusted_proxies(src)?;
