@@ -317,7 +317,22 @@ pub fn router(state: AppState) -> Router {
         ))
         // An upload may be large and the line slow: no deadline for the whole body, but
         // one for each wait on the next piece of it.
-        .layer(RequestBodyTimeoutLayer::new(state.config.read_timeout));
+        .layer(RequestBodyTimeoutLayer::new(state.config.read_timeout))
+        .layer(axum::middleware::from_fn_with_state(
+            state.db.clone(),
+            web::db_guard::layer,
+        ))
+        // Places of their own: an upload holds its place while its body streams in, for
+        // minutes on a slow line, so a class handing in homework must not take the places
+        // of the pages (nor the reverse).
+        .layer(axum::middleware::from_fn_with_state(
+            web::shed::Shedder::new(
+                state.config.max_in_flight,
+                state.config.queue_wait,
+                state.metrics.clone(),
+            ),
+            web::shed::layer,
+        ));
     let ops = OpsState {
         db: state.db.clone(),
         config: state.config.clone(),
@@ -349,7 +364,6 @@ pub fn router(state: AppState) -> Router {
         // At most 1 MiB in `read_timeout` (30 s: 35 KB/s): a client trickling a body
         // (slowloris) would otherwise hold a place of the load shedder until it gives up.
         .layer(RequestBodyDeadlineLayer::new(state.config.read_timeout))
-        .merge(uploads)
         // The JSON API authenticates by token, not cookie: no context layer, no CSRF. Its
         // own body limit answers with its JSON error body (413 `too_large`).
         .merge(
@@ -374,6 +388,7 @@ pub fn router(state: AppState) -> Router {
             ),
             web::shed::layer,
         ))
+        .merge(uploads)
         .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
             // Only method and path (query strings may carry tokens), with secret path
             // segments such as reset tokens masked.

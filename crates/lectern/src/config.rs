@@ -41,7 +41,7 @@ pub struct Config {
     /// 10): most SMTP relays throttle or flag bulk senders that go faster.
     pub campaign_rate: u32,
     /// Requests handled at once before more are shed with 503 (`LECTERN_MAX_IN_FLIGHT`,
-    /// default 16 per database connection; see `web::shed`).
+    /// default 4 per database connection; see `web::shed`).
     pub max_in_flight: usize,
     /// How long a request may wait for one of those places before it is shed
     /// (`LECTERN_QUEUE_WAIT_MS`, 0 to 10000, default 100). The wait is part of every
@@ -597,14 +597,16 @@ impl Config {
         )?);
         let api_rate_per_minute =
             number(src, "LECTERN_API_RATE_PER_MINUTE", 1..=1_000_000, 60, "")?;
-        // What the pool can serve without a queue that breaks the latency of those
-        // accepted: 64 on the 2-core machine of `lectern-bench overload`, whose course
-        // page answered at p99 21 ms (SQLite) / 35 ms (PostgreSQL) with 64 at once.
+        // Four per database connection: on the 2-core machine of `lectern-bench
+        // overload` (4 connections), 16 places served the most course pages at the
+        // lowest latency under 4× overload, on both databases; 32 and 64 served fewer,
+        // slower (what does not run queues for a connection, and that queue costs more
+        // than the shedder's). A burst waits in the shedder's queue (`web::shed`).
         let max_in_flight = number(
             src,
             "LECTERN_MAX_IN_FLIGHT",
             1..=100_000,
-            16 * db_max_connections as usize,
+            4 * db_max_connections as usize,
             "",
         )?;
         let queue_wait = Duration::from_millis(number(
@@ -883,13 +885,13 @@ mod tests {
         let mut m = with(&[("LECTERN_SECRET_KEY", &key)]);
         assert_eq!(
             c.max_in_flight,
-            16 * c.db_max_connections as usize,
+            4 * c.db_max_connections as usize,
             "places for requests follow the pool"
         );
         m.insert("LECTERN_DB_MAX_CONNECTIONS", "3".into());
         let small = Config::from_source(&m).unwrap();
         assert_eq!(small.db_max_connections, 3);
-        assert_eq!(small.max_in_flight, 48);
+        assert_eq!(small.max_in_flight, 12);
         m.insert("LECTERN_MAX_IN_FLIGHT", "5".into());
         assert_eq!(Config::from_source(&m).unwrap().max_in_flight, 5);
         for bad in ["0", "100001", "lots"] {

@@ -335,3 +335,64 @@ async fn more_requests_than_allowed_in_flight_are_shed_at_once_and_webhooks_are_
         "{metrics}"
     );
 }
+
+db_test!(an_upload_streaming_in_takes_no_place_of_the_pages);
+async fn an_upload_streaming_in_takes_no_place_of_the_pages(b: TestAppBuilder) {
+    // One place for pages, one for uploads. An upload holds its place while its body
+    // streams in (minutes on a slow line); were the two one pool, a single upload would
+    // shed every page.
+    let app = b.env("LECTERN_MAX_IN_FLIGHT", "1").start().await;
+    let made = crate::support::courses::published_course(&app, "Uploads apart", &[]).await;
+    let t = &made.instructor;
+    let token = t.csrf_for("/").await;
+    let path = format!("/api/teach/courses/{}/cover", made.id);
+    // Complete headers, then 10 bytes of the 100,000 promised, and the line kept open.
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: {}\r\nX-CSRF-Token: {token}\r\n\
+         X-File-Name: c.png\r\nContent-Type: application/octet-stream\r\n\
+         Content-Length: 100000\r\n\r\n0123456789",
+        t.cookie_header()
+    );
+    use tokio::io::AsyncWriteExt;
+    let mut held = tokio::net::TcpStream::connect(app.addr)
+        .await
+        .expect("connect");
+    held.write_all(head.as_bytes()).await.expect("write");
+    // The held upload has its place once another upload is shed.
+    let another = || async {
+        let rb = t
+            .request(reqwest::Method::POST, &path)
+            .header("x-csrf-token", &token)
+            .header("x-file-name", "d.png")
+            .header("content-type", "application/octet-stream")
+            .body(b"not an image".to_vec());
+        t.send(rb).await
+    };
+    let shed = crate::support::eventually(
+        "the held upload to take the uploads' place",
+        Duration::from_secs(10),
+        || async {
+            let r = another().await;
+            (r.status == 503).then_some(r)
+        },
+    )
+    .await;
+    assert_eq!(shed.header("retry-after"), Some("1"));
+    // Pages are served all the while.
+    for p in ["/my/courses", &format!("/teach/courses/{}", made.id)] {
+        t.get(p).await.assert_status(200);
+    }
+    // The held upload gone, uploads are taken again (this one refused for what it is,
+    // not for want of a place).
+    drop(held);
+    crate::support::eventually(
+        "the uploads' place free again",
+        Duration::from_secs(10),
+        || async {
+            let r = another().await;
+            (r.status != 503).then_some(r)
+        },
+    )
+    .await
+    .assert_status(415);
+}
