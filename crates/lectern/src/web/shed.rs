@@ -10,13 +10,12 @@
 //! by its sender, but their acknowledgements must stay fast) bypass it.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 /// Waiters allowed per place. Few places run fastest (on the 2-core machine of
 /// `lectern-bench overload`, 16 places served 4,400 course pages a second at p99 15 ms where
@@ -28,17 +27,27 @@ const WAITERS_PER_PLACE: usize = 3;
 
 #[derive(Clone)]
 pub struct Shedder {
+    /// Requests being handled.
     places: Arc<Semaphore>,
-    /// Requests waiting for a place, at most [`WAITERS_PER_PLACE`] per place: under a
-    /// flood (measured with `lectern-bench overload` at 4× capacity) an unbounded queue
-    /// held thousands of connections for the whole wait, and the server's memory and CPU
-    /// went to requests it was going to refuse anyway; beyond the cap one is refused at
-    /// once.
-    waiting: Arc<AtomicUsize>,
-    max_waiting: usize,
+    /// Requests admitted: handled or waiting for a place, [`WAITERS_PER_PLACE`] waiting
+    /// per place at most. Under a flood (`lectern-bench overload` at 4× capacity) an
+    /// unbounded queue held thousands of connections for the whole wait, and the
+    /// server's memory and CPU went to requests it was going to refuse anyway; beyond
+    /// the cap one is refused at once. A ticket, not a count of waiters: it is given back
+    /// with the place when the handler returns, so the next request of the same client
+    /// finds it free (a count of waiters lagged behind the hand-over of a place and
+    /// refused requests it had room for), and a request dropped mid-wait (its client
+    /// gone) gives its ticket back by being dropped.
+    admitted: Arc<Semaphore>,
     /// How long one may wait (`LECTERN_QUEUE_WAIT_MS`).
     queue_wait: Duration,
     metrics: Arc<crate::ops::metrics::Metrics>,
+}
+
+/// What an admitted request holds until its handler returns.
+struct Admission {
+    _place: OwnedSemaphorePermit,
+    _ticket: OwnedSemaphorePermit,
 }
 
 impl Shedder {
@@ -47,45 +56,34 @@ impl Shedder {
         queue_wait: Duration,
         metrics: Arc<crate::ops::metrics::Metrics>,
     ) -> Shedder {
+        let admitted = if queue_wait.is_zero() {
+            max_in_flight
+        } else {
+            (1 + WAITERS_PER_PLACE) * max_in_flight
+        };
         Shedder {
             places: Arc::new(Semaphore::new(max_in_flight)),
-            waiting: Arc::new(AtomicUsize::new(0)),
-            max_waiting: WAITERS_PER_PLACE * max_in_flight,
+            admitted: Arc::new(Semaphore::new(admitted)),
             queue_wait,
             metrics,
         }
     }
 
-    /// Waits up to the queue wait for a place, unless the queue is already full.
-    async fn wait_for_place(&self) -> Option<tokio::sync::OwnedSemaphorePermit> {
-        if self.queue_wait.is_zero() {
-            return None;
-        }
-        // Counted out on drop: a waiter whose client goes away is dropped mid-wait, and a
-        // count left behind would shrink the queue for good.
-        let (_counted, ahead) = Waiting::enter(&self.waiting);
-        if ahead >= self.max_waiting {
-            return None;
-        }
-        let got = tokio::time::timeout(self.queue_wait, self.places.clone().acquire_owned()).await;
-        got.ok().and_then(Result::ok)
-    }
-}
-
-/// One request counted among the waiters for as long as it lives.
-struct Waiting<'a>(&'a AtomicUsize);
-
-impl<'a> Waiting<'a> {
-    /// Counts one more; also returns how many were counted before it.
-    fn enter(count: &'a AtomicUsize) -> (Waiting<'a>, usize) {
-        let ahead = count.fetch_add(1, Ordering::AcqRel);
-        (Waiting(count), ahead)
-    }
-}
-
-impl Drop for Waiting<'_> {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::AcqRel);
+    /// A place at once, or after waiting up to the queue wait; `None` (refused) at once
+    /// when the queue is full.
+    async fn admit(&self) -> Option<Admission> {
+        let ticket = self.admitted.clone().try_acquire_owned().ok()?;
+        let place = match self.places.clone().try_acquire_owned() {
+            Ok(p) => p,
+            Err(_) => tokio::time::timeout(self.queue_wait, self.places.clone().acquire_owned())
+                .await
+                .ok()?
+                .ok()?,
+        };
+        Some(Admission {
+            _place: place,
+            _ticket: ticket,
+        })
     }
 }
 
@@ -99,18 +97,12 @@ pub async fn layer(State(shed): State<Shedder>, req: Request, next: Next) -> Res
     if bypasses(req.uri().path()) {
         return next.run(req).await;
     }
-    let place = match shed.places.clone().try_acquire_owned() {
-        Ok(p) => p,
-        Err(_) => match shed.wait_for_place().await {
-            Some(p) => p,
-            None => {
-                shed.metrics.shed();
-                return overloaded(req.uri().path().starts_with("/api/"));
-            }
-        },
+    let Some(admission) = shed.admit().await else {
+        shed.metrics.shed();
+        return overloaded(req.uri().path().starts_with("/api/"));
     };
     let resp = next.run(req).await;
-    drop(place);
+    drop(admission);
     resp
 }
 
@@ -132,90 +124,78 @@ mod tests {
 
     const WAIT: Duration = Duration::from_millis(100);
 
-    fn shedder(places: usize) -> Shedder {
+    fn shedder(places: usize, wait: Duration) -> Shedder {
         Shedder::new(
             places,
-            WAIT,
+            wait,
             Arc::new(crate::ops::metrics::Metrics::new().expect("metrics")),
         )
     }
 
-    /// With every place taken, as many requests may wait as may run; the next is refused
-    /// on its first poll (at once, without a timer), and a waiter gets the place freed.
+    /// With every place taken, three a place may wait; the next is refused on its first
+    /// poll (at once, without a timer), and a waiter gets the place freed.
     #[tokio::test]
-    async fn waiters_are_capped_at_the_places_and_one_freed_is_taken() {
-        let shed = shedder(1);
-        let held = shed.places.clone().try_acquire_owned().expect("free place");
+    async fn waiters_are_capped_and_one_freed_place_is_taken() {
+        let shed = shedder(1, WAIT);
+        let running = shed.admit().now_or_never().flatten().expect("a free place");
         let mut waiters: Vec<_> = (0..WAITERS_PER_PLACE)
-            .map(|_| Box::pin(shed.wait_for_place()))
+            .map(|_| Box::pin(shed.admit()))
             .collect();
         for w in &mut waiters {
             assert!(w.as_mut().now_or_never().is_none(), "a waiter waits");
         }
-        assert_eq!(shed.waiting.load(Ordering::Acquire), WAITERS_PER_PLACE);
-        let one_more = shed.wait_for_place().now_or_never();
         assert!(
-            matches!(one_more, Some(None)),
+            matches!(shed.admit().now_or_never(), Some(None)),
             "one more than the cap is refused on its first poll"
         );
-        assert_eq!(
-            shed.waiting.load(Ordering::Acquire),
-            WAITERS_PER_PLACE,
-            "the refused one left no count behind"
-        );
-        drop(held);
+        drop(running);
         let first = waiters.remove(0);
-        assert!(
-            first.await.is_some(),
-            "the first waiter took the freed place"
-        );
+        let next = first.await.expect("the first waiter took the freed place");
+        // The other waiters' clients leave; once the handler returns, the same client's
+        // next request has the place at once: ticket and place went back together.
         drop(waiters);
-        assert_eq!(shed.waiting.load(Ordering::Acquire), 0);
+        drop(next);
+        assert!(
+            matches!(shed.admit().now_or_never(), Some(Some(_))),
+            "admitted at once: the place was free once the handler returned"
+        );
     }
 
-    /// A request whose client goes away while it waits is dropped mid-wait; it must
-    /// leave no count behind, or the queue would shrink with every such client.
+    /// A request whose client goes away while it waits is dropped mid-wait; it must give
+    /// its ticket back, or the queue would shrink with every such client.
     #[tokio::test]
     async fn a_waiter_dropped_mid_wait_leaves_the_queue_as_it_was() {
-        let shed = shedder(1);
-        let _held = shed.places.clone().try_acquire_owned().expect("free place");
+        let shed = shedder(1, WAIT);
+        let _running = shed.admit().now_or_never().flatten().expect("a free place");
+        let tickets = shed.admitted.available_permits();
+        assert_eq!(tickets, WAITERS_PER_PLACE);
         for _ in 0..10 * WAITERS_PER_PLACE {
-            let mut w = Box::pin(shed.wait_for_place());
+            let mut w = Box::pin(shed.admit());
             assert!(w.as_mut().now_or_never().is_none(), "it waits");
             drop(w);
         }
-        assert_eq!(shed.waiting.load(Ordering::Acquire), 0);
+        assert_eq!(shed.admitted.available_permits(), tickets);
     }
 
     /// A waiter whose place never frees gives up after the queue wait and leaves the
     /// queue open for the next one.
     #[tokio::test]
     async fn a_waiter_gives_up_after_the_queue_wait() {
-        let shed = shedder(1);
-        let _held = shed.places.clone().try_acquire_owned().expect("free place");
+        let shed = shedder(1, WAIT);
+        let _running = shed.admit().now_or_never().flatten().expect("a free place");
         let t = std::time::Instant::now();
-        assert!(shed.wait_for_place().await.is_none());
+        assert!(shed.admit().await.is_none());
         assert!(t.elapsed() >= WAIT, "gave up early: {:?}", t.elapsed());
-        assert_eq!(shed.waiting.load(Ordering::Acquire), 0);
-        let mut next = std::pin::pin!(shed.wait_for_place());
-        assert!(
-            (&mut next).now_or_never().is_none(),
-            "the queue has room again"
-        );
+        assert_eq!(shed.admitted.available_permits(), WAITERS_PER_PLACE);
     }
 
     /// With no queue wait configured, nobody waits: a request without a place is
     /// refused on its first poll.
     #[tokio::test]
     async fn no_queue_wait_refuses_at_once() {
-        let shed = Shedder::new(
-            1,
-            Duration::ZERO,
-            Arc::new(crate::ops::metrics::Metrics::new().expect("metrics")),
-        );
-        let _held = shed.places.clone().try_acquire_owned().expect("free place");
-        assert!(matches!(shed.wait_for_place().now_or_never(), Some(None)));
-        assert_eq!(shed.waiting.load(Ordering::Acquire), 0);
+        let shed = shedder(1, Duration::ZERO);
+        let _running = shed.admit().now_or_never().flatten().expect("a free place");
+        assert!(matches!(shed.admit().now_or_never(), Some(None)));
     }
 
     #[test]
