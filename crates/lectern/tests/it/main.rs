@@ -30,6 +30,7 @@ mod browser_ui;
 mod campaigns;
 mod certificates;
 mod cli;
+mod clock_skew;
 mod cluster;
 mod completion;
 mod courses;

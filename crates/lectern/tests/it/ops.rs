@@ -271,6 +271,61 @@ async fn database_outage_fails_fast_and_a_restart_costs_no_request() {
     assert!(pages.iter().all(|r| r.status == 200));
 }
 
+pg_test!(requests_riding_through_an_outage_hold_their_places_and_the_rest_are_shed);
+/// The database guard sits inside the load shedder: a request waiting out an outage's
+/// first seconds (`RIDE_THROUGH`) holds its place of `LECTERN_MAX_IN_FLIGHT`, so while
+/// the places are taken by such waiters one more request is shed (503 "busy",
+/// `Retry-After: 1`) instead of waiting too; the waiters themselves are served once the
+/// database is back.
+async fn requests_riding_through_an_outage_hold_their_places_and_the_rest_are_shed(
+    b: TestAppBuilder,
+) {
+    let app = b
+        .with_db_proxy()
+        .env("LECTERN_MAX_IN_FLIGHT", "2")
+        .start()
+        .await;
+    let proxy = app.db_proxy.as_ref().expect("proxy");
+    let c = app.signed_in(&app.student).await;
+    c.get("/my/courses").await.assert_status(200);
+
+    proxy.cut().await;
+    let riders: Vec<_> = (0..2)
+        .map(|_| {
+            let c = c.clone();
+            tokio::spawn(async move { c.get("/my/courses").await })
+        })
+        .collect();
+    // The riders found the outage (whichever met it first marked the database down) and
+    // now wait in the guard, each on its place.
+    crate::support::eventually("the outage noticed", Duration::from_secs(5), || async {
+        (c.get("/readyz").await.text == "database unreachable").then_some(())
+    })
+    .await;
+    let t = std::time::Instant::now();
+    let r = c.get("/my/courses").await;
+    assert_eq!(r.status, 503, "{}", r.text);
+    assert!(
+        r.text.contains("busy"),
+        "shed, not riding through: {}",
+        r.text
+    );
+    assert_eq!(r.header("retry-after"), Some("1"));
+    assert!(t.elapsed() < Duration::from_secs(1), "{:?}", t.elapsed());
+
+    // A fast restart: back within the ride-through, the riders are served.
+    proxy.restore().await;
+    for rider in riders {
+        rider.await.unwrap().assert_status(200);
+    }
+    c.get("/my/courses").await.assert_status(200);
+    let metrics = c.get("/metrics").await.text;
+    assert!(
+        metrics.contains("lectern_requests_shed_total 1"),
+        "{metrics}"
+    );
+}
+
 db_test!(more_requests_than_allowed_in_flight_are_shed_at_once_and_webhooks_are_not);
 async fn more_requests_than_allowed_in_flight_are_shed_at_once_and_webhooks_are_not(
     b: TestAppBuilder,
