@@ -91,7 +91,7 @@ async fn receive(
             body,
         )
         .await
-        .map_err(crate::files::routes::rejected)
+        .map_err(|e| crate::files::routes::rejected(e, &ctx.tr))
 }
 
 #[derive(Deserialize)]
@@ -233,7 +233,7 @@ async fn download(
         .files
         .respond(&file, None, &headers, disposition, false)
         .await
-        .map_err(crate::files::routes::served)
+        .map_err(|e| crate::files::routes::served(e, &ctx.tr))
 }
 
 /// The lesson, when the viewer may read it: signed in, and enrolled or a manager.

@@ -233,7 +233,7 @@ async fn upload_attachment(
             body,
         )
         .await
-        .map_err(crate::files::routes::rejected)?;
+        .map_err(|e| crate::files::routes::rejected(e, &ctx.tr))?;
     Ok(Json(Uploaded {
         id: file.id,
         size_text: file.size_for(&ctx.tr),
@@ -280,7 +280,7 @@ async fn attachment(
         .files
         .respond(&file, None, &headers, disposition, false)
         .await
-        .map_err(crate::files::routes::served)
+        .map_err(|e| crate::files::routes::served(e, &ctx.tr))
 }
 
 fn redirect(to: String) -> Response {

@@ -17,12 +17,21 @@ const POST_MAX: u32 = 1600;
 const MAX_SIDE: u32 = 12_000;
 const MAX_ALLOC: u64 = 512 << 20;
 
+/// Why an image was refused ([`ImageError::message`] in the uploader's language,
+/// `Display` in English).
 #[derive(Debug, thiserror::Error)]
 pub enum ImageError {
-    #[error(
-        "This image could not be read (it may be damaged, or larger than {MAX_SIDE} pixels on a side); upload a PNG, JPEG, WebP or GIF image."
-    )]
+    #[error("{}", self.message(&crate::i18n::Tr::default()))]
     Unreadable,
+}
+
+impl ImageError {
+    pub fn message(&self, tr: &crate::i18n::Tr) -> String {
+        match self {
+            // The side as plain digits, as the English message has always written it.
+            ImageError::Unreadable => tr.t1("upload-error-image", "max", MAX_SIDE.to_string()),
+        }
+    }
 }
 
 /// What an upload becomes: the objects to store and the type they share.

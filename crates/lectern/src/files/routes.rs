@@ -10,6 +10,7 @@ use axum::routing::get;
 
 use super::{Disposition, Files, serve::ServeError};
 use crate::db::SchoolId;
+use crate::i18n::Tr;
 use crate::web::{AppError, AppResult, Ctx};
 
 pub fn routes() -> Router<Files> {
@@ -35,32 +36,33 @@ async fn media(
     files
         .respond(&file, width, &headers, Disposition::Inline, true)
         .await
-        .map_err(served)
+        .map_err(|e| served(e, &ctx.tr))
 }
 
-/// A download that failed: missing is 404; storage trouble says to try again.
-pub fn served(e: ServeError) -> AppError {
+/// A download that failed: missing is 404; storage trouble says to try again, in the
+/// reader's language.
+pub fn served(e: ServeError, tr: &Tr) -> AppError {
     match e {
         ServeError::NotFound => AppError::NotFound,
         other => {
             tracing::warn!(error = %other, "file storage failed");
-            AppError::Unavailable(
-                "File storage is not available right now. Try again in a minute.".into(),
-            )
+            AppError::Unavailable(tr.t("download-error-storage"))
         }
     }
 }
 
-/// An upload that failed, as the edge answers it.
-pub fn rejected(e: super::UploadError) -> AppError {
+/// An upload that failed, as the edge answers it: the message in the uploader's
+/// language (`tr`: the request's, from [`Ctx`]).
+pub fn rejected(e: super::UploadError, tr: &Tr) -> AppError {
     use super::UploadError as E;
+    let message = e.message(tr);
     match e {
-        E::TooLarge { .. } | E::QuotaFull { .. } => AppError::TooLarge(e.to_string()),
-        E::Refused(_) | E::Image(_) => AppError::Unsupported(e.to_string()),
-        E::Empty | E::Interrupted => AppError::BadRequest(e.to_string()),
+        E::TooLarge { .. } | E::QuotaFull { .. } => AppError::TooLarge(message),
+        E::Refused(_) | E::Image(_) => AppError::Unsupported(message),
+        E::Empty | E::Interrupted => AppError::BadRequest(message),
         E::Storage(ref cause) => {
             tracing::warn!(error = %cause, "file storage failed during an upload");
-            AppError::Unavailable(e.to_string())
+            AppError::Unavailable(message)
         }
         E::Db(db) => AppError::from(db),
     }

@@ -31,40 +31,47 @@ impl Kind {
     }
 }
 
-/// Why bytes were refused, with what the purpose takes (the message the uploader sees).
+/// Why bytes were refused, with the purpose whose accepted types the message names
+/// ([`Refused::message`] in the uploader's language, `Display` in English).
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum Refused {
-    #[error("SVG and HTML files are not accepted here (they can carry scripts); {0}")]
-    Markup(&'static str),
-    #[error("This file is a program, not a document; {0}")]
-    Executable(&'static str),
-    #[error("This kind of file is not accepted here; {0}")]
-    Other(&'static str),
+    #[error("{}", self.message(&crate::i18n::Tr::default()))]
+    Markup(Purpose),
+    #[error("{}", self.message(&crate::i18n::Tr::default()))]
+    Executable(Purpose),
+    #[error("{}", self.message(&crate::i18n::Tr::default()))]
+    Other(Purpose),
 }
 
+impl Refused {
+    /// What the uploader reads, in `tr`'s language: why, then what to upload instead.
+    pub fn message(&self, tr: &crate::i18n::Tr) -> String {
+        let (key, purpose) = match self {
+            Refused::Markup(p) => ("upload-refused-markup", p),
+            Refused::Executable(p) => ("upload-refused-executable", p),
+            Refused::Other(p) => ("upload-refused-other", p),
+        };
+        tr.t1(key, "take", tr.t(accepted(*purpose)))
+    }
+}
+
+/// The Fluent key of what `purpose` takes ("upload a PNG, JPEG, WebP or GIF image.").
 fn accepted(purpose: Purpose) -> &'static str {
     match purpose {
-        Purpose::Video => "upload an MP4 or WebM video.",
-        Purpose::Document => {
-            "upload a PDF, a Word, Excel or PowerPoint file, an OpenDocument file or plain text."
-        }
-        Purpose::Attachment | Purpose::Discussion => {
-            "upload a document, an image, a video, audio, a ZIP archive or plain text."
-        }
-        Purpose::Cover | Purpose::Logo | Purpose::Favicon => {
-            "upload a PNG, JPEG, WebP or GIF image."
-        }
+        Purpose::Video => "upload-accepts-video",
+        Purpose::Document => "upload-accepts-document",
+        Purpose::Attachment | Purpose::Discussion => "upload-accepts-any",
+        Purpose::Cover | Purpose::Logo | Purpose::Favicon => "upload-accepts-image",
     }
 }
 
 /// Decides what `head` (the first [`SNIFF_BYTES`] or the whole file) is, for `purpose`.
 pub fn sniff(purpose: Purpose, head: &[u8], complete: bool) -> Result<Kind, Refused> {
-    let take = accepted(purpose);
     let kind = match classify(head, complete) {
         Classified::Known(k) => k,
-        Classified::Markup => return Err(Refused::Markup(take)),
-        Classified::Executable => return Err(Refused::Executable(take)),
-        Classified::Unknown => return Err(Refused::Other(take)),
+        Classified::Markup => return Err(Refused::Markup(purpose)),
+        Classified::Executable => return Err(Refused::Executable(purpose)),
+        Classified::Unknown => return Err(Refused::Other(purpose)),
     };
     let ok = match purpose {
         Purpose::Video => matches!(kind, Kind::Video(_)),
@@ -75,7 +82,7 @@ pub fn sniff(purpose: Purpose, head: &[u8], complete: bool) -> Result<Kind, Refu
     if ok {
         Ok(kind)
     } else {
-        Err(Refused::Other(take))
+        Err(Refused::Other(purpose))
     }
 }
 

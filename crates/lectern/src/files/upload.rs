@@ -14,8 +14,9 @@ use object_store::{
 use super::images::{self, Encoded};
 use super::sniff::{self, Kind, SNIFF_BYTES};
 use super::store::{self, NewRow};
-use super::{Files, Owner, Purpose, StoredFile, in_words};
+use super::{Files, Owner, Purpose, StoredFile, in_words_for};
 use crate::db::{SchoolId, UserId};
+use crate::i18n::Tr;
 
 /// Parts of this size go to storage one by one; at most [`IN_FLIGHT`] at a time.
 const PART: usize = 8 << 20;
@@ -67,46 +68,115 @@ impl Incoming {
     }
 }
 
-/// Why an upload was not stored; each says what to do, in words.
-#[derive(Debug, thiserror::Error)]
+/// Why an upload was not stored; each says what to do, in words: [`UploadError::message`]
+/// in the uploader's language, `Display` in English (logs, the command line).
+#[derive(Debug)]
 pub enum UploadError {
-    #[error("This file is {size}; {what} can be at most {limit}.")]
+    /// `size`: the announced length, or `None` when the body passed the limit while it
+    /// streamed (its whole size is unknown).
     TooLarge {
-        size: String,
-        what: &'static str,
-        limit: String,
+        size: Option<u64>,
+        purpose: Purpose,
+        limit: u64,
     },
-    #[error(
-        "Not enough storage left for this file: the school uses {used} of its {quota}, and this file needs {need}. Delete files that are no longer needed, or ask the platform's operator for more space."
-    )]
     QuotaFull {
-        used: String,
-        quota: String,
-        need: String,
+        used: u64,
+        quota: u64,
+        need: u64,
     },
-    #[error("{0}")]
-    Refused(#[from] sniff::Refused),
-    #[error("{0}")]
-    Image(#[from] images::ImageError),
-    #[error("The file is empty.")]
+    Refused(sniff::Refused),
+    Image(images::ImageError),
     Empty,
-    #[error(
-        "The upload was interrupted before the whole file arrived; nothing was stored. Try again."
-    )]
     Interrupted,
-    #[error("File storage is not available right now; nothing was changed. Try again in a minute.")]
-    Storage(#[source] object_store::Error),
-    #[error(transparent)]
-    Db(#[from] sqlx::Error),
+    Storage(object_store::Error),
+    Db(sqlx::Error),
 }
 
+impl UploadError {
+    /// What the uploader reads, in `tr`'s language (`uploads.ftl`).
+    pub fn message(&self, tr: &Tr) -> String {
+        let size = |bytes: u64| in_words_for(bytes, tr);
+        match self {
+            UploadError::TooLarge {
+                size: sent,
+                purpose,
+                limit,
+            } => tr.ta(
+                "upload-error-too-large",
+                &[
+                    (
+                        "size",
+                        match sent {
+                            Some(s) => size(*s),
+                            None => tr.t1("upload-error-size-over", "limit", size(*limit)),
+                        },
+                    ),
+                    ("purpose", what(*purpose).to_string()),
+                    ("limit", size(*limit)),
+                ],
+            ),
+            UploadError::QuotaFull { used, quota, need } => tr.ta(
+                "upload-error-quota",
+                &[
+                    ("used", size(*used)),
+                    ("quota", size(*quota)),
+                    ("need", size(*need)),
+                ],
+            ),
+            UploadError::Refused(r) => r.message(tr),
+            UploadError::Image(e) => e.message(tr),
+            UploadError::Empty => tr.t("upload-error-empty"),
+            UploadError::Interrupted => tr.t("upload-error-interrupted"),
+            UploadError::Storage(_) => tr.t("upload-error-storage"),
+            UploadError::Db(e) => e.to_string(),
+        }
+    }
+}
+
+impl std::fmt::Display for UploadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message(&Tr::default()))
+    }
+}
+
+impl std::error::Error for UploadError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            UploadError::Refused(e) => Some(e),
+            UploadError::Image(e) => Some(e),
+            UploadError::Storage(e) => Some(e),
+            UploadError::Db(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+impl From<sniff::Refused> for UploadError {
+    fn from(e: sniff::Refused) -> Self {
+        UploadError::Refused(e)
+    }
+}
+
+impl From<images::ImageError> for UploadError {
+    fn from(e: images::ImageError) -> Self {
+        UploadError::Image(e)
+    }
+}
+
+impl From<sqlx::Error> for UploadError {
+    fn from(e: sqlx::Error) -> Self {
+        UploadError::Db(e)
+    }
+}
+
+/// The `$purpose` the size message chooses its noun by ("videos", "cover images").
 fn what(purpose: Purpose) -> &'static str {
     match purpose {
-        Purpose::Video => "videos",
-        Purpose::Document | Purpose::Attachment | Purpose::Discussion => "files",
-        Purpose::Cover => "cover images",
-        Purpose::Logo => "logos",
-        Purpose::Favicon => "favicons",
+        Purpose::Video => "video",
+        Purpose::Document | Purpose::Attachment | Purpose::Discussion => "file",
+        Purpose::Cover => "cover",
+        Purpose::Logo => "logo",
+        Purpose::Favicon => "favicon",
     }
 }
 
@@ -127,16 +197,11 @@ pub fn clean_name(raw: &str) -> String {
     if name.is_empty() { "file".into() } else { name }
 }
 
-/// `size`: the announced length, or `None` when the body passed the limit while it
-/// streamed (its whole size is unknown).
 fn too_large(purpose: Purpose, size: Option<u64>, limit: u64) -> UploadError {
     UploadError::TooLarge {
-        size: match size {
-            Some(s) => in_words(s),
-            None => format!("larger than {}", in_words(limit)),
-        },
-        what: what(purpose),
-        limit: in_words(limit),
+        size,
+        purpose,
+        limit,
     }
 }
 
@@ -265,11 +330,7 @@ impl Files {
     async fn quota_full(&self, school: SchoolId, need: u64) -> sqlx::Result<UploadError> {
         let quota = store::quota(&self.db, school).await?.unwrap_or(0);
         let used = store::usage(&self.db, school).await?;
-        Ok(UploadError::QuotaFull {
-            used: in_words(used),
-            quota: in_words(quota),
-            need: in_words(need),
-        })
+        Ok(UploadError::QuotaFull { used, quota, need })
     }
 
     /// Streams a non-image body to storage in parts. `cap` = the limit or, when smaller,
@@ -511,6 +572,93 @@ pub(crate) fn variant_key(key: &str, width: Option<u32>) -> String {
 #[cfg(test)]
 mod tests {
     use super::clean_name;
+
+    /// The English messages read word for word as they did before they moved to
+    /// `uploads.ftl` (the API's clients and the tests may match them); the other
+    /// languages say the same in their own words and number formats.
+    #[test]
+    fn refusals_read_as_before_in_english_and_translated_elsewhere() {
+        use super::{Purpose, UploadError as E};
+        use crate::files::{images::ImageError, sniff::Refused};
+        use crate::i18n::Tr;
+
+        let cases: Vec<(E, &str)> = vec![
+            (
+                E::TooLarge {
+                    size: Some(100_000),
+                    purpose: Purpose::Document,
+                    limit: 64 << 10,
+                },
+                "This file is 97.7 KiB; files can be at most 64 KiB.",
+            ),
+            (
+                E::TooLarge {
+                    size: None,
+                    purpose: Purpose::Video,
+                    limit: 2 << 30,
+                },
+                "This file is larger than 2 GiB; videos can be at most 2 GiB.",
+            ),
+            (
+                E::TooLarge {
+                    size: Some(3 << 20),
+                    purpose: Purpose::Cover,
+                    limit: 1 << 20,
+                },
+                "This file is 3 MiB; cover images can be at most 1 MiB.",
+            ),
+            (
+                E::QuotaFull {
+                    used: 2048,
+                    quota: 3000,
+                    need: 2100,
+                },
+                "Not enough storage left for this file: the school uses 2 KiB of its 2.9 KiB, and this file needs 2.1 KiB. Delete files that are no longer needed, or ask the platform's operator for more space.",
+            ),
+            (
+                E::Refused(Refused::Executable(Purpose::Document)),
+                "This file is a program, not a document; upload a PDF, a Word, Excel or PowerPoint file, an OpenDocument file or plain text.",
+            ),
+            (
+                E::Refused(Refused::Markup(Purpose::Logo)),
+                "SVG and HTML files are not accepted here (they can carry scripts); upload a PNG, JPEG, WebP or GIF image.",
+            ),
+            (
+                E::Refused(Refused::Other(Purpose::Attachment)),
+                "This kind of file is not accepted here; upload a document, an image, a video, audio, a ZIP archive or plain text.",
+            ),
+            (
+                E::Refused(Refused::Other(Purpose::Video)),
+                "This kind of file is not accepted here; upload an MP4 or WebM video.",
+            ),
+            (
+                E::Image(ImageError::Unreadable),
+                "This image could not be read (it may be damaged, or larger than 12000 pixels on a side); upload a PNG, JPEG, WebP or GIF image.",
+            ),
+            (E::Empty, "The file is empty."),
+            (
+                E::Interrupted,
+                "The upload was interrupted before the whole file arrived; nothing was stored. Try again.",
+            ),
+        ];
+        for (e, english) in &cases {
+            assert_eq!(e.to_string(), *english);
+            assert_eq!(e.message(&Tr::new("en-US")), *english);
+            for lang in ["de", "es", "fr"] {
+                let theirs = e.message(&Tr::new(lang));
+                assert_ne!(&theirs, english, "{lang}");
+                assert!(!theirs.contains("upload-"), "{lang}: a key in {theirs}");
+            }
+        }
+        assert_eq!(
+            cases[0].0.message(&Tr::new("de")),
+            "Diese Datei ist 97,7 KiB groß; Dateien dürfen höchstens 64 KiB groß sein."
+        );
+        assert_eq!(
+            cases[1].0.message(&Tr::new("fr")),
+            "Ce fichier fait plus de 2\u{a0}Gio\u{a0}; les vidéos peuvent faire au plus 2\u{a0}Gio."
+        );
+    }
 
     #[test]
     fn extensions_follow_the_bytes() {

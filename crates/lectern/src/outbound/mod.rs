@@ -405,19 +405,35 @@ pub async fn deliveries(
     .await
 }
 
+/// What became of a resend.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resent {
+    /// Queued now, with a fresh round of attempts.
+    Queued,
+    /// Refused: its endpoint is disabled, so it would only be marked failed again.
+    EndpointDisabled,
+    /// Not a delivery of this endpoint of the school.
+    NotFound,
+}
+
 /// Sends a delivery again, now, with a fresh round of attempts (the same event id and
-/// body: a receiver that already has it can tell). `false` when not the school's.
+/// body: a receiver that already has it can tell), while its endpoint is enabled.
 pub async fn resend(
     db: &Db,
     school_id: i64,
     endpoint_id: i64,
     delivery_id: i64,
-) -> sqlx::Result<bool> {
+) -> sqlx::Result<Resent> {
     let now = now_ms();
     let mut tx = db.pool.begin().await?;
+    // The endpoint's state is checked in the claiming UPDATE itself: one disabled a
+    // moment before cannot slip a resend in between a check and the write.
     let round: Option<i64> = sqlx::query_scalar(
         "UPDATE outbound_deliveries SET round = round + 1, attempts = 0, state = 'pending', next_attempt_at = $1
-         WHERE school_id = $2 AND endpoint_id = $3 AND id = $4 RETURNING round",
+         WHERE school_id = $2 AND endpoint_id = $3 AND id = $4
+           AND EXISTS (SELECT 1 FROM outbound_endpoints e
+                       WHERE e.id = $3 AND e.school_id = $2 AND e.disabled_at IS NULL)
+         RETURNING round",
     )
     .bind(now)
     .bind(school_id)
@@ -426,9 +442,23 @@ pub async fn resend(
     .fetch_optional(&mut *tx)
     .await?;
     let Some(round) = round else {
-        return Ok(false);
+        // Nothing changed: say why, read in the same transaction.
+        let exists: Option<i64> = sqlx::query_scalar(
+            "SELECT id FROM outbound_deliveries WHERE school_id = $1 AND endpoint_id = $2 AND id = $3",
+        )
+        .bind(school_id)
+        .bind(endpoint_id)
+        .bind(delivery_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        tx.rollback().await?;
+        return Ok(if exists.is_some() {
+            Resent::EndpointDisabled
+        } else {
+            Resent::NotFound
+        });
     };
     deliver::enqueue(&mut tx, school_id, delivery_id, round, 1, now).await?;
     tx.commit().await?;
-    Ok(true)
+    Ok(Resent::Queued)
 }

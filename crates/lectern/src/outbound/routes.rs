@@ -1,9 +1,11 @@
 //! `/admin/webhooks`: a school's admins register endpoints for events, change them,
 //! disable, enable, delete them, rotate a secret, read each endpoint's delivery log and
-//! resend a delivery. Registering, rotating and resending answer with a redirect to the
-//! endpoint's page, which shows the new secret (or the notice) once, handed over by
-//! [`crate::web::handover`]: a reload posts nothing again. Another school's endpoint is a
-//! 404 on every route.
+//! resend a delivery. Registering, saving, rotating and resending answer with a redirect
+//! to the endpoint's page, which shows the new secret (or the notice) once, handed over by
+//! [`crate::web::handover`]: a reload posts nothing again. A form with field errors (add,
+//! edit) is the page again with 422, what was typed and each field's error, as every form
+//! of the app answers. A delivery of a disabled endpoint is not resent (the log offers no
+//! Resend then, and says why). Another school's endpoint is a 404 on every route.
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -247,8 +249,11 @@ async fn update(
     match super::check_input(&form.url, &form.events, form.allow_private).await {
         Ok(input) => {
             super::update(&state.db, school_id, id, &input).await?;
-            show(&state, ctx, id, None, Some("outbound-saved")).await
+            handed(&state, &ctx, id, Some("outbound-saved"), None)
         }
+        // As the add form: the page again at its own address (the POST's is the page's),
+        // 422, with what was typed and each field's error; nothing saved, so a reload
+        // can only post the same refused input again.
         Err(e) => {
             let deliveries = super::deliveries(&state.db, school_id, id, LOG_LINES).await?;
             let errors = Shown::of(&ctx, &e);
@@ -327,8 +332,11 @@ async fn resend(
     Path((id, delivery)): Path<(i64, i64)>,
 ) -> AppResult<Response> {
     let school_id = ctx.require_admin()?.school_id;
-    if !super::resend(&state.db, school_id, id, delivery).await? {
-        return Err(AppError::NotFound);
-    }
-    handed(&state, &ctx, id, Some("outbound-resent"), None)
+    let notice = match super::resend(&state.db, school_id, id, delivery).await? {
+        super::Resent::Queued => "outbound-resent",
+        // The page offers no Resend then; a form left open from before lands here.
+        super::Resent::EndpointDisabled => "outbound-resend-disabled",
+        super::Resent::NotFound => return Err(AppError::NotFound),
+    };
+    handed(&state, &ctx, id, Some(notice), None)
 }

@@ -65,7 +65,7 @@ async fn upload(
         .files
         .receive(incoming, body)
         .await
-        .map_err(crate::files::routes::rejected)?;
+        .map_err(|e| crate::files::routes::rejected(e, &ctx.tr))?;
     let url = file.media_path(None);
     set_brand_image(&state.db, ctx.school.id, image, Some(&url)).await?;
     state.schools.clear();

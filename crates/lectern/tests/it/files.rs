@@ -43,6 +43,24 @@ async fn upload(c: &TestClient, path: &str, name: &str, bytes: Vec<u8>) -> crate
     c.send(rb).await
 }
 
+/// [`upload`] from a browser that asks for `accept_language`.
+async fn upload_asking(
+    c: &TestClient,
+    path: &str,
+    bytes: Vec<u8>,
+    accept_language: &str,
+) -> crate::support::Resp {
+    let token = c.csrf_for("/").await;
+    let rb = c
+        .request(Method::POST, path)
+        .header("x-csrf-token", token)
+        .header("x-file-name", "logo.png")
+        .header("accept-language", accept_language)
+        .header("content-type", "application/octet-stream")
+        .body(bytes);
+    c.send(rb).await
+}
+
 fn lesson_upload(course: i64, lesson: i64, purpose: &str) -> String {
     format!("/api/teach/courses/{course}/lessons/{lesson}/files?purpose={purpose}")
 }
@@ -718,6 +736,98 @@ async fn bad_uploads_are_refused_and_leave_nothing(b: TestAppBuilder) {
     );
     assert_eq!(rows(&app).await, 1);
     assert_eq!(objects(&app).await.len(), 1);
+}
+
+db_test!(a_refused_upload_says_why_in_the_uploaders_language);
+async fn a_refused_upload_says_why_in_the_uploaders_language(b: TestAppBuilder) {
+    let app = b.env("LECTERN_UPLOAD_MAX_FILE", "64KiB").start().await;
+    // The instructor chose German in their profile; the admin chose nothing (their
+    // browser's Accept-Language decides).
+    sqlx::query("UPDATE users SET language = 'de' WHERE id = $1")
+        .bind(app.instructor.id)
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    let (t, course, _slug, lesson) = course_with(&app, "document").await;
+    let doc = lesson_upload(course, lesson, "document");
+    let detail = |r: &crate::support::Resp| json(r)["detail"].as_str().unwrap().to_string();
+
+    // Too large, by its announced length: the sizes as German writes them.
+    let r = upload(&t, &doc, "big.pdf", {
+        let mut v = pdf();
+        v.resize(100_000, b'%');
+        v
+    })
+    .await;
+    r.assert_status(413);
+    assert_eq!(
+        detail(&r),
+        "Diese Datei ist 97,7 KiB groß; Dateien dürfen höchstens 64 KiB groß sein."
+    );
+    // A program, and a video where a document belongs: why, and what to upload instead.
+    let mut elf = b"\x7fELF\x02\x01\x01\0\0\0\0\0\0\0\0\0\x02\0\x3e\0".to_vec();
+    elf.resize(4096, 0);
+    let r = upload(&t, &doc, "syllabus.pdf", elf).await;
+    r.assert_status(415);
+    assert_eq!(
+        detail(&r),
+        "Diese Datei ist ein Programm, kein Dokument; laden Sie ein PDF, eine Word-, Excel- oder PowerPoint-Datei, eine OpenDocument-Datei oder reinen Text hoch."
+    );
+    let r = upload(&t, &doc, "talk.pdf", mp4(10_000)).await;
+    r.assert_status(415);
+    assert!(
+        detail(&r).starts_with("Diese Art von Datei wird hier nicht angenommen; laden Sie"),
+        "{}",
+        r.text
+    );
+    let r = upload(&t, &doc, "empty.pdf", Vec::new()).await;
+    r.assert_status(400);
+    assert_eq!(detail(&r), "Die Datei ist leer.");
+
+    // A damaged image and an SVG logo, in the language the admin's browser asks for.
+    let admin = app.signed_in(&app.admin).await;
+    let mut broken = png(50, 50);
+    broken.truncate(60);
+    let r = upload_asking(&admin, "/api/admin/school/logo", broken, "fr-CA,fr;q=0.9").await;
+    r.assert_status(415);
+    assert_eq!(
+        detail(&r),
+        "Cette image n’a pas pu être lue (elle est peut-être endommagée, ou fait plus de 12000 pixels de côté)\u{a0}; téléversez une image PNG, JPEG, WebP ou GIF."
+    );
+    let r = upload_asking(
+        &admin,
+        "/api/admin/school/logo",
+        b"<svg xmlns=\"http://www.w3.org/2000/svg\"><script>alert(1)</script></svg>".to_vec(),
+        "es",
+    )
+    .await;
+    r.assert_status(415);
+    assert_eq!(
+        detail(&r),
+        "Aquí no se aceptan archivos SVG ni HTML (pueden contener scripts); sube una imagen PNG, JPEG, WebP o GIF."
+    );
+    assert_eq!(rows(&app).await, 0);
+
+    // The quota's figures, in German.
+    lectern::files::set_quota(&app.db, SchoolId(app.school.id), Some(3_000))
+        .await
+        .unwrap();
+    upload(&t, &doc, "fits.pdf", pdf()).await.assert_status(200);
+    let r = upload(
+        &t,
+        &lesson_upload(course, lesson, "attachment"),
+        "more.pdf",
+        pdf(),
+    )
+    .await;
+    r.assert_status(413);
+    assert!(
+        detail(&r).starts_with(
+            "Für diese Datei ist nicht genug Speicherplatz übrig: Die Schule belegt 2 KiB von 2,9 KiB"
+        ),
+        "{}",
+        r.text
+    );
 }
 
 db_test!(an_interrupted_upload_leaves_no_file_and_no_row);

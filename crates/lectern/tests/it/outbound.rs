@@ -521,7 +521,8 @@ async fn bad_input_is_a_clear_form_error(app: TestApp) {
             ],
         )
         .await;
-    page.assert_status(200);
+    // Saved: answered with a redirect to the page, as adding and rotating are.
+    page.assert_redirect_to(&format!("{PAGE}/{id}"));
     let events: String = sqlx::query_scalar("SELECT events FROM outbound_endpoints WHERE id = $1")
         .bind(id)
         .fetch_one(&app.db.pool)
@@ -942,4 +943,170 @@ async fn the_delivery_log_says_what_will_happen_after_a_resend_and_while_disable
     let page = admin.get(&at).await;
     assert_eq!(page.texts(&format!("{row} .delivery-next")).len(), 1);
     assert!(page.texts(&format!("{row} .delivery-held")).is_empty());
+}
+
+db_test!(a_disabled_endpoints_deliveries_are_not_offered_for_resending_nor_resent);
+async fn a_disabled_endpoints_deliveries_are_not_offered_for_resending_nor_resent(app: TestApp) {
+    let (url, rx) = Receiver::start().await;
+    rx.script.lock().unwrap().extend([500]);
+    let admin = app.signed_in(&app.admin).await;
+    let (id, _) = register(&admin, &url, &["enrolment.created"], true).await;
+    let at = format!("{PAGE}/{id}");
+    let (_, course, _) = taught_course(&app, "Held").await;
+    enroll(&app, course, app.student.id).await;
+    app.drain_jobs().await;
+    let (delivery, ..) = delivery_row(&app, id).await;
+    let row = format!("#delivery-{delivery}");
+    let resend = format!("{at}/deliveries/{delivery}/resend");
+    // Enabled: Resend is offered.
+    let page = admin.get(&at).await;
+    assert_eq!(page.texts(&format!("{row} .delivery-resend")).len(), 1);
+    assert!(
+        page.texts(&format!("{row} .delivery-resend-held"))
+            .is_empty()
+    );
+
+    admin
+        .post_form(&format!("{at}/disable"), &[])
+        .await
+        .assert_redirect_to(&at);
+    // Disabled: no button, and the row says what to do instead.
+    let page = admin.get(&at).await;
+    assert!(
+        page.texts(&format!("{row} .delivery-resend")).is_empty(),
+        "{}",
+        page.text
+    );
+    assert!(page.attr(&format!("{row} form"), "action").is_none());
+    assert_eq!(
+        page.texts(&format!("{row} .delivery-resend-held")),
+        vec!["Enable the endpoint to resend"]
+    );
+
+    // A resend posted anyway (a page left open from before) is refused: redirected to
+    // the page, which says why once, and the delivery is as it was, nothing queued.
+    let snapshot = || async {
+        sqlx::query_as::<_, (i64, String, i64, Option<i64>)>(
+            "SELECT round, state, attempts, next_attempt_at FROM outbound_deliveries WHERE id = $1",
+        )
+        .bind(delivery)
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap()
+    };
+    let jobs = || app.scalar("SELECT COUNT(*) FROM jobs WHERE kind = 'outbound_deliver'");
+    let (before, jobs_before) = (snapshot().await, jobs().await);
+    admin.post_form(&resend, &[]).await.assert_redirect_to(&at);
+    let page = admin.get(&at).await;
+    assert_eq!(
+        page.texts("#outbound-notice"),
+        vec!["Not resent: the endpoint is disabled. Enable it to resend a delivery."]
+    );
+    assert!(
+        admin.get(&at).await.texts("#outbound-notice").is_empty(),
+        "once"
+    );
+    assert_eq!(snapshot().await, before);
+    assert_eq!(jobs().await, jobs_before);
+    app.drain_jobs().await;
+    assert_eq!(rx.got().len(), 1, "nothing sent");
+
+    // Enabled again: offered again, and resent.
+    admin
+        .post_form(&format!("{at}/enable"), &[])
+        .await
+        .assert_redirect_to(&at);
+    let page = admin.get(&at).await;
+    assert_eq!(page.texts(&format!("{row} .delivery-resend")).len(), 1);
+    admin.post_form(&resend, &[]).await.assert_redirect_to(&at);
+    assert_eq!(
+        admin.get(&at).await.texts("#outbound-notice"),
+        vec!["Delivery queued again."]
+    );
+    assert_eq!(snapshot().await.0, before.0 + 1);
+    // Another endpoint's delivery is still a 404.
+    admin
+        .post_form(&format!("{at}/deliveries/{}/resend", delivery + 1000), &[])
+        .await
+        .assert_status(404);
+}
+
+db_test!(editing_an_endpoint_saves_by_redirect_and_keeps_a_refused_form_in_place);
+async fn editing_an_endpoint_saves_by_redirect_and_keeps_a_refused_form_in_place(app: TestApp) {
+    let (url, _rx) = Receiver::start().await;
+    let admin = app.signed_in(&app.admin).await;
+    let (id, _) = register(&admin, &url, &["order.paid"], true).await;
+    let at = format!("{PAGE}/{id}");
+    let stored = || async {
+        sqlx::query_as::<_, (String, String)>(
+            "SELECT url, events FROM outbound_endpoints WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap()
+    };
+    let before = stored().await;
+
+    // The edit form posts to the page's own address: a refusal is that page again, 422,
+    // with what was typed and each field's error (as the add form answers), nothing saved.
+    let page = admin.get(&at).await;
+    assert_eq!(
+        page.attr("#outbound-edit", "action").as_deref(),
+        Some(at.as_str())
+    );
+    let page = admin
+        .post_form(
+            &at,
+            &[("url", "not a url"), ("event", "certificate.issued")],
+        )
+        .await;
+    page.assert_status(422);
+    assert_eq!(
+        page.attr("#outbound-url", "value").as_deref(),
+        Some("not a url")
+    );
+    assert!(
+        page.attr("input[value='certificate.issued']", "checked")
+            .is_some(),
+        "{}",
+        page.text
+    );
+    assert!(page.attr("input[value='order.paid']", "checked").is_none());
+    assert!(page.texts("#url-error")[0].contains("absolute URL"));
+    assert!(page.texts("#outbound-notice").is_empty());
+    assert_eq!(
+        page.attr("#outbound-edit", "action").as_deref(),
+        Some(at.as_str())
+    );
+    assert_eq!(stored().await, before);
+
+    // Saved: a 303 to the page, which says so once; a reload posts nothing again.
+    let r = admin
+        .post_form(
+            &at,
+            &[
+                ("url", &url),
+                ("allow_private", "1"),
+                ("event", "course.completed"),
+            ],
+        )
+        .await;
+    r.assert_redirect_to(&at);
+    assert_eq!(r.header("location"), Some(at.as_str()));
+    assert_eq!(
+        stored().await,
+        (url.clone(), "course.completed".to_string())
+    );
+    let page = admin.get(&at).await;
+    page.assert_status(200);
+    assert_eq!(page.texts("#outbound-notice"), vec!["Endpoint saved."]);
+    assert!(
+        page.attr("input[value='course.completed']", "checked")
+            .is_some()
+    );
+    assert!(
+        admin.get(&at).await.texts("#outbound-notice").is_empty(),
+        "once"
+    );
 }
