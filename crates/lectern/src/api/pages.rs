@@ -1,18 +1,18 @@
-//! Profile → API tokens (`/profile/tokens`): a user's personal access tokens — create (the
-//! token is shown on the answer to that POST, once, and never again; a scope the user's
-//! role can never use is a field error on that scope, the form kept), list, revoke (after
-//! the browser asks, `data-confirm`). Each scope is described in a line.
+//! Profile → API tokens (`/profile/tokens`): a user's personal access tokens — create (a
+//! 303 back to the page, which shows the token once through `web::handover`, so a reload
+//! neither shows it again nor makes a second token; a scope the user's role can never use
+//! is a field error on that scope, the form kept at 422), list, revoke (after the browser
+//! asks, `data-confirm`; a 303 with a one-time notice). Each scope is described in a line.
 
-use axum::extract::{Path, Query, State};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use serde::Deserialize;
 
 use super::ApiState;
 use super::tokens::{self, DAY_CHOICES, NewTokenError, Token};
 use crate::web::context::Ctx;
 use crate::web::form::Form;
-use crate::web::page::{Page, render};
+use crate::web::page::render;
 use crate::web::{AppError, AppResult};
 
 pub fn routes() -> axum::Router<ApiState> {
@@ -72,16 +72,29 @@ fn choices(
 /// The lifetime the form starts with.
 const DEFAULT_DAYS: i64 = 90;
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct Shown {
-    revoked: String,
-}
+const PAGE: &str = "/profile/tokens";
+const REVOKED: &str = "api-token-revoked";
 
-async fn page(State(state): State<ApiState>, ctx: Ctx, Query(q): Query<Shown>) -> AppResult<Page> {
+/// The page, with what the POST before handed over (a token just made, or the notice
+/// that one was revoked), taken so that it is shown once.
+async fn page(
+    State(state): State<ApiState>,
+    ctx: Ctx,
+    headers: axum::http::HeaderMap,
+) -> AppResult<Response> {
     let user = ctx.require_user()?.clone();
+    let (handover, clear) = crate::web::handover::take(
+        &state.config.secret_key,
+        state.config.secure_cookies(),
+        &headers,
+        ctx.session_id.as_deref(),
+        state.db.now_ms(),
+        PAGE,
+    );
+    let (notice, created) = handover.map(|h| (h.notice, h.secret)).unwrap_or_default();
     let tokens = tokens::of_user(&state.db, user.school_id, user.id).await?;
-    render(&TokensPage {
+    let has_secret = created.is_some();
+    let page = render(&TokensPage {
         now: state.db.now_ms(),
         scopes: choices(&ctx, user.role, &[], &[]),
         ctx,
@@ -89,10 +102,42 @@ async fn page(State(state): State<ApiState>, ctx: Ctx, Query(q): Query<Shown>) -
         days: DAY_CHOICES,
         name: String::new(),
         days_chosen: DEFAULT_DAYS,
-        created: None,
+        created,
         error: None,
-        revoked: !q.revoked.is_empty(),
-    })
+        revoked: notice.as_deref() == Some(REVOKED),
+    })?;
+    // The token is in the page: no cache keeps it.
+    let mut resp = if has_secret {
+        page.secret_in_url()
+    } else {
+        page
+    }
+    .into_response();
+    if let Some(clear) = clear {
+        resp.headers_mut()
+            .append(axum::http::header::SET_COOKIE, clear);
+    }
+    Ok(resp)
+}
+
+/// A 303 to the page, handing it a notice or a token to show once.
+fn handed(
+    state: &ApiState,
+    ctx: &Ctx,
+    notice: Option<&str>,
+    secret: Option<String>,
+) -> AppResult<Response> {
+    // A signed-in user's request always has a session.
+    let session = ctx.session_id.as_deref().ok_or(AppError::SignInRequired)?;
+    Ok(crate::web::handover::redirect(
+        &state.config.secret_key,
+        state.config.secure_cookies(),
+        session,
+        state.db.now_ms(),
+        PAGE,
+        notice,
+        secret,
+    ))
 }
 
 async fn create(
@@ -132,57 +177,38 @@ async fn create(
         .await?
         .map_err(Some),
     };
-    let (created, error) = match made {
-        Ok((_, secret)) => (Some(secret), None),
-        Err(e) => (
-            None,
-            e.map(|e| match e {
-                NewTokenError::Name => ctx.t("api-token-error-name"),
-                NewTokenError::NoScope | NewTokenError::UnknownScope(_) => {
-                    ctx.t("api-token-error-scope")
-                }
-                NewTokenError::Days => ctx.t("api-token-error-days"),
-            }),
-        ),
+    let error = match made {
+        Ok((_, secret)) => return handed(&state, &ctx, None, Some(secret)),
+        Err(e) => e.map(|e| match e {
+            NewTokenError::Name => ctx.t("api-token-error-name"),
+            NewTokenError::NoScope | NewTokenError::UnknownScope(_) => {
+                ctx.t("api-token-error-scope")
+            }
+            NewTokenError::Days => ctx.t("api-token-error-days"),
+        }),
     };
-    let failed = created.is_none();
+    // Refused: the page again at its own address (the POST's is the page's), 422, with
+    // the form as sent and its errors; nothing made.
     let tokens = tokens::of_user(&state.db, user.school_id, user.id).await?;
-    let (scopes, name, days_chosen) = if failed {
-        (
-            choices(&ctx, user.role, &scopes, &refused),
-            field("name"),
-            if DAY_CHOICES.contains(&days) {
-                days
-            } else {
-                DEFAULT_DAYS
-            },
-        )
-    } else {
-        (
-            choices(&ctx, user.role, &[], &[]),
-            String::new(),
-            DEFAULT_DAYS,
-        )
-    };
     let page = render(&TokensPage {
         now: state.db.now_ms(),
+        scopes: choices(&ctx, user.role, &scopes, &refused),
         ctx,
         tokens,
-        scopes,
         days: DAY_CHOICES,
-        name,
-        days_chosen,
-        created,
+        name: field("name"),
+        days_chosen: if DAY_CHOICES.contains(&days) {
+            days
+        } else {
+            DEFAULT_DAYS
+        },
+        created: None,
         error,
         revoked: false,
     })?;
-    Ok(if failed {
-        page.status(axum::http::StatusCode::UNPROCESSABLE_ENTITY)
-    } else {
-        // The token is in the page: no cache keeps it.
-        page.secret_in_url()
-    }
-    .into_response())
+    Ok(page
+        .status(axum::http::StatusCode::UNPROCESSABLE_ENTITY)
+        .into_response())
 }
 
 async fn revoke(
@@ -194,5 +220,5 @@ async fn revoke(
     if !tokens::revoke(&state.db, user.school_id, user.id, id).await? {
         return Err(AppError::NotFound);
     }
-    Ok(Redirect::to("/profile/tokens?revoked=1").into_response())
+    handed(&state, &ctx, Some(REVOKED), None)
 }

@@ -95,7 +95,16 @@ async fn a_token_is_shown_once_stored_as_a_hash_and_dies_when_revoked_or_expired
         .assert_status(200);
     c.post_form(&format!("/profile/tokens/{id}/revoke"), &[])
         .await
-        .assert_redirect_to("/profile/tokens?revoked=1");
+        .assert_redirect_to("/profile/tokens");
+    // The notice once: a reload of the page does not say it again.
+    let page = c.get("/profile/tokens").await;
+    assert_eq!(page.texts("#token-revoked").len(), 1, "{}", page.text);
+    assert!(
+        c.get("/profile/tokens")
+            .await
+            .texts("#token-revoked")
+            .is_empty()
+    );
     let r = call(&api, Method::GET, "/api/v1/courses", &other, None).await;
     assert_eq!(error_code(&r, 401).0, "unauthorized");
     assert!(r.text.contains("revoked"), "{}", r.text);

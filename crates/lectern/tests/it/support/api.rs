@@ -26,7 +26,10 @@ pub const ALL: &[&str] = &[
 pub async fn make_token(c: &TestClient, scopes: &[&str], days: &str) -> String {
     let mut fields = vec![("name", "integration"), ("days", days)];
     fields.extend(scopes.iter().map(|s| ("scope", *s)));
-    let r = c.post_form("/profile/tokens", &fields).await;
+    let made = c.post_form("/profile/tokens", &fields).await;
+    made.assert_redirect_to("/profile/tokens");
+    assert!(!made.text.contains("lct_"), "{}", made.text);
+    let r = c.get("/profile/tokens").await;
     r.assert_status(200);
     let secret = r.texts("#token-secret").join("");
     assert!(secret.starts_with("lct_"), "{}", r.text);
