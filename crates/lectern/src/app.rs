@@ -76,24 +76,29 @@ impl AppState {
             db: db.clone(),
         });
         let files = Files::new(&config, db.clone())?;
+        let certificates =
+            crate::certificates::CertificatesState::new(db.clone(), files.clone(), config.clone());
         // A lesson's write reaches `bookings` (a deleted booked lesson frees its slot and
         // cancels its session, so it goes first: its write opens the transaction), then
         // `live` (sessions, reminders) and `discussions` (the Q&A thread of a live lesson),
-        // in the same transaction.
+        // in the same transaction; a deleted course reaches the certificates' cache.
         let course_hooks: Arc<dyn CourseHooks> = Arc::new(Chained(
             Arc::new(crate::bookings::hooks::BookingSide),
             Arc::new(Chained(
                 Arc::new(crate::live::hooks::LessonSide),
                 Arc::new(Chained(
                     Arc::new(crate::discussions::hooks::DiscussionSide),
-                    Arc::new(crate::analytics::AnalyticsSide),
+                    Arc::new(Chained(
+                        Arc::new(crate::analytics::AnalyticsSide),
+                        Arc::new(crate::certificates::cache::CertificateSide(
+                            certificates.cache.clone(),
+                        )),
+                    )),
                 )),
             )),
         ));
         let payments =
             crate::payments::PaymentsState::new(db.clone(), config.clone(), course_hooks.clone())?;
-        let certificates =
-            crate::certificates::CertificatesState::new(db.clone(), files.clone(), config.clone());
         let jobs = Arc::new(registry(
             &db,
             &config,
@@ -534,6 +539,11 @@ impl CourseHooks for Chained {
             );
             Ok(all)
         })
+    }
+
+    fn course_deleted(&self, school_id: crate::db::SchoolId, course_id: crate::db::CourseId) {
+        self.0.course_deleted(school_id, course_id);
+        self.1.course_deleted(school_id, course_id);
     }
 }
 

@@ -65,6 +65,7 @@ pub async fn start(
     if state.db.backend == Backend::Postgres {
         tasks.push(tokio::spawn(session_cache::follow_changes(
             state.sessions.clone(),
+            vec![state.certificates.cache.clone()],
             state.db.clone(),
             state.config.database_url.clone(),
             rx.clone(),

@@ -14,6 +14,10 @@
 //!
 //! Writes made by this instance also evict synchronously, so a request that follows a
 //! sign-out or a profile change on the same instance never waits for the notification.
+//!
+//! Other caches kept the same way ([`ChangeFollower`]: the certificates' verification
+//! page) share the subscription: they are live exactly while it is, and hear their own
+//! channel on it.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -191,11 +195,26 @@ impl SessionCache {
     }
 }
 
-/// Keeps `cache` subscribed to the change notifications of the PostgreSQL database at
-/// `url` until `shutdown` turns true; the cache is live exactly while subscribed and
-/// hearing heartbeats, which this task also sends through `db` every [`HEARTBEAT`].
+/// Another per-instance cache fed by the same subscription: live exactly while the
+/// session cache is (see the module's comment), told of each notification of its own
+/// channel. Defined here so that a capability above `accounts` can plug one in.
+pub trait ChangeFollower: Send + Sync {
+    /// The channel its trigger notifies.
+    fn channel(&self) -> &'static str;
+    /// Turns it on or off; either way it must start empty.
+    fn set_live(&self, live: bool);
+    /// One notification of [`ChangeFollower::channel`], heard on a connection whose
+    /// schema is `schema`.
+    fn apply(&self, schema: &str, payload: &str);
+}
+
+/// Keeps `cache` (and `followers`) subscribed to the change notifications of the
+/// PostgreSQL database at `url` until `shutdown` turns true; the caches are live exactly
+/// while subscribed and hearing heartbeats, which this task also sends through `db` every
+/// [`HEARTBEAT`].
 pub async fn follow_changes(
     cache: Arc<SessionCache>,
+    followers: Vec<Arc<dyn ChangeFollower>>,
     db: Db,
     url: String,
     mut shutdown: watch::Receiver<bool>,
@@ -206,14 +225,24 @@ pub async fn follow_changes(
     loop {
         let subscribed = tokio::select! {
             _ = shutdown.wait_for(|stop| *stop) => break,
-            s = subscribe(&url, &db) => s,
+            s = subscribe(&url, &db, &followers) => s,
         };
         match subscribed {
             Ok((listener, pid, schema)) => {
                 failures_logged = 0;
                 let since = tokio::time::Instant::now();
-                let ended = listen(&cache, &db, listener, pid, &schema, &mut shutdown).await;
+                let ended = listen(
+                    &cache,
+                    &followers,
+                    &db,
+                    listener,
+                    pid,
+                    &schema,
+                    &mut shutdown,
+                )
+                .await;
                 cache.set_live(false);
+                followers.iter().for_each(|f| f.set_live(false));
                 db.changes.set_relayed(false);
                 match ended {
                     Ended::Shutdown => break,
@@ -243,6 +272,7 @@ pub async fn follow_changes(
         backoff = (backoff * 2).min(Duration::from_secs(5));
     }
     cache.set_live(false);
+    followers.iter().for_each(|f| f.set_live(false));
     db.changes.set_relayed(false);
     heartbeat.abort();
 }
@@ -257,6 +287,7 @@ enum Ended {
 /// heard, which proves they reach us; what changed before is forgotten by going live.
 async fn listen(
     cache: &SessionCache,
+    followers: &[Arc<dyn ChangeFollower>],
     db: &Db,
     mut listener: sqlx::postgres::PgListener,
     pid: i32,
@@ -276,11 +307,15 @@ async fn listen(
             }
             Ok(Ok(Some(_))) if !live => {
                 cache.reset(true, Some(pid));
+                followers.iter().for_each(|f| f.set_live(true));
                 db.changes.set_relayed(true);
                 live = true;
                 tracing::debug!(pid, "session cache live");
             }
-            Ok(Ok(Some(n))) => cache.apply(schema, n.payload()),
+            Ok(Ok(Some(n))) => match followers.iter().find(|f| f.channel() == n.channel()) {
+                Some(f) => f.apply(schema, n.payload()),
+                None => cache.apply(schema, n.payload()),
+            },
             Ok(Ok(None)) | Ok(Err(_)) => {
                 return Ended::Lost("lost the session-change subscription");
             }
@@ -313,13 +348,20 @@ async fn notify_heartbeat(db: &Db) -> sqlx::Result<()> {
 /// LISTENs on a connection of its own; returns it with its backend pid and schema (the
 /// first of its search path, where the triggers live), after asking for a heartbeat so
 /// that the first notification arrives at once.
-async fn subscribe(url: &str, db: &Db) -> sqlx::Result<(sqlx::postgres::PgListener, i32, String)> {
+async fn subscribe(
+    url: &str,
+    db: &Db,
+    followers: &[Arc<dyn ChangeFollower>],
+) -> sqlx::Result<(sqlx::postgres::PgListener, i32, String)> {
     let mut listener = sqlx::postgres::PgListener::connect(url).await?;
     // A lost connection is reported at once (`Ok(None)`) instead of being re-established
     // silently, so that the cache is off for the whole gap.
     listener.eager_reconnect(false);
     // The same connection carries the live-lesson changes for open pages (crate::push).
-    listener.listen_all([CHANNEL, crate::push::CHANNEL]).await?;
+    let channels = [CHANNEL, crate::push::CHANNEL]
+        .into_iter()
+        .chain(followers.iter().map(|f| f.channel()));
+    listener.listen_all(channels).await?;
     let (pid, schema): (i32, String) =
         sqlx::query_as("SELECT pg_backend_pid(), current_schema()::text")
             .fetch_one(&mut listener)

@@ -12,6 +12,7 @@
 //! - [`routes`]: the verification page, the PDF, the course's settings, revoke and
 //!   re-issue.
 
+pub mod cache;
 pub mod routes;
 
 use std::path::PathBuf;
@@ -33,15 +34,20 @@ pub struct CertificatesState {
     pub config: Arc<crate::config::Config>,
     /// The verification page's clients known to be over its limit (per instance).
     pub gate: Arc<routes::VerifyGate>,
+    /// What the verification page read, per instance (see [`cache`]).
+    pub cache: Arc<cache::CertificateCache>,
 }
 
 impl CertificatesState {
     pub fn new(db: Db, files: Files, config: Arc<crate::config::Config>) -> CertificatesState {
+        // SQLite: one process, whose writes all evict. PostgreSQL: off until subscribed.
+        let cache = cache::CertificateCache::new(db.backend == crate::db::Backend::Sqlite);
         CertificatesState {
             db,
             files,
             config,
             gate: Arc::default(),
+            cache: Arc::new(cache),
         }
     }
 }
@@ -203,6 +209,45 @@ pub async fn by_serial(db: &Db, school_id: SchoolId, serial: &str) -> sqlx::Resu
     .bind(serial)
     .fetch_optional(&db.pool)
     .await
+}
+
+/// [`by_serial`] through this instance's verification cache (see [`cache`]): a repeated
+/// view reads nothing. Only certificates that exist are stored.
+pub async fn cached_by_serial(
+    state: &CertificatesState,
+    school_id: SchoolId,
+    serial: &str,
+) -> sqlx::Result<Option<Arc<Issued>>> {
+    let serial = normalise_serial(serial);
+    let ticket = match state.cache.get(school_id, &serial) {
+        Ok(c) => return Ok(Some(c)),
+        Err(t) => t,
+    };
+    let Some(c) = by_serial(&state.db, school_id, &serial).await? else {
+        return Ok(None);
+    };
+    let c = Arc::new(c);
+    state.cache.put(ticket, c.clone());
+    Ok(Some(c))
+}
+
+/// [`current_of`] for the certificate `c`, each step through the verification cache.
+pub async fn cached_current_of(
+    state: &CertificatesState,
+    school_id: SchoolId,
+    c: &Issued,
+) -> sqlx::Result<String> {
+    let mut at = c.serial.clone();
+    let mut next = c.replaced_by.clone();
+    // Each re-issue replaces one certificate; a chain longer than this is not expected.
+    for _ in 0..32 {
+        let Some(n) = next else { break };
+        next = cached_by_serial(state, school_id, &n)
+            .await?
+            .and_then(|c| c.replaced_by.clone());
+        at = n;
+    }
+    Ok(at)
 }
 
 /// The learner's current certificates (My courses), by course.
@@ -419,6 +464,9 @@ async fn create(
     .await?
     .rows_affected();
     tx.commit().await?;
+    if let Some(old) = replacing {
+        state.cache.forget(school_id, old);
+    }
     if n == 0 {
         // Another worker issued it first.
         return Ok(sqlx::query_scalar(
@@ -458,6 +506,7 @@ async fn finish(
                 .bind(c.id)
                 .execute(&state.db.pool)
                 .await?;
+            state.cache.forget(school_id, &c.serial);
             if uncovered {
                 tracing::warn!(certificate = c.id, error = %e, "certificate not issued: no font covers the text");
                 return Ok(());
@@ -533,6 +582,8 @@ async fn finish(
         .await?;
     }
     tx.commit().await?;
+    // Pending until now.
+    state.cache.forget(school_id, &c.serial);
     Ok(())
 }
 
@@ -748,6 +799,7 @@ pub async fn revoke(
         .await?;
     }
     tx.commit().await?;
+    state.cache.forget(school_id, &c.serial);
     Ok(n == 1)
 }
 
@@ -812,6 +864,7 @@ pub async fn reissue(
         .bind(&new)
         .execute(&state.db.pool)
         .await?;
+    state.cache.forget(school_id, &new);
     finish(state, school_id, &new).await?;
     Ok(Some(new))
 }

@@ -87,7 +87,7 @@ const VERIFY_PER_CLIENT: rate_limit::Limit = rate_limit::Limit {
 #[template(path = "certificates/verify.html")]
 struct VerifyPage {
     ctx: Ctx,
-    cert: Option<Issued>,
+    cert: Option<std::sync::Arc<Issued>>,
     status: &'static str,
     /// For a replaced certificate, the one in force now (the end of its re-issues).
     current: Option<String>,
@@ -119,14 +119,16 @@ async fn verify(
     // 429s and 200s would still tell misses from hits.
     let bucket = format!("certificate-verify:{}", client.throttle_key());
     // Whether this client is over is known from the miss that put it over (counted below),
-    // so a lookup of a real certificate is one read. Per instance: another instance learns
-    // it at the client's next miss there.
+    // so a lookup of a real certificate reads at most the certificate (nothing once this
+    // instance has it cached). Per instance: another instance learns it at the client's
+    // next miss there.
     if let Some(secs) = state.gate.refused(&bucket) {
         return Err(AppError::RateLimited {
             retry_after_secs: secs,
         });
     }
-    let cert = super::by_serial(&state.db, SchoolId(ctx.school.id), &serial).await?;
+    let school = SchoolId(ctx.school.id);
+    let cert = super::cached_by_serial(&state, school, &serial).await?;
     if cert.is_none()
         && let Err(secs) = rate_limit::hit(&state.db, &bucket, &VERIFY_PER_CLIENT).await?
     {
@@ -135,13 +137,14 @@ async fn verify(
             retry_after_secs: secs,
         });
     }
+    // Now, not when it was cached: a certificate expires while cached.
     let status = cert
         .as_ref()
-        .map_or("not-found", |c| c.status(now_ms()).as_str());
+        .map_or("not-found", |c| c.status(state.db.now_ms()).as_str());
     let found = cert.is_some();
     let current = match &cert {
         Some(c) if c.replaced_by.is_some() => {
-            Some(super::current_of(&state.db, SchoolId(ctx.school.id), &c.serial).await?)
+            Some(super::cached_current_of(&state, school, c).await?)
         }
         _ => None,
     };

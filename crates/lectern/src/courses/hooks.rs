@@ -90,6 +90,13 @@ pub trait CourseHooks: Send + Sync {
         let _ = (tx, course_id);
         Box::pin(async { Ok(()) })
     }
+
+    /// A course was deleted with everything in it, told after its transaction committed
+    /// (so that what a cache drops here cannot be read back from before the delete; the
+    /// certificates' verification cache). Default: nothing.
+    fn course_deleted(&self, school_id: SchoolId, course_id: CourseId) {
+        let _ = (school_id, course_id);
+    }
 }
 
 /// What the learner's pages show of a capability above.

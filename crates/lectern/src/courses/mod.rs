@@ -1061,7 +1061,9 @@ pub(crate) async fn delete_course(
         .bind(course_id)
         .execute(&mut *tx)
         .await?;
-    tx.commit().await
+    tx.commit().await?;
+    hooks.course_deleted(school_id, course_id);
+    Ok(())
 }
 
 type Tx<'a> = sqlx::Transaction<'a, sqlx::Any>;

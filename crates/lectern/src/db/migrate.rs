@@ -76,6 +76,7 @@ migrations![
     (28, "outbound_webhooks", "0028_outbound_webhooks.sql"),
     (29, "exports", "0029_exports.sql"),
     (30, "users_updated_at", "0030_users_updated_at.sql"),
+    (31, "certificate_cache", "0031_certificate_cache.sql"),
 ];
 
 /// An arbitrary constant that names our migration lock among PostgreSQL advisory locks.

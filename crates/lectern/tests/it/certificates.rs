@@ -51,7 +51,7 @@ fn pdf_text(pdf: &[u8]) -> String {
 /// A published course of one required document lesson with its certificate enabled (as
 /// the instructor saves it), and `name`, enrolled, who completed it; the jobs have run.
 /// Returns (course id, the instructor's client, the learner, the learner's client, lesson).
-async fn completed_with_certificate(
+pub(crate) async fn completed_with_certificate(
     app: &TestApp,
     title: &str,
     name: &str,

@@ -28,6 +28,7 @@ mod browser_real_sdk;
 mod browser_series;
 mod browser_ui;
 mod campaigns;
+mod certificate_cache;
 mod certificates;
 mod cli;
 mod clock_skew;
