@@ -296,7 +296,7 @@ mod tests {
         c.forget_course(SchoolId(1), CourseId(2));
         assert!(c.get(SchoolId(1), "B").is_err());
         assert!(c.get(SchoolId(2), "C").is_ok());
-        c.apply("other", "other:*");
+        c.apply("s", "other:*");
         assert!(c.get(SchoolId(2), "C").is_ok(), "another schema's TRUNCATE");
         c.apply("s", "s:*");
         assert!(
