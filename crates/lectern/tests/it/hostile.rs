@@ -582,6 +582,7 @@ async fn slow_clients_are_cut_off_and_the_server_stays_responsive(b: TestAppBuil
     let app = b
         .env("LECTERN_READ_TIMEOUT_SECS", "2")
         .env("LECTERN_MAX_IN_FLIGHT", "4")
+        .env("LECTERN_QUEUE_WAIT_MS", "100")
         .start()
         .await;
     let c = app.client();

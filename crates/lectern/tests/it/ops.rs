@@ -283,6 +283,7 @@ async fn requests_riding_through_an_outage_hold_their_places_and_the_rest_are_sh
     let app = b
         .with_db_proxy()
         .env("LECTERN_MAX_IN_FLIGHT", "2")
+        .env("LECTERN_QUEUE_WAIT_MS", "100")
         .start()
         .await;
     let proxy = app.db_proxy.as_ref().expect("proxy");
@@ -334,6 +335,7 @@ async fn more_requests_than_allowed_in_flight_are_shed_at_once_and_webhooks_are_
     let app = zoom
         .configure(b)
         .env("LECTERN_MAX_IN_FLIGHT", "1")
+        .env("LECTERN_QUEUE_WAIT_MS", "100")
         .start()
         .await;
     zoom.register(&app, None);
@@ -396,7 +398,11 @@ async fn an_upload_streaming_in_takes_no_place_of_the_pages(b: TestAppBuilder) {
     // One place for pages, one for uploads. An upload holds its place while its body
     // streams in (minutes on a slow line); were the two one pool, a single upload would
     // shed every page.
-    let app = b.env("LECTERN_MAX_IN_FLIGHT", "1").start().await;
+    let app = b
+        .env("LECTERN_MAX_IN_FLIGHT", "1")
+        .env("LECTERN_QUEUE_WAIT_MS", "100")
+        .start()
+        .await;
     let made = crate::support::courses::published_course(&app, "Uploads apart", &[]).await;
     let t = &made.instructor;
     let token = t.csrf_for("/").await;
