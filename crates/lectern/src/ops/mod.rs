@@ -62,8 +62,13 @@ pub async fn readyz(State(state): State<OpsState>) -> (StatusCode, &'static str)
             "database cannot be written (disk full or read-only)",
         );
     }
+    // First a connection of its own (PostgreSQL): the pool's acquire retries its connects
+    // while a restarting server refuses them, so a readiness check made during a fast
+    // restart waited it out and said "ready" (seen by the pg_restart test); a fresh
+    // connection is refused at once. Then the pool itself, which must be able to serve.
+    let ready = async { state.db.probe().await && state.db.ping().await };
     if !state.db.health.is_down()
-        && tokio::time::timeout(crate::db::health::PROBE_TIMEOUT, state.db.ping())
+        && tokio::time::timeout(crate::db::health::PROBE_TIMEOUT, ready)
             .await
             .unwrap_or(false)
     {
