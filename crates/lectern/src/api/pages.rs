@@ -83,11 +83,10 @@ async fn page(
     headers: axum::http::HeaderMap,
 ) -> AppResult<Response> {
     let user = ctx.require_user()?.clone();
-    let (handover, clear) = crate::web::handover::take(
-        &state.config.secret_key,
-        state.config.secure_cookies(),
+    let (handover, clear) = crate::web::handover::take_in_session(
+        &state.config,
+        &ctx,
         &headers,
-        ctx.session_id.as_deref(),
         state.db.now_ms(),
         PAGE,
     );
@@ -107,17 +106,13 @@ async fn page(
         revoked: notice.as_deref() == Some(REVOKED),
     })?;
     // The token is in the page: no cache keeps it.
-    let mut resp = if has_secret {
+    let resp = if has_secret {
         page.secret_in_url()
     } else {
         page
     }
     .into_response();
-    if let Some(clear) = clear {
-        resp.headers_mut()
-            .append(axum::http::header::SET_COOKIE, clear);
-    }
-    Ok(resp)
+    Ok(crate::web::handover::cleared(resp, clear))
 }
 
 /// A 303 to the page, handing it a notice or a token to show once.
@@ -127,17 +122,14 @@ fn handed(
     notice: Option<&str>,
     secret: Option<String>,
 ) -> AppResult<Response> {
-    // A signed-in user's request always has a session.
-    let session = ctx.session_id.as_deref().ok_or(AppError::SignInRequired)?;
-    Ok(crate::web::handover::redirect(
-        &state.config.secret_key,
-        state.config.secure_cookies(),
-        session,
+    crate::web::handover::redirect_in_session(
+        &state.config,
+        ctx,
         state.db.now_ms(),
         PAGE,
         notice,
         secret,
-    ))
+    )
 }
 
 async fn create(

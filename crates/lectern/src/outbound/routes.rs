@@ -164,17 +164,14 @@ fn handed(
     notice: Option<&str>,
     secret: Option<String>,
 ) -> AppResult<Response> {
-    // An admin's request always has a session; without one there is no one to hand to.
-    let session = ctx.session_id.as_deref().ok_or(AppError::SignInRequired)?;
-    Ok(crate::web::handover::redirect(
-        &state.config.secret_key,
-        state.config.secure_cookies(),
-        session,
+    crate::web::handover::redirect_in_session(
+        &state.config,
+        ctx,
         state.db.now_ms(),
         &format!("/admin/webhooks/{id}"),
         notice,
         secret,
-    ))
+    )
 }
 
 /// The endpoint's page, with a secret (just made) or a notice.
@@ -218,21 +215,16 @@ async fn endpoint_page(
     headers: axum::http::HeaderMap,
 ) -> AppResult<Response> {
     ctx.require_admin()?;
-    let (handover, clear) = crate::web::handover::take(
-        &state.config.secret_key,
-        state.config.secure_cookies(),
+    let (handover, clear) = crate::web::handover::take_in_session(
+        &state.config,
+        &ctx,
         &headers,
-        ctx.session_id.as_deref(),
         state.db.now_ms(),
         &format!("/admin/webhooks/{id}"),
     );
     let (notice, secret) = handover.map(|h| (h.notice, h.secret)).unwrap_or_default();
-    let mut resp = show(&state, ctx, id, secret, notice.as_deref()).await?;
-    if let Some(clear) = clear {
-        resp.headers_mut()
-            .append(axum::http::header::SET_COOKIE, clear);
-    }
-    Ok(resp)
+    let resp = show(&state, ctx, id, secret, notice.as_deref()).await?;
+    Ok(crate::web::handover::cleared(resp, clear))
 }
 
 async fn update(

@@ -104,6 +104,60 @@ pub fn take(
     }
 }
 
+/// [`redirect`] for the request's own session, as a handler answers a POST: a 303 to
+/// `path` that hands it `notice` and `secret`. A signed-in request always has a session;
+/// without one there is no one to hand to.
+pub fn redirect_in_session(
+    config: &crate::config::Config,
+    ctx: &crate::web::context::Ctx,
+    now_ms: i64,
+    path: &str,
+    notice: Option<&str>,
+    secret: Option<String>,
+) -> crate::web::AppResult<Response> {
+    let session = ctx
+        .session_id
+        .as_deref()
+        .ok_or(crate::web::AppError::SignInRequired)?;
+    Ok(redirect(
+        &config.secret_key,
+        config.secure_cookies(),
+        session,
+        now_ms,
+        path,
+        notice,
+        secret,
+    ))
+}
+
+/// [`take`] for the request's own session, as the page at `path` does: what the POST
+/// before handed it, and the `Set-Cookie` that clears it, to [`cleared`] on the page's
+/// response.
+pub fn take_in_session(
+    config: &crate::config::Config,
+    ctx: &crate::web::context::Ctx,
+    headers: &HeaderMap,
+    now_ms: i64,
+    path: &str,
+) -> (Option<Handover>, Option<HeaderValue>) {
+    take(
+        &config.secret_key,
+        config.secure_cookies(),
+        headers,
+        ctx.session_id.as_deref(),
+        now_ms,
+        path,
+    )
+}
+
+/// `resp` with the hand-over's cookie cleared, when [`take`] said to.
+pub fn cleared(mut resp: Response, clear: Option<HeaderValue>) -> Response {
+    if let Some(clear) = clear {
+        resp.headers_mut().append(header::SET_COOKIE, clear);
+    }
+    resp
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
