@@ -7,7 +7,7 @@ use futures_util::future::BoxFuture;
 use sqlx::AnyConnection;
 
 use crate::courses::CourseHooks;
-use crate::db::{CourseId, LessonId, SchoolId, UserId, now_ms};
+use crate::db::{LessonId, SchoolId, now_ms};
 
 /// Bookings' side of lessons: a deleted booked lesson cancels its booking.
 pub struct BookingSide;
@@ -80,15 +80,6 @@ impl CourseHooks for BookingSide {
         Box::pin(on_cancel_session(tx, school_id, lesson_id))
     }
 
-    fn lesson_written<'a>(
-        &'a self,
-        _tx: &'a mut AnyConnection,
-        _lesson_id: LessonId,
-        _previous_start: Option<i64>,
-    ) -> BoxFuture<'a, sqlx::Result<()>> {
-        Box::pin(async { Ok(()) })
-    }
-
     fn lesson_deleted<'a>(
         &'a self,
         tx: &'a mut AnyConnection,
@@ -96,14 +87,5 @@ impl CourseHooks for BookingSide {
         lesson_id: LessonId,
     ) -> BoxFuture<'a, sqlx::Result<()>> {
         Box::pin(on_lesson_deleted(tx, school_id, lesson_id))
-    }
-
-    fn enrolled<'a>(
-        &'a self,
-        _tx: &'a mut AnyConnection,
-        _course_id: CourseId,
-        _user_id: UserId,
-    ) -> BoxFuture<'a, sqlx::Result<()>> {
-        Box::pin(async { Ok(()) })
     }
 }

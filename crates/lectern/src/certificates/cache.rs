@@ -26,14 +26,12 @@
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use futures_util::future::BoxFuture;
 use hashlink::LruCache;
-use sqlx::AnyConnection;
 
 use super::Issued;
 use crate::accounts::session_cache::ChangeFollower;
 use crate::courses::hooks::CourseHooks;
-use crate::db::{CourseId, LessonId, SchoolId, UserId};
+use crate::db::{CourseId, SchoolId};
 
 /// The channel of the trigger in `migrations/postgres/0031_certificate_cache.sql`.
 pub const CHANNEL: &str = "lectern_certificates";
@@ -181,33 +179,6 @@ impl ChangeFollower for CertificateCache {
 pub struct CertificateSide(pub Arc<CertificateCache>);
 
 impl CourseHooks for CertificateSide {
-    fn lesson_written<'a>(
-        &'a self,
-        _tx: &'a mut AnyConnection,
-        _lesson_id: LessonId,
-        _previous_start: Option<i64>,
-    ) -> BoxFuture<'a, sqlx::Result<()>> {
-        Box::pin(async { Ok(()) })
-    }
-
-    fn lesson_deleted<'a>(
-        &'a self,
-        _tx: &'a mut AnyConnection,
-        _school_id: SchoolId,
-        _lesson_id: LessonId,
-    ) -> BoxFuture<'a, sqlx::Result<()>> {
-        Box::pin(async { Ok(()) })
-    }
-
-    fn enrolled<'a>(
-        &'a self,
-        _tx: &'a mut AnyConnection,
-        _course_id: CourseId,
-        _user_id: UserId,
-    ) -> BoxFuture<'a, sqlx::Result<()>> {
-        Box::pin(async { Ok(()) })
-    }
-
     fn course_deleted(&self, school_id: SchoolId, course_id: CourseId) {
         self.0.forget_course(school_id, course_id);
     }

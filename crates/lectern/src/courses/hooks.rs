@@ -23,20 +23,25 @@ pub struct LessonPanel {
 /// What happens to lessons and enrolments, told inside their transactions.
 pub trait CourseHooks: Send + Sync {
     /// A lesson was inserted (`previous_start` = `None`) or updated; in its transaction.
+    /// Default: nothing.
     fn lesson_written<'a>(
         &'a self,
-        tx: &'a mut AnyConnection,
-        lesson_id: LessonId,
-        previous_start: Option<i64>,
-    ) -> BoxFuture<'a, sqlx::Result<()>>;
+        _tx: &'a mut AnyConnection,
+        _lesson_id: LessonId,
+        _previous_start: Option<i64>,
+    ) -> BoxFuture<'a, sqlx::Result<()>> {
+        Box::pin(async { Ok(()) })
+    }
 
-    /// A lesson is about to be deleted; in its transaction.
+    /// A lesson is about to be deleted; in its transaction. Default: nothing.
     fn lesson_deleted<'a>(
         &'a self,
-        tx: &'a mut AnyConnection,
-        school_id: SchoolId,
-        lesson_id: LessonId,
-    ) -> BoxFuture<'a, sqlx::Result<()>>;
+        _tx: &'a mut AnyConnection,
+        _school_id: SchoolId,
+        _lesson_id: LessonId,
+    ) -> BoxFuture<'a, sqlx::Result<()>> {
+        Box::pin(async { Ok(()) })
+    }
 
     /// Cancels the scheduled session of a live lesson (an occurrence of a series) in the
     /// caller's transaction, with its notices: `true` when it was scheduled and now is
@@ -71,13 +76,15 @@ pub trait CourseHooks: Send + Sync {
         Box::pin(async { Ok(Vec::new()) })
     }
 
-    /// A student was enrolled in the course; in the enrolment's transaction.
+    /// A student was enrolled in the course; in the enrolment's transaction. Default: nothing.
     fn enrolled<'a>(
         &'a self,
-        tx: &'a mut AnyConnection,
-        course_id: CourseId,
-        user_id: UserId,
-    ) -> BoxFuture<'a, sqlx::Result<()>>;
+        _tx: &'a mut AnyConnection,
+        _course_id: CourseId,
+        _user_id: UserId,
+    ) -> BoxFuture<'a, sqlx::Result<()>> {
+        Box::pin(async { Ok(()) })
+    }
 
     /// A draft course was published; in the transaction that published it (its students,
     /// enrolled before or while it was a draft, learn of its sessions then). Default:

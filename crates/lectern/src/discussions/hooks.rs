@@ -6,7 +6,7 @@ use futures_util::future::BoxFuture;
 use sqlx::AnyConnection;
 
 use crate::courses::CourseHooks;
-use crate::db::{CourseId, LessonId, SchoolId, UserId, now_ms};
+use crate::db::{LessonId, now_ms};
 
 /// The title of a lesson's Q&A thread.
 pub fn qa_title(lesson_title: &str) -> String {
@@ -55,24 +55,6 @@ impl CourseHooks for DiscussionSide {
         _previous_start: Option<i64>,
     ) -> BoxFuture<'a, sqlx::Result<()>> {
         Box::pin(on_lesson_written(tx, lesson_id))
-    }
-
-    fn lesson_deleted<'a>(
-        &'a self,
-        _tx: &'a mut AnyConnection,
-        _school_id: SchoolId,
-        _lesson_id: LessonId,
-    ) -> BoxFuture<'a, sqlx::Result<()>> {
-        Box::pin(async { Ok(()) })
-    }
-
-    fn enrolled<'a>(
-        &'a self,
-        _tx: &'a mut AnyConnection,
-        _course_id: CourseId,
-        _user_id: UserId,
-    ) -> BoxFuture<'a, sqlx::Result<()>> {
-        Box::pin(async { Ok(()) })
     }
 }
 
