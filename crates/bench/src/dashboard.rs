@@ -102,7 +102,7 @@ pub async fn run(
     timeout: Duration,
     opts: &Options,
 ) -> anyhow::Result<()> {
-    let w = live::prepare(&target, students, false, true).await?;
+    let w = live::prepare(&target, students, false, true, false).await?;
     let result = measure(&w, dashboards, window, timeout, opts).await;
     w.sim.shutdown();
     w.app.stop().await;
@@ -122,12 +122,12 @@ async fn measure(
     let n = w.students.len();
     println!(
         "\n{} — dashboard, {dashboards} open room dashboards, {n} students joining over {window:?}",
-        w.app.label
+        w.app.label()
     );
     // meeting.started processed: the session is live, so the dashboard counts the room.
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
-        let s = lectern::live::by_lesson(&w.app.state.db, w.school, w.lesson)
+        let s = lectern::live::by_lesson(w.app.db(), w.school, w.lesson)
             .await?
             .ok_or_else(|| anyhow::anyhow!("no live session"))?;
         if s.state() == SessionState::Live {
@@ -146,11 +146,11 @@ async fn measure(
     let mut cookies = Vec::with_capacity(dashboards);
     for _ in 0..dashboards {
         let (_, cookie) =
-            setup::sign_in_with_cookies(&w.app.base, "teacher@bench.test", live::PASSWORD).await?;
+            setup::sign_in_with_cookies(w.app.base(), "teacher@bench.test", live::PASSWORD).await?;
         cookies.push(cookie);
     }
     let shared = Arc::new(Shared {
-        authority: w.app.base.trim_start_matches("http://").to_string(),
+        authority: w.app.base().trim_start_matches("http://").to_string(),
         lesson: w.lesson.0,
         n,
         index: w
@@ -260,7 +260,7 @@ async fn measure(
             })
             .collect(),
     );
-    let hook = load::Target::parse(&format!("{}/webhooks/zoom", w.app.base));
+    let hook = load::Target::parse(&format!("{}/webhooks/zoom", w.app.base()));
     let secret = live::webhook_secret();
     let senders = 16.min(n.max(1));
     let t0 = Instant::now();
@@ -398,7 +398,7 @@ async fn measure(
 
     let health = load::run_fn(
         "GET /healthz",
-        &load::Target::parse(&format!("{}/healthz", w.app.base)),
+        &load::Target::parse(&format!("{}/healthz", w.app.base())),
         |_, _| hyper::Request::get("/healthz"),
         None,
         opts,

@@ -66,6 +66,10 @@ enum Scenario {
         /// Run the on-behalf-of path (meeting outside the app owner's account) instead.
         #[arg(long)]
         obf: bool,
+        /// Run the app as the real `lectern serve` child process (built beside the bench)
+        /// and report its memory through the class.
+        #[arg(long)]
+        serve: bool,
     },
     /// 20,000 signed participant events posted to /webhooks/zoom, then drained and
     /// attendance checked.
@@ -284,6 +288,7 @@ async fn main() -> anyhow::Result<()> {
             students,
             window,
             obf,
+            serve,
         } => {
             for t in targets {
                 live::class_start(
@@ -291,6 +296,7 @@ async fn main() -> anyhow::Result<()> {
                     students,
                     std::time::Duration::from_secs(window),
                     obf,
+                    serve,
                     &opts,
                 )
                 .await?;

@@ -96,7 +96,7 @@ struct Pages {
 
 impl Pages {
     fn spawn(w: &live::World, timeout: Duration) -> anyhow::Result<Pages> {
-        let authority = w.app.base.trim_start_matches("http://").to_string();
+        let authority = w.app.base().trim_start_matches("http://").to_string();
         let mut child = std::process::Command::new(std::env::current_exe()?)
             .args(["pages", "--authority", &authority, "--slug", &w.course_slug])
             .args(["--lesson", &w.lesson.to_string()])
@@ -335,7 +335,7 @@ async fn webhook_phase(
 
 /// One `join` attendance event per student, as participant_joined webhooks would leave.
 async fn seed_attendance(w: &live::World) -> anyhow::Result<()> {
-    let db = &w.app.state.db;
+    let db = w.app.db();
     let s = lectern::live::by_lesson(db, w.school, w.lesson)
         .await?
         .ok_or_else(|| anyhow::anyhow!("no live session"))?;
@@ -396,7 +396,7 @@ pub async fn live_push(
 ) -> anyhow::Result<()> {
     // The app's side of every stream, the pool, the simulator and the /healthz generator.
     raise_nofile(students as u64 + 1024)?;
-    let mut w = live::seed(&target, students, false, true).await?;
+    let mut w = live::seed(&target, students, false, true, false).await?;
     let result = measure(&mut w, quiet, timeout, opts).await;
     w.sim.shutdown();
     w.app.stop().await;
@@ -415,7 +415,7 @@ async fn measure(
     let n = w.students.len();
     println!(
         "\n{} — live-push, {n} open players following the lesson by server-sent events{}",
-        w.app.label,
+        w.app.label(),
         if quiet {
             " (quiet pages: no fetches on a change)"
         } else {
@@ -426,7 +426,7 @@ async fn measure(
 
     // Warm up what every stream touches once (route, course query, session lookup), so the
     // difference below is what the streams hold.
-    let _ = streams_open(&w.app.base).await?;
+    let _ = streams_open(w.app.base()).await?;
     let mut pages = Pages::spawn(w, timeout)?;
     let mut cookies = String::with_capacity(n * 120);
     for (_, cookie, csrf) in &w.students {
@@ -446,7 +446,7 @@ async fn measure(
     // Let allocations settle (the last handshakes' buffers) before reading RSS.
     tokio::time::sleep(Duration::from_millis(500)).await;
     let rss_after = rss(&me);
-    let server_open = streams_open(&w.app.base).await?;
+    let server_open = streams_open(w.app.base()).await?;
     println!(
         "  opened {ok} of {n} streams in {:.2}s (each until its `ready`); failed {failed}{}; lectern_push_streams_open {server_open}",
         open_ms as f64 / 1000.0,
@@ -522,7 +522,7 @@ async fn measure(
     // /healthz with every stream still open, as the other scenarios measure it.
     let health = load::run_fn(
         "GET /healthz",
-        &load::Target::parse(&format!("{}/healthz", w.app.base)),
+        &load::Target::parse(&format!("{}/healthz", w.app.base())),
         |_, _| hyper::Request::get("/healthz"),
         None,
         opts,
@@ -535,14 +535,14 @@ async fn measure(
             burst_rps / health.rps()
         );
     }
-    let still_open = streams_open(&w.app.base).await?;
+    let still_open = streams_open(w.app.base()).await?;
 
     // Close the pages: the server must notice and count the streams down.
     pages.quit();
     let t = Instant::now();
     let mut after = still_open;
     while t.elapsed() < Duration::from_secs(20) {
-        after = streams_open(&w.app.base).await?;
+        after = streams_open(w.app.base()).await?;
         if after == 0 {
             break;
         }

@@ -54,6 +54,9 @@ pub struct AppState {
     pub certificates: crate::certificates::CertificatesState,
     /// Set when this instance starts shutting down (`/readyz` turns false).
     pub draining: crate::ops::Draining,
+    /// Stores Zoom's deliveries, those arriving together in one transaction; its writer
+    /// task lives as long as this state.
+    pub zoom_ingest: crate::webhooks::Ingest,
 }
 
 impl AppState {
@@ -108,6 +111,7 @@ impl AppState {
             &payments,
             &certificates,
         )?);
+        let zoom_ingest = crate::webhooks::Ingest::start(db.clone());
         Ok(AppState {
             schools: Arc::default(),
             sessions: Arc::new(SessionCache::new(lookups, live)),
@@ -123,6 +127,7 @@ impl AppState {
             payments,
             certificates,
             draining: crate::ops::Draining::default(),
+            zoom_ingest,
         })
     }
 
@@ -322,22 +327,11 @@ pub fn router(state: AppState) -> Router {
         ))
         // An upload may be large and the line slow: no deadline for the whole body, but
         // one for each wait on the next piece of it.
-        .layer(RequestBodyTimeoutLayer::new(state.config.read_timeout))
-        .layer(axum::middleware::from_fn_with_state(
-            state.db.clone(),
-            web::db_guard::layer,
-        ))
-        // Places of their own: an upload holds its place while its body streams in, for
-        // minutes on a slow line, so a class handing in homework must not take the places
-        // of the pages (nor the reverse).
-        .layer(axum::middleware::from_fn_with_state(
-            web::shed::Shedder::new(
-                state.config.max_in_flight,
-                state.config.queue_wait,
-                state.metrics.clone(),
-            ),
-            web::shed::layer,
-        ));
+        .layer(RequestBodyTimeoutLayer::new(state.config.read_timeout));
+    // Places of their own: an upload holds its place while its body streams in, for
+    // minutes on a slow line, so a class handing in homework must not take the places of
+    // the pages (nor the reverse).
+    let uploads = guarded_and_shed(uploads, &state, false);
     let ops = OpsState {
         db: state.db.clone(),
         config: state.config.clone(),
@@ -346,7 +340,7 @@ pub fn router(state: AppState) -> Router {
         zoom: state.zoom.as_ref().map(|z| z.client.clone()),
     };
 
-    Router::new()
+    let pages_and_api = Router::new()
         .route("/healthz", get(crate::ops::healthz))
         .route("/readyz", get(crate::ops::readyz).with_state(ops.clone()))
         .route("/metrics", get(crate::ops::metrics_page).with_state(ops))
@@ -356,7 +350,12 @@ pub fn router(state: AppState) -> Router {
         .route("/static/dashboard.js", get(web::assets::dashboard_js))
         .route("/static/order.js", get(web::assets::order_js))
         .route("/static/refresh.js", get(web::assets::refresh_js))
-        .merge(crate::webhooks::routes().with_state(zoom))
+        .merge(
+            crate::webhooks::routes().with_state(crate::webhooks::WebhooksState {
+                zoom,
+                ingest: state.zoom_ingest.clone(),
+            }),
+        )
         .merge(crate::payments::events::routes().with_state(state.payments.clone()))
         .merge(web::headers::routes().with_state(state.metrics.clone()))
         .merge(pages)
@@ -378,21 +377,8 @@ pub fn router(state: AppState) -> Router {
                     crate::ops::metrics::track,
                 ))
                 .layer(RequestBodyDeadlineLayer::new(state.config.read_timeout)),
-        )
-        .layer(axum::middleware::from_fn_with_state(
-            state.db.clone(),
-            web::db_guard::layer,
-        ))
-        // Outside the database guard: a shed request costs nothing, not even a look at
-        // the database's health.
-        .layer(axum::middleware::from_fn_with_state(
-            web::shed::Shedder::new(
-                state.config.max_in_flight,
-                state.config.queue_wait,
-                state.metrics.clone(),
-            ),
-            web::shed::layer,
-        ))
+        );
+    guarded_and_shed(pages_and_api, &state, true)
         .merge(uploads)
         .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
             // Only method and path (query strings may carry tokens), with secret path
@@ -406,6 +392,28 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             Arc::new(web::headers::SecurityHeaders::new(&state.config)),
             web::headers::layer,
+        ))
+}
+
+/// `router` behind the database guard, and outside it a shedder with places of its own (a
+/// shed request costs nothing, not even a look at the database's health).
+/// `watch_slow`: see [`web::db_guard::Guard`].
+fn guarded_and_shed(router: Router, state: &AppState, watch_slow: bool) -> Router {
+    router
+        .layer(axum::middleware::from_fn_with_state(
+            web::db_guard::Guard {
+                db: state.db.clone(),
+                watch_slow,
+            },
+            web::db_guard::layer,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            web::shed::Shedder::new(
+                state.config.max_in_flight,
+                state.config.queue_wait,
+                state.metrics.clone(),
+            ),
+            web::shed::layer,
         ))
 }
 

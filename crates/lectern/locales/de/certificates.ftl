@@ -75,3 +75,6 @@ certificate-status-replaced-short = Ersetzt
 certificate-revoke-public = Der Grund wird auf der öffentlichen Seite des Zertifikats angezeigt.
 certificate-reissue-confirm = Ein neues Zertifikat mit Ihrem aktuellen Namen ausstellen? Die alte Nummer zeigt dann „ersetzt“.
 certificate-reissue-confirm-admin = Ein neues Zertifikat mit dem aktuellen Namen ausstellen? Die alte Nummer zeigt dann „ersetzt“.
+certificate-revoked-notice = Zertifikat widerrufen. Seine öffentliche Seite zeigt das jetzt mit dem Grund an, und die teilnehmende Person wurde per E-Mail benachrichtigt.
+certificate-reissued-notice = Zertifikat mit dem aktuellen Namen neu ausgestellt; die alte Nummer zeigt jetzt „ersetzt“.
+certificate-paper-saved = Papierformat gespeichert; Zertifikate werden ab jetzt darauf gedruckt.

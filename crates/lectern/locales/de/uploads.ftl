@@ -14,7 +14,12 @@ upload-error-interrupted = Das Hochladen wurde unterbrochen, bevor die ganze Dat
 upload-error-storage = Der Dateispeicher ist gerade nicht erreichbar; es wurde nichts geändert. Versuchen Sie es in einer Minute noch einmal.
 upload-error-image = Dieses Bild konnte nicht gelesen werden (es ist vielleicht beschädigt oder an einer Seite größer als { $max } Pixel); laden Sie ein PNG-, JPEG-, WebP- oder GIF-Bild hoch.
 upload-refused-markup = SVG- und HTML-Dateien werden hier nicht angenommen (sie können Skripte enthalten); { $take }
-upload-refused-executable = Diese Datei ist ein Programm, kein Dokument; { $take }
+upload-refused-executable = { $expected ->
+        [video] Diese Datei ist ein Programm, kein Video;
+        [document] Diese Datei ist ein Programm, kein Dokument;
+        [image] Diese Datei ist ein Programm, kein Bild;
+       *[file] Diese Datei ist ein Programm, und Programme werden hier nicht angenommen;
+    } { $take }
 upload-refused-other = Diese Art von Datei wird hier nicht angenommen; { $take }
 upload-accepts-video = laden Sie ein MP4- oder WebM-Video hoch.
 upload-accepts-document = laden Sie ein PDF, eine Word-, Excel- oder PowerPoint-Datei, eine OpenDocument-Datei oder reinen Text hoch.

@@ -75,3 +75,6 @@ certificate-status-replaced-short = Replaced
 certificate-revoke-public = The reason is shown on the certificate's public page.
 certificate-reissue-confirm = Issue a new certificate with your current name? The old one's number will show “replaced”.
 certificate-reissue-confirm-admin = Issue a new certificate with the learner's current name? The old number will show “replaced”.
+certificate-revoked-notice = Certificate revoked. Its public page now says so, with the reason, and the learner has been told by e-mail.
+certificate-reissued-notice = Certificate re-issued with the learner's current name; the old number now shows “replaced”.
+certificate-paper-saved = Paper saved; certificates are printed on it from now on.

@@ -20,7 +20,13 @@ upload-error-storage = File storage is not available right now; nothing was chan
 upload-error-image = This image could not be read (it may be damaged, or larger than { $max } pixels on a side); upload a PNG, JPEG, WebP or GIF image.
 # $take: one of the upload-accepts-* messages.
 upload-refused-markup = SVG and HTML files are not accepted here (they can carry scripts); { $take }
-upload-refused-executable = This file is a program, not a document; { $take }
+# $expected: video, document, image or file (an attachment, which may be of many kinds).
+upload-refused-executable = { $expected ->
+        [video] This file is a program, not a video;
+        [document] This file is a program, not a document;
+        [image] This file is a program, not an image;
+       *[file] This file is a program, and programs are not accepted here;
+    } { $take }
 upload-refused-other = This kind of file is not accepted here; { $take }
 upload-accepts-video = upload an MP4 or WebM video.
 upload-accepts-document = upload a PDF, a Word, Excel or PowerPoint file, an OpenDocument file or plain text.

@@ -75,3 +75,6 @@ certificate-status-replaced-short = Sustituido
 certificate-revoke-public = El motivo se muestra en la página pública del certificado.
 certificate-reissue-confirm = ¿Emitir un nuevo certificado con tu nombre actual? El número anterior aparecerá como «sustituido».
 certificate-reissue-confirm-admin = ¿Emitir un nuevo certificado con el nombre actual del estudiante? El número anterior aparecerá como «sustituido».
+certificate-revoked-notice = Certificado revocado. Su página pública ya lo indica, con el motivo, y se ha avisado al estudiante por correo electrónico.
+certificate-reissued-notice = Certificado emitido de nuevo con el nombre actual del estudiante; el número anterior aparece ahora como «sustituido».
+certificate-paper-saved = Papel guardado; los certificados se imprimen en él a partir de ahora.

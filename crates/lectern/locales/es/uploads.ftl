@@ -14,7 +14,12 @@ upload-error-interrupted = La subida se interrumpió antes de que llegara el arc
 upload-error-storage = El almacenamiento de archivos no está disponible ahora mismo; no se ha cambiado nada. Inténtalo de nuevo dentro de un minuto.
 upload-error-image = No se ha podido leer esta imagen (puede estar dañada o medir más de { $max } píxeles de lado); sube una imagen PNG, JPEG, WebP o GIF.
 upload-refused-markup = Aquí no se aceptan archivos SVG ni HTML (pueden contener scripts); { $take }
-upload-refused-executable = Este archivo es un programa, no un documento; { $take }
+upload-refused-executable = { $expected ->
+        [video] Este archivo es un programa, no un vídeo;
+        [document] Este archivo es un programa, no un documento;
+        [image] Este archivo es un programa, no una imagen;
+       *[file] Este archivo es un programa, y aquí no se aceptan programas;
+    } { $take }
 upload-refused-other = Aquí no se acepta este tipo de archivo; { $take }
 upload-accepts-video = sube un vídeo MP4 o WebM.
 upload-accepts-document = sube un PDF, un archivo de Word, Excel o PowerPoint, un archivo OpenDocument o texto plano.

@@ -75,3 +75,6 @@ certificate-status-replaced-short = Remplacé
 certificate-revoke-public = Le motif est affiché sur la page publique du certificat.
 certificate-reissue-confirm = Délivrer un nouveau certificat à votre nom actuel ? L’ancien numéro indiquera « remplacé ».
 certificate-reissue-confirm-admin = Délivrer un nouveau certificat au nom actuel de l’apprenant ? L’ancien numéro indiquera « remplacé ».
+certificate-revoked-notice = Certificat révoqué. Sa page publique l’indique désormais, avec le motif, et l’apprenant en a été informé par e-mail.
+certificate-reissued-notice = Certificat délivré à nouveau au nom actuel de l’apprenant ; l’ancien numéro indique désormais « remplacé ».
+certificate-paper-saved = Format de papier enregistré ; les certificats sont imprimés sur ce format désormais.

@@ -14,7 +14,12 @@ upload-error-interrupted = Le téléversement a été interrompu avant que le fi
 upload-error-storage = Le stockage des fichiers n’est pas disponible pour le moment ; rien n’a été modifié. Réessayez dans une minute.
 upload-error-image = Cette image n’a pas pu être lue (elle est peut-être endommagée, ou fait plus de { $max } pixels de côté) ; téléversez une image PNG, JPEG, WebP ou GIF.
 upload-refused-markup = Les fichiers SVG et HTML ne sont pas acceptés ici (ils peuvent contenir des scripts) ; { $take }
-upload-refused-executable = Ce fichier est un programme, pas un document ; { $take }
+upload-refused-executable = { $expected ->
+        [video] Ce fichier est un programme, pas une vidéo ;
+        [document] Ce fichier est un programme, pas un document ;
+        [image] Ce fichier est un programme, pas une image ;
+       *[file] Ce fichier est un programme, et les programmes ne sont pas acceptés ici ;
+    } { $take }
 upload-refused-other = Ce type de fichier n’est pas accepté ici ; { $take }
 upload-accepts-video = téléversez une vidéo MP4 ou WebM.
 upload-accepts-document = téléversez un PDF, un fichier Word, Excel ou PowerPoint, un fichier OpenDocument ou du texte brut.

@@ -39,6 +39,17 @@ struct TokensPage {
     revoked: bool,
 }
 
+impl TokensPage {
+    /// A token's state (`Token::state`) as the list shows it.
+    fn state_label(&self, state: &str) -> String {
+        self.ctx.t(match state {
+            "revoked" => "api-token-state-revoked",
+            "expired" => "api-token-state-expired",
+            _ => "api-token-state-active",
+        })
+    }
+}
+
 /// One scope of the form: its line of description, whether it is ticked, and its error.
 struct ScopeChoice {
     name: &'static str,
@@ -213,4 +224,32 @@ async fn revoke(
         return Err(AppError::NotFound);
     }
     handed(&state, &ctx, Some(REVOKED), None)
+}
+
+#[cfg(test)]
+mod tests {
+    /// A token's state reads as a label in every language: a word of its own, capitalised
+    /// (the list once showed a bare "revoked").
+    #[test]
+    fn each_token_state_is_a_capitalised_label_in_every_language() {
+        for lang in crate::i18n::supported() {
+            let tr = crate::i18n::Tr::new(&lang);
+            let mut seen = Vec::new();
+            for key in [
+                "api-token-state",
+                "api-token-state-active",
+                "api-token-state-revoked",
+                "api-token-state-expired",
+                "api-token-never-used",
+            ] {
+                let label = tr.t(key);
+                assert!(
+                    label.chars().next().is_some_and(char::is_uppercase),
+                    "{lang}: {key} = {label:?}"
+                );
+                assert!(!seen.contains(&label), "{lang}: {label:?} twice");
+                seen.push(label);
+            }
+        }
+    }
 }

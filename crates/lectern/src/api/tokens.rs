@@ -87,6 +87,17 @@ impl Token {
     pub fn is_active(&self, now: i64) -> bool {
         self.revoked_at.is_none() && now < self.expires_at
     }
+    /// `active`, `revoked` or `expired` (a revoked token that has since expired too stays
+    /// revoked): Profile → API tokens shows it as `api-token-state-{state}`.
+    pub fn state(&self, now: i64) -> &'static str {
+        if self.revoked_at.is_some() {
+            "revoked"
+        } else if now < self.expires_at {
+            "active"
+        } else {
+            "expired"
+        }
+    }
 }
 
 const COLUMNS: &str = "id, school_id, user_id, name, prefix, scopes, created_at, expires_at, last_used_at, revoked_at";

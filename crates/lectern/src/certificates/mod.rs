@@ -193,6 +193,16 @@ impl Issued {
             Status::Valid
         }
     }
+
+    /// What a page's `data-state` says of it: `pending` or `issued` as stored while it
+    /// stands, else what ended it (`revoked`, `replaced`, `expired`): the stored state
+    /// stays `issued` after a revocation, a re-issue or its expiry.
+    pub fn shown_state(&self, now: i64) -> &'static str {
+        match self.status(now) {
+            Status::Valid => "issued",
+            other => other.as_str(),
+        }
+    }
 }
 
 const COLUMNS: &str = "id, school_id, course_id, user_id, serial, state, learner_name, course_title, school_name, \

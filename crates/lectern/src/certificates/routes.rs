@@ -12,7 +12,7 @@ use serde::Deserialize;
 
 use super::{CertificatesState, Issued, Settings, Status};
 use crate::accounts::rate_limit;
-use crate::db::{CourseId, SchoolId, UserId, now_ms};
+use crate::db::{CourseId, SchoolId, UserId};
 use crate::web::{
     AppError, AppResult, ClientIp, Ctx, FieldCheckedForm, FieldErrors, Form, Page, check_text,
     limits, render,
@@ -224,6 +224,7 @@ struct MinePage {
     ctx: Ctx,
     certs: Vec<Issued>,
     origin: String,
+    now: i64,
 }
 
 impl MinePage {
@@ -250,7 +251,7 @@ impl MinePage {
         self.ctx.local_date(ms)
     }
     fn valid(&self, c: &Issued) -> bool {
-        c.status(now_ms()) == Status::Valid
+        c.status(self.now) == Status::Valid
     }
 }
 
@@ -259,7 +260,12 @@ async fn mine(State(state): State<CertificatesState>, ctx: Ctx) -> AppResult<Pag
     let certs = super::of_user(&state.db, SchoolId(ctx.school.id), UserId(user.id)).await?;
     let origin =
         crate::schools::domains::origin(&state.db, &state.config.base_url, ctx.school.id).await?;
-    render(&MinePage { ctx, certs, origin })
+    render(&MinePage {
+        ctx,
+        certs,
+        origin,
+        now: state.db.now_ms(),
+    })
 }
 
 /// A learner who changed their name asks for a certificate with the new one.
@@ -443,11 +449,17 @@ struct AdminPage {
     certs: Vec<Issued>,
     error: String,
     paper: String,
+    /// What the POST before did (revoked, re-issued, paper saved), shown once.
+    notice: Option<String>,
+    now: i64,
 }
+
+/// The admin's list, where revoke, re-issue and the paper form send the admin back.
+const ADMIN_LIST: &str = "/admin/certificates";
 
 impl AdminPage {
     fn status(&self, c: &Issued) -> String {
-        let key = match c.status(now_ms()) {
+        let key = match c.status(self.now) {
             Status::Valid => "certificate-status-valid",
             Status::Pending => "certificate-status-pending",
             Status::Revoked => "certificate-status-revoked",
@@ -461,16 +473,44 @@ impl AdminPage {
     }
 }
 
-async fn admin_list(State(state): State<CertificatesState>, ctx: Ctx) -> AppResult<Page> {
+/// The list, with what the POST before handed over (taken, so shown once).
+async fn admin_list(
+    State(state): State<CertificatesState>,
+    ctx: Ctx,
+    headers: axum::http::HeaderMap,
+) -> AppResult<Response> {
     ctx.require_admin()?;
+    let (handover, clear) = crate::web::handover::take_in_session(
+        &state.config,
+        &ctx,
+        &headers,
+        state.db.now_ms(),
+        ADMIN_LIST,
+    );
     let certs = super::of_school(&state.db, SchoolId(ctx.school.id)).await?;
     let paper = super::paper(&state.db, SchoolId(ctx.school.id)).await?;
-    render(&AdminPage {
+    let resp = render(&AdminPage {
+        notice: handover.and_then(|h| h.notice).map(|k| ctx.t(&k)),
+        now: state.db.now_ms(),
         ctx,
         certs,
         error: String::new(),
         paper,
-    })
+    })?
+    .into_response();
+    Ok(crate::web::handover::cleared(resp, clear))
+}
+
+/// A 303 to the list, handing it `notice` to show once.
+fn handed(state: &CertificatesState, ctx: &Ctx, notice: &str) -> AppResult<Response> {
+    crate::web::handover::redirect_in_session(
+        &state.config,
+        ctx,
+        state.db.now_ms(),
+        ADMIN_LIST,
+        Some(notice),
+        None,
+    )
 }
 
 #[derive(Deserialize, Default)]
@@ -484,13 +524,13 @@ async fn set_paper(
     State(state): State<CertificatesState>,
     ctx: Ctx,
     Form(form): Form<PaperForm>,
-) -> AppResult<Redirect> {
+) -> AppResult<Response> {
     ctx.require_admin()?;
     if !matches!(form.paper.as_str(), "a4" | "letter") {
         return Err(AppError::BadRequest(ctx.t("form-invalid-choice")));
     }
     super::set_paper(&state.db, SchoolId(ctx.school.id), &form.paper).await?;
-    Ok(Redirect::to("/admin/certificates"))
+    handed(&state, &ctx, "certificate-paper-saved")
 }
 
 #[derive(Deserialize, Default)]
@@ -520,6 +560,8 @@ async fn revoke(
             certs,
             error,
             paper,
+            notice: None,
+            now: state.db.now_ms(),
         })?
         .into_response();
         *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
@@ -528,14 +570,14 @@ async fn revoke(
     if !super::revoke(&state, SchoolId(ctx.school.id), &serial, reason).await? {
         return Err(AppError::NotFound);
     }
-    Ok(Redirect::to("/admin/certificates").into_response())
+    handed(&state, &ctx, "certificate-revoked-notice")
 }
 
 async fn admin_reissue(
     State(state): State<CertificatesState>,
     ctx: Ctx,
     Path(serial): Path<String>,
-) -> AppResult<Redirect> {
+) -> AppResult<Response> {
     ctx.require_admin()?;
     let cert = super::by_serial(&state.db, SchoolId(ctx.school.id), &serial)
         .await?
@@ -548,5 +590,5 @@ async fn admin_reissue(
     super::reissue(&state, SchoolId(ctx.school.id), &serial)
         .await?
         .ok_or(AppError::NotFound)?;
-    Ok(Redirect::to("/admin/certificates"))
+    handed(&state, &ctx, "certificate-reissued-notice")
 }

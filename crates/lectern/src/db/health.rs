@@ -35,6 +35,14 @@ pub const PROBE_EVERY: Duration = Duration::from_millis(250);
 pub const RIDE_THROUGH: Duration = Duration::from_secs(2);
 /// How often the background probe tries while requests wait ([`RIDE_THROUGH`]).
 pub const RIDE_THROUGH_PROBE_EVERY: Duration = Duration::from_millis(50);
+/// How long a request may be in its handler before the guard asks whether the database
+/// still answers (PostgreSQL): a request that must open a connection while the server is
+/// gone would otherwise wait out the pool's 10 s acquire timeout, because the pool retries
+/// a refused connect until then.
+pub const SLOW: Duration = Duration::from_secs(1);
+/// How long one probe's answer serves every slow request that asks ([`SLOW`]): a crowd
+/// of them costs the server one connection, not one each.
+pub const PROBE_SHARED_FOR: Duration = Duration::from_secs(1);
 
 #[derive(Debug)]
 pub struct Health {
@@ -50,6 +58,9 @@ pub struct Health {
     probing: AtomicBool,
     /// When a write last failed for want of space or permission (as `outage_at`).
     unwritable_at: AtomicU64,
+    /// The last shared probe's time and answer; held while one runs, so that the slow
+    /// requests asking meanwhile wait for its answer instead of probing too.
+    pub(crate) last_probe: tokio::sync::Mutex<Option<(Instant, bool)>>,
 }
 
 impl Default for Health {
@@ -62,6 +73,7 @@ impl Default for Health {
             back: tokio::sync::Notify::new(),
             probing: AtomicBool::new(false),
             unwritable_at: AtomicU64::new(0),
+            last_probe: tokio::sync::Mutex::new(None),
         }
     }
 }
@@ -204,6 +216,22 @@ pub fn is_unwritable(e: &sqlx::Error) -> bool {
             .is_ok_and(|c| matches!(c & 0xff, 8 | 13));
     }
     matches!(&*code, "53100" | "25006")
+}
+
+/// Whether `e` means a lock was not had in time, whatever the statement: SQLite's
+/// `SQLITE_BUSY` (5) and `SQLITE_LOCKED` (6) after the busy timeout, PostgreSQL's
+/// `lock_not_available` (55P03) and `query_canceled` (57014: a statement or lock timeout).
+pub fn is_busy(e: &sqlx::Error) -> bool {
+    let sqlx::Error::Database(db) = e else {
+        return false;
+    };
+    let Some(code) = db.code() else {
+        return false;
+    };
+    if db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() {
+        return code.parse::<i32>().is_ok_and(|c| matches!(c & 0xff, 5 | 6));
+    }
+    matches!(&*code, "55P03" | "57014")
 }
 
 /// Whether `e` is PostgreSQL refusing the text it was given (`character_not_in_repertoire`,

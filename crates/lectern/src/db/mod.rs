@@ -216,6 +216,46 @@ impl Db {
             self.health.set_down(false);
             return true;
         }
+        self.went_down();
+        false
+    }
+
+    /// Whether [`Db::still_answers`] has a server to ask (PostgreSQL).
+    pub fn watches_slow_requests(&self) -> bool {
+        self.probe_url.is_some()
+    }
+
+    /// Whether the database still answers, asked for a request that has been in its
+    /// handler for [`health::SLOW`]: on PostgreSQL one probe at a time, its answer shared
+    /// for [`health::PROBE_SHARED_FOR`]; a failed probe is an outage, as a lost connection
+    /// is. `None` where there is nothing to ask apart from the pool (SQLite: a file, whose
+    /// slow requests wait on a writer, not on a server).
+    pub async fn still_answers(&self) -> Option<bool> {
+        self.probe_url.as_ref()?;
+        if self.health.is_down() {
+            return Some(false);
+        }
+        let mut last = self.health.last_probe.lock().await;
+        // Only a yes is shared: a no while the database is not marked down is outdated
+        // (the background probe saw it return).
+        if let Some((at, true)) = *last
+            && at.elapsed() < health::PROBE_SHARED_FOR
+        {
+            return Some(true);
+        }
+        let ok = self.probe().await;
+        *last = Some((std::time::Instant::now(), ok));
+        drop(last);
+        if !ok && !self.health.is_down() {
+            self.health.outage();
+            self.went_down();
+        }
+        Some(ok)
+    }
+
+    /// Marks the database down after a failed probe, and starts the background probe that
+    /// watches for its return.
+    fn went_down(&self) {
         self.health.set_down(true);
         tracing::warn!("the database is unreachable; answering 503 until it is back");
         if self.health.start_probing() {
@@ -240,7 +280,6 @@ impl Db {
                 }
             });
         }
-        false
     }
 
     /// Tells open pages that lesson `c.lesson_id` changed (its live session started,
@@ -377,4 +416,43 @@ pub fn now_ms() -> i64 {
 /// Reads a 0/1 column as a bool (the `Any` driver carries no portable boolean).
 pub fn flag(v: i64) -> bool {
     v != 0
+}
+
+/// The rows of a multi-row `VALUES`: `n` copies of `row`, comma-separated, each `$` in
+/// them numbered in turn (`$1`, `$2`, …), the placeholders both databases read (sqlx's
+/// `QueryBuilder` writes `?` for the `Any` driver, which PostgreSQL does not). Keep
+/// `n × placeholders per row` under 32,766, SQLite's limit of bound values.
+pub fn values(n: usize, row: &str) -> String {
+    values_from(1, n, row)
+}
+
+/// [`values`] numbered from `$first`, after the statement's own placeholders; with `row`
+/// `"$"` it is the list of an `IN (…)`.
+pub fn values_from(first: usize, n: usize, row: &str) -> String {
+    let mut k = first - 1;
+    let mut out = String::with_capacity(n * (row.len() + 16));
+    for r in 0..n {
+        if r > 0 {
+            out.push_str(", ");
+        }
+        for c in row.chars() {
+            out.push(c);
+            if c == '$' {
+                k += 1;
+                out.push_str(&k.to_string());
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod values_tests {
+    #[test]
+    fn every_placeholder_is_numbered_in_turn() {
+        assert_eq!(super::values(1, "($, 'x', $)"), "($1, 'x', $2)");
+        assert_eq!(super::values(3, "($, $)"), "($1, $2), ($3, $4), ($5, $6)");
+        assert_eq!(super::values(0, "($)"), "");
+        assert_eq!(super::values_from(3, 3, "$"), "$3, $4, $5");
+    }
 }

@@ -51,7 +51,24 @@ impl Refused {
             Refused::Executable(p) => ("upload-refused-executable", p),
             Refused::Other(p) => ("upload-refused-other", p),
         };
-        tr.t1(key, "take", tr.t(accepted(*purpose)))
+        tr.ta(
+            key,
+            &[
+                ("take", tr.t(accepted(*purpose))),
+                ("expected", expected(*purpose).to_string()),
+            ],
+        )
+    }
+}
+
+/// What `purpose` expected, as `upload-refused-executable` names it ("a program, not a
+/// video"): a lesson's video, a document lesson's document, an image, or any file.
+fn expected(purpose: Purpose) -> &'static str {
+    match purpose {
+        Purpose::Video => "video",
+        Purpose::Document => "document",
+        Purpose::Cover | Purpose::Logo | Purpose::Favicon => "image",
+        Purpose::Attachment | Purpose::Discussion => "file",
     }
 }
 
@@ -272,6 +289,40 @@ mod tests {
                 ),
                 "{p:?}"
             );
+        }
+    }
+
+    /// A program is refused as not what its uploader expected (on the video uploader:
+    /// not a video, never "not a document"), in every language.
+    #[test]
+    fn a_refused_program_is_named_against_what_was_expected() {
+        for (lang, video, image, document) in [
+            ("en-US", "not a video", "not an image", "not a document"),
+            ("de", "kein Video", "kein Bild", "kein Dokument"),
+            ("es", "no un vídeo", "no una imagen", "no un documento"),
+            ("fr", "pas une vidéo", "pas une image", "pas un document"),
+        ] {
+            let tr = crate::i18n::Tr::new(lang);
+            let said = |p: Purpose| Refused::Executable(p).message(&tr);
+            assert!(
+                said(Purpose::Video).contains(video),
+                "{lang}: {}",
+                said(Purpose::Video)
+            );
+            assert!(said(Purpose::Document).contains(document), "{lang}");
+            for p in [Purpose::Cover, Purpose::Logo, Purpose::Favicon] {
+                assert!(said(p).contains(image), "{lang} {p:?}: {}", said(p));
+            }
+            for p in [
+                Purpose::Video,
+                Purpose::Cover,
+                Purpose::Logo,
+                Purpose::Favicon,
+                Purpose::Attachment,
+                Purpose::Discussion,
+            ] {
+                assert!(!said(p).contains(document), "{lang} {p:?}: {}", said(p));
+            }
         }
     }
 

@@ -620,6 +620,14 @@ mod tests {
                 "This file is a program, not a document; upload a PDF, a Word, Excel or PowerPoint file, an OpenDocument file or plain text.",
             ),
             (
+                E::Refused(Refused::Executable(Purpose::Video)),
+                "This file is a program, not a video; upload an MP4 or WebM video.",
+            ),
+            (
+                E::Refused(Refused::Executable(Purpose::Attachment)),
+                "This file is a program, and programs are not accepted here; upload a document, an image, a video, audio, a ZIP archive or plain text.",
+            ),
+            (
                 E::Refused(Refused::Markup(Purpose::Logo)),
                 "SVG and HTML files are not accepted here (they can carry scripts); upload a PNG, JPEG, WebP or GIF image.",
             ),

@@ -44,11 +44,30 @@ pub trait Job: Serialize + DeserializeOwned + Send + 'static {
         let _ = (self, deps, error);
         async { Ok(()) }
     }
+
+    /// Whether the worker hands several claimed jobs of this kind to [`Job::run_batch`]
+    /// at once. Default: no.
+    const BATCHES: bool = false;
+
+    /// Runs `jobs` (with their ids) together, where one transaction for all is cheaper
+    /// than one each (a class's burst of webhook events); returns the ids of those it
+    /// finished. Each job it leaves out, and every job if it fails, runs alone through
+    /// [`Job::run`] as usual, so it may decline what it does not batch. As idempotent as
+    /// `run`. Only called when [`Job::BATCHES`].
+    fn run_batch(
+        jobs: Vec<(i64, Self)>,
+        deps: &Self::Deps,
+    ) -> impl Future<Output = anyhow::Result<Vec<i64>>> + Send {
+        let _ = (jobs, deps);
+        async { Ok(Vec::new()) }
+    }
 }
 
 type Runner = Arc<dyn Fn(&str) -> BoxFuture<'static, anyhow::Result<()>> + Send + Sync>;
 type GiveUp = Arc<dyn Fn(&str, &str) -> BoxFuture<'static, anyhow::Result<()>> + Send + Sync>;
 type Periodic = Box<dyn Fn(i64) -> NewJob + Send + Sync>;
+type BatchRunner =
+    Arc<dyn Fn(Vec<(i64, String)>) -> BoxFuture<'static, anyhow::Result<Vec<i64>>> + Send + Sync>;
 
 const HOUR_MS: i64 = 3_600_000;
 
@@ -57,6 +76,7 @@ const HOUR_MS: i64 = 3_600_000;
 pub struct Registry {
     kinds: HashMap<&'static str, Runner>,
     give_ups: HashMap<&'static str, GiveUp>,
+    batches: HashMap<&'static str, BatchRunner>,
     hourly: Vec<Periodic>,
 }
 
@@ -73,6 +93,7 @@ impl Registry {
         }
         let deps = Arc::new(deps);
         let run_deps = deps.clone();
+        let batch_deps = deps.clone();
         let runner: Runner = Arc::new(move |payload: &str| {
             let job = serde_json::from_str::<J>(payload);
             let deps = run_deps.clone();
@@ -91,6 +112,19 @@ impl Registry {
                 job.gave_up(&deps, &error).await
             })
         });
+        if J::BATCHES {
+            let deps = batch_deps;
+            let batch: BatchRunner = Arc::new(move |rows: Vec<(i64, String)>| {
+                // An unreadable payload is left out: it fails alone, with its error.
+                let jobs: Vec<(i64, J)> = rows
+                    .into_iter()
+                    .filter_map(|(id, p)| Some((id, serde_json::from_str::<J>(&p).ok()?)))
+                    .collect();
+                let deps = deps.clone();
+                Box::pin(async move { J::run_batch(jobs, &deps).await })
+            });
+            self.batches.insert(J::KIND, batch);
+        }
         self.kinds.insert(J::KIND, runner);
         self.give_ups.insert(J::KIND, give_up);
         Ok(self)
@@ -126,6 +160,30 @@ impl Registry {
             enqueue(&mut conn, make(hour)).await?;
         }
         Ok(())
+    }
+
+    /// Runs together the claimed jobs whose kinds batch ([`Job::BATCHES`]), two or more of
+    /// a kind; returns the ids of those finished. A batch that fails is logged, and its
+    /// jobs are left to run alone.
+    pub(crate) async fn run_batches(&self, jobs: &[JobRow]) -> Vec<i64> {
+        let mut done = Vec::new();
+        for (kind, run) in &self.batches {
+            let rows: Vec<(i64, String)> = jobs
+                .iter()
+                .filter(|j| j.kind == *kind)
+                .map(|j| (j.id, j.payload.clone()))
+                .collect();
+            if rows.len() < 2 {
+                continue;
+            }
+            match run(rows).await {
+                Ok(ids) => done.extend(ids),
+                Err(e) => {
+                    tracing::warn!(kind = %kind, error = %format!("{e:#}"), "a batch of jobs failed; running them one by one")
+                }
+            }
+        }
+        done
     }
 
     async fn run(&self, kind: &str, payload: &str) -> anyhow::Result<()> {
@@ -207,6 +265,33 @@ pub async fn enqueue(conn: &mut AnyConnection, job: NewJob) -> sqlx::Result<Opti
     .bind(now)
     .fetch_optional(conn)
     .await
+}
+
+/// [`enqueue`] for many jobs at once: one statement per 500 (a burst of webhooks is one
+/// batch), in the caller's transaction; a job whose dedupe key exists is not created.
+pub async fn enqueue_all(conn: &mut AnyConnection, jobs: Vec<NewJob>) -> sqlx::Result<()> {
+    let now = now_ms();
+    for chunk in jobs.chunks(500) {
+        let sql = format!(
+            "INSERT INTO jobs (school_id, kind, dedupe_key, payload, state, run_at, attempts, max_attempts, created_at, updated_at)
+             VALUES {} ON CONFLICT (dedupe_key) DO NOTHING",
+            crate::db::values(chunk.len(), "($, $, $, $, 'queued', $, 0, $, $, $)")
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for job in chunk {
+            q = q
+                .bind(job.school_id)
+                .bind(job.kind)
+                .bind(job.dedupe_key.clone())
+                .bind(job.payload.to_string())
+                .bind(job.run_at)
+                .bind(job.max_attempts)
+                .bind(now)
+                .bind(now);
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
 }
 
 /// Deletes every job of these kinds of a school, queued or finished (their payloads and
@@ -308,6 +393,24 @@ pub async fn complete(db: &Db, id: i64, worker: &str) -> sqlx::Result<()> {
         .bind(worker)
         .execute(&db.pool)
         .await?;
+    Ok(())
+}
+
+/// [`complete`] for many jobs of one worker at once (those a batch finished).
+pub async fn complete_all(db: &Db, ids: &[i64], worker: &str) -> sqlx::Result<()> {
+    for chunk in ids.chunks(500) {
+        let sql = format!(
+            "UPDATE jobs SET state = 'done', locked_until = NULL, updated_at = $1 WHERE locked_by = $2 AND id IN ({})",
+            crate::db::values_from(3, chunk.len(), "$")
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(db.now_ms())
+            .bind(worker);
+        for id in chunk {
+            q = q.bind(*id);
+        }
+        q.execute(&db.pool).await?;
+    }
     Ok(())
 }
 

@@ -163,35 +163,102 @@ async fn participant_event(
     kind: attendance::Kind,
     ts: i64,
 ) -> anyhow::Result<()> {
-    let at = match kind {
+    let at = instant(p, kind, ts);
+    for s in sessions_of(state, account, m).await? {
+        let who = attendance::identify(&state.db, &state.config.secret_key, &s, seen(p)).await?;
+        attendance::record(&state.db, &s, &who, kind, at, "webhook").await?;
+        recorded(state, &s).await?;
+    }
+    Ok(())
+}
+
+/// Whether [`participants`] takes `event`.
+pub fn is_participant_event(event: &WebhookEvent) -> bool {
+    matches!(
+        event.kind,
+        EventKind::ParticipantJoined { .. } | EventKind::ParticipantLeft { .. }
+    )
+}
+
+/// [`handle`] for many participants' joins and leaves at once (a class's burst): the
+/// sessions of each meeting are looked up once, each session's events are recorded in one
+/// transaction ([`attendance::record_many`]), and its open dashboards are told once.
+/// Other events are skipped (see [`is_participant_event`]). On an error nothing is
+/// partly done that a retry would not finish: every step is idempotent.
+pub async fn participants(state: &ZoomDeps, events: &[&WebhookEvent]) -> anyhow::Result<()> {
+    let mut sessions = std::collections::HashMap::new();
+    let mut of_session: std::collections::BTreeMap<
+        i64,
+        (super::Session, Vec<attendance::Sighting>),
+    > = Default::default();
+    for event in events {
+        let (m, p, kind) = match &event.kind {
+            EventKind::ParticipantJoined {
+                meeting,
+                participant,
+                ..
+            } => (meeting, participant, attendance::Kind::Join),
+            EventKind::ParticipantLeft {
+                meeting,
+                participant,
+                ..
+            } => (meeting, participant, attendance::Kind::Leave),
+            _ => continue,
+        };
+        let ts = event.event_ts_ms.unwrap_or_else(now_ms);
+        let account = event.account_id.as_deref().unwrap_or("");
+        let at = instant(p, kind, ts);
+        let key = (account.to_string(), m.id);
+        if !sessions.contains_key(&key) {
+            let found = sessions_of(state, account, m).await?;
+            sessions.insert(key.clone(), found);
+        }
+        for s in &sessions[&key] {
+            let who = attendance::identify(&state.db, &state.config.secret_key, s, seen(p)).await?;
+            of_session
+                .entry(s.id)
+                .or_insert_with(|| (s.clone(), Vec::new()))
+                .1
+                .push(attendance::Sighting { who, kind, at });
+        }
+    }
+    for (s, sightings) in of_session.into_values() {
+        attendance::record_many(&state.db, &s, &sightings, "webhook").await?;
+        recorded(state, &s).await?;
+    }
+    Ok(())
+}
+
+/// When a participant event says it happened: Zoom's join or leave time, else the
+/// event's own.
+fn instant(p: &ParticipantInfo, kind: attendance::Kind, ts: i64) -> i64 {
+    match kind {
         attendance::Kind::Join => p.join_time,
         attendance::Kind::Leave => p.leave_time,
     }
     .map(|t| t.as_millisecond())
-    .unwrap_or(ts);
-    for s in sessions_of(state, account, m).await? {
-        let who = attendance::identify(
-            &state.db,
-            &state.config.secret_key,
-            &s,
-            attendance::Seen {
-                customer_key: p.customer_key.as_deref(),
-                email: p.email.as_deref(),
-                name: p.user_name.as_deref(),
-                participant_uuid: p.participant_uuid.as_deref(),
-                participant_id: p.user_id.as_deref(),
-                zoom_user_id: p.participant_user_id.as_deref().or(p.id.as_deref()),
-            },
-        )
-        .await?;
-        attendance::record(&state.db, &s, &who, kind, at, "webhook").await?;
-        // Open room dashboards look again (players do not: see `push::Hub::room_tx`).
-        state.db.room_changed(s.change()).await;
-        if s.state() == super::State::Ended {
-            // A late event (a `participant_left` after the end) changes the minutes.
-            let mut conn = state.db.pool.acquire().await?;
-            super::jobs::enqueue_credit(&mut conn, &s, now_ms()).await?;
-        }
+    .unwrap_or(ts)
+}
+
+fn seen(p: &ParticipantInfo) -> attendance::Seen<'_> {
+    attendance::Seen {
+        customer_key: p.customer_key.as_deref(),
+        email: p.email.as_deref(),
+        name: p.user_name.as_deref(),
+        participant_uuid: p.participant_uuid.as_deref(),
+        participant_id: p.user_id.as_deref(),
+        zoom_user_id: p.participant_user_id.as_deref().or(p.id.as_deref()),
+    }
+}
+
+/// After a session's attendance changed: open room dashboards look again (players do
+/// not: see `push::Hub::room_tx`), and a late event (a `participant_left` after the end)
+/// has the minutes credited again.
+async fn recorded(state: &ZoomDeps, s: &super::Session) -> anyhow::Result<()> {
+    state.db.room_changed(s.change()).await;
+    if s.state() == super::State::Ended {
+        let mut conn = state.db.pool.acquire().await?;
+        super::jobs::enqueue_credit(&mut conn, s, now_ms()).await?;
     }
     Ok(())
 }

@@ -347,13 +347,15 @@ pub async fn ensure(db: &Db, school_id: SchoolId, lesson: &Lesson) -> sqlx::Resu
 }
 
 /// A lesson's session with what its panel and the join read beside it, in one statement:
-/// the lesson's external link (`lesson_live_options`) and whether the Zoom connection the
-/// session's meeting runs on is connected.
+/// the lesson's external link (`lesson_live_options`), whether the Zoom connection the
+/// session's meeting runs on is connected, and whether it has recordings (so that a player
+/// during the class, when there are none yet, does not ask for them).
 pub(crate) struct SessionView {
     pub session: Session,
     pub external_url: Option<String>,
     /// False without a connection (none linked, or deleted).
     pub connection_connected: bool,
+    pub has_recordings: bool,
 }
 
 #[derive(sqlx::FromRow)]
@@ -362,6 +364,7 @@ struct SessionViewRow {
     session: Session,
     external_url: Option<String>,
     connection_state: Option<String>,
+    recordings: i64,
 }
 
 async fn view_by_lesson(
@@ -374,7 +377,8 @@ async fn view_by_lesson(
                 (SELECT o.external_url FROM lesson_live_options o
                   WHERE o.school_id = s.school_id AND o.lesson_id = s.lesson_id) AS external_url,
                 (SELECT zc.state FROM zoom_connections zc WHERE zc.id = s.connection_id)
-                  AS connection_state
+                  AS connection_state,
+                (SELECT COUNT(*) FROM live_recordings r WHERE r.session_id = s.id) AS recordings
          FROM live_sessions s WHERE s.school_id = $1 AND s.lesson_id = $2"
     )))
     .bind(school_id)
@@ -386,6 +390,7 @@ async fn view_by_lesson(
         external_url: r.external_url,
         connection_connected: r.connection_state.as_deref()
             == Some(crate::zoom_connection::ConnState::Connected.as_str()),
+        has_recordings: r.recordings > 0,
     }))
 }
 

@@ -141,11 +141,13 @@ pub async fn build(
     manager: bool,
     start_error: Option<&str>,
 ) -> anyhow::Result<Panel> {
-    // The session, the lesson's external link and its connection's state: one statement.
+    // The session, the lesson's external link, its connection's state and whether it has
+    // recordings: one statement.
     let super::SessionView {
         session: s,
         external_url,
         connection_connected,
+        has_recordings,
     } = super::ensure_view(&state.db, course.school_id, lesson).await?;
     let now = now_ms();
     let windows = super::windows(&state.config);
@@ -183,7 +185,7 @@ pub async fn build(
             error = e.with_heading(&ctx.tr, &ctx.tz, s.webinar());
         }
     }
-    let recordings = if enrolled || manager {
+    let recordings = if has_recordings && (enrolled || manager) {
         recordings(state, ctx, s.id, lesson.id).await?
     } else {
         Vec::new()

@@ -28,6 +28,7 @@ pub struct Metrics {
     push_streams: IntGauge,
     csp_violations: IntCounterVec,
     shed: prometheus::IntCounter,
+    in_flight: IntGauge,
     zoom_circuits_open: IntGauge,
     zoom_short_circuited: prometheus::IntCounter,
     /// Brings `zoom_short_circuited` up to the Zoom client's total one scrape at a time.
@@ -90,6 +91,11 @@ impl Metrics {
             "lectern_requests_shed_total",
             "Requests answered 503 because LECTERN_MAX_IN_FLIGHT were being handled",
         )?;
+        let in_flight = IntGauge::new(
+            "lectern_requests_in_flight",
+            "Requests holding a place of the load shedder now (pages, API and uploads; see LECTERN_MAX_IN_FLIGHT)",
+        )?;
+        registry.register(Box::new(in_flight.clone()))?;
         let zoom_circuits_open = IntGauge::new(
             "lectern_zoom_circuit_open",
             "Zoom connections whose circuit breaker is open (calls fail at once) or half-open, in this instance",
@@ -118,10 +124,16 @@ impl Metrics {
             push_streams,
             csp_violations,
             shed,
+            in_flight,
             zoom_circuits_open,
             zoom_short_circuited,
             zoom_sync: std::sync::Mutex::new(()),
         })
+    }
+
+    /// The gauge of requests holding a shedder's place (`web::shed` raises and lowers it).
+    pub fn in_flight(&self) -> IntGauge {
+        self.in_flight.clone()
     }
 
     /// Counts one request shed by `web::shed`.

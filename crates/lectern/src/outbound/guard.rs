@@ -226,4 +226,22 @@ mod tests {
         let t = parse("https://[::1]:8443/x", true).unwrap();
         assert_eq!((t.host.as_str(), t.port), ("::1", 8443));
     }
+
+    /// What an admin reads for a URL that is not one says the whole rule of [`parse`]:
+    /// https://, or plain http:// once the form's box for private addresses is ticked,
+    /// named as the form labels it, in every language.
+    #[test]
+    fn the_url_message_says_when_plain_http_is_accepted() {
+        for lang in crate::i18n::supported() {
+            let tr = crate::i18n::Tr::new(&lang);
+            let message = tr.t(UrlError::Invalid.key());
+            let label = tr.t("outbound-allow-private");
+            let the_box = label.split(" (").next().unwrap();
+            assert!(
+                message.contains("https://") && message.contains("http://"),
+                "{lang}: {message}"
+            );
+            assert!(message.contains(the_box), "{lang}: {message} / {the_box}");
+        }
+    }
 }

@@ -1,8 +1,8 @@
 //! `/admin/webhooks`: a school's admins register endpoints for events, change them,
 //! disable, enable, delete them, rotate a secret, read each endpoint's delivery log and
-//! resend a delivery. Registering, saving, rotating and resending answer with a redirect
-//! to the endpoint's page, which shows the new secret (or the notice) once, handed over by
-//! [`crate::web::handover`]: a reload posts nothing again. A form with field errors (add,
+//! resend a delivery. Registering, saving, disabling, enabling, rotating and resending
+//! answer with a redirect to the endpoint's page, which shows the new secret (or the
+//! notice) once, handed over by [`crate::web::handover`]: a reload posts nothing again. A form with field errors (add,
 //! edit) is the page again with 422, what was typed and each field's error, as every form
 //! of the app answers. A delivery of a disabled endpoint is not resent (the log offers no
 //! Resend then, and says why). Another school's endpoint is a 404 on every route.
@@ -266,10 +266,6 @@ async fn update(
     }
 }
 
-fn back(id: i64) -> Response {
-    Redirect::to(&format!("/admin/webhooks/{id}")).into_response()
-}
-
 async fn disable(
     State(state): State<CoreState>,
     ctx: Ctx,
@@ -279,7 +275,7 @@ async fn disable(
     if !super::set_enabled(&state.db, school_id, id, false).await? {
         return Err(AppError::NotFound);
     }
-    Ok(back(id))
+    handed(&state, &ctx, id, Some("outbound-disabled-notice"), None)
 }
 
 async fn enable(
@@ -291,7 +287,7 @@ async fn enable(
     if !super::set_enabled(&state.db, school_id, id, true).await? {
         return Err(AppError::NotFound);
     }
-    Ok(back(id))
+    handed(&state, &ctx, id, Some("outbound-enabled-notice"), None)
 }
 
 async fn rotate(

@@ -4,7 +4,12 @@
 //! `Retry-After` at once instead of waiting out the pool's acquire timeout; and a request
 //! that met a lost connection makes the guard probe the database — if it answers (a
 //! restart left dead connections behind, now discarded), or comes back within the
-//! ride-through, a GET or HEAD, safe to repeat, is run once more.
+//! ride-through, a GET or HEAD, safe to repeat, is run once more. A request still in its
+//! handler after [`SLOW`] makes the guard ask whether the database answers (one shared
+//! probe): if not, it is an outage like a lost connection, and the request waits for the
+//! database's return no longer than the ride-through in all. Without this, a request that
+//! must open a connection while the server is gone waits out the pool's 10 s acquire
+//! timeout (the pool retries a refused connect until then).
 
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
@@ -13,13 +18,22 @@ use axum::response::{IntoResponse, Response};
 
 use super::error::{DB_UNAVAILABLE, DbConnectionLost, DbUnwritable};
 use crate::db::Db;
-#[cfg(doc)]
-use crate::db::health::RIDE_THROUGH;
+use crate::db::health::{RIDE_THROUGH, SLOW};
 
 /// Seconds a client is asked to wait while the database is down.
 const RETRY_AFTER_SECS: u32 = 2;
 
-pub async fn layer(State(db): State<Db>, req: Request, next: Next) -> Response {
+/// The guard's state: the database, and whether slow requests are watched. Uploads are
+/// not: their handlers run as long as the body streams in, and a database gone for a
+/// moment while it does is met (and ridden through) when they write.
+#[derive(Clone)]
+pub struct Guard {
+    pub db: Db,
+    pub watch_slow: bool,
+}
+
+pub async fn layer(State(guard): State<Guard>, req: Request, next: Next) -> Response {
+    let Guard { db, watch_slow } = guard;
     let path = req.uri().path();
     // Liveness, readiness (which reports the outage itself), metrics and assets need no
     // database.
@@ -31,7 +45,17 @@ pub async fn layer(State(db): State<Db>, req: Request, next: Next) -> Response {
     }
     let api = path.starts_with("/api/");
     let replay = matches!(*req.method(), Method::GET | Method::HEAD).then(|| copy_of(&req));
-    let resp = next.clone().run(req).await;
+    let run = next.clone().run(req);
+    let resp = if watch_slow && db.watches_slow_requests() {
+        tokio::pin!(run);
+        tokio::select! {
+            biased;
+            resp = &mut run => resp,
+            () = gone_while_slow(&db) => return unavailable(api),
+        }
+    } else {
+        run.await
+    };
     if resp.extensions().get::<DbUnwritable>().is_some() {
         db.health.unwritable();
     }
@@ -50,6 +74,22 @@ pub async fn layer(State(db): State<Db>, req: Request, next: Next) -> Response {
         }
         (true, None) => resp,
         (false, _) => unavailable(api),
+    }
+}
+
+/// Finishes only if the request should give up: it has run for [`SLOW`], the database
+/// does not answer, and it has not come back by the end of the ride-through (counted from
+/// the request's start).
+async fn gone_while_slow(db: &Db) {
+    tokio::time::sleep(SLOW).await;
+    if db.still_answers().await != Some(false) {
+        return std::future::pending().await;
+    }
+    let left = RIDE_THROUGH.saturating_sub(SLOW);
+    let back = tokio::time::timeout(left, db.health.ride_through()).await;
+    if matches!(back, Ok(true)) {
+        // Back: the request's own connect succeeds now.
+        std::future::pending::<()>().await;
     }
 }
 

@@ -44,10 +44,18 @@ pub struct Shedder {
     metrics: Arc<crate::ops::metrics::Metrics>,
 }
 
-/// What an admitted request holds until its handler returns.
+/// What an admitted request holds until its handler returns; counted in
+/// `lectern_requests_in_flight` meanwhile.
 struct Admission {
     _place: OwnedSemaphorePermit,
     _ticket: OwnedSemaphorePermit,
+    counted: prometheus::IntGauge,
+}
+
+impl Drop for Admission {
+    fn drop(&mut self) {
+        self.counted.dec();
+    }
 }
 
 impl Shedder {
@@ -80,9 +88,12 @@ impl Shedder {
                 .ok()?
                 .ok()?,
         };
+        let counted = self.metrics.in_flight();
+        counted.inc();
         Some(Admission {
             _place: place,
             _ticket: ticket,
+            counted,
         })
     }
 }
@@ -166,7 +177,7 @@ mod tests {
     #[tokio::test]
     async fn a_waiter_dropped_mid_wait_leaves_the_queue_as_it_was() {
         let shed = shedder(1, WAIT);
-        let _running = shed.admit().now_or_never().flatten().expect("a free place");
+        let running = shed.admit().now_or_never().flatten().expect("a free place");
         let tickets = shed.admitted.available_permits();
         assert_eq!(tickets, WAITERS_PER_PLACE);
         for _ in 0..10 * WAITERS_PER_PLACE {
@@ -175,6 +186,13 @@ mod tests {
             drop(w);
         }
         assert_eq!(shed.admitted.available_permits(), tickets);
+        assert_eq!(
+            shed.metrics.in_flight().get(),
+            1,
+            "only the running one is counted in flight"
+        );
+        drop(running);
+        assert_eq!(shed.metrics.in_flight().get(), 0);
     }
 
     /// A waiter whose place never frees gives up after the queue wait and leaves the

@@ -19,6 +19,59 @@ impl crate::jobs::Job for ProcessZoomEvent {
     async fn run(self, deps: &ZoomDeps) -> anyhow::Result<()> {
         process(deps, self.event_id).await
     }
+
+    const BATCHES: bool = true;
+
+    /// Participants' joins and leaves, the bulk of a class's events, are processed
+    /// together (`live::events::participants`); the rest run alone.
+    async fn run_batch(jobs: Vec<(i64, Self)>, deps: &ZoomDeps) -> anyhow::Result<Vec<i64>> {
+        process_batch(deps, jobs).await
+    }
+}
+
+async fn process_batch(
+    state: &ZoomDeps,
+    jobs: Vec<(i64, ProcessZoomEvent)>,
+) -> anyhow::Result<Vec<i64>> {
+    let sql = format!(
+        "SELECT id, payload, processed_at FROM zoom_events WHERE id IN ({})",
+        crate::db::values_from(1, jobs.len(), "$")
+    );
+    let mut q = sqlx::query_as::<_, (i64, String, Option<i64>)>(sqlx::AssertSqlSafe(sql));
+    for (_, j) in &jobs {
+        q = q.bind(j.event_id);
+    }
+    let stored: std::collections::HashMap<i64, (String, Option<i64>)> = q
+        .fetch_all(&state.db.pool)
+        .await?
+        .into_iter()
+        .map(|(id, body, processed)| (id, (body, processed)))
+        .collect();
+    let mut done = Vec::new();
+    let mut taken = Vec::new();
+    for (job, j) in jobs {
+        match stored.get(&j.event_id) {
+            // Gone or done already: nothing to do, as `process` would find.
+            None | Some((_, Some(_))) => done.push(job),
+            Some((body, None)) => {
+                // One that does not parse fails alone, with its error.
+                if let Ok(event) = zoom::webhook::parse_event(body.as_bytes())
+                    && crate::live::events::is_participant_event(&event)
+                {
+                    taken.push((job, j.event_id, body.as_str(), event));
+                }
+            }
+        }
+    }
+    if taken.is_empty() {
+        return Ok(done);
+    }
+    let events: Vec<_> = taken.iter().map(|(_, _, _, e)| e).collect();
+    crate::live::events::participants(state, &events).await?;
+    let bodies: Vec<(i64, &str)> = taken.iter().map(|(_, id, body, _)| (*id, *body)).collect();
+    mark_processed(state, &bodies).await?;
+    done.extend(taken.iter().map(|(job, ..)| *job));
+    Ok(done)
 }
 
 async fn process(state: &ZoomDeps, id: i64) -> anyhow::Result<()> {
@@ -50,25 +103,69 @@ async fn process(state: &ZoomDeps, id: i64) -> anyhow::Result<()> {
     } else {
         crate::live::events::handle(state, &event).await?;
     }
-    // What the event carried that opens something (passcodes, join and start links, the
-    // download token) has been sealed where it is used; the stored body keeps none of it,
-    // whatever the event.
-    sqlx::query("UPDATE zoom_events SET processed_at = $1, payload = $2 WHERE id = $3")
-        .bind(now_ms())
-        .bind(redact(&body))
-        .bind(id)
+    mark_processed(state, &[(id, &body)]).await
+}
+
+/// Marks events processed. What an event carried that opens something (passcodes, join
+/// and start links, the download token) has been sealed where it is used; the stored
+/// body keeps none of it, whatever the event.
+///
+/// An event of an account no school knows (any more: "Delete all Zoom data" forgets it,
+/// while a meeting it could not end runs on in Zoom) concerned nothing here, and its body
+/// names people: it is not kept. The usual case, an account a school knows, is one
+/// statement; the other is a second, and a third only if a connection of the account
+/// appeared between the two (then it is kept, redacted, as the first would have).
+async fn mark_processed(state: &ZoomDeps, events: &[(i64, &str)]) -> anyhow::Result<()> {
+    let at = now_ms();
+    for chunk in events.chunks(500) {
+        let redacted: Vec<(i64, String)> =
+            chunk.iter().map(|(id, body)| (*id, redact(body))).collect();
+        // `$1` the time, then each event's id and body in turn.
+        let whens: String = (0..chunk.len())
+            .map(|k| format!(" WHEN ${} THEN ${}", 2 + 2 * k, 3 + 2 * k))
+            .collect();
+        let ids = (0..chunk.len())
+            .map(|k| format!("${}", 2 + 2 * k))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let bind = |sql: String| {
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(at);
+            for (id, body) in &redacted {
+                q = q.bind(*id).bind(body.as_str());
+            }
+            q
+        };
+        let n = chunk.len() as u64;
+        let kept = bind(format!(
+            "UPDATE zoom_events SET processed_at = $1, payload = CASE id{whens} END
+             WHERE id IN ({ids}) AND processed_at IS NULL AND EXISTS
+               (SELECT 1 FROM zoom_connections c WHERE c.zoom_account_id = zoom_events.zoom_account_id)"
+        ))
         .execute(&state.db.pool)
-        .await?;
-    // An event of an account no school knows (any more: "Delete all Zoom data" forgets it,
-    // while a meeting it could not end runs on in Zoom) concerned nothing here, and its
-    // body names people: it is not kept.
-    sqlx::query(
-        "DELETE FROM zoom_events WHERE id = $1 AND NOT EXISTS
-           (SELECT 1 FROM zoom_connections c WHERE c.zoom_account_id = zoom_events.zoom_account_id)",
-    )
-    .bind(id)
-    .execute(&state.db.pool)
-    .await?;
+        .await?
+        .rows_affected();
+        if kept == n {
+            continue;
+        }
+        let sql = format!(
+            "DELETE FROM zoom_events WHERE id IN ({}) AND processed_at IS NULL AND NOT EXISTS
+               (SELECT 1 FROM zoom_connections c WHERE c.zoom_account_id = zoom_events.zoom_account_id)",
+            crate::db::values_from(1, chunk.len(), "$")
+        );
+        let mut delete = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for (id, _) in chunk {
+            delete = delete.bind(*id);
+        }
+        let dropped = delete.execute(&state.db.pool).await?.rows_affected();
+        if kept + dropped < n {
+            bind(format!(
+                "UPDATE zoom_events SET processed_at = $1, payload = CASE id{whens} END
+                 WHERE id IN ({ids}) AND processed_at IS NULL"
+            ))
+            .execute(&state.db.pool)
+            .await?;
+        }
+    }
     Ok(())
 }
 

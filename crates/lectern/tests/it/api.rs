@@ -80,6 +80,26 @@ async fn a_token_is_shown_once_stored_as_a_hash_and_dies_when_revoked_or_expired
     call(&api, Method::GET, "/api/v1/courses", &other, None)
         .await
         .assert_status(200);
+    // Each token's state is a label, as a person writes it: the expired one and the new one.
+    let states = |page: &crate::support::Resp| {
+        let mut s: Vec<(String, String)> = page
+            .doc()
+            .select(&scraper::Selector::parse("#token-list .token-state").unwrap())
+            .map(|e| {
+                (
+                    e.value().attr("data-state").unwrap_or_default().to_string(),
+                    e.text().collect::<String>(),
+                )
+            })
+            .collect();
+        s.sort();
+        s
+    };
+    let pair = |state: &str, label: &str| (state.to_string(), label.to_string());
+    assert_eq!(
+        states(&c.get("/profile/tokens").await),
+        [pair("active", "Active"), pair("expired", "Expired")]
+    );
     let id: i64 = sqlx::query_scalar("SELECT MAX(id) FROM api_tokens")
         .fetch_one(&app.db.pool)
         .await
@@ -99,6 +119,10 @@ async fn a_token_is_shown_once_stored_as_a_hash_and_dies_when_revoked_or_expired
     // The notice once: a reload of the page does not say it again.
     let page = c.get("/profile/tokens").await;
     assert_eq!(page.texts("#token-revoked").len(), 1, "{}", page.text);
+    assert_eq!(
+        states(&page),
+        [pair("expired", "Expired"), pair("revoked", "Revoked")]
+    );
     assert!(
         c.get("/profile/tokens")
             .await

@@ -2,7 +2,8 @@
 //! 1280 px: Settings → Export follows its job from "Waiting" to the download link, and an
 //! endpoint's webhook delivery log shows a failure and then the retry's success, each
 //! without a reload (`static/refresh.js` asking the page's state endpoint), without a
-//! script error and without sideways scrolling on a phone.
+//! script error and without sideways scrolling on a phone; its Disable and Enable say
+//! what they did.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -219,6 +220,19 @@ async fn an_open_delivery_log_shows_a_failure_then_the_retrys_success(app: TestA
         .await;
         assert!(b.text("#delivery-log").await.contains("Delivered"));
         still_the_same_page(&b, &format!("success at {size:?}")).await;
+
+        // Disable, then Enable: the page says each time what was done, once.
+        b.click("#endpoint-disable").await;
+        b.wait_css("#endpoint-enable").await;
+        let notice = b.text("#outbound-notice").await;
+        assert!(notice.starts_with("Endpoint disabled"), "{notice}");
+        b.click("#endpoint-enable").await;
+        b.wait_css("#endpoint-disable").await;
+        let notice = b.text("#outbound-notice").await;
+        assert!(notice.starts_with("Endpoint enabled"), "{notice}");
+        b.goto(&format!("{base}{page}")).await;
+        b.wait_css("#endpoint-disable").await;
+        assert_eq!(b.text("#outbound-notice").await, "", "shown once");
         b.close().await;
     }
 }

@@ -1,6 +1,7 @@
-//! The JSON API in Chromium: a token made on Profile → API tokens is shown once, and the
-//! reference page at /api/v1/docs/ renders every operation from the vendored Swagger UI
-//! (no network beyond our own origin) under our Content-Security-Policy.
+//! The JSON API in Chromium: a token made on Profile → API tokens is shown once and its
+//! state (Active, Revoked) is a label of its own, and the reference page at /api/v1/docs/
+//! renders every operation from the vendored Swagger UI (no network beyond our own
+//! origin) under our Content-Security-Policy.
 
 use crate::support::TestApp;
 use crate::support::browser::{self, Browser};
@@ -58,6 +59,17 @@ async fn the_api_reference_renders_offline_and_a_token_is_made_in_the_profile(ap
     b.wait_css("#token-list").await;
     let page = b.eval("return document.body.innerText").await;
     assert!(!page.as_str().unwrap().contains(&secret));
+    // Its state is a word of its own; revoked (after the browser asks), it says so.
+    assert_eq!(b.text("#token-list .token-state").await, "Active");
+    b.click("#token-list form[action$='/revoke'] button").await;
+    b.c.accept_alert().await.unwrap();
+    b.wait_css("#token-revoked").await;
+    assert_eq!(b.text("#token-list .token-state").await, "Revoked");
+    assert_eq!(
+        b.eval("return document.querySelector('#token-list .token-state').dataset.state")
+            .await,
+        serde_json::json!("revoked")
+    );
 
     // Swagger UI's DOM is not ours to fix; our CSP still holds it (checked on close).
     b.a11y_exclude(".swagger-ui");

@@ -1,6 +1,7 @@
 //! Completion and certificates in Chromium: the instructor sets a lesson's rule and the
 //! course's certificate in the editor; a student on a phone completes the course by
-//! opening the lesson and downloads the certificate, which anyone can verify.
+//! opening the lesson and downloads the certificate, which anyone can verify; the admin
+//! re-issues and revokes it, told each time what was done.
 
 use serde_json::json;
 
@@ -111,4 +112,58 @@ async fn the_rule_and_certificate_set_in_the_editor_carry_a_student_to_a_pdf(app
             .contains(&app.student.name),
     );
     anon.close().await;
+
+    // The admin re-issues it, then revokes the new one: each time the list says what was
+    // done (once: a reload says nothing) and each row's state is its own.
+    let a = Browser::start().await;
+    a.sign_in(&base, &app.admin.email, &app.admin.password)
+        .await;
+    a.goto(&format!("{base}/admin/certificates")).await;
+    let row = |serial: &str| format!("#certificates tr[data-serial='{serial}']");
+    let state = |serial: String| {
+        let a = &a;
+        async move {
+            a.wait_css(&format!("#certificates tr[data-serial='{serial}']"))
+                .await
+                .attr("data-state")
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(state(serial.clone()).await.as_deref(), Some("issued"));
+    assert_eq!(a.text("#certificates-notice").await, "");
+    a.click(&format!("{} form[action$='/reissue'] button", row(&serial)))
+        .await;
+    a.c.accept_alert().await.unwrap();
+    let notice = a
+        .wait_css("#certificates-notice")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(notice.starts_with("Certificate re-issued"), "{notice}");
+    assert_eq!(state(serial.clone()).await.as_deref(), Some("replaced"));
+    let new = a
+        .eval(
+            "return document.querySelector(\"#certificates tr[data-state='issued']\").getAttribute('data-serial')",
+        )
+        .await
+        .as_str()
+        .unwrap()
+        .to_string();
+    a.fill(
+        &format!("{} input[name=reason]", row(&new)),
+        "Issued in error",
+    )
+    .await;
+    a.click(&format!("{} .revoke-form button", row(&new))).await;
+    a.wait_css(&format!("{}[data-state='revoked']", row(&new)))
+        .await;
+    let notice = a.text("#certificates-notice").await;
+    assert!(notice.starts_with("Certificate revoked."), "{notice}");
+    assert_eq!(state(serial.clone()).await.as_deref(), Some("replaced"));
+    a.goto(&format!("{base}/admin/certificates")).await;
+    a.wait_css("#certificates").await;
+    assert_eq!(a.text("#certificates-notice").await, "", "shown once");
+    a.close().await;
 }

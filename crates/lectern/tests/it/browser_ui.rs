@@ -1,6 +1,7 @@
 //! What a person sees in Chromium: destructive actions look dangerous and ask first, tables
-//! and the Zoom health panel fit a 360 px phone without splitting words, and the axe-core
-//! check that runs on every page really catches violations.
+//! and the Zoom health panel fit a 360 px phone without splitting words, forms and rows of
+//! buttons stack there without running into each other, and the axe-core check that runs
+//! on every page really catches violations.
 
 use lectern::courses::{self, LessonKind};
 use lectern::db::{CourseId, LessonId, SchoolId, UserId, now_ms};
@@ -210,6 +211,41 @@ pub(crate) async fn assert_fits_the_screen(b: &Browser, what: &str) {
     );
 }
 
+/// For each element matching `container`, how far below its `first` element its `then`
+/// element starts, in px: negative when they overlap or share a line, 0 when they touch.
+async fn gaps_below(b: &Browser, container: &str, first: &str, then: &str) -> Vec<f64> {
+    let v =
+        b.c.execute(
+            r#"
+        const [container, first, then] = arguments;
+        return Array.from(document.querySelectorAll(container)).map(function (el) {
+          const a = el.querySelector(first).getBoundingClientRect();
+          const b = el.querySelector(then).getBoundingClientRect();
+          return b.top - a.bottom;
+        });
+        "#,
+            vec![
+                serde_json::json!(container),
+                serde_json::json!(first),
+                serde_json::json!(then),
+            ],
+        )
+        .await
+        .unwrap_or_else(|e| panic!("gaps in {container}: {e}"));
+    serde_json::from_value(v).unwrap()
+}
+
+/// Fails unless every `container` on the page has its `then` at least `min` px below its
+/// `first` (and there is at least one container).
+async fn assert_stacked(b: &Browser, container: &str, first: &str, then: &str, min: f64) {
+    let gaps = gaps_below(b, container, first, then).await;
+    assert!(!gaps.is_empty(), "no {container} on the page");
+    assert!(
+        gaps.iter().all(|g| *g >= min),
+        "{container}: {then} starts {gaps:?} px below {first}, not at least {min}"
+    );
+}
+
 /// A finished live session with attendance: a learner with a long name, and a walk-in.
 async fn finished_session_with_attendance(app: &TestApp, inst: &TestClient) -> i64 {
     let (course, lesson) = crate::support::live::seed_live_course(
@@ -311,6 +347,15 @@ async fn tables_and_the_zoom_health_panel_fit_a_phone_without_splitting_words(b:
     }
     let zoom = ZoomFixture::start().await;
     let app = zoom.configure(b).start().await;
+    // A certificate for the admin's list, and a webhook endpoint for its page.
+    crate::certificates::completed_with_certificate(
+        &app,
+        "Phone certificates",
+        "Bartholomew Featherstonehaugh",
+        "bart@test.example",
+        &[("title", "Certificate")],
+    )
+    .await;
     // Zoom repeats a scope and grants one that covers another: each is listed once.
     let mut granted: Vec<String> = lectern::zoom_connection::scopes::needed()
         .iter()
@@ -322,6 +367,22 @@ async fn tables_and_the_zoom_health_panel_fit_a_phone_without_splitting_words(b:
     zoom.register(&app, Some(granted));
     let admin_http = app.signed_in(&app.admin).await;
     zoom.connect(&admin_http, "school").await.assert_status(200);
+    let endpoint = admin_http
+        .post_form(
+            "/admin/webhooks",
+            &[
+                (
+                    "url",
+                    "https://127.0.0.1:9/hooks/a-rather-long-receiver-path",
+                ),
+                ("allow_private", "1"),
+                ("event", "enrolment.created"),
+            ],
+        )
+        .await
+        .location()
+        .map(str::to_string)
+        .expect("the endpoint's page");
     let inst = app.signed_in(&app.instructor).await;
     let lesson = finished_session_with_attendance(&app, &inst).await;
     app.create_user(
@@ -371,6 +432,34 @@ async fn tables_and_the_zoom_health_panel_fit_a_phone_without_splitting_words(b:
     assert_fits_the_screen(&b, "users").await;
     let split = split_words(&b, "#users").await;
     assert_eq!(split, serde_json::json!([]), "users table splits words");
+
+    // The certificates list: the revoke form's help text on a line of its own, above its
+    // button (it ran into it).
+    b.goto(&format!("{base}/admin/certificates")).await;
+    b.wait_css("#certificates .revoke-form").await;
+    assert_fits_the_screen(&b, "certificates").await;
+    assert_stacked(&b, ".revoke-form", ".field-help", "button", 0.0).await;
+    assert_stacked(&b, ".revoke-form", "input", ".field-help", 0.0).await;
+
+    // A webhook endpoint's page: Disable, Rotate secret and Delete one under another,
+    // apart from each other and from the edit card below them.
+    b.goto(&format!("{base}{endpoint}")).await;
+    b.wait_css("#endpoint-delete").await;
+    assert_fits_the_screen(&b, "webhook endpoint").await;
+    assert_stacked(&b, "main", "#endpoint-disable", "#endpoint-rotate", 4.0).await;
+    assert_stacked(&b, "main", "#endpoint-rotate", "#endpoint-delete", 4.0).await;
+    assert_stacked(&b, "main", "#endpoint-delete", ".actions + .card", 8.0).await;
+    let widths = b
+        .eval(
+            "return Array.from(document.querySelectorAll('.actions button')).map(function (e) { \
+             return Math.round(e.getBoundingClientRect().width); })",
+        )
+        .await;
+    let widths: Vec<i64> = serde_json::from_value(widths).unwrap();
+    assert!(
+        widths.len() == 3 && widths.windows(2).all(|w| w[0] == w[1]),
+        "the actions stack as one column of equal buttons: {widths:?}"
+    );
 
     // Attendance, signed in as the instructor.
     b.click("#signout").await;

@@ -444,3 +444,131 @@ async fn the_verification_page_is_rate_limited_per_client(app: TestApp) {
     // ...and then a real one is refused too: a 200 would tell a hit from a miss.
     c.get(&format!("/C/{serial}")).await.assert_status(429);
 }
+
+/// `page` just after a redirect to it: the page and its one-time notices; asked again it
+/// shows none.
+async fn notices_once(
+    c: &crate::support::TestClient,
+    page: &str,
+) -> (crate::support::Resp, Vec<String>) {
+    let first = c.get(page).await;
+    let notices = first.texts("#certificates-notice");
+    let again = c.get(page).await.texts("#certificates-notice");
+    assert!(again.is_empty(), "shown again: {again:?}");
+    (first, notices)
+}
+
+db_test!(the_admin_list_says_once_what_was_done_and_each_rows_state);
+async fn the_admin_list_says_once_what_was_done_and_each_rows_state(app: TestApp) {
+    const LIST: &str = "/admin/certificates";
+    let (_, _, learner, student, _) = completed_with_certificate(
+        &app,
+        "Notices",
+        "Ada Lovelace",
+        "ada@test.example",
+        &[("title", "Certificate")],
+    )
+    .await;
+    let current = || async {
+        sqlx::query_scalar::<_, String>(
+            "SELECT serial FROM certificates WHERE user_id = $1 AND replaced_by IS NULL",
+        )
+        .bind(learner.id)
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap()
+    };
+    let first = current().await;
+    let admin = app.signed_in(&app.admin).await;
+    let state = |page: &crate::support::Resp, serial: &str| {
+        page.attr(
+            &format!("#certificates tr[data-serial='{serial}']"),
+            "data-state",
+        )
+    };
+    let list = admin.get(LIST).await;
+    assert_eq!(state(&list, &first).as_deref(), Some("issued"));
+    assert!(list.texts("#certificates-notice").is_empty());
+
+    // Re-issued: the list says so once; the old row is replaced, the new one issued.
+    admin
+        .post_form(&format!("{LIST}/{first}/reissue"), &[])
+        .await
+        .assert_redirect_to(LIST);
+    app.drain_jobs().await;
+    let second = current().await;
+    assert_ne!(second, first);
+    let (list, notices) = notices_once(&admin, LIST).await;
+    assert_eq!(
+        notices,
+        [
+            "Certificate re-issued with the learner's current name; the old number now shows “replaced”."
+        ]
+    );
+    assert_eq!(state(&list, &first).as_deref(), Some("replaced"));
+    assert_eq!(state(&list, &second).as_deref(), Some("issued"));
+
+    // Revoked: said once, and the row says revoked (its stored state is still "issued").
+    admin
+        .post_form(
+            &format!("{LIST}/{second}/revoke"),
+            &[("reason", "Issued in error")],
+        )
+        .await
+        .assert_redirect_to(LIST);
+    let (list, notice) = notices_once(&admin, LIST).await;
+    assert_eq!(notice.len(), 1, "{}", list.text);
+    assert!(notice[0].starts_with("Certificate revoked."), "{notice:?}");
+    assert_eq!(state(&list, &second).as_deref(), Some("revoked"));
+    assert_eq!(state(&list, &first).as_deref(), Some("replaced"));
+    // The learner's own list (the replaced one is not on it) tells the same state.
+    let mine = student.get("/my/certificates").await;
+    assert_eq!(
+        mine.attr(&format!("article[data-serial='{second}']"), "data-state")
+            .as_deref(),
+        Some("revoked"),
+        "{}",
+        mine.text
+    );
+
+    // A certificate whose validity ran out: expired.
+    let (_, _, other, _, _) = completed_with_certificate(
+        &app,
+        "Expiring",
+        "Bo Brown",
+        "bo@test.example",
+        &[("title", "Certificate"), ("validity_months", "1")],
+    )
+    .await;
+    let (serial, expires): (String, Option<i64>) =
+        sqlx::query_as("SELECT serial, expires_at FROM certificates WHERE user_id = $1")
+            .bind(other.id)
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+    assert!(expires.is_some());
+    assert_eq!(
+        state(&admin.get(LIST).await, &serial).as_deref(),
+        Some("issued")
+    );
+    sqlx::query("UPDATE certificates SET expires_at = $1 WHERE serial = $2")
+        .bind(app.db.now_ms() - 1_000)
+        .bind(&serial)
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        state(&admin.get(LIST).await, &serial).as_deref(),
+        Some("expired")
+    );
+
+    // The paper form says it saved, once.
+    admin
+        .post_form(&format!("{LIST}/paper"), &[("paper", "letter")])
+        .await
+        .assert_redirect_to(LIST);
+    assert_eq!(
+        notices_once(&admin, LIST).await.1,
+        ["Paper saved; certificates are printed on it from now on."]
+    );
+}

@@ -526,6 +526,32 @@ async fn the_demo_seeds_a_school_with_its_files() {
         "{}",
         public.text
     );
+    // Hers is the demo's only certificate, as the README's demo section tells a newcomer:
+    // the first student has none, and the admin's list holds hers alone.
+    let none = c.get("/my/certificates").await;
+    assert!(
+        none.texts("#my-certificates article").is_empty(),
+        "{}",
+        none.text
+    );
+    let ada = TestClient::new(&base);
+    ada.signin("admin@lectern.test", "lectern-demo-pass").await;
+    let listed: Vec<String> = ada
+        .get("/admin/certificates")
+        .await
+        .doc()
+        .select(&scraper::Selector::parse("#certificates tr[data-serial]").unwrap())
+        .filter_map(|tr| tr.value().attr("data-serial").map(str::to_string))
+        .collect();
+    assert_eq!(listed, std::slice::from_ref(&serial));
+    let readme = include_str!("../../../../README.md")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        readme.contains("Only one demo account holds a certificate: `student2@lectern.test`"),
+        "the README's demo section names the certificate's holder"
+    );
     // The instructor's welcome campaign went out to the course's students.
     let ines = TestClient::new(&base);
     ines.signin("instructor@lectern.test", "lectern-demo-pass")

@@ -773,6 +773,22 @@ async fn a_refused_upload_says_why_in_the_uploaders_language(b: TestAppBuilder) 
         detail(&r),
         "Diese Datei ist ein Programm, kein Dokument; laden Sie ein PDF, eine Word-, Excel- oder PowerPoint-Datei, eine OpenDocument-Datei oder reinen Text hoch."
     );
+    // A program on the video uploader: refused as not a video, not as "not a document".
+    let (tv, video_course, _, video_lesson) = course_with(&app, "video").await;
+    let mut exe = b"MZ\x90\0\x03\0\0\0\x04\0\0\0\xff\xff\0\0".to_vec();
+    exe.resize(4096, 0);
+    let r = upload(
+        &tv,
+        &lesson_upload(video_course, video_lesson, "video"),
+        "welcome.mp4",
+        exe,
+    )
+    .await;
+    r.assert_status(415);
+    assert_eq!(
+        detail(&r),
+        "Diese Datei ist ein Programm, kein Video; laden Sie ein MP4- oder WebM-Video hoch."
+    );
     let r = upload(&t, &doc, "talk.pdf", mp4(10_000)).await;
     r.assert_status(415);
     assert!(

@@ -271,6 +271,54 @@ async fn database_outage_fails_fast_and_a_restart_costs_no_request() {
     assert!(pages.iter().all(|r| r.status == 200));
 }
 
+/// PostgreSQL gone while many requests arrive at once, the pool's connections all stale
+/// from a restart a moment before: each request must open a connection, and the pool retries a refused connect until its 10 s
+/// acquire timeout. The guard asks the database itself once they have run a second
+/// (`db::health::SLOW`), and every one of them is answered 503 within the ride-through
+/// instead of after 10 s; afterwards the pages are served again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_that_must_connect_during_an_outage_are_answered_in_seconds() {
+    if !crate::support::pg_available(
+        "ops::requests_that_must_connect_during_an_outage_are_answered_in_seconds",
+    ) {
+        return;
+    }
+    let app = TestApp::builder(crate::support::DbKind::Postgres)
+        .with_db_proxy()
+        .start()
+        .await;
+    let proxy = app.db_proxy.as_ref().expect("proxy");
+    let c = app.signed_in(&app.student).await;
+    let warm = futures_util::future::join_all((0..6).map(|_| c.get("/my/courses"))).await;
+    assert!(warm.iter().all(|r| r.status == 200));
+    // A fast restart, met by one request: every pooled connection is now known stale and
+    // is discarded when next taken, so the requests below must each open one.
+    proxy.cut().await;
+    proxy.restore().await;
+    c.get("/my/courses").await.assert_status(200);
+
+    proxy.cut().await;
+    let t = std::time::Instant::now();
+    let pages = futures_util::future::join_all((0..24).map(|_| c.get("/my/courses"))).await;
+    let statuses: Vec<u16> = pages.iter().map(|r| r.status.as_u16()).collect();
+    assert!(statuses.iter().all(|s| *s == 503), "{statuses:?}");
+    assert!(
+        t.elapsed() < Duration::from_secs(4),
+        "the slowest of them waited {:?}",
+        t.elapsed()
+    );
+    assert!(pages.iter().all(|r| r.header("retry-after") == Some("2")));
+
+    proxy.restore().await;
+    crate::support::eventually("pages served again", Duration::from_secs(10), || async {
+        (c.get("/my/courses").await.status == 200).then_some(())
+    })
+    .await;
+    let pages = futures_util::future::join_all((0..24).map(|_| c.get("/my/courses"))).await;
+    let statuses: Vec<u16> = pages.iter().map(|r| r.status.as_u16()).collect();
+    assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
+}
+
 pg_test!(requests_riding_through_an_outage_hold_their_places_and_the_rest_are_shed);
 /// The database guard sits inside the load shedder: a request waiting out an outage's
 /// first seconds (`RIDE_THROUGH`) holds its place of `LECTERN_MAX_IN_FLIGHT`, so while
@@ -298,10 +346,22 @@ async fn requests_riding_through_an_outage_hold_their_places_and_the_rest_are_sh
         })
         .collect();
     // The riders found the outage (whichever met it first marked the database down) and
-    // now wait in the guard, each on its place.
+    // now wait in the guard, each on its place. (Readiness alone does not say so: it asks
+    // a connection of its own, and may report the outage before the riders arrive.)
     crate::support::eventually("the outage noticed", Duration::from_secs(5), || async {
         (c.get("/readyz").await.text == "database unreachable").then_some(())
     })
+    .await;
+    crate::support::eventually(
+        "both riders on their places",
+        Duration::from_secs(5),
+        || async {
+            let metrics = c.get("/metrics").await.text;
+            metrics
+                .contains("lectern_requests_in_flight 2")
+                .then_some(())
+        },
+    )
     .await;
     let t = std::time::Instant::now();
     let r = c.get("/my/courses").await;

@@ -494,6 +494,13 @@ async fn bad_input_is_a_clear_form_error(app: TestApp) {
         Some("not a url")
     );
     assert!(page.attr("input[value='order.paid']", "checked").is_some());
+    // Its message says the whole rule: plain http is accepted too, with the box ticked.
+    assert_eq!(
+        page.texts("#url-error"),
+        [
+            "Enter an absolute URL starting with https:// (http:// only with “Allow private and loopback addresses” ticked)."
+        ]
+    );
     assert_eq!(
         app.scalar("SELECT COUNT(*) FROM outbound_endpoints").await,
         0
@@ -935,6 +942,15 @@ async fn the_delivery_log_says_what_will_happen_after_a_resend_and_while_disable
         page.text
     );
     assert_eq!(page.texts(&format!("{row} .delivery-held")).len(), 1);
+    // The page says what the click did, once.
+    assert_eq!(
+        page.texts("#outbound-notice"),
+        vec!["Endpoint disabled: nothing more is sent to it until it is enabled again."]
+    );
+    assert!(
+        admin.get(&at).await.texts("#outbound-notice").is_empty(),
+        "once"
+    );
     // Enabled again: the next attempt is shown again.
     admin
         .post_form(&format!("{at}/enable"), &[])
@@ -943,6 +959,14 @@ async fn the_delivery_log_says_what_will_happen_after_a_resend_and_while_disable
     let page = admin.get(&at).await;
     assert_eq!(page.texts(&format!("{row} .delivery-next")).len(), 1);
     assert!(page.texts(&format!("{row} .delivery-held")).is_empty());
+    assert_eq!(
+        page.texts("#outbound-notice"),
+        vec!["Endpoint enabled: its events are sent to it again."]
+    );
+    assert!(
+        admin.get(&at).await.texts("#outbound-notice").is_empty(),
+        "once"
+    );
 }
 
 db_test!(a_disabled_endpoints_deliveries_are_not_offered_for_resending_nor_resent);
