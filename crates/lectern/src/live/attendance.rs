@@ -207,7 +207,8 @@ pub async fn record_many(
     Ok(())
 }
 
-/// [`claim_person`] for several people (keys in order), one statement per 500.
+/// Takes (or creates) the aggregate rows of several people, in key order, one statement
+/// per 500.
 async fn claim_people(
     tx: &mut sqlx::AnyConnection,
     s: SessionIds,
@@ -349,19 +350,7 @@ async fn claim_person(
     person: &str,
     user_id: Option<i64>,
 ) -> sqlx::Result<()> {
-    sqlx::query(
-        "INSERT INTO live_attendance_people (session_id, person_key, school_id, user_id, name, email, is_host, lead_orphan, closed, closed_ms, open_from, first_join, last_leave, updated_at)
-         VALUES ($1, $2, $3, $4, '', '', 0, 0, '', 0, NULL, NULL, NULL, $5)
-         ON CONFLICT (session_id, person_key) DO UPDATE SET updated_at = excluded.updated_at",
-    )
-    .bind(s.id)
-    .bind(person)
-    .bind(s.school_id)
-    .bind(user_id)
-    .bind(now_ms())
-    .execute(&mut *tx)
-    .await?;
-    Ok(())
+    claim_people(tx, s, &BTreeMap::from([(person.to_string(), user_id)])).await
 }
 
 /// Recomputes one person's aggregate from their own events (after [`claim_person`], in

@@ -195,27 +195,36 @@ async fn metrics_answer_the_bearer_token_and_nothing_else(b: TestAppBuilder) {
     r.assert_status(200);
 }
 
+/// A PostgreSQL app whose database is reached through a proxy the test cuts, with several
+/// connections in its pool (all to be killed by a cut), or `None` without PostgreSQL.
+async fn behind_a_db_proxy(test: &str) -> Option<TestApp> {
+    if !crate::support::pg_available(test) {
+        return None;
+    }
+    let app = TestApp::builder(crate::support::DbKind::Postgres)
+        .with_db_proxy()
+        .start()
+        .await;
+    let c = app.signed_in(&app.student).await;
+    let warm = futures_util::future::join_all((0..6).map(|_| c.get("/my/courses"))).await;
+    let s: Vec<u16> = warm.iter().map(|r| r.status.as_u16()).collect();
+    assert!(s.iter().all(|s| *s == 200), "{s:?}");
+    Some(app)
+}
+
 /// PostgreSQL behind a proxy the test cuts: an outage answers a clear 503 at once (not
 /// after the pool's 10 s acquire timeout), `/readyz` within a second, and after the
 /// database comes back — the pool's connections all dead, as after a restart — the next
 /// pages are served again without a failed request.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn database_outage_fails_fast_and_a_restart_costs_no_request() {
-    if !crate::support::pg_available(
-        "ops::database_outage_fails_fast_and_a_restart_costs_no_request",
-    ) {
+    let Some(app) =
+        behind_a_db_proxy("ops::database_outage_fails_fast_and_a_restart_costs_no_request").await
+    else {
         return;
-    }
-    let app = TestApp::builder(crate::support::DbKind::Postgres)
-        .with_db_proxy()
-        .start()
-        .await;
+    };
     let proxy = app.db_proxy.as_ref().expect("proxy");
     let c = app.signed_in(&app.student).await;
-    // Several connections in the pool, all to be killed by the cut.
-    let warm = futures_util::future::join_all((0..6).map(|_| c.get("/my/courses"))).await;
-    let s: Vec<u16> = warm.iter().map(|r| r.status.as_u16()).collect();
-    assert!(s.iter().all(|s| *s == 200), "{s:?}");
 
     // A fast restart: every pooled connection dies, the server is back at once.
     proxy.cut().await;
@@ -272,25 +281,21 @@ async fn database_outage_fails_fast_and_a_restart_costs_no_request() {
 }
 
 /// PostgreSQL gone while many requests arrive at once, the pool's connections all stale
-/// from a restart a moment before: each request must open a connection, and the pool retries a refused connect until its 10 s
-/// acquire timeout. The guard asks the database itself once they have run a second
+/// from a restart a moment before: each request must open a connection, and the pool
+/// retries a refused connect until its 10 s acquire timeout. The guard asks the database itself once they have run a second
 /// (`db::health::SLOW`), and every one of them is answered 503 within the ride-through
 /// instead of after 10 s; afterwards the pages are served again.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn requests_that_must_connect_during_an_outage_are_answered_in_seconds() {
-    if !crate::support::pg_available(
+    let Some(app) = behind_a_db_proxy(
         "ops::requests_that_must_connect_during_an_outage_are_answered_in_seconds",
-    ) {
+    )
+    .await
+    else {
         return;
-    }
-    let app = TestApp::builder(crate::support::DbKind::Postgres)
-        .with_db_proxy()
-        .start()
-        .await;
+    };
     let proxy = app.db_proxy.as_ref().expect("proxy");
     let c = app.signed_in(&app.student).await;
-    let warm = futures_util::future::join_all((0..6).map(|_| c.get("/my/courses"))).await;
-    assert!(warm.iter().all(|r| r.status == 200));
     // A fast restart, met by one request: every pooled connection is now known stale and
     // is discarded when next taken, so the requests below must each open one.
     proxy.cut().await;

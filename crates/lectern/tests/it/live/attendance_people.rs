@@ -49,8 +49,16 @@ async fn compare(t: &crate::support::live::Live, s: &Session, end: Option<i64>, 
     assert_eq!(incremental, full, "{what}");
 }
 
-db_test!(the_aggregates_equal_the_full_recompute_after_random_events);
-async fn the_aggregates_equal_the_full_recompute_after_random_events(b: TestAppBuilder) {
+/// A live session started 30 minutes ago, and who attends it: five students, four
+/// guests (one of them named again later), the host.
+async fn live_class(
+    b: TestAppBuilder,
+) -> (
+    crate::support::live::Live,
+    Session,
+    i64,
+    Vec<(String, Option<i64>, bool)>,
+) {
     let t = setup(b).await;
     let students = class(&t).await;
     let t0 = now_ms() - 30 * 60_000;
@@ -74,7 +82,6 @@ async fn the_aggregates_equal_the_full_recompute_after_random_events(b: TestAppB
         .await
         .unwrap();
     let s = t.session().await;
-    // Five students, four guests (one of them named again later), the host.
     let mut who: Vec<(String, Option<i64>, bool)> = students
         .iter()
         .map(|u| (format!("u:{}", u.id), Some(u.id), false))
@@ -83,25 +90,40 @@ async fn the_aggregates_equal_the_full_recompute_after_random_events(b: TestAppB
         who.push((format!("e:guest{g}@x.example"), None, false));
     }
     who.push(("e:host@x.example".into(), None, true));
+    (t, s, t0, who)
+}
+
+/// A random event of one of `who`: minutes around the start (some before it), often on
+/// the same instants so that duplicates, ties and touching segments happen.
+fn random_event(
+    rng: &mut rand::rngs::StdRng,
+    who: &[(String, Option<i64>, bool)],
+    t0: i64,
+) -> (Who, Kind, i64) {
+    let (key, user_id, is_host) = who[rng.random_range(0..who.len())].clone();
+    let kind = if rng.random_bool(0.5) {
+        Kind::Join
+    } else {
+        Kind::Leave
+    };
+    let at = t0 + rng.random_range(-5..60i64) * 60_000 + rng.random_range(0..3i64) * 1000;
+    let w = Who {
+        key: key.clone(),
+        user_id,
+        name: Some(format!("{key} #{}", rng.random_range(0..3))),
+        email: (rng.random_bool(0.7)).then(|| format!("{}@mail.example", key.len())),
+        is_host,
+    };
+    (w, kind, at)
+}
+
+db_test!(the_aggregates_equal_the_full_recompute_after_random_events);
+async fn the_aggregates_equal_the_full_recompute_after_random_events(b: TestAppBuilder) {
+    let (t, s, t0, who) = live_class(b).await;
     for seed in [1u64, 2, 3] {
         let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
         for i in 0..150 {
-            let (key, user_id, is_host) = who[rng.random_range(0..who.len())].clone();
-            let kind = if rng.random_bool(0.5) {
-                Kind::Join
-            } else {
-                Kind::Leave
-            };
-            // Minutes around the start (some before it), often on the same instants so
-            // that duplicates, ties and touching segments happen.
-            let at = t0 + rng.random_range(-5..60i64) * 60_000 + rng.random_range(0..3i64) * 1000;
-            let w = Who {
-                key: key.clone(),
-                user_id,
-                name: Some(format!("{key} #{}", rng.random_range(0..3))),
-                email: (rng.random_bool(0.7)).then(|| format!("{}@mail.example", key.len())),
-                is_host,
-            };
+            let (w, kind, at) = random_event(&mut rng, &who, t0);
             let source = if rng.random_bool(0.3) {
                 "report"
             } else {
@@ -175,4 +197,47 @@ async fn the_aggregates_equal_the_full_recompute_after_random_events(b: TestAppB
             .await,
         1
     );
+}
+
+db_test!(the_aggregates_of_bursts_equal_the_full_recompute);
+/// The same random events recorded in bursts of 1 to 40 (`attendance::record_many`, what
+/// the worker does with a class's webhook events claimed together): after every burst the
+/// aggregates equal pairing every event again.
+async fn the_aggregates_of_bursts_equal_the_full_recompute(b: TestAppBuilder) {
+    let (t, s, t0, who) = live_class(b).await;
+    for seed in [4u64, 5, 6] {
+        let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+        let mut recorded = 0;
+        while recorded < 200 {
+            let n = rng.random_range(1..=40);
+            let burst: Vec<attendance::Sighting> = (0..n)
+                .map(|_| {
+                    let (who, kind, at) = random_event(&mut rng, &who, t0);
+                    attendance::Sighting { who, kind, at }
+                })
+                .collect();
+            attendance::record_many(&t.app.db, &s, &burst, "webhook")
+                .await
+                .unwrap();
+            recorded += n;
+            compare(
+                &t,
+                &s,
+                None,
+                &format!("seed {seed}, after {recorded} events"),
+            )
+            .await;
+        }
+        compare(&t, &s, Some(t0 + 20 * 60_000), "ending inside the events").await;
+        sqlx::query("DELETE FROM live_attendance_events WHERE session_id = $1")
+            .bind(s.id)
+            .execute(&t.app.db.pool)
+            .await
+            .unwrap();
+        sqlx::query("DELETE FROM live_attendance_people WHERE session_id = $1")
+            .bind(s.id)
+            .execute(&t.app.db.pool)
+            .await
+            .unwrap();
+    }
 }
