@@ -49,6 +49,16 @@ pub struct Db {
 #[derive(Clone)]
 struct ProbeUrl(std::sync::Arc<str>);
 
+/// What a probe found.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Probe {
+    Answered,
+    /// Nothing listens: the connect itself failed (refused, reset, no route).
+    Unreachable,
+    /// Neither: no answer in time, or a server that refused the login or the query.
+    Unsure,
+}
+
 impl std::fmt::Debug for ProbeUrl {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("ProbeUrl(..)")
@@ -187,23 +197,33 @@ impl Db {
     /// Whether the database answers within [`health::PROBE_TIMEOUT`], on a connection of
     /// the probe's own (PostgreSQL) or the pool's (SQLite: a file, always "reachable").
     pub async fn probe(&self) -> bool {
+        self.probe_outcome().await == Probe::Answered
+    }
+
+    async fn probe_outcome(&self) -> Probe {
         let attempt = async {
             match &self.probe_url {
                 Some(ProbeUrl(url)) => {
-                    let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(url)
-                        .await
-                        .ok()?;
+                    let mut conn =
+                        match <sqlx::AnyConnection as sqlx::Connection>::connect(url).await {
+                            Ok(conn) => conn,
+                            // Refused, reset, no route: nothing listens there now.
+                            Err(sqlx::Error::Io(_)) => return Probe::Unreachable,
+                            // The server answered, with a refusal (too many connections, a
+                            // login it will not take yet): it is there.
+                            Err(_) => return Probe::Unsure,
+                        };
                     let ok = sqlx::query("SELECT 1").execute(&mut conn).await.is_ok();
                     let _ = sqlx::Connection::close(conn).await;
-                    Some(ok)
+                    if ok { Probe::Answered } else { Probe::Unsure }
                 }
-                None => Some(self.ping().await),
+                None if self.ping().await => Probe::Answered,
+                None => Probe::Unsure,
             }
         };
-        matches!(
-            tokio::time::timeout(health::PROBE_TIMEOUT, attempt).await,
-            Ok(Some(true))
-        )
+        tokio::time::timeout(health::PROBE_TIMEOUT, attempt)
+            .await
+            .unwrap_or(Probe::Unsure)
     }
 
     /// A request met a lost connection: records the outage, probes once, and returns
@@ -225,17 +245,24 @@ impl Db {
         self.probe_url.is_some()
     }
 
-    /// Whether the database still answers, asked for a request that has been in its
-    /// handler for [`health::SLOW`]: on PostgreSQL one probe at a time, its answer shared
-    /// for [`health::PROBE_SHARED_FOR`]; a failed probe is an outage, as a lost connection
-    /// is. `None` where there is nothing to ask apart from the pool (SQLite: a file, whose
-    /// slow requests wait on a writer, not on a server).
+    /// Whether the database may still answer, asked for a request that has been in its
+    /// handler for [`health::SLOW`]: on PostgreSQL one probe at a time, a yes shared for
+    /// [`health::PROBE_SHARED_FOR`]. Only a probe that finds nothing listening (a refused
+    /// connect: the server is down or restarting) says no, and is an outage as a lost
+    /// connection is; a slow or refused login (a loaded server, `too many connections`)
+    /// is not, and the request goes on waiting as it would have. `None` where there is
+    /// nothing to ask apart from the pool (SQLite: a file, whose slow requests wait on a
+    /// writer, not on a server).
     pub async fn still_answers(&self) -> Option<bool> {
         self.probe_url.as_ref()?;
         if self.health.is_down() {
             return Some(false);
         }
         let mut last = self.health.last_probe.lock().await;
+        // The probe another request ran while this one waited may have found it gone.
+        if self.health.is_down() {
+            return Some(false);
+        }
         // Only a yes is shared: a no while the database is not marked down is outdated
         // (the background probe saw it return).
         if let Some((at, true)) = *last
@@ -243,14 +270,14 @@ impl Db {
         {
             return Some(true);
         }
-        let ok = self.probe().await;
-        *last = Some((std::time::Instant::now(), ok));
-        drop(last);
-        if !ok && !self.health.is_down() {
+        let answers = self.probe_outcome().await != Probe::Unreachable;
+        *last = Some((std::time::Instant::now(), answers));
+        if !answers {
+            // Before the lock is released, so that the requests waiting for it see it.
             self.health.outage();
             self.went_down();
         }
-        Some(ok)
+        Some(answers)
     }
 
     /// Marks the database down after a failed probe, and starts the background probe that
@@ -271,9 +298,12 @@ impl Db {
                     tokio::time::sleep(every).await;
                     if db.probe().await {
                         // Connections opened while it was down are suspect too.
+                        // Released before the state flips: a request that finds it down
+                        // again in between starts a prober of its own instead of leaving
+                        // it down with none.
                         db.health.outage();
-                        db.health.set_down(false);
                         db.health.stop_probing();
+                        db.health.set_down(false);
                         tracing::warn!("the database answers again");
                         return;
                     }

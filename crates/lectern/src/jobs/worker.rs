@@ -81,9 +81,22 @@ pub(crate) async fn run_once(
             return 0;
         }
     };
+    // The first tick is a third of the lease away: the claim itself just set it.
+    let every = lease / 3;
+    let mut heartbeat = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+    heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     // Kinds that batch run first, together; what they finished is recorded at once, the
-    // rest runs alone below.
-    let batched = registry.run_batches(&jobs).await;
+    // rest runs alone below. Every claim of the batch is renewed meanwhile, as below.
+    let batched = {
+        let batches = registry.run_batches(&jobs);
+        tokio::pin!(batches);
+        loop {
+            tokio::select! {
+                done = &mut batches => break done,
+                _ = heartbeat.tick() => renew(db, worker_id, lease_ms).await,
+            }
+        }
+    };
     let mut ran = batched.len();
     if !batched.is_empty()
         && let Err(e) = super::complete_all(db, &batched, worker_id).await
@@ -98,10 +111,6 @@ pub(crate) async fn run_once(
         .into_iter();
     let mut running = JoinSet::new();
     let mut in_hand = HashMap::new();
-    // The first tick is a third of the lease away: the claim itself just set it.
-    let every = lease / 3;
-    let mut heartbeat = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
-    heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         while running.len() < CONCURRENCY && !*shutdown.borrow() {
             let Some(job) = pending.next() else { break };
@@ -119,12 +128,7 @@ pub(crate) async fn run_once(
         let next = tokio::select! {
             next = running.join_next_with_id() => next,
             _ = heartbeat.tick() => {
-                // Renews every claim of this batch, started or not: while this process
-                // lives, nobody else takes them; once it dies, they fall free within a
-                // lease.
-                if let Err(e) = super::renew(db, worker_id, lease_ms).await {
-                    tracing::warn!(error = %e, "renewing job leases failed");
-                }
+                renew(db, worker_id, lease_ms).await;
                 continue;
             }
         };
@@ -155,6 +159,14 @@ pub(crate) async fn run_once(
         }
     }
     ran
+}
+
+/// Renews every claim of this worker's batch, started or not: while this process lives,
+/// nobody else takes them; once it dies, they fall free within a lease.
+async fn renew(db: &Db, worker_id: &str, lease_ms: i64) {
+    if let Err(e) = super::renew(db, worker_id, lease_ms).await {
+        tracing::warn!(error = %e, "renewing job leases failed");
+    }
 }
 
 async fn run_job(db: &Db, registry: &Registry, worker_id: &str, job: JobRow) {

@@ -834,7 +834,12 @@ pub(crate) async fn assign(
     }
     let person = person_key(Some(user_id), "");
     let mut tx = db.pool.begin().await?;
-    claim_person(&mut tx, s.into(), &person, Some(user_id)).await?;
+    // Both rows, in key order, as `record_many` takes them: never the reverse of a burst.
+    let both = BTreeMap::from([
+        (person.clone(), Some(user_id)),
+        (participant_key.to_string(), None),
+    ]);
+    claim_people(&mut tx, s.into(), &both).await?;
     let n = sqlx::query(
         "UPDATE live_attendance_events SET user_id = $1 WHERE session_id = $2 AND participant_key = $3 AND user_id IS NULL",
     )

@@ -224,6 +224,9 @@ pub async fn participants(state: &ZoomDeps, events: &[&WebhookEvent]) -> anyhow:
     }
     for (s, sightings) in of_session.into_values() {
         attendance::record_many(&state.db, &s, &sightings, "webhook").await?;
+        // Read again: the session may have ended while the batch was read and recorded,
+        // and then these events change the credited minutes.
+        let s = super::by_id(&state.db, s.id).await?.unwrap_or(s);
         recorded(state, &s).await?;
     }
     Ok(())

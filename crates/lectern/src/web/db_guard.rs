@@ -4,12 +4,13 @@
 //! `Retry-After` at once instead of waiting out the pool's acquire timeout; and a request
 //! that met a lost connection makes the guard probe the database — if it answers (a
 //! restart left dead connections behind, now discarded), or comes back within the
-//! ride-through, a GET or HEAD, safe to repeat, is run once more. A request still in its
-//! handler after [`SLOW`] makes the guard ask whether the database answers (one shared
-//! probe): if not, it is an outage like a lost connection, and the request waits for the
-//! database's return no longer than the ride-through in all. Without this, a request that
-//! must open a connection while the server is gone waits out the pool's 10 s acquire
-//! timeout (the pool retries a refused connect until then).
+//! ride-through, a GET or HEAD, safe to repeat, is run once more. A GET or HEAD still in
+//! its handler after [`SLOW`] makes the guard ask whether the database answers (one
+//! shared probe, `Db::still_answers`): if nothing listens there, it is an outage like a
+//! lost connection, and the request waits for the database's return no longer than the
+//! ride-through in all. Without this, a request that must open a connection while the
+//! server is gone waits out the pool's 10 s acquire timeout (the pool retries a refused
+//! connect until then).
 
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
@@ -45,13 +46,17 @@ pub async fn layer(State(guard): State<Guard>, req: Request, next: Next) -> Resp
     }
     let api = path.starts_with("/api/");
     let replay = matches!(*req.method(), Method::GET | Method::HEAD).then(|| copy_of(&req));
+    // Only a GET or HEAD is given up on: another request's work may be committed by now,
+    // and a 503 would have it sent again.
+    let watch = watch_slow && replay.is_some() && db.watches_slow_requests();
+    let started = tokio::time::Instant::now();
     let run = next.clone().run(req);
-    let resp = if watch_slow && db.watches_slow_requests() {
+    let resp = if watch {
         tokio::pin!(run);
         tokio::select! {
             biased;
             resp = &mut run => resp,
-            () = gone_while_slow(&db) => return unavailable(api),
+            () = gone_while_slow(&db, started) => return unavailable(api),
         }
     } else {
         run.await
@@ -77,16 +82,15 @@ pub async fn layer(State(guard): State<Guard>, req: Request, next: Next) -> Resp
     }
 }
 
-/// Finishes only if the request should give up: it has run for [`SLOW`], the database
-/// does not answer, and it has not come back by the end of the ride-through (counted from
-/// the request's start).
-async fn gone_while_slow(db: &Db) {
-    tokio::time::sleep(SLOW).await;
+/// Finishes only if the request should give up: it has run for [`SLOW`], nothing
+/// listens where the database was, and it has not come back by the end of the
+/// ride-through, counted from the request's start.
+async fn gone_while_slow(db: &Db, started: tokio::time::Instant) {
+    tokio::time::sleep_until(started + SLOW).await;
     if db.still_answers().await != Some(false) {
         return std::future::pending().await;
     }
-    let left = RIDE_THROUGH.saturating_sub(SLOW);
-    let back = tokio::time::timeout(left, db.health.ride_through()).await;
+    let back = tokio::time::timeout_at(started + RIDE_THROUGH, db.health.ride_through()).await;
     if matches!(back, Ok(true)) {
         // Back: the request's own connect succeeds now.
         std::future::pending::<()>().await;
