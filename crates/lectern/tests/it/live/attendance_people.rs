@@ -93,6 +93,19 @@ async fn live_class(
     (t, s, t0, who)
 }
 
+/// Drops the session's attendance, events and aggregates, for the next seed.
+async fn forget_attendance(t: &crate::support::live::Live, s: &Session) {
+    for table in ["live_attendance_events", "live_attendance_people"] {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "DELETE FROM {table} WHERE session_id = $1"
+        )))
+        .bind(s.id)
+        .execute(&t.app.db.pool)
+        .await
+        .unwrap();
+    }
+}
+
 /// A random event of one of `who`: minutes around the start (some before it), often on
 /// the same instants so that duplicates, ties and touching segments happen.
 fn random_event(
@@ -142,16 +155,7 @@ async fn the_aggregates_equal_the_full_recompute_after_random_events(b: TestAppB
         let mut later = s.clone();
         later.started_at = Some(t0 + 7 * 60_000);
         compare(&t, &later, None, "a later start").await;
-        sqlx::query("DELETE FROM live_attendance_events WHERE session_id = $1")
-            .bind(s.id)
-            .execute(&t.app.db.pool)
-            .await
-            .unwrap();
-        sqlx::query("DELETE FROM live_attendance_people WHERE session_id = $1")
-            .bind(s.id)
-            .execute(&t.app.db.pool)
-            .await
-            .unwrap();
+        forget_attendance(&t, &s).await;
     }
 
     // Events written before the aggregates existed (as the migration finds them): the
@@ -229,15 +233,6 @@ async fn the_aggregates_of_bursts_equal_the_full_recompute(b: TestAppBuilder) {
             .await;
         }
         compare(&t, &s, Some(t0 + 20 * 60_000), "ending inside the events").await;
-        sqlx::query("DELETE FROM live_attendance_events WHERE session_id = $1")
-            .bind(s.id)
-            .execute(&t.app.db.pool)
-            .await
-            .unwrap();
-        sqlx::query("DELETE FROM live_attendance_people WHERE session_id = $1")
-            .bind(s.id)
-            .execute(&t.app.db.pool)
-            .await
-            .unwrap();
+        forget_attendance(&t, &s).await;
     }
 }
