@@ -742,7 +742,12 @@ pub async fn webhook_ingest(
     .await?;
     let stored = stored - before;
     let t = Instant::now();
-    let drained = lectern::jobs::worker::drain(w.app.db(), &w.app.in_process()?.state.jobs).await;
+    let drained = lectern::jobs::worker::drain_in_lanes(
+        w.app.db(),
+        &w.app.in_process()?.state.jobs,
+        lectern::jobs::worker::LANES,
+    )
+    .await;
     let dsecs = t.elapsed().as_secs_f64();
     println!(
         "  stored {stored} events (expected {unique}); drained {drained} jobs in {dsecs:.1}s ({:.0} jobs/s)",

@@ -90,23 +90,31 @@ pub async fn forget_zoom_hosts(conn: &mut AnyConnection, school_id: SchoolId) ->
     Ok(())
 }
 
-/// `user_id`, if that user of this school is a student or an instructor of the course.
-pub async fn member_by_id(
+/// Which of `user_ids` are students or instructors of the course (one statement per
+/// 500 ids; none for none).
+pub async fn members_among(
     db: &Db,
     school_id: i64,
     course_id: i64,
-    user_id: i64,
-) -> sqlx::Result<Option<i64>> {
-    sqlx::query_scalar(
-        "SELECT u.id FROM users u WHERE u.id = $1 AND u.school_id = $2 AND (
-           EXISTS (SELECT 1 FROM enrollments e WHERE e.user_id = u.id AND e.course_id = $3)
-           OR EXISTS (SELECT 1 FROM course_instructors i WHERE i.user_id = u.id AND i.course_id = $3))",
-    )
-    .bind(user_id)
-    .bind(school_id)
-    .bind(course_id)
-    .fetch_optional(&db.pool)
-    .await
+    user_ids: &[i64],
+) -> sqlx::Result<std::collections::HashSet<i64>> {
+    let mut found = std::collections::HashSet::new();
+    for chunk in user_ids.chunks(500) {
+        let sql = format!(
+            "SELECT u.id FROM users u WHERE u.school_id = $1 AND u.id IN ({}) AND (
+               EXISTS (SELECT 1 FROM enrollments e WHERE e.user_id = u.id AND e.course_id = $2)
+               OR EXISTS (SELECT 1 FROM course_instructors i WHERE i.user_id = u.id AND i.course_id = $2))",
+            crate::db::values_from(3, chunk.len(), "$")
+        );
+        let mut q = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql))
+            .bind(school_id)
+            .bind(course_id);
+        for id in chunk {
+            q = q.bind(*id);
+        }
+        found.extend(q.fetch_all(&db.pool).await?);
+    }
+    Ok(found)
 }
 
 /// The student or instructor of the course with this normalised e-mail, if any.

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::watch;
+use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
 
 use super::{JobRow, Registry};
@@ -17,148 +17,213 @@ use crate::db::Db;
 pub const DEFAULT_LEASE: Duration = Duration::from_secs(30);
 /// Jobs claimed at once: a burst of webhook events is processed together (`Job::run_batch`).
 const BATCH: i64 = 64;
-/// Jobs one worker runs at once. Handlers are already safe to run concurrently (several
-/// workers may run), and most of a job's time is waiting on the database or on Zoom: run
-/// one at a time, a class's 20,000 webhook events took 40 s to process on PostgreSQL.
+/// Jobs one worker runs alone at once, over all its lanes. Handlers are already safe to
+/// run concurrently (several workers may run), and most of a job's time is waiting on the
+/// database or on Zoom: run one at a time, a class's 20,000 webhook events took 40 s to
+/// process on PostgreSQL.
 pub const CONCURRENCY: usize = 4;
 /// How often a worker makes sure the current hour's hourly jobs exist.
 const HOURLY_CHECK: Duration = Duration::from_secs(60);
 
-/// Runs until `shutdown` flips to true; the job in hand is finished first, claimed but
+/// Batches one worker has in hand at once, each claimed and run by a lane of its own: a
+/// class's burst of webhook events is bound by round trips to the database, not by its
+/// CPU, so while one batch waits on PostgreSQL the next is processed. The jobs that run
+/// alone share the worker's [`CONCURRENCY`] across its lanes.
+pub const LANES: usize = 2;
+
+/// Runs until `shutdown` flips to true; the jobs in hand are finished first, claimed but
 /// unstarted jobs are released.
 pub async fn run(
     db: Db,
     registry: Arc<Registry>,
-    mut shutdown: watch::Receiver<bool>,
+    shutdown: watch::Receiver<bool>,
     poll: Duration,
     lease: Duration,
 ) {
     let worker_id = format!("{}-{}", std::process::id(), uuid::Uuid::new_v4().simple());
     tracing::info!(worker = %worker_id, "job worker started");
-    let mut hourly_checked: Option<std::time::Instant> = None;
-    loop {
-        if *shutdown.borrow() {
-            break;
+    let slots = Arc::new(Semaphore::new(CONCURRENCY));
+    let lanes = (0..LANES).map(|lane| {
+        Lane {
+            db: &db,
+            registry: &registry,
+            // Each lane claims, renews and records under its own name: a lane's lapsed
+            // claim taken again by the other is then not the first one's to record.
+            id: format!("{worker_id}-{lane}"),
+            slots: &slots,
+            lease,
         }
-        if hourly_checked.is_none_or(|t| t.elapsed() >= HOURLY_CHECK) {
-            match registry.schedule_hourly(&db, crate::db::now_ms()).await {
-                Ok(()) => hourly_checked = Some(std::time::Instant::now()),
-                Err(e) => tracing::warn!(error = %e, "scheduling hourly jobs failed"),
-            }
-        }
-        let ran = run_once(&db, &registry, &worker_id, &shutdown, lease).await;
-        if ran == 0 {
-            tokio::select! {
-                _ = tokio::time::sleep(poll) => {}
-                _ = db.jobs_due.notified() => {}
-                _ = shutdown.changed() => {}
-            }
-        }
-    }
+        // One lane is enough to make sure the hourly jobs exist.
+        .run(shutdown.clone(), poll, lane == 0)
+    });
+    futures_util::future::join_all(lanes).await;
     tracing::info!(worker = %worker_id, "job worker stopped");
 }
 
-/// Claims and runs one batch, up to [`CONCURRENCY`] jobs at a time; returns how many
-/// jobs ran. Once `shutdown` flips, the jobs in hand finish and the unstarted rest of the
-/// batch is released.
-pub(crate) async fn run_once(
-    db: &Db,
-    registry: &Arc<Registry>,
-    worker_id: &str,
-    shutdown: &watch::Receiver<bool>,
+/// One of a worker's [`LANES`]: claims a batch, runs it, and again.
+struct Lane<'a> {
+    db: &'a Db,
+    registry: &'a Arc<Registry>,
+    id: String,
+    slots: &'a Arc<Semaphore>,
     lease: Duration,
-) -> usize {
-    let lease_ms = lease.as_millis() as i64;
-    let jobs = match super::claim_and_abandon(db, worker_id, BATCH, lease_ms).await {
-        Ok((abandoned, j)) => {
-            for job in abandoned {
-                registry.gave_up(&job, super::NO_OUTCOME).await;
-            }
-            j
-        }
-        Err(e) => {
-            tracing::warn!(error = %e, "claiming jobs failed");
-            return 0;
-        }
-    };
-    // The first tick is a third of the lease away: the claim itself just set it.
-    let every = lease / 3;
-    let mut heartbeat = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
-    heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    // Kinds that batch run first, together; what they finished is recorded at once, the
-    // rest runs alone below. Every claim of the batch is renewed meanwhile, as below.
-    let batched = {
-        let batches = registry.run_batches(&jobs);
-        tokio::pin!(batches);
+}
+
+impl Lane<'_> {
+    async fn run(
+        self,
+        mut shutdown: watch::Receiver<bool>,
+        poll: Duration,
+        schedules_hourly: bool,
+    ) {
+        let mut hourly_checked: Option<std::time::Instant> = None;
         loop {
-            tokio::select! {
-                done = &mut batches => break done,
-                _ = heartbeat.tick() => renew(db, worker_id, lease_ms).await,
+            if *shutdown.borrow() {
+                break;
+            }
+            if schedules_hourly && hourly_checked.is_none_or(|t| t.elapsed() >= HOURLY_CHECK) {
+                match self
+                    .registry
+                    .schedule_hourly(self.db, crate::db::now_ms())
+                    .await
+                {
+                    Ok(()) => hourly_checked = Some(std::time::Instant::now()),
+                    Err(e) => tracing::warn!(error = %e, "scheduling hourly jobs failed"),
+                }
+            }
+            if self.run_once(&shutdown).await == 0 {
+                tokio::select! {
+                    _ = tokio::time::sleep(poll) => {}
+                    _ = self.db.jobs_due.notified() => {}
+                    _ = shutdown.changed() => {}
+                }
             }
         }
-    };
-    let mut ran = batched.len();
-    if !batched.is_empty()
-        && let Err(e) = super::complete_all(db, &batched, worker_id).await
-    {
-        // Run again once their leases end, as after a crash: they are idempotent.
-        tracing::warn!(error = %e, "recording a batch of finished jobs failed");
     }
-    let mut pending = jobs
-        .into_iter()
-        .filter(|j| !batched.contains(&j.id))
-        .collect::<Vec<_>>()
-        .into_iter();
-    let mut running = JoinSet::new();
-    let mut in_hand = HashMap::new();
-    loop {
-        while running.len() < CONCURRENCY && !*shutdown.borrow() {
-            let Some(job) = pending.next() else { break };
-            ran += 1;
-            let (db, registry, worker, task_job) = (
-                db.clone(),
-                registry.clone(),
-                worker_id.to_string(),
-                job.clone(),
-            );
-            let task =
-                running.spawn(async move { run_job(&db, &registry, &worker, task_job).await });
-            in_hand.insert(task.id(), job);
+
+    /// Runs batches until one finds no job; returns how many jobs ran.
+    async fn drain(self, shutdown: &watch::Receiver<bool>) -> usize {
+        let mut total = 0;
+        loop {
+            let n = self.run_once(shutdown).await;
+            if n == 0 {
+                return total;
+            }
+            total += n;
         }
-        let next = tokio::select! {
-            next = running.join_next_with_id() => next,
-            _ = heartbeat.tick() => {
-                renew(db, worker_id, lease_ms).await;
-                continue;
+    }
+
+    /// Claims and runs one batch, the jobs that run alone as the worker's slots allow;
+    /// returns how many jobs ran. Once `shutdown` flips, the jobs in hand finish and the
+    /// unstarted rest of the batch is released.
+    async fn run_once(&self, shutdown: &watch::Receiver<bool>) -> usize {
+        let (db, registry, worker_id, lease) =
+            (self.db, self.registry, self.id.as_str(), self.lease);
+        let lease_ms = lease.as_millis() as i64;
+        let jobs = match super::claim_and_abandon(db, worker_id, BATCH, lease_ms).await {
+            Ok((abandoned, j)) => {
+                for job in abandoned {
+                    registry.gave_up(&job, super::NO_OUTCOME).await;
+                }
+                j
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "claiming jobs failed");
+                return 0;
             }
         };
-        match next {
-            None => break,
-            Some(Ok((id, ()))) => {
-                in_hand.remove(&id);
+        // The first tick is a third of the lease away: the claim itself just set it.
+        let every = lease / 3;
+        let mut heartbeat = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+        heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        // Kinds that batch run first, together; what they finished is recorded at once, the
+        // rest runs alone below. Every claim of the batch is renewed meanwhile, as below.
+        let batched = {
+            let batches = registry.run_batches(&jobs);
+            tokio::pin!(batches);
+            loop {
+                tokio::select! {
+                    done = &mut batches => break done,
+                    _ = heartbeat.tick() => renew(db, worker_id, lease_ms).await,
+                }
             }
-            // A panic is this job's failure like any other: retried with backoff, then
-            // shown as failed.
-            Some(Err(e)) => {
-                if let Some(job) = in_hand.remove(&e.id()) {
-                    tracing::error!(job = job.id, kind = %job.kind, "job panicked");
-                    match super::fail(db, &job, worker_id, "the job panicked").await {
-                        Ok(true) => registry.gave_up(&job, "the job panicked").await,
-                        Ok(false) => {}
-                        Err(e) => {
-                            tracing::warn!(job = job.id, error = %e, "recording job outcome failed")
+        };
+        let mut ran = batched.len();
+        if !batched.is_empty()
+            && let Err(e) = super::complete_all(db, &batched, worker_id).await
+        {
+            // Run again once their leases end, as after a crash: they are idempotent.
+            tracing::warn!(error = %e, "recording a batch of finished jobs failed");
+        }
+        let finished: std::collections::HashSet<i64> = batched.iter().copied().collect();
+        let mut pending = jobs
+            .into_iter()
+            .filter(|j| !finished.contains(&j.id))
+            .collect::<Vec<_>>()
+            .into_iter()
+            .peekable();
+        let mut running = JoinSet::new();
+        let mut in_hand = HashMap::new();
+        loop {
+            while !*shutdown.borrow() && pending.peek().is_some() {
+                let Ok(slot) = self.slots.clone().try_acquire_owned() else {
+                    break;
+                };
+                let job = pending.next().expect("peeked");
+                ran += 1;
+                let (db, registry, worker, task_job) = (
+                    db.clone(),
+                    registry.clone(),
+                    worker_id.to_string(),
+                    job.clone(),
+                );
+                let task = running.spawn(async move {
+                    run_job(&db, &registry, &worker, task_job).await;
+                    drop(slot);
+                });
+                in_hand.insert(task.id(), job);
+            }
+            // Jobs left to start while the other lanes hold every slot.
+            let waiting = !*shutdown.borrow() && pending.peek().is_some() && running.is_empty();
+            if running.is_empty() && !waiting {
+                break;
+            }
+            let next = tokio::select! {
+                next = running.join_next_with_id(), if !running.is_empty() => next,
+                _ = self.slots.acquire(), if waiting => continue,
+                _ = heartbeat.tick() => {
+                    renew(db, worker_id, lease_ms).await;
+                    continue;
+                }
+            };
+            match next {
+                None => break,
+                Some(Ok((id, ()))) => {
+                    in_hand.remove(&id);
+                }
+                // A panic is this job's failure like any other: retried with backoff, then
+                // shown as failed.
+                Some(Err(e)) => {
+                    if let Some(job) = in_hand.remove(&e.id()) {
+                        tracing::error!(job = job.id, kind = %job.kind, "job panicked");
+                        match super::fail(db, &job, worker_id, "the job panicked").await {
+                            Ok(true) => registry.gave_up(&job, "the job panicked").await,
+                            Ok(false) => {}
+                            Err(e) => {
+                                tracing::warn!(job = job.id, error = %e, "recording job outcome failed")
+                            }
                         }
                     }
                 }
             }
         }
-    }
-    for job in pending {
-        if let Err(e) = super::release(db, job.id, worker_id).await {
-            tracing::warn!(job = job.id, error = %e, "releasing job failed");
+        for job in pending {
+            if let Err(e) = super::release(db, job.id, worker_id).await {
+                tracing::warn!(job = job.id, error = %e, "releasing job failed");
+            }
         }
+        ran
     }
-    ran
 }
 
 /// Renews every claim of this worker's batch, started or not: while this process lives,
@@ -190,16 +255,31 @@ async fn run_job(db: &Db, registry: &Registry, worker_id: &str, job: JobRow) {
     }
 }
 
-/// Drains every due job (tests and the demo use this to run the queue deterministically).
+/// Drains every due job (tests and the demo use this to run the queue deterministically),
+/// in one lane: every batch is claimed after the one before it finished.
 pub async fn drain(db: &Db, registry: &Arc<Registry>) -> usize {
+    drain_in_lanes(db, registry, 1).await
+}
+
+/// [`drain`] in `lanes` lanes, as the worker runs ([`LANES`]), sharing its
+/// [`CONCURRENCY`]: what a worker would drain, and how fast (`lectern-bench`). It returns
+/// once every lane found no job after its last batch.
+pub async fn drain_in_lanes(db: &Db, registry: &Arc<Registry>, lanes: usize) -> usize {
     let (_tx, rx) = watch::channel(false);
     let id = format!("drain-{}", uuid::Uuid::new_v4().simple());
-    let mut total = 0;
-    loop {
-        let n = run_once(db, registry, &id, &rx, DEFAULT_LEASE).await;
-        if n == 0 {
-            return total;
+    let slots = Arc::new(Semaphore::new(CONCURRENCY));
+    let lanes = (0..lanes.max(1)).map(|lane| {
+        Lane {
+            db,
+            registry,
+            id: format!("{id}-{lane}"),
+            slots: &slots,
+            lease: DEFAULT_LEASE,
         }
-        total += n;
-    }
+        .drain(&rx)
+    });
+    futures_util::future::join_all(lanes)
+        .await
+        .into_iter()
+        .sum()
 }

@@ -31,7 +31,7 @@ impl Kind {
 }
 
 /// What Zoom told us about a participant.
-#[derive(Default)]
+#[derive(Clone, Copy, Default)]
 pub struct Seen<'a> {
     pub customer_key: Option<&'a str>,
     pub email: Option<&'a str>,
@@ -41,6 +41,7 @@ pub struct Seen<'a> {
     pub zoom_user_id: Option<&'a str>,
 }
 
+#[derive(Clone)]
 pub struct Who {
     pub key: String,
     pub user_id: Option<i64>,
@@ -60,28 +61,63 @@ pub(crate) async fn identify(
     s: &Session,
     seen: Seen<'_>,
 ) -> sqlx::Result<Who> {
-    let is_host = nonempty(seen.zoom_user_id).is_some()
-        && nonempty(seen.zoom_user_id) == s.zoom_host_id.as_deref();
-    let mut user_id = None;
+    let mut who = identify_many(db, key, s, &[seen]).await?;
+    Ok(who.pop().expect("one for one"))
+}
+
+/// Resolves participants of session `s` to users of its school where possible, in
+/// order: the course's members among the keys we issued are found with one query, and
+/// an e-mail is looked up once however often it appears.
+pub(crate) async fn identify_many(
+    db: &Db,
+    key: &SecretKey,
+    s: &Session,
+    seen: &[Seen<'_>],
+) -> sqlx::Result<Vec<Who>> {
     // Only a key we issued for this session, to one of this course's people, counts: a
     // student who edits theirs in the browser is matched by e-mail or kept as a guest.
-    if let Some(k) =
-        nonempty(seen.customer_key).and_then(|k| super::join::customer_key_user(key, s.id, k))
-    {
-        user_id = courses::queries::member_by_id(db, s.school_id, s.course_id, k).await?;
+    let keyed: Vec<Option<i64>> = seen
+        .iter()
+        .map(|x| {
+            nonempty(x.customer_key).and_then(|k| super::join::customer_key_user(key, s.id, k))
+        })
+        .collect();
+    let mut ids: Vec<i64> = keyed.iter().flatten().copied().collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let members = courses::queries::members_among(db, s.school_id, s.course_id, &ids).await?;
+    let mut by_email = std::collections::HashMap::new();
+    let mut out = Vec::with_capacity(seen.len());
+    for (x, k) in seen.iter().zip(keyed) {
+        let mut user_id = k.filter(|k| members.contains(k));
+        // A key that is not ours came from a player page someone edited: their e-mail is
+        // as self-declared as the key, so it matches nobody either (the instructor can
+        // assign).
+        let forged = nonempty(x.customer_key).is_some() && user_id.is_none();
+        if user_id.is_none()
+            && !forged
+            && let Some(e) = nonempty(x.email)
+        {
+            let e = e.to_lowercase();
+            user_id = match by_email.get(&e) {
+                Some(found) => *found,
+                None => {
+                    // Only people of this course: its students and instructors.
+                    let found =
+                        courses::queries::member_by_email(db, s.school_id, s.course_id, &e).await?;
+                    by_email.insert(e, found);
+                    found
+                }
+            };
+        }
+        out.push(who(s, x, user_id));
     }
-    // A key that is not ours came from a player page someone edited: their e-mail is as
-    // self-declared as the key, so it matches nobody either (the instructor can assign).
-    let forged = nonempty(seen.customer_key).is_some() && user_id.is_none();
-    if user_id.is_none()
-        && !forged
-        && let Some(e) = nonempty(seen.email)
-    {
-        // Only people of this course: its students and instructors.
-        user_id =
-            courses::queries::member_by_email(db, s.school_id, s.course_id, &e.to_lowercase())
-                .await?;
-    }
+    Ok(out)
+}
+
+fn who(s: &Session, seen: &Seen<'_>, user_id: Option<i64>) -> Who {
+    let is_host = nonempty(seen.zoom_user_id).is_some()
+        && nonempty(seen.zoom_user_id) == s.zoom_host_id.as_deref();
     let key = match user_id {
         Some(id) => format!("u:{id}"),
         None => nonempty(seen.email)
@@ -91,13 +127,13 @@ pub(crate) async fn identify(
             .or_else(|| nonempty(seen.name).map(|n| format!("n:{n}")))
             .unwrap_or_else(|| "unknown".into()),
     };
-    Ok(Who {
+    Who {
         key,
         user_id,
         name: nonempty(seen.name).map(str::to_string),
         email: nonempty(seen.email).map(str::to_string),
         is_host,
-    })
+    }
 }
 
 /// The person an event belongs to: the matched user, else the participant key.
@@ -143,6 +179,9 @@ pub async fn record(
     tx.commit().await?;
     Ok(())
 }
+
+/// Rows of Zoom's participants report recorded per transaction ([`reconcile_report`]).
+const REPORT_SLICE: usize = 500;
 
 /// One participant event to record, with whom it was resolved to ([`record_many`]).
 pub struct Sighting {
@@ -908,43 +947,40 @@ pub(crate) async fn reconcile_report(state: &ZoomDeps, session_id: i64) -> anyho
         }
         Err(e) => anyhow::bail!("participants report failed: {e}"),
     };
-    for p in rows {
-        let who = identify(
-            &state.db,
-            &state.config.secret_key,
-            &s,
-            Seen {
+    // In slices, each one transaction: a class of thousands is not one long lock.
+    for rows in rows.chunks(REPORT_SLICE) {
+        let seen: Vec<Seen<'_>> = rows
+            .iter()
+            .map(|p| Seen {
                 customer_key: p.customer_key.as_deref(),
                 email: p.user_email.as_deref(),
                 name: Some(p.name.as_str()),
                 participant_uuid: None,
                 participant_id: p.user_id.as_deref(),
                 zoom_user_id: p.participant_user_id.as_deref().or(p.id.as_deref()),
-            },
-        )
-        .await?;
-        if let Some(j) = p.join_time {
-            record(
-                &state.db,
-                &s,
-                &who,
-                Kind::Join,
-                j.as_millisecond(),
-                "report",
-            )
-            .await?;
+            })
+            .collect();
+        let people = identify_many(&state.db, &state.config.secret_key, &s, &seen).await?;
+        let mut sightings = Vec::with_capacity(rows.len() * 2);
+        for (p, who) in rows.iter().zip(people) {
+            if let Some(j) = p.join_time {
+                let (who, at) = (who.clone(), j.as_millisecond());
+                sightings.push(Sighting {
+                    who,
+                    kind: Kind::Join,
+                    at,
+                });
+            }
+            if let Some(l) = p.leave_time {
+                let at = l.as_millisecond();
+                sightings.push(Sighting {
+                    who,
+                    kind: Kind::Leave,
+                    at,
+                });
+            }
         }
-        if let Some(l) = p.leave_time {
-            record(
-                &state.db,
-                &s,
-                &who,
-                Kind::Leave,
-                l.as_millisecond(),
-                "report",
-            )
-            .await?;
-        }
+        record_many(&state.db, &s, &sightings, "report").await?;
     }
     // The report may correct what the webhooks said: the completion follows, and so
     // does an open session report.

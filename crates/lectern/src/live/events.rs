@@ -181,16 +181,18 @@ pub fn is_participant_event(event: &WebhookEvent) -> bool {
 }
 
 /// [`handle`] for many participants' joins and leaves at once (a class's burst): the
-/// sessions of each meeting are looked up once, each session's events are recorded in one
-/// transaction ([`attendance::record_many`]), and its open dashboards are told once.
+/// sessions of each meeting are looked up once, each session's participants are
+/// identified together ([`attendance::identify_many`]: one query for the keys we issued),
+/// its events are recorded in one transaction ([`attendance::record_many`]), and its open
+/// dashboards are told once.
 /// Other events are skipped (see [`is_participant_event`]). On an error nothing is
 /// partly done that a retry would not finish: every step is idempotent.
 pub async fn participants(state: &ZoomDeps, events: &[&WebhookEvent]) -> anyhow::Result<()> {
     let mut sessions = std::collections::HashMap::new();
-    let mut of_session: std::collections::BTreeMap<
-        i64,
-        (super::Session, Vec<attendance::Sighting>),
-    > = Default::default();
+    // Per session: the session, then who was seen, doing what, when.
+    type Seen<'a> = (attendance::Seen<'a>, attendance::Kind, i64);
+    let mut of_session: std::collections::BTreeMap<i64, (super::Session, Vec<Seen<'_>>)> =
+        Default::default();
     for event in events {
         let (m, p, kind) = match &event.kind {
             EventKind::ParticipantJoined {
@@ -214,15 +216,22 @@ pub async fn participants(state: &ZoomDeps, events: &[&WebhookEvent]) -> anyhow:
             sessions.insert(key.clone(), found);
         }
         for s in &sessions[&key] {
-            let who = attendance::identify(&state.db, &state.config.secret_key, s, seen(p)).await?;
             of_session
                 .entry(s.id)
                 .or_insert_with(|| (s.clone(), Vec::new()))
                 .1
-                .push(attendance::Sighting { who, kind, at });
+                .push((seen(p), kind, at));
         }
     }
-    for (s, sightings) in of_session.into_values() {
+    for (s, events) in of_session.into_values() {
+        let seen: Vec<_> = events.iter().map(|e| e.0).collect();
+        let people =
+            attendance::identify_many(&state.db, &state.config.secret_key, &s, &seen).await?;
+        let sightings: Vec<_> = people
+            .into_iter()
+            .zip(&events)
+            .map(|(who, &(_, kind, at))| attendance::Sighting { who, kind, at })
+            .collect();
         attendance::record_many(&state.db, &s, &sightings, "webhook").await?;
         // Read again: the session may have ended while the batch was read and recorded,
         // and then these events change the credited minutes.

@@ -324,6 +324,86 @@ async fn requests_that_must_connect_during_an_outage_are_answered_in_seconds() {
     assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
 }
 
+/// A database that is there but does not answer for a while (a lock, an overloaded
+/// server or pooler: connections open, no byte back, a probe's login hangs): a slow GET is
+/// not given up — the guard's probe is unsure, not refused — and is served once the
+/// database answers, however long past the ride-through that is.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_request_on_a_database_that_is_there_is_not_given_up() {
+    let Some(app) =
+        behind_a_db_proxy("ops::a_slow_request_on_a_database_that_is_there_is_not_given_up").await
+    else {
+        return;
+    };
+    let proxy = app.db_proxy.as_ref().expect("proxy");
+    let c = app.signed_in(&app.student).await;
+    proxy.stall();
+    let t = std::time::Instant::now();
+    // Past the slow mark, the probe's timeout and the ride-through, all together.
+    let held = Duration::from_secs(4);
+    let (page, ()) = tokio::join!(c.get("/my/courses"), async {
+        tokio::time::sleep(held).await;
+        proxy.heal().await;
+    });
+    assert_eq!(page.status, 200, "given up: {}", page.text);
+    assert!(
+        t.elapsed() >= held,
+        "answered before the database: {:?}",
+        t.elapsed()
+    );
+    c.get("/readyz").await.assert_status(200);
+    let pages = futures_util::future::join_all((0..6).map(|_| c.get("/my/courses"))).await;
+    assert!(pages.iter().all(|r| r.status == 200));
+}
+
+/// The way to the database gone with its open connections hanging and new ones refused
+/// (`TcpProxy::partition`; one whose connects hang is the stall above): a slow GET is
+/// answered 503 within the ride-through, but a POST, whose work may be committed by the
+/// time an answer could be given, is never cut off — it finishes once the way is back,
+/// and what it wrote is there.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_partition_gives_up_a_slow_get_but_never_a_post() {
+    let Some(app) =
+        behind_a_db_proxy("ops::a_partition_gives_up_a_slow_get_but_never_a_post").await
+    else {
+        return;
+    };
+    let proxy = app.db_proxy.as_ref().expect("proxy");
+    let c = app.signed_in(&app.student).await;
+    let token = c.csrf_for("/profile").await;
+    let email = app.student.email.clone();
+    let form = [
+        ("_csrf", token.as_str()),
+        ("display_name", "Sam Partitioned"),
+        ("email", email.as_str()),
+        ("timezone", "UTC"),
+    ];
+    proxy.partition().await;
+    let t = std::time::Instant::now();
+    let held = Duration::from_secs(5);
+    let timed = |r: crate::support::client::Resp| (r, t.elapsed());
+    let ((page, page_after), (post, post_after), ()) = tokio::join!(
+        async { timed(c.get("/my/courses").await) },
+        async { timed(c.post_form_raw("/profile", &form).await) },
+        async {
+            tokio::time::sleep(held).await;
+            proxy.heal().await;
+        },
+    );
+    assert_eq!(page.status, 503, "{}", page.text);
+    assert!(
+        page_after < Duration::from_secs(4),
+        "the GET waited {page_after:?}"
+    );
+    post.assert_redirect_to("/profile");
+    assert!(post_after >= held, "the POST answered at {post_after:?}");
+    crate::support::eventually("pages served again", Duration::from_secs(10), || async {
+        (c.get("/my/courses").await.status == 200).then_some(())
+    })
+    .await;
+    assert_eq!(c.whoami().await.as_deref(), Some("Sam Partitioned"));
+}
+
 pg_test!(requests_riding_through_an_outage_hold_their_places_and_the_rest_are_shed);
 /// The database guard sits inside the load shedder: a request waiting out an outage's
 /// first seconds (`RIDE_THROUGH`) holds its place of `LECTERN_MAX_IN_FLIGHT`, so while

@@ -586,3 +586,87 @@ async fn a_burst_of_participant_events_is_processed_together_and_exactly(b: Test
     .unwrap();
     assert_eq!(written, 1, "the burst's attendance written together");
 }
+
+db_test!(a_burst_drained_in_the_workers_two_lanes_is_exact);
+/// The worker's lanes (`jobs::worker::LANES`) process batches of one session side by side:
+/// 160 joins and leaves of five students, interleaved so that every student's events are
+/// in every batch of both lanes, and Zoom's second sending of some of them, come out
+/// exact — every segment, the aggregates equal to the recompute, every job done once.
+async fn a_burst_drained_in_the_workers_two_lanes_is_exact(b: TestAppBuilder) {
+    let t = setup(b).await;
+    let students = super::dashboard::class(&t).await;
+    let t0 = unix_now() - 7200;
+    let (m, uuid) = super::dashboard::started_at(&t, t0).await;
+    let acct = t.zoom.account.clone();
+    let mut keys = Vec::new();
+    for u in &students {
+        keys.push(t.customer_key(u.id).await);
+    }
+    let start = |k: i64, i: usize| t0 + k * 300 + i as i64;
+    let mut bodies = Vec::new();
+    for k in 0..16 {
+        for (i, (u, key)) in students.iter().zip(&keys).enumerate() {
+            for left in [false, true] {
+                let at = start(k, i) + if left { 120 } else { 0 };
+                bodies.push(participant_event(left, &acct, m, &uuid, (u.id, key), at));
+            }
+        }
+    }
+    let again: Vec<String> = bodies
+        .iter()
+        .step_by(7)
+        .map(|b| {
+            let mut v: serde_json::Value = serde_json::from_str(b).unwrap();
+            v["event_ts"] = serde_json::json!(v["event_ts"].as_i64().unwrap() + 1);
+            v.to_string()
+        })
+        .collect();
+    bodies.extend(again);
+    for body in &bodies {
+        assert_eq!(t.hook(body).await, 200);
+    }
+    let ran = lectern::jobs::worker::drain_in_lanes(
+        &t.app.db,
+        &t.app.state.jobs,
+        lectern::jobs::worker::LANES,
+    )
+    .await;
+    assert_eq!(ran, bodies.len(), "every job once");
+
+    let s = t.session().await;
+    let people = lectern::live::attendance::attendees(&t.app.db, &s)
+        .await
+        .unwrap();
+    for (i, u) in students.iter().enumerate() {
+        let p = people
+            .iter()
+            .find(|p| p.user_id == Some(u.id))
+            .unwrap_or_else(|| panic!("student {i} attended"));
+        let want: Vec<(i64, i64)> = (0..16)
+            .map(|k| (start(k, i) * 1000, (start(k, i) + 120) * 1000))
+            .collect();
+        assert_eq!(p.segments, want, "student {i}");
+    }
+    assert_eq!(people.len(), students.len(), "nobody else: {people:?}");
+    let mut full = lectern::live::attendance::attendees_recomputed(&t.app.db, &s)
+        .await
+        .unwrap();
+    let mut incremental = people;
+    full.sort_by(|a, b| a.key.cmp(&b.key));
+    incremental.sort_by(|a, b| a.key.cmp(&b.key));
+    assert_eq!(format!("{incremental:?}"), format!("{full:?}"));
+    assert_eq!(
+        t.app
+            .scalar("SELECT COUNT(*) FROM zoom_events WHERE processed_at IS NULL")
+            .await,
+        0
+    );
+    assert_eq!(
+        t.app
+            .scalar(
+                "SELECT COUNT(*) FROM jobs WHERE kind = 'process_zoom_event' AND state <> 'done'"
+            )
+            .await,
+        0
+    );
+}
