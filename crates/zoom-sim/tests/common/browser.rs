@@ -1,6 +1,7 @@
 //! Headless Chromium through chromedriver (Debian's `chromium` + `chromium-driver`), for
 //! the stand-in SDK's tests. Missing → the test FAILS, unless `LECTERN_SKIP_BROWSER=1`.
 
+use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
@@ -50,6 +51,9 @@ impl Browser {
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
+            // A group of its own, which the Chromium it starts joins: killed together
+            // (`stop_driver`), none is left running after the test, even one that panicked.
+            .process_group(0)
             .spawn()
             .expect("start chromedriver");
         let profile = std::env::temp_dir().join(format!("zoom-sim-chromium-{port}"));
@@ -86,8 +90,7 @@ impl Browser {
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        let _ = driver.kill();
-        let _ = driver.wait();
+        stop_driver(&mut driver);
         panic!("no WebDriver session");
     }
 
@@ -102,7 +105,20 @@ impl Browser {
 
 impl Drop for Browser {
     fn drop(&mut self) {
-        let _ = self.driver.kill();
-        let _ = self.driver.wait();
+        stop_driver(&mut self.driver);
     }
+}
+
+/// Kills chromedriver and every Chromium process it started (its process group), then
+/// reaps it. Killing chromedriver alone leaves its browser running, orphaned.
+fn stop_driver(driver: &mut std::process::Child) {
+    // Once reaped, its id may be another process's: only a running driver's group.
+    if matches!(driver.try_wait(), Ok(None)) {
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &format!("-{}", driver.id())])
+            .stderr(Stdio::null())
+            .status();
+    }
+    let _ = driver.kill();
+    let _ = driver.wait();
 }

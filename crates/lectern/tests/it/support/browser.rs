@@ -10,6 +10,7 @@
 //! [`Browser::csp_violations`]): a listener installed before any page script records them,
 //! and the same checks (and `close`, always) fail the test on any.
 
+use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
@@ -211,6 +212,9 @@ impl Browser {
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
+            // A group of its own, which the Chromium it starts joins: killed together
+            // (`stop_driver`), none is left running after the test, even one that panicked.
+            .process_group(0)
             .spawn()
             .expect("start chromedriver");
         let profile = tempfile::tempdir().expect("profile dir");
@@ -498,14 +502,26 @@ impl Browser {
         self.check_a11y_if_new().await;
         self.assert_no_csp_violations().await;
         let _ = self.c.clone().close().await;
-        let _ = self.driver.kill();
-        let _ = self.driver.wait();
+        stop_driver(&mut self.driver);
     }
 }
 
 impl Drop for Browser {
     fn drop(&mut self) {
-        let _ = self.driver.kill();
-        let _ = self.driver.wait();
+        stop_driver(&mut self.driver);
     }
+}
+
+/// Kills chromedriver and every Chromium process it started (its process group), then
+/// reaps it. Killing chromedriver alone leaves its browser running, orphaned.
+fn stop_driver(driver: &mut std::process::Child) {
+    // Once reaped, its id may be another process's: only a running driver's group.
+    if matches!(driver.try_wait(), Ok(None)) {
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &format!("-{}", driver.id())])
+            .stderr(Stdio::null())
+            .status();
+    }
+    let _ = driver.kill();
+    let _ = driver.wait();
 }
