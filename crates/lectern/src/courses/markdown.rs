@@ -48,21 +48,31 @@ fn safe_url(url: CowStr<'_>) -> CowStr<'_> {
     }
 }
 
-/// http, https and mailto URLs, and relative ones (no scheme). Browsers ignore ASCII
-/// whitespace and control characters inside a scheme (`java\tscript:`), so we do too.
+/// http, https and mailto URLs, and relative ones (no scheme). Whatever stands before a
+/// colon that comes before any slash, query or fragment must be exactly one of those
+/// schemes: nothing is stripped first. Browsers drop tabs and newlines anywhere and
+/// controls at the ends (`java\tscript:` is `javascript:` to them), and the HTML writer
+/// percent-encodes other characters (`https\u{7f}:` became `https%7F:`): a scheme with
+/// any such character in it is refused rather than guessed at.
 pub(crate) fn allowed_url(url: &str) -> bool {
-    let cleaned: String = url
-        .chars()
-        .filter(|c| !c.is_ascii_whitespace() && !c.is_ascii_control())
-        .collect::<String>()
-        .to_ascii_lowercase();
+    let cleaned = url.to_ascii_lowercase();
     let scheme_end = cleaned.find(':');
     let path_start = cleaned.find(['/', '?', '#']);
     match (scheme_end, path_start) {
         // A colon before any slash, query or fragment: that's a scheme.
         (Some(c), None) => scheme_ok(&cleaned[..c]),
         (Some(c), Some(p)) if c < p => scheme_ok(&cleaned[..c]),
-        _ => !cleaned.starts_with('\\') && !cleaned.starts_with("/\\"),
+        // Relative, unless a browser would read it as another host (`\\host`, `/\\host`),
+        // as it reads it: controls and spaces dropped at the start, tabs and newlines
+        // anywhere.
+        _ => {
+            let read: String = cleaned
+                .trim_start_matches(|c: char| c <= ' ')
+                .chars()
+                .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
+                .collect();
+            !read.starts_with('\\') && !read.starts_with("/\\")
+        }
     }
 }
 
@@ -237,5 +247,27 @@ mod tests {
         assert!(!allowed_url(" javascript:alert(1)"));
         assert!(!allowed_url("ftp://x"));
         assert!(!allowed_url("\\\\server\\share"));
+        // A scheme with anything else in it is refused, whether a browser would drop
+        // the character or keep it (a fuzzer's `https\u{7f}://` came out of the HTML
+        // writer as the unlisted `https%7F:`).
+        for url in [
+            "java\tscript:alert(1)",
+            "java\nscript:alert(1)",
+            "\u{1}javascript:alert(1)",
+            "java\u{1}script:alert(1)",
+            "https\u{7f}://example.org",
+            "\u{1}https://example.org",
+            "ht\ttps://example.org",
+        ] {
+            assert!(!allowed_url(url), "{url:?}");
+        }
+        assert!(allowed_url("/a\u{7f}b"), "no scheme: relative");
+        for url in [
+            "\u{1}\\\\server\\share",
+            " /\\evil.example",
+            "/\t\\evil.example",
+        ] {
+            assert!(!allowed_url(url), "{url:?} is another host");
+        }
     }
 }
