@@ -54,17 +54,6 @@ fn nonempty(s: Option<&str>) -> Option<&str> {
     s.map(str::trim).filter(|s| !s.is_empty())
 }
 
-/// Resolves a participant to one of our users of this school, when possible.
-pub(crate) async fn identify(
-    db: &Db,
-    key: &SecretKey,
-    s: &Session,
-    seen: Seen<'_>,
-) -> sqlx::Result<Who> {
-    let mut who = identify_many(db, key, s, &[seen]).await?;
-    Ok(who.pop().expect("one for one"))
-}
-
 /// Resolves participants of session `s` to users of its school where possible, in
 /// order: the course's members among the keys we issued are found with one query, and
 /// an e-mail is looked up once however often it appears.

@@ -21,21 +21,9 @@ pub async fn handle(state: &ZoomDeps, event: &WebhookEvent) -> anyhow::Result<()
         EventKind::MeetingDeleted(m) | EventKind::WebinarDeleted(m) => {
             deleted(state, account, m).await
         }
-        EventKind::ParticipantJoined {
-            meeting,
-            participant,
-            ..
-        } => {
-            let kind = attendance::Kind::Join;
-            participant_event(state, account, meeting, participant, kind, ts).await
-        }
-        EventKind::ParticipantLeft {
-            meeting,
-            participant,
-            ..
-        } => {
-            let kind = attendance::Kind::Leave;
-            participant_event(state, account, meeting, participant, kind, ts).await
+        // One event is a batch of one: a join or leave is recorded one way only.
+        EventKind::ParticipantJoined { .. } | EventKind::ParticipantLeft { .. } => {
+            participants(state, &[event]).await
         }
         EventKind::RecordingCompleted {
             meeting,
@@ -151,23 +139,6 @@ async fn deleted(state: &ZoomDeps, account: &str, m: &MeetingObject) -> anyhow::
         if s.state() == State::Live {
             super::start::mark_deleted_in_zoom(state, s.id, id).await?;
         }
-    }
-    Ok(())
-}
-
-async fn participant_event(
-    state: &ZoomDeps,
-    account: &str,
-    m: &MeetingObject,
-    p: &ParticipantInfo,
-    kind: attendance::Kind,
-    ts: i64,
-) -> anyhow::Result<()> {
-    let at = instant(p, kind, ts);
-    for s in sessions_of(state, account, m).await? {
-        let who = attendance::identify(&state.db, &state.config.secret_key, &s, seen(p)).await?;
-        attendance::record(&state.db, &s, &who, kind, at, "webhook").await?;
-        recorded(state, &s).await?;
     }
     Ok(())
 }
