@@ -183,8 +183,10 @@ impl Lane<'_> {
                 });
                 in_hand.insert(task.id(), job);
             }
-            // Jobs left to start while the other lanes hold every slot.
-            let waiting = !*shutdown.borrow() && pending.peek().is_some() && running.is_empty();
+            // Jobs left to start: a slot another lane frees is taken as soon as it is free,
+            // not only once this lane's own running jobs end (CI saw a batch's fifth e-mail
+            // wait out its first four while a short job of the other lane had come and gone).
+            let waiting = !*shutdown.borrow() && pending.peek().is_some();
             if running.is_empty() && !waiting {
                 break;
             }

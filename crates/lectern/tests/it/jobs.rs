@@ -244,30 +244,7 @@ async fn graceful_shutdown_finishes_the_job_in_hand_and_releases_the_rest(b: Tes
     // More e-mails than a worker runs at once, in one transaction, so one worker
     // batch claims them all.
     let in_hand = lectern::jobs::worker::CONCURRENCY;
-    let mut tx = app.db.pool.begin().await.unwrap();
-    for n in 0..in_hand + 2 {
-        lectern::email::queue(
-            &mut tx,
-            app.school.id,
-            lectern::email::Email {
-                tr: Default::default(),
-                to: format!("r{n}@example.org"),
-                subject: format!("m{n}"),
-                text: "t".into(),
-                html: "<p>h</p>".into(),
-                calendar: None,
-            },
-        )
-        .await
-        .unwrap();
-    }
-    // Due since long before any claim's clock reading, so the first claim that
-    // sees them takes them all.
-    sqlx::query("UPDATE jobs SET run_at = 0 WHERE state = 'queued'")
-        .execute(&mut *tx)
-        .await
-        .unwrap();
-    tx.commit().await.unwrap();
+    queue_emails_at_once(&app, 0..in_hand + 2).await;
     // Every job in hand has started (on a busy machine the worker may still be handing
     // them out when the first one reaches the sink).
     crate::support::eventually(
@@ -311,6 +288,66 @@ async fn graceful_shutdown_finishes_the_job_in_hand_and_releases_the_rest(b: Tes
             .await
             .is_err()
     );
+}
+
+/// Queues e-mails `r{n}@example.org` in one transaction, due since long before any
+/// claim's clock reading, so the first claim that sees them takes them all.
+async fn queue_emails_at_once(app: &TestApp, numbers: std::ops::Range<usize>) {
+    let mut tx = app.db.pool.begin().await.unwrap();
+    for n in numbers {
+        lectern::email::queue(
+            &mut tx,
+            app.school.id,
+            lectern::email::Email {
+                tr: Default::default(),
+                to: format!("r{n}@example.org"),
+                subject: format!("m{n}"),
+                text: "t".into(),
+                html: "<p>h</p>".into(),
+                calendar: None,
+            },
+        )
+        .await
+        .unwrap();
+    }
+    sqlx::query("UPDATE jobs SET run_at = 0 WHERE state = 'queued'")
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+}
+
+db_test!(a_slot_the_other_lane_frees_is_taken_while_a_lanes_own_jobs_still_run);
+async fn a_slot_the_other_lane_frees_is_taken_while_a_lanes_own_jobs_still_run(b: TestAppBuilder) {
+    let app = b.with_smtp().with_worker().start().await;
+    let sink = app.smtp.clone().unwrap();
+    sink.set_delay(Duration::from_millis(3000));
+    let slots = lectern::jobs::worker::CONCURRENCY;
+    // One lane takes the first e-mail and is busy with it for 3 s ...
+    queue_emails_at_once(&app, 0..1).await;
+    crate::support::eventually(
+        "the first delivery to start",
+        Duration::from_secs(10),
+        || async { (sink.data_started() >= 1).then_some(()) },
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    // ... so the other lane claims this batch and starts as many as the slots left allow.
+    queue_emails_at_once(&app, 1..slots + 3).await;
+    crate::support::eventually(
+        "one more delivery than there are slots to start",
+        Duration::from_secs(15),
+        || async { (sink.data_started() > slots).then_some(()) },
+    )
+    .await;
+    // The slot of the first e-mail went to the batch as soon as it was delivered, 1.5 s
+    // before the batch's own first deliveries end.
+    assert_eq!(
+        sink.messages().len(),
+        1,
+        "the batch waited for its own deliveries rather than the slot freed before them"
+    );
+    sink.wait_for(slots + 3, Duration::from_secs(30)).await;
 }
 
 db_test!(a_running_worker_renews_its_short_lease_and_a_dead_ones_jobs_fall_free_within_it);
