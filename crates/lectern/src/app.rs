@@ -46,6 +46,8 @@ pub struct AppState {
     pub player_hooks: Arc<dyn PlayerHooks>,
     /// Every job kind, and the hourly ones.
     pub jobs: Arc<Registry>,
+    /// What every viewer of a course reads alike (`courses::shared`).
+    pub course_copies: Arc<crate::courses::shared::SharedCache>,
     /// Uploaded files: storage, limits.
     pub files: Files,
     /// Paid courses: providers' clients, PayPal's certificate cache.
@@ -123,6 +125,7 @@ impl AppState {
             course_hooks,
             player_hooks,
             jobs,
+            course_copies: Arc::default(),
             files,
             payments,
             certificates,
@@ -157,6 +160,7 @@ impl AppState {
             zoom: self.zoom_deps(),
             hooks: self.course_hooks.clone(),
             player: self.player_hooks.clone(),
+            shared: self.course_copies.clone(),
         }
     }
 

@@ -30,6 +30,7 @@ pub mod seed;
 pub mod series;
 pub mod series_editor;
 pub mod series_store;
+pub mod shared;
 pub mod slug;
 pub mod students;
 pub mod watch;
@@ -57,6 +58,8 @@ pub struct CoursesState {
     pub zoom: crate::zoom_connection::ZoomDeps,
     pub hooks: Arc<dyn CourseHooks>,
     pub player: Arc<dyn PlayerHooks>,
+    /// What every viewer of a course reads alike, kept per instance.
+    pub shared: Arc<shared::SharedCache>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -220,41 +223,27 @@ pub async fn by_slug(db: &Db, school_id: i64, slug: &str) -> sqlx::Result<Option
 }
 
 /// A course as one viewer sees it: the row, their enrolment, whether they manage it and,
-/// for the course page, its instructors and outline.
+/// with [`ViewerExtras::Progress`], which of its lessons they completed. What every viewer
+/// reads alike (lessons, instructors, cover) is in [`shared`], at `shared_version`.
 pub struct CourseForViewer {
     pub course: Course,
     pub enrollment: Option<progress::Enrollment>,
     pub manager: bool,
-    /// With [`ViewerExtras::CoursePage`] only.
-    pub instructors: Vec<Instructor>,
-    /// With [`ViewerExtras::CoursePage`] only: the lessons as the outline needs them (no
-    /// bodies) and the ids of those the viewer completed.
-    pub outline: Option<(Vec<Lesson>, HashSet<LessonId>)>,
+    /// They are one of the course's instructors.
+    pub teaches: bool,
+    /// The version of the course's [`shared`] copy, read with the row.
+    pub shared_version: i64,
+    /// With [`ViewerExtras::Progress`] only: the lessons the viewer completed.
+    pub done: HashSet<LessonId>,
 }
 
 /// What [`for_viewer`] reads besides the course, enrolment and role.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ViewerExtras {
     None,
-    /// Instructors and the outline with the viewer's completions, aggregated as JSON in
-    /// the same query: the course page is then the session lookup and this one query.
-    CoursePage,
-}
-
-/// One outline entry as aggregated by [`outline_json_sql`].
-#[derive(serde::Deserialize)]
-struct OutlineEntry {
-    id: LessonId,
-    course_id: CourseId,
-    position: i64,
-    kind: String,
-    title: String,
-    required: i64,
-    starts_at: Option<i64>,
-    timezone: Option<String>,
-    local_start: Option<String>,
-    duration_min: Option<i64>,
-    done: i64,
+    /// The viewer's completed lessons, in the same query: the course page and the player
+    /// are then the session lookup and this one query (with a warm [`shared`] copy).
+    Progress,
 }
 
 #[derive(sqlx::FromRow)]
@@ -264,98 +253,29 @@ struct CourseViewerRow {
     enrolled_at: Option<i64>,
     completed_at: Option<i64>,
     teaches: i64,
-    instructors_json: Option<String>,
-    outline_json: Option<String>,
+    shared_version: i64,
+    done_ids: Option<String>,
 }
 
-/// The course's instructors as one JSON array (ordered by name), in a correlated
-/// subquery, so the course page needs no separate round trip for them.
-fn instructors_json_sql(backend: Backend) -> &'static str {
+/// The ids of the course's lessons the viewer (`$3`) completed, comma-separated.
+fn done_ids_sql(backend: Backend) -> &'static str {
     match backend {
         Backend::Postgres => {
-            "(SELECT COALESCE(json_agg(json_build_object('id', u.id, 'display_name', u.display_name, 'email', u.email)
-                   ORDER BY u.display_name, u.id)::text, '[]')
-              FROM course_instructors ci JOIN users u ON u.id = ci.user_id
-              WHERE ci.course_id = c.id AND ci.school_id = c.school_id)"
+            "(SELECT string_agg(CAST(p.lesson_id AS TEXT), ',')
+              FROM lessons l JOIN lesson_progress p ON p.lesson_id = l.id AND p.user_id = $3
+              WHERE l.course_id = c.id AND l.school_id = c.school_id)"
         }
         Backend::Sqlite => {
-            "(SELECT json_group_array(json_object('id', id, 'display_name', display_name, 'email', email))
-              FROM (SELECT u.id, u.display_name, u.email
-                    FROM course_instructors ci JOIN users u ON u.id = ci.user_id
-                    WHERE ci.course_id = c.id AND ci.school_id = c.school_id
-                    ORDER BY u.display_name, u.id))"
+            "(SELECT group_concat(p.lesson_id, ',')
+              FROM lessons l JOIN lesson_progress p ON p.lesson_id = l.id AND p.user_id = $3
+              WHERE l.course_id = c.id AND l.school_id = c.school_id)"
         }
     }
-}
-
-/// The course's lessons in order, with a 0/1 `done` for the viewer (`$3`), as one JSON
-/// array; the outline needs no bodies or quiz definitions. Another student's private
-/// lesson is not in it.
-fn outline_json_sql(backend: Backend) -> String {
-    let visible = private::listed_sql("$3");
-    match backend {
-        Backend::Postgres => format!(
-            "(SELECT COALESCE(json_agg(json_build_object('id', l.id, 'course_id', l.course_id,
-                   'position', l.position, 'kind', l.kind, 'title', l.title, 'required', l.required,
-                   'starts_at', l.starts_at, 'timezone', l.timezone, 'local_start', l.local_start,
-                   'duration_min', l.duration_min,
-                   'done', CASE WHEN p.user_id IS NULL THEN 0 ELSE 1 END)
-                   ORDER BY l.position, l.id)::text, '[]')
-              FROM lessons l LEFT JOIN lesson_progress p ON p.lesson_id = l.id AND p.user_id = $3
-              WHERE l.course_id = c.id AND l.school_id = c.school_id AND {visible})"
-        ),
-        Backend::Sqlite => format!(
-            "(SELECT json_group_array(json_object('id', id, 'course_id', course_id,
-                   'position', position, 'kind', kind, 'title', title, 'required', required,
-                   'starts_at', starts_at, 'timezone', timezone, 'local_start', local_start,
-                   'duration_min', duration_min, 'done', done))
-              FROM (SELECT l.id, l.course_id, l.position, l.kind, l.title, l.required, l.starts_at,
-                           l.timezone, l.local_start, l.duration_min,
-                           CASE WHEN p.user_id IS NULL THEN 0 ELSE 1 END AS done
-                    FROM lessons l LEFT JOIN lesson_progress p ON p.lesson_id = l.id AND p.user_id = $3
-                    WHERE l.course_id = c.id AND l.school_id = c.school_id AND {visible}
-                    ORDER BY l.position, l.id))"
-        ),
-    }
-}
-
-fn outline_from_json(json: &str) -> Result<(Vec<Lesson>, HashSet<LessonId>), sqlx::Error> {
-    let entries: Vec<OutlineEntry> =
-        serde_json::from_str(json).map_err(|e| sqlx::Error::Decode(e.into()))?;
-    let done = entries
-        .iter()
-        .filter(|e| e.done != 0)
-        .map(|e| e.id)
-        .collect();
-    // The outline reads no bodies, URLs or quizzes: those come back empty.
-    let lessons = entries
-        .into_iter()
-        .map(|e| {
-            Lesson::try_from(LessonRow {
-                id: e.id,
-                course_id: e.course_id,
-                position: e.position,
-                kind: e.kind,
-                title: e.title,
-                required: e.required,
-                body: String::new(),
-                content: ContentColumns {
-                    starts_at: e.starts_at,
-                    timezone: e.timezone,
-                    local_start: e.local_start,
-                    duration_min: e.duration_min,
-                    ..ContentColumns::default()
-                },
-            })
-            .map_err(sqlx::Error::from)
-        })
-        .collect::<Result<_, sqlx::Error>>()?;
-    Ok((lessons, done))
 }
 
 /// The course page and the player are what a whole class opens at once, so the course,
-/// the viewer's enrolment and teaching role (and, for the course page, its instructors)
-/// come back in one round trip.
+/// its [`shared`] version and the viewer's enrolment, teaching role and (with
+/// [`ViewerExtras::Progress`]) completions come back in one round trip.
 pub async fn for_viewer(
     db: &Db,
     school_id: i64,
@@ -365,18 +285,17 @@ pub async fn for_viewer(
 ) -> sqlx::Result<Option<CourseForViewer>> {
     // No user has id 0, so an anonymous viewer matches no enrolment and teaches nothing.
     let user_id = viewer.map_or(0, |u| u.id);
-    let (instructors, outline) = match extras {
-        ViewerExtras::CoursePage => (
-            instructors_json_sql(db.backend),
-            outline_json_sql(db.backend),
-        ),
-        ViewerExtras::None => ("CAST(NULL AS TEXT)", "CAST(NULL AS TEXT)".to_string()),
+    let done = match extras {
+        ViewerExtras::Progress => done_ids_sql(db.backend),
+        ViewerExtras::None => "CAST(NULL AS TEXT)",
     };
     let row = sqlx::query_as::<_, CourseViewerRow>(sqlx::AssertSqlSafe(format!(
         "SELECT {COURSE_COLUMNS}, e.enrolled_at, e.completed_at,
                 (SELECT COUNT(*) FROM course_instructors i
                   WHERE i.course_id = c.id AND i.user_id = $3) AS teaches,
-                {instructors} AS instructors_json, {outline} AS outline_json
+                COALESCE((SELECT v.version FROM course_versions v WHERE v.course_id = c.id), 0)
+                  AS shared_version,
+                {done} AS done_ids
          FROM courses c
          LEFT JOIN enrollments e ON e.course_id = c.id AND e.user_id = $3
          WHERE c.school_id = $1 AND c.slug = $2"
@@ -387,24 +306,29 @@ pub async fn for_viewer(
     .fetch_optional(&db.pool)
     .await?;
     let Some(r) = row else { return Ok(None) };
-    let instructors = match r.instructors_json.as_deref() {
-        Some(json) => serde_json::from_str(json).map_err(|e| sqlx::Error::Decode(e.into()))?,
-        None => Vec::new(),
-    };
-    let outline = r
-        .outline_json
+    let done = r
+        .done_ids
         .as_deref()
-        .map(outline_from_json)
-        .transpose()?;
-    let manager = viewer.is_some_and(|u| manages(u, &r.course, r.teaches > 0));
+        .unwrap_or_default()
+        .split(',')
+        .filter(|id| !id.is_empty())
+        .map(|id| {
+            id.parse()
+                .map(LessonId)
+                .map_err(|e| sqlx::Error::Decode(Box::new(e)))
+        })
+        .collect::<sqlx::Result<_>>()?;
+    let teaches = r.teaches > 0;
+    let manager = viewer.is_some_and(|u| manages(u, &r.course, teaches));
     Ok(Some(CourseForViewer {
         enrollment: r.enrolled_at.map(|enrolled_at| progress::Enrollment {
             enrolled_at,
             completed_at: r.completed_at,
         }),
         manager,
-        instructors,
-        outline,
+        teaches,
+        shared_version: r.shared_version,
+        done,
         course: r.course,
     }))
 }

@@ -2,9 +2,9 @@
 //! written by `bookings`), besides the course's managers (its instructors and the school's
 //! admins). `lessons.private_user_id` names the student; NULL is every enrolled student.
 //!
-//! Every place a learner meets lessons filters with [`visible_sql`] (the outline, the
-//! player, the calendar feeds, reminders) or asks [`may_see`] (the join answer, the live
-//! panel, recordings). A private lesson is never required, so it changes nobody's
+//! Every place a learner meets lessons filters with [`visible_sql`] (the calendar feeds,
+//! reminders; the outline and the player apply the same rule to the course's shared copy,
+//! `shared::Viewer`) or asks [`may_see`] (the join answer, the live panel, recordings). A private lesson is never required, so it changes nobody's
 //! completion.
 
 use sqlx::AnyConnection;

@@ -25,8 +25,11 @@ impl Progress {
 }
 
 /// Progress over `lessons` given the ids a learner completed.
-pub(crate) fn compute(lessons: &[Lesson], completed: &HashSet<LessonId>) -> Progress {
-    let required = lessons.iter().filter(|l| l.is_required());
+pub(crate) fn compute<'a>(
+    lessons: impl IntoIterator<Item = &'a Lesson>,
+    completed: &HashSet<LessonId>,
+) -> Progress {
+    let required = lessons.into_iter().filter(|l| l.is_required());
     let (mut done, mut total) = (0, 0);
     for l in required {
         total += 1;

@@ -13,7 +13,7 @@ use super::completion;
 use super::lessons::LessonView;
 use super::progress::{self, AttemptSummary, MyCourse, Progress};
 use super::quiz::Grade;
-use super::{Course, Instructor, Lesson, LessonKind, markdown};
+use super::{Course, Instructor, Lesson, LessonKind};
 use crate::accounts::User;
 use crate::db::{Db, LessonId, UserId};
 use crate::i18n::Arg;
@@ -71,7 +71,7 @@ pub(crate) struct OutlineItem {
 fn outline(
     ctx: &Ctx,
     course: &Course,
-    lessons: &[Lesson],
+    lessons: &[&Lesson],
     done: &HashSet<LessonId>,
     current: Option<LessonId>,
 ) -> Vec<OutlineItem> {
@@ -181,17 +181,27 @@ async fn course_page(
     Path(slug): Path<String>,
     axum::extract::Query(query): axum::extract::Query<CoursePageQuery>,
 ) -> AppResult<Page> {
-    let db = &state.db;
-    // A whole class opens this page at once: with the session, two queries.
+    // A whole class opens this page at once: with the session and a warm copy of what
+    // every viewer reads alike, one query.
+    let view = visible_course(&state.db, &ctx, &slug, super::ViewerExtras::Progress).await?;
+    let shared = state
+        .shared
+        .get(&state, &view.course, view.shared_version)
+        .await?;
     let super::CourseForViewer {
         course,
         enrollment,
         manager,
-        instructors,
-        outline: lessons_done,
-    } = visible_course(db, &ctx, &slug, super::ViewerExtras::CoursePage).await?;
-    let (lessons, done) = lessons_done.unwrap_or_default();
-    let progress = progress::compute(&lessons, &done);
+        teaches,
+        done,
+        ..
+    } = view;
+    let viewer = super::shared::Viewer {
+        user: ctx.user.as_ref(),
+        teaches,
+    };
+    let lessons = shared.listed_lessons(viewer, &course);
+    let progress = progress::compute(lessons.iter().copied(), &done);
     let continue_url = lessons
         .iter()
         .find(|l| !done.contains(&l.id))
@@ -199,20 +209,15 @@ async fn course_page(
         .map(|l| format!("/courses/{}/lessons/{}", course.slug, l.id))
         .unwrap_or_default();
     let outline = outline(&ctx, &course, &lessons, &done, None);
-    // One indexed probe, for its members only.
-    let offers_booking =
-        (enrollment.is_some() || manager) && state.player.offers_booking(&course).await?;
-    let cover = super::files::covers(&state, ctx.school.id, std::slice::from_ref(&course))
-        .await?
-        .remove(&course.id);
+    let offers_booking = (enrollment.is_some() || manager) && shared.offers_booking;
     let page = CoursePage {
         cancelled: query.payment == "cancelled",
         offers_booking,
-        cover,
-        description_html: markdown::render(&course.description),
+        cover: shared.cover.clone(),
+        description_html: shared.description_html.clone(),
         live_outline: outline.iter().any(|i| i.starts_at.is_some()),
         outline,
-        instructors,
+        instructors: shared.instructors.clone(),
         enrolled: enrollment.is_some(),
         completed: enrollment.is_some_and(|e| e.completed_at.is_some()),
         manager,
@@ -355,15 +360,22 @@ async fn load_player(
         course,
         enrollment,
         manager,
-        ..
-    } = visible_course(db, &ctx, slug, super::ViewerExtras::None).await?;
+        teaches,
+        shared_version,
+        mut done,
+    } = visible_course(db, &ctx, slug, super::ViewerExtras::Progress).await?;
     let enrolled = enrollment.is_some();
     if !enrolled && !manager {
         return Ok(Player::NotEnrolled(course.url()));
     }
-    let (lessons, mut done) =
-        super::lessons_with_progress(db, course.school_id, course.id, Some(UserId(user.id)))
-            .await?;
+    let shared = state.shared.get(state, &course, shared_version).await?;
+    let lessons = shared.visible_lessons(
+        super::shared::Viewer {
+            user: Some(&user),
+            teaches,
+        },
+        &course,
+    );
     let index = lessons
         .iter()
         .position(|l| l.id == id)
@@ -407,15 +419,15 @@ async fn load_player(
         .map(|max| ctx.tr.t1("quiz-attempts-allowed", "count", max))
         .unwrap_or_default();
     let url = |l: &Lesson| format!("/courses/{}/lessons/{}", course.slug, l.id);
-    let prev = index.checked_sub(1).map(|i| url(&lessons[i]));
-    let next = lessons.get(index + 1).map(url);
+    let prev = index.checked_sub(1).map(|i| url(lessons[i]));
+    let next = lessons.get(index + 1).map(|l| url(l));
     let live = if lessons[index].kind().is_scheduled() {
         state
             .player
             .player_panel(super::PanelView {
                 ctx: &ctx,
                 course: &course,
-                lesson: &lessons[index],
+                lesson: lessons[index],
                 enrolled,
                 manager,
                 error: live_error,
@@ -429,7 +441,7 @@ async fn load_player(
         state,
         &ctx,
         &course,
-        &lessons[index],
+        lessons[index],
         enrolled.then_some(user.id),
     )
     .await?;
@@ -443,7 +455,7 @@ async fn load_player(
         live,
         live_outline: outline.iter().any(|i| i.starts_at.is_some()),
         outline,
-        progress: progress::compute(&lessons, &done),
+        progress: progress::compute(lessons.iter().copied(), &done),
         completed: done.contains(&id),
         view: LessonView::new(lessons[index].clone()),
         enrolled,

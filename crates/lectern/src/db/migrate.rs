@@ -77,6 +77,7 @@ migrations![
     (29, "exports", "0029_exports.sql"),
     (30, "users_updated_at", "0030_users_updated_at.sql"),
     (31, "certificate_cache", "0031_certificate_cache.sql"),
+    (32, "course_versions", "0032_course_versions.sql"),
 ];
 
 /// An arbitrary constant that names our migration lock among PostgreSQL advisory locks.

@@ -426,6 +426,10 @@ pub const EXCLUDED: &[(&str, &str)] = &[
     ("rate_limits", "this instance's throttling counters"),
     ("throttles", "this instance's throttling counters"),
     (
+        "course_versions",
+        "versions of this instance's cached course pages, bumped by triggers when an import writes the lessons",
+    ),
+    (
         "usage_stats",
         "the operator's choice for the whole instance",
     ),

@@ -52,13 +52,23 @@ async fn a_student_asks_in_the_sessions_qa_and_sees_the_instructors_marked_answe
     )
     .await;
     t.click("#reply-submit").await;
-    t.wait_css("[data-answer]").await;
-    let answer: i64 =
-        sqlx::query_scalar("SELECT MAX(id) FROM discussion_posts WHERE author_id = $1")
+    // The reply is stored when its page comes back; wait for the row, not for a button
+    // that may be there before it.
+    let answer: i64 = crate::support::eventually(
+        "the instructor's reply to be stored",
+        std::time::Duration::from_secs(10),
+        || async {
+            sqlx::query_scalar::<_, Option<i64>>(
+                "SELECT MAX(id) FROM discussion_posts WHERE author_id = $1",
+            )
             .bind(app.instructor.id)
             .fetch_one(&app.db.pool)
             .await
-            .unwrap();
+            .unwrap()
+        },
+    )
+    .await;
+    t.wait_css(&format!("[data-answer=\"{answer}\"]")).await;
     t.click(&format!("[data-answer=\"{answer}\"]")).await;
     t.wait_css("#answer").await;
     t.close().await;

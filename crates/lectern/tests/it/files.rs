@@ -28,7 +28,12 @@ async fn course_with(app: &TestApp, kind: &str) -> (TestClient, i64, String, i64
 }
 
 /// POSTs `bytes` as an upload, like the editor's widget (CSRF header, percent-encoded name).
-async fn upload(c: &TestClient, path: &str, name: &str, bytes: Vec<u8>) -> crate::support::Resp {
+pub(crate) async fn upload(
+    c: &TestClient,
+    path: &str,
+    name: &str,
+    bytes: Vec<u8>,
+) -> crate::support::Resp {
     let token = c.csrf_for("/").await;
     let rb = c
         .request(Method::POST, path)
@@ -83,7 +88,7 @@ fn pdf() -> Vec<u8> {
     v
 }
 
-fn png(w: u32, h: u32) -> Vec<u8> {
+pub(crate) fn png(w: u32, h: u32) -> Vec<u8> {
     let img = image::RgbaImage::from_pixel(w, h, image::Rgba([200, 30, 30, 255]));
     let mut out = std::io::Cursor::new(Vec::new());
     img.write_to(&mut out, image::ImageFormat::Png).unwrap();

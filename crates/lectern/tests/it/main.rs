@@ -34,6 +34,7 @@ mod cli;
 mod clock_skew;
 mod cluster;
 mod completion;
+mod course_cache;
 mod courses;
 mod discussions;
 mod export;

@@ -183,6 +183,13 @@ const COLUMNS: &[(&str, &[(&str, Holds)])] = &[
         ],
     ),
     (
+        "course_versions",
+        &[
+            ("course_id", Ours("our course ids")),
+            ("version", Ours("how often a course's shared copy changed")),
+        ],
+    ),
+    (
         "throttles",
         &[
             (

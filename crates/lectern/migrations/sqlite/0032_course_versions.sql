@@ -1,0 +1,77 @@
+-- What every viewer of a course reads alike (its lessons, instructors, cover, whether a
+-- coach offers 1-on-1 sessions) is cached per instance (courses/shared.rs) under the
+-- course's version: a request reads the version with the course row and trusts its cached
+-- copy only while the two are equal. Every change to what the copy holds bumps the
+-- version here, whoever makes it (the app, a job, a shell).
+CREATE TABLE course_versions (
+    course_id INTEGER PRIMARY KEY,
+    version INTEGER NOT NULL
+);
+
+CREATE TRIGGER course_version_lesson_insert AFTER INSERT ON lessons BEGIN
+    INSERT INTO course_versions (course_id, version) VALUES (new.course_id, 1)
+    ON CONFLICT (course_id) DO UPDATE SET version = version + 1;
+END;
+CREATE TRIGGER course_version_lesson_update AFTER UPDATE ON lessons BEGIN
+    INSERT INTO course_versions (course_id, version) VALUES (old.course_id, 1)
+    ON CONFLICT (course_id) DO UPDATE SET version = version + 1;
+    INSERT INTO course_versions (course_id, version) SELECT new.course_id, 1
+        WHERE new.course_id <> old.course_id
+    ON CONFLICT (course_id) DO UPDATE SET version = version + 1;
+END;
+CREATE TRIGGER course_version_lesson_delete AFTER DELETE ON lessons BEGIN
+    INSERT INTO course_versions (course_id, version) VALUES (old.course_id, 1)
+    ON CONFLICT (course_id) DO UPDATE SET version = version + 1;
+END;
+
+CREATE TRIGGER course_version_instructor_insert AFTER INSERT ON course_instructors BEGIN
+    INSERT INTO course_versions (course_id, version) VALUES (new.course_id, 1)
+    ON CONFLICT (course_id) DO UPDATE SET version = version + 1;
+END;
+CREATE TRIGGER course_version_instructor_delete AFTER DELETE ON course_instructors BEGIN
+    INSERT INTO course_versions (course_id, version) VALUES (old.course_id, 1)
+    ON CONFLICT (course_id) DO UPDATE SET version = version + 1;
+END;
+CREATE TRIGGER course_version_instructor_update AFTER UPDATE ON course_instructors BEGIN
+    INSERT INTO course_versions (course_id, version) VALUES (old.course_id, 1)
+    ON CONFLICT (course_id) DO UPDATE SET version = version + 1;
+    INSERT INTO course_versions (course_id, version) SELECT new.course_id, 1
+        WHERE new.course_id <> old.course_id
+    ON CONFLICT (course_id) DO UPDATE SET version = version + 1;
+END;
+-- An instructor's name and address are on the course page.
+CREATE TRIGGER course_version_instructor_renamed AFTER UPDATE OF display_name, email ON users
+WHEN new.display_name IS NOT old.display_name OR new.email IS NOT old.email BEGIN
+    INSERT INTO course_versions (course_id, version)
+        SELECT course_id, 1 FROM course_instructors WHERE user_id = new.id
+    ON CONFLICT (course_id) DO UPDATE SET version = version + 1;
+END;
+
+CREATE TRIGGER course_version_cover_insert AFTER INSERT ON files
+WHEN new.purpose = 'cover' AND new.course_id IS NOT NULL BEGIN
+    INSERT INTO course_versions (course_id, version) VALUES (new.course_id, 1)
+    ON CONFLICT (course_id) DO UPDATE SET version = version + 1;
+END;
+CREATE TRIGGER course_version_cover_update AFTER UPDATE ON files
+WHEN old.purpose = 'cover' AND old.course_id IS NOT NULL BEGIN
+    INSERT INTO course_versions (course_id, version) VALUES (old.course_id, 1)
+    ON CONFLICT (course_id) DO UPDATE SET version = version + 1;
+END;
+CREATE TRIGGER course_version_cover_delete AFTER DELETE ON files
+WHEN old.purpose = 'cover' AND old.course_id IS NOT NULL BEGIN
+    INSERT INTO course_versions (course_id, version) VALUES (old.course_id, 1)
+    ON CONFLICT (course_id) DO UPDATE SET version = version + 1;
+END;
+
+CREATE TRIGGER course_version_booking_insert AFTER INSERT ON booking_programs BEGIN
+    INSERT INTO course_versions (course_id, version) VALUES (new.course_id, 1)
+    ON CONFLICT (course_id) DO UPDATE SET version = version + 1;
+END;
+CREATE TRIGGER course_version_booking_delete AFTER DELETE ON booking_programs BEGIN
+    INSERT INTO course_versions (course_id, version) VALUES (old.course_id, 1)
+    ON CONFLICT (course_id) DO UPDATE SET version = version + 1;
+END;
+CREATE TRIGGER course_version_booking_update AFTER UPDATE OF course_id ON booking_programs BEGIN
+    INSERT INTO course_versions (course_id, version) VALUES (old.course_id, 1), (new.course_id, 1)
+    ON CONFLICT (course_id) DO UPDATE SET version = version + 1;
+END;

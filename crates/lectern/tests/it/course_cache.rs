@@ -1,0 +1,291 @@
+//! The per-instance copy of what every viewer of a course reads alike (`courses::shared`):
+//! each kind of change to what it holds reaches the next view, whether the app, another
+//! instance or a shell made it, and another student's private lesson stays theirs.
+
+use crate::support::courses::{enrolled_student, published_course};
+use crate::support::{TestApp, TestClient};
+
+/// The outline's lesson titles as `c` sees them on the course page.
+async fn outline(c: &TestClient, slug: &str) -> Vec<String> {
+    let page = c.get(&format!("/courses/{slug}")).await;
+    page.assert_status(200);
+    page.texts("#outline li a")
+}
+
+async fn sql(app: &TestApp, statement: &str, binds: &[i64]) {
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(statement.to_string()));
+    for b in binds {
+        q = q.bind(*b);
+    }
+    q.execute(&app.db.pool).await.expect(statement);
+}
+
+db_test!(every_change_to_what_a_course_shares_reaches_the_next_view);
+async fn every_change_to_what_a_course_shares_reaches_the_next_view(app: TestApp) {
+    let made = published_course(
+        &app,
+        "Cached course",
+        &[
+            (
+                "document",
+                vec![("title", "First"), ("url", "https://example.org/a")],
+            ),
+            (
+                "document",
+                vec![("title", "Second"), ("url", "https://example.org/b")],
+            ),
+        ],
+    )
+    .await;
+    let (t, slug) = (&made.instructor, made.slug.as_str());
+    let student = enrolled_student(&app, made.id, "cache@example.org", "Cache Student").await;
+    let s = app.signed_in(&student).await;
+    assert_eq!(outline(&s, slug).await, ["First", "Second"]);
+
+    // A lesson added through the editor.
+    crate::support::courses::add_lesson(
+        t,
+        made.id,
+        "document",
+        &[("title", "Third"), ("url", "https://example.org/c")],
+    )
+    .await;
+    assert_eq!(outline(&s, slug).await, ["First", "Second", "Third"]);
+
+    // The rest as a shell or another program would: straight in the database.
+    let (first, second) = (made.lessons[0], made.lessons[1]);
+    sql(
+        &app,
+        "UPDATE lessons SET title = 'Renamed' WHERE id = $1",
+        &[first],
+    )
+    .await;
+    assert_eq!(outline(&s, slug).await, ["Renamed", "Second", "Third"]);
+    sql(
+        &app,
+        "UPDATE lessons SET position = 10 WHERE id = $1",
+        &[first],
+    )
+    .await;
+    assert_eq!(outline(&s, slug).await, ["Second", "Third", "Renamed"]);
+    sql(&app, "DELETE FROM lessons WHERE id = $1", &[second]).await;
+    assert_eq!(outline(&s, slug).await, ["Third", "Renamed"]);
+    // The player's outline reads the same copy.
+    let player = s.get(&format!("/courses/{slug}/lessons/{first}")).await;
+    player.assert_status(200);
+    assert_eq!(player.texts("#outline li a"), ["Third", "Renamed"]);
+    sql(
+        &app,
+        "UPDATE lessons SET title = 'Again' WHERE id = $1",
+        &[first],
+    )
+    .await;
+    let player = s.get(&format!("/courses/{slug}/lessons/{first}")).await;
+    assert_eq!(player.texts("#outline li a"), ["Third", "Again"]);
+
+    // Instructors: renamed, one added, one removed.
+    let taught_by = |page: &crate::support::Resp| page.texts("#instructors").join(" ");
+    let page = s.get(&format!("/courses/{slug}")).await;
+    assert!(
+        taught_by(&page).contains(&app.instructor.name),
+        "{}",
+        taught_by(&page)
+    );
+    sql(
+        &app,
+        "UPDATE users SET display_name = 'Dr. New Name' WHERE id = $1",
+        &[app.instructor.id],
+    )
+    .await;
+    let page = s.get(&format!("/courses/{slug}")).await;
+    assert!(
+        taught_by(&page).contains("Dr. New Name"),
+        "{}",
+        taught_by(&page)
+    );
+    let co = app
+        .create_user(
+            app.school.id,
+            "co@example.org",
+            "Co Teacher",
+            lectern::accounts::Role::Instructor,
+        )
+        .await;
+    sql(
+        &app,
+        "INSERT INTO course_instructors (school_id, course_id, user_id) VALUES ($1, $2, $3)",
+        &[app.school.id, made.id, co.id],
+    )
+    .await;
+    let page = s.get(&format!("/courses/{slug}")).await;
+    assert!(
+        taught_by(&page).contains("Co Teacher"),
+        "{}",
+        taught_by(&page)
+    );
+    sql(
+        &app,
+        "DELETE FROM course_instructors WHERE user_id = $1",
+        &[co.id],
+    )
+    .await;
+    let page = s.get(&format!("/courses/{slug}")).await;
+    assert!(
+        !taught_by(&page).contains("Co Teacher"),
+        "{}",
+        taught_by(&page)
+    );
+
+    // The description, edited through the editor.
+    t.post_form(
+        &format!("/teach/courses/{}", made.id),
+        &[
+            ("title", "Cached course"),
+            ("description", "Now **bold**."),
+            ("cover_url", ""),
+        ],
+    )
+    .await;
+    let page = s.get(&format!("/courses/{slug}")).await;
+    assert!(
+        page.text.contains("<strong>bold</strong>"),
+        "the new description"
+    );
+
+    // A cover uploaded, then removed.
+    assert!(page.attr("#course-cover", "src").is_none());
+    crate::files::upload(
+        t,
+        &format!("/api/teach/courses/{}/cover", made.id),
+        "cover.png",
+        crate::files::png(800, 400),
+    )
+    .await
+    .assert_status(200);
+    let page = s.get(&format!("/courses/{slug}")).await;
+    assert!(page.attr("#course-cover", "src").is_some(), "the new cover");
+    t.post_form(&format!("/teach/courses/{}/cover/remove", made.id), &[])
+        .await;
+    let page = s.get(&format!("/courses/{slug}")).await;
+    assert!(
+        page.attr("#course-cover", "src").is_none(),
+        "the cover removed"
+    );
+
+    // 1-on-1 sessions offered, then no longer.
+    assert!(page.attr("#course-book", "href").is_none());
+    crate::bookings::save_hours(t, made.id, &[("windows", "Mon 09:00-12:00")]).await;
+    let page = s.get(&format!("/courses/{slug}")).await;
+    assert!(
+        page.attr("#course-book", "href").is_some(),
+        "the booking link"
+    );
+    sql(
+        &app,
+        "DELETE FROM booking_programs WHERE course_id = $1",
+        &[made.id],
+    )
+    .await;
+    let page = s.get(&format!("/courses/{slug}")).await;
+    assert!(
+        page.attr("#course-book", "href").is_none(),
+        "no booking link"
+    );
+}
+
+db_test!(a_private_lesson_in_the_shared_copy_shows_only_to_its_people);
+async fn a_private_lesson_in_the_shared_copy_shows_only_to_its_people(app: TestApp) {
+    let made = published_course(
+        &app,
+        "Private in cache",
+        &[
+            (
+                "document",
+                vec![("title", "Public"), ("url", "https://example.org/a")],
+            ),
+            (
+                "document",
+                vec![("title", "Theirs"), ("url", "https://example.org/b")],
+            ),
+        ],
+    )
+    .await;
+    let a = enrolled_student(&app, made.id, "pa@example.org", "A").await;
+    let b = enrolled_student(&app, made.id, "pb@example.org", "B").await;
+    let (ca, cb) = (app.signed_in(&a).await, app.signed_in(&b).await);
+    // Both have the copy before the lesson turns private.
+    assert_eq!(outline(&ca, &made.slug).await, ["Public", "Theirs"]);
+    assert_eq!(outline(&cb, &made.slug).await, ["Public", "Theirs"]);
+    sql(
+        &app,
+        "UPDATE lessons SET private_user_id = $1 WHERE id = $2",
+        &[a.id, made.lessons[1]],
+    )
+    .await;
+    assert_eq!(outline(&ca, &made.slug).await, ["Public", "Theirs"]);
+    assert_eq!(outline(&cb, &made.slug).await, ["Public"]);
+    assert_eq!(
+        outline(&made.instructor, &made.slug).await,
+        ["Public", "Theirs"]
+    );
+    let admin = app.signed_in(&app.admin).await;
+    assert_eq!(outline(&admin, &made.slug).await, ["Public", "Theirs"]);
+    // B's player does not list it and does not open it.
+    let player = cb
+        .get(&format!(
+            "/courses/{}/lessons/{}",
+            made.slug, made.lessons[0]
+        ))
+        .await;
+    assert_eq!(player.texts("#outline li a"), ["Public"]);
+    cb.get(&format!(
+        "/courses/{}/lessons/{}",
+        made.slug, made.lessons[1]
+    ))
+    .await
+    .assert_status(404);
+    // Cancelled: it leaves A's outline, but A's player still opens it.
+    sql(
+        &app,
+        "UPDATE lessons SET private_cancelled_at = 1 WHERE id = $1",
+        &[made.lessons[1]],
+    )
+    .await;
+    assert_eq!(outline(&ca, &made.slug).await, ["Public"]);
+    ca.get(&format!(
+        "/courses/{}/lessons/{}",
+        made.slug, made.lessons[1]
+    ))
+    .await
+    .assert_status(200);
+}
+
+pg_test!(a_change_made_through_one_instance_reaches_the_others_next_view);
+async fn a_change_made_through_one_instance_reaches_the_others_next_view(app: TestApp) {
+    let made = published_course(
+        &app,
+        "Two instances",
+        &[(
+            "document",
+            vec![("title", "One"), ("url", "https://example.org/a")],
+        )],
+    )
+    .await;
+    let student = enrolled_student(&app, made.id, "two@example.org", "Two").await;
+    let s = app.signed_in(&student).await;
+    assert_eq!(outline(&s, &made.slug).await, ["One"]);
+    let other = app.second_instance().await;
+    let t = made.instructor.copy_to(&other.base_url);
+    crate::support::courses::add_lesson(
+        &t,
+        made.id,
+        "document",
+        &[
+            ("title", "Added elsewhere"),
+            ("url", "https://example.org/b"),
+        ],
+    )
+    .await;
+    assert_eq!(outline(&s, &made.slug).await, ["One", "Added elsewhere"]);
+    other.stop().await;
+}
