@@ -97,7 +97,12 @@ pub async fn program_of_coach(
     .await
 }
 
-/// The course's programs with their coaches' names.
+/// SQL: program `p`'s coach still teaches its course. A coach taken off a course offers
+/// nothing there; their hours are kept, and offered again if they are added back.
+const COACH_TEACHES: &str = "EXISTS (SELECT 1 FROM course_instructors ci
+     WHERE ci.course_id = p.course_id AND ci.user_id = p.coach_id)";
+
+/// The course's programs on offer (their coaches teach it) with their coaches' names.
 pub async fn programs(
     db: &Db,
     school_id: SchoolId,
@@ -109,12 +114,13 @@ pub async fn programs(
         p: Program,
         coach_name: String,
     }
-    let rows = sqlx::query_as::<_, Row>(
+    let rows = sqlx::query_as::<_, Row>(sqlx::AssertSqlSafe(format!(
         "SELECT p.id, p.school_id, p.course_id, p.coach_id, p.timezone, p.slot_min, p.buffer_min,
                 p.horizon_days, p.notice_min, p.cutoff_min, p.one_per_student, u.display_name AS coach_name
          FROM booking_programs p JOIN users u ON u.id = p.coach_id
-         WHERE p.school_id = $1 AND p.course_id = $2 ORDER BY u.display_name, p.id",
-    )
+         WHERE p.school_id = $1 AND p.course_id = $2 AND {COACH_TEACHES}
+         ORDER BY u.display_name, p.id"
+    )))
     .bind(school_id)
     .bind(course_id)
     .fetch_all(&db.pool)
@@ -122,12 +128,13 @@ pub async fn programs(
     Ok(rows.into_iter().map(|r| (r.p, r.coach_name)).collect())
 }
 
-/// Whether any coach offers 1-on-1 sessions in the course (the course page's link): one
+/// Whether any coach offers 1-on-1 sessions in the course (the course page's link): a
 /// probe of the `(course_id, coach_id)` index.
 pub async fn offered(db: &Db, school_id: SchoolId, course_id: CourseId) -> sqlx::Result<bool> {
-    let any: Option<i64> = sqlx::query_scalar(
-        "SELECT id FROM booking_programs WHERE course_id = $1 AND school_id = $2 LIMIT 1",
-    )
+    let any: Option<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        "SELECT p.id FROM booking_programs p
+         WHERE p.course_id = $1 AND p.school_id = $2 AND {COACH_TEACHES} LIMIT 1"
+    )))
     .bind(course_id)
     .bind(school_id)
     .fetch_optional(&db.pool)

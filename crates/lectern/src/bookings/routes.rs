@@ -335,12 +335,13 @@ async fn book(
         ),
         None => None,
     };
+    // Only a program on offer: its coach still teaches the course.
     let coach_name = super::programs(&state.db, course.school_id, course.id)
         .await?
         .into_iter()
         .find(|(p, _)| p.id == program.id)
         .map(|(_, n)| n)
-        .unwrap_or_default();
+        .ok_or(AppError::NotFound)?;
     if form.confirm.trim() != "1" {
         // Ask first: "Book Tue 8 Dec, 10:00–10:30 (your time) with Ada?"
         let when = span_text(start, Some(start + program.slot_min * 60_000), &ctx);

@@ -109,6 +109,71 @@ async fn join(c: &TestClient, lesson: i64) -> (u16, serde_json::Value) {
 
 const TAKEN: &str = "That slot was just taken";
 
+db_test!(a_coach_removed_from_the_course_is_no_longer_offered_until_added_again);
+async fn a_coach_removed_from_the_course_is_no_longer_offered_until_added_again(app: TestApp) {
+    let (coach, course_id, slug) = course(&app).await;
+    save_hours(
+        &coach,
+        course_id,
+        &[("exceptions", &format!("{} 10:00-11:00", date_in(3)))],
+    )
+    .await;
+    let student = enrolled_student(&app, course_id, "kept@example.org", "Kept").await;
+    let s = app.signed_in(&student).await;
+    let course_page = format!("/courses/{slug}");
+    assert!(
+        s.get(&course_page)
+            .await
+            .attr("#course-book", "href")
+            .is_some()
+    );
+    let (program, starts) = slots(&s, &slug).await;
+    assert!(!starts.is_empty());
+    // The school's admin takes the coach off the course.
+    let admin = app.signed_in(&app.admin).await;
+    admin
+        .post_form(
+            &format!(
+                "/teach/courses/{course_id}/instructors/{}/remove",
+                app.instructor.id
+            ),
+            &[],
+        )
+        .await
+        .assert_redirect_to(&format!("/teach/courses/{course_id}"));
+    // No link, no coach on the booking page, and a booking of their hours is refused.
+    assert!(
+        s.get(&course_page)
+            .await
+            .attr("#course-book", "href")
+            .is_none()
+    );
+    let page = s.get(&format!("/courses/{slug}/book")).await;
+    assert!(
+        page.attr(".coach", "data-program").is_none(),
+        "a removed coach is listed"
+    );
+    book(&s, &slug, &program, &starts[0])
+        .await
+        .assert_status(404);
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM bookings").await, 0);
+    // Added again, their hours (kept) are offered again.
+    admin
+        .post_form(
+            &format!("/teach/courses/{course_id}/instructors"),
+            &[("email", app.instructor.email.as_str())],
+        )
+        .await
+        .assert_redirect_to(&format!("/teach/courses/{course_id}"));
+    assert!(
+        s.get(&course_page)
+            .await
+            .attr("#course-book", "href")
+            .is_some()
+    );
+    assert_eq!(slots(&s, &slug).await.0, program);
+}
+
 db_test!(fifty_students_race_for_one_slot_and_one_wins);
 async fn fifty_students_race_for_one_slot_and_one_wins(app: TestApp) {
     let (coach, course_id, slug) = course(&app).await;
