@@ -17,7 +17,10 @@ CREATE FUNCTION lectern_course_changed() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_TABLE_NAME = 'users' THEN
         INSERT INTO course_versions (course_id, version)
-            SELECT course_id, 1 FROM course_instructors WHERE user_id = NEW.id ORDER BY course_id
+            SELECT course_id, 1 FROM (
+                SELECT course_id FROM course_instructors WHERE user_id = NEW.id
+                UNION SELECT course_id FROM booking_programs WHERE coach_id = NEW.id
+            ) mine ORDER BY course_id
         ON CONFLICT (course_id) DO UPDATE SET version = course_versions.version + 1;
         RETURN NULL;
     END IF;
@@ -40,10 +43,12 @@ CREATE CONSTRAINT TRIGGER course_version_lessons AFTER INSERT OR UPDATE OR DELET
 CREATE CONSTRAINT TRIGGER course_version_instructors
     AFTER INSERT OR UPDATE OR DELETE ON course_instructors
     DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION lectern_course_changed();
--- An instructor's name and address are on the course page.
-CREATE CONSTRAINT TRIGGER course_version_instructor_renamed AFTER UPDATE ON users
+-- An instructor's name and address are on the course page; whether a coach may offer
+-- 1-on-1 sessions follows their role (an admin coaches any course of the school).
+CREATE CONSTRAINT TRIGGER course_version_person_changed AFTER UPDATE ON users
     DEFERRABLE INITIALLY DEFERRED FOR EACH ROW
-    WHEN (NEW.display_name IS DISTINCT FROM OLD.display_name OR NEW.email IS DISTINCT FROM OLD.email)
+    WHEN (NEW.display_name IS DISTINCT FROM OLD.display_name OR NEW.email IS DISTINCT FROM OLD.email
+          OR NEW.role IS DISTINCT FROM OLD.role)
     EXECUTE FUNCTION lectern_course_changed();
 CREATE CONSTRAINT TRIGGER course_version_cover_written AFTER INSERT OR UPDATE ON files
     DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (NEW.purpose = 'cover')

@@ -39,11 +39,14 @@ CREATE TRIGGER course_version_instructor_update AFTER UPDATE ON course_instructo
         WHERE new.course_id <> old.course_id
     ON CONFLICT (course_id) DO UPDATE SET version = version + 1;
 END;
--- An instructor's name and address are on the course page.
-CREATE TRIGGER course_version_instructor_renamed AFTER UPDATE OF display_name, email ON users
-WHEN new.display_name IS NOT old.display_name OR new.email IS NOT old.email BEGIN
+-- An instructor's name and address are on the course page; whether a coach may offer
+-- 1-on-1 sessions follows their role (an admin coaches any course of the school).
+CREATE TRIGGER course_version_person_changed AFTER UPDATE OF display_name, email, role ON users
+WHEN new.display_name IS NOT old.display_name OR new.email IS NOT old.email
+    OR new.role IS NOT old.role BEGIN
     INSERT INTO course_versions (course_id, version)
         SELECT course_id, 1 FROM course_instructors WHERE user_id = new.id
+        UNION SELECT course_id, 1 FROM booking_programs WHERE coach_id = new.id
     ON CONFLICT (course_id) DO UPDATE SET version = version + 1;
 END;
 

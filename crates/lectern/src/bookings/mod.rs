@@ -97,12 +97,15 @@ pub async fn program_of_coach(
     .await
 }
 
-/// SQL: program `p`'s coach still teaches its course. A coach taken off a course offers
-/// nothing there; their hours are kept, and offered again if they are added back.
-const COACH_TEACHES: &str = "EXISTS (SELECT 1 FROM course_instructors ci
-     WHERE ci.course_id = p.course_id AND ci.user_id = p.coach_id)";
+/// SQL: program `p`'s coach may still coach its course: they teach it or are an admin of
+/// its school. A coach taken off a course (or an admin no longer one) offers nothing there;
+/// their hours are kept, and offered again if they are allowed again.
+const COACH_TEACHES: &str = "(EXISTS (SELECT 1 FROM course_instructors ci
+     WHERE ci.course_id = p.course_id AND ci.user_id = p.coach_id)
+  OR EXISTS (SELECT 1 FROM users cu
+     WHERE cu.id = p.coach_id AND cu.school_id = p.school_id AND cu.role = 'admin'))";
 
-/// The course's programs on offer (their coaches teach it) with their coaches' names.
+/// The course's programs on offer ([`COACH_TEACHES`]) with their coaches' names.
 pub async fn programs(
     db: &Db,
     school_id: SchoolId,

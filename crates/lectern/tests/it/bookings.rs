@@ -172,6 +172,46 @@ async fn a_coach_removed_from_the_course_is_no_longer_offered_until_added_again(
             .is_some()
     );
     assert_eq!(slots(&s, &slug).await.0, program);
+    // An admin coaches any course of the school without teaching it, and offers nothing
+    // there once no longer an admin.
+    save_hours(
+        &admin,
+        course_id,
+        &[("exceptions", &format!("{} 14:00-15:00", date_in(4)))],
+    )
+    .await;
+    admin
+        .post_form(
+            &format!(
+                "/teach/courses/{course_id}/instructors/{}/remove",
+                app.instructor.id
+            ),
+            &[],
+        )
+        .await
+        .assert_redirect_to(&format!("/teach/courses/{course_id}"));
+    assert!(
+        s.get(&course_page)
+            .await
+            .attr("#course-book", "href")
+            .is_some()
+    );
+    let (admins, _) = slots(&s, &slug).await;
+    assert_ne!(
+        admins, program,
+        "the admin's hours, not the removed coach's"
+    );
+    sqlx::query("UPDATE users SET role = 'instructor' WHERE id = $1")
+        .bind(app.admin.id)
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    assert!(
+        s.get(&course_page)
+            .await
+            .attr("#course-book", "href")
+            .is_none()
+    );
 }
 
 db_test!(fifty_students_race_for_one_slot_and_one_wins);
