@@ -171,17 +171,7 @@ impl Lane<'_> {
                 };
                 let job = pending.next().expect("peeked");
                 ran += 1;
-                let (db, registry, worker, task_job) = (
-                    db.clone(),
-                    registry.clone(),
-                    worker_id.to_string(),
-                    job.clone(),
-                );
-                let task = running.spawn(async move {
-                    run_job(&db, &registry, &worker, task_job).await;
-                    drop(slot);
-                });
-                in_hand.insert(task.id(), job);
+                self.start(&mut running, &mut in_hand, slot, job);
             }
             // Jobs left to start: a slot another lane frees is taken as soon as it is free,
             // not only once this lane's own running jobs end (CI saw a batch's fifth e-mail
@@ -192,7 +182,18 @@ impl Lane<'_> {
             }
             let next = tokio::select! {
                 next = running.join_next_with_id(), if !running.is_empty() => next,
-                _ = self.slots.acquire(), if waiting => continue,
+                // The slot handed over is used at once: dropped and tried for again, it
+                // would go to the other lane's waiter, which would do the same, and the two
+                // lanes would pass it back and forth with one slot unused.
+                slot = self.slots.clone().acquire_owned(), if waiting => {
+                    if let (Ok(slot), false) = (slot, *shutdown.borrow())
+                        && let Some(job) = pending.next()
+                    {
+                        ran += 1;
+                        self.start(&mut running, &mut in_hand, slot, job);
+                    }
+                    continue;
+                }
                 _ = heartbeat.tick() => {
                     renew(db, worker_id, lease_ms).await;
                     continue;
@@ -225,6 +226,29 @@ impl Lane<'_> {
             }
         }
         ran
+    }
+}
+
+impl Lane<'_> {
+    /// Runs `job` in its own task, holding `slot` until it is recorded.
+    fn start(
+        &self,
+        running: &mut JoinSet<()>,
+        in_hand: &mut HashMap<tokio::task::Id, JobRow>,
+        slot: tokio::sync::OwnedSemaphorePermit,
+        job: JobRow,
+    ) {
+        let (db, registry, worker, task_job) = (
+            self.db.clone(),
+            self.registry.clone(),
+            self.id.clone(),
+            job.clone(),
+        );
+        let task = running.spawn(async move {
+            run_job(&db, &registry, &worker, task_job).await;
+            drop(slot);
+        });
+        in_hand.insert(task.id(), job);
     }
 }
 

@@ -350,6 +350,50 @@ async fn a_slot_the_other_lane_frees_is_taken_while_a_lanes_own_jobs_still_run(b
     sink.wait_for(slots + 3, Duration::from_secs(30)).await;
 }
 
+db_test!(two_lanes_waiting_for_slots_keep_every_slot_busy);
+async fn two_lanes_waiting_for_slots_keep_every_slot_busy(b: TestAppBuilder) {
+    let app = b.with_smtp().with_worker().start().await;
+    let sink = app.smtp.clone().unwrap();
+    sink.set_delay(Duration::from_millis(3000));
+    let slots = lectern::jobs::worker::CONCURRENCY;
+    // One lane claims a batch larger than the slots and starts what they allow ...
+    queue_emails_at_once(&app, 0..slots + 2).await;
+    crate::support::eventually(
+        "the first deliveries to start",
+        Duration::from_secs(10),
+        || async { (sink.data_started() >= slots).then_some(()) },
+    )
+    .await;
+    // ... the other lane claims a second batch and waits for slots too.
+    queue_emails_at_once(&app, slots + 2..2 * slots + 4).await;
+    crate::support::eventually("the second batch to be claimed", Duration::from_secs(10), || async {
+        let queued = app
+            .scalar("SELECT COUNT(*) FROM jobs WHERE state = 'queued' AND dedupe_key LIKE 'email:%'")
+            .await;
+        (queued == 0).then_some(())
+    })
+    .await;
+    assert_eq!(
+        sink.messages().len(),
+        0,
+        "still within the first deliveries"
+    );
+    // When the first deliveries end, every slot they free is taken again at once (two
+    // waiting lanes once passed a freed slot back and forth and left it unused).
+    crate::support::eventually(
+        "as many deliveries again to start",
+        Duration::from_secs(15),
+        || async { (sink.data_started() >= 2 * slots).then_some(()) },
+    )
+    .await;
+    assert_eq!(
+        sink.messages().len(),
+        slots,
+        "a freed slot stayed unused until a delivery of the second round ended"
+    );
+    sink.wait_for(2 * slots + 4, Duration::from_secs(30)).await;
+}
+
 db_test!(a_running_worker_renews_its_short_lease_and_a_dead_ones_jobs_fall_free_within_it);
 async fn a_running_worker_renews_its_short_lease_and_a_dead_ones_jobs_fall_free_within_it(
     b: TestAppBuilder,
