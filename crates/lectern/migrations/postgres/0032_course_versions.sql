@@ -36,7 +36,19 @@ BEGIN
     END IF;
     RETURN NULL;
 END
-$$;
+$$ SET search_path FROM CURRENT;
+
+-- A TRUNCATE fires no row triggers: every course's version moves. Courses without a row
+-- (and all of them after a TRUNCATE of course_versions itself) start from the clock in
+-- milliseconds, above any count a copy can have been kept under.
+CREATE FUNCTION lectern_courses_all_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO course_versions (course_id, version)
+        SELECT id, (extract(epoch FROM clock_timestamp()) * 1000)::bigint FROM courses ORDER BY id
+    ON CONFLICT (course_id) DO UPDATE SET version = course_versions.version + 1;
+    RETURN NULL;
+END
+$$ SET search_path FROM CURRENT;
 
 CREATE CONSTRAINT TRIGGER course_version_lessons AFTER INSERT OR UPDATE OR DELETE ON lessons
     DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION lectern_course_changed();
@@ -48,14 +60,27 @@ CREATE CONSTRAINT TRIGGER course_version_instructors
 CREATE CONSTRAINT TRIGGER course_version_person_changed AFTER UPDATE ON users
     DEFERRABLE INITIALLY DEFERRED FOR EACH ROW
     WHEN (NEW.display_name IS DISTINCT FROM OLD.display_name OR NEW.email IS DISTINCT FROM OLD.email
-          OR NEW.role IS DISTINCT FROM OLD.role)
+          OR NEW.role IS DISTINCT FROM OLD.role OR NEW.school_id IS DISTINCT FROM OLD.school_id)
     EXECUTE FUNCTION lectern_course_changed();
-CREATE CONSTRAINT TRIGGER course_version_cover_written AFTER INSERT OR UPDATE ON files
+CREATE CONSTRAINT TRIGGER course_version_cover_inserted AFTER INSERT ON files
     DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (NEW.purpose = 'cover')
+    EXECUTE FUNCTION lectern_course_changed();
+CREATE CONSTRAINT TRIGGER course_version_cover_updated AFTER UPDATE ON files
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (OLD.purpose = 'cover' OR NEW.purpose = 'cover')
     EXECUTE FUNCTION lectern_course_changed();
 CREATE CONSTRAINT TRIGGER course_version_cover_deleted AFTER DELETE ON files
     DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (OLD.purpose = 'cover')
     EXECUTE FUNCTION lectern_course_changed();
 CREATE CONSTRAINT TRIGGER course_version_bookings
-    AFTER INSERT OR DELETE OR UPDATE OF course_id ON booking_programs
+    AFTER INSERT OR DELETE OR UPDATE ON booking_programs
     DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION lectern_course_changed();
+CREATE TRIGGER course_version_lessons_truncated AFTER TRUNCATE ON lessons
+    FOR EACH STATEMENT EXECUTE FUNCTION lectern_courses_all_changed();
+CREATE TRIGGER course_version_instructors_truncated AFTER TRUNCATE ON course_instructors
+    FOR EACH STATEMENT EXECUTE FUNCTION lectern_courses_all_changed();
+CREATE TRIGGER course_version_files_truncated AFTER TRUNCATE ON files
+    FOR EACH STATEMENT EXECUTE FUNCTION lectern_courses_all_changed();
+CREATE TRIGGER course_version_bookings_truncated AFTER TRUNCATE ON booking_programs
+    FOR EACH STATEMENT EXECUTE FUNCTION lectern_courses_all_changed();
+CREATE TRIGGER course_version_versions_truncated AFTER TRUNCATE ON course_versions
+    FOR EACH STATEMENT EXECUTE FUNCTION lectern_courses_all_changed();

@@ -109,6 +109,14 @@ async fn join(c: &TestClient, lesson: i64) -> (u16, serde_json::Value) {
 
 const TAKEN: &str = "That slot was just taken";
 
+/// Whether `c` finds the "book a 1-on-1 session" link on the course page at `path` (which
+/// must answer 200: an error page has no link either).
+async fn offers_booking(c: &TestClient, path: &str) -> bool {
+    let page = c.get(path).await;
+    page.assert_status(200);
+    page.attr("#course-book", "href").is_some()
+}
+
 db_test!(a_coach_removed_from_the_course_is_no_longer_offered_until_added_again);
 async fn a_coach_removed_from_the_course_is_no_longer_offered_until_added_again(app: TestApp) {
     let (coach, course_id, slug) = course(&app).await;
@@ -121,12 +129,7 @@ async fn a_coach_removed_from_the_course_is_no_longer_offered_until_added_again(
     let student = enrolled_student(&app, course_id, "kept@example.org", "Kept").await;
     let s = app.signed_in(&student).await;
     let course_page = format!("/courses/{slug}");
-    assert!(
-        s.get(&course_page)
-            .await
-            .attr("#course-book", "href")
-            .is_some()
-    );
+    assert!(offers_booking(&s, &course_page).await);
     let (program, starts) = slots(&s, &slug).await;
     assert!(!starts.is_empty());
     // The school's admin takes the coach off the course.
@@ -142,13 +145,9 @@ async fn a_coach_removed_from_the_course_is_no_longer_offered_until_added_again(
         .await
         .assert_redirect_to(&format!("/teach/courses/{course_id}"));
     // No link, no coach on the booking page, and a booking of their hours is refused.
-    assert!(
-        s.get(&course_page)
-            .await
-            .attr("#course-book", "href")
-            .is_none()
-    );
+    assert!(!offers_booking(&s, &course_page).await);
     let page = s.get(&format!("/courses/{slug}/book")).await;
+    page.assert_status(200);
     assert!(
         page.attr(".coach", "data-program").is_none(),
         "a removed coach is listed"
@@ -165,12 +164,7 @@ async fn a_coach_removed_from_the_course_is_no_longer_offered_until_added_again(
         )
         .await
         .assert_redirect_to(&format!("/teach/courses/{course_id}"));
-    assert!(
-        s.get(&course_page)
-            .await
-            .attr("#course-book", "href")
-            .is_some()
-    );
+    assert!(offers_booking(&s, &course_page).await);
     assert_eq!(slots(&s, &slug).await.0, program);
     // An admin coaches any course of the school without teaching it, and offers nothing
     // there once no longer an admin.
@@ -190,12 +184,7 @@ async fn a_coach_removed_from_the_course_is_no_longer_offered_until_added_again(
         )
         .await
         .assert_redirect_to(&format!("/teach/courses/{course_id}"));
-    assert!(
-        s.get(&course_page)
-            .await
-            .attr("#course-book", "href")
-            .is_some()
-    );
+    assert!(offers_booking(&s, &course_page).await);
     let (admins, _) = slots(&s, &slug).await;
     assert_ne!(
         admins, program,
@@ -206,12 +195,7 @@ async fn a_coach_removed_from_the_course_is_no_longer_offered_until_added_again(
         .execute(&app.db.pool)
         .await
         .unwrap();
-    assert!(
-        s.get(&course_page)
-            .await
-            .attr("#course-book", "href")
-            .is_none()
-    );
+    assert!(!offers_booking(&s, &course_page).await);
 }
 
 db_test!(fifty_students_race_for_one_slot_and_one_wins);

@@ -167,6 +167,7 @@ async fn every_change_to_what_a_course_shares_reaches_the_next_view(app: TestApp
     t.post_form(&format!("/teach/courses/{}/cover/remove", made.id), &[])
         .await;
     let page = s.get(&format!("/courses/{slug}")).await;
+    page.assert_status(200);
     assert!(
         page.attr("#course-cover", "src").is_none(),
         "the cover removed"
@@ -187,6 +188,7 @@ async fn every_change_to_what_a_course_shares_reaches_the_next_view(app: TestApp
     )
     .await;
     let page = s.get(&format!("/courses/{slug}")).await;
+    page.assert_status(200);
     assert!(
         page.attr("#course-book", "href").is_none(),
         "no booking link"
@@ -288,4 +290,33 @@ async fn a_change_made_through_one_instance_reaches_the_others_next_view(app: Te
     .await;
     assert_eq!(outline(&s, &made.slug).await, ["One", "Added elsewhere"]);
     other.stop().await;
+}
+
+pg_test!(a_truncate_by_hand_reaches_the_next_view);
+async fn a_truncate_by_hand_reaches_the_next_view(app: TestApp) {
+    let made = published_course(
+        &app,
+        "Truncated",
+        &[(
+            "document",
+            vec![("title", "Gone soon"), ("url", "https://example.org/a")],
+        )],
+    )
+    .await;
+    let student = enrolled_student(&app, made.id, "trunc@example.org", "Trunc").await;
+    let s = app.signed_in(&student).await;
+    assert_eq!(outline(&s, &made.slug).await, ["Gone soon"]);
+    // A TRUNCATE fires no row trigger; its own trigger moves every course's version.
+    sql(&app, "TRUNCATE lessons CASCADE", &[]).await;
+    assert!(outline(&s, &made.slug).await.is_empty());
+    // Even the versions themselves truncated: none restarts at a number a copy is kept under.
+    sql(&app, "TRUNCATE course_versions", &[]).await;
+    sql(
+        &app,
+        "INSERT INTO lessons (school_id, course_id, position, kind, title, required, body, url, created_at, updated_at)
+         VALUES ($1, $2, 1, 'document', 'Back', 1, '', 'https://example.org/b', 0, 0)",
+        &[app.school.id, made.id],
+    )
+    .await;
+    assert_eq!(outline(&s, &made.slug).await, ["Back"]);
 }
