@@ -19,7 +19,8 @@ use super::{Course, CoursesState, Instructor, LESSON_COLUMNS, Lesson};
 use crate::accounts::User;
 use crate::db::CourseId;
 
-/// Bytes of lesson text kept at most over all courses; past it the cache starts over.
+/// Bytes of text (lessons with their quizzes and links, instructors, descriptions) kept at
+/// most over all courses; past it the cache starts over.
 const BUDGET: usize = 32 << 20;
 
 #[derive(Default)]
@@ -182,7 +183,17 @@ async fn load(state: &CoursesState, course: &Course, version: i64) -> sqlx::Resu
         + description_html.len()
         + lessons
             .iter()
-            .map(|l| 256 + l.lesson.title.len() + l.lesson.body.len())
+            .map(|l| {
+                let c = l.lesson.content.columns();
+                256 + l.lesson.title.len()
+                    + l.lesson.body.len()
+                    + c.url.map_or(0, |u| u.len())
+                    + c.quiz_json.map_or(0, |q| q.len())
+            })
+            .sum::<usize>()
+        + instructors
+            .iter()
+            .map(|i| 64 + i.display_name.len() + i.email.len())
             .sum::<usize>();
     Ok(Shared {
         version,
