@@ -109,6 +109,17 @@ async fn join(c: &TestClient, lesson: i64) -> (u16, serde_json::Value) {
 
 const TAKEN: &str = "That slot was just taken";
 
+/// The school's admin (`admin`) takes `user_id` off the course's instructors.
+async fn remove_instructor(admin: &TestClient, course_id: i64, user_id: i64) {
+    admin
+        .post_form(
+            &format!("/teach/courses/{course_id}/instructors/{user_id}/remove"),
+            &[],
+        )
+        .await
+        .assert_redirect_to(&format!("/teach/courses/{course_id}"));
+}
+
 /// Whether `c` finds the "book a 1-on-1 session" link on the course page at `path` (which
 /// must answer 200: an error page has no link either).
 async fn offers_booking(c: &TestClient, path: &str) -> bool {
@@ -134,16 +145,7 @@ async fn a_coach_removed_from_the_course_is_no_longer_offered_until_added_again(
     assert!(!starts.is_empty());
     // The school's admin takes the coach off the course.
     let admin = app.signed_in(&app.admin).await;
-    admin
-        .post_form(
-            &format!(
-                "/teach/courses/{course_id}/instructors/{}/remove",
-                app.instructor.id
-            ),
-            &[],
-        )
-        .await
-        .assert_redirect_to(&format!("/teach/courses/{course_id}"));
+    remove_instructor(&admin, course_id, app.instructor.id).await;
     // No link, no coach on the booking page, and a booking of their hours is refused.
     assert!(!offers_booking(&s, &course_page).await);
     let page = s.get(&format!("/courses/{slug}/book")).await;
@@ -174,16 +176,7 @@ async fn a_coach_removed_from_the_course_is_no_longer_offered_until_added_again(
         &[("exceptions", &format!("{} 14:00-15:00", date_in(4)))],
     )
     .await;
-    admin
-        .post_form(
-            &format!(
-                "/teach/courses/{course_id}/instructors/{}/remove",
-                app.instructor.id
-            ),
-            &[],
-        )
-        .await
-        .assert_redirect_to(&format!("/teach/courses/{course_id}"));
+    remove_instructor(&admin, course_id, app.instructor.id).await;
     assert!(offers_booking(&s, &course_page).await);
     let (admins, _) = slots(&s, &slug).await;
     assert_ne!(
