@@ -373,11 +373,8 @@ async fn two_lanes_waiting_for_slots_keep_every_slot_busy(b: TestAppBuilder) {
         (queued == 0).then_some(())
     })
     .await;
-    assert_eq!(
-        sink.messages().len(),
-        0,
-        "still within the first deliveries"
-    );
+    // (On a busy machine the claim may come after the first deliveries ended; the lanes
+    // then wait less, and what follows must hold all the same.)
     // When the first deliveries end, every slot they free is taken again at once (two
     // waiting lanes once passed a freed slot back and forth and left it unused).
     crate::support::eventually(
