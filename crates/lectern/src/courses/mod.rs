@@ -193,7 +193,7 @@ impl Lesson {
 const LESSON_COLUMNS: &str = "l.id, l.course_id, l.position, l.kind, l.title, l.required, l.body, l.url, \
      l.quiz_json, l.pass_mark, l.starts_at, l.timezone, l.local_start, l.duration_min";
 
-#[derive(Clone, Debug, sqlx::FromRow, serde::Deserialize)]
+#[derive(Clone, Debug, sqlx::FromRow)]
 pub struct Instructor {
     pub id: i64,
     pub display_name: String,

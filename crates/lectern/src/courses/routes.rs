@@ -13,7 +13,7 @@ use super::completion;
 use super::lessons::LessonView;
 use super::progress::{self, AttemptSummary, MyCourse, Progress};
 use super::quiz::Grade;
-use super::{Course, Instructor, Lesson, LessonKind};
+use super::{Course, Lesson, LessonKind};
 use crate::accounts::User;
 use crate::db::{Db, LessonId, UserId};
 use crate::i18n::Arg;
@@ -152,9 +152,10 @@ async fn catalogue(
 struct CoursePage {
     ctx: Ctx,
     course: Course,
-    description_html: String,
+    /// The course's cover, instructors and description as HTML, read from its shared
+    /// copy as they are (a whole class loads this page: nothing is copied per view).
+    shared: std::sync::Arc<super::shared::Shared>,
     outline: Vec<OutlineItem>,
-    instructors: Vec<Instructor>,
     enrolled: bool,
     manager: bool,
     completed: bool,
@@ -162,7 +163,6 @@ struct CoursePage {
     continue_url: String,
     /// Some lesson is scheduled: the page follows live changes (static/live.js).
     live_outline: bool,
-    cover: Option<super::files::Cover>,
     /// Back from a checkout the buyer cancelled.
     cancelled: bool,
     /// A coach offers 1-on-1 sessions (`bookings`, through `PlayerHooks`).
@@ -213,11 +213,9 @@ async fn course_page(
     let page = CoursePage {
         cancelled: query.payment == "cancelled",
         offers_booking,
-        cover: shared.cover.clone(),
-        description_html: shared.description_html.clone(),
         live_outline: outline.iter().any(|i| i.starts_at.is_some()),
         outline,
-        instructors: shared.instructors.clone(),
+        shared,
         enrolled: enrollment.is_some(),
         completed: enrollment.is_some_and(|e| e.completed_at.is_some()),
         manager,

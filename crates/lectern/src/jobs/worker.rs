@@ -227,9 +227,7 @@ impl Lane<'_> {
         }
         ran
     }
-}
 
-impl Lane<'_> {
     /// Runs `job` in its own task, holding `slot` until it is recorded.
     fn start(
         &self,
