@@ -11,9 +11,10 @@
 //!
 //! Each path has a budget (the counts on SQLite, where no session lookup is cached); a
 //! request over it fails the run, so that a change adding a round trip to a hot path is
-//! seen. The course's shared copy (`courses::shared`: its lessons, instructors, cover and
-//! booking offer) is warm by then (the preparation opened the player), so none of the three
-//! reads it: a cold copy costs four statements more, once per course and instance.
+//! seen. The course's shared copy (`courses::shared`: its lessons with their completion
+//! rules, files and Q&A threads, instructors, cover and booking offer) is warm by then (the
+//! preparation opened the player), so none of the three reads it: a cold copy costs six
+//! statements more, once per course and instance.
 
 use crate::live;
 use crate::setup::Target;
@@ -51,7 +52,7 @@ pub async fn run(target: Target, list: bool) -> anyhow::Result<()> {
     let mut over = Vec::new();
     for (path, what, budget) in [
         ("GET  course page", "course", 2u64),
-        ("GET  lesson player (live lesson)", "player", 6),
+        ("GET  lesson player (live lesson)", "player", 3),
         ("POST /api/live/{id}/join (live)", "join", 3),
     ] {
         let mut cells = Vec::new();

@@ -573,7 +573,7 @@ impl PlayerHooks for WithQaLink {
     ) -> futures_util::future::BoxFuture<'a, anyhow::Result<Option<crate::courses::LessonPanel>>>
     {
         Box::pin(async move {
-            let link = crate::discussions::hooks::player_link(&self.db, &view).await?;
+            let link = crate::discussions::hooks::player_link(&view)?;
             let panel = self.live.player_panel(view).await?;
             Ok(match (panel, link) {
                 (Some(mut p), Some(l)) => {
@@ -594,6 +594,20 @@ impl PlayerHooks for WithQaLink {
         user_id: crate::db::UserId,
     ) -> futures_util::future::BoxFuture<'_, sqlx::Result<Option<String>>> {
         self.live.calendar_feed_url(user_id)
+    }
+
+    fn lesson_threads<'a>(
+        &'a self,
+        course: &'a crate::courses::Course,
+    ) -> futures_util::future::BoxFuture<
+        'a,
+        sqlx::Result<std::collections::HashMap<crate::db::LessonId, i64>>,
+    > {
+        Box::pin(crate::discussions::posts::threads_of_lessons(
+            &self.db,
+            course.school_id.0,
+            course.id.0,
+        ))
     }
 
     fn offers_booking<'a>(

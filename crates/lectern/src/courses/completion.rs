@@ -463,21 +463,24 @@ pub(crate) enum Fact {
     Recording,
 }
 
-#[derive(sqlx::FromRow)]
-struct RuleRow {
-    course_id: i64,
+/// A lesson's completion rule as stored (`lessons`' columns), read with the lesson where
+/// the lesson is read anyway (the course's [`super::shared`] copy).
+#[derive(sqlx::FromRow, Clone, Debug)]
+pub(crate) struct RuleColumns {
     kind: String,
     completion_rule: Option<String>,
     completion_value: Option<i64>,
     recording_counts: i64,
     max_attempts: Option<i64>,
-    duration_min: Option<i64>,
-    opened_at: Option<i64>,
 }
 
-impl RuleRow {
+/// The columns [`RuleColumns`] reads, from `lessons l`.
+pub(crate) const RULE_COLUMNS: &str =
+    "l.kind, l.completion_rule, l.completion_value, l.recording_counts, l.max_attempts";
+
+impl RuleColumns {
     /// The stored rule (None: a kind this version doesn't know).
-    fn rule(&self) -> Option<Rule> {
+    pub(crate) fn rule(&self) -> Option<Rule> {
         let kind = LessonKind::parse(&self.kind)?;
         Some(Rule {
             kind,
@@ -489,6 +492,20 @@ impl RuleRow {
             recording_counts: kind.is_scheduled() && flag(self.recording_counts),
             max_attempts: self.max_attempts.filter(|_| kind == LessonKind::Quiz),
         })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct RuleRow {
+    course_id: i64,
+    #[sqlx(flatten)]
+    columns: RuleColumns,
+    duration_min: Option<i64>,
+}
+
+impl RuleRow {
+    fn rule(&self) -> Option<Rule> {
+        self.columns.rule()
     }
 }
 
@@ -506,9 +523,7 @@ pub(crate) async fn rule_of(
     school_id: SchoolId,
     lesson_id: LessonId,
 ) -> sqlx::Result<Option<Rule>> {
-    Ok(read(db, school_id, lesson_id, None)
-        .await?
-        .map(|(l, _)| l.rule))
+    Ok(read(db, school_id, lesson_id).await?.map(|l| l.rule))
 }
 
 /// The rules of a course's lessons, by lesson, in one query.
@@ -525,7 +540,7 @@ pub(crate) async fn rules_of_course(
     }
     let rows = sqlx::query_as::<_, Row>(
         "SELECT id, course_id, kind, completion_rule, completion_value, recording_counts, max_attempts,
-           duration_min, CAST(NULL AS BIGINT) AS opened_at
+           duration_min
          FROM lessons WHERE school_id = $1 AND course_id = $2",
     )
     .bind(school_id)
@@ -538,26 +553,13 @@ pub(crate) async fn rules_of_course(
         .collect())
 }
 
-/// The lesson's rule and whether `user` opened it before, in one query (the player asks
-/// on every view and records the first opening only).
-pub(crate) async fn for_player(
-    db: &Db,
-    school_id: SchoolId,
-    lesson_id: LessonId,
-    user: UserId,
-) -> sqlx::Result<Option<(Rule, bool)>> {
-    Ok(read(db, school_id, lesson_id, Some(user))
-        .await?
-        .map(|(l, opened)| (l.rule, opened)))
-}
-
 /// The rule and what evaluation needs of the lesson, with the uploaded video's presence.
 async fn lesson_rule(
     db: &Db,
     school_id: SchoolId,
     lesson_id: LessonId,
 ) -> sqlx::Result<Option<LessonRule>> {
-    let Some((mut l, _)) = read(db, school_id, lesson_id, None).await? else {
+    let Some(mut l) = read(db, school_id, lesson_id).await? else {
         return Ok(None);
     };
     l.has_video = l.rule.kind == LessonKind::Video
@@ -570,17 +572,13 @@ async fn read(
     db: &Db,
     school_id: SchoolId,
     lesson_id: LessonId,
-    viewer: Option<UserId>,
-) -> sqlx::Result<Option<(LessonRule, bool)>> {
-    let Some(r) = sqlx::query_as::<_, RuleRow>(
-        "SELECT l.course_id, l.kind, l.completion_rule, l.completion_value, l.recording_counts, l.max_attempts,
-           l.duration_min,
-           (SELECT ev.opened_at FROM lesson_evidence ev WHERE ev.lesson_id = l.id AND ev.user_id = $3) AS opened_at
-         FROM lessons l WHERE l.school_id = $1 AND l.id = $2",
-    )
+) -> sqlx::Result<Option<LessonRule>> {
+    let Some(r) = sqlx::query_as::<_, RuleRow>(sqlx::AssertSqlSafe(format!(
+        "SELECT l.course_id, {RULE_COLUMNS}, l.duration_min FROM lessons l
+         WHERE l.school_id = $1 AND l.id = $2"
+    )))
     .bind(school_id)
     .bind(lesson_id)
-    .bind(viewer.map_or(0, |u| u.0))
     .fetch_optional(&db.pool)
     .await?
     else {
@@ -589,15 +587,12 @@ async fn read(
     let Some(rule) = r.rule() else {
         return Ok(None);
     };
-    Ok(Some((
-        LessonRule {
-            course_id: CourseId(r.course_id),
-            rule,
-            scheduled_ms: r.duration_min.unwrap_or(0) * 60_000,
-            has_video: false,
-        },
-        r.opened_at.is_some(),
-    )))
+    Ok(Some(LessonRule {
+        course_id: CourseId(r.course_id),
+        rule,
+        scheduled_ms: r.duration_min.unwrap_or(0) * 60_000,
+        has_video: false,
+    }))
 }
 
 /// Stores a lesson's rule (the evaluation follows by a job, see [`Recompute`]).
@@ -625,7 +620,7 @@ pub(crate) async fn fit_venue_in(
 ) -> sqlx::Result<()> {
     let row: Option<RuleRow> = sqlx::query_as(
         "SELECT course_id, kind, completion_rule, completion_value, recording_counts, max_attempts,
-           duration_min, CAST(NULL AS BIGINT) AS opened_at
+           duration_min
          FROM lessons WHERE school_id = $1 AND id = $2",
     )
     .bind(school_id)

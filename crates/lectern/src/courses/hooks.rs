@@ -1,8 +1,10 @@
 //! What `courses` lets a capability above it add, without naming it: `live` keeps a
 //! session, reminders and a calendar feed per live lesson, and the player shows its
 //! panel; `bookings` frees a booked private lesson's slot when it is deleted, and the
-//! course page links to booking. `app.rs` wires the implementation in; `courses` calls it inside its own
+//! course page links to booking; `discussions` links a live lesson to its Q&A thread. `app.rs` wires the implementation in; `courses` calls it inside its own
 //! transaction, so a lesson and what hangs off it change together or not at all.
+
+use std::collections::HashMap;
 
 use futures_util::future::BoxFuture;
 use sqlx::AnyConnection;
@@ -125,6 +127,17 @@ pub trait PlayerHooks: Send + Sync {
         Box::pin(async { Ok(false) })
     }
 
+    /// The course's lessons that have a thread on its board (a live lesson's Q&A), with the
+    /// thread's id, read into the course's [`super::shared`] copy: the player then links
+    /// to it without a query. Default: none.
+    fn lesson_threads<'a>(
+        &'a self,
+        course: &'a Course,
+    ) -> BoxFuture<'a, sqlx::Result<HashMap<LessonId, i64>>> {
+        let _ = course;
+        Box::pin(async { Ok(HashMap::new()) })
+    }
+
     /// One student's attendance at each of the course's live sessions that ran (live or
     /// ended), earliest first, for the managers' page of that student. Default: none.
     fn student_attendance<'a>(
@@ -163,4 +176,6 @@ pub struct PanelView<'a> {
     pub manager: bool,
     /// A message the previous request left for the panel (`?live_error=`).
     pub error: Option<&'a str>,
+    /// The lesson's thread on the course's board ([`PlayerHooks::lesson_threads`]).
+    pub thread: Option<i64>,
 }

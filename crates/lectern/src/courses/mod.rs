@@ -233,8 +233,11 @@ pub struct CourseForViewer {
     pub teaches: bool,
     /// The version of the course's [`shared`] copy, read with the row.
     pub shared_version: i64,
-    /// With [`ViewerExtras::Progress`] only: the lessons the viewer completed.
+    /// With [`ViewerExtras::Progress`] or [`ViewerExtras::Player`]: the lessons the viewer
+    /// completed.
     pub done: HashSet<LessonId>,
+    /// With [`ViewerExtras::Player`]: the viewer opened that lesson before.
+    pub opened: bool,
 }
 
 /// What [`for_viewer`] reads besides the course, enrolment and role.
@@ -244,6 +247,8 @@ pub enum ViewerExtras {
     /// The viewer's completed lessons, in the same query: the course page and the player
     /// are then the session lookup and this one query (with a warm [`shared`] copy).
     Progress,
+    /// The completed lessons and whether the viewer opened this one before (the player).
+    Player(LessonId),
 }
 
 #[derive(sqlx::FromRow)]
@@ -255,6 +260,7 @@ struct CourseViewerRow {
     teaches: i64,
     shared_version: i64,
     done_ids: Option<String>,
+    opened_at: Option<i64>,
 }
 
 /// The ids of the course's lessons the viewer (`$3`) completed, comma-separated.
@@ -285,27 +291,35 @@ pub async fn for_viewer(
 ) -> sqlx::Result<Option<CourseForViewer>> {
     // No user has id 0, so an anonymous viewer matches no enrolment and teaches nothing.
     let user_id = viewer.map_or(0, |u| u.id);
-    let done = match extras {
-        ViewerExtras::Progress => done_ids_sql(db.backend),
-        ViewerExtras::None => "CAST(NULL AS TEXT)",
+    let (done, opened) = match extras {
+        ViewerExtras::None => ("CAST(NULL AS TEXT)", "CAST(NULL AS BIGINT)"),
+        ViewerExtras::Progress => (done_ids_sql(db.backend), "CAST(NULL AS BIGINT)"),
+        ViewerExtras::Player(_) => (
+            done_ids_sql(db.backend),
+            "(SELECT ev.opened_at FROM lesson_evidence ev WHERE ev.lesson_id = $4 AND ev.user_id = $3)",
+        ),
     };
-    let row = sqlx::query_as::<_, CourseViewerRow>(sqlx::AssertSqlSafe(format!(
+    let query = sqlx::query_as::<_, CourseViewerRow>(sqlx::AssertSqlSafe(format!(
         "SELECT {COURSE_COLUMNS}, e.enrolled_at, e.completed_at,
                 (SELECT COUNT(*) FROM course_instructors i
                   WHERE i.course_id = c.id AND i.user_id = $3) AS teaches,
                 COALESCE((SELECT v.version FROM course_versions v WHERE v.course_id = c.id), 0)
                   AS shared_version,
-                {done} AS done_ids
+                {done} AS done_ids, {opened} AS opened_at
          FROM courses c
          LEFT JOIN enrollments e ON e.course_id = c.id AND e.user_id = $3
          WHERE c.school_id = $1 AND c.slug = $2"
     )))
     .bind(school_id)
     .bind(slug)
-    .bind(user_id)
-    .fetch_optional(&db.pool)
-    .await?;
-    let Some(r) = row else { return Ok(None) };
+    .bind(user_id);
+    let query = match extras {
+        ViewerExtras::Player(lesson) => query.bind(lesson),
+        ViewerExtras::None | ViewerExtras::Progress => query,
+    };
+    let Some(r) = query.fetch_optional(&db.pool).await? else {
+        return Ok(None);
+    };
     let done = r
         .done_ids
         .as_deref()
@@ -329,6 +343,7 @@ pub async fn for_viewer(
         teaches,
         shared_version: r.shared_version,
         done,
+        opened: r.opened_at.is_some(),
         course: r.course,
     }))
 }

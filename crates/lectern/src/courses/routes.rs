@@ -302,18 +302,20 @@ struct PlayerFile {
 }
 
 impl PlayerFiles {
+    /// The lesson's files come from the course's shared copy; only what the student
+    /// watched is read.
     async fn load(
         state: &CoursesState,
         ctx: &Ctx,
         course: &Course,
         lesson: &Lesson,
+        files: &[crate::files::StoredFile],
         student: Option<i64>,
     ) -> sqlx::Result<PlayerFiles> {
-        let files = state.files.of_lesson(course.school_id, lesson.id).await?;
         let mut out = PlayerFiles::default();
         for f in files {
             let pf = PlayerFile {
-                url: super::files::lesson_file_url(course, lesson.id, &f),
+                url: super::files::lesson_file_url(course, lesson.id, f),
                 name: f.name.clone(),
                 size_text: f.size_for(&ctx.tr),
                 is_pdf: f.is_pdf(),
@@ -361,7 +363,8 @@ async fn load_player(
         teaches,
         shared_version,
         mut done,
-    } = visible_course(db, &ctx, slug, super::ViewerExtras::Progress).await?;
+        opened,
+    } = visible_course(db, &ctx, slug, super::ViewerExtras::Player(id)).await?;
     let enrolled = enrollment.is_some();
     if !enrolled && !manager {
         return Ok(Player::NotEnrolled(course.url()));
@@ -378,9 +381,8 @@ async fn load_player(
         .iter()
         .position(|l| l.id == id)
         .ok_or(AppError::NotFound)?;
-    let (rule, opened) = completion::for_player(db, course.school_id, id, UserId(user.id))
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let extras = shared.extras(id).ok_or(AppError::NotFound)?;
+    let rule = extras.rule.ok_or(AppError::NotFound)?;
     if enrolled
         && !opened
         && !done.contains(&id)
@@ -429,6 +431,7 @@ async fn load_player(
                 enrolled,
                 manager,
                 error: live_error,
+                thread: extras.thread,
             })
             .await?
     } else {
@@ -440,6 +443,7 @@ async fn load_player(
         &ctx,
         &course,
         lessons[index],
+        extras.files,
         enrolled.then_some(user.id),
     )
     .await?;

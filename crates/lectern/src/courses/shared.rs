@@ -1,8 +1,9 @@
-//! A per-instance copy of what every viewer of a course reads alike: its lessons, its
-//! instructors, its uploaded cover, whether a coach offers 1-on-1 sessions in it, and its
-//! description as HTML. A whole class opens the course page and the player at once; with
-//! the copy, a view reads from the database only what is its viewer's own (enrolment,
-//! role, completions) beside the course row, in one query.
+//! A per-instance copy of what every viewer of a course reads alike: its lessons with their
+//! completion rules, files and board threads, its instructors, its uploaded cover, whether
+//! a coach offers 1-on-1 sessions in it, and its description as HTML. A whole class opens
+//! the course page and the player at once; with the copy, a view reads from the database
+//! only what is its viewer's own (enrolment, role, completions, whether they opened the
+//! lesson) beside the course row, in one query.
 //!
 //! The copy is kept under the course's version (`course_versions`, migration 0032), which
 //! triggers bump on every change to what the copy holds, whoever makes it (any instance,
@@ -14,13 +15,15 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use super::completion::{RULE_COLUMNS, Rule, RuleColumns};
 use super::files::Cover;
 use super::{Course, CoursesState, Instructor, LESSON_COLUMNS, Lesson};
 use crate::accounts::User;
-use crate::db::CourseId;
+use crate::db::{CourseId, LessonId};
+use crate::files::StoredFile;
 
-/// Bytes of text (lessons with their quizzes and links, instructors, descriptions) kept at
-/// most over all courses; past it the cache starts over.
+/// Bytes of text (lessons with their quizzes, links and files, instructors, descriptions)
+/// kept at most over all courses; past it the cache starts over.
 const BUDGET: usize = 32 << 20;
 
 #[derive(Default)]
@@ -49,9 +52,22 @@ pub struct Shared {
 
 struct SharedLesson {
     lesson: Lesson,
+    /// None: a kind this version doesn't know (the player answers 404, as before).
+    rule: Option<Rule>,
+    /// Its ready files, oldest first.
+    files: Vec<StoredFile>,
+    /// Its thread on the course's board ([`super::PlayerHooks::lesson_threads`]).
+    thread: Option<i64>,
     private_user_id: Option<i64>,
     host_user_id: Option<i64>,
     cancelled: bool,
+}
+
+/// What the player reads of one lesson besides the lesson.
+pub(crate) struct LessonExtras<'a> {
+    pub rule: Option<Rule>,
+    pub files: &'a [StoredFile],
+    pub thread: Option<i64>,
 }
 
 /// Who looks: what [`super::private::visible_sql`] asks of the viewer.
@@ -87,6 +103,18 @@ impl Shared {
             .collect()
     }
 
+    /// The player's rule, files and thread of one of the course's lessons.
+    pub(crate) fn extras(&self, id: LessonId) -> Option<LessonExtras<'_>> {
+        self.lessons
+            .iter()
+            .find(|l| l.lesson.id == id)
+            .map(|l| LessonExtras {
+                rule: l.rule,
+                files: &l.files,
+                thread: l.thread,
+            })
+    }
+
     /// The course outline: the visible lessons but a cancelled private session
     /// ([`super::private::listed_sql`]).
     pub fn listed_lessons(&self, v: Viewer<'_>, course: &Course) -> Vec<&Lesson> {
@@ -102,6 +130,8 @@ impl Shared {
 struct SharedLessonRow {
     #[sqlx(flatten)]
     lesson: Lesson,
+    #[sqlx(flatten)]
+    rule: RuleColumns,
     private_user_id: Option<i64>,
     host_user_id: Option<i64>,
     private_cancelled_at: Option<i64>,
@@ -150,7 +180,7 @@ impl SharedCache {
 async fn load(state: &CoursesState, course: &Course, version: i64) -> sqlx::Result<Shared> {
     let db = &state.db;
     let rows = sqlx::query_as::<_, SharedLessonRow>(sqlx::AssertSqlSafe(format!(
-        "SELECT {LESSON_COLUMNS}, l.private_user_id, l.host_user_id, l.private_cancelled_at
+        "SELECT {LESSON_COLUMNS}, {RULE_COLUMNS}, l.private_user_id, l.host_user_id, l.private_cancelled_at
          FROM lessons l WHERE l.school_id = $1 AND l.course_id = $2 ORDER BY l.position, l.id"
     )))
     .bind(course.school_id)
@@ -169,10 +199,24 @@ async fn load(state: &CoursesState, course: &Course, version: i64) -> sqlx::Resu
         .await?
         .remove(&course.id);
     let offers_booking = state.player.offers_booking(course).await?;
+    let mut files: HashMap<LessonId, Vec<StoredFile>> = HashMap::new();
+    for f in state
+        .files
+        .of_course_lessons(course.school_id, course.id)
+        .await?
+    {
+        if let Some(lesson) = f.lesson_id {
+            files.entry(lesson).or_default().push(f);
+        }
+    }
+    let threads = state.player.lesson_threads(course).await?;
     let description_html = super::markdown::render(&course.description);
     let lessons: Vec<SharedLesson> = rows
         .into_iter()
         .map(|r| SharedLesson {
+            rule: r.rule.rule(),
+            files: files.remove(&r.lesson.id).unwrap_or_default(),
+            thread: threads.get(&r.lesson.id).copied(),
             lesson: r.lesson,
             private_user_id: r.private_user_id,
             host_user_id: r.host_user_id,
@@ -189,6 +233,10 @@ async fn load(state: &CoursesState, course: &Course, version: i64) -> sqlx::Resu
                     + l.lesson.body.len()
                     + c.url.map_or(0, |u| u.len())
                     + c.quiz_json.map_or(0, |q| q.len())
+                    + l.files
+                        .iter()
+                        .map(|f| 128 + f.name.len() + f.storage_key.len())
+                        .sum::<usize>()
             })
             .sum::<usize>()
         + instructors

@@ -78,6 +78,11 @@ migrations![
     (30, "users_updated_at", "0030_users_updated_at.sql"),
     (31, "certificate_cache", "0031_certificate_cache.sql"),
     (32, "course_versions", "0032_course_versions.sql"),
+    (
+        33,
+        "course_versions_files_threads",
+        "0033_course_versions_files_threads.sql"
+    ),
 ];
 
 /// An arbitrary constant that names our migration lock among PostgreSQL advisory locks.

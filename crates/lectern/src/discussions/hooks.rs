@@ -65,18 +65,14 @@ struct QaLink<'a> {
     href: String,
 }
 
-/// The player's link to a lesson's Q&A thread, for its members, as HTML.
-pub async fn player_link(
-    db: &crate::db::Db,
-    view: &crate::courses::PanelView<'_>,
-) -> anyhow::Result<Option<String>> {
-    // Only live lessons get a Q&A thread: every other lesson's player load asks nothing.
+/// The player's link to a lesson's Q&A thread, for its members, as HTML. The thread's id
+/// comes with the view, from the course's shared copy (`PlayerHooks::lesson_threads`).
+pub fn player_link(view: &crate::courses::PanelView<'_>) -> anyhow::Result<Option<String>> {
+    // Only live lessons get a Q&A thread.
     if !(view.enrolled || view.manager) || !view.lesson.kind().is_scheduled() {
         return Ok(None);
     }
-    let Some(id) =
-        super::posts::thread_of_lesson(db, view.course.school_id.0, view.lesson.id.0).await?
-    else {
+    let Some(id) = view.thread else {
         return Ok(None);
     };
     let html = askama::Template::render(&QaLink {

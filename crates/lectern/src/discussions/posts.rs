@@ -122,17 +122,24 @@ pub async fn thread(db: &Db, b: &Board, id: i64) -> sqlx::Result<Option<ThreadRo
     .await
 }
 
-/// The Q&A thread of a lesson, if it has one.
-pub async fn thread_of_lesson(
+/// The threads of a course's lessons, by lesson (the course's shared copy).
+pub async fn threads_of_lessons(
     db: &Db,
     school_id: i64,
-    lesson_id: i64,
-) -> sqlx::Result<Option<i64>> {
-    sqlx::query_scalar("SELECT id FROM discussion_threads WHERE school_id = $1 AND lesson_id = $2")
-        .bind(school_id)
-        .bind(lesson_id)
-        .fetch_optional(&db.pool)
-        .await
+    course_id: i64,
+) -> sqlx::Result<std::collections::HashMap<crate::db::LessonId, i64>> {
+    let rows: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT lesson_id, id FROM discussion_threads
+         WHERE school_id = $1 AND course_id = $2 AND lesson_id IS NOT NULL",
+    )
+    .bind(school_id)
+    .bind(course_id)
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(lesson, id)| (crate::db::LessonId(lesson), id))
+        .collect())
 }
 
 pub async fn posts(db: &Db, b: &Board, thread_id: i64) -> sqlx::Result<Vec<PostRow>> {

@@ -263,6 +263,15 @@ impl Files {
         store::of_lesson(&self.db, school, lesson).await
     }
 
+    /// The ready files of every lesson of a course, oldest first (the course's shared copy).
+    pub async fn of_course_lessons(
+        &self,
+        school: SchoolId,
+        course: CourseId,
+    ) -> sqlx::Result<Vec<StoredFile>> {
+        store::of_course_lessons(&self.db, school, course).await
+    }
+
     /// The ready file of a single purpose (a course's cover, the school's logo).
     pub async fn current(
         &self,

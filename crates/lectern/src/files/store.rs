@@ -321,6 +321,26 @@ pub(crate) async fn of_lesson(
         .collect()
 }
 
+/// The ready files of all of a course's lessons, oldest first.
+pub(crate) async fn of_course_lessons(
+    db: &Db,
+    school: SchoolId,
+    course: CourseId,
+) -> sqlx::Result<Vec<StoredFile>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM files
+         WHERE school_id = $1 AND course_id = $2 AND lesson_id IS NOT NULL AND state = 'ready' ORDER BY id"
+    );
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(school.0)
+        .bind(course.0)
+        .fetch_all(&db.pool)
+        .await?
+        .iter()
+        .map(from_row)
+        .collect()
+}
+
 pub(crate) async fn current(
     db: &Db,
     school: SchoolId,

@@ -1,6 +1,7 @@
 //! The per-instance copy of what every viewer of a course reads alike (`courses::shared`):
 //! each kind of change to what it holds reaches the next view, whether the app, another
-//! instance or a shell made it, and another student's private lesson stays theirs.
+//! instance or a shell made it (lessons, their files, rules and Q&A threads, instructors,
+//! cover, description, 1-on-1 offers), and another student's private lesson stays theirs.
 
 use crate::support::courses::{enrolled_student, published_course};
 use crate::support::{TestApp, TestClient};
@@ -18,6 +19,14 @@ async fn sql(app: &TestApp, statement: &str, binds: &[i64]) {
         q = q.bind(*b);
     }
     q.execute(&app.db.pool).await.expect(statement);
+}
+
+async fn id_of(app: &TestApp, query: &'static str, bind: i64) -> i64 {
+    sqlx::query_scalar(query)
+        .bind(bind)
+        .fetch_one(&app.db.pool)
+        .await
+        .expect(query)
 }
 
 db_test!(every_change_to_what_a_course_shares_reaches_the_next_view);
@@ -319,4 +328,110 @@ async fn a_truncate_by_hand_reaches_the_next_view(app: TestApp) {
     )
     .await;
     assert_eq!(outline(&s, &made.slug).await, ["Back"]);
+}
+
+db_test!(a_lessons_files_rule_and_qa_thread_in_the_copy_reach_the_next_player_view);
+async fn a_lessons_files_rule_and_qa_thread_in_the_copy_reach_the_next_player_view(app: TestApp) {
+    // A document and a live session (with its Q&A thread); the student enrolled.
+    let (made, s) = crate::discussions::forum(&app).await;
+    let (t, slug) = (&made.instructor, made.slug.as_str());
+    let (doc, live) = (made.lessons[0], made.lessons[1]);
+    let doc_url = format!("/courses/{slug}/lessons/{doc}");
+    let live_url = format!("/courses/{slug}/lessons/{live}");
+    let attachments = |page: &crate::support::Resp| {
+        page.assert_status(200);
+        page.texts("#lesson-attachments li a")
+    };
+    assert!(attachments(&s.get(&doc_url).await).is_empty());
+
+    // An attachment uploaded through the editor's widget, then deleted there.
+    crate::files::upload(
+        t,
+        &format!(
+            "/api/teach/courses/{}/lessons/{doc}/files?purpose=attachment",
+            made.id
+        ),
+        "notes.pdf",
+        crate::files::pdf(),
+    )
+    .await
+    .assert_status(200);
+    assert_eq!(attachments(&s.get(&doc_url).await), ["notes.pdf"]);
+    let file = id_of(&app, "SELECT id FROM files WHERE lesson_id = $1", doc).await;
+    t.post_form(
+        &format!(
+            "/teach/courses/{}/lessons/{doc}/files/{file}/delete",
+            made.id
+        ),
+        &[],
+    )
+    .await;
+    assert!(attachments(&s.get(&doc_url).await).is_empty());
+    // As a shell would: the row made ready again, then deleted.
+    sql(
+        &app,
+        "UPDATE files SET state = 'ready' WHERE id = $1",
+        &[file],
+    )
+    .await;
+    assert_eq!(attachments(&s.get(&doc_url).await), ["notes.pdf"]);
+    sql(&app, "DELETE FROM files WHERE id = $1", &[file]).await;
+    assert!(attachments(&s.get(&doc_url).await).is_empty());
+
+    // The completion rule, changed in the database: "marked by the student" offers the
+    // button; "opened" (the student opened it already) states the rule instead.
+    let page = s.get(&doc_url).await;
+    page.assert_status(200);
+    assert!(!page.texts("#mark-complete").is_empty() && page.texts("#completion-rule").is_empty());
+    sql(
+        &app,
+        "UPDATE lessons SET completion_rule = 'opened' WHERE id = $1",
+        &[doc],
+    )
+    .await;
+    let page = s.get(&doc_url).await;
+    page.assert_status(200);
+    assert!(
+        page.texts("#mark-complete").is_empty(),
+        "the rule is no longer 'marked'"
+    );
+    assert_eq!(
+        page.texts("#completion-rule"),
+        ["Complete once the lesson is opened."]
+    );
+
+    // The live lesson's link to its Q&A thread: taken off the lesson, put back, deleted.
+    let qa = |page: &crate::support::Resp| {
+        page.assert_status(200);
+        page.attr("#qa-thread-link", "href")
+    };
+    let thread = id_of(
+        &app,
+        "SELECT id FROM discussion_threads WHERE lesson_id = $1",
+        live,
+    )
+    .await;
+    let href = format!("/courses/{slug}/discussions/{thread}");
+    assert_eq!(qa(&s.get(&live_url).await).as_deref(), Some(href.as_str()));
+    sql(
+        &app,
+        "UPDATE discussion_threads SET lesson_id = NULL WHERE id = $1",
+        &[thread],
+    )
+    .await;
+    assert_eq!(qa(&s.get(&live_url).await), None);
+    sql(
+        &app,
+        "UPDATE discussion_threads SET lesson_id = $1 WHERE id = $2",
+        &[live, thread],
+    )
+    .await;
+    assert_eq!(qa(&s.get(&live_url).await).as_deref(), Some(href.as_str()));
+    sql(
+        &app,
+        "DELETE FROM discussion_threads WHERE id = $1",
+        &[thread],
+    )
+    .await;
+    assert_eq!(qa(&s.get(&live_url).await), None);
 }

@@ -81,7 +81,7 @@ fn mp4(len: usize) -> Vec<u8> {
     v
 }
 
-fn pdf() -> Vec<u8> {
+pub(crate) fn pdf() -> Vec<u8> {
     let mut v = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n".to_vec();
     v.extend(std::iter::repeat_n(b'%', 2000));
     v.extend_from_slice(b"\n%%EOF\n");
