@@ -308,17 +308,7 @@ pub(crate) async fn of_lesson(
     school: SchoolId,
     lesson: LessonId,
 ) -> sqlx::Result<Vec<StoredFile>> {
-    let sql = format!(
-        "SELECT {COLUMNS} FROM files WHERE school_id = $1 AND lesson_id = $2 AND state = 'ready' ORDER BY id"
-    );
-    sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(school.0)
-        .bind(lesson.0)
-        .fetch_all(&db.pool)
-        .await?
-        .iter()
-        .map(from_row)
-        .collect()
+    ready_lesson_files(db, school, "lesson_id", lesson.0).await
 }
 
 /// The ready files of all of a course's lessons, oldest first.
@@ -327,13 +317,23 @@ pub(crate) async fn of_course_lessons(
     school: SchoolId,
     course: CourseId,
 ) -> sqlx::Result<Vec<StoredFile>> {
+    ready_lesson_files(db, school, "course_id", course.0).await
+}
+
+/// Ready lesson files whose `column` (`lesson_id` or `course_id`) is `id`, oldest first.
+async fn ready_lesson_files(
+    db: &Db,
+    school: SchoolId,
+    column: &'static str,
+    id: i64,
+) -> sqlx::Result<Vec<StoredFile>> {
     let sql = format!(
         "SELECT {COLUMNS} FROM files
-         WHERE school_id = $1 AND course_id = $2 AND lesson_id IS NOT NULL AND state = 'ready' ORDER BY id"
+         WHERE school_id = $1 AND {column} = $2 AND lesson_id IS NOT NULL AND state = 'ready' ORDER BY id"
     );
     sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(school.0)
-        .bind(course.0)
+        .bind(id)
         .fetch_all(&db.pool)
         .await?
         .iter()

@@ -377,6 +377,33 @@ async fn a_lessons_files_rule_and_qa_thread_in_the_copy_reach_the_next_player_vi
     assert_eq!(attachments(&s.get(&doc_url).await), ["notes.pdf"]);
     sql(&app, "DELETE FROM files WHERE id = $1", &[file]).await;
     assert!(attachments(&s.get(&doc_url).await).is_empty());
+    sql(
+        &app,
+        "INSERT INTO files (school_id, course_id, lesson_id, purpose, name, content_type, size, widths,
+           storage_key, state, created_at, updated_at)
+         VALUES ($1, $2, $3, 'attachment', 'inserted.pdf', 'application/pdf', 10, '', 'by-hand', 'ready', 0, 0)",
+        &[app.school.id, made.id, doc],
+    )
+    .await;
+    assert_eq!(attachments(&s.get(&doc_url).await), ["inserted.pdf"]);
+
+    // What the board does leaves the copy alone: a post's attachment is a file of the
+    // course but of no lesson.
+    let version = || {
+        id_of(
+            &app,
+            "SELECT version FROM course_versions WHERE course_id = $1",
+            made.id,
+        )
+    };
+    let before = version().await;
+    let r = crate::discussions::attach(&s, &made, "shot.pdf", crate::files::pdf()).await;
+    r.assert_status(200);
+    assert_eq!(
+        version().await,
+        before,
+        "a post's attachment moved the version"
+    );
 
     // The completion rule, changed in the database: "marked by the student" offers the
     // button; "opened" (the student opened it already) states the rule instead.
@@ -434,4 +461,21 @@ async fn a_lessons_files_rule_and_qa_thread_in_the_copy_reach_the_next_player_vi
     )
     .await;
     assert_eq!(qa(&s.get(&live_url).await), None);
+    sql(
+        &app,
+        "INSERT INTO discussion_threads (school_id, course_id, lesson_id, title, created_at, last_post_at)
+         VALUES ($1, $2, $3, 'Q&A again', 0, 0)",
+        &[app.school.id, made.id, live],
+    )
+    .await;
+    let again = id_of(
+        &app,
+        "SELECT id FROM discussion_threads WHERE lesson_id = $1",
+        live,
+    )
+    .await;
+    assert_eq!(
+        qa(&s.get(&live_url).await),
+        Some(format!("/courses/{slug}/discussions/{again}"))
+    );
 }

@@ -923,7 +923,12 @@ async fn a_member_who_chose_the_digest_gets_one_mail_a_day_instead(app: TestApp)
 // ---- attachments and mentions ----
 
 /// Uploads `bytes` as a post's attachment, as the page's script does.
-async fn attach(c: &TestClient, made: &Made, name: &str, bytes: Vec<u8>) -> crate::support::Resp {
+pub(crate) async fn attach(
+    c: &TestClient,
+    made: &Made,
+    name: &str,
+    bytes: Vec<u8>,
+) -> crate::support::Resp {
     let token = c.csrf_for("/").await;
     let rb = c
         .request(
