@@ -1,5 +1,6 @@
 //! Browser tests of the course pages: the instructor's editor, a student's enrolment and
-//! progress, escaping of course titles, and the lesson player at phone width.
+//! progress, escaping of course titles, the lesson player at phone width, and a phone left
+//! on the player while the instructor edits the course (the course's shared copy).
 
 use crate::support::TestApp;
 use crate::support::browser::{self, Browser};
@@ -289,6 +290,105 @@ async fn lesson_player_fits_a_360px_screen(app: TestApp) {
             "{href}: elements past the right edge: {culprits}; horizontal scroll at 360 px (scrollWidth {sw} > {iw})"
         );
     }
+    b.assert_no_dialog().await;
+    b.close().await;
+}
+
+/// Waits (up to 10 s) until the player shows the lesson titled `title`.
+async fn wait_lesson(b: &Browser, title: &str) {
+    for _ in 0..100 {
+        if b.text("#lesson-title").await == title {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!(
+        "the player shows {:?}, not {title:?}",
+        b.text("#lesson-title").await
+    );
+}
+
+db_test!(a_phone_left_on_the_player_while_the_instructor_edits_sees_the_edits_as_it_goes_on);
+async fn a_phone_left_on_the_player_while_the_instructor_edits_sees_the_edits_as_it_goes_on(
+    app: TestApp,
+) {
+    if !browser::available(
+        "a_phone_left_on_the_player_while_the_instructor_edits_sees_the_edits_as_it_goes_on",
+    ) {
+        return;
+    }
+    let made = published_course(
+        &app,
+        "Edited while open",
+        &[
+            ("document", vec![("title", "First"), ("body", "One")]),
+            ("document", vec![("title", "Second"), ("body", "Two")]),
+        ],
+    )
+    .await;
+    let s = app.signed_in(&app.student).await;
+    s.post_form(&format!("/courses/{}/enroll", made.slug), &[])
+        .await
+        .assert_status(303);
+    let b = Browser::start_mobile(360, 740).await;
+    b.sign_in(&app.base_url, &app.student.email, &app.student.password)
+        .await;
+    let outline = || async {
+        b.eval("return Array.from(document.querySelectorAll('#outline li a')).map(a => a.textContent.trim())")
+            .await
+    };
+    // The student reads the first lesson (the course's copy is warm from here on).
+    b.goto(&format!(
+        "{}/courses/{}/lessons/{}",
+        app.base_url, made.slug, made.lessons[0]
+    ))
+    .await;
+    wait_lesson(&b, "First").await;
+    assert_eq!(outline().await, serde_json::json!(["First", "Second"]));
+    assert_eq!(b.text("#lesson-attachments").await, "");
+
+    // Meanwhile the instructor attaches notes to the first lesson and adds a third.
+    crate::files::upload(
+        &made.instructor,
+        &format!(
+            "/api/teach/courses/{}/lessons/{}/files?purpose=attachment",
+            made.id, made.lessons[0]
+        ),
+        "notes.pdf",
+        crate::files::pdf(),
+    )
+    .await
+    .assert_status(200);
+    crate::support::courses::add_lesson(
+        &made.instructor,
+        made.id,
+        "document",
+        &[("title", "Third"), ("body", "Three")],
+    )
+    .await;
+
+    // The student goes on with the player's own buttons, without reloading anything.
+    b.click("#next-lesson").await;
+    wait_lesson(&b, "Second").await;
+    assert_eq!(
+        outline().await,
+        serde_json::json!(["First", "Second", "Third"])
+    );
+    b.click("#next-lesson").await;
+    wait_lesson(&b, "Third").await;
+    b.click("#prev-lesson").await;
+    wait_lesson(&b, "Second").await;
+    b.click("#prev-lesson").await;
+    wait_lesson(&b, "First").await;
+    assert_eq!(b.text("#lesson-attachments li a").await, "notes.pdf");
+    let fits = b
+        .eval("return document.documentElement.scrollWidth <= window.innerWidth")
+        .await;
+    assert_eq!(
+        fits,
+        serde_json::json!(true),
+        "no sideways scroll at 360 px"
+    );
     b.assert_no_dialog().await;
     b.close().await;
 }
