@@ -69,6 +69,12 @@ impl<S: tracing::Subscriber> Layer<S> for StatementCounter {
         }
         let mut fields = Fields::default();
         event.record(&mut fields);
+        // The instance's own background reads, on their own clock, not any request's: the
+        // session cache's change log (SQLite) and its heartbeat (PostgreSQL).
+        let text = fields.statement.as_deref().or(fields.summary.as_deref());
+        if text.is_some_and(|t| t.contains("change_log") || t.contains("pg_notify")) {
+            return;
+        }
         if LISTING.load(Ordering::Relaxed) {
             let text = fields
                 .statement

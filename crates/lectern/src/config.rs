@@ -45,7 +45,8 @@ pub struct Config {
     pub max_in_flight: usize,
     /// How long a request may wait for one of those places before it is shed
     /// (`LECTERN_QUEUE_WAIT_MS`, 0 to 60000, default 5000): a safety net; under a flood
-    /// the queue's length (three waiters a place) is what sheds.
+    /// the queue's length (seven waiters a place in a burst, three once it has stood
+    /// for 100 ms: `web::shed`) is what sheds.
     pub queue_wait: std::time::Duration,
     /// Requests each API token may make per minute, and at once (`LECTERN_API_RATE_PER_MINUTE`,
     /// 1 to 1000000, default 60; see `api::rate`).

@@ -40,8 +40,9 @@ impl Running {
     }
 }
 
-/// Binds `listener` and serves; spawns the worker too when `with_worker`, and on
-/// PostgreSQL the subscription that keeps the session cache live.
+/// Binds `listener` and serves; spawns the worker too when `with_worker`, and what keeps
+/// the session cache live: on PostgreSQL its subscription, on SQLite the change log's
+/// reader.
 pub async fn start(
     state: AppState,
     listener: TcpListener,
@@ -68,6 +69,12 @@ pub async fn start(
             vec![state.certificates.cache.clone()],
             state.db.clone(),
             state.config.database_url.clone(),
+            rx.clone(),
+        )));
+    } else {
+        tasks.push(tokio::spawn(session_cache::poll_changes(
+            state.sessions.clone(),
+            state.db.clone(),
             rx.clone(),
         )));
     }

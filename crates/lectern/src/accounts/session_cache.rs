@@ -4,8 +4,15 @@
 //! `NOTIFY lectern_auth, '<schema>:<user id>'` whenever a user row or a live session row is
 //! updated or deleted, by any instance, job or shell, and [`follow_changes`] evicts that
 //! user's entries. While that subscription is not established (at start, after a lost
-//! connection, on SQLite) the cache is off and every lookup goes to the database, as it
-//! would without a cache.
+//! connection) the cache is off and every lookup goes to the database, as it would
+//! without a cache.
+//!
+//! SQLite cannot notify: there the same triggers (migration 0034) append the same payloads
+//! to the `change_log` table, in the writing transaction of whichever process writes, and
+//! [`poll_changes`] reads what is new every [`POLL`]; the cache is live while those reads
+//! succeed. A change made by another process (`lectern admin`, the sqlite3 shell) reaches
+//! the cache within [`POLL`], as a notification reaches another PostgreSQL instance a
+//! moment after its commit.
 //!
 //! A subscription can also die without a word (a network partition no side has noticed,
 //! or a pooler that drops notifications), so every instance also sends a heartbeat
@@ -37,6 +44,13 @@ pub(crate) const HEARTBEAT: Duration = Duration::from_secs(2);
 /// A subscription that receives nothing for this long is considered dead.
 pub(crate) const SILENCE: Duration = Duration::from_secs(5);
 const HEARTBEAT_PAYLOAD: &str = "hb";
+
+/// How often [`poll_changes`] reads SQLite's change log.
+pub(crate) const POLL: Duration = Duration::from_millis(50);
+/// The "schema" SQLite's triggers name in their payloads.
+const SQLITE_SCHEMA: &str = "main";
+/// Change-log rows older than this are deleted: a reader that far behind is not live.
+const CHANGE_LOG_KEPT_MS: i64 = 10 * 60 * 1000;
 
 /// A last bound on how long an entry is trusted even while subscribed.
 const MAX_AGE: Duration = Duration::from_secs(30);
@@ -275,6 +289,82 @@ pub async fn follow_changes(
     followers.iter().for_each(|f| f.set_live(false));
     db.changes.set_relayed(false);
     heartbeat.abort();
+}
+
+/// SQLite's stand-in for [`follow_changes`]: keeps `cache` live while the change log
+/// (migration 0034) can be read, evicting the users each new row names, every [`POLL`],
+/// until `shutdown` turns true. A read that fails or takes longer than [`SILENCE`] turns
+/// the cache off; it comes back, empty, with the next read that succeeds.
+pub async fn poll_changes(cache: Arc<SessionCache>, db: Db, mut shutdown: watch::Receiver<bool>) {
+    let mut last: Option<i64> = None;
+    let mut pruned_at = Instant::now();
+    let mut failures_logged = 0u32;
+    loop {
+        match tokio::time::timeout(SILENCE, read_change_log(&db, last)).await {
+            Ok(Ok((seq, rows))) => {
+                failures_logged = 0;
+                if last.is_none() {
+                    // What changed before this read is forgotten by going live empty.
+                    cache.reset(true, None);
+                } else {
+                    for (channel, payload) in &rows {
+                        if channel == CHANNEL {
+                            cache.apply(SQLITE_SCHEMA, payload);
+                        }
+                    }
+                }
+                last = Some(seq);
+            }
+            outcome => {
+                if last.take().is_some() || failures_logged == 0 {
+                    let why = match outcome {
+                        Ok(Err(e)) => e.to_string(),
+                        _ => "it took too long".to_string(),
+                    };
+                    tracing::warn!(error = %why, "cannot read the change log; session cache off");
+                }
+                failures_logged += 1;
+                cache.set_live(false);
+            }
+        }
+        if pruned_at.elapsed() > Duration::from_secs(60) {
+            pruned_at = Instant::now();
+            let before = crate::db::now_ms() - CHANGE_LOG_KEPT_MS;
+            if let Err(e) = sqlx::query("DELETE FROM change_log WHERE created_at < $1")
+                .bind(before)
+                .execute(&db.pool)
+                .await
+            {
+                tracing::debug!(error = %e, "pruning the change log failed");
+            }
+        }
+        tokio::select! {
+            _ = shutdown.wait_for(|stop| *stop) => break,
+            _ = tokio::time::sleep(POLL) => {}
+        }
+    }
+    cache.set_live(false);
+}
+
+/// The rows after `after` (all of them but none returned when `None`: the first read only
+/// learns where the log stands) and the last sequence number.
+async fn read_change_log(
+    db: &Db,
+    after: Option<i64>,
+) -> sqlx::Result<(i64, Vec<(String, String)>)> {
+    let Some(after) = after else {
+        let seq: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM change_log")
+            .fetch_one(&db.pool)
+            .await?;
+        return Ok((seq, Vec::new()));
+    };
+    let rows: Vec<(i64, String, String)> =
+        sqlx::query_as("SELECT seq, channel, payload FROM change_log WHERE seq > $1 ORDER BY seq")
+            .bind(after)
+            .fetch_all(&db.pool)
+            .await?;
+    let seq = rows.last().map_or(after, |r| r.0);
+    Ok((seq, rows.into_iter().map(|(_, c, p)| (c, p)).collect()))
 }
 
 enum Ended {

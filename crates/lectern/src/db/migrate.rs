@@ -83,6 +83,7 @@ migrations![
         "course_versions_files_threads",
         "0033_course_versions_files_threads.sql"
     ),
+    (34, "change_log", "0034_change_log.sql"),
 ];
 
 /// An arbitrary constant that names our migration lock among PostgreSQL advisory locks.

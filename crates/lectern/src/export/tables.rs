@@ -426,6 +426,10 @@ pub const EXCLUDED: &[(&str, &str)] = &[
     ("rate_limits", "this instance's throttling counters"),
     ("throttles", "this instance's throttling counters"),
     (
+        "change_log",
+        "SQLite only: this instance's recent changes to users and sessions, for its session cache",
+    ),
+    (
         "course_versions",
         "versions of this instance's cached course pages, bumped by triggers when an import writes the lessons",
     ),

@@ -190,6 +190,15 @@ const COLUMNS: &[(&str, &[(&str, Holds)])] = &[
         ],
     ),
     (
+        "change_log",
+        &[
+            ("seq", Ours("the order of changes")),
+            ("channel", Ours("which cache a change is for")),
+            ("payload", Ours("our user ids")),
+            ("created_at", Ours("when a change was made")),
+        ],
+    ),
+    (
         "throttles",
         &[
             (
@@ -1531,9 +1540,11 @@ async fn after_delete_all_zoom_data_no_column_of_any_table_names_a_zoom_account_
     );
     for (table, cols) in &listed {
         for (c, holds) in cols {
-            // Discussions' full-text index exists on one backend only (docs/discussions.md).
+            // Discussions' full-text index exists on one backend only (docs/discussions.md),
+            // and so does SQLite's change log (migration 0034).
             let one_backend = (*table == "discussion_posts" && *c == "search_vector")
-                || table.starts_with("discussion_search");
+                || table.starts_with("discussion_search")
+                || *table == "change_log";
             assert!(
                 schema.get(*table).is_some_and(|s| s.iter().any(|x| x == c)) || one_backend,
                 "{table}.{c} is classified but no longer exists"
