@@ -31,6 +31,8 @@ const WEBHOOK_SECRET: &str = "bench-webhook-secret";
 
 /// Where the app runs: in this process (most scenarios), or as the real `lectern serve`
 /// child process (`class-start --serve`, whose memory is then the server's own).
+// One per run, never moved in a loop: the size of its variants does not matter.
+#[allow(clippy::large_enum_variant)]
 pub(crate) enum Host {
     InProcess(App),
     Child(Server),

@@ -538,11 +538,10 @@ pub(crate) async fn rules_of_course(
         #[sqlx(flatten)]
         rule: RuleRow,
     }
-    let rows = sqlx::query_as::<_, Row>(
-        "SELECT id, course_id, kind, completion_rule, completion_value, recording_counts, max_attempts,
-           duration_min
-         FROM lessons WHERE school_id = $1 AND course_id = $2",
-    )
+    let rows = sqlx::query_as::<_, Row>(sqlx::AssertSqlSafe(format!(
+        "SELECT l.id, l.course_id, {RULE_COLUMNS}, l.duration_min
+         FROM lessons l WHERE l.school_id = $1 AND l.course_id = $2"
+    )))
     .bind(school_id)
     .bind(course_id)
     .fetch_all(&db.pool)
@@ -618,11 +617,10 @@ pub(crate) async fn fit_venue_in(
     lesson_id: LessonId,
     external: bool,
 ) -> sqlx::Result<()> {
-    let row: Option<RuleRow> = sqlx::query_as(
-        "SELECT course_id, kind, completion_rule, completion_value, recording_counts, max_attempts,
-           duration_min
-         FROM lessons WHERE school_id = $1 AND id = $2",
-    )
+    let row: Option<RuleRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT l.course_id, {RULE_COLUMNS}, l.duration_min
+         FROM lessons l WHERE l.school_id = $1 AND l.id = $2"
+    )))
     .bind(school_id)
     .bind(lesson_id)
     .fetch_optional(&mut *tx)

@@ -149,11 +149,12 @@ pub struct LanguageLink {
 
 impl<S: Send + Sync> FromRequestParts<S> for Ctx {
     type Rejection = AppError;
+    /// Taken, not cloned: the handler is its only reader (the layer keeps its own for the
+    /// error page), and a clone is a dozen strings copied on every page.
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
         parts
             .extensions
-            .get::<Ctx>()
-            .cloned()
+            .remove::<Ctx>()
             .ok_or_else(|| AppError::Internal(anyhow::anyhow!("context layer missing")))
     }
 }
