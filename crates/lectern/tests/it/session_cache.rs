@@ -48,6 +48,17 @@ async fn cached(_kind: DbKind, c: &TestClient, name: Option<&str>) {
     .await;
 }
 
+/// Renames the student as `psql`, a job or another program would: no application code
+/// runs, only the database's triggers.
+async fn rename_in_sql(app: &TestApp, name: &str) {
+    sqlx::query("UPDATE users SET display_name = $1 WHERE id = $2")
+        .bind(name)
+        .bind(app.student.id)
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+}
+
 async fn name_is(c: &TestClient, want: Option<&str>) -> Option<()> {
     (c.whoami().await.as_deref() == want).then_some(())
 }
@@ -122,11 +133,7 @@ async fn changes_made_straight_in_the_database_reach_the_cache(app: TestApp) {
     let c = app.signed_in(&app.student).await;
     cached(app.kind, &c, Some("Sam Student")).await;
     // As `psql`, a job or another program would: no application code runs here.
-    sqlx::query("UPDATE users SET display_name = 'Sam From SQL' WHERE id = $1")
-        .bind(app.student.id)
-        .execute(&app.db.pool)
-        .await
-        .unwrap();
+    rename_in_sql(&app, "Sam From SQL").await;
     eventually("the rename", PROPAGATION, || {
         name_is(&c, Some("Sam From SQL"))
     })
@@ -184,11 +191,7 @@ async fn an_unreadable_change_log_turns_the_cache_off_until_it_reads_again(app: 
     })
     .await;
     let off = lookups(&c, "off").await;
-    sqlx::query("UPDATE users SET display_name = 'Sam Offline' WHERE id = $1")
-        .bind(app.student.id)
-        .execute(&app.db.pool)
-        .await
-        .unwrap();
+    rename_in_sql(&app, "Sam Offline").await;
     assert_eq!(
         c.whoami().await.as_deref(),
         Some("Sam Offline"),
@@ -201,11 +204,7 @@ async fn an_unreadable_change_log_turns_the_cache_off_until_it_reads_again(app: 
     sql("ALTER TABLE change_log_away RENAME TO change_log").await;
     settled(app.kind, &app.state).await;
     cached(app.kind, &c, Some("Sam Offline")).await;
-    sqlx::query("UPDATE users SET display_name = 'Sam Again' WHERE id = $1")
-        .bind(app.student.id)
-        .execute(&app.db.pool)
-        .await
-        .unwrap();
+    rename_in_sql(&app, "Sam Again").await;
     eventually("the rename", PROPAGATION, || name_is(&c, Some("Sam Again"))).await;
 }
 
@@ -223,11 +222,7 @@ async fn a_lost_subscription_is_replaced_and_the_cache_stays_right(app: TestApp)
         async move { pid.filter(|p| *p != killed).map(|_| ()) }
     })
     .await;
-    sqlx::query("UPDATE users SET display_name = 'Sam Again' WHERE id = $1")
-        .bind(app.student.id)
-        .execute(&app.db.pool)
-        .await
-        .unwrap();
+    rename_in_sql(&app, "Sam Again").await;
     eventually("the rename", PROPAGATION, || name_is(&c, Some("Sam Again"))).await;
     cached(app.kind, &c, Some("Sam Again")).await;
 }
