@@ -74,7 +74,7 @@ impl Metrics {
         )?;
         let session_cache_live = IntGauge::new(
             "lectern_session_cache_live",
-            "1 while the session cache is subscribed to session changes",
+            "1 while the session cache hears every session change (PostgreSQL: subscribed; SQLite: reading its change log)",
         )?;
         let push_streams = IntGauge::new(
             "lectern_push_streams_open",

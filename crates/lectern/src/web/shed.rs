@@ -127,7 +127,12 @@ impl Shedder {
         let ticket = self.admitted.clone().try_acquire_owned().ok()?;
         let place = match self.places.clone().try_acquire_owned() {
             Ok(p) => {
-                self.last_empty_ms.store(self.now_ms(), Ordering::Relaxed);
+                // Written at most once a millisecond: every request of every core comes
+                // through here, and a store each time would bounce the line between cores.
+                let now = self.now_ms();
+                if self.last_empty_ms.load(Ordering::Relaxed) != now {
+                    self.last_empty_ms.store(now, Ordering::Relaxed);
+                }
                 p
             }
             Err(_) => {
