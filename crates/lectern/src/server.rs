@@ -66,7 +66,10 @@ pub async fn start(
     if state.db.backend == Backend::Postgres {
         tasks.push(tokio::spawn(session_cache::follow_changes(
             state.sessions.clone(),
-            vec![state.certificates.cache.clone()],
+            vec![
+                state.certificates.cache.clone(),
+                crate::courses::viewers::follower(&state.db),
+            ],
             state.db.clone(),
             state.config.database_url.clone(),
             rx.clone(),
@@ -74,6 +77,7 @@ pub async fn start(
     } else {
         tasks.push(tokio::spawn(session_cache::poll_changes(
             state.sessions.clone(),
+            vec![crate::courses::viewers::follower(&state.db)],
             state.db.clone(),
             rx.clone(),
         )));

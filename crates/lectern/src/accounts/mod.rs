@@ -260,6 +260,8 @@ pub async fn set_role(
             .execute(&db.pool)
             .await?;
     cache.forget_user(user_id);
+    // Who coaches a course's 1-on-1 sessions follows roles (the courses' versions moved).
+    db.viewers.forget(crate::db::viewers::Scope::All);
     Ok(r.rows_affected() == 1)
 }
 
@@ -349,6 +351,11 @@ pub async fn update_profile(
     .await
     .map_err(anyhow::Error::from)?;
     cache.forget_user(user.id);
+    if user.can_teach() {
+        // Their name is on the pages of the courses they teach (the courses' versions
+        // moved with it); which those are is not worth a query for a rare change.
+        db.viewers.forget(crate::db::viewers::Scope::All);
+    }
     if r.rows_affected() == 0 {
         return Err(CreateUserError::EmailTaken);
     }

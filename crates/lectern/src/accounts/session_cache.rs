@@ -291,11 +291,16 @@ pub async fn follow_changes(
     heartbeat.abort();
 }
 
-/// SQLite's stand-in for [`follow_changes`]: keeps `cache` live while the change log
-/// (migration 0034) can be read, evicting the users each new row names, every [`POLL`],
-/// until `shutdown` turns true. A read that fails or takes longer than [`SILENCE`] turns
+/// SQLite's stand-in for [`follow_changes`]: keeps `cache` (and `followers`) live while
+/// the change log (migration 0034) can be read, handing each new row to the cache or the
+/// follower of its channel, every [`POLL`], until `shutdown` turns true. A read that fails or takes longer than [`SILENCE`] turns
 /// the cache off; it comes back, empty, with the next read that succeeds.
-pub async fn poll_changes(cache: Arc<SessionCache>, db: Db, mut shutdown: watch::Receiver<bool>) {
+pub async fn poll_changes(
+    cache: Arc<SessionCache>,
+    followers: Vec<Arc<dyn ChangeFollower>>,
+    db: Db,
+    mut shutdown: watch::Receiver<bool>,
+) {
     let mut last: Option<i64> = None;
     let mut pruned_at = Instant::now();
     let mut failures_logged = 0u32;
@@ -306,10 +311,13 @@ pub async fn poll_changes(cache: Arc<SessionCache>, db: Db, mut shutdown: watch:
                 if last.is_none() {
                     // What changed before this read is forgotten by going live empty.
                     cache.reset(true, None);
+                    followers.iter().for_each(|f| f.set_live(true));
                 } else {
                     for (channel, payload) in &rows {
-                        if channel == CHANNEL {
-                            cache.apply(SQLITE_SCHEMA, payload);
+                        match followers.iter().find(|f| f.channel() == channel) {
+                            Some(f) => f.apply(SQLITE_SCHEMA, payload),
+                            None if channel == CHANNEL => cache.apply(SQLITE_SCHEMA, payload),
+                            None => {}
                         }
                     }
                 }
@@ -325,6 +333,7 @@ pub async fn poll_changes(cache: Arc<SessionCache>, db: Db, mut shutdown: watch:
                 }
                 failures_logged += 1;
                 cache.set_live(false);
+                followers.iter().for_each(|f| f.set_live(false));
             }
         }
         if pruned_at.elapsed() > Duration::from_secs(60) {
@@ -344,6 +353,7 @@ pub async fn poll_changes(cache: Arc<SessionCache>, db: Db, mut shutdown: watch:
         }
     }
     cache.set_live(false);
+    followers.iter().for_each(|f| f.set_live(false));
 }
 
 /// The rows after `after` (all of them but none returned when `None`: the first read only

@@ -158,6 +158,7 @@ pub async fn create(
             .await?
             .ok_or_else(|| ApiError::internal("enrolment vanished"))?;
         tx.commit().await?;
+        crate::courses::viewers::person_changed(&state.db, user_id);
         let status = if new {
             StatusCode::CREATED
         } else {
@@ -199,6 +200,7 @@ pub async fn create(
     let text = serde_json::to_string(&out(e)).map_err(ApiError::internal)?;
     idempotency::store(&mut tx, school.0, caller.user.id, &key, status, &text).await?;
     tx.commit().await?;
+    crate::courses::viewers::person_changed(&state.db, user_id);
     Ok((
         status,
         [(axum::http::header::CONTENT_TYPE, "application/json")],
@@ -233,6 +235,7 @@ pub async fn remove(
     let removed =
         progress::unenroll_in(&mut tx, course.school_id, course.id, UserId(user_id)).await?;
     tx.commit().await?;
+    crate::courses::viewers::person_changed(&state.db, UserId(user_id));
     if removed {
         Ok(StatusCode::NO_CONTENT)
     } else {

@@ -252,6 +252,8 @@ pub async fn save(
         .await?;
     }
     tx.commit().await?;
+    // The course page offers 1-on-1 sessions from now on.
+    crate::courses::viewers::course_changed(db, course_id);
     Ok(id)
 }
 
@@ -578,6 +580,8 @@ pub async fn cancel(
 
 /// Open pages of the course look at the cancelled session again.
 async fn told(db: &Db, p: &Program, lesson: Option<LessonId>) {
+    // The student's outline gains or loses their private lesson.
+    crate::courses::viewers::course_changed(db, p.course_id);
     if let Some(lesson_id) = lesson {
         db.lesson_changed(crate::push::LessonChange {
             school_id: p.school_id,

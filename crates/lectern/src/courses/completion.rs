@@ -602,8 +602,12 @@ pub(crate) async fn save_rule(
     rule: &Rule,
 ) -> sqlx::Result<()> {
     let mut tx = db.pool.begin().await?;
-    save_rule_in(&mut tx, school_id, lesson_id, rule).await?;
-    tx.commit().await
+    let course_id = save_rule_in(&mut tx, school_id, lesson_id, rule).await?;
+    tx.commit().await?;
+    if let Some(c) = course_id {
+        super::viewers::course_changed(db, c);
+    }
+    Ok(())
 }
 
 /// A live lesson's rule made to fit where it is held, in the caller's transaction: held at
@@ -636,7 +640,8 @@ pub(crate) async fn fit_venue_in(
     } else {
         Completion::default_for(rule.kind)
     };
-    save_rule_in(tx, school_id, lesson_id, &Rule { completion, ..rule }).await
+    save_rule_in(tx, school_id, lesson_id, &Rule { completion, ..rule }).await?;
+    Ok(())
 }
 
 async fn save_rule_in(
@@ -644,11 +649,11 @@ async fn save_rule_in(
     school_id: SchoolId,
     lesson_id: LessonId,
     rule: &Rule,
-) -> sqlx::Result<()> {
-    sqlx::query(
+) -> sqlx::Result<Option<CourseId>> {
+    let course_id = sqlx::query_scalar::<_, CourseId>(
         "UPDATE lessons SET completion_rule = $1, completion_value = $2, recording_counts = $3,
            max_attempts = $4, updated_at = $5
-         WHERE school_id = $6 AND id = $7",
+         WHERE school_id = $6 AND id = $7 RETURNING course_id",
     )
     .bind(rule.completion.key())
     .bind(rule.completion.value())
@@ -657,7 +662,7 @@ async fn save_rule_in(
     .bind(now_ms())
     .bind(school_id)
     .bind(lesson_id)
-    .execute(&mut *tx)
+    .fetch_optional(&mut *tx)
     .await?;
     jobs::enqueue(
         &mut *tx,
@@ -668,7 +673,7 @@ async fn save_rule_in(
         .school(school_id.0),
     )
     .await?;
-    Ok(())
+    Ok(course_id)
 }
 
 #[derive(sqlx::FromRow)]
@@ -769,6 +774,9 @@ pub(crate) async fn reevaluate(
     let mut tx = db.pool.begin().await?;
     let changes = apply(&mut tx, school_id, lesson_id, &l, &rows, cause, now_ms()).await?;
     tx.commit().await?;
+    for user in changes.completed.iter().chain(&changes.uncompleted) {
+        super::viewers::person_changed(db, *user);
+    }
     Ok(changes)
 }
 
@@ -1048,6 +1056,10 @@ pub(crate) async fn note(
         // Known already: nothing new to count.
         return Ok(Changes::default());
     }
+    if matches!(fact, Fact::Opened) {
+        // The player reads whether the lesson was opened.
+        super::viewers::person_changed(db, user_id);
+    }
     reevaluate(db, school_id, lesson_id, Some(user_id), Cause::Rule).await
 }
 
@@ -1156,6 +1168,7 @@ pub(crate) async fn set_manual(
         .await?;
     }
     tx.commit().await?;
+    super::viewers::person_changed(db, user_id);
     Ok(changes)
 }
 
@@ -1266,6 +1279,7 @@ impl Job for CourseRecheck {
                     .await?;
             }
             tx.commit().await?;
+            super::viewers::course_changed(db, self.course_id);
         }
         Ok(())
     }

@@ -33,6 +33,7 @@ pub mod series_store;
 pub mod shared;
 pub mod slug;
 pub mod students;
+pub mod viewers;
 pub mod watch;
 
 use std::collections::HashSet;
@@ -261,27 +262,49 @@ struct CourseViewerRow {
     shared_version: i64,
     done_ids: Option<String>,
     opened_at: Option<i64>,
+    opened_ids: Option<String>,
 }
 
-/// The ids of the course's lessons the viewer (`$3`) completed, comma-separated.
-fn done_ids_sql(backend: Backend) -> &'static str {
-    match backend {
-        Backend::Postgres => {
+/// The ids of the course's lessons the viewer (`$3`) completed, or (`opened`) opened,
+/// comma-separated.
+fn lesson_ids_sql(backend: Backend, opened: bool) -> &'static str {
+    match (backend, opened) {
+        (Backend::Postgres, false) => {
             "(SELECT string_agg(CAST(p.lesson_id AS TEXT), ',')
               FROM lessons l JOIN lesson_progress p ON p.lesson_id = l.id AND p.user_id = $3
               WHERE l.course_id = c.id AND l.school_id = c.school_id)"
         }
-        Backend::Sqlite => {
+        (Backend::Sqlite, false) => {
             "(SELECT group_concat(p.lesson_id, ',')
               FROM lessons l JOIN lesson_progress p ON p.lesson_id = l.id AND p.user_id = $3
               WHERE l.course_id = c.id AND l.school_id = c.school_id)"
         }
+        (Backend::Postgres, true) => {
+            "(SELECT string_agg(CAST(ev.lesson_id AS TEXT), ',')
+              FROM lessons l JOIN lesson_evidence ev ON ev.lesson_id = l.id AND ev.user_id = $3
+              WHERE l.course_id = c.id AND l.school_id = c.school_id AND ev.opened_at IS NOT NULL)"
+        }
+        (Backend::Sqlite, true) => {
+            "(SELECT group_concat(ev.lesson_id, ',')
+              FROM lessons l JOIN lesson_evidence ev ON ev.lesson_id = l.id AND ev.user_id = $3
+              WHERE l.course_id = c.id AND l.school_id = c.school_id AND ev.opened_at IS NOT NULL)"
+        }
     }
+}
+
+/// What [`read_for_viewer`] reads besides the course, version, enrolment and role.
+#[derive(Clone, Copy)]
+enum ViewerRead {
+    Only(ViewerExtras),
+    /// Everything the [`viewers`] cache keeps: every completed and every opened lesson.
+    ForCache,
 }
 
 /// The course page and the player are what a whole class opens at once, so the course,
 /// its [`shared`] version and the viewer's enrolment, teaching role and (with
-/// [`ViewerExtras::Progress`]) completions come back in one round trip.
+/// [`ViewerExtras::Progress`]) completions come back in one round trip. Students and
+/// visitors (a whole class at once) are served from the [`viewers`] cache; staff, who edit
+/// what they view, read the database.
 pub async fn for_viewer(
     db: &Db,
     school_id: i64,
@@ -289,49 +312,14 @@ pub async fn for_viewer(
     viewer: Option<&User>,
     extras: ViewerExtras,
 ) -> sqlx::Result<Option<CourseForViewer>> {
-    // No user has id 0, so an anonymous viewer matches no enrolment and teaches nothing.
-    let user_id = viewer.map_or(0, |u| u.id);
-    let (done, opened) = match extras {
-        ViewerExtras::None => ("CAST(NULL AS TEXT)", "CAST(NULL AS BIGINT)"),
-        ViewerExtras::Progress => (done_ids_sql(db.backend), "CAST(NULL AS BIGINT)"),
-        ViewerExtras::Player(_) => (
-            done_ids_sql(db.backend),
-            "(SELECT ev.opened_at FROM lesson_evidence ev WHERE ev.lesson_id = $4 AND ev.user_id = $3)",
-        ),
-    };
-    let query = sqlx::query_as::<_, CourseViewerRow>(sqlx::AssertSqlSafe(format!(
-        "SELECT {COURSE_COLUMNS}, e.enrolled_at, e.completed_at,
-                (SELECT COUNT(*) FROM course_instructors i
-                  WHERE i.course_id = c.id AND i.user_id = $3) AS teaches,
-                COALESCE((SELECT v.version FROM course_versions v WHERE v.course_id = c.id), 0)
-                  AS shared_version,
-                {done} AS done_ids, {opened} AS opened_at
-         FROM courses c
-         LEFT JOIN enrollments e ON e.course_id = c.id AND e.user_id = $3
-         WHERE c.school_id = $1 AND c.slug = $2"
-    )))
-    .bind(school_id)
-    .bind(slug)
-    .bind(user_id);
-    let query = match extras {
-        ViewerExtras::Player(lesson) => query.bind(lesson),
-        ViewerExtras::None | ViewerExtras::Progress => query,
-    };
-    let Some(r) = query.fetch_optional(&db.pool).await? else {
+    if viewer.is_none_or(|u| !u.can_teach()) {
+        return viewers::for_viewer(db, school_id, slug, viewer, extras).await;
+    }
+    let Some(r) = read_for_viewer(db, school_id, slug, viewer, ViewerRead::Only(extras)).await?
+    else {
         return Ok(None);
     };
-    let done = r
-        .done_ids
-        .as_deref()
-        .unwrap_or_default()
-        .split(',')
-        .filter(|id| !id.is_empty())
-        .map(|id| {
-            id.parse()
-                .map(LessonId)
-                .map_err(|e| sqlx::Error::Decode(Box::new(e)))
-        })
-        .collect::<sqlx::Result<_>>()?;
+    let done = parse_lesson_ids(r.done_ids.as_deref())?;
     let teaches = r.teaches > 0;
     let manager = viewer.is_some_and(|u| manages(u, &r.course, teaches));
     Ok(Some(CourseForViewer {
@@ -346,6 +334,68 @@ pub async fn for_viewer(
         opened: r.opened_at.is_some(),
         course: r.course,
     }))
+}
+
+async fn read_for_viewer(
+    db: &Db,
+    school_id: i64,
+    slug: &str,
+    viewer: Option<&User>,
+    read: ViewerRead,
+) -> sqlx::Result<Option<CourseViewerRow>> {
+    // No user has id 0, so an anonymous viewer matches no enrolment and teaches nothing.
+    let user_id = viewer.map_or(0, |u| u.id);
+    const NO_IDS: &str = "CAST(NULL AS TEXT)";
+    let (done, opened, opened_ids) = match read {
+        ViewerRead::Only(ViewerExtras::None) => (NO_IDS, "CAST(NULL AS BIGINT)", NO_IDS),
+        ViewerRead::Only(ViewerExtras::Progress) => (
+            lesson_ids_sql(db.backend, false),
+            "CAST(NULL AS BIGINT)",
+            NO_IDS,
+        ),
+        ViewerRead::Only(ViewerExtras::Player(_)) => (
+            lesson_ids_sql(db.backend, false),
+            "(SELECT ev.opened_at FROM lesson_evidence ev WHERE ev.lesson_id = $4 AND ev.user_id = $3)",
+            NO_IDS,
+        ),
+        ViewerRead::ForCache => (
+            lesson_ids_sql(db.backend, false),
+            "CAST(NULL AS BIGINT)",
+            lesson_ids_sql(db.backend, true),
+        ),
+    };
+    let query = sqlx::query_as::<_, CourseViewerRow>(sqlx::AssertSqlSafe(format!(
+        "SELECT {COURSE_COLUMNS}, e.enrolled_at, e.completed_at,
+                (SELECT COUNT(*) FROM course_instructors i
+                  WHERE i.course_id = c.id AND i.user_id = $3) AS teaches,
+                COALESCE((SELECT v.version FROM course_versions v WHERE v.course_id = c.id), 0)
+                  AS shared_version,
+                {done} AS done_ids, {opened} AS opened_at, {opened_ids} AS opened_ids
+         FROM courses c
+         LEFT JOIN enrollments e ON e.course_id = c.id AND e.user_id = $3
+         WHERE c.school_id = $1 AND c.slug = $2"
+    )))
+    .bind(school_id)
+    .bind(slug)
+    .bind(user_id);
+    let query = match read {
+        ViewerRead::Only(ViewerExtras::Player(lesson)) => query.bind(lesson),
+        _ => query,
+    };
+    query.fetch_optional(&db.pool).await
+}
+
+/// Lesson ids as [`lesson_ids_sql`] lists them.
+fn parse_lesson_ids(list: Option<&str>) -> sqlx::Result<HashSet<LessonId>> {
+    list.unwrap_or_default()
+        .split(',')
+        .filter(|id| !id.is_empty())
+        .map(|id| {
+            id.parse()
+                .map(LessonId)
+                .map_err(|e| sqlx::Error::Decode(Box::new(e)))
+        })
+        .collect()
 }
 
 pub async fn by_id(db: &Db, school_id: SchoolId, id: CourseId) -> sqlx::Result<Option<Course>> {
@@ -467,6 +517,7 @@ pub async fn update(
     .bind(id)
     .execute(&db.pool)
     .await?;
+    viewers::course_changed(db, id);
     Ok(())
 }
 
@@ -492,7 +543,9 @@ pub async fn publish(
     if r.rows_affected() == 1 {
         hooks.published(&mut tx, id).await?;
     }
-    tx.commit().await
+    tx.commit().await?;
+    viewers::course_changed(db, id);
+    Ok(())
 }
 
 pub async fn set_published(
@@ -508,6 +561,7 @@ pub async fn set_published(
         .bind(id)
         .execute(&db.pool)
         .await?;
+    viewers::course_changed(db, id);
     Ok(())
 }
 
@@ -576,6 +630,8 @@ pub async fn add_instructor(
     .bind(user_id)
     .execute(&db.pool)
     .await?;
+    viewers::course_changed(db, course_id);
+    viewers::person_changed(db, user_id);
     Ok(())
 }
 
@@ -593,6 +649,8 @@ pub(crate) async fn remove_instructor(
     .bind(user_id)
     .execute(&db.pool)
     .await?;
+    viewers::course_changed(db, course_id);
+    viewers::person_changed(db, user_id);
     Ok(())
 }
 
@@ -764,6 +822,7 @@ pub async fn insert_lesson(
     let mut tx = db.pool.begin().await?;
     let id = insert_lesson_in(&mut tx, hooks, school_id, course_id, r).await?;
     tx.commit().await?;
+    viewers::course_changed(db, course_id);
     Ok(id)
 }
 
@@ -858,6 +917,7 @@ pub async fn update_lesson(
     let mut tx = db.pool.begin().await?;
     update_lesson_in(&mut tx, hooks, school_id, course_id, id, r).await?;
     tx.commit().await?;
+    viewers::course_changed(db, course_id);
     if r.kind().is_scheduled() {
         // Open players and outlines show the new time (and a reopened session) at once.
         db.lesson_changed(crate::push::LessonChange {
@@ -953,7 +1013,9 @@ pub(crate) async fn move_lesson(
     if let Some(order) = reordered(&ids, id, dir) {
         renumber(&mut tx, school_id, course_id, &order).await?;
     }
-    tx.commit().await
+    tx.commit().await?;
+    viewers::course_changed(db, course_id);
+    Ok(())
 }
 
 pub(crate) async fn delete_lesson(
@@ -977,7 +1039,9 @@ pub(crate) async fn delete_lesson(
     renumber(&mut tx, school_id, course_id, &ids).await?;
     // Its students may now have done every required lesson left.
     completion::recheck_course(&mut tx, school_id, course_id).await?;
-    tx.commit().await
+    tx.commit().await?;
+    viewers::course_changed(db, course_id);
+    Ok(())
 }
 
 /// Deletes a course with everything in it: its lessons (each told to the hooks first, as
@@ -1001,6 +1065,7 @@ pub(crate) async fn delete_course(
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;
+    viewers::course_changed(db, course_id);
     hooks.course_deleted(school_id, course_id);
     Ok(())
 }

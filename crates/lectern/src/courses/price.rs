@@ -114,6 +114,7 @@ pub async fn set(
     .bind(course_id)
     .execute(&db.pool)
     .await?;
+    super::viewers::course_changed(db, course_id);
     Ok(r.rows_affected() == 1)
 }
 

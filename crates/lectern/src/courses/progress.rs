@@ -84,11 +84,14 @@ pub async fn enroll(
 ) -> sqlx::Result<()> {
     let mut tx = db.pool.begin().await?;
     enroll_in(&mut tx, hooks, school_id, course_id, user_id).await?;
-    tx.commit().await
+    tx.commit().await?;
+    super::viewers::person_changed(db, user_id);
+    Ok(())
 }
 
 /// Enrols a learner in the caller's transaction (a verified payment's); `false` when they
-/// were enrolled already.
+/// were enrolled already. After its commit the caller tells the viewer cache
+/// ([`super::viewers::person_changed`]).
 pub async fn enroll_in(
     tx: &mut sqlx::AnyConnection,
     hooks: &dyn super::CourseHooks,
@@ -130,7 +133,8 @@ pub async fn enroll_in(
 }
 
 /// Ends a learner's enrolment (a refunded purchase, when the school says so). Their
-/// progress and certificates stay: enrolling again picks up where they were.
+/// progress and certificates stay: enrolling again picks up where they were. After its
+/// commit the caller tells the viewer cache ([`super::viewers::person_changed`]).
 pub async fn unenroll_in(
     tx: &mut sqlx::AnyConnection,
     school_id: SchoolId,

@@ -84,6 +84,7 @@ migrations![
         "0033_course_versions_files_threads.sql"
     ),
     (34, "change_log", "0034_change_log.sql"),
+    (35, "viewer_cache", "0035_viewer_cache.sql"),
 ];
 
 /// An arbitrary constant that names our migration lock among PostgreSQL advisory locks.

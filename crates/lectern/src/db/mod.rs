@@ -9,6 +9,7 @@
 pub mod health;
 pub mod ids;
 mod migrate;
+pub mod viewers;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -44,6 +45,9 @@ pub struct DbParts {
     pub backend: Backend,
     /// Where open pages hear of changes (see [`crate::push`]).
     pub changes: std::sync::Arc<crate::push::Hub>,
+    /// What a view of a course reads on every request, kept while every change is heard
+    /// (see [`viewers`]); writers through this `Db` evict from it after their commit.
+    pub viewers: viewers::ViewerCache,
     /// Woken when this instance queued a job that should run now (a webhook to process),
     /// so its worker need not wait for its next poll.
     pub jobs_due: std::sync::Arc<tokio::sync::Notify>,
@@ -200,6 +204,7 @@ impl Db {
             pool,
             backend,
             changes: Default::default(),
+            viewers: Default::default(),
             jobs_due: Default::default(),
             clock: Clock::default(),
             health,
@@ -328,7 +333,10 @@ impl Db {
     /// Tells open pages that lesson `c.lesson_id` changed (its live session started,
     /// ended, was cancelled or moved). Call it after the change is committed. A failure
     /// to notify is logged, not returned: the change itself stands, and pages also poll.
+    /// This instance's viewer cache forgets the course at once (a cancelled or moved
+    /// lesson is in its shared copy); other instances hear it from the triggers.
     pub async fn lesson_changed(&self, c: crate::push::LessonChange) {
+        self.viewers.forget(viewers::Scope::Course(c.course_id.0));
         if self.backend == Backend::Postgres {
             let sent = sqlx::query("SELECT pg_notify($1, current_schema()::text || ':' || $2)")
                 .bind(crate::push::CHANNEL)

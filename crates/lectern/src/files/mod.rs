@@ -309,7 +309,14 @@ impl Files {
     pub async fn delete(&self, file: &StoredFile) -> sqlx::Result<()> {
         let mut tx = self.db.pool.begin().await?;
         store::mark_deleting(&mut tx, file.school_id, &[file.id]).await?;
-        tx.commit().await
+        tx.commit().await?;
+        if let Some(c) = file.course_id {
+            // A cover or a lesson's file leaves the course's pages at once.
+            self.db
+                .viewers
+                .forget(crate::db::viewers::Scope::Course(c.0));
+        }
+        Ok(())
     }
 }
 

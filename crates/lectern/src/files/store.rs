@@ -135,7 +135,12 @@ pub(crate) async fn mark_ready(db: &Db, r: Ready<'_>) -> sqlx::Result<()> {
     .bind(name)
     .execute(&mut *tx)
     .await?;
-    tx.commit().await
+    tx.commit().await?;
+    if let (Some(c), _) = owner_columns(owner) {
+        // A cover or a lesson's file is on the course's pages at once.
+        db.viewers.forget(crate::db::viewers::Scope::Course(c));
+    }
+    Ok(())
 }
 
 async fn same_owner(

@@ -288,6 +288,9 @@ pub async fn settle(
     }
     queue_receipt(&mut tx, order, paid, &to).await?;
     tx.commit().await?;
+    if enrolled {
+        crate::courses::viewers::person_changed(&state.db, UserId(order.user_id));
+    }
     Ok(if enrolled {
         Settled::Enrolled
     } else {

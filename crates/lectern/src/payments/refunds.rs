@@ -118,6 +118,9 @@ pub async fn refund(
         super::orders::queue_refund_notice(&mut tx, order, amount, removed, &to).await?;
     }
     tx.commit().await?;
+    if removed {
+        crate::courses::viewers::person_changed(&state.db, UserId(order.user_id));
+    }
     Ok(Ok(Refunded {
         amount_minor: amount,
         removed_access: removed,

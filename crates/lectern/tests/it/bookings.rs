@@ -188,6 +188,8 @@ async fn a_coach_removed_from_the_course_is_no_longer_offered_until_added_again(
         .execute(&app.db.pool)
         .await
         .unwrap();
+    // A change by hand is in the class's views once this instance heard it.
+    app.heard_every_change().await;
     assert!(!offers_booking(&s, &course_page).await);
 }
 

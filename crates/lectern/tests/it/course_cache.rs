@@ -2,6 +2,8 @@
 //! each kind of change to what it holds reaches the next view, whether the app, another
 //! instance or a shell made it (lessons, their files, rules and Q&A threads, instructors,
 //! cover, description, 1-on-1 offers), and another student's private lesson stays theirs.
+//! A student's view is served from the viewer cache (`viewer_cache.rs`), which has another
+//! instance's or a shell's change once this instance heard it: those tests wait for that.
 
 use crate::support::courses::{enrolled_student, published_course};
 use crate::support::{TestApp, TestClient};
@@ -13,12 +15,15 @@ async fn outline(c: &TestClient, slug: &str) -> Vec<String> {
     page.texts("#outline li a")
 }
 
+/// A change by hand, as a shell would make it: in the class's views (served from the
+/// viewer cache) once this instance heard it, which this waits for.
 async fn sql(app: &TestApp, statement: &str, binds: &[i64]) {
     let mut q = sqlx::query(sqlx::AssertSqlSafe(statement.to_string()));
     for b in binds {
         q = q.bind(*b);
     }
     q.execute(&app.db.pool).await.expect(statement);
+    app.heard_every_change().await;
 }
 
 async fn id_of(app: &TestApp, query: &'static str, bind: i64) -> i64 {
@@ -297,6 +302,8 @@ async fn a_change_made_through_one_instance_reaches_the_others_next_view(app: Te
         ],
     )
     .await;
+    // Made through the other instance: in this one's views once heard.
+    app.heard_every_change().await;
     assert_eq!(outline(&s, &made.slug).await, ["One", "Added elsewhere"]);
     other.stop().await;
 }

@@ -66,5 +66,6 @@ mod series;
 mod session_cache;
 mod tenancy;
 mod usage_stats;
+mod viewer_cache;
 mod zoom_connection;
 mod zoom_wipe;

@@ -629,6 +629,14 @@ impl TestApp {
         out
     }
 
+    /// Waits until this instance heard every change committed before the call, by anyone
+    /// (another instance, a shell, the test's own SQL): from then on they are in its next
+    /// view of a course (`db::viewers`). A change made through the app's own functions is
+    /// in the next view without it.
+    pub async fn heard_every_change(&self) {
+        heard_every_change(&self.db).await;
+    }
+
     /// One integer from the database (`SELECT COUNT(*) ...` and the like).
     pub async fn scalar(&self, sql: &'static str) -> i64 {
         sqlx::query_scalar::<_, i64>(sql)
@@ -649,6 +657,41 @@ impl Instance {
     pub async fn stop(self) {
         self.running.stop().await;
     }
+}
+
+/// [`TestApp::heard_every_change`] for any instance's `Db`: a fence sent after the changes
+/// (notifications and the change log are read in commit order) and waited for.
+pub async fn heard_every_change(db: &Db) {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    if !db.viewers.is_live() {
+        // Off, it serves nothing it kept: every view reads the database.
+        return;
+    }
+    let n = NEXT.fetch_add(1, Ordering::SeqCst);
+    let channel = lectern::db::viewers::CHANNEL;
+    let sent = match db.backend {
+        Backend::Postgres => {
+            sqlx::query("SELECT pg_notify($1, current_schema()::text || ':f' || $2)")
+                .bind(channel)
+                .bind(n.to_string())
+                .execute(&db.pool)
+                .await
+        }
+        Backend::Sqlite => {
+            sqlx::query("INSERT INTO change_log (channel, payload, created_at) VALUES ($1, $2, $3)")
+                .bind(channel)
+                .bind(format!("main:f{n}"))
+                .bind(lectern::db::now_ms())
+                .execute(&db.pool)
+                .await
+        }
+    };
+    sent.expect("send a fence");
+    eventually("the fence to be heard", Duration::from_secs(10), || async {
+        (db.viewers.fence_heard() >= n || !db.viewers.is_live()).then_some(())
+    })
+    .await;
 }
 
 /// Polls `f` every 20 ms until it returns `Some`, or panics after `timeout`.

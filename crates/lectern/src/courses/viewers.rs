@@ -1,0 +1,135 @@
+//! [`super::for_viewer`] for students and visitors, from the per-instance viewer cache
+//! (`db::viewers`: what it keeps and how every change reaches it): the course part (the
+//! row and its shared copy's version) is kept once per course, the viewer part (enrolment,
+//! teaching role, completed and opened lessons) once per person and course. A view with
+//! both cached asks the database nothing; a miss reads both in the one query staff views
+//! make, with every opened lesson instead of one.
+
+use std::collections::HashSet;
+use std::sync::{Arc, LazyLock};
+
+use crate::accounts::User;
+use crate::accounts::session_cache::ChangeFollower;
+use crate::db::viewers::{CHANNEL, Scope};
+use crate::db::{CourseId, Db, LessonId, UserId};
+
+use super::{Course, CourseForViewer, ViewerExtras, ViewerRead, parse_lesson_ids, progress};
+
+struct CoursePart {
+    course: Course,
+    shared_version: i64,
+}
+
+#[derive(Default)]
+struct ViewerPart {
+    enrollment: Option<progress::Enrollment>,
+    teaches: bool,
+    done: HashSet<LessonId>,
+    opened: HashSet<LessonId>,
+}
+
+/// A visitor's part: nothing of theirs.
+static NOBODY: LazyLock<Arc<ViewerPart>> = LazyLock::new(Arc::default);
+
+pub(super) async fn for_viewer(
+    db: &Db,
+    school_id: i64,
+    slug: &str,
+    viewer: Option<&User>,
+    extras: ViewerExtras,
+) -> sqlx::Result<Option<CourseForViewer>> {
+    let cache = &db.viewers;
+    let course = cache
+        .course(school_id, slug)
+        .and_then(|v| v.downcast::<CoursePart>().ok());
+    let mine = match (&course, viewer) {
+        (Some(c), Some(u)) => cache
+            .viewer(u.id, c.course.id.0)
+            .and_then(|v| v.downcast::<ViewerPart>().ok()),
+        (Some(_), None) => Some(NOBODY.clone()),
+        (None, _) => None,
+    };
+    if let (Some(c), Some(m)) = (course, mine) {
+        cache.count(true);
+        return Ok(Some(assemble(&c, &m, extras)));
+    }
+    cache.count(false);
+    // Taken before the read: an eviction while it runs keeps its result out.
+    let ticket = cache.ticket();
+    let Some(r) = super::read_for_viewer(db, school_id, slug, viewer, ViewerRead::ForCache).await?
+    else {
+        return Ok(None);
+    };
+    let course_id = r.course.id.0;
+    let c = Arc::new(CoursePart {
+        shared_version: r.shared_version,
+        course: r.course,
+    });
+    let m = match viewer {
+        Some(_) => Arc::new(ViewerPart {
+            enrollment: r.enrolled_at.map(|enrolled_at| progress::Enrollment {
+                enrolled_at,
+                completed_at: r.completed_at,
+            }),
+            teaches: r.teaches > 0,
+            done: parse_lesson_ids(r.done_ids.as_deref())?,
+            opened: parse_lesson_ids(r.opened_ids.as_deref())?,
+        }),
+        None => NOBODY.clone(),
+    };
+    cache.put_course(ticket, school_id, slug, course_id, c.clone());
+    if let Some(u) = viewer {
+        cache.put_viewer(ticket, u.id, course_id, m.clone());
+    }
+    Ok(Some(assemble(&c, &m, extras)))
+}
+
+/// The view of a student or visitor: neither manages the course (only staff can).
+fn assemble(c: &CoursePart, m: &ViewerPart, extras: ViewerExtras) -> CourseForViewer {
+    CourseForViewer {
+        course: c.course.clone(),
+        enrollment: m.enrollment.clone(),
+        manager: false,
+        teaches: m.teaches,
+        shared_version: c.shared_version,
+        done: match extras {
+            ViewerExtras::None => HashSet::new(),
+            ViewerExtras::Progress | ViewerExtras::Player(_) => m.done.clone(),
+        },
+        opened: matches!(extras, ViewerExtras::Player(id) if m.opened.contains(&id)),
+    }
+}
+
+/// What this instance's writers call after committing a change to one person's enrolment,
+/// completion, opened lessons or teaching role.
+pub(crate) fn person_changed(db: &Db, user: UserId) {
+    db.viewers.forget(Scope::User(user.0));
+}
+
+/// What this instance's writers call after committing a change to a course's row or to
+/// what its shared copy holds.
+pub(crate) fn course_changed(db: &Db, course: CourseId) {
+    db.viewers.forget(Scope::Course(course.0));
+}
+
+/// The viewer cache's place on the change subscription (PostgreSQL) or the change log's
+/// reader (SQLite), both in `accounts::session_cache`.
+pub fn follower(db: &Db) -> Arc<dyn ChangeFollower> {
+    Arc::new(Follower(db.clone()))
+}
+
+struct Follower(Db);
+
+impl ChangeFollower for Follower {
+    fn channel(&self) -> &'static str {
+        CHANNEL
+    }
+
+    fn set_live(&self, live: bool) {
+        self.0.viewers.set_live(live);
+    }
+
+    fn apply(&self, schema: &str, payload: &str) {
+        self.0.viewers.apply(schema, payload);
+    }
+}
