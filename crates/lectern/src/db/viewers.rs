@@ -189,7 +189,11 @@ impl ViewerCache {
             value,
             at: Instant::now(),
         };
-        let mine = inner.viewers.entry(user_id).or_default();
+        // Most people view one course: room for one, not the four a first push makes.
+        let mine = inner
+            .viewers
+            .entry(user_id)
+            .or_insert_with(|| Vec::with_capacity(1));
         match mine.iter_mut().find(|e| e.course_id == course_id) {
             Some(e) => *e = entry,
             None => {

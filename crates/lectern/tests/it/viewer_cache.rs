@@ -32,6 +32,12 @@ async fn view(app: &TestApp, c: &TestClient, path: &str) -> (Resp, bool) {
     (page, misses2 == misses)
 }
 
+/// A change by hand, as a shell would make it, then heard by this instance.
+async fn by_hand(app: &TestApp, statement: &str, binds: &[i64]) {
+    sql(app, statement, binds).await;
+    app.heard_every_change().await;
+}
+
 async fn sql(app: &TestApp, statement: &str, binds: &[i64]) {
     let mut q = sqlx::query(sqlx::AssertSqlSafe(statement.to_string()));
     for b in binds {
@@ -161,86 +167,78 @@ async fn every_change_made_outside_the_instance_reaches_the_next_view_once_heard
 
     // lesson_progress: a completion written, then taken back.
     warm("0").await;
-    sql(
+    by_hand(
         &app,
         "INSERT INTO lesson_progress (school_id, lesson_id, user_id, completed_at) VALUES ($1, $2, $3, 1)",
         &[app.school.id, one, student.id],
     )
     .await;
-    app.heard_every_change().await;
     assert_eq!(progress(&view(&app, &s, &page_url).await.0), "50");
     assert!(view(&app, &s, &page_url).await.1);
-    sql(
+    by_hand(
         &app,
         "DELETE FROM lesson_progress WHERE lesson_id = $1 AND user_id = $2",
         &[one, student.id],
     )
     .await;
-    app.heard_every_change().await;
     assert_eq!(progress(&view(&app, &s, &page_url).await.0), "0");
 
     // Another person's change leaves this student's entry (and the course's) alone.
     assert!(view(&app, &s, &page_url).await.1);
-    sql(
+    by_hand(
         &app,
         "INSERT INTO lesson_progress (school_id, lesson_id, user_id, completed_at) VALUES ($1, $2, $3, 1)",
         &[app.school.id, two, other.id],
     )
     .await;
-    app.heard_every_change().await;
     assert!(
         view(&app, &s, &page_url).await.1,
         "another student's completion evicted this one"
     );
 
     // enrollments: completed by hand, then the enrolment gone.
-    sql(
+    by_hand(
         &app,
         "UPDATE enrollments SET completed_at = 5 WHERE course_id = $1 AND user_id = $2",
         &[made.id, student.id],
     )
     .await;
-    app.heard_every_change().await;
     let (page, hit) = view(&app, &s, &page_url).await;
     assert!(!hit && page.text.contains("id=\"course-completed\""));
-    sql(
+    by_hand(
         &app,
         "DELETE FROM enrollments WHERE course_id = $1 AND user_id = $2",
         &[made.id, student.id],
     )
     .await;
-    app.heard_every_change().await;
     let (page, _) = view(&app, &s, &page_url).await;
     assert!(page.text.contains("id=\"enroll\""), "no longer enrolled");
-    sql(
+    by_hand(
         &app,
         "INSERT INTO enrollments (school_id, course_id, user_id, enrolled_at) VALUES ($1, $2, $3, 1)",
         &[app.school.id, made.id, student.id],
     )
     .await;
-    app.heard_every_change().await;
     assert_eq!(progress(&view(&app, &s, &page_url).await.0), "0");
 
     // lesson_evidence: an opened lesson is read by the player; attendance is not.
     assert!(view(&app, &s, &page_url).await.1);
-    sql(
+    by_hand(
         &app,
         "INSERT INTO lesson_evidence (school_id, lesson_id, user_id, attended_ms, updated_at) VALUES ($1, $2, $3, 60000, 1)",
         &[app.school.id, two, student.id],
     )
     .await;
-    app.heard_every_change().await;
     assert!(
         view(&app, &s, &page_url).await.1,
         "attended minutes evicted the viewer"
     );
-    sql(
+    by_hand(
         &app,
         "UPDATE lesson_evidence SET opened_at = 1 WHERE lesson_id = $1 AND user_id = $2",
         &[two, student.id],
     )
     .await;
-    app.heard_every_change().await;
     assert!(
         !view(&app, &s, &page_url).await.1,
         "an opened lesson kept the viewer"
@@ -248,46 +246,42 @@ async fn every_change_made_outside_the_instance_reaches_the_next_view_once_heard
 
     // course_instructors: the student made an instructor of the course by hand.
     assert!(view(&app, &s, &page_url).await.1);
-    sql(
+    by_hand(
         &app,
         "INSERT INTO course_instructors (school_id, course_id, user_id) VALUES ($1, $2, $3)",
         &[app.school.id, made.id, student.id],
     )
     .await;
-    app.heard_every_change().await;
     let (page, hit) = view(&app, &s, &page_url).await;
     assert!(!hit && page.texts("#instructors").join(" ").contains("Outside"));
-    sql(
+    by_hand(
         &app,
         "DELETE FROM course_instructors WHERE user_id = $1",
         &[student.id],
     )
     .await;
-    app.heard_every_change().await;
     let (page, _) = view(&app, &s, &page_url).await;
     assert!(!page.texts("#instructors").join(" ").contains("Outside"));
 
     // courses: the title, then the status.
     assert!(view(&app, &s, &page_url).await.1);
-    sql(
+    by_hand(
         &app,
         "UPDATE courses SET title = 'By hand' WHERE id = $1",
         &[made.id],
     )
     .await;
-    app.heard_every_change().await;
     let (page, _) = view(&app, &s, &page_url).await;
     assert_eq!(page.texts("#course-title"), ["By hand"]);
 
     // course_versions: a lesson renamed by hand moves the version.
     assert!(view(&app, &s, &page_url).await.1);
-    sql(
+    by_hand(
         &app,
         "UPDATE lessons SET title = 'Renamed by hand' WHERE id = $1",
         &[one],
     )
     .await;
-    app.heard_every_change().await;
     let (page, hit) = view(&app, &s, &page_url).await;
     assert!(
         !hit && page
@@ -295,29 +289,26 @@ async fn every_change_made_outside_the_instance_reaches_the_next_view_once_heard
             .contains(&"Renamed by hand".to_string())
     );
 
-    sql(
+    by_hand(
         &app,
         "UPDATE courses SET status = 'draft' WHERE id = $1",
         &[made.id],
     )
     .await;
-    app.heard_every_change().await;
     view(&app, &s, &page_url).await.0.assert_status(404);
     // The slug changed by hand: the old one is gone for the class.
-    sql(
+    by_hand(
         &app,
         "UPDATE courses SET status = 'published', slug = 'moved-by-hand' WHERE id = $1",
         &[made.id],
     )
     .await;
-    app.heard_every_change().await;
     view(&app, &s, &page_url).await.0.assert_status(404);
     view(&app, &s, "/courses/moved-by-hand")
         .await
         .0
         .assert_status(200);
-    sql(&app, "DELETE FROM courses WHERE id = $1", &[made.id]).await;
-    app.heard_every_change().await;
+    by_hand(&app, "DELETE FROM courses WHERE id = $1", &[made.id]).await;
     view(&app, &s, "/courses/moved-by-hand")
         .await
         .0
