@@ -265,31 +265,31 @@ struct CourseViewerRow {
     opened_ids: Option<String>,
 }
 
+impl CourseViewerRow {
+    fn enrollment(&self) -> Option<progress::Enrollment> {
+        self.enrolled_at.map(|enrolled_at| progress::Enrollment {
+            enrolled_at,
+            completed_at: self.completed_at,
+        })
+    }
+}
+
 /// The ids of the course's lessons the viewer (`$3`) completed, or (`opened`) opened,
 /// comma-separated.
-fn lesson_ids_sql(backend: Backend, opened: bool) -> &'static str {
-    match (backend, opened) {
-        (Backend::Postgres, false) => {
-            "(SELECT string_agg(CAST(p.lesson_id AS TEXT), ',')
-              FROM lessons l JOIN lesson_progress p ON p.lesson_id = l.id AND p.user_id = $3
-              WHERE l.course_id = c.id AND l.school_id = c.school_id)"
-        }
-        (Backend::Sqlite, false) => {
-            "(SELECT group_concat(p.lesson_id, ',')
-              FROM lessons l JOIN lesson_progress p ON p.lesson_id = l.id AND p.user_id = $3
-              WHERE l.course_id = c.id AND l.school_id = c.school_id)"
-        }
-        (Backend::Postgres, true) => {
-            "(SELECT string_agg(CAST(ev.lesson_id AS TEXT), ',')
-              FROM lessons l JOIN lesson_evidence ev ON ev.lesson_id = l.id AND ev.user_id = $3
-              WHERE l.course_id = c.id AND l.school_id = c.school_id AND ev.opened_at IS NOT NULL)"
-        }
-        (Backend::Sqlite, true) => {
-            "(SELECT group_concat(ev.lesson_id, ',')
-              FROM lessons l JOIN lesson_evidence ev ON ev.lesson_id = l.id AND ev.user_id = $3
-              WHERE l.course_id = c.id AND l.school_id = c.school_id AND ev.opened_at IS NOT NULL)"
-        }
-    }
+fn lesson_ids_sql(backend: Backend, opened: bool) -> String {
+    let agg = match backend {
+        Backend::Postgres => "string_agg(CAST(x.lesson_id AS TEXT), ',')",
+        Backend::Sqlite => "group_concat(x.lesson_id, ',')",
+    };
+    let (table, only) = if opened {
+        ("lesson_evidence", " AND x.opened_at IS NOT NULL")
+    } else {
+        ("lesson_progress", "")
+    };
+    format!(
+        "(SELECT {agg} FROM lessons l JOIN {table} x ON x.lesson_id = l.id AND x.user_id = $3
+          WHERE l.course_id = c.id AND l.school_id = c.school_id{only})"
+    )
 }
 
 /// What [`read_for_viewer`] reads besides the course, version, enrolment and role.
@@ -323,10 +323,7 @@ pub async fn for_viewer(
     let teaches = r.teaches > 0;
     let manager = viewer.is_some_and(|u| manages(u, &r.course, teaches));
     Ok(Some(CourseForViewer {
-        enrollment: r.enrolled_at.map(|enrolled_at| progress::Enrollment {
-            enrolled_at,
-            completed_at: r.completed_at,
-        }),
+        enrollment: r.enrollment(),
         manager,
         teaches,
         shared_version: r.shared_version,
@@ -345,18 +342,18 @@ async fn read_for_viewer(
 ) -> sqlx::Result<Option<CourseViewerRow>> {
     // No user has id 0, so an anonymous viewer matches no enrolment and teaches nothing.
     let user_id = viewer.map_or(0, |u| u.id);
-    const NO_IDS: &str = "CAST(NULL AS TEXT)";
+    let no_ids = || "CAST(NULL AS TEXT)".to_string();
     let (done, opened, opened_ids) = match read {
-        ViewerRead::Only(ViewerExtras::None) => (NO_IDS, "CAST(NULL AS BIGINT)", NO_IDS),
+        ViewerRead::Only(ViewerExtras::None) => (no_ids(), "CAST(NULL AS BIGINT)", no_ids()),
         ViewerRead::Only(ViewerExtras::Progress) => (
             lesson_ids_sql(db.backend, false),
             "CAST(NULL AS BIGINT)",
-            NO_IDS,
+            no_ids(),
         ),
         ViewerRead::Only(ViewerExtras::Player(_)) => (
             lesson_ids_sql(db.backend, false),
             "(SELECT ev.opened_at FROM lesson_evidence ev WHERE ev.lesson_id = $4 AND ev.user_id = $3)",
-            NO_IDS,
+            no_ids(),
         ),
         ViewerRead::ForCache => (
             lesson_ids_sql(db.backend, false),

@@ -69,22 +69,19 @@ pub(super) async fn for_viewer(
         return Ok(None);
     };
     let course_id = r.course.id.0;
-    let c = Arc::new(CoursePart {
-        shared_version: r.shared_version,
-        course: r.course,
-    });
     let m = match viewer {
         Some(_) => Arc::new(ViewerPart {
-            enrollment: r.enrolled_at.map(|enrolled_at| progress::Enrollment {
-                enrolled_at,
-                completed_at: r.completed_at,
-            }),
+            enrollment: r.enrollment(),
             teaches: r.teaches > 0,
             done: sorted(parse_lesson_ids(r.done_ids.as_deref())?),
             opened: sorted(parse_lesson_ids(r.opened_ids.as_deref())?),
         }),
         None => NOBODY.clone(),
     };
+    let c = Arc::new(CoursePart {
+        shared_version: r.shared_version,
+        course: r.course,
+    });
     cache.put_course(ticket, school_id, slug, course_id, c.clone());
     if let Some(u) = viewer {
         cache.put_viewer(ticket, u.id, course_id, m.clone());

@@ -57,6 +57,9 @@ pub struct ViewerCache {
     misses: AtomicU64,
     /// The highest fence heard (see [`ViewerCache::apply`]).
     fence: AtomicU64,
+    /// Set by tests only: notifications are ignored, so that what a view shows after a
+    /// write of this instance can only come from the writer's own eviction.
+    deaf: std::sync::atomic::AtomicBool,
 }
 
 #[derive(Default)]
@@ -230,6 +233,9 @@ impl ViewerCache {
     /// waits for when a change was made outside this instance (another instance, a shell)
     /// and it must be in this instance's next view (the tests).
     pub fn apply(&self, schema: &str, payload: &str) {
+        if self.deaf.load(Ordering::Relaxed) {
+            return;
+        }
         let Some((of, what)) = payload.rsplit_once(':') else {
             return self.forget(Scope::All);
         };
@@ -250,6 +256,12 @@ impl ViewerCache {
             _ => None,
         };
         self.forget(scope.unwrap_or(Scope::All));
+    }
+
+    /// Tests only: ignore (`true`) or hear again every notification (see `deaf`).
+    #[doc(hidden)]
+    pub fn set_deaf(&self, deaf: bool) {
+        self.deaf.store(deaf, Ordering::Relaxed);
     }
 
     /// The highest fence `<schema>:f<n>` heard since start.

@@ -78,6 +78,9 @@ async fn course_with_two_documents(app: &TestApp, title: &str) -> crate::support
 }
 
 db_test!(a_class_is_served_from_the_cache_and_sees_every_write_of_the_app_at_once);
+/// The app's own writes evict after their commit (`courses::viewers::person_changed`,
+/// `course_changed`), so their next view has them without waiting for a notification: the
+/// cache is made deaf to notifications, so a write that forgot to evict fails here.
 async fn a_class_is_served_from_the_cache_and_sees_every_write_of_the_app_at_once(app: TestApp) {
     let made = course_with_two_documents(&app, "Served").await;
     let (t, slug) = (&made.instructor, made.slug.as_str());
@@ -87,6 +90,8 @@ async fn a_class_is_served_from_the_cache_and_sees_every_write_of_the_app_at_onc
     // Live once the change feed was read (SQLite) or heard (PostgreSQL).
     live(&app, true).await;
 
+    // Deaf to notifications from here on: every write below must evict by itself.
+    app.db.viewers.set_deaf(true);
     let (first, _) = view(&app, &s, &page_url).await;
     assert_eq!(progress(&first), "0");
     let (again, hit) = view(&app, &s, &page_url).await;
@@ -125,6 +130,20 @@ async fn a_class_is_served_from_the_cache_and_sees_every_write_of_the_app_at_onc
     assert!(view(&app, &n, &page_url).await.1, "cached as not enrolled");
     n.post_form(&format!("{page_url}/enroll"), &[]).await;
     assert_eq!(progress(&view(&app, &n, &page_url).await.0), "0");
+
+    // A lesson added through the editor is in the outline at once.
+    crate::support::courses::add_lesson(
+        t,
+        made.id,
+        "document",
+        &[("title", "Three"), ("url", "https://example.org/c")],
+    )
+    .await;
+    let (page, _) = view(&app, &s, &page_url).await;
+    assert_eq!(
+        page.texts("#outline li a").last().map(String::as_str),
+        Some("Three")
+    );
 
     // The instructor renames the course, then unpublishes it: the class sees both at once.
     t.post_form(
@@ -381,4 +400,58 @@ async fn the_cache_is_off_while_the_change_log_cannot_be_read(app: TestApp) {
     live(&app, true).await;
     view(&app, &s, &page_url).await;
     assert!(view(&app, &s, &page_url).await.1, "live again");
+}
+
+db_test!(two_schools_with_one_slug_each_see_their_own_course_from_the_cache);
+async fn two_schools_with_one_slug_each_see_their_own_course_from_the_cache(app: TestApp) {
+    use lectern::db::SchoolId;
+    let mine = course_with_two_documents(&app, "Same Name").await;
+    let other = app.other_school().await;
+    let theirs = lectern::courses::create(
+        &app.db,
+        other.school.id,
+        other.instructor.id,
+        lectern::courses::CourseFields {
+            title: "Same Name",
+            description: "",
+            cover_url: None,
+        },
+    )
+    .await
+    .unwrap();
+    lectern::courses::set_published(&app.db, SchoolId(other.school.id), theirs.id, true)
+        .await
+        .unwrap();
+    assert_eq!(theirs.slug, mine.slug, "one slug in two schools");
+    let path = format!("/courses/{}", mine.slug);
+    let student = enrolled_student(&app, mine.id, "same@example.org", "Same").await;
+    let (here, there) = (
+        app.signed_in(&student).await,
+        other.signed_in(&other.student).await,
+    );
+    live(&app, true).await;
+    // Twice each, the second time from the cache: each school's own course and enrolment.
+    for round in 0..2 {
+        let (page, hit) = view(&app, &here, &path).await;
+        assert_eq!(page.texts("#outline li a"), ["One", "Two"]);
+        assert_eq!(progress(&page), "0");
+        assert_eq!(hit, round == 1);
+        let (page, hit) = view(&app, &there, &path).await;
+        page.assert_status(200);
+        assert!(
+            page.texts("#outline li a").is_empty(),
+            "the other school's course"
+        );
+        assert!(page.text.contains("id=\"enroll\""), "not enrolled there");
+        assert_eq!(hit, round == 1);
+        let (page, _) = view(&app, &other.client(), &path).await;
+        assert!(page.texts("#outline li a").is_empty());
+    }
+    // The other school unpublishes its course: this school's class keeps its own.
+    lectern::courses::set_published(&app.db, SchoolId(other.school.id), theirs.id, false)
+        .await
+        .unwrap();
+    view(&app, &there, &path).await.0.assert_status(404);
+    let (page, hit) = view(&app, &here, &path).await;
+    assert!(hit && page.texts("#outline li a") == ["One", "Two"]);
 }
