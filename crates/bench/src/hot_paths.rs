@@ -12,7 +12,8 @@
 //! Each path has a budget per round (the counts on either database: the session lookup is
 //! cached on both, so only a student's first request pays it; the course page and the
 //! player read the course and the student's part of it from the viewer cache once read,
-//! so the course page again costs nothing); a request over it fails the run, so that a
+//! so the course page again costs nothing, and the player and the join read the live lesson
+//! and its session's view from the same cache); a request over it fails the run, so that a
 //! change adding a round trip to a hot path, or losing a cache, is seen. The course's shared copy (`courses::shared`: its lessons with their completion
 //! rules, files and Q&A threads, instructors, cover and booking offer) is warm by then (the
 //! preparation opened the player), so none of the three reads it: a cold copy costs six
@@ -55,9 +56,12 @@ pub async fn run(target: Target, list: bool) -> anyhow::Result<()> {
     // Per round of `rounds`: A first, A again, B first.
     for (path, what, budgets) in [
         ("GET  course page", "course", [2u64, 0, 2]),
-        // The course page warmed both students' parts: the live session is left.
-        ("GET  lesson player (live lesson)", "player", [1, 1, 1]),
-        ("POST /api/live/{id}/join (live)", "join", [2, 2, 2]),
+        // The course page warmed both students' parts; the first player reads the live
+        // session's view, then kept for everyone (`live::ensure_view`).
+        ("GET  lesson player (live lesson)", "player", [1, 0, 0]),
+        // The first join reads the lesson with its course (`courses::viewers::lesson_for`),
+        // then kept for everyone; B's enrolment is in the part their course page kept.
+        ("POST /api/live/{id}/join (live)", "join", [1, 0, 0]),
     ] {
         let mut cells = Vec::new();
         for ((who, i), budget) in rounds.iter().zip(budgets) {

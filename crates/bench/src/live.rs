@@ -819,16 +819,19 @@ async fn report_memory(sampler: RssSampler, before: u64, server: &Server) -> boo
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     let after = server.rss();
+    let (anon, file) = server.rss_split();
     let peak = sampler.peak(0.0, end_at).max(at_end);
     let series = sampler.stop();
     println!(
         "  lectern serve RSS: before the class {:.1} MiB, peak {:.1} MiB {}, at the end {:.1} \
-         MiB, then {:.1} MiB {}",
+         MiB, then {:.1} MiB (anonymous {:.1}, file {:.1}) {}",
         spawn::mib(before),
         spawn::mib(peak),
         spawn::mark(peak < PEAK_MAX),
         spawn::mib(at_end),
         spawn::mib(after),
+        spawn::mib(anon),
+        spawn::mib(file),
         match fell {
             Some(s) => format!("(under 40 MiB {s:.1} s after) ✓"),
             None => "(not under 40 MiB within 60 s) ✗".to_string(),

@@ -57,11 +57,16 @@ pub fn raise_nofile(needed: u64) -> anyhow::Result<()> {
 
 /// Resident set size of a process in bytes (`VmRSS` of `/proc/<pid>/status`).
 pub(crate) fn rss(pid: &str) -> u64 {
+    status_bytes(pid, "VmRSS:")
+}
+
+/// One of `/proc/{pid}/status`'s sizes (`VmRSS:`, `RssAnon:`, `RssFile:`), in bytes.
+pub(crate) fn status_bytes(pid: &str, field: &str) -> u64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
         .ok()
         .and_then(|s| {
             s.lines()
-                .find_map(|l| l.strip_prefix("VmRSS:"))
+                .find_map(|l| l.strip_prefix(field))
                 .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
         })
         .map_or(0, |kb| kb * 1024)

@@ -186,6 +186,16 @@ impl Server {
         crate::push::rss(&self.pid().to_string())
     }
 
+    /// The child's resident memory split: (anonymous — the heap, stacks —, file-backed —
+    /// the binary's code pages it touched).
+    pub fn rss_split(&self) -> (u64, u64) {
+        let pid = self.pid().to_string();
+        (
+            crate::push::status_bytes(&pid, "RssAnon:"),
+            crate::push::status_bytes(&pid, "RssFile:"),
+        )
+    }
+
     /// Stops the child (SIGINT: no drain) and drops the PostgreSQL schema.
     pub async fn stop(mut self) {
         if let Some(mut child) = self.child.take() {

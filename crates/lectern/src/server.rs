@@ -82,6 +82,7 @@ pub async fn start(
             rx.clone(),
         )));
     }
+    tasks.push(tokio::spawn(sweep_caches(state.clone(), rx.clone())));
     if with_worker {
         tasks.push(tokio::spawn(crate::jobs::worker::run(
             state.db.clone(),
@@ -97,6 +98,22 @@ pub async fn start(
         tasks,
         draining,
     })
+}
+
+/// Every [`crate::db::viewers::SWEEP_EVERY`], drops what the per-instance caches keep past
+/// its age: after a class of thousands their entries would otherwise stay until replaced.
+async fn sweep_caches(state: AppState, mut stop: watch::Receiver<bool>) {
+    let mut every = tokio::time::interval(crate::db::viewers::SWEEP_EVERY);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = every.tick() => {
+                state.db.viewers.sweep();
+                state.sessions.sweep(crate::db::now_ms());
+            }
+            _ = stop.changed() => return,
+        }
+    }
 }
 
 /// Accepts connections until `stop`, then lets in-flight requests finish. Our own loop

@@ -142,6 +142,16 @@ impl SessionCache {
         );
     }
 
+    /// Drops the entries no lookup would serve any more (past [`MAX_AGE`] or expired), so
+    /// that a class gone home leaves nothing behind, and gives back the map's room.
+    pub fn sweep(&self, now_ms: i64) {
+        let mut inner = self.lock();
+        inner
+            .entries
+            .retain(|_, e| e.expires_at > now_ms && e.cached_at.elapsed() < MAX_AGE);
+        crate::db::viewers::shrink(&mut inner.entries);
+    }
+
     pub(crate) fn forget_session(&self, token_hash: &str) {
         let mut inner = self.lock();
         inner.generation += 1;
@@ -539,6 +549,19 @@ mod tests {
         assert_eq!(c.get("c", 1, 0).unwrap().id, 2);
         c.forget_session("c");
         assert!(c.get("c", 1, 0).is_err());
+    }
+
+    #[test]
+    fn a_sweep_drops_expired_sessions_and_keeps_the_others() {
+        let c = cache();
+        c.set_live(true);
+        for (hash, id, expires) in [("a", 1, 100), ("b", 2, 300)] {
+            let t = miss(&c, hash);
+            c.put(t, hash.into(), user(id), expires);
+        }
+        c.sweep(200);
+        assert_eq!(c.lock().entries.len(), 1);
+        assert_eq!(c.get("b", 1, 200).unwrap().id, 2);
     }
 
     #[test]

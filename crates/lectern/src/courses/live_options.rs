@@ -477,7 +477,10 @@ pub async fn save_lesson(
     .await?;
     super::completion::fit_venue_in(&mut tx, school_id, lesson_id, o.external_url.is_some())
         .await?;
-    tx.commit().await
+    tx.commit().await?;
+    // The external link is in the live session's view a student's player and join read.
+    super::viewers::course_changed(db, course_id);
+    Ok(())
 }
 
 /// Gives lesson `to` the options (and venue) of lesson `from`, both of one school, in the

@@ -4,6 +4,10 @@
 //! teaching role, completed and opened lessons) once per person and course. A view with
 //! both cached asks the database nothing; a miss reads both in the one query staff views
 //! make, with every opened lesson instead of one.
+//!
+//! The live routes and the join ask by lesson instead ([`lesson_for`]): the lesson with its
+//! course is kept once per lesson, and the viewer's enrolment comes from the same viewer
+//! part, so a student who opened the player joins without asking the database.
 
 use std::collections::HashSet;
 use std::sync::{Arc, LazyLock};
@@ -11,9 +15,12 @@ use std::sync::{Arc, LazyLock};
 use crate::accounts::User;
 use crate::accounts::session_cache::ChangeFollower;
 use crate::db::viewers::{CHANNEL, Scope};
-use crate::db::{CourseId, Db, LessonId, UserId};
+use crate::db::{CourseId, Db, LessonId, SchoolId, UserId};
 
-use super::{Course, CourseForViewer, ViewerExtras, ViewerRead, parse_lesson_ids, progress};
+use super::{
+    Course, CourseForViewer, Lesson, LessonForViewer, ViewerExtras, ViewerRead, parse_lesson_ids,
+    progress,
+};
 
 struct CoursePart {
     course: Course,
@@ -87,6 +94,86 @@ pub(super) async fn for_viewer(
         cache.put_viewer(ticket, u.id, course_id, m.clone());
     }
     Ok(Some(assemble(&c, &m, extras)))
+}
+
+/// What every viewer of a lesson reads alike: the lesson, its course and to whom it is
+/// private. Its course's eviction takes it too (lessons move the course's version).
+struct LessonPart {
+    course: Course,
+    lesson: Lesson,
+    private_to: Option<UserId>,
+}
+
+/// [`super::lesson_for_viewer`] for students and visitors from the cache: the lesson part
+/// kept per lesson, the student's enrolment from their viewer part of its course (read with
+/// the course page's query when missing, which keeps it for their next view too). Staff
+/// read the database, as they do for the course page.
+pub async fn lesson_for(
+    db: &Db,
+    school_id: SchoolId,
+    lesson_id: LessonId,
+    viewer: Option<&User>,
+) -> sqlx::Result<Option<LessonForViewer>> {
+    let viewer_id = viewer.map(|u| UserId(u.id));
+    if viewer.is_some_and(User::can_teach) {
+        return super::lesson_for_viewer(db, school_id, lesson_id, viewer_id).await;
+    }
+    let cache = &db.viewers;
+    let Some(part) = cache.lesson::<LessonPart>(school_id.0, lesson_id.0) else {
+        cache.count(false);
+        let ticket = cache.ticket();
+        let Some(r) = super::lesson_for_viewer(db, school_id, lesson_id, viewer_id).await? else {
+            return Ok(None);
+        };
+        let part = Arc::new(LessonPart {
+            course: r.course.clone(),
+            lesson: r.lesson.clone(),
+            private_to: r.private_to,
+        });
+        cache.put_lesson(ticket, school_id.0, lesson_id.0, r.course.id.0, part);
+        return Ok(Some(r));
+    };
+    let enrolled = match viewer {
+        None => {
+            cache.count(true);
+            false
+        }
+        Some(u) => {
+            let kept = cache
+                .viewer(u.id, part.course.id.0)
+                .and_then(|v| v.downcast::<ViewerPart>().ok());
+            match kept {
+                Some(m) => {
+                    cache.count(true);
+                    m.enrollment.is_some()
+                }
+                None => {
+                    let v = for_viewer(
+                        db,
+                        school_id.0,
+                        &part.course.slug,
+                        viewer,
+                        ViewerExtras::None,
+                    )
+                    .await?;
+                    match v {
+                        Some(v) if v.course.id == part.course.id => v.enrollment.is_some(),
+                        // The slug moved to another course meanwhile: ask by lesson.
+                        _ => {
+                            return super::lesson_for_viewer(db, school_id, lesson_id, viewer_id)
+                                .await;
+                        }
+                    }
+                }
+            }
+        }
+    };
+    Ok(Some(LessonForViewer {
+        course: part.course.clone(),
+        lesson: part.lesson.clone(),
+        enrolled,
+        private_to: part.private_to,
+    }))
 }
 
 /// The view of a student or visitor: neither manages the course (only staff can).

@@ -85,6 +85,7 @@ migrations![
     ),
     (34, "change_log", "0034_change_log.sql"),
     (35, "viewer_cache", "0035_viewer_cache.sql"),
+    (36, "live_view_cache", "0036_live_view_cache.sql"),
 ];
 
 /// An arbitrary constant that names our migration lock among PostgreSQL advisory locks.

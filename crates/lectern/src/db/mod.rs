@@ -336,7 +336,12 @@ impl Db {
     /// This instance's viewer cache forgets the course at once (a cancelled or moved
     /// lesson is in its shared copy); other instances hear it from the triggers.
     pub async fn lesson_changed(&self, c: crate::push::LessonChange) {
-        self.viewers.forget(viewers::Scope::Course(c.course_id.0));
+        // A whole school's change is its Zoom connection's: every live view may show it.
+        self.viewers.forget(if c.course_id.0 == 0 {
+            viewers::Scope::All
+        } else {
+            viewers::Scope::Course(c.course_id.0)
+        });
         if self.backend == Backend::Postgres {
             let sent = sqlx::query("SELECT pg_notify($1, current_schema()::text || ':' || $2)")
                 .bind(crate::push::CHANNEL)

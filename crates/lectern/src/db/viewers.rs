@@ -7,7 +7,8 @@
 //! It is trusted only while every change is heard, as the session cache is
 //! (`accounts::session_cache`): the triggers of migration 0035 tell of every change to a
 //! course row, its shared copy's version, an enrolment, a completion, an opened lesson or
-//! an instructor — by any writer — on PostgreSQL by `NOTIFY lectern_viewer`, on SQLite by a
+//! an instructor, and migration 0036's of a live session, its external link, its
+//! recordings or a Zoom connection's state — by any writer — on PostgreSQL by `NOTIFY lectern_viewer`, on SQLite by a
 //! row in `change_log` read every 50 ms; while that channel is not heard the cache is off.
 //! Writes made through this `Db` also evict at once, after their commit ([`ViewerCache::forget`]),
 //! so that a request following a write on the same instance never waits for the
@@ -16,7 +17,7 @@
 //! The values are the caller's (`courses` keeps its own types here); this module only
 //! keeps them, forgets them and guards against a read that raced an eviction.
 
-use std::any::Any;
+use std::any::{Any, TypeId};
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -35,6 +36,9 @@ const MAX_AGE: Duration = Duration::from_secs(30);
 /// starts over. An entry is the viewer's ids and a few numbers, the course row is shared.
 const CAPACITY: usize = 60_000;
 
+/// How often the server sweeps this cache and the session cache of what is past its age.
+pub const SWEEP_EVERY: Duration = Duration::from_secs(10);
+
 /// Evictions remembered for the lookups that were reading the database meanwhile; a
 /// lookup older than all of them stores nothing.
 const RECENT: usize = 4096;
@@ -45,8 +49,11 @@ pub enum Scope {
     /// One person's facts about every course (an enrolment, a completion, an opened
     /// lesson, a teaching role changed).
     User(i64),
-    /// A course's row or shared copy changed: its row and every viewer's facts about it.
+    /// A course's row or shared copy changed: its row, its lessons' parts and every
+    /// viewer's facts about it.
     Course(i64),
+    /// A lesson's live session, external link or recordings changed: that lesson's parts.
+    Lesson(i64),
     All,
 }
 
@@ -55,6 +62,9 @@ pub struct ViewerCache {
     inner: Mutex<Inner>,
     hits: AtomicU64,
     misses: AtomicU64,
+    /// Lookups of a lesson's parts ([`ViewerCache::lesson`]) answered and not, while live.
+    lesson_hits: AtomicU64,
+    lesson_misses: AtomicU64,
     /// The highest fence heard (see [`ViewerCache::apply`]).
     fence: AtomicU64,
     /// Set by tests only: notifications are ignored, so that what a view shows after a
@@ -73,6 +83,8 @@ struct Inner {
     /// user → (course, the viewer part): evicting a person is one removal.
     viewers: HashMap<i64, Vec<Stamped>>,
     viewer_entries: usize,
+    /// (school, lesson, the part's type) → a part about one lesson; a few per live lesson.
+    lessons: HashMap<(i64, i64, TypeId), Stamped>,
 }
 
 struct Stamped {
@@ -127,6 +139,40 @@ impl ViewerCache {
             .map(|e| e.value.clone())
     }
 
+    /// The part of type `T` about lesson `lesson_id` of `school_id`, if kept.
+    pub fn lesson<T: Any + Send + Sync>(&self, school_id: i64, lesson_id: i64) -> Option<Arc<T>> {
+        let inner = self.lock();
+        if !inner.live {
+            return None;
+        }
+        let kept = inner
+            .lessons
+            .get(&(school_id, lesson_id, TypeId::of::<T>()))
+            .filter(|e| e.fresh())
+            .and_then(|e| e.value.clone().downcast::<T>().ok());
+        let c = if kept.is_some() {
+            &self.lesson_hits
+        } else {
+            &self.lesson_misses
+        };
+        c.fetch_add(1, Ordering::Relaxed);
+        kept
+    }
+
+    /// People with a part kept now.
+    pub fn people(&self) -> usize {
+        self.lock().viewers.len()
+    }
+
+    /// Lookups of a lesson's parts answered from the cache and not, since start (while
+    /// the cache was live).
+    pub fn lesson_counts(&self) -> (u64, u64) {
+        (
+            self.lesson_hits.load(Ordering::Relaxed),
+            self.lesson_misses.load(Ordering::Relaxed),
+        )
+    }
+
     /// What a lookup takes before it reads the database, to store what it read with.
     pub fn ticket(&self) -> Ticket {
         let inner = self.lock();
@@ -178,6 +224,7 @@ impl ViewerCache {
         let admitted = inner.admits(ticket, |s| match s {
             Scope::User(u) => u == user_id,
             Scope::Course(c) => c == course_id,
+            Scope::Lesson(_) => false,
             Scope::All => true,
         });
         if !admitted {
@@ -206,10 +253,47 @@ impl ViewerCache {
         }
     }
 
+    /// Stores a part about lesson `lesson_id` (of course `course_id`) read after `ticket`
+    /// was handed out, unless the lesson or its course was evicted meanwhile.
+    pub fn put_lesson<T: Any + Send + Sync>(
+        &self,
+        ticket: Ticket,
+        school_id: i64,
+        lesson_id: i64,
+        course_id: i64,
+        value: Arc<T>,
+    ) {
+        let mut inner = self.lock();
+        let admitted = inner.admits(ticket, |s| match s {
+            Scope::Lesson(l) => l == lesson_id,
+            Scope::Course(c) => c == course_id,
+            Scope::User(_) => false,
+            Scope::All => true,
+        });
+        if !admitted {
+            return;
+        }
+        inner.lessons.insert(
+            (school_id, lesson_id, TypeId::of::<T>()),
+            Stamped {
+                course_id,
+                value,
+                at: Instant::now(),
+            },
+        );
+    }
+
     /// Forgets what `scope` covers. Writers call it after their commit; the notifications
     /// call it for every writer.
     pub fn forget(&self, scope: Scope) {
         self.lock().forget(scope);
+    }
+
+    /// Drops what is past its age, so that a class gone home leaves nothing behind (a
+    /// lookup would not serve it anyway), and gives back the maps' room once they are
+    /// mostly empty. The server calls it every few seconds ([`SWEEP_EVERY`]).
+    pub fn sweep(&self) {
+        self.lock().sweep(MAX_AGE);
     }
 
     /// Turns the cache on or off; either way it starts empty, because changes made while
@@ -226,6 +310,8 @@ impl ViewerCache {
 
     /// Applies one notification of [`CHANNEL`] heard on a connection whose schema is
     /// `schema`: `<schema>:u<user id>`, `<schema>:c<course id>`, a fence `<schema>:f<n>`,
+    /// `<schema>:l<lesson id>`, `<schema>:z<connection id>` (a Zoom connection's state:
+    /// every live view may show it, so everything is forgotten; it changes rarely),
     /// another schema's (ignored), or anything else (which forgets everything: a TRUNCATE).
     ///
     /// Notifications arrive in commit order, so once a fence sent after a commit is heard
@@ -246,6 +332,8 @@ impl ViewerCache {
         let scope = match what.split_at_checked(1) {
             Some(("u", rest)) => id(rest).map(Scope::User),
             Some(("c", rest)) => id(rest).map(Scope::Course),
+            Some(("l", rest)) => id(rest).map(Scope::Lesson),
+            Some(("z", _)) => Some(Scope::All),
             Some(("f", rest)) => {
                 if let Ok(n) = rest.parse::<u64>() {
                     self.fence.fetch_max(n, Ordering::SeqCst);
@@ -297,6 +385,23 @@ impl Inner {
             .any(|&(_, s)| s == Scope::All || covers(s))
     }
 
+    fn sweep(&mut self, max_age: Duration) {
+        let fresh = |e: &Stamped| e.at.elapsed() < max_age;
+        self.courses.retain(|_, e| fresh(e));
+        self.lessons.retain(|_, e| fresh(e));
+        let mut removed = 0;
+        self.viewers.retain(|_, v| {
+            let before = v.len();
+            v.retain(fresh);
+            removed += before - v.len();
+            !v.is_empty()
+        });
+        self.viewer_entries -= removed;
+        shrink(&mut self.courses);
+        shrink(&mut self.lessons);
+        shrink(&mut self.viewers);
+    }
+
     fn forget(&mut self, scope: Scope) {
         self.generation += 1;
         if self.recent.len() == RECENT {
@@ -311,6 +416,7 @@ impl Inner {
             }
             Scope::Course(c) => {
                 self.courses.retain(|_, e| e.course_id != c);
+                self.lessons.retain(|_, e| e.course_id != c);
                 let mut removed = 0;
                 self.viewers.retain(|_, v| {
                     let before = v.len();
@@ -320,12 +426,22 @@ impl Inner {
                 });
                 self.viewer_entries -= removed;
             }
+            Scope::Lesson(l) => self.lessons.retain(|k, _| k.1 != l),
             Scope::All => {
                 self.courses.clear();
+                self.lessons.clear();
                 self.viewers.clear();
                 self.viewer_entries = 0;
             }
         }
+    }
+}
+
+/// Gives back a map's room when it holds less than a quarter of it (a class's worth of
+/// entries is megabytes).
+pub(crate) fn shrink<K: Eq + std::hash::Hash, V>(m: &mut HashMap<K, V>) {
+    if m.capacity() > 64 && m.len() < m.capacity() / 4 {
+        m.shrink_to_fit();
     }
 }
 
@@ -413,6 +529,85 @@ mod tests {
         c.apply("s", "s:*");
         c.put_course(t, 1, "a", 7, v(3));
         assert!(c.course(1, "a").is_none(), "a TRUNCATE covers everything");
+    }
+
+    #[test]
+    fn a_lessons_parts_are_kept_by_type_and_school_and_go_with_their_lesson_or_course() {
+        let c = live();
+        let t = c.ticket();
+        c.put_lesson(t, 1, 30, 7, Arc::new(1_i64));
+        c.put_lesson(t, 1, 30, 7, Arc::new("view"));
+        c.put_lesson(t, 1, 31, 7, Arc::new(2_i64));
+        c.put_lesson(t, 1, 40, 8, Arc::new(3_i64));
+        assert_eq!(c.lesson::<i64>(1, 30).as_deref(), Some(&1));
+        assert_eq!(c.lesson::<&str>(1, 30).as_deref(), Some(&"view"));
+        assert!(
+            c.lesson::<i64>(2, 30).is_none(),
+            "another school's lesson id"
+        );
+        assert!(c.lesson::<u8>(1, 30).is_none(), "a part of another type");
+        c.apply("s", "s:u30");
+        assert!(
+            c.lesson::<i64>(1, 30).is_some(),
+            "a person's change leaves lessons"
+        );
+        c.apply("s", "s:l30");
+        assert!(c.lesson::<i64>(1, 30).is_none() && c.lesson::<&str>(1, 30).is_none());
+        assert!(c.lesson::<i64>(1, 31).is_some(), "another lesson stays");
+        c.apply("s", "s:c7");
+        assert!(
+            c.lesson::<i64>(1, 31).is_none(),
+            "the course's lessons go with it"
+        );
+        assert!(c.lesson::<i64>(1, 40).is_some(), "another course's stay");
+        let t = c.ticket();
+        c.forget(Scope::Lesson(41));
+        c.forget(Scope::User(1));
+        c.put_lesson(t, 1, 40, 8, Arc::new(4_i64));
+        assert_eq!(
+            c.lesson::<i64>(1, 40).as_deref(),
+            Some(&4),
+            "others' evictions"
+        );
+        let t = c.ticket();
+        c.forget(Scope::Lesson(40));
+        c.put_lesson(t, 1, 40, 8, Arc::new(5_i64));
+        assert!(
+            c.lesson::<i64>(1, 40).is_none(),
+            "evicted while it was read"
+        );
+        let t = c.ticket();
+        c.put_lesson(t, 1, 40, 8, Arc::new(5_i64));
+        c.apply("s", "s:z3");
+        assert!(
+            c.lesson::<i64>(1, 40).is_none(),
+            "a connection's change forgets all"
+        );
+        assert!(c.is_live());
+    }
+
+    #[test]
+    fn a_sweep_drops_what_is_past_its_age_and_gives_back_the_room() {
+        let c = live();
+        for user in 0..1000 {
+            let t = c.ticket();
+            c.put_viewer(t, user, 7, v(user));
+        }
+        let t = c.ticket();
+        c.put_course(t, 1, "a", 7, v(7));
+        c.put_lesson(t, 1, 30, 7, Arc::new(1_i64));
+        c.sweep();
+        assert_eq!(c.people(), 1000, "fresh entries stay");
+        assert!(c.course(1, "a").is_some() && c.lesson::<i64>(1, 30).is_some());
+        let room = c.lock().viewers.capacity();
+        c.lock().sweep(Duration::ZERO);
+        let inner = c.lock();
+        assert!(inner.viewers.is_empty() && inner.courses.is_empty() && inner.lessons.is_empty());
+        assert_eq!(inner.viewer_entries, 0);
+        assert!(
+            inner.viewers.capacity() < room / 4,
+            "the room is given back"
+        );
     }
 
     #[test]

@@ -107,8 +107,8 @@ pub async fn answer(state: &ZoomDeps, s: &Session, user: &User) -> anyhow::Resul
 }
 
 /// [`answer`], told whether the session's connection is connected when the caller read it
-/// with the session ([`super::SessionView`]): then the connection is read again only for
-/// an on-behalf-of token, which needs all of it.
+/// with the session ([`super::SessionView`]): then the connection is read only to fetch an
+/// on-behalf-of token, which needs all of it, and not while the class reuses one.
 pub(crate) async fn answer_with(
     state: &ZoomDeps,
     s: &Session,
@@ -126,50 +126,63 @@ pub(crate) async fn answer_with(
     let (Some(meeting_id), Some(conn_id)) = (s.meeting_id, s.connection_id) else {
         return Ok(JoinAnswer::Waiting);
     };
-    let obf = needs_obf(state, s);
-    let conn = match connected {
+    // The connection is read only when the caller did not say whether it is connected,
+    // or for an on-behalf-of token's fetch (a class is served from the cached token).
+    let mut conn = None;
+    match connected {
         Some(false) => return Ok(JoinAnswer::Unavailable),
-        Some(true) if !obf => None,
-        _ => match zoom_connection::by_id(&state.db, conn_id).await? {
-            Some(c) if c.is_connected() => Some(c),
+        Some(true) => {}
+        None => match zoom_connection::by_id(&state.db, conn_id).await? {
+            Some(c) if c.is_connected() => conn = Some(c),
             _ => return Ok(JoinAnswer::Unavailable),
         },
-    };
-    let obf_token = if let Some(conn) = conn.as_ref().filter(|_| obf) {
+    }
+    let obf_token = if needs_obf(state, s) {
         if !s.host_present() {
             return Ok(JoinAnswer::Waiting);
         }
         let Some(host) = s.zoom_host_id.clone() else {
             return Ok(JoinAnswer::Unavailable);
         };
-        // One fetch per (meeting, host) and minute, shared by the whole class: the others
-        // wait on the cell's lock and reuse the token.
+        // One fetch per (meeting, host) and minute, shared by the whole class: while it is
+        // fresh the token is read without waiting; a stale one is fetched by the first to
+        // see it, the others wait for that fetch and reuse its token.
         let cell = rt.obf_cell(meeting_id, &host);
-        let mut cached = cell.lock().await;
-        let fresh = cached
-            .as_ref()
-            .filter(|(at, _)| at.elapsed() < OBF_REUSE)
-            .map(|(_, t)| t.clone());
-        let got = match fresh {
+        let got = match cell.fresh(OBF_REUSE) {
             Some(t) => Ok(t),
             None => {
-                let r = super::start::paced_call(
-                    state,
-                    conn,
-                    zoom::ratelimit::Category::Light,
-                    |api| {
-                        let host = host.clone();
-                        async move { api.onbehalf_token(&host, meeting_id, OBF_TTL_SECS).await }
-                    },
-                )
-                .await;
-                if let Ok(t) = &r {
-                    *cached = Some((std::time::Instant::now(), t.clone()));
+                let _single_flight = cell.fetching.lock().await;
+                match cell.fresh(OBF_REUSE) {
+                    Some(t) => Ok(t),
+                    None => {
+                        let conn = match conn {
+                            Some(c) => c,
+                            None => match zoom_connection::by_id(&state.db, conn_id).await? {
+                                Some(c) if c.is_connected() => c,
+                                _ => return Ok(JoinAnswer::Unavailable),
+                            },
+                        };
+                        let r =
+                            super::start::paced_call(
+                                state,
+                                &conn,
+                                zoom::ratelimit::Category::Light,
+                                |api| {
+                                    let host = host.clone();
+                                    async move {
+                                        api.onbehalf_token(&host, meeting_id, OBF_TTL_SECS).await
+                                    }
+                                },
+                            )
+                            .await;
+                        if let Ok(t) = &r {
+                            cell.store(t.clone());
+                        }
+                        r
+                    }
                 }
-                r
             }
         };
-        drop(cached);
         match got {
             Ok(t) => Some(t.expose().to_string()),
             // 3000: the host is not in the meeting (yet, or any more).

@@ -350,6 +350,7 @@ pub async fn ensure(db: &Db, school_id: SchoolId, lesson: &Lesson) -> sqlx::Resu
 /// the lesson's external link (`lesson_live_options`), whether the Zoom connection the
 /// session's meeting runs on is connected, and whether it has recordings (so that a player
 /// during the class, when there are none yet, does not ask for them).
+#[derive(Clone)]
 pub(crate) struct SessionView {
     pub session: Session,
     pub external_url: Option<String>,
@@ -394,19 +395,34 @@ async fn view_by_lesson(
     }))
 }
 
-/// [`ensure`] with the [`SessionView`] extras, read in the same statement.
+/// [`ensure`] with the [`SessionView`] extras, read in the same statement, or from the
+/// per-instance viewer cache (`db::viewers`): a class joining and its players ask for the
+/// same lesson's view thousands of times a minute, and every change to what it holds is
+/// heard there (migration 0036's triggers, [`Db::lesson_changed`] after this instance's
+/// own writes).
 pub(crate) async fn ensure_view(
     db: &Db,
     school_id: SchoolId,
     lesson: &Lesson,
 ) -> sqlx::Result<SessionView> {
-    if let Some(v) = view_by_lesson(db, school_id, lesson.id).await? {
-        return Ok(v);
+    let cache = &db.viewers;
+    if let Some(v) = cache.lesson::<SessionView>(school_id.0, lesson.id.0) {
+        return Ok(SessionView::clone(&v));
     }
-    ensure(db, school_id, lesson).await?;
-    view_by_lesson(db, school_id, lesson.id)
-        .await?
-        .ok_or(sqlx::Error::RowNotFound)
+    // Taken before the read: a change heard while it runs keeps its result out.
+    let ticket = cache.ticket();
+    let v = match view_by_lesson(db, school_id, lesson.id).await? {
+        Some(v) => v,
+        None => {
+            ensure(db, school_id, lesson).await?;
+            view_by_lesson(db, school_id, lesson.id)
+                .await?
+                .ok_or(sqlx::Error::RowNotFound)?
+        }
+    };
+    let kept = std::sync::Arc::new(v.clone());
+    cache.put_lesson(ticket, school_id.0, lesson.id.0, lesson.course_id.0, kept);
+    Ok(v)
 }
 
 /// Whether a live lesson's session may still be changed: none yet, or still scheduled

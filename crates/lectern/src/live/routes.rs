@@ -218,17 +218,18 @@ async fn join_signature(
 ) -> AppResult<Response> {
     let user = ctx.require_user()?.clone();
     // A whole class asks at once: the lesson, its course, the enrolment and the lesson's
-    // privacy in one statement (what `live_lesson`, `enrollment` and `may_see` would ask).
+    // privacy (what `live_lesson`, `enrollment` and `may_see` would ask), kept per instance
+    // for students; then the session, kept per lesson: a join asks the database nothing.
     let crate::courses::LessonForViewer {
         course,
         lesson,
         enrolled,
         private_to,
-    } = crate::courses::lesson_for_viewer(
+    } = crate::courses::viewers::lesson_for(
         &state.db,
         SchoolId(ctx.school.id),
         LessonId(parse_id(&id)?),
-        Some(UserId(user.id)),
+        Some(&user),
     )
     .await?
     .ok_or(AppError::NotFound)?;

@@ -31,8 +31,24 @@ pub struct Metrics {
     in_flight: IntGauge,
     zoom_circuits_open: IntGauge,
     zoom_short_circuited: prometheus::IntCounter,
-    /// Brings `zoom_short_circuited` up to the Zoom client's total one scrape at a time.
+    /// Brings the counters kept elsewhere (`zoom_short_circuited`, `viewer_lookups`) up to
+    /// their totals one scrape at a time.
     zoom_sync: std::sync::Mutex<()>,
+    viewer_lookups: IntCounterVec,
+    viewer_cache_live: IntGauge,
+    viewer_cache_people: IntGauge,
+}
+
+/// What the viewer cache (`db::viewers`) says at scrape time: its totals since start.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ViewerCacheStats {
+    pub live: bool,
+    /// People with a part kept.
+    pub people: usize,
+    /// Course and player views served without the database, and those that read it.
+    pub views: (u64, u64),
+    /// Lookups of a lesson's parts (the join, the live player) answered and not.
+    pub lessons: (u64, u64),
 }
 
 /// What the Zoom client's circuit breakers say at scrape time.
@@ -104,6 +120,24 @@ impl Metrics {
             "lectern_zoom_short_circuited_total",
             "Zoom calls refused without being sent because their connection's circuit was open",
         )?;
+        let viewer_lookups = IntCounterVec::new(
+            Opts::new(
+                "lectern_viewer_cache_lookups_total",
+                "Viewer cache lookups by part (view: a course page or player's course and viewer; lesson: a live lesson's parts) and result (hit, miss)",
+            ),
+            &["part", "result"],
+        )?;
+        let viewer_cache_live = IntGauge::new(
+            "lectern_viewer_cache_live",
+            "1 while the viewer cache hears every change to what it keeps (PostgreSQL: subscribed; SQLite: reading its change log)",
+        )?;
+        let viewer_cache_people = IntGauge::new(
+            "lectern_viewer_cache_people",
+            "People whose part of a course the viewer cache keeps now",
+        )?;
+        registry.register(Box::new(viewer_lookups.clone()))?;
+        registry.register(Box::new(viewer_cache_live.clone()))?;
+        registry.register(Box::new(viewer_cache_people.clone()))?;
         registry.register(Box::new(zoom_circuits_open.clone()))?;
         registry.register(Box::new(zoom_short_circuited.clone()))?;
         registry.register(Box::new(shed.clone()))?;
@@ -128,6 +162,9 @@ impl Metrics {
             zoom_circuits_open,
             zoom_short_circuited,
             zoom_sync: std::sync::Mutex::new(()),
+            viewer_lookups,
+            viewer_cache_live,
+            viewer_cache_people,
         })
     }
 
@@ -160,16 +197,31 @@ impl Metrics {
         jobs_by_state: Option<&[(String, i64)]>,
         push_streams: i64,
         zoom: Option<ZoomCircuits>,
+        viewers: ViewerCacheStats,
     ) -> Option<Vec<u8>> {
+        // Counters brought up to the totals read now, one scrape at a time.
+        let _one_at_a_time = self.zoom_sync.lock().unwrap_or_else(|p| p.into_inner());
+        let catch_up = |c: prometheus::IntCounter, total: u64| {
+            let seen = c.get();
+            if total > seen {
+                c.inc_by(total - seen);
+            }
+        };
         if let Some(z) = zoom {
             self.zoom_circuits_open
                 .set(i64::try_from(z.open).unwrap_or(i64::MAX));
-            let _one_at_a_time = self.zoom_sync.lock().unwrap_or_else(|p| p.into_inner());
-            let seen = self.zoom_short_circuited.get();
-            if z.short_circuited > seen {
-                self.zoom_short_circuited.inc_by(z.short_circuited - seen);
-            }
+            catch_up(self.zoom_short_circuited.clone(), z.short_circuited);
         }
+        for (part, (hits, misses)) in [("view", viewers.views), ("lesson", viewers.lessons)] {
+            catch_up(self.viewer_lookups.with_label_values(&[part, "hit"]), hits);
+            catch_up(
+                self.viewer_lookups.with_label_values(&[part, "miss"]),
+                misses,
+            );
+        }
+        self.viewer_cache_live.set(i64::from(viewers.live));
+        self.viewer_cache_people
+            .set(i64::try_from(viewers.people).unwrap_or(i64::MAX));
         if let Some(counts) = jobs_by_state {
             for state_name in ["queued", "running", "done", "failed"] {
                 let n = counts

@@ -107,6 +107,12 @@ pub async fn metrics_page(State(state): State<OpsState>, req: Request) -> Respon
             open: z.circuits().open_count(),
             short_circuited: z.circuits().short_circuited_total(),
         }),
+        metrics::ViewerCacheStats {
+            live: state.db.viewers.is_live(),
+            people: state.db.viewers.people(),
+            views: state.db.viewers.counts(),
+            lessons: state.db.viewers.lesson_counts(),
+        },
     ) {
         Some(body) => ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response(),
         None => StatusCode::INTERNAL_SERVER_ERROR.into_response(),

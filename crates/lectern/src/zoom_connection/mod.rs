@@ -58,11 +58,35 @@ pub struct ZoomRuntime {
     refresh_locks: Arc<Mutex<HashMap<i64, Arc<tokio::sync::Mutex<()>>>>>,
     /// On-behalf-of tokens per (meeting, host): the token is the host's, not the student's,
     /// so a class joining at once shares one Zoom call instead of one each.
-    obf_tokens: Arc<Mutex<HashMap<(i64, String), ObfCell>>>,
+    obf_tokens: Arc<Mutex<ObfCells>>,
 }
 
-/// One cached OBF token and when it was fetched; its mutex is the single flight.
-pub(crate) type ObfCell = Arc<tokio::sync::Mutex<Option<(std::time::Instant, zoom::Secret)>>>;
+/// The OBF cells by (meeting, host).
+type ObfCells = HashMap<(i64, String), Arc<ObfCell>>;
+
+/// One cached OBF token and when it was fetched. A class reads it without waiting for each
+/// other (a plain lock held for a clone); `fetching` is the single flight when it is stale.
+#[derive(Default)]
+pub(crate) struct ObfCell {
+    token: Mutex<Option<(std::time::Instant, zoom::Secret)>>,
+    pub fetching: tokio::sync::Mutex<()>,
+}
+
+impl ObfCell {
+    /// The token, if fetched less than `reuse` ago.
+    pub fn fresh(&self, reuse: std::time::Duration) -> Option<zoom::Secret> {
+        let token = self.token.lock().unwrap_or_else(|p| p.into_inner());
+        token
+            .as_ref()
+            .filter(|(at, _)| at.elapsed() < reuse)
+            .map(|(_, t)| t.clone())
+    }
+
+    pub fn store(&self, t: zoom::Secret) {
+        *self.token.lock().unwrap_or_else(|p| p.into_inner()) =
+            Some((std::time::Instant::now(), t));
+    }
+}
 
 impl ZoomRuntime {
     pub fn new(config: &Config) -> anyhow::Result<Option<ZoomRuntime>> {
@@ -91,7 +115,7 @@ impl ZoomRuntime {
     }
 
     /// The cache cell for the OBF token of `host` in `meeting_id`.
-    pub fn obf_cell(&self, meeting_id: i64, host: &str) -> ObfCell {
+    pub(crate) fn obf_cell(&self, meeting_id: i64, host: &str) -> Arc<ObfCell> {
         let mut map = self.obf_tokens.lock().unwrap_or_else(|p| p.into_inner());
         if map.len() > 10_000 {
             map.clear();
@@ -421,6 +445,7 @@ pub(crate) async fn forget_all_tokens(db: &Db) -> sqlx::Result<()> {
     )
     .execute(&db.pool)
     .await?;
+    db.viewers.forget(crate::db::viewers::Scope::All);
     Ok(())
 }
 

@@ -10,4 +10,5 @@ mod reconcile;
 mod recordings;
 mod start;
 mod student_report;
+mod view_cache;
 mod webhooks;
