@@ -55,8 +55,10 @@ const CHANGE_LOG_KEPT_MS: i64 = 10 * 60 * 1000;
 /// A last bound on how long an entry is trusted even while subscribed.
 const MAX_AGE: Duration = Duration::from_secs(30);
 
-/// Entries kept at most; past it the cache starts over (sessions are cheap to look up).
-const CAPACITY: usize = 20_000;
+/// Entries kept at most; past it the cache starts over. A class of 50,000 signed in at
+/// once fits (as in the viewer cache); the sweep (`server::sweep_caches`) empties it again
+/// once they are gone.
+const CAPACITY: usize = 60_000;
 
 pub struct SessionCache {
     inner: Mutex<Inner>,

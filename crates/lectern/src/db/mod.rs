@@ -176,9 +176,14 @@ impl Db {
                         Box::pin(async move {
                             // WAL lets readers run beside the single writer; the busy timeout
                             // makes concurrent writers wait instead of failing at once.
+                            // A page cache of 512 KiB per connection instead of 2 MiB:
+                            // the file's pages stay in the system's cache anyway, and what
+                            // a class reads over and over is in the viewer and session
+                            // caches (crates/bench/README.md: memory after a class).
                             conn.execute(
                                 "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                                 PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
+                                 PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; \
+                                 PRAGMA cache_size = -512;",
                             )
                             .await?;
                             Ok(())
