@@ -30,13 +30,7 @@ async fn disconnected_zoom_makes_live_lessons_say_so_until_reconnected(b: TestAp
     );
 
     let admin = t.app.signed_in(&t.app.admin).await;
-    admin
-        .post_form(
-            "/integrations/zoom/disconnect?for=school",
-            &[("for", "school")],
-        )
-        .await
-        .assert_redirect_to("/settings/integrations");
+    t.zoom.disconnect_school(&admin).await;
     let page = student.get(&t.lesson_url()).await;
     assert_eq!(
         page.texts("#live-unavailable"),

@@ -398,13 +398,7 @@ async fn open_pages_hear_when_the_schools_zoom_is_disconnected_and_reconnected(b
     let url = format!("{}/courses/{}/live/events", t.app.base_url, t.course_slug);
     let mut ev = Events::open(&http, &url, Some(&cookie_of(&student))).await;
     let admin = t.app.signed_in(&t.app.admin).await;
-    admin
-        .post_form(
-            "/integrations/zoom/disconnect?for=school",
-            &[("for", "school")],
-        )
-        .await
-        .assert_redirect_to("/settings/integrations");
+    t.zoom.disconnect_school(&admin).await;
     // Every lesson of the school may have changed: lesson 0.
     ev.change_of(0, PUSH).await;
     let (_, p) = panel_display(&student, t.lesson).await;

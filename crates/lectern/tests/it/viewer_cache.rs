@@ -38,7 +38,8 @@ async fn by_hand(app: &TestApp, statement: &str, binds: &[i64]) {
     app.heard_every_change().await;
 }
 
-async fn sql(app: &TestApp, statement: &str, binds: &[i64]) {
+/// Runs `statement` with integer `binds`, as a shell would (no eviction of its own).
+pub(crate) async fn sql(app: &TestApp, statement: &str, binds: &[i64]) {
     let mut q = sqlx::query(sqlx::AssertSqlSafe(statement.to_string()));
     for b in binds {
         q = q.bind(*b);

@@ -103,6 +103,17 @@ impl ZoomFixture {
         client.get(&back).await
     }
 
+    /// The admin `client` disconnects the school's Zoom in Settings → Integrations.
+    pub async fn disconnect_school(&self, client: &TestClient) {
+        client
+            .post_form(
+                "/integrations/zoom/disconnect?for=school",
+                &[("for", "school")],
+            )
+            .await
+            .assert_redirect_to("/settings/integrations");
+    }
+
     pub fn token_calls(&self) -> usize {
         self.sim.count_requests("POST", "/oauth/token")
     }
