@@ -369,7 +369,8 @@ async fn read_for_viewer(
                   AS shared_version,
                 {done} AS done_ids, {opened} AS opened_at, {opened_ids} AS opened_ids
          FROM courses c
-         LEFT JOIN enrollments e ON e.course_id = c.id AND e.user_id = $3
+         LEFT JOIN enrollments e
+           ON e.school_id = c.school_id AND e.course_id = c.id AND e.user_id = $3
          WHERE c.school_id = $1 AND c.slug = $2"
     )))
     .bind(school_id)

@@ -108,7 +108,9 @@ pub async fn answer(state: &ZoomDeps, s: &Session, user: &User) -> anyhow::Resul
 
 /// [`answer`], told whether the session's connection is connected when the caller read it
 /// with the session ([`super::SessionView`]): then the connection is read only to fetch an
-/// on-behalf-of token, which needs all of it, and not while the class reuses one.
+/// on-behalf-of token, which needs all of it, and not while the class reuses one. (A view
+/// from the viewer cache may say "connected" for as long as a disconnection elsewhere takes
+/// to be heard — milliseconds — during which a fresh token is still handed out.)
 pub(crate) async fn answer_with(
     state: &ZoomDeps,
     s: &Session,

@@ -123,7 +123,7 @@ impl Metrics {
         let viewer_lookups = IntCounterVec::new(
             Opts::new(
                 "lectern_viewer_cache_lookups_total",
-                "Viewer cache lookups by part (view: a course page or player's course and viewer; lesson: a live lesson's parts) and result (hit, miss)",
+                "Viewer cache lookups by part (view: the course and the viewer's part of it, for a course page, a player or a join; lesson: a live lesson's parts, for a join or a live player) and result (hit, miss)",
             ),
             &["part", "result"],
         )?;
