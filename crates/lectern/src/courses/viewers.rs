@@ -104,18 +104,18 @@ struct LessonPart {
     private_to: Option<UserId>,
 }
 
-/// [`super::lesson_for_viewer`] for students and visitors from the cache: the lesson part
-/// kept per lesson, the student's enrolment from their viewer part of its course (read with
-/// the course page's query when missing, which keeps it for their next view too). Staff
-/// read the database, as they do for the course page.
+/// [`super::lesson_for_viewer`] for a student from the cache: the lesson part kept per
+/// lesson, the student's enrolment from their viewer part of its course (read with the
+/// course page's query when missing, which keeps it for their next view too). Staff read
+/// the database, as they do for the course page.
 pub async fn lesson_for(
     db: &Db,
     school_id: SchoolId,
     lesson_id: LessonId,
-    viewer: Option<&User>,
+    viewer: &User,
 ) -> sqlx::Result<Option<LessonForViewer>> {
-    let viewer_id = viewer.map(|u| UserId(u.id));
-    if viewer.is_some_and(User::can_teach) {
+    let viewer_id = Some(UserId(viewer.id));
+    if viewer.can_teach() {
         return super::lesson_for_viewer(db, school_id, lesson_id, viewer_id).await;
     }
     let cache = &db.viewers;
@@ -133,40 +133,9 @@ pub async fn lesson_for(
         cache.put_lesson(ticket, school_id.0, lesson_id.0, r.course.id.0, part);
         return Ok(Some(r));
     };
-    let enrolled = match viewer {
-        None => {
-            cache.count(true);
-            false
-        }
-        Some(u) => {
-            let kept = cache
-                .viewer(u.id, part.course.id.0)
-                .and_then(|v| v.downcast::<ViewerPart>().ok());
-            match kept {
-                Some(m) => {
-                    cache.count(true);
-                    m.enrollment.is_some()
-                }
-                None => {
-                    let v = for_viewer(
-                        db,
-                        school_id.0,
-                        &part.course.slug,
-                        viewer,
-                        ViewerExtras::None,
-                    )
-                    .await?;
-                    match v {
-                        Some(v) if v.course.id == part.course.id => v.enrollment.is_some(),
-                        // The slug moved to another course meanwhile: ask by lesson.
-                        _ => {
-                            return super::lesson_for_viewer(db, school_id, lesson_id, viewer_id)
-                                .await;
-                        }
-                    }
-                }
-            }
-        }
+    let Some(enrolled) = enrolled_in(db, &part.course, viewer).await? else {
+        // The slug moved to another course meanwhile: ask by lesson.
+        return super::lesson_for_viewer(db, school_id, lesson_id, viewer_id).await;
     };
     Ok(Some(LessonForViewer {
         course: part.course.clone(),
@@ -174,6 +143,29 @@ pub async fn lesson_for(
         enrolled,
         private_to: part.private_to,
     }))
+}
+
+/// Whether `viewer` is enrolled in `course`, from their viewer part (read and kept when
+/// missing); `None` when the course's slug now names another course.
+async fn enrolled_in(db: &Db, course: &Course, viewer: &User) -> sqlx::Result<Option<bool>> {
+    let kept = db
+        .viewers
+        .viewer(viewer.id, course.id.0)
+        .and_then(|v| v.downcast::<ViewerPart>().ok());
+    if let Some(m) = kept {
+        db.viewers.count(true);
+        return Ok(Some(m.enrollment.is_some()));
+    }
+    let v = for_viewer(
+        db,
+        course.school_id.0,
+        &course.slug,
+        Some(viewer),
+        ViewerExtras::None,
+    )
+    .await?;
+    Ok(v.filter(|v| v.course.id == course.id)
+        .map(|v| v.enrollment.is_some()))
 }
 
 /// The view of a student or visitor: neither manages the course (only staff can).

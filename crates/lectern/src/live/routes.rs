@@ -229,7 +229,7 @@ async fn join_signature(
         &state.db,
         SchoolId(ctx.school.id),
         LessonId(parse_id(&id)?),
-        Some(&user),
+        &user,
     )
     .await?
     .ok_or(AppError::NotFound)?;

@@ -266,21 +266,9 @@ db_test!(a_token_acts_in_its_own_school_only);
 async fn a_token_acts_in_its_own_school_only(app: TestApp) {
     let ours = published_course(&app, "Ours", &[]).await;
     let other = app.other_school().await;
-    let theirs = lectern::courses::create(
-        &app.db,
-        other.school.id,
-        other.instructor.id,
-        lectern::courses::CourseFields {
-            title: "Theirs",
-            description: "",
-            cover_url: None,
-        },
-    )
-    .await
-    .unwrap();
-    lectern::courses::set_published(&app.db, theirs.school_id, theirs.id, true)
-        .await
-        .unwrap();
+    let theirs =
+        crate::support::courses::published_in(&app, other.school.id, other.instructor.id, "Theirs")
+            .await;
     let a = token_for(&app, &app.admin, ALL).await;
     let b = make_token(&other.signed_in(&other.admin).await, ALL, "30").await;
 

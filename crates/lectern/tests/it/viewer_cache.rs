@@ -408,21 +408,13 @@ async fn two_schools_with_one_slug_each_see_their_own_course_from_the_cache(app:
     use lectern::db::SchoolId;
     let mine = course_with_two_documents(&app, "Same Name").await;
     let other = app.other_school().await;
-    let theirs = lectern::courses::create(
-        &app.db,
+    let theirs = crate::support::courses::published_in(
+        &app,
         other.school.id,
         other.instructor.id,
-        lectern::courses::CourseFields {
-            title: "Same Name",
-            description: "",
-            cover_url: None,
-        },
+        "Same Name",
     )
-    .await
-    .unwrap();
-    lectern::courses::set_published(&app.db, SchoolId(other.school.id), theirs.id, true)
-        .await
-        .unwrap();
+    .await;
     assert_eq!(theirs.slug, mine.slug, "one slug in two schools");
     let path = format!("/courses/{}", mine.slug);
     let student = enrolled_student(&app, mine.id, "same@example.org", "Same").await;

@@ -4,7 +4,6 @@
 //! every change the app makes is in the next join and player at once, and every change made
 //! outside the instance (a shell, another instance) once heard.
 
-use lectern::accounts::Role;
 use lectern::courses::live_options::{self, LessonOptions};
 use lectern::db::{CourseId, LessonId, SchoolId};
 
@@ -74,12 +73,8 @@ async fn a_class_joins_from_the_cache_and_every_live_change_of_the_app_is_in_its
         "the second join reads the lesson and its session from the cache"
     );
     // Another school's student asks for the same lesson id: the cached lesson is not theirs.
-    let school2 = app.create_school("two", "Two", "two.test.example").await;
-    let u2 = app
-        .create_user(school2.id, "s2@two.example", "S Two", Role::Student)
-        .await;
-    let c2 = TestClient::new(&app.base_url).with_host("two.test.example");
-    c2.signin(&u2.email, &u2.password).await;
+    let other = app.other_school().await;
+    let c2 = other.signed_in(&other.student).await;
     assert_eq!(t.join(&c2).await.0, 404);
 
     // The lesson moves to an external link and back: the player says so at once.

@@ -108,6 +108,32 @@ pub async fn enroll(app: &TestApp, course: i64, user_id: i64) {
 }
 
 /// A new student of the test school, enrolled in `course`.
+/// A published course of `school` taught by `instructor`, made through the library (no
+/// pages): another school's course for the cross-school tests.
+pub async fn published_in(
+    app: &TestApp,
+    school: i64,
+    instructor: i64,
+    title: &str,
+) -> lectern::courses::Course {
+    let course = lectern::courses::create(
+        &app.db,
+        school,
+        instructor,
+        lectern::courses::CourseFields {
+            title,
+            description: "",
+            cover_url: None,
+        },
+    )
+    .await
+    .unwrap();
+    lectern::courses::set_published(&app.db, course.school_id, course.id, true)
+        .await
+        .unwrap();
+    course
+}
+
 pub async fn enrolled_student(app: &TestApp, course: i64, email: &str, name: &str) -> TestUser {
     let u = app
         .create_user(app.school.id, email, name, Role::Student)
