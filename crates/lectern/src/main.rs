@@ -1,7 +1,6 @@
 use std::process::ExitCode;
 
-/// jemalloc, with its background thread purging what was freed, and the process's `malloc`
-/// for the C libraries too (see Cargo.toml).
+/// jemalloc, with its background thread purging what was freed (see Cargo.toml).
 #[cfg(target_os = "linux")]
 #[global_allocator]
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
