@@ -490,21 +490,9 @@ async fn an_attackers_site_that_frames_the_player_is_refused(app: TestApp) {
     // An attacker's page loads the student's player in an invisible frame and lays its
     // own buttons over it ("click here to win"), so that the student's clicks land on
     // Mark complete, Join or Sign out. The browser must refuse to render the frame.
-    let course = lectern::courses::create(
-        &app.db,
-        app.school.id,
-        app.instructor.id,
-        lectern::courses::CourseFields {
-            title: "Framed",
-            description: "",
-            cover_url: None,
-        },
-    )
-    .await
-    .unwrap();
-    lectern::courses::set_published(&app.db, course.school_id, course.id, true)
-        .await
-        .unwrap();
+    let course =
+        crate::support::courses::published_in(&app, app.school.id, app.instructor.id, "Framed")
+            .await;
     let lesson = lectern::courses::insert_lesson(
         &app.db,
         &*app.state.course_hooks,

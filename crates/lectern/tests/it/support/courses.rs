@@ -107,9 +107,8 @@ pub async fn enroll(app: &TestApp, course: i64, user_id: i64) {
     .unwrap();
 }
 
-/// A new student of the test school, enrolled in `course`.
 /// A published course of `school` taught by `instructor`, made through the library (no
-/// pages): another school's course for the cross-school tests.
+/// pages), e.g. another school's course for the cross-school tests.
 pub async fn published_in(
     app: &TestApp,
     school: i64,
@@ -134,6 +133,7 @@ pub async fn published_in(
     course
 }
 
+/// A new student of the test school, enrolled in `course`.
 pub async fn enrolled_student(app: &TestApp, course: i64, email: &str, name: &str) -> TestUser {
     let u = app
         .create_user(app.school.id, email, name, Role::Student)
