@@ -7,26 +7,129 @@
 //! catalogue (`dates.ftl`: weekday and month names and each language's order): a
 //! translator adds a language without touching code. (A CLDR crate such as `icu_datetime`
 //! would bring its locale data and a large dependency tree for four patterns per language.)
+//!
+//! Every language's files are compiled in (`build.rs` finds them), and a language is
+//! parsed the first time one of its messages is asked for: a parsed catalogue is about
+//! 1.1 MB of memory for a process's lifetime, and a school whose readers all use one
+//! language would otherwise carry every other one (the memory target after a class of
+//! 50,000, `crates/bench`). English, the fallback, is parsed when a message is missing
+//! from another language, or when an English reader comes.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
+use std::sync::{LazyLock, OnceLock};
 
-use fluent_templates::fluent_bundle::FluentValue;
-use fluent_templates::{LanguageIdentifier, Loader};
+use fluent_bundle::concurrent::FluentBundle;
+use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
+use unic_langid::LanguageIdentifier;
 
-fluent_templates::static_loader! {
-    static LOCALES = {
-        locales: "./locales",
-        fallback_language: "en-US",
-        // Unicode isolation marks would leak into attributes and e-mail subjects.
-        customise: |bundle| bundle.set_use_isolating(false),
-    };
+/// One folder of `locales/`, as `build.rs` found it.
+#[derive(Debug)]
+pub(crate) struct Language {
+    /// The folder's name, a BCP 47 tag ("en-US", "de").
+    tag: &'static str,
+    /// Its `language-name` message, for the switcher, read without parsing the rest.
+    name: &'static str,
+    /// Each `.ftl` file's name and text, sorted by name.
+    files: &'static [(&'static str, &'static str)],
+}
+
+include!(concat!(env!("OUT_DIR"), "/locales.rs"));
+
+/// The languages with their parsed messages, each parsed on first use.
+struct Catalogue {
+    languages: &'static [Language],
+    tags: Vec<LanguageIdentifier>,
+    bundles: Vec<OnceLock<FluentBundle<FluentResource>>>,
+    /// Where `en-US` is in `languages`.
+    english: usize,
+}
+
+static CATALOGUE: LazyLock<Catalogue> = LazyLock::new(|| Catalogue::new(GENERATED));
+
+impl Catalogue {
+    fn new(languages: &'static [Language]) -> Catalogue {
+        let tags = languages
+            .iter()
+            .map(|l| {
+                l.tag
+                    .parse()
+                    .unwrap_or_else(|e| panic!("locales/{}: not a language tag: {e}", l.tag))
+            })
+            .collect();
+        let english = languages
+            .iter()
+            .position(|l| l.tag == "en-US")
+            .expect("locales/en-US, the fallback language");
+        Catalogue {
+            languages,
+            tags,
+            bundles: languages.iter().map(|_| OnceLock::new()).collect(),
+            english,
+        }
+    }
+
+    /// The language's messages, parsed now if nobody has asked before. Every file is
+    /// checked by the tests (`every_language_has_every_english_message_with_its_variables`
+    /// parses each one on its own), so a broken file fails CI, not a reader's page.
+    fn bundle(&self, i: usize) -> &FluentBundle<FluentResource> {
+        self.bundles[i].get_or_init(|| {
+            let lang = &self.languages[i];
+            let mut bundle = FluentBundle::new_concurrent(vec![self.tags[i].clone()]);
+            // Unicode isolation marks would leak into attributes and e-mail subjects.
+            bundle.set_use_isolating(false);
+            for (file, text) in lang.files {
+                let resource =
+                    FluentResource::try_new(text.to_string()).unwrap_or_else(|(_, errors)| {
+                        panic!("locales/{}/{file}: {errors:?}", lang.tag)
+                    });
+                bundle
+                    .add_resource(resource)
+                    .unwrap_or_else(|errors| panic!("locales/{}/{file}: {errors:?}", lang.tag));
+            }
+            bundle
+        })
+    }
+
+    /// `key` (a message, or `message.attribute`) in language `i` alone; `None` when it is
+    /// missing there or does not format with `args`.
+    fn format_in(&self, i: usize, key: &str, args: Option<&FluentArgs<'_>>) -> Option<String> {
+        let bundle = self.bundle(i);
+        let pattern = match key.split_once('.') {
+            Some((message, attribute)) => bundle
+                .get_message(message)?
+                .get_attribute(attribute)?
+                .value(),
+            None => bundle.get_message(key)?.value()?,
+        };
+        let mut errors = Vec::new();
+        let text = bundle.format_pattern(pattern, args, &mut errors);
+        errors.is_empty().then(|| text.into_owned())
+    }
+
+    /// `key` in language `i`, else in English.
+    fn lookup(&self, i: usize, key: &str, args: Option<&FluentArgs<'_>>) -> Option<String> {
+        self.format_in(i, key, args).or_else(|| {
+            (i != self.english)
+                .then(|| self.format_in(self.english, key, args))
+                .flatten()
+        })
+    }
+
+    /// Which languages have been parsed so far.
+    #[cfg(test)]
+    fn parsed(&self) -> Vec<&'static str> {
+        (0..self.languages.len())
+            .filter(|i| self.bundles[*i].get().is_some())
+            .map(|i| self.languages[i].tag)
+            .collect()
+    }
 }
 
 /// A translator bound to one language. Cheap to clone.
 #[derive(Clone, Debug)]
 pub struct Tr {
-    lang: LanguageIdentifier,
+    /// Where the language is in the catalogue.
+    lang: usize,
 }
 
 impl Default for Tr {
@@ -67,12 +170,13 @@ impl Tr {
     }
 
     pub fn lang(&self) -> String {
-        self.lang.to_string()
+        CATALOGUE.languages[self.lang].tag.to_string()
     }
 
-    /// The message `key`; a missing key shows the key itself (and a test catches it).
+    /// The message `key`; a missing key shows as "Unknown localization key" (and a test
+    /// catches it).
     pub fn t(&self, key: &str) -> String {
-        LOCALES.lookup(&self.lang, key)
+        self.lookup(key, None)
     }
 
     /// The message `key` with one argument. Pass counts as numbers (not `to_string()`ed):
@@ -84,27 +188,33 @@ impl Tr {
     /// The message `key` with arguments; mix kinds with `Arg::from`, e.g.
     /// `&[("minutes", Arg::from(5)), ("from", Arg::from(time))]`.
     pub fn ta<A: Clone + Into<Arg>>(&self, key: &str, args: &[(&'static str, A)]) -> String {
-        let map: HashMap<Cow<'static, str>, FluentValue<'_>> = args
-            .iter()
-            .map(|(k, v)| (Cow::Borrowed(*k), v.clone().into().into_fluent()))
-            .collect();
-        LOCALES.lookup_with_args(&self.lang, key, &map)
+        let mut fluent = FluentArgs::with_capacity(args.len());
+        for (k, v) in args {
+            fluent.set(*k, v.clone().into().into_fluent());
+        }
+        self.lookup(key, Some(&fluent))
+    }
+
+    fn lookup(&self, key: &str, args: Option<&FluentArgs<'_>>) -> String {
+        CATALOGUE
+            .lookup(self.lang, key, args)
+            .unwrap_or_else(|| format!("Unknown localization key: {key:?}"))
     }
 
     pub fn has(&self, key: &str) -> bool {
-        LOCALES.try_lookup(&self.lang, key).is_some()
+        CATALOGUE.lookup(self.lang, key, None).is_some()
     }
 
     /// The writing direction of the language, for `<html dir>`: a right-to-left script
     /// (Arabic, Hebrew, Persian, Urdu, …) needs only its folder of messages, the CSS uses
     /// logical properties.
     pub fn dir(&self) -> &'static str {
-        dir_of(self.lang.language.as_str())
+        dir_of(CATALOGUE.tags[self.lang].language.as_str())
     }
 
     /// The language's own name ("Deutsch"), for the switcher and the profile's choice.
     pub fn language_name(tag: &str) -> String {
-        Tr::new(tag).t("language-name")
+        CATALOGUE.languages[Tr::new(tag).lang].name.to_string()
     }
 
     /// Names and parts of a date as this language writes them.
@@ -209,10 +319,7 @@ pub const LANG_COOKIE: &str = "lectern_lang";
 /// Whether `tag` is exactly one of the languages we have (a switcher's or a profile's value).
 pub fn is_supported(tag: &str) -> bool {
     // Exactly as the folder is named: "DE" or "de-de" are not what the switcher offers.
-    LOCALES.locales().any(|l| {
-        let name = l.to_string();
-        name == tag
-    })
+    CATALOGUE.languages.iter().any(|l| l.tag == tag)
 }
 
 /// A message argument. Numbers stay numbers all the way into Fluent, where they pick the
@@ -271,30 +378,88 @@ number_args!(i8, i16, i32, i64, isize, u8, u16, u32, u64, usize, f32, f64);
 
 /// The languages offered in the profile form.
 pub fn supported() -> Vec<String> {
-    let mut v: Vec<String> = LOCALES.locales().map(|l| l.to_string()).collect();
-    v.sort();
-    v
+    // build.rs lists the folders sorted by name.
+    CATALOGUE
+        .languages
+        .iter()
+        .map(|l| l.tag.to_string())
+        .collect()
 }
 
-fn negotiate<'a>(tags: impl Iterator<Item = &'a str>) -> LanguageIdentifier {
-    let available: Vec<&LanguageIdentifier> = LOCALES.locales().collect();
+/// The first of `tags` (best first) we have, exactly or by its language (`es-MX` → `es`),
+/// as a place in the catalogue; English when none is.
+fn negotiate<'a>(tags: impl Iterator<Item = &'a str>) -> usize {
+    let available = &CATALOGUE.tags;
     for tag in tags {
         let Ok(want) = tag.parse::<LanguageIdentifier>() else {
             continue;
         };
-        if let Some(exact) = available.iter().find(|l| ***l == want) {
-            return (*exact).clone();
+        if let Some(exact) = available.iter().position(|l| *l == want) {
+            return exact;
         }
-        if let Some(same_lang) = available.iter().find(|l| l.language == want.language) {
-            return (*same_lang).clone();
+        if let Some(same_lang) = available.iter().position(|l| l.language == want.language) {
+            return same_lang;
         }
     }
-    "en-US".parse().expect("valid tag")
+    CATALOGUE.english
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::HashMap;
+
+    /// A language is parsed when one of its messages is first asked for, English only
+    /// when the language lacks a message; the others stay unparsed (their memory is the
+    /// point, see the module's doc).
+    #[test]
+    fn a_language_is_parsed_on_first_use_only() {
+        let catalogue = Catalogue::new(GENERATED);
+        assert!(GENERATED.len() >= 4, "{GENERATED:?}");
+        assert!(catalogue.parsed().is_empty());
+        let de = GENERATED.iter().position(|l| l.tag == "de").unwrap();
+        assert_eq!(
+            catalogue.lookup(de, "language-name", None).as_deref(),
+            Some("Deutsch")
+        );
+        assert_eq!(catalogue.parsed(), ["de"]);
+        // A key German lacks falls back to English, which is parsed for it.
+        assert_eq!(catalogue.lookup(de, "no-such-key", None), None);
+        assert_eq!(catalogue.parsed(), ["de", "en-US"]);
+        // Asked again: the same bundles, nothing else parsed.
+        assert!(catalogue.lookup(de, "nav-catalogue", None).is_some());
+        assert_eq!(catalogue.parsed(), ["de", "en-US"]);
+    }
+
+    /// The switcher's names come from `build.rs`'s reading of each folder; they are what
+    /// the parsed `language-name` messages say, and `Tr::language_name` gives them
+    /// without parsing a language.
+    #[test]
+    fn each_languages_name_is_its_language_name_message() {
+        let catalogue = Catalogue::new(GENERATED);
+        for (i, lang) in GENERATED.iter().enumerate() {
+            assert_eq!(
+                catalogue.format_in(i, "language-name", None).as_deref(),
+                Some(lang.name),
+                "locales/{}",
+                lang.tag
+            );
+            assert_eq!(Tr::language_name(lang.tag), lang.name);
+        }
+        assert_eq!(Tr::language_name("fr"), "Français");
+    }
+
+    /// A message's attribute is reached as `message.attribute`; a missing one is missing.
+    #[test]
+    fn attributes_and_missing_keys() {
+        let tr = Tr::new("en-US");
+        // (Through a variable: `every_used_key_exists_in_english` reads literal keys.)
+        let missing = "no-such-key";
+        assert!(!tr.has(missing));
+        assert_eq!(tr.t(missing), "Unknown localization key: \"no-such-key\"");
+        assert!(tr.has("language-name"));
+        assert!(!tr.has("language-name.no-such-attribute"));
+    }
 
     #[test]
     fn accept_language_is_negotiated() {
@@ -528,7 +693,7 @@ mod tests {
     /// the `one` and `other` plural variants get formatted).
     fn sample_args(
         vars: &std::collections::BTreeSet<String>,
-    ) -> Vec<fluent_templates::fluent_bundle::FluentArgs<'static>> {
+    ) -> Vec<fluent_bundle::FluentArgs<'static>> {
         [
             FluentValue::from("x"),
             FluentValue::from(1),
@@ -536,7 +701,7 @@ mod tests {
         ]
         .into_iter()
         .map(|value| {
-            let mut args = fluent_templates::fluent_bundle::FluentArgs::new();
+            let mut args = fluent_bundle::FluentArgs::new();
             for v in vars {
                 args.set(v.clone(), value.clone());
             }
@@ -559,13 +724,12 @@ mod tests {
                 seen.insert(id.clone()),
                 "{id} is defined twice in locales/en-US"
             );
-            let args: HashMap<Cow<'static, str>, FluentValue<'_>> = m
-                .vars
-                .iter()
-                .map(|v| (Cow::Owned(v.clone()), FluentValue::from("x")))
-                .collect();
+            let mut args = FluentArgs::new();
+            for v in &m.vars {
+                args.set(v.clone(), FluentValue::from("x"));
+            }
             assert!(
-                LOCALES.try_lookup_with_args(&tr.lang, id, &args).is_some(),
+                CATALOGUE.lookup(tr.lang, id, Some(&args)).is_some(),
                 "en-US: {id} does not format with {:?}",
                 m.vars
             );
@@ -577,7 +741,7 @@ mod tests {
     /// other language's files are parsed on their own, so English fallback can't hide a gap.
     #[test]
     fn every_language_has_every_english_message_with_its_variables() {
-        use fluent_templates::fluent_bundle::{FluentBundle, FluentResource};
+        use fluent_bundle::{FluentBundle, FluentResource};
 
         let en = ftl_messages("en-US");
         assert!(en.len() > 200, "{} English messages", en.len());
