@@ -771,3 +771,51 @@ async fn sqlite_on_a_full_disk_answers_503_and_recovers() {
     );
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
+
+/// `serve` starts itself again with glibc's malloc tuned (`lectern::cli::c_malloc`): the
+/// process the operator started is the one serving, with its arguments, and its
+/// environment now holds the tunables; an operator's own `GLIBC_TUNABLES` is kept as it is.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+#[tokio::test]
+async fn serve_restarts_itself_with_glibc_malloc_tuned() {
+    let db = TestDb::new(DbKind::Sqlite).await;
+    for own in [None, Some("glibc.malloc.arena_max=2")] {
+        let (env, base) = serve_env(&db);
+        let mut c = cmd(&["serve"], &env);
+        if let Some(v) = own {
+            c.env("GLIBC_TUNABLES", v);
+        }
+        let mut server = Proc::spawn(c);
+        server.wait_ready(&base).await;
+        let proc_file =
+            |name: &str| std::fs::read(format!("/proc/{}/{name}", server.pid())).unwrap();
+        // The environment as the process received it. glibc splits the variable's
+        // settings in place where it parses them (a `:` becomes a NUL), so it is looked
+        // for both ways.
+        let environ = [b"\0".as_slice(), &proc_file("environ")].concat();
+        let tunables = own.unwrap_or(lectern::cli::c_malloc::TUNABLES);
+        let found = [':', '\0'].iter().any(|sep| {
+            let wanted = format!(
+                "\0GLIBC_TUNABLES={}\0",
+                tunables.replace(':', &sep.to_string())
+            );
+            environ
+                .windows(wanted.len())
+                .any(|w| w == wanted.as_bytes())
+        });
+        assert!(
+            found,
+            "GLIBC_TUNABLES={tunables} not in {:?}",
+            String::from_utf8_lossy(&environ)
+        );
+        let cmdline: Vec<String> = proc_file("cmdline")
+            .split(|b| *b == 0)
+            .filter(|v| !v.is_empty())
+            .map(|v| String::from_utf8_lossy(v).into_owned())
+            .collect();
+        assert_eq!(cmdline, [bin::BIN, "serve"]);
+        let (code, _, stderr) = server.terminate().await;
+        assert_eq!(code, Some(0), "{stderr}");
+        assert!(!stderr.contains("not tuning"), "{stderr}");
+    }
+}
