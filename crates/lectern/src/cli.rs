@@ -177,26 +177,34 @@ pub fn main() -> ExitCode {
 
 /// glibc's `malloc`, which the C code in the process uses (SQLite, aws-lc; Rust's own
 /// allocations are jemalloc's, `src/main.rs`), keeps what that code frees: freed small
-/// blocks wait in per-size lists instead of merging back into free space, and free space
-/// is handed back to the system only past a threshold glibc raises as it goes. After a
-/// class of 50,000 the SQLite connections are closed (`db::SQLITE_CONNECTION_LIFETIME`)
-/// but about 5 MiB of their arenas stayed resident. Its tunables make glibc keep no
-/// per-thread or per-size caches of freed blocks, so they merge back at once, and give
+/// blocks wait in per-thread and per-size caches instead of merging back into free space,
+/// and free space is handed back to the system only past a threshold glibc raises as it
+/// goes. After a class of 50,000 the SQLite connections are closed
+/// (`db::SQLITE_CONNECTION_LIFETIME`) but about 5 MiB of their arenas stayed resident. Its
+/// tunables make glibc keep no such caches, so freed blocks merge back at once, and give
 /// back any free top of an arena over 128 KiB (measured in `crates/bench`: 43.7 → 37.7
-/// MiB 60 s after that class on SQLite; each of the three alone left 41 MiB). glibc reads `GLIBC_TUNABLES` only when a program starts, so a long-running
-/// command started without it starts itself again, before doing anything else: the same
-/// process (pid), arguments and environment, plus the variable. An operator's own
-/// `GLIBC_TUNABLES` is left as it is, and no second restart can follow.
+/// MiB 60 s after that class on SQLite; `mxfast` or `trim_threshold` alone left 41 MiB).
+///
+/// glibc reads `GLIBC_TUNABLES` only when a program starts, so a long-running command
+/// started without it starts itself again, before doing anything else: the same process
+/// (pid), arguments and environment, plus the variable. An operator's own
+/// `GLIBC_TUNABLES` is left as it is (set it empty to keep glibc's defaults). At most one
+/// restart: `RESTARTED` says it happened, since glibc drops `GLIBC_TUNABLES` itself when
+/// it starts a program with raised privileges (setuid, or file capabilities such as
+/// `cap_net_bind_service`), and the variable alone would then restart it forever.
 /// (`mallopt` would do it in place, but it is `unsafe` FFI, which this workspace forbids.)
 pub mod c_malloc {
     /// The settings; also what `tests/it/cli.rs` looks for in the server's environment.
     pub const TUNABLES: &str =
         "glibc.malloc.mxfast=0:glibc.malloc.tcache_count=0:glibc.malloc.trim_threshold=131072";
 
+    /// Set in the restarted process's environment.
+    pub const RESTARTED: &str = "LECTERN_MALLOC_TUNED";
+
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     pub fn restart_tuned() {
         use std::os::unix::process::CommandExt as _;
-        if std::env::var_os("GLIBC_TUNABLES").is_some() {
+        if std::env::var_os("GLIBC_TUNABLES").is_some() || std::env::var_os(RESTARTED).is_some() {
             return;
         }
         let exe = match std::env::current_exe() {
@@ -209,7 +217,11 @@ pub mod c_malloc {
             cmd.arg0(arg0);
         }
         // `exec` returns only if it failed; the process then goes on untuned.
-        let e = cmd.args(args).env("GLIBC_TUNABLES", TUNABLES).exec();
+        let e = cmd
+            .args(args)
+            .env("GLIBC_TUNABLES", TUNABLES)
+            .env(RESTARTED, "1")
+            .exec();
         eprintln!("warning: not tuning glibc's malloc: {e}");
     }
 

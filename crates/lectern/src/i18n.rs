@@ -40,6 +40,9 @@ struct Catalogue {
     languages: &'static [Language],
     tags: Vec<LanguageIdentifier>,
     bundles: Vec<OnceLock<FluentBundle<FluentResource>>>,
+    /// For each language, where a message is looked for, in order: the language, its
+    /// bare language (`de` for `de-AT`), its other variants, English.
+    chains: Vec<Vec<usize>>,
     /// Where `en-US` is in `languages`.
     english: usize,
 }
@@ -48,7 +51,7 @@ static CATALOGUE: LazyLock<Catalogue> = LazyLock::new(|| Catalogue::new(GENERATE
 
 impl Catalogue {
     fn new(languages: &'static [Language]) -> Catalogue {
-        let tags = languages
+        let tags: Vec<LanguageIdentifier> = languages
             .iter()
             .map(|l| {
                 l.tag
@@ -60,17 +63,22 @@ impl Catalogue {
             .iter()
             .position(|l| l.tag == "en-US")
             .expect("locales/en-US, the fallback language");
+        let chains = (0..tags.len())
+            .map(|i| fallback_chain(&tags, i, english))
+            .collect();
         Catalogue {
             languages,
             tags,
             bundles: languages.iter().map(|_| OnceLock::new()).collect(),
+            chains,
             english,
         }
     }
 
     /// The language's messages, parsed now if nobody has asked before. Every file is
-    /// checked by the tests (`every_language_has_every_english_message_with_its_variables`
-    /// parses each one on its own), so a broken file fails CI, not a reader's page.
+    /// checked by the tests (`every_english_message_formats` parses English, and
+    /// `every_language_has_every_english_message_with_its_variables` every other file on
+    /// its own), so a broken file fails CI, not a reader's page.
     fn bundle(&self, i: usize) -> &FluentBundle<FluentResource> {
         self.bundles[i].get_or_init(|| {
             let lang = &self.languages[i];
@@ -106,13 +114,11 @@ impl Catalogue {
         errors.is_empty().then(|| text.into_owned())
     }
 
-    /// `key` in language `i`, else in English.
+    /// `key` in language `i`, else in the next language of its chain that has it.
     fn lookup(&self, i: usize, key: &str, args: Option<&FluentArgs<'_>>) -> Option<String> {
-        self.format_in(i, key, args).or_else(|| {
-            (i != self.english)
-                .then(|| self.format_in(self.english, key, args))
-                .flatten()
-        })
+        self.chains[i]
+            .iter()
+            .find_map(|j| self.format_in(*j, key, args))
     }
 
     /// Which languages have been parsed so far.
@@ -123,6 +129,23 @@ impl Catalogue {
             .map(|i| self.languages[i].tag)
             .collect()
     }
+}
+
+/// Where language `i`'s missing messages are looked for (see `Catalogue::chains`), as
+/// fluent-templates did: a regional folder (`pt-BR`) need only hold what differs from
+/// its language's (`pt`).
+fn fallback_chain(tags: &[LanguageIdentifier], i: usize, english: usize) -> Vec<usize> {
+    let bare = |t: &LanguageIdentifier| t.script.is_none() && t.region.is_none();
+    let same: Vec<usize> = (0..tags.len())
+        .filter(|j| *j != i && tags[*j].language == tags[i].language)
+        .collect();
+    let mut chain = vec![i];
+    chain.extend(same.iter().filter(|j| bare(&tags[**j])));
+    chain.extend(same.iter().filter(|j| !bare(&tags[**j])));
+    if !chain.contains(&english) {
+        chain.push(english);
+    }
+    chain
 }
 
 /// A translator bound to one language. Cheap to clone.
@@ -429,6 +452,73 @@ mod tests {
         // Asked again: the same bundles, nothing else parsed.
         assert!(catalogue.lookup(de, "nav-catalogue", None).is_some());
         assert_eq!(catalogue.parsed(), ["de", "en-US"]);
+    }
+
+    /// A regional folder holds only what differs: its missing messages come from its
+    /// language's folder, then English; `message.attribute` reaches an attribute; each
+    /// language is parsed only when its turn in the chain comes.
+    #[test]
+    fn regional_folders_fall_back_to_their_language_then_english() {
+        static LANGUAGES: &[Language] = &[
+            Language {
+                tag: "de",
+                name: "Deutsch",
+                files: &[("a.ftl", "hello = Hallo\nonly-de = Nur Deutsch\n")],
+            },
+            Language {
+                tag: "de-AT",
+                name: "Deutsch (Österreich)",
+                files: &[("a.ftl", "hello = Servus\n")],
+            },
+            Language {
+                tag: "en-US",
+                name: "English",
+                files: &[(
+                    "a.ftl",
+                    "hello = Hello\nonly-en = Only English\nbutton = Save\n    .title = Saves the page\n",
+                )],
+            },
+            Language {
+                tag: "fr",
+                name: "Français",
+                files: &[("a.ftl", "hello = Bonjour\n")],
+            },
+        ];
+        let catalogue = Catalogue::new(LANGUAGES);
+        let (de, at, en, fr) = (0, 1, 2, 3);
+        assert_eq!(
+            catalogue.lookup(at, "hello", None).as_deref(),
+            Some("Servus")
+        );
+        assert_eq!(catalogue.parsed(), ["de-AT"]);
+        assert_eq!(
+            catalogue.lookup(at, "only-de", None).as_deref(),
+            Some("Nur Deutsch")
+        );
+        assert_eq!(catalogue.parsed(), ["de", "de-AT"]);
+        assert_eq!(
+            catalogue.lookup(at, "only-en", None).as_deref(),
+            Some("Only English")
+        );
+        assert_eq!(catalogue.parsed(), ["de", "de-AT", "en-US"]);
+        assert_eq!(
+            catalogue.lookup(de, "hello", None).as_deref(),
+            Some("Hallo")
+        );
+        // The bare language's own gaps go to its variants, then English.
+        assert_eq!(catalogue.chains[de], [de, at, en]);
+        assert_eq!(catalogue.chains[fr], [fr, en]);
+        assert_eq!(catalogue.chains[en], [en]);
+        assert_eq!(
+            catalogue.lookup(fr, "button.title", None).as_deref(),
+            Some("Saves the page")
+        );
+        assert_eq!(
+            catalogue.lookup(fr, "button", None).as_deref(),
+            Some("Save")
+        );
+        assert_eq!(catalogue.lookup(fr, "button.nothing", None), None);
+        assert_eq!(catalogue.lookup(fr, "nothing", None), None);
     }
 
     /// The switcher's names come from `build.rs`'s reading of each folder; they are what

@@ -773,17 +773,37 @@ async fn sqlite_on_a_full_disk_answers_503_and_recovers() {
 }
 
 /// `serve` starts itself again with glibc's malloc tuned (`lectern::cli::c_malloc`): the
-/// process the operator started is the one serving, with its arguments, and its
-/// environment now holds the tunables; an operator's own `GLIBC_TUNABLES` is kept as it is.
+/// process the operator started is the one serving, with its arguments (`argv[0]`
+/// included), and its environment now holds the tunables; an operator's own
+/// `GLIBC_TUNABLES` is kept as it is, and a process already restarted is not restarted
+/// again (glibc itself drops `GLIBC_TUNABLES` for a privileged program: without the mark,
+/// such a server would restart itself forever).
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 #[tokio::test]
 async fn serve_restarts_itself_with_glibc_malloc_tuned() {
+    use lectern::cli::c_malloc::{RESTARTED, TUNABLES};
+    use std::os::unix::process::CommandExt as _;
+
     let db = TestDb::new(DbKind::Sqlite).await;
-    for own in [None, Some("glibc.malloc.arena_max=2")] {
+    // (the operator's GLIBC_TUNABLES, the mark, the GLIBC_TUNABLES it serves with)
+    let cases = [
+        (None, false, Some(TUNABLES)),
+        (
+            Some("glibc.malloc.arena_max=2"),
+            false,
+            Some("glibc.malloc.arena_max=2"),
+        ),
+        (None, true, None),
+    ];
+    for (own, marked, serves_with) in cases {
         let (env, base) = serve_env(&db);
         let mut c = cmd(&["serve"], &env);
+        c.arg0("lectern-under-test");
         if let Some(v) = own {
             c.env("GLIBC_TUNABLES", v);
+        }
+        if marked {
+            c.env(RESTARTED, "1");
         }
         let mut server = Proc::spawn(c);
         server.wait_ready(&base).await;
@@ -793,27 +813,30 @@ async fn serve_restarts_itself_with_glibc_malloc_tuned() {
         // settings in place where it parses them (a `:` becomes a NUL), so it is looked
         // for both ways.
         let environ = [b"\0".as_slice(), &proc_file("environ")].concat();
-        let tunables = own.unwrap_or(lectern::cli::c_malloc::TUNABLES);
-        let found = [':', '\0'].iter().any(|sep| {
-            let wanted = format!(
-                "\0GLIBC_TUNABLES={}\0",
-                tunables.replace(':', &sep.to_string())
-            );
-            environ
-                .windows(wanted.len())
-                .any(|w| w == wanted.as_bytes())
-        });
-        assert!(
-            found,
-            "GLIBC_TUNABLES={tunables} not in {:?}",
-            String::from_utf8_lossy(&environ)
-        );
+        let has = |var: &str, value: &str| {
+            [':', '\0'].iter().any(|sep| {
+                let wanted = format!("\0{var}={}\0", value.replace(':', &sep.to_string()));
+                environ
+                    .windows(wanted.len())
+                    .any(|w| w == wanted.as_bytes())
+            })
+        };
+        let shown = String::from_utf8_lossy(&environ).into_owned();
+        match serves_with {
+            Some(tunables) => assert!(
+                has("GLIBC_TUNABLES", tunables),
+                "GLIBC_TUNABLES={tunables} not in {shown:?}"
+            ),
+            None => assert!(!shown.contains("GLIBC_TUNABLES"), "{shown:?}"),
+        }
+        // Restarted exactly when nothing said otherwise.
+        assert_eq!(has(RESTARTED, "1"), own.is_none(), "{shown:?}");
         let cmdline: Vec<String> = proc_file("cmdline")
             .split(|b| *b == 0)
             .filter(|v| !v.is_empty())
             .map(|v| String::from_utf8_lossy(v).into_owned())
             .collect();
-        assert_eq!(cmdline, [bin::BIN, "serve"]);
+        assert_eq!(cmdline, ["lectern-under-test", "serve"]);
         let (code, _, stderr) = server.terminate().await;
         assert_eq!(code, Some(0), "{stderr}");
         assert!(!stderr.contains("not tuning"), "{stderr}");
