@@ -539,7 +539,8 @@ mod tests {
         assert_eq!(Tr::language_name("fr"), "Français");
     }
 
-    /// A message's attribute is reached as `message.attribute`; a missing one is missing.
+    /// A key missing everywhere shows as such and `has` says so, a missing attribute too
+    /// (attributes that exist: `regional_folders_fall_back_to_their_language_then_english`).
     #[test]
     fn attributes_and_missing_keys() {
         let tr = Tr::new("en-US");

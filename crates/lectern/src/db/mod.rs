@@ -165,8 +165,11 @@ impl Db {
                 } else {
                     format!("{url}?mode=rwc")
                 };
-                // In memory, the database lives only as long as its connections.
-                let in_memory = url.contains(":memory:") || url.contains("mode=memory");
+                // In memory (or SQLite's private temporary database, an empty path), the
+                // database lives only as long as its connections.
+                let path = sqlite_path(&url);
+                let in_memory =
+                    path.is_empty() || path == ":memory:" || url.contains("mode=memory");
                 AnyPoolOptions::new()
                     .max_connections(max_connections)
                     .acquire_timeout(Duration::from_secs(10))
@@ -464,13 +467,17 @@ impl Db {
     }
 }
 
-fn ensure_sqlite_parent(url: &str) -> std::io::Result<()> {
-    let path = url
-        .trim_start_matches("sqlite://")
+/// The file a SQLite URL names (empty or `:memory:` for none).
+fn sqlite_path(url: &str) -> &str {
+    url.trim_start_matches("sqlite://")
         .trim_start_matches("sqlite:")
         .split('?')
         .next()
-        .unwrap_or_default();
+        .unwrap_or_default()
+}
+
+fn ensure_sqlite_parent(url: &str) -> std::io::Result<()> {
+    let path = sqlite_path(url);
     if path.is_empty() || path == ":memory:" {
         return Ok(());
     }

@@ -841,4 +841,27 @@ async fn serve_restarts_itself_with_glibc_malloc_tuned() {
         assert_eq!(code, Some(0), "{stderr}");
         assert!(!stderr.contains("not tuning"), "{stderr}");
     }
+
+    // The other long-running command without a page to wait for: `worker` restarts too.
+    let (env, _) = serve_env(&db);
+    let worker = Proc::spawn(cmd(&["worker"], &env));
+    let environ = &format!("/proc/{}/environ", worker.pid());
+    let marked = &format!("{RESTARTED}=1");
+    crate::support::eventually(
+        "the worker restarts tuned",
+        Duration::from_secs(10),
+        move || async move {
+            let raw = std::fs::read(environ).unwrap_or_default();
+            String::from_utf8_lossy(&raw)
+                .split('\0')
+                .any(|v| v == *marked)
+                .then_some(())
+        },
+    )
+    .await;
+    assert!(
+        !worker.stderr().contains("not tuning"),
+        "{}",
+        worker.stderr()
+    );
 }
